@@ -1,0 +1,50 @@
+// Typed ESLint for the whole monorepo. Libraries may not use `console` and may not import
+// against the layer direction; tests and scripts may log.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'e2e/artifacts/**', '**/*.d.ts'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      globals: { ...globals.browser, ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      curly: ['error', 'multi-line'],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['packages/smime/src/**/*.ts'],
+    ignores: ['packages/smime/src/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'The library entry must run in browsers.' },
+            { group: ['jssip', 'idb', '@mcptt-smime/*'], message: 'smime is the bottom layer.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    files: ['**/test/**', '**/*.test.ts', 'scripts/**', 'e2e/**', 'packages/smime/src/cli/**', '**/bench/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,161 @@
+/**
+ * Byte helpers that work the same in browsers and Node, without `Buffer`.
+ *
+ * @module
+ */
+
+import { CmsParseError } from './errors.js';
+
+const encoder = new TextEncoder();
+const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
+const lenientDecoder = new TextDecoder('utf-8');
+
+/** Encodes a string as UTF-8. */
+export function utf8Encode(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/**
+ * Decodes UTF-8. With `fatal` set, an invalid sequence throws a `TypeError`, otherwise it becomes
+ * U+FFFD.
+ */
+export function utf8Decode(bytes: Uint8Array, fatal = false): string {
+  return (fatal ? fatalDecoder : lenientDecoder).decode(bytes);
+}
+
+/** Decodes bytes as Latin-1, one character per byte, so that every byte value survives. */
+export function latin1Decode(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return text;
+}
+
+/** Encodes a string whose characters are all below U+0100 as one byte per character. */
+export function latin1Encode(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0xff) throw new TypeError('latin1Encode: character above U+00FF');
+    bytes[i] = code;
+  }
+  return bytes;
+}
+
+/** Concatenates byte arrays into a new one. */
+export function concatBytes(...chunks: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+/** Compares two byte arrays. Not constant-time: use it only on public data. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Finds `needle` in `haystack` from `from` on, or returns -1. */
+export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
+  if (needle.length === 0) return from <= haystack.length ? from : -1;
+  const first = needle[0];
+  const last = haystack.length - needle.length;
+  outer: for (let i = from; i <= last; i++) {
+    if (haystack[i] !== first) continue;
+    for (let j = 1; j < needle.length; j++) {
+      if (haystack[i + j] !== needle[j]) continue outer;
+    }
+    return i;
+  }
+  return -1;
+}
+
+/** Copies bytes into a fresh `ArrayBuffer`, the type WebCrypto and asn1js expect. */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const buffer = new ArrayBuffer(bytes.length);
+  new Uint8Array(buffer).set(bytes);
+  return buffer;
+}
+
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const BASE64_VALUES = new Int16Array(256).fill(-1);
+for (let i = 0; i < BASE64_ALPHABET.length; i++) BASE64_VALUES[BASE64_ALPHABET.charCodeAt(i)] = i;
+
+/**
+ * Encodes bytes as base64. With `lineWidth`, the output is broken into lines of that many
+ * characters separated by CRLF, with no line break after the last line.
+ */
+export function base64Encode(bytes: Uint8Array, lineWidth?: number): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i] ?? 0;
+    const b = bytes[i + 1] ?? 0;
+    const c = bytes[i + 2] ?? 0;
+    const triple = (a << 16) | (b << 8) | c;
+    out += BASE64_ALPHABET[(triple >> 18) & 63];
+    out += BASE64_ALPHABET[(triple >> 12) & 63];
+    out += i + 1 < bytes.length ? BASE64_ALPHABET[(triple >> 6) & 63] : '=';
+    out += i + 2 < bytes.length ? BASE64_ALPHABET[triple & 63] : '=';
+  }
+  if (lineWidth === undefined || lineWidth <= 0) return out;
+
+  const lines: string[] = [];
+  for (let i = 0; i < out.length; i += lineWidth) lines.push(out.slice(i, i + lineWidth));
+  return lines.join('\r\n');
+}
+
+/**
+ * Decodes base64 of any line width. Whitespace (SP, HTAB, CR, LF) anywhere is skipped, as
+ * RFC 2045 §6.8 asks of decoders. Any other character outside the alphabet, misplaced padding or a
+ * truncated final group raises `CmsParseError`.
+ */
+export function base64Decode(text: string): Uint8Array {
+  const values: number[] = [];
+  let padding = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a) continue;
+    if (code === 0x3d) {
+      padding++;
+      continue;
+    }
+    const value = code < 256 ? (BASE64_VALUES[code] ?? -1) : -1;
+    if (value < 0 || padding > 0) throw new CmsParseError('invalid base64 character');
+    values.push(value);
+  }
+  if (padding > 2 || (values.length + padding) % 4 !== 0 || values.length % 4 === 1) {
+    throw new CmsParseError('invalid base64 length');
+  }
+  if (padding > 0 && (values.length + padding) % 4 !== 0) {
+    throw new CmsParseError('invalid base64 padding');
+  }
+
+  const out = new Uint8Array(Math.floor((values.length * 3) / 4));
+  let o = 0;
+  for (let i = 0; i < values.length; i += 4) {
+    const group =
+      ((values[i] ?? 0) << 18) |
+      ((values[i + 1] ?? 0) << 12) |
+      ((values[i + 2] ?? 0) << 6) |
+      (values[i + 3] ?? 0);
+    out[o++] = (group >> 16) & 0xff;
+    if (i + 2 < values.length) out[o++] = (group >> 8) & 0xff;
+    if (i + 3 < values.length) out[o++] = group & 0xff;
+  }
+  return out;
+}
+
+/** Encodes bytes as lowercase hexadecimal. */
+export function hexEncode(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}

@@ -1,0 +1,242 @@
+/**
+ * One error hierarchy for every package of mcptt-smime.
+ *
+ * Each error carries a stable string `code` and the SIP status that a user agent answers when the
+ * error ends the processing of a request (RFC 3261 §21 and §23.2). Messages name the failing header,
+ * part or field and never contain plaintext, key material or tokens. Programmer mistakes, such as
+ * an argument of the wrong type, throw a plain `TypeError` instead.
+ *
+ * @module
+ */
+
+/** Stable error codes. New codes may be added, existing ones never change meaning. */
+export type ErrorCode =
+  | 'ERR_SIP_MALFORMED'
+  | 'ERR_MIME_MALFORMED'
+  | 'ERR_CMS_MALFORMED'
+  | 'ERR_LIMIT_EXCEEDED'
+  | 'ERR_UNDECIPHERABLE'
+  | 'ERR_SIGNATURE_INVALID'
+  | 'ERR_CERT_UNTRUSTED'
+  | 'ERR_CERT_CHANGED'
+  | 'ERR_IDENTITY_MISMATCH'
+  | 'ERR_DOWNGRADE'
+  | 'ERR_NOT_SUPPORTED'
+  | 'ERR_KEY_NOT_FOUND'
+  | 'ERR_STORAGE_FAILED'
+  | 'ERR_STORAGE_QUOTA'
+  | 'ERR_STORAGE_BLOCKED'
+  | 'ERR_STORAGE_DATA_CLONE'
+  | 'ERR_CREDENTIAL_INVALID'
+  | 'ERR_NOT_EXPORTABLE';
+
+/** Reason phrases of the SIP status codes that the errors map to (RFC 3261 §21, RFC 3261 §23.2). */
+export const SIP_REASON_PHRASES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  493: 'Undecipherable',
+  500: 'Server Internal Error',
+};
+
+/** Options accepted by every error constructor. */
+export interface McpttErrorOptions {
+  /** The underlying error. It is kept for debugging and never shown to a remote party. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error raised by mcptt-smime.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await unprotectMessage(message, options);
+ * } catch (err) {
+ *   if (err instanceof McpttError) reply(err.sipStatus, err.reasonPhrase);
+ * }
+ * ```
+ */
+export abstract class McpttError extends Error {
+  /** Stable code, the value to switch on. */
+  abstract readonly code: ErrorCode;
+  /** SIP status code that a user agent answers when this error rejects a request. */
+  abstract readonly sipStatus: number;
+
+  constructor(message: string, options?: McpttErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+
+  /** Reason phrase that belongs to {@link McpttError.sipStatus}. */
+  get reasonPhrase(): string {
+    return SIP_REASON_PHRASES[this.sipStatus] ?? 'Server Internal Error';
+  }
+}
+
+/** A SIP message that does not follow the RFC 3261 grammar, or whose framing is inconsistent. */
+export class SipParseError extends McpttError {
+  static readonly code = 'ERR_SIP_MALFORMED';
+  readonly code = 'ERR_SIP_MALFORMED';
+  readonly sipStatus = 400;
+}
+
+/** A MIME entity or multipart body that does not follow RFC 2045 and RFC 2046. */
+export class MimeParseError extends McpttError {
+  static readonly code = 'ERR_MIME_MALFORMED';
+  readonly code = 'ERR_MIME_MALFORMED';
+  readonly sipStatus = 400;
+}
+
+/** A CMS structure, certificate or base64 payload that cannot be decoded. */
+export class CmsParseError extends McpttError {
+  static readonly code = 'ERR_CMS_MALFORMED';
+  readonly code = 'ERR_CMS_MALFORMED';
+  readonly sipStatus = 400;
+}
+
+/** An input past one of the documented limits in `limits.ts`. */
+export class LimitExceededError extends McpttError {
+  static readonly code = 'ERR_LIMIT_EXCEEDED';
+  readonly code = 'ERR_LIMIT_EXCEEDED';
+  readonly sipStatus = 413;
+}
+
+/**
+ * A body that cannot be decrypted. The message is the same whatever the cause (no recipient
+ * matches the local certificate, the key cannot be unwrapped, the tag or the padding is wrong), so
+ * that the error is no oracle. {@link UndecipherableError.certsOnly} carries the ready-to-send
+ * `application/pkcs7-mime; smime-type=certs-only` body of the 493 response when the caller
+ * supplied the local certificate.
+ */
+export class UndecipherableError extends McpttError {
+  static readonly code = 'ERR_UNDECIPHERABLE';
+  static readonly genericMessage = 'message body could not be decrypted';
+  readonly code = 'ERR_UNDECIPHERABLE';
+  readonly sipStatus = 493;
+  /** DER of a certs-only SignedData with the local certificate, for the 493 response body. */
+  certsOnly: Uint8Array | undefined;
+
+  constructor(options?: McpttErrorOptions & { certsOnly?: Uint8Array }) {
+    super(UndecipherableError.genericMessage, options);
+    this.certsOnly = options?.certsOnly;
+  }
+}
+
+/** A signature that does not verify, or a SignedData whose signed attributes are inconsistent. */
+export class SignatureInvalidError extends McpttError {
+  static readonly code = 'ERR_SIGNATURE_INVALID';
+  readonly code = 'ERR_SIGNATURE_INVALID';
+  readonly sipStatus = 403;
+}
+
+/**
+ * A signer certificate that does not chain to a trust anchor, is outside its validity period, or
+ * lacks the key usage for its role.
+ */
+export class CertificateUntrustedError extends McpttError {
+  static readonly code = 'ERR_CERT_UNTRUSTED';
+  readonly code = 'ERR_CERT_UNTRUSTED';
+  readonly sipStatus = 403;
+}
+
+/**
+ * A certificate for a known address-of-record that differs from the stored one (RFC 3261 §23.2).
+ * It is never replaced silently: the caller's decision hook must accept it.
+ */
+export class CertificateChangedError extends McpttError {
+  static readonly code = 'ERR_CERT_CHANGED';
+  readonly code = 'ERR_CERT_CHANGED';
+  readonly sipStatus = 403;
+}
+
+/** A signer whose certificate identity is not the From URI of a request or the To URI of a response. */
+export class IdentityMismatchError extends McpttError {
+  static readonly code = 'ERR_IDENTITY_MISMATCH';
+  readonly code = 'ERR_IDENTITY_MISMATCH';
+  readonly sipStatus = 403;
+}
+
+/**
+ * A sensitive body part that arrived in clear, or signed but not encrypted, where the policy
+ * requires protection. An attacker who strips the protection produces exactly this.
+ */
+export class DowngradeError extends McpttError {
+  static readonly code = 'ERR_DOWNGRADE';
+  readonly code = 'ERR_DOWNGRADE';
+  readonly sipStatus = 403;
+}
+
+/** An S/MIME type, algorithm or key type that this library does not implement. */
+export class NotSupportedError extends McpttError {
+  static readonly code = 'ERR_NOT_SUPPORTED';
+  readonly code = 'ERR_NOT_SUPPORTED';
+  readonly sipStatus = 415;
+}
+
+/** No local identity, private key or recipient certificate for the requested address. */
+export class KeyNotFoundError extends McpttError {
+  static readonly code = 'ERR_KEY_NOT_FOUND';
+  readonly code = 'ERR_KEY_NOT_FOUND';
+  readonly sipStatus = 500;
+}
+
+/** Codes of the key storage errors. */
+export type StorageErrorCode =
+  | 'ERR_STORAGE_FAILED'
+  | 'ERR_STORAGE_QUOTA'
+  | 'ERR_STORAGE_BLOCKED'
+  | 'ERR_STORAGE_DATA_CLONE';
+
+/** A failure of the persistent key storage. `code` tells which kind. */
+export class StorageError extends McpttError {
+  static readonly code = 'ERR_STORAGE_FAILED';
+  readonly code: StorageErrorCode;
+  readonly sipStatus = 500;
+
+  constructor(message: string, options?: McpttErrorOptions & { code?: StorageErrorCode }) {
+    super(message, options);
+    this.code = options?.code ?? 'ERR_STORAGE_FAILED';
+  }
+}
+
+/**
+ * A credential that cannot be used: a wrong PKCS#12 password, a certificate that does not match
+ * its key, or an issued certificate that does not chain to a trust anchor.
+ */
+export class CredentialInvalidError extends McpttError {
+  static readonly code = 'ERR_CREDENTIAL_INVALID';
+  readonly code = 'ERR_CREDENTIAL_INVALID';
+  readonly sipStatus = 500;
+}
+
+/** An export of a key that was stored as non-exportable. */
+export class NotExportableError extends McpttError {
+  static readonly code = 'ERR_NOT_EXPORTABLE';
+  readonly code = 'ERR_NOT_EXPORTABLE';
+  readonly sipStatus = 500;
+}
+
+/** Union of every concrete error class, so that a `switch` on `code` narrows the type. */
+export type AnyMcpttError =
+  | SipParseError
+  | MimeParseError
+  | CmsParseError
+  | LimitExceededError
+  | UndecipherableError
+  | SignatureInvalidError
+  | CertificateUntrustedError
+  | CertificateChangedError
+  | IdentityMismatchError
+  | DowngradeError
+  | NotSupportedError
+  | KeyNotFoundError
+  | StorageError
+  | CredentialInvalidError
+  | NotExportableError;
+
+/** Tells whether `value` is an error of this library. */
+export function isMcpttError(value: unknown): value is AnyMcpttError {
+  return value instanceof McpttError;
+}

@@ -1,0 +1,42 @@
+/**
+ * Constant limits on untrusted input. Every parser checks them before it allocates or recurses, and
+ * raises `LimitExceededError` when one is passed.
+ *
+ * The SIP core in front of the MCPTT server relays at most about 64 KiB per message over WebSocket
+ * (Kamailio's websocket module), so the message limit leaves room for that and no more.
+ *
+ * @module
+ */
+
+/** Maximum size in bytes of a whole SIP message, start line, headers and body included. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+
+/** Maximum size in bytes of the header section of a SIP message or a MIME entity. */
+export const MAX_HEADER_SECTION_BYTES = 32 * 1024;
+
+/** Maximum number of header fields in one SIP message or MIME entity. */
+export const MAX_HEADER_COUNT = 256;
+
+/** Maximum size in bytes of one body or body part after transfer decoding. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Maximum number of parts in one multipart body. */
+export const MAX_MULTIPART_PARTS = 32;
+
+/**
+ * Maximum depth of nested MIME entities and CMS layers together. Sign-then-encrypt of a
+ * multipart/mixed needs 4 (mixed, pkcs7-mime, signed, mixed); the rest is headroom.
+ */
+export const MAX_NESTING_DEPTH = 8;
+
+/** Maximum number of recipients in one EnvelopedData or AuthEnvelopedData. */
+export const MAX_RECIPIENTS = 16;
+
+/** Maximum number of certificates carried in one SignedData. */
+export const MAX_CERTIFICATES = 16;
+
+/** Maximum length of a certificate chain from the signer to a trust anchor. */
+export const MAX_CHAIN_LENGTH = 6;
+
+/** Line width of base64 output, as RFC 2045 §6.8 requires (at most 76 characters). */
+export const BASE64_LINE_WIDTH = 76;
