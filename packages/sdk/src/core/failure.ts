@@ -1,0 +1,48 @@
+/**
+ * How the socket reads a failure raised by the protection pipeline. The errors of
+ * `@mcptt-smime/smime` carry a stable `code` and a `sipStatus`; they are read structurally so that
+ * an error from a second copy of the package is understood as well.
+ *
+ * @module
+ */
+
+/** The fields of a protection error that the socket uses. */
+export interface ProtectionFailure {
+  readonly code: string;
+  readonly sipStatus: number;
+  /** DER of a certs-only SignedData for a 493 response (RFC 3261 §23.2). */
+  readonly certsOnly?: Uint8Array | undefined;
+}
+
+/** Reason phrases of the statuses that the socket sends or injects (RFC 3261 §21, §23.2). */
+const REASON_PHRASES: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+  493: 'Undecipherable',
+  500: 'Server Internal Error',
+};
+
+/** Code given to failures that are not errors of the library, such as a bug in a callback. */
+export const INTERNAL_FAILURE_CODE = 'ERR_INTERNAL';
+
+/** Reads `code` and `sipStatus` from an error, with 500 for anything that is not a library error. */
+export function toProtectionFailure(error: unknown): ProtectionFailure {
+  if (typeof error === 'object' && error !== null) {
+    const { code, sipStatus, certsOnly } = error as Record<string, unknown>;
+    if (typeof code === 'string' && typeof sipStatus === 'number' && sipStatus >= 400) {
+      return {
+        code,
+        sipStatus,
+        certsOnly: certsOnly instanceof Uint8Array ? certsOnly : undefined,
+      };
+    }
+  }
+  return { code: INTERNAL_FAILURE_CODE, sipStatus: 500 };
+}
+
+/** Reason phrase of a status, `Server Internal Error` when unknown. */
+export function reasonPhraseOf(status: number): string {
+  return REASON_PHRASES[status] ?? 'Server Internal Error';
+}

@@ -1,0 +1,150 @@
+/**
+ * Minimal reading and writing of SIP message text (RFC 3261 §7): the start line, the header
+ * fields and the body. The socket uses it to route and to build responses without parsing a
+ * message in full, so that it works even on a message that the full parser rejects.
+ *
+ * @module
+ */
+
+/** One header field, with folding undone. */
+export interface SipTextHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A SIP message split into its start line, header fields and body. */
+export interface SipText {
+  readonly startLine: string;
+  readonly headers: readonly SipTextHeader[];
+  readonly body: string;
+}
+
+/** Long names of the compact header forms (RFC 3261 §7.3.3, RFC 3841, RFC 4028). */
+const COMPACT_FORMS: Readonly<Record<string, string>> = {
+  i: 'call-id',
+  m: 'contact',
+  e: 'content-encoding',
+  l: 'content-length',
+  c: 'content-type',
+  f: 'from',
+  s: 'subject',
+  k: 'supported',
+  t: 'to',
+  v: 'via',
+  o: 'event',
+  a: 'accept-contact',
+  x: 'session-expires',
+};
+
+/** Lowercased long form of a header name. */
+export function canonicalHeaderName(name: string): string {
+  const lower = name.trim().toLowerCase();
+  return COMPACT_FORMS[lower] ?? lower;
+}
+
+/**
+ * Splits SIP text at the first empty line. Lines may end in CRLF or LF. A line that starts with
+ * SP or HTAB continues the previous header field (RFC 3261 §7.3.1).
+ */
+export function splitSipText(text: string): SipText {
+  const match = /\r?\n\r?\n/.exec(text);
+  const head = match === null ? text : text.slice(0, match.index);
+  const body = match === null ? '' : text.slice(match.index + match[0].length);
+  const lines = head.split(/\r?\n/);
+  const startLine = lines.shift() ?? '';
+  const headers: SipTextHeader[] = [];
+
+  for (const line of lines) {
+    const last = headers.at(-1);
+    if ((line.startsWith(' ') || line.startsWith('\t')) && last !== undefined) {
+      headers[headers.length - 1] = { name: last.name, value: `${last.value} ${line.trim()}` };
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
+  }
+
+  return { startLine, headers, body };
+}
+
+/** Every value of a header field, by long or compact name, in order. */
+export function headerValues(message: SipText, name: string): string[] {
+  const wanted = canonicalHeaderName(name);
+  return message.headers.filter((h) => canonicalHeaderName(h.name) === wanted).map((h) => h.value);
+}
+
+/** First value of a header field, or undefined. */
+export function headerValue(message: SipText, name: string): string | undefined {
+  return headerValues(message, name)[0];
+}
+
+/** True when the start line is a request line rather than a status line. */
+export function isRequestText(message: SipText): boolean {
+  return !message.startLine.startsWith('SIP/');
+}
+
+/** Method of a request line, or undefined for a response. */
+export function requestMethod(message: SipText): string | undefined {
+  if (!isRequestText(message)) return undefined;
+  return message.startLine.split(' ', 1)[0];
+}
+
+/** Status code of a status line, or undefined for a request. */
+export function responseStatus(message: SipText): number | undefined {
+  if (isRequestText(message)) return undefined;
+  const status = Number(message.startLine.split(' ')[1]);
+  return Number.isInteger(status) ? status : undefined;
+}
+
+/** Sequence number and method of the CSeq header, or undefined when it is missing or invalid. */
+export function cseqOf(message: SipText): { sequence: number; method: string } | undefined {
+  const value = headerValue(message, 'cseq');
+  const match = value === undefined ? null : /^(\d+)\s+(\S+)$/.exec(value);
+  if (match === null) return undefined;
+  return { sequence: Number(match[1]), method: (match[2] ?? '').toUpperCase() };
+}
+
+/** Options of {@link buildResponseText}. */
+export interface ResponseTextOptions {
+  /** Tag added to To when the request's To has none and the status is above 100. */
+  readonly toTag: string;
+  /** Extra header fields, written after the copied ones. */
+  readonly headers?: readonly SipTextHeader[];
+  /** Body text; Content-Length is computed from its UTF-8 length. */
+  readonly body?: string;
+}
+
+/**
+ * Builds a response to `request` with the Via, From, To, Call-ID and CSeq fields copied as
+ * RFC 3261 §8.2.6.2 requires. Returns undefined when one of them is missing, because such a
+ * response could not be matched to its transaction.
+ */
+export function buildResponseText(
+  request: SipText,
+  status: number,
+  reasonPhrase: string,
+  options: ResponseTextOptions,
+): string | undefined {
+  const vias = request.headers.filter((h) => canonicalHeaderName(h.name) === 'via');
+  const from = headerValue(request, 'from');
+  const to = headerValue(request, 'to');
+  const callId = headerValue(request, 'call-id');
+  const cseq = headerValue(request, 'cseq');
+  if (vias.length === 0 || from === undefined || to === undefined) return undefined;
+  if (callId === undefined || cseq === undefined) return undefined;
+
+  const taggedTo = status > 100 && !/;\s*tag=/i.test(to) ? `${to};tag=${options.toTag}` : to;
+  const body = options.body ?? '';
+  const lines = [
+    `SIP/2.0 ${status} ${reasonPhrase}`,
+    ...vias.map((via) => `Via: ${via.value}`),
+    `From: ${from}`,
+    `To: ${taggedTo}`,
+    `Call-ID: ${callId}`,
+    `CSeq: ${cseq}`,
+    ...(options.headers ?? []).map((h) => `${h.name}: ${h.value}`),
+    `Content-Length: ${new TextEncoder().encode(body).length}`,
+  ];
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
