@@ -1,0 +1,137 @@
+/**
+ * `@mcptt-smime/smime`: end-to-end S/MIME protection of SIP bodies (RFC 3261 §23, RFC 8551,
+ * CMS RFC 5652), for browsers and Node. Every export is named here one by one, so that the public
+ * surface changes only on purpose.
+ *
+ * @example
+ * ```ts
+ * import { protectMessage, unprotectMessage, SipMessage } from '@mcptt-smime/smime';
+ *
+ * const sent = await protectMessage(SipMessage.parse(bytes), {
+ *   crypto: globalThis.crypto,
+ *   signer: alice,
+ *   recipients: [serverCertificate],
+ * });
+ * const { message, security } = await unprotectMessage(sent, {
+ *   crypto: globalThis.crypto,
+ *   identity: server,
+ *   trustAnchors: [caCertificate],
+ * });
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+// Protection of SIP messages.
+export { protectMessage } from './smime/protect.js';
+export type { ProtectOptions } from './smime/protect.js';
+export { unprotectMessage } from './smime/unprotect.js';
+export type { UnprotectOptions } from './smime/unprotect.js';
+export type { UnprotectResult } from './smime/unprotect.js';
+export { createProtectionPolicy, defaultProtectionPolicy } from './smime/policy.js';
+export type { ProtectionPolicy } from './smime/policy.js';
+export type { ProtectionPolicyOptions } from './smime/policy.js';
+export type { SecurityInfo } from './smime/security.js';
+export { addressOfRecord } from './smime/signer-check.js';
+export type { CertificateDecision } from './smime/signer-check.js';
+export { createCertsOnlyBody } from './smime/certs-only-body.js';
+export type { SipBody } from './smime/certs-only-body.js';
+
+// Keys and certificates.
+export type { KeyStore } from './smime/key-store.js';
+export type { LocalIdentity } from './smime/key-store.js';
+export { MemoryKeyStore } from './smime/memory-key-store.js';
+export type { MemoryKeyStoreOptions } from './smime/memory-key-store.js';
+export type { SetPeerCertificateOptions } from './smime/memory-key-store.js';
+
+// CMS (RFC 5652, RFC 5083, RFC 8551).
+export {
+  certificateSipUris,
+  createCertsOnly,
+  decryptContent,
+  encryptContent,
+  getCmsContentType,
+  importPrivateKey,
+  inspectCms,
+  pemDecode,
+  pemEncode,
+  signContent,
+  verifySignedData,
+} from './cms/index.js';
+export type { CmsSummary } from './cms/index.js';
+export type { ContentEncryptionAlgorithm } from './cms/index.js';
+export type { DecryptOptions } from './cms/index.js';
+export type { DecryptResult } from './cms/index.js';
+export type { EncryptOptions } from './cms/index.js';
+export type { EncryptResult } from './cms/index.js';
+export type { SignOptions } from './cms/index.js';
+export type { SmimeType } from './cms/index.js';
+export type { VerifyOptions } from './cms/index.js';
+export type { VerifyResult } from './cms/index.js';
+
+// SIP messages and addresses (RFC 3261).
+export { SipMessage } from './sip/message.js';
+export type { SipBodyHeaders } from './sip/message.js';
+export type { SipCSeq } from './sip/message.js';
+export type { SipHeader } from './sip/message.js';
+export type { SipRequestLine } from './sip/message.js';
+export type { SipStatusLine } from './sip/message.js';
+export { parseNameAddress, parseSipUri, sameAddressOfRecord } from './sip/address.js';
+export type { NameAddress } from './sip/address.js';
+export type { SipUri } from './sip/address.js';
+
+// MIME (RFC 2045, RFC 2046).
+export { formatContentType, parseContentType } from './mime/content-type.js';
+export type { ContentType } from './mime/content-type.js';
+export { MimeEntity } from './mime/entity.js';
+export type { MimeHeader } from './mime/entity.js';
+export { buildMultipart, createBoundary, parseMultipart } from './mime/multipart.js';
+
+// Errors.
+export {
+  CertificateChangedError,
+  CertificateUntrustedError,
+  CmsParseError,
+  CredentialInvalidError,
+  DowngradeError,
+  IdentityMismatchError,
+  KeyNotFoundError,
+  LimitExceededError,
+  McpttError,
+  MimeParseError,
+  NotExportableError,
+  NotSupportedError,
+  SIP_REASON_PHRASES,
+  SignatureInvalidError,
+  SipParseError,
+  StorageError,
+  UndecipherableError,
+  isMcpttError,
+} from './errors.js';
+export type { AnyMcpttError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export type { McpttErrorOptions } from './errors.js';
+export type { StorageErrorCode } from './errors.js';
+
+// Limits and byte helpers.
+export {
+  BASE64_LINE_WIDTH,
+  MAX_BODY_BYTES,
+  MAX_CERTIFICATES,
+  MAX_CHAIN_LENGTH,
+  MAX_HEADER_COUNT,
+  MAX_HEADER_SECTION_BYTES,
+  MAX_MESSAGE_BYTES,
+  MAX_MULTIPART_PARTS,
+  MAX_NESTING_DEPTH,
+  MAX_RECIPIENTS,
+} from './limits.js';
+export {
+  base64Decode,
+  base64Encode,
+  bytesEqual,
+  concatBytes,
+  hexEncode,
+  utf8Decode,
+  utf8Encode,
+} from './bytes.js';

@@ -1,0 +1,131 @@
+/**
+ * Signs, then encrypts, the sensitive body parts of a SIP message (RFC 3261 §23.3, RFC 8551 §3.7).
+ *
+ * The signature goes inside the envelope, so that the SIP core cannot read who signed: the signer
+ * certificate carries the user's SIP URI, which is an MCPTT ID.
+ *
+ * @module
+ */
+
+import { encryptContent, signContent } from '../cms/index-contract.js';
+import type { ContentEncryptionAlgorithm } from '../cms/index-contract.js';
+import { MimeParseError } from '../errors.js';
+import type { MimeEntity } from '../mime/entity.js';
+import { parseMultipart } from '../mime/multipart.js';
+import type { SipMessage } from '../sip/message.js';
+import type { LocalIdentity } from './key-store.js';
+import { defaultProtectionPolicy } from './policy.js';
+import type { ProtectionPolicy } from './policy.js';
+import { messageBodyEntity, withEntityBody } from './sip-body.js';
+import {
+  createMultipartMixed,
+  createMultipartSigned,
+  createPkcs7MimeEntity,
+} from './smime-entities.js';
+
+/** Options of {@link protectMessage}. */
+export interface ProtectOptions {
+  /** WebCrypto implementation for signing, encryption and randomness. */
+  readonly crypto: Crypto;
+  /** Local identity whose signing key signs the parts. */
+  readonly signer: LocalIdentity;
+  /** Recipient certificates (DER). The signer's own certificate is not added implicitly. */
+  readonly recipients: readonly Uint8Array[];
+  /** Policy that selects the parts to protect. Default {@link defaultProtectionPolicy}. */
+  readonly policy?: ProtectionPolicy;
+  /** Default `aes-256-gcm` (AuthEnvelopedData). The CBC modes produce EnvelopedData. */
+  readonly contentEncryption?: ContentEncryptionAlgorithm;
+  /** Clock for signingTime; default `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Signs then encrypts the sensitive parts of a message, and returns the message unchanged when
+ * none is sensitive.
+ *
+ * The sensitive parts (the single body, or parts of a multipart/mixed) go into one inner entity,
+ * a multipart/mixed when there are several. That entity is signed with a detached SHA-256
+ * signature in multipart/signed (RFC 1847, RFC 8551 §3.5), and the whole multipart/signed entity
+ * is encrypted for the recipients as `application/pkcs7-mime` with base64 transfer encoding.
+ * Parts in clear (by default the SDP) come first in a multipart/mixed, followed by the
+ * `application/pkcs7-mime` part. When every part was sensitive, the `application/pkcs7-mime`
+ * entity becomes the message body.
+ *
+ * @example
+ * ```ts
+ * const protectedInvite = await protectMessage(invite, {
+ *   crypto: globalThis.crypto,
+ *   signer: aliceIdentity,
+ *   recipients: [serverCertificateDer],
+ * });
+ * ```
+ */
+export async function protectMessage(
+  message: SipMessage,
+  options: ProtectOptions,
+): Promise<SipMessage> {
+  checkProtectOptions(options);
+  const body = messageBodyEntity(message);
+  if (body === undefined) return message;
+
+  const { clear, sensitive } = splitSensitiveParts(body, options.policy, message.method);
+  const [first] = sensitive;
+  if (first === undefined) return message;
+
+  const { crypto, signer } = options;
+  const content = sensitive.length === 1 ? first : createMultipartMixed(sensitive, crypto);
+  const signature = await signContent({
+    crypto,
+    content: content.toBytes(),
+    privateKey: signer.signingKey,
+    certificate: signer.certificate,
+    chain: signer.chain,
+    signingTime: (options.now ?? (() => new Date()))(),
+    detached: true,
+  });
+  const signed = createMultipartSigned(content, signature, crypto);
+
+  const envelope = await encryptContent({
+    crypto,
+    content: signed.toBytes(),
+    recipients: options.recipients,
+    algorithm: options.contentEncryption ?? 'aes-256-gcm',
+  });
+  const smimePart = createPkcs7MimeEntity(envelope.der, envelope.smimeType);
+
+  if (clear.length === 0) return withEntityBody(message, smimePart);
+  return withEntityBody(message, createMultipartMixed([...clear, smimePart], crypto));
+}
+
+/** Splits a body into the parts sent in clear and the sensitive parts, keeping their order. */
+function splitSensitiveParts(
+  body: MimeEntity,
+  policy: ProtectionPolicy = defaultProtectionPolicy,
+  method: string,
+): { clear: MimeEntity[]; sensitive: MimeEntity[] } {
+  const contentType = body.contentType;
+  if (contentType.mediaType !== 'multipart/mixed') {
+    return policy.isSensitive(contentType, method)
+      ? { clear: [], sensitive: [body] }
+      : { clear: [body], sensitive: [] };
+  }
+
+  const boundary = contentType.params.get('boundary');
+  if (boundary === undefined) throw new MimeParseError('multipart/mixed boundary missing');
+  const clear: MimeEntity[] = [];
+  const sensitive: MimeEntity[] = [];
+  for (const part of parseMultipart(body.body, boundary)) {
+    (policy.isSensitive(part.contentType, method) ? sensitive : clear).push(part);
+  }
+  return { clear, sensitive };
+}
+
+function checkProtectOptions(options: ProtectOptions): void {
+  if (typeof options?.crypto?.getRandomValues !== 'function') {
+    throw new TypeError('protectMessage: options.crypto must be a WebCrypto Crypto');
+  }
+  if (options.signer === undefined) throw new TypeError('protectMessage: options.signer missing');
+  if (!Array.isArray(options.recipients) || options.recipients.length === 0) {
+    throw new TypeError('protectMessage: options.recipients must list at least one certificate');
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The security outcome of unprotecting one message, and its collector.
+ *
+ * @module
+ */
+
+/** Security outcome of one message. */
+export interface SecurityInfo {
+  /** True when at least one part was encrypted or signed. */
+  readonly protected: boolean;
+  /** True when at least one part was encrypted. */
+  readonly encrypted: boolean;
+  /** True when at least one part was signed by a verified signer. */
+  readonly signed: boolean;
+  /** The signer's SIP URI that matched the From URI (request) or To URI (response). */
+  readonly signerUri: string | undefined;
+  /** DER of the signer certificate. */
+  readonly signerCertificate: Uint8Array | undefined;
+  /**
+   * Algorithms of the outermost layer of each kind, for example `{ signature: 'ecdsa-with-SHA256',
+   * digest: 'sha-256', contentEncryption: 'aes-256-gcm', keyManagement: '...',
+   * smimeType: 'authEnveloped-data' }`.
+   */
+  readonly algorithms: Readonly<Record<string, string>>;
+  /** Media types of the parts that arrived protected. */
+  readonly protectedParts: readonly string[];
+}
+
+/** Collects what each opened S/MIME layer contributes to a {@link SecurityInfo}. */
+export class SecurityCollector {
+  encrypted = false;
+  signed = false;
+  signerUri: string | undefined;
+  signerCertificate: Uint8Array | undefined;
+  readonly #algorithms: Record<string, string> = {};
+  readonly #protectedParts: string[] = [];
+
+  /** Records an algorithm unless an outer layer already recorded one under this name. */
+  setAlgorithm(name: string, value: string): void {
+    this.#algorithms[name] ??= value;
+  }
+
+  /** Records the first verified signer. */
+  setSigner(uri: string, certificate: Uint8Array): void {
+    this.signed = true;
+    if (this.signerUri !== undefined) return;
+    this.signerUri = uri;
+    this.signerCertificate = certificate;
+  }
+
+  /** Records the media type of a part that arrived protected. */
+  addProtectedPart(mediaType: string): void {
+    this.#protectedParts.push(mediaType);
+  }
+
+  /** Returns the collected outcome. */
+  toSecurityInfo(): SecurityInfo {
+    return {
+      protected: this.encrypted || this.signed,
+      encrypted: this.encrypted,
+      signed: this.signed,
+      signerUri: this.signerUri,
+      signerCertificate: this.signerCertificate,
+      algorithms: { ...this.#algorithms },
+      protectedParts: [...this.#protectedParts],
+    };
+  }
+}

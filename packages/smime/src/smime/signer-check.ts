@@ -1,0 +1,121 @@
+/**
+ * Binds a verified signer to the SIP identity of the message (RFC 3261 §23.2, §23.3).
+ *
+ * @module
+ */
+
+import { bytesEqual } from '../bytes.js';
+import type { VerifyResult } from '../cms/index-contract.js';
+import {
+  CertificateChangedError,
+  CertificateUntrustedError,
+  IdentityMismatchError,
+  SipParseError,
+} from '../errors.js';
+import { parseNameAddress, parseSipUri, sameAddressOfRecord } from '../sip/address.js';
+import type { SipMessage } from '../sip/message.js';
+
+/** Question put to the certificate decision hook (RFC 3261 §23.2). */
+export interface CertificateDecision {
+  /** `unknown`: no path to a trust anchor and nothing stored; `changed`: differs from the stored one. */
+  readonly reason: 'unknown' | 'changed';
+  readonly addressOfRecord: string;
+  /** DER of the signer certificate of the message. */
+  readonly certificate: Uint8Array;
+  /** The stored certificate for `reason: 'changed'`. */
+  readonly previousCertificate: Uint8Array | undefined;
+}
+
+/** Sources of stored peer certificates and of decisions about new ones. */
+export interface SignerCheckOptions {
+  readonly getPeerCertificate?: (addressOfRecord: string) => Promise<Uint8Array | undefined>;
+  readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
+}
+
+/**
+ * Returns the URI the signer must hold: the From URI of a request, the To URI of a response
+ * (RFC 3261 §23.2).
+ */
+export function expectedSignerUri(message: SipMessage): string {
+  const name = message.isRequest ? 'From' : 'To';
+  const value = message.getHeader(name);
+  if (value === undefined) throw new SipParseError(`${name} header missing`);
+  return parseNameAddress(value).uri;
+}
+
+/**
+ * Returns the address-of-record of a SIP URI: scheme, user, host and port, without parameters
+ * or headers. Non-SIP URIs are returned unchanged.
+ */
+export function addressOfRecord(uri: string): string {
+  let parsed;
+  try {
+    parsed = parseSipUri(uri);
+  } catch {
+    return uri;
+  }
+  const user = parsed.user === undefined ? '' : `${parsed.user}@`;
+  const port = parsed.port === undefined ? '' : `:${parsed.port}`;
+  return `${parsed.scheme}:${user}${parsed.host.toLowerCase()}${port}`;
+}
+
+/**
+ * Checks a verified signer against the expected SIP identity and the stored peer certificate,
+ * and returns the signer URI that matched.
+ *
+ * A certificate equal to the stored one is accepted even without a path to a trust anchor,
+ * because the user accepted it before. A different stored certificate goes to the hook with
+ * `changed`, and a certificate without a path and without a stored one goes with `unknown`.
+ * Without a hook, or when it returns false, the certificate is rejected.
+ */
+export async function checkSigner(
+  verified: VerifyResult,
+  expectedUri: string,
+  options: SignerCheckOptions,
+): Promise<string> {
+  const signerUri = verified.signerUris.find((uri) => sameAddressOfRecord(uri, expectedUri));
+  if (signerUri === undefined) {
+    throw new IdentityMismatchError(
+      'signer certificate does not name the SIP identity of the message',
+    );
+  }
+
+  const aor = addressOfRecord(expectedUri);
+  const certificate = verified.signerCertificate;
+  const previous = await options.getPeerCertificate?.(aor);
+  if (previous !== undefined && bytesEqual(previous, certificate)) return signerUri;
+
+  if (previous !== undefined) {
+    const decision = {
+      reason: 'changed',
+      addressOfRecord: aor,
+      certificate,
+      previousCertificate: previous,
+    } as const;
+    if (!(await decide(options, decision))) {
+      throw new CertificateChangedError(`signer certificate of ${aor} differs from the stored one`);
+    }
+    return signerUri;
+  }
+
+  if (!verified.chainTrusted) {
+    const decision = {
+      reason: 'unknown',
+      addressOfRecord: aor,
+      certificate,
+      previousCertificate: undefined,
+    } as const;
+    if (!(await decide(options, decision))) {
+      throw new CertificateUntrustedError('signer certificate does not chain to a trust anchor');
+    }
+  }
+  return signerUri;
+}
+
+async function decide(
+  options: SignerCheckOptions,
+  decision: CertificateDecision,
+): Promise<boolean> {
+  if (options.onCertificateDecision === undefined) return false;
+  return (await options.onCertificateDecision(decision)) === true;
+}

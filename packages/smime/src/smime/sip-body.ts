@@ -1,0 +1,53 @@
+/**
+ * Moves a SIP message body in and out of a MIME entity, so that the body and the body parts of a
+ * multipart are handled by the same code.
+ *
+ * @module
+ */
+
+import { MimeEntity } from '../mime/entity.js';
+import type { MimeHeader } from '../mime/entity.js';
+import type { SipBodyHeaders, SipMessage } from '../sip/message.js';
+
+/** Content headers of a SIP message that describe its body (RFC 3261 §20). */
+const BODY_HEADER_NAMES = [
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'Content-Disposition',
+  'Content-ID',
+  'Content-Language',
+  'Content-Description',
+] as const;
+
+/**
+ * Returns the body of `message` as a MIME entity with the message's content headers, or
+ * undefined when the message has no body.
+ */
+export function messageBodyEntity(message: SipMessage): MimeEntity | undefined {
+  if (message.body.length === 0 && message.getHeader('Content-Type') === undefined) {
+    return undefined;
+  }
+
+  const headers: MimeHeader[] = [];
+  for (const name of BODY_HEADER_NAMES) {
+    const value = message.getHeader(name);
+    if (value !== undefined) headers.push({ name, value });
+  }
+  return new MimeEntity(headers, message.body);
+}
+
+/** Returns a copy of `message` whose body and content headers are those of `entity`. */
+export function withEntityBody(message: SipMessage, entity: MimeEntity): SipMessage {
+  return message.withBody(entity.body, entityBodyHeaders(entity));
+}
+
+/** Returns the content headers of `entity` in the shape {@link SipMessage.withBody} takes. */
+export function entityBodyHeaders(entity: MimeEntity): SipBodyHeaders {
+  const contentTransferEncoding = entity.getHeader('Content-Transfer-Encoding');
+  const contentDisposition = entity.getHeader('Content-Disposition');
+  return {
+    contentType: entity.getHeader('Content-Type') ?? 'text/plain',
+    ...(contentTransferEncoding === undefined ? {} : { contentTransferEncoding }),
+    ...(contentDisposition === undefined ? {} : { contentDisposition }),
+  };
+}

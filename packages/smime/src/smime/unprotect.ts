@@ -1,0 +1,149 @@
+/**
+ * Decrypts and verifies the S/MIME parts of a received SIP message (RFC 3261 §23.2, §23.3).
+ *
+ * @module
+ */
+
+import { DowngradeError, LimitExceededError } from '../errors.js';
+import { MAX_MESSAGE_BYTES } from '../limits.js';
+import type { SipMessage } from '../sip/message.js';
+import type { LocalIdentity } from './key-store.js';
+import { defaultProtectionPolicy } from './policy.js';
+import type { ProtectionPolicy } from './policy.js';
+import { SecurityCollector } from './security.js';
+import type { SecurityInfo } from './security.js';
+import { checkSigner, expectedSignerUri } from './signer-check.js';
+import type { CertificateDecision } from './signer-check.js';
+import { messageBodyEntity, withEntityBody } from './sip-body.js';
+import { createMultipartMixed } from './smime-entities.js';
+import { unwrapEntity } from './unwrap.js';
+import type { UnwrapContext, UnwrappedPart } from './unwrap.js';
+
+/** Options of {@link unprotectMessage}. */
+export interface UnprotectOptions {
+  /** WebCrypto implementation for decryption, verification and randomness. */
+  readonly crypto: Crypto;
+  /** Local identity for decryption; without it an encrypted body is undecipherable. */
+  readonly identity?: LocalIdentity;
+  /** DER of the certificates that signer chains must reach. */
+  readonly trustAnchors: readonly Uint8Array[];
+  /** Policy that names the parts that must arrive encrypted. Default {@link defaultProtectionPolicy}. */
+  readonly policy?: ProtectionPolicy;
+  /** Clock for certificate validity; default `() => new Date()`. */
+  readonly now?: () => Date;
+  /** Known certificate of a peer address-of-record. */
+  readonly getPeerCertificate?: (addressOfRecord: string) => Promise<Uint8Array | undefined>;
+  /** Accepts or rejects an unknown or changed signer certificate; without it both are rejected. */
+  readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
+}
+
+/** Result of {@link unprotectMessage}. */
+export interface UnprotectResult {
+  /** The message with the plaintext parts put back (multipart/mixed when several). */
+  readonly message: SipMessage;
+  readonly security: SecurityInfo;
+}
+
+/**
+ * Decrypts and verifies every S/MIME part of a message, and returns the message with the
+ * plaintext parts put back in place of the protected ones.
+ *
+ * Both nesting orders are accepted: signed then encrypted (the order this library writes) and
+ * encrypted then signed (the order of RFC 3261 §23.2). A signer must hold the From URI of a
+ * request or the To URI of a response in its certificate. After all layers are opened, every
+ * part that the policy calls sensitive must have arrived encrypted, because an attacker who
+ * strips the protection produces a clear part. Nothing is returned unless every layer verified.
+ *
+ * Rejections: `UndecipherableError` (493, with the local certificate in `certsOnly`),
+ * `SignatureInvalidError`, `CertificateUntrustedError`, `CertificateChangedError`,
+ * `IdentityMismatchError` and `DowngradeError` (403), parse errors (400), `LimitExceededError`
+ * (413) and `NotSupportedError` (415).
+ *
+ * @example
+ * ```ts
+ * const { message, security } = await unprotectMessage(received, {
+ *   crypto: globalThis.crypto,
+ *   identity: serverIdentity,
+ *   trustAnchors: [caDer],
+ * });
+ * if (security.signed) console.log('signed by', security.signerUri);
+ * ```
+ */
+export async function unprotectMessage(
+  message: SipMessage,
+  options: UnprotectOptions,
+): Promise<UnprotectResult> {
+  checkUnprotectOptions(options);
+  const security = new SecurityCollector();
+  const body = messageBodyEntity(message);
+  if (body === undefined) return { message, security: security.toSecurityInfo() };
+  if (message.body.length > MAX_MESSAGE_BYTES) {
+    throw new LimitExceededError(`SIP body larger than ${MAX_MESSAGE_BYTES} bytes`);
+  }
+
+  let expectedUri: string | undefined;
+  const ctx: UnwrapContext = {
+    crypto: options.crypto,
+    identity: options.identity,
+    trustAnchors: options.trustAnchors,
+    now: (options.now ?? (() => new Date()))(),
+    security,
+    changed: false,
+    checkSigner: (verified) => {
+      expectedUri ??= expectedSignerUri(message);
+      return checkSigner(verified, expectedUri, options);
+    },
+  };
+  const parts = await unwrapEntity(body, ctx);
+  rejectDowngrade(parts, options.policy ?? defaultProtectionPolicy, message.method);
+
+  for (const part of parts) {
+    if (part.encrypted || part.signed) security.addProtectedPart(part.entity.contentType.mediaType);
+  }
+  return { message: rebuildMessage(message, parts, ctx), security: security.toSecurityInfo() };
+}
+
+/**
+ * Raises `DowngradeError` for a sensitive part that did not arrive encrypted. A part that is
+ * signed but not encrypted counts as clear, because the SIP core could read it.
+ */
+function rejectDowngrade(
+  parts: readonly UnwrappedPart[],
+  policy: ProtectionPolicy,
+  method: string,
+): void {
+  for (const part of parts) {
+    if (part.encrypted || part.certsOnly) continue;
+    const contentType = part.entity.contentType;
+    if (!policy.isSensitive(contentType, method)) continue;
+    const how = part.signed ? 'signed but not encrypted' : 'in clear';
+    throw new DowngradeError(`sensitive ${contentType.mediaType} part arrived ${how}`);
+  }
+}
+
+function rebuildMessage(
+  message: SipMessage,
+  parts: readonly UnwrappedPart[],
+  ctx: UnwrapContext,
+): SipMessage {
+  if (!ctx.changed) return message;
+  const [first] = parts;
+  if (first === undefined) return message.withoutBody();
+  if (parts.length === 1) return withEntityBody(message, first.entity);
+  const mixed = createMultipartMixed(
+    parts.map((part) => part.entity),
+    ctx.crypto,
+  );
+  return withEntityBody(message, mixed);
+}
+
+function checkUnprotectOptions(options: UnprotectOptions): void {
+  if (typeof options?.crypto?.subtle !== 'object') {
+    throw new TypeError('unprotectMessage: options.crypto must be a WebCrypto Crypto');
+  }
+  if (!Array.isArray(options.trustAnchors)) {
+    throw new TypeError(
+      'unprotectMessage: options.trustAnchors must be an array of DER certificates',
+    );
+  }
+}

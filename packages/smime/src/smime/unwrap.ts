@@ -1,0 +1,235 @@
+/**
+ * Walks a MIME entity tree, opening every S/MIME layer (RFC 8551 §3, RFC 1847 §2.1), and returns
+ * the plaintext leaf entities with the protection each one arrived under.
+ *
+ * @module
+ */
+
+import {
+  createCertsOnly,
+  decryptContent,
+  getCmsContentType,
+  verifySignedData,
+} from '../cms/index-contract.js';
+import type { VerifyResult } from '../cms/index-contract.js';
+import {
+  CmsParseError,
+  LimitExceededError,
+  MimeParseError,
+  NotSupportedError,
+  UndecipherableError,
+} from '../errors.js';
+import { MAX_BODY_BYTES, MAX_NESTING_DEPTH } from '../limits.js';
+import { MimeEntity } from '../mime/entity.js';
+import { parseMultipart } from '../mime/multipart.js';
+import type { LocalIdentity } from './key-store.js';
+import type { SecurityCollector } from './security.js';
+
+/** A plaintext entity and the layers it arrived under. */
+export interface UnwrappedPart {
+  readonly entity: MimeEntity;
+  readonly encrypted: boolean;
+  readonly signed: boolean;
+  /** True for a certs-only body, which carries public certificates and no content. */
+  readonly certsOnly: boolean;
+}
+
+/** Everything the walk needs: keys, trust anchors, the signer check and the collector. */
+export interface UnwrapContext {
+  readonly crypto: Crypto;
+  readonly identity: LocalIdentity | undefined;
+  readonly trustAnchors: readonly Uint8Array[];
+  readonly now: Date;
+  /** Checks a verified signer against the message identity and returns the matched URI. */
+  readonly checkSigner: (verified: VerifyResult) => Promise<string>;
+  readonly security: SecurityCollector;
+  /** Set when a layer was opened or a part dropped, so the body must be rebuilt. */
+  changed: boolean;
+}
+
+interface Layers {
+  readonly encrypted: boolean;
+  readonly signed: boolean;
+}
+
+const PKCS7_MIME_TYPES = new Set(['application/pkcs7-mime', 'application/x-pkcs7-mime']);
+const PKCS7_SIGNATURE_TYPES = new Set([
+  'application/pkcs7-signature',
+  'application/x-pkcs7-signature',
+]);
+const KNOWN_SMIME_TYPES = new Set([
+  'enveloped-data',
+  'authenveloped-data',
+  'signed-data',
+  'certs-only',
+]);
+
+/**
+ * Opens `entity` and every S/MIME layer below it. `depth` is the nesting level of `entity`
+ * counted in containers (multiparts and CMS layers), the top-level body being 1.
+ */
+export async function unwrapEntity(
+  entity: MimeEntity,
+  ctx: UnwrapContext,
+  depth = 1,
+  layers: Layers = { encrypted: false, signed: false },
+): Promise<UnwrappedPart[]> {
+  const contentType = entity.contentType;
+  const mediaType = contentType.mediaType;
+  const isContainer =
+    mediaType === 'multipart/mixed' ||
+    mediaType === 'multipart/signed' ||
+    PKCS7_MIME_TYPES.has(mediaType);
+  if (isContainer && depth > MAX_NESTING_DEPTH) {
+    throw new LimitExceededError(`MIME and CMS layers nested deeper than ${MAX_NESTING_DEPTH}`);
+  }
+
+  if (mediaType === 'multipart/signed') return openMultipartSigned(entity, ctx, depth, layers);
+  if (PKCS7_MIME_TYPES.has(mediaType)) return openPkcs7Mime(entity, ctx, depth, layers);
+  if (PKCS7_SIGNATURE_TYPES.has(mediaType)) {
+    throw new MimeParseError(`${mediaType} part outside multipart/signed`);
+  }
+  if (mediaType === 'multipart/mixed') {
+    const parts = parseMultipart(entity.body, requireBoundary(entity));
+    const results: UnwrappedPart[] = [];
+    for (const part of parts) results.push(...(await unwrapEntity(part, ctx, depth + 1, layers)));
+    return results;
+  }
+  return [{ entity, ...layers, certsOnly: false }];
+}
+
+/** Verifies a detached signature (RFC 1847 §2.1, RFC 8551 §3.5) and opens its first part. */
+async function openMultipartSigned(
+  entity: MimeEntity,
+  ctx: UnwrapContext,
+  depth: number,
+  layers: Layers,
+): Promise<UnwrappedPart[]> {
+  const protocol = entity.contentType.params.get('protocol')?.toLowerCase();
+  if (protocol === undefined || !PKCS7_SIGNATURE_TYPES.has(protocol)) {
+    throw new NotSupportedError('multipart/signed protocol is not application/pkcs7-signature');
+  }
+  const parts = parseMultipart(entity.body, requireBoundary(entity));
+  const [content, signature] = parts;
+  if (parts.length !== 2 || content === undefined || signature === undefined) {
+    throw new MimeParseError('multipart/signed must have exactly 2 parts');
+  }
+  if (!PKCS7_SIGNATURE_TYPES.has(signature.contentType.mediaType)) {
+    throw new MimeParseError('second part of multipart/signed is not application/pkcs7-signature');
+  }
+
+  const der = signature.decodedBody();
+  if (getCmsContentType(der) !== 'signed-data') {
+    throw new CmsParseError('application/pkcs7-signature does not contain SignedData');
+  }
+  // RFC 1847 §2.1: the signature covers the first part exactly as carried, headers included,
+  // without the CRLF that belongs to the next boundary.
+  const verified = await verifySignedData({
+    crypto: ctx.crypto,
+    der,
+    detachedContent: content.raw ?? content.toBytes(),
+    trustAnchors: ctx.trustAnchors,
+    now: ctx.now,
+  });
+  await recordSigner(verified, ctx);
+  return unwrapEntity(content, ctx, depth + 1, { ...layers, signed: true });
+}
+
+/** Decrypts or verifies an `application/pkcs7-mime` entity (RFC 8551 §3.2). */
+async function openPkcs7Mime(
+  entity: MimeEntity,
+  ctx: UnwrapContext,
+  depth: number,
+  layers: Layers,
+): Promise<UnwrappedPart[]> {
+  const declared = entity.contentType.params.get('smime-type');
+  if (declared !== undefined && !KNOWN_SMIME_TYPES.has(declared.toLowerCase())) {
+    return rejectUnknownType(entity, ctx);
+  }
+
+  const der = entity.decodedBody();
+  // The smime-type parameter is only a hint (RFC 8551 §3.2.2): the CMS content type decides.
+  const cmsType = getCmsContentType(der);
+  if (cmsType === 'certs-only') return [{ entity, ...layers, certsOnly: true }];
+  if (cmsType === 'data') {
+    throw new NotSupportedError('application/pkcs7-mime with CMS type data is not S/MIME');
+  }
+
+  ctx.changed = true;
+  if (cmsType === 'signed-data') {
+    const verified = await verifySignedData({
+      crypto: ctx.crypto,
+      der,
+      trustAnchors: ctx.trustAnchors,
+      now: ctx.now,
+    });
+    await recordSigner(verified, ctx);
+    return unwrapEntity(parseInner(verified.content), ctx, depth + 1, { ...layers, signed: true });
+  }
+
+  const plaintext = await decrypt(der, ctx);
+  return unwrapEntity(parseInner(plaintext), ctx, depth + 1, { ...layers, encrypted: true });
+}
+
+/**
+ * Handles an S/MIME type this library does not understand. RFC 3261 §20.11 lets a receiver ignore
+ * a part with `handling=optional`; any other part is required and gets 415.
+ */
+function rejectUnknownType(entity: MimeEntity, ctx: UnwrapContext): UnwrappedPart[] {
+  const disposition = entity.getHeader('Content-Disposition') ?? '';
+  if (/;\s*handling\s*=\s*"?optional"?\s*(;|$)/i.test(disposition)) {
+    ctx.changed = true;
+    return [];
+  }
+  throw new NotSupportedError('S/MIME type of a required part is not supported');
+}
+
+async function decrypt(der: Uint8Array, ctx: UnwrapContext): Promise<Uint8Array> {
+  const identity = ctx.identity;
+  if (identity === undefined) throw new UndecipherableError();
+
+  let result;
+  try {
+    result = await decryptContent({
+      crypto: ctx.crypto,
+      der,
+      certificate: identity.certificate,
+      privateKey: identity.decryptionKey,
+    });
+  } catch (error) {
+    if (!(error instanceof UndecipherableError)) throw error;
+    // RFC 3261 §23.2: the 493 response may carry the local certificate, so that the peer can
+    // encrypt for it next time.
+    const certsOnly = createCertsOnly([identity.certificate, ...identity.chain]);
+    throw new UndecipherableError({ cause: error, certsOnly });
+  }
+
+  ctx.security.encrypted = true;
+  ctx.security.setAlgorithm('smimeType', result.smimeType);
+  ctx.security.setAlgorithm('contentEncryption', result.contentEncryption);
+  ctx.security.setAlgorithm('keyManagement', result.keyManagement);
+  return result.content;
+}
+
+async function recordSigner(verified: VerifyResult, ctx: UnwrapContext): Promise<void> {
+  const signerUri = await ctx.checkSigner(verified);
+  ctx.changed = true;
+  ctx.security.setSigner(signerUri, verified.signerCertificate);
+  ctx.security.setAlgorithm('signature', verified.signatureAlgorithm);
+  ctx.security.setAlgorithm('digest', verified.digestAlgorithm);
+}
+
+function parseInner(content: Uint8Array): MimeEntity {
+  if (content.length > MAX_BODY_BYTES) {
+    throw new LimitExceededError(`S/MIME content larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  return MimeEntity.parse(content);
+}
+
+function requireBoundary(entity: MimeEntity): string {
+  const boundary = entity.contentType.params.get('boundary');
+  if (boundary === undefined) {
+    throw new MimeParseError(`${entity.contentType.mediaType} boundary missing`);
+  }
+  return boundary;
+}
