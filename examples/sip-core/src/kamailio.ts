@@ -1,0 +1,159 @@
+/**
+ * Starts and stops Kamailio as the demo's SIP core, without systemd, on a loopback port.
+ *
+ * Kamailio runs in the foreground with `-DD -E` (plain `-D` opens no TCP or WebSocket listener)
+ * and logs to stderr. The launcher copies that stream to a log file and extracts the body records
+ * that kamailio.cfg writes into a separate body log.
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BodyLogExtractor } from './body-log.js';
+import { findFreePort, waitForPort } from './free-port.js';
+
+/** Where Debian's `kamailio` package installs the daemon. */
+export const DEFAULT_KAMAILIO_PATH = '/usr/sbin/kamailio';
+
+/** The project's Kamailio configuration. */
+export const KAMAILIO_CONFIG_PATH = fileURLToPath(new URL('../kamailio.cfg', import.meta.url));
+
+/** Options of {@link startKamailio}. */
+export interface KamailioOptions {
+  /** File that receives the body records; created or appended to. */
+  readonly bodyLogFile: string;
+  /** File that receives the whole Kamailio log, body records included. Default: none. */
+  readonly logFile?: string;
+  /** TCP port of the WebSocket listener. Default: a free port. */
+  readonly port?: number;
+  /** Default {@link DEFAULT_KAMAILIO_PATH}. */
+  readonly executable?: string;
+  /** Default {@link KAMAILIO_CONFIG_PATH}. */
+  readonly configFile?: string;
+  /** Shared memory in MB (`-m`). Default 64; raise it for load tests. */
+  readonly sharedMemoryMb?: number;
+  /** How long to wait for the listener. Default 5000 ms. */
+  readonly startTimeoutMs?: number;
+}
+
+/** A running Kamailio. */
+export interface RunningKamailio {
+  /** WebSocket URL of the core, for example `ws://127.0.0.1:40123`. */
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly bodyLogFile: string;
+  /** Sends SIGTERM and resolves when the process has exited and the logs are written. */
+  stop(): Promise<void>;
+}
+
+/** Returns the path of the Kamailio daemon when it is installed. */
+export function findKamailio(executable = DEFAULT_KAMAILIO_PATH): string | undefined {
+  return existsSync(executable) ? executable : undefined;
+}
+
+/**
+ * Starts Kamailio on 127.0.0.1 and resolves once its WebSocket listener accepts connections.
+ *
+ * @example
+ * ```ts
+ * const core = await startKamailio({ bodyLogFile: 'e2e/artifacts/sip-core-bodies.log' });
+ * // connect SIP clients to core.url with the `sip` subprotocol
+ * await core.stop();
+ * ```
+ */
+export async function startKamailio(options: KamailioOptions): Promise<RunningKamailio> {
+  const executable = options.executable ?? DEFAULT_KAMAILIO_PATH;
+  if (findKamailio(executable) === undefined) {
+    throw new Error(`Kamailio not found at ${executable}: install the kamailio package`);
+  }
+
+  const port = options.port ?? (await findFreePort());
+  const runDir = await mkdtemp(join(tmpdir(), 'mcptt-kamailio-'));
+  await mkdir(dirname(options.bodyLogFile), { recursive: true });
+  await writeFile(options.bodyLogFile, '', { flag: 'a' });
+
+  const child = spawn(executable, kamailioArguments(options, port, runDir), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const logsWritten = pipeLogs(child, options);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const listening = await Promise.race([
+    waitForPort('127.0.0.1', port, options.startTimeoutMs ?? 5000),
+    exited.then(() => false),
+  ]);
+  if (!listening) {
+    child.kill('SIGKILL');
+    await exited;
+    await rm(runDir, { recursive: true, force: true });
+    throw new Error(`Kamailio did not start on port ${String(port)}: see its log`);
+  }
+
+  return {
+    url: `ws://127.0.0.1:${String(port)}`,
+    port,
+    pid: child.pid ?? 0,
+    bodyLogFile: options.bodyLogFile,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+      }
+      await exited;
+      await logsWritten;
+      await rm(runDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function kamailioArguments(options: KamailioOptions, port: number, runDir: string): string[] {
+  return [
+    '-DD',
+    '-E',
+    '-f',
+    options.configFile ?? KAMAILIO_CONFIG_PATH,
+    '-l',
+    `tcp:127.0.0.1:${String(port)}`,
+    '-m',
+    String(options.sharedMemoryMb ?? 64),
+    '-M',
+    '8',
+    '-P',
+    join(runDir, 'kamailio.pid'),
+    '-Y',
+    runDir,
+    '-w',
+    runDir,
+  ];
+}
+
+// Appends in arrival order through one promise chain, so records never interleave in the file.
+async function pipeLogs(child: ChildProcess, options: KamailioOptions): Promise<void> {
+  let chain = Promise.resolve();
+  const append = (file: string, text: string): void => {
+    chain = chain.then(() => appendFile(file, text));
+  };
+  const extractor = new BodyLogExtractor(
+    (record) => append(options.bodyLogFile, record),
+    () => undefined,
+  );
+
+  const stderr = child.stderr;
+  if (stderr === null) {
+    return;
+  }
+  stderr.setEncoding('utf8');
+  for await (const chunk of stderr) {
+    const text = chunk as string;
+    if (options.logFile !== undefined) {
+      append(options.logFile, text);
+    }
+    extractor.push(text);
+  }
+  extractor.end();
+  await chain;
+}
