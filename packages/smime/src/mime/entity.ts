@@ -1,29 +1,153 @@
-// CONTRACT STUB: the MIME helper replaces the bodies, keeping these exported names and signatures.
+/**
+ * MIME entities (RFC 2045): header fields, an empty line, then a body.
+ *
+ * @module
+ */
+
+import { concatBytes, utf8Encode } from '../bytes.js';
+import { LimitExceededError, MimeParseError } from '../errors.js';
+import { MAX_MESSAGE_BYTES } from '../limits.js';
+import { parseContentType } from './content-type.js';
 import type { ContentType } from './content-type.js';
+import { isValidHeaderField, parseHeaderFields, splitHeaderSection } from './header-section.js';
+import { decodeTransferEncoding } from './transfer-encoding.js';
 
 /** One MIME header field. */
 export interface MimeHeader {
+  /** Field name as written; compare it case-insensitively. */
   readonly name: string;
+  /** Field value with folds read as one SP and surrounding whitespace trimmed. */
   readonly value: string;
 }
 
+const CRLF = utf8Encode('\r\n');
+
 /**
  * A MIME entity: header fields, an empty line, a body (RFC 2045). Entities that came from a parser
- * keep their exact input bytes in `raw`, which is what a multipart/signed signature covers.
+ * keep their exact input bytes in `raw`, which is what a multipart/signed signature covers
+ * (RFC 1847 §2.1).
+ *
+ * @example
+ * ```ts
+ * const part = MimeEntity.create(
+ *   { 'Content-Type': 'application/pkcs7-mime; smime-type=enveloped-data', 'Content-Transfer-Encoding': 'base64' },
+ *   encodeBase64Lines(der),
+ * );
+ * MimeEntity.parse(part.toBytes()).decodedBody(); // der
+ * ```
  */
-export declare class MimeEntity {
+export class MimeEntity {
+  /** Header fields in their order of appearance. */
   readonly headers: readonly MimeHeader[];
   /** Body bytes as carried, before transfer decoding. */
   readonly body: Uint8Array;
+  /** Exact bytes the entity was parsed from, or `undefined` for a built entity. */
   readonly raw: Uint8Array | undefined;
-  constructor(headers: readonly MimeHeader[], body: Uint8Array, raw?: Uint8Array);
-  /** Parses headers, the first empty line (CRLF or LF), then the body. */
-  static parse(bytes: Uint8Array): MimeEntity;
-  /** Content-Type of the entity; text/plain when absent (RFC 2045 §5.2). */
-  get contentType(): ContentType;
-  getHeader(name: string): string | undefined;
-  /** The body after undoing Content-Transfer-Encoding (base64 of any width, binary, 7bit, 8bit). */
-  decodedBody(): Uint8Array;
+  #contentType: ContentType | undefined;
+
+  /**
+   * Creates an entity from fields and a body. Callers that pass `raw` promise that it is the
+   * serialised form of the same fields and body. Raises `TypeError` for a field name that is not
+   * valid or a value with a line break or another control character.
+   */
+  constructor(headers: readonly MimeHeader[], body: Uint8Array, raw?: Uint8Array) {
+    for (const { name, value } of headers) {
+      if (!isValidHeaderField(name, value)) {
+        throw new TypeError(`MimeEntity: invalid header field "${name}"`);
+      }
+    }
+    this.headers = Object.freeze(headers.map(({ name, value }) => ({ name, value })));
+    this.body = body;
+    this.raw = raw;
+  }
+
+  /**
+   * Parses headers, the first empty line (CRLF or LF), then the body. The entity keeps `bytes` as
+   * `raw` without copying. Raises `MimeParseError` for a malformed header section or
+   * Content-Type, and `LimitExceededError` past `MAX_MESSAGE_BYTES`, `MAX_HEADER_SECTION_BYTES`
+   * or `MAX_HEADER_COUNT`.
+   */
+  static parse(bytes: Uint8Array): MimeEntity {
+    if (bytes.length > MAX_MESSAGE_BYTES) {
+      throw new LimitExceededError(`MIME entity is larger than ${MAX_MESSAGE_BYTES} bytes`);
+    }
+    const { headerSection, body } = splitHeaderSection(bytes);
+    const entity = new MimeEntity(parseHeaderFields(headerSection), body, bytes);
+    // Reject a malformed Content-Type now rather than at the first read of it.
+    void entity.contentType;
+    return entity;
+  }
+
+  /**
+   * Builds an entity to serialise, with fields in the order of `headers`. A string body is
+   * encoded as UTF-8. Raises `TypeError` like the constructor.
+   *
+   * @example
+   * ```ts
+   * MimeEntity.create({ 'Content-Type': 'text/plain; charset=utf-8' }, 'Hello');
+   * ```
+   */
+  static create(
+    headers: Readonly<Record<string, string>>,
+    body: Uint8Array | string = new Uint8Array(0),
+  ): MimeEntity {
+    const fields = Object.entries(headers).map(([name, value]) => ({ name, value }));
+    return new MimeEntity(fields, typeof body === 'string' ? utf8Encode(body) : body);
+  }
+
+  /**
+   * Content-Type of the entity; `text/plain; charset=us-ascii` when absent (RFC 2045 §5.2).
+   * Raises `MimeParseError` when the field is malformed or repeated. RFC 2045 §5.2 suggests the
+   * default for a malformed field too, but a guessed type could slip a part past the protection
+   * policy, so it is rejected.
+   */
+  get contentType(): ContentType {
+    this.#contentType ??= this.#readContentType();
+    return this.#contentType;
+  }
+
+  #readContentType(): ContentType {
+    const value = this.#getSingleHeader('Content-Type');
+    if (value === undefined) {
+      const params = new Map([['charset', 'us-ascii']]);
+      return { mediaType: 'text/plain', type: 'text', subtype: 'plain', params };
+    }
+    return parseContentType(value);
+  }
+
+  /** Value of the first field named `name` (case-insensitive), or `undefined`. */
+  getHeader(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    return this.headers.find((header) => header.name.toLowerCase() === lower)?.value;
+  }
+
+  /** Values of every field named `name` (case-insensitive), in order. */
+  getHeaders(name: string): string[] {
+    const lower = name.toLowerCase();
+    return this.headers.filter((h) => h.name.toLowerCase() === lower).map((h) => h.value);
+  }
+
+  #getSingleHeader(name: string): string | undefined {
+    const values = this.getHeaders(name);
+    if (values.length > 1) throw new MimeParseError(`MIME entity has more than one ${name}`);
+    return values[0];
+  }
+
+  /**
+   * The body after undoing Content-Transfer-Encoding: base64 of any line width, quoted-printable,
+   * binary, 7bit and 8bit. Raises `MimeParseError` for invalid base64 or quoted-printable and for
+   * a repeated Content-Transfer-Encoding, `NotSupportedError` for an unknown encoding, and
+   * `LimitExceededError` when the result is larger than `MAX_BODY_BYTES`.
+   */
+  decodedBody(): Uint8Array {
+    return decodeTransferEncoding(this.body, this.#getSingleHeader('Content-Transfer-Encoding'));
+  }
+
   /** Canonical form: CRLF line ends in headers, `raw` unchanged when present. */
-  toBytes(): Uint8Array;
+  toBytes(): Uint8Array {
+    if (this.raw !== undefined) return this.raw;
+
+    const lines = this.headers.map(({ name, value }) => `${name}: ${value}\r\n`).join('');
+    return concatBytes(utf8Encode(lines), CRLF, this.body);
+  }
 }

@@ -1,12 +1,163 @@
-// CONTRACT STUB: the MIME helper replaces the bodies, keeping these exported names and signatures.
-import type { MimeEntity } from './entity.js';
+/**
+ * Multipart bodies (RFC 2046 §5.1).
+ *
+ * ```abnf
+ * multipart-body := [preamble CRLF] dash-boundary transport-padding CRLF body-part
+ *                   *encapsulation close-delimiter transport-padding [CRLF epilogue]
+ * encapsulation  := delimiter transport-padding CRLF body-part
+ * delimiter      := CRLF dash-boundary
+ * close-delimiter := delimiter "--"
+ * body-part      := MIME-part-headers [CRLF *OCTET]
+ * ```
+ *
+ * @module
+ */
+
+import { concatBytes, utf8Encode } from '../bytes.js';
+import { LimitExceededError, MimeParseError } from '../errors.js';
+import { MAX_BODY_BYTES, MAX_MULTIPART_PARTS } from '../limits.js';
+import { isValidBoundary } from './boundary.js';
+import { MimeEntity } from './entity.js';
+
+export { boundaryOccursIn, createBoundary, isValidBoundary } from './boundary.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+const HYPHEN = 0x2d;
+const CRLF = utf8Encode('\r\n');
+
+/** One delimiter line found in a multipart body. */
+interface Delimiter {
+  /** Offset where the part before this delimiter ends: its CRLF or LF belongs to the delimiter. */
+  readonly partEnd: number;
+  /** Offset just after the delimiter line, where the next part starts. */
+  readonly next: number;
+  /** True for the close delimiter `--boundary--`. */
+  readonly close: boolean;
+}
+
+function startsWithAt(bytes: Uint8Array, prefix: Uint8Array, offset: number): boolean {
+  if (offset + prefix.length > bytes.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[offset + i] !== prefix[i]) return false;
+  return true;
+}
+
+/**
+ * Reads what follows a dash-boundary at `offset`. A `--` makes it the close delimiter, and the rest
+ * of the body is epilogue. Otherwise transport padding (SP, HTAB) and a CRLF or bare LF must end
+ * the line. Anything else is content that only starts like the boundary.
+ */
+function readDelimiterLine(
+  body: Uint8Array,
+  offset: number,
+  partEnd: number,
+): Delimiter | undefined {
+  if (body[offset] === HYPHEN && body[offset + 1] === HYPHEN) {
+    return { partEnd, next: body.length, close: true };
+  }
+  let i = offset;
+  while (body[i] === 0x20 || body[i] === 0x09) i++;
+  if (body[i] === LF) return { partEnd, next: i + 1, close: false };
+  if (body[i] === CR && body[i + 1] === LF) return { partEnd, next: i + 2, close: false };
+  return undefined;
+}
+
+/**
+ * Finds the first delimiter at or after `from`: a dash-boundary after an LF (CRLF or bare LF), or
+ * at offset 0 of the body, where it may come without a line break.
+ */
+function findDelimiter(body: Uint8Array, dash: Uint8Array, from: number): Delimiter | undefined {
+  if (from === 0 && startsWithAt(body, dash, 0)) {
+    const delimiter = readDelimiterLine(body, dash.length, 0);
+    if (delimiter !== undefined) return delimiter;
+  }
+  for (let lf = body.indexOf(LF, from); lf >= 0; lf = body.indexOf(LF, lf + 1)) {
+    if (!startsWithAt(body, dash, lf + 1)) continue;
+
+    const partEnd = lf > from && body[lf - 1] === CR ? lf - 1 : lf;
+    const delimiter = readDelimiterLine(body, lf + 1 + dash.length, partEnd);
+    if (delimiter !== undefined) return delimiter;
+  }
+  return undefined;
+}
 
 /**
  * Splits a multipart body (RFC 2046 §5.1) into its parts. Preamble and epilogue are dropped; the
- * CRLF before each delimiter belongs to the delimiter. Raises MimeParseError, LimitExceededError.
+ * CRLF before each delimiter belongs to the delimiter. Bare LF line ends and transport padding
+ * after the boundary are accepted. Each part is parsed as a {@link MimeEntity} whose `raw` is the
+ * exact bytes between the delimiters, the content a multipart/signed signature covers
+ * (RFC 1847 §2.1). Empty parts and parts with headers only are legal.
+ *
+ * Raises `MimeParseError` for an invalid boundary, a body without the boundary or without the
+ * close delimiter, or a malformed part, and `LimitExceededError` past `MAX_BODY_BYTES` or
+ * `MAX_MULTIPART_PARTS`.
+ *
+ * @param body - the multipart body, as carried
+ * @param boundary - the `boundary` parameter of the Content-Type, already unquoted
  */
-export declare function parseMultipart(body: Uint8Array, boundary: string): MimeEntity[];
-/** Serialises parts with CRLF delimiters and a close delimiter. */
-export declare function buildMultipart(parts: readonly MimeEntity[], boundary: string): Uint8Array;
-/** Returns a boundary of random characters from `crypto.getRandomValues`. */
-export declare function createBoundary(random: Pick<Crypto, 'getRandomValues'>): string;
+export function parseMultipart(body: Uint8Array, boundary: string): MimeEntity[] {
+  if (!isValidBoundary(boundary)) throw new MimeParseError('invalid multipart boundary');
+  if (body.length > MAX_BODY_BYTES) {
+    throw new LimitExceededError(`multipart body is larger than ${MAX_BODY_BYTES} bytes`);
+  }
+
+  const dash = utf8Encode(`--${boundary}`);
+  let delimiter = findDelimiter(body, dash, 0);
+  if (delimiter === undefined) throw new MimeParseError('multipart boundary not found in body');
+  if (delimiter.close) throw new MimeParseError('multipart body has no parts');
+
+  const parts: MimeEntity[] = [];
+  for (;;) {
+    const start = delimiter.next;
+    const following = findDelimiter(body, dash, start);
+    if (following === undefined) throw new MimeParseError('multipart close delimiter missing');
+    if (parts.length >= MAX_MULTIPART_PARTS) {
+      throw new LimitExceededError(`multipart body has more than ${MAX_MULTIPART_PARTS} parts`);
+    }
+
+    parts.push(MimeEntity.parse(body.slice(start, following.partEnd)));
+    if (following.close) return parts;
+    delimiter = following;
+  }
+}
+
+/** Tells whether `--boundary` starts the part or one of its lines, which RFC 2046 forbids. */
+function startsAnyLine(bytes: Uint8Array, dash: Uint8Array): boolean {
+  if (startsWithAt(bytes, dash, 0)) return true;
+  for (let lf = bytes.indexOf(LF); lf >= 0; lf = bytes.indexOf(LF, lf + 1)) {
+    if (startsWithAt(bytes, dash, lf + 1)) return true;
+  }
+  return false;
+}
+
+/**
+ * Serialises parts with CRLF delimiters and a close delimiter followed by CRLF, with no preamble.
+ * Each part is written as `toBytes()` returns it, so a parsed part keeps its exact bytes. Raises
+ * `TypeError` for an invalid boundary, an empty list of parts, or a part with a line that starts
+ * with `--boundary`: draw the boundary with {@link createBoundary} and the serialised parts to
+ * avoid that.
+ *
+ * @example
+ * ```ts
+ * const parts = [sdpPart, infoPart];
+ * const boundary = createBoundary(crypto, parts.map((part) => part.toBytes()));
+ * const body = buildMultipart(parts, boundary);
+ * ```
+ */
+export function buildMultipart(parts: readonly MimeEntity[], boundary: string): Uint8Array {
+  if (!isValidBoundary(boundary)) throw new TypeError('buildMultipart: invalid boundary');
+  if (parts.length === 0) throw new TypeError('buildMultipart: no parts');
+
+  const dash = utf8Encode(`--${boundary}`);
+  const chunks: Uint8Array[] = [];
+  parts.forEach((part, index) => {
+    const bytes = part.toBytes();
+    if (startsAnyLine(bytes, dash)) {
+      throw new TypeError(`buildMultipart: a line of part ${index} starts with the boundary`);
+    }
+    if (index > 0) chunks.push(CRLF);
+    chunks.push(dash, CRLF, bytes);
+  });
+  chunks.push(CRLF, dash, utf8Encode('--'), CRLF);
+  return concatBytes(...chunks);
+}

@@ -1,0 +1,58 @@
+/**
+ * Multipart boundaries (RFC 2046 §5.1.1): validity, and random generation.
+ *
+ * ```abnf
+ * boundary      := 0*69<bchars> bcharsnospace
+ * bchars        := bcharsnospace / " "
+ * bcharsnospace := DIGIT / ALPHA / "'" / "(" / ")" / "+" / "_" / "," / "-" / "." / "/" / ":" / "=" / "?"
+ * ```
+ *
+ * @module
+ */
+
+import { indexOfBytes, utf8Encode } from '../bytes.js';
+
+const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
+
+/** 64 characters that are bchars and RFC 3261 token characters, so one random byte maps to one. */
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const BOUNDARY_PREFIX = 'mcptt-';
+/** 24 characters of 6 bits each: 144 random bits. */
+const RANDOM_LENGTH = 24;
+const MAX_ATTEMPTS = 8;
+
+/** Tells whether `boundary` is 1 to 70 bchars that do not end in a space (RFC 2046 §5.1.1). */
+export function isValidBoundary(boundary: string): boolean {
+  return BOUNDARY.test(boundary);
+}
+
+/**
+ * Tells whether `--boundary` occurs in `content`. Any occurrence counts, not only one at the start
+ * of a line, so a boundary that passes cannot end a part early however the part is framed.
+ */
+export function boundaryOccursIn(content: Uint8Array, boundary: string): boolean {
+  return indexOfBytes(content, utf8Encode(`--${boundary}`)) >= 0;
+}
+
+/**
+ * Returns a boundary of random characters from `crypto.getRandomValues`, such as
+ * `mcptt-3fZ0q_Lk9-…`. With `contents`, a boundary that occurs in one of them is drawn again.
+ * The boundary is a token, so Content-Type needs no quotes around it: some SIP stacks keep the
+ * quotes of a quoted boundary and then fail to find it. Raises `TypeError` when the random source
+ * keeps returning colliding values.
+ *
+ * @param random - source of randomness, usually the `Crypto` passed in by the caller
+ * @param contents - serialised parts the boundary must not occur in
+ */
+export function createBoundary(
+  random: Pick<Crypto, 'getRandomValues'>,
+  contents: readonly Uint8Array[] = [],
+): string {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const bytes = random.getRandomValues(new Uint8Array(RANDOM_LENGTH));
+    let boundary = BOUNDARY_PREFIX;
+    for (const byte of bytes) boundary += ALPHABET[byte & 63];
+    if (!contents.some((content) => boundaryOccursIn(content, boundary))) return boundary;
+  }
+  throw new TypeError('createBoundary: the random source keeps returning colliding values');
+}
