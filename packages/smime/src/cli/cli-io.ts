@@ -1,0 +1,61 @@
+/**
+ * The process streams and crypto the commands use, behind an interface so that tests can run
+ * commands in memory.
+ *
+ * @module
+ */
+
+import { webcrypto } from 'node:crypto';
+
+import { MAX_MESSAGE_BYTES } from '../limits.js';
+
+/** Streams, crypto and flags of one command run. */
+export interface CliIo {
+  readonly crypto: Crypto;
+  /** Reads the whole standard input. */
+  readStdin(): Promise<Uint8Array>;
+  writeStdout(data: Uint8Array | string): void;
+  writeStderr(text: string): void;
+}
+
+/** Error of a command that the user can fix: a missing file, an unusable key. Exit status 1. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+/** Wrong command line: unknown option, missing argument. Exit status 2 with the usage text. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Stops reading stdin past this size, which no valid SIP message reaches. */
+const MAX_STDIN_BYTES = 2 * MAX_MESSAGE_BYTES;
+
+/** Returns the {@link CliIo} of the running process. */
+export function processIo(): CliIo {
+  return {
+    crypto: webcrypto as Crypto,
+    readStdin,
+    writeStdout: (data) => process.stdout.write(data),
+    writeStderr: (text) => process.stderr.write(text),
+  };
+}
+
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
+    length += chunk.length;
+    if (length > MAX_STDIN_BYTES) {
+      throw new CliError(`standard input larger than ${MAX_STDIN_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
+}

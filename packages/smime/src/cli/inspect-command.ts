@@ -1,0 +1,146 @@
+/**
+ * `mcptt-smime inspect`: prints the MIME tree and the CMS structure of a SIP message without
+ * any key.
+ *
+ * @module
+ */
+
+import { inspectCms } from '../cms/index.js';
+import type { CmsSummary } from '../cms/index.js';
+import { isMcpttError } from '../errors.js';
+import { MAX_NESTING_DEPTH } from '../limits.js';
+import type { MimeEntity } from '../mime/entity.js';
+import { parseMultipart } from '../mime/multipart.js';
+import { SipMessage } from '../sip/message.js';
+import { messageBodyEntity } from '../smime/sip-body.js';
+import { parseOptions } from './arguments.js';
+import type { CliIo } from './cli-io.js';
+import { INSPECT_USAGE } from './usage.js';
+
+/** One MIME entity of the tree. */
+export interface InspectedEntity {
+  readonly contentType: string;
+  /** Size of the body as carried, in bytes. */
+  readonly size: number;
+  readonly transferEncoding?: string;
+  readonly disposition?: string;
+  readonly parts?: readonly InspectedEntity[];
+  readonly cms?: CmsSummary;
+  /** Why this entity could not be read further. */
+  readonly error?: string;
+}
+
+/** The inspected message: start line, Call-ID and body tree. */
+export interface InspectedMessage {
+  readonly startLine: string;
+  readonly callId: string | undefined;
+  readonly body: InspectedEntity | undefined;
+}
+
+const CMS_TYPES = new Set([
+  'application/pkcs7-mime',
+  'application/x-pkcs7-mime',
+  'application/pkcs7-signature',
+  'application/x-pkcs7-signature',
+]);
+
+/** Runs `inspect` and returns the exit status. */
+export async function runInspect(args: readonly string[], io: CliIo): Promise<number> {
+  const values = parseOptions(args, { json: { type: 'boolean' } });
+  if (values.help === true) {
+    io.writeStdout(INSPECT_USAGE);
+    return 0;
+  }
+
+  const inspected = inspectMessage(SipMessage.parse(await io.readStdin()));
+  const output =
+    values.json === true ? `${JSON.stringify(inspected, null, 2)}\n` : formatInspected(inspected);
+  io.writeStdout(output);
+  return 0;
+}
+
+/** Describes a message and its body tree. */
+export function inspectMessage(message: SipMessage): InspectedMessage {
+  const start = message.startLine;
+  const startLine =
+    start.type === 'request'
+      ? `${start.method} ${start.requestUri} ${start.version}`
+      : `${start.version} ${start.status} ${start.reasonPhrase}`;
+  const body = messageBodyEntity(message);
+  return {
+    startLine,
+    callId: message.getHeader('Call-ID'),
+    body: body === undefined ? undefined : inspectEntity(body, 1),
+  };
+}
+
+function inspectEntity(entity: MimeEntity, depth: number): InspectedEntity {
+  const transferEncoding = entity.getHeader('Content-Transfer-Encoding');
+  const disposition = entity.getHeader('Content-Disposition');
+  const base = {
+    contentType: entity.getHeader('Content-Type') ?? 'text/plain',
+    size: entity.body.length,
+    ...(transferEncoding === undefined ? {} : { transferEncoding }),
+    ...(disposition === undefined ? {} : { disposition }),
+  };
+  if (depth > MAX_NESTING_DEPTH) return { ...base, error: 'nested too deep' };
+
+  try {
+    const contentType = entity.contentType;
+    if (contentType.type === 'multipart') {
+      const boundary = contentType.params.get('boundary') ?? '';
+      const parts = parseMultipart(entity.body, boundary).map((part) =>
+        inspectEntity(part, depth + 1),
+      );
+      return { ...base, parts };
+    }
+    if (CMS_TYPES.has(contentType.mediaType)) {
+      return { ...base, cms: inspectCms(entity.decodedBody()) };
+    }
+    return base;
+  } catch (error) {
+    if (!isMcpttError(error)) throw error;
+    return { ...base, error: `${error.code}: ${error.message}` };
+  }
+}
+
+/** Formats the tree as indented text. */
+export function formatInspected(inspected: InspectedMessage): string {
+  const lines = [inspected.startLine];
+  if (inspected.callId !== undefined) lines.push(`Call-ID: ${inspected.callId}`);
+  if (inspected.body === undefined) lines.push('no body');
+  else formatEntity(inspected.body, '', lines);
+  return `${lines.join('\n')}\n`;
+}
+
+function formatEntity(entity: InspectedEntity, indent: string, lines: string[]): void {
+  const encoding = entity.transferEncoding === undefined ? '' : `, ${entity.transferEncoding}`;
+  lines.push(`${indent}${entity.contentType} (${entity.size} bytes${encoding})`);
+  if (entity.disposition !== undefined) lines.push(`${indent}  disposition: ${entity.disposition}`);
+  if (entity.error !== undefined) lines.push(`${indent}  error: ${entity.error}`);
+  if (entity.cms !== undefined) formatCms(entity.cms, `${indent}  `, lines);
+  for (const part of entity.parts ?? []) formatEntity(part, `${indent}  `, lines);
+}
+
+function formatCms(cms: CmsSummary, indent: string, lines: string[]): void {
+  const encryption = cms.contentEncryption === undefined ? '' : `, ${cms.contentEncryption}`;
+  lines.push(`${indent}CMS ${cms.contentType} (${cms.size} bytes${encryption})`);
+  for (const recipient of cms.recipients ?? []) {
+    lines.push(`${indent}  recipient ${recipient.type} ${recipient.keyManagement} ${recipient.id}`);
+  }
+  for (const signer of cms.signers ?? []) {
+    const time = signer.signingTime === undefined ? '' : ` at ${signer.signingTime}`;
+    lines.push(
+      `${indent}  signer ${signer.id} ${signer.signatureAlgorithm} ${signer.digestAlgorithm}${time}`,
+    );
+  }
+  for (const certificate of cms.certificates ?? []) {
+    const uris = certificate.uris.length === 0 ? '' : ` ${certificate.uris.join(' ')}`;
+    lines.push(
+      `${indent}  certificate ${certificate.subject} issued by ${certificate.issuer}${uris}`,
+    );
+  }
+  if (cms.encapsulatedContentSize !== undefined) {
+    lines.push(`${indent}  encapsulated content ${cms.encapsulatedContentSize} bytes`);
+  }
+}

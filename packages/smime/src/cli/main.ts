@@ -1,0 +1,71 @@
+/**
+ * Entry point of the `mcptt-smime` command: dispatches to the commands and turns errors into exit
+ * statuses. Exit status 0 is success, 1 a rejected message or a failed command, 2 a usage error.
+ *
+ * @module
+ */
+
+import { isMcpttError } from '../errors.js';
+import { CliError, UsageError, processIo } from './cli-io.js';
+import type { CliIo } from './cli-io.js';
+import { runInspect } from './inspect-command.js';
+import { runPki } from './pki-command.js';
+import { runProtect } from './protect-command.js';
+import { runUnprotect } from './unprotect-command.js';
+import { INSPECT_USAGE, MAIN_USAGE, PKI_USAGE, PROTECT_USAGE, UNPROTECT_USAGE } from './usage.js';
+
+type Command = (args: readonly string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
+  protect: { run: runProtect, usage: PROTECT_USAGE },
+  unprotect: { run: runUnprotect, usage: UNPROTECT_USAGE },
+  inspect: { run: runInspect, usage: INSPECT_USAGE },
+  pki: { run: runPki, usage: PKI_USAGE },
+};
+
+/**
+ * Runs the command line `args` (without the program name) and returns the exit status. Errors
+ * print one line on standard error: `<status> <reason>: <message>` for a rejected message.
+ * Stack traces appear only with `--debug`, and no message ever contains plaintext or keys.
+ */
+export async function run(args: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const debug = args.includes('--debug');
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help' || name === '-h') {
+    io.writeStdout(MAIN_USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.writeStderr(`mcptt-smime: unknown command ${JSON.stringify(name)}\n\n${MAIN_USAGE}`);
+    return 2;
+  }
+
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    return reportError(error, command.usage, io, debug);
+  }
+}
+
+function reportError(error: unknown, usage: string, io: CliIo, debug: boolean): number {
+  if (error instanceof UsageError) {
+    io.writeStderr(`mcptt-smime: ${error.message}\n\n${usage}`);
+    return 2;
+  }
+  if (isMcpttError(error)) {
+    io.writeStderr(`${error.sipStatus} ${error.reasonPhrase}: ${error.message}\n`);
+  } else if (error instanceof CliError) {
+    io.writeStderr(`mcptt-smime: ${error.message}\n`);
+  } else {
+    // An unexpected error may quote input, so only its class is shown without --debug.
+    const kind = error instanceof Error ? error.name : typeof error;
+    io.writeStderr(
+      `500 Server Internal Error: unexpected ${kind} (run with --debug for details)\n`,
+    );
+  }
+  if (debug && error instanceof Error && error.stack !== undefined) {
+    io.writeStderr(`${error.stack}\n`);
+  }
+  return 1;
+}

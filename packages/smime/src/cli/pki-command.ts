@@ -1,0 +1,117 @@
+/**
+ * `mcptt-smime pki init`: writes a demo CA and P-256 certificates with SIP URIs.
+ *
+ * @module
+ */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { pemEncode } from '../cms/index.js';
+import { parseOptions, requireList, requireString } from './arguments.js';
+import { CliError, UsageError } from './cli-io.js';
+import type { CliIo } from './cli-io.js';
+import { createDemoCa, issueDemoCertificate } from './demo-certificates.js';
+import type { IssuedCredential } from './demo-certificates.js';
+import { PKI_USAGE } from './usage.js';
+
+/** User parts allowed in file names and SIP URIs: RFC 3261 unreserved characters, no dot first. */
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.!~*'()-]{0,63}$/;
+const DOMAIN_PATTERN =
+  /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Runs `pki` and returns the exit status. */
+export async function runPki(args: readonly string[], io: CliIo): Promise<number> {
+  const [subcommand, ...rest] = args;
+  if (subcommand === '--help' || subcommand === undefined) {
+    io.writeStdout(PKI_USAGE);
+    return subcommand === undefined ? 2 : 0;
+  }
+  if (subcommand !== 'init') throw new UsageError(`unknown pki command ${subcommand}`);
+
+  const values = parseOptions(rest, {
+    out: { type: 'string' },
+    domain: { type: 'string' },
+    user: { type: 'string', multiple: true },
+    server: { type: 'string' },
+    days: { type: 'string' },
+  });
+  if (values.help === true) {
+    io.writeStdout(PKI_USAGE);
+    return 0;
+  }
+  const out = requireString(values, 'out');
+  const domain = checkDomain(requireString(values, 'domain'));
+  const names = [...requireList(values, 'user'), requireString(values, 'server')].map(checkName);
+  if (new Set(names).size !== names.length || names.includes('ca')) {
+    throw new UsageError('user and server names must be distinct and not "ca"');
+  }
+  const days = parseDays(values.days);
+
+  const now = new Date();
+  const options = {
+    crypto: io.crypto,
+    organization: `${domain} demo`,
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + days * DAY_MS),
+  };
+  mkdirSync(out, { recursive: true });
+  const ca = await createDemoCa(options, `${domain} demo CA`);
+  writeCredential(out, 'ca', ca);
+  for (const name of names) {
+    const credential = await issueDemoCertificate(
+      options,
+      ca.signer,
+      name,
+      `sip:${name}@${domain}`,
+    );
+    writeCredential(out, name, credential);
+  }
+  io.writeStderr(`wrote ca and ${names.join(', ')} to ${out}\n`);
+  return 0;
+}
+
+function writeCredential(dir: string, name: string, credential: IssuedCredential): void {
+  writeNewFile(
+    join(dir, `${name}.key.pem`),
+    pemEncode(credential.privateKey, 'PRIVATE KEY'),
+    0o600,
+  );
+  writeNewFile(
+    join(dir, `${name}.cert.pem`),
+    pemEncode(credential.certificate, 'CERTIFICATE'),
+    0o644,
+  );
+}
+
+function writeNewFile(path: string, text: string, mode: number): void {
+  try {
+    // `wx` fails on an existing file, so that a second run never replaces a key.
+    writeFileSync(path, text, { flag: 'wx', mode });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'write error';
+    throw new CliError(`cannot write ${path} (${code})`);
+  }
+}
+
+function checkName(name: string): string {
+  if (!NAME_PATTERN.test(name)) throw new UsageError(`invalid user name ${JSON.stringify(name)}`);
+  return name;
+}
+
+function checkDomain(domain: string): string {
+  if (!DOMAIN_PATTERN.test(domain)) {
+    throw new UsageError(`invalid domain ${JSON.stringify(domain)}`);
+  }
+  return domain.toLowerCase();
+}
+
+function parseDays(value: unknown): number {
+  if (value === undefined) return 365;
+  const days = Number(value);
+  if (typeof value !== 'string' || !Number.isInteger(days) || days < 1 || days > 3650) {
+    throw new UsageError('--days must be a whole number from 1 to 3650');
+  }
+  return days;
+}

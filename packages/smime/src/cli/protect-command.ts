@@ -1,0 +1,52 @@
+/**
+ * `mcptt-smime protect`: signs, then encrypts a SIP message read from standard input.
+ *
+ * @module
+ */
+
+import type { ContentEncryptionAlgorithm } from '../cms/index.js';
+import { SipMessage } from '../sip/message.js';
+import { protectMessage } from '../smime/protect.js';
+import { optionalChoice, parseOptions, requireList, requireString } from './arguments.js';
+import type { CliIo } from './cli-io.js';
+import { loadIdentity, readCertificate } from './key-files.js';
+import { PROTECT_USAGE } from './usage.js';
+
+const CONTENT_ENCRYPTIONS: readonly ContentEncryptionAlgorithm[] = [
+  'aes-128-gcm',
+  'aes-256-gcm',
+  'aes-128-cbc',
+  'aes-256-cbc',
+];
+
+/** Runs `protect` and returns the exit status. */
+export async function runProtect(args: readonly string[], io: CliIo): Promise<number> {
+  const values = parseOptions(args, {
+    key: { type: 'string' },
+    cert: { type: 'string' },
+    recipient: { type: 'string', multiple: true },
+    'content-encryption': { type: 'string' },
+    'rsa-signature': { type: 'string' },
+  });
+  if (values.help === true) {
+    io.writeStdout(PROTECT_USAGE);
+    return 0;
+  }
+  const keyPath = requireString(values, 'key');
+  const certPath = requireString(values, 'cert');
+  const recipientPaths = requireList(values, 'recipient');
+  const contentEncryption = optionalChoice(values, 'content-encryption', CONTENT_ENCRYPTIONS);
+  const rsaSignature = optionalChoice(values, 'rsa-signature', ['pss', 'pkcs1'] as const);
+
+  const signer = await loadIdentity(io.crypto, keyPath, certPath, rsaSignature);
+  const recipients = recipientPaths.map((path) => readCertificate(path));
+  const message = SipMessage.parse(await io.readStdin());
+  const protectedMessage = await protectMessage(message, {
+    crypto: io.crypto,
+    signer,
+    recipients,
+    ...(contentEncryption === undefined ? {} : { contentEncryption }),
+  });
+  io.writeStdout(protectedMessage.toBytes());
+  return 0;
+}

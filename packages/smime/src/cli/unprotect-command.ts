@@ -1,0 +1,55 @@
+/**
+ * `mcptt-smime unprotect`: decrypts and verifies a SIP message read from standard input.
+ *
+ * @module
+ */
+
+import { SipMessage } from '../sip/message.js';
+import type { SecurityInfo } from '../smime/security.js';
+import { unprotectMessage } from '../smime/unprotect.js';
+import { parseOptions, requireList, requireString } from './arguments.js';
+import type { CliIo } from './cli-io.js';
+import { loadIdentity, readCertificates } from './key-files.js';
+import { UNPROTECT_USAGE } from './usage.js';
+
+/**
+ * Runs `unprotect` and returns the exit status. The plaintext goes to standard output only after
+ * every layer verified, so a rejection leaves standard output empty.
+ */
+export async function runUnprotect(args: readonly string[], io: CliIo): Promise<number> {
+  const values = parseOptions(args, {
+    key: { type: 'string' },
+    cert: { type: 'string' },
+    ca: { type: 'string', multiple: true },
+  });
+  if (values.help === true) {
+    io.writeStdout(UNPROTECT_USAGE);
+    return 0;
+  }
+  const keyPath = requireString(values, 'key');
+  const certPath = requireString(values, 'cert');
+  const caPaths = requireList(values, 'ca');
+
+  const identity = await loadIdentity(io.crypto, keyPath, certPath);
+  const trustAnchors = caPaths.flatMap((path) => readCertificates(path));
+  const message = SipMessage.parse(await io.readStdin());
+  const result = await unprotectMessage(message, { crypto: io.crypto, identity, trustAnchors });
+
+  io.writeStdout(result.message.toBytes());
+  io.writeStderr(`${formatSummary(result.security)}\n`);
+  return 0;
+}
+
+/**
+ * Formats the one-line summary, for example
+ * `verified: signed by sip:alice@example.org, authEnveloped-data aes-256-gcm`.
+ */
+export function formatSummary(security: SecurityInfo): string {
+  if (!security.protected) return 'clear: the message has no S/MIME protection';
+  const signature = security.signed ? `signed by ${security.signerUri ?? ''}` : 'not signed';
+  const { smimeType, contentEncryption } = security.algorithms;
+  const encryption = security.encrypted
+    ? `${smimeType ?? 'encrypted'} ${contentEncryption ?? ''}`.trim()
+    : 'not encrypted';
+  return `verified: ${signature}, ${encryption}`;
+}

@@ -1,0 +1,90 @@
+/**
+ * Help texts of `mcptt-smime` and its commands.
+ *
+ * @module
+ */
+
+/** Help of the program as a whole. */
+export const MAIN_USAGE = `Usage: mcptt-smime <command> [options]
+
+Protects and opens S/MIME bodies of SIP messages (RFC 3261 §23, RFC 8551).
+Messages are read from standard input and written to standard output.
+
+Commands:
+  protect     sign, then encrypt the sensitive body parts of a SIP message
+  unprotect   decrypt and verify a protected SIP message
+  inspect     print the MIME tree and the CMS structure of a SIP message, without keys
+  pki init    create a demo CA and certificates with SIP URIs
+
+Options:
+  --help      print the help of the program or of a command
+  --debug     print stack traces of unexpected errors
+
+Run 'mcptt-smime <command> --help' for the options of a command.
+`;
+
+/** Help of `protect`. */
+export const PROTECT_USAGE = `Usage: mcptt-smime protect --key KEY.pem --cert CERT.pem --recipient CERT.pem [options]
+
+Reads a SIP message on standard input, signs its sensitive parts (every part but
+application/sdp) with KEY.pem, encrypts them for every recipient and writes the protected
+message to standard output.
+
+Options:
+  --key FILE                  signer's private key, PEM PKCS#8 (EC P-256/P-384 or RSA 2048-4096)
+  --cert FILE                 signer's certificate, PEM; further certificates in the file are
+                              sent as the chain
+  --recipient FILE            recipient certificate, PEM; repeat for several recipients
+  --content-encryption ALG    aes-256-gcm (default), aes-128-gcm, aes-256-cbc or aes-128-cbc
+  --rsa-signature SCHEME      signature scheme of an RSA key: pss (default) or pkcs1
+  --help                      print this help
+`;
+
+/** Help of `unprotect`. */
+export const UNPROTECT_USAGE = `Usage: mcptt-smime unprotect --key KEY.pem --cert CERT.pem --ca CA.pem [--ca CA.pem ...]
+
+Reads a protected SIP message on standard input, decrypts it with KEY.pem, verifies every
+signature against the CA certificates and checks that the signer is the From URI of a request
+or the To URI of a response.
+
+On success: exit status 0, the plaintext message on standard output and one summary line on
+standard error. On rejection: exit status 1, nothing on standard output, and the SIP status a
+user agent answers as the first line of standard error, for example
+'493 Undecipherable: message body could not be decrypted'.
+
+Options:
+  --key FILE     recipient's private key, PEM PKCS#8
+  --cert FILE    recipient's certificate, PEM
+  --ca FILE      trust anchor certificate, PEM; repeat for several
+  --help         print this help
+`;
+
+/** Help of `inspect`. */
+export const INSPECT_USAGE = `Usage: mcptt-smime inspect [--json]
+
+Reads a SIP message on standard input and prints its MIME tree and the structure of every CMS
+object: content types, recipients, signers, algorithms and sizes. Needs no key and decrypts
+nothing.
+
+Options:
+  --json     print the tree as JSON
+  --help     print this help
+`;
+
+/** Help of `pki init`. */
+export const PKI_USAGE = `Usage: mcptt-smime pki init --out DIR --domain DOMAIN --user NAME [--user NAME ...] --server NAME
+
+Creates a demo certification authority and, for every user and the server, an ECDSA P-256 key
+and a certificate whose subjectAltName is the URI sip:NAME@DOMAIN. For demos and tests only.
+
+Files written to DIR: ca.cert.pem, ca.key.pem, NAME.cert.pem and NAME.key.pem (PKCS#8).
+Key files are created with mode 0600. Existing files are not overwritten.
+
+Options:
+  --out DIR          output directory, created when missing
+  --domain DOMAIN    host part of the SIP URIs
+  --user NAME        user part of a SIP URI; repeat for several users
+  --server NAME      user part of the server's SIP URI
+  --days N           validity of the certificates in days (default 365)
+  --help             print this help
+`;
