@@ -90,9 +90,9 @@ export class HeaderValueScanner {
     this.#header = header;
   }
 
-  /** Raises a parse error at the current offset. */
-  fail(problem: string): never {
-    throw new MimeParseError(`invalid ${this.#header}: ${problem} at offset ${this.#pos}`);
+  /** Raises a parse error at `offset`, by default the current one. */
+  fail(problem: string, offset = this.#pos): never {
+    throw new MimeParseError(`invalid ${this.#header}: ${problem} at offset ${offset}`);
   }
 
   /** Skips SP, HTAB and folds. A line break not followed by whitespace is an error. */
@@ -193,14 +193,18 @@ export class HeaderValueScanner {
       // Many producers end the list with a stray ";"; nothing is lost by accepting it.
       if (this.atEnd()) break;
 
+      this.skipLws();
+      const nameOffset = this.#pos;
       const name = this.readToken().toLowerCase();
+      // Names are tokens, so they are safe to show; long ones are cut to keep messages short.
+      const shownName = name.length > 40 ? `${name.slice(0, 40)}…` : name;
       let value = '';
       if (this.accept('=')) {
         value = this.readValue();
       } else if (valueRequired) {
-        this.fail(`parameter "${name}" has no value`);
+        this.fail(`parameter "${shownName}" has no value`);
       }
-      if (params.has(name)) this.fail(`duplicate parameter "${name}"`);
+      if (params.has(name)) this.fail(`duplicate parameter "${shownName}"`, nameOffset);
       params.set(name, value);
     }
     return params;

@@ -1,0 +1,272 @@
+import { describe, expect, test } from 'vitest';
+import { base64Encode, utf8Decode, utf8Encode } from '../../src/bytes.js';
+import {
+  CmsParseError,
+  LimitExceededError,
+  MimeParseError,
+  NotSupportedError,
+} from '../../src/errors.js';
+import { MAX_BODY_BYTES, MAX_HEADER_COUNT, MAX_HEADER_SECTION_BYTES } from '../../src/limits.js';
+import { MimeEntity } from '../../src/mime/entity.js';
+import { expectMcpttError } from './expect-error.js';
+
+const text = (value: string): Uint8Array => utf8Encode(value);
+
+describe('MimeEntity.parse', () => {
+  test('splits headers from body at the empty line', () => {
+    const entity = MimeEntity.parse(text('Content-Type: text/plain\r\nX-A: 1\r\n\r\nhello'));
+    expect(entity.headers).toEqual([
+      { name: 'Content-Type', value: 'text/plain' },
+      { name: 'X-A', value: '1' },
+    ]);
+    expect(utf8Decode(entity.body)).toBe('hello');
+  });
+
+  test('splits only at the first empty line', () => {
+    const entity = MimeEntity.parse(
+      text('Content-Type: message/cpim\r\n\r\nA: 1\r\n\r\nB: 2\r\n\r\nbody'),
+    );
+    expect(entity.headers).toHaveLength(1);
+    expect(utf8Decode(entity.body)).toBe('A: 1\r\n\r\nB: 2\r\n\r\nbody');
+  });
+
+  test('accepts bare LF line ends', () => {
+    const entity = MimeEntity.parse(text('Content-Type: text/plain\nX-A: 1\n\nline 1\nline 2'));
+    expect(entity.getHeader('x-a')).toBe('1');
+    expect(utf8Decode(entity.body)).toBe('line 1\nline 2');
+  });
+
+  test('treats an entity without empty line as headers only', () => {
+    const entity = MimeEntity.parse(text('Content-Type: text/plain\r\n'));
+    expect(entity.contentType.mediaType).toBe('text/plain');
+    expect(entity.body).toHaveLength(0);
+  });
+
+  test('reads headers without a final line end', () => {
+    const entity = MimeEntity.parse(text('Content-Type: text/html'));
+    expect(entity.contentType.mediaType).toBe('text/html');
+    expect(entity.body).toHaveLength(0);
+  });
+
+  test('reads a leading empty line as no headers', () => {
+    const entity = MimeEntity.parse(text('\r\nContent-Type: text/html'));
+    expect(entity.headers).toHaveLength(0);
+    expect(utf8Decode(entity.body)).toBe('Content-Type: text/html');
+  });
+
+  test('reads a leading bare LF as no headers', () => {
+    const entity = MimeEntity.parse(text('\nbody'));
+    expect(entity.headers).toHaveLength(0);
+    expect(utf8Decode(entity.body)).toBe('body');
+  });
+
+  test('reads empty input as an empty entity', () => {
+    const entity = MimeEntity.parse(new Uint8Array(0));
+    expect(entity.headers).toHaveLength(0);
+    expect(entity.body).toHaveLength(0);
+  });
+
+  test('unfolds continuation lines into one space', () => {
+    const entity = MimeEntity.parse(text('X-Odd-Value: first part\r\n   second\r\n\tpart\r\n\r\n'));
+    expect(entity.getHeader('X-Odd-Value')).toBe('first part second part');
+  });
+
+  test('drops whitespace before the colon', () => {
+    const entity = MimeEntity.parse(text('Content-Type  : text/plain\r\n\r\n'));
+    expect(entity.headers[0]?.name).toBe('Content-Type');
+  });
+
+  test('keeps the exact input in raw', () => {
+    const bytes = text('content-type: text/plain\n\nx\r\n');
+    const entity = MimeEntity.parse(bytes);
+    expect(entity.raw).toBe(bytes);
+    expect(entity.toBytes()).toBe(bytes);
+  });
+
+  test('keeps a header value with UTF-8', () => {
+    const entity = MimeEntity.parse(text('Subject: Grüße\r\n\r\n'));
+    expect(entity.getHeader('subject')).toBe('Grüße');
+  });
+
+  test.each([
+    ['a fold first', ' folded: x\r\n\r\n'],
+    ['a line without colon', 'Content-Type text/plain\r\n\r\n'],
+    ['an empty name', ': value\r\n\r\n'],
+    ['a space in the name', 'Content Type: text/plain\r\n\r\n'],
+    ['a bare CR', 'X-A: 1\rX-B: 2\r\n\r\n'],
+    ['a NUL in a value', 'X-A: 1\u0000\r\n\r\n'],
+    ['a malformed Content-Type', 'Content-Type: text\r\n\r\n'],
+  ])('rejects %s', (_name, input) => {
+    expectMcpttError(
+      () => MimeEntity.parse(text(input)),
+      MimeParseError,
+      'ERR_MIME_MALFORMED',
+      400,
+    );
+  });
+
+  test('rejects headers that are not UTF-8', () => {
+    const bytes = new Uint8Array([...text('X-A: '), 0xff, 0xfe, ...text('\r\n\r\n')]);
+    expectMcpttError(() => MimeEntity.parse(bytes), MimeParseError, 'ERR_MIME_MALFORMED', 400);
+  });
+
+  test('accepts binary bytes in the body', () => {
+    const bytes = new Uint8Array([
+      ...text('Content-Transfer-Encoding: binary\r\n\r\n'),
+      0,
+      0xff,
+      0x0d,
+    ]);
+    expect(Array.from(MimeEntity.parse(bytes).decodedBody())).toEqual([0, 0xff, 0x0d]);
+  });
+
+  test('rejects a header section past the limit', () => {
+    const bytes = text(`X-Long: ${'a'.repeat(MAX_HEADER_SECTION_BYTES)}\r\n\r\nbody`);
+    expectMcpttError(() => MimeEntity.parse(bytes), LimitExceededError, 'ERR_LIMIT_EXCEEDED', 413);
+  });
+
+  test('rejects a header-only entity past the limit', () => {
+    const bytes = text(`X-Long: ${'a'.repeat(MAX_HEADER_SECTION_BYTES)}`);
+    expectMcpttError(() => MimeEntity.parse(bytes), LimitExceededError, 'ERR_LIMIT_EXCEEDED', 413);
+  });
+
+  test('rejects too many header fields', () => {
+    const bytes = text(`${'X-A: 1\r\n'.repeat(MAX_HEADER_COUNT + 1)}\r\n`);
+    expectMcpttError(() => MimeEntity.parse(bytes), LimitExceededError, 'ERR_LIMIT_EXCEEDED', 413);
+  });
+
+  test('accepts the maximum header count', () => {
+    const bytes = text(`${'X-A: 1\r\n'.repeat(MAX_HEADER_COUNT)}\r\n`);
+    expect(MimeEntity.parse(bytes).headers).toHaveLength(MAX_HEADER_COUNT);
+  });
+});
+
+describe('MimeEntity.contentType', () => {
+  test('defaults to text/plain us-ascii', () => {
+    const type = MimeEntity.parse(text('\r\nhello')).contentType;
+    expect(type.mediaType).toBe('text/plain');
+    expect(type.params.get('charset')).toBe('us-ascii');
+  });
+
+  test('matches the header name case-insensitively', () => {
+    const entity = MimeEntity.create({ 'CONTENT-TYPE': 'Application/SDP' });
+    expect(entity.contentType.mediaType).toBe('application/sdp');
+  });
+
+  test('rejects two Content-Type fields', () => {
+    const bytes = text('Content-Type: text/plain\r\ncontent-type: application/sdp\r\n\r\n');
+    expectMcpttError(() => MimeEntity.parse(bytes), MimeParseError, 'ERR_MIME_MALFORMED', 400);
+  });
+});
+
+describe('MimeEntity.decodedBody', () => {
+  const der = Uint8Array.from({ length: 300 }, (_, i) => (i * 37) & 0xff);
+
+  test.each([
+    ['76 columns CRLF', base64Encode(der, 76)],
+    ['64 columns LF', base64Encode(der, 64).replaceAll('\r\n', '\n')],
+    ['one line', base64Encode(der)],
+    ['spaces and tabs', base64Encode(der, 10).replaceAll('\r\n', ' \t')],
+    ['trailing line end', `${base64Encode(der, 76)}\r\n`],
+  ])('decodes base64 in %s', (_name, encoded) => {
+    const entity = MimeEntity.create({ 'Content-Transfer-Encoding': 'BASE64' }, encoded);
+    expect(entity.decodedBody()).toEqual(der);
+  });
+
+  test.each(['7bit', '8bit', 'binary', 'Binary'])('returns the body as is for %s', (encoding) => {
+    const entity = MimeEntity.create({ 'Content-Transfer-Encoding': encoding }, der);
+    expect(entity.decodedBody()).toEqual(der);
+  });
+
+  test('returns the body as is without encoding', () => {
+    expect(MimeEntity.create({}, der).decodedBody()).toEqual(der);
+  });
+
+  test('decodes quoted-printable', () => {
+    const entity = MimeEntity.create(
+      { 'Content-Transfer-Encoding': 'quoted-printable' },
+      'Gr=C3=BC=C3=9Fe   \nsoft =\r\nbreak=20\r\nend=3D',
+    );
+    expect(utf8Decode(entity.decodedBody())).toBe('Grüße\r\nsoft break \r\nend=');
+  });
+
+  test('rejects invalid base64 as MIME error', () => {
+    const entity = MimeEntity.create({ 'Content-Transfer-Encoding': 'base64' }, 'MIIB*A==');
+    const error = expectMcpttError(
+      () => entity.decodedBody(),
+      MimeParseError,
+      'ERR_MIME_MALFORMED',
+      400,
+    );
+    expect(error.cause).toBeInstanceOf(CmsParseError);
+  });
+
+  test('rejects non-ASCII bytes in base64', () => {
+    const entity = MimeEntity.create({ 'Content-Transfer-Encoding': 'base64' }, 'TUlJ\u00e9');
+    expectMcpttError(() => entity.decodedBody(), MimeParseError, 'ERR_MIME_MALFORMED', 400);
+  });
+
+  test('rejects a truncated base64 group', () => {
+    const entity = MimeEntity.create({ 'Content-Transfer-Encoding': 'base64' }, 'TUlJQ');
+    expectMcpttError(() => entity.decodedBody(), MimeParseError, 'ERR_MIME_MALFORMED', 400);
+  });
+
+  test('rejects an unknown encoding', () => {
+    const entity = MimeEntity.create({ 'Content-Transfer-Encoding': 'x-uuencode' }, 'abc');
+    expectMcpttError(() => entity.decodedBody(), NotSupportedError, 'ERR_NOT_SUPPORTED', 415);
+  });
+
+  test('rejects two encodings', () => {
+    const entity = new MimeEntity(
+      [
+        { name: 'Content-Transfer-Encoding', value: 'binary' },
+        { name: 'Content-Transfer-Encoding', value: 'base64' },
+      ],
+      text('abc'),
+    );
+    expectMcpttError(() => entity.decodedBody(), MimeParseError, 'ERR_MIME_MALFORMED', 400);
+  });
+
+  test('rejects a decoded body past the limit', () => {
+    const entity = MimeEntity.create(
+      { 'Content-Transfer-Encoding': 'base64' },
+      base64Encode(new Uint8Array(MAX_BODY_BYTES + 1), 76),
+    );
+    expectMcpttError(() => entity.decodedBody(), LimitExceededError, 'ERR_LIMIT_EXCEEDED', 413);
+  });
+});
+
+describe('MimeEntity.toBytes', () => {
+  test('writes CRLF header lines, an empty line and the body', () => {
+    const entity = MimeEntity.create({ 'Content-Type': 'text/plain', 'X-A': '1' }, 'a\nb');
+    expect(utf8Decode(entity.toBytes())).toBe('Content-Type: text/plain\r\nX-A: 1\r\n\r\na\nb');
+  });
+
+  test('writes an empty line for an entity without headers', () => {
+    expect(utf8Decode(MimeEntity.create({}, 'x').toBytes())).toBe('\r\nx');
+  });
+
+  test('round-trips a built entity', () => {
+    const built = MimeEntity.create({ 'Content-Type': 'application/sdp' }, 'v=0\r\n\r\n');
+    const parsed = MimeEntity.parse(built.toBytes());
+    expect(parsed.headers).toEqual(built.headers);
+    expect(parsed.body).toEqual(built.body);
+  });
+});
+
+describe('MimeEntity constructor', () => {
+  test.each([
+    ['line break in a value', 'X-A', 'a\r\nb'],
+    ['colon in a name', 'X:A', 'a'],
+    ['empty name', '', 'a'],
+  ])('raises TypeError for %s', (_case, name, value) => {
+    expect(() => new MimeEntity([{ name, value }], new Uint8Array(0))).toThrow(TypeError);
+  });
+
+  test('copies the header list', () => {
+    const headers = [{ name: 'X-A', value: '1' }];
+    const entity = new MimeEntity(headers, new Uint8Array(0));
+    headers.push({ name: 'X-B', value: '2' });
+    expect(entity.headers).toHaveLength(1);
+  });
+});
