@@ -5,3 +5,5 @@
  */
 export * from '../../../smime/src/errors.js';
 export * from '../../../smime/src/bytes.js';
+export * from '../../../smime/src/mime/index.js';
+export { SipMessage } from '../../../smime/src/sip/message.js';
