@@ -1,0 +1,120 @@
+/**
+ * Certificate checks that the keystore runs before it stores anything: parsing, public key
+ * comparison, chain validation and the proof that a private key belongs to a certificate.
+ *
+ * @module
+ */
+
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { CmsParseError } from '@mcptt-smime/smime';
+
+import { engineFor } from './engine.js';
+
+/** The fields of a certificate that the keystore stores beside its DER. */
+export interface CertificateSummary {
+  /** DER of the SubjectPublicKeyInfo. */
+  readonly publicKey: Uint8Array;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+/** Parses a DER certificate. Raises CmsParseError on bad DER or on trailing bytes. */
+export function parseCertificate(der: Uint8Array): pkijs.Certificate {
+  const asn1 = asn1js.fromBER(der);
+  if (asn1.offset === -1 || asn1.offset !== der.length) {
+    throw new CmsParseError('certificate DER is malformed or has trailing bytes');
+  }
+  try {
+    return new pkijs.Certificate({ schema: asn1.result });
+  } catch (error) {
+    throw new CmsParseError('certificate does not match the X.509 schema', { cause: error });
+  }
+}
+
+/** Returns the public key and the validity period of a DER certificate. */
+export function summarizeCertificate(der: Uint8Array): CertificateSummary {
+  const certificate = parseCertificate(der);
+  return {
+    publicKey: new Uint8Array(certificate.subjectPublicKeyInfo.toSchema().toBER(false)),
+    notBefore: certificate.notBefore.value,
+    notAfter: certificate.notAfter.value,
+  };
+}
+
+/** Returns the SHA-256 fingerprint of a DER certificate as lowercase hex. */
+export async function certificateFingerprint(crypto: Crypto, der: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', der.slice()));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** Input of {@link chainsToTrustAnchor}. */
+export interface ChainCheck {
+  readonly certificate: Uint8Array;
+  /** Intermediate certificates, in any order. */
+  readonly chain: readonly Uint8Array[];
+  readonly trustAnchors: readonly Uint8Array[];
+  readonly now: Date;
+}
+
+/**
+ * Tells whether a certificate chains to one of the trust anchors, each certificate valid at
+ * `now`. A chain with no anchor to reach is not trusted.
+ */
+export async function chainsToTrustAnchor(crypto: Crypto, check: ChainCheck): Promise<boolean> {
+  if (check.trustAnchors.length === 0) return false;
+
+  const engine = new pkijs.CertificateChainValidationEngine({
+    trustedCerts: check.trustAnchors.map(parseCertificate),
+    // PKIjs takes the end-entity certificate as the last element.
+    certs: [...check.chain.map(parseCertificate), parseCertificate(check.certificate)],
+    checkDate: check.now,
+  });
+  try {
+    const result = await engine.verify({}, engineFor(crypto));
+    return result.result;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Proves that `signingKey` is the private key of `certificate` by signing a random challenge and
+ * verifying it with the certificate's public key. Works on non-extractable keys, which cannot be
+ * compared by their bytes.
+ */
+export async function keyMatchesCertificate(
+  crypto: Crypto,
+  signingKey: CryptoKey,
+  certificate: Uint8Array,
+): Promise<boolean> {
+  const { publicKey } = summarizeCertificate(certificate);
+  const challenge = crypto.getRandomValues(new Uint8Array(32));
+  const parameters = signatureParameters(signingKey.algorithm);
+  try {
+    const verifyKey = await crypto.subtle.importKey(
+      'spki',
+      publicKey.slice(),
+      signingKey.algorithm,
+      false,
+      ['verify'],
+    );
+    const signature = await crypto.subtle.sign(parameters, signingKey, challenge);
+    return await crypto.subtle.verify(parameters, verifyKey, signature, challenge);
+  } catch {
+    return false;
+  }
+}
+
+function signatureParameters(
+  algorithm: KeyAlgorithm,
+): AlgorithmIdentifier | EcdsaParams | RsaPssParams {
+  switch (algorithm.name) {
+    case 'ECDSA':
+      return { name: 'ECDSA', hash: 'SHA-256' };
+    case 'RSA-PSS':
+      return { name: 'RSA-PSS', saltLength: 32 };
+    default:
+      return { name: algorithm.name };
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Enrolment: a key pair generated in the browser, a PKCS#10 request for a CA, and the issued
+ * certificate stored only once it matches the key and chains to a trust anchor.
+ *
+ * Between the request and the issuance, the non-extractable keys wait in the
+ * `pendingIdentities` store, so that the enrolment survives a page reload.
+ *
+ * @module
+ */
+
+import {
+  CredentialInvalidError,
+  KeyNotFoundError,
+  certificateSipUris,
+  pemEncode,
+} from '@mcptt-smime/smime';
+
+import { canonicalAddressOfRecord, requireAddressOfRecord } from './address-of-record.js';
+import { bytesEqual } from './bytes.js';
+import { chainsToTrustAnchor, summarizeCertificate } from './certificate.js';
+import { buildCertificationRequest } from './certification-request.js';
+import type { StoreContext } from './context.js';
+import { identityInfo, putIdentity } from './identities.js';
+import type { IdentityInfo } from './identities.js';
+import { generateIdentityKeys } from './identity-keys.js';
+import { storageStep } from './storage-error.js';
+import { certificateBytes, getTrustAnchors } from './trust-store.js';
+
+/** Options of {@link createCertificateRequest}. */
+export interface CertificateRequestOptions {
+  /** SIP URI of the identity, placed in the subjectAltName. */
+  readonly uri: string;
+  /** Subject common name. Default: the canonical URI. */
+  readonly commonName?: string;
+}
+
+/** A certification request waiting for its certificate. */
+export interface CertificateRequest {
+  /** Canonical URI under which the pending keys are stored. */
+  readonly uri: string;
+  /** DER of the PKCS#10 CertificationRequest. */
+  readonly der: Uint8Array;
+  /** The same request as PEM (`CERTIFICATE REQUEST`). */
+  readonly pem: string;
+}
+
+/**
+ * Generates a P-256 key pair, stores it non-extractable as a pending enrolment, and returns a
+ * PKCS#10 request signed with ECDSA and SHA-256. A new request for the same URI replaces the
+ * pending one, and an existing identity of that URI stays usable until the new certificate
+ * arrives.
+ */
+export async function createCertificateRequest(
+  context: StoreContext,
+  options: CertificateRequestOptions,
+): Promise<CertificateRequest> {
+  const uri = requireAddressOfRecord(options.uri);
+  const keys = await generateIdentityKeys(context.crypto);
+  const der = await buildCertificationRequest(context.crypto, {
+    uri,
+    commonName: options.commonName ?? uri,
+    publicKey: keys.publicKey,
+    signingKey: keys.signingKey,
+  });
+
+  const db = await context.database();
+  await storageStep('pending identity write', () =>
+    db.put('pendingIdentities', {
+      uri,
+      publicKey: keys.publicKey,
+      signingKey: keys.signingKey,
+      decryptionKey: keys.decryptionKey,
+      request: der,
+      createdAt: context.now(),
+    }),
+  );
+  return { uri, der, pem: pemEncode(der, 'CERTIFICATE REQUEST') };
+}
+
+/** Returns the pending request of a URI, for a resubmission, or undefined. */
+export async function getPendingRequest(
+  context: StoreContext,
+  uri: string,
+): Promise<CertificateRequest | undefined> {
+  const key = canonicalAddressOfRecord(uri);
+  if (key === undefined) return undefined;
+  const db = await context.database();
+  const record = await storageStep('pending identity read', () => db.get('pendingIdentities', key));
+  if (record === undefined) return undefined;
+  return { uri: key, der: record.request, pem: pemEncode(record.request, 'CERTIFICATE REQUEST') };
+}
+
+/** Options of {@link completeEnrolment}. */
+export interface CompleteEnrolmentOptions {
+  readonly uri: string;
+  /** The issued certificate, DER or PEM. */
+  readonly certificate: Uint8Array | string;
+  /** Intermediate certificates, DER or PEM, closest to the end entity first. */
+  readonly chain?: readonly (Uint8Array | string)[];
+}
+
+/**
+ * Stores the issued certificate with the pending keys. Raises KeyNotFoundError when no enrolment
+ * is pending for the URI, and CredentialInvalidError when the certificate's public key is not the
+ * pending one, when its subjectAltName lacks the URI, or when it does not chain to a trust anchor
+ * at the keystore's current time. The pending keys stay in place after a failure.
+ */
+export async function completeEnrolment(
+  context: StoreContext,
+  options: CompleteEnrolmentOptions,
+): Promise<IdentityInfo> {
+  const uri = requireAddressOfRecord(options.uri);
+  const certificate = certificateBytes(options.certificate);
+  const chain = (options.chain ?? []).map(certificateBytes);
+  const db = await context.database();
+  const pending = await storageStep('pending identity read', () =>
+    db.get('pendingIdentities', uri),
+  );
+  if (pending === undefined) throw new KeyNotFoundError(`no enrolment is pending for ${uri}`);
+
+  const summary = summarizeCertificate(certificate);
+  if (!bytesEqual(summary.publicKey, pending.publicKey)) {
+    throw new CredentialInvalidError('issued certificate does not carry the pending public key');
+  }
+  if (!certificateSipUris(certificate).some((value) => canonicalAddressOfRecord(value) === uri)) {
+    throw new CredentialInvalidError(`issued certificate subjectAltName lacks ${uri}`);
+  }
+  // Chain validation runs before the write transaction opens: an awaited WebCrypto call inside
+  // it would let IndexedDB commit the transaction early.
+  const trustAnchors = await getTrustAnchors(context);
+  const now = context.now();
+  if (!(await chainsToTrustAnchor(context.crypto, { certificate, chain, trustAnchors, now }))) {
+    throw new CredentialInvalidError('issued certificate does not chain to a trust anchor');
+  }
+
+  const record = {
+    uri,
+    certificate,
+    chain,
+    publicKey: summary.publicKey,
+    notAfter: summary.notAfter,
+    signingKey: pending.signingKey,
+    decryptionKey: pending.decryptionKey,
+    storedAt: now,
+  };
+  await putIdentity(context, record, true);
+  return identityInfo(record);
+}
+
+/** Drops the pending enrolment of a URI and its keys. */
+export async function cancelEnrolment(context: StoreContext, uri: string): Promise<void> {
+  const key = requireAddressOfRecord(uri);
+  const db = await context.database();
+  await storageStep('pending identity delete', () => db.delete('pendingIdentities', key));
+}

@@ -1,0 +1,175 @@
+/**
+ * The IndexedDB layout of the keystore and its upgrades.
+ *
+ * Version 1 was the first layout: one `keys` store of identities keyed by the URI as given, and
+ * one `certificates` store that held trust anchors under `anchor:<SHA-256 hex>` and peer
+ * certificates under `peer:<address-of-record>`. Version 2, the current one, gives identities,
+ * pending enrolments, trust anchors and peers a store each, keys identities and peers by the
+ * canonical address-of-record, and stores the public key and the expiry beside each
+ * certificate so that lookups and expiry reports parse nothing.
+ *
+ * @module
+ */
+
+import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb';
+
+import { canonicalAddressOfRecord } from './address-of-record.js';
+import { summarizeCertificate } from './certificate.js';
+
+/** Current schema version. */
+export const SCHEMA_VERSION = 2;
+
+/** A local identity with its issued certificate (version 2). */
+export interface IdentityRecord {
+  /** Canonical address-of-record, the key. */
+  readonly uri: string;
+  readonly certificate: Uint8Array;
+  readonly chain: readonly Uint8Array[];
+  /** DER of the SubjectPublicKeyInfo of the certificate. */
+  readonly publicKey: Uint8Array;
+  readonly notAfter: Date;
+  readonly signingKey: CryptoKey;
+  readonly decryptionKey: CryptoKey;
+  /** Extractable copy of the private key, present only after an explicit exportable import. */
+  readonly backupKey?: CryptoKey;
+  readonly storedAt: Date;
+}
+
+/** An enrolment between the certification request and the issued certificate (version 2). */
+export interface PendingIdentityRecord {
+  readonly uri: string;
+  readonly publicKey: Uint8Array;
+  readonly signingKey: CryptoKey;
+  readonly decryptionKey: CryptoKey;
+  /** DER of the CertificationRequest. */
+  readonly request: Uint8Array;
+  readonly createdAt: Date;
+}
+
+/** A CA certificate that signer and enrolment chains must reach (version 2). */
+export interface TrustAnchorRecord {
+  /** SHA-256 of the DER as lowercase hex, the key. */
+  readonly fingerprint: string;
+  readonly certificate: Uint8Array;
+  readonly notAfter: Date;
+}
+
+/** The certificate of a peer address-of-record (version 2). */
+export interface PeerRecord {
+  readonly addressOfRecord: string;
+  readonly certificate: Uint8Array;
+  readonly notAfter: Date;
+  readonly storedAt: Date;
+}
+
+/** The version 2 layout, as idb types it. */
+export interface KeystoreSchema extends DBSchema {
+  identities: { key: string; value: IdentityRecord };
+  pendingIdentities: { key: string; value: PendingIdentityRecord };
+  trustAnchors: { key: string; value: TrustAnchorRecord };
+  peers: { key: string; value: PeerRecord };
+}
+
+/** Names of the version 2 stores. */
+export const STORE_NAMES = ['identities', 'pendingIdentities', 'trustAnchors', 'peers'] as const;
+
+/** An identity record of version 1. */
+export interface IdentityRecordV1 {
+  readonly uri: string;
+  readonly signingKey: CryptoKey;
+  readonly decryptionKey: CryptoKey;
+  readonly certificate: Uint8Array;
+  readonly chain: readonly Uint8Array[];
+}
+
+/** Creates the version 1 stores. Exported so that tests can build a version 1 database. */
+export function createVersion1Stores(db: IDBPDatabase<unknown>): void {
+  db.createObjectStore('keys', { keyPath: 'uri' });
+  db.createObjectStore('certificates');
+}
+
+/**
+ * Brings a database from `oldVersion` to {@link SCHEMA_VERSION} inside the versionchange
+ * transaction. Only IndexedDB requests are awaited here, because any other pending promise
+ * lets the upgrade transaction commit before the migration has written its records.
+ */
+export async function upgradeSchema(
+  db: IDBPDatabase<unknown>,
+  oldVersion: number,
+  transaction: IDBPTransaction<unknown, string[], 'versionchange'>,
+  now: Date,
+): Promise<void> {
+  if (oldVersion < 1) createVersion1Stores(db);
+  if (oldVersion < 2) await migrateToVersion2(db, transaction, now);
+}
+
+async function migrateToVersion2(
+  db: IDBPDatabase<unknown>,
+  transaction: IDBPTransaction<unknown, string[], 'versionchange'>,
+  now: Date,
+): Promise<void> {
+  db.createObjectStore('identities', { keyPath: 'uri' });
+  db.createObjectStore('pendingIdentities', { keyPath: 'uri' });
+  db.createObjectStore('trustAnchors', { keyPath: 'fingerprint' });
+  db.createObjectStore('peers', { keyPath: 'addressOfRecord' });
+
+  const identities = transaction.objectStore('identities');
+  for (const record of (await transaction.objectStore('keys').getAll()) as IdentityRecordV1[]) {
+    await identities.put(migrateIdentity(record, now));
+  }
+
+  const certificates = transaction.objectStore('certificates');
+  let cursor = await certificates.openCursor();
+  while (cursor !== null) {
+    const key = typeof cursor.key === 'string' ? cursor.key : '';
+    const certificate = cursor.value as Uint8Array;
+    if (key.startsWith('anchor:')) {
+      const fingerprint = key.slice('anchor:'.length);
+      await transaction
+        .objectStore('trustAnchors')
+        .put({ fingerprint, certificate, notAfter: expiryOf(certificate) });
+    } else if (key.startsWith('peer:')) {
+      const addressOfRecord =
+        canonicalAddressOfRecord(key.slice('peer:'.length)) ?? key.slice('peer:'.length);
+      await transaction.objectStore('peers').put({
+        addressOfRecord,
+        certificate,
+        notAfter: expiryOf(certificate),
+        storedAt: now,
+      });
+    }
+    cursor = await cursor.continue();
+  }
+
+  db.deleteObjectStore('keys');
+  db.deleteObjectStore('certificates');
+}
+
+function migrateIdentity(record: IdentityRecordV1, now: Date): IdentityRecord {
+  let publicKey: Uint8Array = new Uint8Array(0);
+  let notAfter = new Date(0);
+  try {
+    ({ publicKey, notAfter } = summarizeCertificate(record.certificate));
+  } catch {
+    // NOTE: a certificate that no longer parses keeps its keys, with an expiry in 1970 so that
+    // the expiry report asks for a new enrolment. Dropping the keys would lose the identity.
+  }
+  return {
+    uri: canonicalAddressOfRecord(record.uri) ?? record.uri,
+    certificate: record.certificate,
+    chain: record.chain,
+    publicKey,
+    notAfter,
+    signingKey: record.signingKey,
+    decryptionKey: record.decryptionKey,
+    storedAt: now,
+  };
+}
+
+function expiryOf(certificate: Uint8Array): Date {
+  try {
+    return summarizeCertificate(certificate).notAfter;
+  } catch {
+    return new Date(0);
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Test PKI made with the OpenSSL CLI, the independent implementation the keystore must
+ * interoperate with: a CA, identities issued by it, and PKCS#12 files in the modern and legacy
+ * encodings.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A folder for one test file's PKI, removed by `dispose`. */
+export class TestPki {
+  readonly dir = mkdtempSync(join(tmpdir(), 'keystore-pki-'));
+
+  /** Runs openssl with the working folder as cwd and returns its stdout. */
+  openssl(args: readonly string[], input?: string | Uint8Array): Buffer {
+    return execFileSync('openssl', args, {
+      cwd: this.dir,
+      input,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  }
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  read(name: string): string {
+    return readFileSync(this.path(name), 'utf8');
+  }
+
+  readBytes(name: string): Uint8Array {
+    return new Uint8Array(readFileSync(this.path(name)));
+  }
+
+  write(name: string, content: string | Uint8Array): void {
+    writeFileSync(this.path(name), content);
+  }
+
+  /** Creates a self-signed P-256 CA as `<name>.key.pem` and `<name>.cert.pem`. */
+  createCa(name: string): string {
+    this.openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}.key.pem`,
+      '-out',
+      `${name}.cert.pem`,
+      '-days',
+      '3650',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
+    return this.read(`${name}.cert.pem`);
+  }
+
+  /** Issues a certificate for a PEM CSR, copying its requested extensions. */
+  issue(ca: string, csrPem: string, name: string, days = 365): string {
+    this.write(`${name}.csr.pem`, csrPem);
+    this.openssl([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr.pem`,
+      '-CA',
+      `${ca}.cert.pem`,
+      '-CAkey',
+      `${ca}.key.pem`,
+      '-CAcreateserial',
+      '-days',
+      String(days),
+      '-copy_extensions',
+      'copyall',
+      '-out',
+      `${name}.cert.pem`,
+    ]);
+    return this.read(`${name}.cert.pem`);
+  }
+
+  /** Creates a P-256 key (`<name>.key.pem`, PKCS#8) and a certificate for `uri` issued by `ca`. */
+  createIdentity(ca: string, name: string, uri: string, days = 365): { key: string; cert: string } {
+    this.openssl([
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}.key.pem`,
+      '-out',
+      `${name}.req.pem`,
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      `subjectAltName=URI:${uri}`,
+      '-addext',
+      'keyUsage=critical,digitalSignature,keyAgreement',
+    ]);
+    const cert = this.issue(ca, this.read(`${name}.req.pem`), name, days);
+    return { key: this.read(`${name}.key.pem`), cert };
+  }
+
+  /** Writes a PKCS#12 file with OpenSSL 3's defaults (PBES2, AES-256-CBC, PBKDF2, SHA-256 MAC). */
+  pkcs12(name: string, password: string, extra: readonly string[] = []): Uint8Array {
+    this.openssl([
+      'pkcs12',
+      '-export',
+      '-inkey',
+      `${name}.key.pem`,
+      '-in',
+      `${name}.cert.pem`,
+      '-passout',
+      `pass:${password}`,
+      '-out',
+      `${name}.p12`,
+      ...extra,
+    ]);
+    return this.readBytes(`${name}.p12`);
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The notBefore of a PEM certificate, read by OpenSSL. */
+export function notBeforeOf(pki: TestPki, certificateFile: string): Date {
+  const text = pki.openssl(['x509', '-in', certificateFile, '-noout', '-startdate']).toString();
+  return new Date(text.trim().replace('notBefore=', ''));
+}

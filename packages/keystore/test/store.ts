@@ -1,0 +1,39 @@
+/** Opens keystores on a fresh fake-indexeddb factory, so that no test shares a database. */
+import 'fake-indexeddb/auto';
+import { webcrypto } from 'node:crypto';
+
+import { IDBFactory } from 'fake-indexeddb';
+
+import { IndexedDbKeyStore } from '../src/index.js';
+import type { IndexedDbKeyStoreOptions } from '../src/index.js';
+
+export const testCrypto = webcrypto as unknown as Crypto;
+
+/** Opens a keystore on `factory` (a new one by default) with the test crypto. */
+export function openTestStore(
+  options: Partial<IndexedDbKeyStoreOptions> & { indexedDB?: IDBFactory } = {},
+): Promise<IndexedDbKeyStore> {
+  return IndexedDbKeyStore.open({
+    crypto: testCrypto,
+    indexedDB: options.indexedDB ?? new IDBFactory(),
+    ...options,
+  });
+}
+
+/**
+ * Tries exportKey('pkcs8') on every key and returns, per key, whether it rejected with an
+ * invalid-access DOMException. Node 20 names it `InvalidAccessException`, browsers
+ * `InvalidAccessError`.
+ */
+export async function exportRejections(keys: readonly CryptoKey[]): Promise<boolean[]> {
+  const results: boolean[] = [];
+  for (const key of keys) {
+    try {
+      await testCrypto.subtle.exportKey('pkcs8', key);
+      results.push(false);
+    } catch (error) {
+      results.push((error as Error).name.startsWith('InvalidAccess'));
+    }
+  }
+  return results;
+}

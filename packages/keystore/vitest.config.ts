@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the core's sources, so that they need no prior build.
+    alias: {
+      '@mcptt-smime/smime':
+        process.env.KEYSTORE_SMIME_SHIM ??
+        fileURLToPath(new URL('../smime/src/index.ts', import.meta.url)),
+    },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+  },
+});
