@@ -9,12 +9,12 @@
  *
  * @module
  */
+import type { SipMessage } from '@mcptt-smime/smime';
 import {
   buildMultipart,
   createBoundary,
   MimeEntity,
   parseMultipart,
-  SipMessage,
   utf8Decode,
   utf8Encode,
 } from '@mcptt-smime/smime';
