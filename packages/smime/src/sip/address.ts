@@ -1,28 +1,137 @@
-// CONTRACT STUB: the SIP helper replaces the bodies, keeping these exported names and signatures.
+/**
+ * Addresses of From, To, Contact and similar header fields (RFC 3261 §20.10, §25.1).
+ *
+ * ```abnf
+ * name-addr    = [ display-name ] LAQUOT addr-spec RAQUOT
+ * addr-spec    = SIP-URI / SIPS-URI / absoluteURI
+ * display-name = *(token LWS) / quoted-string
+ * ```
+ *
+ * @module
+ */
+
+import { SipParseError } from '../errors.js';
+import {
+  invalidHeader,
+  isToken,
+  isWsp,
+  parseHeaderParams,
+  readQuotedString,
+  skipWsp,
+} from './grammar.js';
+import type { SipMessage } from './message.js';
+import { parseSipUri } from './sip-uri.js';
+
+export { parseSipUri, sameAddressOfRecord } from './sip-uri.js';
+export type { SipUri } from './sip-uri.js';
 
 /** A name-addr or addr-spec of From, To, Contact and similar headers (RFC 3261 §20.10). */
 export interface NameAddress {
+  /** Display name, unquoted with its escapes undone, or undefined when there is none. */
   readonly displayName: string | undefined;
   readonly uri: string;
   /** Header parameters after the URI, names lowercased (`tag`, `expires`). */
   readonly params: ReadonlyMap<string, string>;
 }
 
-/** A parsed SIP or SIPS URI (RFC 3261 §19.1). */
-export interface SipUri {
-  readonly scheme: 'sip' | 'sips';
-  readonly user: string | undefined;
-  readonly host: string;
-  readonly port: number | undefined;
-  readonly params: ReadonlyMap<string, string>;
+const ABSOLUTE_URI_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"]+$/;
+
+/**
+ * Parses a name-addr (`"Bob" <sip:bob@example.org>;tag=1`) or a bare addr-spec
+ * (`sip:bob@example.org;tag=1`). In the bare form the parameters after the URI belong to the
+ * header, not to the URI (RFC 3261 §20.10), and a URI with a comma or a question mark is
+ * rejected because it must be enclosed in angle brackets. SIP and SIPS URIs must parse with
+ * {@link parseSipUri}, other schemes must be absolute URIs. Raises SipParseError naming
+ * `header` (default `address`).
+ */
+export function parseNameAddress(value: string, header = 'address'): NameAddress {
+  const text = value.trim();
+  if (text.startsWith('"')) {
+    const quoted = readQuotedString(text, 0);
+    if (quoted === undefined) throw invalidHeader(header);
+    const angle = skipWsp(text, quoted.end);
+    if (text[angle] !== '<') throw invalidHeader(header);
+    return readAngleAddress(text, angle, quoted.value, header);
+  }
+
+  const angle = indexOfUnquoted(text, '<');
+  if (angle >= 0) {
+    const displayName = text.slice(0, angle).trim();
+    if (displayName !== '' && !displayName.split(/[ \t]+/).every(isToken)) {
+      throw invalidHeader(header);
+    }
+    return readAngleAddress(text, angle, displayName === '' ? undefined : displayName, header);
+  }
+  return readBareAddress(text, header);
 }
 
-export declare function parseNameAddress(value: string): NameAddress;
-/** Parses a SIP URI. Raises SipParseError, also on a NUL or any other control character. */
-export declare function parseSipUri(uri: string): SipUri;
+function readAngleAddress(
+  text: string,
+  angle: number,
+  displayName: string | undefined,
+  header: string,
+): NameAddress {
+  const close = text.indexOf('>', angle);
+  if (close < 0) throw invalidHeader(header);
+  const uri = text.slice(angle + 1, close);
+  // LAQUOT and RAQUOT allow whitespace outside the brackets only (RFC 4475 §3.1.2.14).
+  assertValidUri(uri, header);
+  return { displayName, uri, params: parseHeaderParams(text.slice(close + 1), header) };
+}
+
+function readBareAddress(text: string, header: string): NameAddress {
+  // The user part may contain `;`, so the header parameters start after the `@`.
+  let at = -1;
+  for (let i = 0; i < text.length && text[i] !== '"' && !isWsp(text[i]); i++) {
+    if (text[i] === '@') {
+      at = i;
+      break;
+    }
+  }
+  let end = Math.max(at, 0);
+  while (end < text.length && text[end] !== ';' && !isWsp(text[end])) end++;
+  const uri = text.slice(0, end);
+  if (uri.includes(',') || uri.includes('?')) throw invalidHeader(header);
+  assertValidUri(uri, header);
+  return { displayName: undefined, uri, params: parseHeaderParams(text.slice(end), header) };
+}
+
+function indexOfUnquoted(text: string, char: string): number {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    if (quoted && text[i] === '\\') i++;
+    else if (text[i] === '"') quoted = !quoted;
+    else if (!quoted && text[i] === char) return i;
+  }
+  return -1;
+}
+
 /**
- * Compares the address-of-record part of two URIs as RFC 3261 §19.1.4 does: scheme and host
- * case-insensitive, user case-sensitive with escapes decoded, port compared. Returns false when
- * either does not parse.
+ * Checks that `uri` is a valid SIP or SIPS URI, or an absolute URI of another scheme. Raises
+ * SipParseError naming `header`.
  */
-export declare function sameAddressOfRecord(a: string, b: string): boolean;
+export function assertValidUri(uri: string, header: string): void {
+  if (!ABSOLUTE_URI_PATTERN.test(uri)) throw invalidHeader(header);
+  if (!/^sips?:/i.test(uri)) return;
+  try {
+    parseSipUri(uri);
+  } catch (cause) {
+    throw new SipParseError(`invalid ${header} header`, { cause });
+  }
+}
+
+/** Parses the From address of a message, whose URI is the sender identity of a request. */
+export function fromAddress(message: SipMessage): NameAddress {
+  return readAddressHeader(message, 'From');
+}
+
+/** Parses the To address of a message, whose URI is the responder identity of a response. */
+export function toAddress(message: SipMessage): NameAddress {
+  return readAddressHeader(message, 'To');
+}
+
+function readAddressHeader(message: SipMessage, name: 'From' | 'To'): NameAddress {
+  const value = message.getHeader(name);
+  if (value === undefined) throw new SipParseError(`missing ${name} header`);
+  return parseNameAddress(value, name);
+}

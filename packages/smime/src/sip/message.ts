@@ -1,5 +1,20 @@
-// CONTRACT STUB: the SIP helper replaces the bodies, keeping these exported names and signatures.
+/**
+ * The SIP message codec (RFC 3261 §7): an immutable message that parses from bytes, serialises
+ * back to the same bytes, and derives changed copies.
+ *
+ * @module
+ */
+
+import { concatBytes, utf8Encode } from '../bytes.js';
+import { SipParseError } from '../errors.js';
 import type { ContentType } from '../mime/content-type.js';
+import { parseContentType } from '../mime/content-type.js';
+import { splitList } from './grammar.js';
+import { canonicalHeaderName, isListHeader } from './header-names.js';
+import type { SipParseOptions } from './parse.js';
+import { parseMessage } from './parse.js';
+import { assertHeaderField, assertStartLine, formatStartLine } from './serialise.js';
+import { parseCSeq } from './validate.js';
 
 /** One header field line, as it appeared on the wire. */
 export interface SipHeader {
@@ -38,40 +53,308 @@ export interface SipCSeq {
   readonly method: string;
 }
 
+/** A header field with the raw bytes it was parsed from, reused while it is unchanged. */
+interface Field {
+  readonly header: SipHeader;
+  readonly raw: Uint8Array | undefined;
+}
+
+interface MessageParts {
+  readonly startLine: SipRequestLine | SipStatusLine;
+  readonly startLineRaw: Uint8Array | undefined;
+  readonly fields: readonly Field[];
+  readonly separatorRaw: Uint8Array | undefined;
+  readonly body: Uint8Array;
+}
+
+const CRLF = utf8Encode('\r\n');
+const BODY_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-transfer-encoding',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+];
+
 /**
- * An immutable SIP message (RFC 3261 §7). `toBytes()` of a parsed, unchanged message returns
- * the input bytes exactly.
+ * An immutable SIP message (RFC 3261 §7). `toBytes()` of a parsed, unchanged message returns the
+ * input bytes exactly: the start line and every header field keep their raw bytes, folding,
+ * spelling and line ends included, for as long as they are not changed. Every message built by
+ * {@link SipMessage.create} or a `with…` method carries a Content-Length equal to its body length.
+ *
+ * @example
+ * ```ts
+ * const message = SipMessage.parse(frameBytes);
+ * const protectedMessage = message.withBody(cms, {
+ *   contentType: 'application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m',
+ *   contentTransferEncoding: 'base64',
+ *   contentDisposition: 'attachment; handling=required; filename=smime.p7m',
+ * });
+ * socket.send(protectedMessage.toBytes());
+ * ```
  */
-export declare class SipMessage {
+export class SipMessage {
   readonly startLine: SipRequestLine | SipStatusLine;
   readonly headers: readonly SipHeader[];
+  /** Body bytes, exactly Content-Length of them. Treat them as read-only. */
   readonly body: Uint8Array;
-  /** Parses a request or response. Raises SipParseError or LimitExceededError. */
-  static parse(bytes: Uint8Array): SipMessage;
-  /** Builds a message from parts; Content-Length is computed on serialisation. */
+  readonly #fields: readonly Field[];
+  readonly #startLineRaw: Uint8Array | undefined;
+  readonly #separatorRaw: Uint8Array | undefined;
+
+  private constructor(parts: MessageParts) {
+    this.startLine = Object.freeze({ ...parts.startLine });
+    this.#fields = Object.freeze([...parts.fields]);
+    this.headers = Object.freeze(this.#fields.map((field) => field.header));
+    this.body = parts.body;
+    this.#startLineRaw = parts.startLineRaw;
+    this.#separatorRaw = parts.separatorRaw;
+  }
+
+  /**
+   * Parses a request or response. Content-Length must equal the body length unless
+   * `exactLength` is false (see {@link SipParseOptions}). Raises LimitExceededError past the
+   * limits of `limits.ts`, and SipParseError naming the header on any malformed input.
+   */
+  static parse(bytes: Uint8Array, options?: SipParseOptions): SipMessage {
+    const parsed = parseMessage(bytes, options);
+    return new SipMessage({
+      startLine: parsed.startLine,
+      startLineRaw: parsed.startLineRaw,
+      fields: parsed.headers.map((header, i) => ({
+        header: Object.freeze(header),
+        raw: parsed.headerRaws[i],
+      })),
+      separatorRaw: parsed.separatorRaw,
+      body: parsed.body,
+    });
+  }
+
+  /**
+   * Builds a message from parts. A Content-Length field is set to the body length, and added at
+   * the end when `headers` has none. Throws TypeError on a value that cannot be serialised, such
+   * as a header value with a line break. The header grammar is not validated, so check a message
+   * from untrusted parts with a parse of its bytes.
+   */
   static create(
     startLine: SipRequestLine | SipStatusLine,
     headers: readonly SipHeader[],
-    body?: Uint8Array,
-  ): SipMessage;
-  get isRequest(): boolean;
+    body: Uint8Array = new Uint8Array(0),
+  ): SipMessage {
+    assertStartLine(startLine);
+    const fields = headers.map((header) => newField(header.name, header.value));
+    return SipMessage.#derive(startLine, undefined, fields, undefined, body.slice());
+  }
+
+  /** True for a request, false for a response. */
+  get isRequest(): boolean {
+    return this.startLine.type === 'request';
+  }
+
   /** Method of a request, or the CSeq method of a response. */
-  get method(): string;
-  get callId(): string;
-  get cseq(): SipCSeq;
-  /** Parsed Content-Type, or undefined when the message has no body. */
-  get contentType(): ContentType | undefined;
-  /** First value of a header, matching the long and compact names case-insensitively. */
-  getHeader(name: string): string | undefined;
-  /** Every value of a header, comma-separated lists split where the grammar allows. */
-  getHeaders(name: string): string[];
-  /** Returns a copy in which every field of this name is replaced by one field with `value`. */
-  withHeader(name: string, value: string): SipMessage;
-  /** Returns a copy without any field of this name. */
-  withoutHeader(name: string): SipMessage;
-  /** Returns a copy with a new body; Content-Type, Content-Length and the other content headers stay consistent. */
-  withBody(body: Uint8Array, headers: SipBodyHeaders): SipMessage;
-  /** Returns a copy without a body and without content headers. */
-  withoutBody(): SipMessage;
-  toBytes(): Uint8Array;
+  get method(): string {
+    return this.startLine.type === 'request' ? this.startLine.method : this.cseq.method;
+  }
+
+  /** The Call-ID. Raises SipParseError when a created message has none. */
+  get callId(): string {
+    return this.#required('Call-ID');
+  }
+
+  /** The parsed CSeq. Raises SipParseError when a created message has none or a malformed one. */
+  get cseq(): SipCSeq {
+    return parseCSeq(this.#required('CSeq'));
+  }
+
+  /**
+   * Parsed Content-Type, or undefined when the message has no body or no Content-Type. Raises
+   * MimeParseError on a malformed value.
+   */
+  get contentType(): ContentType | undefined {
+    const value = this.getHeader('Content-Type');
+    if (this.body.length === 0 || value === undefined) return undefined;
+    return parseContentType(value);
+  }
+
+  /**
+   * First value of a header, matching the long and compact names case-insensitively. For a list
+   * header such as Via, this is the first list element.
+   */
+  getHeader(name: string): string | undefined {
+    return this.getHeaders(name)[0];
+  }
+
+  /**
+   * Every value of a header in order. Values of list headers (Via, Contact, Route, Allow, …)
+   * are split at commas outside quoted strings and angle brackets. Other headers, such as
+   * WWW-Authenticate or Date whose values contain commas, give one value per field.
+   */
+  getHeaders(name: string): string[] {
+    const canonical = canonicalHeaderName(name);
+    const values = this.headers
+      .filter((header) => canonicalHeaderName(header.name) === canonical)
+      .map((header) => header.value);
+    if (!isListHeader(canonical)) return values;
+    return values.flatMap(splitList).filter((value) => value !== '');
+  }
+
+  /**
+   * Returns a copy in which every field of this name is replaced by one field with `value`, at
+   * the position of the first, or appended. Throws TypeError for Content-Length, which always
+   * follows the body.
+   */
+  withHeader(name: string, value: string): SipMessage {
+    assertNotContentLength(name);
+    const canonical = canonicalHeaderName(name);
+    const fields = replaceField(this.#fields, canonical, newField(name, value), false);
+    return SipMessage.#derive(
+      this.startLine,
+      this.#startLineRaw,
+      fields,
+      this.#separatorRaw,
+      this.body,
+    );
+  }
+
+  /** Returns a copy without any field of this name. Throws TypeError for Content-Length. */
+  withoutHeader(name: string): SipMessage {
+    assertNotContentLength(name);
+    const canonical = canonicalHeaderName(name);
+    const fields = this.#fields.filter((f) => canonicalHeaderName(f.header.name) !== canonical);
+    return SipMessage.#derive(
+      this.startLine,
+      this.#startLineRaw,
+      fields,
+      this.#separatorRaw,
+      this.body,
+    );
+  }
+
+  /**
+   * Returns a copy with a new body. Content-Type and Content-Length are set, and
+   * Content-Transfer-Encoding and Content-Disposition are set when given and removed when not.
+   * A replaced field keeps its spelling; a new Content-Type takes the compact form `c` when the
+   * message already uses compact names for its content headers.
+   */
+  withBody(body: Uint8Array, headers: SipBodyHeaders): SipMessage {
+    if (!(body instanceof Uint8Array)) throw new TypeError('SIP body must be a Uint8Array');
+    const compact = usesCompactContentHeaders(this.#fields);
+    let fields = replaceField(
+      this.#fields,
+      'content-type',
+      newField(compact ? 'c' : 'Content-Type', headers.contentType),
+      true,
+    );
+    fields = setOptionalField(fields, 'Content-Transfer-Encoding', headers.contentTransferEncoding);
+    fields = setOptionalField(fields, 'Content-Disposition', headers.contentDisposition);
+    return SipMessage.#derive(
+      this.startLine,
+      this.#startLineRaw,
+      fields,
+      this.#separatorRaw,
+      body.slice(),
+    );
+  }
+
+  /**
+   * Returns a copy without a body and without content headers (Content-Type,
+   * Content-Transfer-Encoding, Content-Disposition, Content-Encoding, Content-Language), with
+   * Content-Length 0.
+   */
+  withoutBody(): SipMessage {
+    const fields = this.#fields.filter(
+      (f) => !BODY_HEADERS.includes(canonicalHeaderName(f.header.name)) || isContentLength(f),
+    );
+    const body = new Uint8Array(0);
+    return SipMessage.#derive(this.startLine, this.#startLineRaw, fields, this.#separatorRaw, body);
+  }
+
+  /** Serialises the message. New or changed lines end with CRLF. */
+  toBytes(): Uint8Array {
+    const chunks = [this.#startLineRaw ?? utf8Encode(`${formatStartLine(this.startLine)}\r\n`)];
+    for (const field of this.#fields) {
+      chunks.push(field.raw ?? utf8Encode(`${field.header.name}: ${field.header.value}\r\n`));
+    }
+    chunks.push(this.#separatorRaw ?? CRLF, this.body);
+    return concatBytes(...chunks);
+  }
+
+  #required(name: string): string {
+    const value = this.getHeader(name);
+    if (value === undefined) throw new SipParseError(`missing ${name} header`);
+    return value;
+  }
+
+  /** Builds a changed or created message, with Content-Length set to the body length. */
+  static #derive(
+    startLine: SipRequestLine | SipStatusLine,
+    startLineRaw: Uint8Array | undefined,
+    fields: readonly Field[],
+    separatorRaw: Uint8Array | undefined,
+    body: Uint8Array,
+  ): SipMessage {
+    const withLength = withContentLength(fields, body.length);
+    return new SipMessage({ startLine, startLineRaw, fields: withLength, separatorRaw, body });
+  }
+}
+
+function newField(name: string, value: string): Field {
+  assertHeaderField(name, value);
+  return { header: Object.freeze({ name, value }), raw: undefined };
+}
+
+function isContentLength(field: Field): boolean {
+  return canonicalHeaderName(field.header.name) === 'content-length';
+}
+
+function assertNotContentLength(name: string): void {
+  if (canonicalHeaderName(name) === 'content-length') {
+    throw new TypeError('Content-Length is computed from the body');
+  }
+}
+
+/**
+ * Replaces the fields of `canonical` by `field` at the position of the first one, or appends
+ * it. With `keepSpelling`, the replacement takes the name as the first field spelled it.
+ */
+function replaceField(
+  fields: readonly Field[],
+  canonical: string,
+  field: Field,
+  keepSpelling: boolean,
+): Field[] {
+  const index = fields.findIndex((f) => canonicalHeaderName(f.header.name) === canonical);
+  if (index < 0) return [...fields, field];
+  const existing = fields[index];
+  const name = keepSpelling && existing !== undefined ? existing.header.name : field.header.name;
+  const replacement = newField(name, field.header.value);
+  return fields.flatMap((f, i) => {
+    if (i === index) return [replacement];
+    return canonicalHeaderName(f.header.name) === canonical ? [] : [f];
+  });
+}
+
+function setOptionalField(fields: readonly Field[], name: string, value: string | undefined) {
+  const canonical = canonicalHeaderName(name);
+  if (value !== undefined) return replaceField(fields, canonical, newField(name, value), true);
+  return fields.filter((f) => canonicalHeaderName(f.header.name) !== canonical);
+}
+
+function usesCompactContentHeaders(fields: readonly Field[]): boolean {
+  return fields.some((f) => /^[cl]$/i.test(f.header.name));
+}
+
+/** Sets the one Content-Length field to `length`, keeping it byte for byte when it is equal. */
+function withContentLength(fields: readonly Field[], length: number): Field[] {
+  const value = String(length);
+  const index = fields.findIndex(isContentLength);
+  if (index < 0) {
+    const name = usesCompactContentHeaders(fields) ? 'l' : 'Content-Length';
+    return [...fields, newField(name, value)];
+  }
+  return fields.flatMap((f, i) => {
+    if (i !== index) return isContentLength(f) ? [] : [f];
+    return [f.header.value === value ? f : newField(f.header.name, value)];
+  });
 }

@@ -1,0 +1,94 @@
+/**
+ * Header field names: compact forms, canonical spellings and the list-valued fields.
+ *
+ * @module
+ */
+
+/**
+ * Compact forms of header field names (RFC 3261 §7.3.3 and §20, RFC 3265, RFC 3515, RFC 3892,
+ * RFC 4028, RFC 3841, RFC 8224), keyed by the lowercase letter.
+ */
+export const COMPACT_HEADER_NAMES: Readonly<Record<string, string>> = {
+  a: 'Accept-Contact',
+  b: 'Referred-By',
+  c: 'Content-Type',
+  d: 'Request-Disposition',
+  e: 'Content-Encoding',
+  f: 'From',
+  i: 'Call-ID',
+  j: 'Reject-Contact',
+  k: 'Supported',
+  l: 'Content-Length',
+  m: 'Contact',
+  o: 'Event',
+  r: 'Refer-To',
+  s: 'Subject',
+  t: 'To',
+  u: 'Allow-Events',
+  v: 'Via',
+  x: 'Session-Expires',
+  y: 'Identity',
+};
+
+/**
+ * Header fields whose value is a comma-separated list (RFC 3261 §7.3.1), so that several fields
+ * of the name may be combined into one. Keys are lowercase long names.
+ */
+const LIST_HEADERS = new Set([
+  'accept',
+  'accept-contact',
+  'accept-encoding',
+  'accept-language',
+  'alert-info',
+  'allow',
+  'allow-events',
+  'call-info',
+  'contact',
+  'content-encoding',
+  'content-language',
+  'error-info',
+  'history-info',
+  'in-reply-to',
+  'p-asserted-identity',
+  'p-associated-uri',
+  'p-preferred-identity',
+  'path',
+  'proxy-require',
+  'reason',
+  'record-route',
+  'reject-contact',
+  'require',
+  'resource-priority',
+  'route',
+  'security-client',
+  'security-server',
+  'security-verify',
+  'service-route',
+  'supported',
+  'unsupported',
+  'via',
+  'warning',
+]);
+
+/**
+ * Returns the lowercase long form of a header field name, so that `v`, `Via` and `VIA` compare
+ * equal.
+ */
+export function canonicalHeaderName(name: string): string {
+  const lower = name.toLowerCase();
+  return (COMPACT_HEADER_NAMES[lower] ?? lower).toLowerCase();
+}
+
+/** Tells whether the values of a header field form a comma-separated list. */
+export function isListHeader(name: string): boolean {
+  return LIST_HEADERS.has(canonicalHeaderName(name));
+}
+
+/** Returns the compact form of a long header field name, or undefined when it has none. */
+export function compactHeaderName(name: string): string | undefined {
+  const canonical = canonicalHeaderName(name);
+  for (const [letter, long] of Object.entries(COMPACT_HEADER_NAMES)) {
+    if (long.toLowerCase() === canonical) return letter;
+  }
+  return undefined;
+}

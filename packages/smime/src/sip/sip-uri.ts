@@ -1,0 +1,182 @@
+/**
+ * SIP and SIPS URIs (RFC 3261 §19.1, grammar in §25.1).
+ *
+ * ```abnf
+ * SIP-URI  = "sip:" [ userinfo ] hostport uri-parameters [ headers ]
+ * userinfo = ( user / telephone-subscriber ) [ ":" password ] "@"
+ * hostport = host [ ":" port ]
+ * host     = hostname / IPv4address / IPv6reference
+ * ```
+ *
+ * @module
+ */
+
+import { SipParseError } from '../errors.js';
+import { hasNonUriCharacter, percentDecode } from './grammar.js';
+
+/** A parsed SIP or SIPS URI (RFC 3261 §19.1). */
+export interface SipUri {
+  readonly scheme: 'sip' | 'sips';
+  /** User part with escapes decoded, case preserved. */
+  readonly user: string | undefined;
+  /** Password with escapes decoded (deprecated by RFC 3261 §19.1.1, still part of the grammar). */
+  readonly password: string | undefined;
+  /** Host as written: a hostname, an IPv4 address or an IPv6 reference in brackets. */
+  readonly host: string;
+  readonly port: number | undefined;
+  /** URI parameters, names lowercased, values with escapes decoded (`''` for `;lr`). */
+  readonly params: ReadonlyMap<string, string>;
+  /** Header components after `?`, names as written, values with escapes decoded. */
+  readonly headers: ReadonlyMap<string, string>;
+}
+
+const ESCAPED = '%[0-9A-Fa-f]{2}';
+const USER_PATTERN = new RegExp(`^(?:[A-Za-z0-9\\-_.!~*'()&=+$,;?/]|${ESCAPED})+$`);
+const PASSWORD_PATTERN = new RegExp(`^(?:[A-Za-z0-9\\-_.!~*'()&=+$,]|${ESCAPED})*$`);
+const PARAM_PATTERN = new RegExp(`^(?:[A-Za-z0-9\\-_.!~*'()[\\]/:&+$]|${ESCAPED})+$`);
+const HEADER_PATTERN = new RegExp(`^(?:[A-Za-z0-9\\-_.!~*'()[\\]/?:+$]|${ESCAPED})*$`);
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const HOSTNAME_PATTERN = new RegExp(`^(?:${LABEL}\\.)*${LABEL}\\.?$`);
+// Lenient on purpose: RFC 5118 §4.10 asks receivers to tolerate `[2001:db8:::192.0.2.1]`.
+const IPV6_REFERENCE_PATTERN = /^\[[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]$/;
+
+/**
+ * Parses a SIP or SIPS URI. The user part ends at the first `@`, because `@` appears nowhere
+ * else in the grammar, so a user such as `user;par=u%40example.net` keeps its `;`.
+ *
+ * Raises SipParseError on another scheme, on a NUL, any other control character or whitespace,
+ * on a malformed host or port, on a malformed escape, and on escapes that decode to invalid UTF-8.
+ * An escaped NUL (`%00`) is valid (RFC 4475 §3.1.1.4) and decodes to U+0000.
+ */
+export function parseSipUri(uri: string): SipUri {
+  // Any control character, NUL included, or whitespace ends the comparison here, so that
+  // `sip:alice@example.org\0.evil.example` can never be taken for alice.
+  if (hasNonUriCharacter(uri)) throw new SipParseError('invalid character in SIP URI');
+  const schemeMatch = /^(sips?):/i.exec(uri);
+  if (schemeMatch === null) throw new SipParseError('not a SIP or SIPS URI');
+  const scheme = schemeMatch[1]?.toLowerCase() === 'sips' ? 'sips' : 'sip';
+  let rest = uri.slice(schemeMatch[0].length);
+
+  let user: string | undefined;
+  let password: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    [user, password] = parseUserinfo(rest.slice(0, at));
+    rest = rest.slice(at + 1);
+  }
+
+  const query = rest.indexOf('?');
+  const headerText = query >= 0 ? rest.slice(query + 1) : undefined;
+  if (query >= 0) rest = rest.slice(0, query);
+  const [hostport = '', ...paramTexts] = rest.split(';');
+  const { host, port } = parseHostport(hostport);
+
+  return {
+    scheme,
+    user,
+    password,
+    host,
+    port,
+    params: parseUriParams(paramTexts),
+    headers: parseUriHeaders(headerText),
+  };
+}
+
+function parseUserinfo(userinfo: string): [string, string | undefined] {
+  const colon = userinfo.indexOf(':');
+  const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
+  const password = colon >= 0 ? userinfo.slice(colon + 1) : undefined;
+  if (!USER_PATTERN.test(user)) throw new SipParseError('invalid user in SIP URI');
+  if (password !== undefined && !PASSWORD_PATTERN.test(password)) {
+    throw new SipParseError('invalid password in SIP URI');
+  }
+  const decodedPassword =
+    password === undefined ? undefined : percentDecode(password, 'SIP URI password');
+  return [percentDecode(user, 'SIP URI user'), decodedPassword];
+}
+
+/** Parses `host [ ":" port ]`, for SIP URIs and the `sent-by` of Via alike. */
+export function parseHostport(hostport: string): { host: string; port: number | undefined } {
+  let host: string;
+  let portText: string | undefined;
+  if (hostport.startsWith('[')) {
+    const close = hostport.indexOf(']');
+    host = hostport.slice(0, close + 1);
+    const after = hostport.slice(close + 1);
+    if (close < 0 || (after !== '' && !after.startsWith(':'))) throw invalidHost();
+    portText = after === '' ? undefined : after.slice(1);
+    if (!IPV6_REFERENCE_PATTERN.test(host)) throw invalidHost();
+  } else {
+    const colon = hostport.indexOf(':');
+    host = colon >= 0 ? hostport.slice(0, colon) : hostport;
+    portText = colon >= 0 ? hostport.slice(colon + 1) : undefined;
+    if (!HOSTNAME_PATTERN.test(host)) throw invalidHost();
+  }
+  return { host, port: portText === undefined ? undefined : parsePort(portText) };
+}
+
+function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port <= 65535)) throw new SipParseError('invalid port in SIP URI');
+  return port;
+}
+
+function invalidHost(): SipParseError {
+  return new SipParseError('invalid host in SIP URI');
+}
+
+function parseUriParams(texts: readonly string[]): Map<string, string> {
+  const params = new Map<string, string>();
+  for (const text of texts) {
+    const eq = text.indexOf('=');
+    const name = eq >= 0 ? text.slice(0, eq) : text;
+    const value = eq >= 0 ? text.slice(eq + 1) : '';
+    if (!PARAM_PATTERN.test(name) || (eq >= 0 && !PARAM_PATTERN.test(value))) {
+      throw new SipParseError('invalid parameter in SIP URI');
+    }
+    const key = percentDecode(name, 'SIP URI parameter').toLowerCase();
+    if (!params.has(key)) params.set(key, percentDecode(value, 'SIP URI parameter'));
+  }
+  return params;
+}
+
+function parseUriHeaders(text: string | undefined): Map<string, string> {
+  const headers = new Map<string, string>();
+  if (text === undefined) return headers;
+  for (const pair of text.split('&')) {
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
+    if (eq <= 0 || !HEADER_PATTERN.test(name) || !HEADER_PATTERN.test(value)) {
+      throw new SipParseError('invalid header in SIP URI');
+    }
+    headers.set(percentDecode(name, 'SIP URI header'), percentDecode(value, 'SIP URI header'));
+  }
+  return headers;
+}
+
+/**
+ * Compares the address-of-record part of two URIs as RFC 3261 §19.1.4 does: scheme and host
+ * case-insensitive, user and password case-sensitive with escapes decoded, and the port compared
+ * (an absent port does not equal an explicit 5060). Parameters and headers are ignored, because
+ * an address-of-record names the user, not a transport. Returns false when either URI does not
+ * parse.
+ */
+export function sameAddressOfRecord(a: string, b: string): boolean {
+  let left: SipUri;
+  let right: SipUri;
+  try {
+    left = parseSipUri(a);
+    right = parseSipUri(b);
+  } catch (error) {
+    if (error instanceof SipParseError) return false;
+    throw error;
+  }
+  return (
+    left.scheme === right.scheme &&
+    left.user === right.user &&
+    left.password === right.password &&
+    left.host.toLowerCase() === right.host.toLowerCase() &&
+    left.port === right.port
+  );
+}
