@@ -2,7 +2,8 @@
 // exported names and signatures (re-export them from the real files, then delete this stub).
 
 /** Content-encryption algorithms (RFC 5084 for GCM in AuthEnvelopedData, RFC 3565 for CBC). */
-export type ContentEncryptionAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'aes-128-cbc' | 'aes-256-cbc';
+export type ContentEncryptionAlgorithm =
+  'aes-128-gcm' | 'aes-256-gcm' | 'aes-128-cbc' | 'aes-256-cbc';
 
 /** S/MIME types of an application/pkcs7-mime body (RFC 8551 §3.2.2, RFC 5083). */
 export type SmimeType = 'signed-data' | 'enveloped-data' | 'authEnveloped-data' | 'certs-only';
@@ -95,10 +96,23 @@ export declare function getCmsContentType(der: Uint8Array): SmimeType | 'data';
 export interface CmsSummary {
   readonly contentType: string;
   readonly size: number;
-  readonly recipients?: readonly { readonly type: string; readonly keyManagement: string; readonly id: string }[];
+  readonly recipients?: readonly {
+    readonly type: string;
+    readonly keyManagement: string;
+    readonly id: string;
+  }[];
   readonly contentEncryption?: string;
-  readonly signers?: readonly { readonly id: string; readonly digestAlgorithm: string; readonly signatureAlgorithm: string; readonly signingTime?: string }[];
-  readonly certificates?: readonly { readonly subject: string; readonly issuer: string; readonly uris: readonly string[] }[];
+  readonly signers?: readonly {
+    readonly id: string;
+    readonly digestAlgorithm: string;
+    readonly signatureAlgorithm: string;
+    readonly signingTime?: string;
+  }[];
+  readonly certificates?: readonly {
+    readonly subject: string;
+    readonly issuer: string;
+    readonly uris: readonly string[];
+  }[];
   readonly encapsulatedContentSize?: number;
 }
 export declare function inspectCms(der: Uint8Array): CmsSummary;

@@ -1,0 +1,278 @@
+/**
+ * X.509 certificates (RFC 5280) parsed once and cached, with the fields S/MIME needs precomputed.
+ *
+ * @module
+ */
+
+import * as pkijs from 'pkijs';
+
+import { latin1Decode } from '../bytes.js';
+import { CmsParseError } from '../errors.js';
+import {
+  type AlgorithmIdentifier,
+  type Asn1Node,
+  encodedBytes,
+  isContext,
+  parseBer,
+  readAlgorithm,
+  readBitString,
+  readIntegerBytes,
+  readOid,
+  readSequence,
+  readTime,
+} from './der.js';
+import {
+  type KeyUsageName,
+  filterSipUris,
+  readBasicConstraintsCa,
+  readExtendedKeyUsage,
+  readExtensionList,
+  readKeyUsage,
+  readSanUris,
+  readSubjectKeyIdentifier,
+} from './certificate-extensions.js';
+import { BoundedCache } from './engine.js';
+import {
+  OID_BASIC_CONSTRAINTS,
+  OID_EC_PUBLIC_KEY,
+  OID_EXT_KEY_USAGE,
+  OID_KEY_USAGE,
+  OID_P256,
+  OID_P384,
+  OID_P521,
+  OID_RSA_ENCRYPTION,
+  OID_RSASSA_PSS,
+  OID_SUBJECT_ALT_NAME,
+  OID_SUBJECT_KEY_IDENTIFIER,
+  oidName,
+} from './oids.js';
+
+/** Public key of a certificate, as far as WebCrypto can use it. */
+export type PublicKeyAlgorithm =
+  | { readonly kind: 'ec'; readonly namedCurve: 'P-256' | 'P-384' | 'P-521' }
+  | { readonly kind: 'rsa'; readonly modulusBits: number }
+  | { readonly kind: 'other'; readonly oid: string };
+
+/** A parsed certificate with the fields that signing, verification and encryption read. */
+export interface ParsedCertificate {
+  readonly der: Uint8Array;
+  /** The PKIjs object, for callers that need the full structure. */
+  readonly certificate: pkijs.Certificate;
+  readonly tbs: Uint8Array;
+  readonly serialNumber: Uint8Array;
+  /** DER of the issuer and subject Names, compared byte for byte when building chains. */
+  readonly issuerName: Uint8Array;
+  readonly subjectName: Uint8Array;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** DER of the SubjectPublicKeyInfo. */
+  readonly spki: Uint8Array;
+  readonly publicKey: Uint8Array;
+  readonly publicKeyAlgorithm: PublicKeyAlgorithm;
+  readonly signatureAlgorithm: AlgorithmIdentifier;
+  readonly signatureValue: Uint8Array;
+  readonly subjectKeyIdentifier: Uint8Array | undefined;
+  /** Undefined when the certificate has no keyUsage extension. */
+  readonly keyUsage: ReadonlySet<KeyUsageName> | undefined;
+  /** Undefined when the certificate has no extKeyUsage extension. */
+  readonly extendedKeyUsage: readonly string[] | undefined;
+  readonly isCa: boolean;
+  /** Every SAN URI, verbatim. */
+  readonly uris: readonly string[];
+  /** SAN URIs with scheme sip or sips and no control characters. */
+  readonly sipUris: readonly string[];
+  /** Cache key: the DER as a Latin-1 string. */
+  readonly cacheKey: string;
+}
+
+const parsedCertificates = new BoundedCache<string, ParsedCertificate>(256);
+
+/**
+ * Parses a DER certificate, or returns the cached result of an earlier parse of the same bytes.
+ * Raises CmsParseError on malformed input.
+ */
+export function parseCertificate(der: Uint8Array): ParsedCertificate {
+  const cacheKey = latin1Decode(der);
+  const cached = parsedCertificates.get(cacheKey);
+  if (cached !== undefined) return cached;
+
+  const parsed = parseUncached(der.slice(), cacheKey);
+  parsedCertificates.set(cacheKey, parsed);
+  return parsed;
+}
+
+function parseUncached(der: Uint8Array, cacheKey: string): ParsedCertificate {
+  const root = parseBer(der, 'certificate');
+  const [tbsNode, signatureAlgorithmNode, signatureNode] = readSequence(root, 'certificate');
+  const tbsFields = readSequence(tbsNode, 'tbsCertificate');
+  const offset = tbsFields[0] !== undefined && isContext(tbsFields[0], 0) ? 1 : 0;
+  const field = (index: number): Asn1Node | undefined => tbsFields[offset + index];
+  const [notBefore, notAfter] = readSequence(field(3), 'validity');
+  const spkiNode = field(5);
+  const [spkiAlgorithm, publicKey] = readSequence(spkiNode, 'subjectPublicKeyInfo');
+  if (tbsNode === undefined || spkiNode === undefined)
+    throw new CmsParseError('certificate is malformed');
+
+  let certificate: pkijs.Certificate;
+  try {
+    certificate = new pkijs.Certificate({ schema: parseBer(der, 'certificate') });
+  } catch (cause) {
+    throw new CmsParseError('certificate is malformed', { cause });
+  }
+
+  const extensions = readExtensions(tbsFields.slice(offset + 6));
+  return {
+    der,
+    certificate,
+    tbs: encodedBytes(tbsNode),
+    serialNumber: readIntegerBytes(field(0), 'serialNumber'),
+    issuerName: encodedBytes(requireNode(field(2), 'issuer')),
+    subjectName: encodedBytes(requireNode(field(4), 'subject')),
+    issuer: formatName(certificate.issuer),
+    subject: formatName(certificate.subject),
+    notBefore: readTime(notBefore, 'notBefore'),
+    notAfter: readTime(notAfter, 'notAfter'),
+    spki: encodedBytes(spkiNode),
+    publicKey: readBitString(publicKey, 'subjectPublicKey'),
+    publicKeyAlgorithm: readPublicKeyAlgorithm(spkiAlgorithm, publicKey),
+    signatureAlgorithm: readAlgorithm(signatureAlgorithmNode, 'signatureAlgorithm'),
+    signatureValue: readBitString(signatureNode, 'signatureValue'),
+    ...extensions,
+    cacheKey,
+  };
+}
+
+function requireNode(node: Asn1Node | undefined, what: string): Asn1Node {
+  if (node === undefined) throw new CmsParseError(`${what} is missing`);
+  return node;
+}
+
+type ExtensionFields = Pick<
+  ParsedCertificate,
+  'subjectKeyIdentifier' | 'keyUsage' | 'extendedKeyUsage' | 'isCa' | 'uris' | 'sipUris'
+>;
+
+function readExtensions(optionalFields: readonly Asn1Node[]): ExtensionFields {
+  const result: {
+    -readonly [K in keyof ExtensionFields]: ExtensionFields[K];
+  } = {
+    subjectKeyIdentifier: undefined,
+    keyUsage: undefined,
+    extendedKeyUsage: undefined,
+    isCa: false,
+    uris: [],
+    sipUris: [],
+  };
+  const extensionsNode = optionalFields.find((node) => isContext(node, 3));
+  if (extensionsNode === undefined) return result;
+
+  for (const { oid, value } of readExtensionList(extensionsNode)) {
+    if (oid === OID_SUBJECT_KEY_IDENTIFIER)
+      result.subjectKeyIdentifier = readSubjectKeyIdentifier(value);
+    else if (oid === OID_KEY_USAGE) result.keyUsage = readKeyUsage(value);
+    else if (oid === OID_EXT_KEY_USAGE) result.extendedKeyUsage = readExtendedKeyUsage(value);
+    else if (oid === OID_BASIC_CONSTRAINTS) result.isCa = readBasicConstraintsCa(value);
+    else if (oid === OID_SUBJECT_ALT_NAME) {
+      result.uris = readSanUris(value);
+      result.sipUris = filterSipUris(result.uris);
+    }
+  }
+  return result;
+}
+
+const CURVES: Readonly<Record<string, 'P-256' | 'P-384' | 'P-521'>> = {
+  [OID_P256]: 'P-256',
+  [OID_P384]: 'P-384',
+  [OID_P521]: 'P-521',
+};
+
+function readPublicKeyAlgorithm(
+  algorithmNode: Asn1Node | undefined,
+  publicKeyNode: Asn1Node | undefined,
+): PublicKeyAlgorithm {
+  const algorithm = readAlgorithm(algorithmNode, 'subjectPublicKeyInfo algorithm');
+  if (algorithm.oid === OID_EC_PUBLIC_KEY) {
+    const curveOid =
+      algorithm.parameters === undefined ? '' : readOid(algorithm.parameters, 'namedCurve');
+    const namedCurve = CURVES[curveOid];
+    return namedCurve === undefined ? { kind: 'other', oid: curveOid } : { kind: 'ec', namedCurve };
+  }
+  if (algorithm.oid === OID_RSA_ENCRYPTION || algorithm.oid === OID_RSASSA_PSS) {
+    const key = parseBer(readBitString(publicKeyNode, 'subjectPublicKey'), 'RSA public key');
+    const modulus = readIntegerBytes(readSequence(key, 'RSAPublicKey')[0], 'modulus');
+    const leadingZero = modulus[0] === 0 ? 1 : 0;
+    const topByte = modulus[leadingZero] ?? 0;
+    const modulusBits = (modulus.length - leadingZero - 1) * 8 + (32 - Math.clz32(topByte));
+    return { kind: 'rsa', modulusBits };
+  }
+  return { kind: 'other', oid: algorithm.oid };
+}
+
+const NAME_LABELS: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '2.5.4.5': 'serialNumber',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+};
+
+/** Formats a Name for display, RDNs in encoded order, such as `CN=alice, O=Example`. */
+export function formatName(name: pkijs.RelativeDistinguishedNames): string {
+  return name.typesAndValues
+    .map((entry) => {
+      const value = (entry.value.valueBlock as { value?: unknown }).value;
+      const text = typeof value === 'string' ? value.replace(/[\x00-\x1f\x7f]/g, '?') : '#';
+      return `${NAME_LABELS[entry.type] ?? entry.type}=${text}`;
+    })
+    .join(', ');
+}
+
+/** Readable summary of a certificate, for key stores and the CLI. */
+export interface CertificateDescription {
+  readonly subject: string;
+  readonly issuer: string;
+  /** Serial number in lowercase hexadecimal. */
+  readonly serialNumber: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  /** SIP and SIPS URIs of the subjectAltName, control characters excluded. */
+  readonly uris: readonly string[];
+  /** For example `ec P-256`, `rsa 2048` or the OID of another algorithm. */
+  readonly keyAlgorithm: string;
+}
+
+/**
+ * Describes a DER certificate: names, serial, validity, SIP URIs and key algorithm.
+ * Raises CmsParseError on malformed input.
+ */
+export function describeCertificate(der: Uint8Array): CertificateDescription {
+  const parsed = parseCertificate(der);
+  const key = parsed.publicKeyAlgorithm;
+  let keyAlgorithm: string;
+  if (key.kind === 'ec') keyAlgorithm = `ec ${key.namedCurve}`;
+  else if (key.kind === 'rsa') keyAlgorithm = `rsa ${key.modulusBits}`;
+  else keyAlgorithm = oidName(key.oid);
+  return {
+    subject: parsed.subject,
+    issuer: parsed.issuer,
+    serialNumber: Array.from(parsed.serialNumber, (b) => b.toString(16).padStart(2, '0')).join(''),
+    notBefore: parsed.notBefore,
+    notAfter: parsed.notAfter,
+    uris: parsed.sipUris,
+    keyAlgorithm,
+  };
+}
+
+/**
+ * Returns the SIP and SIPS URIs in a certificate's subjectAltName. Values with NUL or other
+ * control characters are dropped. Raises CmsParseError on a malformed certificate.
+ */
+export function certificateSipUris(certificate: Uint8Array): string[] {
+  return [...parseCertificate(certificate).sipUris];
+}

@@ -1,0 +1,159 @@
+/**
+ * Signer certificate path validation (RFC 5280 §6, reduced to what S/MIME signer checks need):
+ * names chained by exact DER match, signatures, validity at a given time, CA flags and key usage.
+ * Revocation is not checked.
+ *
+ * @module
+ */
+
+import { bytesEqual } from '../bytes.js';
+import { CertificateUntrustedError, NotSupportedError } from '../errors.js';
+import { MAX_CHAIN_LENGTH } from '../limits.js';
+import type { ParsedCertificate } from './certificate.js';
+import { BoundedCache } from './engine.js';
+import { OID_ANY_EXTENDED_KEY_USAGE, OID_KP_EMAIL_PROTECTION } from './oids.js';
+import { resolveSignatureScheme, verifyBytes } from './signature.js';
+
+interface ValidatedChain {
+  /** Interval in which every certificate of the path is valid. */
+  readonly notBefore: number;
+  readonly notAfter: number;
+}
+
+// Successful validations, keyed by signer and anchors. A path stays valid while `now` lies in
+// every certificate's validity period, because nothing else that is checked depends on time.
+const validatedChains = new BoundedCache<string, ValidatedChain>(128);
+
+/**
+ * Validates the signer certificate at `now` and searches a path from it to one of `anchors`
+ * through `intermediates`. Returns true when a path exists and false when the issuer of some
+ * certificate on the way is unknown. An expired or not yet valid certificate, a signer whose
+ * keyUsage or extKeyUsage forbids S/MIME signing, an issuer that is no CA, a certificate signature
+ * that does not verify, or a path longer than MAX_CHAIN_LENGTH raises CertificateUntrustedError.
+ */
+export async function validateSignerChain(
+  crypto: Crypto,
+  signer: ParsedCertificate,
+  intermediates: readonly ParsedCertificate[],
+  anchors: readonly ParsedCertificate[],
+  now: Date,
+): Promise<boolean> {
+  const time = now.getTime();
+  const cacheKey = [signer.cacheKey, ...anchors.map((anchor) => anchor.cacheKey)].join('\u0000');
+  const cached = validatedChains.get(cacheKey);
+  if (cached !== undefined && time >= cached.notBefore && time <= cached.notAfter) return true;
+
+  checkValidity(signer, time);
+  checkSignerUsage(signer);
+  const path = await findPath(crypto, signer, intermediates, anchors, time);
+  if (path === undefined) return false;
+
+  validatedChains.set(cacheKey, {
+    notBefore: Math.max(...path.map((certificate) => certificate.notBefore.getTime())),
+    notAfter: Math.min(...path.map((certificate) => certificate.notAfter.getTime())),
+  });
+  return true;
+}
+
+async function findPath(
+  crypto: Crypto,
+  signer: ParsedCertificate,
+  intermediates: readonly ParsedCertificate[],
+  anchors: readonly ParsedCertificate[],
+  time: number,
+): Promise<ParsedCertificate[] | undefined> {
+  const path = [signer];
+  let current = signer;
+  if (anchors.some((anchor) => anchor.cacheKey === signer.cacheKey)) return path;
+
+  for (let depth = 0; depth < MAX_CHAIN_LENGTH; depth++) {
+    const anchor = await findIssuer(crypto, current, anchors);
+    if (anchor !== undefined) {
+      checkValidity(anchor, time);
+      return [...path, anchor];
+    }
+    const issuer = await findIssuer(
+      crypto,
+      current,
+      intermediates.filter((c) => !path.includes(c)),
+    );
+    if (issuer === undefined) return undefined;
+    checkValidity(issuer, time);
+    checkIssuer(issuer);
+    path.push(issuer);
+    current = issuer;
+  }
+  throw new CertificateUntrustedError('certificate chain exceeds MAX_CHAIN_LENGTH');
+}
+
+/**
+ * Returns the candidate whose subject is the certificate's issuer and whose key verifies its
+ * signature. Candidates that match by name but not by signature raise CertificateUntrustedError,
+ * because a forged certificate is not the same as an unknown issuer.
+ */
+async function findIssuer(
+  crypto: Crypto,
+  certificate: ParsedCertificate,
+  candidates: readonly ParsedCertificate[],
+): Promise<ParsedCertificate | undefined> {
+  const named = candidates.filter((candidate) =>
+    bytesEqual(candidate.subjectName, certificate.issuerName),
+  );
+  for (const candidate of named) {
+    if (await verifiesCertificate(crypto, candidate, certificate)) return candidate;
+  }
+  if (named.length > 0) throw new CertificateUntrustedError('certificate signature is invalid');
+  return undefined;
+}
+
+async function verifiesCertificate(
+  crypto: Crypto,
+  issuer: ParsedCertificate,
+  certificate: ParsedCertificate,
+): Promise<boolean> {
+  try {
+    const scheme = resolveSignatureScheme(certificate.signatureAlgorithm, undefined);
+    return await verifyBytes(crypto, issuer, scheme, certificate.signatureValue, certificate.tbs);
+  } catch (error) {
+    if (error instanceof NotSupportedError) {
+      throw new CertificateUntrustedError('certificate signature algorithm not supported', {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function checkValidity(certificate: ParsedCertificate, time: number): void {
+  if (time < certificate.notBefore.getTime()) {
+    throw new CertificateUntrustedError('certificate is not yet valid');
+  }
+  if (time > certificate.notAfter.getTime())
+    throw new CertificateUntrustedError('certificate has expired');
+}
+
+function checkIssuer(issuer: ParsedCertificate): void {
+  if (!issuer.isCa) throw new CertificateUntrustedError('issuer certificate is not a CA');
+  if (issuer.keyUsage !== undefined && !issuer.keyUsage.has('keyCertSign')) {
+    throw new CertificateUntrustedError('issuer certificate keyUsage lacks keyCertSign');
+  }
+}
+
+/**
+ * RFC 8550 §4.4.2 and §4.4.4: a keyUsage extension must allow digitalSignature or nonRepudiation,
+ * and an extKeyUsage extension must list emailProtection or anyExtendedKeyUsage.
+ */
+function checkSignerUsage(signer: ParsedCertificate): void {
+  const usage = signer.keyUsage;
+  if (usage !== undefined && !usage.has('digitalSignature') && !usage.has('nonRepudiation')) {
+    throw new CertificateUntrustedError('signer certificate keyUsage forbids signing');
+  }
+  const purposes = signer.extendedKeyUsage;
+  if (
+    purposes !== undefined &&
+    !purposes.includes(OID_KP_EMAIL_PROTECTION) &&
+    !purposes.includes(OID_ANY_EXTENDED_KEY_USAGE)
+  ) {
+    throw new CertificateUntrustedError('signer certificate extKeyUsage lacks emailProtection');
+  }
+}

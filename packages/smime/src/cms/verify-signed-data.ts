@@ -1,0 +1,197 @@
+/**
+ * SignedData verification (RFC 5652 §5.6, RFC 8551 §2.5, RFC 8550 §4).
+ *
+ * @module
+ */
+
+import { bytesEqual, toArrayBuffer } from '../bytes.js';
+import { NotSupportedError, SignatureInvalidError } from '../errors.js';
+import { parseCertificate, type ParsedCertificate } from './certificate.js';
+import { validateSignerChain } from './chain.js';
+import { expectContent } from './content-info.js';
+import { TAG, isUniversal, readOctets, readOid, readTime, type Asn1Node } from './der.js';
+import {
+  OID_ATTR_CONTENT_TYPE,
+  OID_ATTR_MESSAGE_DIGEST,
+  OID_ATTR_SIGNING_TIME,
+  OID_DATA,
+  OID_NAMES,
+  OID_SIGNED_DATA,
+} from './oids.js';
+import { identifiesCertificate } from './recipient-identifier.js';
+import { digestName, resolveSignatureScheme, verifyBytes } from './signature.js';
+import { readSignedData, type SignerInfoFields } from './signed-data-reader.js';
+
+/** Options of {@link verifySignedData}. */
+export interface VerifyOptions {
+  readonly crypto: Crypto;
+  /** ContentInfo DER (or BER) of the SignedData. */
+  readonly der: Uint8Array;
+  /** Content of a detached signature. */
+  readonly detachedContent?: Uint8Array;
+  /** DER of the trusted root or intermediate certificates. */
+  readonly trustAnchors: readonly Uint8Array[];
+  /** Time at which certificate validity is checked. */
+  readonly now: Date;
+}
+
+/** Outcome of a successful {@link verifySignedData}. */
+export interface VerifyResult {
+  /** Signed content: the detached content, or the encapsulated content (BER chunks joined). */
+  readonly content: Uint8Array;
+  readonly signerCertificate: Uint8Array;
+  /** SIP and SIPS URIs from the signer's subjectAltName; URIs with control characters are dropped. */
+  readonly signerUris: readonly string[];
+  /** For example `ecdsa-with-SHA256`, `rsassa-pss`, `sha256WithRSAEncryption`. */
+  readonly signatureAlgorithm: string;
+  /** Digest in the spelling of the S/MIME micalg parameter, such as `sha-256` (RFC 8551 §3.5.3). */
+  readonly digestAlgorithm: string;
+  readonly signingTime: Date | undefined;
+  /** False when no path to a trust anchor was found; every other certificate failure throws. */
+  readonly chainTrusted: boolean;
+}
+
+/**
+ * Verifies a SignedData with exactly one signer, whose certificate must be included.
+ *
+ * - Malformed input, trailing bytes, or a ContentInfo that is not SignedData raise CmsParseError.
+ * - A signature or messageDigest that does not match, a contentType attribute that differs from
+ *   eContentType, a missing signer certificate, or content both detached and encapsulated raise
+ *   SignatureInvalidError.
+ * - Several signers, or digest and signature algorithms other than SHA-2 with ECDSA, RSA-PSS or
+ *   RSASSA-PKCS1-v1_5, raise NotSupportedError.
+ * - An expired or not yet valid certificate, a keyUsage or extKeyUsage that forbids signing, or a
+ *   forged issuer signature raise CertificateUntrustedError.
+ *
+ * @example
+ * ```ts
+ * const result = await verifySignedData({ crypto, der, detachedContent, trustAnchors, now: new Date() });
+ * if (!result.chainTrusted) askUser(result.signerCertificate);
+ * ```
+ */
+export async function verifySignedData(options: VerifyOptions): Promise<VerifyResult> {
+  const { crypto, detachedContent } = options;
+  const signedData = readSignedData(expectContent(options.der, OID_SIGNED_DATA));
+  const [signerInfo, ...others] = signedData.signers;
+  if (signerInfo === undefined) throw new SignatureInvalidError('SignedData has no signer');
+  if (others.length > 0)
+    throw new NotSupportedError('SignedData with several signers not supported');
+
+  const content = selectContent(signedData.eContent, detachedContent);
+  const certificates = signedData.certificates.map(parseCertificate);
+  const signer = certificates.find((certificate) =>
+    identifiesCertificate(signerInfo.sid, certificate),
+  );
+  if (signer === undefined)
+    throw new SignatureInvalidError('signer certificate missing from SignedData');
+
+  const digest = digestName(signerInfo.digestAlgorithm);
+  const scheme = resolveSignatureScheme(signerInfo.signatureAlgorithm, digest);
+  const signingTime = await checkSignature(
+    crypto,
+    signerInfo,
+    signer,
+    signedData.eContentType,
+    content,
+    digest,
+    scheme,
+  );
+
+  const anchors = options.trustAnchors.map(parseCertificate);
+  const intermediates = certificates.filter((certificate) => certificate !== signer);
+  const chainTrusted = await validateSignerChain(
+    crypto,
+    signer,
+    intermediates,
+    anchors,
+    options.now,
+  );
+
+  return {
+    content,
+    signerCertificate: signer.der,
+    signerUris: signer.sipUris,
+    signatureAlgorithm: scheme.label,
+    digestAlgorithm: OID_NAMES[signerInfo.digestAlgorithm.oid] ?? digest.toLowerCase(),
+    signingTime,
+    chainTrusted,
+  };
+}
+
+function selectContent(
+  encapsulated: Uint8Array | undefined,
+  detached: Uint8Array | undefined,
+): Uint8Array {
+  if (encapsulated !== undefined && detached !== undefined) {
+    throw new SignatureInvalidError('SignedData has both encapsulated and detached content');
+  }
+  const content = encapsulated ?? detached;
+  if (content === undefined) throw new SignatureInvalidError('detached content is missing');
+  return content;
+}
+
+/**
+ * Checks the signed attributes and the signature (RFC 5652 §5.4 and §5.6) and returns the
+ * signingTime attribute, if any.
+ */
+async function checkSignature(
+  crypto: Crypto,
+  signerInfo: SignerInfoFields,
+  signer: ParsedCertificate,
+  eContentType: string,
+  content: Uint8Array,
+  digest: string,
+  scheme: ReturnType<typeof resolveSignatureScheme>,
+): Promise<Date | undefined> {
+  const attributes = signerInfo.signedAttributesDer;
+  let signedBytes = content;
+  let signingTime: Date | undefined;
+
+  if (attributes === undefined) {
+    // RFC 5652 §5.3: signed attributes may be left out only when the content type is id-data.
+    if (eContentType !== OID_DATA) throw new SignatureInvalidError('signed attributes are missing');
+  } else {
+    const values = signerInfo.signedAttributes;
+    const contentType = singleValue(values.get(OID_ATTR_CONTENT_TYPE), 'contentType');
+    const messageDigest = singleValue(values.get(OID_ATTR_MESSAGE_DIGEST), 'messageDigest');
+    if (readOid(contentType, 'contentType attribute') !== eContentType) {
+      throw new SignatureInvalidError('contentType attribute differs from eContentType');
+    }
+    if (!isUniversal(messageDigest, TAG.octetString))
+      throw new SignatureInvalidError('messageDigest attribute is malformed');
+
+    const computed = new Uint8Array(await crypto.subtle.digest(digest, toArrayBuffer(content)));
+    if (!bytesEqual(computed, readOctets(messageDigest, 'messageDigest'))) {
+      throw new SignatureInvalidError('messageDigest does not match the content');
+    }
+    const time = values.get(OID_ATTR_SIGNING_TIME);
+    if (time !== undefined) signingTime = readTime(singleValue(time, 'signingTime'), 'signingTime');
+    signedBytes = attributes;
+  }
+
+  if (!(await verifySignerSignature(crypto, signer, scheme, signerInfo.signature, signedBytes))) {
+    throw new SignatureInvalidError('signature does not verify');
+  }
+  return signingTime;
+}
+
+async function verifySignerSignature(
+  crypto: Crypto,
+  signer: ParsedCertificate,
+  scheme: ReturnType<typeof resolveSignatureScheme>,
+  signature: Uint8Array,
+  data: Uint8Array,
+): Promise<boolean> {
+  // A key of another type than the signature algorithm cannot have made the signature.
+  const keyKind = signer.publicKeyAlgorithm.kind;
+  if ((scheme.name === 'ECDSA') !== (keyKind === 'ec') || keyKind === 'other') return false;
+  return verifyBytes(crypto, signer, scheme, signature, data);
+}
+
+function singleValue(values: readonly Asn1Node[] | undefined, name: string): Asn1Node {
+  const [value, extra] = values ?? [];
+  if (value === undefined || extra !== undefined) {
+    throw new SignatureInvalidError(`${name} attribute is missing or repeated`);
+  }
+  return value;
+}
