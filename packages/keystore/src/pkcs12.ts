@@ -111,7 +111,11 @@ async function openSafeContents(
     if (contentInfo.contentType !== OID_ENCRYPTED_DATA) {
       throw new NotSupportedError('PKCS#12 public-key privacy mode is not supported');
     }
-    const encrypted = new pkijs.EncryptedData({ schema: contentInfo.content });
+    // PKIjs's fromSchema deletes fields from the schema object it reads, so this check decodes
+    // a copy and leaves the original for parseInternalValues.
+    const encrypted = pkijs.EncryptedData.fromBER(
+      (contentInfo.content as asn1js.Sequence).toBER(false),
+    );
     requirePbes2(encrypted.encryptedContentInfo.contentEncryptionAlgorithm);
     return { password };
   });
@@ -159,7 +163,9 @@ function requirePbes2(algorithm: pkijs.AlgorithmIdentifier): void {
       `PKCS#12 encryption ${algorithm.algorithmId} is not supported: re-export with PBES2 and AES`,
     );
   }
-  const parameters = new pkijs.PBES2Params({ schema: algorithm.algorithmParams });
+  const parameters = pkijs.PBES2Params.fromBER(
+    (algorithm.algorithmParams as asn1js.Sequence).toBER(false),
+  );
   if (!AES_CBC_OIDS.has(parameters.encryptionScheme.algorithmId)) {
     throw new NotSupportedError(
       `PKCS#12 PBES2 cipher ${parameters.encryptionScheme.algorithmId} is not supported: use AES-CBC`,

@@ -3,7 +3,7 @@
  * interoperate with: a CA, identities issued by it, and PKCS#12 files in the modern and legacy
  * encodings.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,13 @@ export class TestPki {
       input,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+  }
+
+  /** Runs openssl and returns stdout and stderr together, for commands that report on stderr. */
+  opensslReport(args: readonly string[]): string {
+    const result = spawnSync('openssl', args, { cwd: this.dir, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
+    return result.stdout + result.stderr;
   }
 
   path(name: string): string {
