@@ -1,0 +1,138 @@
+/**
+ * Mounts the console once an identity exists: header, groups and users, the talk panel, chat and
+ * the security panel, all driven by one {@link PttClient}.
+ *
+ * @module
+ */
+
+import type { PttClient, PttClientDelegate } from './client.js';
+import { h, shortUri } from './dom.js';
+import { appendRecord, Store, type AppState } from './store.js';
+import { renderChatView } from './views/chat-view.js';
+import { renderDirectoryView } from './views/directory-view.js';
+import { errorText } from './views/enrol-view.js';
+import { renderIncomingCallView } from './views/incoming-call-view.js';
+import { renderSecurityView } from './views/security-view.js';
+import { renderTalkView } from './views/talk-view.js';
+
+/** Options of {@link mountConsole}. */
+export interface ConsoleOptions {
+  readonly client: PttClient;
+  /** URL of the dev server's core-log endpoint, undefined outside dev mode. */
+  readonly coreLogUrl: string | undefined;
+  /** Called when the user asks to remove the identity from this browser. */
+  readonly onForget?: () => void;
+}
+
+/** Builds the console into `root`, starts the client and returns the store. */
+export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store {
+  const { client } = options;
+  const store = new Store(initialState(client));
+  const onError = (action: string, error: unknown): void => {
+    store.update(() => ({ notice: `${action} failed: ${errorText(error)}` }));
+  };
+  const views = { store, client, onError };
+
+  root.replaceChildren(
+    renderHeader(store, options),
+    h(
+      'div',
+      { class: 'layout' },
+      renderDirectoryView(views),
+      h('div', { class: 'centre' }, renderTalkView(views), renderChatView(views)),
+      renderSecurityView({ store, coreLogUrl: options.coreLogUrl }),
+    ),
+    renderIncomingCallView(views),
+  );
+
+  client.start(delegateFor(store, client)).catch((error: unknown) => {
+    store.update(() => ({ registration: 'failed', registrationReason: errorText(error) }));
+  });
+  return store;
+}
+
+function initialState(client: PttClient): AppState {
+  const groups = client.groups();
+  const first = groups.find((g) => g.affiliated) ?? groups[0];
+  return {
+    userId: client.userId,
+    displayName: client.displayName,
+    registration: 'unregistered',
+    registrationReason: undefined,
+    groups,
+    peers: client.peers(),
+    selected: first === undefined ? undefined : { kind: 'group', id: first.id },
+    calls: new Map(),
+    talkers: new Map(),
+    talking: false,
+    messages: [],
+    records: [],
+    notice: undefined,
+  };
+}
+
+/** Routes every client callback into one store update. */
+export function delegateFor(store: Store, client: PttClient): PttClientDelegate {
+  return {
+    onRegistration: (registration, reason) => {
+      store.update(() => ({ registration, registrationReason: reason, groups: client.groups() }));
+    },
+    onCall: (call) => {
+      store.update((s) => ({ calls: new Map(s.calls).set(call.id, call) }));
+    },
+    onTalker: (callId, talkerId) => {
+      store.update((s) => ({ talkers: new Map(s.talkers).set(callId, talkerId) }));
+    },
+    onShortData: (message) => {
+      store.update((s) => ({ messages: [...s.messages, message] }));
+    },
+    onSecurityRecord: (record) => {
+      store.update((s) => ({ records: appendRecord(s.records, record) }));
+    },
+    onRejected: (summary, reason) => {
+      store.update(() => ({ notice: `Rejected ${summary}: ${reason}` }));
+    },
+  };
+}
+
+function renderHeader(store: Store, options: ConsoleOptions): HTMLElement {
+  const registration = h('span', { class: 'registration', role: 'status' });
+  const notice = h('p', { class: 'notice', role: 'alert' });
+  const forget = h('button', { type: 'button', class: 'small' }, 'Remove identity');
+  forget.addEventListener('click', () => options.onForget?.());
+
+  store.subscribe((state) => {
+    registration.textContent = registrationText(state);
+    registration.dataset['state'] = state.registration;
+    notice.textContent = state.notice ?? '';
+    notice.hidden = state.notice === undefined;
+  });
+
+  return h(
+    'header',
+    { class: 'top' },
+    h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '◉'), 'MCPTT'),
+    h(
+      'div',
+      { class: 'who' },
+      h('span', { class: 'who-name' }, store.state.displayName),
+      h('span', { class: 'who-id' }, shortUri(store.state.userId)),
+    ),
+    registration,
+    options.onForget === undefined ? undefined : forget,
+    notice,
+  );
+}
+
+function registrationText(state: AppState): string {
+  switch (state.registration) {
+    case 'registered':
+      return 'Registered · protected';
+    case 'registering':
+      return 'Registering…';
+    case 'failed':
+      return `Registration failed${state.registrationReason === undefined ? '' : `: ${state.registrationReason}`}`;
+    case 'unregistered':
+      return 'Not registered';
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The interface between the demo app and the MCPTT client underneath it. The views talk only to
+ * these types, so the app runs on the SDK in the browser and on a scripted client in UI unit
+ * tests. `sdk-client.ts` implements it on `@mcptt-smime/sdk` and `@mcptt-smime/keystore`.
+ *
+ * @module
+ */
+
+/** What the app shows about the protection of one SIP message, after the SDK has opened it. */
+export interface MessageSecurity {
+  /** True when at least one body part arrived signed or encrypted. */
+  readonly protected: boolean;
+  readonly encrypted: boolean;
+  readonly signed: boolean;
+  /** SIP URI from the signer certificate's subjectAltName, when signed. */
+  readonly signerUri: string | undefined;
+  /** Algorithm names by role, for example `{ signature: 'ecdsa-with-SHA256' }`. */
+  readonly algorithms: Readonly<Record<string, string>>;
+}
+
+/** A group that the user belongs to. */
+export interface GroupInfo {
+  /** MCPTT group ID, a SIP URI. */
+  readonly id: string;
+  readonly name: string;
+  readonly affiliated: boolean;
+}
+
+/** Another user of the demo, a possible private call or short-data peer. */
+export interface PeerInfo {
+  /** MCPTT ID, a SIP URI. */
+  readonly id: string;
+  readonly name: string;
+}
+
+/** Where a short-data message or a call goes: a group or one user. */
+export interface Conversation {
+  readonly kind: 'group' | 'user';
+  /** MCPTT group ID or MCPTT ID. */
+  readonly id: string;
+}
+
+/**
+ * Life cycle of a call as the app shows it.
+ *
+ * ```
+ * calling ──> confirmed ──> ended
+ * ringing ──┘      (any) ──> failed
+ * ```
+ */
+export type CallState = 'calling' | 'ringing' | 'confirmed' | 'ended' | 'failed';
+
+/** One call, outgoing or incoming, group or private. */
+export interface CallInfo {
+  /** SIP Call-ID of the dialog. */
+  readonly id: string;
+  readonly kind: 'group' | 'private';
+  readonly direction: 'outgoing' | 'incoming';
+  /** MCPTT group ID of a group call. */
+  readonly groupId: string | undefined;
+  /** MCPTT ID of the other party of a private call, or of the caller of an incoming call. */
+  readonly peerId: string | undefined;
+  readonly emergency: boolean;
+  readonly state: CallState;
+  /** Reason of a failure or a rejection, such as `403 Forbidden`. */
+  readonly reason: string | undefined;
+}
+
+/** One short-data message, sent or received. */
+export interface ShortDataMessage {
+  readonly id: string;
+  readonly direction: 'in' | 'out';
+  /** MCPTT ID of the sender. */
+  readonly from: string;
+  readonly conversation: Conversation;
+  readonly text: string;
+  readonly at: Date;
+}
+
+/**
+ * The security record of one SIP message that crossed the core: what the app sent or got in clear,
+ * and how it was protected. The security panel shows it beside the core's body log entries with the
+ * same Call-ID and method.
+ */
+export interface SecurityRecord {
+  readonly id: string;
+  readonly direction: 'in' | 'out';
+  /** Request method, or the status code and method of a response, such as `200 INVITE`. */
+  readonly method: string;
+  readonly callId: string;
+  /** One line for the list, such as `Short data from sip:bob@example.org`. */
+  readonly summary: string;
+  /** The plaintext body parts (never the SDP alone), as the app built or opened them. */
+  readonly plaintext: string;
+  /** Undefined for an outgoing message, which the app protects but does not verify. */
+  readonly security: MessageSecurity | undefined;
+  readonly at: Date;
+}
+
+/** Registration state of the client with the core and the MCPTT server. */
+export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed';
+
+/** Callbacks of {@link PttClient}. Each is optional. */
+export interface PttClientDelegate {
+  onRegistration?(state: RegistrationState, reason?: string): void;
+  /** Called on every change of a call, including the first. */
+  onCall?(call: CallInfo): void;
+  /** Called when the talker of a call changes; `talkerId` is undefined when nobody talks. */
+  onTalker?(callId: string, talkerId: string | undefined): void;
+  onShortData?(message: ShortDataMessage): void;
+  onSecurityRecord?(record: SecurityRecord): void;
+  /** Called when an incoming message was rejected, for example a tampered or untrusted one. */
+  onRejected?(summary: string, reason: string): void;
+}
+
+/** The MCPTT functions that the demo app uses. */
+export interface PttClient {
+  /** MCPTT ID of the local user. */
+  readonly userId: string;
+  readonly displayName: string;
+  /** Groups the user belongs to, with the current affiliation. */
+  groups(): readonly GroupInfo[];
+  /** Other users of the demo. */
+  peers(): readonly PeerInfo[];
+  /** Connects to the core and registers with protected mcptt-info. */
+  start(delegate: PttClientDelegate): Promise<void>;
+  /** Ends every call and unregisters. */
+  stop(): Promise<void>;
+  /** Affiliates to a group or leaves it (PUBLISH with protected pidf+xml). */
+  setAffiliation(groupId: string, affiliated: boolean): Promise<void>;
+  /**
+   * Takes the floor in a group: sets up the group call first when none is up, then unmutes the
+   * microphone. Resolves once the call is confirmed.
+   */
+  pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void>;
+  /** Mutes the microphone again; the call stays up. */
+  releaseTalk(): void;
+  /** Starts a private call to another user. */
+  callUser(peerId: string): Promise<void>;
+  answer(callId: string): Promise<void>;
+  reject(callId: string): void;
+  hangUp(callId: string): void;
+  sendShortData(conversation: Conversation, text: string): Promise<void>;
+}

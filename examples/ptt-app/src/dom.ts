@@ -1,0 +1,45 @@
+/**
+ * A small element builder, so that the views need no framework.
+ *
+ * @module
+ */
+
+type Attributes = Readonly<Record<string, string | boolean | undefined>>;
+type Child = Node | string | undefined;
+
+/**
+ * Creates an element with attributes and children. A `true` attribute is set empty, `false` and
+ * undefined ones are left out, and text children become text nodes (never parsed as HTML).
+ */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === false) continue;
+    element.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children) {
+    if (child !== undefined) element.append(child);
+  }
+  return element;
+}
+
+/** Replaces every child of an element. */
+export function replaceChildren(parent: Element, children: readonly Node[]): void {
+  parent.replaceChildren(...children);
+}
+
+/** Shortens a SIP URI for display: `sip:alice@example.org` becomes `alice`. */
+export function shortUri(uri: string | undefined): string {
+  if (uri === undefined) return '—';
+  const match = /^sips?:([^@;]+)/.exec(uri);
+  return match?.[1] ?? uri;
+}
+
+/** Formats a time as HH:MM:SS in the local zone. */
+export function formatTime(date: Date): string {
+  return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}

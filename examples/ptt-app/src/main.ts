@@ -1,0 +1,71 @@
+/**
+ * Entry point of the demo app: loads the demo configuration, then shows the first-run screen or,
+ * once an identity is stored, the console.
+ *
+ * @module
+ */
+
+import './styles.css';
+import { mountConsole } from './app.js';
+import { loadDemoConfig, type DemoConfig } from './demo-config.js';
+import { h } from './dom.js';
+import type { IdentityProvider } from './identity.js';
+import { createSdkClient, createSdkIdentityProvider } from './sdk-client.js';
+import { errorText, renderEnrolView } from './views/enrol-view.js';
+
+async function main(root: HTMLElement): Promise<void> {
+  const config = await loadDemoConfig();
+  const identities = createSdkIdentityProvider(config);
+  const uri = await identities.storedIdentity();
+  if (uri === undefined) {
+    showEnrolment(root, config, identities);
+  } else {
+    await showConsole(root, config, identities, uri);
+  }
+}
+
+function showEnrolment(root: HTMLElement, config: DemoConfig, identities: IdentityProvider): void {
+  root.replaceChildren(
+    renderEnrolView({
+      identities,
+      users: config.users,
+      onReady: (uri) => {
+        showConsole(root, config, identities, uri).catch((error: unknown) => fail(root, error));
+      },
+    }),
+  );
+}
+
+async function showConsole(
+  root: HTMLElement,
+  config: DemoConfig,
+  identities: IdentityProvider,
+  uri: string,
+): Promise<void> {
+  const client = await createSdkClient(config, uri);
+  mountConsole(root, {
+    client,
+    coreLogUrl: config.coreLogUrl,
+    onForget: () => {
+      client
+        .stop()
+        .then(() => identities.forget())
+        .then(() => showEnrolment(root, config, identities))
+        .catch((error: unknown) => fail(root, error));
+    },
+  });
+}
+
+function fail(root: HTMLElement, error: unknown): void {
+  root.replaceChildren(
+    h(
+      'main',
+      { class: 'enrol' },
+      h('h1', {}, 'The app could not start'),
+      h('p', { class: 'status-line error', role: 'alert' }, errorText(error)),
+    ),
+  );
+}
+
+const root = document.getElementById('app');
+if (root !== null) main(root).catch((error: unknown) => fail(root, error));

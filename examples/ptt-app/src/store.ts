@@ -1,0 +1,114 @@
+/**
+ * The app state and its one change function. Views subscribe and redraw their own region.
+ *
+ * @module
+ */
+
+import type {
+  CallInfo,
+  Conversation,
+  GroupInfo,
+  PeerInfo,
+  RegistrationState,
+  SecurityRecord,
+  ShortDataMessage,
+} from './client.js';
+
+/** Most security records kept for the panel; older ones are dropped. */
+export const MAX_SECURITY_RECORDS = 200;
+
+/** Everything the views show. */
+export interface AppState {
+  readonly userId: string;
+  readonly displayName: string;
+  readonly registration: RegistrationState;
+  readonly registrationReason: string | undefined;
+  readonly groups: readonly GroupInfo[];
+  readonly peers: readonly PeerInfo[];
+  /** The open conversation: the group the talk button works on, or a user for chat. */
+  readonly selected: Conversation | undefined;
+  /** Calls by Call-ID, ended ones included until the next call of the same group. */
+  readonly calls: ReadonlyMap<string, CallInfo>;
+  /** Talker MCPTT ID by Call-ID. */
+  readonly talkers: ReadonlyMap<string, string | undefined>;
+  /** True while the local user holds the talk button. */
+  readonly talking: boolean;
+  readonly messages: readonly ShortDataMessage[];
+  readonly records: readonly SecurityRecord[];
+  /** Latest rejection or error, shown in the status line. */
+  readonly notice: string | undefined;
+}
+
+type Listener = (state: AppState) => void;
+
+/** Holds the state and notifies the views after each change. */
+export class Store {
+  #state: AppState;
+  readonly #listeners = new Set<Listener>();
+
+  constructor(initial: AppState) {
+    this.#state = initial;
+  }
+
+  get state(): AppState {
+    return this.#state;
+  }
+
+  /** Registers a listener and calls it once with the current state. */
+  subscribe(listener: Listener): void {
+    this.#listeners.add(listener);
+    listener(this.#state);
+  }
+
+  /** Applies a change and notifies every listener. */
+  update(change: (state: AppState) => Partial<AppState>): void {
+    this.#state = { ...this.#state, ...change(this.#state) };
+    for (const listener of this.#listeners) listener(this.#state);
+  }
+}
+
+/** Returns the newest call of a group that is not over, or undefined. */
+export function activeGroupCall(state: AppState, groupId: string): CallInfo | undefined {
+  let found: CallInfo | undefined;
+  for (const call of state.calls.values()) {
+    if (call.kind === 'group' && call.groupId === groupId && isLive(call)) found = call;
+  }
+  return found;
+}
+
+/** Returns the incoming calls that wait for an answer. */
+export function ringingCalls(state: AppState): CallInfo[] {
+  return [...state.calls.values()].filter(
+    (c) => c.direction === 'incoming' && c.state === 'ringing',
+  );
+}
+
+/** Returns the calls that are set up or being set up, the ringing ones included. */
+export function liveCalls(state: AppState): CallInfo[] {
+  return [...state.calls.values()].filter(isLive);
+}
+
+/** True for a call that is neither ended nor failed. */
+export function isLive(call: CallInfo): boolean {
+  return call.state !== 'ended' && call.state !== 'failed';
+}
+
+/** True when a message belongs to a conversation. */
+export function inConversation(message: ShortDataMessage, conversation: Conversation): boolean {
+  if (conversation.kind === 'group') {
+    return message.conversation.kind === 'group' && message.conversation.id === conversation.id;
+  }
+  // A private conversation holds the messages to that user and the ones from that user to us.
+  if (message.conversation.kind !== 'user') return false;
+  return message.direction === 'out'
+    ? message.conversation.id === conversation.id
+    : message.from === conversation.id;
+}
+
+/** Returns a copy of the records with one more, keeping at most {@link MAX_SECURITY_RECORDS}. */
+export function appendRecord(
+  records: readonly SecurityRecord[],
+  record: SecurityRecord,
+): SecurityRecord[] {
+  return [record, ...records].slice(0, MAX_SECURITY_RECORDS);
+}

@@ -1,0 +1,80 @@
+/**
+ * Short-data chat for the open conversation, a group or one user.
+ *
+ * @module
+ */
+
+import type { PttClient } from '../client.js';
+import { formatTime, h, shortUri } from '../dom.js';
+import { inConversation, type AppState, type Store } from '../store.js';
+
+/** Options of {@link renderChatView}. */
+export interface ChatViewOptions {
+  readonly store: Store;
+  readonly client: PttClient;
+  readonly onError: (action: string, error: unknown) => void;
+}
+
+/** Builds the chat panel. */
+export function renderChatView(options: ChatViewOptions): HTMLElement {
+  const { store, client } = options;
+  const title = h('h2', { id: 'chat-heading' }, 'Short data');
+  const log = h('ol', { class: 'chat-log', 'aria-live': 'polite', 'aria-label': 'Messages' });
+  const input = h('input', {
+    id: 'chat-input',
+    type: 'text',
+    autocomplete: 'off',
+    maxlength: '1000',
+    'aria-label': 'Short-data message',
+    placeholder: 'Message',
+  });
+  const send = h('button', { type: 'submit', class: 'primary' }, 'Send');
+  const form = h('form', { class: 'chat-form' }, input, send);
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const conversation = store.state.selected;
+    const text = input.value.trim();
+    if (conversation === undefined || text === '') return;
+    input.value = '';
+    client.sendShortData(conversation, text).catch((error: unknown) => {
+      options.onError('Short data', error);
+    });
+  });
+
+  store.subscribe((state) => {
+    const name = conversationName(state);
+    title.textContent = name === undefined ? 'Short data' : `Short data · ${name}`;
+    send.setAttribute('aria-label', `Send to ${name ?? 'nobody'}`);
+    input.disabled = state.selected === undefined || state.registration !== 'registered';
+    send.disabled = input.disabled;
+    const selected = state.selected;
+    const messages =
+      selected === undefined ? [] : state.messages.filter((m) => inConversation(m, selected));
+    log.replaceChildren(
+      ...messages.map((m) =>
+        h(
+          'li',
+          { class: m.direction === 'out' ? 'message out' : 'message in' },
+          h('span', { class: 'message-meta' }, `${nameOf(state, m.from)} · ${formatTime(m.at)}`),
+          h('span', { class: 'message-text' }, m.text),
+        ),
+      ),
+    );
+    log.scrollTop = log.scrollHeight;
+  });
+
+  return h('section', { class: 'panel chat', 'aria-labelledby': 'chat-heading' }, title, log, form);
+}
+
+function conversationName(state: AppState): string | undefined {
+  const selected = state.selected;
+  if (selected === undefined) return undefined;
+  if (selected.kind === 'group') return state.groups.find((g) => g.id === selected.id)?.name;
+  return nameOf(state, selected.id);
+}
+
+function nameOf(state: AppState, id: string): string {
+  if (id === state.userId) return 'You';
+  return state.peers.find((p) => p.id === id)?.name ?? shortUri(id);
+}

@@ -1,0 +1,133 @@
+/**
+ * The side list: the user's groups with their affiliation switches, and the other users with a
+ * private-call button.
+ *
+ * @module
+ */
+
+import type { Conversation, PttClient } from '../client.js';
+import { h, shortUri } from '../dom.js';
+import { activeGroupCall, type AppState, type Store } from '../store.js';
+
+/** Options of {@link renderDirectoryView}. */
+export interface DirectoryViewOptions {
+  readonly store: Store;
+  readonly client: PttClient;
+  /** Reports a failed action in the status line. */
+  readonly onError: (action: string, error: unknown) => void;
+}
+
+/** Builds the groups and users lists and keeps them in step with the store. */
+export function renderDirectoryView(options: DirectoryViewOptions): HTMLElement {
+  const groupList = h('ul', { class: 'list', 'aria-labelledby': 'groups-heading' });
+  const peerList = h('ul', { class: 'list', 'aria-labelledby': 'peers-heading' });
+  const section = h(
+    'nav',
+    { class: 'panel directory', 'aria-label': 'Groups and users' },
+    h('h2', { id: 'groups-heading' }, 'Groups'),
+    groupList,
+    h('h2', { id: 'peers-heading' }, 'Users'),
+    peerList,
+  );
+
+  options.store.subscribe((state) => {
+    groupList.replaceChildren(...state.groups.map((g) => groupRow(options, state, g.id)));
+    peerList.replaceChildren(...state.peers.map((p) => peerRow(options, state, p.id, p.name)));
+  });
+  return section;
+}
+
+function groupRow(options: DirectoryViewOptions, state: AppState, groupId: string): HTMLElement {
+  const group = state.groups.find((g) => g.id === groupId);
+  if (group === undefined) return h('li');
+  const call = activeGroupCall(state, group.id);
+  const selected = isSelected(state.selected, 'group', group.id);
+
+  const select = h(
+    'button',
+    {
+      type: 'button',
+      class: 'row-main',
+      'aria-pressed': String(selected),
+      'aria-label': `Open group ${group.name}`,
+    },
+    h('span', { class: 'row-title' }, group.name),
+    h(
+      'span',
+      { class: 'row-sub' },
+      call === undefined ? shortUri(group.id) : callBadge(call.state),
+    ),
+  );
+  select.addEventListener('click', () => {
+    options.store.update(() => ({ selected: { kind: 'group', id: group.id } }));
+  });
+
+  const toggle = h('input', {
+    type: 'checkbox',
+    role: 'switch',
+    class: 'switch',
+    checked: group.affiliated,
+    'aria-label': `Affiliated to ${group.name}`,
+  });
+  toggle.addEventListener('change', () => {
+    toggle.disabled = true;
+    options.client.setAffiliation(group.id, toggle.checked).then(
+      () => options.store.update(() => ({ groups: options.client.groups() })),
+      (error: unknown) => {
+        toggle.checked = !toggle.checked;
+        toggle.disabled = false;
+        options.onError(`Affiliation to ${group.name}`, error);
+      },
+    );
+  });
+
+  const classes = ['row', selected ? 'selected' : '', call !== undefined ? 'in-call' : ''];
+  return h('li', { class: classes.join(' ').trim() }, select, toggle);
+}
+
+function peerRow(
+  options: DirectoryViewOptions,
+  state: AppState,
+  peerId: string,
+  name: string,
+): HTMLElement {
+  const selected = isSelected(state.selected, 'user', peerId);
+  const open = h(
+    'button',
+    {
+      type: 'button',
+      class: 'row-main',
+      'aria-pressed': String(selected),
+      'aria-label': `Open chat with ${name}`,
+    },
+    h('span', { class: 'row-title' }, name),
+    h('span', { class: 'row-sub' }, shortUri(peerId)),
+  );
+  open.addEventListener('click', () => {
+    options.store.update(() => ({ selected: { kind: 'user', id: peerId } }));
+  });
+
+  const call = h(
+    'button',
+    { type: 'button', class: 'icon-button', 'aria-label': `Private call to ${name}` },
+    'Call',
+  );
+  call.addEventListener('click', () => {
+    options.client.callUser(peerId).catch((error: unknown) => {
+      options.onError(`Private call to ${name}`, error);
+    });
+  });
+  return h('li', { class: selected ? 'row selected' : 'row' }, open, call);
+}
+
+function isSelected(
+  selected: Conversation | undefined,
+  kind: Conversation['kind'],
+  id: string,
+): boolean {
+  return selected?.kind === kind && selected.id === id;
+}
+
+function callBadge(state: string): string {
+  return state === 'confirmed' ? '● In call' : `● ${state}`;
+}

@@ -1,0 +1,150 @@
+/**
+ * The first-run screen: enrolment with a one-time code, or import of a PKCS#12 file.
+ *
+ * @module
+ */
+
+import type { DemoUser } from '../demo-config.js';
+import { h } from '../dom.js';
+import type { IdentityProvider } from '../identity.js';
+
+/** Options of {@link renderEnrolView}. */
+export interface EnrolViewOptions {
+  readonly identities: IdentityProvider;
+  /** Demo users, offered as suggestions for the MCPTT ID field. */
+  readonly users: readonly DemoUser[];
+  /** Called with the SIP URI of the stored identity. */
+  readonly onReady: (uri: string) => void;
+}
+
+/** Builds the first-run screen. */
+export function renderEnrolView(options: EnrolViewOptions): HTMLElement {
+  const status = h('p', { class: 'status-line', role: 'status', 'aria-live': 'polite' });
+  const report = (text: string, isError = false): void => {
+    status.textContent = text;
+    status.classList.toggle('error', isError);
+  };
+
+  return h(
+    'main',
+    { class: 'enrol', 'aria-labelledby': 'enrol-title' },
+    h('h1', { id: 'enrol-title' }, 'Set up this device'),
+    h(
+      'p',
+      { class: 'hint' },
+      'The private key is generated in this browser and never leaves it. ' +
+        'Only a certificate request goes to the enrolment service.',
+    ),
+    buildEnrolForm(options, report),
+    buildImportForm(options, report),
+    status,
+  );
+}
+
+function buildEnrolForm(
+  options: EnrolViewOptions,
+  report: (text: string, isError?: boolean) => void,
+): HTMLFormElement {
+  const suggestions = h('datalist', { id: 'demo-users' });
+  for (const user of options.users) suggestions.append(h('option', { value: user.id }, user.name));
+
+  const uriInput = h('input', {
+    id: 'enrol-uri',
+    name: 'uri',
+    type: 'text',
+    required: true,
+    autocomplete: 'username',
+    list: 'demo-users',
+    placeholder: 'sip:alice@mcptt.example',
+  });
+  const codeInput = h('input', {
+    id: 'enrol-code',
+    name: 'code',
+    type: 'text',
+    required: true,
+    autocomplete: 'one-time-code',
+    inputmode: 'text',
+  });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Enrol');
+  const form = h(
+    'form',
+    { class: 'card', 'aria-labelledby': 'enrol-heading' },
+    h('h2', { id: 'enrol-heading' }, 'Enrol with a one-time code'),
+    h('label', { for: 'enrol-uri' }, 'MCPTT ID'),
+    uriInput,
+    suggestions,
+    h('label', { for: 'enrol-code' }, 'One-time code'),
+    codeInput,
+    submit,
+  );
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    report('Generating a key pair and requesting a certificate…');
+    options.identities.enrol(uriInput.value.trim(), codeInput.value.trim()).then(
+      (uri) => options.onReady(uri),
+      (error: unknown) => {
+        submit.disabled = false;
+        report(`Enrolment failed: ${errorText(error)}`, true);
+      },
+    );
+  });
+  return form;
+}
+
+function buildImportForm(
+  options: EnrolViewOptions,
+  report: (text: string, isError?: boolean) => void,
+): HTMLFormElement {
+  const fileInput = h('input', {
+    id: 'p12-file',
+    name: 'file',
+    type: 'file',
+    required: true,
+    accept: '.p12,.pfx,application/x-pkcs12',
+  });
+  const passwordInput = h('input', {
+    id: 'p12-password',
+    name: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+  });
+  const submit = h('button', { type: 'submit' }, 'Import');
+  const form = h(
+    'form',
+    { class: 'card', 'aria-labelledby': 'import-heading' },
+    h('h2', { id: 'import-heading' }, 'Or import a PKCS#12 file'),
+    h('label', { for: 'p12-file' }, 'Key and certificate (.p12)'),
+    fileInput,
+    h('label', { for: 'p12-password' }, 'Password'),
+    passwordInput,
+    submit,
+  );
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const file = fileInput.files?.[0];
+    if (file === undefined) return;
+    submit.disabled = true;
+    report('Importing…');
+    file
+      .arrayBuffer()
+      .then((buffer) =>
+        options.identities.importPkcs12(new Uint8Array(buffer), passwordInput.value),
+      )
+      .then(
+        (uri) => options.onReady(uri),
+        (error: unknown) => {
+          submit.disabled = false;
+          report(`Import failed: ${errorText(error)}`, true);
+        },
+      );
+  });
+  return form;
+}
+
+/** Returns the message of an error for the status line. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

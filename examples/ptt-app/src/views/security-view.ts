@@ -1,0 +1,132 @@
+/**
+ * The security panel: for each message, whether it was protected, the signer and the algorithms,
+ * and on demand the bytes the SIP core relayed beside the plaintext the app got.
+ *
+ * @module
+ */
+
+import type { SecurityRecord } from '../client.js';
+import { fetchCoreBodies, matchCoreBodies } from '../core-log.js';
+import { formatTime, h } from '../dom.js';
+import type { Store } from '../store.js';
+
+/** Options of {@link renderSecurityView}. */
+export interface SecurityViewOptions {
+  readonly store: Store;
+  /** URL of the dev server's core-log endpoint, undefined outside dev mode. */
+  readonly coreLogUrl: string | undefined;
+}
+
+/** Builds the security panel. */
+export function renderSecurityView(options: SecurityViewOptions): HTMLElement {
+  const list = h('ol', { class: 'security-list', 'aria-label': 'Security of each message' });
+  const rows = new Map<string, HTMLElement>();
+
+  options.store.subscribe((state) => {
+    // Rows are kept by record id, so that an opened row stays open when new records arrive.
+    const children = state.records.map((record) => {
+      let row = rows.get(record.id);
+      if (row === undefined) {
+        row = recordRow(record, options.coreLogUrl);
+        rows.set(record.id, row);
+      }
+      return row;
+    });
+    list.replaceChildren(...children);
+  });
+
+  return h(
+    'section',
+    { class: 'panel security', 'aria-labelledby': 'security-heading' },
+    h('h2', { id: 'security-heading' }, 'Security'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Each SIP message with an MCPTT body. Open one to compare what the SIP core relayed with what this app got.',
+    ),
+    list,
+  );
+}
+
+function recordRow(record: SecurityRecord, coreLogUrl: string | undefined): HTMLElement {
+  const verdict = verdictOf(record);
+  const coreView = h('pre', { class: 'bytes core-bytes', tabindex: '0' }, 'Open to load…');
+  const details = h(
+    'details',
+    { class: `record ${verdict.className}` },
+    h(
+      'summary',
+      {},
+      h(
+        'span',
+        { class: 'record-dir', 'aria-label': record.direction === 'in' ? 'Received' : 'Sent' },
+        record.direction === 'in' ? '↓' : '↑',
+      ),
+      h('span', { class: 'record-method' }, record.method),
+      h('span', { class: 'record-summary' }, record.summary),
+      h('span', { class: `badge ${verdict.className}` }, verdict.label),
+    ),
+    h('dl', { class: 'record-facts' }, ...facts(record)),
+    h(
+      'div',
+      { class: 'compare' },
+      h('div', {}, h('h3', {}, 'What the SIP core saw'), coreView),
+      h(
+        'div',
+        {},
+        h('h3', {}, 'What this app got'),
+        h('pre', { class: 'bytes app-bytes', tabindex: '0' }, record.plaintext),
+      ),
+    ),
+  );
+
+  let loaded = false;
+  details.addEventListener('toggle', () => {
+    if (!details.open || loaded) return;
+    loaded = true;
+    loadCoreView(coreView, record, coreLogUrl);
+  });
+  return h('li', { 'data-call-id': record.callId }, details);
+}
+
+function loadCoreView(target: HTMLElement, record: SecurityRecord, url: string | undefined): void {
+  if (url === undefined) {
+    target.textContent = 'The core body log is served in dev mode only.';
+    return;
+  }
+  target.textContent = 'Loading…';
+  fetchCoreBodies(url, record.callId).then(
+    (bodies) => {
+      const matching = matchCoreBodies(bodies, record.method);
+      target.textContent =
+        matching.length === 0
+          ? 'No body logged by the core for this message yet.'
+          : matching.map((b) => b.body).join('\n\n──────── next copy ────────\n\n');
+    },
+    (error: unknown) => {
+      target.textContent = error instanceof Error ? error.message : String(error);
+    },
+  );
+}
+
+function verdictOf(record: SecurityRecord): { label: string; className: string } {
+  if (record.security?.protected === true) return { label: 'PROTECTED', className: 'protected' };
+  // The SDK reports the outcome of opening a message; an outgoing one has none of its own.
+  if (record.security === undefined) return { label: 'SENT', className: 'sent' };
+  return { label: 'CLEAR', className: 'clear' };
+}
+
+function facts(record: SecurityRecord): HTMLElement[] {
+  const entries: [string, string][] = [
+    ['Time', formatTime(record.at)],
+    ['Call-ID', record.callId],
+  ];
+  const security = record.security;
+  if (security !== undefined) {
+    entries.push(['Signed', security.signed ? 'yes' : 'no']);
+    entries.push(['Encrypted', security.encrypted ? 'yes' : 'no']);
+    entries.push(['Signer', security.signerUri ?? '—']);
+    for (const [role, name] of Object.entries(security.algorithms)) entries.push([role, name]);
+  }
+  return entries.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]);
+}

@@ -1,0 +1,173 @@
+/**
+ * The talk panel: the group's call state, who is talking, the push-to-talk button (mouse, touch or
+ * the space bar), the emergency button and the list of live calls.
+ *
+ * @module
+ */
+
+import type { CallInfo, PttClient } from '../client.js';
+import { h, shortUri } from '../dom.js';
+import { activeGroupCall, liveCalls, type AppState, type Store } from '../store.js';
+
+/** Options of {@link renderTalkView}. */
+export interface TalkViewOptions {
+  readonly store: Store;
+  readonly client: PttClient;
+  readonly onError: (action: string, error: unknown) => void;
+}
+
+/** Builds the talk panel and binds the push-to-talk inputs. */
+export function renderTalkView(options: TalkViewOptions): HTMLElement {
+  const { store } = options;
+  const title = h('h2', { id: 'talk-heading' }, 'No group');
+  const callState = h('p', { class: 'call-state', role: 'status', 'aria-live': 'polite' });
+  const talker = h('p', { class: 'talker', 'aria-live': 'assertive', 'aria-atomic': 'true' });
+  const ptt = h(
+    'button',
+    { type: 'button', class: 'ptt', 'aria-label': 'Push to talk (hold, or hold the space bar)' },
+    h('span', { class: 'ptt-label' }, 'PUSH TO TALK'),
+    h('span', { class: 'ptt-hint' }, 'hold · space bar'),
+  );
+  const emergency = h(
+    'button',
+    { type: 'button', class: 'emergency', 'aria-pressed': 'false' },
+    'EMERGENCY',
+  );
+  const calls = h('ul', { class: 'call-list', 'aria-label': 'Live calls' });
+
+  bindPushToTalk(ptt, options);
+  bindEmergency(emergency, options);
+
+  store.subscribe((state) => {
+    const groupId = talkGroupId(state);
+    const group = state.groups.find((g) => g.id === groupId);
+    const call = groupId === undefined ? undefined : activeGroupCall(state, groupId);
+    title.textContent = group?.name ?? 'No group';
+    callState.textContent = describeCall(call, group?.affiliated ?? false);
+    talker.textContent = describeTalker(state, call);
+    talker.classList.toggle('active', state.talking || talkerOf(state, call) !== undefined);
+    ptt.disabled = group === undefined || !group.affiliated || state.registration !== 'registered';
+    ptt.classList.toggle('pressed', state.talking);
+    ptt.setAttribute('aria-pressed', String(state.talking));
+    emergency.disabled = ptt.disabled;
+    emergency.setAttribute('aria-pressed', String(call?.emergency ?? false));
+    emergency.setAttribute('aria-label', `Emergency group call to ${group?.name ?? 'the group'}`);
+    calls.replaceChildren(...liveCalls(state).map((c) => callRow(options, state, c)));
+  });
+
+  return h(
+    'section',
+    { class: 'panel talk', 'aria-labelledby': 'talk-heading' },
+    h('div', { class: 'talk-head' }, title, emergency),
+    callState,
+    talker,
+    ptt,
+    calls,
+  );
+}
+
+/** Returns the group the talk button works on: the open group, else the first affiliated one. */
+export function talkGroupId(state: AppState): string | undefined {
+  if (state.selected?.kind === 'group') return state.selected.id;
+  return state.groups.find((g) => g.affiliated)?.id ?? state.groups[0]?.id;
+}
+
+function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): void {
+  const { store, client } = options;
+  const press = (): void => {
+    const groupId = talkGroupId(store.state);
+    if (store.state.talking || groupId === undefined || button.disabled) return;
+    store.update(() => ({ talking: true }));
+    client.pressTalk(groupId, { emergency: false }).catch((error: unknown) => {
+      store.update(() => ({ talking: false }));
+      options.onError('Group call', error);
+    });
+  };
+  const release = (): void => {
+    if (!store.state.talking) return;
+    store.update(() => ({ talking: false }));
+    client.releaseTalk();
+  };
+
+  button.addEventListener('pointerdown', (event) => {
+    if (event.button !== 0) return;
+    button.setPointerCapture(event.pointerId);
+    press();
+  });
+  button.addEventListener('pointerup', release);
+  button.addEventListener('pointercancel', release);
+  button.addEventListener('lostpointercapture', release);
+  // A long touch would otherwise open the context menu and cancel the pointer.
+  button.addEventListener('contextmenu', (event) => event.preventDefault());
+
+  document.addEventListener('keydown', (event) => {
+    if (event.code !== 'Space' || isTextField(event.target)) return;
+    event.preventDefault();
+    if (!event.repeat) press();
+  });
+  document.addEventListener('keyup', (event) => {
+    if (event.code !== 'Space' || isTextField(event.target)) return;
+    event.preventDefault();
+    release();
+  });
+}
+
+function bindEmergency(button: HTMLButtonElement, options: TalkViewOptions): void {
+  button.addEventListener('click', () => {
+    const groupId = talkGroupId(options.store.state);
+    if (groupId === undefined) return;
+    // The emergency call is set up at once; the user then holds the talk button to speak.
+    options.client.pressTalk(groupId, { emergency: true }).then(
+      () => options.client.releaseTalk(),
+      (error: unknown) => options.onError('Emergency call', error),
+    );
+  });
+}
+
+function callRow(options: TalkViewOptions, state: AppState, call: CallInfo): HTMLElement {
+  const peer =
+    call.kind === 'group'
+      ? (state.groups.find((g) => g.id === call.groupId)?.name ?? shortUri(call.groupId))
+      : shortUri(call.peerId);
+  const label = `${call.emergency ? 'Emergency ' : ''}${call.kind} call · ${peer}`;
+  const hangUp = h(
+    'button',
+    { type: 'button', class: 'small danger', 'aria-label': `End ${label}` },
+    'End',
+  );
+  hangUp.addEventListener('click', () => options.client.hangUp(call.id));
+  return h(
+    'li',
+    { class: call.emergency ? 'call emergency-call' : 'call', 'data-state': call.state },
+    h('span', { class: 'call-label' }, label),
+    h('span', { class: 'call-badge' }, call.state),
+    hangUp,
+  );
+}
+
+function describeCall(call: CallInfo | undefined, affiliated: boolean): string {
+  if (!affiliated) return 'Not affiliated: switch the group on to talk and listen.';
+  if (call === undefined) return 'Idle. Hold the button to start a group call.';
+  const kind = call.emergency ? 'Emergency group call' : 'Group call';
+  return call.state === 'confirmed' ? `${kind} · connected` : `${kind} · ${call.state}…`;
+}
+
+function talkerOf(state: AppState, call: CallInfo | undefined): string | undefined {
+  return call === undefined ? undefined : state.talkers.get(call.id);
+}
+
+function describeTalker(state: AppState, call: CallInfo | undefined): string {
+  if (state.talking) return 'You are talking';
+  const talkerId = talkerOf(state, call);
+  if (talkerId === undefined) return 'Nobody is talking';
+  const name = state.peers.find((p) => p.id === talkerId)?.name ?? shortUri(talkerId);
+  return `${name} is talking`;
+}
+
+function isTextField(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLInputElement ||
+    target instanceof HTMLTextAreaElement ||
+    target instanceof HTMLSelectElement
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * A scripted {@link PttClient} for UI unit tests and the layout preview page. It sends nothing:
+ * tests drive it through {@link FakeClient.delegate} and read what the views asked of it.
+ *
+ * @module
+ */
+
+import type {
+  Conversation,
+  GroupInfo,
+  PeerInfo,
+  PttClient,
+  PttClientDelegate,
+} from '../src/client.js';
+
+/** One call the views made on the client. */
+export type FakeAction =
+  | { readonly type: 'affiliation'; readonly groupId: string; readonly affiliated: boolean }
+  | { readonly type: 'press'; readonly groupId: string; readonly emergency: boolean }
+  | { readonly type: 'release' }
+  | { readonly type: 'call-user'; readonly peerId: string }
+  | { readonly type: 'answer' | 'reject' | 'hang-up'; readonly callId: string }
+  | { readonly type: 'short-data'; readonly conversation: Conversation; readonly text: string };
+
+/** The scripted client. */
+export class FakeClient implements PttClient {
+  readonly userId: string;
+  readonly displayName: string;
+  readonly actions: FakeAction[] = [];
+  delegate: PttClientDelegate = {};
+  #groups: GroupInfo[];
+  readonly #peers: PeerInfo[];
+
+  constructor(userId: string, displayName: string, groups: GroupInfo[], peers: PeerInfo[]) {
+    this.userId = userId;
+    this.displayName = displayName;
+    this.#groups = groups;
+    this.#peers = peers;
+  }
+
+  groups(): readonly GroupInfo[] {
+    return this.#groups;
+  }
+
+  peers(): readonly PeerInfo[] {
+    return this.#peers;
+  }
+
+  start(delegate: PttClientDelegate): Promise<void> {
+    this.delegate = delegate;
+    delegate.onRegistration?.('registered');
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  setAffiliation(groupId: string, affiliated: boolean): Promise<void> {
+    this.actions.push({ type: 'affiliation', groupId, affiliated });
+    this.#groups = this.#groups.map((g) => (g.id === groupId ? { ...g, affiliated } : g));
+    return Promise.resolve();
+  }
+
+  pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void> {
+    this.actions.push({ type: 'press', groupId, emergency: options.emergency });
+    return Promise.resolve();
+  }
+
+  releaseTalk(): void {
+    this.actions.push({ type: 'release' });
+  }
+
+  callUser(peerId: string): Promise<void> {
+    this.actions.push({ type: 'call-user', peerId });
+    return Promise.resolve();
+  }
+
+  answer(callId: string): Promise<void> {
+    this.actions.push({ type: 'answer', callId });
+    return Promise.resolve();
+  }
+
+  reject(callId: string): void {
+    this.actions.push({ type: 'reject', callId });
+  }
+
+  hangUp(callId: string): void {
+    this.actions.push({ type: 'hang-up', callId });
+  }
+
+  sendShortData(conversation: Conversation, text: string): Promise<void> {
+    this.actions.push({ type: 'short-data', conversation, text });
+    return Promise.resolve();
+  }
+}

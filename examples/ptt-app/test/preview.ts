@@ -1,0 +1,64 @@
+/**
+ * Layout preview of the console with the scripted client, for checking the design at several
+ * widths without a SIP core. Dev server only; nothing here is sent anywhere.
+ */
+import '../src/styles.css';
+import { mountConsole } from '../src/app.js';
+import { FakeClient } from './fake-client.js';
+
+const domain = 'mcptt.example';
+const client = new FakeClient(
+  `sip:alice@${domain}`,
+  'Alice (Dispatch)',
+  [
+    { id: `sip:fire-1@${domain}`, name: 'Fire Team 1', affiliated: true },
+    { id: `sip:ems-north@${domain}`, name: 'EMS North', affiliated: false },
+  ],
+  [
+    { id: `sip:bob@${domain}`, name: 'Bob' },
+    { id: `sip:carol@${domain}`, name: 'Carol' },
+  ],
+);
+
+const root = document.getElementById('app');
+if (root !== null) {
+  mountConsole(root, { client, coreLogUrl: undefined });
+  const d = client.delegate;
+  const callId = 'a84b4c76e66710@127.0.0.1';
+  d.onCall?.({
+    id: callId,
+    kind: 'group',
+    direction: 'outgoing',
+    groupId: `sip:fire-1@${domain}`,
+    peerId: undefined,
+    emergency: false,
+    state: 'confirmed',
+    reason: undefined,
+  });
+  d.onTalker?.(callId, `sip:bob@${domain}`);
+  const at = new Date('2026-01-01T10:00:00Z');
+  d.onShortData?.({
+    id: '1',
+    direction: 'in',
+    from: `sip:bob@${domain}`,
+    conversation: { kind: 'group', id: `sip:fire-1@${domain}` },
+    text: 'On scene at the north gate',
+    at,
+  });
+  d.onSecurityRecord?.({
+    id: 'r1',
+    direction: 'in',
+    method: 'MESSAGE',
+    callId: 'm1',
+    summary: 'Short data from bob',
+    plaintext: 'On scene at the north gate',
+    security: {
+      protected: true,
+      encrypted: true,
+      signed: true,
+      signerUri: `sip:bob@${domain}`,
+      algorithms: { signature: 'ecdsa-with-SHA256', contentEncryption: 'aes-256-gcm' },
+    },
+    at,
+  });
+}
