@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import {
+  base64Decode,
+  base64Encode,
+  bytesEqual,
+  concatBytes,
+  hexEncode,
+  indexOfBytes,
+  latin1Decode,
+  latin1Encode,
+  utf8Decode,
+  utf8Encode,
+} from '../src/bytes.js';
+import { CmsParseError } from '../src/errors.js';
+import { expectMcpttError } from './mime/expect-error.js';
+
+/** RFC 4648 §10 test vectors. */
+const VECTORS: [string, string][] = [
+  ['', ''],
+  ['f', 'Zg=='],
+  ['fo', 'Zm8='],
+  ['foo', 'Zm9v'],
+  ['foob', 'Zm9vYg=='],
+  ['fooba', 'Zm9vYmE='],
+  ['foobar', 'Zm9vYmFy'],
+];
+
+describe('base64Encode', () => {
+  test.each(VECTORS)('encodes %j', (plain, encoded) => {
+    expect(base64Encode(utf8Encode(plain))).toBe(encoded);
+  });
+
+  test('uses the full alphabet', () => {
+    expect(base64Encode(new Uint8Array([0xfb, 0xff, 0xbf]))).toBe('+/+/');
+  });
+
+  test('breaks lines with CRLF', () => {
+    expect(base64Encode(utf8Encode('foobarfoobar'), 8)).toBe('Zm9vYmFy\r\nZm9vYmFy');
+  });
+
+  test('ends without a line break', () => {
+    expect(base64Encode(utf8Encode('foobarf'), 4)).toBe('Zm9v\r\nYmFy\r\nZg==');
+  });
+
+  test('writes one line for width 0', () => {
+    expect(base64Encode(new Uint8Array(100), 0)).not.toContain('\r\n');
+  });
+});
+
+describe('base64Decode', () => {
+  test.each(VECTORS)('decodes %j', (plain, encoded) => {
+    expect(utf8Decode(base64Decode(encoded))).toBe(plain);
+  });
+
+  test('skips whitespace anywhere', () => {
+    expect(utf8Decode(base64Decode(' Zm9v\r\nYm\tFy\n'))).toBe('foobar');
+  });
+
+  test('skips whitespace around padding', () => {
+    expect(utf8Decode(base64Decode('Zm9vYg=\r\n='))).toBe('foob');
+  });
+
+  test.each([
+    ['a character outside the alphabet', 'Zm9v*mFy'],
+    ['base64url characters', 'Zm9v-_Fy'],
+    ['a character above U+00FF', 'Zm9vYmF\u0100'],
+    ['data after padding', 'Zg==Zm9v'],
+    ['three padding characters', 'Zg==='],
+    ['a truncated group', 'Zm9vY'],
+    ['missing padding', 'Zg'],
+    ['padding only', '===='],
+    ['padding in the wrong place', 'Z=g='],
+  ])('rejects %s', (_name, encoded) => {
+    expectMcpttError(() => base64Decode(encoded), CmsParseError, 'ERR_CMS_MALFORMED', 400);
+  });
+
+  test('round-trips at any line width and line end', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 500 }),
+        fc.integer({ min: 1, max: 120 }),
+        fc.constantFrom('\r\n', '\n'),
+        (bytes, width, lineEnd) => {
+          const encoded = base64Encode(bytes, width).replaceAll('\r\n', lineEnd);
+          expect(base64Decode(encoded)).toEqual(bytes);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test('random text raises only CmsParseError', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        try {
+          base64Decode(text);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CmsParseError);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('other byte helpers', () => {
+  test('latin1 round-trips every byte value', () => {
+    const bytes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(latin1Encode(latin1Decode(bytes))).toEqual(bytes);
+  });
+
+  test('latin1Encode raises TypeError above U+00FF', () => {
+    expect(() => latin1Encode('\u0100')).toThrow(TypeError);
+  });
+
+  test('utf8Decode with fatal raises TypeError', () => {
+    expect(() => utf8Decode(new Uint8Array([0xff]), true)).toThrow(TypeError);
+    expect(utf8Decode(new Uint8Array([0xff]))).toBe('\ufffd');
+  });
+
+  test('indexOfBytes finds a needle', () => {
+    const haystack = utf8Encode('abcabc');
+    expect(indexOfBytes(haystack, utf8Encode('ca'))).toBe(2);
+    expect(indexOfBytes(haystack, utf8Encode('bc'), 2)).toBe(4);
+    expect(indexOfBytes(haystack, utf8Encode('cb'))).toBe(-1);
+    expect(indexOfBytes(haystack, utf8Encode('abcabcd'))).toBe(-1);
+    expect(indexOfBytes(haystack, new Uint8Array(0), 3)).toBe(3);
+  });
+
+  test('concatBytes and bytesEqual', () => {
+    const joined = concatBytes(utf8Encode('ab'), new Uint8Array(0), utf8Encode('c'));
+    expect(bytesEqual(joined, utf8Encode('abc'))).toBe(true);
+    expect(bytesEqual(joined, utf8Encode('abd'))).toBe(false);
+    expect(bytesEqual(joined, utf8Encode('ab'))).toBe(false);
+  });
+
+  test('hexEncode writes lowercase pairs', () => {
+    expect(hexEncode(new Uint8Array([0, 0x0f, 0xab]))).toBe('000fab');
+  });
+});
