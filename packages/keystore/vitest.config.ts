@@ -5,9 +5,7 @@ export default defineConfig({
   resolve: {
     // Tests run against the core's sources, so that they need no prior build.
     alias: {
-      '@mcptt-smime/smime':
-        process.env.KEYSTORE_SMIME_SHIM ??
-        fileURLToPath(new URL('../smime/src/index.ts', import.meta.url)),
+      '@mcptt-smime/smime': fileURLToPath(new URL('../smime/src/index.ts', import.meta.url)),
     },
   },
   test: {

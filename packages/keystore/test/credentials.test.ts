@@ -64,7 +64,8 @@ describe('credential import and export', () => {
   it('rejects a modified PKCS#12 file', async () => {
     const store = await openTestStore();
     const file = pki.pkcs12('alice', PASSWORD).slice();
-    file[file.length - 40] ^= 0x01;
+    const offset = file.length - 40;
+    file[offset] = (file[offset] ?? 0) ^ 0x01;
 
     const failure = store.importPkcs12(file, PASSWORD);
 
