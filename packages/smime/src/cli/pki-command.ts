@@ -7,12 +7,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { pemEncode } from '../cms/index.js';
+import { createCertificate, pemEncode } from '../cms/index.js';
 import { parseOptions, requireList, requireString } from './arguments.js';
 import { CliError, UsageError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
-import { createDemoCa, issueDemoCertificate } from './demo-certificates.js';
-import type { IssuedCredential } from './demo-certificates.js';
 import { PKI_USAGE } from './usage.js';
 
 /** User parts allowed in file names and SIP URIs: RFC 3261 unreserved characters, no dot first. */
@@ -50,39 +48,65 @@ export async function runPki(args: readonly string[], io: CliIo): Promise<number
   const days = parseDays(values.days);
 
   const now = new Date();
-  const options = {
+  const common = {
     crypto: io.crypto,
     organization: `${domain} demo`,
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + days * DAY_MS),
   };
   mkdirSync(out, { recursive: true });
-  const ca = await createDemoCa(options, `${domain} demo CA`);
-  writeCredential(out, 'ca', ca);
+  const caKeys = await generateKeyPair(io.crypto);
+  const caCertificate = await createCertificate({
+    ...common,
+    subject: `${domain} demo CA`,
+    issuerKey: caKeys.privateKey,
+    publicKey: caKeys.publicKey,
+    serial: randomSerial(io.crypto),
+    isCa: true,
+  });
+  await writeCredential(out, 'ca', caCertificate, caKeys.privateKey, io.crypto);
+
   for (const name of names) {
-    const credential = await issueDemoCertificate(
-      options,
-      ca.signer,
-      name,
-      `sip:${name}@${domain}`,
-    );
-    writeCredential(out, name, credential);
+    const keys = await generateKeyPair(io.crypto);
+    const certificate = await createCertificate({
+      ...common,
+      subject: name,
+      issuer: caCertificate,
+      issuerKey: caKeys.privateKey,
+      publicKey: keys.publicKey,
+      serial: randomSerial(io.crypto),
+      uris: [`sip:${name}@${domain}`],
+    });
+    await writeCredential(out, name, certificate, keys.privateKey, io.crypto);
   }
   io.writeStderr(`wrote ca and ${names.join(', ')} to ${out}\n`);
   return 0;
 }
 
-function writeCredential(dir: string, name: string, credential: IssuedCredential): void {
-  writeNewFile(
-    join(dir, `${name}.key.pem`),
-    pemEncode(credential.privateKey, 'PRIVATE KEY'),
-    0o600,
-  );
-  writeNewFile(
-    join(dir, `${name}.cert.pem`),
-    pemEncode(credential.certificate, 'CERTIFICATE'),
-    0o644,
-  );
+function generateKeyPair(crypto: Crypto): Promise<CryptoKeyPair> {
+  return crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ]);
+}
+
+/** Returns 16 random bytes as a positive serial number (RFC 5280 §4.1.2.2). */
+function randomSerial(crypto: Crypto): Uint8Array {
+  const serial = crypto.getRandomValues(new Uint8Array(16));
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
+  return serial;
+}
+
+async function writeCredential(
+  dir: string,
+  name: string,
+  certificate: Uint8Array,
+  privateKey: CryptoKey,
+  crypto: Crypto,
+): Promise<void> {
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', privateKey));
+  writeNewFile(join(dir, `${name}.key.pem`), pemEncode(pkcs8, 'PRIVATE KEY'), 0o600);
+  writeNewFile(join(dir, `${name}.cert.pem`), pemEncode(certificate, 'CERTIFICATE'), 0o644);
 }
 
 function writeNewFile(path: string, text: string, mode: number): void {

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { encryptContent, signContent } from '../cms/index-contract.js';
-import type { ContentEncryptionAlgorithm } from '../cms/index-contract.js';
+import { encryptContent, signContent } from '../cms/index.js';
+import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { MimeParseError } from '../errors.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';

@@ -5,7 +5,7 @@
  */
 
 import { bytesEqual } from '../bytes.js';
-import type { VerifyResult } from '../cms/index-contract.js';
+import type { VerifyResult } from '../cms/index.js';
 import {
   CertificateChangedError,
   CertificateUntrustedError,

@@ -6,7 +6,7 @@
  */
 
 import { base64Encode, utf8Encode } from '../bytes.js';
-import type { SmimeType } from '../cms/index-contract.js';
+import type { SmimeType } from '../cms/index.js';
 import { formatContentType } from '../mime/content-type.js';
 import { MimeEntity } from '../mime/entity.js';
 import { buildMultipart, createBoundary } from '../mime/multipart.js';
@@ -73,7 +73,7 @@ export function createMultipartSigned(
     ],
     encodeCmsBody(signatureDer),
   );
-  const boundary = createBoundary(random);
+  const boundary = createBoundary(random, [content.toBytes(), signature.body]);
   const contentType = formatContentType('multipart/signed', {
     protocol: 'application/pkcs7-signature',
     micalg: 'sha-256',
@@ -90,7 +90,10 @@ export function createMultipartMixed(
   parts: readonly MimeEntity[],
   random: Pick<Crypto, 'getRandomValues'>,
 ): MimeEntity {
-  const boundary = createBoundary(random);
+  const boundary = createBoundary(
+    random,
+    parts.map((part) => part.toBytes()),
+  );
   return new MimeEntity(
     [{ name: 'Content-Type', value: formatContentType('multipart/mixed', { boundary }) }],
     buildMultipart(parts, boundary),

@@ -10,8 +10,8 @@ import {
   decryptContent,
   getCmsContentType,
   verifySignedData,
-} from '../cms/index-contract.js';
-import type { VerifyResult } from '../cms/index-contract.js';
+} from '../cms/index.js';
+import type { DecryptResult, VerifyResult } from '../cms/index.js';
 import {
   CmsParseError,
   LimitExceededError,
@@ -20,6 +20,7 @@ import {
   UndecipherableError,
 } from '../errors.js';
 import { MAX_BODY_BYTES, MAX_NESTING_DEPTH } from '../limits.js';
+import { parseContentDisposition } from '../mime/content-disposition.js';
 import { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
 import type { LocalIdentity } from './key-store.js';
@@ -167,8 +168,23 @@ async function openPkcs7Mime(
     return unwrapEntity(parseInner(verified.content), ctx, depth + 1, { ...layers, signed: true });
   }
 
-  const plaintext = await decrypt(der, ctx);
-  return unwrapEntity(parseInner(plaintext), ctx, depth + 1, { ...layers, encrypted: true });
+  const identity = ctx.identity;
+  if (identity === undefined) throw new UndecipherableError();
+  const decrypted = await decrypt(der, identity, ctx);
+  let inner: MimeEntity;
+  try {
+    inner = parseInner(decrypted.content);
+  } catch (error) {
+    // EnvelopedData with CBC has no integrity check: telling "bad padding" (493) apart from
+    // "good padding, bad MIME" (400) would be a padding oracle, so both get 493.
+    // NOTE: a bad signature inside a CBC envelope still gets 403, so CBC keeps a weaker oracle;
+    // AES-GCM (AuthEnvelopedData) has none.
+    if (decrypted.smimeType === 'authEnveloped-data' || !(error instanceof MimeParseError)) {
+      throw error;
+    }
+    throw undecipherable(identity, error);
+  }
+  return unwrapEntity(inner, ctx, depth + 1, { ...layers, encrypted: true });
 }
 
 /**
@@ -176,18 +192,19 @@ async function openPkcs7Mime(
  * a part with `handling=optional`; any other part is required and gets 415.
  */
 function rejectUnknownType(entity: MimeEntity, ctx: UnwrapContext): UnwrappedPart[] {
-  const disposition = entity.getHeader('Content-Disposition') ?? '';
-  if (/;\s*handling\s*=\s*"?optional"?\s*(;|$)/i.test(disposition)) {
+  const disposition = entity.getHeader('Content-Disposition');
+  if (disposition !== undefined && parseContentDisposition(disposition).handling === 'optional') {
     ctx.changed = true;
     return [];
   }
   throw new NotSupportedError('S/MIME type of a required part is not supported');
 }
 
-async function decrypt(der: Uint8Array, ctx: UnwrapContext): Promise<Uint8Array> {
-  const identity = ctx.identity;
-  if (identity === undefined) throw new UndecipherableError();
-
+async function decrypt(
+  der: Uint8Array,
+  identity: LocalIdentity,
+  ctx: UnwrapContext,
+): Promise<DecryptResult> {
   let result;
   try {
     result = await decryptContent({
@@ -198,17 +215,23 @@ async function decrypt(der: Uint8Array, ctx: UnwrapContext): Promise<Uint8Array>
     });
   } catch (error) {
     if (!(error instanceof UndecipherableError)) throw error;
-    // RFC 3261 §23.2: the 493 response may carry the local certificate, so that the peer can
-    // encrypt for it next time.
-    const certsOnly = createCertsOnly([identity.certificate, ...identity.chain]);
-    throw new UndecipherableError({ cause: error, certsOnly });
+    throw undecipherable(identity, error);
   }
 
   ctx.security.encrypted = true;
   ctx.security.setAlgorithm('smimeType', result.smimeType);
   ctx.security.setAlgorithm('contentEncryption', result.contentEncryption);
   ctx.security.setAlgorithm('keyManagement', result.keyManagement);
-  return result.content;
+  return result;
+}
+
+/**
+ * Returns the generic decryption error. RFC 3261 §23.2 lets the 493 response carry the local
+ * certificate, so that the peer can encrypt for it next time.
+ */
+function undecipherable(identity: LocalIdentity, cause: unknown): UndecipherableError {
+  const certsOnly = createCertsOnly([identity.certificate, ...identity.chain]);
+  return new UndecipherableError({ cause, certsOnly });
 }
 
 async function recordSigner(verified: VerifyResult, ctx: UnwrapContext): Promise<void> {
@@ -223,7 +246,13 @@ function parseInner(content: Uint8Array): MimeEntity {
   if (content.length > MAX_BODY_BYTES) {
     throw new LimitExceededError(`S/MIME content larger than ${MAX_BODY_BYTES} bytes`);
   }
-  return MimeEntity.parse(content);
+  try {
+    return MimeEntity.parse(content);
+  } catch (error) {
+    if (!(error instanceof MimeParseError)) throw error;
+    // RFC 8551 §3.1: the content of every CMS layer is a MIME entity with its own headers.
+    throw new MimeParseError('S/MIME content is not a MIME entity', { cause: error });
+  }
 }
 
 function requireBoundary(entity: MimeEntity): string {
