@@ -41,7 +41,13 @@ const PARSE_LIMITS = { maxDepth: 64, maxNodes: 20_000 };
  */
 export function parseBer(bytes: Uint8Array, what: string): Asn1Node {
   if (bytes.length === 0) throw new CmsParseError(`${what} is empty`);
-  const parsed = asn1js.fromBER(bytes, { ...PARSE_LIMITS, copyInput: false });
+  let parsed: ReturnType<typeof asn1js.fromBER>;
+  try {
+    parsed = asn1js.fromBER(bytes, { ...PARSE_LIMITS, copyInput: false });
+  } catch (cause) {
+    // asn1js throws, rather than reporting an error, on some malformed time strings.
+    throw new CmsParseError(`${what} is not valid BER`, { cause });
+  }
   if (parsed.offset === -1 || parsed.result.error !== '') {
     throw new CmsParseError(`${what} is not valid BER`);
   }
