@@ -8,6 +8,7 @@
 import { utf8Decode } from '../bytes.js';
 import { LimitExceededError, SipParseError } from '../errors.js';
 import { MAX_HEADER_COUNT, MAX_HEADER_SECTION_BYTES } from '../limits.js';
+import { trimWsp, trimWspEnd } from './grammar.js';
 
 /** One header field: its raw lines and its text with folding replaced by one SP. */
 export interface FramedField {
@@ -62,7 +63,7 @@ export function frameMessage(bytes: Uint8Array): FramedMessage {
     const folded = line.end > line.start && (first === 0x20 || first === 0x09);
     if (folded) {
       if (fieldStart < 0) throw new SipParseError('folded line before the first header field');
-      fieldText = `${fieldText.replace(/[ \t]+$/, '')} ${decodeLine(bytes, line).replace(/^[ \t]+/, '')}`;
+      fieldText = `${trimWspEnd(fieldText)} ${trimWsp(decodeLine(bytes, line))}`;
       continue;
     }
 

@@ -123,6 +123,21 @@ export function splitList(value: string): string[] {
   return elements;
 }
 
+/**
+ * Removes SP and HTAB at both ends. A loop rather than a regular expression such as
+ * `/[ \t]+$/`, which takes quadratic time on a long run of spaces that does not end the text.
+ */
+export function trimWsp(text: string): string {
+  return trimWspEnd(text.slice(skipWsp(text, 0)));
+}
+
+/** Removes SP and HTAB at the end, in linear time. */
+export function trimWspEnd(text: string): string {
+  let end = text.length;
+  while (end > 0 && isWsp(text[end - 1])) end--;
+  return text.slice(0, end);
+}
+
 /** Skips SP and HTAB from `index` on. */
 export function skipWsp(text: string, index: number): number {
   let i = index;

@@ -8,7 +8,7 @@
 import { LimitExceededError, SipParseError } from '../errors.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 import { frameMessage } from './framing.js';
-import { isToken } from './grammar.js';
+import { isToken, trimWsp, trimWspEnd } from './grammar.js';
 import { canonicalHeaderName } from './header-names.js';
 import type { SipHeader, SipRequestLine, SipStatusLine } from './message.js';
 import { parseStartLine } from './start-line.js';
@@ -72,9 +72,9 @@ export function parseMessage(input: Uint8Array, options: SipParseOptions = {}): 
 export function splitHeaderField(text: string): SipHeader {
   const colon = text.indexOf(':');
   if (colon < 0) throw new SipParseError('header field without a colon');
-  const name = text.slice(0, colon).replace(/[ \t]+$/, '');
+  const name = trimWspEnd(text.slice(0, colon));
   if (!isToken(name)) throw new SipParseError('invalid header field name');
-  return { name, value: text.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '') };
+  return { name, value: trimWsp(text.slice(colon + 1)) };
 }
 
 function sliceBody(

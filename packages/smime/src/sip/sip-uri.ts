@@ -38,7 +38,7 @@ const HEADER_PATTERN = new RegExp(`^(?:[A-Za-z0-9\\-_.!~*'()[\\]/?:+$]|${ESCAPED
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
 const HOSTNAME_PATTERN = new RegExp(`^(?:${LABEL}\\.)*${LABEL}\\.?$`);
 // Lenient on purpose: RFC 5118 §4.10 asks receivers to tolerate `[2001:db8:::192.0.2.1]`.
-const IPV6_REFERENCE_PATTERN = /^\[[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]$/;
+const IPV6_REFERENCE_PATTERN = /^\[[0-9A-Fa-f:.]+\]$/;
 
 /**
  * Parses a SIP or SIPS URI. The user part ends at the first `@`, because `@` appears nowhere
@@ -105,7 +105,7 @@ export function parseHostport(hostport: string): { host: string; port: number | 
     const after = hostport.slice(close + 1);
     if (close < 0 || (after !== '' && !after.startsWith(':'))) throw invalidHost();
     portText = after === '' ? undefined : after.slice(1);
-    if (!IPV6_REFERENCE_PATTERN.test(host)) throw invalidHost();
+    if (!IPV6_REFERENCE_PATTERN.test(host) || !host.includes(':')) throw invalidHost();
   } else {
     const colon = hostport.indexOf(':');
     host = colon >= 0 ? hostport.slice(0, colon) : hostport;
