@@ -21,13 +21,13 @@ const BOUNDARY_PREFIX = 'mcptt-';
 const RANDOM_LENGTH = 24;
 const MAX_ATTEMPTS = 8;
 
-/** Tells whether `boundary` is 1 to 70 bchars that do not end in a space (RFC 2046 §5.1.1). */
+/** Checks whether `boundary` is 1 to 70 bchars that do not end in a space (RFC 2046 §5.1.1). */
 export function isValidBoundary(boundary: string): boolean {
   return BOUNDARY.test(boundary);
 }
 
 /**
- * Tells whether `--boundary` occurs in `content`. Any occurrence counts, not only one at the start
+ * Checks whether `--boundary` occurs in `content`. Any occurrence counts, not only one at the start
  * of a line, so a boundary that passes cannot end a part early however the part is framed.
  */
 export function boundaryOccursIn(content: Uint8Array, boundary: string): boolean {

@@ -20,7 +20,7 @@ export interface ContentDisposition {
   readonly params: ReadonlyMap<string, string>;
   /**
    * The `handling` parameter, lowercased. It is `required` when absent (RFC 3261 §20.11), and a
-   * receiver that does not understand a part with `required` handling answers 415.
+   * receiver that does not understand a part with `required` handling responds with 415.
    */
   readonly handling: string;
 }

@@ -134,8 +134,8 @@ export class MimeEntity {
   }
 
   /**
-   * The body after undoing Content-Transfer-Encoding: base64 of any line width, quoted-printable,
-   * binary, 7bit and 8bit. Raises `MimeParseError` for invalid base64 or quoted-printable and for
+   * Returns the body after undoing Content-Transfer-Encoding: base64 of any line width,
+   * quoted-printable, binary, 7bit and 8bit. Raises `MimeParseError` for invalid base64 or quoted-printable and for
    * a repeated Content-Transfer-Encoding, `NotSupportedError` for an unknown encoding, and
    * `LimitExceededError` when the result is larger than `MAX_BODY_BYTES`.
    */

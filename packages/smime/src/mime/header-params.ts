@@ -38,7 +38,7 @@ function isWsp(char: string | undefined): boolean {
   return char === ' ' || char === '\t';
 }
 
-/** Tells whether `text` is a non-empty RFC 2045 token. */
+/** Checks whether `text` is a non-empty RFC 2045 token. */
 export function isToken(text: string): boolean {
   if (text.length === 0) return false;
   for (const char of text) if (!isTokenChar(char)) return false;
@@ -46,7 +46,7 @@ export function isToken(text: string): boolean {
 }
 
 /**
- * Tells whether `text` is a non-empty RFC 3261 token. Values that pass can go unquoted in both SIP
+ * Checks whether `text` is a non-empty RFC 3261 token. Values that pass can go unquoted in both SIP
  * and MIME headers, because this set is the smaller of the two.
  */
 export function isSipToken(text: string): boolean {
@@ -112,7 +112,7 @@ export class HeaderValueScanner {
     }
   }
 
-  /** Skips LWS, then tells whether the value is used up. */
+  /** Skips LWS, then checks whether the value is used up. */
   atEnd(): boolean {
     this.skipLws();
     return this.#pos >= this.#text.length;
@@ -190,7 +190,7 @@ export class HeaderValueScanner {
     while (!this.atEnd()) {
       if (!this.accept(';') && !semiOptional) this.fail('expected ";"');
       semiOptional = false;
-      // Many producers end the list with a stray ";"; nothing is lost by accepting it.
+      // A trailing ";" carries no parameter, so accepting it loses nothing.
       if (this.atEnd()) break;
 
       this.skipLws();

@@ -65,7 +65,7 @@ export function splitHeaderSection(bytes: Uint8Array): EntitySections {
 }
 
 /**
- * Tells whether a field can be written as one header line: a valid name, and a value with no line
+ * Checks whether a field can be written as one header line: a valid name, and a value with no line
  * break or other control character except HTAB.
  */
 export function isValidHeaderField(name: string, value: string): boolean {

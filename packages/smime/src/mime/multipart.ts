@@ -121,7 +121,7 @@ export function parseMultipart(body: Uint8Array, boundary: string): MimeEntity[]
   }
 }
 
-/** Tells whether `--boundary` starts the part or one of its lines, which RFC 2046 forbids. */
+/** Checks whether `--boundary` starts the part or one of its lines, which RFC 2046 forbids. */
 function startsAnyLine(bytes: Uint8Array, dash: Uint8Array): boolean {
   if (startsWithAt(bytes, dash, 0)) return true;
   for (let lf = bytes.indexOf(LF); lf >= 0; lf = bytes.indexOf(LF, lf + 1)) {

@@ -69,7 +69,7 @@ function decodeBase64Body(body: Uint8Array): Uint8Array {
 function hexValue(byte: number | undefined): number {
   if (byte === undefined) return -1;
   if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  // RFC 2045 §6.7 asks for uppercase, but robust decoders also take lowercase.
+  // RFC 2045 §6.7 has senders use uppercase and lets a robust receiver accept lowercase.
   const lower = byte | 0x20;
   if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
   return -1;
