@@ -4,7 +4,7 @@ import {
   KeyNotFoundError,
   SignatureInvalidError,
   UndecipherableError,
-} from '../../smime/src/errors.js';
+} from '@mcptt-smime/smime';
 import { ProtectingSocket, type SocketPipeline } from '../src/core/protecting-socket.js';
 import { splitSipText, headerValue } from '../src/core/sip-text.js';
 import { FakeSocket } from './helpers/fake-socket.js';

@@ -1,0 +1,236 @@
+/**
+ * The S/MIME pipeline of the protecting socket: it protects outgoing messages with
+ * `protectMessage`, unprotects incoming ones with `unprotectMessage`, and moves the MCPTT parts
+ * between JsSIP and the SDK through the multipart bridge.
+ *
+ * @module
+ */
+import {
+  addressOfRecord,
+  createCertsOnly,
+  KeyNotFoundError,
+  parseNameAddress,
+  protectMessage,
+  SipMessage,
+  UndecipherableError,
+  unprotectMessage,
+  utf8Decode,
+  utf8Encode,
+  type CertificateDecision,
+  type ContentEncryptionAlgorithm,
+  type KeyStore,
+  type ProtectionPolicy,
+  type SecurityInfo,
+  type SipCSeq,
+} from '@mcptt-smime/smime';
+import { silentLogger, type SdkLogger } from './logger.js';
+import { attachParts, splitIncoming, type BodyPart } from './multipart-bridge.js';
+import type { SocketPipeline } from './protecting-socket.js';
+
+const CATEGORY = 'mcptt:sdk:pipeline';
+
+/** An incoming message after unprotection, as the SDK sees it. */
+export interface ReceivedMessage {
+  readonly callId: string;
+  readonly cseq: SipCSeq;
+  /** Method of the request, or CSeq method of the response. */
+  readonly method: string;
+  /** Status of a response, undefined for a request. */
+  readonly status: number | undefined;
+  /** Every body part except the SDP, in plaintext. */
+  readonly parts: readonly BodyPart[];
+  readonly security: SecurityInfo;
+  /** The whole message after unprotection. */
+  readonly message: SipMessage;
+}
+
+/** Options of {@link SmimePipeline}. */
+export interface SmimePipelineOptions {
+  readonly crypto: Crypto;
+  readonly keyStore: KeyStore;
+  /** SIP URI of the local identity that signs and decrypts. */
+  readonly localUri: string;
+  /**
+   * Certificates of the MCPTT server. When set, every protected body is encrypted for them,
+   * because the server terminates all MCPTT signalling. Otherwise the body is encrypted for the
+   * stored certificate of the peer (the To address of a request, the From address of a response).
+   */
+  readonly serverCertificates?: readonly Uint8Array[];
+  readonly policy?: ProtectionPolicy;
+  readonly contentEncryption?: ContentEncryptionAlgorithm;
+  readonly now?: () => Date;
+  /** Accepts or rejects an unknown or changed signer certificate; without it both are rejected. */
+  readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
+  /**
+   * Returns the MCPTT parts to add to an outgoing message that JsSIP built, such as the
+   * mcptt-info of a REGISTER, or undefined to add none.
+   */
+  readonly partsFor?: (message: SipMessage) => readonly BodyPart[] | undefined;
+  /** Called for every incoming message that JsSIP will see; it must not throw. */
+  readonly onReceived?: (received: ReceivedMessage) => void;
+  readonly logger?: SdkLogger;
+}
+
+/** Key of an outgoing message that waits for MCPTT parts. */
+function partsKey(callId: string, method: string, isRequest: boolean): string {
+  return `${isRequest ? 'request' : 'response'} ${method} ${callId}`;
+}
+
+/** The socket pipeline that applies S/MIME. */
+export class SmimePipeline implements SocketPipeline {
+  readonly #options: SmimePipelineOptions;
+  readonly #logger: SdkLogger;
+  readonly #pendingParts = new Map<string, readonly BodyPart[]>();
+  readonly #responseHandlers = new Map<string, (response: ReceivedMessage) => void>();
+
+  constructor(options: SmimePipelineOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  /**
+   * Adds `parts` to the next outgoing message of this dialog and kind: a re-INVITE or UPDATE
+   * request, or a 2xx response, which JsSIP builds with an SDP body only.
+   */
+  attachToNext(callId: string, method: string, isRequest: boolean, parts: readonly BodyPart[]) {
+    this.#pendingParts.set(partsKey(callId, method.toUpperCase(), isRequest), parts);
+  }
+
+  /**
+   * Routes the responses of this Call-ID to `handler` instead of JsSIP, for the SDK's own
+   * transactions such as PUBLISH. Returns the function that removes the route.
+   */
+  claimResponses(callId: string, handler: (response: ReceivedMessage) => void): () => void {
+    this.#responseHandlers.set(callId, handler);
+    return () => this.#responseHandlers.delete(callId);
+  }
+
+  async outgoing(text: string): Promise<string> {
+    let message = SipMessage.parse(utf8Encode(text));
+    const key = partsKey(message.callId, message.method, message.isRequest);
+    const pending = this.#pendingParts.get(key);
+    const parts = message.isRequest || isSuccess(message) ? pending : undefined;
+    if (parts !== undefined) this.#pendingParts.delete(key);
+    const extra = parts ?? this.#options.partsFor?.(message);
+    if (extra !== undefined) message = attachParts(message, extra, this.#options.crypto);
+    if (message.body.length === 0) return utf8Decode(message.toBytes());
+
+    const { crypto, keyStore, localUri } = this.#options;
+    const signer = await keyStore.getIdentity(localUri);
+    if (signer === undefined) throw new KeyNotFoundError('local identity not found');
+    const recipients = await this.#recipients(message);
+    const protectedMessage = await protectMessage(message, {
+      crypto,
+      signer,
+      recipients,
+      ...this.#protectExtras(),
+    });
+    this.#logger.debug(CATEGORY, 'message protected', {
+      callId: message.callId,
+      method: message.method,
+      size: protectedMessage.body.length,
+    });
+    return utf8Decode(protectedMessage.toBytes());
+  }
+
+  async incoming(bytes: Uint8Array): Promise<string | undefined> {
+    const { crypto, keyStore, localUri } = this.#options;
+    const received = SipMessage.parse(bytes);
+    const identity = await keyStore.getIdentity(localUri);
+    const { message, security } = await unprotectMessage(received, {
+      crypto,
+      ...(identity === undefined ? {} : { identity }),
+      trustAnchors: await keyStore.getTrustAnchors(),
+      getPeerCertificate: (aor) => keyStore.getPeerCertificate(aor),
+      onCertificateDecision: (decision) => this.#decide(decision),
+      ...this.#protectExtras(),
+    }).catch((error: unknown) => {
+      // The 493 answer carries the local certificate, so that the sender can encrypt to it
+      // next time (RFC 3261 §23.2).
+      if (error instanceof UndecipherableError && identity !== undefined) {
+        error.certsOnly ??= createCertsOnly([identity.certificate, ...identity.chain]);
+      }
+      throw error;
+    });
+    await this.#rememberSigner(security);
+
+    const split = splitIncoming(message);
+    const event: ReceivedMessage = {
+      callId: message.callId,
+      cseq: message.cseq,
+      method: message.method,
+      status: message.isRequest ? undefined : statusOf(message),
+      parts: split.parts,
+      security,
+      message,
+    };
+    const handler = message.isRequest ? undefined : this.#responseHandlers.get(message.callId);
+    if (handler !== undefined) {
+      handler(event);
+      return undefined;
+    }
+    this.#options.onReceived?.(event);
+    return utf8Decode(split.message.toBytes());
+  }
+
+  #protectExtras() {
+    const { policy, contentEncryption, now } = this.#options;
+    return {
+      ...(policy === undefined ? {} : { policy }),
+      ...(contentEncryption === undefined ? {} : { contentEncryption }),
+      ...(now === undefined ? {} : { now }),
+    };
+  }
+
+  async #recipients(message: SipMessage): Promise<readonly Uint8Array[]> {
+    const servers = this.#options.serverCertificates;
+    if (servers !== undefined && servers.length > 0) return servers;
+
+    const header = message.getHeader(message.isRequest ? 'To' : 'From');
+    const uri = header === undefined ? undefined : parseNameAddress(header).uri;
+    const certificate =
+      uri === undefined
+        ? undefined
+        : await this.#options.keyStore.getPeerCertificate(addressOfRecord(uri));
+    if (certificate === undefined) throw new KeyNotFoundError('recipient certificate not found');
+    return [certificate];
+  }
+
+  async #decide(decision: CertificateDecision): Promise<boolean> {
+    const hook = this.#options.onCertificateDecision;
+    const accepted = hook === undefined ? false : await hook(decision);
+    this.#logger.info(CATEGORY, 'signer certificate decision', {
+      reason: decision.reason,
+      accepted,
+    });
+    return accepted;
+  }
+
+  /**
+   * Stores the certificate of a verified signer, so that responses can be encrypted for it and a
+   * later change goes to the decision hook (RFC 3261 §23.2).
+   */
+  async #rememberSigner(security: SecurityInfo): Promise<void> {
+    const { signerUri, signerCertificate } = security;
+    if (signerUri === undefined || signerCertificate === undefined) return;
+    try {
+      await this.#options.keyStore.setPeerCertificate(
+        addressOfRecord(signerUri),
+        signerCertificate,
+      );
+    } catch (error) {
+      this.#logger.warn(CATEGORY, 'signer certificate not stored', {
+        code: error instanceof Error ? error.name : 'unknown',
+      });
+    }
+  }
+}
+
+function statusOf(message: SipMessage): number | undefined {
+  return message.startLine.type === 'response' ? message.startLine.status : undefined;
+}
+
+function isSuccess(message: SipMessage): boolean {
+  const status = statusOf(message) ?? 0;
+  return status >= 200 && status < 300;
+}

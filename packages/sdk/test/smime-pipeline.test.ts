@@ -1,0 +1,126 @@
+import { describe, expect, it, vi } from 'vitest';
+import { MemoryKeyStore, utf8Encode } from '@mcptt-smime/smime';
+import { ProtectingSocket } from '../src/core/protecting-socket.js';
+import { SmimePipeline, type ReceivedMessage } from '../src/core/smime-pipeline.js';
+import { splitSipText, headerValue } from '../src/core/sip-text.js';
+import { createKeyStores, testCrypto } from './helpers/pki.js';
+import { createLoopbackPair } from './helpers/loopback.js';
+
+const SECRET = 'meet at sector 7';
+
+function message(body: string, contentType = 'text/plain;charset=utf-8'): string {
+  return [
+    'MESSAGE sip:bob@example.org SIP/2.0',
+    'Via: SIP/2.0/WS a.invalid;branch=z9hG4bK1',
+    'Max-Forwards: 70',
+    'From: <sip:alice@example.org>;tag=a1',
+    'To: <sip:bob@example.org>',
+    'Call-ID: call-1',
+    'CSeq: 1 MESSAGE',
+    `Content-Type: ${contentType}`,
+    `Content-Length: ${utf8Encode(body).length}`,
+    '',
+    body,
+  ].join('\r\n');
+}
+
+async function setUp(options: { bobStore?: MemoryKeyStore } = {}) {
+  const stores = await createKeyStores();
+  const { a, b, wire } = createLoopbackPair();
+  const received: ReceivedMessage[] = [];
+  const common = { crypto: testCrypto, now: stores.now };
+  const alicePipeline = new SmimePipeline({
+    ...common,
+    keyStore: stores.alice,
+    localUri: 'sip:alice@example.org',
+  });
+  const bobPipeline = new SmimePipeline({
+    ...common,
+    keyStore: options.bobStore ?? stores.bob,
+    localUri: 'sip:bob@example.org',
+    onReceived: (r) => received.push(r),
+  });
+  const alice = new ProtectingSocket(a, { pipeline: alicePipeline, createTag: () => 't' });
+  const bob = new ProtectingSocket(b, { pipeline: bobPipeline, createTag: () => 't' });
+  const bobData: string[] = [];
+  const aliceData: string[] = [];
+  bob.ondata = (d) => bobData.push(typeof d === 'string' ? d : '');
+  alice.ondata = (d) => aliceData.push(typeof d === 'string' ? d : '');
+  alice.connect();
+  bob.connect();
+  return { stores, alice, bob, wire, received, bobData, aliceData, a, b };
+}
+
+async function settle(...sockets: ProtectingSocket[]): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.all(sockets.map((s) => s.drain()));
+  }
+}
+
+describe('SmimePipeline', () => {
+  it('delivers a protected MESSAGE in plaintext', async () => {
+    const { alice, bob, wire, received, bobData } = await setUp();
+    alice.send(message(SECRET));
+    await settle(alice, bob);
+
+    expect(wire).toHaveLength(1);
+    expect(wire[0]).not.toContain(SECRET);
+    expect(wire[0]).toContain('application/pkcs7-mime');
+    expect(bobData[0]).toContain(SECRET);
+    expect(received[0]?.security.encrypted).toBe(true);
+    expect(received[0]?.security.signed).toBe(true);
+    expect(received[0]?.security.signerUri).toBe('sip:alice@example.org');
+    expect(received[0]?.parts[0]?.body).toBe(SECRET);
+  });
+
+  it('rejects a clear body as downgrade', async () => {
+    const { alice, bob, b, bobData, aliceData } = await setUp();
+    b.ondata(message(SECRET));
+    await settle(alice, bob);
+
+    expect(bobData).toEqual([]);
+    expect(aliceData).toHaveLength(1);
+    expect(splitSipText(aliceData[0] ?? '').startLine).toBe('SIP/2.0 403 Forbidden');
+  });
+
+  it('answers 493 with certs-only without a key', async () => {
+    const stores = await createKeyStores();
+    const wrongBob = new MemoryKeyStore({
+      // Bob's address with another key pair, so that no recipient matches.
+      identities: [{ ...(await stores.pki.identity('mallory')), uri: 'sip:bob@example.org' }],
+      trustAnchors: [stores.pki.caCertificate],
+    });
+    const { alice, bob, aliceData, wire } = await setUp({ bobStore: wrongBob });
+    const onData = vi.fn();
+    bob.ondata = onData;
+    alice.send(message(SECRET));
+    await settle(alice, bob);
+
+    expect(onData).not.toHaveBeenCalled();
+    const rejection = splitSipText(aliceData[0] ?? '');
+    expect(rejection.startLine).toBe('SIP/2.0 493 Undecipherable');
+    expect(headerValue(rejection, 'content-type')).toContain('smime-type=certs-only');
+    expect(wire).toHaveLength(2);
+  });
+
+  it('fails at once without a recipient certificate', async () => {
+    const { alice, bob, aliceData, wire } = await setUp();
+    alice.send(message(SECRET).replaceAll('sip:bob@', 'sip:carol@'));
+    await settle(alice, bob);
+
+    expect(wire).toEqual([]);
+    const synthetic = splitSipText(aliceData[0] ?? '');
+    expect(synthetic.startLine).toBe('SIP/2.0 500 Server Internal Error');
+    expect(headerValue(synthetic, 'warning')).toContain('ERR_KEY_NOT_FOUND');
+  });
+
+  it('sends SDP-only messages unchanged', async () => {
+    const { alice, bob, wire } = await setUp();
+    const offer = message('v=0\r\n', 'application/sdp');
+    alice.send(offer);
+    await settle(alice, bob);
+
+    expect(wire).toEqual([offer]);
+  });
+});
