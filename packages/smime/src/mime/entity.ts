@@ -48,7 +48,7 @@ export class MimeEntity {
   /**
    * Creates an entity from fields and a body. Callers that pass `raw` promise that it is the
    * serialised form of the same fields and body. Raises `TypeError` for a field name that is not
-   * valid or a value with a line break or another control character.
+   * valid or a value with CR or LF.
    */
   constructor(headers: readonly MimeHeader[], body: Uint8Array, raw?: Uint8Array) {
     for (const { name, value } of headers) {

@@ -65,11 +65,12 @@ export function splitHeaderSection(bytes: Uint8Array): EntitySections {
 }
 
 /**
- * Checks whether a field can be written as one header line: a valid name, and a value with no line
- * break or other control character except HTAB.
+ * Checks whether a field can be written as one header line: a valid name, and a value without CR
+ * or LF, which would start a new field. Other control characters pass, so that values taken from
+ * a parsed SIP message never make this fail; the MIME parser rejects them on its own.
  */
 export function isValidHeaderField(name: string, value: string): boolean {
-  return FIELD_NAME.test(name) && !hasControl(value);
+  return FIELD_NAME.test(name) && !/[\r\n]/.test(value);
 }
 
 function decodeHeaderSection(bytes: Uint8Array): string {

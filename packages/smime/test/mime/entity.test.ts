@@ -257,10 +257,17 @@ describe('MimeEntity.toBytes', () => {
 describe('MimeEntity constructor', () => {
   test.each([
     ['line break in a value', 'X-A', 'a\r\nb'],
+    ['bare LF in a value', 'X-A', 'a\nb'],
+    ['bare CR in a value', 'X-A', 'a\rb'],
     ['colon in a name', 'X:A', 'a'],
     ['empty name', '', 'a'],
   ])('raises TypeError for %s', (_case, name, value) => {
     expect(() => new MimeEntity([{ name, value }], new Uint8Array(0))).toThrow(TypeError);
+  });
+
+  test('accepts a value with a NUL', () => {
+    const entity = new MimeEntity([{ name: 'X-A', value: 'a\u0000b' }], new Uint8Array(0));
+    expect(entity.getHeader('x-a')).toBe('a\u0000b');
   });
 
   test('copies the header list', () => {
