@@ -1,0 +1,11 @@
+/** Browser entry of the core benchmark, bundled by run-chromium.ts. */
+import { runCoreBench } from './core-bench.js';
+
+declare global {
+  interface Window {
+    runCoreBench: (iterations: number) => ReturnType<typeof runCoreBench>;
+  }
+}
+
+window.runCoreBench = (iterations) =>
+  runCoreBench(window.crypto, () => performance.now(), iterations);
