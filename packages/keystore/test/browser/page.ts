@@ -1,0 +1,182 @@
+/**
+ * Test page bundled for Chromium: it drives the keystore with the browser's own IndexedDB and
+ * WebCrypto. Node calls the functions on `window.keystorePage` through Playwright.
+ */
+import {
+  SipMessage,
+  decryptContent,
+  encryptContent,
+  importPrivateKey,
+  pemDecode,
+  protectMessage,
+  signContent,
+  unprotectMessage,
+} from '@mcptt-smime/smime';
+
+import { IndexedDbKeyStore } from '../../src/index.js';
+import { MCPTT_BODY, sipMessageBytes } from '../sip-message.js';
+
+/** PEM material that Node made with OpenSSL. */
+export interface PageSetUp {
+  readonly caPem: string;
+  readonly alice: { readonly key: string; readonly cert: string };
+  readonly bob: { readonly key: string; readonly cert: string };
+}
+
+/** What the page reports after the reload. */
+export interface PageOutcome {
+  readonly uris: string[];
+  readonly plaintext: string;
+  readonly signerUri: string | undefined;
+  readonly ciphertextHidesBody: boolean;
+  /** DOMException name of exportKey per stored private key, or `exported`. */
+  readonly exportResults: string[];
+  readonly extractable: boolean[];
+}
+
+/** Medians that the benchmark reports, in milliseconds. */
+export interface PageBenchmark {
+  readonly openLoadMs: number;
+  readonly signDecryptStoredMs: number;
+  readonly signDecryptMemoryMs: number;
+}
+
+const DATABASE = 'keystore-chromium-test';
+
+function openStore(): Promise<IndexedDbKeyStore> {
+  return IndexedDbKeyStore.open({ crypto: globalThis.crypto, databaseName: DATABASE });
+}
+
+async function setUp(input: PageSetUp): Promise<string> {
+  const store = await openStore();
+  await store.wipe();
+  await store.addTrustAnchor(input.caPem);
+  await store.importPem({ privateKey: input.alice.key, certificate: input.alice.cert });
+  await store.importPem({ privateKey: input.bob.key, certificate: input.bob.cert });
+  const request = await store.createCertificateRequest({ uri: 'sip:carol@example.org' });
+  await store.close();
+  return request.pem;
+}
+
+async function finish(carolCertificate: string): Promise<PageOutcome> {
+  const store = await openStore();
+  await store.completeEnrolment({ uri: 'sip:carol@example.org', certificate: carolCertificate });
+  const alice = await store.getIdentity('sip:alice@example.org');
+  const bob = await store.getIdentity('sip:bob@example.org');
+  if (alice === undefined || bob === undefined) throw new Error('identities missing after reload');
+
+  const sent = await protectMessage(SipMessage.parse(sipMessageBytes()), {
+    crypto: globalThis.crypto,
+    signer: alice,
+    recipients: [bob.certificate],
+  });
+  const { message, security } = await unprotectMessage(sent, {
+    crypto: globalThis.crypto,
+    identity: bob,
+    trustAnchors: await store.getTrustAnchors(),
+  });
+
+  const keys: CryptoKey[] = [];
+  const uris: string[] = [];
+  for (const info of await store.listIdentities()) {
+    const identity = await store.getIdentity(info.uri);
+    if (identity === undefined) continue;
+    uris.push(info.uri);
+    keys.push(identity.signingKey, identity.decryptionKey);
+  }
+  return {
+    uris,
+    plaintext: new TextDecoder().decode(message.body),
+    signerUri: security.signerUri,
+    ciphertextHidesBody: !new TextDecoder().decode(sent.toBytes()).includes('mcptt-Params'),
+    exportResults: await Promise.all(keys.map(exportResult)),
+    extractable: keys.map((key) => key.extractable),
+  };
+}
+
+async function exportResult(key: CryptoKey): Promise<string> {
+  try {
+    await globalThis.crypto.subtle.exportKey('pkcs8', key);
+    return 'exported';
+  } catch (error) {
+    return (error as Error).name;
+  }
+}
+
+async function benchmark(runs: number, alicePem: PageSetUp['alice']): Promise<PageBenchmark> {
+  const openLoad: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const store = await openStore();
+    await store.getIdentity('sip:alice@example.org');
+    openLoad.push(performance.now() - start);
+    await store.close();
+  }
+
+  const store = await openStore();
+  const stored = await store.getIdentity('sip:alice@example.org');
+  await store.close();
+  if (stored === undefined) throw new Error('alice missing');
+  const [pkcs8] = pemDecode(alicePem.key, 'PRIVATE KEY');
+  const memory = await importPrivateKey(globalThis.crypto, pkcs8 as Uint8Array, {
+    extractable: true,
+  });
+
+  return {
+    openLoadMs: median(openLoad),
+    signDecryptStoredMs: await timeSignDecrypt(runs, stored.certificate, stored),
+    signDecryptMemoryMs: await timeSignDecrypt(runs, stored.certificate, memory),
+  };
+}
+
+async function timeSignDecrypt(
+  runs: number,
+  certificate: Uint8Array,
+  keys: { signingKey: CryptoKey; decryptionKey: CryptoKey },
+): Promise<number> {
+  const content = new TextEncoder().encode(MCPTT_BODY);
+  const envelope = await encryptContent({
+    crypto: globalThis.crypto,
+    content,
+    recipients: [certificate],
+    algorithm: 'aes-256-gcm',
+  });
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await signContent({
+      crypto: globalThis.crypto,
+      content,
+      privateKey: keys.signingKey,
+      certificate,
+      signingTime: new Date(),
+      detached: true,
+    });
+    await decryptContent({
+      crypto: globalThis.crypto,
+      der: envelope.der,
+      certificate,
+      privateKey: keys.decryptionKey,
+    });
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+const api = { setUp, finish, benchmark };
+
+declare global {
+  interface Window {
+    keystorePage: typeof api;
+  }
+}
+
+window.keystorePage = api;
