@@ -1,9 +1,14 @@
 /**
  * Builds and serves the demo push-to-talk app in examples/ptt-app.
  *
- * The dev server listens on 127.0.0.1 only. `MCPTT_DEMO_CONFIG` names the JSON file with the running
- * demo's settings (the `npm start` launcher and the e2e suite write it), and `MCPTT_CORE_BODY_LOG`
- * the SIP core's body log that the security panel shows.
+ * The dev server listens on 127.0.0.1 only. The `npm start` launcher and the e2e suite tell it where
+ * the running demo is through environment variables:
+ *
+ * - `MCPTT_SERVER_CONFIG`: the MCPTT server's configuration file (users, groups, certificates);
+ * - `MCPTT_CORE_URL`: WebSocket URL of the SIP core;
+ * - `MCPTT_ENROL_URL`: URL of the server's enrolment endpoint;
+ * - `MCPTT_CORE_BODY_LOG`: the SIP core's body log, shown in the security panel;
+ * - `MCPTT_APP_PORT`: port of the dev server, default 5173.
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -34,7 +39,9 @@ export default defineConfig({
   },
   plugins: [
     demoEndpoints({
-      configFile: process.env['MCPTT_DEMO_CONFIG'] ?? fromRoot('./e2e/artifacts/demo-config.json'),
+      serverConfigFile: process.env['MCPTT_SERVER_CONFIG'] ?? fromRoot('./demo/server.json'),
+      coreUrl: process.env['MCPTT_CORE_URL'] ?? 'ws://127.0.0.1:8080',
+      enrolUrl: process.env['MCPTT_ENROL_URL'] ?? 'http://127.0.0.1:8081/enrol',
       bodyLogFile:
         process.env['MCPTT_CORE_BODY_LOG'] ?? fromRoot('./e2e/artifacts/sip-core-bodies.log'),
     }),

@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BodyRecord } from '@mcptt-smime/sip-core';
 import type { Plugin, ViteDevServer } from 'vite';
+import { buildAppConfig } from './app-config.js';
 
 /** Path of the enrolment proxy, which the published configuration points the app to. */
 export const ENROL_PATH = '/enrol';
@@ -24,8 +25,12 @@ export const CORE_LOG_PATH = '/__sip-core/bodies';
 
 /** Options of {@link demoEndpoints}. */
 export interface DemoEndpointsOptions {
-  /** JSON file with the demo configuration (see `src/demo-config.ts`), re-read on each request. */
-  readonly configFile: string;
+  /** The MCPTT server's JSON configuration file, re-read on each request. */
+  readonly serverConfigFile: string;
+  /** WebSocket URL of the SIP core. */
+  readonly coreUrl: string;
+  /** URL of the server's enrolment endpoint. */
+  readonly enrolUrl: string;
   /** The SIP core's body log. */
   readonly bodyLogFile: string;
 }
@@ -60,18 +65,19 @@ export function demoEndpoints(options: DemoEndpointsOptions): Plugin {
   };
 }
 
-async function readConfig(file: string): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-}
-
 async function serveConfig(
   _request: IncomingMessage,
   response: ServerResponse,
   options: DemoEndpointsOptions,
 ): Promise<void> {
-  const config = await readConfig(options.configFile);
   // The browser talks to the proxies on this origin, not to the server's ports.
-  sendJson(response, 200, { ...config, enrolUrl: ENROL_PATH, coreLogUrl: CORE_LOG_PATH });
+  const config = await buildAppConfig({
+    serverConfigFile: options.serverConfigFile,
+    coreUrl: options.coreUrl,
+    enrolPath: ENROL_PATH,
+    coreLogPath: CORE_LOG_PATH,
+  });
+  sendJson(response, 200, config);
 }
 
 async function forwardEnrolment(
@@ -83,11 +89,8 @@ async function forwardEnrolment(
     sendJson(response, 405, { error: 'Use POST' });
     return;
   }
-  const target = (await readConfig(options.configFile))['enrolUrl'];
-  if (typeof target !== 'string') throw new Error('enrolUrl missing from the demo configuration');
-
   const body = await readBody(request, MAX_ENROL_BODY);
-  const upstream = await fetch(target, {
+  const upstream = await fetch(options.enrolUrl, {
     method: 'POST',
     headers: { 'content-type': request.headers['content-type'] ?? 'application/octet-stream' },
     body: new Uint8Array(body),

@@ -30,6 +30,10 @@ export interface DemoConfig {
   readonly enrolUrl: string;
   /** URL of the core's body log, in dev mode only. */
   readonly coreLogUrl: string | undefined;
+  /** PEM certificate of the MCPTT server, the recipient of every protected request. */
+  readonly serverCertificate: string;
+  /** PEM certificates that signer chains must reach. */
+  readonly trustAnchors: readonly string[];
   readonly users: readonly DemoUser[];
   readonly groups: readonly DemoGroup[];
 }
@@ -52,6 +56,8 @@ export function parseDemoConfig(value: unknown): DemoConfig {
     serverUri: asString(record['serverUri'], 'serverUri'),
     enrolUrl: asString(record['enrolUrl'], 'enrolUrl'),
     coreLogUrl: coreLogUrl === undefined ? undefined : asString(coreLogUrl, 'coreLogUrl'),
+    serverCertificate: asString(record['serverCertificate'], 'serverCertificate'),
+    trustAnchors: asArray(record['trustAnchors'], 'trustAnchors').map((a) => asString(a, 'anchor')),
     users: asArray(record['users'], 'users').map((user, index) => {
       const entry = asRecord(user, `users[${index}]`);
       return { id: asString(entry['id'], 'user id'), name: asString(entry['name'], 'user name') };

@@ -8,19 +8,17 @@
 import type { PttClient } from './client.js';
 import type { DemoConfig } from './demo-config.js';
 import type { IdentityProvider } from './identity.js';
+import { createKeystoreIdentities, keystoreOpener } from './keystore-identities.js';
 
-// TODO: wire to the SDK and keystore once their public entries export the MCPTT client and
-// enrolment; until then the app stops at this error instead of pretending to work.
+const openStore = keystoreOpener();
+
+// TODO: wire to the SDK once its public entry exports the MCPTT client; until then the console
+// stops at this error instead of pretending to work.
 const notWired = (): Error => new Error('The MCPTT SDK is not wired into the demo app yet');
 
 /** Creates the identity provider on the browser's keystore. */
-export function createSdkIdentityProvider(_config: DemoConfig): IdentityProvider {
-  return {
-    storedIdentity: () => Promise.resolve(undefined),
-    enrol: () => Promise.reject(notWired()),
-    importPkcs12: () => Promise.reject(notWired()),
-    forget: () => Promise.resolve(),
-  };
+export function createSdkIdentityProvider(config: DemoConfig): IdentityProvider {
+  return createKeystoreIdentities(config, openStore);
 }
 
 /** Creates the MCPTT client for a stored identity. */

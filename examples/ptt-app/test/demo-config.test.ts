@@ -7,6 +7,8 @@ const valid = {
   serverUri: 'sip:mcptt-server@mcptt.example',
   enrolUrl: '/enrol',
   coreLogUrl: '/__sip-core/bodies',
+  serverCertificate: '-----BEGIN CERTIFICATE-----',
+  trustAnchors: ['-----BEGIN CERTIFICATE-----'],
   users: [{ id: 'sip:alice@mcptt.example', name: 'Alice' }],
   groups: [
     { id: 'sip:fire-1@mcptt.example', name: 'Fire 1', members: ['sip:alice@mcptt.example'] },

@@ -20,6 +20,9 @@ const client = new FakeClient(
   ],
 );
 
+// The browser tests read what the views asked of the client.
+(window as unknown as { fakeActions: unknown }).fakeActions = client.actions;
+
 const root = document.getElementById('app');
 if (root !== null) {
   mountConsole(root, { client, coreLogUrl: undefined });

@@ -128,8 +128,9 @@ describe('appendRecord', () => {
       at: new Date(0),
     });
     let records: SecurityRecord[] = [];
-    for (let i = 0; i <= MAX_SECURITY_RECORDS; i++)
-      {records = appendRecord(records, record(String(i)));}
+    for (let i = 0; i <= MAX_SECURITY_RECORDS; i++) {
+      records = appendRecord(records, record(String(i)));
+    }
     expect(records).toHaveLength(MAX_SECURITY_RECORDS);
     expect(records[0]?.id).toBe(String(MAX_SECURITY_RECORDS));
   });

@@ -1,0 +1,151 @@
+/**
+ * The console's controls in Chromium, driven through the layout preview page with the scripted
+ * client: push-to-talk by mouse, touch and space bar, accessible names, and phone width. These
+ * tests send nothing; the demo-stack suite covers the real SDK through Kamailio.
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '@mcptt-smime/sip-core';
+import { launchChromium } from '../src/chromium.js';
+import { startViteDevServer, type RunningViteDevServer } from '../src/vite-dev-server.js';
+
+interface FakeAction {
+  readonly type: string;
+  readonly emergency?: boolean;
+}
+
+let vite: RunningViteDevServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  // The preview page needs no demo configuration, but the dev server waits for one.
+  const folder = join(tmpdir(), `mcptt-e2e-ui-${String(process.pid)}`);
+  await mkdir(folder, { recursive: true });
+  const pem = '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n';
+  await writeFile(join(folder, 'server.cert.pem'), pem);
+  await copyFile(join(folder, 'server.cert.pem'), join(folder, 'ca.cert.pem'));
+  await writeFile(
+    join(folder, 'server.json'),
+    JSON.stringify({
+      serverUri: 'sip:mcptt-server@mcptt.example',
+      identity: { certificate: 'server.cert.pem', trustAnchors: ['ca.cert.pem'] },
+      users: [],
+      groups: [],
+    }),
+  );
+  vite = await startViteDevServer({
+    port: await findFreePort(),
+    serverConfigFile: join(folder, 'server.json'),
+    coreUrl: 'ws://127.0.0.1:9',
+    enrolUrl: 'http://127.0.0.1:9/enrol',
+    bodyLogFile: join(folder, 'bodies.log'),
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await vite?.stop();
+});
+
+async function openPreview(width: number, options: { touch?: boolean } = {}): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width, height: 800 },
+    hasTouch: options.touch === true,
+  });
+  const page = await context.newPage();
+  await page.goto(`${vite.url}/test/preview.html`);
+  await page.getByRole('button', { name: /Push to talk/ }).waitFor();
+  return page;
+}
+
+function actions(page: Page): Promise<FakeAction[]> {
+  return page.evaluate(() => (window as unknown as { fakeActions: FakeAction[] }).fakeActions);
+}
+
+describe('push-to-talk button', () => {
+  it('talks while the mouse is held', async () => {
+    const page = await openPreview(1280);
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    await ptt.hover();
+    await page.mouse.down();
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(async () => page.getByText('You are talking').count()).toBe(1);
+    await page.mouse.up();
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('false');
+    expect((await actions(page)).map((a) => a.type)).toEqual(['press', 'release']);
+    await page.context().close();
+  });
+
+  it('talks while the space bar is held', async () => {
+    const page = await openPreview(1280);
+    await page.keyboard.down('Space');
+    await page.keyboard.down('Space');
+    await page.keyboard.up('Space');
+    expect((await actions(page)).map((a) => a.type)).toEqual(['press', 'release']);
+    await page.context().close();
+  });
+
+  it('ignores the space bar in the chat field', async () => {
+    const page = await openPreview(1280);
+    await page.getByLabel('Short-data message').fill('on scene');
+    await page.getByLabel('Short-data message').press('Space');
+    expect(await actions(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('talks while a finger touches it', async () => {
+    const page = await openPreview(375, { touch: true });
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    const box = await ptt.boundingBox();
+    if (box === null) throw new Error('push-to-talk button not laid out');
+    const point = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+    const cdp = await page.context().newCDPSession(page);
+    const touch = (type: 'touchStart' | 'touchEnd', touchPoints: (typeof point)[]) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints });
+    await touch('touchStart', [point]);
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('true');
+    await touch('touchEnd', []);
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('false');
+    expect((await actions(page)).map((a) => a.type)).toEqual(['press', 'release']);
+    await page.context().close();
+  });
+});
+
+describe('console layout', () => {
+  it('starts an emergency call from its button', async () => {
+    const page = await openPreview(1280);
+    await page.getByRole('button', { name: /Emergency group call/ }).click();
+    expect(await actions(page)).toContainEqual(expect.objectContaining({ emergency: true }));
+    await page.context().close();
+  });
+
+  it('names every control', async () => {
+    const page = await openPreview(1280);
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('button, input, select, textarea')]
+        .filter((element) => {
+          const label = element.getAttribute('aria-label') ?? '';
+          const text = (element.textContent ?? '').trim();
+          const labelled =
+            element.id !== '' && document.querySelector(`label[for="${element.id}"]`);
+          return label === '' && text === '' && !labelled;
+        })
+        .map((element) => element.outerHTML.slice(0, 80)),
+    );
+    expect(unnamed).toEqual([]);
+    await page.context().close();
+  });
+
+  it('fits a 375 px wide phone', async () => {
+    const page = await openPreview(375);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBe(0);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * The {@link IdentityProvider} on `@mcptt-smime/keystore`: keys generated and kept non-extractable
+ * in IndexedDB, certificates from the demo enrolment endpoint or a PKCS#12 file.
+ *
+ * @module
+ */
+
+import { IndexedDbKeyStore } from '@mcptt-smime/keystore';
+import { pemDecode } from '@mcptt-smime/smime';
+import type { DemoConfig } from './demo-config.js';
+import type { IdentityProvider } from './identity.js';
+
+/** Body of a successful enrolment response. */
+interface EnrolmentResponse {
+  /** PEM of the issued certificate. */
+  readonly certificate: string;
+  /** PEM of intermediate certificates, closest to the end entity first. */
+  readonly chain?: readonly string[];
+}
+
+/** Opens the browser's keystore once and shares it. */
+export function keystoreOpener(): () => Promise<IndexedDbKeyStore> {
+  let opening: Promise<IndexedDbKeyStore> | undefined;
+  return () => (opening ??= IndexedDbKeyStore.open({ crypto: globalThis.crypto }));
+}
+
+/** Creates the identity provider. */
+export function createKeystoreIdentities(
+  config: DemoConfig,
+  openStore: () => Promise<IndexedDbKeyStore>,
+): IdentityProvider {
+  return {
+    storedIdentity: async () => (await (await openStore()).listIdentities())[0]?.uri,
+    enrol: async (uri, oneTimeCode) => {
+      const store = await openStore();
+      await trustDemoAuthority(store, config);
+      const request = await store.createCertificateRequest({ uri });
+      const issued = await requestCertificate(config.enrolUrl, uri, oneTimeCode, request.pem);
+      const info = await store.completeEnrolment({
+        uri: request.uri,
+        certificate: issued.certificate,
+        chain: issued.chain ?? [],
+      });
+      return info.uri;
+    },
+    importPkcs12: async (file, password) => {
+      const store = await openStore();
+      await trustDemoAuthority(store, config);
+      return (await store.importPkcs12(file, password)).uri;
+    },
+    forget: async () => {
+      const store = await openStore();
+      for (const identity of await store.listIdentities()) await store.deleteIdentity(identity.uri);
+    },
+  };
+}
+
+/**
+ * Stores the demo's trust anchors and the server's certificate. The dev server publishes them on
+ * loopback; a deployment would provision them with the app instead.
+ */
+async function trustDemoAuthority(store: IndexedDbKeyStore, config: DemoConfig): Promise<void> {
+  const known = new Set((await store.getTrustAnchors()).map(toHex));
+  for (const pem of config.trustAnchors) {
+    for (const der of pemDecode(pem, 'CERTIFICATE')) {
+      if (!known.has(toHex(der))) await store.addTrustAnchor(der);
+    }
+  }
+  const [serverCertificate] = pemDecode(config.serverCertificate, 'CERTIFICATE');
+  if (serverCertificate === undefined) {
+    throw new Error('Server certificate missing from the demo configuration');
+  }
+  if ((await store.getPeerCertificate(config.serverUri)) === undefined) {
+    await store.setPeerCertificate(config.serverUri, serverCertificate);
+  }
+}
+
+async function requestCertificate(
+  url: string,
+  uri: string,
+  code: string,
+  requestPem: string,
+): Promise<EnrolmentResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ uri, code, csr: requestPem }),
+  });
+  if (!response.ok) {
+    const reason = (await response.text()).slice(0, 200);
+    throw new Error(`Enrolment rejected: HTTP ${response.status} ${reason}`);
+  }
+  const value = (await response.json()) as Partial<EnrolmentResponse>;
+  if (typeof value.certificate !== 'string') {
+    throw new Error('Enrolment response has no certificate');
+  }
+  return { certificate: value.certificate, chain: value.chain ?? [] };
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
