@@ -170,8 +170,9 @@ function serialBytes(serial: number | Uint8Array): ArrayBuffer {
     if (serial.length === 0) throw new TypeError('createCertificate: empty serial');
     return toArrayBuffer((serial[0] ?? 0) & 0x80 ? Uint8Array.of(0, ...serial) : serial);
   }
-  if (!Number.isSafeInteger(serial) || serial <= 0)
+  if (!Number.isSafeInteger(serial) || serial <= 0) {
     throw new TypeError('createCertificate: serial must be positive');
+  }
   const bytes: number[] = [];
   for (let rest = serial; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest & 0xff);
   if ((bytes[0] ?? 0) & 0x80) bytes.unshift(0);

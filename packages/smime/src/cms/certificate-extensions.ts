@@ -72,8 +72,9 @@ export function readBasicConstraintsCa(extnValue: Uint8Array): boolean {
 /** Reads `SubjectKeyIdentifier ::= KeyIdentifier (OCTET STRING)`. */
 export function readSubjectKeyIdentifier(extnValue: Uint8Array): Uint8Array {
   const node = parseBer(extnValue, 'subjectKeyIdentifier extension');
-  if (!isUniversal(node, TAG.octetString))
+  if (!isUniversal(node, TAG.octetString)) {
     throw new CmsParseError('subjectKeyIdentifier is malformed');
+  }
   return readOctets(node, 'subjectKeyIdentifier');
 }
 

@@ -112,8 +112,9 @@ function parseUncached(der: Uint8Array, cacheKey: string): ParsedCertificate {
   const [notBefore, notAfter] = readSequence(field(3), 'validity');
   const spkiNode = field(5);
   const [spkiAlgorithm, publicKey] = readSequence(spkiNode, 'subjectPublicKeyInfo');
-  if (tbsNode === undefined || spkiNode === undefined)
+  if (tbsNode === undefined || spkiNode === undefined) {
     throw new CmsParseError('certificate is malformed');
+  }
 
   let certificate: pkijs.Certificate;
   try {
@@ -169,9 +170,9 @@ function readExtensions(optionalFields: readonly Asn1Node[]): ExtensionFields {
   if (extensionsNode === undefined) return result;
 
   for (const { oid, value } of readExtensionList(extensionsNode)) {
-    if (oid === OID_SUBJECT_KEY_IDENTIFIER)
+    if (oid === OID_SUBJECT_KEY_IDENTIFIER) {
       result.subjectKeyIdentifier = readSubjectKeyIdentifier(value);
-    else if (oid === OID_KEY_USAGE) result.keyUsage = readKeyUsage(value);
+    } else if (oid === OID_KEY_USAGE) result.keyUsage = readKeyUsage(value);
     else if (oid === OID_EXT_KEY_USAGE) result.extendedKeyUsage = readExtendedKeyUsage(value);
     else if (oid === OID_BASIC_CONSTRAINTS) result.isCa = readBasicConstraintsCa(value);
     else if (oid === OID_SUBJECT_ALT_NAME) {
@@ -227,10 +228,18 @@ export function formatName(name: pkijs.RelativeDistinguishedNames): string {
   return name.typesAndValues
     .map((entry) => {
       const value = (entry.value.valueBlock as { value?: unknown }).value;
-      const text = typeof value === 'string' ? value.replace(/[\x00-\x1f\x7f]/g, '?') : '#';
+      const text = typeof value === 'string' ? replaceControlCharacters(value) : '#';
       return `${NAME_LABELS[entry.type] ?? entry.type}=${text}`;
     })
     .join(', ');
+}
+
+// Control characters in a name would let a certificate rewrite the line it is shown on.
+function replaceControlCharacters(text: string): string {
+  return Array.from(text, (char) => {
+    const code = char.charCodeAt(0);
+    return code < 0x20 || code === 0x7f ? '?' : char;
+  }).join('');
 }
 
 /** Readable summary of a certificate, for key stores and the CLI. */

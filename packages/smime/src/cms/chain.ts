@@ -128,8 +128,9 @@ function checkValidity(certificate: ParsedCertificate, time: number): void {
   if (time < certificate.notBefore.getTime()) {
     throw new CertificateUntrustedError('certificate is not yet valid');
   }
-  if (time > certificate.notAfter.getTime())
+  if (time > certificate.notAfter.getTime()) {
     throw new CertificateUntrustedError('certificate has expired');
+  }
 }
 
 function checkIssuer(issuer: ParsedCertificate): void {

@@ -134,8 +134,9 @@ export function readContentEncryption(
     throw new NotSupportedError(`content encryption ${name} not supported in this content type`);
   }
   const parameters = algorithm.parameters;
-  if (parameters === undefined)
+  if (parameters === undefined) {
     throw new CmsParseError('content encryption parameters are missing');
+  }
 
   if (info.mode === 'AES-CBC') {
     if (!isUniversal(parameters, TAG.octetString)) throw new CmsParseError('AES-CBC IV is missing');
@@ -151,8 +152,9 @@ export function readContentEncryption(
   const tagBytes = icvNode === undefined ? 12 : readSmallInteger(icvNode, 'aes-ICVlen');
   if (iv.length === 0 || iv.length > 64) throw new CmsParseError('aes-nonce length is invalid');
   // Tags shorter than 12 bytes are allowed by RFC 5084 but too weak to accept.
-  if (tagBytes < 12 || tagBytes > 16)
+  if (tagBytes < 12 || tagBytes > 16) {
     throw new NotSupportedError(`AES-GCM tag of ${tagBytes} bytes not supported`);
+  }
   return { algorithm: name, iv, tagBytes };
 }
 
@@ -170,8 +172,9 @@ export async function decryptWithContentKey(
 ): Promise<Uint8Array> {
   const info = ALGORITHMS[parameters.algorithm];
   const keyBits = (key.algorithm as AesKeyAlgorithm).length;
-  if (keyBits !== info.keyBytes * 8 || key.algorithm.name !== info.mode)
+  if (keyBits !== info.keyBytes * 8 || key.algorithm.name !== info.mode) {
     throw new UndecipherableError();
+  }
 
   try {
     if (info.mode === 'AES-CBC') {

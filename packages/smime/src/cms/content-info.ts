@@ -46,8 +46,9 @@ export interface ContentInfo {
  * MAX_BODY_BYTES and CmsParseError on malformed input or trailing bytes.
  */
 export function parseContentInfo(der: Uint8Array): ContentInfo {
-  if (der.length > MAX_BODY_BYTES)
+  if (der.length > MAX_BODY_BYTES) {
     throw new LimitExceededError('CMS object exceeds MAX_BODY_BYTES');
+  }
   const fields = readSequence(parseBer(der, 'CMS ContentInfo'), 'ContentInfo');
   const contentType = readOid(fields[0], 'ContentInfo contentType');
   const wrapper = fields[1];

@@ -69,8 +69,9 @@ export async function decryptContent(options: DecryptOptions): Promise<DecryptRe
       `encrypted content type ${oidName(envelope.contentType)} not supported`,
     );
   }
-  if (envelope.encryptedContent === undefined)
+  if (envelope.encryptedContent === undefined) {
     throw new NotSupportedError('detached encrypted content not supported');
+  }
 
   const local = parseCertificate(options.certificate);
   const matched = matchRecipient(envelope, local);

@@ -91,8 +91,9 @@ export function readExplicit(node: Asn1Node, what: string): Asn1Node {
 
 /** Reads an OBJECT IDENTIFIER in dotted form. */
 export function readOid(node: Asn1Node | undefined, what: string): string {
-  if (node === undefined || !isUniversal(node, TAG.oid))
+  if (node === undefined || !isUniversal(node, TAG.oid)) {
     throw new CmsParseError(`${what} is missing`);
+  }
   return (node as asn1js.ObjectIdentifier).getValue();
 }
 
@@ -113,8 +114,9 @@ export function readIntegerBytes(node: Asn1Node | undefined, what: string): Uint
 /** Reads a small non-negative INTEGER such as a version number. */
 export function readSmallInteger(node: Asn1Node | undefined, what: string): number {
   const bytes = readIntegerBytes(node, what);
-  if (bytes.length > 4 || (bytes[0] ?? 0) & 0x80)
+  if (bytes.length > 4 || (bytes[0] ?? 0) & 0x80) {
     throw new CmsParseError(`${what} is out of range`);
+  }
   let value = 0;
   for (const byte of bytes) value = value * 256 + byte;
   return value;
@@ -293,7 +295,8 @@ export function readTime(node: Asn1Node | undefined, what: string): Date {
   } else if (node !== undefined && isUniversal(node, TAG.generalizedTime)) {
     date = (node as asn1js.GeneralizedTime).toDate();
   }
-  if (date === undefined || Number.isNaN(date.getTime()))
+  if (date === undefined || Number.isNaN(date.getTime())) {
     throw new CmsParseError(`${what} is invalid`);
+  }
   return date;
 }

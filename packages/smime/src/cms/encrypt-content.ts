@@ -52,11 +52,13 @@ export interface EncryptResult {
  */
 export async function encryptContent(options: EncryptOptions): Promise<EncryptResult> {
   const { crypto, algorithm } = options;
-  if (!isContentEncryptionAlgorithm(algorithm))
+  if (!isContentEncryptionAlgorithm(algorithm)) {
     throw new TypeError('encryptContent: unknown algorithm');
+  }
   if (options.recipients.length === 0) throw new TypeError('encryptContent: no recipient');
-  if (options.recipients.length > MAX_RECIPIENTS)
+  if (options.recipients.length > MAX_RECIPIENTS) {
     throw new LimitExceededError('more than MAX_RECIPIENTS recipients');
+  }
   const recipients = options.recipients.map(parseCertificate);
 
   // The content key is extractable only so that AES-KW and RSA-OAEP can wrap it; it is never stored.

@@ -89,8 +89,9 @@ export function readEnvelope(node: Asn1Node, authenticated: boolean): Envelope {
       authAttributes[0] = 0x31;
     }
     const macNode = rest.shift();
-    if (macNode === undefined || !isUniversal(macNode, TAG.octetString))
+    if (macNode === undefined || !isUniversal(macNode, TAG.octetString)) {
       throw new CmsParseError('mac is missing');
+    }
     mac = readOctets(macNode, 'mac');
   }
   const trailing = rest.shift();

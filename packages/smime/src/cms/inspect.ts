@@ -133,8 +133,9 @@ function describeSignature(
   try {
     return resolveSignatureScheme(algorithm, oidName(digestOid).toUpperCase()).label;
   } catch (error) {
-    if (error instanceof McpttError && !(error instanceof CmsParseError))
+    if (error instanceof McpttError && !(error instanceof CmsParseError)) {
       return oidName(algorithm.oid);
+    }
     throw error;
   }
 }

@@ -157,9 +157,9 @@ export async function encodeKeyAgreeRecipient(
   const kekBits = (contentKey.algorithm as AesKeyAlgorithm).length > 128 ? 256 : 128;
   const keyWrapAlgorithm = derAlgorithm(kekBits === 128 ? OID_AES128_WRAP : OID_AES256_WRAP);
 
-  const ephemeral = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve }, true, [
+  const ephemeral = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve }, true, [
     'deriveBits',
-  ])) as CryptoKeyPair;
+  ]);
   const kek = await deriveKek(
     crypto,
     ephemeral.privateKey,
@@ -222,23 +222,27 @@ export async function unwrapWithKeyAgreement(
   contentAlgorithm: AesKeyAlgorithm,
 ): Promise<CryptoKey> {
   const kdfHash = KDF_HASHES[info.keyEncryptionAlgorithm.oid];
-  if (kdfHash === undefined)
+  if (kdfHash === undefined) {
     throw new NotSupportedError(
       `key agreement ${oidName(info.keyEncryptionAlgorithm.oid)} not supported`,
     );
+  }
   const wrap = readWrapAlgorithm(info.keyEncryptionAlgorithm, true) as AlgorithmIdentifier;
   const kekBits = WRAP_KEY_BITS[wrap.oid];
-  if (kekBits === undefined || !hasNoParameters(wrap))
+  if (kekBits === undefined || !hasNoParameters(wrap)) {
     throw new NotSupportedError(`key wrap ${oidName(wrap.oid)} not supported`);
-  if (info.originatorKey === undefined)
+  }
+  if (info.originatorKey === undefined) {
     throw new NotSupportedError('static-static key agreement not supported');
+  }
   if (privateKey.algorithm.name !== 'ECDH') throw new UndecipherableError();
 
   // The originator key often omits the curve (RFC 5753 §7.1.2 allows it): the local key fixes it.
   const namedCurve = (privateKey.algorithm as EcKeyAlgorithm).namedCurve;
   const { algorithm, publicKey } = info.originatorKey;
-  if (algorithm.oid !== OID_EC_PUBLIC_KEY)
+  if (algorithm.oid !== OID_EC_PUBLIC_KEY) {
     throw new NotSupportedError(`originator key ${oidName(algorithm.oid)} not supported`);
+  }
   if (
     !hasNoParameters(algorithm) &&
     readOid(algorithm.parameters, 'originator curve') !== CURVE_OIDS[namedCurve]

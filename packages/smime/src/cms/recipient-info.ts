@@ -84,8 +84,9 @@ const OTHER_TYPES = ['kekri', 'pwri', 'ori'] as const;
 export function readRecipientInfos(node: Asn1Node | undefined): RecipientInfo[] {
   const infos = readSequence(node, 'recipientInfos', TAG.set);
   if (infos.length === 0) throw new CmsParseError('recipientInfos is empty');
-  if (infos.length > MAX_RECIPIENTS)
+  if (infos.length > MAX_RECIPIENTS) {
     throw new LimitExceededError('more than MAX_RECIPIENTS recipients');
+  }
   return infos.map(readRecipientInfo);
 }
 
@@ -123,8 +124,9 @@ function readKeyAgree(node: Asn1Node): KeyAgreeRecipient {
   const fields = childrenOf(node, 'KeyAgreeRecipientInfo');
   readSmallInteger(fields[0], 'KeyAgreeRecipientInfo version');
   const originator = fields[1];
-  if (originator === undefined || !isContext(originator, 0))
+  if (originator === undefined || !isContext(originator, 0)) {
     throw new CmsParseError('originator is missing');
+  }
 
   let index = 2;
   let ukm: Uint8Array | undefined;
@@ -136,8 +138,9 @@ function readKeyAgree(node: Asn1Node): KeyAgreeRecipient {
   const keyEncryptionAlgorithm = readAlgorithm(fields[index], 'keyEncryptionAlgorithm');
   const encryptedKeys = readSequence(fields[index + 1], 'recipientEncryptedKeys');
   if (fields.length !== index + 2) throw new CmsParseError('KeyAgreeRecipientInfo is malformed');
-  if (encryptedKeys.length > MAX_RECIPIENTS)
+  if (encryptedKeys.length > MAX_RECIPIENTS) {
     throw new LimitExceededError('more than MAX_RECIPIENTS recipients');
+  }
 
   return {
     type: 'kari',

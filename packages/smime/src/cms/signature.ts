@@ -249,10 +249,12 @@ async function importVerificationKey(
   scheme: SignatureScheme,
 ): Promise<CryptoKey> {
   const keyAlgorithm = certificate.publicKeyAlgorithm;
-  if (scheme.name === 'ECDSA' && keyAlgorithm.kind !== 'ec')
+  if (scheme.name === 'ECDSA' && keyAlgorithm.kind !== 'ec') {
     throw new NotSupportedError('ECDSA signature with a non-EC key');
-  if (scheme.name !== 'ECDSA' && keyAlgorithm.kind !== 'rsa')
+  }
+  if (scheme.name !== 'ECDSA' && keyAlgorithm.kind !== 'rsa') {
     throw new NotSupportedError('RSA signature with a non-RSA key');
+  }
 
   const algorithm =
     keyAlgorithm.kind === 'ec'

@@ -104,8 +104,9 @@ export function readSignedData(node: Asn1Node): SignedDataFields {
 
 function readEContent(wrapper: Asn1Node): Uint8Array {
   const inner = readExplicit(wrapper, 'eContent');
-  if (!isUniversal(inner, TAG.octetString))
+  if (!isUniversal(inner, TAG.octetString)) {
     throw new CmsParseError('eContent is not an OCTET STRING');
+  }
   return readOctets(inner, 'eContent');
 }
 

@@ -140,6 +140,7 @@ function checkKeyMatchesCertificate(key: CryptoKey, certificate: ParsedCertifica
     name === 'ECDSA'
       ? keyAlgorithm.kind === 'ec' && keyAlgorithm.namedCurve === namedCurve
       : keyAlgorithm.kind === 'rsa';
-  if (!matches)
+  if (!matches) {
     throw new TypeError('signContent: privateKey does not match the certificate key type');
+  }
 }

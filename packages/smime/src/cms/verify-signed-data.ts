@@ -74,16 +74,18 @@ export async function verifySignedData(options: VerifyOptions): Promise<VerifyRe
   const signedData = readSignedData(expectContent(options.der, OID_SIGNED_DATA));
   const [signerInfo, ...others] = signedData.signers;
   if (signerInfo === undefined) throw new SignatureInvalidError('SignedData has no signer');
-  if (others.length > 0)
+  if (others.length > 0) {
     throw new NotSupportedError('SignedData with several signers not supported');
+  }
 
   const content = selectContent(signedData.eContent, detachedContent);
   const certificates = signedData.certificates.map(parseCertificate);
   const signer = certificates.find((certificate) =>
     identifiesCertificate(signerInfo.sid, certificate),
   );
-  if (signer === undefined)
+  if (signer === undefined) {
     throw new SignatureInvalidError('signer certificate missing from SignedData');
+  }
 
   const digest = digestName(signerInfo.digestAlgorithm);
   const scheme = resolveSignatureScheme(signerInfo.signatureAlgorithm, digest);
@@ -157,8 +159,9 @@ async function checkSignature(
     if (readOid(contentType, 'contentType attribute') !== eContentType) {
       throw new SignatureInvalidError('contentType attribute differs from eContentType');
     }
-    if (!isUniversal(messageDigest, TAG.octetString))
+    if (!isUniversal(messageDigest, TAG.octetString)) {
       throw new SignatureInvalidError('messageDigest attribute is malformed');
+    }
 
     const computed = new Uint8Array(await crypto.subtle.digest(digest, toArrayBuffer(content)));
     if (!bytesEqual(computed, readOctets(messageDigest, 'messageDigest'))) {

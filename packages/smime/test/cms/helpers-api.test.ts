@@ -14,7 +14,15 @@ import {
   signContent,
 } from '../../src/cms/index.js';
 import { CmsParseError, NotSupportedError } from '../../src/errors.js';
-import { FIXTURE_NOW, crypto, fixtureCertificate, fixtureFile, fixtureKey, fixtureKeys, runOpenssl } from './helpers.js';
+import {
+  FIXTURE_NOW,
+  crypto,
+  fixtureCertificate,
+  fixtureFile,
+  fixtureKey,
+  fixtureKeys,
+  runOpenssl,
+} from './helpers.js';
 
 describe('PEM', () => {
   it('round-trips a certificate', () => {
@@ -24,7 +32,9 @@ describe('PEM', () => {
 
   it('rejects a missing label', () => {
     expect(() => pemDecode('no pem here', 'CERTIFICATE')).toThrow(CmsParseError);
-    expect(() => pemDecode('no pem here', 'CERTIFICATE')).toThrow(expect.objectContaining({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 }));
+    expect(() => pemDecode('no pem here', 'CERTIFICATE')).toThrow(
+      expect.objectContaining({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 }),
+    );
   });
 });
 
@@ -44,13 +54,24 @@ describe('importPrivateKey', () => {
   });
 
   it('imports RSA for PKCS#1 v1.5 signatures on request', async () => {
-    const keys = await importPrivateKey(crypto, fixtureKey('carol-rsa'), { rsaSignature: 'pkcs1', extractable: true });
+    const keys = await importPrivateKey(crypto, fixtureKey('carol-rsa'), {
+      rsaSignature: 'pkcs1',
+      extractable: true,
+    });
     expect(keys.signingKey.algorithm.name).toBe('RSASSA-PKCS1-v1_5');
     expect(keys.signingKey.extractable).toBe(true);
   });
 
   it('rejects an Ed25519 key', async () => {
-    const ed25519 = runOpenssl(['genpkey', '-algorithm', 'ED25519', '-outform', 'DER', '-out', '$out.der']);
+    const ed25519 = runOpenssl([
+      'genpkey',
+      '-algorithm',
+      'ED25519',
+      '-outform',
+      'DER',
+      '-out',
+      '$out.der',
+    ]);
     const attempt = importPrivateKey(crypto, new Uint8Array(ed25519.read('out.der')));
     await expect(attempt).rejects.toBeInstanceOf(NotSupportedError);
     await expect(attempt).rejects.toMatchObject({ code: 'ERR_NOT_SUPPORTED', sipStatus: 415 });
@@ -80,18 +101,30 @@ describe('content types and inspection', () => {
     const der = createCertsOnly([fixtureCertificate('bob')]);
     expect(getCmsContentType(der)).toBe('certs-only');
     expect(inspectCms(der).certificates?.[0]?.uris).toEqual(['sip:bob@example.org']);
-    const parsed = runOpenssl(['pkcs7', '-print_certs', '-noout', '-inform', 'DER', '-in', '$in.der'], { 'in.der': der });
+    const parsed = runOpenssl(
+      ['pkcs7', '-print_certs', '-noout', '-inform', 'DER', '-in', '$in.der'],
+      { 'in.der': der },
+    );
     expect(parsed.status, parsed.stderr).toBe(0);
     expect(parsed.stdout.toString()).toContain('CN = bob');
   });
 
   it('inspects an envelope', async () => {
-    const { der } = await encryptContent({ crypto, content: utf8Encode('x'), recipients: [fixtureCertificate('bob'), fixtureCertificate('carol-rsa')], algorithm: 'aes-256-gcm' });
+    const { der } = await encryptContent({
+      crypto,
+      content: utf8Encode('x'),
+      recipients: [fixtureCertificate('bob'), fixtureCertificate('carol-rsa')],
+      algorithm: 'aes-256-gcm',
+    });
     expect(getCmsContentType(der)).toBe('authEnveloped-data');
     const summary = inspectCms(der);
     expect(summary.contentEncryption).toBe('aes-256-gcm');
     // DER sorts the SET OF RecipientInfo, so the order is not the order of the recipients.
-    expect(summary.recipients?.map((recipient) => `${recipient.type} ${recipient.keyManagement} ${recipient.id}`).sort()).toEqual([
+    expect(
+      summary.recipients
+        ?.map((recipient) => `${recipient.type} ${recipient.keyManagement} ${recipient.id}`)
+        .sort(),
+    ).toEqual([
       'kari ecdh-es-sha256-aes256-wrap serial 1002',
       'ktri rsaes-oaep-sha256 serial 1003',
     ]);
@@ -99,25 +132,44 @@ describe('content types and inspection', () => {
 
   it('inspects a signature', async () => {
     const alice = await fixtureKeys('alice');
-    const der = await signContent({ crypto, content: utf8Encode('hello'), privateKey: alice.signingKey, certificate: fixtureCertificate('alice'), signingTime: FIXTURE_NOW, detached: false });
+    const der = await signContent({
+      crypto,
+      content: utf8Encode('hello'),
+      privateKey: alice.signingKey,
+      certificate: fixtureCertificate('alice'),
+      signingTime: FIXTURE_NOW,
+      detached: false,
+    });
     const summary = inspectCms(der);
     expect(summary.contentType).toBe('signedData');
     expect(summary.encapsulatedContentSize).toBe(5);
-    expect(summary.signers).toEqual([{ id: 'serial 1001', digestAlgorithm: 'sha-256', signatureAlgorithm: 'ecdsa-with-SHA256', signingTime: FIXTURE_NOW.toISOString() }]);
+    expect(summary.signers).toEqual([
+      {
+        id: 'serial 1001',
+        digestAlgorithm: 'sha-256',
+        signatureAlgorithm: 'ecdsa-with-SHA256',
+        signingTime: FIXTURE_NOW.toISOString(),
+      },
+    ]);
   });
 
   it('rejects trailing bytes', () => {
     const der = createCertsOnly([fixtureCertificate('bob')]);
     const padded = new Uint8Array([...der, 0]);
     expect(() => getCmsContentType(padded)).toThrow(CmsParseError);
-    expect(() => getCmsContentType(padded)).toThrow(expect.objectContaining({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 }));
+    expect(() => getCmsContentType(padded)).toThrow(
+      expect.objectContaining({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 }),
+    );
   });
 });
 
 describe('createCertificate', () => {
   it('issues a SIP end entity that openssl verifies', async () => {
     const ca = await importPrivateKey(crypto, fixtureKey('ca'));
-    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+    const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+      'sign',
+      'verify',
+    ]);
     const der = await createCertificate({
       crypto,
       subject: 'frank',
@@ -130,9 +182,15 @@ describe('createCertificate', () => {
       uris: ['sip:frank@example.org'],
     });
     expect(describeCertificate(der).uris).toEqual(['sip:frank@example.org']);
-    const result = runOpenssl(['verify', '-CAfile', '$ca.pem', '$cert.pem'], { 'ca.pem': fixtureFile('ca.cert.pem'), 'cert.pem': pemEncode(der, 'CERTIFICATE') });
+    const result = runOpenssl(['verify', '-CAfile', '$ca.pem', '$cert.pem'], {
+      'ca.pem': fixtureFile('ca.cert.pem'),
+      'cert.pem': pemEncode(der, 'CERTIFICATE'),
+    });
     expect(result.status, result.stderr).toBe(0);
-    const text = runOpenssl(['x509', '-noout', '-ext', 'keyUsage,basicConstraints', '-in', '$cert.pem'], { 'cert.pem': pemEncode(der, 'CERTIFICATE') });
+    const text = runOpenssl(
+      ['x509', '-noout', '-ext', 'keyUsage,basicConstraints', '-in', '$cert.pem'],
+      { 'cert.pem': pemEncode(der, 'CERTIFICATE') },
+    );
     expect(text.stdout.toString()).toContain('Digital Signature, Key Agreement');
     expect(text.stdout.toString()).toContain('CA:FALSE');
   });

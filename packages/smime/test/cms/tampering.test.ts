@@ -90,7 +90,7 @@ describe('tampered SignedData', () => {
   });
 
   it('signed attribute byte flipped', async () => {
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', content));
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', content.slice()));
     const index = indexOfBytes(signed, digest);
     expect(index).toBeGreaterThan(0);
     await expectError(verify(flipAt(signed, index + 5)), SignatureInvalidError, 403);
@@ -194,7 +194,7 @@ describe('tampered AuthEnvelopedData', () => {
       algorithm: 'aes-256-cbc',
     });
     const carol = await fixtureKeys('carol-rsa');
-    const other = (await crypto.subtle.generateKey(
+    const other = await crypto.subtle.generateKey(
       {
         name: 'RSA-OAEP',
         modulusLength: 2048,
@@ -203,7 +203,7 @@ describe('tampered AuthEnvelopedData', () => {
       },
       false,
       ['encrypt', 'decrypt'],
-    )) as CryptoKeyPair;
+    );
     expect(carol.decryptionKey.algorithm.name).toBe('RSA-OAEP');
     await expectError(
       decryptContent({
@@ -238,12 +238,13 @@ function mutate(
 ): Uint8Array {
   const position = change.position % der.length;
   if (change.kind === 'truncate') return der.subarray(0, position);
-  if (change.kind === 'insert')
+  if (change.kind === 'insert') {
     return concatBytes(
       der.subarray(0, position),
       Uint8Array.of(change.mask),
       der.subarray(position),
     );
+  }
   const copy = der.slice();
   copy[position] = (copy[position] ?? 0) ^ change.mask;
   return copy;

@@ -33,10 +33,10 @@ async function issue(options: {
   issuer?: Issued;
   subject?: string;
 }): Promise<Issued> {
-  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
     'sign',
     'verify',
-  ])) as CryptoKeyPair;
+  ]);
   const certificate = await createCertificate({
     crypto,
     subject: options.subject ?? 'dave',
@@ -165,10 +165,10 @@ describe('verifySignedData certificate rules', () => {
   });
 
   it('rejects a forged issuer signature', async () => {
-    const forger = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    const forger = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
       'sign',
       'verify',
-    ])) as CryptoKeyPair;
+    ]);
     const signer = await issue({
       issuer: { certificate: caCertificate, privateKey: forger.privateKey },
     });
@@ -259,10 +259,10 @@ describe('verifySignedData certificate rules', () => {
   });
 
   it('signs with SHA-384 for a P-384 key', async () => {
-    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, [
+    const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, [
       'sign',
       'verify',
-    ])) as CryptoKeyPair;
+    ]);
     const certificate = await createCertificate({
       crypto,
       subject: 'erin',
