@@ -192,7 +192,8 @@ function relayRequest(
     answer(source, message, 483, 'Too Many Hops', isBinary);
     return;
   }
-  if (method === 'REGISTER') {
+  // As in kamailio.cfg: a REGISTER to a domain binds here, one to a user's URI is relayed.
+  if (method === 'REGISTER' && addressKey(requestUriOf(message)) === undefined) {
     const response = registerBinding(state, connectionId, message);
     source?.send(serializeRawSip(response), { binary: isBinary });
     return;

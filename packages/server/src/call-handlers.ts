@@ -1,0 +1,226 @@
+/**
+ * Group calls (prearranged and chat), emergency group calls and private calls
+ * (3GPP TS 24.379 §10.1, §11.1). The server opens the caller's INVITE, checks membership, invites
+ * the other participants with INVITEs protected for each of them, and answers the caller with a
+ * protected 200 OK.
+ *
+ * @module
+ */
+import { addressOfRecord } from '@mcptt-smime/smime';
+import { MEDIA_TYPES, partText, textPart } from './body-parts.js';
+import type { Call, CallKind, CallLeg } from './call-store.js';
+import { createUasDialog } from './dialog.js';
+import { endCall, inviteUser } from './member-invite.js';
+import {
+  buildMcpttInfo,
+  parseMcpttInfo,
+  parseResourceListUris,
+  type McpttInfo,
+} from './mcptt-xml.js';
+import { openRequest, reject, type OpenedRequest } from './request-guard.js';
+import { answerSdp } from './sdp.js';
+import { protectResponse, type ServerContext } from './server-context.js';
+import { createResponse, randomToken } from './sip-builder.js';
+import type { ServerTransaction } from './transaction-layer.js';
+
+/** Handles an initial INVITE to the server. */
+export async function handleInvite(
+  context: ServerContext,
+  transaction: ServerTransaction,
+): Promise<void> {
+  const opened = await openRequest(context, transaction, true);
+  if (opened === undefined) {
+    return;
+  }
+  const infoText = partText(opened.parts, MEDIA_TYPES.mcpttInfo);
+  if (infoText === undefined || partText(opened.parts, MEDIA_TYPES.sdp) === undefined) {
+    reject(context, transaction, 400, 'SDP or mcptt-info missing');
+    return;
+  }
+
+  const info = parseMcpttInfo(infoText);
+  if (info.sessionType === 'private') {
+    await startPrivateCall(context, transaction, opened, info);
+  } else if (info.sessionType === 'prearranged' || info.sessionType === 'chat') {
+    await startGroupCall(context, transaction, opened, info, info.sessionType);
+  } else {
+    reject(context, transaction, 488, 'unsupported session-type');
+  }
+}
+
+async function startGroupCall(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  opened: OpenedRequest,
+  info: McpttInfo,
+  kind: CallKind,
+): Promise<void> {
+  const group = context.registry.group(info.callingGroupId ?? info.requestUri ?? '');
+  if (group === undefined) {
+    reject(context, transaction, 404, 'unknown group');
+    return;
+  }
+  if (!context.registry.isMember(group, opened.sender)) {
+    reject(context, transaction, 403, 'caller is not a group member');
+    return;
+  }
+
+  const emergency =
+    info.emergency === true || transaction.request.getHeader('Resource-Priority') !== undefined;
+  let call = context.calls.byGroup(group.id);
+  if (call !== undefined && emergency && !call.emergency) {
+    // An emergency call pre-empts the ordinary call of its group (TS 24.379 §10.1.2.2.1.5).
+    await endCall(context, call, 'preempted by emergency call');
+    call = undefined;
+  }
+
+  const joining = call !== undefined;
+  call ??= newCall(kind, group.id, opened.sender, emergency);
+  const leg = await answerCaller(context, transaction, opened, call, {
+    sessionType: kind,
+    callingGroupId: group.id,
+    ...(emergency ? { emergency: true } : {}),
+  });
+  if (leg === undefined || joining) {
+    return;
+  }
+
+  context.logger.info({ call: call.id, callId: leg.callId, emergency }, 'group call started');
+  const invitees = group.members.filter(
+    (member) =>
+      addressOfRecord(member) !== opened.sender &&
+      context.registry.isAuthorised(member) &&
+      context.registry.isAffiliated(member, group),
+  );
+  const memberInfo: McpttInfo = {
+    sessionType: kind,
+    callingUserId: opened.sender,
+    callingGroupId: group.id,
+    ...(emergency ? { emergency: true } : {}),
+  };
+  await Promise.all(invitees.map((member) => inviteUser(context, call, member, memberInfo)));
+}
+
+async function startPrivateCall(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  opened: OpenedRequest,
+  info: McpttInfo,
+): Promise<void> {
+  const lists = partText(opened.parts, MEDIA_TYPES.resourceLists);
+  const callee =
+    info.calledPartyId ?? (lists === undefined ? undefined : parseResourceListUris(lists)[0]);
+  if (callee === undefined || context.registry.user(callee) === undefined) {
+    reject(context, transaction, 404, 'unknown called party');
+    return;
+  }
+  if (!context.registry.isAuthorised(callee)) {
+    reject(context, transaction, 480, 'called party not authorised');
+    return;
+  }
+
+  const call = newCall('private', undefined, opened.sender, false);
+  context.calls.add(call);
+  const outcome = await inviteUser(
+    context,
+    call,
+    addressOfRecord(callee),
+    {
+      sessionType: 'private',
+      callingUserId: opened.sender,
+      calledPartyId: addressOfRecord(callee),
+    },
+    () => transaction.respond(createResponse(transaction.request, 180, { toTag: call.id })),
+  );
+  if (outcome.leg === undefined) {
+    context.calls.remove(call);
+    reject(context, transaction, outcome.status, 'called party did not answer');
+    return;
+  }
+
+  await answerCaller(context, transaction, opened, call, {
+    sessionType: 'private',
+    calledPartyId: addressOfRecord(callee),
+  });
+}
+
+/** Answers the caller with a 200 OK protected for the caller, and adds the caller's leg. */
+async function answerCaller(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  opened: OpenedRequest,
+  call: Call,
+  info: McpttInfo,
+): Promise<CallLeg | undefined> {
+  const certificate = context.registry.certificate(opened.sender);
+  if (certificate === undefined || transaction.completed) {
+    return undefined;
+  }
+
+  const request = transaction.request;
+  const toTag = call.kind === 'private' ? call.id : randomToken();
+  const response = createResponse(request, 200, {
+    toTag,
+    headers: [{ name: 'Contact', value: `<${context.contactUri}>;+g.3gpp.mcptt` }],
+  });
+  const offer = partText(opened.parts, MEDIA_TYPES.sdp) ?? '';
+  const parts = [
+    textPart(MEDIA_TYPES.sdp, answerSdp(offer)),
+    textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(info)),
+  ];
+  const protectedResponse = await protectResponse(context, response, parts, certificate);
+
+  const leg: CallLeg = {
+    uri: opened.sender,
+    callId: request.callId,
+    dialog: createUasDialog(request, toTag),
+  };
+  if (!context.calls.all().includes(call)) {
+    context.calls.add(call);
+  }
+  context.calls.addLeg(call, leg);
+  call.talker ??= opened.sender;
+  transaction.respond(protectedResponse);
+  return leg;
+}
+
+function newCall(
+  kind: CallKind,
+  groupId: string | undefined,
+  originator: string,
+  emergency: boolean,
+): Call {
+  return {
+    id: randomToken(),
+    kind,
+    groupId,
+    originator,
+    emergency,
+    legs: new Map(),
+    talker: undefined,
+  };
+}
+
+/**
+ * Handles a BYE from a participant. A private call, a prearranged call left by its originator,
+ * and a call with one participant left end for everyone.
+ */
+export async function handleBye(
+  context: ServerContext,
+  transaction: ServerTransaction,
+): Promise<void> {
+  const call = context.calls.removeLeg(transaction.request.callId);
+  transaction.respond(
+    createResponse(transaction.request, call === undefined ? 481 : 200, { toTag: randomToken() }),
+  );
+  if (call === undefined) {
+    return;
+  }
+
+  const originatorLeft =
+    call.kind === 'prearranged' &&
+    ![...call.legs.values()].some((leg) => leg.uri === call.originator);
+  if (call.kind === 'private' || originatorLeft || call.legs.size <= 1) {
+    await endCall(context, call, 'participant left');
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Active calls and their legs. A group call has one leg per participant, the originator
+ * included; a private call has two.
+ *
+ * @module
+ */
+import type { Dialog } from './dialog.js';
+
+/** One participant's dialog with the server. */
+export interface CallLeg {
+  /** Address-of-record of the participant. */
+  readonly uri: string;
+  /** SIP Call-ID of the leg. */
+  readonly callId: string;
+  /** Set once the dialog is established. */
+  dialog: Dialog | undefined;
+}
+
+/** What kind of call. */
+export type CallKind = 'prearranged' | 'chat' | 'private';
+
+/** One call. */
+export interface Call {
+  readonly id: string;
+  readonly kind: CallKind;
+  /** MCPTT group ID of a group call. */
+  readonly groupId: string | undefined;
+  readonly originator: string;
+  /** Emergency calls have priority and may pre-empt an ordinary call of the same group. */
+  readonly emergency: boolean;
+  readonly legs: Map<string, CallLeg>;
+  /** Participant who pressed talk last; the server forwards that participant's audio. */
+  talker: string | undefined;
+}
+
+/** Calls by ID, by group and by leg Call-ID. */
+export class CallStore {
+  readonly #calls = new Map<string, Call>();
+  readonly #byLeg = new Map<string, Call>();
+
+  /** Adds a call. */
+  add(call: Call): void {
+    this.#calls.set(call.id, call);
+    for (const leg of call.legs.values()) {
+      this.#byLeg.set(leg.callId, call);
+    }
+  }
+
+  /** Adds a leg to a call. */
+  addLeg(call: Call, leg: CallLeg): void {
+    call.legs.set(leg.callId, leg);
+    this.#byLeg.set(leg.callId, call);
+  }
+
+  /** Removes a leg, and the call when no leg is left. Returns the call. */
+  removeLeg(callId: string): Call | undefined {
+    const call = this.#byLeg.get(callId);
+    this.#byLeg.delete(callId);
+    call?.legs.delete(callId);
+    if (call !== undefined && call.legs.size === 0) {
+      this.#calls.delete(call.id);
+    }
+    return call;
+  }
+
+  /** Removes a call and all its legs. */
+  remove(call: Call): void {
+    this.#calls.delete(call.id);
+    for (const callId of call.legs.keys()) {
+      this.#byLeg.delete(callId);
+    }
+  }
+
+  /** Returns the call of a leg. */
+  byLeg(callId: string): Call | undefined {
+    return this.#byLeg.get(callId);
+  }
+
+  /** Returns the active call of a group. */
+  byGroup(groupId: string): Call | undefined {
+    return [...this.#calls.values()].find((call) => call.groupId === groupId);
+  }
+
+  /** Every active call. */
+  all(): Call[] {
+    return [...this.#calls.values()];
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The server's configuration file (JSON): its SIP identity and key files, the users, the groups
+ * and the demo enrolment. Relative paths are resolved from the folder of the file.
+ *
+ * ```json
+ * {
+ *   "serverUri": "sip:mcptt-server@mcptt.example",
+ *   "identity": { "key": "pki/server.key.pem", "certificate": "pki/server.cert.pem",
+ *                 "trustAnchors": ["pki/ca.cert.pem"] },
+ *   "peerCertificates": "pki",
+ *   "users": [{ "uri": "sip:alice@mcptt.example", "displayName": "Alice" }],
+ *   "groups": [{ "id": "sip:fire-1@mcptt.example", "displayName": "Fire crew 1",
+ *                "members": ["sip:alice@mcptt.example"] }],
+ *   "enrolment": { "caKey": "pki/ca.key.pem", "caCertificate": "pki/ca.cert.pem",
+ *                  "codes": { "sip:alice@mcptt.example": "4F7K-9Q2M" } }
+ * }
+ * ```
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+
+/** A configured MCPTT user. */
+export interface UserConfig {
+  /** MCPTT ID: the user's SIP URI, also the subjectAltName of the user's certificate. */
+  readonly uri: string;
+  readonly displayName?: string;
+}
+
+/** A configured MCPTT group. */
+export interface GroupConfig {
+  /** MCPTT group ID (a SIP URI). */
+  readonly id: string;
+  readonly displayName: string;
+  /** MCPTT IDs of the members. */
+  readonly members: readonly string[];
+}
+
+/** Files of the server's own identity. */
+export interface IdentityConfig {
+  /** PEM PKCS#8 private key. */
+  readonly key: string;
+  /** PEM certificate, followed by intermediates if any. */
+  readonly certificate: string;
+  /** PEM files of the certificates that signer chains must reach. */
+  readonly trustAnchors: readonly string[];
+}
+
+/** The demo enrolment endpoint. */
+export interface EnrolmentConfig {
+  /** PEM certificate and PKCS#8 key of the issuing CA. */
+  readonly caCertificate: string;
+  readonly caKey: string;
+  /** One-time codes by user URI; each code works once. */
+  readonly codes: Readonly<Record<string, string>>;
+  /** Loopback port, default 0 (a free port). */
+  readonly port?: number;
+  /** Validity of issued certificates in days, default 30. */
+  readonly validityDays?: number;
+}
+
+/** The whole configuration, paths resolved. */
+export interface ServerConfig {
+  readonly serverUri: string;
+  readonly identity: IdentityConfig;
+  /** Folder of `*.cert.pem` files of users, read at start. */
+  readonly peerCertificates?: string;
+  readonly users: readonly UserConfig[];
+  readonly groups: readonly GroupConfig[];
+  readonly enrolment?: EnrolmentConfig;
+}
+
+/** Reads and checks a configuration file. Raises TypeError naming the first invalid field. */
+export async function loadConfig(path: string): Promise<ServerConfig> {
+  const raw: unknown = JSON.parse(await readFile(path, 'utf8'));
+  return parseConfig(raw, dirname(path));
+}
+
+/** Checks a parsed configuration and resolves its paths against `baseDir`. */
+export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
+  const root = asObject(raw, 'configuration');
+  const identity = asObject(root.identity, 'identity');
+  const users = asArray(root.users, 'users').map((entry, i) =>
+    parseUser(entry, `users[${String(i)}]`),
+  );
+  const userUris = new Set(users.map((user) => user.uri));
+  const groups = asArray(root.groups, 'groups').map((entry, i) =>
+    parseGroup(entry, `groups[${String(i)}]`, userUris),
+  );
+  const path = (value: unknown, field: string) => resolve(baseDir, asString(value, field));
+
+  return {
+    serverUri: asSipUri(root.serverUri, 'serverUri'),
+    identity: {
+      key: path(identity.key, 'identity.key'),
+      certificate: path(identity.certificate, 'identity.certificate'),
+      trustAnchors: asArray(identity.trustAnchors, 'identity.trustAnchors').map((value, i) =>
+        path(value, `identity.trustAnchors[${String(i)}]`),
+      ),
+    },
+    ...(root.peerCertificates === undefined
+      ? {}
+      : { peerCertificates: path(root.peerCertificates, 'peerCertificates') }),
+    users,
+    groups,
+    ...(root.enrolment === undefined ? {} : { enrolment: parseEnrolment(root.enrolment, path) }),
+  };
+}
+
+function parseUser(raw: unknown, field: string): UserConfig {
+  const user = asObject(raw, field);
+  const uri = asSipUri(user.uri, `${field}.uri`);
+  return user.displayName === undefined
+    ? { uri }
+    : { uri, displayName: asString(user.displayName, `${field}.displayName`) };
+}
+
+function parseGroup(raw: unknown, field: string, users: ReadonlySet<string>): GroupConfig {
+  const group = asObject(raw, field);
+  const members = asArray(group.members, `${field}.members`).map((value, i) =>
+    asSipUri(value, `${field}.members[${String(i)}]`),
+  );
+  const unknown = members.find((member) => !users.has(member));
+  if (unknown !== undefined) {
+    throw new TypeError(`${field}.members: ${unknown} is not a configured user`);
+  }
+  return {
+    id: asSipUri(group.id, `${field}.id`),
+    displayName: asString(group.displayName, `${field}.displayName`),
+    members,
+  };
+}
+
+function parseEnrolment(
+  raw: unknown,
+  path: (value: unknown, field: string) => string,
+): EnrolmentConfig {
+  const enrolment = asObject(raw, 'enrolment');
+  const codes = asObject(enrolment.codes, 'enrolment.codes');
+  const checked: Record<string, string> = {};
+  for (const [uri, code] of Object.entries(codes)) {
+    checked[asSipUri(uri, 'enrolment.codes')] = asString(code, `enrolment.codes[${uri}]`);
+  }
+  return {
+    caCertificate: path(enrolment.caCertificate, 'enrolment.caCertificate'),
+    caKey: path(enrolment.caKey, 'enrolment.caKey'),
+    codes: checked,
+    ...(enrolment.port === undefined ? {} : { port: asNumber(enrolment.port, 'enrolment.port') }),
+    ...(enrolment.validityDays === undefined
+      ? {}
+      : { validityDays: asNumber(enrolment.validityDays, 'enrolment.validityDays') }),
+  };
+}
+
+function asObject(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${field}: expected an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function asArray(value: unknown, field: string): unknown[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`${field}: expected an array`);
+  }
+  return value;
+}
+
+function asString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`${field}: expected a non-empty string`);
+  }
+  return value;
+}
+
+function asNumber(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new TypeError(`${field}: expected a non-negative integer`);
+  }
+  return value;
+}
+
+function asSipUri(value: unknown, field: string): string {
+  const text = asString(value, field);
+  if (!/^sips?:[^@\s]+@[^\s;?]+$/.test(text)) {
+    throw new TypeError(`${field}: expected a SIP URI such as sip:alice@example.com, got ${text}`);
+  }
+  return text;
+}

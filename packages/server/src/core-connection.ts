@@ -1,0 +1,77 @@
+/**
+ * The server's WebSocket connection to the SIP core (RFC 7118), one SIP message per frame.
+ *
+ * @module
+ */
+import { WebSocket } from 'ws';
+
+/** Receives frames and the end of the connection. */
+export interface CoreConnectionDelegate {
+  onFrame(data: Uint8Array): void;
+  onClose(code: number): void;
+}
+
+/** An open connection to the core. */
+export class CoreConnection {
+  readonly #socket: WebSocket;
+
+  private constructor(socket: WebSocket, delegate: CoreConnectionDelegate) {
+    this.#socket = socket;
+    socket.on('message', (data) => {
+      delegate.onFrame(toBytes(data));
+    });
+    socket.on('close', (code) => delegate.onClose(code));
+  }
+
+  /** Connects with the `sip` subprotocol and resolves once the connection is open. */
+  static async open(url: string, delegate: CoreConnectionDelegate): Promise<CoreConnection> {
+    const socket = new WebSocket(url, 'sip');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return new CoreConnection(socket, delegate);
+  }
+
+  /**
+   * Sends one message. Messages that are valid UTF-8 go as text frames, because JsSIP decodes
+   * binary frames as UTF-8 anyway and text frames are what browsers expect; others go binary.
+   */
+  send(bytes: Uint8Array): void {
+    if (this.#socket.readyState !== WebSocket.OPEN) {
+      return;
+    }
+    const text = decodeUtf8(bytes);
+    if (text === undefined) {
+      this.#socket.send(bytes, { binary: true });
+    } else {
+      this.#socket.send(text);
+    }
+  }
+
+  /** Closes the connection and resolves when it is closed. */
+  async close(): Promise<void> {
+    if (this.#socket.readyState === WebSocket.CLOSED) {
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      this.#socket.once('close', () => resolve());
+      this.#socket.close();
+    });
+  }
+}
+
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) {
+    return Buffer.concat(data);
+  }
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Dialog state for INVITE sessions (RFC 3261 §12): enough to send ACK and BYE in either role.
+ *
+ * @module
+ */
+import { SipMessage, type SipHeader } from '@mcptt-smime/smime';
+import { requestLine, tagOf, uriOf } from './sip-builder.js';
+
+/** One dialog, from the server's side. */
+export interface Dialog {
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
+  /** Address-of-record of the server in this dialog (From of our requests). */
+  readonly localUri: string;
+  /** Address-of-record of the peer (To of our requests). */
+  readonly remoteUri: string;
+  /** Contact URI of the peer, the Request-URI of our requests. */
+  readonly remoteTarget: string;
+  /** Route set, in the order our requests carry it. */
+  readonly routeSet: readonly string[];
+  /** CSeq of our last request in the dialog. */
+  localSequence: number;
+}
+
+/**
+ * Creates the dialog of an INVITE that the server answered with a 2xx (RFC 3261 §12.1.1): the
+ * route set is the Record-Route of the request in order.
+ */
+export function createUasDialog(invite: SipMessage, localTag: string): Dialog {
+  return {
+    callId: invite.callId,
+    localTag,
+    remoteTag: tagOf(invite.getHeader('From')) ?? '',
+    localUri: uriOf(invite.getHeader('To')) ?? '',
+    remoteUri: uriOf(invite.getHeader('From')) ?? '',
+    remoteTarget: uriOf(invite.getHeader('Contact')) ?? '',
+    routeSet: invite.getHeaders('Record-Route'),
+    localSequence: 0,
+  };
+}
+
+/**
+ * Creates the dialog of an INVITE that the server sent and that was answered with a 2xx
+ * (RFC 3261 §12.1.2): the route set is the Record-Route of the response in reverse order.
+ */
+export function createUacDialog(invite: SipMessage, response: SipMessage): Dialog {
+  return {
+    callId: invite.callId,
+    localTag: tagOf(invite.getHeader('From')) ?? '',
+    remoteTag: tagOf(response.getHeader('To')) ?? '',
+    localUri: uriOf(invite.getHeader('From')) ?? '',
+    remoteUri: uriOf(invite.getHeader('To')) ?? '',
+    remoteTarget: uriOf(response.getHeader('Contact')) ?? '',
+    routeSet: [...response.getHeaders('Record-Route')].reverse(),
+    localSequence: invite.cseq.sequence,
+  };
+}
+
+/**
+ * Builds a request inside a dialog (RFC 3261 §12.2.1.1). An ACK reuses the INVITE's CSeq number;
+ * every other method takes the next one. The caller adds Via through the transaction layer.
+ */
+export function createInDialogRequest(
+  dialog: Dialog,
+  method: string,
+  extraHeaders: readonly SipHeader[] = [],
+): SipMessage {
+  if (method !== 'ACK') {
+    dialog.localSequence += 1;
+  }
+  const headers: SipHeader[] = [
+    ...dialog.routeSet.map((route) => ({ name: 'Route', value: route })),
+    { name: 'Max-Forwards', value: '70' },
+    { name: 'From', value: `<${dialog.localUri}>;tag=${dialog.localTag}` },
+    { name: 'To', value: `<${dialog.remoteUri}>;tag=${dialog.remoteTag}` },
+    { name: 'Call-ID', value: dialog.callId },
+    { name: 'CSeq', value: `${String(dialog.localSequence)} ${method}` },
+    ...extraHeaders,
+  ];
+  return SipMessage.create(requestLine(method, dialog.remoteTarget), headers);
+}

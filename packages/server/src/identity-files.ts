@@ -1,0 +1,73 @@
+/**
+ * Loads the server's identity from PEM files, such as those of `mcptt-smime pki init`.
+ *
+ * @module
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  certificateSipUris,
+  importPrivateKey,
+  pemDecode,
+  type LocalIdentity,
+} from '@mcptt-smime/smime';
+import type { IdentityConfig } from './config.js';
+
+/** The server's keys and the trust anchors that client signatures must chain to. */
+export interface ServerCredentials {
+  readonly identity: LocalIdentity;
+  readonly trustAnchors: readonly Uint8Array[];
+}
+
+/**
+ * Reads the key, certificate chain and trust anchors. The keys are imported as non-extractable
+ * CryptoKeys. Raises CmsParseError for malformed PEM and NotSupportedError for other key types.
+ */
+export async function loadCredentials(
+  crypto: Crypto,
+  serverUri: string,
+  files: IdentityConfig,
+): Promise<ServerCredentials> {
+  const [pkcs8] = pemDecode(await readFile(files.key, 'utf8'), 'PRIVATE KEY');
+  const [certificate, ...chain] = pemDecode(
+    await readFile(files.certificate, 'utf8'),
+    'CERTIFICATE',
+  );
+  if (pkcs8 === undefined || certificate === undefined) {
+    throw new TypeError(
+      `identity: no key in ${files.key} or no certificate in ${files.certificate}`,
+    );
+  }
+  if (!certificateSipUris(certificate).includes(serverUri)) {
+    throw new TypeError(`identity: certificate ${files.certificate} does not name ${serverUri}`);
+  }
+
+  const { signingKey, decryptionKey } = await importPrivateKey(crypto, pkcs8);
+  const trustAnchors: Uint8Array[] = [];
+  for (const file of files.trustAnchors) {
+    trustAnchors.push(...pemDecode(await readFile(file, 'utf8'), 'CERTIFICATE'));
+  }
+  return {
+    identity: { uri: serverUri, certificate, chain, signingKey, decryptionKey },
+    trustAnchors,
+  };
+}
+
+/**
+ * Reads every `*.cert.pem` in a folder and returns the certificates by the SIP URIs they name.
+ * Files that name no SIP URI are skipped.
+ */
+export async function loadPeerCertificates(folder: string): Promise<Map<string, Uint8Array>> {
+  const certificates = new Map<string, Uint8Array>();
+  for (const name of await readdir(folder)) {
+    if (!name.endsWith('.cert.pem')) {
+      continue;
+    }
+    for (const der of pemDecode(await readFile(join(folder, name), 'utf8'), 'CERTIFICATE')) {
+      for (const uri of certificateSipUris(der)) {
+        certificates.set(uri, der);
+      }
+    }
+  }
+  return certificates;
+}

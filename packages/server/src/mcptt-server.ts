@@ -1,0 +1,247 @@
+/**
+ * The reference MCPTT server: it connects to the SIP core over WebSocket, registers its own URI,
+ * and serves service authorisation, affiliation, group, emergency and private calls, and short
+ * data, opening every protected body that clients send and protecting every body it sends.
+ *
+ * @module
+ */
+import { pino, type Logger } from 'pino';
+import { SipMessage, isMcpttError } from '@mcptt-smime/smime';
+import { handleBye, handleInvite } from './call-handlers.js';
+import { CallStore } from './call-store.js';
+import type { ServerConfig } from './config.js';
+import { CoreConnection } from './core-connection.js';
+import { loadCredentials, loadPeerCertificates } from './identity-files.js';
+import { endCall } from './member-invite.js';
+import { Registry } from './registry.js';
+import { reject } from './request-guard.js';
+import type { ServerContext } from './server-context.js';
+import { handlePublish, handleRegister } from './service-handlers.js';
+import { handleMessage } from './short-data.js';
+import { createResponse, randomToken, requestLine } from './sip-builder.js';
+import {
+  DEFAULT_TIMERS,
+  TransactionLayer,
+  type ServerTransaction,
+  type TransactionTimers,
+} from './transaction-layer.js';
+
+/** Options of {@link McpttServer.start}. */
+export interface McpttServerOptions {
+  readonly config: ServerConfig;
+  /** WebSocket URL of the SIP core, such as `ws://127.0.0.1:8080`. */
+  readonly coreUrl: string;
+  /** Default `globalThis.crypto`. */
+  readonly crypto?: Crypto;
+  /** Default: a pino logger at level `info` on standard output. */
+  readonly logger?: Logger;
+  readonly timers?: TransactionTimers;
+  /** Clock for certificate checks and expiry. Default `() => new Date()`. */
+  readonly now?: () => Date;
+}
+
+const REGISTRATION_SECONDS = 600;
+
+/** How long {@link McpttServer.stop} waits for BYE and REGISTER responses. */
+const STOP_GRACE_MS = 1000;
+
+/**
+ * A running MCPTT server.
+ *
+ * @example
+ * ```ts
+ * const server = await McpttServer.start({ config: await loadConfig('server.json'), coreUrl });
+ * // ...
+ * await server.stop();
+ * ```
+ */
+export class McpttServer {
+  readonly context: ServerContext;
+  readonly #connection: CoreConnection;
+  #refresh: ReturnType<typeof setInterval> | undefined;
+
+  private constructor(context: ServerContext, connection: CoreConnection) {
+    this.context = context;
+    this.#connection = connection;
+  }
+
+  /** Loads the keys, connects to the core and registers the server's URI. */
+  static async start(options: McpttServerOptions): Promise<McpttServer> {
+    const crypto = options.crypto ?? globalThis.crypto;
+    const now = options.now ?? (() => new Date());
+    const logger = options.logger ?? pino({ name: 'mcptt-server' });
+    const { config } = options;
+    const credentials = await loadCredentials(crypto, config.serverUri, config.identity);
+    const registry = new Registry(config, () => now().getTime());
+    if (config.peerCertificates !== undefined) {
+      for (const [uri, der] of await loadPeerCertificates(config.peerCertificates)) {
+        registry.setCertificate(uri, der);
+      }
+    }
+
+    // The connection and the transaction layer need the server before it exists.
+    const ready: { server?: McpttServer } = {};
+    const connection = await CoreConnection.open(options.coreUrl, {
+      onFrame: (data) => ready.server?.receive(data),
+      onClose: (code) => logger.warn({ code }, 'connection to the SIP core closed'),
+    });
+    const transactions = new TransactionLayer(
+      (message) => connection.send(message.toBytes()),
+      {
+        onRequest: (transaction) => ready.server?.dispatch(transaction),
+        onStrayResponse: (response) => logger.debug({ callId: response.callId }, 'stray response'),
+      },
+      options.timers ?? DEFAULT_TIMERS,
+    );
+    const userPart = /^sips?:([^@]+)@/.exec(config.serverUri)?.[1] ?? 'mcptt-server';
+    const context: ServerContext = {
+      config,
+      crypto,
+      identity: credentials.identity,
+      trustAnchors: credentials.trustAnchors,
+      registry,
+      calls: new CallStore(),
+      transactions,
+      logger,
+      contactUri: `sip:${userPart}@${randomToken(6)}.invalid;transport=ws`,
+      now,
+    };
+
+    const server = new McpttServer(context, connection);
+    ready.server = server;
+    await server.#register();
+    logger.info({ uri: config.serverUri, core: options.coreUrl }, 'MCPTT server started');
+    return server;
+  }
+
+  /** Handles one frame from the core. Unparseable frames are dropped, as RFC 3261 §16.3 allows. */
+  receive(data: Uint8Array): void {
+    let message: SipMessage;
+    try {
+      message = SipMessage.parse(data);
+    } catch (error) {
+      if (!isMcpttError(error)) {
+        throw error;
+      }
+      this.context.logger.warn(
+        { code: error.code, size: data.length },
+        'malformed SIP message dropped',
+      );
+      return;
+    }
+    this.context.transactions.receive(message);
+  }
+
+  /** Passes a new request to its handler and logs its final status once. */
+  dispatch(transaction: ServerTransaction): void {
+    const logged = this.#loggingTransaction(transaction);
+    this.#handle(logged).catch((error: unknown) => {
+      this.context.logger.error(
+        { callId: transaction.request.callId, err: error },
+        'request handler failed',
+      );
+      if (!logged.completed) {
+        logged.respond(createResponse(transaction.request, 500, { toTag: randomToken() }));
+      }
+    });
+  }
+
+  /** Ends every call, unregisters and closes the connection. */
+  async stop(): Promise<void> {
+    clearInterval(this.#refresh);
+    const { calls } = this.context;
+    const ending = Promise.all([
+      ...calls.all().map((call) => endCall(this.context, call, 'server shutting down')),
+      this.#sendRegister(0),
+    ]);
+    // Peers that are gone never answer; closing the transactions resolves what is left with 408.
+    await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
+    this.context.transactions.close();
+    await ending;
+    await this.#connection.close();
+    this.context.logger.info('MCPTT server stopped');
+  }
+
+  async #handle(transaction: ServerTransaction): Promise<void> {
+    const request = transaction.request;
+    const inDialog = request.getHeader('To')?.includes('tag=') === true;
+    switch (request.method) {
+      case 'INVITE':
+        if (inDialog) {
+          reject(this.context, transaction, 488, 're-INVITE not supported');
+          return;
+        }
+        return handleInvite(this.context, transaction);
+      case 'ACK':
+        return;
+      case 'BYE':
+        return handleBye(this.context, transaction);
+      case 'CANCEL':
+        transaction.respond(createResponse(request, 200));
+        return;
+      case 'MESSAGE':
+        return handleMessage(this.context, transaction);
+      case 'REGISTER':
+        return handleRegister(this.context, transaction);
+      case 'PUBLISH':
+        return handlePublish(this.context, transaction);
+      case 'OPTIONS':
+        transaction.respond(createResponse(request, 200, { toTag: randomToken() }));
+        return;
+      default:
+        reject(this.context, transaction, 405, 'method not allowed');
+    }
+  }
+
+  #loggingTransaction(transaction: ServerTransaction): ServerTransaction {
+    const { logger } = this.context;
+    const request = transaction.request;
+    return {
+      request,
+      get completed() {
+        return transaction.completed;
+      },
+      respond: (response) => {
+        const status = response.startLine.type === 'response' ? response.startLine.status : 0;
+        if (status >= 200 && !transaction.completed) {
+          logger.info(
+            { callId: request.callId, method: request.method, status },
+            'request answered',
+          );
+        }
+        transaction.respond(response);
+      },
+    };
+  }
+
+  async #register(): Promise<void> {
+    const response = await this.#sendRegister(REGISTRATION_SECONDS);
+    if (response.startLine.type !== 'response' || response.startLine.status !== 200) {
+      throw new Error(`registration of ${this.context.config.serverUri} with the SIP core failed`);
+    }
+    this.#refresh = setInterval(
+      () => {
+        this.#sendRegister(REGISTRATION_SECONDS).catch((error: unknown) => {
+          this.context.logger.error({ err: error }, 'registration refresh failed');
+        });
+      },
+      (REGISTRATION_SECONDS * 1000) / 2,
+    );
+    this.#refresh.unref();
+  }
+
+  async #sendRegister(expires: number): Promise<SipMessage> {
+    const { serverUri } = this.context.config;
+    const domain = /@([^;>]+)/.exec(serverUri)?.[1] ?? '';
+    const register = SipMessage.create(requestLine('REGISTER', `sip:${domain}`), [
+      { name: 'Max-Forwards', value: '70' },
+      { name: 'From', value: `<${serverUri}>;tag=${randomToken()}` },
+      { name: 'To', value: `<${serverUri}>` },
+      { name: 'Call-ID', value: randomToken(12) },
+      { name: 'CSeq', value: '1 REGISTER' },
+      { name: 'Contact', value: `<${this.context.contactUri}>;expires=${String(expires)}` },
+      { name: 'Expires', value: String(expires) },
+    ]);
+    return this.context.transactions.sendRequest(register);
+  }
+}

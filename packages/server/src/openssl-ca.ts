@@ -1,0 +1,160 @@
+/**
+ * A demo certification authority on the `openssl` command line (OpenSSL 3): it creates the demo
+ * PKI and issues certificates for enrolment requests. Keys are ECDSA P-256 in PKCS#8, and
+ * end-entity certificates carry the user's SIP URI as their only subjectAltName.
+ *
+ * NOTE: this is for the demo and the tests. The CA key sits in a file next to the server.
+ *
+ * @module
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The `openssl` executable, overridable through the OPENSSL environment variable. */
+export const OPENSSL = process.env.OPENSSL ?? 'openssl';
+
+/** Options of {@link createDemoPki}. */
+export interface DemoPkiOptions {
+  /** Folder for `ca.cert.pem`, `ca.key.pem`, `NAME.cert.pem` and `NAME.key.pem`. */
+  readonly folder: string;
+  /** SIP domain of every URI, such as `mcptt.example`. */
+  readonly domain: string;
+  /** User parts of the users' URIs. */
+  readonly users: readonly string[];
+  /** User part of the server's URI. */
+  readonly server: string;
+  /** Validity in days. Default 30. */
+  readonly days?: number;
+  /** Common name of the CA. Default `mcptt-smime demo CA`. */
+  readonly caName?: string;
+}
+
+/**
+ * Creates a CA and a key and certificate for each user and the server, in the file layout of
+ * `mcptt-smime pki init`.
+ */
+export async function createDemoPki(options: DemoPkiOptions): Promise<void> {
+  const { folder } = options;
+  const days = String(options.days ?? 30);
+  await mkdir(folder, { recursive: true });
+  const caKey = join(folder, 'ca.key.pem');
+  const caCert = join(folder, 'ca.cert.pem');
+  await generateKey(caKey);
+  await run(OPENSSL, [
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    caKey,
+    '-subj',
+    `/CN=${options.caName ?? 'mcptt-smime demo CA'}`,
+    '-days',
+    days,
+    '-out',
+    caCert,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+
+  for (const name of [...options.users, options.server]) {
+    const key = join(folder, `${name}.key.pem`);
+    await generateKey(key);
+    const csr = (await run(OPENSSL, ['req', '-new', '-key', key, '-subj', `/CN=${name}`])).stdout;
+    const certificate = await issueCertificate({
+      csrPem: csr,
+      uri: `sip:${name}@${options.domain}`,
+      caCertificateFile: caCert,
+      caKeyFile: caKey,
+      days: options.days ?? 30,
+    });
+    await writeFile(join(folder, `${name}.cert.pem`), certificate);
+  }
+}
+
+async function generateKey(file: string): Promise<void> {
+  await run(OPENSSL, [
+    'genpkey',
+    '-algorithm',
+    'EC',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-out',
+    file,
+  ]);
+}
+
+/** Options of {@link issueCertificate}. */
+export interface IssueOptions {
+  /** PEM PKCS#10 request; its signature is checked, and its subject and extensions are ignored. */
+  readonly csrPem: string;
+  /** The SIP URI to certify, from configuration and never from the request. */
+  readonly uri: string;
+  readonly caCertificateFile: string;
+  readonly caKeyFile: string;
+  readonly days: number;
+}
+
+/**
+ * Issues an end-entity certificate for the public key of a PKCS#10 request: subject CN and
+ * subjectAltName from `uri`, key usage digitalSignature and keyAgreement (ECDH), extended key
+ * usage emailProtection (RFC 8550 §4.4). Raises an Error when the request does not verify.
+ */
+export async function issueCertificate(options: IssueOptions): Promise<string> {
+  if (!/^sips?:[A-Za-z0-9._~+-]+@[A-Za-z0-9.-]+$/.test(options.uri)) {
+    throw new TypeError(`issueCertificate: ${options.uri} is not a plain SIP URI`);
+  }
+  const folder = await mkdtemp(join(tmpdir(), 'mcptt-ca-'));
+  try {
+    const csr = join(folder, 'request.csr');
+    const extensions = join(folder, 'extensions.cnf');
+    await writeFile(csr, options.csrPem);
+    await writeFile(
+      extensions,
+      [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyAgreement,keyEncipherment',
+        'extendedKeyUsage=emailProtection',
+        `subjectAltName=URI:${options.uri}`,
+        'subjectKeyIdentifier=hash',
+        'authorityKeyIdentifier=keyid',
+        '',
+      ].join('\n'),
+    );
+    await run(OPENSSL, ['req', '-in', csr, '-verify', '-noout']);
+    const user = options.uri.replace(/^sips?:/, '').split('@')[0] ?? 'user';
+    const { stdout } = await run(OPENSSL, [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      options.caCertificateFile,
+      '-CAkey',
+      options.caKeyFile,
+      '-set_serial',
+      `0x${randomSerial()}`,
+      '-days',
+      String(options.days),
+      '-subj',
+      `/CN=${user}`,
+      '-extfile',
+      extensions,
+    ]);
+    return stdout;
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+function randomSerial(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,85 @@
+/**
+ * What the server knows about its users at run time: who is authorised, to which groups each is
+ * affiliated, and the certificate of each, learned from verified signatures.
+ *
+ * @module
+ */
+import { addressOfRecord } from '@mcptt-smime/smime';
+import type { GroupConfig, ServerConfig, UserConfig } from './config.js';
+
+/** Users, groups, authorisations, affiliations and certificates. */
+export class Registry {
+  readonly #users = new Map<string, UserConfig>();
+  readonly #groups = new Map<string, GroupConfig>();
+  readonly #authorised = new Map<string, number>();
+  readonly #affiliations = new Map<string, Set<string>>();
+  readonly #certificates = new Map<string, Uint8Array>();
+  readonly #now: () => number;
+
+  constructor(config: ServerConfig, now: () => number = Date.now) {
+    for (const user of config.users) {
+      this.#users.set(addressOfRecord(user.uri), user);
+    }
+    for (const group of config.groups) {
+      this.#groups.set(addressOfRecord(group.id), group);
+    }
+    this.#now = now;
+  }
+
+  /** Returns the configured user of a URI, compared as an address-of-record. */
+  user(uri: string): UserConfig | undefined {
+    return this.#users.get(addressOfRecord(uri));
+  }
+
+  /** Returns the configured group of a group ID. */
+  group(id: string): GroupConfig | undefined {
+    return this.#groups.get(addressOfRecord(id));
+  }
+
+  /** True when `uri` is a member of `group`. */
+  isMember(group: GroupConfig, uri: string): boolean {
+    const aor = addressOfRecord(uri);
+    return group.members.some((member) => addressOfRecord(member) === aor);
+  }
+
+  /** Records a service authorisation for `seconds`; 0 withdraws it. */
+  authorise(uri: string, seconds: number): void {
+    const aor = addressOfRecord(uri);
+    if (seconds <= 0) {
+      this.#authorised.delete(aor);
+      this.#affiliations.delete(aor);
+    } else {
+      this.#authorised.set(aor, this.#now() + seconds * 1000);
+    }
+  }
+
+  /** True while a service authorisation of `uri` is valid. */
+  isAuthorised(uri: string): boolean {
+    return (this.#authorised.get(addressOfRecord(uri)) ?? 0) > this.#now();
+  }
+
+  /** Replaces the affiliations of `uri` and returns the groups accepted (those it is a member of). */
+  affiliate(uri: string, groupIds: readonly string[]): string[] {
+    const accepted = groupIds
+      .map((id) => this.group(id))
+      .filter((group): group is GroupConfig => group !== undefined && this.isMember(group, uri))
+      .map((group) => group.id);
+    this.#affiliations.set(addressOfRecord(uri), new Set(accepted));
+    return accepted;
+  }
+
+  /** True when `uri` is affiliated to the group. */
+  isAffiliated(uri: string, group: GroupConfig): boolean {
+    return this.#affiliations.get(addressOfRecord(uri))?.has(group.id) ?? false;
+  }
+
+  /** Stores the certificate of a user, from a verified signature or a configured file. */
+  setCertificate(uri: string, certificate: Uint8Array): void {
+    this.#certificates.set(addressOfRecord(uri), certificate);
+  }
+
+  /** Returns the certificate of a user, if known. */
+  certificate(uri: string): Uint8Array | undefined {
+    return this.#certificates.get(addressOfRecord(uri));
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The first step of every request: open its protected parts, check the sender, and answer a
+ * failure with the status of its error (RFC 3261 §23.2): 493 with the server's certificate in a
+ * certs-only body, 403, 400, 413 or 415.
+ *
+ * @module
+ */
+import {
+  addressOfRecord,
+  createCertsOnly,
+  createCertsOnlyBody,
+  isMcpttError,
+  unprotectMessage,
+  UndecipherableError,
+  type AnyMcpttError,
+  type SecurityInfo,
+  type SipMessage,
+} from '@mcptt-smime/smime';
+import { readParts, type BodyPart } from './body-parts.js';
+import type { ServerContext } from './server-context.js';
+import { createResponse, randomToken, uriOf } from './sip-builder.js';
+import type { ServerTransaction } from './transaction-layer.js';
+
+/** A request after its protection was removed and its sender checked. */
+export interface OpenedRequest {
+  /** The request with plaintext parts. */
+  readonly message: SipMessage;
+  readonly parts: readonly BodyPart[];
+  readonly security: SecurityInfo;
+  /** Address-of-record of the sender (From), a configured user. */
+  readonly sender: string;
+}
+
+/**
+ * Opens a request. Returns undefined after answering it when it cannot be opened, when the sender
+ * is not a configured user (403), or when `requireSignature` is set and the request is unsigned
+ * (403). The signer certificate of a verified request is stored for later encryption.
+ */
+export async function openRequest(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  requireSignature: boolean,
+): Promise<OpenedRequest | undefined> {
+  const request = transaction.request;
+  let opened;
+  try {
+    opened = await unprotectMessage(request, {
+      crypto: context.crypto,
+      identity: context.identity,
+      trustAnchors: context.trustAnchors,
+      now: context.now,
+    });
+  } catch (error) {
+    if (!isMcpttError(error)) {
+      throw error;
+    }
+    rejectWithError(context, transaction, error);
+    return undefined;
+  }
+
+  const sender = addressOfRecord(uriOf(request.getHeader('From')) ?? '');
+  if (context.registry.user(sender) === undefined) {
+    reject(context, transaction, 403, 'sender is not a configured user');
+    return undefined;
+  }
+  if (requireSignature && !opened.security.signed) {
+    reject(context, transaction, 403, 'request is not signed');
+    return undefined;
+  }
+  if (opened.security.signed && opened.security.signerCertificate !== undefined) {
+    context.registry.setCertificate(sender, opened.security.signerCertificate);
+  }
+
+  return {
+    message: opened.message,
+    parts: readParts(opened.message),
+    security: opened.security,
+    sender,
+  };
+}
+
+/** Answers a request with the status of an error, logging its code but never its content. */
+export function rejectWithError(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  error: AnyMcpttError,
+): void {
+  let response = createResponse(transaction.request, error.sipStatus, {
+    toTag: randomToken(),
+    reasonPhrase: error.reasonPhrase,
+  });
+  if (error instanceof UndecipherableError) {
+    const certsOnly = error.certsOnly ?? createCertsOnly([context.identity.certificate]);
+    const { body, headers } = createCertsOnlyBody(certsOnly);
+    response = response.withBody(body, headers);
+  }
+
+  context.logger.warn(
+    { callId: transaction.request.callId, method: transaction.request.method, code: error.code },
+    'request rejected',
+  );
+  transaction.respond(response);
+}
+
+/** Answers a request with a status and logs why, without any body content. */
+export function reject(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  status: number,
+  reason: string,
+): void {
+  context.logger.warn(
+    { callId: transaction.request.callId, method: transaction.request.method, status, reason },
+    'request rejected',
+  );
+  transaction.respond(createResponse(transaction.request, status, { toTag: randomToken() }));
+}

@@ -1,0 +1,90 @@
+/**
+ * The state and services shared by the server's request handlers.
+ *
+ * @module
+ */
+import type { Logger } from 'pino';
+import { SipMessage, protectMessage, type LocalIdentity, type SipHeader } from '@mcptt-smime/smime';
+import type { ServerConfig } from './config.js';
+import type { Registry } from './registry.js';
+import type { TransactionLayer } from './transaction-layer.js';
+import type { CallStore } from './call-store.js';
+import { withParts, type BodyPart } from './body-parts.js';
+import { randomToken, requestLine } from './sip-builder.js';
+
+/** Everything a handler needs. */
+export interface ServerContext {
+  readonly config: ServerConfig;
+  readonly crypto: Crypto;
+  readonly identity: LocalIdentity;
+  readonly trustAnchors: readonly Uint8Array[];
+  readonly registry: Registry;
+  readonly calls: CallStore;
+  readonly transactions: TransactionLayer;
+  readonly logger: Logger;
+  /** Contact URI of the server on its WebSocket connection. */
+  readonly contactUri: string;
+  readonly now: () => Date;
+}
+
+/** Header fields that mark a request as MCPTT (TS 24.379 §6.2). */
+export const MCPTT_HEADERS: readonly SipHeader[] = [
+  { name: 'Accept-Contact', value: '*;+g.3gpp.mcptt;require;explicit' },
+  { name: 'P-Asserted-Service', value: 'urn:urn-7:3gpp-service.ims.icsi.mcptt' },
+];
+
+/** Options of {@link createOutgoingRequest}. */
+export interface OutgoingRequest {
+  readonly method: string;
+  /** Address-of-record of the user. */
+  readonly target: string;
+  readonly parts: readonly BodyPart[];
+  readonly headers?: readonly SipHeader[];
+}
+
+/**
+ * Builds a request from the server to a user, outside any dialog, with the body protected for the
+ * user's certificate and signed by the server (From is the server URI, so that the user's check of
+ * signer against From passes). Raises KeyNotFoundError when the user's certificate is unknown.
+ */
+export async function createOutgoingRequest(
+  context: ServerContext,
+  request: OutgoingRequest,
+  recipientCertificate: Uint8Array,
+): Promise<SipMessage> {
+  const headers: SipHeader[] = [
+    { name: 'Max-Forwards', value: '70' },
+    { name: 'From', value: `<${context.config.serverUri}>;tag=${randomToken()}` },
+    { name: 'To', value: `<${request.target}>` },
+    { name: 'Call-ID', value: randomToken(12) },
+    { name: 'CSeq', value: `1 ${request.method}` },
+    { name: 'Contact', value: `<${context.contactUri}>;+g.3gpp.mcptt` },
+    ...MCPTT_HEADERS,
+    ...(request.headers ?? []),
+  ];
+  const clear = withParts(
+    SipMessage.create(requestLine(request.method, request.target), headers),
+    request.parts,
+  );
+  return protectMessage(clear, {
+    crypto: context.crypto,
+    signer: context.identity,
+    recipients: [recipientCertificate],
+    now: context.now,
+  });
+}
+
+/** Returns a response with `parts` protected for the requester and signed by the server. */
+export async function protectResponse(
+  context: ServerContext,
+  response: SipMessage,
+  parts: readonly BodyPart[],
+  recipientCertificate: Uint8Array,
+): Promise<SipMessage> {
+  return protectMessage(withParts(response, parts), {
+    crypto: context.crypto,
+    signer: context.identity,
+    recipients: [recipientCertificate],
+    now: context.now,
+  });
+}

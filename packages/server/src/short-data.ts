@@ -1,0 +1,131 @@
+/**
+ * Short data (3GPP TS 24.282 short data service, carried in SIP MESSAGE): the server opens a
+ * MESSAGE addressed to it, and sends the payload on to one user or to every affiliated member of
+ * a group, protected again for each recipient. The sender's identity travels inside the
+ * protected mcptt-info, so the core sees only the server as the sender.
+ *
+ * @module
+ */
+import { addressOfRecord } from '@mcptt-smime/smime';
+import { MEDIA_TYPES, partText, textPart, type BodyPart } from './body-parts.js';
+import {
+  buildMcpttInfo,
+  parseMcpttInfo,
+  parseResourceListUris,
+  type McpttInfo,
+} from './mcptt-xml.js';
+import { openRequest, reject } from './request-guard.js';
+import { createOutgoingRequest, type ServerContext } from './server-context.js';
+import { createResponse, randomToken } from './sip-builder.js';
+import type { ServerTransaction } from './transaction-layer.js';
+
+/** Handles a MESSAGE to the server: 200 when at least one recipient accepted it, else 480 or 403. */
+export async function handleMessage(
+  context: ServerContext,
+  transaction: ServerTransaction,
+): Promise<void> {
+  const opened = await openRequest(context, transaction, true);
+  if (opened === undefined) {
+    return;
+  }
+  const infoText = partText(opened.parts, MEDIA_TYPES.mcpttInfo);
+  const payload = opened.parts.filter(
+    (part) =>
+      part.mediaType !== MEDIA_TYPES.mcpttInfo && part.mediaType !== MEDIA_TYPES.resourceLists,
+  );
+  if (infoText === undefined || payload.length === 0) {
+    reject(context, transaction, 400, 'mcptt-info or payload missing');
+    return;
+  }
+
+  const info = parseMcpttInfo(infoText);
+  const recipients = resolveRecipients(
+    context,
+    opened.sender,
+    info,
+    partText(opened.parts, MEDIA_TYPES.resourceLists),
+  );
+  if (typeof recipients === 'number') {
+    reject(context, transaction, recipients, 'recipient not allowed or unknown');
+    return;
+  }
+
+  const forwardedInfo: McpttInfo = {
+    callingUserId: opened.sender,
+    ...(info.callingGroupId === undefined ? {} : { callingGroupId: info.callingGroupId }),
+  };
+  const statuses = await Promise.all(
+    recipients.map((uri) => deliver(context, uri, forwardedInfo, payload)),
+  );
+  const delivered = statuses.filter((status) => status >= 200 && status < 300).length;
+  context.logger.info(
+    {
+      callId: transaction.request.callId,
+      method: 'MESSAGE',
+      recipients: recipients.length,
+      delivered,
+    },
+    'short data relayed',
+  );
+  transaction.respond(
+    createResponse(transaction.request, delivered > 0 ? 200 : 480, { toTag: randomToken() }),
+  );
+}
+
+// A number is the status to reject with.
+function resolveRecipients(
+  context: ServerContext,
+  sender: string,
+  info: McpttInfo,
+  resourceLists: string | undefined,
+): string[] | number {
+  if (info.callingGroupId !== undefined) {
+    const group = context.registry.group(info.callingGroupId);
+    if (group === undefined) {
+      return 404;
+    }
+    if (!context.registry.isMember(group, sender)) {
+      return 403;
+    }
+    return group.members
+      .map((member) => addressOfRecord(member))
+      .filter((member) => member !== sender && context.registry.isAffiliated(member, group));
+  }
+
+  const target =
+    info.calledPartyId ??
+    (resourceLists === undefined ? undefined : parseResourceListUris(resourceLists)[0]);
+  if (target === undefined || context.registry.user(target) === undefined) {
+    return 404;
+  }
+  return [addressOfRecord(target)];
+}
+
+async function deliver(
+  context: ServerContext,
+  uri: string,
+  info: McpttInfo,
+  payload: readonly BodyPart[],
+): Promise<number> {
+  const certificate = context.registry.certificate(uri);
+  if (certificate === undefined || !context.registry.isAuthorised(uri)) {
+    return 480;
+  }
+
+  const message = await createOutgoingRequest(
+    context,
+    {
+      method: 'MESSAGE',
+      target: uri,
+      parts: [textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(info)), ...payload],
+    },
+    certificate,
+  );
+  const response = await context.transactions.sendRequest(message);
+  const status = response.startLine.type === 'response' ? response.startLine.status : 500;
+  context.logger.info(
+    { callId: message.callId, method: 'MESSAGE', status },
+    'short data delivered',
+  );
+  return status;
+}

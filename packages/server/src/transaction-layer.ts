@@ -1,0 +1,353 @@
+/**
+ * The server's transaction layer (RFC 3261 §17) over a reliable transport (WebSocket, RFC 7118).
+ *
+ * Over a reliable transport no request is retransmitted by the transaction layer, but a peer or
+ * the core may still repeat a request, so a server transaction resends its last response to a
+ * repeat and never hands it to the application twice. Client transactions end with a final
+ * response, or with a synthetic 408 after Timer B or F (64·T1 = 32 s).
+ *
+ * @module
+ */
+import { SipMessage, type SipHeader } from '@mcptt-smime/smime';
+import { createResponse, randomToken, requestLine, topViaBranch } from './sip-builder.js';
+
+/** Timer values in milliseconds (RFC 3261 §17.1.1.1, Table 4). */
+export interface TransactionTimers {
+  /** Round-trip estimate T1, default 500. */
+  readonly t1: number;
+  /** Maximum retransmission interval T2 for 2xx responses, default 4000. */
+  readonly t2: number;
+  /** Lifetime of a client transaction without a final response, default 64·T1. */
+  readonly transactionTimeout: number;
+  /** How long a completed server transaction absorbs repeats, default 64·T1. */
+  readonly linger: number;
+}
+
+/** Default timers of RFC 3261 §17. */
+export const DEFAULT_TIMERS: TransactionTimers = {
+  t1: 500,
+  t2: 4000,
+  transactionTimeout: 32_000,
+  linger: 32_000,
+};
+
+/** A request received for the first time, and the means to answer it once. */
+export interface ServerTransaction {
+  readonly request: SipMessage;
+  /** Sends a response; a final one completes the transaction. */
+  respond(response: SipMessage): void;
+  /** True once a final response was sent. */
+  readonly completed: boolean;
+}
+
+/** What the transaction layer passes up. */
+export interface TransactionDelegate {
+  /** A new request, ACKs for 2xx responses included (they form no transaction). */
+  onRequest(transaction: ServerTransaction): void;
+  /** A response that matches no client transaction, such as a repeated 2xx to an INVITE. */
+  onStrayResponse?(response: SipMessage): void;
+}
+
+interface ServerEntry {
+  readonly request: SipMessage;
+  lastResponse: SipMessage | undefined;
+  completed: boolean;
+  retransmit: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface ClientEntry {
+  readonly request: SipMessage;
+  readonly resolve: (response: SipMessage) => void;
+  readonly onProvisional: ((response: SipMessage) => void) | undefined;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/** Options of {@link TransactionLayer.sendRequest}. */
+export interface SendRequestOptions {
+  readonly onProvisional?: (response: SipMessage) => void;
+}
+
+/** Server and client transactions keyed by branch and method (RFC 3261 §17.1.3, §17.2.3). */
+export class TransactionLayer {
+  readonly #send: (message: SipMessage) => void;
+  readonly #delegate: TransactionDelegate;
+  readonly #timers: TransactionTimers;
+  readonly #viaHost: string;
+  readonly #server = new Map<string, ServerEntry>();
+  readonly #client = new Map<string, ClientEntry>();
+
+  constructor(
+    send: (message: SipMessage) => void,
+    delegate: TransactionDelegate,
+    timers: TransactionTimers = DEFAULT_TIMERS,
+  ) {
+    this.#send = send;
+    this.#delegate = delegate;
+    this.#timers = timers;
+    // RFC 7118 §5.2: a WebSocket client has no reachable host, so it uses a random .invalid one.
+    this.#viaHost = `${randomToken(6)}.invalid`;
+  }
+
+  /** Handles a message from the transport. */
+  receive(message: SipMessage): void {
+    if (message.isRequest) {
+      this.#receiveRequest(message);
+    } else {
+      this.#receiveResponse(message);
+    }
+  }
+
+  /**
+   * Sends a request in a new client transaction, with a new topmost Via, and resolves with its
+   * final response. A non-2xx final response to an INVITE is acknowledged here (RFC 3261
+   * §17.1.1.3). The ACK of a 2xx belongs to the dialog: send it with {@link sendAck}.
+   */
+  sendRequest(request: SipMessage, options: SendRequestOptions = {}): Promise<SipMessage> {
+    const branch = `z9hG4bK${randomToken(10)}`;
+    const via = { name: 'Via', value: `SIP/2.0/WS ${this.#viaHost};branch=${branch}` };
+    const sent = SipMessage.create(
+      request.startLine,
+      [via, ...request.headers.filter((field) => !isVia(field))],
+      request.body,
+    );
+    const key = clientKey(branch, request.method);
+
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#client.delete(key);
+        resolve(createResponse(sent, 408));
+      }, this.#timers.transactionTimeout);
+      this.#client.set(key, {
+        request: sent,
+        resolve,
+        onProvisional: options.onProvisional,
+        timer,
+      });
+      this.#send(sent);
+    });
+  }
+
+  /** Sends an ACK or another request that expects no response, with a new Via. */
+  sendAck(ack: SipMessage): void {
+    const via = {
+      name: 'Via',
+      value: `SIP/2.0/WS ${this.#viaHost};branch=z9hG4bK${randomToken(10)}`,
+    };
+    this.#send(SipMessage.create(ack.startLine, [via, ...ack.headers], ack.body));
+  }
+
+  /**
+   * Sends a CANCEL for a pending INVITE client transaction (RFC 3261 §9.1). Returns false when the
+   * transaction already ended.
+   */
+  cancel(invite: SipMessage): boolean {
+    const entry = [...this.#client.values()].find(
+      (candidate) =>
+        candidate.request.callId === invite.callId && candidate.request.method === 'INVITE',
+    );
+    if (entry === undefined) {
+      return false;
+    }
+
+    const request = entry.request;
+    const copied = request.headers.filter((field) =>
+      ['via', 'from', 'to', 'call-id', 'route', 'max-forwards'].includes(field.name.toLowerCase()),
+    );
+    const headers = [...copied, { name: 'CSeq', value: `${String(request.cseq.sequence)} CANCEL` }];
+    const cancel = SipMessage.create(requestLine('CANCEL', requestUriOf(request)), headers);
+    const branch = topViaBranch(cancel) ?? '';
+    const key = clientKey(branch, 'CANCEL');
+    const timer = setTimeout(() => this.#client.delete(key), this.#timers.transactionTimeout);
+    this.#client.set(key, {
+      request: cancel,
+      resolve: () => undefined,
+      onProvisional: undefined,
+      timer,
+    });
+    this.#send(cancel);
+    return true;
+  }
+
+  /** Stops every timer; pending client transactions resolve with 408. */
+  close(): void {
+    for (const entry of this.#client.values()) {
+      clearTimeout(entry.timer);
+      entry.resolve(createResponse(entry.request, 408));
+    }
+    this.#client.clear();
+    for (const entry of this.#server.values()) {
+      clearTimeout(entry.retransmit);
+    }
+    this.#server.clear();
+  }
+
+  #receiveRequest(request: SipMessage): void {
+    const branch = topViaBranch(request);
+    if (request.method === 'ACK') {
+      this.#receiveAck(request, branch);
+      return;
+    }
+
+    const key = serverKey(branch, request);
+    const existing = this.#server.get(key);
+    if (existing !== undefined) {
+      if (existing.lastResponse !== undefined) {
+        this.#send(existing.lastResponse);
+      }
+      return;
+    }
+
+    const entry: ServerEntry = {
+      request,
+      lastResponse: undefined,
+      completed: false,
+      retransmit: undefined,
+    };
+    this.#server.set(key, entry);
+    this.#delegate.onRequest(this.#serverTransaction(key, entry));
+  }
+
+  // An ACK for a non-2xx response belongs to the INVITE transaction and is absorbed, while an ACK
+  // for a 2xx is a separate request for the dialog (RFC 3261 §17.2.1, §13.3.1.4).
+  #receiveAck(ack: SipMessage, branch: string | undefined): void {
+    const invite = this.#server.get(serverKey(branch, ack, 'INVITE'));
+    if (invite !== undefined && invite.lastResponse?.startLine.type === 'response') {
+      const status = invite.lastResponse.startLine.status;
+      if (status >= 300) {
+        return;
+      }
+    }
+
+    for (const entry of this.#server.values()) {
+      if (
+        entry.request.method === 'INVITE' &&
+        entry.request.callId === ack.callId &&
+        entry.request.cseq.sequence === ack.cseq.sequence
+      ) {
+        clearTimeout(entry.retransmit);
+        entry.retransmit = undefined;
+      }
+    }
+    this.#delegate.onRequest(
+      this.#serverTransaction(`ack:${randomToken(6)}`, {
+        request: ack,
+        lastResponse: undefined,
+        completed: true,
+        retransmit: undefined,
+      }),
+    );
+  }
+
+  #serverTransaction(key: string, entry: ServerEntry): ServerTransaction {
+    return {
+      request: entry.request,
+      get completed() {
+        return entry.completed;
+      },
+      respond: (response) => this.#respond(key, entry, response),
+    };
+  }
+
+  #respond(key: string, entry: ServerEntry, response: SipMessage): void {
+    if (entry.completed || response.startLine.type !== 'response') {
+      return;
+    }
+
+    const status = response.startLine.status;
+    entry.lastResponse = response;
+    this.#send(response);
+    if (status < 200) {
+      return;
+    }
+
+    entry.completed = true;
+    if (entry.request.method === 'INVITE' && status < 300) {
+      this.#retransmitUntilAck(entry, this.#timers.t1);
+    }
+    setTimeout(() => {
+      clearTimeout(entry.retransmit);
+      this.#server.delete(key);
+    }, this.#timers.linger).unref();
+  }
+
+  // RFC 3261 §13.3.1.4: the UAS core repeats a 2xx to an INVITE, at T1 doubling up to T2, until
+  // the ACK arrives, because the ACK of a 2xx is end to end and may be lost in a proxy.
+  #retransmitUntilAck(entry: ServerEntry, interval: number): void {
+    entry.retransmit = setTimeout(() => {
+      if (entry.lastResponse !== undefined) {
+        this.#send(entry.lastResponse);
+      }
+      this.#retransmitUntilAck(entry, Math.min(interval * 2, this.#timers.t2));
+    }, interval);
+    entry.retransmit.unref();
+  }
+
+  #receiveResponse(response: SipMessage): void {
+    const key = clientKey(topViaBranch(response) ?? '', response.cseq.method);
+    const entry = this.#client.get(key);
+    if (entry === undefined) {
+      this.#delegate.onStrayResponse?.(response);
+      return;
+    }
+
+    const status = response.startLine.type === 'response' ? response.startLine.status : 0;
+    if (status < 200) {
+      entry.onProvisional?.(response);
+      return;
+    }
+
+    clearTimeout(entry.timer);
+    this.#client.delete(key);
+    if (entry.request.method === 'INVITE' && status >= 300) {
+      this.#send(createNon2xxAck(entry.request, response));
+    }
+    entry.resolve(response);
+  }
+}
+
+function isVia(field: SipHeader): boolean {
+  const name = field.name.toLowerCase();
+  return name === 'via' || name === 'v';
+}
+
+function clientKey(branch: string, method: string): string {
+  return `${branch}|${method === 'ACK' ? 'INVITE' : method}`;
+}
+
+function serverKey(
+  branch: string | undefined,
+  request: SipMessage,
+  method = request.method,
+): string {
+  // RFC 3261 §17.2.3: without a magic-cookie branch, match on the request's identity instead.
+  const id = branch?.startsWith('z9hG4bK')
+    ? branch
+    : `${request.callId}|${String(request.cseq.sequence)}`;
+  return `${id}|${method}`;
+}
+
+function requestUriOf(request: SipMessage): string {
+  return request.startLine.type === 'request' ? request.startLine.requestUri : '';
+}
+
+/** Builds the ACK of a non-2xx final response (RFC 3261 §17.1.1.3). */
+function createNon2xxAck(invite: SipMessage, response: SipMessage): SipMessage {
+  const headers: SipHeader[] = [];
+  for (const field of invite.headers) {
+    const name = field.name.toLowerCase();
+    if (
+      name === 'via' ||
+      name === 'from' ||
+      name === 'call-id' ||
+      name === 'route' ||
+      name === 'max-forwards'
+    ) {
+      headers.push(field);
+    }
+  }
+  headers.push(
+    { name: 'To', value: response.getHeader('To') ?? '' },
+    { name: 'CSeq', value: `${String(invite.cseq.sequence)} ACK` },
+  );
+  return SipMessage.create(requestLine('ACK', requestUriOf(invite)), headers);
+}

@@ -1,0 +1,249 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import {
+  SipMessage,
+  importPrivateKey,
+  pemDecode,
+  protectMessage,
+  unprotectMessage,
+  type LocalIdentity,
+  type SipHeader,
+} from '@mcptt-smime/smime';
+import { readParts, withParts, type BodyPart } from '../../src/body-parts.js';
+import { createResponse, randomToken, requestLine } from '../../src/sip-builder.js';
+
+export const DOMAIN = 'mcptt.example';
+export const SERVER_URI = `sip:mcptt-server@${DOMAIN}`;
+
+/** A request from the server, after the client opened it. */
+export interface Incoming {
+  readonly raw: SipMessage;
+  readonly clear: SipMessage | undefined;
+  readonly parts: readonly BodyPart[];
+  readonly error: string | undefined;
+}
+
+/** An MCPTT client on raw WebSocket and the core package, for tests of the server. */
+export class McpttTestClient {
+  readonly uri: string;
+  readonly identity: LocalIdentity;
+  readonly incoming: Incoming[] = [];
+  readonly #socket: WebSocket;
+  readonly #serverCertificate: Uint8Array;
+  readonly #trustAnchors: readonly Uint8Array[];
+  readonly #contact: string;
+  readonly #pending = new Map<string, (response: SipMessage) => void>();
+  readonly #waiters: { match: (i: Incoming) => boolean; resolve: (i: Incoming) => void }[] = [];
+
+  private constructor(
+    socket: WebSocket,
+    identity: LocalIdentity,
+    serverCertificate: Uint8Array,
+    trustAnchors: readonly Uint8Array[],
+  ) {
+    this.#socket = socket;
+    this.identity = identity;
+    this.uri = identity.uri;
+    this.#serverCertificate = serverCertificate;
+    this.#trustAnchors = trustAnchors;
+    this.#contact = `sip:${randomToken(4)}@${randomToken(4)}.invalid;transport=ws`;
+    socket.on('message', (data) => {
+      void this.#receive(SipMessage.parse(new Uint8Array(data as Buffer)));
+    });
+  }
+
+  /** Connects with the key and certificate `NAME.key.pem` and `NAME.cert.pem` of `keyFolder`. */
+  static async connect(
+    url: string,
+    name: string,
+    keyFolder: string,
+    trustFolder: string,
+  ): Promise<McpttTestClient> {
+    const [pkcs8] = pemDecode(
+      await readFile(join(keyFolder, `${name}.key.pem`), 'utf8'),
+      'PRIVATE KEY',
+    );
+    const [certificate] = pemDecode(
+      await readFile(join(keyFolder, `${name}.cert.pem`), 'utf8'),
+      'CERTIFICATE',
+    );
+    const keys = await importPrivateKey(crypto, pkcs8 as Uint8Array);
+    const anchors = pemDecode(
+      await readFile(join(trustFolder, 'ca.cert.pem'), 'utf8'),
+      'CERTIFICATE',
+    );
+    const [serverCertificate] = pemDecode(
+      await readFile(join(trustFolder, 'mcptt-server.cert.pem'), 'utf8'),
+      'CERTIFICATE',
+    );
+    const socket = new WebSocket(url, 'sip');
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const identity = {
+      uri: `sip:${name}@${DOMAIN}`,
+      certificate: certificate as Uint8Array,
+      chain: [],
+      ...keys,
+    };
+    return new McpttTestClient(socket, identity, serverCertificate as Uint8Array, anchors);
+  }
+
+  /** Builds a request in clear from this user. */
+  request(
+    method: string,
+    requestUri: string,
+    parts: readonly BodyPart[],
+    headers: readonly SipHeader[] = [],
+  ): SipMessage {
+    const message = SipMessage.create(requestLine(method, requestUri), [
+      { name: 'Via', value: `SIP/2.0/WS ${randomToken(4)}.invalid;branch=z9hG4bK${randomToken()}` },
+      { name: 'Max-Forwards', value: '70' },
+      { name: 'From', value: `<${this.uri}>;tag=${randomToken()}` },
+      { name: 'To', value: `<${method === 'REGISTER' ? this.uri : requestUri}>` },
+      { name: 'Call-ID', value: randomToken(12) },
+      { name: 'CSeq', value: `1 ${method}` },
+      { name: 'Contact', value: `<${this.#contact}>` },
+      ...headers,
+    ]);
+    return withParts(message, parts);
+  }
+
+  /** Signs with this user's key and encrypts for `recipients` (default: the server). */
+  async protect(
+    message: SipMessage,
+    recipients: readonly Uint8Array[] = [this.#serverCertificate],
+  ): Promise<SipMessage> {
+    return protectMessage(message, { crypto, signer: this.identity, recipients });
+  }
+
+  /** Sends a request and resolves with its final response. */
+  async send(message: SipMessage): Promise<SipMessage> {
+    const key = `${message.callId}|${String(message.cseq.sequence)}`;
+    const response = new Promise<SipMessage>((resolve) => this.#pending.set(key, resolve));
+    this.#socket.send(new TextDecoder().decode(message.toBytes()));
+    return response;
+  }
+
+  /** Opens a response from the server. */
+  async open(response: SipMessage): Promise<SipMessage> {
+    const { message } = await unprotectMessage(response, {
+      crypto,
+      identity: this.identity,
+      trustAnchors: this.#trustAnchors,
+    });
+    return message;
+  }
+
+  /** Binds this client's contact in the core (a REGISTER to the domain, no body). */
+  async bind(): Promise<number> {
+    return status(await this.send(this.request('REGISTER', `sip:${DOMAIN}`, [])));
+  }
+
+  /** Resolves with the first request from the server, received or to come, that matches. */
+  async receive(match: (incoming: Incoming) => boolean, timeoutMs = 10_000): Promise<Incoming> {
+    const found = this.incoming.find(match);
+    if (found !== undefined) {
+      return found;
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${this.uri}: no matching request`)),
+        timeoutMs,
+      );
+      this.#waiters.push({
+        match,
+        resolve: (incoming) => {
+          clearTimeout(timer);
+          resolve(incoming);
+        },
+      });
+    });
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+
+  async #receive(message: SipMessage): Promise<void> {
+    if (!message.isRequest) {
+      const key = `${message.callId}|${String(message.cseq.sequence)}`;
+      if (status(message) >= 200) {
+        this.#pending.get(key)?.(message);
+        this.#pending.delete(key);
+      }
+      return;
+    }
+    if (message.method === 'ACK') {
+      return;
+    }
+
+    const incoming = await this.#openIncoming(message);
+    this.incoming.push(incoming);
+    this.#answer(message, incoming);
+    for (const [index, waiter] of this.#waiters.entries()) {
+      if (waiter.match(incoming)) {
+        this.#waiters.splice(index, 1);
+        waiter.resolve(incoming);
+        break;
+      }
+    }
+  }
+
+  async #openIncoming(message: SipMessage): Promise<Incoming> {
+    try {
+      const clear = await this.open(message);
+      return { raw: message, clear, parts: readParts(clear), error: undefined };
+    } catch (error) {
+      return { raw: message, clear: undefined, parts: [], error: String(error) };
+    }
+  }
+
+  #answer(message: SipMessage, incoming: Incoming): void {
+    const ok = incoming.error === undefined ? 200 : 403;
+    let response = createResponse(message, ok, {
+      toTag: randomToken(),
+      headers: [{ name: 'Contact', value: `<${this.#contact}>` }],
+    });
+    if (message.method === 'INVITE' && ok === 200) {
+      response = response.withBody(new TextEncoder().encode(ANSWER_SDP), {
+        contentType: 'application/sdp',
+      });
+    }
+    this.#socket.send(new TextDecoder().decode(response.toBytes()));
+  }
+}
+
+/** The status code of a response. */
+export function status(response: SipMessage): number {
+  return response.startLine.type === 'response' ? response.startLine.status : 0;
+}
+
+/** The text of the first part of a media type. */
+export function textOf(parts: readonly BodyPart[], mediaType: string): string | undefined {
+  const part = parts.find((candidate) => candidate.mediaType === mediaType);
+  return part === undefined ? undefined : new TextDecoder().decode(part.body);
+}
+
+export const OFFER_SDP = [
+  'v=0',
+  'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+  's=-',
+  't=0 0',
+  'a=group:BUNDLE 0',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+  'c=IN IP4 0.0.0.0',
+  'a=ice-ufrag:abcd',
+  'a=ice-pwd:abcdefghijklmnopqrstuvwx',
+  'a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF',
+  'a=setup:actpass',
+  'a=mid:0',
+  'a=sendrecv',
+  'a=rtcp-mux',
+  'a=rtpmap:111 opus/48000/2',
+  '',
+].join('\r\n');
+
+const ANSWER_SDP = OFFER_SDP.replace('a=setup:actpass', 'a=setup:active');

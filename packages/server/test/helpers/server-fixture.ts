@@ -1,0 +1,104 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { startKamailio, startRelay } from '@mcptt-smime/sip-core';
+import { parseConfig } from '../../src/config.js';
+import { McpttServer } from '../../src/mcptt-server.js';
+import { createDemoPki } from '../../src/openssl-ca.js';
+import { DOMAIN, SERVER_URI } from './mcptt-test-client.js';
+
+export const GROUP_ID = `sip:fire-1@${DOMAIN}`;
+export const USERS = ['alice', 'bob', 'carol', 'dave'] as const;
+
+/** A running core and server with a demo PKI, and the server's log lines. */
+export interface ServerFixture {
+  readonly coreUrl: string;
+  readonly bodyLogFile: string;
+  /** Folder of the trusted PKI: users, server and `zoe`, who is not configured. */
+  readonly pki: string;
+  /** Folder of a second CA that the server does not trust, with a certificate for alice. */
+  readonly untrustedPki: string;
+  readonly server: McpttServer;
+  readonly logLines: string[];
+  readBodyLog(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Starts Kamailio or the relay, then the server with users alice to dave and one group. */
+export async function startFixture(core: 'kamailio' | 'relay'): Promise<ServerFixture> {
+  const folder = await mkdtemp(join(tmpdir(), 'mcptt-server-test-'));
+  const pki = join(folder, 'pki');
+  const untrustedPki = join(folder, 'untrusted');
+  await createDemoPki({
+    folder: pki,
+    domain: DOMAIN,
+    users: [...USERS, 'zoe'],
+    server: 'mcptt-server',
+  });
+  await createDemoPki({
+    folder: untrustedPki,
+    domain: DOMAIN,
+    users: ['alice'],
+    server: 'other-server',
+    caName: 'untrusted CA',
+  });
+
+  const bodyLogFile = join(folder, 'sip-core-bodies.log');
+  const running =
+    core === 'kamailio'
+      ? await startKamailio({ bodyLogFile, logFile: join(folder, 'kamailio.log') })
+      : await startRelay({ bodyLogFile });
+
+  const config = parseConfig(
+    {
+      serverUri: SERVER_URI,
+      identity: {
+        key: 'pki/mcptt-server.key.pem',
+        certificate: 'pki/mcptt-server.cert.pem',
+        trustAnchors: ['pki/ca.cert.pem'],
+      },
+      users: USERS.map((user) => ({ uri: `sip:${user}@${DOMAIN}` })),
+      groups: [
+        {
+          id: GROUP_ID,
+          displayName: 'Fire crew 1',
+          members: ['alice', 'bob', 'carol'].map((u) => `sip:${u}@${DOMAIN}`),
+        },
+      ],
+    },
+    folder,
+  );
+  const logLines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logLines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      callback();
+    },
+  });
+  const server = await McpttServer.start({
+    config,
+    coreUrl: running.url,
+    logger: pino({ level: 'debug' }, stream),
+  });
+
+  return {
+    coreUrl: running.url,
+    bodyLogFile,
+    pki,
+    untrustedPki,
+    server,
+    logLines,
+    readBodyLog: () => readFile(bodyLogFile, 'utf8'),
+    stop: async () => {
+      await server.stop();
+      await running.stop();
+    },
+  };
+}

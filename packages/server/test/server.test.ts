@@ -1,0 +1,394 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findKamailio, parseBodyLog } from '@mcptt-smime/sip-core';
+import { MEDIA_TYPES, textPart } from '../src/body-parts.js';
+import { buildMcpttInfo, parseMcpttInfo } from '../src/mcptt-xml.js';
+import {
+  DOMAIN,
+  McpttTestClient,
+  OFFER_SDP,
+  SERVER_URI,
+  status,
+  textOf,
+  type Incoming,
+} from './helpers/mcptt-test-client.js';
+import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
+
+const SHORT_DATA_ONE = 'rendezvous at gate 7, code 5521';
+const SHORT_DATA_GROUP = 'all units hold position 88';
+const ALICE = `sip:alice@${DOMAIN}`;
+const BOB = `sip:bob@${DOMAIN}`;
+const CAROL = `sip:carol@${DOMAIN}`;
+const DAVE = `sip:dave@${DOMAIN}`;
+
+const mcpttInfo = (info: Parameters<typeof buildMcpttInfo>[0]) =>
+  textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(info));
+const pidf = (groups: readonly string[]) =>
+  textPart(
+    MEDIA_TYPES.pidf,
+    `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:m="urn:3gpp:ns:mcpttPresInfo:1.0" entity="x"><tuple id="c1"><status>${groups
+      .map((g) => `<m:affiliation group="${g}"/>`)
+      .join('')}</status></tuple></presence>`,
+  );
+const infoOf = (incoming: Incoming) =>
+  parseMcpttInfo(textOf(incoming.parts, MEDIA_TYPES.mcpttInfo) ?? '');
+const isInvite = (incoming: Incoming) => incoming.raw.method === 'INVITE';
+
+const cores = [
+  ['kamailio', findKamailio() !== undefined],
+  ['relay', true],
+] as const;
+
+describe.each(cores)('server through %s', (core, available) => {
+  let fixture: ServerFixture;
+  const clients: Record<string, McpttTestClient> = {};
+
+  beforeAll(async () => {
+    if (!available) {
+      return;
+    }
+    fixture = await startFixture(core);
+    for (const name of ['alice', 'bob', 'carol', 'dave']) {
+      clients[name] = await McpttTestClient.connect(
+        fixture.coreUrl,
+        name,
+        fixture.pki,
+        fixture.pki,
+      );
+      expect(await clients[name].bind()).toBe(200);
+    }
+  });
+
+  afterAll(async () => {
+    await fixture?.stop();
+    for (const client of Object.values(clients)) {
+      client.close();
+    }
+  });
+
+  const client = (name: string) => clients[name] as McpttTestClient;
+
+  it.skipIf(!available)('authorises by REGISTER', async () => {
+    const alice = client('alice');
+    const register = await alice.protect(
+      alice.request(
+        'REGISTER',
+        SERVER_URI,
+        [mcpttInfo({ clientId: 'alice-1' })],
+        [{ name: 'Expires', value: '600' }],
+      ),
+    );
+
+    expect(status(await alice.send(register))).toBe(200);
+    expect(fixture.server.context.registry.isAuthorised(ALICE)).toBe(true);
+  });
+
+  it.skipIf(!available)('authorises by PUBLISH', async () => {
+    for (const name of ['bob', 'carol', 'dave']) {
+      const user = client(name);
+      const publish = await user.protect(
+        user.request(
+          'PUBLISH',
+          SERVER_URI,
+          [mcpttInfo({ clientId: `${name}-1` })],
+          [{ name: 'Event', value: 'poc-settings' }],
+        ),
+      );
+      expect(status(await user.send(publish))).toBe(200);
+    }
+
+    expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(true);
+  });
+
+  it.skipIf(!available)('records affiliations of members', async () => {
+    for (const name of ['alice', 'bob', 'carol']) {
+      const user = client(name);
+      const publish = await user.protect(
+        user.request(
+          'PUBLISH',
+          SERVER_URI,
+          [pidf([GROUP_ID])],
+          [{ name: 'Event', value: 'presence' }],
+        ),
+      );
+      expect(status(await user.send(publish))).toBe(200);
+    }
+    const group = fixture.server.context.registry.group(GROUP_ID);
+
+    expect(group).toBeDefined();
+    expect(fixture.server.context.registry.isAffiliated(BOB, group!)).toBe(true);
+  });
+
+  it.skipIf(!available)('ignores affiliation outside membership', async () => {
+    const dave = client('dave');
+    const publish = await dave.protect(
+      dave.request(
+        'PUBLISH',
+        SERVER_URI,
+        [pidf([GROUP_ID])],
+        [{ name: 'Event', value: 'presence' }],
+      ),
+    );
+
+    expect(status(await dave.send(publish))).toBe(200);
+    expect(
+      fixture.server.context.registry.isAffiliated(
+        DAVE,
+        fixture.server.context.registry.group(GROUP_ID)!,
+      ),
+    ).toBe(false);
+  });
+
+  it.skipIf(!available)('fans a group call out to members', async () => {
+    const alice = client('alice');
+    const invite = await alice.protect(
+      alice.request('INVITE', SERVER_URI, [
+        textPart(MEDIA_TYPES.sdp, OFFER_SDP),
+        mcpttInfo({ sessionType: 'prearranged', callingGroupId: GROUP_ID }),
+      ]),
+    );
+
+    const response = await alice.send(invite);
+    const opened = await alice.open(response);
+    const atBob = await client('bob').receive(isInvite);
+    const atCarol = await client('carol').receive(isInvite);
+
+    expect(status(response)).toBe(200);
+    expect(opened.contentType?.mediaType).toBe('multipart/mixed');
+    expect(atBob.error).toBeUndefined();
+    expect(infoOf(atBob).callingGroupId).toBe(GROUP_ID);
+    expect(infoOf(atBob).callingUserId).toBe(ALICE);
+    expect(infoOf(atCarol).callingGroupId).toBe(GROUP_ID);
+    expect(client('dave').incoming.some(isInvite)).toBe(false);
+    await expect.poll(() => fixture.server.context.calls.byGroup(GROUP_ID)?.legs.size).toBe(3);
+  });
+
+  it.skipIf(!available)('pre-empts with an emergency call', async () => {
+    const ordinary = fixture.server.context.calls.byGroup(GROUP_ID);
+    const carol = client('carol');
+    const invite = await carol.protect(
+      carol.request(
+        'INVITE',
+        SERVER_URI,
+        [
+          textPart(MEDIA_TYPES.sdp, OFFER_SDP),
+          mcpttInfo({ sessionType: 'prearranged', callingGroupId: GROUP_ID, emergency: true }),
+        ],
+        [{ name: 'Resource-Priority', value: 'mcpttp.15' }],
+      ),
+    );
+
+    const response = await carol.send(invite);
+    const bye = await client('bob').receive((i) => i.raw.method === 'BYE');
+    const emergencyInvite = await client('bob').receive(
+      (i) => isInvite(i) && infoOf(i).emergency === true,
+    );
+
+    expect(status(response)).toBe(200);
+    expect(ordinary).toBeDefined();
+    expect(bye.raw.callId).not.toBe(emergencyInvite.raw.callId);
+    expect(emergencyInvite.raw.getHeader('Resource-Priority')).toBe('mcpttp.15');
+    expect(fixture.server.context.calls.byGroup(GROUP_ID)?.emergency).toBe(true);
+  });
+
+  it.skipIf(!available)('sets up a private call', async () => {
+    const alice = client('alice');
+    const invite = await alice.protect(
+      alice.request('INVITE', SERVER_URI, [
+        textPart(MEDIA_TYPES.sdp, OFFER_SDP),
+        mcpttInfo({ sessionType: 'private', calledPartyId: DAVE }),
+      ]),
+    );
+
+    const response = await alice.send(invite);
+    const atDave = await client('dave').receive(isInvite);
+
+    expect(status(response)).toBe(200);
+    expect(infoOf(atDave).sessionType).toBe('private');
+    expect(infoOf(atDave).callingUserId).toBe(ALICE);
+  });
+
+  it.skipIf(!available)('relays a MESSAGE to one user', async () => {
+    const alice = client('alice');
+    const message = await alice.protect(
+      alice.request('MESSAGE', SERVER_URI, [
+        mcpttInfo({ calledPartyId: BOB }),
+        textPart('text/plain', SHORT_DATA_ONE),
+      ]),
+    );
+
+    const response = await alice.send(message);
+    const atBob = await client('bob').receive((i) => i.raw.method === 'MESSAGE');
+
+    expect(status(response)).toBe(200);
+    expect(textOf(atBob.parts, 'text/plain')).toBe(SHORT_DATA_ONE);
+    expect(infoOf(atBob).callingUserId).toBe(ALICE);
+  });
+
+  it.skipIf(!available)('relays a MESSAGE to a group', async () => {
+    const alice = client('alice');
+    const message = await alice.protect(
+      alice.request('MESSAGE', SERVER_URI, [
+        mcpttInfo({ callingGroupId: GROUP_ID }),
+        textPart('text/plain', SHORT_DATA_GROUP),
+      ]),
+    );
+
+    const response = await alice.send(message);
+    const isGroupText = (i: Incoming) => textOf(i.parts, 'text/plain') === SHORT_DATA_GROUP;
+    const atBob = await client('bob').receive(isGroupText);
+    const atCarol = await client('carol').receive(isGroupText);
+
+    expect(status(response)).toBe(200);
+    expect(infoOf(atBob).callingGroupId).toBe(GROUP_ID);
+    expect(infoOf(atCarol).callingUserId).toBe(ALICE);
+    expect(client('dave').incoming.some(isGroupText)).toBe(false);
+  });
+
+  describe('rejects', () => {
+    it.skipIf(!available)('a group call by a non-member with 403', async () => {
+      const dave = client('dave');
+      const invite = await dave.protect(
+        dave.request('INVITE', SERVER_URI, [
+          textPart(MEDIA_TYPES.sdp, OFFER_SDP),
+          mcpttInfo({ sessionType: 'chat', callingGroupId: GROUP_ID }),
+        ]),
+      );
+
+      expect(status(await dave.send(invite))).toBe(403);
+    });
+
+    it.skipIf(!available)('a body for another recipient with 493', async () => {
+      const alice = client('alice');
+      const message = await alice.protect(
+        alice.request('MESSAGE', SERVER_URI, [
+          mcpttInfo({ calledPartyId: BOB }),
+          textPart('text/plain', 'misdirected'),
+        ]),
+        [client('bob').identity.certificate],
+      );
+
+      const response = await alice.send(message);
+
+      expect(status(response)).toBe(493);
+      expect(response.contentType?.mediaType).toBe('application/pkcs7-mime');
+      expect(response.contentType?.params.get('smime-type')).toBe('certs-only');
+    });
+
+    it.skipIf(!available)('an untrusted signer with 403', async () => {
+      const impostor = await McpttTestClient.connect(
+        fixture.coreUrl,
+        'alice',
+        fixture.untrustedPki,
+        fixture.pki,
+      );
+      const publish = await impostor.protect(
+        impostor.request(
+          'PUBLISH',
+          SERVER_URI,
+          [mcpttInfo({ clientId: 'x' })],
+          [{ name: 'Event', value: 'poc-settings' }],
+        ),
+      );
+
+      const response = await impostor.send(publish);
+      impostor.close();
+
+      expect(status(response)).toBe(403);
+    });
+
+    it.skipIf(!available)('a signer other than From with 403', async () => {
+      const alice = client('alice');
+      const forged = alice.request(
+        'PUBLISH',
+        SERVER_URI,
+        [mcpttInfo({ clientId: 'x' })],
+        [{ name: 'Event', value: 'poc-settings' }],
+      );
+      const message = await alice.protect(forged.withHeader('From', `<${CAROL}>;tag=forged`));
+
+      expect(status(await alice.send(message))).toBe(403);
+    });
+
+    it.skipIf(!available)('a user not configured with 403', async () => {
+      const zoe = await McpttTestClient.connect(fixture.coreUrl, 'zoe', fixture.pki, fixture.pki);
+      const publish = await zoe.protect(
+        zoe.request(
+          'PUBLISH',
+          SERVER_URI,
+          [mcpttInfo({ clientId: 'z' })],
+          [{ name: 'Event', value: 'poc-settings' }],
+        ),
+      );
+
+      const response = await zoe.send(publish);
+      zoe.close();
+
+      expect(status(response)).toBe(403);
+    });
+
+    it.skipIf(!available)('mcptt-info in clear with 403', async () => {
+      const alice = client('alice');
+      const clear = alice.request(
+        'PUBLISH',
+        SERVER_URI,
+        [mcpttInfo({ clientId: 'downgrade-probe' })],
+        [{ name: 'Event', value: 'poc-settings' }],
+      );
+
+      expect(status(await alice.send(clear))).toBe(403);
+    });
+
+    it.skipIf(!available)('malformed CMS with 400', async () => {
+      const alice = client('alice');
+      const broken = alice
+        .request('MESSAGE', SERVER_URI, [])
+        .withBody(new TextEncoder().encode('MIIBbm90IGNtcw==\r\n'), {
+          contentType: 'application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m',
+          contentTransferEncoding: 'base64',
+        });
+
+      expect(status(await alice.send(broken))).toBe(400);
+    });
+
+    it.skipIf(!available)('an unknown S/MIME type with 415', async () => {
+      const alice = client('alice');
+      const compressed = alice
+        .request('MESSAGE', SERVER_URI, [])
+        .withBody(new TextEncoder().encode('AAAA\r\n'), {
+          contentType: 'application/pkcs7-mime; smime-type=compressed-data; name=smime.p7z',
+          contentTransferEncoding: 'base64',
+        });
+
+      expect(status(await alice.send(compressed))).toBe(415);
+    });
+  });
+
+  it.skipIf(!available)('keeps sensitive values from the core', async () => {
+    const log = await fixture.readBodyLog();
+    const bodies = parseBodyLog(log)
+      .map((record) => record.body)
+      .join('\n');
+
+    expect(parseBodyLog(log).length).toBeGreaterThan(10);
+    for (const secret of [
+      GROUP_ID,
+      'fire-1',
+      SHORT_DATA_ONE,
+      SHORT_DATA_GROUP,
+      ALICE,
+      BOB,
+      CAROL,
+    ]) {
+      expect(bodies).not.toContain(secret);
+    }
+  });
+
+  it.skipIf(!available)('keeps bodies out of its log', () => {
+    const log = fixture.logLines.join('\n');
+
+    expect(log).toContain('"method":"INVITE"');
+    for (const secret of [SHORT_DATA_ONE, SHORT_DATA_GROUP, 'mcptt-Params', 'BEGIN']) {
+      expect(log).not.toContain(secret);
+    }
+  });
+});

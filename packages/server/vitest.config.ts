@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources of the core and the SIP core, so they need no build step.
+    alias: {
+      '@mcptt-smime/smime': fileURLToPath(new URL('../smime/src/index.ts', import.meta.url)),
+      '@mcptt-smime/sip-core': fileURLToPath(
+        new URL('../../examples/sip-core/src/index.ts', import.meta.url),
+      ),
+    },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
