@@ -172,7 +172,8 @@ export function schemeForKey(key: CryptoKey): SignatureScheme {
 }
 
 function hashLength(hash: string): number {
-  return hash === 'SHA-512' ? 64 : hash === 'SHA-384' ? 48 : 32;
+  const lengths: Readonly<Record<string, number>> = { 'SHA-384': 48, 'SHA-512': 64 };
+  return lengths[hash] ?? 32;
 }
 
 /** Encodes the signature AlgorithmIdentifier of a scheme for a SignerInfo. */
@@ -288,7 +289,8 @@ export async function verifyBytes(
   let rawSignature = signature;
   if (scheme.name === 'ECDSA') {
     const curve = key.algorithm as EcKeyAlgorithm;
-    const size = curve.namedCurve === 'P-521' ? 66 : curve.namedCurve === 'P-384' ? 48 : 32;
+    const sizes: Readonly<Record<string, number>> = { 'P-384': 48, 'P-521': 66 };
+    const size = sizes[curve.namedCurve] ?? 32;
     const converted = ecdsaDerToRaw(signature, size);
     if (converted === undefined) return false;
     rawSignature = converted;

@@ -162,8 +162,8 @@ function readAttributes(node: Asn1Node): Map<string, Asn1Node[]> {
     if (extra !== undefined) throw new CmsParseError('Attribute is malformed');
     const oid = readOid(type, 'attrType');
     const list = readSequence(values, 'attrValues', TAG.set);
-    // RFC 5652 §5.3: an attribute type appears at most once in signedAttrs; a duplicate is kept
-    // as a marker so that the verifier rejects it.
+    // RFC 5652 §11: contentType, messageDigest and signingTime carry one value and appear once.
+    // A repeated type is stored with no value, which the verifier rejects for those three.
     attributes.set(oid, attributes.has(oid) ? [] : list);
   }
   return attributes;
