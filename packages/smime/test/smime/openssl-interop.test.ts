@@ -1,0 +1,107 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { unprotectMessage } from '../../src/smime/unprotect.js';
+import { SECRET_TOKEN, bodyParts, mcpttInfo, mcpttInfoMessage } from './messages.js';
+import { innerMcpttInfo, opensslProtect, wrapInMessage } from './openssl-peer.js';
+import type { OpensslStep } from './openssl-peer.js';
+import { getTestPki, testCrypto } from './test-pki.js';
+import type { TestPki } from './test-pki.js';
+
+let pki: TestPki;
+beforeAll(async () => {
+  pki = await getTestPki();
+});
+
+interface InteropCase {
+  readonly name: string;
+  readonly recipient: string;
+  readonly steps: (pki: TestPki) => OpensslStep[];
+  readonly contentEncryption: string;
+}
+
+const file = (pki: TestPki, name: string) => {
+  const files = pki.files[name];
+  if (files === undefined) throw new TypeError(name);
+  return files;
+};
+const OAEP = ['-keyopt', 'rsa_padding_mode:oaep', '-keyopt', 'rsa_oaep_md:sha256'];
+const PSS = ['-keyopt', 'rsa_padding_mode:pss'];
+
+const CASES: readonly InteropCase[] = [
+  {
+    name: 'sign then encrypt, ECDH, AES-256-GCM',
+    recipient: 'server',
+    contentEncryption: 'aes-256-gcm',
+    steps: (p) => [
+      { op: 'sign', signer: file(p, 'alice') },
+      { op: 'encrypt', recipient: file(p, 'server'), cipher: 'aes-256-gcm' },
+    ],
+  },
+  {
+    name: 'sign then encrypt, ECDH, AES-128-CBC',
+    recipient: 'server',
+    contentEncryption: 'aes-128-cbc',
+    steps: (p) => [
+      { op: 'sign', signer: file(p, 'alice') },
+      { op: 'encrypt', recipient: file(p, 'server'), cipher: 'aes-128-cbc' },
+    ],
+  },
+  {
+    name: 'opaque streamed signature, AES-128-GCM',
+    recipient: 'server',
+    contentEncryption: 'aes-128-gcm',
+    steps: (p) => [
+      { op: 'sign', signer: file(p, 'alice'), opaque: true, args: ['-stream'] },
+      { op: 'encrypt', recipient: file(p, 'server'), cipher: 'aes-128-gcm', args: ['-stream'] },
+    ],
+  },
+  {
+    name: 'RSA-PSS, RSA-OAEP, AES-256-GCM',
+    recipient: 'server-rsa',
+    contentEncryption: 'aes-256-gcm',
+    steps: (p) => [
+      { op: 'sign', signer: file(p, 'alice-rsa'), args: PSS },
+      { op: 'encrypt', recipient: file(p, 'server-rsa'), cipher: 'aes-256-gcm', args: OAEP },
+    ],
+  },
+  {
+    name: 'encrypt then sign, ECDH, AES-256-GCM',
+    recipient: 'server',
+    contentEncryption: 'aes-256-gcm',
+    steps: (p) => [
+      { op: 'encrypt', recipient: file(p, 'server'), cipher: 'aes-256-gcm' },
+      { op: 'sign', signer: file(p, 'alice') },
+    ],
+  },
+  {
+    name: 'encrypt then sign, RSA-OAEP, PKCS#1 v1.5 signature',
+    recipient: 'server-rsa',
+    contentEncryption: 'aes-256-cbc',
+    steps: (p) => [
+      { op: 'encrypt', recipient: file(p, 'server-rsa'), cipher: 'aes-256-cbc', args: OAEP },
+      { op: 'sign', signer: file(p, 'alice-rsa') },
+    ],
+  },
+];
+
+describe('unprotect messages made by openssl cms', () => {
+  for (const testCase of CASES) {
+    it(`opens ${testCase.name}`, async () => {
+      const smime = opensslProtect(innerMcpttInfo(mcpttInfo()), testCase.steps(pki));
+      const message = wrapInMessage(mcpttInfoMessage(), smime);
+      const { message: opened, security } = await unprotectMessage(message, {
+        crypto: testCrypto,
+        identity: await pki.identity(testCase.recipient),
+        trustAnchors: [pki.caCertificate],
+        now: () => pki.now,
+      });
+
+      expect(new TextDecoder().decode(message.toBytes())).not.toContain(SECRET_TOKEN);
+      expect(bodyParts(opened)).toEqual(bodyParts(mcpttInfoMessage()));
+      expect(security.encrypted).toBe(true);
+      expect(security.signed).toBe(true);
+      expect(security.signerUri).toBe('sip:alice@example.org');
+      expect(security.algorithms.contentEncryption).toBe(testCase.contentEncryption);
+    });
+  }
+});
