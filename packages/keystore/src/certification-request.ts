@@ -28,7 +28,7 @@ export interface CertificationRequestInput {
 }
 
 /**
- * Builds a DER CertificationRequest whose extensionRequest attribute (RFC 2985 §5.4.2) asks for
+ * Builds a DER CertificationRequest whose extensionRequest attribute (RFC 2985 §5.4.2) requests
  * the subjectAltName URI and the keyUsage digitalSignature and keyAgreement, as an ECDSA and ECDH
  * key of an S/MIME identity needs (RFC 8550 §4.4.2).
  *

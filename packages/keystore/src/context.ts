@@ -1,5 +1,5 @@
 /**
- * What the keystore operations share: the caller's crypto, the clock and the database.
+ * Dependencies shared by the keystore operations: the caller's crypto, the clock and the database.
  *
  * @module
  */

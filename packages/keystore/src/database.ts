@@ -34,7 +34,8 @@ export interface OpenDatabaseOptions {
  * When another tab holds an older version open and does not close it, the upgrade is blocked: the
  * returned promise then rejects with StorageError `ERR_STORAGE_BLOCKED` at once, rather than
  * hanging until that tab closes. A connection that opens later is closed straight away. This
- * module's own connections close themselves on `versionchange`, so they never block a newer tab.
+ * module's own connections close themselves on `versionchange`, so that they do not block a
+ * newer tab.
  */
 export function openKeystoreDatabase(
   options: OpenDatabaseOptions,

@@ -101,9 +101,9 @@ export interface CompleteEnrolmentOptions {
 
 /**
  * Stores the issued certificate with the pending keys. Raises KeyNotFoundError when no enrolment
- * is pending for the URI, and CredentialInvalidError when the certificate's public key is not the
- * pending one, when its subjectAltName lacks the URI, or when it does not chain to a trust anchor
- * at the keystore's current time. The pending keys stay in place after a failure.
+ * is pending for the URI. Raises CredentialInvalidError when the certificate's public key is not
+ * the pending one, when its subjectAltName lacks the URI, or when it does not chain to a trust
+ * anchor at the keystore's current time. The pending keys stay in place after a failure.
  */
 export async function completeEnrolment(
   context: StoreContext,

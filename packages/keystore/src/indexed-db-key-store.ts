@@ -86,7 +86,7 @@ export class IndexedDbKeyStore implements KeyStore {
 
   /**
    * Opens the keystore, creating or upgrading its database. Raises StorageError with
-   * `ERR_STORAGE_BLOCKED` when another tab holds an older version open, and `ERR_STORAGE_FAILED`
+   * `ERR_STORAGE_BLOCKED` when another tab keeps an older version open, and `ERR_STORAGE_FAILED`
    * when IndexedDB is unavailable or the database is newer than this code.
    */
   static async open(options: IndexedDbKeyStoreOptions): Promise<IndexedDbKeyStore> {

@@ -34,7 +34,7 @@ export const BACKUP_KDF_ITERATIONS = 210_000;
  */
 export const BACKUP_MAC_ITERATIONS = 10_000;
 
-/** What a PKCS#12 file contains. */
+/** Contents of a PKCS#12 file. */
 export interface Pkcs12Contents {
   /** PKCS#8 DER of the one private key. The caller overwrites it with zeros after use. */
   readonly privateKey: Uint8Array;
@@ -86,7 +86,9 @@ export async function parsePkcs12(
 
   if (keys.length !== 1) {
     for (const key of keys) key.fill(0);
-    throw new CredentialInvalidError(`PKCS#12 file holds ${keys.length} private keys, expected 1`);
+    throw new CredentialInvalidError(
+      `PKCS#12 file contains ${keys.length} private keys, expected 1`,
+    );
   }
   return { privateKey: keys[0] as Uint8Array, certificates };
 }

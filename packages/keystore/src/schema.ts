@@ -2,11 +2,11 @@
  * The IndexedDB layout of the keystore and its upgrades.
  *
  * Version 1 was the first layout: one `keys` store of identities keyed by the URI as given, and
- * one `certificates` store that held trust anchors under `anchor:<SHA-256 hex>` and peer
- * certificates under `peer:<address-of-record>`. Version 2, the current one, gives identities,
- * pending enrolments, trust anchors and peers a store each, keys identities and peers by the
- * canonical address-of-record, and stores the public key and the expiry beside each
- * certificate so that lookups and expiry reports parse nothing.
+ * one `certificates` store with trust anchors under `anchor:<SHA-256 hex>` and peer certificates
+ * under `peer:<address-of-record>`. Version 2, the current one, gives identities, pending
+ * enrolments, trust anchors and peers a store each. It keys identities and peers by the canonical
+ * address-of-record, and stores the public key and the expiry beside each certificate, so that
+ * lookups and expiry reports parse nothing.
  *
  * @module
  */
@@ -152,7 +152,7 @@ function migrateIdentity(record: IdentityRecordV1, now: Date): IdentityRecord {
     ({ publicKey, notAfter } = summarizeCertificate(record.certificate));
   } catch {
     // NOTE: a certificate that no longer parses keeps its keys, with an expiry in 1970 so that
-    // the expiry report asks for a new enrolment. Dropping the keys would lose the identity.
+    // the expiry report lists it for a new enrolment. Dropping the keys would lose the identity.
   }
   return {
     uri: canonicalAddressOfRecord(record.uri) ?? record.uri,

@@ -141,7 +141,7 @@ export class TestPki {
   }
 }
 
-/** The notBefore of a PEM certificate, read by OpenSSL. */
+/** Reads the notBefore of a PEM certificate with OpenSSL. */
 export function notBeforeOf(pki: TestPki, certificateFile: string): Date {
   const text = pki.openssl(['x509', '-in', certificateFile, '-noout', '-startdate']).toString();
   return new Date(text.trim().replace('notBefore=', ''));
