@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type {
-  SipMessage} from '@mcptt-smime/smime';
+import type { SipMessage } from '@mcptt-smime/smime';
 import {
   MimeEntity,
   buildMultipart,

@@ -16,7 +16,7 @@ export interface CallLeg {
   dialog: Dialog | undefined;
 }
 
-/** What kind of call. */
+/** Kind of call: a prearranged or chat group call, or a private call. */
 export type CallKind = 'prearranged' | 'chat' | 'private';
 
 /** One call. */

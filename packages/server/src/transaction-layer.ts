@@ -40,7 +40,7 @@ export interface ServerTransaction {
   readonly completed: boolean;
 }
 
-/** What the transaction layer passes up. */
+/** Receiver of the requests and stray responses that the transaction layer passes up. */
 export interface TransactionDelegate {
   /** A new request, ACKs for 2xx responses included (they form no transaction). */
   onRequest(transaction: ServerTransaction): void;

@@ -1,0 +1,149 @@
+/**
+ * The demo enrolment endpoint: an HTTP server on loopback that issues a certificate for a
+ * browser's PKCS#10 request when a configured user presents a one-time code.
+ *
+ * `POST /enrol` with `{ "uri": "sip:alice@example.com", "code": "...", "csr": "-----BEGIN
+ * CERTIFICATE REQUEST-----..." }` returns `{ "certificate": PEM, "caCertificate": PEM }`. Each
+ * code works once. The certificate names the URI from the configuration, never anything from the
+ * request, which only contributes its public key.
+ *
+ * @module
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { addressOfRecord } from '@mcptt-smime/smime';
+import type { EnrolmentConfig } from './config.js';
+import { issueCertificate } from './openssl-ca.js';
+
+/** Largest accepted request body in bytes; a P-256 or RSA-4096 request fits easily. */
+const MAX_REQUEST_BYTES = 16 * 1024;
+
+/** A running enrolment endpoint. */
+export interface EnrolmentServer {
+  /** Base URL, such as `http://127.0.0.1:40123`. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the endpoint on 127.0.0.1. */
+export async function startEnrolmentServer(
+  config: EnrolmentConfig,
+  logger: Logger,
+): Promise<EnrolmentServer> {
+  const codes = new Map(
+    Object.entries(config.codes).map(([uri, code]) => [addressOfRecord(uri), code]),
+  );
+  const server = createServer((request, response) => {
+    handle(request, response, config, codes, logger).catch((error: unknown) => {
+      logger.error({ err: error }, 'enrolment failed');
+      reply(response, 500, { error: 'enrolment failed' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${String(port)}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  config: EnrolmentConfig,
+  codes: Map<string, string>,
+  logger: Logger,
+): Promise<void> {
+  // The demo app is served from another loopback port, so the browser sends a preflight.
+  response.setHeader('Access-Control-Allow-Origin', '*');
+  response.setHeader('Access-Control-Allow-Headers', 'Content-Type');
+  if (request.method === 'OPTIONS') {
+    reply(response, 204, undefined);
+    return;
+  }
+  if (request.method !== 'POST' || request.url !== '/enrol') {
+    reply(response, 404, { error: 'not found: POST /enrol' });
+    return;
+  }
+
+  const body = await readJson(request);
+  const uri = typeof body?.uri === 'string' ? addressOfRecord(body.uri) : undefined;
+  const code = typeof body?.code === 'string' ? body.code : undefined;
+  const csr = typeof body?.csr === 'string' ? body.csr : undefined;
+  if (uri === undefined || code === undefined || csr === undefined) {
+    reply(response, 400, { error: 'invalid request: uri, code and csr are required strings' });
+    return;
+  }
+
+  const expected = codes.get(uri);
+  if (expected === undefined || !sameSecret(code, expected)) {
+    logger.warn({ uri }, 'enrolment rejected: unknown user or wrong code');
+    reply(response, 403, { error: 'unknown user or wrong code' });
+    return;
+  }
+
+  // The code is spent before any await, so that two concurrent requests cannot both use it.
+  codes.delete(uri);
+  let certificate: string;
+  try {
+    certificate = await issueCertificate({
+      csrPem: csr,
+      uri,
+      caCertificateFile: config.caCertificate,
+      caKeyFile: config.caKey,
+      days: config.validityDays ?? 30,
+    });
+  } catch {
+    codes.set(uri, expected);
+    reply(response, 400, { error: 'invalid certificate request' });
+    return;
+  }
+
+  logger.info({ uri }, 'certificate issued');
+  reply(response, 200, {
+    certificate,
+    caCertificate: await readFile(config.caCertificate, 'utf8'),
+  });
+}
+
+// Compares digests, so that the comparison takes the same time whatever the lengths.
+function sameSecret(presented: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) {
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return typeof value === 'object' && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function reply(response: ServerResponse, status: number, body: object | undefined): void {
+  response.statusCode = status;
+  if (body === undefined) {
+    response.end();
+    return;
+  }
+  response.setHeader('Content-Type', 'application/json');
+  response.end(JSON.stringify(body));
+}

@@ -1,0 +1,122 @@
+/**
+ * `npm start`: the whole demo on loopback. It prepares the PKI and configuration in a state
+ * folder, starts Kamailio when it is installed and the embedded relay otherwise, starts the MCPTT
+ * server and its enrolment endpoint, starts the demo app's dev server when the app exists, prints
+ * the URL and the one-time enrolment codes, and stops everything on Ctrl-C.
+ *
+ * Environment: `MCPTT_STATE_DIR` (default: `mcptt-smime-demo` in the temporary folder),
+ * `MCPTT_CORE_BODY_LOG` (default: `e2e/artifacts/sip-core-bodies.log`), `MCPTT_APP_PORT`
+ * (default 5173), `MCPTT_CORE=relay` to use the relay even when Kamailio is installed.
+ *
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { findKamailio, startKamailio, startRelay } from '@mcptt-smime/sip-core';
+import { loadConfig } from './config.js';
+import { prepareDemo } from './demo-setup.js';
+import { startEnrolmentServer } from './enrolment-server.js';
+import { McpttServer } from './mcptt-server.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+async function main(): Promise<void> {
+  const logger = pino({ name: 'mcptt-demo' });
+  const stateDir = process.env.MCPTT_STATE_DIR ?? join(tmpdir(), 'mcptt-smime-demo');
+  const bodyLogFile =
+    process.env.MCPTT_CORE_BODY_LOG ?? join(ROOT, 'e2e/artifacts/sip-core-bodies.log');
+  await mkdir(stateDir, { recursive: true });
+
+  const demo = await prepareDemo(stateDir);
+  const config = await loadConfig(demo.configFile);
+  const useKamailio = process.env.MCPTT_CORE !== 'relay' && findKamailio() !== undefined;
+  const core = useKamailio
+    ? await startKamailio({ bodyLogFile, logFile: join(stateDir, 'kamailio.log') })
+    : { ...(await startRelay({ bodyLogFile })), bodyLogFile };
+  const server = await McpttServer.start({ config, coreUrl: core.url, logger });
+  const enrolment = await startEnrolmentServer(config.enrolment!, logger);
+  const app = startApp({
+    MCPTT_SERVER_CONFIG: demo.configFile,
+    MCPTT_CORE_URL: core.url,
+    MCPTT_ENROL_URL: `${enrolment.url}/enrol`,
+    MCPTT_CORE_BODY_LOG: bodyLogFile,
+  });
+
+  printSummary(
+    useKamailio ? 'Kamailio' : 'embedded relay',
+    core.url,
+    enrolment.url,
+    app !== undefined,
+    demo.codes,
+  );
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    app?.kill('SIGTERM');
+    await server.stop();
+    await enrolment.stop();
+    await core.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+// The app is optional: the launcher also serves a checkout in which it does not exist yet.
+function startApp(env: Record<string, string>): ChildProcess | undefined {
+  if (
+    !existsSync(join(ROOT, 'examples/ptt-app/index.html')) ||
+    !existsSync(join(ROOT, 'vite.config.ts'))
+  ) {
+    return undefined;
+  }
+  const appVite = join(ROOT, 'examples/ptt-app/node_modules/vite/bin/vite.js');
+  const vite = existsSync(appVite) ? appVite : join(ROOT, 'node_modules/vite/bin/vite.js');
+  const child = spawn(process.execPath, [vite, '--config', join(ROOT, 'vite.config.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code) => {
+    if (code !== 0 && code !== null) {
+      process.stderr.write(`demo app dev server exited with status ${String(code)}\n`);
+    }
+  });
+  return child;
+}
+
+function printSummary(
+  coreName: string,
+  coreUrl: string,
+  enrolUrl: string,
+  appStarted: boolean,
+  codes: Readonly<Record<string, string>>,
+): void {
+  const port = process.env.MCPTT_APP_PORT ?? '5173';
+  const lines = [
+    '',
+    `  SIP core (${coreName}): ${coreUrl}`,
+    `  Enrolment endpoint:     ${enrolUrl}/enrol`,
+    appStarted
+      ? `  Demo app:               http://127.0.0.1:${port}/`
+      : '  Demo app:               not found (examples/ptt-app), only the core and server run',
+    '',
+    '  One-time enrolment codes:',
+    ...Object.entries(codes).map(([uri, code]) => `    ${uri.padEnd(28)} ${code}`),
+    '',
+    '  Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+await main();
