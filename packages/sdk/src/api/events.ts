@@ -1,0 +1,44 @@
+/**
+ * Events that the MCPTT client delivers through {@link McpttClientDelegate}. Every incoming
+ * event carries the security result of its message.
+ *
+ * @module
+ */
+import type { SecurityInfo } from '@mcptt-smime/smime';
+import type { SocketFailureEvent } from '../core/protecting-socket.js';
+import type { LocationReport } from '../mcptt/location-info.js';
+import type { McpttInfo } from '../mcptt/mcptt-info.js';
+
+/** Short data received in a MESSAGE. */
+export interface ShortDataEvent {
+  /** SIP URI of the sender, from the From header. */
+  readonly from: string;
+  readonly text: string;
+  readonly security: SecurityInfo;
+}
+
+/** An emergency alert received in a MESSAGE (TS 24.379 §6.2.8.1.1). */
+export interface EmergencyAlertEvent {
+  readonly from: string;
+  readonly info: McpttInfo;
+  readonly location: LocationReport | undefined;
+  readonly security: SecurityInfo;
+}
+
+/** A location report received in a MESSAGE. */
+export interface LocationReportEvent {
+  readonly from: string;
+  readonly report: LocationReport;
+  readonly security: SecurityInfo;
+}
+
+/** Callbacks of the MCPTT client; each one is optional and must not throw. */
+export interface McpttClientDelegate {
+  onRegistered?(): void;
+  onRegistrationFailed?(cause: string): void;
+  onShortData?(event: ShortDataEvent): void;
+  onEmergencyAlert?(event: EmergencyAlertEvent): void;
+  onLocationReport?(event: LocationReportEvent): void;
+  /** A message that could not be protected or unprotected, with its error code and SIP status. */
+  onSecurityFailure?(event: SocketFailureEvent): void;
+}

@@ -1,0 +1,280 @@
+/**
+ * The MCPTT client: a JsSIP user agent on a protecting socket, with an API in MCPTT terms.
+ *
+ * @module
+ */
+import type {
+  CertificateDecision,
+  KeyStore,
+  ProtectionPolicy,
+  SecurityInfo,
+} from '@mcptt-smime/smime';
+import {
+  createUserAgent,
+  createWebSocket,
+  type IncomingMessageEvent,
+  type OutgoingMessageEvent,
+  type UA,
+} from '../adapter/jssip/jssip-ua.js';
+import { silentLogger, type SdkLogger } from '../core/logger.js';
+import { composeMixedBody, type BodyPart } from '../core/multipart-bridge.js';
+import { ProtectingSocket } from '../core/protecting-socket.js';
+import type { SipSocket } from '../core/sip-socket.js';
+import { SmimePipeline, type ReceivedMessage } from '../core/smime-pipeline.js';
+import {
+  buildLocationInfo,
+  parseLocationInfo,
+  type LocationReport,
+} from '../mcptt/location-info.js';
+import { buildMcpttInfo, parseMcpttInfo } from '../mcptt/mcptt-info.js';
+import { LOCATION_INFO_TYPE, MCPTT_INFO_TYPE } from '../mcptt/media-types.js';
+import type { McpttClientDelegate } from './events.js';
+import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
+import { publishAffiliation, type AffiliationOptions } from './publish-affiliation.js';
+import { ReceivedStore } from './received-store.js';
+import { SipRequestFailedError, warningCode } from './sip-request-failed-error.js';
+
+/** Options of {@link McpttClient}. */
+export interface McpttClientOptions {
+  /** SIP URI of the user, which is also the signer identity in the key store. */
+  readonly uri: string;
+  /** WebSocket URL of the SIP core, used when `transport` is not given. */
+  readonly url?: string;
+  /** A JsSIP socket to wrap in place of a WebSocket to `url`, for tests. */
+  readonly transport?: SipSocket;
+  readonly crypto: Crypto;
+  readonly keyStore: KeyStore;
+  /** Certificates of the MCPTT server; every protected body is encrypted for them when set. */
+  readonly serverCertificates?: readonly Uint8Array[];
+  /** MCPTT client ID, sent in mcptt-info with the registration. */
+  readonly clientId?: string;
+  /** Access token of the MCPTT service authorisation, sent protected with the registration. */
+  readonly accessToken?: string;
+  readonly policy?: ProtectionPolicy;
+  readonly now?: () => Date;
+  /** Accepts or rejects an unknown or changed certificate; without it both are rejected. */
+  readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
+  readonly delegate?: McpttClientDelegate;
+  /** Silent by default. It receives Call-IDs, codes and sizes, never bodies or keys. */
+  readonly logger?: SdkLogger;
+}
+
+function randomToken(crypto: Crypto): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * An MCPTT client whose non-SDP bodies are signed and encrypted end to end.
+ *
+ * @example
+ * ```ts
+ * const client = new McpttClient({ uri, url: 'wss://core.example', crypto, keyStore, serverCertificates });
+ * await client.start();
+ * await client.register();
+ * await client.sendShortData('sip:mcptt-id-B@example', 'hello');
+ * ```
+ */
+export class McpttClient {
+  readonly socket: ProtectingSocket;
+  readonly pipeline: SmimePipeline;
+  readonly ua: UA;
+  readonly #options: McpttClientOptions;
+  readonly #logger: SdkLogger;
+  readonly #received = new ReceivedStore();
+
+  constructor(options: McpttClientOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+    const inner = options.transport ?? createWebSocket(options.url ?? '');
+    this.pipeline = new SmimePipeline({
+      crypto: options.crypto,
+      keyStore: options.keyStore,
+      localUri: options.uri,
+      logger: this.#logger,
+      partsFor: (message) =>
+        message.method === 'REGISTER' ? this.#registrationParts() : undefined,
+      onReceived: (received) => this.#received.add(received),
+      ...optional('serverCertificates', options.serverCertificates),
+      ...optional('policy', options.policy),
+      ...optional('now', options.now),
+      ...optional('onCertificateDecision', options.onCertificateDecision),
+    });
+    this.socket = new ProtectingSocket(inner, {
+      pipeline: this.pipeline,
+      createTag: () => randomToken(options.crypto),
+      logger: this.#logger,
+      onFailure: (event) => options.delegate?.onSecurityFailure?.(event),
+    });
+    this.ua = createUserAgent({ socket: this.socket, uri: options.uri });
+    this.#listen();
+  }
+
+  /** Connects the transport; resolves once connected. */
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      this.ua.once('connected', () => resolve());
+      this.ua.start();
+    });
+  }
+
+  /** Closes the transport and ends every session. */
+  stop(): void {
+    this.ua.stop();
+  }
+
+  /**
+   * Registers, with mcptt-info carrying the client ID and the access token (TS 24.379 §7.2.1).
+   * The body is protected like every other non-SDP body. Rejects with SipRequestFailedError.
+   */
+  register(): Promise<void> {
+    const registrator = this.ua.registrator();
+    registrator.setExtraContactParams({
+      '+g.3gpp.mcptt': true,
+      '+g.3gpp.icsi-ref': '"urn%3Aurn-7%3A3gpp-service.ims.icsi.mcptt"',
+    });
+    return new Promise((resolve, reject) => {
+      const done = (): void => {
+        this.#options.delegate?.onRegistered?.();
+        resolve();
+      };
+      this.ua.once('registered', done);
+      this.ua.once('registrationFailed', (event: RegistrationFailure) => {
+        this.ua.removeListener('registered', done);
+        this.#options.delegate?.onRegistrationFailed?.(event.cause ?? 'unknown');
+        reject(failureOf(event.response));
+      });
+      this.ua.register();
+    });
+  }
+
+  /** Sends short data as a protected MESSAGE. Rejects with SipRequestFailedError. */
+  sendShortData(target: string, text: string): Promise<void> {
+    return this.#sendMessage(target, text, 'text/plain;charset=utf-8');
+  }
+
+  /** Sends a location report as a protected MESSAGE. */
+  sendLocationReport(target: string, report: LocationReport): Promise<void> {
+    return this.#sendMessage(target, buildLocationInfo(report), LOCATION_INFO_TYPE);
+  }
+
+  /**
+   * Sends an emergency alert for `groupId` as a protected MESSAGE with mcptt-info (alert-ind
+   * true, emergency-ind true) and, when given, the location.
+   */
+  sendEmergencyAlert(target: string, groupId: string, location?: LocationReport): Promise<void> {
+    const parts: BodyPart[] = [
+      {
+        contentType: MCPTT_INFO_TYPE,
+        body: buildMcpttInfo({
+          requestUri: groupId,
+          emergency: true,
+          alert: true,
+          ...optional('clientId', this.#options.clientId),
+        }),
+      },
+    ];
+    if (location !== undefined) {
+      parts.push({ contentType: LOCATION_INFO_TYPE, body: buildLocationInfo(location) });
+    }
+    const { contentType, body } = composeMixedBody(undefined, parts, this.#options.crypto);
+    return this.#sendMessage(target, body, contentType);
+  }
+
+  /** Publishes the groups of this client as a protected pidf in a PUBLISH of its own. */
+  setAffiliation(options: AffiliationOptions): Promise<void> {
+    return publishAffiliation(this.socket, this.pipeline, this.#options.crypto, {
+      ...options,
+      mcpttId: options.mcpttId ?? this.#options.uri,
+      clientId: options.clientId ?? this.#options.clientId ?? '',
+    });
+  }
+
+  #registrationParts(): BodyPart[] | undefined {
+    const { clientId, accessToken } = this.#options;
+    if (clientId === undefined && accessToken === undefined) return undefined;
+    const info = { ...optional('accessToken', accessToken), ...optional('clientId', clientId) };
+    return [{ contentType: MCPTT_INFO_TYPE, body: buildMcpttInfo(info) }];
+  }
+
+  #sendMessage(target: string, body: string, contentType: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.ua.sendMessage(target, body, {
+        contentType,
+        extraHeaders: [...MCPTT_REQUEST_HEADERS],
+        eventHandlers: {
+          succeeded: () => resolve(),
+          failed: (event) => reject(failureOf(event.response)),
+        },
+      });
+    });
+  }
+
+  #listen(): void {
+    this.ua.on('newMessage', (event: IncomingMessageEvent | OutgoingMessageEvent) => {
+      if (event.originator !== ('remote' as IncomingMessageEvent['originator'])) return;
+      const request = event.request;
+      // JsSIP's typings omit call_id and cseq, which every IncomingRequest has.
+      const { call_id: callId, cseq } = request as unknown as { call_id: string; cseq: number };
+      const received = this.#received.take(callId, cseq, 'MESSAGE');
+      if (received === undefined) return;
+      this.#dispatchMessage(request.from.uri.toString(), received);
+    });
+  }
+
+  #dispatchMessage(from: string, received: ReceivedMessage): void {
+    const delegate = this.#options.delegate;
+    const { security } = received;
+    const info = findPart(received, MCPTT_INFO_TYPE);
+    const location = findPart(received, LOCATION_INFO_TYPE);
+
+    if (info !== undefined) {
+      const parsed = parseMcpttInfo(info.body);
+      const report = location === undefined ? undefined : parseLocationInfo(location.body);
+      if (parsed.alert === true) {
+        delegate?.onEmergencyAlert?.({ from, info: parsed, location: report, security });
+      }
+      return;
+    }
+    if (location !== undefined) {
+      delegate?.onLocationReport?.({ from, report: parseLocationInfo(location.body), security });
+      return;
+    }
+    const text = findPart(received, 'text/plain');
+    if (text !== undefined) delegate?.onShortData?.({ from, text: text.body, security });
+  }
+}
+
+/** The fields of JsSIP's registrationFailed event that the client reads. */
+interface RegistrationFailure {
+  readonly cause?: string;
+  readonly response?: SipResponseLike | null;
+}
+
+/** The fields of a JsSIP response that the client reads. */
+interface SipResponseLike {
+  readonly status_code: number;
+  readonly reason_phrase: string;
+  getHeader(name: string): string;
+}
+
+function findPart(received: ReceivedMessage, mediaType: string): BodyPart | undefined {
+  return received.parts.find((p) => p.contentType.toLowerCase().startsWith(mediaType));
+}
+
+function failureOf(
+  response:
+    { status_code: number; reason_phrase: string; getHeader(n: string): string } | null | undefined,
+): SipRequestFailedError {
+  if (response === null || response === undefined) {
+    return new SipRequestFailedError(408, 'Request Timeout');
+  }
+  const code = warningCode(response.getHeader('Warning') || undefined);
+  return new SipRequestFailedError(response.status_code, response.reason_phrase, code);
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+export type { SecurityInfo };

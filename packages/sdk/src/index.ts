@@ -1,0 +1,35 @@
+/**
+ * `@mcptt-smime/sdk`: JsSIP with transparent S/MIME protection of SIP bodies, and an MCPTT client
+ * API. Exports are named one by one, so that the public surface changes only on purpose.
+ *
+ * @packageDocumentation
+ */
+export { McpttClient } from './api/mcptt-client.js';
+export type { McpttClientOptions } from './api/mcptt-client.js';
+export type {
+  EmergencyAlertEvent,
+  LocationReportEvent,
+  McpttClientDelegate,
+  ShortDataEvent,
+} from './api/events.js';
+export type { AffiliationOptions } from './api/publish-affiliation.js';
+export { SipRequestFailedError } from './api/sip-request-failed-error.js';
+export { ProtectingSocket } from './core/protecting-socket.js';
+export type {
+  ProtectingSocketOptions,
+  SocketFailureEvent,
+  SocketPipeline,
+} from './core/protecting-socket.js';
+export { SmimePipeline } from './core/smime-pipeline.js';
+export type { ReceivedMessage, SmimePipelineOptions } from './core/smime-pipeline.js';
+export type { BodyPart } from './core/multipart-bridge.js';
+export type { SipSocket, SocketData } from './core/sip-socket.js';
+export { silentLogger } from './core/logger.js';
+export type { LogContext, SdkLogger } from './core/logger.js';
+export { buildMcpttInfo, parseMcpttInfo } from './mcptt/mcptt-info.js';
+export type { McpttInfo, McpttSessionType } from './mcptt/mcptt-info.js';
+export { buildResourceLists, parseResourceLists } from './mcptt/resource-lists.js';
+export { buildLocationInfo, parseLocationInfo } from './mcptt/location-info.js';
+export type { LocationReport } from './mcptt/location-info.js';
+export { buildAffiliation, parseAffiliation } from './mcptt/affiliation.js';
+export type { AffiliationInfo, GroupAffiliation } from './mcptt/affiliation.js';
