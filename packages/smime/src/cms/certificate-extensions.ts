@@ -39,11 +39,11 @@ export type KeyUsageName = (typeof KEY_USAGE_NAMES)[number];
 /** Reads `KeyUsage ::= BIT STRING` into the set of bits that are set. */
 export function readKeyUsage(extnValue: Uint8Array): ReadonlySet<KeyUsageName> {
   const node = parseBer(extnValue, 'keyUsage extension');
-  if (!isUniversal(node, TAG.bitString) || node.idBlock.isConstructed) {
+  if (!isUniversal(node, TAG.bitString) || node.constructed || node.value.length === 0) {
     throw new CmsParseError('keyUsage extension is malformed');
   }
-  // Trailing zero bits may be dropped in DER, so the unused-bits count is ignored here.
-  const bits = (node.valueBlock as unknown as { valueHexView: Uint8Array }).valueHexView;
+  // DER drops trailing zero bits, so the unused-bits count (first octet) is skipped, not checked.
+  const bits = node.value.subarray(1);
   const usages = new Set<KeyUsageName>();
   KEY_USAGE_NAMES.forEach((name, index) => {
     const byte = bits[index >> 3] ?? 0;

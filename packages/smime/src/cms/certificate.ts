@@ -6,7 +6,7 @@
 
 import * as pkijs from 'pkijs';
 
-import { latin1Decode } from '../bytes.js';
+import { latin1Decode, toArrayBuffer } from '../bytes.js';
 import { CmsParseError } from '../errors.js';
 import {
   type AlgorithmIdentifier,
@@ -118,7 +118,7 @@ function parseUncached(der: Uint8Array, cacheKey: string): ParsedCertificate {
 
   let certificate: pkijs.Certificate;
   try {
-    certificate = new pkijs.Certificate({ schema: parseBer(der, 'certificate') });
+    certificate = pkijs.Certificate.fromBER(toArrayBuffer(der));
   } catch (cause) {
     throw new CmsParseError('certificate is malformed', { cause });
   }

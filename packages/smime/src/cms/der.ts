@@ -8,13 +8,55 @@
  * @module
  */
 
-import * as asn1js from 'asn1js';
-
-import { concatBytes, latin1Encode } from '../bytes.js';
+import { concatBytes, latin1Decode, latin1Encode } from '../bytes.js';
 import { CmsParseError } from '../errors.js';
 
-/** One parsed ASN.1 element. */
-export type Asn1Node = asn1js.AsnType;
+/**
+ * One parsed BER element. It stores offsets and makes views into the parsed buffer only when a
+ * reader asks, because creating typed-array views dominates the cost of a parse.
+ */
+export class Asn1Node {
+  /** 0 universal, 1 application, 2 context-specific, 3 private (X.690 §8.1.2.2). */
+  readonly tagClass: number;
+  readonly tagNumber: number;
+  readonly constructed: boolean;
+  /** Children of a constructed element; empty for a primitive one. */
+  readonly children: readonly Asn1Node[];
+  readonly #bytes: Uint8Array;
+  readonly #start: number;
+  readonly #contentStart: number;
+  readonly #contentEnd: number;
+  readonly #end: number;
+
+  constructor(
+    header: { tagClass: number; tagNumber: number; constructed: boolean },
+    bytes: Uint8Array,
+    offsets: readonly [start: number, contentStart: number, contentEnd: number, end: number],
+    children: readonly Asn1Node[],
+  ) {
+    this.tagClass = header.tagClass;
+    this.tagNumber = header.tagNumber;
+    this.constructed = header.constructed;
+    this.children = children;
+    this.#bytes = bytes;
+    [this.#start, this.#contentStart, this.#contentEnd, this.#end] = offsets;
+  }
+
+  /** The whole element: identifier, length and contents (and end-of-contents, for BER). */
+  get encoded(): Uint8Array {
+    return this.#bytes.subarray(this.#start, this.#end);
+  }
+
+  /** Content octets; for an indefinite length, without the end-of-contents octets. */
+  get value(): Uint8Array {
+    return this.#bytes.subarray(this.#contentStart, this.#contentEnd);
+  }
+
+  /** Number of content octets. */
+  get valueLength(): number {
+    return this.#contentEnd - this.#contentStart;
+  }
+}
 
 /** Universal tag numbers used by the readers. */
 export const TAG = {
@@ -29,46 +71,126 @@ export const TAG = {
   generalizedTime: 24,
 } as const;
 
-const UNIVERSAL = 1;
-const CONTEXT = 3;
+const UNIVERSAL = 0;
+const CONTEXT = 2;
 
-// Bounds for asn1js: a CMS body of at most MAX_BODY_BYTES never needs deeper nesting or more nodes.
-const PARSE_LIMITS = { maxDepth: 64, maxNodes: 20_000 };
+// A CMS body of at most MAX_BODY_BYTES never needs deeper nesting or more elements.
+const MAX_DEPTH = 64;
+const MAX_NODES = 20_000;
+
+interface ParseState {
+  readonly bytes: Uint8Array;
+  nodes: number;
+}
 
 /**
- * Parses one BER element that must span `bytes` exactly. Raises CmsParseError naming `what` on a
- * decoding error or on trailing bytes.
+ * Parses one BER element (X.690 §8) that must span `bytes` exactly: definite and indefinite
+ * lengths, constructed strings. Raises CmsParseError naming `what` on a decoding error or on
+ * trailing bytes, which asn1js would accept.
  */
 export function parseBer(bytes: Uint8Array, what: string): Asn1Node {
   if (bytes.length === 0) throw new CmsParseError(`${what} is empty`);
-  let parsed: ReturnType<typeof asn1js.fromBER>;
+  const state: ParseState = { bytes, nodes: 0 };
+  let parsed: { node: Asn1Node; next: number };
   try {
-    parsed = asn1js.fromBER(bytes, { ...PARSE_LIMITS, copyInput: false });
+    parsed = parseElement(state, 0, bytes.length, 0);
   } catch (cause) {
-    // asn1js throws, rather than reporting an error, on some malformed time strings.
-    throw new CmsParseError(`${what} is not valid BER`, { cause });
+    if (cause instanceof RangeError) throw new CmsParseError(`${what} is not valid BER`, { cause });
+    throw cause;
   }
-  if (parsed.offset === -1 || parsed.result.error !== '') {
-    throw new CmsParseError(`${what} is not valid BER`);
+  if (parsed.next !== bytes.length) throw new CmsParseError(`${what} has trailing bytes`);
+  return parsed.node;
+}
+
+function parseElement(
+  state: ParseState,
+  offset: number,
+  end: number,
+  depth: number,
+): { node: Asn1Node; next: number } {
+  const { bytes } = state;
+  if (depth > MAX_DEPTH || ++state.nodes > MAX_NODES) throw new RangeError('structure too large');
+  let position = offset;
+  const readByte = (): number => {
+    if (position >= end) throw new RangeError('truncated');
+    return bytes[position++] as number;
+  };
+
+  const first = readByte();
+  const constructed = (first & 0x20) !== 0;
+  let tagNumber = first & 0x1f;
+  if (tagNumber === 0x1f) {
+    tagNumber = 0;
+    let byte: number;
+    do {
+      byte = readByte();
+      tagNumber = tagNumber * 128 + (byte & 0x7f);
+      if (tagNumber > 0x3fffffff) throw new RangeError('tag number too large');
+    } while (byte & 0x80);
   }
-  if (parsed.offset !== bytes.length) throw new CmsParseError(`${what} has trailing bytes`);
-  return parsed.result;
+  const header = { tagClass: first >> 6, tagNumber, constructed };
+
+  const lengthByte = readByte();
+  if (lengthByte === 0x80) {
+    // X.690 §8.1.3.6: the indefinite form is only for constructed encodings.
+    if (!constructed) throw new RangeError('indefinite length on a primitive element');
+    const contentStart = position;
+    const children: Asn1Node[] = [];
+    while (!(bytes[position] === 0 && bytes[position + 1] === 0 && position + 1 < end)) {
+      const child = parseElement(state, position, end, depth + 1);
+      children.push(child.node);
+      position = child.next;
+    }
+    const next = position + 2;
+    return {
+      node: new Asn1Node(header, bytes, [offset, contentStart, position, next], children),
+      next,
+    };
+  }
+
+  let length = lengthByte;
+  if (lengthByte > 0x80) {
+    const count = lengthByte & 0x7f;
+    if (count > 4) throw new RangeError('length too large');
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + readByte();
+  }
+  const contentStart = position;
+  const contentEnd = contentStart + length;
+  if (contentEnd > end) throw new RangeError('truncated');
+  const children: Asn1Node[] = [];
+  if (constructed) {
+    for (let cursor = contentStart; cursor < contentEnd;) {
+      const child = parseElement(state, cursor, contentEnd, depth + 1);
+      if (child.node.tagClass === UNIVERSAL && child.node.tagNumber === 0)
+        throw new RangeError('unexpected end-of-contents');
+      children.push(child.node);
+      cursor = child.next;
+    }
+  }
+  const node = new Asn1Node(
+    header,
+    bytes,
+    [offset, contentStart, contentEnd, contentEnd],
+    children,
+  );
+  return { node, next: contentEnd };
 }
 
 /** Tells whether `node` has the given universal tag. */
 export function isUniversal(node: Asn1Node, tagNumber: number): boolean {
-  return node.idBlock.tagClass === UNIVERSAL && node.idBlock.tagNumber === tagNumber;
+  return node.tagClass === UNIVERSAL && node.tagNumber === tagNumber;
 }
 
 /** Tells whether `node` has the context-specific tag `[tagNumber]`. */
 export function isContext(node: Asn1Node, tagNumber: number): boolean {
-  return node.idBlock.tagClass === CONTEXT && node.idBlock.tagNumber === tagNumber;
+  return node.tagClass === CONTEXT && node.tagNumber === tagNumber;
 }
 
 /** Returns the children of a constructed element, or raises CmsParseError naming `what`. */
-export function childrenOf(node: Asn1Node, what: string): Asn1Node[] {
-  if (!node.idBlock.isConstructed) throw new CmsParseError(`${what} is not constructed`);
-  return (node.valueBlock as unknown as { value: Asn1Node[] }).value;
+export function childrenOf(node: Asn1Node, what: string): readonly Asn1Node[] {
+  if (!node.constructed) throw new CmsParseError(`${what} is not constructed`);
+  return node.children;
 }
 
 /** Returns the children of a universal SEQUENCE (or SET with `tag`). */
@@ -78,7 +200,7 @@ export function readSequence(
   tag: number = TAG.sequence,
 ): Asn1Node[] {
   if (node === undefined || !isUniversal(node, tag)) throw new CmsParseError(`${what} is missing`);
-  return childrenOf(node, what);
+  return [...childrenOf(node, what)];
 }
 
 /** Returns the single child of an EXPLICIT context tag. */
@@ -89,23 +211,43 @@ export function readExplicit(node: Asn1Node, what: string): Asn1Node {
   return inner;
 }
 
-/** Reads an OBJECT IDENTIFIER in dotted form. */
+/** Reads an OBJECT IDENTIFIER in dotted form (X.690 §8.19). */
 export function readOid(node: Asn1Node | undefined, what: string): string {
-  if (node === undefined || !isUniversal(node, TAG.oid)) {
+  if (
+    node === undefined ||
+    !isUniversal(node, TAG.oid) ||
+    node.constructed ||
+    node.valueLength === 0
+  ) {
     throw new CmsParseError(`${what} is missing`);
   }
-  return (node as asn1js.ObjectIdentifier).getValue();
+  const arcs: number[] = [];
+  let arc = 0;
+  for (const [index, byte] of node.value.entries()) {
+    if (arc === 0 && byte === 0x80) throw new CmsParseError(`${what} is malformed`);
+    arc = arc * 128 + (byte & 0x7f);
+    if (arc > Number.MAX_SAFE_INTEGER / 128) throw new CmsParseError(`${what} is malformed`);
+    if (byte & 0x80) {
+      if (index === node.value.length - 1) throw new CmsParseError(`${what} is malformed`);
+      continue;
+    }
+    if (arcs.length === 0)
+      arcs.push(arc < 80 ? Math.floor(arc / 40) : 2, arc < 80 ? arc % 40 : arc - 80);
+    else arcs.push(arc);
+    arc = 0;
+  }
+  return arcs.join('.');
 }
 
 /** Reads the content octets of a primitive element, whatever its tag. */
 export function primitiveBytes(node: Asn1Node, what: string): Uint8Array {
-  if (node.idBlock.isConstructed) throw new CmsParseError(`${what} is not primitive`);
-  return (node.valueBlock as unknown as { valueHexView: Uint8Array }).valueHexView;
+  if (node.constructed) throw new CmsParseError(`${what} is not primitive`);
+  return node.value;
 }
 
 /** Reads an INTEGER as its two's-complement content octets. */
 export function readIntegerBytes(node: Asn1Node | undefined, what: string): Uint8Array {
-  if (node === undefined || !isUniversal(node, TAG.integer)) {
+  if (node === undefined || !isUniversal(node, TAG.integer) || node.valueLength === 0) {
     throw new CmsParseError(`${what} is missing`);
   }
   return primitiveBytes(node, what);
@@ -114,9 +256,8 @@ export function readIntegerBytes(node: Asn1Node | undefined, what: string): Uint
 /** Reads a small non-negative INTEGER such as a version number. */
 export function readSmallInteger(node: Asn1Node | undefined, what: string): number {
   const bytes = readIntegerBytes(node, what);
-  if (bytes.length > 4 || (bytes[0] ?? 0) & 0x80) {
+  if (bytes.length > 4 || (bytes[0] ?? 0) & 0x80)
     throw new CmsParseError(`${what} is out of range`);
-  }
   let value = 0;
   for (const byte of bytes) value = value * 256 + byte;
   return value;
@@ -127,29 +268,33 @@ export function readSmallInteger(node: Asn1Node | undefined, what: string): numb
  * constructed BER form (RFC 5652 §5.2 allows it for eContent).
  */
 export function readOctets(node: Asn1Node, what: string, depth = 0): Uint8Array {
-  if (!node.idBlock.isConstructed) return primitiveBytes(node, what);
+  if (!node.constructed) return node.value;
   if (depth > 4) throw new CmsParseError(`${what} is nested too deeply`);
 
-  const chunks = childrenOf(node, what).map((chunk) => {
+  const chunks = node.children.map((chunk) => {
     if (!isUniversal(chunk, TAG.octetString)) throw new CmsParseError(`${what} is malformed`);
     return readOctets(chunk, what, depth + 1);
   });
   return concatBytes(...chunks);
 }
 
-/** Reads a BIT STRING with no unused bits. */
+/** Reads a primitive BIT STRING with no unused bits. */
 export function readBitString(node: Asn1Node | undefined, what: string): Uint8Array {
-  if (node === undefined || !isUniversal(node, TAG.bitString) || node.idBlock.isConstructed) {
+  if (
+    node === undefined ||
+    !isUniversal(node, TAG.bitString) ||
+    node.constructed ||
+    node.value.length === 0
+  ) {
     throw new CmsParseError(`${what} is missing`);
   }
-  const block = node.valueBlock as unknown as { unusedBits: number; valueHexView: Uint8Array };
-  if (block.unusedBits !== 0) throw new CmsParseError(`${what} has unused bits`);
-  return block.valueHexView;
+  if (node.value[0] !== 0) throw new CmsParseError(`${what} has unused bits`);
+  return node.value.subarray(1);
 }
 
 /** Returns the exact encoded bytes of an element, tag and length included. */
 export function encodedBytes(node: Asn1Node): Uint8Array {
-  return node.valueBeforeDecodeView;
+  return node.encoded;
 }
 
 /** AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL } */
@@ -287,15 +432,27 @@ export function derTime(date: Date): Uint8Array {
   return derTlv(0x18, latin1Encode(String(year).padStart(4, '0') + rest));
 }
 
-/** Reads a UTCTime or GeneralizedTime. */
+/**
+ * Reads a UTCTime (`YYMMDDHHMM[SS]Z`, years 1950 to 2049) or a GeneralizedTime
+ * (`YYYYMMDDHHMMSS[.fff]Z`), in UTC as RFC 5280 §4.1.2.5 requires.
+ */
 export function readTime(node: Asn1Node | undefined, what: string): Date {
-  let date: Date | undefined;
+  const text = node === undefined || node.constructed ? '' : latin1Decode(node.value);
+  let match: RegExpExecArray | null = null;
+  let year = 0;
   if (node !== undefined && isUniversal(node, TAG.utcTime)) {
-    date = (node as asn1js.UTCTime).toDate();
+    match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/.exec(text);
+    const twoDigits = Number(match?.[1]);
+    year = twoDigits < 50 ? 2000 + twoDigits : 1900 + twoDigits;
   } else if (node !== undefined && isUniversal(node, TAG.generalizedTime)) {
-    date = (node as asn1js.GeneralizedTime).toDate();
+    match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d{1,3})?Z$/.exec(text);
+    year = Number(match?.[1]);
   }
-  if (date === undefined || Number.isNaN(date.getTime())) {
+  if (match === null) throw new CmsParseError(`${what} is invalid`);
+
+  const [month, day, hour, minute, second] = match.slice(2).map((part) => Number(part ?? 0));
+  const date = new Date(Date.UTC(year, (month ?? 1) - 1, day, hour, minute, second));
+  if (date.getUTCMonth() !== (month ?? 1) - 1 || date.getUTCDate() !== day || (hour ?? 0) > 23) {
     throw new CmsParseError(`${what} is invalid`);
   }
   return date;

@@ -60,7 +60,7 @@ export function readRecipientIdentifier(
     };
   }
   if (node !== undefined && isContext(node, 0)) {
-    if (!node.idBlock.isConstructed) {
+    if (!node.constructed) {
       return { kind: 'subjectKeyIdentifier', keyIdentifier: primitiveBytes(node, what) };
     }
     const [first] = childrenOf(node, what);
