@@ -189,17 +189,17 @@ function readParamValue(text: string, start: number, header: string) {
 
 /**
  * Decodes the `escaped` octets (`%XX`) of a URI component, then the octets as UTF-8. Raises
- * SipParseError naming `what` on a malformed escape or an octet sequence that is not UTF-8, so
+ * SipParseError naming `component` on a malformed escape or an octet sequence that is not UTF-8, so
  * that two different escapes never decode to the same replacement character.
  */
-export function percentDecode(text: string, what: string): string {
+export function percentDecode(text: string, component: string): string {
   if (!text.includes('%')) return text;
   const bytes: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code === 0x25) {
       const hex = text.slice(i + 1, i + 3);
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new SipParseError(`invalid escape in ${what}`);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new SipParseError(`invalid escape in ${component}`);
       bytes.push(parseInt(hex, 16));
       i += 2;
     } else if (code < 0x80) {
@@ -211,6 +211,6 @@ export function percentDecode(text: string, what: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array(bytes));
   } catch (cause) {
-    throw new SipParseError(`invalid UTF-8 in ${what}`, { cause });
+    throw new SipParseError(`invalid UTF-8 in ${component}`, { cause });
   }
 }

@@ -83,12 +83,3 @@ export function canonicalHeaderName(name: string): string {
 export function isListHeader(name: string): boolean {
   return LIST_HEADERS.has(canonicalHeaderName(name));
 }
-
-/** Returns the compact form of a long header field name, or undefined when it has none. */
-export function compactHeaderName(name: string): string | undefined {
-  const canonical = canonicalHeaderName(name);
-  for (const [letter, long] of Object.entries(COMPACT_HEADER_NAMES)) {
-    if (long.toLowerCase() === canonical) return letter;
-  }
-  return undefined;
-}

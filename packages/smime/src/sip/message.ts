@@ -186,7 +186,7 @@ export class SipMessage {
   }
 
   /**
-   * Every value of a header in order. Values of list headers (Via, Contact, Route, Allow, …)
+   * Returns every value of a header in order. Values of list headers (Via, Contact, Route, Allow, …)
    * are split at commas outside quoted strings and angle brackets. Other headers, such as
    * WWW-Authenticate or Date whose values contain commas, give one value per field.
    */

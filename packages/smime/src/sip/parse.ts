@@ -19,7 +19,7 @@ export interface SipParseOptions {
   /**
    * When true (the default), a Content-Length that differs from the number of bytes after the
    * header section raises SipParseError. Over WebSocket each frame carries exactly one message
-   * (RFC 7118 §5.1), so surplus bytes mean a broken sender, such as one that counted characters
+   * (RFC 7118), so surplus bytes mean a broken sender, such as one that counted characters
    * instead of UTF-8 bytes. Set it to false for stream or datagram input, where the bytes past
    * Content-Length are not part of the message (RFC 3261 §18.3, RFC 4475 §3.1.1.8).
    */
@@ -84,7 +84,8 @@ function sliceBody(
   exactLength: boolean,
 ): Uint8Array {
   const available = bytes.length - offset;
-  // RFC 7118 §5.1: over WebSocket a missing Content-Length means the rest of the frame.
+  // RFC 7118 frames one message per WebSocket message, so without Content-Length the body is
+  // the rest of the frame.
   if (length === undefined) return bytes.subarray(offset);
   if (length > available) throw new SipParseError('Content-Length larger than the received body');
   if (length < available && exactLength) {

@@ -54,7 +54,7 @@ const LONG_NAMES: Readonly<Record<string, string>> = {
  * CSeq (RFC 3261 §8.2.6.2), with an empty body. Throws TypeError when `request` is a response or
  * `status` is not from 100 to 699.
  *
- * NOTE: Record-Route is not copied, so a UAS that answers a dialog-creating request with 2xx adds
+ * NOTE: Record-Route is not copied, so a UAS that accepts a dialog-creating request with 2xx adds
  * it itself (RFC 3261 §12.1.1).
  */
 export function createResponse(
@@ -63,7 +63,7 @@ export function createResponse(
   reasonPhrase: string = SIP_REASON_PHRASES[status] ?? '',
   options: SipResponseOptions = {},
 ): SipMessage {
-  if (!request.isRequest) throw new TypeError('a response can only answer a request');
+  if (!request.isRequest) throw new TypeError('createResponse expects a request, not a response');
   const headers: SipHeader[] = [];
   for (const header of request.headers) {
     const canonical = canonicalHeaderName(header.name);
@@ -85,7 +85,7 @@ function tagTo(value: string, status: number, toTag: string | undefined): string
 /**
  * Parses a message like {@link SipMessage.parse}, but returns the error instead of raising it,
  * together with a partial request when the fields a response copies are readable. This is how a
- * transport answers `400 Bad Request` to a request with one malformed header, such as
+ * transport responds `400 Bad Request` to a request with one malformed header, such as
  * `CSeq: abcdefg`, instead of dropping it and leaving the sender to retransmit. A malformed CSeq
  * is copied as it is, because RFC 3261 §8.2.6.2 wants the response CSeq equal to the request's.
  *
@@ -111,9 +111,9 @@ export function tryParseForResponse(bytes: Uint8Array, options?: SipParseOptions
 }
 
 /**
- * Builds the bytes of an error response to a request given as bytes or as a parsed message, or
- * returns undefined when no response may or can be built: the input is a response or an ACK
- * (RFC 3261 §17.2.1), or its Via, From, To or Call-ID cannot be read.
+ * Builds the bytes of an error response to a request given as bytes or as a parsed message.
+ * Returns undefined when the input is a response or an ACK, which get no response
+ * (RFC 3261 §17), or when its Via, From, To or Call-ID cannot be read.
  */
 export function buildErrorResponse(
   request: Uint8Array | SipMessage,

@@ -37,7 +37,7 @@ const PARAM_PATTERN = new RegExp(`^(?:[A-Za-z0-9\\-_.!~*'()[\\]/:&+$]|${ESCAPED}
 const HEADER_PATTERN = new RegExp(`^(?:[A-Za-z0-9\\-_.!~*'()[\\]/?:+$]|${ESCAPED})*$`);
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
 const HOSTNAME_PATTERN = new RegExp(`^(?:${LABEL}\\.)*${LABEL}\\.?$`);
-// Lenient on purpose: RFC 5118 §4.10 asks receivers to tolerate `[2001:db8:::192.0.2.1]`.
+// Lenient on purpose, because RFC 5118 §4.10 has receivers tolerate `[2001:db8:::192.0.2.1]`.
 const IPV6_REFERENCE_PATTERN = /^\[[0-9A-Fa-f:.]+\]$/;
 
 /**
@@ -49,8 +49,8 @@ const IPV6_REFERENCE_PATTERN = /^\[[0-9A-Fa-f:.]+\]$/;
  * An escaped NUL (`%00`) is valid (RFC 4475 §3.1.1.4) and decodes to U+0000.
  */
 export function parseSipUri(uri: string): SipUri {
-  // Any control character, NUL included, or whitespace ends the comparison here, so that
-  // `sip:alice@example.org\0.evil.example` can never be taken for alice.
+  // A NUL or any other control character is rejected before parsing, so that
+  // `sip:alice@example.org\0.evil.example` never parses as alice's URI.
   if (hasNonUriCharacter(uri)) throw new SipParseError('invalid character in SIP URI');
   const schemeMatch = /^(sips?):/i.exec(uri);
   if (schemeMatch === null) throw new SipParseError('not a SIP or SIPS URI');

@@ -23,7 +23,7 @@ const VERSION_PATTERN = /^SIP\/\d+\.\d+$/i;
 /**
  * Parses a start line. The elements are separated by exactly one SP and nothing trails the
  * version (RFC 4475 §3.1.2.9 and §3.1.2.10). Raises SipParseError, `unsupported SIP version`
- * for a well-formed version other than 2.0 (to which a server answers 505, RFC 3261 §8.2.2).
+ * for a well-formed version other than 2.0 (a server responds 505 to it, RFC 3261 §8.2.2).
  */
 export function parseStartLine(line: string): SipRequestLine | SipStatusLine {
   if (/^SIP\//i.test(line)) return parseStatusLine(line);

@@ -12,13 +12,14 @@ import { canonicalHeaderName } from './header-names.js';
 import type { SipCSeq, SipHeader, SipRequestLine, SipStatusLine } from './message.js';
 import { parseVia } from './via.js';
 
-/** Header fields that every request and response carries (RFC 3261 §8.1.1, §8.2.6.2). */
+/**
+ * Header fields that every request and response carries (RFC 3261 §8.1.1, §8.2.6.2).
+ * Max-Forwards is not among them, because RFC 2543 senders omit it and RFC 4475 §3.4.1 says to
+ * accept their requests.
+ */
 const MANDATORY_HEADERS = ['Via', 'From', 'To', 'Call-ID', 'CSeq'] as const;
 
-/**
- * Header fields that may appear once only (RFC 3261 §7.3.1, RFC 4475 §3.3.8 and §3.3.9). Max-Forwards
- * is not mandatory: RFC 2543 senders omit it, and RFC 4475 §3.4.1 asks to accept them.
- */
+/** Header fields that may appear once only (RFC 3261 §7.3.1, RFC 4475 §3.3.8 and §3.3.9). */
 const SINGLE_HEADERS = [
   'Call-ID',
   'CSeq',
