@@ -126,7 +126,7 @@ describe('console layout', () => {
   it('names every control', async () => {
     const page = await openPreview(1280);
     const unnamed = await page.evaluate(() =>
-      [...document.querySelectorAll('button, input, select, textarea')]
+      Array.from(document.querySelectorAll('button, input, select, textarea'))
         .filter((element) => {
           const label = element.getAttribute('aria-label') ?? '';
           const text = (element.textContent ?? '').trim();

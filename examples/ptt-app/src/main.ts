@@ -10,12 +10,14 @@ import { mountConsole } from './app.js';
 import { loadDemoConfig, type DemoConfig } from './demo-config.js';
 import { h } from './dom.js';
 import type { IdentityProvider } from './identity.js';
-import { createSdkClient, createSdkIdentityProvider } from './sdk-client.js';
+import { createKeystoreIdentities, keystoreOpener } from './keystore-identities.js';
 import { errorText, renderEnrolView } from './views/enrol-view.js';
+
+const openStore = keystoreOpener();
 
 async function main(root: HTMLElement): Promise<void> {
   const config = await loadDemoConfig();
-  const identities = createSdkIdentityProvider(config);
+  const identities = createKeystoreIdentities(config, openStore);
   const uri = await identities.storedIdentity();
   if (uri === undefined) {
     showEnrolment(root, config, identities);
@@ -42,7 +44,9 @@ async function showConsole(
   identities: IdentityProvider,
   uri: string,
 ): Promise<void> {
-  const client = await createSdkClient(config, uri);
+  // The SIP stack loads after the first-run screen, which needs only the keystore.
+  const { createSdkClient } = await import('./sdk-client.js');
+  const client = await createSdkClient(config, uri, openStore);
   mountConsole(root, {
     client,
     coreLogUrl: config.coreLogUrl,
