@@ -26,7 +26,7 @@ export interface InspectedEntity {
   readonly disposition?: string;
   readonly parts?: readonly InspectedEntity[];
   readonly cms?: CmsSummary;
-  /** Why this entity could not be read further. */
+  /** Reason this entity could not be read further. */
   readonly error?: string;
 }
 

@@ -80,7 +80,7 @@ describe.skipIf(!corporaAvailable)('unprotect on the failure cases', () => {
   }
 
   // The B17 envelopes carry bare XML, not a MIME entity (RFC 8551 §3.1). Decryption succeeds,
-  // and the CBC rule then answers 493 with the MIME error as the cause.
+  // and the CBC rule then raises 493 with the MIME error as the cause.
   for (const file of [
     'cases/B17a-pkcs7-base64-single-line.sip',
     'cases/B17b-pkcs7-base64-65col-bare-lf.sip',

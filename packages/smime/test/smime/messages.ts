@@ -60,12 +60,12 @@ export function request(
   return SipMessage.parse(message);
 }
 
-/** A MESSAGE from alice with an mcptt-info body. */
+/** Builds a MESSAGE from alice with an mcptt-info body. */
 export function mcpttInfoMessage(from?: string): SipMessage {
   return request('MESSAGE', mcpttInfo(), 'application/vnd.3gpp.mcptt-info+xml', from);
 }
 
-/** An INVITE from alice with SDP and mcptt-info in multipart/mixed. */
+/** Builds an INVITE from alice with SDP and mcptt-info in multipart/mixed. */
 export function inviteWithSdp(): SipMessage {
   const body = [
     '--b1',

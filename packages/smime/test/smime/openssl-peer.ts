@@ -85,7 +85,7 @@ export function wrapInMessage(message: SipMessage, smime: Uint8Array): SipMessag
   return withEntityBody(message, MimeEntity.parse(smime));
 }
 
-/** The inner MIME entity used by the interop tests. */
+/** Returns the inner MIME entity of the interop tests: mcptt-info with its Content-Type. */
 export function innerMcpttInfo(xml: string): Uint8Array {
   return utf8Encode(`Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n${xml}`);
 }
