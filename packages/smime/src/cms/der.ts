@@ -162,8 +162,9 @@ function parseElement(
   if (constructed) {
     for (let cursor = contentStart; cursor < contentEnd;) {
       const child = parseElement(state, cursor, contentEnd, depth + 1);
-      if (child.node.tagClass === UNIVERSAL && child.node.tagNumber === 0)
+      if (child.node.tagClass === UNIVERSAL && child.node.tagNumber === 0) {
         throw new RangeError('unexpected end-of-contents');
+      }
       children.push(child.node);
       cursor = child.next;
     }
@@ -231,9 +232,9 @@ export function readOid(node: Asn1Node | undefined, what: string): string {
       if (index === node.value.length - 1) throw new CmsParseError(`${what} is malformed`);
       continue;
     }
-    if (arcs.length === 0)
+    if (arcs.length === 0) {
       arcs.push(arc < 80 ? Math.floor(arc / 40) : 2, arc < 80 ? arc % 40 : arc - 80);
-    else arcs.push(arc);
+    } else arcs.push(arc);
     arc = 0;
   }
   return arcs.join('.');
@@ -256,8 +257,9 @@ export function readIntegerBytes(node: Asn1Node | undefined, what: string): Uint
 /** Reads a small non-negative INTEGER such as a version number. */
 export function readSmallInteger(node: Asn1Node | undefined, what: string): number {
   const bytes = readIntegerBytes(node, what);
-  if (bytes.length > 4 || (bytes[0] ?? 0) & 0x80)
+  if (bytes.length > 4 || (bytes[0] ?? 0) & 0x80) {
     throw new CmsParseError(`${what} is out of range`);
+  }
   let value = 0;
   for (const byte of bytes) value = value * 256 + byte;
   return value;
