@@ -169,7 +169,7 @@ export class SipMessage {
 
   /**
    * Parsed Content-Type, or undefined when the message has no body or no Content-Type. Raises
-   * MimeParseError on a malformed value.
+   * MimeParseError on a malformed value, which only a created or changed message can have.
    */
   get contentType(): ContentType | undefined {
     const value = this.getHeader('Content-Type');

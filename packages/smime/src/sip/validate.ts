@@ -5,7 +5,8 @@
  * @module
  */
 
-import { SipParseError } from '../errors.js';
+import { MimeParseError, SipParseError } from '../errors.js';
+import { parseContentType } from '../mime/content-type.js';
 import { parseNameAddress } from './address.js';
 import { hasControlCharacter, invalidHeader, isToken, isWord, splitList } from './grammar.js';
 import { canonicalHeaderName } from './header-names.js';
@@ -53,9 +54,7 @@ const VALIDATORS: Readonly<Record<string, Validator>> = {
     if (!/^\d{1,10}$/.test(value) || Number(value) > 255) throw invalidHeader(name);
   },
   'content-length': (value) => void parseContentLength(value),
-  'content-type': (value, name) => {
-    if (!/^[^/;\s]+[ \t]*\/[ \t]*[^/;\s]+[ \t]*(;.*)?$/s.test(value)) throw invalidHeader(name);
-  },
+  'content-type': validateContentType,
   // RFC 4475 §3.1.2.12: a Date with another time zone than GMT may be rejected as malformed.
   date: (value, name) => {
     if (!DATE_PATTERN.test(value)) throw invalidHeader(name);
@@ -116,6 +115,18 @@ export function parseContentLength(value: string): number {
   const digits = value.replace(/^0+(?=\d)/, '');
   // Anything past 15 digits is past every message limit, and Number() would round it.
   return digits.length > 15 ? Number.MAX_SAFE_INTEGER : Number(digits);
+}
+
+/** Parses Content-Type here, so that {@link SipMessage.contentType} of a parsed message works. */
+function validateContentType(value: string, name: string): void {
+  try {
+    parseContentType(value);
+  } catch (cause) {
+    if (cause instanceof MimeParseError) {
+      throw new SipParseError(`invalid ${name} header`, { cause });
+    }
+    throw cause;
+  }
 }
 
 function validateContact(value: string, name: string): void {

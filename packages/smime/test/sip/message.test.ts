@@ -191,6 +191,8 @@ describe('SipMessage.parse validation', () => {
     ['Max-Forwards: 256', 'invalid Max-Forwards header'],
     ['Call-ID: two words', 'invalid Call-ID header'],
     ['Content-Type: text', 'invalid Content-Type header'],
+    ['Content-Type: text/plain; charset="utf-8', 'invalid Content-Type header'],
+    ['Content-Type: text/plain;; charset=utf-8', 'invalid Content-Type header'],
     ['From: <sip:alice@example.org', 'invalid From header'],
     ['To: "Bob <sip:bob@example.org>', 'invalid To header'],
     ['Via: SIP/2.0/WSS', 'invalid Via header'],
