@@ -1,9 +1,10 @@
 /**
- * Strict BER reading over asn1js and a small DER writer.
+ * A small strict BER reader and DER writer (X.690).
  *
  * Reading accepts BER (indefinite lengths, constructed OCTET STRINGs) because OpenSSL's `-stream`
- * output uses it, but rejects trailing bytes after the top-level element, which asn1js accepts.
- * Writing emits DER only (RFC 5652 §5.3 requires DER for signed attributes).
+ * output uses it, but rejects trailing bytes after the top-level element, which asn1js 4 accepts.
+ * Writing emits DER only (RFC 5652 §5.3 requires DER for signed attributes). PKIjs and asn1js
+ * are used for certificates (parsed once and cached) and for issuing certificates.
  *
  * @module
  */

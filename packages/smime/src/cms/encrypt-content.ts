@@ -16,6 +16,7 @@ import {
   isContentEncryptionAlgorithm,
 } from './content-encryption.js';
 import { encodeContentInfo } from './content-info.js';
+import { BoundedCache } from './engine.js';
 import { encodeAuthEnvelopedData, encodeEnvelopedData } from './envelope.js';
 import { encodeKeyAgreeRecipient } from './key-agreement.js';
 import { encodeKeyTransRecipient } from './key-transport.js';
@@ -99,6 +100,35 @@ export async function encryptContent(options: EncryptOptions): Promise<EncryptRe
   return { der: encodeContentInfo(OID_ENVELOPED_DATA, enveloped), smimeType: 'enveloped-data' };
 }
 
+const ecdhKeys = new WeakMap<Crypto, BoundedCache<string, Promise<CryptoKey>>>();
+
+/** Imports a recipient's ECDH public key once per certificate and `Crypto`. */
+function recipientEcdhKey(
+  crypto: Crypto,
+  recipient: ParsedCertificate,
+  namedCurve: string,
+): Promise<CryptoKey> {
+  let cache = ecdhKeys.get(crypto);
+  if (cache === undefined) {
+    cache = new BoundedCache(64);
+    ecdhKeys.set(crypto, cache);
+  }
+  let key = cache.get(recipient.cacheKey);
+  if (key === undefined) {
+    key = crypto.subtle.importKey(
+      'spki',
+      toArrayBuffer(recipient.spki),
+      { name: 'ECDH', namedCurve },
+      false,
+      [],
+    );
+    cache.set(recipient.cacheKey, key);
+    // A failed import is not cached, so that the next call raises the same error afresh.
+    key.catch(() => cache.delete(recipient.cacheKey));
+  }
+  return key;
+}
+
 async function encodeRecipient(
   crypto: Crypto,
   recipient: ParsedCertificate,
@@ -111,13 +141,7 @@ async function encodeRecipient(
     if (usage !== undefined && !usage.has('keyAgreement')) {
       throw new CertificateUntrustedError('recipient certificate keyUsage forbids keyAgreement');
     }
-    const publicKey = await crypto.subtle.importKey(
-      'spki',
-      toArrayBuffer(recipient.spki),
-      { name: 'ECDH', namedCurve: keyAlgorithm.namedCurve },
-      false,
-      [],
-    );
+    const publicKey = await recipientEcdhKey(crypto, recipient, keyAlgorithm.namedCurve);
     return encodeKeyAgreeRecipient(crypto, recipient, publicKey, contentKey);
   }
   if (keyAlgorithm.kind === 'rsa') {
