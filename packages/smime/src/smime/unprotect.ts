@@ -27,7 +27,7 @@ export interface UnprotectOptions {
   readonly identity?: LocalIdentity;
   /** DER of the certificates that signer chains must reach. */
   readonly trustAnchors: readonly Uint8Array[];
-  /** Policy that names the parts that must arrive encrypted. Default {@link defaultProtectionPolicy}. */
+  /** Policy that names the parts that must arrive signed and encrypted. Default {@link defaultProtectionPolicy}. */
   readonly policy?: ProtectionPolicy;
   /** Clock for certificate validity; default `() => new Date()`. */
   readonly now?: () => Date;
@@ -51,8 +51,8 @@ export interface UnprotectResult {
  * Both nesting orders are accepted: signed then encrypted (the order this library writes) and
  * encrypted then signed (the order of RFC 3261 §23.2). A signer must hold the From URI of a
  * request or the To URI of a response in its certificate. After all layers are opened, every
- * part that the policy calls sensitive must have arrived encrypted, because an attacker who
- * strips the protection produces a clear part. Nothing is returned unless every layer verified.
+ * part that the policy calls sensitive must have arrived signed and encrypted, because an
+ * attacker who strips the protection produces a clear or unsigned part. Nothing is returned unless every layer verified.
  *
  * Rejections: `UndecipherableError` (493, with the local certificate in `certsOnly`),
  * `SignatureInvalidError`, `CertificateUntrustedError`, `CertificateChangedError`,
@@ -104,8 +104,11 @@ export async function unprotectMessage(
 }
 
 /**
- * Raises `DowngradeError` for a sensitive part that did not arrive encrypted. A part that is
- * signed but not encrypted counts as clear, because the SIP core could read it.
+ * Raises `DowngradeError` for a sensitive part that did not arrive both signed and encrypted.
+ * A part that is signed but not encrypted counts as clear, because the SIP core could read it.
+ * A part that is encrypted but not signed is rejected too: anyone can encrypt for the receiver,
+ * and with CBC an attacker can damage the unsigned headers of a signed entity so that its
+ * signature is no longer found.
  */
 function rejectDowngrade(
   parts: readonly UnwrappedPart[],
@@ -113,10 +116,14 @@ function rejectDowngrade(
   method: string,
 ): void {
   for (const part of parts) {
-    if (part.encrypted || part.certsOnly) continue;
+    if ((part.encrypted && part.signed) || part.certsOnly) continue;
     const contentType = part.entity.contentType;
     if (!policy.isSensitive(contentType, method)) continue;
-    const how = part.signed ? 'signed but not encrypted' : 'in clear';
+    const how = part.encrypted
+      ? 'encrypted but not signed'
+      : part.signed
+        ? 'signed but not encrypted'
+        : 'in clear';
     throw new DowngradeError(`sensitive ${contentType.mediaType} part arrived ${how}`);
   }
 }

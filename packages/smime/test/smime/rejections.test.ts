@@ -308,6 +308,24 @@ describe('unprotectMessage rejections', () => {
     expect(error.message).toContain('signed but not encrypted');
   });
 
+  it('rejects an encrypted unsigned sensitive part', async () => {
+    const envelope = await encryptContent({
+      crypto: testCrypto,
+      content: innerEntity().toBytes(),
+      recipients: [pki.certificate('server')],
+      algorithm: 'aes-256-gcm',
+    });
+    const unsigned = withEntityBody(
+      mcpttInfoMessage(),
+      createPkcs7MimeEntity(envelope.der, envelope.smimeType),
+    );
+    const error = await rejection(unprotect(unsigned));
+
+    expect(error).toBeInstanceOf(DowngradeError);
+    expect(error).toMatchObject({ code: 'ERR_DOWNGRADE', sipStatus: 403 });
+    expect(error.message).toContain('encrypted but not signed');
+  });
+
   it('accepts clear SDP alone', async () => {
     const sdp = request('INVITE', 'v=0\r\n', 'application/sdp');
     const { message, security } = await unprotect(sdp);
