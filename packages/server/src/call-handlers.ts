@@ -10,6 +10,8 @@ import { addressOfRecord } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText, textPart } from './body-parts.js';
 import type { Call, CallKind, CallLeg } from './call-store.js';
 import { createUasDialog } from './dialog.js';
+import { MediaLeg } from './media-leg.js';
+import { MediaRelay } from './media-relay.js';
 import { endCall, inviteUser } from './member-invite.js';
 import {
   buildMcpttInfo,
@@ -18,18 +20,31 @@ import {
   type McpttInfo,
 } from './mcptt-xml.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
-import { answerSdp } from './sdp.js';
 import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
+import { TALK_INFO_PACKAGE } from './talk-handler.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
-/** Handles an initial INVITE to the server. */
+/** Handles an initial INVITE to the server. A CANCEL may end it until it is answered. */
 export async function handleInvite(
   context: ServerContext,
   transaction: ServerTransaction,
 ): Promise<void> {
+  const signal = context.pendingInvites.add(transaction);
+  try {
+    await startCall(context, transaction, signal);
+  } finally {
+    context.pendingInvites.delete(transaction);
+  }
+}
+
+async function startCall(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  signal: AbortSignal,
+): Promise<void> {
   const opened = await openRequest(context, transaction, true);
-  if (opened === undefined) {
+  if (opened === undefined || signal.aborted) {
     return;
   }
   const infoText = partText(opened.parts, MEDIA_TYPES.mcpttInfo);
@@ -40,7 +55,7 @@ export async function handleInvite(
 
   const info = parseMcpttInfo(infoText);
   if (info.sessionType === 'private') {
-    await startPrivateCall(context, transaction, opened, info);
+    await startPrivateCall(context, transaction, opened, info, signal);
   } else if (info.sessionType === 'prearranged' || info.sessionType === 'chat') {
     await startGroupCall(context, transaction, opened, info, info.sessionType);
   } else {
@@ -106,6 +121,7 @@ async function startPrivateCall(
   transaction: ServerTransaction,
   opened: OpenedRequest,
   info: McpttInfo,
+  signal: AbortSignal,
 ): Promise<void> {
   const lists = partText(opened.parts, MEDIA_TYPES.resourceLists);
   const callee =
@@ -130,21 +146,35 @@ async function startPrivateCall(
       callingUserId: opened.sender,
       calledPartyId: addressOfRecord(callee),
     },
-    () => transaction.respond(createResponse(transaction.request, 180, { toTag: call.id })),
+    {
+      onRinging: () =>
+        transaction.respond(createResponse(transaction.request, 180, { toTag: call.id })),
+      signal,
+    },
   );
   if (outcome.leg === undefined) {
     context.calls.remove(call);
-    reject(context, transaction, outcome.status, 'called party did not answer');
+    if (!signal.aborted) {
+      reject(context, transaction, outcome.status, 'called party did not answer');
+    }
     return;
   }
 
-  await answerCaller(context, transaction, opened, call, {
+  const callerLeg = await answerCaller(context, transaction, opened, call, {
     sessionType: 'private',
     calledPartyId: addressOfRecord(callee),
   });
+  if (callerLeg === undefined) {
+    // The caller cancelled while the called party answered, or cannot be answered.
+    await endCall(context, call, 'caller left');
+  }
 }
 
-/** Answers the caller with a 200 OK protected for the caller, and adds the caller's leg. */
+/**
+ * Answers the caller with a 200 OK protected for the caller, with the SDP answer of the caller's
+ * media leg, and adds the leg and its media to the call. Answers 488 when the offer cannot be
+ * applied.
+ */
 async function answerCaller(
   context: ServerContext,
   transaction: ServerTransaction,
@@ -156,19 +186,29 @@ async function answerCaller(
   if (certificate === undefined || transaction.completed) {
     return undefined;
   }
+  const media = await answerOffer(context, transaction, opened);
+  if (media === undefined) {
+    return undefined;
+  }
 
   const request = transaction.request;
   const toTag = call.kind === 'private' ? call.id : randomToken();
   const response = createResponse(request, 200, {
     toTag,
-    headers: [{ name: 'Contact', value: `<${context.contactUri}>;+g.3gpp.mcptt` }],
+    headers: [
+      { name: 'Contact', value: `<${context.contactUri}>;+g.3gpp.mcptt` },
+      { name: 'Recv-Info', value: TALK_INFO_PACKAGE },
+    ],
   });
-  const offer = partText(opened.parts, MEDIA_TYPES.sdp) ?? '';
   const parts = [
-    textPart(MEDIA_TYPES.sdp, answerSdp(offer)),
+    textPart(MEDIA_TYPES.sdp, media.localSdp),
     textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(info)),
   ];
   const protectedResponse = await protectResponse(context, response, parts, certificate);
+  if (transaction.completed) {
+    await media.close();
+    return undefined;
+  }
 
   const leg: CallLeg = {
     uri: opened.sender,
@@ -179,9 +219,25 @@ async function answerCaller(
     context.calls.add(call);
   }
   context.calls.addLeg(call, leg);
+  call.media.add(leg.callId, leg.uri, media);
+  // The originator holds the talk right first, as with an implicit floor request.
   call.talker ??= opened.sender;
   transaction.respond(protectedResponse);
   return leg;
+}
+
+async function answerOffer(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  opened: OpenedRequest,
+): Promise<MediaLeg | undefined> {
+  try {
+    return await MediaLeg.answer(partText(opened.parts, MEDIA_TYPES.sdp) ?? '', context.logger);
+  } catch (error) {
+    context.logger.debug({ err: error }, 'SDP offer not applied');
+    reject(context, transaction, 488, 'SDP offer not acceptable');
+    return undefined;
+  }
 }
 
 function newCall(
@@ -190,7 +246,7 @@ function newCall(
   originator: string,
   emergency: boolean,
 ): Call {
-  return {
+  const call: Call = {
     id: randomToken(),
     kind,
     groupId,
@@ -198,7 +254,9 @@ function newCall(
     emergency,
     legs: new Map(),
     talker: undefined,
+    media: new MediaRelay(() => call.talker),
   };
+  return call;
 }
 
 /**
@@ -209,13 +267,15 @@ export async function handleBye(
   context: ServerContext,
   transaction: ServerTransaction,
 ): Promise<void> {
-  const call = context.calls.removeLeg(transaction.request.callId);
+  const callId = transaction.request.callId;
+  const call = context.calls.removeLeg(callId);
   transaction.respond(
     createResponse(transaction.request, call === undefined ? 481 : 200, { toTag: randomToken() }),
   );
   if (call === undefined) {
     return;
   }
+  await call.media.remove(callId);
 
   const originatorLeft =
     call.kind === 'prearranged' &&

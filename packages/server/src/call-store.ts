@@ -4,7 +4,9 @@
  *
  * @module
  */
+import type { SipMessage } from '@mcptt-smime/smime';
 import type { Dialog } from './dialog.js';
+import type { MediaRelay } from './media-relay.js';
 
 /** One participant's dialog with the server. */
 export interface CallLeg {
@@ -14,6 +16,8 @@ export interface CallLeg {
   readonly callId: string;
   /** Set once the dialog is established. */
   dialog: Dialog | undefined;
+  /** The INVITE that the server sent for this leg, kept while it waits for an answer. */
+  invite?: SipMessage | undefined;
 }
 
 /** Kind of call: a prearranged or chat group call, or a private call. */
@@ -31,6 +35,8 @@ export interface Call {
   readonly legs: Map<string, CallLeg>;
   /** Participant who pressed talk last; the server forwards that participant's audio. */
   talker: string | undefined;
+  /** The media legs of the participants. */
+  readonly media: MediaRelay;
 }
 
 /** Calls by ID, by group and by leg Call-ID. */

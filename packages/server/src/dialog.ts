@@ -80,3 +80,15 @@ export function createInDialogRequest(
   ];
   return SipMessage.create(requestLine(method, dialog.remoteTarget), headers);
 }
+
+/**
+ * True when a request from the peer belongs to `dialog` (RFC 3261 §12.2.2): same Call-ID, its
+ * To tag is our local tag and its From tag is the peer's.
+ */
+export function isInDialog(dialog: Dialog, request: SipMessage): boolean {
+  return (
+    request.callId === dialog.callId &&
+    tagOf(request.getHeader('To')) === dialog.localTag &&
+    tagOf(request.getHeader('From')) === dialog.remoteTag
+  );
+}

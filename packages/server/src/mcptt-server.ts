@@ -13,12 +13,15 @@ import type { ServerConfig } from './config.js';
 import { CoreConnection } from './core-connection.js';
 import { loadCredentials, loadPeerCertificates } from './identity-files.js';
 import { endCall } from './member-invite.js';
+import { PendingInvites } from './pending-invites.js';
 import { Registry } from './registry.js';
 import { reject } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
 import { handlePublish, handleRegister } from './service-handlers.js';
+import { handleSessionUpdate } from './session-update.js';
 import { handleMessage } from './short-data.js';
 import { createResponse, randomToken, requestLine } from './sip-builder.js';
+import { handleInfo } from './talk-handler.js';
 import {
   DEFAULT_TIMERS,
   TransactionLayer,
@@ -101,6 +104,7 @@ export class McpttServer {
       trustAnchors: credentials.trustAnchors,
       registry,
       calls: new CallStore(),
+      pendingInvites: new PendingInvites(),
       transactions,
       logger,
       contactUri: `sip:${userPart}@${randomToken(6)}.invalid;transport=ws`,
@@ -167,18 +171,23 @@ export class McpttServer {
     const inDialog = request.getHeader('To')?.includes('tag=') === true;
     switch (request.method) {
       case 'INVITE':
-        if (inDialog) {
-          reject(this.context, transaction, 488, 're-INVITE not supported');
-          return;
-        }
-        return handleInvite(this.context, transaction);
+        return inDialog
+          ? handleSessionUpdate(this.context, transaction)
+          : handleInvite(this.context, transaction);
+      case 'UPDATE':
+        return handleSessionUpdate(this.context, transaction);
       case 'ACK':
         return;
       case 'BYE':
         return handleBye(this.context, transaction);
-      case 'CANCEL':
-        transaction.respond(createResponse(request, 200));
+      case 'INFO':
+        return handleInfo(this.context, transaction);
+      case 'CANCEL': {
+        // RFC 3261 §9.2: 200 for a CANCEL that matches an INVITE, 481 otherwise.
+        const matched = this.context.pendingInvites.cancel(request);
+        transaction.respond(createResponse(request, matched ? 200 : 481, { toTag: randomToken() }));
         return;
+      }
       case 'MESSAGE':
         return handleMessage(this.context, transaction);
       case 'REGISTER':

@@ -1,15 +1,22 @@
 /**
- * Invitations from the server to one user: a protected INVITE, the ACK of its 2xx, and BYE.
+ * Invitations from the server to one user: a protected INVITE with the server's SDP offer, the
+ * ACK of its 2xx, CANCEL while it is pending, and BYE.
  *
  * @module
  */
-import { isMcpttError, unprotectMessage, type SipHeader } from '@mcptt-smime/smime';
-import { MEDIA_TYPES, textPart } from './body-parts.js';
+import {
+  isMcpttError,
+  unprotectMessage,
+  type SipHeader,
+  type SipMessage,
+} from '@mcptt-smime/smime';
+import { MEDIA_TYPES, partText, readParts, textPart } from './body-parts.js';
 import type { Call, CallLeg } from './call-store.js';
 import { createInDialogRequest, createUacDialog, type Dialog } from './dialog.js';
 import { buildMcpttInfo, type McpttInfo } from './mcptt-xml.js';
-import { offerSdp } from './sdp.js';
+import { MediaLeg } from './media-leg.js';
 import { createOutgoingRequest, type ServerContext } from './server-context.js';
+import { TALK_INFO_PACKAGE } from './talk-handler.js';
 
 /** Result of {@link inviteUser}: the final status, and the dialog when it was answered. */
 export interface InviteOutcome {
@@ -17,49 +24,59 @@ export interface InviteOutcome {
   readonly leg: CallLeg | undefined;
 }
 
+/** Options of {@link inviteUser}. */
+export interface InviteOptions {
+  /** Called when the user's device rings (180). */
+  readonly onRinging?: () => void;
+  /** Cancels the INVITE while it waits for an answer (RFC 3261 §9.1). */
+  readonly signal?: AbortSignal;
+}
+
 /**
- * Sends a protected INVITE with an SDP offer and mcptt-info to `uri`, adds the leg to the call
- * when it is answered, and acknowledges the 2xx. A 2xx whose protected parts do not verify is
- * acknowledged and then ended with BYE, because the user did not prove who answered.
+ * Sends a protected INVITE with an SDP offer and mcptt-info to `uri`, adds the leg and its media
+ * to the call when it is answered, and acknowledges the 2xx. A 2xx whose protected parts do not
+ * verify, or whose SDP answer cannot be applied, is acknowledged and then ended with BYE.
  */
 export async function inviteUser(
   context: ServerContext,
   call: Call,
   uri: string,
   info: McpttInfo,
-  onRinging?: () => void,
+  options: InviteOptions = {},
 ): Promise<InviteOutcome> {
   const certificate = context.registry.certificate(uri);
   if (certificate === undefined) {
     return { status: 480, leg: undefined };
   }
 
-  const headers: SipHeader[] = call.emergency
-    ? [{ name: 'Resource-Priority', value: 'mcpttp.15' }]
-    : [];
+  const media = await MediaLeg.offer(context.logger);
   const invite = await createOutgoingRequest(
     context,
     {
       method: 'INVITE',
       target: uri,
       parts: [
-        textPart(MEDIA_TYPES.sdp, offerSdp()),
+        textPart(MEDIA_TYPES.sdp, media.localSdp),
         textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(info)),
       ],
-      headers,
+      headers: inviteHeaders(call),
     },
     certificate,
   );
-  const leg: CallLeg = { uri, callId: invite.callId, dialog: undefined };
+  const leg: CallLeg = { uri, callId: invite.callId, dialog: undefined, invite };
   context.calls.addLeg(call, leg);
+  const cancel = () => context.transactions.cancel(invite);
+  options.signal?.addEventListener('abort', cancel, { once: true });
 
   const response = await context.transactions.sendRequest(invite, {
     onProvisional: (provisional) => {
       if (provisional.startLine.type === 'response' && provisional.startLine.status === 180) {
-        onRinging?.();
+        options.onRinging?.();
       }
     },
   });
+  options.signal?.removeEventListener('abort', cancel);
+  leg.invite = undefined;
   const status = response.startLine.type === 'response' ? response.startLine.status : 500;
   context.logger.info(
     { callId: invite.callId, method: 'INVITE', status, call: call.id },
@@ -67,49 +84,94 @@ export async function inviteUser(
   );
   if (status >= 300) {
     context.calls.removeLeg(invite.callId);
+    await media.close();
     return { status, leg: undefined };
   }
 
-  const dialog = createUacDialog(invite, response);
-  leg.dialog = dialog;
-  context.transactions.sendAck(createInDialogRequest(dialog, 'ACK'));
-  if (!(await answerVerifies(context, response))) {
-    await hangUp(context, leg, 'answer not verified');
-    return { status: 403, leg: undefined };
-  }
-  return { status, leg };
+  leg.dialog = createUacDialog(invite, response);
+  context.transactions.sendAck(createInDialogRequest(leg.dialog, 'ACK'));
+  return acceptAnswer(context, call, leg, media, response);
 }
 
-async function answerVerifies(
+function inviteHeaders(call: Call): SipHeader[] {
+  // RFC 6086 §5.2.2: Recv-Info tells the user that the server takes talk requests in INFO.
+  const headers: SipHeader[] = [{ name: 'Recv-Info', value: TALK_INFO_PACKAGE }];
+  if (call.emergency) {
+    headers.push({ name: 'Resource-Priority', value: 'mcpttp.15' });
+  }
+  return headers;
+}
+
+// Completes an answered leg: the answer must verify and carry an SDP answer that werift accepts,
+// and the call must still exist, since it may have ended while the user's device rang.
+async function acceptAnswer(
   context: ServerContext,
-  response: Parameters<typeof unprotectMessage>[0],
-): Promise<boolean> {
+  call: Call,
+  leg: CallLeg,
+  media: MediaLeg,
+  response: SipMessage,
+): Promise<InviteOutcome> {
+  const opened = await openAnswer(context, response);
+  const sdp = opened === undefined ? undefined : partText(readParts(opened), MEDIA_TYPES.sdp);
+  let reason: string | undefined;
+  if (sdp === undefined) {
+    reason = opened === undefined ? 'answer not verified' : 'answer without SDP';
+  } else if (!context.calls.all().includes(call)) {
+    reason = 'call ended';
+  } else {
+    reason = await media.acceptAnswer(sdp).then(
+      () => undefined,
+      () => 'SDP answer not applicable',
+    );
+  }
+
+  if (reason !== undefined) {
+    await media.close();
+    await hangUp(context, call, leg, reason);
+    return { status: opened === undefined ? 403 : 488, leg: undefined };
+  }
+  call.media.add(leg.callId, leg.uri, media);
+  return { status: 200, leg };
+}
+
+async function openAnswer(
+  context: ServerContext,
+  response: SipMessage,
+): Promise<SipMessage | undefined> {
   try {
-    await unprotectMessage(response, {
+    const opened = await unprotectMessage(response, {
       crypto: context.crypto,
       identity: context.identity,
       trustAnchors: context.trustAnchors,
       now: context.now,
     });
-    return true;
+    return opened.message;
   } catch (error) {
     if (!isMcpttError(error)) {
       throw error;
     }
     context.logger.warn({ callId: response.callId, code: error.code }, 'answer rejected');
-    return false;
+    return undefined;
   }
 }
 
-/** Ends one leg with BYE and removes it from its call. */
+/**
+ * Ends one leg and removes it and its media from its call: BYE when the dialog exists, CANCEL
+ * when the INVITE still waits for an answer.
+ */
 export async function hangUp(
   context: ServerContext,
+  call: Call,
   leg: CallLeg,
   reason: string,
   dialog: Dialog | undefined = leg.dialog,
 ): Promise<void> {
   context.calls.removeLeg(leg.callId);
+  await call.media.remove(leg.callId);
   if (dialog === undefined) {
+    if (leg.invite !== undefined && context.transactions.cancel(leg.invite)) {
+      context.logger.info({ callId: leg.callId, method: 'CANCEL', reason }, 'leg cancelled');
+    }
     return;
   }
   const bye = createInDialogRequest(dialog, 'BYE', [
@@ -120,9 +182,10 @@ export async function hangUp(
   context.logger.info({ callId: leg.callId, method: 'BYE', status, reason }, 'leg ended');
 }
 
-/** Ends every leg of a call. */
+/** Ends every leg of a call and closes its media. */
 export async function endCall(context: ServerContext, call: Call, reason: string): Promise<void> {
   context.calls.remove(call);
-  await Promise.all([...call.legs.values()].map((leg) => hangUp(context, leg, reason)));
+  await Promise.all([...call.legs.values()].map((leg) => hangUp(context, call, leg, reason)));
+  await call.media.close();
   context.logger.info({ call: call.id, reason }, 'call ended');
 }

@@ -9,6 +9,7 @@ import type { ServerConfig } from './config.js';
 import type { Registry } from './registry.js';
 import type { TransactionLayer } from './transaction-layer.js';
 import type { CallStore } from './call-store.js';
+import type { PendingInvites } from './pending-invites.js';
 import { withParts, type BodyPart } from './body-parts.js';
 import { randomToken, requestLine } from './sip-builder.js';
 
@@ -20,6 +21,8 @@ export interface ServerContext {
   readonly trustAnchors: readonly Uint8Array[];
   readonly registry: Registry;
   readonly calls: CallStore;
+  /** INVITEs to the server without a final response yet, for CANCEL. */
+  readonly pendingInvites: PendingInvites;
   readonly transactions: TransactionLayer;
   readonly logger: Logger;
   /** Contact URI of the server on its WebSocket connection. */

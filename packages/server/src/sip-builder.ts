@@ -23,6 +23,7 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
   481: 'Call/Transaction Does Not Exist',
   486: 'Busy Here',
   487: 'Request Terminated',
+  469: 'Bad Info Package',
   488: 'Not Acceptable Here',
   489: 'Bad Event',
   503: 'Service Unavailable',

@@ -1,0 +1,180 @@
+/**
+ * One participant's WebRTC audio, terminated at the server in werift: ICE, DTLS-SRTP (RFC 8827)
+ * and one Opus audio transceiver, on loopback only.
+ *
+ * The server gathers one host candidate on 127.0.0.1 and asks no STUN or TURN server, and it
+ * drops every remote candidate that is not 127.0.0.1 before werift sees it, so it never sends a
+ * packet to any other address. werift would resolve an mDNS `.local` candidate with multicast
+ * DNS, which is one more reason to drop those. Candidates travel in the SDP (no trickle), because
+ * JsSIP sends its offer or answer once gathering is complete.
+ *
+ * @module
+ */
+import type { Logger } from 'pino';
+import {
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  type MediaStreamTrack,
+  type PeerConfig,
+  type RTCRtpTransceiver,
+  type RtpPacket,
+} from 'werift';
+
+/** The only address that the server's media uses, for its own candidates and for its peers'. */
+export const MEDIA_ADDRESS = '127.0.0.1';
+
+/** How long the server waits for its own ICE candidates before it sends an SDP. */
+const GATHERING_TIMEOUT_MS = 5000;
+
+/** Opus with the payload type that Chromium and Firefox offer. */
+const OPUS = { mimeType: 'audio/opus', clockRate: 48_000, channels: 2, payloadType: 111 };
+
+function peerConfig(): Partial<PeerConfig> {
+  return {
+    iceServers: [],
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: [MEDIA_ADDRESS],
+    iceInterfaceAddresses: { udp4: MEDIA_ADDRESS },
+    iceFilterCandidatePair: (pair) => pair.remoteCandidate.host === MEDIA_ADDRESS,
+    codecs: { audio: [new RTCRtpCodecParameters(OPUS)] },
+    // No header extensions are negotiated, so forwarded packets carry none of another leg's IDs.
+    headerExtensions: { audio: [] },
+    bundlePolicy: 'max-bundle',
+  };
+}
+
+/**
+ * One leg's peer connection. Create it with {@link MediaLeg.answer} for an offer from a client,
+ * or with {@link MediaLeg.offer} for an INVITE that the server sends, then
+ * {@link MediaLeg.acceptAnswer}.
+ */
+export class MediaLeg {
+  /** Called with every RTP packet received from the participant. */
+  onRtp: ((packet: RtpPacket) => void) | undefined;
+  readonly #peer: RTCPeerConnection;
+  readonly #transceiver: RTCRtpTransceiver;
+  readonly #logger: Logger;
+  #remoteSdp: string | undefined;
+  #lastSource: MediaLeg | undefined;
+  #closed = false;
+
+  private constructor(logger: Logger) {
+    this.#logger = logger;
+    this.#peer = new RTCPeerConnection(peerConfig());
+    this.#peer.onTrack.subscribe((track: MediaStreamTrack) => {
+      track.onReceiveRtp.subscribe((packet) => this.onRtp?.(packet));
+    });
+    this.#transceiver = this.#peer.addTransceiver('audio', { direction: 'sendrecv' });
+  }
+
+  /**
+   * Answers an SDP offer from a participant. Raises TypeError when the offer has no audio, and
+   * whatever werift raises for an SDP it cannot apply; the leg is closed in both cases.
+   */
+  static async answer(offer: string, logger: Logger): Promise<MediaLeg> {
+    if (!/^m=audio /m.test(offer)) {
+      throw new TypeError('SDP offer has no audio m= line');
+    }
+    const leg = new MediaLeg(logger);
+    try {
+      await leg.#applyRemote(offer, 'offer');
+      await leg.#peer.setLocalDescription(await leg.#peer.createAnswer());
+      await leg.#gathered();
+    } catch (error) {
+      await leg.close();
+      throw error;
+    }
+    return leg;
+  }
+
+  /** Creates an offer for an INVITE that the server sends. */
+  static async offer(logger: Logger): Promise<MediaLeg> {
+    const leg = new MediaLeg(logger);
+    try {
+      await leg.#peer.setLocalDescription(await leg.#peer.createOffer());
+      await leg.#gathered();
+    } catch (error) {
+      await leg.close();
+      throw error;
+    }
+    return leg;
+  }
+
+  /** The server's SDP (offer or answer) with its loopback candidate. */
+  get localSdp(): string {
+    return this.#peer.localDescription?.sdp ?? '';
+  }
+
+  /** The participant's SDP, as applied (loopback candidates only). */
+  get remoteSdp(): string | undefined {
+    return this.#remoteSdp;
+  }
+
+  /** Applies the participant's answer to {@link MediaLeg.offer}. */
+  async acceptAnswer(answer: string): Promise<void> {
+    await this.#applyRemote(answer, 'answer');
+  }
+
+  /**
+   * Sends a copy of a packet received on another leg. The sender rewrites SSRC and payload type,
+   * and when the source leg changes, it moves its sequence number and timestamp offsets so that
+   * the participant sees one continuous stream (RFC 3550 §5.1).
+   */
+  forward(packet: RtpPacket, source: MediaLeg): void {
+    if (this.#closed) {
+      return;
+    }
+    const sender = this.#transceiver.sender;
+    const copy = packet.clone();
+    copy.header.extensions = [];
+    copy.header.extension = false;
+    if (this.#lastSource !== source) {
+      sender.replaceRTP(copy.header, this.#lastSource !== undefined);
+      this.#lastSource = source;
+    }
+    sender.sendRtp(copy).catch((error: unknown) => {
+      this.#logger.debug({ err: error }, 'RTP packet not forwarded');
+    });
+  }
+
+  /** Closes the peer connection, its sockets and its timers. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) {
+      return;
+    }
+    this.#closed = true;
+    this.onRtp = undefined;
+    await this.#peer.close();
+  }
+
+  async #applyRemote(sdp: string, type: 'offer' | 'answer'): Promise<void> {
+    const loopback = keepLoopbackCandidates(sdp);
+    await this.#peer.setRemoteDescription({ type, sdp: loopback });
+    this.#remoteSdp = loopback;
+  }
+
+  async #gathered(): Promise<void> {
+    if (this.#peer.iceGatheringState !== 'complete') {
+      await this.#peer.iceGatheringStateChange.watch(
+        (state) => state === 'complete',
+        GATHERING_TIMEOUT_MS,
+      );
+    }
+  }
+}
+
+/**
+ * Returns `sdp` without the `a=candidate` lines whose address is not {@link MEDIA_ADDRESS}
+ * (RFC 8839 §5.1: the address is the fifth field), so that no check goes to another address.
+ */
+export function keepLoopbackCandidates(sdp: string): string {
+  const lines = sdp.split(/\r?\n/);
+  const kept = lines.filter((line) => {
+    if (!line.startsWith('a=candidate:')) {
+      return true;
+    }
+    return line.split(' ')[4] === MEDIA_ADDRESS;
+  });
+  return kept.join('\r\n');
+}

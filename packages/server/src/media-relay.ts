@@ -1,0 +1,65 @@
+/**
+ * The audio of one call: the media legs of its participants, and the forwarding of the talker's
+ * RTP to every other leg. Packets from any other participant are dropped.
+ *
+ * NOTE: until floor control exists, the talker is the participant who pressed talk last (see
+ * talk-handler.ts). Two participants who both send audio are not mixed, and nothing stops a
+ * participant who is not the talker from sending: the server only refuses to forward it.
+ *
+ * @module
+ */
+import type { RtpPacket } from 'werift';
+import type { MediaLeg } from './media-leg.js';
+
+interface RelayedLeg {
+  readonly uri: string;
+  readonly media: MediaLeg;
+}
+
+/** Forwards the talker's audio between the legs of one call. */
+export class MediaRelay {
+  readonly #legs = new Map<string, RelayedLeg>();
+  readonly #talker: () => string | undefined;
+
+  /** `talker` returns the address-of-record of the current talker, read on every packet. */
+  constructor(talker: () => string | undefined) {
+    this.#talker = talker;
+  }
+
+  /** Adds the media of a leg, keyed by the leg's SIP Call-ID. */
+  add(callId: string, uri: string, media: MediaLeg): void {
+    const leg = { uri, media };
+    this.#legs.set(callId, leg);
+    media.onRtp = (packet) => this.#forward(leg, packet);
+  }
+
+  /** Removes the media of a leg and closes it. */
+  async remove(callId: string): Promise<void> {
+    const leg = this.#legs.get(callId);
+    this.#legs.delete(callId);
+    await leg?.media.close();
+  }
+
+  /** Returns the media of a leg. */
+  media(callId: string): MediaLeg | undefined {
+    return this.#legs.get(callId)?.media;
+  }
+
+  /** Closes the media of every leg. */
+  async close(): Promise<void> {
+    const legs = [...this.#legs.values()];
+    this.#legs.clear();
+    await Promise.all(legs.map((leg) => leg.media.close()));
+  }
+
+  #forward(source: RelayedLeg, packet: RtpPacket): void {
+    if (source.uri !== this.#talker()) {
+      return;
+    }
+    for (const leg of this.#legs.values()) {
+      if (leg !== source) {
+        leg.media.forward(packet, source.media);
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * INVITEs to the server that have no final response yet, so that a CANCEL can end them
+ * (RFC 3261 §9.2).
+ *
+ * @module
+ */
+import type { SipMessage } from '@mcptt-smime/smime';
+import { createResponse, randomToken, topViaBranch } from './sip-builder.js';
+import type { ServerTransaction } from './transaction-layer.js';
+
+interface PendingInvite {
+  readonly transaction: ServerTransaction;
+  readonly controller: AbortController;
+}
+
+/** Pending INVITE server transactions, matched the way RFC 3261 §9.2 matches a CANCEL. */
+export class PendingInvites {
+  readonly #pending = new Map<string, PendingInvite>();
+
+  /** Registers an INVITE. The signal aborts when a CANCEL ends it. */
+  add(transaction: ServerTransaction): AbortSignal {
+    const controller = new AbortController();
+    this.#pending.set(keyOf(transaction.request), { transaction, controller });
+    return controller.signal;
+  }
+
+  /** Forgets an INVITE once its handler is done. */
+  delete(transaction: ServerTransaction): void {
+    const key = keyOf(transaction.request);
+    if (this.#pending.get(key)?.transaction === transaction) {
+      this.#pending.delete(key);
+    }
+  }
+
+  /**
+   * Ends the INVITE that `cancel` matches with 487 Request Terminated and aborts its signal.
+   * Returns false when no INVITE matches. An INVITE that already has a final response matches
+   * but is left as it is, because a CANCEL has no effect on it.
+   */
+  cancel(cancel: SipMessage): boolean {
+    const key = keyOf(cancel);
+    const pending = this.#pending.get(key);
+    if (pending === undefined) {
+      return false;
+    }
+    this.#pending.delete(key);
+    if (!pending.transaction.completed) {
+      const invite = pending.transaction.request;
+      pending.transaction.respond(createResponse(invite, 487, { toTag: randomToken() }));
+      pending.controller.abort();
+    }
+    return true;
+  }
+}
+
+// RFC 3261 §9.2: the CANCEL carries the INVITE's topmost Via, Call-ID and CSeq number, so these
+// three identify the INVITE it cancels, for the core's branch as for a client's.
+function keyOf(request: SipMessage): string {
+  return [topViaBranch(request) ?? '', request.callId, String(request.cseq.sequence)].join('|');
+}

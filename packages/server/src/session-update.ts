@@ -1,0 +1,87 @@
+/**
+ * Requests that change an established call: a re-INVITE (RFC 3261 §14.2) or an UPDATE
+ * (RFC 3311) from a participant, such as a session refresh (RFC 4028).
+ *
+ * The server does not renegotiate media inside a call. An offer that keeps the ICE credentials,
+ * the DTLS fingerprint and the direction of the SDP already applied is answered 200 with the
+ * server's current SDP, unchanged, as RFC 3264 §8 allows. An offer that changes any of them (an
+ * ICE restart, a new certificate, hold) is answered 488, and so is a re-INVITE without an offer,
+ * because the server would have to make a new offer. An UPDATE without SDP is answered 200.
+ *
+ * @module
+ */
+import { MEDIA_TYPES, partText } from './body-parts.js';
+import { openRequest, reject } from './request-guard.js';
+import type { ServerContext } from './server-context.js';
+import { createResponse } from './sip-builder.js';
+import { TALK_INFO_PACKAGE, findDialogLeg } from './talk-handler.js';
+import type { ServerTransaction } from './transaction-layer.js';
+
+/** Handles a re-INVITE or an UPDATE inside a call. */
+export async function handleSessionUpdate(
+  context: ServerContext,
+  transaction: ServerTransaction,
+): Promise<void> {
+  const found = findDialogLeg(context, transaction);
+  if (found === undefined) {
+    return;
+  }
+  // The SDP travels in clear, so an offer alone is not signed.
+  const opened = await openRequest(context, transaction, false);
+  if (opened === undefined) {
+    return;
+  }
+  if (opened.sender !== found.leg.uri) {
+    reject(context, transaction, 403, 'request from another user');
+    return;
+  }
+
+  const request = transaction.request;
+  const media = found.call.media.media(found.leg.callId);
+  const offer = partText(opened.parts, MEDIA_TYPES.sdp);
+  if (offer === undefined && request.method === 'UPDATE') {
+    transaction.respond(createResponse(request, 200, { headers: dialogHeaders(context) }));
+    return;
+  }
+  if (media === undefined || offer === undefined || !keepsSession(media.remoteSdp, offer)) {
+    reject(context, transaction, 488, 'media renegotiation not supported');
+    return;
+  }
+
+  const response = createResponse(request, 200, { headers: dialogHeaders(context) });
+  transaction.respond(
+    response.withBody(new TextEncoder().encode(media.localSdp), { contentType: MEDIA_TYPES.sdp }),
+  );
+}
+
+function dialogHeaders(context: ServerContext) {
+  return [
+    { name: 'Contact', value: `<${context.contactUri}>;+g.3gpp.mcptt` },
+    { name: 'Recv-Info', value: TALK_INFO_PACKAGE },
+  ];
+}
+
+/**
+ * True when `offer` keeps the transport and direction of `previous`: the same `ice-ufrag`,
+ * `ice-pwd` and `fingerprint` values, and the same direction attribute (`sendrecv` when absent,
+ * RFC 8866 §6.7).
+ */
+export function keepsSession(previous: string | undefined, offer: string): boolean {
+  if (previous === undefined) {
+    return false;
+  }
+  return (
+    ['ice-ufrag', 'ice-pwd', 'fingerprint'].every(
+      (name) => attributeValues(previous, name) === attributeValues(offer, name),
+    ) && direction(previous) === direction(offer)
+  );
+}
+
+function attributeValues(sdp: string, name: string): string {
+  const pattern = new RegExp(`^a=${name}:(.*)$`, 'gm');
+  return [...sdp.matchAll(pattern)].map((match) => (match[1] ?? '').trim()).join('\n');
+}
+
+function direction(sdp: string): string {
+  return /^a=(sendrecv|sendonly|recvonly|inactive)\s*$/m.exec(sdp)?.[1] ?? 'sendrecv';
+}

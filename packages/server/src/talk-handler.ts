@@ -1,0 +1,94 @@
+/**
+ * Press and release of the talk button, until floor control exists: an INFO request inside the
+ * participant's dialog (RFC 6086) with `Info-Package: mcptt-talk` and a `text/plain` body of
+ * `press` or `release`. The body must be signed by the participant, as every body to the server
+ * is, so that nobody on the path can take the talk right for someone else. The last participant
+ * who pressed talk is the talker, whose audio the server forwards.
+ *
+ * NOTE: this is a stand-in for MCPTT floor control (TS 24.380), which arbitrates, queues and
+ * revokes: here a press always wins, and a release by anyone but the talker changes nothing.
+ *
+ * @module
+ */
+import { partText } from './body-parts.js';
+import type { Call, CallLeg } from './call-store.js';
+import { isInDialog } from './dialog.js';
+import { openRequest, reject } from './request-guard.js';
+import type { ServerContext } from './server-context.js';
+import { createResponse } from './sip-builder.js';
+import type { ServerTransaction } from './transaction-layer.js';
+
+/** The Info Package name of talk requests, in `Info-Package` and `Recv-Info` (RFC 6086 §7). */
+export const TALK_INFO_PACKAGE = 'mcptt-talk';
+
+/** Media type of the body of a talk request. */
+export const TALK_MEDIA_TYPE = 'text/plain';
+
+/** A call leg that a request inside a dialog belongs to. */
+export interface DialogLeg {
+  readonly call: Call;
+  readonly leg: CallLeg;
+}
+
+/**
+ * Returns the call leg whose dialog `transaction`'s request belongs to, or answers 481
+ * Call/Transaction Does Not Exist (RFC 3261 §12.2.2) and returns undefined.
+ */
+export function findDialogLeg(
+  context: ServerContext,
+  transaction: ServerTransaction,
+): DialogLeg | undefined {
+  const request = transaction.request;
+  const call = context.calls.byLeg(request.callId);
+  const leg = call?.legs.get(request.callId);
+  if (call === undefined || leg?.dialog === undefined || !isInDialog(leg.dialog, request)) {
+    reject(context, transaction, 481, 'no such dialog');
+    return undefined;
+  }
+  return { call, leg };
+}
+
+/** Handles an INFO inside a call: a signed press or release of the talk button. */
+export async function handleInfo(
+  context: ServerContext,
+  transaction: ServerTransaction,
+): Promise<void> {
+  const request = transaction.request;
+  const found = findDialogLeg(context, transaction);
+  if (found === undefined) {
+    return;
+  }
+  const infoPackage = request.getHeader('Info-Package')?.split(';')[0]?.trim().toLowerCase();
+  if (infoPackage !== TALK_INFO_PACKAGE) {
+    // RFC 6086 §4.2.2: an unknown or missing Info Package is answered 469 with Recv-Info.
+    transaction.respond(
+      createResponse(request, 469, {
+        headers: [{ name: 'Recv-Info', value: TALK_INFO_PACKAGE }],
+      }),
+    );
+    return;
+  }
+
+  const opened = await openRequest(context, transaction, true);
+  if (opened === undefined) {
+    return;
+  }
+  if (opened.sender !== found.leg.uri) {
+    reject(context, transaction, 403, 'talk request from another user');
+    return;
+  }
+  const action = partText(opened.parts, TALK_MEDIA_TYPE)?.trim().toLowerCase();
+  if (action !== 'press' && action !== 'release') {
+    reject(context, transaction, 400, 'talk request body is not press or release');
+    return;
+  }
+
+  const { call } = found;
+  if (action === 'press') {
+    call.talker = opened.sender;
+  } else if (call.talker === opened.sender) {
+    call.talker = undefined;
+  }
+  context.logger.info({ call: call.id, callId: request.callId, action }, 'talk request');
+  transaction.respond(createResponse(request, 200));
+}
