@@ -8,10 +8,24 @@ export { McpttClient } from './api/mcptt-client.js';
 export type { McpttClientOptions } from './api/mcptt-client.js';
 export type {
   EmergencyAlertEvent,
+  IncomingCallEvent,
   LocationReportEvent,
   McpttClientDelegate,
   ShortDataEvent,
 } from './api/events.js';
+export { McpttCall } from './api/mcptt-call.js';
+export type {
+  AcceptOptions,
+  CallPartsEvent,
+  CallState,
+  McpttCallDelegate,
+} from './api/mcptt-call.js';
+export type {
+  CallOptions,
+  CommencementMode,
+  GroupCallOptions,
+  PrivateCallOptions,
+} from './api/call-request.js';
 export type { AffiliationOptions } from './api/publish-affiliation.js';
 export { SipRequestFailedError } from './api/sip-request-failed-error.js';
 export { ProtectingSocket } from './core/protecting-socket.js';
@@ -21,7 +35,11 @@ export type {
   SocketPipeline,
 } from './core/protecting-socket.js';
 export { SmimePipeline } from './core/smime-pipeline.js';
-export type { ReceivedMessage, SmimePipelineOptions } from './core/smime-pipeline.js';
+export type {
+  PinningKeyStore,
+  ReceivedMessage,
+  SmimePipelineOptions,
+} from './core/smime-pipeline.js';
 export type { BodyPart } from './core/multipart-bridge.js';
 export type { SipSocket, SocketData } from './core/sip-socket.js';
 export { silentLogger } from './core/logger.js';

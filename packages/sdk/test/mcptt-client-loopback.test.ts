@@ -105,4 +105,26 @@ describe('McpttClient loopback', () => {
     expect(wire[0]).toContain('application/pkcs7-mime');
     expect(wire[0]).not.toContain('group-9');
   });
+
+  it('times out a PUBLISH that gets no answer', async () => {
+    const stores = await createKeyStores();
+    const { a } = createLoopbackPair();
+    const alice = new McpttClient({
+      uri: 'sip:alice@example.org',
+      transport: a,
+      crypto: testCrypto,
+      keyStore: stores.alice,
+      now: stores.now,
+    });
+    clients.push(alice);
+    await alice.start();
+    const sent = alice.setAffiliation({
+      target: 'sip:bob@example.org',
+      groups: ['sip:group-9@example.org'],
+      timeoutMs: 100,
+    });
+
+    await expect(sent).rejects.toBeInstanceOf(SipRequestFailedError);
+    await expect(sent).rejects.toMatchObject({ sipStatus: 408, code: undefined });
+  });
 });

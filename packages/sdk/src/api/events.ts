@@ -7,6 +7,8 @@
 import type { SecurityInfo } from '@mcptt-smime/smime';
 import type { SocketFailureEvent } from '../core/protecting-socket.js';
 import type { LocationReport } from '../mcptt/location-info.js';
+import type { CommencementMode } from './call-request.js';
+import type { McpttCall } from './mcptt-call.js';
 import type { McpttInfo } from '../mcptt/mcptt-info.js';
 
 /** Short data received in a MESSAGE. */
@@ -32,6 +34,24 @@ export interface LocationReportEvent {
   readonly security: SecurityInfo;
 }
 
+/**
+ * An incoming group or private call. The delegate accepts or rejects it through `call`. A call
+ * in automatic commencement mode is accepted by the client after the delegate returns, unless
+ * the delegate already ended it.
+ */
+export interface IncomingCallEvent {
+  readonly call: McpttCall;
+  /** SIP URI of the caller, from the From header. */
+  readonly from: string;
+  readonly kind: 'group' | 'private';
+  /** The received mcptt-info, or undefined when the INVITE had none. */
+  readonly info: McpttInfo | undefined;
+  /** MCPTT IDs of the resource-lists part, empty for a group call. */
+  readonly calledIds: readonly string[];
+  readonly commencement: CommencementMode;
+  readonly security: SecurityInfo;
+}
+
 /** Callbacks of the MCPTT client; each one is optional and must not throw. */
 export interface McpttClientDelegate {
   onRegistered?(): void;
@@ -39,6 +59,8 @@ export interface McpttClientDelegate {
   onShortData?(event: ShortDataEvent): void;
   onEmergencyAlert?(event: EmergencyAlertEvent): void;
   onLocationReport?(event: LocationReportEvent): void;
+  /** An incoming call; without this callback every incoming call is rejected with 480. */
+  onIncomingCall?(event: IncomingCallEvent): void;
   /** A message that could not be protected or unprotected, with its error code and SIP status. */
   onSecurityFailure?(event: SocketFailureEvent): void;
 }

@@ -3,12 +3,7 @@
  *
  * @module
  */
-import type {
-  CertificateDecision,
-  KeyStore,
-  ProtectionPolicy,
-  SecurityInfo,
-} from '@mcptt-smime/smime';
+import type { CertificateDecision, ProtectionPolicy, SecurityInfo } from '@mcptt-smime/smime';
 import {
   createUserAgent,
   createWebSocket,
@@ -20,7 +15,11 @@ import { silentLogger, type SdkLogger } from '../core/logger.js';
 import { composeMixedBody, type BodyPart } from '../core/multipart-bridge.js';
 import { ProtectingSocket } from '../core/protecting-socket.js';
 import type { SipSocket } from '../core/sip-socket.js';
-import { SmimePipeline, type ReceivedMessage } from '../core/smime-pipeline.js';
+import {
+  SmimePipeline,
+  type PinningKeyStore,
+  type ReceivedMessage,
+} from '../core/smime-pipeline.js';
 import {
   buildLocationInfo,
   parseLocationInfo,
@@ -28,11 +27,22 @@ import {
 } from '../mcptt/location-info.js';
 import { buildMcpttInfo, parseMcpttInfo } from '../mcptt/mcptt-info.js';
 import { LOCATION_INFO_TYPE, MCPTT_INFO_TYPE } from '../mcptt/media-types.js';
+import {
+  buildGroupCallRequest,
+  buildPrivateCallRequest,
+  type CallOptions,
+  type CallRequest,
+  type GroupCallOptions,
+  type PrivateCallOptions,
+} from './call-request.js';
+import { CallRegistry } from './call-registry.js';
 import type { McpttClientDelegate } from './events.js';
+import { findPart } from './incoming-call.js';
+import type { McpttCall } from './mcptt-call.js';
 import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
 import { publishAffiliation, type AffiliationOptions } from './publish-affiliation.js';
 import { ReceivedStore } from './received-store.js';
-import { SipRequestFailedError, warningCode } from './sip-request-failed-error.js';
+import { failureOf, type SipResponseLike } from './sip-request-failed-error.js';
 
 /** Options of {@link McpttClient}. */
 export interface McpttClientOptions {
@@ -43,7 +53,14 @@ export interface McpttClientOptions {
   /** A JsSIP socket to wrap in place of a WebSocket to `url`, for tests. */
   readonly transport?: SipSocket;
   readonly crypto: Crypto;
-  readonly keyStore: KeyStore;
+  /**
+   * Keys, trust anchors and pinned peer certificates: a `MemoryKeyStore` or the keystore
+   * package's `IndexedDbKeyStore`. A changed certificate that `onCertificateDecision` accepts
+   * replaces the pinned one.
+   */
+  readonly keyStore: PinningKeyStore;
+  /** URI of the MCPTT server, the default Request-URI of calls. */
+  readonly serverUri?: string;
   /** Certificates of the MCPTT server; every protected body is encrypted for them when set. */
   readonly serverCertificates?: readonly Uint8Array[];
   /** MCPTT client ID, sent in mcptt-info with the registration. */
@@ -82,6 +99,7 @@ export class McpttClient {
   readonly #options: McpttClientOptions;
   readonly #logger: SdkLogger;
   readonly #received = new ReceivedStore();
+  readonly #calls: CallRegistry;
 
   constructor(options: McpttClientOptions) {
     this.#options = options;
@@ -94,7 +112,10 @@ export class McpttClient {
       logger: this.#logger,
       partsFor: (message) =>
         message.method === 'REGISTER' ? this.#registrationParts() : undefined,
-      onReceived: (received) => this.#received.add(received),
+      onReceived: (received) => {
+        this.#received.add(received);
+        this.#calls.route(received);
+      },
       ...optional('serverCertificates', options.serverCertificates),
       ...optional('policy', options.policy),
       ...optional('now', options.now),
@@ -107,6 +128,14 @@ export class McpttClient {
       onFailure: (event) => options.delegate?.onSecurityFailure?.(event),
     });
     this.ua = createUserAgent({ socket: this.socket, uri: options.uri });
+    this.#calls = new CallRegistry({
+      ua: this.ua,
+      pipeline: this.pipeline,
+      crypto: options.crypto,
+      received: this.#received,
+      logger: this.#logger,
+      delegate: options.delegate,
+    });
     this.#listen();
   }
 
@@ -181,6 +210,25 @@ export class McpttClient {
     return this.#sendMessage(target, body, contentType);
   }
 
+  /**
+   * Starts a prearranged, chat or broadcast group call, with mcptt-info naming the group in
+   * mcptt-request-uri. Emergency and imminent-peril calls add their indication and
+   * Resource-Priority. Throws TypeError without a target or without WebRTC.
+   */
+  startGroupCall(options: GroupCallOptions): McpttCall {
+    const request = buildGroupCallRequest(options, { clientId: this.#options.clientId });
+    return this.#startCall(options, request);
+  }
+
+  /**
+   * Starts a private call, with resource-lists naming the callee and the commencement mode in
+   * Answer-Mode. Throws TypeError without a target or without WebRTC.
+   */
+  startPrivateCall(options: PrivateCallOptions): McpttCall {
+    const request = buildPrivateCallRequest(options, { clientId: this.#options.clientId });
+    return this.#startCall(options, request);
+  }
+
   /** Publishes the groups of this client as a protected pidf in a PUBLISH of its own. */
   setAffiliation(options: AffiliationOptions): Promise<void> {
     return publishAffiliation(this.socket, this.pipeline, this.#options.crypto, {
@@ -188,6 +236,12 @@ export class McpttClient {
       mcpttId: options.mcpttId ?? this.#options.uri,
       clientId: options.clientId ?? this.#options.clientId ?? '',
     });
+  }
+
+  #startCall(options: CallOptions, request: CallRequest): McpttCall {
+    const target = options.target ?? this.#options.serverUri;
+    if (target === undefined) throw new TypeError('call target missing: set serverUri or target');
+    return this.#calls.start(target, request, options);
   }
 
   #registrationParts(): BodyPart[] | undefined {
@@ -225,8 +279,8 @@ export class McpttClient {
   #dispatchMessage(from: string, received: ReceivedMessage): void {
     const delegate = this.#options.delegate;
     const { security } = received;
-    const info = findPart(received, MCPTT_INFO_TYPE);
-    const location = findPart(received, LOCATION_INFO_TYPE);
+    const info = findPart(received.parts, MCPTT_INFO_TYPE);
+    const location = findPart(received.parts, LOCATION_INFO_TYPE);
 
     if (info !== undefined) {
       const parsed = parseMcpttInfo(info.body);
@@ -240,7 +294,7 @@ export class McpttClient {
       delegate?.onLocationReport?.({ from, report: parseLocationInfo(location.body), security });
       return;
     }
-    const text = findPart(received, 'text/plain');
+    const text = findPart(received.parts, 'text/plain');
     if (text !== undefined) delegate?.onShortData?.({ from, text: text.body, security });
   }
 }
@@ -249,28 +303,6 @@ export class McpttClient {
 interface RegistrationFailure {
   readonly cause?: string;
   readonly response?: SipResponseLike | null;
-}
-
-/** The fields of a JsSIP response that the client reads. */
-interface SipResponseLike {
-  readonly status_code: number;
-  readonly reason_phrase: string;
-  getHeader(name: string): string;
-}
-
-function findPart(received: ReceivedMessage, mediaType: string): BodyPart | undefined {
-  return received.parts.find((p) => p.contentType.toLowerCase().startsWith(mediaType));
-}
-
-function failureOf(
-  response:
-    { status_code: number; reason_phrase: string; getHeader(n: string): string } | null | undefined,
-): SipRequestFailedError {
-  if (response === null || response === undefined) {
-    return new SipRequestFailedError(408, 'Request Timeout');
-  }
-  const code = warningCode(response.getHeader('Warning') || undefined);
-  return new SipRequestFailedError(response.status_code, response.reason_phrase, code);
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -7,10 +7,12 @@
  */
 import {
   addressOfRecord,
+  bytesEqual,
   createCertsOnly,
   KeyNotFoundError,
   parseNameAddress,
   protectMessage,
+  sameAddressOfRecord,
   SipMessage,
   UndecipherableError,
   unprotectMessage,
@@ -44,10 +46,24 @@ export interface ReceivedMessage {
   readonly message: SipMessage;
 }
 
+/**
+ * A key store whose `setPeerCertificate` can replace a stored certificate, as `MemoryKeyStore`
+ * and the keystore package's `IndexedDbKeyStore` do with `{ replace: true }`. A store that ignores
+ * the third argument keeps the first certificate, and each later message asks the decision
+ * callback again.
+ */
+export interface PinningKeyStore extends KeyStore {
+  setPeerCertificate(
+    addressOfRecord: string,
+    certificate: Uint8Array,
+    options?: { readonly replace?: boolean },
+  ): Promise<void>;
+}
+
 /** Options of {@link SmimePipeline}. */
 export interface SmimePipelineOptions {
   readonly crypto: Crypto;
-  readonly keyStore: KeyStore;
+  readonly keyStore: PinningKeyStore;
   /** SIP URI of the local identity that signs and decrypts. */
   readonly localUri: string;
   /**
@@ -137,12 +153,13 @@ export class SmimePipeline implements SocketPipeline {
     const { crypto, keyStore, localUri } = this.#options;
     const received = SipMessage.parse(bytes);
     const identity = await keyStore.getIdentity(localUri);
+    const accepted: CertificateDecision[] = [];
     const { message, security } = await unprotectMessage(received, {
       crypto,
       ...(identity === undefined ? {} : { identity }),
       trustAnchors: await keyStore.getTrustAnchors(),
       getPeerCertificate: (aor) => keyStore.getPeerCertificate(aor),
-      onCertificateDecision: (decision) => this.#decide(decision),
+      onCertificateDecision: (decision) => this.#decide(decision, accepted),
       ...this.#protectExtras(),
     }).catch((error: unknown) => {
       // The 493 answer carries the local certificate, so that the sender can encrypt to it
@@ -152,7 +169,7 @@ export class SmimePipeline implements SocketPipeline {
       }
       throw error;
     });
-    await this.#rememberSigner(security);
+    await this.#rememberSigner(security, accepted);
 
     const split = splitIncoming(message);
     const event: ReceivedMessage = {
@@ -196,9 +213,10 @@ export class SmimePipeline implements SocketPipeline {
     return [certificate];
   }
 
-  async #decide(decision: CertificateDecision): Promise<boolean> {
+  async #decide(decision: CertificateDecision, acceptedList: CertificateDecision[]) {
     const hook = this.#options.onCertificateDecision;
-    const accepted = hook === undefined ? false : await hook(decision);
+    const accepted = hook === undefined ? false : (await hook(decision)) === true;
+    if (accepted) acceptedList.push(decision);
     this.#logger.info(CATEGORY, 'signer certificate decision', {
       reason: decision.reason,
       accepted,
@@ -208,16 +226,21 @@ export class SmimePipeline implements SocketPipeline {
 
   /**
    * Stores the certificate of a verified signer, so that responses can be encrypted for it and a
-   * later change goes to the decision hook (RFC 3261 §23.2).
+   * later change goes to the decision hook (RFC 3261 §23.2). A changed certificate replaces the
+   * stored one only when the decision callback accepted exactly this certificate.
    */
-  async #rememberSigner(security: SecurityInfo): Promise<void> {
+  async #rememberSigner(security: SecurityInfo, accepted: readonly CertificateDecision[]) {
     const { signerUri, signerCertificate } = security;
     if (signerUri === undefined || signerCertificate === undefined) return;
+    const aor = addressOfRecord(signerUri);
+    const replace = accepted.some(
+      (d) =>
+        d.reason === 'changed' &&
+        sameAddressOfRecord(d.addressOfRecord, aor) &&
+        bytesEqual(d.certificate, signerCertificate),
+    );
     try {
-      await this.#options.keyStore.setPeerCertificate(
-        addressOfRecord(signerUri),
-        signerCertificate,
-      );
+      await this.#options.keyStore.setPeerCertificate(aor, signerCertificate, { replace });
     } catch (error) {
       this.#logger.warn(CATEGORY, 'signer certificate not stored', {
         code: error instanceof Error ? error.name : 'unknown',

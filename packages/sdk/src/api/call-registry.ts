@@ -1,0 +1,159 @@
+/**
+ * The calls of one client: it starts outgoing calls on JsSIP, turns JsSIP's incoming sessions
+ * into {@link McpttCall}s with their MCPTT content, and routes the unprotected parts of later
+ * messages of each dialog to their call by Call-ID.
+ *
+ * @module
+ */
+import type { SecurityInfo } from '@mcptt-smime/smime';
+import {
+  composeInitialInvite,
+  type CallOptions as JssipCallOptions,
+  type IncomingRTCSessionEvent,
+  type OutgoingRTCSessionEvent,
+  type RTCSession,
+  type UA,
+} from '../adapter/jssip/jssip-ua.js';
+import type { SdkLogger } from '../core/logger.js';
+import { composeMixedBody } from '../core/multipart-bridge.js';
+import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
+import type { CallOptions, CallRequest } from './call-request.js';
+import type { McpttClientDelegate } from './events.js';
+import { readIncomingCall } from './incoming-call.js';
+import { McpttCall } from './mcptt-call.js';
+import type { ReceivedStore } from './received-store.js';
+
+const CATEGORY = 'mcptt:sdk:calls';
+
+/** Dependencies of a {@link CallRegistry}, shared with its client. */
+export interface CallRegistryOptions {
+  readonly ua: UA;
+  readonly pipeline: SmimePipeline;
+  readonly crypto: Crypto;
+  readonly received: ReceivedStore;
+  readonly logger: SdkLogger;
+  readonly delegate: McpttClientDelegate | undefined;
+}
+
+type SessionEvent = IncomingRTCSessionEvent | OutgoingRTCSessionEvent;
+
+/** Active calls by Call-ID. */
+export class CallRegistry {
+  readonly #options: CallRegistryOptions;
+  readonly #calls = new Map<string, McpttCall>();
+
+  constructor(options: CallRegistryOptions) {
+    this.#options = options;
+    options.ua.on('newRTCSession', (event: SessionEvent) => {
+      if (event.originator === ('remote' as IncomingRTCSessionEvent['originator'])) {
+        this.#incoming(event);
+      }
+    });
+  }
+
+  /** Number of calls that have not reached a final state. */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /**
+   * Sends the INVITE of `request` to `target`. The SDP offer comes first in multipart/mixed, and
+   * the MCPTT parts follow it; the socket protects them on the way out.
+   */
+  start(target: string, request: CallRequest, options: CallOptions): McpttCall {
+    const { ua, crypto, pipeline } = this.#options;
+    let callId: string | undefined;
+    // JsSIP announces the new session synchronously inside ua.call(), with the request.
+    const capture = (event: SessionEvent): void => {
+      callId ??= (event as OutgoingRTCSessionEvent).request.call_id;
+    };
+    ua.on('newRTCSession', capture);
+    let session: RTCSession;
+    try {
+      session = ua.call(target, jssipCallOptions(request, options));
+    } finally {
+      ua.removeListener('newRTCSession', capture);
+    }
+    composeInitialInvite(session, (sdp) => composeMixedBody(sdp, request.parts, crypto));
+
+    const call = new McpttCall(session, {
+      direction: 'outgoing',
+      callId: callId ?? '',
+      info: request.info,
+      calledIds: [],
+      security: undefined,
+      pipeline,
+    });
+    this.#track(call);
+    return call;
+  }
+
+  /** Routes an unprotected message of a known dialog to its call. */
+  route(received: ReceivedMessage): void {
+    this.#calls.get(received.callId)?.receive(received);
+  }
+
+  #track(call: McpttCall): void {
+    this.#calls.set(call.callId, call);
+    call.onFinal(() => this.#calls.delete(call.callId));
+  }
+
+  #incoming(event: IncomingRTCSessionEvent): void {
+    const { request, session } = event;
+    const { received, delegate, logger } = this.#options;
+    // JsSIP's typings omit call_id and cseq, which every IncomingRequest has.
+    const { call_id: callId, cseq } = request as unknown as { call_id: string; cseq: number };
+    const unprotected = received.take(callId, cseq, 'INVITE');
+    if (unprotected === undefined) {
+      logger.warn(CATEGORY, 'incoming INVITE without its unprotected parts', { callId });
+      session.terminate({ status_code: 500 });
+      return;
+    }
+    let content;
+    try {
+      content = readIncomingCall(unprotected, request.getHeader('Answer-Mode') || undefined);
+    } catch {
+      logger.warn(CATEGORY, 'incoming INVITE with malformed MCPTT parts', { callId });
+      session.terminate({ status_code: 400 });
+      return;
+    }
+    const call = this.#incomingCall(session, callId, content, unprotected.security);
+    if (delegate?.onIncomingCall === undefined) {
+      session.terminate({ status_code: 480 });
+      return;
+    }
+    delegate.onIncomingCall({
+      call,
+      from: request.from.uri.toString(),
+      security: unprotected.security,
+      ...content,
+    });
+    if (content.commencement === 'automatic' && call.awaitsAnswer) call.accept();
+  }
+
+  #incomingCall(
+    session: RTCSession,
+    callId: string,
+    content: ReturnType<typeof readIncomingCall>,
+    security: SecurityInfo,
+  ): McpttCall {
+    const call = new McpttCall(session, {
+      direction: 'incoming',
+      callId,
+      info: content.info,
+      calledIds: content.calledIds,
+      security,
+      pipeline: this.#options.pipeline,
+    });
+    this.#track(call);
+    return call;
+  }
+}
+
+function jssipCallOptions(request: CallRequest, options: CallOptions): JssipCallOptions {
+  return {
+    extraHeaders: [...request.headers],
+    mediaConstraints: options.mediaConstraints ?? { audio: true, video: false },
+    ...(options.mediaStream === undefined ? {} : { mediaStream: options.mediaStream }),
+  };
+}

@@ -1,0 +1,231 @@
+/**
+ * One MCPTT call on a JsSIP RTCSession, with its MCPTT content and security result.
+ *
+ * ```
+ *   outgoing: calling ──► ringing ──► established ──► ended
+ *   incoming:             ringing ──► established ──► ended
+ *   any state before established ──► failed
+ * ```
+ *
+ * @module
+ */
+import type { SecurityInfo } from '@mcptt-smime/smime';
+import type { AnswerOptions, EndEvent, RTCSession } from '../adapter/jssip/jssip-ua.js';
+import type { BodyPart } from '../core/multipart-bridge.js';
+import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
+import type { McpttInfo } from '../mcptt/mcptt-info.js';
+import { failureOf, SipRequestFailedError } from './sip-request-failed-error.js';
+
+/** State of a call; `ended` and `failed` are final. */
+export type CallState = 'calling' | 'ringing' | 'established' | 'ended' | 'failed';
+
+/** MCPTT parts received inside the dialog: in the 2xx answer, a re-INVITE or an UPDATE. */
+export interface CallPartsEvent {
+  /** Method of the request, or CSeq method of the response. */
+  readonly method: string;
+  /** Status of a response, undefined for a request. */
+  readonly status: number | undefined;
+  readonly parts: readonly BodyPart[];
+  readonly security: SecurityInfo;
+}
+
+/** Callbacks of one call; each one is optional and must not throw. */
+export interface McpttCallDelegate {
+  onStateChange?(state: CallState): void;
+  onParts?(event: CallPartsEvent): void;
+}
+
+/** Options of {@link McpttCall.accept}. */
+export interface AcceptOptions {
+  /** MCPTT parts for the 200 OK, which the socket adds after JsSIP built it. */
+  readonly parts?: readonly BodyPart[];
+  /** Media of the answer; default audio only. */
+  readonly mediaConstraints?: MediaStreamConstraints;
+  readonly mediaStream?: MediaStream;
+}
+
+/** What the client knows about a call when it creates it. */
+export interface McpttCallInit {
+  readonly direction: 'outgoing' | 'incoming';
+  readonly callId: string;
+  /** The mcptt-info sent (outgoing) or received (incoming). */
+  readonly info: McpttInfo | undefined;
+  /** MCPTT IDs of the resource-lists part, empty for a group call. */
+  readonly calledIds: readonly string[];
+  /** Security result of the incoming INVITE; undefined for an outgoing call until answered. */
+  readonly security: SecurityInfo | undefined;
+  readonly pipeline: SmimePipeline;
+}
+
+const FINAL_STATES: ReadonlySet<CallState> = new Set(['ended', 'failed']);
+
+/** Reason phrases of the statuses given to local failures without a response. */
+const CAUSE_STATUSES: Readonly<Record<string, readonly [number, string]>> = {
+  Canceled: [487, 'Request Terminated'],
+  'Request Timeout': [408, 'Request Timeout'],
+  'No Answer': [408, 'Request Timeout'],
+  Rejected: [603, 'Decline'],
+  Busy: [486, 'Busy Here'],
+};
+
+/**
+ * A call set up by {@link McpttClient.startGroupCall}, {@link McpttClient.startPrivateCall} or
+ * delivered by `onIncomingCall`.
+ */
+export class McpttCall {
+  /** Callbacks of this call; set it right after the call is created. */
+  delegate: McpttCallDelegate | undefined;
+  readonly direction: 'outgoing' | 'incoming';
+  readonly callId: string;
+  readonly info: McpttInfo | undefined;
+  readonly calledIds: readonly string[];
+  /** The JsSIP session, for media access (`session.connection`). */
+  readonly session: RTCSession;
+  readonly #pipeline: SmimePipeline;
+  #security: SecurityInfo | undefined;
+  #state: CallState;
+  #answered = false;
+  readonly #established: Promise<void>;
+  #settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  readonly #finalListeners: (() => void)[] = [];
+
+  constructor(session: RTCSession, init: McpttCallInit) {
+    this.session = session;
+    this.direction = init.direction;
+    this.callId = init.callId;
+    this.info = init.info;
+    this.calledIds = init.calledIds;
+    this.#security = init.security;
+    this.#pipeline = init.pipeline;
+    this.#state = init.direction === 'outgoing' ? 'calling' : 'ringing';
+    this.#established = new Promise<void>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    // The promise is marked handled here; a caller of established() still sees the rejection.
+    this.#established.catch(() => undefined);
+    this.#listen();
+  }
+
+  /** Current state. */
+  get state(): CallState {
+    return this.#state;
+  }
+
+  /**
+   * Security result of the incoming INVITE, or of the 2xx answer of an outgoing call, which
+   * updates it.
+   */
+  get security(): SecurityInfo | undefined {
+    return this.#security;
+  }
+
+  /**
+   * Resolves when the call is established (ACK sent or received). Rejects with
+   * SipRequestFailedError when it fails first: the final response's status, and for a local
+   * protection failure the error code from the socket's Warning header.
+   */
+  established(): Promise<void> {
+    return this.#established;
+  }
+
+  /** True for an incoming call that was neither accepted nor ended yet. */
+  get awaitsAnswer(): boolean {
+    return this.direction === 'incoming' && !this.#answered && this.#state === 'ringing';
+  }
+
+  /** Answers an incoming call with 200 OK, with optional MCPTT parts after the SDP. */
+  accept(options: AcceptOptions = {}): void {
+    if (!this.awaitsAnswer) throw new TypeError('the call does not await an answer');
+    this.#answered = true;
+    if (options.parts !== undefined && options.parts.length > 0) {
+      this.#pipeline.attachToNext(this.callId, 'INVITE', false, options.parts);
+    }
+    const answer: AnswerOptions = {
+      mediaConstraints: options.mediaConstraints ?? { audio: true, video: false },
+      ...(options.mediaStream === undefined ? {} : { mediaStream: options.mediaStream }),
+    };
+    this.session.answer(answer);
+  }
+
+  /** Rejects an incoming call; default 486 Busy Here. */
+  reject(status = 486): void {
+    if (!this.awaitsAnswer) throw new TypeError('the call does not await an answer');
+    if (!Number.isInteger(status) || status < 300 || status > 699) {
+      throw new TypeError('status must be a final non-2xx status');
+    }
+    this.session.terminate({ status_code: status });
+  }
+
+  /** Ends the call: CANCEL before an answer, BYE after it. */
+  hangUp(): void {
+    if (!this.session.isEnded()) this.session.terminate();
+  }
+
+  /**
+   * Sends `parts` inside the dialog, with a new SDP offer, in an UPDATE (default) or a
+   * re-INVITE; the socket adds them after JsSIP built the request. Returns false when JsSIP
+   * cannot send an offer now, for example while another offer is pending.
+   */
+  sendParts(parts: readonly BodyPart[], method: 'UPDATE' | 'INVITE' = 'UPDATE'): boolean {
+    if (this.#state !== 'established') throw new TypeError('the call is not established');
+    this.#pipeline.attachToNext(this.callId, method, true, parts);
+    return this.session.renegotiate({ useUpdate: method === 'UPDATE' });
+  }
+
+  /**
+   * Takes an unprotected message of this dialog from the client.
+   *
+   * @internal
+   */
+  receive(received: ReceivedMessage): void {
+    const isAnswer = received.method === 'INVITE' && (received.status ?? 0) >= 200;
+    if (isAnswer && (received.status ?? 0) < 300) this.#security = received.security;
+    if (received.parts.length === 0) return;
+    this.delegate?.onParts?.({
+      method: received.method,
+      status: received.status,
+      parts: received.parts,
+      security: received.security,
+    });
+  }
+
+  /**
+   * Calls `listener` once when the call reaches a final state.
+   *
+   * @internal
+   */
+  onFinal(listener: () => void): void {
+    this.#finalListeners.push(listener);
+  }
+
+  #listen(): void {
+    this.session.on('progress', () => this.#transition('ringing'));
+    this.session.on('confirmed', () => {
+      this.#transition('established');
+      this.#settle?.resolve();
+    });
+    this.session.on('ended', () => this.#transition('ended'));
+    this.session.on('failed', (event: EndEvent) => {
+      this.#transition('failed');
+      this.#settle?.reject(failureOfEnd(event));
+    });
+  }
+
+  #transition(next: CallState): void {
+    if (FINAL_STATES.has(this.#state) || this.#state === next) return;
+    this.#state = next;
+    this.delegate?.onStateChange?.(next);
+    if (!FINAL_STATES.has(next)) return;
+    for (const listener of this.#finalListeners.splice(0)) listener();
+  }
+}
+
+/** Maps JsSIP's `failed` event to the error of {@link McpttCall.established}. */
+function failureOfEnd(event: EndEvent): SipRequestFailedError {
+  const message = event.message as { status_code?: unknown } | null;
+  if (message !== null && typeof message.status_code === 'number') {
+    return failureOf(message as Parameters<typeof failureOf>[0]);
+  }
+  const [status, reason] = CAUSE_STATUSES[event.cause] ?? [500, 'Server Internal Error'];
+  return new SipRequestFailedError(status, reason);
+}
