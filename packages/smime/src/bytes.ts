@@ -86,30 +86,97 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 }
 
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const BASE64_CODES = utf8Encode(BASE64_ALPHABET);
 const BASE64_VALUES = new Int16Array(256).fill(-1);
 for (let i = 0; i < BASE64_ALPHABET.length; i++) BASE64_VALUES[BASE64_ALPHABET.charCodeAt(i)] = i;
+const WHITESPACE = -2;
+const PADDING = -3;
+for (const code of [0x20, 0x09, 0x0d, 0x0a]) BASE64_VALUES[code] = WHITESPACE;
+BASE64_VALUES[0x3d] = PADDING;
+
+/**
+ * Encodes bytes as base64 ASCII bytes. With `lineWidth`, the output is broken into lines of that
+ * many characters separated by CRLF, with no line break after the last line.
+ */
+export function base64EncodeToBytes(bytes: Uint8Array, lineWidth?: number): Uint8Array {
+  const length = Math.ceil(bytes.length / 3) * 4;
+  const width = lineWidth !== undefined && lineWidth > 0 ? lineWidth : length;
+  const breaks = length === 0 ? 0 : Math.ceil(length / width) - 1;
+  const out = new Uint8Array(length + breaks * 2);
+  let o = 0;
+  let column = 0;
+  const put = (code: number): void => {
+    if (column === width) {
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
+      column = 0;
+    }
+    out[o++] = code;
+    column++;
+  };
+
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i] ?? 0;
+    const b = bytes[i + 1] ?? 0;
+    const c = bytes[i + 2] ?? 0;
+    const triple = (a << 16) | (b << 8) | c;
+    put(BASE64_CODES[(triple >> 18) & 63] ?? 0);
+    put(BASE64_CODES[(triple >> 12) & 63] ?? 0);
+    put(i + 1 < bytes.length ? (BASE64_CODES[(triple >> 6) & 63] ?? 0) : 0x3d);
+    put(i + 2 < bytes.length ? (BASE64_CODES[triple & 63] ?? 0) : 0x3d);
+  }
+  return out;
+}
 
 /**
  * Encodes bytes as base64. With `lineWidth`, the output is broken into lines of that many
  * characters separated by CRLF, with no line break after the last line.
  */
 export function base64Encode(bytes: Uint8Array, lineWidth?: number): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const a = bytes[i] ?? 0;
-    const b = bytes[i + 1] ?? 0;
-    const c = bytes[i + 2] ?? 0;
-    const triple = (a << 16) | (b << 8) | c;
-    out += BASE64_ALPHABET[(triple >> 18) & 63];
-    out += BASE64_ALPHABET[(triple >> 12) & 63];
-    out += i + 1 < bytes.length ? BASE64_ALPHABET[(triple >> 6) & 63] : '=';
-    out += i + 2 < bytes.length ? BASE64_ALPHABET[triple & 63] : '=';
-  }
-  if (lineWidth === undefined || lineWidth <= 0) return out;
+  return lenientDecoder.decode(base64EncodeToBytes(bytes, lineWidth));
+}
 
-  const lines: string[] = [];
-  for (let i = 0; i < out.length; i += lineWidth) lines.push(out.slice(i, i + lineWidth));
-  return lines.join('\r\n');
+/**
+ * Decodes base64 given as ASCII bytes, of any line width. Whitespace (SP, HTAB, CR, LF) anywhere is
+ * skipped, as RFC 2045 §6.8 asks of decoders. Any other byte outside the alphabet, misplaced
+ * padding or a truncated final group raises `CmsParseError`.
+ */
+export function base64DecodeBytes(ascii: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.floor((ascii.length * 3) / 4));
+  let o = 0;
+  let group = 0;
+  let count = 0;
+  let padding = 0;
+
+  for (const code of ascii) {
+    const value = BASE64_VALUES[code] ?? -1;
+    if (value === WHITESPACE) continue;
+    if (value === PADDING) {
+      padding++;
+      continue;
+    }
+    if (value < 0 || padding > 0) throw new CmsParseError('invalid base64 character');
+    group = (group << 6) | value;
+    if (++count === 4) {
+      out[o++] = (group >> 16) & 0xff;
+      out[o++] = (group >> 8) & 0xff;
+      out[o++] = group & 0xff;
+      group = 0;
+      count = 0;
+    }
+  }
+
+  // Padding is required: a final group of 2 or 3 characters ends with 2 or 1 `=`.
+  if (padding > 2 || (count === 0 && padding > 0) || (count > 0 && count + padding !== 4)) {
+    throw new CmsParseError('invalid base64 length');
+  }
+  if (count === 2) {
+    out[o++] = (group >> 4) & 0xff;
+  } else if (count === 3) {
+    out[o++] = (group >> 10) & 0xff;
+    out[o++] = (group >> 2) & 0xff;
+  }
+  return out.slice(0, o);
 }
 
 /**
@@ -118,39 +185,8 @@ export function base64Encode(bytes: Uint8Array, lineWidth?: number): string {
  * truncated final group raises `CmsParseError`.
  */
 export function base64Decode(text: string): Uint8Array {
-  const values: number[] = [];
-  let padding = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a) continue;
-    if (code === 0x3d) {
-      padding++;
-      continue;
-    }
-    const value = code < 256 ? (BASE64_VALUES[code] ?? -1) : -1;
-    if (value < 0 || padding > 0) throw new CmsParseError('invalid base64 character');
-    values.push(value);
-  }
-  if (padding > 2 || (values.length + padding) % 4 !== 0 || values.length % 4 === 1) {
-    throw new CmsParseError('invalid base64 length');
-  }
-  if (padding > 0 && (values.length + padding) % 4 !== 0) {
-    throw new CmsParseError('invalid base64 padding');
-  }
-
-  const out = new Uint8Array(Math.floor((values.length * 3) / 4));
-  let o = 0;
-  for (let i = 0; i < values.length; i += 4) {
-    const group =
-      ((values[i] ?? 0) << 18) |
-      ((values[i + 1] ?? 0) << 12) |
-      ((values[i + 2] ?? 0) << 6) |
-      (values[i + 3] ?? 0);
-    out[o++] = (group >> 16) & 0xff;
-    if (i + 2 < values.length) out[o++] = (group >> 8) & 0xff;
-    if (i + 3 < values.length) out[o++] = group & 0xff;
-  }
-  return out;
+  // Characters outside ASCII become bytes of 0x80 and above, which the alphabet check rejects.
+  return base64DecodeBytes(utf8Encode(text));
 }
 
 /** Encodes bytes as lowercase hexadecimal. */

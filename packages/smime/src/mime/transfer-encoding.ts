@@ -5,7 +5,7 @@
  * @module
  */
 
-import { base64Decode, base64Encode, latin1Decode, utf8Encode } from '../bytes.js';
+import { base64DecodeBytes, base64EncodeToBytes } from '../bytes.js';
 import { CmsParseError, LimitExceededError, MimeParseError, NotSupportedError } from '../errors.js';
 import { BASE64_LINE_WIDTH, MAX_BODY_BYTES } from '../limits.js';
 
@@ -19,7 +19,7 @@ const EQUALS = 0x3d;
  * `Content-Transfer-Encoding: base64` (RFC 2045 §6.8).
  */
 export function encodeBase64Lines(bytes: Uint8Array): Uint8Array {
-  return utf8Encode(base64Encode(bytes, BASE64_LINE_WIDTH));
+  return base64EncodeToBytes(bytes, BASE64_LINE_WIDTH);
 }
 
 /**
@@ -59,7 +59,7 @@ export function decodeTransferEncoding(body: Uint8Array, encoding: string | unde
 
 function decodeBase64Body(body: Uint8Array): Uint8Array {
   try {
-    return base64Decode(latin1Decode(body));
+    return base64DecodeBytes(body);
   } catch (cause) {
     if (!(cause instanceof CmsParseError)) throw cause;
     throw new MimeParseError('invalid base64 in MIME body', { cause });
