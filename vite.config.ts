@@ -26,6 +26,11 @@ export default defineConfig({
       '@mcptt-smime/sdk': fromRoot('./packages/sdk/src/index.ts'),
     },
   },
+  // Pre-bundles the CommonJS and large dependencies up front. Discovered later, on the lazy import
+  // of the SIP stack, they would make Vite reload the page and drop the session.
+  optimizeDeps: {
+    include: ['jssip', 'pkijs', 'asn1js', 'idb'],
+  },
   server: {
     host: '127.0.0.1',
     port: Number(process.env['MCPTT_APP_PORT'] ?? 5173),

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { appendFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,7 @@ export async function startDemoStack(): Promise<DemoStack> {
   await mkdir(ARTIFACTS, { recursive: true });
   await writeFile(BODY_LOG, '');
   await writeFile(SERVER_LOG, '');
+  await writeFile(join(ARTIFACTS, 'vite.log'), '');
   const folder = await mkdtemp(join(tmpdir(), 'mcptt-e2e-'));
   const stops: (() => Promise<void>)[] = [() => rm(folder, { recursive: true, force: true })];
   const stopAll = async (): Promise<void> => {
@@ -140,5 +142,6 @@ async function startApp(
     coreUrl,
     enrolUrl,
     bodyLogFile: BODY_LOG,
+    onOutput: (text) => appendFileSync(join(ARTIFACTS, 'vite.log'), text),
   });
 }

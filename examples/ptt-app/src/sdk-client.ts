@@ -13,9 +13,9 @@ import type {
   PeerInfo,
   PttClient,
   PttClientDelegate,
-  SecurityRecord,
 } from './client.js';
 import type { DemoConfig } from './demo-config.js';
+import { createWireSocket, type WireMessage } from './wire-socket.js';
 
 /** Creates the MCPTT client for a stored identity. */
 export function createSdkClient(
@@ -49,6 +49,11 @@ class SdkPttClient implements PttClient {
   #client: McpttClient | undefined;
   #delegate: PttClientDelegate = {};
   #sequence = 0;
+  readonly #clientId = `urn:uuid:${globalThis.crypto.randomUUID()}`;
+  /** Plaintext of the requests about to be sent, by method, oldest first. */
+  readonly #outgoing = new Map<string, { summary: string; plaintext: string }[]>();
+  /** Protected MESSAGE requests received and not yet opened by the SDK, oldest first. */
+  readonly #incoming: WireMessage[] = [];
 
   constructor(
     config: DemoConfig,
@@ -84,11 +89,17 @@ class SdkPttClient implements PttClient {
       url: this.#config.wsUrl,
       crypto: globalThis.crypto,
       keyStore: await this.#openStore(),
+      transport: createWireSocket(this.#config.wsUrl, (message) => this.#onWire(message)),
       serverCertificates: [this.#serverCertificate],
-      clientId: `urn:uuid:${globalThis.crypto.randomUUID()}`,
+      clientId: this.#clientId,
       delegate: this.#sdkDelegate(),
     });
     this.#client = client;
+    this.#expect(
+      'REGISTER',
+      'Registration',
+      `mcptt-info with the MCPTT client ID ${this.#clientId}`,
+    );
     delegate.onRegistration?.('registering');
     await client.start();
     await client.register();
@@ -104,15 +115,11 @@ class SdkPttClient implements PttClient {
     const groups = new Set(this.#affiliated);
     if (affiliated) groups.add(groupId);
     else groups.delete(groupId);
-    await this.#require().setAffiliation({ target: this.#config.serverUri, groups: [...groups] });
+    const client = this.#require();
+    this.#expect('PUBLISH', 'Affiliation', `Affiliated groups:\n${[...groups].join('\n')}`);
+    await client.setAffiliation({ target: this.#config.serverUri, groups: [...groups] });
     if (affiliated) this.#affiliated.add(groupId);
     else this.#affiliated.delete(groupId);
-    this.#record(
-      'out',
-      'PUBLISH',
-      `Affiliation: ${[...groups].length} group(s)`,
-      [...groups].join('\n'),
-    );
   }
 
   pressTalk(): Promise<void> {
@@ -140,7 +147,9 @@ class SdkPttClient implements PttClient {
   }
 
   async sendShortData(conversation: Conversation, text: string): Promise<void> {
-    await this.#require().sendShortData(conversation.id, text);
+    const client = this.#require();
+    this.#expect('MESSAGE', `Short data to ${conversation.id}`, text);
+    await client.sendShortData(conversation.id, text);
     this.#delegate.onShortData?.({
       id: this.#nextId(),
       direction: 'out',
@@ -149,7 +158,6 @@ class SdkPttClient implements PttClient {
       text,
       at: new Date(),
     });
-    this.#record('out', 'MESSAGE', `Short data to ${conversation.id}`, text);
   }
 
   #sdkDelegate(): McpttClientDelegate {
@@ -165,28 +173,53 @@ class SdkPttClient implements PttClient {
           text: event.text,
           at: new Date(),
         });
-        this.#record('in', 'MESSAGE', `Short data from ${event.from}`, event.text, event.security);
+        // The SDK opens received messages in arrival order, so the oldest one is this one.
+        const wire = this.#incoming.shift();
+        this.#record(
+          { direction: 'in', method: 'MESSAGE', callId: wire?.callId ?? '' },
+          `Short data from ${event.from}`,
+          event.text,
+          event.security,
+        );
       },
       onSecurityFailure: (event) => {
+        const index = this.#incoming.findIndex((wire) => wire.callId === event.callId);
+        if (index !== -1) this.#incoming.splice(index, 1);
         const what = `${event.direction} ${event.method ?? 'message'}`;
         this.#delegate.onRejected?.(what, `${String(event.sipStatus)} ${event.code}`);
       },
     };
   }
 
+  /** Notes the plaintext of a request that is about to be protected and sent. */
+  #expect(method: string, summary: string, plaintext: string): void {
+    const queue = this.#outgoing.get(method) ?? [];
+    queue.push({ summary, plaintext });
+    this.#outgoing.set(method, queue);
+  }
+
+  #onWire(message: WireMessage): void {
+    if (!message.protected) return;
+    if (message.direction === 'in') {
+      if (message.method === 'MESSAGE') this.#incoming.push(message);
+      return;
+    }
+    const expected = this.#outgoing.get(message.method)?.shift();
+    if (expected === undefined) return;
+    this.#record(message, expected.summary, expected.plaintext);
+  }
+
   #record(
-    direction: SecurityRecord['direction'],
-    method: string,
+    wire: Pick<WireMessage, 'direction' | 'method' | 'callId'>,
     summary: string,
     plaintext: string,
     security?: SecurityInfo,
   ): void {
     this.#delegate.onSecurityRecord?.({
       id: this.#nextId(),
-      direction,
-      method,
-      // NOTE: the SDK's events carry no Call-ID yet, so the panel cannot find the core's copy.
-      callId: '',
+      direction: wire.direction,
+      method: wire.method,
+      callId: wire.callId,
       summary,
       plaintext,
       security: security === undefined ? undefined : toMessageSecurity(security),

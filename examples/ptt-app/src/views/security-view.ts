@@ -111,8 +111,8 @@ function loadCoreView(target: HTMLElement, record: SecurityRecord, url: string |
 
 function verdictOf(record: SecurityRecord): { label: string; className: string } {
   if (record.security?.protected === true) return { label: 'PROTECTED', className: 'protected' };
-  // The SDK reports the outcome of opening a message; an outgoing one has none of its own.
-  if (record.security === undefined) return { label: 'SENT', className: 'sent' };
+  // Only outgoing messages seen protected on the wire are recorded; the SDK verifies incoming ones.
+  if (record.security === undefined) return { label: 'SENT · S/MIME', className: 'sent' };
   return { label: 'CLEAR', className: 'clear' };
 }
 

@@ -1,0 +1,112 @@
+/**
+ * Group-call set-up time in the real demo: from the press of Alice's talk button to the call
+ * being confirmed in her app, through Kamailio and the MCPTT server, with Bob and Carol as
+ * affiliated members. The last line of output is one JSON object with the medians in ms.
+ *
+ * Run inside the loopback-only namespace: `npm run bench -w e2e`.
+ *
+ * NOTE: the plain run needs a switch that turns protection off in both the SDK and the server,
+ * which neither has yet; until then `setup_plain_ms` is null and `plain_error` says why.
+ */
+import type { Page } from 'playwright-core';
+import { affiliate, enrol, openApp, waitForRegistration, type AppUser } from '../src/app-driver.js';
+import { launchChromium } from '../src/chromium.js';
+import { startDemoStack } from '../src/demo-stack.js';
+import { GROUP, USERS } from '../src/demo-users.js';
+
+/** Calls per mode; the first one warms up the code paths and is left out of the median. */
+const RUNS = Number(process.env['MCPTT_BENCH_RUNS'] ?? 11);
+
+/** Presses the talk button and returns the ms until the page shows the call confirmed. */
+async function measureSetup(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const button = document.querySelector<HTMLButtonElement>('button.ptt');
+        const status = document.querySelector('.call-state');
+        if (button === null || status === null) {
+          reject(new Error('talk button or call status missing'));
+          return;
+        }
+        const start = performance.now();
+        const timer = setTimeout(
+          () => reject(new Error('group call not confirmed in 10 s')),
+          10_000,
+        );
+        const observer = new MutationObserver(() => {
+          if (status.textContent?.includes('connected') === true) {
+            clearTimeout(timer);
+            observer.disconnect();
+            resolve(performance.now() - start);
+          }
+        });
+        observer.observe(status, { childList: true, characterData: true, subtree: true });
+        button.dispatchEvent(
+          new PointerEvent('pointerdown', { button: 0, pointerId: 1, bubbles: true }),
+        );
+      }),
+  );
+}
+
+async function endCalls(app: AppUser): Promise<void> {
+  await app.page.mouse.up();
+  await app.page.evaluate(() => {
+    document
+      .querySelector<HTMLButtonElement>('button.ptt')
+      ?.dispatchEvent(new PointerEvent('pointerup', { button: 0, pointerId: 1, bubbles: true }));
+  });
+  for (const button of await app.page.getByRole('button', { name: /^End / }).all()) {
+    await button.click();
+  }
+  await app.page.getByText('Idle. Hold the button').waitFor({ timeout: 10_000 });
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const value =
+    sorted.length % 2 === 1
+      ? (sorted[middle] ?? 0)
+      : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return Math.round(value * 10) / 10;
+}
+
+async function runProtected(): Promise<number[]> {
+  const stack = await startDemoStack();
+  const browser = await launchChromium({ media: true });
+  try {
+    const users = [USERS.alice, USERS.bob, USERS.carol];
+    const apps = await Promise.all(users.map((user) => openApp(browser, stack.appUrl, user)));
+    for (const app of apps) {
+      await enrol(app);
+      await waitForRegistration(app);
+      await affiliate(app, GROUP.displayName);
+    }
+    const [alice] = apps;
+    if (alice === undefined) throw new Error('no talker');
+    const times: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const time = await measureSetup(alice.page);
+      if (run > 0) times.push(time);
+      console.log(
+        `protected run ${String(run)}: ${time.toFixed(1)} ms${run === 0 ? ' (warm-up)' : ''}`,
+      );
+      await endCalls(alice);
+    }
+    return times;
+  } finally {
+    await browser.close();
+    await stack.stop();
+  }
+}
+
+const result: Record<string, number | string | null> = { runs: RUNS - 1 };
+try {
+  result['setup_protected_ms'] = median(await runProtected());
+} catch (error) {
+  result['setup_protected_ms'] = null;
+  result['protected_error'] = error instanceof Error ? error.message : String(error);
+}
+result['setup_plain_ms'] = null;
+result['plain_error'] = 'protection cannot be switched off in the SDK and the server yet';
+console.log(JSON.stringify(result));

@@ -1,0 +1,66 @@
+/**
+ * Takes the README screenshots of the real demo: starts the whole stack, enrols two users,
+ * affiliates them, holds Alice's talk button and exchanges short data, then writes
+ * docs/screenshot.png (desktop) and docs/screenshot-phone.png (375 px wide).
+ *
+ * Run inside the loopback-only namespace: `node scripts/run-in-netns.mjs npx tsx scripts/screenshot.ts`.
+ */
+import { fileURLToPath } from 'node:url';
+import {
+  affiliate,
+  enrol,
+  openApp,
+  pressTalk,
+  sendShortData,
+  waitForGroupCall,
+  waitForMessage,
+  waitForRegistration,
+} from '../src/app-driver.js';
+import { launchChromium } from '../src/chromium.js';
+import { startDemoStack } from '../src/demo-stack.js';
+import { GROUP, USERS } from '../src/demo-users.js';
+
+const docs = (name: string): string =>
+  fileURLToPath(new URL(`../../docs/${name}`, import.meta.url));
+
+const stack = await startDemoStack();
+const browser = await launchChromium({ media: true });
+try {
+  const alice = await openApp(browser, stack.appUrl, USERS.alice);
+  const bob = await openApp(browser, stack.appUrl, USERS.bob);
+  for (const app of [alice, bob]) {
+    await enrol(app);
+    await waitForRegistration(app);
+    await affiliate(app, GROUP.displayName);
+  }
+  await sendShortData(bob, 'Engine 3 on scene, north gate');
+  await waitForMessage(alice, 'Engine 3 on scene, north gate').catch(() => undefined);
+  await pressTalk(alice);
+  const inCall = await waitForGroupCall(alice, 10_000).then(
+    () => true,
+    () => false,
+  );
+  console.log(
+    inCall ? 'screenshot: group call connected' : 'screenshot: NO group call (see the notice)',
+  );
+  // Opens the newest security record, so that the panel shows the core's bytes beside the app's.
+  await alice.page
+    .locator('.record summary')
+    .first()
+    .click()
+    .catch(() => undefined);
+  await alice.page.waitForTimeout(800);
+  await alice.page.screenshot({ path: docs('screenshot.png') });
+
+  await bob.page.setViewportSize({ width: 375, height: 812 });
+  await bob.page.waitForTimeout(300);
+  await bob.page.screenshot({ path: docs('screenshot-phone.png'), fullPage: true });
+  console.log(
+    alice.logs
+      .filter((line) => line.startsWith('error') || line.startsWith('pageerror'))
+      .join('\n'),
+  );
+} finally {
+  await browser.close();
+  await stack.stop();
+}
