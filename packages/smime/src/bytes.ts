@@ -32,6 +32,17 @@ export function latin1Decode(bytes: Uint8Array): string {
   return text;
 }
 
+const keyDecoder = new TextDecoder('windows-1252');
+
+/**
+ * Returns a string that identifies the exact bytes, for use as a Map key. The WHATWG
+ * windows-1252 decoder maps each of the 256 byte values to a distinct character, so equal keys mean
+ * equal bytes, and it runs natively, several times faster than building the string in script.
+ */
+export function bytesKey(bytes: Uint8Array): string {
+  return keyDecoder.decode(bytes);
+}
+
 /** Encodes a string whose characters are all below U+0100 as one byte per character. */
 export function latin1Encode(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length);

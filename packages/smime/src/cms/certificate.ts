@@ -6,7 +6,7 @@
 
 import * as pkijs from 'pkijs';
 
-import { latin1Decode, toArrayBuffer } from '../bytes.js';
+import { bytesKey, toArrayBuffer } from '../bytes.js';
 import { CmsParseError } from '../errors.js';
 import {
   type AlgorithmIdentifier,
@@ -83,7 +83,7 @@ export interface ParsedCertificate {
   readonly uris: readonly string[];
   /** SAN URIs with scheme sip or sips and no control characters. */
   readonly sipUris: readonly string[];
-  /** Cache key: the DER as a Latin-1 string. */
+  /** Cache key: the DER as a string from `bytesKey`. */
   readonly cacheKey: string;
 }
 
@@ -94,7 +94,7 @@ const parsedCertificates = new BoundedCache<string, ParsedCertificate>(256);
  * Raises CmsParseError on malformed input.
  */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
-  const cacheKey = latin1Decode(der);
+  const cacheKey = bytesKey(der);
   const cached = parsedCertificates.get(cacheKey);
   if (cached !== undefined) return cached;
 

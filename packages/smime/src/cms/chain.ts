@@ -39,7 +39,8 @@ export async function validateSignerChain(
   now: Date,
 ): Promise<boolean> {
   const time = now.getTime();
-  const cacheKey = [signer.cacheKey, ...anchors.map((anchor) => anchor.cacheKey)].join('\u0000');
+  // Length prefixes keep the joined key unambiguous, because certificate keys may contain U+0000.
+  const cacheKey = [signer, ...anchors].map(({ cacheKey: key }) => `${key.length}:${key}`).join('');
   const cached = validatedChains.get(cacheKey);
   if (cached !== undefined && time >= cached.notBefore && time <= cached.notAfter) return true;
 
