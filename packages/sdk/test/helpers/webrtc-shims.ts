@@ -84,10 +84,19 @@ const fakeMediaDevices = {
   getUserMedia: () => Promise.resolve({ getTracks: () => [], getAudioTracks: () => [] }),
 };
 
-/** Installs the shims on globalThis; the returned function removes them. */
-export function installWebRtcShims(): () => void {
+/**
+ * Installs the shims on globalThis, with `extra` globals such as the `ws` package's WebSocket for
+ * JsSIP's WebSocketInterface. The returned function removes them.
+ */
+export function installWebRtcShims(extra: Record<string, unknown> = {}): () => void {
   const target = globalThis as Record<string, unknown>;
-  const names = ['window', 'navigator', 'RTCPeerConnection', 'RTCSessionDescription'];
+  const names = [
+    'window',
+    'navigator',
+    'RTCPeerConnection',
+    'RTCSessionDescription',
+    ...Object.keys(extra),
+  ];
   const saved = names.map((name) => Object.getOwnPropertyDescriptor(target, name));
   const define = (name: string, value: unknown): void => {
     Object.defineProperty(target, name, { value, configurable: true, writable: true });
@@ -96,6 +105,7 @@ export function installWebRtcShims(): () => void {
   define('RTCSessionDescription', FakeSessionDescription);
   define('window', globalThis);
   define('navigator', { userAgent: 'node', mediaDevices: fakeMediaDevices });
+  for (const [name, value] of Object.entries(extra)) define(name, value);
 
   return () => {
     names.forEach((name, index) => {
