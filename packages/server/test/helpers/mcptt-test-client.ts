@@ -10,7 +10,8 @@ import {
   type LocalIdentity,
   type SipHeader,
 } from '@mcptt-smime/smime';
-import { readParts, withParts, type BodyPart } from '../../src/body-parts.js';
+import { MEDIA_TYPES, readParts, withParts, type BodyPart } from '../../src/body-parts.js';
+import { createInDialogRequest, type Dialog } from '../../src/dialog.js';
 import { createResponse, randomToken, requestLine } from '../../src/sip-builder.js';
 
 export const DOMAIN = 'mcptt.example';
@@ -22,13 +23,22 @@ export interface Incoming {
   readonly clear: SipMessage | undefined;
   readonly parts: readonly BodyPart[];
   readonly error: string | undefined;
+  /** The final response this client sent, once sent. */
+  answer?: SipMessage;
 }
+
+/** How the client answers INVITEs from the server. */
+export type InviteMode = 'answer' | 'ring';
 
 /** An MCPTT client on raw WebSocket and the core package, for tests of the server. */
 export class McpttTestClient {
   readonly uri: string;
   readonly identity: LocalIdentity;
   readonly incoming: Incoming[] = [];
+  /** `ring` answers INVITEs with 180 only, and ends them with 487 on CANCEL. */
+  inviteMode: InviteMode = 'answer';
+  /** Makes the SDP answer to an INVITE's offer; default a fixed SDP without candidates. */
+  answerSdp: ((offer: string) => Promise<string>) | undefined;
   readonly #socket: WebSocket;
   readonly #serverCertificate: Uint8Array;
   readonly #trustAnchors: readonly Uint8Array[];
@@ -121,10 +131,15 @@ export class McpttTestClient {
 
   /** Sends a request and resolves with its final response. */
   async send(message: SipMessage): Promise<SipMessage> {
-    const key = `${message.callId}|${String(message.cseq.sequence)}`;
+    const key = `${message.callId}|${String(message.cseq.sequence)}|${message.cseq.method}`;
     const response = new Promise<SipMessage>((resolve) => this.#pending.set(key, resolve));
     this.#socket.send(new TextDecoder().decode(message.toBytes()));
     return response;
+  }
+
+  /** Sends a request that gets no response, such as an ACK. */
+  post(message: SipMessage): void {
+    this.#sendMessage(message);
   }
 
   /** Opens a response from the server. */
@@ -163,13 +178,43 @@ export class McpttTestClient {
     });
   }
 
+  /** Builds a request inside `dialog`, with a Via of this client. */
+  inDialog(
+    dialog: Dialog,
+    method: string,
+    parts: readonly BodyPart[],
+    headers: readonly SipHeader[] = [],
+  ): SipMessage {
+    const request = createInDialogRequest(dialog, method, [
+      { name: 'Contact', value: `<${this.#contact}>` },
+      ...headers,
+    ]);
+    const via = {
+      name: 'Via',
+      value: `SIP/2.0/WS ${randomToken(4)}.invalid;branch=z9hG4bK${randomToken()}`,
+    };
+    return withParts(SipMessage.create(request.startLine, [via, ...request.headers]), parts);
+  }
+
+  /** Builds the CANCEL of a pending INVITE that this client sent (RFC 3261 §9.1). */
+  cancelOf(invite: SipMessage): SipMessage {
+    const copied = ['via', 'from', 'to', 'call-id', 'max-forwards'];
+    return SipMessage.create(
+      requestLine('CANCEL', invite.startLine.type === 'request' ? invite.startLine.requestUri : ''),
+      [
+        ...invite.headers.filter((field) => copied.includes(field.name.toLowerCase())),
+        { name: 'CSeq', value: `${String(invite.cseq.sequence)} CANCEL` },
+      ],
+    );
+  }
+
   close(): void {
     this.#socket.close();
   }
 
   async #receive(message: SipMessage): Promise<void> {
     if (!message.isRequest) {
-      const key = `${message.callId}|${String(message.cseq.sequence)}`;
+      const key = `${message.callId}|${String(message.cseq.sequence)}|${message.cseq.method}`;
       if (status(message) >= 200) {
         this.#pending.get(key)?.(message);
         this.#pending.delete(key);
@@ -179,10 +224,15 @@ export class McpttTestClient {
     if (message.method === 'ACK') {
       return;
     }
+    if (message.method === 'CANCEL') {
+      this.#cancelled(message);
+      return;
+    }
 
     const incoming = await this.#openIncoming(message);
+    // Listed once answered, so that a test sees the media of the answer as soon as it sees the request.
+    await this.#answer(message, incoming);
     this.incoming.push(incoming);
-    this.#answer(message, incoming);
     for (const [index, waiter] of this.#waiters.entries()) {
       if (waiter.match(incoming)) {
         this.#waiters.splice(index, 1);
@@ -201,18 +251,45 @@ export class McpttTestClient {
     }
   }
 
-  #answer(message: SipMessage, incoming: Incoming): void {
+  async #answer(message: SipMessage, incoming: Incoming): Promise<void> {
     const ok = incoming.error === undefined ? 200 : 403;
-    let response = createResponse(message, ok, {
-      toTag: randomToken(),
-      headers: [{ name: 'Contact', value: `<${this.#contact}>` }],
-    });
+    const toTag = randomToken();
+    const headers = [{ name: 'Contact', value: `<${this.#contact}>` }];
+    if (message.method === 'INVITE' && ok === 200 && this.inviteMode === 'ring') {
+      this.#sendMessage(createResponse(message, 180, { toTag, headers }));
+      return;
+    }
+    let response = createResponse(message, ok, { toTag, headers });
     if (message.method === 'INVITE' && ok === 200) {
-      response = response.withBody(new TextEncoder().encode(ANSWER_SDP), {
+      const offer = textOf(incoming.parts, MEDIA_TYPES.sdp) ?? '';
+      const sdp = this.answerSdp === undefined ? ANSWER_SDP : await this.answerSdp(offer);
+      response = response.withBody(new TextEncoder().encode(sdp), {
         contentType: 'application/sdp',
       });
     }
-    this.#socket.send(new TextDecoder().decode(response.toBytes()));
+    incoming.answer = response;
+    this.#sendMessage(response);
+  }
+
+  // RFC 3261 §9.2: 200 to the CANCEL, then 487 to the INVITE it cancels.
+  #cancelled(cancel: SipMessage): void {
+    const pending = this.incoming.find(
+      (incoming) =>
+        incoming.raw.method === 'INVITE' &&
+        incoming.raw.callId === cancel.callId &&
+        incoming.answer === undefined,
+    );
+    this.#sendMessage(
+      createResponse(cancel, pending === undefined ? 481 : 200, { toTag: randomToken() }),
+    );
+    if (pending !== undefined) {
+      pending.answer = createResponse(pending.raw, 487, { toTag: randomToken() });
+      this.#sendMessage(pending.answer);
+    }
+  }
+
+  #sendMessage(message: SipMessage): void {
+    this.#socket.send(new TextDecoder().decode(message.toBytes()));
   }
 }
 
