@@ -9,7 +9,7 @@ import { protectMessage } from '../src/smime/protect.js';
 import { unprotectMessage } from '../src/smime/unprotect.js';
 import type { LocalIdentity } from '../src/smime/key-store.js';
 import { benchInvite } from './fixture.js';
-import { measure, round, type Clock } from './timing.js';
+import { measureInterleaved, round, type Clock } from './timing.js';
 
 /** Medians in milliseconds, named as in the benchmark's JSON line. */
 export interface CoreBenchResult {
@@ -19,6 +19,8 @@ export interface CoreBenchResult {
   readonly unprotect_floor_ms: number;
   readonly protect_ratio: number;
   readonly unprotect_ratio: number;
+  readonly protect_protocol_floor_ms: number;
+  readonly unprotect_protocol_floor_ms: number;
   readonly body_bytes: number;
 }
 
@@ -101,6 +103,96 @@ async function unprotectFloor(crypto: Crypto, body: Uint8Array<ArrayBuffer>) {
 }
 
 /**
+ * Measures every WebCrypto call that protect makes with an EC recipient: the content digest, the
+ * signature, an exported ephemeral ECDH key, the derivation, the X9.63 KDF digest, the AES-KW key
+ * import and wrap, and AES-GCM. Only the work outside WebCrypto is missing.
+ */
+function protectProtocolFloor(
+  crypto: Crypto,
+  signingKey: CryptoKey,
+  recipient: CryptoKey,
+  body: Uint8Array<ArrayBuffer>,
+) {
+  const iv = new Uint8Array(12);
+  const signedAttributes = new Uint8Array(110);
+  return async () => {
+    await crypto.subtle.digest('SHA-256', body);
+    await crypto.subtle.sign(EC_SIGN, signingKey, signedAttributes);
+    const ephemeral = await crypto.subtle.generateKey(ECDH_PARAMS, true, ['deriveBits']);
+    await crypto.subtle.exportKey('raw', ephemeral.publicKey);
+    const shared = await crypto.subtle.deriveBits(
+      { name: 'ECDH', public: recipient },
+      ephemeral.privateKey,
+      256,
+    );
+    const kek = await crypto.subtle.digest('SHA-256', shared);
+    const wrappingKey = await crypto.subtle.importKey('raw', kek, 'AES-KW', false, ['wrapKey']);
+    const cek = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, [
+      'encrypt',
+    ]);
+    await crypto.subtle.wrapKey('raw', cek, wrappingKey, 'AES-KW');
+    crypto.getRandomValues(iv);
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, cek, body);
+  };
+}
+
+/**
+ * Measures every WebCrypto call that unprotect makes for an EC recipient: the originator key
+ * import, the derivation, the KDF digest, the AES-KW import and unwrap, AES-GCM, the content
+ * digest and the signature check with a cached signer key.
+ */
+async function unprotectProtocolFloor(crypto: Crypto, body: Uint8Array<ArrayBuffer>) {
+  const sender = await crypto.subtle.generateKey(EC_PARAMS, false, ['sign', 'verify']);
+  const ephemeral = await crypto.subtle.generateKey(ECDH_PARAMS, true, ['deriveBits']);
+  const local = await crypto.subtle.generateKey(ECDH_PARAMS, false, ['deriveBits']);
+  const originator = await crypto.subtle.exportKey('raw', ephemeral.publicKey);
+  const shared = await crypto.subtle.deriveBits(
+    { name: 'ECDH', public: local.publicKey },
+    ephemeral.privateKey,
+    256,
+  );
+  const kekBytes = await crypto.subtle.digest('SHA-256', shared);
+  const kek = await crypto.subtle.importKey('raw', kekBytes, 'AES-KW', false, ['wrapKey']);
+  const cek = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt']);
+  const wrapped = await crypto.subtle.wrapKey('raw', cek, kek, 'AES-KW');
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, cek, body);
+  const signedAttributes = new Uint8Array(110);
+  const signature = await crypto.subtle.sign(EC_SIGN, sender.privateKey, signedAttributes);
+
+  return async () => {
+    const publicKey = await crypto.subtle.importKey('raw', originator, ECDH_PARAMS, false, []);
+    const bits = await crypto.subtle.deriveBits(
+      { name: 'ECDH', public: publicKey },
+      local.privateKey,
+      256,
+    );
+    const derived = await crypto.subtle.digest('SHA-256', bits);
+    const unwrapping = await crypto.subtle.importKey('raw', derived, 'AES-KW', false, [
+      'unwrapKey',
+    ]);
+    const contentKey = await crypto.subtle.unwrapKey(
+      'raw',
+      wrapped,
+      unwrapping,
+      'AES-KW',
+      'AES-GCM',
+      false,
+      ['decrypt'],
+    );
+    const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, contentKey, ciphertext);
+    await crypto.subtle.digest('SHA-256', plaintext);
+    const valid = await crypto.subtle.verify(
+      EC_SIGN,
+      sender.publicKey,
+      signature,
+      signedAttributes,
+    );
+    if (!valid) throw new Error('floor signature did not verify');
+  };
+}
+
+/**
  * Runs the core benchmark with the given WebCrypto and clock. Unprotect runs with a warm
  * certificate cache, as a long-lived client or server does.
  */
@@ -131,30 +223,34 @@ export async function runCoreBench(
   };
 
   const serverPublic = await crypto.subtle.generateKey(ECDH_PARAMS, false, ['deriveBits']);
-  const protectMs = await measure(clock, () => protectMessage(message, protectOptions), iterations);
-  const unprotectMs = await measure(
+  const body = new Uint8Array(message.body);
+  const medians = await measureInterleaved(
     clock,
-    () => unprotectMessage(protectedMessage, unprotectOptions),
-    iterations,
-  );
-  const protectFloorMs = await measure(
-    clock,
-    protectFloor(crypto, alice.signingKey, serverPublic.publicKey, new Uint8Array(message.body)),
-    iterations,
-  );
-  const unprotectFloorMs = await measure(
-    clock,
-    await unprotectFloor(crypto, new Uint8Array(message.body)),
+    {
+      protect: () => protectMessage(message, protectOptions),
+      unprotect: () => unprotectMessage(protectedMessage, unprotectOptions),
+      protectFloor: protectFloor(crypto, alice.signingKey, serverPublic.publicKey, body),
+      unprotectFloor: await unprotectFloor(crypto, body),
+      protectProtocolFloor: protectProtocolFloor(
+        crypto,
+        alice.signingKey,
+        serverPublic.publicKey,
+        body,
+      ),
+      unprotectProtocolFloor: await unprotectProtocolFloor(crypto, body),
+    },
     iterations,
   );
 
   return {
-    protect_ms: round(protectMs),
-    unprotect_ms: round(unprotectMs),
-    protect_floor_ms: round(protectFloorMs),
-    unprotect_floor_ms: round(unprotectFloorMs),
-    protect_ratio: round(protectMs / protectFloorMs),
-    unprotect_ratio: round(unprotectMs / unprotectFloorMs),
+    protect_ms: round(medians.protect),
+    unprotect_ms: round(medians.unprotect),
+    protect_floor_ms: round(medians.protectFloor),
+    unprotect_floor_ms: round(medians.unprotectFloor),
+    protect_ratio: round(medians.protect / medians.protectFloor),
+    unprotect_ratio: round(medians.unprotect / medians.unprotectFloor),
+    protect_protocol_floor_ms: round(medians.protectProtocolFloor),
+    unprotect_protocol_floor_ms: round(medians.unprotectProtocolFloor),
     body_bytes: message.body.length,
   };
 }

@@ -37,3 +37,30 @@ export async function measure(
 export function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
+
+/**
+ * Runs each operation in turn, round after round, and returns the median duration of each in
+ * milliseconds. Interleaving exposes every operation to the same background load, so that ratios
+ * between them stay meaningful on a busy machine.
+ */
+export async function measureInterleaved<Name extends string>(
+  clock: Clock,
+  operations: Readonly<Record<Name, () => Promise<unknown>>>,
+  iterations: number,
+  warmup = Math.max(5, Math.floor(iterations / 10)),
+): Promise<Record<Name, number>> {
+  const names = Object.keys(operations) as Name[];
+  const samples = new Map<Name, number[]>(names.map((name) => [name, []]));
+
+  for (let round = 0; round < warmup + iterations; round++) {
+    for (const name of names) {
+      const start = clock();
+      await operations[name]();
+      if (round >= warmup) samples.get(name)?.push(clock() - start);
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, median(samples.get(name) ?? [])])) as Record<
+    Name,
+    number
+  >;
+}

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { concatBytes, latin1Encode } from '../bytes.js';
+import { latin1Encode } from '../bytes.js';
 
 function encodeLength(length: number): Uint8Array {
   if (length < 0x80) return Uint8Array.of(length);
@@ -15,8 +15,20 @@ function encodeLength(length: number): Uint8Array {
 
 /** Encodes one element from its identifier octet and content octets. */
 export function derTlv(tag: number, ...content: readonly Uint8Array[]): Uint8Array {
-  const value = concatBytes(...content);
-  return concatBytes(Uint8Array.of(tag), encodeLength(value.length), value);
+  let length = 0;
+  for (const chunk of content) length += chunk.length;
+  const header = encodeLength(length);
+
+  // One allocation per element: nested structures would otherwise copy their content twice.
+  const out = new Uint8Array(1 + header.length + length);
+  out[0] = tag;
+  out.set(header, 1);
+  let offset = 1 + header.length;
+  for (const chunk of content) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }
 
 /** Encodes a SEQUENCE. */
