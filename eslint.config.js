@@ -6,7 +6,13 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'e2e/artifacts/**', '**/*.d.ts'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/coverage/**',
+      'e2e/artifacts/**',
+      '**/*.d.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -43,11 +49,57 @@ export default tseslint.config(
     },
   },
   {
+    files: ['packages/sdk/src/**/*.ts'],
+    ignores: ['packages/sdk/src/adapter/jssip/**', 'packages/sdk/src/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // The negations keep relative paths such as ../adapter/jssip/ out of the match.
+              group: ['jssip', 'jssip/*', '!./**', '!../**'],
+              message: 'Only src/adapter/jssip imports JsSIP.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/sdk/src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // The negations keep relative paths such as ../adapter/jssip/ out of the match.
+              group: ['jssip', 'jssip/*', '!./**', '!../**'],
+              message: 'Only src/adapter/jssip imports JsSIP.',
+            },
+            {
+              group: ['../api/*', '../adapter/*'],
+              message: 'The core imports neither the API nor the adapter.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
-    files: ['**/test/**', '**/*.test.ts', 'scripts/**', 'e2e/**', 'packages/smime/src/cli/**', '**/bench/**'],
+    files: [
+      '**/test/**',
+      '**/*.test.ts',
+      'scripts/**',
+      'e2e/**',
+      'packages/smime/src/cli/**',
+      '**/bench/**',
+    ],
     rules: { 'no-console': 'off' },
   },
 );
