@@ -6,13 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: [
-      '**/node_modules/**',
-      '**/dist/**',
-      '**/coverage/**',
-      'e2e/artifacts/**',
-      '**/*.d.ts',
-    ],
+    ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'e2e/artifacts/**', '**/*.d.ts'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -92,14 +86,7 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
-    files: [
-      '**/test/**',
-      '**/*.test.ts',
-      'scripts/**',
-      'e2e/**',
-      'packages/smime/src/cli/**',
-      '**/bench/**',
-    ],
+    files: ['**/test/**', '**/*.test.ts', 'scripts/**', 'e2e/**', 'packages/smime/src/cli/**', '**/bench/**'],
     rules: { 'no-console': 'off' },
   },
 );
