@@ -6,7 +6,7 @@
  * Run inside the loopback-only namespace: `npm run bench -w e2e`.
  *
  * NOTE: the plain run needs a switch that turns protection off in both the SDK and the server,
- * which neither has yet; until then `setup_plain_ms` is null and `plain_error` says why.
+ * which neither has yet. Until then `setup_plain_ms` is null and `plain_error` gives the reason.
  */
 import type { Page } from 'playwright-core';
 import { affiliate, enrol, openApp, waitForRegistration, type AppUser } from '../src/app-driver.js';

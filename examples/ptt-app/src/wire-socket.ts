@@ -20,7 +20,7 @@ export interface WireMessage {
   readonly hasBody: boolean;
 }
 
-/** Creates the socket; `onMessage` sees every message in both directions. */
+/** Creates the socket; `onMessage` receives every message in both directions. */
 export function createWireSocket(
   url: string,
   onMessage: (message: WireMessage) => void,
@@ -57,7 +57,7 @@ export function createWireSocket(
   return wire;
 }
 
-/** Reads the start line and headers of one SIP message; keep-alives and junk are skipped. */
+/** Reads the start line and headers of one SIP message. Keep-alives and partial text return undefined. */
 export function describeWireMessage(
   direction: WireMessage['direction'],
   text: string,
