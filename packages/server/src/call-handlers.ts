@@ -220,7 +220,7 @@ async function answerCaller(
   }
   context.calls.addLeg(call, leg);
   call.media.add(leg.callId, leg.uri, media);
-  // The originator holds the talk right first, as with an implicit floor request.
+  // The originator has the talk right first, as with an implicit floor request.
   call.talker ??= opened.sender;
   transaction.respond(protectedResponse);
   return leg;

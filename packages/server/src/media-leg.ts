@@ -2,7 +2,7 @@
  * One participant's WebRTC audio, terminated at the server in werift: ICE, DTLS-SRTP (RFC 8827)
  * and one Opus audio transceiver, on loopback only.
  *
- * The server gathers one host candidate on 127.0.0.1 and asks no STUN or TURN server, and it
+ * The server gathers one host candidate on 127.0.0.1 and uses no STUN or TURN server, and it
  * drops every remote candidate that is not 127.0.0.1 before werift sees it, so it never sends a
  * packet to any other address. werift would resolve an mDNS `.local` candidate with multicast
  * DNS, which is one more reason to drop those. Candidates travel in the SDP (no trickle), because
@@ -26,8 +26,11 @@ export const MEDIA_ADDRESS = '127.0.0.1';
 /** How long the server waits for its own ICE candidates before it sends an SDP. */
 const GATHERING_TIMEOUT_MS = 5000;
 
-/** Opus with the payload type that Chromium and Firefox offer. */
+/** Opus with payload type 111, the one that Chromium offers. */
 const OPUS = { mimeType: 'audio/opus', clockRate: 48_000, channels: 2, payloadType: 111 };
+
+/** RTP timestamp ticks of one 20 ms Opus frame at 48 kHz, the frame size that browsers send. */
+const FRAME_TICKS = 960;
 
 function peerConfig(): Partial<PeerConfig> {
   return {
@@ -70,7 +73,7 @@ export class MediaLeg {
 
   /**
    * Answers an SDP offer from a participant. Raises TypeError when the offer has no audio, and
-   * whatever werift raises for an SDP it cannot apply; the leg is closed in both cases.
+   * whatever werift raises for an SDP it cannot apply, after closing the leg.
    */
   static async answer(offer: string, logger: Logger): Promise<MediaLeg> {
     if (!/^m=audio /m.test(offer)) {
@@ -117,9 +120,11 @@ export class MediaLeg {
   }
 
   /**
-   * Sends a copy of a packet received on another leg. The sender rewrites SSRC and payload type,
-   * and when the source leg changes, it moves its sequence number and timestamp offsets so that
-   * the participant sees one continuous stream (RFC 3550 §5.1).
+   * Sends a copy of a packet received on another leg. The sender rewrites SSRC and payload type.
+   * When the source leg changes, the sender's offsets move so that the first packet of the new
+   * source follows the last one sent, one sequence number and one frame later, with the marker
+   * bit of a new talkspurt (RFC 3550 §5.1, RFC 3551 §4.1). The participant thus receives one
+   * continuous stream.
    */
   forward(packet: RtpPacket, source: MediaLeg): void {
     if (this.#closed) {
@@ -130,7 +135,13 @@ export class MediaLeg {
     copy.header.extensions = [];
     copy.header.extension = false;
     if (this.#lastSource !== source) {
-      sender.replaceRTP(copy.header, this.#lastSource !== undefined);
+      // werift 0.24.4's own discontinuity flag cuts the timestamp offset to 16 bits, so the
+      // offsets are computed from a header one packet before the new source's first packet.
+      sender.replaceRTP({
+        sequenceNumber: (copy.header.sequenceNumber - 1) & 0xffff,
+        timestamp: (copy.header.timestamp - FRAME_TICKS) >>> 0,
+      });
+      copy.header.marker = true;
       this.#lastSource = source;
     }
     sender.sendRtp(copy).catch((error: unknown) => {

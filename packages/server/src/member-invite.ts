@@ -94,7 +94,7 @@ export async function inviteUser(
 }
 
 function inviteHeaders(call: Call): SipHeader[] {
-  // RFC 6086 §5.2.2: Recv-Info tells the user that the server takes talk requests in INFO.
+  // RFC 6086 §5.2.2: Recv-Info indicates that the server accepts talk requests in INFO.
   const headers: SipHeader[] = [{ name: 'Recv-Info', value: TALK_INFO_PACKAGE }];
   if (call.emergency) {
     headers.push({ name: 'Resource-Priority', value: 'mcpttp.15' });

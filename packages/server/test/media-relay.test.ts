@@ -41,6 +41,7 @@ describe('media relay', () => {
     await sleep(100);
     for (const client of Object.values(peers)) {
       client.received.length = 0;
+      client.sequences.length = 0;
     }
   });
 
@@ -76,6 +77,24 @@ describe('media relay', () => {
 
     expect(peer('bob').from('alice')).toBe(0);
     expect(peer('carol').from('alice')).toBe(0);
+  });
+
+  it('keeps sequence numbers continuous', async () => {
+    talker = uriOf('alice');
+    const stop = sendContinuously([peer('alice'), peer('bob')]);
+    await expect.poll(() => peer('carol').from('alice'), { timeout: 5000 }).toBeGreaterThan(5);
+    talker = uriOf('bob');
+    await expect.poll(() => peer('carol').from('bob'), { timeout: 5000 }).toBeGreaterThan(5);
+    await stop();
+    const steps = peer('carol')
+      .sequences.slice(1)
+      .map((sequence, i) => {
+        return (sequence - (peer('carol').sequences[i] ?? 0)) & 0xffff;
+      });
+
+    expect(peer('carol').received[0]).toBe('alice');
+    expect(peer('carol').received.at(-1)).toBe('bob');
+    expect(steps.every((step) => step === 1)).toBe(true);
   });
 
   it('forwards nothing without a talker', async () => {

@@ -14,6 +14,8 @@ export class MediaPeer {
   readonly name: string;
   /** Payloads received, as text. */
   readonly received: string[] = [];
+  /** Sequence numbers received, in order. */
+  readonly sequences: number[] = [];
   readonly #peer: RTCPeerConnection;
   readonly #transceiver: RTCRtpTransceiver;
   #sequence = 0;
@@ -40,6 +42,7 @@ export class MediaPeer {
     this.#peer.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((packet) => {
         this.received.push(packet.payload.toString('utf8'));
+        this.sequences.push(packet.header.sequenceNumber);
       });
     });
     this.#transceiver = this.#peer.addTransceiver('audio', { direction: 'sendrecv' });
