@@ -8,6 +8,7 @@
 import type { SecurityInfo } from '@mcptt-smime/smime';
 import {
   composeInitialInvite,
+  removeUaListener,
   type CallOptions as JssipCallOptions,
   type IncomingRTCSessionEvent,
   type OutgoingRTCSessionEvent,
@@ -72,7 +73,7 @@ export class CallRegistry {
     try {
       session = ua.call(target, jssipCallOptions(request, options));
     } finally {
-      ua.removeListener('newRTCSession', capture);
+      removeUaListener(ua, 'newRTCSession', capture);
     }
     composeInitialInvite(session, (sdp) => composeMixedBody(sdp, request.parts, crypto));
 

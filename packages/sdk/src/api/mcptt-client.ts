@@ -7,6 +7,8 @@ import type { CertificateDecision, ProtectionPolicy, SecurityInfo } from '@mcptt
 import {
   createUserAgent,
   createWebSocket,
+  onceUaEvent,
+  removeUaListener,
   type IncomingMessageEvent,
   type OutgoingMessageEvent,
   type UA,
@@ -142,7 +144,7 @@ export class McpttClient {
   /** Connects the transport; resolves once connected. */
   start(): Promise<void> {
     return new Promise((resolve) => {
-      this.ua.once('connected', () => resolve());
+      onceUaEvent(this.ua, 'connected', () => resolve());
       this.ua.start();
     });
   }
@@ -167,9 +169,9 @@ export class McpttClient {
         this.#options.delegate?.onRegistered?.();
         resolve();
       };
-      this.ua.once('registered', done);
-      this.ua.once('registrationFailed', (event: RegistrationFailure) => {
-        this.ua.removeListener('registered', done);
+      onceUaEvent(this.ua, 'registered', done);
+      onceUaEvent(this.ua, 'registrationFailed', (event: RegistrationFailure) => {
+        removeUaListener(this.ua, 'registered', done);
         this.#options.delegate?.onRegistrationFailed?.(event.cause ?? 'unknown');
         reject(failureOf(event.response));
       });

@@ -69,3 +69,25 @@ export function composeInitialInvite(
     request.body = composed.body;
   });
 }
+
+/** A listener of a JsSIP event; its payload type depends on the event. */
+export type UaListener = (...args: never[]) => void;
+
+/**
+ * The EventEmitter methods of JsSIP's UA. Its typings inherit them from Node's `events` module,
+ * which a browser build without Node's types cannot resolve, so they are described here.
+ */
+interface ListenerSource {
+  once(event: string, listener: UaListener): unknown;
+  removeListener(event: string, listener: UaListener): unknown;
+}
+
+/** Adds a listener that JsSIP calls once, for the next `event` of `ua`. */
+export function onceUaEvent(ua: UA, event: string, listener: UaListener): void {
+  (ua as unknown as ListenerSource).once(event, listener);
+}
+
+/** Removes a listener added with `ua.on()` or {@link onceUaEvent}. */
+export function removeUaListener(ua: UA, event: string, listener: UaListener): void {
+  (ua as unknown as ListenerSource).removeListener(event, listener);
+}
