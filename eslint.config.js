@@ -6,14 +6,24 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', 'e2e/artifacts/**', '**/*.d.ts'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/coverage/**',
+      'e2e/artifacts/**',
+      '**/*.d.ts',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: {
-        project: ['./packages/*/tsconfig.test.json', './examples/*/tsconfig.json'],
+        project: [
+          './packages/*/tsconfig.test.json',
+          './examples/*/tsconfig.json',
+          './e2e/tsconfig.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
       globals: { ...globals.browser, ...globals.node },
@@ -86,7 +96,14 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
-    files: ['**/test/**', '**/*.test.ts', 'scripts/**', 'e2e/**', 'packages/smime/src/cli/**', '**/bench/**'],
+    files: [
+      '**/test/**',
+      '**/*.test.ts',
+      'scripts/**',
+      'e2e/**',
+      'packages/smime/src/cli/**',
+      '**/bench/**',
+    ],
     rules: { 'no-console': 'off' },
   },
 );
