@@ -184,10 +184,7 @@ export class KeyNotFoundError extends McpttError {
 
 /** Codes of the key storage errors. */
 export type StorageErrorCode =
-  | 'ERR_STORAGE_FAILED'
-  | 'ERR_STORAGE_QUOTA'
-  | 'ERR_STORAGE_BLOCKED'
-  | 'ERR_STORAGE_DATA_CLONE';
+  'ERR_STORAGE_FAILED' | 'ERR_STORAGE_QUOTA' | 'ERR_STORAGE_BLOCKED' | 'ERR_STORAGE_DATA_CLONE';
 
 /** A failure of the persistent key storage. `code` tells which kind. */
 export class StorageError extends McpttError {
