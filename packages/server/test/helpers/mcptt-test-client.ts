@@ -44,6 +44,7 @@ export class McpttTestClient {
   readonly #trustAnchors: readonly Uint8Array[];
   readonly #contact: string;
   readonly #pending = new Map<string, (response: SipMessage) => void>();
+  readonly #ringingTags = new Map<string, string>();
   readonly #waiters: { match: (i: Incoming) => boolean; resolve: (i: Incoming) => void }[] = [];
 
   private constructor(
@@ -256,6 +257,7 @@ export class McpttTestClient {
     const toTag = randomToken();
     const headers = [{ name: 'Contact', value: `<${this.#contact}>` }];
     if (message.method === 'INVITE' && ok === 200 && this.inviteMode === 'ring') {
+      this.#ringingTags.set(message.callId, toTag);
       this.#sendMessage(createResponse(message, 180, { toTag, headers }));
       return;
     }
@@ -279,11 +281,11 @@ export class McpttTestClient {
         incoming.raw.callId === cancel.callId &&
         incoming.answer === undefined,
     );
-    this.#sendMessage(
-      createResponse(cancel, pending === undefined ? 481 : 200, { toTag: randomToken() }),
-    );
+    // The responses to the CANCEL and to the INVITE carry the To tag of the 180 (RFC 3261 §9.2).
+    const toTag = this.#ringingTags.get(cancel.callId) ?? randomToken();
+    this.#sendMessage(createResponse(cancel, pending === undefined ? 481 : 200, { toTag }));
     if (pending !== undefined) {
-      pending.answer = createResponse(pending.raw, 487, { toTag: randomToken() });
+      pending.answer = createResponse(pending.raw, 487, { toTag });
       this.#sendMessage(pending.answer);
     }
   }
