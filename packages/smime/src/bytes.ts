@@ -77,14 +77,17 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 /** Finds `needle` in `haystack` from `from` on, or returns -1. */
 export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
   if (needle.length === 0) return from <= haystack.length ? from : -1;
-  const first = needle[0];
+  const first = needle[0] ?? 0;
   const last = haystack.length - needle.length;
-  outer: for (let i = from; i <= last; i++) {
-    if (haystack[i] !== first) continue;
-    for (let j = 1; j < needle.length; j++) {
-      if (haystack[i + j] !== needle[j]) continue outer;
-    }
-    return i;
+  // The native indexOf finds candidates for the first byte much faster than a script loop.
+  for (
+    let i = haystack.indexOf(first, from);
+    i >= 0 && i <= last;
+    i = haystack.indexOf(first, i + 1)
+  ) {
+    let j = 1;
+    while (j < needle.length && haystack[i + j] === needle[j]) j++;
+    if (j === needle.length) return i;
   }
   return -1;
 }
