@@ -54,12 +54,28 @@ async function startCall(
   }
 
   const info = parseMcpttInfo(infoText);
-  if (info.sessionType === 'private') {
-    await startPrivateCall(context, transaction, opened, info, signal);
-  } else if (info.sessionType === 'prearranged' || info.sessionType === 'chat') {
-    await startGroupCall(context, transaction, opened, info, info.sessionType);
-  } else {
+  const kind = info.sessionType;
+  if (kind !== 'private' && kind !== 'prearranged' && kind !== 'chat') {
     reject(context, transaction, 488, 'unsupported session-type');
+    return;
+  }
+  // The offer is applied first, so that an offer the server cannot answer neither rings the
+  // called party nor pre-empts a call.
+  const media = await answerOffer(context, transaction, opened);
+  if (media === undefined) {
+    return;
+  }
+  try {
+    if (kind === 'private') {
+      await startPrivateCall(context, transaction, opened, info, { media, signal });
+    } else {
+      await startGroupCall(context, transaction, opened, info, { media, kind });
+    }
+  } finally {
+    const callId = transaction.request.callId;
+    if (context.calls.byLeg(callId)?.media.media(callId) !== media) {
+      await media.close();
+    }
   }
 }
 
@@ -68,7 +84,7 @@ async function startGroupCall(
   transaction: ServerTransaction,
   opened: OpenedRequest,
   info: McpttInfo,
-  kind: CallKind,
+  { media, kind }: { readonly media: MediaLeg; readonly kind: CallKind },
 ): Promise<void> {
   const group = context.registry.group(info.callingGroupId ?? info.requestUri ?? '');
   if (group === undefined) {
@@ -91,7 +107,7 @@ async function startGroupCall(
 
   const joining = call !== undefined;
   call ??= newCall(kind, group.id, opened.sender, emergency);
-  const leg = await answerCaller(context, transaction, opened, call, {
+  const leg = await answerCaller(context, transaction, opened, call, media, {
     sessionType: kind,
     callingGroupId: group.id,
     ...(emergency ? { emergency: true } : {}),
@@ -121,7 +137,7 @@ async function startPrivateCall(
   transaction: ServerTransaction,
   opened: OpenedRequest,
   info: McpttInfo,
-  signal: AbortSignal,
+  { media, signal }: { readonly media: MediaLeg; readonly signal: AbortSignal },
 ): Promise<void> {
   const lists = partText(opened.parts, MEDIA_TYPES.resourceLists);
   const callee =
@@ -160,7 +176,7 @@ async function startPrivateCall(
     return;
   }
 
-  const callerLeg = await answerCaller(context, transaction, opened, call, {
+  const callerLeg = await answerCaller(context, transaction, opened, call, media, {
     sessionType: 'private',
     calledPartyId: addressOfRecord(callee),
   });
@@ -172,22 +188,19 @@ async function startPrivateCall(
 
 /**
  * Answers the caller with a 200 OK protected for the caller, with the SDP answer of the caller's
- * media leg, and adds the leg and its media to the call. Answers 488 when the offer cannot be
- * applied.
+ * media leg, and adds the leg and its media to the call. Returns undefined when the INVITE was
+ * cancelled meanwhile.
  */
 async function answerCaller(
   context: ServerContext,
   transaction: ServerTransaction,
   opened: OpenedRequest,
   call: Call,
+  media: MediaLeg,
   info: McpttInfo,
 ): Promise<CallLeg | undefined> {
   const certificate = context.registry.certificate(opened.sender);
   if (certificate === undefined || transaction.completed) {
-    return undefined;
-  }
-  const media = await answerOffer(context, transaction, opened);
-  if (media === undefined) {
     return undefined;
   }
 
@@ -206,7 +219,6 @@ async function answerCaller(
   ];
   const protectedResponse = await protectResponse(context, response, parts, certificate);
   if (transaction.completed) {
-    await media.close();
     return undefined;
   }
 
@@ -226,6 +238,7 @@ async function answerCaller(
   return leg;
 }
 
+/** Returns the media leg that answers the INVITE's SDP offer, or answers 488 Not Acceptable Here. */
 async function answerOffer(
   context: ServerContext,
   transaction: ServerTransaction,

@@ -174,6 +174,20 @@ describe.each(cores)('call media through %s', (core, available) => {
       expect(status(await dave.send(press))).toBe(481);
     });
 
+    it.skipIf(!available)('an INVITE without audio with 488', async () => {
+      const carol = client('carol');
+      const video = peer('alice').sdp.replace(/^m=audio /m, 'm=video ');
+      const invite = await carol.protect(
+        carol.request('INVITE', SERVER_URI, [
+          sdpPart(video),
+          mcpttInfo({ sessionType: 'private', calledPartyId: `sip:dave@${DOMAIN}` }),
+        ]),
+      );
+
+      expect(status(await carol.send(invite))).toBe(488);
+      expect(client('dave').incoming.some(isInvite)).toBe(false);
+    });
+
     it.skipIf(!available)('a re-INVITE that changes media with 488', async () => {
       const alice = client('alice');
       const restart = peer('alice').sdp.replace(/^a=ice-ufrag:.*$/m, 'a=ice-ufrag:restart1');
