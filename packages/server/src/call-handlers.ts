@@ -188,8 +188,8 @@ async function startPrivateCall(
 
 /**
  * Answers the caller with a 200 OK protected for the caller, with the SDP answer of the caller's
- * media leg, and adds the leg and its media to the call. Returns undefined when the INVITE was
- * cancelled meanwhile.
+ * media leg, and adds the leg and its media to the call. Returns undefined without answering
+ * when the caller's certificate is unknown or the INVITE was cancelled meanwhile.
  */
 async function answerCaller(
   context: ServerContext,
@@ -238,7 +238,10 @@ async function answerCaller(
   return leg;
 }
 
-/** Returns the media leg that answers the INVITE's SDP offer, or answers 488 Not Acceptable Here. */
+/**
+ * Returns the media leg that answers the INVITE's SDP offer. When werift cannot apply the offer,
+ * rejects the INVITE with 488 Not Acceptable Here and returns undefined.
+ */
 async function answerOffer(
   context: ServerContext,
   transaction: ServerTransaction,
