@@ -11,6 +11,7 @@ import {
   enrol,
   openApp,
   pressTalk,
+  releaseTalk,
   sendShortData,
   waitForGroupCall,
   waitForMessage,
@@ -43,14 +44,14 @@ try {
   console.log(
     inCall ? 'screenshot: group call connected' : 'screenshot: NO group call (see the notice)',
   );
-  // Opens the newest security record, so that the panel shows the core's bytes beside the app's.
-  await alice.page
-    .locator('.record summary')
-    .first()
-    .click()
-    .catch(() => undefined);
-  await alice.page.waitForTimeout(800);
+  await releaseTalk(alice);
+  // Opens the call's INVITE in the security panel, so that it shows the core's bytes beside the
+  // app's, then holds the space bar to talk.
+  await alice.page.locator('.record summary', { hasText: 'INVITE' }).first().click();
+  await alice.page.keyboard.down('Space');
+  await alice.page.waitForTimeout(1000);
   await alice.page.screenshot({ path: docs('screenshot.png') });
+  await alice.page.keyboard.up('Space');
 
   await bob.page.setViewportSize({ width: 375, height: 812 });
   await bob.page.waitForTimeout(300);

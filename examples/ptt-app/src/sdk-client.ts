@@ -4,7 +4,12 @@
  * @module
  */
 
-import { McpttClient, type McpttClientDelegate } from '@mcptt-smime/sdk';
+import {
+  McpttClient,
+  type IncomingCallEvent,
+  type McpttCall,
+  type McpttClientDelegate,
+} from '@mcptt-smime/sdk';
 import { pemDecode, type KeyStore, type SecurityInfo } from '@mcptt-smime/smime';
 import type {
   Conversation,
@@ -15,6 +20,7 @@ import type {
   PttClientDelegate,
 } from './client.js';
 import type { DemoConfig } from './demo-config.js';
+import { CallTracker, sendTalk, setMicrophone } from './sdk-calls.js';
 import { createWireSocket, type WireMessage } from './wire-socket.js';
 
 /** Creates the MCPTT client for a stored identity. */
@@ -54,6 +60,9 @@ class SdkPttClient implements PttClient {
   readonly #outgoing = new Map<string, { summary: string; plaintext: string }[]>();
   /** Protected MESSAGE requests received and not yet opened by the SDK, oldest first. */
   readonly #incoming: WireMessage[] = [];
+  readonly #calls = new CallTracker((call) => this.#delegate.onCall?.(call));
+  /** The call whose talk button is held. */
+  #talking: McpttCall | undefined;
 
   constructor(
     config: DemoConfig,
@@ -90,6 +99,7 @@ class SdkPttClient implements PttClient {
       crypto: globalThis.crypto,
       keyStore: await this.#openStore(),
       transport: createWireSocket(this.#config.wsUrl, (message) => this.#onWire(message)),
+      serverUri: this.#config.serverUri,
       serverCertificates: [this.#serverCertificate],
       clientId: this.#clientId,
       delegate: this.#sdkDelegate(),
@@ -106,6 +116,7 @@ class SdkPttClient implements PttClient {
   }
 
   stop(): Promise<void> {
+    for (const call of this.#calls.liveCalls()) call.hangUp();
     this.#client?.stop();
     this.#client = undefined;
     return Promise.resolve();
@@ -122,28 +133,65 @@ class SdkPttClient implements PttClient {
     else this.#affiliated.delete(groupId);
   }
 
-  pressTalk(): Promise<void> {
-    return Promise.reject(callsMissing());
+  async pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void> {
+    let call = this.#calls.liveGroupCall(groupId);
+    if (call === undefined || (options.emergency && call.info?.emergency !== true)) {
+      const kind = options.emergency ? 'Emergency group call' : 'Group call';
+      this.#expect('INVITE', kind, `mcptt-info: ${kind.toLowerCase()} to ${groupId}`);
+      call = this.#require().startGroupCall({ groupId, emergency: options.emergency });
+      this.#calls.track(call, {
+        kind: 'group',
+        direction: 'outgoing',
+        groupId,
+        peerId: undefined,
+        emergency: options.emergency,
+      });
+    }
+    this.#talking = call;
+    await this.#established(call);
+    // The release may have come while the call was being set up.
+    if (this.#talking !== call) return;
+    setMicrophone(call, true);
+    this.#talk(call, 'press');
+    this.#delegate.onTalker?.(call.callId, this.userId);
   }
 
   releaseTalk(): void {
-    // Nothing to mute while the SDK has no calls.
+    const call = this.#talking;
+    this.#talking = undefined;
+    if (call === undefined) return;
+    setMicrophone(call, false);
+    this.#talk(call, 'release');
+    this.#delegate.onTalker?.(call.callId, undefined);
   }
 
-  callUser(): Promise<void> {
-    return Promise.reject(callsMissing());
+  async callUser(peerId: string): Promise<void> {
+    this.#expect('INVITE', 'Private call', `resource-lists: ${peerId}`);
+    const call = this.#require().startPrivateCall({ calleeId: peerId });
+    this.#calls.track(call, {
+      kind: 'private',
+      direction: 'outgoing',
+      groupId: undefined,
+      peerId,
+      emergency: false,
+    });
+    await this.#established(call);
   }
 
-  answer(): Promise<void> {
-    return Promise.reject(callsMissing());
+  async answer(callId: string): Promise<void> {
+    const call = this.#calls.get(callId);
+    if (call === undefined) throw new Error(`No call with Call-ID ${callId}`);
+    call.accept({ mediaConstraints: { audio: true, video: false } });
+    await this.#established(call);
   }
 
-  reject(): void {
-    // Incoming calls never reach the app while the SDK has no calls.
+  reject(callId: string): void {
+    const call = this.#calls.get(callId);
+    if (call?.awaitsAnswer === true) call.reject(486);
   }
 
-  hangUp(): void {
-    // Nothing to end while the SDK has no calls.
+  hangUp(callId: string): void {
+    this.#calls.get(callId)?.hangUp();
   }
 
   async sendShortData(conversation: Conversation, text: string): Promise<void> {
@@ -163,6 +211,7 @@ class SdkPttClient implements PttClient {
   #sdkDelegate(): McpttClientDelegate {
     return {
       onRegistered: () => this.#delegate.onRegistration?.('registered'),
+      onIncomingCall: (event) => this.#onIncomingCall(event),
       onRegistrationFailed: (cause) => this.#delegate.onRegistration?.('failed', cause),
       onShortData: (event) => {
         this.#delegate.onShortData?.({
@@ -189,6 +238,49 @@ class SdkPttClient implements PttClient {
         this.#delegate.onRejected?.(what, `${String(event.sipStatus)} ${event.code}`);
       },
     };
+  }
+
+  #onIncomingCall(event: IncomingCallEvent): void {
+    const { call } = event;
+    const emergency = event.info?.emergency === true;
+    this.#calls.track(call, {
+      kind: event.kind,
+      direction: 'incoming',
+      groupId:
+        event.kind === 'group' ? (event.info?.callingGroupId ?? event.info?.requestUri) : undefined,
+      peerId: event.info?.callingUserId ?? event.from,
+      emergency,
+    });
+    this.#record(
+      { direction: 'in', method: 'INVITE', callId: call.callId },
+      `${emergency ? 'Emergency ' : ''}${event.kind} call from ${event.from}`,
+      describeCallInfo(event),
+      event.security,
+    );
+    // Group calls and automatic private calls start at once, with the microphone off until the
+    // user presses talk (TS 24.379 automatic commencement).
+    if (event.kind === 'group' || event.commencement === 'automatic') {
+      call.accept({ mediaConstraints: { audio: true, video: false } });
+      call.established().then(
+        () => setMicrophone(call, false),
+        () => undefined,
+      );
+    }
+  }
+
+  #talk(call: McpttCall, action: 'press' | 'release'): void {
+    if (call.state !== 'established') return;
+    this.#expect('INFO', action === 'press' ? 'Talk press' : 'Talk release', action);
+    sendTalk(call, action);
+  }
+
+  async #established(call: McpttCall): Promise<void> {
+    try {
+      await call.established();
+    } catch (error) {
+      this.#calls.fail(call.callId, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
   }
 
   /** Notes the plaintext of a request that is about to be protected and sent. */
@@ -238,7 +330,10 @@ class SdkPttClient implements PttClient {
   }
 }
 
-function callsMissing(): Error {
-  // TODO: wire group, private and emergency calls once the SDK exports them.
-  return new Error('Calls are not available in the MCPTT SDK yet');
+function describeCallInfo(event: IncomingCallEvent): string {
+  const info = event.info;
+  if (info === undefined) return '(no mcptt-info)';
+  return Object.entries(info)
+    .map(([name, value]) => `${name}: ${String(value)}`)
+    .join('\n');
 }

@@ -1,0 +1,107 @@
+/**
+ * The calls of the SDK client as the app shows them: state changes, the microphone, and the talk
+ * requests that tell the MCPTT server who the talker is.
+ *
+ * @module
+ */
+
+import type { CallState as SdkCallState, McpttCall } from '@mcptt-smime/sdk';
+import type { CallInfo, CallState } from './client.js';
+
+/** The Info Package of talk requests that the reference server reads (RFC 6086). */
+export const TALK_INFO_PACKAGE = 'mcptt-talk';
+
+/** Fields of a call that do not change while it runs. */
+export type CallFields = Pick<CallInfo, 'kind' | 'direction' | 'groupId' | 'peerId' | 'emergency'>;
+
+/** Receives every change of a tracked call. */
+export type CallListener = (call: CallInfo) => void;
+
+const STATES: Readonly<Record<SdkCallState, CallState>> = {
+  calling: 'calling',
+  ringing: 'ringing',
+  established: 'confirmed',
+  ended: 'ended',
+  failed: 'failed',
+};
+
+/** The calls of one client, by Call-ID. */
+export class CallTracker {
+  readonly #calls = new Map<string, { call: McpttCall; info: CallInfo }>();
+  readonly #onChange: CallListener;
+
+  constructor(onChange: CallListener) {
+    this.#onChange = onChange;
+  }
+
+  /** Starts following a call and reports its current state. */
+  track(call: McpttCall, fields: CallFields): CallInfo {
+    const info: CallInfo = {
+      ...fields,
+      id: call.callId,
+      state: STATES[call.state],
+      reason: undefined,
+    };
+    this.#calls.set(call.callId, { call, info });
+    call.delegate = {
+      onStateChange: (state) => this.#update(call.callId, { state: STATES[state] }),
+    };
+    this.#onChange(info);
+    return info;
+  }
+
+  /** Records why a call failed, such as the status of the final response. */
+  fail(callId: string, reason: string): void {
+    this.#update(callId, { state: 'failed', reason });
+  }
+
+  /** Returns the SDK call of a Call-ID. */
+  get(callId: string): McpttCall | undefined {
+    return this.#calls.get(callId)?.call;
+  }
+
+  /** Returns the newest group call of a group that is neither ended nor failed. */
+  liveGroupCall(groupId: string): McpttCall | undefined {
+    let found: McpttCall | undefined;
+    for (const { call, info } of this.#calls.values()) {
+      if (info.groupId === groupId && isLive(info.state)) found = call;
+    }
+    return found;
+  }
+
+  /** Returns every call that is neither ended nor failed. */
+  liveCalls(): McpttCall[] {
+    return [...this.#calls.values()].filter(({ info }) => isLive(info.state)).map((c) => c.call);
+  }
+
+  #update(callId: string, change: Partial<CallInfo>): void {
+    const entry = this.#calls.get(callId);
+    if (entry === undefined) return;
+    entry.info = { ...entry.info, ...change };
+    this.#onChange(entry.info);
+  }
+}
+
+/** Turns the call's outgoing audio on or off without renegotiating. */
+export function setMicrophone(call: McpttCall, enabled: boolean): void {
+  const connection = call.session.connection as RTCPeerConnection | undefined;
+  for (const sender of connection?.getSenders() ?? []) {
+    if (sender.track?.kind === 'audio') sender.track.enabled = enabled;
+  }
+}
+
+/**
+ * Sends a talk press or release in the dialog of an established call. The protecting socket signs and encrypts
+ * the body like every other non-SDP body, so nobody on the path can take the talk right.
+ */
+export function sendTalk(call: McpttCall, action: 'press' | 'release'): void {
+  // NOTE: the SDK has no talk request of its own yet, so the app sends the INFO through the
+  // call's JsSIP session.
+  call.session.sendInfo('text/plain', action, {
+    extraHeaders: [`Info-Package: ${TALK_INFO_PACKAGE}`],
+  });
+}
+
+function isLive(state: CallState): boolean {
+  return state !== 'ended' && state !== 'failed';
+}
