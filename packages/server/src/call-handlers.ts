@@ -12,6 +12,8 @@ import type { Call, CallKind, CallLeg } from './call-store.js';
 import { createUasDialog } from './dialog.js';
 import { MediaLeg } from './media-leg.js';
 import { MediaRelay } from './media-relay.js';
+import { CallFloor } from './floor/call-floor.js';
+import { hasImplicitFloorRequest } from './floor/implicit-request.js';
 import { endCall, inviteUser } from './member-invite.js';
 import {
   buildMcpttInfo,
@@ -106,7 +108,7 @@ async function startGroupCall(
   }
 
   const joining = call !== undefined;
-  call ??= newCall(kind, group.id, opened.sender, emergency);
+  call ??= newCall(context, kind, group.id, opened.sender, emergency);
   const leg = await answerCaller(context, transaction, opened, call, media, {
     sessionType: kind,
     callingGroupId: group.id,
@@ -151,7 +153,7 @@ async function startPrivateCall(
     return;
   }
 
-  const call = newCall('private', undefined, opened.sender, false);
+  const call = newCall(context, 'private', undefined, opened.sender, false);
   context.calls.add(call);
   const outcome = await inviteUser(
     context,
@@ -232,8 +234,10 @@ async function answerCaller(
   }
   context.calls.addLeg(call, leg);
   call.media.add(leg.callId, leg.uri, media);
-  // The originator has the talk right first, as with an implicit floor request.
-  call.talker ??= opened.sender;
+  call.floor.attach(leg.uri, media.floorChannel, info.emergency === true);
+  if (hasImplicitFloorRequest(partText(opened.parts, MEDIA_TYPES.mcpttInfo))) {
+    call.floor.implicitRequest(leg.uri);
+  }
   transaction.respond(protectedResponse);
   return leg;
 }
@@ -257,6 +261,7 @@ async function answerOffer(
 }
 
 function newCall(
+  context: ServerContext,
   kind: CallKind,
   groupId: string | undefined,
   originator: string,
@@ -271,6 +276,12 @@ function newCall(
     legs: new Map(),
     talker: undefined,
     media: new MediaRelay(() => call.talker),
+    floor: new CallFloor({
+      logger: context.logger,
+      onHolderChange: (holder) => {
+        call.talker = holder;
+      },
+    }),
   };
   return call;
 }

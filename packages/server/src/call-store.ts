@@ -6,6 +6,7 @@
  */
 import type { SipMessage } from '@mcptt-smime/smime';
 import type { Dialog } from './dialog.js';
+import type { CallFloor } from './floor/call-floor.js';
 import type { MediaRelay } from './media-relay.js';
 
 /** One participant's dialog with the server. */
@@ -37,6 +38,8 @@ export interface Call {
   talker: string | undefined;
   /** The media legs of the participants. */
   readonly media: MediaRelay;
+  /** Floor control; its holder changes {@link Call.talker}. */
+  readonly floor: CallFloor;
 }
 
 /** Calls by ID, by group and by leg Call-ID. */

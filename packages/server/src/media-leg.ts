@@ -15,10 +15,16 @@ import {
   RTCPeerConnection,
   RTCRtpCodecParameters,
   type MediaStreamTrack,
+  type RTCDataChannel,
   type PeerConfig,
   type RTCRtpTransceiver,
   type RtpPacket,
 } from 'werift';
+import {
+  FLOOR_CHANNEL_ID,
+  FLOOR_CHANNEL_LABEL,
+  FLOOR_CHANNEL_PROTOCOL,
+} from './floor/floor-messages.js';
 
 /** The only address that the server's media uses, for its own candidates and for its peers'. */
 export const MEDIA_ADDRESS = '127.0.0.1';
@@ -55,6 +61,11 @@ function peerConfig(): Partial<PeerConfig> {
 export class MediaLeg {
   /** Called with every RTP packet received from the participant. */
   onRtp: ((packet: RtpPacket) => void) | undefined;
+  /**
+   * The floor control data channel, pre-negotiated on SCTP stream 0 (docs/floor-control.md). It
+   * opens only when the participant's SDP has an `m=application` section.
+   */
+  readonly floorChannel: RTCDataChannel;
   readonly #peer: RTCPeerConnection;
   readonly #transceiver: RTCRtpTransceiver;
   readonly #logger: Logger;
@@ -69,6 +80,11 @@ export class MediaLeg {
       track.onReceiveRtp.subscribe((packet) => this.onRtp?.(packet));
     });
     this.#transceiver = this.#peer.addTransceiver('audio', { direction: 'sendrecv' });
+    this.floorChannel = this.#peer.createDataChannel(FLOOR_CHANNEL_LABEL, {
+      negotiated: true,
+      id: FLOOR_CHANNEL_ID,
+      protocol: FLOOR_CHANNEL_PROTOCOL,
+    });
   }
 
   /**

@@ -131,6 +131,7 @@ async function acceptAnswer(
     return { status: opened === undefined ? 403 : 488, leg: undefined };
   }
   call.media.add(leg.callId, leg.uri, media);
+  call.floor.attach(leg.uri, media.floorChannel);
   return { status: 200, leg };
 }
 
@@ -185,6 +186,7 @@ export async function hangUp(
 /** Ends every leg of a call and closes its media. */
 export async function endCall(context: ServerContext, call: Call, reason: string): Promise<void> {
   context.calls.remove(call);
+  call.floor.close();
   await Promise.all([...call.legs.values()].map((leg) => hangUp(context, call, leg, reason)));
   await call.media.close();
   context.logger.info({ call: call.id, reason }, 'call ended');
