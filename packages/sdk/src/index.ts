@@ -27,6 +27,18 @@ export type {
   PrivateCallOptions,
 } from './api/call-request.js';
 export type { AffiliationOptions } from './api/publish-affiliation.js';
+export { FloorControl } from './floor/floor-control.js';
+export type {
+  FloorChangeCause,
+  FloorChannel,
+  FloorControlDelegate,
+  FloorControlOptions,
+  FloorGrantedEvent,
+  FloorStateChange,
+  FloorTakenEvent,
+} from './floor/floor-control.js';
+export type { FloorState } from './floor/floor-state.js';
+export type { FloorDenyCause, FloorRevokeCause } from './floor/floor-messages.js';
 export { SipRequestFailedError } from './api/sip-request-failed-error.js';
 export { ProtectingSocket } from './core/protecting-socket.js';
 export type {

@@ -11,8 +11,11 @@
  */
 import type { SecurityInfo } from '@mcptt-smime/smime';
 import type { AnswerOptions, EndEvent, RTCSession } from '../adapter/jssip/jssip-ua.js';
+import { silentLogger } from '../core/logger.js';
 import type { BodyPart } from '../core/multipart-bridge.js';
 import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
+import { openCallFloor } from '../floor/call-floor-channel.js';
+import type { FloorControl } from '../floor/floor-control.js';
 import type { McpttInfo } from '../mcptt/mcptt-info.js';
 import { failureOf, SipRequestFailedError } from './sip-request-failed-error.js';
 
@@ -88,6 +91,7 @@ export class McpttCall {
   readonly #established: Promise<void>;
   #settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
   readonly #finalListeners: (() => void)[] = [];
+  #floor: FloorControl | undefined;
 
   constructor(session: RTCSession, init: McpttCallInit) {
     this.session = session;
@@ -104,6 +108,17 @@ export class McpttCall {
     // The promise is marked handled here; a caller of established() still sees the rejection.
     this.#established.catch(() => undefined);
     this.#listen();
+    this.#openFloor();
+  }
+
+  /**
+   * Floor control of the call on its data channel to the MCPTT server (docs/floor-control.md).
+   * Undefined until the call has its RTCPeerConnection: an incoming call gets it when accepted.
+   * An outgoing call's floor starts in `pending-request`, because its INVITE carries an implicit
+   * floor request unless its mcptt-info has `floor-state` `no-request`.
+   */
+  get floor(): FloorControl | undefined {
+    return this.#floor;
   }
 
   /** Current state. */
@@ -211,11 +226,25 @@ export class McpttCall {
     });
   }
 
+  #openFloor(): void {
+    const implicitRequest = this.direction === 'outgoing' && this.info?.floorState !== 'no-request';
+    const open = (connection: RTCPeerConnection): void => {
+      this.#floor ??= openCallFloor(connection, { implicitRequest, logger: silentLogger });
+    };
+    // JsSIP creates an outgoing call's connection inside ua.call(), before this object exists,
+    // and an incoming call's connection in answer(), which it announces with `peerconnection`.
+    if (this.session.connection) open(this.session.connection);
+    this.session.on('peerconnection', (event: { peerconnection: RTCPeerConnection }) =>
+      open(event.peerconnection),
+    );
+  }
+
   #transition(next: CallState): void {
     if (FINAL_STATES.has(this.#state) || this.#state === next) return;
     this.#state = next;
     this.delegate?.onStateChange?.(next);
     if (!FINAL_STATES.has(next)) return;
+    this.#floor?.close();
     for (const listener of this.#finalListeners.splice(0)) listener();
   }
 }
