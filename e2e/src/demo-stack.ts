@@ -118,8 +118,9 @@ async function startServer(
     pino.destination({ dest: SERVER_LOG, sync: true }),
   );
   const server = await McpttServer.start({ config, coreUrl: core.url, logger });
-  if (config.enrolment === undefined)
+  if (config.enrolment === undefined) {
     throw new Error('enrolment missing from the server configuration');
+  }
   const enrolment = await startEnrolmentServer(config.enrolment, logger);
   return {
     server,

@@ -74,8 +74,9 @@ describe('demo through Kamailio', () => {
     const group = registry.group(GROUP.id);
     expect(group).toBeDefined();
     for (const user of [USERS.alice, USERS.bob, USERS.carol]) {
-      if (group !== undefined)
+      if (group !== undefined) {
         await expect.poll(() => registry.isAffiliated(user.uri, group)).toBe(true);
+      }
     }
   });
 
