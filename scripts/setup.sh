@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for the demo and the tests: OpenSSL (the independent
 # S/MIME peer in interop tests), Chromium (browser tests), Kamailio with its WebSocket modules (the
-# untrusted SIP core), then the npm packages from the lockfile.
+# untrusted SIP core), iproute2 (a loopback-only network namespace for WebRTC in the end-to-end
+# tests), then the npm packages from the lockfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openssl chromium kamailio kamailio-websocket-modules)
+packages=(openssl chromium kamailio kamailio-websocket-modules iproute2)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
