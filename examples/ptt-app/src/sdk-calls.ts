@@ -90,6 +90,26 @@ export function setMicrophone(call: McpttCall, enabled: boolean): void {
   }
 }
 
+/** Receives the MCPTT ID of the talker of a call, or undefined when nobody talks. */
+export type TalkerListener = (callId: string, talkerId: string | undefined) => void;
+
+/**
+ * Follows the call's floor control (TS 24.380 on the data channel to the server), when the call
+ * has one, and reports who talks. Returns false when the call has no floor control.
+ */
+export function watchFloor(call: McpttCall, userId: string, onTalker: TalkerListener): boolean {
+  const floor = call.floor;
+  if (floor === undefined) return false;
+  floor.delegate = {
+    onGranted: () => onTalker(call.callId, userId),
+    onTaken: (event) => onTalker(call.callId, event.holder),
+    onStateChange: (change) => {
+      if (change.state === 'idle') onTalker(call.callId, undefined);
+    },
+  };
+  return true;
+}
+
 /**
  * Sends a talk press or release in the dialog of an established call. The protecting socket signs and encrypts
  * the body like every other non-SDP body, so nobody on the path can take the talk right.

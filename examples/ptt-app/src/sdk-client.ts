@@ -20,7 +20,7 @@ import type {
   PttClientDelegate,
 } from './client.js';
 import type { DemoConfig } from './demo-config.js';
-import { CallTracker, sendTalk, setMicrophone } from './sdk-calls.js';
+import { CallTracker, sendTalk, setMicrophone, watchFloor } from './sdk-calls.js';
 import { createWireSocket, type WireMessage } from './wire-socket.js';
 
 /** Creates the MCPTT client for a stored identity. */
@@ -149,11 +149,11 @@ class SdkPttClient implements PttClient {
     }
     this.#talking = call;
     await this.#established(call);
+    watchFloor(call, this.userId, (callId, talker) => this.#delegate.onTalker?.(callId, talker));
     // The release may have come while the call was being set up.
     if (this.#talking !== call) return;
     setMicrophone(call, true);
     this.#talk(call, 'press');
-    this.#delegate.onTalker?.(call.callId, this.userId);
   }
 
   releaseTalk(): void {
@@ -162,7 +162,6 @@ class SdkPttClient implements PttClient {
     if (call === undefined) return;
     setMicrophone(call, false);
     this.#talk(call, 'release');
-    this.#delegate.onTalker?.(call.callId, undefined);
   }
 
   async callUser(peerId: string): Promise<void> {
@@ -262,7 +261,12 @@ class SdkPttClient implements PttClient {
     if (event.kind === 'group' || event.commencement === 'automatic') {
       call.accept({ mediaConstraints: { audio: true, video: false } });
       call.established().then(
-        () => setMicrophone(call, false),
+        () => {
+          setMicrophone(call, false);
+          watchFloor(call, this.userId, (callId, talker) =>
+            this.#delegate.onTalker?.(callId, talker),
+          );
+        },
         () => undefined,
       );
     }
@@ -270,8 +274,19 @@ class SdkPttClient implements PttClient {
 
   #talk(call: McpttCall, action: 'press' | 'release'): void {
     if (call.state !== 'established') return;
+    // Floor control decides the talker where the call has it; the signed INFO is the fallback
+    // of a server without it.
+    const floor = call.floor;
+    if (floor !== undefined) {
+      if (action === 'press' && floor.state !== 'granted' && floor.state !== 'pending-request') {
+        floor.request();
+      }
+      if (action === 'release') floor.release();
+      return;
+    }
     this.#expect('INFO', action === 'press' ? 'Talk press' : 'Talk release', action);
     sendTalk(call, action);
+    this.#delegate.onTalker?.(call.callId, action === 'press' ? this.userId : undefined);
   }
 
   async #established(call: McpttCall): Promise<void> {
