@@ -233,8 +233,8 @@ class SdkPttClient implements PttClient {
       onSecurityFailure: (event) => {
         const index = this.#incoming.findIndex((wire) => wire.callId === event.callId);
         if (index !== -1) this.#incoming.splice(index, 1);
-        const what = `${event.direction} ${event.method ?? 'message'}`;
-        this.#delegate.onRejected?.(what, `${String(event.sipStatus)} ${event.code}`);
+        const description = `${event.direction} ${event.method ?? 'message'}`;
+        this.#delegate.onRejected?.(description, `${String(event.sipStatus)} ${event.code}`);
       },
     };
   }
