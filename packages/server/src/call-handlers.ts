@@ -234,7 +234,7 @@ async function answerCaller(
   }
   context.calls.addLeg(call, leg);
   call.media.add(leg.callId, leg.uri, media);
-  call.floor.attach(leg.uri, media.floorChannel, info.emergency === true);
+  call.floor.attach(leg.uri, media.negotiatedFloorChannel, info.emergency === true);
   if (hasImplicitFloorRequest(partText(opened.parts, MEDIA_TYPES.mcpttInfo))) {
     call.floor.implicitRequest(leg.uri);
   }
@@ -274,14 +274,9 @@ function newCall(
     originator,
     emergency,
     legs: new Map(),
-    talker: undefined,
-    media: new MediaRelay(() => call.talker),
-    floor: new CallFloor({
-      logger: context.logger,
-      onHolderChange: (holder) => {
-        call.talker = holder;
-      },
-    }),
+    // The floor holder is the talker, read on every packet, so nothing else can set it.
+    media: new MediaRelay(() => call.floor.holder()),
+    floor: new CallFloor({ logger: context.logger }),
   };
   return call;
 }

@@ -34,11 +34,9 @@ export interface Call {
   /** Emergency calls have priority and may pre-empt an ordinary call of the same group. */
   readonly emergency: boolean;
   readonly legs: Map<string, CallLeg>;
-  /** Participant who pressed talk last; the server forwards that participant's audio. */
-  talker: string | undefined;
-  /** The media legs of the participants. */
+  /** The media legs of the participants; it forwards the audio of the floor's holder only. */
   readonly media: MediaRelay;
-  /** Floor control; its holder changes {@link Call.talker}. */
+  /** Floor control, the one place that decides who talks. */
   readonly floor: CallFloor;
 }
 

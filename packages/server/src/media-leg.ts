@@ -130,6 +130,18 @@ export class MediaLeg {
     return this.#remoteSdp;
   }
 
+  /**
+   * The floor channel when the participant's SDP negotiated a data channel (an `m=application`
+   * section for `webrtc-datachannel`, RFC 8841 §5.1), otherwise undefined: that leg can only
+   * listen, or talk through the INFO talk request. Read it once the remote SDP is applied.
+   */
+  get negotiatedFloorChannel(): RTCDataChannel | undefined {
+    const negotiated = /^m=application [1-9]\d* [^ ]*SCTP webrtc-datachannel/m.test(
+      this.#remoteSdp ?? '',
+    );
+    return negotiated ? this.floorChannel : undefined;
+  }
+
   /** Applies the participant's answer to {@link MediaLeg.offer}. */
   async acceptAnswer(answer: string): Promise<void> {
     await this.#applyRemote(answer, 'answer');

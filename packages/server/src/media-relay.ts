@@ -1,10 +1,8 @@
 /**
  * The audio of one call: the media legs of its participants, and the forwarding of the talker's
- * RTP to every other leg. Packets from any other participant are dropped.
- *
- * NOTE: until floor control exists, the talker is the participant who pressed talk last (see
- * talk-handler.ts). Two participants who both send audio are not mixed, and nothing stops a
- * participant who is not the talker from sending: the server only refuses to forward it.
+ * RTP to every other leg. The talker is the floor holder that the call's floor arbitrator
+ * decides (floor/call-floor.ts). Packets from any other participant are dropped, not mixed: a
+ * participant without the floor can still send, and the server refuses to forward it.
  *
  * @module
  */
@@ -21,7 +19,10 @@ export class MediaRelay {
   readonly #legs = new Map<string, RelayedLeg>();
   readonly #talker: () => string | undefined;
 
-  /** `talker` returns the address-of-record of the current talker, read on every packet. */
+  /**
+   * `talker` returns the address-of-record of the current talker, read on every packet: the
+   * floor holder of the call.
+   */
   constructor(talker: () => string | undefined) {
     this.#talker = talker;
   }

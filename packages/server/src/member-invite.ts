@@ -94,7 +94,7 @@ export async function inviteUser(
 }
 
 function inviteHeaders(call: Call): SipHeader[] {
-  // RFC 6086 §5.2.2: Recv-Info indicates that the server accepts talk requests in INFO.
+  // RFC 6086 §5.2.2: Recv-Info indicates that the server accepts floor requests in INFO.
   const headers: SipHeader[] = [{ name: 'Recv-Info', value: TALK_INFO_PACKAGE }];
   if (call.emergency) {
     headers.push({ name: 'Resource-Priority', value: 'mcpttp.15' });
@@ -131,7 +131,7 @@ async function acceptAnswer(
     return { status: opened === undefined ? 403 : 488, leg: undefined };
   }
   call.media.add(leg.callId, leg.uri, media);
-  call.floor.attach(leg.uri, media.floorChannel);
+  call.floor.attach(leg.uri, media.negotiatedFloorChannel);
   return { status: 200, leg };
 }
 

@@ -1,12 +1,15 @@
 /**
- * Press and release of the talk button, until floor control exists: an INFO request inside the
- * participant's dialog (RFC 6086) with `Info-Package: mcptt-talk` and a `text/plain` body of
- * `press` or `release`. The body must be signed by the participant, as every body to the server
- * is, so that nobody on the path can take the talk right for someone else. The last participant
- * who pressed talk is the talker, whose audio the server forwards.
+ * Press and release of the talk button for a client without a floor data channel: an INFO
+ * request inside the participant's dialog (RFC 6086) with `Info-Package: mcptt-talk` and a
+ * `text/plain` body of `press` or `release`. The body must be signed by the participant, as
+ * every body to the server is, so that nobody on the path can take the floor for someone else.
  *
- * NOTE: this is a stand-in for MCPTT floor control (TS 24.380), which arbitrates, queues and
- * revokes: here a press always wins, and a release by anyone but the talker changes nothing.
+ * `press` is a Floor Request of the sender at priority 0 and `release` a Floor Release, both
+ * handed to the call's floor arbitrator like those of the data channel (TS 24.380), so the same
+ * priorities, queueing and emergency pre-emption apply and there is one floor holder. The 200
+ * OK only says that the request reached the arbitrator, whatever it decided. The outcome (Floor
+ * Granted, Queue Position Info or Deny) goes to the sender's floor channel when it has one; a
+ * client without one is not told whether its audio is forwarded.
  *
  * @module
  */
@@ -85,9 +88,9 @@ export async function handleInfo(
 
   const { call } = found;
   if (action === 'press') {
-    call.talker = opened.sender;
-  } else if (call.talker === opened.sender) {
-    call.talker = undefined;
+    call.floor.request(opened.sender, 0, 'info');
+  } else {
+    call.floor.release(opened.sender);
   }
   context.logger.info({ call: call.id, callId: request.callId, action }, 'talk request');
   transaction.respond(createResponse(request, 200));

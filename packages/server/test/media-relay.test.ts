@@ -45,6 +45,10 @@ describe('media relay', () => {
     }
   });
 
+  it('omits the floor channel of audio-only offers', () => {
+    expect(relay.media('call-alice')?.negotiatedFloorChannel).toBeUndefined();
+  });
+
   it('forwards the talker to listeners', async () => {
     talker = uriOf('alice');
     const stop = sendContinuously([peer('alice')]);

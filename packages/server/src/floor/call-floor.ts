@@ -4,6 +4,10 @@
  * yet wait until it opens, so a participant who joins learns the floor's state as soon as it can
  * (late entry), and the caller gets the answer to its implicit request.
  *
+ * The arbitrator is the only judge of who talks. Floor Request and Floor Release reach it from
+ * the data channel, and from the signed INFO talk request of a participant without one
+ * (talk-handler.ts), through the same {@link CallFloor.request} and {@link CallFloor.release}.
+ *
  * @module
  */
 import type { Logger } from 'pino';
@@ -30,8 +34,8 @@ export interface FloorDataChannel {
 /** Options of a {@link CallFloor}. */
 export interface CallFloorOptions extends Omit<FloorArbitratorOptions, 'clock' | 'delegate'> {
   readonly logger: Logger;
-  /** Called whenever the holder changes; the media relay forwards only the holder's audio. */
-  readonly onHolderChange: (holder: string | undefined) => void;
+  /** Called whenever the holder changes. */
+  readonly onHolderChange?: (holder: string | undefined) => void;
   readonly clock?: FloorClock;
 }
 
@@ -54,7 +58,7 @@ export class CallFloor {
       clock: clock ?? systemFloorClock,
       delegate: {
         onMessage: (participant, message) => this.#send(participant, message),
-        onHolderChange: (holder) => onHolderChange(holder),
+        onHolderChange: (holder) => onHolderChange?.(holder),
       },
     });
   }
@@ -68,8 +72,17 @@ export class CallFloor {
    * Binds `participant`'s floor channel and adds the participant to the floor, which sends it
    * Floor Taken or Floor Idle once the channel opens. The participant leaves the floor when the
    * channel closes. `emergency` marks the participant of an emergency call who pre-empts.
+   *
+   * A participant whose SDP negotiated no data channel joins with `channel` undefined: it takes
+   * part in arbitration through {@link CallFloor.request} and {@link CallFloor.release}, and the
+   * messages it cannot receive are dropped instead of waiting for a channel that never opens.
    */
-  attach(participant: string, channel: FloorDataChannel, emergency = false): void {
+  attach(participant: string, channel: FloorDataChannel | undefined, emergency = false): void {
+    if (channel === undefined) {
+      this.#bindings.set(participant, { channel, outbox: [] });
+      this.arbitrator.join(participant, { emergency });
+      return;
+    }
     const outbox = this.#bindings.get(participant)?.outbox ?? [];
     this.#bindings.set(participant, { channel, outbox });
     channel.onMessage.subscribe((data) => this.#receive(participant, channel, data));
@@ -88,9 +101,26 @@ export class CallFloor {
 
   /** Handles the implicit Floor Request of a participant's INVITE. */
   implicitRequest(participant: string): FloorDecision {
-    const decision = this.arbitrator.request(participant);
-    this.#logger.info({ decision }, 'implicit floor request');
+    return this.request(participant, 0, 'implicit');
+  }
+
+  /**
+   * Handles a Floor Request of `participant` at `priority`, which the arbitrator caps; `source`
+   * names where it came from, for the log. The decision goes to the participant's floor channel.
+   */
+  request(
+    participant: string,
+    priority = 0,
+    source: 'channel' | 'implicit' | 'info' = 'channel',
+  ): FloorDecision {
+    const decision = this.arbitrator.request(participant, priority);
+    this.#logger.info({ decision, source }, 'floor request');
     return decision;
+  }
+
+  /** Handles a Floor Release of `participant`. */
+  release(participant: string): void {
+    this.arbitrator.release(participant);
   }
 
   /** Removes a participant, whose floor passes on if it held it. */
@@ -111,13 +141,11 @@ export class CallFloor {
     }
     const message = decodeFloorMessage(typeof data === 'string' ? data : undefined);
     switch (message?.type) {
-      case 'floor-request': {
-        const decision = this.arbitrator.request(participant, message.priority);
-        this.#logger.info({ decision }, 'floor request');
+      case 'floor-request':
+        this.request(participant, message.priority);
         return;
-      }
       case 'floor-release':
-        return this.arbitrator.release(participant);
+        return this.release(participant);
       case 'floor-queue-position-request':
         return this.arbitrator.queuePositionRequest(participant);
       default:
@@ -128,11 +156,11 @@ export class CallFloor {
 
   #send(participant: string, message: ServerFloorMessage): void {
     const binding = this.#bindings.get(participant);
-    if (binding === undefined) {
+    if (binding?.channel === undefined) {
       return;
     }
     binding.outbox.push(encodeFloorMessage(message));
-    if (binding.channel?.readyState === 'open') {
+    if (binding.channel.readyState === 'open') {
       this.#flush(participant);
     }
   }

@@ -39,7 +39,7 @@ describe('call floor with media', () => {
     const leg = await MediaLeg.answer(await client.offer(), logger);
     await client.accept(leg.localSdp);
     relay.add(`leg-${name}`, uriOf(name), leg);
-    floor.attach(uriOf(name), leg.floorChannel);
+    floor.attach(uriOf(name), leg.negotiatedFloorChannel);
     if (implicitRequest) floor.implicitRequest(uriOf(name));
     await client.opened();
   }
@@ -51,7 +51,7 @@ describe('call floor with media', () => {
     const leg = await MediaLeg.offer(logger);
     await leg.acceptAnswer(await client.answer(leg.localSdp));
     relay.add(`leg-${name}`, uriOf(name), leg);
-    floor.attach(uriOf(name), leg.floorChannel, emergency);
+    floor.attach(uriOf(name), leg.negotiatedFloorChannel, emergency);
     await client.opened();
   }
 
@@ -150,6 +150,32 @@ describe('call floor with media', () => {
     await expect.poll(() => peer('carol').last()?.type, { timeout: 5000 }).toBe('floor-idle');
     expect(floor.holder()).toBeUndefined();
     expect(talker).toBeUndefined();
+  });
+});
+
+describe('call floor without a channel', () => {
+  it('queues participants without floor channels', () => {
+    const floor = new CallFloor({ logger });
+    floor.attach(uriOf('alice'), undefined);
+    floor.attach(uriOf('bob'), undefined);
+
+    expect(floor.request(uriOf('alice'), 0, 'info')).toBe('granted');
+    expect(floor.request(uriOf('bob'), 0, 'info')).toBe('queued');
+    floor.release(uriOf('alice'));
+
+    expect(floor.holder()).toBe(uriOf('bob'));
+    floor.close();
+  });
+
+  it('pre-empts without floor channels', () => {
+    const floor = new CallFloor({ logger });
+    floor.attach(uriOf('alice'), undefined);
+    floor.attach(uriOf('dave'), undefined, true);
+    floor.request(uriOf('alice'), 7, 'info');
+
+    expect(floor.request(uriOf('dave'), 0, 'info')).toBe('preempted');
+    expect(floor.holder()).toBe(uriOf('dave'));
+    floor.close();
   });
 });
 

@@ -21,6 +21,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mcpttInfo = (info: Parameters<typeof buildMcpttInfo>[0]) =>
   textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(info));
 const isInvite = (incoming: Incoming) => incoming.raw.method === 'INVITE';
+const TALK_PACKAGE = { name: 'Info-Package', value: 'mcptt-talk' };
 
 const cores = [
   ['kamailio', findKamailio() !== undefined],
@@ -46,11 +47,22 @@ describe.each(cores)('floor control in a group call through %s', (core, availabl
   let fixture: ServerFixture;
   const clients: Record<string, McpttTestClient> = {};
   const peers: Record<string, FloorPeer> = {};
+  let aliceDialog: Dialog;
   let carolDialog: Dialog;
 
   const client = (name: string) => clients[name] as McpttTestClient;
   const peer = (name: string) => peers[name] as FloorPeer;
   const lastOf = (name: string): FloorMessage | undefined => peer(name).last();
+  const holder = () => fixture.server.context.calls.byGroup(GROUP_ID)?.floor.holder();
+
+  /** Sends a protected INFO talk request with `action` in `dialog`, and returns its status. */
+  async function pressTalk(name: string, dialog: Dialog, action: 'press' | 'release') {
+    const user = client(name);
+    const info = await user.protect(
+      user.inDialog(dialog, 'INFO', [textPart('text/plain', action)], [TALK_PACKAGE]),
+    );
+    return status(await user.send(info));
+  }
 
   /** Checks that `listener` hears `talker` and nobody else who sends at the same time. */
   async function expectOnlyHeard(listener: string, talker: string, others: string[]) {
@@ -101,7 +113,8 @@ describe.each(cores)('floor control in a group call through %s', (core, availabl
       ]),
     );
     const response = await alice.send(invite);
-    alice.post(alice.inDialog(createUacDialog(invite, response), 'ACK', []));
+    aliceDialog = createUacDialog(invite, response);
+    alice.post(alice.inDialog(aliceDialog, 'ACK', []));
     await peer('alice').accept(
       textOf(readParts(await alice.open(response)), MEDIA_TYPES.sdp) ?? '',
     );
@@ -161,6 +174,37 @@ describe.each(cores)('floor control in a group call through %s', (core, availabl
       .toEqual(['floor-revoke', 'floor-taken']);
     expect(peer('carol').floor.at(-2)?.message).toEqual({ type: 'floor-revoke', cause: 4 });
     expect(lastOf('alice')?.type).toBe('floor-granted');
+    await expectOnlyHeard('bob', 'alice', ['carol']);
+  });
+
+  it.skipIf(!available)('queues an INFO press behind the holder', async () => {
+    expect(await pressTalk('carol', carolDialog, 'press')).toBe(200);
+
+    await expect
+      .poll(() => lastOf('carol'))
+      .toEqual({ type: 'floor-queue-position-info', position: 1, priority: 0 });
+    expect(holder()).toBe(uriOf('alice'));
+    await expectOnlyHeard('bob', 'alice', ['carol']);
+  });
+
+  it.skipIf(!available)('grants an INFO press on INFO release', async () => {
+    expect(await pressTalk('alice', aliceDialog, 'release')).toBe(200);
+
+    await expect.poll(() => lastOf('carol')?.type).toBe('floor-granted');
+    expect(holder()).toBe(uriOf('carol'));
+    expect(lastOf('alice')).toMatchObject({ type: 'floor-taken', grantedParty: uriOf('carol') });
+    expect(lastOf('bob')).toMatchObject({ type: 'floor-taken', grantedParty: uriOf('carol') });
+    await expectOnlyHeard('bob', 'carol', ['alice']);
+  });
+
+  it.skipIf(!available)('pre-empts for an emergency INFO press', async () => {
+    expect(await pressTalk('alice', aliceDialog, 'press')).toBe(200);
+
+    await expect
+      .poll(() => peer('carol').types().slice(-2))
+      .toEqual(['floor-revoke', 'floor-taken']);
+    expect(lastOf('alice')?.type).toBe('floor-granted');
+    expect(holder()).toBe(uriOf('alice'));
     await expectOnlyHeard('bob', 'alice', ['carol']);
   });
 
