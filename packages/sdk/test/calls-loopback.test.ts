@@ -7,6 +7,7 @@ import { MCPTT_INFO_TYPE } from '../src/mcptt/media-types.js';
 import { ALICE, BOB, startPair } from './helpers/clients.js';
 import { createKeyStores } from './helpers/pki.js';
 import { installWebRtcShims } from './helpers/webrtc-shims.js';
+import { FakeFloorChannel } from './floor/fake-floor-channel.js';
 
 const GROUP = 'sip:group-7@example.org';
 let removeShims: () => void = () => undefined;
@@ -100,6 +101,42 @@ describe('group calls', () => {
 
     expect(call.state).toBe('ended');
     expect(recorded.bob.calls[0]?.call.state).toBe('ended');
+  });
+});
+
+describe('implicit floor request', () => {
+  // The shim has no data channels, so each call gets a fake floor channel that never opens.
+  beforeAll(() => {
+    Object.defineProperty(globalThis.RTCPeerConnection.prototype, 'createDataChannel', {
+      configurable: true,
+      value: () => new FakeFloorChannel('connecting'),
+    });
+  });
+  afterAll(() => {
+    Reflect.deleteProperty(globalThis.RTCPeerConnection.prototype, 'createDataChannel');
+  });
+
+  it('requests the floor by default', async () => {
+    const { alice, recorded } = await pair({ bob: acceptAll });
+    const call = alice.startGroupCall({ target: BOB, groupId: GROUP });
+    await call.established();
+
+    expect(call.floor?.state).toBe('pending-request');
+    expect(recorded.bob.calls[0]?.info?.floorState).toBeUndefined();
+  });
+
+  it('starts a group call without a request', async () => {
+    const { alice, wire, recorded } = await pair({ bob: acceptAll });
+    const call = alice.startGroupCall({
+      target: BOB,
+      groupId: GROUP,
+      implicitFloorRequest: false,
+    });
+    await call.established();
+
+    expect(call.floor?.state).toBe('idle');
+    expect(recorded.bob.calls[0]?.info?.floorState).toBe('no-request');
+    expect(wire.join('')).not.toContain('no-request');
   });
 });
 

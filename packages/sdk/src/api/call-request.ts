@@ -24,6 +24,12 @@ export interface CallOptions {
   readonly imminentPeril?: boolean;
   /** Resource-Priority value of emergency and imminent-peril calls (RFC 4412). */
   readonly resourcePriority?: string;
+  /**
+   * Whether the INVITE is an implicit Floor Request, so that the caller may talk as soon as the
+   * call is up. Default true. False sends mcptt-info `floor-state`
+   * `no-request`, and the call's floor starts in `idle` or `taken` instead of `pending-request`.
+   */
+  readonly implicitFloorRequest?: boolean;
   /** Media of the call; default audio only. */
   readonly mediaConstraints?: MediaStreamConstraints;
   readonly mediaStream?: MediaStream;
@@ -70,10 +76,16 @@ function commonHeaders(options: CallOptions): string[] {
   return headers;
 }
 
-function indications(options: CallOptions): Pick<McpttInfo, 'emergency' | 'imminentPeril'> {
+/** The `floor-state` value of an INVITE without an implicit floor request. */
+export const NO_FLOOR_REQUEST = 'no-request';
+
+function indications(
+  options: CallOptions,
+): Pick<McpttInfo, 'emergency' | 'imminentPeril' | 'floorState'> {
   return {
     ...(options.emergency === true ? { emergency: true } : {}),
     ...(options.imminentPeril === true ? { imminentPeril: true } : {}),
+    ...(options.implicitFloorRequest === false ? { floorState: NO_FLOOR_REQUEST } : {}),
   };
 }
 

@@ -11,6 +11,7 @@
  */
 import type { SecurityInfo } from '@mcptt-smime/smime';
 import type { AnswerOptions, EndEvent, RTCSession } from '../adapter/jssip/jssip-ua.js';
+import { NO_FLOOR_REQUEST } from './call-request.js';
 import { silentLogger } from '../core/logger.js';
 import type { BodyPart } from '../core/multipart-bridge.js';
 import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
@@ -115,7 +116,7 @@ export class McpttCall {
    * Floor control of the call on its data channel to the MCPTT server (docs/floor-control.md).
    * Undefined until the call has its RTCPeerConnection: an incoming call gets it when accepted.
    * An outgoing call's floor starts in `pending-request`, because its INVITE carries an implicit
-   * floor request unless its mcptt-info has `floor-state` `no-request`.
+   * floor request, unless the call was started with `implicitFloorRequest: false`.
    */
   get floor(): FloorControl | undefined {
     return this.#floor;
@@ -227,7 +228,8 @@ export class McpttCall {
   }
 
   #openFloor(): void {
-    const implicitRequest = this.direction === 'outgoing' && this.info?.floorState !== 'no-request';
+    const implicitRequest =
+      this.direction === 'outgoing' && this.info?.floorState !== NO_FLOOR_REQUEST;
     const open = (connection: RTCPeerConnection): void => {
       this.#floor ??= openCallFloor(connection, { implicitRequest, logger: silentLogger });
     };
