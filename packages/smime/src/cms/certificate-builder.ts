@@ -74,9 +74,9 @@ export async function createCertificate(options: CreateCertificateOptions): Prom
 
   const issuer = options.issuer === undefined ? undefined : parseCertificate(options.issuer);
   certificate.issuer =
-    issuer === undefined
+    options.issuer === undefined
       ? buildName(options.subject, options.organization)
-      : issuer.certificate.subject;
+      : pkijs.Certificate.fromBER(toArrayBuffer(options.issuer)).subject;
   const keyIdentifier = new Uint8Array(
     await crypto.subtle.digest(
       'SHA-1',

@@ -4,13 +4,12 @@
  * @module
  */
 
-import * as pkijs from 'pkijs';
-
-import { bytesKey, toArrayBuffer } from '../bytes.js';
+import { bytesKey, latin1Decode, utf8Decode } from '../bytes.js';
 import { CmsParseError } from '../errors.js';
 import {
   type AlgorithmIdentifier,
   type Asn1Node,
+  childrenOf,
   encodedBytes,
   isContext,
   parseBer,
@@ -31,7 +30,7 @@ import {
   readSanUris,
   readSubjectKeyIdentifier,
 } from './certificate-extensions.js';
-import { BoundedCache } from './engine.js';
+import { BoundedCache } from './bounded-cache.js';
 import {
   OID_BASIC_CONSTRAINTS,
   OID_EC_PUBLIC_KEY,
@@ -57,7 +56,6 @@ export type PublicKeyAlgorithm =
 export interface ParsedCertificate {
   readonly der: Uint8Array;
   /** The PKIjs object, for callers that need the full structure. */
-  readonly certificate: pkijs.Certificate;
   readonly tbs: Uint8Array;
   readonly serialNumber: Uint8Array;
   /** DER of the issuer and subject Names, compared byte for byte when building chains. */
@@ -116,23 +114,15 @@ function parseUncached(der: Uint8Array, cacheKey: string): ParsedCertificate {
     throw new CmsParseError('certificate is malformed');
   }
 
-  let certificate: pkijs.Certificate;
-  try {
-    certificate = pkijs.Certificate.fromBER(toArrayBuffer(der));
-  } catch (cause) {
-    throw new CmsParseError('certificate is malformed', { cause });
-  }
-
   const extensions = readExtensions(tbsFields.slice(offset + 6));
   return {
     der,
-    certificate,
     tbs: encodedBytes(tbsNode),
     serialNumber: readIntegerBytes(field(0), 'serialNumber'),
     issuerName: encodedBytes(requireNode(field(2), 'issuer')),
     subjectName: encodedBytes(requireNode(field(4), 'subject')),
-    issuer: formatName(certificate.issuer),
-    subject: formatName(certificate.subject),
+    issuer: formatName(requireNode(field(2), 'issuer')),
+    subject: formatName(requireNode(field(4), 'subject')),
     notBefore: readTime(notBefore, 'notBefore'),
     notAfter: readTime(notAfter, 'notAfter'),
     spki: encodedBytes(spkiNode),
@@ -223,15 +213,37 @@ const NAME_LABELS: Readonly<Record<string, string>> = {
   '1.2.840.113549.1.9.1': 'emailAddress',
 };
 
-/** Formats a Name for display, RDNs in encoded order, such as `CN=alice, O=Example`. */
-export function formatName(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues
-    .map((entry) => {
-      const value = (entry.value.valueBlock as { value?: unknown }).value;
-      const text = typeof value === 'string' ? replaceControlCharacters(value) : '#';
-      return `${NAME_LABELS[entry.type] ?? entry.type}=${text}`;
-    })
-    .join(', ');
+/**
+ * Formats a Name (RFC 5280 §4.1.2.4, a SEQUENCE OF SET OF AttributeTypeAndValue) for display, RDNs
+ * in encoded order, such as `CN=alice, O=Example`. A value of a string type this reader does not
+ * decode is shown as `#`.
+ */
+export function formatName(name: Asn1Node): string {
+  const parts: string[] = [];
+  for (const rdn of childrenOf(name, 'Name')) {
+    for (const attribute of childrenOf(rdn, 'RelativeDistinguishedName')) {
+      const [typeNode, valueNode] = readSequence(attribute, 'AttributeTypeAndValue');
+      const type = readOid(typeNode, 'AttributeType');
+      const text = valueNode === undefined ? '#' : readDirectoryString(valueNode);
+      parts.push(`${NAME_LABELS[type] ?? type}=${replaceControlCharacters(text)}`);
+    }
+  }
+  return parts.join(', ');
+}
+
+// Universal tag numbers of the DirectoryString choices and IA5String (X.680 §8.4).
+const STRING_DECODERS: Readonly<Record<number, (bytes: Uint8Array) => string>> = {
+  12: (bytes) => utf8Decode(bytes),
+  19: latin1Decode,
+  20: latin1Decode,
+  22: latin1Decode,
+  30: (bytes) => new TextDecoder('utf-16be').decode(bytes),
+};
+
+function readDirectoryString(node: Asn1Node): string {
+  const decode =
+    node.tagClass === 0 && !node.constructed ? STRING_DECODERS[node.tagNumber] : undefined;
+  return decode === undefined ? '#' : decode(node.value);
 }
 
 // Control characters in a name would let a certificate rewrite the line it is shown on.

@@ -10,7 +10,7 @@ import { bytesEqual } from '../bytes.js';
 import { CertificateUntrustedError, NotSupportedError } from '../errors.js';
 import { MAX_CHAIN_LENGTH } from '../limits.js';
 import type { ParsedCertificate } from './certificate.js';
-import { BoundedCache } from './engine.js';
+import { BoundedCache } from './bounded-cache.js';
 import { OID_ANY_EXTENDED_KEY_USAGE, OID_KP_EMAIL_PROTECTION } from './oids.js';
 import { resolveSignatureScheme, verifyBytes } from './signature.js';
 

@@ -16,7 +16,7 @@ import {
   isContentEncryptionAlgorithm,
 } from './content-encryption.js';
 import { encodeContentInfo } from './content-info.js';
-import { BoundedCache } from './engine.js';
+import { BoundedCache } from './bounded-cache.js';
 import { encodeAuthEnvelopedData, encodeEnvelopedData } from './envelope.js';
 import { encodeKeyAgreeRecipient } from './key-agreement.js';
 import { encodeKeyTransRecipient } from './key-transport.js';

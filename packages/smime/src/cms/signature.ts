@@ -26,7 +26,7 @@ import {
   readSmallInteger,
 } from './der.js';
 import type { ParsedCertificate } from './certificate.js';
-import { BoundedCache } from './engine.js';
+import { BoundedCache } from './bounded-cache.js';
 import {
   DIGEST_BY_OID,
   OID_BY_DIGEST,
