@@ -16,7 +16,7 @@ import { checkSigner, expectedSignerUri } from './signer-check.js';
 import type { CertificateDecision } from './signer-check.js';
 import { messageBodyEntity, withEntityBody } from './sip-body.js';
 import { createMultipartMixed } from './smime-entities.js';
-import { unwrapEntity } from './unwrap.js';
+import { concealUnauthenticatedFailure, unwrapEntity } from './unwrap.js';
 import type { UnwrapContext, UnwrappedPart } from './unwrap.js';
 
 /** Options of {@link unprotectMessage}. */
@@ -59,6 +59,10 @@ export interface UnprotectResult {
  * `IdentityMismatchError` and `DowngradeError` (403), parse errors (400), `LimitExceededError`
  * (413) and `NotSupportedError` (415).
  *
+ * Once an AES-CBC EnvelopedData was decrypted, every later failure is raised as
+ * `UndecipherableError` (493) with the real error as `cause`, because CBC has no integrity check
+ * and distinct responses would be a padding oracle. AES-GCM content keeps the errors above.
+ *
  * @example
  * ```ts
  * const { message, security } = await unprotectMessage(received, {
@@ -89,13 +93,19 @@ export async function unprotectMessage(
     now: (options.now ?? (() => new Date()))(),
     security,
     changed: false,
+    unauthenticatedDecrypted: false,
     checkSigner: (verified) => {
       expectedUri ??= expectedSignerUri(message);
       return checkSigner(verified, expectedUri, options);
     },
   };
-  const parts = await unwrapEntity(body, ctx);
-  rejectDowngrade(parts, options.policy ?? defaultProtectionPolicy, message.method);
+  let parts: UnwrappedPart[];
+  try {
+    parts = await unwrapEntity(body, ctx);
+    rejectDowngrade(parts, options.policy ?? defaultProtectionPolicy, message.method);
+  } catch (error) {
+    throw concealUnauthenticatedFailure(error, ctx);
+  }
 
   for (const part of parts) {
     if (part.encrypted || part.signed) security.addProtectedPart(part.entity.contentType.mediaType);

@@ -46,6 +46,11 @@ export interface UnwrapContext {
   readonly security: SecurityCollector;
   /** Set when a layer was opened or a part dropped, so the body must be rebuilt. */
   changed: boolean;
+  /**
+   * Set once an EnvelopedData (AES-CBC, without integrity check) was decrypted. From then on every
+   * failure must surface as {@link UndecipherableError}: see {@link concealUnauthenticatedFailure}.
+   */
+  unauthenticatedDecrypted: boolean;
 }
 
 interface Layers {
@@ -171,20 +176,30 @@ async function openPkcs7Mime(
   const identity = ctx.identity;
   if (identity === undefined) throw new UndecipherableError();
   const decrypted = await decrypt(der, identity, ctx);
-  let inner: MimeEntity;
-  try {
-    inner = parseInner(decrypted.content);
-  } catch (error) {
-    // EnvelopedData with CBC has no integrity check: telling "bad padding" (493) apart from
-    // "good padding, bad MIME" (400) would be a padding oracle, so both get 493.
-    // NOTE: a bad signature inside a CBC envelope still gets 403, so CBC keeps a weaker oracle;
-    // AES-GCM (AuthEnvelopedData) has none.
-    if (decrypted.smimeType === 'authEnveloped-data' || !(error instanceof MimeParseError)) {
-      throw error;
-    }
-    throw undecipherable(identity, error);
-  }
+  if (decrypted.smimeType === 'enveloped-data') ctx.unauthenticatedDecrypted = true;
+  const inner = parseInner(decrypted.content);
   return unwrapEntity(inner, ctx, depth + 1, { ...layers, encrypted: true });
+}
+
+/**
+ * Returns the error to raise for a failure of the walk or of the checks after it.
+ *
+ * EnvelopedData with AES-CBC has no integrity check, so an attacker can change the ciphertext and
+ * watch the response. If bad padding (493) could be distinguished from good padding followed by any
+ * later failure (a MIME parse error, a bad signature, a wrong signer, a downgrade, a limit), the
+ * response would be a padding oracle that decrypts the content block by block (Vaudenay, 2002).
+ * So once a CBC envelope was decrypted, every failure, including one in a sibling part that comes
+ * later, becomes the generic {@link UndecipherableError}, with the real error kept as `cause`.
+ * AuthEnvelopedData (AES-GCM) rejects any change with its tag, so its errors stay as they are.
+ *
+ * NOTE: the time to answer still differs: bad padding fails before the MIME parse and the
+ * signature check, which good padding runs. Keep 493 responses from the timing of the request
+ * where that matters, or use AES-GCM.
+ */
+export function concealUnauthenticatedFailure(error: unknown, ctx: UnwrapContext): unknown {
+  if (!ctx.unauthenticatedDecrypted || error instanceof UndecipherableError) return error;
+  if (ctx.identity === undefined) return new UndecipherableError({ cause: error });
+  return undecipherable(ctx.identity, error);
 }
 
 /**
