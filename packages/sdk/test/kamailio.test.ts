@@ -87,20 +87,30 @@ describe.skipIf(kamailio === undefined)('SDK through Kamailio', () => {
     await rm(folder, { recursive: true, force: true });
   }, 30_000);
 
-  it('registers with the protected access token', async () => {
+  it('registers, then authorises the service with a protected PUBLISH', async () => {
     await alice.register();
+
+    const publish = server.received.find((r) => r.method === 'PUBLISH');
+    expect(publish?.plaintext).toMatch(/^Event: poc-settings\r$/m);
+    expect(publish?.plaintext).toContain(ACCESS_TOKEN);
+    expect(publish?.security.signerUri).toBe(ALICE);
+    expect(publish?.security.encrypted).toBe(true);
   });
 
   it('exchanges protected short data both ways', async () => {
-    await alice.sendShortData(SERVER, TEXT_TO_SERVER);
+    const callId = await alice.sendShortData(CALLEE, TEXT_TO_SERVER);
     const status = await server.sendProtectedMessage(ALICE, aliceCertificate, TEXT_TO_ALICE);
 
     const atServer = server.received.find((r) => r.method === 'MESSAGE');
     expect(status).toBe(200);
+    expect(atServer?.callId).toBe(callId);
     expect(atServer?.plaintext).toContain(TEXT_TO_SERVER);
+    expect(atServer?.plaintext).toContain(`<mcpttURI>${CALLEE}</mcpttURI>`);
     expect(atServer?.security.signerUri).toBe(ALICE);
     expect(atServer?.security.encrypted).toBe(true);
     expect(shortData[0]?.text).toBe(TEXT_TO_ALICE);
+    expect(shortData[0]?.from).toBe(SERVER);
+    expect(shortData[0]?.callId).toMatch(/\S/);
     expect(shortData[0]?.security.signerUri).toBe(SERVER);
     expect(shortData[0]?.security.encrypted).toBe(true);
   });

@@ -127,6 +127,7 @@ export class CallRegistry {
       call,
       from: request.from.uri.toString(),
       security: unprotected.security,
+      callId,
       ...content,
     });
     if (content.commencement === 'automatic' && call.awaitsAnswer) call.accept();

@@ -13,10 +13,17 @@ import type { McpttInfo } from '../mcptt/mcptt-info.js';
 
 /** Short data received in a MESSAGE. */
 export interface ShortDataEvent {
-  /** SIP URI of the sender, from the From header. */
+  /**
+   * MCPTT ID of the sender: the mcptt-calling-user-id of a MESSAGE relayed by the MCPTT server,
+   * else the From header.
+   */
   readonly from: string;
+  /** The group the text went to (mcptt-calling-group-id), or undefined for a private text. */
+  readonly groupId: string | undefined;
   readonly text: string;
   readonly security: SecurityInfo;
+  /** Call-ID of the MESSAGE. */
+  readonly callId: string;
 }
 
 /** An emergency alert received in a MESSAGE (TS 24.379 §6.2.8.1.1). */
@@ -25,6 +32,8 @@ export interface EmergencyAlertEvent {
   readonly info: McpttInfo;
   readonly location: LocationReport | undefined;
   readonly security: SecurityInfo;
+  /** Call-ID of the MESSAGE. */
+  readonly callId: string;
 }
 
 /** A location report received in a MESSAGE. */
@@ -32,6 +41,8 @@ export interface LocationReportEvent {
   readonly from: string;
   readonly report: LocationReport;
   readonly security: SecurityInfo;
+  /** Call-ID of the MESSAGE. */
+  readonly callId: string;
 }
 
 /**
@@ -50,6 +61,8 @@ export interface IncomingCallEvent {
   readonly calledIds: readonly string[];
   readonly commencement: CommencementMode;
   readonly security: SecurityInfo;
+  /** Call-ID of the INVITE, the same as `call.callId`. */
+  readonly callId: string;
 }
 
 /** Callbacks of the MCPTT client; each one is optional and must not throw. */

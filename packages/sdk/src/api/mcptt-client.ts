@@ -44,7 +44,12 @@ import type { McpttCall } from './mcptt-call.js';
 import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
 import { publishAffiliation, type AffiliationOptions } from './publish-affiliation.js';
 import { ReceivedStore } from './received-store.js';
-import { failureOf, type SipResponseLike } from './sip-request-failed-error.js';
+import { authoriseService } from './service-authorisation.js';
+import {
+  failureOf,
+  SipRequestFailedError,
+  type SipResponseLike,
+} from './sip-request-failed-error.js';
 
 /** Options of {@link McpttClient}. */
 export interface McpttClientOptions {
@@ -61,7 +66,10 @@ export interface McpttClientOptions {
    * replaces the pinned one.
    */
   readonly keyStore: PinningKeyStore;
-  /** URI of the MCPTT server, the default Request-URI of calls. */
+  /**
+   * URI of the MCPTT server: the default Request-URI of calls, the target of the service
+   * authorisation that follows the registration, and the relay of short data.
+   */
   readonly serverUri?: string;
   /** Certificates of the MCPTT server; every protected body is encrypted for them when set. */
   readonly serverCertificates?: readonly Uint8Array[];
@@ -155,8 +163,11 @@ export class McpttClient {
   }
 
   /**
-   * Registers, with mcptt-info carrying the client ID and the access token (TS 24.379 §7.2.1).
-   * The body is protected like every other non-SDP body. Rejects with SipRequestFailedError.
+   * Registers, with mcptt-info carrying the client ID and the access token (TS 24.379 §7.2.1),
+   * then, with a `serverUri`, authorises the service with the MCPTT server by a PUBLISH of
+   * poc-settings. Every body is protected like every other non-SDP body. Rejects with
+   * SipRequestFailedError, 403 when the server refuses the user or its certificate; the delegate
+   * hears `onRegistered` only once both steps succeeded.
    */
   register(): Promise<void> {
     const registrator = this.ua.registrator();
@@ -164,36 +175,76 @@ export class McpttClient {
       '+g.3gpp.mcptt': true,
       '+g.3gpp.icsi-ref': '"urn%3Aurn-7%3A3gpp-service.ims.icsi.mcptt"',
     });
-    return new Promise((resolve, reject) => {
+    const registered = new Promise<void>((resolve, reject) => {
       const done = (): void => {
-        this.#options.delegate?.onRegistered?.();
+        removeUaListener(this.ua, 'registrationFailed', failed);
         resolve();
       };
-      onceUaEvent(this.ua, 'registered', done);
-      onceUaEvent(this.ua, 'registrationFailed', (event: RegistrationFailure) => {
+      const failed = (event: RegistrationFailure): void => {
         removeUaListener(this.ua, 'registered', done);
         this.#options.delegate?.onRegistrationFailed?.(event.cause ?? 'unknown');
         reject(failureOf(event.response));
-      });
+      };
+      onceUaEvent(this.ua, 'registered', done);
+      onceUaEvent(this.ua, 'registrationFailed', failed);
       this.ua.register();
     });
+    return registered.then(() => this.#authorise());
   }
 
-  /** Sends short data as a protected MESSAGE. Rejects with SipRequestFailedError. */
-  sendShortData(target: string, text: string): Promise<void> {
-    return this.#sendMessage(target, text, 'text/plain;charset=utf-8');
+  async #authorise(): Promise<void> {
+    const { serverUri, clientId, accessToken, crypto, delegate } = this.#options;
+    if (serverUri !== undefined) {
+      try {
+        await authoriseService(this.socket, this.pipeline, crypto, {
+          target: serverUri,
+          mcpttId: this.#options.uri,
+          ...optional('clientId', clientId),
+          ...optional('accessToken', accessToken),
+        });
+      } catch (error) {
+        const status = error instanceof SipRequestFailedError ? error.sipStatus : 500;
+        delegate?.onRegistrationFailed?.(`service authorisation refused (${String(status)})`);
+        throw error;
+      }
+    }
+    delegate?.onRegistered?.();
   }
 
-  /** Sends a location report as a protected MESSAGE. */
-  sendLocationReport(target: string, report: LocationReport): Promise<void> {
+  /**
+   * Sends short data as a protected MESSAGE and resolves with its Call-ID. With a `serverUri`,
+   * the MESSAGE goes to the MCPTT server with mcptt-info naming `target` (a group ID or an MCPTT
+   * ID) in mcptt-request-uri, and the server relays the text to the group's affiliated members or
+   * to the user; the core sees neither. Without one, it goes to `target` directly. Rejects with
+   * SipRequestFailedError.
+   */
+  sendShortData(target: string, text: string): Promise<string> {
+    const serverUri = this.#options.serverUri;
+    if (serverUri === undefined) return this.#sendMessage(target, text, 'text/plain;charset=utf-8');
+    const parts: BodyPart[] = [
+      {
+        contentType: MCPTT_INFO_TYPE,
+        body: buildMcpttInfo({
+          requestUri: target,
+          ...optional('clientId', this.#options.clientId),
+        }),
+      },
+      { contentType: 'text/plain;charset=utf-8', body: text },
+    ];
+    const { contentType, body } = composeMixedBody(undefined, parts, this.#options.crypto);
+    return this.#sendMessage(serverUri, body, contentType);
+  }
+
+  /** Sends a location report as a protected MESSAGE and resolves with its Call-ID. */
+  sendLocationReport(target: string, report: LocationReport): Promise<string> {
     return this.#sendMessage(target, buildLocationInfo(report), LOCATION_INFO_TYPE);
   }
 
   /**
    * Sends an emergency alert for `groupId` as a protected MESSAGE with mcptt-info (alert-ind
-   * true, emergency-ind true) and, when given, the location.
+   * true, emergency-ind true) and, when given, the location. Resolves with the Call-ID.
    */
-  sendEmergencyAlert(target: string, groupId: string, location?: LocationReport): Promise<void> {
+  sendEmergencyAlert(target: string, groupId: string, location?: LocationReport): Promise<string> {
     const parts: BodyPart[] = [
       {
         contentType: MCPTT_INFO_TYPE,
@@ -253,13 +304,14 @@ export class McpttClient {
     return [{ contentType: MCPTT_INFO_TYPE, body: buildMcpttInfo(info) }];
   }
 
-  #sendMessage(target: string, body: string, contentType: string): Promise<void> {
+  #sendMessage(target: string, body: string, contentType: string): Promise<string> {
     return new Promise((resolve, reject) => {
       this.ua.sendMessage(target, body, {
         contentType,
         extraHeaders: [...MCPTT_REQUEST_HEADERS],
         eventHandlers: {
-          succeeded: () => resolve(),
+          // JsSIP's typings omit call_id, which every IncomingResponse has.
+          succeeded: (event) => resolve((event.response as unknown as { call_id: string }).call_id),
           failed: (event) => reject(failureOf(event.response)),
         },
       });
@@ -278,26 +330,34 @@ export class McpttClient {
     });
   }
 
-  #dispatchMessage(from: string, received: ReceivedMessage): void {
+  #dispatchMessage(sender: string, received: ReceivedMessage): void {
     const delegate = this.#options.delegate;
-    const { security } = received;
-    const info = findPart(received.parts, MCPTT_INFO_TYPE);
+    const { security, callId } = received;
+    const infoPart = findPart(received.parts, MCPTT_INFO_TYPE);
+    const info = infoPart === undefined ? undefined : parseMcpttInfo(infoPart.body);
     const location = findPart(received.parts, LOCATION_INFO_TYPE);
+    const report = location === undefined ? undefined : parseLocationInfo(location.body);
+    // A MESSAGE relayed by the MCPTT server comes From the server; the protected mcptt-info
+    // names the user who sent it and the group it went to.
+    const from = info?.callingUserId ?? sender;
 
-    if (info !== undefined) {
-      const parsed = parseMcpttInfo(info.body);
-      const report = location === undefined ? undefined : parseLocationInfo(location.body);
-      if (parsed.alert === true) {
-        delegate?.onEmergencyAlert?.({ from, info: parsed, location: report, security });
-      }
+    if (info?.alert === true) {
+      delegate?.onEmergencyAlert?.({ from, info, location: report, security, callId });
       return;
     }
-    if (location !== undefined) {
-      delegate?.onLocationReport?.({ from, report: parseLocationInfo(location.body), security });
+    if (report !== undefined) {
+      delegate?.onLocationReport?.({ from, report, security, callId });
       return;
     }
     const text = findPart(received.parts, 'text/plain');
-    if (text !== undefined) delegate?.onShortData?.({ from, text: text.body, security });
+    if (text === undefined) return;
+    delegate?.onShortData?.({
+      from,
+      groupId: info?.callingGroupId,
+      text: text.body,
+      security,
+      callId,
+    });
   }
 }
 

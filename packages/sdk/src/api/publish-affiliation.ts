@@ -1,10 +1,5 @@
 /**
- * Affiliation through PUBLISH, which JsSIP lacks. The SDK builds the request itself, sends it
- * through the protecting socket and runs a small non-INVITE client transaction (RFC 3261
- * §17.1.2): the first final response ends it, and Timer F (64·T1 = 32 s) times it out.
- *
- * NOTE: the request is not retransmitted (Timer E), which RFC 3261 §17.1.2.2 requires only on
- * unreliable transports; SIP over WebSocket is reliable.
+ * Affiliation through a PUBLISH of a pidf that lists the user's groups (TS 24.379 §9.2.1.2).
  *
  * @module
  */
@@ -12,11 +7,9 @@ import type { ProtectingSocket } from '../core/protecting-socket.js';
 import type { SmimePipeline } from '../core/smime-pipeline.js';
 import { buildAffiliation, type GroupAffiliation } from '../mcptt/affiliation.js';
 import { PIDF_TYPE } from '../mcptt/media-types.js';
-import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
-import { SipRequestFailedError } from './sip-request-failed-error.js';
+import { sendPublish } from './publish-transaction.js';
 
-/** Timer F of RFC 3261 §17.1.2.2 in milliseconds (64·T1 with T1 = 500 ms). */
-export const TIMER_F_MS = 32_000;
+export { TIMER_F_MS } from './publish-transaction.js';
 
 /** Options of an affiliation PUBLISH. */
 export interface AffiliationOptions {
@@ -30,42 +23,8 @@ export interface AffiliationOptions {
   readonly clientId?: string;
   /** Expires in seconds; default 3600. */
   readonly expires?: number;
-  /** Transaction timeout in milliseconds; default {@link TIMER_F_MS}. */
+  /** Transaction timeout in milliseconds; default 32 s (Timer F). */
   readonly timeoutMs?: number;
-}
-
-function token(crypto: Crypto): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(10));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Builds the PUBLISH text (RFC 3903 §4.1, TS 24.379 §9.2.1.2). */
-export function buildPublish(
-  options: AffiliationOptions & { mcpttId: string; clientId: string },
-  transport: string,
-  crypto: Crypto,
-): { text: string; callId: string } {
-  const groups: GroupAffiliation[] = options.groups.map((group) => ({ group }));
-  const body = buildAffiliation({ mcpttId: options.mcpttId, clientId: options.clientId, groups });
-  const callId = token(crypto);
-  const length = new TextEncoder().encode(body).length;
-  const text = [
-    `PUBLISH ${options.target} SIP/2.0`,
-    `Via: SIP/2.0/${transport} ${token(crypto)}.invalid;branch=z9hG4bK${token(crypto)}`,
-    'Max-Forwards: 70',
-    `From: <${options.mcpttId}>;tag=${token(crypto)}`,
-    `To: <${options.target}>`,
-    `Call-ID: ${callId}`,
-    'CSeq: 1 PUBLISH',
-    'Event: presence',
-    `Expires: ${options.expires ?? 3600}`,
-    ...MCPTT_REQUEST_HEADERS,
-    `Content-Type: ${PIDF_TYPE}`,
-    `Content-Length: ${length}`,
-    '',
-    body,
-  ].join('\r\n');
-  return { text, callId };
 }
 
 /**
@@ -78,24 +37,15 @@ export function publishAffiliation(
   crypto: Crypto,
   options: AffiliationOptions & { mcpttId: string; clientId: string },
 ): Promise<void> {
-  const { text, callId } = buildPublish(options, socket.via_transport, crypto);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      release();
-      reject(new SipRequestFailedError(408, 'Request Timeout'));
-    }, options.timeoutMs ?? TIMER_F_MS);
-    const release = pipeline.claimResponses(callId, (response) => {
-      const status = response.status ?? 0;
-      if (status < 200) return;
-      clearTimeout(timer);
-      release();
-      if (status < 300) resolve();
-      else reject(new SipRequestFailedError(status, 'PUBLISH rejected'));
-    });
-    socket.transmit(text).catch((error: unknown) => {
-      clearTimeout(timer);
-      release();
-      reject(error instanceof Error ? error : new Error('PUBLISH not sent'));
-    });
+  const groups: GroupAffiliation[] = options.groups.map((group) => ({ group }));
+  const body = buildAffiliation({ mcpttId: options.mcpttId, clientId: options.clientId, groups });
+  return sendPublish(socket, pipeline, crypto, {
+    target: options.target,
+    from: options.mcpttId,
+    event: 'presence',
+    contentType: PIDF_TYPE,
+    body,
+    ...(options.expires === undefined ? {} : { expires: options.expires }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
 }
