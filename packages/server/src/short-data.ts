@@ -38,7 +38,7 @@ export async function handleMessage(
     return;
   }
 
-  const info = parseMcpttInfo(infoText);
+  const info = withGroupTarget(context, parseMcpttInfo(infoText));
   const recipients = resolveRecipients(
     context,
     opened.sender,
@@ -72,6 +72,19 @@ export async function handleMessage(
   );
 }
 
+/**
+ * Reads a group named by mcptt-request-uri as the calling group, as TS 24.379 names the group of
+ * a group call; a mcptt-request-uri that is no configured group names a user.
+ */
+function withGroupTarget(context: ServerContext, info: McpttInfo): McpttInfo {
+  if (info.callingGroupId !== undefined || info.requestUri === undefined) {
+    return info;
+  }
+  return context.registry.group(info.requestUri) === undefined
+    ? info
+    : { ...info, callingGroupId: info.requestUri };
+}
+
 // A number is the status to reject with.
 function resolveRecipients(
   context: ServerContext,
@@ -94,7 +107,8 @@ function resolveRecipients(
 
   const target =
     info.calledPartyId ??
-    (resourceLists === undefined ? undefined : parseResourceListUris(resourceLists)[0]);
+    (resourceLists === undefined ? undefined : parseResourceListUris(resourceLists)[0]) ??
+    info.requestUri;
   if (target === undefined || context.registry.user(target) === undefined) {
     return 404;
   }

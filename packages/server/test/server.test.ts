@@ -244,6 +244,42 @@ describe.each(cores)('server through %s', (core, available) => {
     expect(client('dave').incoming.some(isGroupText)).toBe(false);
   });
 
+  it.skipIf(!available)('relays a MESSAGE whose request URI names the group', async () => {
+    const alice = client('alice');
+    const text = 'units regroup at the depot';
+    const message = await alice.protect(
+      alice.request('MESSAGE', SERVER_URI, [
+        mcpttInfo({ requestUri: GROUP_ID }),
+        textPart('text/plain', text),
+      ]),
+    );
+
+    const response = await alice.send(message);
+    const atCarol = await client('carol').receive((i) => textOf(i.parts, 'text/plain') === text);
+
+    expect(status(response)).toBe(200);
+    expect(infoOf(atCarol).callingGroupId).toBe(GROUP_ID);
+    expect(infoOf(atCarol).callingUserId).toBe(ALICE);
+  });
+
+  it.skipIf(!available)('relays a MESSAGE whose request URI names a user', async () => {
+    const alice = client('alice');
+    const text = 'meet at the north stair';
+    const message = await alice.protect(
+      alice.request('MESSAGE', SERVER_URI, [
+        mcpttInfo({ requestUri: BOB }),
+        textPart('text/plain', text),
+      ]),
+    );
+
+    const response = await alice.send(message);
+    const atBob = await client('bob').receive((i) => textOf(i.parts, 'text/plain') === text);
+
+    expect(status(response)).toBe(200);
+    expect(infoOf(atBob).callingUserId).toBe(ALICE);
+    expect(infoOf(atBob).callingGroupId).toBeUndefined();
+  });
+
   describe('rejects', () => {
     it.skipIf(!available)('a group call by a non-member with 403', async () => {
       const dave = client('dave');
