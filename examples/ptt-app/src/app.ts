@@ -7,7 +7,7 @@
 
 import type { PttClient, PttClientDelegate } from './client.js';
 import { h, shortUri } from './dom.js';
-import { appendRecord, Store, type AppState } from './store.js';
+import { appendRecord, selectionAfter, Store, type AppState } from './store.js';
 import { renderChatView } from './views/chat-view.js';
 import { renderDirectoryView } from './views/directory-view.js';
 import { errorText } from './views/enrol-view.js';
@@ -84,7 +84,10 @@ export function delegateFor(store: Store, client: PttClient): PttClientDelegate 
       store.update((s) => ({ talkers: new Map(s.talkers).set(callId, talkerId) }));
     },
     onShortData: (message) => {
-      store.update((s) => ({ messages: [...s.messages, message] }));
+      store.update((s) => ({
+        messages: [...s.messages, message],
+        selected: selectionAfter(s.selected, message),
+      }));
     },
     onSecurityRecord: (record) => {
       store.update((s) => ({ records: appendRecord(s.records, record) }));

@@ -58,8 +58,6 @@ class SdkPttClient implements PttClient {
   readonly #clientId = `urn:uuid:${globalThis.crypto.randomUUID()}`;
   /** Plaintext of the requests about to be sent, by method, oldest first. */
   readonly #outgoing = new Map<string, { summary: string; plaintext: string }[]>();
-  /** Protected MESSAGE requests received and not yet opened by the SDK, oldest first. */
-  readonly #incoming: WireMessage[] = [];
   readonly #calls = new CallTracker((call) => this.#delegate.onCall?.(call));
   /** The call whose talk button is held. */
   #talking: McpttCall | undefined;
@@ -217,22 +215,21 @@ class SdkPttClient implements PttClient {
           id: this.#nextId(),
           direction: 'in',
           from: event.from,
-          conversation: { kind: 'user', id: this.userId },
+          conversation:
+            event.groupId === undefined
+              ? { kind: 'user', id: this.userId }
+              : { kind: 'group', id: event.groupId },
           text: event.text,
           at: new Date(),
         });
-        // The SDK opens received messages in arrival order, so the oldest one is this one.
-        const wire = this.#incoming.shift();
         this.#record(
-          { direction: 'in', method: 'MESSAGE', callId: wire?.callId ?? '' },
-          `Short data from ${event.from}`,
+          { direction: 'in', method: 'MESSAGE', callId: event.callId },
+          `Short data from ${event.from}${event.groupId === undefined ? '' : ` to ${event.groupId}`}`,
           event.text,
           event.security,
         );
       },
       onSecurityFailure: (event) => {
-        const index = this.#incoming.findIndex((wire) => wire.callId === event.callId);
-        if (index !== -1) this.#incoming.splice(index, 1);
         const description = `${event.direction} ${event.method ?? 'message'}`;
         this.#delegate.onRejected?.(description, `${String(event.sipStatus)} ${event.code}`);
       },
@@ -307,10 +304,7 @@ class SdkPttClient implements PttClient {
 
   #onWire(message: WireMessage): void {
     if (!message.protected) return;
-    if (message.direction === 'in') {
-      if (message.method === 'MESSAGE') this.#incoming.push(message);
-      return;
-    }
+    if (message.direction === 'in') return;
     const expected = this.#outgoing.get(message.method)?.shift();
     if (expected === undefined) return;
     this.#record(message, expected.summary, expected.plaintext);

@@ -105,6 +105,20 @@ export function inConversation(message: ShortDataMessage, conversation: Conversa
     : message.from === conversation.id;
 }
 
+/**
+ * Returns the conversation to show after a message arrives: a received private message opens
+ * the sender's chat unless another private chat is open, so that it is seen at once. The talk
+ * button then works on the first affiliated group.
+ */
+export function selectionAfter(
+  selected: Conversation | undefined,
+  message: ShortDataMessage,
+): Conversation | undefined {
+  if (message.direction !== 'in' || message.conversation.kind !== 'user') return selected;
+  if (selected?.kind === 'user') return selected;
+  return { kind: 'user', id: message.from };
+}
+
 /** Returns a copy of the records with one more, keeping at most {@link MAX_SECURITY_RECORDS}. */
 export function appendRecord(
   records: readonly SecurityRecord[],

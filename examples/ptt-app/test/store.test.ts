@@ -7,6 +7,7 @@ import {
   liveCalls,
   MAX_SECURITY_RECORDS,
   ringingCalls,
+  selectionAfter,
   type AppState,
 } from '../src/store.js';
 
@@ -112,6 +113,25 @@ describe('inConversation', () => {
     const toGroup = message({ conversation: { kind: 'group', id: group } });
     expect(inConversation(toGroup, { kind: 'group', id: group })).toBe(true);
     expect(inConversation(toGroup, { kind: 'user', id: bob })).toBe(false);
+  });
+});
+
+describe('selectionAfter', () => {
+  it('opens the sender chat for a received private message', () => {
+    expect(selectionAfter({ kind: 'group', id: group }, message({}))).toEqual({
+      kind: 'user',
+      id: bob,
+    });
+  });
+
+  it('keeps an open private chat and the group of a group message', () => {
+    const other = { kind: 'user', id: 'sip:carol@mcptt.example' } as const;
+    expect(selectionAfter(other, message({}))).toBe(other);
+    const toGroup = message({ conversation: { kind: 'group', id: group } });
+    expect(selectionAfter({ kind: 'group', id: group }, toGroup)).toEqual({
+      kind: 'group',
+      id: group,
+    });
   });
 });
 
