@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CertificateChangedError, CmsParseError } from '@mcptt-smime/smime';
+import { CertificateChangedError, CmsParseError, SipParseError } from '@mcptt-smime/smime';
 
 import { TestPki, notBeforeOf } from './pki.js';
 import { openTestStore } from './store.js';
@@ -89,7 +89,8 @@ describe('trust anchors and peer keyring', () => {
     const store = await openTestStore();
     const failure = store.setPeerCertificate('mailto:bob@example.org', bobOld);
 
-    await expect(failure).rejects.toBeInstanceOf(TypeError);
+    await expect(failure).rejects.toBeInstanceOf(SipParseError);
+    await expect(failure).rejects.toMatchObject({ code: 'ERR_SIP_MALFORMED', sipStatus: 400 });
   });
 
   it('reports certificates inside the margin', async () => {
