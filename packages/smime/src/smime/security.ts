@@ -4,6 +4,12 @@
  * @module
  */
 
+/**
+ * Nesting order of the signature and the encryption: `sign-then-encrypt` puts the SignedData
+ * inside the envelope, `encrypt-then-sign` signs the envelope (the order of RFC 3261 §23.2).
+ */
+export type NestingOrder = 'sign-then-encrypt' | 'encrypt-then-sign';
+
 /** Security outcome of one message. */
 export interface SecurityInfo {
   /** True when at least one part was encrypted or signed. */
@@ -24,6 +30,12 @@ export interface SecurityInfo {
   readonly algorithms: Readonly<Record<string, string>>;
   /** Media types of the parts that arrived protected. */
   readonly protectedParts: readonly string[];
+  /**
+   * Nesting order of a part that was both signed and encrypted, undefined when no part was. When
+   * parts differ, `encrypt-then-sign` wins, because it is the weaker: the signature covers the
+   * ciphertext, so it does not prove that the signer wrote the content.
+   */
+  readonly order: NestingOrder | undefined;
 }
 
 /** Collects what each opened S/MIME layer contributes to a {@link SecurityInfo}. */
@@ -32,6 +44,7 @@ export class SecurityCollector {
   signed = false;
   signerUri: string | undefined;
   signerCertificate: Uint8Array | undefined;
+  order: NestingOrder | undefined;
   readonly #algorithms: Record<string, string> = {};
   readonly #protectedParts: string[] = [];
 
@@ -46,6 +59,11 @@ export class SecurityCollector {
     if (this.signerUri !== undefined) return;
     this.signerUri = uri;
     this.signerCertificate = certificate;
+  }
+
+  /** Records a nesting order; `encrypt-then-sign` replaces `sign-then-encrypt`. */
+  setOrder(order: NestingOrder): void {
+    if (this.order !== 'encrypt-then-sign') this.order = order;
   }
 
   /** Records the media type of a part that arrived protected. */
@@ -63,6 +81,7 @@ export class SecurityCollector {
       signerCertificate: this.signerCertificate,
       algorithms: { ...this.#algorithms },
       protectedParts: [...this.#protectedParts],
+      order: this.order,
     };
   }
 }

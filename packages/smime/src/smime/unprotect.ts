@@ -35,6 +35,15 @@ export interface UnprotectOptions {
   readonly getPeerCertificate?: (addressOfRecord: string) => Promise<Uint8Array | undefined>;
   /** Accepts or rejects an unknown or changed signer certificate; without it both are rejected. */
   readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
+  /**
+   * What to do with an envelope inside a signature (encrypt-then-sign, the order of RFC 3261
+   * §23.2). `accept` (default) opens it and reports `order: 'encrypt-then-sign'`; `reject` raises
+   * `DowngradeError` (403) before decrypting. Such a signature covers only the ciphertext, so
+   * anyone who captured the envelope can sign it again under their own From URI, and the content
+   * is then attributed to them (surreptitious forwarding). Triple wrapping (a signature inside
+   * the envelope as well) is rejected too, because the envelope is refused before it is opened.
+   */
+  readonly encryptThenSign?: 'accept' | 'reject';
 }
 
 /** Result of {@link unprotectMessage}. */
@@ -49,7 +58,10 @@ export interface UnprotectResult {
  * plaintext parts put back in place of the protected ones.
  *
  * Both nesting orders are accepted: signed then encrypted (the order this library writes) and
- * encrypted then signed (the order of RFC 3261 §23.2). A signer must hold the From URI of a
+ * encrypted then signed (the order of RFC 3261 §23.2), and `security.order` reports which one
+ * arrived. With encrypt-then-sign the signer is not proven to have written the content, because
+ * the signature covers the ciphertext: set `encryptThenSign: 'reject'` where only peers that sign
+ * first are expected. A signer must hold the From URI of a
  * request or the To URI of a response in its certificate. After all layers are opened, every
  * part that the policy calls sensitive must have arrived signed and encrypted, because an
  * attacker who strips the protection produces a clear or unsigned part. Nothing is returned unless every layer verified.
@@ -94,6 +106,7 @@ export async function unprotectMessage(
     security,
     changed: false,
     unauthenticatedDecrypted: false,
+    encryptThenSign: options.encryptThenSign ?? 'accept',
     checkSigner: (verified) => {
       expectedUri ??= expectedSignerUri(message);
       return checkSigner(verified, expectedUri, options);
@@ -109,6 +122,7 @@ export async function unprotectMessage(
 
   for (const part of parts) {
     if (part.encrypted || part.signed) security.addProtectedPart(part.entity.contentType.mediaType);
+    if (part.order !== undefined) security.setOrder(part.order);
   }
   return { message: rebuildMessage(message, parts, ctx), security: security.toSecurityInfo() };
 }
@@ -157,6 +171,14 @@ function rebuildMessage(
 function checkUnprotectOptions(options: UnprotectOptions): void {
   if (typeof options?.crypto?.subtle !== 'object') {
     throw new TypeError('unprotectMessage: options.crypto must be a WebCrypto Crypto');
+  }
+  const { encryptThenSign } = options;
+  if (
+    encryptThenSign !== undefined &&
+    encryptThenSign !== 'accept' &&
+    encryptThenSign !== 'reject'
+  ) {
+    throw new TypeError("unprotectMessage: options.encryptThenSign must be 'accept' or 'reject'");
   }
   if (!Array.isArray(options.trustAnchors)) {
     throw new TypeError(

@@ -14,6 +14,7 @@ import {
 import type { DecryptResult, VerifyResult } from '../cms/index.js';
 import {
   CmsParseError,
+  DowngradeError,
   LimitExceededError,
   MimeParseError,
   NotSupportedError,
@@ -24,7 +25,7 @@ import { parseContentDisposition } from '../mime/content-disposition.js';
 import { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
 import type { LocalIdentity } from './key-store.js';
-import type { SecurityCollector } from './security.js';
+import type { NestingOrder, SecurityCollector } from './security.js';
 
 /** A plaintext entity and the layers it arrived under. */
 export interface UnwrappedPart {
@@ -33,6 +34,8 @@ export interface UnwrappedPart {
   readonly signed: boolean;
   /** True for a certs-only body, which carries public certificates and no content. */
   readonly certsOnly: boolean;
+  /** Order of the innermost signature and encryption above the entity, when it had both. */
+  readonly order: NestingOrder | undefined;
 }
 
 /** Everything the walk needs: keys, trust anchors, the signer check and the collector. */
@@ -44,6 +47,8 @@ export interface UnwrapContext {
   /** Checks a verified signer against the message identity and returns the matched URI. */
   readonly checkSigner: (verified: VerifyResult) => Promise<string>;
   readonly security: SecurityCollector;
+  /** `reject` raises `DowngradeError` for an envelope inside a signature, before decrypting it. */
+  readonly encryptThenSign: 'accept' | 'reject';
   /** Set when a layer was opened or a part dropped, so the body must be rebuilt. */
   changed: boolean;
   /**
@@ -56,7 +61,10 @@ export interface UnwrapContext {
 interface Layers {
   readonly encrypted: boolean;
   readonly signed: boolean;
+  readonly order: NestingOrder | undefined;
 }
+
+const NO_LAYERS: Layers = { encrypted: false, signed: false, order: undefined };
 
 const PKCS7_MIME_TYPES = new Set(['application/pkcs7-mime', 'application/x-pkcs7-mime']);
 const PKCS7_SIGNATURE_TYPES = new Set([
@@ -78,7 +86,7 @@ export async function unwrapEntity(
   entity: MimeEntity,
   ctx: UnwrapContext,
   depth = 1,
-  layers: Layers = { encrypted: false, signed: false },
+  layers: Layers = NO_LAYERS,
 ): Promise<UnwrappedPart[]> {
   const contentType = entity.contentType;
   const mediaType = contentType.mediaType;
@@ -138,7 +146,7 @@ async function openMultipartSigned(
     now: ctx.now,
   });
   await recordSigner(verified, ctx);
-  return unwrapEntity(content, ctx, depth + 1, { ...layers, signed: true });
+  return unwrapEntity(content, ctx, depth + 1, signedLayers(layers));
 }
 
 /** Decrypts or verifies an `application/pkcs7-mime` entity (RFC 8551 §3.2). */
@@ -170,15 +178,35 @@ async function openPkcs7Mime(
       now: ctx.now,
     });
     await recordSigner(verified, ctx);
-    return unwrapEntity(parseInner(verified.content), ctx, depth + 1, { ...layers, signed: true });
+    return unwrapEntity(parseInner(verified.content), ctx, depth + 1, signedLayers(layers));
   }
 
+  if (layers.signed && ctx.encryptThenSign === 'reject') {
+    throw new DowngradeError(
+      'envelope inside a signature rejected: encrypt-then-sign not accepted',
+    );
+  }
   const identity = ctx.identity;
   if (identity === undefined) throw new UndecipherableError();
   const decrypted = await decrypt(der, identity, ctx);
   if (decrypted.smimeType === 'enveloped-data') ctx.unauthenticatedDecrypted = true;
   const inner = parseInner(decrypted.content);
-  return unwrapEntity(inner, ctx, depth + 1, { ...layers, encrypted: true });
+  return unwrapEntity(inner, ctx, depth + 1, encryptedLayers(layers));
+}
+
+/** Layers below a signature: a signature inside an envelope makes the order sign-then-encrypt. */
+function signedLayers(layers: Layers): Layers {
+  const order = layers.encrypted ? 'sign-then-encrypt' : layers.order;
+  return { encrypted: layers.encrypted, signed: true, order };
+}
+
+/**
+ * Layers below an envelope. An envelope inside a signature makes the order encrypt-then-sign:
+ * that signature covers the ciphertext only, so it does not prove who wrote the content.
+ */
+function encryptedLayers(layers: Layers): Layers {
+  const order = layers.signed ? 'encrypt-then-sign' : layers.order;
+  return { encrypted: true, signed: layers.signed, order };
 }
 
 /**
