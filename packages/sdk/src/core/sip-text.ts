@@ -118,7 +118,10 @@ export interface ResponseTextOptions {
 /**
  * Builds a response to `request` with the Via, From, To, Call-ID and CSeq fields copied as
  * RFC 3261 §8.2.6.2 requires. Returns undefined when one of them is missing, because such a
- * response could not be matched to its transaction.
+ * response could not be matched to its transaction. Also returns undefined when one of them
+ * contains a control character, because a lone CR or LF copied into the response would start a
+ * header field chosen by the sender of the request. Raises TypeError for an invalid reason phrase,
+ * tag or extra header field, because those come from the caller.
  */
 export function buildResponseText(
   request: SipText,
@@ -133,6 +136,9 @@ export function buildResponseText(
   const cseq = headerValue(request, 'cseq');
   if (vias.length === 0 || from === undefined || to === undefined) return undefined;
   if (callId === undefined || cseq === undefined) return undefined;
+  const copied = [...vias.map((via) => via.value), from, to, callId, cseq];
+  if (copied.some(hasControlCharacter)) return undefined;
+  checkResponseOptions(reasonPhrase, options);
 
   const taggedTo = status > 100 && !/;\s*tag=/i.test(to) ? `${to};tag=${options.toTag}` : to;
   const body = options.body ?? '';
@@ -147,4 +153,34 @@ export function buildResponseText(
     `Content-Length: ${new TextEncoder().encode(body).length}`,
   ];
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+// RFC 3261 §25.1: a tag and a header name are tokens.
+const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+
+/**
+ * Tells whether `value` contains a control character: C0 except HTAB, DEL, or C1. RFC 3261 §25.1
+ * allows none of them in a header value or a reason phrase, and a receiver may take a lone CR, or
+ * the C1 character NEL, for the end of a line.
+ */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
+
+function checkResponseOptions(reasonPhrase: string, options: ResponseTextOptions): void {
+  if (hasControlCharacter(reasonPhrase)) {
+    throw new TypeError('invalid reason phrase: control characters are not allowed');
+  }
+  if (!TOKEN.test(options.toTag)) throw new TypeError('invalid To tag: expected a token');
+  for (const header of options.headers ?? []) {
+    if (!TOKEN.test(header.name) || hasControlCharacter(header.value)) {
+      throw new TypeError(
+        'invalid response header field: expected a token name and no control characters',
+      );
+    }
+  }
 }
