@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { FloorStatus } from './floor-status.js';
+
 /** What the app shows about the protection of one SIP message, after the SDK has opened it. */
 export interface MessageSecurity {
   /** True when at least one body part arrived signed or encrypted. */
@@ -64,6 +66,8 @@ export interface CallInfo {
   readonly state: CallState;
   /** Reason of a failure or a rejection, such as `403 Forbidden`. */
   readonly reason: string | undefined;
+  /** The floor as floor control reports it; absent while the call has no floor control. */
+  readonly floor?: FloorStatus;
 }
 
 /** One short-data message, sent or received. */

@@ -7,6 +7,7 @@
 
 import type { CallState as SdkCallState, McpttCall } from '@mcptt-smime/sdk';
 import type { CallInfo, CallState } from './client.js';
+import type { FloorStatus } from './floor-status.js';
 
 /** The Info Package of talk requests that the reference server reads (RFC 6086). */
 export const TALK_INFO_PACKAGE = 'mcptt-talk';
@@ -55,6 +56,11 @@ export class CallTracker {
     this.#update(callId, { state: 'failed', reason });
   }
 
+  /** Records the floor of a call, as floor control reports it. */
+  setFloor(callId: string, floor: FloorStatus): void {
+    this.#update(callId, { floor });
+  }
+
   /** Returns the SDK call of a Call-ID. */
   get(callId: string): McpttCall | undefined {
     return this.#calls.get(callId)?.call;
@@ -88,26 +94,6 @@ export function setMicrophone(call: McpttCall, enabled: boolean): void {
   for (const sender of connection?.getSenders() ?? []) {
     if (sender.track?.kind === 'audio') sender.track.enabled = enabled;
   }
-}
-
-/** Receives the MCPTT ID of the talker of a call, or undefined when nobody talks. */
-export type TalkerListener = (callId: string, talkerId: string | undefined) => void;
-
-/**
- * Follows the call's floor control (TS 24.380 on the data channel to the server), when the call
- * has one, and reports who talks. Returns false when the call has no floor control.
- */
-export function watchFloor(call: McpttCall, userId: string, onTalker: TalkerListener): boolean {
-  const floor = call.floor;
-  if (floor === undefined) return false;
-  floor.delegate = {
-    onGranted: () => onTalker(call.callId, userId),
-    onTaken: (event) => onTalker(call.callId, event.holder),
-    onStateChange: (change) => {
-      if (change.state === 'idle') onTalker(call.callId, undefined);
-    },
-  };
-  return true;
 }
 
 /**

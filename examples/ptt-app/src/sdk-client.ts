@@ -20,7 +20,8 @@ import type {
   PttClientDelegate,
 } from './client.js';
 import type { DemoConfig } from './demo-config.js';
-import { CallTracker, sendTalk, setMicrophone, watchFloor } from './sdk-calls.js';
+import { CallTracker, sendTalk, setMicrophone } from './sdk-calls.js';
+import { releaseFloor, requestFloor, watchFloor } from './sdk-floor.js';
 import { createWireSocket, type WireMessage } from './wire-socket.js';
 
 /** Creates the MCPTT client for a stored identity. */
@@ -144,12 +145,17 @@ class SdkPttClient implements PttClient {
         peerId: undefined,
         emergency: options.emergency,
       });
+      // The INVITE requests the floor, and the answer may come as soon as the call is up.
+      this.#followFloor(call);
     }
     this.#talking = call;
     await this.#established(call);
-    watchFloor(call, this.userId, (callId, talker) => this.#delegate.onTalker?.(callId, talker));
-    // The release may have come while the call was being set up.
-    if (this.#talking !== call) return;
+    // The release may have come while the call was being set up: give back the floor that the
+    // INVITE requested.
+    if (this.#talking !== call) {
+      if (call.floor !== undefined) releaseFloor(call.floor);
+      return;
+    }
     setMicrophone(call, true);
     this.#talk(call, 'press');
   }
@@ -179,6 +185,7 @@ class SdkPttClient implements PttClient {
     const call = this.#calls.get(callId);
     if (call === undefined) throw new Error(`No call with Call-ID ${callId}`);
     call.accept({ mediaConstraints: { audio: true, video: false } });
+    this.#followFloor(call);
     await this.#established(call);
   }
 
@@ -257,13 +264,10 @@ class SdkPttClient implements PttClient {
     // user presses talk (TS 24.379 automatic commencement).
     if (event.kind === 'group' || event.commencement === 'automatic') {
       call.accept({ mediaConstraints: { audio: true, video: false } });
+      // Late entry: the server sends Floor Taken or Floor Idle as soon as the channel opens.
+      this.#followFloor(call);
       call.established().then(
-        () => {
-          setMicrophone(call, false);
-          watchFloor(call, this.userId, (callId, talker) =>
-            this.#delegate.onTalker?.(callId, talker),
-          );
-        },
+        () => setMicrophone(call, false),
         () => undefined,
       );
     }
@@ -275,15 +279,22 @@ class SdkPttClient implements PttClient {
     // of a server without it.
     const floor = call.floor;
     if (floor !== undefined) {
-      if (action === 'press' && floor.state !== 'granted' && floor.state !== 'pending-request') {
-        floor.request();
-      }
-      if (action === 'release') floor.release();
+      if (action === 'press') requestFloor(floor);
+      else releaseFloor(floor);
       return;
     }
     this.#expect('INFO', action === 'press' ? 'Talk press' : 'Talk release', action);
     sendTalk(call, action);
     this.#delegate.onTalker?.(call.callId, action === 'press' ? this.userId : undefined);
+  }
+
+  /** Shows the floor of a call and its talker, when the call has floor control. */
+  #followFloor(call: McpttCall): void {
+    if (call.floor === undefined) return;
+    watchFloor(call.floor, this.userId, {
+      onStatus: (status) => this.#calls.setFloor(call.callId, status),
+      onTalker: (talkerId) => this.#delegate.onTalker?.(call.callId, talkerId),
+    });
   }
 
   async #established(call: McpttCall): Promise<void> {

@@ -20,8 +20,9 @@ const client = new FakeClient(
   ],
 );
 
-// The browser tests read what the views asked of the client.
+// The browser tests read what the views asked of the client, and script its callbacks.
 (window as unknown as { fakeActions: unknown }).fakeActions = client.actions;
+(window as unknown as { fakeClient: unknown }).fakeClient = client;
 
 const root = document.getElementById('app');
 if (root !== null) {
@@ -37,6 +38,7 @@ if (root !== null) {
     emergency: false,
     state: 'confirmed',
     reason: undefined,
+    floor: { phase: 'taken', holder: `sip:bob@${domain}`, emergency: false },
   });
   d.onTalker?.(callId, `sip:bob@${domain}`);
   const at = new Date('2026-01-01T10:00:00Z');

@@ -8,6 +8,7 @@
 import type { CallInfo, PttClient } from '../client.js';
 import { h, shortUri } from '../dom.js';
 import { activeGroupCall, liveCalls, type AppState, type Store } from '../store.js';
+import { renderFloorView } from './floor-view.js';
 
 /** Options of {@link renderTalkView}. */
 export interface TalkViewOptions {
@@ -34,6 +35,7 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     'EMERGENCY',
   );
   const calls = h('ul', { class: 'call-list', 'aria-label': 'Live calls' });
+  const floor = renderFloorView({ store, callOf: talkGroupCall });
 
   bindPushToTalk(ptt, options);
   bindEmergency(emergency, options);
@@ -46,6 +48,9 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     callState.textContent = describeCall(call, group?.affiliated ?? false);
     talker.textContent = describeTalker(state, call);
     talker.classList.toggle('active', state.talking || talkerOf(state, call) !== undefined);
+    // With floor control, holding the button only requests the floor: the floor indicator
+    // names the talker instead.
+    talker.hidden = call?.floor !== undefined;
     ptt.disabled = group === undefined || !group.affiliated || state.registration !== 'registered';
     ptt.classList.toggle('pressed', state.talking);
     ptt.setAttribute('aria-pressed', String(state.talking));
@@ -61,6 +66,7 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     h('div', { class: 'talk-head' }, title, emergency),
     callState,
     talker,
+    floor,
     ptt,
     calls,
   );
@@ -70,6 +76,12 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
 export function talkGroupId(state: AppState): string | undefined {
   if (state.selected?.kind === 'group') return state.selected.id;
   return state.groups.find((g) => g.affiliated)?.id ?? state.groups[0]?.id;
+}
+
+/** Returns the live call of the group the talk button works on. */
+function talkGroupCall(state: AppState): CallInfo | undefined {
+  const groupId = talkGroupId(state);
+  return groupId === undefined ? undefined : activeGroupCall(state, groupId);
 }
 
 function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): void {

@@ -18,6 +18,7 @@ import {
   readOctets,
   readOid,
   readSequence,
+  readSmallInteger,
 } from './der.js';
 
 /** KeyUsage bit names in bit order (RFC 5280 §4.2.1.3). */
@@ -58,15 +59,34 @@ export function readExtendedKeyUsage(extnValue: Uint8Array): readonly string[] {
   return purposes.map((purpose) => readOid(purpose, 'extKeyUsage purpose'));
 }
 
-/** Reads the cA flag of `BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, ... }`. */
-export function readBasicConstraintsCa(extnValue: Uint8Array): boolean {
+/** Universal tag number of BOOLEAN (X.680 §8.4). */
+const BOOLEAN_TAG = 1;
+
+/** Content of a basicConstraints extension. */
+export interface BasicConstraints {
+  readonly ca: boolean;
+  /** Maximum number of intermediate CA certificates below this one; undefined when unlimited. */
+  readonly pathLengthConstraint: number | undefined;
+}
+
+/**
+ * Reads `BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER
+ * (0..MAX) OPTIONAL }` (RFC 5280 §4.2.1.9).
+ */
+export function readBasicConstraints(extnValue: Uint8Array): BasicConstraints {
   const fields = readSequence(
     parseBer(extnValue, 'basicConstraints extension'),
     'basicConstraints',
   );
-  const first = fields[0];
-  if (first === undefined || !isUniversal(first, 1)) return false;
-  return (primitiveBytes(first, 'basicConstraints cA')[0] ?? 0) !== 0;
+  const [first] = fields;
+  const hasCaFlag = first !== undefined && isUniversal(first, BOOLEAN_TAG);
+  const ca = hasCaFlag && (primitiveBytes(first, 'basicConstraints cA')[0] ?? 0) !== 0;
+  const lengthNode = fields[hasCaFlag ? 1 : 0];
+  const pathLengthConstraint =
+    lengthNode === undefined
+      ? undefined
+      : readSmallInteger(lengthNode, 'basicConstraints pathLenConstraint');
+  return { ca, pathLengthConstraint };
 }
 
 /** Reads `SubjectKeyIdentifier ::= KeyIdentifier (OCTET STRING)`. */

@@ -23,7 +23,7 @@ import {
 import {
   type KeyUsageName,
   filterSipUris,
-  readBasicConstraintsCa,
+  readBasicConstraints,
   readExtendedKeyUsage,
   readExtensionList,
   readKeyUsage,
@@ -32,6 +32,7 @@ import {
 } from './certificate-extensions.js';
 import { BoundedCache } from './bounded-cache.js';
 import {
+  OID_AUTHORITY_KEY_IDENTIFIER,
   OID_BASIC_CONSTRAINTS,
   OID_EC_PUBLIC_KEY,
   OID_EXT_KEY_USAGE,
@@ -77,6 +78,12 @@ export interface ParsedCertificate {
   /** Undefined when the certificate has no extKeyUsage extension. */
   readonly extendedKeyUsage: readonly string[] | undefined;
   readonly isCa: boolean;
+  /** pathLenConstraint of basicConstraints; undefined when absent, that is unlimited. */
+  readonly pathLengthConstraint: number | undefined;
+  /** True when the certificate has a nameConstraints extension (RFC 5280 §4.2.1.10). */
+  readonly hasNameConstraints: boolean;
+  /** OIDs of the critical extensions that this reader does not process (RFC 5280 §4.2). */
+  readonly unhandledCriticalExtensions: readonly string[];
   /** Every SAN URI, verbatim. */
   readonly uris: readonly string[];
   /** SAN URIs with scheme sip or sips and no control characters. */
@@ -142,8 +149,33 @@ function requireNode(node: Asn1Node | undefined, what: string): Asn1Node {
 
 type ExtensionFields = Pick<
   ParsedCertificate,
-  'subjectKeyIdentifier' | 'keyUsage' | 'extendedKeyUsage' | 'isCa' | 'uris' | 'sipUris'
+  | 'subjectKeyIdentifier'
+  | 'keyUsage'
+  | 'extendedKeyUsage'
+  | 'isCa'
+  | 'pathLengthConstraint'
+  | 'hasNameConstraints'
+  | 'unhandledCriticalExtensions'
+  | 'uris'
+  | 'sipUris'
 >;
+
+/** nameConstraints (RFC 5280 §4.2.1.10): not enforced, so the chain check rejects a CA with it. */
+const OID_NAME_CONSTRAINTS = '2.5.29.30';
+
+/**
+ * Extensions that the chain check processes or that carry no constraint. A critical extension
+ * outside this set must make the certificate unusable (RFC 5280 §4.2).
+ */
+const HANDLED_EXTENSIONS: ReadonlySet<string> = new Set([
+  OID_SUBJECT_KEY_IDENTIFIER,
+  OID_AUTHORITY_KEY_IDENTIFIER,
+  OID_KEY_USAGE,
+  OID_EXT_KEY_USAGE,
+  OID_BASIC_CONSTRAINTS,
+  OID_SUBJECT_ALT_NAME,
+  OID_NAME_CONSTRAINTS,
+]);
 
 function readExtensions(optionalFields: readonly Asn1Node[]): ExtensionFields {
   const result: {
@@ -153,23 +185,33 @@ function readExtensions(optionalFields: readonly Asn1Node[]): ExtensionFields {
     keyUsage: undefined,
     extendedKeyUsage: undefined,
     isCa: false,
+    pathLengthConstraint: undefined,
+    hasNameConstraints: false,
+    unhandledCriticalExtensions: [],
     uris: [],
     sipUris: [],
   };
   const extensionsNode = optionalFields.find((node) => isContext(node, 3));
   if (extensionsNode === undefined) return result;
 
-  for (const { oid, value } of readExtensionList(extensionsNode)) {
+  const unhandled: string[] = [];
+  for (const { oid, critical, value } of readExtensionList(extensionsNode)) {
+    if (critical && !HANDLED_EXTENSIONS.has(oid)) unhandled.push(oid);
     if (oid === OID_SUBJECT_KEY_IDENTIFIER) {
       result.subjectKeyIdentifier = readSubjectKeyIdentifier(value);
     } else if (oid === OID_KEY_USAGE) result.keyUsage = readKeyUsage(value);
     else if (oid === OID_EXT_KEY_USAGE) result.extendedKeyUsage = readExtendedKeyUsage(value);
-    else if (oid === OID_BASIC_CONSTRAINTS) result.isCa = readBasicConstraintsCa(value);
+    else if (oid === OID_BASIC_CONSTRAINTS) {
+      const constraints = readBasicConstraints(value);
+      result.isCa = constraints.ca;
+      result.pathLengthConstraint = constraints.pathLengthConstraint;
+    } else if (oid === OID_NAME_CONSTRAINTS) result.hasNameConstraints = true;
     else if (oid === OID_SUBJECT_ALT_NAME) {
       result.uris = readSanUris(value);
       result.sipUris = filterSipUris(result.uris);
     }
   }
+  result.unhandledCriticalExtensions = unhandled;
   return result;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Signer certificate path validation (RFC 5280 §6, reduced to what S/MIME signer checks need):
- * names chained by exact DER match, signatures, validity at a given time, CA flags and key usage.
- * Revocation is not checked.
+ * names chained by exact DER match, signatures, validity at a given time, CA flags, key usage,
+ * critical extensions and pathLenConstraint. Revocation and policies are not checked, and a CA with
+ * nameConstraints is rejected because they are not enforced.
  *
  * @module
  */
@@ -30,6 +31,7 @@ const validatedChains = new BoundedCache<string, ValidatedChain>(128);
  * certificate on the way is unknown. An expired or not yet valid certificate, a signer whose
  * keyUsage or extKeyUsage forbids S/MIME signing, an issuer that is no CA, a certificate signature
  * that does not verify, or a path longer than MAX_CHAIN_LENGTH raises CertificateUntrustedError.
+ * So do an unhandled critical extension, a broken pathLenConstraint and a CA with nameConstraints.
  */
 export async function validateSignerChain(
   crypto: Crypto,
@@ -46,8 +48,10 @@ export async function validateSignerChain(
 
   checkValidity(signer, time);
   checkSignerUsage(signer);
+  checkCriticalExtensions(signer);
   const path = await findPath(crypto, signer, intermediates, anchors, time);
   if (path === undefined) return false;
+  checkPathConstraints(path);
 
   validatedChains.set(cacheKey, {
     notBefore: Math.max(...path.map((certificate) => certificate.notBefore.getTime())),
@@ -139,6 +143,35 @@ function checkIssuer(issuer: ParsedCertificate): void {
   if (issuer.keyUsage !== undefined && !issuer.keyUsage.has('keyCertSign')) {
     throw new CertificateUntrustedError('issuer certificate keyUsage lacks keyCertSign');
   }
+}
+
+function checkCriticalExtensions(certificate: ParsedCertificate): void {
+  // RFC 5280 §4.2: a certificate with a critical extension that is not processed must be rejected.
+  if (certificate.unhandledCriticalExtensions.length > 0) {
+    throw new CertificateUntrustedError('certificate has an unsupported critical extension');
+  }
+}
+
+/**
+ * Checks the constraints that span the path `[signer, ...issuers, anchor]`: critical extensions
+ * on every certificate, nameConstraints and pathLenConstraint on every CA (RFC 5280 §6.1.4).
+ */
+function checkPathConstraints(path: readonly ParsedCertificate[]): void {
+  let intermediatesBelow = 0;
+  path.forEach((certificate, index) => {
+    checkCriticalExtensions(certificate);
+    if (index === 0) return;
+    // NOTE: nameConstraints are not enforced, so a CA that has them is rejected (fail closed).
+    if (certificate.hasNameConstraints) {
+      throw new CertificateUntrustedError('CA certificate nameConstraints not supported');
+    }
+    const limit = certificate.pathLengthConstraint;
+    if (limit !== undefined && intermediatesBelow > limit) {
+      throw new CertificateUntrustedError('certificate chain exceeds a CA pathLenConstraint');
+    }
+    // RFC 5280 §4.2.1.9: self-issued intermediate certificates do not count against the limit.
+    if (!bytesEqual(certificate.subjectName, certificate.issuerName)) intermediatesBelow += 1;
+  });
 }
 
 /**

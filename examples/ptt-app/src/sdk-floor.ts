@@ -1,0 +1,108 @@
+/**
+ * The app's side of the SDK's floor control (`call.floor`, 3GPP TS 24.380): it turns the floor's
+ * typed events into a {@link FloorStatus} and the talker of the call, and requests and releases
+ * the floor only from the states where the SDK allows it.
+ *
+ * @module
+ */
+
+import type { FloorControl, FloorState } from '@mcptt-smime/sdk';
+import type { FloorStatus } from './floor-status.js';
+
+/** Receives what floor control reports for one call. */
+export interface FloorListener {
+  /** The status after each change, and once at once when the app starts following the floor. */
+  readonly onStatus: (status: FloorStatus) => void;
+  /** MCPTT ID of the talker, or undefined when nobody talks. */
+  readonly onTalker: (talkerId: string | undefined) => void;
+}
+
+/** The answer of the server that the status names until the floor changes again. */
+type LastAnswer =
+  | { readonly phase: 'granted'; readonly maxTalkSeconds: number; readonly emergency: boolean }
+  | { readonly phase: 'denied'; readonly cause: number }
+  | { readonly phase: 'revoked'; readonly cause: number };
+
+/**
+ * Follows a call's floor control: replaces `floor.delegate`, reports the current status at once
+ * and every change after it. `userId` is the local user, the talker while the floor is granted.
+ */
+export function watchFloor(floor: FloorControl, userId: string, listener: FloorListener): void {
+  let answer: LastAnswer | undefined;
+  let holderEmergency = false;
+  const report = (): void => listener.onStatus(floorStatus(floor, answer, holderEmergency));
+
+  floor.delegate = {
+    onStateChange: (change) => {
+      answer = undefined;
+      if (change.state === 'idle') listener.onTalker(undefined);
+      // Floor Deny and Floor Revoke report their cause next, and that report shows the change.
+      if (change.cause !== 'denied' && change.cause !== 'revoked') report();
+    },
+    onGranted: (event) => {
+      answer = { phase: 'granted', maxTalkSeconds: event.duration, emergency: event.emergency };
+      listener.onTalker(userId);
+      report();
+    },
+    onTaken: (event) => {
+      answer = undefined;
+      holderEmergency = event.emergency;
+      listener.onTalker(event.holder);
+      report();
+    },
+    onDenied: (event) => {
+      answer = { phase: 'denied', cause: event.cause };
+      report();
+    },
+    onRevoked: (event) => {
+      answer = { phase: 'revoked', cause: event.cause };
+      listener.onTalker(undefined);
+      report();
+    },
+    onQueued: () => report(),
+  };
+  report();
+}
+
+/** Sends Floor Request unless the floor is already requested, queued or held. */
+export function requestFloor(floor: FloorControl): void {
+  if (floor.state === 'idle' || floor.state === 'taken') floor.request();
+}
+
+/**
+ * Sends Floor Release while the floor is requested, queued or held. In any other state there is
+ * nothing to give back: a Floor Deny, for example, may have ended the request while the button
+ * was held.
+ */
+export function releaseFloor(floor: FloorControl): void {
+  const holding: readonly FloorState[] = ['pending-request', 'queued', 'granted'];
+  if (holding.includes(floor.state)) floor.release();
+}
+
+function floorStatus(
+  floor: FloorControl,
+  answer: LastAnswer | undefined,
+  holderEmergency: boolean,
+): FloorStatus {
+  const holder = floor.holder;
+  switch (floor.state) {
+    case 'idle':
+    case 'taken':
+      if (answer?.phase === 'denied') return { phase: 'denied', cause: answer.cause, holder };
+      return holder === undefined
+        ? { phase: 'idle' }
+        : { phase: 'taken', holder, emergency: holderEmergency };
+    case 'pending-request':
+      return { phase: 'requesting' };
+    case 'queued':
+      return { phase: 'queued', position: floor.queuePosition, holder };
+    case 'granted':
+      return answer?.phase === 'granted'
+        ? answer
+        : { phase: 'granted', maxTalkSeconds: 0, emergency: false };
+    case 'releasing':
+      return answer?.phase === 'revoked' ? answer : { phase: 'releasing' };
+    case 'closed':
+      return { phase: 'closed' };
+  }
+}
