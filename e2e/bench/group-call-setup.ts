@@ -1,12 +1,12 @@
 /**
  * Group-call set-up time in the real demo: from the press of Alice's talk button to the call
  * being confirmed in her app, through Kamailio and the MCPTT server, with Bob and Carol as
- * affiliated members. The last line of output is one JSON object with the medians in ms.
+ * affiliated members. It runs twice on fresh stacks: protected, then with the server's and the
+ * SDK's `insecurePlainCalls` measurement switch on, so that calls cross the core in clear while
+ * registration and affiliation stay protected. The last line of output is one JSON object with
+ * the medians in ms.
  *
  * Run inside the loopback-only namespace: `npm run bench -w e2e`.
- *
- * NOTE: the plain run needs a switch that turns protection off in both the SDK and the server,
- * which neither has yet. Until then `setup_plain_ms` is null and `plain_error` gives the reason.
  */
 import type { Page } from 'playwright-core';
 import { affiliate, enrol, openApp, waitForRegistration, type AppUser } from '../src/app-driver.js';
@@ -71,8 +71,8 @@ function median(values: readonly number[]): number {
   return Math.round(value * 10) / 10;
 }
 
-async function runProtected(): Promise<number[]> {
-  const stack = await startDemoStack();
+async function runMode(mode: 'protected' | 'plain'): Promise<number[]> {
+  const stack = await startDemoStack({ insecurePlainCalls: mode === 'plain' });
   const browser = await launchChromium({ media: true });
   try {
     const users = [USERS.alice, USERS.bob, USERS.carol];
@@ -89,7 +89,7 @@ async function runProtected(): Promise<number[]> {
       const time = await measureSetup(alice.page);
       if (run > 0) times.push(time);
       console.log(
-        `protected run ${String(run)}: ${time.toFixed(1)} ms${run === 0 ? ' (warm-up)' : ''}`,
+        `${mode} run ${String(run)}: ${time.toFixed(1)} ms${run === 0 ? ' (warm-up)' : ''}`,
       );
       await endCalls(alice);
     }
@@ -101,12 +101,16 @@ async function runProtected(): Promise<number[]> {
 }
 
 const result: Record<string, number | string | null> = { runs: RUNS - 1 };
-try {
-  result['setup_protected_ms'] = median(await runProtected());
-} catch (error) {
-  result['setup_protected_ms'] = null;
-  result['protected_error'] = error instanceof Error ? error.message : String(error);
+for (const mode of ['protected', 'plain'] as const) {
+  try {
+    result[`setup_${mode}_ms`] = median(await runMode(mode));
+  } catch (error) {
+    result[`setup_${mode}_ms`] = null;
+    result[`${mode}_error`] = error instanceof Error ? error.message : String(error);
+  }
 }
-result['setup_plain_ms'] = null;
-result['plain_error'] = 'protection cannot be switched off in the SDK and the server yet';
+const { setup_protected_ms: protectedMs, setup_plain_ms: plainMs } = result;
+if (typeof protectedMs === 'number' && typeof plainMs === 'number') {
+  result['overhead_ms'] = Math.round((protectedMs - plainMs) * 10) / 10;
+}
 console.log(JSON.stringify(result));

@@ -38,8 +38,17 @@ export interface DemoStack {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startDemoStack}. */
+export interface DemoStackOptions {
+  /**
+   * INSECURE, for the benchmark's plain run only: turns on the server's `insecurePlainCalls`
+   * switch, which the app follows, so calls and short data cross the core in clear.
+   */
+  readonly insecurePlainCalls?: boolean;
+}
+
 /** Starts every part; on failure, stops the parts already running. */
-export async function startDemoStack(): Promise<DemoStack> {
+export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
   await mkdir(ARTIFACTS, { recursive: true });
   await writeFile(BODY_LOG, '');
   await writeFile(SERVER_LOG, '');
@@ -61,7 +70,7 @@ export async function startDemoStack(): Promise<DemoStack> {
       foreignPkcs12,
       FOREIGN_PKCS12_PASSWORD,
     );
-    const serverConfigFile = await writeServerConfig(folder);
+    const serverConfigFile = await writeServerConfig(folder, options.insecurePlainCalls === true);
 
     const core = await startKamailio({
       bodyLogFile: BODY_LOG,
@@ -86,7 +95,7 @@ export async function startDemoStack(): Promise<DemoStack> {
   }
 }
 
-async function writeServerConfig(folder: string): Promise<string> {
+async function writeServerConfig(folder: string, insecurePlainCalls: boolean): Promise<string> {
   const members = [USERS.alice, USERS.bob, USERS.carol, USERS.mallory];
   const config = {
     serverUri: `sip:${SERVER_NAME}@${DOMAIN}`,
@@ -102,6 +111,7 @@ async function writeServerConfig(folder: string): Promise<string> {
       caCertificate: 'pki/ca.cert.pem',
       codes: Object.fromEntries(members.map((user) => [user.uri, user.code])),
     },
+    ...(insecurePlainCalls ? { insecurePlainCalls: true } : {}),
   };
   const file = join(folder, 'server.json');
   await writeFile(file, JSON.stringify(config, null, 2));

@@ -31,6 +31,7 @@ interface RawServerConfig {
     readonly displayName?: unknown;
     readonly members?: unknown;
   }[];
+  readonly insecurePlainCalls?: unknown;
 }
 
 /** Reads the server's configuration and returns the app's configuration as a JSON value. */
@@ -57,5 +58,7 @@ export async function buildAppConfig(sources: AppConfigSources): Promise<Record<
       name: group.displayName,
       members: group.members,
     })),
+    // The measurement switch of the server: the app must send calls in clear too.
+    ...(raw.insecurePlainCalls === true ? { insecurePlainCalls: true } : {}),
   };
 }

@@ -36,6 +36,11 @@ export interface DemoConfig {
   readonly trustAnchors: readonly string[];
   readonly users: readonly DemoUser[];
   readonly groups: readonly DemoGroup[];
+  /**
+   * INSECURE, for the benchmark's plain run only: calls and short data go in clear, as the
+   * server's `insecurePlainCalls` switch expects.
+   */
+  readonly insecurePlainCalls: boolean;
 }
 
 /** Fetches and checks the demo configuration. */
@@ -52,6 +57,7 @@ export function parseDemoConfig(value: unknown): DemoConfig {
   const record = asRecord(value, 'demo configuration');
   const coreLogUrl = record['coreLogUrl'];
   return {
+    insecurePlainCalls: record['insecurePlainCalls'] === true,
     wsUrl: asString(record['wsUrl'], 'wsUrl'),
     serverUri: asString(record['serverUri'], 'serverUri'),
     enrolUrl: asString(record['enrolUrl'], 'enrolUrl'),

@@ -101,6 +101,7 @@ class SdkPttClient implements PttClient {
       serverUri: this.#config.serverUri,
       serverCertificates: [this.#serverCertificate],
       clientId: this.#clientId,
+      ...(this.#config.insecurePlainCalls ? { insecurePlainCalls: true } : {}),
       delegate: this.#sdkDelegate(),
     });
     this.#client = client;

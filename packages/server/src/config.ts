@@ -69,6 +69,11 @@ export interface ServerConfig {
   readonly users: readonly UserConfig[];
   readonly groups: readonly GroupConfig[];
   readonly enrolment?: EnrolmentConfig;
+  /**
+   * INSECURE, for measurement only, default false: calls and short data go unsigned and in clear
+   * (see `plain-calls.ts`), so that a benchmark can compare set-up times with protection off.
+   */
+  readonly insecurePlainCalls?: boolean;
 }
 
 /** Reads and checks a configuration file. Raises TypeError naming the first invalid field. */
@@ -105,6 +110,9 @@ export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
     users,
     groups,
     ...(root.enrolment === undefined ? {} : { enrolment: parseEnrolment(root.enrolment, path) }),
+    ...(root.insecurePlainCalls === undefined
+      ? {}
+      : { insecurePlainCalls: asBoolean(root.insecurePlainCalls, 'insecurePlainCalls') }),
   };
 }
 
@@ -170,6 +178,13 @@ function asArray(value: unknown, field: string): unknown[] {
 function asString(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') {
     throw new TypeError(`${field}: expected a non-empty string`);
+  }
+  return value;
+}
+
+function asBoolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`${field}: expected true or false`);
   }
   return value;
 }

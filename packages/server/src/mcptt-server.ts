@@ -115,6 +115,9 @@ export class McpttServer {
     ready.server = server;
     await server.#register();
     logger.info({ uri: config.serverUri, core: options.coreUrl }, 'MCPTT server started');
+    if (config.insecurePlainCalls === true) {
+      logger.warn('insecurePlainCalls is on: calls and short data are sent in clear');
+    }
     return server;
   }
 

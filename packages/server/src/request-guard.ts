@@ -17,6 +17,7 @@ import {
   type SipMessage,
 } from '@mcptt-smime/smime';
 import { readParts, type BodyPart } from './body-parts.js';
+import { protectionPolicyOf, signatureRequired } from './plain-calls.js';
 import type { ServerContext } from './server-context.js';
 import { createResponse, randomToken, uriOf } from './sip-builder.js';
 import type { ServerTransaction } from './transaction-layer.js';
@@ -42,6 +43,7 @@ export async function openRequest(
   requireSignature: boolean,
 ): Promise<OpenedRequest | undefined> {
   const request = transaction.request;
+  const policy = protectionPolicyOf(context);
   let opened;
   try {
     opened = await unprotectMessage(request, {
@@ -49,6 +51,7 @@ export async function openRequest(
       identity: context.identity,
       trustAnchors: context.trustAnchors,
       now: context.now,
+      ...(policy === undefined ? {} : { policy }),
     });
   } catch (error) {
     if (!isMcpttError(error)) {
@@ -63,7 +66,7 @@ export async function openRequest(
     reject(context, transaction, 403, 'sender is not a configured user');
     return undefined;
   }
-  if (requireSignature && !opened.security.signed) {
+  if (requireSignature && !opened.security.signed && signatureRequired(context, request.method)) {
     reject(context, transaction, 403, 'request is not signed');
     return undefined;
   }

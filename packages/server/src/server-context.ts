@@ -11,6 +11,7 @@ import type { TransactionLayer } from './transaction-layer.js';
 import type { CallStore } from './call-store.js';
 import type { PendingInvites } from './pending-invites.js';
 import { withParts, type BodyPart } from './body-parts.js';
+import { protectionPolicyOf } from './plain-calls.js';
 import { randomToken, requestLine } from './sip-builder.js';
 
 /** Everything a handler needs. */
@@ -69,12 +70,7 @@ export async function createOutgoingRequest(
     SipMessage.create(requestLine(request.method, request.target), headers),
     request.parts,
   );
-  return protectMessage(clear, {
-    crypto: context.crypto,
-    signer: context.identity,
-    recipients: [recipientCertificate],
-    now: context.now,
-  });
+  return protectMessage(clear, protectOptions(context, recipientCertificate));
 }
 
 /** Returns a response with `parts` protected for the requester and signed by the server. */
@@ -84,10 +80,16 @@ export async function protectResponse(
   parts: readonly BodyPart[],
   recipientCertificate: Uint8Array,
 ): Promise<SipMessage> {
-  return protectMessage(withParts(response, parts), {
+  return protectMessage(withParts(response, parts), protectOptions(context, recipientCertificate));
+}
+
+function protectOptions(context: ServerContext, recipientCertificate: Uint8Array) {
+  const policy = protectionPolicyOf(context);
+  return {
     crypto: context.crypto,
     signer: context.identity,
     recipients: [recipientCertificate],
     now: context.now,
-  });
+    ...(policy === undefined ? {} : { policy }),
+  };
 }

@@ -15,6 +15,7 @@ import {
 } from '../adapter/jssip/jssip-ua.js';
 import { silentLogger, type SdkLogger } from '../core/logger.js';
 import { composeMixedBody, type BodyPart } from '../core/multipart-bridge.js';
+import { PLAIN_CALLS_POLICY } from '../core/plain-calls-policy.js';
 import { ProtectingSocket } from '../core/protecting-socket.js';
 import type { SipSocket } from '../core/sip-socket.js';
 import {
@@ -78,6 +79,13 @@ export interface McpttClientOptions {
   /** Access token of the MCPTT service authorisation, sent protected with the registration. */
   readonly accessToken?: string;
   readonly policy?: ProtectionPolicy;
+  /**
+   * INSECURE, for measurement only, default false: sends calls and short data unsigned and in
+   * clear and accepts them so, keeping only REGISTER and PUBLISH protected, so that a benchmark
+   * can compare set-up times with protection off. The server must run with the same switch.
+   * TypeError when `policy` is also set.
+   */
+  readonly insecurePlainCalls?: boolean;
   readonly now?: () => Date;
   /** Accepts or rejects an unknown or changed certificate; without it both are rejected. */
   readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
@@ -112,7 +120,11 @@ export class McpttClient {
   readonly #calls: CallRegistry;
 
   constructor(options: McpttClientOptions) {
+    if (options.insecurePlainCalls === true && options.policy !== undefined) {
+      throw new TypeError('set either policy or insecurePlainCalls, not both');
+    }
     this.#options = options;
+    const policy = options.insecurePlainCalls === true ? PLAIN_CALLS_POLICY : options.policy;
     this.#logger = options.logger ?? silentLogger;
     const inner = options.transport ?? createWebSocket(options.url ?? '');
     this.pipeline = new SmimePipeline({
@@ -127,7 +139,7 @@ export class McpttClient {
         this.#calls.route(received);
       },
       ...optional('serverCertificates', options.serverCertificates),
-      ...optional('policy', options.policy),
+      ...optional('policy', policy),
       ...optional('now', options.now),
       ...optional('onCertificateDecision', options.onCertificateDecision),
     });

@@ -8,6 +8,7 @@ import {
   protectMessage,
   unprotectMessage,
   type LocalIdentity,
+  type ProtectionPolicy,
   type SipHeader,
 } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, readParts, withParts, type BodyPart } from '../../src/body-parts.js';
@@ -37,6 +38,8 @@ export class McpttTestClient {
   readonly incoming: Incoming[] = [];
   /** `ring` answers INVITEs with 180 only, and ends them with 487 on CANCEL. */
   inviteMode: InviteMode = 'answer';
+  /** Policy for opening the server's requests; undefined is the default policy. */
+  policy: ProtectionPolicy | undefined = undefined;
   /** Makes the SDP answer to an INVITE's offer; default a fixed SDP without candidates. */
   answerSdp: ((offer: string) => Promise<string>) | undefined;
   readonly #socket: WebSocket;
@@ -149,6 +152,7 @@ export class McpttTestClient {
       crypto,
       identity: this.identity,
       trustAnchors: this.#trustAnchors,
+      ...(this.policy === undefined ? {} : { policy: this.policy }),
     });
     return message;
   }

@@ -27,7 +27,10 @@ export interface ServerFixture {
 }
 
 /** Starts Kamailio or the relay, then the server with users alice to dave and one group. */
-export async function startFixture(core: 'kamailio' | 'relay'): Promise<ServerFixture> {
+export async function startFixture(
+  core: 'kamailio' | 'relay',
+  options: { readonly insecurePlainCalls?: boolean } = {},
+): Promise<ServerFixture> {
   const folder = await mkdtemp(join(tmpdir(), 'mcptt-server-test-'));
   const pki = join(folder, 'pki');
   const untrustedPki = join(folder, 'untrusted');
@@ -67,6 +70,7 @@ export async function startFixture(core: 'kamailio' | 'relay'): Promise<ServerFi
           members: ['alice', 'bob', 'carol'].map((u) => `sip:${u}@${DOMAIN}`),
         },
       ],
+      ...(options.insecurePlainCalls === true ? { insecurePlainCalls: true } : {}),
     },
     folder,
   );
