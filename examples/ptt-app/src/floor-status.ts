@@ -1,14 +1,14 @@
 /**
  * The floor of a call as the app shows it, and the words for it. Floor control (3GPP TS 24.380)
- * decides who may talk; the SDK's `call.floor` reports its state, and the app keeps one
+ * decides who may talk. The SDK's `call.floor` reports its state, and the app keeps one
  * {@link FloorStatus} per call.
  *
  * @module
  */
 
 /**
- * Floor of one call. `denied` and `revoked` are not floor states of their own: they name the last
- * answer of the server, with its reject cause, until the next change of the floor.
+ * Floor of one call. `denied` and `revoked` are not floor states of their own. They show the
+ * server's last Floor Deny or Floor Revoke, with its reject cause, until the floor changes again.
  */
 export type FloorStatus =
   | { readonly phase: 'idle' }
@@ -45,7 +45,7 @@ export type FloorStatus =
   | { readonly phase: 'releasing' }
   | { readonly phase: 'closed' };
 
-/** What the floor indicator shows: a one-word label, a sentence, and the CSS class of its colour. */
+/** Content of the floor indicator: a one-word label, a sentence, and the CSS class of its colour. */
 export interface FloorDisplay {
   readonly label: string;
   readonly detail: string;

@@ -1,5 +1,5 @@
 /**
- * The short tone that tells the user the floor is granted, made with the Web Audio API (an
+ * The short tone that signals to the user that the floor is granted, made with the Web Audio API (an
  * oscillator, no audio file).
  *
  * @module
@@ -32,7 +32,7 @@ const PEAK_GAIN = 0.2;
 /** Length of the fade in and out, in seconds, that keeps the tone free of clicks. */
 const RAMP_SECONDS = 0.01;
 
-/** Creates the grant tone; the audio context is made on the first unlock or play. */
+/** Creates the grant tone. The audio context is created on the first unlock or play. */
 export function createGrantTone(options: GrantToneOptions = {}): GrantTone {
   const createContext = options.createContext ?? defaultContext;
   const frequencyHz = options.frequencyHz ?? 880;

@@ -11,14 +11,14 @@ import type { FloorStatus } from './floor-status.js';
 
 /** Receives what floor control reports for one call. */
 export interface FloorListener {
-  /** The status after each change, and once at once when the app starts following the floor. */
+  /** Receives the status after each change, and once when the app starts following the floor. */
   readonly onStatus: (status: FloorStatus) => void;
-  /** MCPTT ID of the talker, or undefined when nobody talks. */
+  /** Receives the MCPTT ID of the talker, or undefined when no one talks. */
   readonly onTalker: (talkerId: string | undefined) => void;
 }
 
-/** The answer of the server that the status names until the floor changes again. */
-type LastAnswer =
+/** The server's last Floor Granted, Deny or Revoke, which the status shows until the floor changes. */
+type LastVerdict =
   | { readonly phase: 'granted'; readonly maxTalkSeconds: number; readonly emergency: boolean }
   | { readonly phase: 'denied'; readonly cause: number }
   | { readonly phase: 'revoked'; readonly cause: number };
@@ -28,34 +28,34 @@ type LastAnswer =
  * and every change after it. `userId` is the local user, the talker while the floor is granted.
  */
 export function watchFloor(floor: FloorControl, userId: string, listener: FloorListener): void {
-  let answer: LastAnswer | undefined;
+  let verdict: LastVerdict | undefined;
   let holderEmergency = false;
-  const report = (): void => listener.onStatus(floorStatus(floor, answer, holderEmergency));
+  const report = (): void => listener.onStatus(floorStatus(floor, verdict, holderEmergency));
 
   floor.delegate = {
     onStateChange: (change) => {
-      answer = undefined;
+      verdict = undefined;
       if (change.state === 'idle') listener.onTalker(undefined);
       // Floor Deny and Floor Revoke report their cause next, and that report shows the change.
       if (change.cause !== 'denied' && change.cause !== 'revoked') report();
     },
     onGranted: (event) => {
-      answer = { phase: 'granted', maxTalkSeconds: event.duration, emergency: event.emergency };
+      verdict = { phase: 'granted', maxTalkSeconds: event.duration, emergency: event.emergency };
       listener.onTalker(userId);
       report();
     },
     onTaken: (event) => {
-      answer = undefined;
+      verdict = undefined;
       holderEmergency = event.emergency;
       listener.onTalker(event.holder);
       report();
     },
     onDenied: (event) => {
-      answer = { phase: 'denied', cause: event.cause };
+      verdict = { phase: 'denied', cause: event.cause };
       report();
     },
     onRevoked: (event) => {
-      answer = { phase: 'revoked', cause: event.cause };
+      verdict = { phase: 'revoked', cause: event.cause };
       listener.onTalker(undefined);
       report();
     },
@@ -81,14 +81,14 @@ export function releaseFloor(floor: FloorControl): void {
 
 function floorStatus(
   floor: FloorControl,
-  answer: LastAnswer | undefined,
+  verdict: LastVerdict | undefined,
   holderEmergency: boolean,
 ): FloorStatus {
   const holder = floor.holder;
   switch (floor.state) {
     case 'idle':
     case 'taken':
-      if (answer?.phase === 'denied') return { phase: 'denied', cause: answer.cause, holder };
+      if (verdict?.phase === 'denied') return { phase: 'denied', cause: verdict.cause, holder };
       return holder === undefined
         ? { phase: 'idle' }
         : { phase: 'taken', holder, emergency: holderEmergency };
@@ -97,11 +97,11 @@ function floorStatus(
     case 'queued':
       return { phase: 'queued', position: floor.queuePosition, holder };
     case 'granted':
-      return answer?.phase === 'granted'
-        ? answer
+      return verdict?.phase === 'granted'
+        ? verdict
         : { phase: 'granted', maxTalkSeconds: 0, emergency: false };
     case 'releasing':
-      return answer?.phase === 'revoked' ? answer : { phase: 'releasing' };
+      return verdict?.phase === 'revoked' ? verdict : { phase: 'releasing' };
     case 'closed':
       return { phase: 'closed' };
   }

@@ -39,7 +39,7 @@ interface Harness {
   readonly talkers: (string | undefined)[];
 }
 
-/** A floor whose timers never fire, followed by `watchFloor`. */
+/** Creates a floor whose timers never fire and follows it with `watchFloor`. */
 function harness(options: { implicitRequest?: boolean } = {}): Harness {
   const channel = new FakeChannel();
   const floor = new FloorControl(channel, { ...options, schedule: () => () => undefined });
@@ -122,7 +122,7 @@ describe('watchFloor', () => {
 });
 
 describe('requestFloor and releaseFloor', () => {
-  it('request once while the button is held', () => {
+  it('sends one request while held', () => {
     const { channel, floor } = harness();
     requestFloor(floor);
     requestFloor(floor);
@@ -130,7 +130,7 @@ describe('requestFloor and releaseFloor', () => {
     expect(floor.state).toBe('pending-request');
   });
 
-  it('release a queued request', () => {
+  it('releases a queued request', () => {
     const { channel, floor } = harness();
     channel.receive(taken);
     requestFloor(floor);
@@ -140,7 +140,7 @@ describe('requestFloor and releaseFloor', () => {
     expect(floor.state).toBe('releasing');
   });
 
-  it('send nothing after a denial', () => {
+  it('sends nothing after a denial', () => {
     const { channel, floor } = harness();
     requestFloor(floor);
     channel.receive({ type: 'floor-deny', cause: 1 });
@@ -149,7 +149,7 @@ describe('requestFloor and releaseFloor', () => {
     expect(floor.state).toBe('idle');
   });
 
-  it('wait for the release to end before a new request', () => {
+  it('waits for the release before requesting', () => {
     const { channel, floor } = harness();
     requestFloor(floor);
     channel.receive({ type: 'floor-granted', duration: 0, priority: 5, emergency: false });
