@@ -20,6 +20,7 @@ import {
   isContext,
   parseBer,
   readExplicit,
+  readOctets,
   readOid,
   readSequence,
 } from './der.js';
@@ -77,8 +78,10 @@ export function encodeContentInfo(contentType: string, content: Uint8Array): Uin
 }
 
 /**
- * Reads the content type of a ContentInfo as an S/MIME type. A SignedData without signers is
- * `certs-only` (RFC 8551 §3.6). Trailing bytes and malformed input raise CmsParseError, and other
+ * Reads the content type of a ContentInfo as an S/MIME type. A SignedData without signers and
+ * without encapsulated content (absent or empty eContent) is `certs-only` (RFC 8551 §3.6). One
+ * without signers but with content is `signed-data`, so that verification rejects it with
+ * SignatureInvalidError (403) in place of passing unverified content as certificates. Trailing bytes and malformed input raise CmsParseError, and other
  * content types raise NotSupportedError.
  */
 export function getCmsContentType(der: Uint8Array): SmimeType | 'data' {
@@ -91,15 +94,23 @@ export function getCmsContentType(der: Uint8Array): SmimeType | 'data' {
     case OID_AUTH_ENVELOPED_DATA:
       return 'authEnveloped-data';
     case OID_SIGNED_DATA:
-      return hasSigners(content) ? 'signed-data' : 'certs-only';
+      return isCertsOnly(content) ? 'certs-only' : 'signed-data';
     default:
       throw new NotSupportedError(`CMS content type ${oidName(contentType)} not supported`);
   }
 }
 
-function hasSigners(content: Asn1Node | undefined): boolean {
+/**
+ * Tells whether a SignedData is certs-only: no SignerInfo, and an EncapsulatedContentInfo
+ * `SEQUENCE { eContentType, [0] EXPLICIT eContent OCTET STRING OPTIONAL }` without content.
+ */
+function isCertsOnly(content: Asn1Node | undefined): boolean {
   if (content === undefined) throw new CmsParseError('ContentInfo content is missing');
   const fields = readSequence(content, 'SignedData');
   const signerInfos = readSequence(fields[fields.length - 1], 'SignedData signerInfos', 17);
-  return signerInfos.length > 0;
+  if (signerInfos.length > 0) return false;
+  const [, eContent] = readSequence(fields[2], 'SignedData encapContentInfo');
+  if (eContent === undefined) return true;
+  if (!isContext(eContent, 0)) throw new CmsParseError('SignedData eContent is malformed');
+  return readOctets(readExplicit(eContent, 'eContent'), 'eContent').length === 0;
 }
