@@ -1,0 +1,167 @@
+/**
+ * The floor indicator in Chromium, on the layout preview page whose scripted client sends
+ * nothing: the text and accessible status of each floor phase, the grant tone, and phone width.
+ * The floor statuses are the ones the SDK client reports from `call.floor`.
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '@mcptt-smime/sip-core';
+import { launchChromium } from '../src/chromium.js';
+import { startViteDevServer, type RunningViteDevServer } from '../src/vite-dev-server.js';
+
+const domain = 'mcptt.example';
+/** The Call-ID of the preview page's group call. */
+const callId = 'a84b4c76e66710@127.0.0.1';
+
+let vite: RunningViteDevServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  // The preview page needs no demo configuration, but the dev server waits for one.
+  const folder = join(tmpdir(), `mcptt-e2e-floor-${String(process.pid)}`);
+  await mkdir(folder, { recursive: true });
+  const pem = '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n';
+  await writeFile(join(folder, 'server.cert.pem'), pem);
+  await copyFile(join(folder, 'server.cert.pem'), join(folder, 'ca.cert.pem'));
+  await writeFile(
+    join(folder, 'server.json'),
+    JSON.stringify({
+      serverUri: `sip:mcptt-server@${domain}`,
+      identity: { certificate: 'server.cert.pem', trustAnchors: ['ca.cert.pem'] },
+      users: [],
+      groups: [],
+    }),
+  );
+  vite = await startViteDevServer({
+    port: await findFreePort(),
+    serverConfigFile: join(folder, 'server.json'),
+    coreUrl: 'ws://127.0.0.1:9',
+    enrolUrl: 'http://127.0.0.1:9/enrol',
+    bodyLogFile: join(folder, 'bodies.log'),
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await vite?.stop();
+});
+
+async function openPreview(width: number): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height: 800 } });
+  const page = await context.newPage();
+  // Counts the grant tones: each one starts one oscillator.
+  await page.addInitScript(() => {
+    const counter = window as unknown as { oscillators: number };
+    counter.oscillators = 0;
+    const create = Object.getOwnPropertyDescriptor(BaseAudioContext.prototype, 'createOscillator')
+      ?.value as (this: BaseAudioContext) => OscillatorNode;
+    AudioContext.prototype.createOscillator = function (this: AudioContext) {
+      counter.oscillators += 1;
+      return create.call(this);
+    };
+  });
+  await page.goto(`${vite.url}/test/preview.html`);
+  await page.getByRole('button', { name: /Push to talk/ }).waitFor();
+  return page;
+}
+
+/** Sends the preview's call again with another floor, as the SDK client does on each change. */
+async function setFloor(page: Page, floor: unknown): Promise<void> {
+  await page.evaluate(
+    ({ floor, callId, domain }) => {
+      const { delegate } = (
+        window as unknown as { fakeClient: { delegate: { onCall(call: unknown): void } } }
+      ).fakeClient;
+      delegate.onCall({
+        id: callId,
+        kind: 'group',
+        direction: 'outgoing',
+        groupId: `sip:fire-1@${domain}`,
+        peerId: undefined,
+        emergency: false,
+        state: 'confirmed',
+        reason: undefined,
+        floor,
+      });
+    },
+    { floor, callId, domain },
+  );
+}
+
+function floorIndicator(page: Page): ReturnType<Page['locator']> {
+  return page.locator('.floor');
+}
+
+/** Returns the indicator's text, as a screen reader reads it after the hidden icon. */
+async function floorText(page: Page): Promise<string> {
+  const text = await page
+    .locator('.floor-label, .visually-hidden, .floor-detail')
+    .allTextContents();
+  return text.join('');
+}
+
+function oscillators(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { oscillators: number }).oscillators);
+}
+
+describe('floor indicator', () => {
+  it('names the holder of a taken floor', async () => {
+    const page = await openPreview(1280);
+    const indicator = floorIndicator(page);
+    expect(await indicator.getAttribute('role')).toBe('status');
+    expect(await indicator.getAttribute('aria-live')).toBe('polite');
+    expect(await floorText(page)).toBe('Taken: Bob has the floor.');
+    expect(await indicator.getAttribute('class')).toBe('floor floor-taken');
+    await page.context().close();
+  });
+
+  it('plays one tone per grant', async () => {
+    const page = await openPreview(1280);
+    await page.getByRole('button', { name: /Push to talk/ }).hover();
+    await page.mouse.down();
+    await setFloor(page, { phase: 'requesting' });
+    expect(await floorText(page)).toBe('Requesting: Waiting for the floor…');
+    await setFloor(page, { phase: 'granted', maxTalkSeconds: 30, emergency: false });
+    await setFloor(page, { phase: 'granted', maxTalkSeconds: 30, emergency: false });
+    expect(await floorText(page)).toBe('Granted: You may talk for up to 30 s.');
+    expect(await oscillators(page)).toBe(1);
+    await page.mouse.up();
+    await page.context().close();
+  });
+
+  it('shows the queue position and a denial', async () => {
+    const page = await openPreview(1280);
+    const carol = `sip:carol@${domain}`;
+    await setFloor(page, { phase: 'queued', position: 2, holder: carol });
+    expect(await floorText(page)).toBe('Queued: Position 2 in the queue. Carol has the floor.');
+    await setFloor(page, { phase: 'denied', cause: 7, holder: carol });
+    expect(await floorText(page)).toBe('Denied: The queue is full. Carol has the floor.');
+    expect(await floorIndicator(page).getAttribute('class')).toBe('floor floor-denied');
+    await page.context().close();
+  });
+
+  it('hides without floor control', async () => {
+    const page = await openPreview(1280);
+    await setFloor(page, undefined);
+    expect(await floorIndicator(page).isHidden()).toBe(true);
+    expect(await page.locator('.talker').isVisible()).toBe(true);
+    await page.context().close();
+  });
+
+  it('fits a 375 px wide phone', async () => {
+    const page = await openPreview(375);
+    const carol = `sip:carol@${domain}`;
+    await setFloor(page, { phase: 'denied', cause: 4, holder: carol });
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBe(0);
+    const box = await floorIndicator(page).boundingBox();
+    expect(box?.width).toBeLessThanOrEqual(375);
+    await page.context().close();
+  });
+});
