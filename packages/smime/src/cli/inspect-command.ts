@@ -5,6 +5,7 @@
  * @module
  */
 
+import { replaceControlCharacters } from '../cms/certificate.js';
 import { inspectCms } from '../cms/index.js';
 import type { CmsSummary } from '../cms/index.js';
 import { isMcpttError } from '../errors.js';
@@ -53,8 +54,7 @@ export async function runInspect(args: readonly string[], io: CliIo): Promise<nu
   }
 
   const inspected = inspectMessage(SipMessage.parse(await io.readStdin()));
-  const output =
-    values.json === true ? `${JSON.stringify(inspected, null, 2)}\n` : formatInspected(inspected);
+  const output = values.json === true ? formatInspectedJson(inspected) : formatInspected(inspected);
   io.writeStdout(output);
   return 0;
 }
@@ -104,6 +104,18 @@ function inspectEntity(entity: MimeEntity, depth: number): InspectedEntity {
   }
 }
 
+/**
+ * Formats the tree as JSON. JSON.stringify escapes C0 controls but leaves DEL and C1 controls
+ * (such as U+009B, a one-character CSI) as they are, so those are escaped here too.
+ */
+export function formatInspectedJson(inspected: InspectedMessage): string {
+  const json = JSON.stringify(inspected, null, 2).replace(
+    /[\u007f-\u009f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `${json}\n`;
+}
+
 /** Formats the tree as indented text. */
 export function formatInspected(inspected: InspectedMessage): string {
   const lines = [inspected.startLine];
@@ -135,7 +147,9 @@ function formatCms(cms: CmsSummary, indent: string, lines: string[]): void {
     );
   }
   for (const certificate of cms.certificates ?? []) {
-    const uris = certificate.uris.length === 0 ? '' : ` ${certificate.uris.join(' ')}`;
+    // SAN URIs are shown verbatim from the certificate, so control characters are replaced.
+    const printable = certificate.uris.map(replaceControlCharacters);
+    const uris = printable.length === 0 ? '' : ` ${printable.join(' ')}`;
     lines.push(
       `${indent}  certificate ${certificate.subject} issued by ${certificate.issuer}${uris}`,
     );

@@ -288,11 +288,14 @@ function readDirectoryString(node: Asn1Node): string {
   return decode === undefined ? '#' : decode(node.value);
 }
 
-// Control characters in a name would let a certificate rewrite the line it is shown on.
-function replaceControlCharacters(text: string): string {
+/**
+ * Replaces each C0 or C1 control character and DEL with `?`, so that a name or URI taken from a
+ * certificate cannot move the cursor or rewrite the terminal line it is printed on.
+ */
+export function replaceControlCharacters(text: string): string {
   return Array.from(text, (char) => {
     const code = char.charCodeAt(0);
-    return code < 0x20 || code === 0x7f ? '?' : char;
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f) ? '?' : char;
   }).join('');
 }
 

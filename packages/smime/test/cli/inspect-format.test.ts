@@ -1,0 +1,67 @@
+import { webcrypto } from 'node:crypto';
+
+import { describe, expect, it } from 'vitest';
+
+import { createCertificate, createCertsOnly } from '../../src/cms/index.js';
+import {
+  formatInspected,
+  formatInspectedJson,
+  inspectMessage,
+} from '../../src/cli/inspect-command.js';
+import { createPkcs7MimeEntity } from '../../src/smime/smime-entities.js';
+import { withEntityBody } from '../../src/smime/sip-body.js';
+import { mcpttInfoMessage } from '../smime/messages.js';
+
+const crypto = webcrypto as Crypto;
+const HOSTILE_URI = 'sip:alice@example.org\x1b[2K\r\x9b31mbob\x7f';
+
+/** Builds a message whose body is a certs-only SignedData with a hostile SAN URI. */
+async function messageWithHostileUri(): Promise<ReturnType<typeof mcpttInfoMessage>> {
+  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+  const certificate = await createCertificate({
+    crypto,
+    subject: 'alice\x1b]0;title\x07',
+    issuerKey: pair.privateKey,
+    publicKey: pair.publicKey,
+    serial: 7,
+    notBefore: new Date('2026-01-01T00:00:00Z'),
+    notAfter: new Date('2027-01-01T00:00:00Z'),
+    uris: [HOSTILE_URI],
+  });
+  const entity = createPkcs7MimeEntity(createCertsOnly([certificate]), 'certs-only');
+  return withEntityBody(mcpttInfoMessage(), entity);
+}
+
+// C0 controls, DEL and C1 controls: any of them can start a terminal escape sequence.
+function hasControlCharacter(text: string): boolean {
+  return Array.from(text).some((char) => {
+    const code = char.charCodeAt(0);
+    return (code < 0x20 && char !== '\n') || (code >= 0x7f && code <= 0x9f);
+  });
+}
+
+describe('inspect output', () => {
+  it('replaces control characters in SAN URIs', async () => {
+    const text = formatInspected(inspectMessage(await messageWithHostileUri()));
+
+    expect(hasControlCharacter(text)).toBe(false);
+    expect(text).toContain('sip:alice@example.org?[2K??31mbob?');
+  });
+
+  it('replaces control characters in subjects', async () => {
+    const text = formatInspected(inspectMessage(await messageWithHostileUri()));
+
+    expect(text).toContain('CN=alice?]0;title?');
+  });
+
+  it('escapes DEL and C1 in JSON', async () => {
+    const json = formatInspectedJson(inspectMessage(await messageWithHostileUri()));
+
+    expect(hasControlCharacter(json)).toBe(false);
+    const parsed = JSON.parse(json) as { body: { cms: { certificates: { uris: string[] }[] } } };
+    expect(parsed.body.cms.certificates[0]?.uris).toEqual([HOSTILE_URI]);
+  });
+});
