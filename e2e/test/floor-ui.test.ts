@@ -119,15 +119,18 @@ describe('floor indicator', () => {
     await page.context().close();
   });
 
-  it('plays one tone per grant', async () => {
+  it('greens the button and plays one tone per grant', async () => {
     const page = await openPreview(1280);
     await page.getByRole('button', { name: /Push to talk/ }).hover();
     await page.mouse.down();
     await setFloor(page, { phase: 'requesting' });
     expect(await floorText(page)).toBe('Requesting: Waiting for the floor…');
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    expect(await ptt.getAttribute('class')).toBe('ptt pressed waiting');
     await setFloor(page, { phase: 'granted', maxTalkSeconds: 30, emergency: false });
     await setFloor(page, { phase: 'granted', maxTalkSeconds: 30, emergency: false });
     expect(await floorText(page)).toBe('Granted: You may talk for up to 30 s.');
+    expect(await ptt.getAttribute('class')).toBe('ptt pressed');
     expect(await oscillators(page)).toBe(1);
     await page.mouse.up();
     await page.context().close();

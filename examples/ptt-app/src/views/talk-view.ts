@@ -53,6 +53,8 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     talker.hidden = call?.floor !== undefined;
     ptt.disabled = group === undefined || !group.affiliated || state.registration !== 'registered';
     ptt.classList.toggle('pressed', state.talking);
+    // The held button turns green only once the floor is granted.
+    ptt.classList.toggle('waiting', state.talking && !mayTalk(call));
     ptt.setAttribute('aria-pressed', String(state.talking));
     emergency.disabled = ptt.disabled;
     emergency.setAttribute('aria-pressed', String(call?.emergency ?? false));
@@ -76,6 +78,11 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
 export function talkGroupId(state: AppState): string | undefined {
   if (state.selected?.kind === 'group') return state.selected.id;
   return state.groups.find((g) => g.affiliated)?.id ?? state.groups[0]?.id;
+}
+
+/** True unless floor control of the call withholds the floor from the user. */
+function mayTalk(call: CallInfo | undefined): boolean {
+  return call?.floor === undefined || call.floor.phase === 'granted';
 }
 
 /** Returns the live call of the group the talk button works on. */
