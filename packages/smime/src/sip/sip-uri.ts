@@ -156,11 +156,19 @@ function parseUriHeaders(text: string | undefined): Map<string, string> {
 }
 
 /**
+ * URI parameters that RFC 3261 §19.1.4 never lets match when only one URI has them: `user`, `ttl`
+ * and `method`, even with the default value, and `maddr`.
+ */
+const DISTINGUISHING_PARAMS = ['user', 'ttl', 'method', 'maddr'] as const;
+
+/**
  * Compares the address-of-record part of two URIs as RFC 3261 §19.1.4 does: scheme and host
  * case-insensitive, user and password case-sensitive with escapes decoded, and the port compared
- * (an absent port does not equal an explicit 5060). Parameters and headers are ignored, because
- * an address-of-record names the user, not a transport. Returns false when either URI does not
- * parse.
+ * (an absent port does not equal an explicit 5060). A `user`, `ttl`, `method` or `maddr`
+ * parameter must be in both URIs or in neither, with values equal ignoring case, so that
+ * `sip:alice@example.org;user=phone` does not match `sip:alice@example.org`. Other parameters and
+ * headers are ignored, because an address-of-record names the user, not a transport. Returns
+ * false when either URI does not parse.
  */
 export function sameAddressOfRecord(a: string, b: string): boolean {
   let left: SipUri;
@@ -177,6 +185,9 @@ export function sameAddressOfRecord(a: string, b: string): boolean {
     left.user === right.user &&
     left.password === right.password &&
     left.host.toLowerCase() === right.host.toLowerCase() &&
-    left.port === right.port
+    left.port === right.port &&
+    DISTINGUISHING_PARAMS.every(
+      (name) => left.params.get(name)?.toLowerCase() === right.params.get(name)?.toLowerCase(),
+    )
   );
 }

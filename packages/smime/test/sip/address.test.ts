@@ -156,6 +156,8 @@ describe('sameAddressOfRecord', () => {
     ['sip:alice@example.org;transport=ws', 'sip:alice@example.org;transport=tcp'],
     ['sip:alice@example.org:5060', 'sip:alice@example.org:5060'],
     ['sip:alice@[2001:DB8::1]', 'sip:alice@[2001:db8::1]'],
+    ['sip:alice@example.org;user=phone', 'sip:alice@example.org;USER=Phone'],
+    ['sip:alice@example.org;maddr=192.0.2.1', 'sip:alice@example.org;maddr=192.0.2.1;lr'],
   ];
   for (const [a, b] of equal) {
     test(`${a} equals ${b}`, () => {
@@ -173,6 +175,12 @@ describe('sameAddressOfRecord', () => {
     ['sip:alice@example.org', 'sip:example.org'],
     ['sip:alice@example.org', 'tel:+15550100'],
     ['not a uri', 'not a uri'],
+    ['sip:alice@example.org;user=phone', 'sip:alice@example.org'],
+    ['sip:alice@example.org', 'sip:alice@example.org;user=ip'],
+    ['sip:alice@example.org;ttl=1', 'sip:alice@example.org'],
+    ['sip:alice@example.org;method=INVITE', 'sip:alice@example.org'],
+    ['sip:alice@example.org;maddr=192.0.2.1', 'sip:alice@example.org'],
+    ['sip:alice@example.org;user=phone', 'sip:alice@example.org;user=ip'],
   ];
   for (const [a, b] of different) {
     test(`${JSON.stringify(a)} differs from ${JSON.stringify(b)}`, () => {
