@@ -178,7 +178,7 @@ export class McpttClient {
    * Registers, with mcptt-info carrying the client ID and the access token (TS 24.379 §7.2.1),
    * then, with a `serverUri`, authorises the service with the MCPTT server by a PUBLISH of
    * poc-settings. Every body is protected like every other non-SDP body. Rejects with
-   * SipRequestFailedError, 403 when the server refuses the user or its certificate; the delegate
+   * SipRequestFailedError, 403 when the server rejects the user or its certificate; the delegate
    * hears `onRegistered` only once both steps succeeded.
    */
   register(): Promise<void> {
@@ -216,7 +216,7 @@ export class McpttClient {
         });
       } catch (error) {
         const status = error instanceof SipRequestFailedError ? error.sipStatus : 500;
-        delegate?.onRegistrationFailed?.(`service authorisation refused (${String(status)})`);
+        delegate?.onRegistrationFailed?.(`service authorisation rejected (${String(status)})`);
         throw error;
       }
     }

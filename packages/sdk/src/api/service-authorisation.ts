@@ -1,9 +1,10 @@
 /**
  * Service authorisation with the MCPTT server (TS 24.379 §7.2.1.3): after the registration with
  * the SIP core, a PUBLISH of the `poc-settings` event to the server carries mcptt-info with the
- * MCPTT client ID and the access token. The SIP core's registrar answers the REGISTER itself, so
- * this PUBLISH is what reaches the server; it is signed and encrypted like every other body, and
- * the server refuses it (403) when it does not trust the signer's certificate.
+ * MCPTT client ID and the access token. The SIP core's registrar completes the REGISTER without
+ * passing it on, so this PUBLISH is the request that reaches the server. It is signed and
+ * encrypted like every other body, and the server rejects it with 403 when it does not trust the
+ * signer's certificate.
  *
  * @module
  */
@@ -29,7 +30,7 @@ export interface ServiceAuthorisationOptions {
 
 /**
  * Publishes the service settings and resolves on a 2xx. Rejects with SipRequestFailedError on an
- * error response (403 when the server refuses the user or the certificate, 408 on timeout).
+ * error response (403 when the server rejects the user or the certificate, 408 on timeout).
  */
 export function authoriseService(
   socket: ProtectingSocket,

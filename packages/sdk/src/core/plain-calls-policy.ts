@@ -1,7 +1,7 @@
 /**
  * The policy of the measurement switch `insecurePlainCalls`. INSECURE: calls, short data and
- * every other request go unsigned and in clear, and are accepted so; only REGISTER and PUBLISH
- * (service authorisation and affiliation) stay signed and encrypted. It exists so that a
+ * every other request are sent and accepted unsigned and in clear. Only REGISTER and PUBLISH
+ * (service authorisation and affiliation) stay signed and encrypted. The switch exists so that a
  * benchmark can measure what S/MIME costs, and must never be used in a deployment.
  *
  * @module
