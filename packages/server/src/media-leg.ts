@@ -98,7 +98,8 @@ export class MediaLeg {
     const leg = new MediaLeg(logger);
     try {
       await leg.#applyRemote(offer, 'offer');
-      await leg.#peer.setLocalDescription(await leg.#peer.createAnswer());
+      const answer = await leg.#peer.createAnswer();
+      await leg.#peer.setLocalDescription({ type: 'answer', sdp: passiveSetup(answer.sdp) });
       await leg.#gathered();
     } catch (error) {
       await leg.close();
@@ -201,6 +202,15 @@ export class MediaLeg {
       );
     }
   }
+}
+
+/**
+ * Returns an SDP answer with `a=setup:passive`, which makes the participant the DTLS client.
+ * werift 0.24.4 waits 100 ms before a DTLS client sends its first flight (RTCDtlsTransport.start),
+ * and a browser as client does not, so a browser's floor channel opens about that much sooner.
+ */
+export function passiveSetup(sdp: string): string {
+  return sdp.replace(/^a=setup:active$/gm, 'a=setup:passive');
 }
 
 /**

@@ -49,6 +49,13 @@ describe('media relay', () => {
     expect(relay.media('call-alice')?.negotiatedFloorChannel).toBeUndefined();
   });
 
+  it('answers as the DTLS server', () => {
+    const sdp = relay.media('call-alice')?.localSdp ?? '';
+
+    expect(sdp).toContain('a=setup:passive');
+    expect(sdp).not.toContain('a=setup:active');
+  });
+
   it('forwards the talker to listeners', async () => {
     talker = uriOf('alice');
     const stop = sendContinuously([peer('alice')]);
