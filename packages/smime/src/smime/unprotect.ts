@@ -29,14 +29,14 @@ export interface UnprotectOptions {
   readonly trustAnchors: readonly Uint8Array[];
   /** Policy that names the parts that must arrive signed and encrypted. Default {@link defaultProtectionPolicy}. */
   readonly policy?: ProtectionPolicy;
-  /** Clock for certificate validity; default `() => new Date()`. */
+  /** Clock for certificate validity and `maxSignatureAge`; default `() => new Date()`. */
   readonly now?: () => Date;
   /** Known certificate of a peer address-of-record. */
   readonly getPeerCertificate?: (addressOfRecord: string) => Promise<Uint8Array | undefined>;
   /** Accepts or rejects an unknown or changed signer certificate; without it both are rejected. */
   readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
   /**
-   * What to do with an envelope inside a signature (encrypt-then-sign, the order of RFC 3261
+   * Handling of an envelope inside a signature (encrypt-then-sign, the order of RFC 3261
    * §23.2). `accept` (default) opens it and reports `order: 'encrypt-then-sign'`; `reject` raises
    * `DowngradeError` (403) before decrypting. Such a signature covers only the ciphertext, so
    * anyone who captured the envelope can sign it again under their own From URI, and the content
@@ -44,6 +44,13 @@ export interface UnprotectOptions {
    * the envelope as well) is rejected too, because the envelope is refused before it is opened.
    */
   readonly encryptThenSign?: 'accept' | 'reject';
+  /**
+   * Maximum distance in milliseconds between a signature's signingTime and `now()`, either way.
+   * Unset (the default) skips the check. When set, a signature without signingTime, or one
+   * outside the window, raises `SignatureInvalidError` (403). It narrows replay of a captured
+   * body to the window, because nothing else binds the body to its SIP message.
+   */
+  readonly maxSignatureAge?: number;
 }
 
 /** Result of {@link unprotectMessage}. */
@@ -107,6 +114,7 @@ export async function unprotectMessage(
     changed: false,
     unauthenticatedDecrypted: false,
     encryptThenSign: options.encryptThenSign ?? 'accept',
+    maxSignatureAge: options.maxSignatureAge,
     checkSigner: (verified) => {
       expectedUri ??= expectedSignerUri(message);
       return checkSigner(verified, expectedUri, options);
@@ -179,6 +187,13 @@ function checkUnprotectOptions(options: UnprotectOptions): void {
     encryptThenSign !== 'reject'
   ) {
     throw new TypeError("unprotectMessage: options.encryptThenSign must be 'accept' or 'reject'");
+  }
+  const { maxSignatureAge } = options;
+  if (
+    maxSignatureAge !== undefined &&
+    !(Number.isFinite(maxSignatureAge) && maxSignatureAge >= 0)
+  ) {
+    throw new TypeError('unprotectMessage: options.maxSignatureAge must be milliseconds >= 0');
   }
   if (!Array.isArray(options.trustAnchors)) {
     throw new TypeError(

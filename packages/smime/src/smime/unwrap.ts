@@ -18,6 +18,7 @@ import {
   LimitExceededError,
   MimeParseError,
   NotSupportedError,
+  SignatureInvalidError,
   UndecipherableError,
 } from '../errors.js';
 import { MAX_BODY_BYTES, MAX_NESTING_DEPTH } from '../limits.js';
@@ -47,6 +48,8 @@ export interface UnwrapContext {
   /** Checks a verified signer against the message identity and returns the matched URI. */
   readonly checkSigner: (verified: VerifyResult) => Promise<string>;
   readonly security: SecurityCollector;
+  /** Maximum distance in milliseconds between signingTime and `now`; undefined disables the check. */
+  readonly maxSignatureAge: number | undefined;
   /** `reject` raises `DowngradeError` for an envelope inside a signature, before decrypting it. */
   readonly encryptThenSign: 'accept' | 'reject';
   /** Set when a layer was opened or a part dropped, so the body must be rebuilt. */
@@ -278,11 +281,28 @@ function undecipherable(identity: LocalIdentity, cause: unknown): Undecipherable
 }
 
 async function recordSigner(verified: VerifyResult, ctx: UnwrapContext): Promise<void> {
+  checkSignatureAge(verified, ctx);
   const signerUri = await ctx.checkSigner(verified);
   ctx.changed = true;
   ctx.security.setSigner(signerUri, verified.signerCertificate);
   ctx.security.setAlgorithm('signature', verified.signatureAlgorithm);
   ctx.security.setAlgorithm('digest', verified.digestAlgorithm);
+}
+
+/**
+ * Raises SignatureInvalidError when `maxSignatureAge` is set and the signingTime attribute is
+ * missing or further than that from `now`, in the past or in the future (clock skew).
+ */
+function checkSignatureAge(verified: VerifyResult, ctx: UnwrapContext): void {
+  const maxAge = ctx.maxSignatureAge;
+  if (maxAge === undefined) return;
+  const signingTime = verified.signingTime;
+  if (signingTime === undefined) {
+    throw new SignatureInvalidError('signingTime attribute missing, required by maxSignatureAge');
+  }
+  if (Math.abs(ctx.now.getTime() - signingTime.getTime()) > maxAge) {
+    throw new SignatureInvalidError('signingTime is further from now than maxSignatureAge');
+  }
 }
 
 function parseInner(content: Uint8Array): MimeEntity {
