@@ -157,7 +157,8 @@ class SdkPttClient implements PttClient {
       if (call.floor !== undefined) releaseFloor(call.floor);
       return;
     }
-    setMicrophone(call, true);
+    // With floor control, the microphone opens on Floor Granted (see #followFloor).
+    setMicrophone(call, call.floor === undefined || call.floor.state === 'granted');
     this.#talk(call, 'press');
   }
 
@@ -293,7 +294,12 @@ class SdkPttClient implements PttClient {
   #followFloor(call: McpttCall): void {
     if (call.floor === undefined) return;
     watchFloor(call.floor, this.userId, {
-      onStatus: (status) => this.#calls.setFloor(call.callId, status),
+      onStatus: (status) => {
+        this.#calls.setFloor(call.callId, status);
+        // The server forwards only the holder's audio, so the microphone sends only while the
+        // button is held and the floor is granted.
+        if (this.#talking === call) setMicrophone(call, status.phase === 'granted');
+      },
       onTalker: (talkerId) => this.#delegate.onTalker?.(call.callId, talkerId),
     });
   }
