@@ -17,14 +17,14 @@ export interface FloorViewOptions {
   readonly store: Store;
   /** Returns the call whose floor the indicator shows, such as the open group's call. */
   readonly callOf: (state: AppState) => CallInfo | undefined;
-  /** Default: an oscillator tone of 150 ms. */
+  /** Default: the page's oscillator tone of 150 ms, unlocked by any press or key. */
   readonly tone?: GrantTone;
 }
 
 /** Builds the floor indicator. It is hidden while the shown call has no floor control. */
 export function renderFloorView(options: FloorViewOptions): HTMLElement {
   const { store } = options;
-  const tone = options.tone ?? createGrantTone();
+  const tone = options.tone ?? sharedGrantTone();
   const icon = h('span', { class: 'floor-icon', 'aria-hidden': 'true' });
   const label = h('span', { class: 'floor-label' });
   const detail = h('span', { class: 'floor-detail' });
@@ -36,11 +36,6 @@ export function renderFloorView(options: FloorViewOptions): HTMLElement {
     h('span', { class: 'visually-hidden' }, ': '),
     detail,
   );
-
-  // The press of the talk button is the gesture that lets the tone play when the grant arrives.
-  const unlock = (): void => tone.unlock();
-  document.addEventListener('pointerdown', unlock, { capture: true, passive: true });
-  document.addEventListener('keydown', unlock, { capture: true, passive: true });
 
   let floors = floorsOf(store.state);
   store.subscribe((state) => {
@@ -72,6 +67,23 @@ const ICONS: Readonly<Record<FloorStatus['phase'], string>> = {
   releasing: '◌',
   closed: '–',
 };
+
+let grantTone: GrantTone | undefined;
+
+/**
+ * Returns the one grant tone of the page, so that a console mounted again after a change of
+ * identity adds no second audio context or listener.
+ */
+function sharedGrantTone(): GrantTone {
+  if (grantTone !== undefined) return grantTone;
+  const tone = createGrantTone();
+  // The press of the talk button is the gesture that lets the tone play when the grant arrives.
+  const unlock = (): void => tone.unlock();
+  document.addEventListener('pointerdown', unlock, { capture: true, passive: true });
+  document.addEventListener('keydown', unlock, { capture: true, passive: true });
+  grantTone = tone;
+  return tone;
+}
 
 function floorsOf(state: AppState): ReadonlyMap<string, FloorStatus | undefined> {
   return new Map([...state.calls.values()].map((call) => [call.id, call.floor]));
