@@ -1,6 +1,6 @@
 /**
- * The talk panel: the group's call state, who is talking, the push-to-talk button (mouse, touch or
- * the space bar), the emergency button and the list of live calls.
+ * The talk panel: the group's call state, who is talking or the floor indicator, the push-to-talk
+ * button (mouse, touch or the space bar), the emergency button and the list of live calls.
  *
  * @module
  */
