@@ -223,9 +223,8 @@ function encryptedLayers(layers: Layers): Layers {
  * later, becomes the generic {@link UndecipherableError}, with the real error kept as `cause`.
  * AuthEnvelopedData (AES-GCM) rejects any change with its tag, so its errors stay as they are.
  *
- * NOTE: the time to answer still differs: bad padding fails before the MIME parse and the
- * signature check, which good padding runs. Keep 493 responses from the timing of the request
- * where that matters, or use AES-GCM.
+ * NOTE: bad padding still fails sooner than good padding, which goes on to the MIME parse and
+ * maybe the signature check, so the response time remains a weaker oracle. Prefer AES-GCM.
  */
 export function concealUnauthenticatedFailure(error: unknown, ctx: UnwrapContext): unknown {
   if (!ctx.unauthenticatedDecrypted || error instanceof UndecipherableError) return error;
