@@ -42,7 +42,9 @@ export async function runUnprotect(args: readonly string[], io: CliIo): Promise<
 
 /**
  * Formats the one-line summary, for example
- * `verified: signed by sip:alice@example.org, authEnveloped-data aes-256-gcm`.
+ * `verified: signed by sip:alice@example.org, authEnveloped-data aes-256-gcm`. The line ends with
+ * `, encrypt-then-sign` when the signature covered only the ciphertext, because such a signer is
+ * not proven to have written the content.
  */
 export function formatSummary(security: SecurityInfo): string {
   if (!security.protected) return 'clear: the message has no S/MIME protection';
@@ -51,5 +53,6 @@ export function formatSummary(security: SecurityInfo): string {
   const encryption = security.encrypted
     ? `${smimeType ?? 'encrypted'} ${contentEncryption ?? ''}`.trim()
     : 'not encrypted';
-  return `verified: ${signature}, ${encryption}`;
+  const order = security.order === 'encrypt-then-sign' ? ', encrypt-then-sign' : '';
+  return `verified: ${signature}, ${encryption}${order}`;
 }

@@ -182,7 +182,7 @@ describe('mcptt-smime unprotect', () => {
 
     expect(run.status).toBe(0);
     expect(run.stderr).toBe(
-      'verified: signed by sip:alice@example.org, authEnveloped-data aes-256-gcm\n',
+      'verified: signed by sip:alice@example.org, authEnveloped-data aes-256-gcm, encrypt-then-sign\n',
     );
   });
 
