@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { parseBer } from '../../src/cms/der.js';
+import { TAG, isUniversal, parseBer } from '../../src/cms/der.js';
 import { DowngradeError, UndecipherableError } from '../../src/errors.js';
 import { encryptContent } from '../../src/cms/index.js';
 import type { ContentEncryptionAlgorithm } from '../../src/cms/index.js';
@@ -50,7 +50,8 @@ function ciphertextRange(message: SipMessage): { der: Uint8Array; start: number;
   const der = messageBodyEntity(message)!.decodedBody();
   // ContentInfo > [0] EnvelopedData > EncryptedContentInfo > [0] encryptedContent
   const envelope = parseBer(der, 'test').children[1]!.children[0]!;
-  const info = envelope.children.find((child) => child.children.length === 3)!;
+  // EncryptedContentInfo is the only SEQUENCE among the fields of EnvelopedData.
+  const info = envelope.children.find((child) => isUniversal(child, TAG.sequence))!;
   const ciphertext = info.children[2]!;
   return {
     der,
