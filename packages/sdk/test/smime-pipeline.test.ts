@@ -24,7 +24,9 @@ function message(body: string, contentType = 'text/plain;charset=utf-8'): string
   ].join('\r\n');
 }
 
-async function setUp(options: { bobStore?: MemoryKeyStore } = {}) {
+async function setUp(
+  options: { bobStore?: MemoryKeyStore; onCertificateDecision?: () => boolean } = {},
+) {
   const stores = await createKeyStores();
   const { a, b, wire } = createLoopbackPair();
   const received: ReceivedMessage[] = [];
@@ -37,6 +39,9 @@ async function setUp(options: { bobStore?: MemoryKeyStore } = {}) {
   const bobPipeline = new SmimePipeline({
     ...common,
     keyStore: options.bobStore ?? stores.bob,
+    ...(options.onCertificateDecision === undefined
+      ? {}
+      : { onCertificateDecision: options.onCertificateDecision }),
     localUri: 'sip:bob@example.org',
     onReceived: (r) => received.push(r),
   });
@@ -72,6 +77,42 @@ describe('SmimePipeline', () => {
     expect(received[0]?.security.signed).toBe(true);
     expect(received[0]?.security.signerUri).toBe('sip:alice@example.org');
     expect(received[0]?.parts[0]?.body).toBe(SECRET);
+  });
+
+  it('reads a known signer certificate once', async () => {
+    const stores = await createKeyStores();
+    const reads = vi.spyOn(stores.bob, 'getPeerCertificate');
+    const writes = vi.spyOn(stores.bob, 'setPeerCertificate');
+    const { alice, bob, received } = await setUp({ bobStore: stores.bob });
+    alice.send(message(SECRET));
+    alice.send(message(SECRET).replace('CSeq: 1', 'CSeq: 2'));
+    await settle(alice, bob);
+
+    expect(received).toHaveLength(2);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(writes).not.toHaveBeenCalled();
+  });
+
+  it('stores a new signer certificate once', async () => {
+    const stores = await createKeyStores();
+    const bobStore = new MemoryKeyStore({
+      identities: [await stores.pki.identity('bob')],
+      trustAnchors: [stores.pki.caCertificate],
+    });
+    const writes = vi.spyOn(bobStore, 'setPeerCertificate');
+    const { alice, bob, received } = await setUp({
+      bobStore,
+      onCertificateDecision: () => true,
+    });
+    alice.send(message(SECRET));
+    alice.send(message(SECRET).replace('CSeq: 1', 'CSeq: 2'));
+    await settle(alice, bob);
+
+    expect(received).toHaveLength(2);
+    expect(writes).toHaveBeenCalledTimes(1);
+    expect(await bobStore.getPeerCertificate('sip:alice@example.org')).toEqual(
+      stores.pki.certificate('alice'),
+    );
   });
 
   it('rejects a clear body as downgrade', async () => {

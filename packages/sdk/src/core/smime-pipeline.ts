@@ -98,6 +98,12 @@ export class SmimePipeline implements SocketPipeline {
   readonly #logger: SdkLogger;
   readonly #pendingParts = new Map<string, readonly BodyPart[]>();
   readonly #responseHandlers = new Map<string, (response: ReceivedMessage) => void>();
+  /**
+   * Peer certificates read from the key store, by address-of-record. The store stays the source
+   * of truth: an entry contains only what the store returned, and a write drops it, so a cache
+   * hit gives the certificate the store would, without an IndexedDB round trip.
+   */
+  readonly #peerCertificates = new Map<string, Uint8Array>();
 
   constructor(options: SmimePipelineOptions) {
     this.#options = options;
@@ -158,7 +164,7 @@ export class SmimePipeline implements SocketPipeline {
       crypto,
       ...(identity === undefined ? {} : { identity }),
       trustAnchors: await keyStore.getTrustAnchors(),
-      getPeerCertificate: (aor) => keyStore.getPeerCertificate(aor),
+      getPeerCertificate: (aor) => this.#peerCertificate(aor),
       onCertificateDecision: (decision) => this.#decide(decision, accepted),
       ...this.#protectExtras(),
     }).catch((error: unknown) => {
@@ -206,11 +212,18 @@ export class SmimePipeline implements SocketPipeline {
     const header = message.getHeader(message.isRequest ? 'To' : 'From');
     const uri = header === undefined ? undefined : parseNameAddress(header).uri;
     const certificate =
-      uri === undefined
-        ? undefined
-        : await this.#options.keyStore.getPeerCertificate(addressOfRecord(uri));
+      uri === undefined ? undefined : await this.#peerCertificate(addressOfRecord(uri));
     if (certificate === undefined) throw new KeyNotFoundError('recipient certificate not found');
     return [certificate];
+  }
+
+  /** Returns the stored certificate of a peer, from memory once the store returned it. */
+  async #peerCertificate(aor: string): Promise<Uint8Array | undefined> {
+    const cached = this.#peerCertificates.get(aor);
+    if (cached !== undefined) return cached;
+    const stored = await this.#options.keyStore.getPeerCertificate(aor);
+    if (stored !== undefined) this.#peerCertificates.set(aor, stored);
+    return stored;
   }
 
   async #decide(decision: CertificateDecision, acceptedList: CertificateDecision[]) {
@@ -227,12 +240,15 @@ export class SmimePipeline implements SocketPipeline {
   /**
    * Stores the certificate of a verified signer, so that responses can be encrypted for it and a
    * later change goes to the decision hook (RFC 3261 §23.2). A changed certificate replaces the
-   * stored one only when the decision callback accepted exactly this certificate.
+   * stored one only when the decision callback accepted exactly this certificate. The same
+   * certificate again, the case of nearly every message, is not written.
    */
   async #rememberSigner(security: SecurityInfo, accepted: readonly CertificateDecision[]) {
     const { signerUri, signerCertificate } = security;
     if (signerUri === undefined || signerCertificate === undefined) return;
     const aor = addressOfRecord(signerUri);
+    const stored = await this.#peerCertificate(aor);
+    if (stored !== undefined && bytesEqual(stored, signerCertificate)) return;
     const replace = accepted.some(
       (d) =>
         d.reason === 'changed' &&
@@ -246,6 +262,8 @@ export class SmimePipeline implements SocketPipeline {
         code: error instanceof Error ? error.name : 'unknown',
       });
     }
+    // A store may keep the first certificate despite `replace`, so the next lookup reads it again.
+    this.#peerCertificates.delete(aor);
   }
 }
 
