@@ -2,9 +2,15 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  // The tests run the SDK from its sources, as the app does under Vite, without a build.
+  // The tests run the packages from their sources, as the app does under Vite, without a build.
   resolve: {
     alias: {
+      '@mcptt-smime/smime': fileURLToPath(
+        new URL('../../packages/smime/src/index.ts', import.meta.url),
+      ),
+      '@mcptt-smime/keystore': fileURLToPath(
+        new URL('../../packages/keystore/src/index.ts', import.meta.url),
+      ),
       '@mcptt-smime/sdk': fileURLToPath(
         new URL('../../packages/sdk/src/index.ts', import.meta.url),
       ),
