@@ -32,6 +32,7 @@ export { createProtectionPolicy, defaultProtectionPolicy } from './smime/policy.
 export type { ProtectionPolicy } from './smime/policy.js';
 export type { ProtectionPolicyOptions } from './smime/policy.js';
 export type { SecurityInfo } from './smime/security.js';
+export type { NestingOrder } from './smime/security.js';
 export { addressOfRecord } from './smime/signer-check.js';
 export type { CertificateDecision } from './smime/signer-check.js';
 export { createCertsOnlyBody } from './smime/certs-only-body.js';
