@@ -115,6 +115,22 @@ describe('SmimePipeline', () => {
     );
   });
 
+  it('reads no keys for a bodiless message', async () => {
+    const stores = await createKeyStores();
+    const identityReads = vi.spyOn(stores.bob, 'getIdentity');
+    const anchorReads = vi.spyOn(stores.bob, 'getTrustAnchors');
+    const { alice, bob, bobData } = await setUp({ bobStore: stores.bob });
+    const bodiless = message('')
+      .replace('Content-Type: text/plain;charset=utf-8\r\n', '')
+      .replaceAll('MESSAGE', 'OPTIONS');
+    alice.send(bodiless);
+    await settle(alice, bob);
+
+    expect(bobData).toHaveLength(1);
+    expect(identityReads).not.toHaveBeenCalled();
+    expect(anchorReads).not.toHaveBeenCalled();
+  });
+
   it('rejects a clear body as downgrade', async () => {
     const { alice, bob, b, bobData, aliceData } = await setUp();
     b.ondata(message(SECRET));

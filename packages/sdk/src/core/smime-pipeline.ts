@@ -138,9 +138,11 @@ export class SmimePipeline implements SocketPipeline {
     if (message.body.length === 0) return utf8Decode(message.toBytes());
 
     const { crypto, keyStore, localUri } = this.#options;
-    const signer = await keyStore.getIdentity(localUri);
+    const [signer, recipients] = await Promise.all([
+      keyStore.getIdentity(localUri),
+      this.#recipients(message),
+    ]);
     if (signer === undefined) throw new KeyNotFoundError('local identity not found');
-    const recipients = await this.#recipients(message);
     const protectedMessage = await protectMessage(message, {
       crypto,
       signer,
@@ -158,12 +160,16 @@ export class SmimePipeline implements SocketPipeline {
   async incoming(bytes: Uint8Array): Promise<string | undefined> {
     const { crypto, keyStore, localUri } = this.#options;
     const received = SipMessage.parse(bytes);
-    const identity = await keyStore.getIdentity(localUri);
+    // A message without a body, such as 100 Trying, needs no key, so it costs no store read.
+    const bodiless = received.body.length === 0 && received.getHeader('Content-Type') === undefined;
+    const [identity, trustAnchors] = bodiless
+      ? [undefined, []]
+      : await Promise.all([keyStore.getIdentity(localUri), keyStore.getTrustAnchors()]);
     const accepted: CertificateDecision[] = [];
     const { message, security } = await unprotectMessage(received, {
       crypto,
       ...(identity === undefined ? {} : { identity }),
-      trustAnchors: await keyStore.getTrustAnchors(),
+      trustAnchors,
       getPeerCertificate: (aor) => this.#peerCertificate(aor),
       onCertificateDecision: (decision) => this.#decide(decision, accepted),
       ...this.#protectExtras(),
