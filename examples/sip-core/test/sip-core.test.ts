@@ -22,15 +22,25 @@ const cores: readonly [string, boolean, (bodyLogFile: string) => Promise<Core>][
   ['relay', true, async (bodyLogFile) => ({ ...(await startRelay({ bodyLogFile })), bodyLogFile })],
 ];
 
-async function readBodies(file: string, minimum: number): Promise<string> {
+type BodyRecord = ReturnType<typeof parseBodyLog>[number];
+
+/**
+ * Reads the body log until a record matches, for up to 2 s. The core writes each record from the
+ * process that relayed the message, so a record may land after the reply reaches the test, and
+ * earlier tests' records are already in the file.
+ */
+async function readBodies(
+  file: string,
+  matches: (record: BodyRecord) => boolean,
+): Promise<BodyRecord[]> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const text = await readFile(file, 'utf8');
-    if (parseBodyLog(text).length >= minimum) {
-      return text;
+    const records = parseBodyLog(await readFile(file, 'utf8'));
+    if (records.some(matches)) {
+      return records;
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return readFile(file, 'utf8');
+  return parseBodyLog(await readFile(file, 'utf8'));
 }
 
 const isRequest = (method: string) => (m: ReceivedSip) => m.startLine.startsWith(`${method} `);
@@ -74,7 +84,7 @@ describe.each(cores)('%s core', (_name, available, start) => {
   });
 
   it.skipIf(!available)('logs the body it relayed', async () => {
-    const records = parseBodyLog(await readBodies(core.bodyLogFile, 1));
+    const records = await readBodies(core.bodyLogFile, (r) => r.body === 'relay me 7f3a');
 
     const record = records.find((r) => r.body === 'relay me 7f3a');
     expect(record?.kind).toBe('request');
@@ -90,7 +100,7 @@ describe.each(cores)('%s core', (_name, available, start) => {
 
     expect(received.body.length).toBe(body.length);
     await alice.receive(isResponse(callId, 200));
-    const records = parseBodyLog(await readBodies(core.bodyLogFile, 2));
+    const records = await readBodies(core.bodyLogFile, (r) => r.body === body);
     expect(records.some((r) => r.body === body)).toBe(true);
   });
 
@@ -120,7 +130,8 @@ describe.each(cores)('%s core', (_name, available, start) => {
     expect(ok.body).toBe('v=0 answer');
     expect(ack.header('call-id')).toBe(callId);
     expect((await alice.receive(isResponse(callId, 200))).header('cseq')).toBe('2 BYE');
-    const records = parseBodyLog(await readBodies(core.bodyLogFile, 4));
-    expect(records.some((r) => r.kind === 'reply' && r.body === 'v=0 answer')).toBe(true);
+    const isAnswer = (r: BodyRecord) => r.kind === 'reply' && r.body === 'v=0 answer';
+    const records = await readBodies(core.bodyLogFile, isAnswer);
+    expect(records.some(isAnswer)).toBe(true);
   });
 });
