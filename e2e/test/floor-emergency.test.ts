@@ -1,0 +1,156 @@
+/**
+ * Emergency pre-emption in the demo app through Kamailio and the MCPTT server: while one user
+ * holds the floor of an ordinary group call, another presses EMERGENCY. The server ends the
+ * ordinary call and sets up the emergency group call (TS 24.379 §10.1.2.2.1.5). The emergency
+ * caller then gets the floor, and inside the emergency call pre-empts an ordinary talker.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  affiliate,
+  audioPacketsReceived,
+  enrol,
+  openApp,
+  pressTalk,
+  releaseTalk,
+  waitForGroupCall,
+  waitForRegistration,
+  type AppUser,
+} from '../src/app-driver.js';
+import { waitForAudioFlow } from '../src/audio-flow.js';
+import { launchChromium } from '../src/chromium.js';
+import { startDemoStack, type DemoStack } from '../src/demo-stack.js';
+import { GROUP, USERS } from '../src/demo-users.js';
+
+let stack: DemoStack;
+let browser: Browser;
+let alice: AppUser;
+let bob: AppUser;
+let carol: AppUser;
+
+beforeAll(async () => {
+  stack = await startDemoStack();
+  browser = await launchChromium({ media: true });
+  alice = await openApp(browser, stack.appUrl, USERS.alice);
+  bob = await openApp(browser, stack.appUrl, USERS.bob);
+  carol = await openApp(browser, stack.appUrl, USERS.carol);
+  for (const app of [alice, bob, carol]) {
+    await enrol(app);
+    await waitForRegistration(app);
+    await affiliate(app, GROUP.displayName);
+  }
+});
+
+afterEach((context) => {
+  if (context.task.result?.state !== 'fail') return;
+  for (const app of [alice, bob, carol]) {
+    console.log(`--- ${app.user.name}'s page console ---\n${app.logs.join('\n')}`);
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+/** Returns the floor indicator's text as a screen reader reads it, or undefined while hidden. */
+async function floorText(app: AppUser): Promise<string | undefined> {
+  const indicator = app.page.locator('.floor');
+  if (await indicator.isHidden()) return undefined;
+  const parts = indicator.locator('.floor-label, .visually-hidden, .floor-detail');
+  return (await parts.allTextContents()).join('');
+}
+
+/**
+ * Records every text the floor indicator shows from now on, so that a test can see a status
+ * that the next floor message replaces at once.
+ */
+async function recordFloorTexts(app: AppUser): Promise<void> {
+  await app.page.evaluate(() => {
+    const texts: string[] = [];
+    (window as unknown as { floorTexts: string[] }).floorTexts = texts;
+    const selector = '.floor .floor-label, .floor .visually-hidden, .floor .floor-detail';
+    const read = (): string => {
+      const parts = document.querySelectorAll<HTMLElement>(selector);
+      return Array.from(parts, (part) => part.textContent).join('');
+    };
+    new MutationObserver(() => {
+      const text = read();
+      if (texts.at(-1) !== text) texts.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+/** Returns the texts recorded since {@link recordFloorTexts}. */
+function recordedFloorTexts(app: AppUser): Promise<string[]> {
+  return app.page.evaluate(() => (window as unknown as { floorTexts: string[] }).floorTexts);
+}
+
+const options = { timeout: 15_000 };
+
+describe('emergency pre-emption in the demo', () => {
+  it('grants the ordinary call floor', async () => {
+    await pressTalk(alice);
+    await Promise.all([alice, bob, carol].map((app) => waitForGroupCall(app)));
+    await expect
+      .poll(() => floorText(alice), options)
+      .toBe('Granted: You may talk for up to 30 s.');
+    const taken = `Taken: ${USERS.alice.displayName} has the floor.`;
+    await expect.poll(() => floorText(bob), options).toBe(taken);
+    await expect.poll(() => floorText(carol), options).toBe(taken);
+  });
+
+  it('replaces the ordinary call by the emergency call', async () => {
+    await bob.page.getByRole('button', { name: /Emergency group call/ }).click();
+    for (const app of [alice, bob, carol]) {
+      await app.page.locator('.call.emergency-call[data-state="confirmed"]').waitFor();
+    }
+    // The app's EMERGENCY button only sets the call up, so the user then presses talk to speak.
+    await pressTalk(bob);
+    await expect
+      .poll(() => floorText(bob), options)
+      .toBe('Granted: You may talk for up to 30 s (emergency).');
+    const taken = `Taken: ${USERS.bob.displayName} has the floor (emergency).`;
+    await expect.poll(() => floorText(alice), options).toBe(taken);
+    await expect.poll(() => floorText(carol), options).toBe(taken);
+    // Counted from here, so that the last packets of the ordinary call's talker do not count.
+    const baselines = await Promise.all([alice, carol].map((app) => audioPacketsReceived(app)));
+    await Promise.all([alice, carol].map((app, i) => waitForAudioFlow(app, baselines[i] ?? 0)));
+    await releaseTalk(bob);
+    await releaseTalk(alice);
+    for (const app of [alice, bob, carol]) {
+      await expect.poll(() => floorText(app), options).toBe('Idle: Nobody has the floor.');
+    }
+  });
+
+  it('revokes an ordinary talker with cause 4', async () => {
+    // Only the caller of an emergency call is an emergency participant, who pre-empts. The
+    // invited members are ordinary participants.
+    await pressTalk(alice);
+    await expect
+      .poll(() => floorText(alice), options)
+      .toBe('Granted: You may talk for up to 30 s.');
+    const aliceTalks = `Taken: ${USERS.alice.displayName} has the floor.`;
+    await expect.poll(() => floorText(bob), options).toBe(aliceTalks);
+    await expect.poll(() => floorText(carol), options).toBe(aliceTalks);
+
+    await recordFloorTexts(alice);
+    await pressTalk(bob);
+    await expect
+      .poll(() => floorText(bob), options)
+      .toBe('Granted: You may talk for up to 30 s (emergency).');
+    const bobTalks = `Taken: ${USERS.bob.displayName} has the floor (emergency).`;
+    await expect.poll(() => floorText(alice), options).toBe(bobTalks);
+    await expect.poll(() => floorText(carol), options).toBe(bobTalks);
+    // Floor Revoke cause 4, media burst pre-empted, comes before the Floor Taken.
+    const revoked = 'Revoked: An emergency call pre-empted you.';
+    const texts = await recordedFloorTexts(alice);
+    expect(texts).toContain(revoked);
+    expect(texts.indexOf(revoked)).toBeLessThan(texts.indexOf(bobTalks));
+
+    const baselines = await Promise.all([alice, carol].map((app) => audioPacketsReceived(app)));
+    await Promise.all([alice, carol].map((app, i) => waitForAudioFlow(app, baselines[i] ?? 0)));
+    await releaseTalk(bob);
+    await releaseTalk(alice);
+  });
+});
