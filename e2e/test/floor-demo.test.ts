@@ -4,62 +4,35 @@
  * follows what the SDK's `call.floor` reports. The listeners receive the floor holder's audio only.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  affiliate,
   audioPacketsReceived,
-  enrol,
-  openApp,
   pressTalk,
   releaseTalk,
   waitForGroupCall,
-  waitForRegistration,
   type AppUser,
 } from '../src/app-driver.js';
 import { settledAudioPackets, waitForAudioFlow } from '../src/audio-flow.js';
-import { launchChromium } from '../src/chromium.js';
-import { startDemoStack, type DemoStack } from '../src/demo-stack.js';
-import { GROUP, USERS } from '../src/demo-users.js';
+import { USERS } from '../src/demo-users.js';
+import { floorText, printPageLogs, startFloorTrio, type FloorTrio } from '../src/floor-trio.js';
 
-let stack: DemoStack;
-let browser: Browser;
+let trio: FloorTrio;
 let alice: AppUser;
 let bob: AppUser;
 let carol: AppUser;
 
 beforeAll(async () => {
-  stack = await startDemoStack();
-  browser = await launchChromium({ media: true });
-  alice = await openApp(browser, stack.appUrl, USERS.alice);
-  bob = await openApp(browser, stack.appUrl, USERS.bob);
-  carol = await openApp(browser, stack.appUrl, USERS.carol);
-  for (const app of [alice, bob, carol]) {
-    await enrol(app);
-    await waitForRegistration(app);
-    await affiliate(app, GROUP.displayName);
-  }
+  trio = await startFloorTrio();
+  ({ alice, bob, carol } = trio);
 });
 
 afterEach((context) => {
-  if (context.task.result?.state !== 'fail') return;
-  for (const app of [alice, bob, carol]) {
-    console.log(`--- ${app.user.name}'s page console ---\n${app.logs.join('\n')}`);
-  }
+  if (context.task.result?.state === 'fail') printPageLogs([alice, bob, carol]);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
+  await trio?.stop();
 });
-
-/** Returns the floor indicator's text as a screen reader reads it, or undefined while hidden. */
-async function floorText(app: AppUser): Promise<string | undefined> {
-  const indicator = app.page.locator('.floor');
-  if (await indicator.isHidden()) return undefined;
-  const parts = indicator.locator('.floor-label, .visually-hidden, .floor-detail');
-  return (await parts.allTextContents()).join('');
-}
 
 const options = { timeout: 15_000 };
 
