@@ -8,7 +8,7 @@
 
 import type { FloorStatus } from './floor-status.js';
 
-/** What the app shows about the protection of one SIP message, after the SDK has opened it. */
+/** Protection summary of one SIP message, as the app shows it after the SDK has opened it. */
 export interface MessageSecurity {
   /** True when at least one body part arrived signed or encrypted. */
   readonly protected: boolean;
@@ -35,7 +35,7 @@ export interface PeerInfo {
   readonly name: string;
 }
 
-/** Where a short-data message or a call goes: a group or one user. */
+/** Target of a short-data message or a call: a group or one user. */
 export interface Conversation {
   readonly kind: 'group' | 'user';
   /** MCPTT group ID or MCPTT ID. */

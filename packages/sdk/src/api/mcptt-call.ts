@@ -48,7 +48,7 @@ export interface AcceptOptions {
   readonly mediaStream?: MediaStream;
 }
 
-/** What the client knows about a call when it creates it. */
+/** Facts about a call that the client has when it creates the call. */
 export interface McpttCallInit {
   readonly direction: 'outgoing' | 'incoming';
   readonly callId: string;
