@@ -10,8 +10,24 @@ const encoder = new TextEncoder();
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
 const lenientDecoder = new TextDecoder('utf-8');
 
+/**
+ * Below this length an all-ASCII string is copied in script: `TextEncoder` costs a native call that
+ * is slower than the copy for header lines, boundaries and other short protocol strings.
+ */
+const SCRIPT_ENCODE_LIMIT = 512;
+
 /** Encodes a string as UTF-8. */
 export function utf8Encode(text: string): Uint8Array {
+  if (text.length <= SCRIPT_ENCODE_LIMIT) {
+    const bytes = new Uint8Array(text.length);
+    let i = 0;
+    for (; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) break;
+      bytes[i] = code;
+    }
+    if (i === text.length) return bytes;
+  }
   return encoder.encode(text);
 }
 
@@ -92,7 +108,19 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0)
   return -1;
 }
 
-/** Copies bytes into a fresh `ArrayBuffer`, the type WebCrypto and asn1js expect. */
+/**
+ * Returns bytes for a WebCrypto call. WebCrypto copies its input when called, so a view into an
+ * `ArrayBuffer` is passed as it is. A view into another kind of buffer, such as a
+ * `SharedArrayBuffer` or one from another realm, is copied.
+ */
+export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  if (bytes.buffer instanceof ArrayBuffer) return bytes as Uint8Array<ArrayBuffer>;
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
+/** Copies bytes into a fresh `ArrayBuffer`, the type asn1js expects. */
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   const buffer = new ArrayBuffer(bytes.length);
   new Uint8Array(buffer).set(bytes);
@@ -117,27 +145,44 @@ export function base64EncodeToBytes(bytes: Uint8Array, lineWidth?: number): Uint
   const width = lineWidth !== undefined && lineWidth > 0 ? lineWidth : length;
   const breaks = length === 0 ? 0 : Math.ceil(length / width) - 1;
   const out = new Uint8Array(length + breaks * 2);
+  const codes = BASE64_CODES;
   let o = 0;
   let column = 0;
-  const put = (code: number): void => {
-    if (column === width) {
-      out[o++] = 0x0d;
-      out[o++] = 0x0a;
-      column = 0;
+  // Whole groups first, then the padded tail. A line width need not be a multiple of 4, so the
+  // line break is checked before each character.
+  const whole = bytes.length - (bytes.length % 3);
+  for (let i = 0; i < whole; i += 3) {
+    const triple =
+      ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    for (let shift = 18; shift >= 0; shift -= 6) {
+      if (column === width) {
+        out[o++] = 0x0d;
+        out[o++] = 0x0a;
+        column = 0;
+      }
+      out[o++] = codes[(triple >> shift) & 63] as number;
+      column++;
     }
-    out[o++] = code;
-    column++;
-  };
-
-  for (let i = 0; i < bytes.length; i += 3) {
-    const a = bytes[i] ?? 0;
-    const b = bytes[i + 1] ?? 0;
-    const c = bytes[i + 2] ?? 0;
-    const triple = (a << 16) | (b << 8) | c;
-    put(BASE64_CODES[(triple >> 18) & 63] ?? 0);
-    put(BASE64_CODES[(triple >> 12) & 63] ?? 0);
-    put(i + 1 < bytes.length ? (BASE64_CODES[(triple >> 6) & 63] ?? 0) : 0x3d);
-    put(i + 2 < bytes.length ? (BASE64_CODES[triple & 63] ?? 0) : 0x3d);
+  }
+  const rest = bytes.length - whole;
+  if (rest > 0) {
+    const triple =
+      ((bytes[whole] as number) << 16) | (rest === 2 ? (bytes[whole + 1] as number) << 8 : 0);
+    const tail = [
+      codes[(triple >> 18) & 63] as number,
+      codes[(triple >> 12) & 63] as number,
+      rest === 2 ? (codes[(triple >> 6) & 63] as number) : 0x3d,
+      0x3d,
+    ];
+    for (const code of tail) {
+      if (column === width) {
+        out[o++] = 0x0d;
+        out[o++] = 0x0a;
+        column = 0;
+      }
+      out[o++] = code;
+      column++;
+    }
   }
   return out;
 }
@@ -162,8 +207,24 @@ export function base64DecodeBytes(ascii: Uint8Array): Uint8Array {
   let count = 0;
   let padding = 0;
 
-  for (const code of ascii) {
-    const value = BASE64_VALUES[code] ?? -1;
+  const values = BASE64_VALUES;
+  const fastEnd = ascii.length - 4;
+  for (let i = 0; i < ascii.length; i++) {
+    // Four alphabet characters in a row make a whole group: the common case, without the checks.
+    if (count === 0 && i <= fastEnd) {
+      const a = values[ascii[i] as number] as number;
+      const b = values[ascii[i + 1] as number] as number;
+      const c = values[ascii[i + 2] as number] as number;
+      const d = values[ascii[i + 3] as number] as number;
+      if ((a | b | c | d) >= 0 && padding === 0) {
+        out[o++] = (a << 2) | (b >> 4);
+        out[o++] = ((b << 4) | (c >> 2)) & 0xff;
+        out[o++] = ((c << 6) | d) & 0xff;
+        i += 3;
+        continue;
+      }
+    }
+    const value = values[ascii[i] as number] as number;
     if (value === WHITESPACE) continue;
     if (value === PADDING) {
       padding++;

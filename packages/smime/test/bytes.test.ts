@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import {
   base64Decode,
   base64Encode,
+  bufferSource,
   bytesEqual,
   concatBytes,
   hexEncode,
@@ -133,6 +134,36 @@ describe('other byte helpers', () => {
     expect(bytesEqual(joined, utf8Encode('abc'))).toBe(true);
     expect(bytesEqual(joined, utf8Encode('abd'))).toBe(false);
     expect(bytesEqual(joined, utf8Encode('ab'))).toBe(false);
+  });
+
+  test('utf8Encode matches TextEncoder for short, long, ASCII and other text', () => {
+    const encoder = new TextEncoder();
+    for (const text of [
+      '',
+      'Via: SIP/2.0/WSS',
+      'Grüße 📻',
+      'a'.repeat(600),
+      `${'a'.repeat(600)}é`,
+    ]) {
+      expect(utf8Encode(text)).toEqual(encoder.encode(text));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 700 }), (text) => {
+        expect(utf8Encode(text)).toEqual(encoder.encode(text));
+      }),
+    );
+  });
+
+  test('bufferSource passes an ArrayBuffer view as it is and copies a shared one', () => {
+    const view = new Uint8Array(new ArrayBuffer(8), 2, 4);
+    expect(bufferSource(view)).toBe(view);
+
+    const shared = new Uint8Array(new SharedArrayBuffer(4));
+    shared.set([1, 2, 3, 4]);
+    const copy = bufferSource(shared);
+    expect(copy).not.toBe(shared);
+    expect(copy.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(copy).toEqual(Uint8Array.of(1, 2, 3, 4));
   });
 
   test('hexEncode writes lowercase pairs', () => {

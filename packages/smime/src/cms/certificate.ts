@@ -4,7 +4,7 @@
  * @module
  */
 
-import { bytesKey, latin1Decode, utf8Decode } from '../bytes.js';
+import { bytesEqual, bytesKey, latin1Decode, utf8Decode } from '../bytes.js';
 import { CmsParseError } from '../errors.js';
 import {
   type AlgorithmIdentifier,
@@ -93,18 +93,25 @@ export interface ParsedCertificate {
 }
 
 const parsedCertificates = new BoundedCache<string, ParsedCertificate>(256);
+const parsedByArray = new WeakMap<Uint8Array, ParsedCertificate>();
 
 /**
  * Parses a DER certificate, or returns the cached result of an earlier parse of the same bytes.
  * Raises CmsParseError on malformed input.
  */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
-  const cacheKey = bytesKey(der);
-  const cached = parsedCertificates.get(cacheKey);
-  if (cached !== undefined) return cached;
+  // The same array comes back for a local identity or a trust anchor: find it without building
+  // the string key, but compare the bytes, because the array may have been changed since.
+  const known = parsedByArray.get(der);
+  if (known !== undefined && bytesEqual(known.der, der)) return known;
 
-  const parsed = parseUncached(der.slice(), cacheKey);
-  parsedCertificates.set(cacheKey, parsed);
+  const cacheKey = bytesKey(der);
+  let parsed = parsedCertificates.get(cacheKey);
+  if (parsed === undefined) {
+    parsed = parseUncached(der.slice(), cacheKey);
+    parsedCertificates.set(cacheKey, parsed);
+  }
+  parsedByArray.set(der, parsed);
   return parsed;
 }
 

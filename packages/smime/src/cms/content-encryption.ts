@@ -10,7 +10,7 @@
  * @module
  */
 
-import { toArrayBuffer } from '../bytes.js';
+import { bufferSource } from '../bytes.js';
 import { CmsParseError, NotSupportedError, UndecipherableError } from '../errors.js';
 import {
   type AlgorithmIdentifier,
@@ -85,7 +85,7 @@ export async function encryptWithContentKey(
     const ciphertext = await crypto.subtle.encrypt(
       { name: 'AES-CBC', iv },
       key,
-      toArrayBuffer(content),
+      bufferSource(content),
     );
     return {
       algorithmDer: derAlgorithm(info.oid, derOctetString(iv)),
@@ -98,7 +98,7 @@ export async function encryptWithContentKey(
     await crypto.subtle.encrypt(
       { name: 'AES-GCM', iv, tagLength: GCM_TAG_BYTES * 8 },
       key,
-      toArrayBuffer(content),
+      bufferSource(content),
     ),
   );
   const parameters = derSequence(derOctetString(iv), derSmallInteger(GCM_TAG_BYTES));
@@ -178,9 +178,9 @@ export async function decryptWithContentKey(
 
   try {
     if (info.mode === 'AES-CBC') {
-      const iv = toArrayBuffer(parameters.iv);
+      const iv = bufferSource(parameters.iv);
       return new Uint8Array(
-        await crypto.subtle.decrypt({ name: 'AES-CBC', iv }, key, toArrayBuffer(ciphertext)),
+        await crypto.subtle.decrypt({ name: 'AES-CBC', iv }, key, bufferSource(ciphertext)),
       );
     }
     if (tag === undefined || tag.length !== parameters.tagBytes) throw new UndecipherableError();
@@ -189,11 +189,11 @@ export async function decryptWithContentKey(
     sealed.set(tag, ciphertext.length);
     const gcm: AesGcmParams = {
       name: 'AES-GCM',
-      iv: toArrayBuffer(parameters.iv),
+      iv: bufferSource(parameters.iv),
       tagLength: tag.length * 8,
     };
-    if (aad !== undefined) gcm.additionalData = toArrayBuffer(aad);
-    return new Uint8Array(await crypto.subtle.decrypt(gcm, key, toArrayBuffer(sealed)));
+    if (aad !== undefined) gcm.additionalData = bufferSource(aad);
+    return new Uint8Array(await crypto.subtle.decrypt(gcm, key, bufferSource(sealed)));
   } catch (cause) {
     if (cause instanceof UndecipherableError) throw cause;
     throw new UndecipherableError({ cause });

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { toArrayBuffer } from '../bytes.js';
+import { bufferSource } from '../bytes.js';
 import { CmsParseError, NotSupportedError, UndecipherableError } from '../errors.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import {
@@ -153,7 +153,7 @@ async function unwrapContentKey(
   try {
     return await crypto.subtle.importKey(
       'raw',
-      toArrayBuffer(raw),
+      bufferSource(raw),
       contentKeyAlgorithm(algorithm),
       false,
       ['decrypt'],

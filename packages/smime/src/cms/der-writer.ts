@@ -6,24 +6,32 @@
 
 import { latin1Encode } from '../bytes.js';
 
-function encodeLength(length: number): Uint8Array {
-  if (length < 0x80) return Uint8Array.of(length);
-  const octets: number[] = [];
-  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) octets.unshift(rest & 0xff);
-  return Uint8Array.of(0x80 | octets.length, ...octets);
+/** Number of length octets that X.690 §10.1 definite form needs after the first one. */
+function lengthOctets(length: number): number {
+  let count = 0;
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) count++;
+  return count;
 }
 
 /** Encodes one element from its identifier octet and content octets. */
 export function derTlv(tag: number, ...content: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const chunk of content) length += chunk.length;
-  const header = encodeLength(length);
+  const extra = length < 0x80 ? 0 : lengthOctets(length);
 
-  // One allocation per element: nested structures would otherwise copy their content twice.
-  const out = new Uint8Array(1 + header.length + length);
+  // One allocation per element, the header written in place: nested structures would otherwise
+  // copy their content twice.
+  const out = new Uint8Array(2 + extra + length);
   out[0] = tag;
-  out.set(header, 1);
-  let offset = 1 + header.length;
+  if (extra === 0) {
+    out[1] = length;
+  } else {
+    out[1] = 0x80 | extra;
+    for (let i = extra, rest = length; i > 0; i--, rest = Math.floor(rest / 256)) {
+      out[1 + i] = rest & 0xff;
+    }
+  }
+  let offset = 2 + extra;
   for (const chunk of content) {
     out.set(chunk, offset);
     offset += chunk.length;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { toArrayBuffer } from '../bytes.js';
+import { bufferSource } from '../bytes.js';
 import { CertificateUntrustedError, LimitExceededError, NotSupportedError } from '../errors.js';
 import { MAX_RECIPIENTS } from '../limits.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
@@ -66,7 +66,7 @@ export async function encryptContent(options: EncryptOptions): Promise<EncryptRe
   const rawKey = crypto.getRandomValues(new Uint8Array(contentKeyBytes(algorithm)));
   const contentKey = await crypto.subtle.importKey(
     'raw',
-    toArrayBuffer(rawKey),
+    bufferSource(rawKey),
     contentKeyAlgorithm(algorithm),
     true,
     ['encrypt'],
@@ -117,7 +117,7 @@ function recipientEcdhKey(
   if (key === undefined) {
     key = crypto.subtle.importKey(
       'spki',
-      toArrayBuffer(recipient.spki),
+      bufferSource(recipient.spki),
       { name: 'ECDH', namedCurve },
       false,
       [],

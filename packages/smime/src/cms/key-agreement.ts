@@ -13,7 +13,8 @@
  * @module
  */
 
-import { concatBytes, toArrayBuffer } from '../bytes.js';
+import { digestBytes } from './digest.js';
+import { concatBytes, bufferSource } from '../bytes.js';
 import { NotSupportedError, UndecipherableError } from '../errors.js';
 import type { ParsedCertificate } from './certificate.js';
 import {
@@ -84,12 +85,7 @@ export async function x963Kdf(
       (counter >>> 8) & 0xff,
       counter & 0xff,
     );
-    const block = new Uint8Array(
-      await crypto.subtle.digest(
-        hash,
-        toArrayBuffer(concatBytes(secret, counterBytes, sharedInfo)),
-      ),
-    );
+    const block = await digestBytes(crypto, hash, concatBytes(secret, counterBytes, sharedInfo));
     blocks.push(block);
     length += block.length;
   }
@@ -135,7 +131,7 @@ async function deriveKek(
     ),
   );
   const kek = await x963Kdf(crypto, kdfHash, secret, sharedInfo, kekBits / 8);
-  return crypto.subtle.importKey('raw', toArrayBuffer(kek), 'AES-KW', false, [
+  return crypto.subtle.importKey('raw', bufferSource(kek), 'AES-KW', false, [
     'wrapKey',
     'unwrapKey',
   ]);
@@ -253,7 +249,7 @@ export async function unwrapWithKeyAgreement(
   try {
     const originator = await crypto.subtle.importKey(
       'raw',
-      toArrayBuffer(publicKey),
+      bufferSource(publicKey),
       { name: 'ECDH', namedCurve },
       false,
       [],
@@ -279,7 +275,7 @@ export async function unwrapWithKeyAgreement(
     );
     return await crypto.subtle.unwrapKey(
       'raw',
-      toArrayBuffer(encryptedKey),
+      bufferSource(encryptedKey),
       kek,
       'AES-KW',
       contentAlgorithm,

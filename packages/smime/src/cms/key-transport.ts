@@ -12,7 +12,7 @@
  * @module
  */
 
-import { toArrayBuffer } from '../bytes.js';
+import { bufferSource } from '../bytes.js';
 import { NotSupportedError, UndecipherableError } from '../errors.js';
 import type { ParsedCertificate } from './certificate.js';
 import {
@@ -109,13 +109,13 @@ export async function encodeKeyTransRecipient(
 ): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey(
     'spki',
-    toArrayBuffer(recipient.spki),
+    bufferSource(recipient.spki),
     { name: 'RSA-OAEP', hash: 'SHA-256' },
     false,
     ['encrypt'],
   );
   const encryptedKey = new Uint8Array(
-    await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, key, toArrayBuffer(contentKey)),
+    await crypto.subtle.encrypt({ name: 'RSA-OAEP' }, key, bufferSource(contentKey)),
   );
   return derSequence(
     derSmallInteger(0),
@@ -142,10 +142,10 @@ export async function decryptKeyTransport(
     throw new NotSupportedError(`RSA-OAEP with ${parameters.hash} not supported by the local key`);
   }
   const oaep: RsaOaepParams = { name: 'RSA-OAEP' };
-  if (parameters.label !== undefined) oaep.label = toArrayBuffer(parameters.label);
+  if (parameters.label !== undefined) oaep.label = bufferSource(parameters.label);
   try {
     return new Uint8Array(
-      await crypto.subtle.decrypt(oaep, privateKey, toArrayBuffer(encryptedKey)),
+      await crypto.subtle.decrypt(oaep, privateKey, bufferSource(encryptedKey)),
     );
   } catch (cause) {
     throw new UndecipherableError({ cause });

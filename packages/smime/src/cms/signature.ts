@@ -6,7 +6,7 @@
  * @module
  */
 
-import { concatBytes, toArrayBuffer } from '../bytes.js';
+import { concatBytes, bufferSource } from '../bytes.js';
 import { CmsParseError, NotSupportedError } from '../errors.js';
 import {
   type AlgorithmIdentifier,
@@ -212,7 +212,7 @@ export async function signBytes(
   data: Uint8Array,
 ): Promise<Uint8Array> {
   const signature = new Uint8Array(
-    await crypto.subtle.sign(webCryptoParameters(scheme), key, toArrayBuffer(data)),
+    await crypto.subtle.sign(webCryptoParameters(scheme), key, bufferSource(data)),
   );
   return scheme.name === 'ECDSA' ? ecdsaRawToDer(signature) : signature;
 }
@@ -262,13 +262,9 @@ async function importVerificationKey(
       ? { name: 'ECDSA', namedCurve: keyAlgorithm.namedCurve }
       : { name: scheme.name, hash: scheme.hash };
   try {
-    return await crypto.subtle.importKey(
-      'spki',
-      toArrayBuffer(certificate.spki),
-      algorithm,
-      false,
-      ['verify'],
-    );
+    return await crypto.subtle.importKey('spki', bufferSource(certificate.spki), algorithm, false, [
+      'verify',
+    ]);
   } catch (cause) {
     throw new NotSupportedError('certificate public key not supported', { cause });
   }
@@ -298,8 +294,8 @@ export async function verifyBytes(
   return crypto.subtle.verify(
     webCryptoParameters(scheme),
     key,
-    toArrayBuffer(rawSignature),
-    toArrayBuffer(data),
+    bufferSource(rawSignature),
+    bufferSource(data),
   );
 }
 

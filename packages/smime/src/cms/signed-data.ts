@@ -5,7 +5,7 @@
  * @module
  */
 
-import { toArrayBuffer } from '../bytes.js';
+import { digestBytes } from './digest.js';
 import { LimitExceededError } from '../errors.js';
 import { MAX_CERTIFICATES } from '../limits.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
@@ -66,7 +66,7 @@ export async function signContent(options: SignOptions): Promise<Uint8Array> {
   checkKeyMatchesCertificate(privateKey, signer);
   const certificates = uniqueCertificates([options.certificate, ...(options.chain ?? [])]);
 
-  const digest = new Uint8Array(await crypto.subtle.digest(scheme.hash, toArrayBuffer(content)));
+  const digest = await digestBytes(crypto, scheme.hash, content);
   const attributes = [
     derSequence(derOid(OID_ATTR_CONTENT_TYPE), derSetOf(derOid(OID_DATA))),
     derSequence(derOid(OID_ATTR_SIGNING_TIME), derSetOf(derTime(signingTime))),

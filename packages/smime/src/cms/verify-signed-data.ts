@@ -4,7 +4,8 @@
  * @module
  */
 
-import { bytesEqual, toArrayBuffer } from '../bytes.js';
+import { digestBytes } from './digest.js';
+import { bytesEqual } from '../bytes.js';
 import { NotSupportedError, SignatureInvalidError } from '../errors.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { validateSignerChain } from './chain.js';
@@ -163,7 +164,7 @@ async function checkSignature(
       throw new SignatureInvalidError('messageDigest attribute is malformed');
     }
 
-    const computed = new Uint8Array(await crypto.subtle.digest(digest, toArrayBuffer(content)));
+    const computed = await digestBytes(crypto, digest, content);
     if (!bytesEqual(computed, readOctets(messageDigest, 'messageDigest'))) {
       throw new SignatureInvalidError('messageDigest does not match the content');
     }

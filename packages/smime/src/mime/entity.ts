@@ -44,6 +44,8 @@ export class MimeEntity {
   /** Exact bytes the entity was parsed from, or `undefined` for a built entity. */
   readonly raw: Uint8Array | undefined;
   #contentType: ContentType | undefined;
+  /** Serialised form of a built entity, computed on the first `toBytes()`. */
+  #bytes: Uint8Array | undefined;
 
   /**
    * Creates an entity from fields and a body. Callers that pass `raw` promise that it is the
@@ -51,12 +53,14 @@ export class MimeEntity {
    * valid or a value with CR or LF.
    */
   constructor(headers: readonly MimeHeader[], body: Uint8Array, raw?: Uint8Array) {
+    const copies: MimeHeader[] = [];
     for (const { name, value } of headers) {
       if (!isValidHeaderField(name, value)) {
         throw new TypeError(`MimeEntity: invalid header field "${name}"`);
       }
+      copies.push({ name, value });
     }
-    this.headers = Object.freeze(headers.map(({ name, value }) => ({ name, value })));
+    this.headers = Object.freeze(copies);
     this.body = body;
     this.raw = raw;
   }
@@ -118,13 +122,24 @@ export class MimeEntity {
   /** Value of the first field named `name` (case-insensitive), or `undefined`. */
   getHeader(name: string): string | undefined {
     const lower = name.toLowerCase();
-    return this.headers.find((header) => header.name.toLowerCase() === lower)?.value;
+    for (const header of this.headers) {
+      if (header.name.length === lower.length && header.name.toLowerCase() === lower) {
+        return header.value;
+      }
+    }
+    return undefined;
   }
 
   /** Values of every field named `name` (case-insensitive), in order. */
   getHeaders(name: string): string[] {
     const lower = name.toLowerCase();
-    return this.headers.filter((h) => h.name.toLowerCase() === lower).map((h) => h.value);
+    const values: string[] = [];
+    for (const header of this.headers) {
+      if (header.name.length === lower.length && header.name.toLowerCase() === lower) {
+        values.push(header.value);
+      }
+    }
+    return values;
   }
 
   #getSingleHeader(name: string): string | undefined {
@@ -143,11 +158,17 @@ export class MimeEntity {
     return decodeTransferEncoding(this.body, this.#getSingleHeader('Content-Transfer-Encoding'));
   }
 
-  /** Canonical form: CRLF line ends in headers, `raw` unchanged when present. */
+  /**
+   * Canonical form: CRLF line ends in headers, `raw` unchanged when present. A built entity
+   * serialises once and returns the same bytes afterwards, so treat its body as read-only.
+   */
   toBytes(): Uint8Array {
     if (this.raw !== undefined) return this.raw;
+    if (this.#bytes !== undefined) return this.#bytes;
 
-    const lines = this.headers.map(({ name, value }) => `${name}: ${value}\r\n`).join('');
-    return concatBytes(utf8Encode(lines), CRLF, this.body);
+    let lines = '';
+    for (const { name, value } of this.headers) lines += `${name}: ${value}\r\n`;
+    this.#bytes = concatBytes(utf8Encode(lines), CRLF, this.body);
+    return this.#bytes;
   }
 }

@@ -98,28 +98,47 @@ function hasControl(text: string): boolean {
  * character or a bare CR, and `LimitExceededError` past `MAX_HEADER_COUNT` fields.
  */
 export function parseHeaderFields(headerSection: Uint8Array): MimeHeader[] {
-  const lines = decodeHeaderSection(headerSection).split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-
+  const text = decodeHeaderSection(headerSection);
   const headers: { name: string; value: string }[] = [];
-  for (const rawLine of lines) {
-    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+  for (let start = 0; start < text.length;) {
+    const lf = text.indexOf('\n', start);
+    const end = lf < 0 ? text.length : lf;
+    const line = text.slice(
+      start,
+      end > start && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end,
+    );
+    start = end + 1;
     if (hasControl(line)) throw new MimeParseError('MIME header contains a control character');
 
-    const current = headers[headers.length - 1];
-    if (line.startsWith(' ') || line.startsWith('\t')) {
+    const first = line.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) {
+      const current = headers[headers.length - 1];
       if (current === undefined) throw new MimeParseError('MIME header section starts with a fold');
-      current.value = `${current.value} ${line.trimStart()}`;
+      current.value = `${current.value} ${trimWhitespace(line)}`;
       continue;
     }
 
     const colon = line.indexOf(':');
-    const name = colon < 0 ? '' : line.slice(0, colon).replace(/[ \t]+$/, '');
+    const name = colon < 0 ? '' : trimWhitespace(line.slice(0, colon));
     if (!FIELD_NAME.test(name)) throw new MimeParseError('MIME header line has no valid name');
     if (headers.length >= MAX_HEADER_COUNT) {
       throw new LimitExceededError(`MIME entity has more than ${MAX_HEADER_COUNT} header fields`);
     }
     headers.push({ name, value: line.slice(colon + 1) });
   }
-  return headers.map(({ name, value }) => ({ name, value: value.replace(/^[ \t]+|[ \t]+$/g, '') }));
+  for (const header of headers) header.value = trimWhitespace(header.value);
+  return headers;
+}
+
+/** Removes SP and HTAB at both ends. Other whitespace stays. */
+function trimWhitespace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isSpaceOrTab(text.charCodeAt(start))) start++;
+  while (end > start && isSpaceOrTab(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+function isSpaceOrTab(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { concatBytes, utf8Encode } from '../bytes.js';
+import { concatBytes, indexOfBytes, utf8Encode } from '../bytes.js';
 import { LimitExceededError, MimeParseError } from '../errors.js';
 import { MAX_BODY_BYTES, MAX_MULTIPART_PARTS } from '../limits.js';
 import { isValidBoundary } from './boundary.js';
@@ -25,6 +25,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 const HYPHEN = 0x2d;
 const CRLF = utf8Encode('\r\n');
+const CLOSE = utf8Encode('--');
 
 /** One delimiter line found in a multipart body. */
 interface Delimiter {
@@ -64,18 +65,24 @@ function readDelimiterLine(
 
 /**
  * Finds the first delimiter at or after `from`: a dash-boundary after an LF (CRLF or bare LF), or
- * at offset 0 of the body, where it may come without a line break.
+ * at offset 0 of the body, where it may come without a line break. The search looks for the
+ * dash-boundary itself, which is rarer than a line end, and then checks what surrounds it.
  */
 function findDelimiter(body: Uint8Array, dash: Uint8Array, from: number): Delimiter | undefined {
   if (from === 0 && startsWithAt(body, dash, 0)) {
     const delimiter = readDelimiterLine(body, dash.length, 0);
     if (delimiter !== undefined) return delimiter;
   }
-  for (let lf = body.indexOf(LF, from); lf >= 0; lf = body.indexOf(LF, lf + 1)) {
-    if (!startsWithAt(body, dash, lf + 1)) continue;
+  for (
+    let at = indexOfBytes(body, dash, from + 1);
+    at >= 0;
+    at = indexOfBytes(body, dash, at + 1)
+  ) {
+    const lf = at - 1;
+    if (body[lf] !== LF) continue;
 
     const partEnd = lf > from && body[lf - 1] === CR ? lf - 1 : lf;
-    const delimiter = readDelimiterLine(body, lf + 1 + dash.length, partEnd);
+    const delimiter = readDelimiterLine(body, at + dash.length, partEnd);
     if (delimiter !== undefined) return delimiter;
   }
   return undefined;
@@ -149,15 +156,34 @@ export function buildMultipart(parts: readonly MimeEntity[], boundary: string): 
   if (parts.length === 0) throw new TypeError('buildMultipart: no parts');
 
   const dash = utf8Encode(`--${boundary}`);
-  const chunks: Uint8Array[] = [];
-  parts.forEach((part, index) => {
-    const bytes = part.toBytes();
+  const serialised = parts.map((part) => part.toBytes());
+  serialised.forEach((bytes, index) => {
     if (startsAnyLine(bytes, dash)) {
       throw new TypeError(`buildMultipart: a line of part ${index} starts with the boundary`);
     }
+  });
+  return joinParts(serialised, dash);
+}
+
+/**
+ * Builds a multipart/mixed or multipart/signed body from serialised parts, with a boundary from
+ * {@link createBoundary} given those parts, so that it occurs in none of them.
+ *
+ * @internal
+ */
+export function buildMultipartWithFreshBoundary(
+  serialised: readonly Uint8Array[],
+  boundary: string,
+): Uint8Array {
+  return joinParts(serialised, utf8Encode(`--${boundary}`));
+}
+
+function joinParts(serialised: readonly Uint8Array[], dash: Uint8Array): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  serialised.forEach((bytes, index) => {
     if (index > 0) chunks.push(CRLF);
     chunks.push(dash, CRLF, bytes);
   });
-  chunks.push(CRLF, dash, utf8Encode('--'), CRLF);
+  chunks.push(CRLF, dash, CLOSE, CRLF);
   return concatBytes(...chunks);
 }

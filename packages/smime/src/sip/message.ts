@@ -57,6 +57,8 @@ export interface SipCSeq {
 interface Field {
   readonly header: SipHeader;
   readonly raw: Uint8Array | undefined;
+  /** {@link canonicalHeaderName} of the name, computed once. */
+  readonly key: string;
 }
 
 interface MessageParts {
@@ -125,6 +127,7 @@ export class SipMessage {
       fields: parsed.headers.map((header, i) => ({
         header: Object.freeze(header),
         raw: parsed.headerRaws[i],
+        key: canonicalHeaderName(header.name),
       })),
       separatorRaw: parsed.separatorRaw,
       body: parsed.body,
@@ -192,9 +195,8 @@ export class SipMessage {
    */
   getHeaders(name: string): string[] {
     const canonical = canonicalHeaderName(name);
-    const values = this.headers
-      .filter((header) => canonicalHeaderName(header.name) === canonical)
-      .map((header) => header.value);
+    const values: string[] = [];
+    for (const field of this.#fields) if (field.key === canonical) values.push(field.header.value);
     if (!isListHeader(canonical)) return values;
     return values.flatMap(splitList).filter((value) => value !== '');
   }
@@ -221,7 +223,7 @@ export class SipMessage {
   withoutHeader(name: string): SipMessage {
     assertNotContentLength(name);
     const canonical = canonicalHeaderName(name);
-    const fields = this.#fields.filter((f) => canonicalHeaderName(f.header.name) !== canonical);
+    const fields = this.#fields.filter((f) => f.key !== canonical);
     return SipMessage.#derive(
       this.startLine,
       this.#startLineRaw,
@@ -263,9 +265,7 @@ export class SipMessage {
    * Content-Length 0.
    */
   withoutBody(): SipMessage {
-    const fields = this.#fields.filter(
-      (f) => !BODY_HEADERS.includes(canonicalHeaderName(f.header.name)) || isContentLength(f),
-    );
+    const fields = this.#fields.filter((f) => !BODY_HEADERS.includes(f.key) || isContentLength(f));
     const body = new Uint8Array(0);
     return SipMessage.#derive(this.startLine, this.#startLineRaw, fields, this.#separatorRaw, body);
   }
@@ -301,11 +301,11 @@ export class SipMessage {
 
 function newField(name: string, value: string): Field {
   assertHeaderField(name, value);
-  return { header: Object.freeze({ name, value }), raw: undefined };
+  return { header: Object.freeze({ name, value }), raw: undefined, key: canonicalHeaderName(name) };
 }
 
 function isContentLength(field: Field): boolean {
-  return canonicalHeaderName(field.header.name) === 'content-length';
+  return field.key === 'content-length';
 }
 
 function assertNotContentLength(name: string): void {
@@ -324,25 +324,25 @@ function replaceField(
   field: Field,
   keepSpelling: boolean,
 ): Field[] {
-  const index = fields.findIndex((f) => canonicalHeaderName(f.header.name) === canonical);
+  const index = fields.findIndex((f) => f.key === canonical);
   if (index < 0) return [...fields, field];
   const existing = fields[index];
   const name = keepSpelling && existing !== undefined ? existing.header.name : field.header.name;
   const replacement = newField(name, field.header.value);
   return fields.flatMap((f, i) => {
     if (i === index) return [replacement];
-    return canonicalHeaderName(f.header.name) === canonical ? [] : [f];
+    return f.key === canonical ? [] : [f];
   });
 }
 
 function setOptionalField(fields: readonly Field[], name: string, value: string | undefined) {
   const canonical = canonicalHeaderName(name);
   if (value !== undefined) return replaceField(fields, canonical, newField(name, value), true);
-  return fields.filter((f) => canonicalHeaderName(f.header.name) !== canonical);
+  return fields.filter((f) => f.key !== canonical);
 }
 
 function usesCompactContentHeaders(fields: readonly Field[]): boolean {
-  return fields.some((f) => /^[cl]$/i.test(f.header.name));
+  return fields.some((f) => f.header.name.length === 1 && /^[cl]$/i.test(f.header.name));
 }
 
 /** Sets the one Content-Length field to `length`, keeping it byte for byte when it is equal. */

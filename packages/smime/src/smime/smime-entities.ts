@@ -9,7 +9,7 @@ import { base64EncodeToBytes } from '../bytes.js';
 import type { SmimeType } from '../cms/index.js';
 import { formatContentType } from '../mime/content-type.js';
 import { MimeEntity } from '../mime/entity.js';
-import { buildMultipart, createBoundary } from '../mime/multipart.js';
+import { buildMultipartWithFreshBoundary, createBoundary } from '../mime/multipart.js';
 import { BASE64_LINE_WIDTH } from '../limits.js';
 import type { SipBodyHeaders } from '../sip/message.js';
 
@@ -79,7 +79,8 @@ export function createMultipartSigned(
     ],
     encodeCmsBody(signatureDer),
   );
-  const boundary = createBoundary(random, [content.toBytes(), signature.body]);
+  const serialised = [content.toBytes(), signature.toBytes()];
+  const boundary = createBoundary(random, serialised);
   const contentType = formatContentType('multipart/signed', {
     protocol: 'application/pkcs7-signature',
     micalg: 'sha-256',
@@ -87,7 +88,7 @@ export function createMultipartSigned(
   });
   return new MimeEntity(
     [{ name: 'Content-Type', value: contentType }],
-    buildMultipart([content, signature], boundary),
+    buildMultipartWithFreshBoundary(serialised, boundary),
   );
 }
 
@@ -96,12 +97,10 @@ export function createMultipartMixed(
   parts: readonly MimeEntity[],
   random: Pick<Crypto, 'getRandomValues'>,
 ): MimeEntity {
-  const boundary = createBoundary(
-    random,
-    parts.map((part) => part.toBytes()),
-  );
+  const serialised = parts.map((part) => part.toBytes());
+  const boundary = createBoundary(random, serialised);
   return new MimeEntity(
     [{ name: 'Content-Type', value: formatContentType('multipart/mixed', { boundary }) }],
-    buildMultipart(parts, boundary),
+    buildMultipartWithFreshBoundary(serialised, boundary),
   );
 }

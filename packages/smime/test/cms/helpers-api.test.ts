@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { utf8Encode } from '../../src/bytes.js';
+import { parseCertificate } from '../../src/cms/certificate.js';
 import {
   createCertificate,
   createCertsOnly,
@@ -35,6 +36,21 @@ describe('PEM', () => {
     expect(() => pemDecode('no pem here', 'CERTIFICATE')).toThrow(
       expect.objectContaining({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 }),
     );
+  });
+});
+
+describe('parseCertificate', () => {
+  it('parses an array again after its bytes were changed', () => {
+    const der = fixtureCertificate('alice').slice();
+    const first = parseCertificate(der);
+    expect(parseCertificate(der)).toBe(first);
+
+    // The last byte belongs to the signature value, so the certificate still parses.
+    der[der.length - 1] = (der[der.length - 1] ?? 0) ^ 0xff;
+    const second = parseCertificate(der);
+    expect(second).not.toBe(first);
+    expect(second.der).toEqual(der);
+    expect(first.der).not.toEqual(der);
   });
 });
 

@@ -239,6 +239,21 @@ describe('createBoundary', () => {
     expect(boundaryOccursIn(content, boundary)).toBe(false);
   });
 
+  test('fetches random bytes in blocks, not once per boundary', () => {
+    let calls = 0;
+    const counting: Pick<Crypto, 'getRandomValues'> = {
+      getRandomValues: <T extends ArrayBufferView | null>(array: T): T => {
+        calls++;
+        return crypto.getRandomValues(array);
+      },
+    };
+    const boundaries = new Set(Array.from({ length: 64 }, () => createBoundary(counting)));
+    expect(boundaries.size).toBe(64);
+    expect(calls).toBe(1);
+    createBoundary(counting);
+    expect(calls).toBe(2);
+  });
+
   test('raises TypeError when the source keeps colliding', () => {
     const stuck: Pick<Crypto, 'getRandomValues'> = {
       getRandomValues: <T extends ArrayBufferView | null>(array: T): T => array,
