@@ -11,8 +11,9 @@ const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
 const lenientDecoder = new TextDecoder('utf-8');
 
 /**
- * Below this length an all-ASCII string is copied in script: `TextEncoder` costs a native call that
- * is slower than the copy for header lines, boundaries and other short protocol strings.
+ * Below this length an all-ASCII string is converted in script: `TextEncoder` and `TextDecoder`
+ * cost a native call that is slower than the copy for header lines, boundaries and other short
+ * protocol strings.
  */
 const SCRIPT_ENCODE_LIMIT = 512;
 
@@ -36,6 +37,16 @@ export function utf8Encode(text: string): Uint8Array {
  * U+FFFD.
  */
 export function utf8Decode(bytes: Uint8Array, fatal = false): string {
+  if (bytes.length <= SCRIPT_ENCODE_LIMIT) {
+    let text = '';
+    let i = 0;
+    for (; i < bytes.length; i++) {
+      const byte = bytes[i] as number;
+      if (byte >= 0x80) break;
+      text += String.fromCharCode(byte);
+    }
+    if (i === bytes.length) return text;
+  }
   return (fatal ? fatalDecoder : lenientDecoder).decode(bytes);
 }
 
@@ -70,6 +81,21 @@ export function latin1Encode(text: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * Below this length a copy runs in script: `TypedArray.prototype.set` has a fixed cost that is
+ * larger than copying a DER header, a tag or a line end byte by byte.
+ */
+const SCRIPT_COPY_LIMIT = 16;
+
+/** Copies `chunk` into `out` at `offset`. */
+export function copyBytes(out: Uint8Array, chunk: Uint8Array, offset: number): void {
+  if (chunk.length > SCRIPT_COPY_LIMIT) {
+    out.set(chunk, offset);
+    return;
+  }
+  for (let i = 0; i < chunk.length; i++) out[offset + i] = chunk[i] as number;
+}
+
 /** Concatenates byte arrays into a new one. */
 export function concatBytes(...chunks: readonly Uint8Array[]): Uint8Array {
   let length = 0;
@@ -77,7 +103,7 @@ export function concatBytes(...chunks: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(length);
   let offset = 0;
   for (const chunk of chunks) {
-    out.set(chunk, offset);
+    copyBytes(out, chunk, offset);
     offset += chunk.length;
   }
   return out;
@@ -90,9 +116,13 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** From this needle length on, {@link indexOfBytes} skips ahead with a Horspool table. */
+const SKIP_SEARCH_MIN = 8;
+
 /** Finds `needle` in `haystack` from `from` on, or returns -1. */
 export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
   if (needle.length === 0) return from <= haystack.length ? from : -1;
+  if (needle.length >= SKIP_SEARCH_MIN) return skipSearch(haystack, needle, Math.max(from, 0));
   const first = needle[0] ?? 0;
   const last = haystack.length - needle.length;
   // The native indexOf finds candidates for the first byte much faster than a script loop.
@@ -104,6 +134,30 @@ export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, from = 0)
     let j = 1;
     while (j < needle.length && haystack[i + j] === needle[j]) j++;
     if (j === needle.length) return i;
+  }
+  return -1;
+}
+
+const skipTable = new Int32Array(256);
+
+/**
+ * Boyer-Moore-Horspool search: the byte under the end of the needle gives how far the needle can
+ * move, so a boundary of 30 bytes is found in a body by looking at about one byte in 25.
+ */
+function skipSearch(haystack: Uint8Array, needle: Uint8Array, from: number): number {
+  const end = needle.length - 1;
+  skipTable.fill(needle.length);
+  for (let i = 0; i < end; i++) skipTable[needle[i] as number] = end - i;
+
+  const lastByte = needle[end] as number;
+  for (let i = from; i + end < haystack.length;) {
+    const byte = haystack[i + end] as number;
+    if (byte === lastByte) {
+      let j = 0;
+      while (j < end && haystack[i + j] === needle[j]) j++;
+      if (j === end) return i;
+    }
+    i += skipTable[byte] as number;
   }
   return -1;
 }
@@ -146,43 +200,39 @@ export function base64EncodeToBytes(bytes: Uint8Array, lineWidth?: number): Uint
   const breaks = length === 0 ? 0 : Math.ceil(length / width) - 1;
   const out = new Uint8Array(length + breaks * 2);
   const codes = BASE64_CODES;
-  let o = 0;
-  let column = 0;
-  // Whole groups first, then the padded tail. A line width need not be a multiple of 4, so the
-  // line break is checked before each character.
+
+  // Encode without line breaks into the end of `out`, then move each line left to its place, the
+  // first line first. A line moves by the room of the line breaks before it, so it never reaches
+  // a line that has not moved yet.
+  let o = out.length - length;
   const whole = bytes.length - (bytes.length % 3);
   for (let i = 0; i < whole; i += 3) {
     const triple =
       ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    for (let shift = 18; shift >= 0; shift -= 6) {
-      if (column === width) {
-        out[o++] = 0x0d;
-        out[o++] = 0x0a;
-        column = 0;
-      }
-      out[o++] = codes[(triple >> shift) & 63] as number;
-      column++;
-    }
+    out[o++] = codes[triple >> 18] as number;
+    out[o++] = codes[(triple >> 12) & 63] as number;
+    out[o++] = codes[(triple >> 6) & 63] as number;
+    out[o++] = codes[triple & 63] as number;
   }
   const rest = bytes.length - whole;
   if (rest > 0) {
-    const triple =
-      ((bytes[whole] as number) << 16) | (rest === 2 ? (bytes[whole + 1] as number) << 8 : 0);
-    const tail = [
-      codes[(triple >> 18) & 63] as number,
-      codes[(triple >> 12) & 63] as number,
-      rest === 2 ? (codes[(triple >> 6) & 63] as number) : 0x3d,
-      0x3d,
-    ];
-    for (const code of tail) {
-      if (column === width) {
-        out[o++] = 0x0d;
-        out[o++] = 0x0a;
-        column = 0;
-      }
-      out[o++] = code;
-      column++;
+    const second = rest === 2 ? (bytes[whole + 1] as number) : 0;
+    const triple = ((bytes[whole] as number) << 16) | (second << 8);
+    out[o++] = codes[triple >> 18] as number;
+    out[o++] = codes[(triple >> 12) & 63] as number;
+    out[o++] = rest === 2 ? (codes[(triple >> 6) & 63] as number) : 0x3d;
+    out[o++] = 0x3d;
+  }
+
+  const start = out.length - length;
+  for (let line = 0; line <= breaks; line++) {
+    const from = start + line * width;
+    const to = line * (width + 2);
+    if (line > 0) {
+      out[to - 2] = 0x0d;
+      out[to - 1] = 0x0a;
     }
+    if (from !== to) out.copyWithin(to, from, Math.min(from + width, out.length));
   }
   return out;
 }

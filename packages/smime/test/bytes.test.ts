@@ -47,6 +47,20 @@ describe('base64Encode', () => {
   test('writes one line for width 0', () => {
     expect(base64Encode(new Uint8Array(100), 0)).not.toContain('\r\n');
   });
+
+  test('matches Node for any width', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.integer({ min: 1, max: 90 }),
+        (bytes, width) => {
+          const plain = Buffer.from(bytes).toString('base64');
+          const lines = plain.match(new RegExp(`.{1,${width}}`, 'g')) ?? [];
+          expect(base64Encode(bytes, width)).toBe(lines.join('\r\n'));
+        },
+      ),
+    );
+  });
 });
 
 describe('base64Decode', () => {
@@ -127,6 +141,31 @@ describe('other byte helpers', () => {
     expect(indexOfBytes(haystack, utf8Encode('cb'))).toBe(-1);
     expect(indexOfBytes(haystack, utf8Encode('abcabcd'))).toBe(-1);
     expect(indexOfBytes(haystack, new Uint8Array(0), 3)).toBe(3);
+  });
+
+  test('indexOfBytes agrees with a naive search', () => {
+    const naive = (haystack: Uint8Array, needle: Uint8Array, from: number): number => {
+      for (let i = from; i + needle.length <= haystack.length; i++) {
+        if (needle.every((byte, j) => haystack[i + j] === byte)) return i;
+      }
+      return -1;
+    };
+    // A small alphabet makes partial matches and repeats common.
+    const bytes = (maxLength: number) =>
+      fc.uint8Array({ min: 0x2d, max: 0x2f, maxLength }).map((array) => Uint8Array.from(array));
+    fc.assert(
+      fc.property(bytes(300), bytes(20), fc.nat(300), (haystack, needle, from) => {
+        fc.pre(needle.length > 0);
+        expect(indexOfBytes(haystack, needle, from)).toBe(naive(haystack, needle, from));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('indexOfBytes finds a boundary in a body', () => {
+    const body = utf8Encode(`${'x'.repeat(500)}\r\n--mcptt-ABCDEFGHIJKLMNOPQRSTUVWX\r\n`);
+    expect(indexOfBytes(body, utf8Encode('--mcptt-ABCDEFGHIJKLMNOPQRSTUVWX'))).toBe(502);
+    expect(indexOfBytes(body, utf8Encode('--mcptt-ABCDEFGHIJKLMNOPQRSTUVWY'))).toBe(-1);
   });
 
   test('concatBytes and bytesEqual', () => {

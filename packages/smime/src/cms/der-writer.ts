@@ -4,7 +4,7 @@
  * @module
  */
 
-import { latin1Encode } from '../bytes.js';
+import { copyBytes, latin1Encode } from '../bytes.js';
 
 /** Number of length octets that X.690 §10.1 definite form needs after the first one. */
 function lengthOctets(length: number): number {
@@ -33,7 +33,7 @@ export function derTlv(tag: number, ...content: readonly Uint8Array[]): Uint8Arr
   }
   let offset = 2 + extra;
   for (const chunk of content) {
-    out.set(chunk, offset);
+    copyBytes(out, chunk, offset);
     offset += chunk.length;
   }
   return out;

@@ -223,22 +223,26 @@ export function readOid(node: Asn1Node | undefined, what: string): string {
   ) {
     throw new CmsParseError(`${what} is missing`);
   }
-  const arcs: number[] = [];
+  const value = node.value;
+  let dotted = '';
   let arc = 0;
-  for (const [index, byte] of node.value.entries()) {
+  for (let index = 0; index < value.length; index++) {
+    const byte = value[index] as number;
     if (arc === 0 && byte === 0x80) throw new CmsParseError(`${what} is malformed`);
     arc = arc * 128 + (byte & 0x7f);
     if (arc > Number.MAX_SAFE_INTEGER / 128) throw new CmsParseError(`${what} is malformed`);
     if (byte & 0x80) {
-      if (index === node.value.length - 1) throw new CmsParseError(`${what} is malformed`);
+      if (index === value.length - 1) throw new CmsParseError(`${what} is malformed`);
       continue;
     }
-    if (arcs.length === 0) {
-      arcs.push(arc < 80 ? Math.floor(arc / 40) : 2, arc < 80 ? arc % 40 : arc - 80);
-    } else arcs.push(arc);
+    if (dotted === '') {
+      dotted = arc < 80 ? `${Math.floor(arc / 40)}.${arc % 40}` : `2.${arc - 80}`;
+    } else {
+      dotted += `.${arc}`;
+    }
     arc = 0;
   }
-  return arcs.join('.');
+  return dotted;
 }
 
 /** Reads the content octets of a primitive element, whatever its tag. */
