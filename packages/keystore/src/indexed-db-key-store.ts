@@ -27,6 +27,7 @@ import { expiringCertificates } from './expiry.js';
 import type { ExpiringCertificate, ExpiringCertificatesOptions } from './expiry.js';
 import { deleteIdentity, getIdentity, listIdentities } from './identities.js';
 import type { IdentityInfo } from './identities.js';
+import { ReadCache } from './read-cache.js';
 import { STORE_NAMES } from './schema.js';
 import type { KeystoreSchema } from './schema.js';
 import { storageStep } from './storage-error.js';
@@ -72,11 +73,13 @@ export class IndexedDbKeyStore implements KeyStore {
   readonly #options: IndexedDbKeyStoreOptions;
   readonly #factory: IDBFactory;
   readonly #context: StoreContext;
+  readonly #cache: ReadCache;
   #connection: Promise<IDBPDatabase<KeystoreSchema>> | undefined;
 
   private constructor(options: IndexedDbKeyStoreOptions, factory: IDBFactory) {
     this.#options = options;
     this.#factory = factory;
+    this.#cache = new ReadCache(options.databaseName ?? DEFAULT_DATABASE_NAME);
     this.#context = {
       crypto: options.crypto,
       now: options.now ?? (() => new Date()),
@@ -106,6 +109,7 @@ export class IndexedDbKeyStore implements KeyStore {
       name: this.#options.databaseName ?? DEFAULT_DATABASE_NAME,
       now: this.#context.now(),
       onClose: () => {
+        this.#cache.clear();
         if (this.#connection === opening) this.#connection = undefined;
       },
       ...(this.#options.onVersionChange === undefined
@@ -119,9 +123,21 @@ export class IndexedDbKeyStore implements KeyStore {
     return opening;
   }
 
-  /** Returns the identity of a SIP URI with its non-extractable keys, or undefined. */
+  /**
+   * Returns the identity of a SIP URI with its non-extractable keys, or undefined. After the first
+   * read it comes from memory until a write to the database, by this keystore or another.
+   */
   getIdentity(uri: string): Promise<LocalIdentity | undefined> {
-    return getIdentity(this.#context, uri);
+    return this.#cache.identity(uri, () => getIdentity(this.#context, uri));
+  }
+
+  /** Runs a write, then drops the cached reads here and in the other keystores of the database. */
+  async #write<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } finally {
+      this.#cache.changed();
+    }
   }
 
   /** Lists the stored identities without their keys. */
@@ -131,7 +147,7 @@ export class IndexedDbKeyStore implements KeyStore {
 
   /** Removes an identity, its keys and any pending enrolment of its URI. */
   deleteIdentity(uri: string): Promise<void> {
-    return deleteIdentity(this.#context, uri);
+    return this.#write(() => deleteIdentity(this.#context, uri));
   }
 
   /** Generates a key pair and returns a PKCS#10 request for it; see {@link createCertificateRequest}. */
@@ -146,7 +162,7 @@ export class IndexedDbKeyStore implements KeyStore {
 
   /** Stores the issued certificate with the pending keys; see {@link completeEnrolment}. */
   completeEnrolment(options: CompleteEnrolmentOptions): Promise<IdentityInfo> {
-    return completeEnrolment(this.#context, options);
+    return this.#write(() => completeEnrolment(this.#context, options));
   }
 
   /** Drops a pending enrolment and its keys. */
@@ -156,12 +172,12 @@ export class IndexedDbKeyStore implements KeyStore {
 
   /** Imports a PBES2 PKCS#12 file; see {@link importPkcs12}. */
   importPkcs12(file: Uint8Array, password: string, options?: ImportOptions): Promise<IdentityInfo> {
-    return importPkcs12(this.#context, file, password, options);
+    return this.#write(() => importPkcs12(this.#context, file, password, options));
   }
 
   /** Imports a PEM PKCS#8 key with its certificate; see {@link importPem}. */
   importPem(credential: PemCredential): Promise<IdentityInfo> {
-    return importPem(this.#context, credential);
+    return this.#write(() => importPem(this.#context, credential));
   }
 
   /** Writes an encrypted PKCS#12 backup of an exportable identity; see {@link exportPkcs12}. */
@@ -171,17 +187,17 @@ export class IndexedDbKeyStore implements KeyStore {
 
   /** Stores a trust anchor (DER or PEM) and returns its SHA-256 fingerprint. */
   addTrustAnchor(certificate: Uint8Array | string): Promise<string> {
-    return trust.addTrustAnchor(this.#context, certificate);
+    return this.#write(() => trust.addTrustAnchor(this.#context, certificate));
   }
 
   /** Removes a trust anchor by its SHA-256 fingerprint. */
   removeTrustAnchor(fingerprint: string): Promise<void> {
-    return trust.removeTrustAnchor(this.#context, fingerprint);
+    return this.#write(() => trust.removeTrustAnchor(this.#context, fingerprint));
   }
 
-  /** Returns the DER of every trust anchor. */
+  /** Returns the DER of every trust anchor, from memory after the first read like identities. */
   getTrustAnchors(): Promise<readonly Uint8Array[]> {
-    return trust.getTrustAnchors(this.#context);
+    return this.#cache.trustAnchors(() => trust.getTrustAnchors(this.#context));
   }
 
   /** Returns the stored certificate of a peer address-of-record, or undefined. */
@@ -222,15 +238,21 @@ export class IndexedDbKeyStore implements KeyStore {
    */
   async wipe(): Promise<void> {
     const db = await this.#database();
-    await storageStep('wipe', async () => {
-      const transaction = db.transaction([...STORE_NAMES], 'readwrite');
-      await Promise.all(STORE_NAMES.map((name) => transaction.objectStore(name).clear()));
-      await transaction.done;
-    });
+    await this.#write(() =>
+      storageStep('wipe', async () => {
+        const transaction = db.transaction([...STORE_NAMES], 'readwrite');
+        await Promise.all(STORE_NAMES.map((name) => transaction.objectStore(name).clear()));
+        await transaction.done;
+      }),
+    );
   }
 
-  /** Closes the database connection. A later call reopens it. */
+  /**
+   * Closes the database connection. A later call reopens it, and reads no longer come from
+   * memory.
+   */
   async close(): Promise<void> {
+    this.#cache.close();
     const connection = this.#connection;
     this.#connection = undefined;
     if (connection !== undefined) (await connection).close();

@@ -1,0 +1,99 @@
+/**
+ * The in-memory cache of the reads that every protected message makes: the local identity and
+ * the trust anchors. Each IndexedDB read costs a transaction and, for an identity, the
+ * deserialisation of its CryptoKeys.
+ *
+ * @module
+ */
+
+import type { LocalIdentity } from '@mcptt-smime/smime';
+
+/** Name prefix of the BroadcastChannel on which keystores of one database announce writes. */
+export const CHANGE_CHANNEL_PREFIX = 'mcptt-smime-keystore:';
+
+/**
+ * Caches identities and trust anchors until a write. A write through this keystore clears the
+ * cache at once. A write by another keystore on the same database, in this page or another tab,
+ * arrives as a BroadcastChannel message and clears it too.
+ *
+ * NOTE: between another tab's write and the arrival of its message, a read can still return the
+ * old value. That is a few milliseconds in practice.
+ */
+export class ReadCache {
+  readonly #identities = new Map<string, Promise<LocalIdentity | undefined>>();
+  #trustAnchors: Promise<readonly Uint8Array[]> | undefined;
+  readonly #channel: BroadcastChannel | undefined;
+  #closed = false;
+
+  /** @param databaseName - names the channel, so that only keystores of one database share it */
+  constructor(databaseName: string) {
+    if (typeof BroadcastChannel !== 'function') return;
+    this.#channel = new BroadcastChannel(`${CHANGE_CHANNEL_PREFIX}${databaseName}`);
+    this.#channel.onmessage = () => this.clear();
+    // Node keeps the process alive while a channel is open; a cache must not.
+    (this.#channel as { unref?: () => void }).unref?.();
+  }
+
+  /** Returns the identity of `uri`, from memory after the first read. */
+  async identity(
+    uri: string,
+    read: () => Promise<LocalIdentity | undefined>,
+  ): Promise<LocalIdentity | undefined> {
+    if (this.#closed) return read();
+    let pending = this.#identities.get(uri);
+    if (pending === undefined) {
+      pending = read();
+      this.#identities.set(uri, pending);
+      pending.catch(() => {
+        if (this.#identities.get(uri) === pending) this.#identities.delete(uri);
+      });
+    }
+    const identity = await pending;
+    return identity === undefined ? undefined : copyIdentity(identity);
+  }
+
+  /** Returns the trust anchors, from memory after the first read. */
+  async trustAnchors(read: () => Promise<readonly Uint8Array[]>): Promise<readonly Uint8Array[]> {
+    if (this.#closed) return read();
+    let pending = this.#trustAnchors;
+    if (pending === undefined) {
+      pending = read();
+      this.#trustAnchors = pending;
+      pending.catch(() => {
+        if (this.#trustAnchors === pending) this.#trustAnchors = undefined;
+      });
+    }
+    return (await pending).map((anchor) => anchor.slice());
+  }
+
+  /** Forgets every cached read. */
+  clear(): void {
+    this.#identities.clear();
+    this.#trustAnchors = undefined;
+  }
+
+  /** Forgets every cached read and asks the other keystores of the database to do the same. */
+  changed(): void {
+    this.clear();
+    this.#channel?.postMessage('changed');
+  }
+
+  /**
+   * Closes the channel. Later reads go to the database every time, because without the other
+   * keystores' messages the cache could keep a value that another tab replaced.
+   */
+  close(): void {
+    this.clear();
+    this.#closed = true;
+    this.#channel?.close();
+  }
+}
+
+/** Returns a copy whose byte arrays a caller may change without changing the cache. */
+function copyIdentity(identity: LocalIdentity): LocalIdentity {
+  return {
+    ...identity,
+    certificate: identity.certificate.slice(),
+    chain: identity.chain.map((certificate) => certificate.slice()),
+  };
+}
