@@ -38,6 +38,21 @@ export interface EncryptResult {
   readonly smimeType: 'enveloped-data' | 'authEnveloped-data';
 }
 
+/** Options of {@link prepareEnvelope}: those of {@link encryptContent} without the content. */
+export type PrepareEnvelopeOptions = Omit<EncryptOptions, 'content'>;
+
+/**
+ * A fresh content key and the recipient infos that carry it to each recipient. They do not depend
+ * on the content, so a caller can make them while it is still building the content.
+ */
+export interface PreparedEnvelope {
+  readonly algorithm: ContentEncryptionAlgorithm;
+  readonly contentKey: CryptoKey;
+  readonly recipientInfos: readonly Uint8Array[];
+  /** True when a recipient uses key agreement, which sets the EnvelopedData version. */
+  readonly hasKeyAgreement: boolean;
+}
+
 /**
  * Encrypts `content` for every recipient certificate. GCM algorithms produce AuthEnvelopedData
  * (RFC 5083, 12-byte nonce, 16-byte tag) and CBC algorithms EnvelopedData. EC certificates get
@@ -52,6 +67,15 @@ export interface EncryptResult {
  * ```
  */
 export async function encryptContent(options: EncryptOptions): Promise<EncryptResult> {
+  return sealEnvelope(options.crypto, await prepareEnvelope(options), options.content);
+}
+
+/**
+ * Makes the content key and the recipient infos of an envelope, the first half of
+ * {@link encryptContent}, with the same checks and errors. {@link sealEnvelope} completes it.
+ * Each prepared envelope must be sealed once only: its content key is fresh for one content.
+ */
+export async function prepareEnvelope(options: PrepareEnvelopeOptions): Promise<PreparedEnvelope> {
   const { crypto, algorithm } = options;
   if (!isContentEncryptionAlgorithm(algorithm)) {
     throw new TypeError('encryptContent: unknown algorithm');
@@ -71,10 +95,23 @@ export async function encryptContent(options: EncryptOptions): Promise<EncryptRe
     true,
     ['encrypt'],
   );
-  const encrypted = await encryptWithContentKey(crypto, algorithm, contentKey, options.content);
   const recipientInfos = await Promise.all(
     recipients.map((recipient) => encodeRecipient(crypto, recipient, contentKey, rawKey)),
   );
+  const hasKeyAgreement = recipients.some(
+    (recipient) => recipient.publicKeyAlgorithm.kind === 'ec',
+  );
+  return { algorithm, contentKey, recipientInfos, hasKeyAgreement };
+}
+
+/** Encrypts `content` with a prepared envelope's key and returns the ContentInfo DER. */
+export async function sealEnvelope(
+  crypto: Crypto,
+  prepared: PreparedEnvelope,
+  content: Uint8Array,
+): Promise<EncryptResult> {
+  const { algorithm, contentKey, recipientInfos } = prepared;
+  const encrypted = await encryptWithContentKey(crypto, algorithm, contentKey, content);
 
   if (encrypted.tag !== undefined) {
     const authEnveloped = encodeAuthEnvelopedData(
@@ -88,12 +125,9 @@ export async function encryptContent(options: EncryptOptions): Promise<EncryptRe
       smimeType: 'authEnveloped-data',
     };
   }
-  const hasKeyAgreement = recipients.some(
-    (recipient) => recipient.publicKeyAlgorithm.kind === 'ec',
-  );
   const enveloped = encodeEnvelopedData(
     recipientInfos,
-    hasKeyAgreement,
+    prepared.hasKeyAgreement,
     encrypted.algorithmDer,
     encrypted.ciphertext,
   );

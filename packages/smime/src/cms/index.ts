@@ -14,8 +14,13 @@ export { getCmsContentType } from './content-info.js';
 export type { SmimeType } from './content-info.js';
 export { decryptContent } from './decrypt-content.js';
 export type { DecryptOptions, DecryptResult } from './decrypt-content.js';
-export { encryptContent } from './encrypt-content.js';
-export type { EncryptOptions, EncryptResult } from './encrypt-content.js';
+export { encryptContent, prepareEnvelope, sealEnvelope } from './encrypt-content.js';
+export type {
+  EncryptOptions,
+  EncryptResult,
+  PrepareEnvelopeOptions,
+  PreparedEnvelope,
+} from './encrypt-content.js';
 export { inspectCms } from './inspect.js';
 export type { CertificateSummary, CmsSummary, RecipientSummary, SignerSummary } from './inspect.js';
 export { importPrivateKey } from './keys.js';

@@ -156,17 +156,20 @@ export async function encodeKeyAgreeRecipient(
   const ephemeral = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve }, true, [
     'deriveBits',
   ]);
-  const kek = await deriveKek(
-    crypto,
-    ephemeral.privateKey,
-    recipientKey,
-    namedCurve,
-    'SHA-256',
-    encodeSharedInfo(keyWrapAlgorithm, undefined, kekBits),
-    kekBits,
-  );
+  const [kek, exported] = await Promise.all([
+    deriveKek(
+      crypto,
+      ephemeral.privateKey,
+      recipientKey,
+      namedCurve,
+      'SHA-256',
+      encodeSharedInfo(keyWrapAlgorithm, undefined, kekBits),
+      kekBits,
+    ),
+    crypto.subtle.exportKey('raw', ephemeral.publicKey),
+  ]);
   const wrapped = new Uint8Array(await crypto.subtle.wrapKey('raw', contentKey, kek, 'AES-KW'));
-  const point = new Uint8Array(await crypto.subtle.exportKey('raw', ephemeral.publicKey));
+  const point = new Uint8Array(exported);
 
   const originatorKey = derTlv(
     0xa1,

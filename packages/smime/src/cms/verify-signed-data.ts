@@ -147,35 +147,40 @@ async function checkSignature(
   scheme: ReturnType<typeof resolveSignatureScheme>,
 ): Promise<Date | undefined> {
   const attributes = signerInfo.signedAttributesDer;
-  let signedBytes = content;
-  let signingTime: Date | undefined;
-
   if (attributes === undefined) {
     // RFC 5652 §5.3: signed attributes may be left out only when the content type is id-data.
     if (eContentType !== OID_DATA) throw new SignatureInvalidError('signed attributes are missing');
-  } else {
-    const values = signerInfo.signedAttributes;
-    const contentType = singleValue(values.get(OID_ATTR_CONTENT_TYPE), 'contentType');
-    const messageDigest = singleValue(values.get(OID_ATTR_MESSAGE_DIGEST), 'messageDigest');
-    if (readOid(contentType, 'contentType attribute') !== eContentType) {
-      throw new SignatureInvalidError('contentType attribute differs from eContentType');
+    // Without signed attributes the signature covers the content itself.
+    if (!(await verifySignerSignature(crypto, signer, scheme, signerInfo.signature, content))) {
+      throw new SignatureInvalidError('signature does not verify');
     }
-    if (!isUniversal(messageDigest, TAG.octetString)) {
-      throw new SignatureInvalidError('messageDigest attribute is malformed');
-    }
-
-    const computed = await digestBytes(crypto, digest, content);
-    if (!bytesEqual(computed, readOctets(messageDigest, 'messageDigest'))) {
-      throw new SignatureInvalidError('messageDigest does not match the content');
-    }
-    const time = values.get(OID_ATTR_SIGNING_TIME);
-    if (time !== undefined) signingTime = readTime(singleValue(time, 'signingTime'), 'signingTime');
-    signedBytes = attributes;
+    return undefined;
   }
 
-  if (!(await verifySignerSignature(crypto, signer, scheme, signerInfo.signature, signedBytes))) {
-    throw new SignatureInvalidError('signature does not verify');
+  const values = signerInfo.signedAttributes;
+  const contentType = singleValue(values.get(OID_ATTR_CONTENT_TYPE), 'contentType');
+  const messageDigest = singleValue(values.get(OID_ATTR_MESSAGE_DIGEST), 'messageDigest');
+  if (readOid(contentType, 'contentType attribute') !== eContentType) {
+    throw new SignatureInvalidError('contentType attribute differs from eContentType');
   }
+  if (!isUniversal(messageDigest, TAG.octetString)) {
+    throw new SignatureInvalidError('messageDigest attribute is malformed');
+  }
+  const expected = readOctets(messageDigest, 'messageDigest');
+  const time = values.get(OID_ATTR_SIGNING_TIME);
+  const signingTime =
+    time === undefined ? undefined : readTime(singleValue(time, 'signingTime'), 'signingTime');
+
+  // The digest of the content and the signature over the attributes are independent, so both
+  // WebCrypto calls run at once. The digest is still checked first.
+  const [computed, valid] = await Promise.all([
+    digestBytes(crypto, digest, content),
+    verifySignerSignature(crypto, signer, scheme, signerInfo.signature, attributes),
+  ]);
+  if (!bytesEqual(computed, expected)) {
+    throw new SignatureInvalidError('messageDigest does not match the content');
+  }
+  if (!valid) throw new SignatureInvalidError('signature does not verify');
   return signingTime;
 }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { encryptContent, signContent } from '../cms/index.js';
+import { prepareEnvelope, sealEnvelope, signContent } from '../cms/index.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { MimeParseError } from '../errors.js';
 import type { MimeEntity } from '../mime/entity.js';
@@ -73,6 +73,17 @@ export async function protectMessage(
   if (first === undefined) return message;
 
   const { crypto, signer } = options;
+  // The envelope's keys do not depend on the content, so they are made while the content is
+  // signed: the key agreement's WebCrypto calls then overlap with the signature's.
+  const preparing = prepareEnvelope({
+    crypto,
+    recipients: options.recipients,
+    algorithm: options.contentEncryption ?? 'aes-256-gcm',
+  });
+  // The rejection is raised by the await below; this only keeps it from counting as unhandled
+  // when signing fails first.
+  preparing.catch(() => undefined);
+
   const content = sensitive.length === 1 ? first : createMultipartMixed(sensitive, crypto);
   const signature = await signContent({
     crypto,
@@ -85,12 +96,7 @@ export async function protectMessage(
   });
   const signed = createMultipartSigned(content, signature, crypto);
 
-  const envelope = await encryptContent({
-    crypto,
-    content: signed.toBytes(),
-    recipients: options.recipients,
-    algorithm: options.contentEncryption ?? 'aes-256-gcm',
-  });
+  const envelope = await sealEnvelope(crypto, await preparing, signed.toBytes());
   const smimePart = createPkcs7MimeEntity(envelope.der, envelope.smimeType);
 
   if (clear.length === 0) return withEntityBody(message, smimePart);
