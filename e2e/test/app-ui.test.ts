@@ -149,3 +149,101 @@ describe('console layout', () => {
     await page.context().close();
   });
 });
+
+describe('security panel', () => {
+  /** Adds security records through the scripted client, as the SDK would report messages. */
+  async function addRecords(page: Page, first: number, count: number): Promise<void> {
+    await page.evaluate(
+      ({ first, count }) => {
+        const client = (
+          window as unknown as {
+            fakeClient: { delegate: { onSecurityRecord?: (record: unknown) => void } };
+          }
+        ).fakeClient;
+        for (let n = first; n < first + count; n++) {
+          client.delegate.onSecurityRecord?.({
+            id: `added-${String(n)}`,
+            direction: 'in',
+            method: 'MESSAGE',
+            callId: `call-${String(n)}`,
+            summary: `Record ${String(n)}`,
+            plaintext: 'text',
+            security: undefined,
+            at: new Date('2026-01-01T10:00:00Z'),
+          });
+        }
+      },
+      { first, count },
+    );
+  }
+
+  function summaries(page: Page): Promise<string[]> {
+    return page.evaluate(() =>
+      Array.from(document.querySelectorAll('.security-list .record-summary')).map(
+        (element) => element.textContent ?? '',
+      ),
+    );
+  }
+
+  it('lists the newest record first', async () => {
+    const page = await openPreview(1280);
+    await addRecords(page, 0, 3);
+    expect((await summaries(page)).slice(0, 4)).toEqual([
+      'Record 2',
+      'Record 1',
+      'Record 0',
+      'Short data from bob',
+    ]);
+    await page.context().close();
+  });
+
+  it('keeps at most 200 rows', async () => {
+    const page = await openPreview(1280);
+    await addRecords(page, 0, 205);
+    const listed = await summaries(page);
+    expect(listed).toHaveLength(200);
+    expect(listed[0]).toBe('Record 204');
+    expect(listed.at(-1)).toBe('Record 5');
+    await page.context().close();
+  });
+
+  it('leaves its rows alone on other changes', async () => {
+    const page = await openPreview(1280);
+    await addRecords(page, 0, 2);
+    await page.evaluate(() => {
+      const list = document.querySelector('.security-list');
+      const row = list?.querySelector<HTMLDetailsElement>('details');
+      if (list === null || list === undefined || row === null || row === undefined) {
+        throw new Error('no security row');
+      }
+      row.open = true;
+      row.dataset['marked'] = 'yes';
+      const observed = window as unknown as { listChanges: number };
+      observed.listChanges = 0;
+      new MutationObserver((records) => {
+        observed.listChanges += records.length;
+      }).observe(list, { childList: true });
+    });
+
+    // A group selection changes the state but not the records.
+    await page.getByRole('button', { name: 'Open group EMS North' }).click();
+    await page.waitForFunction(
+      () => document.getElementById('talk-heading')?.textContent === 'EMS North',
+    );
+    const changesAfterSelection = await page.evaluate(
+      () => (window as unknown as { listChanges: number }).listChanges,
+    );
+    await addRecords(page, 2, 1);
+
+    const marked = await page.evaluate(() => {
+      const rows = Array.from(
+        document.querySelectorAll<HTMLDetailsElement>('.security-list details'),
+      );
+      const row = rows.find((element) => element.dataset['marked'] === 'yes');
+      return { index: row === undefined ? -1 : rows.indexOf(row), open: row?.open ?? false };
+    });
+    expect(changesAfterSelection).toBe(0);
+    expect(marked).toEqual({ index: 1, open: true });
+    await page.context().close();
+  });
+});

@@ -22,17 +22,34 @@ export function renderSecurityView(options: SecurityViewOptions): HTMLElement {
   const list = h('ol', { class: 'security-list', 'aria-label': 'Security of each message' });
   const rows = new Map<string, HTMLElement>();
 
+  let shownRecords: readonly SecurityRecord[] = [];
   options.store.subscribe((state) => {
+    // Most changes, such as a call state, leave the records alone: redrawing up to
+    // MAX_SECURITY_RECORDS rows for each of them slowed every call down.
+    if (state.records === shownRecords) return;
+    shownRecords = state.records;
+
     // Rows are kept by record id, so that an opened row stays open when new records arrive.
-    const children = state.records.map((record) => {
+    const ids = new Set(state.records.map((record) => record.id));
+    for (const [id, row] of rows) {
+      if (ids.has(id)) continue;
+      row.remove();
+      rows.delete(id);
+    }
+    let previous: HTMLElement | undefined;
+    for (const record of state.records) {
       let row = rows.get(record.id);
       if (row === undefined) {
         row = recordRow(record, options.coreLogUrl);
         rows.set(record.id, row);
       }
-      return row;
-    });
-    list.replaceChildren(...children);
+      // Records arrive newest first, so a new row goes before the rows already shown, and rows
+      // already in place are not moved.
+      const expected: Element | null =
+        previous === undefined ? list.firstElementChild : previous.nextElementSibling;
+      if (expected !== row) list.insertBefore(row, expected);
+      previous = row;
+    }
   });
 
   return h(
