@@ -61,6 +61,21 @@ async function endCalls(app: AppUser): Promise<void> {
   await app.page.getByText('Idle. Hold the button').waitFor({ timeout: 10_000 });
 }
 
+/** Pause after every party is idle, for the server and the core to finish the last transactions. */
+const SETTLE_MS = 250;
+
+/**
+ * Waits until every app shows no call and then a little longer. A press right after the previous
+ * call would share the CPU with the teardown of that call in the members' apps and the server,
+ * and that teardown costs more when it is protected, which would count it as set-up time.
+ */
+async function settle(apps: readonly AppUser[]): Promise<void> {
+  await Promise.all(
+    apps.map((app) => app.page.getByText('Idle. Hold the button').waitFor({ timeout: 10_000 })),
+  );
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -92,6 +107,7 @@ async function runMode(mode: 'protected' | 'plain'): Promise<number[]> {
         `${mode} run ${String(run)}: ${time.toFixed(1)} ms${run === 0 ? ' (warm-up)' : ''}`,
       );
       await endCalls(alice);
+      await settle(apps);
     }
     return times;
   } finally {
