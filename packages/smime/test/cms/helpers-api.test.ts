@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { utf8Encode } from '../../src/bytes.js';
 import { parseCertificate } from '../../src/cms/certificate.js';
+import { digestBytes } from '../../src/cms/digest.js';
 import {
   createCertificate,
   createCertsOnly,
@@ -36,6 +37,16 @@ describe('PEM', () => {
     expect(() => pemDecode('no pem here', 'CERTIFICATE')).toThrow(
       expect.objectContaining({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 }),
     );
+  });
+});
+
+describe('digestBytes', () => {
+  it.each([0, 1, 100, 255, 256, 257, 5000])('matches WebCrypto for %i bytes', async (length) => {
+    const data = crypto.getRandomValues(new Uint8Array(length));
+    for (const hash of ['SHA-256', 'SHA-384']) {
+      const expected = new Uint8Array(await crypto.subtle.digest(hash, data));
+      expect(await digestBytes(crypto, hash, data)).toEqual(expected);
+    }
   });
 });
 
