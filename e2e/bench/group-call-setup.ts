@@ -1,17 +1,19 @@
 /**
  * Group-call set-up time in the real demo: from the press of Alice's talk button to the call
  * being confirmed in her app, through Kamailio and the MCPTT server, with Bob and Carol as
- * affiliated members. It runs twice on fresh stacks: protected, then with the server's and the
- * SDK's `insecurePlainCalls` measurement switch on, so that calls cross the core in clear while
- * registration and affiliation stay protected. The last line of output is one JSON object with
- * the medians in ms.
+ * affiliated members. Two stacks run side by side: one protected, and one with the server's and
+ * the SDK's `insecurePlainCalls` measurement switch on, so that calls cross the core in clear while
+ * registration and affiliation stay protected. Calls alternate between the two stacks, so that
+ * both modes meet the same machine load. The last line of output is one JSON object with the
+ * medians in ms.
  *
  * Run inside the loopback-only namespace: `npm run bench -w e2e`.
  */
-import type { Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { affiliate, enrol, openApp, waitForRegistration, type AppUser } from '../src/app-driver.js';
 import { launchChromium } from '../src/chromium.js';
-import { startDemoStack } from '../src/demo-stack.js';
+import { ARTIFACTS, startDemoStack, type DemoStack } from '../src/demo-stack.js';
 import { GROUP, USERS } from '../src/demo-users.js';
 
 /** Calls per mode; the first one warms up the code paths and is left out of the median. */
@@ -86,45 +88,70 @@ function median(values: readonly number[]): number {
   return Math.round(value * 10) / 10;
 }
 
-async function runMode(mode: 'protected' | 'plain'): Promise<number[]> {
-  const stack = await startDemoStack({ insecurePlainCalls: mode === 'plain' });
-  const browser = await launchChromium({ media: true });
-  try {
-    const users = [USERS.alice, USERS.bob, USERS.carol];
-    const apps = await Promise.all(users.map((user) => openApp(browser, stack.appUrl, user)));
-    for (const app of apps) {
-      await enrol(app);
-      await waitForRegistration(app);
-      await affiliate(app, GROUP.displayName);
-    }
-    const [alice] = apps;
-    if (alice === undefined) throw new Error('no talker');
-    const times: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      const time = await measureSetup(alice.page);
-      if (run > 0) times.push(time);
+type Mode = 'protected' | 'plain';
+
+/** Opens the three users' apps on a stack, enrolled, registered and affiliated. */
+async function prepareApps(browser: Browser, stack: DemoStack): Promise<AppUser[]> {
+  const users = [USERS.alice, USERS.bob, USERS.carol];
+  const apps = await Promise.all(users.map((user) => openApp(browser, stack.appUrl, user)));
+  for (const app of apps) {
+    await enrol(app);
+    await waitForRegistration(app);
+    await affiliate(app, GROUP.displayName);
+  }
+  return apps;
+}
+
+/** Times one call set-up, ends the call and waits until every party of the stack is idle. */
+async function measureCall(apps: readonly AppUser[]): Promise<number> {
+  const [alice] = apps;
+  if (alice === undefined) throw new Error('no talker');
+  const time = await measureSetup(alice.page);
+  await endCalls(alice);
+  await settle(apps);
+  return time;
+}
+
+const modes: readonly Mode[] = ['protected', 'plain'];
+const stacks = new Map<Mode, DemoStack>();
+const result: Record<string, number | string | null> = {
+  runs: RUNS - 1,
+  setup_protected_ms: null,
+  setup_plain_ms: null,
+};
+let browser: Browser | undefined;
+try {
+  for (const mode of modes) {
+    const stack = await startDemoStack({
+      insecurePlainCalls: mode === 'plain',
+      artifacts: mode === 'plain' ? join(ARTIFACTS, 'plain') : ARTIFACTS,
+    });
+    stacks.set(mode, stack);
+  }
+  browser = await launchChromium({ media: true });
+  const apps = new Map<Mode, AppUser[]>();
+  for (const [mode, stack] of stacks) apps.set(mode, await prepareApps(browser, stack));
+
+  const times = new Map<Mode, number[]>(modes.map((mode) => [mode, []]));
+  for (let run = 0; run < RUNS; run++) {
+    // Each round starts with the other mode, so that neither always follows the other.
+    const order = run % 2 === 0 ? modes : [...modes].reverse();
+    for (const mode of order) {
+      const time = await measureCall(apps.get(mode) ?? []);
+      if (run > 0) times.get(mode)?.push(time);
       console.log(
         `${mode} run ${String(run)}: ${time.toFixed(1)} ms${run === 0 ? ' (warm-up)' : ''}`,
       );
-      await endCalls(alice);
-      await settle(apps);
     }
-    return times;
-  } finally {
-    await browser.close();
-    await stack.stop();
   }
+  for (const mode of modes) result[`setup_${mode}_ms`] = median(times.get(mode) ?? []);
+} catch (error) {
+  result['error'] = error instanceof Error ? error.message : String(error);
+} finally {
+  await browser?.close();
+  for (const stack of stacks.values()) await stack.stop();
 }
 
-const result: Record<string, number | string | null> = { runs: RUNS - 1 };
-for (const mode of ['protected', 'plain'] as const) {
-  try {
-    result[`setup_${mode}_ms`] = median(await runMode(mode));
-  } catch (error) {
-    result[`setup_${mode}_ms`] = null;
-    result[`${mode}_error`] = error instanceof Error ? error.message : String(error);
-  }
-}
 const { setup_protected_ms: protectedMs, setup_plain_ms: plainMs } = result;
 if (typeof protectedMs === 'number' && typeof plainMs === 'number') {
   result['overhead_ms'] = Math.round((protectedMs - plainMs) * 10) / 10;

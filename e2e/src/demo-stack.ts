@@ -19,11 +19,14 @@ import { startViteDevServer, type RunningViteDevServer } from './vite-dev-server
 /** Folder of the run's evidence: the core's body log and the logs of every part. */
 export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
+const BODY_LOG_NAME = 'sip-core-bodies.log';
+const SERVER_LOG_NAME = 'server.log';
+
 /** The core's body log of a run, the evidence of what the untrusted core saw. */
-export const BODY_LOG = join(ARTIFACTS, 'sip-core-bodies.log');
+export const BODY_LOG = join(ARTIFACTS, BODY_LOG_NAME);
 
 /** The MCPTT server's log of a run (pino JSON lines, never bodies). */
-export const SERVER_LOG = join(ARTIFACTS, 'server.log');
+export const SERVER_LOG = join(ARTIFACTS, SERVER_LOG_NAME);
 
 /** Password of the foreign user's PKCS#12 file. */
 export const FOREIGN_PKCS12_PASSWORD = 'demo-p12-password';
@@ -45,14 +48,21 @@ export interface DemoStackOptions {
    * switch, which the app follows, so calls and short data cross the core in clear.
    */
   readonly insecurePlainCalls?: boolean;
+  /**
+   * Folder of the core's body log and the other logs, {@link ARTIFACTS} by default. Two stacks
+   * that run at once need a folder each.
+   */
+  readonly artifacts?: string;
 }
 
 /** Starts every part; on failure, stops the parts already running. */
 export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
-  await mkdir(ARTIFACTS, { recursive: true });
-  await writeFile(BODY_LOG, '');
-  await writeFile(SERVER_LOG, '');
-  await writeFile(join(ARTIFACTS, 'vite.log'), '');
+  const artifacts = options.artifacts ?? ARTIFACTS;
+  const bodyLog = join(artifacts, BODY_LOG_NAME);
+  await mkdir(artifacts, { recursive: true });
+  await writeFile(bodyLog, '');
+  await writeFile(join(artifacts, SERVER_LOG_NAME), '');
+  await writeFile(join(artifacts, 'vite.log'), '');
   const folder = await mkdtemp(join(tmpdir(), 'mcptt-e2e-'));
   const stops: (() => Promise<void>)[] = [() => rm(folder, { recursive: true, force: true })];
   const stopAll = async (): Promise<void> => {
@@ -73,14 +83,14 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     const serverConfigFile = await writeServerConfig(folder, options.insecurePlainCalls === true);
 
     const core = await startKamailio({
-      bodyLogFile: BODY_LOG,
-      logFile: join(ARTIFACTS, 'kamailio.log'),
+      bodyLogFile: bodyLog,
+      logFile: join(artifacts, 'kamailio.log'),
     });
     stops.push(() => core.stop());
-    const started = await startServer(serverConfigFile, core);
+    const started = await startServer(serverConfigFile, core, join(artifacts, SERVER_LOG_NAME));
     stops.push(() => started.stop());
 
-    const vite = await startApp(serverConfigFile, core.url, started.enrolUrl);
+    const vite = await startApp(serverConfigFile, core.url, started.enrolUrl, artifacts);
     stops.push(() => vite.stop());
     return {
       appUrl: vite.url,
@@ -121,11 +131,12 @@ async function writeServerConfig(folder: string, insecurePlainCalls: boolean): P
 async function startServer(
   configFile: string,
   core: RunningKamailio,
+  logFile: string,
 ): Promise<{ server: McpttServer; enrolUrl: string; stop: () => Promise<void> }> {
   const config = await loadConfig(configFile);
   const logger = pino(
     { name: 'mcptt-server', level: 'debug' },
-    pino.destination({ dest: SERVER_LOG, sync: true }),
+    pino.destination({ dest: logFile, sync: true }),
   );
   const server = await McpttServer.start({ config, coreUrl: core.url, logger });
   if (config.enrolment === undefined) {
@@ -146,13 +157,14 @@ async function startApp(
   serverConfigFile: string,
   coreUrl: string,
   enrolUrl: string,
+  artifacts: string,
 ): Promise<RunningViteDevServer> {
   return startViteDevServer({
     port: await findFreePort(),
     serverConfigFile,
     coreUrl,
     enrolUrl,
-    bodyLogFile: BODY_LOG,
-    onOutput: (text) => appendFileSync(join(ARTIFACTS, 'vite.log'), text),
+    bodyLogFile: join(artifacts, BODY_LOG_NAME),
+    onOutput: (text) => appendFileSync(join(artifacts, 'vite.log'), text),
   });
 }
