@@ -3,8 +3,14 @@ import { MEDIA_TYPES, textPart } from '../src/body-parts.js';
 import { parseConfig } from '../src/config.js';
 import { buildMcpttInfo } from '../src/mcptt-xml.js';
 import { PLAIN_CALLS_POLICY } from '../src/plain-calls.js';
-import { DOMAIN, McpttTestClient, SERVER_URI, status } from './helpers/mcptt-test-client.js';
-import { startFixture, type ServerFixture } from './helpers/server-fixture.js';
+import {
+  DOMAIN,
+  McpttTestClient,
+  OFFER_SDP,
+  SERVER_URI,
+  status,
+} from './helpers/mcptt-test-client.js';
+import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
 
 const BOB = `sip:bob@${DOMAIN}`;
 const TEXT = 'plain run text 4410';
@@ -57,6 +63,22 @@ describe('insecurePlainCalls switch', () => {
     expect(atBob.error).toBeUndefined();
     expect(new TextDecoder().decode(atBob.raw.body)).toContain(TEXT);
     expect(await fixture.readBodyLog()).toContain(TEXT);
+  });
+
+  it('answers a group call in clear', async () => {
+    const [alice] = clients;
+    if (alice === undefined) throw new Error('clients missing');
+    const invite = alice.request('INVITE', SERVER_URI, [
+      textPart(MEDIA_TYPES.sdp, OFFER_SDP),
+      mcpttInfo({ sessionType: 'prearranged', callingGroupId: GROUP_ID }),
+    ]);
+
+    const response = await alice.send(invite);
+    const body = new TextDecoder().decode(response.body);
+
+    expect(status(response)).toBe(200);
+    expect(body).toContain(GROUP_ID);
+    expect(body).not.toContain('application/pkcs7-mime');
   });
 
   it('still rejects an unsigned service authorisation with 403', async () => {

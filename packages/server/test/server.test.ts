@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKamailio, parseBodyLog } from '@mcptt-smime/sip-core';
-import { MEDIA_TYPES, textPart } from '../src/body-parts.js';
+import { MEDIA_TYPES, readParts, textPart } from '../src/body-parts.js';
 import { buildMcpttInfo, parseMcpttInfo } from '../src/mcptt-xml.js';
 import {
   DOMAIN,
@@ -152,8 +152,16 @@ describe.each(cores)('server through %s', (core, available) => {
     const atBob = await client('bob').receive(isInvite);
     const atCarol = await client('carol').receive(isInvite);
 
+    const answerParts = readParts(opened);
+    const answerInfo = parseMcpttInfo(textOf(answerParts, MEDIA_TYPES.mcpttInfo) ?? '');
     expect(status(response)).toBe(200);
     expect(opened.contentType?.mediaType).toBe('multipart/mixed');
+    expect(answerParts.map((part) => part.mediaType)).toEqual([
+      MEDIA_TYPES.sdp,
+      MEDIA_TYPES.mcpttInfo,
+    ]);
+    expect(answerInfo.callingGroupId).toBe(GROUP_ID);
+    expect(new TextDecoder().decode(response.body)).not.toContain(GROUP_ID);
     expect(atBob.error).toBeUndefined();
     expect(infoOf(atBob).callingGroupId).toBe(GROUP_ID);
     expect(infoOf(atBob).callingUserId).toBe(ALICE);
