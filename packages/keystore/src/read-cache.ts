@@ -22,13 +22,15 @@ export const CHANGE_CHANNEL_PREFIX = 'mcptt-smime-keystore:';
 export class ReadCache {
   readonly #identities = new Map<string, Promise<LocalIdentity | undefined>>();
   #trustAnchors: Promise<readonly Uint8Array[]> | undefined;
+  readonly #channelName: string;
   readonly #channel: BroadcastChannel | undefined;
   #closed = false;
 
   /** @param databaseName - names the channel, so that only keystores of one database share it */
   constructor(databaseName: string) {
+    this.#channelName = `${CHANGE_CHANNEL_PREFIX}${databaseName}`;
     if (typeof BroadcastChannel !== 'function') return;
-    this.#channel = new BroadcastChannel(`${CHANGE_CHANNEL_PREFIX}${databaseName}`);
+    this.#channel = new BroadcastChannel(this.#channelName);
     this.#channel.onmessage = () => this.clear();
     // Node keeps the process alive while a channel is open; a cache must not.
     (this.#channel as { unref?: () => void }).unref?.();
@@ -75,7 +77,16 @@ export class ReadCache {
   /** Forgets every cached read and asks the other keystores of the database to do the same. */
   changed(): void {
     this.clear();
-    this.#channel?.postMessage('changed');
+    if (!this.#closed) {
+      this.#channel?.postMessage('changed');
+      return;
+    }
+    // A keystore that was closed can still write, because a later call reopens the database.
+    // The other keystores must still learn of the write, so it goes out on a short-lived channel.
+    if (typeof BroadcastChannel !== 'function') return;
+    const channel = new BroadcastChannel(this.#channelName);
+    channel.postMessage('changed');
+    channel.close();
   }
 
   /**

@@ -1,21 +1,10 @@
-import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { IndexedDbKeyStore } from '../src/index.js';
 import { TestPki, notBeforeOf } from './pki.js';
-import { openTestStore } from './store.js';
+import { eventually, openTwoTabs } from './store.js';
 
 const ALICE = 'sip:alice@example.org';
 const BOB = 'sip:bob@example.org';
-
-/** Waits until `check` passes, for a message that arrives on another task. */
-async function eventually(check: () => Promise<boolean>): Promise<boolean> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return false;
-}
 
 describe('cached reads', () => {
   const pki = new TestPki();
@@ -24,16 +13,6 @@ describe('cached reads', () => {
   let now = new Date();
   let alice = { key: '', cert: '' };
   let bob = { key: '', cert: '' };
-  let databaseNumber = 0;
-
-  /** Opens two keystores on one new database, as two tabs would. */
-  async function openPair(): Promise<[IndexedDbKeyStore, IndexedDbKeyStore]> {
-    const indexedDB = new IDBFactory();
-    const databaseName = `read-cache-${String(databaseNumber++)}`;
-    const first = await openTestStore({ indexedDB, databaseName, now: () => now });
-    const second = await openTestStore({ indexedDB, databaseName, now: () => now });
-    return [first, second];
-  }
 
   beforeAll(() => {
     caPem = pki.createCa('ca');
@@ -45,7 +24,7 @@ describe('cached reads', () => {
   afterAll(() => pki.dispose());
 
   it('reads an identity once until a write', async () => {
-    const [store] = await openPair();
+    const [store] = await openTwoTabs(() => now);
     await store.importPem({ privateKey: alice.key, certificate: alice.cert });
 
     const first = await store.getIdentity(ALICE);
@@ -56,7 +35,7 @@ describe('cached reads', () => {
   });
 
   it('returns copies of the certificates', async () => {
-    const [store] = await openPair();
+    const [store] = await openTwoTabs(() => now);
     await store.importPem({ privateKey: alice.key, certificate: alice.cert });
     await store.addTrustAnchor(caPem);
 
@@ -71,7 +50,7 @@ describe('cached reads', () => {
   });
 
   it('drops a cached identity on delete', async () => {
-    const [store] = await openPair();
+    const [store] = await openTwoTabs(() => now);
     await store.importPem({ privateKey: alice.key, certificate: alice.cert });
     expect(await store.getIdentity(ALICE)).toBeDefined();
 
@@ -80,7 +59,7 @@ describe('cached reads', () => {
   });
 
   it('sees trust anchor changes at once', async () => {
-    const [store] = await openPair();
+    const [store] = await openTwoTabs(() => now);
     const fingerprint = await store.addTrustAnchor(caPem);
     expect(await store.getTrustAnchors()).toHaveLength(1);
 
@@ -91,7 +70,7 @@ describe('cached reads', () => {
   });
 
   it('sees writes of another keystore', async () => {
-    const [reader, writer] = await openPair();
+    const [reader, writer] = await openTwoTabs(() => now);
     await writer.addTrustAnchor(caPem);
     expect(await reader.getTrustAnchors()).toHaveLength(1);
     expect(await reader.getIdentity(BOB)).toBeUndefined();
@@ -105,7 +84,7 @@ describe('cached reads', () => {
   });
 
   it('reads the database every time after close', async () => {
-    const [store] = await openPair();
+    const [store] = await openTwoTabs(() => now);
     await store.importPem({ privateKey: alice.key, certificate: alice.cert });
     await store.close();
 

@@ -37,3 +37,25 @@ export async function exportRejections(keys: readonly CryptoKey[]): Promise<bool
   }
   return results;
 }
+
+let sharedDatabases = 0;
+
+/** Opens two keystores on one new database with the given clock, as two tabs would. */
+export async function openTwoTabs(
+  now: () => Date,
+): Promise<[IndexedDbKeyStore, IndexedDbKeyStore]> {
+  const indexedDB = new IDBFactory();
+  const databaseName = `two-tabs-${String(sharedDatabases++)}`;
+  const first = await openTestStore({ indexedDB, databaseName, now });
+  const second = await openTestStore({ indexedDB, databaseName, now });
+  return [first, second];
+}
+
+/** Waits until `check` passes, for a BroadcastChannel message that arrives on another task. */
+export async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return false;
+}

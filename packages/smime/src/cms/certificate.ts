@@ -102,8 +102,9 @@ const parsedByArray = new WeakMap<Uint8Array, ParsedCertificate>();
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
   // The same array comes back for a local identity or a trust anchor: find it without building
   // the string key, but compare the bytes, because the array may have been changed since.
+  // A parse's own `der` is never a key here, because comparing it with itself proves nothing.
   const known = parsedByArray.get(der);
-  if (known !== undefined && bytesEqual(known.der, der)) return known;
+  if (known !== undefined && known.der !== der && bytesEqual(known.der, der)) return known;
 
   const cacheKey = bytesKey(der);
   let parsed = parsedCertificates.get(cacheKey);
@@ -111,7 +112,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     parsed = parseUncached(der.slice(), cacheKey);
     parsedCertificates.set(cacheKey, parsed);
   }
-  parsedByArray.set(der, parsed);
+  if (parsed.der !== der) parsedByArray.set(der, parsed);
   return parsed;
 }
 

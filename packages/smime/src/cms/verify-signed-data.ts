@@ -112,7 +112,8 @@ export async function verifySignedData(options: VerifyOptions): Promise<VerifyRe
 
   return {
     content,
-    signerCertificate: signer.der,
+    // A copy: the parsed certificate keeps `der` as its cache entry, which a caller must not change.
+    signerCertificate: signer.der.slice(),
     signerUris: signer.sipUris,
     signatureAlgorithm: scheme.label,
     digestAlgorithm: OID_NAMES[signerInfo.digestAlgorithm.oid] ?? digest.toLowerCase(),
@@ -172,15 +173,18 @@ async function checkSignature(
     time === undefined ? undefined : readTime(singleValue(time, 'signingTime'), 'signingTime');
 
   // The digest of the content and the signature over the attributes are independent, so both
-  // WebCrypto calls run at once. The digest is still checked first.
-  const [computed, valid] = await Promise.all([
+  // WebCrypto calls run at once. The digest is still checked first, and a failure of the
+  // signature check, such as a key WebCrypto cannot import, is raised only after it.
+  const [computed, verified] = await Promise.allSettled([
     digestBytes(crypto, digest, content),
     verifySignerSignature(crypto, signer, scheme, signerInfo.signature, attributes),
   ]);
-  if (!bytesEqual(computed, expected)) {
+  if (computed.status === 'rejected') throw computed.reason;
+  if (!bytesEqual(computed.value, expected)) {
     throw new SignatureInvalidError('messageDigest does not match the content');
   }
-  if (!valid) throw new SignatureInvalidError('signature does not verify');
+  if (verified.status === 'rejected') throw verified.reason;
+  if (!verified.value) throw new SignatureInvalidError('signature does not verify');
   return signingTime;
 }
 

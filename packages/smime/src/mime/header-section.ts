@@ -114,7 +114,11 @@ export function parseHeaderFields(headerSection: Uint8Array): MimeHeader[] {
     if (first === 0x20 || first === 0x09) {
       const current = headers[headers.length - 1];
       if (current === undefined) throw new MimeParseError('MIME header section starts with a fold');
-      current.value = `${current.value} ${trimWhitespace(line)}`;
+      // The fold and the SP and HTAB after it read as one SP (RFC 3261 §7.3.1); other
+      // whitespace, such as a no-break space, is content.
+      let folded = 1;
+      while (folded < line.length && isSpaceOrTab(line.charCodeAt(folded))) folded++;
+      current.value = `${current.value} ${line.slice(folded)}`;
       continue;
     }
 
