@@ -17,7 +17,7 @@ import { ARTIFACTS, startDemoStack, type DemoStack } from '../src/demo-stack.js'
 import { GROUP, USERS } from '../src/demo-users.js';
 
 /** Calls per mode; the first one warms up the code paths and is left out of the median. */
-const RUNS = Number(process.env['MCPTT_BENCH_RUNS'] ?? 11);
+const RUNS = Number(process.env['MCPTT_BENCH_RUNS'] ?? 21);
 
 /** Presses the talk button and returns the ms until the page shows the call confirmed. */
 async function measureSetup(page: Page): Promise<number> {

@@ -74,7 +74,7 @@ export class ReadCache {
     this.#trustAnchors = undefined;
   }
 
-  /** Forgets every cached read and asks the other keystores of the database to do the same. */
+  /** Forgets every cached read, here and in the other keystores of the database. */
   changed(): void {
     this.clear();
     if (!this.#closed) {
