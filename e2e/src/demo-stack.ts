@@ -53,6 +53,8 @@ export interface DemoStackOptions {
    * that run at once need a folder each.
    */
   readonly artifacts?: string;
+  /** Number of floor requests that can wait in each call, the server's default when absent. */
+  readonly floorQueueCapacity?: number;
 }
 
 /** Starts every part; on failure, stops the parts already running. */
@@ -80,7 +82,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       foreignPkcs12,
       FOREIGN_PKCS12_PASSWORD,
     );
-    const serverConfigFile = await writeServerConfig(folder, options.insecurePlainCalls === true);
+    const serverConfigFile = await writeServerConfig(folder, options);
 
     const core = await startKamailio({
       bodyLogFile: bodyLog,
@@ -105,7 +107,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   }
 }
 
-async function writeServerConfig(folder: string, insecurePlainCalls: boolean): Promise<string> {
+async function writeServerConfig(folder: string, options: DemoStackOptions): Promise<string> {
   const members = [USERS.alice, USERS.bob, USERS.carol, USERS.mallory];
   const config = {
     serverUri: `sip:${SERVER_NAME}@${DOMAIN}`,
@@ -121,7 +123,10 @@ async function writeServerConfig(folder: string, insecurePlainCalls: boolean): P
       caCertificate: 'pki/ca.cert.pem',
       codes: Object.fromEntries(members.map((user) => [user.uri, user.code])),
     },
-    ...(insecurePlainCalls ? { insecurePlainCalls: true } : {}),
+    ...(options.insecurePlainCalls === true ? { insecurePlainCalls: true } : {}),
+    ...(options.floorQueueCapacity === undefined
+      ? {}
+      : { floor: { queueCapacity: options.floorQueueCapacity } }),
   };
   const file = join(folder, 'server.json');
   await writeFile(file, JSON.stringify(config, null, 2));

@@ -5,7 +5,7 @@
 import type { Browser } from 'playwright-core';
 import { affiliate, enrol, openApp, waitForRegistration, type AppUser } from './app-driver.js';
 import { launchChromium } from './chromium.js';
-import { startDemoStack, type DemoStack } from './demo-stack.js';
+import { startDemoStack, type DemoStack, type DemoStackOptions } from './demo-stack.js';
 import { GROUP, USERS } from './demo-users.js';
 
 /** Three affiliated users of one running demo stack. */
@@ -18,8 +18,8 @@ export interface FloorTrio {
 }
 
 /** Starts the stack and brings alice, bob and carol into the demo group. */
-export async function startFloorTrio(): Promise<FloorTrio> {
-  const stack: DemoStack = await startDemoStack();
+export async function startFloorTrio(options: DemoStackOptions = {}): Promise<FloorTrio> {
+  const stack: DemoStack = await startDemoStack(options);
   let browser: Browser | undefined;
   const stop = async (): Promise<void> => {
     await browser?.close();

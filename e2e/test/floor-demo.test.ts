@@ -2,6 +2,7 @@
  * Floor control in the demo app through Kamailio and the MCPTT server: three users in separate
  * Chromium contexts pass the floor of a protected group call around, and each floor indicator
  * follows what the SDK's `call.floor` reports. The listeners receive the floor holder's audio only.
+ * The server keeps one request waiting at most, so that a third talker is denied.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ let bob: AppUser;
 let carol: AppUser;
 
 beforeAll(async () => {
-  trio = await startFloorTrio();
+  trio = await startFloorTrio({ floorQueueCapacity: 1 });
   ({ alice, bob, carol } = trio);
 });
 
@@ -75,6 +76,17 @@ describe('floor control in the demo', () => {
 
   it('queues a second talker', async () => {
     await pressTalk(bob);
+    await expect
+      .poll(() => floorText(bob), options)
+      .toBe(`Queued: Position 1 in the queue. ${USERS.alice.displayName} has the floor.`);
+  });
+
+  it('denies a talker when the queue is full', async () => {
+    await pressTalk(carol);
+    await expect
+      .poll(() => floorText(carol), options)
+      .toBe(`Denied: The queue is full. ${USERS.alice.displayName} has the floor.`);
+    await releaseTalk(carol);
     await expect
       .poll(() => floorText(bob), options)
       .toBe(`Queued: Position 1 in the queue. ${USERS.alice.displayName} has the floor.`);

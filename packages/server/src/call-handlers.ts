@@ -276,7 +276,7 @@ function newCall(
     legs: new Map(),
     // The floor holder is the talker, read on every packet, so nothing else can set it.
     media: new MediaRelay(() => call.floor.holder()),
-    floor: new CallFloor({ logger: context.logger }),
+    floor: new CallFloor({ logger: context.logger, ...context.config.floor }),
   };
   return call;
 }

@@ -74,6 +74,16 @@ export interface ServerConfig {
    * (see `plain-calls.ts`), so that a benchmark can compare set-up times with protection off.
    */
   readonly insecurePlainCalls?: boolean;
+  /** Limits of every call's floor arbitrator; each one missing keeps its default. */
+  readonly floor?: FloorConfig;
+}
+
+/** Floor control limits (TS 24.380), as the floor arbitrator takes them. */
+export interface FloorConfig {
+  /** Maximum talk time in ms before Floor Revoke; 0 for no limit. Default 30000. */
+  readonly maxTalkTimeMs?: number;
+  /** Number of requests that can wait; 0 denies every request for a busy floor. Default 8. */
+  readonly queueCapacity?: number;
 }
 
 /** Reads and checks a configuration file. Raises TypeError naming the first invalid field. */
@@ -113,6 +123,19 @@ export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
     ...(root.insecurePlainCalls === undefined
       ? {}
       : { insecurePlainCalls: asBoolean(root.insecurePlainCalls, 'insecurePlainCalls') }),
+    ...(root.floor === undefined ? {} : { floor: parseFloor(root.floor) }),
+  };
+}
+
+function parseFloor(raw: unknown): FloorConfig {
+  const floor = asObject(raw, 'floor');
+  return {
+    ...(floor.maxTalkTimeMs === undefined
+      ? {}
+      : { maxTalkTimeMs: asNumber(floor.maxTalkTimeMs, 'floor.maxTalkTimeMs') }),
+    ...(floor.queueCapacity === undefined
+      ? {}
+      : { queueCapacity: asNumber(floor.queueCapacity, 'floor.queueCapacity') }),
   };
 }
 
