@@ -32,7 +32,7 @@ export class ReadCache {
     if (typeof BroadcastChannel !== 'function') return;
     this.#channel = new BroadcastChannel(this.#channelName);
     this.#channel.onmessage = () => this.clear();
-    // Node keeps the process alive while a channel is open; a cache must not.
+    // Node keeps the process alive while a channel is open, and a cache must not do that.
     (this.#channel as { unref?: () => void }).unref?.();
   }
 

@@ -74,15 +74,15 @@ export interface ServerConfig {
    * (see `plain-calls.ts`), so that a benchmark can compare set-up times with protection off.
    */
   readonly insecurePlainCalls?: boolean;
-  /** Limits of every call's floor arbitrator; each one missing keeps its default. */
+  /** Limits of every call's floor arbitrator. A missing one keeps its default. */
   readonly floor?: FloorConfig;
 }
 
 /** Floor control limits (TS 24.380), as the floor arbitrator takes them. */
 export interface FloorConfig {
-  /** Maximum talk time in ms before Floor Revoke; 0 for no limit. Default 30000. */
+  /** Maximum talk time in ms before Floor Revoke, 0 for no limit, 30000 by default. */
   readonly maxTalkTimeMs?: number;
-  /** Number of requests that can wait; 0 denies every request for a busy floor. Default 8. */
+  /** Number of requests that can wait, 8 by default. With 0, a request for a busy floor is denied. */
   readonly queueCapacity?: number;
 }
 

@@ -260,7 +260,8 @@ export function base64DecodeBytes(ascii: Uint8Array): Uint8Array {
   const values = BASE64_VALUES;
   const fastEnd = ascii.length - 4;
   for (let i = 0; i < ascii.length; i++) {
-    // Four alphabet characters in a row make a whole group: the common case, without the checks.
+    // Four alphabet characters in a row, the common case, are decoded at once without the
+    // per-character checks.
     if (count === 0 && i <= fastEnd) {
       const a = values[ascii[i] as number] as number;
       const b = values[ascii[i + 1] as number] as number;

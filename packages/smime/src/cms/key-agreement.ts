@@ -13,10 +13,10 @@
  * @module
  */
 
-import { digestBytes } from './digest.js';
-import { concatBytes, bufferSource } from '../bytes.js';
+import { bufferSource, concatBytes } from '../bytes.js';
 import { NotSupportedError, UndecipherableError } from '../errors.js';
 import type { ParsedCertificate } from './certificate.js';
+import { digestBytes } from './digest.js';
 import {
   type AlgorithmIdentifier,
   derAlgorithm,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { concatBytes, bufferSource } from '../bytes.js';
+import { bufferSource, concatBytes } from '../bytes.js';
 import { CmsParseError, NotSupportedError } from '../errors.js';
 import {
   type AlgorithmIdentifier,

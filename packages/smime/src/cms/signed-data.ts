@@ -5,11 +5,11 @@
  * @module
  */
 
-import { digestBytes } from './digest.js';
 import { LimitExceededError } from '../errors.js';
 import { MAX_CERTIFICATES } from '../limits.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { encodeContentInfo } from './content-info.js';
+import { digestBytes } from './digest.js';
 import {
   derAlgorithm,
   derExplicit,

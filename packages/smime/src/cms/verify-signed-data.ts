@@ -4,13 +4,13 @@
  * @module
  */
 
-import { digestBytes } from './digest.js';
 import { bytesEqual } from '../bytes.js';
 import { NotSupportedError, SignatureInvalidError } from '../errors.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { validateSignerChain } from './chain.js';
 import { expectContent } from './content-info.js';
 import { TAG, isUniversal, readOctets, readOid, readTime, type Asn1Node } from './der.js';
+import { digestBytes } from './digest.js';
 import {
   OID_ATTR_CONTENT_TYPE,
   OID_ATTR_MESSAGE_DIGEST,
