@@ -39,13 +39,27 @@ export default tseslint.config(
   },
   {
     files: ['packages/smime/src/**/*.ts'],
-    ignores: ['packages/smime/src/cli/**'],
+    ignores: ['packages/smime/src/cli/**', 'packages/smime/src/node/**'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['node:*'], message: 'The library entry must run in browsers.' },
+            { group: ['jssip', 'idb', '@mcptt-smime/*'], message: 'smime is the bottom layer.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Node-only modules of the core: node:* is allowed, the layering still holds.
+    files: ['packages/smime/src/cli/**/*.ts', 'packages/smime/src/node/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
             { group: ['jssip', 'idb', '@mcptt-smime/*'], message: 'smime is the bottom layer.' },
           ],
         },

@@ -6,7 +6,9 @@ const fromHere = (path: string): string => fileURLToPath(new URL(path, import.me
 export default defineConfig({
   resolve: {
     // The suite runs the packages' sources, so that it needs no build step first.
+    // The subpath comes first: an alias also matches the names that it prefixes.
     alias: {
+      '@mcptt-smime/smime/node': fromHere('../packages/smime/src/node/node-crypto.ts'),
       '@mcptt-smime/smime': fromHere('../packages/smime/src/index.ts'),
       '@mcptt-smime/server': fromHere('../packages/server/src/index.ts'),
       '@mcptt-smime/sip-core': fromHere('../examples/sip-core/src/index.ts'),

@@ -7,6 +7,7 @@
  */
 import { pino, type Logger } from 'pino';
 import { SipMessage, isMcpttError } from '@mcptt-smime/smime';
+import { createNodeCrypto } from '@mcptt-smime/smime/node';
 import { handleBye, handleInvite } from './call-handlers.js';
 import { CallStore } from './call-store.js';
 import type { ServerConfig } from './config.js';
@@ -34,7 +35,10 @@ export interface McpttServerOptions {
   readonly config: ServerConfig;
   /** WebSocket URL of the SIP core, such as `ws://127.0.0.1:8080`. */
   readonly coreUrl: string;
-  /** Default `globalThis.crypto`. */
+  /**
+   * WebCrypto engine. Default `createNodeCrypto()` from `@mcptt-smime/smime/node`, which computes
+   * the short operations of each message in the event loop rather than on the thread pool.
+   */
   readonly crypto?: Crypto;
   /** Default: a pino logger at level `info` on standard output. */
   readonly logger?: Logger;
@@ -70,7 +74,7 @@ export class McpttServer {
 
   /** Loads the keys, connects to the core and registers the server's URI. */
   static async start(options: McpttServerOptions): Promise<McpttServer> {
-    const crypto = options.crypto ?? globalThis.crypto;
+    const crypto = options.crypto ?? createNodeCrypto();
     const now = options.now ?? (() => new Date());
     const logger = options.logger ?? pino({ name: 'mcptt-server' });
     const { config } = options;

@@ -22,6 +22,11 @@ export interface CoreBenchResult {
   readonly protect_protocol_floor_ms: number;
   readonly unprotect_protocol_floor_ms: number;
   readonly body_bytes: number;
+  /** With a second engine only: protect and unprotect through it, and their ratios to the floors. */
+  readonly protect_engine_ms?: number;
+  readonly unprotect_engine_ms?: number;
+  readonly protect_engine_ratio?: number;
+  readonly unprotect_engine_ratio?: number;
 }
 
 const EC_SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -199,12 +204,14 @@ async function unprotectProtocolFloor(crypto: Crypto, body: Uint8Array<ArrayBuff
 
 /**
  * Runs the core benchmark with the given WebCrypto and clock. Unprotect runs with a warm
- * certificate cache, as a long-lived client or server does.
+ * certificate cache, as a long-lived client or server does. With `engine`, protect and unprotect
+ * are also measured through that engine, in the same rounds, against the same WebCrypto floors.
  */
 export async function runCoreBench(
   crypto: Crypto,
   clock: Clock,
   iterations = 200,
+  engine?: Crypto,
 ): Promise<CoreBenchResult> {
   const encoder = new TextEncoder();
   const ca = await createIdentity(crypto, 'MCPTT Bench CA', 1, undefined);
@@ -243,6 +250,13 @@ export async function runCoreBench(
         body,
       ),
       unprotectProtocolFloor: await unprotectProtocolFloor(crypto, body),
+      ...(engine === undefined
+        ? {}
+        : {
+            protectEngine: () => protectMessage(message, { ...protectOptions, crypto: engine }),
+            unprotectEngine: () =>
+              unprotectMessage(protectedMessage, { ...unprotectOptions, crypto: engine }),
+          }),
     },
     iterations,
     WARMUP_ROUNDS,
@@ -258,5 +272,13 @@ export async function runCoreBench(
     protect_protocol_floor_ms: round(medians.protectProtocolFloor),
     unprotect_protocol_floor_ms: round(medians.unprotectProtocolFloor),
     body_bytes: message.body.length,
+    ...(medians.protectEngine === undefined || medians.unprotectEngine === undefined
+      ? {}
+      : {
+          protect_engine_ms: round(medians.protectEngine),
+          unprotect_engine_ms: round(medians.unprotectEngine),
+          protect_engine_ratio: round(medians.protectEngine / medians.protectFloor),
+          unprotect_engine_ratio: round(medians.unprotectEngine / medians.unprotectFloor),
+        }),
   };
 }

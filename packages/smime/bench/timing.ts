@@ -41,26 +41,29 @@ export function round(ms: number): number {
 /**
  * Runs each operation in turn, round after round, and returns the median duration of each in
  * milliseconds. Interleaving exposes every operation to the same background load, so that ratios
- * between them stay meaningful on a busy machine.
+ * between them stay meaningful on a busy machine. An operation left undefined is not measured.
  */
-export async function measureInterleaved<Name extends string>(
+export async function measureInterleaved<
+  Operations extends Readonly<Record<string, (() => Promise<unknown>) | undefined>>,
+>(
   clock: Clock,
-  operations: Readonly<Record<Name, () => Promise<unknown>>>,
+  operations: Operations,
   iterations: number,
   warmup = Math.max(5, Math.floor(iterations / 10)),
-): Promise<Record<Name, number>> {
-  const names = Object.keys(operations) as Name[];
-  const samples = new Map<Name, number[]>(names.map((name) => [name, []]));
+): Promise<{ [Name in keyof Operations]: number }> {
+  const entries = Object.entries(operations).filter(
+    (entry): entry is [string, () => Promise<unknown>] => entry[1] !== undefined,
+  );
+  const samples = new Map<string, number[]>(entries.map(([name]) => [name, []]));
 
   for (let round = 0; round < warmup + iterations; round++) {
-    for (const name of names) {
+    for (const [name, operation] of entries) {
       const start = clock();
-      await operations[name]();
+      await operation();
       if (round >= warmup) samples.get(name)?.push(clock() - start);
     }
   }
-  return Object.fromEntries(names.map((name) => [name, median(samples.get(name) ?? [])])) as Record<
-    Name,
-    number
-  >;
+  return Object.fromEntries(entries.map(([name]) => [name, median(samples.get(name) ?? [])])) as {
+    [Name in keyof Operations]: number;
+  };
 }

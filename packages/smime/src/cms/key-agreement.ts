@@ -153,7 +153,8 @@ export async function encodeKeyAgreeRecipient(
   const kekBits = (contentKey.algorithm as AesKeyAlgorithm).length > 128 ? 256 : 128;
   const keyWrapAlgorithm = derAlgorithm(kekBits === 128 ? OID_AES128_WRAP : OID_AES256_WRAP);
 
-  const ephemeral = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve }, true, [
+  // The private half is not extractable. WebCrypto always lets the public half be exported.
+  const ephemeral = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve }, false, [
     'deriveBits',
   ]);
   const [kek, exported] = await Promise.all([

@@ -10,10 +10,17 @@ import { fileURLToPath } from 'node:url';
 import { webcrypto } from 'node:crypto';
 
 import { importPrivateKey, pemDecode } from '../../src/cms/index.js';
+import { createNodeCrypto } from '../../src/node/node-crypto.js';
 import type { IdentityKeys } from '../../src/cms/index.js';
 
 /** The WebCrypto implementation passed to the library. */
 export const crypto = webcrypto as unknown as Crypto;
+
+/** The engines that interop tests run with: Node's WebCrypto and the Node engine of the core. */
+export const engines: readonly { readonly label: string; readonly crypto: Crypto }[] = [
+  { label: 'WebCrypto', crypto },
+  { label: 'node engine', crypto: createNodeCrypto() },
+];
 
 /** Folder of the committed fixture PKI. */
 export const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'cms');

@@ -13,6 +13,7 @@ import { NotSupportedError } from '../../src/errors.js';
 import {
   FIXTURE_NOW,
   crypto,
+  engines,
   fixtureCertificate,
   fixtureFile,
   fixtureKeys,
@@ -94,37 +95,39 @@ function opensslVerify(der: Uint8Array, detached?: Uint8Array): ReturnType<typeo
 }
 
 describe('our output read by openssl cms', () => {
-  for (const signer of signers) {
-    for (const algorithm of algorithms) {
-      for (const recipient of recipients) {
-        it(`signed by ${signer.label}, ${algorithm}, to ${recipient.label}`, async () => {
-          const keys = await fixtureKeys(signer.name, signer.rsaSignature);
-          const signed = await signContent({
-            crypto,
-            content: body,
-            privateKey: keys.signingKey,
-            certificate: fixtureCertificate(signer.name),
-            signingTime: FIXTURE_NOW,
-            detached: false,
-          });
-          const envelope = await encryptContent({
-            crypto,
-            content: signed,
-            recipients: [fixtureCertificate(recipient.name)],
-            algorithm,
-          });
-          expect(envelope.smimeType).toBe(
-            algorithm.endsWith('gcm') ? 'authEnveloped-data' : 'enveloped-data',
-          );
+  for (const { label: engine, crypto } of engines) {
+    for (const signer of signers) {
+      for (const algorithm of algorithms) {
+        for (const recipient of recipients) {
+          it(`signed by ${signer.label}, ${algorithm}, to ${recipient.label}, ${engine}`, async () => {
+            const keys = await fixtureKeys(signer.name, signer.rsaSignature);
+            const signed = await signContent({
+              crypto,
+              content: body,
+              privateKey: keys.signingKey,
+              certificate: fixtureCertificate(signer.name),
+              signingTime: FIXTURE_NOW,
+              detached: false,
+            });
+            const envelope = await encryptContent({
+              crypto,
+              content: signed,
+              recipients: [fixtureCertificate(recipient.name)],
+              algorithm,
+            });
+            expect(envelope.smimeType).toBe(
+              algorithm.endsWith('gcm') ? 'authEnveloped-data' : 'enveloped-data',
+            );
 
-          const decrypted = opensslDecrypt(envelope.der, recipient.name);
-          expect(decrypted.status, decrypted.stderr).toBe(0);
-          expect(new Uint8Array(decrypted.read('out.bin'))).toEqual(signed);
+            const decrypted = opensslDecrypt(envelope.der, recipient.name);
+            expect(decrypted.status, decrypted.stderr).toBe(0);
+            expect(new Uint8Array(decrypted.read('out.bin'))).toEqual(signed);
 
-          const verified = opensslVerify(signed);
-          expect(verified.status, verified.stderr).toBe(0);
-          expect(new Uint8Array(verified.read('out.bin'))).toEqual(body);
-        });
+            const verified = opensslVerify(signed);
+            expect(verified.status, verified.stderr).toBe(0);
+            expect(new Uint8Array(verified.read('out.bin'))).toEqual(body);
+          });
+        }
       }
     }
   }
@@ -252,19 +255,21 @@ describe('openssl cms output read here', () => {
   ] as const;
 
   for (const testCase of decryptCases) {
-    it(`decrypts ${testCase.label}`, async () => {
-      const der = opensslEncrypt(testCase.cipher, testCase.recipient, testCase.keyopts);
-      const keys = await fixtureKeys(testCase.recipient);
-      const result = await decryptContent({
-        crypto,
-        der,
-        certificate: fixtureCertificate(testCase.recipient),
-        privateKey: keys.decryptionKey,
+    for (const { label: engine, crypto } of engines) {
+      it(`decrypts ${testCase.label}, ${engine}`, async () => {
+        const der = opensslEncrypt(testCase.cipher, testCase.recipient, testCase.keyopts);
+        const keys = await fixtureKeys(testCase.recipient);
+        const result = await decryptContent({
+          crypto,
+          der,
+          certificate: fixtureCertificate(testCase.recipient),
+          privateKey: keys.decryptionKey,
+        });
+        expect(result.content).toEqual(body);
+        expect(result.contentEncryption).toBe(testCase.cipher);
+        expect(result.keyManagement).toBe(testCase.keyManagement);
       });
-      expect(result.content).toEqual(body);
-      expect(result.contentEncryption).toBe(testCase.cipher);
-      expect(result.keyManagement).toBe(testCase.keyManagement);
-    });
+    }
   }
 
   it('rejects RSAES-PKCS1-v1_5 key transport as not supported', async () => {

@@ -4,7 +4,7 @@ import { unprotectMessage } from '../../src/smime/unprotect.js';
 import { SECRET_TOKEN, bodyParts, mcpttInfo, mcpttInfoMessage } from './messages.js';
 import { innerMcpttInfo, opensslProtect, wrapInMessage } from './openssl-peer.js';
 import type { OpensslStep } from './openssl-peer.js';
-import { getTestPki, testCrypto } from './test-pki.js';
+import { getTestPki, testEngines } from './test-pki.js';
 import type { TestPki } from './test-pki.js';
 
 let pki: TestPki;
@@ -86,22 +86,24 @@ const CASES: readonly InteropCase[] = [
 
 describe('unprotect messages made by openssl cms', () => {
   for (const testCase of CASES) {
-    it(`opens ${testCase.name}`, async () => {
-      const smime = opensslProtect(innerMcpttInfo(mcpttInfo()), testCase.steps(pki));
-      const message = wrapInMessage(mcpttInfoMessage(), smime);
-      const { message: opened, security } = await unprotectMessage(message, {
-        crypto: testCrypto,
-        identity: await pki.identity(testCase.recipient),
-        trustAnchors: [pki.caCertificate],
-        now: () => pki.now,
-      });
+    for (const { label: engine, crypto } of testEngines) {
+      it(`opens ${testCase.name}, ${engine}`, async () => {
+        const smime = opensslProtect(innerMcpttInfo(mcpttInfo()), testCase.steps(pki));
+        const message = wrapInMessage(mcpttInfoMessage(), smime);
+        const { message: opened, security } = await unprotectMessage(message, {
+          crypto,
+          identity: await pki.identity(testCase.recipient),
+          trustAnchors: [pki.caCertificate],
+          now: () => pki.now,
+        });
 
-      expect(new TextDecoder().decode(message.toBytes())).not.toContain(SECRET_TOKEN);
-      expect(bodyParts(opened)).toEqual(bodyParts(mcpttInfoMessage()));
-      expect(security.encrypted).toBe(true);
-      expect(security.signed).toBe(true);
-      expect(security.signerUri).toBe('sip:alice@example.org');
-      expect(security.algorithms.contentEncryption).toBe(testCase.contentEncryption);
-    });
+        expect(new TextDecoder().decode(message.toBytes())).not.toContain(SECRET_TOKEN);
+        expect(bodyParts(opened)).toEqual(bodyParts(mcpttInfoMessage()));
+        expect(security.encrypted).toBe(true);
+        expect(security.signed).toBe(true);
+        expect(security.signerUri).toBe('sip:alice@example.org');
+        expect(security.algorithms.contentEncryption).toBe(testCase.contentEncryption);
+      });
+    }
   }
 });

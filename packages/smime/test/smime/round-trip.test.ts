@@ -14,7 +14,7 @@ import {
   mcpttInfoMessage,
   withSignerUri,
 } from './messages.js';
-import { getTestPki, testCrypto } from './test-pki.js';
+import { getTestPki, testCrypto, testEngines } from './test-pki.js';
 import type { TestPki } from './test-pki.js';
 
 const ENCRYPTIONS: readonly ContentEncryptionAlgorithm[] = [
@@ -38,11 +38,12 @@ async function roundTrip(
   signerName: string,
   recipientName: string,
   contentEncryption: ContentEncryptionAlgorithm = 'aes-256-gcm',
+  crypto: Crypto = testCrypto,
 ) {
   const signer: LocalIdentity = await pki.identity(signerName);
   const recipient = await pki.identity(recipientName);
   const sent = await protectMessage(message, {
-    crypto: testCrypto,
+    crypto,
     signer,
     recipients: [recipient.certificate],
     contentEncryption,
@@ -50,7 +51,7 @@ async function roundTrip(
   });
   const wire = SipMessage.parse(sent.toBytes());
   const result = await unprotectMessage(wire, {
-    crypto: testCrypto,
+    crypto,
     identity: recipient,
     trustAnchors: [pki.caCertificate],
     now: () => pki.now,
@@ -59,33 +60,35 @@ async function roundTrip(
 }
 
 describe('protect and unprotect', () => {
-  for (const { kind, signer, recipient } of KINDS) {
-    for (const encryption of ENCRYPTIONS) {
-      it(`round-trips MESSAGE, ${kind}, ${encryption}`, async () => {
-        const message = mcpttInfoMessage();
-        const {
-          sent,
-          message: opened,
-          security,
-        } = await roundTrip(message, signer, recipient, encryption);
+  for (const { label: engine, crypto } of testEngines) {
+    for (const { kind, signer, recipient } of KINDS) {
+      for (const encryption of ENCRYPTIONS) {
+        it(`round-trips MESSAGE, ${kind}, ${encryption}, ${engine}`, async () => {
+          const message = mcpttInfoMessage();
+          const {
+            sent,
+            message: opened,
+            security,
+          } = await roundTrip(message, signer, recipient, encryption, crypto);
 
-        const smimeType = encryption.endsWith('gcm') ? 'authEnveloped-data' : 'enveloped-data';
-        expect(containsText(sent, SECRET_TOKEN)).toBe(false);
-        expect(sent.getHeader('Content-Type')).toBe(
-          `application/pkcs7-mime; smime-type=${smimeType}; name=smime.p7m`,
-        );
-        expect(sent.getHeader('Content-Transfer-Encoding')).toBe('base64');
-        expect(sent.getHeader('Content-Disposition')).toBe(
-          'attachment; handling=required; filename=smime.p7m',
-        );
-        expect(bodyParts(opened)).toEqual(bodyParts(message));
-        expect(security.encrypted).toBe(true);
-        expect(security.signed).toBe(true);
-        expect(security.signerUri).toBe('sip:alice@example.org');
-        expect(security.algorithms.contentEncryption).toBe(encryption);
-        expect(security.algorithms.smimeType).toBe(smimeType);
-        expect(security.protectedParts).toEqual(['application/vnd.3gpp.mcptt-info+xml']);
-      });
+          const smimeType = encryption.endsWith('gcm') ? 'authEnveloped-data' : 'enveloped-data';
+          expect(containsText(sent, SECRET_TOKEN)).toBe(false);
+          expect(sent.getHeader('Content-Type')).toBe(
+            `application/pkcs7-mime; smime-type=${smimeType}; name=smime.p7m`,
+          );
+          expect(sent.getHeader('Content-Transfer-Encoding')).toBe('base64');
+          expect(sent.getHeader('Content-Disposition')).toBe(
+            'attachment; handling=required; filename=smime.p7m',
+          );
+          expect(bodyParts(opened)).toEqual(bodyParts(message));
+          expect(security.encrypted).toBe(true);
+          expect(security.signed).toBe(true);
+          expect(security.signerUri).toBe('sip:alice@example.org');
+          expect(security.algorithms.contentEncryption).toBe(encryption);
+          expect(security.algorithms.smimeType).toBe(smimeType);
+          expect(security.protectedParts).toEqual(['application/vnd.3gpp.mcptt-info+xml']);
+        });
+      }
     }
   }
 

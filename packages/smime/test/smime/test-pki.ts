@@ -10,10 +10,17 @@ import { join } from 'node:path';
 import { webcrypto } from 'node:crypto';
 
 import { importPrivateKey, pemDecode } from '../../src/cms/index.js';
+import { createNodeCrypto } from '../../src/node/node-crypto.js';
 import type { LocalIdentity } from '../../src/smime/key-store.js';
 
 /** Node's WebCrypto, typed as the DOM `Crypto` the library takes. */
 export const testCrypto = webcrypto as Crypto;
+
+/** The engines that the round trips and interop tests run with: Node's WebCrypto and the core's Node engine. */
+export const testEngines: readonly { readonly label: string; readonly crypto: Crypto }[] = [
+  { label: 'WebCrypto', crypto: testCrypto },
+  { label: 'node engine', crypto: createNodeCrypto() },
+];
 
 /** Key type of a test identity. */
 export type KeyKind = 'ec' | 'rsa';
