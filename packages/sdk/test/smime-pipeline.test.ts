@@ -5,6 +5,7 @@ import { SmimePipeline, type ReceivedMessage } from '../src/core/smime-pipeline.
 import { splitSipText, headerValue } from '../src/core/sip-text.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
 import { createLoopbackPair } from './helpers/loopback.js';
+import { composeMixedBody, type BodyPart } from '../src/core/multipart-bridge.js';
 
 const SECRET = 'meet at sector 7';
 
@@ -53,7 +54,7 @@ async function setUp(
   alice.ondata = (d) => aliceData.push(typeof d === 'string' ? d : '');
   alice.connect();
   bob.connect();
-  return { stores, alice, bob, wire, received, bobData, aliceData, a, b };
+  return { stores, alice, bob, wire, received, bobData, aliceData, a, b, alicePipeline };
 }
 
 async function settle(...sockets: ProtectingSocket[]): Promise<void> {
@@ -179,5 +180,91 @@ describe('SmimePipeline', () => {
     await settle(alice, bob);
 
     expect(wire).toEqual([offer]);
+  });
+});
+
+const INFO_TYPE = 'application/vnd.3gpp.mcptt-info+xml';
+const OFFER = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+
+/** Builds an INVITE to bob with an SDP offer and `parts`, as the SDK composes it for JsSIP. */
+function invite(parts: readonly BodyPart[]): string {
+  const { contentType, body } = composeMixedBody(OFFER, parts, testCrypto);
+  return message(body, contentType)
+    .replace('MESSAGE sip:bob', 'INVITE sip:bob')
+    .replace('CSeq: 1 MESSAGE', 'CSeq: 1 INVITE');
+}
+
+/** Sends `text` from alice and returns how many signatures the sending made. */
+async function sendCountingSignatures(
+  alice: ProtectingSocket,
+  bob: ProtectingSocket,
+  text: string,
+): Promise<number> {
+  const signing = vi.spyOn(testCrypto.subtle, 'sign');
+  try {
+    alice.send(text);
+    await settle(alice, bob);
+    return signing.mock.calls.length;
+  } finally {
+    signing.mockRestore();
+  }
+}
+
+describe('SmimePipeline.prepare', () => {
+  const prepared: BodyPart[] = [{ contentType: INFO_TYPE, body: `<info>${SECRET}</info>` }];
+
+  it('sends prepared parts without signing again', async () => {
+    const { alice, bob, wire, received, alicePipeline } = await setUp();
+    await alicePipeline.prepare('call-1', 'INVITE', 'sip:bob@example.org', prepared);
+
+    expect(await sendCountingSignatures(alice, bob, invite(prepared))).toBe(0);
+    expect(wire).toHaveLength(1);
+    expect(wire[0]).not.toContain(SECRET);
+    expect(received[0]?.parts.map((part) => part.body)).toEqual([`<info>${SECRET}</info>`]);
+    expect(received[0]?.security.signerUri).toBe('sip:alice@example.org');
+  });
+
+  it('protects anew when the parts changed', async () => {
+    const { alice, bob, received, alicePipeline } = await setUp();
+    await alicePipeline.prepare('call-1', 'INVITE', 'sip:bob@example.org', prepared);
+    const sent: BodyPart[] = [{ contentType: INFO_TYPE, body: '<info>changed</info>' }];
+
+    expect(await sendCountingSignatures(alice, bob, invite(sent))).toBe(1);
+    expect(received[0]?.parts.map((part) => part.body)).toEqual(['<info>changed</info>']);
+  });
+
+  it('uses a preparation for one request only', async () => {
+    const { alice, bob, received, alicePipeline } = await setUp();
+    await alicePipeline.prepare('call-1', 'INVITE', 'sip:bob@example.org', prepared);
+
+    expect(await sendCountingSignatures(alice, bob, invite(prepared))).toBe(0);
+    const second = invite(prepared).replace('CSeq: 1 INVITE', 'CSeq: 2 INVITE');
+    expect(await sendCountingSignatures(alice, bob, second)).toBe(1);
+    expect(received).toHaveLength(2);
+  });
+
+  it('drops a preparation that the call forgets', async () => {
+    const { alice, bob, received, alicePipeline } = await setUp();
+    await alicePipeline.prepare('call-1', 'INVITE', 'sip:bob@example.org', prepared);
+    alicePipeline.forget('call-1');
+
+    expect(await sendCountingSignatures(alice, bob, invite(prepared))).toBe(1);
+    expect(received[0]?.parts.map((part) => part.body)).toEqual([`<info>${SECRET}</info>`]);
+  });
+
+  it('prepares nothing for parts sent in clear', async () => {
+    const { alice, bob, alicePipeline } = await setUp();
+    const plain: BodyPart[] = [{ contentType: 'application/sdp', body: OFFER }];
+    await alicePipeline.prepare('call-1', 'INVITE', 'sip:bob@example.org', plain);
+    expect(await sendCountingSignatures(alice, bob, invite(prepared))).toBe(1);
+  });
+
+  it('falls back when the preparation fails', async () => {
+    const { alice, bob, received, alicePipeline } = await setUp();
+    // No certificate is stored for carol, so the preparation fails and the send protects anew.
+    await alicePipeline.prepare('call-1', 'INVITE', 'sip:carol@example.org', prepared);
+
+    expect(await sendCountingSignatures(alice, bob, invite(prepared))).toBe(1);
+    expect(received[0]?.parts.map((part) => part.body)).toEqual([`<info>${SECRET}</info>`]);
   });
 });

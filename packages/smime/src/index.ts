@@ -23,8 +23,8 @@
  */
 
 // Protection of SIP messages.
-export { protectMessage } from './smime/protect.js';
-export type { ProtectOptions } from './smime/protect.js';
+export { prepareProtection, protectMessage } from './smime/protect.js';
+export type { PreparedProtection, ProtectOptions } from './smime/protect.js';
 export { unprotectMessage } from './smime/unprotect.js';
 export type { UnprotectOptions } from './smime/unprotect.js';
 export type { UnprotectResult } from './smime/unprotect.js';

@@ -76,6 +76,9 @@ export class CallRegistry {
       removeUaListener(ua, 'newRTCSession', capture);
     }
     composeInitialInvite(session, (sdp) => composeMixedBody(sdp, request.parts, crypto));
+    // JsSIP sends the INVITE once ICE gathering has completed the offer, so the MCPTT parts are
+    // signed and encrypted in the meantime.
+    if (callId !== undefined) void pipeline.prepare(callId, 'INVITE', target, request.parts);
 
     const call = new McpttCall(session, {
       direction: 'outgoing',
@@ -96,7 +99,10 @@ export class CallRegistry {
 
   #track(call: McpttCall): void {
     this.#calls.set(call.callId, call);
-    call.onFinal(() => this.#calls.delete(call.callId));
+    call.onFinal(() => {
+      this.#calls.delete(call.callId);
+      this.#options.pipeline.forget(call.callId);
+    });
   }
 
   #incoming(event: IncomingRTCSessionEvent): void {

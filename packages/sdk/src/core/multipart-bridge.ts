@@ -33,7 +33,8 @@ export interface BodyPart {
 /** Methods whose SDP JsSIP's RTCSession handles (RFC 3261 §13, RFC 3311, RFC 3262). */
 const SESSION_METHODS: ReadonlySet<string> = new Set(['INVITE', 'UPDATE', 'ACK', 'PRACK']);
 
-function partEntity(part: BodyPart): MimeEntity {
+/** Builds the MIME entity of a part, as it appears in the multipart body of a message. */
+export function partEntity(part: BodyPart): MimeEntity {
   const headers = [{ name: 'Content-Type', value: part.contentType }];
   if (part.contentDisposition !== undefined) {
     headers.push({ name: 'Content-Disposition', value: part.contentDisposition });

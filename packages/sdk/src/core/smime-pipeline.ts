@@ -9,8 +9,10 @@ import {
   addressOfRecord,
   bytesEqual,
   createCertsOnly,
+  defaultProtectionPolicy,
   KeyNotFoundError,
   parseNameAddress,
+  prepareProtection,
   protectMessage,
   sameAddressOfRecord,
   SipMessage,
@@ -21,12 +23,13 @@ import {
   type CertificateDecision,
   type ContentEncryptionAlgorithm,
   type KeyStore,
+  type PreparedProtection,
   type ProtectionPolicy,
   type SecurityInfo,
   type SipCSeq,
 } from '@mcptt-smime/smime';
 import { silentLogger, type SdkLogger } from './logger.js';
-import { attachParts, splitIncoming, type BodyPart } from './multipart-bridge.js';
+import { attachParts, partEntity, splitIncoming, type BodyPart } from './multipart-bridge.js';
 import type { SocketPipeline } from './protecting-socket.js';
 
 const CATEGORY = 'mcptt:sdk:pipeline';
@@ -97,6 +100,8 @@ export class SmimePipeline implements SocketPipeline {
   readonly #options: SmimePipelineOptions;
   readonly #logger: SdkLogger;
   readonly #pendingParts = new Map<string, readonly BodyPart[]>();
+  /** Parts of requests not sent yet, being protected ahead, by {@link partsKey}. */
+  readonly #prepared = new Map<string, Promise<PreparedProtection | undefined>>();
   readonly #responseHandlers = new Map<string, (response: ReceivedMessage) => void>();
   /**
    * Peer certificates read from the key store, by address-of-record. The store stays the source
@@ -127,6 +132,55 @@ export class SmimePipeline implements SocketPipeline {
     return () => this.#responseHandlers.delete(callId);
   }
 
+  /**
+   * Starts protecting the sensitive `parts` of a request that JsSIP has not sent yet, such as an
+   * INVITE whose SDP offer waits for ICE gathering. When the request leaves with exactly these
+   * parts, it carries the result and is not signed and encrypted again. A request whose parts
+   * differ is protected as usual, and so is one whose preparation failed. The promise resolves
+   * when the preparation is over, and never rejects.
+   */
+  async prepare(
+    callId: string,
+    method: string,
+    target: string,
+    parts: readonly BodyPart[],
+  ): Promise<void> {
+    const upper = method.toUpperCase();
+    const policy = this.#options.policy ?? defaultProtectionPolicy;
+    const sensitive = parts
+      .map(partEntity)
+      .filter((entity) => policy.isSensitive(entity.contentType, upper));
+    if (sensitive.length === 0) return;
+
+    const { crypto, keyStore, localUri } = this.#options;
+    const preparing = Promise.resolve()
+      .then(() =>
+        Promise.all([
+          keyStore.getIdentity(localUri),
+          this.#recipientsOf(parseNameAddress(target).uri),
+        ]),
+      )
+      .then(([signer, recipients]) =>
+        signer === undefined
+          ? undefined
+          : prepareProtection(sensitive, { crypto, signer, recipients, ...this.#protectExtras() }),
+      )
+      .catch(() => {
+        // The request is then protected when it leaves, and that reports the error.
+        this.#logger.debug(CATEGORY, 'parts not prepared', { callId, method: upper });
+        return undefined;
+      });
+    this.#prepared.set(partsKey(callId, upper, true), preparing);
+    await preparing;
+  }
+
+  /** Drops what {@link prepare} made for a dialog whose request was never sent. */
+  forget(callId: string): void {
+    for (const key of this.#prepared.keys()) {
+      if (key.endsWith(` ${callId}`)) this.#prepared.delete(key);
+    }
+  }
+
   async outgoing(text: string): Promise<string> {
     let message = SipMessage.parse(utf8Encode(text));
     const key = partsKey(message.callId, message.method, message.isRequest);
@@ -137,10 +191,13 @@ export class SmimePipeline implements SocketPipeline {
     if (extra !== undefined) message = attachParts(message, extra, this.#options.crypto);
     if (message.body.length === 0) return utf8Decode(message.toBytes());
 
+    const preparing = message.isRequest ? this.#prepared.get(key) : undefined;
+    if (preparing !== undefined) this.#prepared.delete(key);
     const { crypto, keyStore, localUri } = this.#options;
-    const [signer, recipients] = await Promise.all([
+    const [signer, recipients, prepared] = await Promise.all([
       keyStore.getIdentity(localUri),
       this.#recipients(message),
+      preparing,
     ]);
     if (signer === undefined) throw new KeyNotFoundError('local identity not found');
     const protectedMessage = await protectMessage(message, {
@@ -148,6 +205,7 @@ export class SmimePipeline implements SocketPipeline {
       signer,
       recipients,
       ...this.#protectExtras(),
+      ...(prepared === undefined ? {} : { prepared }),
     });
     this.#logger.debug(CATEGORY, 'message protected', {
       callId: message.callId,
@@ -211,12 +269,16 @@ export class SmimePipeline implements SocketPipeline {
     };
   }
 
-  async #recipients(message: SipMessage): Promise<readonly Uint8Array[]> {
+  #recipients(message: SipMessage): Promise<readonly Uint8Array[]> {
+    const header = message.getHeader(message.isRequest ? 'To' : 'From');
+    return this.#recipientsOf(header === undefined ? undefined : parseNameAddress(header).uri);
+  }
+
+  /** Returns the configured server certificates, or else the stored certificate of `uri`. */
+  async #recipientsOf(uri: string | undefined): Promise<readonly Uint8Array[]> {
     const servers = this.#options.serverCertificates;
     if (servers !== undefined && servers.length > 0) return servers;
 
-    const header = message.getHeader(message.isRequest ? 'To' : 'From');
-    const uri = header === undefined ? undefined : parseNameAddress(header).uri;
     const certificate =
       uri === undefined ? undefined : await this.#peerCertificate(addressOfRecord(uri));
     if (certificate === undefined) throw new KeyNotFoundError('recipient certificate not found');

@@ -9,6 +9,7 @@
 
 import { prepareEnvelope, sealEnvelope, signContent } from '../cms/index.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
+import { bytesEqual } from '../bytes.js';
 import { MimeParseError } from '../errors.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
@@ -37,6 +38,20 @@ export interface ProtectOptions {
   readonly contentEncryption?: ContentEncryptionAlgorithm;
   /** Clock for signingTime; default `() => new Date()`. */
   readonly now?: () => Date;
+  /**
+   * Parts protected ahead of the message by {@link prepareProtection}. When the message's
+   * sensitive parts are byte for byte the prepared parts, in order, the prepared entity is used
+   * and nothing is signed or encrypted again. Otherwise the message is protected as usual.
+   */
+  readonly prepared?: PreparedProtection;
+}
+
+/** Sensitive parts signed and encrypted before their message exists. */
+export interface PreparedProtection {
+  /** The parts as they must appear in the message, in order. */
+  readonly parts: readonly MimeEntity[];
+  /** The `application/pkcs7-mime` entity that carries them, signed then encrypted. */
+  readonly entity: MimeEntity;
 }
 
 /**
@@ -69,9 +84,49 @@ export async function protectMessage(
   if (body === undefined) return message;
 
   const { clear, sensitive } = splitSensitiveParts(body, options.policy, message.method);
-  const [first] = sensitive;
-  if (first === undefined) return message;
+  if (sensitive.length === 0) return message;
 
+  const prepared = options.prepared;
+  const smimePart =
+    prepared !== undefined && sameEntities(prepared.parts, sensitive)
+      ? prepared.entity
+      : await sealParts(sensitive, options);
+
+  if (clear.length === 0) return withEntityBody(message, smimePart);
+  return withEntityBody(message, createMultipartMixed([...clear, smimePart], options.crypto));
+}
+
+/**
+ * Signs then encrypts parts before the message that carries them is complete, so that the work
+ * is done while, for example, the browser gathers ICE candidates for the SDP offer. Pass the
+ * result as `prepared` to {@link protectMessage}. The signature covers the parts only, as it
+ * does in {@link protectMessage}, and its signingTime is the time of this call.
+ *
+ * Use each result for one message: its retransmissions may repeat it, another message may not.
+ *
+ * @example
+ * ```ts
+ * const prepared = await prepareProtection([mcpttInfoEntity], options);
+ * const sent = await protectMessage(invite, { ...options, prepared });
+ * ```
+ */
+export async function prepareProtection(
+  parts: readonly MimeEntity[],
+  options: ProtectOptions,
+): Promise<PreparedProtection> {
+  checkProtectOptions(options);
+  if (parts.length === 0) throw new TypeError('prepareProtection: no part to protect');
+  return { parts: [...parts], entity: await sealParts(parts, options) };
+}
+
+/**
+ * Signs the parts (one entity, or a multipart/mixed of several) in multipart/signed, then
+ * encrypts that for the recipients, and returns the `application/pkcs7-mime` entity.
+ */
+async function sealParts(
+  parts: readonly MimeEntity[],
+  options: ProtectOptions,
+): Promise<MimeEntity> {
   const { crypto, signer } = options;
   // The envelope's keys do not depend on the content, so they are made while the content is
   // signed: the key agreement's WebCrypto calls then overlap with the signature's.
@@ -84,7 +139,9 @@ export async function protectMessage(
   // when signing fails first.
   preparing.catch(() => undefined);
 
-  const content = sensitive.length === 1 ? first : createMultipartMixed(sensitive, crypto);
+  const [first] = parts;
+  const content =
+    parts.length === 1 && first !== undefined ? first : createMultipartMixed(parts, crypto);
   const signature = await signContent({
     crypto,
     content: content.toBytes(),
@@ -97,10 +154,18 @@ export async function protectMessage(
   const signed = createMultipartSigned(content, signature, crypto);
 
   const envelope = await sealEnvelope(crypto, await preparing, signed.toBytes());
-  const smimePart = createPkcs7MimeEntity(envelope.der, envelope.smimeType);
+  return createPkcs7MimeEntity(envelope.der, envelope.smimeType);
+}
 
-  if (clear.length === 0) return withEntityBody(message, smimePart);
-  return withEntityBody(message, createMultipartMixed([...clear, smimePart], crypto));
+/** Checks that two lists contain the same entities, byte for byte, in the same order. */
+function sameEntities(expected: readonly MimeEntity[], actual: readonly MimeEntity[]): boolean {
+  return (
+    expected.length === actual.length &&
+    expected.every((entity, index) => {
+      const other = actual[index];
+      return other !== undefined && bytesEqual(entity.toBytes(), other.toBytes());
+    })
+  );
 }
 
 /** Splits a body into the parts sent in clear and the sensitive parts, keeping their order. */
