@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { SipMessage, utf8Decode, utf8Encode } from '@mcptt-smime/smime';
+import {
+  SipMessage,
+  createProtectionPolicy,
+  unprotectMessage,
+  utf8Decode,
+  utf8Encode,
+} from '@mcptt-smime/smime';
 import { corporaAvailable, readCorpus } from '../../smime/test/corpora.js';
-import { attachParts, splitIncoming } from '../src/core/multipart-bridge.js';
+import { attachParts, splitIncoming, splitOpened } from '../src/core/multipart-bridge.js';
 import { request } from './helpers/sip-samples.js';
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n';
@@ -77,4 +83,40 @@ describe.skipIf(!corporaAvailable)('splitIncoming corpus', () => {
     expect(utf8Decode(split.message.body)).toMatch(/^v=0\r\n/);
     expect(split.parts).toHaveLength(1);
   });
+});
+
+describe('splitOpened', () => {
+  const LISTS = {
+    contentType: 'application/resource-lists+xml',
+    contentDisposition: 'recipient-list',
+    body: '<resource-lists/>',
+  };
+  const TEXT = { contentType: 'text/plain;charset=utf-8', body: 'hello' };
+  // Every part in clear, so that unprotectMessage opens these plain messages without a key.
+  const policy = createProtectionPolicy({
+    clearTypes: ['application/sdp', INFO.contentType, LISTS.contentType, 'text/plain'],
+  });
+  const cases: [string, SipMessage][] = [];
+  for (const method of ['INVITE', 'UPDATE', 'MESSAGE', 'INFO']) {
+    const sdp = sdpMessage(method);
+    cases.push(
+      [`${method} with SDP`, sdp],
+      [`${method} with SDP and parts`, attachParts(sdp, [INFO, LISTS], crypto)],
+      [`${method} with parts only`, attachParts(sdp.withoutBody(), [INFO, LISTS], crypto)],
+      [`${method} with one part`, attachParts(sdp.withoutBody(), [TEXT], crypto)],
+      [`${method} without body`, sdp.withoutBody()],
+    );
+  }
+
+  for (const [name, message] of cases) {
+    it(`splits as splitIncoming, ${name}`, async () => {
+      const received = SipMessage.parse(message.toBytes());
+      const opened = await unprotectMessage(received, { crypto, trustAnchors: [], policy });
+      const expected = splitIncoming(opened.message);
+
+      const split = splitOpened(received, opened.parts, () => opened.message);
+      expect(utf8Decode(split.message.toBytes())).toBe(utf8Decode(expected.message.toBytes()));
+      expect(split.parts).toEqual(expected.parts);
+    });
+  }
 });

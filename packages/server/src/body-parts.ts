@@ -42,14 +42,17 @@ export function readParts(message: SipMessage): BodyPart[] {
   }
 
   const boundary = type.params.get('boundary') ?? '';
-  return parseMultipart(message.body, boundary).map((entity) => {
-    const disposition = entity.getHeader('Content-Disposition');
-    return {
-      mediaType: entity.contentType.mediaType,
-      body: entity.decodedBody(),
-      ...(disposition === undefined ? {} : { disposition }),
-    };
-  });
+  return parseMultipart(message.body, boundary).map(entityPart);
+}
+
+/** Returns the media type, decoded body and disposition of a MIME entity. */
+export function entityPart(entity: MimeEntity): BodyPart {
+  const disposition = entity.getHeader('Content-Disposition');
+  return {
+    mediaType: entity.contentType.mediaType,
+    body: entity.decodedBody(),
+    ...(disposition === undefined ? {} : { disposition }),
+  };
 }
 
 /** Returns the text of the first part of a media type, or undefined. */

@@ -16,7 +16,7 @@ import {
   type SecurityInfo,
   type SipMessage,
 } from '@mcptt-smime/smime';
-import { readParts, type BodyPart } from './body-parts.js';
+import { entityPart, type BodyPart } from './body-parts.js';
 import { protectionPolicyOf, signatureRequired } from './plain-calls.js';
 import type { ServerContext } from './server-context.js';
 import { createResponse, randomToken, uriOf } from './sip-builder.js';
@@ -75,8 +75,11 @@ export async function openRequest(
   }
 
   return {
-    message: opened.message,
-    parts: readParts(opened.message),
+    // Built when read: most handlers need only the parts.
+    get message() {
+      return opened.message;
+    },
+    parts: opened.parts.map(entityPart),
     security: opened.security,
     sender,
   };

@@ -127,3 +127,26 @@ export function splitIncoming(message: SipMessage): SplitMessage {
   if (sdp === undefined) return { message: message.withoutBody(), parts };
   return { message: message.withBody(sdp.decodedBody(), { contentType: SDP_TYPE }), parts };
 }
+
+/**
+ * Splits an opened message as {@link splitIncoming} splits the plaintext message, but from the
+ * plaintext parts that `unprotectMessage` returned, without building and parsing a multipart
+ * body again. `received` gives the headers. `full` returns the plaintext message, which a method
+ * outside the session methods needs, because JsSIP then gets the whole body, and so does a body of
+ * one part.
+ */
+export function splitOpened(
+  received: SipMessage,
+  parts: readonly MimeEntity[],
+  full: () => SipMessage,
+): SplitMessage {
+  if (parts.length <= 1) return splitIncoming(full());
+  const sdp = parts.find((entity) => entity.contentType.mediaType === SDP_TYPE);
+  const others = parts.filter((entity) => entity !== sdp).map(toBodyPart);
+  if (!SESSION_METHODS.has(received.method)) return { message: full(), parts: others };
+  if (sdp === undefined) return { message: received.withoutBody(), parts: others };
+  return {
+    message: received.withBody(sdp.decodedBody(), { contentType: SDP_TYPE }),
+    parts: others,
+  };
+}

@@ -29,7 +29,7 @@ import {
   type SipCSeq,
 } from '@mcptt-smime/smime';
 import { silentLogger, type SdkLogger } from './logger.js';
-import { attachParts, partEntity, splitIncoming, type BodyPart } from './multipart-bridge.js';
+import { attachParts, partEntity, splitOpened, type BodyPart } from './multipart-bridge.js';
 import type { SocketPipeline } from './protecting-socket.js';
 
 const CATEGORY = 'mcptt:sdk:pipeline';
@@ -224,7 +224,7 @@ export class SmimePipeline implements SocketPipeline {
       ? [undefined, []]
       : await Promise.all([keyStore.getIdentity(localUri), keyStore.getTrustAnchors()]);
     const accepted: CertificateDecision[] = [];
-    const { message, security } = await unprotectMessage(received, {
+    const opened = await unprotectMessage(received, {
       crypto,
       ...(identity === undefined ? {} : { identity }),
       trustAnchors,
@@ -239,19 +239,23 @@ export class SmimePipeline implements SocketPipeline {
       }
       throw error;
     });
+    const { security } = opened;
     await this.#rememberSigner(security, accepted);
 
-    const split = splitIncoming(message);
+    const split = splitOpened(received, opened.parts, () => opened.message);
     const event: ReceivedMessage = {
-      callId: message.callId,
-      cseq: message.cseq,
-      method: message.method,
-      status: message.isRequest ? undefined : statusOf(message),
+      callId: received.callId,
+      cseq: received.cseq,
+      method: received.method,
+      status: received.isRequest ? undefined : statusOf(received),
       parts: split.parts,
       security,
-      message,
+      // Built when read: JsSIP gets the message of `split`, and the SDK reads the parts.
+      get message() {
+        return opened.message;
+      },
     };
-    const handler = message.isRequest ? undefined : this.#responseHandlers.get(message.callId);
+    const handler = received.isRequest ? undefined : this.#responseHandlers.get(received.callId);
     if (handler !== undefined) {
       handler(event);
       return undefined;

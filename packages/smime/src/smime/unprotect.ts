@@ -5,6 +5,7 @@
  */
 
 import { DowngradeError, LimitExceededError } from '../errors.js';
+import type { MimeEntity } from '../mime/entity.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 import type { SipMessage } from '../sip/message.js';
 import type { LocalIdentity } from './key-store.js';
@@ -55,8 +56,16 @@ export interface UnprotectOptions {
 
 /** Result of {@link unprotectMessage}. */
 export interface UnprotectResult {
-  /** The message with the plaintext parts put back (multipart/mixed when several). */
+  /**
+   * The message with the plaintext parts put back (multipart/mixed when several). It is built on
+   * first access: a caller that reads only {@link UnprotectResult.parts} does not pay for it.
+   */
   readonly message: SipMessage;
+  /**
+   * The plaintext body parts in order, those that came in clear and those opened, as entities
+   * with their own headers. Empty for a message without a body.
+   */
+  readonly parts: readonly MimeEntity[];
   readonly security: SecurityInfo;
 }
 
@@ -99,7 +108,7 @@ export async function unprotectMessage(
   checkUnprotectOptions(options);
   const security = new SecurityCollector();
   const body = messageBodyEntity(message);
-  if (body === undefined) return { message, security: security.toSecurityInfo() };
+  if (body === undefined) return { message, parts: [], security: security.toSecurityInfo() };
   if (message.body.length > MAX_MESSAGE_BYTES) {
     throw new LimitExceededError(`SIP body larger than ${MAX_MESSAGE_BYTES} bytes`);
   }
@@ -132,7 +141,15 @@ export async function unprotectMessage(
     if (part.encrypted || part.signed) security.addProtectedPart(part.entity.contentType.mediaType);
     if (part.order !== undefined) security.setOrder(part.order);
   }
-  return { message: rebuildMessage(message, parts, ctx), security: security.toSecurityInfo() };
+  let rebuilt: SipMessage | undefined;
+  return {
+    get message() {
+      rebuilt ??= rebuildMessage(message, parts, ctx);
+      return rebuilt;
+    },
+    parts: parts.map((part) => part.entity),
+    security: security.toSecurityInfo(),
+  };
 }
 
 /**

@@ -95,7 +95,8 @@ export function bodyParts(message: SipMessage): PartView[] {
   return entityParts(entity);
 }
 
-function entityParts(entity: MimeEntity): PartView[] {
+/** Returns the parts of a list of entities, as {@link bodyParts} returns those of a message. */
+export function entityParts(entity: MimeEntity): PartView[] {
   const contentType = entity.contentType;
   if (contentType.mediaType !== 'multipart/mixed') {
     return [{ mediaType: contentType.mediaType, body: utf8Decode(entity.decodedBody()) }];

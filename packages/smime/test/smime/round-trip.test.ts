@@ -10,6 +10,7 @@ import {
   SECRET_TOKEN,
   bodyParts,
   containsText,
+  entityParts,
   inviteWithSdp,
   mcpttInfoMessage,
   withSignerUri,
@@ -68,6 +69,7 @@ describe('protect and unprotect', () => {
           const {
             sent,
             message: opened,
+            parts,
             security,
           } = await roundTrip(message, signer, recipient, encryption, crypto);
 
@@ -81,6 +83,7 @@ describe('protect and unprotect', () => {
             'attachment; handling=required; filename=smime.p7m',
           );
           expect(bodyParts(opened)).toEqual(bodyParts(message));
+          expect(parts.flatMap(entityParts)).toEqual(bodyParts(message));
           expect(security.encrypted).toBe(true);
           expect(security.signed).toBe(true);
           expect(security.signerUri).toBe('sip:alice@example.org');
@@ -91,6 +94,34 @@ describe('protect and unprotect', () => {
       }
     }
   }
+
+  it('returns the parts in order, SDP first', async () => {
+    const { parts, message } = await roundTrip(inviteWithSdp(), 'alice', 'server');
+    expect(parts.map((part) => part.contentType.mediaType)).toEqual([
+      'application/sdp',
+      'application/vnd.3gpp.mcptt-info+xml',
+    ]);
+    expect(parts.flatMap(entityParts)).toEqual(bodyParts(message));
+  });
+
+  it('builds the message once, when read', async () => {
+    const server = await pki.identity('server');
+    const sent = await protectMessage(inviteWithSdp(), {
+      crypto: testCrypto,
+      signer: await pki.identity('alice'),
+      recipients: [server.certificate],
+      now: () => pki.now,
+    });
+    const result = await unprotectMessage(sent, {
+      crypto: testCrypto,
+      identity: server,
+      trustAnchors: [pki.caCertificate],
+      now: () => pki.now,
+    });
+    const first = result.message;
+    expect(result.message).toBe(first);
+    expect(bodyParts(first)).toEqual(bodyParts(inviteWithSdp()));
+  });
 
   it('keeps SDP first and in clear', async () => {
     const message = inviteWithSdp();
