@@ -45,14 +45,18 @@ import {
   webcrypto,
 } from 'node:crypto';
 
-const HASHES: Readonly<Record<string, string>> = {
-  'SHA-256': 'sha256',
-  'SHA-384': 'sha384',
-  'SHA-512': 'sha512',
-};
+// Maps, not object literals: a name such as `constructor` must not find a property of Object.
+const HASHES: ReadonlyMap<string, string> = new Map([
+  ['SHA-256', 'sha256'],
+  ['SHA-384', 'sha384'],
+  ['SHA-512', 'sha512'],
+]);
 
 /** Field size in bytes of the curves with a fast path. */
-const CURVE_BYTES: Readonly<Record<string, number>> = { 'P-256': 32, 'P-384': 48 };
+const CURVE_BYTES: ReadonlyMap<string, number> = new Map([
+  ['P-256', 32],
+  ['P-384', 48],
+]);
 
 /** The default initial value of AES key wrap (RFC 3394 §2.2.3.1). */
 const KEY_WRAP_IV = new Uint8Array(8).fill(0xa6);
@@ -77,38 +81,60 @@ const GCM_TAG_BYTES = 16;
 export function createNodeCrypto(): Crypto {
   const native = webcrypto.subtle as SubtleCrypto;
   const ephemeral = new EphemeralKeys(native);
+  // Every method settles through a promise, so that a bad argument rejects as in WebCrypto
+  // rather than throwing. A data argument that is not a plain byte view goes to WebCrypto.
   const subtle: SubtleCrypto = {
     decrypt: (algorithm, key, data) =>
-      isAesGcm(algorithm, key, 'decrypt')
-        ? settle(() => aesGcmDecrypt(algorithm as AesGcmParams, key, data))
-        : native.decrypt(algorithm, key, data),
+      settle(() => {
+        const bytes = viewOf(data);
+        return bytes !== undefined && isAesGcm(algorithm, key, 'decrypt')
+          ? aesGcmDecrypt(algorithm as AesGcmParams, key, bytes)
+          : native.decrypt(algorithm, key, data);
+      }),
     encrypt: (algorithm, key, data) =>
-      isAesGcm(algorithm, key, 'encrypt')
-        ? settle(() => aesGcmEncrypt(algorithm as AesGcmParams, key, data))
-        : native.encrypt(algorithm, key, data),
+      settle(() => {
+        const bytes = viewOf(data);
+        return bytes !== undefined && isAesGcm(algorithm, key, 'encrypt')
+          ? aesGcmEncrypt(algorithm as AesGcmParams, key, bytes)
+          : native.encrypt(algorithm, key, data);
+      }),
     deriveBits: (algorithm, baseKey, length) =>
-      isEcdh(algorithm, baseKey, length)
-        ? settle(() => ecdhDeriveBits(algorithm as EcdhKeyDeriveParams, baseKey, length))
-        : native.deriveBits(algorithm, baseKey, length),
-    digest: (algorithm, data) => {
-      const hash = HASHES[nameOf(algorithm) ?? ''];
-      const bytes = viewOf(data);
-      return hash !== undefined && bytes !== undefined
-        ? Promise.resolve(copyOut(createHash(hash).update(bytes).digest()))
-        : native.digest(algorithm, data);
-    },
+      settle(() =>
+        isEcdh(algorithm, baseKey, length)
+          ? ecdhDeriveBits(algorithm as EcdhKeyDeriveParams, baseKey, length)
+          : native.deriveBits(algorithm, baseKey, length),
+      ),
+    digest: (algorithm, data) =>
+      settle(() => {
+        const hash = HASHES.get(nameOf(algorithm) ?? '');
+        const bytes = viewOf(data);
+        return hash !== undefined && bytes !== undefined
+          ? copyOut(createHash(hash).update(bytes).digest())
+          : native.digest(algorithm, data);
+      }),
     sign: (algorithm, key, data) =>
-      isEcdsa(algorithm, key, 'private', 'sign')
-        ? settle(() => ecdsaSign(algorithm as EcdsaParams, key, data))
-        : native.sign(algorithm, key, data),
+      settle(() => {
+        const bytes = viewOf(data);
+        return bytes !== undefined && isEcdsa(algorithm, key, 'private', 'sign')
+          ? ecdsaSign(algorithm as EcdsaParams, key, bytes)
+          : native.sign(algorithm, key, data);
+      }),
     verify: (algorithm, key, signature, data) =>
-      isEcdsa(algorithm, key, 'public', 'verify')
-        ? settle(() => ecdsaVerify(algorithm as EcdsaParams, key, signature, data))
-        : native.verify(algorithm, key, signature, data),
+      settle(() => {
+        const bytes = viewOf(data);
+        const signatureBytes = viewOf(signature);
+        return bytes !== undefined &&
+          signatureBytes !== undefined &&
+          isEcdsa(algorithm, key, 'public', 'verify')
+          ? ecdsaVerify(algorithm as EcdsaParams, key, signatureBytes, bytes)
+          : native.verify(algorithm, key, signature, data);
+      }),
     wrapKey: (format, key, wrappingKey, wrapAlgorithm) =>
-      format === 'raw' && isKeyWrap(wrapAlgorithm, wrappingKey, 'wrapKey') && isWrappable(key)
-        ? settle(() => aesKeyWrap(wrappingKey, key))
-        : native.wrapKey(format, key, wrappingKey, wrapAlgorithm),
+      settle(() =>
+        format === 'raw' && isKeyWrap(wrapAlgorithm, wrappingKey, 'wrapKey') && isWrappable(key)
+          ? aesKeyWrap(wrappingKey, key)
+          : native.wrapKey(format, key, wrappingKey, wrapAlgorithm),
+      ),
     unwrapKey: (
       format,
       wrapped,
@@ -118,26 +144,34 @@ export function createNodeCrypto(): Crypto {
       extractable,
       usages,
     ) =>
-      format === 'raw' && isKeyWrap(unwrapAlgorithm, unwrappingKey, 'unwrapKey')
-        ? aesKeyUnwrap(native, wrapped, unwrappingKey, keyAlgorithm, extractable, usages)
-        : native.unwrapKey(
-            format,
-            wrapped,
-            unwrappingKey,
-            unwrapAlgorithm,
-            keyAlgorithm,
-            extractable,
-            usages,
-          ),
+      settle(() => {
+        const bytes = viewOf(wrapped);
+        return format === 'raw' &&
+          bytes !== undefined &&
+          isWrappedKeyLength(bytes) &&
+          isKeyWrap(unwrapAlgorithm, unwrappingKey, 'unwrapKey')
+          ? aesKeyUnwrap(native, bytes, unwrappingKey, keyAlgorithm, extractable, usages)
+          : native.unwrapKey(
+              format,
+              wrapped,
+              unwrappingKey,
+              unwrapAlgorithm,
+              keyAlgorithm,
+              extractable,
+              usages,
+            );
+      }),
     deriveKey: native.deriveKey.bind(native),
     exportKey: ((format: KeyFormat, key: CryptoKey) =>
-      format === 'raw' && isEcPublicKey(key)
-        ? settle(() => exportEcPoint(key))
-        : native.exportKey(format, key)) as SubtleCrypto['exportKey'],
+      settle(() =>
+        format === 'raw' && isEcPublicKey(key) ? exportEcPoint(key) : native.exportKey(format, key),
+      )) as SubtleCrypto['exportKey'],
     generateKey: ((algorithm: AlgorithmIdentifier, extractable: boolean, usages: KeyUsage[]) =>
-      isEphemeralEcdh(algorithm, extractable, usages)
-        ? ephemeral.take((algorithm as EcKeyGenParams).namedCurve)
-        : native.generateKey(algorithm, extractable, usages)) as SubtleCrypto['generateKey'],
+      settle(() =>
+        isEphemeralEcdh(algorithm, extractable, usages)
+          ? ephemeral.take((algorithm as EcKeyGenParams).namedCurve)
+          : native.generateKey(algorithm, extractable, usages),
+      )) as SubtleCrypto['generateKey'],
     importKey: native.importKey.bind<SubtleCrypto['importKey']>(native),
   };
   return {
@@ -148,8 +182,7 @@ export function createNodeCrypto(): Crypto {
 }
 
 /** Runs a synchronous operation and turns its result or error into a promise, as WebCrypto does. */
-// eslint-disable-next-line @typescript-eslint/require-await -- async turns a throw into a rejection
-async function settle<T>(operation: () => T): Promise<T> {
+async function settle<T>(operation: () => T | Promise<T>): Promise<T> {
   return operation();
 }
 
@@ -169,9 +202,13 @@ function nameOf(algorithm: unknown): string | undefined {
 
 /** Returns a byte view of an ArrayBuffer or of a view on one, else undefined. */
 function viewOf(data: unknown): Uint8Array | undefined {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) {
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  try {
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) {
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    }
+  } catch {
+    // A detached buffer: WebCrypto has its own rules for it.
   }
   return undefined;
 }
@@ -199,7 +236,7 @@ function keyAllows(
 }
 
 function curveBytes(key: CryptoKey): number | undefined {
-  return CURVE_BYTES[(key.algorithm as EcKeyAlgorithm).namedCurve];
+  return CURVE_BYTES.get((key.algorithm as EcKeyAlgorithm).namedCurve);
 }
 
 function isEcdsa(algorithm: unknown, key: CryptoKey, type: KeyType, usage: KeyUsage): boolean {
@@ -207,16 +244,14 @@ function isEcdsa(algorithm: unknown, key: CryptoKey, type: KeyType, usage: KeyUs
   return (
     nameOf(algorithm) === 'ECDSA' &&
     typeof algorithm === 'object' &&
-    HASHES[hash ?? ''] !== undefined &&
+    HASHES.get(hash ?? '') !== undefined &&
     keyAllows(key, type, 'ECDSA', usage) &&
     curveBytes(key) !== undefined
   );
 }
 
-function ecdsaSign(algorithm: EcdsaParams, key: CryptoKey, data: BufferSource): ArrayBuffer {
-  const bytes = viewOf(data);
-  if (bytes === undefined) throw new TypeError('data is not a BufferSource');
-  const hash = HASHES[nameOf(algorithm.hash) ?? ''] ?? '';
+function ecdsaSign(algorithm: EcdsaParams, key: CryptoKey, bytes: Uint8Array): ArrayBuffer {
+  const hash = HASHES.get(nameOf(algorithm.hash) ?? '') ?? '';
   const signature = signWithKey(hash, bytes, {
     key: KeyObject.from(key),
     dsaEncoding: 'ieee-p1363',
@@ -227,17 +262,12 @@ function ecdsaSign(algorithm: EcdsaParams, key: CryptoKey, data: BufferSource): 
 function ecdsaVerify(
   algorithm: EcdsaParams,
   key: CryptoKey,
-  signature: BufferSource,
-  data: BufferSource,
+  signatureBytes: Uint8Array,
+  bytes: Uint8Array,
 ): boolean {
-  const bytes = viewOf(data);
-  const signatureBytes = viewOf(signature);
-  if (bytes === undefined || signatureBytes === undefined) {
-    throw new TypeError('data is not a BufferSource');
-  }
   // WebCrypto returns false, not an error, for a signature of the wrong length.
   if (signatureBytes.length !== 2 * (curveBytes(key) ?? 0)) return false;
-  const hash = HASHES[nameOf(algorithm.hash) ?? ''] ?? '';
+  const hash = HASHES.get(nameOf(algorithm.hash) ?? '') ?? '';
   try {
     return verifyWithKey(
       hash,
@@ -293,6 +323,8 @@ function ecdhDeriveBits(
 
 function isEcPublicKey(key: unknown): key is CryptoKey {
   return (
+    key instanceof CryptoKey &&
+    key.extractable &&
     (keyAllows(key, 'public', 'ECDH', undefined) || keyAllows(key, 'public', 'ECDSA', undefined)) &&
     curveBytes(key) !== undefined
   );
@@ -334,9 +366,11 @@ function gcmIv(algorithm: AesGcmParams): Uint8Array {
   return iv;
 }
 
-function aesGcmEncrypt(algorithm: AesGcmParams, key: CryptoKey, data: BufferSource): ArrayBuffer {
-  const plaintext = viewOf(data);
-  if (plaintext === undefined) throw new TypeError('data is not a BufferSource');
+function aesGcmEncrypt(
+  algorithm: AesGcmParams,
+  key: CryptoKey,
+  plaintext: Uint8Array,
+): ArrayBuffer {
   const cipher = createCipheriv(gcmCipherName(key), KeyObject.from(key), gcmIv(algorithm));
   const aad = viewOf(algorithm.additionalData);
   if (aad !== undefined) cipher.setAAD(aad);
@@ -348,9 +382,7 @@ function aesGcmEncrypt(algorithm: AesGcmParams, key: CryptoKey, data: BufferSour
   return out.buffer;
 }
 
-function aesGcmDecrypt(algorithm: AesGcmParams, key: CryptoKey, data: BufferSource): ArrayBuffer {
-  const sealed = viewOf(data);
-  if (sealed === undefined) throw new TypeError('data is not a BufferSource');
+function aesGcmDecrypt(algorithm: AesGcmParams, key: CryptoKey, sealed: Uint8Array): ArrayBuffer {
   if (sealed.length < GCM_TAG_BYTES) throw operationError();
   const split = sealed.length - GCM_TAG_BYTES;
   try {
@@ -411,18 +443,19 @@ function aesKeyWrap(wrappingKey: CryptoKey, key: CryptoKey): ArrayBuffer {
   }
 }
 
+/** Checks a length that AES-KW can unwrap: at least two 64-bit blocks plus the integrity block. */
+function isWrappedKeyLength(bytes: Uint8Array): boolean {
+  return bytes.length >= 24 && bytes.length % 8 === 0;
+}
+
 async function aesKeyUnwrap(
   native: SubtleCrypto,
-  wrapped: BufferSource,
+  bytes: Uint8Array,
   unwrappingKey: CryptoKey,
   keyAlgorithm: Parameters<SubtleCrypto['unwrapKey']>[4],
   extractable: boolean,
   usages: Iterable<KeyUsage>,
 ): Promise<CryptoKey> {
-  const bytes = viewOf(wrapped);
-  if (bytes === undefined) throw new TypeError('wrappedKey is not a BufferSource');
-  // RFC 3394 §2: at least two 64-bit blocks of key, plus the integrity block.
-  if (bytes.length < 24 || bytes.length % 8 !== 0) throw operationError();
   let raw: Uint8Array<ArrayBuffer>;
   try {
     const decipher = createDecipheriv(
@@ -442,17 +475,16 @@ async function aesKeyUnwrap(
 }
 
 /** Checks for a request of an ephemeral ECDH pair: not extractable, `deriveBits` only. */
-function isEphemeralEcdh(
-  algorithm: unknown,
-  extractable: boolean,
-  usages: Iterable<KeyUsage>,
-): boolean {
-  if (nameOf(algorithm) !== 'ECDH' || typeof algorithm !== 'object' || extractable) return false;
-  const list = [...usages];
+function isEphemeralEcdh(algorithm: unknown, extractable: boolean, usages: unknown): boolean {
+  if (nameOf(algorithm) !== 'ECDH' || typeof algorithm !== 'object' || extractable !== false) {
+    return false;
+  }
+  // Only a plain array is read here: WebCrypto reads any other iterable itself, once.
   return (
-    CURVE_BYTES[(algorithm as Partial<EcKeyGenParams>).namedCurve ?? ''] !== undefined &&
-    list.length === 1 &&
-    list[0] === 'deriveBits'
+    CURVE_BYTES.get((algorithm as Partial<EcKeyGenParams>).namedCurve ?? '') !== undefined &&
+    Array.isArray(usages) &&
+    usages.length === 1 &&
+    usages[0] === 'deriveBits'
   );
 }
 

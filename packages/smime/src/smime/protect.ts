@@ -11,7 +11,7 @@ import { prepareEnvelope, sealEnvelope, signContent } from '../cms/index.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { bytesEqual } from '../bytes.js';
 import { MimeParseError } from '../errors.js';
-import type { MimeEntity } from '../mime/entity.js';
+import { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
 import type { SipMessage } from '../sip/message.js';
 import type { LocalIdentity } from './key-store.js';
@@ -40,18 +40,24 @@ export interface ProtectOptions {
   readonly now?: () => Date;
   /**
    * Parts protected ahead of the message by {@link prepareProtection}. When the message's
-   * sensitive parts are byte for byte the prepared parts, in order, the prepared entity is used
-   * and nothing is signed or encrypted again. Otherwise the message is protected as usual.
+   * sensitive parts are byte for byte the prepared parts, in order, and the signer certificate,
+   * the recipients and the content encryption are the same, the prepared entity is used and
+   * nothing is signed or encrypted again. Otherwise the message is protected as usual.
    */
   readonly prepared?: PreparedProtection;
 }
 
 /** Sensitive parts signed and encrypted before their message exists. */
 export interface PreparedProtection {
-  /** The parts as they must appear in the message, in order. */
+  /** Copies of the parts as they must appear in the message, in order. */
   readonly parts: readonly MimeEntity[];
   /** The `application/pkcs7-mime` entity that carries them, signed then encrypted. */
   readonly entity: MimeEntity;
+  /** DER of the certificate of the signer that signed them. */
+  readonly signerCertificate: Uint8Array;
+  /** DER of the certificates that they are encrypted for, in order. */
+  readonly recipients: readonly Uint8Array[];
+  readonly contentEncryption: ContentEncryptionAlgorithm;
 }
 
 /**
@@ -88,7 +94,7 @@ export async function protectMessage(
 
   const prepared = options.prepared;
   const smimePart =
-    prepared !== undefined && sameEntities(prepared.parts, sensitive)
+    prepared !== undefined && matchesPreparation(prepared, sensitive, options)
       ? prepared.entity
       : await sealParts(sensitive, options);
 
@@ -116,7 +122,16 @@ export async function prepareProtection(
 ): Promise<PreparedProtection> {
   checkProtectOptions(options);
   if (parts.length === 0) throw new TypeError('prepareProtection: no part to protect');
-  return { parts: [...parts], entity: await sealParts(parts, options) };
+  // Copies: a part parsed from a buffer that the caller changes later must not change what the
+  // prepared entity is compared with, since the entity carries the bytes as they were.
+  const copies = parts.map((part) => MimeEntity.parse(part.toBytes().slice()));
+  return {
+    parts: copies,
+    entity: await sealParts(copies, options),
+    signerCertificate: options.signer.certificate.slice(),
+    recipients: options.recipients.map((recipient) => recipient.slice()),
+    contentEncryption: options.contentEncryption ?? 'aes-256-gcm',
+  };
 }
 
 /**
@@ -157,13 +172,31 @@ async function sealParts(
   return createPkcs7MimeEntity(envelope.der, envelope.smimeType);
 }
 
-/** Checks that two lists contain the same entities, byte for byte, in the same order. */
-function sameEntities(expected: readonly MimeEntity[], actual: readonly MimeEntity[]): boolean {
+/** Checks that a preparation protects these parts, byte for byte, as `options` would. */
+function matchesPreparation(
+  prepared: PreparedProtection,
+  parts: readonly MimeEntity[],
+  options: ProtectOptions,
+): boolean {
+  return (
+    (options.contentEncryption ?? 'aes-256-gcm') === prepared.contentEncryption &&
+    bytesEqual(options.signer.certificate, prepared.signerCertificate) &&
+    sameBytes(prepared.recipients, options.recipients, (recipient) => recipient) &&
+    sameBytes(prepared.parts, parts, (part) => part.toBytes())
+  );
+}
+
+/** Checks that two lists have the same bytes, item by item, in the same order. */
+function sameBytes<T>(
+  expected: readonly T[],
+  actual: readonly T[],
+  bytesOf: (item: T) => Uint8Array,
+): boolean {
   return (
     expected.length === actual.length &&
-    expected.every((entity, index) => {
+    expected.every((item, index) => {
       const other = actual[index];
-      return other !== undefined && bytesEqual(entity.toBytes(), other.toBytes());
+      return other !== undefined && bytesEqual(bytesOf(item), bytesOf(other));
     })
   );
 }

@@ -6,6 +6,7 @@
 
 import { DowngradeError, LimitExceededError } from '../errors.js';
 import type { MimeEntity } from '../mime/entity.js';
+import { parseMultipart } from '../mime/multipart.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 import type { SipMessage } from '../sip/message.js';
 import type { LocalIdentity } from './key-store.js';
@@ -62,8 +63,9 @@ export interface UnprotectResult {
    */
   readonly message: SipMessage;
   /**
-   * The plaintext body parts in order, those that came in clear and those opened, as entities
-   * with their own headers. Empty for a message without a body.
+   * The parts of the body of {@link UnprotectResult.message}, in order, as entities with their
+   * own headers: the parts of a multipart/mixed body, or the body alone. Empty for a message
+   * without a body. Reading them does not build the message.
    */
   readonly parts: readonly MimeEntity[];
   readonly security: SecurityInfo;
@@ -147,7 +149,7 @@ export async function unprotectMessage(
       rebuilt ??= rebuildMessage(message, parts, ctx);
       return rebuilt;
     },
-    parts: parts.map((part) => part.entity),
+    parts: ctx.changed ? parts.map((part) => part.entity) : topLevelParts(body),
     security: security.toSecurityInfo(),
   };
 }
@@ -175,6 +177,14 @@ function rejectDowngrade(
         : 'in clear';
     throw new DowngradeError(`sensitive ${contentType.mediaType} part arrived ${how}`);
   }
+}
+
+/** Returns the parts of an unchanged body: those of a multipart/mixed, or the body alone. */
+function topLevelParts(body: MimeEntity): MimeEntity[] {
+  const boundary = body.contentType.params.get('boundary');
+  return body.contentType.mediaType === 'multipart/mixed' && boundary !== undefined
+    ? parseMultipart(body.body, boundary)
+    : [body];
 }
 
 function rebuildMessage(

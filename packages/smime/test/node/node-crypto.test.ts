@@ -303,9 +303,13 @@ describe('createNodeCrypto: AES-KW', () => {
     const changed = wrapped.slice();
     changed[3] = (changed[3] ?? 0) ^ 1;
     await rejectsWith(unwrap(changed), 'OperationError');
-    await rejectsWith(unwrap(wrapped.subarray(0, 39)), 'OperationError');
-    await rejectsWith(unwrap(wrapped.subarray(0, 16)), 'OperationError');
-    await rejectsWith(unwrap(new Uint8Array(0)), 'OperationError');
+    // Lengths that AES-KW cannot unwrap go to WebCrypto, which names the error itself.
+    for (const short of [wrapped.subarray(0, 39), wrapped.subarray(0, 16), new Uint8Array(0)]) {
+      await rejectsAsNative(
+        unwrap(short),
+        native.unwrapKey('raw', short, kek, 'AES-KW', 'AES-GCM', false, ['decrypt']),
+      );
+    }
   });
 
   it('keeps the key usages of WebCrypto', async () => {

@@ -21,6 +21,14 @@ export function mcpttInfo(): string {
   ].join('\r\n');
 }
 
+/** Media type of mcptt-info. */
+export const MCPTT_INFO = 'application/vnd.3gpp.mcptt-info+xml';
+
+/** Media type of resource-lists, and a list that names bob. */
+export const RESOURCE_LISTS = 'application/resource-lists+xml';
+export const LISTS =
+  '<resource-lists><list><entry uri="sip:bob@example.org"/></list></resource-lists>';
+
 /** An SDP offer. */
 export const SDP = [
   'v=0',

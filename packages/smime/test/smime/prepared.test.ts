@@ -8,13 +8,19 @@ import type { LocalIdentity } from '../../src/smime/key-store.js';
 import { prepareProtection, protectMessage } from '../../src/smime/protect.js';
 import type { ProtectOptions } from '../../src/smime/protect.js';
 import { unprotectMessage } from '../../src/smime/unprotect.js';
-import { SDP, SECRET_TOKEN, bodyParts, containsText, mcpttInfo, request } from './messages.js';
+import {
+  SDP,
+  SECRET_TOKEN,
+  bodyParts,
+  containsText,
+  mcpttInfo,
+  request,
+  LISTS,
+  MCPTT_INFO,
+  RESOURCE_LISTS,
+} from './messages.js';
 import { getTestPki, testCrypto } from './test-pki.js';
 import type { TestPki } from './test-pki.js';
-
-const MCPTT_INFO = 'application/vnd.3gpp.mcptt-info+xml';
-const RESOURCE_LISTS = 'application/resource-lists+xml';
-const LISTS = '<resource-lists><list><entry uri="sip:bob@example.org"/></list></resource-lists>';
 
 let pki: TestPki;
 let alice: LocalIdentity;
