@@ -34,9 +34,11 @@ export function createWireSocket(
       socket = new WebSocket(url, 'sip');
       socket.onopen = () => wire.onconnect();
       socket.onclose = (event) => wire.ondisconnect(!event.wasClean, event.code, event.reason);
+      // The message goes on first, and the panel's record of it after: a record updates the
+      // app's state and its views, which must not delay the signalling.
       socket.onmessage = (event: MessageEvent<SocketData>) => {
-        if (typeof event.data === 'string') observe('in', event.data, onMessage);
         wire.ondata(event.data);
+        if (typeof event.data === 'string') observe('in', event.data, onMessage);
       };
     },
     disconnect() {
@@ -44,8 +46,8 @@ export function createWireSocket(
     },
     send(message) {
       if (socket?.readyState !== WebSocket.OPEN) return false;
-      observe('out', message, onMessage);
       socket.send(message);
+      observe('out', message, onMessage);
       return true;
     },
     isConnected: () => socket?.readyState === WebSocket.OPEN,
