@@ -2,7 +2,7 @@
  * Runs the core benchmark in Node and prints one JSON line. The code is bundled by esbuild first,
  * as an application would ship it, so that tsx's development transforms are not measured.
  * Protect and unprotect run through Node's WebCrypto and through the core's Node engine, which
- * the reference server uses; the floors are Node's WebCrypto in both cases.
+ * the reference server uses. The floors are Node's WebCrypto in both cases.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,7 +9,7 @@
  * engine computes these operations at once, with the same OpenSSL underneath.
  *
  * The engine keeps WebCrypto's rules. It takes only Node's own `CryptoKey` objects, checks each
- * key's type, algorithm and usages as WebCrypto does, refuses to wrap a key that is not
+ * key's type, algorithm and usages as WebCrypto does, does not wrap a key that is not
  * extractable, and rejects with a `DOMException` named `OperationError` where WebCrypto would.
  * A call outside the cases below goes to Node's WebCrypto unchanged, so it gets WebCrypto's own
  * result or error:
@@ -26,7 +26,8 @@
  *
  * ECDH key pairs that are not extractable and serve only `deriveBits`, the ephemeral keys of
  * ephemeral-static key agreement, are generated ahead on the thread pool, a few at a time. Each
- * pair is handed out once, so a message never waits for the pool to make its ephemeral key.
+ * pair is handed out once. A message waits for the pool only when none is ready, and then its
+ * pair is generated on demand.
  *
  * @module
  */
@@ -81,23 +82,27 @@ const GCM_TAG_BYTES = 16;
 export function createNodeCrypto(): Crypto {
   const native = webcrypto.subtle as SubtleCrypto;
   const ephemeral = new EphemeralKeys(native);
+
+  /** Builds `encrypt` or `decrypt`: AES-GCM on a byte view here, anything else in WebCrypto. */
+  function gcmOrNative(
+    usage: 'encrypt' | 'decrypt',
+    run: (key: CryptoKey, gcm: GcmInputs, bytes: Uint8Array) => ArrayBuffer,
+  ): SubtleCrypto['encrypt'] {
+    return (algorithm, key, data) =>
+      settle(() => {
+        const bytes = viewOf(data);
+        const gcm = gcmInputs(algorithm, key, usage);
+        return bytes !== undefined && gcm !== undefined
+          ? run(key, gcm, bytes)
+          : native[usage](algorithm, key, data);
+      });
+  }
+
   // Every method settles through a promise, so that a bad argument rejects as in WebCrypto
   // rather than throwing. A data argument that is not a plain byte view goes to WebCrypto.
   const subtle: SubtleCrypto = {
-    decrypt: (algorithm, key, data) =>
-      settle(() => {
-        const bytes = viewOf(data);
-        return bytes !== undefined && isAesGcm(algorithm, key, 'decrypt')
-          ? aesGcmDecrypt(algorithm as AesGcmParams, key, bytes)
-          : native.decrypt(algorithm, key, data);
-      }),
-    encrypt: (algorithm, key, data) =>
-      settle(() => {
-        const bytes = viewOf(data);
-        return bytes !== undefined && isAesGcm(algorithm, key, 'encrypt')
-          ? aesGcmEncrypt(algorithm as AesGcmParams, key, bytes)
-          : native.encrypt(algorithm, key, data);
-      }),
+    decrypt: gcmOrNative('decrypt', aesGcmDecrypt),
+    encrypt: gcmOrNative('encrypt', aesGcmEncrypt),
     deriveBits: (algorithm, baseKey, length) =>
       settle(() =>
         isEcdh(algorithm, baseKey, length)
@@ -345,35 +350,36 @@ function exportEcPoint(key: CryptoKey): ArrayBuffer {
   return point.buffer;
 }
 
-function isAesGcm(algorithm: unknown, key: CryptoKey, usage: KeyUsage): boolean {
-  if (nameOf(algorithm) !== 'AES-GCM' || typeof algorithm !== 'object') return false;
+/** The IV and additional data of an AES-GCM request that the fast path takes. */
+interface GcmInputs {
+  readonly iv: Uint8Array;
+  readonly aad: Uint8Array | undefined;
+}
+
+/**
+ * Returns the IV and additional data of an AES-GCM request with a 12-byte IV and a 128-bit tag,
+ * for a key that allows `usage`, or undefined for WebCrypto to handle.
+ */
+function gcmInputs(algorithm: unknown, key: CryptoKey, usage: KeyUsage): GcmInputs | undefined {
+  if (nameOf(algorithm) !== 'AES-GCM' || typeof algorithm !== 'object') return undefined;
   const { iv, tagLength, additionalData } = algorithm as Partial<AesGcmParams>;
-  return (
-    viewOf(iv)?.length === GCM_IV_BYTES &&
+  const ivBytes = viewOf(iv);
+  const aad = viewOf(additionalData);
+  const usable =
+    ivBytes?.length === GCM_IV_BYTES &&
     (tagLength === undefined || tagLength === GCM_TAG_BYTES * 8) &&
-    (additionalData === undefined || viewOf(additionalData) !== undefined) &&
-    keyAllows(key, 'secret', 'AES-GCM', usage)
-  );
+    (additionalData === undefined || aad !== undefined) &&
+    keyAllows(key, 'secret', 'AES-GCM', usage);
+  return usable ? { iv: ivBytes, aad } : undefined;
 }
 
 function gcmCipherName(key: CryptoKey): CipherGCMTypes {
   return `aes-${(key.algorithm as AesKeyAlgorithm).length as 128 | 192 | 256}-gcm`;
 }
 
-function gcmIv(algorithm: AesGcmParams): Uint8Array {
-  const iv = viewOf(algorithm.iv);
-  if (iv === undefined) throw new TypeError('iv is not a BufferSource');
-  return iv;
-}
-
-function aesGcmEncrypt(
-  algorithm: AesGcmParams,
-  key: CryptoKey,
-  plaintext: Uint8Array,
-): ArrayBuffer {
-  const cipher = createCipheriv(gcmCipherName(key), KeyObject.from(key), gcmIv(algorithm));
-  const aad = viewOf(algorithm.additionalData);
-  if (aad !== undefined) cipher.setAAD(aad);
+function aesGcmEncrypt(key: CryptoKey, gcm: GcmInputs, plaintext: Uint8Array): ArrayBuffer {
+  const cipher = createCipheriv(gcmCipherName(key), KeyObject.from(key), gcm.iv);
+  if (gcm.aad !== undefined) cipher.setAAD(gcm.aad);
   const body = finish(cipher, plaintext);
   const tag = cipher.getAuthTag();
   const out = new Uint8Array(body.length + tag.length);
@@ -382,13 +388,12 @@ function aesGcmEncrypt(
   return out.buffer;
 }
 
-function aesGcmDecrypt(algorithm: AesGcmParams, key: CryptoKey, sealed: Uint8Array): ArrayBuffer {
+function aesGcmDecrypt(key: CryptoKey, gcm: GcmInputs, sealed: Uint8Array): ArrayBuffer {
   if (sealed.length < GCM_TAG_BYTES) throw operationError();
   const split = sealed.length - GCM_TAG_BYTES;
   try {
-    const decipher = createDecipheriv(gcmCipherName(key), KeyObject.from(key), gcmIv(algorithm));
-    const aad = viewOf(algorithm.additionalData);
-    if (aad !== undefined) decipher.setAAD(aad);
+    const decipher = createDecipheriv(gcmCipherName(key), KeyObject.from(key), gcm.iv);
+    if (gcm.aad !== undefined) decipher.setAAD(gcm.aad);
     decipher.setAuthTag(sealed.subarray(split));
     return finish(decipher, sealed.subarray(0, split)).buffer;
   } catch {
@@ -497,8 +502,8 @@ const EPHEMERAL_KEYS_READY = 4;
  */
 class EphemeralKeys {
   readonly #native: SubtleCrypto;
-  readonly #ready = new Map<string, CryptoKeyPair[]>();
-  readonly #pending = new Map<string, number>();
+  /** Per curve: the pairs ready to hand out, and the number being generated. */
+  readonly #curves = new Map<string, { ready: CryptoKeyPair[]; pending: number }>();
 
   constructor(native: SubtleCrypto) {
     this.#native = native;
@@ -506,8 +511,13 @@ class EphemeralKeys {
 
   /** Returns a fresh pair, from the queue when one is ready, and starts the refill. */
   take(namedCurve: string): Promise<CryptoKeyPair> {
-    const pair = this.#ready.get(namedCurve)?.shift();
-    this.#refill(namedCurve);
+    let curve = this.#curves.get(namedCurve);
+    if (curve === undefined) {
+      curve = { ready: [], pending: 0 };
+      this.#curves.set(namedCurve, curve);
+    }
+    const pair = curve.ready.shift();
+    this.#refill(namedCurve, curve);
     return pair === undefined ? this.#generate(namedCurve) : Promise.resolve(pair);
   }
 
@@ -515,20 +525,17 @@ class EphemeralKeys {
     return this.#native.generateKey({ name: 'ECDH', namedCurve }, false, ['deriveBits']);
   }
 
-  #refill(namedCurve: string): void {
-    const ready = this.#ready.get(namedCurve) ?? [];
-    this.#ready.set(namedCurve, ready);
-    const pending = this.#pending.get(namedCurve) ?? 0;
-    for (let count = ready.length + pending; count < EPHEMERAL_KEYS_READY; count++) {
-      this.#pending.set(namedCurve, (this.#pending.get(namedCurve) ?? 0) + 1);
+  #refill(namedCurve: string, curve: { ready: CryptoKeyPair[]; pending: number }): void {
+    while (curve.ready.length + curve.pending < EPHEMERAL_KEYS_READY) {
+      curve.pending++;
       this.#generate(namedCurve).then(
         (pair) => {
-          this.#pending.set(namedCurve, (this.#pending.get(namedCurve) ?? 1) - 1);
-          ready.push(pair);
+          curve.pending--;
+          curve.ready.push(pair);
         },
         () => {
           // A failed refill leaves the queue shorter, and the next take generates on demand.
-          this.#pending.set(namedCurve, (this.#pending.get(namedCurve) ?? 1) - 1);
+          curve.pending--;
         },
       );
     }
