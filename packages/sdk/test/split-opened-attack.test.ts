@@ -156,8 +156,8 @@ describe('splitOpened attack: protected messages (regression)', () => {
 });
 
 describe('splitOpened attack: clear nested multiparts (regression)', () => {
-  // unwrapEntity flattens nested multipart/mixed into `parts`, but when no S/MIME layer was
-  // opened (ctx.changed stays false), `opened.message` is the received message, still nested.
+  // When no S/MIME layer is opened, `opened.message` is the received message, still nested, and
+  // `opened.parts` must be its top-level parts, not the flattened leaves.
   it('clear INVITE with nested multipart', async () => {
     const nested = mixed([entity({ 'Content-Type': 'application/sdp' }, SDP_B), sdpPart], 'n-b');
     const body = buildMultipart([sdpPart, nested], 'outer-b');
@@ -165,8 +165,7 @@ describe('splitOpened attack: clear nested multiparts (regression)', () => {
   });
 
   it('clear INVITE with nested SDP only', async () => {
-    // splitIncoming finds no top-level SDP and strips the body, but splitOpened gives JsSIP the
-    // nested SDP.
+    // splitIncoming finds no top-level SDP and strips the body, and splitOpened must do the same.
     const nested = mixed([sdpPart, entity({ 'Content-Type': 'application/sdp' }, SDP_B)], 'n-b');
     const body = buildMultipart([nested], 'outer-b');
     await expectSameSplit(sipMessage('INVITE', 'multipart/mixed;boundary=outer-b', body));

@@ -363,7 +363,7 @@ describe('node-crypto attack: ephemeral pool (regression)', () => {
 
 describe('node-crypto attack: WebCrypto edge cases (regression)', () => {
   it('digest: Object.prototype hash names', async () => {
-    // HASHES['constructor'] is Object, so createHash(Object) throws inside digest().
+    // Names of Object.prototype properties must not be taken for supported hashes.
     const data = new Uint8Array([1, 2, 3]);
     for (const name of ['constructor', 'toString', '__proto__', 'valueOf']) {
       await expectNative((s) => s.digest(name, data));
@@ -374,8 +374,7 @@ describe('node-crypto attack: WebCrypto edge cases (regression)', () => {
   it('ECDSA: Object.prototype hash names', async () => {
     const data = new Uint8Array([1, 2, 3]);
     const params = { name: 'ECDSA', hash: 'constructor' };
-    // WebCrypto rejects with NotSupportedError. The engine rejects sign with TypeError and
-    // resolves verify to false.
+    // WebCrypto rejects both with NotSupportedError, and verify must not resolve to false.
     await expectNative((s) => s.sign(params, ecdsa256.privateKey, data));
     await expectNative((s) => s.verify(params, ecdsa256.publicKey, new Uint8Array(64), data));
   });

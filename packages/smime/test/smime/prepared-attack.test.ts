@@ -195,8 +195,8 @@ describe('prepared protection attack: the wire carries what the message says (re
 
 describe('prepared protection attack: copies and bindings (regression)', () => {
   it('parsed part bytes changed afterwards', async () => {
-    // MimeEntity.parse keeps its input as `raw` without a copy, and prepareProtection keeps the
-    // entity, so the comparison reads the changed bytes while the envelope contains the old ones.
+    // MimeEntity.parse keeps its input without a copy. The preparation must compare against the
+    // bytes that it sealed, not against the caller's buffer changed afterwards.
     const raw = utf8Encode(`Content-Type: ${MCPTT_INFO}\r\n\r\n${mcpttInfo()}`);
     const prepared: PreparedProtection = await prepareProtection(
       [MimeEntity.parse(raw)],
@@ -216,7 +216,7 @@ describe('prepared protection attack: copies and bindings (regression)', () => {
       ...options({ recipients: [bob.certificate] }),
       prepared,
     });
-    // Bob is the only recipient requested, but the prepared envelope is for the server only.
+    // Bob is the only recipient requested, so the envelope prepared for the server is not used.
     expect(await openedParts(sent, bob)).toEqual(sentParts(message));
   });
 });
