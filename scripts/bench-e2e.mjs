@@ -11,10 +11,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const benchmarks = [
   { name: 'group-call set-up', command: ['npm', 'run', 'bench', '-w', '@mcptt-smime/e2e'] },
-  {
-    name: 'floor control',
-    command: [process.execPath, '--import', 'tsx', 'e2e/bench/floor-kpi.ts'],
-  },
+  { name: 'floor control', command: ['npm', 'run', 'bench:floor', '-w', '@mcptt-smime/e2e'] },
 ];
 
 const result = {};

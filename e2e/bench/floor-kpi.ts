@@ -15,7 +15,7 @@
  * NOTE: this is a Node run, not a browser run: there is no JsSIP, no audio device, codec or
  * jitter buffer, so KPI 3 is a lower bound of mouth-to-ear latency.
  *
- * Run: `npx tsx e2e/bench/floor-kpi.ts` (MCPTT_BENCH_RUNS sets the number of calls, default 20;
+ * Run: `npm run bench:floor -w @mcptt-smime/e2e` (MCPTT_BENCH_RUNS sets the number of calls, default 20;
  * MCPTT_CORE=relay forces the relay).
  */
 import { findKamailio } from '@mcptt-smime/sip-core';
