@@ -256,12 +256,6 @@ class SdkPttClient implements PttClient {
       peerId: event.info?.callingUserId ?? event.from,
       emergency,
     });
-    this.#record(
-      { direction: 'in', method: 'INVITE', callId: call.callId },
-      `${emergency ? 'Emergency ' : ''}${event.kind} call from ${event.from}`,
-      describeCallInfo(event),
-      event.security,
-    );
     // Group calls and automatic private calls start at once, with the microphone off until the
     // user presses talk (TS 24.379 automatic commencement).
     if (event.kind === 'group' || event.commencement === 'automatic') {
@@ -273,6 +267,14 @@ class SdkPttClient implements PttClient {
         () => undefined,
       );
     }
+    // The panel's record comes after accept(), because a record redraws the app's views, and
+    // that must not delay the signalling.
+    this.#record(
+      { direction: 'in', method: 'INVITE', callId: call.callId },
+      `${emergency ? 'Emergency ' : ''}${event.kind} call from ${event.from}`,
+      describeCallInfo(event),
+      event.security,
+    );
   }
 
   #talk(call: McpttCall, action: 'press' | 'release'): void {
