@@ -5,7 +5,7 @@
  * @module
  */
 import { appendFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,8 @@ export interface DemoStack {
   readonly server: McpttServer;
   /** PKCS#12 file of a configured user whose certificate comes from a CA the server does not trust. */
   readonly foreignPkcs12: string;
+  /** PEM certificate of the CA that issued {@link foreignPkcs12}. */
+  readonly foreignTrustAnchor: string;
   stop(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       coreUrl: core.url,
       server: started.server,
       foreignPkcs12,
+      foreignTrustAnchor: await readFile(join(folder, 'foreign', 'ca.cert.pem'), 'utf8'),
       stop: stopAll,
     };
   } catch (error) {

@@ -166,6 +166,17 @@ describe('rejections', () => {
   it('refuses a user whose certificate the server does not trust', async () => {
     const mallory = await openApp(browser, stack.appUrl, USERS.mallory);
     await importPkcs12(mallory, stack.foreignPkcs12, FOREIGN_PKCS12_PASSWORD);
+    await mallory.page.getByText('Import failed: certificate does not chain').waitFor();
+
+    // A device provisioned with the foreign CA as well imports the file, and the server rejects it.
+    await mallory.context.route('**/demo-config.json', async (route) => {
+      const response = await route.fetch();
+      const config = (await response.json()) as { trustAnchors: string[] };
+      const trustAnchors = [...config.trustAnchors, stack.foreignTrustAnchor];
+      await route.fulfill({ response, json: { ...config, trustAnchors } });
+    });
+    await mallory.page.reload();
+    await importPkcs12(mallory, stack.foreignPkcs12, FOREIGN_PKCS12_PASSWORD);
     await expect.poll(() => registrationStatus(mallory), { timeout: 20_000 }).toMatch(/failed/);
     expect(stack.server.context.registry.isAuthorised(USERS.mallory.uri)).toBe(false);
     await mallory.context.close();

@@ -19,7 +19,12 @@ import {
 } from '@mcptt-smime/smime';
 
 import { canonicalAddressOfRecord, requireAddressOfRecord } from './address-of-record.js';
-import { keyMatchesCertificate, parseCertificate, summarizeCertificate } from './certificate.js';
+import {
+  chainsToTrustAnchor,
+  keyMatchesCertificate,
+  parseCertificate,
+  summarizeCertificate,
+} from './certificate.js';
 import type { StoreContext } from './context.js';
 import { identityInfo, putIdentity } from './identities.js';
 import type { IdentityInfo } from './identities.js';
@@ -27,6 +32,7 @@ import { importBackupKey, importIdentityKeys } from './identity-keys.js';
 import { buildPkcs12, parsePkcs12 } from './pkcs12.js';
 import type { IdentityRecord } from './schema.js';
 import { storageStep } from './storage-error.js';
+import { getTrustAnchors } from './trust-store.js';
 
 /** Options shared by the imports. */
 export interface ImportOptions {
@@ -41,6 +47,12 @@ export interface ImportOptions {
    * way, but with this option a script on the page can read the key through the copy.
    */
   readonly exportable?: boolean;
+  /**
+   * Requires the certificate to chain to a stored trust anchor at the keystore's current time,
+   * through the chain certificates that come with it, as {@link completeEnrolment} requires of an
+   * issued one. Default true. Pass false to import before the anchors are stored.
+   */
+  readonly requireTrustAnchor?: boolean;
 }
 
 /** Input of {@link importPem}. */
@@ -55,7 +67,8 @@ export interface PemCredential extends ImportOptions {
 
 /**
  * Imports a PKCS#12 file protected with PBES2 (AES-CBC and PBKDF2) and an HMAC. Raises
- * CredentialInvalidError on a wrong password or when no certificate matches the key,
+ * CredentialInvalidError on a wrong password, when no certificate matches the key, or when the
+ * certificate does not chain to a stored trust anchor (see {@link ImportOptions}),
  * NotSupportedError for legacy RC2 or 3DES encryption, and CmsParseError for a file that is not
  * PKCS#12.
  */
@@ -102,15 +115,17 @@ async function importCredential(
     const certificate = await findCertificate(context.crypto, keys.signingKey, certificates);
     const uri = identityUri(certificate, options.uri);
     const summary = summarizeCertificate(certificate);
+    const chain = orderChain(
+      certificate,
+      certificates.filter((other) => other !== certificate),
+    );
+    if (options.requireTrustAnchor !== false) await requireTrusted(context, certificate, chain);
     const backupKey =
       options.exportable === true ? await importBackupKey(context.crypto, pkcs8) : undefined;
     record = {
       uri,
       certificate,
-      chain: orderChain(
-        certificate,
-        certificates.filter((other) => other !== certificate),
-      ),
+      chain,
       publicKey: summary.publicKey,
       notAfter: summary.notAfter,
       ...keys,
@@ -123,6 +138,23 @@ async function importCredential(
 
   await putIdentity(context, record);
   return identityInfo(record);
+}
+
+/** Raises CredentialInvalidError unless the certificate chains to a stored trust anchor now. */
+async function requireTrusted(
+  context: StoreContext,
+  certificate: Uint8Array,
+  chain: readonly Uint8Array[],
+): Promise<void> {
+  const trustAnchors = await getTrustAnchors(context);
+  const now = context.now();
+  if (!(await chainsToTrustAnchor(context.crypto, { certificate, chain, trustAnchors, now }))) {
+    throw new CredentialInvalidError(
+      trustAnchors.length === 0
+        ? 'certificate not trusted: no trust anchor is stored, so add one before the import'
+        : 'certificate does not chain to a stored trust anchor',
+    );
+  }
 }
 
 async function findCertificate(

@@ -9,6 +9,7 @@ describe.skipIf(!corporaAvailable)('non-extractable key from IndexedDB decrypts'
   async function storedBob() {
     const factory = new IDBFactory();
     const first = await openTestStore({ indexedDB: factory });
+    await first.addTrustAnchor(readCorpusText('cases/keys/ca.cert.pem'));
     await first.importPem({
       privateKey: readCorpusText('cases/keys/bob.key.pem'),
       certificate: readCorpusText('cases/keys/bob.cert.pem'),

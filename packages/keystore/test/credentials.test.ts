@@ -7,6 +7,7 @@ import {
   NotSupportedError,
 } from '@mcptt-smime/smime';
 
+import type { IndexedDbKeyStore } from '../src/index.js';
 import { TestPki } from './pki.js';
 import { exportRejections, openTestStore } from './store.js';
 
@@ -25,8 +26,15 @@ describe('credential import and export', () => {
   });
   afterAll(() => pki.dispose());
 
-  it('imports an OpenSSL 3 PKCS#12 file', async () => {
+  /** Opens a store that trusts the test CA, as an import requires by default. */
+  async function openTrustingStore(): Promise<IndexedDbKeyStore> {
     const store = await openTestStore();
+    await store.addTrustAnchor(caPem);
+    return store;
+  }
+
+  it('imports an OpenSSL 3 PKCS#12 file', async () => {
+    const store = await openTrustingStore();
     const file = pki.pkcs12('alice', PASSWORD, ['-certfile', 'ca.cert.pem']);
 
     const info = await store.importPkcs12(file, PASSWORD);
@@ -44,14 +52,14 @@ describe('credential import and export', () => {
   });
 
   it('imports a PKCS#12 file with an empty password', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const file = pki.pkcs12('alice', '');
 
     expect((await store.importPkcs12(file, '')).uri).toBe(URI);
   });
 
   it('rejects a wrong PKCS#12 password', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const file = pki.pkcs12('alice', PASSWORD);
 
     const failure = store.importPkcs12(file, 'wrong password');
@@ -62,7 +70,7 @@ describe('credential import and export', () => {
   });
 
   it('rejects a modified PKCS#12 file', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const file = pki.pkcs12('alice', PASSWORD).slice();
     const offset = file.length - 40;
     file[offset] = (file[offset] ?? 0) ^ 0x01;
@@ -73,7 +81,7 @@ describe('credential import and export', () => {
   });
 
   it('rejects a PKCS#12 file without MAC and a wrong password', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const file = pki.pkcs12('alice', PASSWORD, ['-nomac']);
 
     const failure = store.importPkcs12(file, 'wrong password');
@@ -82,7 +90,7 @@ describe('credential import and export', () => {
   });
 
   it('rejects legacy 3DES PKCS#12', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const file = pki.pkcs12('alice', PASSWORD, [
       '-keypbe',
       'PBE-SHA1-3DES',
@@ -99,7 +107,7 @@ describe('credential import and export', () => {
   });
 
   it('rejects legacy RC2 PKCS#12', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     let file: Uint8Array;
     try {
       file = pki.pkcs12('alice', PASSWORD, ['-legacy']);
@@ -114,7 +122,7 @@ describe('credential import and export', () => {
   });
 
   it('rejects bytes that are not PKCS#12', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const failure = store.importPkcs12(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x03]), PASSWORD);
 
     await expect(failure).rejects.toBeInstanceOf(CmsParseError);
@@ -122,7 +130,7 @@ describe('credential import and export', () => {
   });
 
   it('imports a PEM key and certificate', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const info = await store.importPem({
       privateKey: alice.key,
       certificate: alice.cert,
@@ -135,7 +143,7 @@ describe('credential import and export', () => {
   });
 
   it('rejects a PEM key for another certificate', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const failure = store.importPem({
       privateKey: alice.key,
       certificate: pki.read('bob.cert.pem'),
@@ -146,7 +154,7 @@ describe('credential import and export', () => {
   });
 
   it('rejects a URI the certificate lacks', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const failure = store.importPem({
       privateKey: alice.key,
       certificate: alice.cert,
@@ -157,7 +165,7 @@ describe('credential import and export', () => {
   });
 
   it('rejects an encrypted PEM key', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const encrypted = pki
       .openssl(['pkcs8', '-topk8', '-in', 'alice.key.pem', '-passout', `pass:${PASSWORD}`])
       .toString();
@@ -169,7 +177,7 @@ describe('credential import and export', () => {
   });
 
   it('refuses to back up a non-exportable identity', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     await store.importPem({ privateKey: alice.key, certificate: alice.cert });
 
     const failure = store.exportPkcs12(URI, PASSWORD);
@@ -179,7 +187,7 @@ describe('credential import and export', () => {
   });
 
   it('refuses to back up an unknown identity', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const failure = store.exportPkcs12(URI, PASSWORD);
 
     await expect(failure).rejects.toBeInstanceOf(KeyNotFoundError);
@@ -187,7 +195,7 @@ describe('credential import and export', () => {
   });
 
   it('writes a PBES2 backup that OpenSSL reads', async () => {
-    const store = await openTestStore();
+    const store = await openTrustingStore();
     const info = await store.importPem({
       privateKey: alice.key,
       certificate: alice.cert,
@@ -222,14 +230,95 @@ describe('credential import and export', () => {
   });
 
   it('imports its own backup', async () => {
-    const source = await openTestStore();
+    const source = await openTrustingStore();
     await source.importPem({ privateKey: alice.key, certificate: alice.cert, exportable: true });
     const backup = await source.exportPkcs12(URI, PASSWORD);
 
-    const target = await openTestStore();
+    const target = await openTrustingStore();
     const info = await target.importPkcs12(backup, PASSWORD);
 
     expect(info.uri).toBe(URI);
     expect(info.exportable).toBe(false);
+  });
+
+  describe('trust anchor check', () => {
+    it('rejects a certificate from another CA', async () => {
+      const store = await openTrustingStore();
+      pki.createCa('other');
+      const mallory = pki.createIdentity('other', 'mallory', URI);
+
+      const failure = store.importPem({ privateKey: mallory.key, certificate: mallory.cert });
+
+      await expect(failure).rejects.toBeInstanceOf(CredentialInvalidError);
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_CREDENTIAL_INVALID',
+        sipStatus: 500,
+        message: 'certificate does not chain to a stored trust anchor',
+      });
+      expect(await store.listIdentities()).toEqual([]);
+    });
+
+    it('rejects an import before any anchor', async () => {
+      const store = await openTestStore();
+
+      const failure = store.importPkcs12(pki.pkcs12('alice', PASSWORD), PASSWORD);
+
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_CREDENTIAL_INVALID',
+        sipStatus: 500,
+        message: expect.stringContaining('no trust anchor is stored') as unknown,
+      });
+      expect(await store.listIdentities()).toEqual([]);
+    });
+
+    it('imports without anchors when not required', async () => {
+      const store = await openTestStore();
+
+      const info = await store.importPem({
+        privateKey: alice.key,
+        certificate: alice.cert,
+        requireTrustAnchor: false,
+      });
+
+      expect(info.uri).toBe(URI);
+      expect(await store.getTrustAnchors()).toEqual([]);
+    });
+
+    it('rejects an expired certificate', async () => {
+      const later = new Date(Date.now() + 400 * 24 * 3600 * 1000);
+      const store = await openTestStore({ now: () => later });
+      await store.addTrustAnchor(caPem);
+
+      const failure = store.importPem({ privateKey: alice.key, certificate: alice.cert });
+
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_CREDENTIAL_INVALID',
+        sipStatus: 500,
+      });
+      expect(await store.listIdentities()).toEqual([]);
+    });
+
+    it('follows an intermediate in the file', async () => {
+      const subPem = pki.createIntermediateCa('ca', 'sub');
+      const carol = pki.createIdentity('sub', 'carol', 'sip:carol@example.org');
+
+      const withIntermediate = await openTrustingStore();
+      const info = await withIntermediate.importPem({
+        privateKey: carol.key,
+        certificate: carol.cert,
+        chain: subPem,
+      });
+      const withoutIntermediate = await openTrustingStore();
+      const failure = withoutIntermediate.importPem({
+        privateKey: carol.key,
+        certificate: carol.cert,
+      });
+
+      expect(info.chain).toHaveLength(1);
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_CREDENTIAL_INVALID',
+        sipStatus: 500,
+      });
+    });
   });
 });

@@ -93,8 +93,28 @@ export class TestPki {
     return this.read(`${name}.cert.pem`);
   }
 
+  /** Creates an intermediate P-256 CA `<name>` issued by `ca`, and returns its PEM certificate. */
+  createIntermediateCa(ca: string, name: string): string {
+    return this.issue(
+      ca,
+      this.#request(name, 'basicConstraints=critical,CA:TRUE', 'keyCertSign,cRLSign'),
+      name,
+    );
+  }
+
   /** Creates a P-256 key (`<name>.key.pem`, PKCS#8) and a certificate for `uri` issued by `ca`. */
   createIdentity(ca: string, name: string, uri: string, days = 365): { key: string; cert: string } {
+    const request = this.#request(
+      name,
+      `subjectAltName=URI:${uri}`,
+      'digitalSignature,keyAgreement',
+    );
+    const cert = this.issue(ca, request, name, days);
+    return { key: this.read(`${name}.key.pem`), cert };
+  }
+
+  /** Creates a P-256 key `<name>.key.pem` and a PEM request with one extension and key usages. */
+  #request(name: string, extension: string, keyUsage: string): string {
     this.openssl([
       'req',
       '-new',
@@ -110,12 +130,11 @@ export class TestPki {
       '-subj',
       `/CN=${name}`,
       '-addext',
-      `subjectAltName=URI:${uri}`,
+      extension,
       '-addext',
-      'keyUsage=critical,digitalSignature,keyAgreement',
+      `keyUsage=critical,${keyUsage}`,
     ]);
-    const cert = this.issue(ca, this.read(`${name}.req.pem`), name, days);
-    return { key: this.read(`${name}.key.pem`), cert };
+    return this.read(`${name}.req.pem`);
   }
 
   /** Writes a PKCS#12 file with OpenSSL 3's defaults (PBES2, AES-256-CBC, PBKDF2, SHA-256 MAC). */

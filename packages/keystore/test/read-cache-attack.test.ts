@@ -33,9 +33,14 @@ describe('cached reads under attack', () => {
   });
   afterAll(() => pki.dispose());
 
+  /** Alice's credential, imported without the anchor check: these stores start with no anchor. */
+  function untrustedAlice() {
+    return { privateKey: alice.key, certificate: alice.cert, requireTrustAnchor: false };
+  }
+
   it('read during delete is dropped', async () => {
     const [store] = await openTwoTabs(() => now);
-    await store.importPem({ privateKey: alice.key, certificate: alice.cert });
+    await store.importPem(untrustedAlice());
 
     const reading = store.getIdentity(ALICE);
     const deleting = store.deleteIdentity(ALICE);
@@ -60,7 +65,7 @@ describe('cached reads under attack', () => {
     expect(await store.getIdentity(ALICE)).toBeUndefined();
     expect(await store.getTrustAnchors()).toHaveLength(0);
 
-    await store.importPem({ privateKey: alice.key, certificate: alice.cert });
+    await store.importPem(untrustedAlice());
     await store.addTrustAnchor(caPem);
     expect(await store.getIdentity(ALICE)).toBeDefined();
     expect(await store.getTrustAnchors()).toHaveLength(1);
@@ -68,7 +73,7 @@ describe('cached reads under attack', () => {
 
   it('wipe drops every cached read', async () => {
     const [store, other] = await openTwoTabs(() => now);
-    await store.importPem({ privateKey: alice.key, certificate: alice.cert });
+    await store.importPem(untrustedAlice());
     await store.addTrustAnchor(caPem);
     await settle();
     expect(await store.getIdentity(ALICE)).toBeDefined();
@@ -88,7 +93,7 @@ describe('cached reads under attack', () => {
 
   it('other keystore sees a delete', async () => {
     const [reader, writer] = await openTwoTabs(() => now);
-    await writer.importPem({ privateKey: alice.key, certificate: alice.cert });
+    await writer.importPem(untrustedAlice());
     await settle();
     expect(await reader.getIdentity(ALICE)).toBeDefined();
 
@@ -127,11 +132,7 @@ describe('cached reads under attack', () => {
 
   it('returned identity is a copy', async () => {
     const [store] = await openTwoTabs(() => now);
-    await store.importPem({
-      privateKey: alice.key,
-      certificate: alice.cert,
-      chain: pki.read('ca.cert.pem'),
-    });
+    await store.importPem({ ...untrustedAlice(), chain: pki.read('ca.cert.pem') });
 
     const identity = await store.getIdentity(ALICE);
     expect(identity?.chain).toHaveLength(1);
