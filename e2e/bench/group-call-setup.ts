@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { affiliate, enrol, openApp, waitForRegistration, type AppUser } from '../src/app-driver.js';
-import { launchChromium } from '../src/chromium.js';
+import { launchChromium } from '../../tools/chromium.js';
 import { ARTIFACTS, startDemoStack, type DemoStack } from '../src/demo-stack.js';
 import { GROUP, USERS } from '../src/demo-users.js';
 

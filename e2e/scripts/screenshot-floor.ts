@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { findFreePort } from '@mcptt-smime/sip-core';
-import { launchChromium } from '../src/chromium.js';
+import { launchChromium } from '../../tools/chromium.js';
 import { startViteDevServer } from '../src/vite-dev-server.js';
 
 const domain = 'mcptt.example';

@@ -17,7 +17,7 @@ import {
   waitForMessage,
   waitForRegistration,
 } from '../src/app-driver.js';
-import { launchChromium } from '../src/chromium.js';
+import { launchChromium } from '../../tools/chromium.js';
 import { startDemoStack } from '../src/demo-stack.js';
 import { GROUP, USERS } from '../src/demo-users.js';
 

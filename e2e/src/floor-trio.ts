@@ -4,7 +4,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { affiliate, enrol, openApp, waitForRegistration, type AppUser } from './app-driver.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium } from '../../tools/chromium.js';
 import { startDemoStack, type DemoStack, type DemoStackOptions } from './demo-stack.js';
 import { GROUP, USERS } from './demo-users.js';
 

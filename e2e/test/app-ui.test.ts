@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '@mcptt-smime/sip-core';
-import { launchChromium } from '../src/chromium.js';
+import { launchChromium } from '../../tools/chromium.js';
 import { startViteDevServer, type RunningViteDevServer } from '../src/vite-dev-server.js';
 
 interface FakeAction {

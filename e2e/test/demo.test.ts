@@ -21,7 +21,7 @@ import {
   waitForRegistration,
   type AppUser,
 } from '../src/app-driver.js';
-import { launchChromium } from '../src/chromium.js';
+import { launchChromium } from '../../tools/chromium.js';
 import {
   BODY_LOG,
   FOREIGN_PKCS12_PASSWORD,

@@ -1,32 +1,15 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from '../../../tools/chromium.js';
 import { MediaLeg } from '../src/media-leg.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-// Flags that keep Chromium off the network, and give it a fake microphone and loopback ICE.
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-];
 
 interface BrowserPeer {
   pc: RTCPeerConnection;
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('media leg with Chromium', () => {
+describe.skipIf(!chromiumAvailable)('media leg with Chromium', () => {
   let http: Server;
   let browser: Browser;
   let page: Page;
@@ -37,7 +20,7 @@ describe.skipIf(!existsSync(CHROMIUM))('media leg with Chromium', () => {
     http = createServer((_request, response) => response.end('<!doctype html><title>t</title>'));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const { port } = http.address() as { port: number };
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium({ media: true });
     page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${String(port)}/`);
   });

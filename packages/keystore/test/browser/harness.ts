@@ -2,32 +2,16 @@
  * Runs the keystore's test page in Debian's Chromium: bundles `page.ts` with esbuild, serves it
  * from 127.0.0.1 on a random port and launches the browser through playwright-core.
  */
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 
-/** Debian's Chromium; Playwright cannot download its own browser here. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { launchChromium } from '../../../../tools/chromium.js';
 
-/** True when the Chromium binary exists. */
-export const chromiumAvailable = existsSync(CHROMIUM_PATH);
-
-// Without the background-networking flags, Chromium tries to reach outside hosts.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { chromiumAvailable } from '../../../../tools/chromium.js';
 
 /** A served test page in a running Chromium. */
 export interface BrowserHarness {
@@ -43,7 +27,7 @@ export async function startBrowserHarness(): Promise<BrowserHarness> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction(() => 'keystorePage' in window);
