@@ -1,6 +1,13 @@
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { MemoryKeyStore, utf8Encode } from '@mcptt-smime/smime';
-import { ProtectingSocket } from '../src/core/protecting-socket.js';
+import {
+  MemoryKeyStore,
+  parseRevocationList,
+  utf8Encode,
+  type RevocationList,
+} from '@mcptt-smime/smime';
+import { opensslAvailable, opensslCrl } from '../../smime/test/cms/openssl-crl.js';
+import { ProtectingSocket, type SocketFailureEvent } from '../src/core/protecting-socket.js';
 import { SmimePipeline, type ReceivedMessage } from '../src/core/smime-pipeline.js';
 import { splitSipText, headerValue } from '../src/core/sip-text.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
@@ -26,7 +33,11 @@ function message(body: string, contentType = 'text/plain;charset=utf-8'): string
 }
 
 async function setUp(
-  options: { bobStore?: MemoryKeyStore; onCertificateDecision?: () => boolean } = {},
+  options: {
+    bobStore?: MemoryKeyStore;
+    onCertificateDecision?: () => boolean;
+    revocationLists?: readonly RevocationList[];
+  } = {},
 ) {
   const stores = await createKeyStores();
   const { a, b, wire } = createLoopbackPair();
@@ -43,18 +54,24 @@ async function setUp(
     ...(options.onCertificateDecision === undefined
       ? {}
       : { onCertificateDecision: options.onCertificateDecision }),
+    ...(options.revocationLists === undefined ? {} : { revocationLists: options.revocationLists }),
     localUri: 'sip:bob@example.org',
     onReceived: (r) => received.push(r),
   });
   const alice = new ProtectingSocket(a, { pipeline: alicePipeline, createTag: () => 't' });
-  const bob = new ProtectingSocket(b, { pipeline: bobPipeline, createTag: () => 't' });
+  const failures: SocketFailureEvent[] = [];
+  const bob = new ProtectingSocket(b, {
+    pipeline: bobPipeline,
+    createTag: () => 't',
+    onFailure: (event) => failures.push(event),
+  });
   const bobData: string[] = [];
   const aliceData: string[] = [];
   bob.ondata = (d) => bobData.push(typeof d === 'string' ? d : '');
   alice.ondata = (d) => aliceData.push(typeof d === 'string' ? d : '');
   alice.connect();
   bob.connect();
-  return { stores, alice, bob, wire, received, bobData, aliceData, a, b, alicePipeline };
+  return { stores, alice, bob, wire, received, bobData, aliceData, a, b, alicePipeline, failures };
 }
 
 async function settle(...sockets: ProtectingSocket[]): Promise<void> {
@@ -266,5 +283,56 @@ describe('SmimePipeline.prepare', () => {
 
     expect(await sendCountingSignatures(alice, bob, invite(prepared))).toBe(1);
     expect(received[0]?.parts.map((part) => part.body)).toEqual([`<info>${SECRET}</info>`]);
+  });
+});
+
+const HOUR = 3600 * 1000;
+
+/** Makes a list of the test CA with `openssl ca` that revokes the given serial numbers. */
+async function revocationList(serials: readonly number[]): Promise<RevocationList> {
+  const { pki } = await createKeyStores();
+  const made = opensslCrl({
+    caCertificate: pki.caPath,
+    caKey: join(pki.dir, 'ca.key.pem'),
+    indexEntries: serials.map((serial) => ({
+      serial,
+      revocationDate: new Date(pki.now.getTime() - HOUR),
+      reason: 'keyCompromise',
+    })),
+    lastUpdate: new Date(pki.now.getTime() - HOUR),
+    nextUpdate: new Date(pki.now.getTime() + 24 * HOUR),
+  });
+  return parseRevocationList(made.der);
+}
+
+// The test PKI issues serial 2 to alice and 3 to alice2.
+const ALICE_SERIAL = 2;
+const ALICE2_SERIAL = 3;
+
+describe.skipIf(!opensslAvailable)('SmimePipeline revocation lists', () => {
+  it('rejects a revoked signer with 403', async () => {
+    const revocationLists = [await revocationList([ALICE_SERIAL])];
+    const { alice, bob, bobData, aliceData, failures } = await setUp({ revocationLists });
+    alice.send(message(SECRET));
+    await settle(alice, bob);
+
+    expect(bobData).toEqual([]);
+    expect(splitSipText(aliceData[0] ?? '').startLine).toBe('SIP/2.0 403 Forbidden');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      direction: 'incoming',
+      code: 'ERR_CERT_REVOKED',
+      sipStatus: 403,
+    });
+  });
+
+  it('delivers from a signer the list leaves out', async () => {
+    const revocationLists = [await revocationList([ALICE2_SERIAL])];
+    const { alice, bob, bobData, failures } = await setUp({ revocationLists });
+    alice.send(message(SECRET));
+    await settle(alice, bob);
+
+    expect(failures).toEqual([]);
+    expect(bobData[0]).toContain(SECRET);
   });
 });

@@ -6,7 +6,7 @@
  * {
  *   "serverUri": "sip:mcptt-server@mcptt.example",
  *   "identity": { "key": "pki/server.key.pem", "certificate": "pki/server.cert.pem",
- *                 "trustAnchors": ["pki/ca.cert.pem"] },
+ *                 "trustAnchors": ["pki/ca.cert.pem"], "revocationLists": ["pki/ca.crl.pem"] },
  *   "peerCertificates": "pki",
  *   "users": [{ "uri": "sip:alice@mcptt.example", "displayName": "Alice" }],
  *   "groups": [{ "id": "sip:fire-1@mcptt.example", "displayName": "Fire crew 1",
@@ -20,6 +20,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import type { RevocationMode } from '@mcptt-smime/smime';
 
 /** A configured MCPTT user. */
 export interface UserConfig {
@@ -45,6 +46,19 @@ export interface IdentityConfig {
   readonly certificate: string;
   /** PEM files of the certificates that signer chains must reach. */
   readonly trustAnchors: readonly string[];
+  /**
+   * Files of certificate revocation lists (X.509 v2 CRLs, PEM `X509 CRL` blocks or one DER
+   * list each), read once at start. Every signer path is checked against them, and a request
+   * whose path contains a revoked certificate gets 403. The server neither fetches lists nor
+   * queries OCSP, so restart it to load newer lists.
+   */
+  readonly revocationLists?: readonly string[];
+  /**
+   * `if-available` (the default) rejects the certificates that the lists revoke. `require` also
+   * rejects, with 403, a client certificate that no list with a nextUpdate still ahead covers,
+   * so every request fails once the lists of the files pass their nextUpdate.
+   */
+  readonly revocation?: RevocationMode;
 }
 
 /** The demo enrolment endpoint. */
@@ -107,13 +121,7 @@ export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
 
   return {
     serverUri: asSipUri(root.serverUri, 'serverUri'),
-    identity: {
-      key: path(identity.key, 'identity.key'),
-      certificate: path(identity.certificate, 'identity.certificate'),
-      trustAnchors: asArray(identity.trustAnchors, 'identity.trustAnchors').map((value, i) =>
-        path(value, `identity.trustAnchors[${String(i)}]`),
-      ),
-    },
+    identity: parseIdentity(identity, path),
     ...(root.peerCertificates === undefined
       ? {}
       : { peerCertificates: path(root.peerCertificates, 'peerCertificates') }),
@@ -124,6 +132,31 @@ export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
       ? {}
       : { insecurePlainCalls: asBoolean(root.insecurePlainCalls, 'insecurePlainCalls') }),
     ...(root.floor === undefined ? {} : { floor: parseFloor(root.floor) }),
+  };
+}
+
+function parseIdentity(
+  identity: Record<string, unknown>,
+  path: (value: unknown, field: string) => string,
+): IdentityConfig {
+  const { revocationLists, revocation } = identity;
+  if (revocation !== undefined && revocation !== 'if-available' && revocation !== 'require') {
+    throw new TypeError("identity.revocation: expected 'if-available' or 'require'");
+  }
+  return {
+    key: path(identity.key, 'identity.key'),
+    certificate: path(identity.certificate, 'identity.certificate'),
+    trustAnchors: asArray(identity.trustAnchors, 'identity.trustAnchors').map((value, i) =>
+      path(value, `identity.trustAnchors[${String(i)}]`),
+    ),
+    ...(revocationLists === undefined
+      ? {}
+      : {
+          revocationLists: asArray(revocationLists, 'identity.revocationLists').map((value, i) =>
+            path(value, `identity.revocationLists[${String(i)}]`),
+          ),
+        }),
+    ...(revocation === undefined ? {} : { revocation }),
   };
 }
 

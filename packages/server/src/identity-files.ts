@@ -8,20 +8,25 @@ import { join } from 'node:path';
 import {
   certificateSipUris,
   importPrivateKey,
+  isMcpttError,
+  parseRevocationList,
   pemDecode,
   type LocalIdentity,
+  type RevocationList,
 } from '@mcptt-smime/smime';
 import type { IdentityConfig } from './config.js';
 
-/** The server's keys and the trust anchors that client signatures must chain to. */
+/** The server's keys, and the trust anchors and revocation lists of client signatures. */
 export interface ServerCredentials {
   readonly identity: LocalIdentity;
   readonly trustAnchors: readonly Uint8Array[];
+  readonly revocationLists: readonly RevocationList[];
 }
 
 /**
- * Reads the key, certificate chain and trust anchors. The keys are imported as non-extractable
- * CryptoKeys. Raises CmsParseError for malformed PEM and NotSupportedError for other key types.
+ * Reads the key, certificate chain, trust anchors and revocation lists. The keys are imported as
+ * non-extractable CryptoKeys. Raises CmsParseError for malformed PEM and NotSupportedError for
+ * other key types, and TypeError naming the file for a revocation list that cannot be used.
  */
 export async function loadCredentials(
   crypto: Crypto,
@@ -47,10 +52,31 @@ export async function loadCredentials(
   for (const file of files.trustAnchors) {
     trustAnchors.push(...pemDecode(await readFile(file, 'utf8'), 'CERTIFICATE'));
   }
+  const revocationLists: RevocationList[] = [];
+  for (const file of files.revocationLists ?? []) {
+    revocationLists.push(...(await loadRevocationLists(file)));
+  }
   return {
     identity: { uri: serverUri, certificate, chain, signingKey, decryptionKey },
     trustAnchors,
+    revocationLists,
   };
+}
+
+/**
+ * Reads the CRLs of a file: every PEM `X509 CRL` block of a text file, or else the file as one
+ * DER list. Raises TypeError naming the file when a list is malformed, not supported or too large.
+ */
+export async function loadRevocationLists(file: string): Promise<RevocationList[]> {
+  const bytes = new Uint8Array(await readFile(file));
+  try {
+    const text = Buffer.from(bytes).toString('latin1');
+    const lists = text.includes('-----BEGIN X509 CRL-----') ? pemDecode(text, 'X509 CRL') : [bytes];
+    return lists.map((der) => parseRevocationList(der));
+  } catch (error) {
+    if (!isMcpttError(error)) throw error;
+    throw new TypeError(`identity.revocationLists: ${file}: ${error.message}`, { cause: error });
+  }
 }
 
 /**

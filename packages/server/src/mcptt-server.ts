@@ -106,6 +106,7 @@ export class McpttServer {
       crypto,
       identity: credentials.identity,
       trustAnchors: credentials.trustAnchors,
+      revocationLists: credentials.revocationLists,
       registry,
       calls: new CallStore(),
       pendingInvites: new PendingInvites(),

@@ -44,14 +44,17 @@ export async function openRequest(
 ): Promise<OpenedRequest | undefined> {
   const request = transaction.request;
   const policy = protectionPolicyOf(context);
+  const { revocation } = context.config.identity;
   let opened;
   try {
     opened = await unprotectMessage(request, {
       crypto: context.crypto,
       identity: context.identity,
       trustAnchors: context.trustAnchors,
+      revocationLists: context.revocationLists,
       now: context.now,
       ...(policy === undefined ? {} : { policy }),
+      ...(revocation === undefined ? {} : { revocation }),
     });
   } catch (error) {
     if (!isMcpttError(error)) {

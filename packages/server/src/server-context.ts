@@ -4,7 +4,13 @@
  * @module
  */
 import type { Logger } from 'pino';
-import { SipMessage, protectMessage, type LocalIdentity, type SipHeader } from '@mcptt-smime/smime';
+import {
+  SipMessage,
+  protectMessage,
+  type LocalIdentity,
+  type RevocationList,
+  type SipHeader,
+} from '@mcptt-smime/smime';
 import type { ServerConfig } from './config.js';
 import type { Registry } from './registry.js';
 import type { TransactionLayer } from './transaction-layer.js';
@@ -20,6 +26,8 @@ export interface ServerContext {
   readonly crypto: Crypto;
   readonly identity: LocalIdentity;
   readonly trustAnchors: readonly Uint8Array[];
+  /** Revocation lists from `identity.revocationLists`, checked on every signed request. */
+  readonly revocationLists: readonly RevocationList[];
   readonly registry: Registry;
   readonly calls: CallStore;
   /** INVITEs to the server without a final response yet, for CANCEL. */

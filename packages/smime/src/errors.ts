@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_UNDECIPHERABLE'
   | 'ERR_SIGNATURE_INVALID'
   | 'ERR_CERT_UNTRUSTED'
+  | 'ERR_CERT_REVOKED'
   | 'ERR_CERT_CHANGED'
   | 'ERR_IDENTITY_MISMATCH'
   | 'ERR_DOWNGRADE'
@@ -133,11 +134,23 @@ export class SignatureInvalidError extends McpttError {
 
 /**
  * A signer certificate that does not chain to a trust anchor, is outside its validity period, or
- * lacks the key usage for its role.
+ * lacks the key usage for its role. With `revocation: 'require'`, also a certificate on the path
+ * without a current certificate revocation list that verifies.
  */
 export class CertificateUntrustedError extends McpttError {
   static readonly code = 'ERR_CERT_UNTRUSTED';
   readonly code = 'ERR_CERT_UNTRUSTED';
+  readonly sipStatus = 403;
+}
+
+/**
+ * A certificate on the signer's path that a verified certificate revocation list of its issuer
+ * lists as revoked or on hold (RFC 5280 §6.3). The message names the certificate by subject and
+ * serial number.
+ */
+export class CertificateRevokedError extends McpttError {
+  static readonly code = 'ERR_CERT_REVOKED';
+  readonly code = 'ERR_CERT_REVOKED';
   readonly sipStatus = 403;
 }
 
@@ -224,6 +237,7 @@ export type AnyMcpttError =
   | UndecipherableError
   | SignatureInvalidError
   | CertificateUntrustedError
+  | CertificateRevokedError
   | CertificateChangedError
   | IdentityMismatchError
   | DowngradeError

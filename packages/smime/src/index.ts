@@ -54,6 +54,7 @@ export {
   getCmsContentType,
   importPrivateKey,
   inspectCms,
+  parseRevocationList,
   pemDecode,
   pemEncode,
   signContent,
@@ -65,6 +66,10 @@ export type { DecryptOptions } from './cms/index.js';
 export type { DecryptResult } from './cms/index.js';
 export type { EncryptOptions } from './cms/index.js';
 export type { EncryptResult } from './cms/index.js';
+export type { RevocationList } from './cms/index.js';
+export type { RevocationMode } from './cms/index.js';
+export type { RevocationReason } from './cms/index.js';
+export type { RevokedCertificate } from './cms/index.js';
 export type { SignOptions } from './cms/index.js';
 export type { SmimeType } from './cms/index.js';
 export type { VerifyOptions } from './cms/index.js';
@@ -91,6 +96,7 @@ export { buildMultipart, createBoundary, parseMultipart } from './mime/multipart
 // Errors.
 export {
   CertificateChangedError,
+  CertificateRevokedError,
   CertificateUntrustedError,
   CmsParseError,
   CredentialInvalidError,
@@ -126,6 +132,8 @@ export {
   MAX_MULTIPART_PARTS,
   MAX_NESTING_DEPTH,
   MAX_RECIPIENTS,
+  MAX_REVOCATION_LIST_BYTES,
+  MAX_REVOCATION_LIST_ENTRIES,
 } from './limits.js';
 export {
   base64Decode,

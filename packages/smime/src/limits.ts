@@ -38,5 +38,14 @@ export const MAX_CERTIFICATES = 16;
 /** Maximum length of a certificate chain from the signer to a trust anchor. */
 export const MAX_CHAIN_LENGTH = 6;
 
+/**
+ * Maximum size in bytes of one certificate revocation list given to `parseRevocationList`. A CRL
+ * entry with a reason code takes about 40 bytes, so this leaves room for MAX_REVOCATION_LIST_ENTRIES.
+ */
+export const MAX_REVOCATION_LIST_BYTES = 1024 * 1024;
+
+/** Maximum number of revoked certificates listed in one certificate revocation list. */
+export const MAX_REVOCATION_LIST_ENTRIES = 20_000;
+
 /** Line width of base64 output, as RFC 2045 §6.8 requires (at most 76 characters). */
 export const BASE64_LINE_WIDTH = 76;

@@ -3,7 +3,13 @@
  *
  * @module
  */
-import type { CertificateDecision, ProtectionPolicy, SecurityInfo } from '@mcptt-smime/smime';
+import type {
+  CertificateDecision,
+  ProtectionPolicy,
+  RevocationList,
+  RevocationMode,
+  SecurityInfo,
+} from '@mcptt-smime/smime';
 import {
   createUserAgent,
   createWebSocket,
@@ -89,6 +95,18 @@ export interface McpttClientOptions {
   readonly now?: () => Date;
   /** Accepts or rejects an unknown or changed certificate; without it both are rejected. */
   readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
+  /**
+   * Certificate revocation lists from `parseRevocationList` of `@mcptt-smime/smime`, loaded by
+   * the application: the SDK fetches none and queries no OCSP responder. Every incoming signed
+   * message is checked against them, and one whose signer path contains a revoked certificate is
+   * rejected with 403 and `ERR_CERT_REVOKED`.
+   */
+  readonly revocationLists?: readonly RevocationList[];
+  /**
+   * `if-available` (the default) or `require`, which also rejects signers that no list with a
+   * nextUpdate still ahead covers (see `UnprotectOptions.revocation`).
+   */
+  readonly revocation?: RevocationMode;
   readonly delegate?: McpttClientDelegate;
   /** Silent by default. It receives Call-IDs, codes and sizes, never bodies or keys. */
   readonly logger?: SdkLogger;
@@ -142,6 +160,8 @@ export class McpttClient {
       ...optional('policy', policy),
       ...optional('now', options.now),
       ...optional('onCertificateDecision', options.onCertificateDecision),
+      ...optional('revocationLists', options.revocationLists),
+      ...optional('revocation', options.revocation),
     });
     this.socket = new ProtectingSocket(inner, {
       pipeline: this.pipeline,

@@ -25,6 +25,8 @@ import {
   type KeyStore,
   type PreparedProtection,
   type ProtectionPolicy,
+  type RevocationList,
+  type RevocationMode,
   type SecurityInfo,
   type SipCSeq,
 } from '@mcptt-smime/smime';
@@ -80,6 +82,14 @@ export interface SmimePipelineOptions {
   readonly now?: () => Date;
   /** Accepts or rejects an unknown or changed signer certificate; without it both are rejected. */
   readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
+  /**
+   * Certificate revocation lists from `parseRevocationList`, checked on the signer path of every
+   * incoming message (see `UnprotectOptions.revocationLists`). A revoked signer is rejected
+   * with 403 and `ERR_CERT_REVOKED`.
+   */
+  readonly revocationLists?: readonly RevocationList[];
+  /** `if-available` (default) or `require`, as `UnprotectOptions.revocation` describes. */
+  readonly revocation?: RevocationMode;
   /**
    * Returns the MCPTT parts to add to an outgoing message that JsSIP built, such as the
    * mcptt-info of a REGISTER, or undefined to add none.
@@ -231,6 +241,7 @@ export class SmimePipeline implements SocketPipeline {
       getPeerCertificate: (aor) => this.#peerCertificate(aor),
       onCertificateDecision: (decision) => this.#decide(decision, accepted),
       ...this.#protectExtras(),
+      ...this.#revocationOptions(),
     }).catch((error: unknown) => {
       // The 493 answer carries the local certificate, so that the sender can encrypt to it
       // next time (RFC 3261 §23.2).
@@ -270,6 +281,14 @@ export class SmimePipeline implements SocketPipeline {
       ...(policy === undefined ? {} : { policy }),
       ...(contentEncryption === undefined ? {} : { contentEncryption }),
       ...(now === undefined ? {} : { now }),
+    };
+  }
+
+  #revocationOptions() {
+    const { revocationLists, revocation } = this.#options;
+    return {
+      ...(revocationLists === undefined ? {} : { revocationLists }),
+      ...(revocation === undefined ? {} : { revocation }),
     };
   }
 

@@ -1,9 +1,11 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startKamailio, startRelay } from '@mcptt-smime/sip-core';
+import type { RevocationMode } from '@mcptt-smime/smime';
+import { opensslCrl } from '../../../smime/test/cms/openssl-crl.js';
 import { parseConfig } from '../../src/config.js';
 import { McpttServer } from '../../src/mcptt-server.js';
 import { createDemoPki } from '../../src/openssl-ca.js';
@@ -26,10 +28,21 @@ export interface ServerFixture {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startFixture}. */
+export interface FixtureOptions {
+  readonly insecurePlainCalls?: boolean;
+  /**
+   * Users whose certificates `openssl ca` revokes in a list that the server loads from
+   * `identity.revocationLists`. Without it the server gets no list.
+   */
+  readonly revokedUsers?: readonly string[];
+  readonly revocation?: RevocationMode;
+}
+
 /** Starts Kamailio or the relay, then the server with users alice to dave and one group. */
 export async function startFixture(
   core: 'kamailio' | 'relay',
-  options: { readonly insecurePlainCalls?: boolean } = {},
+  options: FixtureOptions = {},
 ): Promise<ServerFixture> {
   const folder = await mkdtemp(join(tmpdir(), 'mcptt-server-test-'));
   const pki = join(folder, 'pki');
@@ -48,6 +61,18 @@ export async function startFixture(
     caName: 'untrusted CA',
   });
 
+  if (options.revokedUsers !== undefined) {
+    const list = opensslCrl({
+      caCertificate: join(pki, 'ca.cert.pem'),
+      caKey: join(pki, 'ca.key.pem'),
+      revoke: options.revokedUsers.map((user) => ({
+        certificate: join(pki, `${user}.cert.pem`),
+        reason: 'keyCompromise',
+      })),
+    });
+    await writeFile(join(pki, 'ca.crl.pem'), list.pem);
+  }
+
   const bodyLogFile = join(folder, 'sip-core-bodies.log');
   const running =
     core === 'kamailio'
@@ -61,6 +86,8 @@ export async function startFixture(
         key: 'pki/mcptt-server.key.pem',
         certificate: 'pki/mcptt-server.cert.pem',
         trustAnchors: ['pki/ca.cert.pem'],
+        ...(options.revokedUsers === undefined ? {} : { revocationLists: ['pki/ca.crl.pem'] }),
+        ...(options.revocation === undefined ? {} : { revocation: options.revocation }),
       },
       users: USERS.map((user) => ({ uri: `sip:${user}@${DOMAIN}` })),
       groups: [

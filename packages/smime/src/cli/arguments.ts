@@ -48,6 +48,12 @@ export function requireList(values: OptionValues, name: string): string[] {
   return value;
 }
 
+/** Returns the values of a repeatable string option, an empty list when it is absent. */
+export function optionalList(values: OptionValues, name: string): string[] {
+  const value = values[name];
+  return Array.isArray(value) ? value : [];
+}
+
 /** Returns an optional string option that must be one of `choices`. */
 export function optionalChoice<T extends string>(
   values: OptionValues,

@@ -7,9 +7,11 @@
 import { SipMessage } from '../sip/message.js';
 import type { SecurityInfo } from '../smime/security.js';
 import { unprotectMessage } from '../smime/unprotect.js';
-import { parseOptions, requireList, requireString } from './arguments.js';
+import { optionalList, parseOptions, requireList, requireString } from './arguments.js';
+import { UsageError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { loadIdentity, readCertificates } from './key-files.js';
+import { readRevocationLists } from './revocation-files.js';
 import { UNPROTECT_USAGE } from './usage.js';
 
 /**
@@ -21,6 +23,8 @@ export async function runUnprotect(args: readonly string[], io: CliIo): Promise<
     key: { type: 'string' },
     cert: { type: 'string' },
     ca: { type: 'string', multiple: true },
+    crl: { type: 'string', multiple: true },
+    'require-crl': { type: 'boolean' },
   });
   if (values.help === true) {
     io.writeStdout(UNPROTECT_USAGE);
@@ -29,11 +33,23 @@ export async function runUnprotect(args: readonly string[], io: CliIo): Promise<
   const keyPath = requireString(values, 'key');
   const certPath = requireString(values, 'cert');
   const caPaths = requireList(values, 'ca');
+  const crlPaths = optionalList(values, 'crl');
+  const requireCrl = values['require-crl'] === true;
+  if (requireCrl && crlPaths.length === 0) {
+    throw new UsageError('option --require-crl needs at least one --crl');
+  }
 
   const identity = await loadIdentity(io.crypto, keyPath, certPath);
   const trustAnchors = caPaths.flatMap((path) => readCertificates(path));
+  const revocationLists = crlPaths.flatMap((path) => readRevocationLists(path));
   const message = SipMessage.parse(await io.readStdin());
-  const result = await unprotectMessage(message, { crypto: io.crypto, identity, trustAnchors });
+  const result = await unprotectMessage(message, {
+    crypto: io.crypto,
+    identity,
+    trustAnchors,
+    revocationLists,
+    ...(requireCrl ? { revocation: 'require' as const } : {}),
+  });
 
   io.writeStdout(result.message.toBytes());
   io.writeStderr(`${formatSummary(result.security)}\n`);

@@ -42,10 +42,13 @@ Options:
 
 /** Help of `unprotect`. */
 export const UNPROTECT_USAGE = `Usage: mcptt-smime unprotect --key KEY.pem --cert CERT.pem --ca CA.pem [--ca CA.pem ...]
+                             [--crl CRL [--crl CRL ...] [--require-crl]]
 
 Reads a protected SIP message on standard input, decrypts it with KEY.pem, verifies every
 signature against the CA certificates and checks that the signer is the From URI of a request
-or the To URI of a response.
+or the To URI of a response. With --crl, every certificate between the signer and the CA is
+checked against the revocation lists of its issuer; a revoked one is rejected with 403. Lists
+are read from the files only: none is fetched, and OCSP is not used.
 
 On success: exit status 0, the plaintext message on standard output and one summary line on
 standard error. On rejection: exit status 1, nothing on standard output, and the SIP status a
@@ -53,10 +56,14 @@ user agent answers as the first line of standard error, for example
 '493 Undecipherable: message body could not be decrypted'.
 
 Options:
-  --key FILE     recipient's private key, PEM PKCS#8
-  --cert FILE    recipient's certificate, PEM
-  --ca FILE      trust anchor certificate, PEM; repeat for several
-  --help         print this help
+  --key FILE       recipient's private key, PEM PKCS#8
+  --cert FILE      recipient's certificate, PEM
+  --ca FILE        trust anchor certificate, PEM; repeat for several
+  --crl FILE       certificate revocation list (X.509 v2 CRL), PEM 'X509 CRL' or DER;
+                   repeat for several
+  --require-crl    also reject a certificate that no CRL with a valid signature and a
+                   nextUpdate still ahead covers; needs --crl
+  --help           print this help
 `;
 
 /** Help of `inspect`. */

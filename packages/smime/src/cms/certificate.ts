@@ -34,6 +34,7 @@ import { BoundedCache } from './bounded-cache.js';
 import {
   OID_AUTHORITY_KEY_IDENTIFIER,
   OID_BASIC_CONSTRAINTS,
+  OID_CRL_DISTRIBUTION_POINTS,
   OID_EC_PUBLIC_KEY,
   OID_EXT_KEY_USAGE,
   OID_KEY_USAGE,
@@ -84,6 +85,11 @@ export interface ParsedCertificate {
   readonly hasNameConstraints: boolean;
   /** OIDs of the critical extensions that this reader does not process (RFC 5280 §4.2). */
   readonly unhandledCriticalExtensions: readonly string[];
+  /**
+   * Value of the cRLDistributionPoints extension (RFC 5280 §4.2.1.13), undecoded: only the
+   * revocation check reads it, when a revocation list is scoped to a distribution point.
+   */
+  readonly crlDistributionPoints: Uint8Array | undefined;
   /** Every SAN URI, verbatim. */
   readonly uris: readonly string[];
   /** SAN URIs with scheme sip or sips and no control characters. */
@@ -164,6 +170,7 @@ type ExtensionFields = Pick<
   | 'pathLengthConstraint'
   | 'hasNameConstraints'
   | 'unhandledCriticalExtensions'
+  | 'crlDistributionPoints'
   | 'uris'
   | 'sipUris'
 >;
@@ -196,6 +203,7 @@ function readExtensions(optionalFields: readonly Asn1Node[]): ExtensionFields {
     pathLengthConstraint: undefined,
     hasNameConstraints: false,
     unhandledCriticalExtensions: [],
+    crlDistributionPoints: undefined,
     uris: [],
     sipUris: [],
   };
@@ -214,6 +222,7 @@ function readExtensions(optionalFields: readonly Asn1Node[]): ExtensionFields {
       result.isCa = constraints.ca;
       result.pathLengthConstraint = constraints.pathLengthConstraint;
     } else if (oid === OID_NAME_CONSTRAINTS) result.hasNameConstraints = true;
+    else if (oid === OID_CRL_DISTRIBUTION_POINTS) result.crlDistributionPoints = value;
     else if (oid === OID_SUBJECT_ALT_NAME) {
       result.uris = readSanUris(value);
       result.sipUris = filterSipUris(result.uris);

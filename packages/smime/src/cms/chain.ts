@@ -1,8 +1,9 @@
 /**
  * Signer certificate path validation (RFC 5280 §6, reduced to what S/MIME signer checks need):
  * names chained by exact DER match, signatures, validity at a given time, CA flags, key usage,
- * critical extensions and pathLenConstraint. Revocation and policies are not checked, and a CA with
- * nameConstraints is rejected because they are not enforced.
+ * critical extensions and pathLenConstraint, and revocation against the caller's CRLs
+ * (`revocation.ts`). Policies are not checked, and a CA with nameConstraints is rejected because
+ * they are not enforced.
  *
  * @module
  */
@@ -13,16 +14,20 @@ import { MAX_CHAIN_LENGTH } from '../limits.js';
 import type { ParsedCertificate } from './certificate.js';
 import { BoundedCache } from './bounded-cache.js';
 import { OID_ANY_EXTENDED_KEY_USAGE, OID_KP_EMAIL_PROTECTION } from './oids.js';
+import { type RevocationPolicy, checkRevocation, describeCertificate } from './revocation.js';
 import { resolveSignatureScheme, verifyBytes } from './signature.js';
 
 interface ValidatedChain {
+  /** The path found: signer first, trust anchor last. */
+  readonly path: readonly ParsedCertificate[];
   /** Interval in which every certificate of the path is valid. */
   readonly notBefore: number;
   readonly notAfter: number;
 }
 
-// Successful validations, keyed by signer and anchors. A path stays valid while `now` lies in
-// every certificate's validity period, because nothing else that is checked depends on time.
+// Successful path validations, keyed by signer and anchors. A path stays valid while `now` lies
+// in every certificate's validity period. Revocation also depends on time and on the lists, so
+// it is not cached here: it is checked on every call, on the cached path as well.
 const validatedChains = new BoundedCache<string, ValidatedChain>(128);
 
 /**
@@ -32,6 +37,11 @@ const validatedChains = new BoundedCache<string, ValidatedChain>(128);
  * keyUsage or extKeyUsage forbids S/MIME signing, an issuer that is no CA, a certificate signature
  * that does not verify, or a path longer than MAX_CHAIN_LENGTH raises CertificateUntrustedError.
  * So do an unhandled critical extension, a broken pathLenConstraint and a CA with nameConstraints.
+ *
+ * With `revocation`, every certificate of the path but the trust anchor is checked against the
+ * lists (see `checkRevocation`): a revoked one raises CertificateRevokedError. In the `require`
+ * mode, a signer without a path raises CertificateUntrustedError instead of returning false,
+ * because no issuer key can verify a list for it.
  */
 export async function validateSignerChain(
   crypto: Crypto,
@@ -39,25 +49,56 @@ export async function validateSignerChain(
   intermediates: readonly ParsedCertificate[],
   anchors: readonly ParsedCertificate[],
   now: Date,
+  revocation?: RevocationPolicy,
 ): Promise<boolean> {
   const time = now.getTime();
   // Length prefixes keep the joined key unambiguous, because certificate keys may contain U+0000.
   const cacheKey = [signer, ...anchors].map(({ cacheKey: key }) => `${key.length}:${key}`).join('');
   const cached = validatedChains.get(cacheKey);
-  if (cached !== undefined && time >= cached.notBefore && time <= cached.notAfter) return true;
+  let path: readonly ParsedCertificate[] | undefined;
+  if (cached !== undefined && time >= cached.notBefore && time <= cached.notAfter) {
+    path = cached.path;
+  } else {
+    path = await validatePath(crypto, signer, intermediates, anchors, time);
+    if (path !== undefined) validatedChains.set(cacheKey, validityOf(path));
+  }
 
+  if (path === undefined) {
+    // NOTE: in the if-available mode such a signer is not checked for revocation, because no
+    // issuer key can verify a list for it: the caller's pin or decision hook accepts it or not.
+    if (revocation?.mode === 'require') {
+      throw new CertificateUntrustedError(
+        `revocation status unknown: signer certificate ${describeCertificate(signer)} ` +
+          'has no path to a trust anchor',
+      );
+    }
+    return false;
+  }
+  if (revocation !== undefined) await checkRevocation(crypto, path, revocation, time);
+  return true;
+}
+
+async function validatePath(
+  crypto: Crypto,
+  signer: ParsedCertificate,
+  intermediates: readonly ParsedCertificate[],
+  anchors: readonly ParsedCertificate[],
+  time: number,
+): Promise<ParsedCertificate[] | undefined> {
   checkValidity(signer, time);
   checkSignerUsage(signer);
   checkCriticalExtensions(signer);
   const path = await findPath(crypto, signer, intermediates, anchors, time);
-  if (path === undefined) return false;
-  checkPathConstraints(path);
+  if (path !== undefined) checkPathConstraints(path);
+  return path;
+}
 
-  validatedChains.set(cacheKey, {
+function validityOf(path: readonly ParsedCertificate[]): ValidatedChain {
+  return {
+    path,
     notBefore: Math.max(...path.map((certificate) => certificate.notBefore.getTime())),
     notAfter: Math.min(...path.map((certificate) => certificate.notAfter.getTime())),
-  });
-  return true;
+  };
 }
 
 async function findPath(

@@ -10,7 +10,7 @@
  */
 
 import { concatBytes, latin1Decode } from '../bytes.js';
-import { CmsParseError } from '../errors.js';
+import { CmsParseError, LimitExceededError } from '../errors.js';
 
 /**
  * One parsed BER element. It stores offsets and makes views into the parsed buffer only when a
@@ -81,22 +81,50 @@ const MAX_NODES = 20_000;
 
 interface ParseState {
   readonly bytes: Uint8Array;
+  readonly maxNodes: number;
+  readonly definiteOnly: boolean;
   nodes: number;
 }
+
+/** Options of {@link parseBer} for inputs other than CMS bodies. */
+export interface BerParseOptions {
+  /**
+   * Maximum number of elements in place of the default for CMS bodies. Past it, parseBer raises
+   * LimitExceededError instead of CmsParseError.
+   */
+  readonly maxElements?: number;
+  /** Rejects the indefinite length form, which DER forbids (X.690 §10.1). */
+  readonly definiteOnly?: boolean;
+}
+
+/** Raised inside the reader when the element count passes a caller's `maxElements`. */
+class ElementLimitError extends RangeError {}
 
 /**
  * Parses one BER element (X.690 §8) that must span `bytes` exactly: definite and indefinite
  * lengths, constructed strings. Raises CmsParseError naming `what` on a decoding error or on
  * trailing bytes, which asn1js would accept.
  */
-export function parseBer(bytes: Uint8Array, what: string): Asn1Node {
+export function parseBer(bytes: Uint8Array, what: string, options?: BerParseOptions): Asn1Node {
   if (bytes.length === 0) throw new CmsParseError(`${what} is empty`);
-  const state: ParseState = { bytes, nodes: 0 };
+  const maxElements = options?.maxElements;
+  const state: ParseState = {
+    bytes,
+    maxNodes: maxElements ?? MAX_NODES,
+    definiteOnly: options?.definiteOnly ?? false,
+    nodes: 0,
+  };
   let parsed: { node: Asn1Node; next: number };
   try {
     parsed = parseElement(state, 0, bytes.length, 0);
   } catch (cause) {
-    if (cause instanceof RangeError) throw new CmsParseError(`${what} is not valid BER`, { cause });
+    if (cause instanceof ElementLimitError && maxElements !== undefined) {
+      throw new LimitExceededError(`${what} has more than ${maxElements} ASN.1 elements`);
+    }
+    if (cause instanceof RangeError) {
+      const encoding = state.definiteOnly ? 'DER' : 'BER';
+      throw new CmsParseError(`${what} is not valid ${encoding}`, { cause });
+    }
     throw cause;
   }
   if (parsed.next !== bytes.length) throw new CmsParseError(`${what} has trailing bytes`);
@@ -110,7 +138,8 @@ function parseElement(
   depth: number,
 ): { node: Asn1Node; next: number } {
   const { bytes } = state;
-  if (depth > MAX_DEPTH || ++state.nodes > MAX_NODES) throw new RangeError('structure too large');
+  if (depth > MAX_DEPTH) throw new RangeError('structure too deep');
+  if (++state.nodes > state.maxNodes) throw new ElementLimitError('structure too large');
   let position = offset;
   const readByte = (): number => {
     if (position >= end) throw new RangeError('truncated');
@@ -135,6 +164,7 @@ function parseElement(
   if (lengthByte === 0x80) {
     // X.690 §8.1.3.6: the indefinite form is only for constructed encodings.
     if (!constructed) throw new RangeError('indefinite length on a primitive element');
+    if (state.definiteOnly) throw new RangeError('indefinite length in DER');
     const contentStart = position;
     const children: Asn1Node[] = [];
     while (!(bytes[position] === 0 && bytes[position + 1] === 0 && position + 1 < end)) {

@@ -26,6 +26,9 @@ export type { CertificateSummary, CmsSummary, RecipientSummary, SignerSummary } 
 export { importPrivateKey } from './keys.js';
 export type { IdentityKeys, ImportPrivateKeyOptions } from './keys.js';
 export { pemDecode, pemEncode } from './pem.js';
+export { parseRevocationList } from './revocation-list.js';
+export type { RevocationList, RevocationReason, RevokedCertificate } from './revocation-list.js';
+export type { RevocationMode } from './revocation.js';
 export { createCertsOnly, signContent } from './signed-data.js';
 export type { SignOptions } from './signed-data.js';
 export { verifySignedData } from './verify-signed-data.js';

@@ -70,6 +70,15 @@ export const OID_AUTHORITY_KEY_IDENTIFIER = '2.5.29.35';
 export const OID_EXT_KEY_USAGE = '2.5.29.37';
 export const OID_ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
 export const OID_KP_EMAIL_PROTECTION = '1.3.6.1.5.5.7.3.4';
+export const OID_CRL_DISTRIBUTION_POINTS = '2.5.29.31';
+
+/** CRL and CRL entry extensions (RFC 5280 §5.2 and §5.3). */
+export const OID_CRL_NUMBER = '2.5.29.20';
+export const OID_CRL_REASON = '2.5.29.21';
+export const OID_INVALIDITY_DATE = '2.5.29.24';
+export const OID_DELTA_CRL_INDICATOR = '2.5.29.27';
+export const OID_ISSUING_DISTRIBUTION_POINT = '2.5.29.28';
+export const OID_CERTIFICATE_ISSUER = '2.5.29.29';
 
 /** Digest algorithm names as WebCrypto spells them, by OID. */
 export const DIGEST_BY_OID: Readonly<Record<string, string>> = {

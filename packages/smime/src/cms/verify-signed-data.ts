@@ -20,6 +20,8 @@ import {
   OID_SIGNED_DATA,
 } from './oids.js';
 import { identifiesCertificate } from './recipient-identifier.js';
+import { type RevocationMode, revocationPolicy } from './revocation.js';
+import type { RevocationList } from './revocation-list.js';
 import { digestName, resolveSignatureScheme, verifyBytes } from './signature.js';
 import { readSignedData, type SignerInfoFields } from './signed-data-reader.js';
 
@@ -32,8 +34,19 @@ export interface VerifyOptions {
   readonly detachedContent?: Uint8Array;
   /** DER of the trusted root or intermediate certificates. */
   readonly trustAnchors: readonly Uint8Array[];
-  /** Time at which certificate validity is checked. */
+  /** Time at which certificate validity and revocation are checked. */
   readonly now: Date;
+  /**
+   * Certificate revocation lists from `parseRevocationList`. Every certificate of the signer's
+   * path except the trust anchor is checked against the lists of its issuer.
+   */
+  readonly revocationLists?: readonly RevocationList[];
+  /**
+   * `if-available` (the default) checks the certificates that a current or stale list covers;
+   * `require` also rejects a certificate that no current verified list covers, and a signer
+   * without a path to a trust anchor, with CertificateUntrustedError.
+   */
+  readonly revocation?: RevocationMode;
 }
 
 /** Outcome of a successful {@link verifySignedData}. */
@@ -48,7 +61,10 @@ export interface VerifyResult {
   /** Digest in the spelling of the S/MIME micalg parameter, such as `sha-256` (RFC 8551 §3.5.3). */
   readonly digestAlgorithm: string;
   readonly signingTime: Date | undefined;
-  /** False when no path to a trust anchor was found; every other certificate failure throws. */
+  /**
+   * False when no path to a trust anchor was found (always found with `revocation: 'require'`);
+   * every other certificate failure throws.
+   */
   readonly chainTrusted: boolean;
 }
 
@@ -63,6 +79,7 @@ export interface VerifyResult {
  *   RSASSA-PKCS1-v1_5, raise NotSupportedError.
  * - An expired or not yet valid certificate, a keyUsage or extKeyUsage that forbids signing, or a
  *   forged issuer signature raise CertificateUntrustedError.
+ * - A certificate of the path that a verified list revokes raises CertificateRevokedError.
  *
  * @example
  * ```ts
@@ -72,6 +89,11 @@ export interface VerifyResult {
  */
 export async function verifySignedData(options: VerifyOptions): Promise<VerifyResult> {
   const { crypto, detachedContent } = options;
+  const revocation = revocationPolicy(
+    options.revocationLists,
+    options.revocation,
+    'verifySignedData',
+  );
   const signedData = readSignedData(expectContent(options.der, OID_SIGNED_DATA));
   const [signerInfo, ...others] = signedData.signers;
   if (signerInfo === undefined) throw new SignatureInvalidError('SignedData has no signer');
@@ -108,6 +130,7 @@ export async function verifySignedData(options: VerifyOptions): Promise<VerifyRe
     intermediates,
     anchors,
     options.now,
+    revocation,
   );
 
   return {

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { RevocationList, RevocationMode } from '../cms/index.js';
+import { revocationPolicy } from '../cms/revocation.js';
 import { DowngradeError, LimitExceededError } from '../errors.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
@@ -31,8 +33,28 @@ export interface UnprotectOptions {
   readonly trustAnchors: readonly Uint8Array[];
   /** Policy that names the parts that must arrive signed and encrypted. Default {@link defaultProtectionPolicy}. */
   readonly policy?: ProtectionPolicy;
-  /** Clock for certificate validity and `maxSignatureAge`; default `() => new Date()`. */
+  /** Clock for certificate validity, revocation and `maxSignatureAge`; default `() => new Date()`. */
   readonly now?: () => Date;
+  /**
+   * Certificate revocation lists (X.509 v2 CRLs) from `parseRevocationList`, loaded once by the
+   * caller: the library neither fetches lists from distribution points nor queries OCSP. Every
+   * certificate on the signer's path to a trust anchor, the anchor excepted, is checked against
+   * the lists of its issuer whose signature verifies with the issuer's key, whose issuer permits
+   * cRLSign and whose thisUpdate is not after `now()`. A listed certificate raises
+   * `CertificateRevokedError` (403), unless its entry is dated after `now()` or has the reason
+   * removeFromCRL. An entry with certificateHold counts as revoked while the newest list has it.
+   */
+  readonly revocationLists?: readonly RevocationList[];
+  /**
+   * Handling of a certificate whose status the lists cannot tell. `if-available` (the default)
+   * accepts it. `require` raises `CertificateUntrustedError` (403) for any certificate of the
+   * path that no verified list with a nextUpdate at or after `now()` covers, so a missing, stale,
+   * badly signed or not yet valid list rejects. It also rejects a signer without a path to a
+   * trust anchor, even a pinned one or one the decision hook accepts, because no issuer key can
+   * verify a list for it. `require` without lists rejects every signer that is not itself a
+   * trust anchor.
+   */
+  readonly revocation?: RevocationMode;
   /** Known certificate of a peer address-of-record. */
   readonly getPeerCertificate?: (addressOfRecord: string) => Promise<Uint8Array | undefined>;
   /** Accepts or rejects an unknown or changed signer certificate; without it both are rejected. */
@@ -85,9 +107,9 @@ export interface UnprotectResult {
  * attacker who strips the protection produces a clear or unsigned part. Nothing is returned unless every layer verified.
  *
  * Rejections: `UndecipherableError` (493, with the local certificate in `certsOnly`),
- * `SignatureInvalidError`, `CertificateUntrustedError`, `CertificateChangedError`,
- * `IdentityMismatchError` and `DowngradeError` (403), parse errors (400), `LimitExceededError`
- * (413) and `NotSupportedError` (415).
+ * `SignatureInvalidError`, `CertificateUntrustedError`, `CertificateRevokedError`,
+ * `CertificateChangedError`, `IdentityMismatchError` and `DowngradeError` (403), parse errors
+ * (400), `LimitExceededError` (413) and `NotSupportedError` (415).
  *
  * Once an AES-CBC EnvelopedData was decrypted, every later failure is raised as
  * `UndecipherableError` (493) with the real error as `cause`, because CBC has no integrity check
@@ -121,6 +143,12 @@ export async function unprotectMessage(
     identity: options.identity,
     trustAnchors: options.trustAnchors,
     now: (options.now ?? (() => new Date()))(),
+    revocation: {
+      ...(options.revocationLists === undefined
+        ? {}
+        : { revocationLists: options.revocationLists }),
+      ...(options.revocation === undefined ? {} : { revocation: options.revocation }),
+    },
     security,
     changed: false,
     unauthenticatedDecrypted: false,
@@ -227,4 +255,5 @@ function checkUnprotectOptions(options: UnprotectOptions): void {
       'unprotectMessage: options.trustAnchors must be an array of DER certificates',
     );
   }
+  revocationPolicy(options.revocationLists, options.revocation, 'unprotectMessage');
 }

@@ -11,7 +11,7 @@ import {
   getCmsContentType,
   verifySignedData,
 } from '../cms/index.js';
-import type { DecryptResult, VerifyResult } from '../cms/index.js';
+import type { DecryptResult, VerifyOptions, VerifyResult } from '../cms/index.js';
 import {
   CmsParseError,
   DowngradeError,
@@ -45,6 +45,8 @@ export interface UnwrapContext {
   readonly identity: LocalIdentity | undefined;
   readonly trustAnchors: readonly Uint8Array[];
   readonly now: Date;
+  /** Revocation lists and mode, passed to every signature verification. */
+  readonly revocation: Pick<VerifyOptions, 'revocationLists' | 'revocation'>;
   /** Checks a verified signer against the message identity and returns the matched URI. */
   readonly checkSigner: (verified: VerifyResult) => Promise<string>;
   readonly security: SecurityCollector;
@@ -147,6 +149,7 @@ async function openMultipartSigned(
     detachedContent: content.raw ?? content.toBytes(),
     trustAnchors: ctx.trustAnchors,
     now: ctx.now,
+    ...ctx.revocation,
   });
   await recordSigner(verified, ctx);
   return unwrapEntity(content, ctx, depth + 1, signedLayers(layers));
@@ -179,6 +182,7 @@ async function openPkcs7Mime(
       der,
       trustAnchors: ctx.trustAnchors,
       now: ctx.now,
+      ...ctx.revocation,
     });
     await recordSigner(verified, ctx);
     return unwrapEntity(parseInner(verified.content), ctx, depth + 1, signedLayers(layers));

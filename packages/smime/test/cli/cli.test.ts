@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { utf8Decode } from '../../src/bytes.js';
@@ -16,17 +16,7 @@ import {
 } from '../smime/openssl-peer.js';
 import { getTestPki } from '../smime/test-pki.js';
 import type { CredentialFiles, TestPki } from '../smime/test-pki.js';
-
-const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'mcptt-smime.js');
-
-function cli(args: readonly string[], input: Uint8Array | string = '') {
-  const result = spawnSync(process.execPath, [BIN, ...args], { input, timeout: 30_000 });
-  return {
-    status: result.status,
-    stdout: new Uint8Array(result.stdout),
-    stderr: result.stderr.toString('utf8'),
-  };
-}
+import { cli } from './run-cli.js';
 
 let pki: TestPki;
 let files: (name: string) => CredentialFiles;

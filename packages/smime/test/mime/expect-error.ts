@@ -23,3 +23,13 @@ export function expectMcpttError(
   expect(error.sipStatus).toBe(sipStatus);
   return error;
 }
+
+/** Returns the rejection of `attempt`, failing the test when it resolves. */
+export async function rejection(attempt: Promise<unknown>): Promise<Error> {
+  try {
+    await attempt;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}

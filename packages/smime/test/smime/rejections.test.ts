@@ -28,6 +28,7 @@ import type { UnprotectOptions } from '../../src/smime/unprotect.js';
 import { mcpttInfo, mcpttInfoMessage, request } from './messages.js';
 import { getTestPki, testCrypto } from './test-pki.js';
 import type { TestPki } from './test-pki.js';
+import { rejection } from '../mime/expect-error.js';
 
 let pki: TestPki;
 beforeAll(async () => {
@@ -57,16 +58,6 @@ async function unprotect(message: SipMessage, extra: Partial<UnprotectOptions> =
     now: () => pki.now,
     ...extra,
   });
-}
-
-/** Returns the rejection of `promise`, failing the test when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 const innerEntity = () =>

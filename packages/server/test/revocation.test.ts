@@ -1,0 +1,104 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { opensslAvailable } from '../../smime/test/cms/openssl-crl.js';
+import { MEDIA_TYPES, textPart } from '../src/body-parts.js';
+import { parseConfig } from '../src/config.js';
+import { loadRevocationLists } from '../src/identity-files.js';
+import { buildMcpttInfo } from '../src/mcptt-xml.js';
+import { McpttTestClient, SERVER_URI, status } from './helpers/mcptt-test-client.js';
+import { startFixture, type ServerFixture } from './helpers/server-fixture.js';
+
+/** Sends a PUBLISH of poc-settings, the service authorisation, and returns its status. */
+async function authorise(client: McpttTestClient): Promise<number> {
+  const publish = await client.protect(
+    client.request(
+      'PUBLISH',
+      SERVER_URI,
+      [textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ clientId: `${client.uri}-1` }))],
+      [{ name: 'Event', value: 'poc-settings' }],
+    ),
+  );
+  return status(await client.send(publish));
+}
+
+describe.skipIf(!opensslAvailable)('server with a revocation list', () => {
+  let fixture: ServerFixture;
+  const clients: McpttTestClient[] = [];
+
+  beforeAll(async () => {
+    fixture = await startFixture('relay', { revokedUsers: ['dave'], revocation: 'require' });
+    for (const name of ['alice', 'dave']) {
+      const client = await McpttTestClient.connect(fixture.coreUrl, name, fixture.pki, fixture.pki);
+      expect(await client.bind()).toBe(200);
+      clients.push(client);
+    }
+  });
+
+  afterAll(async () => {
+    for (const client of clients) {
+      client.close();
+    }
+    await fixture?.stop();
+  });
+
+  it('rejects a revoked client with 403', async () => {
+    const [, dave] = clients;
+    if (dave === undefined) throw new Error('client missing');
+
+    expect(await authorise(dave)).toBe(403);
+    const rejections = fixture.logLines
+      .map((line) => JSON.parse(line) as { msg?: string; code?: string; method?: string })
+      .filter((entry) => entry.msg === 'request rejected' && entry.method === 'PUBLISH');
+    expect(rejections.map((entry) => entry.code)).toContain('ERR_CERT_REVOKED');
+  });
+
+  it('accepts a client the list leaves out', async () => {
+    const [alice] = clients;
+    if (alice === undefined) throw new Error('client missing');
+
+    expect(await authorise(alice)).toBe(200);
+  });
+});
+
+describe('revocation configuration', () => {
+  const identity = { key: 'k.pem', certificate: 'c.pem', trustAnchors: ['ca.pem'] };
+  const config = (extra: Record<string, unknown>) => ({
+    serverUri: SERVER_URI,
+    identity: { ...identity, ...extra },
+    users: [],
+    groups: [],
+  });
+
+  it('resolves the list paths', () => {
+    const parsed = parseConfig(
+      config({ revocationLists: ['pki/ca.crl.pem'], revocation: 'require' }),
+      '/srv',
+    );
+
+    expect(parsed.identity.revocationLists).toEqual(['/srv/pki/ca.crl.pem']);
+    expect(parsed.identity.revocation).toBe('require');
+  });
+
+  it('rejects an unknown mode', () => {
+    expect(() => parseConfig(config({ revocation: 'always' }), '/srv')).toThrow(
+      "identity.revocation: expected 'if-available' or 'require'",
+    );
+  });
+
+  it('rejects lists that are no array', () => {
+    expect(() => parseConfig(config({ revocationLists: 'ca.crl' }), '/srv')).toThrow(
+      'identity.revocationLists: expected an array',
+    );
+  });
+
+  it('names a list file that cannot be parsed', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'mcptt-server-crl-')), 'bad.crl');
+    await writeFile(file, Uint8Array.of(0x30, 0x01));
+
+    await expect(loadRevocationLists(file)).rejects.toThrow(
+      `identity.revocationLists: ${file}: CRL is not valid DER`,
+    );
+  });
+});
