@@ -22,6 +22,7 @@ import type { CallOptions, CallRequest } from './call-request.js';
 import type { McpttClientDelegate } from './events.js';
 import { readIncomingCall } from './incoming-call.js';
 import { McpttCall } from './mcptt-call.js';
+import { believedInfo, vouchedByServer, type SenderTrust } from './sender-trust.js';
 import type { ReceivedStore } from './received-store.js';
 
 const CATEGORY = 'mcptt:sdk:calls';
@@ -34,6 +35,12 @@ export interface CallRegistryOptions {
   readonly received: ReceivedStore;
   readonly logger: SdkLogger;
   readonly delegate: McpttClientDelegate | undefined;
+  /**
+   * Who vouches for the identities in an incoming INVITE's mcptt-info. With a server, only
+   * INVITEs that the server vouches for are taken, because every MCPTT call reaches a client
+   * through its MCPTT server.
+   */
+  readonly trust: SenderTrust;
 }
 
 type SessionEvent = IncomingRTCSessionEvent | OutgoingRTCSessionEvent;
@@ -116,6 +123,13 @@ export class CallRegistry {
       session.terminate({ status_code: 500 });
       return;
     }
+    const from = request.from.uri.toString();
+    const vouched = vouchedByServer(this.#options.trust, unprotected.security, from);
+    if (this.#options.trust.serverUri !== undefined && !vouched) {
+      logger.warn(CATEGORY, 'incoming INVITE not from the MCPTT server rejected', { callId });
+      session.terminate({ status_code: 403 });
+      return;
+    }
     let content;
     try {
       content = readIncomingCall(unprotected, request.getHeader('Answer-Mode') || undefined);
@@ -124,6 +138,7 @@ export class CallRegistry {
       session.terminate({ status_code: 400 });
       return;
     }
+    content = { ...content, info: believedInfo(content.info, vouched) };
     const call = this.#incomingCall(session, callId, content, unprotected.security);
     if (delegate?.onIncomingCall === undefined) {
       session.terminate({ status_code: 480 });
@@ -131,7 +146,7 @@ export class CallRegistry {
     }
     delegate.onIncomingCall({
       call,
-      from: request.from.uri.toString(),
+      from,
       security: unprotected.security,
       callId,
       ...content,

@@ -14,11 +14,14 @@ import type { McpttInfo } from '../mcptt/mcptt-info.js';
 /** Short data received in a MESSAGE. */
 export interface ShortDataEvent {
   /**
-   * MCPTT ID of the sender: the mcptt-calling-user-id of a MESSAGE relayed by the MCPTT server,
-   * else the From header.
+   * MCPTT ID of the sender: the mcptt-calling-user-id of a MESSAGE that the MCPTT server signed,
+   * else the signer, or the From header of a message in clear.
    */
   readonly from: string;
-  /** The group the text went to (mcptt-calling-group-id), or undefined for a private text. */
+  /**
+   * The group the text went to (mcptt-calling-group-id) when the MCPTT server signed the
+   * MESSAGE, or undefined for a private text or one from another sender.
+   */
   readonly groupId: string | undefined;
   readonly text: string;
   readonly security: SecurityInfo;
@@ -28,7 +31,12 @@ export interface ShortDataEvent {
 
 /** An emergency alert received in a MESSAGE (TS 24.379 §6.2.8.1.1). */
 export interface EmergencyAlertEvent {
+  /** The sender, as in {@link ShortDataEvent.from}. */
   readonly from: string;
+  /**
+   * The received mcptt-info. Its calling user and calling group are kept only when the MCPTT
+   * server signed the MESSAGE.
+   */
   readonly info: McpttInfo;
   readonly location: LocationReport | undefined;
   readonly security: SecurityInfo;
@@ -38,6 +46,7 @@ export interface EmergencyAlertEvent {
 
 /** A location report received in a MESSAGE. */
 export interface LocationReportEvent {
+  /** The sender, as in {@link ShortDataEvent.from}. */
   readonly from: string;
   readonly report: LocationReport;
   readonly security: SecurityInfo;
@@ -48,14 +57,18 @@ export interface LocationReportEvent {
 /**
  * An incoming group or private call. The delegate accepts or rejects it through `call`. A call
  * in automatic commencement mode is accepted by the client after the delegate returns, unless
- * the delegate already ended it.
+ * the delegate already ended it. A client with a `serverUri` takes only calls that the MCPTT
+ * server signed, and answers any other INVITE with 403 before the delegate hears of it.
  */
 export interface IncomingCallEvent {
   readonly call: McpttCall;
   /** SIP URI of the caller, from the From header. */
   readonly from: string;
   readonly kind: 'group' | 'private';
-  /** The received mcptt-info, or undefined when the INVITE had none. */
+  /**
+   * The received mcptt-info, or undefined when the INVITE had none. Its calling user and calling
+   * group are kept only when the MCPTT server signed the INVITE.
+   */
   readonly info: McpttInfo | undefined;
   /** MCPTT IDs of the resource-lists part, empty for a group call. */
   readonly calledIds: readonly string[];

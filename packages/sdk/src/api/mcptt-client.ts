@@ -52,6 +52,7 @@ import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
 import { publishAffiliation, type AffiliationOptions } from './publish-affiliation.js';
 import { ReceivedStore } from './received-store.js';
 import { authoriseService } from './service-authorisation.js';
+import { believedInfo, vouchedByServer, type SenderTrust } from './sender-trust.js';
 import {
   failureOf,
   SipRequestFailedError,
@@ -75,7 +76,9 @@ export interface McpttClientOptions {
   readonly keyStore: PinningKeyStore;
   /**
    * URI of the MCPTT server: the default Request-URI of calls, the target of the service
-   * authorisation that follows the registration, and the relay of short data.
+   * authorisation that follows the registration, and the relay of short data. With it, incoming
+   * calls are taken only when the server signed them, and only the server's signature makes the
+   * calling user and group of a received mcptt-info believed.
    */
   readonly serverUri?: string;
   /** Certificates of the MCPTT server; every protected body is encrypted for them when set. */
@@ -177,8 +180,14 @@ export class McpttClient {
       received: this.#received,
       logger: this.#logger,
       delegate: options.delegate,
+      trust: this.#trust(),
     });
     this.#listen();
+  }
+
+  #trust(): SenderTrust {
+    const { serverUri, insecurePlainCalls } = this.#options;
+    return { serverUri, insecurePlainCalls: insecurePlainCalls === true };
   }
 
   /** Connects the transport; resolves once connected. */
@@ -366,12 +375,14 @@ export class McpttClient {
     const delegate = this.#options.delegate;
     const { security, callId } = received;
     const infoPart = findPart(received.parts, MCPTT_INFO_TYPE);
-    const info = infoPart === undefined ? undefined : parseMcpttInfo(infoPart.body);
+    const claimed = infoPart === undefined ? undefined : parseMcpttInfo(infoPart.body);
     const location = findPart(received.parts, LOCATION_INFO_TYPE);
     const report = location === undefined ? undefined : parseLocationInfo(location.body);
-    // A MESSAGE relayed by the MCPTT server comes From the server; the protected mcptt-info
-    // names the user who sent it and the group it went to.
-    const from = info?.callingUserId ?? sender;
+    // A MESSAGE relayed by the MCPTT server comes From the server, and its mcptt-info names the
+    // user who sent it and the group it went to. From anyone else, the sender is the signer.
+    const vouched = vouchedByServer(this.#trust(), security, sender);
+    const info = believedInfo(claimed, vouched);
+    const from = vouched ? (claimed?.callingUserId ?? sender) : (security.signerUri ?? sender);
 
     if (info?.alert === true) {
       delegate?.onEmergencyAlert?.({ from, info, location: report, security, callId });
