@@ -25,6 +25,13 @@ import { McpttServer } from './mcptt-server.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** Port of the demo app's dev server. */
+const APP_PORT = process.env.MCPTT_APP_PORT ?? '5173';
+const APP_URL = `http://127.0.0.1:${APP_PORT}/`;
+
+/** How long the dev server may take to serve its first page, its dependency pre-bundling included. */
+const APP_START_TIMEOUT_MS = 60_000;
+
 async function main(): Promise<void> {
   const logger = pino({ name: 'mcptt-demo' });
   const stateDir = process.env.MCPTT_STATE_DIR ?? join(tmpdir(), 'mcptt-smime-demo');
@@ -47,6 +54,32 @@ async function main(): Promise<void> {
     MCPTT_CORE_BODY_LOG: bodyLogFile,
   });
 
+  let stopping = false;
+  const stop = async (status: number) => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    if (app !== undefined && app.exitCode === null) app.kill('SIGTERM');
+    await server.stop();
+    await enrolment.stop();
+    await core.stop();
+    process.exit(status);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  if (app !== undefined && !(await appReady(app, APP_URL))) {
+    process.stderr.write(
+      `The demo app's dev server did not start on ${APP_URL}. If another program uses port ` +
+        `${APP_PORT}, stop it or set MCPTT_APP_PORT to a free port.\n`,
+    );
+    await stop(1);
+    return;
+  }
+  // The demo is of no use without its app, so the rest stops with it.
+  app?.on('exit', () => void stop(1));
+
   printSummary(
     useKamailio ? 'Kamailio' : 'embedded relay',
     core.url,
@@ -54,21 +87,26 @@ async function main(): Promise<void> {
     app !== undefined,
     demo.codes,
   );
+}
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    app?.kill('SIGTERM');
-    await server.stop();
-    await enrolment.stop();
-    await core.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+/**
+ * Resolves true once the dev server serves the demo configuration, and false when it exits
+ * first, such as when its port is taken, or does not answer within APP_START_TIMEOUT_MS.
+ */
+async function appReady(app: ChildProcess, url: string): Promise<boolean> {
+  const deadline = Date.now() + APP_START_TIMEOUT_MS;
+  while (Date.now() < deadline && app.exitCode === null && app.signalCode === null) {
+    // A program that holds the port may accept and never answer, hence the timeout.
+    const served = await fetch(`${url}demo-config.json`, {
+      signal: AbortSignal.timeout(1000),
+    }).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (served && app.exitCode === null) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
 }
 
 // The app is optional: the launcher also serves a checkout in which it does not exist yet.
@@ -101,13 +139,12 @@ function printSummary(
   appStarted: boolean,
   codes: Readonly<Record<string, string>>,
 ): void {
-  const port = process.env.MCPTT_APP_PORT ?? '5173';
   const lines = [
     '',
     `  SIP core (${coreName}): ${coreUrl}`,
     `  Enrolment endpoint:     ${enrolUrl}/enrol`,
     appStarted
-      ? `  Demo app:               http://127.0.0.1:${port}/`
+      ? `  Demo app:               ${APP_URL}`
       : '  Demo app:               not found (examples/ptt-app), only the core and server run',
     '',
     '  One-time enrolment codes:',
