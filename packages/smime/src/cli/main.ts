@@ -30,7 +30,9 @@ const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
  */
 export async function run(args: readonly string[], io: CliIo = processIo()): Promise<number> {
   const debug = args.includes('--debug');
-  const [name, ...rest] = args;
+  // The global option may also come before the command: `mcptt-smime --debug inspect`.
+  const start = args.findIndex((arg) => arg !== '--debug');
+  const [name, ...rest] = start === -1 ? [] : args.slice(start);
   if (name === undefined || name === '--help' || name === '-h') {
     io.writeStdout(MAIN_USAGE);
     return name === undefined ? 2 : 0;

@@ -236,6 +236,13 @@ describe('mcptt-smime inspect', () => {
     expect(run.status).toBe(0);
     expect(tree.body.cms.recipients).toHaveLength(1);
   });
+
+  it('takes --debug before the command', () => {
+    const run = cli(['--debug', 'inspect'], inviteWithSdp().toBytes());
+
+    expect(run.status).toBe(0);
+    expect(utf8Decode(run.stdout)).toContain('application/sdp');
+  });
 });
 
 describe('mcptt-smime pki init', () => {
@@ -338,6 +345,7 @@ describe('mcptt-smime usage', () => {
       ['protect', '--key', 'k', '--cert', 'c', '--recipient', 'r', '--content-encryption', 'des'],
     ],
     ['positional argument', ['inspect', 'file.sip']],
+    ['--debug without a command', ['--debug']],
     ['missing --server', ['pki', 'init', '--out', 'x', '--domain', 'example.org', '--user', 'a']],
   ];
   for (const [name, args] of usageCases) {
