@@ -77,8 +77,10 @@ export class MimeEntity {
     }
     const { headerSection, body } = splitHeaderSection(bytes);
     const entity = new MimeEntity(parseHeaderFields(headerSection), body, bytes);
-    // Reject a malformed Content-Type now rather than at the first read of it.
+    // Reject a malformed Content-Type and a repeated Content-Transfer-Encoding now rather than
+    // at the first read of them.
     void entity.contentType;
+    entity.#getSingleHeader('Content-Transfer-Encoding');
     return entity;
   }
 

@@ -29,6 +29,8 @@ const SINGLE_HEADERS = [
   'Max-Forwards',
   'Content-Length',
   'Content-Type',
+  // Two encodings would leave the body's decoding to whichever one a reader takes.
+  'Content-Transfer-Encoding',
 ] as const;
 
 /** Largest CSeq sequence number: it must be expressible as a 32-bit unsigned integer (§20.16). */

@@ -157,6 +157,14 @@ describe('MimeEntity.contentType', () => {
     const bytes = text('Content-Type: text/plain\r\ncontent-type: application/sdp\r\n\r\n');
     expectMcpttError(() => MimeEntity.parse(bytes), MimeParseError, 'ERR_MIME_MALFORMED', 400);
   });
+
+  test('rejects two Content-Transfer-Encoding fields', () => {
+    const bytes = text(
+      'Content-Type: application/sdp\r\nContent-Transfer-Encoding: base64\r\n' +
+        'content-transfer-encoding: 7bit\r\n\r\nYQ==',
+    );
+    expectMcpttError(() => MimeEntity.parse(bytes), MimeParseError, 'ERR_MIME_MALFORMED', 400);
+  });
 });
 
 describe('MimeEntity.decodedBody', () => {

@@ -221,6 +221,14 @@ describe('SipMessage.parse validation', () => {
     );
   });
 
+  test('repeated Content-Transfer-Encoding is rejected', () => {
+    const twice = 'Content-Transfer-Encoding: binary\r\nContent-Transfer-Encoding: base64';
+    expectSipParseError(
+      () => SipMessage.parse(withLine(twice)),
+      'multiple Content-Transfer-Encoding headers',
+    );
+  });
+
   test('line without a colon is rejected', () => {
     expectSipParseError(
       () => SipMessage.parse(withLine('NoColonHere')),
