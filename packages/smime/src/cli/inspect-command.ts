@@ -56,7 +56,12 @@ export async function runInspect(args: readonly string[], io: CliIo): Promise<nu
   const inspected = inspectMessage(SipMessage.parse(await io.readStdin()));
   const output = values.json === true ? formatInspectedJson(inspected) : formatInspected(inspected);
   io.writeStdout(output);
-  return 0;
+  return inspected.body !== undefined && hasError(inspected.body) ? 1 : 0;
+}
+
+/** Returns true when some entity of the tree could not be read. */
+function hasError(entity: InspectedEntity): boolean {
+  return entity.error !== undefined || (entity.parts ?? []).some(hasError);
 }
 
 /** Describes a message and its body tree. */

@@ -4,8 +4,11 @@
  * @module
  */
 
+import { certificateSipUris } from '../cms/certificate.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
+import { sameAddressOfRecord } from '../sip/address.js';
 import { SipMessage } from '../sip/message.js';
+import { expectedSignerUri } from '../smime/signer-check.js';
 import { protectMessage } from '../smime/protect.js';
 import { optionalChoice, parseOptions, requireList, requireString } from './arguments.js';
 import type { CliIo } from './cli-io.js';
@@ -41,6 +44,7 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
   const signer = await loadIdentity(io.crypto, keyPath, certPath, rsaSignature);
   const recipients = recipientPaths.map((path) => readCertificate(path));
   const message = SipMessage.parse(await io.readStdin());
+  warnOnIdentityMismatch(message, signer.certificate, io);
   const protectedMessage = await protectMessage(message, {
     crypto: io.crypto,
     signer,
@@ -49,4 +53,19 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
   });
   io.writeStdout(protectedMessage.toBytes());
   return 0;
+}
+
+/**
+ * Warns when the signer certificate does not name the From of a request or the To of a
+ * response, because a receiver rejects such a message with 403 (RFC 3261 §23.2). The message is
+ * protected anyway, for tests of that receiver.
+ */
+function warnOnIdentityMismatch(message: SipMessage, certificate: Uint8Array, io: CliIo): void {
+  const identity = expectedSignerUri(message);
+  if (certificateSipUris(certificate).some((uri) => sameAddressOfRecord(uri, identity))) return;
+  const header = message.isRequest ? 'From' : 'To';
+  io.writeStderr(
+    `mcptt-smime: warning: the signer certificate does not name ${identity}, the ${header} of ` +
+      'the message, so receivers will reject it with 403\n',
+  );
 }

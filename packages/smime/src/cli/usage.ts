@@ -28,7 +28,9 @@ export const PROTECT_USAGE = `Usage: mcptt-smime protect --key KEY.pem --cert CE
 
 Reads a SIP message on standard input, signs its sensitive parts (every part but
 application/sdp) with KEY.pem, encrypts them for every recipient and writes the protected
-message to standard output.
+message to standard output. A warning goes to standard error when the signer certificate does
+not name the From URI of a request or the To URI of a response, because receivers reject such a
+message with 403.
 
 Options:
   --key FILE                  signer's private key, PEM PKCS#8 (EC P-256/P-384 or RSA 2048-4096)
@@ -71,7 +73,8 @@ export const INSPECT_USAGE = `Usage: mcptt-smime inspect [--json]
 
 Reads a SIP message on standard input and prints its MIME tree and the structure of every CMS
 object: content types, recipients, signers, algorithms and sizes. Needs no key and decrypts
-nothing.
+nothing. The exit status is 1 when some part of the tree could not be read; the tree is printed
+with an error line in its place.
 
 Options:
   --json     print the tree as JSON

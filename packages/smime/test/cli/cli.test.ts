@@ -7,7 +7,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { utf8Decode } from '../../src/bytes.js';
 import { MimeEntity } from '../../src/mime/entity.js';
 import { SipMessage } from '../../src/sip/message.js';
-import { SECRET_TOKEN, inviteWithSdp, mcpttInfo, mcpttInfoMessage } from '../smime/messages.js';
+import {
+  SECRET_TOKEN,
+  inviteWithSdp,
+  mcpttInfo,
+  mcpttInfoMessage,
+  request,
+} from '../smime/messages.js';
 import {
   innerMcpttInfo,
   opensslCms,
@@ -59,6 +65,22 @@ function smimeEntity(message: SipMessage): Uint8Array {
 }
 
 describe('mcptt-smime protect', () => {
+  it('warns when the signer is not the From', () => {
+    const matching = cli(protectArgs('alice', 'server'), mcpttInfoMessage().toBytes());
+    const other = cli(
+      protectArgs('alice', 'server'),
+      mcpttInfoMessage('sip:bob@example.org').toBytes(),
+    );
+
+    expect(matching.status).toBe(0);
+    expect(matching.stderr).toBe('');
+    expect(other.status).toBe(0);
+    expect(other.stderr).toContain(
+      'warning: the signer certificate does not name sip:bob@example.org, the From',
+    );
+    expect(SipMessage.parse(other.stdout).getHeader('Content-Type')).toContain('pkcs7-mime');
+  });
+
   for (const encryption of ['aes-256-gcm', 'aes-128-gcm', 'aes-256-cbc', 'aes-128-cbc']) {
     it(`output opens with openssl, ${encryption}`, () => {
       const run = cli(
@@ -235,6 +257,14 @@ describe('mcptt-smime inspect', () => {
 
     expect(run.status).toBe(0);
     expect(tree.body.cms.recipients).toHaveLength(1);
+  });
+
+  it('exits 1 on an unreadable part', () => {
+    const broken = request('MESSAGE', 'MIIB', 'application/pkcs7-mime; smime-type=enveloped-data');
+    const run = cli(['inspect'], broken.toBytes());
+
+    expect(run.status).toBe(1);
+    expect(utf8Decode(run.stdout)).toContain('error');
   });
 
   it('takes --debug before the command', () => {
