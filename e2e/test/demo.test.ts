@@ -163,6 +163,18 @@ describe('rejections', () => {
     expect(await carol.page.getByText(text).count()).toBe(0);
   });
 
+  it('shows why an enrolment code was rejected', async () => {
+    const mallory = await openApp(browser, stack.appUrl, USERS.mallory);
+    await mallory.page.getByLabel('MCPTT ID', { exact: true }).fill(USERS.mallory.uri);
+    await mallory.page.getByLabel('One-time code', { exact: true }).fill('WRONG-CODE');
+    await mallory.page.getByRole('button', { name: 'Enrol' }).click();
+
+    const status = mallory.page.getByText('Enrolment failed: Enrolment rejected:');
+    await status.waitFor();
+    expect(await status.innerText()).toMatch(/rejected: [a-z ]+ \(HTTP 403\)$/);
+    await mallory.context.close();
+  });
+
   it('refuses a user whose certificate the server does not trust', async () => {
     const mallory = await openApp(browser, stack.appUrl, USERS.mallory);
     await importPkcs12(mallory, stack.foreignPkcs12, FOREIGN_PKCS12_PASSWORD);

@@ -87,14 +87,28 @@ async function requestCertificate(
     body: JSON.stringify({ uri, code, csr: requestPem }),
   });
   if (!response.ok) {
-    const reason = (await response.text()).slice(0, 200);
-    throw new Error(`Enrolment rejected: HTTP ${response.status} ${reason}`);
+    throw new Error(`Enrolment rejected: ${await rejectionReason(response)}`);
   }
   const value = (await response.json()) as Partial<EnrolmentResponse>;
   if (typeof value.certificate !== 'string') {
     throw new Error('Enrolment response has no certificate');
   }
   return { certificate: value.certificate, chain: value.chain ?? [] };
+}
+
+/**
+ * Returns the reason of a rejected enrolment: the `error` text of the endpoint's JSON answer, or
+ * the HTTP status when the body has none.
+ */
+async function rejectionReason(response: Response): Promise<string> {
+  const status = `HTTP ${String(response.status)}`;
+  try {
+    const body = (await response.json()) as { error?: unknown };
+    if (typeof body.error === 'string') return `${body.error.slice(0, 200)} (${status})`;
+  } catch {
+    // Not JSON: the status alone says enough.
+  }
+  return status;
 }
 
 function toHex(bytes: Uint8Array): string {

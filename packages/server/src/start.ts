@@ -91,12 +91,12 @@ async function main(): Promise<void> {
 
 /**
  * Resolves true once the dev server serves the demo configuration, and false when it exits
- * first, such as when its port is taken, or does not answer within APP_START_TIMEOUT_MS.
+ * first, such as when its port is taken, or does not respond within APP_START_TIMEOUT_MS.
  */
 async function appReady(app: ChildProcess, url: string): Promise<boolean> {
   const deadline = Date.now() + APP_START_TIMEOUT_MS;
   while (Date.now() < deadline && app.exitCode === null && app.signalCode === null) {
-    // A program that holds the port may accept and never answer, hence the timeout.
+    // A program that uses the port may accept connections and never respond, hence the timeout.
     const served = await fetch(`${url}demo-config.json`, {
       signal: AbortSignal.timeout(1000),
     }).then(
