@@ -71,7 +71,20 @@ async function setUp(
   alice.ondata = (d) => aliceData.push(typeof d === 'string' ? d : '');
   alice.connect();
   bob.connect();
-  return { stores, alice, bob, wire, received, bobData, aliceData, a, b, alicePipeline, failures };
+  return {
+    stores,
+    alice,
+    bob,
+    wire,
+    received,
+    bobData,
+    aliceData,
+    a,
+    b,
+    alicePipeline,
+    bobPipeline,
+    failures,
+  };
 }
 
 async function settle(...sockets: ProtectingSocket[]): Promise<void> {
@@ -324,6 +337,22 @@ describe.skipIf(!opensslAvailable)('SmimePipeline revocation lists', () => {
       code: 'ERR_CERT_REVOKED',
       sipStatus: 403,
     });
+  });
+
+  it('applies lists set after the start', async () => {
+    const { alice, bob, bobData, bobPipeline, failures } = await setUp();
+    alice.send(message('before the list'));
+    await settle(alice, bob);
+
+    bobPipeline.setRevocationLists([await revocationList([ALICE_SERIAL])]);
+    alice.send(message(SECRET));
+    await settle(alice, bob);
+
+    expect(bobData).toHaveLength(1);
+    expect(bobData[0]).toContain('before the list');
+    expect(bobData.join('')).not.toContain(SECRET);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ code: 'ERR_CERT_REVOKED', sipStatus: 403 });
   });
 
   it('delivers from a signer the list leaves out', async () => {

@@ -198,6 +198,15 @@ export class McpttClient {
     });
   }
 
+  /**
+   * Replaces the certificate revocation lists of {@link McpttClientOptions.revocationLists}, for
+   * example with newer lists before the current ones pass their nextUpdate. Messages received from
+   * then on are checked against them.
+   */
+  setRevocationLists(lists: readonly RevocationList[]): void {
+    this.pipeline.setRevocationLists(lists);
+  }
+
   /** Closes the transport and ends every session. */
   stop(): void {
     this.ua.stop();

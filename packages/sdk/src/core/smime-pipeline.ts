@@ -120,9 +120,22 @@ export class SmimePipeline implements SocketPipeline {
    */
   readonly #peerCertificates = new Map<string, Uint8Array>();
 
+  /** The revocation lists in force, from the options until {@link setRevocationLists}. */
+  #revocationLists: readonly RevocationList[] | undefined;
+
   constructor(options: SmimePipelineOptions) {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
+    this.#revocationLists = options.revocationLists;
+  }
+
+  /**
+   * Replaces the revocation lists that incoming messages are checked against, for example with
+   * newer lists before the current ones pass their nextUpdate. Messages opened from then on use
+   * them.
+   */
+  setRevocationLists(lists: readonly RevocationList[]): void {
+    this.#revocationLists = [...lists];
   }
 
   /**
@@ -285,7 +298,8 @@ export class SmimePipeline implements SocketPipeline {
   }
 
   #revocationOptions() {
-    const { revocationLists, revocation } = this.#options;
+    const { revocation } = this.#options;
+    const revocationLists = this.#revocationLists;
     return {
       ...(revocationLists === undefined ? {} : { revocationLists }),
       ...(revocation === undefined ? {} : { revocation }),
