@@ -6,13 +6,13 @@
  * @module
  */
 import { pino, type Logger } from 'pino';
-import { SipMessage, isMcpttError } from '@mcptt-smime/smime';
+import { SipMessage, isMcpttError, type RevocationList } from '@mcptt-smime/smime';
 import { createNodeCrypto } from '@mcptt-smime/smime/node';
 import { handleBye, handleInvite } from './call-handlers.js';
 import { CallStore } from './call-store.js';
 import type { ServerConfig } from './config.js';
 import { CoreConnection } from './core-connection.js';
-import { loadCredentials, loadPeerCertificates } from './identity-files.js';
+import { loadCredentials, loadPeerCertificates, loadRevocationLists } from './identity-files.js';
 import { endCall } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
 import { Registry } from './registry.js';
@@ -124,6 +124,22 @@ export class McpttServer {
       logger.warn('insecurePlainCalls is on: calls and short data are sent in clear');
     }
     return server;
+  }
+
+  /**
+   * Reads the files of `identity.revocationLists` again and checks the requests from then on
+   * against their lists, for example after a CA published newer ones. Resolves with the number of
+   * lists. When a file cannot be read or holds an unusable list, raises TypeError naming the file,
+   * and the lists in force stay.
+   */
+  async reloadRevocationLists(): Promise<number> {
+    const lists: RevocationList[] = [];
+    for (const file of this.context.config.identity.revocationLists ?? []) {
+      lists.push(...(await loadRevocationLists(file)));
+    }
+    this.context.revocationLists = lists;
+    this.context.logger.info({ lists: lists.length }, 'revocation lists reloaded');
+    return lists.length;
   }
 
   /** Handles one frame from the core. Unparseable frames are dropped, as RFC 3261 §16.3 allows. */

@@ -26,8 +26,11 @@ export interface ServerContext {
   readonly crypto: Crypto;
   readonly identity: LocalIdentity;
   readonly trustAnchors: readonly Uint8Array[];
-  /** Revocation lists from `identity.revocationLists`, checked on every signed request. */
-  readonly revocationLists: readonly RevocationList[];
+  /**
+   * Revocation lists from `identity.revocationLists`, checked on every signed request. Replaced
+   * as a whole by {@link McpttServer.reloadRevocationLists}.
+   */
+  revocationLists: readonly RevocationList[];
   readonly registry: Registry;
   readonly calls: CallStore;
   /** INVITEs to the server without a final response yet, for CANCEL. */

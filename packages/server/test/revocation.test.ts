@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { opensslAvailable } from '../../smime/test/cms/openssl-crl.js';
+import { opensslAvailable, opensslCrl } from '../../smime/test/cms/openssl-crl.js';
 import { MEDIA_TYPES, textPart } from '../src/body-parts.js';
 import { parseConfig } from '../src/config.js';
 import { loadRevocationLists } from '../src/identity-files.js';
@@ -59,6 +59,46 @@ describe.skipIf(!opensslAvailable)('server with a revocation list', () => {
     if (alice === undefined) throw new Error('client missing');
 
     expect(await authorise(alice)).toBe(200);
+  });
+});
+
+describe.skipIf(!opensslAvailable)('server reloading its revocation lists', () => {
+  let fixture: ServerFixture;
+  let dave: McpttTestClient;
+
+  beforeAll(async () => {
+    fixture = await startFixture('relay', { revokedUsers: [] });
+    dave = await McpttTestClient.connect(fixture.coreUrl, 'dave', fixture.pki, fixture.pki);
+    expect(await dave.bind()).toBe(200);
+  });
+
+  afterAll(async () => {
+    dave?.close();
+    await fixture?.stop();
+  });
+
+  it('applies a newer list after a reload', async () => {
+    const before = await authorise(dave);
+    const list = opensslCrl({
+      caCertificate: join(fixture.pki, 'ca.cert.pem'),
+      caKey: join(fixture.pki, 'ca.key.pem'),
+      revoke: [{ certificate: join(fixture.pki, 'dave.cert.pem'), reason: 'keyCompromise' }],
+    });
+    await writeFile(join(fixture.pki, 'ca.crl.pem'), list.pem);
+
+    const count = await fixture.server.reloadRevocationLists();
+
+    expect(before).toBe(200);
+    expect(count).toBe(1);
+    expect(await authorise(dave)).toBe(403);
+  });
+
+  it('keeps the lists in force when a file breaks', async () => {
+    const inForce = fixture.server.context.revocationLists;
+    await writeFile(join(fixture.pki, 'ca.crl.pem'), Uint8Array.of(0x30, 0x01));
+
+    await expect(fixture.server.reloadRevocationLists()).rejects.toThrow(TypeError);
+    expect(fixture.server.context.revocationLists).toBe(inForce);
   });
 });
 
