@@ -5,9 +5,16 @@
  * itself.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SecurityInfo } from '@mcptt-smime/smime';
+import {
+  SipMessage,
+  protectMessage,
+  utf8Decode,
+  utf8Encode,
+  type SecurityInfo,
+} from '@mcptt-smime/smime';
 
 import type { EmergencyAlertEvent, ShortDataEvent } from '../src/api/events.js';
+import type { CallPartsEvent } from '../src/api/mcptt-call.js';
 import { McpttClient } from '../src/api/mcptt-client.js';
 import { believedInfo, vouchedByServer } from '../src/api/sender-trust.js';
 import { SipRequestFailedError } from '../src/api/sip-request-failed-error.js';
@@ -17,9 +24,11 @@ import { MCPTT_INFO_TYPE } from '../src/mcptt/media-types.js';
 import { ALICE, BOB, startPair } from './helpers/clients.js';
 import { createLoopbackPair } from './helpers/loopback.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
+import { getTestPki } from '../../smime/test/smime/test-pki.js';
 import { installWebRtcShims } from './helpers/webrtc-shims.js';
 
 const CAROL = 'sip:carol@example.org';
+const MALLORY = 'sip:mallory@example.org';
 const SERVER = 'sip:mcptt-server@example.org';
 const GROUP = 'sip:engine-1@example.org';
 
@@ -154,6 +163,92 @@ describe('calls from a peer', () => {
     expect(recorded.bob.calls[0]?.from).toBe(ALICE);
   });
 });
+
+describe('dialog messages from others', () => {
+  it('drops a foreign request and answer', async () => {
+    const { alice, bobCall, inject } = await establishedCall();
+    const seen: CallPartsEvent[] = [];
+    bobCall.delegate = { onParts: (event) => seen.push(event) };
+    const before = bobCall.security;
+
+    inject('b', await signedByMallory(bobCall.callId, 'INFO'));
+    inject('b', await signedByMallory(bobCall.callId, 'INVITE', 200));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(seen).toEqual([]);
+    expect(bobCall.security).toBe(before);
+    expect(bobCall.security?.signerUri).toBe(ALICE);
+    expect(alice).toBeDefined();
+  });
+
+  it('keeps a signed answer over a clear one', async () => {
+    const { aliceCall, inject } = await establishedCall();
+    const before = aliceCall.security;
+
+    inject('a', clearAnswer(aliceCall.callId));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(before?.signed).toBe(true);
+    expect(aliceCall.security).toBe(before);
+  });
+});
+
+/** Sets up a group call from alice to bob, answered with signed parts so that both ends sign. */
+async function establishedCall() {
+  const answerParts = [{ contentType: MCPTT_INFO_TYPE, body: buildMcpttInfo({ clientId: 'b' }) }];
+  const started = await startPair({
+    bob: { serverUri: ALICE, onIncomingCall: (event) => event.call.accept({ parts: answerParts }) },
+  });
+  stops.push(started.stop);
+  const aliceCall = started.alice.startGroupCall({ target: BOB, groupId: GROUP });
+  await aliceCall.established();
+  const bobCall = started.recorded.bob.calls[0]?.call;
+  if (bobCall === undefined) throw new Error('bob got no call');
+  await bobCall.established();
+  const inject = (side: 'a' | 'b', text: string): void => {
+    (started.transports[side] as unknown as { ondata(data: string): void }).ondata(text);
+  };
+  return { alice: started.alice, aliceCall, bobCall, inject };
+}
+
+/** A request, or a response to an INVITE, that mallory signs and encrypts for bob in a dialog. */
+async function signedByMallory(callId: string, method: string, status?: number): Promise<string> {
+  const pki = await getTestPki();
+  const info = buildMcpttInfo({ callingUserId: CAROL, callingGroupId: GROUP });
+  const start =
+    status === undefined
+      ? [`${method} ${BOB} SIP/2.0`, `From: <${MALLORY}>;tag=m1`, `To: <${BOB}>;tag=b1`]
+      : [`SIP/2.0 ${String(status)} OK`, `From: <${BOB}>;tag=b1`, `To: <${MALLORY}>;tag=m1`];
+  const message = sipText(start, callId, `77 ${method}`, info);
+  const sealed = await protectMessage(SipMessage.parse(utf8Encode(message)), {
+    crypto: testCrypto,
+    signer: await pki.identity('mallory'),
+    recipients: [pki.certificate('bob')],
+    now: () => pki.now,
+  });
+  return utf8Decode(sealed.toBytes());
+}
+
+/** A bodiless 200 OK in clear to alice's INVITE, as the core could inject it. */
+function clearAnswer(callId: string): string {
+  const start = ['SIP/2.0 200 OK', `From: <${ALICE}>;tag=a9`, `To: <${BOB}>;tag=b9`];
+  return sipText(start, callId, '1 INVITE', undefined);
+}
+
+function sipText(start: readonly string[], callId: string, cseq: string, info?: string): string {
+  const body = info ?? '';
+  return [
+    ...start,
+    'Via: SIP/2.0/WS 127.0.0.1:9;branch=z9hG4bKforeign1',
+    'Max-Forwards: 70',
+    `Call-ID: ${callId}`,
+    `CSeq: ${cseq}`,
+    ...(info === undefined ? [] : [`Content-Type: ${MCPTT_INFO_TYPE}`]),
+    `Content-Length: ${String(utf8Encode(body).length)}`,
+    '',
+    body,
+  ].join('\r\n');
+}
 
 async function startPairForCalls(bob: { serverUri: string }) {
   const started = await startPair({

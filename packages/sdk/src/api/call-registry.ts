@@ -94,6 +94,8 @@ export class CallRegistry {
       calledIds: [],
       security: undefined,
       pipeline,
+      // JsSIP completes a target such as a bare user name to the To URI it sends.
+      remoteUri: session.remote_identity.uri.toString(),
     });
     this.#track(call);
     return call;
@@ -139,7 +141,7 @@ export class CallRegistry {
       return;
     }
     content = { ...content, info: believedInfo(content.info, vouched) };
-    const call = this.#incomingCall(session, callId, content, unprotected.security);
+    const call = this.#incomingCall(session, callId, content, unprotected.security, from);
     if (delegate?.onIncomingCall === undefined) {
       session.terminate({ status_code: 480 });
       return;
@@ -159,6 +161,7 @@ export class CallRegistry {
     callId: string,
     content: ReturnType<typeof readIncomingCall>,
     security: SecurityInfo,
+    remoteUri: string,
   ): McpttCall {
     const call = new McpttCall(session, {
       direction: 'incoming',
@@ -166,6 +169,7 @@ export class CallRegistry {
       info: content.info,
       calledIds: content.calledIds,
       security,
+      remoteUri,
       pipeline: this.#options.pipeline,
     });
     this.#track(call);

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { SecurityInfo } from '@mcptt-smime/smime';
+import { sameAddressOfRecord, type SecurityInfo } from '@mcptt-smime/smime';
 import type { AnswerOptions, EndEvent, RTCSession } from '../adapter/jssip/jssip-ua.js';
 import { NO_FLOOR_REQUEST } from './call-request.js';
 import { silentLogger } from '../core/logger.js';
@@ -59,6 +59,11 @@ export interface McpttCallInit {
   /** Security result of the incoming INVITE; undefined for an outgoing call until answered. */
   readonly security: SecurityInfo | undefined;
   readonly pipeline: SmimePipeline;
+  /**
+   * URI of the far end: the target of an outgoing call, the caller of an incoming one. Messages
+   * of the dialog from anyone else are dropped.
+   */
+  readonly remoteUri: string;
 }
 
 const FINAL_STATES: ReadonlySet<CallState> = new Set(['ended', 'failed']);
@@ -86,6 +91,7 @@ export class McpttCall {
   /** The JsSIP session, for media access (`session.connection`). */
   readonly session: RTCSession;
   readonly #pipeline: SmimePipeline;
+  readonly #remoteUri: string;
   #security: SecurityInfo | undefined;
   #state: CallState;
   #answered = false;
@@ -102,6 +108,7 @@ export class McpttCall {
     this.calledIds = init.calledIds;
     this.#security = init.security;
     this.#pipeline = init.pipeline;
+    this.#remoteUri = init.remoteUri;
     this.#state = init.direction === 'outgoing' ? 'calling' : 'ringing';
     this.#established = new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
@@ -129,7 +136,7 @@ export class McpttCall {
 
   /**
    * Security result of the incoming INVITE, or of the 2xx answer of an outgoing call, which
-   * updates it.
+   * updates it. Only the far end's answers count, and one in clear never replaces a signed one.
    */
   get security(): SecurityInfo | undefined {
     return this.#security;
@@ -194,8 +201,22 @@ export class McpttCall {
    * @internal
    */
   receive(received: ReceivedMessage): void {
-    const isAnswer = received.method === 'INVITE' && (received.status ?? 0) >= 200;
-    if (isAnswer && (received.status ?? 0) < 300) this.#security = received.security;
+    // The Call-ID is no secret: the core sees it, and anyone may send with it. A message from
+    // another identity than the far end, whose signature would name that identity, is not of
+    // this dialog, and JsSIP rejects it too.
+    const { remoteUri } = received;
+    if (remoteUri === undefined || !sameAddressOfRecord(remoteUri, this.#remoteUri)) return;
+    const status = received.status ?? 0;
+    const isAnswer = received.method === 'INVITE' && status >= 200 && status < 300;
+    // Only an outgoing call takes the security of its answer, and a message in clear never
+    // replaces a signed answer.
+    if (
+      isAnswer &&
+      this.direction === 'outgoing' &&
+      !weakerThan(received.security, this.#security)
+    ) {
+      this.#security = received.security;
+    }
     if (received.parts.length === 0) return;
     this.delegate?.onParts?.({
       method: received.method,
@@ -259,4 +280,9 @@ function failureOfEnd(event: EndEvent): SipRequestFailedError {
   }
   const [status, reason] = CAUSE_STATUSES[event.cause] ?? [500, 'Server Internal Error'];
   return new SipRequestFailedError(status, reason);
+}
+
+/** Returns true when `next` is unsigned and `current` signed. */
+function weakerThan(next: SecurityInfo, current: SecurityInfo | undefined): boolean {
+  return current?.signed === true && !next.signed;
 }

@@ -44,6 +44,11 @@ export interface ReceivedMessage {
   readonly method: string;
   /** Status of a response, undefined for a request. */
   readonly status: number | undefined;
+  /**
+   * URI of the far end: the From of a request, the To of a response. A signed message's signer
+   * is this identity (RFC 3261 §23.2).
+   */
+  readonly remoteUri: string | undefined;
   /** Every body part except the SDP, in plaintext. */
   readonly parts: readonly BodyPart[];
   readonly security: SecurityInfo;
@@ -272,6 +277,7 @@ export class SmimePipeline implements SocketPipeline {
       cseq: received.cseq,
       method: received.method,
       status: received.isRequest ? undefined : statusOf(received),
+      remoteUri: remoteUriOf(received),
       parts: split.parts,
       security,
       // Built when read: JsSIP gets the message of `split`, and the SDK reads the parts.
@@ -379,4 +385,15 @@ function statusOf(message: SipMessage): number | undefined {
 function isSuccess(message: SipMessage): boolean {
   const status = statusOf(message) ?? 0;
   return status >= 200 && status < 300;
+}
+
+/** Returns the URI of the far end of `message`, or undefined when the header is malformed. */
+function remoteUriOf(message: SipMessage): string | undefined {
+  const header = message.getHeader(message.isRequest ? 'From' : 'To');
+  if (header === undefined) return undefined;
+  try {
+    return parseNameAddress(header).uri;
+  } catch {
+    return undefined;
+  }
 }
