@@ -25,7 +25,7 @@ interface ValidatedChain {
   readonly notAfter: number;
 }
 
-// Successful path validations, keyed by signer and anchors. A path stays valid while `now` lies
+// Successful path validations, keyed by signer, anchors and intermediates. A path stays valid while `now` lies
 // in every certificate's validity period. Revocation also depends on time and on the lists, so
 // it is not cached here: it is checked on every call, on the cached path as well.
 const validatedChains = new BoundedCache<string, ValidatedChain>(128);
@@ -39,9 +39,9 @@ const validatedChains = new BoundedCache<string, ValidatedChain>(128);
  * So do an unhandled critical extension, a broken pathLenConstraint and a CA with nameConstraints.
  *
  * With `revocation`, every certificate of the path but the trust anchor is checked against the
- * lists (see `checkRevocation`): a revoked one raises CertificateRevokedError. In the `require`
- * mode, a signer without a path raises CertificateUntrustedError instead of returning false,
- * because no issuer key can verify a list for it.
+ * lists (see `checkRevocation`): a revoked one raises CertificateRevokedError. A signer without a
+ * path then raises CertificateUntrustedError instead of returning false, because no issuer key can
+ * verify a list for it.
  */
 export async function validateSignerChain(
   crypto: Crypto,
@@ -53,7 +53,11 @@ export async function validateSignerChain(
 ): Promise<boolean> {
   const time = now.getTime();
   // Length prefixes keep the joined key unambiguous, because certificate keys may contain U+0000.
-  const cacheKey = [signer, ...anchors].map(({ cacheKey: key }) => `${key.length}:${key}`).join('');
+  // The intermediates are part of the key: a path built from a replayed message's old, revoked
+  // intermediate must not stand in for the path of the signer's own messages.
+  const cacheKey = [signer, ...anchors, ...intermediates]
+    .map(({ cacheKey: key }) => `${key.length}:${key}`)
+    .join('');
   const cached = validatedChains.get(cacheKey);
   let path: readonly ParsedCertificate[] | undefined;
   if (cached !== undefined && time >= cached.notBefore && time <= cached.notAfter) {
@@ -64,9 +68,9 @@ export async function validateSignerChain(
   }
 
   if (path === undefined) {
-    // NOTE: in the if-available mode such a signer is not checked for revocation, because no
-    // issuer key can verify a list for it: the caller's pin or decision hook accepts it or not.
-    if (revocation?.mode === 'require') {
+    // With lists, a signer without a path is rejected in either mode: no issuer key can verify a
+    // list for it, so a pinned certificate or the decision hook would let a revoked one through.
+    if (revocation !== undefined) {
       throw new CertificateUntrustedError(
         `revocation status unknown: signer certificate ${describeCertificate(signer)} ` +
           'has no path to a trust anchor',

@@ -38,7 +38,8 @@ export interface VerifyOptions {
   readonly now: Date;
   /**
    * Certificate revocation lists from `parseRevocationList`. Every certificate of the signer's
-   * path except the trust anchor is checked against the lists of its issuer.
+   * path except the trust anchor is checked against the lists of its issuer. With lists, a signer
+   * without a path to a trust anchor raises CertificateUntrustedError.
    */
   readonly revocationLists?: readonly RevocationList[];
   /**

@@ -43,6 +43,9 @@ export interface UnprotectOptions {
    * cRLSign and whose thisUpdate is not after `now()`. A listed certificate raises
    * `CertificateRevokedError` (403), unless its entry is dated after `now()` or has the reason
    * removeFromCRL. An entry with certificateHold counts as revoked while the newest list has it.
+   * With lists, a signer without a path to a trust anchor is rejected with
+   * `CertificateUntrustedError` (403), even a pinned one or one the decision hook accepts,
+   * because no issuer key can verify a list for it.
    */
   readonly revocationLists?: readonly RevocationList[];
   /**
@@ -50,9 +53,8 @@ export interface UnprotectOptions {
    * accepts it. `require` raises `CertificateUntrustedError` (403) for any certificate of the
    * path that no verified list with a nextUpdate at or after `now()` covers, so a missing, stale,
    * badly signed or not yet valid list rejects. It also rejects a signer without a path to a
-   * trust anchor, even a pinned one or one the decision hook accepts, because no issuer key can
-   * verify a list for it. `require` without lists rejects every signer that is not itself a
-   * trust anchor.
+   * trust anchor, as lists in either mode do. `require` without lists rejects every signer that
+   * is not itself a trust anchor.
    */
   readonly revocation?: RevocationMode;
   /** Known certificate of a peer address-of-record. */

@@ -44,24 +44,29 @@ async function issue(
   serial: number,
   issuer: Issued | undefined,
   isCa: boolean,
+  pair?: CryptoKeyPair,
 ): Promise<Issued> {
-  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
-    'sign',
-    'verify',
-  ]);
+  const keys = pair ?? (await newKeyPair());
   const certificate = await createCertificate({
     crypto,
     subject,
     ...(issuer === undefined ? {} : { issuer: issuer.certificate }),
-    issuerKey: issuer?.privateKey ?? pair.privateKey,
-    publicKey: pair.publicKey,
+    issuerKey: issuer?.privateKey ?? keys.privateKey,
+    publicKey: keys.publicKey,
     serial,
     notBefore: new Date('2026-01-01T00:00:00Z'),
     notAfter: new Date('2036-01-01T00:00:00Z'),
     isCa,
     uris: isCa ? [] : [`sip:${subject}@example.org`],
   });
-  return { certificate, privateKey: pair.privateKey };
+  return { certificate, privateKey: keys.privateKey };
+}
+
+function newKeyPair(): Promise<CryptoKeyPair> {
+  return crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+    'verify',
+  ]);
 }
 
 beforeAll(async () => {
@@ -374,12 +379,14 @@ describe('require mode', () => {
   });
 
   it('rejects a signer without a path', async () => {
-    const error = await expectUnknown(
+    const required = await expectUnknown(
       verify({ lists: [await caList()], mode: 'require', anchors: [] }),
     );
+    const available = await expectUnknown(verify({ lists: [await caList()], anchors: [] }));
 
-    expect(error.message).toContain('has no path to a trust anchor');
-    expect((await verify({ lists: [await caList()], anchors: [] })).chainTrusted).toBe(false);
+    expect(required.message).toContain('has no path to a trust anchor');
+    expect(available.message).toContain('has no path to a trust anchor');
+    expect((await verify({ anchors: [] })).chainTrusted).toBe(false);
   });
 
   it('does not check a trust anchor', async () => {
@@ -446,8 +453,24 @@ describe('validated-chain cache', () => {
     await expectTrusted(verify({ signer: dave, chain: [intermediate.certificate], lists }));
     const revoked = [await caList({ entries: [revoke(0x3001)] })];
 
-    // The second message carries no intermediate: the cached path still has it.
-    await expectRevoked(verify({ signer: dave, lists: revoked }));
+    // The second message finds the cached path, and revocation is still checked on it.
+    await expectRevoked(
+      verify({ signer: dave, chain: [intermediate.certificate], lists: revoked }),
+    );
+  });
+
+  it('keeps a replayed old path apart', async () => {
+    // The CA re-issued an intermediate under the same key and revoked the old certificate.
+    const root = { certificate: caDer, privateKey: caKey };
+    const pair = await newKeyPair();
+    const old = await issue('Reissued Intermediate', 0x3101, root, true, pair);
+    const current = await issue('Reissued Intermediate', 0x3109, root, true, pair);
+    const frank = await issue('frank', 0x3102, old, false);
+    const lists = [await caList({ entries: [revoke(0x3101)] })];
+
+    // A replay of frank's message with the old intermediate must not poison his later ones.
+    await expectRevoked(verify({ signer: frank, chain: [old.certificate], lists }));
+    await expectTrusted(verify({ signer: frank, chain: [current.certificate], lists }));
   });
 });
 
