@@ -40,6 +40,11 @@ export interface DemoStack {
   readonly foreignPkcs12: string;
   /** PEM certificate of the CA that issued {@link foreignPkcs12}. */
   readonly foreignTrustAnchor: string;
+  /**
+   * Folder of the demo PKI: `NAME.key.pem` and `NAME.cert.pem` per user and the server, and
+   * `ca.cert.pem`. The users' browsers enrol keys of their own; these files are valid too.
+   */
+  readonly pkiFolder: string;
   stop(): Promise<void>;
 }
 
@@ -102,6 +107,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       server: started.server,
       foreignPkcs12,
       foreignTrustAnchor: await readFile(join(folder, 'foreign', 'ca.cert.pem'), 'utf8'),
+      pkiFolder: join(folder, 'pki'),
       stop: stopAll,
     };
   } catch (error) {

@@ -29,6 +29,9 @@ import {
   type DemoStack,
 } from '../src/demo-stack.js';
 import { GROUP, USERS } from '../src/demo-users.js';
+import { MEDIA_TYPES, textPart } from '../../packages/server/src/body-parts.js';
+import { buildMcpttInfo } from '../../packages/server/src/mcptt-xml.js';
+import { McpttTestClient, status } from '../../packages/server/test/helpers/mcptt-test-client.js';
 
 const GROUP_TEXT = 'Hydrant 14 is dry, move to Elm Street';
 const PRIVATE_TEXT = 'Bring the thermal camera to sector B';
@@ -148,6 +151,32 @@ describe('demo through Kamailio', () => {
 });
 
 describe('rejections', () => {
+  it('names a peer, not the user it claims', async () => {
+    // Bob, with a valid key, sends Carol a MESSAGE through the core that claims in its
+    // mcptt-info to come from Alice in the group: only the server may make those claims.
+    const bob = await McpttTestClient.connect(
+      stack.coreUrl,
+      'bob',
+      stack.pkiFolder,
+      stack.pkiFolder,
+    );
+    const carolCertificate = stack.server.context.registry.certificate(USERS.carol.uri);
+    if (carolCertificate === undefined) throw new Error('carol has no certificate');
+    const info = buildMcpttInfo({ callingUserId: USERS.alice.uri, callingGroupId: GROUP.id });
+    const request = bob.request('MESSAGE', USERS.carol.uri, [
+      textPart(MEDIA_TYPES.mcpttInfo, info),
+      textPart('text/plain;charset=utf-8', 'Claimed to come from Alice'),
+    ]);
+    const answer = await bob.send(await bob.protect(request, [carolCertificate]));
+    bob.close();
+
+    const record = carol.page.locator(`li[data-call-id="${request.callId}"]`);
+    await record.waitFor({ state: 'attached' });
+    expect(status(answer)).toBe(200);
+    expect(await record.textContent()).toContain(`Short data from ${USERS.bob.uri}`);
+    expect(await record.textContent()).not.toContain(GROUP.id);
+  });
+
   it('rejects a message tampered with in the core', async () => {
     const text = 'Evacuate the east wing now';
     // The route stands for a core that flips one byte of each protected body it relays to Carol.
