@@ -1,23 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { composeMixedBody } from '../src/core/multipart-bridge.js';
 import { buildMcpttInfo } from '../src/mcptt/mcptt-info.js';
 import { MCPTT_INFO_TYPE } from '../src/mcptt/media-types.js';
 import { startPair } from './helpers/clients.js';
 import { testCrypto } from './helpers/pki.js';
 import { createSlowCrypto } from './helpers/slow-crypto.js';
-import { fakeSdp, installWebRtcShims } from './helpers/webrtc-shims.js';
+import { useCallHooks } from './helpers/call-hooks.js';
+import { fakeSdp } from './helpers/webrtc-shims.js';
 
-let removeShims: () => void = () => undefined;
-let stops: (() => void)[] = [];
-
-beforeAll(() => {
-  removeShims = installWebRtcShims();
-});
-afterAll(() => removeShims());
-afterEach(() => {
-  for (const stop of stops) stop();
-  stops = [];
-});
+const stops = useCallHooks();
 
 const HEAD = [
   'Via: SIP/2.0/WS alice.invalid;branch=z9hG4bKorder1',

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryKeyStore } from '@mcptt-smime/smime';
 import { SipRequestFailedError } from '../src/api/sip-request-failed-error.js';
 import type { CallPartsEvent } from '../src/api/mcptt-call.js';
@@ -6,21 +6,11 @@ import { buildMcpttInfo } from '../src/mcptt/mcptt-info.js';
 import { MCPTT_INFO_TYPE } from '../src/mcptt/media-types.js';
 import { ALICE, BOB, startPair } from './helpers/clients.js';
 import { createKeyStores } from './helpers/pki.js';
-import { installWebRtcShims } from './helpers/webrtc-shims.js';
+import { useCallHooks } from './helpers/call-hooks.js';
 import { FakeFloorChannel } from './floor/fake-floor-channel.js';
 
 const GROUP = 'sip:group-7@example.org';
-let removeShims: () => void = () => undefined;
-let stops: (() => void)[] = [];
-
-beforeAll(() => {
-  removeShims = installWebRtcShims();
-});
-afterAll(() => removeShims());
-afterEach(() => {
-  for (const stop of stops) stop();
-  stops = [];
-});
+const stops = useCallHooks();
 
 async function pair(...args: Parameters<typeof startPair>) {
   const started = await startPair(...args);

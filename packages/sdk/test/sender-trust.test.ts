@@ -4,7 +4,7 @@
  * that server. A peer that writes another user or a group into its own mcptt-info is shown as
  * itself.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   SipMessage,
   protectMessage,
@@ -25,23 +25,14 @@ import { ALICE, BOB, startPair } from './helpers/clients.js';
 import { createLoopbackPair } from './helpers/loopback.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
 import { getTestPki } from '../../smime/test/smime/test-pki.js';
-import { installWebRtcShims } from './helpers/webrtc-shims.js';
+import { useCallHooks } from './helpers/call-hooks.js';
 
 const CAROL = 'sip:carol@example.org';
 const MALLORY = 'sip:mallory@example.org';
 const SERVER = 'sip:mcptt-server@example.org';
 const GROUP = 'sip:engine-1@example.org';
 
-let removeShims: () => void = () => undefined;
-let stops: (() => void)[] = [];
-beforeAll(() => {
-  removeShims = installWebRtcShims();
-});
-afterAll(() => removeShims());
-afterEach(() => {
-  for (const stop of stops) stop();
-  stops = [];
-});
+const stops = useCallHooks();
 
 /** Starts alice and bob; bob records what he receives and uses `bobServer` as his server. */
 async function startMessagingPair(bobServer: string | undefined) {
