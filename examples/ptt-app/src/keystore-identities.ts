@@ -97,7 +97,7 @@ async function requestCertificate(
 }
 
 /**
- * Returns the reason of a rejected enrolment: the `error` text of the endpoint's JSON answer, or
+ * Returns the reason of a rejected enrolment: the `error` text of the endpoint's JSON response, or
  * the HTTP status when the body has none.
  */
 async function rejectionReason(response: Response): Promise<string> {
@@ -106,7 +106,7 @@ async function rejectionReason(response: Response): Promise<string> {
     const body = (await response.json()) as { error?: unknown };
     if (typeof body.error === 'string') return `${body.error.slice(0, 200)} (${status})`;
   } catch {
-    // Not JSON: the status alone says enough.
+    // The body is not JSON, so the status alone is the reason.
   }
   return status;
 }

@@ -184,7 +184,7 @@ describe('dialog messages from others', () => {
   });
 });
 
-/** Sets up a group call from alice to bob, answered with signed parts so that both ends sign. */
+/** Sets up a group call from alice to bob, who accepts with signed parts, so both ends sign. */
 async function establishedCall() {
   const answerParts = [{ contentType: MCPTT_INFO_TYPE, body: buildMcpttInfo({ clientId: 'b' }) }];
   const started = await startPair({
@@ -202,7 +202,7 @@ async function establishedCall() {
   return { alice: started.alice, aliceCall, bobCall, inject };
 }
 
-/** A request, or a response to an INVITE, that mallory signs and encrypts for bob in a dialog. */
+/** Builds a dialog request or INVITE response that mallory signs and encrypts for bob. */
 async function signedByMallory(callId: string, method: string, status?: number): Promise<string> {
   const pki = await getTestPki();
   const info = buildMcpttInfo({ callingUserId: CAROL, callingGroupId: GROUP });
@@ -220,7 +220,7 @@ async function signedByMallory(callId: string, method: string, status?: number):
   return utf8Decode(sealed.toBytes());
 }
 
-/** A bodiless 200 OK in clear to alice's INVITE, as the core could inject it. */
+/** Builds a bodiless 200 OK in clear to alice's INVITE, as the core could inject it. */
 function clearAnswer(callId: string): string {
   const start = ['SIP/2.0 200 OK', `From: <${ALICE}>;tag=a9`, `To: <${BOB}>;tag=b9`];
   return sipText(start, callId, '1 INVITE', undefined);

@@ -129,7 +129,7 @@ export class McpttServer {
   /**
    * Reads the files of `identity.revocationLists` again and checks the requests from then on
    * against their lists, for example after a CA published newer ones. Resolves with the number of
-   * lists. When a file cannot be read or holds an unusable list, raises TypeError naming the file,
+   * lists. When a file cannot be read or contains an unusable list, raises TypeError naming the file,
    * and the lists in force stay.
    */
   async reloadRevocationLists(): Promise<number> {

@@ -36,7 +36,7 @@ export interface CallRegistryOptions {
   readonly logger: SdkLogger;
   readonly delegate: McpttClientDelegate | undefined;
   /**
-   * Who vouches for the identities in an incoming INVITE's mcptt-info. With a server, only
+   * The trust rules for the identities in an incoming INVITE's mcptt-info. With a server, only
    * INVITEs that the server vouches for are taken, because every MCPTT call reaches a client
    * through its MCPTT server.
    */

@@ -58,7 +58,7 @@ export interface LocationReportEvent {
  * An incoming group or private call. The delegate accepts or rejects it through `call`. A call
  * in automatic commencement mode is accepted by the client after the delegate returns, unless
  * the delegate already ended it. A client with a `serverUri` takes only calls that the MCPTT
- * server signed, and answers any other INVITE with 403 before the delegate hears of it.
+ * server signed, and rejects any other INVITE with 403 before the delegate is called.
  */
 export interface IncomingCallEvent {
   readonly call: McpttCall;

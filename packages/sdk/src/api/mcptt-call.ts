@@ -136,7 +136,8 @@ export class McpttCall {
 
   /**
    * Security result of the incoming INVITE, or of the 2xx answer of an outgoing call, which
-   * updates it. Only the far end's answers count, and one in clear never replaces a signed one.
+   * updates it. Only 2xx responses from the far end count, and one in clear never replaces a signed
+   * one.
    */
   get security(): SecurityInfo | undefined {
     return this.#security;
@@ -201,15 +202,15 @@ export class McpttCall {
    * @internal
    */
   receive(received: ReceivedMessage): void {
-    // The Call-ID is no secret: the core sees it, and anyone may send with it. A message from
-    // another identity than the far end, whose signature would name that identity, is not of
-    // this dialog, and JsSIP rejects it too.
+    // The core relays the Call-ID in clear, so anyone may send a message with it. A message whose
+    // far-end identity, which a signature must name, is not the call's remote party is dropped.
+    // JsSIP rejects such a message as well.
     const { remoteUri } = received;
     if (remoteUri === undefined || !sameAddressOfRecord(remoteUri, this.#remoteUri)) return;
     const status = received.status ?? 0;
     const isAnswer = received.method === 'INVITE' && status >= 200 && status < 300;
-    // Only an outgoing call takes the security of its answer, and a message in clear never
-    // replaces a signed answer.
+    // Only an outgoing call takes the security of its 2xx response, and a response in clear
+    // never replaces a signed one.
     if (
       isAnswer &&
       this.direction === 'outgoing' &&

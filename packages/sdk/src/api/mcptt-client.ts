@@ -139,12 +139,17 @@ export class McpttClient {
   readonly #logger: SdkLogger;
   readonly #received = new ReceivedStore();
   readonly #calls: CallRegistry;
+  readonly #trust: SenderTrust;
 
   constructor(options: McpttClientOptions) {
     if (options.insecurePlainCalls === true && options.policy !== undefined) {
       throw new TypeError('set either policy or insecurePlainCalls, not both');
     }
     this.#options = options;
+    this.#trust = {
+      serverUri: options.serverUri,
+      insecurePlainCalls: options.insecurePlainCalls === true,
+    };
     const policy = options.insecurePlainCalls === true ? PLAIN_CALLS_POLICY : options.policy;
     this.#logger = options.logger ?? silentLogger;
     const inner = options.transport ?? createWebSocket(options.url ?? '');
@@ -180,14 +185,9 @@ export class McpttClient {
       received: this.#received,
       logger: this.#logger,
       delegate: options.delegate,
-      trust: this.#trust(),
+      trust: this.#trust,
     });
     this.#listen();
-  }
-
-  #trust(): SenderTrust {
-    const { serverUri, insecurePlainCalls } = this.#options;
-    return { serverUri, insecurePlainCalls: insecurePlainCalls === true };
   }
 
   /** Connects the transport; resolves once connected. */
@@ -389,7 +389,7 @@ export class McpttClient {
     const report = location === undefined ? undefined : parseLocationInfo(location.body);
     // A MESSAGE relayed by the MCPTT server comes From the server, and its mcptt-info names the
     // user who sent it and the group it went to. From anyone else, the sender is the signer.
-    const vouched = vouchedByServer(this.#trust(), security, sender);
+    const vouched = vouchedByServer(this.#trust, security, sender);
     const info = believedInfo(claimed, vouched);
     const from = vouched ? (claimed?.callingUserId ?? sender) : (security.signerUri ?? sender);
 

@@ -277,9 +277,12 @@ export class SmimePipeline implements SocketPipeline {
       cseq: received.cseq,
       method: received.method,
       status: received.isRequest ? undefined : statusOf(received),
-      remoteUri: remoteUriOf(received),
       parts: split.parts,
       security,
+      // Read only for messages of a call, so the header is parsed then.
+      get remoteUri() {
+        return remoteUriOf(received);
+      },
       // Built when read: JsSIP gets the message of `split`, and the SDK reads the parts.
       get message() {
         return opened.message;

@@ -43,9 +43,9 @@ export interface VerifyOptions {
    */
   readonly revocationLists?: readonly RevocationList[];
   /**
-   * `if-available` (the default) checks the certificates that a current or stale list covers;
-   * `require` also rejects a certificate that no current verified list covers, and a signer
-   * without a path to a trust anchor, with CertificateUntrustedError.
+   * `if-available` (the default) checks the certificates that a current or stale list covers.
+   * `require` also rejects a certificate that no current verified list covers with
+   * CertificateUntrustedError.
    */
   readonly revocation?: RevocationMode;
 }
