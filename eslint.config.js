@@ -53,6 +53,21 @@ export default tseslint.config(
     },
   },
   {
+    // The floor codec runs in the SDK and the server alike, and depends on nothing.
+    files: ['packages/floor/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'The floor codec must run in browsers.' },
+            { group: ['@mcptt-smime/*'], message: 'The floor codec depends on no other package.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Node-only modules of the core: node:* is allowed, the layering still holds.
     files: ['packages/smime/src/cli/**/*.ts', 'packages/smime/src/node/**/*.ts'],
     rules: {

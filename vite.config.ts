@@ -22,6 +22,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@mcptt-smime/smime': fromRoot('./packages/smime/src/index.ts'),
+      '@mcptt-smime/floor': fromRoot('./packages/floor/src/index.ts'),
       '@mcptt-smime/keystore': fromRoot('./packages/keystore/src/index.ts'),
       '@mcptt-smime/sdk': fromRoot('./packages/sdk/src/index.ts'),
     },

@@ -21,7 +21,7 @@
 import { findKamailio } from '@mcptt-smime/sip-core';
 import { MEDIA_TYPES, readParts, textPart } from '../../packages/server/src/body-parts.js';
 import { createUacDialog, type Dialog } from '../../packages/server/src/dialog.js';
-import type { FloorMessage } from '../../packages/server/src/floor/floor-messages.js';
+import type { FloorMessage } from '@mcptt-smime/floor';
 import { buildMcpttInfo } from '../../packages/server/src/mcptt-xml.js';
 import {
   McpttTestClient,

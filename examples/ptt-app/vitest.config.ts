@@ -8,6 +8,9 @@ export default defineConfig({
       '@mcptt-smime/smime': fileURLToPath(
         new URL('../../packages/smime/src/index.ts', import.meta.url),
       ),
+      '@mcptt-smime/floor': fileURLToPath(
+        new URL('../../packages/floor/src/index.ts', import.meta.url),
+      ),
       '@mcptt-smime/keystore': fileURLToPath(
         new URL('../../packages/keystore/src/index.ts', import.meta.url),
       ),

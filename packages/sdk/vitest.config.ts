@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Tests run against the core's sources, so that they need no build step first.
+// Tests run against the sources of the packages below the SDK, so that they need no build step first.
 const smimeEntry = fileURLToPath(new URL('../smime/src/index.ts', import.meta.url));
+const floorEntry = fileURLToPath(new URL('../floor/src/index.ts', import.meta.url));
 
 export default defineConfig({
-  resolve: { alias: { '@mcptt-smime/smime': smimeEntry } },
+  resolve: { alias: { '@mcptt-smime/smime': smimeEntry, '@mcptt-smime/floor': floorEntry } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,

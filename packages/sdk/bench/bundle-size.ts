@@ -1,6 +1,6 @@
 /**
  * Measures the gzipped size of the SDK's browser bundle without JsSIP, which applications bundle
- * themselves. PKIjs, asn1js and the core library are included, minified as an application
+ * themselves. The core library and the floor codec are included, minified as an application
  * bundler would ship them.
  */
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ export const BUNDLE_GZIP_BUDGET_KB = 120;
 
 const sdkEntry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 const smimeEntry = fileURLToPath(new URL('../../smime/src/index.ts', import.meta.url));
+const floorEntry = fileURLToPath(new URL('../../floor/src/index.ts', import.meta.url));
 
 /** Bundles the SDK entry for browsers with JsSIP external and returns its gzipped size in KB. */
 export async function measureBundleGzipKb(): Promise<number> {
@@ -24,7 +25,7 @@ export async function measureBundleGzipKb(): Promise<number> {
     minify: true,
     write: false,
     external: ['jssip', 'jssip/*'],
-    alias: { '@mcptt-smime/smime': smimeEntry },
+    alias: { '@mcptt-smime/smime': smimeEntry, '@mcptt-smime/floor': floorEntry },
     logLevel: 'silent',
   });
   const bytes = result.outputFiles[0]?.contents ?? new Uint8Array();

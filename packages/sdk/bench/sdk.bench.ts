@@ -24,6 +24,7 @@ const bundle = await build({
   write: false,
   alias: {
     '@mcptt-smime/smime': fileURLToPath(new URL('../../smime/src/index.ts', import.meta.url)),
+    '@mcptt-smime/floor': fileURLToPath(new URL('../../floor/src/index.ts', import.meta.url)),
   },
 });
 const page = `<!doctype html><meta charset="utf-8"><script>${bundle.outputFiles[0]?.text ?? ''}</script>`;

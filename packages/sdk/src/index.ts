@@ -38,7 +38,7 @@ export type {
   FloorTakenEvent,
 } from './floor/floor-control.js';
 export type { FloorState } from './floor/floor-state.js';
-export type { FloorDenyCause, FloorRevokeCause } from './floor/floor-messages.js';
+export type { FloorDenyCause, FloorRevokeCause } from '@mcptt-smime/floor';
 export { SipRequestFailedError } from './api/sip-request-failed-error.js';
 export { ProtectingSocket } from './core/protecting-socket.js';
 export type {

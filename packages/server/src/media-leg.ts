@@ -20,11 +20,7 @@ import {
   type RTCRtpTransceiver,
   type RtpPacket,
 } from 'werift';
-import {
-  FLOOR_CHANNEL_ID,
-  FLOOR_CHANNEL_LABEL,
-  FLOOR_CHANNEL_PROTOCOL,
-} from './floor/floor-messages.js';
+import { FLOOR_CHANNEL_ID, FLOOR_CHANNEL_LABEL, FLOOR_CHANNEL_PROTOCOL } from '@mcptt-smime/floor';
 
 /** The only address that the server's media uses, for its own candidates and for its peers'. */
 export const MEDIA_ADDRESS = '127.0.0.1';

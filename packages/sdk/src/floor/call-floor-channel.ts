@@ -6,7 +6,7 @@
  */
 import type { SdkLogger } from '../core/logger.js';
 import { FloorControl, type FloorControlOptions } from './floor-control.js';
-import { FLOOR_CHANNEL_ID, FLOOR_CHANNEL_LABEL, FLOOR_CHANNEL_PROTOCOL } from './floor-messages.js';
+import { FLOOR_CHANNEL_ID, FLOOR_CHANNEL_LABEL, FLOOR_CHANNEL_PROTOCOL } from '@mcptt-smime/floor';
 
 /**
  * Creates the pre-negotiated floor channel on `connection` and the {@link FloorControl} bound to

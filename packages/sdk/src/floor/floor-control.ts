@@ -19,7 +19,7 @@ import {
   type FloorMessage,
   type FloorRevokeCause,
   type ServerFloorMessage,
-} from './floor-messages.js';
+} from '@mcptt-smime/floor';
 import { isFloorTransition, type FloorState } from './floor-state.js';
 
 const CATEGORY = 'mcptt:sdk:floor';

@@ -4,7 +4,7 @@ import {
   encodeFloorMessage,
   type FloorMessage,
   type ServerFloorMessage,
-} from '../../src/floor/floor-messages.js';
+} from '@mcptt-smime/floor';
 
 type Listener = (event: Event) => void;
 

@@ -7,7 +7,7 @@ import {
   type FloorControlOptions,
   type FloorStateChange,
 } from '../../src/floor/floor-control.js';
-import type { ServerFloorMessage } from '../../src/floor/floor-messages.js';
+import type { ServerFloorMessage } from '@mcptt-smime/floor';
 import { FLOOR_TRANSITIONS, type FloorState } from '../../src/floor/floor-state.js';
 import type { LogContext, SdkLogger } from '../../src/core/logger.js';
 import { FakeFloorChannel, ManualTimers } from './fake-floor-channel.js';

@@ -21,7 +21,7 @@ import {
   decodeFloorMessage,
   encodeFloorMessage,
   type ServerFloorMessage,
-} from './floor-messages.js';
+} from '@mcptt-smime/floor';
 
 /** The part of werift's RTCDataChannel that floor control uses. */
 export interface FloorDataChannel {

@@ -24,7 +24,7 @@ import {
   type FloorDenyCause,
   type FloorRevokeCause,
   type ServerFloorMessage,
-} from './floor-messages.js';
+} from '@mcptt-smime/floor';
 import { FloorQueue } from './floor-queue.js';
 
 /** Floor priority of an emergency participant, the highest, and the only pre-emptive one. */

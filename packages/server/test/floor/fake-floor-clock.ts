@@ -1,5 +1,5 @@
 import type { FloorClock } from '../../src/floor/floor-clock.js';
-import type { ServerFloorMessage } from '../../src/floor/floor-messages.js';
+import type { ServerFloorMessage } from '@mcptt-smime/floor';
 import type { FloorArbitratorDelegate } from '../../src/floor/floor-arbitrator.js';
 
 /** A clock that moves only when the test calls {@link FakeFloorClock.advance}. */

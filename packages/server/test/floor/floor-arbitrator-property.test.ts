@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FloorArbitrator } from '../../src/floor/floor-arbitrator.js';
-import type { ServerFloorMessage } from '../../src/floor/floor-messages.js';
+import type { ServerFloorMessage } from '@mcptt-smime/floor';
 import { FakeFloorClock, RecordingDelegate } from './fake-floor-clock.js';
 
 const PARTICIPANTS = ['a', 'b', 'c', 'd'] as const;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKamailio } from '@mcptt-smime/sip-core';
 import { MEDIA_TYPES, readParts, textPart } from '../../src/body-parts.js';
 import { createUacDialog, createUasDialog, type Dialog } from '../../src/dialog.js';
-import type { FloorMessage } from '../../src/floor/floor-messages.js';
+import type { FloorMessage } from '@mcptt-smime/floor';
 import { buildMcpttInfo } from '../../src/mcptt-xml.js';
 import { tagOf } from '../../src/sip-builder.js';
 import {

@@ -14,7 +14,7 @@ import {
   encodeFloorMessage,
   type ClientFloorMessage,
   type FloorMessage,
-} from '../../src/floor/floor-messages.js';
+} from '@mcptt-smime/floor';
 
 /**
  * A participant's browser in werift on 127.0.0.1: Opus audio whose payload is its name, and the

@@ -3,9 +3,6 @@
  * channel that ends at the MCPTT server, in place of the RTCP APP packets that browsers cannot
  * send. docs/floor-control.md describes the mapping.
  *
- * The server package keeps an identical copy of this file, because neither package depends on
- * the other; a server test checks that the two copies agree.
- *
  * @module
  */
 
