@@ -11,6 +11,7 @@ export type {
   IncomingCallEvent,
   LocationReportEvent,
   McpttClientDelegate,
+  RefreshFailedEvent,
   ShortDataEvent,
 } from './api/events.js';
 export { McpttCall } from './api/mcptt-call.js';
@@ -54,6 +55,7 @@ export type {
 } from './core/smime-pipeline.js';
 export type { BodyPart } from './core/multipart-bridge.js';
 export type { SipSocket, SocketData } from './core/sip-socket.js';
+export type { Schedule } from './core/schedule.js';
 export { silentLogger } from './core/logger.js';
 export type { LogContext, SdkLogger } from './core/logger.js';
 export { buildMcpttInfo, parseMcpttInfo } from './mcptt/mcptt-info.js';

@@ -11,6 +11,7 @@ import {
 } from '@mcptt-smime/sip-core';
 import { McpttClient } from '../src/api/mcptt-client.js';
 import type { IncomingCallEvent, ShortDataEvent } from '../src/api/events.js';
+import { ManualTimers } from './helpers/manual-timers.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
 import { RawPeer } from './helpers/raw-peer.js';
 import { installWebRtcShims } from './helpers/webrtc-shims.js';
@@ -44,6 +45,19 @@ describe.skipIf(kamailio === undefined)('SDK through Kamailio', () => {
   let aliceCertificate: Uint8Array = new Uint8Array();
   const shortData: ShortDataEvent[] = [];
   const calls: IncomingCallEvent[] = [];
+  const timers = new ManualTimers();
+
+  /** Waits until the server has received `count` PUBLISH requests of `event`. */
+  async function publishesOf(event: string, count: number) {
+    const matching = () =>
+      server.received.filter(
+        (r) => r.method === 'PUBLISH' && new RegExp(`^Event: ${event}\r$`, 'm').test(r.plaintext),
+      );
+    for (let waited = 0; matching().length < count && waited < 10_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return matching();
+  }
 
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'sdk-kamailio-'));
@@ -70,6 +84,7 @@ describe.skipIf(kamailio === undefined)('SDK through Kamailio', () => {
       serverCertificates: [stores.pki.certificate('server')],
       clientId: 'urn:uuid:00000000-0000-4000-8000-00000000a11c',
       accessToken: ACCESS_TOKEN,
+      schedule: timers.schedule,
       delegate: {
         onShortData: (event) => shortData.push(event),
         onIncomingCall: (event) => calls.push(event),
@@ -95,6 +110,36 @@ describe.skipIf(kamailio === undefined)('SDK through Kamailio', () => {
     expect(publish?.plaintext).toContain(ACCESS_TOKEN);
     expect(publish?.security.signerUri).toBe(ALICE);
     expect(publish?.security.encrypted).toBe(true);
+    expect(timers.active).toEqual([3_536_000]);
+  });
+
+  it('refreshes the service authorisation before it lapses', async () => {
+    timers.fire();
+    const publishes = await publishesOf('poc-settings', 2);
+
+    expect(publishes).toHaveLength(2);
+    expect(publishes[1]?.plaintext).toContain(ACCESS_TOKEN);
+    expect(publishes[1]?.security.signerUri).toBe(ALICE);
+    expect(publishes[1]?.security.encrypted).toBe(true);
+    expect(publishes[1]?.callId).not.toBe(publishes[0]?.callId);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(timers.active).toEqual([3_536_000]);
+  });
+
+  it('refreshes only the latest affiliation', async () => {
+    await alice.setAffiliation({ target: SERVER, groups: ['sip:left@example.org'], expires: 600 });
+    await alice.setAffiliation({ target: SERVER, groups: [GROUP], expires: 600 });
+    expect(timers.active).toEqual([3_536_000, 536_000]);
+
+    timers.fire();
+    const publishes = await publishesOf('presence', 3);
+    await publishesOf('poc-settings', 3);
+
+    expect(publishes).toHaveLength(3);
+    expect(publishes[2]?.plaintext).toContain(GROUP);
+    expect(publishes[2]?.plaintext).not.toContain('sip:left@example.org');
+    expect(publishes[2]?.security.signerUri).toBe(ALICE);
+    expect(publishes[2]?.security.encrypted).toBe(true);
   });
 
   it('exchanges protected short data both ways', async () => {

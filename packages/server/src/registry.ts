@@ -12,7 +12,11 @@ export class Registry {
   readonly #users = new Map<string, UserConfig>();
   readonly #groups = new Map<string, GroupConfig>();
   readonly #authorised = new Map<string, number>();
-  readonly #affiliations = new Map<string, Set<string>>();
+  /** Affiliated group IDs of each user, and the time in ms at which the affiliation lapses. */
+  readonly #affiliations = new Map<
+    string,
+    { readonly groups: Set<string>; readonly until: number }
+  >();
   readonly #certificates = new Map<string, Uint8Array>();
   readonly #now: () => number;
 
@@ -58,19 +62,32 @@ export class Registry {
     return (this.#authorised.get(addressOfRecord(uri)) ?? 0) > this.#now();
   }
 
-  /** Replaces the affiliations of `uri` and returns the groups accepted (those it is a member of). */
-  affiliate(uri: string, groupIds: readonly string[]): string[] {
+  /**
+   * Replaces the affiliations of `uri` for `seconds` (RFC 3903: a publication lapses unless it is
+   * refreshed) and returns the groups accepted, those it is a member of. 0 seconds withdraws them.
+   */
+  affiliate(uri: string, groupIds: readonly string[], seconds: number): string[] {
+    const aor = addressOfRecord(uri);
+    if (seconds <= 0) {
+      this.#affiliations.delete(aor);
+      return [];
+    }
     const accepted = groupIds
       .map((id) => this.group(id))
       .filter((group): group is GroupConfig => group !== undefined && this.isMember(group, uri))
       .map((group) => group.id);
-    this.#affiliations.set(addressOfRecord(uri), new Set(accepted));
+    this.#affiliations.set(aor, { groups: new Set(accepted), until: this.#now() + seconds * 1000 });
     return accepted;
   }
 
-  /** True when `uri` is affiliated to the group. */
+  /** True while an affiliation of `uri` to the group is valid. */
   isAffiliated(uri: string, group: GroupConfig): boolean {
-    return this.#affiliations.get(addressOfRecord(uri))?.has(group.id) ?? false;
+    const affiliation = this.#affiliations.get(addressOfRecord(uri));
+    return (
+      affiliation !== undefined &&
+      affiliation.until > this.#now() &&
+      affiliation.groups.has(group.id)
+    );
   }
 
   /** Stores the certificate of a user, from a verified signature or a configured file. */

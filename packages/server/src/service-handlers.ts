@@ -73,7 +73,7 @@ export async function handlePublish(
       return;
     }
     const requested = expires === 0 ? [] : parseAffiliationGroups(pidf);
-    const accepted = context.registry.affiliate(opened.sender, requested);
+    const accepted = context.registry.affiliate(opened.sender, requested, expires);
     context.logger.info(
       {
         callId: transaction.request.callId,

@@ -78,10 +78,26 @@ export interface IncomingCallEvent {
   readonly callId: string;
 }
 
+/** A refresh of the service authorisation or of the affiliation that failed. */
+export interface RefreshFailedEvent {
+  /** The service authorisation (PUBLISH of poc-settings) or the affiliation (of presence). */
+  readonly publication: 'service-authorisation' | 'affiliation';
+  /** SIP status of the failure: the response's, 408 on timeout, 500 for a local error. */
+  readonly sipStatus: number;
+  /** True when the client tries again in 30 seconds; false when the server rejected it. */
+  readonly retrying: boolean;
+}
+
 /** Callbacks of the MCPTT client; each one is optional and must not throw. */
 export interface McpttClientDelegate {
   onRegistered?(): void;
   onRegistrationFailed?(cause: string): void;
+  /**
+   * A refresh of the service authorisation or of the affiliation failed. The client refreshes
+   * both before the server lets them lapse. Once the authorisation lapses, the server rejects the
+   * user's calls and no longer invites the user.
+   */
+  onRefreshFailed?(event: RefreshFailedEvent): void;
   onShortData?(event: ShortDataEvent): void;
   onEmergencyAlert?(event: EmergencyAlertEvent): void;
   onLocationReport?(event: LocationReportEvent): void;

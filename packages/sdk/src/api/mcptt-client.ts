@@ -20,6 +20,7 @@ import {
   type UA,
 } from '../adapter/jssip/jssip-ua.js';
 import { silentLogger, type SdkLogger } from '../core/logger.js';
+import type { Schedule } from '../core/schedule.js';
 import { composeMixedBody, type BodyPart } from '../core/multipart-bridge.js';
 import { PLAIN_CALLS_POLICY } from '../core/plain-calls-policy.js';
 import { ProtectingSocket } from '../core/protecting-socket.js';
@@ -45,10 +46,11 @@ import {
   type PrivateCallOptions,
 } from './call-request.js';
 import { CallRegistry } from './call-registry.js';
-import type { McpttClientDelegate } from './events.js';
+import type { McpttClientDelegate, RefreshFailedEvent } from './events.js';
 import { findPart } from './incoming-call.js';
 import type { McpttCall } from './mcptt-call.js';
 import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
+import { PublicationRefresh, type Publish } from './publication-refresh.js';
 import { publishAffiliation, type AffiliationOptions } from './publish-affiliation.js';
 import { ReceivedStore } from './received-store.js';
 import { authoriseService } from './service-authorisation.js';
@@ -87,6 +89,11 @@ export interface McpttClientOptions {
   readonly clientId?: string;
   /** Access token of the MCPTT service authorisation, sent protected with the registration. */
   readonly accessToken?: string;
+  /**
+   * Seconds the service authorisation is requested for; default 3600. The client publishes it
+   * again before the server lets it lapse, until {@link McpttClient.stop}.
+   */
+  readonly authorisationExpires?: number;
   readonly policy?: ProtectionPolicy;
   /**
    * INSECURE, for measurement only, default false: sends calls and short data unsigned and in
@@ -111,6 +118,8 @@ export interface McpttClientOptions {
    */
   readonly revocation?: RevocationMode;
   readonly delegate?: McpttClientDelegate;
+  /** Timer function of the authorisation and affiliation refreshes; default `setTimeout`. */
+  readonly schedule?: Schedule;
   /** Silent by default. It receives Call-IDs, codes and sizes, never bodies or keys. */
   readonly logger?: SdkLogger;
 }
@@ -140,6 +149,10 @@ export class McpttClient {
   readonly #received = new ReceivedStore();
   readonly #calls: CallRegistry;
   readonly #trust: SenderTrust;
+  readonly #authorisation: PublicationRefresh;
+  readonly #affiliation: PublicationRefresh;
+  /** Counts affiliation changes, so that only the latest one is kept alive. */
+  #affiliationChanges = 0;
 
   constructor(options: McpttClientOptions) {
     if (options.insecurePlainCalls === true && options.policy !== undefined) {
@@ -187,7 +200,20 @@ export class McpttClient {
       delegate: options.delegate,
       trust: this.#trust,
     });
+    this.#authorisation = this.#refreshOf('service-authorisation');
+    this.#affiliation = this.#refreshOf('affiliation');
     this.#listen();
+  }
+
+  #refreshOf(publication: RefreshFailedEvent['publication']): PublicationRefresh {
+    return new PublicationRefresh({
+      ...optional('schedule', this.#options.schedule),
+      onFailure: (error, retrying) => {
+        const sipStatus = error instanceof SipRequestFailedError ? error.sipStatus : 500;
+        this.#logger.warn('publish', 'refresh failed', { publication, sipStatus, retrying });
+        this.#options.delegate?.onRefreshFailed?.({ publication, sipStatus, retrying });
+      },
+    });
   }
 
   /** Connects the transport; resolves once connected. */
@@ -207,8 +233,10 @@ export class McpttClient {
     this.pipeline.setRevocationLists(lists);
   }
 
-  /** Closes the transport and ends every session. */
+  /** Closes the transport, ends every session and stops refreshing the publications. */
   stop(): void {
+    this.#authorisation.stop();
+    this.#affiliation.stop();
     this.ua.stop();
   }
 
@@ -245,13 +273,16 @@ export class McpttClient {
   async #authorise(): Promise<void> {
     const { serverUri, clientId, accessToken, crypto, delegate } = this.#options;
     if (serverUri !== undefined) {
-      try {
-        await authoriseService(this.socket, this.pipeline, crypto, {
+      const publish: Publish = () =>
+        authoriseService(this.socket, this.pipeline, crypto, {
           target: serverUri,
           mcpttId: this.#options.uri,
           ...optional('clientId', clientId),
           ...optional('accessToken', accessToken),
+          ...optional('expires', this.#options.authorisationExpires),
         });
+      try {
+        this.#authorisation.start(publish, await publish());
       } catch (error) {
         const status = error instanceof SipRequestFailedError ? error.sipStatus : 500;
         delegate?.onRegistrationFailed?.(`service authorisation rejected (${String(status)})`);
@@ -332,13 +363,23 @@ export class McpttClient {
     return this.#startCall(options, request);
   }
 
-  /** Publishes the groups of this client as a protected pidf in a PUBLISH of its own. */
-  setAffiliation(options: AffiliationOptions): Promise<void> {
-    return publishAffiliation(this.socket, this.pipeline, this.#options.crypto, {
-      ...options,
-      mcpttId: options.mcpttId ?? this.#options.uri,
-      clientId: options.clientId ?? this.#options.clientId ?? '',
-    });
+  /**
+   * Publishes the groups of this client as a protected pidf in a PUBLISH of its own, and publishes
+   * them again before the server lets them lapse, until the next call or {@link McpttClient.stop}.
+   * The previous affiliation is no longer refreshed from the moment of the call, even when this
+   * PUBLISH fails, so that a late refresh cannot bring back groups the user has left.
+   */
+  async setAffiliation(options: AffiliationOptions): Promise<void> {
+    const change = ++this.#affiliationChanges;
+    this.#affiliation.stop();
+    const publish: Publish = () =>
+      publishAffiliation(this.socket, this.pipeline, this.#options.crypto, {
+        ...options,
+        mcpttId: options.mcpttId ?? this.#options.uri,
+        clientId: options.clientId ?? this.#options.clientId ?? '',
+      });
+    const granted = await publish();
+    if (change === this.#affiliationChanges) this.#affiliation.start(publish, granted);
   }
 
   #startCall(options: CallOptions, request: CallRequest): McpttCall {

@@ -21,22 +21,26 @@ export interface AffiliationOptions {
   readonly mcpttId?: string;
   /** MCPTT client ID; default the client's. */
   readonly clientId?: string;
-  /** Expires in seconds; default 3600. */
+  /**
+   * Seconds the affiliation lasts; default 3600. The client publishes it again before the server
+   * lets it lapse, until it is replaced or the client stops. 0 withdraws it.
+   */
   readonly expires?: number;
   /** Transaction timeout in milliseconds; default 32 s (Timer F). */
   readonly timeoutMs?: number;
 }
 
 /**
- * Sends an affiliation PUBLISH and resolves on a 2xx. Rejects with SipRequestFailedError on an
- * error response (408 on timeout), or with the protection error.
+ * Sends an affiliation PUBLISH and resolves on a 2xx with the seconds the affiliation lasts.
+ * Rejects with SipRequestFailedError on an error response (408 on timeout), or with the
+ * protection error.
  */
 export function publishAffiliation(
   socket: ProtectingSocket,
   pipeline: SmimePipeline,
   crypto: Crypto,
   options: AffiliationOptions & { mcpttId: string; clientId: string },
-): Promise<void> {
+): Promise<number> {
   const groups: GroupAffiliation[] = options.groups.map((group) => ({ group }));
   const body = buildAffiliation({ mcpttId: options.mcpttId, clientId: options.clientId, groups });
   return sendPublish(socket, pipeline, crypto, {

@@ -16,6 +16,9 @@ import { SipRequestFailedError } from './sip-request-failed-error.js';
 /** Timer F of RFC 3261 §17.1.2.2 in milliseconds (64·T1 with T1 = 500 ms). */
 export const TIMER_F_MS = 32_000;
 
+/** Lifetime of a publication in seconds when the request sets no Expires. */
+export const DEFAULT_PUBLISH_EXPIRES = 3600;
+
 /** One PUBLISH request (RFC 3903 §4.1). */
 export interface PublishRequest {
   /** Request-URI and To. */
@@ -26,7 +29,7 @@ export interface PublishRequest {
   readonly event: string;
   readonly contentType: string;
   readonly body: string;
-  /** Expires in seconds; default 3600. */
+  /** Expires in seconds; default {@link DEFAULT_PUBLISH_EXPIRES}. */
   readonly expires?: number;
   /** Transaction timeout in milliseconds; default {@link TIMER_F_MS}. */
   readonly timeoutMs?: number;
@@ -54,7 +57,7 @@ export function buildPublishRequest(
     `Call-ID: ${callId}`,
     'CSeq: 1 PUBLISH',
     `Event: ${request.event}`,
-    `Expires: ${request.expires ?? 3600}`,
+    `Expires: ${request.expires ?? DEFAULT_PUBLISH_EXPIRES}`,
     ...MCPTT_REQUEST_HEADERS,
     `Content-Type: ${request.contentType}`,
     `Content-Length: ${length}`,
@@ -65,15 +68,26 @@ export function buildPublishRequest(
 }
 
 /**
- * Sends a PUBLISH, protected like every other body, and resolves on a 2xx. Rejects with
- * SipRequestFailedError on an error response (408 on timeout), or with the protection error.
+ * Reads the lifetime that a 2xx to a PUBLISH grants (RFC 3903 §4.1): its Expires header, when
+ * that is a whole number of seconds no larger than the request asked for. The header crosses the
+ * SIP core in clear, so a larger value is ignored and the requested lifetime is used.
+ */
+export function grantedExpires(header: string | undefined, requested: number): number {
+  const value = header === undefined || !/^\s*\d{1,10}\s*$/.test(header) ? NaN : Number(header);
+  return Number.isSafeInteger(value) && value <= requested ? value : requested;
+}
+
+/**
+ * Sends a PUBLISH, protected like every other body, and resolves on a 2xx with the lifetime it
+ * granted in seconds (see {@link grantedExpires}). Rejects with SipRequestFailedError on an error
+ * response (408 on timeout), or with the protection error.
  */
 export function sendPublish(
   socket: ProtectingSocket,
   pipeline: SmimePipeline,
   crypto: Crypto,
   request: PublishRequest,
-): Promise<void> {
+): Promise<number> {
   const { text, callId } = buildPublishRequest(request, socket.via_transport, crypto);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -85,7 +99,8 @@ export function sendPublish(
       if (status < 200) return;
       clearTimeout(timer);
       release();
-      if (status < 300) resolve();
+      const requested = request.expires ?? DEFAULT_PUBLISH_EXPIRES;
+      if (status < 300) resolve(grantedExpires(response.message.getHeader('Expires'), requested));
       else reject(new SipRequestFailedError(status, 'PUBLISH rejected'));
     });
     socket.transmit(text).catch((error: unknown) => {

@@ -29,15 +29,16 @@ export interface ServiceAuthorisationOptions {
 }
 
 /**
- * Publishes the service settings and resolves on a 2xx. Rejects with SipRequestFailedError on an
- * error response (403 when the server rejects the user or the certificate, 408 on timeout).
+ * Publishes the service settings and resolves on a 2xx with the seconds the authorisation lasts.
+ * Rejects with SipRequestFailedError on an error response (403 when the server rejects the user
+ * or the certificate, 408 on timeout).
  */
 export function authoriseService(
   socket: ProtectingSocket,
   pipeline: SmimePipeline,
   crypto: Crypto,
   options: ServiceAuthorisationOptions,
-): Promise<void> {
+): Promise<number> {
   const body = buildMcpttInfo({
     ...(options.accessToken === undefined ? {} : { accessToken: options.accessToken }),
     ...(options.clientId === undefined ? {} : { clientId: options.clientId }),

@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { silentLogger, type SdkLogger } from '../core/logger.js';
 import {
   decodeFloorMessage,
   encodeFloorMessage,
@@ -20,6 +19,8 @@ import {
   type FloorRevokeCause,
   type ServerFloorMessage,
 } from '@mcptt-smime/floor';
+import { silentLogger, type SdkLogger } from '../core/logger.js';
+import { systemSchedule, type Schedule } from '../core/schedule.js';
 import { isFloorTransition, type FloorState } from './floor-state.js';
 
 const CATEGORY = 'mcptt:sdk:floor';
@@ -98,14 +99,9 @@ export interface FloorControlOptions {
   readonly requestTimeoutMs?: number;
   readonly releaseTimeoutMs?: number;
   /** Timer function; default `setTimeout`. Returns a function that cancels the timer. */
-  readonly schedule?: (delayMs: number, callback: () => void) => () => void;
+  readonly schedule?: Schedule;
   readonly logger?: SdkLogger;
 }
-
-const systemSchedule = (delayMs: number, callback: () => void): (() => void) => {
-  const timer = setTimeout(callback, delayMs);
-  return () => clearTimeout(timer);
-};
 
 /**
  * Floor control of one call.
@@ -124,7 +120,7 @@ export class FloorControl {
   readonly #priority: number;
   readonly #requestTimeoutMs: number;
   readonly #releaseTimeoutMs: number;
-  readonly #schedule: (delayMs: number, callback: () => void) => () => void;
+  readonly #schedule: Schedule;
   readonly #logger: SdkLogger;
   readonly #outbox: string[] = [];
   #state: FloorState;

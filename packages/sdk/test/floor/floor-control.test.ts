@@ -10,7 +10,8 @@ import {
 import type { ServerFloorMessage } from '@mcptt-smime/floor';
 import { FLOOR_TRANSITIONS, type FloorState } from '../../src/floor/floor-state.js';
 import type { LogContext, SdkLogger } from '../../src/core/logger.js';
-import { FakeFloorChannel, ManualTimers } from './fake-floor-channel.js';
+import { ManualTimers } from '../helpers/manual-timers.js';
+import { FakeFloorChannel } from './fake-floor-channel.js';
 
 const BOB = 'sip:bob@mcptt.example';
 
