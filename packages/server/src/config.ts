@@ -48,9 +48,10 @@ export interface IdentityConfig {
   readonly trustAnchors: readonly string[];
   /**
    * Files of certificate revocation lists (X.509 v2 CRLs, PEM `X509 CRL` blocks or one DER
-   * list each), read once at start. Every signer path is checked against them, and a request
-   * whose path contains a revoked certificate gets 403. The server neither fetches lists nor
-   * queries OCSP, so restart it to load newer lists.
+   * list each), read at start. Every signer path is checked against them, and a request whose
+   * path contains a revoked certificate gets 403. The server neither fetches lists nor queries
+   * OCSP: `McpttServer.reloadRevocationLists()` reads the files again, so that newer lists can
+   * replace the old ones while the server runs.
    */
   readonly revocationLists?: readonly string[];
   /**

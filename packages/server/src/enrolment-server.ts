@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Logger } from 'pino';
 import { addressOfRecord } from '@mcptt-smime/smime';
 import type { EnrolmentConfig } from './config.js';
-import { issueCertificate } from './openssl-ca.js';
+import { issueCertificate, UnsupportedKeyError } from './openssl-ca.js';
 
 /** Largest accepted request body in bytes; a P-256 or RSA-4096 request fits easily. */
 const MAX_REQUEST_BYTES = 16 * 1024;
@@ -73,6 +73,10 @@ async function handle(
   }
 
   const body = await readJson(request);
+  if (body === TOO_LARGE) {
+    reply(response, 413, { error: `request body larger than ${String(MAX_REQUEST_BYTES)} bytes` });
+    return;
+  }
   const uri = typeof body?.uri === 'string' ? addressOfRecord(body.uri) : undefined;
   const code = typeof body?.code === 'string' ? body.code : undefined;
   const csr = typeof body?.csr === 'string' ? body.csr : undefined;
@@ -99,9 +103,12 @@ async function handle(
       caKeyFile: config.caKey,
       days: config.validityDays ?? 30,
     });
-  } catch {
+  } catch (error) {
     codes.set(uri, expected);
-    reply(response, 400, { error: 'invalid certificate request' });
+    const reason =
+      error instanceof UnsupportedKeyError ? error.message : 'invalid certificate request';
+    logger.warn({ uri, reason }, 'enrolment rejected: certificate request not usable');
+    reply(response, 400, { error: reason });
     return;
   }
 
@@ -118,13 +125,22 @@ function sameSecret(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+/** Result of {@link readJson} for a body over {@link MAX_REQUEST_BYTES}. */
+const TOO_LARGE = Symbol('too large');
+
+/**
+ * Reads a JSON object from the request body. Returns undefined for anything else, and
+ * {@link TOO_LARGE} once the body passes {@link MAX_REQUEST_BYTES}.
+ */
+async function readJson(
+  request: IncomingMessage,
+): Promise<Record<string, unknown> | undefined | typeof TOO_LARGE> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
     if (size > MAX_REQUEST_BYTES) {
-      return undefined;
+      return TOO_LARGE;
     }
     chunks.push(chunk as Buffer);
   }

@@ -8,6 +8,7 @@
  * @module
  */
 import { execFile } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,10 +102,41 @@ export interface IssueOptions {
   readonly days: number;
 }
 
+/** The key of a certificate request is of a type or size that the S/MIME library cannot use. */
+export class UnsupportedKeyError extends Error {
+  constructor() {
+    super('unsupported key: EC P-256 or P-384, or RSA of 2048 to 4096 bits, is required');
+    this.name = 'UnsupportedKeyError';
+  }
+}
+
+/** RSA modulus sizes in bits that the library accepts, as for the CLI's keys. */
+const RSA_BITS = { min: 2048, max: 4096 } as const;
+
+/**
+ * Returns the key usage of a certificate for the public key in `spkiPem`: signing and ECDH key
+ * agreement for EC P-256 and P-384, signing and key transport for RSA of 2048 to 4096 bits.
+ * Raises UnsupportedKeyError for any other key, which the library could not use.
+ */
+export function keyUsageFor(spkiPem: string): string {
+  const key = createPublicKey(spkiPem);
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'ec') {
+    if (details.namedCurve === 'prime256v1' || details.namedCurve === 'secp384r1') {
+      return 'digitalSignature,keyAgreement';
+    }
+  } else if (key.asymmetricKeyType === 'rsa') {
+    const bits = details.modulusLength ?? 0;
+    if (bits >= RSA_BITS.min && bits <= RSA_BITS.max) return 'digitalSignature,keyEncipherment';
+  }
+  throw new UnsupportedKeyError();
+}
+
 /**
  * Issues an end-entity certificate for the public key of a PKCS#10 request: subject CN and
- * subjectAltName from `uri`, key usage digitalSignature and keyAgreement (ECDH), extended key
- * usage emailProtection (RFC 8550 §4.4). Raises an Error when the request does not verify.
+ * subjectAltName from `uri`, the key usage of {@link keyUsageFor}, extended key usage
+ * emailProtection (RFC 8550 §4.4). Raises an Error when the request does not verify, and
+ * UnsupportedKeyError for a key of another type or size.
  */
 export async function issueCertificate(options: IssueOptions): Promise<string> {
   if (!/^sips?:[A-Za-z0-9._~+-]+@[A-Za-z0-9.-]+$/.test(options.uri)) {
@@ -115,11 +147,13 @@ export async function issueCertificate(options: IssueOptions): Promise<string> {
     const csr = join(folder, 'request.csr');
     const extensions = join(folder, 'extensions.cnf');
     await writeFile(csr, options.csrPem);
+    await run(OPENSSL, ['req', '-in', csr, '-verify', '-noout']);
+    const { stdout: publicKey } = await run(OPENSSL, ['req', '-in', csr, '-noout', '-pubkey']);
     await writeFile(
       extensions,
       [
         'basicConstraints=critical,CA:FALSE',
-        'keyUsage=critical,digitalSignature,keyAgreement,keyEncipherment',
+        `keyUsage=critical,${keyUsageFor(publicKey)}`,
         'extendedKeyUsage=emailProtection',
         `subjectAltName=URI:${options.uri}`,
         'subjectKeyIdentifier=hash',
@@ -127,7 +161,6 @@ export async function issueCertificate(options: IssueOptions): Promise<string> {
         '',
       ].join('\n'),
     );
-    await run(OPENSSL, ['req', '-in', csr, '-verify', '-noout']);
     const user = options.uri.replace(/^sips?:/, '').split('@')[0] ?? 'user';
     const { stdout } = await run(OPENSSL, [
       'x509',

@@ -32,6 +32,15 @@ export interface OpenedRequest {
   readonly sender: string;
 }
 
+/** Options of {@link openRequest}. */
+export interface OpenRequestOptions {
+  /**
+   * Largest distance in milliseconds between the signature's signingTime and the server's clock,
+   * either way (see `UnprotectOptions.maxSignatureAge`). Unset, any signingTime passes.
+   */
+  readonly maxSignatureAge?: number;
+}
+
 /**
  * Opens a request. Returns undefined after answering it when it cannot be opened, when the sender
  * is not a configured user (403), or when `requireSignature` is set and the request is unsigned
@@ -41,6 +50,7 @@ export async function openRequest(
   context: ServerContext,
   transaction: ServerTransaction,
   requireSignature: boolean,
+  options: OpenRequestOptions = {},
 ): Promise<OpenedRequest | undefined> {
   const request = transaction.request;
   const policy = protectionPolicyOf(context);
@@ -55,6 +65,9 @@ export async function openRequest(
       now: context.now,
       ...(policy === undefined ? {} : { policy }),
       ...(revocation === undefined ? {} : { revocation }),
+      ...(options.maxSignatureAge === undefined
+        ? {}
+        : { maxSignatureAge: options.maxSignatureAge }),
     });
   } catch (error) {
     if (!isMcpttError(error)) {

@@ -15,6 +15,16 @@ import type { ServerTransaction } from './transaction-layer.js';
 const DEFAULT_EXPIRES = 3600;
 
 /**
+ * Largest distance in milliseconds between the signingTime of an authorisation and the server's
+ * clock, either way. A body signed by a user can be captured by the SIP core and replayed inside
+ * another request, so an authorisation must be fresh: five minutes allows for clock skew.
+ */
+export const AUTHORISATION_MAX_SIGNATURE_AGE_MS = 5 * 60_000;
+
+/** Options that open an authorisation: its signature must be fresh. */
+const AUTHORISATION = { maxSignatureAge: AUTHORISATION_MAX_SIGNATURE_AGE_MS } as const;
+
+/**
  * Handles a REGISTER to the server's URI (a third-party style registration). The mcptt-info must
  * arrive encrypted, which the default protection policy enforces, and signed by the From user.
  */
@@ -22,7 +32,7 @@ export async function handleRegister(
   context: ServerContext,
   transaction: ServerTransaction,
 ): Promise<void> {
-  const opened = await openRequest(context, transaction, true);
+  const opened = await openRequest(context, transaction, true, AUTHORISATION);
   if (opened === undefined) {
     return;
   }
@@ -58,13 +68,22 @@ export async function handlePublish(
     reject(context, transaction, 489, 'unsupported event package');
     return;
   }
-  const opened = await openRequest(context, transaction, true);
+  const opened = await openRequest(
+    context,
+    transaction,
+    true,
+    event === 'poc-settings' ? AUTHORISATION : {},
+  );
   if (opened === undefined) {
     return;
   }
 
   const expires = expiresOf(transaction.request.getHeader('Expires'), undefined);
   if (event === 'poc-settings') {
+    if (partText(opened.parts, MEDIA_TYPES.mcpttInfo) === undefined) {
+      reject(context, transaction, 403, 'mcptt-info missing');
+      return;
+    }
     context.registry.authorise(opened.sender, expires);
   } else {
     const pidf = partText(opened.parts, MEDIA_TYPES.pidf);

@@ -139,13 +139,18 @@ function printSummary(
   appStarted: boolean,
   codes: Readonly<Record<string, string>>,
 ): void {
+  const rows: [string, string][] = [
+    [`SIP core (${coreName}):`, coreUrl],
+    ['Enrolment endpoint:', `${enrolUrl}/enrol`],
+    [
+      'Demo app:',
+      appStarted ? APP_URL : 'not found (examples/ptt-app), only the core and server run',
+    ],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length)) + 1;
   const lines = [
     '',
-    `  SIP core (${coreName}): ${coreUrl}`,
-    `  Enrolment endpoint:     ${enrolUrl}/enrol`,
-    appStarted
-      ? `  Demo app:               ${APP_URL}`
-      : '  Demo app:               not found (examples/ptt-app), only the core and server run',
+    ...rows.map(([label, value]) => `  ${label.padEnd(width)}${value}`),
     '',
     '  One-time enrolment codes:',
     ...Object.entries(codes).map(([uri, code]) => `    ${uri.padEnd(28)} ${code}`),

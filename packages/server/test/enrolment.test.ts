@@ -11,6 +11,24 @@ import { createDemoPki } from '../src/openssl-ca.js';
 
 const run = promisify(execFile);
 const ALICE = 'sip:alice@mcptt.example';
+const CAROL = 'sip:carol@mcptt.example';
+const DAVE = 'sip:dave@mcptt.example';
+
+/** Creates a key with `openssl genpkey` and returns a PEM certificate request for it. */
+async function requestFor(folder: string, name: string, keyOptions: string[]): Promise<string> {
+  const key = join(folder, `${name}.key.pem`);
+  await run('openssl', ['genpkey', ...keyOptions, '-out', key]);
+  const { stdout } = await run('openssl', ['req', '-new', '-key', key, '-subj', `/CN=${name}`]);
+  return stdout;
+}
+
+/** Returns the text form of a PEM certificate, as `openssl x509 -text` prints it. */
+async function certificateText(pem: string, folder: string): Promise<string> {
+  const file = join(folder, 'inspected.pem');
+  await writeFile(file, pem);
+  const { stdout } = await run('openssl', ['x509', '-in', file, '-noout', '-text']);
+  return stdout;
+}
 
 describe('enrolment endpoint', () => {
   let folder: string;
@@ -44,7 +62,12 @@ describe('enrolment endpoint', () => {
       {
         caCertificate: join(folder, 'ca.cert.pem'),
         caKey: join(folder, 'ca.key.pem'),
-        codes: { [ALICE]: 'K7Q2-PLM9', 'sip:bob@mcptt.example': 'B0B0-B0B0' },
+        codes: {
+          [ALICE]: 'K7Q2-PLM9',
+          'sip:bob@mcptt.example': 'B0B0-B0B0',
+          [CAROL]: 'C4R0-L111',
+          [DAVE]: 'D4VE-2222',
+        },
       },
       pino({ level: 'silent' }),
     );
@@ -104,5 +127,64 @@ describe('enrolment endpoint', () => {
     const response = await enrol({ uri: 'sip:bob@mcptt.example', code: 'B0B0-B0B0', csr });
 
     expect(response.status).toBe(200);
+  });
+
+  it('rejects a key type the library cannot use', async () => {
+    const ed25519 = await requestFor(folder, 'ed25519', ['-algorithm', 'ED25519']);
+    const response = await enrol({ uri: CAROL, code: 'C4R0-L111', csr: ed25519 });
+    const body = (await response.json()) as { error: string };
+
+    expect(response.status).toBe(400);
+    expect(body.error).toMatch(/^unsupported key: EC P-256 or P-384, or RSA/);
+  });
+
+  it('rejects an RSA key below 2048 bits', async () => {
+    const rsa1024 = await requestFor(folder, 'rsa1024', [
+      '-algorithm',
+      'RSA',
+      '-pkeyopt',
+      'rsa_keygen_bits:1024',
+    ]);
+    const response = await enrol({ uri: CAROL, code: 'C4R0-L111', csr: rsa1024 });
+
+    expect(response.status).toBe(400);
+  });
+
+  it('certifies an RSA key for key transport', async () => {
+    const rsa2048 = await requestFor(folder, 'rsa2048', [
+      '-algorithm',
+      'RSA',
+      '-pkeyopt',
+      'rsa_keygen_bits:2048',
+    ]);
+    const response = await enrol({ uri: CAROL, code: 'C4R0-L111', csr: rsa2048 });
+    const body = (await response.json()) as { certificate: string };
+    const text = await certificateText(body.certificate, folder);
+
+    expect(response.status).toBe(200);
+    expect(text).toContain('Digital Signature, Key Encipherment');
+    expect(text).not.toContain('Key Agreement');
+  });
+
+  it('certifies a P-384 key for key agreement', async () => {
+    const p384 = await requestFor(folder, 'p384', [
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-384',
+    ]);
+    const response = await enrol({ uri: DAVE, code: 'D4VE-2222', csr: p384 });
+    const body = (await response.json()) as { certificate: string };
+    const text = await certificateText(body.certificate, folder);
+
+    expect(response.status).toBe(200);
+    expect(text).toContain('Digital Signature, Key Agreement');
+    expect(text).not.toContain('Key Encipherment');
+  });
+
+  it('rejects an oversized body with 413', async () => {
+    const response = await enrol({ uri: ALICE, code: 'K7Q2-PLM9', csr: 'x'.repeat(20_000) });
+
+    expect(response.status).toBe(413);
   });
 });

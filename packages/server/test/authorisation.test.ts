@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pemDecode, protectMessage, type SipMessage } from '@mcptt-smime/smime';
+import { MEDIA_TYPES, textPart, type BodyPart } from '../src/body-parts.js';
+import { buildMcpttInfo } from '../src/mcptt-xml.js';
+import { AUTHORISATION_MAX_SIGNATURE_AGE_MS } from '../src/service-handlers.js';
+import { DOMAIN, McpttTestClient, SERVER_URI, status } from './helpers/mcptt-test-client.js';
+import { startFixture, type ServerFixture } from './helpers/server-fixture.js';
+
+const DAVE = `sip:dave@${DOMAIN}`;
+const MCPTT_INFO = textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ clientId: 'dave-1' }));
+
+describe('service authorisation', () => {
+  let fixture: ServerFixture;
+  let dave: McpttTestClient;
+  let serverCertificate: Uint8Array;
+
+  /** Sends a poc-settings PUBLISH with `parts`, signed at `signedAt`, and returns its status. */
+  async function authorise(parts: readonly BodyPart[], signedAt = new Date()): Promise<number> {
+    const request: SipMessage = dave.request('PUBLISH', SERVER_URI, parts, [
+      { name: 'Event', value: 'poc-settings' },
+    ]);
+    const publish = await protectMessage(request, {
+      crypto,
+      signer: dave.identity,
+      recipients: [serverCertificate],
+      now: () => signedAt,
+    });
+    return status(await dave.send(publish));
+  }
+
+  /** Codes of the rejections of PUBLISH requests that the server logged. */
+  function rejectedCodes(): unknown[] {
+    return fixture.logLines
+      .map((line) => JSON.parse(line) as { msg?: string; code?: string; method?: string })
+      .filter((entry) => entry.msg === 'request rejected' && entry.method === 'PUBLISH')
+      .map((entry) => entry.code);
+  }
+
+  beforeAll(async () => {
+    fixture = await startFixture('relay');
+    dave = await McpttTestClient.connect(fixture.coreUrl, 'dave', fixture.pki, fixture.pki);
+    expect(await dave.bind()).toBe(200);
+    const pem = await readFile(join(fixture.pki, 'mcptt-server.cert.pem'), 'utf8');
+    [serverCertificate] = pemDecode(pem, 'CERTIFICATE') as [Uint8Array];
+  });
+
+  afterAll(async () => {
+    dave?.close();
+    await fixture?.stop();
+  });
+
+  it('rejects a PUBLISH without mcptt-info', async () => {
+    const text = textPart('text/plain', 'press');
+
+    expect(await authorise([text])).toBe(403);
+    expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(false);
+  });
+
+  it('rejects a signature older than the window', async () => {
+    const stale = new Date(Date.now() - AUTHORISATION_MAX_SIGNATURE_AGE_MS - 60_000);
+
+    expect(await authorise([MCPTT_INFO], stale)).toBe(403);
+    expect(rejectedCodes()).toContain('ERR_SIGNATURE_INVALID');
+    expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(false);
+  });
+
+  it('rejects a signature dated ahead of the window', async () => {
+    const ahead = new Date(Date.now() + AUTHORISATION_MAX_SIGNATURE_AGE_MS + 60_000);
+
+    expect(await authorise([MCPTT_INFO], ahead)).toBe(403);
+    expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(false);
+  });
+
+  it('accepts a fresh signature within clock skew', async () => {
+    const skewed = new Date(Date.now() - 60_000);
+
+    expect(await authorise([MCPTT_INFO], skewed)).toBe(200);
+    expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(true);
+  });
+});
