@@ -219,6 +219,14 @@ class SdkPttClient implements PttClient {
       onRegistered: () => this.#delegate.onRegistration?.('registered'),
       onIncomingCall: (event) => this.#onIncomingCall(event),
       onRegistrationFailed: (cause) => this.#delegate.onRegistration?.('failed', cause),
+      // The server rejected a refresh of the authorisation, so it lapses: the service is over.
+      // A refresh that the client retries changes nothing yet.
+      onRefreshFailed: (event) => {
+        if (event.publication === 'service-authorisation' && !event.retrying) {
+          const cause = `service authorisation refresh rejected (${String(event.sipStatus)})`;
+          this.#delegate.onRegistration?.('failed', cause);
+        }
+      },
       onShortData: (event) => {
         this.#delegate.onShortData?.({
           id: this.#nextId(),
