@@ -24,7 +24,7 @@ import {
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
-import { TALK_INFO_PACKAGE } from './talk-handler.js';
+import { TALK_INFO_PACKAGE, findDialogLeg } from './talk-handler.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
 /** Handles an initial INVITE to the server. A CANCEL may end it until it is answered. */
@@ -98,22 +98,24 @@ async function startGroupCall(
     return;
   }
 
-  const emergency =
-    info.emergency === true || transaction.request.getHeader('Resource-Priority') !== undefined;
+  const emergency = isEmergencyCall(context, transaction, info);
   let call = context.calls.byGroup(group.id);
   if (call !== undefined && emergency && !call.emergency) {
     // An emergency call pre-empts the ordinary call of its group (TS 24.379 §10.1.2.2.1.5).
-    await endCall(context, call, 'preempted by emergency call');
+    preemptCall(context, call);
     call = undefined;
   }
 
   const joining = call !== undefined;
   call ??= newCall(context, kind, group.id, opened.sender, emergency);
-  const leg = await answerCaller(context, transaction, opened, call, media, {
+  // The 200 OK's mcptt-info carries the emergency state of the call, which a joining caller
+  // may not know.
+  const callInfo: McpttInfo = {
     sessionType: kind,
     callingGroupId: group.id,
-    ...(emergency ? { emergency: true } : {}),
-  });
+    ...(call.emergency ? { emergency: true } : {}),
+  };
+  const leg = await answerCaller(context, transaction, opened, call, media, callInfo, emergency);
   if (leg === undefined || joining) {
     return;
   }
@@ -134,6 +136,38 @@ async function startGroupCall(
   await Promise.all(invitees.map((member) => inviteUser(context, call, member, memberInfo)));
 }
 
+/**
+ * True when the caller's mcptt-info carries `emergency-ind`. The mcptt-info is signed and
+ * encrypted (unless `insecurePlainCalls` is on), while a Resource-Priority header is not, so the
+ * SIP core could add one to make an ordinary call pre-empt a group's running call. Such a header
+ * is logged and ignored.
+ */
+function isEmergencyCall(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  info: McpttInfo,
+): boolean {
+  const emergency = info.emergency === true;
+  if (!emergency && transaction.request.getHeader('Resource-Priority') !== undefined) {
+    context.logger.warn(
+      { callId: transaction.request.callId },
+      'Resource-Priority without emergency-ind ignored',
+    );
+  }
+  return emergency;
+}
+
+/**
+ * Ends an ordinary call for an emergency call of its group without waiting for its legs. The call
+ * leaves the store at once. A leg that never responds to its BYE must not delay the emergency
+ * call, because the emergency caller's proxy would time out its INVITE meanwhile.
+ */
+function preemptCall(context: ServerContext, call: Call): void {
+  endCall(context, call, 'preempted by emergency call').catch((error: unknown) => {
+    context.logger.error({ call: call.id, err: error }, 'ending the pre-empted call failed');
+  });
+}
+
 async function startPrivateCall(
   context: ServerContext,
   transaction: ServerTransaction,
@@ -146,6 +180,11 @@ async function startPrivateCall(
     info.calledPartyId ?? (lists === undefined ? undefined : parseResourceListUris(lists)[0]);
   if (callee === undefined || context.registry.user(callee) === undefined) {
     reject(context, transaction, 404, 'unknown called party');
+    return;
+  }
+  if (addressOfRecord(callee) === opened.sender) {
+    // Otherwise the server would invite the caller's own registration and relay the outcome.
+    rejectWithPhrase(context, transaction, 403, 'Called Party Is The Caller');
     return;
   }
   if (!context.registry.isAuthorised(callee)) {
@@ -173,15 +212,20 @@ async function startPrivateCall(
   if (outcome.leg === undefined) {
     context.calls.remove(call);
     if (!signal.aborted) {
-      reject(context, transaction, outcome.status, 'called party did not answer');
+      reject(context, transaction, callerStatus(outcome.status), 'called party did not answer');
     }
     return;
   }
 
-  const callerLeg = await answerCaller(context, transaction, opened, call, media, {
-    sessionType: 'private',
-    calledPartyId: addressOfRecord(callee),
-  });
+  const callerLeg = await answerCaller(
+    context,
+    transaction,
+    opened,
+    call,
+    media,
+    { sessionType: 'private', calledPartyId: addressOfRecord(callee) },
+    false,
+  );
   if (callerLeg === undefined) {
     // The caller cancelled while the called party answered, or cannot be answered.
     await endCall(context, call, 'caller left');
@@ -189,8 +233,35 @@ async function startPrivateCall(
 }
 
 /**
+ * Returns the status for the caller of a private call whose called party's leg failed. A 5xx from
+ * that leg is a failure of the called party or the core, not of the server, so it becomes 480
+ * Temporarily Unavailable. A 4xx or 6xx passes unchanged.
+ */
+function callerStatus(calleeStatus: number): number {
+  return calleeStatus >= 500 && calleeStatus < 600 ? 480 : calleeStatus;
+}
+
+/** Rejects a request with a status and a reason phrase that names the problem, and logs it. */
+function rejectWithPhrase(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  status: number,
+  phrase: string,
+): void {
+  const request = transaction.request;
+  context.logger.warn(
+    { callId: request.callId, method: request.method, status, reason: phrase },
+    'request rejected',
+  );
+  transaction.respond(
+    createResponse(request, status, { toTag: randomToken(), reasonPhrase: phrase }),
+  );
+}
+
+/**
  * Answers the caller with a 200 OK protected for the caller, with the SDP answer of the caller's
- * media leg, and adds the leg and its media to the call. Returns undefined without answering
+ * media leg and `info`, and adds the leg and its media to the call. `emergencyCaller` gives the
+ * caller the floor priority of an emergency participant. Returns undefined without answering
  * when the caller's certificate is unknown or the INVITE was cancelled meanwhile.
  */
 async function answerCaller(
@@ -200,6 +271,7 @@ async function answerCaller(
   call: Call,
   media: MediaLeg,
   info: McpttInfo,
+  emergencyCaller: boolean,
 ): Promise<CallLeg | undefined> {
   const certificate = context.registry.certificate(opened.sender);
   if (certificate === undefined || transaction.completed) {
@@ -234,7 +306,7 @@ async function answerCaller(
   }
   context.calls.addLeg(call, leg);
   call.media.add(leg.callId, leg.uri, media);
-  call.floor.attach(leg.uri, media.negotiatedFloorChannel, info.emergency === true);
+  call.floor.attach(leg.uri, media.negotiatedFloorChannel, emergencyCaller);
   if (hasImplicitFloorRequest(partText(opened.parts, MEDIA_TYPES.mcpttInfo))) {
     call.floor.implicitRequest(leg.uri);
   }
@@ -282,21 +354,23 @@ function newCall(
 }
 
 /**
- * Handles a BYE from a participant. A private call, a prearranged call left by its originator,
- * and a call with one participant left end for everyone.
+ * Handles a BYE from a participant inside its dialog. A BYE with the right Call-ID but other tags
+ * gets 481. A private call, a prearranged call left by its originator, and a call with one
+ * participant left end for everyone.
  */
 export async function handleBye(
   context: ServerContext,
   transaction: ServerTransaction,
 ): Promise<void> {
-  const callId = transaction.request.callId;
-  const call = context.calls.removeLeg(callId);
-  transaction.respond(
-    createResponse(transaction.request, call === undefined ? 481 : 200, { toTag: randomToken() }),
-  );
-  if (call === undefined) {
+  // RFC 3261 §12.2.2: a BYE whose Call-ID and tags match no dialog gets 481.
+  const found = findDialogLeg(context, transaction);
+  if (found === undefined) {
     return;
   }
+  const { call } = found;
+  const callId = transaction.request.callId;
+  context.calls.removeLeg(callId);
+  transaction.respond(createResponse(transaction.request, 200, { toTag: randomToken() }));
   await call.media.remove(callId);
 
   const originatorLeft =

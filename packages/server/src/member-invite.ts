@@ -183,7 +183,11 @@ export async function hangUp(
   context.logger.info({ callId: leg.callId, method: 'BYE', status, reason }, 'leg ended');
 }
 
-/** Ends every leg of a call and closes its media. */
+/**
+ * Ends every leg of a call and closes its media. The call leaves the store at once, but the
+ * promise resolves only when every BYE has a final response, which for a silent leg is the 408
+ * of its transaction timeout. A caller that must not wait runs it in the background.
+ */
 export async function endCall(context: ServerContext, call: Call, reason: string): Promise<void> {
   context.calls.remove(call);
   call.floor.close();

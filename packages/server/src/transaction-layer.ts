@@ -3,7 +3,8 @@
  *
  * Over a reliable transport no request is retransmitted by the transaction layer, but a peer or
  * the core may still repeat a request, so a server transaction resends its last response to a
- * repeat and never hands it to the application twice. Client transactions end with a final
+ * repeat and never hands it to the application twice. A new INVITE gets 100 Trying at once,
+ * before the application sees it. Client transactions end with a final
  * response, or with a synthetic 408 after Timer B or F (64·T1 = 32 s).
  *
  * @module
@@ -204,7 +205,25 @@ export class TransactionLayer {
       retransmit: undefined,
     };
     this.#server.set(key, entry);
+    if (request.method === 'INVITE') {
+      this.#sendTrying(entry);
+    }
     this.#delegate.onRequest(this.#serverTransaction(key, entry));
+  }
+
+  // RFC 3261 §17.2.1: when the application will not respond to an INVITE within 200 ms, the
+  // server transaction sends 100 Trying. After a provisional response, Kamailio waits for the
+  // final one by fr_inv_timer (default 120 s) instead of fr_timer (default 30 s), so it does not
+  // time out the INVITE while members are invited. The server cannot tell how long an INVITE
+  // takes, so every new INVITE gets one at once. A repeat gets the last response again.
+  #sendTrying(entry: ServerEntry): void {
+    const timestamp = entry.request.getHeader('Timestamp');
+    const trying = createResponse(entry.request, 100, {
+      // RFC 3261 §8.2.6.1: a 100 Trying copies the request's Timestamp.
+      headers: timestamp === undefined ? [] : [{ name: 'Timestamp', value: timestamp }],
+    });
+    entry.lastResponse = trying;
+    this.#send(trying);
   }
 
   // An ACK for a non-2xx response belongs to the INVITE transaction and is absorbed, while an ACK

@@ -38,6 +38,12 @@ export class McpttTestClient {
   readonly incoming: Incoming[] = [];
   /** `ring` answers INVITEs with 180 only, and ends them with 487 on CANCEL. */
   inviteMode: InviteMode = 'answer';
+  /** The final status of the response to INVITEs in place of 200, such as 486 or 500. */
+  inviteFailure: number | undefined = undefined;
+  /** Methods of requests that get no response, such as BYE. They are still listed in `incoming`. */
+  readonly unanswered = new Set<string>();
+  /** Provisional responses to this client's requests, such as 100 Trying. */
+  readonly provisional: SipMessage[] = [];
   /** Policy for opening the server's requests; undefined is the default policy. */
   policy: ProtectionPolicy | undefined = undefined;
   /** Makes the SDP answer to an INVITE's offer; default a fixed SDP without candidates. */
@@ -223,6 +229,8 @@ export class McpttTestClient {
       if (status(message) >= 200) {
         this.#pending.get(key)?.(message);
         this.#pending.delete(key);
+      } else {
+        this.provisional.push(message);
       }
       return;
     }
@@ -257,9 +265,17 @@ export class McpttTestClient {
   }
 
   async #answer(message: SipMessage, incoming: Incoming): Promise<void> {
+    if (this.unanswered.has(message.method)) {
+      return;
+    }
     const ok = incoming.error === undefined ? 200 : 403;
     const toTag = randomToken();
     const headers = [{ name: 'Contact', value: `<${this.#contact}>` }];
+    if (message.method === 'INVITE' && ok === 200 && this.inviteFailure !== undefined) {
+      incoming.answer = createResponse(message, this.inviteFailure, { toTag });
+      this.#sendMessage(incoming.answer);
+      return;
+    }
     if (message.method === 'INVITE' && ok === 200 && this.inviteMode === 'ring') {
       this.#ringingTags.set(message.callId, toTag);
       this.#sendMessage(createResponse(message, 180, { toTag, headers }));
