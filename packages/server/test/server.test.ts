@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findKamailio, parseBodyLog } from '@mcptt-smime/sip-core';
 import { MEDIA_TYPES, readParts, textPart } from '../src/body-parts.js';
-import { buildMcpttInfo, parseMcpttInfo } from '../src/mcptt-xml.js';
+import { parseMcpttInfo } from '../src/mcptt-xml.js';
 import {
   DOMAIN,
   McpttTestClient,
@@ -11,6 +11,7 @@ import {
   textOf,
   type Incoming,
 } from './helpers/mcptt-test-client.js';
+import { affiliation as pidf, infoOf, isInvite, mcpttInfo } from './helpers/call-setup.js';
 import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
 
 const SHORT_DATA_ONE = 'rendezvous at gate 7, code 5521';
@@ -19,19 +20,6 @@ const ALICE = `sip:alice@${DOMAIN}`;
 const BOB = `sip:bob@${DOMAIN}`;
 const CAROL = `sip:carol@${DOMAIN}`;
 const DAVE = `sip:dave@${DOMAIN}`;
-
-const mcpttInfo = (info: Parameters<typeof buildMcpttInfo>[0]) =>
-  textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(info));
-const pidf = (groups: readonly string[]) =>
-  textPart(
-    MEDIA_TYPES.pidf,
-    `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:m="urn:3gpp:ns:mcpttPresInfo:1.0" entity="x"><tuple id="c1"><status>${groups
-      .map((g) => `<m:affiliation group="${g}"/>`)
-      .join('')}</status></tuple></presence>`,
-  );
-const infoOf = (incoming: Incoming) =>
-  parseMcpttInfo(textOf(incoming.parts, MEDIA_TYPES.mcpttInfo) ?? '');
-const isInvite = (incoming: Incoming) => incoming.raw.method === 'INVITE';
 
 const cores = [
   ['kamailio', findKamailio() !== undefined],
