@@ -7,6 +7,7 @@
 
 import { webcrypto } from 'node:crypto';
 
+import { LimitExceededError } from '../errors.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 
 /** Streams, crypto and flags of one command run. */
@@ -18,9 +19,14 @@ export interface CliIo {
   writeStderr(text: string): void;
 }
 
-/** Error of a command that the user can fix: a missing file, an unusable key. Exit status 1. */
-export class CliError extends Error {
-  override readonly name = 'CliError';
+/**
+ * Error of the local set-up that the user can fix: a key, certificate, CA or CRL file that is
+ * missing, unreadable or invalid, a key that does not match its certificate, a recipient
+ * certificate that cannot be encrypted to. Exit status 2 with one line on standard error and no
+ * usage text. The message names the option and the file, and never quotes key material.
+ */
+export class SetupError extends Error {
+  override readonly name = 'SetupError';
 }
 
 /** Wrong command line: unknown option, missing argument. Exit status 2 with the usage text. */
@@ -47,7 +53,8 @@ async function readStdin(): Promise<Uint8Array> {
   for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
     length += chunk.length;
     if (length > MAX_STDIN_BYTES) {
-      throw new CliError(`standard input larger than ${MAX_STDIN_BYTES} bytes`);
+      // The input is the message, so this is a rejection of the message with a SIP status.
+      throw new LimitExceededError(`message larger than ${MAX_STDIN_BYTES} bytes`);
     }
     chunks.push(chunk);
   }

@@ -1,12 +1,13 @@
 /**
  * Entry point of the `mcptt-smime` command: dispatches to the commands and turns errors into exit
- * statuses. Exit status 0 is success, 1 a rejected message or a failed command, 2 a usage error.
+ * statuses. Exit status 0 is success, 1 a rejected message, whose first line on standard error is
+ * the SIP status, and 2 a usage or local set-up error.
  *
  * @module
  */
 
 import { isMcpttError } from '../errors.js';
-import { CliError, UsageError, processIo } from './cli-io.js';
+import { SetupError, UsageError, processIo } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { runInspect } from './inspect-command.js';
 import { runPki } from './pki-command.js';
@@ -24,8 +25,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
 };
 
 /**
- * Runs the command line `args` (without the program name) and returns the exit status. Errors
- * print one line on standard error: `<status> <reason>: <message>` for a rejected message.
+ * Runs the command line `args` (without the program name) and returns the exit status. A rejected
+ * message prints `<status> <reason>: <message>` as the first line of standard error and exits 1.
+ * A usage error prints its message and the usage text, a set-up error (a missing or invalid file,
+ * a key that does not match its certificate) one line, and both exit 2.
  * Stack traces appear only with `--debug`, and no message ever contains plaintext or keys.
  */
 export async function run(args: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -55,10 +58,12 @@ function reportError(error: unknown, usage: string, io: CliIo, debug: boolean): 
     io.writeStderr(`mcptt-smime: ${error.message}\n\n${usage}`);
     return 2;
   }
+  if (error instanceof SetupError) {
+    io.writeStderr(`mcptt-smime: ${error.message}\n`);
+    return 2;
+  }
   if (isMcpttError(error)) {
     io.writeStderr(`${error.sipStatus} ${error.reasonPhrase}: ${error.message}\n`);
-  } else if (error instanceof CliError) {
-    io.writeStderr(`mcptt-smime: ${error.message}\n`);
   } else {
     // An unexpected error may quote input, so only its class is shown without --debug.
     const kind = error instanceof Error ? error.name : typeof error;

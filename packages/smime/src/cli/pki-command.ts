@@ -4,12 +4,12 @@
  * @module
  */
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { createCertificate, pemEncode } from '../cms/index.js';
 import { parseOptions, requireList, requireString } from './arguments.js';
-import { CliError, UsageError } from './cli-io.js';
+import { SetupError, UsageError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { PKI_USAGE } from './usage.js';
 
@@ -54,7 +54,22 @@ export async function runPki(args: readonly string[], io: CliIo): Promise<number
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + days * DAY_MS),
   };
-  mkdirSync(out, { recursive: true });
+  // Every file is checked first, so that a second run stops before it writes anything.
+  for (const name of ['ca', ...names]) {
+    for (const file of credentialFiles(out, name)) {
+      if (existsSync(file)) {
+        throw new SetupError(
+          `--out ${out}: ${file} already exists (pki init never replaces a file: choose another --out)`,
+        );
+      }
+    }
+  }
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'write error';
+    throw new SetupError(`--out ${out}: cannot create the folder (${code})`);
+  }
   const caKeys = await generateKeyPair(io.crypto);
   const caCertificate = await createCertificate({
     ...common,
@@ -79,8 +94,19 @@ export async function runPki(args: readonly string[], io: CliIo): Promise<number
     });
     await writeCredential(out, name, certificate, keys.privateKey, io.crypto);
   }
-  io.writeStderr(`wrote ca and ${names.join(', ')} to ${out}\n`);
+  io.writeStderr(`wrote the CA, ${listNames(names)} (key and certificate each) to ${out}\n`);
   return 0;
+}
+
+/** Lists names as in a sentence: `alice`, `alice and mcptt-server`, `alice, bob and mcptt-server`. */
+function listNames(names: readonly string[]): string {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`;
+}
+
+/** Returns the key and certificate files of one credential. */
+function credentialFiles(dir: string, name: string): [key: string, certificate: string] {
+  return [join(dir, `${name}.key.pem`), join(dir, `${name}.cert.pem`)];
 }
 
 function generateKeyPair(crypto: Crypto): Promise<CryptoKeyPair> {
@@ -105,8 +131,9 @@ async function writeCredential(
   crypto: Crypto,
 ): Promise<void> {
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', privateKey));
-  writeNewFile(join(dir, `${name}.key.pem`), pemEncode(pkcs8, 'PRIVATE KEY'), 0o600);
-  writeNewFile(join(dir, `${name}.cert.pem`), pemEncode(certificate, 'CERTIFICATE'), 0o644);
+  const [keyFile, certificateFile] = credentialFiles(dir, name);
+  writeNewFile(keyFile, pemEncode(pkcs8, 'PRIVATE KEY'), 0o600);
+  writeNewFile(certificateFile, pemEncode(certificate, 'CERTIFICATE'), 0o644);
 }
 
 function writeNewFile(path: string, text: string, mode: number): void {
@@ -115,7 +142,8 @@ function writeNewFile(path: string, text: string, mode: number): void {
     writeFileSync(path, text, { flag: 'wx', mode });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'write error';
-    throw new CliError(`cannot write ${path} (${code})`);
+    const reason = code === 'EEXIST' ? 'already exists' : `cannot be written (${code})`;
+    throw new SetupError(`${path}: ${reason}`);
   }
 }
 

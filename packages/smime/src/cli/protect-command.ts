@@ -7,12 +7,14 @@
 import { certificateSipUris } from '../cms/certificate.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { sameAddressOfRecord } from '../sip/address.js';
+import { MAX_RECIPIENTS } from '../limits.js';
 import { SipMessage } from '../sip/message.js';
 import { expectedSignerUri } from '../smime/signer-check.js';
 import { protectMessage } from '../smime/protect.js';
 import { optionalChoice, parseOptions, requireList, requireString } from './arguments.js';
+import { UsageError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
-import { loadIdentity, readCertificate } from './key-files.js';
+import { loadIdentity, readRecipient } from './key-files.js';
 import { PROTECT_USAGE } from './usage.js';
 
 const CONTENT_ENCRYPTIONS: readonly ContentEncryptionAlgorithm[] = [
@@ -38,11 +40,16 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
   const keyPath = requireString(values, 'key');
   const certPath = requireString(values, 'cert');
   const recipientPaths = requireList(values, 'recipient');
+  if (recipientPaths.length > MAX_RECIPIENTS) {
+    throw new UsageError(`at most ${MAX_RECIPIENTS} --recipient options`);
+  }
   const contentEncryption = optionalChoice(values, 'content-encryption', CONTENT_ENCRYPTIONS);
   const rsaSignature = optionalChoice(values, 'rsa-signature', ['pss', 'pkcs1'] as const);
 
+  // Every file is checked before the message is read, so that a local mistake exits 2.
   const signer = await loadIdentity(io.crypto, keyPath, certPath, rsaSignature);
-  const recipients = recipientPaths.map((path) => readCertificate(path));
+  const recipients: Uint8Array[] = [];
+  for (const path of recipientPaths) recipients.push(await readRecipient(io.crypto, path));
   const message = SipMessage.parse(await io.readStdin());
   warnOnIdentityMismatch(message, signer.certificate, io);
   const protectedMessage = await protectMessage(message, {

@@ -39,8 +39,10 @@ export async function runUnprotect(args: readonly string[], io: CliIo): Promise<
     throw new UsageError('option --require-crl needs at least one --crl');
   }
 
+  // Every file is checked before the message is read, so that a local mistake exits 2 and
+  // exit status 1 always means that the message was rejected.
   const identity = await loadIdentity(io.crypto, keyPath, certPath);
-  const trustAnchors = caPaths.flatMap((path) => readCertificates(path));
+  const trustAnchors = caPaths.flatMap((path) => readCertificates('ca', path));
   const revocationLists = crlPaths.flatMap((path) => readRevocationLists(path));
   const message = SipMessage.parse(await io.readStdin());
   const result = await unprotectMessage(message, {

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { MAX_RECIPIENTS } from '../limits.js';
+
 /** Help of the program as a whole. */
 export const MAIN_USAGE = `Usage: mcptt-smime <command> [options]
 
@@ -19,6 +21,16 @@ Commands:
 Options:
   --help      print the help of the program or of a command
   --debug     print stack traces of unexpected errors
+
+Exit status:
+  0   success
+  1   the message was rejected: nothing on standard output, and the first line of standard
+      error is the SIP status and reason a user agent would answer, such as
+      '493 Undecipherable: message body could not be decrypted' (inspect: some part of the
+      message could not be read)
+  2   usage or local set-up error: a wrong command line, or a key, certificate, CA or CRL
+      file that is missing, unreadable or invalid, a key that does not match its
+      certificate, a recipient certificate that cannot be encrypted to
 
 Run 'mcptt-smime <command> --help' for the options of a command.
 `;
@@ -36,10 +48,15 @@ Options:
   --key FILE                  signer's private key, PEM PKCS#8 (EC P-256/P-384 or RSA 2048-4096)
   --cert FILE                 signer's certificate, PEM; further certificates in the file are
                               sent as the chain
-  --recipient FILE            recipient certificate, PEM; repeat for several recipients
+  --recipient FILE            recipient certificate, PEM; repeat for up to ${MAX_RECIPIENTS} recipients
   --content-encryption ALG    aes-256-gcm (default), aes-128-gcm, aes-256-cbc or aes-128-cbc
   --rsa-signature SCHEME      signature scheme of an RSA key: pss (default) or pkcs1
   --help                      print this help
+
+Exit status: 0 the protected message is on standard output; 1 the message was rejected, with
+the SIP status as the first line of standard error; 2 usage or local set-up error, such as a
+key that does not match --cert, or a --recipient that is a CA certificate or whose key cannot
+be used for encryption.
 `;
 
 /** Help of `unprotect`. */
@@ -52,10 +69,13 @@ or the To URI of a response. With --crl, every certificate between the signer an
 checked against the revocation lists of its issuer; a revoked one is rejected with 403. Lists
 are read from the files only: none is fetched, and OCSP is not used.
 
-On success: exit status 0, the plaintext message on standard output and one summary line on
-standard error. On rejection: exit status 1, nothing on standard output, and the SIP status a
-user agent answers as the first line of standard error, for example
-'493 Undecipherable: message body could not be decrypted'.
+Exit status:
+  0   the plaintext message on standard output and one summary line on standard error
+  1   the message was rejected: nothing on standard output, and the first line of standard
+      error is the SIP status and reason a user agent would answer, for example
+      '493 Undecipherable: message body could not be decrypted'
+  2   usage or local set-up error: a --key, --cert, --ca or --crl file that is missing,
+      unreadable or invalid, or a --key that does not match --cert; the message is not read
 
 Options:
   --key FILE       recipient's private key, PEM PKCS#8
@@ -73,8 +93,11 @@ export const INSPECT_USAGE = `Usage: mcptt-smime inspect [--json]
 
 Reads a SIP message on standard input and prints its MIME tree and the structure of every CMS
 object: content types, recipients, signers, algorithms and sizes. Needs no key and decrypts
-nothing. The exit status is 1 when some part of the tree could not be read; the tree is printed
-with an error line in its place.
+nothing.
+
+Exit status: 0 the tree is on standard output; 1 some part could not be read, and the tree is
+printed with an error line in its place, or the message itself could not be read, with the SIP
+status as the first line of standard error; 2 usage error.
 
 Options:
   --json     print the tree as JSON
@@ -88,7 +111,8 @@ Creates a demo certification authority and, for every user and the server, an EC
 and a certificate whose subjectAltName is the URI sip:NAME@DOMAIN. For demos and tests only.
 
 Files written to DIR: ca.cert.pem, ca.key.pem, NAME.cert.pem and NAME.key.pem (PKCS#8).
-Key files are created with mode 0600. Existing files are not overwritten.
+Key files are created with mode 0600. Existing files are not overwritten: when one of them
+exists, nothing is written and the exit status is 2.
 
 Options:
   --out DIR          output directory, created when missing

@@ -100,9 +100,9 @@ describe.skipIf(!opensslAvailable)('mcptt-smime unprotect --crl', () => {
     writeFileSync(bad, Uint8Array.of(0x30, 0x03, 0x02, 0x01));
     const run = cli(unprotectArgs('--crl', bad), protectedBy('alice'));
 
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stdout.length).toBe(0);
-    expect(run.stderr).toBe(`mcptt-smime: ${bad}: unusable CRL: CRL is not valid DER\n`);
+    expect(run.stderr).toBe(`mcptt-smime: --crl ${bad}: invalid CRL (CRL is not valid DER)\n`);
   });
 
   it('reports a PEM block with bad base64', () => {
@@ -110,15 +110,17 @@ describe.skipIf(!opensslAvailable)('mcptt-smime unprotect --crl', () => {
     writeFileSync(bad, '-----BEGIN X509 CRL-----\n!!!!\n-----END X509 CRL-----\n');
     const run = cli(unprotectArgs('--crl', bad), protectedBy('alice'));
 
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^mcptt-smime: ${bad}: unusable CRL: `));
+    expect(run.status).toBe(2);
+    expect(run.stdout.length).toBe(0);
+    expect(run.stderr).toBe(`mcptt-smime: --crl ${bad}: invalid CRL (invalid base64 character)\n`);
   });
 
   it('reports a missing list file', () => {
     const run = cli(unprotectArgs('--crl', '/nonexistent.crl'), protectedBy('alice'));
 
-    expect(run.status).toBe(1);
-    expect(run.stderr).toBe('mcptt-smime: cannot read /nonexistent.crl (ENOENT)\n');
+    expect(run.status).toBe(2);
+    expect(run.stdout.length).toBe(0);
+    expect(run.stderr).toBe('mcptt-smime: --crl /nonexistent.crl: not found\n');
   });
 
   it('exits 2 on --require-crl without --crl', () => {

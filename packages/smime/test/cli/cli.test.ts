@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -291,6 +291,9 @@ describe('mcptt-smime pki init', () => {
       'mcptt',
     ]);
     expect(init.status).toBe(0);
+    expect(init.stderr).toBe(
+      `wrote the CA, alice and mcptt (key and certificate each) to ${out}\n`,
+    );
     expect(statSync(join(out, 'alice.key.pem')).mode & 0o777).toBe(0o600);
     expect(statSync(join(out, 'ca.key.pem')).mode & 0o777).toBe(0o600);
 
@@ -342,9 +345,26 @@ describe('mcptt-smime pki init', () => {
     );
   });
 
-  it('never overwrites keys', () => {
+  it('lists every credential written', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-')), 'pki');
+    const run = cli(
+      ['pki', 'init', '--out', out, '--domain', 'example.org'].concat([
+        '--user',
+        'a',
+        '--user',
+        'b',
+        '--server',
+        's',
+      ]),
+    );
+
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe(`wrote the CA, a, b and s (key and certificate each) to ${out}\n`);
+  });
+
+  it('never overwrites an existing file', () => {
     const out = mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-'));
-    writeFileSync(join(out, 'ca.key.pem'), 'keep');
+    writeFileSync(join(out, 's.cert.pem'), 'keep');
     const run = cli([
       'pki',
       'init',
@@ -358,8 +378,13 @@ describe('mcptt-smime pki init', () => {
       's',
     ]);
 
-    expect(run.status).toBe(1);
-    expect(readFileSync(join(out, 'ca.key.pem'), 'utf8')).toBe('keep');
+    expect(run.status).toBe(2);
+    expect(run.stdout.length).toBe(0);
+    expect(run.stderr).toBe(
+      `mcptt-smime: --out ${out}: ${join(out, 's.cert.pem')} already exists (pki init never replaces a file: choose another --out)\n`,
+    );
+    expect(readFileSync(join(out, 's.cert.pem'), 'utf8')).toBe('keep');
+    expect(readdirSync(out)).toEqual(['s.cert.pem']);
   });
 });
 
@@ -407,7 +432,8 @@ describe('mcptt-smime usage', () => {
       '/x.pem',
     ]);
 
-    expect(run.status).toBe(1);
-    expect(run.stderr).toBe('mcptt-smime: cannot read /nonexistent.pem (ENOENT)\n');
+    expect(run.status).toBe(2);
+    expect(run.stdout.length).toBe(0);
+    expect(run.stderr).toBe('mcptt-smime: --key /nonexistent.pem: not found\n');
   });
 });
