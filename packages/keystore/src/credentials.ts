@@ -29,7 +29,7 @@ import type { StoreContext } from './context.js';
 import { identityInfo, putIdentity } from './identities.js';
 import type { IdentityInfo } from './identities.js';
 import { importBackupKey, importIdentityKeys } from './identity-keys.js';
-import { buildPkcs12, parsePkcs12 } from './pkcs12.js';
+import { buildPkcs12, parsePkcs12, requireBackupPassword } from './pkcs12.js';
 import type { IdentityRecord } from './schema.js';
 import { storageStep } from './storage-error.js';
 import { getTrustAnchors } from './trust-store.js';
@@ -70,7 +70,7 @@ export interface PemCredential extends ImportOptions {
  * CredentialInvalidError on a wrong password, when no certificate matches the key, or when the
  * certificate does not chain to a stored trust anchor (see {@link ImportOptions}),
  * NotSupportedError for legacy RC2 or 3DES encryption, and CmsParseError for a file that is not
- * PKCS#12.
+ * PKCS#12. The password may be empty but must be a string, else TypeError.
  */
 export async function importPkcs12(
   context: StoreContext,
@@ -212,13 +212,16 @@ function orderChain(leaf: Uint8Array, others: readonly Uint8Array[]): Uint8Array
 /**
  * Writes an encrypted PKCS#12 backup (PBES2 with AES-256-CBC and PBKDF2-SHA-256, HMAC-SHA-256
  * MAC) of an identity imported with `exportable: true`. Raises KeyNotFoundError for an unknown
- * URI and NotExportableError for any other identity.
+ * URI and NotExportableError for any other identity. The password must be a non-empty string,
+ * else TypeError. Nothing stronger is enforced, but anyone with a copy of the file can try
+ * passwords offline, so choose a long passphrase.
  */
 export async function exportPkcs12(
   context: StoreContext,
   uri: string,
   password: string,
 ): Promise<Uint8Array> {
+  requireBackupPassword(password);
   const key = requireAddressOfRecord(uri);
   const db = await context.database();
   const record = await storageStep('identity read', () => db.get('identities', key));

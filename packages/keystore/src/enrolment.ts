@@ -20,9 +20,10 @@ import { bytesEqual } from './bytes.js';
 import { chainsToTrustAnchor, summarizeCertificate } from './certificate.js';
 import { buildCertificationRequest } from './certification-request.js';
 import type { StoreContext } from './context.js';
-import { identityInfo, putIdentity } from './identities.js';
+import { identityInfo } from './identities.js';
 import type { IdentityInfo } from './identities.js';
 import { generateIdentityKeys } from './identity-keys.js';
+import type { IdentityRecord } from './schema.js';
 import { storageStep } from './storage-error.js';
 import { certificateBytes, getTrustAnchors } from './trust-store.js';
 
@@ -104,6 +105,11 @@ export interface CompleteEnrolmentOptions {
  * is pending for the URI. Raises CredentialInvalidError when the certificate's public key is not
  * the pending one, when its subjectAltName lacks the URI, or when it does not chain to a trust
  * anchor at the keystore's current time. The pending keys stay in place after a failure.
+ *
+ * The checks run first, and the write then happens only if the pending enrolment is still the one
+ * that was checked. When `wipe`, `cancelEnrolment`, `deleteIdentity` or a newer
+ * `createCertificateRequest` for the URI ran in the meantime, it raises KeyNotFoundError, writes
+ * nothing, and leaves a newer request pending.
  */
 export async function completeEnrolment(
   context: StoreContext,
@@ -133,18 +139,49 @@ export async function completeEnrolment(
     throw new CredentialInvalidError('issued certificate does not chain to a trust anchor');
   }
 
-  const record = {
+  const record = await storeEnrolledIdentity(context, {
     uri,
     certificate,
     chain,
     publicKey: summary.publicKey,
     notAfter: summary.notAfter,
-    signingKey: pending.signingKey,
-    decryptionKey: pending.decryptionKey,
     storedAt: now,
-  };
-  await putIdentity(context, record, true);
+  });
   return identityInfo(record);
+}
+
+/**
+ * Moves the pending keys of `identity.uri` into an identity with the checked certificate, in one
+ * transaction. It first reads the pending enrolment again and raises KeyNotFoundError, writing
+ * nothing, unless it still has the certificate's public key. So a `wipe`, a cancellation or a
+ * newer request that came during the checks wins, and a newer request stays pending.
+ */
+async function storeEnrolledIdentity(
+  context: StoreContext,
+  identity: Omit<IdentityRecord, 'signingKey' | 'decryptionKey'>,
+): Promise<IdentityRecord> {
+  const db = await context.database();
+  return storageStep('identity write', async () => {
+    const transaction = db.transaction(['identities', 'pendingIdentities'], 'readwrite');
+    const pendingStore = transaction.objectStore('pendingIdentities');
+    const pending = await pendingStore.get(identity.uri);
+    if (pending === undefined || !bytesEqual(pending.publicKey, identity.publicKey)) {
+      transaction.abort();
+      await transaction.done.catch(() => undefined);
+      throw new KeyNotFoundError(
+        `the enrolment of ${identity.uri} was cancelled or replaced while its certificate was checked`,
+      );
+    }
+    const record: IdentityRecord = {
+      ...identity,
+      signingKey: pending.signingKey,
+      decryptionKey: pending.decryptionKey,
+    };
+    await transaction.objectStore('identities').put(record);
+    await pendingStore.delete(identity.uri);
+    await transaction.done;
+    return record;
+  });
 }
 
 /** Drops the pending enrolment of a URI and its keys. */

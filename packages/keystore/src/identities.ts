@@ -61,22 +61,10 @@ export async function listIdentities(context: StoreContext): Promise<IdentityInf
   return records.map(identityInfo);
 }
 
-/**
- * Stores an identity, replacing the one of the same URI. With `completesEnrolment`, the pending
- * enrolment of the URI is removed in the same transaction.
- */
-export async function putIdentity(
-  context: StoreContext,
-  record: IdentityRecord,
-  completesEnrolment = false,
-): Promise<void> {
+/** Stores an identity, replacing the one of the same URI. */
+export async function putIdentity(context: StoreContext, record: IdentityRecord): Promise<void> {
   const db = await context.database();
-  await storageStep('identity write', async () => {
-    const transaction = db.transaction(['identities', 'pendingIdentities'], 'readwrite');
-    await transaction.objectStore('identities').put(record);
-    if (completesEnrolment) await transaction.objectStore('pendingIdentities').delete(record.uri);
-    await transaction.done;
-  });
+  await storageStep('identity write', () => db.put('identities', record));
 }
 
 /** Removes an identity and any pending enrolment of its URI. */

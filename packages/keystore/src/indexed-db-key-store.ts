@@ -8,6 +8,7 @@
 import type { IDBPDatabase } from 'idb';
 import type { KeyStore, LocalIdentity } from '@mcptt-smime/smime';
 
+import { canonicalAddressOfRecord } from './address-of-record.js';
 import type { StoreContext } from './context.js';
 import { exportPkcs12, importPem, importPkcs12 } from './credentials.js';
 import type { ImportOptions, PemCredential } from './credentials.js';
@@ -88,15 +89,14 @@ export class IndexedDbKeyStore implements KeyStore {
   }
 
   /**
-   * Opens the keystore, creating or upgrading its database. Raises StorageError with
-   * `ERR_STORAGE_BLOCKED` when another tab keeps an older version open, and `ERR_STORAGE_FAILED`
-   * when IndexedDB is unavailable or the database is newer than this code.
+   * Opens the keystore, creating or upgrading its database. Raises TypeError naming the option
+   * when an option has the wrong type, for instance a `crypto` without `subtle` or
+   * `getRandomValues`. Raises StorageError with `ERR_STORAGE_BLOCKED` when another tab keeps an
+   * older version open, and `ERR_STORAGE_FAILED` when IndexedDB is unavailable or the database is
+   * newer than this code.
    */
   static async open(options: IndexedDbKeyStoreOptions): Promise<IndexedDbKeyStore> {
-    const factory = options.indexedDB ?? globalThis.indexedDB;
-    if (typeof factory?.open !== 'function') {
-      throw new TypeError('IndexedDbKeyStore.open: no IndexedDB factory, pass options.indexedDB');
-    }
+    const factory = checkOpenOptions(options);
     const store = new IndexedDbKeyStore(options, factory);
     await store.#database();
     return store;
@@ -180,18 +180,28 @@ export class IndexedDbKeyStore implements KeyStore {
     return this.#write(() => importPem(this.#context, credential));
   }
 
-  /** Writes an encrypted PKCS#12 backup of an exportable identity; see {@link exportPkcs12}. */
+  /**
+   * Writes an encrypted PKCS#12 backup of an exportable identity, as {@link exportPkcs12}
+   * describes. The password must be a non-empty string.
+   */
   exportPkcs12(uri: string, password: string): Promise<Uint8Array> {
     return exportPkcs12(this.#context, uri, password);
   }
 
-  /** Stores a trust anchor (DER or PEM) and returns its SHA-256 fingerprint. */
+  /**
+   * Stores CA certificates (DER, or PEM with one or more) as trust anchors and returns the
+   * SHA-256 fingerprint of the first. Raises TypeError, and stores none, when one of them is not
+   * a CA certificate.
+   */
   addTrustAnchor(certificate: Uint8Array | string): Promise<string> {
     return this.#write(() => trust.addTrustAnchor(this.#context, certificate));
   }
 
-  /** Removes a trust anchor by its SHA-256 fingerprint. */
-  removeTrustAnchor(fingerprint: string): Promise<void> {
+  /**
+   * Removes a trust anchor by its SHA-256 fingerprint, in hex of either case with optional colons
+   * or spaces, and returns whether one was stored. Raises TypeError for any other string.
+   */
+  removeTrustAnchor(fingerprint: string): Promise<boolean> {
     return this.#write(() => trust.removeTrustAnchor(this.#context, fingerprint));
   }
 
@@ -200,31 +210,41 @@ export class IndexedDbKeyStore implements KeyStore {
     return this.#cache.trustAnchors(() => trust.getTrustAnchors(this.#context));
   }
 
-  /** Returns the stored certificate of a peer address-of-record, or undefined. */
-  getPeerCertificate(addressOfRecord: string): Promise<Uint8Array | undefined> {
-    return trust.getPeerCertificate(this.#context, addressOfRecord);
+  /**
+   * Returns the stored certificate of a peer address-of-record, or undefined, also for a URI that
+   * is not SIP. After the first read it comes from memory until a write, like identities.
+   */
+  async getPeerCertificate(addressOfRecord: string): Promise<Uint8Array | undefined> {
+    const key = canonicalAddressOfRecord(addressOfRecord);
+    if (key === undefined) return undefined;
+    return this.#cache.peerCertificate(key, () =>
+      trust.getPeerCertificate(this.#context, addressOfRecord),
+    );
   }
 
   /**
    * Stores a peer certificate. A different certificate for a known address-of-record raises
-   * CertificateChangedError unless `options.replace` is set.
+   * CertificateChangedError unless `options.replace` is set. Raises IdentityMismatchError when
+   * the certificate's subjectAltName does not list the address-of-record.
    */
   setPeerCertificate(
     addressOfRecord: string,
     certificate: Uint8Array,
     options?: SetPeerCertificateOptions,
   ): Promise<void> {
-    return trust.setPeerCertificate(this.#context, addressOfRecord, certificate, options);
+    return this.#write(() =>
+      trust.setPeerCertificate(this.#context, addressOfRecord, certificate, options),
+    );
   }
 
   /** Replaces a peer's stored certificate after the user accepted the change. */
   acceptChangedCertificate(addressOfRecord: string, certificate: Uint8Array): Promise<void> {
-    return trust.setPeerCertificate(this.#context, addressOfRecord, certificate, { replace: true });
+    return this.setPeerCertificate(addressOfRecord, certificate, { replace: true });
   }
 
   /** Removes a peer's stored certificate. */
   removePeerCertificate(addressOfRecord: string): Promise<void> {
-    return trust.removePeerCertificate(this.#context, addressOfRecord);
+    return this.#write(() => trust.removePeerCertificate(this.#context, addressOfRecord));
   }
 
   /** Lists certificates that expire within the margin (default 30 days), soonest first. */
@@ -257,4 +277,45 @@ export class IndexedDbKeyStore implements KeyStore {
     this.#connection = undefined;
     if (connection !== undefined) (await connection).close();
   }
+}
+
+/**
+ * Raises TypeError naming the first option of the wrong type, and returns the IndexedDB factory
+ * to use. Optional options may be absent but not of another type.
+ */
+function checkOpenOptions(options: IndexedDbKeyStoreOptions): IDBFactory {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('IndexedDbKeyStore.open: options must be an object');
+  }
+  const crypto = options.crypto as Partial<Crypto> | undefined;
+  if (
+    typeof crypto !== 'object' ||
+    crypto === null ||
+    typeof crypto.subtle !== 'object' ||
+    crypto.subtle === null
+  ) {
+    throw new TypeError('IndexedDbKeyStore.open: options.crypto must be a Crypto with subtle');
+  }
+  if (typeof crypto.getRandomValues !== 'function') {
+    throw new TypeError('IndexedDbKeyStore.open: options.crypto lacks getRandomValues');
+  }
+  if (
+    options.databaseName !== undefined &&
+    (typeof options.databaseName !== 'string' || options.databaseName === '')
+  ) {
+    throw new TypeError('IndexedDbKeyStore.open: options.databaseName must be a non-empty string');
+  }
+  for (const name of ['now', 'onVersionChange'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      throw new TypeError(`IndexedDbKeyStore.open: options.${name} must be a function`);
+    }
+  }
+  if (options.indexedDB !== undefined && typeof options.indexedDB?.open !== 'function') {
+    throw new TypeError('IndexedDbKeyStore.open: options.indexedDB must be an IDBFactory');
+  }
+  const factory = options.indexedDB ?? globalThis.indexedDB;
+  if (typeof factory?.open !== 'function') {
+    throw new TypeError('IndexedDbKeyStore.open: no IndexedDB factory, pass options.indexedDB');
+  }
+  return factory;
 }

@@ -43,15 +43,30 @@ export interface Pkcs12Contents {
 }
 
 /**
+ * Raises TypeError unless the password of a backup is a non-empty string. Nothing stronger is
+ * enforced, but anyone with a copy of the file can try passwords offline, so use a long
+ * passphrase.
+ */
+export function requireBackupPassword(password: unknown): asserts password is string {
+  if (typeof password !== 'string' || password.length === 0) {
+    throw new TypeError('PKCS#12 backup password must be a non-empty string');
+  }
+}
+
+/**
  * Reads a PKCS#12 file with one private key. Verifies the MAC first: a wrong password, or a file
  * changed after it was written, raises CredentialInvalidError. Legacy encryption raises
- * NotSupportedError, and a file that is not DER PKCS#12 raises CmsParseError.
+ * NotSupportedError, and a file that is not DER PKCS#12 raises CmsParseError. The password may be
+ * empty, because some tools write files with an empty password, but it must be a string: a
+ * missing password raises TypeError instead of being read as the empty one.
  */
 export async function parsePkcs12(
   crypto: Crypto,
   der: Uint8Array,
   password: string,
 ): Promise<Pkcs12Contents> {
+  if (typeof password !== 'string') throw new TypeError('PKCS#12 password must be a string');
+  if (!(der instanceof Uint8Array)) throw new TypeError('PKCS#12 file must be a Uint8Array');
   const engine = engineFor(crypto);
   const passwordBytes = new TextEncoder().encode(password).buffer;
   const pfx = decodePfx(der);
@@ -192,6 +207,7 @@ export interface Pkcs12Input {
   readonly privateKey: Uint8Array;
   /** End-entity certificate first, then its chain. */
   readonly certificates: readonly Uint8Array[];
+  /** A non-empty string, as {@link requireBackupPassword} checks. */
   readonly password: string;
 }
 
@@ -201,6 +217,7 @@ export interface Pkcs12Input {
  * HMAC-SHA-256 and AES-256-CBC, and an HMAC-SHA-256 MAC over the whole.
  */
 export async function buildPkcs12(crypto: Crypto, input: Pkcs12Input): Promise<Uint8Array> {
+  requireBackupPassword(input.password);
   const engine = engineFor(crypto);
   const password = new TextEncoder().encode(input.password).buffer;
   const encryption = {

@@ -1,7 +1,7 @@
 /**
- * The in-memory cache of the reads that every protected message makes: the local identity and
- * the trust anchors. Each IndexedDB read costs a transaction and, for an identity, the
- * deserialisation of its CryptoKeys.
+ * The in-memory cache of the reads that every protected message makes: the local identity, the
+ * trust anchors and the pinned certificate of the peer. Each IndexedDB read costs a transaction
+ * and, for an identity, the deserialisation of its CryptoKeys.
  *
  * @module
  */
@@ -12,15 +12,23 @@ import type { LocalIdentity } from '@mcptt-smime/smime';
 export const CHANGE_CHANNEL_PREFIX = 'mcptt-smime-keystore:';
 
 /**
- * Caches identities and trust anchors until a write. A write through this keystore clears the
- * cache at once. A write by another keystore on the same database, in this page or another tab,
- * arrives as a BroadcastChannel message and clears it too.
+ * Maximum number of peer addresses-of-record whose certificate, or its absence, stays in memory.
+ * Peer addresses come from received messages, so without a bound a sender could fill the memory
+ * with lookups of addresses that have no pin. The oldest entry goes first.
+ */
+export const MAX_CACHED_PEERS = 1024;
+
+/**
+ * Caches identities, trust anchors and peer certificates until a write. A write through this
+ * keystore clears the cache at once. A write by another keystore on the same database, in this
+ * page or another tab, arrives as a BroadcastChannel message and clears it too.
  *
  * NOTE: between another tab's write and the arrival of its message, a read can still return the
  * old value. That is a few milliseconds in practice.
  */
 export class ReadCache {
   readonly #identities = new Map<string, Promise<LocalIdentity | undefined>>();
+  readonly #peers = new Map<string, Promise<Uint8Array | undefined>>();
   #trustAnchors: Promise<readonly Uint8Array[]> | undefined;
   readonly #channelName: string;
   readonly #channel: BroadcastChannel | undefined;
@@ -68,9 +76,34 @@ export class ReadCache {
     return (await pending).map((anchor) => anchor.slice());
   }
 
+  /**
+   * Returns the pinned certificate of a peer, from memory after the first read. `key` is the
+   * canonical address-of-record, so that every spelling of one address shares an entry.
+   */
+  async peerCertificate(
+    key: string,
+    read: () => Promise<Uint8Array | undefined>,
+  ): Promise<Uint8Array | undefined> {
+    if (this.#closed) return read();
+    let pending = this.#peers.get(key);
+    if (pending === undefined) {
+      pending = read();
+      if (this.#peers.size >= MAX_CACHED_PEERS) {
+        const [oldest] = this.#peers.keys();
+        if (oldest !== undefined) this.#peers.delete(oldest);
+      }
+      this.#peers.set(key, pending);
+      pending.catch(() => {
+        if (this.#peers.get(key) === pending) this.#peers.delete(key);
+      });
+    }
+    return (await pending)?.slice();
+  }
+
   /** Forgets every cached read. */
   clear(): void {
     this.#identities.clear();
+    this.#peers.clear();
     this.#trustAnchors = undefined;
   }
 

@@ -8,12 +8,18 @@
  * @module
  */
 
-import { CertificateChangedError, pemDecode } from '@mcptt-smime/smime';
+import {
+  CertificateChangedError,
+  IdentityMismatchError,
+  certificateSipUris,
+  pemDecode,
+} from '@mcptt-smime/smime';
 
 import { canonicalAddressOfRecord, requireAddressOfRecord } from './address-of-record.js';
 import { bytesEqual } from './bytes.js';
-import { certificateFingerprint, summarizeCertificate } from './certificate.js';
+import { certificateFingerprint, notCaReason, summarizeCertificate } from './certificate.js';
 import type { StoreContext } from './context.js';
+import type { TrustAnchorRecord } from './schema.js';
 import { storageStep } from './storage-error.js';
 
 /** Options of {@link setPeerCertificate}. */
@@ -22,33 +28,90 @@ export interface SetPeerCertificateOptions {
   readonly replace?: boolean;
 }
 
-/** Decodes a certificate given as DER or as PEM text. Raises CmsParseError on bad input. */
+/**
+ * Decodes one certificate given as DER or as PEM text, the first of a PEM text. Raises
+ * CmsParseError on a PEM text without a certificate, and TypeError on a value that is neither
+ * bytes nor text.
+ */
 export function certificateBytes(certificate: Uint8Array | string): Uint8Array {
-  if (typeof certificate !== 'string') return certificate;
-  const [der] = pemDecode(certificate, 'CERTIFICATE');
+  const [der] = certificateList(certificate);
   return der as Uint8Array;
 }
 
-/** Stores a trust anchor and returns its SHA-256 fingerprint, the key to remove it by. */
+/**
+ * Decodes every certificate of a DER certificate or a PEM text. Raises CmsParseError on a PEM text
+ * without a certificate, and TypeError on a value that is neither bytes nor text.
+ */
+export function certificateList(certificate: Uint8Array | string): Uint8Array[] {
+  if (typeof certificate === 'string') return pemDecode(certificate, 'CERTIFICATE');
+  if (certificate instanceof Uint8Array) return [certificate];
+  throw new TypeError('certificate must be DER bytes (Uint8Array) or PEM text');
+}
+
+/**
+ * Stores trust anchors and returns the SHA-256 fingerprint of the first, the key to remove it by.
+ * A PEM text may contain several certificates: each is checked, then all are stored in one
+ * transaction, or none when one fails. Raises TypeError for a certificate that is not a CA
+ * certificate (see {@link notCaReason}) and CmsParseError for one that does not parse.
+ */
 export async function addTrustAnchor(
   context: StoreContext,
   certificate: Uint8Array | string,
 ): Promise<string> {
-  const der = certificateBytes(certificate);
-  const { notAfter } = summarizeCertificate(der);
-  const fingerprint = await certificateFingerprint(context.crypto, der);
+  const certificates = certificateList(certificate);
+  const records: TrustAnchorRecord[] = [];
+  for (const [index, der] of certificates.entries()) {
+    const { notAfter } = summarizeCertificate(der);
+    const reason = notCaReason(der);
+    if (reason !== undefined) {
+      const position = certificates.length === 1 ? '' : ` ${index + 1} of ${certificates.length}`;
+      throw new TypeError(`trust anchor${position} is not a CA certificate: ${reason}`);
+    }
+    const fingerprint = await certificateFingerprint(context.crypto, der);
+    records.push({ fingerprint, certificate: der, notAfter });
+  }
 
   const db = await context.database();
-  await storageStep('trust anchor write', () =>
-    db.put('trustAnchors', { fingerprint, certificate: der, notAfter }),
-  );
-  return fingerprint;
+  await storageStep('trust anchor write', async () => {
+    const transaction = db.transaction('trustAnchors', 'readwrite');
+    await Promise.all([
+      ...records.map((record) => transaction.store.put(record)),
+      transaction.done,
+    ]);
+  });
+  return (records[0] as TrustAnchorRecord).fingerprint;
 }
 
-/** Removes a trust anchor by its SHA-256 fingerprint (lowercase hex). */
-export async function removeTrustAnchor(context: StoreContext, fingerprint: string): Promise<void> {
+/**
+ * Returns a SHA-256 fingerprint as the lowercase hex key of the store. Accepts upper or lower
+ * case, with or without colons or spaces between the bytes, and raises TypeError for anything
+ * else.
+ */
+export function normalizeFingerprint(fingerprint: string): string {
+  const hex = typeof fingerprint === 'string' ? fingerprint.replace(/[:\s]/g, '') : '';
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new TypeError('fingerprint must be a SHA-256 fingerprint: 64 hex digits');
+  }
+  return hex.toLowerCase();
+}
+
+/**
+ * Removes a trust anchor by its SHA-256 fingerprint (see {@link normalizeFingerprint}) and
+ * returns whether one was stored.
+ */
+export async function removeTrustAnchor(
+  context: StoreContext,
+  fingerprint: string,
+): Promise<boolean> {
+  const key = normalizeFingerprint(fingerprint);
   const db = await context.database();
-  await storageStep('trust anchor delete', () => db.delete('trustAnchors', fingerprint));
+  return storageStep('trust anchor delete', async () => {
+    const transaction = db.transaction('trustAnchors', 'readwrite');
+    const found = (await transaction.store.count(key)) > 0;
+    if (found) await transaction.store.delete(key);
+    await transaction.done;
+    return found;
+  });
 }
 
 /** Returns the DER of every trust anchor. */
@@ -73,6 +136,8 @@ export async function getPeerCertificate(
 /**
  * Stores a peer certificate. A first certificate, or the same one again, is stored. A different
  * one raises CertificateChangedError unless `options.replace` is set, and the stored one stays.
+ * Raises IdentityMismatchError when no SIP URI of the certificate's subjectAltName is the
+ * address-of-record, and TypeError when the certificate is not a Uint8Array.
  */
 export async function setPeerCertificate(
   context: StoreContext,
@@ -81,7 +146,13 @@ export async function setPeerCertificate(
   options: SetPeerCertificateOptions = {},
 ): Promise<void> {
   const key = requireAddressOfRecord(addressOfRecord);
+  if (!(certificate instanceof Uint8Array)) {
+    throw new TypeError('certificate must be DER bytes (Uint8Array)');
+  }
   const { notAfter } = summarizeCertificate(certificate);
+  if (!certificateSipUris(certificate).some((uri) => canonicalAddressOfRecord(uri) === key)) {
+    throw new IdentityMismatchError(`certificate subjectAltName lacks ${key}`);
+  }
   const record = { addressOfRecord: key, certificate, notAfter, storedAt: context.now() };
 
   const db = await context.database();

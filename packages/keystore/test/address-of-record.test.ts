@@ -156,10 +156,14 @@ describe('canonicalAddressOfRecord', () => {
   });
 });
 
+const ESCAPED_USERS = ['sip:al%20ice@example.org', 'sip:a%40b@example.org', 'sip:a%00@example.org'];
+
 describe('peer keyring addresses', () => {
   const pki = new TestPki();
   let mallory = new Uint8Array();
   let bob = new Uint8Array();
+  /** A certificate per URI of ESCAPED_USERS, with that URI as its subjectAltName. */
+  const escaped = new Map<string, Uint8Array>();
 
   const der = (file: string) =>
     new Uint8Array(pki.openssl(['x509', '-in', file, '-outform', 'DER']));
@@ -170,6 +174,10 @@ describe('peer keyring addresses', () => {
     pki.createIdentity('ca', 'bob', 'sip:a@example.org', 30);
     mallory = der('mallory.cert.pem');
     bob = der('bob.cert.pem');
+    for (const [index, uri] of ESCAPED_USERS.entries()) {
+      pki.createIdentity('ca', `escaped-${index}`, uri, 30);
+      escaped.set(uri, der(`escaped-${index}.cert.pem`));
+    }
   });
   afterAll(() => pki.dispose());
 
@@ -194,18 +202,16 @@ describe('peer keyring addresses', () => {
     );
   });
 
-  it.each(['sip:al%20ice@example.org', 'sip:a%40b@example.org', 'sip:a%00@example.org'])(
-    'stores %s under both spellings',
-    async (uri) => {
-      const store = await openTestStore();
-      await store.setPeerCertificate(addressOfRecord(uri), mallory);
+  it.each(ESCAPED_USERS)('stores %s under both spellings', async (uri) => {
+    const store = await openTestStore();
+    const certificate = escaped.get(uri) as Uint8Array;
+    await store.setPeerCertificate(addressOfRecord(uri), certificate);
 
-      expect(await store.getPeerCertificate(uri)).toEqual(mallory);
-      expect(await store.getPeerCertificate(addressOfRecord(uri))).toEqual(mallory);
-      expect(await store.getPeerCertificate('sip:a@example.org')).toBeUndefined();
-      expect(await store.getPeerCertificate('sip:b@example.org')).toBeUndefined();
-    },
-  );
+    expect(await store.getPeerCertificate(uri)).toEqual(certificate);
+    expect(await store.getPeerCertificate(addressOfRecord(uri))).toEqual(certificate);
+    expect(await store.getPeerCertificate('sip:a@example.org')).toBeUndefined();
+    expect(await store.getPeerCertificate('sip:b@example.org')).toBeUndefined();
+  });
 
   it('compares scheme and host without case', async () => {
     const store = await openTestStore();

@@ -55,6 +55,11 @@ describe.skipIf(skip)('keystore in Chromium', () => {
     expect(outcome.ciphertextHidesBody).toBe(true);
   });
 
+  it('announces a peer removal to another keystore', () => {
+    expect(outcome.peerPinSeen).toBe(true);
+    expect(outcome.peerRemovalSeen).toBe(true);
+  });
+
   it('rejects exportKey on every stored key', () => {
     expect(outcome.extractable).toEqual([false, false, false, false, false, false]);
     expect(outcome.exportResults).toEqual(Array(6).fill('InvalidAccessError'));

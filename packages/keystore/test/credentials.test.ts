@@ -229,6 +229,33 @@ describe('credential import and export', () => {
     expect(report).toMatch(/MAC: sha256/);
   });
 
+  it('rejects an empty backup password', async () => {
+    const store = await openTrustingStore();
+    await store.importPem({ privateKey: alice.key, certificate: alice.cert, exportable: true });
+
+    const empty = store.exportPkcs12(URI, '');
+    const missing = store.exportPkcs12(URI, undefined as unknown as string);
+    const number = store.exportPkcs12(URI, 1234 as unknown as string);
+
+    await expect(empty).rejects.toThrow(TypeError);
+    await expect(empty).rejects.toThrow('password must be a non-empty string');
+    await expect(missing).rejects.toThrow(TypeError);
+    await expect(number).rejects.toThrow(TypeError);
+  });
+
+  it('rejects an import password that is not a string', async () => {
+    const store = await openTrustingStore();
+    const file = pki.pkcs12('alice', '');
+
+    const missing = store.importPkcs12(file, undefined as unknown as string);
+    const number = store.importPkcs12(file, 0 as unknown as string);
+
+    await expect(missing).rejects.toThrow(TypeError);
+    await expect(missing).rejects.toThrow('password must be a string');
+    await expect(number).rejects.toThrow(TypeError);
+    expect(await store.listIdentities()).toEqual([]);
+  });
+
   it('imports its own backup', async () => {
     const source = await openTrustingStore();
     await source.importPem({ privateKey: alice.key, certificate: alice.cert, exportable: true });

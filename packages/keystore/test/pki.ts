@@ -46,6 +46,17 @@ export class TestPki {
 
   /** Creates a self-signed P-256 CA as `<name>.key.pem` and `<name>.cert.pem`. */
   createCa(name: string): string {
+    return this.createSelfSigned(name, [
+      'basicConstraints=critical,CA:TRUE',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
+  }
+
+  /**
+   * Creates a self-signed P-256 certificate `<name>.cert.pem` and its key `<name>.key.pem`, with
+   * the given X.509v3 extensions in `openssl req -addext` syntax.
+   */
+  createSelfSigned(name: string, extensions: readonly string[], days = 3650): string {
     this.openssl([
       'req',
       '-x509',
@@ -59,13 +70,10 @@ export class TestPki {
       '-out',
       `${name}.cert.pem`,
       '-days',
-      '3650',
+      String(days),
       '-subj',
       `/CN=${name}`,
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
+      ...extensions.flatMap((extension) => ['-addext', extension]),
     ]);
     return this.read(`${name}.cert.pem`);
   }

@@ -11,6 +11,7 @@ describe('trust anchors and peer keyring', () => {
   let ca = new Uint8Array();
   let bobOld = new Uint8Array();
   let bobNew = new Uint8Array();
+  let carol = new Uint8Array();
   let notBefore = new Date();
 
   const der = (file: string) =>
@@ -20,9 +21,11 @@ describe('trust anchors and peer keyring', () => {
     pki.createCa('ca');
     pki.createIdentity('ca', 'bob-old', 'sip:bob@example.org', 10);
     pki.createIdentity('ca', 'bob-new', 'sip:bob@example.org', 400);
+    pki.createIdentity('ca', 'carol', 'sip:carol@example.org', 400);
     ca = der('ca.cert.pem');
     bobOld = der('bob-old.cert.pem');
     bobNew = der('bob-new.cert.pem');
+    carol = der('carol.cert.pem');
     notBefore = notBeforeOf(pki, 'bob-old.cert.pem');
   });
   afterAll(() => pki.dispose());
@@ -97,7 +100,7 @@ describe('trust anchors and peer keyring', () => {
     const store = await openTestStore({ now: () => new Date(notBefore.getTime() + DAY_MS) });
     await store.addTrustAnchor(ca);
     await store.setPeerCertificate('sip:bob@example.org', bobOld);
-    await store.setPeerCertificate('sip:carol@example.org', bobNew);
+    await store.setPeerCertificate('sip:carol@example.org', carol);
 
     const soon = await store.expiringCertificates({ marginDays: 30 });
     const narrow = await store.expiringCertificates({ marginDays: 5 });

@@ -32,6 +32,9 @@ export interface PageOutcome {
   /** DOMException name of exportKey per stored private key, or `exported`. */
   readonly exportResults: string[];
   readonly extractable: boolean[];
+  /** Pin reads of a second keystore on the database: before, and after the first one removed it. */
+  readonly peerPinSeen: boolean;
+  readonly peerRemovalSeen: boolean;
 }
 
 /** Medians that the benchmark reports, in milliseconds. */
@@ -84,7 +87,9 @@ async function finish(carolCertificate: string): Promise<PageOutcome> {
     uris.push(info.uri);
     keys.push(identity.signingKey, identity.decryptionKey);
   }
+  const peers = await peerRemoval(store, bob.certificate);
   return {
+    ...peers,
     uris,
     plaintext: new TextDecoder().decode(message.body),
     signerUri: security.signerUri,
@@ -92,6 +97,33 @@ async function finish(carolCertificate: string): Promise<PageOutcome> {
     exportResults: await Promise.all(keys.map(exportResult)),
     extractable: keys.map((key) => key.extractable),
   };
+}
+
+/**
+ * Pins Bob's certificate through `store`, reads it through a second keystore on the same
+ * database, so that the second one caches it, then removes it through `store`. The second keystore
+ * must see the removal once the BroadcastChannel message arrives.
+ */
+async function peerRemoval(
+  store: IndexedDbKeyStore,
+  certificate: Uint8Array,
+): Promise<Pick<PageOutcome, 'peerPinSeen' | 'peerRemovalSeen'>> {
+  const bob = 'sip:bob@example.org';
+  const other = await openStore();
+  try {
+    await store.setPeerCertificate(bob, certificate);
+    const peerPinSeen = (await other.getPeerCertificate(bob)) !== undefined;
+    await store.removePeerCertificate(bob);
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if ((await other.getPeerCertificate(bob)) === undefined) {
+        return { peerPinSeen, peerRemovalSeen: true };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return { peerPinSeen, peerRemovalSeen: false };
+  } finally {
+    await other.close();
+  }
 }
 
 async function exportResult(key: CryptoKey): Promise<string> {
