@@ -28,6 +28,7 @@ export type {
   PrivateCallOptions,
 } from './api/call-request.js';
 export type { AffiliationOptions } from './api/publish-affiliation.js';
+export { MAX_PUBLISH_EXPIRES, MIN_PUBLISH_EXPIRES } from './api/publish-transaction.js';
 export { FloorControl } from './floor/floor-control.js';
 export type {
   FloorChangeCause,

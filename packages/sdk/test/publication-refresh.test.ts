@@ -4,7 +4,7 @@ import {
   REFRESH_RETRY_SECONDS,
   refreshDelayMs,
 } from '../src/api/publication-refresh.js';
-import { grantedExpires } from '../src/api/publish-transaction.js';
+import { grantedExpires, MIN_PUBLISH_EXPIRES } from '../src/api/publish-transaction.js';
 import { SipRequestFailedError } from '../src/api/sip-request-failed-error.js';
 import { ManualTimers } from './helpers/manual-timers.js';
 
@@ -42,7 +42,26 @@ describe('grantedExpires', () => {
   it('takes a shorter lifetime from the server', () => {
     expect(grantedExpires('600', 3600)).toBe(600);
     expect(grantedExpires(' 60 ', 3600)).toBe(60);
-    expect(grantedExpires('0', 3600)).toBe(0);
+  });
+
+  it(`takes no lifetime below ${MIN_PUBLISH_EXPIRES} s from the server`, () => {
+    expect(MIN_PUBLISH_EXPIRES).toBe(60);
+    for (const header of ['0', '1', '59']) {
+      expect(grantedExpires(header, 3600)).toBe(MIN_PUBLISH_EXPIRES);
+    }
+    expect(refreshDelayMs(grantedExpires('1', 3600))).toBe(30_000);
+  });
+
+  it('takes the requested lifetime as the floor of a short request', () => {
+    expect(grantedExpires('1', 30)).toBe(30);
+    expect(grantedExpires('0', 30)).toBe(30);
+    expect(grantedExpires('20', 30)).toBe(30);
+  });
+
+  it('grants 0 to a withdrawal', () => {
+    expect(grantedExpires('0', 0)).toBe(0);
+    expect(grantedExpires('3600', 0)).toBe(0);
+    expect(grantedExpires(undefined, 0)).toBe(0);
   });
 
   it('keeps the requested lifetime otherwise', () => {

@@ -140,7 +140,10 @@ export class CallRegistry {
       session.terminate({ status_code: 400 });
       return;
     }
-    content = { ...content, info: believedInfo(content.info, vouched) };
+    // NOTE: Answer-Mode crosses the SIP core in clear and no signature covers it, so the core can
+    // turn a manual call that the server signed into an automatic one.
+    const commencement = automaticAllowed(unprotected.security) ? content.commencement : 'manual';
+    content = { ...content, commencement, info: believedInfo(content.info, vouched) };
     const call = this.#incomingCall(session, callId, content, unprotected.security, from);
     if (delegate?.onIncomingCall === undefined) {
       session.terminate({ status_code: 480 });
@@ -175,6 +178,16 @@ export class CallRegistry {
     this.#track(call);
     return call;
   }
+}
+
+/**
+ * Returns true when an incoming call may start without the user, because its INVITE was signed
+ * and the signature verified. The SDK accepts such a call itself, which opens the microphone, so
+ * an INVITE in clear, whose From anyone can write, waits for the user. A client with a
+ * `serverUri` takes only INVITEs that its server vouches for in the first place.
+ */
+function automaticAllowed(security: SecurityInfo): boolean {
+  return security.signed && security.signerUri !== undefined;
 }
 
 function jssipCallOptions(request: CallRequest, options: CallOptions): JssipCallOptions {

@@ -72,6 +72,10 @@ export interface IncomingCallEvent {
   readonly info: McpttInfo | undefined;
   /** MCPTT IDs of the resource-lists part, empty for a group call. */
   readonly calledIds: readonly string[];
+  /**
+   * `automatic` when the INVITE requested it in Answer-Mode and was signed by a verified signer.
+   * Otherwise `manual`, for an INVITE in clear too, so that the app decides.
+   */
   readonly commencement: CommencementMode;
   readonly security: SecurityInfo;
   /** Call-ID of the INVITE, the same as `call.callId`. */
@@ -103,6 +107,10 @@ export interface McpttClientDelegate {
   onLocationReport?(event: LocationReportEvent): void;
   /** An incoming call; without this callback every incoming call is rejected with 480. */
   onIncomingCall?(event: IncomingCallEvent): void;
-  /** A message that could not be protected or unprotected, with its error code and SIP status. */
+  /**
+   * A message that could not be protected or unprotected, with its error code and SIP status. A
+   * verified MESSAGE whose mcptt-info or location-info does not parse comes here too, with
+   * `ERR_MIME_MALFORMED` and 400, and reaches no other callback.
+   */
   onSecurityFailure?(event: SocketFailureEvent): void;
 }

@@ -3,13 +3,7 @@
  *
  * @module
  */
-import type {
-  CertificateDecision,
-  ProtectionPolicy,
-  RevocationList,
-  RevocationMode,
-  SecurityInfo,
-} from '@mcptt-smime/smime';
+import { MimeParseError, type RevocationList, type SecurityInfo } from '@mcptt-smime/smime';
 import {
   createUserAgent,
   createWebSocket,
@@ -19,23 +13,14 @@ import {
   type OutgoingMessageEvent,
   type UA,
 } from '../adapter/jssip/jssip-ua.js';
+import { toProtectionFailure } from '../core/failure.js';
 import { silentLogger, type SdkLogger } from '../core/logger.js';
-import type { Schedule } from '../core/schedule.js';
 import { composeMixedBody, type BodyPart } from '../core/multipart-bridge.js';
 import { PLAIN_CALLS_POLICY } from '../core/plain-calls-policy.js';
 import { ProtectingSocket } from '../core/protecting-socket.js';
-import type { SipSocket } from '../core/sip-socket.js';
-import {
-  SmimePipeline,
-  type PinningKeyStore,
-  type ReceivedMessage,
-} from '../core/smime-pipeline.js';
-import {
-  buildLocationInfo,
-  parseLocationInfo,
-  type LocationReport,
-} from '../mcptt/location-info.js';
-import { buildMcpttInfo, parseMcpttInfo } from '../mcptt/mcptt-info.js';
+import { SmimePipeline, type ReceivedMessage } from '../core/smime-pipeline.js';
+import { buildLocationInfo, type LocationReport } from '../mcptt/location-info.js';
+import { buildMcpttInfo } from '../mcptt/mcptt-info.js';
 import { LOCATION_INFO_TYPE, MCPTT_INFO_TYPE } from '../mcptt/media-types.js';
 import {
   buildGroupCallRequest,
@@ -46,12 +31,15 @@ import {
   type PrivateCallOptions,
 } from './call-request.js';
 import { CallRegistry } from './call-registry.js';
-import type { McpttClientDelegate, RefreshFailedEvent } from './events.js';
+import { checkClientOptions, type McpttClientOptions } from './client-options.js';
+import type { RefreshFailedEvent } from './events.js';
 import { findPart } from './incoming-call.js';
+import { readIncomingMessage } from './incoming-message.js';
 import type { McpttCall } from './mcptt-call.js';
 import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
 import { PublicationRefresh, type Publish } from './publication-refresh.js';
 import { publishAffiliation, type AffiliationOptions } from './publish-affiliation.js';
+import { checkExpires } from './publish-transaction.js';
 import { ReceivedStore } from './received-store.js';
 import { authoriseService } from './service-authorisation.js';
 import { believedInfo, vouchedByServer, type SenderTrust } from './sender-trust.js';
@@ -61,68 +49,7 @@ import {
   type SipResponseLike,
 } from './sip-request-failed-error.js';
 
-/** Options of {@link McpttClient}. */
-export interface McpttClientOptions {
-  /** SIP URI of the user, which is also the signer identity in the key store. */
-  readonly uri: string;
-  /** WebSocket URL of the SIP core, used when `transport` is not given. */
-  readonly url?: string;
-  /** A JsSIP socket to wrap in place of a WebSocket to `url`, for tests. */
-  readonly transport?: SipSocket;
-  readonly crypto: Crypto;
-  /**
-   * Keys, trust anchors and pinned peer certificates: a `MemoryKeyStore` or the keystore
-   * package's `IndexedDbKeyStore`. A changed certificate that `onCertificateDecision` accepts
-   * replaces the pinned one.
-   */
-  readonly keyStore: PinningKeyStore;
-  /**
-   * URI of the MCPTT server: the default Request-URI of calls, the target of the service
-   * authorisation that follows the registration, and the relay of short data. With it, incoming
-   * calls are taken only when the server signed them, and only the server's signature makes the
-   * calling user and group of a received mcptt-info believed.
-   */
-  readonly serverUri?: string;
-  /** Certificates of the MCPTT server; every protected body is encrypted for them when set. */
-  readonly serverCertificates?: readonly Uint8Array[];
-  /** MCPTT client ID, sent in mcptt-info with the registration. */
-  readonly clientId?: string;
-  /** Access token of the MCPTT service authorisation, sent protected with the registration. */
-  readonly accessToken?: string;
-  /**
-   * Seconds the service authorisation is requested for; default 3600. The client publishes it
-   * again before the server lets it lapse, until {@link McpttClient.stop}.
-   */
-  readonly authorisationExpires?: number;
-  readonly policy?: ProtectionPolicy;
-  /**
-   * INSECURE, for measurement only, default false: sends calls and short data unsigned and in
-   * clear and accepts them so, keeping only REGISTER and PUBLISH protected, so that a benchmark
-   * can compare set-up times with protection off. The server must run with the same switch.
-   * TypeError when `policy` is also set.
-   */
-  readonly insecurePlainCalls?: boolean;
-  readonly now?: () => Date;
-  /** Accepts or rejects an unknown or changed certificate; without it both are rejected. */
-  readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
-  /**
-   * Certificate revocation lists from `parseRevocationList` of `@mcptt-smime/smime`, loaded by
-   * the application: the SDK fetches none and queries no OCSP responder. Every incoming signed
-   * message is checked against them, and one whose signer path contains a revoked certificate is
-   * rejected with 403 and `ERR_CERT_REVOKED`.
-   */
-  readonly revocationLists?: readonly RevocationList[];
-  /**
-   * `if-available` (the default) or `require`, which also rejects signers that no list with a
-   * nextUpdate still ahead covers (see `UnprotectOptions.revocation`).
-   */
-  readonly revocation?: RevocationMode;
-  readonly delegate?: McpttClientDelegate;
-  /** Timer function of the authorisation and affiliation refreshes; default `setTimeout`. */
-  readonly schedule?: Schedule;
-  /** Silent by default. It receives Call-IDs, codes and sizes, never bodies or keys. */
-  readonly logger?: SdkLogger;
-}
+const CATEGORY = 'mcptt:sdk:messages';
 
 function randomToken(crypto: Crypto): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
@@ -154,10 +81,9 @@ export class McpttClient {
   /** Counts affiliation changes, so that only the latest one is kept alive. */
   #affiliationChanges = 0;
 
+  /** Raises TypeError, naming the option, for an option that is missing or wrong. */
   constructor(options: McpttClientOptions) {
-    if (options.insecurePlainCalls === true && options.policy !== undefined) {
-      throw new TypeError('set either policy or insecurePlainCalls, not both');
-    }
+    checkClientOptions(options);
     this.#options = options;
     this.#trust = {
       serverUri: options.serverUri,
@@ -183,6 +109,8 @@ export class McpttClient {
       ...optional('onCertificateDecision', options.onCertificateDecision),
       ...optional('revocationLists', options.revocationLists),
       ...optional('revocation', options.revocation),
+      ...optional('maxSignatureAge', options.maxSignatureAge),
+      ...optional('encryptThenSign', options.encryptThenSign),
     });
     this.socket = new ProtectingSocket(inner, {
       pipeline: this.pipeline,
@@ -367,9 +295,12 @@ export class McpttClient {
    * Publishes the groups of this client as a protected pidf in a PUBLISH of its own, and publishes
    * them again before the server lets them lapse, until the next call or {@link McpttClient.stop}.
    * The previous affiliation is no longer refreshed from the moment of the call, even when this
-   * PUBLISH fails, so that a late refresh cannot bring back groups the user has left.
+   * PUBLISH fails, so that a late refresh cannot bring back groups the user has left. Throws
+   * TypeError, before anything changes, for an `expires` that is not a whole number of seconds
+   * from 0 to 2^31-1.
    */
   async setAffiliation(options: AffiliationOptions): Promise<void> {
+    if (options.expires !== undefined) checkExpires('expires', options.expires, 0);
     const change = ++this.#affiliationChanges;
     this.#affiliation.stop();
     const publish: Publish = () =>
@@ -417,17 +348,29 @@ export class McpttClient {
       const { call_id: callId, cseq } = request as unknown as { call_id: string; cseq: number };
       const received = this.#received.take(callId, cseq, 'MESSAGE');
       if (received === undefined) return;
-      this.#dispatchMessage(request.from.uri.toString(), received);
+      this.#dispatchMessage(request.from.uri.toString(), received, event.message);
     });
   }
 
-  #dispatchMessage(sender: string, received: ReceivedMessage): void {
+  /**
+   * Delivers a MESSAGE to the delegate. A MESSAGE whose MCPTT content does not parse is rejected
+   * with 400 before JsSIP can send its 200, and reported to `onSecurityFailure`.
+   */
+  #dispatchMessage(
+    sender: string,
+    received: ReceivedMessage,
+    message: IncomingMessageEvent['message'],
+  ): void {
     const delegate = this.#options.delegate;
     const { security, callId } = received;
-    const infoPart = findPart(received.parts, MCPTT_INFO_TYPE);
-    const claimed = infoPart === undefined ? undefined : parseMcpttInfo(infoPart.body);
-    const location = findPart(received.parts, LOCATION_INFO_TYPE);
-    const report = location === undefined ? undefined : parseLocationInfo(location.body);
+    let content;
+    try {
+      content = readIncomingMessage(received);
+    } catch (error) {
+      this.#rejectMessage(callId, message, error);
+      return;
+    }
+    const { claimed, report } = content;
     // A MESSAGE relayed by the MCPTT server comes From the server, and its mcptt-info names the
     // user who sent it and the group it went to. From anyone else, the sender is the signer.
     const vouched = vouchedByServer(this.#trust, security, sender);
@@ -452,6 +395,29 @@ export class McpttClient {
       callId,
     });
   }
+
+  /**
+   * Rejects a MESSAGE whose content could not be read with the error's status (400 for a
+   * malformed part), and reports it to the log and to `onSecurityFailure`.
+   */
+  #rejectMessage(callId: string, message: IncomingMessageEvent['message'], error: unknown): void {
+    const failure = toProtectionFailure(error);
+    // The message of readIncomingMessage's error names the part alone, never its content.
+    this.#logger.warn(CATEGORY, 'incoming MESSAGE rejected', {
+      callId,
+      reason: error instanceof MimeParseError ? error.message : 'internal error',
+      code: failure.code,
+      sipStatus: failure.sipStatus,
+    });
+    message.reject({ status_code: failure.sipStatus });
+    this.#options.delegate?.onSecurityFailure?.({
+      ...failure,
+      direction: 'incoming',
+      callId,
+      method: 'MESSAGE',
+      error,
+    });
+  }
 }
 
 /** The fields of JsSIP's registrationFailed event that the client reads. */
@@ -464,4 +430,4 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-export type { SecurityInfo };
+export type { McpttClientOptions, SecurityInfo };

@@ -22,8 +22,9 @@ export interface AffiliationOptions {
   /** MCPTT client ID; default the client's. */
   readonly clientId?: string;
   /**
-   * Seconds the affiliation lasts; default 3600. The client publishes it again before the server
-   * lets it lapse, until it is replaced or the client stops. 0 withdraws it.
+   * Seconds the affiliation lasts, a whole number from 0 to 2^31-1; default 3600. The client
+   * publishes it again before the server lets it lapse, until it is replaced or the client stops.
+   * 0 withdraws it.
    */
   readonly expires?: number;
   /** Transaction timeout in milliseconds; default 32 s (Timer F). */

@@ -19,6 +19,34 @@ export const TIMER_F_MS = 32_000;
 /** Lifetime of a publication in seconds when the request sets no Expires. */
 export const DEFAULT_PUBLISH_EXPIRES = 3600;
 
+/**
+ * Shortest lifetime in seconds that the client takes from a 2xx to a PUBLISH, unless its own
+ * request was shorter. The Expires header of the 2xx crosses the SIP core in clear, so a smaller
+ * value counts as this one. A refresh then comes at most every 30 s, and `Expires: 0` does not
+ * stop the refreshes of a publication that requested a lifetime.
+ */
+export const MIN_PUBLISH_EXPIRES = 60;
+
+/** Largest lifetime in seconds that the client puts in an Expires header, 2^31-1. */
+export const MAX_PUBLISH_EXPIRES = 2 ** 31 - 1;
+
+/**
+ * Raises TypeError, naming the option, unless `value` is a whole number of seconds from
+ * `minimum` to {@link MAX_PUBLISH_EXPIRES}.
+ */
+export function checkExpires(name: string, value: unknown, minimum: 0 | 1): void {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < minimum ||
+    value > MAX_PUBLISH_EXPIRES
+  ) {
+    throw new TypeError(
+      `${name} must be a whole number of seconds from ${minimum} to ${MAX_PUBLISH_EXPIRES}`,
+    );
+  }
+}
+
 /** One PUBLISH request (RFC 3903 §4.1). */
 export interface PublishRequest {
   /** Request-URI and To. */
@@ -68,13 +96,15 @@ export function buildPublishRequest(
 }
 
 /**
- * Reads the lifetime that a 2xx to a PUBLISH grants (RFC 3903 §4.1): its Expires header, when
- * that is a whole number of seconds no larger than the request asked for. The header crosses the
- * SIP core in clear, so a larger value is ignored and the requested lifetime is used.
+ * Reads the lifetime that a 2xx to a PUBLISH grants (RFC 3903 §4.1) from its Expires header. The
+ * header crosses the SIP core in clear, so a missing, malformed or larger value counts as
+ * `requested`. A value below {@link MIN_PUBLISH_EXPIRES} counts as that minimum, or as
+ * `requested` when the request was shorter, so a request for 0 is granted 0.
  */
 export function grantedExpires(header: string | undefined, requested: number): number {
   const value = header === undefined || !/^\s*\d{1,10}\s*$/.test(header) ? NaN : Number(header);
-  return Number.isSafeInteger(value) && value <= requested ? value : requested;
+  if (!Number.isSafeInteger(value) || value > requested) return requested;
+  return Math.max(value, Math.min(requested, MIN_PUBLISH_EXPIRES));
 }
 
 /**

@@ -96,6 +96,19 @@ export interface SmimePipelineOptions {
   /** `if-available` (default) or `require`, as `UnprotectOptions.revocation` describes. */
   readonly revocation?: RevocationMode;
   /**
+   * Largest distance in milliseconds, either way, between the signingTime of an incoming
+   * signature and `now()`. Unset (the default) skips the check. A signature without signingTime
+   * or outside the window is rejected with 403 and `ERR_SIGNATURE_INVALID`, which narrows the
+   * replay of a captured body to the window. TypeError unless a finite number from 0 up.
+   */
+  readonly maxSignatureAge?: number;
+  /**
+   * `accept` (the default) opens a body encrypted, then signed, and `reject` rejects it with 403
+   * and `ERR_DOWNGRADE`. That signature covers only the ciphertext, so anyone who captured the
+   * envelope can sign it again as themselves. TypeError for any other value.
+   */
+  readonly encryptThenSign?: 'accept' | 'reject';
+  /**
    * Returns the MCPTT parts to add to an outgoing message that JsSIP built, such as the
    * mcptt-info of a REGISTER, or undefined to add none.
    */
@@ -103,6 +116,43 @@ export interface SmimePipelineOptions {
   /** Called for every incoming message that JsSIP will see; it must not throw. */
   readonly onReceived?: (received: ReceivedMessage) => void;
   readonly logger?: SdkLogger;
+}
+
+/** Reads the pinned certificate of a peer address-of-record. */
+type PeerCertificateReader = (addressOfRecord: string) => Promise<Uint8Array | undefined>;
+
+/** The options of an incoming message's checks that a caller can set to a wrong value. */
+export type ReceiveChecks = Pick<
+  SmimePipelineOptions,
+  'revocation' | 'maxSignatureAge' | 'encryptThenSign'
+>;
+
+/**
+ * Raises TypeError, naming the option, when `revocation`, `maxSignatureAge` or `encryptThenSign`
+ * has a value that `unprotectMessage` would reject for every incoming message.
+ */
+export function checkReceiveOptions(options: ReceiveChecks): void {
+  const { revocation, maxSignatureAge, encryptThenSign } = options;
+  if (revocation !== undefined && revocation !== 'if-available' && revocation !== 'require') {
+    throw new TypeError("revocation must be 'if-available' or 'require'");
+  }
+  if (
+    maxSignatureAge !== undefined &&
+    !(
+      typeof maxSignatureAge === 'number' &&
+      Number.isFinite(maxSignatureAge) &&
+      maxSignatureAge >= 0
+    )
+  ) {
+    throw new TypeError('maxSignatureAge must be a finite number of milliseconds from 0 up');
+  }
+  if (
+    encryptThenSign !== undefined &&
+    encryptThenSign !== 'accept' &&
+    encryptThenSign !== 'reject'
+  ) {
+    throw new TypeError("encryptThenSign must be 'accept' or 'reject'");
+  }
 }
 
 /** Key of an outgoing message that waits for MCPTT parts. */
@@ -118,17 +168,13 @@ export class SmimePipeline implements SocketPipeline {
   /** Parts of requests not sent yet, being protected ahead, by {@link partsKey}. */
   readonly #prepared = new Map<string, Promise<PreparedProtection | undefined>>();
   readonly #responseHandlers = new Map<string, (response: ReceivedMessage) => void>();
-  /**
-   * Peer certificates read from the key store, by address-of-record. The store stays the source
-   * of truth: an entry contains only what the store returned, and a write drops it, so a cache
-   * hit gives the certificate the store would, without an IndexedDB round trip.
-   */
-  readonly #peerCertificates = new Map<string, Uint8Array>();
 
   /** The revocation lists in force, from the options until {@link setRevocationLists}. */
   #revocationLists: readonly RevocationList[] | undefined;
 
+  /** Raises TypeError for a `revocation`, `maxSignatureAge` or `encryptThenSign` out of range. */
   constructor(options: SmimePipelineOptions) {
+    checkReceiveOptions(options);
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#revocationLists = options.revocationLists;
@@ -252,14 +298,15 @@ export class SmimePipeline implements SocketPipeline {
       ? [undefined, []]
       : await Promise.all([keyStore.getIdentity(localUri), keyStore.getTrustAnchors()]);
     const accepted: CertificateDecision[] = [];
+    const peerCertificate = this.#peerCertificateReader();
     const opened = await unprotectMessage(received, {
       crypto,
       ...(identity === undefined ? {} : { identity }),
       trustAnchors,
-      getPeerCertificate: (aor) => this.#peerCertificate(aor),
+      getPeerCertificate: peerCertificate,
       onCertificateDecision: (decision) => this.#decide(decision, accepted),
       ...this.#protectExtras(),
-      ...this.#revocationOptions(),
+      ...this.#receiveOptions(),
     }).catch((error: unknown) => {
       // The 493 answer carries the local certificate, so that the sender can encrypt to it
       // next time (RFC 3261 §23.2).
@@ -269,7 +316,7 @@ export class SmimePipeline implements SocketPipeline {
       throw error;
     });
     const { security } = opened;
-    await this.#rememberSigner(security, accepted);
+    await this.#rememberSigner(security, accepted, peerCertificate);
 
     const split = splitOpened(received, opened.parts, () => opened.message);
     const event: ReceivedMessage = {
@@ -306,12 +353,15 @@ export class SmimePipeline implements SocketPipeline {
     };
   }
 
-  #revocationOptions() {
-    const { revocation } = this.#options;
+  /** The options of `unprotectMessage` that decide what an incoming message must satisfy. */
+  #receiveOptions() {
+    const { revocation, maxSignatureAge, encryptThenSign } = this.#options;
     const revocationLists = this.#revocationLists;
     return {
       ...(revocationLists === undefined ? {} : { revocationLists }),
       ...(revocation === undefined ? {} : { revocation }),
+      ...(maxSignatureAge === undefined ? {} : { maxSignatureAge }),
+      ...(encryptThenSign === undefined ? {} : { encryptThenSign }),
     };
   }
 
@@ -326,18 +376,29 @@ export class SmimePipeline implements SocketPipeline {
     if (servers !== undefined && servers.length > 0) return servers;
 
     const certificate =
-      uri === undefined ? undefined : await this.#peerCertificate(addressOfRecord(uri));
+      uri === undefined
+        ? undefined
+        : await this.#options.keyStore.getPeerCertificate(addressOfRecord(uri));
     if (certificate === undefined) throw new KeyNotFoundError('recipient certificate not found');
     return [certificate];
   }
 
-  /** Returns the stored certificate of a peer, from memory once the store returned it. */
-  async #peerCertificate(aor: string): Promise<Uint8Array | undefined> {
-    const cached = this.#peerCertificates.get(aor);
-    if (cached !== undefined) return cached;
-    const stored = await this.#options.keyStore.getPeerCertificate(aor);
-    if (stored !== undefined) this.#peerCertificates.set(aor, stored);
-    return stored;
+  /**
+   * Returns a reader of pinned peer certificates for one incoming message. The key store is the
+   * only source: nothing is kept between messages, so a pin that the application removes or
+   * replaces counts from the next message on. Within the message, the signer check and the
+   * storing of the signer share one read.
+   */
+  #peerCertificateReader(): PeerCertificateReader {
+    const reads = new Map<string, Promise<Uint8Array | undefined>>();
+    return (aor) => {
+      let read = reads.get(aor);
+      if (read === undefined) {
+        read = this.#options.keyStore.getPeerCertificate(aor);
+        reads.set(aor, read);
+      }
+      return read;
+    };
   }
 
   async #decide(decision: CertificateDecision, acceptedList: CertificateDecision[]) {
@@ -357,11 +418,15 @@ export class SmimePipeline implements SocketPipeline {
    * stored one only when the decision callback accepted exactly this certificate. The same
    * certificate again, the case of nearly every message, is not written.
    */
-  async #rememberSigner(security: SecurityInfo, accepted: readonly CertificateDecision[]) {
+  async #rememberSigner(
+    security: SecurityInfo,
+    accepted: readonly CertificateDecision[],
+    peerCertificate: PeerCertificateReader,
+  ) {
     const { signerUri, signerCertificate } = security;
     if (signerUri === undefined || signerCertificate === undefined) return;
     const aor = addressOfRecord(signerUri);
-    const stored = await this.#peerCertificate(aor);
+    const stored = await peerCertificate(aor);
     if (stored !== undefined && bytesEqual(stored, signerCertificate)) return;
     const replace = accepted.some(
       (d) =>
@@ -376,8 +441,6 @@ export class SmimePipeline implements SocketPipeline {
         code: error instanceof Error ? error.name : 'unknown',
       });
     }
-    // A store may keep the first certificate despite `replace`, so the next lookup reads it again.
-    this.#peerCertificates.delete(aor);
   }
 }
 

@@ -1,0 +1,188 @@
+/**
+ * The options of `McpttClient` and their checks. A wrong option raises TypeError in the
+ * constructor, naming the option, rather than failing later on every message.
+ *
+ * @module
+ */
+import {
+  certificateSipUris,
+  parseSipUri,
+  type CertificateDecision,
+  type ProtectionPolicy,
+  type RevocationList,
+  type RevocationMode,
+} from '@mcptt-smime/smime';
+import type { SdkLogger } from '../core/logger.js';
+import type { Schedule } from '../core/schedule.js';
+import type { SipSocket } from '../core/sip-socket.js';
+import { checkReceiveOptions, type PinningKeyStore } from '../core/smime-pipeline.js';
+import type { McpttClientDelegate } from './events.js';
+import { checkExpires } from './publish-transaction.js';
+
+/** Options of `McpttClient`. */
+export interface McpttClientOptions {
+  /**
+   * SIP URI of the user, which is also the signer identity in the key store. TypeError unless a
+   * `sip:` or `sips:` URI.
+   */
+  readonly uri: string;
+  /**
+   * WebSocket URL of the SIP core, used when `transport` is not given. TypeError unless a `ws:`
+   * or `wss:` URL then.
+   */
+  readonly url?: string;
+  /** A JsSIP socket to wrap in place of a WebSocket to `url`, for tests. */
+  readonly transport?: SipSocket;
+  /** WebCrypto; TypeError without `subtle` and `getRandomValues`. */
+  readonly crypto: Crypto;
+  /**
+   * Keys, trust anchors and pinned peer certificates: a `MemoryKeyStore` or the keystore
+   * package's `IndexedDbKeyStore`. A changed certificate that `onCertificateDecision` accepts
+   * replaces the pinned one. The client reads the pins from the store for every message and keeps
+   * none of its own, so a pin that the application removes or replaces counts from the next
+   * message on.
+   */
+  readonly keyStore: PinningKeyStore;
+  /**
+   * URI of the MCPTT server: the default Request-URI of calls, the target of the service
+   * authorisation that follows the registration, and the relay of short data. With it, incoming
+   * calls are taken only when the server signed them, and only the server's signature makes the
+   * calling user and group of a received mcptt-info believed. TypeError unless a `sip:` or
+   * `sips:` URI.
+   */
+  readonly serverUri?: string;
+  /**
+   * Certificates (DER) of the MCPTT server; every protected body is encrypted for them when set.
+   * TypeError for one that does not parse as a certificate.
+   */
+  readonly serverCertificates?: readonly Uint8Array[];
+  /** MCPTT client ID, sent in mcptt-info with the registration. */
+  readonly clientId?: string;
+  /** Access token of the MCPTT service authorisation, sent protected with the registration. */
+  readonly accessToken?: string;
+  /**
+   * Seconds the service authorisation is requested for: a whole number from 1 to 2^31-1, default
+   * 3600. The client publishes it again before the server lets it lapse, until the client stops.
+   */
+  readonly authorisationExpires?: number;
+  readonly policy?: ProtectionPolicy;
+  /**
+   * INSECURE, for measurement only, default false: sends calls and short data unsigned and in
+   * clear and accepts them so, keeping only REGISTER and PUBLISH protected, so that a benchmark
+   * can compare set-up times with protection off. The server must run with the same switch.
+   * TypeError when `policy` is also set.
+   */
+  readonly insecurePlainCalls?: boolean;
+  readonly now?: () => Date;
+  /** Accepts or rejects an unknown or changed certificate; without it both are rejected. */
+  readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
+  /**
+   * Certificate revocation lists from `parseRevocationList` of `@mcptt-smime/smime`, loaded by
+   * the application: the SDK fetches none and queries no OCSP responder. Every incoming signed
+   * message is checked against them, and one whose signer path contains a revoked certificate is
+   * rejected with 403 and `ERR_CERT_REVOKED`.
+   */
+  readonly revocationLists?: readonly RevocationList[];
+  /**
+   * `if-available` (the default) or `require`, which also rejects signers that no list with a
+   * nextUpdate still ahead covers (see `UnprotectOptions.revocation`). TypeError for any other
+   * value.
+   */
+  readonly revocation?: RevocationMode;
+  /**
+   * Largest distance in milliseconds, either way, between the signingTime of an incoming
+   * signature and `now()`; unset (the default) skips the check. A body signed outside the window,
+   * or without signingTime, is rejected with 403 and `ERR_SIGNATURE_INVALID`. It bounds the
+   * replay of a captured body, so a few minutes suit clients whose clocks are synchronised.
+   * TypeError unless a finite number from 0 up.
+   */
+  readonly maxSignatureAge?: number;
+  /**
+   * `accept` (the default) or `reject`: whether a body encrypted first and signed after is
+   * opened. That signature covers only the ciphertext, so anyone who captured the envelope can
+   * sign it again under their own identity. The SDK and the reference server sign first, so `reject`
+   * suits a deployment of them alone. TypeError for any other value.
+   */
+  readonly encryptThenSign?: 'accept' | 'reject';
+  readonly delegate?: McpttClientDelegate;
+  /** Timer function of the authorisation and affiliation refreshes; default `setTimeout`. */
+  readonly schedule?: Schedule;
+  /** Silent by default. It receives Call-IDs, codes and sizes, never bodies or keys. */
+  readonly logger?: SdkLogger;
+}
+
+/** The key store methods that the SDK calls. */
+const KEY_STORE_METHODS = [
+  'getIdentity',
+  'getTrustAnchors',
+  'getPeerCertificate',
+  'setPeerCertificate',
+] as const;
+
+/** Raises TypeError, naming the option, for the first option of `options` that is wrong. */
+export function checkClientOptions(options: McpttClientOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('McpttClient options must be an object');
+  }
+  checkSipUri('uri', options.uri);
+  if (options.serverUri !== undefined) checkSipUri('serverUri', options.serverUri);
+  if (options.transport === undefined && !/^wss?:\/\/./i.test(String(options.url))) {
+    throw new TypeError('url must be a ws: or wss: URL when no transport is given');
+  }
+  checkCrypto(options.crypto);
+  checkKeyStore(options.keyStore);
+  checkServerCertificates(options.serverCertificates);
+  if (options.authorisationExpires !== undefined) {
+    checkExpires('authorisationExpires', options.authorisationExpires, 1);
+  }
+  if (options.insecurePlainCalls === true && options.policy !== undefined) {
+    throw new TypeError('set either policy or insecurePlainCalls, not both');
+  }
+  checkReceiveOptions(options);
+}
+
+function checkSipUri(name: string, value: unknown): void {
+  try {
+    if (typeof value !== 'string') throw new TypeError('not a string');
+    parseSipUri(value);
+  } catch (cause) {
+    throw new TypeError(`${name} must be a sip: or sips: URI`, { cause });
+  }
+}
+
+function checkCrypto(crypto: unknown): void {
+  const candidate = crypto as Partial<Crypto> | null | undefined;
+  if (
+    typeof candidate?.subtle !== 'object' ||
+    candidate.subtle === null ||
+    typeof candidate.getRandomValues !== 'function'
+  ) {
+    throw new TypeError('crypto must be a WebCrypto Crypto with subtle and getRandomValues');
+  }
+}
+
+function checkKeyStore(keyStore: unknown): void {
+  const store = keyStore as Record<string, unknown> | null | undefined;
+  const missing =
+    typeof store !== 'object' || store === null
+      ? 'getIdentity'
+      : KEY_STORE_METHODS.find((method) => typeof store[method] !== 'function');
+  if (missing !== undefined) {
+    throw new TypeError(`keyStore must be a key store with ${missing}()`);
+  }
+}
+
+function checkServerCertificates(certificates: unknown): void {
+  if (certificates === undefined) return;
+  if (!Array.isArray(certificates)) {
+    throw new TypeError('serverCertificates must be an array of DER certificates');
+  }
+  certificates.forEach((certificate: unknown, index) => {
+    try {
+      if (!(certificate instanceof Uint8Array)) throw new TypeError('not a Uint8Array');
+      certificateSipUris(certificate);
+    } catch (cause) {
+      throw new TypeError(`serverCertificates[${index}] is not a DER certificate`, { cause });
+    }
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * Automatic commencement: the client accepts a call itself, which opens the microphone, only
+ * when the INVITE was signed by a verified signer. Answer-Mode crosses the core in clear, so an
+ * INVITE in clear with `Answer-Mode: Auto` and any From waits for the user.
+ */
+import { describe, expect, it } from 'vitest';
+import { utf8Encode } from '@mcptt-smime/smime';
+import type { IncomingCallEvent } from '../src/api/events.js';
+import { ALICE, BOB, startPair } from './helpers/clients.js';
+import { useCallHooks } from './helpers/call-hooks.js';
+import { fakeSdp } from './helpers/webrtc-shims.js';
+
+const SERVER = 'sip:mcptt-server@example.org';
+const stops = useCallHooks();
+
+/** Builds an INVITE in clear, From `from`, with an SDP offer and `Answer-Mode: Auto`. */
+function clearAutoInvite(from: string): string {
+  const sdp = fakeSdp('77');
+  return [
+    `INVITE ${BOB} SIP/2.0`,
+    'Via: SIP/2.0/WS 127.0.0.1:9;branch=z9hG4bKclearauto1',
+    'Max-Forwards: 70',
+    `From: <${from}>;tag=spoof1`,
+    `To: <${BOB}>`,
+    'Call-ID: clear-auto-call-1',
+    'CSeq: 1 INVITE',
+    'Contact: <sip:spoof@127.0.0.1:9;transport=ws>',
+    'Answer-Mode: Auto',
+    'Content-Type: application/sdp',
+    `Content-Length: ${String(utf8Encode(sdp).length)}`,
+    '',
+    sdp,
+  ].join('\r\n');
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Returns the status lines of the responses on the wire with this Call-ID. */
+function responsesOf(wire: readonly string[], callId: string): string[] {
+  return wire
+    .filter((frame) => frame.startsWith('SIP/2.0 ') && frame.includes(`Call-ID: ${callId}`))
+    .map((frame) => frame.split('\r\n', 1)[0] ?? '');
+}
+
+describe('automatic commencement', () => {
+  it('leaves an unsigned automatic INVITE to the user', async () => {
+    const started = await startPair();
+    stops.push(started.stop);
+    const { recorded, wire, transports } = started;
+
+    (transports.b as unknown as { ondata(data: string): void }).ondata(clearAutoInvite(ALICE));
+    await until(() => recorded.bob.calls.length === 1);
+    const incoming = recorded.bob.calls[0] as IncomingCallEvent;
+
+    expect(incoming.security.signed).toBe(false);
+    expect(incoming.commencement).toBe('manual');
+    expect(incoming.call.awaitsAnswer).toBe(true);
+    // The app decides: here it declines, and the call never got a 200 from the client.
+    incoming.call.reject(486);
+    await until(() => responsesOf(wire, 'clear-auto-call-1').some((l) => l.includes(' 486 ')));
+    expect(responsesOf(wire, 'clear-auto-call-1').filter((l) => l.startsWith('SIP/2.0 2'))).toEqual(
+      [],
+    );
+  });
+
+  it('accepts a signed automatic INVITE', async () => {
+    const started = await startPair();
+    stops.push(started.stop);
+    const call = started.alice.startPrivateCall({
+      target: BOB,
+      calleeId: BOB,
+      commencement: 'automatic',
+    });
+
+    await call.established();
+    expect(started.recorded.bob.calls[0]?.commencement).toBe('automatic');
+    expect(started.recorded.bob.calls[0]?.security.signerUri).toBe(ALICE);
+  });
+
+  it('accepts an automatic INVITE the server signed', async () => {
+    // Alice plays the MCPTT server of bob.
+    const started = await startPair({ bob: { serverUri: ALICE } });
+    stops.push(started.stop);
+    const call = started.alice.startPrivateCall({
+      target: BOB,
+      calleeId: BOB,
+      commencement: 'automatic',
+    });
+
+    await call.established();
+    expect(started.recorded.bob.calls[0]?.commencement).toBe('automatic');
+  });
+
+  it('rejects an unsigned INVITE with a server', async () => {
+    const started = await startPair({ bob: { serverUri: SERVER } });
+    stops.push(started.stop);
+    const { recorded, wire, transports } = started;
+
+    (transports.b as unknown as { ondata(data: string): void }).ondata(clearAutoInvite(SERVER));
+    await until(() => responsesOf(wire, 'clear-auto-call-1').some((l) => l.includes(' 403 ')));
+    expect(recorded.bob.calls).toEqual([]);
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * The lifetimes of the client's publications: the values it accepts from the application, and
+ * the Expires of a 2xx. That header crosses the SIP core in clear, so it can neither stop the
+ * refreshes nor make them come faster than every 30 s.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SipMessage, utf8Encode } from '@mcptt-smime/smime';
+import { McpttClient } from '../src/api/mcptt-client.js';
+import type { AffiliationOptions } from '../src/api/publish-affiliation.js';
+import type { RefreshFailedEvent } from '../src/api/events.js';
+import { FakeSocket } from './helpers/fake-socket.js';
+import { ManualTimers } from './helpers/manual-timers.js';
+import { createKeyStores, testCrypto } from './helpers/pki.js';
+
+const SERVER = 'sip:mcptt-server@example.org';
+const GROUP = 'sip:fire-north@example.org';
+let clients: McpttClient[] = [];
+
+afterEach(() => {
+  for (const client of clients) client.stop();
+  clients = [];
+});
+
+async function setUp() {
+  const stores = await createKeyStores();
+  const socket = new FakeSocket();
+  const timers = new ManualTimers();
+  const failures: RefreshFailedEvent[] = [];
+  const alice = new McpttClient({
+    uri: 'sip:alice@example.org',
+    transport: socket,
+    crypto: testCrypto,
+    keyStore: stores.alice,
+    now: stores.now,
+    // The server's certificate: bob's, whose identity the test does not need.
+    serverCertificates: [stores.pki.certificate('bob')],
+    schedule: timers.schedule,
+    delegate: { onRefreshFailed: (event) => failures.push(event) },
+  });
+  clients.push(alice);
+  await alice.start();
+  return { alice, socket, timers, failures };
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Waits for PUBLISH number `count` and returns its Expires header. */
+async function publishSent(socket: FakeSocket, count: number): Promise<string | undefined> {
+  await until(() => socket.sent.filter((frame) => frame.startsWith('PUBLISH ')).length >= count);
+  return SipMessage.parse(utf8Encode(socket.sent.at(-1) ?? '')).getHeader('Expires');
+}
+
+/** Sends a 200 OK to the last PUBLISH with `Expires: expires`, as the core may rewrite it. */
+function answer(socket: FakeSocket, expires: string): void {
+  const publish = SipMessage.parse(utf8Encode(socket.sent.at(-1) ?? ''));
+  socket.receive(
+    [
+      'SIP/2.0 200 OK',
+      `Via: ${publish.getHeader('Via') ?? ''}`,
+      `From: ${publish.getHeader('From') ?? ''}`,
+      `To: ${publish.getHeader('To') ?? ''};tag=srv`,
+      `Call-ID: ${publish.callId}`,
+      'CSeq: 1 PUBLISH',
+      'SIP-ETag: e1',
+      `Expires: ${expires}`,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+describe('the Expires of a 2xx to PUBLISH', () => {
+  it.each(['0', '1'])('refreshes every 30 s after Expires: %s', async (expires) => {
+    const { alice, socket, timers, failures } = await setUp();
+    const affiliated = alice.setAffiliation({ target: SERVER, groups: [GROUP] });
+    expect(await publishSent(socket, 1)).toBe('3600');
+    answer(socket, expires);
+    await affiliated;
+
+    expect(timers.active).toEqual([30_000]);
+    timers.fire();
+    expect(await publishSent(socket, 2)).toBe('3600');
+    answer(socket, expires);
+    await until(() => timers.active.length === 1);
+
+    expect(timers.active).toEqual([30_000]);
+    expect(failures).toEqual([]);
+  });
+
+  it('takes a longer granted lifetime', async () => {
+    const { alice, socket, timers } = await setUp();
+    const affiliated = alice.setAffiliation({ target: SERVER, groups: [GROUP] });
+    await publishSent(socket, 1);
+    answer(socket, '600');
+    await affiliated;
+
+    expect(timers.active).toEqual([536_000]);
+  });
+});
+
+describe('publication lifetimes from the application', () => {
+  it.each([1.5, -5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '60'])(
+    'rejects affiliation expires %s',
+    async (expires) => {
+      const { alice, socket } = await setUp();
+      const options = { target: SERVER, groups: [GROUP], expires } as unknown as AffiliationOptions;
+
+      await expect(alice.setAffiliation(options)).rejects.toThrow(TypeError);
+      await expect(alice.setAffiliation(options)).rejects.toThrow('expires');
+      expect(socket.sent).toEqual([]);
+    },
+  );
+
+  it('withdraws with expires 0', async () => {
+    const { alice, socket, timers } = await setUp();
+    const withdrawn = alice.setAffiliation({ target: SERVER, groups: [], expires: 0 });
+    expect(await publishSent(socket, 1)).toBe('0');
+    answer(socket, '0');
+    await withdrawn;
+
+    expect(timers.active).toEqual([]);
+  });
+
+  it('sends the largest lifetime', async () => {
+    const { alice, socket } = await setUp();
+    void alice.setAffiliation({ target: SERVER, groups: [GROUP], expires: 2 ** 31 - 1 });
+
+    expect(await publishSent(socket, 1)).toBe('2147483647');
+  });
+
+  it.each([0, 1.5, -5, Number.NaN, 2 ** 31, '3600'])(
+    'rejects authorisationExpires %s',
+    async (authorisationExpires) => {
+      const stores = await createKeyStores();
+      const create = () =>
+        new McpttClient({
+          uri: 'sip:alice@example.org',
+          transport: new FakeSocket(),
+          crypto: testCrypto,
+          keyStore: stores.alice,
+          serverUri: SERVER,
+          authorisationExpires: authorisationExpires as number,
+        });
+
+      expect(create).toThrow(TypeError);
+      expect(create).toThrow('authorisationExpires');
+    },
+  );
+});

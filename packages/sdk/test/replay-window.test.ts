@@ -1,0 +1,210 @@
+/**
+ * The receive checks of the client against replay and re-signing: `maxSignatureAge` bounds how
+ * long a captured body can be sent again, and `encryptThenSign: 'reject'` rejects an envelope
+ * that someone signed after encrypting. Both are off by default, and then nothing changes.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SipMessage, utf8Decode, utf8Encode } from '@mcptt-smime/smime';
+import { opensslAvailable } from '../../smime/test/cms/openssl-crl.js';
+import { opensslProtect, wrapInMessage } from '../../smime/test/smime/openssl-peer.js';
+import { McpttClient } from '../src/api/mcptt-client.js';
+import type { McpttClientOptions } from '../src/api/client-options.js';
+import type { SocketFailureEvent } from '../src/core/protecting-socket.js';
+import { SmimePipeline } from '../src/core/smime-pipeline.js';
+import { createLoopbackPair } from './helpers/loopback.js';
+import { createKeyStores, testCrypto } from './helpers/pki.js';
+
+const ALICE = 'sip:alice@example.org';
+const BOB = 'sip:bob@example.org';
+const SECRET = 'evacuate building 4';
+const MINUTE = 60_000;
+let clients: McpttClient[] = [];
+
+afterEach(() => {
+  for (const client of clients) client.stop();
+  clients = [];
+});
+
+type BobChecks = Pick<McpttClientOptions, 'maxSignatureAge' | 'encryptThenSign'>;
+
+/** Starts alice and bob; bob's clock is `clock.now`, and bob records what reaches him. */
+async function setUp(checks: BobChecks = {}) {
+  const stores = await createKeyStores();
+  const { a, b, wire } = createLoopbackPair();
+  const clock = { now: stores.now() };
+  const texts: { text: string; callId: string }[] = [];
+  const failures: SocketFailureEvent[] = [];
+  const alice = new McpttClient({
+    uri: ALICE,
+    transport: a,
+    crypto: testCrypto,
+    keyStore: stores.alice,
+    now: stores.now,
+  });
+  const bob = new McpttClient({
+    uri: BOB,
+    transport: b,
+    crypto: testCrypto,
+    keyStore: stores.bob,
+    now: () => clock.now,
+    ...checks,
+    delegate: {
+      onShortData: (event) => texts.push({ text: event.text, callId: event.callId }),
+      onSecurityFailure: (event) => failures.push(event),
+    },
+  });
+  clients = [alice, bob];
+  await Promise.all([alice.start(), bob.start()]);
+  const inject = (frame: string): void => {
+    (b as unknown as { ondata(data: string): void }).ondata(frame);
+  };
+  return { stores, alice, wire, clock, texts, failures, inject };
+}
+
+/** Returns the first MESSAGE on the wire as a new transaction with Call-ID `callId`. */
+function replayOf(wire: readonly string[], callId: string): string {
+  const captured = wire.find((frame) => frame.startsWith('MESSAGE '));
+  if (captured === undefined) throw new Error('no MESSAGE captured');
+  return captured
+    .replace(/^Call-ID: .*$/im, `Call-ID: ${callId}`)
+    .replace(/branch=z9hG4bK[^;\r\n]*/i, 'branch=z9hG4bKreplay1')
+    .replace(/^(From: .*;tag=)[^;\r\n]*/im, '$1replaytag');
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Waits for the response with this Call-ID on the wire and returns its status line. */
+async function responseTo(wire: readonly string[], callId: string): Promise<string> {
+  const find = () =>
+    wire.find((frame) => frame.startsWith('SIP/2.0 ') && frame.includes(`Call-ID: ${callId}`));
+  await until(() => find() !== undefined);
+  return find()?.split('\r\n', 1)[0] ?? '';
+}
+
+describe('maxSignatureAge', () => {
+  it('rejects a replay after the window', async () => {
+    const { alice, wire, clock, texts, failures, inject } = await setUp({
+      maxSignatureAge: 5 * MINUTE,
+    });
+    await alice.sendShortData(BOB, SECRET);
+    expect(texts.map((t) => t.text)).toEqual([SECRET]);
+
+    clock.now = new Date(clock.now.getTime() + 10 * MINUTE);
+    inject(replayOf(wire, 'replayed-call-1'));
+
+    expect(await responseTo(wire, 'replayed-call-1')).toBe('SIP/2.0 403 Forbidden');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      direction: 'incoming',
+      callId: 'replayed-call-1',
+      code: 'ERR_SIGNATURE_INVALID',
+      sipStatus: 403,
+    });
+    expect(texts).toHaveLength(1);
+  });
+
+  it('delivers a replay inside the window', async () => {
+    const { alice, wire, clock, texts, failures, inject } = await setUp({
+      maxSignatureAge: 5 * MINUTE,
+    });
+    await alice.sendShortData(BOB, SECRET);
+
+    clock.now = new Date(clock.now.getTime() + MINUTE);
+    inject(replayOf(wire, 'replayed-call-2'));
+
+    expect(await responseTo(wire, 'replayed-call-2')).toBe('SIP/2.0 200 OK');
+    expect(texts.map((t) => t.callId)).toContain('replayed-call-2');
+    expect(failures).toEqual([]);
+  });
+
+  it('checks no age when unset', async () => {
+    const { alice, wire, clock, texts, failures, inject } = await setUp();
+    await alice.sendShortData(BOB, SECRET);
+
+    clock.now = new Date(clock.now.getTime() + 10 * MINUTE);
+    inject(replayOf(wire, 'replayed-call-3'));
+
+    expect(await responseTo(wire, 'replayed-call-3')).toBe('SIP/2.0 200 OK');
+    expect(texts.map((t) => t.text)).toEqual([SECRET, SECRET]);
+    expect(failures).toEqual([]);
+  });
+});
+
+/** Builds a MESSAGE from alice to bob whose text openssl encrypted for bob, then signed as alice. */
+async function encryptedThenSigned(callId: string): Promise<string> {
+  const { pki } = await createKeyStores();
+  const inner = utf8Encode(`Content-Type: text/plain;charset=utf-8\r\n\r\n${SECRET}`);
+  const smime = opensslProtect(inner, [
+    { op: 'encrypt', recipient: pki.files.bob!, cipher: 'aes-256-gcm' },
+    { op: 'sign', signer: pki.files.alice! },
+  ]);
+  const text = [
+    `MESSAGE ${BOB} SIP/2.0`,
+    'Via: SIP/2.0/WS 127.0.0.1:9;branch=z9hG4bKets1',
+    'Max-Forwards: 70',
+    `From: <${ALICE}>;tag=ets1`,
+    `To: <${BOB}>`,
+    `Call-ID: ${callId}`,
+    'CSeq: 1 MESSAGE',
+    'Content-Type: text/plain',
+    'Content-Length: 1',
+    '',
+    'x',
+  ].join('\r\n');
+  return utf8Decode(wrapInMessage(SipMessage.parse(utf8Encode(text)), smime).toBytes());
+}
+
+describe.skipIf(!opensslAvailable)('encryptThenSign', () => {
+  it("rejects encrypt-then-sign with 'reject'", async () => {
+    const { wire, texts, failures, inject } = await setUp({ encryptThenSign: 'reject' });
+    inject(await encryptedThenSigned('ets-call-1'));
+
+    expect(await responseTo(wire, 'ets-call-1')).toBe('SIP/2.0 403 Forbidden');
+    expect(failures[0]).toMatchObject({ code: 'ERR_DOWNGRADE', sipStatus: 403 });
+    expect(texts).toEqual([]);
+  });
+
+  it('opens encrypt-then-sign by default', async () => {
+    const { wire, texts, failures, inject } = await setUp();
+    inject(await encryptedThenSigned('ets-call-2'));
+
+    expect(await responseTo(wire, 'ets-call-2')).toBe('SIP/2.0 200 OK');
+    expect(texts).toEqual([{ text: SECRET, callId: 'ets-call-2' }]);
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('receive check options', () => {
+  it.each([
+    ['maxSignatureAge', { maxSignatureAge: -1 }],
+    ['maxSignatureAge', { maxSignatureAge: Number.NaN }],
+    ['maxSignatureAge', { maxSignatureAge: Number.POSITIVE_INFINITY }],
+    ['maxSignatureAge', { maxSignatureAge: '300000' }],
+    ['encryptThenSign', { encryptThenSign: 'refuse' }],
+    ['revocation', { revocation: 'requires' }],
+  ])('raises TypeError naming %s', async (name, checks) => {
+    const stores = await createKeyStores();
+    const { a } = createLoopbackPair();
+    const base = { crypto: testCrypto, keyStore: stores.bob, localUri: BOB };
+    const client = () =>
+      new McpttClient({
+        uri: BOB,
+        transport: a,
+        crypto: testCrypto,
+        keyStore: stores.bob,
+        ...(checks as BobChecks),
+      });
+    const pipeline = () => new SmimePipeline({ ...base, ...(checks as BobChecks) });
+
+    expect(client).toThrow(TypeError);
+    expect(client).toThrow(name);
+    expect(pipeline).toThrow(TypeError);
+    expect(pipeline).toThrow(name);
+  });
+});
