@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { utf8Encode } from '@mcptt-smime/smime';
 import type { IncomingCallEvent } from '../src/api/events.js';
+import { AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS } from '../src/api/call-registry.js';
 import { ALICE, BOB, startPair } from './helpers/clients.js';
+import { createKeyStores } from './helpers/pki.js';
 import { useCallHooks } from './helpers/call-hooks.js';
 import { fakeSdp } from './helpers/webrtc-shims.js';
 
@@ -81,6 +83,24 @@ describe('automatic commencement', () => {
     await call.established();
     expect(started.recorded.bob.calls[0]?.commencement).toBe('automatic');
     expect(started.recorded.bob.calls[0]?.security.signerUri).toBe(ALICE);
+  });
+
+  it('leaves an old signed automatic INVITE to the user', async () => {
+    // Bob's clock runs past the window after alice's signature, as for an INVITE that the core
+    // captured and replays later with Answer-Mode Auto.
+    const stores = await createKeyStores();
+    const late = () =>
+      new Date(stores.now().getTime() + AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS + 1000);
+    const started = await startPair({ stores, bob: { now: late } });
+    stops.push(started.stop);
+    started.alice.startPrivateCall({ target: BOB, calleeId: BOB, commencement: 'automatic' });
+    await until(() => started.recorded.bob.calls.length === 1);
+    const incoming = started.recorded.bob.calls[0] as IncomingCallEvent;
+
+    expect(incoming.security.signerUri).toBe(ALICE);
+    expect(incoming.commencement).toBe('manual');
+    expect(incoming.call.awaitsAnswer).toBe(true);
+    incoming.call.reject(486);
   });
 
   it('accepts an automatic INVITE the server signed', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_TIMER_DELAY_MS,
   PublicationRefresh,
   REFRESH_RETRY_SECONDS,
   refreshDelayMs,
@@ -30,6 +31,10 @@ function setUp(answers: (() => Promise<number>)[]) {
 describe('refreshDelayMs', () => {
   it('refreshes 64 s before a long lifetime ends', () => {
     expect(refreshDelayMs(3600)).toBe(3_536_000);
+  });
+
+  it('stays within the timer range', () => {
+    expect(refreshDelayMs(2 ** 31 - 1)).toBe(MAX_TIMER_DELAY_MS);
   });
 
   it('refreshes halfway through a short lifetime', () => {
@@ -147,6 +152,14 @@ describe('PublicationRefresh', () => {
 
     expect(h.sent()).toBe(2);
     expect(h.timers.active).toEqual([3_536_000]);
+  });
+
+  it('arms nothing after close', () => {
+    const h = setUp([]);
+    h.refresh.close();
+    h.refresh.start(h.publish, 3600);
+
+    expect(h.timers.active).toEqual([]);
   });
 
   it('cancels the timer on stop', () => {

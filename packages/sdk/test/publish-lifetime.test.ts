@@ -9,6 +9,7 @@ import { McpttClient } from '../src/api/mcptt-client.js';
 import type { AffiliationOptions } from '../src/api/publish-affiliation.js';
 import type { RefreshFailedEvent } from '../src/api/events.js';
 import { FakeSocket } from './helpers/fake-socket.js';
+import { MAX_TIMER_DELAY_MS } from '../src/api/publication-refresh.js';
 import { ManualTimers } from './helpers/manual-timers.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
 
@@ -153,4 +154,28 @@ describe('publication lifetimes from the application', () => {
       expect(create).toThrow('authorisationExpires');
     },
   );
+});
+
+describe('stop() and the refreshes', () => {
+  it('arms nothing for a PUBLISH answered after stop()', async () => {
+    const { alice, socket, timers } = await setUp();
+    const affiliated = alice.setAffiliation({ target: SERVER, groups: [GROUP] });
+    await publishSent(socket, 1);
+    alice.stop();
+    answer(socket, '3600');
+    await affiliated;
+
+    expect(timers.active).toEqual([]);
+  });
+
+  it('keeps the longest lifetime within the timer range', async () => {
+    const { alice, socket, timers } = await setUp();
+    const longest = 2 ** 31 - 1;
+    const affiliated = alice.setAffiliation({ target: SERVER, groups: [GROUP], expires: longest });
+    await publishSent(socket, 1);
+    answer(socket, String(longest));
+    await affiliated;
+
+    expect(timers.active).toEqual([MAX_TIMER_DELAY_MS]);
+  });
 });

@@ -11,6 +11,7 @@ import {
   isMcpttError,
   parseRevocationList,
   pemDecode,
+  trustAnchorProblem,
   type LocalIdentity,
   type RevocationList,
 } from '@mcptt-smime/smime';
@@ -26,7 +27,8 @@ export interface ServerCredentials {
 /**
  * Reads the key, certificate chain, trust anchors and revocation lists. The keys are imported as
  * non-extractable CryptoKeys. Raises CmsParseError for malformed PEM and NotSupportedError for
- * other key types, and TypeError naming the file for a revocation list that cannot be used.
+ * other key types, and TypeError naming the file for a trust anchor that is not a CA certificate
+ * or a revocation list that cannot be used.
  */
 export async function loadCredentials(
   crypto: Crypto,
@@ -50,7 +52,13 @@ export async function loadCredentials(
   const { signingKey, decryptionKey } = await importPrivateKey(crypto, pkcs8);
   const trustAnchors: Uint8Array[] = [];
   for (const file of files.trustAnchors) {
-    trustAnchors.push(...pemDecode(await readFile(file, 'utf8'), 'CERTIFICATE'));
+    for (const anchor of pemDecode(await readFile(file, 'utf8'), 'CERTIFICATE')) {
+      const problem = trustAnchorProblem(anchor);
+      if (problem !== undefined) {
+        throw new TypeError(`identity: trust anchor ${file} is not a CA certificate (${problem})`);
+      }
+      trustAnchors.push(anchor);
+    }
   }
   const revocationLists: RevocationList[] = [];
   for (const file of files.revocationLists ?? []) {

@@ -15,14 +15,15 @@ import type { ServerTransaction } from './transaction-layer.js';
 const DEFAULT_EXPIRES = 3600;
 
 /**
- * Largest distance in milliseconds between the signingTime of an authorisation and the server's
- * clock, either way. A body signed by a user can be captured by the SIP core and replayed inside
- * another request, so an authorisation must be fresh: five minutes allows for clock skew.
+ * Largest distance in milliseconds between the signingTime of an authorisation or an affiliation
+ * and the server's clock, either way. A body signed by a user can be captured by the SIP core and
+ * replayed inside another request, which could authorise a user who logged out or bring back
+ * groups the user left. So both must be fresh: five minutes allow for clock skew.
  */
-export const AUTHORISATION_MAX_SIGNATURE_AGE_MS = 5 * 60_000;
+export const SERVICE_MAX_SIGNATURE_AGE_MS = 5 * 60_000;
 
-/** Options that open an authorisation: its signature must be fresh. */
-const AUTHORISATION = { maxSignatureAge: AUTHORISATION_MAX_SIGNATURE_AGE_MS } as const;
+/** Options that open an authorisation or an affiliation: its signature must be fresh. */
+const FRESH = { maxSignatureAge: SERVICE_MAX_SIGNATURE_AGE_MS } as const;
 
 /**
  * Handles a REGISTER to the server's URI (a third-party style registration). The mcptt-info must
@@ -32,7 +33,7 @@ export async function handleRegister(
   context: ServerContext,
   transaction: ServerTransaction,
 ): Promise<void> {
-  const opened = await openRequest(context, transaction, true, AUTHORISATION);
+  const opened = await openRequest(context, transaction, true, FRESH);
   if (opened === undefined) {
     return;
   }
@@ -68,12 +69,7 @@ export async function handlePublish(
     reject(context, transaction, 489, 'unsupported event package');
     return;
   }
-  const opened = await openRequest(
-    context,
-    transaction,
-    true,
-    event === 'poc-settings' ? AUTHORISATION : {},
-  );
+  const opened = await openRequest(context, transaction, true, FRESH);
   if (opened === undefined) {
     return;
   }

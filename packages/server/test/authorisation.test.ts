@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pemDecode, protectMessage, type SipMessage } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, textPart, type BodyPart } from '../src/body-parts.js';
 import { buildMcpttInfo } from '../src/mcptt-xml.js';
-import { AUTHORISATION_MAX_SIGNATURE_AGE_MS } from '../src/service-handlers.js';
+import { SERVICE_MAX_SIGNATURE_AGE_MS } from '../src/service-handlers.js';
 import { DOMAIN, McpttTestClient, SERVER_URI, status } from './helpers/mcptt-test-client.js';
-import { startFixture, type ServerFixture } from './helpers/server-fixture.js';
+import { affiliation } from './helpers/call-setup.js';
+import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
 
 const DAVE = `sip:dave@${DOMAIN}`;
 const MCPTT_INFO = textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ clientId: 'dave-1' }));
@@ -16,10 +17,14 @@ describe('service authorisation', () => {
   let dave: McpttTestClient;
   let serverCertificate: Uint8Array;
 
-  /** Sends a poc-settings PUBLISH with `parts`, signed at `signedAt`, and returns its status. */
-  async function authorise(parts: readonly BodyPart[], signedAt = new Date()): Promise<number> {
+  /** Sends a PUBLISH of `event` with `parts`, signed at `signedAt`, and returns its status. */
+  async function publish(
+    event: string,
+    parts: readonly BodyPart[],
+    signedAt = new Date(),
+  ): Promise<number> {
     const request: SipMessage = dave.request('PUBLISH', SERVER_URI, parts, [
-      { name: 'Event', value: 'poc-settings' },
+      { name: 'Event', value: event },
     ]);
     const publish = await protectMessage(request, {
       crypto,
@@ -29,6 +34,9 @@ describe('service authorisation', () => {
     });
     return status(await dave.send(publish));
   }
+
+  const authorise = (parts: readonly BodyPart[], signedAt?: Date) =>
+    publish('poc-settings', parts, signedAt);
 
   /** Codes of the rejections of PUBLISH requests that the server logged. */
   function rejectedCodes(): unknown[] {
@@ -59,7 +67,7 @@ describe('service authorisation', () => {
   });
 
   it('rejects a signature older than the window', async () => {
-    const stale = new Date(Date.now() - AUTHORISATION_MAX_SIGNATURE_AGE_MS - 60_000);
+    const stale = new Date(Date.now() - SERVICE_MAX_SIGNATURE_AGE_MS - 60_000);
 
     expect(await authorise([MCPTT_INFO], stale)).toBe(403);
     expect(rejectedCodes()).toContain('ERR_SIGNATURE_INVALID');
@@ -67,7 +75,7 @@ describe('service authorisation', () => {
   });
 
   it('rejects a signature dated ahead of the window', async () => {
-    const ahead = new Date(Date.now() + AUTHORISATION_MAX_SIGNATURE_AGE_MS + 60_000);
+    const ahead = new Date(Date.now() + SERVICE_MAX_SIGNATURE_AGE_MS + 60_000);
 
     expect(await authorise([MCPTT_INFO], ahead)).toBe(403);
     expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(false);
@@ -78,5 +86,17 @@ describe('service authorisation', () => {
 
     expect(await authorise([MCPTT_INFO], skewed)).toBe(200);
     expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(true);
+  });
+
+  it('rejects an affiliation signed before the window', async () => {
+    const stale = new Date(Date.now() - SERVICE_MAX_SIGNATURE_AGE_MS - 60_000);
+    const before = rejectedCodes().length;
+
+    expect(await publish('presence', [affiliation([GROUP_ID])], stale)).toBe(403);
+    expect(rejectedCodes().slice(before)).toEqual(['ERR_SIGNATURE_INVALID']);
+  });
+
+  it('accepts a fresh affiliation', async () => {
+    expect(await publish('presence', [affiliation([GROUP_ID])])).toBe(200);
   });
 });

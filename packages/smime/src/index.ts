@@ -58,6 +58,7 @@ export {
   pemDecode,
   pemEncode,
   signContent,
+  trustAnchorProblem,
   verifySignedData,
 } from './cms/index.js';
 export type { CmsSummary } from './cms/index.js';

@@ -41,7 +41,16 @@ export interface CallRegistryOptions {
    * through its MCPTT server.
    */
   readonly trust: SenderTrust;
+  /** Clock that the signingTime of an automatic call is compared with; default the system's. */
+  readonly now?: () => Date;
 }
+
+/**
+ * Largest distance in milliseconds, either way, between the signingTime of an INVITE and the
+ * clock for the call to start without the user. An older signed INVITE may be a captured one
+ * that the SIP core replays with Answer-Mode Auto. Five minutes allow for clock skew.
+ */
+export const AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS = 5 * 60_000;
 
 type SessionEvent = IncomingRTCSessionEvent | OutgoingRTCSessionEvent;
 
@@ -142,7 +151,10 @@ export class CallRegistry {
     }
     // NOTE: Answer-Mode crosses the SIP core in clear and no signature covers it, so the core can
     // turn a manual call that the server signed into an automatic one.
-    const commencement = automaticAllowed(unprotected.security) ? content.commencement : 'manual';
+    const now = (this.#options.now ?? (() => new Date()))();
+    const commencement = automaticAllowed(unprotected.security, now)
+      ? content.commencement
+      : 'manual';
     content = { ...content, commencement, info: believedInfo(content.info, vouched) };
     const call = this.#incomingCall(session, callId, content, unprotected.security, from);
     if (delegate?.onIncomingCall === undefined) {
@@ -181,13 +193,17 @@ export class CallRegistry {
 }
 
 /**
- * Returns true when an incoming call may start without the user, because its INVITE was signed
- * and the signature verified. The SDK accepts such a call itself, which opens the microphone, so
- * an INVITE in clear, whose From anyone can write, waits for the user. A client with a
- * `serverUri` takes only INVITEs that its server vouches for in the first place.
+ * Returns true when an incoming call may start without the user, because its INVITE was signed,
+ * the signature verified, and its signingTime lies within
+ * {@link AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS} of `now`. The SDK accepts such a call itself, which
+ * opens the microphone, so an INVITE in clear, whose From anyone can write, or an old signed one,
+ * which the core may replay, waits for the user. A client with a `serverUri` takes only INVITEs
+ * that its server vouches for in the first place.
  */
-function automaticAllowed(security: SecurityInfo): boolean {
-  return security.signed && security.signerUri !== undefined;
+function automaticAllowed(security: SecurityInfo, now: Date): boolean {
+  const { signed, signerUri, signingTime } = security;
+  if (!signed || signerUri === undefined || signingTime === undefined) return false;
+  return Math.abs(now.getTime() - signingTime.getTime()) <= AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS;
 }
 
 function jssipCallOptions(request: CallRequest, options: CallOptions): JssipCallOptions {

@@ -127,6 +127,7 @@ export class McpttClient {
       logger: this.#logger,
       delegate: options.delegate,
       trust: this.#trust,
+      ...optional('now', options.now),
     });
     this.#authorisation = this.#refreshOf('service-authorisation');
     this.#affiliation = this.#refreshOf('affiliation');
@@ -163,8 +164,8 @@ export class McpttClient {
 
   /** Closes the transport, ends every session and stops refreshing the publications. */
   stop(): void {
-    this.#authorisation.stop();
-    this.#affiliation.stop();
+    this.#authorisation.close();
+    this.#affiliation.close();
     this.ua.stop();
   }
 

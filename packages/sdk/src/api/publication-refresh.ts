@@ -21,12 +21,19 @@ export const REFRESH_MARGIN_SECONDS = 64;
 export const REFRESH_RETRY_SECONDS = 30;
 
 /**
+ * Maximum delay in milliseconds that `setTimeout` keeps (2^31 - 1, about 24.8 days). A longer one
+ * fires at once, so a very long lifetime would make the refreshes run in a loop.
+ */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/**
  * Returns the delay in milliseconds before refreshing a publication that lasts `grantedSeconds`:
  * {@link REFRESH_MARGIN_SECONDS} before it lapses, or halfway through a lifetime shorter than
  * twice that margin.
  */
 export function refreshDelayMs(grantedSeconds: number): number {
-  return Math.max(grantedSeconds - REFRESH_MARGIN_SECONDS, grantedSeconds / 2) * 1000;
+  const delayMs = Math.max(grantedSeconds - REFRESH_MARGIN_SECONDS, grantedSeconds / 2) * 1000;
+  return Math.min(delayMs, MAX_TIMER_DELAY_MS);
 }
 
 /**
@@ -69,6 +76,7 @@ export class PublicationRefresh {
   #cancel: (() => void) | undefined;
   /** Counts starts and stops, so that a refresh in flight when they happen does not re-arm. */
   #generation = 0;
+  #closed = false;
 
   constructor(options: PublicationRefreshOptions) {
     this.#options = options;
@@ -81,7 +89,17 @@ export class PublicationRefresh {
    */
   start(publish: Publish, grantedSeconds: number): void {
     this.stop();
+    if (this.#closed) return;
     if (grantedSeconds > 0) this.#arm(publish, refreshDelayMs(grantedSeconds), this.#generation);
+  }
+
+  /**
+   * Stops for good: like {@link PublicationRefresh.stop}, and a later `start()`, such as one for a
+   * PUBLISH that was in flight, arms nothing.
+   */
+  close(): void {
+    this.#closed = true;
+    this.stop();
   }
 
   /** Cancels the timer and any re-arming by a refresh in flight. */

@@ -18,7 +18,7 @@ export interface Recorded {
 
 /** Options per client that a test may override. */
 export type ClientOverrides = Partial<
-  Pick<McpttClientOptions, 'onCertificateDecision' | 'crypto' | 'serverUri'>
+  Pick<McpttClientOptions, 'onCertificateDecision' | 'crypto' | 'serverUri' | 'now'>
 > & { onIncomingCall?: (event: IncomingCallEvent) => void };
 
 function makeClient(

@@ -7,7 +7,7 @@
  */
 
 import { bytesEqual } from '../bytes.js';
-import { parseCertificate } from '../cms/certificate.js';
+import { parseCertificate, trustAnchorProblem } from '../cms/certificate.js';
 import type { ParsedCertificate } from '../cms/certificate.js';
 import { parseBer, readIntegerBytes, readSequence } from '../cms/der.js';
 import { certificateSipUris, importPrivateKey, pemDecode, prepareEnvelope } from '../cms/index.js';
@@ -41,6 +41,24 @@ export function readCertificates(option: string, path: string): Uint8Array[] {
       if (!isMcpttError(error)) throw error;
       const label = certificates.length === 1 ? 'certificate' : `certificate ${index + 1}`;
       throw new SetupError(`${where}: invalid ${label} (${error.message})`);
+    }
+  }
+  return certificates;
+}
+
+/**
+ * Reads the trust anchors of the PEM file given with `--option`. Each must be a CA certificate,
+ * as `trustAnchorProblem` checks.
+ */
+export function readTrustAnchors(option: string, path: string): Uint8Array[] {
+  const certificates = readCertificates(option, path);
+  for (const [index, der] of certificates.entries()) {
+    const reason = trustAnchorProblem(der);
+    if (reason !== undefined) {
+      const label = certificates.length === 1 ? 'certificate' : `certificate ${index + 1}`;
+      throw new SetupError(
+        `${optionFile(option, path)}: ${label} is not a CA certificate (${reason})`,
+      );
     }
   }
   return certificates;

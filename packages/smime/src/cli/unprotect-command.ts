@@ -10,7 +10,7 @@ import { unprotectMessage } from '../smime/unprotect.js';
 import { optionalList, parseOptions, requireList, requireString } from './arguments.js';
 import { UsageError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
-import { loadIdentity, readCertificates } from './key-files.js';
+import { loadIdentity, readTrustAnchors } from './key-files.js';
 import { readRevocationLists } from './revocation-files.js';
 import { UNPROTECT_USAGE } from './usage.js';
 
@@ -42,7 +42,7 @@ export async function runUnprotect(args: readonly string[], io: CliIo): Promise<
   // Every file is checked before the message is read, so that a local mistake exits 2 and
   // exit status 1 always means that the message was rejected.
   const identity = await loadIdentity(io.crypto, keyPath, certPath);
-  const trustAnchors = caPaths.flatMap((path) => readCertificates('ca', path));
+  const trustAnchors = caPaths.flatMap((path) => readTrustAnchors('ca', path));
   const revocationLists = crlPaths.flatMap((path) => readRevocationLists(path));
   const message = SipMessage.parse(await io.readStdin());
   const result = await unprotectMessage(message, {

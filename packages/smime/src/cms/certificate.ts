@@ -353,6 +353,21 @@ export function describeCertificate(der: Uint8Array): CertificateDescription {
 }
 
 /**
+ * Returns why a certificate cannot serve as a trust anchor, or undefined when it can: it must be
+ * a CA certificate, with basicConstraints cA set and, when it has a keyUsage, keyCertSign. An
+ * end-entity certificate given as an anchor by mistake would make every certificate that its key
+ * signs trusted. Raises CmsParseError on a malformed certificate.
+ */
+export function trustAnchorProblem(certificate: Uint8Array): string | undefined {
+  const parsed = parseCertificate(certificate);
+  if (!parsed.isCa) return 'basicConstraints does not mark it as a CA';
+  if (parsed.keyUsage !== undefined && !parsed.keyUsage.has('keyCertSign')) {
+    return 'its keyUsage lacks keyCertSign';
+  }
+  return undefined;
+}
+
+/**
  * Returns the SIP and SIPS URIs in a certificate's subjectAltName. Values with NUL or other
  * control characters are dropped. Raises CmsParseError on a malformed certificate.
  */

@@ -7,7 +7,7 @@
 
 export { createCertificate } from './certificate-builder.js';
 export type { CreateCertificateOptions } from './certificate-builder.js';
-export { certificateSipUris, describeCertificate } from './certificate.js';
+export { certificateSipUris, describeCertificate, trustAnchorProblem } from './certificate.js';
 export type { CertificateDescription } from './certificate.js';
 export type { ContentEncryptionAlgorithm } from './content-encryption.js';
 export { getCmsContentType } from './content-info.js';

@@ -23,6 +23,11 @@ export interface SecurityInfo {
   /** DER of the signer certificate. */
   readonly signerCertificate: Uint8Array | undefined;
   /**
+   * The signer's signingTime attribute, when the signature has one. It is the signer's claim,
+   * covered by the signature, and shows how old a replayed body is.
+   */
+  readonly signingTime?: Date;
+  /**
    * Algorithms of the outermost layer of each kind, for example `{ signature: 'ecdsa-with-SHA256',
    * digest: 'sha-256', contentEncryption: 'aes-256-gcm', keyManagement: '...',
    * smimeType: 'authEnveloped-data' }`.
@@ -44,6 +49,7 @@ export class SecurityCollector {
   signed = false;
   signerUri: string | undefined;
   signerCertificate: Uint8Array | undefined;
+  signingTime: Date | undefined;
   order: NestingOrder | undefined;
   readonly #algorithms: Record<string, string> = {};
   readonly #protectedParts: string[] = [];
@@ -53,12 +59,13 @@ export class SecurityCollector {
     this.#algorithms[name] ??= value;
   }
 
-  /** Records the first verified signer. */
-  setSigner(uri: string, certificate: Uint8Array): void {
+  /** Records the first verified signer, with the signingTime of its signature. */
+  setSigner(uri: string, certificate: Uint8Array, signingTime?: Date): void {
     this.signed = true;
     if (this.signerUri !== undefined) return;
     this.signerUri = uri;
     this.signerCertificate = certificate;
+    this.signingTime = signingTime;
   }
 
   /** Records a nesting order; `encrypt-then-sign` replaces `sign-then-encrypt`. */
@@ -79,6 +86,7 @@ export class SecurityCollector {
       signed: this.signed,
       signerUri: this.signerUri,
       signerCertificate: this.signerCertificate,
+      ...(this.signingTime === undefined ? {} : { signingTime: new Date(this.signingTime) }),
       algorithms: { ...this.#algorithms },
       protectedParts: [...this.#protectedParts],
       order: this.order,

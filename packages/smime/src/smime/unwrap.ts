@@ -287,7 +287,7 @@ async function recordSigner(verified: VerifyResult, ctx: UnwrapContext): Promise
   checkSignatureAge(verified, ctx);
   const signerUri = await ctx.checkSigner(verified);
   ctx.changed = true;
-  ctx.security.setSigner(signerUri, verified.signerCertificate);
+  ctx.security.setSigner(signerUri, verified.signerCertificate, verified.signingTime);
   ctx.security.setAlgorithm('signature', verified.signatureAlgorithm);
   ctx.security.setAlgorithm('digest', verified.digestAlgorithm);
 }

@@ -248,6 +248,19 @@ describe('missing and invalid files', () => {
     );
   });
 
+  it('end-entity certificate as --ca exits 2', () => {
+    const alice = files('alice').certPath;
+    const run = cli(
+      unprotectArgs(files('server').keyPath, files('server').certPath, '--ca', alice),
+      forServer,
+    );
+
+    expectSetupError(
+      run,
+      `mcptt-smime: --ca ${alice}: certificate is not a CA certificate (basicConstraints does not mark it as a CA)`,
+    );
+  });
+
   it('--ca with bad base64 exits 2', () => {
     const bad = join(dir, 'bad-base64-ca.pem');
     writeFileSync(bad, '-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n');

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { utf8Encode } from '../../src/bytes.js';
@@ -14,6 +18,7 @@ import {
   pemDecode,
   pemEncode,
   signContent,
+  trustAnchorProblem,
 } from '../../src/cms/index.js';
 import { CmsParseError, NotSupportedError } from '../../src/errors.js';
 import {
@@ -220,5 +225,39 @@ describe('createCertificate', () => {
     );
     expect(text.stdout.toString()).toContain('Digital Signature, Key Agreement');
     expect(text.stdout.toString()).toContain('CA:FALSE');
+  });
+});
+
+describe('trustAnchorProblem', () => {
+  it('accepts a CA certificate', () => {
+    expect(trustAnchorProblem(fixtureCertificate('ca'))).toBeUndefined();
+  });
+
+  it('rejects an end-entity certificate', () => {
+    expect(trustAnchorProblem(fixtureCertificate('alice'))).toBe(
+      'basicConstraints does not mark it as a CA',
+    );
+  });
+
+  it('rejects a CA whose keyUsage lacks keyCertSign', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'anchor-'));
+    try {
+      const cert = join(folder, 'ca.pem');
+      execFileSync('openssl', [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+        ...['-keyout', join(folder, 'ca.key'), '-out', cert, '-subj', '/CN=Signing only'],
+        ...['-addext', 'basicConstraints=critical,CA:TRUE'],
+        ...['-addext', 'keyUsage=critical,digitalSignature'],
+      ]);
+      const [der] = pemDecode(readFileSync(cert, 'utf8'), 'CERTIFICATE');
+
+      expect(trustAnchorProblem(der ?? new Uint8Array())).toBe('its keyUsage lacks keyCertSign');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('raises CmsParseError for a malformed certificate', () => {
+    expect(() => trustAnchorProblem(new Uint8Array([0x30, 0x00]))).toThrow(CmsParseError);
   });
 });

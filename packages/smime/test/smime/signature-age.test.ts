@@ -59,6 +59,14 @@ describe('maxSignatureAge', () => {
     expect(result).toMatchObject({ security: { signed: true } });
   });
 
+  it('reports the signingTime in the outcome', async () => {
+    const result = await unprotectAt(sent, 60 * MINUTE);
+
+    // UTCTime carries whole seconds.
+    const second = Math.floor(signedAt / 1000) * 1000;
+    expect(result).toMatchObject({ security: { signingTime: new Date(second) } });
+  });
+
   it('accepts a signature inside the window', async () => {
     const result = await unprotectAt(sent, 4 * MINUTE, { maxSignatureAge: 5 * MINUTE });
 
@@ -81,7 +89,9 @@ describe('maxSignatureAge', () => {
     ]);
     const message = wrapInMessage(mcpttInfoMessage(), smime);
 
-    expect(await unprotectAt(message, 0)).toMatchObject({ security: { signed: true } });
+    const opened = await unprotectAt(message, 0);
+    expect(opened).toMatchObject({ security: { signed: true } });
+    expect((opened as { security: object }).security).not.toHaveProperty('signingTime');
     expectStale(await unprotectAt(message, 0, { maxSignatureAge: 5 * MINUTE }));
   });
 
