@@ -107,7 +107,12 @@ async function startGroupCall(
   }
 
   const joining = call !== undefined;
-  call ??= newCall(context, kind, group.id, opened.sender, emergency);
+  if (call === undefined) {
+    call = newCall(context, kind, group.id, opened.sender, emergency);
+    // Stored before its caller is answered, so that an INVITE for the group that arrives
+    // meanwhile joins this call instead of starting a second one.
+    context.calls.add(call);
+  }
   // The 200 OK's mcptt-info carries the emergency state of the call, which a joining caller
   // may not know.
   const callInfo: McpttInfo = {
@@ -116,6 +121,10 @@ async function startGroupCall(
     ...(call.emergency ? { emergency: true } : {}),
   };
   const leg = await answerCaller(context, transaction, opened, call, media, callInfo, emergency);
+  if (leg === undefined && !joining && call.legs.size === 0) {
+    // Nobody is in the call, so the group's next INVITE starts a new one.
+    context.calls.remove(call);
+  }
   if (leg === undefined || joining) {
     return;
   }
@@ -302,7 +311,9 @@ async function answerCaller(
     dialog: createUasDialog(request, toTag),
   };
   if (!context.calls.all().includes(call)) {
-    context.calls.add(call);
+    // The call ended while this caller was answered, such as pre-empted by an emergency call.
+    reject(context, transaction, 480, 'call ended before the caller was answered');
+    return undefined;
   }
   context.calls.addLeg(call, leg);
   call.media.add(leg.callId, leg.uri, media);
