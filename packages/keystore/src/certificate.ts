@@ -11,11 +11,6 @@ import { CmsParseError } from '@mcptt-smime/smime';
 
 import { engineFor } from './engine.js';
 
-const OID_BASIC_CONSTRAINTS = '2.5.29.19';
-const OID_KEY_USAGE = '2.5.29.15';
-/** keyCertSign is bit 5 of KeyUsage, so 0x04 in the first byte of the BIT STRING value. */
-const KEY_CERT_SIGN = 0x04;
-
 /** The fields of a certificate that the keystore stores beside its DER. */
 export interface CertificateSummary {
   /** DER of the SubjectPublicKeyInfo. */
@@ -45,29 +40,6 @@ export function summarizeCertificate(der: Uint8Array): CertificateSummary {
     notBefore: certificate.notBefore.value,
     notAfter: certificate.notAfter.value,
   };
-}
-
-/**
- * Tells why a certificate cannot be a trust anchor, or returns undefined when it can. An anchor
- * must be a CA certificate: basicConstraints with cA true and, when keyUsage is present,
- * keyCertSign. The chain check of {@link chainsToTrustAnchor} (PKIjs) requires the same of every
- * issuer, the anchor included, and the core's signer check requires it of every intermediate.
- * A version 1 certificate has no extensions, so it is never a CA certificate here.
- */
-export function notCaReason(der: Uint8Array): string | undefined {
-  const extensions = parseCertificate(der).extensions ?? [];
-  const basicConstraints = extensions.find(
-    (extension) => extension.extnID === OID_BASIC_CONSTRAINTS,
-  );
-  const constraints = basicConstraints?.parsedValue as pkijs.BasicConstraints | undefined;
-  if (constraints?.cA !== true) return 'basicConstraints cA is missing or false';
-  const keyUsage = extensions.find((extension) => extension.extnID === OID_KEY_USAGE);
-  if (keyUsage === undefined) return undefined;
-  const bits = (keyUsage.parsedValue as asn1js.BitString | undefined)?.valueBlock.valueHexView;
-  if (bits === undefined || ((bits[0] ?? 0) & KEY_CERT_SIGN) === 0) {
-    return 'keyUsage lacks keyCertSign';
-  }
-  return undefined;
 }
 
 /** Returns the SHA-256 fingerprint of a DER certificate as lowercase hex. */

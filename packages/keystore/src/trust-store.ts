@@ -13,11 +13,12 @@ import {
   IdentityMismatchError,
   certificateSipUris,
   pemDecode,
+  trustAnchorProblem,
 } from '@mcptt-smime/smime';
 
 import { canonicalAddressOfRecord, requireAddressOfRecord } from './address-of-record.js';
 import { bytesEqual } from './bytes.js';
-import { certificateFingerprint, notCaReason, summarizeCertificate } from './certificate.js';
+import { certificateFingerprint, summarizeCertificate } from './certificate.js';
 import type { StoreContext } from './context.js';
 import type { TrustAnchorRecord } from './schema.js';
 import { storageStep } from './storage-error.js';
@@ -52,7 +53,7 @@ export function certificateList(certificate: Uint8Array | string): Uint8Array[] 
  * Stores trust anchors and returns the SHA-256 fingerprint of the first, the key to remove it by.
  * A PEM text may contain several certificates: each is checked, then all are stored in one
  * transaction, or none when one fails. Raises TypeError for a certificate that is not a CA
- * certificate (see {@link notCaReason}) and CmsParseError for one that does not parse.
+ * certificate (see `trustAnchorProblem` of `@mcptt-smime/smime`) and CmsParseError for one that does not parse.
  */
 export async function addTrustAnchor(
   context: StoreContext,
@@ -62,7 +63,7 @@ export async function addTrustAnchor(
   const records: TrustAnchorRecord[] = [];
   for (const [index, der] of certificates.entries()) {
     const { notAfter } = summarizeCertificate(der);
-    const reason = notCaReason(der);
+    const reason = trustAnchorProblem(der);
     if (reason !== undefined) {
       const position = certificates.length === 1 ? '' : ` ${index + 1} of ${certificates.length}`;
       throw new TypeError(`trust anchor${position} is not a CA certificate: ${reason}`);

@@ -93,7 +93,7 @@ describe('trust anchor checks', () => {
     const failure = store.addTrustAnchor(pki.read('v1.pem'));
 
     await expect(failure).rejects.toThrow(TypeError);
-    await expect(failure).rejects.toThrow('basicConstraints cA is missing or false');
+    await expect(failure).rejects.toThrow('basicConstraints does not mark it as a CA');
   });
 
   it('stores nothing of a bundle with a leaf', async () => {
