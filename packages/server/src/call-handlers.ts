@@ -122,7 +122,7 @@ async function startGroupCall(
   };
   const leg = await answerCaller(context, transaction, opened, call, media, callInfo, emergency);
   if (leg === undefined && !joining && call.legs.size === 0) {
-    // Nobody is in the call, so the group's next INVITE starts a new one.
+    // The call has no participant, so the group's next INVITE starts a new one.
     context.calls.remove(call);
   }
   if (leg === undefined || joining) {

@@ -4,7 +4,7 @@
  * Over a reliable transport no request is retransmitted by the transaction layer, but a peer or
  * the core may still repeat a request, so a server transaction resends its last response to a
  * repeat and never hands it to the application twice. A new INVITE gets 100 Trying at once,
- * before the application sees it. Client transactions end with a final
+ * before the application receives it. Client transactions end with a final
  * response, or with a synthetic 408 after Timer B or F (64·T1 = 32 s).
  *
  * @module
