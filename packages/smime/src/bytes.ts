@@ -174,6 +174,14 @@ export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return copy;
 }
 
+/**
+ * Returns a copy of the bytes in a plain `Uint8Array` of its own. `slice()` does not do this for
+ * a Node.js `Buffer`, whose `slice()` returns a view of the same memory.
+ */
+export function cloneBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(bytes);
+}
+
 /** Copies bytes into a fresh `ArrayBuffer`, the type asn1js expects. */
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   const buffer = new ArrayBuffer(bytes.length);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { bytesEqual, bytesKey, latin1Decode, utf8Decode } from '../bytes.js';
+import { bytesEqual, bytesKey, cloneBytes, latin1Decode, utf8Decode } from '../bytes.js';
 import { CmsParseError } from '../errors.js';
 import {
   type AlgorithmIdentifier,
@@ -115,7 +115,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   const cacheKey = bytesKey(der);
   let parsed = parsedCertificates.get(cacheKey);
   if (parsed === undefined) {
-    parsed = parseUncached(der.slice(), cacheKey);
+    parsed = parseUncached(cloneBytes(der), cacheKey);
     parsedCertificates.set(cacheKey, parsed);
   }
   if (parsed.der !== der) parsedByArray.set(der, parsed);

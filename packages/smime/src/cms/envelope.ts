@@ -28,6 +28,7 @@
  * @module
  */
 
+import { cloneBytes } from '../bytes.js';
 import { CmsParseError } from '../errors.js';
 import {
   type AlgorithmIdentifier,
@@ -85,7 +86,7 @@ export function readEnvelope(node: Asn1Node, authenticated: boolean): Envelope {
   let mac: Uint8Array | undefined;
   if (authenticated) {
     if (rest[0] !== undefined && isContext(rest[0], 1)) {
-      authAttributes = encodedBytes(rest.shift() as Asn1Node).slice();
+      authAttributes = cloneBytes(encodedBytes(rest.shift() as Asn1Node));
       authAttributes[0] = 0x31;
     }
     const macNode = rest.shift();

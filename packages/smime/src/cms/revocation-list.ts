@@ -26,7 +26,7 @@
 
 import { sha256 } from '@noble/hashes/sha2.js';
 
-import { bytesEqual, hexEncode } from '../bytes.js';
+import { bytesEqual, cloneBytes, hexEncode } from '../bytes.js';
 import { CmsParseError, LimitExceededError, NotSupportedError } from '../errors.js';
 import { MAX_REVOCATION_LIST_BYTES, MAX_REVOCATION_LIST_ENTRIES } from '../limits.js';
 import { formatName } from './certificate.js';
@@ -153,7 +153,7 @@ export function parseRevocationList(der: Uint8Array): RevocationList {
   if (der.length > MAX_REVOCATION_LIST_BYTES) {
     throw new LimitExceededError(`CRL larger than ${MAX_REVOCATION_LIST_BYTES} bytes`);
   }
-  const bytes = der.slice();
+  const bytes = cloneBytes(der);
   const root = parseBer(bytes, 'CRL', { maxElements: MAX_ELEMENTS, definiteOnly: true });
   const [tbsNode, algorithmNode, signatureNode, extra] = readSequence(root, 'CertificateList');
   if (tbsNode === undefined || algorithmNode === undefined || extra !== undefined) {
@@ -194,13 +194,13 @@ function freezeCopy(
   entries: readonly ParsedEntry[],
 ): RevocationList {
   return Object.freeze({
-    issuerName: data.issuerName.slice(),
+    issuerName: cloneBytes(data.issuerName),
     issuer,
     thisUpdate: new Date(data.thisUpdate),
     nextUpdate: data.nextUpdate === undefined ? undefined : new Date(data.nextUpdate),
     crlNumber,
     signatureAlgorithm: data.scheme.label,
-    tbs: data.tbs.slice(),
+    tbs: cloneBytes(data.tbs),
     revokedCertificates: Object.freeze(entries.map((entry) => entry.public)),
     cacheKey: data.cacheKey,
   });

@@ -23,6 +23,7 @@
  * @module
  */
 
+import { cloneBytes } from '../bytes.js';
 import { CmsParseError, LimitExceededError } from '../errors.js';
 import { MAX_CERTIFICATES } from '../limits.js';
 import {
@@ -130,7 +131,7 @@ function readSignerInfo(node: Asn1Node): SignerInfoFields {
   let signedAttributes = new Map<string, Asn1Node[]>();
   const maybeAttributes = fields[index];
   if (maybeAttributes !== undefined && isContext(maybeAttributes, 0)) {
-    signedAttributesDer = encodedBytes(maybeAttributes).slice();
+    signedAttributesDer = cloneBytes(encodedBytes(maybeAttributes));
     signedAttributesDer[0] = 0x31;
     signedAttributes = readAttributes(maybeAttributes);
     index++;

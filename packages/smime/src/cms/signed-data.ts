@@ -5,6 +5,7 @@
  * @module
  */
 
+import { cloneBytes } from '../bytes.js';
 import { LimitExceededError } from '../errors.js';
 import { MAX_CERTIFICATES } from '../limits.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
@@ -76,7 +77,7 @@ export async function signContent(options: SignOptions): Promise<Uint8Array> {
   // and the SignerInfo carries the same bytes under the IMPLICIT [0] tag.
   const signedAttributes = derSetOf(...attributes);
   const signature = await signBytes(crypto, privateKey, scheme, signedAttributes);
-  const taggedAttributes = signedAttributes.slice();
+  const taggedAttributes = cloneBytes(signedAttributes);
   taggedAttributes[0] = 0xa0;
 
   const digestAlgorithm = derAlgorithm(OID_BY_DIGEST[scheme.hash] ?? '');

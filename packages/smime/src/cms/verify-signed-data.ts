@@ -4,7 +4,7 @@
  * @module
  */
 
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, cloneBytes } from '../bytes.js';
 import { NotSupportedError, SignatureInvalidError } from '../errors.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { validateSignerChain } from './chain.js';
@@ -137,7 +137,7 @@ export async function verifySignedData(options: VerifyOptions): Promise<VerifyRe
   return {
     content,
     // A copy: the parsed certificate keeps `der` as its cache entry, which a caller must not change.
-    signerCertificate: signer.der.slice(),
+    signerCertificate: cloneBytes(signer.der),
     signerUris: signer.sipUris,
     signatureAlgorithm: scheme.label,
     digestAlgorithm: OID_NAMES[signerInfo.digestAlgorithm.oid] ?? digest.toLowerCase(),

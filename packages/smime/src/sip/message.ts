@@ -5,7 +5,7 @@
  * @module
  */
 
-import { concatBytes, utf8Encode } from '../bytes.js';
+import { cloneBytes, concatBytes, utf8Encode } from '../bytes.js';
 import { SipParseError } from '../errors.js';
 import type { ContentType } from '../mime/content-type.js';
 import { parseContentType } from '../mime/content-type.js';
@@ -147,7 +147,7 @@ export class SipMessage {
   ): SipMessage {
     assertStartLine(startLine);
     const fields = headers.map((header) => newField(header.name, header.value));
-    return SipMessage.#derive(startLine, undefined, fields, undefined, body.slice());
+    return SipMessage.#derive(startLine, undefined, fields, undefined, cloneBytes(body));
   }
 
   /** True for a request, false for a response. */
@@ -255,7 +255,7 @@ export class SipMessage {
       this.#startLineRaw,
       fields,
       this.#separatorRaw,
-      body.slice(),
+      cloneBytes(body),
     );
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { cloneBytes } from '../bytes.js';
 import { LimitExceededError, SipParseError } from '../errors.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 import { frameMessage } from './framing.js';
@@ -46,7 +47,7 @@ export function parseMessage(input: Uint8Array, options: SipParseOptions = {}): 
     throw new LimitExceededError(`SIP message larger than ${MAX_MESSAGE_BYTES} bytes`);
   }
   // A private copy, so that the caller reusing its buffer cannot change a parsed message.
-  const bytes = input.slice();
+  const bytes = cloneBytes(input);
   const framed = frameMessage(bytes);
   const startLine = parseStartLine(framed.startLine);
   const headers = framed.fields.map((field) => splitHeaderField(field.text));

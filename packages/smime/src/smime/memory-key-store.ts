@@ -4,7 +4,7 @@
  * @module
  */
 
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, cloneBytes } from '../bytes.js';
 import { CertificateChangedError } from '../errors.js';
 import { sameAddressOfRecord } from '../sip/address.js';
 import type { KeyStore, LocalIdentity } from './key-store.js';
@@ -64,7 +64,7 @@ export class MemoryKeyStore implements KeyStore {
       throw new TypeError('certificate must be a Uint8Array');
     }
     if (this.#trustAnchors.some((anchor) => bytesEqual(anchor, certificate))) return;
-    this.#trustAnchors.push(certificate.slice());
+    this.#trustAnchors.push(cloneBytes(certificate));
   }
 
   /** Returns the local identity whose URI has the same address-of-record as `uri`. */
@@ -74,12 +74,13 @@ export class MemoryKeyStore implements KeyStore {
 
   /** Returns copies of the trust anchors. */
   getTrustAnchors(): Promise<readonly Uint8Array[]> {
-    return Promise.resolve(this.#trustAnchors.map((anchor) => anchor.slice()));
+    return Promise.resolve(this.#trustAnchors.map(cloneBytes));
   }
 
   /** Returns a copy of the certificate pinned for `addressOfRecord`, or undefined. */
   getPeerCertificate(addressOfRecord: string): Promise<Uint8Array | undefined> {
-    return Promise.resolve(this.#findPeer(addressOfRecord)?.certificate.slice());
+    const pinned = this.#findPeer(addressOfRecord)?.certificate;
+    return Promise.resolve(pinned === undefined ? undefined : cloneBytes(pinned));
   }
 
   /**
@@ -96,7 +97,7 @@ export class MemoryKeyStore implements KeyStore {
     }
     const entry = this.#findPeer(addressOfRecord);
     if (entry === undefined) {
-      this.#peers.push({ addressOfRecord, certificate: certificate.slice() });
+      this.#peers.push({ addressOfRecord, certificate: cloneBytes(certificate) });
       return Promise.resolve();
     }
     if (bytesEqual(entry.certificate, certificate)) return Promise.resolve();
@@ -107,7 +108,7 @@ export class MemoryKeyStore implements KeyStore {
         ),
       );
     }
-    entry.certificate = certificate.slice();
+    entry.certificate = cloneBytes(certificate);
     return Promise.resolve();
   }
 
