@@ -124,6 +124,27 @@ describe('demo through Kamailio', () => {
     await bob.page.locator('.call[data-state="confirmed"]', { hasText: 'private' }).waitFor();
   });
 
+  // The caller signs a copy of Answer-Mode, and the server signs its own for the called party,
+  // so the core, which can read and change the header field, cannot start a call by itself.
+  it('starts an automatic private call without the called user', async () => {
+    await carol.page
+      .getByRole('button', { name: `Automatic call to ${USERS.alice.displayName}` })
+      .click();
+    const confirmed = (app: AppUser, peer: AppUser) =>
+      app.page
+        .locator('.call[data-state="confirmed"]', {
+          hasText: `private call · ${peer.user.name}`,
+        })
+        .waitFor();
+    await confirmed(alice, carol);
+    await confirmed(carol, alice);
+    expect(
+      await alice.page
+        .getByRole('button', { name: `Accept call from ${USERS.carol.displayName}` })
+        .count(),
+    ).toBe(0);
+  });
+
   it('sets up an emergency group call', async () => {
     await carol.page.getByRole('button', { name: /Emergency group call/ }).click();
     for (const app of [alice, bob, carol]) {

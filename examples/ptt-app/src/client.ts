@@ -139,8 +139,11 @@ export interface PttClient {
   pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void>;
   /** Mutes the microphone again; the call stays up. */
   releaseTalk(): void;
-  /** Starts a private call to another user. */
-  callUser(peerId: string): Promise<void>;
+  /**
+   * Starts a private call to another user. With `automatic`, the callee's client answers it
+   * without the user (automatic commencement), as a dispatcher does to reach a unit at once.
+   */
+  callUser(peerId: string, options?: { readonly automatic?: boolean }): Promise<void>;
   answer(callId: string): Promise<void>;
   reject(callId: string): void;
   hangUp(callId: string): void;

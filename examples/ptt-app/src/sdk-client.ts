@@ -170,9 +170,17 @@ class SdkPttClient implements PttClient {
     this.#talk(call, 'release');
   }
 
-  async callUser(peerId: string): Promise<void> {
-    this.#expect('INVITE', 'Private call', `resource-lists: ${peerId}`);
-    const call = this.#require().startPrivateCall({ calleeId: peerId });
+  async callUser(peerId: string, options: { readonly automatic?: boolean } = {}): Promise<void> {
+    const automatic = options.automatic === true;
+    this.#expect(
+      'INVITE',
+      automatic ? 'Automatic private call' : 'Private call',
+      `resource-lists: ${peerId}`,
+    );
+    const call = this.#require().startPrivateCall({
+      calleeId: peerId,
+      commencement: automatic ? 'automatic' : 'manual',
+    });
     this.#calls.track(call, {
       kind: 'private',
       direction: 'outgoing',

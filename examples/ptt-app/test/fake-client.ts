@@ -18,7 +18,7 @@ export type FakeAction =
   | { readonly type: 'affiliation'; readonly groupId: string; readonly affiliated: boolean }
   | { readonly type: 'press'; readonly groupId: string; readonly emergency: boolean }
   | { readonly type: 'release' }
-  | { readonly type: 'call-user'; readonly peerId: string }
+  | { readonly type: 'call-user'; readonly peerId: string; readonly automatic: boolean }
   | { readonly type: 'answer' | 'reject' | 'hang-up'; readonly callId: string }
   | { readonly type: 'short-data'; readonly conversation: Conversation; readonly text: string };
 
@@ -71,8 +71,8 @@ export class FakeClient implements PttClient {
     this.actions.push({ type: 'release' });
   }
 
-  callUser(peerId: string): Promise<void> {
-    this.actions.push({ type: 'call-user', peerId });
+  callUser(peerId: string, options: { readonly automatic?: boolean } = {}): Promise<void> {
+    this.actions.push({ type: 'call-user', peerId, automatic: options.automatic === true });
     return Promise.resolve();
   }
 

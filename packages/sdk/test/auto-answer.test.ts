@@ -1,7 +1,8 @@
 /**
  * Automatic commencement: the client accepts a call itself, which opens the microphone, only
- * when the INVITE was signed by a verified signer. Answer-Mode crosses the core in clear, so an
- * INVITE in clear with `Answer-Mode: Auto` and any From waits for the user.
+ * when a verified signature covers `Answer-Mode: Auto`. The header field crosses the core in
+ * clear, so the caller also signs a copy of it, and an INVITE whose Answer-Mode only the core
+ * saw waits for the user.
  */
 import { describe, expect, it } from 'vitest';
 import { utf8Encode } from '@mcptt-smime/smime';
@@ -115,6 +116,39 @@ describe('automatic commencement', () => {
 
     await call.established();
     expect(started.recorded.bob.calls[0]?.commencement).toBe('automatic');
+  });
+
+  it('rejects a signed INVITE whose Answer-Mode the core changed', async () => {
+    const started = await startPair({
+      relay: (frame) => frame.replace('\r\nAnswer-Mode: Manual\r\n', '\r\nAnswer-Mode: Auto\r\n'),
+    });
+    stops.push(started.stop);
+    const { recorded, wire } = started;
+    const call = started.alice.startPrivateCall({ target: BOB, calleeId: BOB });
+    await until(() => responsesOf(wire, call.callId).some((l) => l.includes(' 403 ')));
+
+    expect(wire.find((frame) => frame.startsWith('INVITE '))).toContain('Answer-Mode: Auto');
+    expect(recorded.bob.calls).toEqual([]);
+    expect(recorded.bob.failures.map((failure) => failure.code)).toEqual(['ERR_HEADER_MISMATCH']);
+  });
+
+  it('ignores an Auto that only the core added', async () => {
+    const started = await startPair({
+      relay: (frame) =>
+        frame.startsWith('INVITE ')
+          ? frame.replace('\r\nCSeq: ', '\r\nAnswer-Mode: Auto\r\nCSeq: ')
+          : frame,
+    });
+    stops.push(started.stop);
+    started.alice.startGroupCall({ target: BOB, groupId: 'sip:group-1@example.org' });
+    await until(() => started.recorded.bob.calls.length === 1);
+    const incoming = started.recorded.bob.calls[0] as IncomingCallEvent;
+
+    expect(incoming.security.signerUri).toBe(ALICE);
+    expect(incoming.security.protectedHeaders).toEqual([]);
+    expect(incoming.commencement).toBe('manual');
+    expect(incoming.call.awaitsAnswer).toBe(true);
+    incoming.call.reject(486);
   });
 
   it('rejects an unsigned INVITE with a server', async () => {

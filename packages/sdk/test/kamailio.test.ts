@@ -181,6 +181,7 @@ describe.skipIf(kamailio === undefined)('SDK through Kamailio', () => {
     expect(invite?.plaintext).toContain(CALLEE);
     expect(invite?.plaintext).toContain('recipient-list');
     expect(invite?.security.signerUri).toBe(ALICE);
+    expect(invite?.security.protectedHeaders).toEqual([{ name: 'Answer-Mode', value: 'Auto' }]);
   });
 
   it('shows only ciphertext in the core body log', async () => {

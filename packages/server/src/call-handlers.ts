@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { addressOfRecord } from '@mcptt-smime/smime';
+import { addressOfRecord, protectedHeaderValues } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText, textPart } from './body-parts.js';
 import type { Call, CallKind, CallLeg } from './call-store.js';
 import { createUasDialog } from './dialog.js';
@@ -216,6 +216,7 @@ async function startPrivateCall(
       onRinging: () =>
         transaction.respond(createResponse(transaction.request, 180, { toTag: call.id })),
       signal,
+      answerMode: answerModeOf(context, opened),
     },
   );
   if (outcome.leg === undefined) {
@@ -239,6 +240,23 @@ async function startPrivateCall(
     // The caller cancelled while the called party answered, or cannot be answered.
     await endCall(context, call, 'caller left');
   }
+}
+
+/**
+ * Returns the commencement mode that the caller signed. The Answer-Mode header field crosses the
+ * SIP core in clear, so one without a signed copy counts as `Manual`, and the server relays that.
+ * The core library has already rejected a header field that differs from its copy.
+ */
+function answerModeOf(context: ServerContext, opened: OpenedRequest): 'Auto' | 'Manual' {
+  const signed = protectedHeaderValues(opened.security, 'Answer-Mode')[0];
+  if (signed !== undefined) return signed.toLowerCase() === 'auto' ? 'Auto' : 'Manual';
+  if (opened.message.getHeader('Answer-Mode')?.toLowerCase() === 'auto') {
+    context.logger.warn(
+      { callId: opened.message.callId },
+      'Answer-Mode Auto without a signed copy taken as Manual',
+    );
+  }
+  return 'Manual';
 }
 
 /**

@@ -5,11 +5,14 @@
  * @module
  */
 import {
+  createHeaderFragment,
+  HEADER_FRAGMENT_TYPE,
   isMcpttError,
   unprotectMessage,
   type SipHeader,
   type SipMessage,
 } from '@mcptt-smime/smime';
+import type { BodyPart } from './body-parts.js';
 import { MEDIA_TYPES, partText, readParts, textPart } from './body-parts.js';
 import type { Call, CallLeg } from './call-store.js';
 import { createInDialogRequest, createUacDialog, type Dialog } from './dialog.js';
@@ -30,6 +33,12 @@ export interface InviteOptions {
   readonly onRinging?: () => void;
   /** Cancels the INVITE while it waits for an answer (RFC 3261 §9.1). */
   readonly signal?: AbortSignal;
+  /**
+   * Commencement mode of a private call (RFC 5373). It goes into the Answer-Mode header field and
+   * into a signed copy of it, which the user's client trusts where the SIP core could change the
+   * header field.
+   */
+  readonly answerMode?: 'Auto' | 'Manual';
 }
 
 /**
@@ -58,8 +67,14 @@ export async function inviteUser(
       parts: [
         textPart(MEDIA_TYPES.sdp, media.localSdp),
         textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(info)),
+        ...(options.answerMode === undefined ? [] : [answerModePart(options.answerMode)]),
       ],
-      headers: inviteHeaders(call),
+      headers: [
+        ...inviteHeaders(call),
+        ...(options.answerMode === undefined
+          ? []
+          : [{ name: ANSWER_MODE, value: options.answerMode }]),
+      ],
     },
     certificate,
   );
@@ -91,6 +106,14 @@ export async function inviteUser(
   leg.dialog = createUacDialog(invite, response);
   context.transactions.sendAck(createInDialogRequest(leg.dialog, 'ACK'));
   return acceptAnswer(context, call, leg, media, response);
+}
+
+const ANSWER_MODE = 'Answer-Mode';
+
+/** Builds the signed copy of the Answer-Mode header field (RFC 3261 §23.4). */
+function answerModePart(answerMode: 'Auto' | 'Manual'): BodyPart {
+  const fragment = createHeaderFragment([{ name: ANSWER_MODE, value: answerMode }]);
+  return { mediaType: HEADER_FRAGMENT_TYPE, body: fragment.body };
 }
 
 function inviteHeaders(call: Call): SipHeader[] {

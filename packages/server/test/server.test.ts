@@ -203,6 +203,59 @@ describe.each(cores)('server through %s', (core, available) => {
     expect(infoOf(atDave).callingUserId).toBe(ALICE);
   });
 
+  describe('commencement mode of a private call', () => {
+    /** Builds a private call INVITE to dave with Answer-Mode `mode`, its copy signed when `signed`. */
+    async function privateInvite(caller: string, mode: string, signed: boolean) {
+      const user = client(caller);
+      return user.protect(
+        user.request(
+          'INVITE',
+          SERVER_URI,
+          [
+            textPart(MEDIA_TYPES.sdp, OFFER_SDP),
+            mcpttInfo({ sessionType: 'private', calledPartyId: DAVE }),
+          ],
+          [{ name: 'Answer-Mode', value: mode }],
+        ),
+        undefined,
+        signed ? ['Answer-Mode'] : [],
+      );
+    }
+    const fromCaller = (uri: string) => (incoming: Incoming) =>
+      isInvite(incoming) && infoOf(incoming).callingUserId === uri;
+    const signedCopy = (incoming: Incoming) =>
+      textOf(incoming.parts, 'message/sipfrag')?.replace(/\r\n$/, '');
+
+    it.skipIf(!available)('relays the signed mode to the called party', async () => {
+      const response = await client('bob').send(await privateInvite('bob', 'Auto', true));
+      const atDave = await client('dave').receive(fromCaller(BOB));
+
+      expect(status(response)).toBe(200);
+      expect(atDave.raw.getHeader('Answer-Mode')).toBe('Auto');
+      expect(signedCopy(atDave)).toBe('Answer-Mode: Auto');
+    });
+
+    it.skipIf(!available)('relays Manual for an Auto that no signature covers', async () => {
+      const response = await client('carol').send(await privateInvite('carol', 'Auto', false));
+      const atDave = await client('dave').receive(fromCaller(CAROL));
+
+      expect(status(response)).toBe(200);
+      expect(atDave.raw.getHeader('Answer-Mode')).toBe('Manual');
+      expect(signedCopy(atDave)).toBe('Answer-Mode: Manual');
+    });
+
+    it.skipIf(!available)('answers 403 when the core changed the mode', async () => {
+      const invite = await privateInvite('alice', 'Manual', true);
+      const response = await client('alice').send(invite.withHeader('Answer-Mode', 'Auto'));
+
+      expect(status(response)).toBe(403);
+      const rejection = fixture.logLines
+        .map((line) => JSON.parse(line) as { callId?: string; code?: string })
+        .find((entry) => entry.callId === invite.callId);
+      expect(rejection?.code).toBe('ERR_HEADER_MISMATCH');
+    });
+  });
+
   it.skipIf(!available)('relays a MESSAGE to one user', async () => {
     const alice = client('alice');
     const message = await alice.protect(

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'ERR_CERT_REVOKED'
   | 'ERR_CERT_CHANGED'
   | 'ERR_IDENTITY_MISMATCH'
+  | 'ERR_HEADER_MISMATCH'
   | 'ERR_DOWNGRADE'
   | 'ERR_NOT_SUPPORTED'
   | 'ERR_KEY_NOT_FOUND'
@@ -172,6 +173,16 @@ export class IdentityMismatchError extends McpttError {
 }
 
 /**
+ * A header field of the message that differs from its copy in the signed content (RFC 3261
+ * §23.4.1.1), or is missing: something on the way changed what the signer sent.
+ */
+export class HeaderMismatchError extends McpttError {
+  static readonly code = 'ERR_HEADER_MISMATCH';
+  readonly code = 'ERR_HEADER_MISMATCH';
+  readonly sipStatus = 403;
+}
+
+/**
  * A sensitive body part that arrived in clear, or signed but not encrypted, where the policy
  * requires protection. An attacker who strips the protection produces exactly this.
  */
@@ -240,6 +251,7 @@ export type AnyMcpttError =
   | CertificateRevokedError
   | CertificateChangedError
   | IdentityMismatchError
+  | HeaderMismatchError
   | DowngradeError
   | NotSupportedError
   | KeyNotFoundError

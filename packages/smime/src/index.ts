@@ -33,6 +33,11 @@ export type { ProtectionPolicy } from './smime/policy.js';
 export type { ProtectionPolicyOptions } from './smime/policy.js';
 export type { SecurityInfo } from './smime/security.js';
 export type { NestingOrder } from './smime/security.js';
+export {
+  createHeaderFragment,
+  HEADER_FRAGMENT_TYPE,
+  protectedHeaderValues,
+} from './smime/protected-headers.js';
 export { addressOfRecord } from './smime/signer-check.js';
 export type { CertificateDecision } from './smime/signer-check.js';
 export { createCertsOnlyBody } from './smime/certs-only-body.js';
@@ -102,6 +107,7 @@ export {
   CmsParseError,
   CredentialInvalidError,
   DowngradeError,
+  HeaderMismatchError,
   IdentityMismatchError,
   KeyNotFoundError,
   LimitExceededError,

@@ -117,7 +117,22 @@ function peerRow(
       options.onError(`Private call to ${name}`, error);
     });
   });
-  return h('li', { class: selected ? 'row selected' : 'row' }, open, call);
+  const automatic = h(
+    'button',
+    {
+      type: 'button',
+      class: 'icon-button',
+      'aria-label': `Automatic call to ${name}`,
+      title: 'Answered by their app at once',
+    },
+    'Auto',
+  );
+  automatic.addEventListener('click', () => {
+    options.client.callUser(peerId, { automatic: true }).catch((error: unknown) => {
+      options.onError(`Automatic call to ${name}`, error);
+    });
+  });
+  return h('li', { class: selected ? 'row selected' : 'row' }, open, call, automatic);
 }
 
 function isSelected(

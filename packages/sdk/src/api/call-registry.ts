@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { SecurityInfo } from '@mcptt-smime/smime';
+import { protectedHeaderValues, type SecurityInfo } from '@mcptt-smime/smime';
 import {
   composeInitialInvite,
   removeUaListener,
@@ -21,6 +21,7 @@ import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
 import type { CallOptions, CallRequest } from './call-request.js';
 import type { McpttClientDelegate } from './events.js';
 import { readIncomingCall } from './incoming-call.js';
+import { ANSWER_MODE } from './mcptt-headers.js';
 import { McpttCall } from './mcptt-call.js';
 import { believedInfo, vouchedByServer, type SenderTrust } from './sender-trust.js';
 import type { ReceivedStore } from './received-store.js';
@@ -47,8 +48,8 @@ export interface CallRegistryOptions {
 
 /**
  * Largest distance in milliseconds, either way, between the signingTime of an INVITE and the
- * clock for the call to start without the user. An older signed INVITE may be a captured one
- * that the SIP core replays with Answer-Mode Auto. Five minutes allow for clock skew.
+ * clock for the call to start without the user. An older signed INVITE may be a captured
+ * automatic one that the SIP core replays. Five minutes allow for clock skew.
  */
 export const AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS = 5 * 60_000;
 
@@ -143,14 +144,15 @@ export class CallRegistry {
     }
     let content;
     try {
-      content = readIncomingCall(unprotected, request.getHeader('Answer-Mode') || undefined);
+      // The core may change the header field, so only the signed copy counts. The core library
+      // has already rejected a header field that differs from it.
+      const answerMode = protectedHeaderValues(unprotected.security, ANSWER_MODE)[0];
+      content = readIncomingCall(unprotected, answerMode);
     } catch {
       logger.warn(CATEGORY, 'incoming INVITE with malformed MCPTT parts', { callId });
       session.terminate({ status_code: 400 });
       return;
     }
-    // NOTE: Answer-Mode crosses the SIP core in clear and no signature covers it, so the core can
-    // turn a manual call that the server signed into an automatic one.
     const now = (this.#options.now ?? (() => new Date()))();
     const commencement = automaticAllowed(unprotected.security, now)
       ? content.commencement

@@ -5,11 +5,12 @@
  *
  * @module
  */
+import { createHeaderFragment, HEADER_FRAGMENT_TYPE, utf8Decode } from '@mcptt-smime/smime';
 import type { BodyPart } from '../core/multipart-bridge.js';
 import { buildMcpttInfo, type McpttInfo } from '../mcptt/mcptt-info.js';
 import { MCPTT_INFO_TYPE, RESOURCE_LISTS_TYPE } from '../mcptt/media-types.js';
 import { buildResourceLists, RECIPIENT_LIST_DISPOSITION } from '../mcptt/resource-lists.js';
-import { DEFAULT_EMERGENCY_PRIORITY, MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
+import { ANSWER_MODE, DEFAULT_EMERGENCY_PRIORITY, MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
 
 /** Options shared by every call. */
 export interface CallOptions {
@@ -117,7 +118,8 @@ export function buildGroupCallRequest(
  * Builds the content of a private call INVITE: mcptt-info with session-type `private`, and
  * resource-lists naming the callee with `Content-Disposition: recipient-list` (RFC 5366). The
  * commencement mode goes into the Answer-Mode header field of RFC 5373, which the core needs in
- * clear to route the call.
+ * clear to route the call, and into a signed copy of that field, without which the called party
+ * takes the call as a manual one (RFC 3261 §23.4).
  */
 export function buildPrivateCallRequest(
   options: PrivateCallOptions,
@@ -138,8 +140,18 @@ export function buildPrivateCallRequest(
         contentDisposition: RECIPIENT_LIST_DISPOSITION,
         body: buildResourceLists([options.calleeId]),
       },
+      answerModePart(answerMode),
     ],
-    headers: [...commonHeaders(options), `Answer-Mode: ${answerMode}`],
+    headers: [...commonHeaders(options), `${ANSWER_MODE}: ${answerMode}`],
     info,
   };
+}
+
+/**
+ * Builds the part that carries a signed copy of the Answer-Mode header field. The SIP core can
+ * read and change the header field, while the copy travels signed and encrypted.
+ */
+export function answerModePart(answerMode: 'Auto' | 'Manual'): BodyPart {
+  const fragment = createHeaderFragment([{ name: ANSWER_MODE, value: answerMode }]);
+  return { contentType: HEADER_FRAGMENT_TYPE, body: utf8Decode(fragment.body) };
 }

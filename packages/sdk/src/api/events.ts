@@ -73,8 +73,9 @@ export interface IncomingCallEvent {
   /** MCPTT IDs of the resource-lists part, empty for a group call. */
   readonly calledIds: readonly string[];
   /**
-   * `automatic` when the INVITE requested it in Answer-Mode and was signed by a verified signer.
-   * Otherwise `manual`, for an INVITE in clear too, so that the app decides.
+   * `automatic` when a verified signature within the last five minutes covers `Answer-Mode:
+   * Auto` (a signed copy of the header field, RFC 3261 §23.4). Otherwise `manual`, for an INVITE
+   * whose Answer-Mode only the SIP core saw too, so that the app decides.
    */
   readonly commencement: CommencementMode;
   readonly security: SecurityInfo;

@@ -26,8 +26,9 @@ export function findPart(parts: readonly BodyPart[], mediaType: string): BodyPar
 }
 
 /**
- * Parses the MCPTT parts of an incoming INVITE. `answerMode` is the Answer-Mode header value
- * (RFC 5373). Raises MimeParseError when a part is malformed.
+ * Parses the MCPTT parts of an incoming INVITE. `answerMode` is the Answer-Mode value (RFC 5373)
+ * that the caller signed, undefined when no signature covers one. Raises MimeParseError when a
+ * part is malformed.
  */
 export function readIncomingCall(
   received: ReceivedMessage,

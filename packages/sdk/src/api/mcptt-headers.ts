@@ -20,3 +20,6 @@ export const MCPTT_REQUEST_HEADERS: readonly string[] = [
  * configuration of the MCPTT system; `mcpttp.15` is an example.
  */
 export const DEFAULT_EMERGENCY_PRIORITY = 'mcpttp.15';
+
+/** Header field of the commencement mode of a private call (RFC 5373). */
+export const ANSWER_MODE = 'Answer-Mode';

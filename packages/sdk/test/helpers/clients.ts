@@ -54,10 +54,12 @@ export async function startPair(
     alice?: ClientOverrides;
     bob?: ClientOverrides;
     stores?: Awaited<ReturnType<typeof createKeyStores>>;
+    /** The SIP core between the two: it may change each frame. */
+    relay?: (frame: string) => string;
   } = {},
 ) {
   const stores = overrides.stores ?? (await createKeyStores());
-  const { a, b, wire } = createLoopbackPair();
+  const { a, b, wire } = createLoopbackPair(overrides.relay);
   const recorded = {
     alice: { calls: [], failures: [] } as Recorded,
     bob: { calls: [], failures: [] } as Recorded,

@@ -17,7 +17,11 @@ class LoopbackSocket implements SipSocket {
   ondisconnect: (error: boolean, code?: number, reason?: string) => void = () => undefined;
   ondata: (data: SocketData) => void = () => undefined;
 
-  constructor(host: string, wire: string[]) {
+  /** The SIP core between the two sockets, which may change each frame. */
+  readonly relay: (frame: string) => string;
+
+  constructor(host: string, wire: string[], relay: (frame: string) => string) {
+    this.relay = relay;
     this.url = `ws://${host}`;
     this.sip_uri = `sip:${host};transport=ws`;
     this.wire = wire;
@@ -34,9 +38,10 @@ class LoopbackSocket implements SipSocket {
 
   send(message: string): boolean {
     if (!this.connected) return false;
-    this.wire.push(message);
+    const relayed = this.relay(message);
+    this.wire.push(relayed);
     const peer = this.peer;
-    setTimeout(() => peer?.ondata(message), 0);
+    setTimeout(() => peer?.ondata(relayed), 0);
     return true;
   }
 
@@ -49,11 +54,18 @@ class LoopbackSocket implements SipSocket {
   }
 }
 
-/** Returns two joined sockets and the shared list of frames that crossed between them. */
-export function createLoopbackPair(): { a: SipSocket; b: SipSocket; wire: string[] } {
+/**
+ * Returns two joined sockets and the shared list of frames that crossed between them. `relay`
+ * plays the SIP core in between: it may change each frame before it is recorded and delivered.
+ */
+export function createLoopbackPair(relay: (frame: string) => string = (frame) => frame): {
+  a: SipSocket;
+  b: SipSocket;
+  wire: string[];
+} {
   const wire: string[] = [];
-  const a = new LoopbackSocket('127.0.0.1:1', wire);
-  const b = new LoopbackSocket('127.0.0.1:2', wire);
+  const a = new LoopbackSocket('127.0.0.1:1', wire, relay);
+  const b = new LoopbackSocket('127.0.0.1:2', wire, relay);
   a.peer = b;
   b.peer = a;
   return { a, b, wire };

@@ -131,12 +131,16 @@ export class McpttTestClient {
     return withParts(message, parts);
   }
 
-  /** Signs with this user's key and encrypts for `recipients` (default: the server). */
+  /**
+   * Signs with this user's key and encrypts for `recipients` (default: the server), with signed
+   * copies of the `protectHeaders` header fields.
+   */
   async protect(
     message: SipMessage,
     recipients: readonly Uint8Array[] = [this.#serverCertificate],
+    protectHeaders: readonly string[] = [],
   ): Promise<SipMessage> {
-    return protectMessage(message, { crypto, signer: this.identity, recipients });
+    return protectMessage(message, { crypto, signer: this.identity, recipients, protectHeaders });
   }
 
   /** Sends a request and resolves with its final response. */

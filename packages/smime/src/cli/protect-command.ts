@@ -11,7 +11,14 @@ import { MAX_RECIPIENTS } from '../limits.js';
 import { SipMessage } from '../sip/message.js';
 import { expectedSignerUri } from '../smime/signer-check.js';
 import { protectMessage } from '../smime/protect.js';
-import { optionalChoice, parseOptions, requireList, requireString } from './arguments.js';
+import { createHeaderFragment } from '../smime/protected-headers.js';
+import {
+  optionalChoice,
+  optionalList,
+  parseOptions,
+  requireList,
+  requireString,
+} from './arguments.js';
 import { UsageError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { loadIdentity, readRecipient } from './key-files.js';
@@ -32,6 +39,7 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
     recipient: { type: 'string', multiple: true },
     'content-encryption': { type: 'string' },
     'rsa-signature': { type: 'string' },
+    'protect-header': { type: 'string', multiple: true },
   });
   if (values.help === true) {
     io.writeStdout(PROTECT_USAGE);
@@ -45,6 +53,8 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
   }
   const contentEncryption = optionalChoice(values, 'content-encryption', CONTENT_ENCRYPTIONS);
   const rsaSignature = optionalChoice(values, 'rsa-signature', ['pss', 'pkcs1'] as const);
+  const protectHeaders = optionalList(values, 'protect-header');
+  for (const name of protectHeaders) checkProtectableName(name);
 
   // Every file is checked before the message is read, so that a local mistake exits 2.
   const signer = await loadIdentity(io.crypto, keyPath, certPath, rsaSignature);
@@ -57,6 +67,7 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
     signer,
     recipients,
     ...(contentEncryption === undefined ? {} : { contentEncryption }),
+    protectHeaders,
   });
   io.writeStdout(protectedMessage.toBytes());
   return 0;
@@ -75,4 +86,14 @@ function warnOnIdentityMismatch(message: SipMessage, certificate: Uint8Array, io
     `mcptt-smime: warning: the signer certificate does not name ${identity}, the ${header} of ` +
       'the message, so receivers will reject it with 403\n',
   );
+}
+
+/** Raises UsageError for a --protect-header name that no fragment can carry. */
+function checkProtectableName(name: string): void {
+  try {
+    createHeaderFragment([{ name, value: 'x' }]);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new UsageError(`--protect-header ${name}: ${error.message.replace(/^[^:]*: /, '')}`);
+  }
 }

@@ -62,7 +62,8 @@ export async function runUnprotect(args: readonly string[], io: CliIo): Promise<
  * Formats the one-line summary, for example
  * `verified: signed by sip:alice@example.org, authEnveloped-data aes-256-gcm`. The line ends with
  * `, encrypt-then-sign` when the signature covered only the ciphertext, because such a signer is
- * not proven to have written the content.
+ * not proven to have written the content, and then names the header fields that the signature
+ * covers, as in `, signed headers Answer-Mode`.
  */
 export function formatSummary(security: SecurityInfo): string {
   if (!security.protected) return 'clear: the message has no S/MIME protection';
@@ -72,5 +73,7 @@ export function formatSummary(security: SecurityInfo): string {
     ? `${smimeType ?? 'encrypted'} ${contentEncryption ?? ''}`.trim()
     : 'not encrypted';
   const order = security.order === 'encrypt-then-sign' ? ', encrypt-then-sign' : '';
-  return `verified: ${signature}, ${encryption}${order}`;
+  const names = [...new Set(security.protectedHeaders.map((header) => header.name))];
+  const headers = names.length > 0 ? `, signed headers ${names.join(' ')}` : '';
+  return `verified: ${signature}, ${encryption}${order}${headers}`;
 }

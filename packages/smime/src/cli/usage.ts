@@ -51,6 +51,9 @@ Options:
   --recipient FILE            recipient certificate, PEM; repeat for up to ${MAX_RECIPIENTS} recipients
   --content-encryption ALG    aes-256-gcm (default), aes-128-gcm, aes-256-cbc or aes-128-cbc
   --rsa-signature SCHEME      signature scheme of an RSA key: pss (default) or pkcs1
+  --protect-header NAME       copy the message's NAME header fields into a signed
+                              message/sipfrag part, so that receivers reject the message when
+                              they differ (RFC 3261 §23.4); repeat for more names
   --help                      print this help
 
 Exit status: 0 the protected message is on standard output; 1 the message was rejected, with

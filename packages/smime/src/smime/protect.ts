@@ -9,13 +9,14 @@
 
 import { prepareEnvelope, sealEnvelope, signContent } from '../cms/index.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
-import { bytesEqual } from '../bytes.js';
+import { bytesEqual, cloneBytes } from '../bytes.js';
 import { MimeParseError } from '../errors.js';
 import { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
 import type { SipMessage } from '../sip/message.js';
 import type { LocalIdentity } from './key-store.js';
 import { defaultProtectionPolicy } from './policy.js';
+import { createHeaderFragment } from './protected-headers.js';
 import type { ProtectionPolicy } from './policy.js';
 import { messageBodyEntity, withEntityBody } from './sip-body.js';
 import {
@@ -45,6 +46,14 @@ export interface ProtectOptions {
    * nothing is signed or encrypted again. Otherwise the message is protected as usual.
    */
   readonly prepared?: PreparedProtection;
+  /**
+   * Names of header fields to protect: the message's fields with these names are copied into a
+   * {@link createHeaderFragment} part, signed and encrypted with the sensitive parts, and the
+   * receiver rejects the message when they differ (RFC 3261 §23.4). A name that the message
+   * lacks is left out. Only for a message that has a sensitive part; with `prepared`, put the
+   * fragment among the prepared parts instead, since it is compared with them.
+   */
+  readonly protectHeaders?: readonly string[];
 }
 
 /** Sensitive parts signed and encrypted before their message exists. */
@@ -91,6 +100,10 @@ export async function protectMessage(
 
   const { clear, sensitive } = splitSensitiveParts(body, options.policy, message.method);
   if (sensitive.length === 0) return message;
+  const fields = (options.protectHeaders ?? []).flatMap((name) =>
+    message.getHeaders(name).map((value) => ({ name, value })),
+  );
+  if (fields.length > 0) sensitive.push(createHeaderFragment(fields));
 
   const prepared = options.prepared;
   const smimePart =
@@ -124,12 +137,12 @@ export async function prepareProtection(
   if (parts.length === 0) throw new TypeError('prepareProtection: no part to protect');
   // Copies: a part parsed from a buffer that the caller changes later must not change what the
   // prepared entity is compared with, since the entity carries the bytes as they were.
-  const copies = parts.map((part) => MimeEntity.parse(part.toBytes().slice()));
+  const copies = parts.map((part) => MimeEntity.parse(cloneBytes(part.toBytes())));
   return {
     parts: copies,
     entity: await sealParts(copies, options),
-    signerCertificate: options.signer.certificate.slice(),
-    recipients: options.recipients.map((recipient) => recipient.slice()),
+    signerCertificate: cloneBytes(options.signer.certificate),
+    recipients: options.recipients.map(cloneBytes),
     contentEncryption: options.contentEncryption ?? 'aes-256-gcm',
   };
 }
@@ -229,6 +242,13 @@ function checkProtectOptions(options: ProtectOptions): void {
     throw new TypeError('protectMessage: options.crypto must be a WebCrypto Crypto');
   }
   if (options.signer === undefined) throw new TypeError('protectMessage: options.signer missing');
+  const { protectHeaders } = options;
+  if (
+    protectHeaders !== undefined &&
+    !(Array.isArray(protectHeaders) && protectHeaders.every((name) => typeof name === 'string'))
+  ) {
+    throw new TypeError('protectMessage: options.protectHeaders must be an array of names');
+  }
   if (!Array.isArray(options.recipients) || options.recipients.length === 0) {
     throw new TypeError('protectMessage: options.recipients must list at least one certificate');
   }

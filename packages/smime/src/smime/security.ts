@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { SipHeader } from '../sip/message.js';
+
 /**
  * Nesting order of the signature and the encryption: `sign-then-encrypt` puts the SignedData
  * inside the envelope, `encrypt-then-sign` signs the envelope (the order of RFC 3261 §23.2).
@@ -36,6 +38,13 @@ export interface SecurityInfo {
   /** Media types of the parts that arrived protected. */
   readonly protectedParts: readonly string[];
   /**
+   * Header fields that a verified signature covers, from the signed `message/sipfrag` parts
+   * (RFC 3261 §23.4), in order. Each equals the same-named fields of the message, or the message
+   * was rejected. Only these values are the signer's, and every other header field may come from
+   * the SIP core. Empty when the signed content had no such part.
+   */
+  readonly protectedHeaders: readonly SipHeader[];
+  /**
    * Nesting order of a part that was both signed and encrypted, undefined when no part was. When
    * parts differ, `encrypt-then-sign` wins, because it is the weaker: the signature covers the
    * ciphertext, so it does not prove that the signer wrote the content.
@@ -53,6 +62,7 @@ export class SecurityCollector {
   order: NestingOrder | undefined;
   readonly #algorithms: Record<string, string> = {};
   readonly #protectedParts: string[] = [];
+  readonly #protectedHeaders: SipHeader[] = [];
 
   /** Records an algorithm unless an outer layer already recorded one under this name. */
   setAlgorithm(name: string, value: string): void {
@@ -78,6 +88,11 @@ export class SecurityCollector {
     this.#protectedParts.push(mediaType);
   }
 
+  /** Records header fields that a verified signature covers. */
+  addProtectedHeaders(headers: readonly SipHeader[]): void {
+    for (const { name, value } of headers) this.#protectedHeaders.push({ name, value });
+  }
+
   /** Returns the collected outcome. */
   toSecurityInfo(): SecurityInfo {
     return {
@@ -89,6 +104,7 @@ export class SecurityCollector {
       ...(this.signingTime === undefined ? {} : { signingTime: new Date(this.signingTime) }),
       algorithms: { ...this.#algorithms },
       protectedParts: [...this.#protectedParts],
+      protectedHeaders: this.#protectedHeaders.map((header) => ({ ...header })),
       order: this.order,
     };
   }

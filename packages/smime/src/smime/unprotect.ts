@@ -10,9 +10,10 @@ import { DowngradeError, LimitExceededError } from '../errors.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
-import type { SipMessage } from '../sip/message.js';
+import type { SipHeader, SipMessage } from '../sip/message.js';
 import type { LocalIdentity } from './key-store.js';
 import { defaultProtectionPolicy } from './policy.js';
+import { checkProtectedHeaders, readHeaderFragment } from './protected-headers.js';
 import type { ProtectionPolicy } from './policy.js';
 import { SecurityCollector } from './security.js';
 import type { SecurityInfo } from './security.js';
@@ -110,7 +111,7 @@ export interface UnprotectResult {
  *
  * Rejections: `UndecipherableError` (493, with the local certificate in `certsOnly`),
  * `SignatureInvalidError`, `CertificateUntrustedError`, `CertificateRevokedError`,
- * `CertificateChangedError`, `IdentityMismatchError` and `DowngradeError` (403), parse errors
+ * `CertificateChangedError`, `IdentityMismatchError`, `HeaderMismatchError` and `DowngradeError` (403), parse errors
  * (400), `LimitExceededError` (413) and `NotSupportedError` (415).
  *
  * Once an AES-CBC EnvelopedData was decrypted, every later failure is raised as
@@ -165,6 +166,7 @@ export async function unprotectMessage(
   try {
     parts = await unwrapEntity(body, ctx);
     rejectDowngrade(parts, options.policy ?? defaultProtectionPolicy, message.method);
+    security.addProtectedHeaders(signedHeaderFields(message, parts));
   } catch (error) {
     throw concealUnauthenticatedFailure(error, ctx);
   }
@@ -207,6 +209,21 @@ function rejectDowngrade(
         : 'in clear';
     throw new DowngradeError(`sensitive ${contentType.mediaType} part arrived ${how}`);
   }
+}
+
+/**
+ * Returns the header fields of the signed header fragments, after checking them against the
+ * message. A fragment that is not signed proves nothing and is left as an ordinary part.
+ */
+function signedHeaderFields(message: SipMessage, parts: readonly UnwrappedPart[]): SipHeader[] {
+  const fields: SipHeader[] = [];
+  for (const part of parts) {
+    if (!part.signed) continue;
+    const headers = readHeaderFragment(part.entity);
+    if (headers !== undefined) fields.push(...headers);
+  }
+  checkProtectedHeaders(message, fields);
+  return fields;
 }
 
 /** Returns the parts of an unchanged body: those of a multipart/mixed, or the body alone. */

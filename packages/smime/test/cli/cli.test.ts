@@ -135,6 +135,53 @@ describe('mcptt-smime protect', () => {
   });
 });
 
+describe('mcptt-smime protect --protect-header', () => {
+  const invite = () => inviteWithSdp().withHeader('Answer-Mode', 'Auto');
+
+  it('signs the named fields, which unprotect names in its summary', () => {
+    const sent = cli(
+      protectArgs('alice', 'server', ['--protect-header', 'Answer-Mode']),
+      invite().toBytes(),
+    );
+    const run = cli(unprotectArgs('server'), sent.stdout);
+
+    expect(sent.status).toBe(0);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe(
+      'verified: signed by sip:alice@example.org, authEnveloped-data aes-256-gcm, ' +
+        'signed headers Answer-Mode\n',
+    );
+  });
+
+  it('makes unprotect answer 403 when the field changed on the way', () => {
+    const sent = cli(
+      protectArgs('alice', 'server', ['--protect-header', 'Answer-Mode']),
+      invite().toBytes(),
+    );
+    const changed = SipMessage.parse(sent.stdout).withHeader('Answer-Mode', 'Manual');
+    const run = cli(unprotectArgs('server'), changed.toBytes());
+
+    expect(run.status).toBe(1);
+    expect(run.stdout).toHaveLength(0);
+    expect(run.stderr.split('\n')[0]).toBe(
+      '403 Forbidden: answer-mode header field differs from its signed copy',
+    );
+  });
+
+  it('exits 2 for a field that proxies change', () => {
+    const run = cli(
+      protectArgs('alice', 'server', ['--protect-header', 'Via']),
+      invite().toBytes(),
+    );
+
+    expect(run.status).toBe(2);
+    expect(run.stdout).toHaveLength(0);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'mcptt-smime: --protect-header Via: Via cannot be protected end to end',
+    );
+  });
+});
+
 describe('mcptt-smime unprotect', () => {
   const OAEP = ['-keyopt', 'rsa_padding_mode:oaep', '-keyopt', 'rsa_oaep_md:sha256'];
   const cases = [

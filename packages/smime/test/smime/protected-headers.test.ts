@@ -1,0 +1,331 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { utf8Encode } from '../../src/bytes.js';
+import {
+  HeaderMismatchError,
+  LimitExceededError,
+  MimeParseError,
+  UndecipherableError,
+} from '../../src/errors.js';
+import { MAX_HEADER_COUNT } from '../../src/limits.js';
+import { MimeEntity } from '../../src/mime/entity.js';
+import { SipMessage } from '../../src/sip/message.js';
+import { createProtectionPolicy } from '../../src/smime/policy.js';
+import { protectMessage } from '../../src/smime/protect.js';
+import type { ProtectOptions } from '../../src/smime/protect.js';
+import {
+  createHeaderFragment,
+  HEADER_FRAGMENT_TYPE,
+  protectedHeaderValues,
+  readHeaderFragment,
+} from '../../src/smime/protected-headers.js';
+import { unprotectMessage } from '../../src/smime/unprotect.js';
+import type { UnprotectOptions } from '../../src/smime/unprotect.js';
+import { rejection } from '../mime/expect-error.js';
+import { inviteWithSdp, MCPTT_INFO, mcpttInfo, mcpttInfoMessage, request } from './messages.js';
+import { opensslProtect, wrapInMessage } from './openssl-peer.js';
+import { getTestPki, testCrypto } from './test-pki.js';
+import type { TestPki } from './test-pki.js';
+
+let pki: TestPki;
+beforeAll(async () => {
+  pki = await getTestPki();
+});
+
+async function protect(message: SipMessage, extra: Partial<ProtectOptions> = {}) {
+  return protectMessage(message, {
+    crypto: testCrypto,
+    signer: await pki.identity('alice'),
+    recipients: [pki.certificate('server')],
+    now: () => pki.now,
+    ...extra,
+  });
+}
+
+async function unprotect(message: SipMessage, extra: Partial<UnprotectOptions> = {}) {
+  return unprotectMessage(message, {
+    crypto: testCrypto,
+    identity: await pki.identity('server'),
+    trustAnchors: [pki.caCertificate],
+    now: () => pki.now,
+    ...extra,
+  });
+}
+
+/** Returns a copy of `message` with header field lines added after its others, as written. */
+function withFields(message: SipMessage, ...fields: string[]): SipMessage {
+  const bytes = message.toBytes();
+  let end = 0;
+  while (!(bytes[end] === 0x0d && bytes[end + 1] === 0x0a && bytes[end + 2] === 0x0d)) end++;
+  const added = utf8Encode(fields.map((field) => `\r\n${field}`).join(''));
+  const out = new Uint8Array(bytes.length + added.length);
+  out.set(bytes.subarray(0, end));
+  out.set(added, end);
+  out.set(bytes.subarray(end), end + added.length);
+  return SipMessage.parse(out);
+}
+
+/** Returns the INVITE of the protection tests with extra header fields. */
+function inviteWith(...fields: string[]): SipMessage {
+  return withFields(inviteWithSdp(), ...fields);
+}
+
+/** Builds a multipart/mixed body of mcptt-info and one more part, in that order. */
+function mixedBody(extra: MimeEntity): { body: Uint8Array; contentType: string } {
+  const info = new MimeEntity(
+    [{ name: 'Content-Type', value: MCPTT_INFO }],
+    utf8Encode(mcpttInfo()),
+  );
+  const chunks = ['--f1\r\n', info, '\r\n--f1\r\n', extra, '\r\n--f1--\r\n'];
+  const text = chunks
+    .map((chunk) => (typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk.toBytes())))
+    .join('');
+  return { body: utf8Encode(text), contentType: 'multipart/mixed; boundary=f1' };
+}
+
+describe('protected header fields', () => {
+  it('reports the signed named fields', async () => {
+    const sent = await protect(inviteWith('Answer-Mode: Auto', 'Priority: emergency'), {
+      protectHeaders: ['Answer-Mode', 'priority', 'Subject'],
+    });
+    // The copies travel inside the envelope, not next to it.
+    expect(new TextDecoder().decode(sent.body)).not.toContain(HEADER_FRAGMENT_TYPE);
+
+    const { security, parts } = await unprotect(sent);
+    expect(security.protectedHeaders).toEqual([
+      { name: 'Answer-Mode', value: 'Auto' },
+      { name: 'priority', value: 'emergency' },
+    ]);
+    expect(protectedHeaderValues(security, 'answer-mode')).toEqual(['Auto']);
+    expect(protectedHeaderValues(security, 'Subject')).toEqual([]);
+    expect(parts.map((part) => part.contentType.mediaType)).toEqual([
+      'application/sdp',
+      MCPTT_INFO,
+      HEADER_FRAGMENT_TYPE,
+    ]);
+  });
+
+  it('omits the fragment without such fields', async () => {
+    const { security, parts } = await unprotect(
+      await protect(inviteWithSdp(), { protectHeaders: ['Answer-Mode'] }),
+    );
+    expect(security.protectedHeaders).toEqual([]);
+    expect(parts).toHaveLength(2);
+  });
+
+  it('accepts compact names and extra whitespace', async () => {
+    const sent = await protect(inviteWith('Subject: shift  change'), {
+      protectHeaders: ['Subject'],
+    });
+    const relayed = withFields(sent.withoutHeader('Subject'), 's:shift \t change');
+    const { security } = await unprotect(relayed);
+    expect(protectedHeaderValues(security, 's')).toEqual(['shift  change']);
+  });
+
+  it('compares list fields by element', async () => {
+    const sent = await protect(inviteWith('Supported: timer, 100rel'), {
+      protectHeaders: ['Supported'],
+    });
+    const split = withFields(sent.withoutHeader('Supported'), 'Supported: timer', 'k: 100rel');
+    await expect(unprotect(split)).resolves.toBeDefined();
+    const reordered = sent.withHeader('Supported', '100rel, timer');
+    const error = await rejection(unprotect(reordered));
+    expect(error).toMatchObject({ code: 'ERR_HEADER_MISMATCH', sipStatus: 403 });
+  });
+
+  describe('rejects fields that differ from the copy', () => {
+    const changes: [string, (message: SipMessage) => SipMessage][] = [
+      ['a changed value', (message) => message.withHeader('Answer-Mode', 'Manual')],
+      ['a removed field', (message) => message.withoutHeader('Answer-Mode')],
+      ['an added field', (message) => withFields(message, 'Answer-Mode: Auto')],
+      ['a value with more text', (message) => message.withHeader('Answer-Mode', 'Auto;require')],
+    ];
+    it.each(changes)('%s', async (_name, change) => {
+      const sent = await protect(inviteWith('Answer-Mode: Auto'), {
+        protectHeaders: ['Answer-Mode'],
+      });
+      const error = await rejection(unprotect(change(sent)));
+      expect(error).toBeInstanceOf(HeaderMismatchError);
+      expect(error).toMatchObject({ code: 'ERR_HEADER_MISMATCH', sipStatus: 403 });
+      expect(error.message).toBe('answer-mode header field differs from its signed copy');
+    });
+  });
+
+  it('reports a CBC mismatch as 493', async () => {
+    const sent = await protect(inviteWith('Answer-Mode: Auto'), {
+      protectHeaders: ['Answer-Mode'],
+      contentEncryption: 'aes-256-cbc',
+    });
+    const error = await rejection(unprotect(sent.withHeader('Answer-Mode', 'Manual')));
+    expect(error).toBeInstanceOf(UndecipherableError);
+    expect(error).toMatchObject({ code: 'ERR_UNDECIPHERABLE', sipStatus: 493 });
+    expect(error.cause).toBeInstanceOf(HeaderMismatchError);
+  });
+
+  it('ignores an unsigned fragment', async () => {
+    const clearFragments = createProtectionPolicy({
+      clearTypes: ['application/sdp', HEADER_FRAGMENT_TYPE],
+    });
+    const { body, contentType } = mixedBody(
+      createHeaderFragment([{ name: 'Answer-Mode', value: 'Auto' }]),
+    );
+    const message = withFields(request('MESSAGE', body, contentType), 'Answer-Mode: Manual');
+    const received = await unprotect(await protect(message, { policy: clearFragments }), {
+      policy: clearFragments,
+    });
+    expect(received.security.signed).toBe(true);
+    expect(received.security.protectedHeaders).toEqual([]);
+  });
+
+  it('ignores a sipfrag with a start line', async () => {
+    const notify = new MimeEntity(
+      [{ name: 'Content-Type', value: 'message/sipfrag;version=2.0' }],
+      utf8Encode('SIP/2.0 200 OK\r\nCSeq: 1 REFER\r\n'),
+    );
+    const { body, contentType } = mixedBody(notify);
+    const received = await unprotect(await protect(request('NOTIFY', body, contentType)));
+    expect(received.security.protectedHeaders).toEqual([]);
+    expect(received.parts.map((part) => part.contentType.mediaType)).toContain(
+      HEADER_FRAGMENT_TYPE,
+    );
+  });
+
+  describe('rejects a fragment without header fields', () => {
+    const bodies: [string, string][] = [
+      ['an empty part', ''],
+      ['a line without a colon', 'Answer-Mode Auto\r\n'],
+      ['a body after the fields', 'Answer-Mode: Auto\r\n\r\nhello\r\n'],
+      ['a control character', 'Answer-Mode: Au\u0000to\r\n'],
+    ];
+    it.each(bodies)('%s', async (_name, text) => {
+      const fragment = new MimeEntity(
+        [{ name: 'Content-Type', value: HEADER_FRAGMENT_TYPE }],
+        utf8Encode(text),
+      );
+      const { body, contentType } = mixedBody(fragment);
+      const error = await rejection(
+        unprotect(await protect(request('MESSAGE', body, contentType))),
+      );
+      expect(error).toBeInstanceOf(MimeParseError);
+      expect(error).toMatchObject({ code: 'ERR_MIME_MALFORMED', sipStatus: 400 });
+    });
+  });
+
+  it('round-trips any printable field value', async () => {
+    const name = fc.stringMatching(/^X-[A-Za-z0-9-]{1,12}$/);
+    const value = fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,30}[\x21-\x7e])?$/);
+    const signer = await pki.identity('alice');
+    await fc.assert(
+      fc.asyncProperty(name, value, async (field, text) => {
+        const sent = await protect(withFields(inviteWithSdp(), `${field}: ${text}`), {
+          signer,
+          protectHeaders: [field],
+        });
+        const { security } = await unprotect(sent);
+        expect(protectedHeaderValues(security, field)).toEqual([text]);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('header fragments from openssl cms', () => {
+  /** mcptt-info and a header fragment, signed then encrypted by OpenSSL for the server. */
+  function opensslMessage(): SipMessage {
+    const files = (name: string) => {
+      const found = pki.files[name];
+      if (found === undefined) throw new TypeError(name);
+      return found;
+    };
+    const inner = [
+      'Content-Type: multipart/mixed; boundary=os1',
+      '',
+      '--os1',
+      `Content-Type: ${MCPTT_INFO}`,
+      '',
+      mcpttInfo(),
+      '--os1',
+      'Content-Type: message/sipfrag',
+      '',
+      'Answer-Mode: Auto',
+      '--os1--',
+      '',
+    ].join('\r\n');
+    const smime = opensslProtect(utf8Encode(inner), [
+      { op: 'sign', signer: files('alice') },
+      { op: 'encrypt', recipient: files('server'), cipher: 'aes-256-gcm' },
+    ]);
+    return withFields(wrapInMessage(mcpttInfoMessage(), smime), 'Answer-Mode: Auto');
+  }
+
+  it('reads the fields that OpenSSL signed', async () => {
+    const { security } = await unprotect(opensslMessage());
+    expect(security.signerUri).toBe('sip:alice@example.org');
+    expect(security.protectedHeaders).toEqual([{ name: 'Answer-Mode', value: 'Auto' }]);
+  });
+
+  it('rejects such a field changed on the way', async () => {
+    const error = await rejection(unprotect(opensslMessage().withHeader('Answer-Mode', 'Manual')));
+    expect(error).toMatchObject({ code: 'ERR_HEADER_MISMATCH', sipStatus: 403 });
+  });
+});
+
+describe('createHeaderFragment', () => {
+  it('writes one field per line under message/sipfrag', () => {
+    const fragment = createHeaderFragment([
+      { name: 'Answer-Mode', value: ' Auto ' },
+      { name: 'Subject', value: 'shift change' },
+    ]);
+    expect(new TextDecoder().decode(fragment.toBytes())).toBe(
+      'Content-Type: message/sipfrag\r\n\r\nAnswer-Mode: Auto\r\nSubject: shift change\r\n',
+    );
+    expect(readHeaderFragment(fragment)).toEqual([
+      { name: 'Answer-Mode', value: 'Auto' },
+      { name: 'Subject', value: 'shift change' },
+    ]);
+  });
+
+  const invalid: [string, { name: string; value: string }[], string][] = [
+    ['no field', [], 'createHeaderFragment: headers must list at least one field'],
+    [
+      'a value with a line break',
+      [{ name: 'Answer-Mode', value: 'Auto\r\nVia: x' }],
+      'createHeaderFragment: invalid header field "Answer-Mode"',
+    ],
+    [
+      'a name that is no token',
+      [{ name: 'Answer Mode', value: 'Auto' }],
+      'createHeaderFragment: invalid header field "Answer Mode"',
+    ],
+    [
+      'a field that proxies change',
+      [{ name: 'v', value: 'SIP/2.0/WSS a.invalid' }],
+      'createHeaderFragment: v cannot be protected end to end',
+    ],
+    [
+      'a field that describes the body',
+      [{ name: 'Content-Type', value: 'text/plain' }],
+      'createHeaderFragment: Content-Type cannot be protected end to end',
+    ],
+  ];
+  it.each(invalid)('rejects %s', (_name, headers, message) => {
+    expect(() => createHeaderFragment(headers)).toThrow(new TypeError(message));
+  });
+
+  it(`rejects more than ${MAX_HEADER_COUNT} fields`, () => {
+    const many = Array.from({ length: MAX_HEADER_COUNT + 1 }, (_, index) => ({
+      name: `X-Field-${index}`,
+      value: 'x',
+    }));
+    expect(() => createHeaderFragment(many)).toThrow(LimitExceededError);
+    expect(createHeaderFragment(many.slice(1)).contentType.mediaType).toBe(HEADER_FRAGMENT_TYPE);
+  });
+
+  it('rejects protectHeaders of the wrong type', async () => {
+    const wrong = { protectHeaders: 'Answer-Mode' } as unknown as Partial<ProtectOptions>;
+    await expect(protect(inviteWithSdp(), wrong)).rejects.toThrow(
+      new TypeError('protectMessage: options.protectHeaders must be an array of names'),
+    );
+  });
+});
