@@ -8,6 +8,7 @@
  */
 
 import { prepareEnvelope, sealEnvelope, signContent } from '../cms/index.js';
+import { schemeForKey } from '../cms/signature.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { bytesEqual, cloneBytes } from '../bytes.js';
 import { MimeParseError } from '../errors.js';
@@ -179,7 +180,9 @@ async function sealParts(
     signingTime: (options.now ?? (() => new Date()))(),
     detached: true,
   });
-  const signed = createMultipartSigned(content, signature, crypto);
+  // RFC 8551 §3.5.3 names the digest in micalg: sha-256, or sha-384 for a P-384 key.
+  const micalg = schemeForKey(signer.signingKey).hash.toLowerCase();
+  const signed = createMultipartSigned(content, signature, crypto, micalg);
 
   const envelope = await sealEnvelope(crypto, await preparing, signed.toBytes());
   return createPkcs7MimeEntity(envelope.der, envelope.smimeType);

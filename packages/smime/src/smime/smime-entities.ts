@@ -61,12 +61,14 @@ export function createPkcs7MimeEntity(der: Uint8Array, smimeType: SmimeType): Mi
 
 /**
  * Builds the RFC 1847 multipart/signed entity around `content`, whose canonical bytes the
- * detached signature `signatureDer` covers.
+ * detached signature `signatureDer` covers. `micalg` names the signature's digest algorithm
+ * (RFC 8551 §3.5.3), such as `sha-384` for a P-384 key.
  */
 export function createMultipartSigned(
   content: MimeEntity,
   signatureDer: Uint8Array,
   random: Pick<Crypto, 'getRandomValues'>,
+  micalg = 'sha-256',
 ): MimeEntity {
   const signature = new MimeEntity(
     [
@@ -83,7 +85,7 @@ export function createMultipartSigned(
   const boundary = createBoundary(random, serialised);
   const contentType = formatContentType('multipart/signed', {
     protocol: 'application/pkcs7-signature',
-    micalg: 'sha-256',
+    micalg,
     boundary,
   });
   return new MimeEntity(
