@@ -20,6 +20,7 @@ import { BoundedCache } from './bounded-cache.js';
 import { encodeAuthEnvelopedData, encodeEnvelopedData } from './envelope.js';
 import { encodeKeyAgreeRecipient } from './key-agreement.js';
 import { encodeKeyTransRecipient } from './key-transport.js';
+import { RSA_MAX_BITS, RSA_MIN_BITS } from './keys.js';
 import { OID_AUTH_ENVELOPED_DATA, OID_ENVELOPED_DATA } from './oids.js';
 
 /** Options of {@link encryptContent}. */
@@ -57,8 +58,9 @@ export interface PreparedEnvelope {
  * Encrypts `content` for every recipient certificate. GCM algorithms produce AuthEnvelopedData
  * (RFC 5083, 12-byte nonce, 16-byte tag) and CBC algorithms EnvelopedData. EC certificates get
  * ECDH ephemeral-static key agreement and RSA certificates RSA-OAEP key transport. Between 1 and
- * MAX_RECIPIENTS recipients are accepted. A certificate whose key type is not supported raises
- * NotSupportedError, and one whose keyUsage forbids key agreement or key encipherment raises
+ * MAX_RECIPIENTS recipients are accepted. A certificate whose key type is not supported, or whose
+ * RSA key is shorter than 2048 or longer than 4096 bits, raises NotSupportedError, and one whose
+ * keyUsage forbids key agreement or key encipherment raises
  * CertificateUntrustedError.
  *
  * @example
@@ -179,6 +181,12 @@ async function encodeRecipient(
     return encodeKeyAgreeRecipient(crypto, recipient, publicKey, contentKey);
   }
   if (keyAlgorithm.kind === 'rsa') {
+    const bits = keyAlgorithm.modulusBits;
+    if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
+      throw new NotSupportedError(
+        `recipient RSA key size ${bits} not supported (${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits)`,
+      );
+    }
     if (usage !== undefined && !usage.has('keyEncipherment')) {
       throw new CertificateUntrustedError('recipient certificate keyUsage forbids keyEncipherment');
     }

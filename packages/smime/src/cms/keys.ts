@@ -32,8 +32,10 @@ export interface IdentityKeys {
   decryptionKey: CryptoKey;
 }
 
-const RSA_MIN_BITS = 2048;
-const RSA_MAX_BITS = 4096;
+/** Smallest RSA modulus in bits that keys and recipient certificates may have. */
+export const RSA_MIN_BITS = 2048;
+/** Largest RSA modulus in bits that keys and recipient certificates may have. */
+export const RSA_MAX_BITS = 4096;
 
 /**
  * Imports a PKCS#8 private key as the two CryptoKeys an identity needs: signing (ECDSA, or RSA-PSS

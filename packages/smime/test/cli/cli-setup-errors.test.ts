@@ -69,6 +69,17 @@ beforeAll(async () => {
     'pss.key.pem',
   );
   selfSigned('pss', ['keyUsage=critical,digitalSignature,keyEncipherment']);
+  // A 1024-bit RSA certificate, a key shorter than the 2048 bits the library accepts.
+  openssl(
+    'genpkey',
+    '-algorithm',
+    'RSA',
+    '-pkeyopt',
+    'rsa_keygen_bits:1024',
+    '-out',
+    'rsa1024.key.pem',
+  );
+  selfSigned('rsa1024', ['keyUsage=critical,digitalSignature,keyEncipherment']);
   // alice's URI on a P-256 key whose certificate carries the point in compressed form.
   openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'c.pem');
   openssl('ec', '-in', 'c.pem', '-conv_form', 'compressed', '-out', 'c.sec1.pem');
@@ -313,6 +324,14 @@ describe('a recipient that cannot be encrypted to', () => {
     expectSetupError(
       run(cert),
       `mcptt-smime: --recipient ${cert}: cannot encrypt to this certificate (recipient certificate key type not supported)`,
+    );
+  });
+
+  it('1024-bit RSA certificate exits 2', () => {
+    const cert = join(dir, 'rsa1024.cert.pem');
+    expectSetupError(
+      run(cert),
+      `mcptt-smime: --recipient ${cert}: cannot encrypt to this certificate (recipient RSA key size 1024 not supported (2048 to 4096 bits))`,
     );
   });
 
