@@ -88,10 +88,11 @@ function inspectEntity(entity: MimeEntity, depth: number): InspectedEntity {
     ...(transferEncoding === undefined ? {} : { transferEncoding }),
     ...(disposition === undefined ? {} : { disposition }),
   };
-  if (depth > MAX_NESTING_DEPTH) return { ...base, error: 'nested too deep' };
-
   try {
     const contentType = entity.contentType;
+    const isContainer = contentType.type === 'multipart' || CMS_TYPES.has(contentType.mediaType);
+    // As in unprotect, the limit counts containers: a leaf under MAX_NESTING_DEPTH of them is fine.
+    if (isContainer && depth > MAX_NESTING_DEPTH) return { ...base, error: 'nested too deep' };
     if (contentType.type === 'multipart') {
       const boundary = contentType.params.get('boundary') ?? '';
       const parts = parseMultipart(entity.body, boundary).map((part) =>

@@ -7,7 +7,12 @@ import {
   formatInspected,
   formatInspectedJson,
   inspectMessage,
+  type InspectedEntity,
 } from '../../src/cli/inspect-command.js';
+import { utf8Encode } from '../../src/bytes.js';
+import { MAX_NESTING_DEPTH } from '../../src/limits.js';
+import { MimeEntity } from '../../src/mime/entity.js';
+import { buildMultipart } from '../../src/mime/multipart.js';
 import { createPkcs7MimeEntity } from '../../src/smime/smime-entities.js';
 import { withEntityBody } from '../../src/smime/sip-body.js';
 import { mcpttInfoMessage } from '../smime/messages.js';
@@ -63,5 +68,41 @@ describe('inspect output', () => {
     expect(hasControlCharacter(json)).toBe(false);
     const parsed = JSON.parse(json) as { body: { cms: { certificates: { uris: string[] }[] } } };
     expect(parsed.body.cms.certificates[0]?.uris).toEqual([HOSTILE_URI]);
+  });
+});
+
+/** Wraps an mcptt-info leaf in `levels` multipart/mixed entities and makes it a message body. */
+function nestedMessage(levels: number): ReturnType<typeof mcpttInfoMessage> {
+  let entity = MimeEntity.parse(
+    utf8Encode('Content-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n<mcpttinfo/>'),
+  );
+  for (let level = 0; level < levels; level++) {
+    const boundary = `n${String(level)}`;
+    entity = new MimeEntity(
+      [{ name: 'Content-Type', value: `multipart/mixed; boundary=${boundary}` }],
+      buildMultipart([entity], boundary),
+    );
+  }
+  return withEntityBody(mcpttInfoMessage(), entity);
+}
+
+/** Returns the errors of an inspected tree, innermost last. */
+function treeErrors(entity: InspectedEntity | undefined): string[] {
+  if (entity === undefined) return [];
+  return [
+    ...(entity.error === undefined ? [] : [entity.error]),
+    ...(entity.parts ?? []).flatMap(treeErrors),
+  ];
+}
+
+describe('inspect nesting limit', () => {
+  it(`reads a leaf under ${MAX_NESTING_DEPTH} containers`, () => {
+    expect(treeErrors(inspectMessage(nestedMessage(MAX_NESTING_DEPTH)).body)).toEqual([]);
+  });
+
+  it(`stops at container ${MAX_NESTING_DEPTH + 1}`, () => {
+    expect(treeErrors(inspectMessage(nestedMessage(MAX_NESTING_DEPTH + 1)).body)).toEqual([
+      'nested too deep',
+    ]);
   });
 });
