@@ -12,6 +12,7 @@
 /** Stable error codes. New codes may be added, existing ones never change meaning. */
 export type ErrorCode =
   | 'ERR_SIP_MALFORMED'
+  | 'ERR_SIP_VERSION'
   | 'ERR_MIME_MALFORMED'
   | 'ERR_CMS_MALFORMED'
   | 'ERR_LIMIT_EXCEEDED'
@@ -40,6 +41,7 @@ export const SIP_REASON_PHRASES: Readonly<Record<number, string>> = {
   415: 'Unsupported Media Type',
   493: 'Undecipherable',
   500: 'Server Internal Error',
+  505: 'Version Not Supported',
 };
 
 /** Options accepted by every error constructor. */
@@ -82,6 +84,16 @@ export class SipParseError extends McpttError {
   static readonly code = 'ERR_SIP_MALFORMED';
   readonly code = 'ERR_SIP_MALFORMED';
   readonly sipStatus = 400;
+}
+
+/**
+ * A well-formed SIP version other than SIP/2.0 in the start line. A server responds with 505
+ * (RFC 3261 §21.5.6, RFC 4475 §3.1.2.16).
+ */
+export class SipVersionError extends McpttError {
+  static readonly code = 'ERR_SIP_VERSION';
+  readonly code = 'ERR_SIP_VERSION';
+  readonly sipStatus = 505;
 }
 
 /** A MIME entity or multipart body that does not follow RFC 2045 and RFC 2046. */
@@ -242,6 +254,7 @@ export class NotExportableError extends McpttError {
 /** Union of every concrete error class, so that a `switch` on `code` narrows the type. */
 export type AnyMcpttError =
   | SipParseError
+  | SipVersionError
   | MimeParseError
   | CmsParseError
   | LimitExceededError

@@ -118,6 +118,7 @@ export {
   SIP_REASON_PHRASES,
   SignatureInvalidError,
   SipParseError,
+  SipVersionError,
   StorageError,
   UndecipherableError,
   isMcpttError,

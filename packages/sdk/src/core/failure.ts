@@ -22,6 +22,7 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
   415: 'Unsupported Media Type',
   493: 'Undecipherable',
   500: 'Server Internal Error',
+  505: 'Version Not Supported',
 };
 
 /** Code given to failures that are not errors of the library, such as a bug in a callback. */

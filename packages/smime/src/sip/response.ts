@@ -5,7 +5,12 @@
  * @module
  */
 
-import { SIP_REASON_PHRASES, LimitExceededError, SipParseError } from '../errors.js';
+import {
+  SIP_REASON_PHRASES,
+  LimitExceededError,
+  SipParseError,
+  SipVersionError,
+} from '../errors.js';
 import { parseNameAddress } from './address.js';
 import { frameMessage } from './framing.js';
 import { hasControlCharacter, hasNonUriCharacter, isToken } from './grammar.js';
@@ -31,7 +36,7 @@ export type SipParseResult =
   | { readonly ok: true; readonly message: SipMessage }
   | {
       readonly ok: false;
-      readonly error: SipParseError | LimitExceededError;
+      readonly error: SipParseError | SipVersionError | LimitExceededError;
       /**
        * A request with only the start line and the Via, From, To, Call-ID and CSeq fields of the
        * input, enough for {@link createResponse}; undefined when the input is a response, an
@@ -94,7 +99,7 @@ function tagTo(value: string, status: number, toTag: string | undefined): string
  * const result = tryParseForResponse(frame);
  * if (!result.ok) {
  *   if (result.partialRequest) {
- *     const reason = `Bad Request (${result.error.message})`;
+ *     const reason = `${result.error.reasonPhrase} (${result.error.message})`;
  *     send(createResponse(result.partialRequest, result.error.sipStatus, reason).toBytes());
  *   }
  *   return;
@@ -105,7 +110,11 @@ export function tryParseForResponse(bytes: Uint8Array, options?: SipParseOptions
   try {
     return { ok: true, message: SipMessage.parse(bytes, options) };
   } catch (error) {
-    if (!(error instanceof SipParseError || error instanceof LimitExceededError)) throw error;
+    const rejected =
+      error instanceof SipParseError ||
+      error instanceof SipVersionError ||
+      error instanceof LimitExceededError;
+    if (!rejected) throw error;
     return { ok: false, error, partialRequest: readPartialRequest(bytes) };
   }
 }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { SipParseError } from '../errors.js';
+import { SipParseError, SipVersionError } from '../errors.js';
 import { assertValidUri } from './address.js';
 import { hasRawControlCharacter, isToken } from './grammar.js';
 import type { SipRequestLine, SipStatusLine } from './message.js';
@@ -22,8 +22,8 @@ const VERSION_PATTERN = /^SIP\/\d+\.\d+$/i;
 
 /**
  * Parses a start line. The elements are separated by exactly one SP and nothing trails the
- * version (RFC 4475 §3.1.2.9 and §3.1.2.10). Raises SipParseError, `unsupported SIP version`
- * for a well-formed version other than 2.0 (a server responds 505 to it, RFC 3261 §8.2.2).
+ * version (RFC 4475 §3.1.2.9 and §3.1.2.10). Raises SipVersionError (505) for a well-formed
+ * version other than 2.0, and SipParseError for anything else that is malformed.
  */
 export function parseStartLine(line: string): SipRequestLine | SipStatusLine {
   if (/^SIP\//i.test(line)) return parseStatusLine(line);
@@ -65,5 +65,5 @@ function parseStatusLine(line: string): SipStatusLine {
 
 function assertVersion(version: string): void {
   if (!VERSION_PATTERN.test(version)) throw new SipParseError('invalid SIP version');
-  if (version.toUpperCase() !== SIP_VERSION) throw new SipParseError('unsupported SIP version');
+  if (version.toUpperCase() !== SIP_VERSION) throw new SipVersionError('unsupported SIP version');
 }

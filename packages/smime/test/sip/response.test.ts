@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { LimitExceededError } from '../../src/errors.js';
+import { LimitExceededError, SipVersionError } from '../../src/errors.js';
 import { MAX_MESSAGE_BYTES } from '../../src/limits.js';
 import { SipMessage } from '../../src/sip/message.js';
 import { buildErrorResponse, createResponse, tryParseForResponse } from '../../src/sip/response.js';
@@ -111,6 +111,16 @@ describe('buildErrorResponse', () => {
     const text = MESSAGE_TEXT.replace('sip:bob@example.org SIP/2.0', 'sip:bob@example.org SIP/3.0');
     const bytes = buildErrorResponse(encoder.encode(text), 505, 'Version Not Supported');
     expect(decoder.decode(bytes)).toContain('Call-ID: a84b4c76e66710@example.org\r\n');
+  });
+
+  test('reports an unknown version as 505', () => {
+    const text = MESSAGE_TEXT.replace('sip:bob@example.org SIP/2.0', 'sip:bob@example.org SIP/3.0');
+    const result = tryParseForResponse(encoder.encode(text));
+    if (result.ok) throw new Error('SIP/3.0 parsed');
+    expect(result.error).toBeInstanceOf(SipVersionError);
+    expect(result.error).toMatchObject({ code: 'ERR_SIP_VERSION', sipStatus: 505 });
+    expect(result.error.reasonPhrase).toBe('Version Not Supported');
+    expect(result.partialRequest?.callId).toBe('a84b4c76e66710@example.org');
   });
 
   test('never answers an ACK', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseNameAddress, parseSipUri } from '../../src/sip/address.js';
+import { SipVersionError } from '../../src/errors.js';
 import { SipMessage } from '../../src/sip/message.js';
 import { parseVia } from '../../src/sip/via.js';
 import { corporaAvailable, listCorpus, readCorpus } from '../corpora.js';
@@ -10,9 +11,9 @@ import { expectSipParseError } from './helpers.js';
  * (RFC 4475 §3.2 to §3.4, which leave the response to the application). `reject`: the RFC calls it
  * invalid, or says an element responds 400 to it; the value is the expected error message.
  * `stream`: valid over a stream or datagram transport, where octets past Content-Length are
- * ignored, but not as one WebSocket frame.
+ * ignored, but not as one WebSocket frame. `version`: an unknown SIP version, rejected with 505.
  */
-const RFC4475: Readonly<Record<string, 'parse' | 'stream' | { reject: string }>> = {
+const RFC4475: Readonly<Record<string, 'parse' | 'stream' | 'version' | { reject: string }>> = {
   wsinv: 'parse',
   intmeth: 'parse',
   esc01: 'parse',
@@ -42,7 +43,7 @@ const RFC4475: Readonly<Record<string, 'parse' | 'stream' | { reject: string }>>
   badaspec: { reject: 'invalid To header' },
   // The archive's baddn.dat ends without the empty line; the display name is tested below.
   baddn: { reject: 'header section not ended by an empty line' },
-  badvers: { reject: 'unsupported SIP version' },
+  badvers: 'version',
   mismatch01: { reject: 'CSeq method does not match the request method' },
   mismatch02: { reject: 'CSeq method does not match the request method' },
   bigcode: { reject: 'invalid status line' },
@@ -96,6 +97,11 @@ describe.skipIf(!corporaAvailable)('RFC 4475 torture messages', () => {
         const length = message.toBytes().length;
         expect(length).toBeLessThan(bytes.length);
         expect(message.toBytes()).toEqual(bytes.subarray(0, length));
+      });
+    } else if (verdict === 'version') {
+      test(`${name} is rejected with 505`, () => {
+        expect(() => parseTorture(name)).toThrow(SipVersionError);
+        expect(() => parseTorture(name)).toThrow('unsupported SIP version');
       });
     } else {
       test(`${name} is rejected`, () => {
