@@ -3,8 +3,8 @@
  * reported to `onSecurityFailure`, and logged by Call-ID and reason without its body. Nothing of
  * it reaches the short data, alert or location callbacks.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { McpttClient } from '../src/api/mcptt-client.js';
+import { describe, expect, it } from 'vitest';
+import type { McpttClient } from '../src/api/mcptt-client.js';
 import type { SdkLogger } from '../src/core/logger.js';
 import { composeMixedBody } from '../src/core/multipart-bridge.js';
 import {
@@ -13,21 +13,15 @@ import {
   MCPTT_INFO_NAMESPACE,
   MCPTT_INFO_TYPE,
 } from '../src/mcptt/media-types.js';
-import { createLoopbackPair } from './helpers/loopback.js';
-import { createKeyStores, testCrypto } from './helpers/pki.js';
+import { useCallHooks } from './helpers/call-hooks.js';
+import { startPair } from './helpers/clients.js';
+import { testCrypto } from './helpers/pki.js';
 
 const BOB = 'sip:bob@example.org';
 const SECRET = 'unit-7-at-grid-4411';
-let clients: McpttClient[] = [];
-
-afterEach(() => {
-  for (const client of clients) client.stop();
-  clients = [];
-});
+const stops = useCallHooks();
 
 async function setUp() {
-  const stores = await createKeyStores();
-  const { a, b, wire } = createLoopbackPair();
   const logs: { level: string; args: unknown[] }[] = [];
   const record =
     (level: string) =>
@@ -40,31 +34,20 @@ async function setUp() {
     error: record('error'),
   };
   const callbacks: string[] = [];
-  const alice = new McpttClient({
-    uri: 'sip:alice@example.org',
-    transport: a,
-    crypto: testCrypto,
-    keyStore: stores.alice,
-    now: stores.now,
-  });
-  const bob = new McpttClient({
-    uri: BOB,
-    transport: b,
-    crypto: testCrypto,
-    keyStore: stores.bob,
-    now: stores.now,
-    logger,
-    delegate: {
-      onShortData: (event) => callbacks.push(`short data ${event.text}`),
-      onEmergencyAlert: () => callbacks.push('alert'),
-      onLocationReport: () => callbacks.push('location'),
-      onSecurityFailure: (event) =>
-        callbacks.push(`failure ${event.code} ${String(event.sipStatus)} ${event.callId ?? ''}`),
+  const started = await startPair({
+    bob: {
+      logger,
+      delegate: {
+        onShortData: (event) => callbacks.push(`short data ${event.text}`),
+        onEmergencyAlert: () => callbacks.push('alert'),
+        onLocationReport: () => callbacks.push('location'),
+        onSecurityFailure: (event) =>
+          callbacks.push(`failure ${event.code} ${String(event.sipStatus)} ${event.callId ?? ''}`),
+      },
     },
   });
-  clients = [alice, bob];
-  await Promise.all([alice.start(), bob.start()]);
-  return { alice, wire, logs, callbacks };
+  stops.push(started.stop);
+  return { alice: started.alice, wire: started.wire, logs, callbacks };
 }
 
 /** Sends a MESSAGE as alice and resolves with the final status and the Call-ID. */

@@ -3,62 +3,45 @@
  * long a captured body can be sent again, and `encryptThenSign: 'reject'` rejects an envelope
  * that someone signed after encrypting. Both are off by default, and then nothing changes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SipMessage, utf8Decode, utf8Encode } from '@mcptt-smime/smime';
 import { opensslAvailable } from '../../smime/test/cms/openssl-crl.js';
 import { opensslProtect, wrapInMessage } from '../../smime/test/smime/openssl-peer.js';
 import { McpttClient } from '../src/api/mcptt-client.js';
 import type { McpttClientOptions } from '../src/api/client-options.js';
-import type { SocketFailureEvent } from '../src/core/protecting-socket.js';
 import { SmimePipeline } from '../src/core/smime-pipeline.js';
 import { createLoopbackPair } from './helpers/loopback.js';
+import { startPair } from './helpers/clients.js';
+import { useCallHooks } from './helpers/call-hooks.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
 
 const ALICE = 'sip:alice@example.org';
 const BOB = 'sip:bob@example.org';
 const SECRET = 'evacuate building 4';
 const MINUTE = 60_000;
-let clients: McpttClient[] = [];
-
-afterEach(() => {
-  for (const client of clients) client.stop();
-  clients = [];
-});
+const stops = useCallHooks();
 
 type BobChecks = Pick<McpttClientOptions, 'maxSignatureAge' | 'encryptThenSign'>;
 
 /** Starts alice and bob; bob's clock is `clock.now`, and bob records what reaches him. */
 async function setUp(checks: BobChecks = {}) {
   const stores = await createKeyStores();
-  const { a, b, wire } = createLoopbackPair();
   const clock = { now: stores.now() };
   const texts: { text: string; callId: string }[] = [];
-  const failures: SocketFailureEvent[] = [];
-  const alice = new McpttClient({
-    uri: ALICE,
-    transport: a,
-    crypto: testCrypto,
-    keyStore: stores.alice,
-    now: stores.now,
-  });
-  const bob = new McpttClient({
-    uri: BOB,
-    transport: b,
-    crypto: testCrypto,
-    keyStore: stores.bob,
-    now: () => clock.now,
-    ...checks,
-    delegate: {
-      onShortData: (event) => texts.push({ text: event.text, callId: event.callId }),
-      onSecurityFailure: (event) => failures.push(event),
+  const started = await startPair({
+    stores,
+    bob: {
+      now: () => clock.now,
+      ...checks,
+      delegate: { onShortData: (event) => texts.push({ text: event.text, callId: event.callId }) },
     },
   });
-  clients = [alice, bob];
-  await Promise.all([alice.start(), bob.start()]);
+  stops.push(started.stop);
+  const failures = started.recorded.bob.failures;
   const inject = (frame: string): void => {
-    (b as unknown as { ondata(data: string): void }).ondata(frame);
+    (started.transports.b as unknown as { ondata(data: string): void }).ondata(frame);
   };
-  return { stores, alice, wire, clock, texts, failures, inject };
+  return { stores, alice: started.alice, wire: started.wire, clock, texts, failures, inject };
 }
 
 /** Returns the first MESSAGE on the wire as a new transaction with Call-ID `callId`. */

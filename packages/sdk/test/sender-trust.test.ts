@@ -15,15 +15,14 @@ import {
 
 import type { EmergencyAlertEvent, ShortDataEvent } from '../src/api/events.js';
 import type { CallPartsEvent } from '../src/api/mcptt-call.js';
-import { McpttClient } from '../src/api/mcptt-client.js';
+import type { McpttClient } from '../src/api/mcptt-client.js';
 import { believedInfo, vouchedByServer } from '../src/api/sender-trust.js';
 import { SipRequestFailedError } from '../src/api/sip-request-failed-error.js';
 import { composeMixedBody } from '../src/core/multipart-bridge.js';
 import { buildMcpttInfo } from '../src/mcptt/mcptt-info.js';
 import { MCPTT_INFO_TYPE } from '../src/mcptt/media-types.js';
 import { ALICE, BOB, startPair } from './helpers/clients.js';
-import { createLoopbackPair } from './helpers/loopback.js';
-import { createKeyStores, testCrypto } from './helpers/pki.js';
+import { testCrypto } from './helpers/pki.js';
 import { getTestPki } from '../../smime/test/smime/test-pki.js';
 import { useCallHooks } from './helpers/call-hooks.js';
 
@@ -36,34 +35,18 @@ const stops = useCallHooks();
 
 /** Starts alice and bob; bob records what he receives and uses `bobServer` as his server. */
 async function startMessagingPair(bobServer: string | undefined) {
-  const stores = await createKeyStores();
-  const { a, b } = createLoopbackPair();
   const received: (ShortDataEvent | EmergencyAlertEvent)[] = [];
-  const alice = new McpttClient({
-    uri: ALICE,
-    transport: a,
-    crypto: testCrypto,
-    keyStore: stores.alice,
-    now: stores.now,
-  });
-  const bob = new McpttClient({
-    uri: BOB,
-    transport: b,
-    crypto: testCrypto,
-    keyStore: stores.bob,
-    now: stores.now,
-    ...(bobServer === undefined ? {} : { serverUri: bobServer }),
-    delegate: {
-      onShortData: (event) => received.push(event),
-      onEmergencyAlert: (event) => received.push(event),
+  const started = await startPair({
+    bob: {
+      ...(bobServer === undefined ? {} : { serverUri: bobServer }),
+      delegate: {
+        onShortData: (event) => received.push(event),
+        onEmergencyAlert: (event) => received.push(event),
+      },
     },
   });
-  stops.push(() => {
-    alice.stop();
-    bob.stop();
-  });
-  await Promise.all([alice.start(), bob.start()]);
-  return { alice, received };
+  stops.push(started.stop);
+  return { alice: started.alice, received };
 }
 
 /** Sends bob a MESSAGE from alice whose mcptt-info claims carol as the sender and a group. */

@@ -1,7 +1,7 @@
 /** Two MCPTT clients, alice and bob, joined by an in-memory transport, with recorded events. */
 import type { MemoryKeyStore } from '@mcptt-smime/smime';
 import { McpttClient, type McpttClientOptions } from '../../src/api/mcptt-client.js';
-import type { IncomingCallEvent } from '../../src/api/events.js';
+import type { IncomingCallEvent, McpttClientDelegate } from '../../src/api/events.js';
 import type { SocketFailureEvent } from '../../src/core/protecting-socket.js';
 import type { SipSocket } from '../../src/core/sip-socket.js';
 import { createLoopbackPair } from './loopback.js';
@@ -16,10 +16,16 @@ export interface Recorded {
   readonly failures: SocketFailureEvent[];
 }
 
-/** Options per client that a test may override. */
+/**
+ * Options per client that a test may override. The delegate's callbacks run after the pair has
+ * recorded the event.
+ */
 export type ClientOverrides = Partial<
-  Pick<McpttClientOptions, 'onCertificateDecision' | 'crypto' | 'serverUri' | 'now'>
-> & { onIncomingCall?: (event: IncomingCallEvent) => void };
+  Omit<McpttClientOptions, 'uri' | 'transport' | 'keyStore' | 'delegate'>
+> & {
+  delegate?: McpttClientDelegate;
+  onIncomingCall?: (event: IncomingCallEvent) => void;
+};
 
 function makeClient(
   name: 'alice' | 'bob',
@@ -29,7 +35,7 @@ function makeClient(
   recorded: Recorded,
   overrides: ClientOverrides,
 ): McpttClient {
-  const { onIncomingCall, ...options } = overrides;
+  const { onIncomingCall, delegate, ...options } = overrides;
   return new McpttClient({
     uri: `sip:${name}@example.org`,
     transport,
@@ -39,11 +45,16 @@ function makeClient(
     clientId: `urn:uuid:${name}`,
     ...options,
     delegate: {
+      ...delegate,
       onIncomingCall: (event) => {
         recorded.calls.push(event);
         onIncomingCall?.(event);
+        delegate?.onIncomingCall?.(event);
       },
-      onSecurityFailure: (event) => recorded.failures.push(event),
+      onSecurityFailure: (event) => {
+        recorded.failures.push(event);
+        delegate?.onSecurityFailure?.(event);
+      },
     },
   });
 }
