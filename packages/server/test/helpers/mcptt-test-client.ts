@@ -9,6 +9,7 @@ import {
   unprotectMessage,
   type LocalIdentity,
   type ProtectionPolicy,
+  type SecurityInfo,
   type SipHeader,
 } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, readParts, withParts, type BodyPart } from '../../src/body-parts.js';
@@ -23,6 +24,8 @@ export interface Incoming {
   readonly raw: SipMessage;
   readonly clear: SipMessage | undefined;
   readonly parts: readonly BodyPart[];
+  /** The security outcome of opening the request, when it opened. */
+  readonly security?: SecurityInfo;
   readonly error: string | undefined;
   /** The final response this client sent, once sent. */
   answer?: SipMessage;
@@ -158,13 +161,16 @@ export class McpttTestClient {
 
   /** Opens a response from the server. */
   async open(response: SipMessage): Promise<SipMessage> {
-    const { message } = await unprotectMessage(response, {
+    return (await this.#unprotect(response)).message;
+  }
+
+  #unprotect(message: SipMessage) {
+    return unprotectMessage(message, {
       crypto,
       identity: this.identity,
       trustAnchors: this.#trustAnchors,
       ...(this.policy === undefined ? {} : { policy: this.policy }),
     });
-    return message;
   }
 
   /** Binds this client's contact in the core (a REGISTER to the domain, no body). */
@@ -261,8 +267,8 @@ export class McpttTestClient {
 
   async #openIncoming(message: SipMessage): Promise<Incoming> {
     try {
-      const clear = await this.open(message);
-      return { raw: message, clear, parts: readParts(clear), error: undefined };
+      const { message: clear, security } = await this.#unprotect(message);
+      return { raw: message, clear, parts: readParts(clear), security, error: undefined };
     } catch (error) {
       return { raw: message, clear: undefined, parts: [], error: String(error) };
     }

@@ -166,7 +166,13 @@ export async function unprotectMessage(
   try {
     parts = await unwrapEntity(body, ctx);
     rejectDowngrade(parts, options.policy ?? defaultProtectionPolicy, message.method);
-    security.addProtectedHeaders(signedHeaderFields(message, parts));
+    const fragments = signedHeaderFragments(parts);
+    const fields = [...fragments.values()].flat();
+    checkProtectedHeaders(message, fields);
+    security.addProtectedHeaders(fields);
+    // A signed header fragment describes this message, not its content, so it is not returned
+    // as a part: an application that forwards the parts must not carry it into another message.
+    parts = parts.filter((part) => !fragments.has(part));
   } catch (error) {
     throw concealUnauthenticatedFailure(error, ctx);
   }
@@ -212,18 +218,17 @@ function rejectDowngrade(
 }
 
 /**
- * Returns the header fields of the signed header fragments, after checking them against the
- * message. A fragment that is not signed proves nothing and is left as an ordinary part.
+ * Returns the signed header fragments among the parts, with their header fields. A fragment
+ * that is not signed proves nothing and stays an ordinary part.
  */
-function signedHeaderFields(message: SipMessage, parts: readonly UnwrappedPart[]): SipHeader[] {
-  const fields: SipHeader[] = [];
+function signedHeaderFragments(parts: readonly UnwrappedPart[]): Map<UnwrappedPart, SipHeader[]> {
+  const fragments = new Map<UnwrappedPart, SipHeader[]>();
   for (const part of parts) {
     if (!part.signed) continue;
     const headers = readHeaderFragment(part.entity);
-    if (headers !== undefined) fields.push(...headers);
+    if (headers !== undefined) fragments.set(part, headers);
   }
-  checkProtectedHeaders(message, fields);
-  return fields;
+  return fragments;
 }
 
 /** Returns the parts of an unchanged body: those of a multipart/mixed, or the body alone. */

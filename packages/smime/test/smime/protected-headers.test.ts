@@ -99,11 +99,12 @@ describe('protected header fields', () => {
     ]);
     expect(protectedHeaderValues(security, 'answer-mode')).toEqual(['Auto']);
     expect(protectedHeaderValues(security, 'Subject')).toEqual([]);
+    // The fragment describes the message, so it is not returned among the parts.
     expect(parts.map((part) => part.contentType.mediaType)).toEqual([
       'application/sdp',
       MCPTT_INFO,
-      HEADER_FRAGMENT_TYPE,
     ]);
+    expect(security.protectedParts).toEqual([MCPTT_INFO]);
   });
 
   it('omits the fragment without such fields', async () => {
@@ -176,6 +177,9 @@ describe('protected header fields', () => {
     });
     expect(received.security.signed).toBe(true);
     expect(received.security.protectedHeaders).toEqual([]);
+    expect(received.parts.map((part) => part.contentType.mediaType)).toContain(
+      HEADER_FRAGMENT_TYPE,
+    );
   });
 
   it('ignores a sipfrag with a start line', async () => {
