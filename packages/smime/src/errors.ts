@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'ERR_CERT_CHANGED'
   | 'ERR_IDENTITY_MISMATCH'
   | 'ERR_HEADER_MISMATCH'
+  | 'ERR_REPLAYED'
   | 'ERR_DOWNGRADE'
   | 'ERR_NOT_SUPPORTED'
   | 'ERR_KEY_NOT_FOUND'
@@ -195,6 +196,16 @@ export class HeaderMismatchError extends McpttError {
 }
 
 /**
+ * A signed request received before: the same signer, Call-ID and CSeq, which its signature
+ * covers, within the window of a `ReplayGuard`. The SIP core may have captured and sent it again.
+ */
+export class ReplayedError extends McpttError {
+  static readonly code = 'ERR_REPLAYED';
+  readonly code = 'ERR_REPLAYED';
+  readonly sipStatus = 403;
+}
+
+/**
  * A sensitive body part that arrived in clear, or signed but not encrypted, where the policy
  * requires protection. An attacker who strips the protection produces exactly this.
  */
@@ -265,6 +276,7 @@ export type AnyMcpttError =
   | CertificateChangedError
   | IdentityMismatchError
   | HeaderMismatchError
+  | ReplayedError
   | DowngradeError
   | NotSupportedError
   | KeyNotFoundError

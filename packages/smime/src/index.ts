@@ -38,6 +38,12 @@ export {
   HEADER_FRAGMENT_TYPE,
   protectedHeaderValues,
 } from './smime/protected-headers.js';
+export {
+  DEFAULT_REPLAY_GUARD_ENTRIES,
+  DEFAULT_REPLAY_WINDOW_MS,
+  ReplayGuard,
+} from './smime/replay-guard.js';
+export type { ReplayGuardOptions } from './smime/replay-guard.js';
 export { addressOfRecord } from './smime/signer-check.js';
 export type { CertificateDecision } from './smime/signer-check.js';
 export { createCertsOnlyBody } from './smime/certs-only-body.js';
@@ -108,6 +114,7 @@ export {
   CredentialInvalidError,
   DowngradeError,
   HeaderMismatchError,
+  ReplayedError,
   IdentityMismatchError,
   KeyNotFoundError,
   LimitExceededError,

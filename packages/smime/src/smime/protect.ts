@@ -14,6 +14,7 @@ import { bytesEqual, cloneBytes } from '../bytes.js';
 import { MimeParseError } from '../errors.js';
 import { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
+import { canonicalHeaderName } from '../sip/header-names.js';
 import type { SipMessage } from '../sip/message.js';
 import type { LocalIdentity } from './key-store.js';
 import { defaultProtectionPolicy } from './policy.js';
@@ -101,7 +102,13 @@ export async function protectMessage(
 
   const { clear, sensitive } = splitSensitiveParts(body, options.policy, message.method);
   if (sensitive.length === 0) return message;
-  const fields = (options.protectHeaders ?? []).flatMap((name) =>
+  // A name given twice, in another case or in compact form, is copied once.
+  const names = new Map<string, string>();
+  for (const name of options.protectHeaders ?? []) {
+    const canonical = canonicalHeaderName(name);
+    if (!names.has(canonical)) names.set(canonical, name);
+  }
+  const fields = [...names.values()].flatMap((name) =>
     message.getHeaders(name).map((value) => ({ name, value })),
   );
   if (fields.length > 0) sensitive.push(createHeaderFragment(fields));

@@ -26,7 +26,9 @@ export interface SecurityInfo {
   readonly signerCertificate: Uint8Array | undefined;
   /**
    * The signer's signingTime attribute, when the signature has one. It is the signer's claim,
-   * covered by the signature, and shows how old a replayed body is.
+   * covered by the signature, and shows how old a replayed body is. With several signatures it
+   * is the oldest, and it is absent when one of them has none, because a part of an old message
+   * may have been put next to a fresh one.
    */
   readonly signingTime?: Date;
   /**
@@ -69,13 +71,23 @@ export class SecurityCollector {
     this.#algorithms[name] ??= value;
   }
 
-  /** Records the first verified signer, with the signingTime of its signature. */
+  /**
+   * Records a verified signature: the first signer, and the oldest signingTime of all signatures,
+   * none once a signature lacks it.
+   */
   setSigner(uri: string, certificate: Uint8Array, signingTime?: Date): void {
+    const first = !this.signed;
     this.signed = true;
+    if (first) {
+      this.signingTime = signingTime;
+    } else if (signingTime === undefined || this.signingTime === undefined) {
+      this.signingTime = undefined;
+    } else if (signingTime < this.signingTime) {
+      this.signingTime = signingTime;
+    }
     if (this.signerUri !== undefined) return;
     this.signerUri = uri;
     this.signerCertificate = certificate;
-    this.signingTime = signingTime;
   }
 
   /** Records a nesting order; `encrypt-then-sign` replaces `sign-then-encrypt`. */

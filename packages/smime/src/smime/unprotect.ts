@@ -9,11 +9,13 @@ import { revocationPolicy } from '../cms/revocation.js';
 import { DowngradeError, LimitExceededError } from '../errors.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
-import { MAX_MESSAGE_BYTES } from '../limits.js';
+import { MAX_HEADER_COUNT, MAX_MESSAGE_BYTES } from '../limits.js';
+import { canonicalHeaderName } from '../sip/header-names.js';
 import type { SipHeader, SipMessage } from '../sip/message.js';
 import type { LocalIdentity } from './key-store.js';
 import { defaultProtectionPolicy } from './policy.js';
 import { checkProtectedHeaders, readHeaderFragment } from './protected-headers.js';
+import type { ReplayGuard } from './replay-guard.js';
 import type { ProtectionPolicy } from './policy.js';
 import { SecurityCollector } from './security.js';
 import type { SecurityInfo } from './security.js';
@@ -78,6 +80,12 @@ export interface UnprotectOptions {
    * body to the window, because nothing else binds the body to its SIP message.
    */
   readonly maxSignatureAge?: number;
+  /**
+   * Rejects a request received before with `ReplayedError` (403), when its signature covers its
+   * Call-ID and CSeq (see {@link ReplayGuard}). Use one guard for all requests of a receiver, after
+   * its transaction layer has absorbed retransmissions.
+   */
+  readonly replayGuard?: ReplayGuard;
 }
 
 /** Result of {@link unprotectMessage}. */
@@ -111,7 +119,7 @@ export interface UnprotectResult {
  *
  * Rejections: `UndecipherableError` (493, with the local certificate in `certsOnly`),
  * `SignatureInvalidError`, `CertificateUntrustedError`, `CertificateRevokedError`,
- * `CertificateChangedError`, `IdentityMismatchError`, `HeaderMismatchError` and `DowngradeError` (403), parse errors
+ * `CertificateChangedError`, `IdentityMismatchError`, `HeaderMismatchError`, `ReplayedError` and `DowngradeError` (403), parse errors
  * (400), `LimitExceededError` (413) and `NotSupportedError` (415).
  *
  * Once an AES-CBC EnvelopedData was decrypted, every later failure is raised as
@@ -167,12 +175,17 @@ export async function unprotectMessage(
     parts = await unwrapEntity(body, ctx);
     rejectDowngrade(parts, options.policy ?? defaultProtectionPolicy, message.method);
     const fragments = signedHeaderFragments(parts);
-    const fields = [...fragments.values()].flat();
-    checkProtectedHeaders(message, fields);
-    security.addProtectedHeaders(fields);
+    const total = [...fragments.values()].reduce((sum, fields) => sum + fields.length, 0);
+    if (total > MAX_HEADER_COUNT) {
+      throw new LimitExceededError(`more than ${MAX_HEADER_COUNT} protected header fields`);
+    }
+    // Each fragment is checked on its own, so that two fragments may both copy a field.
+    for (const fields of fragments.values()) checkProtectedHeaders(message, fields);
+    security.addProtectedHeaders(mergeFragments([...fragments.values()]));
     // A signed header fragment describes this message, not its content, so it is not returned
     // as a part: an application that forwards the parts must not carry it into another message.
     parts = parts.filter((part) => !fragments.has(part));
+    options.replayGuard?.check(message, security.toSecurityInfo(), ctx.now);
   } catch (error) {
     throw concealUnauthenticatedFailure(error, ctx);
   }
@@ -231,6 +244,21 @@ function signedHeaderFragments(parts: readonly UnwrappedPart[]): Map<UnwrappedPa
   return fragments;
 }
 
+/**
+ * Returns the fields of checked fragments, each name once: a name that an earlier fragment
+ * covers is skipped in later ones, which have the same values since all equal the message.
+ */
+function mergeFragments(fragments: readonly (readonly SipHeader[])[]): SipHeader[] {
+  const merged: SipHeader[] = [];
+  const covered = new Set<string>();
+  for (const fields of fragments) {
+    const names = new Set(fields.map((field) => canonicalHeaderName(field.name)));
+    merged.push(...fields.filter((field) => !covered.has(canonicalHeaderName(field.name))));
+    for (const name of names) covered.add(name);
+  }
+  return merged;
+}
+
 /** Returns the parts of an unchanged body: those of a multipart/mixed, or the body alone. */
 function topLevelParts(body: MimeEntity): MimeEntity[] {
   const boundary = body.contentType.params.get('boundary');
@@ -258,6 +286,9 @@ function rebuildMessage(
 function checkUnprotectOptions(options: UnprotectOptions): void {
   if (typeof options?.crypto?.subtle !== 'object') {
     throw new TypeError('unprotectMessage: options.crypto must be a WebCrypto Crypto');
+  }
+  if (options.replayGuard !== undefined && typeof options.replayGuard.check !== 'function') {
+    throw new TypeError('unprotectMessage: options.replayGuard must be a ReplayGuard');
   }
   const { encryptThenSign } = options;
   if (

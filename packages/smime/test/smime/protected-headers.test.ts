@@ -10,6 +10,8 @@ import {
 } from '../../src/errors.js';
 import { MAX_HEADER_COUNT } from '../../src/limits.js';
 import { MimeEntity } from '../../src/mime/entity.js';
+import { buildMultipart } from '../../src/mime/multipart.js';
+import { messageBodyEntity } from '../../src/smime/sip-body.js';
 import { SipMessage } from '../../src/sip/message.js';
 import { createProtectionPolicy } from '../../src/smime/policy.js';
 import { protectMessage } from '../../src/smime/protect.js';
@@ -162,6 +164,73 @@ describe('protected header fields', () => {
     expect(error).toBeInstanceOf(UndecipherableError);
     expect(error).toMatchObject({ code: 'ERR_UNDECIPHERABLE', sipStatus: 493 });
     expect(error.cause).toBeInstanceOf(HeaderMismatchError);
+  });
+
+  it('accepts two fragments that copy one field', async () => {
+    const { body, contentType } = mixedBody(
+      createHeaderFragment([{ name: 'Answer-Mode', value: 'Auto' }]),
+    );
+    const message = withFields(request('INVITE', body, contentType), 'Answer-Mode: Auto');
+    const { security } = await unprotect(
+      await protect(message, { protectHeaders: ['Answer-Mode', 'Call-ID'] }),
+    );
+    expect(security.protectedHeaders).toEqual([
+      { name: 'Answer-Mode', value: 'Auto' },
+      { name: 'Call-ID', value: 'test-call@example.org' },
+    ]);
+  });
+
+  it('accepts an empty field', async () => {
+    const sent = await protect(inviteWith('Subject:'), { protectHeaders: ['Subject'] });
+    const { security } = await unprotect(sent);
+    expect(security.protectedHeaders).toEqual([{ name: 'Subject', value: '' }]);
+  });
+
+  it('rejects an empty copy of an absent field', async () => {
+    const sent = await protect(inviteWith('Subject:'), { protectHeaders: ['Subject'] });
+    const error = await rejection(unprotect(sent.withoutHeader('Subject')));
+    expect(error).toMatchObject({ code: 'ERR_HEADER_MISMATCH', sipStatus: 403 });
+  });
+
+  it('copies a name given twice once', async () => {
+    const sent = await protect(inviteWith('Answer-Mode: Auto'), {
+      protectHeaders: ['Answer-Mode', 'answer-mode'],
+    });
+    const { security } = await unprotect(sent);
+    expect(security.protectedHeaders).toEqual([{ name: 'Answer-Mode', value: 'Auto' }]);
+  });
+
+  it(`rejects more than ${MAX_HEADER_COUNT} protected fields`, async () => {
+    const fragment = (offset: number) =>
+      createHeaderFragment(
+        Array.from({ length: 200 }, (_, index) => ({
+          name: `X-F${String(offset + index)}`,
+          value: '',
+        })),
+      );
+    const info = new MimeEntity(
+      [{ name: 'Content-Type', value: MCPTT_INFO }],
+      utf8Encode(mcpttInfo()),
+    );
+    const body = buildMultipart([info, fragment(0), fragment(200)], 'lim1');
+    const message = request('MESSAGE', body, 'multipart/mixed; boundary=lim1');
+    const error = await rejection(unprotect(await protect(message)));
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect(error).toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', sipStatus: 413 });
+  });
+
+  it('reports the oldest signingTime of two envelopes', async () => {
+    const hour = 60 * 60_000;
+    const envelope = async (signedAt: Date) =>
+      messageBodyEntity(await protect(mcpttInfoMessage(), { now: () => signedAt })) as MimeEntity;
+    const old = new Date(pki.now.getTime() + hour);
+    const fresh = new Date(pki.now.getTime() + 3 * hour);
+    const body = buildMultipart([await envelope(fresh), await envelope(old)], 'two1');
+    const spliced = request('MESSAGE', body, 'multipart/mixed; boundary=two1');
+
+    const { security } = await unprotect(spliced, { now: () => fresh });
+    // signingTime keeps whole seconds.
+    expect(security.signingTime?.getTime()).toBe(Math.floor(old.getTime() / 1000) * 1000);
   });
 
   it('ignores an unsigned fragment', async () => {
