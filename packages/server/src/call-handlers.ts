@@ -15,6 +15,7 @@ import { MediaRelay } from './media-relay.js';
 import { CallFloor } from './floor/call-floor.js';
 import { hasImplicitFloorRequest } from './floor/implicit-request.js';
 import { endCall, inviteUser } from './member-invite.js';
+import { SERVICE_MAX_SIGNATURE_AGE_MS } from './service-handlers.js';
 import {
   buildMcpttInfo,
   parseMcpttInfo,
@@ -245,18 +246,35 @@ async function startPrivateCall(
 /**
  * Returns the commencement mode that the caller signed. The Answer-Mode header field crosses the
  * SIP core in clear, so one without a signed copy counts as `Manual`, and the server relays that.
- * The core library has already rejected a header field that differs from its copy.
+ * The core library has already rejected a header field that differs from its copy. A copy signed
+ * more than `SERVICE_MAX_SIGNATURE_AGE_MS` from the server's clock counts as `Manual` too: the
+ * core may replay a captured automatic INVITE, and the server would sign the mode afresh.
  */
 function answerModeOf(context: ServerContext, opened: OpenedRequest): 'Auto' | 'Manual' {
+  const callId = opened.message.callId;
   const signed = protectedHeaderValues(opened.security, 'Answer-Mode')[0];
-  if (signed !== undefined) return signed.toLowerCase() === 'auto' ? 'Auto' : 'Manual';
-  if (opened.message.getHeader('Answer-Mode')?.toLowerCase() === 'auto') {
-    context.logger.warn(
-      { callId: opened.message.callId },
-      'Answer-Mode Auto without a signed copy taken as Manual',
-    );
+  if (signed === undefined) {
+    if (isAuto(opened.message.getHeader('Answer-Mode'))) {
+      context.logger.warn({ callId }, 'Answer-Mode Auto without a signed copy taken as Manual');
+    }
+    return 'Manual';
   }
-  return 'Manual';
+  if (!isAuto(signed)) return 'Manual';
+  const { signingTime } = opened.security;
+  const age =
+    signingTime === undefined
+      ? Infinity
+      : Math.abs(context.now().getTime() - signingTime.getTime());
+  if (age > SERVICE_MAX_SIGNATURE_AGE_MS) {
+    context.logger.warn({ callId }, 'Answer-Mode Auto signed too long ago taken as Manual');
+    return 'Manual';
+  }
+  return 'Auto';
+}
+
+/** Tells whether an Answer-Mode value is Auto, with or without parameters such as `require`. */
+function isAuto(value: string | undefined): boolean {
+  return value?.split(';', 1)[0]?.trim().toLowerCase() === 'auto';
 }
 
 /**

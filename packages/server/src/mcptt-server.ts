@@ -6,7 +6,7 @@
  * @module
  */
 import { pino, type Logger } from 'pino';
-import { SipMessage, isMcpttError, type RevocationList } from '@mcptt-smime/smime';
+import { ReplayGuard, SipMessage, isMcpttError, type RevocationList } from '@mcptt-smime/smime';
 import { createNodeCrypto } from '@mcptt-smime/smime/node';
 import { handleBye, handleInvite } from './call-handlers.js';
 import { CallStore } from './call-store.js';
@@ -18,7 +18,7 @@ import { PendingInvites } from './pending-invites.js';
 import { Registry } from './registry.js';
 import { reject } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
-import { handlePublish, handleRegister } from './service-handlers.js';
+import { handlePublish, handleRegister, SERVICE_MAX_SIGNATURE_AGE_MS } from './service-handlers.js';
 import { handleSessionUpdate } from './session-update.js';
 import { handleMessage } from './short-data.js';
 import { createResponse, randomToken, requestLine } from './sip-builder.js';
@@ -111,6 +111,9 @@ export class McpttServer {
       calls: new CallStore(),
       pendingInvites: new PendingInvites(),
       transactions,
+      // Authorisations and affiliations older than this are rejected anyway, so a request is
+      // remembered as long as one of them could still be accepted.
+      replayGuard: new ReplayGuard({ windowMs: SERVICE_MAX_SIGNATURE_AGE_MS }),
       logger,
       contactUri: `sip:${userPart}@${randomToken(6)}.invalid;transport=ws`,
       now,

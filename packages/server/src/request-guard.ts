@@ -68,6 +68,7 @@ export async function openRequest(
       ...(options.maxSignatureAge === undefined
         ? {}
         : { maxSignatureAge: options.maxSignatureAge }),
+      replayGuard: context.replayGuard,
     });
   } catch (error) {
     if (!isMcpttError(error)) {

@@ -8,6 +8,7 @@ import {
   SipMessage,
   protectMessage,
   type LocalIdentity,
+  type ReplayGuard,
   type RevocationList,
   type SipHeader,
 } from '@mcptt-smime/smime';
@@ -37,10 +38,18 @@ export interface ServerContext {
   readonly pendingInvites: PendingInvites;
   readonly transactions: TransactionLayer;
   readonly logger: Logger;
+  /**
+   * Requests already received whose signature covers their Call-ID and CSeq, so that the SIP core
+   * cannot send one again. Requests reach it after the transaction layer absorbed retransmissions.
+   */
+  readonly replayGuard: ReplayGuard;
   /** Contact URI of the server on its WebSocket connection. */
   readonly contactUri: string;
   readonly now: () => Date;
 }
+
+/** Header fields whose signed copies bind a protected request to its transaction. */
+export const BOUND_HEADERS: readonly string[] = ['Call-ID', 'CSeq'];
 
 /** Header fields that mark a request as MCPTT (TS 24.379 §6.2). */
 export const MCPTT_HEADERS: readonly SipHeader[] = [
@@ -81,7 +90,12 @@ export async function createOutgoingRequest(
     SipMessage.create(requestLine(request.method, request.target), headers),
     request.parts,
   );
-  return protectMessage(clear, protectOptions(context, recipientCertificate));
+  // Signed copies of Call-ID and CSeq bind the body to this request, so that the core cannot
+  // move it into another one (RFC 3261 §23.4).
+  return protectMessage(clear, {
+    ...protectOptions(context, recipientCertificate),
+    protectHeaders: BOUND_HEADERS,
+  });
 }
 
 /** Returns a response with `parts` protected for the requester and signed by the server. */

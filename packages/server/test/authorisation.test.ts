@@ -99,4 +99,45 @@ describe('service authorisation', () => {
   it('accepts a fresh affiliation', async () => {
     expect(await publish('presence', [affiliation([GROUP_ID])])).toBe(200);
   });
+
+  describe('a PUBLISH bound to its Call-ID and CSeq', () => {
+    /** An authorisation PUBLISH with signed copies of its Call-ID and CSeq. */
+    async function boundAuthorisation(): Promise<SipMessage> {
+      const request = dave.request(
+        'PUBLISH',
+        SERVER_URI,
+        [MCPTT_INFO],
+        [{ name: 'Event', value: 'poc-settings' }],
+      );
+      return protectMessage(request, {
+        crypto,
+        signer: dave.identity,
+        recipients: [serverCertificate],
+        protectHeaders: ['Call-ID', 'CSeq'],
+      });
+    }
+    /** Sends `message` again as the core would: the same request in a new transaction. */
+    const resent = (message: SipMessage) =>
+      message.withHeader(
+        'Via',
+        `SIP/2.0/WS replay.invalid;branch=z9hG4bKreplay${String(Date.now())}`,
+      );
+
+    it('rejects the same request sent again', async () => {
+      const publish = await boundAuthorisation();
+      expect(status(await dave.send(publish))).toBe(200);
+      const before = rejectedCodes().length;
+
+      expect(status(await dave.send(resent(publish)))).toBe(403);
+      expect(rejectedCodes().slice(before)).toEqual(['ERR_REPLAYED']);
+    });
+
+    it('rejects its body in another Call-ID', async () => {
+      const publish = await boundAuthorisation();
+      const before = rejectedCodes().length;
+
+      expect(status(await dave.send(resent(publish).withHeader('Call-ID', 'moved-1')))).toBe(403);
+      expect(rejectedCodes().slice(before)).toEqual(['ERR_HEADER_MISMATCH']);
+    });
+  });
 });

@@ -136,14 +136,21 @@ export class McpttTestClient {
 
   /**
    * Signs with this user's key and encrypts for `recipients` (default: the server), with signed
-   * copies of the `protectHeaders` header fields.
+   * copies of the `protectHeaders` header fields, and a signingTime of `signedAt` (default now).
    */
   async protect(
     message: SipMessage,
     recipients: readonly Uint8Array[] = [this.#serverCertificate],
     protectHeaders: readonly string[] = [],
+    signedAt?: Date,
   ): Promise<SipMessage> {
-    return protectMessage(message, { crypto, signer: this.identity, recipients, protectHeaders });
+    return protectMessage(message, {
+      crypto,
+      signer: this.identity,
+      recipients,
+      protectHeaders,
+      ...(signedAt === undefined ? {} : { now: () => signedAt }),
+    });
   }
 
   /** Sends a request and resolves with its final response. */
