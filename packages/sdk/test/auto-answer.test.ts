@@ -11,6 +11,8 @@ import { AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS } from '../src/api/call-registry.js
 import { ALICE, BOB, startPair } from './helpers/clients.js';
 import { createKeyStores } from './helpers/pki.js';
 import { useCallHooks } from './helpers/call-hooks.js';
+import { readIncomingCall } from '../src/api/incoming-call.js';
+import type { ReceivedMessage } from '../src/core/smime-pipeline.js';
 import { fakeSdp } from './helpers/webrtc-shims.js';
 
 const SERVER = 'sip:mcptt-server@example.org';
@@ -145,10 +147,34 @@ describe('automatic commencement', () => {
     const incoming = started.recorded.bob.calls[0] as IncomingCallEvent;
 
     expect(incoming.security.signerUri).toBe(ALICE);
-    expect(incoming.security.protectedHeaders).toEqual([]);
+    expect(incoming.security.protectedHeaders.map((header) => header.name)).toEqual(['Call-ID']);
     expect(incoming.commencement).toBe('manual');
     expect(incoming.call.awaitsAnswer).toBe(true);
     incoming.call.reject(486);
+  });
+
+  it('leaves a signed INVITE naming someone else to the user', async () => {
+    // As if carol passed on an automatic INVITE that was signed for her.
+    const started = await startPair();
+    stops.push(started.stop);
+    started.alice.startPrivateCall({
+      target: BOB,
+      calleeId: 'sip:carol@example.org',
+      commencement: 'automatic',
+    });
+    await until(() => started.recorded.bob.calls.length === 1);
+    const incoming = started.recorded.bob.calls[0] as IncomingCallEvent;
+
+    expect(incoming.security.signerUri).toBe(ALICE);
+    expect(incoming.commencement).toBe('manual');
+    expect(incoming.call.awaitsAnswer).toBe(true);
+    incoming.call.reject(486);
+  });
+
+  it('reads Auto with parameters', () => {
+    const received = { parts: [] } as unknown as ReceivedMessage;
+    expect(readIncomingCall(received, 'Auto;require').commencement).toBe('automatic');
+    expect(readIncomingCall(received, 'Manual;require').commencement).toBe('manual');
   });
 
   it('rejects an unsigned INVITE with a server', async () => {

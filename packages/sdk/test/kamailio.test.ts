@@ -181,7 +181,10 @@ describe.skipIf(kamailio === undefined)('SDK through Kamailio', () => {
     expect(invite?.plaintext).toContain(CALLEE);
     expect(invite?.plaintext).toContain('recipient-list');
     expect(invite?.security.signerUri).toBe(ALICE);
-    expect(invite?.security.protectedHeaders).toEqual([{ name: 'Answer-Mode', value: 'Auto' }]);
+    expect(invite?.security.protectedHeaders).toEqual([
+      { name: 'Answer-Mode', value: 'Auto' },
+      { name: 'Call-ID', value: call.callId },
+    ]);
   });
 
   it('shows only ciphertext in the core body log', async () => {

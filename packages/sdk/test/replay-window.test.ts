@@ -44,14 +44,33 @@ async function setUp(checks: BobChecks = {}) {
   return { stores, alice: started.alice, wire: started.wire, clock, texts, failures, inject };
 }
 
-/** Returns the first MESSAGE on the wire as a new transaction with Call-ID `callId`. */
-function replayOf(wire: readonly string[], callId: string): string {
+/** Returns the first MESSAGE on the wire as a new transaction, with Call-ID `callId` if given. */
+function replayOf(wire: readonly string[], callId?: string): string {
   const captured = wire.find((frame) => frame.startsWith('MESSAGE '));
   if (captured === undefined) throw new Error('no MESSAGE captured');
-  return captured
-    .replace(/^Call-ID: .*$/im, `Call-ID: ${callId}`)
-    .replace(/branch=z9hG4bK[^;\r\n]*/i, 'branch=z9hG4bKreplay1')
-    .replace(/^(From: .*;tag=)[^;\r\n]*/im, '$1replaytag');
+  const moved =
+    callId === undefined
+      ? captured
+      : captured
+          .replace(/^Call-ID: .*$/im, `Call-ID: ${callId}`)
+          .replace(/^(From: .*;tag=)[^;\r\n]*/im, '$1replaytag');
+  return moved.replace(/branch=z9hG4bK[^;\r\n]*/i, 'branch=z9hG4bKreplay1');
+}
+
+/** Returns the Call-ID of the first MESSAGE on the wire. */
+function firstCallId(wire: readonly string[]): string {
+  const captured = wire.find((frame) => frame.startsWith('MESSAGE ')) ?? '';
+  return /^Call-ID: (.*)$/im.exec(captured)?.[1]?.trim() ?? '';
+}
+
+/** Waits for the last response with this Call-ID and returns its status line. */
+async function lastResponseTo(wire: readonly string[], callId: string, count: number) {
+  const statuses = () =>
+    wire
+      .filter((frame) => frame.startsWith('SIP/2.0 ') && frame.includes(`Call-ID: ${callId}`))
+      .map((frame) => frame.split('\r\n', 1)[0] ?? '');
+  await until(() => statuses().length >= count);
+  return statuses().at(-1);
 }
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -92,7 +111,7 @@ describe('maxSignatureAge', () => {
     expect(texts).toHaveLength(1);
   });
 
-  it('delivers a replay inside the window', async () => {
+  it('rejects a body moved into another Call-ID', async () => {
     const { alice, wire, clock, texts, failures, inject } = await setUp({
       maxSignatureAge: 5 * MINUTE,
     });
@@ -101,19 +120,36 @@ describe('maxSignatureAge', () => {
     clock.now = new Date(clock.now.getTime() + MINUTE);
     inject(replayOf(wire, 'replayed-call-2'));
 
-    expect(await responseTo(wire, 'replayed-call-2')).toBe('SIP/2.0 200 OK');
-    expect(texts.map((t) => t.callId)).toContain('replayed-call-2');
-    expect(failures).toEqual([]);
+    expect(await responseTo(wire, 'replayed-call-2')).toBe('SIP/2.0 403 Forbidden');
+    expect(failures.map((failure) => failure.code)).toEqual(['ERR_HEADER_MISMATCH']);
+    expect(texts).toHaveLength(1);
+  });
+
+  it('rejects the same request sent again', async () => {
+    const { alice, wire, clock, texts, failures, inject } = await setUp({
+      maxSignatureAge: 5 * MINUTE,
+    });
+    await alice.sendShortData(BOB, SECRET);
+    const callId = firstCallId(wire);
+
+    clock.now = new Date(clock.now.getTime() + MINUTE);
+    inject(replayOf(wire));
+
+    expect(await lastResponseTo(wire, callId, 2)).toBe('SIP/2.0 403 Forbidden');
+    expect(failures.map((failure) => failure.code)).toEqual(['ERR_REPLAYED']);
+    expect(texts).toHaveLength(1);
   });
 
   it('checks no age when unset', async () => {
     const { alice, wire, clock, texts, failures, inject } = await setUp();
     await alice.sendShortData(BOB, SECRET);
+    const callId = firstCallId(wire);
 
+    // Past the replay window of five minutes, with no age check, the request is new again.
     clock.now = new Date(clock.now.getTime() + 10 * MINUTE);
-    inject(replayOf(wire, 'replayed-call-3'));
+    inject(replayOf(wire));
 
-    expect(await responseTo(wire, 'replayed-call-3')).toBe('SIP/2.0 200 OK');
+    expect(await lastResponseTo(wire, callId, 2)).toBe('SIP/2.0 200 OK');
     expect(texts.map((t) => t.text)).toEqual([SECRET, SECRET]);
     expect(failures).toEqual([]);
   });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { protectedHeaderValues, type SecurityInfo } from '@mcptt-smime/smime';
+import { protectedHeaderValues, sameAddressOfRecord, type SecurityInfo } from '@mcptt-smime/smime';
 import {
   composeInitialInvite,
   removeUaListener,
@@ -18,9 +18,9 @@ import {
 import type { SdkLogger } from '../core/logger.js';
 import { composeMixedBody } from '../core/multipart-bridge.js';
 import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
-import type { CallOptions, CallRequest } from './call-request.js';
+import { callIdPart, type CallOptions, type CallRequest } from './call-request.js';
 import type { McpttClientDelegate } from './events.js';
-import { readIncomingCall } from './incoming-call.js';
+import { readIncomingCall, type IncomingCallContent } from './incoming-call.js';
 import { ANSWER_MODE } from './mcptt-headers.js';
 import { McpttCall } from './mcptt-call.js';
 import { believedInfo, vouchedByServer, type SenderTrust } from './sender-trust.js';
@@ -42,6 +42,8 @@ export interface CallRegistryOptions {
    * through its MCPTT server.
    */
   readonly trust: SenderTrust;
+  /** SIP URI of the local user, whom a private call must name to start without the user. */
+  readonly localUri: string;
   /** Clock that the signingTime of an automatic call is compared with; default the system's. */
   readonly now?: () => Date;
 }
@@ -92,10 +94,13 @@ export class CallRegistry {
     } finally {
       removeUaListener(ua, 'newRTCSession', capture);
     }
-    composeInitialInvite(session, (sdp) => composeMixedBody(sdp, request.parts, crypto));
+    // A signed copy of the Call-ID keeps the core from moving the body into another INVITE. The
+    // CSeq stays out, because JsSIP sends the INVITE again with the next CSeq after a challenge.
+    const parts = callId === undefined ? request.parts : [...request.parts, callIdPart(callId)];
+    composeInitialInvite(session, (sdp) => composeMixedBody(sdp, parts, crypto));
     // JsSIP sends the INVITE once ICE gathering has completed the offer, so the MCPTT parts are
     // signed and encrypted in the meantime.
-    if (callId !== undefined) void pipeline.prepare(callId, 'INVITE', target, request.parts);
+    if (callId !== undefined) void pipeline.prepare(callId, 'INVITE', target, parts);
 
     const call = new McpttCall(session, {
       direction: 'outgoing',
@@ -154,9 +159,13 @@ export class CallRegistry {
       return;
     }
     const now = (this.#options.now ?? (() => new Date()))();
-    const commencement = automaticAllowed(unprotected.security, now)
-      ? content.commencement
-      : 'manual';
+    // The signed content must name this user as the called party: otherwise a user who received
+    // an automatic call could pass its signed INVITE on to someone else.
+    const commencement =
+      automaticAllowed(unprotected.security, now) &&
+      namesCalledParty(content, this.#options.localUri)
+        ? content.commencement
+        : 'manual';
     content = { ...content, commencement, info: believedInfo(content.info, vouched) };
     const call = this.#incomingCall(session, callId, content, unprotected.security, from);
     if (delegate?.onIncomingCall === undefined) {
@@ -206,6 +215,14 @@ function automaticAllowed(security: SecurityInfo, now: Date): boolean {
   const { signed, signerUri, signingTime } = security;
   if (!signed || signerUri === undefined || signingTime === undefined) return false;
   return Math.abs(now.getTime() - signingTime.getTime()) <= AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS;
+}
+
+/** Tells whether the signed mcptt-info or resource-lists of a call name `localUri`. */
+function namesCalledParty(content: IncomingCallContent, localUri: string): boolean {
+  const calledPartyId = content.info?.calledPartyId;
+  const named =
+    calledPartyId === undefined ? content.calledIds : [...content.calledIds, calledPartyId];
+  return named.some((uri) => sameAddressOfRecord(uri, localUri));
 }
 
 function jssipCallOptions(request: CallRequest, options: CallOptions): JssipCallOptions {

@@ -43,6 +43,8 @@ export function readIncomingCall(
     kind: isPrivate ? 'private' : 'group',
     info,
     calledIds,
-    commencement: answerMode?.trim().toLowerCase() === 'auto' ? 'automatic' : 'manual',
+    // RFC 5373 allows parameters after the value, such as `Auto;require`.
+    commencement:
+      answerMode?.split(';', 1)[0]?.trim().toLowerCase() === 'auto' ? 'automatic' : 'manual',
   };
 }

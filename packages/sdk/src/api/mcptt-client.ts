@@ -127,6 +127,7 @@ export class McpttClient {
       logger: this.#logger,
       delegate: options.delegate,
       trust: this.#trust,
+      localUri: options.uri,
       ...optional('now', options.now),
     });
     this.#authorisation = this.#refreshOf('service-authorisation');

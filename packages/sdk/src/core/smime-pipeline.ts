@@ -10,10 +10,12 @@ import {
   bytesEqual,
   createCertsOnly,
   defaultProtectionPolicy,
+  DEFAULT_REPLAY_WINDOW_MS,
   KeyNotFoundError,
   parseNameAddress,
   prepareProtection,
   protectMessage,
+  ReplayGuard,
   sameAddressOfRecord,
   SipMessage,
   UndecipherableError,
@@ -35,6 +37,9 @@ import { attachParts, partEntity, splitOpened, type BodyPart } from './multipart
 import type { SocketPipeline } from './protecting-socket.js';
 
 const CATEGORY = 'mcptt:sdk:pipeline';
+
+/** Header fields whose signed copies bind an outgoing request to its transaction. */
+export const BOUND_HEADERS: readonly string[] = ['Call-ID', 'CSeq'];
 
 /** An incoming message after unprotection, as the SDK sees it. */
 export interface ReceivedMessage {
@@ -167,6 +172,8 @@ export class SmimePipeline implements SocketPipeline {
   readonly #pendingParts = new Map<string, readonly BodyPart[]>();
   /** Parts of requests not sent yet, being protected ahead, by {@link partsKey}. */
   readonly #prepared = new Map<string, Promise<PreparedProtection | undefined>>();
+  /** Incoming requests whose signature binds their Call-ID and CSeq, to reject them once replayed. */
+  readonly #replayGuard: ReplayGuard;
   readonly #responseHandlers = new Map<string, (response: ReceivedMessage) => void>();
 
   /** The revocation lists in force, from the options until {@link setRevocationLists}. */
@@ -178,6 +185,11 @@ export class SmimePipeline implements SocketPipeline {
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#revocationLists = options.revocationLists;
+    // JsSIP's transactions have no retransmission timer for requests (timers A and E), and the
+    // reference server retransmits none over WebSocket, so a request seen twice was sent again.
+    this.#replayGuard = new ReplayGuard({
+      windowMs: options.maxSignatureAge ?? DEFAULT_REPLAY_WINDOW_MS,
+    });
   }
 
   /**
@@ -279,7 +291,15 @@ export class SmimePipeline implements SocketPipeline {
       signer,
       recipients,
       ...this.#protectExtras(),
-      ...(prepared === undefined ? {} : { prepared }),
+      // A prepared body was signed before the message existed, and its parts carry what they
+      // bind. Any other request gets signed copies of its Call-ID and CSeq, which the receiver
+      // checks, so that the core can neither move the body into another request nor send it
+      // again (RFC 3261 §23.4).
+      ...(prepared !== undefined
+        ? { prepared }
+        : message.isRequest
+          ? { protectHeaders: BOUND_HEADERS }
+          : {}),
     });
     this.#logger.debug(CATEGORY, 'message protected', {
       callId: message.callId,
@@ -362,6 +382,7 @@ export class SmimePipeline implements SocketPipeline {
       ...(revocation === undefined ? {} : { revocation }),
       ...(maxSignatureAge === undefined ? {} : { maxSignatureAge }),
       ...(encryptThenSign === undefined ? {} : { encryptThenSign }),
+      replayGuard: this.#replayGuard,
     };
   }
 
