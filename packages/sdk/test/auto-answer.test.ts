@@ -53,6 +53,17 @@ function responsesOf(wire: readonly string[], callId: string): string[] {
     .map((frame) => frame.split('\r\n', 1)[0] ?? '');
 }
 
+/** Waits for bob's incoming call and checks that it waits for him, signed by alice; declines it. */
+async function expectLeftToUser(started: Awaited<ReturnType<typeof startPair>>): Promise<void> {
+  await until(() => started.recorded.bob.calls.length === 1);
+  const incoming = started.recorded.bob.calls[0] as IncomingCallEvent;
+
+  expect(incoming.security.signerUri).toBe(ALICE);
+  expect(incoming.commencement).toBe('manual');
+  expect(incoming.call.awaitsAnswer).toBe(true);
+  incoming.call.reject(486);
+}
+
 describe('automatic commencement', () => {
   it('leaves an unsigned automatic INVITE to the user', async () => {
     const started = await startPair();
@@ -97,13 +108,7 @@ describe('automatic commencement', () => {
     const started = await startPair({ stores, bob: { now: late } });
     stops.push(started.stop);
     started.alice.startPrivateCall({ target: BOB, calleeId: BOB, commencement: 'automatic' });
-    await until(() => started.recorded.bob.calls.length === 1);
-    const incoming = started.recorded.bob.calls[0] as IncomingCallEvent;
-
-    expect(incoming.security.signerUri).toBe(ALICE);
-    expect(incoming.commencement).toBe('manual');
-    expect(incoming.call.awaitsAnswer).toBe(true);
-    incoming.call.reject(486);
+    await expectLeftToUser(started);
   });
 
   it('accepts an automatic INVITE the server signed', async () => {
@@ -162,13 +167,7 @@ describe('automatic commencement', () => {
       calleeId: 'sip:carol@example.org',
       commencement: 'automatic',
     });
-    await until(() => started.recorded.bob.calls.length === 1);
-    const incoming = started.recorded.bob.calls[0] as IncomingCallEvent;
-
-    expect(incoming.security.signerUri).toBe(ALICE);
-    expect(incoming.commencement).toBe('manual');
-    expect(incoming.call.awaitsAnswer).toBe(true);
-    incoming.call.reject(486);
+    await expectLeftToUser(started);
   });
 
   it('reads Auto with parameters', () => {
