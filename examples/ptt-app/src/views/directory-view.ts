@@ -132,7 +132,8 @@ function peerRow(
       options.onError(`Automatic call to ${name}`, error);
     });
   });
-  return h('li', { class: selected ? 'row selected' : 'row' }, open, call, automatic);
+  const actions = h('span', { class: 'row-actions' }, call, automatic);
+  return h('li', { class: selected ? 'row selected' : 'row' }, open, actions);
 }
 
 function isSelected(
