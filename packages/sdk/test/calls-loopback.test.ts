@@ -174,7 +174,11 @@ describe('private calls', () => {
 
     expect(received[0]?.status).toBe(200);
     expect(received[0]?.parts[0]?.body).toBe(answerInfo);
+    expect(received[0]?.parts).toHaveLength(1);
     expect(call.security?.signerUri).toBe(BOB);
+    // The answer is bound to the INVITE's transaction.
+    const bound = call.security?.protectedHeaders.map((header) => header.name);
+    expect(bound).toEqual(['Call-ID', 'CSeq']);
     const ok = wire.find((frame) => frame.startsWith('SIP/2.0 200') && frame.includes('INVITE'));
     expect(ok).toContain('application/pkcs7-mime');
     expect(ok).not.toContain('called-party');

@@ -48,7 +48,7 @@ export interface ServerContext {
   readonly now: () => Date;
 }
 
-/** Header fields whose signed copies bind a protected request to its transaction. */
+/** Header fields whose signed copies bind a protected message to its transaction. */
 export const BOUND_HEADERS: readonly string[] = ['Call-ID', 'CSeq'];
 
 /** Header fields that mark a request as MCPTT (TS 24.379 §6.2). */
@@ -105,7 +105,10 @@ export async function protectResponse(
   parts: readonly BodyPart[],
   recipientCertificate: Uint8Array,
 ): Promise<SipMessage> {
-  return protectMessage(withParts(response, parts), protectOptions(context, recipientCertificate));
+  return protectMessage(withParts(response, parts), {
+    ...protectOptions(context, recipientCertificate),
+    protectHeaders: BOUND_HEADERS,
+  });
 }
 
 function protectOptions(context: ServerContext, recipientCertificate: Uint8Array) {

@@ -38,7 +38,7 @@ import type { SocketPipeline } from './protecting-socket.js';
 
 const CATEGORY = 'mcptt:sdk:pipeline';
 
-/** Header fields whose signed copies bind an outgoing request to its transaction. */
+/** Header fields whose signed copies bind an outgoing message to its transaction. */
 export const BOUND_HEADERS: readonly string[] = ['Call-ID', 'CSeq'];
 
 /** An incoming message after unprotection, as the SDK sees it. */
@@ -292,14 +292,10 @@ export class SmimePipeline implements SocketPipeline {
       recipients,
       ...this.#protectExtras(),
       // A prepared body was signed before the message existed, and its parts carry what they
-      // bind. Any other request gets signed copies of its Call-ID and CSeq, which the receiver
-      // checks, so that the core can neither move the body into another request nor send it
-      // again (RFC 3261 §23.4).
-      ...(prepared !== undefined
-        ? { prepared }
-        : message.isRequest
-          ? { protectHeaders: BOUND_HEADERS }
-          : {}),
+      // bind. Any other message gets signed copies of its Call-ID and CSeq, which the receiver
+      // checks, so that the core can neither move the body into another message nor send a
+      // request again (RFC 3261 §23.4).
+      ...(prepared !== undefined ? { prepared } : { protectHeaders: BOUND_HEADERS }),
     });
     this.#logger.debug(CATEGORY, 'message protected', {
       callId: message.callId,

@@ -171,6 +171,11 @@ export class McpttTestClient {
     return (await this.#unprotect(response)).message;
   }
 
+  /** Opens a response from the server and returns its security outcome. */
+  async securityOf(response: SipMessage): Promise<SecurityInfo> {
+    return (await this.#unprotect(response)).security;
+  }
+
   #unprotect(message: SipMessage) {
     return unprotectMessage(message, {
       crypto,
