@@ -15,7 +15,6 @@ import { MediaRelay } from './media-relay.js';
 import { CallFloor } from './floor/call-floor.js';
 import { hasImplicitFloorRequest } from './floor/implicit-request.js';
 import { endCall, inviteUser } from './member-invite.js';
-import { SERVICE_MAX_SIGNATURE_AGE_MS } from './service-handlers.js';
 import {
   buildMcpttInfo,
   parseMcpttInfo,
@@ -246,30 +245,20 @@ async function startPrivateCall(
 /**
  * Returns the commencement mode that the caller signed. The Answer-Mode header field crosses the
  * SIP core in clear, so one without a signed copy counts as `Manual`, and the server relays that.
- * The core library has already rejected a header field that differs from its copy. A copy signed
- * more than `SERVICE_MAX_SIGNATURE_AGE_MS` from the server's clock counts as `Manual` too: the
- * core may replay a captured automatic INVITE, and the server would sign the mode afresh.
+ * The core library has already rejected a header field that differs from its copy, and
+ * openRequest a signature older than `MAX_SIGNATURE_AGE_MS`, which the server would otherwise
+ * sign afresh.
  */
 function answerModeOf(context: ServerContext, opened: OpenedRequest): 'Auto' | 'Manual' {
-  const callId = opened.message.callId;
   const signed = protectedHeaderValues(opened.security, 'Answer-Mode')[0];
-  if (signed === undefined) {
-    if (isAuto(opened.message.getHeader('Answer-Mode'))) {
-      context.logger.warn({ callId }, 'Answer-Mode Auto without a signed copy taken as Manual');
-    }
-    return 'Manual';
+  if (signed !== undefined) return isAuto(signed) ? 'Auto' : 'Manual';
+  if (isAuto(opened.message.getHeader('Answer-Mode'))) {
+    context.logger.warn(
+      { callId: opened.message.callId },
+      'Answer-Mode Auto without a signed copy taken as Manual',
+    );
   }
-  if (!isAuto(signed)) return 'Manual';
-  const { signingTime } = opened.security;
-  const age =
-    signingTime === undefined
-      ? Infinity
-      : Math.abs(context.now().getTime() - signingTime.getTime());
-  if (age > SERVICE_MAX_SIGNATURE_AGE_MS) {
-    context.logger.warn({ callId }, 'Answer-Mode Auto signed too long ago taken as Manual');
-    return 'Manual';
-  }
-  return 'Auto';
+  return 'Manual';
 }
 
 /** Tells whether an Answer-Mode value is Auto, with or without parameters such as `require`. */

@@ -16,9 +16,9 @@ import { loadCredentials, loadPeerCertificates, loadRevocationLists } from './id
 import { endCall } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
 import { Registry } from './registry.js';
-import { reject } from './request-guard.js';
+import { MAX_SIGNATURE_AGE_MS, reject } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
-import { handlePublish, handleRegister, SERVICE_MAX_SIGNATURE_AGE_MS } from './service-handlers.js';
+import { handlePublish, handleRegister } from './service-handlers.js';
 import { handleSessionUpdate } from './session-update.js';
 import { handleMessage } from './short-data.js';
 import { createResponse, randomToken, requestLine } from './sip-builder.js';
@@ -111,9 +111,9 @@ export class McpttServer {
       calls: new CallStore(),
       pendingInvites: new PendingInvites(),
       transactions,
-      // Authorisations and affiliations older than this are rejected anyway, so a request is
-      // remembered as long as one of them could still be accepted.
-      replayGuard: new ReplayGuard({ windowMs: SERVICE_MAX_SIGNATURE_AGE_MS }),
+      // Requests signed longer ago are rejected anyway, so each is remembered as long as it could
+      // still be accepted.
+      replayGuard: new ReplayGuard({ windowMs: MAX_SIGNATURE_AGE_MS }),
       logger,
       contactUri: `sip:${userPart}@${randomToken(6)}.invalid;transport=ws`,
       now,

@@ -32,14 +32,14 @@ export interface OpenedRequest {
   readonly sender: string;
 }
 
-/** Options of {@link openRequest}. */
-export interface OpenRequestOptions {
-  /**
-   * Largest distance in milliseconds between the signature's signingTime and the server's clock,
-   * either way (see `UnprotectOptions.maxSignatureAge`). Unset, any signingTime passes.
-   */
-  readonly maxSignatureAge?: number;
-}
+/**
+ * Largest distance in milliseconds between the signingTime of a signed request and the server's
+ * clock, either way. A body signed by a user can be captured by the SIP core and replayed inside
+ * another request, which could authorise a user who logged out, bring back groups the user left,
+ * or start an emergency call. Five minutes allow for clock skew, and the replay guard remembers
+ * each bound request for as long.
+ */
+export const MAX_SIGNATURE_AGE_MS = 5 * 60_000;
 
 /**
  * Opens a request. Returns undefined after answering it when it cannot be opened, when the sender
@@ -50,7 +50,6 @@ export async function openRequest(
   context: ServerContext,
   transaction: ServerTransaction,
   requireSignature: boolean,
-  options: OpenRequestOptions = {},
 ): Promise<OpenedRequest | undefined> {
   const request = transaction.request;
   const policy = protectionPolicyOf(context);
@@ -65,10 +64,7 @@ export async function openRequest(
       now: context.now,
       ...(policy === undefined ? {} : { policy }),
       ...(revocation === undefined ? {} : { revocation }),
-      ...(options.maxSignatureAge === undefined
-        ? {}
-        : { maxSignatureAge: options.maxSignatureAge }),
-      replayGuard: context.replayGuard,
+      maxSignatureAge: MAX_SIGNATURE_AGE_MS,
     });
   } catch (error) {
     if (!isMcpttError(error)) {
@@ -85,6 +81,15 @@ export async function openRequest(
   }
   if (requireSignature && !opened.security.signed && signatureRequired(context, request.method)) {
     reject(context, transaction, 403, 'request is not signed');
+    return undefined;
+  }
+  // Only requests of configured users are remembered, so that a stranger with a certificate of
+  // the CA cannot fill the guard and make it forget a user's requests.
+  try {
+    context.replayGuard.check(request, opened.security, context.now());
+  } catch (error) {
+    if (!isMcpttError(error)) throw error;
+    rejectWithError(context, transaction, error);
     return undefined;
   }
   if (opened.security.signed && opened.security.signerCertificate !== undefined) {

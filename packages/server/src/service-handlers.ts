@@ -15,17 +15,6 @@ import type { ServerTransaction } from './transaction-layer.js';
 const DEFAULT_EXPIRES = 3600;
 
 /**
- * Largest distance in milliseconds between the signingTime of an authorisation or an affiliation
- * and the server's clock, either way. A body signed by a user can be captured by the SIP core and
- * replayed inside another request, which could authorise a user who logged out or bring back
- * groups the user left. So both must be fresh: five minutes allow for clock skew.
- */
-export const SERVICE_MAX_SIGNATURE_AGE_MS = 5 * 60_000;
-
-/** Options that open an authorisation or an affiliation: its signature must be fresh. */
-const FRESH = { maxSignatureAge: SERVICE_MAX_SIGNATURE_AGE_MS } as const;
-
-/**
  * Handles a REGISTER to the server's URI (a third-party style registration). The mcptt-info must
  * arrive encrypted, which the default protection policy enforces, and signed by the From user.
  */
@@ -33,7 +22,7 @@ export async function handleRegister(
   context: ServerContext,
   transaction: ServerTransaction,
 ): Promise<void> {
-  const opened = await openRequest(context, transaction, true, FRESH);
+  const opened = await openRequest(context, transaction, true);
   if (opened === undefined) {
     return;
   }
@@ -69,7 +58,7 @@ export async function handlePublish(
     reject(context, transaction, 489, 'unsupported event package');
     return;
   }
-  const opened = await openRequest(context, transaction, true, FRESH);
+  const opened = await openRequest(context, transaction, true);
   if (opened === undefined) {
     return;
   }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pemDecode, protectMessage, type SipMessage } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, textPart, type BodyPart } from '../src/body-parts.js';
 import { buildMcpttInfo } from '../src/mcptt-xml.js';
-import { SERVICE_MAX_SIGNATURE_AGE_MS } from '../src/service-handlers.js';
+import { MAX_SIGNATURE_AGE_MS } from '../src/request-guard.js';
 import { DOMAIN, McpttTestClient, SERVER_URI, status } from './helpers/mcptt-test-client.js';
 import { affiliation } from './helpers/call-setup.js';
 import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
@@ -67,7 +67,7 @@ describe('service authorisation', () => {
   });
 
   it('rejects a signature older than the window', async () => {
-    const stale = new Date(Date.now() - SERVICE_MAX_SIGNATURE_AGE_MS - 60_000);
+    const stale = new Date(Date.now() - MAX_SIGNATURE_AGE_MS - 60_000);
 
     expect(await authorise([MCPTT_INFO], stale)).toBe(403);
     expect(rejectedCodes()).toContain('ERR_SIGNATURE_INVALID');
@@ -75,7 +75,7 @@ describe('service authorisation', () => {
   });
 
   it('rejects a signature dated ahead of the window', async () => {
-    const ahead = new Date(Date.now() + SERVICE_MAX_SIGNATURE_AGE_MS + 60_000);
+    const ahead = new Date(Date.now() + MAX_SIGNATURE_AGE_MS + 60_000);
 
     expect(await authorise([MCPTT_INFO], ahead)).toBe(403);
     expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(false);
@@ -89,7 +89,7 @@ describe('service authorisation', () => {
   });
 
   it('rejects an affiliation signed before the window', async () => {
-    const stale = new Date(Date.now() - SERVICE_MAX_SIGNATURE_AGE_MS - 60_000);
+    const stale = new Date(Date.now() - MAX_SIGNATURE_AGE_MS - 60_000);
     const before = rejectedCodes().length;
 
     expect(await publish('presence', [affiliation([GROUP_ID])], stale)).toBe(403);
@@ -130,6 +130,20 @@ describe('service authorisation', () => {
 
       expect(status(await dave.send(resent(publish)))).toBe(403);
       expect(rejectedCodes().slice(before)).toEqual(['ERR_REPLAYED']);
+    });
+
+    it('remembers no request of a sender who is not a user', async () => {
+      const zoe = await McpttTestClient.connect(fixture.coreUrl, 'zoe', fixture.pki, fixture.pki);
+      try {
+        const request = zoe.request('MESSAGE', SERVER_URI, [MCPTT_INFO]);
+        const bound = await zoe.protect(request, undefined, ['Call-ID', 'CSeq']);
+        const before = fixture.server.context.replayGuard.size;
+
+        expect(status(await zoe.send(bound))).toBe(403);
+        expect(fixture.server.context.replayGuard.size).toBe(before);
+      } finally {
+        zoe.close();
+      }
     });
 
     it('rejects its body in another Call-ID', async () => {

@@ -40,6 +40,7 @@ export {
 } from './smime/protected-headers.js';
 export {
   DEFAULT_REPLAY_GUARD_ENTRIES,
+  DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER,
   DEFAULT_REPLAY_WINDOW_MS,
   ReplayGuard,
 } from './smime/replay-guard.js';

@@ -1,9 +1,12 @@
 /**
- * Detection of replayed requests whose signature covers their Call-ID and CSeq.
+ * Detection of replayed requests whose signature covers their Call-ID.
  *
  * @module
  */
 
+import { sha256 } from '@noble/hashes/sha2.js';
+
+import { bytesKey, utf8Encode } from '../bytes.js';
 import { ReplayedError } from '../errors.js';
 import type { SipMessage } from '../sip/message.js';
 import { protectedHeaderValues } from './protected-headers.js';
@@ -13,7 +16,10 @@ import type { SecurityInfo } from './security.js';
 export const DEFAULT_REPLAY_WINDOW_MS = 5 * 60_000;
 
 /** Default of {@link ReplayGuardOptions.maxEntries}. */
-export const DEFAULT_REPLAY_GUARD_ENTRIES = 10_000;
+export const DEFAULT_REPLAY_GUARD_ENTRIES = 100_000;
+
+/** Default of {@link ReplayGuardOptions.maxEntriesPerSigner}. */
+export const DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER = 1_000;
 
 /** Options of {@link ReplayGuard}. */
 export interface ReplayGuardOptions {
@@ -24,19 +30,32 @@ export interface ReplayGuardOptions {
    */
   readonly windowMs?: number;
   /**
-   * Largest number of requests remembered. Past it the oldest entry is dropped first, and a
-   * replay of that request within its window is no longer detected. Default
+   * Largest number of requests remembered from one signer. Past it that signer's oldest entry is
+   * dropped, so a signer who floods the guard can only make it forget their own requests. Default
+   * {@link DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER}.
+   */
+  readonly maxEntriesPerSigner?: number;
+  /**
+   * Largest number of requests remembered in all. Past it the oldest entry is dropped first, and
+   * a replay of that request within its window is no longer detected. Default
    * {@link DEFAULT_REPLAY_GUARD_ENTRIES}.
    */
   readonly maxEntries?: number;
 }
 
+interface Entry {
+  readonly signer: string;
+  readonly expiry: number;
+}
+
 /**
  * Accepts each signed request once. Pass one instance as the `replayGuard` of every
- * `unprotectMessage` call of a receiver. A request whose verified signature covers its Call-ID
- * and CSeq (with `protectHeaders: ['Call-ID', 'CSeq']` at the sender) is remembered by signer,
- * Call-ID and CSeq, and the same request again raises `ReplayedError` (403). A request without
- * that binding passes, because its body could belong to any message.
+ * `unprotectMessage` call of a receiver, or call {@link ReplayGuard.check} after a check of
+ * its own, such as whether the signer is a known user. A request whose verified signature covers
+ * its Call-ID (with `protectHeaders: ['Call-ID', 'CSeq']` at the sender) is remembered by
+ * signer, Call-ID, method and the CSeq when that is covered too, and the same request again
+ * raises `ReplayedError` (403). A request without that binding passes, because its body could
+ * belong to any message.
  *
  * Call it after the transaction layer has matched retransmissions (RFC 3261 §17.2.3): a
  * retransmission is the same request and would be rejected too.
@@ -50,20 +69,30 @@ export interface ReplayGuardOptions {
 export class ReplayGuard {
   readonly #windowMs: number;
   readonly #maxEntries: number;
-  /** Expiry time in milliseconds by key, in the order the requests arrived. */
-  readonly #seen = new Map<string, number>();
+  readonly #maxEntriesPerSigner: number;
+  /** Entries by key (a digest, so that a long Call-ID costs no memory), in arrival order. */
+  readonly #seen = new Map<string, Entry>();
+  /** Keys of each signer, in arrival order. */
+  readonly #bySigner = new Map<string, Set<string>>();
 
   constructor(options: ReplayGuardOptions = {}) {
-    const { windowMs = DEFAULT_REPLAY_WINDOW_MS, maxEntries = DEFAULT_REPLAY_GUARD_ENTRIES } =
-      options;
+    const {
+      windowMs = DEFAULT_REPLAY_WINDOW_MS,
+      maxEntries = DEFAULT_REPLAY_GUARD_ENTRIES,
+      maxEntriesPerSigner = DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER,
+    } = options;
     if (!(Number.isFinite(windowMs) && windowMs >= 0)) {
       throw new TypeError('ReplayGuard: windowMs must be milliseconds >= 0');
     }
     if (!(Number.isInteger(maxEntries) && maxEntries >= 1)) {
       throw new TypeError('ReplayGuard: maxEntries must be a positive integer');
     }
+    if (!(Number.isInteger(maxEntriesPerSigner) && maxEntriesPerSigner >= 1)) {
+      throw new TypeError('ReplayGuard: maxEntriesPerSigner must be a positive integer');
+    }
     this.#windowMs = windowMs;
     this.#maxEntries = maxEntries;
+    this.#maxEntriesPerSigner = maxEntriesPerSigner;
   }
 
   /** Number of requests remembered. */
@@ -73,36 +102,60 @@ export class ReplayGuard {
 
   /**
    * Records a verified request, or raises `ReplayedError` when the same signer sent the same
-   * Call-ID and CSeq before, within the window. Responses and requests whose signature does not
-   * cover both fields are not recorded.
+   * request before, within the window. Responses and requests whose signature does not cover
+   * their Call-ID are not recorded.
    */
   check(message: SipMessage, security: SecurityInfo, now: Date): void {
-    if (!message.isRequest || !security.signed || security.signerUri === undefined) return;
+    const signer = security.signerUri;
+    if (!message.isRequest || !security.signed || signer === undefined) return;
     const callId = protectedHeaderValues(security, 'Call-ID')[0];
-    const cseq = protectedHeaderValues(security, 'CSeq')[0];
-    if (callId === undefined || cseq === undefined) return;
+    if (callId === undefined) return;
+    // Without a signed CSeq, the method stands in for it: an INVITE signed before its CSeq was
+    // known binds its Call-ID only, and its resend after a challenge is signed afresh.
+    const cseq = protectedHeaderValues(security, 'CSeq')[0]?.replace(/\s+/g, ' ');
+    const key = keyOf([signer, callId, cseq ?? `- ${message.method}`]);
 
     const time = now.getTime();
     this.#forgetExpired(time);
-    const key = JSON.stringify([security.signerUri, callId, cseq.replace(/\s+/g, ' ')]);
-    const expiry = this.#seen.get(key);
-    if (expiry !== undefined && expiry >= time) {
+    const entry = this.#seen.get(key);
+    if (entry !== undefined && entry.expiry >= time) {
       throw new ReplayedError('request already received');
     }
-    this.#seen.delete(key);
+    this.#forget(key);
     const signed = security.signingTime?.getTime() ?? time;
-    this.#seen.set(key, Math.max(signed, time) + this.#windowMs);
-    if (this.#seen.size > this.#maxEntries) {
-      const [oldest] = this.#seen.keys();
-      if (oldest !== undefined) this.#seen.delete(oldest);
-    }
+    this.#seen.set(key, { signer, expiry: Math.max(signed, time) + this.#windowMs });
+    const keys = this.#bySigner.get(signer) ?? new Set<string>();
+    keys.add(key);
+    this.#bySigner.set(signer, keys);
+    if (keys.size > this.#maxEntriesPerSigner) this.#forget(first(keys));
+    if (this.#seen.size > this.#maxEntries) this.#forget(first(this.#seen.keys()));
   }
 
   /** Drops entries from the oldest on while they have expired. */
   #forgetExpired(time: number): void {
-    for (const [key, expiry] of this.#seen) {
-      if (expiry >= time) return;
-      this.#seen.delete(key);
+    for (const [key, entry] of this.#seen) {
+      if (entry.expiry >= time) return;
+      this.#forget(key);
     }
   }
+
+  #forget(key: string | undefined): void {
+    if (key === undefined) return;
+    const entry = this.#seen.get(key);
+    if (entry === undefined) return;
+    this.#seen.delete(key);
+    const keys = this.#bySigner.get(entry.signer);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#bySigner.delete(entry.signer);
+  }
+}
+
+/** Returns a fixed-size key for the parts, whatever their length. */
+function keyOf(parts: readonly string[]): string {
+  return bytesKey(sha256(utf8Encode(JSON.stringify(parts))));
+}
+
+function first(keys: Iterable<string>): string | undefined {
+  for (const key of keys) return key;
+  return undefined;
 }

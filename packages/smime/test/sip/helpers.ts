@@ -1,6 +1,6 @@
 /** Shared helpers of the SIP codec tests. */
 import { expect } from 'vitest';
-import { LimitExceededError, SipParseError } from '../../src/errors.js';
+import { LimitExceededError, SipParseError, SipVersionError } from '../../src/errors.js';
 
 /** Encodes a message written with `\n` line ends as CRLF bytes. */
 export function sipBytes(text: string): Uint8Array {
@@ -54,7 +54,10 @@ export function expectTypedOutcome(action: () => unknown): void {
   try {
     action();
   } catch (error) {
-    const typed = error instanceof SipParseError || error instanceof LimitExceededError;
+    const typed =
+      error instanceof SipParseError ||
+      error instanceof SipVersionError ||
+      error instanceof LimitExceededError;
     if (!typed) throw error;
   }
 }

@@ -6,7 +6,7 @@ import { protectMessage } from '../../src/smime/protect.js';
 import { ReplayGuard } from '../../src/smime/replay-guard.js';
 import { unprotectMessage } from '../../src/smime/unprotect.js';
 import { rejection } from '../mime/expect-error.js';
-import { mcpttInfoMessage } from './messages.js';
+import { mcpttInfo, mcpttInfoMessage, request } from './messages.js';
 import { getTestPki, testCrypto } from './test-pki.js';
 import type { TestPki } from './test-pki.js';
 
@@ -19,10 +19,15 @@ beforeAll(async () => {
 });
 
 /** Protects with signed copies of `protectHeaders`, signed `signedAt` milliseconds after pki.now. */
-async function protect(message: SipMessage, protectHeaders = BOUND, signedAt = 0) {
+async function protect(
+  message: SipMessage,
+  protectHeaders = BOUND,
+  signedAt = 0,
+  signer = 'alice',
+) {
   return protectMessage(message, {
     crypto: testCrypto,
-    signer: await pki.identity('alice'),
+    signer: await pki.identity(signer),
     recipients: [pki.certificate('server')],
     now: () => new Date(pki.now.getTime() + signedAt),
     protectHeaders,
@@ -101,12 +106,55 @@ describe('ReplayGuard', () => {
     await expect(rejection(receive(first, guard))).resolves.toBeInstanceOf(ReplayedError);
   });
 
+  it('rejects an INVITE bound by its Call-ID only, sent again', async () => {
+    const guard = new ReplayGuard();
+    const invite = request('INVITE', mcpttInfo(), 'application/vnd.3gpp.mcptt-info+xml');
+    const sent = await protect(invite, ['Call-ID']);
+    const resent = await protect(invite.withHeader('CSeq', '2 INVITE'));
+
+    await receive(sent, guard);
+    // The resend after a challenge binds its CSeq too, so it is a new request.
+    await expect(receive(resent, guard)).resolves.toBeDefined();
+    const error = await rejection(receive(sent, guard));
+    expect(error).toMatchObject({ code: 'ERR_REPLAYED', sipStatus: 403 });
+  });
+
+  it('lets a flooding signer evict only their own entries', async () => {
+    const guard = new ReplayGuard({ maxEntriesPerSigner: 2 });
+    const fromBob = (callId: string) =>
+      protect(
+        mcpttInfoMessage('sip:bob@example.org').withHeader('Call-ID', callId),
+        BOUND,
+        0,
+        'bob',
+      );
+    const alices = await protect(mcpttInfoMessage());
+
+    await receive(alices, guard);
+    for (const callId of ['b1', 'b2', 'b3']) await receive(await fromBob(callId), guard);
+    expect(guard.size).toBe(3);
+    await expect(rejection(receive(alices, guard))).resolves.toBeInstanceOf(ReplayedError);
+    // bob's oldest entry made room for his third request.
+    await expect(receive(await fromBob('b1'), guard)).resolves.toBeDefined();
+  });
+
+  it('keys a long Call-ID like a short one', async () => {
+    const guard = new ReplayGuard();
+    const sent = await protect(mcpttInfoMessage().withHeader('Call-ID', `${'x'.repeat(20_000)}@h`));
+
+    await receive(sent, guard);
+    await expect(rejection(receive(sent, guard))).resolves.toBeInstanceOf(ReplayedError);
+  });
+
   it('rejects invalid options', () => {
     expect(() => new ReplayGuard({ windowMs: -1 })).toThrow(
       new TypeError('ReplayGuard: windowMs must be milliseconds >= 0'),
     );
     expect(() => new ReplayGuard({ maxEntries: 0 })).toThrow(
       new TypeError('ReplayGuard: maxEntries must be a positive integer'),
+    );
+    expect(() => new ReplayGuard({ maxEntriesPerSigner: 1.5 })).toThrow(
+      new TypeError('ReplayGuard: maxEntriesPerSigner must be a positive integer'),
     );
   });
 
