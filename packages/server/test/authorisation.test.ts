@@ -101,7 +101,7 @@ describe('service authorisation', () => {
   });
 
   describe('a PUBLISH bound to its Call-ID and CSeq', () => {
-    /** An authorisation PUBLISH with signed copies of its Call-ID and CSeq. */
+    /** Builds an authorisation PUBLISH with signed copies of its Call-ID and CSeq. */
     async function boundAuthorisation(): Promise<SipMessage> {
       const request = dave.request(
         'PUBLISH',

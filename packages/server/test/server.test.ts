@@ -202,7 +202,7 @@ describe.each(cores)('server through %s', (core, available) => {
     expect(status(response)).toBe(200);
     expect(infoOf(atDave).sessionType).toBe('private');
     expect(infoOf(atDave).callingUserId).toBe(ALICE);
-    // The server's answer is bound to the INVITE's transaction.
+    // The server's 200 OK is bound to the INVITE's transaction.
     const security = await alice.securityOf(response);
     expect(protectedHeaderValues(security, 'Call-ID')).toEqual([invite.callId]);
     expect(protectedHeaderValues(security, 'CSeq')).toEqual(['1 INVITE']);

@@ -88,7 +88,7 @@ describe('ReplayGuard', () => {
     const guard = new ReplayGuard({ windowMs: 5 * MINUTE });
     const sent = await protect(mcpttInfoMessage(), BOUND, 10 * MINUTE);
 
-    // Received 4 minutes before the sender's clock says it signed, then again 9 minutes later.
+    // Received 4 minutes before the signingTime, then again 9 minutes later.
     await receive(sent, guard, 6 * MINUTE);
     const error = await rejection(receive(sent, guard, 14 * MINUTE));
     expect(error).toMatchObject({ code: 'ERR_REPLAYED', sipStatus: 403 });
