@@ -4,23 +4,26 @@
  *
  * @module
  */
-import {
-  certificateSipUris,
-  parseSipUri,
-  type CertificateDecision,
-  type ProtectionPolicy,
-  type RevocationList,
-  type RevocationMode,
-} from '@mcptt-smime/smime';
+import { certificateSipUris, parseSipUri, type ProtectionPolicy } from '@mcptt-smime/smime';
 import type { SdkLogger } from '../core/logger.js';
 import type { Schedule } from '../core/schedule.js';
 import type { SipSocket } from '../core/sip-socket.js';
-import { checkReceiveOptions, type PinningKeyStore } from '../core/smime-pipeline.js';
+import {
+  checkReceiveOptions,
+  type PinningKeyStore,
+  type SmimePipelineOptions,
+} from '../core/smime-pipeline.js';
 import type { McpttClientDelegate } from './events.js';
 import { checkExpires } from './publish-transaction.js';
 
-/** Options of `McpttClient`. */
-export interface McpttClientOptions {
+/**
+ * Options of `McpttClient`. The checks of incoming messages are those of the pipeline, and the
+ * client passes them on unchanged.
+ */
+export interface McpttClientOptions extends Pick<
+  SmimePipelineOptions,
+  'onCertificateDecision' | 'revocationLists' | 'revocation' | 'maxSignatureAge' | 'encryptThenSign'
+> {
   /**
    * SIP URI of the user, which is also the signer identity in the key store. TypeError unless a
    * `sip:` or `sips:` URI.
@@ -74,36 +77,6 @@ export interface McpttClientOptions {
    */
   readonly insecurePlainCalls?: boolean;
   readonly now?: () => Date;
-  /** Accepts or rejects an unknown or changed certificate; without it both are rejected. */
-  readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
-  /**
-   * Certificate revocation lists from `parseRevocationList` of `@mcptt-smime/smime`, loaded by
-   * the application: the SDK fetches none and queries no OCSP responder. Every incoming signed
-   * message is checked against them, and one whose signer path contains a revoked certificate is
-   * rejected with 403 and `ERR_CERT_REVOKED`.
-   */
-  readonly revocationLists?: readonly RevocationList[];
-  /**
-   * `if-available` (the default) or `require`, which also rejects signers that no list with a
-   * nextUpdate still ahead covers (see `UnprotectOptions.revocation`). TypeError for any other
-   * value.
-   */
-  readonly revocation?: RevocationMode;
-  /**
-   * Largest distance in milliseconds, either way, between the signingTime of an incoming
-   * signature and `now()`; unset (the default) skips the check. A body signed outside the window,
-   * or without signingTime, is rejected with 403 and `ERR_SIGNATURE_INVALID`. It bounds the
-   * replay of a captured body, so a few minutes suit clients whose clocks are synchronised.
-   * TypeError unless a finite number from 0 up.
-   */
-  readonly maxSignatureAge?: number;
-  /**
-   * `accept` (the default) or `reject`: whether a body encrypted first and signed after is
-   * opened. That signature covers only the ciphertext, so anyone who captured the envelope can
-   * sign it again under their own identity. The SDK and the reference server sign first, so `reject`
-   * suits a deployment of them alone. TypeError for any other value.
-   */
-  readonly encryptThenSign?: 'accept' | 'reject';
   readonly delegate?: McpttClientDelegate;
   /** Timer function of the authorisation and affiliation refreshes; default `setTimeout`. */
   readonly schedule?: Schedule;

@@ -104,7 +104,9 @@ export interface SmimePipelineOptions {
    * Largest distance in milliseconds, either way, between the signingTime of an incoming
    * signature and `now()`. Unset (the default) skips the check. A signature without signingTime
    * or outside the window is rejected with 403 and `ERR_SIGNATURE_INVALID`, which narrows the
-   * replay of a captured body to the window. TypeError unless a finite number from 0 up.
+   * replay of a captured body to the window. It is also how long a bound request is remembered
+   * to reject it when sent again (5 minutes when unset). TypeError unless a finite number from 0
+   * up.
    */
   readonly maxSignatureAge?: number;
   /**
