@@ -132,8 +132,8 @@ export class McpttServer {
   /**
    * Reads the files of `identity.revocationLists` again and checks the requests from then on
    * against their lists, for example after a CA published newer ones. Resolves with the number of
-   * lists. When a file cannot be read or contains an unusable list, raises TypeError naming the file,
-   * and the lists in force stay.
+   * lists. A file that cannot be read raises the error of reading it, and one with an unusable
+   * list raises TypeError naming the file. In both cases the lists in force stay.
    */
   async reloadRevocationLists(): Promise<number> {
     const lists: RevocationList[] = [];

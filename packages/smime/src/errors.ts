@@ -196,8 +196,8 @@ export class HeaderMismatchError extends McpttError {
 }
 
 /**
- * A signed request received before: the same signer, Call-ID and CSeq, which its signature
- * covers, within the window of a `ReplayGuard`. The SIP core may have captured and sent it again.
+ * A signed request received before: the same signer, Call-ID and CSeq (or method, when only the
+ * Call-ID is covered), which its signature covers, within the window of a `ReplayGuard`. The SIP core may have captured and sent it again.
  */
 export class ReplayedError extends McpttError {
   static readonly code = 'ERR_REPLAYED';

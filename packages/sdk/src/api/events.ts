@@ -73,8 +73,9 @@ export interface IncomingCallEvent {
   /** MCPTT IDs of the resource-lists part, empty for a group call. */
   readonly calledIds: readonly string[];
   /**
-   * `automatic` when a verified signature within the last five minutes covers `Answer-Mode:
-   * Auto` (a signed copy of the header field, RFC 3261 §23.4). Otherwise `manual`, for an INVITE
+   * `automatic` when a verified signature made within five minutes of the client's clock, either
+   * way, covers `Answer-Mode: Auto` (a signed copy of the header field, RFC 3261 §23.4), and the
+   * signed mcptt-info or resource-lists name the local user. Otherwise `manual`, for an INVITE
    * whose Answer-Mode only the SIP core saw too, so that the app decides.
    */
   readonly commencement: CommencementMode;

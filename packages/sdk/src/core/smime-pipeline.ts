@@ -174,7 +174,7 @@ export class SmimePipeline implements SocketPipeline {
   readonly #pendingParts = new Map<string, readonly BodyPart[]>();
   /** Parts of requests not sent yet, being protected ahead, by {@link partsKey}. */
   readonly #prepared = new Map<string, Promise<PreparedProtection | undefined>>();
-  /** Incoming requests whose signature binds their Call-ID and CSeq, to reject them once replayed. */
+  /** Incoming requests whose signature binds their Call-ID, to reject them once replayed. */
   readonly #replayGuard: ReplayGuard;
   readonly #responseHandlers = new Map<string, (response: ReceivedMessage) => void>();
 

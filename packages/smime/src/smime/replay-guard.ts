@@ -24,9 +24,10 @@ export const DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER = 1_000;
 /** Options of {@link ReplayGuard}. */
 export interface ReplayGuardOptions {
   /**
-   * How long in milliseconds after its signingTime a request is remembered. Give the
-   * `maxSignatureAge` of `unprotectMessage`: a request signed longer ago is rejected as too old,
-   * so it needs no entry. Default {@link DEFAULT_REPLAY_WINDOW_MS}.
+   * How long in milliseconds a request is remembered, counted from its arrival, or from its
+   * signingTime when that is later. Give the `maxSignatureAge` of `unprotectMessage`: a request
+   * signed longer ago is rejected as too old, so it needs no entry. Default
+   * {@link DEFAULT_REPLAY_WINDOW_MS}.
    */
   readonly windowMs?: number;
   /**

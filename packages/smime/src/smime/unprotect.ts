@@ -77,12 +77,13 @@ export interface UnprotectOptions {
    * Maximum distance in milliseconds between a signature's signingTime and `now()`, either way.
    * Unset (the default) skips the check. When set, a signature without signingTime, or one
    * outside the window, raises `SignatureInvalidError` (403). It narrows replay of a captured
-   * body to the window, because nothing else binds the body to its SIP message.
+   * body to the window. A body bound to its request by signed copies of Call-ID and CSeq, with a
+   * `replayGuard` of the same window, cannot be replayed at all.
    */
   readonly maxSignatureAge?: number;
   /**
    * Rejects a request received before with `ReplayedError` (403), when its signature covers its
-   * Call-ID and CSeq (see {@link ReplayGuard}). Use one guard for all requests of a receiver, after
+   * Call-ID (see {@link ReplayGuard}). Use one guard for all requests of a receiver, after
    * its transaction layer has absorbed retransmissions.
    */
   readonly replayGuard?: ReplayGuard;
