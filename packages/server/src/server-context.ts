@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import {
+  BOUND_HEADERS,
   SipMessage,
   protectMessage,
   type LocalIdentity,
@@ -47,9 +48,6 @@ export interface ServerContext {
   readonly contactUri: string;
   readonly now: () => Date;
 }
-
-/** Header fields whose signed copies bind a protected message to its transaction. */
-export const BOUND_HEADERS: readonly string[] = ['Call-ID', 'CSeq'];
 
 /** Header fields that mark a request as MCPTT (TS 24.379 §6.2). */
 export const MCPTT_HEADERS: readonly SipHeader[] = [

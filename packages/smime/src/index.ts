@@ -39,6 +39,7 @@ export {
   protectedHeaderValues,
 } from './smime/protected-headers.js';
 export {
+  BOUND_HEADERS,
   DEFAULT_REPLAY_GUARD_ENTRIES,
   DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER,
   DEFAULT_REPLAY_WINDOW_MS,

@@ -15,6 +15,7 @@ import {
   parseNameAddress,
   prepareProtection,
   protectMessage,
+  BOUND_HEADERS,
   ReplayGuard,
   sameAddressOfRecord,
   SipMessage,
@@ -37,9 +38,6 @@ import { attachParts, partEntity, splitOpened, type BodyPart } from './multipart
 import type { SocketPipeline } from './protecting-socket.js';
 
 const CATEGORY = 'mcptt:sdk:pipeline';
-
-/** Header fields whose signed copies bind an outgoing message to its transaction. */
-export const BOUND_HEADERS: readonly string[] = ['Call-ID', 'CSeq'];
 
 /** An incoming message after unprotection, as the SDK sees it. */
 export interface ReceivedMessage {

@@ -12,6 +12,13 @@ import type { SipMessage } from '../sip/message.js';
 import { protectedHeaderValues } from './protected-headers.js';
 import type { SecurityInfo } from './security.js';
 
+/**
+ * Header fields whose signed copies bind a message to its transaction: give them as
+ * `protectHeaders` when protecting, so that a {@link ReplayGuard} of the receiver can recognise
+ * the request when it is sent again.
+ */
+export const BOUND_HEADERS: readonly string[] = ['Call-ID', 'CSeq'];
+
 /** Default of {@link ReplayGuardOptions.windowMs}: five minutes. */
 export const DEFAULT_REPLAY_WINDOW_MS = 5 * 60_000;
 
@@ -111,8 +118,8 @@ export class ReplayGuard {
     if (!message.isRequest || !security.signed || signer === undefined) return;
     const callId = protectedHeaderValues(security, 'Call-ID')[0];
     if (callId === undefined) return;
-    // Without a signed CSeq, the method stands in for it: an INVITE signed before its CSeq was
-    // known binds its Call-ID only, and its resend after a challenge is signed afresh.
+    // Without a signed CSeq, the method takes its place, because an INVITE signed before its CSeq
+    // was known binds its Call-ID only. Its resend after a challenge is signed afresh.
     const cseq = protectedHeaderValues(security, 'CSeq')[0]?.replace(/\s+/g, ' ');
     const key = keyOf([signer, callId, cseq ?? `- ${message.method}`]);
 
