@@ -140,7 +140,7 @@ export interface PttClient {
   /** Mutes the microphone again; the call stays up. */
   releaseTalk(): void;
   /**
-   * Starts a private call to another user. With `automatic`, the callee's client answers it
+   * Starts a private call to another user. With `automatic`, the callee's client accepts it
    * without the user (automatic commencement), as a dispatcher does to reach a unit at once.
    */
   callUser(peerId: string, options?: { readonly automatic?: boolean }): Promise<void>;

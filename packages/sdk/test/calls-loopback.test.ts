@@ -176,7 +176,7 @@ describe('private calls', () => {
     expect(received[0]?.parts[0]?.body).toBe(answerInfo);
     expect(received[0]?.parts).toHaveLength(1);
     expect(call.security?.signerUri).toBe(BOB);
-    // The answer is bound to the INVITE's transaction.
+    // The 200 OK is bound to the INVITE's transaction.
     const bound = call.security?.protectedHeaders.map((header) => header.name);
     expect(bound).toEqual(['Call-ID', 'CSeq']);
     const ok = wire.find((frame) => frame.startsWith('SIP/2.0 200') && frame.includes('INVITE'));
