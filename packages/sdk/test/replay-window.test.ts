@@ -1,7 +1,8 @@
 /**
  * The receive checks of the client against replay and re-signing: `maxSignatureAge` bounds how
  * long a captured body can be sent again, and `encryptThenSign: 'reject'` rejects an envelope
- * that someone signed after encrypting. Both are off by default, and then nothing changes.
+ * that someone signed after encrypting. Both are off by default. The replay guard works either
+ * way, and without `maxSignatureAge` it drops no entry by time.
  */
 import { describe, expect, it } from 'vitest';
 import { SipMessage, utf8Decode, utf8Encode } from '@mcptt-smime/smime';
@@ -140,17 +141,27 @@ describe('maxSignatureAge', () => {
     expect(texts).toHaveLength(1);
   });
 
-  it('checks no age when unset', async () => {
+  it('rejects a replay a day later when unset', async () => {
     const { alice, wire, clock, texts, failures, inject } = await setUp();
     await alice.sendShortData(BOB, SECRET);
     const callId = firstCallId(wire);
 
-    // Past the replay window of five minutes, with no age check, the request is new again.
-    clock.now = new Date(clock.now.getTime() + 10 * MINUTE);
+    // No age check rejects it, so the guard must still know the request.
+    clock.now = new Date(clock.now.getTime() + 24 * 60 * MINUTE);
     inject(replayOf(wire));
 
-    expect(await lastResponseTo(wire, callId, 2)).toBe('SIP/2.0 200 OK');
-    expect(texts.map((t) => t.text)).toEqual([SECRET, SECRET]);
+    expect(await lastResponseTo(wire, callId, 2)).toBe('SIP/2.0 403 Forbidden');
+    expect(failures.map((failure) => failure.code)).toEqual(['ERR_REPLAYED']);
+    expect(texts).toHaveLength(1);
+  });
+
+  it('opens an old signature when unset', async () => {
+    const { alice, clock, texts, failures } = await setUp();
+    // Bob's clock is a day ahead of alice's: without maxSignatureAge, nothing compares them.
+    clock.now = new Date(clock.now.getTime() + 24 * 60 * MINUTE);
+    await alice.sendShortData(BOB, SECRET);
+
+    expect(texts.map((t) => t.text)).toEqual([SECRET]);
     expect(failures).toEqual([]);
   });
 });

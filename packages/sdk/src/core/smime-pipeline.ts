@@ -10,7 +10,6 @@ import {
   bytesEqual,
   createCertsOnly,
   defaultProtectionPolicy,
-  DEFAULT_REPLAY_WINDOW_MS,
   KeyNotFoundError,
   parseNameAddress,
   prepareProtection,
@@ -187,9 +186,8 @@ export class SmimePipeline implements SocketPipeline {
     this.#revocationLists = options.revocationLists;
     // JsSIP's transactions have no retransmission timer for requests (timers A and E), and the
     // reference server retransmits none over WebSocket, so a request seen twice was sent again.
-    this.#replayGuard = new ReplayGuard({
-      windowMs: options.maxSignatureAge ?? DEFAULT_REPLAY_WINDOW_MS,
-    });
+    // Without an age limit, nothing else rejects an old request, so none is forgotten by time.
+    this.#replayGuard = new ReplayGuard({ windowMs: options.maxSignatureAge ?? Infinity });
   }
 
   /**

@@ -33,7 +33,8 @@ export interface ReplayGuardOptions {
   /**
    * How long in milliseconds a request is remembered, counted from its arrival, or from its
    * signingTime when that is later. Give the `maxSignatureAge` of `unprotectMessage`: a request
-   * signed longer ago is rejected as too old, so it needs no entry. Default
+   * signed longer ago is rejected as too old, so it needs no entry. Without a `maxSignatureAge`,
+   * give `Infinity`, so that requests are forgotten only to make room. Default
    * {@link DEFAULT_REPLAY_WINDOW_MS}.
    */
   readonly windowMs?: number;
@@ -44,9 +45,8 @@ export interface ReplayGuardOptions {
    */
   readonly maxEntriesPerSigner?: number;
   /**
-   * Largest number of requests remembered in all. Past it the oldest entry is dropped first, and
-   * a replay of that request within its window is no longer detected. Default
-   * {@link DEFAULT_REPLAY_GUARD_ENTRIES}.
+   * Largest number of requests remembered in all. Past it the oldest entry is dropped first.
+   * Default {@link DEFAULT_REPLAY_GUARD_ENTRIES}.
    */
   readonly maxEntries?: number;
 }
@@ -54,6 +54,8 @@ export interface ReplayGuardOptions {
 interface Entry {
   readonly signer: string;
   readonly expiry: number;
+  /** The signingTime in milliseconds, when the signature has one. */
+  readonly signedAt: number | undefined;
 }
 
 /**
@@ -64,6 +66,12 @@ interface Entry {
  * signer, Call-ID, method and the CSeq when that is covered too, and the same request again
  * raises `ReplayedError` (403). A request without that binding passes, because its body could
  * belong to any message.
+ *
+ * An entry dropped to make room, before its window ends, leaves a mark. From then on, a request
+ * of the same signer signed no later than the dropped one is rejected as well, because it may be
+ * the dropped request again. Honest requests are signed later. Only a signer whose clock moves
+ * back that far, or whose requests arrive more than `maxEntriesPerSigner` out of order, meets
+ * this. A request without signingTime is not compared.
  *
  * Call it after the transaction layer has matched retransmissions (RFC 3261 §17.2.3): a
  * retransmission is the same request and would be rejected too.
@@ -82,6 +90,11 @@ export class ReplayGuard {
   readonly #seen = new Map<string, Entry>();
   /** Keys of each signer, in arrival order. */
   readonly #bySigner = new Map<string, Set<string>>();
+  /**
+   * Latest signingTime among each signer's entries dropped to make room. It keeps at most
+   * `maxEntries` signers and drops the least recently raised first.
+   */
+  readonly #forgottenUntil = new Map<string, number>();
 
   constructor(options: ReplayGuardOptions = {}) {
     const {
@@ -89,8 +102,8 @@ export class ReplayGuard {
       maxEntries = DEFAULT_REPLAY_GUARD_ENTRIES,
       maxEntriesPerSigner = DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER,
     } = options;
-    if (!(Number.isFinite(windowMs) && windowMs >= 0)) {
-      throw new TypeError('ReplayGuard: windowMs must be milliseconds >= 0');
+    if (!(typeof windowMs === 'number' && windowMs >= 0)) {
+      throw new TypeError('ReplayGuard: windowMs must be milliseconds >= 0, or Infinity');
     }
     if (!(Number.isInteger(maxEntries) && maxEntries >= 1)) {
       throw new TypeError('ReplayGuard: maxEntries must be a positive integer');
@@ -110,7 +123,8 @@ export class ReplayGuard {
 
   /**
    * Records a verified request, or raises `ReplayedError` when the same signer sent the same
-   * request before, within the window. Responses and requests whose signature does not cover
+   * request before, within the window, or when it was signed no later than a request of the same
+   * signer that was dropped to make room. Responses and requests whose signature does not cover
    * their Call-ID are not recorded.
    */
   check(message: SipMessage, security: SecurityInfo, now: Date): void {
@@ -129,14 +143,36 @@ export class ReplayGuard {
     if (entry !== undefined && entry.expiry >= time) {
       throw new ReplayedError('request already received');
     }
+    const signedAt = security.signingTime?.getTime();
+    const forgottenUntil = this.#forgottenUntil.get(signer);
+    if (signedAt !== undefined && forgottenUntil !== undefined && signedAt <= forgottenUntil) {
+      throw new ReplayedError('request too old to check for a replay');
+    }
     this.#forget(key);
-    const signed = security.signingTime?.getTime() ?? time;
-    this.#seen.set(key, { signer, expiry: Math.max(signed, time) + this.#windowMs });
+    const expiry = Math.max(signedAt ?? time, time) + this.#windowMs;
+    this.#seen.set(key, { signer, expiry, signedAt });
     const keys = this.#bySigner.get(signer) ?? new Set<string>();
     keys.add(key);
     this.#bySigner.set(signer, keys);
-    if (keys.size > this.#maxEntriesPerSigner) this.#forget(first(keys));
-    if (this.#seen.size > this.#maxEntries) this.#forget(first(this.#seen.keys()));
+    if (keys.size > this.#maxEntriesPerSigner) this.#makeRoom(first(keys));
+    if (this.#seen.size > this.#maxEntries) this.#makeRoom(first(this.#seen.keys()));
+  }
+
+  /**
+   * Drops an entry before its window ends (expired ones are gone by then), and marks its signer's
+   * requests up to its signingTime as seen.
+   */
+  #makeRoom(key: string | undefined): void {
+    const entry = key === undefined ? undefined : this.#seen.get(key);
+    this.#forget(key);
+    if (entry?.signedAt === undefined) return;
+    const { signer, signedAt } = entry;
+    const until = Math.max(signedAt, this.#forgottenUntil.get(signer) ?? signedAt);
+    this.#forgottenUntil.delete(signer);
+    this.#forgottenUntil.set(signer, until);
+    if (this.#forgottenUntil.size > this.#maxEntries) {
+      this.#forgottenUntil.delete(first(this.#forgottenUntil.keys()) ?? signer);
+    }
   }
 
   /** Drops entries from the oldest on while they have expired. */

@@ -94,16 +94,49 @@ describe('ReplayGuard', () => {
     expect(error).toMatchObject({ code: 'ERR_REPLAYED', sipStatus: 403 });
   });
 
-  it('drops the oldest entry past maxEntries', async () => {
+  it('rejects an entry dropped past maxEntries', async () => {
     const guard = new ReplayGuard({ maxEntries: 1 });
     const first = await protect(mcpttInfoMessage());
-    const second = await protect(mcpttInfoMessage().withHeader('Call-ID', 'other@example.org'));
+    const second = await protect(
+      mcpttInfoMessage().withHeader('Call-ID', 'other@example.org'),
+      BOUND,
+      1000,
+    );
+    const third = await protect(
+      mcpttInfoMessage().withHeader('Call-ID', 'third@example.org'),
+      BOUND,
+      2000,
+    );
 
     await receive(first, guard);
     await receive(second, guard);
     expect(guard.size).toBe(1);
-    await expect(receive(first, guard)).resolves.toBeDefined();
-    await expect(rejection(receive(first, guard))).resolves.toBeInstanceOf(ReplayedError);
+    const error = await rejection(receive(first, guard));
+    expect(error).toMatchObject({ code: 'ERR_REPLAYED', sipStatus: 403 });
+    expect(error.message).toBe('request too old to check for a replay');
+    // A request signed after the dropped one is new.
+    await expect(receive(third, guard)).resolves.toBeDefined();
+  });
+
+  it('keeps entries with an infinite window', async () => {
+    const guard = new ReplayGuard({ windowMs: Infinity });
+    const sent = await protect(mcpttInfoMessage());
+
+    await receive(sent, guard);
+    const error = await rejection(receive(sent, guard, 24 * 60 * MINUTE));
+    expect(error).toMatchObject({ code: 'ERR_REPLAYED', message: 'request already received' });
+  });
+
+  it('marks no entry that expired', async () => {
+    const guard = new ReplayGuard({ windowMs: 5 * MINUTE, maxEntriesPerSigner: 1 });
+    const first = await protect(mcpttInfoMessage());
+    const second = await protect(mcpttInfoMessage().withHeader('Call-ID', 'other@example.org'));
+
+    await receive(first, guard);
+    // The first entry has expired when the second arrives, so no room is made and nothing is
+    // marked: the age check of the receiver, not the guard, stops the first one from then on.
+    await receive(second, guard, 6 * MINUTE);
+    await expect(receive(first, guard, 6 * MINUTE)).resolves.toBeDefined();
   });
 
   it('rejects an INVITE bound by its Call-ID only, sent again', async () => {
@@ -133,9 +166,33 @@ describe('ReplayGuard', () => {
     await receive(alices, guard);
     for (const callId of ['b1', 'b2', 'b3']) await receive(await fromBob(callId), guard);
     expect(guard.size).toBe(3);
+    const replayed = await rejection(receive(alices, guard));
+    expect(replayed.message).toBe('request already received');
+    // bob's oldest entry made room for his third request, and his requests signed no later are
+    // rejected from then on; alice's new ones are not.
+    const dropped = await rejection(receive(await fromBob('b1'), guard));
+    expect(dropped.message).toBe('request too old to check for a replay');
+    const next = mcpttInfoMessage().withHeader('Call-ID', 'a2@example.org');
+    await expect(receive(await protect(next), guard)).resolves.toBeDefined();
+  });
+
+  it('marks a flooded signer up to their requests', async () => {
+    const guard = new ReplayGuard({ maxEntries: 2 });
+    const alices = await protect(mcpttInfoMessage());
+    const fromBob = async (callId: string) =>
+      protect(
+        mcpttInfoMessage('sip:bob@example.org').withHeader('Call-ID', callId),
+        BOUND,
+        1000,
+        'bob',
+      );
+
+    await receive(alices, guard);
+    for (const callId of ['b1', 'b2']) await receive(await fromBob(callId), guard);
+    // alice's entry made room: a replay of it is still rejected, a later request of hers is not.
     await expect(rejection(receive(alices, guard))).resolves.toBeInstanceOf(ReplayedError);
-    // bob's oldest entry made room for his third request.
-    await expect(receive(await fromBob('b1'), guard)).resolves.toBeDefined();
+    const later = await protect(mcpttInfoMessage().withHeader('Call-ID', 'a2'), BOUND, 1000);
+    await expect(receive(later, guard)).resolves.toBeDefined();
   });
 
   it('keys a long Call-ID like a short one', async () => {
@@ -147,9 +204,11 @@ describe('ReplayGuard', () => {
   });
 
   it('rejects invalid options', () => {
-    expect(() => new ReplayGuard({ windowMs: -1 })).toThrow(
-      new TypeError('ReplayGuard: windowMs must be milliseconds >= 0'),
-    );
+    for (const windowMs of [-1, Number.NaN, '5' as unknown as number]) {
+      expect(() => new ReplayGuard({ windowMs })).toThrow(
+        new TypeError('ReplayGuard: windowMs must be milliseconds >= 0, or Infinity'),
+      );
+    }
     expect(() => new ReplayGuard({ maxEntries: 0 })).toThrow(
       new TypeError('ReplayGuard: maxEntries must be a positive integer'),
     );
