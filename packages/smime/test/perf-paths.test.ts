@@ -19,7 +19,7 @@ import {
 } from '../src/bytes.js';
 import { parseCertificate } from '../src/cms/certificate.js';
 import { parseBer, readOid } from '../src/cms/der.js';
-import { derOid, derTlv } from '../src/cms/der-writer.js';
+import { DER_NULL, derEncode, derOid, derTlv } from '../src/cms/der-writer.js';
 import { digestBytes } from '../src/cms/digest.js';
 import {
   decryptContent,
@@ -320,7 +320,7 @@ describe('derTlv long form', () => {
         content[0] = 0xaa;
         content[length - 1] = 0xbb;
       }
-      const encoded = derTlv(0x04, content);
+      const encoded = derEncode(derTlv(0x04, content));
       const header = [0x04, ...lengthOctets(length)];
       expect(encoded.length).toBe(header.length + length);
       expect([...encoded.subarray(0, header.length)]).toEqual(header);
@@ -332,14 +332,25 @@ describe('derTlv long form', () => {
     const chunks = [1, 15, 16, 17, 0, 3].map((length, index) =>
       Uint8Array.from({ length }, () => index + 1),
     );
-    const encoded = derTlv(0x30, ...chunks);
+    const encoded = derEncode(derTlv(0x30, ...chunks));
     expect(encoded.subarray(2)).toEqual(concatBytes(...chunks));
     expect(encoded[1]).toBe(52);
   });
 
+  it('writes nested elements as nested encodings', () => {
+    const inner = new Uint8Array(300).fill(0x5a);
+    const nested = derTlv(0x30, derTlv(0xa0, derTlv(0x04, inner)), Uint8Array.of(0x05, 0x00));
+    const octets = concatBytes(Uint8Array.of(0x04, 0x82, 0x01, 0x2c), inner);
+    const tagged = concatBytes(Uint8Array.of(0xa0, 0x82, 0x01, 0x30), octets);
+    const expected = concatBytes(Uint8Array.of(0x30, 0x82, 0x01, 0x36), tagged, DER_NULL);
+
+    expect(nested.encodedLength).toBe(expected.length);
+    expect(derEncode(nested)).toEqual(expected);
+  });
+
   it('parses back at every length', () => {
     for (const length of [127, 128, 255, 256, 65535, 65536]) {
-      const node = parseBer(derTlv(0x04, new Uint8Array(length)), 'octets');
+      const node = parseBer(derEncode(derTlv(0x04, new Uint8Array(length))), 'octets');
       expect(node.valueLength).toBe(length);
     }
   });
@@ -366,7 +377,7 @@ describe('readOid', () => {
     return arcs.join('.');
   };
 
-  const oidNode = (value: Uint8Array) => parseBer(derTlv(0x06, value), 'oid');
+  const oidNode = (value: Uint8Array) => parseBer(derEncode(derTlv(0x06, value)), 'oid');
 
   it('round-trips known OIDs', () => {
     for (const oid of [

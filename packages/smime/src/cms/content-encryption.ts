@@ -23,6 +23,7 @@ import {
   readOctets,
   readSequence,
   readSmallInteger,
+  type DerInput,
 } from './der.js';
 import { OID_AES128_CBC, OID_AES128_GCM, OID_AES256_CBC, OID_AES256_GCM, oidName } from './oids.js';
 
@@ -66,7 +67,7 @@ export function contentKeyBytes(algorithm: ContentEncryptionAlgorithm): number {
 /** Result of {@link encryptWithContentKey}. */
 export interface EncryptedContent {
   /** Encoded contentEncryptionAlgorithm AlgorithmIdentifier. */
-  readonly algorithmDer: Uint8Array;
+  readonly algorithmDer: DerInput;
   readonly ciphertext: Uint8Array;
   /** GCM authentication tag, the `mac` of AuthEnvelopedData; undefined for CBC. */
   readonly tag: Uint8Array | undefined;

@@ -23,6 +23,8 @@ import {
   readOctets,
   readOid,
   readSequence,
+  derEncode,
+  type DerInput,
 } from './der.js';
 import {
   OID_AUTH_ENVELOPED_DATA,
@@ -72,9 +74,9 @@ export function expectContent(der: Uint8Array, expected: string): Asn1Node {
   return content;
 }
 
-/** Encodes a ContentInfo around already encoded content. */
-export function encodeContentInfo(contentType: string, content: Uint8Array): Uint8Array {
-  return derSequence(derOid(contentType), derExplicit(0, content));
+/** Encodes a ContentInfo around its content, writing the whole encoding once. */
+export function encodeContentInfo(contentType: string, content: DerInput): Uint8Array {
+  return derEncode(derSequence(derOid(contentType), derExplicit(0, content)));
 }
 
 /**

@@ -13,41 +13,86 @@ function lengthOctets(length: number): number {
   return count;
 }
 
-/** Encodes one element from its identifier octet and content octets. */
-export function derTlv(tag: number, ...content: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const chunk of content) length += chunk.length;
-  const extra = length < 0x80 ? 0 : lengthOctets(length);
+/** Size of an element's identifier and length octets around `contentLength` content octets. */
+function headerLength(contentLength: number): number {
+  return contentLength < 0x80 ? 2 : 2 + lengthOctets(contentLength);
+}
 
-  // One allocation per element, the header written in place: nested structures would otherwise
-  // copy their content twice.
-  const out = new Uint8Array(2 + extra + length);
-  out[0] = tag;
-  if (extra === 0) {
-    out[1] = length;
-  } else {
-    out[1] = 0x80 | extra;
-    for (let i = extra, rest = length; i > 0; i--, rest = Math.floor(rest / 256)) {
-      out[1 + i] = rest & 0xff;
-    }
+/**
+ * An element built by this writer and not yet encoded. Its encoding is written once, by
+ * {@link derEncode} on the outermost element, so that nesting copies nothing.
+ */
+export class DerElement {
+  /** Identifier octet. */
+  readonly tag: number;
+  /** Content, in order: encoded bytes or elements. */
+  readonly items: readonly DerInput[];
+  /** Number of content octets. */
+  readonly contentLength: number;
+  /** Length of the encoding, identifier and length octets included. */
+  readonly encodedLength: number;
+
+  constructor(tag: number, items: readonly DerInput[], contentLength: number) {
+    this.tag = tag;
+    this.items = items;
+    this.contentLength = contentLength;
+    this.encodedLength = headerLength(contentLength) + contentLength;
   }
-  let offset = 2 + extra;
-  for (const chunk of content) {
-    copyBytes(out, chunk, offset);
-    offset += chunk.length;
+}
+
+/** Encoded DER bytes, or an element still to be encoded. */
+export type DerInput = Uint8Array | DerElement;
+
+/** Builds one element from its identifier octet and content. */
+export function derTlv(tag: number, ...content: readonly DerInput[]): DerElement {
+  let length = 0;
+  for (const item of content) {
+    length += item instanceof DerElement ? item.encodedLength : item.length;
   }
+  return new DerElement(tag, content, length);
+}
+
+/** Returns the DER bytes of an element, in one new array. Bytes are returned as they are. */
+export function derEncode(input: DerInput): Uint8Array {
+  if (!(input instanceof DerElement)) return input;
+  const out = new Uint8Array(input.encodedLength);
+  writeElement(out, input, 0);
   return out;
 }
 
-/** Encodes a SEQUENCE. */
-export function derSequence(...items: readonly Uint8Array[]): Uint8Array {
+function writeElement(out: Uint8Array, element: DerElement, at: number): number {
+  const length = element.contentLength;
+  out[at] = element.tag;
+  let offset = at + headerLength(length);
+  if (length < 0x80) {
+    out[at + 1] = length;
+  } else {
+    const extra = offset - at - 2;
+    out[at + 1] = 0x80 | extra;
+    for (let i = extra, rest = length; i > 0; i--, rest = Math.floor(rest / 256)) {
+      out[at + 1 + i] = rest & 0xff;
+    }
+  }
+  for (const item of element.items) {
+    if (item instanceof DerElement) {
+      offset = writeElement(out, item, offset);
+    } else {
+      copyBytes(out, item, offset);
+      offset += item.length;
+    }
+  }
+  return offset;
+}
+
+/** Builds a SEQUENCE. */
+export function derSequence(...items: readonly DerInput[]): DerElement {
   return derTlv(0x30, ...items);
 }
 
-/** Encodes a SET OF, sorting the elements as DER requires (X.690 §11.6). */
-export function derSetOf(...items: readonly Uint8Array[]): Uint8Array {
-  const sorted = [...items].sort(compareBytes);
-  return derTlv(0x31, ...sorted);
+/** Builds a SET OF, its elements sorted by their encodings as DER requires (X.690 §11.6). */
+export function derSetOf(...items: readonly DerInput[]): DerElement {
+  if (items.length < 2) return derTlv(0x31, ...items);
+  return derTlv(0x31, ...items.map(derEncode).sort(compareBytes));
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -59,31 +104,31 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
-/** Encodes `[n] EXPLICIT` around the given encoded elements. */
-export function derExplicit(tagNumber: number, ...items: readonly Uint8Array[]): Uint8Array {
+/** Builds `[n] EXPLICIT` around the given elements. */
+export function derExplicit(tagNumber: number, ...items: readonly DerInput[]): DerElement {
   return derTlv(0xa0 | tagNumber, ...items);
 }
 
-/** Encodes a primitive `[n] IMPLICIT` value, such as an IMPLICIT OCTET STRING. */
-export function derImplicitPrimitive(tagNumber: number, value: Uint8Array): Uint8Array {
+/** Builds a primitive `[n] IMPLICIT` value, such as an IMPLICIT OCTET STRING. */
+export function derImplicitPrimitive(tagNumber: number, value: Uint8Array): DerElement {
   return derTlv(0x80 | tagNumber, value);
 }
 
-/** Encodes an OCTET STRING. */
-export function derOctetString(value: Uint8Array): Uint8Array {
+/** Builds an OCTET STRING. */
+export function derOctetString(value: Uint8Array): DerElement {
   return derTlv(0x04, value);
 }
 
-/** Encodes a BIT STRING with no unused bits. */
-export function derBitString(value: Uint8Array): Uint8Array {
+/** Builds a BIT STRING with no unused bits. */
+export function derBitString(value: Uint8Array): DerElement {
   return derTlv(0x03, Uint8Array.of(0), value);
 }
 
 /** Encodes NULL. */
 export const DER_NULL = Uint8Array.of(0x05, 0x00);
 
-/** Encodes a non-negative INTEGER from a number. */
-export function derSmallInteger(value: number): Uint8Array {
+/** Builds a non-negative INTEGER from a number. */
+export function derSmallInteger(value: number): DerElement {
   const octets: number[] = [];
   let rest = value;
   do {
@@ -111,21 +156,21 @@ export function derOid(dotted: string): Uint8Array {
     }
     octets.push(...groups);
   }
-  const encoded = derTlv(0x06, Uint8Array.from(octets));
+  const encoded = derEncode(derTlv(0x06, Uint8Array.from(octets)));
   oidCache.set(dotted, encoded);
   return encoded;
 }
 
-/** Encodes an AlgorithmIdentifier, with parameters only when given. */
-export function derAlgorithm(oid: string, parameters?: Uint8Array): Uint8Array {
+/** Builds an AlgorithmIdentifier, with parameters only when given. */
+export function derAlgorithm(oid: string, parameters?: DerInput): DerElement {
   return parameters === undefined ? derSequence(derOid(oid)) : derSequence(derOid(oid), parameters);
 }
 
 /**
- * Encodes a Time (RFC 5652 §11.3, RFC 5280 §4.1.2.5): UTCTime for the years 1950 to 2049 and
+ * Builds a Time (RFC 5652 §11.3, RFC 5280 §4.1.2.5): UTCTime for the years 1950 to 2049 and
  * GeneralizedTime otherwise, to the second, in UTC.
  */
-export function derTime(date: Date): Uint8Array {
+export function derTime(date: Date): DerElement {
   const year = date.getUTCFullYear();
   const pad = (value: number): string => String(value).padStart(2, '0');
   const rest =

@@ -368,6 +368,9 @@ export {
   derSmallInteger,
   derTime,
   derTlv,
+  derEncode,
+  DerElement,
+  type DerInput,
 } from './der-writer.js';
 
 /**

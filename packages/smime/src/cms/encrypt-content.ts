@@ -16,6 +16,7 @@ import {
   isContentEncryptionAlgorithm,
 } from './content-encryption.js';
 import { encodeContentInfo } from './content-info.js';
+import type { DerInput } from './der.js';
 import { BoundedCache } from './bounded-cache.js';
 import { encodeAuthEnvelopedData, encodeEnvelopedData } from './envelope.js';
 import { encodeKeyAgreeRecipient } from './key-agreement.js';
@@ -49,7 +50,7 @@ export type PrepareEnvelopeOptions = Omit<EncryptOptions, 'content'>;
 export interface PreparedEnvelope {
   readonly algorithm: ContentEncryptionAlgorithm;
   readonly contentKey: CryptoKey;
-  readonly recipientInfos: readonly Uint8Array[];
+  readonly recipientInfos: readonly DerInput[];
   /** True when a recipient uses key agreement, which sets the EnvelopedData version. */
   readonly hasKeyAgreement: boolean;
 }
@@ -170,7 +171,7 @@ async function encodeRecipient(
   recipient: ParsedCertificate,
   contentKey: CryptoKey,
   rawKey: Uint8Array,
-): Promise<Uint8Array> {
+): Promise<DerInput> {
   const keyAlgorithm = recipient.publicKeyAlgorithm;
   const usage = recipient.keyUsage;
   if (keyAlgorithm.kind === 'ec' && keyAlgorithm.namedCurve !== 'P-521') {

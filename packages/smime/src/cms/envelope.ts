@@ -48,6 +48,8 @@ import {
   readOid,
   readSequence,
   readSmallInteger,
+  type DerElement,
+  type DerInput,
 } from './der.js';
 import { OID_DATA } from './oids.js';
 import { readRecipientInfos, type RecipientInfo } from './recipient-info.js';
@@ -116,11 +118,11 @@ export function readEnvelope(node: Asn1Node, authenticated: boolean): Envelope {
  * and 0 otherwise (RFC 5652 §6.1).
  */
 export function encodeEnvelopedData(
-  recipientInfos: readonly Uint8Array[],
+  recipientInfos: readonly DerInput[],
   hasKeyAgreement: boolean,
-  algorithmDer: Uint8Array,
+  algorithmDer: DerInput,
   ciphertext: Uint8Array,
-): Uint8Array {
+): DerElement {
   return derSequence(
     derSmallInteger(hasKeyAgreement ? 2 : 0),
     derSetOf(...recipientInfos),
@@ -130,11 +132,11 @@ export function encodeEnvelopedData(
 
 /** Encodes an AuthEnvelopedData (version 0, RFC 5083 §2.1) without authAttrs. */
 export function encodeAuthEnvelopedData(
-  recipientInfos: readonly Uint8Array[],
-  algorithmDer: Uint8Array,
+  recipientInfos: readonly DerInput[],
+  algorithmDer: DerInput,
   ciphertext: Uint8Array,
   mac: Uint8Array,
-): Uint8Array {
+): DerElement {
   return derSequence(
     derSmallInteger(0),
     derSetOf(...recipientInfos),
@@ -143,6 +145,6 @@ export function encodeAuthEnvelopedData(
   );
 }
 
-function encodeEncryptedContentInfo(algorithmDer: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+function encodeEncryptedContentInfo(algorithmDer: DerInput, ciphertext: Uint8Array): DerElement {
   return derSequence(derOid(OID_DATA), algorithmDer, derImplicitPrimitive(0, ciphertext));
 }

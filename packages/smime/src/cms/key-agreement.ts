@@ -31,6 +31,9 @@ import {
   hasNoParameters,
   readAlgorithm,
   readOid,
+  derEncode,
+  type DerElement,
+  type DerInput,
 } from './der.js';
 import {
   OID_AES128_WRAP,
@@ -93,7 +96,7 @@ export async function x963Kdf(
 }
 
 function encodeSharedInfo(
-  keyWrapAlgorithm: Uint8Array,
+  keyWrapAlgorithm: DerInput,
   ukm: Uint8Array | undefined,
   kekBits: number,
 ): Uint8Array {
@@ -109,9 +112,11 @@ function encodeSharedInfo(
     ),
   );
   // RFC 5753 §7.2: entityUInfo is present only when the ukm is.
-  return ukm === undefined
-    ? derSequence(keyWrapAlgorithm, suppPubInfo)
-    : derSequence(keyWrapAlgorithm, derExplicit(0, derOctetString(ukm)), suppPubInfo);
+  return derEncode(
+    ukm === undefined
+      ? derSequence(keyWrapAlgorithm, suppPubInfo)
+      : derSequence(keyWrapAlgorithm, derExplicit(0, derOctetString(ukm)), suppPubInfo),
+  );
 }
 
 async function deriveKek(
@@ -148,7 +153,7 @@ export async function encodeKeyAgreeRecipient(
   recipient: ParsedCertificate,
   recipientKey: CryptoKey,
   contentKey: CryptoKey,
-): Promise<Uint8Array> {
+): Promise<DerElement> {
   const namedCurve = (recipientKey.algorithm as EcKeyAlgorithm).namedCurve;
   const kekBits = (contentKey.algorithm as AesKeyAlgorithm).length > 128 ? 256 : 128;
   const keyWrapAlgorithm = derAlgorithm(kekBits === 128 ? OID_AES128_WRAP : OID_AES256_WRAP);

@@ -29,6 +29,7 @@ import {
   readExplicit,
   readOctets,
   readSequence,
+  type DerElement,
 } from './der.js';
 import {
   DIGEST_BY_OID,
@@ -106,7 +107,7 @@ export async function encodeKeyTransRecipient(
   crypto: Crypto,
   recipient: ParsedCertificate,
   contentKey: Uint8Array,
-): Promise<Uint8Array> {
+): Promise<DerElement> {
   const key = await crypto.subtle.importKey(
     'spki',
     bufferSource(recipient.spki),

@@ -24,6 +24,8 @@ import {
   readIntegerBytes,
   readSequence,
   readSmallInteger,
+  derEncode,
+  type DerElement,
 } from './der.js';
 import type { ParsedCertificate } from './certificate.js';
 import { BoundedCache } from './bounded-cache.js';
@@ -177,7 +179,7 @@ function hashLength(hash: string): number {
 }
 
 /** Encodes the signature AlgorithmIdentifier of a scheme for a SignerInfo. */
-export function encodeSignatureAlgorithm(scheme: SignatureScheme): Uint8Array {
+export function encodeSignatureAlgorithm(scheme: SignatureScheme): DerElement {
   const hashOid = OID_BY_DIGEST[scheme.hash] ?? '';
   if (scheme.name === 'ECDSA') {
     const oid = Object.keys(ECDSA_OIDS).find((key) => ECDSA_OIDS[key] === scheme.hash) ?? '';
@@ -302,7 +304,7 @@ export async function verifyBytes(
 /** Converts an IEEE P1363 `r || s` ECDSA signature to `Ecdsa-Sig-Value ::= SEQUENCE { r, s }`. */
 export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
   const half = raw.length / 2;
-  const integer = (bytes: Uint8Array): Uint8Array => {
+  const integer = (bytes: Uint8Array): DerElement => {
     let start = 0;
     while (start < bytes.length - 1 && bytes[start] === 0) start++;
     const trimmed = bytes.subarray(start);
@@ -311,7 +313,7 @@ export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
       (trimmed[0] ?? 0) & 0x80 ? concatBytes(Uint8Array.of(0), trimmed) : trimmed,
     );
   };
-  return derSequence(integer(raw.subarray(0, half)), integer(raw.subarray(half)));
+  return derEncode(derSequence(integer(raw.subarray(0, half)), integer(raw.subarray(half))));
 }
 
 /** Converts an Ecdsa-Sig-Value to `r || s` of `size` bytes each, or returns undefined if invalid. */

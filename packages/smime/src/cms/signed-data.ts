@@ -5,7 +5,6 @@
  * @module
  */
 
-import { cloneBytes } from '../bytes.js';
 import { LimitExceededError } from '../errors.js';
 import { MAX_CERTIFICATES } from '../limits.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
@@ -21,6 +20,7 @@ import {
   derSmallInteger,
   derTime,
   derTlv,
+  derEncode,
 } from './der.js';
 import {
   OID_ATTR_CONTENT_TYPE,
@@ -75,10 +75,9 @@ export async function signContent(options: SignOptions): Promise<Uint8Array> {
   ];
   // RFC 5652 §5.4: the signature covers the DER of the attributes with an explicit SET OF tag,
   // and the SignerInfo carries the same bytes under the IMPLICIT [0] tag.
-  const signedAttributes = derSetOf(...attributes);
-  const signature = await signBytes(crypto, privateKey, scheme, signedAttributes);
-  const taggedAttributes = cloneBytes(signedAttributes);
-  taggedAttributes[0] = 0xa0;
+  const attributeSet = derSetOf(...attributes);
+  const signature = await signBytes(crypto, privateKey, scheme, derEncode(attributeSet));
+  const taggedAttributes = derTlv(0xa0, ...attributeSet.items);
 
   const digestAlgorithm = derAlgorithm(OID_BY_DIGEST[scheme.hash] ?? '');
   const signerInfo = derSequence(

@@ -12,6 +12,8 @@ import {
   derSmallInteger,
   derTime,
   derTlv,
+  derEncode,
+  type DerInput,
 } from '../../src/cms/der.js';
 import { encodeSignatureAlgorithm, schemeForKey, signBytes } from '../../src/cms/signature.js';
 import { OID_CRL_NUMBER, OID_CRL_REASON } from '../../src/cms/oids.js';
@@ -24,34 +26,34 @@ export interface EntrySpec {
   /** CRLReason code (RFC 5280 §5.3.1), written as a reasonCode entry extension. */
   readonly reason?: number;
   /** Further encoded Extension elements of the entry; an empty array writes an empty list. */
-  readonly extensions?: readonly Uint8Array[];
+  readonly extensions?: readonly DerInput[];
 }
 
 /** What a built list contains. */
 export interface CrlSpec {
   /** DER of the issuer Name. */
-  readonly issuerName: Uint8Array;
+  readonly issuerName: DerInput;
   readonly signingKey: CryptoKey;
   readonly thisUpdate: Date;
   readonly nextUpdate?: Date;
   readonly entries?: readonly EntrySpec[];
   /** Encoded Extension elements of the list; default a cRLNumber of 1. An empty array omits them. */
-  readonly extensions?: readonly Uint8Array[];
+  readonly extensions?: readonly DerInput[];
   /** Version field value; default 1 (v2); null leaves the field out, as a v1 list does. */
   readonly version?: number | null;
   /** Encoded AlgorithmIdentifier for the tbsCertList signature field, in place of the real one. */
-  readonly innerAlgorithm?: Uint8Array;
+  readonly innerAlgorithm?: DerInput;
 }
 
 /** Encodes an INTEGER from a number or from its content octets. */
 export function derInteger(value: number | Uint8Array): Uint8Array {
-  return typeof value === 'number' ? derSmallInteger(value) : derTlv(0x02, value);
+  return derEncode(typeof value === 'number' ? derSmallInteger(value) : derTlv(0x02, value));
 }
 
 /** Encodes an Extension. */
-export function derExtension(oid: string, value: Uint8Array, critical = false): Uint8Array {
+export function derExtension(oid: string, value: DerInput, critical = false): Uint8Array {
   const flag = critical ? [Uint8Array.of(0x01, 0x01, 0xff)] : [];
-  return derSequence(derOid(oid), ...flag, derOctetString(value));
+  return derEncode(derSequence(derOid(oid), ...flag, derOctetString(derEncode(value))));
 }
 
 /** Encodes a reasonCode entry extension. */
@@ -60,7 +62,7 @@ export function reasonExtension(code: number): Uint8Array {
 }
 
 /** Encodes the TBSCertList of a spec, with `algorithm` as its signature field. */
-export function encodeTbsCertList(spec: CrlSpec, algorithm: Uint8Array): Uint8Array {
+export function encodeTbsCertList(spec: CrlSpec, algorithm: DerInput): Uint8Array {
   const version = spec.version === null ? [] : [derSmallInteger(spec.version ?? 1)];
   const next = spec.nextUpdate === undefined ? [] : [derTime(spec.nextUpdate)];
   const entries = (spec.entries ?? []).map((entry) => {
@@ -77,14 +79,16 @@ export function encodeTbsCertList(spec: CrlSpec, algorithm: Uint8Array): Uint8Ar
   const listExtensions = spec.extensions ?? [derExtension(OID_CRL_NUMBER, derSmallInteger(1))];
   const extensions =
     listExtensions.length === 0 ? [] : [derExplicit(0, derSequence(...listExtensions))];
-  return derSequence(
-    ...version,
-    spec.innerAlgorithm ?? algorithm,
-    spec.issuerName,
-    derTime(spec.thisUpdate),
-    ...next,
-    ...revoked,
-    ...extensions,
+  return derEncode(
+    derSequence(
+      ...version,
+      spec.innerAlgorithm ?? algorithm,
+      spec.issuerName,
+      derTime(spec.thisUpdate),
+      ...next,
+      ...revoked,
+      ...extensions,
+    ),
   );
 }
 
@@ -96,11 +100,11 @@ export async function signTbsCertList(
 ): Promise<Uint8Array> {
   const scheme = schemeForKey(signingKey);
   const signature = await signBytes(crypto, signingKey, scheme, tbs);
-  return derSequence(tbs, encodeSignatureAlgorithm(scheme), derBitString(signature));
+  return derEncode(derSequence(tbs, encodeSignatureAlgorithm(scheme), derBitString(signature)));
 }
 
 /** Builds and signs a list. */
 export async function buildCrl(crypto: Crypto, spec: CrlSpec): Promise<Uint8Array> {
-  const algorithm = encodeSignatureAlgorithm(schemeForKey(spec.signingKey));
+  const algorithm = derEncode(encodeSignatureAlgorithm(schemeForKey(spec.signingKey)));
   return signTbsCertList(crypto, spec.signingKey, encodeTbsCertList(spec, algorithm));
 }

@@ -8,7 +8,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { concatBytes, indexOfBytes, utf8Encode } from '../../src/bytes.js';
 import { parseCertificate } from '../../src/cms/certificate.js';
-import { DER_NULL, derAlgorithm, derSequence, derSmallInteger, derTlv } from '../../src/cms/der.js';
+import {
+  DER_NULL,
+  derAlgorithm,
+  derEncode,
+  derSequence,
+  derSmallInteger,
+  derTlv,
+  type DerInput,
+} from '../../src/cms/der.js';
 import {
   OID_CERTIFICATE_ISSUER,
   OID_CRL_NUMBER,
@@ -66,12 +74,12 @@ function parseError(der: Uint8Array): unknown {
 }
 
 function expectRejection(
-  der: Uint8Array,
+  der: DerInput,
   type: new (...args: never[]) => McpttError,
   code: string,
   sipStatus: number,
 ): void {
-  const error = parseError(der);
+  const error = parseError(derEncode(der));
 
   expect(error).toBeInstanceOf(type);
   expect(error).toMatchObject({ code, sipStatus });
@@ -227,7 +235,7 @@ describe('parseRevocationList with built lists', () => {
   });
 });
 
-const idp = (...fields: Uint8Array[]) =>
+const idp = (...fields: DerInput[]) =>
   derExtension(OID_ISSUING_DISTRIBUTION_POINT, derSequence(...fields), true);
 
 /** Lists that are well-formed but use what the library does not implement. */
@@ -382,7 +390,7 @@ describe('parseRevocationList rejects', () => {
   });
 
   it('deep nesting', () => {
-    let der: Uint8Array = DER_NULL;
+    let der: DerInput = DER_NULL;
     for (let depth = 0; depth < 100; depth++) der = derSequence(der);
 
     expectRejection(der, CmsParseError, 'ERR_CMS_MALFORMED', 400);

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { bytesEqual, utf8Encode } from '../../src/bytes.js';
 import { parseCertificate } from '../../src/cms/certificate.js';
-import { derSequence, derTlv } from '../../src/cms/der.js';
+import { derEncode, derSequence, derTlv } from '../../src/cms/der.js';
 import { signContent, verifySignedData } from '../../src/cms/index.js';
 import {
   OID_AUTHORITY_KEY_IDENTIFIER,
@@ -115,7 +115,7 @@ describe('parseRevocationList properties', () => {
   it('raises only typed errors on random bytes', () => {
     const structured = fc
       .tuple(fc.constantFrom(0x30, 0x31, 0xa0, 0x02), fc.uint8Array({ maxLength: 300 }))
-      .map(([tag, body]) => derTlv(tag, body));
+      .map(([tag, body]) => derEncode(derTlv(tag, body)));
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 400 }), structured), (bytes) => {
         parseOrTypedError(bytes);

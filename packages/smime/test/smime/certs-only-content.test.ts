@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { utf8Encode } from '../../src/bytes.js';
 import { getCmsContentType } from '../../src/cms/index.js';
 import {
+  derEncode,
   derExplicit,
   derOctetString,
   derOid,
@@ -42,7 +43,7 @@ function signerlessSignedData(certificate: Uint8Array, eContent?: Uint8Array): U
     derExplicit(0, certificate),
     derSetOf(),
   );
-  return derSequence(derOid(OID_SIGNED_DATA), derExplicit(0, signedData));
+  return derEncode(derSequence(derOid(OID_SIGNED_DATA), derExplicit(0, signedData)));
 }
 
 describe('certs-only detection', () => {
