@@ -111,6 +111,17 @@ describe('automatic commencement', () => {
     await expectLeftToUser(started);
   });
 
+  it('leaves an INVITE signed before a restart to the user', async () => {
+    // Alice signed a minute before bob's client started, as for an automatic INVITE that the
+    // core captured and replays after bob reloads his page: his replay guard never saw it.
+    const stores = await createKeyStores();
+    const early = () => new Date(stores.now().getTime() - 60_000);
+    const started = await startPair({ stores, alice: { now: early } });
+    stops.push(started.stop);
+    started.alice.startPrivateCall({ target: BOB, calleeId: BOB, commencement: 'automatic' });
+    await expectLeftToUser(started);
+  });
+
   it('accepts an automatic INVITE the server signed', async () => {
     // Alice plays the MCPTT server of bob.
     const started = await startPair({ bob: { serverUri: ALICE } });

@@ -21,7 +21,7 @@ import {
   parseResourceListUris,
   type McpttInfo,
 } from './mcptt-xml.js';
-import { openRequest, reject, type OpenedRequest } from './request-guard.js';
+import { checkAuthorised, openRequest, reject, type OpenedRequest } from './request-guard.js';
 import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
 import { TALK_INFO_PACKAGE, findDialogLeg } from './talk-handler.js';
@@ -46,7 +46,7 @@ async function startCall(
   signal: AbortSignal,
 ): Promise<void> {
   const opened = await openRequest(context, transaction, true);
-  if (opened === undefined || signal.aborted) {
+  if (opened === undefined || signal.aborted || !checkAuthorised(context, transaction, opened)) {
     return;
   }
   const infoText = partText(opened.parts, MEDIA_TYPES.mcpttInfo);

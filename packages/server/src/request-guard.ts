@@ -107,6 +107,21 @@ export async function openRequest(
   };
 }
 
+/**
+ * Tells whether the sender of an opened request has a current service authorisation, and
+ * rejects the request with 403 when not. A user authorises by a REGISTER or a PUBLISH of
+ * poc-settings, and the authorisation lapses after its Expires or when withdrawn.
+ */
+export function checkAuthorised(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  opened: OpenedRequest,
+): boolean {
+  if (context.registry.isAuthorised(opened.sender)) return true;
+  reject(context, transaction, 403, 'user is not authorised for the service');
+  return false;
+}
+
 /** Answers a request with the status of an error, logging its code but never its content. */
 export function rejectWithError(
   context: ServerContext,

@@ -5,9 +5,10 @@
  *
  * @module
  */
+import { addressOfRecord, protectedHeaderValues } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText } from './body-parts.js';
 import { parseAffiliationGroups } from './mcptt-xml.js';
-import { openRequest, reject } from './request-guard.js';
+import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
 import type { ServerTransaction } from './transaction-layer.js';
@@ -16,14 +17,24 @@ const DEFAULT_EXPIRES = 3600;
 
 /**
  * Handles a REGISTER to the server's URI (a third-party style registration). The mcptt-info must
- * arrive encrypted, which the default protection policy enforces, and signed by the From user.
+ * arrive encrypted, which the default protection policy enforces, and signed by the From user. A
+ * REGISTER to any other URI than the server's or its contact's, such as the registrar's domain,
+ * gets 403: the core could otherwise pass on a REGISTER meant for its registrar.
  */
 export async function handleRegister(
   context: ServerContext,
   transaction: ServerTransaction,
 ): Promise<void> {
+  // An honest core retargets the request to the contact that the server registered.
+  const { startLine } = transaction.request;
+  const target = startLine.type === 'request' ? addressOfRecord(startLine.requestUri) : '';
+  const own = [context.config.serverUri, context.contactUri].map(addressOfRecord);
+  if (!own.includes(target)) {
+    reject(context, transaction, 403, 'REGISTER not addressed to the server');
+    return;
+  }
   const opened = await openRequest(context, transaction, true);
-  if (opened === undefined) {
+  if (opened === undefined || !checkLifetimeSigned(context, transaction, opened)) {
     return;
   }
   if (partText(opened.parts, MEDIA_TYPES.mcpttInfo) === undefined) {
@@ -59,7 +70,7 @@ export async function handlePublish(
     return;
   }
   const opened = await openRequest(context, transaction, true);
-  if (opened === undefined) {
+  if (opened === undefined || !checkLifetimeSigned(context, transaction, opened)) {
     return;
   }
 
@@ -97,6 +108,29 @@ export async function handlePublish(
       ],
     }),
   );
+}
+
+/**
+ * Tells whether the signature covers the fields that set how long an authorisation or an
+ * affiliation lasts: Expires, and a Contact with an expires parameter. Unsigned, the core could
+ * change them, keeping a user affiliated to a group they left or withdrawing an authorisation.
+ * The copies were compared with the fields when the request was opened. Rejects the request with 403 when not.
+ */
+function checkLifetimeSigned(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  opened: OpenedRequest,
+): boolean {
+  const request = transaction.request;
+  const contact = request.method === 'REGISTER' ? request.getHeader('Contact') : undefined;
+  const fields = [
+    ...(request.getHeader('Expires') === undefined ? [] : ['Expires']),
+    ...(contact !== undefined && /;\s*expires=/i.test(contact) ? ['Contact'] : []),
+  ];
+  const unsigned = fields.find((name) => protectedHeaderValues(opened.security, name).length === 0);
+  if (unsigned === undefined) return true;
+  reject(context, transaction, 403, `${unsigned} header field is not signed`);
+  return false;
 }
 
 function expiresOf(header: string | undefined, contact: string | undefined): number {

@@ -14,7 +14,7 @@ import {
   parseResourceListUris,
   type McpttInfo,
 } from './mcptt-xml.js';
-import { openRequest, reject } from './request-guard.js';
+import { checkAuthorised, openRequest, reject } from './request-guard.js';
 import { createOutgoingRequest, type ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
 import type { ServerTransaction } from './transaction-layer.js';
@@ -25,7 +25,7 @@ export async function handleMessage(
   transaction: ServerTransaction,
 ): Promise<void> {
   const opened = await openRequest(context, transaction, true);
-  if (opened === undefined) {
+  if (opened === undefined || !checkAuthorised(context, transaction, opened)) {
     return;
   }
   const infoText = partText(opened.parts, MEDIA_TYPES.mcpttInfo);

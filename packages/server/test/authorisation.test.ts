@@ -10,6 +10,14 @@ import { affiliation } from './helpers/call-setup.js';
 import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
 
 const DAVE = `sip:dave@${DOMAIN}`;
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 const MCPTT_INFO = textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ clientId: 'dave-1' }));
 
 describe('service authorisation', () => {
@@ -98,6 +106,117 @@ describe('service authorisation', () => {
 
   it('accepts a fresh affiliation', async () => {
     expect(await publish('presence', [affiliation([GROUP_ID])])).toBe(200);
+  });
+
+  /** Codes and reasons of the rejections that the server logged since `before` lines. */
+  function rejections(before: number): { code?: string; reason?: string }[] {
+    return fixture.logLines
+      .slice(before)
+      .map((line) => JSON.parse(line) as { msg?: string; code?: string; reason?: string })
+      .filter((entry) => entry.msg === 'request rejected')
+      .map(({ code, reason }) => ({ ...(code ? { code } : {}), ...(reason ? { reason } : {}) }));
+  }
+
+  describe('the lifetime fields', () => {
+    /** Sends a PUBLISH of `event` with an Expires of `expires`, signed copies of `signed`. */
+    async function publishExpires(event: string, parts: readonly BodyPart[], signed: string[]) {
+      const request = dave.request('PUBLISH', SERVER_URI, parts, [
+        { name: 'Event', value: event },
+        { name: 'Expires', value: '0' },
+      ]);
+      const before = fixture.logLines.length;
+      const sent = await dave.protect(request, undefined, ['Call-ID', 'CSeq', ...signed]);
+      return { status: status(await dave.send(sent)), rejections: rejections(before) };
+    }
+
+    it('rejects an unsigned Expires', async () => {
+      expect(await authorise([MCPTT_INFO])).toBe(200);
+
+      const result = await publishExpires('poc-settings', [MCPTT_INFO], []);
+      expect(result.status).toBe(403);
+      expect(result.rejections).toEqual([{ reason: 'Expires header field is not signed' }]);
+      expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(true);
+    });
+
+    it('rejects an unsigned Expires of an affiliation', async () => {
+      const result = await publishExpires('presence', [affiliation([GROUP_ID])], []);
+
+      expect(result.status).toBe(403);
+      expect(result.rejections).toEqual([{ reason: 'Expires header field is not signed' }]);
+    });
+
+    it('accepts a signed Expires', async () => {
+      expect(await authorise([MCPTT_INFO])).toBe(200);
+
+      expect((await publishExpires('poc-settings', [MCPTT_INFO], ['Expires'])).status).toBe(200);
+      expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(false);
+    });
+
+    it('rejects a signed Expires changed on the path', async () => {
+      const request = dave.request(
+        'PUBLISH',
+        SERVER_URI,
+        [MCPTT_INFO],
+        [
+          { name: 'Event', value: 'poc-settings' },
+          { name: 'Expires', value: '0' },
+        ],
+      );
+      const sent = await dave.protect(request, undefined, ['Call-ID', 'CSeq', 'Expires']);
+      const before = fixture.logLines.length;
+
+      expect(status(await dave.send(sent.withHeader('Expires', '3600')))).toBe(403);
+      expect(rejections(before)).toEqual([{ code: 'ERR_HEADER_MISMATCH' }]);
+    });
+  });
+
+  it('rejects a REGISTER to the registrar domain', async () => {
+    // The core routes a REGISTER to the domain to its own registrar, so only a core that wants
+    // to pass it on delivers it: the test hands it to the server as such a core would.
+    const request = dave.request('REGISTER', `sip:${DOMAIN}`, [MCPTT_INFO]);
+    const sent = await dave.protect(request, undefined, ['Call-ID', 'CSeq']);
+    const before = fixture.logLines.length;
+    fixture.server.receive(sent.toBytes());
+
+    await until(() => rejections(before).length > 0);
+    expect(rejections(before)).toEqual([{ reason: 'REGISTER not addressed to the server' }]);
+    expect(fixture.server.context.registry.isAuthorised(DAVE)).toBe(false);
+  });
+
+  it('rejects a MESSAGE once the authorisation is withdrawn', async () => {
+    expect(await authorise([MCPTT_INFO])).toBe(200);
+    const withdraw = dave.request(
+      'PUBLISH',
+      SERVER_URI,
+      [MCPTT_INFO],
+      [
+        { name: 'Event', value: 'poc-settings' },
+        { name: 'Expires', value: '0' },
+      ],
+    );
+    expect(status(await dave.send(await dave.protect(withdraw, undefined, ['Expires'])))).toBe(200);
+    const message = dave.request('MESSAGE', SERVER_URI, [
+      textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ calledPartyId: `sip:bob@${DOMAIN}` })),
+      textPart('text/plain', 'meet at the north gate'),
+    ]);
+    const before = fixture.logLines.length;
+
+    expect(status(await dave.send(await dave.protect(message)))).toBe(403);
+    expect(rejections(before)).toEqual([{ reason: 'user is not authorised for the service' }]);
+  });
+
+  it('rejects a PUBLISH bound by its Call-ID only', async () => {
+    const request = dave.request(
+      'PUBLISH',
+      SERVER_URI,
+      [MCPTT_INFO],
+      [{ name: 'Event', value: 'poc-settings' }],
+    );
+    const sent = await dave.protect(request, undefined, ['Call-ID']);
+    const before = fixture.logLines.length;
+
+    expect(status(await dave.send(sent))).toBe(403);
+    expect(rejections(before)).toEqual([{ code: 'ERR_HEADER_MISMATCH' }]);
   });
 
   describe('a PUBLISH bound to its Call-ID and CSeq', () => {

@@ -61,9 +61,17 @@ type SessionEvent = IncomingRTCSessionEvent | OutgoingRTCSessionEvent;
 export class CallRegistry {
   readonly #options: CallRegistryOptions;
   readonly #calls = new Map<string, McpttCall>();
+  /**
+   * The start of the second in which this registry was made. The replay guard remembers requests
+   * only in memory, so it cannot tell an INVITE signed before then, say before a page reload,
+   * from one that the core replays.
+   */
+  readonly #startedAt: number;
 
   constructor(options: CallRegistryOptions) {
     this.#options = options;
+    const started = (options.now ?? (() => new Date()))().getTime();
+    this.#startedAt = started - (started % 1000);
     options.ua.on('newRTCSession', (event: SessionEvent) => {
       if (event.originator === ('remote' as IncomingRTCSessionEvent['originator'])) {
         this.#incoming(event);
@@ -162,7 +170,7 @@ export class CallRegistry {
     // The signed content must name this user as the called party: otherwise a user who received
     // an automatic call could pass its signed INVITE on to someone else.
     const commencement =
-      automaticAllowed(unprotected.security, now) &&
+      automaticAllowed(unprotected.security, now, this.#startedAt) &&
       namesCalledParty(content, this.#options.localUri)
         ? content.commencement
         : 'manual';
@@ -205,16 +213,21 @@ export class CallRegistry {
 
 /**
  * Returns true when an incoming call may start without the user, because its INVITE was signed,
- * the signature verified, and its signingTime lies within
- * {@link AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS} of `now`. The SDK accepts such a call itself, which
- * opens the microphone, so an INVITE in clear, whose From anyone can write, or an old signed one,
- * which the core may replay, waits for the user. A client with a `serverUri` takes only INVITEs
- * that its server vouches for in the first place.
+ * the signature verified, its signingTime lies within {@link AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS}
+ * of `now`, and it is no earlier than `startedAt`. The SDK accepts such a call itself, which
+ * opens the microphone. So these wait for the user: an INVITE in clear, whose From anyone can
+ * write, an old signed one, which the core may replay, and one signed before the client
+ * started, which its replay guard never saw. A client with a `serverUri` takes only INVITEs that its server
+ * vouches for in the first place.
  */
-function automaticAllowed(security: SecurityInfo, now: Date): boolean {
+function automaticAllowed(security: SecurityInfo, now: Date, startedAt: number): boolean {
   const { signed, signerUri, signingTime } = security;
   if (!signed || signerUri === undefined || signingTime === undefined) return false;
-  return Math.abs(now.getTime() - signingTime.getTime()) <= AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS;
+  const signedAt = signingTime.getTime();
+  return (
+    Math.abs(now.getTime() - signedAt) <= AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS &&
+    signedAt >= startedAt
+  );
 }
 
 /** Tells whether the signed mcptt-info or resource-lists of a call name `localUri`. */

@@ -74,9 +74,10 @@ export interface IncomingCallEvent {
   readonly calledIds: readonly string[];
   /**
    * `automatic` when a verified signature made within five minutes of the client's clock, either
-   * way, covers `Answer-Mode: Auto` (a signed copy of the header field, RFC 3261 §23.4), and the
-   * signed mcptt-info or resource-lists name the local user. Otherwise `manual`, for an INVITE
-   * whose Answer-Mode only the SIP core saw too, so that the app decides.
+   * way, and not before the client started, covers `Answer-Mode: Auto` (a signed copy of the
+   * header field, RFC 3261 §23.4), and the signed mcptt-info or resource-lists name the local
+   * user. Otherwise `manual`, for an INVITE whose Answer-Mode only the SIP core saw too, or one
+   * that the client's replay guard cannot have seen, so that the app decides.
    */
   readonly commencement: CommencementMode;
   readonly security: SecurityInfo;

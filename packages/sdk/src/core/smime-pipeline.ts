@@ -38,6 +38,9 @@ import type { SocketPipeline } from './protecting-socket.js';
 
 const CATEGORY = 'mcptt:sdk:pipeline';
 
+/** Header fields whose signed copies travel with each message that the pipeline protects. */
+const SIGNED_HEADERS: readonly string[] = [...BOUND_HEADERS, 'Expires'];
+
 /** An incoming message after unprotection, as the SDK sees it. */
 export interface ReceivedMessage {
   readonly callId: string;
@@ -292,8 +295,9 @@ export class SmimePipeline implements SocketPipeline {
       // A prepared body was signed before the message existed, and its parts carry what they
       // bind. Any other message gets signed copies of its Call-ID and CSeq, which the receiver
       // checks, so that the core can neither move the body into another message nor send a
-      // request again (RFC 3261 §23.4).
-      ...(prepared !== undefined ? { prepared } : { protectHeaders: BOUND_HEADERS }),
+      // request again (RFC 3261 §23.4). A copy of Expires keeps the core from changing how long
+      // an authorisation or an affiliation lasts.
+      ...(prepared !== undefined ? { prepared } : { protectHeaders: SIGNED_HEADERS }),
     });
     this.#logger.debug(CATEGORY, 'message protected', {
       callId: message.callId,

@@ -7,7 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 
 import { bytesKey, utf8Encode } from '../bytes.js';
-import { ReplayedError } from '../errors.js';
+import { HeaderMismatchError, ReplayedError } from '../errors.js';
 import type { SipMessage } from '../sip/message.js';
 import { protectedHeaderValues } from './protected-headers.js';
 import type { SecurityInfo } from './security.js';
@@ -64,8 +64,9 @@ interface Entry {
  * its own, such as whether the signer is a known user. A request whose verified signature covers
  * its Call-ID (with `protectHeaders: ['Call-ID', 'CSeq']` at the sender) is remembered by
  * signer, Call-ID, method and the CSeq when that is covered too, and the same request again
- * raises `ReplayedError` (403). A request without that binding passes, because its body could
- * belong to any message.
+ * raises `ReplayedError` (403). Only an INVITE may bind its Call-ID without its CSeq. Any other
+ * request that does raises `HeaderMismatchError` (403). A request that binds no Call-ID passes,
+ * because its body could belong to any message.
  *
  * An entry dropped to make room, before its window ends, leaves a mark. From then on, a request
  * of the same signer signed no later than the dropped one is rejected as well, because it may be
@@ -133,8 +134,12 @@ export class ReplayGuard {
     const callId = protectedHeaderValues(security, 'Call-ID')[0];
     if (callId === undefined) return;
     // Without a signed CSeq, the method takes its place, because an INVITE signed before its CSeq
-    // was known binds its Call-ID only. Its resend after a challenge is signed afresh.
+    // was known binds its Call-ID only. Its resend after a challenge is signed afresh. Any other
+    // request must bind its CSeq, or its body could be moved into a request of another method.
     const cseq = protectedHeaderValues(security, 'CSeq')[0]?.replace(/\s+/g, ' ');
+    if (cseq === undefined && message.method !== 'INVITE') {
+      throw new HeaderMismatchError(`${message.method} binds its Call-ID but not its CSeq`);
+    }
     const key = keyOf([signer, callId, cseq ?? `- ${message.method}`]);
 
     const time = now.getTime();

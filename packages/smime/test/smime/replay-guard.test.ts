@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { ReplayedError } from '../../src/errors.js';
+import { HeaderMismatchError, ReplayedError } from '../../src/errors.js';
 import type { SipMessage } from '../../src/sip/message.js';
 import { protectMessage } from '../../src/smime/protect.js';
 import { ReplayGuard } from '../../src/smime/replay-guard.js';
@@ -150,6 +150,17 @@ describe('ReplayGuard', () => {
     await expect(receive(resent, guard)).resolves.toBeDefined();
     const error = await rejection(receive(sent, guard));
     expect(error).toMatchObject({ code: 'ERR_REPLAYED', sipStatus: 403 });
+  });
+
+  it('rejects a MESSAGE bound by Call-ID only', async () => {
+    const guard = new ReplayGuard();
+    const sent = await protect(mcpttInfoMessage(), ['Call-ID']);
+
+    const error = await rejection(receive(sent, guard));
+    expect(error).toBeInstanceOf(HeaderMismatchError);
+    expect(error).toMatchObject({ code: 'ERR_HEADER_MISMATCH', sipStatus: 403 });
+    expect(error.message).toBe('MESSAGE binds its Call-ID but not its CSeq');
+    expect(guard.size).toBe(0);
   });
 
   it('lets a flooding signer evict only their own entries', async () => {
