@@ -125,7 +125,13 @@ export function checkProtectedHeaders(
     const inner = values.map(normaliseSpace);
     const outer = message.getHeaders(name).map(normaliseSpace);
     if (inner.length !== outer.length || inner.some((value, index) => value !== outer[index])) {
-      throw new HeaderMismatchError(`${name} header field differs from its signed copy`);
+      // A name that only the signed copy has came out of the envelope, so it stays out of the
+      // message, which receivers may log.
+      throw new HeaderMismatchError(
+        outer.length === 0
+          ? 'a signed header field is missing from the message'
+          : `${name} header field differs from its signed copy`,
+      );
     }
   }
 }
