@@ -42,6 +42,23 @@ export interface OpenedRequest {
 export const MAX_SIGNATURE_AGE_MS = 5 * 60_000;
 
 /**
+ * The Accept header field of a 415 response, which RFC 3261 §21.4.13 requires: the body types
+ * that the server reads, the S/MIME ones included.
+ */
+export const ACCEPTED_BODY_TYPES = [
+  'application/sdp',
+  'multipart/mixed',
+  'multipart/signed',
+  'application/pkcs7-mime',
+  'application/pkcs7-signature',
+  'application/vnd.3gpp.mcptt-info+xml',
+  'application/resource-lists+xml',
+  'application/pidf+xml',
+  'message/sipfrag',
+  'text/plain',
+].join(', ');
+
+/**
  * Opens a request. Returns undefined after answering it when it cannot be opened, when the sender
  * is not a configured user (403), or when `requireSignature` is set and the request is unsigned
  * (403). The signer certificate of a verified request is stored for later encryption.
@@ -131,6 +148,9 @@ export function rejectWithError(
   let response = createResponse(transaction.request, error.sipStatus, {
     toTag: randomToken(),
     reasonPhrase: error.reasonPhrase,
+    ...(error.sipStatus === 415
+      ? { headers: [{ name: 'Accept', value: ACCEPTED_BODY_TYPES }] }
+      : {}),
   });
   if (error instanceof UndecipherableError) {
     const certsOnly = error.certsOnly ?? createCertsOnly([context.identity.certificate]);

@@ -14,6 +14,7 @@ import {
 } from './helpers/mcptt-test-client.js';
 import { affiliation as pidf, infoOf, isInvite, mcpttInfo } from './helpers/call-setup.js';
 import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
+import { ACCEPTED_BODY_TYPES } from '../src/request-guard.js';
 
 const SHORT_DATA_ONE = 'rendezvous at gate 7, code 5521';
 const SHORT_DATA_GROUP = 'all units hold position 88';
@@ -467,7 +468,9 @@ describe.each(cores)('server through %s', (core, available) => {
           contentTransferEncoding: 'base64',
         });
 
-      expect(status(await alice.send(compressed))).toBe(415);
+      const response = await alice.send(compressed);
+      expect(status(response)).toBe(415);
+      expect(response.getHeaders('Accept')).toEqual(ACCEPTED_BODY_TYPES.split(', '));
     });
   });
 
