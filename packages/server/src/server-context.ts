@@ -92,7 +92,7 @@ export async function createOutgoingRequest(
   // move it into another one (RFC 3261 §23.4).
   return protectMessage(clear, {
     ...protectOptions(context, recipientCertificate),
-    protectHeaders: BOUND_HEADERS,
+    bindHeaders: BOUND_HEADERS,
   });
 }
 
@@ -105,7 +105,7 @@ export async function protectResponse(
 ): Promise<SipMessage> {
   return protectMessage(withParts(response, parts), {
     ...protectOptions(context, recipientCertificate),
-    protectHeaders: BOUND_HEADERS,
+    bindHeaders: BOUND_HEADERS,
   });
 }
 

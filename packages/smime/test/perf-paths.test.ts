@@ -551,50 +551,58 @@ describe('parseHeaderFields rewrite', () => {
 });
 
 describe('multipart delimiters and boundaries', () => {
-  /** Splits parts as the code before the rewrite did: every LF, then the dash-boundary after it. */
+  /**
+   * Splits parts line by line, every LF in turn. RFC 2046 §5.1.1 makes each line that starts with
+   * the dash-boundary a delimiter, so such a line that is not a well-formed delimiter, and any
+   * such line after the close delimiter, make the body malformed.
+   */
   const referenceParts = (body: Uint8Array, boundary: string): Uint8Array[] | string => {
     const dash = utf8Encode(`--${boundary}`);
     const startsWithAt = (offset: number): boolean =>
       offset + dash.length <= body.length && dash.every((byte, i) => body[offset + i] === byte);
-    const readLine = (offset: number, partEnd: number) => {
-      if (body[offset] === 0x2d && body[offset + 1] === 0x2d) {
-        return { partEnd, next: body.length, close: true };
-      }
-      let i = offset;
-      while (body[i] === 0x20 || body[i] === 0x09) i++;
-      if (body[i] === 0x0a) return { partEnd, next: i + 1, close: false };
-      if (body[i] === 0x0d && body[i + 1] === 0x0a) return { partEnd, next: i + 2, close: false };
-      return undefined;
-    };
-    const find = (from: number) => {
-      if (from === 0 && startsWithAt(0)) {
-        const found = readLine(dash.length, 0);
-        if (found !== undefined) return found;
-      }
+    const find = (from: number): number => {
+      if (startsWithAt(from)) return from;
       for (let lf = body.indexOf(0x0a, from); lf >= 0; lf = body.indexOf(0x0a, lf + 1)) {
-        if (!startsWithAt(lf + 1)) continue;
-        const partEnd = lf > from && body[lf - 1] === 0x0d ? lf - 1 : lf;
-        const found = readLine(lf + 1 + dash.length, partEnd);
-        if (found !== undefined) return found;
+        if (startsWithAt(lf + 1)) return lf + 1;
       }
-      return undefined;
+      return -1;
+    };
+    const readLine = (
+      at: number,
+      partStart: number,
+    ): { partEnd: number; next: number; close: boolean } | undefined => {
+      let i = at + dash.length;
+      const close = body[i] === 0x2d && body[i + 1] === 0x2d;
+      if (close) i += 2;
+      while (body[i] === 0x20 || body[i] === 0x09) i++;
+      let next: number;
+      if (body[i] === 0x0a) next = i + 1;
+      else if (body[i] === 0x0d && body[i + 1] === 0x0a) next = i + 2;
+      else if (close && i === body.length) next = i;
+      else return undefined;
+      if (at === 0) return { partEnd: 0, next, close };
+      if (at === partStart) return undefined;
+      const lf = at - 1;
+      return { partEnd: lf > partStart && body[lf - 1] === 0x0d ? lf - 1 : lf, next, close };
     };
 
-    let delimiter = find(0);
-    if (delimiter === undefined || delimiter.close) return 'MimeParseError';
+    const first = find(0);
+    const opening = first < 0 ? undefined : readLine(first, 0);
+    if (opening === undefined || opening.close) return 'MimeParseError';
     const parts: Uint8Array[] = [];
-    for (;;) {
-      const following = find(delimiter.next);
+    for (let start = opening.next; ;) {
+      const at = find(start);
+      const following = at < 0 ? undefined : readLine(at, start);
       if (following === undefined) return 'MimeParseError';
-      const raw = body.slice(delimiter.next, following.partEnd);
+      const raw = body.slice(start, following.partEnd);
       try {
         MimeEntity.parse(raw);
       } catch (error) {
         return (error as Error).constructor.name;
       }
       parts.push(raw);
-      if (following.close) return parts;
-      delimiter = following;
+      if (following.close) return find(following.next) < 0 ? parts : 'MimeParseError';
+      start = following.next;
     }
   };
 

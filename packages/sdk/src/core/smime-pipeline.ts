@@ -297,7 +297,7 @@ export class SmimePipeline implements SocketPipeline {
       // checks, so that the core can neither move the body into another message nor send a
       // request again (RFC 3261 §23.4). A copy of Expires keeps the core from changing how long
       // an authorisation or an affiliation lasts.
-      ...(prepared !== undefined ? { prepared } : { protectHeaders: SIGNED_HEADERS }),
+      ...(prepared !== undefined ? { prepared } : { bindHeaders: SIGNED_HEADERS }),
     });
     this.#logger.debug(CATEGORY, 'message protected', {
       callId: message.callId,

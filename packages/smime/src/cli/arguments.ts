@@ -15,19 +15,38 @@ export type OptionSpec =
 /** Parsed option values: strings, lists of strings for repeatable options, booleans for flags. */
 export type OptionValues = Record<string, string | string[] | boolean | undefined>;
 
-/** Parses `args` strictly: unknown options and positional arguments raise UsageError. */
+/**
+ * Parses `args` strictly: unknown options, positional arguments and a single-valued option given
+ * more than once raise UsageError. `--help` (or `-h`) and `--debug` are always accepted, and
+ * with `--help` a repeated option is not an error, since nothing but the help is printed.
+ */
 export function parseOptions(
   args: readonly string[],
   spec: Readonly<Record<string, OptionSpec>>,
 ): OptionValues {
+  const { values, tokens } = parseStrictly(args, spec);
+  if (values.help !== true) {
+    const seen = new Set<string>();
+    for (const token of tokens) {
+      if (token.kind !== 'option') continue;
+      const option = spec[token.name];
+      if (option?.type !== 'string' || option.multiple === true) continue;
+      if (seen.has(token.name)) throw new UsageError(`option --${token.name} given more than once`);
+      seen.add(token.name);
+    }
+  }
+  return values;
+}
+
+function parseStrictly(args: readonly string[], spec: Readonly<Record<string, OptionSpec>>) {
   try {
-    const { values } = parseArgs({
+    return parseArgs({
       args: [...args],
-      options: { ...spec, help: { type: 'boolean' }, debug: { type: 'boolean' } },
+      options: { ...spec, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
+      tokens: true,
     });
-    return values;
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError(error.message);
     throw error;

@@ -29,9 +29,19 @@ export class SetupError extends Error {
   override readonly name = 'SetupError';
 }
 
-/** Wrong command line: unknown option, missing argument. Exit status 2 with the usage text. */
+/**
+ * Wrong command line: unknown option, missing argument, an option that does not fit the message.
+ * Exit status 2 with the usage text, or with the one line alone when `showUsage` is false.
+ */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  /** False when the usage text would not help, because the options are valid in themselves. */
+  readonly showUsage: boolean;
+
+  constructor(message: string, options?: { readonly showUsage?: boolean }) {
+    super(message);
+    this.showUsage = options?.showUsage ?? true;
+  }
 }
 
 /** Stops reading stdin past this size, which no valid SIP message reaches. */

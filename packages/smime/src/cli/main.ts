@@ -27,8 +27,9 @@ const COMMANDS: Readonly<Record<string, { run: Command; usage: string }>> = {
 /**
  * Runs the command line `args` (without the program name) and returns the exit status. A rejected
  * message prints `<status> <reason>: <message>` as the first line of standard error and exits 1.
- * A usage error prints its message and the usage text, a set-up error (a missing or invalid file,
- * a key that does not match its certificate) one line, and both exit 2.
+ * A usage error prints its message and the usage text on standard error, a set-up error (a
+ * missing or invalid file, a key that does not match its certificate) one line, and both exit 2.
+ * Help asked for with `--help` or `-h` goes to standard output with exit status 0.
  * Stack traces appear only with `--debug`, and no message ever contains plaintext or keys.
  */
 export async function run(args: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -36,9 +37,13 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
   // The global option may also come before the command: `mcptt-smime --debug inspect`.
   const start = args.findIndex((arg) => arg !== '--debug');
   const [name, ...rest] = start === -1 ? [] : args.slice(start);
-  if (name === undefined || name === '--help' || name === '-h') {
+  if (name === '--help' || name === '-h') {
     io.writeStdout(MAIN_USAGE);
-    return name === undefined ? 2 : 0;
+    return 0;
+  }
+  if (name === undefined) {
+    io.writeStderr(`mcptt-smime: command missing\n\n${MAIN_USAGE}`);
+    return 2;
   }
   const command = COMMANDS[name];
   if (command === undefined) {
@@ -55,7 +60,7 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
 
 function reportError(error: unknown, usage: string, io: CliIo, debug: boolean): number {
   if (error instanceof UsageError) {
-    io.writeStderr(`mcptt-smime: ${error.message}\n\n${usage}`);
+    io.writeStderr(`mcptt-smime: ${error.message}\n${error.showUsage ? `\n${usage}` : ''}`);
     return 2;
   }
   if (error instanceof SetupError) {

@@ -22,10 +22,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Runs `pki` and returns the exit status. */
 export async function runPki(args: readonly string[], io: CliIo): Promise<number> {
   const [subcommand, ...rest] = args;
-  if (subcommand === '--help' || subcommand === undefined) {
+  if (subcommand === '--help' || subcommand === '-h') {
     io.writeStdout(PKI_USAGE);
-    return subcommand === undefined ? 2 : 0;
+    return 0;
   }
+  if (subcommand === undefined) throw new UsageError('pki command missing: expected init');
   if (subcommand !== 'init') throw new UsageError(`unknown pki command ${subcommand}`);
 
   const values = parseOptions(rest, {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { certificateSipUris } from '../cms/certificate.js';
+import { certificateSipUris, parseCertificate } from '../cms/certificate.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { sameAddressOfRecord } from '../sip/address.js';
 import { MAX_RECIPIENTS } from '../limits.js';
@@ -22,6 +22,7 @@ import {
 import { UsageError } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
 import { loadIdentity, readRecipient } from './key-files.js';
+import { optionFile } from './option-files.js';
 import { PROTECT_USAGE } from './usage.js';
 
 const CONTENT_ENCRYPTIONS: readonly ContentEncryptionAlgorithm[] = [
@@ -61,7 +62,7 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
   const recipients: Uint8Array[] = [];
   for (const path of recipientPaths) recipients.push(await readRecipient(io.crypto, path));
   const message = SipMessage.parse(await io.readStdin());
-  warnOnIdentityMismatch(message, signer.certificate, io);
+  for (const name of protectHeaders) checkPresentField(message, name);
   const protectedMessage = await protectMessage(message, {
     crypto: io.crypto,
     signer,
@@ -69,23 +70,80 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
     ...(contentEncryption === undefined ? {} : { contentEncryption }),
     protectHeaders,
   });
+
+  // Warnings follow the protection, so that the first line of a rejection is its SIP status.
+  const now = new Date();
+  const warnings = [
+    validityWarning('cert', certPath, signer.certificate, now),
+    ...recipientPaths.map((path, index) =>
+      validityWarning('recipient', path, recipients[index], now),
+    ),
+    identityWarning(message, signer.certificate),
+  ];
+  for (const warning of warnings) {
+    if (warning !== undefined) io.writeStderr(`mcptt-smime: warning: ${warning}\n`);
+  }
   io.writeStdout(protectedMessage.toBytes());
   return 0;
 }
 
 /**
- * Warns when the signer certificate does not name the From of a request or the To of a
- * response, because a receiver rejects such a message with 403 (RFC 3261 §23.2). The message is
- * protected anyway, for tests of that receiver.
+ * Raises UsageError, without the usage text, for a --protect-header name that the message lacks,
+ * because the receiver could not tell that the field must be absent.
  */
-function warnOnIdentityMismatch(message: SipMessage, certificate: Uint8Array, io: CliIo): void {
+function checkPresentField(message: SipMessage, name: string): void {
+  if (message.getHeaders(name).length > 0) return;
+  throw new UsageError(`--protect-header ${name}: the message has no ${name} header field`, {
+    showUsage: false,
+  });
+}
+
+/**
+ * Returns a warning when the signer certificate does not name the From of a request or the To
+ * of a response, because a receiver rejects such a message with 403 (RFC 3261 §23.2). The
+ * message is protected anyway, for tests of that receiver.
+ */
+function identityWarning(message: SipMessage, certificate: Uint8Array): string | undefined {
   const identity = expectedSignerUri(message);
-  if (certificateSipUris(certificate).some((uri) => sameAddressOfRecord(uri, identity))) return;
+  if (certificateSipUris(certificate).some((uri) => sameAddressOfRecord(uri, identity))) {
+    return undefined;
+  }
   const header = message.isRequest ? 'From' : 'To';
-  io.writeStderr(
-    `mcptt-smime: warning: the signer certificate does not name ${identity}, the ${header} of ` +
-      'the message, so receivers will reject it with 403\n',
+  return (
+    `the signer certificate does not name ${identity}, the ${header} of the message, so ` +
+    'receivers will reject it with 403'
   );
+}
+
+/**
+ * Returns a warning when the certificate given with `--option` is outside its validity period at
+ * `now`. Receivers reject a signature by such a signer certificate with 403. The message is
+ * encrypted to such a recipient certificate all the same, for tests of that receiver.
+ */
+function validityWarning(
+  option: 'cert' | 'recipient',
+  path: string,
+  certificate: Uint8Array | undefined,
+  now: Date,
+): string | undefined {
+  if (certificate === undefined) return undefined;
+  const { notBefore, notAfter } = parseCertificate(certificate);
+  const where = optionFile(option, path);
+  const reason =
+    now < notBefore
+      ? `is not valid before ${formatDate(notBefore)}`
+      : now > notAfter
+        ? `expired on ${formatDate(notAfter)}`
+        : undefined;
+  if (reason === undefined) return undefined;
+  return option === 'cert'
+    ? `${where} ${reason}, so receivers will reject the message with 403`
+    : `${where} ${reason}, but the message is encrypted to it all the same`;
+}
+
+/** Formats a date as RFC 3339 UTC without fractions of a second. */
+function formatDate(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Raises UsageError for a --protect-header name that no fragment can carry. */

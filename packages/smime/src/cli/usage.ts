@@ -19,7 +19,7 @@ Commands:
   pki init    create a demo CA and certificates with SIP URIs
 
 Options:
-  --help      print the help of the program or of a command
+  -h, --help  print the help of the program or of a command
   --debug     print stack traces of unexpected errors
 
 Exit status:
@@ -28,9 +28,9 @@ Exit status:
       error is the SIP status and reason a user agent would answer, such as
       '493 Undecipherable: message body could not be decrypted' (inspect: some part of the
       message could not be read)
-  2   usage or local set-up error: a wrong command line, or a key, certificate, CA or CRL
-      file that is missing, unreadable or invalid, a key that does not match its
-      certificate, a recipient certificate that cannot be encrypted to
+  2   usage or local set-up error: a wrong command line (an option given twice included), or
+      a key, certificate, CA or CRL file that is missing, unreadable or invalid, a key that
+      does not match its certificate, a recipient certificate that cannot be encrypted to
 
 Run 'mcptt-smime <command> --help' for the options of a command.
 `;
@@ -41,8 +41,9 @@ export const PROTECT_USAGE = `Usage: mcptt-smime protect --key KEY.pem --cert CE
 Reads a SIP message on standard input, signs its sensitive parts (every part but
 application/sdp) with KEY.pem, encrypts them for every recipient and writes the protected
 message to standard output. A warning goes to standard error when the signer certificate does
-not name the From URI of a request or the To URI of a response, because receivers reject such a
-message with 403.
+not name the From URI of a request or the To URI of a response, or is outside its validity
+period, because receivers reject such a message with 403. Another warning names a recipient
+certificate outside its validity period.
 
 Options:
   --key FILE                  signer's private key, PEM PKCS#8 (EC P-256/P-384 or RSA 2048-4096)
@@ -53,13 +54,16 @@ Options:
   --rsa-signature SCHEME      signature scheme of an RSA key: pss (default) or pkcs1
   --protect-header NAME       copy the message's NAME header fields into a signed
                               message/sipfrag part, so that receivers reject the message when
-                              they differ (RFC 3261 §23.4); repeat for more names
-  --help                      print this help
+                              they differ (RFC 3261 §23.4); repeat for more names. The message
+                              must have a NAME field. With nothing else to protect, the part
+                              is signed and encrypted on its own
+  -h, --help                  print this help
 
 Exit status: 0 the protected message is on standard output; 1 the message was rejected, with
-the SIP status as the first line of standard error; 2 usage or local set-up error, such as a
-key that does not match --cert, or a --recipient that is a CA certificate or whose key cannot
-be used for encryption.
+the SIP status as the first line of standard error, for example 413 when the protected message
+would be larger than receivers accept; 2 usage or local set-up error, such as a key that does
+not match --cert, a --recipient that is a CA certificate or whose key cannot be used for
+encryption, or a --protect-header NAME that the message lacks.
 `;
 
 /** Help of `unprotect`. */
@@ -88,7 +92,7 @@ Options:
                    repeat for several
   --require-crl    also reject a certificate that no CRL with a valid signature and a
                    nextUpdate still ahead covers; needs --crl
-  --help           print this help
+  -h, --help       print this help
 `;
 
 /** Help of `inspect`. */
@@ -104,7 +108,7 @@ status as the first line of standard error; 2 usage error.
 
 Options:
   --json     print the tree as JSON
-  --help     print this help
+  -h, --help print this help
 `;
 
 /** Help of `pki init`. */
@@ -123,5 +127,5 @@ Options:
   --user NAME        user part of a SIP URI; repeat for several users
   --server NAME      user part of the server's SIP URI
   --days N           validity of the certificates in days (default 365)
-  --help             print this help
+  -h, --help         print this help
 `;

@@ -34,6 +34,7 @@ import {
   type AlgorithmIdentifier,
   type Asn1Node,
   TAG,
+  childrenOf,
   derImplicitPrimitive,
   derOctetString,
   derOid,
@@ -52,7 +53,7 @@ import {
   type DerInput,
 } from './der.js';
 import { OID_DATA } from './oids.js';
-import { readRecipientInfos, type RecipientInfo } from './recipient-info.js';
+import { checkVersion, readRecipientInfos, type RecipientInfo } from './recipient-info.js';
 
 /** The fields of an EnvelopedData or AuthEnvelopedData that decryption needs. */
 export interface Envelope {
@@ -71,9 +72,12 @@ export interface Envelope {
 export function readEnvelope(node: Asn1Node, authenticated: boolean): Envelope {
   const name = authenticated ? 'AuthEnvelopedData' : 'EnvelopedData';
   const fields = readSequence(node, name);
-  readSmallInteger(fields[0], `${name} version`);
+  const version = readSmallInteger(fields[0], `${name} version`);
   let index = 1;
-  if (fields[index] !== undefined && isContext(fields[index] as Asn1Node, 0)) index++;
+  let originatorInfo: Asn1Node | undefined;
+  if (fields[index] !== undefined && isContext(fields[index] as Asn1Node, 0)) {
+    originatorInfo = fields[index++];
+  }
   const recipients = readRecipientInfos(fields[index]);
   const [contentTypeNode, algorithmNode, contentNode, extra] = readSequence(
     fields[index + 1],
@@ -101,6 +105,12 @@ export function readEnvelope(node: Asn1Node, authenticated: boolean): Envelope {
   if (rest.length > 0 || (trailing !== undefined && !isContext(trailing, authenticated ? 2 : 1))) {
     throw new CmsParseError(`${name} is malformed`);
   }
+  // RFC 5083 §2.1 fixes version 0; RFC 5652 §6.1 derives it from the contents.
+  checkVersion(
+    `${name} version`,
+    version,
+    authenticated ? 0 : envelopedDataVersion(originatorInfo, recipients, trailing !== undefined),
+  );
   return {
     authenticated,
     recipients,
@@ -110,6 +120,71 @@ export function readEnvelope(node: Asn1Node, authenticated: boolean): Envelope {
       contentNode === undefined ? undefined : readOctets(contentNode, 'encryptedContent'),
     authAttributes,
     mac,
+  };
+}
+
+/**
+ * Returns the EnvelopedData version that RFC 5652 §6.1 gives these contents. It is 4 with
+ * certificates or revocation lists of another format in originatorInfo, and 3 with version 2
+ * attribute certificates there or with a PasswordRecipientInfo or OtherRecipientInfo. Otherwise
+ * it is 0 when originatorInfo and unprotectedAttrs are absent and every RecipientInfo is
+ * version 0, and 2 when not.
+ */
+function envelopedDataVersion(
+  originatorInfo: Asn1Node | undefined,
+  recipients: readonly RecipientInfo[],
+  hasUnprotectedAttrs: boolean,
+): number {
+  const formats = originatorInfo === undefined ? undefined : readOriginatorFormats(originatorInfo);
+  if (formats?.other === true) return 4;
+  if (
+    formats?.v2AttributeCertificates === true ||
+    recipients.some((info) => info.type === 'pwri' || info.type === 'ori')
+  ) {
+    return 3;
+  }
+  // A KeyTransRecipientInfo is version 0 only with issuerAndSerialNumber. The other kinds left
+  // here are never version 0 (KeyAgreeRecipientInfo is 3, KEKRecipientInfo 4).
+  const allVersion0 = recipients.every(
+    (info) => info.type === 'ktri' && info.rid.kind === 'issuerAndSerialNumber',
+  );
+  return originatorInfo === undefined && !hasUnprotectedAttrs && allVersion0 ? 0 : 2;
+}
+
+/**
+ * Tells which certificate and revocation list formats an originatorInfo carries.
+ *
+ * ```asn1
+ * OriginatorInfo ::= SEQUENCE {
+ *   certs [0] IMPLICIT CertificateSet OPTIONAL,
+ *   crls [1] IMPLICIT RevocationInfoChoices OPTIONAL }
+ * CertificateChoices ::= CHOICE { certificate Certificate, extendedCertificate [0],
+ *   v1AttrCert [1], v2AttrCert [2], other [3] }
+ * RevocationInfoChoice ::= CHOICE { crl CertificateList, other [1] }
+ * ```
+ */
+function readOriginatorFormats(node: Asn1Node): {
+  other: boolean;
+  v2AttributeCertificates: boolean;
+} {
+  const fields = childrenOf(node, 'originatorInfo');
+  let index = 0;
+  const optional = (tag: number): Asn1Node | undefined => {
+    const field = fields[index];
+    if (field === undefined || !isContext(field, tag)) return undefined;
+    index++;
+    return field;
+  };
+  const certs = optional(0);
+  const crls = optional(1);
+  if (index !== fields.length) throw new CmsParseError('originatorInfo is malformed');
+  const certificates = certs === undefined ? [] : childrenOf(certs, 'originatorInfo certs');
+  const lists = crls === undefined ? [] : childrenOf(crls, 'originatorInfo crls');
+  return {
+    other:
+      certificates.some((choice) => isContext(choice, 3)) ||
+      lists.some((choice) => isContext(choice, 1)),
+    v2AttributeCertificates: certificates.some((choice) => isContext(choice, 2)),
   };
 }
 

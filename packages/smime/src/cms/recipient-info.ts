@@ -104,7 +104,7 @@ function readKeyTrans(node: Asn1Node): KeyTransRecipient {
     node,
     'KeyTransRecipientInfo',
   );
-  readSmallInteger(version, 'KeyTransRecipientInfo version');
+  const versionNumber = readSmallInteger(version, 'KeyTransRecipientInfo version');
   if (
     encryptedKey === undefined ||
     extra !== undefined ||
@@ -112,9 +112,16 @@ function readKeyTrans(node: Asn1Node): KeyTransRecipient {
   ) {
     throw new CmsParseError('KeyTransRecipientInfo is malformed');
   }
+  const recipientId = readRecipientIdentifier(rid, 'KeyTransRecipientInfo rid');
+  // RFC 5652 §6.2.1: version 0 with issuerAndSerialNumber, 2 with subjectKeyIdentifier.
+  checkVersion(
+    'KeyTransRecipientInfo version',
+    versionNumber,
+    recipientId.kind === 'issuerAndSerialNumber' ? 0 : 2,
+  );
   return {
     type: 'ktri',
-    rid: readRecipientIdentifier(rid, 'KeyTransRecipientInfo rid'),
+    rid: recipientId,
     keyEncryptionAlgorithm: readAlgorithm(algorithm, 'keyEncryptionAlgorithm'),
     encryptedKey: readOctets(encryptedKey, 'encryptedKey'),
   };
@@ -122,7 +129,12 @@ function readKeyTrans(node: Asn1Node): KeyTransRecipient {
 
 function readKeyAgree(node: Asn1Node): KeyAgreeRecipient {
   const fields = childrenOf(node, 'KeyAgreeRecipientInfo');
-  readSmallInteger(fields[0], 'KeyAgreeRecipientInfo version');
+  // RFC 5652 §6.2.2: always 3.
+  checkVersion(
+    'KeyAgreeRecipientInfo version',
+    readSmallInteger(fields[0], 'KeyAgreeRecipientInfo version'),
+    3,
+  );
   const originator = fields[1];
   if (originator === undefined || !isContext(originator, 0)) {
     throw new CmsParseError('originator is missing');
@@ -172,4 +184,15 @@ function readOriginatorKey(node: Asn1Node): KeyAgreeRecipient['originatorKey'] {
     algorithm: readAlgorithm(algorithm, 'originatorKey algorithm'),
     publicKey: readBitString(publicKey, 'originatorKey publicKey'),
   };
+}
+
+/**
+ * Raises CmsParseError naming `field` when a version number is not the one that the standard
+ * gives the structure, so that a structure whose version contradicts its contents is never
+ * decrypted.
+ */
+export function checkVersion(field: string, version: number, expected: number): void {
+  if (version !== expected) {
+    throw new CmsParseError(`${field} is ${version}, expected ${expected}`);
+  }
 }

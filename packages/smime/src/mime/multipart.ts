@@ -31,7 +31,7 @@ const CLOSE = utf8Encode('--');
 interface Delimiter {
   /** Offset where the part before this delimiter ends: its CRLF or LF belongs to the delimiter. */
   readonly partEnd: number;
-  /** Offset just after the delimiter line, where the next part starts. */
+  /** Offset just after the delimiter line, where the next part or the epilogue starts. */
   readonly next: number;
   /** True for the close delimiter `--boundary--`. */
   readonly close: boolean;
@@ -44,48 +44,52 @@ function startsWithAt(bytes: Uint8Array, prefix: Uint8Array, offset: number): bo
 }
 
 /**
- * Reads what follows a dash-boundary at `offset`. A `--` makes it the close delimiter, and the rest
- * of the body is epilogue. Otherwise transport padding (SP, HTAB) and a CRLF or bare LF must end
- * the line. Anything else is content that only starts like the boundary.
+ * Returns the offset of the first line at or after `from` that starts with the dash-boundary, or
+ * -1. `from` must be 0 or the start of a line. The search looks for the dash-boundary itself,
+ * which is rarer than a line end, and then checks that a line starts there.
  */
-function readDelimiterLine(
-  body: Uint8Array,
-  offset: number,
-  partEnd: number,
-): Delimiter | undefined {
-  if (body[offset] === HYPHEN && body[offset + 1] === HYPHEN) {
-    return { partEnd, next: body.length, close: true };
-  }
-  let i = offset;
-  while (body[i] === 0x20 || body[i] === 0x09) i++;
-  if (body[i] === LF) return { partEnd, next: i + 1, close: false };
-  if (body[i] === CR && body[i + 1] === LF) return { partEnd, next: i + 2, close: false };
-  return undefined;
-}
-
-/**
- * Finds the first delimiter at or after `from`: a dash-boundary after an LF (CRLF or bare LF), or
- * at offset 0 of the body, where it may come without a line break. The search looks for the
- * dash-boundary itself, which is rarer than a line end, and then checks what surrounds it.
- */
-function findDelimiter(body: Uint8Array, dash: Uint8Array, from: number): Delimiter | undefined {
-  if (from === 0 && startsWithAt(body, dash, 0)) {
-    const delimiter = readDelimiterLine(body, dash.length, 0);
-    if (delimiter !== undefined) return delimiter;
-  }
+function findBoundaryLine(body: Uint8Array, dash: Uint8Array, from: number): number {
+  if (startsWithAt(body, dash, from)) return from;
   for (
     let at = indexOfBytes(body, dash, from + 1);
     at >= 0;
     at = indexOfBytes(body, dash, at + 1)
   ) {
-    const lf = at - 1;
-    if (body[lf] !== LF) continue;
-
-    const partEnd = lf > from && body[lf - 1] === CR ? lf - 1 : lf;
-    const delimiter = readDelimiterLine(body, at + dash.length, partEnd);
-    if (delimiter !== undefined) return delimiter;
+    if (body[at - 1] === LF) return at;
   }
-  return undefined;
+  return -1;
+}
+
+/**
+ * Reads the line at `at`, which starts with the dash-boundary, as the delimiter that ends the part
+ * starting at `partStart`. Transport padding (SP, HTAB) and a CRLF or bare LF end the line, and a
+ * close delimiter may also end the body. RFC 2046 §5.1.1 makes any line that starts with the
+ * dash-boundary a delimiter, whatever follows. So a line that is neither a delimiter nor a close
+ * delimiter raises MimeParseError, because another parser would split the body there.
+ */
+function readDelimiterLine(
+  body: Uint8Array,
+  dash: Uint8Array,
+  at: number,
+  partStart: number,
+): Delimiter {
+  let i = at + dash.length;
+  const close = body[i] === HYPHEN && body[i + 1] === HYPHEN;
+  if (close) i += 2;
+  while (body[i] === 0x20 || body[i] === 0x09) i++;
+  let next: number;
+  if (body[i] === LF) next = i + 1;
+  else if (body[i] === CR && body[i + 1] === LF) next = i + 2;
+  else if (close && i === body.length) next = i;
+  else throw new MimeParseError('multipart line starts with the boundary but is not a delimiter');
+
+  if (at === 0) return { partEnd: 0, next, close };
+  // The CRLF before a delimiter belongs to it, so a delimiter line right after the previous one
+  // lacks that CRLF.
+  if (at === partStart) throw new MimeParseError('multipart delimiter has no line end before it');
+  const lf = at - 1;
+  const partEnd = lf > partStart && body[lf - 1] === CR ? lf - 1 : lf;
+  return { partEnd, next, close };
 }
 
 /**
@@ -96,8 +100,9 @@ function findDelimiter(body: Uint8Array, dash: Uint8Array, from: number): Delimi
  * (RFC 1847 §2.1). Empty parts and parts with headers only are legal.
  *
  * Raises `MimeParseError` for an invalid boundary, a body without the boundary or without the
- * close delimiter, or a malformed part, and `LimitExceededError` past `MAX_BODY_BYTES` or
- * `MAX_MULTIPART_PARTS`.
+ * close delimiter, a line that starts with `--boundary` but is not a delimiter, a line in the
+ * epilogue that starts with `--boundary`, or a malformed part, and `LimitExceededError` past
+ * `MAX_BODY_BYTES` or `MAX_MULTIPART_PARTS`.
  *
  * @param body - the multipart body, as carried
  * @param boundary - the `boundary` parameter of the Content-Type, already unquoted
@@ -109,21 +114,33 @@ export function parseMultipart(body: Uint8Array, boundary: string): MimeEntity[]
   }
 
   const dash = utf8Encode(`--${boundary}`);
-  let delimiter = findDelimiter(body, dash, 0);
-  if (delimiter === undefined) throw new MimeParseError('multipart boundary not found in body');
+  // The preamble keeps no line that starts with the dash-boundary: RFC 2046 §5.1.1 compares the
+  // boundary with the start of every line, so the first such line ends the preamble and must be
+  // a well-formed first delimiter.
+  const first = findBoundaryLine(body, dash, 0);
+  if (first < 0) throw new MimeParseError('multipart boundary not found in body');
+  let delimiter = readDelimiterLine(body, dash, first, 0);
   if (delimiter.close) throw new MimeParseError('multipart body has no parts');
 
   const parts: MimeEntity[] = [];
   for (;;) {
     const start = delimiter.next;
-    const following = findDelimiter(body, dash, start);
-    if (following === undefined) throw new MimeParseError('multipart close delimiter missing');
+    const at = findBoundaryLine(body, dash, start);
+    if (at < 0) throw new MimeParseError('multipart close delimiter missing');
+    const following = readDelimiterLine(body, dash, at, start);
     if (parts.length >= MAX_MULTIPART_PARTS) {
       throw new LimitExceededError(`multipart body has more than ${MAX_MULTIPART_PARTS} parts`);
     }
 
     parts.push(MimeEntity.parse(body.slice(start, following.partEnd)));
-    if (following.close) return parts;
+    if (following.close) {
+      // A delimiter after the close delimiter would start a part that this parser drops as
+      // epilogue and another one may read.
+      if (findBoundaryLine(body, dash, following.next) >= 0) {
+        throw new MimeParseError('multipart epilogue has a line that starts with the boundary');
+      }
+      return parts;
+    }
     delimiter = following;
   }
 }

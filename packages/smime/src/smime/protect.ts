@@ -11,7 +11,8 @@ import { prepareEnvelope, sealEnvelope, signContent } from '../cms/index.js';
 import { schemeForKey } from '../cms/signature.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { bytesEqual, cloneBytes } from '../bytes.js';
-import { MimeParseError } from '../errors.js';
+import { LimitExceededError, MimeParseError } from '../errors.js';
+import { MAX_MESSAGE_BYTES } from '../limits.js';
 import { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
 import { canonicalHeaderName } from '../sip/header-names.js';
@@ -52,10 +53,19 @@ export interface ProtectOptions {
    * Names of header fields to protect: the message's fields with these names are copied into a
    * {@link createHeaderFragment} part, signed and encrypted with the sensitive parts, and the
    * receiver rejects the message when they differ (RFC 3261 §23.4). A name that the message
-   * lacks is left out. Only for a message that has a sensitive part; with `prepared`, put the
-   * fragment among the prepared parts instead, since it is compared with them.
+   * lacks is left out, since the receiver cannot tell that the field should be absent. When no
+   * part is sensitive, for example a body of SDP alone, the fragment is signed and encrypted on
+   * its own. The SDP then stays first in clear, followed by the `application/pkcs7-mime` part,
+   * and a message without body gets that part as its body. With `prepared`, put the fragment
+   * among the prepared parts instead, since it is compared with them.
    */
   readonly protectHeaders?: readonly string[];
+  /**
+   * Names of header fields whose signed copies bind the protected content to this message, such
+   * as `BOUND_HEADERS`. They are copied like `protectHeaders`, but only when something else is
+   * protected, so that a message with nothing sensitive still comes back unchanged.
+   */
+  readonly bindHeaders?: readonly string[];
 }
 
 /** Sensitive parts signed and encrypted before their message exists. */
@@ -73,7 +83,7 @@ export interface PreparedProtection {
 
 /**
  * Signs then encrypts the sensitive parts of a message, and returns the message unchanged when
- * none is sensitive.
+ * none is sensitive and `protectHeaders` names no field of the message.
  *
  * The sensitive parts (the single body, or parts of a multipart/mixed) go into one inner entity,
  * a multipart/mixed when there are several. That entity is signed with a detached SHA-256
@@ -82,6 +92,9 @@ export interface PreparedProtection {
  * Parts in clear (by default the SDP) come first in a multipart/mixed, followed by the
  * `application/pkcs7-mime` part. When every part was sensitive, the `application/pkcs7-mime`
  * entity becomes the message body.
+ *
+ * Raises `LimitExceededError` (413) when the protected message would be larger than
+ * `MAX_MESSAGE_BYTES`, because every receiver rejects such a message.
  *
  * @example
  * ```ts
@@ -98,20 +111,13 @@ export async function protectMessage(
 ): Promise<SipMessage> {
   checkProtectOptions(options);
   const body = messageBodyEntity(message);
-  if (body === undefined) return message;
-
   const { clear, sensitive } = splitSensitiveParts(body, options.policy, message.method);
-  if (sensitive.length === 0) return message;
-  // A name given twice, in another case or in compact form, is copied once.
-  const names = new Map<string, string>();
-  for (const name of options.protectHeaders ?? []) {
-    const canonical = canonicalHeaderName(name);
-    if (!names.has(canonical)) names.set(canonical, name);
-  }
-  const fields = [...names.values()].flatMap((name) =>
-    message.getHeaders(name).map((value) => ({ name, value })),
-  );
-  if (fields.length > 0) sensitive.push(createHeaderFragment(fields));
+  const protectHeaders = options.protectHeaders ?? [];
+  const protectsSomething =
+    sensitive.length > 0 || protectHeaders.some((name) => message.getHeaders(name).length > 0);
+  if (!protectsSomething) return message;
+  const fragment = headerFragment(message, [...protectHeaders, ...(options.bindHeaders ?? [])]);
+  if (fragment !== undefined) sensitive.push(fragment);
 
   const prepared = options.prepared;
   const smimePart =
@@ -119,8 +125,34 @@ export async function protectMessage(
       ? prepared.entity
       : await sealParts(sensitive, options);
 
-  if (clear.length === 0) return withEntityBody(message, smimePart);
-  return withEntityBody(message, createMultipartMixed([...clear, smimePart], options.crypto));
+  const protectedMessage =
+    clear.length === 0
+      ? withEntityBody(message, smimePart)
+      : withEntityBody(message, createMultipartMixed([...clear, smimePart], options.crypto));
+  const size = protectedMessage.toBytes().length;
+  if (size > MAX_MESSAGE_BYTES) {
+    throw new LimitExceededError(
+      `protected SIP message would be ${size} bytes, more than MAX_MESSAGE_BYTES (${MAX_MESSAGE_BYTES})`,
+    );
+  }
+  return protectedMessage;
+}
+
+/**
+ * Returns a header fragment with the message's fields of the given names, in that order, or
+ * undefined when the message has none of them.
+ */
+function headerFragment(message: SipMessage, names: readonly string[]): MimeEntity | undefined {
+  // A name given twice, in another case or in compact form, is copied once.
+  const unique = new Map<string, string>();
+  for (const name of names) {
+    const canonical = canonicalHeaderName(name);
+    if (!unique.has(canonical)) unique.set(canonical, name);
+  }
+  const fields = [...unique.values()].flatMap((name) =>
+    message.getHeaders(name).map((value) => ({ name, value })),
+  );
+  return fields.length > 0 ? createHeaderFragment(fields) : undefined;
 }
 
 /**
@@ -224,12 +256,16 @@ function sameBytes<T>(
   );
 }
 
-/** Splits a body into the parts sent in clear and the sensitive parts, keeping their order. */
+/**
+ * Splits a body into the parts sent in clear and the sensitive parts, keeping their order. A
+ * message without body has neither.
+ */
 function splitSensitiveParts(
-  body: MimeEntity,
+  body: MimeEntity | undefined,
   policy: ProtectionPolicy = defaultProtectionPolicy,
   method: string,
 ): { clear: MimeEntity[]; sensitive: MimeEntity[] } {
+  if (body === undefined) return { clear: [], sensitive: [] };
   const contentType = body.contentType;
   if (contentType.mediaType !== 'multipart/mixed') {
     return policy.isSensitive(contentType, method)
@@ -252,12 +288,14 @@ function checkProtectOptions(options: ProtectOptions): void {
     throw new TypeError('protectMessage: options.crypto must be a WebCrypto Crypto');
   }
   if (options.signer === undefined) throw new TypeError('protectMessage: options.signer missing');
-  const { protectHeaders } = options;
-  if (
-    protectHeaders !== undefined &&
-    !(Array.isArray(protectHeaders) && protectHeaders.every((name) => typeof name === 'string'))
-  ) {
-    throw new TypeError('protectMessage: options.protectHeaders must be an array of names');
+  for (const option of ['protectHeaders', 'bindHeaders'] as const) {
+    const names = options[option];
+    if (
+      names !== undefined &&
+      !(Array.isArray(names) && names.every((name) => typeof name === 'string'))
+    ) {
+      throw new TypeError(`protectMessage: options.${option} must be an array of names`);
+    }
   }
   if (!Array.isArray(options.recipients) || options.recipients.length === 0) {
     throw new TypeError('protectMessage: options.recipients must list at least one certificate');

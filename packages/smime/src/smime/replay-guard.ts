@@ -14,7 +14,7 @@ import type { SecurityInfo } from './security.js';
 
 /**
  * Header fields whose signed copies bind a message to its transaction: give them as
- * `protectHeaders` when protecting, so that a {@link ReplayGuard} of the receiver can recognise
+ * `bindHeaders` when protecting, so that a {@link ReplayGuard} of the receiver can recognise
  * the request when it is sent again.
  */
 export const BOUND_HEADERS: readonly string[] = ['Call-ID', 'CSeq'];
@@ -62,7 +62,7 @@ interface Entry {
  * Accepts each signed request once. Pass one instance as the `replayGuard` of every
  * `unprotectMessage` call of a receiver, or call {@link ReplayGuard.check} after a check of
  * its own, such as whether the signer is a known user. A request whose verified signature covers
- * its Call-ID (with `protectHeaders: ['Call-ID', 'CSeq']` at the sender) is remembered by
+ * its Call-ID (with `bindHeaders: ['Call-ID', 'CSeq']` at the sender) is remembered by
  * signer, Call-ID, method and the CSeq when that is covered too, and the same request again
  * raises `ReplayedError` (403). Only an INVITE may bind its Call-ID without its CSeq. Any other
  * request that does raises `HeaderMismatchError` (403). A request that binds no Call-ID passes,

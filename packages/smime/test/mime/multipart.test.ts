@@ -49,7 +49,7 @@ describe('parseMultipart', () => {
   });
 
   test('ignores preamble and epilogue', () => {
-    const body = text('preamble\r\n--b\r\n\r\nx\r\n--b--\r\nepilogue\r\n--b\r\nnot a part');
+    const body = text('preamble\r\n--b\r\n\r\nx\r\n--b--\r\nepilogue\r\n-- b\r\nnot a part');
     expect(raws(parseMultipart(body, 'b'))).toEqual(['\r\nx']);
   });
 
@@ -73,9 +73,30 @@ describe('parseMultipart', () => {
     expect(raws(parseMultipart(text('--b\r\n\r\nx\r\r\n--b--'), 'b'))).toEqual(['\r\nx\r']);
   });
 
-  test('treats a longer boundary as content', () => {
-    const body = text('--b\r\n\r\n--bc\r\n--b-x\r\n--b\r\n\r\ny\r\n--b--');
-    expect(raws(parseMultipart(body, 'b'))).toEqual(['\r\n--bc\r\n--b-x', '\r\ny']);
+  test('treats a line that only starts like the boundary as content', () => {
+    const body = text('--b\r\n\r\n-b\r\n- --b\r\n--c\r\n--b\r\n\r\ny\r\n--b--');
+    expect(raws(parseMultipart(body, 'b'))).toEqual(['\r\n-b\r\n- --b\r\n--c', '\r\ny']);
+  });
+
+  // RFC 2046 §5.1.1: a line that starts with the dash-boundary is a delimiter whatever follows,
+  // so other parsers split there. Each of these lines is rejected rather than kept as content.
+  test.each([
+    ['a longer boundary in a part', '--b\r\n\r\nx\r\n--bc\r\n\r\ny\r\n--b--'],
+    ['a delimiter with text after it', '--b\r\n\r\nx\r\n--b-x\r\n--b--'],
+    ['a part that starts with the boundary', '--b\r\n--bc\r\n\r\nx\r\n--b--'],
+    ['a close delimiter with text after it', '--b\r\n\r\nx\r\n--b--x\r\n'],
+    ['a close delimiter with a lone CR', '--b\r\n\r\nx\r\n--b--\r'],
+    ['a longer boundary in the preamble', 'preamble\r\n--bc\r\n\r\nx\r\n--b\r\n\r\ny\r\n--b--'],
+    ['a longer first delimiter', '--bc\r\n\r\nx\r\n--b--'],
+    ['a part after the close delimiter', '--b\r\n\r\nx\r\n--b--\r\n--b\r\n\r\ny\r\n--b--'],
+    ['a second close delimiter', '--b\r\n\r\nx\r\n--b--\r\nepilogue\n--b--'],
+    ['a longer boundary in the epilogue', '--b\r\n\r\nx\r\n--b--\r\n--bc'],
+  ])('rejects %s', (_name, body) => {
+    expectMalformed(() => parseMultipart(text(body), 'b'));
+  });
+
+  test('accepts transport padding after the close delimiter at the very end', () => {
+    expect(raws(parseMultipart(text('--b\r\n\r\nx\r\n--b-- \t'), 'b'))).toEqual(['\r\nx']);
   });
 
   test('treats a mid-line boundary as content', () => {

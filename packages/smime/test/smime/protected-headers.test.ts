@@ -14,7 +14,6 @@ import { buildMultipart } from '../../src/mime/multipart.js';
 import { messageBodyEntity } from '../../src/smime/sip-body.js';
 import { SipMessage } from '../../src/sip/message.js';
 import { createProtectionPolicy } from '../../src/smime/policy.js';
-import { protectMessage } from '../../src/smime/protect.js';
 import type { ProtectOptions } from '../../src/smime/protect.js';
 import {
   createHeaderFragment,
@@ -22,12 +21,12 @@ import {
   protectedHeaderValues,
   readHeaderFragment,
 } from '../../src/smime/protected-headers.js';
-import { unprotectMessage } from '../../src/smime/unprotect.js';
 import type { UnprotectOptions } from '../../src/smime/unprotect.js';
 import { rejection } from '../mime/expect-error.js';
 import { inviteWithSdp, MCPTT_INFO, mcpttInfo, mcpttInfoMessage, request } from './messages.js';
 import { opensslProtect, wrapInMessage } from './openssl-peer.js';
-import { getTestPki, testCrypto } from './test-pki.js';
+import { protectAsAlice, unprotectAtServer } from './alice-to-server.js';
+import { getTestPki } from './test-pki.js';
 import type { TestPki } from './test-pki.js';
 
 let pki: TestPki;
@@ -35,25 +34,10 @@ beforeAll(async () => {
   pki = await getTestPki();
 });
 
-async function protect(message: SipMessage, extra: Partial<ProtectOptions> = {}) {
-  return protectMessage(message, {
-    crypto: testCrypto,
-    signer: await pki.identity('alice'),
-    recipients: [pki.certificate('server')],
-    now: () => pki.now,
-    ...extra,
-  });
-}
-
-async function unprotect(message: SipMessage, extra: Partial<UnprotectOptions> = {}) {
-  return unprotectMessage(message, {
-    crypto: testCrypto,
-    identity: await pki.identity('server'),
-    trustAnchors: [pki.caCertificate],
-    now: () => pki.now,
-    ...extra,
-  });
-}
+const protect = (message: SipMessage, extra: Partial<ProtectOptions> = {}) =>
+  protectAsAlice(pki, message, extra);
+const unprotect = (message: SipMessage, extra: Partial<UnprotectOptions> = {}) =>
+  unprotectAtServer(pki, message, extra);
 
 /** Returns a copy of `message` with header field lines added after its others, as written. */
 function withFields(message: SipMessage, ...fields: string[]): SipMessage {

@@ -1,0 +1,144 @@
+/**
+ * Where `mcptt-smime` prints its usage: help asked for with `-h` or `--help` goes to standard
+ * output with exit status 0, and every usage error to standard error with exit status 2.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { utf8Decode } from '../../src/bytes.js';
+import { SipMessage } from '../../src/sip/message.js';
+import { mcpttInfoMessage } from '../smime/messages.js';
+import { getTestPki } from '../smime/test-pki.js';
+import type { CredentialFiles, TestPki } from '../smime/test-pki.js';
+import { cli } from './run-cli.js';
+
+let pki: TestPki;
+let files: (name: string) => CredentialFiles;
+beforeAll(async () => {
+  pki = await getTestPki();
+  files = (name) => pki.files[name] as CredentialFiles;
+});
+
+/** Expects the help of `command` on stdout, nothing on stderr, and exit status 0. */
+function expectHelp(run: ReturnType<typeof cli>, usage: string): void {
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  expect(utf8Decode(run.stdout)).toMatch(new RegExp(`^Usage: mcptt-smime ${usage}`));
+}
+
+/** Expects `line` then the usage text on stderr, nothing on stdout, and exit status 2. */
+function expectUsageError(run: ReturnType<typeof cli>, line: string, usage: string): void {
+  expect(run.stdout).toHaveLength(0);
+  expect(run.status).toBe(2);
+  expect(run.stderr.split('\n')[0]).toBe(line);
+  expect(run.stderr).toContain(`\n\nUsage: mcptt-smime ${usage}`);
+}
+
+describe('help on standard output', () => {
+  it.each([['-h'], ['--help']])('mcptt-smime %s', (flag) => {
+    expectHelp(cli([flag]), '<command>');
+  });
+
+  it.each([
+    ['protect', ['protect', '-h'], 'protect'],
+    ['unprotect', ['unprotect', '-h'], 'unprotect'],
+    ['inspect', ['inspect', '-h'], 'inspect'],
+    ['pki', ['pki', '-h'], 'pki init'],
+    ['pki init', ['pki', 'init', '-h'], 'pki init'],
+    ['protect after its options', ['protect', '--key', 'k.pem', '-h'], 'protect'],
+  ])('%s -h', (_name, args, usage) => {
+    expectHelp(cli(args), usage);
+  });
+});
+
+describe('usage errors on standard error', () => {
+  it('mcptt-smime without a command', () => {
+    expectUsageError(cli([]), 'mcptt-smime: command missing', '<command>');
+  });
+
+  it('mcptt-smime pki without a pki command', () => {
+    expectUsageError(cli(['pki']), 'mcptt-smime: pki command missing: expected init', 'pki init');
+  });
+
+  it.each([
+    [
+      'an unknown command',
+      ['frobnicate'],
+      'mcptt-smime: unknown command "frobnicate"',
+      '<command>',
+    ],
+    [
+      'an unknown option',
+      ['inspect', '--bogus'],
+      "mcptt-smime: Unknown option '--bogus'",
+      'inspect',
+    ],
+    [
+      'an unknown pki command',
+      ['pki', 'make'],
+      'mcptt-smime: unknown pki command make',
+      'pki init',
+    ],
+  ])('%s', (_name, args, line, usage) => {
+    expectUsageError(cli(args), line, usage);
+  });
+});
+
+describe('single-valued options given twice', () => {
+  const protect = (...extra: string[]) => [
+    ...['protect', '--key', files('alice').keyPath, '--cert', files('alice').certPath],
+    ...['--recipient', files('server').certPath, ...extra],
+  ];
+
+  // Each case names the option, the usage it prints and the command line. The files are valid,
+  // so only the repetition is wrong.
+  it.each([
+    ['--key', 'protect', () => protect('--key', files('alice').keyPath)],
+    ['--cert', 'protect', () => protect('--cert', files('alice').certPath)],
+    [
+      '--content-encryption',
+      'protect',
+      () => protect('--content-encryption', 'aes-128-gcm', '--content-encryption', 'aes-128-gcm'),
+    ],
+    [
+      '--rsa-signature',
+      'protect',
+      () => protect('--rsa-signature', 'pss', '--rsa-signature=pkcs1'),
+    ],
+    [
+      '--key',
+      'unprotect',
+      () => [
+        ...['unprotect', '--key', files('server').keyPath, '--key', files('server').keyPath],
+        ...['--cert', files('server').certPath, '--ca', pki.caPath],
+      ],
+    ],
+    [
+      '--days',
+      'pki init',
+      () => [
+        ...['pki', 'init', '--out', join(mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-')), 'pki')],
+        ...['--domain', 'example.org', '--user', 'a'],
+        ...['--server', 's', '--days', '1', '--days', '2'],
+      ],
+    ],
+  ])('%s twice exits 2 (%s)', (option, usage, args) => {
+    expectUsageError(
+      cli(args(), mcpttInfoMessage().toBytes()),
+      `mcptt-smime: option ${option} given more than once`,
+      usage,
+    );
+  });
+
+  it('accepts repeatable options more than once', () => {
+    const run = cli(
+      protect('--recipient', files('bob').certPath, '--protect-header', 'Call-ID'),
+      mcpttInfoMessage().toBytes(),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(SipMessage.parse(run.stdout).getHeader('Content-Type')).toContain('pkcs7-mime');
+  });
+});

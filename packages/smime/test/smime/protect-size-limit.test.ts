@@ -1,0 +1,67 @@
+/**
+ * protectMessage rejects a message that would be too large for every receiver once protected.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { utf8Decode } from '../../src/bytes.js';
+import { LimitExceededError } from '../../src/errors.js';
+import { MAX_MESSAGE_BYTES } from '../../src/limits.js';
+import type { SipMessage } from '../../src/sip/message.js';
+import { protectMessage } from '../../src/smime/protect.js';
+import { unprotectMessage } from '../../src/smime/unprotect.js';
+import { rejection } from '../mime/expect-error.js';
+import { MCPTT_INFO, SECRET_TOKEN, request } from './messages.js';
+import { getTestPki, testCrypto } from './test-pki.js';
+import type { TestPki } from './test-pki.js';
+
+let pki: TestPki;
+beforeAll(async () => {
+  pki = await getTestPki();
+});
+
+/** Builds a MESSAGE from alice whose mcptt-info body is `kib` KiB long and carries the secret token. */
+function largeInfoMessage(kib: number): SipMessage {
+  const head = `<mcpttinfo><mcptt-Params><mcpttString>${SECRET_TOKEN}</mcpttString><pad>`;
+  const tail = '</pad></mcptt-Params></mcpttinfo>\r\n';
+  const body = head + 'x'.repeat(kib * 1024 - head.length - tail.length) + tail;
+  return request('MESSAGE', body, MCPTT_INFO);
+}
+
+async function protect(message: SipMessage) {
+  return protectMessage(message, {
+    crypto: testCrypto,
+    signer: await pki.identity('alice'),
+    recipients: [pki.certificate('server')],
+    now: () => pki.now,
+  });
+}
+
+describe('protectMessage size limit', () => {
+  it('rejects a protected message past MAX_MESSAGE_BYTES with 413', async () => {
+    const message = largeInfoMessage(190);
+    expect(message.toBytes().length).toBeLessThan(MAX_MESSAGE_BYTES);
+
+    const error = await rejection(protect(message));
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect(error).toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', sipStatus: 413 });
+    expect(error.message).toMatch(
+      new RegExp(
+        `^protected SIP message would be \\d+ bytes, more than MAX_MESSAGE_BYTES \\(${MAX_MESSAGE_BYTES}\\)$`,
+      ),
+    );
+    expect(error.message).not.toContain(SECRET_TOKEN);
+  });
+
+  it('writes a large message that still fits, which the receiver opens', async () => {
+    const sent = await protect(largeInfoMessage(150));
+    expect(sent.toBytes().length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+
+    const { message } = await unprotectMessage(sent, {
+      crypto: testCrypto,
+      identity: await pki.identity('server'),
+      trustAnchors: [pki.caCertificate],
+      now: () => pki.now,
+    });
+    expect(utf8Decode(message.body)).toContain(SECRET_TOKEN);
+  });
+});
