@@ -13,10 +13,11 @@ import { CallStore } from './call-store.js';
 import type { ServerConfig } from './config.js';
 import { CoreConnection } from './core-connection.js';
 import { loadCredentials, loadPeerCertificates, loadRevocationLists } from './identity-files.js';
+import { XmlPartTooLargeError } from './mcptt-xml.js';
 import { endCall } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
 import { Registry } from './registry.js';
-import { MAX_SIGNATURE_AGE_MS, reject } from './request-guard.js';
+import { MAX_SIGNATURE_AGE_MS, rejectWithError } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
 import { handlePublish, handleRegister } from './service-handlers.js';
 import { handleSessionUpdate } from './session-update.js';
@@ -48,6 +49,20 @@ export interface McpttServerOptions {
 }
 
 const REGISTRATION_SECONDS = 600;
+
+/** The methods that {@link McpttServer.dispatch} handles, for the Allow header of a 405. */
+const ALLOWED_METHODS = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'UPDATE',
+  'INFO',
+  'MESSAGE',
+  'REGISTER',
+  'PUBLISH',
+  'OPTIONS',
+] as const;
 
 /** How long {@link McpttServer.stop} waits for BYE and REGISTER responses. */
 const STOP_GRACE_MS = 1000;
@@ -145,7 +160,11 @@ export class McpttServer {
     return lists.length;
   }
 
-  /** Handles one frame from the core. Unparseable frames are dropped, as RFC 3261 §16.3 allows. */
+  /**
+   * Handles one frame from the core. A request other than ACK that does not parse gets a response
+   * with the status of its error, 400, 413 or 505, when the fields that a response copies can be
+   * read (RFC 3261 §8.2, RFC 4475). Any other frame that does not parse is dropped.
+   */
   receive(data: Uint8Array): void {
     let message: SipMessage;
     try {
@@ -154,9 +173,15 @@ export class McpttServer {
       if (!isMcpttError(error)) {
         throw error;
       }
+      const { callId, answered } = this.context.transactions.rejectUnparsable(data, error);
       this.context.logger.warn(
-        { code: error.code, size: data.length },
-        'malformed SIP message dropped',
+        {
+          code: error.code,
+          callId,
+          size: data.length,
+          ...(answered ? { status: error.sipStatus } : {}),
+        },
+        answered ? 'malformed SIP request rejected' : 'malformed SIP message dropped',
       );
       return;
     }
@@ -167,6 +192,10 @@ export class McpttServer {
   dispatch(transaction: ServerTransaction): void {
     const logged = this.#loggingTransaction(transaction);
     this.#handle(logged).catch((error: unknown) => {
+      if (error instanceof XmlPartTooLargeError && !logged.completed) {
+        rejectWithError(this.context, logged, error);
+        return;
+      }
       this.context.logger.error(
         { callId: transaction.request.callId, err: error },
         'request handler failed',
@@ -225,7 +254,22 @@ export class McpttServer {
         transaction.respond(createResponse(request, 200, { toTag: randomToken() }));
         return;
       default:
-        reject(this.context, transaction, 405, 'method not allowed');
+        // RFC 3261 §8.2.1: a 405 lists the supported methods in Allow.
+        this.context.logger.warn(
+          {
+            callId: request.callId,
+            method: request.method,
+            status: 405,
+            reason: 'method not allowed',
+          },
+          'request rejected',
+        );
+        transaction.respond(
+          createResponse(request, 405, {
+            toTag: randomToken(),
+            headers: [{ name: 'Allow', value: ALLOWED_METHODS.join(', ') }],
+          }),
+        );
     }
   }
 

@@ -9,7 +9,12 @@
  *
  * @module
  */
-import { SipMessage, type SipHeader } from '@mcptt-smime/smime';
+import {
+  MAX_HEADER_SECTION_BYTES,
+  SipMessage,
+  type McpttError,
+  type SipHeader,
+} from '@mcptt-smime/smime';
 import { createResponse, randomToken, requestLine, topViaBranch } from './sip-builder.js';
 
 /** Timer values in milliseconds (RFC 3261 §17.1.1.1, Table 4). */
@@ -63,6 +68,14 @@ interface ClientEntry {
   readonly timer: ReturnType<typeof setTimeout>;
 }
 
+/** Outcome of {@link TransactionLayer.rejectUnparsable} for one frame. */
+export interface UnparsableFrame {
+  /** The Call-ID, when the header section of the frame could be read. */
+  readonly callId: string | undefined;
+  /** True when a response was sent. */
+  readonly answered: boolean;
+}
+
 /** Options of {@link TransactionLayer.sendRequest}. */
 export interface SendRequestOptions {
   readonly onProvisional?: (response: SipMessage) => void;
@@ -96,6 +109,26 @@ export class TransactionLayer {
     } else {
       this.#receiveResponse(message);
     }
+  }
+
+  /**
+   * Responds to a frame that `SipMessage.parse` rejected with `error`, with the error's status
+   * and reason phrase and a To tag (RFC 3261 §8.2, §21.4.1, RFC 4475): 400, 413 or 505. Only a
+   * request other than ACK whose Via, From, To, Call-ID and CSeq fields can be read from a header
+   * section within MAX_HEADER_SECTION_BYTES gets a response. Any other frame, a response
+   * included, is dropped. A request that cannot be parsed has no transaction to absorb its
+   * repeats, so each repeat gets a response of its own.
+   */
+  rejectUnparsable(frame: Uint8Array, error: McpttError): UnparsableFrame {
+    const head = readHeaderSection(frame);
+    if (head === undefined) {
+      return { callId: undefined, answered: false };
+    }
+    const response = rejectionOf(head, error);
+    if (response !== undefined) {
+      this.#send(response);
+    }
+    return { callId: head.callId, answered: response !== undefined };
   }
 
   /**
@@ -369,4 +402,144 @@ function createNon2xxAck(invite: SipMessage, response: SipMessage): SipMessage {
     { name: 'CSeq', value: `${String(invite.cseq.sequence)} ACK` },
   );
   return SipMessage.create(requestLine('ACK', requestUriOf(invite)), headers);
+}
+
+/** The start line and the fields a response copies, read from a frame that did not parse. */
+interface HeaderSection {
+  readonly startLine: string;
+  readonly vias: readonly string[];
+  readonly from: string | undefined;
+  readonly to: string | undefined;
+  readonly callId: string | undefined;
+  readonly cseq: string | undefined;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Long names of the compact forms of the fields that a response copies (RFC 3261 §7.3.3). */
+const COMPACT_NAMES: Readonly<Record<string, string>> = {
+  v: 'via',
+  f: 'from',
+  t: 'to',
+  i: 'call-id',
+};
+
+/**
+ * Reads the start line and the Via, From, To, Call-ID and CSeq fields of a frame, or returns
+ * undefined when no empty line ends its header section within MAX_HEADER_SECTION_BYTES or the
+ * section is not valid UTF-8. The body is never read. Only the first value of a single field is
+ * kept, and values with a control character are left out, so that none can end up in a response.
+ */
+function readHeaderSection(frame: Uint8Array): HeaderSection | undefined {
+  let start = 0;
+  // RFC 3261 §7.5: line ends before the start line are ignored.
+  while (frame[start] === CR || frame[start] === LF) {
+    start++;
+  }
+  const limit = Math.min(frame.length, start + MAX_HEADER_SECTION_BYTES);
+  let end = -1;
+  for (let i = frame.indexOf(LF, start); i >= 0 && i < limit; i = frame.indexOf(LF, i + 1)) {
+    const next = frame[i + 1];
+    if (next === LF || (next === CR && frame[i + 2] === LF)) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) {
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(frame.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+
+  const [startLine = '', ...lines] = text.split('\n').map((line) => line.replace(/\r$/, ''));
+  const fields: SipHeader[] = [];
+  for (const line of lines) {
+    const last = fields.at(-1);
+    if ((line.startsWith(' ') || line.startsWith('\t')) && last !== undefined) {
+      fields[fields.length - 1] = { name: last.name, value: `${last.value} ${line.trim()}` };
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon > 0) {
+      const name = line.slice(0, colon).trim().toLowerCase();
+      fields.push({ name: COMPACT_NAMES[name] ?? name, value: line.slice(colon + 1).trim() });
+    }
+  }
+  const first = (name: string) => {
+    const value = fields.find((field) => field.name === name)?.value;
+    return value === undefined || hasControlCharacter(value) ? undefined : value;
+  };
+  const vias = fields.filter((field) => field.name === 'via').map((field) => field.value);
+  return {
+    startLine,
+    // One Via with a control character leaves the response without a route back.
+    vias: vias.some(hasControlCharacter) ? [] : vias,
+    from: first('from'),
+    to: first('to'),
+    callId: first('call-id'),
+    cseq: first('cseq'),
+  };
+}
+
+/**
+ * Builds the response to a request that did not parse, or returns undefined when the frame is
+ * not a request or is an ACK, which gets no response (RFC 3261 §17.1.1.3). Also returns undefined
+ * when a field that the response must copy is missing (RFC 3261 §8.2.6.2).
+ */
+function rejectionOf(head: HeaderSection, error: McpttError): SipMessage | undefined {
+  // A request line starts with a method token and SP, and a status line with the version.
+  const method = /^([A-Za-z0-9\-.!%*_+`'~]+) /.exec(head.startLine)?.[1];
+  if (method === undefined || /^SIP\//i.test(head.startLine) || method.toUpperCase() === 'ACK') {
+    return undefined;
+  }
+  const { vias, from, to, callId, cseq } = head;
+  if (vias.length === 0 || from === undefined || to === undefined) {
+    return undefined;
+  }
+  if (callId === undefined || cseq === undefined) {
+    return undefined;
+  }
+  const taggedTo = /;\s*tag=/i.test(to) ? to : `${to};tag=${randomToken()}`;
+  const startLine = {
+    type: 'response',
+    status: error.sipStatus,
+    reasonPhrase: error.reasonPhrase,
+    version: 'SIP/2.0',
+  } as const;
+  try {
+    return SipMessage.create(startLine, [
+      ...vias.map((value) => ({ name: 'Via', value })),
+      { name: 'From', value: from },
+      { name: 'To', value: taggedTo },
+      { name: 'Call-ID', value: callId },
+      { name: 'CSeq', value: cseq },
+    ]);
+  } catch (error) {
+    // SipMessage.create raises TypeError for a value that it cannot write as one header line,
+    // such as a quoted string that ends in a backslash.
+    if (error instanceof TypeError) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/**
+ * True when `value` contains a control character other than HTAB: C0, DEL or C1. RFC 3261 §25.1
+ * allows none in a header value, and a CR or LF copied into a response would start a field that
+ * the sender of the request chose.
+ */
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || (code >= 0x7f && code <= 0x9f)) {
+      return true;
+    }
+  }
+  return false;
 }
