@@ -272,12 +272,24 @@ export class SipMessage {
 
   /** Serialises the message. New or changed lines end with CRLF. */
   toBytes(): Uint8Array {
+    return concatBytes(...this.#headChunks(), this.body);
+  }
+
+  /** Number of bytes that {@link SipMessage.toBytes} returns, counted without copying the body. */
+  get byteLength(): number {
+    let length = this.body.length;
+    for (const chunk of this.#headChunks()) length += chunk.length;
+    return length;
+  }
+
+  /** The start line, the header fields and the blank line, as serialised. */
+  #headChunks(): Uint8Array[] {
     const chunks = [this.#startLineRaw ?? utf8Encode(`${formatStartLine(this.startLine)}\r\n`)];
     for (const field of this.#fields) {
       chunks.push(field.raw ?? utf8Encode(`${field.header.name}: ${field.header.value}\r\n`));
     }
-    chunks.push(this.#separatorRaw ?? CRLF, this.body);
-    return concatBytes(...chunks);
+    chunks.push(this.#separatorRaw ?? CRLF);
+    return chunks;
   }
 
   #required(name: string): string {

@@ -129,7 +129,7 @@ export async function protectMessage(
     clear.length === 0
       ? withEntityBody(message, smimePart)
       : withEntityBody(message, createMultipartMixed([...clear, smimePart], options.crypto));
-  const size = protectedMessage.toBytes().length;
+  const size = protectedMessage.byteLength;
   if (size > MAX_MESSAGE_BYTES) {
     throw new LimitExceededError(
       `protected SIP message would be ${size} bytes, more than MAX_MESSAGE_BYTES (${MAX_MESSAGE_BYTES})`,

@@ -126,6 +126,18 @@ describe('SipMessage.parse', () => {
     expect(message.toBytes()).toEqual(bytes);
   });
 
+  test('byteLength counts what toBytes writes', () => {
+    const parsed = SipMessage.parse(withLine('X-Folded: a\r\n b'));
+    const changed = parsed
+      .withHeader('Subject', 'é and more')
+      .withBody(encoder.encode('body'), { contentType: 'text/plain' });
+
+    for (const message of [parsed, changed, parsed.withoutBody()]) {
+      expect(message.byteLength).toBe(message.toBytes().length);
+    }
+    expect(changed.byteLength).not.toBe(parsed.byteLength);
+  });
+
   test('CRLFs before the start line round-trip', () => {
     const bytes = encoder.encode(`\r\n\r\n${MESSAGE_TEXT}`);
     const message = SipMessage.parse(bytes);
