@@ -14,7 +14,10 @@ export type {
   RefreshFailedEvent,
   ShortDataEvent,
 } from './api/events.js';
-export { AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS } from './api/call-registry.js';
+export {
+  AUTOMATIC_CALL_MAX_CLOCK_AHEAD_MS,
+  AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS,
+} from './api/call-registry.js';
 export { McpttCall } from './api/mcptt-call.js';
 export type {
   AcceptOptions,

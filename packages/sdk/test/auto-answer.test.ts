@@ -7,7 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { utf8Encode } from '@mcptt-smime/smime';
 import type { IncomingCallEvent } from '../src/api/events.js';
-import { AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS } from '../src/api/call-registry.js';
+import {
+  AUTOMATIC_CALL_MAX_CLOCK_AHEAD_MS,
+  AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS,
+} from '../src/api/call-registry.js';
 import { ALICE, BOB, startPair } from './helpers/clients.js';
 import { createKeyStores } from './helpers/pki.js';
 import { useCallHooks } from './helpers/call-hooks.js';
@@ -117,6 +120,17 @@ describe('automatic commencement', () => {
     const stores = await createKeyStores();
     const early = () => new Date(stores.now().getTime() - 60_000);
     const started = await startPair({ stores, alice: { now: early } });
+    stops.push(started.stop);
+    started.alice.startPrivateCall({ target: BOB, calleeId: BOB, commencement: 'automatic' });
+    await expectLeftToUser(started);
+  });
+
+  it('leaves an INVITE signed ahead of the clock to the user', async () => {
+    // Bob's clock lags alice's by a minute: an INVITE signed 30 s before he started looks signed
+    // after it, so no signingTime ahead of his clock by more than the allowance counts.
+    const stores = await createKeyStores();
+    const ahead = () => new Date(stores.now().getTime() + AUTOMATIC_CALL_MAX_CLOCK_AHEAD_MS + 1000);
+    const started = await startPair({ stores, alice: { now: ahead } });
     stops.push(started.stop);
     started.alice.startPrivateCall({ target: BOB, calleeId: BOB, commencement: 'automatic' });
     await expectLeftToUser(started);

@@ -7,6 +7,9 @@
 import { addressOfRecord } from '@mcptt-smime/smime';
 import type { GroupConfig, ServerConfig, UserConfig } from './config.js';
 
+/** The state that a publication changes: the service authorisation or the affiliations. */
+export type PublicationKind = 'authorisation' | 'affiliation';
+
 /** Users, groups, authorisations, affiliations and certificates. */
 export class Registry {
   readonly #users = new Map<string, UserConfig>();
@@ -18,6 +21,8 @@ export class Registry {
     { readonly groups: Set<string>; readonly until: number }
   >();
   readonly #certificates = new Map<string, Uint8Array>();
+  /** The signingTime in ms of the latest publication applied, by user and kind. */
+  readonly #lastPublished = new Map<string, number>();
   readonly #now: () => number;
 
   constructor(config: ServerConfig, now: () => number = Date.now) {
@@ -55,6 +60,30 @@ export class Registry {
     } else {
       this.#authorised.set(aor, this.#now() + seconds * 1000);
     }
+  }
+
+  /**
+   * Records that a publication of `uri` signed at `signedAt` (ms) is applied, and returns false,
+   * recording nothing, when one of the same kind signed later was applied before. The core may
+   * hold a publication back and deliver it after a newer one, and applying it would undo the
+   * newer one: a user's leave or withdrawal, for instance. A withdrawal of the authorisation also
+   * withdraws the affiliations, so it counts as an affiliation publication too.
+   */
+  applyPublication(
+    uri: string,
+    kind: PublicationKind,
+    signedAt: number,
+    withdraws: boolean,
+  ): boolean {
+    const aor = addressOfRecord(uri);
+    const kinds: PublicationKind[] =
+      kind === 'authorisation' && withdraws ? ['authorisation', 'affiliation'] : [kind];
+    if (signedAt < (this.#lastPublished.get(`${kind} ${aor}`) ?? -Infinity)) return false;
+    for (const ordered of kinds) {
+      const key = `${ordered} ${aor}`;
+      this.#lastPublished.set(key, Math.max(signedAt, this.#lastPublished.get(key) ?? signedAt));
+    }
+    return true;
   }
 
   /** True while a service authorisation of `uri` is valid. */

@@ -8,6 +8,7 @@
 import { addressOfRecord, protectedHeaderValues } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText } from './body-parts.js';
 import { parseAffiliationGroups } from './mcptt-xml.js';
+import type { PublicationKind } from './registry.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
@@ -46,6 +47,9 @@ export async function handleRegister(
     transaction.request.getHeader('Expires'),
     opened.message.getHeader('Contact'),
   );
+  if (!checkPublicationOrder(context, transaction, opened, 'authorisation', expires === 0)) {
+    return;
+  }
   context.registry.authorise(opened.sender, expires);
   const contact = transaction.request.getHeader('Contact');
   transaction.respond(
@@ -80,11 +84,17 @@ export async function handlePublish(
       reject(context, transaction, 403, 'mcptt-info missing');
       return;
     }
+    if (!checkPublicationOrder(context, transaction, opened, 'authorisation', expires === 0)) {
+      return;
+    }
     context.registry.authorise(opened.sender, expires);
   } else {
     const pidf = partText(opened.parts, MEDIA_TYPES.pidf);
     if (pidf === undefined) {
       reject(context, transaction, 400, 'pidf body missing');
+      return;
+    }
+    if (!checkPublicationOrder(context, transaction, opened, 'affiliation', expires === 0)) {
       return;
     }
     const requested = expires === 0 ? [] : parseAffiliationGroups(pidf);
@@ -125,7 +135,7 @@ function checkLifetimeSigned(
   const contact = request.method === 'REGISTER' ? request.getHeader('Contact') : undefined;
   const fields = [
     ...(request.getHeader('Expires') === undefined ? [] : ['Expires']),
-    ...(contact !== undefined && /;\s*expires=/i.test(contact) ? ['Contact'] : []),
+    ...(contact !== undefined && /;\s*expires\s*=/i.test(contact) ? ['Contact'] : []),
   ];
   const unsigned = fields.find((name) => protectedHeaderValues(opened.security, name).length === 0);
   if (unsigned === undefined) return true;
@@ -133,8 +143,28 @@ function checkLifetimeSigned(
   return false;
 }
 
+/**
+ * Tells whether a publication may be applied: not when the user had one of the same kind, signed
+ * later, applied already. Rejects it with 403 when not. A publication without signingTime is
+ * not ordered.
+ */
+function checkPublicationOrder(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  opened: OpenedRequest,
+  kind: PublicationKind,
+  withdraws: boolean,
+): boolean {
+  const signedAt = opened.security.signingTime?.getTime();
+  if (signedAt === undefined) return true;
+  if (context.registry.applyPublication(opened.sender, kind, signedAt, withdraws)) return true;
+  reject(context, transaction, 403, 'publication signed before one already applied');
+  return false;
+}
+
 function expiresOf(header: string | undefined, contact: string | undefined): number {
-  const fromContact = contact === undefined ? undefined : /;\s*expires=(\d+)/i.exec(contact)?.[1];
+  const fromContact =
+    contact === undefined ? undefined : /;\s*expires\s*=\s*(\d+)/i.exec(contact)?.[1];
   const value = Number(fromContact ?? header ?? DEFAULT_EXPIRES);
   return Number.isInteger(value) && value >= 0 ? Math.min(value, DEFAULT_EXPIRES) : DEFAULT_EXPIRES;
 }

@@ -205,6 +205,70 @@ describe('service authorisation', () => {
     expect(rejections(before)).toEqual([{ reason: 'user is not authorised for the service' }]);
   });
 
+  describe('a publication held back by the core', () => {
+    const CAROL = `sip:carol@${DOMAIN}`;
+    let carol: McpttTestClient;
+
+    beforeAll(async () => {
+      carol = await McpttTestClient.connect(fixture.coreUrl, 'carol', fixture.pki, fixture.pki);
+      expect(await carol.bind()).toBe(200);
+    });
+
+    afterAll(() => carol?.close());
+
+    /** Signs a PUBLISH of `event` at `offset` ms from now, with a signed Expires when given. */
+    async function signedPublish(
+      event: string,
+      parts: readonly BodyPart[],
+      offset: number,
+      expires?: string,
+    ) {
+      const request = carol.request('PUBLISH', SERVER_URI, parts, [
+        { name: 'Event', value: event },
+        ...(expires === undefined ? [] : [{ name: 'Expires', value: expires }]),
+      ]);
+      const signedAt = new Date(Date.now() + offset);
+      return carol.protect(request, undefined, ['Call-ID', 'CSeq', 'Expires'], signedAt);
+    }
+    const send = async (message: SipMessage) => status(await carol.send(message));
+    const carolInfo = textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ clientId: 'carol-1' }));
+
+    it('applies a later publication after an earlier one', async () => {
+      const first = await signedPublish('poc-settings', [carolInfo], -2000);
+      const second = await signedPublish('poc-settings', [carolInfo], -1000);
+
+      expect(await send(first)).toBe(200);
+      expect(await send(second)).toBe(200);
+      expect(fixture.server.context.registry.isAuthorised(CAROL)).toBe(true);
+    });
+
+    it('cannot undo a later leave', async () => {
+      const group = fixture.server.context.registry.group(GROUP_ID)!;
+      const join = await signedPublish('presence', [affiliation([GROUP_ID])], -60_000);
+      const leave = await signedPublish('presence', [affiliation([])], 0, '0');
+
+      expect(await send(leave)).toBe(200);
+      const before = fixture.logLines.length;
+      expect(await send(join)).toBe(403);
+      expect(rejections(before)).toEqual([
+        { reason: 'publication signed before one already applied' },
+      ]);
+      expect(fixture.server.context.registry.isAffiliated(CAROL, group)).toBe(false);
+    });
+
+    it('cannot undo a later withdrawal', async () => {
+      const refresh = await signedPublish('poc-settings', [carolInfo], -60_000);
+      const join = await signedPublish('presence', [affiliation([GROUP_ID])], -30_000);
+      const withdraw = await signedPublish('poc-settings', [carolInfo], 1000, '0');
+
+      expect(await send(withdraw)).toBe(200);
+      expect(await send(refresh)).toBe(403);
+      // The withdrawal dropped the affiliations too, so an older affiliation cannot return.
+      expect(await send(join)).toBe(403);
+      expect(fixture.server.context.registry.isAuthorised(CAROL)).toBe(false);
+    });
+  });
+
   it('rejects a PUBLISH bound by its Call-ID only', async () => {
     const request = dave.request(
       'PUBLISH',

@@ -87,3 +87,38 @@ describe('Registry affiliation', () => {
     expect(registry.isAffiliated(ALICE, GROUP)).toBe(false);
   });
 });
+
+describe('Registry publication order', () => {
+  it('applies publications signed in the same second or later', () => {
+    const { registry } = setUp();
+
+    expect(registry.applyPublication(ALICE, 'authorisation', 5_000, false)).toBe(true);
+    expect(registry.applyPublication(ALICE, 'authorisation', 5_000, false)).toBe(true);
+    expect(registry.applyPublication(ALICE, 'authorisation', 6_000, false)).toBe(true);
+  });
+
+  it('refuses an older one of the same kind and user only', () => {
+    const { registry } = setUp();
+    registry.applyPublication(ALICE, 'affiliation', 9_000, false);
+
+    expect(registry.applyPublication(ALICE, 'affiliation', 8_000, false)).toBe(false);
+    expect(registry.applyPublication(ALICE, 'authorisation', 8_000, false)).toBe(true);
+    expect(registry.applyPublication(DAVE, 'affiliation', 8_000, false)).toBe(true);
+  });
+
+  it('orders affiliations after a withdrawal', () => {
+    const { registry } = setUp();
+    registry.applyPublication(ALICE, 'authorisation', 9_000, true);
+
+    expect(registry.applyPublication(ALICE, 'affiliation', 8_000, false)).toBe(false);
+    expect(registry.applyPublication(ALICE, 'affiliation', 9_000, false)).toBe(true);
+  });
+
+  it('keeps the later mark when a refusal comes between', () => {
+    const { registry } = setUp();
+    registry.applyPublication(ALICE, 'authorisation', 9_000, false);
+    registry.applyPublication(ALICE, 'authorisation', 7_000, false);
+
+    expect(registry.applyPublication(ALICE, 'authorisation', 8_000, false)).toBe(false);
+  });
+});

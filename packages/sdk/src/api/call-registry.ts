@@ -55,6 +55,13 @@ export interface CallRegistryOptions {
  */
 export const AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS = 5 * 60_000;
 
+/**
+ * Largest time in milliseconds by which the signingTime of an INVITE may lie ahead of the clock
+ * for the call to start without the user. A signer's clock that runs ahead by more would let an
+ * INVITE signed before the client started look signed after it, so such calls wait for the user.
+ */
+export const AUTOMATIC_CALL_MAX_CLOCK_AHEAD_MS = 30_000;
+
 type SessionEvent = IncomingRTCSessionEvent | OutgoingRTCSessionEvent;
 
 /** Active calls by Call-ID. */
@@ -213,8 +220,9 @@ export class CallRegistry {
 
 /**
  * Returns true when an incoming call may start without the user, because its INVITE was signed,
- * the signature verified, its signingTime lies within {@link AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS}
- * of `now`, and it is no earlier than `startedAt`. The SDK accepts such a call itself, which
+ * the signature verified, its signingTime is at most {@link AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS}
+ * before `now` and {@link AUTOMATIC_CALL_MAX_CLOCK_AHEAD_MS} after it, and it is no earlier than
+ * `startedAt`. The SDK accepts such a call itself, which
  * opens the microphone. So these wait for the user: an INVITE in clear, whose From anyone can
  * write, an old signed one, which the core may replay, and one signed before the client
  * started, which its replay guard never saw. A client with a `serverUri` takes only INVITEs that its server
@@ -225,7 +233,8 @@ function automaticAllowed(security: SecurityInfo, now: Date, startedAt: number):
   if (!signed || signerUri === undefined || signingTime === undefined) return false;
   const signedAt = signingTime.getTime();
   return (
-    Math.abs(now.getTime() - signedAt) <= AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS &&
+    now.getTime() - signedAt <= AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS &&
+    signedAt - now.getTime() <= AUTOMATIC_CALL_MAX_CLOCK_AHEAD_MS &&
     signedAt >= startedAt
   );
 }
