@@ -92,10 +92,20 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
  * because the receiver could not tell that the field must be absent.
  */
 function checkPresentField(message: SipMessage, name: string): void {
-  if (message.getHeaders(name).length > 0) return;
-  throw new UsageError(`--protect-header ${name}: the message has no ${name} header field`, {
-    showUsage: false,
-  });
+  if (!message.hasHeader(name)) {
+    throw new UsageError(`--protect-header ${name}: the message has no ${name} header field`, {
+      showUsage: false,
+    });
+  }
+  const values = message.getHeaders(name);
+  try {
+    createHeaderFragment(
+      values.length === 0 ? [{ name, value: '' }] : values.map((value) => ({ name, value })),
+    );
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new UsageError(`--protect-header ${name}: ${error.message}`, { showUsage: false });
+  }
 }
 
 /**

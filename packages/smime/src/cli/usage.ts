@@ -28,9 +28,10 @@ Exit status:
       error is the SIP status and reason a user agent would answer, such as
       '493 Undecipherable: message body could not be decrypted' (inspect: some part of the
       message could not be read)
-  2   usage or local set-up error: a wrong command line (an option given twice included), or
-      a key, certificate, CA or CRL file that is missing, unreadable or invalid, a key that
-      does not match its certificate, a recipient certificate that cannot be encrypted to
+  2   usage or local set-up error: a wrong command line (an option with a value given twice
+      included), or a key, certificate, CA or CRL file that is missing, unreadable or invalid,
+      a key that does not match its certificate, a recipient certificate that cannot be
+      encrypted to
 
 Run 'mcptt-smime <command> --help' for the options of a command.
 `;

@@ -82,7 +82,7 @@ function decodeHeaderSection(bytes: Uint8Array): string {
 }
 
 /** True when `text` has a control character other than HTAB. */
-function hasControl(text: string): boolean {
+export function hasControl(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;

@@ -201,6 +201,12 @@ export class SipMessage {
     return values.flatMap(splitList).filter((value) => value !== '');
   }
 
+  /** Tells whether the message has a field of this name, one with an empty value included. */
+  hasHeader(name: string): boolean {
+    const canonical = canonicalHeaderName(name);
+    return this.#fields.some((field) => field.key === canonical);
+  }
+
   /**
    * Returns a copy in which every field of this name is replaced by one field with `value`, at
    * the position of the first, or appended. Throws TypeError for Content-Length, which always

@@ -114,7 +114,7 @@ export async function protectMessage(
   const { clear, sensitive } = splitSensitiveParts(body, options.policy, message.method);
   const protectHeaders = options.protectHeaders ?? [];
   const protectsSomething =
-    sensitive.length > 0 || protectHeaders.some((name) => message.getHeaders(name).length > 0);
+    sensitive.length > 0 || protectHeaders.some((name) => message.hasHeader(name));
   if (!protectsSomething) return message;
   const fragment = headerFragment(message, [...protectHeaders, ...(options.bindHeaders ?? [])]);
   if (fragment !== undefined) sensitive.push(fragment);
@@ -149,9 +149,13 @@ function headerFragment(message: SipMessage, names: readonly string[]): MimeEnti
     const canonical = canonicalHeaderName(name);
     if (!unique.has(canonical)) unique.set(canonical, name);
   }
-  const fields = [...unique.values()].flatMap((name) =>
-    message.getHeaders(name).map((value) => ({ name, value })),
-  );
+  // A list field with an empty value has no elements, and its copy is an empty field, so that a
+  // receiver rejects a value added on the path.
+  const fields = [...unique.values()].flatMap((name) => {
+    const values = message.getHeaders(name);
+    if (values.length === 0 && message.hasHeader(name)) return [{ name, value: '' }];
+    return values.map((value) => ({ name, value }));
+  });
   return fields.length > 0 ? createHeaderFragment(fields) : undefined;
 }
 

@@ -10,7 +10,7 @@ import { utf8Encode } from '../bytes.js';
 import { HeaderMismatchError, LimitExceededError, MimeParseError } from '../errors.js';
 import { MAX_HEADER_COUNT } from '../limits.js';
 import { MimeEntity } from '../mime/entity.js';
-import { isValidHeaderField, parseHeaderFields } from '../mime/header-section.js';
+import { hasControl, isValidHeaderField, parseHeaderFields } from '../mime/header-section.js';
 import { isToken, splitList } from '../sip/grammar.js';
 import { canonicalHeaderName, isListHeader } from '../sip/header-names.js';
 import type { SipHeader, SipMessage } from '../sip/message.js';
@@ -65,6 +65,11 @@ export function createHeaderFragment(headers: readonly SipHeader[]): MimeEntity 
     const trimmed = value.trim();
     if (!isToken(name) || !isValidHeaderField(name, trimmed)) {
       throw new TypeError(`createHeaderFragment: invalid header field ${JSON.stringify(name)}`);
+    }
+    // SIP lets a quoted string escape a control character, but a MIME header section, which the
+    // receiver reads the fragment as, has none.
+    if (hasControl(trimmed)) {
+      throw new TypeError(`createHeaderFragment: ${name} value contains a control character`);
     }
     if (UNPROTECTABLE.has(canonicalHeaderName(name))) {
       throw new TypeError(`createHeaderFragment: ${name} cannot be protected end to end`);

@@ -52,6 +52,7 @@ export interface ReplayGuardOptions {
 }
 
 interface Entry {
+  readonly key: string;
   readonly signer: string;
   readonly expiry: number;
   /** The signingTime in milliseconds, when the signature has one. */
@@ -70,9 +71,12 @@ interface Entry {
  *
  * An entry dropped to make room, before its window ends, leaves a mark. From then on, a request
  * of the same signer signed no later than the dropped one is rejected as well, because it may be
- * the dropped request again. Honest requests are signed later. Only a signer whose clock moves
- * back that far, or whose requests arrive more than `maxEntriesPerSigner` out of order, meets
- * this. A request without signingTime is not compared.
+ * the dropped request again. Honest requests are signed later. The exceptions are a signer
+ * whose clock moves back that far, requests that arrive more than `maxEntriesPerSigner` out of
+ * order, and more than `maxEntriesPerSigner` requests signed within one second, because
+ * signingTime has whole seconds. Two devices of one user whose clocks differ by more than the
+ * time in which that user sends `maxEntriesPerSigner` requests are one too. A request without
+ * signingTime is not compared.
  *
  * Call it after the transaction layer has matched retransmissions (RFC 3261 §17.2.3): a
  * retransmission is the same request and would be rejected too.
@@ -87,10 +91,13 @@ export class ReplayGuard {
   readonly #windowMs: number;
   readonly #maxEntries: number;
   readonly #maxEntriesPerSigner: number;
-  /** Entries by key (a digest, so that a long Call-ID costs no memory), in arrival order. */
+  /** Entries by key (a digest, so that a long Call-ID costs no memory). */
   readonly #seen = new Map<string, Entry>();
-  /** Keys of each signer, in arrival order. */
-  readonly #bySigner = new Map<string, Set<string>>();
+  /** All entries in arrival order. */
+  readonly #arrivals = new EntryQueue();
+  /** The entries of each signer in arrival order, and how many of them are remembered. */
+  readonly #bySigner = new Map<string, { readonly queue: EntryQueue; live: number }>();
+  readonly #isLive = (entry: Entry): boolean => this.#seen.get(entry.key) === entry;
   /**
    * Latest signingTime among each signer's entries dropped to make room. It keeps at most
    * `maxEntries` signers and drops the least recently raised first.
@@ -153,23 +160,28 @@ export class ReplayGuard {
     if (signedAt !== undefined && forgottenUntil !== undefined && signedAt <= forgottenUntil) {
       throw new ReplayedError('request too old to check for a replay');
     }
-    this.#forget(key);
+    this.#forget(entry);
     const expiry = Math.max(signedAt ?? time, time) + this.#windowMs;
-    this.#seen.set(key, { signer, expiry, signedAt });
-    const keys = this.#bySigner.get(signer) ?? new Set<string>();
-    keys.add(key);
-    this.#bySigner.set(signer, keys);
-    if (keys.size > this.#maxEntriesPerSigner) this.#makeRoom(first(keys));
-    if (this.#seen.size > this.#maxEntries) this.#makeRoom(first(this.#seen.keys()));
+    const added: Entry = { key, signer, expiry, signedAt };
+    this.#seen.set(key, added);
+    this.#arrivals.push(added, this.#seen.size, this.#isLive);
+    let own = this.#bySigner.get(signer);
+    if (own === undefined) {
+      own = { queue: new EntryQueue(), live: 0 };
+      this.#bySigner.set(signer, own);
+    }
+    own.live++;
+    own.queue.push(added, own.live, this.#isLive);
+    if (own.live > this.#maxEntriesPerSigner) this.#makeRoom(own.queue.oldest(this.#isLive));
+    if (this.#seen.size > this.#maxEntries) this.#makeRoom(this.#arrivals.oldest(this.#isLive));
   }
 
   /**
    * Drops an entry before its window ends (expired ones are gone by then), and marks its signer's
    * requests up to its signingTime as seen.
    */
-  #makeRoom(key: string | undefined): void {
-    const entry = key === undefined ? undefined : this.#seen.get(key);
-    this.#forget(key);
+  #makeRoom(entry: Entry | undefined): void {
+    this.#forget(entry);
     if (entry?.signedAt === undefined) return;
     const { signer, signedAt } = entry;
     const until = Math.max(signedAt, this.#forgottenUntil.get(signer) ?? signedAt);
@@ -182,20 +194,57 @@ export class ReplayGuard {
 
   /** Drops entries from the oldest on while they have expired. */
   #forgetExpired(time: number): void {
-    for (const [key, entry] of this.#seen) {
-      if (entry.expiry >= time) return;
-      this.#forget(key);
+    for (
+      let oldest = this.#arrivals.oldest(this.#isLive);
+      oldest !== undefined && oldest.expiry < time;
+      oldest = this.#arrivals.oldest(this.#isLive)
+    ) {
+      this.#forget(oldest);
     }
   }
 
-  #forget(key: string | undefined): void {
-    if (key === undefined) return;
-    const entry = this.#seen.get(key);
-    if (entry === undefined) return;
-    this.#seen.delete(key);
-    const keys = this.#bySigner.get(entry.signer);
-    keys?.delete(key);
-    if (keys?.size === 0) this.#bySigner.delete(entry.signer);
+  #forget(entry: Entry | undefined): void {
+    if (entry === undefined || !this.#isLive(entry)) return;
+    this.#seen.delete(entry.key);
+    const own = this.#bySigner.get(entry.signer);
+    if (own !== undefined && --own.live === 0) this.#bySigner.delete(entry.signer);
+  }
+}
+
+/**
+ * Entries in arrival order, forgotten ones included until they reach the front or outnumber the
+ * others. A Map used as a queue would cost more per call as entries leave its front, because its
+ * iterators step over the deleted slots.
+ */
+class EntryQueue {
+  #items: Entry[] = [];
+  #head = 0;
+
+  /** Appends an entry. `live` is how many of the queue's entries are remembered. */
+  push(entry: Entry, live: number, isLive: (entry: Entry) => boolean): void {
+    this.#items.push(entry);
+    if (this.#items.length - this.#head > 2 * live + 32) {
+      this.#items = this.#items.slice(this.#head).filter(isLive);
+      this.#head = 0;
+    }
+  }
+
+  /** Returns the oldest remembered entry, dropping the forgotten ones before it. */
+  oldest(isLive: (entry: Entry) => boolean): Entry | undefined {
+    while (this.#head < this.#items.length) {
+      const entry = this.#items[this.#head] as Entry;
+      if (isLive(entry)) {
+        if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+          this.#items = this.#items.slice(this.#head);
+          this.#head = 0;
+        }
+        return entry;
+      }
+      this.#head++;
+    }
+    this.#items = [];
+    this.#head = 0;
+    return undefined;
   }
 }
 

@@ -137,6 +137,42 @@ describe('protect --protect-header on a message with SDP only', () => {
   });
 });
 
+describe('protect --protect-header on fields with unusual values', () => {
+  it('protects an empty list field, so that a value added on the path is rejected', () => {
+    const invite = request('INVITE', SDP, 'application/sdp').withHeader('Supported', '');
+    const sent = cli(
+      protectArgs(files('alice'), files('server'), ['--protect-header', 'Supported']),
+      invite.toBytes(),
+    );
+    expect(sent.status).toBe(0);
+
+    expect(cli(unprotectArgs(), sent.stdout).status).toBe(0);
+    const changed = SipMessage.parse(sent.stdout).withHeader('Supported', 'timer');
+    const rejected = cli(unprotectArgs(), changed.toBytes());
+    expect(rejected.status).toBe(1);
+    expect(rejected.stderr.split('\n')[0]).toBe(
+      '403 Forbidden: supported header field differs from its signed copy',
+    );
+  });
+
+  it('exits 2 for a field that no receiver could read back', () => {
+    const invite = request('INVITE', SDP, 'application/sdp').withHeader(
+      'Subject',
+      '"BEL:\\\u0007"',
+    );
+    const run = cli(
+      protectArgs(files('alice'), files('server'), ['--protect-header', 'Subject']),
+      invite.toBytes(),
+    );
+    expect(run.status).toBe(2);
+    expect(run.stdout).toHaveLength(0);
+    expect(run.stderr).toBe(
+      'mcptt-smime: --protect-header Subject: createHeaderFragment: Subject value contains a ' +
+        'control character\n',
+    );
+  });
+});
+
 describe('protect of a message too large for receivers', () => {
   it('exits 1 with 413 and writes nothing', () => {
     const head = `<mcpttinfo><mcpttString>${SECRET_TOKEN}</mcpttString><pad>`;

@@ -126,6 +126,14 @@ describe('SipMessage.parse', () => {
     expect(message.toBytes()).toEqual(bytes);
   });
 
+  test('hasHeader finds an empty list field', () => {
+    const message = SipMessage.parse(withLine('Supported:'));
+
+    expect(message.getHeaders('Supported')).toEqual([]);
+    expect(message.hasHeader('supported')).toBe(true);
+    expect(message.hasHeader('Require')).toBe(false);
+  });
+
   test('byteLength counts what toBytes writes', () => {
     const parsed = SipMessage.parse(withLine('X-Folded: a\r\n b'));
     const changed = parsed

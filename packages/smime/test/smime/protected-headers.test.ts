@@ -358,6 +358,11 @@ describe('createHeaderFragment', () => {
       'createHeaderFragment: invalid header field "Answer-Mode"',
     ],
     [
+      'an escaped control character, which SIP allows in a quoted string',
+      [{ name: 'To', value: '"BEL:\\\u0007" <sip:bob@example.org>' }],
+      'createHeaderFragment: To value contains a control character',
+    ],
+    [
       'a name that is no token',
       [{ name: 'Answer Mode', value: 'Auto' }],
       'createHeaderFragment: invalid header field "Answer Mode"',

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { HeaderMismatchError, ReplayedError } from '../../src/errors.js';
 import type { SipMessage } from '../../src/sip/message.js';
+import type { SecurityInfo } from '../../src/smime/security.js';
 import { protectMessage } from '../../src/smime/protect.js';
 import { ReplayGuard } from '../../src/smime/replay-guard.js';
 import { unprotectMessage } from '../../src/smime/unprotect.js';
@@ -238,5 +239,53 @@ describe('ReplayGuard', () => {
         ...wrong,
       }),
     ).rejects.toThrow(new TypeError('unprotectMessage: options.replayGuard must be a ReplayGuard'));
+  });
+});
+
+describe('ReplayGuard at volume', () => {
+  const invite = request('INVITE', mcpttInfo(), 'application/vnd.3gpp.mcptt-info+xml');
+  /** Security of a request of `signer` bound to `callId`, signed at `signedAt`. */
+  const boundBy = (signer: string, callId: string, signedAt: number) =>
+    ({
+      signed: true,
+      signerUri: signer,
+      signingTime: new Date(signedAt),
+      protectedHeaders: [
+        { name: 'Call-ID', value: callId },
+        { name: 'CSeq', value: '1 INVITE' },
+      ],
+    }) as unknown as SecurityInfo;
+
+  it('forgets expired requests in arrival order', () => {
+    const guard = new ReplayGuard({ windowMs: 1000, maxEntriesPerSigner: 5000 });
+    for (let index = 0; index < 20_000; index++) {
+      guard.check(invite, boundBy('sip:alice@example.org', `c${index}`, index), new Date(index));
+    }
+    // Entries live from their arrival to 1000 ms after it.
+    expect(guard.size).toBe(1001);
+    expect(() =>
+      guard.check(invite, boundBy('sip:alice@example.org', 'c19500', 19_500), new Date(20_000)),
+    ).toThrow(ReplayedError);
+    expect(() =>
+      guard.check(invite, boundBy('sip:alice@example.org', 'c100', 100), new Date(20_000)),
+    ).not.toThrow();
+  });
+
+  it('keeps each signer within its cap among many signers', () => {
+    const guard = new ReplayGuard({ windowMs: Infinity, maxEntriesPerSigner: 10, maxEntries: 500 });
+    for (let index = 0; index < 20_000; index++) {
+      const signer = `sip:user${index % 97}@example.org`;
+      guard.check(invite, boundBy(signer, `c${index}`, index), new Date(index));
+    }
+    expect(guard.size).toBe(500);
+    // The latest request of a signer is still known, and an old one is refused by its mark.
+    const latest = 19_999;
+    const signer = `sip:user${latest % 97}@example.org`;
+    expect(() =>
+      guard.check(invite, boundBy(signer, `c${latest}`, latest), new Date(20_000)),
+    ).toThrow('request already received');
+    expect(() => guard.check(invite, boundBy(signer, 'c0', 0), new Date(20_000))).toThrow(
+      'request too old to check for a replay',
+    );
   });
 });
