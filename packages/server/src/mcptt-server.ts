@@ -26,6 +26,7 @@ import { createResponse, randomToken, requestLine } from './sip-builder.js';
 import { handleInfo } from './talk-handler.js';
 import {
   DEFAULT_TIMERS,
+  hasToTag,
   TransactionLayer,
   type ServerTransaction,
   type TransactionTimers,
@@ -224,7 +225,7 @@ export class McpttServer {
 
   async #handle(transaction: ServerTransaction): Promise<void> {
     const request = transaction.request;
-    const inDialog = request.getHeader('To')?.includes('tag=') === true;
+    const inDialog = hasToTag(request.getHeader('To') ?? '');
     switch (request.method) {
       case 'INVITE':
         return inDialog

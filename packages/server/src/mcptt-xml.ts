@@ -4,6 +4,11 @@
  * order and of values without their `mcpttURI`, `mcpttString` or `mcpttBoolean` wrapper, as real
  * clients send them, while the writer keeps the schema order of `mcptt-Params`.
  *
+ * A value is read as an XML parser would read its character data: character references and the
+ * five predefined entities are decoded, in attribute values too, a CDATA section stands for its
+ * text, and comments and processing instructions are dropped. A boolean is read as an
+ * `xs:boolean`.
+ *
  * The readers scan with `indexOf` and loops that only move forward, never with a regular
  * expression that could backtrack, so a hostile part costs time linear in its size. They reject a
  * part larger than {@link MAX_XML_PART_BYTES}.
@@ -36,11 +41,10 @@ export interface McpttInfo {
   readonly clientId?: string;
 }
 
-const FIELDS: readonly (readonly [
-  string,
-  keyof McpttInfo,
-  'uri' | 'string' | 'boolean' | 'bare',
-])[] = [
+/** Form of a field's value: inside one of the {@link WRAPPERS}, or bare as the element's text. */
+type FieldKind = 'uri' | 'string' | 'boolean' | 'bare';
+
+const FIELDS: readonly (readonly [string, keyof McpttInfo, FieldKind])[] = [
   ['session-type', 'sessionType', 'bare'],
   ['mcptt-request-uri', 'requestUri', 'uri'],
   ['mcptt-calling-user-id', 'callingUserId', 'uri'],
@@ -63,16 +67,57 @@ export function parseMcpttInfo(xml: string): McpttInfo {
   const info: Record<string, string | boolean> = {};
   const texts = elementTexts(xml, FIELD_ELEMENTS);
   for (const [element, field, kind] of FIELDS) {
-    const raw = texts.get(element);
-    if (raw === undefined) {
-      continue;
+    const content = texts.get(element);
+    const value = content === undefined ? undefined : fieldValue(content, kind);
+    const read = kind === 'boolean' ? parseXsBoolean(value) : value;
+    if (read !== undefined) {
+      info[field] = read;
     }
-    const wrapped =
-      kind === 'bare' ? undefined : elementTexts(raw, [WRAPPERS[kind]]).get(WRAPPERS[kind]);
-    const value = unescapeXml((wrapped ?? raw).trim());
-    info[field] = kind === 'boolean' ? value === 'true' : value;
   }
   return info;
+}
+
+/**
+ * Returns the text of the first element named `element` in `xml` that has an end tag, or
+ * undefined when there is none. The text is the character data of the element and of the
+ * elements inside it, without surrounding whitespace: `no-request` from
+ * `<floor-state><mcpttString>no-request</mcpttString></floor-state>`. Unlike the other readers
+ * here, it does not check the size of `xml`, but it too takes time linear in that size.
+ */
+export function readElementText(xml: string, element: string): string | undefined {
+  const content = elementTexts(xml, [element]).get(element);
+  if (content === undefined) {
+    return undefined;
+  }
+  const pieces: string[] = [];
+  let textStart = 0;
+  for (let tag = nextTag(content, 0); tag !== undefined; tag = nextTag(content, tag.end)) {
+    pieces.push(characterData(content.slice(textStart, tag.start), true));
+    textStart = tag.end;
+  }
+  pieces.push(characterData(content.slice(textStart), true));
+  return trimSpace(pieces.join(''));
+}
+
+/**
+ * Returns the value of a field from the content of its element: the character data of its
+ * wrapper, or of the whole content when the wrapper is missing, without surrounding whitespace.
+ */
+function fieldValue(content: string, kind: FieldKind): string {
+  const wrapper = kind === 'bare' ? undefined : WRAPPERS[kind];
+  const wrapped = wrapper === undefined ? undefined : elementTexts(content, [wrapper]).get(wrapper);
+  return trimSpace(characterData(wrapped ?? content, true));
+}
+
+/**
+ * Reads an `xs:boolean` (XML Schema Part 2 §3.2.2): `true` or `1`, `false` or `0`, after its
+ * surrounding whitespace is removed. Any other text is no boolean and reads as undefined.
+ */
+function parseXsBoolean(text: string | undefined): boolean | undefined {
+  if (text === 'true' || text === '1') {
+    return true;
+  }
+  return text === 'false' || text === '0' ? false : undefined;
 }
 
 /** Writes an mcptt-info document with the given fields, in schema order. */
@@ -114,8 +159,9 @@ export function parseAffiliationGroups(xml: string): string[] {
       continue;
     }
     const group = attributeValue(tag.attributes, 'group');
-    if (group !== undefined && attributeValue(tag.attributes, 'status') !== 'deaffiliating') {
-      groups.push(unescapeXml(group));
+    const status = attributeValue(tag.attributes, 'status');
+    if (group !== undefined && status !== 'deaffiliating') {
+      groups.push(group);
     }
   }
   return groups;
@@ -132,7 +178,7 @@ export function parseResourceListUris(xml: string): string[] {
     const uri =
       tag.closing || tag.name !== 'entry' ? undefined : attributeValue(tag.attributes, 'uri');
     if (uri !== undefined) {
-      uris.push(unescapeXml(uri));
+      uris.push(uri);
     }
   }
   return uris;
@@ -253,7 +299,8 @@ function isNameCharacter(code: number): boolean {
 
 /**
  * Returns the value of the first attribute named `name` in the attribute text of a tag, quoted
- * with `"` or `'`, or undefined. The scan only moves forward, so it is linear in the text.
+ * with `"` or `'`, with its references decoded, or undefined. The scan only moves forward, so it
+ * is linear in the text.
  */
 function attributeValue(attributes: string, name: string): string | undefined {
   let i = 0;
@@ -279,7 +326,7 @@ function attributeValue(attributes: string, name: string): string | undefined {
       return undefined;
     }
     if (found === name) {
-      return attributes.slice(i + 1, close);
+      return characterData(attributes.slice(i + 1, close), false);
     }
     i = close + 1;
   }
@@ -323,11 +370,132 @@ export function escapeXml(text: string): string {
     .replaceAll("'", '&apos;');
 }
 
-function unescapeXml(text: string): string {
-  return text
-    .replaceAll('&lt;', '<')
-    .replaceAll('&gt;', '>')
-    .replaceAll('&quot;', '"')
-    .replaceAll('&apos;', "'")
-    .replaceAll('&amp;', '&');
+/** Markup in content that is not character data, and whether its text is kept. */
+const CONTENT_MARKUP: readonly (readonly [open: string, close: string, keep: boolean])[] = [
+  ['<!--', '-->', false],
+  ['<![CDATA[', ']]>', true],
+  ['<?', '?>', false],
+];
+
+/**
+ * Returns the character data of element content, or of an attribute value when `content` is
+ * false: references decoded and, in content, each CDATA section replaced by its text and
+ * comments and processing instructions dropped. Other markup, such as a nested tag, is kept as
+ * written. A `&` that starts no reference that can be decoded is kept as written too. Each
+ * character is examined a bounded number of times.
+ */
+function characterData(text: string, content: boolean): string {
+  const pieces: string[] = [];
+  // Start of the text that is copied as it is.
+  let copied = 0;
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i];
+    const next = text[i + 1];
+    const markup =
+      content && char === '<' && (next === '!' || next === '?')
+        ? CONTENT_MARKUP.find(([open]) => text.startsWith(open, i))
+        : undefined;
+    const reference = char === '&' ? readReference(text, i) : undefined;
+    if (markup !== undefined) {
+      const [open, close, keep] = markup;
+      const closeAt = text.indexOf(close, i + open.length);
+      const end = closeAt < 0 ? text.length : closeAt;
+      pieces.push(text.slice(copied, i), keep ? text.slice(i + open.length, end) : '');
+      i = copied = closeAt < 0 ? end : end + close.length;
+    } else if (reference !== undefined) {
+      pieces.push(text.slice(copied, i), reference.text);
+      i = copied = reference.end;
+    } else {
+      i++;
+    }
+  }
+  pieces.push(text.slice(copied));
+  return pieces.join('');
+}
+
+const PREDEFINED_ENTITIES: ReadonlyMap<string, string> = new Map([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
+
+/**
+ * Reads the character reference (`&#64;`, `&#x40;`) or predefined entity reference at `at`, the
+ * offset of its `&`. Returns the text it stands for and the offset after its `;`, or undefined
+ * when no such reference starts there. It reads only digits or ASCII letters after the `&`, and
+ * none of them can start another reference, so the scan of a text stays linear.
+ */
+function readReference(
+  text: string,
+  at: number,
+): { readonly text: string; readonly end: number } | undefined {
+  let i = at + 1;
+  if (text[i] !== '#') {
+    while (i < text.length && isAsciiLetter(text.charCodeAt(i))) {
+      i++;
+    }
+    const replacement = PREDEFINED_ENTITIES.get(text.slice(at + 1, i));
+    return replacement === undefined || text[i] !== ';'
+      ? undefined
+      : { text: replacement, end: i + 1 };
+  }
+  const radix = text[i + 1] === 'x' ? 16 : 10;
+  i += radix === 16 ? 2 : 1;
+  const digitsStart = i;
+  let codePoint = 0;
+  let digit = digitValue(text.charCodeAt(i), radix);
+  while (digit >= 0) {
+    // Past U+10FFFF the exact value no longer matters, and the cap keeps it a safe integer.
+    codePoint = Math.min(codePoint * radix + digit, 0x110000);
+    i++;
+    digit = digitValue(text.charCodeAt(i), radix);
+  }
+  if (i === digitsStart || text[i] !== ';') {
+    return undefined;
+  }
+  // A reference to a code point that is no XML 1.0 character (such as 0, a surrogate or one past
+  // U+10FFFF) is left out of the value. The part is not rejected.
+  return { text: isXmlCharacter(codePoint) ? String.fromCodePoint(codePoint) : '', end: i + 1 };
+}
+
+/** Returns the value of a digit in base 10 or 16, or -1 for any other code (NaN included). */
+function digitValue(code: number, radix: 10 | 16): number {
+  if (code >= 0x30 && code <= 0x39) {
+    return code - 0x30;
+  }
+  const lower = code | 0x20;
+  return radix === 16 && lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
+}
+
+function isAsciiLetter(code: number): boolean {
+  const lower = code | 0x20;
+  return lower >= 0x61 && lower <= 0x7a;
+}
+
+/** Tells whether the Char production of XML 1.0 §2.2 allows the code point `code`. */
+function isXmlCharacter(code: number): boolean {
+  return (
+    code === 0x09 ||
+    code === 0x0a ||
+    code === 0x0d ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
+}
+
+/** Removes the XML whitespace (space, tab, CR, LF) around `text`. */
+function trimSpace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isSpace(text.charCodeAt(start))) {
+    start++;
+  }
+  while (end > start && isSpace(text.charCodeAt(end - 1))) {
+    end--;
+  }
+  return text.slice(start, end);
 }

@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LimitExceededError } from '@mcptt-smime/smime';
 import {
   MAX_XML_PART_BYTES,
   XmlPartTooLargeError,
   buildMcpttInfo,
+  escapeXml,
   parseAffiliationGroups,
   parseMcpttInfo,
   parseResourceListUris,
@@ -131,6 +133,168 @@ describe('resource-lists', () => {
   });
 });
 
+/** An mcptt-info document with one element of mcptt-Params, written as given. */
+const infoWith = (element: string, content: string) =>
+  `<mcpttinfo><mcptt-Params><${element}>${content}</${element}></mcptt-Params></mcpttinfo>`;
+
+const callingUserIdOf = (content: string) =>
+  parseMcpttInfo(infoWith('mcptt-calling-user-id', content)).callingUserId;
+
+/** A pidf whose one affiliation has the attributes `attributes`, written as given. */
+const pidfWith = (attributes: string) =>
+  `<presence><tuple id="c1"><status><affiliation ${attributes}/></status></tuple></presence>`;
+
+describe('values as XML writes them', () => {
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['false', false],
+    ['0', false],
+    [' 1 ', true],
+    ['\r\n\t0\t\r\n', false],
+    ['<![CDATA[1]]>', true],
+    ['&#49;', true],
+  ])('reads the xs:boolean %j', (text, value) => {
+    expect(parseMcpttInfo(infoWith('emergency-ind', text))).toEqual({ emergency: value });
+    expect(
+      parseMcpttInfo(infoWith('emergency-ind', `<mcpttBoolean>${text}</mcpttBoolean>`)),
+    ).toEqual({ emergency: value });
+  });
+
+  it.each(['TRUE', 'yes', '2', '', '1 0', '\u00a01'])('leaves out the non-boolean %j', (text) => {
+    expect(
+      parseMcpttInfo(infoWith('emergency-ind', `<mcpttBoolean>${text}</mcpttBoolean>`)),
+    ).toEqual({});
+  });
+
+  it('reads CDATA as its text', () => {
+    expect(callingUserIdOf('<mcpttURI><![CDATA[sip:b@x]]></mcpttURI>')).toBe('sip:b@x');
+    expect(callingUserIdOf(' <![CDATA[sip:b@x]]> ')).toBe('sip:b@x');
+    expect(callingUserIdOf('<mcpttURI>sip:<![CDATA[b]]>@<![CDATA[]]>x</mcpttURI>')).toBe('sip:b@x');
+    // Inside a CDATA section, markup and references are text.
+    expect(callingUserIdOf('<![CDATA[sip:b@x;p="<a>&#64;&amp;"]]>')).toBe(
+      'sip:b@x;p="<a>&#64;&amp;"',
+    );
+  });
+
+  it('decodes references in element values', () => {
+    expect(callingUserIdOf('<mcpttURI>sip:b&#64;x</mcpttURI>')).toBe('sip:b@x');
+    expect(callingUserIdOf('sip:b&#x40;x')).toBe('sip:b@x');
+    expect(callingUserIdOf('sip:b&#X40;x')).toBe('sip:b&#X40;x');
+    expect(callingUserIdOf('&lt;&gt;&amp;&quot;&apos;')).toBe(`<>&"'`);
+    expect(callingUserIdOf('&amp;#64;&amp;lt;')).toBe('&#64;&lt;');
+    expect(callingUserIdOf('&#x1F692;&#128658;&#x00000041;&#0065;')).toBe('🚒🚒AA');
+    expect(parseMcpttInfo(infoWith('session-type', 'pr&#105;vate')).sessionType).toBe('private');
+  });
+
+  it('decodes references in attribute values', () => {
+    expect(parseAffiliationGroups(pidfWith('group="sip:fire&#x2D;1&#64;mcptt.example"'))).toEqual([
+      'sip:fire-1@mcptt.example',
+    ]);
+    expect(parseAffiliationGroups(pidfWith(`group='a&apos;b&quot;&lt;&gt;&amp;c'`))).toEqual([
+      `a'b"<>&c`,
+    ]);
+    expect(parseAffiliationGroups(pidfWith('group="sip:g@x" status="deaffiliat&#x69;ng"'))).toEqual(
+      [],
+    );
+    expect(parseResourceListUris('<list><entry uri="sip:bob&#64;mcptt.example"/></list>')).toEqual([
+      'sip:bob@mcptt.example',
+    ]);
+  });
+
+  // The readers leave out a reference to a code point that is not an XML character.
+  it.each(['&#0;', '&#x0;', '&#xD800;', '&#xDFFF;', '&#xFFFE;', '&#x110000;', '&#1114112;'])(
+    'leaves out the reference %s',
+    (reference) => {
+      expect(callingUserIdOf(`sip:b${reference}@x`)).toBe('sip:b@x');
+      expect(parseResourceListUris(`<entry uri="sip:b${reference}@x"/>`)).toEqual(['sip:b@x']);
+    },
+  );
+
+  it('leaves out a huge reference', () => {
+    expect(callingUserIdOf(`sip:b&#${'9'.repeat(400)};@x`)).toBe('sip:b@x');
+    expect(callingUserIdOf(`sip:b&#x${'F'.repeat(400)};@x`)).toBe('sip:b@x');
+  });
+
+  it.each(['&', '&;', '&#;', '&#x;', '&#64', '&#x4G;', '&nbsp;', '&constructor;', '&AMP;'])(
+    'keeps the non-reference %j',
+    (text) => {
+      expect(callingUserIdOf(`sip:b${text}@x`)).toBe(`sip:b${text}@x`);
+      expect(parseResourceListUris(`<entry uri="sip:b${text}@x"/>`)).toEqual([`sip:b${text}@x`]);
+    },
+  );
+
+  it('drops comments and processing instructions', () => {
+    expect(callingUserIdOf('sip:a<!-- x -->@b')).toBe('sip:a@b');
+    expect(callingUserIdOf('<mcpttURI>sip:a<!-- <b> -- --><?pi x?>@b<!---->\n</mcpttURI>')).toBe(
+      'sip:a@b',
+    );
+    expect(callingUserIdOf('<!-- <mcpttURI>sip:c@d</mcpttURI> -->sip:a@b')).toBe('sip:a@b');
+    expect(parseMcpttInfo(infoWith('emergency-ind', '<!-- no -->1<!-- yes -->'))).toEqual({
+      emergency: true,
+    });
+  });
+
+  it('keeps `<!--` in attribute values', () => {
+    expect(parseResourceListUris('<entry uri="sip:a<!-- x -->@b"/>')).toEqual([
+      'sip:a<!-- x -->@b',
+    ]);
+  });
+});
+
+/** XML whitespace, which the reader removes around an element value. */
+const EDGE_SPACE = /^[ \t\r\n]|[ \t\r\n]$/;
+
+/** Text made mostly of characters that mean something in XML, with any other code point too. */
+const xmlText = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom(
+      ...['<', '>', '&', '"', "'", ';', '#', 'x', '4', '0', '!', '-', '[', ']', '?', '/'],
+      ...['CDATA[', '<!--', '-->', ']]>', '&amp;', '&#64;', 'lt;', ' ', '\t', '\r\n', '@'],
+    ),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  ),
+  maxLength: 40,
+});
+const elementValue = xmlText.filter((text) => !EDGE_SPACE.test(text));
+
+describe('what the server writes reads back the same', () => {
+  it('mcptt-info from buildMcpttInfo', () => {
+    const info: fc.Arbitrary<McpttInfo> = fc.record(
+      {
+        sessionType: elementValue,
+        requestUri: elementValue,
+        callingUserId: elementValue,
+        calledPartyId: elementValue,
+        callingGroupId: elementValue,
+        emergency: fc.boolean(),
+        clientId: elementValue,
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(info, (written) => {
+        expect(parseMcpttInfo(buildMcpttInfo(written))).toEqual(written);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('attribute values written with escapeXml', () => {
+    fc.assert(
+      fc.property(fc.array(xmlText, { maxLength: 4 }), (values) => {
+        const attributes = values.map((value) => `"${escapeXml(value)}"`);
+        const pidf = attributes.map((group) => pidfWith(`status="affiliated" group=${group}`));
+        const entries = attributes.map((uri) => `<entry uri=${uri}/>`);
+
+        expect(parseAffiliationGroups(pidf.join(''))).toEqual(values);
+        expect(parseResourceListUris(`<list>${entries.join('')}</list>`)).toEqual(values);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('the size limit', () => {
   it.each(readers)('%s accepts a part at the limit', (_name, read) => {
     const xml = fill(' ', '<a>', '</a>');
@@ -210,6 +374,20 @@ describe('hostile input', () => {
     expect(parseAffiliationGroups(fill(`group="'" status='"' `, '<affiliation ', '>'))).toEqual([
       "'",
     ]);
+  });
+
+  it('references and CDATA: burst at the limit', () => {
+    const [open, close] = ['<mcptt-client-id>', '</mcptt-client-id>'];
+    const value = (unit: string) => fill(unit, open, close).slice(open.length, -close.length);
+    const literal = ['&#1', '&#x', '&amp', '&', '&#', '<'].map(value);
+    const parts = literal.map((text) => `${open}${text}${close}`);
+    const digits = `${open}&#${'9'.repeat(MAX_XML_PART_BYTES - 40)};${close}`;
+    const cdata = fill('<![CDATA[]]>', open, close);
+    for (let i = 0; i < BURST; i++) {
+      expect(parts.map((part) => parseMcpttInfo(part).clientId)).toEqual(literal);
+      expect(parseMcpttInfo(digits)).toEqual({ clientId: '' });
+      expect(parseMcpttInfo(cdata)).toEqual({ clientId: '' });
+    }
   });
 
   it('mcptt-info: burst at the limit', () => {

@@ -8,6 +8,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import {
   SipMessage,
   importPrivateKey,
+  parseNameAddress,
   pemDecode,
   protectMessage,
   type LocalIdentity,
@@ -294,6 +295,47 @@ describe('rejections by the server', () => {
       expect(headerLines(response)).toContain(`To: <${SERVER_URI}>;tag=dialog1`);
     });
 
+    /** Sends an unparsable request with `to` as its To value and returns the response's To. */
+    async function toOfRejection(to: string): Promise<string | undefined> {
+      const callId = randomToken();
+      const frame = rawRequest({ callId, contentLength: 500 }).replace(
+        `To: <${SERVER_URI}>`,
+        `To: ${to}`,
+      );
+      const response = await responseTo(frame, callId);
+      return headerLines(response)
+        .find((line) => line.startsWith('To: '))
+        ?.slice('To: '.length);
+    }
+
+    it.each([
+      ['a URI parameter', `<${SERVER_URI};tag=urlparam>`, `${SERVER_URI};tag=urlparam`],
+      ['a display name', `"Ops;tag=name" <${SERVER_URI}>`, SERVER_URI],
+      ['a bare URI parameter', `sip:ops;tag=user@${DOMAIN}`, `sip:ops;tag=user@${DOMAIN}`],
+    ])('adds a To tag past `;tag=` in %s', async (_where, to, uri) => {
+      const taggedTo = await toOfRejection(to);
+
+      expect(taggedTo?.startsWith(`${to};tag=`)).toBe(true);
+      const address = parseNameAddress(taggedTo ?? '', 'To');
+      expect(address.uri).toBe(uri);
+      expect(address.params.get('tag')).toMatch(/^[0-9a-f]+$/);
+    });
+
+    it('adds a To tag to an unparsable To', async () => {
+      const to = `<sip:mcptt server@${DOMAIN};tag=urlparam>`;
+
+      expect(await toOfRejection(to)).toMatch(
+        /^<sip:mcptt server@[^>]*;tag=urlparam>;tag=[0-9a-f]+$/,
+      );
+    });
+
+    it.each([
+      ['a bare address', `${SERVER_URI};tag=dialog2`],
+      ['a To that does not parse', `"Ops;tag=name" <sip:mcptt server@${DOMAIN}> ; TAG = dialog3`],
+    ])('keeps the To tag of %s', async (_where, to) => {
+      expect(await toOfRejection(to)).toBe(to);
+    });
+
     it('ignores a malformed ACK', async () => {
       const callId = randomToken();
       const frame = rawRequest({ method: 'ACK', callId, contentLength: 500 });
@@ -427,6 +469,12 @@ describe('rejections by the server', () => {
       expect(await send('PUBLISH', [pidf], 'presence')).toBe(
         'SIP/2.0 413 Request Entity Too Large',
       );
+    });
+
+    it('unread poc-settings mcptt-info: 200', async () => {
+      const info = textPart(MEDIA_TYPES.mcpttInfo, oversized('<mcptt-client-id>'));
+
+      expect(await send('PUBLISH', [info], 'poc-settings')).toBe('SIP/2.0 200 OK');
     });
 
     it('resource-lists of short data: 413', async () => {

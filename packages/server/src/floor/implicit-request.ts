@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { readElementText } from '../mcptt-xml.js';
 
 /** The `floor-state` value of an INVITE that does not request the floor. */
 export const NO_FLOOR_REQUEST = 'no-request';
@@ -14,11 +15,10 @@ export const NO_FLOOR_REQUEST = 'no-request';
 /** The `floor-state` value of an INVITE that requests the floor, also the default. */
 export const IMPLICIT_FLOOR_REQUEST = 'implicit-request';
 
-/** True when the mcptt-info document `xml` carries an implicit floor request. */
+/**
+ * True when the mcptt-info document `xml` carries an implicit floor request. The scans of the
+ * document only move forward, so this takes time linear in its size.
+ */
 export function hasImplicitFloorRequest(xml: string | undefined): boolean {
-  const match = /<(?:[\w-]+:)?floor-state\b[^>]*>([\s\S]*?)<\/(?:[\w-]+:)?floor-state>/.exec(
-    xml ?? '',
-  );
-  const value = match?.[1]?.replace(/<[^>]*>/g, '').trim();
-  return value !== NO_FLOOR_REQUEST;
+  return xml === undefined || readElementText(xml, 'floor-state') !== NO_FLOOR_REQUEST;
 }
