@@ -91,8 +91,19 @@ export function derSequence(...items: readonly DerInput[]): DerElement {
 
 /** Builds a SET OF, its elements sorted by their encodings as DER requires (X.690 §11.6). */
 export function derSetOf(...items: readonly DerInput[]): DerElement {
-  if (items.length < 2) return derTlv(0x31, ...items);
-  return derTlv(0x31, ...items.map(derEncode).sort(compareBytes));
+  return derTlv(0x31, ...sortedEncodings(items));
+}
+
+/**
+ * Builds a `[n] IMPLICIT SET OF`, such as the certificates of a SignedData, its elements sorted
+ * like those of {@link derSetOf}.
+ */
+export function derImplicitSetOf(tagNumber: number, ...items: readonly DerInput[]): DerElement {
+  return derTlv(0xa0 | tagNumber, ...sortedEncodings(items));
+}
+
+function sortedEncodings(items: readonly DerInput[]): readonly DerInput[] {
+  return items.length < 2 ? items : items.map(derEncode).sort(compareBytes);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -361,6 +361,7 @@ export {
   derBitString,
   derExplicit,
   derImplicitPrimitive,
+  derImplicitSetOf,
   derOctetString,
   derOid,
   derSequence,

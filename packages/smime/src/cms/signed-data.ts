@@ -21,6 +21,7 @@ import {
   derTime,
   derTlv,
   derEncode,
+  derImplicitSetOf,
 } from './der.js';
 import {
   OID_ATTR_CONTENT_TYPE,
@@ -95,7 +96,7 @@ export async function signContent(options: SignOptions): Promise<Uint8Array> {
     derSmallInteger(1),
     derSetOf(digestAlgorithm),
     encapsulated,
-    derTlv(0xa0, ...certificates),
+    derImplicitSetOf(0, ...certificates),
     derSetOf(signerInfo),
   );
   return encodeContentInfo(OID_SIGNED_DATA, signedData);
@@ -112,7 +113,7 @@ export function createCertsOnly(certificates: readonly Uint8Array[]): Uint8Array
     derSmallInteger(1),
     derSetOf(),
     derSequence(derOid(OID_DATA)),
-    derTlv(0xa0, ...unique),
+    derImplicitSetOf(0, ...unique),
     derSetOf(),
   );
   return encodeContentInfo(OID_SIGNED_DATA, signedData);

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { utf8Encode } from '../../src/bytes.js';
 import { parseCertificate } from '../../src/cms/certificate.js';
 import { digestBytes } from '../../src/cms/digest.js';
+import { isContext, parseBer } from '../../src/cms/der.js';
 import {
   createCertificate,
   createCertsOnly,
@@ -192,6 +193,48 @@ describe('content types and inspection', () => {
     expect(() => getCmsContentType(padded)).toThrow(
       expect.objectContaining({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 }),
     );
+  });
+});
+
+describe('SignedData certificates', () => {
+  /** Returns the encodings in the certificates field of a SignedData ContentInfo. */
+  const certificatesOf = (der: Uint8Array): Uint8Array[] => {
+    const [, wrapper] = parseBer(der, 'ContentInfo').children;
+    const fields = wrapper?.children[0]?.children ?? [];
+    const set = fields.find((field) => isContext(field, 0));
+    return (set?.children ?? []).map((certificate) => certificate.encoded);
+  };
+  const ascending = (encodings: Uint8Array[]) =>
+    encodings.every((encoding, index) => {
+      const next = encodings[index + 1];
+      return next === undefined || Buffer.compare(encoding, next) <= 0;
+    });
+
+  it('writes the certificate set in DER order', async () => {
+    const alice = await fixtureKeys('alice');
+    const chains = [
+      [fixtureCertificate('ca'), fixtureCertificate('bob')],
+      [fixtureCertificate('bob'), fixtureCertificate('ca')],
+    ];
+    for (const chain of chains) {
+      const der = await signContent({
+        crypto,
+        content: utf8Encode('hello'),
+        privateKey: alice.signingKey,
+        certificate: fixtureCertificate('alice'),
+        chain,
+        signingTime: FIXTURE_NOW,
+        detached: true,
+      });
+      const certificates = certificatesOf(der);
+      expect(certificates).toHaveLength(3);
+      expect(ascending(certificates)).toBe(true);
+    }
+    const certsOnly = certificatesOf(
+      createCertsOnly([fixtureCertificate('bob'), fixtureCertificate('alice')]),
+    );
+    expect(certsOnly).toHaveLength(2);
+    expect(ascending(certsOnly)).toBe(true);
   });
 });
 
