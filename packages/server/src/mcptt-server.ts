@@ -13,7 +13,7 @@ import { CallStore } from './call-store.js';
 import type { ServerConfig } from './config.js';
 import { CoreConnection } from './core-connection.js';
 import { loadCredentials, loadPeerCertificates, loadRevocationLists } from './identity-files.js';
-import { XmlPartTooLargeError } from './mcptt-xml.js';
+import { XmlDoctypeError, XmlPartTooLargeError } from './mcptt-xml.js';
 import { endCall } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
 import { Registry } from './registry.js';
@@ -193,7 +193,8 @@ export class McpttServer {
   dispatch(transaction: ServerTransaction): void {
     const logged = this.#loggingTransaction(transaction);
     this.#handle(logged).catch((error: unknown) => {
-      if (error instanceof XmlPartTooLargeError && !logged.completed) {
+      const xmlError = error instanceof XmlPartTooLargeError || error instanceof XmlDoctypeError;
+      if (xmlError && !logged.completed) {
         rejectWithError(this.context, logged, error);
         return;
       }

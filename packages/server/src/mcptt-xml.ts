@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { LimitExceededError } from '@mcptt-smime/smime';
+import { LimitExceededError, MimeParseError } from '@mcptt-smime/smime';
 
 /**
  * Maximum size in bytes of one XML part (mcptt-info, pidf or resource-lists) that the readers
@@ -29,6 +29,13 @@ export const MAX_XML_PART_BYTES = 64 * 1024;
  * the request with 413 Request Entity Too Large.
  */
 export class XmlPartTooLargeError extends LimitExceededError {}
+
+/**
+ * An XML part with a document type declaration, which MCPTT XML never has. Its internal subset
+ * could declare entities and hide markup from a reader that skips it, so the request is rejected
+ * with 400 Bad Request, as malformed MIME is.
+ */
+export class XmlDoctypeError extends MimeParseError {}
 
 /** The fields of `mcptt-Params` that the server uses. */
 export interface McpttInfo {
@@ -86,9 +93,11 @@ export function parseMcpttInfo(xml: string): McpttInfo {
  */
 export function readElementText(xml: string, element: string): string | undefined {
   const content = elementTexts(xml, [element]).get(element);
-  if (content === undefined) {
-    return undefined;
-  }
+  return content === undefined ? undefined : textWithoutTags(content);
+}
+
+/** Returns the character data of element content, the tags of nested elements left out. */
+function textWithoutTags(content: string): string {
   const pieces: string[] = [];
   let textStart = 0;
   for (let tag = nextTag(content, 0); tag !== undefined; tag = nextTag(content, tag.end)) {
@@ -106,7 +115,7 @@ export function readElementText(xml: string, element: string): string | undefine
 function fieldValue(content: string, kind: FieldKind): string {
   const wrapper = kind === 'bare' ? undefined : WRAPPERS[kind];
   const wrapped = wrapper === undefined ? undefined : elementTexts(content, [wrapper]).get(wrapper);
-  return trimSpace(characterData(wrapped ?? content, true));
+  return textWithoutTags(wrapped ?? content);
 }
 
 /**
@@ -188,6 +197,9 @@ function assertPartSize(xml: string): void {
   // A string of more UTF-16 code units than the limit has more UTF-8 bytes too.
   if (xml.length > MAX_XML_PART_BYTES || Buffer.byteLength(xml, 'utf8') > MAX_XML_PART_BYTES) {
     throw new XmlPartTooLargeError(`XML part larger than ${String(MAX_XML_PART_BYTES)} bytes`);
+  }
+  if (xml.includes('<!DOCTYPE')) {
+    throw new XmlDoctypeError('XML part has a document type declaration');
   }
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LimitExceededError } from '@mcptt-smime/smime';
 import {
   MAX_XML_PART_BYTES,
+  XmlDoctypeError,
   XmlPartTooLargeError,
   buildMcpttInfo,
   escapeXml,
@@ -401,10 +402,38 @@ describe('hostile input', () => {
       fill(`<emergency-ind type="'" x='"'>`),
       fill('<!--'),
     ];
-    const callingUserId = unwrapped.slice(open.length, -close.length);
-    const expected = [{}, {}, {}, { callingUserId }, {}, {}];
+    // Tags that open no wrapper are markup, not text.
+    const expected = [{}, {}, {}, { callingUserId: '' }, {}, {}];
     for (let i = 0; i < BURST; i++) {
       expect(parts.map(parseMcpttInfo)).toEqual(expected);
     }
+  });
+});
+
+describe('markup that MCPTT XML does not use', () => {
+  it('rejects a document type declaration', () => {
+    const hidden =
+      '<!DOCTYPE m SYSTEM "a><mcptt-request-uri>sip:evil@x</mcptt-request-uri>">' +
+      '<mcptt-info><mcptt-Params><mcptt-request-uri><mcpttURI>sip:good@x</mcpttURI>' +
+      '</mcptt-request-uri></mcptt-Params></mcptt-info>';
+
+    expect(() => parseMcpttInfo(hidden)).toThrow(XmlDoctypeError);
+    expect(() => parseMcpttInfo(hidden)).toThrow(
+      expect.objectContaining({ code: 'ERR_MIME_MALFORMED', sipStatus: 400 }),
+    );
+    expect(() => parseResourceListUris(`<!DOCTYPE r><resource-lists/>`)).toThrow(XmlDoctypeError);
+    expect(() => parseAffiliationGroups(`<!DOCTYPE p><presence/>`)).toThrow(XmlDoctypeError);
+  });
+
+  it('reads a field without its wrapper as text, without tags', () => {
+    const info = parseMcpttInfo(
+      '<mcptt-info><mcptt-Params>' +
+        '<mcptt-calling-user-id><other>sip:a@x</other></mcptt-calling-user-id>' +
+        '<mcptt-request-uri type="Normal"><empty/></mcptt-request-uri>' +
+        '</mcptt-Params></mcptt-info>',
+    );
+
+    expect(info.callingUserId).toBe('sip:a@x');
+    expect(info.requestUri).toBe('');
   });
 });
