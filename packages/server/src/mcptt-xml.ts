@@ -356,6 +356,8 @@ function isSpace(code: number): boolean {
  * so one pass over the tags finds them all.
  */
 function elementTexts(xml: string, names: readonly string[]): Map<string, string> {
+  // NOTE: names match by local name anywhere in the document, in any namespace and at any depth,
+  // and an element nested in one of the same name ends at the inner end tag.
   const contentStart = new Map<string, number>();
   const texts = new Map<string, string>();
   for (let tag = nextTag(xml, 0); tag !== undefined; tag = nextTag(xml, tag.end)) {
