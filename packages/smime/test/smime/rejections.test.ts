@@ -26,6 +26,7 @@ import { createMultipartSigned, createPkcs7MimeEntity } from '../../src/smime/sm
 import { unprotectMessage } from '../../src/smime/unprotect.js';
 import type { UnprotectOptions } from '../../src/smime/unprotect.js';
 import { mcpttInfo, mcpttInfoMessage, request } from './messages.js';
+import { unprotectAtServer } from './alice-to-server.js';
 import { getTestPki, testCrypto } from './test-pki.js';
 import type { TestPki } from './test-pki.js';
 import { rejection } from '../mime/expect-error.js';
@@ -50,15 +51,8 @@ async function protect(
   });
 }
 
-async function unprotect(message: SipMessage, extra: Partial<UnprotectOptions> = {}) {
-  return unprotectMessage(message, {
-    crypto: testCrypto,
-    identity: await pki.identity('server'),
-    trustAnchors: [pki.caCertificate],
-    now: () => pki.now,
-    ...extra,
-  });
-}
+const unprotect = (message: SipMessage, extra: Partial<UnprotectOptions> = {}) =>
+  unprotectAtServer(pki, message, extra);
 
 const innerEntity = () =>
   new MimeEntity(
