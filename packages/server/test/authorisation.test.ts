@@ -20,6 +20,29 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
 }
 const MCPTT_INFO = textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ clientId: 'dave-1' }));
 
+/** Options of {@link protectedPublish}. */
+interface PublishOptions {
+  /** Value of an Expires header field; none when left out. */
+  readonly expires?: string;
+  /** Header fields copied into the signed fragment. */
+  readonly signed?: readonly string[];
+  readonly signedAt?: Date;
+}
+
+/** Builds a PUBLISH of `event` from `client`, signed and encrypted for the server. */
+function protectedPublish(
+  client: McpttTestClient,
+  event: string,
+  parts: readonly BodyPart[],
+  options: PublishOptions = {},
+): Promise<SipMessage> {
+  const request = client.request('PUBLISH', SERVER_URI, parts, [
+    { name: 'Event', value: event },
+    ...(options.expires === undefined ? [] : [{ name: 'Expires', value: options.expires }]),
+  ]);
+  return client.protect(request, undefined, options.signed ?? [], options.signedAt);
+}
+
 describe('service authorisation', () => {
   let fixture: ServerFixture;
   let dave: McpttTestClient;
@@ -120,12 +143,11 @@ describe('service authorisation', () => {
   describe('the lifetime fields', () => {
     /** Sends a PUBLISH of `event` with an Expires of `expires`, signed copies of `signed`. */
     async function publishExpires(event: string, parts: readonly BodyPart[], signed: string[]) {
-      const request = dave.request('PUBLISH', SERVER_URI, parts, [
-        { name: 'Event', value: event },
-        { name: 'Expires', value: '0' },
-      ]);
       const before = fixture.logLines.length;
-      const sent = await dave.protect(request, undefined, ['Call-ID', 'CSeq', ...signed]);
+      const sent = await protectedPublish(dave, event, parts, {
+        expires: '0',
+        signed: ['Call-ID', 'CSeq', ...signed],
+      });
       return { status: status(await dave.send(sent)), rejections: rejections(before) };
     }
 
@@ -153,16 +175,10 @@ describe('service authorisation', () => {
     });
 
     it('rejects a signed Expires changed on the path', async () => {
-      const request = dave.request(
-        'PUBLISH',
-        SERVER_URI,
-        [MCPTT_INFO],
-        [
-          { name: 'Event', value: 'poc-settings' },
-          { name: 'Expires', value: '0' },
-        ],
-      );
-      const sent = await dave.protect(request, undefined, ['Call-ID', 'CSeq', 'Expires']);
+      const sent = await protectedPublish(dave, 'poc-settings', [MCPTT_INFO], {
+        expires: '0',
+        signed: ['Call-ID', 'CSeq', 'Expires'],
+      });
       const before = fixture.logLines.length;
 
       expect(status(await dave.send(sent.withHeader('Expires', '3600')))).toBe(403);
@@ -185,16 +201,11 @@ describe('service authorisation', () => {
 
   it('rejects a MESSAGE once the authorisation is withdrawn', async () => {
     expect(await authorise([MCPTT_INFO])).toBe(200);
-    const withdraw = dave.request(
-      'PUBLISH',
-      SERVER_URI,
-      [MCPTT_INFO],
-      [
-        { name: 'Event', value: 'poc-settings' },
-        { name: 'Expires', value: '0' },
-      ],
-    );
-    expect(status(await dave.send(await dave.protect(withdraw, undefined, ['Expires'])))).toBe(200);
+    const withdraw = await protectedPublish(dave, 'poc-settings', [MCPTT_INFO], {
+      expires: '0',
+      signed: ['Expires'],
+    });
+    expect(status(await dave.send(withdraw))).toBe(200);
     const message = dave.request('MESSAGE', SERVER_URI, [
       textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ calledPartyId: `sip:bob@${DOMAIN}` })),
       textPart('text/plain', 'meet at the north gate'),
@@ -217,19 +228,17 @@ describe('service authorisation', () => {
     afterAll(() => carol?.close());
 
     /** Signs a PUBLISH of `event` at `offset` ms from now, with a signed Expires when given. */
-    async function signedPublish(
+    const signedPublish = (
       event: string,
       parts: readonly BodyPart[],
       offset: number,
       expires?: string,
-    ) {
-      const request = carol.request('PUBLISH', SERVER_URI, parts, [
-        { name: 'Event', value: event },
-        ...(expires === undefined ? [] : [{ name: 'Expires', value: expires }]),
-      ]);
-      const signedAt = new Date(Date.now() + offset);
-      return carol.protect(request, undefined, ['Call-ID', 'CSeq', 'Expires'], signedAt);
-    }
+    ) =>
+      protectedPublish(carol, event, parts, {
+        ...(expires === undefined ? {} : { expires }),
+        signed: ['Call-ID', 'CSeq', 'Expires'],
+        signedAt: new Date(Date.now() + offset),
+      });
     const send = async (message: SipMessage) => status(await carol.send(message));
     const carolInfo = textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ clientId: 'carol-1' }));
 
@@ -270,13 +279,9 @@ describe('service authorisation', () => {
   });
 
   it('rejects a PUBLISH bound by its Call-ID only', async () => {
-    const request = dave.request(
-      'PUBLISH',
-      SERVER_URI,
-      [MCPTT_INFO],
-      [{ name: 'Event', value: 'poc-settings' }],
-    );
-    const sent = await dave.protect(request, undefined, ['Call-ID']);
+    const sent = await protectedPublish(dave, 'poc-settings', [MCPTT_INFO], {
+      signed: ['Call-ID'],
+    });
     const before = fixture.logLines.length;
 
     expect(status(await dave.send(sent))).toBe(403);
