@@ -11,6 +11,7 @@
  */
 import {
   MAX_HEADER_SECTION_BYTES,
+  canonicalHeaderName,
   SipMessage,
   SipParseError,
   parseNameAddress,
@@ -419,14 +420,6 @@ interface HeaderSection {
 const CR = 0x0d;
 const LF = 0x0a;
 
-/** Long names of the compact forms of the fields that a response copies (RFC 3261 §7.3.3). */
-const COMPACT_NAMES: Readonly<Record<string, string>> = {
-  v: 'via',
-  f: 'from',
-  t: 'to',
-  i: 'call-id',
-};
-
 /**
  * Reads the start line and the Via, From, To, Call-ID and CSeq fields of a frame, or returns
  * undefined when no empty line ends its header section within MAX_HEADER_SECTION_BYTES or the
@@ -468,8 +461,8 @@ function readHeaderSection(frame: Uint8Array): HeaderSection | undefined {
     }
     const colon = line.indexOf(':');
     if (colon > 0) {
-      const name = line.slice(0, colon).trim().toLowerCase();
-      fields.push({ name: COMPACT_NAMES[name] ?? name, value: line.slice(colon + 1).trim() });
+      const name = canonicalHeaderName(line.slice(0, colon).trim());
+      fields.push({ name, value: line.slice(colon + 1).trim() });
     }
   }
   const first = (name: string) => {

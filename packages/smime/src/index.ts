@@ -97,6 +97,7 @@ export type { SipHeader } from './sip/message.js';
 export type { SipRequestLine } from './sip/message.js';
 export type { SipStatusLine } from './sip/message.js';
 export { parseNameAddress, parseSipUri, sameAddressOfRecord } from './sip/address.js';
+export { canonicalHeaderName } from './sip/header-names.js';
 export type { NameAddress } from './sip/address.js';
 export type { SipUri } from './sip/address.js';
 
