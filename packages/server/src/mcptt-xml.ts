@@ -25,7 +25,7 @@ import { LimitExceededError, MimeParseError } from '@mcptt-smime/smime';
 export const MAX_XML_PART_BYTES = 64 * 1024;
 
 /**
- * An XML part larger than {@link MAX_XML_PART_BYTES}. As every LimitExceededError, it rejects
+ * An XML part larger than {@link MAX_XML_PART_BYTES}. Like every LimitExceededError, it rejects
  * the request with 413 Request Entity Too Large.
  */
 export class XmlPartTooLargeError extends LimitExceededError {}
@@ -120,7 +120,7 @@ function fieldValue(content: string, kind: FieldKind): string {
 
 /**
  * Reads an `xs:boolean` (XML Schema Part 2 §3.2.2): `true` or `1`, `false` or `0`, after its
- * surrounding whitespace is removed. Any other text is no boolean and reads as undefined.
+ * surrounding whitespace is removed. Any other text is not a boolean and reads as undefined.
  */
 function parseXsBoolean(text: string | undefined): boolean | undefined {
   if (text === 'true' || text === '1') {

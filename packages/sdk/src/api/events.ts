@@ -73,11 +73,12 @@ export interface IncomingCallEvent {
   /** MCPTT IDs of the resource-lists part, empty for a group call. */
   readonly calledIds: readonly string[];
   /**
-   * `automatic` when a verified signature made at most five minutes before the client's clock
-   * and 30 s after it, and not before the client started, covers `Answer-Mode: Auto` (a signed copy of the
-   * header field, RFC 3261 §23.4), and the signed mcptt-info or resource-lists name the local
-   * user. Otherwise `manual`, for an INVITE whose Answer-Mode only the SIP core saw too, or one
-   * that the client's replay guard cannot have seen, so that the app decides.
+   * `automatic` when a verified signature covers `Answer-Mode: Auto` (a signed copy of the header
+   * field, RFC 3261 §23.4) and the signed mcptt-info or resource-lists name the local user. The
+   * signature must be made at most five minutes before the client's clock and 30 s after it, and
+   * not before the client started. Otherwise `manual`, so that the app decides: for an INVITE
+   * whose Answer-Mode only the SIP core saw, or one that the client's replay guard cannot have
+   * seen.
    */
   readonly commencement: CommencementMode;
   readonly security: SecurityInfo;

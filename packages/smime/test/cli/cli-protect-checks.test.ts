@@ -138,7 +138,7 @@ describe('protect --protect-header on a message with SDP only', () => {
 });
 
 describe('protect --protect-header on fields with unusual values', () => {
-  it('protects an empty list field, so that a value added on the path is rejected', () => {
+  it('protects an empty list field', () => {
     const invite = request('INVITE', SDP, 'application/sdp').withHeader('Supported', '');
     const sent = cli(
       protectArgs(files('alice'), files('server'), ['--protect-header', 'Supported']),
