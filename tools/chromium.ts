@@ -6,6 +6,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 
 /** The browser binary: `CHROMIUM_PATH`, or where Debian's `chromium` package installs it. */
@@ -40,4 +41,21 @@ export const MEDIA_FLAGS: readonly string[] = [
 export function launchChromium(options: { readonly media?: boolean } = {}): Promise<Browser> {
   const args = [...CHROMIUM_FLAGS, ...(options.media === true ? MEDIA_FLAGS : [])];
   return chromium.launch({ executablePath: CHROMIUM_PATH, args, headless: true });
+}
+
+/**
+ * Bundles a browser script, a page or a worker, into one classic script for Chromium. Tests and
+ * benchmarks serve the result from 127.0.0.1.
+ */
+export async function bundleForBrowser(entry: URL): Promise<string> {
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [fileURLToPath(entry)],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+  });
+  return result.outputFiles[0]?.text ?? '';
 }

@@ -25,6 +25,19 @@
 // Protection of SIP messages.
 export { prepareProtection, protectMessage } from './smime/protect.js';
 export type { PreparedProtection, ProtectOptions } from './smime/protect.js';
+export { EnvelopePool, MAX_POOL_DEPTH, MAX_POOLED_RECIPIENT_SETS } from './smime/envelope-pool.js';
+export type {
+  EnvelopePoolOptions,
+  EnvelopePreparer,
+  EnvelopeRequest,
+  EnvelopeSource,
+} from './smime/envelope-pool.js';
+export {
+  ENVELOPE_MESSAGE_TYPE,
+  serveEnvelopes,
+  workerEnvelopePreparer,
+} from './smime/envelope-worker.js';
+export type { EnvelopeMessageEvent, EnvelopePort } from './smime/envelope-worker.js';
 export { unprotectMessage } from './smime/unprotect.js';
 export type { UnprotectOptions } from './smime/unprotect.js';
 export type { UnprotectResult } from './smime/unprotect.js';
@@ -74,7 +87,9 @@ export {
   trustAnchorProblem,
   verifySignedData,
 } from './cms/index.js';
+export { prepareEnvelope } from './cms/index.js';
 export type { CmsSummary } from './cms/index.js';
+export type { PreparedEnvelope, PrepareEnvelopeOptions } from './cms/index.js';
 export type { ContentEncryptionAlgorithm } from './cms/index.js';
 export type { DecryptOptions } from './cms/index.js';
 export type { DecryptResult } from './cms/index.js';

@@ -45,10 +45,14 @@ export type PrepareEnvelopeOptions = Omit<EncryptOptions, 'content'>;
 
 /**
  * A fresh content key and the recipient infos that carry it to each recipient. They do not depend
- * on the content, so a caller can make them while it is still building the content.
+ * on the content, so a caller can make them while it is still building the content, or ahead of
+ * the message, for example in a worker. Every field survives structured cloning except recipient
+ * infos still to be encoded, which a worker encodes before it posts them.
  */
 export interface PreparedEnvelope {
   readonly algorithm: ContentEncryptionAlgorithm;
+  /** DER of the recipient certificates, in the order of the recipient infos. */
+  readonly recipients: readonly Uint8Array[];
   readonly contentKey: CryptoKey;
   readonly recipientInfos: readonly DerInput[];
   /** True when a recipient uses key agreement, which sets the EnvelopedData version. */
@@ -104,15 +108,29 @@ export async function prepareEnvelope(options: PrepareEnvelopeOptions): Promise<
   const hasKeyAgreement = recipients.some(
     (recipient) => recipient.publicKeyAlgorithm.kind === 'ec',
   );
-  return { algorithm, contentKey, recipientInfos, hasKeyAgreement };
+  return {
+    algorithm,
+    recipients: options.recipients,
+    contentKey,
+    recipientInfos,
+    hasKeyAgreement,
+  };
 }
 
-/** Encrypts `content` with a prepared envelope's key and returns the ContentInfo DER. */
+/** Envelopes already sealed: each content key and ephemeral key serves one content only. */
+const sealed = new WeakSet<PreparedEnvelope>();
+
+/**
+ * Encrypts `content` with a prepared envelope's key and returns the ContentInfo DER. An envelope
+ * seals one content only: a second call with the same object throws a TypeError.
+ */
 export async function sealEnvelope(
   crypto: Crypto,
   prepared: PreparedEnvelope,
   content: Uint8Array,
 ): Promise<EncryptResult> {
+  if (sealed.has(prepared)) throw new TypeError('sealEnvelope: this envelope is already sealed');
+  sealed.add(prepared);
   const { algorithm, contentKey, recipientInfos } = prepared;
   const encrypted = await encryptWithContentKey(crypto, algorithm, contentKey, content);
 

@@ -20,6 +20,7 @@ import type { SipMessage } from '../sip/message.js';
 import type { LocalIdentity } from './key-store.js';
 import { defaultProtectionPolicy } from './policy.js';
 import { createHeaderFragment } from './protected-headers.js';
+import { envelopeMatches, type EnvelopeSource } from './envelope-pool.js';
 import type { ProtectionPolicy } from './policy.js';
 import { messageBodyEntity, withEntityBody } from './sip-body.js';
 import {
@@ -66,6 +67,12 @@ export interface ProtectOptions {
    * protected, so that a message with nothing sensitive still comes back unchanged.
    */
   readonly bindHeaders?: readonly string[];
+  /**
+   * Envelopes made ahead, such as an {@link EnvelopePool} fed by a worker. When it has one ready
+   * for these recipients and this content encryption, protect uses it, so it only signs and
+   * encrypts. Otherwise protect makes the envelope itself.
+   */
+  readonly envelopes?: EnvelopeSource;
 }
 
 /** Sensitive parts signed and encrypted before their message exists. */
@@ -199,14 +206,20 @@ async function sealParts(
   parts: readonly MimeEntity[],
   options: ProtectOptions,
 ): Promise<MimeEntity> {
-  const { crypto, signer } = options;
+  const { crypto, signer, recipients } = options;
+  const algorithm = options.contentEncryption ?? 'aes-256-gcm';
+  const ready = options.envelopes?.take(recipients, algorithm);
+  if (ready !== undefined && !envelopeMatches(ready, { recipients, algorithm })) {
+    throw new TypeError(
+      'protectMessage: options.envelopes returned an envelope for other recipients',
+    );
+  }
   // The envelope's keys do not depend on the content, so they are made while the content is
   // signed: the key agreement's WebCrypto calls then overlap with the signature's.
-  const preparing = prepareEnvelope({
-    crypto,
-    recipients: options.recipients,
-    algorithm: options.contentEncryption ?? 'aes-256-gcm',
-  });
+  const preparing =
+    ready === undefined
+      ? prepareEnvelope({ crypto, recipients, algorithm })
+      : Promise.resolve(ready);
   // The rejection is raised by the await below; this only keeps it from counting as unhandled
   // when signing fails first.
   preparing.catch(() => undefined);
@@ -303,5 +316,8 @@ function checkProtectOptions(options: ProtectOptions): void {
   }
   if (!Array.isArray(options.recipients) || options.recipients.length === 0) {
     throw new TypeError('protectMessage: options.recipients must list at least one certificate');
+  }
+  if (options.envelopes !== undefined && typeof options.envelopes.take !== 'function') {
+    throw new TypeError('protectMessage: options.envelopes must have a take method');
   }
 }

@@ -1,0 +1,256 @@
+/**
+ * Envelopes made before the messages that use them.
+ *
+ * An envelope's content key and recipient infos do not depend on the content. With an EC
+ * recipient they cost an ephemeral ECDH key pair, a derivation and a key wrap, more than a third
+ * of protect. A pool makes them ahead, for example in a worker on another core (see
+ * {@link workerEnvelopePreparer}), and protect then only signs and encrypts. Each envelope is
+ * handed out once, and only for the exact recipients and algorithm it was made for.
+ *
+ * @module
+ */
+
+import { bytesEqual, cloneBytes } from '../bytes.js';
+import type { ContentEncryptionAlgorithm, PreparedEnvelope } from '../cms/index.js';
+
+/** Request to an {@link EnvelopePreparer}: the recipients and algorithm of the envelopes. */
+export interface EnvelopeRequest {
+  /** DER of the recipient certificates, in order. */
+  readonly recipients: readonly Uint8Array[];
+  readonly algorithm: ContentEncryptionAlgorithm;
+}
+
+/**
+ * Makes `count` envelopes for one request, with `prepareEnvelope` in this thread or through a
+ * worker. A pool requests several at once, because in Chromium each message to a worker costs the
+ * page 25 to 40 µs to post (measured by `npm run bench`).
+ */
+export type EnvelopePreparer = (
+  request: EnvelopeRequest,
+  count: number,
+) => Promise<readonly PreparedEnvelope[]>;
+
+/** Source of ready envelopes, which `protectMessage` tries before it makes one itself. */
+export interface EnvelopeSource {
+  /**
+   * Returns a ready envelope for exactly these recipients and this algorithm, never the same one
+   * twice, or undefined when none is ready.
+   */
+  take(
+    recipients: readonly Uint8Array[],
+    algorithm: ContentEncryptionAlgorithm,
+  ): PreparedEnvelope | undefined;
+}
+
+/** Options of {@link EnvelopePool}. */
+export interface EnvelopePoolOptions {
+  /** Makes the envelopes. */
+  readonly prepare: EnvelopePreparer;
+  /**
+   * Most envelopes kept ready for each set of recipients. Default 8, at most MAX_POOL_DEPTH. Once
+   * half of them or more are taken, one request to the preparer makes the set full again.
+   */
+  readonly depth?: number;
+}
+
+/** Largest {@link EnvelopePoolOptions.depth}. */
+export const MAX_POOL_DEPTH = 16;
+
+/**
+ * Number of recipient sets that a pool keeps envelopes for. The set used least recently is
+ * dropped, with its envelopes, when another one is needed.
+ */
+export const MAX_POOLED_RECIPIENT_SETS = 8;
+
+interface RecipientSet {
+  readonly recipients: readonly Uint8Array[];
+  readonly algorithm: ContentEncryptionAlgorithm;
+  readonly ready: PreparedEnvelope[];
+  pending: number;
+  failed: boolean;
+  /** True while a refill waits for its timer. */
+  scheduled: boolean;
+  waiters: ((ready: boolean) => void)[];
+}
+
+/**
+ * Keeps a few envelopes ready for each set of recipients, and makes new ones after they are taken.
+ * The request for them leaves after the current task, so that the message that took an envelope
+ * does not wait for it. When the preparer fails, for example because the worker stopped, the pool stops making
+ * envelopes for that set until {@link EnvelopePool.fill} is called again, and `protectMessage`
+ * makes its envelopes itself, raising any error that the recipients cause.
+ *
+ * @example
+ * ```ts
+ * const worker = new Worker(new URL('./envelope-worker.ts', import.meta.url), { type: 'module' });
+ * const envelopes = new EnvelopePool({ prepare: workerEnvelopePreparer(worker) });
+ * await envelopes.fill([serverCertificate], 'aes-256-gcm');
+ * const sent = await protectMessage(message, { crypto, signer, recipients: [serverCertificate], envelopes });
+ * ```
+ */
+export class EnvelopePool implements EnvelopeSource {
+  readonly #prepare: EnvelopePreparer;
+  readonly #depth: number;
+  /** Recipient sets, the one used least recently first. */
+  #sets: RecipientSet[] = [];
+  #closed = false;
+
+  constructor(options: EnvelopePoolOptions) {
+    const depth = options.depth ?? 8;
+    if (!Number.isInteger(depth) || depth < 1 || depth > MAX_POOL_DEPTH) {
+      throw new TypeError(`EnvelopePool: depth must be an integer from 1 to ${MAX_POOL_DEPTH}`);
+    }
+    this.#prepare = options.prepare;
+    this.#depth = depth;
+  }
+
+  /** {@inheritDoc EnvelopeSource.take} */
+  take(
+    recipients: readonly Uint8Array[],
+    algorithm: ContentEncryptionAlgorithm,
+  ): PreparedEnvelope | undefined {
+    if (this.#closed) return undefined;
+    const set = this.#use(recipients, algorithm);
+    const envelope = set.ready.shift();
+    if (!set.scheduled && this.#needsRefill(set)) {
+      set.scheduled = true;
+      setTimeout(() => {
+        set.scheduled = false;
+        if (this.#sets.includes(set)) this.#refill(set);
+      }, 0);
+    }
+    return envelope;
+  }
+
+  /**
+   * Starts making envelopes for these recipients when half of them or more are missing, also
+   * after a failure, and resolves once one is ready: true, or false when the preparer failed or
+   * the pool was closed. Call it once the recipients are known, so that the first message finds an
+   * envelope ready.
+   */
+  fill(recipients: readonly Uint8Array[], algorithm: ContentEncryptionAlgorithm): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    const set = this.#use(recipients, algorithm);
+    set.failed = false;
+    if (this.#needsRefill(set)) this.#refill(set);
+    return this.#whenSettled(set);
+  }
+
+  /** Drops every ready envelope and makes no more. Later calls to `take` return undefined. */
+  close(): void {
+    this.#closed = true;
+    const sets = this.#sets;
+    this.#sets = [];
+    for (const set of sets) this.#drop(set);
+  }
+
+  /** Finds or adds the set, and marks it as the one used most recently. */
+  #use(recipients: readonly Uint8Array[], algorithm: ContentEncryptionAlgorithm): RecipientSet {
+    const index = this.#sets.findIndex(
+      (set) => set.algorithm === algorithm && sameRecipients(set.recipients, recipients),
+    );
+    let set = this.#sets[index];
+    if (set !== undefined) {
+      if (index !== this.#sets.length - 1) {
+        this.#sets.splice(index, 1);
+        this.#sets.push(set);
+      }
+      return set;
+    }
+    // Copies: the caller may reuse its buffers, and the set must keep matching what it was made for.
+    set = {
+      recipients: recipients.map(cloneBytes),
+      algorithm,
+      ready: [],
+      pending: 0,
+      failed: false,
+      scheduled: false,
+      waiters: [],
+    };
+    this.#sets.push(set);
+    if (this.#sets.length > MAX_POOLED_RECIPIENT_SETS) {
+      const dropped = this.#sets.shift();
+      if (dropped !== undefined) this.#drop(dropped);
+    }
+    return set;
+  }
+
+  /** True when half of the set's envelopes or more are neither ready nor being made. */
+  #needsRefill(set: RecipientSet): boolean {
+    return !set.failed && set.ready.length + set.pending <= this.#depth / 2;
+  }
+
+  #refill(set: RecipientSet): void {
+    if (this.#closed || set.failed) return;
+    const count = this.#depth - set.ready.length - set.pending;
+    if (count <= 0) return;
+    set.pending += count;
+    const request = { recipients: set.recipients, algorithm: set.algorithm };
+    let making: Promise<readonly PreparedEnvelope[]>;
+    try {
+      making = this.#prepare(request, count);
+    } catch (error) {
+      making = Promise.reject(
+        error instanceof Error ? error : new Error('envelope preparer failed'),
+      );
+    }
+    making.then(
+      (envelopes) => {
+        set.pending -= count;
+        const valid =
+          envelopes.length === count &&
+          envelopes.every((envelope) => envelopeMatches(envelope, request));
+        if (!valid) set.failed = true;
+        else if (!this.#closed && this.#sets.includes(set)) set.ready.push(...envelopes);
+        this.#notify(set);
+      },
+      () => {
+        set.pending -= count;
+        set.failed = true;
+        this.#notify(set);
+      },
+    );
+  }
+
+  #whenSettled(set: RecipientSet): Promise<boolean> {
+    if (set.ready.length > 0) return Promise.resolve(true);
+    if (!this.#waiting(set)) return Promise.resolve(false);
+    return new Promise((resolve) => set.waiters.push(resolve));
+  }
+
+  /** True while an envelope may still come for the set. */
+  #waiting(set: RecipientSet): boolean {
+    return !set.failed && set.pending > 0 && !this.#closed && this.#sets.includes(set);
+  }
+
+  #notify(set: RecipientSet): void {
+    const ready = set.ready.length > 0;
+    if (!ready && this.#waiting(set)) return;
+    const waiters = set.waiters;
+    set.waiters = [];
+    for (const resolve of waiters) resolve(ready);
+  }
+
+  #drop(set: RecipientSet): void {
+    set.ready.length = 0;
+    this.#notify(set);
+  }
+}
+
+/** True when `envelope` was made for exactly the recipients and algorithm of `request`. */
+export function envelopeMatches(envelope: PreparedEnvelope, request: EnvelopeRequest): boolean {
+  return (
+    envelope.algorithm === request.algorithm &&
+    sameRecipients(envelope.recipients, request.recipients)
+  );
+}
+
+function sameRecipients(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((item, index) => {
+      const other = b[index];
+      return other !== undefined && bytesEqual(item, other);
+    })
+  );
+}

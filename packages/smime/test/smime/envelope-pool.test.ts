@@ -1,0 +1,293 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { indexOfBytes } from '../../src/bytes.js';
+import { derEncode } from '../../src/cms/der-writer.js';
+import {
+  prepareEnvelope,
+  sealEnvelope,
+  type PreparedEnvelope,
+} from '../../src/cms/encrypt-content.js';
+import type { ContentEncryptionAlgorithm } from '../../src/cms/content-encryption.js';
+import type { SipMessage } from '../../src/sip/message.js';
+import {
+  EnvelopePool,
+  MAX_POOL_DEPTH,
+  MAX_POOLED_RECIPIENT_SETS,
+  type EnvelopePreparer,
+  type EnvelopeRequest,
+} from '../../src/smime/envelope-pool.js';
+import { messageBodyEntity } from '../../src/smime/sip-body.js';
+import { protectAsAlice, unprotectAtServer } from './alice-to-server.js';
+import { MCPTT_INFO, SECRET_TOKEN, bodyParts, mcpttInfoMessage } from './messages.js';
+import { getTestPki, testCrypto, type TestPki } from './test-pki.js';
+
+const GCM: ContentEncryptionAlgorithm = 'aes-256-gcm';
+
+let pki: TestPki;
+let server: Uint8Array;
+let bob: Uint8Array;
+beforeAll(async () => {
+  pki = await getTestPki();
+  server = pki.certificate('server');
+  bob = pki.certificate('bob');
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Creates a preparer in this thread that records each request. */
+function recordingPreparer(): { prepare: EnvelopePreparer; calls: { count: number }[] } {
+  const calls: { count: number }[] = [];
+  const prepare: EnvelopePreparer = (request, count) => {
+    calls.push({ count });
+    return Promise.all(
+      Array.from({ length: count }, () => prepareEnvelope({ crypto: testCrypto, ...request })),
+    );
+  };
+  return { prepare, calls };
+}
+
+/** Returns the envelope DER of a protected message whose only body is application/pkcs7-mime. */
+function envelopeDer(message: SipMessage): Uint8Array {
+  const entity = messageBodyEntity(message);
+  if (entity === undefined) throw new Error('no body');
+  return entity.decodedBody();
+}
+
+/** Checks that the message's envelope carries the recipient infos of `envelope`. */
+function sealedWith(message: SipMessage, envelope: PreparedEnvelope): boolean {
+  const der = envelopeDer(message);
+  return envelope.recipientInfos.every((info) => indexOfBytes(der, derEncode(info)) >= 0);
+}
+
+describe('EnvelopePool', () => {
+  it('hands out each envelope once', async () => {
+    const { prepare } = recordingPreparer();
+    const pool = new EnvelopePool({ prepare, depth: 3 });
+
+    expect(await pool.fill([server], GCM)).toBe(true);
+    const taken = [pool.take([server], GCM), pool.take([server], GCM), pool.take([server], GCM)];
+
+    expect(new Set(taken).size).toBe(3);
+    for (const envelope of taken) {
+      expect(envelope?.recipients).toEqual([server]);
+      expect(envelope?.algorithm).toBe(GCM);
+    }
+    expect(pool.take([server], GCM)).toBeUndefined();
+  });
+
+  it('keeps the sets of recipients and algorithms apart', async () => {
+    const { prepare } = recordingPreparer();
+    const pool = new EnvelopePool({ prepare, depth: 2 });
+
+    await pool.fill([server], GCM);
+
+    expect(pool.take([bob], GCM)).toBeUndefined();
+    expect(pool.take([server], 'aes-128-gcm')).toBeUndefined();
+    expect(pool.take([server, bob], GCM)).toBeUndefined();
+    expect(pool.take([server], GCM)?.recipients).toEqual([server]);
+  });
+
+  it('refills in one request at half', async () => {
+    vi.useFakeTimers();
+    const { prepare, calls } = recordingPreparer();
+    const pool = new EnvelopePool({ prepare, depth: 4 });
+    await pool.fill([server], GCM);
+    expect(calls).toEqual([{ count: 4 }]);
+
+    pool.take([server], GCM);
+    await vi.runAllTimersAsync();
+    expect(calls).toHaveLength(1);
+
+    pool.take([server], GCM);
+    expect(calls).toHaveLength(1);
+    await vi.runAllTimersAsync();
+    expect(calls).toEqual([{ count: 4 }, { count: 2 }]);
+  });
+
+  it('stops refilling after a failure', async () => {
+    vi.useFakeTimers();
+    let fail = true;
+    const calls: number[] = [];
+    const pool = new EnvelopePool({
+      depth: 2,
+      prepare: (request, count) => {
+        calls.push(count);
+        if (fail) return Promise.reject(new Error('worker gone'));
+        return recordingPreparer().prepare(request, count);
+      },
+    });
+
+    expect(await pool.fill([server], GCM)).toBe(false);
+    expect(pool.take([server], GCM)).toBeUndefined();
+    await vi.runAllTimersAsync();
+    expect(calls).toEqual([2]);
+
+    fail = false;
+    expect(await pool.fill([server], GCM)).toBe(true);
+    expect(pool.take([server], GCM)).toBeDefined();
+  });
+
+  it('treats a throwing preparer as failed', async () => {
+    const pool = new EnvelopePool({
+      prepare: () => {
+        throw new Error('not started');
+      },
+    });
+
+    expect(await pool.fill([server], GCM)).toBe(false);
+    expect(pool.take([server], GCM)).toBeUndefined();
+  });
+
+  it.each([
+    ['for other recipients', (request: EnvelopeRequest) => ({ ...request, recipients: [bob] })],
+    [
+      'with another algorithm',
+      (request: EnvelopeRequest) => ({ ...request, algorithm: 'aes-128-cbc' as const }),
+    ],
+  ])('never hands out envelopes made %s', async (_label, change) => {
+    const pool = new EnvelopePool({
+      prepare: (request, count) => recordingPreparer().prepare(change(request), count),
+    });
+
+    expect(await pool.fill([server], GCM)).toBe(false);
+    expect(pool.take([server], GCM)).toBeUndefined();
+  });
+
+  it('never hands out a short batch', async () => {
+    const pool = new EnvelopePool({
+      depth: 4,
+      prepare: (request) => recordingPreparer().prepare(request, 1),
+    });
+
+    expect(await pool.fill([server], GCM)).toBe(false);
+    expect(pool.take([server], GCM)).toBeUndefined();
+  });
+
+  it('drops the least recently used set', async () => {
+    const { prepare } = recordingPreparer();
+    const pool = new EnvelopePool({ prepare, depth: 1 });
+    const algorithms: ContentEncryptionAlgorithm[] = [
+      'aes-128-gcm',
+      'aes-256-gcm',
+      'aes-128-cbc',
+      'aes-256-cbc',
+    ];
+    const sets = [[server], [bob], [server, bob], [bob, server]].flatMap((recipients) =>
+      algorithms.map((algorithm) => ({ recipients, algorithm })),
+    );
+    expect(sets.length).toBeGreaterThan(MAX_POOLED_RECIPIENT_SETS);
+
+    for (const { recipients, algorithm } of sets) await pool.fill(recipients, algorithm);
+
+    const first = sets[0];
+    const last = sets.at(-1);
+    if (first === undefined || last === undefined) throw new Error('no sets');
+    expect(pool.take(first.recipients, first.algorithm)).toBeUndefined();
+    expect(pool.take(last.recipients, last.algorithm)).toBeDefined();
+  });
+
+  it('keeps its own copies of the recipients', async () => {
+    const { prepare } = recordingPreparer();
+    const pool = new EnvelopePool({ prepare, depth: 1 });
+    const reused = server.slice();
+    await pool.fill([reused], GCM);
+
+    reused.fill(0);
+
+    expect(pool.take([server], GCM)?.recipients).toEqual([server]);
+  });
+
+  it('hands out nothing after close', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { prepare } = recordingPreparer();
+    const pool = new EnvelopePool({
+      prepare: async (request, count) => {
+        await gate;
+        return prepare(request, count);
+      },
+    });
+    const filling = pool.fill([server], GCM);
+
+    pool.close();
+    release();
+
+    expect(await filling).toBe(false);
+    expect(pool.take([server], GCM)).toBeUndefined();
+    expect(await pool.fill([server], GCM)).toBe(false);
+  });
+
+  it.each([0, -1, 1.5, MAX_POOL_DEPTH + 1, Number.NaN])('rejects depth %s', (depth) => {
+    expect(() => new EnvelopePool({ prepare: recordingPreparer().prepare, depth })).toThrow(
+      TypeError,
+    );
+  });
+});
+
+describe('protectMessage with envelopes', () => {
+  it('seals with a ready envelope', async () => {
+    const { prepare } = recordingPreparer();
+    const pool = new EnvelopePool({ prepare, depth: 2 });
+    await pool.fill([server], GCM);
+    const taken: PreparedEnvelope[] = [];
+    const envelopes = {
+      take: (recipients: readonly Uint8Array[], algorithm: ContentEncryptionAlgorithm) => {
+        const envelope = pool.take(recipients, algorithm);
+        if (envelope !== undefined) taken.push(envelope);
+        return envelope;
+      },
+    };
+
+    const first = await protectAsAlice(pki, mcpttInfoMessage(), { envelopes });
+    const second = await protectAsAlice(pki, mcpttInfoMessage(), { envelopes });
+
+    const [one, two] = taken;
+    if (one === undefined || two === undefined) throw new Error('no envelope taken');
+    expect(sealedWith(first, one)).toBe(true);
+    expect(sealedWith(second, two)).toBe(true);
+    expect(sealedWith(second, one)).toBe(false);
+    const opened = await unprotectAtServer(pki, second);
+    expect(bodyParts(opened.message)).toEqual([
+      { mediaType: MCPTT_INFO, body: expect.stringContaining(SECRET_TOKEN) as unknown },
+    ]);
+  });
+
+  it('makes its own envelope when none is ready', async () => {
+    const empty = { take: () => undefined };
+
+    const sent = await protectAsAlice(pki, mcpttInfoMessage(), { envelopes: empty });
+
+    expect((await unprotectAtServer(pki, sent)).security.signerUri).toBe('sip:alice@example.org');
+  });
+
+  it('rejects an envelope for other recipients', async () => {
+    const forBob = await prepareEnvelope({ crypto: testCrypto, recipients: [bob], algorithm: GCM });
+    const wrong = { take: () => forBob };
+
+    await expect(protectAsAlice(pki, mcpttInfoMessage(), { envelopes: wrong })).rejects.toThrow(
+      TypeError,
+    );
+  });
+
+  it('raises TypeError for a source without take', async () => {
+    const envelopes = {} as unknown as { take: () => undefined };
+
+    await expect(protectAsAlice(pki, mcpttInfoMessage(), { envelopes })).rejects.toThrow(
+      /envelopes/,
+    );
+  });
+
+  it('rejects sealing one envelope twice', async () => {
+    const envelope = await prepareEnvelope({
+      crypto: testCrypto,
+      recipients: [server],
+      algorithm: GCM,
+    });
+    const content = new TextEncoder().encode('one content');
+    await sealEnvelope(testCrypto, envelope, content);
+
+    await expect(sealEnvelope(testCrypto, envelope, content)).rejects.toThrow(TypeError);
+  });
+});

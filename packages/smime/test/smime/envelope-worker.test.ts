@@ -1,0 +1,207 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { EnvelopePool } from '../../src/smime/envelope-pool.js';
+import {
+  ENVELOPE_MESSAGE_TYPE,
+  serveEnvelopes,
+  workerEnvelopePreparer,
+  type EnvelopeMessageEvent,
+  type EnvelopePort,
+} from '../../src/smime/envelope-worker.js';
+import { protectAsAlice, unprotectAtServer } from './alice-to-server.js';
+import { mcpttInfoMessage } from './messages.js';
+import { getTestPki, testCrypto, type TestPki } from './test-pki.js';
+
+let pki: TestPki;
+let server: Uint8Array;
+beforeAll(async () => {
+  pki = await getTestPki();
+  server = pki.certificate('server');
+});
+
+const channels: MessageChannel[] = [];
+afterEach(() => {
+  for (const channel of channels.splice(0)) {
+    channel.port1.close();
+    channel.port2.close();
+  }
+});
+
+/**
+ * Opens a channel whose messages are structured-cloned, as between a page and its worker. `port1` is
+ * the page's end and `port2` the worker's.
+ */
+function channel(): { page: MessagePort; worker: MessagePort } {
+  const created = new MessageChannel();
+  channels.push(created);
+  created.port1.start();
+  created.port2.start();
+  return { page: created.port1, worker: created.port2 };
+}
+
+/** Resolves with the next message that arrives on `port`. */
+function nextMessage(port: MessagePort): Promise<unknown> {
+  return new Promise((resolve) => {
+    port.addEventListener('message', (event) => resolve(event.data), { once: true });
+  });
+}
+
+/** Wraps a page end so that a test can report a worker error to its error listeners. */
+function portWithErrors(port: MessagePort): { port: EnvelopePort; fail: () => void } {
+  const errorListeners: ((event: EnvelopeMessageEvent) => void)[] = [];
+  return {
+    port: {
+      postMessage: (message) => port.postMessage(message),
+      addEventListener: (type, listener) => {
+        if (type === 'error') errorListeners.push(listener);
+        else port.addEventListener('message', listener);
+      },
+    },
+    fail: () => {
+      for (const listener of errorListeners) listener({ data: undefined });
+    },
+  };
+}
+
+describe('envelopes from a worker', () => {
+  it('carries content keys as CryptoKeys', async () => {
+    const ends = channel();
+    serveEnvelopes(ends.worker, testCrypto);
+    const prepare = workerEnvelopePreparer(ends.page);
+
+    const envelopes = await prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 3);
+
+    expect(envelopes).toHaveLength(3);
+    for (const envelope of envelopes) {
+      expect(envelope.contentKey).toBeInstanceOf(CryptoKey);
+      expect(envelope.contentKey.algorithm).toMatchObject({ name: 'AES-GCM', length: 256 });
+      expect(envelope.recipients).toEqual([server]);
+      expect(envelope.recipientInfos[0]).toBeInstanceOf(Uint8Array);
+    }
+  });
+
+  it('feeds a pool for protect', async () => {
+    const ends = channel();
+    serveEnvelopes(ends.worker, testCrypto);
+    const pool = new EnvelopePool({ prepare: workerEnvelopePreparer(ends.page) });
+    expect(await pool.fill([server], 'aes-256-gcm')).toBe(true);
+    let used = 0;
+    const envelopes = {
+      take: (recipients: readonly Uint8Array[], algorithm: 'aes-256-gcm') => {
+        const envelope = pool.take(recipients, algorithm);
+        if (envelope !== undefined) used++;
+        return envelope;
+      },
+    };
+
+    const sent = await protectAsAlice(pki, mcpttInfoMessage(), { envelopes });
+
+    expect(used).toBe(1);
+    const opened = await unprotectAtServer(pki, sent);
+    expect(opened.security.encrypted).toBe(true);
+    expect(opened.security.signerUri).toBe('sip:alice@example.org');
+  });
+
+  it('rejects an invalid recipient certificate', async () => {
+    const ends = channel();
+    serveEnvelopes(ends.worker, testCrypto);
+    const prepare = workerEnvelopePreparer(ends.page);
+
+    await expect(
+      prepare(
+        { recipients: [new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01])], algorithm: 'aes-256-gcm' },
+        1,
+      ),
+    ).rejects.toThrow('no valid envelopes');
+  });
+
+  it.each([
+    ['no recipients', { recipients: [], algorithm: 'aes-256-gcm', count: 1 }],
+    ['recipients that are not bytes', { recipients: ['MIIB'], algorithm: 'aes-256-gcm', count: 1 }],
+    ['an unknown algorithm', { recipients: [], algorithm: 'des-ede3-cbc', count: 1 }],
+    ['a count of 0', { algorithm: 'aes-256-gcm', count: 0 }],
+    ['a count above MAX_POOL_DEPTH', { algorithm: 'aes-256-gcm', count: 17 }],
+    ['a fractional count', { algorithm: 'aes-256-gcm', count: 1.5 }],
+  ])('answers a request with %s with an error', async (_label, fields) => {
+    const ends = channel();
+    serveEnvelopes(ends.worker, testCrypto);
+    const reply = nextMessage(ends.page);
+
+    ends.page.postMessage({ type: ENVELOPE_MESSAGE_TYPE, id: 7, recipients: [server], ...fields });
+
+    expect(await reply).toEqual({
+      type: ENVELOPE_MESSAGE_TYPE,
+      id: 7,
+      error: 'ERR_INVALID_REQUEST',
+    });
+  });
+
+  it('leaves messages of other types to other listeners', async () => {
+    const ends = channel();
+    serveEnvelopes(ends.worker, testCrypto);
+    ends.worker.addEventListener('message', (event: MessageEvent) => {
+      if ((event.data as { type?: unknown }).type === 'ping') ends.worker.postMessage('pong');
+    });
+    const reply = nextMessage(ends.page);
+
+    ends.page.postMessage({ type: 'ping', id: 1 });
+
+    expect(await reply).toBe('pong');
+  });
+
+  it.each([
+    ['a content key that is not a CryptoKey', { contentKey: { algorithm: 'AES-GCM' } }],
+    ['recipient infos that are not bytes', { recipientInfos: ['a1'] }],
+    ['one recipient info too many', { recipientInfos: [new Uint8Array(2), new Uint8Array(2)] }],
+    ['another algorithm', { algorithm: 'aes-128-cbc' }],
+  ])('rejects a reply with %s', async (_label, change) => {
+    const ends = channel();
+    ends.worker.addEventListener('message', (event: MessageEvent) => {
+      const { id } = event.data as { id: number };
+      void testCrypto.subtle
+        .generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt'])
+        .then((contentKey) => {
+          const envelope = {
+            algorithm: 'aes-256-gcm',
+            contentKey,
+            recipientInfos: [new Uint8Array(2)],
+            hasKeyAgreement: true,
+            ...change,
+          };
+          ends.worker.postMessage({ type: ENVELOPE_MESSAGE_TYPE, id, envelopes: [envelope] });
+        });
+    });
+    const prepare = workerEnvelopePreparer(ends.page);
+
+    await expect(prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 1)).rejects.toThrow(
+      'no valid envelopes',
+    );
+  });
+
+  it('rejects a short reply', async () => {
+    const ends = channel();
+    ends.worker.addEventListener('message', (event: MessageEvent) => {
+      const { id } = event.data as { id: number };
+      ends.worker.postMessage({ type: ENVELOPE_MESSAGE_TYPE, id, envelopes: [] });
+    });
+    const prepare = workerEnvelopePreparer(ends.page);
+
+    await expect(prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 2)).rejects.toThrow(
+      'no valid envelopes',
+    );
+  });
+
+  it('fails requests after a worker error', async () => {
+    const ends = channel();
+    const { port, fail } = portWithErrors(ends.page);
+    const prepare = workerEnvelopePreparer(port);
+    const pending = prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 1);
+
+    fail();
+
+    await expect(pending).rejects.toThrow('no valid envelopes');
+    await expect(prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 1)).rejects.toThrow(
+      'failed earlier',
+    );
+  });
+});
