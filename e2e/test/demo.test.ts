@@ -4,6 +4,7 @@
  * core's body log then has to be free of every sensitive value that the users and the server saw.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -28,7 +29,8 @@ import {
   startDemoStack,
   type DemoStack,
 } from '../src/demo-stack.js';
-import { GROUP, USERS } from '../src/demo-users.js';
+import { GROUP, SERVER_NAME, USERS } from '../src/demo-users.js';
+import { ENVELOPE_MESSAGE_TYPE, pemDecode } from '../../packages/smime/src/index.js';
 import { MEDIA_TYPES, textPart } from '../../packages/server/src/body-parts.js';
 import { buildMcpttInfo } from '../../packages/server/src/mcptt-xml.js';
 import { McpttTestClient, status } from '../../packages/server/test/helpers/mcptt-test-client.js';
@@ -69,6 +71,59 @@ describe('demo through Kamailio', () => {
     for (const app of [alice, bob, carol]) {
       expect(await registrationStatus(app)).toBe('Registered · protected');
     }
+  });
+
+  // The app makes the key agreement of its messages in a worker. Without it, protect still works,
+  // so this test requests envelopes from the worker directly, as the page's pool does.
+  it('makes envelopes in the app worker', async () => {
+    const worker = alice.page.workers().find((found) => found.url().includes('envelope-worker'));
+    if (worker === undefined) throw new Error('the app started no envelope worker');
+    const pem = await readFile(join(stack.pkiFolder, `${SERVER_NAME}.cert.pem`), 'utf8');
+    const [certificate] = pemDecode(pem, 'CERTIFICATE');
+    if (certificate === undefined) throw new Error('server certificate missing');
+
+    const reply = await worker.evaluate(
+      ({ type, recipient }) => {
+        const scope = self as unknown as {
+          postMessage: (message: unknown) => void;
+          dispatchEvent: (event: Event) => boolean;
+        };
+        const post = scope.postMessage.bind(scope);
+        return new Promise<{ error?: string; keys: string[]; infoBytes: number[] }>((resolve) => {
+          scope.postMessage = (message) => {
+            const data = message as {
+              id: number;
+              error?: string;
+              envelopes?: { contentKey: unknown; recipientInfos: Uint8Array[] }[];
+            };
+            if (data.id !== -1) return post(message);
+            scope.postMessage = post;
+            resolve({
+              ...(data.error === undefined ? {} : { error: data.error }),
+              keys: (data.envelopes ?? []).map((envelope) =>
+                envelope.contentKey instanceof CryptoKey ? envelope.contentKey.type : 'none',
+              ),
+              infoBytes: (data.envelopes ?? []).map(
+                (envelope) => envelope.recipientInfos[0]?.length ?? 0,
+              ),
+            });
+          };
+          const data = {
+            type,
+            id: -1,
+            recipients: [new Uint8Array(recipient)],
+            algorithm: 'aes-256-gcm',
+            count: 2,
+          };
+          scope.dispatchEvent(new MessageEvent('message', { data }));
+        });
+      },
+      { type: ENVELOPE_MESSAGE_TYPE, recipient: [...certificate] },
+    );
+
+    expect(reply.error).toBeUndefined();
+    expect(reply.keys).toEqual(['secret', 'secret']);
+    for (const length of reply.infoBytes) expect(length).toBeGreaterThan(100);
   });
 
   it('affiliates the users to the group', async () => {

@@ -10,7 +10,13 @@ import {
   type McpttCall,
   type McpttClientDelegate,
 } from '@mcptt-smime/sdk';
-import { pemDecode, type KeyStore, type SecurityInfo } from '@mcptt-smime/smime';
+import {
+  EnvelopePool,
+  pemDecode,
+  workerEnvelopePreparer,
+  type KeyStore,
+  type SecurityInfo,
+} from '@mcptt-smime/smime';
 import type {
   Conversation,
   GroupInfo,
@@ -35,6 +41,23 @@ export function createSdkClient(
   return Promise.resolve(new SdkPttClient(config, uri, serverCertificate, openStore));
 }
 
+/**
+ * Starts the envelope worker and a pool that it feeds, or returns undefined where workers are
+ * missing. If the worker fails to load, protect makes its own envelopes, as without a pool.
+ */
+function startEnvelopeWorker(): { pool: EnvelopePool; stop: () => void } | undefined {
+  if (typeof Worker === 'undefined') return undefined;
+  const worker = new Worker(new URL('./envelope-worker.ts', import.meta.url), { type: 'module' });
+  const pool = new EnvelopePool({ prepare: workerEnvelopePreparer(worker) });
+  return {
+    pool,
+    stop: () => {
+      pool.close();
+      worker.terminate();
+    },
+  };
+}
+
 /** Converts the SDK's security outcome to what the panel shows. */
 export function toMessageSecurity(security: SecurityInfo): MessageSecurity {
   return {
@@ -54,6 +77,7 @@ class SdkPttClient implements PttClient {
   readonly #openStore: () => Promise<KeyStore>;
   readonly #affiliated = new Set<string>();
   #client: McpttClient | undefined;
+  #envelopeWorker: { pool: EnvelopePool; stop: () => void } | undefined;
   #delegate: PttClientDelegate = {};
   #sequence = 0;
   readonly #clientId = `urn:uuid:${globalThis.crypto.randomUUID()}`;
@@ -92,6 +116,10 @@ class SdkPttClient implements PttClient {
 
   async start(delegate: PttClientDelegate): Promise<void> {
     this.#delegate = delegate;
+    this.#envelopeWorker = startEnvelopeWorker();
+    const envelopes = this.#envelopeWorker?.pool;
+    // Not awaited: until the worker replies, messages make their envelopes in the page.
+    void envelopes?.fill([this.#serverCertificate], 'aes-256-gcm');
     const client = new McpttClient({
       uri: this.userId,
       url: this.#config.wsUrl,
@@ -101,6 +129,7 @@ class SdkPttClient implements PttClient {
       serverUri: this.#config.serverUri,
       serverCertificates: [this.#serverCertificate],
       clientId: this.#clientId,
+      ...(envelopes === undefined ? {} : { envelopes }),
       ...(this.#config.insecurePlainCalls ? { insecurePlainCalls: true } : {}),
       delegate: this.#sdkDelegate(),
     });
@@ -119,6 +148,8 @@ class SdkPttClient implements PttClient {
     for (const call of this.#calls.liveCalls()) call.hangUp();
     this.#client?.stop();
     this.#client = undefined;
+    this.#envelopeWorker?.stop();
+    this.#envelopeWorker = undefined;
     return Promise.resolve();
   }
 

@@ -47,6 +47,8 @@ describe('McpttClient options', () => {
     ['revocation', { revocation: 'requires' }],
     ['authorisationExpires', { authorisationExpires: -1 }],
     ['policy', { insecurePlainCalls: true, policy: { isSensitive: () => true } }],
+    ['envelopes', { envelopes: {} }],
+    ['envelopes', { envelopes: null }],
   ])('raises TypeError naming %s', async (name, override) => {
     const options = { ...(await baseOptions()), ...override } as McpttClientOptions;
     const create = () => new McpttClient(options);

@@ -22,7 +22,12 @@ import { checkExpires } from './publish-transaction.js';
  */
 export interface McpttClientOptions extends Pick<
   SmimePipelineOptions,
-  'onCertificateDecision' | 'revocationLists' | 'revocation' | 'maxSignatureAge' | 'encryptThenSign'
+  | 'onCertificateDecision'
+  | 'revocationLists'
+  | 'revocation'
+  | 'maxSignatureAge'
+  | 'encryptThenSign'
+  | 'envelopes'
 > {
   /**
    * SIP URI of the user, which is also the signer identity in the key store. TypeError unless a
@@ -110,6 +115,10 @@ export function checkClientOptions(options: McpttClientOptions): void {
   }
   if (options.insecurePlainCalls === true && options.policy !== undefined) {
     throw new TypeError('set either policy or insecurePlainCalls, not both');
+  }
+  const envelopes = options.envelopes as { take?: unknown } | null | undefined;
+  if (envelopes !== undefined && typeof envelopes?.take !== 'function') {
+    throw new TypeError('envelopes must have a take method, such as an EnvelopePool');
   }
   checkReceiveOptions(options);
 }

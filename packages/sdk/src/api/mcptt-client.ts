@@ -111,6 +111,7 @@ export class McpttClient {
       ...optional('revocation', options.revocation),
       ...optional('maxSignatureAge', options.maxSignatureAge),
       ...optional('encryptThenSign', options.encryptThenSign),
+      ...optional('envelopes', options.envelopes),
     });
     this.socket = new ProtectingSocket(inner, {
       pipeline: this.pipeline,

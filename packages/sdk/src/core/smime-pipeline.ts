@@ -24,6 +24,7 @@ import {
   utf8Encode,
   type CertificateDecision,
   type ContentEncryptionAlgorithm,
+  type EnvelopeSource,
   type KeyStore,
   type PreparedProtection,
   type ProtectionPolicy,
@@ -89,6 +90,11 @@ export interface SmimePipelineOptions {
   readonly serverCertificates?: readonly Uint8Array[];
   readonly policy?: ProtectionPolicy;
   readonly contentEncryption?: ContentEncryptionAlgorithm;
+  /**
+   * Envelopes made ahead, such as an `EnvelopePool` fed by a worker, which takes the key
+   * agreement of each outgoing message off the page's thread (see `ProtectOptions.envelopes`).
+   */
+  readonly envelopes?: EnvelopeSource;
   readonly now?: () => Date;
   /** Accepts or rejects an unknown or changed signer certificate; without it both are rejected. */
   readonly onCertificateDecision?: (decision: CertificateDecision) => boolean | Promise<boolean>;
@@ -363,9 +369,10 @@ export class SmimePipeline implements SocketPipeline {
   }
 
   #protectExtras() {
-    const { policy, contentEncryption, now } = this.#options;
+    const { policy, contentEncryption, envelopes, now } = this.#options;
     return {
       ...(policy === undefined ? {} : { policy }),
+      ...(envelopes === undefined ? {} : { envelopes }),
       ...(contentEncryption === undefined ? {} : { contentEncryption }),
       ...(now === undefined ? {} : { now }),
     };
