@@ -8,4 +8,6 @@ declare global {
 }
 
 window.runCoreBench = (iterations) =>
-  runCoreBench(window.crypto, () => performance.now(), iterations);
+  runCoreBench(window.crypto, () => performance.now(), iterations, {
+    envelopeWorker: new Worker('/envelope-worker.js'),
+  });

@@ -5,30 +5,23 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { launchChromium } from '../../../tools/chromium.js';
+import { bundleForBrowser, launchChromium } from '../../../tools/chromium.js';
 
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 200);
-const bundle = await build({
-  entryPoints: [fileURLToPath(new URL('./chromium-entry.ts', import.meta.url))],
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: 'es2022',
-  write: false,
-});
-const script = bundle.outputFiles[0]?.text ?? '';
-const page = `<!doctype html><meta charset="utf-8"><script>${script}</script>`;
 
-const server = createServer((_request, response) => {
+const script = await bundleForBrowser(new URL('./chromium-entry.ts', import.meta.url));
+const page = `<!doctype html><meta charset="utf-8"><script>${script}</script>`;
+const worker = await bundleForBrowser(new URL('./envelope-worker-entry.ts', import.meta.url));
+
+const server = createServer((request, response) => {
+  const isWorker = request.url === '/envelope-worker.js';
   // Cross-origin isolation lifts Chromium's coarsening of performance.now() from 100 µs to 5 µs.
   response.writeHead(200, {
-    'content-type': 'text/html; charset=utf-8',
+    'content-type': isWorker ? 'text/javascript' : 'text/html; charset=utf-8',
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-embedder-policy': 'require-corp',
   });
-  response.end(page);
+  response.end(isWorker ? worker : page);
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const { port } = server.address() as AddressInfo;

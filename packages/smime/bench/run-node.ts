@@ -31,12 +31,9 @@ try {
   const { runCoreBench } = (await import(pathToFileURL(file).href)) as {
     runCoreBench: typeof RunCoreBench;
   };
-  const result = await runCoreBench(
-    webcrypto as Crypto,
-    () => performance.now(),
-    iterations,
-    createNodeCrypto(),
-  );
+  const result = await runCoreBench(webcrypto as Crypto, () => performance.now(), iterations, {
+    engine: createNodeCrypto(),
+  });
   console.log(JSON.stringify(result));
 } finally {
   rmSync(folder, { recursive: true, force: true });
