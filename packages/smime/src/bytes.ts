@@ -310,7 +310,7 @@ export function base64DecodeBytes(ascii: Uint8Array): Uint8Array {
     out[o++] = (group >> 10) & 0xff;
     out[o++] = (group >> 2) & 0xff;
   }
-  return out.slice(0, o);
+  return out.subarray(0, o);
 }
 
 /**

@@ -64,7 +64,14 @@ export function parseContentInfo(der: Uint8Array): ContentInfo {
 
 /** Parses a ContentInfo and returns its content, raising CmsParseError unless it has `expected`. */
 export function expectContent(der: Uint8Array, expected: string): Asn1Node {
-  const { contentType, content } = parseContentInfo(der);
+  return expectContentType(parseContentInfo(der), expected);
+}
+
+/** Returns the content of a parsed ContentInfo, raising CmsParseError unless it has `expected`. */
+export function expectContentType(
+  { contentType, content }: ContentInfo,
+  expected: string,
+): Asn1Node {
   if (contentType !== expected) {
     throw new CmsParseError(
       `CMS content type is ${oidName(contentType)}, expected ${oidName(expected)}`,
@@ -87,7 +94,11 @@ export function encodeContentInfo(contentType: string, content: DerInput): Uint8
  * content types raise NotSupportedError.
  */
 export function getCmsContentType(der: Uint8Array): SmimeType | 'data' {
-  const { contentType, content } = parseContentInfo(der);
+  return contentInfoType(parseContentInfo(der));
+}
+
+/** Returns the S/MIME type of a parsed ContentInfo, as {@link getCmsContentType} does. */
+export function contentInfoType({ contentType, content }: ContentInfo): SmimeType | 'data' {
   switch (contentType) {
     case OID_DATA:
       return 'data';

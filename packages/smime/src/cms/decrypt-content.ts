@@ -14,7 +14,7 @@ import {
   decryptWithContentKey,
   readContentEncryption,
 } from './content-encryption.js';
-import { parseContentInfo } from './content-info.js';
+import { parseContentInfo, type ContentInfo } from './content-info.js';
 import { readEnvelope, type Envelope } from './envelope.js';
 import { describeKeyAgreement, unwrapWithKeyAgreement } from './key-agreement.js';
 import { decryptKeyTransport, describeKeyTransport } from './key-transport.js';
@@ -61,8 +61,21 @@ type MatchedRecipient =
  * ```
  */
 export async function decryptContent(options: DecryptOptions): Promise<DecryptResult> {
+  return decryptContentInfo(parseContentInfo(options.der), options);
+}
+
+/**
+ * Decrypts the envelope of a ContentInfo already parsed, as {@link decryptContent} does, for a
+ * caller that parsed it to learn its type.
+ *
+ * @internal
+ */
+export async function decryptContentInfo(
+  info: ContentInfo,
+  options: Omit<DecryptOptions, 'der'>,
+): Promise<DecryptResult> {
   const { crypto, privateKey } = options;
-  const envelope = readEnvelopeInfo(options.der);
+  const envelope = readEnvelopeInfo(info);
   const parameters = readContentEncryption(envelope.contentEncryption, envelope.authenticated);
   if (envelope.contentType !== OID_DATA) {
     throw new NotSupportedError(
@@ -95,8 +108,7 @@ export async function decryptContent(options: DecryptOptions): Promise<DecryptRe
   };
 }
 
-function readEnvelopeInfo(der: Uint8Array): Envelope {
-  const { contentType, content } = parseContentInfo(der);
+function readEnvelopeInfo({ contentType, content }: ContentInfo): Envelope {
   const authenticated = contentType === OID_AUTH_ENVELOPED_DATA;
   if (!authenticated && contentType !== OID_ENVELOPED_DATA) {
     throw new CmsParseError(`CMS content type is ${oidName(contentType)}, expected an envelope`);

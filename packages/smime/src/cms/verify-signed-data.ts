@@ -8,7 +8,7 @@ import { bytesEqual, cloneBytes } from '../bytes.js';
 import { NotSupportedError, SignatureInvalidError } from '../errors.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { validateSignerChain } from './chain.js';
-import { expectContent } from './content-info.js';
+import { expectContentType, parseContentInfo, type ContentInfo } from './content-info.js';
 import { TAG, isUniversal, readOctets, readOid, readTime, type Asn1Node } from './der.js';
 import { digestBytes } from './digest.js';
 import {
@@ -89,13 +89,26 @@ export interface VerifyResult {
  * ```
  */
 export async function verifySignedData(options: VerifyOptions): Promise<VerifyResult> {
+  return verifyContentInfo(parseContentInfo(options.der), options);
+}
+
+/**
+ * Verifies the SignedData of a ContentInfo already parsed, as {@link verifySignedData} does, for
+ * a caller that parsed it to learn its type.
+ *
+ * @internal
+ */
+export async function verifyContentInfo(
+  info: ContentInfo,
+  options: Omit<VerifyOptions, 'der'>,
+): Promise<VerifyResult> {
   const { crypto, detachedContent } = options;
   const revocation = revocationPolicy(
     options.revocationLists,
     options.revocation,
     'verifySignedData',
   );
-  const signedData = readSignedData(expectContent(options.der, OID_SIGNED_DATA));
+  const signedData = readSignedData(expectContentType(info, OID_SIGNED_DATA));
   const [signerInfo, ...others] = signedData.signers;
   if (signerInfo === undefined) throw new SignatureInvalidError('SignedData has no signer');
   if (others.length > 0) {

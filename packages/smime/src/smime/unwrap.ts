@@ -5,12 +5,10 @@
  * @module
  */
 
-import {
-  createCertsOnly,
-  decryptContent,
-  getCmsContentType,
-  verifySignedData,
-} from '../cms/index.js';
+import { createCertsOnly } from '../cms/index.js';
+import { contentInfoType, parseContentInfo, type ContentInfo } from '../cms/content-info.js';
+import { decryptContentInfo } from '../cms/decrypt-content.js';
+import { verifyContentInfo } from '../cms/verify-signed-data.js';
 import type { DecryptResult, VerifyOptions, VerifyResult } from '../cms/index.js';
 import {
   CmsParseError,
@@ -24,7 +22,7 @@ import {
 import { MAX_BODY_BYTES, MAX_NESTING_DEPTH } from '../limits.js';
 import { parseContentDisposition } from '../mime/content-disposition.js';
 import { MimeEntity } from '../mime/entity.js';
-import { parseMultipart } from '../mime/multipart.js';
+import { parseMultipartViews } from '../mime/multipart.js';
 import type { LocalIdentity } from './key-store.js';
 import type { NestingOrder, SecurityCollector } from './security.js';
 
@@ -109,7 +107,7 @@ export async function unwrapEntity(
     throw new MimeParseError(`${mediaType} part outside multipart/signed`);
   }
   if (mediaType === 'multipart/mixed') {
-    const parts = parseMultipart(entity.body, requireBoundary(entity));
+    const parts = parseMultipartViews(entity.body, requireBoundary(entity));
     const results: UnwrappedPart[] = [];
     for (const part of parts) results.push(...(await unwrapEntity(part, ctx, depth + 1, layers)));
     return results;
@@ -128,7 +126,7 @@ async function openMultipartSigned(
   if (protocol === undefined || !PKCS7_SIGNATURE_TYPES.has(protocol)) {
     throw new NotSupportedError('multipart/signed protocol is not application/pkcs7-signature');
   }
-  const parts = parseMultipart(entity.body, requireBoundary(entity));
+  const parts = parseMultipartViews(entity.body, requireBoundary(entity));
   const [content, signature] = parts;
   if (parts.length !== 2 || content === undefined || signature === undefined) {
     throw new MimeParseError('multipart/signed must have exactly 2 parts');
@@ -137,15 +135,14 @@ async function openMultipartSigned(
     throw new MimeParseError('second part of multipart/signed is not application/pkcs7-signature');
   }
 
-  const der = signature.decodedBody();
-  if (getCmsContentType(der) !== 'signed-data') {
+  const info = parseContentInfo(signature.decodedBody());
+  if (contentInfoType(info) !== 'signed-data') {
     throw new CmsParseError('application/pkcs7-signature does not contain SignedData');
   }
   // RFC 1847 §2.1: the signature covers the first part exactly as carried, headers included,
   // without the CRLF that belongs to the next boundary.
-  const verified = await verifySignedData({
+  const verified = await verifyContentInfo(info, {
     crypto: ctx.crypto,
-    der,
     detachedContent: content.raw ?? content.toBytes(),
     trustAnchors: ctx.trustAnchors,
     now: ctx.now,
@@ -167,9 +164,9 @@ async function openPkcs7Mime(
     return rejectUnknownType(entity, ctx);
   }
 
-  const der = entity.decodedBody();
+  const info = parseContentInfo(entity.decodedBody());
   // The smime-type parameter is only a hint (RFC 8551 §3.2.2): the CMS content type decides.
-  const cmsType = getCmsContentType(der);
+  const cmsType = contentInfoType(info);
   if (cmsType === 'certs-only') return [{ entity, ...layers, certsOnly: true }];
   if (cmsType === 'data') {
     throw new NotSupportedError('application/pkcs7-mime with CMS type data is not S/MIME');
@@ -177,9 +174,8 @@ async function openPkcs7Mime(
 
   ctx.changed = true;
   if (cmsType === 'signed-data') {
-    const verified = await verifySignedData({
+    const verified = await verifyContentInfo(info, {
       crypto: ctx.crypto,
-      der,
       trustAnchors: ctx.trustAnchors,
       now: ctx.now,
       ...ctx.revocation,
@@ -195,7 +191,7 @@ async function openPkcs7Mime(
   }
   const identity = ctx.identity;
   if (identity === undefined) throw new UndecipherableError();
-  const decrypted = await decrypt(der, identity, ctx);
+  const decrypted = await decrypt(info, identity, ctx);
   if (decrypted.smimeType === 'enveloped-data') ctx.unauthenticatedDecrypted = true;
   const inner = parseInner(decrypted.content);
   return unwrapEntity(inner, ctx, depth + 1, encryptedLayers(layers));
@@ -250,15 +246,14 @@ function rejectUnknownType(entity: MimeEntity, ctx: UnwrapContext): UnwrappedPar
 }
 
 async function decrypt(
-  der: Uint8Array,
+  info: ContentInfo,
   identity: LocalIdentity,
   ctx: UnwrapContext,
 ): Promise<DecryptResult> {
   let result;
   try {
-    result = await decryptContent({
+    result = await decryptContentInfo(info, {
       crypto: ctx.crypto,
-      der,
       certificate: identity.certificate,
       privateKey: identity.decryptionKey,
     });

@@ -9,6 +9,7 @@ import {
   createBoundary,
   isValidBoundary,
   parseMultipart,
+  parseMultipartViews,
 } from '../../src/mime/multipart.js';
 import { expectMcpttError } from './expect-error.js';
 
@@ -131,6 +132,13 @@ describe('parseMultipart', () => {
     const [part] = parseMultipart(body, 'b');
     body.fill(0);
     expect(utf8Decode(part?.raw ?? new Uint8Array())).toBe('\r\nx');
+  });
+
+  test('returns views of the body from parseMultipartViews', () => {
+    const body = text('--b\r\n\r\nx\r\n--b--');
+    const [part] = parseMultipartViews(body, 'b');
+    body.fill(0x79, 0, body.length);
+    expect(utf8Decode(part?.raw ?? new Uint8Array())).toBe('yyy');
   });
 
   test('accepts a boundary with spaces and specials', () => {
