@@ -92,11 +92,11 @@ describe('demo through Kamailio', () => {
         return new Promise<{ error?: string; keys: string[]; infoBytes: number[] }>((resolve) => {
           scope.postMessage = (message) => {
             const data = message as {
-              id: number;
+              channel: string;
               error?: string;
               envelopes?: { contentKey: unknown; recipientInfos: Uint8Array[] }[];
             };
-            if (data.id !== -1) return post(message);
+            if (data.channel !== 'demo-test') return post(message);
             scope.postMessage = post;
             resolve({
               ...(data.error === undefined ? {} : { error: data.error }),
@@ -110,7 +110,8 @@ describe('demo through Kamailio', () => {
           };
           const data = {
             type,
-            id: -1,
+            channel: 'demo-test',
+            id: 1,
             recipients: [new Uint8Array(recipient)],
             algorithm: 'aes-256-gcm',
             count: 2,

@@ -34,6 +34,7 @@ export type {
 } from './smime/envelope-pool.js';
 export {
   ENVELOPE_MESSAGE_TYPE,
+  ENVELOPE_REQUEST_TIMEOUT_MS,
   serveEnvelopes,
   workerEnvelopePreparer,
 } from './smime/envelope-worker.js';

@@ -45,8 +45,8 @@ describe.skipIf(skip)('envelopes from a dedicated worker in Chromium', () => {
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  function run(workerUrl: string): Promise<EnvelopePageOutcome> {
-    return page.evaluate((url) => window.envelopePage.run(url), workerUrl);
+  function run(source: string): Promise<EnvelopePageOutcome> {
+    return page.evaluate((from) => window.envelopePage.run(from), source);
   }
 
   it('protects with worker envelopes', async () => {
@@ -58,6 +58,14 @@ describe.skipIf(skip)('envelopes from a dedicated worker in Chromium', () => {
     for (const body of outcome.opened) expect(body).toContain('access-token-in-worker-test');
     expect(outcome.signerUri).toBe('sip:alice@example.org');
     expect(outcome.ciphertextOnly).toBe(true);
+  });
+
+  it('serves envelopes over a MessagePort', async () => {
+    const outcome = await run('port');
+
+    expect(outcome.filled).toBe(true);
+    expect(outcome.taken).toBe(3);
+    expect(outcome.signerUri).toBe('sip:alice@example.org');
   });
 
   it('falls back without the worker script', async () => {

@@ -117,20 +117,25 @@ export async function prepareEnvelope(options: PrepareEnvelopeOptions): Promise<
   };
 }
 
-/** Envelopes already sealed: each content key and ephemeral key serves one content only. */
-const sealed = new WeakSet<PreparedEnvelope>();
+/**
+ * Content keys already used. Keyed by the key rather than the envelope, so that a copy of a sealed
+ * envelope is refused too: each content key and ephemeral key serves one content only.
+ */
+const sealedKeys = new WeakSet<CryptoKey>();
 
 /**
  * Encrypts `content` with a prepared envelope's key and returns the ContentInfo DER. An envelope
- * seals one content only: a second call with the same object throws a TypeError.
+ * seals one content only: a second call with it, or with a copy of it, throws a TypeError.
  */
 export async function sealEnvelope(
   crypto: Crypto,
   prepared: PreparedEnvelope,
   content: Uint8Array,
 ): Promise<EncryptResult> {
-  if (sealed.has(prepared)) throw new TypeError('sealEnvelope: this envelope is already sealed');
-  sealed.add(prepared);
+  if (sealedKeys.has(prepared.contentKey)) {
+    throw new TypeError('sealEnvelope: this envelope is already sealed');
+  }
+  sealedKeys.add(prepared.contentKey);
   const { algorithm, contentKey, recipientInfos } = prepared;
   const encrypted = await encryptWithContentKey(crypto, algorithm, contentKey, content);
 

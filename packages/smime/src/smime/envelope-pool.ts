@@ -11,7 +11,13 @@
  */
 
 import { bytesEqual, cloneBytes } from '../bytes.js';
-import type { ContentEncryptionAlgorithm, PreparedEnvelope } from '../cms/index.js';
+import {
+  contentKeyAlgorithm,
+  contentKeyBytes,
+  type ContentEncryptionAlgorithm,
+} from '../cms/content-encryption.js';
+import { derEncode } from '../cms/der-writer.js';
+import type { PreparedEnvelope } from '../cms/encrypt-content.js';
 
 /** Request to an {@link EnvelopePreparer}: the recipients and algorithm of the envelopes. */
 export interface EnvelopeRequest {
@@ -74,11 +80,12 @@ interface RecipientSet {
 }
 
 /**
- * Keeps a few envelopes ready for each set of recipients, and makes new ones after they are taken.
- * The request for them leaves after the current task, so that the message that took an envelope
- * does not wait for it. When the preparer fails, for example because the worker stopped, the pool stops making
- * envelopes for that set until {@link EnvelopePool.fill} is called again, and `protectMessage`
- * makes its envelopes itself, raising any error that the recipients cause.
+ * Keeps a few envelopes ready for each set of recipients that {@link EnvelopePool.fill} started,
+ * and makes new ones after they are taken. The request for them leaves after the current task, so
+ * that the message that took an envelope does not wait for it. When the preparer fails, for
+ * example because the worker stopped, the pool stops making envelopes for that set until `fill`
+ * is called again, and `protectMessage` makes its envelopes itself, raising any error that the
+ * recipients cause.
  *
  * @example
  * ```ts
@@ -110,7 +117,8 @@ export class EnvelopePool implements EnvelopeSource {
     algorithm: ContentEncryptionAlgorithm,
   ): PreparedEnvelope | undefined {
     if (this.#closed) return undefined;
-    const set = this.#use(recipients, algorithm);
+    const set = this.#find(recipients, algorithm);
+    if (set === undefined) return undefined;
     const envelope = set.ready.shift();
     if (!set.scheduled && this.#needsRefill(set)) {
       set.scheduled = true;
@@ -130,7 +138,7 @@ export class EnvelopePool implements EnvelopeSource {
    */
   fill(recipients: readonly Uint8Array[], algorithm: ContentEncryptionAlgorithm): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);
-    const set = this.#use(recipients, algorithm);
+    const set = this.#find(recipients, algorithm) ?? this.#add(recipients, algorithm);
     set.failed = false;
     if (this.#needsRefill(set)) this.#refill(set);
     return this.#whenSettled(set);
@@ -144,21 +152,26 @@ export class EnvelopePool implements EnvelopeSource {
     for (const set of sets) this.#drop(set);
   }
 
-  /** Finds or adds the set, and marks it as the one used most recently. */
-  #use(recipients: readonly Uint8Array[], algorithm: ContentEncryptionAlgorithm): RecipientSet {
+  /** Finds the set, and marks it as the one used most recently. */
+  #find(
+    recipients: readonly Uint8Array[],
+    algorithm: ContentEncryptionAlgorithm,
+  ): RecipientSet | undefined {
     const index = this.#sets.findIndex(
       (set) => set.algorithm === algorithm && sameRecipients(set.recipients, recipients),
     );
-    let set = this.#sets[index];
-    if (set !== undefined) {
-      if (index !== this.#sets.length - 1) {
-        this.#sets.splice(index, 1);
-        this.#sets.push(set);
-      }
-      return set;
+    const set = this.#sets[index];
+    if (set !== undefined && index !== this.#sets.length - 1) {
+      this.#sets.splice(index, 1);
+      this.#sets.push(set);
     }
+    return set;
+  }
+
+  /** Adds a set as the one used most recently, dropping the oldest beyond the limit. */
+  #add(recipients: readonly Uint8Array[], algorithm: ContentEncryptionAlgorithm): RecipientSet {
     // Copies: the caller may reuse its buffers, and the set must keep matching what it was made for.
-    set = {
+    const set: RecipientSet = {
       recipients: recipients.map(cloneBytes),
       algorithm,
       ready: [],
@@ -197,10 +210,7 @@ export class EnvelopePool implements EnvelopeSource {
     making.then(
       (envelopes) => {
         set.pending -= count;
-        const valid =
-          envelopes.length === count &&
-          envelopes.every((envelope) => envelopeMatches(envelope, request));
-        if (!valid) set.failed = true;
+        if (!isValidBatch(envelopes, count, request)) set.failed = true;
         else if (!this.#closed && this.#sets.includes(set)) set.ready.push(...envelopes);
         this.#notify(set);
       },
@@ -237,12 +247,54 @@ export class EnvelopePool implements EnvelopeSource {
   }
 }
 
-/** True when `envelope` was made for exactly the recipients and algorithm of `request`. */
+/**
+ * Checks that `envelope` is labelled with exactly the recipients and algorithm of `request`, and
+ * that its content key is a secret key of that algorithm, for encryption.
+ */
 export function envelopeMatches(envelope: PreparedEnvelope, request: EnvelopeRequest): boolean {
+  const { algorithm, recipients, contentKey } = envelope;
+  if (algorithm !== request.algorithm || !Array.isArray(recipients)) return false;
+  if (!sameRecipients(recipients, request.recipients)) return false;
+  if (typeof CryptoKey === 'undefined' || !(contentKey instanceof CryptoKey)) return false;
+  const keyAlgorithm = contentKey.algorithm as Partial<AesKeyAlgorithm>;
   return (
-    envelope.algorithm === request.algorithm &&
-    sameRecipients(envelope.recipients, request.recipients)
+    contentKey.type === 'secret' &&
+    contentKey.usages.includes('encrypt') &&
+    keyAlgorithm.name === contentKeyAlgorithm(algorithm).name &&
+    keyAlgorithm.length === contentKeyBytes(algorithm) * 8
   );
+}
+
+/**
+ * Checks a preparer's batch: `count` envelopes that match `request`, each a distinct object with
+ * its own content key and recipient infos, so that no key serves two messages.
+ */
+function isValidBatch(
+  envelopes: unknown,
+  count: number,
+  request: EnvelopeRequest,
+): envelopes is PreparedEnvelope[] {
+  try {
+    if (!Array.isArray(envelopes) || envelopes.length !== count) return false;
+    const batch = envelopes as PreparedEnvelope[];
+    const keys = new Set(batch.map((envelope) => envelope.contentKey));
+    const infos = batch.map((envelope) => firstRecipientInfo(envelope));
+    return (
+      batch.every((envelope) => envelopeMatches(envelope, request)) &&
+      new Set(batch).size === count &&
+      keys.size === count &&
+      infos.every((info, index) => infos.findIndex((other) => bytesEqual(info, other)) === index)
+    );
+  } catch {
+    // A malformed item, such as one without recipient infos, fails the batch.
+    return false;
+  }
+}
+
+function firstRecipientInfo(envelope: PreparedEnvelope): Uint8Array {
+  const [info] = envelope.recipientInfos;
+  if (info === undefined) throw new TypeError('envelope without recipient infos');
+  return derEncode(info);
 }
 
 function sameRecipients(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {

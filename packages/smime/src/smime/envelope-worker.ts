@@ -4,8 +4,9 @@
  * In Chromium a WebCrypto call does its work in the calling thread before it returns its promise,
  * so calls made in the page add up, however they overlap. A dedicated worker has its own thread:
  * {@link serveEnvelopes} runs in it, and {@link workerEnvelopePreparer} requests envelopes from
- * it in the page. Their messages carry the content key as a `CryptoKey`, which structured cloning copies
- * without exposing its bytes to script, and the recipient infos as DER.
+ * it in the page. Their messages carry the content key as a `CryptoKey` object, which structured
+ * cloning copies, and the recipient infos as DER. Each preparer tags its requests with a random
+ * channel name, which the worker's replies repeat, so that several preparers can share a worker.
  *
  * @module
  */
@@ -20,6 +21,12 @@ import { envelopeMatches, MAX_POOL_DEPTH } from './envelope-pool.js';
 
 /** The `type` of every message between the page and the envelope worker. */
 export const ENVELOPE_MESSAGE_TYPE = 'mcptt-smime/envelope';
+
+/**
+ * Time in milliseconds after which a request without reply fails, so that the pool falls back to
+ * the page. A terminated worker reports nothing, and a batch of 16 envelopes takes a few ms.
+ */
+export const ENVELOPE_REQUEST_TIMEOUT_MS = 5000;
 
 /** A message event as both ends need it: browsers' and Node's `MessageEvent` fit. */
 export interface EnvelopeMessageEvent {
@@ -40,10 +47,13 @@ export interface EnvelopePort {
     type: 'message' | 'error',
     listener: (event: EnvelopeMessageEvent) => void,
   ): void;
+  /** A browser's `MessagePort` delivers messages only once started. */
+  start?(): void;
 }
 
 interface EnvelopeReply {
   readonly type: typeof ENVELOPE_MESSAGE_TYPE;
+  readonly channel: string;
   readonly id: number;
   readonly envelopes?: readonly Omit<PreparedEnvelope, 'recipients'>[];
   /** The error code, or `ERR_INTERNAL` for an error of another kind. */
@@ -53,17 +63,19 @@ interface EnvelopeReply {
 /**
  * Serves the envelope requests that arrive on `port`, with `prepareEnvelope` and `crypto`. Call it
  * once in the worker's script: `serveEnvelopes(self, self.crypto)`. Messages of another `type`
- * are left to the worker's other listeners, and malformed requests are answered with an error.
+ * are left to the worker's other listeners, and a malformed request gets an error reply.
  */
 export function serveEnvelopes(port: EnvelopePort, crypto: Crypto): void {
   port.addEventListener('message', (event) => {
     const { data } = event;
     if (!isRecord(data) || data['type'] !== ENVELOPE_MESSAGE_TYPE) return;
-    const id = data['id'];
-    if (typeof id !== 'number') return;
+    const { id, channel } = data;
+    if (typeof id !== 'number' || typeof channel !== 'string') return;
+    const reply = (fields: Pick<EnvelopeReply, 'envelopes' | 'error'>): void =>
+      port.postMessage({ type: ENVELOPE_MESSAGE_TYPE, channel, id, ...fields });
     const request = readRequest(data);
     if (request === undefined) {
-      port.postMessage(reply(id, { error: 'ERR_INVALID_REQUEST' }));
+      reply({ error: 'ERR_INVALID_REQUEST' });
       return;
     }
     const { recipients, algorithm, count } = request;
@@ -80,21 +92,22 @@ export function serveEnvelopes(port: EnvelopePort, crypto: Crypto): void {
           recipientInfos: envelope.recipientInfos.map(derEncode),
           hasKeyAgreement: envelope.hasKeyAgreement,
         }));
-        port.postMessage(reply(id, { envelopes: encoded }));
+        reply({ envelopes: encoded });
       },
       (error: unknown) => {
-        port.postMessage(
-          reply(id, { error: error instanceof McpttError ? error.code : 'ERR_INTERNAL' }),
-        );
+        reply({ error: error instanceof McpttError ? error.code : 'ERR_INTERNAL' });
       },
     );
   });
+  port.start?.();
 }
 
 /**
  * Returns a preparer for an {@link EnvelopePool} that requests each batch of envelopes from the
- * worker behind `port`. Once the worker reports an error, every pending and later request fails, and the pool
- * falls back to making envelopes in the page.
+ * worker behind `port`. A request fails when its reply is malformed or does not come within
+ * ENVELOPE_REQUEST_TIMEOUT_MS, and the pool then falls back to making envelopes in the page. An
+ * `error` event before the first reply means that the worker's script did not load, so every
+ * later request fails at once. A later `error` event fails only the pending requests.
  *
  * @example
  * ```ts
@@ -106,50 +119,69 @@ export function serveEnvelopes(port: EnvelopePort, crypto: Crypto): void {
  * ```
  */
 export function workerEnvelopePreparer(port: EnvelopePort): EnvelopePreparer {
-  const pending = new Map<number, { request: EnvelopeRequest; count: number; settle: Settle }>();
+  const channel = randomChannel();
+  const pending = new Map<number, PendingRequest>();
   let nextId = 1;
+  let replied = false;
   let broken = false;
 
-  const failAll = (): void => {
-    broken = true;
-    for (const { settle } of pending.values()) settle(undefined);
-    pending.clear();
+  const settle = (id: number, envelopes: readonly PreparedEnvelope[] | undefined): void => {
+    const waiting = pending.get(id);
+    if (waiting === undefined) return;
+    pending.delete(id);
+    clearTimeout(waiting.timer);
+    if (envelopes === undefined) waiting.reject(new Error(waiting.failure));
+    else waiting.resolve(envelopes);
   };
-  port.addEventListener('error', failAll);
+  port.addEventListener('error', () => {
+    if (!replied) broken = true;
+    for (const id of [...pending.keys()]) settle(id, undefined);
+  });
   port.addEventListener('message', (event) => {
     const { data } = event;
     if (!isRecord(data) || data['type'] !== ENVELOPE_MESSAGE_TYPE) return;
     const id = data['id'];
-    const waiting = typeof id === 'number' ? pending.get(id) : undefined;
-    if (waiting === undefined || typeof id !== 'number') return;
-    pending.delete(id);
+    if (data['channel'] !== channel || typeof id !== 'number') return;
+    const waiting = pending.get(id);
+    if (waiting === undefined) return;
+    replied = true;
     const envelopes = data['envelopes'];
-    const { request } = waiting;
     const read = Array.isArray(envelopes)
-      ? envelopes.map((envelope) => readEnvelope(envelope, request.recipients))
+      ? envelopes.map((envelope) => readEnvelope(envelope, waiting.request.recipients))
       : [];
     const valid =
       read.length === waiting.count &&
       read.every(
         (envelope) => envelope !== undefined && envelopeMatches(envelope, waiting.request),
       );
-    waiting.settle(valid ? (read as PreparedEnvelope[]) : undefined);
+    settle(id, valid ? (read as PreparedEnvelope[]) : undefined);
   });
+  port.start?.();
 
   return (request, count) => {
     if (broken) {
-      return Promise.reject(new Error('envelope worker failed earlier; start a new worker'));
+      return Promise.reject(new Error('envelope worker did not load; start a new worker'));
     }
     const id = nextId++;
     return new Promise<readonly PreparedEnvelope[]>((resolve, reject) => {
-      const settle: Settle = (envelopes) => {
-        if (envelopes === undefined) {
-          reject(new Error('envelope worker returned no valid envelopes'));
-        } else resolve(envelopes);
-      };
-      pending.set(id, { request, count, settle });
+      const timer = setTimeout(() => {
+        const waiting = pending.get(id);
+        if (waiting !== undefined) waiting.failure = 'envelope worker timed out';
+        settle(id, undefined);
+      }, ENVELOPE_REQUEST_TIMEOUT_MS);
+      // In Node, a pending request must not keep the process alive.
+      (timer as { unref?: () => void }).unref?.();
+      pending.set(id, {
+        request,
+        count,
+        timer,
+        resolve,
+        reject,
+        failure: 'envelope worker returned no valid envelopes',
+      });
       port.postMessage({
         type: ENVELOPE_MESSAGE_TYPE,
+        channel,
         id,
         recipients: request.recipients,
         algorithm: request.algorithm,
@@ -159,10 +191,20 @@ export function workerEnvelopePreparer(port: EnvelopePort): EnvelopePreparer {
   };
 }
 
-type Settle = (envelopes: readonly PreparedEnvelope[] | undefined) => void;
+interface PendingRequest {
+  readonly request: EnvelopeRequest;
+  readonly count: number;
+  readonly timer: ReturnType<typeof setTimeout>;
+  readonly resolve: (envelopes: readonly PreparedEnvelope[]) => void;
+  readonly reject: (error: Error) => void;
+  /** The message of the error that a failure raises. */
+  failure: string;
+}
 
-function reply(id: number, fields: Omit<EnvelopeReply, 'type' | 'id'>): EnvelopeReply {
-  return { type: ENVELOPE_MESSAGE_TYPE, id, ...fields };
+/** Returns 128 random bits in hex, which tell this preparer's replies from any other's. */
+function randomChannel(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 function readRequest(

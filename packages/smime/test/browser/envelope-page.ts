@@ -6,7 +6,11 @@
 import { createCertificate, importPrivateKey } from '../../src/cms/index.js';
 import { SipMessage } from '../../src/sip/message.js';
 import { EnvelopePool, type EnvelopeSource } from '../../src/smime/envelope-pool.js';
-import { workerEnvelopePreparer } from '../../src/smime/envelope-worker.js';
+import {
+  serveEnvelopes,
+  workerEnvelopePreparer,
+  type EnvelopePort,
+} from '../../src/smime/envelope-worker.js';
 import type { LocalIdentity } from '../../src/smime/key-store.js';
 import { protectMessage } from '../../src/smime/protect.js';
 import { unprotectMessage } from '../../src/smime/unprotect.js';
@@ -25,7 +29,7 @@ export interface EnvelopePageOutcome {
 
 declare global {
   interface Window {
-    envelopePage: { run(workerUrl: string): Promise<EnvelopePageOutcome> };
+    envelopePage: { run(source: string): Promise<EnvelopePageOutcome> };
   }
 }
 
@@ -78,15 +82,29 @@ function message(): SipMessage {
   );
 }
 
-async function run(workerUrl: string): Promise<EnvelopePageOutcome> {
+/**
+ * Opens the page's end of the channel: a worker at the URL `source`, or with `port`, a
+ * `MessageChannel` whose other end serves envelopes in the page itself.
+ */
+function openChannel(source: string): { port: EnvelopePort; close: () => void } {
+  if (source === 'port') {
+    const { port1, port2 } = new MessageChannel();
+    serveEnvelopes(port2, crypto);
+    return { port: port1, close: () => port1.close() };
+  }
+  const worker = new Worker(source);
+  return { port: worker, close: () => worker.terminate() };
+}
+
+async function run(source: string): Promise<EnvelopePageOutcome> {
   const ca = await createIdentity('Worker Test CA', 1);
   const issuer = { certificate: ca.identity.certificate, key: ca.key };
   const alice = await createIdentity('sip:alice@example.org', 2, issuer);
   const server = await createIdentity('sip:mcptt-server@example.org', 3, issuer);
   const recipients = [server.identity.certificate];
 
-  const worker = new Worker(workerUrl);
-  const pool = new EnvelopePool({ prepare: workerEnvelopePreparer(worker) });
+  const channel = openChannel(source);
+  const pool = new EnvelopePool({ prepare: workerEnvelopePreparer(channel.port) });
   const filled = await pool.fill(recipients, 'aes-256-gcm');
   let taken = 0;
   const envelopes: EnvelopeSource = {
@@ -119,7 +137,7 @@ async function run(workerUrl: string): Promise<EnvelopePageOutcome> {
     signerUri = result.security.signerUri;
   }
   pool.close();
-  worker.terminate();
+  channel.close();
   return { filled, taken, opened, signerUri, ciphertextOnly };
 }
 

@@ -155,6 +155,52 @@ describe('EnvelopePool', () => {
     expect(pool.take([server], GCM)).toBeUndefined();
   });
 
+  it('makes no envelopes for a set that fill did not start', async () => {
+    vi.useFakeTimers();
+    const { prepare, calls } = recordingPreparer();
+    const pool = new EnvelopePool({ prepare });
+
+    expect(pool.take([server], GCM)).toBeUndefined();
+    await vi.runAllTimersAsync();
+
+    expect(calls).toEqual([]);
+  });
+
+  it.each([
+    ['one envelope object twice', (envelope: PreparedEnvelope) => [envelope, envelope]],
+    [
+      'two copies of one envelope',
+      (envelope: PreparedEnvelope) => [{ ...envelope }, { ...envelope }],
+    ],
+  ])('rejects a batch with %s', async (_label, repeat) => {
+    const pool = new EnvelopePool({
+      depth: 2,
+      prepare: async (request) => {
+        const [envelope] = await recordingPreparer().prepare(request, 1);
+        if (envelope === undefined) throw new Error('no envelope');
+        return repeat(envelope);
+      },
+    });
+
+    expect(await pool.fill([server], GCM)).toBe(false);
+    expect(pool.take([server], GCM)).toBeUndefined();
+  });
+
+  it('rejects a batch of malformed envelopes', async () => {
+    const pool = new EnvelopePool({
+      depth: 2,
+      prepare: async (request, count) => {
+        const made = await recordingPreparer().prepare(request, count);
+        return made.map(
+          ({ contentKey, algorithm }) => ({ contentKey, algorithm }) as PreparedEnvelope,
+        );
+      },
+    });
+
+    expect(await pool.fill([server], GCM)).toBe(false);
+    expect(pool.take([server], GCM)).toBeUndefined();
+  });
+
   it('never hands out a short batch', async () => {
     const pool = new EnvelopePool({
       depth: 4,
@@ -289,5 +335,6 @@ describe('protectMessage with envelopes', () => {
     await sealEnvelope(testCrypto, envelope, content);
 
     await expect(sealEnvelope(testCrypto, envelope, content)).rejects.toThrow(TypeError);
+    await expect(sealEnvelope(testCrypto, { ...envelope }, content)).rejects.toThrow(TypeError);
   });
 });

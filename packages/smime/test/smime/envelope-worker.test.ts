@@ -1,8 +1,9 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { EnvelopePool } from '../../src/smime/envelope-pool.js';
 import {
   ENVELOPE_MESSAGE_TYPE,
+  ENVELOPE_REQUEST_TIMEOUT_MS,
   serveEnvelopes,
   workerEnvelopePreparer,
   type EnvelopeMessageEvent,
@@ -14,13 +15,16 @@ import { getTestPki, testCrypto, type TestPki } from './test-pki.js';
 
 let pki: TestPki;
 let server: Uint8Array;
+let bob: Uint8Array;
 beforeAll(async () => {
   pki = await getTestPki();
   server = pki.certificate('server');
+  bob = pki.certificate('bob');
 });
 
 const channels: MessageChannel[] = [];
 afterEach(() => {
+  vi.useRealTimers();
   for (const channel of channels.splice(0)) {
     channel.port1.close();
     channel.port2.close();
@@ -127,10 +131,17 @@ describe('envelopes from a worker', () => {
     serveEnvelopes(ends.worker, testCrypto);
     const reply = nextMessage(ends.page);
 
-    ends.page.postMessage({ type: ENVELOPE_MESSAGE_TYPE, id: 7, recipients: [server], ...fields });
+    ends.page.postMessage({
+      type: ENVELOPE_MESSAGE_TYPE,
+      channel: 'c1',
+      id: 7,
+      recipients: [server],
+      ...fields,
+    });
 
     expect(await reply).toEqual({
       type: ENVELOPE_MESSAGE_TYPE,
+      channel: 'c1',
       id: 7,
       error: 'ERR_INVALID_REQUEST',
     });
@@ -154,21 +165,36 @@ describe('envelopes from a worker', () => {
     ['recipient infos that are not bytes', { recipientInfos: ['a1'] }],
     ['one recipient info too many', { recipientInfos: [new Uint8Array(2), new Uint8Array(2)] }],
     ['another algorithm', { algorithm: 'aes-128-cbc' }],
+    ['a content key of another length', { keyLength: 128 }],
+    ['a content key for decryption only', { usages: ['decrypt'] }],
   ])('rejects a reply with %s', async (_label, change) => {
     const ends = channel();
     ends.worker.addEventListener('message', (event: MessageEvent) => {
-      const { id } = event.data as { id: number };
+      const { id, channel } = event.data as { id: number; channel: string };
+      const {
+        keyLength = 256,
+        usages = ['encrypt'],
+        ...fields
+      } = change as {
+        keyLength?: number;
+        usages?: KeyUsage[];
+      };
       void testCrypto.subtle
-        .generateKey({ name: 'AES-GCM', length: 256 }, true, ['encrypt'])
+        .generateKey({ name: 'AES-GCM', length: keyLength }, true, usages)
         .then((contentKey) => {
           const envelope = {
             algorithm: 'aes-256-gcm',
             contentKey,
             recipientInfos: [new Uint8Array(2)],
             hasKeyAgreement: true,
-            ...change,
+            ...fields,
           };
-          ends.worker.postMessage({ type: ENVELOPE_MESSAGE_TYPE, id, envelopes: [envelope] });
+          ends.worker.postMessage({
+            type: ENVELOPE_MESSAGE_TYPE,
+            channel,
+            id,
+            envelopes: [envelope],
+          });
         });
     });
     const prepare = workerEnvelopePreparer(ends.page);
@@ -181,8 +207,8 @@ describe('envelopes from a worker', () => {
   it('rejects a short reply', async () => {
     const ends = channel();
     ends.worker.addEventListener('message', (event: MessageEvent) => {
-      const { id } = event.data as { id: number };
-      ends.worker.postMessage({ type: ENVELOPE_MESSAGE_TYPE, id, envelopes: [] });
+      const { id, channel } = event.data as { id: number; channel: string };
+      ends.worker.postMessage({ type: ENVELOPE_MESSAGE_TYPE, channel, id, envelopes: [] });
     });
     const prepare = workerEnvelopePreparer(ends.page);
 
@@ -191,7 +217,7 @@ describe('envelopes from a worker', () => {
     );
   });
 
-  it('fails requests after a worker error', async () => {
+  it('gives up on a worker that did not load', async () => {
     const ends = channel();
     const { port, fail } = portWithErrors(ends.page);
     const prepare = workerEnvelopePreparer(port);
@@ -201,7 +227,67 @@ describe('envelopes from a worker', () => {
 
     await expect(pending).rejects.toThrow('no valid envelopes');
     await expect(prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 1)).rejects.toThrow(
-      'failed earlier',
+      'did not load',
     );
+  });
+
+  it('keeps a worker after a later error', async () => {
+    const ends = channel();
+    serveEnvelopes(ends.worker, testCrypto);
+    const { port, fail } = portWithErrors(ends.page);
+    const prepare = workerEnvelopePreparer(port);
+    await prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 1);
+    const pending = prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 1);
+
+    fail();
+
+    await expect(pending).rejects.toThrow('no valid envelopes');
+    await expect(
+      prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 1),
+    ).resolves.toHaveLength(1);
+  });
+
+  it('fails a request without reply after the timeout', async () => {
+    vi.useFakeTimers();
+    const ends = channel();
+    const prepare = workerEnvelopePreparer(ends.page);
+    const pending = prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 1);
+    const outcome = pending.then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    );
+
+    await vi.advanceTimersByTimeAsync(ENVELOPE_REQUEST_TIMEOUT_MS - 1);
+    const early = await Promise.race([outcome, Promise.resolve('pending')]);
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(early).toBe('pending');
+    expect(await outcome).toBe('envelope worker timed out');
+  });
+
+  it('keeps two preparers on one worker apart', async () => {
+    const ends = channel();
+    serveEnvelopes(ends.worker, testCrypto);
+    const forServer = workerEnvelopePreparer(ends.page);
+    const forBob = workerEnvelopePreparer(ends.page);
+
+    const [serverBatch, bobBatch] = await Promise.all([
+      forServer({ recipients: [server], algorithm: 'aes-256-gcm' }, 1),
+      forBob({ recipients: [bob], algorithm: 'aes-256-gcm' }, 1),
+    ]);
+    const [serverEnvelope] = serverBatch;
+    const [bobEnvelope] = bobBatch;
+    if (serverEnvelope === undefined || bobEnvelope === undefined) throw new Error('no envelope');
+    const sent = await protectAsAlice(pki, mcpttInfoMessage(), {
+      recipients: [bob],
+      envelopes: { take: () => bobEnvelope },
+    });
+
+    expect(bobEnvelope.contentKey).not.toBe(serverEnvelope.contentKey);
+    await expect(unprotectAtServer(pki, sent)).rejects.toMatchObject({
+      code: 'ERR_UNDECIPHERABLE',
+    });
+    const atBob = await unprotectAtServer(pki, sent, { identity: await pki.identity('bob') });
+    expect(atBob.security.encrypted).toBe(true);
   });
 });
