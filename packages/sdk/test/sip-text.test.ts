@@ -43,6 +43,30 @@ describe('buildResponseText', () => {
     expect(headerValue(parsed, 'content-length')).toBe('0');
   });
 
+  it.each([
+    ['a tag among the URI parameters', '<sip:bob@example.org;tag=u1>'],
+    ['a tag inside the display name', '"x;tag=d1" <sip:bob@example.org>'],
+  ])('adds a To tag beside %s', (_label, to) => {
+    const response = respond(requestText({ to })) ?? '';
+
+    expect(headerValue(splitSipText(response), 'to')).toBe(`${to};tag=tag1`);
+  });
+
+  it('keeps a To tag that the request has', () => {
+    const to = '<sip:bob@example.org> ; tag=t9';
+    const response = respond(requestText({ to })) ?? '';
+
+    expect(headerValue(splitSipText(response), 'to')).toBe(to);
+  });
+
+  it('reads compact header names', () => {
+    const text = requestText().replace('Call-ID:', 'i:').replace('Via:', 'v:');
+    const parsed = splitSipText(respond(text) ?? '');
+
+    expect(headerValue(parsed, 'call-id')).toBe(HEADERS.callId);
+    expect(headerValue(parsed, 'via')).toBe(HEADERS.via);
+  });
+
   it('keeps an HTAB inside a copied value', () => {
     const response = respond(requestText({ cseq: '1\tMESSAGE' })) ?? '';
 

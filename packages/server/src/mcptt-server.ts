@@ -6,7 +6,13 @@
  * @module
  */
 import { pino, type Logger } from 'pino';
-import { ReplayGuard, SipMessage, isMcpttError, type RevocationList } from '@mcptt-smime/smime';
+import {
+  ReplayGuard,
+  SipMessage,
+  hasToTag,
+  isMcpttError,
+  type RevocationList,
+} from '@mcptt-smime/smime';
 import { createNodeCrypto } from '@mcptt-smime/smime/node';
 import { handleBye, handleInvite } from './call-handlers.js';
 import { CallStore } from './call-store.js';
@@ -26,7 +32,6 @@ import { createResponse, randomToken, requestLine } from './sip-builder.js';
 import { handleInfo } from './talk-handler.js';
 import {
   DEFAULT_TIMERS,
-  hasToTag,
   TransactionLayer,
   type ServerTransaction,
   type TransactionTimers,

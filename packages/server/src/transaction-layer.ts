@@ -12,9 +12,10 @@
 import {
   MAX_HEADER_SECTION_BYTES,
   canonicalHeaderName,
+  hasControlCharacter,
+  hasToTag,
   SipMessage,
-  SipParseError,
-  parseNameAddress,
+  splitHeaderLines,
   type McpttError,
   type SipHeader,
 } from '@mcptt-smime/smime';
@@ -451,20 +452,11 @@ function readHeaderSection(frame: Uint8Array): HeaderSection | undefined {
     return undefined;
   }
 
-  const [startLine = '', ...lines] = text.split('\n').map((line) => line.replace(/\r$/, ''));
-  const fields: SipHeader[] = [];
-  for (const line of lines) {
-    const last = fields.at(-1);
-    if ((line.startsWith(' ') || line.startsWith('\t')) && last !== undefined) {
-      fields[fields.length - 1] = { name: last.name, value: `${last.value} ${line.trim()}` };
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon > 0) {
-      const name = canonicalHeaderName(line.slice(0, colon).trim());
-      fields.push({ name, value: line.slice(colon + 1).trim() });
-    }
-  }
+  const { startLine, headers } = splitHeaderLines(text);
+  const fields = headers.map((field) => ({
+    name: canonicalHeaderName(field.name),
+    value: field.value,
+  }));
   const first = (name: string) => {
     const value = fields.find((field) => field.name === name)?.value;
     return value === undefined || hasControlCharacter(value) ? undefined : value;
@@ -522,86 +514,4 @@ function rejectionOf(head: HeaderSection, error: McpttError): SipMessage | undef
     }
     throw error;
   }
-}
-
-/**
- * True when the To value `to` has a `tag` header parameter. Only the parameters after the
- * name-addr count: after its `>`, or after the URI of an addr-spec without angle brackets
- * (RFC 3261 §20.10). A `tag` among the URI parameters inside the brackets or within a quoted
- * display name does not count. A value that does not parse as an address is scanned for its
- * header parameters in the same way.
- */
-export function hasToTag(to: string): boolean {
-  try {
-    return parseNameAddress(to, 'To').params.has('tag');
-  } catch (error) {
-    if (!(error instanceof SipParseError)) {
-      throw error;
-    }
-  }
-  return parameterNames(headerParametersOf(to)).includes('tag');
-}
-
-/**
- * Returns the text of an address value from the `;` that starts its header parameters, or the
- * empty string when it has none or when its name-addr is not terminated.
- */
-function headerParametersOf(value: string): string {
-  // The first `<` outside a quoted display name opens the name-addr.
-  let quoted = false;
-  for (let i = 0; i < value.length; i++) {
-    const char = value[i];
-    if (quoted && char === '\\') {
-      i++;
-    } else if (char === '"') {
-      quoted = !quoted;
-    } else if (!quoted && char === '<') {
-      const close = value.indexOf('>', i + 1);
-      return close < 0 ? '' : value.slice(close + 1);
-    }
-  }
-  // An addr-spec: its user part may contain `;`, so the parameters start after the `@`.
-  const at = value.indexOf('@');
-  const semicolon = value.indexOf(';', Math.max(at, 0));
-  return semicolon < 0 ? '' : value.slice(semicolon);
-}
-
-/** Returns the lowercased names of the `;`-separated parameters in `text`, outside quoted values. */
-function parameterNames(text: string): string[] {
-  const names: string[] = [];
-  let quoted = false;
-  let nameStart = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '\\') {
-        i++;
-      } else if (char === '"') {
-        quoted = false;
-      }
-    } else if (char === '"') {
-      quoted = true;
-    } else if (char === ';' || char === '=' || char === undefined) {
-      if (nameStart >= 0) {
-        names.push(text.slice(nameStart, i).trim().toLowerCase());
-      }
-      nameStart = char === ';' ? i + 1 : -1;
-    }
-  }
-  return names;
-}
-
-/**
- * True when `value` contains a control character other than HTAB: C0, DEL or C1. RFC 3261 §25.1
- * allows none in a header value, and a CR or LF copied into a response would start a field that
- * the sender of the request chose.
- */
-function hasControlCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09) || (code >= 0x7f && code <= 0x9f)) {
-      return true;
-    }
-  }
-  return false;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SipMessage } from '@mcptt-smime/smime';
 import { createResponse, requestLine } from '../src/sip-builder.js';
-import { hasToTag, TransactionLayer, type ServerTransaction } from '../src/transaction-layer.js';
+import { TransactionLayer, type ServerTransaction } from '../src/transaction-layer.js';
 
 const timers = { t1: 10, t2: 40, transactionTimeout: 50, linger: 200 };
 
@@ -77,18 +77,5 @@ describe('transaction layer', () => {
     expect(repeats).toBeGreaterThan(1);
     expect(sent.length).toBe(repeats);
     expect(received[1]?.request.method).toBe('ACK');
-  });
-});
-
-describe('hasToTag', () => {
-  it.each([
-    ['<sip:bob@mcptt.example>;tag=a1', true],
-    ['"Bob" <sip:bob@mcptt.example> ; tag = a1', true],
-    ['sip:bob@mcptt.example;tag=a1', true],
-    ['<sip:bob@mcptt.example;tag=a1>', false],
-    ['"a;tag=b" <sip:bob@mcptt.example>', false],
-    ['<sip:bob@mcptt.example>', false],
-  ])('reads %s as %s', (to, expected) => {
-    expect(hasToTag(to)).toBe(expected);
   });
 });

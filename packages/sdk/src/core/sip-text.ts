@@ -6,6 +6,13 @@
  * @module
  */
 
+import {
+  canonicalHeaderName,
+  hasControlCharacter,
+  hasToTag,
+  splitHeaderLines,
+} from '@mcptt-smime/smime';
+
 /** One header field, with folding undone. */
 export interface SipTextHeader {
   readonly name: string;
@@ -19,29 +26,6 @@ export interface SipText {
   readonly body: string;
 }
 
-/** Long names of the compact header forms (RFC 3261 §7.3.3, RFC 3841, RFC 4028). */
-const COMPACT_FORMS: Readonly<Record<string, string>> = {
-  i: 'call-id',
-  m: 'contact',
-  e: 'content-encoding',
-  l: 'content-length',
-  c: 'content-type',
-  f: 'from',
-  s: 'subject',
-  k: 'supported',
-  t: 'to',
-  v: 'via',
-  o: 'event',
-  a: 'accept-contact',
-  x: 'session-expires',
-};
-
-/** Lowercased long form of a header name. */
-export function canonicalHeaderName(name: string): string {
-  const lower = name.trim().toLowerCase();
-  return COMPACT_FORMS[lower] ?? lower;
-}
-
 /**
  * Splits SIP text at the first empty line. Lines may end in CRLF or LF. A line that starts with
  * SP or HTAB continues the previous header field (RFC 3261 §7.3.1).
@@ -50,22 +34,7 @@ export function splitSipText(text: string): SipText {
   const match = /\r?\n\r?\n/.exec(text);
   const head = match === null ? text : text.slice(0, match.index);
   const body = match === null ? '' : text.slice(match.index + match[0].length);
-  const lines = head.split(/\r?\n/);
-  const startLine = lines.shift() ?? '';
-  const headers: SipTextHeader[] = [];
-
-  for (const line of lines) {
-    const last = headers.at(-1);
-    if ((line.startsWith(' ') || line.startsWith('\t')) && last !== undefined) {
-      headers[headers.length - 1] = { name: last.name, value: `${last.value} ${line.trim()}` };
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
-  }
-
-  return { startLine, headers, body };
+  return { ...splitHeaderLines(head), body };
 }
 
 /** Every value of a header field, by long or compact name, in order. */
@@ -140,7 +109,7 @@ export function buildResponseText(
   if (copied.some(hasControlCharacter)) return undefined;
   checkResponseOptions(reasonPhrase, options);
 
-  const taggedTo = status > 100 && !/;\s*tag=/i.test(to) ? `${to};tag=${options.toTag}` : to;
+  const taggedTo = status > 100 && !hasToTag(to) ? `${to};tag=${options.toTag}` : to;
   const body = options.body ?? '';
   const lines = [
     `SIP/2.0 ${status} ${reasonPhrase}`,
@@ -157,19 +126,6 @@ export function buildResponseText(
 
 // RFC 3261 §25.1: a tag and a header name are tokens.
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
-
-/**
- * Tells whether `value` contains a control character: C0 except HTAB, DEL, or C1. RFC 3261 §25.1
- * allows none of them in a header value or a reason phrase, and a receiver may take a lone CR, or
- * the C1 character NEL, for the end of a line.
- */
-function hasControlCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09) || (code >= 0x7f && code <= 0x9f)) return true;
-  }
-  return false;
-}
 
 function checkResponseOptions(reasonPhrase: string, options: ResponseTextOptions): void {
   if (hasControlCharacter(reasonPhrase)) {

@@ -1,0 +1,121 @@
+/**
+ * Lenient reading of SIP text that the full parser may reject (RFC 3261 §7). A server or client
+ * that rejects a malformed request still responds when it finds the fields that a response copies
+ * (RFC 3261 §8.2.6.2), so it needs a reader that skips what it cannot read instead of raising. Nothing read here is trusted: a caller copies only values without control characters.
+ *
+ * @module
+ */
+
+import { SipParseError } from '../errors.js';
+import { parseNameAddress } from './address.js';
+
+/** The start line and the header fields of a header section, read leniently. */
+export interface LenientHead {
+  readonly startLine: string;
+  /** Fields in order, with folding undone, names and values trimmed, names as written. */
+  readonly headers: readonly { readonly name: string; readonly value: string }[];
+}
+
+/**
+ * Splits the text of a header section, without its body, into the start line and the header
+ * fields. Lines end in CRLF or LF. A line that starts with SP or HTAB continues the previous field
+ * (RFC 3261 §7.3.1), and a line without a name before a colon is skipped.
+ *
+ * @example
+ * ```ts
+ * const { startLine, headers } = splitHeaderLines('INVITE sip:a@b SIP/2.0\r\nv: SIP/2.0/WSS x');
+ * ```
+ */
+export function splitHeaderLines(head: string): LenientHead {
+  const [startLine = '', ...lines] = head.split(/\r?\n/);
+  const headers: { name: string; value: string }[] = [];
+  for (const line of lines) {
+    const last = headers.at(-1);
+    if ((line.startsWith(' ') || line.startsWith('\t')) && last !== undefined) {
+      last.value = `${last.value} ${line.trim()}`;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon > 0) {
+      headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
+    }
+  }
+  return { startLine, headers };
+}
+
+/**
+ * Tells whether `value` contains a control character: C0 except HTAB, DEL, or C1. RFC 3261 §25.1
+ * allows none of them in a header value or a reason phrase, and a receiver may take a lone CR, or
+ * the C1 character NEL, for the end of a line. A value copied from a request into a response must
+ * have none, or the sender of the request could add a header field of its choice.
+ */
+export function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/**
+ * Tells whether the To value `to` has a `tag` header parameter. Only the parameters after the
+ * name-addr count: after its `>`, or after the URI of an addr-spec without angle brackets
+ * (RFC 3261 §20.10). A `tag` among the URI parameters inside the brackets, or within a quoted
+ * display name, does not count. A value that does not parse as an address is scanned for its
+ * header parameters in the same way.
+ */
+export function hasToTag(to: string): boolean {
+  try {
+    return parseNameAddress(to, 'To').params.has('tag');
+  } catch (error) {
+    if (!(error instanceof SipParseError)) throw error;
+  }
+  return parameterNames(headerParametersOf(to)).includes('tag');
+}
+
+/**
+ * Returns the text of an address value from the `;` that starts its header parameters, or the
+ * empty string when it has none or when its name-addr is not terminated.
+ */
+function headerParametersOf(value: string): string {
+  // The first `<` outside a quoted display name opens the name-addr.
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i];
+    if (quoted && char === '\\') {
+      i++;
+    } else if (char === '"') {
+      quoted = !quoted;
+    } else if (!quoted && char === '<') {
+      const close = value.indexOf('>', i + 1);
+      return close < 0 ? '' : value.slice(close + 1);
+    }
+  }
+  // An addr-spec: its user part may contain `;`, so the parameters start after the `@`.
+  const at = value.indexOf('@');
+  const semicolon = value.indexOf(';', Math.max(at, 0));
+  return semicolon < 0 ? '' : value.slice(semicolon);
+}
+
+/** Returns the lowercased names of the `;`-separated parameters in `text`, outside quoted values. */
+function parameterNames(text: string): string[] {
+  const names: string[] = [];
+  let quoted = false;
+  let nameStart = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const char = text[i];
+    if (quoted) {
+      if (char === '\\') {
+        i++;
+      } else if (char === '"') {
+        quoted = false;
+      }
+    } else if (char === '"') {
+      quoted = true;
+    } else if (char === ';' || char === '=' || char === undefined) {
+      if (nameStart >= 0) names.push(text.slice(nameStart, i).trim().toLowerCase());
+      nameStart = char === ';' ? i + 1 : -1;
+    }
+  }
+  return names;
+}
