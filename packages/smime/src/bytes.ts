@@ -259,6 +259,18 @@ export function base64Encode(bytes: Uint8Array, lineWidth?: number): string {
  * padding or a truncated final group raises `CmsParseError`.
  */
 export function base64DecodeBytes(ascii: Uint8Array): Uint8Array {
+  const view = base64DecodeView(ascii);
+  return view.length === view.buffer.byteLength ? view : view.slice();
+}
+
+/**
+ * Decodes like {@link base64DecodeBytes}, but returns a view of a buffer that may be longer than
+ * the result, which saves a copy. Its `.buffer` must not leave the library, since the bytes after
+ * the result are zeros that structured cloning or hashing would include.
+ *
+ * @internal
+ */
+export function base64DecodeView(ascii: Uint8Array): Uint8Array {
   const out = new Uint8Array(Math.floor((ascii.length * 3) / 4));
   let o = 0;
   let group = 0;

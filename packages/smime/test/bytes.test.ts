@@ -76,6 +76,13 @@ describe('base64Decode', () => {
     expect(utf8Decode(base64Decode('Zm9vYg=\r\n='))).toBe('foob');
   });
 
+  test('returns a buffer without spare bytes', () => {
+    const decoded = base64Decode('aGVs\r\nbG8=\r\n');
+
+    expect(utf8Decode(decoded)).toBe('hello');
+    expect(decoded.buffer.byteLength).toBe(decoded.length);
+  });
+
   test.each([
     ['a character outside the alphabet', 'Zm9v*mFy'],
     ['base64url characters', 'Zm9v-_Fy'],

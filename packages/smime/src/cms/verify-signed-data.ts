@@ -89,6 +89,8 @@ export interface VerifyResult {
  * ```
  */
 export async function verifySignedData(options: VerifyOptions): Promise<VerifyResult> {
+  // Invalid options raise TypeError before any input is read, whatever the input.
+  revocationPolicy(options.revocationLists, options.revocation, 'verifySignedData');
   return verifyContentInfo(parseContentInfo(options.der), options);
 }
 

@@ -161,6 +161,18 @@ export class MimeEntity {
   }
 
   /**
+   * Returns the body like {@link MimeEntity.decodedBody}, but as a view that may share its buffer
+   * with other bytes, which saves a copy. For bytes that the library reads and drops, such as
+   * CMS that it parses.
+   *
+   * @internal
+   */
+  decodedBodyView(): Uint8Array {
+    const encoding = this.#getSingleHeader('Content-Transfer-Encoding');
+    return decodeTransferEncoding(this.body, encoding, { view: true });
+  }
+
+  /**
    * Canonical form: CRLF line ends in headers, `raw` unchanged when present. A built entity
    * serialises once and returns the same bytes afterwards, so treat its body as read-only.
    */

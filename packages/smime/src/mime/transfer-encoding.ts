@@ -5,7 +5,7 @@
  * @module
  */
 
-import { base64DecodeBytes, base64EncodeToBytes } from '../bytes.js';
+import { base64DecodeBytes, base64DecodeView, base64EncodeToBytes } from '../bytes.js';
 import { CmsParseError, LimitExceededError, MimeParseError, NotSupportedError } from '../errors.js';
 import { BASE64_LINE_WIDTH, MAX_BODY_BYTES } from '../limits.js';
 
@@ -30,9 +30,14 @@ export function encodeBase64Lines(bytes: Uint8Array): Uint8Array {
  * Invalid base64 raises `MimeParseError` (400) with the decoder's `CmsParseError` as `cause`,
  * because the fault is in the MIME layer even when the payload is CMS. An unknown encoding raises
  * `NotSupportedError` (415), and a result larger than `MAX_BODY_BYTES` raises
- * `LimitExceededError`.
+ * `LimitExceededError`. With `view`, a base64 result may be a view of a longer buffer, which saves
+ * a copy for bytes that are read and dropped.
  */
-export function decodeTransferEncoding(body: Uint8Array, encoding: string | undefined): Uint8Array {
+export function decodeTransferEncoding(
+  body: Uint8Array,
+  encoding: string | undefined,
+  options: { readonly view?: boolean } = {},
+): Uint8Array {
   const name = (encoding ?? '7bit').toLowerCase();
   let decoded: Uint8Array;
   switch (name) {
@@ -42,7 +47,7 @@ export function decodeTransferEncoding(body: Uint8Array, encoding: string | unde
       decoded = body;
       break;
     case 'base64':
-      decoded = decodeBase64Body(body);
+      decoded = decodeBase64Body(body, options.view === true);
       break;
     case 'quoted-printable':
       decoded = decodeQuotedPrintable(body);
@@ -57,9 +62,9 @@ export function decodeTransferEncoding(body: Uint8Array, encoding: string | unde
   return decoded;
 }
 
-function decodeBase64Body(body: Uint8Array): Uint8Array {
+function decodeBase64Body(body: Uint8Array, view: boolean): Uint8Array {
   try {
-    return base64DecodeBytes(body);
+    return view ? base64DecodeView(body) : base64DecodeBytes(body);
   } catch (cause) {
     if (!(cause instanceof CmsParseError)) throw cause;
     throw new MimeParseError('invalid base64 in MIME body', { cause });

@@ -99,8 +99,9 @@ export interface UnprotectResult {
   /**
    * The parts of the body of {@link UnprotectResult.message}, in order, as entities with their
    * own headers: the parts of a multipart/mixed body, or the body alone. Empty for a message
-   * without a body. Reading them does not build the message. A part that arrived in clear is a
-   * view of the received message's body, like `message.body`: treat its bytes as read-only.
+   * without a body. Reading them does not build the message. A part that arrived in clear or
+   * only signed is a view of the received message's body or of the signed content, like
+   * `message.body`: treat its bytes as read-only. A decrypted part has a buffer of its own.
    */
   readonly parts: readonly MimeEntity[];
   readonly security: SecurityInfo;

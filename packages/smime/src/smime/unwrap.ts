@@ -112,7 +112,12 @@ export async function unwrapEntity(
     for (const part of parts) results.push(...(await unwrapEntity(part, ctx, depth + 1, layers)));
     return results;
   }
-  return [{ entity, ...layers, certsOnly: false }];
+  // A part under an envelope is a view of the decrypted content, which contains the other parts.
+  // Structured cloning copies a view's whole buffer, so each such part gets a buffer of its own.
+  const own = layers.encrypted && entity.raw !== undefined;
+  return [
+    { entity: own ? MimeEntity.parse(entity.raw.slice()) : entity, ...layers, certsOnly: false },
+  ];
 }
 
 /** Verifies a detached signature (RFC 1847 §2.1, RFC 8551 §3.5) and opens its first part. */
@@ -135,7 +140,7 @@ async function openMultipartSigned(
     throw new MimeParseError('second part of multipart/signed is not application/pkcs7-signature');
   }
 
-  const info = parseContentInfo(signature.decodedBody());
+  const info = parseContentInfo(signature.decodedBodyView());
   if (contentInfoType(info) !== 'signed-data') {
     throw new CmsParseError('application/pkcs7-signature does not contain SignedData');
   }
@@ -164,7 +169,7 @@ async function openPkcs7Mime(
     return rejectUnknownType(entity, ctx);
   }
 
-  const info = parseContentInfo(entity.decodedBody());
+  const info = parseContentInfo(entity.decodedBodyView());
   // The smime-type parameter is only a hint (RFC 8551 §3.2.2): the CMS content type decides.
   const cmsType = contentInfoType(info);
   if (cmsType === 'certs-only') return [{ entity, ...layers, certsOnly: true }];

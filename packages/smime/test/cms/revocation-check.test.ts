@@ -490,4 +490,18 @@ describe('revocation options', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toContain('options.revocation');
   });
+
+  it('rejects an unknown mode before reading the input', async () => {
+    const attempt = verifySignedData({
+      crypto,
+      der: new TextEncoder().encode('not DER'),
+      trustAnchors: [caDer],
+      now: FIXTURE_NOW,
+      revocation: 'strict' as RevocationMode,
+    });
+    const error = await rejection(attempt);
+
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toContain('options.revocation');
+  });
 });
