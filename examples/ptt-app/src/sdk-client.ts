@@ -117,9 +117,8 @@ class SdkPttClient implements PttClient {
   async start(delegate: PttClientDelegate): Promise<void> {
     this.#delegate = delegate;
     this.#envelopeWorker = startEnvelopeWorker();
+    // The client fills the pool for the server's certificate when it starts.
     const envelopes = this.#envelopeWorker?.pool;
-    // Not awaited: until the worker replies, messages make their envelopes in the page.
-    void envelopes?.fill([this.#serverCertificate], 'aes-256-gcm');
     const client = new McpttClient({
       uri: this.userId,
       url: this.#config.wsUrl,

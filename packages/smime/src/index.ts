@@ -23,7 +23,7 @@
  */
 
 // Protection of SIP messages.
-export { prepareProtection, protectMessage } from './smime/protect.js';
+export { DEFAULT_CONTENT_ENCRYPTION, prepareProtection, protectMessage } from './smime/protect.js';
 export type { PreparedProtection, ProtectOptions } from './smime/protect.js';
 export { EnvelopePool, MAX_POOL_DEPTH, MAX_POOLED_RECIPIENT_SETS } from './smime/envelope-pool.js';
 export type {

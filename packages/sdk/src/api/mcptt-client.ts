@@ -3,7 +3,14 @@
  *
  * @module
  */
-import { MimeParseError, type RevocationList, type SecurityInfo } from '@mcptt-smime/smime';
+import {
+  DEFAULT_CONTENT_ENCRYPTION,
+  MimeParseError,
+  type ContentEncryptionAlgorithm,
+  type EnvelopeSource,
+  type RevocationList,
+  type SecurityInfo,
+} from '@mcptt-smime/smime';
 import {
   createUserAgent,
   createWebSocket,
@@ -147,12 +154,38 @@ export class McpttClient {
     });
   }
 
-  /** Connects the transport; resolves once connected. */
+  /**
+   * Connects the transport; resolves once connected. When `envelopes` has a `fill` method, as an
+   * `EnvelopePool` does, and `serverCertificates` is set, it also starts making envelopes for
+   * them, with the content encryption that the client uses, so that they match what the client
+   * takes.
+   */
   start(): Promise<void> {
+    this.#fillEnvelopes();
     return new Promise((resolve) => {
       onceUaEvent(this.ua, 'connected', () => resolve());
       this.ua.start();
     });
+  }
+
+  /** Starts a pool making envelopes for the server certificates; a failure only costs speed. */
+  #fillEnvelopes(): void {
+    const { envelopes, serverCertificates } = this.#options;
+    if (
+      !hasFill(envelopes) ||
+      serverCertificates === undefined ||
+      serverCertificates.length === 0
+    ) {
+      return;
+    }
+    const failed = (): void => {
+      this.#logger.warn('envelopes', 'envelope pool not filled; messages make their own');
+    };
+    try {
+      Promise.resolve(envelopes.fill(serverCertificates, DEFAULT_CONTENT_ENCRYPTION)).catch(failed);
+    } catch {
+      failed();
+    }
   }
 
   /**
@@ -434,3 +467,12 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 }
 
 export type { McpttClientOptions, SecurityInfo };
+
+/** An envelope source with a `fill` method that starts making envelopes, such as an `EnvelopePool`. */
+interface FillableEnvelopeSource extends EnvelopeSource {
+  fill(recipients: readonly Uint8Array[], algorithm: ContentEncryptionAlgorithm): Promise<unknown>;
+}
+
+function hasFill(source: EnvelopeSource | undefined): source is FillableEnvelopeSource {
+  return typeof (source as Partial<FillableEnvelopeSource> | undefined)?.fill === 'function';
+}

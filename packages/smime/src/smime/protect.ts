@@ -29,6 +29,9 @@ import {
   createPkcs7MimeEntity,
 } from './smime-entities.js';
 
+/** Content encryption of {@link protectMessage} when `contentEncryption` is not given. */
+export const DEFAULT_CONTENT_ENCRYPTION: ContentEncryptionAlgorithm = 'aes-256-gcm';
+
 /** Options of {@link protectMessage}. */
 export interface ProtectOptions {
   /** WebCrypto implementation for signing, encryption and randomness. */
@@ -194,7 +197,7 @@ export async function prepareProtection(
     entity: await sealParts(copies, options),
     signerCertificate: cloneBytes(options.signer.certificate),
     recipients: options.recipients.map(cloneBytes),
-    contentEncryption: options.contentEncryption ?? 'aes-256-gcm',
+    contentEncryption: options.contentEncryption ?? DEFAULT_CONTENT_ENCRYPTION,
   };
 }
 
@@ -207,7 +210,7 @@ async function sealParts(
   options: ProtectOptions,
 ): Promise<MimeEntity> {
   const { crypto, signer, recipients } = options;
-  const algorithm = options.contentEncryption ?? 'aes-256-gcm';
+  const algorithm = options.contentEncryption ?? DEFAULT_CONTENT_ENCRYPTION;
   const ready = options.envelopes?.take(recipients, algorithm);
   if (ready !== undefined && !envelopeMatches(ready, { recipients, algorithm })) {
     throw new TypeError(
@@ -251,7 +254,7 @@ function matchesPreparation(
   options: ProtectOptions,
 ): boolean {
   return (
-    (options.contentEncryption ?? 'aes-256-gcm') === prepared.contentEncryption &&
+    (options.contentEncryption ?? DEFAULT_CONTENT_ENCRYPTION) === prepared.contentEncryption &&
     bytesEqual(options.signer.certificate, prepared.signerCertificate) &&
     sameBytes(prepared.recipients, options.recipients, (recipient) => recipient) &&
     sameBytes(prepared.parts, parts, (part) => part.toBytes())
