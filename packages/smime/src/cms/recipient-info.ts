@@ -90,7 +90,8 @@ export function readRecipientInfos(node: Asn1Node | undefined): RecipientInfo[] 
   return infos.map(readRecipientInfo);
 }
 
-function readRecipientInfo(node: Asn1Node): RecipientInfo {
+/** Reads one RecipientInfo, raising CmsParseError when it is malformed. */
+export function readRecipientInfo(node: Asn1Node): RecipientInfo {
   if (isUniversal(node, TAG.sequence)) return readKeyTrans(node);
   if (isContext(node, 1)) return readKeyAgree(node);
   for (const [index, type] of OTHER_TYPES.entries()) {

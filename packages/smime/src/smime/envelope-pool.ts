@@ -16,7 +16,11 @@ import {
   contentKeyBytes,
   type ContentEncryptionAlgorithm,
 } from '../cms/content-encryption.js';
+import { parseCertificate } from '../cms/certificate.js';
+import { parseBer } from '../cms/der.js';
 import { derEncode } from '../cms/der-writer.js';
+import { identifiesCertificate } from '../cms/recipient-identifier.js';
+import { readRecipientInfo } from '../cms/recipient-info.js';
 import type { PreparedEnvelope } from '../cms/encrypt-content.js';
 
 /** Request to an {@link EnvelopePreparer}: the recipients and algorithm of the envelopes. */
@@ -280,7 +284,9 @@ function isValidBatch(
     const keys = new Set(batch.map((envelope) => envelope.contentKey));
     const infos = batch.map((envelope) => firstRecipientInfo(envelope));
     return (
-      batch.every((envelope) => envelopeMatches(envelope, request)) &&
+      batch.every(
+        (envelope) => envelopeMatches(envelope, request) && namesItsRecipients(envelope),
+      ) &&
       new Set(batch).size === count &&
       keys.size === count &&
       infos.every((info, index) => infos.findIndex((other) => bytesEqual(info, other)) === index)
@@ -289,6 +295,26 @@ function isValidBatch(
     // A malformed item, such as one without recipient infos, fails the batch.
     return false;
   }
+}
+
+/**
+ * Checks that each recipient info names the certificate that it is labelled with, by issuer and
+ * serial number or by subject key identifier, so that a mislabelled envelope never reaches a
+ * message for other recipients. Raises CmsParseError for a malformed recipient info.
+ */
+function namesItsRecipients(envelope: PreparedEnvelope): boolean {
+  return envelope.recipientInfos.every((info, index) => {
+    const certificate = envelope.recipients[index];
+    if (certificate === undefined) return false;
+    const parsed = parseCertificate(certificate);
+    const read = readRecipientInfo(parseBer(derEncode(info), 'RecipientInfo'));
+    if (read.type === 'ktri') return identifiesCertificate(read.rid, parsed);
+    if (read.type !== 'kari') return false;
+    return (
+      read.recipientEncryptedKeys.length === 1 &&
+      read.recipientEncryptedKeys.every((key) => identifiesCertificate(key.rid, parsed))
+    );
+  });
 }
 
 function firstRecipientInfo(envelope: PreparedEnvelope): Uint8Array {

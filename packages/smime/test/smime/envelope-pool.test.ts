@@ -186,6 +186,19 @@ describe('EnvelopePool', () => {
     expect(pool.take([server], GCM)).toBeUndefined();
   });
 
+  it('rejects envelopes whose recipient infos name another certificate', async () => {
+    const pool = new EnvelopePool({
+      depth: 2,
+      prepare: async (request, count) => {
+        const forBob = await recordingPreparer().prepare({ ...request, recipients: [bob] }, count);
+        return forBob.map((envelope) => ({ ...envelope, recipients: request.recipients }));
+      },
+    });
+
+    expect(await pool.fill([server], GCM)).toBe(false);
+    expect(pool.take([server], GCM)).toBeUndefined();
+  });
+
   it('rejects a batch of malformed envelopes', async () => {
     const pool = new EnvelopePool({
       depth: 2,
