@@ -10,6 +10,7 @@ import {
   type EnvelopeSource,
 } from '@mcptt-smime/smime';
 import type { ShortDataEvent } from '../src/api/events.js';
+import type { SdkLogger } from '../src/core/logger.js';
 import { BOB, startPair } from './helpers/clients.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
 
@@ -73,6 +74,46 @@ describe('McpttClient with an envelope pool', () => {
     expect(pool.taken()).toBe(1);
     expect(received[0]?.text).toBe(SECRET);
     expect(received[0]?.security.encrypted).toBe(true);
+  });
+
+  it('logs when the pool fails to fill', async () => {
+    const stores = await createKeyStores();
+    const warnings: string[] = [];
+    const ignore = (): void => undefined;
+    const logger: SdkLogger = {
+      debug: ignore,
+      info: ignore,
+      error: ignore,
+      warn: (_category, message) => warnings.push(message),
+    };
+    const pool = new EnvelopePool({ prepare: () => Promise.reject(new Error('worker gone')) });
+    const pair = await startPair({
+      stores,
+      alice: { serverCertificates: [stores.pki.certificate('bob')], envelopes: pool, logger },
+    });
+    stop = pair.stop;
+
+    await expect
+      .poll(() => warnings)
+      .toContain('envelope pool not filled; messages make their own');
+  });
+
+  it('starts when reading fill throws', async () => {
+    const stores = await createKeyStores();
+    const hostile = {
+      take: () => undefined,
+      get fill(): unknown {
+        throw new Error('hostile getter');
+      },
+    } as unknown as EnvelopeSource;
+
+    const pair = await startPair({
+      stores,
+      alice: { serverCertificates: [stores.pki.certificate('bob')], envelopes: hostile },
+    });
+    stop = pair.stop;
+
+    expect(pair.alice.ua.isConnected()).toBe(true);
   });
 
   it('starts when the pool fails to fill', async () => {

@@ -52,6 +52,20 @@ describe('buildResponseText', () => {
     expect(headerValue(splitSipText(response), 'to')).toBe(`${to};tag=tag1`);
   });
 
+  it.each(['<sip:bob@example.org>;tag', '<sip:bob@example.org>;tag='])(
+    'sends nothing for a To tag without a value in %s',
+    (to) => {
+      expect(respond(requestText({ to }))).toBeUndefined();
+    },
+  );
+
+  it('reads a request after line ends', () => {
+    const parsed = splitSipText(`\r\n\r\n${requestText()}`);
+
+    expect(parsed.startLine).toBe('MESSAGE sip:bob@example.org SIP/2.0');
+    expect(headerValue(parsed, 'call-id')).toBe(HEADERS.callId);
+  });
+
   it('keeps a To tag that the request has', () => {
     const to = '<sip:bob@example.org> ; tag=t9';
     const response = respond(requestText({ to })) ?? '';

@@ -13,8 +13,9 @@ import {
   MAX_HEADER_SECTION_BYTES,
   canonicalHeaderName,
   hasControlCharacter,
-  hasToTag,
+  readStartLine,
   SipMessage,
+  responseTo,
   splitHeaderLines,
   type McpttError,
   type SipHeader,
@@ -479,9 +480,8 @@ function readHeaderSection(frame: Uint8Array): HeaderSection | undefined {
  * when a field that the response must copy is missing (RFC 3261 §8.2.6.2).
  */
 function rejectionOf(head: HeaderSection, error: McpttError): SipMessage | undefined {
-  // A request line starts with a method token and SP, and a status line with the version.
-  const method = /^([A-Za-z0-9\-.!%*_+`'~]+) /.exec(head.startLine)?.[1];
-  if (method === undefined || /^SIP\//i.test(head.startLine) || method.toUpperCase() === 'ACK') {
+  const startLine = readStartLine(head.startLine);
+  if (startLine.kind !== 'request' || startLine.method === 'ACK') {
     return undefined;
   }
   const { vias, from, to, callId, cseq } = head;
@@ -491,15 +491,18 @@ function rejectionOf(head: HeaderSection, error: McpttError): SipMessage | undef
   if (callId === undefined || cseq === undefined) {
     return undefined;
   }
-  const taggedTo = hasToTag(to) ? to : `${to};tag=${randomToken()}`;
-  const startLine = {
+  const taggedTo = responseTo(to, randomToken());
+  if (taggedTo === undefined) {
+    return undefined;
+  }
+  const responseLine = {
     type: 'response',
     status: error.sipStatus,
     reasonPhrase: error.reasonPhrase,
     version: 'SIP/2.0',
   } as const;
   try {
-    return SipMessage.create(startLine, [
+    return SipMessage.create(responseLine, [
       ...vias.map((value) => ({ name: 'Via', value })),
       { name: 'From', value: from },
       { name: 'To', value: taggedTo },

@@ -114,8 +114,15 @@ export type { SipRequestLine } from './sip/message.js';
 export type { SipStatusLine } from './sip/message.js';
 export { parseNameAddress, parseSipUri, sameAddressOfRecord } from './sip/address.js';
 export { canonicalHeaderName } from './sip/header-names.js';
-export { hasControlCharacter, hasToTag, splitHeaderLines } from './sip/lenient.js';
-export type { LenientHead } from './sip/lenient.js';
+export {
+  hasControlCharacter,
+  hasToTag,
+  readStartLine,
+  responseTo,
+  splitHeaderLines,
+  toTag,
+} from './sip/lenient.js';
+export type { LenientHead, LenientStartLine } from './sip/lenient.js';
 export type { NameAddress } from './sip/address.js';
 export type { SipUri } from './sip/address.js';
 

@@ -170,19 +170,24 @@ export class McpttClient {
 
   /** Starts a pool making envelopes for the server certificates; a failure only costs speed. */
   #fillEnvelopes(): void {
-    const { envelopes, serverCertificates } = this.#options;
-    if (
-      !hasFill(envelopes) ||
-      serverCertificates === undefined ||
-      serverCertificates.length === 0
-    ) {
-      return;
-    }
     const failed = (): void => {
-      this.#logger.warn('envelopes', 'envelope pool not filled; messages make their own');
+      try {
+        this.#logger.warn('envelopes', 'envelope pool not filled; messages make their own');
+      } catch {
+        // A logger that throws must not turn a slower message into an unhandled rejection.
+      }
     };
     try {
-      Promise.resolve(envelopes.fill(serverCertificates, DEFAULT_CONTENT_ENCRYPTION)).catch(failed);
+      const { envelopes, serverCertificates } = this.#options;
+      if (!hasFill(envelopes) || serverCertificates === undefined) return;
+      if (serverCertificates.length === 0) return;
+      // An EnvelopePool resolves false rather than rejecting when its preparer failed.
+      Promise.resolve(envelopes.fill(serverCertificates, DEFAULT_CONTENT_ENCRYPTION)).then(
+        (filled) => {
+          if (filled === false) failed();
+        },
+        failed,
+      );
     } catch {
       failed();
     }

@@ -9,7 +9,8 @@
 import {
   canonicalHeaderName,
   hasControlCharacter,
-  hasToTag,
+  readStartLine,
+  responseTo,
   splitHeaderLines,
 } from '@mcptt-smime/smime';
 
@@ -30,7 +31,9 @@ export interface SipText {
  * Splits SIP text at the first empty line. Lines may end in CRLF or LF. A line that starts with
  * SP or HTAB continues the previous header field (RFC 3261 §7.3.1).
  */
-export function splitSipText(text: string): SipText {
+export function splitSipText(frame: string): SipText {
+  // RFC 3261 §7.5: line ends before the start line are ignored.
+  const text = frame.replace(/^[\r\n]+/, '');
   const match = /\r?\n\r?\n/.exec(text);
   const head = match === null ? text : text.slice(0, match.index);
   const body = match === null ? '' : text.slice(match.index + match[0].length);
@@ -48,22 +51,24 @@ export function headerValue(message: SipText, name: string): string | undefined 
   return headerValues(message, name)[0];
 }
 
-/** True when the start line is a request line rather than a status line. */
+/**
+ * True when the start line is a request line: a method token and SP. A status line, and a start
+ * line that is neither, are not (see `readStartLine` of the core).
+ */
 export function isRequestText(message: SipText): boolean {
-  return !message.startLine.startsWith('SIP/');
+  return readStartLine(message.startLine).kind === 'request';
 }
 
-/** Method of a request line, or undefined for a response. */
+/** Method of a request line, in upper case, or undefined for any other start line. */
 export function requestMethod(message: SipText): string | undefined {
-  if (!isRequestText(message)) return undefined;
-  return message.startLine.split(' ', 1)[0];
+  const startLine = readStartLine(message.startLine);
+  return startLine.kind === 'request' ? startLine.method : undefined;
 }
 
-/** Status code of a status line, or undefined for a request. */
+/** Status code of a status line, or undefined for any other start line. */
 export function responseStatus(message: SipText): number | undefined {
-  if (isRequestText(message)) return undefined;
-  const status = Number(message.startLine.split(' ')[1]);
-  return Number.isInteger(status) ? status : undefined;
+  const startLine = readStartLine(message.startLine);
+  return startLine.kind === 'response' ? startLine.status : undefined;
 }
 
 /** Sequence number and method of the CSeq header, or undefined when it is missing or invalid. */
@@ -109,7 +114,8 @@ export function buildResponseText(
   if (copied.some(hasControlCharacter)) return undefined;
   checkResponseOptions(reasonPhrase, options);
 
-  const taggedTo = status > 100 && !hasToTag(to) ? `${to};tag=${options.toTag}` : to;
+  const taggedTo = status > 100 ? responseTo(to, options.toTag) : to;
+  if (taggedTo === undefined) return undefined;
   const body = options.body ?? '';
   const lines = [
     `SIP/2.0 ${status} ${reasonPhrase}`,

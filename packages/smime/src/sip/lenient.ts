@@ -8,6 +8,7 @@
 
 import { SipParseError } from '../errors.js';
 import { parseNameAddress } from './address.js';
+import { isToken } from './grammar.js';
 
 /** The start line and the header fields of a header section, read leniently. */
 export interface LenientHead {
@@ -18,8 +19,9 @@ export interface LenientHead {
 
 /**
  * Splits the text of a header section, without its body, into the start line and the header
- * fields. Lines end in CRLF or LF. A line that starts with SP or HTAB continues the previous field
- * (RFC 3261 §7.3.1), and a line without a name before a colon is skipped.
+ * fields. Line ends before the start line are skipped (RFC 3261 §7.5). Lines end in CRLF or LF. A
+ * line that starts with SP or HTAB continues the previous field (RFC 3261 §7.3.1), and a line
+ * without a name before a colon is skipped.
  *
  * @example
  * ```ts
@@ -27,7 +29,7 @@ export interface LenientHead {
  * ```
  */
 export function splitHeaderLines(head: string): LenientHead {
-  const [startLine = '', ...lines] = head.split(/\r?\n/);
+  const [startLine = '', ...lines] = head.replace(/^[\r\n]+/, '').split(/\r?\n/);
   const headers: { name: string; value: string }[] = [];
   for (const line of lines) {
     const last = headers.at(-1);
@@ -41,6 +43,28 @@ export function splitHeaderLines(head: string): LenientHead {
     }
   }
   return { startLine, headers };
+}
+
+/** Kind of a start line read leniently, with its method or status code. */
+export type LenientStartLine =
+  | { readonly kind: 'request'; readonly method: string }
+  | { readonly kind: 'response'; readonly status: number }
+  | { readonly kind: 'unknown' };
+
+const REQUEST_LINE = /^([A-Za-z0-9\-.!%*_+`'~]+) \S/;
+const STATUS_LINE = /^SIP\/\d+\.\d+ (\d{3})(?: |$)/i;
+
+/**
+ * Tells a request line, with its method in upper case, from a status line, with its status code.
+ * A request line starts with a method token and SP, and a status line with the SIP version, in
+ * any case (RFC 3261 §7.1 and §7.2). Anything else is `unknown`, and gets no response.
+ */
+export function readStartLine(startLine: string): LenientStartLine {
+  const status = STATUS_LINE.exec(startLine)?.[1];
+  if (status !== undefined) return { kind: 'response', status: Number(status) };
+  const method = REQUEST_LINE.exec(startLine)?.[1];
+  if (method === undefined || /^SIP\//i.test(startLine)) return { kind: 'unknown' };
+  return { kind: 'request', method: method.toUpperCase() };
 }
 
 /**
@@ -58,19 +82,29 @@ export function hasControlCharacter(value: string): boolean {
 }
 
 /**
- * Tells whether the To value `to` has a `tag` header parameter. Only the parameters after the
- * name-addr count: after its `>`, or after the URI of an addr-spec without angle brackets
- * (RFC 3261 §20.10). A `tag` among the URI parameters inside the brackets, or within a quoted
- * display name, does not count. A value that does not parse as an address is scanned for its
- * header parameters in the same way.
+ * Tells whether the To value `to` has a `tag` header parameter, with or without a value. Only the
+ * parameters after the name-addr count: after its `>`, or after the URI of an addr-spec without
+ * angle brackets (RFC 3261 §20.10). A `tag` among the URI parameters inside the brackets, or
+ * within a quoted display name, does not count. A value that does not parse as an address is
+ * scanned for its header parameters in the same way.
  */
 export function hasToTag(to: string): boolean {
+  return toTag(to) !== undefined;
+}
+
+/**
+ * Returns the value of the To tag of `to`, read as {@link hasToTag} reads it: undefined without a
+ * tag, and the empty string for a tag without a value. A response must carry a To tag that is a
+ * token (RFC 3261 §8.2.6.2, §25.1). {@link responseTo} adds one when there is none, and gives up
+ * when the tag is not a token, because a second tag would make the field ambiguous.
+ */
+export function toTag(to: string): string | undefined {
   try {
-    return parseNameAddress(to, 'To').params.has('tag');
+    return parseNameAddress(to, 'To').params.get('tag');
   } catch (error) {
     if (!(error instanceof SipParseError)) throw error;
   }
-  return parameterNames(headerParametersOf(to)).includes('tag');
+  return parameters(headerParametersOf(to)).get('tag');
 }
 
 /**
@@ -97,11 +131,34 @@ function headerParametersOf(value: string): string {
   return semicolon < 0 ? '' : value.slice(semicolon);
 }
 
-/** Returns the lowercased names of the `;`-separated parameters in `text`, outside quoted values. */
-function parameterNames(text: string): string[] {
-  const names: string[] = [];
+/**
+ * Returns the To value of a response to a request whose To is `to`. That is `to` itself when it
+ * has a tag that is a token, and `to` with `;tag=` and `tag` when it has none. It is undefined when
+ * the tag has no token value, because a second tag would make the field ambiguous (RFC 3261
+ * §8.2.6.2, §25.1).
+ */
+export function responseTo(to: string, tag: string): string | undefined {
+  const present = toTag(to);
+  if (present === undefined) return `${to};tag=${tag}`;
+  return isToken(present) ? to : undefined;
+}
+
+/**
+ * Returns the `;`-separated parameters in `text`, outside quoted values, by lowercased name, the
+ * first of each name, with the value trimmed and the empty string for a parameter without one.
+ */
+function parameters(text: string): Map<string, string> {
+  const found = new Map<string, string>();
   let quoted = false;
-  let nameStart = -1;
+  let start = -1;
+  const add = (end: number): void => {
+    if (start < 0) return;
+    const parameter = text.slice(start, end);
+    const equals = parameter.indexOf('=');
+    const name = (equals < 0 ? parameter : parameter.slice(0, equals)).trim().toLowerCase();
+    const value = equals < 0 ? '' : parameter.slice(equals + 1).trim();
+    if (!found.has(name)) found.set(name, value);
+  };
   for (let i = 0; i <= text.length; i++) {
     const char = text[i];
     if (quoted) {
@@ -112,10 +169,10 @@ function parameterNames(text: string): string[] {
       }
     } else if (char === '"') {
       quoted = true;
-    } else if (char === ';' || char === '=' || char === undefined) {
-      if (nameStart >= 0) names.push(text.slice(nameStart, i).trim().toLowerCase());
-      nameStart = char === ';' ? i + 1 : -1;
+    } else if (char === ';' || char === undefined) {
+      add(i);
+      start = i + 1;
     }
   }
-  return names;
+  return found;
 }

@@ -298,12 +298,19 @@ function isValidBatch(
 }
 
 /**
- * Checks that each recipient info names the certificate that it is labelled with, by issuer and
- * serial number or by subject key identifier, so that a mislabelled envelope never reaches a
- * message for other recipients. Raises CmsParseError for a malformed recipient info.
+ * Checks that the envelope has one recipient info for each certificate that it is labelled with,
+ * naming that certificate by issuer and serial number or by subject key identifier, so that a
+ * mislabelled envelope never reaches a message for other recipients. `hasKeyAgreement` must match
+ * the certificates' key types, since it sets the EnvelopedData version. Raises CmsParseError for a malformed recipient info.
  */
 function namesItsRecipients(envelope: PreparedEnvelope): boolean {
-  return envelope.recipientInfos.every((info, index) => {
+  const { recipientInfos, recipients } = envelope;
+  if (recipientInfos.length !== recipients.length) return false;
+  const keyAgreement = recipients.some(
+    (certificate) => parseCertificate(certificate).publicKeyAlgorithm.kind === 'ec',
+  );
+  if (envelope.hasKeyAgreement !== keyAgreement) return false;
+  return recipientInfos.every((info, index) => {
     const certificate = envelope.recipients[index];
     if (certificate === undefined) return false;
     const parsed = parseCertificate(certificate);

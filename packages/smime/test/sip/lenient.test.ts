@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { hasControlCharacter, hasToTag, splitHeaderLines } from '../../src/sip/lenient.js';
+import {
+  hasControlCharacter,
+  hasToTag,
+  readStartLine,
+  responseTo,
+  splitHeaderLines,
+} from '../../src/sip/lenient.js';
 
 describe('splitHeaderLines', () => {
   it('reads the start line and fields', () => {
@@ -33,6 +39,12 @@ describe('splitHeaderLines', () => {
     expect(head.headers).toEqual([{ name: 'To', value: '<sip:b@x>' }]);
   });
 
+  it('skips line ends before the start line', () => {
+    const head = splitHeaderLines('\r\n\r\nACK sip:b@x SIP/2.0\r\nTo: <sip:b@x>');
+
+    expect(head.startLine).toBe('ACK sip:b@x SIP/2.0');
+  });
+
   it('reads an empty section as an empty start line', () => {
     expect(splitHeaderLines('')).toEqual({ startLine: '', headers: [] });
   });
@@ -50,6 +62,35 @@ describe('hasControlCharacter', () => {
     ['non-ASCII letters', 'Zoë', false],
   ])('reads %s', (_label, value, expected) => {
     expect(hasControlCharacter(value)).toBe(expected);
+  });
+});
+
+describe('readStartLine', () => {
+  it.each([
+    ['INVITE sip:b@x SIP/2.0', { kind: 'request', method: 'INVITE' }],
+    ['message sip:b@x SIP/2.0', { kind: 'request', method: 'MESSAGE' }],
+    ['SIP/2.0 200 OK', { kind: 'response', status: 200 }],
+    ['sip/2.0 486 Busy Here', { kind: 'response', status: 486 }],
+    ['SIP/2.0 180', { kind: 'response', status: 180 }],
+    ['SIP/2.0 2000 OK', { kind: 'unknown' }],
+    ['SIP/x INVITE', { kind: 'unknown' }],
+    ['garbage', { kind: 'unknown' }],
+    ['INVITE', { kind: 'unknown' }],
+    ['', { kind: 'unknown' }],
+  ])('reads %j', (line, expected) => {
+    expect(readStartLine(line)).toEqual(expected);
+  });
+});
+
+describe('responseTo', () => {
+  it.each([
+    ['<sip:b@x>', '<sip:b@x>;tag=n1'],
+    ['<sip:b@x;tag=u1>', '<sip:b@x;tag=u1>;tag=n1'],
+    ['<sip:b@x>;tag=t9', '<sip:b@x>;tag=t9'],
+    ['<sip:b@x>;tag', undefined],
+    ['<sip:b@x>;tag=', undefined],
+  ])('answers %j with %j', (to, expected) => {
+    expect(responseTo(to, 'n1')).toBe(expected);
   });
 });
 

@@ -199,6 +199,32 @@ describe('EnvelopePool', () => {
     expect(pool.take([server], GCM)).toBeUndefined();
   });
 
+  it('rejects envelopes that lack a recipient', async () => {
+    const pool = new EnvelopePool({
+      depth: 2,
+      prepare: async (request, count) => {
+        const forServer = await recordingPreparer().prepare(
+          { ...request, recipients: [server] },
+          count,
+        );
+        return forServer.map((envelope) => ({ ...envelope, recipients: request.recipients }));
+      },
+    });
+
+    expect(await pool.fill([server, bob], GCM)).toBe(false);
+    expect(pool.take([server, bob], GCM)).toBeUndefined();
+  });
+
+  it('accepts a real batch for EC and RSA recipients', async () => {
+    const recipients = [server, bob, pki.certificate('server-rsa')];
+    const pool = new EnvelopePool({ depth: 2, prepare: recordingPreparer().prepare });
+
+    expect(await pool.fill(recipients, GCM)).toBe(true);
+    expect(await pool.fill([pki.certificate('server-rsa')], 'aes-128-cbc')).toBe(true);
+    expect(pool.take(recipients, GCM)?.hasKeyAgreement).toBe(true);
+    expect(pool.take([pki.certificate('server-rsa')], 'aes-128-cbc')?.hasKeyAgreement).toBe(false);
+  });
+
   it('rejects a batch of malformed envelopes', async () => {
     const pool = new EnvelopePool({
       depth: 2,
