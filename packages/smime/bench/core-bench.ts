@@ -376,7 +376,7 @@ function pooledProtect(
           }),
         onRejected,
       );
-    // The pool calls only `then`, so an object with `then` alone stands in for the promise.
+    // The pool calls only `then`, so an object with `then` alone can replace the promise.
     return { then } as unknown as Promise<T>;
   };
   const pool = new EnvelopePool({
