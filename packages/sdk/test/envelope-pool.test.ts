@@ -32,7 +32,7 @@ function recordingPool() {
   });
   const fills: { recipients: readonly Uint8Array[]; algorithm: ContentEncryptionAlgorithm }[] = [];
   const filled: Promise<boolean>[] = [];
-  let taken = 0;
+  let takenCount = 0;
   const source: EnvelopeSource & {
     fill: (
       recipients: readonly Uint8Array[],
@@ -41,7 +41,7 @@ function recordingPool() {
   } = {
     take: (recipients, algorithm) => {
       const envelope = pool.take(recipients, algorithm);
-      if (envelope !== undefined) taken++;
+      if (envelope !== undefined) takenCount++;
       return envelope;
     },
     fill: (recipients, algorithm) => {
@@ -51,7 +51,7 @@ function recordingPool() {
       return done;
     },
   };
-  return { source, fills, filled, taken: () => taken };
+  return { source, fills, filled, takenCount: () => takenCount };
 }
 
 describe('McpttClient with an envelope pool', () => {
@@ -71,7 +71,7 @@ describe('McpttClient with an envelope pool', () => {
     expect(await Promise.all(pool.filled)).toEqual([true]);
     await pair.alice.sendShortData(BOB, SECRET);
 
-    expect(pool.taken()).toBe(1);
+    expect(pool.takenCount()).toBe(1);
     expect(received[0]?.text).toBe(SECRET);
     expect(received[0]?.security.encrypted).toBe(true);
   });

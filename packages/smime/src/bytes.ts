@@ -116,6 +116,21 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Checks that two lists have the same bytes, item by item, in the same order. */
+export function sameBytes<T>(
+  expected: readonly T[],
+  actual: readonly T[],
+  bytesOf: (item: T) => Uint8Array,
+): boolean {
+  return (
+    expected.length === actual.length &&
+    expected.every((item, index) => {
+      const other = actual[index];
+      return other !== undefined && bytesEqual(bytesOf(item), bytesOf(other));
+    })
+  );
+}
+
 /** From this needle length on, {@link indexOfBytes} skips ahead with a Horspool table. */
 const SKIP_SEARCH_MIN = 8;
 

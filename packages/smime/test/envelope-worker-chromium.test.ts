@@ -53,7 +53,7 @@ describe.skipIf(skip)('envelopes from a dedicated worker in Chromium', () => {
     const outcome = await run('/envelope-worker.js');
 
     expect(outcome.filled).toBe(true);
-    expect(outcome.taken).toBe(3);
+    expect(outcome.envelopesTaken).toBe(3);
     expect(outcome.opened).toHaveLength(3);
     for (const body of outcome.opened) expect(body).toContain('access-token-in-worker-test');
     expect(outcome.signerUri).toBe('sip:alice@example.org');
@@ -64,7 +64,7 @@ describe.skipIf(skip)('envelopes from a dedicated worker in Chromium', () => {
     const outcome = await run('port');
 
     expect(outcome.filled).toBe(true);
-    expect(outcome.taken).toBe(3);
+    expect(outcome.envelopesTaken).toBe(3);
     expect(outcome.signerUri).toBe('sip:alice@example.org');
   });
 
@@ -72,7 +72,7 @@ describe.skipIf(skip)('envelopes from a dedicated worker in Chromium', () => {
     const outcome = await run('/missing-worker.js');
 
     expect(outcome.filled).toBe(false);
-    expect(outcome.taken).toBe(0);
+    expect(outcome.envelopesTaken).toBe(0);
     expect(outcome.opened).toHaveLength(3);
     expect(outcome.signerUri).toBe('sip:alice@example.org');
   });

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { bytesEqual, cloneBytes } from '../bytes.js';
+import { bytesEqual, cloneBytes, sameBytes } from '../bytes.js';
 import {
   contentKeyAlgorithm,
   contentKeyBytes,
@@ -333,12 +333,5 @@ function firstRecipientInfo(envelope: PreparedEnvelope): Uint8Array {
 
 function sameRecipients(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
   // A worker's envelopes carry the request's own list, so most checks end here.
-  if (a === b) return true;
-  return (
-    a.length === b.length &&
-    a.every((item, index) => {
-      const other = b[index];
-      return other !== undefined && bytesEqual(item, other);
-    })
-  );
+  return a === b || sameBytes(a, b, (certificate) => certificate);
 }

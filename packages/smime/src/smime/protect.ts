@@ -10,7 +10,7 @@
 import { prepareEnvelope, sealEnvelope, signContent } from '../cms/index.js';
 import { schemeForKey } from '../cms/signature.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
-import { bytesEqual, cloneBytes } from '../bytes.js';
+import { bytesEqual, cloneBytes, sameBytes } from '../bytes.js';
 import { LimitExceededError, MimeParseError } from '../errors.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 import { MimeEntity } from '../mime/entity.js';
@@ -258,21 +258,6 @@ function matchesPreparation(
     bytesEqual(options.signer.certificate, prepared.signerCertificate) &&
     sameBytes(prepared.recipients, options.recipients, (recipient) => recipient) &&
     sameBytes(prepared.parts, parts, (part) => part.toBytes())
-  );
-}
-
-/** Checks that two lists have the same bytes, item by item, in the same order. */
-function sameBytes<T>(
-  expected: readonly T[],
-  actual: readonly T[],
-  bytesOf: (item: T) => Uint8Array,
-): boolean {
-  return (
-    expected.length === actual.length &&
-    expected.every((item, index) => {
-      const other = actual[index];
-      return other !== undefined && bytesEqual(bytesOf(item), bytesOf(other));
-    })
   );
 }
 

@@ -19,7 +19,7 @@ import { unprotectMessage } from '../../src/smime/unprotect.js';
 export interface EnvelopePageOutcome {
   readonly filled: boolean;
   /** Envelopes that protect took from the pool, out of three messages. */
-  readonly taken: number;
+  readonly envelopesTaken: number;
   /** The body that the server read back from each message. */
   readonly opened: readonly string[];
   readonly signerUri: string | undefined;
@@ -106,11 +106,11 @@ async function run(source: string): Promise<EnvelopePageOutcome> {
   const channel = openChannel(source);
   const pool = new EnvelopePool({ prepare: workerEnvelopePreparer(channel.port) });
   const filled = await pool.fill(recipients, 'aes-256-gcm');
-  let taken = 0;
+  let envelopesTaken = 0;
   const envelopes: EnvelopeSource = {
     take: (wanted, algorithm) => {
       const envelope = pool.take(wanted, algorithm);
-      if (envelope !== undefined) taken++;
+      if (envelope !== undefined) envelopesTaken++;
       return envelope;
     },
   };
@@ -138,7 +138,7 @@ async function run(source: string): Promise<EnvelopePageOutcome> {
   }
   pool.close();
   channel.close();
-  return { filled, taken, opened, signerUri, ciphertextOnly };
+  return { filled, envelopesTaken, opened, signerUri, ciphertextOnly };
 }
 
 window.envelopePage = { run };

@@ -67,10 +67,14 @@ describe('EnvelopePool', () => {
     const pool = new EnvelopePool({ prepare, depth: 3 });
 
     expect(await pool.fill([server], GCM)).toBe(true);
-    const taken = [pool.take([server], GCM), pool.take([server], GCM), pool.take([server], GCM)];
+    const envelopes = [
+      pool.take([server], GCM),
+      pool.take([server], GCM),
+      pool.take([server], GCM),
+    ];
 
-    expect(new Set(taken).size).toBe(3);
-    for (const envelope of taken) {
+    expect(new Set(envelopes).size).toBe(3);
+    for (const envelope of envelopes) {
       expect(envelope?.recipients).toEqual([server]);
       expect(envelope?.algorithm).toBe(GCM);
     }
@@ -229,8 +233,8 @@ describe('EnvelopePool', () => {
     const pool = new EnvelopePool({
       depth: 2,
       prepare: async (request, count) => {
-        const made = await recordingPreparer().prepare(request, count);
-        return made.map(
+        const prepared = await recordingPreparer().prepare(request, count);
+        return prepared.map(
           ({ contentKey, algorithm }) => ({ contentKey, algorithm }) as PreparedEnvelope,
         );
       },
@@ -316,11 +320,11 @@ describe('protectMessage with envelopes', () => {
     const { prepare } = recordingPreparer();
     const pool = new EnvelopePool({ prepare, depth: 2 });
     await pool.fill([server], GCM);
-    const taken: PreparedEnvelope[] = [];
+    const takenEnvelopes: PreparedEnvelope[] = [];
     const envelopes = {
       take: (recipients: readonly Uint8Array[], algorithm: ContentEncryptionAlgorithm) => {
         const envelope = pool.take(recipients, algorithm);
-        if (envelope !== undefined) taken.push(envelope);
+        if (envelope !== undefined) takenEnvelopes.push(envelope);
         return envelope;
       },
     };
@@ -328,7 +332,7 @@ describe('protectMessage with envelopes', () => {
     const first = await protectAsAlice(pki, mcpttInfoMessage(), { envelopes });
     const second = await protectAsAlice(pki, mcpttInfoMessage(), { envelopes });
 
-    const [one, two] = taken;
+    const [one, two] = takenEnvelopes;
     if (one === undefined || two === undefined) throw new Error('no envelope taken');
     expect(sealedWith(first, one)).toBe(true);
     expect(sealedWith(second, two)).toBe(true);
