@@ -11,9 +11,10 @@ const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
 const lenientDecoder = new TextDecoder('utf-8');
 
 /**
- * Below this length an all-ASCII string is converted in script: `TextEncoder` and `TextDecoder`
- * cost a native call that is slower than the copy for header lines, boundaries and other short
- * protocol strings.
+ * Below this length an all-ASCII string is encoded in script: `TextEncoder` returns a new
+ * `ArrayBuffer` from a native call, which costs more than the copy for header names, boundaries
+ * and other short protocol strings. Decoding has no such path: `TextDecoder` was faster at each
+ * length measured, 16 to 500 bytes, in Chromium and in Node.
  */
 const SCRIPT_ENCODE_LIMIT = 512;
 
@@ -37,16 +38,6 @@ export function utf8Encode(text: string): Uint8Array {
  * U+FFFD.
  */
 export function utf8Decode(bytes: Uint8Array, fatal = false): string {
-  if (bytes.length <= SCRIPT_ENCODE_LIMIT) {
-    let text = '';
-    let i = 0;
-    for (; i < bytes.length; i++) {
-      const byte = bytes[i] as number;
-      if (byte >= 0x80) break;
-      text += String.fromCharCode(byte);
-    }
-    if (i === bytes.length) return text;
-  }
   return (fatal ? fatalDecoder : lenientDecoder).decode(bytes);
 }
 

@@ -28,7 +28,6 @@ import {
   type DerElement,
 } from './der.js';
 import type { ParsedCertificate } from './certificate.js';
-import { BoundedCache } from './bounded-cache.js';
 import {
   DIGEST_BY_OID,
   OID_BY_DIGEST,
@@ -219,7 +218,11 @@ export async function signBytes(
   return scheme.name === 'ECDSA' ? ecdsaRawToDer(signature) : signature;
 }
 
-const publicKeys = new WeakMap<Crypto, BoundedCache<string, Promise<CryptoKey>>>();
+/** Imported keys by `Crypto`, then by parsed certificate, then by scheme name and hash. */
+const publicKeys = new WeakMap<
+  Crypto,
+  WeakMap<ParsedCertificate, Map<string, Promise<CryptoKey>>>
+>();
 
 /**
  * Imports the certificate's public key for the scheme, once per certificate, scheme and `Crypto`.
@@ -230,18 +233,26 @@ export function verificationKey(
   certificate: ParsedCertificate,
   scheme: SignatureScheme,
 ): Promise<CryptoKey> {
-  let cache = publicKeys.get(crypto);
-  if (cache === undefined) {
-    cache = new BoundedCache(256);
-    publicKeys.set(crypto, cache);
+  let byCertificate = publicKeys.get(crypto);
+  if (byCertificate === undefined) {
+    byCertificate = new WeakMap();
+    publicKeys.set(crypto, byCertificate);
   }
-  const cacheKey = `${scheme.name}/${scheme.hash}/${certificate.cacheKey}`;
-  let key = cache.get(cacheKey);
+  // Parsed certificates come from a bounded cache, so this contains keys only for certificates
+  // still in use.
+  let byScheme = byCertificate.get(certificate);
+  if (byScheme === undefined) {
+    byScheme = new Map();
+    byCertificate.set(certificate, byScheme);
+  }
+  const schemeKey = `${scheme.name}/${scheme.hash}`;
+  let key = byScheme.get(schemeKey);
   if (key === undefined) {
+    const cache = byScheme;
     key = importVerificationKey(crypto, certificate, scheme);
-    cache.set(cacheKey, key);
+    cache.set(schemeKey, key);
     // A failed import is not cached, so that the next call raises the same error afresh.
-    key.catch(() => cache.delete(cacheKey));
+    key.catch(() => cache.delete(schemeKey));
   }
   return key;
 }

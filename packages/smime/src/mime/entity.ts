@@ -4,7 +4,7 @@
  * @module
  */
 
-import { concatBytes, utf8Encode } from '../bytes.js';
+import { cloneBytes, concatBytes, utf8Encode } from '../bytes.js';
 import { LimitExceededError, MimeParseError } from '../errors.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 import { parseContentType } from './content-type.js';
@@ -21,6 +21,12 @@ export interface MimeHeader {
 }
 
 const CRLF = utf8Encode('\r\n');
+
+/**
+ * Frozen field lists that need no check in the constructor: those of parsed entities, which the
+ * parser checked, and the lists of entities already built.
+ */
+const checkedFields = new WeakSet<readonly MimeHeader[]>();
 
 /**
  * A MIME entity: header fields, an empty line, a body (RFC 2045). Entities that came from a parser
@@ -53,14 +59,19 @@ export class MimeEntity {
    * valid or a value with CR or LF.
    */
   constructor(headers: readonly MimeHeader[], body: Uint8Array, raw?: Uint8Array) {
-    const copies: MimeHeader[] = [];
-    for (const { name, value } of headers) {
-      if (!isValidHeaderField(name, value)) {
-        throw new TypeError(`MimeEntity: invalid header field "${name}"`);
+    if (checkedFields.has(headers)) {
+      this.headers = headers;
+    } else {
+      const copies: MimeHeader[] = [];
+      for (const { name, value } of headers) {
+        if (!isValidHeaderField(name, value)) {
+          throw new TypeError(`MimeEntity: invalid header field "${name}"`);
+        }
+        copies.push(Object.freeze({ name, value }));
       }
-      copies.push({ name, value });
+      this.headers = Object.freeze(copies);
+      checkedFields.add(this.headers);
     }
-    this.headers = Object.freeze(copies);
     this.body = body;
     this.raw = raw;
   }
@@ -76,7 +87,10 @@ export class MimeEntity {
       throw new LimitExceededError(`MIME entity is larger than ${MAX_MESSAGE_BYTES} bytes`);
     }
     const { headerSection, body } = splitHeaderSection(bytes);
-    const entity = new MimeEntity(parseHeaderFields(headerSection), body, bytes);
+    const fields = parseHeaderFields(headerSection);
+    for (const field of fields) Object.freeze(field);
+    checkedFields.add(Object.freeze(fields));
+    const entity = new MimeEntity(fields, body, bytes);
     // Reject a malformed Content-Type and a repeated Content-Transfer-Encoding now rather than
     // at the first read of them.
     void entity.contentType;
@@ -170,6 +184,35 @@ export class MimeEntity {
   decodedBodyView(): Uint8Array {
     const encoding = this.#getSingleHeader('Content-Transfer-Encoding');
     return decodeTransferEncoding(this.body, encoding, { view: true });
+  }
+
+  /**
+   * Returns the same parsed entity over a copy of its bytes, which shares no buffer with the
+   * input it was parsed from, so that structured cloning of it carries nothing else. An entity
+   * without `raw` is returned as it is.
+   *
+   * @internal
+   */
+  withOwnBuffer(): MimeEntity {
+    const raw = this.raw;
+    if (raw === undefined) return this;
+    const copy = cloneBytes(raw);
+    const bodyStart = this.body.byteOffset - raw.byteOffset;
+    // An entity built with the constructor may keep its body outside `raw`.
+    if (
+      this.body.buffer !== raw.buffer ||
+      bodyStart < 0 ||
+      bodyStart + this.body.length > raw.length
+    ) {
+      return MimeEntity.parse(copy);
+    }
+    const entity = new MimeEntity(
+      this.headers,
+      copy.subarray(bodyStart, bodyStart + this.body.length),
+      copy,
+    );
+    entity.#contentType = this.#contentType;
+    return entity;
   }
 
   /**

@@ -115,9 +115,7 @@ export async function unwrapEntity(
   // A part under an envelope is a view of the decrypted content, which contains the other parts.
   // Structured cloning copies a view's whole buffer, so each such part gets a buffer of its own.
   const own = layers.encrypted && entity.raw !== undefined;
-  return [
-    { entity: own ? MimeEntity.parse(entity.raw.slice()) : entity, ...layers, certsOnly: false },
-  ];
+  return [{ entity: own ? entity.withOwnBuffer() : entity, ...layers, certsOnly: false }];
 }
 
 /** Verifies a detached signature (RFC 1847 §2.1, RFC 8551 §3.5) and opens its first part. */

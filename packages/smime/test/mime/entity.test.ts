@@ -285,3 +285,62 @@ describe('MimeEntity constructor', () => {
     expect(entity.headers).toHaveLength(1);
   });
 });
+
+describe('MimeEntity header fields', () => {
+  test('cannot be changed after a parse or a construction', () => {
+    const parsed = MimeEntity.parse(text('X-A: 1\r\n\r\nbody'));
+    const built = new MimeEntity([{ name: 'X-A', value: '1' }], new Uint8Array(0));
+    for (const entity of [parsed, built]) {
+      const [field] = entity.headers;
+      expect(Object.isFrozen(entity.headers)).toBe(true);
+      expect(Object.isFrozen(field)).toBe(true);
+      expect(() => {
+        (field as { value: string }).value = 'a\r\nX-Injected: 1';
+      }).toThrow(TypeError);
+      expect(utf8Decode(entity.toBytes())).not.toContain('X-Injected');
+    }
+  });
+
+  test('of a parsed entity pass to a new entity unchanged', () => {
+    const parsed = MimeEntity.parse(text('X-A: 1\r\nX-B: 2\r\n\r\n'));
+    const copy = new MimeEntity(parsed.headers, text('other'));
+    expect(copy.headers).toEqual([
+      { name: 'X-A', value: '1' },
+      { name: 'X-B', value: '2' },
+    ]);
+    expect(utf8Decode(copy.toBytes())).toBe('X-A: 1\r\nX-B: 2\r\n\r\nother');
+  });
+});
+
+describe('MimeEntity.withOwnBuffer', () => {
+  test('copies a parsed part into a buffer of its own', () => {
+    const whole = text('before|Content-Type: text/plain\r\n\r\nsecret|after');
+    const raw = whole.subarray(7, whole.length - 6);
+    const entity = MimeEntity.parse(raw);
+    const own = entity.withOwnBuffer();
+
+    expect(own.raw?.buffer).not.toBe(whole.buffer);
+    expect(own.raw?.buffer.byteLength).toBe(raw.length);
+    expect(own.body.buffer).toBe(own.raw?.buffer);
+    expect(utf8Decode(own.body)).toBe('secret');
+    expect(own.contentType.mediaType).toBe('text/plain');
+    expect(own.toBytes()).toEqual(raw);
+    whole.fill(0);
+    expect(utf8Decode(own.body)).toBe('secret');
+  });
+
+  test('parses the copy when the body lies outside raw', () => {
+    const raw = text('Content-Type: text/plain\r\n\r\nsecret');
+    const fields = [{ name: 'Content-Type', value: 'text/plain' }];
+    const entity = new MimeEntity(fields, text('secret'), raw);
+    const own = entity.withOwnBuffer();
+    expect(utf8Decode(own.body)).toBe('secret');
+    expect(own.raw).toEqual(raw);
+    expect(own.raw?.buffer).not.toBe(raw.buffer);
+  });
+
+  test('returns a built entity as it is', () => {
+    const built = MimeEntity.create({ 'Content-Type': 'text/plain' }, 'hello');
+    expect(built.withOwnBuffer()).toBe(built);
+  });
+});
