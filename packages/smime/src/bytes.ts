@@ -9,6 +9,7 @@ import { CmsParseError } from './errors.js';
 const encoder = new TextEncoder();
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
 const lenientDecoder = new TextDecoder('utf-8');
+const exactDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Below this length an all-ASCII string is encoded in script: `TextEncoder` returns a new
@@ -38,7 +39,18 @@ export function utf8Encode(text: string): Uint8Array {
  * U+FFFD.
  */
 export function utf8Decode(bytes: Uint8Array, fatal = false): string {
-  return (fatal ? fatalDecoder : lenientDecoder).decode(bytes);
+  // Chromium's TextDecoder rejects a view of a SharedArrayBuffer, so such bytes are copied.
+  return (fatal ? fatalDecoder : lenientDecoder).decode(bufferSource(bytes));
+}
+
+/**
+ * Decodes UTF-8 for a parser: an invalid sequence throws a `TypeError`, and a leading byte order
+ * mark stays in the text as U+FEFF, so that the parser rejects it rather than reading past it.
+ *
+ * @internal
+ */
+export function utf8DecodeExact(bytes: Uint8Array): string {
+  return exactDecoder.decode(bufferSource(bytes));
 }
 
 /** Decodes bytes as Latin-1, one character per byte, so that every byte value survives. */

@@ -64,6 +64,10 @@ export class MimeEntity {
     } else {
       const copies: MimeHeader[] = [];
       for (const { name, value } of headers) {
+        // A non-string could convert to another string when written than when checked.
+        if (typeof name !== 'string' || typeof value !== 'string') {
+          throw new TypeError('MimeEntity: header field names and values must be strings');
+        }
         if (!isValidHeaderField(name, value)) {
           throw new TypeError(`MimeEntity: invalid header field "${name}"`);
         }
@@ -74,6 +78,8 @@ export class MimeEntity {
     }
     this.body = body;
     this.raw = raw;
+    // The fields are checked once, here, so none of them may be replaced afterwards.
+    Object.freeze(this);
   }
 
   /**

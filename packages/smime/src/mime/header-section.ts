@@ -7,7 +7,7 @@
 
 import { LimitExceededError, MimeParseError } from '../errors.js';
 import { MAX_HEADER_COUNT, MAX_HEADER_SECTION_BYTES } from '../limits.js';
-import { utf8Decode } from '../bytes.js';
+import { utf8DecodeExact } from '../bytes.js';
 import type { MimeHeader } from './entity.js';
 
 const LF = 0x0a;
@@ -75,7 +75,7 @@ export function isValidHeaderField(name: string, value: string): boolean {
 
 function decodeHeaderSection(bytes: Uint8Array): string {
   try {
-    return utf8Decode(bytes, true);
+    return utf8DecodeExact(bytes);
   } catch (cause) {
     throw new MimeParseError('MIME header section is not valid UTF-8', { cause });
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { utf8Decode } from '../bytes.js';
+import { utf8DecodeExact } from '../bytes.js';
 import { LimitExceededError, SipParseError } from '../errors.js';
 import { MAX_HEADER_COUNT, MAX_HEADER_SECTION_BYTES } from '../limits.js';
 import { trimWsp, trimWspEnd } from './grammar.js';
@@ -114,7 +114,7 @@ function readLine(bytes: Uint8Array, start: number): Line {
 
 function decodeLine(bytes: Uint8Array, line: Line): string {
   try {
-    return utf8Decode(bytes.subarray(line.start, line.end), true);
+    return utf8DecodeExact(bytes.subarray(line.start, line.end));
   } catch (cause) {
     throw new SipParseError('invalid UTF-8 in SIP header section', { cause });
   }

@@ -112,10 +112,16 @@ export async function unwrapEntity(
     for (const part of parts) results.push(...(await unwrapEntity(part, ctx, depth + 1, layers)));
     return results;
   }
-  // A part under an envelope is a view of the decrypted content, which contains the other parts.
-  // Structured cloning copies a view's whole buffer, so each such part gets a buffer of its own.
-  const own = layers.encrypted && entity.raw !== undefined;
-  return [{ entity: own ? entity.withOwnBuffer() : entity, ...layers, certsOnly: false }];
+  return [{ entity: ownedEntity(entity, layers), ...layers, certsOnly: false }];
+}
+
+/**
+ * Returns a part to hand out. A part under an envelope is a view of the decrypted content, which
+ * contains the other parts, and structured cloning copies a view's whole buffer, so such a part
+ * gets a buffer of its own.
+ */
+function ownedEntity(entity: MimeEntity, layers: Layers): MimeEntity {
+  return layers.encrypted ? entity.withOwnBuffer() : entity;
 }
 
 /** Verifies a detached signature (RFC 1847 §2.1, RFC 8551 §3.5) and opens its first part. */
@@ -170,7 +176,9 @@ async function openPkcs7Mime(
   const info = parseContentInfo(entity.decodedBodyView());
   // The smime-type parameter is only a hint (RFC 8551 §3.2.2): the CMS content type decides.
   const cmsType = contentInfoType(info);
-  if (cmsType === 'certs-only') return [{ entity, ...layers, certsOnly: true }];
+  if (cmsType === 'certs-only') {
+    return [{ entity: ownedEntity(entity, layers), ...layers, certsOnly: true }];
+  }
   if (cmsType === 'data') {
     throw new NotSupportedError('application/pkcs7-mime with CMS type data is not S/MIME');
   }

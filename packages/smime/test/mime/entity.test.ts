@@ -312,6 +312,35 @@ describe('MimeEntity header fields', () => {
   });
 });
 
+describe('MimeEntity header checks', () => {
+  /** Returns an object that converts to `checked` once, then to `written`. */
+  function changing(checked: string, written: string): string {
+    let conversions = 0;
+    return { toString: () => (conversions++ === 0 ? checked : written) } as unknown as string;
+  }
+
+  test('reject a value that is no string', () => {
+    const value = changing('1', '1\r\nX-Injected: yes');
+    expect(() => new MimeEntity([{ name: 'X-A', value }], new Uint8Array(0))).toThrow(TypeError);
+    expect(() => MimeEntity.create({ 'X-A': value })).toThrow(TypeError);
+  });
+
+  test('reject a name that is no string', () => {
+    const name = changing('X-A', 'X-Injected: yes\r\nX-A');
+    expect(() => new MimeEntity([{ name, value: '1' }], new Uint8Array(0))).toThrow(TypeError);
+  });
+
+  test('keep fields from being replaced', () => {
+    const entity = MimeEntity.create({ 'X-A': '1' }, 'body');
+    const injected = [{ name: 'X-A', value: '1\r\nX-Injected: yes' }];
+    expect(() => {
+      (entity as { headers: unknown }).headers = injected;
+    }).toThrow(TypeError);
+    expect(() => Object.defineProperty(entity, 'headers', { value: injected })).toThrow(TypeError);
+    expect(utf8Decode(entity.toBytes())).toBe('X-A: 1\r\n\r\nbody');
+  });
+});
+
 describe('MimeEntity.withOwnBuffer', () => {
   test('copies a parsed part into a buffer of its own', () => {
     const whole = text('before|Content-Type: text/plain\r\n\r\nsecret|after');

@@ -56,6 +56,12 @@ describe('hostile multipart input', () => {
     expect(parts).toHaveLength(1);
   });
 
+  test('byte order mark before a part header', () => {
+    const bom = Uint8Array.of(0xef, 0xbb, 0xbf);
+    const entity = new Uint8Array([...bom, ...text('Content-Type: text/html\r\n\r\n<b>x</b>')]);
+    expectMcpttError(() => MimeEntity.parse(entity), MimeParseError, 'ERR_MIME_MALFORMED', 400);
+  });
+
   test('1000 parts', () => {
     const body = text(`${'--b\r\n\r\n\r\n'.repeat(1000)}--b--`);
     expectMcpttError(

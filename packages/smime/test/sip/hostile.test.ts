@@ -140,6 +140,17 @@ describe('malformed bytes', () => {
     }
   });
 
+  // TextDecoder drops a leading byte order mark unless ignoreBOM is set, which would hide it.
+  test('byte order mark before a header', () => {
+    const line = [0xef, 0xbb, 0xbf, ...encoder.encode('Subject: a')];
+    expectSipParseError(() => SipMessage.parse(withLineBytes(line)), 'invalid header field name');
+  });
+
+  test('byte order mark before the start line', () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...messageBytes]);
+    expectSipParseError(() => SipMessage.parse(bytes));
+  });
+
   const lengths = ['-5', '+5', '5.0', '0x5', '1e1', '5 5', '', 'five'];
   for (const value of lengths) {
     test(`Content-Length ${JSON.stringify(value)}`, () => {

@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { utf8Decode } from '../../src/bytes.js';
+import type { ContentEncryptionAlgorithm } from '../../src/cms/content-encryption.js';
+import { createCertsOnly } from '../../src/cms/index.js';
 import { MimeEntity } from '../../src/mime/entity.js';
 import { buildMultipart } from '../../src/mime/multipart.js';
+import { createPkcs7MimeEntity } from '../../src/smime/smime-entities.js';
 import { protectAsAlice, unprotectAtServer } from './alice-to-server.js';
 import { MCPTT_INFO, SECRET_TOKEN, mcpttInfo, request } from './messages.js';
 import { getTestPki, type TestPki } from './test-pki.js';
@@ -37,4 +40,36 @@ describe('decrypted parts', () => {
     expect(utf8Decode(new Uint8Array(cloned.buffer))).not.toContain(SECRET_TOKEN);
     expect(payload.toBytes().buffer.byteLength).toBe(payload.toBytes().length);
   });
+
+  it.each<ContentEncryptionAlgorithm>(['aes-128-gcm', 'aes-256-cbc'])(
+    'give a certs-only part its own buffer with %s',
+    async (contentEncryption) => {
+      const certsOnly = createPkcs7MimeEntity(
+        createCertsOnly([pki.certificate('alice')]),
+        'certs-only',
+      );
+      const body = buildMultipart(
+        [MimeEntity.create({ 'Content-Type': MCPTT_INFO }, mcpttInfo()), certsOnly],
+        'co-boundary',
+      );
+      const sent = await protectAsAlice(
+        pki,
+        request('MESSAGE', body, 'multipart/mixed; boundary=co-boundary'),
+        { contentEncryption },
+      );
+
+      const { parts } = await unprotectAtServer(pki, sent);
+      const part = parts.find(
+        (entity) => entity.contentType.mediaType === 'application/pkcs7-mime',
+      );
+      if (part === undefined) throw new Error('certs-only part missing');
+      const bytes = part.toBytes();
+
+      expect(bytes.buffer.byteLength).toBe(bytes.length);
+      expect(part.body.buffer).toBe(bytes.buffer);
+      expect(utf8Decode(new Uint8Array(structuredClone(part.body).buffer))).not.toContain(
+        SECRET_TOKEN,
+      );
+    },
+  );
 });
