@@ -30,6 +30,23 @@ interface ValidatedChain {
 // it is not cached here: it is checked on every call, on the cached path as well.
 const validatedChains = new BoundedCache<string, ValidatedChain>(128);
 
+/** Short keys of parsed certificates, so that a chain's cache key does not repeat their DER. */
+const certificateIds = new WeakMap<ParsedCertificate, number>();
+let lastCertificateId = 0;
+
+/**
+ * Returns a number that stands for this parsed certificate. A parse cache keeps one object per
+ * DER and never changes it, so equal numbers mean equal certificates.
+ */
+function certificateId(certificate: ParsedCertificate): number {
+  let id = certificateIds.get(certificate);
+  if (id === undefined) {
+    id = ++lastCertificateId;
+    certificateIds.set(certificate, id);
+  }
+  return id;
+}
+
 /**
  * Validates the signer certificate at `now` and searches a path from it to one of `anchors`
  * through `intermediates`. Returns true when a path exists and false when the issuer of some
@@ -52,12 +69,14 @@ export async function validateSignerChain(
   revocation?: RevocationPolicy,
 ): Promise<boolean> {
   const time = now.getTime();
-  // Length prefixes keep the joined key unambiguous, because certificate keys may contain U+0000.
   // The intermediates are part of the key: a path built from a replayed message's old, revoked
-  // intermediate must not stand in for the path of the signer's own messages.
-  const cacheKey = [signer, ...anchors, ...intermediates]
-    .map(({ cacheKey: key }) => `${key.length}:${key}`)
-    .join('');
+  // intermediate must not stand in for the path of the signer's own messages. The groups stay
+  // apart, so that a certificate sent as an intermediate never matches one given as an anchor.
+  const cacheKey = [
+    certificateId(signer),
+    anchors.map(certificateId).join(' '),
+    intermediates.map(certificateId).join(' '),
+  ].join('|');
   const cached = validatedChains.get(cacheKey);
   let path: readonly ParsedCertificate[] | undefined;
   if (cached !== undefined && time >= cached.notBefore && time <= cached.notAfter) {

@@ -72,8 +72,12 @@ function certificate(name: string): Uint8Array {
   return der!;
 }
 
-/** Signs with `leaf` and its `chain`, then verifies against the CA at `now`. */
-async function verifyAs(leaf: string, chain: readonly string[]): Promise<unknown> {
+/** Signs with `leaf` and its `chain`, then verifies against `anchors` at `now`. */
+async function verifyAs(
+  leaf: string,
+  chain: readonly string[],
+  anchors: readonly string[] = ['ca'],
+): Promise<unknown> {
   const [pkcs8] = pemDecode(readFileSync(join(dir, `${leaf}.key.pem`), 'utf8'), 'PRIVATE KEY');
   const { signingKey } = await importPrivateKey(crypto, pkcs8!);
   const der = await signContent({
@@ -85,11 +89,11 @@ async function verifyAs(leaf: string, chain: readonly string[]): Promise<unknown
     signingTime: now,
     detached: false,
   });
-  return verifySignedData({ crypto, der, trustAnchors: [certificate('ca')], now });
+  return verifySignedData({ crypto, der, trustAnchors: anchors.map(certificate), now });
 }
 
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'mcptt-smime-chain-'));
+/** Creates the self-signed CA `name.cert.pem` with its key. */
+function createRoot(name: string): void {
   openssl([
     'genpkey',
     '-algorithm',
@@ -97,16 +101,16 @@ beforeAll(() => {
     '-pkeyopt',
     'ec_paramgen_curve:P-256',
     '-out',
-    'ca.key.pem',
+    `${name}.key.pem`,
   ]);
   openssl([
     'req',
     '-x509',
     '-new',
     '-key',
-    'ca.key.pem',
+    `${name}.key.pem`,
     '-subj',
-    '/CN=Test CA',
+    `/CN=${name}`,
     '-days',
     '30',
     '-addext',
@@ -114,8 +118,15 @@ beforeAll(() => {
     '-addext',
     'keyUsage=critical,keyCertSign',
     '-out',
-    'ca.cert.pem',
+    `${name}.cert.pem`,
   ]);
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mcptt-smime-chain-'));
+  createRoot('ca');
+  createRoot('other-ca');
+  issue('leaf-other', 'other-ca', LEAF);
   issue('leaf', 'ca', LEAF);
   issue('leaf-critical', 'ca', `${LEAF}1.3.6.1.4.1.55555.1=critical,DER:05:00\n`);
   issue('leaf-noncritical', 'ca', `${LEAF}1.3.6.1.4.1.55555.1=DER:05:00\n`);
@@ -189,5 +200,16 @@ describe('signer chain constraints', () => {
       verifyAs('leaf-nc', ['int-nc']),
       'CA certificate nameConstraints not supported',
     );
+  });
+
+  it('keeps anchors and intermediates apart in its cache', async () => {
+    // Trusted while other-ca is an anchor. Sent as an intermediate, other-ca must not stand in
+    // for that anchor, such as after the application stopped trusting it.
+    await expect(verifyAs('leaf-other', [], ['ca', 'other-ca'])).resolves.toMatchObject({
+      chainTrusted: true,
+    });
+    await expect(verifyAs('leaf-other', ['other-ca'], ['ca'])).resolves.toMatchObject({
+      chainTrusted: false,
+    });
   });
 });
