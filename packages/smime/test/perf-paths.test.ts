@@ -422,6 +422,27 @@ describe('readOid', () => {
     );
   });
 
+  it('keeps OIDs with one hash apart', () => {
+    // Both have the FNV-1a hash 0xa14e4c1f, under which readOid keeps the dotted forms.
+    const first = Uint8Array.of(0x2a, 111, 112, 103, 3, 1);
+    const second = Uint8Array.of(0x2a, 11, 1, 1, 4, 1);
+    for (let round = 0; round < 2; round++) {
+      expect(readOid(oidNode(first), 'oid')).toBe('1.2.111.112.103.3.1');
+      expect(readOid(oidNode(second), 'oid')).toBe('1.2.11.1.1.4.1');
+    }
+  });
+
+  it('reads a changed buffer afresh', () => {
+    const der = Buffer.from(derOid('1.2.840.113549.1.7.2'));
+    const node = parseBer(der, 'oid');
+    expect(readOid(node, 'oid')).toBe('1.2.840.113549.1.7.2');
+    der[der.length - 1] = 3;
+    expect(readOid(node, 'oid')).toBe('1.2.840.113549.1.7.3');
+    expect(readOid(parseBer(derOid('1.2.840.113549.1.7.2'), 'oid'), 'oid')).toBe(
+      '1.2.840.113549.1.7.2',
+    );
+  });
+
   it.each([
     ['a leading 0x80', [0x2a, 0x80, 0x01]],
     ['a last byte with bit 8', [0x2a, 0x86]],

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { concatBytes, latin1Decode } from '../bytes.js';
+import { bytesEqual, cloneBytes, concatBytes, latin1Decode } from '../bytes.js';
 import { CmsParseError, LimitExceededError } from '../errors.js';
 
 /**
@@ -30,17 +30,25 @@ export class Asn1Node {
   readonly #end: number;
 
   constructor(
-    header: { tagClass: number; tagNumber: number; constructed: boolean },
+    tagClass: number,
+    tagNumber: number,
+    constructed: boolean,
     bytes: Uint8Array,
-    offsets: readonly [start: number, contentStart: number, contentEnd: number, end: number],
+    start: number,
+    contentStart: number,
+    contentEnd: number,
+    end: number,
     children: readonly Asn1Node[],
   ) {
-    this.tagClass = header.tagClass;
-    this.tagNumber = header.tagNumber;
-    this.constructed = header.constructed;
+    this.tagClass = tagClass;
+    this.tagNumber = tagNumber;
+    this.constructed = constructed;
     this.children = children;
     this.#bytes = bytes;
-    [this.#start, this.#contentStart, this.#contentEnd, this.#end] = offsets;
+    this.#start = start;
+    this.#contentStart = contentStart;
+    this.#contentEnd = contentEnd;
+    this.#end = end;
   }
 
   /** The whole element: identifier, length and contents (and end-of-contents, for BER). */
@@ -84,7 +92,12 @@ interface ParseState {
   readonly maxNodes: number;
   readonly definiteOnly: boolean;
   nodes: number;
+  /** Offset after the element that `parseElement` returned last. */
+  next: number;
 }
+
+/** Children of every primitive element, shared so that a parse allocates no array for them. */
+const NO_CHILDREN: readonly Asn1Node[] = Object.freeze([]);
 
 /** Options of {@link parseBer} for inputs other than CMS bodies. */
 export interface BerParseOptions {
@@ -113,10 +126,11 @@ export function parseBer(bytes: Uint8Array, what: string, options?: BerParseOpti
     maxNodes: maxElements ?? MAX_NODES,
     definiteOnly: options?.definiteOnly ?? false,
     nodes: 0,
+    next: 0,
   };
-  let parsed: { node: Asn1Node; next: number };
+  let node: Asn1Node;
   try {
-    parsed = parseElement(state, 0, bytes.length, 0);
+    node = parseElement(state, 0, bytes.length, 0);
   } catch (cause) {
     if (cause instanceof ElementLimitError && maxElements !== undefined) {
       throw new LimitExceededError(`${what} has more than ${maxElements} ASN.1 elements`);
@@ -127,40 +141,38 @@ export function parseBer(bytes: Uint8Array, what: string, options?: BerParseOpti
     }
     throw cause;
   }
-  if (parsed.next !== bytes.length) throw new CmsParseError(`${what} has trailing bytes`);
-  return parsed.node;
+  if (state.next !== bytes.length) throw new CmsParseError(`${what} has trailing bytes`);
+  return node;
 }
 
-function parseElement(
-  state: ParseState,
-  offset: number,
-  end: number,
-  depth: number,
-): { node: Asn1Node; next: number } {
+/**
+ * Parses the element at `offset`, which must end by `end`, and sets `state.next` to the offset
+ * after it. Malformed input raises RangeError, which {@link parseBer} turns into CmsParseError.
+ */
+function parseElement(state: ParseState, offset: number, end: number, depth: number): Asn1Node {
   const { bytes } = state;
   if (depth > MAX_DEPTH) throw new RangeError('structure too deep');
   if (++state.nodes > state.maxNodes) throw new ElementLimitError('structure too large');
   let position = offset;
-  const readByte = (): number => {
-    if (position >= end) throw new RangeError('truncated');
-    return bytes[position++] as number;
-  };
 
-  const first = readByte();
+  if (position >= end) throw new RangeError('truncated');
+  const first = bytes[position++] as number;
   const constructed = (first & 0x20) !== 0;
   let tagNumber = first & 0x1f;
   if (tagNumber === 0x1f) {
     tagNumber = 0;
     let byte: number;
     do {
-      byte = readByte();
+      if (position >= end) throw new RangeError('truncated');
+      byte = bytes[position++] as number;
       tagNumber = tagNumber * 128 + (byte & 0x7f);
       if (tagNumber > 0x3fffffff) throw new RangeError('tag number too large');
     } while (byte & 0x80);
   }
-  const header = { tagClass: first >> 6, tagNumber, constructed };
+  const tagClass = first >> 6;
 
-  const lengthByte = readByte();
+  if (position >= end) throw new RangeError('truncated');
+  const lengthByte = bytes[position++] as number;
   if (lengthByte === 0x80) {
     // X.690 §8.1.3.6: the indefinite form is only for constructed encodings.
     if (!constructed) throw new RangeError('indefinite length on a primitive element');
@@ -168,15 +180,21 @@ function parseElement(
     const contentStart = position;
     const children: Asn1Node[] = [];
     while (!(bytes[position] === 0 && bytes[position + 1] === 0 && position + 1 < end)) {
-      const child = parseElement(state, position, end, depth + 1);
-      children.push(child.node);
-      position = child.next;
+      children.push(parseElement(state, position, end, depth + 1));
+      position = state.next;
     }
-    const next = position + 2;
-    return {
-      node: new Asn1Node(header, bytes, [offset, contentStart, position, next], children),
-      next,
-    };
+    state.next = position + 2;
+    return new Asn1Node(
+      tagClass,
+      tagNumber,
+      constructed,
+      bytes,
+      offset,
+      contentStart,
+      position,
+      state.next,
+      children,
+    );
   }
 
   let length = lengthByte;
@@ -184,29 +202,38 @@ function parseElement(
     const count = lengthByte & 0x7f;
     if (count > 4) throw new RangeError('length too large');
     length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + readByte();
+    for (let i = 0; i < count; i++) {
+      if (position >= end) throw new RangeError('truncated');
+      length = length * 256 + (bytes[position++] as number);
+    }
   }
   const contentStart = position;
   const contentEnd = contentStart + length;
   if (contentEnd > end) throw new RangeError('truncated');
-  const children: Asn1Node[] = [];
+  let children = NO_CHILDREN;
   if (constructed) {
-    for (let cursor = contentStart; cursor < contentEnd;) {
+    const list: Asn1Node[] = [];
+    for (let cursor = contentStart; cursor < contentEnd; cursor = state.next) {
       const child = parseElement(state, cursor, contentEnd, depth + 1);
-      if (child.node.tagClass === UNIVERSAL && child.node.tagNumber === 0) {
+      if (child.tagClass === UNIVERSAL && child.tagNumber === 0) {
         throw new RangeError('unexpected end-of-contents');
       }
-      children.push(child.node);
-      cursor = child.next;
+      list.push(child);
     }
+    children = list;
   }
-  const node = new Asn1Node(
-    header,
+  state.next = contentEnd;
+  return new Asn1Node(
+    tagClass,
+    tagNumber,
+    constructed,
     bytes,
-    [offset, contentStart, contentEnd, contentEnd],
+    offset,
+    contentStart,
+    contentEnd,
+    contentEnd,
     children,
   );
-  return { node, next: contentEnd };
 }
 
 /** Tells whether `node` has the given universal tag. */
@@ -230,9 +257,9 @@ export function readSequence(
   node: Asn1Node | undefined,
   what: string,
   tag: number = TAG.sequence,
-): Asn1Node[] {
+): readonly Asn1Node[] {
   if (node === undefined || !isUniversal(node, tag)) throw new CmsParseError(`${what} is missing`);
-  return [...childrenOf(node, what)];
+  return childrenOf(node, what);
 }
 
 /** Returns the single child of an EXPLICIT context tag. */
@@ -242,6 +269,12 @@ export function readExplicit(node: Asn1Node, what: string): Asn1Node {
   if (children.length !== 1 || inner === undefined) throw new CmsParseError(`${what} is malformed`);
   return inner;
 }
+
+/** Largest number of OBJECT IDENTIFIERs whose dotted form {@link readOid} keeps. */
+const OID_CACHE_SIZE = 256;
+
+/** Dotted forms of OBJECT IDENTIFIERs read before, by a hash of their content octets. */
+const dottedOids = new Map<number, { readonly octets: Uint8Array; readonly dotted: string }>();
 
 /** Reads an OBJECT IDENTIFIER in dotted form (X.690 §8.19). */
 export function readOid(node: Asn1Node | undefined, what: string): string {
@@ -254,6 +287,22 @@ export function readOid(node: Asn1Node | undefined, what: string): string {
     throw new CmsParseError(`${what} is missing`);
   }
   const value = node.value;
+  // The same few OIDs come in every message, and building the string costs more than this hash.
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < value.length; index++) {
+    hash = Math.imul(hash ^ (value[index] as number), 0x01000193);
+  }
+  const known = dottedOids.get(hash);
+  if (known !== undefined && bytesEqual(known.octets, value)) return known.dotted;
+
+  const dotted = dottedOid(value, what);
+  if (dottedOids.size >= OID_CACHE_SIZE) dottedOids.clear();
+  // A copy: the parsed buffer, maybe a Node.js Buffer whose slice() shares memory, may change.
+  dottedOids.set(hash, { octets: cloneBytes(value), dotted });
+  return dotted;
+}
+
+function dottedOid(value: Uint8Array, what: string): string {
   let dotted = '';
   let arc = 0;
   for (let index = 0; index < value.length; index++) {

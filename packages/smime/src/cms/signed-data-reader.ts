@@ -128,7 +128,7 @@ function readSignerInfo(node: Asn1Node): SignerInfoFields {
 
   let index = 3;
   let signedAttributesDer: Uint8Array | undefined;
-  let signedAttributes = new Map<string, Asn1Node[]>();
+  let signedAttributes = new Map<string, readonly Asn1Node[]>();
   const maybeAttributes = fields[index];
   if (maybeAttributes !== undefined && isContext(maybeAttributes, 0)) {
     signedAttributesDer = cloneBytes(encodedBytes(maybeAttributes));
@@ -156,8 +156,8 @@ function readSignerInfo(node: Asn1Node): SignerInfoFields {
 }
 
 /** Reads `SET OF Attribute`, where `Attribute ::= SEQUENCE { attrType, attrValues SET OF }`. */
-function readAttributes(node: Asn1Node): Map<string, Asn1Node[]> {
-  const attributes = new Map<string, Asn1Node[]>();
+function readAttributes(node: Asn1Node): Map<string, readonly Asn1Node[]> {
+  const attributes = new Map<string, readonly Asn1Node[]>();
   for (const attribute of childrenOf(node, 'signedAttrs')) {
     const [type, values, extra] = readSequence(attribute, 'Attribute');
     if (extra !== undefined) throw new CmsParseError('Attribute is malformed');
