@@ -21,7 +21,8 @@ export function toStorageError(error: unknown, operation: string): Error {
   if (isMcpttError(error) || error instanceof TypeError) return error;
 
   const name = error instanceof Error || isDomException(error) ? error.name : 'unknown error';
-  const code = CODE_BY_NAME[name] ?? 'ERR_STORAGE_FAILED';
+  const code =
+    (Object.hasOwn(CODE_BY_NAME, name) ? CODE_BY_NAME[name] : undefined) ?? 'ERR_STORAGE_FAILED';
   return new StorageError(`keystore ${operation} failed: ${name}`, { code, cause: error });
 }
 

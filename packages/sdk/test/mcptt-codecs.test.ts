@@ -50,6 +50,7 @@ describe('parseXml', () => {
     ['two roots', '<a/><b/>'],
     ['an undeclared prefix', '<p:a/>'],
     ['an unknown entity', '<a>&nbsp;</a>'],
+    ['an entity named like an Object member', '<a>&constructor;</a>'],
     ['a character reference out of range', '<a>&#x110000;</a>'],
     ['deep nesting', '<a>'.repeat(20) + '</a>'.repeat(20)],
   ])('rejects %s', (_name, xml) => {

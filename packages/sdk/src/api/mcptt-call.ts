@@ -279,7 +279,10 @@ function failureOfEnd(event: EndEvent): SipRequestFailedError {
   if (message !== null && typeof message.status_code === 'number') {
     return failureOf(message as Parameters<typeof failureOf>[0]);
   }
-  const [status, reason] = CAUSE_STATUSES[event.cause] ?? [500, 'Server Internal Error'];
+  const known = Object.hasOwn(CAUSE_STATUSES, event.cause)
+    ? CAUSE_STATUSES[event.cause]
+    : undefined;
+  const [status, reason] = known ?? [500, 'Server Internal Error'];
   return new SipRequestFailedError(status, reason);
 }
 

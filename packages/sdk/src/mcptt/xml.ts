@@ -44,7 +44,11 @@ function fail(reason: string): never {
 /** Replaces entity and character references in text or an attribute value. */
 function decodeEntities(text: string): string {
   return text.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]+);/g, (_match, ref: string) => {
-    if (!ref.startsWith('#')) return PREDEFINED_ENTITIES[ref] ?? fail('unknown entity reference');
+    if (!ref.startsWith('#')) {
+      // Own properties only: `&constructor;` must not find Object's.
+      const known = Object.hasOwn(PREDEFINED_ENTITIES, ref) ? PREDEFINED_ENTITIES[ref] : undefined;
+      return known ?? fail('unknown entity reference');
+    }
     const codePoint = ref.startsWith('#x')
       ? parseInt(ref.slice(2), 16)
       : parseInt(ref.slice(1), 10);

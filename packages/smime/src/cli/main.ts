@@ -45,7 +45,7 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
     io.writeStderr(`mcptt-smime: command missing\n\n${MAIN_USAGE}`);
     return 2;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
     io.writeStderr(`mcptt-smime: unknown command ${JSON.stringify(name)}\n\n${MAIN_USAGE}`);
     return 2;

@@ -70,13 +70,30 @@ const LIST_HEADERS = new Set([
   'warning',
 ]);
 
+/** Largest number of spellings whose canonical name {@link canonicalHeaderName} keeps. */
+const CANONICAL_NAME_CACHE_SIZE = 512;
+
+/** Canonical names by spelling: lowercasing each lookup cost a new string per call. */
+const canonicalNames = new Map<string, string>();
+
 /**
  * Returns the lowercase long form of a header field name, so that `v`, `Via` and `VIA` compare
  * equal.
  */
 export function canonicalHeaderName(name: string): string {
-  const lower = name.toLowerCase();
-  return (COMPACT_HEADER_NAMES[lower] ?? lower).toLowerCase();
+  let canonical = canonicalNames.get(name);
+  if (canonical === undefined) {
+    const lower = name.toLowerCase();
+    // Own properties only: a field named `constructor` must not find Object's.
+    const long = Object.hasOwn(COMPACT_HEADER_NAMES, lower)
+      ? COMPACT_HEADER_NAMES[lower]
+      : undefined;
+    canonical = (long ?? lower).toLowerCase();
+    // Names come from received messages too, so the cache starts over rather than grow.
+    if (canonicalNames.size >= CANONICAL_NAME_CACHE_SIZE) canonicalNames.clear();
+    canonicalNames.set(name, canonical);
+  }
+  return canonical;
 }
 
 /** Tells whether the values of a header field form a comma-separated list. */

@@ -73,7 +73,9 @@ export function createResponse(
   for (const header of request.headers) {
     const canonical = canonicalHeaderName(header.name);
     if (!COPIED_HEADERS.includes(canonical)) continue;
-    const name = LONG_NAMES[canonical] ?? header.name;
+    const name = Object.hasOwn(LONG_NAMES, canonical)
+      ? (LONG_NAMES[canonical] ?? header.name)
+      : header.name;
     const value = canonical === 'to' ? tagTo(header.value, status, options.toTag) : header.value;
     headers.push({ name, value });
   }

@@ -78,7 +78,10 @@ export function validateHeaders(
     if (hasControlCharacter(header.value)) {
       throw new SipParseError(`invalid character in ${header.name} header`);
     }
-    VALIDATORS[canonical]?.(header.value, displayName(header.name));
+    // Own properties only: a field named `__proto__` must not find Object's.
+    if (Object.hasOwn(VALIDATORS, canonical)) {
+      VALIDATORS[canonical]?.(header.value, displayName(header.name));
+    }
   }
 
   for (const name of SINGLE_HEADERS) {
@@ -150,5 +153,6 @@ const DISPLAY_NAMES: Readonly<Record<string, string>> = {
 };
 
 function displayName(name: string): string {
-  return DISPLAY_NAMES[canonicalHeaderName(name)] ?? name;
+  const canonical = canonicalHeaderName(name);
+  return Object.hasOwn(DISPLAY_NAMES, canonical) ? (DISPLAY_NAMES[canonical] ?? name) : name;
 }

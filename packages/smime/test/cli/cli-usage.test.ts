@@ -76,6 +76,12 @@ describe('usage errors on standard error', () => {
       'inspect',
     ],
     [
+      'a command named like an Object member',
+      ['constructor'],
+      'mcptt-smime: unknown command "constructor"',
+      '<command>',
+    ],
+    [
       'an unknown pki command',
       ['pki', 'make'],
       'mcptt-smime: unknown pki command make',

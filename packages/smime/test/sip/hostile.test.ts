@@ -151,6 +151,19 @@ describe('malformed bytes', () => {
     expectSipParseError(() => SipMessage.parse(bytes));
   });
 
+  // The header tables are object literals, whose inherited members a lookup must not find.
+  test('fields named like Object members', () => {
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+    const bytes = encoder.encode(
+      MESSAGE_TEXT.replace(
+        '\r\nMax-Forwards',
+        `${names.map((name) => `\r\n${name}: x`).join('')}\r\nMax-Forwards`,
+      ),
+    );
+    const message = SipMessage.parse(bytes);
+    for (const name of names) expect(message.getHeader(name)).toBe('x');
+  });
+
   const lengths = ['-5', '+5', '5.0', '0x5', '1e1', '5 5', '', 'five'];
   for (const value of lengths) {
     test(`Content-Length ${JSON.stringify(value)}`, () => {
