@@ -185,7 +185,10 @@ export class SipMessage {
    * header such as Via, this is the first list element.
    */
   getHeader(name: string): string | undefined {
-    return this.getHeaders(name)[0];
+    const canonical = canonicalHeaderName(name);
+    if (isListHeader(canonical)) return this.getHeaders(name)[0];
+    for (const field of this.#fields) if (field.key === canonical) return field.header.value;
+    return undefined;
   }
 
   /**
