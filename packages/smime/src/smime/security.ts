@@ -32,9 +32,11 @@ export interface SecurityInfo {
    */
   readonly signingTime?: Date;
   /**
-   * Algorithms of the outermost layer of each kind, for example `{ signature: 'ecdsa-with-SHA256',
-   * digest: 'sha-256', contentEncryption: 'aes-256-gcm', keyManagement: '...',
-   * smimeType: 'authEnveloped-data' }`.
+   * Algorithms, for example `{ signature: 'ecdsa-with-SHA256', digest: 'sha-256',
+   * contentEncryption: 'aes-256-gcm', keyManagement: '...', smimeType: 'authEnveloped-data' }`.
+   * The signature entries are those of the outermost signature. The envelope entries are those of
+   * the weakest envelope, because the SIP core may reorder parts: one without integrity
+   * (`enveloped-data`) before one with it, then the shorter content key.
    */
   readonly algorithms: Readonly<Record<string, string>>;
   /** Media types of the parts that arrived protected. */
@@ -69,6 +71,22 @@ export class SecurityCollector {
   /** Records an algorithm unless an outer layer already recorded one under this name. */
   setAlgorithm(name: string, value: string): void {
     this.#algorithms[name] ??= value;
+  }
+
+  /** Records the algorithms of an envelope when it is weaker than every one recorded before. */
+  setEnvelope(smimeType: string, contentEncryption: string, keyManagement: string): void {
+    const recorded = this.#algorithms;
+    if (
+      recorded.smimeType !== undefined &&
+      recorded.contentEncryption !== undefined &&
+      envelopeStrength(smimeType, contentEncryption) >=
+        envelopeStrength(recorded.smimeType, recorded.contentEncryption)
+    ) {
+      return;
+    }
+    recorded.smimeType = smimeType;
+    recorded.contentEncryption = contentEncryption;
+    recorded.keyManagement = keyManagement;
   }
 
   /**
@@ -120,4 +138,13 @@ export class SecurityCollector {
       order: this.order,
     };
   }
+}
+
+/**
+ * Ranks an envelope: integrity counts first, then the key length read from names such as
+ * `aes-256-gcm`.
+ */
+function envelopeStrength(smimeType: string, contentEncryption: string): number {
+  const keyBits = Number(/^aes-(\d+)-/.exec(contentEncryption)?.[1] ?? 0);
+  return (smimeType === 'authEnveloped-data' ? 1_000_000 : 0) + keyBits;
 }

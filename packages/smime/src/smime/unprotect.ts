@@ -6,7 +6,7 @@
 
 import type { RevocationList, RevocationMode } from '../cms/index.js';
 import { revocationPolicy } from '../cms/revocation.js';
-import { DowngradeError, LimitExceededError } from '../errors.js';
+import { DowngradeError, LimitExceededError, NotSupportedError } from '../errors.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
 import { MAX_HEADER_COUNT, MAX_MESSAGE_BYTES } from '../limits.js';
@@ -123,7 +123,8 @@ export interface UnprotectResult {
  * Rejections: `UndecipherableError` (493, with the local certificate in `certsOnly`),
  * `SignatureInvalidError`, `CertificateUntrustedError`, `CertificateRevokedError`,
  * `CertificateChangedError`, `IdentityMismatchError`, `HeaderMismatchError`, `ReplayedError` and `DowngradeError` (403), parse errors
- * (400), `LimitExceededError` (413) and `NotSupportedError` (415).
+ * (400), `LimitExceededError` (413) and `NotSupportedError` (415), which a Content-Encoding
+ * other than `identity` raises too.
  *
  * Once an AES-CBC EnvelopedData was decrypted, every later failure is raised as
  * `UndecipherableError` (493) with the real error as `cause`, because CBC has no integrity check
@@ -149,6 +150,12 @@ export async function unprotectMessage(
   if (body === undefined) return { message, parts: [], security: security.toSecurityInfo() };
   if (message.body.length > MAX_MESSAGE_BYTES) {
     throw new LimitExceededError(`SIP body larger than ${MAX_MESSAGE_BYTES} bytes`);
+  }
+  // RFC 3261 §8.2.3: a body in a content coding that the receiver does not apply gets 415.
+  // None is applied here, and the opened body must not keep a label that no longer fits it.
+  const codings = message.getHeaders('Content-Encoding').flatMap((value) => value.split(','));
+  if (codings.some((coding) => coding.trim().toLowerCase() !== 'identity')) {
+    throw new NotSupportedError('Content-Encoding of the body not supported');
   }
 
   let expectedUri: string | undefined;

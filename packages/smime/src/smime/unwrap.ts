@@ -274,9 +274,7 @@ async function decrypt(
   }
 
   ctx.security.encrypted = true;
-  ctx.security.setAlgorithm('smimeType', result.smimeType);
-  ctx.security.setAlgorithm('contentEncryption', result.contentEncryption);
-  ctx.security.setAlgorithm('keyManagement', result.keyManagement);
+  ctx.security.setEnvelope(result.smimeType, result.contentEncryption, result.keyManagement);
   return result;
 }
 

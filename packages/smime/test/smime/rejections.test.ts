@@ -16,6 +16,7 @@ import {
 } from '../../src/errors.js';
 import { MAX_NESTING_DEPTH } from '../../src/limits.js';
 import { MimeEntity } from '../../src/mime/entity.js';
+import { buildMultipart } from '../../src/mime/multipart.js';
 import { SipMessage } from '../../src/sip/message.js';
 import { createCertsOnlyBody } from '../../src/smime/certs-only-body.js';
 import { protectMessage } from '../../src/smime/protect.js';
@@ -360,6 +361,24 @@ describe('unprotectMessage rejections', () => {
     expect(error).toMatchObject({ code: 'ERR_NOT_SUPPORTED', sipStatus: 415 });
   });
 
+  it.each(['gzip', 'x-frob', 'identity, gzip'])(
+    'rejects Content-Encoding %s with 415',
+    async (coding) => {
+      const sent = (await protect(mcpttInfoMessage())).withHeader('Content-Encoding', coding);
+      const error = await rejection(unprotect(sent));
+
+      expect(error).toBeInstanceOf(NotSupportedError);
+      expect(error).toMatchObject({ code: 'ERR_NOT_SUPPORTED', sipStatus: 415 });
+    },
+  );
+
+  it('opens a body in Content-Encoding identity', async () => {
+    const sent = (await protect(mcpttInfoMessage())).withHeader('Content-Encoding', 'Identity');
+    const { parts } = await unprotect(sent);
+
+    expect(utf8Decode(parts[0]?.decodedBody() ?? new Uint8Array(0))).toBe(mcpttInfo());
+  });
+
   it('rejects an unknown smime-type with 415', async () => {
     const unknown = request('MESSAGE', 'MIIB', 'application/pkcs7-mime; smime-type=future-data');
     const error = await rejection(unprotect(unknown));
@@ -459,5 +478,33 @@ describe('unprotectMessage rejections', () => {
     const error = await rejection(unprotect(bare));
 
     expect(error).toMatchObject({ code: 'ERR_MIME_MALFORMED', sipStatus: 400 });
+  });
+});
+
+describe('unprotectMessage envelope algorithms', () => {
+  /** Returns an mcptt-info body protected with `contentEncryption`, as a MIME entity. */
+  async function envelopePart(contentEncryption: 'aes-256-gcm' | 'aes-128-cbc') {
+    const sent = await protect(mcpttInfoMessage(), 'alice', 'server', { contentEncryption });
+    const fields = ['Content-Type', 'Content-Transfer-Encoding', 'Content-Disposition'].flatMap(
+      (name) => {
+        const value = sent.getHeader(name);
+        return value === undefined ? [] : [{ name, value }];
+      },
+    );
+    return new MimeEntity(fields, sent.body);
+  }
+
+  // The SIP core may reorder the parts, so the summary must not depend on their order.
+  it.each([
+    ['GCM first', ['aes-256-gcm', 'aes-128-cbc']],
+    ['CBC first', ['aes-128-cbc', 'aes-256-gcm']],
+  ] as const)('report the weaker of two envelopes, %s', async (_order, ciphers) => {
+    const parts = await Promise.all(ciphers.map(envelopePart));
+    const body = buildMultipart(parts, 'two-envelopes');
+    const message = request('MESSAGE', body, 'multipart/mixed; boundary=two-envelopes');
+    const { security } = await unprotect(message);
+
+    expect(security.algorithms['smimeType']).toBe('enveloped-data');
+    expect(security.algorithms['contentEncryption']).toBe('aes-128-cbc');
   });
 });
