@@ -144,10 +144,10 @@ export class MimeEntity {
   /** Value of the first field named `name` (case-insensitive), or `undefined`. */
   getHeader(name: string): string | undefined {
     const lower = name.toLowerCase();
-    for (const header of this.headers) {
-      if (header.name.length === lower.length && header.name.toLowerCase() === lower) {
-        return header.value;
-      }
+    const headers = this.headers;
+    for (let index = 0; index < headers.length; index++) {
+      const header = headers[index] as MimeHeader;
+      if (sameLowercaseName(header.name, lower)) return header.value;
     }
     return undefined;
   }
@@ -156,18 +156,25 @@ export class MimeEntity {
   getHeaders(name: string): string[] {
     const lower = name.toLowerCase();
     const values: string[] = [];
-    for (const header of this.headers) {
-      if (header.name.length === lower.length && header.name.toLowerCase() === lower) {
-        values.push(header.value);
-      }
+    const headers = this.headers;
+    for (let index = 0; index < headers.length; index++) {
+      const header = headers[index] as MimeHeader;
+      if (sameLowercaseName(header.name, lower)) values.push(header.value);
     }
     return values;
   }
 
   #getSingleHeader(name: string): string | undefined {
-    const values = this.getHeaders(name);
-    if (values.length > 1) throw new MimeParseError(`MIME entity has more than one ${name}`);
-    return values[0];
+    const lower = name.toLowerCase();
+    const headers = this.headers;
+    let value: string | undefined;
+    for (let index = 0; index < headers.length; index++) {
+      const header = headers[index] as MimeHeader;
+      if (!sameLowercaseName(header.name, lower)) continue;
+      if (value !== undefined) throw new MimeParseError(`MIME entity has more than one ${name}`);
+      value = header.value;
+    }
+    return value;
   }
 
   /**
@@ -234,4 +241,18 @@ export class MimeEntity {
     this.#bytes = concatBytes(utf8Encode(lines), CRLF, this.body);
     return this.#bytes;
   }
+}
+
+/**
+ * Tells whether `name` equals `lower`, a lowercase name, ignoring ASCII case. Field names are
+ * ASCII (RFC 5322 §2.2), and lowercasing each name to compare it cost a new string per field.
+ */
+function sameLowercaseName(name: string, lower: string): boolean {
+  if (name.length !== lower.length) return false;
+  for (let index = 0; index < name.length; index++) {
+    let code = name.charCodeAt(index);
+    if (code >= 0x41 && code <= 0x5a) code += 0x20;
+    if (code !== lower.charCodeAt(index)) return false;
+  }
+  return true;
 }

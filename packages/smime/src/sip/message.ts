@@ -187,7 +187,11 @@ export class SipMessage {
   getHeader(name: string): string | undefined {
     const canonical = canonicalHeaderName(name);
     if (isListHeader(canonical)) return this.getHeaders(name)[0];
-    for (const field of this.#fields) if (field.key === canonical) return field.header.value;
+    const fields = this.#fields;
+    for (let index = 0; index < fields.length; index++) {
+      const field = fields[index];
+      if (field?.key === canonical) return field.header.value;
+    }
     return undefined;
   }
 
