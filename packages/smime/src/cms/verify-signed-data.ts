@@ -54,6 +54,8 @@ export interface VerifyOptions {
 export interface VerifyResult {
   /** Signed content: the detached content, or the encapsulated content (BER chunks joined). */
   readonly content: Uint8Array;
+  /** eContentType of the SignedData in dotted form, `1.2.840.113549.1.7.1` (id-data) for MIME. */
+  readonly contentType: string;
   readonly signerCertificate: Uint8Array;
   /** SIP and SIPS URIs from the signer's subjectAltName; URIs with control characters are dropped. */
   readonly signerUris: readonly string[];
@@ -151,6 +153,7 @@ export async function verifyContentInfo(
 
   return {
     content,
+    contentType: signedData.eContentType,
     // A copy: the parsed certificate keeps `der` as its cache entry, which a caller must not change.
     signerCertificate: cloneBytes(signer.der),
     signerUris: signer.sipUris,

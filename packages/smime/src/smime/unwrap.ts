@@ -8,6 +8,7 @@
 import { createCertsOnly } from '../cms/index.js';
 import { contentInfoType, parseContentInfo, type ContentInfo } from '../cms/content-info.js';
 import { decryptContentInfo } from '../cms/decrypt-content.js';
+import { OID_DATA, oidName } from '../cms/oids.js';
 import { verifyContentInfo } from '../cms/verify-signed-data.js';
 import type { DecryptResult, VerifyOptions, VerifyResult } from '../cms/index.js';
 import {
@@ -288,6 +289,10 @@ function undecipherable(identity: LocalIdentity, cause: unknown): Undecipherable
 }
 
 async function recordSigner(verified: VerifyResult, ctx: UnwrapContext): Promise<void> {
+  // RFC 8551 §2.4.1: S/MIME content is MIME, as id-data. Other signed content is not for this reader.
+  if (verified.contentType !== OID_DATA) {
+    throw new NotSupportedError(`signed content type ${oidName(verified.contentType)} is not MIME`);
+  }
   checkSignatureAge(verified, ctx);
   const signerUri = await ctx.checkSigner(verified);
   ctx.changed = true;

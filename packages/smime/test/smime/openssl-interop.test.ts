@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { NotSupportedError } from '../../src/errors.js';
 import { unprotectMessage } from '../../src/smime/unprotect.js';
 import { SECRET_TOKEN, bodyParts, mcpttInfo, mcpttInfoMessage } from './messages.js';
 import { innerMcpttInfo, opensslProtect, wrapInMessage } from './openssl-peer.js';
@@ -106,4 +107,24 @@ describe('unprotect messages made by openssl cms', () => {
       });
     }
   }
+});
+
+describe('signed content that is not MIME', () => {
+  // RFC 8551 §2.4.1: S/MIME signs id-data. Another eContentType is not read as a MIME entity.
+  it.each([false, true])('gets 415, opaque %s', async (opaque) => {
+    const smime = opensslProtect(innerMcpttInfo(mcpttInfo()), [
+      { op: 'sign', signer: pki.files.alice!, opaque, args: ['-econtent_type', '1.2.3.4'] },
+      { op: 'encrypt', recipient: pki.files.server!, cipher: 'aes-256-gcm' },
+    ]);
+    const attempt = unprotectMessage(wrapInMessage(mcpttInfoMessage(), smime), {
+      crypto: testEngines[0]!.crypto,
+      identity: await pki.identity('server'),
+      trustAnchors: [pki.caCertificate],
+      now: () => pki.now,
+    });
+    const error = await attempt.catch((rejection: unknown) => rejection);
+
+    expect(error).toBeInstanceOf(NotSupportedError);
+    expect(error).toMatchObject({ code: 'ERR_NOT_SUPPORTED', sipStatus: 415 });
+  });
 });
