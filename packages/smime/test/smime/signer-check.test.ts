@@ -8,6 +8,7 @@ import { checkSigner } from '../../src/smime/signer-check.js';
 function verifiedSigner(uris: readonly string[]): VerifyResult {
   return {
     content: new Uint8Array(0),
+    contentType: '1.2.840.113549.1.7.1',
     signerCertificate: Uint8Array.of(1, 2, 3),
     signerUris: uris,
     signatureAlgorithm: 'ecdsa-with-SHA256',
