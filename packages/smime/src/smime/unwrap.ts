@@ -113,6 +113,9 @@ export async function unwrapEntity(
     for (const part of parts) results.push(...(await unwrapEntity(part, ctx, depth + 1, layers)));
     return results;
   }
+  // A body that cannot be decoded is rejected now rather than when the application reads it:
+  // an unknown Content-Transfer-Encoding with 415, invalid base64 or quoted-printable with 400.
+  entity.decodedBodyView();
   return [{ entity: ownedEntity(entity, layers), ...layers, certsOnly: false }];
 }
 

@@ -379,6 +379,29 @@ describe('unprotectMessage rejections', () => {
     expect(utf8Decode(parts[0]?.decodedBody() ?? new Uint8Array(0))).toBe(mcpttInfo());
   });
 
+  it.each([
+    ['an unknown transfer encoding', 'x-frob', 'PGEvPg==', 'ERR_NOT_SUPPORTED', 415],
+    ['invalid base64', 'base64', 'PGEv!g==', 'ERR_MIME_MALFORMED', 400],
+  ])('rejects a signed part with %s', async (_case, encoding, body, code, status) => {
+    const part = request('MESSAGE', body, 'application/vnd.3gpp.mcptt-info+xml').withHeader(
+      'Content-Transfer-Encoding',
+      encoding,
+    );
+    const error = await rejection(unprotect(await protect(part)));
+
+    expect(error).toMatchObject({ code, sipStatus: status });
+  });
+
+  it('opens a signed part in base64', async () => {
+    const part = request('MESSAGE', 'PGEvPg==', 'application/vnd.3gpp.mcptt-info+xml').withHeader(
+      'Content-Transfer-Encoding',
+      'base64',
+    );
+    const { parts } = await unprotect(await protect(part));
+
+    expect(utf8Decode(parts[0]?.decodedBody() ?? new Uint8Array(0))).toBe('<a/>');
+  });
+
   it('rejects an unknown smime-type with 415', async () => {
     const unknown = request('MESSAGE', 'MIIB', 'application/pkcs7-mime; smime-type=future-data');
     const error = await rejection(unprotect(unknown));
