@@ -3,11 +3,15 @@ import { runCoreBench } from './core-bench.js';
 
 declare global {
   interface Window {
-    runCoreBench: (iterations: number) => ReturnType<typeof runCoreBench>;
+    runCoreBench: (
+      iterations: number,
+      warmupRounds: number | undefined,
+    ) => ReturnType<typeof runCoreBench>;
   }
 }
 
-window.runCoreBench = (iterations) =>
+window.runCoreBench = (iterations, warmupRounds) =>
   runCoreBench(window.crypto, () => performance.now(), iterations, {
     envelopeWorker: new Worker('/envelope-worker.js'),
+    ...(warmupRounds === undefined ? {} : { warmupRounds }),
   });

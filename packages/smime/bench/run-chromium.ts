@@ -6,8 +6,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bundleForBrowser, launchChromium } from '../../../tools/chromium.js';
+import { countFromEnvironment } from './environment.js';
 
-const iterations = Number(process.env.BENCH_ITERATIONS ?? 200);
+const iterations = countFromEnvironment('BENCH_ITERATIONS', 200);
+// Unset, the benchmark's own default applies.
+const warmupRounds = countFromEnvironment('BENCH_WARMUP_ROUNDS', undefined);
 
 const script = await bundleForBrowser(new URL('./chromium-entry.ts', import.meta.url));
 const page = `<!doctype html><meta charset="utf-8"><script>${script}</script>`;
@@ -30,7 +33,10 @@ const browser = await launchChromium();
 try {
   const tab = await browser.newPage();
   await tab.goto(`http://127.0.0.1:${port}/`);
-  const result = await tab.evaluate((count) => window.runCoreBench(count), iterations);
+  const result = await tab.evaluate(([count, warmup]) => window.runCoreBench(count, warmup), [
+    iterations,
+    warmupRounds,
+  ] as const);
   console.log(JSON.stringify(result));
 } finally {
   await browser.close();

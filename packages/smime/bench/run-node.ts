@@ -13,8 +13,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { createNodeCrypto } from '../src/node/node-crypto.js';
 import type { runCoreBench as RunCoreBench } from './core-bench.js';
+import { countFromEnvironment } from './environment.js';
 
-const iterations = Number(process.env.BENCH_ITERATIONS ?? 200);
+const iterations = countFromEnvironment('BENCH_ITERATIONS', 200);
+// Unset, the benchmark's own default applies.
+const warmupRounds = countFromEnvironment('BENCH_WARMUP_ROUNDS', undefined);
 const bundle = await build({
   entryPoints: [fileURLToPath(new URL('./core-bench.ts', import.meta.url))],
   bundle: true,
@@ -33,6 +36,7 @@ try {
   };
   const result = await runCoreBench(webcrypto as Crypto, () => performance.now(), iterations, {
     engine: createNodeCrypto(),
+    ...(warmupRounds === undefined ? {} : { warmupRounds }),
   });
   console.log(JSON.stringify(result));
 } finally {
