@@ -15,6 +15,7 @@ import {
   pemDecode,
   workerEnvelopePreparer,
   type KeyStore,
+  type ReplayStore,
   type SecurityInfo,
 } from '@mcptt-smime/smime';
 import type {
@@ -30,11 +31,14 @@ import { CallTracker, sendTalk, setMicrophone } from './sdk-calls.js';
 import { releaseFloor, requestFloor, watchFloor } from './sdk-floor.js';
 import { createWireSocket, type WireMessage } from './wire-socket.js';
 
+/** A key store, and where it can, a store of replay records such as the keystore's. */
+export type DemoKeyStore = KeyStore & { replayStore?(): ReplayStore };
+
 /** Creates the MCPTT client for a stored identity. */
 export function createSdkClient(
   config: DemoConfig,
   uri: string,
-  openStore: () => Promise<KeyStore>,
+  openStore: () => Promise<DemoKeyStore>,
 ): Promise<PttClient> {
   const [serverCertificate] = pemDecode(config.serverCertificate, 'CERTIFICATE');
   if (serverCertificate === undefined) throw new Error('Server certificate missing');
@@ -74,7 +78,7 @@ class SdkPttClient implements PttClient {
   readonly displayName: string;
   readonly #config: DemoConfig;
   readonly #serverCertificate: Uint8Array;
-  readonly #openStore: () => Promise<KeyStore>;
+  readonly #openStore: () => Promise<DemoKeyStore>;
   readonly #affiliated = new Set<string>();
   #client: McpttClient | undefined;
   #envelopeWorker: { pool: EnvelopePool; stop: () => void } | undefined;
@@ -91,7 +95,7 @@ class SdkPttClient implements PttClient {
     config: DemoConfig,
     uri: string,
     serverCertificate: Uint8Array,
-    openStore: () => Promise<KeyStore>,
+    openStore: () => Promise<DemoKeyStore>,
   ) {
     this.#config = config;
     this.#openStore = openStore;
@@ -119,11 +123,14 @@ class SdkPttClient implements PttClient {
     this.#envelopeWorker = startEnvelopeWorker();
     // The client fills the pool for the server's certificate when it starts.
     const envelopes = this.#envelopeWorker?.pool;
+    const keyStore = await this.#openStore();
     const client = new McpttClient({
       uri: this.userId,
       url: this.#config.wsUrl,
       crypto: globalThis.crypto,
-      keyStore: await this.#openStore(),
+      keyStore,
+      // Requests received before a reload stay known, so that the SIP core cannot replay them.
+      ...(keyStore.replayStore === undefined ? {} : { replayStore: keyStore.replayStore() }),
       transport: createWireSocket(this.#config.wsUrl, (message) => this.#onWire(message)),
       serverUri: this.#config.serverUri,
       serverCertificates: [this.#serverCertificate],

@@ -6,7 +6,7 @@
  */
 
 import type { IDBPDatabase } from 'idb';
-import type { KeyStore, LocalIdentity } from '@mcptt-smime/smime';
+import type { KeyStore, LocalIdentity, ReplayStore } from '@mcptt-smime/smime';
 
 import { canonicalAddressOfRecord } from './address-of-record.js';
 import type { StoreContext } from './context.js';
@@ -29,6 +29,7 @@ import type { ExpiringCertificate, ExpiringCertificatesOptions } from './expiry.
 import { deleteIdentity, getIdentity, listIdentities } from './identities.js';
 import type { IdentityInfo } from './identities.js';
 import { ReadCache } from './read-cache.js';
+import { replayStoreOf } from './replay-records.js';
 import { STORE_NAMES } from './schema.js';
 import type { KeystoreSchema } from './schema.js';
 import { storageStep } from './storage-error.js';
@@ -253,7 +254,17 @@ export class IndexedDbKeyStore implements KeyStore {
   }
 
   /**
-   * Removes every identity, pending enrolment, trust anchor and peer certificate, for a logout.
+   * Returns a store of the requests that a client's replay guard remembers, for the SDK's
+   * `replayStore` option, so that a page reload does not let the SIP core send them again.
+   * Loading it deletes the records that expired.
+   */
+  replayStore(): ReplayStore {
+    return replayStoreOf(this.#context);
+  }
+
+  /**
+   * Removes every identity, pending enrolment, trust anchor, peer certificate and replay record,
+   * for a logout.
    * The database itself stays, so that no other tab blocks the call.
    */
   async wipe(): Promise<void> {

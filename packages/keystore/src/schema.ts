@@ -3,21 +3,23 @@
  *
  * Version 1 was the first layout: one `keys` store of identities keyed by the URI as given, and
  * one `certificates` store with trust anchors under `anchor:<SHA-256 hex>` and peer certificates
- * under `peer:<address-of-record>`. Version 2, the current one, gives identities, pending
- * enrolments, trust anchors and peers a store each. It keys identities and peers by the canonical
+ * under `peer:<address-of-record>`. Version 2 gives identities, pending enrolments, trust
+ * anchors and peers a store each. It keys identities and peers by the canonical
  * address-of-record, and stores the public key and the expiry beside each certificate, so that
- * lookups and expiry reports parse nothing.
+ * lookups and expiry reports parse nothing. Version 3, the current one, adds `replayRecords`:
+ * the requests that a client's replay guard remembers, by their key.
  *
  * @module
  */
 
 import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb';
+import type { ReplayRecord } from '@mcptt-smime/smime';
 
 import { canonicalAddressOfRecord } from './address-of-record.js';
 import { summarizeCertificate } from './certificate.js';
 
 /** Current schema version. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** A local identity with its issued certificate (version 2). */
 export interface IdentityRecord {
@@ -68,10 +70,17 @@ export interface KeystoreSchema extends DBSchema {
   pendingIdentities: { key: string; value: PendingIdentityRecord };
   trustAnchors: { key: string; value: TrustAnchorRecord };
   peers: { key: string; value: PeerRecord };
+  replayRecords: { key: string; value: ReplayRecord };
 }
 
 /** Names of the version 2 stores. */
-export const STORE_NAMES = ['identities', 'pendingIdentities', 'trustAnchors', 'peers'] as const;
+export const STORE_NAMES = [
+  'identities',
+  'pendingIdentities',
+  'trustAnchors',
+  'peers',
+  'replayRecords',
+] as const;
 
 /** An identity record of version 1. */
 export interface IdentityRecordV1 {
@@ -101,6 +110,8 @@ export async function upgradeSchema(
 ): Promise<void> {
   if (oldVersion < 1) createVersion1Stores(db);
   if (oldVersion < 2) await migrateToVersion2(db, transaction, now);
+  // Version 3 adds the requests that a client's replay guard remembers, kept across reloads.
+  if (oldVersion < 3) db.createObjectStore('replayRecords', { keyPath: 'key' });
 }
 
 async function migrateToVersion2(

@@ -60,6 +60,11 @@ describe.skipIf(skip)('keystore in Chromium', () => {
     expect(outcome.peerRemovalSeen).toBe(true);
   });
 
+  it('keeps replay records across a reload', () => {
+    expect(outcome.replaysRestored).toBe(1);
+    expect(outcome.replayCode).toBe('ERR_REPLAYED');
+  });
+
   it('rejects exportKey on every stored key', () => {
     expect(outcome.extractable).toEqual([false, false, false, false, false, false]);
     expect(outcome.exportResults).toEqual(Array(6).fill('InvalidAccessError'));

@@ -69,7 +69,7 @@ describe('database schema and connections', () => {
     const identity = await store.getIdentity('sip:alice@example.org');
     const [info] = await store.listIdentities();
 
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     expect(identity?.uri).toBe('sip:alice@example.org');
     expect(identity?.chain).toEqual([caCertificate]);
     expect(identity?.decryptionKey.algorithm.name).toBe('ECDH');
@@ -82,25 +82,51 @@ describe('database schema and connections', () => {
     expect(await store.getPeerCertificate('sip:bob@example.org')).toEqual(bobCertificate);
     await store.close();
 
-    const raw = await openRaw(factory, 2);
+    const raw = await openRaw(factory, 3);
     expect([...raw.objectStoreNames].sort()).toEqual([
       'identities',
       'peers',
       'pendingIdentities',
+      'replayRecords',
       'trustAnchors',
     ]);
     raw.close();
   });
 
-  it('creates version 2 on an empty factory', async () => {
+  it('creates version 3 on an empty factory', async () => {
     const factory = new IDBFactory();
     const store = await openTestStore({ indexedDB: factory });
     await store.close();
 
-    const raw = await openRaw(factory, 2);
-    expect(raw.version).toBe(2);
+    const raw = await openRaw(factory, 3);
+    expect(raw.version).toBe(3);
     expect(raw.objectStoreNames.contains('keys')).toBe(false);
+    expect(raw.objectStoreNames.contains('replayRecords')).toBe(true);
     raw.close();
+  });
+
+  it('upgrades version 2 and keeps its records', async () => {
+    const factory = new IDBFactory();
+    const oldTab = await openRaw(factory, 2, {
+      upgrade: (db) => {
+        db.createObjectStore('identities', { keyPath: 'uri' });
+        db.createObjectStore('pendingIdentities', { keyPath: 'uri' });
+        db.createObjectStore('trustAnchors', { keyPath: 'fingerprint' });
+        db.createObjectStore('peers', { keyPath: 'addressOfRecord' });
+      },
+    });
+    await oldTab.put('peers', {
+      addressOfRecord: 'sip:bob@example.org',
+      certificate: bobCertificate,
+      notAfter: new Date('2030-01-01T00:00:00Z'),
+      storedAt: new Date('2026-01-01T00:00:00Z'),
+    });
+    oldTab.close();
+
+    const store = await openTestStore({ indexedDB: factory });
+
+    expect(await store.getPeerCertificate('sip:bob@example.org')).toEqual(bobCertificate);
+    expect(await store.replayStore().load()).toEqual([]);
   });
 
   it('reports an upgrade blocked by an old tab', async () => {
@@ -120,10 +146,10 @@ describe('database schema and connections', () => {
     const onVersionChange = vi.fn();
     const store = await openTestStore({ indexedDB: factory, onVersionChange });
 
-    const newTab = await openRaw(factory, 3);
+    const newTab = await openRaw(factory, 4);
 
     expect(onVersionChange).toHaveBeenCalledOnce();
-    expect(newTab.version).toBe(3);
+    expect(newTab.version).toBe(4);
     const failure = store.listIdentities();
     await expect(failure).rejects.toBeInstanceOf(StorageError);
     await expect(failure).rejects.toMatchObject({ code: 'ERR_STORAGE_FAILED', sipStatus: 500 });

@@ -49,6 +49,8 @@ describe('McpttClient options', () => {
     ['policy', { insecurePlainCalls: true, policy: { isSensitive: () => true } }],
     ['envelopes', { envelopes: {} }],
     ['envelopes', { envelopes: null }],
+    ['replayStore', { replayStore: { load: () => Promise.resolve([]) } }],
+    ['replayStore', { replayStore: null }],
   ])('raises TypeError naming %s', async (name, override) => {
     const options = { ...(await baseOptions()), ...override } as McpttClientOptions;
     const create = () => new McpttClient(options);

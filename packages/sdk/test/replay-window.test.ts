@@ -5,7 +5,13 @@
  * way, and without `maxSignatureAge` it drops no entry by time.
  */
 import { describe, expect, it } from 'vitest';
-import { SipMessage, utf8Decode, utf8Encode } from '@mcptt-smime/smime';
+import {
+  SipMessage,
+  utf8Decode,
+  utf8Encode,
+  type ReplayRecord,
+  type ReplayStore,
+} from '@mcptt-smime/smime';
 import { opensslAvailable } from '../../smime/test/cms/openssl-crl.js';
 import { opensslProtect, wrapInMessage } from '../../smime/test/smime/openssl-peer.js';
 import { McpttClient } from '../src/api/mcptt-client.js';
@@ -22,7 +28,10 @@ const SECRET = 'evacuate building 4';
 const MINUTE = 60_000;
 const stops = useCallHooks();
 
-type BobChecks = Pick<McpttClientOptions, 'maxSignatureAge' | 'encryptThenSign'>;
+type BobChecks = Pick<
+  McpttClientOptions,
+  'maxSignatureAge' | 'encryptThenSign' | 'replayStore' | 'logger'
+>;
 
 /** Starts alice and bob; bob's clock is `clock.now`, and bob records what reaches him. */
 async function setUp(checks: BobChecks = {}) {
@@ -236,5 +245,71 @@ describe('receive check options', () => {
     expect(client).toThrow(name);
     expect(pipeline).toThrow(TypeError);
     expect(pipeline).toThrow(name);
+  });
+});
+
+/** Returns a replay store in memory, in place of the keystore's, whose methods may fail. */
+function memoryReplayStore(failing: { load?: boolean; add?: boolean } = {}) {
+  const records: ReplayRecord[] = [];
+  const store: ReplayStore = {
+    load: () =>
+      failing.load === true
+        ? Promise.reject(new Error('database closed'))
+        : Promise.resolve([...records]),
+    add: (record) => {
+      if (failing.add === true) return Promise.reject(new Error('quota exceeded'));
+      records.push(record);
+      return Promise.resolve();
+    },
+  };
+  return { store, records };
+}
+
+describe('replayStore', () => {
+  it('rejects a replay after a reload', async () => {
+    const { store, records } = memoryReplayStore();
+    const first = await setUp({ replayStore: store });
+    await first.alice.sendShortData(BOB, SECRET);
+    const callId = firstCallId(first.wire);
+    await until(() => records.length === 1);
+
+    // A new client, as after a page reload, on the same key store and replay store.
+    const texts: string[] = [];
+    const reloaded = await startPair({
+      stores: first.stores,
+      bob: {
+        now: () => first.clock.now,
+        replayStore: store,
+        delegate: { onShortData: (event) => texts.push(event.text) },
+      },
+    });
+    stops.push(reloaded.stop);
+    const transport = reloaded.transports.b as unknown as { ondata(data: string): void };
+    transport.ondata(replayOf(first.wire));
+
+    expect(await responseTo(reloaded.wire, callId)).toBe('SIP/2.0 403 Forbidden');
+    expect(reloaded.recorded.bob.failures.map((failure) => failure.code)).toEqual(['ERR_REPLAYED']);
+    expect(texts).toEqual([]);
+  });
+
+  it('fails start when the records do not load', async () => {
+    const { store } = memoryReplayStore({ load: true });
+    await expect(setUp({ replayStore: store })).rejects.toThrow('database closed');
+  });
+
+  it('logs a record that was not stored and delivers the message', async () => {
+    const { store } = memoryReplayStore({ add: true });
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (_category: string, message: string) => warnings.push(message),
+      error: () => undefined,
+    };
+    const { alice, texts } = await setUp({ replayStore: store, logger });
+    await alice.sendShortData(BOB, SECRET);
+    await until(() => warnings.includes('replay record not stored'));
+
+    expect(texts.map((t) => t.text)).toEqual([SECRET]);
   });
 });

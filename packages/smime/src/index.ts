@@ -59,7 +59,7 @@ export {
   DEFAULT_REPLAY_WINDOW_MS,
   ReplayGuard,
 } from './smime/replay-guard.js';
-export type { ReplayGuardOptions } from './smime/replay-guard.js';
+export type { ReplayGuardOptions, ReplayRecord, ReplayStore } from './smime/replay-guard.js';
 export { addressOfRecord } from './smime/signer-check.js';
 export type { CertificateDecision } from './smime/signer-check.js';
 export { createCertsOnlyBody } from './smime/certs-only-body.js';

@@ -3,6 +3,7 @@
  * WebCrypto. Node calls the functions on `window.keystorePage` through Playwright.
  */
 import {
+  ReplayGuard,
   SipMessage,
   decryptContent,
   encryptContent,
@@ -35,6 +36,10 @@ export interface PageOutcome {
   /** Pin reads of a second keystore on the database: before, and after the first one removed it. */
   readonly peerPinSeen: boolean;
   readonly peerRemovalSeen: boolean;
+  /** Records that a new replay guard took from the store after the reload. */
+  readonly replaysRestored: number;
+  /** The error code that guard raised for the request recorded before the reload. */
+  readonly replayCode: string;
 }
 
 /** Medians that the benchmark reports, in milliseconds. */
@@ -57,8 +62,50 @@ async function setUp(input: PageSetUp): Promise<string> {
   await store.importPem({ privateKey: input.alice.key, certificate: input.alice.cert });
   await store.importPem({ privateKey: input.bob.key, certificate: input.bob.cert });
   const request = await store.createCertificateRequest({ uri: 'sip:carol@example.org' });
+  const replays = store.replayStore();
+  const stored: Promise<void>[] = [];
+  const guard = new ReplayGuard({ onRecord: (record) => stored.push(replays.add(record)) });
+  guard.check(boundRequest(), boundSecurity(), new Date());
+  await Promise.all(stored);
   await store.close();
   return request.pem;
+}
+
+/** Returns a request whose signature covers its Call-ID and CSeq, which the guard records. */
+function boundRequest(): SipMessage {
+  return SipMessage.parse(sipMessageBytes());
+}
+
+function boundSecurity(): Parameters<ReplayGuard['check']>[1] {
+  return {
+    protected: true,
+    encrypted: true,
+    signed: true,
+    signerUri: 'sip:alice@example.org',
+    signerCertificate: undefined,
+    signingTime: new Date(),
+    algorithms: {},
+    protectedParts: [],
+    protectedHeaders: [
+      { name: 'Call-ID', value: 'replayed-after-reload' },
+      { name: 'CSeq', value: '1 MESSAGE' },
+    ],
+    order: 'sign-then-encrypt',
+  };
+}
+
+/** Restores a new replay guard from the store and returns what it raises for that request. */
+async function replayAfterReload(
+  store: IndexedDbKeyStore,
+): Promise<Pick<PageOutcome, 'replaysRestored' | 'replayCode'>> {
+  const guard = new ReplayGuard();
+  const replaysRestored = guard.restore(await store.replayStore().load(), new Date());
+  try {
+    guard.check(boundRequest(), boundSecurity(), new Date());
+    return { replaysRestored, replayCode: 'accepted' };
+  } catch (error) {
+    return { replaysRestored, replayCode: (error as { code?: string }).code ?? 'unknown' };
+  }
 }
 
 async function finish(carolCertificate: string): Promise<PageOutcome> {
@@ -88,8 +135,10 @@ async function finish(carolCertificate: string): Promise<PageOutcome> {
     keys.push(identity.signingKey, identity.decryptionKey);
   }
   const peers = await peerRemoval(store, bob.certificate);
+  const replay = await replayAfterReload(store);
   return {
     ...peers,
+    ...replay,
     uris,
     plaintext: new TextDecoder().decode(message.body),
     signerUri: security.signerUri,

@@ -28,6 +28,7 @@ export interface McpttClientOptions extends Pick<
   | 'maxSignatureAge'
   | 'encryptThenSign'
   | 'envelopes'
+  | 'replayStore'
 > {
   /**
    * SIP URI of the user, which is also the signer identity in the key store. TypeError unless a
@@ -119,6 +120,15 @@ export function checkClientOptions(options: McpttClientOptions): void {
   const envelopes = options.envelopes as { take?: unknown } | null | undefined;
   if (envelopes !== undefined && typeof envelopes?.take !== 'function') {
     throw new TypeError('envelopes must have a take method, such as an EnvelopePool');
+  }
+  const replayStore = options.replayStore as { load?: unknown; add?: unknown } | null | undefined;
+  if (
+    replayStore !== undefined &&
+    (typeof replayStore?.load !== 'function' || typeof replayStore.add !== 'function')
+  ) {
+    throw new TypeError(
+      'replayStore must have load and add methods, such as a keystore replayStore()',
+    );
   }
   checkReceiveOptions(options);
 }

@@ -119,6 +119,7 @@ export class McpttClient {
       ...optional('maxSignatureAge', options.maxSignatureAge),
       ...optional('encryptThenSign', options.encryptThenSign),
       ...optional('envelopes', options.envelopes),
+      ...optional('replayStore', options.replayStore),
     });
     this.socket = new ProtectingSocket(inner, {
       pipeline: this.pipeline,
@@ -155,14 +156,17 @@ export class McpttClient {
   }
 
   /**
-   * Connects the transport; resolves once connected. When `envelopes` has a `fill` method, as an
+   * Loads the requests that `replayStore` kept, then connects the transport; resolves once
+   * connected, and rejects when the records cannot be loaded. When `envelopes` has a `fill` method, as an
    * `EnvelopePool` does, and `serverCertificates` is set, it also starts making envelopes for
    * them, with the content encryption that the client uses, so that they match what the client
    * takes.
    */
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    // Before anything arrives: a request received in an earlier session would pass as new.
+    await this.pipeline.restoreReplayRecords();
     this.#fillEnvelopes();
-    return new Promise((resolve) => {
+    await new Promise<void>((resolve) => {
       onceUaEvent(this.ua, 'connected', () => resolve());
       this.ua.start();
     });

@@ -28,6 +28,8 @@ import {
   type KeyStore,
   type PreparedProtection,
   type ProtectionPolicy,
+  type ReplayRecord,
+  type ReplayStore,
   type RevocationList,
   type RevocationMode,
   type SecurityInfo,
@@ -116,6 +118,12 @@ export interface SmimePipelineOptions {
    */
   readonly maxSignatureAge?: number;
   /**
+   * Where the requests that the replay guard remembers are kept across page reloads, such as
+   * the keystore's `replayStore()`. {@link SmimePipeline.restoreReplayRecords} loads them, and
+   * each new one is added as it is accepted. Without it, the guard starts empty after a reload.
+   */
+  readonly replayStore?: ReplayStore;
+  /**
    * `accept` (the default) opens a body encrypted, then signed, and `reject` rejects it with 403
    * and `ERR_DOWNGRADE`. That signature covers only the ciphertext, so anyone who captured the
    * envelope can sign it again as themselves. TypeError for any other value.
@@ -196,7 +204,40 @@ export class SmimePipeline implements SocketPipeline {
     // JsSIP's transactions have no retransmission timer for requests (timers A and E), and the
     // reference server retransmits none over WebSocket, so a request seen twice was sent again.
     // Without an age limit, nothing else rejects an old request, so none is forgotten by time.
-    this.#replayGuard = new ReplayGuard({ windowMs: options.maxSignatureAge ?? Infinity });
+    const store = options.replayStore;
+    this.#replayGuard = new ReplayGuard({
+      windowMs: options.maxSignatureAge ?? Infinity,
+      ...(store === undefined
+        ? {}
+        : { onRecord: (record) => this.#storeReplayRecord(store, record) }),
+    });
+  }
+
+  /**
+   * Loads the requests that `replayStore` kept from earlier sessions into the replay guard, so
+   * that the SIP core cannot send them again after a reload, and returns how many are still
+   * remembered. Call it before the first message arrives: `McpttClient.start()` does. A failed
+   * load rejects, because continuing would accept those requests again.
+   */
+  async restoreReplayRecords(): Promise<number> {
+    const store = this.#options.replayStore;
+    if (store === undefined) return 0;
+    const records = await store.load();
+    return this.#replayGuard.restore(records, (this.#options.now ?? (() => new Date()))());
+  }
+
+  /** Adds a record to the store in the background; a failure is logged and costs only a reload. */
+  #storeReplayRecord(store: ReplayStore, record: ReplayRecord): void {
+    const failed = (error: unknown): void => {
+      this.#logger.warn(CATEGORY, 'replay record not stored', {
+        code: error instanceof Error ? error.name : 'unknown',
+      });
+    };
+    try {
+      store.add(record).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 
   /**

@@ -49,15 +49,42 @@ export interface ReplayGuardOptions {
    * Default {@link DEFAULT_REPLAY_GUARD_ENTRIES}.
    */
   readonly maxEntries?: number;
+  /**
+   * Called with each request the guard starts to remember, so that the application can store it
+   * and give it to {@link ReplayGuard.restore} after a restart. An exception it raises propagates
+   * from `check`, after the request was recorded.
+   */
+  readonly onRecord?: (record: ReplayRecord) => void;
 }
 
-interface Entry {
+/** A request that a {@link ReplayGuard} remembers, in a form to store and restore. */
+export interface ReplayRecord {
+  /** Digest of the signer, Call-ID, method and CSeq, 32 characters from U+0000 to U+00FF. */
   readonly key: string;
+  /** SIP URI of the signer. */
   readonly signer: string;
+  /** Time in milliseconds since 1970 after which the request is forgotten. */
   readonly expiry: number;
   /** The signingTime in milliseconds, when the signature has one. */
   readonly signedAt: number | undefined;
 }
+
+/**
+ * Storage of a receiver's {@link ReplayRecord}s across restarts, such as a keystore's. A client
+ * gives the records it loads to {@link ReplayGuard.restore} before it receives anything, and adds
+ * each record that the guard's `onRecord` reports.
+ */
+export interface ReplayStore {
+  /** Returns the stored records. Expired ones may be among them or left out. */
+  load(): Promise<readonly ReplayRecord[]>;
+  /** Stores one more record. */
+  add(record: ReplayRecord): Promise<void>;
+}
+
+type Entry = ReplayRecord;
+
+/** Length of {@link ReplayRecord.key}: a SHA-256 digest, one character per byte. */
+const KEY_LENGTH = 32;
 
 /**
  * Accepts each signed request once. Pass one instance as the `replayGuard` of every
@@ -91,6 +118,7 @@ export class ReplayGuard {
   readonly #windowMs: number;
   readonly #maxEntries: number;
   readonly #maxEntriesPerSigner: number;
+  readonly #onRecord: ((record: ReplayRecord) => void) | undefined;
   /** Entries by key (a digest, so that a long Call-ID costs no memory). */
   readonly #seen = new Map<string, Entry>();
   /** All entries in arrival order. */
@@ -109,7 +137,11 @@ export class ReplayGuard {
       windowMs = DEFAULT_REPLAY_WINDOW_MS,
       maxEntries = DEFAULT_REPLAY_GUARD_ENTRIES,
       maxEntriesPerSigner = DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER,
+      onRecord,
     } = options;
+    if (onRecord !== undefined && typeof onRecord !== 'function') {
+      throw new TypeError('ReplayGuard: onRecord must be a function');
+    }
     if (!(typeof windowMs === 'number' && windowMs >= 0)) {
       throw new TypeError('ReplayGuard: windowMs must be milliseconds >= 0, or Infinity');
     }
@@ -122,6 +154,7 @@ export class ReplayGuard {
     this.#windowMs = windowMs;
     this.#maxEntries = maxEntries;
     this.#maxEntriesPerSigner = maxEntriesPerSigner;
+    this.#onRecord = onRecord;
   }
 
   /** Number of requests remembered. */
@@ -163,7 +196,36 @@ export class ReplayGuard {
     this.#forget(entry);
     const expiry = Math.max(signedAt ?? time, time) + this.#windowMs;
     const added: Entry = { key, signer, expiry, signedAt };
-    this.#seen.set(key, added);
+    this.#add(added);
+    this.#onRecord?.({ ...added });
+  }
+
+  /**
+   * Remembers requests that an earlier guard recorded, such as those its `onRecord` stored
+   * before a page reload, so that the SIP core cannot send them again to the new guard. Expired
+   * and malformed records are skipped, and so is a key the guard already has. The records go in
+   * by expiry, and the limits apply as to requests that arrive. Returns how many were added.
+   */
+  restore(records: Iterable<ReplayRecord>, now: Date): number {
+    const time = now.getTime();
+    this.#forgetExpired(time);
+    const valid = [...records].filter(
+      (record) => isReplayRecord(record) && record.expiry >= time && !this.#seen.has(record.key),
+    );
+    valid.sort((a, b) => a.expiry - b.expiry);
+    let added = 0;
+    for (const { key, signer, expiry, signedAt } of valid) {
+      if (this.#seen.has(key)) continue;
+      this.#add({ key, signer, expiry, signedAt });
+      added++;
+    }
+    return added;
+  }
+
+  /** Remembers an entry and drops the oldest ones past the limits. */
+  #add(added: Entry): void {
+    const { signer } = added;
+    this.#seen.set(added.key, added);
     this.#arrivals.push(added, this.#seen.size, this.#isLive);
     let own = this.#bySigner.get(signer);
     if (own === undefined) {
@@ -246,6 +308,21 @@ class EntryQueue {
     this.#head = 0;
     return undefined;
   }
+}
+
+/** Tells whether a value from storage has the shape of a {@link ReplayRecord}. */
+function isReplayRecord(value: unknown): value is ReplayRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const { key, signer, expiry, signedAt } = value as Partial<Record<keyof ReplayRecord, unknown>>;
+  return (
+    typeof key === 'string' &&
+    key.length === KEY_LENGTH &&
+    typeof signer === 'string' &&
+    signer.length > 0 &&
+    typeof expiry === 'number' &&
+    !Number.isNaN(expiry) &&
+    (signedAt === undefined || (typeof signedAt === 'number' && Number.isFinite(signedAt)))
+  );
 }
 
 /** Returns a fixed-size key for the parts, whatever their length. */

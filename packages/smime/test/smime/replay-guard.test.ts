@@ -4,7 +4,7 @@ import { HeaderMismatchError, ReplayedError } from '../../src/errors.js';
 import type { SipMessage } from '../../src/sip/message.js';
 import type { SecurityInfo } from '../../src/smime/security.js';
 import { protectMessage } from '../../src/smime/protect.js';
-import { ReplayGuard } from '../../src/smime/replay-guard.js';
+import { ReplayGuard, type ReplayRecord } from '../../src/smime/replay-guard.js';
 import { unprotectMessage } from '../../src/smime/unprotect.js';
 import { rejection } from '../mime/expect-error.js';
 import { mcpttInfo, mcpttInfoMessage, request } from './messages.js';
@@ -286,6 +286,89 @@ describe('ReplayGuard at volume', () => {
     ).toThrow('request already received');
     expect(() => guard.check(invite, boundBy(signer, 'c0', 0), new Date(20_000))).toThrow(
       'request too old to check for a replay',
+    );
+  });
+});
+
+describe('ReplayGuard records', () => {
+  const invite = request('INVITE', mcpttInfo(), 'application/vnd.3gpp.mcptt-info+xml');
+  const alice = 'sip:alice@example.org';
+  const boundBy = (callId: string, signedAt: number, signer = alice) =>
+    ({
+      signed: true,
+      signerUri: signer,
+      signingTime: new Date(signedAt),
+      protectedHeaders: [
+        { name: 'Call-ID', value: callId },
+        { name: 'CSeq', value: '1 INVITE' },
+      ],
+    }) as unknown as SecurityInfo;
+
+  /** Records the requests that a first guard accepts, as an application stores them. */
+  function recordedBy(callIds: readonly string[], windowMs = 1000): ReplayRecord[] {
+    const records: ReplayRecord[] = [];
+    const guard = new ReplayGuard({ windowMs, onRecord: (record) => records.push(record) });
+    for (const [index, callId] of callIds.entries()) {
+      guard.check(invite, boundBy(callId, index), new Date(index));
+    }
+    return records;
+  }
+
+  it('hands out each accepted request once', () => {
+    const records: ReplayRecord[] = [];
+    const guard = new ReplayGuard({ onRecord: (record) => records.push(record) });
+    guard.check(invite, boundBy('c1', 0), new Date(0));
+    expect(() => guard.check(invite, boundBy('c1', 0), new Date(1))).toThrow(ReplayedError);
+
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ signer: alice, signedAt: 0, expiry: 300_000 });
+    expect(records[0]?.key).toHaveLength(32);
+  });
+
+  it('reject a replay after a restore', () => {
+    const guard = new ReplayGuard({ windowMs: 1000 });
+    expect(guard.restore(recordedBy(['c1', 'c2']), new Date(10))).toBe(2);
+
+    expect(() => guard.check(invite, boundBy('c2', 1), new Date(20))).toThrow(
+      'request already received',
+    );
+    expect(() => guard.check(invite, boundBy('c3', 2), new Date(20))).not.toThrow();
+  });
+
+  it('skip expired and malformed records', () => {
+    const [first, second] = recordedBy(['c1', 'c2']);
+    if (first === undefined || second === undefined) throw new Error('records missing');
+    const malformed = [
+      null,
+      'c1',
+      { ...second, key: 'short' },
+      { ...second, signer: 42 },
+      { ...second, expiry: Number.NaN },
+      { ...second, signedAt: '1' },
+    ] as unknown as ReplayRecord[];
+    const guard = new ReplayGuard({ windowMs: 1000 });
+
+    // At 1001 ms the first record, which expired at 1000 ms, is over and the second is not.
+    expect(guard.restore([...malformed, first, second, second], new Date(1001))).toBe(1);
+    expect(guard.size).toBe(1);
+    expect(() => guard.check(invite, boundBy('c1', 0), new Date(1001))).not.toThrow();
+  });
+
+  it('keep the limits when restoring', () => {
+    const callIds = Array.from({ length: 20 }, (_, index) => `c${index}`);
+    const guard = new ReplayGuard({ windowMs: 1000, maxEntriesPerSigner: 5 });
+
+    expect(guard.restore(recordedBy(callIds), new Date(20))).toBe(20);
+    expect(guard.size).toBe(5);
+    // The oldest records made room and left their mark, as for requests that arrive.
+    expect(() => guard.check(invite, boundBy('c0', 0), new Date(20))).toThrow(
+      'request too old to check for a replay',
+    );
+  });
+
+  it('rejects an onRecord that is no function', () => {
+    expect(() => new ReplayGuard({ onRecord: 'store' as unknown as () => void })).toThrow(
+      new TypeError('ReplayGuard: onRecord must be a function'),
     );
   });
 });
