@@ -242,19 +242,21 @@ describe('ReplayGuard', () => {
   });
 });
 
+/** Returns the security of a request of `signer` bound to `callId`, signed at `signedAt`. */
+function boundBy(signer: string, callId: string, signedAt: number): SecurityInfo {
+  return {
+    signed: true,
+    signerUri: signer,
+    signingTime: new Date(signedAt),
+    protectedHeaders: [
+      { name: 'Call-ID', value: callId },
+      { name: 'CSeq', value: '1 INVITE' },
+    ],
+  } as unknown as SecurityInfo;
+}
+
 describe('ReplayGuard at volume', () => {
   const invite = request('INVITE', mcpttInfo(), 'application/vnd.3gpp.mcptt-info+xml');
-  /** Security of a request of `signer` bound to `callId`, signed at `signedAt`. */
-  const boundBy = (signer: string, callId: string, signedAt: number) =>
-    ({
-      signed: true,
-      signerUri: signer,
-      signingTime: new Date(signedAt),
-      protectedHeaders: [
-        { name: 'Call-ID', value: callId },
-        { name: 'CSeq', value: '1 INVITE' },
-      ],
-    }) as unknown as SecurityInfo;
 
   it('forgets expired requests in arrival order', () => {
     const guard = new ReplayGuard({ windowMs: 1000, maxEntriesPerSigner: 5000 });
@@ -293,23 +295,14 @@ describe('ReplayGuard at volume', () => {
 describe('ReplayGuard records', () => {
   const invite = request('INVITE', mcpttInfo(), 'application/vnd.3gpp.mcptt-info+xml');
   const alice = 'sip:alice@example.org';
-  const boundBy = (callId: string, signedAt: number, signer = alice) =>
-    ({
-      signed: true,
-      signerUri: signer,
-      signingTime: new Date(signedAt),
-      protectedHeaders: [
-        { name: 'Call-ID', value: callId },
-        { name: 'CSeq', value: '1 INVITE' },
-      ],
-    }) as unknown as SecurityInfo;
+  const aliceBound = (callId: string, signedAt: number) => boundBy(alice, callId, signedAt);
 
   /** Records the requests that a first guard accepts, as an application stores them. */
   function recordedBy(callIds: readonly string[], windowMs = 1000): ReplayRecord[] {
     const records: ReplayRecord[] = [];
     const guard = new ReplayGuard({ windowMs, onRecord: (record) => records.push(record) });
     for (const [index, callId] of callIds.entries()) {
-      guard.check(invite, boundBy(callId, index), new Date(index));
+      guard.check(invite, aliceBound(callId, index), new Date(index));
     }
     return records;
   }
@@ -317,8 +310,8 @@ describe('ReplayGuard records', () => {
   it('hands out each accepted request once', () => {
     const records: ReplayRecord[] = [];
     const guard = new ReplayGuard({ onRecord: (record) => records.push(record) });
-    guard.check(invite, boundBy('c1', 0), new Date(0));
-    expect(() => guard.check(invite, boundBy('c1', 0), new Date(1))).toThrow(ReplayedError);
+    guard.check(invite, aliceBound('c1', 0), new Date(0));
+    expect(() => guard.check(invite, aliceBound('c1', 0), new Date(1))).toThrow(ReplayedError);
 
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ signer: alice, signedAt: 0, expiry: 300_000 });
@@ -329,10 +322,10 @@ describe('ReplayGuard records', () => {
     const guard = new ReplayGuard({ windowMs: 1000 });
     expect(guard.restore(recordedBy(['c1', 'c2']), new Date(10))).toBe(2);
 
-    expect(() => guard.check(invite, boundBy('c2', 1), new Date(20))).toThrow(
+    expect(() => guard.check(invite, aliceBound('c2', 1), new Date(20))).toThrow(
       'request already received',
     );
-    expect(() => guard.check(invite, boundBy('c3', 2), new Date(20))).not.toThrow();
+    expect(() => guard.check(invite, aliceBound('c3', 2), new Date(20))).not.toThrow();
   });
 
   it('skip expired and malformed records', () => {
@@ -351,7 +344,7 @@ describe('ReplayGuard records', () => {
     // At 1001 ms the first record, which expired at 1000 ms, is over and the second is not.
     expect(guard.restore([...malformed, first, second, second], new Date(1001))).toBe(1);
     expect(guard.size).toBe(1);
-    expect(() => guard.check(invite, boundBy('c1', 0), new Date(1001))).not.toThrow();
+    expect(() => guard.check(invite, aliceBound('c1', 0), new Date(1001))).not.toThrow();
   });
 
   it('keep the limits when restoring', () => {
@@ -361,7 +354,7 @@ describe('ReplayGuard records', () => {
     expect(guard.restore(recordedBy(callIds), new Date(20))).toBe(20);
     expect(guard.size).toBe(5);
     // The oldest records made room and left their mark, as for requests that arrive.
-    expect(() => guard.check(invite, boundBy('c0', 0), new Date(20))).toThrow(
+    expect(() => guard.check(invite, aliceBound('c0', 0), new Date(20))).toThrow(
       'request too old to check for a replay',
     );
   });
