@@ -10,7 +10,8 @@
  * @module
  */
 
-import { bytesEqual, cloneBytes, sameBytes } from '../bytes.js';
+import { bytesEqual, bytesKey, cloneBytes, sameBytes } from '../bytes.js';
+import { BoundedCache } from '../cms/bounded-cache.js';
 import {
   contentKeyAlgorithm,
   contentKeyBytes,
@@ -72,6 +73,12 @@ export const MAX_POOL_DEPTH = 16;
  */
 export const MAX_POOLED_RECIPIENT_SETS = 8;
 
+/**
+ * Number of envelopes that a pool remembers, to reject a batch that repeats one: the last 1,024
+ * refills at the default depth.
+ */
+const REMEMBERED_ENVELOPES = 4096;
+
 interface RecipientSet {
   readonly recipients: readonly Uint8Array[];
   readonly algorithm: ContentEncryptionAlgorithm;
@@ -105,6 +112,8 @@ export class EnvelopePool implements EnvelopeSource {
   /** Recipient sets, the one used least recently first. */
   #sets: RecipientSet[] = [];
   #closed = false;
+  /** The envelopes received, as {@link EnvelopePool.#areNew} keys them. */
+  readonly #received = new BoundedCache<string, true>(REMEMBERED_ENVELOPES);
 
   constructor(options: EnvelopePoolOptions) {
     const depth = options.depth ?? 8;
@@ -214,8 +223,11 @@ export class EnvelopePool implements EnvelopeSource {
     making.then(
       (envelopes) => {
         set.pending -= count;
-        if (!isValidBatch(envelopes, count, request)) set.failed = true;
-        else if (!this.#closed && this.#sets.includes(set)) set.ready.push(...envelopes);
+        if (!isValidBatch(envelopes, count, request) || !this.#areNew(envelopes)) {
+          set.failed = true;
+        } else if (!this.#closed && this.#sets.includes(set)) {
+          set.ready.push(...envelopes);
+        }
         this.#notify(set);
       },
       () => {
@@ -224,6 +236,19 @@ export class EnvelopePool implements EnvelopeSource {
         this.#notify(set);
       },
     );
+  }
+
+  /**
+   * Checks that no envelope of a batch came in an earlier batch, and then remembers them. A
+   * preparer that sent a batch again would otherwise have one content key seal two messages. An
+   * envelope is known by the last 32 bytes of its first recipient info, which end with its
+   * encrypted key.
+   */
+  #areNew(batch: readonly PreparedEnvelope[]): boolean {
+    const keys = batch.map((envelope) => bytesKey(firstRecipientInfo(envelope).subarray(-32)));
+    if (keys.some((key) => this.#received.get(key) === true)) return false;
+    for (const key of keys) this.#received.set(key, true);
+    return true;
   }
 
   #whenSettled(set: RecipientSet): Promise<boolean> {
@@ -280,6 +305,8 @@ function isValidBatch(
 ): envelopes is PreparedEnvelope[] {
   try {
     if (!Array.isArray(envelopes) || envelopes.length !== count) return false;
+    // A sparse array has the length but not the envelopes, and every() skips its holes.
+    for (let index = 0; index < count; index++) if (!(index in envelopes)) return false;
     const batch = envelopes as PreparedEnvelope[];
     // The certificates are the request's, the same for every envelope, so they are read once.
     const certificates = request.recipients.map(parseCertificate);

@@ -146,8 +146,11 @@ export function workerEnvelopePreparer(port: EnvelopePort): EnvelopePreparer {
     if (waiting === undefined) return;
     replied = true;
     const envelopes = data['envelopes'];
+    // Array.from reads holes of a sparse array as undefined, which map and every would skip.
     const read = Array.isArray(envelopes)
-      ? envelopes.map((envelope) => readEnvelope(envelope, waiting.request.recipients))
+      ? Array.from(envelopes as unknown[], (envelope) =>
+          readEnvelope(envelope, waiting.request.recipients),
+        )
       : [];
     const valid =
       read.length === waiting.count &&

@@ -254,6 +254,40 @@ describe('EnvelopePool', () => {
     expect(pool.take([server], GCM)).toBeUndefined();
   });
 
+  it('rejects a sparse batch', async () => {
+    const { prepare } = recordingPreparer();
+    const pool = new EnvelopePool({
+      depth: 2,
+      // The length is two envelopes, but the second is a hole.
+      prepare: async (request) => {
+        const [envelope] = await prepare(request, 1);
+        const sparse: PreparedEnvelope[] = [];
+        sparse[0] = envelope as PreparedEnvelope;
+        sparse.length = 2;
+        return sparse;
+      },
+    });
+
+    expect(await pool.fill([server], GCM)).toBe(false);
+    expect(pool.take([server], GCM)).toBeUndefined();
+  });
+
+  it('rejects a batch that repeats an earlier one', async () => {
+    const { prepare } = recordingPreparer();
+    let first: readonly PreparedEnvelope[] | undefined;
+    // A buggy preparer that returns its first batch again for every request.
+    const pool = new EnvelopePool({
+      depth: 2,
+      prepare: async (request, count) => (first ??= await prepare(request, count)),
+    });
+    expect(await pool.fill([server], GCM)).toBe(true);
+    expect(pool.take([server], GCM)).toBeDefined();
+    expect(pool.take([server], GCM)).toBeDefined();
+
+    expect(await pool.fill([server], GCM)).toBe(false);
+    expect(pool.take([server], GCM)).toBeUndefined();
+  });
+
   it('drops the least recently used set', async () => {
     const { prepare } = recordingPreparer();
     const pool = new EnvelopePool({ prepare, depth: 1 });
@@ -379,5 +413,45 @@ describe('protectMessage with envelopes', () => {
 
     await expect(sealEnvelope(testCrypto, envelope, content)).rejects.toThrow(TypeError);
     await expect(sealEnvelope(testCrypto, { ...envelope }, content)).rejects.toThrow(TypeError);
+  });
+
+  // Structured cloning, as from a worker, makes a new CryptoKey of the same key.
+  it('rejects sealing a clone of a sealed envelope', async () => {
+    const envelope = await prepareEnvelope({
+      crypto: testCrypto,
+      recipients: [server],
+      algorithm: GCM,
+    });
+    const clone = structuredClone(envelope);
+    const content = new TextEncoder().encode('one content');
+    await sealEnvelope(testCrypto, clone, content);
+
+    await expect(sealEnvelope(testCrypto, structuredClone(envelope), content)).rejects.toThrow(
+      'sealEnvelope: this content key already sealed another content',
+    );
+  });
+
+  it('rejects one key imported into two envelopes', async () => {
+    const raw = testCrypto.getRandomValues(new Uint8Array(32));
+    const content = new TextEncoder().encode('one content');
+    const envelopes = await Promise.all(
+      [1, 2].map(async () => {
+        const envelope = await prepareEnvelope({
+          crypto: testCrypto,
+          recipients: [server],
+          algorithm: GCM,
+        });
+        const contentKey = await testCrypto.subtle.importKey('raw', raw, 'AES-GCM', true, [
+          'encrypt',
+        ]);
+        return { ...envelope, contentKey };
+      }),
+    );
+    const [first, second] = envelopes as [PreparedEnvelope, PreparedEnvelope];
+    await sealEnvelope(testCrypto, first, content);
+
+    await expect(sealEnvelope(testCrypto, second, content)).rejects.toThrow(
+      'sealEnvelope: this content key already sealed another content',
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { derEncode } from '../../src/cms/der-writer.js';
+import { prepareEnvelope } from '../../src/cms/encrypt-content.js';
 import { EnvelopePool } from '../../src/smime/envelope-pool.js';
 import {
   ENVELOPE_MESSAGE_TYPE,
@@ -209,6 +211,28 @@ describe('envelopes from a worker', () => {
     ends.worker.addEventListener('message', (event: MessageEvent) => {
       const { id, channel } = event.data as { id: number; channel: string };
       ends.worker.postMessage({ type: ENVELOPE_MESSAGE_TYPE, channel, id, envelopes: [] });
+    });
+    const prepare = workerEnvelopePreparer(ends.page);
+
+    await expect(prepare({ recipients: [server], algorithm: 'aes-256-gcm' }, 2)).rejects.toThrow(
+      'no valid envelopes',
+    );
+  });
+
+  it('rejects a sparse reply', async () => {
+    const ends = channel();
+    const envelope = await prepareEnvelope({
+      crypto: testCrypto,
+      recipients: [server],
+      algorithm: 'aes-256-gcm',
+    });
+    ends.worker.addEventListener('message', (event: MessageEvent) => {
+      const { id, channel } = event.data as { id: number; channel: string };
+      // The length of the request, but one envelope and a hole.
+      const envelopes: unknown[] = [];
+      envelopes[0] = { ...envelope, recipientInfos: envelope.recipientInfos.map(derEncode) };
+      envelopes.length = 2;
+      ends.worker.postMessage({ type: ENVELOPE_MESSAGE_TYPE, channel, id, envelopes });
     });
     const prepare = workerEnvelopePreparer(ends.page);
 
