@@ -106,6 +106,15 @@ describe('buildResponseText', () => {
     expect(respond(requestText(headers))).toBeUndefined();
   });
 
+  // The server refuses these too: the response would not parse, or its To tag would be lost.
+  it.each([
+    ['a From that ends in a backslash', { from: '<sip:a@example.org>;p="a\\' }],
+    ['an unterminated name-addr in To', { to: '<sip:b@example.org' }],
+    ['an unterminated display name in To', { to: '"Bob <sip:b@example.org>' }],
+  ])('builds no response to %s', (_case, headers) => {
+    expect(respond(requestText(headers))).toBeUndefined();
+  });
+
   it('rejects a lone CR in a second Via', () => {
     const text = requestText().replace(
       'Via: ',

@@ -336,6 +336,19 @@ describe('rejections by the server', () => {
       expect(await toOfRejection(to)).toBe(to);
     });
 
+    it.each([
+      ['an unterminated name-addr', `<${SERVER_URI}`],
+      ['an unterminated display name', `"Ops <${SERVER_URI}>`],
+    ])('drops a request with %s in To', async (_case, to) => {
+      const callId = randomToken();
+      const frame = rawRequest({ callId, contentLength: 500 }).replace(
+        `To: <${SERVER_URI}>`,
+        `To: ${to}`,
+      );
+
+      expect(await core.responsesTo(frame)).toEqual([]);
+    });
+
     it('ignores a malformed ACK', async () => {
       const callId = randomToken();
       const frame = rawRequest({ method: 'ACK', callId, contentLength: 500 });

@@ -117,6 +117,7 @@ export { canonicalHeaderName } from './sip/header-names.js';
 export {
   hasControlCharacter,
   hasToTag,
+  isCopyableHeaderValue,
   readStartLine,
   responseTo,
   splitHeaderLines,

@@ -9,6 +9,7 @@
 import {
   canonicalHeaderName,
   hasControlCharacter,
+  isCopyableHeaderValue,
   readStartLine,
   responseTo,
   splitHeaderLines,
@@ -94,7 +95,8 @@ export interface ResponseTextOptions {
  * RFC 3261 §8.2.6.2 requires. Returns undefined when one of them is missing, because such a
  * response could not be matched to its transaction. Also returns undefined when one of them
  * contains a control character, because a lone CR or LF copied into the response would start a
- * header field chosen by the sender of the request. Raises TypeError for an invalid reason phrase,
+ * header field chosen by the sender of the request, or a quoted string that ends in a backslash,
+ * which would escape the line end. Raises TypeError for an invalid reason phrase,
  * tag or extra header field, because those come from the caller.
  */
 export function buildResponseText(
@@ -111,7 +113,7 @@ export function buildResponseText(
   if (vias.length === 0 || from === undefined || to === undefined) return undefined;
   if (callId === undefined || cseq === undefined) return undefined;
   const copied = [...vias.map((via) => via.value), from, to, callId, cseq];
-  if (copied.some(hasControlCharacter)) return undefined;
+  if (!copied.every(isCopyableHeaderValue)) return undefined;
   checkResponseOptions(reasonPhrase, options);
 
   const taggedTo = status > 100 ? responseTo(to, options.toTag) : to;

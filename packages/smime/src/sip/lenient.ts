@@ -82,6 +82,26 @@ export function hasControlCharacter(value: string): boolean {
 }
 
 /**
+ * Tells whether a header value of a rejected request can be copied into a response as it is: it
+ * has no control character ({@link hasControlCharacter}), and no quoted string in it ends with
+ * a backslash, which would escape the line end (RFC 3261 §25.1).
+ */
+export function isCopyableHeaderValue(value: string): boolean {
+  if (hasControlCharacter(value)) return false;
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i];
+    if (quoted && char === '\\') {
+      if (i === value.length - 1) return false;
+      i++;
+    } else if (char === '"') {
+      quoted = !quoted;
+    }
+  }
+  return true;
+}
+
+/**
  * Tells whether the To value `to` has a `tag` header parameter, with or without a value. Only the
  * parameters after the name-addr count: after its `>`, or after the URI of an addr-spec without
  * angle brackets (RFC 3261 §20.10). A `tag` among the URI parameters inside the brackets, or
@@ -104,14 +124,15 @@ export function toTag(to: string): string | undefined {
   } catch (error) {
     if (!(error instanceof SipParseError)) throw error;
   }
-  return parameters(headerParametersOf(to)).get('tag');
+  return parameters(headerParametersOf(to) ?? '').get('tag');
 }
 
 /**
  * Returns the text of an address value from the `;` that starts its header parameters, or the
- * empty string when it has none or when its name-addr is not terminated.
+ * empty string when it has none. Returns undefined when its display name or name-addr is not
+ * closed, because a parameter added at its end would not be a header parameter.
  */
-function headerParametersOf(value: string): string {
+function headerParametersOf(value: string): string | undefined {
   // The first `<` outside a quoted display name opens the name-addr.
   let quoted = false;
   for (let i = 0; i < value.length; i++) {
@@ -122,9 +143,10 @@ function headerParametersOf(value: string): string {
       quoted = !quoted;
     } else if (!quoted && char === '<') {
       const close = value.indexOf('>', i + 1);
-      return close < 0 ? '' : value.slice(close + 1);
+      return close < 0 ? undefined : value.slice(close + 1);
     }
   }
+  if (quoted) return undefined;
   // An addr-spec: its user part may contain `;`, so the parameters start after the `@`.
   const at = value.indexOf('@');
   const semicolon = value.indexOf(';', Math.max(at, 0));
@@ -135,12 +157,13 @@ function headerParametersOf(value: string): string {
  * Returns the To value of a response to a request whose To is `to`. That is `to` itself when it
  * has a tag that is a token, and `to` with `;tag=` and `tag` when it has none. It is undefined when
  * the tag has no token value, because a second tag would make the field ambiguous (RFC 3261
- * §8.2.6.2, §25.1).
+ * §8.2.6.2, §25.1), and when a quoted display name or a `<` is not closed, because the added tag
+ * would land inside it.
  */
 export function responseTo(to: string, tag: string): string | undefined {
   const present = toTag(to);
-  if (present === undefined) return `${to};tag=${tag}`;
-  return isToken(present) ? to : undefined;
+  if (present !== undefined) return isToken(present) ? to : undefined;
+  return headerParametersOf(to) === undefined ? undefined : `${to};tag=${tag}`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   hasControlCharacter,
+  isCopyableHeaderValue,
   hasToTag,
   readStartLine,
   responseTo,
@@ -89,6 +90,10 @@ describe('responseTo', () => {
     ['<sip:b@x>;tag=t9', '<sip:b@x>;tag=t9'],
     ['<sip:b@x>;tag', undefined],
     ['<sip:b@x>;tag=', undefined],
+    ['sip:b@x', 'sip:b@x;tag=n1'],
+    ['<sip:b@x', undefined],
+    ['"b <sip:b@x>', undefined],
+    ['"b\\" <sip:b@x>', undefined],
   ])('answers %j with %j', (to, expected) => {
     expect(responseTo(to, 'n1')).toBe(expected);
   });
@@ -106,5 +111,19 @@ describe('hasToTag', () => {
     ['"x\\" <y" <sip:bob@mcptt.example>;tag=a1 <', true],
   ])('reads %s as %s', (to, expected) => {
     expect(hasToTag(to)).toBe(expected);
+  });
+});
+
+describe('isCopyableHeaderValue', () => {
+  it.each([
+    ['<sip:a@x>;tag=1', true],
+    ['"a\\"b" <sip:a@x>', true],
+    ['a\\', true],
+    ['<sip:a@x>;p="a\\', false],
+    ['"a\\', false],
+    ['a\rb', false],
+    ['a\u0085b', false],
+  ])('reads %j as %s', (value, expected) => {
+    expect(isCopyableHeaderValue(value)).toBe(expected);
   });
 });
