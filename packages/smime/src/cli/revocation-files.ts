@@ -14,9 +14,10 @@ const PEM_LABEL = 'X509 CRL';
 
 /**
  * Reads the CRLs of the file given with `--crl`: every PEM `X509 CRL` block of a text file
- * (RFC 7468 §5), or else the whole file as one DER list. Raises SetupError naming the option and
- * the file when it cannot be read, when it contains another PEM block, or when a list is invalid,
- * not supported or too large.
+ * (RFC 7468 §5), or else the whole file as one DER list. Other PEM blocks beside CRL blocks, such
+ * as the CA certificate of a bundle, are ignored. Raises SetupError naming the option and the file
+ * when it cannot be read, when it has PEM blocks but no CRL block, or when a list is invalid, not
+ * supported or too large.
  */
 export function readRevocationLists(path: string): RevocationList[] {
   const where = optionFile('crl', path);

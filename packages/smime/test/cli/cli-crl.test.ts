@@ -2,7 +2,7 @@
  * `mcptt-smime unprotect --crl`: lists made by `openssl ca -gencrl`, in PEM and DER, and files
  * that hold no usable list.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,15 @@ describe.skipIf(!opensslAvailable)('mcptt-smime unprotect --crl', () => {
     expect(run.stderr).toBe(
       'verified: signed by sip:alice@example.org, authEnveloped-data aes-256-gcm\n',
     );
+  });
+
+  it('ignores a certificate beside the list', () => {
+    const bundle = join(dir, 'bundle.pem');
+    writeFileSync(bundle, readFileSync(pki.caPath, 'utf8') + readFileSync(crlPem, 'utf8'));
+    const run = cli(unprotectArgs('--crl', bundle), protectedBy('alice2'));
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/^403 Forbidden: certificate CN=alice2 /);
   });
 
   it('reports a malformed list file', () => {
