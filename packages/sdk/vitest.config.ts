@@ -9,6 +9,8 @@ export default defineConfig({
   resolve: { alias: { '@mcptt-smime/smime': smimeEntry, '@mcptt-smime/floor': floorEntry } },
   test: {
     include: ['test/**/*.test.ts'],
+    // Property tests draw the same inputs on every run.
+    setupFiles: ['../../tools/fast-check-seed.ts'],
     testTimeout: 20_000,
   },
 });

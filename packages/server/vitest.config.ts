@@ -18,6 +18,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Property tests draw the same inputs on every run.
+    setupFiles: ['../../tools/fast-check-seed.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -12,6 +12,7 @@ import { MAX_HEADER_COUNT } from '../../src/limits.js';
 import { MimeEntity } from '../../src/mime/entity.js';
 import { buildMultipart } from '../../src/mime/multipart.js';
 import { messageBodyEntity } from '../../src/smime/sip-body.js';
+import { hasControlCharacter } from '../../src/sip/grammar.js';
 import { SipMessage } from '../../src/sip/message.js';
 import { createProtectionPolicy } from '../../src/smime/policy.js';
 import type { ProtectOptions } from '../../src/smime/protect.js';
@@ -278,7 +279,10 @@ describe('protected header fields', () => {
 
   it('round-trips any printable field value', async () => {
     const name = fc.stringMatching(/^X-[A-Za-z0-9-]{1,12}$/);
-    const value = fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,30}[\x21-\x7e])?$/);
+    // A quoted string that ends in a backslash would escape the line end, which SIP forbids.
+    const value = fc
+      .stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,30}[\x21-\x7e])?$/)
+      .filter((text) => !hasControlCharacter(text));
     const signer = await pki.identity('alice');
     await fc.assert(
       fc.asyncProperty(name, value, async (field, text) => {
