@@ -4,9 +4,7 @@
  * @module
  */
 
-import { sha256 } from '@noble/hashes/sha2.js';
-
-import { bufferSource, bytesKey } from '../bytes.js';
+import { bufferSource } from '../bytes.js';
 import { CertificateUntrustedError, LimitExceededError, NotSupportedError } from '../errors.js';
 import { MAX_RECIPIENTS } from '../limits.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
@@ -110,7 +108,6 @@ export async function prepareEnvelope(options: PrepareEnvelopeOptions): Promise<
   const hasKeyAgreement = recipients.some(
     (recipient) => recipient.publicKeyAlgorithm.kind === 'ec',
   );
-  freshKeys.add(contentKey);
   return {
     algorithm,
     recipients: options.recipients,
@@ -123,20 +120,12 @@ export async function prepareEnvelope(options: PrepareEnvelopeOptions): Promise<
 /**
  * Content keys already used. Keyed by the key rather than the envelope, so that a copy of a sealed
  * envelope is refused too: each content key and ephemeral key serves one content only.
+ *
+ * NOTE: a structured clone, as from a worker, has a new CryptoKey, so it is not recognised here.
+ * Reading each such key to compare its bytes cost about 30 µs per message in Chromium. The pool
+ * rejects a batch that repeats an envelope instead.
  */
 const sealedKeys = new WeakSet<CryptoKey>();
-
-/** Largest number of keys from elsewhere whose reuse {@link sealEnvelope} recognises. */
-const MAX_REMEMBERED_FOREIGN_KEYS = 16_384;
-
-/** Content keys that {@link prepareEnvelope} made here and that no content used yet. */
-const freshKeys = new WeakSet<CryptoKey>();
-
-/**
- * SHA-256 digests of the last keys from elsewhere, such as a worker, that sealed a content.
- * Structured cloning makes a new CryptoKey of the same key, which `sealedKeys` cannot recognise.
- */
-const sealedForeignKeys = new BoundedCache<string, true>(MAX_REMEMBERED_FOREIGN_KEYS);
 
 /**
  * Encrypts `content` with a prepared envelope's key and returns the ContentInfo DER. An envelope
@@ -151,7 +140,6 @@ export async function sealEnvelope(
     throw new TypeError('sealEnvelope: this envelope is already sealed');
   }
   sealedKeys.add(prepared.contentKey);
-  if (!freshKeys.delete(prepared.contentKey)) await claimForeignKey(crypto, prepared.contentKey);
   const { algorithm, contentKey, recipientInfos } = prepared;
   const encrypted = await encryptWithContentKey(crypto, algorithm, contentKey, content);
 
@@ -174,23 +162,6 @@ export async function sealEnvelope(
     encrypted.ciphertext,
   );
   return { der: encodeContentInfo(OID_ENVELOPED_DATA, enveloped), smimeType: 'enveloped-data' };
-}
-
-/**
- * Records the key material of a content key made elsewhere, and raises TypeError when it sealed
- * a content before, as a clone of an envelope or a key imported twice would.
- *
- * NOTE: a key that is not extractable cannot be read, so only its object is checked.
- */
-async function claimForeignKey(crypto: Crypto, key: CryptoKey): Promise<void> {
-  if (!key.extractable) return;
-  const raw = new Uint8Array(await crypto.subtle.exportKey('raw', key));
-  const digest = bytesKey(sha256(raw));
-  raw.fill(0);
-  if (sealedForeignKeys.get(digest) === true) {
-    throw new TypeError('sealEnvelope: this content key already sealed another content');
-  }
-  sealedForeignKeys.set(digest, true);
 }
 
 const ecdhKeys = new WeakMap<Crypto, BoundedCache<string, Promise<CryptoKey>>>();
