@@ -18,4 +18,3 @@ export type { SetPeerCertificateOptions } from './trust-store.js';
 export type { ExpiringCertificate, ExpiringCertificatesOptions } from './expiry.js';
 export { canonicalAddressOfRecord } from './address-of-record.js';
 export { SCHEMA_VERSION } from './schema.js';
-export { MAX_REPLAY_RECORDS } from './replay-records.js';

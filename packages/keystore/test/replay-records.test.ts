@@ -1,19 +1,23 @@
 import { IDBFactory } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import { openDB } from 'idb';
+import { describe, expect, it, vi } from 'vitest';
 import type { ReplayRecord } from '@mcptt-smime/smime';
 
-import { MAX_REPLAY_RECORDS } from '../src/index.js';
 import { openTestStore } from './store.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 
-/** Returns a record of `signer` that expires `expiresIn` milliseconds after NOW. */
+/**
+ * Returns a record of `signer` that arrived `index` milliseconds before NOW and expires
+ * `expiresIn` milliseconds after it.
+ */
 function record(index: number, expiresIn: number, signer = 'sip:alice@example.org'): ReplayRecord {
   return {
     key: index.toString(16).padStart(32, '0'),
     signer,
     expiry: NOW.getTime() + expiresIn,
     signedAt: NOW.getTime() - 1000,
+    arrivedAt: NOW.getTime() - 100_000 + index,
   };
 }
 
@@ -43,19 +47,43 @@ describe('IndexedDbKeyStore replayStore', () => {
     expect(await store.replayStore().load()).toEqual([record(2, 5000)]);
   });
 
-  it('keeps the records that expire last past its limit', async () => {
+  it('returns the records in the order they arrived', async () => {
     const store = await openTestStore({ now: () => NOW });
     const replays = store.replayStore();
-    for (let index = 0; index < MAX_REPLAY_RECORDS + 2; index++) {
-      await replays.add(record(index, 1000 + index));
+    // Their keys sort in another order, and a window of Infinity gives them all one expiry.
+    for (const index of [3, 1, 2]) {
+      await replays.add({ ...record(index, Infinity), key: `${4 - index}`.padStart(32, 'f') });
     }
 
     const loaded = await replays.load();
 
-    expect(loaded).toHaveLength(MAX_REPLAY_RECORDS);
-    expect(loaded[0]).toEqual(record(2, 1002));
-    expect(await replays.load()).toHaveLength(MAX_REPLAY_RECORDS);
-  }, 120_000);
+    expect(loaded.map((loadedRecord) => loadedRecord.arrivedAt - NOW.getTime() + 100_000)).toEqual([
+      1, 2, 3,
+    ]);
+  });
+
+  it('deletes records of another shape', async () => {
+    const factory = new IDBFactory();
+    const store = await openTestStore({ indexedDB: factory, now: () => NOW });
+    await store.replayStore().add(record(1, 1000));
+    await store.close();
+    // Another script writes to the same database, as idb's openDB does through the global factory.
+    vi.stubGlobal('indexedDB', factory);
+    try {
+      const raw = await openDB('mcptt-smime-keystore', 3);
+      await raw.put('replayRecords', { ...record(2, 1000), expiry: 10n });
+      await raw.put('replayRecords', { ...record(3, 1000), arrivedAt: 'yesterday' });
+      await raw.put('replayRecords', { key: record(4, 1000).key });
+      raw.close();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+
+    const reopened = await openTestStore({ indexedDB: factory, now: () => NOW });
+
+    expect(await reopened.replayStore().load()).toEqual([record(1, 1000)]);
+    expect(await reopened.replayStore().load()).toEqual([record(1, 1000)]);
+  });
 
   it('stores only the record fields', async () => {
     const store = await openTestStore({ now: () => NOW });

@@ -67,6 +67,8 @@ export interface ReplayRecord {
   readonly expiry: number;
   /** The signingTime in milliseconds, when the signature has one. */
   readonly signedAt: number | undefined;
+  /** Time in milliseconds when the request arrived: restore keeps the arrival order with it. */
+  readonly arrivedAt: number;
 }
 
 /**
@@ -131,6 +133,8 @@ export class ReplayGuard {
    * `maxEntries` signers and drops the least recently raised first.
    */
   readonly #forgottenUntil = new Map<string, number>();
+  /** Walks {@link ReplayGuard.#forgottenUntil} from its oldest mark, for {@link ReplayGuard.#oldestMark}. */
+  #markOrder: Iterator<string> | undefined;
 
   constructor(options: ReplayGuardOptions = {}) {
     const {
@@ -195,7 +199,7 @@ export class ReplayGuard {
     }
     this.#forget(entry);
     const expiry = Math.max(signedAt ?? time, time) + this.#windowMs;
-    const added: Entry = { key, signer, expiry, signedAt };
+    const added: Entry = { key, signer, expiry, signedAt, arrivedAt: time };
     this.#add(added);
     this.#onRecord?.({ ...added });
   }
@@ -204,7 +208,8 @@ export class ReplayGuard {
    * Remembers requests that an earlier guard recorded, such as those its `onRecord` stored
    * before a page reload, so that the SIP core cannot send them again to the new guard. Expired
    * and malformed records are skipped, and so is a key the guard already has. The records go in
-   * by expiry, and the limits apply as to requests that arrive. Returns how many were added.
+   * in the order they arrived, and the limits apply as to requests that arrive, marks included.
+   * Returns how many were added.
    */
   restore(records: Iterable<ReplayRecord>, now: Date): number {
     const time = now.getTime();
@@ -212,11 +217,12 @@ export class ReplayGuard {
     const valid = [...records].filter(
       (record) => isReplayRecord(record) && record.expiry >= time && !this.#seen.has(record.key),
     );
-    valid.sort((a, b) => a.expiry - b.expiry);
+    // By arrival: the expiries of a window of Infinity do not order anything.
+    valid.sort((a, b) => a.arrivedAt - b.arrivedAt);
     let added = 0;
-    for (const { key, signer, expiry, signedAt } of valid) {
+    for (const { key, signer, expiry, signedAt, arrivedAt } of valid) {
       if (this.#seen.has(key)) continue;
-      this.#add({ key, signer, expiry, signedAt });
+      this.#add({ key, signer, expiry, signedAt, arrivedAt });
       added++;
     }
     return added;
@@ -250,8 +256,22 @@ export class ReplayGuard {
     this.#forgottenUntil.delete(signer);
     this.#forgottenUntil.set(signer, until);
     if (this.#forgottenUntil.size > this.#maxEntries) {
-      this.#forgottenUntil.delete(first(this.#forgottenUntil.keys()) ?? signer);
+      this.#forgottenUntil.delete(this.#oldestMark() ?? signer);
     }
+  }
+
+  /**
+   * Returns the signer whose mark was raised least recently. A Map iterator stays live as keys
+   * are deleted and added, so one iterator walks the order once. A new one for each call would
+   * step over every deleted slot at the front again, which made a flood of signers quadratic.
+   */
+  #oldestMark(): string | undefined {
+    let next = this.#markOrder?.next();
+    if (next === undefined || next.done === true) {
+      this.#markOrder = this.#forgottenUntil.keys();
+      next = this.#markOrder.next();
+    }
+    return next.done === true ? undefined : next.value;
   }
 
   /** Drops entries from the oldest on while they have expired. */
@@ -313,7 +333,9 @@ class EntryQueue {
 /** Tells whether a value from storage has the shape of a {@link ReplayRecord}. */
 function isReplayRecord(value: unknown): value is ReplayRecord {
   if (typeof value !== 'object' || value === null) return false;
-  const { key, signer, expiry, signedAt } = value as Partial<Record<keyof ReplayRecord, unknown>>;
+  const { key, signer, expiry, signedAt, arrivedAt } = value as Partial<
+    Record<keyof ReplayRecord, unknown>
+  >;
   return (
     typeof key === 'string' &&
     key.length === KEY_LENGTH &&
@@ -321,16 +343,13 @@ function isReplayRecord(value: unknown): value is ReplayRecord {
     signer.length > 0 &&
     typeof expiry === 'number' &&
     !Number.isNaN(expiry) &&
-    (signedAt === undefined || (typeof signedAt === 'number' && Number.isFinite(signedAt)))
+    (signedAt === undefined || (typeof signedAt === 'number' && Number.isFinite(signedAt))) &&
+    typeof arrivedAt === 'number' &&
+    Number.isFinite(arrivedAt)
   );
 }
 
 /** Returns a fixed-size key for the parts, whatever their length. */
 function keyOf(parts: readonly string[]): string {
   return bytesKey(sha256(utf8Encode(JSON.stringify(parts))));
-}
-
-function first(keys: Iterable<string>): string | undefined {
-  for (const key of keys) return key;
-  return undefined;
 }

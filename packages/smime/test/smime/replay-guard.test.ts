@@ -314,7 +314,7 @@ describe('ReplayGuard records', () => {
     expect(() => guard.check(invite, aliceBound('c1', 0), new Date(1))).toThrow(ReplayedError);
 
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ signer: alice, signedAt: 0, expiry: 300_000 });
+    expect(records[0]).toMatchObject({ signer: alice, signedAt: 0, expiry: 300_000, arrivedAt: 0 });
     expect(records[0]?.key).toHaveLength(32);
   });
 
@@ -338,6 +338,8 @@ describe('ReplayGuard records', () => {
       { ...second, signer: 42 },
       { ...second, expiry: Number.NaN },
       { ...second, signedAt: '1' },
+      { ...second, arrivedAt: undefined },
+      { ...second, arrivedAt: Infinity },
     ] as unknown as ReplayRecord[];
     const guard = new ReplayGuard({ windowMs: 1000 });
 
@@ -363,5 +365,43 @@ describe('ReplayGuard records', () => {
     expect(() => new ReplayGuard({ onRecord: 'store' as unknown as () => void })).toThrow(
       new TypeError('ReplayGuard: onRecord must be a function'),
     );
+  });
+
+  // A window of Infinity gives every record one expiry, so only the arrival orders them.
+  it('restore records in the order they arrived', () => {
+    const callIds = Array.from({ length: 20 }, (_, index) => `c${index}`);
+    const records = recordedBy(callIds, Infinity).reverse();
+    const guard = new ReplayGuard({ windowMs: Infinity, maxEntriesPerSigner: 10 });
+
+    expect(guard.restore(records, new Date(20))).toBe(20);
+    // The ten oldest made room, so the mark is at the tenth, and a late request signed after it
+    // passes, as it would have before the restore.
+    expect(() => guard.check(invite, aliceBound('c9', 9), new Date(21))).toThrow(
+      'request too old to check for a replay',
+    );
+    expect(() => guard.check(invite, aliceBound('c10', 10), new Date(21))).toThrow(
+      'request already received',
+    );
+    expect(() => guard.check(invite, aliceBound('late', 15), new Date(21))).not.toThrow();
+  });
+
+  it('drops the oldest marks past maxEntries', () => {
+    const guard = new ReplayGuard({ windowMs: Infinity, maxEntriesPerSigner: 1, maxEntries: 3 });
+    // Each signer's second request drops the first and marks the signer, for signers 0 to 5.
+    for (let signer = 0; signer < 6; signer++) {
+      for (const time of [1, 2]) {
+        guard.check(
+          invite,
+          boundBy(`sip:u${signer}@x`, `c${signer}-${time}`, time),
+          new Date(time),
+        );
+      }
+    }
+
+    // Marks of signers 3 to 5 remain; those of 0 to 2 were dropped, the oldest first.
+    expect(() => guard.check(invite, boundBy('sip:u5@x', 'old5', 1), new Date(3))).toThrow(
+      'request too old to check for a replay',
+    );
+    expect(() => guard.check(invite, boundBy('sip:u0@x', 'old0', 1), new Date(3))).not.toThrow();
   });
 });
