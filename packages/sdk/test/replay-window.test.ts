@@ -312,4 +312,28 @@ describe('replayStore', () => {
 
     expect(texts.map((t) => t.text)).toEqual([SECRET]);
   });
+
+  it('survives a logger that throws on a record not stored', async () => {
+    const { store } = memoryReplayStore({ add: true });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const throwing = () => {
+        throw new Error('logger failed');
+      };
+      const logger = { debug: throwing, info: throwing, warn: throwing, error: throwing };
+      const { alice, texts } = await setUp({ replayStore: store, logger });
+      await alice.sendShortData(BOB, SECRET);
+      await until(() => texts.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+
+      expect(texts.map((t) => t.text)).toEqual([SECRET]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

@@ -229,9 +229,13 @@ export class SmimePipeline implements SocketPipeline {
   /** Adds a record to the store in the background; a failure is logged and costs only a reload. */
   #storeReplayRecord(store: ReplayStore, record: ReplayRecord): void {
     const failed = (error: unknown): void => {
-      this.#logger.warn(CATEGORY, 'replay record not stored', {
-        code: error instanceof Error ? error.name : 'unknown',
-      });
+      try {
+        this.#logger.warn(CATEGORY, 'replay record not stored', {
+          code: error instanceof Error ? error.name : 'unknown',
+        });
+      } catch {
+        // A logger that throws must not turn a failed write into an unhandled rejection.
+      }
     };
     try {
       store.add(record).catch(failed);
