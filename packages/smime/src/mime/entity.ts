@@ -55,8 +55,8 @@ export class MimeEntity {
 
   /**
    * Creates an entity from fields and a body. Callers that pass `raw` promise that it is the
-   * serialised form of the same fields and body. Raises `TypeError` for a field name that is not
-   * valid or a value with CR or LF.
+   * serialised form of the same fields and body. Raises `TypeError` for a field name or value that
+   * is not a string, a name that is not valid, or a value with CR or LF. The entity is frozen.
    */
   constructor(headers: readonly MimeHeader[], body: Uint8Array, raw?: Uint8Array) {
     if (checkedFields.has(headers)) {
