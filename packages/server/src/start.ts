@@ -141,7 +141,7 @@ function printSummary(
 ): void {
   const rows: [string, string][] = [
     [`SIP core (${coreName}):`, coreUrl],
-    ['Enrolment endpoint:', `${enrolUrl}/enrol`],
+    ['Enrolment endpoint:', `POST ${enrolUrl}/enrol`],
     [
       'Demo app:',
       appStarted ? APP_URL : 'not found (examples/ptt-app), only the core and server run',

@@ -14,7 +14,8 @@ import type { CliIo } from './cli-io.js';
 import { PKI_USAGE } from './usage.js';
 
 /** User parts allowed in file names and SIP URIs: RFC 3261 unreserved characters, no dot first. */
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.!~*'()-]{0,63}$/;
+// RFC 3261 user characters that are safe in a file name too. A `+` starts telephone numbers.
+const NAME_PATTERN = /^[A-Za-z0-9+][A-Za-z0-9_.!~*'()+-]{0,63}$/;
 const DOMAIN_PATTERN =
   /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 const DAY_MS = 24 * 60 * 60 * 1000;

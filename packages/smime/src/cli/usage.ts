@@ -124,9 +124,10 @@ exists, nothing is written and the exit status is 2.
 
 Options:
   --out DIR          output directory, created when missing
-  --domain DOMAIN    host part of the SIP URIs
-  --user NAME        user part of a SIP URI; repeat for several users
-  --server NAME      user part of the server's SIP URI
+  --domain DOMAIN    host part of the SIP URIs: a host name, without a port
+  --user NAME        user part of a SIP URI; repeat for several users. Up to 64 letters,
+                     digits and _ . ! ~ * ' ( ) + -, starting with a letter, digit or +
+  --server NAME      user part of the server's SIP URI, with the same characters
   --days N           validity of the certificates in days (default 365)
   -h, --help         print this help
 `;

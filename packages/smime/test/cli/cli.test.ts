@@ -409,6 +409,21 @@ describe('mcptt-smime pki init', () => {
     expect(run.stderr).toBe(`wrote the CA, a, b and s (key and certificate each) to ${out}\n`);
   });
 
+  it('accepts a telephone number as a user name', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-')), 'pki');
+    const run = cli(
+      ['pki', 'init', '--out', out, '--domain', 'example.org'].concat([
+        '--user',
+        '+15550100001',
+        '--server',
+        's',
+      ]),
+    );
+
+    expect(run.status).toBe(0);
+    expect(readFileSync(join(out, '+15550100001.cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
+  });
+
   it('never overwrites an existing file', () => {
     const out = mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-'));
     writeFileSync(join(out, 's.cert.pem'), 'keep');
