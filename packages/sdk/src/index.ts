@@ -52,7 +52,7 @@ export type {
   SocketFailureEvent,
   SocketPipeline,
 } from './core/protecting-socket.js';
-export { SmimePipeline } from './core/smime-pipeline.js';
+export { REPLAY_STORE_LOAD_TIMEOUT_MS, SmimePipeline } from './core/smime-pipeline.js';
 export type {
   PinningKeyStore,
   ReceivedMessage,

@@ -4,7 +4,7 @@
  * that someone signed after encrypting. Both are off by default. The replay guard works either
  * way, and without `maxSignatureAge` it drops no entry by time.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   SipMessage,
   utf8Decode,
@@ -16,7 +16,7 @@ import { opensslAvailable } from '../../smime/test/cms/openssl-crl.js';
 import { opensslProtect, wrapInMessage } from '../../smime/test/smime/openssl-peer.js';
 import { McpttClient } from '../src/api/mcptt-client.js';
 import type { McpttClientOptions } from '../src/api/client-options.js';
-import { SmimePipeline } from '../src/core/smime-pipeline.js';
+import { REPLAY_STORE_LOAD_TIMEOUT_MS, SmimePipeline } from '../src/core/smime-pipeline.js';
 import { createLoopbackPair } from './helpers/loopback.js';
 import { startPair } from './helpers/clients.js';
 import { useCallHooks } from './helpers/call-hooks.js';
@@ -334,6 +334,28 @@ describe('replayStore', () => {
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('fails start when the records never load', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const pipeline = new SmimePipeline({
+        crypto: testCrypto,
+        keyStore: (await createKeyStores()).bob,
+        localUri: BOB,
+        onReceived: () => undefined,
+        replayStore: { load: () => new Promise(() => undefined), add: () => Promise.resolve() },
+      });
+      const restoring = pipeline.restoreReplayRecords();
+      const outcome = restoring.catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(REPLAY_STORE_LOAD_TIMEOUT_MS);
+
+      expect(await outcome).toEqual(
+        new Error('replay records not loaded: the replay store timed out'),
+      );
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

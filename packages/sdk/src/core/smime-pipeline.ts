@@ -118,7 +118,7 @@ export interface SmimePipelineOptions {
    */
   readonly maxSignatureAge?: number;
   /**
-   * Where the requests that the replay guard remembers are kept across page reloads, such as
+   * Storage that keeps the requests the replay guard remembers across page reloads, such as
    * the keystore's `replayStore()`. {@link SmimePipeline.restoreReplayRecords} loads them, and
    * each new one is added as it is accepted. Without it, the guard starts empty after a reload.
    */
@@ -181,6 +181,9 @@ function partsKey(callId: string, method: string, isRequest: boolean): string {
   return `${isRequest ? 'request' : 'response'} ${method} ${callId}`;
 }
 
+/** Maximum wait in milliseconds for {@link SmimePipelineOptions.replayStore} to load: 10 s. */
+export const REPLAY_STORE_LOAD_TIMEOUT_MS = 10_000;
+
 /** The socket pipeline that applies S/MIME. */
 export class SmimePipeline implements SocketPipeline {
   readonly #options: SmimePipelineOptions;
@@ -217,13 +220,25 @@ export class SmimePipeline implements SocketPipeline {
    * Loads the requests that `replayStore` kept from earlier sessions into the replay guard, so
    * that the SIP core cannot send them again after a reload, and returns how many are still
    * remembered. Call it before the first message arrives: `McpttClient.start()` does. A failed
-   * load rejects, because continuing would accept those requests again.
+   * load rejects, because continuing would accept those requests again, and so does a load that
+   * takes longer than {@link REPLAY_STORE_LOAD_TIMEOUT_MS}, such as one that another tab blocks.
    */
   async restoreReplayRecords(): Promise<number> {
     const store = this.#options.replayStore;
     if (store === undefined) return 0;
-    const records = await store.load();
-    return this.#replayGuard.restore(records, (this.#options.now ?? (() => new Date()))());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('replay records not loaded: the replay store timed out')),
+        REPLAY_STORE_LOAD_TIMEOUT_MS,
+      );
+    });
+    try {
+      const records = await Promise.race([store.load(), timeout]);
+      return this.#replayGuard.restore(records, (this.#options.now ?? (() => new Date()))());
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Adds a record to the store in the background; a failure is logged and costs only a reload. */
