@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   DowngradeError,
   KeyNotFoundError,
+  NotSupportedError,
   SignatureInvalidError,
   UndecipherableError,
 } from '@mcptt-smime/smime';
@@ -217,6 +218,19 @@ describe('ProtectingSocket incoming', () => {
     expect(headerValue(rejection, 'content-type')).toContain('smime-type=certs-only');
     expect(headerValue(rejection, 'content-transfer-encoding')).toBe('base64');
     expect(rejection.body.trim()).toBe('MAMCAQA=');
+  });
+
+  it('names the content codings in a 415', async () => {
+    const error = new NotSupportedError('Content-Encoding of the body not supported', {
+      acceptEncoding: 'identity',
+    });
+    const { inner, socket } = setUp({ incoming: () => Promise.reject(error) });
+    inner.receive(request('MESSAGE', { body: 'x' }));
+    await socket.drain();
+
+    const rejection = splitSipText(inner.sent[0] ?? '');
+    expect(rejection.startLine).toBe('SIP/2.0 415 Unsupported Media Type');
+    expect(headerValue(rejection, 'accept-encoding')).toBe('identity');
   });
 
   it('answers no failed ACK', async () => {

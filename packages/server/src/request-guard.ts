@@ -10,6 +10,7 @@ import {
   createCertsOnly,
   createCertsOnlyBody,
   isMcpttError,
+  NotSupportedError,
   unprotectMessage,
   UndecipherableError,
   type AnyMcpttError,
@@ -139,6 +140,18 @@ export function checkAuthorised(
   return false;
 }
 
+/**
+ * Returns the fields of a 415: the media types the server reads, and for a content coding the
+ * codings it applies (RFC 3261 §8.2.3).
+ */
+function unsupportedHeaders(error: AnyMcpttError): { name: string; value: string }[] {
+  const headers = [{ name: 'Accept', value: ACCEPTED_BODY_TYPES }];
+  if (error instanceof NotSupportedError && error.acceptEncoding !== undefined) {
+    headers.push({ name: 'Accept-Encoding', value: error.acceptEncoding });
+  }
+  return headers;
+}
+
 /** Answers a request with the status of an error, logging its code but never its content. */
 export function rejectWithError(
   context: ServerContext,
@@ -148,9 +161,7 @@ export function rejectWithError(
   let response = createResponse(transaction.request, error.sipStatus, {
     toTag: randomToken(),
     reasonPhrase: error.reasonPhrase,
-    ...(error.sipStatus === 415
-      ? { headers: [{ name: 'Accept', value: ACCEPTED_BODY_TYPES }] }
-      : {}),
+    ...(error.sipStatus === 415 ? { headers: unsupportedHeaders(error) } : {}),
   });
   if (error instanceof UndecipherableError) {
     const certsOnly = error.certsOnly ?? createCertsOnly([context.identity.certificate]);

@@ -471,6 +471,18 @@ describe.each(cores)('server through %s', (core, available) => {
       const response = await alice.send(compressed);
       expect(status(response)).toBe(415);
       expect(response.getHeaders('Accept')).toEqual(ACCEPTED_BODY_TYPES.split(', '));
+      expect(response.getHeader('Accept-Encoding')).toBeUndefined();
+    });
+
+    it.skipIf(!available)('a content coding with 415 and Accept-Encoding', async () => {
+      const alice = client('alice');
+      const coded = alice
+        .request('MESSAGE', SERVER_URI, [mcpttInfo({ clientId: 'coded' })])
+        .withHeader('Content-Encoding', 'gzip');
+
+      const response = await alice.send(coded);
+      expect(status(response)).toBe(415);
+      expect(response.getHeader('Accept-Encoding')).toBe('identity');
     });
   });
 

@@ -220,6 +220,16 @@ export class NotSupportedError extends McpttError {
   static readonly code = 'ERR_NOT_SUPPORTED';
   readonly code = 'ERR_NOT_SUPPORTED';
   readonly sipStatus = 415;
+  /**
+   * For a body in a content coding that is not applied: the codings that are, for the
+   * Accept-Encoding field that RFC 3261 §8.2.3 requires in the 415 response.
+   */
+  readonly acceptEncoding: string | undefined;
+
+  constructor(message: string, options?: McpttErrorOptions & { acceptEncoding?: string }) {
+    super(message, options);
+    this.acceptEncoding = options?.acceptEncoding;
+  }
 }
 
 /** No local identity, private key or recipient certificate for the requested address. */

@@ -12,6 +12,8 @@ export interface ProtectionFailure {
   readonly sipStatus: number;
   /** DER of a certs-only SignedData for a 493 response (RFC 3261 §23.2). */
   readonly certsOnly?: Uint8Array | undefined;
+  /** Content codings for the Accept-Encoding field of a 415 (RFC 3261 §8.2.3). */
+  readonly acceptEncoding?: string | undefined;
 }
 
 /** Reason phrases of the statuses that the socket sends or injects (RFC 3261 §21, §23.2). */
@@ -31,12 +33,13 @@ export const INTERNAL_FAILURE_CODE = 'ERR_INTERNAL';
 /** Reads `code` and `sipStatus` from an error, with 500 for anything that is not a library error. */
 export function toProtectionFailure(error: unknown): ProtectionFailure {
   if (typeof error === 'object' && error !== null) {
-    const { code, sipStatus, certsOnly } = error as Record<string, unknown>;
+    const { code, sipStatus, certsOnly, acceptEncoding } = error as Record<string, unknown>;
     if (typeof code === 'string' && typeof sipStatus === 'number' && sipStatus >= 400) {
       return {
         code,
         sipStatus,
         certsOnly: certsOnly instanceof Uint8Array ? certsOnly : undefined,
+        acceptEncoding: typeof acceptEncoding === 'string' ? acceptEncoding : undefined,
       };
     }
   }

@@ -48,6 +48,9 @@ export function buildRejection(
     );
     body = `${base64Lines(failure.certsOnly)}\r\n`;
   }
+  if (failure.sipStatus === 415 && failure.acceptEncoding !== undefined) {
+    headers.push({ name: 'Accept-Encoding', value: failure.acceptEncoding });
+  }
 
   return buildResponseText(request, failure.sipStatus, reason, {
     toTag,

@@ -155,7 +155,9 @@ export async function unprotectMessage(
   // None is applied here, and the opened body must not keep a label that no longer fits it.
   const codings = message.getHeaders('Content-Encoding').flatMap((value) => value.split(','));
   if (codings.some((coding) => coding.trim().toLowerCase() !== 'identity')) {
-    throw new NotSupportedError('Content-Encoding of the body not supported');
+    throw new NotSupportedError('Content-Encoding of the body not supported', {
+      acceptEncoding: 'identity',
+    });
   }
 
   let expectedUri: string | undefined;

@@ -368,7 +368,11 @@ describe('unprotectMessage rejections', () => {
       const error = await rejection(unprotect(sent));
 
       expect(error).toBeInstanceOf(NotSupportedError);
-      expect(error).toMatchObject({ code: 'ERR_NOT_SUPPORTED', sipStatus: 415 });
+      expect(error).toMatchObject({
+        code: 'ERR_NOT_SUPPORTED',
+        sipStatus: 415,
+        acceptEncoding: 'identity',
+      });
     },
   );
 
