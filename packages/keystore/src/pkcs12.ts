@@ -164,13 +164,22 @@ async function decryptKeyBag(
       encryptedContent: shrouded.encryptedData,
     }),
   });
+  let decrypted: Uint8Array;
   try {
-    return new Uint8Array(await encrypted.decrypt({ password }, engine));
+    decrypted = new Uint8Array(await encrypted.decrypt({ password }, engine));
   } catch (error) {
     throw new CredentialInvalidError('PKCS#12 private key could not be decrypted: wrong password', {
       cause: error,
     });
   }
+  // A wrong password leaves valid CBC padding about once in 256 tries, and the result is then
+  // noise rather than a PKCS#8 SEQUENCE. Without a MAC, only this check tells the two apart.
+  const parsed = asn1js.fromBER(decrypted);
+  if (parsed.offset !== decrypted.byteLength || !(parsed.result instanceof asn1js.Sequence)) {
+    decrypted.fill(0);
+    throw new CredentialInvalidError('PKCS#12 private key could not be decrypted: wrong password');
+  }
+  return decrypted;
 }
 
 /** Raises NotSupportedError unless the algorithm is PBES2 with PBKDF2 and AES-CBC. */
