@@ -173,7 +173,7 @@ async function decryptKeyBag(
     });
   }
   // A wrong password leaves valid CBC padding about once in 256 tries, and the result is then
-  // noise rather than a PKCS#8 SEQUENCE. Without a MAC, only this check tells the two apart.
+  // noise rather than a PKCS#8 SEQUENCE. Without a MAC, only this check separates the two.
   const parsed = asn1js.fromBER(decrypted);
   if (parsed.offset !== decrypted.byteLength || !(parsed.result instanceof asn1js.Sequence)) {
     decrypted.fill(0);
