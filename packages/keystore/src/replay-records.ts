@@ -32,18 +32,18 @@ async function loadReplayRecords(context: StoreContext): Promise<ReplayRecord[]>
     const now = context.now().getTime();
     const transaction = db.transaction('replayRecords', 'readwrite');
     const store = transaction.objectStore('replayRecords');
-    const kept: ReplayRecord[] = [];
+    const live: ReplayRecord[] = [];
     const dropped: IDBValidKey[] = [];
     let cursor = await store.openCursor();
     while (cursor !== null) {
       const record: unknown = cursor.value;
-      if (isStoredRecord(record) && record.expiry >= now) kept.push(record);
+      if (isStoredRecord(record) && record.expiry >= now) live.push(record);
       else dropped.push(cursor.primaryKey);
       cursor = await cursor.continue();
     }
     await Promise.all(dropped.map((key) => store.delete(key as string)));
     await transaction.done;
-    return kept.sort((a, b) => a.arrivedAt - b.arrivedAt);
+    return live.sort((a, b) => a.arrivedAt - b.arrivedAt);
   });
 }
 

@@ -193,9 +193,9 @@ describe.each(cores)('floor control in a group call through %s', (core, availabl
     await expect.poll(() => lastOf('carol')?.type).toBe('floor-granted');
     expect(holder()).toBe(uriOf('carol'));
     // The Floor Taken messages travel on their own and may arrive after carol's grant.
-    const taken = { type: 'floor-taken', grantedParty: uriOf('carol') };
-    await expect.poll(() => lastOf('alice')).toMatchObject(taken);
-    await expect.poll(() => lastOf('bob')).toMatchObject(taken);
+    const takenByCarol = { type: 'floor-taken', grantedParty: uriOf('carol') };
+    await expect.poll(() => lastOf('alice')).toMatchObject(takenByCarol);
+    await expect.poll(() => lastOf('bob')).toMatchObject(takenByCarol);
     await expectOnlyHeard('bob', 'carol', ['alice']);
   });
 
