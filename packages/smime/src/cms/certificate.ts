@@ -224,8 +224,9 @@ function readExtensions(optionalFields: readonly Asn1Node[]): ExtensionFields {
     } else if (oid === OID_NAME_CONSTRAINTS) result.hasNameConstraints = true;
     else if (oid === OID_CRL_DISTRIBUTION_POINTS) result.crlDistributionPoints = value;
     else if (oid === OID_SUBJECT_ALT_NAME) {
-      result.uris = readSanUris(value);
-      result.sipUris = filterSipUris(result.uris);
+      // Frozen: a parsed certificate is shared through the cache, and results hand these out.
+      result.uris = Object.freeze(readSanUris(value));
+      result.sipUris = Object.freeze(filterSipUris(result.uris));
     }
   }
   result.unhandledCriticalExtensions = unhandled;
@@ -345,8 +346,10 @@ export function describeCertificate(der: Uint8Array): CertificateDescription {
     subject: parsed.subject,
     issuer: parsed.issuer,
     serialNumber: Array.from(parsed.serialNumber, (b) => b.toString(16).padStart(2, '0')).join(''),
-    notBefore: parsed.notBefore,
-    notAfter: parsed.notAfter,
+    // Copies: the parsed certificate is shared through the cache, and the chain check reads its
+    // dates, so a caller that changes these must not change the validity period seen later.
+    notBefore: new Date(parsed.notBefore.getTime()),
+    notAfter: new Date(parsed.notAfter.getTime()),
     uris: parsed.sipUris,
     keyAlgorithm,
   };

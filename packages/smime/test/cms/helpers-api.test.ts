@@ -127,6 +127,20 @@ describe('describeCertificate', () => {
     expect(description.keyAlgorithm).toBe('ec P-256');
     expect(describeCertificate(fixtureCertificate('carol-rsa')).keyAlgorithm).toBe('rsa 2048');
   });
+
+  it('hands out nothing that changes the certificate seen by later checks', () => {
+    const der = fixtureCertificate('alice');
+    const first = describeCertificate(der);
+    const notAfter = first.notAfter.getTime();
+    first.notAfter.setUTCFullYear(2999);
+    first.notBefore.setUTCFullYear(1970);
+    expect(() => (first.uris as string[]).push('sip:mallory@example.org')).toThrow(TypeError);
+
+    const again = describeCertificate(der);
+    expect(again.notAfter.getTime()).toBe(notAfter);
+    expect(parseCertificate(der).notAfter.getTime()).toBe(notAfter);
+    expect(again.uris).toEqual(['sip:alice@example.org']);
+  });
 });
 
 describe('content types and inspection', () => {

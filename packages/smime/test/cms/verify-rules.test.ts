@@ -89,6 +89,10 @@ describe('verifySignedData certificate rules', () => {
     expect(result.chainTrusted).toBe(true);
     expect(result.signerUris).toEqual(['sip:dave@example.org']);
     expect(result.signingTime).toEqual(FIXTURE_NOW);
+    // The URIs come from the shared parsed certificate, so a caller cannot add one.
+    expect(() => (result.signerUris as string[]).push('sip:mallory@example.org')).toThrow(
+      TypeError,
+    );
   });
 
   it('rejects an expired signer', async () => {
