@@ -9,7 +9,7 @@
  * @module
  */
 
-import { bytesEqual, cloneBytes, concatBytes, latin1Decode } from '../bytes.js';
+import { bytesEqual, cloneBytes, concatBytes } from '../bytes.js';
 import { CmsParseError, LimitExceededError } from '../errors.js';
 
 /**
@@ -428,23 +428,70 @@ export {
  * (`YYYYMMDDHHMMSS[.fff]Z`), in UTC as RFC 5280 §4.1.2.5 requires.
  */
 export function readTime(node: Asn1Node | undefined, what: string): Date {
-  const text = node === undefined || node.constructed ? '' : latin1Decode(node.value);
-  let match: RegExpExecArray | null = null;
-  let year = 0;
-  if (node !== undefined && isUniversal(node, TAG.utcTime)) {
-    match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?Z$/.exec(text);
-    const twoDigits = Number(match?.[1]);
-    year = twoDigits < 50 ? 2000 + twoDigits : 1900 + twoDigits;
-  } else if (node !== undefined && isUniversal(node, TAG.generalizedTime)) {
-    match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d{1,3})?Z$/.exec(text);
-    year = Number(match?.[1]);
+  const generalized = node !== undefined && isUniversal(node, TAG.generalizedTime);
+  if (node === undefined || node.constructed || !(generalized || isUniversal(node, TAG.utcTime))) {
+    throw new CmsParseError(`${what} is invalid`);
   }
-  if (match === null) throw new CmsParseError(`${what} is invalid`);
-
-  const [month, day, hour, minute, second] = match.slice(2).map((part) => Number(part ?? 0));
-  const date = new Date(Date.UTC(year, (month ?? 1) - 1, day, hour, minute, second));
-  if (date.getUTCMonth() !== (month ?? 1) - 1 || date.getUTCDate() !== day || (hour ?? 0) > 23) {
+  const text = node.value;
+  // UTCTime is YYMMDDhhmm[ss]Z, GeneralizedTime YYYYMMDDhhmmss[.fff]Z; the fraction is dropped.
+  let year: number;
+  let at: number;
+  if (generalized) {
+    year = readDigits(text, 0, 4);
+    at = 4;
+  } else {
+    const twoDigits = readDigits(text, 0, 2);
+    year = twoDigits < 0 ? -1 : twoDigits < 50 ? 2000 + twoDigits : 1900 + twoDigits;
+    at = 2;
+  }
+  const month = readDigits(text, at, 2);
+  const day = readDigits(text, at + 2, 2);
+  const hour = readDigits(text, at + 4, 2);
+  const minute = readDigits(text, at + 6, 2);
+  at += 8;
+  let second = 0;
+  if (generalized || text.length - at === 3) {
+    second = readDigits(text, at, 2);
+    at += 2;
+  }
+  if (generalized && text[at] === DOT) {
+    const fraction = at + 1;
+    at = fraction;
+    while (at < text.length && readDigits(text, at, 1) >= 0) at++;
+    if (at === fraction || at - fraction > 3) at = -1;
+  }
+  if (
+    Math.min(year, month, day, hour, minute, second) < 0 ||
+    at !== text.length - 1 ||
+    text[at] !== LETTER_Z ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
+    throw new CmsParseError(`${what} is invalid`);
+  }
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, keeps the years 0 to 99 as they are. Both roll an impossible
+  // day or month over into the next one.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second);
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
     throw new CmsParseError(`${what} is invalid`);
   }
   return date;
+}
+
+const DIGIT_ZERO = 0x30;
+const DOT = 0x2e;
+const LETTER_Z = 0x5a;
+
+/** Reads `count` ASCII digits at `at` as a number, or returns -1 if any byte is not a digit. */
+function readDigits(bytes: Uint8Array, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = (bytes[i] ?? 0) - DIGIT_ZERO;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
