@@ -215,8 +215,9 @@ async function checkSignature(
     time === undefined ? undefined : readTime(singleValue(time, 'signingTime'), 'signingTime');
 
   // The digest of the content and the signature over the attributes are independent, so both
-  // WebCrypto calls run at once. The digest is still checked first, and a failure of the
-  // signature check, such as a key WebCrypto cannot import, is raised only after it.
+  // WebCrypto calls are started at once: Node runs them side by side in its thread pool, while
+  // Chromium runs each on the calling thread. The digest is still checked first, and a failure
+  // of the signature check, such as a key WebCrypto cannot import, is raised only after it.
   const [computed, verified] = await Promise.allSettled([
     digestBytes(crypto, digest, content),
     verifySignerSignature(crypto, signer, scheme, signerInfo.signature, attributes),

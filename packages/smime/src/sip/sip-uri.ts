@@ -171,15 +171,32 @@ const DISTINGUISHING_PARAMS = ['user', 'ttl', 'method', 'maddr'] as const;
  * false when either URI does not parse.
  */
 export function sameAddressOfRecord(a: string, b: string): boolean {
-  let left: SipUri;
-  let right: SipUri;
+  const left = parseSipUriOrUndefined(a);
+  const right = parseSipUriOrUndefined(b);
+  return left !== undefined && right !== undefined && sameParsedAddress(left, right);
+}
+
+/**
+ * Parses a SIP or SIPS URI as {@link parseSipUri} does, or returns undefined where it would raise
+ * SipParseError.
+ *
+ * @internal
+ */
+export function parseSipUriOrUndefined(uri: string): SipUri | undefined {
   try {
-    left = parseSipUri(a);
-    right = parseSipUri(b);
+    return parseSipUri(uri);
   } catch (error) {
-    if (error instanceof SipParseError) return false;
+    if (error instanceof SipParseError) return undefined;
     throw error;
   }
+}
+
+/**
+ * Compares two parsed URIs as {@link sameAddressOfRecord} compares their text.
+ *
+ * @internal
+ */
+export function sameParsedAddress(left: SipUri, right: SipUri): boolean {
   return (
     left.scheme === right.scheme &&
     left.user === right.user &&

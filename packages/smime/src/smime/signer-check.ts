@@ -12,8 +12,9 @@ import {
   IdentityMismatchError,
   SipParseError,
 } from '../errors.js';
-import { parseNameAddress, parseSipUri, sameAddressOfRecord } from '../sip/address.js';
+import { parseNameAddress } from '../sip/address.js';
 import type { SipMessage } from '../sip/message.js';
+import { parseSipUriOrUndefined, sameParsedAddress, type SipUri } from '../sip/sip-uri.js';
 
 /** Question put to the certificate decision hook (RFC 3261 §23.2). */
 export interface CertificateDecision {
@@ -48,15 +49,29 @@ export function expectedSignerUri(message: SipMessage): string {
  * or headers. Non-SIP URIs are returned unchanged.
  */
 export function addressOfRecord(uri: string): string {
-  let parsed;
-  try {
-    parsed = parseSipUri(uri);
-  } catch {
-    return uri;
-  }
+  const parsed = parseSipUriOrUndefined(uri);
+  return parsed === undefined ? uri : parsedAddressOfRecord(parsed);
+}
+
+function parsedAddressOfRecord(parsed: SipUri): string {
   const user = parsed.user === undefined ? '' : `${parsed.user}@`;
   const port = parsed.port === undefined ? '' : `:${parsed.port}`;
   return `${parsed.scheme}:${user}${parsed.host.toLowerCase()}${port}`;
+}
+
+/**
+ * The signer URIs of a certificate, parsed, under the list that the certificate cache keeps for
+ * it, so that a known signer's URIs are parsed once. A URI that does not parse is undefined.
+ */
+const parsedSignerUris = new WeakMap<readonly string[], readonly (SipUri | undefined)[]>();
+
+function parseSignerUris(uris: readonly string[]): readonly (SipUri | undefined)[] {
+  let parsed = parsedSignerUris.get(uris);
+  if (parsed === undefined) {
+    parsed = uris.map(parseSipUriOrUndefined);
+    parsedSignerUris.set(uris, parsed);
+  }
+  return parsed;
 }
 
 /**
@@ -73,14 +88,21 @@ export async function checkSigner(
   expectedUri: string,
   options: SignerCheckOptions,
 ): Promise<string> {
-  const signerUri = verified.signerUris.find((uri) => sameAddressOfRecord(uri, expectedUri));
-  if (signerUri === undefined) {
+  const expected = parseSipUriOrUndefined(expectedUri);
+  const signerUris = verified.signerUris;
+  const parsed = parseSignerUris(signerUris);
+  const index =
+    expected === undefined
+      ? -1
+      : parsed.findIndex((uri) => uri !== undefined && sameParsedAddress(uri, expected));
+  const signerUri = signerUris[index];
+  if (expected === undefined || signerUri === undefined) {
     throw new IdentityMismatchError(
       'signer certificate does not name the SIP identity of the message',
     );
   }
 
-  const aor = addressOfRecord(expectedUri);
+  const aor = parsedAddressOfRecord(expected);
   const certificate = verified.signerCertificate;
   const previous = await options.getPeerCertificate?.(aor);
   if (previous !== undefined && bytesEqual(previous, certificate)) return signerUri;
