@@ -223,10 +223,11 @@ export class EnvelopePool implements EnvelopeSource {
     making.then(
       (envelopes) => {
         set.pending -= count;
-        if (!isValidBatch(envelopes, count, request) || !this.#areNew(envelopes)) {
+        const checked = checkBatch(envelopes, count, request);
+        if (checked === undefined || !this.#areNew(checked.firstInfos)) {
           set.failed = true;
         } else if (!this.#closed && this.#sets.includes(set)) {
-          set.ready.push(...envelopes);
+          set.ready.push(...checked.batch);
         }
         this.#notify(set);
       },
@@ -241,11 +242,11 @@ export class EnvelopePool implements EnvelopeSource {
   /**
    * Checks that no envelope of a batch came in an earlier batch, and then remembers them. A
    * preparer that sent a batch again would otherwise have one content key seal two messages. An
-   * envelope is known by the last 32 bytes of its first recipient info, which end with its
-   * encrypted key.
+   * envelope is known by the last 32 bytes of the DER of its first recipient info, which end with
+   * its encrypted key.
    */
-  #areNew(batch: readonly PreparedEnvelope[]): boolean {
-    const keys = batch.map((envelope) => bytesKey(firstRecipientInfo(envelope).subarray(-32)));
+  #areNew(firstInfos: readonly Uint8Array[]): boolean {
+    const keys = firstInfos.map((info) => bytesKey(info.subarray(-32)));
     if (keys.some((key) => this.#received.get(key) === true)) return false;
     for (const key of keys) this.#received.set(key, true);
     return true;
@@ -294,49 +295,60 @@ export function envelopeMatches(envelope: PreparedEnvelope, request: EnvelopeReq
   );
 }
 
+/** A batch that passed {@link checkBatch}, with the DER of each envelope's first recipient info. */
+interface CheckedBatch {
+  readonly batch: readonly PreparedEnvelope[];
+  readonly firstInfos: readonly Uint8Array[];
+}
+
 /**
  * Checks a preparer's batch: `count` envelopes that match `request`, each a distinct object with
- * its own content key and recipient infos, so that no key serves two messages.
+ * its own content key and recipient infos, so that no key serves two messages. Returns undefined
+ * for a batch that fails.
  */
-function isValidBatch(
+function checkBatch(
   envelopes: unknown,
   count: number,
   request: EnvelopeRequest,
-): envelopes is PreparedEnvelope[] {
+): CheckedBatch | undefined {
   try {
-    if (!Array.isArray(envelopes) || envelopes.length !== count) return false;
+    if (!Array.isArray(envelopes) || envelopes.length !== count) return undefined;
     // A sparse array has the length but not the envelopes, and every() skips its holes.
-    for (let index = 0; index < count; index++) if (!(index in envelopes)) return false;
+    for (let index = 0; index < count; index++) if (!(index in envelopes)) return undefined;
     const batch = envelopes as PreparedEnvelope[];
     // The certificates are the request's, the same for every envelope, so they are read once.
     const certificates = request.recipients.map(parseCertificate);
     const keyAgreement = certificates.some((parsed) => parsed.publicKeyAlgorithm.kind === 'ec');
     const keys = new Set(batch.map((envelope) => envelope.contentKey));
-    const infos = batch.map((envelope) => firstRecipientInfo(envelope));
-    return (
+    const firstInfos = batch.map((envelope) => firstRecipientInfo(envelope));
+    const valid =
       batch.every(
-        (envelope) =>
+        (envelope, index) =>
           envelopeMatches(envelope, request) &&
           envelope.hasKeyAgreement === keyAgreement &&
-          namesItsRecipients(envelope, certificates),
+          namesItsRecipients(envelope, firstInfos[index], certificates),
       ) &&
       new Set(batch).size === count &&
       keys.size === count &&
-      infos.every((info, index) => infos.findIndex((other) => bytesEqual(info, other)) === index)
-    );
+      firstInfos.every(
+        (info, index) => firstInfos.findIndex((other) => bytesEqual(info, other)) === index,
+      );
+    return valid ? { batch, firstInfos } : undefined;
   } catch {
     // A malformed item, such as one without recipient infos, fails the batch.
-    return false;
+    return undefined;
   }
 }
 
 /**
  * Checks that the envelope has one recipient info for each certificate, naming it by issuer and
  * serial number or by subject key identifier, so that a mislabelled envelope never reaches a
- * message for other recipients. Raises CmsParseError for a malformed recipient info.
+ * message for other recipients. `firstInfo` is the DER of the first recipient info when the caller
+ * has encoded it already. Raises CmsParseError for a malformed recipient info.
  */
 function namesItsRecipients(
   envelope: PreparedEnvelope,
+  firstInfo: Uint8Array | undefined,
   certificates: readonly ParsedCertificate[],
 ): boolean {
   const { recipientInfos } = envelope;
@@ -344,7 +356,8 @@ function namesItsRecipients(
   return recipientInfos.every((info, index) => {
     const certificate = certificates[index];
     if (certificate === undefined) return false;
-    const read = readRecipientInfo(parseBer(derEncode(info), 'RecipientInfo'));
+    const der = index === 0 && firstInfo !== undefined ? firstInfo : derEncode(info);
+    const read = readRecipientInfo(parseBer(der, 'RecipientInfo'));
     if (read.type === 'ktri') return identifiesCertificate(read.rid, certificate);
     if (read.type !== 'kari') return false;
     const [key, ...others] = read.recipientEncryptedKeys;
