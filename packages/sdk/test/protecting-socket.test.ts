@@ -6,6 +6,7 @@ import {
   SignatureInvalidError,
   UndecipherableError,
 } from '@mcptt-smime/smime';
+import { ACCEPTED_BODY_TYPES } from '../src/core/rejection.js';
 import { ProtectingSocket, type SocketPipeline } from '../src/core/protecting-socket.js';
 import { splitSipText, headerValue } from '../src/core/sip-text.js';
 import { FakeSocket } from './helpers/fake-socket.js';
@@ -231,6 +232,20 @@ describe('ProtectingSocket incoming', () => {
     const rejection = splitSipText(inner.sent[0] ?? '');
     expect(rejection.startLine).toBe('SIP/2.0 415 Unsupported Media Type');
     expect(headerValue(rejection, 'accept-encoding')).toBe('identity');
+    expect(headerValue(rejection, 'accept')).toBe(ACCEPTED_BODY_TYPES);
+  });
+
+  it('lists the accepted body types in a 415', async () => {
+    const error = new NotSupportedError('multipart/signed protocol is not supported');
+    const { inner, socket } = setUp({ incoming: () => Promise.reject(error) });
+    inner.receive(request('MESSAGE', { body: 'x' }));
+    await socket.drain();
+
+    const rejection = splitSipText(inner.sent[0] ?? '');
+    expect(rejection.startLine).toBe('SIP/2.0 415 Unsupported Media Type');
+    expect(headerValue(rejection, 'accept')).toContain('application/pkcs7-mime');
+    expect(headerValue(rejection, 'accept')).toContain('application/vnd.3gpp.mcptt-info+xml');
+    expect(headerValue(rejection, 'accept-encoding')).toBeUndefined();
   });
 
   it('answers no failed ACK', async () => {

@@ -11,6 +11,7 @@ import {
   createCertsOnlyBody,
   isMcpttError,
   NotSupportedError,
+  SMIME_BODY_TYPES,
   unprotectMessage,
   UndecipherableError,
   type AnyMcpttError,
@@ -48,10 +49,7 @@ export const MAX_SIGNATURE_AGE_MS = 5 * 60_000;
  */
 export const ACCEPTED_BODY_TYPES = [
   'application/sdp',
-  'multipart/mixed',
-  'multipart/signed',
-  'application/pkcs7-mime',
-  'application/pkcs7-signature',
+  ...SMIME_BODY_TYPES,
   'application/vnd.3gpp.mcptt-info+xml',
   'application/resource-lists+xml',
   'application/pidf+xml',

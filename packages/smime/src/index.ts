@@ -42,6 +42,7 @@ export type { EnvelopeMessageEvent, EnvelopePort } from './smime/envelope-worker
 export { unprotectMessage } from './smime/unprotect.js';
 export type { UnprotectOptions } from './smime/unprotect.js';
 export type { UnprotectResult } from './smime/unprotect.js';
+export { SMIME_BODY_TYPES } from './smime/unwrap.js';
 export { createProtectionPolicy, defaultProtectionPolicy } from './smime/policy.js';
 export type { ProtectionPolicy } from './smime/policy.js';
 export type { ProtectionPolicyOptions } from './smime/policy.js';

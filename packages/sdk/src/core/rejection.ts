@@ -4,8 +4,25 @@
  *
  * @module
  */
+import { SMIME_BODY_TYPES } from '@mcptt-smime/smime';
+
 import { reasonPhraseOf, type ProtectionFailure } from './failure.js';
 import { buildResponseText, type SipText, type SipTextHeader } from './sip-text.js';
+
+/**
+ * The Accept header field of a 415, which RFC 3261 §21.4.13 requires: the S/MIME and multipart
+ * types that the SDK opens, and the body types of SIP and MCPTT that it hands on.
+ */
+export const ACCEPTED_BODY_TYPES = [
+  'application/sdp',
+  ...SMIME_BODY_TYPES,
+  'application/vnd.3gpp.mcptt-info+xml',
+  'application/vnd.3gpp.mcptt-location-info+xml',
+  'application/resource-lists+xml',
+  'application/pidf+xml',
+  'message/sipfrag',
+  'text/plain',
+].join(', ');
 
 /** Line width of base64 bodies (RFC 2045 §6.8). */
 const BASE64_LINE_WIDTH = 76;
@@ -48,8 +65,11 @@ export function buildRejection(
     );
     body = `${base64Lines(failure.certsOnly)}\r\n`;
   }
-  if (failure.sipStatus === 415 && failure.acceptEncoding !== undefined) {
-    headers.push({ name: 'Accept-Encoding', value: failure.acceptEncoding });
+  if (failure.sipStatus === 415) {
+    headers.push({ name: 'Accept', value: ACCEPTED_BODY_TYPES });
+    if (failure.acceptEncoding !== undefined) {
+      headers.push({ name: 'Accept-Encoding', value: failure.acceptEncoding });
+    }
   }
 
   return buildResponseText(request, failure.sipStatus, reason, {

@@ -70,6 +70,17 @@ interface Layers {
 
 const NO_LAYERS: Layers = { encrypted: false, signed: false, order: undefined };
 
+/**
+ * Media types of the S/MIME and multipart layers that `unprotectMessage` opens, for the Accept
+ * field of a 415 (RFC 3261 §21.4.13). It also reads their `application/x-` spellings.
+ */
+export const SMIME_BODY_TYPES: readonly string[] = Object.freeze([
+  'multipart/mixed',
+  'multipart/signed',
+  'application/pkcs7-mime',
+  'application/pkcs7-signature',
+]);
+
 const PKCS7_MIME_TYPES = new Set(['application/pkcs7-mime', 'application/x-pkcs7-mime']);
 const PKCS7_SIGNATURE_TYPES = new Set([
   'application/pkcs7-signature',
