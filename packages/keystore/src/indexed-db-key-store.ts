@@ -256,7 +256,8 @@ export class IndexedDbKeyStore implements KeyStore {
   /**
    * Returns a store of the requests that a client's replay guard remembers, for the SDK's
    * `replayStore` option, so that a page reload does not let the SIP core send them again.
-   * Loading it deletes the records that expired and any of another shape.
+   * Loading it deletes the records that expired and any of another shape, and replaces each
+   * signer's records older than the newest 1,000 by one summary, so that it stays bounded.
    */
   replayStore(): ReplayStore {
     return replayStoreOf(this.#context);

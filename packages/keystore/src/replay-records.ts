@@ -4,7 +4,13 @@
  * @module
  */
 
-import type { ReplayRecord, ReplayStore } from '@mcptt-smime/smime';
+import {
+  compactReplayRecords,
+  DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER,
+  isReplayRecord,
+  type ReplayRecord,
+  type ReplayStore,
+} from '@mcptt-smime/smime';
 
 import type { StoreContext } from './context.js';
 import { storageStep } from './storage-error.js';
@@ -19,12 +25,12 @@ export function replayStoreOf(context: StoreContext): ReplayStore {
 
 /**
  * Returns the records that have not expired, in the order they arrived, and deletes the expired
- * ones and any that another script stored in another shape. It keeps every other record: dropping
- * one would let the SIP core send that request again, and only the replay guard can mark a
- * dropped request's signer. With a finite window, expiry bounds the store.
- *
- * NOTE: with a window of Infinity, as a client without `maxSignatureAge` has, the store grows with
- * every bound request received.
+ * ones and any that another script stored in another shape. Of each signer it keeps the newest
+ * {@link DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER}, as many as the SDK's replay guard remembers,
+ * and replaces the older ones by one summary record that keeps the guard's mark of them (see
+ * `compactReplayRecords`). Dropping a record without that mark would let the SIP core send the
+ * request again. So the store stays bounded without a window too, and a load reads at most one
+ * session's records more than that.
  */
 async function loadReplayRecords(context: StoreContext): Promise<ReplayRecord[]> {
   const db = await context.database();
@@ -37,35 +43,37 @@ async function loadReplayRecords(context: StoreContext): Promise<ReplayRecord[]>
     let cursor = await store.openCursor();
     while (cursor !== null) {
       const record: unknown = cursor.value;
-      if (isStoredRecord(record) && record.expiry >= now) live.push(record);
+      if (isReplayRecord(record) && record.expiry >= now) live.push(record);
       else dropped.push(cursor.primaryKey);
       cursor = await cursor.continue();
     }
-    await Promise.all(dropped.map((key) => store.delete(key as string)));
+
+    const kept = compactReplayRecords(live, {
+      maxEntriesPerSigner: DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER,
+    });
+    const keptKeys = new Set(kept.map((record) => record.key));
+    const liveByKey = new Map(live.map((record) => [record.key, record]));
+    for (const record of live) if (!keptKeys.has(record.key)) dropped.push(record.key);
+    // Summaries are new or changed; the records kept as they are need no write.
+    const written = kept.filter((record) => liveByKey.get(record.key) !== record);
+    await Promise.all([
+      ...dropped.map((key) => store.delete(key as string)),
+      ...written.map((record) => store.put(storedForm(record))),
+    ]);
     await transaction.done;
-    return live.sort((a, b) => a.arrivedAt - b.arrivedAt);
+    return kept;
   });
 }
 
-/** Tells whether a stored value has the fields and types of a {@link ReplayRecord}. */
-function isStoredRecord(value: unknown): value is ReplayRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const { key, signer, expiry, signedAt, arrivedAt } = value as Record<string, unknown>;
-  return (
-    typeof key === 'string' &&
-    typeof signer === 'string' &&
-    typeof expiry === 'number' &&
-    !Number.isNaN(expiry) &&
-    (signedAt === undefined || typeof signedAt === 'number') &&
-    typeof arrivedAt === 'number' &&
-    Number.isFinite(arrivedAt)
-  );
+/** Returns the fields of a record, and nothing else that the object may carry. */
+function storedForm(record: ReplayRecord): ReplayRecord {
+  const { key, signer, expiry, signedAt, arrivedAt } = record;
+  return { key, signer, expiry, signedAt, arrivedAt };
 }
 
 async function addReplayRecord(context: StoreContext, record: ReplayRecord): Promise<void> {
   const db = await context.database();
   await storageStep('add a replay record', async () => {
-    const { key, signer, expiry, signedAt, arrivedAt } = record;
-    await db.put('replayRecords', { key, signer, expiry, signedAt, arrivedAt });
+    await db.put('replayRecords', storedForm(record));
   });
 }

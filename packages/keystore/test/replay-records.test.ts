@@ -1,8 +1,9 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
 import { describe, expect, it, vi } from 'vitest';
-import type { ReplayRecord } from '@mcptt-smime/smime';
+import { ReplayGuard, SipMessage, type ReplayRecord, type SecurityInfo } from '@mcptt-smime/smime';
 
+import { sipMessageBytes } from './sip-message.js';
 import { openTestStore } from './store.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -19,6 +20,21 @@ function record(index: number, expiresIn: number, signer = 'sip:alice@example.or
     signedAt: NOW.getTime() - 1000,
     arrivedAt: NOW.getTime() - 100_000 + index,
   };
+}
+
+const message = SipMessage.parse(sipMessageBytes());
+
+/** Returns the security of a MESSAGE that a stored record's signer bound and signed when it was. */
+function boundBy(stored: ReplayRecord): SecurityInfo {
+  return {
+    signed: true,
+    signerUri: stored.signer,
+    signingTime: new Date(stored.signedAt ?? 0),
+    protectedHeaders: [
+      { name: 'Call-ID', value: 'sent-again@client.invalid' },
+      { name: 'CSeq', value: '1 MESSAGE' },
+    ],
+  } as unknown as SecurityInfo;
 }
 
 describe('IndexedDbKeyStore replayStore', () => {
@@ -74,6 +90,11 @@ describe('IndexedDbKeyStore replayStore', () => {
       await raw.put('replayRecords', { ...record(2, 1000), expiry: 10n });
       await raw.put('replayRecords', { ...record(3, 1000), arrivedAt: 'yesterday' });
       await raw.put('replayRecords', { key: record(4, 1000).key });
+      // Shapes that a replay guard would not restore either.
+      await raw.put('replayRecords', { ...record(5, 1000), key: 'short' });
+      await raw.put('replayRecords', { ...record(6, 1000), signer: '' });
+      await raw.put('replayRecords', { ...record(7, 1000), signedAt: Number.NaN });
+      await raw.put('replayRecords', { ...record(8, 1000), signedAt: Infinity });
       raw.close();
     } finally {
       vi.unstubAllGlobals();
@@ -83,6 +104,49 @@ describe('IndexedDbKeyStore replayStore', () => {
 
     expect(await reopened.replayStore().load()).toEqual([record(1, 1000)]);
     expect(await reopened.replayStore().load()).toEqual([record(1, 1000)]);
+    vi.stubGlobal('indexedDB', factory);
+    try {
+      await reopened.close();
+      const raw = await openDB('mcptt-smime-keystore', 3);
+      expect(await raw.count('replayRecords')).toBe(1);
+      raw.close();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('keeps what a replay guard needs of a long history', async () => {
+    const factory = new IDBFactory();
+    const store = await openTestStore({ indexedDB: factory, now: () => NOW });
+    const replays = store.replayStore();
+    const history = Array.from({ length: 2500 }, (_, index) => ({
+      ...record(index, Infinity),
+      signedAt: NOW.getTime() - 100_000 + index,
+    }));
+    for (const stored of history) await replays.add(stored);
+
+    const loaded = await replays.load();
+    const guard = new ReplayGuard({ windowMs: Infinity });
+    guard.restore(loaded, NOW);
+
+    // The newest 1,000 and one summary of the 1,500 before them.
+    expect(loaded).toHaveLength(1001);
+    expect(loaded.slice(1)).toEqual(history.slice(-1000));
+    expect(await replays.load()).toEqual(loaded);
+    expect(guard.size).toBe(1000);
+    // The summary marks the signer, so the oldest request is still refused after the reload.
+    expect(() => guard.check(message, boundBy(history[0] as ReplayRecord), NOW)).toThrow(
+      'request too old to check for a replay',
+    );
+    await store.close();
+    vi.stubGlobal('indexedDB', factory);
+    try {
+      const raw = await openDB('mcptt-smime-keystore', 3);
+      expect(await raw.count('replayRecords')).toBe(1001);
+      raw.close();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('stores only the record fields', async () => {

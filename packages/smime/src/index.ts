@@ -55,9 +55,11 @@ export {
 } from './smime/protected-headers.js';
 export {
   BOUND_HEADERS,
+  compactReplayRecords,
   DEFAULT_REPLAY_GUARD_ENTRIES,
   DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER,
   DEFAULT_REPLAY_WINDOW_MS,
+  isReplayRecord,
   ReplayGuard,
 } from './smime/replay-guard.js';
 export type { ReplayGuardOptions, ReplayRecord, ReplayStore } from './smime/replay-guard.js';

@@ -209,7 +209,8 @@ export class ReplayGuard {
    * before a page reload, so that the SIP core cannot send them again to the new guard. Expired
    * and malformed records are skipped, and so is a key the guard already has. The records go in
    * in the order they arrived, and the limits apply as to requests that arrive, marks included.
-   * Returns how many were added.
+   * A summary record of {@link compactReplayRecords} becomes its signer's mark. Returns how many
+   * records were taken.
    */
   restore(records: Iterable<ReplayRecord>, now: Date): number {
     const time = now.getTime();
@@ -220,9 +221,21 @@ export class ReplayGuard {
     // By arrival: the expiries of a window of Infinity do not order anything.
     valid.sort((a, b) => a.arrivedAt - b.arrivedAt);
     let added = 0;
+    const summaryKeys = new Map<string, string>();
     for (const { key, signer, expiry, signedAt, arrivedAt } of valid) {
-      if (this.#seen.has(key)) continue;
-      this.#add({ key, signer, expiry, signedAt, arrivedAt });
+      let summaryKey = summaryKeys.get(signer);
+      if (summaryKey === undefined) {
+        summaryKey = summaryKeyOf(signer);
+        summaryKeys.set(signer, summaryKey);
+      }
+      // A summary of compactReplayRecords replaces requests that were dropped to make room.
+      if (key === summaryKey) {
+        if (signedAt !== undefined) this.#mark(signer, signedAt);
+      } else if (!this.#seen.has(key)) {
+        this.#add({ key, signer, expiry, signedAt, arrivedAt });
+      } else {
+        continue;
+      }
       added++;
     }
     return added;
@@ -250,8 +263,11 @@ export class ReplayGuard {
    */
   #makeRoom(entry: Entry | undefined): void {
     this.#forget(entry);
-    if (entry?.signedAt === undefined) return;
-    const { signer, signedAt } = entry;
+    if (entry?.signedAt !== undefined) this.#mark(entry.signer, entry.signedAt);
+  }
+
+  /** Marks the signer's requests signed up to `signedAt` as seen. */
+  #mark(signer: string, signedAt: number): void {
     const until = Math.max(signedAt, this.#forgottenUntil.get(signer) ?? signedAt);
     this.#forgottenUntil.delete(signer);
     this.#forgottenUntil.set(signer, until);
@@ -330,8 +346,76 @@ class EntryQueue {
   }
 }
 
-/** Tells whether a value from storage has the shape of a {@link ReplayRecord}. */
-function isReplayRecord(value: unknown): value is ReplayRecord {
+/**
+ * Returns the records that a {@link ReplayGuard} with this `maxEntriesPerSigner` needs of
+ * `records`, for a store to keep in place of them all. Of each signer it keeps the newest records
+ * by arrival, and replaces the older ones by one summary record. Restoring the result gives a
+ * guard the same entries as restoring all records, and a mark at least as high, until the last of
+ * the replaced records expires. Records of another shape are dropped, and the result is in
+ * arrival order. A summary is keyed by its signer, so that the next summary of that signer
+ * replaces it in a store keyed by {@link ReplayRecord.key}.
+ *
+ * @example
+ * ```ts
+ * const kept = compactReplayRecords(await store.load());
+ * ```
+ */
+export function compactReplayRecords(
+  records: Iterable<ReplayRecord>,
+  options: Pick<ReplayGuardOptions, 'maxEntriesPerSigner'> = {},
+): ReplayRecord[] {
+  const { maxEntriesPerSigner = DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER } = options;
+  if (!(Number.isInteger(maxEntriesPerSigner) && maxEntriesPerSigner >= 1)) {
+    throw new TypeError('compactReplayRecords: maxEntriesPerSigner must be a positive integer');
+  }
+  const bySigner = new Map<string, ReplayRecord[]>();
+  for (const record of records) {
+    if (!isReplayRecord(record)) continue;
+    let own = bySigner.get(record.signer);
+    if (own === undefined) {
+      own = [];
+      bySigner.set(record.signer, own);
+    }
+    own.push(record);
+  }
+
+  const kept: ReplayRecord[] = [];
+  for (const [signer, own] of bySigner) {
+    // A stable sort keeps the order of records that arrived in the same millisecond.
+    own.sort((a, b) => a.arrivedAt - b.arrivedAt);
+    const olderCount = Math.max(0, own.length - maxEntriesPerSigner);
+    const summary = summarise(signer, own.slice(0, olderCount));
+    if (summary !== undefined) kept.push(summary);
+    kept.push(...own.slice(olderCount));
+  }
+  return kept.sort((a, b) => a.arrivedAt - b.arrivedAt);
+}
+
+/**
+ * Returns one record that leaves the mark which dropping `older` leaves in a guard, or undefined
+ * when none of them has a signingTime, since the guard marks nothing for those.
+ */
+function summarise(signer: string, older: readonly ReplayRecord[]): ReplayRecord | undefined {
+  let signedAt: number | undefined;
+  let expiry = -Infinity;
+  let arrivedAt = -Infinity;
+  for (const record of older) {
+    arrivedAt = Math.max(arrivedAt, record.arrivedAt);
+    if (record.signedAt === undefined) continue;
+    signedAt = Math.max(signedAt ?? -Infinity, record.signedAt);
+    expiry = Math.max(expiry, record.expiry);
+  }
+  if (signedAt === undefined) return undefined;
+  return { key: summaryKeyOf(signer), signer, expiry, signedAt, arrivedAt };
+}
+
+/** Returns the key of a signer's summary record. A request's key digests three strings, so a key of two never equals one. */
+function summaryKeyOf(signer: string): string {
+  return keyOf(['summary', signer]);
+}
+
+/** Tells whether a value, such as one read from storage, has the shape of a {@link ReplayRecord}. */
+export function isReplayRecord(value: unknown): value is ReplayRecord {
   if (typeof value !== 'object' || value === null) return false;
   const { key, signer, expiry, signedAt, arrivedAt } = value as Partial<
     Record<keyof ReplayRecord, unknown>

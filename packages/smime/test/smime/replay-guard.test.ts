@@ -4,7 +4,11 @@ import { HeaderMismatchError, ReplayedError } from '../../src/errors.js';
 import type { SipMessage } from '../../src/sip/message.js';
 import type { SecurityInfo } from '../../src/smime/security.js';
 import { protectMessage } from '../../src/smime/protect.js';
-import { ReplayGuard, type ReplayRecord } from '../../src/smime/replay-guard.js';
+import {
+  compactReplayRecords,
+  ReplayGuard,
+  type ReplayRecord,
+} from '../../src/smime/replay-guard.js';
 import { unprotectMessage } from '../../src/smime/unprotect.js';
 import { rejection } from '../mime/expect-error.js';
 import { mcpttInfo, mcpttInfoMessage, request } from './messages.js';
@@ -403,5 +407,132 @@ describe('ReplayGuard records', () => {
       'request too old to check for a replay',
     );
     expect(() => guard.check(invite, boundBy('sip:u0@x', 'old0', 1), new Date(3))).not.toThrow();
+  });
+});
+
+describe('compactReplayRecords', () => {
+  const invite = request('INVITE', mcpttInfo(), 'application/vnd.3gpp.mcptt-info+xml');
+  const signers = ['sip:alice@example.org', 'sip:bob@example.org', 'sip:carol@example.org'];
+
+  /** Records of requests from three signers, some without signingTime, as a guard reports them. */
+  function recordsOf(count: number, windowMs: number): ReplayRecord[] {
+    const records: ReplayRecord[] = [];
+    const guard = new ReplayGuard({
+      windowMs,
+      maxEntriesPerSigner: count,
+      onRecord: (record) => records.push(record),
+    });
+    for (let index = 0; index < count; index++) {
+      const security = boundBy(signers[index % 3] as string, `c${index}`, index * 10);
+      const unsigned =
+        index % 7 === 3
+          ? ({ ...security, signingTime: undefined } as unknown as SecurityInfo)
+          : security;
+      guard.check(invite, unsigned, new Date(index * 10));
+    }
+    return records;
+  }
+
+  /** Returns the outcome of each probe request at `now`, to a guard restored from `records`. */
+  function verdicts(records: readonly ReplayRecord[], now: number): string[] {
+    const guard = new ReplayGuard({ windowMs: Infinity, maxEntriesPerSigner: 5 });
+    guard.restore(records, new Date(now));
+    return Array.from({ length: 64 }, (_, index) => {
+      const signer = signers[index % 3] as string;
+      try {
+        // Requests seen before, and later ones signed before and after the last mark.
+        guard.check(invite, boundBy(signer, `c${index}`, index * 10), new Date(now));
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+  }
+
+  it('keeps the newest records of each signer and one summary', () => {
+    const records = recordsOf(60, Infinity);
+    const compacted = compactReplayRecords(records, { maxEntriesPerSigner: 5 });
+
+    for (const signer of signers) {
+      const own = compacted.filter((record) => record.signer === signer);
+      const newest = records.filter((record) => record.signer === signer).slice(-5);
+      expect(own).toHaveLength(6);
+      expect(own.slice(-5)).toEqual(newest);
+    }
+    expect(compacted.map((record) => record.arrivedAt)).toEqual(
+      compacted.map((record) => record.arrivedAt).sort((a, b) => a - b),
+    );
+  });
+
+  it('gives a guard the verdicts of all records', () => {
+    const records = recordsOf(60, Infinity);
+    const compacted = compactReplayRecords(records, { maxEntriesPerSigner: 5 });
+
+    expect(verdicts(compacted, 1000)).toEqual(verdicts(records, 1000));
+    expect(verdicts(compacted, 1000)).toContain('request too old to check for a replay');
+    expect(verdicts(compacted, 1000)).toContain('request already received');
+    expect(verdicts(compacted, 1000)).toContain('accepted');
+  });
+
+  it('compacts its own result to the same records', () => {
+    const once = compactReplayRecords(recordsOf(60, Infinity), { maxEntriesPerSigner: 5 });
+    const more = recordsOf(90, Infinity).slice(60);
+    const twice = compactReplayRecords([...once, ...more], { maxEntriesPerSigner: 5 });
+
+    expect(compactReplayRecords(once, { maxEntriesPerSigner: 5 })).toEqual(once);
+    expect(twice).toEqual(
+      compactReplayRecords(recordsOf(90, Infinity), { maxEntriesPerSigner: 5 }),
+    );
+  });
+
+  it('keeps a mark after the newest records expire', () => {
+    const template = recordsOf(1, Infinity)[0] as ReplayRecord;
+    // The first request was signed ahead of the receiver's clock, so it outlives later ones.
+    const records = Array.from({ length: 7 }, (_, index) => ({
+      ...template,
+      key: `${index}`.padStart(32, '0'),
+      signedAt: index === 0 ? 5000 : index * 10,
+      expiry: index === 0 ? 6000 : 1000 + index * 10,
+      arrivedAt: index * 10,
+    }));
+    const compacted = compactReplayRecords(records, { maxEntriesPerSigner: 5 });
+    const guard = new ReplayGuard({ windowMs: 1000, maxEntriesPerSigner: 5 });
+
+    expect(compacted).toHaveLength(6);
+    // At 2000 ms only the summary is live, and it still marks the signer up to 5000 ms.
+    expect(guard.restore(compacted, new Date(2000))).toBe(1);
+    expect(guard.size).toBe(0);
+    expect(() => guard.check(invite, boundBy(template.signer, 'c1', 100), new Date(2000))).toThrow(
+      'request too old to check for a replay',
+    );
+    expect(() =>
+      guard.check(invite, boundBy(template.signer, 'c9', 5001), new Date(2000)),
+    ).not.toThrow();
+  });
+
+  it('leaves fewer records alone and drops malformed ones', () => {
+    const records = recordsOf(12, Infinity);
+    const malformed = { ...records[0], key: 'short' } as ReplayRecord;
+
+    expect(compactReplayRecords([...records, malformed])).toEqual(records);
+  });
+
+  it('rejects a limit that is not a positive integer', () => {
+    expect(() => compactReplayRecords([], { maxEntriesPerSigner: 0 })).toThrow(TypeError);
+    expect(() => compactReplayRecords([], { maxEntriesPerSigner: 1.5 })).toThrow(TypeError);
+  });
+
+  it('handles a million records of one signer', () => {
+    const template = recordsOf(1, Infinity)[0] as ReplayRecord;
+    const records = Array.from({ length: 1_000_000 }, (_, index) => ({
+      ...template,
+      key: `${index}`.padStart(32, '0'),
+      signedAt: index,
+      arrivedAt: index,
+    }));
+    const compacted = compactReplayRecords(records);
+
+    expect(compacted).toHaveLength(1001);
+    expect(compacted[0]?.signedAt).toBe(998_999);
   });
 });
