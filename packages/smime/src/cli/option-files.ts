@@ -5,9 +5,16 @@
  * @module
  */
 
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 import { SetupError } from './cli-io.js';
+
+/**
+ * Largest file that an option takes: 4 MiB. Keys and certificates take a few kilobytes, and the
+ * largest CRL the library reads, `MAX_REVOCATION_LIST_BYTES` of DER, about 1.4 MiB as PEM. A
+ * device such as `/dev/zero` would otherwise be read until memory runs out.
+ */
+export const MAX_OPTION_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Returns `--option path`, the way messages name a file given on the command line. */
 export function optionFile(option: string, path: string): string {
@@ -16,13 +23,35 @@ export function optionFile(option: string, path: string): string {
 
 /**
  * Reads the whole file given with `--option`. Raises SetupError with the reason it cannot be
- * read: not found, not readable, a folder.
+ * read: not found, not readable, a folder, or larger than {@link MAX_OPTION_FILE_BYTES}.
  */
 export function readOptionFile(option: string, path: string): Uint8Array {
+  let fd: number;
   try {
-    return new Uint8Array(readFileSync(path));
+    fd = openSync(path, 'r');
   } catch (error) {
     throw new SetupError(`${optionFile(option, path)}: ${readFailure(error)}`);
+  }
+  try {
+    // One byte more than the limit tells a file at the limit from a longer one.
+    const buffer = new Uint8Array(MAX_OPTION_FILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > MAX_OPTION_FILE_BYTES) {
+        throw new SetupError(
+          `${optionFile(option, path)}: larger than ${MAX_OPTION_FILE_BYTES} bytes`,
+        );
+      }
+    }
+    return buffer.slice(0, length);
+  } catch (error) {
+    if (error instanceof SetupError) throw error;
+    throw new SetupError(`${optionFile(option, path)}: ${readFailure(error)}`);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -205,6 +205,22 @@ describe('missing and invalid files', () => {
     expectSetupError(run, `mcptt-smime: --recipient ${missing}: not found`);
   });
 
+  it('endless --key exits 2', () => {
+    const run = cli(protectArgs('/dev/zero', files('alice').certPath, files('server').certPath));
+
+    expectSetupError(run, 'mcptt-smime: --key /dev/zero: larger than 4194304 bytes');
+  });
+
+  it('oversized --ca exits 2', () => {
+    const large = join(dir, 'large-ca.pem');
+    writeFileSync(large, Buffer.alloc(4 * 1024 * 1024 + 1, 0x41));
+    const run = cli(
+      unprotectArgs(files('server').keyPath, files('server').certPath, '--ca', large),
+    );
+
+    expectSetupError(run, `mcptt-smime: --ca ${large}: larger than 4194304 bytes`);
+  });
+
   it('folder as --cert exits 2', () => {
     const run = cli(unprotectArgs(files('server').keyPath, dir), forServer);
 
