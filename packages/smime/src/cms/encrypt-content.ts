@@ -16,7 +16,7 @@ import {
   isContentEncryptionAlgorithm,
 } from './content-encryption.js';
 import { encodeContentInfo } from './content-info.js';
-import type { DerInput } from './der.js';
+import { derEncode, type DerInput } from './der.js';
 import { BoundedCache } from './bounded-cache.js';
 import { encodeAuthEnvelopedData, encodeEnvelopedData } from './envelope.js';
 import { encodeKeyAgreeRecipient } from './key-agreement.js';
@@ -112,7 +112,9 @@ export async function prepareEnvelope(options: PrepareEnvelopeOptions): Promise<
     algorithm,
     recipients: options.recipients,
     contentKey,
-    recipientInfos,
+    // Encoded now: the element trees share bytes with cached certificates and OIDs, which a
+    // caller that changed them would change for every later message.
+    recipientInfos: recipientInfos.map((info) => derEncode(info)),
     hasKeyAgreement,
   };
 }

@@ -132,7 +132,7 @@ export class EnvelopePool implements EnvelopeSource {
     if (this.#closed) return undefined;
     const set = this.#find(recipients, algorithm);
     if (set === undefined) return undefined;
-    const envelope = set.ready.shift();
+    const ready = set.ready.shift();
     if (!set.scheduled && this.#needsRefill(set)) {
       set.scheduled = true;
       setTimeout(() => {
@@ -140,7 +140,9 @@ export class EnvelopePool implements EnvelopeSource {
         if (this.#sets.includes(set)) this.#refill(set);
       }, 0);
     }
-    return envelope;
+    // Labelled with the caller's list, equal to the set's: the set's own list must not leave the
+    // pool, or a caller that reused its bytes would make the set match other recipients.
+    return ready === undefined ? undefined : { ...ready, recipients };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { indexOfBytes } from '../../src/bytes.js';
-import { derEncode } from '../../src/cms/der-writer.js';
+import { derEncode, type DerInput } from '../../src/cms/der-writer.js';
 import {
   prepareEnvelope,
   sealEnvelope,
@@ -322,6 +322,21 @@ describe('EnvelopePool', () => {
     expect(pool.take([server], GCM)?.recipients).toEqual([server]);
   });
 
+  it('hands out no list of its own', async () => {
+    const { prepare } = recordingPreparer();
+    const pool = new EnvelopePool({ prepare, depth: 4 });
+    await pool.fill([server], GCM);
+    const asked = [server.slice()];
+    const taken = pool.take(asked, GCM);
+
+    // A caller that reuses the bytes it was handed, here for bob's certificate, changes its own
+    // list only: the pool still serves the server and nothing for the changed bytes.
+    expect(taken?.recipients).toBe(asked);
+    (taken?.recipients[0] as Uint8Array).set(bob.subarray(0, server.length));
+    expect(pool.take([server], GCM)?.recipients).toEqual([server]);
+    expect(pool.take(asked, GCM)).toBeUndefined();
+  });
+
   it('hands out nothing after close', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -346,6 +361,33 @@ describe('EnvelopePool', () => {
     expect(() => new EnvelopePool({ prepare: recordingPreparer().prepare, depth })).toThrow(
       TypeError,
     );
+  });
+});
+
+/** Overwrites every byte that a DER value holds, in its elements too, with zeros. */
+function wipe(input: DerInput): void {
+  if (input instanceof Uint8Array) input.fill(0);
+  else for (const item of input.items) wipe(item);
+}
+
+describe('prepareEnvelope', () => {
+  it('shares no bytes with the caches of later messages', async () => {
+    const serverRsa = pki.certificate('server-rsa');
+    const prepared = await prepareEnvelope({
+      crypto: testCrypto,
+      recipients: [server, serverRsa],
+      algorithm: GCM,
+    });
+
+    // A caller that wipes what it was handed must not change the certificates and OIDs that
+    // later envelopes and verifications read.
+    for (const info of prepared.recipientInfos) wipe(info);
+    const sent = await protectAsAlice(pki, mcpttInfoMessage());
+    const opened = await unprotectAtServer(pki, sent);
+
+    expect(bodyParts(opened.message).map((part) => part.mediaType)).toContain(MCPTT_INFO);
+    const again = await prepareEnvelope({ crypto: testCrypto, recipients: [bob], algorithm: GCM });
+    expect(derEncode(again.recipientInfos[0] as Uint8Array).some((byte) => byte !== 0)).toBe(true);
   });
 });
 
