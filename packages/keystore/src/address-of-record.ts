@@ -1,11 +1,11 @@
 /**
  * Canonical form of a SIP address-of-record, used as the IndexedDB key of identities and peers.
  *
- * Callers hand over two spellings. Applications and certificates use the URI as written, with
- * escapes such as `sip:a%3Ab@example.org`. The core's `addressOfRecord` decodes the escapes of
- * the user part, so the same address arrives as `sip:a:b@example.org`, which is no longer a URI
- * with the same meaning. Both spellings map to one key, and the key re-escapes the user part, so
- * that a `:`, `@` or space in a user never reads as a password, a host or a separator.
+ * Callers hand over two spellings. Applications, certificates and the core's `addressOfRecord`
+ * give a URI with escapes, such as `sip:a%3Ab@example.org`. An application may also write the
+ * user part decoded, as `sip:a:b@example.org`, which is no longer a URI with the same meaning.
+ * Both spellings map to one key, and the key re-escapes the user part, so that a `:`, `@` or
+ * space in a user never reads as a password, a host or a separator.
  *
  * @module
  */
@@ -32,11 +32,11 @@ interface AddressParts {
  * Reduces a SIP or SIPS URI to the address-of-record that RFC 3261 §19.1.4 compares: the scheme
  * and host in lowercase, the user case-sensitive after unescaping and escaped again in one fixed
  * way, and the port. URI parameters and headers are dropped. Returns undefined for anything that
- * is neither a SIP or SIPS URI nor the core's decoded spelling of one.
+ * is neither a SIP or SIPS URI nor the decoded spelling of one.
  *
  * The form is stable: applied to its own output it returns the output unchanged. A `:` in the
  * user part is read as part of the user, never as a password, because an address-of-record has
- * no password and the core's decoded spelling of user `a:b` is `sip:a:b@host`.
+ * no password and the decoded spelling of user `a:b` is `sip:a:b@host`.
  *
  * NOTE: in the decoded spelling, a user that itself contains `%` followed by two hex digits is
  * ambiguous, so `sip:a%3Ab@host` is read as the escaped user `a:b`. The escaped spelling
@@ -59,7 +59,7 @@ export function canonicalAddressOfRecord(uri: string): string | undefined {
 
 /**
  * Returns the canonical address-of-record, or raises SipParseError when `uri` is neither a SIP
- * URI nor the core's decoded spelling of one. Addresses often come from received messages, so a
+ * URI nor the decoded spelling of one. Addresses often come from received messages, so a
  * bad one is a data error, not a programming error.
  */
 export function requireAddressOfRecord(uri: string): string {
@@ -79,7 +79,7 @@ function readEscaped(uri: string): AddressParts | undefined {
 }
 
 /**
- * Reads the core's decoded spelling: the user is the text up to the last `@`, taken literally,
+ * Reads the decoded spelling: the user is the text up to the last `@`, taken literally,
  * because a host never contains `@`. The host and port must still parse strictly, so a control
  * character or a space in the host is rejected.
  */

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { utf8Encode } from '../bytes.js';
 import { SipParseError } from '../errors.js';
 import { hasNonUriCharacter, percentDecode } from './grammar.js';
 
@@ -162,7 +163,7 @@ function parseUriHeaders(text: string | undefined): Map<string, string> {
 const DISTINGUISHING_PARAMS = ['user', 'ttl', 'method', 'maddr'] as const;
 
 /**
- * Compares the address-of-record part of two URIs as RFC 3261 §19.1.4 does: scheme and host
+ * Compares the address-of-record parts of two URIs with the rules of RFC 3261 §19.1.4: scheme and host
  * case-insensitive, user and password case-sensitive with escapes decoded, and the port compared
  * (an absent port does not equal an explicit 5060). A `user`, `ttl`, `method` or `maddr`
  * parameter must be in both URIs or in neither, with values equal ignoring case, so that
@@ -174,6 +175,44 @@ export function sameAddressOfRecord(a: string, b: string): boolean {
   const left = parseSipUriOrUndefined(a);
   const right = parseSipUriOrUndefined(b);
   return left !== undefined && right !== undefined && sameParsedAddress(left, right);
+}
+
+// RFC 3261 §25.1: the characters that a user part and a password hold without an escape.
+const USER_UNESCAPED = /^[A-Za-z0-9\-_.!~*'()&=+$,;?/]$/;
+const PASSWORD_UNESCAPED = /^[A-Za-z0-9\-_.!~*'()&=+$,]$/;
+
+/**
+ * Returns the address-of-record of a parsed URI as a URI: the scheme, the user and password with
+ * their escapes written again in one way, the host in lowercase, and the port, without parameters
+ * or headers. Two URIs whose address-of-record parts {@link sameAddressOfRecord} finds equal, and
+ * whose `user`, `ttl`, `method` and `maddr` parameters are absent, give the same string.
+ *
+ * @internal
+ */
+export function formatAddressOfRecord(uri: SipUri): string {
+  let userinfo = '';
+  if (uri.user !== undefined) {
+    const password =
+      uri.password === undefined ? '' : `:${escapeUriPart(uri.password, PASSWORD_UNESCAPED)}`;
+    userinfo = `${escapeUriPart(uri.user, USER_UNESCAPED)}${password}@`;
+  }
+  const port = uri.port === undefined ? '' : `:${uri.port}`;
+  return `${uri.scheme}:${userinfo}${uri.host.toLowerCase()}${port}`;
+}
+
+/** Escapes each character that `unescaped` does not match as the %XX of its UTF-8 bytes. */
+function escapeUriPart(text: string, unescaped: RegExp): string {
+  let out = '';
+  for (const character of text) {
+    if (unescaped.test(character)) {
+      out += character;
+      continue;
+    }
+    for (const byte of utf8Encode(character)) {
+      out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+  }
+  return out;
 }
 
 /**

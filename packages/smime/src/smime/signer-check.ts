@@ -14,7 +14,12 @@ import {
 } from '../errors.js';
 import { parseNameAddress } from '../sip/address.js';
 import type { SipMessage } from '../sip/message.js';
-import { parseSipUriOrUndefined, sameParsedAddress, type SipUri } from '../sip/sip-uri.js';
+import {
+  formatAddressOfRecord,
+  parseSipUriOrUndefined,
+  sameParsedAddress,
+  type SipUri,
+} from '../sip/sip-uri.js';
 
 /** Question put to the certificate decision hook (RFC 3261 §23.2). */
 export interface CertificateDecision {
@@ -45,23 +50,24 @@ export function expectedSignerUri(message: SipMessage): string {
 }
 
 /**
- * Returns the address-of-record of a SIP URI: scheme, user, host and port, without parameters
- * or headers. Non-SIP URIs are returned unchanged.
+ * Returns the address-of-record of a SIP URI, itself a URI: scheme, user (and password) with
+ * their escapes written one way, host in lowercase, and port, without parameters or headers, so
+ * that `sip:a%40b@example.org` stays the user `a@b`. Non-SIP URIs are returned unchanged.
+ *
+ * @example
+ * ```ts
+ * addressOfRecord('SIP:Alice@Example.ORG;transport=ws'); // 'sip:Alice@example.org'
+ * addressOfRecord('sip:a%40b@example.org'); // 'sip:a%40b@example.org'
+ * ```
  */
 export function addressOfRecord(uri: string): string {
   const parsed = parseSipUriOrUndefined(uri);
-  return parsed === undefined ? uri : parsedAddressOfRecord(parsed);
-}
-
-function parsedAddressOfRecord(parsed: SipUri): string {
-  const user = parsed.user === undefined ? '' : `${parsed.user}@`;
-  const port = parsed.port === undefined ? '' : `:${parsed.port}`;
-  return `${parsed.scheme}:${user}${parsed.host.toLowerCase()}${port}`;
+  return parsed === undefined ? uri : formatAddressOfRecord(parsed);
 }
 
 /**
- * The signer URIs of a certificate, parsed, under the list that the certificate cache keeps for
- * it, so that a known signer's URIs are parsed once. A URI that does not parse is undefined.
+ * Parsed signer URIs, under the frozen list that the certificate cache keeps for a certificate,
+ * so that a known signer's URIs are parsed once. A URI that does not parse is undefined.
  */
 const parsedSignerUris = new WeakMap<readonly string[], readonly (SipUri | undefined)[]>();
 
@@ -102,7 +108,7 @@ export async function checkSigner(
     );
   }
 
-  const aor = parsedAddressOfRecord(expected);
+  const aor = formatAddressOfRecord(expected);
   const certificate = verified.signerCertificate;
   const previous = await options.getPeerCertificate?.(aor);
   if (previous !== undefined && bytesEqual(previous, certificate)) return signerUri;
