@@ -206,8 +206,13 @@ export class McpttClient {
     this.pipeline.setRevocationLists(lists);
   }
 
-  /** Closes the transport, ends every session and stops refreshing the publications. */
+  /**
+   * Closes the transport, ends every session and stops refreshing the publications. From then on
+   * the client writes nothing to its key store or replay store, not even for a message that was
+   * being opened, so that the application can `wipe()` them at logout.
+   */
   stop(): void {
+    this.pipeline.stopWriting();
     this.#authorisation.close();
     this.#affiliation.close();
     this.ua.stop();

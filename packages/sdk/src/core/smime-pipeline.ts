@@ -191,6 +191,8 @@ export class SmimePipeline implements SocketPipeline {
   readonly #pendingParts = new Map<string, readonly BodyPart[]>();
   /** Parts of requests not sent yet, being protected ahead, by {@link partsKey}. */
   readonly #prepared = new Map<string, Promise<PreparedProtection | undefined>>();
+  /** False once {@link stopWriting} was called. */
+  #writing = true;
   /** Incoming requests whose signature binds their Call-ID, to reject them once replayed. */
   readonly #replayGuard: ReplayGuard;
   readonly #responseHandlers = new Map<string, (response: ReceivedMessage) => void>();
@@ -242,7 +244,17 @@ export class SmimePipeline implements SocketPipeline {
   }
 
   /** Adds a record to the store in the background; a failure is logged and costs only a reload. */
+  /**
+   * Stops writing to the key store and the replay store. A message still being opened when the
+   * client stops then leaves neither a replay record nor a pinned certificate behind, so that a
+   * `wipe()` of the stores after `McpttClient.stop()` removes everything for good.
+   */
+  stopWriting(): void {
+    this.#writing = false;
+  }
+
   #storeReplayRecord(store: ReplayStore, record: ReplayRecord): void {
+    if (!this.#writing) return;
     const failed = (error: unknown): void => {
       try {
         this.#logger.warn(CATEGORY, 'replay record not stored', {
@@ -514,6 +526,7 @@ export class SmimePipeline implements SocketPipeline {
     const aor = addressOfRecord(signerUri);
     const stored = await peerCertificate(aor);
     if (stored !== undefined && bytesEqual(stored, signerCertificate)) return;
+    if (!this.#writing) return;
     const replace = accepted.some(
       (d) =>
         d.reason === 'changed' &&
