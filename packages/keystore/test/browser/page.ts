@@ -90,6 +90,7 @@ function boundSecurity(): Parameters<ReplayGuard['check']>[1] {
       { name: 'Call-ID', value: 'replayed-after-reload' },
       { name: 'CSeq', value: '1 MESSAGE' },
     ],
+    sdpBound: false,
     order: 'sign-then-encrypt',
   };
 }

@@ -23,6 +23,7 @@ import { createHeaderFragment } from './protected-headers.js';
 import { envelopeMatches, type EnvelopeSource } from './envelope-pool.js';
 import type { ProtectionPolicy } from './policy.js';
 import { messageBodyEntity, withEntityBody } from './sip-body.js';
+import { sdpCopyOf } from './sdp-binding.js';
 import {
   createMultipartMixed,
   createMultipartSigned,
@@ -70,6 +71,15 @@ export interface ProtectOptions {
    * protected, so that a message with nothing sensitive still comes back unchanged.
    */
   readonly bindHeaders?: readonly string[];
+  /**
+   * Adds a signed copy of the message's SDP to the protected content when the SDP is in clear and
+   * carries DTLS certificate fingerprints (RFC 8122), so that the receiver can check that the SIP
+   * core did not replace them (`requireSdpBinding` of `unprotectMessage`). The SDP itself stays
+   * first and in clear. A message whose only body is such an SDP gets an `application/pkcs7-mime`
+   * part beside it, and `bindHeaders` then applies too. Raises TypeError for a message with more
+   * than one SDP part in clear.
+   */
+  readonly bindSdp?: boolean;
   /**
    * Envelopes made ahead, such as an {@link EnvelopePool} fed by a worker. When it has one ready
    * for these recipients and this content encryption, protect uses it, so it only signs and
@@ -122,6 +132,10 @@ export async function protectMessage(
   checkProtectOptions(options);
   const body = messageBodyEntity(message);
   const { clear, sensitive } = splitSensitiveParts(body, options.policy, message.method);
+  if (options.bindSdp === true) {
+    const copy = clearSdpCopy(clear);
+    if (copy !== undefined) sensitive.push(copy);
+  }
   const protectHeaders = options.protectHeaders ?? [];
   const protectsSomething =
     sensitive.length > 0 || protectHeaders.some((name) => message.hasHeader(name));
@@ -146,6 +160,16 @@ export async function protectMessage(
     );
   }
   return protectedMessage;
+}
+
+/** Returns the signed copy of the one clear SDP part, or undefined when there is nothing to bind. */
+function clearSdpCopy(clear: readonly MimeEntity[]): MimeEntity | undefined {
+  const sdpParts = clear.filter((part) => part.contentType.mediaType === 'application/sdp');
+  if (sdpParts.length > 1) {
+    throw new TypeError('protectMessage: bindSdp needs one SDP part, the message has several');
+  }
+  const [sdp] = sdpParts;
+  return sdp === undefined ? undefined : sdpCopyOf(sdp);
 }
 
 /**
@@ -307,5 +331,8 @@ function checkProtectOptions(options: ProtectOptions): void {
   }
   if (options.envelopes !== undefined && typeof options.envelopes.take !== 'function') {
     throw new TypeError('protectMessage: options.envelopes must have a take method');
+  }
+  if (options.bindSdp !== undefined && typeof options.bindSdp !== 'boolean') {
+    throw new TypeError('protectMessage: options.bindSdp must be a boolean');
   }
 }

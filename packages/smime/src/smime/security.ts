@@ -49,6 +49,12 @@ export interface SecurityInfo {
    */
   readonly protectedHeaders: readonly SipHeader[];
   /**
+   * True when the message's SDP arrived signed, or its DTLS certificate fingerprints equal those
+   * of a signed copy (`bindSdp` of `protectMessage`). False without SDP, and for an SDP that no
+   * signature covers, whose fingerprints the SIP core may have replaced.
+   */
+  readonly sdpBound: boolean;
+  /**
    * Nesting order of a part that was both signed and encrypted, undefined when no part was. When
    * parts differ, `encrypt-then-sign` wins, because it is the weaker: the signature covers the
    * ciphertext, so it does not prove that the signer wrote the content.
@@ -64,6 +70,7 @@ export class SecurityCollector {
   signerCertificate: Uint8Array | undefined;
   signingTime: Date | undefined;
   order: NestingOrder | undefined;
+  sdpBound = false;
   readonly #algorithms: Record<string, string> = {};
   readonly #protectedParts: string[] = [];
   readonly #protectedHeaders: SipHeader[] = [];
@@ -135,6 +142,7 @@ export class SecurityCollector {
       algorithms: { ...this.#algorithms },
       protectedParts: [...this.#protectedParts],
       protectedHeaders: this.#protectedHeaders.map((header) => ({ ...header })),
+      sdpBound: this.sdpBound,
       order: this.order,
     };
   }

@@ -18,6 +18,7 @@ import { checkProtectedHeaders, readHeaderFragment } from './protected-headers.j
 import type { ReplayGuard } from './replay-guard.js';
 import type { ProtectionPolicy } from './policy.js';
 import { SecurityCollector } from './security.js';
+import { checkSdpBinding } from './sdp-binding.js';
 import type { SecurityInfo } from './security.js';
 import { checkSigner, expectedSignerUri } from './signer-check.js';
 import type { CertificateDecision } from './signer-check.js';
@@ -81,6 +82,13 @@ export interface UnprotectOptions {
    * `replayGuard` of the same window, cannot be replayed at all.
    */
   readonly maxSignatureAge?: number;
+  /**
+   * Rejects with `DowngradeError` (403) a message whose SDP carries DTLS certificate fingerprints
+   * but arrived neither signed nor with a signed copy (`bindSdp` of `protectMessage`). Without it
+   * such a message is accepted with `security.sdpBound` false. A copy whose fingerprints differ
+   * from the SDP's raises `HeaderMismatchError` (403) either way.
+   */
+  readonly requireSdpBinding?: boolean;
   /**
    * Rejects a request received before with `ReplayedError` (403), when its signature covers its
    * Call-ID (see {@link ReplayGuard}). Use one guard for all requests of a receiver, after
@@ -197,6 +205,9 @@ export async function unprotectMessage(
     // A signed header fragment describes this message, not its content, so it is not returned
     // as a part: an application that forwards the parts must not carry it into another message.
     parts = parts.filter((part) => !fragments.has(part));
+    const binding = checkSdpBinding(parts, options.requireSdpBinding === true);
+    parts = binding.parts;
+    security.sdpBound = binding.bound;
     options.replayGuard?.check(message, security.toSecurityInfo(), ctx.now);
   } catch (error) {
     throw concealUnauthenticatedFailure(error, ctx);
@@ -309,6 +320,9 @@ function checkUnprotectOptions(options: UnprotectOptions): void {
     encryptThenSign !== 'reject'
   ) {
     throw new TypeError("unprotectMessage: options.encryptThenSign must be 'accept' or 'reject'");
+  }
+  if (options.requireSdpBinding !== undefined && typeof options.requireSdpBinding !== 'boolean') {
+    throw new TypeError('unprotectMessage: options.requireSdpBinding must be a boolean');
   }
   const { maxSignatureAge } = options;
   if (

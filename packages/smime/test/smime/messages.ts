@@ -73,13 +73,13 @@ export function mcpttInfoMessage(from?: string): SipMessage {
   return request('MESSAGE', mcpttInfo(), 'application/vnd.3gpp.mcptt-info+xml', from);
 }
 
-/** Builds an INVITE from alice with SDP and mcptt-info in multipart/mixed. */
-export function inviteWithSdp(): SipMessage {
+/** Builds an INVITE from alice with `sdp` and mcptt-info in multipart/mixed. */
+export function inviteWithSdp(sdp = SDP): SipMessage {
   const body = [
     '--b1',
     'Content-Type: application/sdp',
     '',
-    SDP,
+    sdp,
     '--b1',
     'Content-Type: application/vnd.3gpp.mcptt-info+xml',
     '',
