@@ -177,7 +177,10 @@ describe('automatic commencement', () => {
     const incoming = started.recorded.bob.calls[0] as IncomingCallEvent;
 
     expect(incoming.security.signerUri).toBe(ALICE);
-    expect(incoming.security.protectedHeaders.map((header) => header.name)).toEqual(['Call-ID']);
+    expect(incoming.security.protectedHeaders.map((header) => header.name)).toEqual([
+      'Call-ID',
+      'CSeq',
+    ]);
     expect(incoming.commencement).toBe('manual');
     expect(incoming.call.awaitsAnswer).toBe(true);
     incoming.call.reject(486);

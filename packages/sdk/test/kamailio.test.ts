@@ -181,10 +181,13 @@ describe.skipIf(kamailio === undefined)('SDK through Kamailio', () => {
     expect(invite?.plaintext).toContain(CALLEE);
     expect(invite?.plaintext).toContain('recipient-list');
     expect(invite?.security.signerUri).toBe(ALICE);
+    // The INVITE is signed when it leaves, so its CSeq is bound as well as its Call-ID.
     expect(invite?.security.protectedHeaders).toEqual([
       { name: 'Answer-Mode', value: 'Auto' },
       { name: 'Call-ID', value: call.callId },
+      { name: 'CSeq', value: expect.stringMatching(/^\d+ INVITE$/) as unknown },
     ]);
+    expect(invite?.security.sdpBound).toBe(true);
   });
 
   it('shows only ciphertext in the core body log', async () => {

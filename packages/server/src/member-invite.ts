@@ -19,6 +19,7 @@ import { createInDialogRequest, createUacDialog, type Dialog } from './dialog.js
 import { buildMcpttInfo, type McpttInfo } from './mcptt-xml.js';
 import { MediaLeg } from './media-leg.js';
 import { createOutgoingRequest, type ServerContext } from './server-context.js';
+import { protectionPolicyOf } from './plain-calls.js';
 import { TALK_INFO_PACKAGE } from './talk-handler.js';
 
 /** Result of {@link inviteUser}: the final status, and the dialog when it was answered. */
@@ -168,6 +169,8 @@ async function openAnswer(
       identity: context.identity,
       trustAnchors: context.trustAnchors,
       now: context.now,
+      // The member signs the fingerprints of its answer, unless calls go in clear.
+      requireSdpBinding: protectionPolicyOf(context) === undefined,
     });
     return opened.message;
   } catch (error) {

@@ -81,6 +81,10 @@ export async function openRequest(
       ...(policy === undefined ? {} : { policy }),
       ...(revocation === undefined ? {} : { revocation }),
       maxSignatureAge: MAX_SIGNATURE_AGE_MS,
+      // A client signs the fingerprints of a new session's SDP, so an offer whose fingerprints
+      // nothing signs may come from a core that wants into the media path. A session update
+      // needs no signature: it must keep the fingerprints that its call set up.
+      requireSdpBinding: policy === undefined && requireSignature,
     });
   } catch (error) {
     if (!isMcpttError(error)) {

@@ -117,5 +117,7 @@ function protectOptions(context: ServerContext, recipientCertificate: Uint8Array
     recipients: [recipientCertificate],
     now: context.now,
     ...(policy === undefined ? {} : { policy }),
+    // A signed copy of the SDP's DTLS fingerprints keeps the core out of the media path.
+    bindSdp: policy === undefined,
   };
 }

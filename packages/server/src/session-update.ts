@@ -4,15 +4,16 @@
  *
  * The server does not renegotiate media inside a call. An offer that keeps the ICE credentials,
  * the DTLS fingerprint and the direction of the SDP already applied is answered 200 with the
- * server's current SDP, unchanged, as RFC 3264 §8 allows. An offer that changes any of them (an
- * ICE restart, a new certificate, hold) is answered 488, and so is a re-INVITE without an offer,
- * because the server would have to make a new offer. An UPDATE without SDP is answered 200.
+ * server's current SDP, unchanged, as RFC 3264 §8 allows, and signed with its fingerprints. An
+ * offer that changes any of them (an ICE restart, a new certificate, hold) is answered 488, and
+ * so is a re-INVITE without an offer, because the server would have to make a new offer. An
+ * UPDATE without SDP is answered 200.
  *
  * @module
  */
-import { MEDIA_TYPES, partText } from './body-parts.js';
+import { MEDIA_TYPES, partText, textPart, withParts } from './body-parts.js';
 import { openRequest, reject } from './request-guard.js';
-import type { ServerContext } from './server-context.js';
+import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse } from './sip-builder.js';
 import { TALK_INFO_PACKAGE, findDialogLeg } from './talk-handler.js';
 import type { ServerTransaction } from './transaction-layer.js';
@@ -49,8 +50,13 @@ export async function handleSessionUpdate(
   }
 
   const response = createResponse(request, 200, { headers: dialogHeaders(context) });
+  const answer = [textPart(MEDIA_TYPES.sdp, media.localSdp)];
+  // Signed, so that the participant can check the fingerprints of the answer, as at set-up.
+  const certificate = context.registry.certificate(found.leg.uri);
   transaction.respond(
-    response.withBody(new TextEncoder().encode(media.localSdp), { contentType: MEDIA_TYPES.sdp }),
+    certificate === undefined
+      ? withParts(response, answer)
+      : await protectResponse(context, response, answer, certificate),
   );
 }
 

@@ -231,8 +231,11 @@ describe.each(cores)('call media through %s', (core, available) => {
     alice.post(alice.inDialog(aliceDialog, 'ACK', []));
 
     expect(status(response)).toBe(200);
-    expect(response.contentType?.mediaType).toBe('application/sdp');
-    expect(new TextDecoder().decode(response.body)).toBe(current);
+    // The answer is signed, so that alice can check its fingerprints, and otherwise unchanged.
+    expect((await alice.securityOf(response)).sdpBound).toBe(true);
+    const answer = await alice.open(response);
+    expect(answer.contentType?.mediaType).toBe('application/sdp');
+    expect(new TextDecoder().decode(answer.body)).toBe(current);
   });
 
   it.skipIf(!available)('ends a cancelled private call with 487', async () => {

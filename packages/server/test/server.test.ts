@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { protectedHeaderValues } from '@mcptt-smime/smime';
+import { protectedHeaderValues, SipMessage } from '@mcptt-smime/smime';
 import { findKamailio, parseBodyLog } from '@mcptt-smime/sip-core';
 import { MEDIA_TYPES, readParts, textPart } from '../src/body-parts.js';
 import { parseMcpttInfo } from '../src/mcptt-xml.js';
@@ -364,6 +364,41 @@ describe.each(cores)('server through %s', (core, available) => {
       );
 
       expect(status(await dave.send(invite))).toBe(403);
+    });
+
+    it.skipIf(!available)('an offer whose fingerprints nothing signs with 403', async () => {
+      const alice = client('alice');
+      alice.bindSdp = false;
+      try {
+        const invite = await alice.protect(
+          alice.request('INVITE', SERVER_URI, [
+            textPart(MEDIA_TYPES.sdp, OFFER_SDP),
+            mcpttInfo({ sessionType: 'chat', callingGroupId: GROUP_ID }),
+          ]),
+        );
+
+        expect(status(await alice.send(invite))).toBe(403);
+      } finally {
+        alice.bindSdp = true;
+      }
+    });
+
+    it.skipIf(!available)('an offer whose fingerprint the core replaced with 403', async () => {
+      const alice = client('alice');
+      const invite = await alice.protect(
+        alice.request('INVITE', SERVER_URI, [
+          textPart(MEDIA_TYPES.sdp, OFFER_SDP),
+          mcpttInfo({ sessionType: 'chat', callingGroupId: GROUP_ID }),
+        ]),
+      );
+      // Same length, so that Content-Length still fits: only the clear SDP changes.
+      const text = new TextDecoder().decode(invite.toBytes());
+      const replaced = text.replace('a=fingerprint:sha-256 00:11', 'a=fingerprint:sha-256 99:11');
+
+      expect(replaced).not.toBe(text);
+      expect(status(await alice.send(SipMessage.parse(new TextEncoder().encode(replaced))))).toBe(
+        403,
+      );
     });
 
     it.skipIf(!available)('a body for another recipient with 493', async () => {

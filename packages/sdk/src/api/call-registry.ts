@@ -18,7 +18,7 @@ import {
 import type { SdkLogger } from '../core/logger.js';
 import { composeMixedBody } from '../core/multipart-bridge.js';
 import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
-import { callIdPart, type CallOptions, type CallRequest } from './call-request.js';
+import type { CallOptions, CallRequest } from './call-request.js';
 import type { McpttClientDelegate } from './events.js';
 import { readIncomingCall, type IncomingCallContent } from './incoming-call.js';
 import { ANSWER_MODE } from './mcptt-headers.js';
@@ -109,13 +109,11 @@ export class CallRegistry {
     } finally {
       removeUaListener(ua, 'newRTCSession', capture);
     }
-    // A signed copy of the Call-ID keeps the core from moving the body into another INVITE. The
-    // CSeq stays out, because JsSIP sends the INVITE again with the next CSeq after a challenge.
-    const parts = callId === undefined ? request.parts : [...request.parts, callIdPart(callId)];
+    // The parts are signed when JsSIP sends the INVITE, each time it sends it, with signed copies
+    // of its Call-ID and CSeq and of the offer's DTLS fingerprints, which exist only once the
+    // offer does.
+    const parts = request.parts;
     composeInitialInvite(session, (sdp) => composeMixedBody(sdp, parts, crypto));
-    // JsSIP sends the INVITE once ICE gathering has completed the offer, so the MCPTT parts are
-    // signed and encrypted in the meantime.
-    if (callId !== undefined) void pipeline.prepare(callId, 'INVITE', target, parts);
 
     const call = new McpttCall(session, {
       direction: 'outgoing',

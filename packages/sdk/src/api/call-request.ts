@@ -147,12 +147,6 @@ export function buildPrivateCallRequest(
   };
 }
 
-/** Builds the part that carries a signed copy of the Call-ID of a request (RFC 3261 §23.4). */
-export function callIdPart(callId: string): BodyPart {
-  const fragment = createHeaderFragment([{ name: 'Call-ID', value: callId }]);
-  return { contentType: HEADER_FRAGMENT_TYPE, body: utf8Decode(fragment.body) };
-}
-
 /**
  * Builds the part that carries a signed copy of the Answer-Mode header field. The SIP core can
  * read and change the header field, while the copy travels signed and encrypted.

@@ -112,6 +112,7 @@ export class McpttClient {
       },
       ...optional('serverCertificates', options.serverCertificates),
       ...optional('policy', policy),
+      bindSdp: options.insecurePlainCalls !== true,
       ...optional('now', options.now),
       ...optional('onCertificateDecision', options.onCertificateDecision),
       ...optional('revocationLists', options.revocationLists),

@@ -91,6 +91,13 @@ export interface SmimePipelineOptions {
    */
   readonly serverCertificates?: readonly Uint8Array[];
   readonly policy?: ProtectionPolicy;
+  /**
+   * Signs the DTLS certificate fingerprints of every outgoing SDP (`bindSdp` of
+   * `protectMessage`) and rejects an incoming signed message whose SDP fingerprints its signature
+   * does not cover (`requireSdpBinding`), so that the SIP core cannot put itself into the media
+   * path. Default true; the `insecurePlainCalls` switch turns it off.
+   */
+  readonly bindSdp?: boolean;
   readonly contentEncryption?: ContentEncryptionAlgorithm;
   /**
    * Envelopes made ahead, such as an `EnvelopePool` fed by a worker, which takes the key
@@ -376,6 +383,7 @@ export class SmimePipeline implements SocketPipeline {
       // request again (RFC 3261 §23.4). A copy of Expires keeps the core from changing how long
       // an authorisation or an affiliation lasts.
       ...(prepared !== undefined ? { prepared } : { bindHeaders: SIGNED_HEADERS }),
+      bindSdp: this.#options.bindSdp !== false,
     });
     this.#logger.debug(CATEGORY, 'message protected', {
       callId: message.callId,
@@ -459,6 +467,7 @@ export class SmimePipeline implements SocketPipeline {
       ...(revocation === undefined ? {} : { revocation }),
       ...(maxSignatureAge === undefined ? {} : { maxSignatureAge }),
       ...(encryptThenSign === undefined ? {} : { encryptThenSign }),
+      requireSdpBinding: this.#options.bindSdp !== false,
       replayGuard: this.#replayGuard,
     };
   }

@@ -49,6 +49,8 @@ export class McpttTestClient {
   readonly provisional: SipMessage[] = [];
   /** Policy for opening the server's requests; undefined is the default policy. */
   policy: ProtectionPolicy | undefined = undefined;
+  /** False to protect without a signed copy of the SDP fingerprints, as a client that lacks it. */
+  bindSdp = true;
   /** Makes the SDP answer to an INVITE's offer; default a fixed SDP without candidates. */
   answerSdp: ((offer: string) => Promise<string>) | undefined;
   readonly #socket: WebSocket;
@@ -149,6 +151,8 @@ export class McpttTestClient {
       signer: this.identity,
       recipients,
       protectHeaders,
+      // As the SDK does, unless calls go in clear.
+      bindSdp: this.bindSdp && this.policy === undefined,
       ...(signedAt === undefined ? {} : { now: () => signedAt }),
     });
   }
@@ -182,6 +186,7 @@ export class McpttTestClient {
       identity: this.identity,
       trustAnchors: this.#trustAnchors,
       ...(this.policy === undefined ? {} : { policy: this.policy }),
+      requireSdpBinding: this.policy === undefined,
     });
   }
 
@@ -310,6 +315,8 @@ export class McpttTestClient {
       response = response.withBody(new TextEncoder().encode(sdp), {
         contentType: 'application/sdp',
       });
+      // The answer's DTLS fingerprints are signed, as the SDK signs them, unless calls go in clear.
+      if (this.policy === undefined) response = await this.protect(response);
     }
     incoming.answer = response;
     this.#sendMessage(response);

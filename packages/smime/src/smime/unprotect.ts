@@ -83,10 +83,13 @@ export interface UnprotectOptions {
    */
   readonly maxSignatureAge?: number;
   /**
-   * Rejects with `DowngradeError` (403) a message whose SDP carries DTLS certificate fingerprints
-   * but arrived neither signed nor with a signed copy (`bindSdp` of `protectMessage`). Without it
-   * such a message is accepted with `security.sdpBound` false. A copy whose fingerprints differ
-   * from the SDP's raises `HeaderMismatchError` (403) either way.
+   * Rejects with `DowngradeError` (403) a signed message whose SDP carries DTLS certificate
+   * fingerprints that neither its signature nor a signed copy covers (`bindSdp` of
+   * `protectMessage`), so that `security.signed` vouches for the fingerprints too. A message
+   * that nothing signs passes with `signed` and `security.sdpBound` false, for the application to
+   * judge as any unsigned message. Without the option, a signed message without a copy passes with
+   * `sdpBound` false. A copy whose fingerprints differ from the SDP's raises `HeaderMismatchError`
+   * (403) either way.
    */
   readonly requireSdpBinding?: boolean;
   /**
@@ -205,7 +208,9 @@ export async function unprotectMessage(
     // A signed header fragment describes this message, not its content, so it is not returned
     // as a part: an application that forwards the parts must not carry it into another message.
     parts = parts.filter((part) => !fragments.has(part));
-    const binding = checkSdpBinding(parts, options.requireSdpBinding === true);
+    // Only a signed message must bind its SDP: an unsigned one reports `signed` false, and the
+    // application decides about it as about any unsigned message.
+    const binding = checkSdpBinding(parts, options.requireSdpBinding === true && security.signed);
     parts = binding.parts;
     security.sdpBound = binding.bound;
     options.replayGuard?.check(message, security.toSecurityInfo(), ctx.now);
