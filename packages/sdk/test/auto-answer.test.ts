@@ -17,6 +17,7 @@ import { useCallHooks } from './helpers/call-hooks.js';
 import { readIncomingCall } from '../src/api/incoming-call.js';
 import type { ReceivedMessage } from '../src/core/smime-pipeline.js';
 import { fakeSdp } from './helpers/webrtc-shims.js';
+import { until } from './helpers/until.js';
 
 const SERVER = 'sip:mcptt-server@example.org';
 const stops = useCallHooks();
@@ -39,14 +40,6 @@ function clearAutoInvite(from: string): string {
     '',
     sdp,
   ].join('\r\n');
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Returns the status lines of the responses on the wire with this Call-ID. */

@@ -7,6 +7,7 @@ import { testCrypto } from './helpers/pki.js';
 import { createSlowCrypto } from './helpers/slow-crypto.js';
 import { useCallHooks } from './helpers/call-hooks.js';
 import { fakeSdp } from './helpers/webrtc-shims.js';
+import { until } from './helpers/until.js';
 
 const stops = useCallHooks();
 
@@ -50,14 +51,6 @@ function cancel(): string {
     '',
     '',
   ].join('\r\n');
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('call ordering', () => {

@@ -8,6 +8,7 @@ import { ALICE, BOB, startPair } from './helpers/clients.js';
 import { createKeyStores } from './helpers/pki.js';
 import { useCallHooks } from './helpers/call-hooks.js';
 import { FakeFloorChannel } from './floor/fake-floor-channel.js';
+import { until } from './helpers/until.js';
 
 const GROUP = 'sip:group-7@example.org';
 const stops = useCallHooks();
@@ -310,12 +311,4 @@ async function changedCertificateStores() {
   });
   await alice.setPeerCertificate(BOB, stores.pki.certificate('bob'));
   return { ...stores, alice };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }

@@ -12,6 +12,7 @@ import { FakeSocket } from './helpers/fake-socket.js';
 import { MAX_TIMER_DELAY_MS } from '../src/api/publication-refresh.js';
 import { ManualTimers } from './helpers/manual-timers.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
+import { until } from './helpers/until.js';
 
 const SERVER = 'sip:mcptt-server@example.org';
 const GROUP = 'sip:fire-north@example.org';
@@ -41,14 +42,6 @@ async function setUp() {
   clients.push(alice);
   await alice.start();
   return { alice, socket, timers, failures };
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Waits for PUBLISH number `count` and returns its Expires header. */

@@ -21,6 +21,7 @@ import { createLoopbackPair } from './helpers/loopback.js';
 import { startPair } from './helpers/clients.js';
 import { useCallHooks } from './helpers/call-hooks.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
+import { until } from './helpers/until.js';
 
 const ALICE = 'sip:alice@example.org';
 const BOB = 'sip:bob@example.org';
@@ -81,14 +82,6 @@ async function lastResponseTo(wire: readonly string[], callId: string, count: nu
       .map((frame) => frame.split('\r\n', 1)[0] ?? '');
   await until(() => statuses().length >= count);
   return statuses().at(-1);
-}
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Waits for the response with this Call-ID on the wire and returns its status line. */

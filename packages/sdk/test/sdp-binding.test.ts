@@ -8,18 +8,11 @@ import { describe, expect, it } from 'vitest';
 import type { IncomingCallEvent } from '../src/api/events.js';
 import { BOB, startPair } from './helpers/clients.js';
 import { useCallHooks } from './helpers/call-hooks.js';
+import { until } from './helpers/until.js';
 
 const stops = useCallHooks();
 const FINGERPRINT = 'a=fingerprint:sha-256 00:11:22:33';
 const REPLACED = 'a=fingerprint:sha-256 99:11:22:33';
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 describe('signed SDP fingerprints', () => {
   it('binds the offer and the answer of a call', async () => {
