@@ -99,6 +99,33 @@ describe('the Expires of a 2xx to PUBLISH', () => {
   });
 });
 
+describe('a 2xx to PUBLISH that fails unprotection', () => {
+  it('rejects the PUBLISH at once', async () => {
+    const { alice, socket } = await setUp();
+    const affiliated = alice.setAffiliation({ target: SERVER, groups: [GROUP] });
+    await publishSent(socket, 1);
+    const publish = SipMessage.parse(utf8Encode(socket.sent.at(-1) ?? ''));
+    const body = 'not a CMS structure';
+    socket.receive(
+      [
+        'SIP/2.0 200 OK',
+        `Via: ${publish.getHeader('Via') ?? ''}`,
+        `From: ${publish.getHeader('From') ?? ''}`,
+        `To: ${publish.getHeader('To') ?? ''};tag=srv`,
+        `Call-ID: ${publish.callId}`,
+        'CSeq: 1 PUBLISH',
+        'Content-Type: application/pkcs7-mime; smime-type=authEnveloped-data',
+        `Content-Length: ${body.length}`,
+        '',
+        body,
+      ].join('\r\n'),
+    );
+
+    // No timer fires here, so before the fix the PUBLISH waited for good.
+    await expect(affiliated).rejects.toMatchObject({ sipStatus: 400 });
+  });
+});
+
 describe('publication lifetimes from the application', () => {
   it.each([1.5, -5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '60'])(
     'rejects affiliation expires %s',

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { reasonPhraseOf } from '../core/failure.js';
 import type { ProtectingSocket } from '../core/protecting-socket.js';
 import type { SmimePipeline } from '../core/smime-pipeline.js';
 import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
@@ -110,7 +111,8 @@ export function grantedExpires(header: string | undefined, requested: number): n
 /**
  * Sends a PUBLISH, protected like every other body, and resolves on a 2xx with the lifetime it
  * granted in seconds (see {@link grantedExpires}). Rejects with SipRequestFailedError on an error
- * response (408 on timeout), or with the protection error.
+ * response, on a final response that fails unprotection (with that failure's status and code), and
+ * 408 on timeout, or with the error that kept the PUBLISH from being sent.
  */
 export function sendPublish(
   socket: ProtectingSocket,
@@ -124,15 +126,30 @@ export function sendPublish(
       release();
       reject(new SipRequestFailedError(408, 'Request Timeout'));
     }, request.timeoutMs ?? TIMER_F_MS);
-    const release = pipeline.claimResponses(callId, (response) => {
-      const status = response.status ?? 0;
-      if (status < 200) return;
-      clearTimeout(timer);
-      release();
-      const requested = request.expires ?? DEFAULT_PUBLISH_EXPIRES;
-      if (status < 300) resolve(grantedExpires(response.message.getHeader('Expires'), requested));
-      else reject(new SipRequestFailedError(status, 'PUBLISH rejected'));
-    });
+    const release = pipeline.claimResponses(
+      callId,
+      (response) => {
+        const status = response.status ?? 0;
+        if (status < 200) return;
+        clearTimeout(timer);
+        release();
+        const requested = request.expires ?? DEFAULT_PUBLISH_EXPIRES;
+        if (status < 300) resolve(grantedExpires(response.message.getHeader('Expires'), requested));
+        else reject(new SipRequestFailedError(status, 'PUBLISH rejected'));
+      },
+      // A response that fails unprotection ends the PUBLISH at once, as its status would.
+      (failure) => {
+        clearTimeout(timer);
+        release();
+        reject(
+          new SipRequestFailedError(
+            failure.sipStatus,
+            reasonPhraseOf(failure.sipStatus),
+            failure.code,
+          ),
+        );
+      },
+    );
     socket.transmit(text).catch((error: unknown) => {
       clearTimeout(timer);
       release();

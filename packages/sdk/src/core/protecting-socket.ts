@@ -38,6 +38,11 @@ export interface SocketPipeline {
    * (for example a response to its own PUBLISH). Raises a library error to reject the message.
    */
   incoming(bytes: Uint8Array): Promise<string | undefined>;
+  /**
+   * Hands a final response that failed unprotection to the SDK transaction that claimed its
+   * Call-ID, and returns true, or returns false when JsSIP owns the transaction.
+   */
+  failClaimedResponse?(callId: string, failure: ProtectionFailure): boolean;
 }
 
 /** A message that the socket could not protect or unprotect. */
@@ -260,6 +265,11 @@ export class ProtectingSocket implements SipSocket {
     // already holds a dialog; it ends when the remote side's 2xx retransmissions time out.
     const status = responseStatus(message) ?? 0;
     if (status < 200) return;
+    // A response to the SDK's own PUBLISH has no JsSIP transaction to end.
+    const callId = headerValue(message, 'call-id');
+    if (callId !== undefined && this.#options.pipeline.failClaimedResponse?.(callId, failure)) {
+      return;
+    }
     const synthetic = buildSyntheticResponse(message, failure, this.#options.createTag());
     if (synthetic !== undefined) this.ondata(synthetic);
   }

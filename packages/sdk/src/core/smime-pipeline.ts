@@ -35,6 +35,7 @@ import {
   type SecurityInfo,
   type SipCSeq,
 } from '@mcptt-smime/smime';
+import type { ProtectionFailure } from './failure.js';
 import { silentLogger, type SdkLogger } from './logger.js';
 import { attachParts, partEntity, splitOpened, type BodyPart } from './multipart-bridge.js';
 import type { SocketPipeline } from './protecting-socket.js';
@@ -203,6 +204,7 @@ export class SmimePipeline implements SocketPipeline {
   /** Incoming requests whose signature binds their Call-ID, to reject them once replayed. */
   readonly #replayGuard: ReplayGuard;
   readonly #responseHandlers = new Map<string, (response: ReceivedMessage) => void>();
+  readonly #failureHandlers = new Map<string, (failure: ProtectionFailure) => void>();
 
   /** The revocation lists in force, from the options until {@link setRevocationLists}. */
   #revocationLists: readonly RevocationList[] | undefined;
@@ -297,11 +299,28 @@ export class SmimePipeline implements SocketPipeline {
 
   /**
    * Routes the responses of this Call-ID to `handler` instead of JsSIP, for the SDK's own
-   * transactions such as PUBLISH. Returns the function that removes the route.
+   * transactions such as PUBLISH, and a final response that fails unprotection to `onFailure`.
+   * Returns the function that removes the route.
    */
-  claimResponses(callId: string, handler: (response: ReceivedMessage) => void): () => void {
+  claimResponses(
+    callId: string,
+    handler: (response: ReceivedMessage) => void,
+    onFailure?: (failure: ProtectionFailure) => void,
+  ): () => void {
     this.#responseHandlers.set(callId, handler);
-    return () => this.#responseHandlers.delete(callId);
+    if (onFailure !== undefined) this.#failureHandlers.set(callId, onFailure);
+    return () => {
+      this.#responseHandlers.delete(callId);
+      this.#failureHandlers.delete(callId);
+    };
+  }
+
+  /** {@inheritDoc SocketPipeline.failClaimedResponse} */
+  failClaimedResponse(callId: string, failure: ProtectionFailure): boolean {
+    const onFailure = this.#failureHandlers.get(callId);
+    if (onFailure === undefined) return this.#responseHandlers.has(callId);
+    onFailure(failure);
+    return true;
   }
 
   /**
