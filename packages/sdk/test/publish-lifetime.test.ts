@@ -50,8 +50,8 @@ async function publishSent(socket: FakeSocket, count: number): Promise<string | 
   return SipMessage.parse(utf8Encode(socket.sent.at(-1) ?? '')).getHeader('Expires');
 }
 
-/** Sends a 200 OK to the last PUBLISH with `Expires: expires`, as the core may rewrite it. */
-function answer(socket: FakeSocket, expires: string): void {
+/** Sends a 200 OK to the last PUBLISH, with `fields` after its CSeq and `body`. */
+function answerWith(socket: FakeSocket, fields: readonly string[], body = ''): void {
   const publish = SipMessage.parse(utf8Encode(socket.sent.at(-1) ?? ''));
   socket.receive(
     [
@@ -61,13 +61,17 @@ function answer(socket: FakeSocket, expires: string): void {
       `To: ${publish.getHeader('To') ?? ''};tag=srv`,
       `Call-ID: ${publish.callId}`,
       'CSeq: 1 PUBLISH',
-      'SIP-ETag: e1',
-      `Expires: ${expires}`,
-      'Content-Length: 0',
+      ...fields,
+      `Content-Length: ${utf8Encode(body).length}`,
       '',
-      '',
+      body,
     ].join('\r\n'),
   );
+}
+
+/** Sends a 200 OK to the last PUBLISH with `Expires: expires`, as the core may rewrite it. */
+function answer(socket: FakeSocket, expires: string): void {
+  answerWith(socket, ['SIP-ETag: e1', `Expires: ${expires}`]);
 }
 
 describe('the Expires of a 2xx to PUBLISH', () => {
@@ -104,21 +108,10 @@ describe('a 2xx to PUBLISH that fails unprotection', () => {
     const { alice, socket } = await setUp();
     const affiliated = alice.setAffiliation({ target: SERVER, groups: [GROUP] });
     await publishSent(socket, 1);
-    const publish = SipMessage.parse(utf8Encode(socket.sent.at(-1) ?? ''));
-    const body = 'not a CMS structure';
-    socket.receive(
-      [
-        'SIP/2.0 200 OK',
-        `Via: ${publish.getHeader('Via') ?? ''}`,
-        `From: ${publish.getHeader('From') ?? ''}`,
-        `To: ${publish.getHeader('To') ?? ''};tag=srv`,
-        `Call-ID: ${publish.callId}`,
-        'CSeq: 1 PUBLISH',
-        'Content-Type: application/pkcs7-mime; smime-type=authEnveloped-data',
-        `Content-Length: ${body.length}`,
-        '',
-        body,
-      ].join('\r\n'),
+    answerWith(
+      socket,
+      ['Content-Type: application/pkcs7-mime; smime-type=authEnveloped-data'],
+      'not a CMS structure',
     );
 
     // No timer fires here, so before the fix the PUBLISH waited for good.
