@@ -125,6 +125,9 @@ async function migrateToVersion2(
   db.createObjectStore('peers', { keyPath: 'addressOfRecord' });
 
   const identities = transaction.objectStore('identities');
+  // NOTE: version 1 kept each URI as given, so two spellings of one address-of-record, such as
+  // a host in another case, were two records. Both map to one key here and the later one wins,
+  // which drops the other's key pair.
   for (const record of (await transaction.objectStore('keys').getAll()) as IdentityRecordV1[]) {
     await identities.put(migrateIdentity(record, now));
   }
