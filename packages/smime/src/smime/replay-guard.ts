@@ -381,12 +381,17 @@ export function compactReplayRecords(
 
   const kept: ReplayRecord[] = [];
   for (const [signer, own] of bySigner) {
+    // An earlier summary always goes into the new one, wherever its arrival time sorts it, so
+    // that its mark never falls. A clock that moved back could sort it among the newest.
+    const summaryKey = summaryKeyOf(signer);
+    const summaries = own.filter((record) => record.key === summaryKey);
+    const requests = own.filter((record) => record.key !== summaryKey);
     // A stable sort keeps the order of records that arrived in the same millisecond.
-    own.sort((a, b) => a.arrivedAt - b.arrivedAt);
-    const olderCount = Math.max(0, own.length - maxEntriesPerSigner);
-    const summary = summarise(signer, own.slice(0, olderCount));
+    requests.sort((a, b) => a.arrivedAt - b.arrivedAt);
+    const olderCount = Math.max(0, requests.length - maxEntriesPerSigner);
+    const summary = summarise(signer, [...summaries, ...requests.slice(0, olderCount)]);
     if (summary !== undefined) kept.push(summary);
-    kept.push(...own.slice(olderCount));
+    kept.push(...requests.slice(olderCount));
   }
   return kept.sort((a, b) => a.arrivedAt - b.arrivedAt);
 }

@@ -19,8 +19,13 @@ import type { UnwrappedPart } from './unwrap.js';
 /** Media type of a session description (RFC 4566). */
 const SDP_TYPE = 'application/sdp';
 
-/** `a=fingerprint:hash-func SP fingerprint` (RFC 8122 §5), at the start of an SDP line. */
-const FINGERPRINT_LINE = /^a=fingerprint:([!-~]+) +([0-9A-Fa-f:]+) *$/;
+/**
+ * `a=fingerprint:hash-func SP fingerprint` (RFC 8122 §5), at the start of an SDP line. The name
+ * matches in any case and lines end at any of CR LF, CR or LF, so that no line a parser might
+ * read as a fingerprint escapes the comparison.
+ */
+const FINGERPRINT_LINE = /^a=fingerprint:([!-~]+) +([0-9A-Fa-f:]+) *$/i;
+const FINGERPRINT_PREFIX = 'a=fingerprint:';
 
 /**
  * Returns the DTLS certificate fingerprints of an SDP body, session and media level together,
@@ -30,8 +35,8 @@ const FINGERPRINT_LINE = /^a=fingerprint:([!-~]+) +([0-9A-Fa-f:]+) *$/;
  */
 export function sdpFingerprints(body: Uint8Array): string[] {
   const fingerprints: string[] = [];
-  for (const line of latin1Decode(body).split(/\r?\n/)) {
-    if (!line.startsWith('a=fingerprint:')) continue;
+  for (const line of latin1Decode(body).split(/\r\n|\r|\n/)) {
+    if (line.slice(0, FINGERPRINT_PREFIX.length).toLowerCase() !== FINGERPRINT_PREFIX) continue;
     const match = FINGERPRINT_LINE.exec(line);
     if (match === null) throw new MimeParseError('SDP fingerprint attribute is malformed');
     fingerprints.push(`${(match[1] ?? '').toLowerCase()} ${(match[2] ?? '').toUpperCase()}`);
@@ -55,6 +60,9 @@ export interface SdpBinding {
   readonly bound: boolean;
 }
 
+/** How strictly {@link checkSdpBinding} requires a signed copy. */
+export type SdpBindingRequirement = 'always' | 'if-signed' | undefined;
+
 /**
  * Checks the clear SDP of an opened message against its signed copy, and returns the parts
  * without the copy. A signed SDP part with fingerprints beside an SDP in clear is the sender's
@@ -62,24 +70,32 @@ export interface SdpBinding {
  * every SDP of the message arrived signed. A signature over an envelope (encrypt-then-sign) does
  * not count, because its signer may not have written what the envelope contains.
  *
- * Raises `HeaderMismatchError` (403) when the fingerprints differ, `MimeParseError` (400) for a
- * clear SDP beside more than one signed SDP with fingerprints, and with `required`,
- * `DowngradeError` (403) for a clear SDP with fingerprints and no copy.
+ * Raises `DowngradeError` (403) for an SDP part that arrived encrypted but not signed by the
+ * sender: anyone can encrypt for the receiver. Raises `HeaderMismatchError` (403) when the
+ * fingerprints differ, `MimeParseError` (400) for a clear SDP beside more than one signed SDP
+ * with fingerprints, and `DowngradeError` for a clear SDP with fingerprints and no copy when
+ * `required` is `always`, or `if-signed` and `signed` is true.
  */
-export function checkSdpBinding(parts: readonly UnwrappedPart[], required: boolean): SdpBinding {
+export function checkSdpBinding(
+  parts: readonly UnwrappedPart[],
+  required: SdpBindingRequirement,
+  signed: boolean,
+): SdpBinding {
   const sdpParts = parts.filter((part) => part.entity.contentType.mediaType === SDP_TYPE);
   if (sdpParts.length === 0) return { parts: [...parts], bound: false };
   const clear = sdpParts.filter((part) => !part.signed && !part.encrypted);
   const authenticated = sdpParts.filter(isAuthenticated);
-  const fingerprintsOf = (part: UnwrappedPart) => sdpFingerprints(part.entity.decodedBodyView());
-  if (clear.length === 0) {
-    return { parts: [...parts], bound: authenticated.length === sdpParts.length };
+  if (clear.length + authenticated.length !== sdpParts.length) {
+    throw new DowngradeError('SDP arrived protected but not signed by its sender');
   }
+  const fingerprintsOf = (part: UnwrappedPart) => sdpFingerprints(part.entity.decodedBodyView());
+  if (clear.length === 0) return { parts: [...parts], bound: true };
 
   const copies = authenticated.filter((part) => fingerprintsOf(part).length > 0);
   const [copy, another] = copies;
   if (copy === undefined) {
-    if (required && clear.some((part) => fingerprintsOf(part).length > 0)) {
+    const mustBind = required === 'always' || (required === 'if-signed' && signed);
+    if (mustBind && clear.some((part) => fingerprintsOf(part).length > 0)) {
       throw new DowngradeError('SDP fingerprints arrived without a signed copy');
     }
     return { parts: [...parts], bound: false };
@@ -87,12 +103,12 @@ export function checkSdpBinding(parts: readonly UnwrappedPart[], required: boole
   if (another !== undefined) {
     throw new MimeParseError('SDP in clear beside more than one signed session description');
   }
-  const signed = fingerprintsOf(copy);
+  const copied = fingerprintsOf(copy);
   for (const part of clear) {
     const fingerprints = fingerprintsOf(part);
     if (
-      fingerprints.length !== signed.length ||
-      fingerprints.some((fingerprint, index) => fingerprint !== signed[index])
+      fingerprints.length !== copied.length ||
+      fingerprints.some((fingerprint, index) => fingerprint !== copied[index])
     ) {
       throw new HeaderMismatchError('SDP fingerprints differ from their signed copy');
     }

@@ -83,15 +83,16 @@ export interface UnprotectOptions {
    */
   readonly maxSignatureAge?: number;
   /**
-   * Rejects with `DowngradeError` (403) a signed message whose SDP carries DTLS certificate
-   * fingerprints that neither its signature nor a signed copy covers (`bindSdp` of
-   * `protectMessage`), so that `security.signed` vouches for the fingerprints too. A message
-   * that nothing signs passes with `signed` and `security.sdpBound` false, for the application to
-   * judge as any unsigned message. Without the option, a signed message without a copy passes with
-   * `sdpBound` false. A copy whose fingerprints differ from the SDP's raises `HeaderMismatchError`
-   * (403) either way.
+   * Rejects with `DowngradeError` (403) a message whose SDP carries DTLS certificate fingerprints
+   * that neither a signature nor a signed copy covers (`bindSdp` of `protectMessage`): every such
+   * message with `always`, a signed one with `if-signed`. With `if-signed`, a message that nothing
+   * signs passes with `signed` and `security.sdpBound` false, for the application to judge as any
+   * unsigned message; use it for a new call from a peer, and `always` for answers and requests
+   * in a protected dialog. Unset, nothing is required. Either way, a copy whose fingerprints differ
+   * from the SDP's raises `HeaderMismatchError` (403), and an SDP that arrived encrypted but not
+   * signed raises `DowngradeError`.
    */
-  readonly requireSdpBinding?: boolean;
+  readonly requireSdpBinding?: 'always' | 'if-signed';
   /**
    * Rejects a request received before with `ReplayedError` (403), when its signature covers its
    * Call-ID (see {@link ReplayGuard}). Use one guard for all requests of a receiver, after
@@ -208,9 +209,7 @@ export async function unprotectMessage(
     // A signed header fragment describes this message, not its content, so it is not returned
     // as a part: an application that forwards the parts must not carry it into another message.
     parts = parts.filter((part) => !fragments.has(part));
-    // Only a signed message must bind its SDP: an unsigned one reports `signed` false, and the
-    // application decides about it as about any unsigned message.
-    const binding = checkSdpBinding(parts, options.requireSdpBinding === true && security.signed);
+    const binding = checkSdpBinding(parts, options.requireSdpBinding, security.signed);
     parts = binding.parts;
     security.sdpBound = binding.bound;
     options.replayGuard?.check(message, security.toSecurityInfo(), ctx.now);
@@ -326,8 +325,15 @@ function checkUnprotectOptions(options: UnprotectOptions): void {
   ) {
     throw new TypeError("unprotectMessage: options.encryptThenSign must be 'accept' or 'reject'");
   }
-  if (options.requireSdpBinding !== undefined && typeof options.requireSdpBinding !== 'boolean') {
-    throw new TypeError('unprotectMessage: options.requireSdpBinding must be a boolean');
+  const { requireSdpBinding } = options;
+  if (
+    requireSdpBinding !== undefined &&
+    requireSdpBinding !== 'always' &&
+    requireSdpBinding !== 'if-signed'
+  ) {
+    throw new TypeError(
+      "unprotectMessage: options.requireSdpBinding must be 'always' or 'if-signed'",
+    );
   }
   const { maxSignatureAge } = options;
   if (

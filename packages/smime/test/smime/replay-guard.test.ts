@@ -510,6 +510,28 @@ describe('compactReplayRecords', () => {
     ).not.toThrow();
   });
 
+  it('keeps an earlier summary however it sorts', () => {
+    const template = recordsOf(1, Infinity)[0] as ReplayRecord;
+    // Two requests in one millisecond, the one stored second signed ten seconds earlier.
+    const first = { ...template, key: 'a'.repeat(32), signedAt: 90_000, arrivedAt: 100 };
+    const second = { ...template, key: 'b'.repeat(32), signedAt: 80_000, arrivedAt: 100 };
+    const once = compactReplayRecords([first, second], { maxEntriesPerSigner: 1 });
+    const summary = once.find((record) => record.key !== first.key && record.key !== second.key);
+    // A store may hand the summary back after the request, as key order puts it.
+    const twice = compactReplayRecords([second, summary as ReplayRecord], {
+      maxEntriesPerSigner: 1,
+    });
+
+    expect(summary?.signedAt).toBe(90_000);
+    expect(new Set(twice.map((record) => record.key)).size).toBe(twice.length);
+    expect(twice).toContainEqual(summary);
+    const guard = new ReplayGuard({ windowMs: Infinity, maxEntriesPerSigner: 1 });
+    guard.restore(twice, new Date(200));
+    expect(() =>
+      guard.check(invite, boundBy(template.signer, 'first', 90_000), new Date(200)),
+    ).toThrow('request too old to check for a replay');
+  });
+
   it('leaves fewer records alone and drops malformed ones', () => {
     const records = recordsOf(12, Infinity);
     const malformed = { ...records[0], key: 'short' } as ReplayRecord;

@@ -4,10 +4,13 @@ import { utf8Decode, utf8Encode } from '../../src/bytes.js';
 import { DowngradeError, HeaderMismatchError, MimeParseError } from '../../src/errors.js';
 import { SipMessage } from '../../src/sip/message.js';
 import { sdpFingerprints } from '../../src/smime/sdp-binding.js';
+import { createPkcs7MimeEntity } from '../../src/smime/smime-entities.js';
+import { encryptContent } from '../../src/cms/index.js';
+import { MimeEntity } from '../../src/mime/entity.js';
 import { rejection } from '../mime/expect-error.js';
 import { protectAsAlice, unprotectAtServer } from './alice-to-server.js';
 import { bodyParts, inviteWithSdp, request } from './messages.js';
-import { getTestPki, type TestPki } from './test-pki.js';
+import { getTestPki, testCrypto, type TestPki } from './test-pki.js';
 
 const FINGERPRINT =
   'sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3C:2D:68:A9:D4:D4:97:34:24:A5:A0:F2';
@@ -54,7 +57,7 @@ function sdpPartsOf(message: SipMessage) {
 describe('bindSdp and requireSdpBinding', () => {
   it('binds the fingerprints of an INVITE and hands out one SDP', async () => {
     const sent = await protectAsAlice(pki, invite(OFFER), { bindSdp: true });
-    const opened = await unprotectAtServer(pki, sent, { requireSdpBinding: true });
+    const opened = await unprotectAtServer(pki, sent, { requireSdpBinding: 'always' });
 
     expect(opened.security.sdpBound).toBe(true);
     expect(sdpPartsOf(opened.message)).toEqual([{ mediaType: 'application/sdp', body: OFFER }]);
@@ -66,7 +69,7 @@ describe('bindSdp and requireSdpBinding', () => {
 
   it('protects an SDP that is the only body', async () => {
     const sent = await protectAsAlice(pki, invite(OFFER, false), { bindSdp: true });
-    const opened = await unprotectAtServer(pki, sent, { requireSdpBinding: true });
+    const opened = await unprotectAtServer(pki, sent, { requireSdpBinding: 'always' });
 
     expect(bodyParts(sent).map((part) => part.mediaType)).toEqual([
       'application/sdp',
@@ -79,7 +82,7 @@ describe('bindSdp and requireSdpBinding', () => {
   it('accepts an SDP whose addresses the core rewrote', async () => {
     const sent = await protectAsAlice(pki, invite(OFFER), { bindSdp: true });
     const relayed = rewrite(sent, (text) => text.replaceAll('192.0.2.1', '198.51.100.77'));
-    const opened = await unprotectAtServer(pki, relayed, { requireSdpBinding: true });
+    const opened = await unprotectAtServer(pki, relayed, { requireSdpBinding: 'always' });
 
     expect(opened.security.sdpBound).toBe(true);
   });
@@ -115,18 +118,70 @@ describe('bindSdp and requireSdpBinding', () => {
   it('requires a copy only when asked', async () => {
     const sent = await protectAsAlice(pki, invite(OFFER));
     const opened = await unprotectAtServer(pki, sent);
-    const error = await rejection(unprotectAtServer(pki, sent, { requireSdpBinding: true }));
+    const error = await rejection(unprotectAtServer(pki, sent, { requireSdpBinding: 'always' }));
 
     expect(opened.security.sdpBound).toBe(false);
     expect(error).toBeInstanceOf(DowngradeError);
     expect(error).toMatchObject({ code: 'ERR_DOWNGRADE', sipStatus: 403 });
   });
 
-  it('leaves an unsigned SDP with fingerprints to the application', async () => {
-    const opened = await unprotectAtServer(pki, invite(OFFER, false), { requireSdpBinding: true });
+  it('leaves an unsigned SDP with fingerprints to the application if asked', async () => {
+    const opened = await unprotectAtServer(pki, invite(OFFER, false), {
+      requireSdpBinding: 'if-signed',
+    });
+    const error = await rejection(
+      unprotectAtServer(pki, invite(OFFER, false), { requireSdpBinding: 'always' }),
+    );
 
     expect(opened.security.signed).toBe(false);
     expect(opened.security.sdpBound).toBe(false);
+    expect(error).toMatchObject({ code: 'ERR_DOWNGRADE', sipStatus: 403 });
+  });
+
+  it('requires a copy in a signed message with if-signed', async () => {
+    const sent = await protectAsAlice(pki, invite(OFFER));
+    const error = await rejection(unprotectAtServer(pki, sent, { requireSdpBinding: 'if-signed' }));
+
+    expect(error).toMatchObject({ code: 'ERR_DOWNGRADE', sipStatus: 403 });
+  });
+
+  it.each([
+    ['before the clear SDP', true],
+    ['in place of the clear SDP', false],
+  ])('rejects an SDP encrypted but not signed, %s', async (_where, keepClear) => {
+    const sent = await protectAsAlice(pki, invite(OFFER), { bindSdp: true });
+    // Anyone can encrypt for the server's certificate, which every 493 hands out.
+    const forged = MimeEntity.parse(
+      utf8Encode(
+        `Content-Type: application/sdp\r\n\r\n${OFFER.replace(FINGERPRINT, OTHER_FINGERPRINT)}`,
+      ),
+    );
+    const { der, smimeType } = await encryptContent({
+      crypto: testCrypto,
+      content: forged.toBytes(),
+      recipients: [pki.certificate('server')],
+      algorithm: 'aes-256-gcm',
+    });
+    const injected = utf8Decode(createPkcs7MimeEntity(der, smimeType).toBytes());
+    const attacked = rewrite(sent, (text) => {
+      const boundary = /boundary="?([^";\r\n]+)"?/.exec(text)?.[1] ?? '';
+      const withForged = text.replace(
+        `--${boundary}\r\n`,
+        `--${boundary}\r\n${injected}\r\n--${boundary}\r\n`,
+      );
+      return keepClear
+        ? withForged
+        : withForged.replace(
+            `Content-Type: application/sdp\r\n\r\n${OFFER}\r\n--${boundary}\r\n`,
+            '',
+          );
+    });
+    const error = await rejection(
+      unprotectAtServer(pki, attacked, { requireSdpBinding: 'always' }),
+    );
+
+    expect(error).toBeInstanceOf(DowngradeError);
+    expect(error).toMatchObject({ code: 'ERR_DOWNGRADE', sipStatus: 403 });
   });
 
   it('adds no copy for an SDP without fingerprints', async () => {
@@ -134,7 +189,7 @@ describe('bindSdp and requireSdpBinding', () => {
     const sdpOnly = invite(plain, false);
 
     expect(await protectAsAlice(pki, sdpOnly, { bindSdp: true })).toBe(sdpOnly);
-    const opened = await unprotectAtServer(pki, sdpOnly, { requireSdpBinding: true });
+    const opened = await unprotectAtServer(pki, sdpOnly, { requireSdpBinding: 'always' });
     expect(opened.security.sdpBound).toBe(false);
   });
 
@@ -198,9 +253,9 @@ describe('bindSdp and requireSdpBinding', () => {
       protectAsAlice(pki, invite(OFFER), { bindSdp: 'yes' as unknown as boolean }),
     ).rejects.toThrow(new TypeError('protectMessage: options.bindSdp must be a boolean'));
     await expect(
-      unprotectAtServer(pki, invite(OFFER), { requireSdpBinding: 1 as unknown as boolean }),
+      unprotectAtServer(pki, invite(OFFER), { requireSdpBinding: true as unknown as 'always' }),
     ).rejects.toThrow(
-      new TypeError('unprotectMessage: options.requireSdpBinding must be a boolean'),
+      new TypeError("unprotectMessage: options.requireSdpBinding must be 'always' or 'if-signed'"),
     );
   });
 });
@@ -218,6 +273,12 @@ describe('sdpFingerprints', () => {
     );
 
     expect(sdpFingerprints(sdp)).toEqual(['sha-1 01:02', 'sha-256 AB:CD']);
+  });
+
+  it('reads a fingerprint in any case and after a bare CR', () => {
+    const sdp = utf8Encode('v=0\ra=Fingerprint:sha-256 AB:CD\rs=-\n');
+
+    expect(sdpFingerprints(sdp)).toEqual(['sha-256 AB:CD']);
   });
 
   it.each([
