@@ -27,10 +27,13 @@ const MESSAGE = [
   'hello, bob 1',
 ].join('\r\n');
 
-/** Opens alice's protected MESSAGE at a bob that has not pinned alice, stopping it first if asked. */
-async function openAtBob(stopFirst: boolean) {
+/**
+ * Opens alice's protected MESSAGE at a bob that has not pinned alice, stopping bob's writes
+ * first with `stop`, and turning them on again too with `restart`.
+ */
+async function openAtBob(writes: 'running' | 'stop' | 'restart') {
   const stores = await createKeyStores();
-  const writes: string[] = [];
+  const written: string[] = [];
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
   const memory = new MemoryKeyStore({
@@ -46,14 +49,14 @@ async function openAtBob(stopFirst: boolean) {
     getTrustAnchors: () => memory.getTrustAnchors(),
     getPeerCertificate: (aor) => memory.getPeerCertificate(aor),
     setPeerCertificate: (aor, certificate, options) => {
-      writes.push('peer certificate');
+      written.push('peer certificate');
       return memory.setPeerCertificate(aor, certificate, options);
     },
   };
   const replayStore: ReplayStore = {
     load: () => Promise.resolve([]),
     add: (_record: ReplayRecord) => {
-      writes.push('replay record');
+      written.push('replay record');
       return Promise.resolve();
     },
   };
@@ -72,24 +75,31 @@ async function openAtBob(stopFirst: boolean) {
   const sent = await alice.outgoing(MESSAGE);
 
   const opening = bob.incoming(utf8Encode(sent));
-  if (stopFirst) bob.stopWriting();
+  if (writes !== 'running') bob.stopWriting();
+  if (writes === 'restart') bob.resumeWriting();
   release();
   const opened = await opening;
   await new Promise((resolve) => setTimeout(resolve, 0));
-  return { opened, writes };
+  return { opened, written };
 }
 
 describe('SmimePipeline stopWriting', () => {
   it('writes the replay record and the pin while running', async () => {
-    const { opened, writes } = await openAtBob(false);
+    const { opened, written } = await openAtBob('running');
 
     expect(opened).toContain('hello, bob 1');
-    expect(writes.sort()).toEqual(['peer certificate', 'replay record']);
+    expect(written.sort()).toEqual(['peer certificate', 'replay record']);
   });
 
   it('writes nothing for a message opened after stop', async () => {
-    const { writes } = await openAtBob(true);
+    const { written } = await openAtBob('stop');
 
-    expect(writes).toEqual([]);
+    expect(written).toEqual([]);
+  });
+
+  it('writes again once resumed', async () => {
+    const { written } = await openAtBob('restart');
+
+    expect(written.sort()).toEqual(['peer certificate', 'replay record']);
   });
 });

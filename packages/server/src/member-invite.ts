@@ -170,7 +170,10 @@ async function openAnswer(
       trustAnchors: context.trustAnchors,
       now: context.now,
       // The member signs the fingerprints of its answer, unless calls go in clear.
-      requireSdpBinding: protectionPolicyOf(context) === undefined,
+      // An answer that nothing signs is rejected too: the core may have stripped the signature.
+      ...(protectionPolicyOf(context) === undefined
+        ? { requireSdpBinding: 'always' as const }
+        : {}),
     });
     return opened.message;
   } catch (error) {

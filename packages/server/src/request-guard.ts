@@ -84,7 +84,7 @@ export async function openRequest(
       // A client signs the fingerprints of a new session's SDP, so an offer whose fingerprints
       // nothing signs may come from a core that wants into the media path. A session update
       // needs no signature: it must keep the fingerprints that its call set up.
-      requireSdpBinding: policy === undefined && requireSignature,
+      ...(policy === undefined && requireSignature ? { requireSdpBinding: 'always' as const } : {}),
     });
   } catch (error) {
     if (!isMcpttError(error)) {

@@ -383,6 +383,24 @@ describe.each(cores)('server through %s', (core, available) => {
       }
     });
 
+    it.skipIf(!available)('a private call whose answer nothing signs with 403', async () => {
+      const alice = client('alice');
+      const dave = client('dave');
+      dave.answerInClear = true;
+      try {
+        const invite = await alice.protect(
+          alice.request('INVITE', SERVER_URI, [
+            textPart(MEDIA_TYPES.sdp, OFFER_SDP),
+            mcpttInfo({ sessionType: 'private', calledPartyId: DAVE }),
+          ]),
+        );
+
+        expect(status(await alice.send(invite))).toBe(403);
+      } finally {
+        dave.answerInClear = false;
+      }
+    });
+
     it.skipIf(!available)('an offer whose fingerprint the core replaced with 403', async () => {
       const alice = client('alice');
       const invite = await alice.protect(

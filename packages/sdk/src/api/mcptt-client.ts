@@ -164,6 +164,8 @@ export class McpttClient {
    * takes.
    */
   async start(): Promise<void> {
+    // A client started again after stop() records what it receives again.
+    this.pipeline.resumeWriting();
     // Before anything arrives: a request received in an earlier session would pass as new.
     await this.pipeline.restoreReplayRecords();
     this.#fillEnvelopes();
@@ -209,8 +211,8 @@ export class McpttClient {
 
   /**
    * Closes the transport, ends every session and stops refreshing the publications. From then on
-   * the client writes nothing to its key store or replay store, not even for a message that was
-   * being opened, so that the application can `wipe()` them at logout.
+   * the client writes nothing to its key store or replay store until `start()`, not even for a
+   * message that was being opened, so that the application can `wipe()` them at logout.
    */
   stop(): void {
     this.pipeline.stopWriting();

@@ -262,6 +262,11 @@ export class SmimePipeline implements SocketPipeline {
     this.#writing = false;
   }
 
+  /** Writes to the stores again after {@link stopWriting}, for a client that starts again. */
+  resumeWriting(): void {
+    this.#writing = true;
+  }
+
   #storeReplayRecord(store: ReplayStore, record: ReplayRecord): void {
     if (!this.#writing) return;
     const failed = (error: unknown): void => {
@@ -429,7 +434,7 @@ export class SmimePipeline implements SocketPipeline {
       getPeerCertificate: peerCertificate,
       onCertificateDecision: (decision) => this.#decide(decision, accepted),
       ...this.#protectExtras(),
-      ...this.#receiveOptions(),
+      ...this.#receiveOptions(received),
     }).catch((error: unknown) => {
       // The 493 answer carries the local certificate, so that the sender can encrypt to it
       // next time (RFC 3261 §23.2).
@@ -478,7 +483,7 @@ export class SmimePipeline implements SocketPipeline {
   }
 
   /** The options of `unprotectMessage` that decide what an incoming message must satisfy. */
-  #receiveOptions() {
+  #receiveOptions(received: SipMessage) {
     const { revocation, maxSignatureAge, encryptThenSign } = this.#options;
     const revocationLists = this.#revocationLists;
     return {
@@ -486,7 +491,7 @@ export class SmimePipeline implements SocketPipeline {
       ...(revocation === undefined ? {} : { revocation }),
       ...(maxSignatureAge === undefined ? {} : { maxSignatureAge }),
       ...(encryptThenSign === undefined ? {} : { encryptThenSign }),
-      requireSdpBinding: this.#options.bindSdp !== false,
+      ...(this.#options.bindSdp === false ? {} : { requireSdpBinding: sdpRequirement(received) }),
       replayGuard: this.#replayGuard,
     };
   }
@@ -568,6 +573,28 @@ export class SmimePipeline implements SocketPipeline {
         code: error instanceof Error ? error.name : 'unknown',
       });
     }
+  }
+}
+
+/**
+ * Returns how strictly a message must bind its SDP fingerprints. A new call from a peer that
+ * signs nothing reaches the application, which sees `signed` false and decides, but every other
+ * message with SDP must carry a signed copy: an answer or an in-dialog request whose signature
+ * the core stripped would otherwise pass with fingerprints of the core's choice.
+ */
+function sdpRequirement(message: SipMessage): 'always' | 'if-signed' {
+  const newCall = message.isRequest && message.method === 'INVITE' && !hasToTag(message);
+  return newCall ? 'if-signed' : 'always';
+}
+
+function hasToTag(message: SipMessage): boolean {
+  const to = message.getHeader('To');
+  if (to === undefined) return false;
+  try {
+    return parseNameAddress(to).params.has('tag');
+  } catch {
+    // A To that does not parse counts as in a dialog, which asks for more.
+    return true;
   }
 }
 

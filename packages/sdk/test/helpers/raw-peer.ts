@@ -154,15 +154,23 @@ export class RawPeer {
         plaintext: utf8Decode(plain.toBytes()),
         security,
       });
-      this.#respond(message, 200, 'OK');
+      await this.#respond(message, 200, 'OK', security.signerCertificate);
     } catch (error) {
       this.rejected.push(error);
-      this.#respond(message, 403, 'Forbidden');
+      void this.#respond(message, 403, 'Forbidden');
     }
   }
 
-  /** Answers with the headers RFC 3261 §8.2.6.2 copies; a 200 to INVITE carries an SDP answer. */
-  #respond(request: SipMessage, status: number, reason: string): void {
+  /**
+   * Answers with the headers RFC 3261 §8.2.6.2 copies. A 200 to INVITE carries an SDP answer,
+   * signed and encrypted for `caller` with a copy of its fingerprints, as the server sends it.
+   */
+  async #respond(
+    request: SipMessage,
+    status: number,
+    reason: string,
+    caller?: Uint8Array,
+  ): Promise<void> {
     const withSdp = status === 200 && request.method === 'INVITE';
     const to = request.getHeader('To') ?? '';
     const taggedTo = /;\s*tag=/i.test(to) ? to : `${to};tag=${token()}`;
@@ -181,6 +189,18 @@ export class RawPeer {
       '',
       body,
     ];
-    this.#socket.send(lines.join('\r\n'));
+    const text = lines.join('\r\n');
+    if (!withSdp || caller === undefined) {
+      this.#socket.send(text);
+      return;
+    }
+    const answer = await protectMessage(SipMessage.parse(utf8Encode(text)), {
+      crypto: testCrypto,
+      signer: this.#options.identity,
+      recipients: [caller],
+      now: this.#options.now,
+      bindSdp: true,
+    });
+    this.#socket.send(utf8Decode(answer.toBytes()));
   }
 }

@@ -51,6 +51,8 @@ export class McpttTestClient {
   policy: ProtectionPolicy | undefined = undefined;
   /** False to protect without a signed copy of the SDP fingerprints, as a client that lacks it. */
   bindSdp = true;
+  /** True to answer an INVITE with the SDP in clear, as a core that stripped the signature would. */
+  answerInClear = false;
   /** Makes the SDP answer to an INVITE's offer; default a fixed SDP without candidates. */
   answerSdp: ((offer: string) => Promise<string>) | undefined;
   readonly #socket: WebSocket;
@@ -186,7 +188,7 @@ export class McpttTestClient {
       identity: this.identity,
       trustAnchors: this.#trustAnchors,
       ...(this.policy === undefined ? {} : { policy: this.policy }),
-      requireSdpBinding: this.policy === undefined,
+      ...(this.policy === undefined ? { requireSdpBinding: 'always' as const } : {}),
     });
   }
 
@@ -316,7 +318,7 @@ export class McpttTestClient {
         contentType: 'application/sdp',
       });
       // The answer's DTLS fingerprints are signed, as the SDK signs them, unless calls go in clear.
-      if (this.policy === undefined) response = await this.protect(response);
+      if (this.policy === undefined && !this.answerInClear) response = await this.protect(response);
     }
     incoming.answer = response;
     this.#sendMessage(response);
