@@ -94,9 +94,10 @@ export interface SmimePipelineOptions {
   readonly policy?: ProtectionPolicy;
   /**
    * Signs the DTLS certificate fingerprints of every outgoing SDP (`bindSdp` of
-   * `protectMessage`) and rejects an incoming signed message whose SDP fingerprints its signature
-   * does not cover (`requireSdpBinding`), so that the SIP core cannot put itself into the media
-   * path. Default true; the `insecurePlainCalls` switch turns it off.
+   * `protectMessage`) and rejects an incoming SDP whose fingerprints no signature covers
+   * (`requireSdpBinding`), so that the SIP core cannot put itself into the media path. Only a new
+   * call that nothing signs passes, with `security.signed` false. Default true; the
+   * `insecurePlainCalls` switch turns it off.
    */
   readonly bindSdp?: boolean;
   readonly contentEncryption?: ContentEncryptionAlgorithm;
