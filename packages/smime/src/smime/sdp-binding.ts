@@ -70,8 +70,8 @@ export type SdpBindingRequirement = 'always' | 'if-signed' | undefined;
  * every SDP of the message arrived signed. A signature over an envelope (encrypt-then-sign) does
  * not count, because its signer may not have written what the envelope contains.
  *
- * Raises `DowngradeError` (403) for an SDP part that arrived encrypted but not signed by the
- * sender: anyone can encrypt for the receiver. Raises `HeaderMismatchError` (403) when the
+ * Raises `DowngradeError` (403) for an SDP part that arrived encrypted and unsigned: anyone can
+ * encrypt for the receiver. An SDP under a signature over its envelope passes, unbound. Raises `HeaderMismatchError` (403) when the
  * fingerprints differ, `MimeParseError` (400) for a clear SDP beside more than one signed SDP
  * with fingerprints, and `DowngradeError` for a clear SDP with fingerprints and no copy when
  * `required` is `always`, or `if-signed` and `signed` is true.
@@ -83,13 +83,15 @@ export function checkSdpBinding(
 ): SdpBinding {
   const sdpParts = parts.filter((part) => part.entity.contentType.mediaType === SDP_TYPE);
   if (sdpParts.length === 0) return { parts: [...parts], bound: false };
+  if (sdpParts.some((part) => part.encrypted && !part.signed)) {
+    throw new DowngradeError('SDP arrived encrypted but not signed');
+  }
   const clear = sdpParts.filter((part) => !part.signed && !part.encrypted);
   const authenticated = sdpParts.filter(isAuthenticated);
-  if (clear.length + authenticated.length !== sdpParts.length) {
-    throw new DowngradeError('SDP arrived protected but not signed by its sender');
-  }
   const fingerprintsOf = (part: UnwrappedPart) => sdpFingerprints(part.entity.decodedBodyView());
-  if (clear.length === 0) return { parts: [...parts], bound: true };
+  if (clear.length === 0) {
+    return { parts: [...parts], bound: authenticated.length === sdpParts.length };
+  }
 
   const copies = authenticated.filter((part) => fingerprintsOf(part).length > 0);
   const [copy, another] = copies;

@@ -9,8 +9,9 @@ import { encryptContent } from '../../src/cms/index.js';
 import { MimeEntity } from '../../src/mime/entity.js';
 import { rejection } from '../mime/expect-error.js';
 import { protectAsAlice, unprotectAtServer } from './alice-to-server.js';
-import { bodyParts, inviteWithSdp, request } from './messages.js';
-import { getTestPki, testCrypto, type TestPki } from './test-pki.js';
+import { bodyParts, inviteWithSdp, mcpttInfo, request } from './messages.js';
+import { opensslProtect, wrapInMessage } from './openssl-peer.js';
+import { getTestPki, testCrypto, type CredentialFiles, type TestPki } from './test-pki.js';
 
 const FINGERPRINT =
   'sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3C:2D:68:A9:D4:D4:97:34:24:A5:A0:F2';
@@ -182,6 +183,26 @@ describe('bindSdp and requireSdpBinding', () => {
 
     expect(error).toBeInstanceOf(DowngradeError);
     expect(error).toMatchObject({ code: 'ERR_DOWNGRADE', sipStatus: 403 });
+  });
+
+  it('opens an SDP that a peer encrypted, then signed, unbound', async () => {
+    const boundary = 'ets-1';
+    const inner = utf8Encode(
+      `Content-Type: multipart/mixed;boundary=${boundary}\r\n\r\n` +
+        `--${boundary}\r\nContent-Type: application/sdp\r\n\r\n${OFFER}\r\n` +
+        `--${boundary}\r\nContent-Type: application/vnd.3gpp.mcptt-info+xml\r\n\r\n` +
+        `${mcpttInfo()}\r\n--${boundary}--\r\n`,
+    );
+    const body = opensslProtect(inner, [
+      { op: 'encrypt', recipient: pki.files.server as CredentialFiles, cipher: 'aes-256-gcm' },
+      { op: 'sign', signer: pki.files.alice as CredentialFiles },
+    ]);
+    const message = wrapInMessage(request('INVITE', 'x', 'text/plain'), body);
+    const opened = await unprotectAtServer(pki, message);
+
+    expect(opened.security.order).toBe('encrypt-then-sign');
+    expect(opened.security.sdpBound).toBe(false);
+    expect(sdpPartsOf(opened.message)).toHaveLength(1);
   });
 
   it('adds no copy for an SDP without fingerprints', async () => {
