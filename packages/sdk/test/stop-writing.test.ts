@@ -28,10 +28,11 @@ const MESSAGE = [
 ].join('\r\n');
 
 /**
- * Opens alice's protected MESSAGE at a bob that has not pinned alice, stopping bob's writes
- * first with `stop`, and turning them on again too with `restart`.
+ * Opens alice's protected MESSAGE at a bob that has not pinned alice. With `stop`, bob stops
+ * writing while the message is being opened, and with `restart` starts again too; with `resumed`,
+ * bob stopped and started again before the message arrived.
  */
-async function openAtBob(writes: 'running' | 'stop' | 'restart') {
+async function openAtBob(writes: 'running' | 'stop' | 'restart' | 'resumed') {
   const stores = await createKeyStores();
   const written: string[] = [];
   let release: () => void = () => undefined;
@@ -74,8 +75,12 @@ async function openAtBob(writes: 'running' | 'stop' | 'restart') {
   });
   const sent = await alice.outgoing(MESSAGE);
 
+  if (writes === 'resumed') {
+    bob.stopWriting();
+    bob.resumeWriting();
+  }
   const opening = bob.incoming(utf8Encode(sent));
-  if (writes !== 'running') bob.stopWriting();
+  if (writes === 'stop' || writes === 'restart') bob.stopWriting();
   if (writes === 'restart') bob.resumeWriting();
   release();
   const opened = await opening;
@@ -97,8 +102,14 @@ describe('SmimePipeline stopWriting', () => {
     expect(written).toEqual([]);
   });
 
-  it('writes again once resumed', async () => {
+  it('writes nothing for a message of the stopped session', async () => {
     const { written } = await openAtBob('restart');
+
+    expect(written).toEqual([]);
+  });
+
+  it('writes again for a message after resume', async () => {
+    const { written } = await openAtBob('resumed');
 
     expect(written.sort()).toEqual(['peer certificate', 'replay record']);
   });

@@ -210,9 +210,9 @@ export class McpttClient {
   }
 
   /**
-   * Closes the transport, ends every session and stops refreshing the publications. From then on
-   * the client writes nothing to its key store or replay store until `start()`, not even for a
-   * message that was being opened, so that the application can `wipe()` them at logout.
+   * Closes the transport, ends every session and stops refreshing the publications. A message
+   * that was being opened then writes nothing to the key store or the replay store, even after
+   * the next `start()`, so that the application can `wipe()` them at logout.
    */
   stop(): void {
     this.pipeline.stopWriting();

@@ -200,8 +200,10 @@ export class SmimePipeline implements SocketPipeline {
   readonly #pendingParts = new Map<string, readonly BodyPart[]>();
   /** Parts of requests not sent yet, being protected ahead, by {@link partsKey}. */
   readonly #prepared = new Map<string, Promise<PreparedProtection | undefined>>();
-  /** False once {@link stopWriting} was called. */
+  /** False from {@link stopWriting} to {@link resumeWriting}. */
   #writing = true;
+  /** Counts the calls of {@link stopWriting}, so that a message opened across one writes nothing. */
+  #session = 0;
   /** Incoming requests whose signature binds their Call-ID, to reject them once replayed. */
   readonly #replayGuard: ReplayGuard;
   readonly #responseHandlers = new Map<string, (response: ReceivedMessage) => void>();
@@ -219,13 +221,7 @@ export class SmimePipeline implements SocketPipeline {
     // JsSIP's transactions have no retransmission timer for requests (timers A and E), and the
     // reference server retransmits none over WebSocket, so a request seen twice was sent again.
     // Without an age limit, nothing else rejects an old request, so none is forgotten by time.
-    const store = options.replayStore;
-    this.#replayGuard = new ReplayGuard({
-      windowMs: options.maxSignatureAge ?? Infinity,
-      ...(store === undefined
-        ? {}
-        : { onRecord: (record) => this.#storeReplayRecord(store, record) }),
-    });
+    this.#replayGuard = new ReplayGuard({ windowMs: options.maxSignatureAge ?? Infinity });
   }
 
   /**
@@ -253,23 +249,23 @@ export class SmimePipeline implements SocketPipeline {
     }
   }
 
-  /** Adds a record to the store in the background; a failure is logged and costs only a reload. */
   /**
-   * Stops writing to the key store and the replay store. A message still being opened when the
-   * client stops then leaves neither a replay record nor a pinned certificate behind, so that a
-   * `wipe()` of the stores after `McpttClient.stop()` removes everything for good.
+   * Stops writing to the key store and the replay store. A message still being opened then leaves
+   * neither a replay record nor a pinned certificate behind, also after {@link resumeWriting}, so
+   * that a `wipe()` of the stores after `McpttClient.stop()` removes everything for good.
    */
   stopWriting(): void {
     this.#writing = false;
+    this.#session++;
   }
 
-  /** Writes to the stores again after {@link stopWriting}, for a client that starts again. */
+  /** Writes to the stores again for messages that arrive from now on, after {@link stopWriting}. */
   resumeWriting(): void {
     this.#writing = true;
   }
 
+  /** Adds a record to the store in the background; a failure is logged and costs only a reload. */
   #storeReplayRecord(store: ReplayStore, record: ReplayRecord): void {
-    if (!this.#writing) return;
     const failed = (error: unknown): void => {
       try {
         this.#logger.warn(CATEGORY, 'replay record not stored', {
@@ -420,6 +416,10 @@ export class SmimePipeline implements SocketPipeline {
 
   async incoming(bytes: Uint8Array): Promise<string | undefined> {
     const { crypto, keyStore, localUri } = this.#options;
+    // A message whose opening began before stopWriting() writes nothing, even once resumed.
+    const session = this.#session;
+    const writable = () => this.#writing && session === this.#session;
+    const records: ReplayRecord[] = [];
     const received = SipMessage.parse(bytes);
     // A message without a body, such as 100 Trying, needs no key, so it costs no store read.
     const bodiless = received.body.length === 0 && received.getHeader('Content-Type') === undefined;
@@ -435,7 +435,7 @@ export class SmimePipeline implements SocketPipeline {
       getPeerCertificate: peerCertificate,
       onCertificateDecision: (decision) => this.#decide(decision, accepted),
       ...this.#protectExtras(),
-      ...this.#receiveOptions(received),
+      ...this.#receiveOptions(received, records),
     }).catch((error: unknown) => {
       // The 493 answer carries the local certificate, so that the sender can encrypt to it
       // next time (RFC 3261 §23.2).
@@ -445,7 +445,11 @@ export class SmimePipeline implements SocketPipeline {
       throw error;
     });
     const { security } = opened;
-    await this.#rememberSigner(security, accepted, peerCertificate);
+    const store = this.#options.replayStore;
+    if (store !== undefined && writable()) {
+      for (const record of records) this.#storeReplayRecord(store, record);
+    }
+    await this.#rememberSigner(security, accepted, peerCertificate, writable);
 
     const split = splitOpened(received, opened.parts, () => opened.message);
     const event: ReceivedMessage = {
@@ -484,7 +488,7 @@ export class SmimePipeline implements SocketPipeline {
   }
 
   /** The options of `unprotectMessage` that decide what an incoming message must satisfy. */
-  #receiveOptions(received: SipMessage) {
+  #receiveOptions(received: SipMessage, records: ReplayRecord[]) {
     const { revocation, maxSignatureAge, encryptThenSign } = this.#options;
     const revocationLists = this.#revocationLists;
     return {
@@ -493,7 +497,14 @@ export class SmimePipeline implements SocketPipeline {
       ...(maxSignatureAge === undefined ? {} : { maxSignatureAge }),
       ...(encryptThenSign === undefined ? {} : { encryptThenSign }),
       ...(this.#options.bindSdp === false ? {} : { requireSdpBinding: sdpRequirement(received) }),
-      replayGuard: this.#replayGuard,
+      // The records that the guard starts to keep are stored once the message has been opened.
+      replayGuard: {
+        check: (message: SipMessage, security: SecurityInfo, now: Date) => {
+          const record = this.#replayGuard.check(message, security, now);
+          if (record !== undefined) records.push(record);
+          return record;
+        },
+      },
     };
   }
 
@@ -554,13 +565,14 @@ export class SmimePipeline implements SocketPipeline {
     security: SecurityInfo,
     accepted: readonly CertificateDecision[],
     peerCertificate: PeerCertificateReader,
+    writable: () => boolean,
   ) {
     const { signerUri, signerCertificate } = security;
     if (signerUri === undefined || signerCertificate === undefined) return;
     const aor = addressOfRecord(signerUri);
     const stored = await peerCertificate(aor);
     if (stored !== undefined && bytesEqual(stored, signerCertificate)) return;
-    if (!this.#writing) return;
+    if (!writable()) return;
     const replace = accepted.some(
       (d) =>
         d.reason === 'changed' &&

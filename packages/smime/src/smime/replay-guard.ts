@@ -170,13 +170,14 @@ export class ReplayGuard {
    * Records a verified request, or raises `ReplayedError` when the same signer sent the same
    * request before, within the window, or when it was signed no later than a request of the same
    * signer that was dropped to make room. Responses and requests whose signature does not cover
-   * their Call-ID are not recorded.
+   * their Call-ID are not recorded. Returns the record of a request it started to remember, as
+   * `onRecord` gets it, or undefined.
    */
-  check(message: SipMessage, security: SecurityInfo, now: Date): void {
+  check(message: SipMessage, security: SecurityInfo, now: Date): ReplayRecord | undefined {
     const signer = security.signerUri;
-    if (!message.isRequest || !security.signed || signer === undefined) return;
+    if (!message.isRequest || !security.signed || signer === undefined) return undefined;
     const callId = protectedHeaderValues(security, 'Call-ID')[0];
-    if (callId === undefined) return;
+    if (callId === undefined) return undefined;
     // Without a signed CSeq, the method takes its place, because an INVITE signed before its CSeq
     // was known binds its Call-ID only. Its resend after a challenge is signed afresh. Any other
     // request must bind its CSeq, or its body could be moved into a request of another method.
@@ -202,6 +203,7 @@ export class ReplayGuard {
     const added: Entry = { key, signer, expiry, signedAt, arrivedAt: time };
     this.#add(added);
     this.#onRecord?.({ ...added });
+    return { ...added };
   }
 
   /**

@@ -96,9 +96,10 @@ export interface UnprotectOptions {
   /**
    * Rejects a request received before with `ReplayedError` (403), when its signature covers its
    * Call-ID (see {@link ReplayGuard}). Use one guard for all requests of a receiver, after
-   * its transaction layer has absorbed retransmissions.
+   * its transaction layer has absorbed retransmissions. Any object with the guard's `check`
+   * serves, such as one that also notes the record that `check` returns.
    */
-  readonly replayGuard?: ReplayGuard;
+  readonly replayGuard?: Pick<ReplayGuard, 'check'>;
 }
 
 /** Result of {@link unprotectMessage}. */

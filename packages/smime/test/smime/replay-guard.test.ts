@@ -314,10 +314,14 @@ describe('ReplayGuard records', () => {
   it('hands out each accepted request once', () => {
     const records: ReplayRecord[] = [];
     const guard = new ReplayGuard({ onRecord: (record) => records.push(record) });
-    guard.check(invite, aliceBound('c1', 0), new Date(0));
+    const returned = guard.check(invite, aliceBound('c1', 0), new Date(0));
     expect(() => guard.check(invite, aliceBound('c1', 0), new Date(1))).toThrow(ReplayedError);
 
     expect(records).toHaveLength(1);
+    expect(returned).toEqual(records[0]);
+    expect(guard.check(invite, { ...aliceBound('c2', 0), protectedHeaders: [] }, new Date(2))).toBe(
+      undefined,
+    );
     expect(records[0]).toMatchObject({ signer: alice, signedAt: 0, expiry: 300_000, arrivedAt: 0 });
     expect(records[0]?.key).toHaveLength(32);
   });
