@@ -37,6 +37,19 @@ function boundBy(stored: ReplayRecord): SecurityInfo {
   } as unknown as SecurityInfo;
 }
 
+/** Counts the records in the database of `factory`, read as another script would read them. */
+async function storedRecordCount(factory: IDBFactory): Promise<number> {
+  vi.stubGlobal('indexedDB', factory);
+  try {
+    const raw = await openDB('mcptt-smime-keystore', 3);
+    const count = await raw.count('replayRecords');
+    raw.close();
+    return count;
+  } finally {
+    vi.unstubAllGlobals();
+  }
+}
+
 describe('IndexedDbKeyStore replayStore', () => {
   it('loads what it stored, across reopening', async () => {
     const factory = new IDBFactory();
@@ -104,15 +117,8 @@ describe('IndexedDbKeyStore replayStore', () => {
 
     expect(await reopened.replayStore().load()).toEqual([record(1, 1000)]);
     expect(await reopened.replayStore().load()).toEqual([record(1, 1000)]);
-    vi.stubGlobal('indexedDB', factory);
-    try {
-      await reopened.close();
-      const raw = await openDB('mcptt-smime-keystore', 3);
-      expect(await raw.count('replayRecords')).toBe(1);
-      raw.close();
-    } finally {
-      vi.unstubAllGlobals();
-    }
+    await reopened.close();
+    expect(await storedRecordCount(factory)).toBe(1);
   });
 
   it('keeps what a replay guard needs of a long history', async () => {
@@ -139,14 +145,7 @@ describe('IndexedDbKeyStore replayStore', () => {
       'request too old to check for a replay',
     );
     await store.close();
-    vi.stubGlobal('indexedDB', factory);
-    try {
-      const raw = await openDB('mcptt-smime-keystore', 3);
-      expect(await raw.count('replayRecords')).toBe(1001);
-      raw.close();
-    } finally {
-      vi.unstubAllGlobals();
-    }
+    expect(await storedRecordCount(factory)).toBe(1001);
   });
 
   it('stores only the record fields', async () => {
