@@ -48,20 +48,20 @@ async function loadReplayRecords(context: StoreContext): Promise<ReplayRecord[]>
       cursor = await cursor.continue();
     }
 
-    const kept = compactReplayRecords(live, {
+    const compacted = compactReplayRecords(live, {
       maxEntriesPerSigner: DEFAULT_REPLAY_GUARD_ENTRIES_PER_SIGNER,
     });
-    const keptKeys = new Set(kept.map((record) => record.key));
+    const compactedKeys = new Set(compacted.map((record) => record.key));
     const liveByKey = new Map(live.map((record) => [record.key, record]));
-    for (const record of live) if (!keptKeys.has(record.key)) dropped.push(record.key);
-    // Summaries are new or changed; the records kept as they are need no write.
-    const written = kept.filter((record) => liveByKey.get(record.key) !== record);
+    for (const record of live) if (!compactedKeys.has(record.key)) dropped.push(record.key);
+    // Only summaries are new or changed, so the other records need no write.
+    const written = compacted.filter((record) => liveByKey.get(record.key) !== record);
     await Promise.all([
       ...dropped.map((key) => store.delete(key as string)),
       ...written.map((record) => store.put(storedForm(record))),
     ]);
     await transaction.done;
-    return kept;
+    return compacted;
   });
 }
 

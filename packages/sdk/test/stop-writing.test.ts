@@ -29,8 +29,8 @@ const MESSAGE = [
 
 /**
  * Opens alice's protected MESSAGE at a bob that has not pinned alice. With `stop`, bob stops
- * writing while the message is being opened, and with `restart` starts again too; with `resumed`,
- * bob stopped and started again before the message arrived.
+ * writing while the message is being opened, and with `restart` he also starts again then. With
+ * `resumed`, bob stopped and started again before the message arrived.
  */
 async function openAtBob(writes: 'running' | 'stop' | 'restart' | 'resumed') {
   const stores = await createKeyStores();

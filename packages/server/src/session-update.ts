@@ -5,9 +5,9 @@
  * The server does not renegotiate media inside a call. An offer that keeps the ICE credentials,
  * the DTLS fingerprint and the direction of the SDP already applied is answered 200 with the
  * server's current SDP, unchanged, as RFC 3264 §8 allows, and signed with its fingerprints. An
- * offer that changes any of them (an ICE restart, a new certificate, hold) is answered 488, and
- * so is a re-INVITE without an offer, because the server would have to make a new offer. An
- * UPDATE without SDP is answered 200.
+ * offer that changes any of them (an ICE restart, a new certificate, hold) gets 488, and so does
+ * a re-INVITE without an offer, because the server would have to make a new offer. An UPDATE
+ * without SDP gets 200.
  *
  * @module
  */

@@ -590,10 +590,10 @@ export class SmimePipeline implements SocketPipeline {
 }
 
 /**
- * Returns how strictly a message must bind its SDP fingerprints. A new call from a peer that
- * signs nothing reaches the application, which sees `signed` false and decides, but every other
- * message with SDP must carry a signed copy: an answer or an in-dialog request whose signature
- * the core stripped would otherwise pass with fingerprints of the core's choice.
+ * Returns how strictly a message must bind its SDP fingerprints. A new call that nothing signs
+ * reaches the application, which finds `signed` false and decides. Every other message with SDP
+ * must carry a signed copy, because the core may have stripped the signature of an answer or an
+ * in-dialog request and chosen its fingerprints.
  */
 function sdpRequirement(message: SipMessage): 'always' | 'if-signed' {
   const newCall = message.isRequest && message.method === 'INVITE' && !hasToTag(message);
@@ -606,7 +606,7 @@ function hasToTag(message: SipMessage): boolean {
   try {
     return parseNameAddress(to).params.has('tag');
   } catch {
-    // A To that does not parse counts as in a dialog, which asks for more.
+    // A To that does not parse counts as in a dialog, so the message must carry the copy.
     return true;
   }
 }

@@ -162,7 +162,7 @@ export class RawPeer {
   }
 
   /**
-   * Answers with the headers RFC 3261 §8.2.6.2 copies. A 200 to INVITE carries an SDP answer,
+   * Responds with the headers RFC 3261 §8.2.6.2 copies. A 200 to INVITE carries an SDP answer,
    * signed and encrypted for `caller` with a copy of its fingerprints, as the server sends it.
    */
   async #respond(

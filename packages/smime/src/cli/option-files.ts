@@ -33,7 +33,7 @@ export function readOptionFile(option: string, path: string): Uint8Array {
     throw new SetupError(`${optionFile(option, path)}: ${readFailure(error)}`);
   }
   try {
-    // One byte more than the limit tells a file at the limit from a longer one.
+    // One byte more than the limit distinguishes a file at the limit from a longer one.
     const buffer = new Uint8Array(MAX_OPTION_FILE_BYTES + 1);
     let length = 0;
     for (;;) {

@@ -441,7 +441,9 @@ export function readTime(node: Asn1Node | undefined, what: string): Date {
     at = 4;
   } else {
     const twoDigits = readDigits(text, 0, 2);
-    year = twoDigits < 0 ? -1 : twoDigits < 50 ? 2000 + twoDigits : 1900 + twoDigits;
+    if (twoDigits < 0) year = -1;
+    else if (twoDigits < 50) year = 2000 + twoDigits;
+    else year = 1900 + twoDigits;
     at = 2;
   }
   const month = readDigits(text, at, 2);

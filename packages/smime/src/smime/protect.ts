@@ -73,7 +73,7 @@ export interface ProtectOptions {
   readonly bindHeaders?: readonly string[];
   /**
    * Adds a signed copy of the message's SDP to the protected content when the SDP is in clear and
-   * carries DTLS certificate fingerprints (RFC 8122), so that the receiver can check that the SIP
+   * carries DTLS certificate fingerprints (RFC 8122). The receiver can then check that the SIP
    * core did not replace them (`requireSdpBinding` of `unprotectMessage`). The SDP itself stays
    * first and in clear. A message whose only body is such an SDP gets an `application/pkcs7-mime`
    * part beside it, and `bindHeaders` then applies too. Raises TypeError for a message with more

@@ -359,7 +359,7 @@ class EntryQueue {
  *
  * @example
  * ```ts
- * const kept = compactReplayRecords(await store.load());
+ * const compacted = compactReplayRecords(await store.load());
  * ```
  */
 export function compactReplayRecords(
@@ -381,7 +381,7 @@ export function compactReplayRecords(
     own.push(record);
   }
 
-  const kept: ReplayRecord[] = [];
+  const compacted: ReplayRecord[] = [];
   for (const [signer, own] of bySigner) {
     // An earlier summary always goes into the new one, wherever its arrival time sorts it, so
     // that its mark never falls. A clock that moved back could sort it among the newest.
@@ -392,10 +392,10 @@ export function compactReplayRecords(
     requests.sort((a, b) => a.arrivedAt - b.arrivedAt);
     const olderCount = Math.max(0, requests.length - maxEntriesPerSigner);
     const summary = summarise(signer, [...summaries, ...requests.slice(0, olderCount)]);
-    if (summary !== undefined) kept.push(summary);
-    kept.push(...requests.slice(olderCount));
+    if (summary !== undefined) compacted.push(summary);
+    compacted.push(...requests.slice(olderCount));
   }
-  return kept.sort((a, b) => a.arrivedAt - b.arrivedAt);
+  return compacted.sort((a, b) => a.arrivedAt - b.arrivedAt);
 }
 
 /**

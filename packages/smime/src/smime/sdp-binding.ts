@@ -60,7 +60,7 @@ export interface SdpBinding {
   readonly bound: boolean;
 }
 
-/** How strictly {@link checkSdpBinding} requires a signed copy. */
+/** Requirement of a signed copy in {@link checkSdpBinding}. */
 export type SdpBindingRequirement = 'always' | 'if-signed' | undefined;
 
 /**
@@ -70,11 +70,12 @@ export type SdpBindingRequirement = 'always' | 'if-signed' | undefined;
  * every SDP of the message arrived signed. A signature over an envelope (encrypt-then-sign) does
  * not count, because its signer may not have written what the envelope contains.
  *
- * Raises `DowngradeError` (403) for an SDP part that arrived encrypted and unsigned: anyone can
- * encrypt for the receiver. An SDP under a signature over its envelope passes, unbound. Raises `HeaderMismatchError` (403) when the
- * fingerprints differ, `MimeParseError` (400) for a clear SDP beside more than one signed SDP
- * with fingerprints, and `DowngradeError` for a clear SDP with fingerprints and no copy when
- * `required` is `always`, or `if-signed` and `signed` is true.
+ * Raises `DowngradeError` (403) for an SDP part that arrived encrypted and unsigned, because
+ * anyone can encrypt for the receiver. An SDP under a signature over its envelope passes,
+ * unbound. Raises `HeaderMismatchError` (403) when the fingerprints differ, and `MimeParseError`
+ * (400) for a clear SDP beside more than one signed SDP with fingerprints. A clear SDP with
+ * fingerprints and no copy raises `DowngradeError` when `required` is `always`, or when it is
+ * `if-signed` and `signed` is true.
  */
 export function checkSdpBinding(
   parts: readonly UnwrappedPart[],

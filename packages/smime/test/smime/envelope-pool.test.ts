@@ -326,15 +326,15 @@ describe('EnvelopePool', () => {
     const { prepare } = recordingPreparer();
     const pool = new EnvelopePool({ prepare, depth: 4 });
     await pool.fill([server], GCM);
-    const asked = [server.slice()];
-    const taken = pool.take(asked, GCM);
+    const requested = [server.slice()];
+    const envelope = pool.take(requested, GCM);
 
     // A caller that reuses the bytes it was handed, here for bob's certificate, changes its own
     // list only: the pool still serves the server and nothing for the changed bytes.
-    expect(taken?.recipients).toBe(asked);
-    (taken?.recipients[0] as Uint8Array).set(bob.subarray(0, server.length));
+    expect(envelope?.recipients).toBe(requested);
+    (envelope?.recipients[0] as Uint8Array).set(bob.subarray(0, server.length));
     expect(pool.take([server], GCM)?.recipients).toEqual([server]);
-    expect(pool.take(asked, GCM)).toBeUndefined();
+    expect(pool.take(requested, GCM)).toBeUndefined();
   });
 
   it('hands out nothing after close', async () => {
