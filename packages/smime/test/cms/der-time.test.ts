@@ -16,6 +16,16 @@ function read(tag: number, text: string): Date {
   return readTime(timeNode(tag, text), 'test time');
 }
 
+/** Expects `attempt` to raise CmsParseError, with its code and SIP status. */
+function expectMalformed(attempt: () => unknown): void {
+  expect(attempt).toThrow(CmsParseError);
+  try {
+    attempt();
+  } catch (error) {
+    expect(error).toMatchObject({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 });
+  }
+}
+
 describe('readTime', () => {
   it('reads a UTCTime with and without seconds', () => {
     expect(read(UTC_TIME, '260601123456Z')).toEqual(new Date('2026-06-01T12:34:56Z'));
@@ -39,7 +49,7 @@ describe('readTime', () => {
 
   it('accepts 29 February in a leap year only', () => {
     expect(read(UTC_TIME, '240229000000Z')).toEqual(new Date('2024-02-29T00:00:00Z'));
-    expect(() => read(UTC_TIME, '250229000000Z')).toThrow(CmsParseError);
+    expectMalformed(() => read(UTC_TIME, '250229000000Z'));
   });
 
   it.each([
@@ -64,14 +74,14 @@ describe('readTime', () => {
     [GENERALIZED_TIME, '20260601120000,5Z', 'a comma'],
     [GENERALIZED_TIME, '2026060112000Z', 'too short'],
   ])('rejects a time of tag %i with %s (%s)', (tag, text) => {
-    expect(() => read(tag, text)).toThrow(CmsParseError);
+    expectMalformed(() => read(tag, text));
     expect(() => read(tag, text)).toThrow('test time is invalid');
   });
 
   it('rejects a missing node, another type and a constructed encoding', () => {
-    expect(() => readTime(undefined, 'test time')).toThrow(CmsParseError);
-    expect(() => readTime(timeNode(0x13, '260601120000Z'), 'test time')).toThrow(CmsParseError);
+    expectMalformed(() => readTime(undefined, 'test time'));
+    expectMalformed(() => readTime(timeNode(0x13, '260601120000Z'), 'test time'));
     const constructed = parseBer(Uint8Array.of(0x37, 0x02, 0x04, 0x00), 'time');
-    expect(() => readTime(constructed, 'test time')).toThrow(CmsParseError);
+    expectMalformed(() => readTime(constructed, 'test time'));
   });
 });

@@ -308,6 +308,11 @@ describe('sdpFingerprints', () => {
     'a=fingerprint:sha-256 zz:zz',
     'a=fingerprint: ab',
   ])('rejects %s', (line) => {
-    expect(() => sdpFingerprints(utf8Encode(`v=0\r\n${line}\r\n`))).toThrow(MimeParseError);
+    const attempt = () => sdpFingerprints(utf8Encode(`v=0\r\n${line}\r\n`));
+
+    expect(attempt).toThrow(MimeParseError);
+    expect(() => attempt()).toThrow(
+      expect.objectContaining({ code: 'ERR_MIME_MALFORMED', sipStatus: 400 }) as Error,
+    );
   });
 });
