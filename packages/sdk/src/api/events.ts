@@ -98,8 +98,19 @@ export interface RefreshFailedEvent {
 
 /** Callbacks of the MCPTT client; each one is optional and must not throw. */
 export interface McpttClientDelegate {
+  /**
+   * The client is registered: after `register()`, once the core and the MCPTT server accepted
+   * it, and again each time JsSIP registers anew after {@link McpttClientDelegate.onDisconnected}.
+   */
   onRegistered?(): void;
+  /** The REGISTER or the service authorisation was rejected, or a registration again failed. */
   onRegistrationFailed?(cause: string): void;
+  /**
+   * The connection to the SIP core closed, or the registration lapsed, while the client runs.
+   * Requests and calls fail until `onRegistered` comes again: JsSIP reconnects by itself, and
+   * registers again once it is connected.
+   */
+  onDisconnected?(): void;
   /**
    * A refresh of the service authorisation or of the affiliation failed. The client refreshes
    * both before the server lets them lapse. Once the authorisation lapses, the server rejects the

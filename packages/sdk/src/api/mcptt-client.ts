@@ -87,6 +87,8 @@ export class McpttClient {
   readonly #affiliation: PublicationRefresh;
   /** Counts affiliation changes, so that only the latest one is kept alive. */
   #affiliationChanges = 0;
+  /** State of the registration, which decides the delegate's connection callbacks. */
+  #registration: 'none' | 'registered' | 'lost' = 'none';
 
   /** Raises TypeError, naming the option, for an option that is missing or wrong. */
   constructor(options: McpttClientOptions) {
@@ -215,6 +217,8 @@ export class McpttClient {
    * the next `start()`, so that the application can `wipe()` them at logout.
    */
   stop(): void {
+    // JsSIP reports the transport that it closes here as disconnected, which is no loss.
+    this.#registration = 'none';
     this.pipeline.stopWriting();
     this.#authorisation.close();
     this.#affiliation.close();
@@ -270,6 +274,7 @@ export class McpttClient {
         throw error;
       }
     }
+    this.#registration = 'registered';
     delegate?.onRegistered?.();
   }
 
@@ -394,6 +399,23 @@ export class McpttClient {
   }
 
   #listen(): void {
+    const lost = (): void => {
+      if (this.#registration !== 'registered') return;
+      this.#registration = 'lost';
+      this.#options.delegate?.onDisconnected?.();
+    };
+    this.ua.on('disconnected', lost);
+    this.ua.on('unregistered', lost);
+    // JsSIP registers again by itself once the transport is back. register() handles the first.
+    this.ua.on('registered', () => {
+      if (this.#registration !== 'lost') return;
+      this.#registration = 'registered';
+      this.#options.delegate?.onRegistered?.();
+    });
+    this.ua.on('registrationFailed', (event: RegistrationFailure) => {
+      if (this.#registration !== 'lost') return;
+      this.#options.delegate?.onRegistrationFailed?.(event.cause ?? 'unknown');
+    });
     this.ua.on('newMessage', (event: IncomingMessageEvent | OutgoingMessageEvent) => {
       if (event.originator !== ('remote' as IncomingMessageEvent['originator'])) return;
       const request = event.request;
