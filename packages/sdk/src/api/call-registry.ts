@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { protectedHeaderValues, sameAddressOfRecord, type SecurityInfo } from '@mcptt-smime/smime';
+import {
+  IdentityMismatchError,
+  protectedHeaderValues,
+  sameAddressOfRecord,
+  type SecurityInfo,
+} from '@mcptt-smime/smime';
 import {
   composeInitialInvite,
   removeUaListener,
@@ -127,6 +132,20 @@ export class CallRegistry {
     });
     this.#track(call);
     return call;
+  }
+
+  /**
+   * Raises `IdentityMismatchError` for a message of a known call whose far end, the From of a
+   * request or the To of a response, is not the call's remote party. The SIP core relays the
+   * Call-ID and the tags in clear, so without this check JsSIP would apply an answer or a
+   * re-INVITE that another certificate holder signed, and the SDP with its fingerprints.
+   */
+  checkRemoteParty(received: ReceivedMessage): void {
+    const call = this.#calls.get(received.callId);
+    if (call === undefined || call.isRemoteParty(received.remoteUri)) return;
+    throw new IdentityMismatchError(
+      `${received.method} from another identity than the remote party of its call`,
+    );
   }
 
   /** Routes an unprotected message of a known dialog to its call. */

@@ -197,6 +197,15 @@ export class McpttCall {
   }
 
   /**
+   * True when `uri`, the far end of a message of this dialog, is the call's remote party.
+   *
+   * @internal
+   */
+  isRemoteParty(uri: string | undefined): boolean {
+    return uri !== undefined && sameAddressOfRecord(uri, this.#remoteUri);
+  }
+
+  /**
    * Takes an unprotected message of this dialog from the client.
    *
    * @internal
@@ -204,9 +213,8 @@ export class McpttCall {
   receive(received: ReceivedMessage): void {
     // The core relays the Call-ID in clear, so anyone may send a message with it. A message whose
     // far-end identity, which a signature must name, is not the call's remote party is dropped.
-    // JsSIP rejects such a message as well.
-    const { remoteUri } = received;
-    if (remoteUri === undefined || !sameAddressOfRecord(remoteUri, this.#remoteUri)) return;
+    // The client's pipeline rejects such a message before JsSIP receives it.
+    if (!this.isRemoteParty(received.remoteUri)) return;
     const status = received.status ?? 0;
     const isAnswer = received.method === 'INVITE' && status >= 200 && status < 300;
     // Only an outgoing call takes the security of its 2xx response, and a response in clear

@@ -108,6 +108,7 @@ export class McpttClient {
       logger: this.#logger,
       partsFor: (message) =>
         message.method === 'REGISTER' ? this.#registrationParts() : undefined,
+      checkReceived: (received) => this.#calls.checkRemoteParty(received),
       onReceived: (received) => {
         this.#received.add(received);
         this.#calls.route(received);

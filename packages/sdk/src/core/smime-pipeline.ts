@@ -143,6 +143,11 @@ export interface SmimePipelineOptions {
    * mcptt-info of a REGISTER, or undefined to add none.
    */
   readonly partsFor?: (message: SipMessage) => readonly BodyPart[] | undefined;
+  /**
+   * Called for every incoming message before JsSIP receives it. It raises an `McpttError`, such as
+   * `IdentityMismatchError`, for a message that JsSIP must not receive, which the socket then rejects.
+   */
+  readonly checkReceived?: (received: ReceivedMessage) => void;
   /** Called for every incoming message that JsSIP will see; it must not throw. */
   readonly onReceived?: (received: ReceivedMessage) => void;
   readonly logger?: SdkLogger;
@@ -473,6 +478,7 @@ export class SmimePipeline implements SocketPipeline {
       handler(event);
       return undefined;
     }
+    this.#options.checkReceived?.(event);
     this.#options.onReceived?.(event);
     return utf8Decode(split.message.toBytes());
   }
