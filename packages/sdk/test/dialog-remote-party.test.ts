@@ -64,6 +64,15 @@ async function startCall() {
   return { socket, failures, call, invite, sign };
 }
 
+/** Starts the call and answers it as the server. */
+async function establishedCall() {
+  const started = await startCall();
+  const { socket, call, invite, sign } = started;
+  socket.receive(await sign('bob', answer(invite, SERVER, SERVER_FINGERPRINT)));
+  await call.established();
+  return started;
+}
+
 function sent(socket: FakeSocket, prefix: string): string[] {
   return socket.sent.filter((frame) => frame.startsWith(prefix));
 }
@@ -150,9 +159,7 @@ describe('an answer from another user', () => {
 
 describe('a re-INVITE from another user', () => {
   it('gets 403 and changes no media', async () => {
-    const { socket, failures, call, invite, sign } = await startCall();
-    socket.receive(await sign('bob', answer(invite, SERVER, SERVER_FINGERPRINT)));
-    await call.established();
+    const { socket, failures, call, invite, sign } = await establishedCall();
 
     socket.receive(await sign('mallory', reInvite(invite, MALLORY, MALLORY_FINGERPRINT)));
 
@@ -163,9 +170,7 @@ describe('a re-INVITE from another user', () => {
   });
 
   it('passes from the remote party', async () => {
-    const { socket, failures, call, invite, sign } = await startCall();
-    socket.receive(await sign('bob', answer(invite, SERVER, SERVER_FINGERPRINT)));
-    await call.established();
+    const { socket, failures, call, invite, sign } = await establishedCall();
 
     socket.receive(await sign('bob', reInvite(invite, SERVER, MALLORY_FINGERPRINT)));
 
