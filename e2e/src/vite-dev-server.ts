@@ -1,5 +1,6 @@
 /**
- * Starts the demo app's Vite dev server (the root vite.config.ts) as a child process.
+ * Starts the demo app's Vite dev server (the root vite.config.ts, without file watching) as a
+ * child process.
  *
  * @module
  */
@@ -35,11 +36,14 @@ function viteCli(): string {
   return join(dirname(require.resolve('vite/package.json')), 'bin/vite.js');
 }
 
+/** Vite configuration of the suite: the app's configuration without file watching. */
+const CONFIG_FILE = fileURLToPath(new URL('./vite-e2e.config.ts', import.meta.url));
+
 /** Starts the dev server and resolves once it serves the demo configuration. */
 export async function startViteDevServer(
   options: ViteDevServerOptions,
 ): Promise<RunningViteDevServer> {
-  const child = spawn(process.execPath, [viteCli(), '--config', 'vite.config.ts'], {
+  const child = spawn(process.execPath, [viteCli(), '--config', CONFIG_FILE], {
     cwd: REPOSITORY_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
