@@ -150,6 +150,62 @@ describe('console layout', () => {
   });
 });
 
+/** Reports a registration state through the scripted client, as the SDK client would. */
+async function setRegistration(page: Page, state: string, reason?: string): Promise<void> {
+  await page.evaluate(
+    ({ state, reason }) => {
+      const client = (
+        window as unknown as {
+          fakeClient: { delegate: { onRegistration?: (state: string, reason?: string) => void } };
+        }
+      ).fakeClient;
+      client.delegate.onRegistration?.(state, reason);
+    },
+    { state, reason },
+  );
+}
+
+describe('lost connection', () => {
+  /** Returns the controls that need a registration, found by accessible name. */
+  function registeredControls(page: Page): ReturnType<Page['locator']>[] {
+    return [
+      page.getByRole('button', { name: /Push to talk/ }),
+      page.getByRole('button', { name: /Emergency group call/ }),
+      page.getByRole('button', { name: 'Private call to Bob' }),
+      page.getByRole('button', { name: 'Automatic call to Bob' }),
+      page.getByRole('switch', { name: 'Affiliated to Fire Team 1' }),
+      page.getByLabel('Short-data message'),
+    ];
+  }
+
+  it('disables controls while reconnecting', async () => {
+    const page = await openPreview(1280);
+    await setRegistration(page, 'reconnecting');
+    expect(await page.locator('.registration').innerText()).toBe('Connection lost · reconnecting…');
+    for (const control of registeredControls(page)) {
+      expect(await control.isDisabled(), String(control)).toBe(true);
+    }
+
+    await setRegistration(page, 'registered');
+    expect(await page.locator('.registration').innerText()).toBe('Registered · protected');
+    for (const control of registeredControls(page)) {
+      expect(await control.isDisabled(), String(control)).toBe(false);
+    }
+    await page.context().close();
+  });
+
+  it('shows a failed new registration', async () => {
+    const page = await openPreview(1280);
+    await setRegistration(page, 'reconnecting');
+    await setRegistration(page, 'failed', 'Request Timeout');
+    expect(await page.locator('.registration').innerText()).toMatch(/^Registration failed/);
+    for (const control of registeredControls(page)) {
+      expect(await control.isDisabled(), String(control)).toBe(true);
+    }
+    await page.context().close();
+  });
+});
+
 describe('security panel', () => {
   /** Adds security records through the scripted client, as the SDK would report messages. */
   async function addRecords(page: Page, first: number, count: number): Promise<void> {

@@ -133,6 +133,8 @@ function registrationText(state: AppState): string {
       return 'Registered · protected';
     case 'registering':
       return 'Registering…';
+    case 'reconnecting':
+      return 'Connection lost · reconnecting…';
     case 'failed':
       return `Registration failed${state.registrationReason === undefined ? '' : `: ${state.registrationReason}`}`;
     case 'unregistered':

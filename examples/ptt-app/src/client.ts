@@ -101,8 +101,13 @@ export interface SecurityRecord {
   readonly at: Date;
 }
 
-/** Registration state of the client with the core and the MCPTT server. */
-export type RegistrationState = 'unregistered' | 'registering' | 'registered' | 'failed';
+/**
+ * Registration state of the client with the core and the MCPTT server. `reconnecting` follows a
+ * lost connection to the core or a lapsed registration, until the client registers again or the
+ * new registration fails.
+ */
+export type RegistrationState =
+  'unregistered' | 'registering' | 'registered' | 'reconnecting' | 'failed';
 
 /** Callbacks of {@link PttClient}. Each is optional. */
 export interface PttClientDelegate {

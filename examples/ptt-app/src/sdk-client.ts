@@ -264,6 +264,8 @@ class SdkPttClient implements PttClient {
       onRegistered: () => this.#delegate.onRegistration?.('registered'),
       onIncomingCall: (event) => this.#onIncomingCall(event),
       onRegistrationFailed: (cause) => this.#delegate.onRegistration?.('failed', cause),
+      // JsSIP reconnects and registers again by itself, and onRegistered then follows.
+      onDisconnected: () => this.#delegate.onRegistration?.('reconnecting'),
       // The server rejected a refresh of the authorisation, so it lapses: the service is over.
       // A refresh that the client retries changes nothing yet.
       onRefreshFailed: (event) => {

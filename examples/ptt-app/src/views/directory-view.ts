@@ -67,6 +67,7 @@ function groupRow(options: DirectoryViewOptions, state: AppState, groupId: strin
     role: 'switch',
     class: 'switch',
     checked: group.affiliated,
+    disabled: state.registration !== 'registered',
     'aria-label': `Affiliated to ${group.name}`,
   });
   toggle.addEventListener('change', () => {
@@ -107,9 +108,16 @@ function peerRow(
     options.store.update(() => ({ selected: { kind: 'user', id: peerId } }));
   });
 
+  // Calls need the registration, which a lost connection to the core suspends.
+  const offline = state.registration !== 'registered';
   const call = h(
     'button',
-    { type: 'button', class: 'icon-button', 'aria-label': `Private call to ${name}` },
+    {
+      type: 'button',
+      class: 'icon-button',
+      disabled: offline,
+      'aria-label': `Private call to ${name}`,
+    },
     'Call',
   );
   call.addEventListener('click', () => {
@@ -122,6 +130,7 @@ function peerRow(
     {
       type: 'button',
       class: 'icon-button',
+      disabled: offline,
       'aria-label': `Automatic call to ${name}`,
       title: 'Answered by their app at once',
     },
