@@ -165,6 +165,64 @@ async function setRegistration(page: Page, state: string, reason?: string): Prom
   );
 }
 
+/** Reports a call through the scripted client, as the SDK client does on each change. */
+async function reportCall(page: Page, call: Record<string, unknown>): Promise<void> {
+  await page.evaluate((call) => {
+    const client = (
+      window as unknown as { fakeClient: { delegate: { onCall?: (call: unknown) => void } } }
+    ).fakeClient;
+    client.delegate.onCall?.({
+      kind: 'private',
+      direction: 'outgoing',
+      groupId: undefined,
+      peerId: undefined,
+      emergency: false,
+      state: 'confirmed',
+      reason: undefined,
+      ...call,
+    });
+  }, call);
+}
+
+describe('talk button in a private chat', () => {
+  it('waits for a call with the user', async () => {
+    const page = await openPreview(1280);
+    await page.getByRole('button', { name: 'Open chat with Bob' }).click();
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    expect(await ptt.isDisabled()).toBe(true);
+    expect(await ptt.innerText()).toContain('Call or Auto to talk');
+    expect(await page.getByRole('button', { name: /Emergency group call/ }).count()).toBe(0);
+    await ptt.dispatchEvent('pointerdown', { button: 0, pointerId: 1 });
+    await page.keyboard.down('Space');
+    await page.keyboard.up('Space');
+    expect(await actions(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('talks in the user call', async () => {
+    const page = await openPreview(1280);
+    await page.getByRole('button', { name: 'Open chat with Bob' }).click();
+    await reportCall(page, {
+      id: 'private-1',
+      peerId: 'sip:bob@mcptt.example',
+      floor: { phase: 'idle' },
+    });
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    expect(await ptt.isDisabled()).toBe(false);
+    expect(await page.locator('.call-state').innerText()).toBe('Private call · connected');
+    expect(await page.locator('.floor').innerText()).toContain('Nobody has the floor.');
+
+    await ptt.hover();
+    await page.mouse.down();
+    await page.mouse.up();
+    expect(await actions(page)).toEqual([
+      { type: 'press-in-call', callId: 'private-1' },
+      { type: 'release' },
+    ]);
+    await page.context().close();
+  });
+});
+
 describe('lost connection', () => {
   /** Returns the controls that need a registration, found by accessible name. */
   function registeredControls(page: Page): ReturnType<Page['locator']>[] {

@@ -142,7 +142,13 @@ export interface PttClient {
    * microphone. Resolves once the call is confirmed.
    */
   pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void>;
-  /** Mutes the microphone again; the call stays up. */
+  /**
+   * Talks in a live call, such as a private call. It requests the floor where the call has floor
+   * control and unmutes the microphone once the floor is granted, or at once without floor
+   * control. Rejects when the call is not set up.
+   */
+  pressTalkInCall(callId: string): Promise<void>;
+  /** Mutes the microphone again and releases the floor. The call stays up. */
   releaseTalk(): void;
   /**
    * Starts a private call to another user. With `automatic`, the callee's client accepts it

@@ -199,6 +199,17 @@ class SdkPttClient implements PttClient {
     this.#talk(call, 'press');
   }
 
+  pressTalkInCall(callId: string): Promise<void> {
+    const call = this.#calls.get(callId);
+    if (call?.state !== 'established') {
+      return Promise.reject(new Error(`The call with Call-ID ${callId} is not set up`));
+    }
+    this.#talking = call;
+    setMicrophone(call, call.floor === undefined || call.floor.state === 'granted');
+    this.#talk(call, 'press');
+    return Promise.resolve();
+  }
+
   releaseTalk(): void {
     const call = this.#talking;
     this.#talking = undefined;
@@ -225,6 +236,7 @@ class SdkPttClient implements PttClient {
       peerId,
       emergency: false,
     });
+    this.#followFloor(call);
     await this.#established(call);
   }
 

@@ -17,6 +17,7 @@ import type {
 export type FakeAction =
   | { readonly type: 'affiliation'; readonly groupId: string; readonly affiliated: boolean }
   | { readonly type: 'press'; readonly groupId: string; readonly emergency: boolean }
+  | { readonly type: 'press-in-call'; readonly callId: string }
   | { readonly type: 'release' }
   | { readonly type: 'call-user'; readonly peerId: string; readonly automatic: boolean }
   | { readonly type: 'answer' | 'reject' | 'hang-up'; readonly callId: string }
@@ -64,6 +65,11 @@ export class FakeClient implements PttClient {
 
   pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void> {
     this.actions.push({ type: 'press', groupId, emergency: options.emergency });
+    return Promise.resolve();
+  }
+
+  pressTalkInCall(callId: string): Promise<void> {
+    this.actions.push({ type: 'press-in-call', callId });
     return Promise.resolve();
   }
 

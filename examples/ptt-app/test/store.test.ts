@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CallInfo, SecurityRecord, ShortDataMessage } from '../src/client.js';
+import type { SecurityRecord, ShortDataMessage } from '../src/client.js';
 import {
   activeGroupCall,
   appendRecord,
@@ -8,51 +8,15 @@ import {
   MAX_SECURITY_RECORDS,
   ringingCalls,
   selectionAfter,
-  type AppState,
 } from '../src/store.js';
-
-const group = 'sip:fire-1@mcptt.example';
-const alice = 'sip:alice@mcptt.example';
-const bob = 'sip:bob@mcptt.example';
-
-function call(id: string, fields: Partial<CallInfo>): CallInfo {
-  return {
-    id,
-    kind: 'group',
-    direction: 'outgoing',
-    groupId: group,
-    peerId: undefined,
-    emergency: false,
-    state: 'confirmed',
-    reason: undefined,
-    ...fields,
-  };
-}
-
-function stateWith(calls: CallInfo[]): AppState {
-  return {
-    userId: alice,
-    displayName: 'Alice',
-    registration: 'registered',
-    registrationReason: undefined,
-    groups: [],
-    peers: [],
-    selected: undefined,
-    calls: new Map(calls.map((c) => [c.id, c])),
-    talkers: new Map(),
-    talking: false,
-    messages: [],
-    records: [],
-    notice: undefined,
-  };
-}
+import { ALICE, BOB, GROUP, testCall, testState } from './app-state.js';
 
 function message(fields: Partial<ShortDataMessage>): ShortDataMessage {
   return {
     id: '1',
     direction: 'in',
-    from: bob,
-    conversation: { kind: 'user', id: alice },
+    from: BOB,
+    conversation: { kind: 'user', id: ALICE },
     text: 'hi',
     at: new Date(0),
     ...fields,
@@ -61,34 +25,39 @@ function message(fields: Partial<ShortDataMessage>): ShortDataMessage {
 
 describe('activeGroupCall', () => {
   it('skips ended calls of the group', () => {
-    const state = stateWith([call('a', { state: 'ended' }), call('b', { state: 'calling' })]);
-    expect(activeGroupCall(state, group)?.id).toBe('b');
+    const state = testState([
+      testCall('a', { state: 'ended' }),
+      testCall('b', { state: 'calling' }),
+    ]);
+    expect(activeGroupCall(state, GROUP)?.id).toBe('b');
   });
 
   it('returns undefined for another group', () => {
-    expect(activeGroupCall(stateWith([call('a', {})]), 'sip:other@mcptt.example')).toBeUndefined();
+    expect(
+      activeGroupCall(testState([testCall('a', {})]), 'sip:other@mcptt.example'),
+    ).toBeUndefined();
   });
 
   it('ignores private calls', () => {
-    const state = stateWith([call('a', { kind: 'private', groupId: undefined, peerId: bob })]);
-    expect(activeGroupCall(state, group)).toBeUndefined();
+    const state = testState([testCall('a', { kind: 'private', groupId: undefined, peerId: BOB })]);
+    expect(activeGroupCall(state, GROUP)).toBeUndefined();
   });
 });
 
 describe('ringingCalls and liveCalls', () => {
   it('lists only incoming ringing calls as ringing', () => {
-    const state = stateWith([
-      call('in', { direction: 'incoming', state: 'ringing', kind: 'private' }),
-      call('out', { state: 'calling' }),
+    const state = testState([
+      testCall('in', { direction: 'incoming', state: 'ringing', kind: 'private' }),
+      testCall('out', { state: 'calling' }),
     ]);
     expect(ringingCalls(state).map((c) => c.id)).toEqual(['in']);
   });
 
   it('leaves failed and ended calls out of live calls', () => {
-    const state = stateWith([
-      call('a', { state: 'failed' }),
-      call('b', { state: 'ended' }),
-      call('c', { state: 'ringing' }),
+    const state = testState([
+      testCall('a', { state: 'failed' }),
+      testCall('b', { state: 'ended' }),
+      testCall('c', { state: 'ringing' }),
     ]);
     expect(liveCalls(state).map((c) => c.id)).toEqual(['c']);
   });
@@ -96,41 +65,41 @@ describe('ringingCalls and liveCalls', () => {
 
 describe('inConversation', () => {
   it('puts a received private message in the sender conversation', () => {
-    expect(inConversation(message({}), { kind: 'user', id: bob })).toBe(true);
-    expect(inConversation(message({}), { kind: 'user', id: alice })).toBe(false);
+    expect(inConversation(message({}), { kind: 'user', id: BOB })).toBe(true);
+    expect(inConversation(message({}), { kind: 'user', id: ALICE })).toBe(false);
   });
 
   it('puts a sent private message in the recipient conversation', () => {
     const sent = message({
       direction: 'out',
-      from: alice,
-      conversation: { kind: 'user', id: bob },
+      from: ALICE,
+      conversation: { kind: 'user', id: BOB },
     });
-    expect(inConversation(sent, { kind: 'user', id: bob })).toBe(true);
+    expect(inConversation(sent, { kind: 'user', id: BOB })).toBe(true);
   });
 
   it('keeps group messages out of private conversations', () => {
-    const toGroup = message({ conversation: { kind: 'group', id: group } });
-    expect(inConversation(toGroup, { kind: 'group', id: group })).toBe(true);
-    expect(inConversation(toGroup, { kind: 'user', id: bob })).toBe(false);
+    const toGroup = message({ conversation: { kind: 'group', id: GROUP } });
+    expect(inConversation(toGroup, { kind: 'group', id: GROUP })).toBe(true);
+    expect(inConversation(toGroup, { kind: 'user', id: BOB })).toBe(false);
   });
 });
 
 describe('selectionAfter', () => {
   it('opens the sender chat for a received private message', () => {
-    expect(selectionAfter({ kind: 'group', id: group }, message({}))).toEqual({
+    expect(selectionAfter({ kind: 'group', id: GROUP }, message({}))).toEqual({
       kind: 'user',
-      id: bob,
+      id: BOB,
     });
   });
 
   it('keeps an open private chat and the group of a group message', () => {
     const other = { kind: 'user', id: 'sip:carol@mcptt.example' } as const;
     expect(selectionAfter(other, message({}))).toBe(other);
-    const toGroup = message({ conversation: { kind: 'group', id: group } });
-    expect(selectionAfter({ kind: 'group', id: group }, toGroup)).toEqual({
+    const toGroup = message({ conversation: { kind: 'group', id: GROUP } });
+    expect(selectionAfter({ kind: 'group', id: GROUP }, toGroup)).toEqual({
       kind: 'group',
-      id: group,
+      id: GROUP,
     });
   });
 });

@@ -1,13 +1,15 @@
 /**
- * The talk panel: the group's call state, who is talking or the floor indicator, the push-to-talk
- * button (mouse, touch or the space bar), the emergency button and the list of live calls.
+ * The talk panel: the call state of the open group or user, who is talking or the floor
+ * indicator, the push-to-talk button (mouse, touch or the space bar), the emergency button of a
+ * group and the list of live calls.
  *
  * @module
  */
 
 import type { CallInfo, PttClient } from '../client.js';
 import { h, shortUri } from '../dom.js';
-import { activeGroupCall, liveCalls, type AppState, type Store } from '../store.js';
+import { liveCalls, type AppState, type Store } from '../store.js';
+import { mayPressTalk, talkTarget, type TalkTarget } from '../talk-target.js';
 import { renderFloorView } from './floor-view.js';
 
 /** Options of {@link renderTalkView}. */
@@ -23,11 +25,12 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
   const title = h('h2', { id: 'talk-heading' }, 'No group');
   const callState = h('p', { class: 'call-state', role: 'status', 'aria-live': 'polite' });
   const talker = h('p', { class: 'talker', 'aria-live': 'assertive', 'aria-atomic': 'true' });
+  const pttHint = h('span', { class: 'ptt-hint' }, PTT_HINT);
   const ptt = h(
     'button',
     { type: 'button', class: 'ptt', 'aria-label': 'Push to talk (hold, or hold the space bar)' },
     h('span', { class: 'ptt-label' }, 'PUSH TO TALK'),
-    h('span', { class: 'ptt-hint' }, 'hold · space bar'),
+    pttHint,
   );
   const emergency = h(
     'button',
@@ -35,30 +38,35 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     'EMERGENCY',
   );
   const calls = h('ul', { class: 'call-list', 'aria-label': 'Live calls' });
-  const floor = renderFloorView({ store, callOf: talkGroupCall });
+  const floor = renderFloorView({ store, callOf: (state) => talkTarget(state).call });
 
   bindPushToTalk(ptt, options);
   bindEmergency(emergency, options);
 
   store.subscribe((state) => {
-    const groupId = talkGroupId(state);
-    const group = state.groups.find((g) => g.id === groupId);
-    const call = groupId === undefined ? undefined : activeGroupCall(state, groupId);
-    title.textContent = group?.name ?? 'No group';
-    callState.textContent = describeCall(call, group?.affiliated ?? false);
+    const target = talkTarget(state);
+    const call = target.call;
+    title.textContent = targetName(state, target);
+    callState.textContent =
+      target.kind === 'group'
+        ? describeGroupCall(call, target.group?.affiliated ?? false)
+        : describePrivateCall(call);
     talker.textContent = describeTalker(state, call);
     talker.classList.toggle('active', state.talking || talkerOf(state, call) !== undefined);
     // With floor control, holding the button only requests the floor: the floor indicator
     // names the talker instead.
-    talker.hidden = call?.floor !== undefined;
-    ptt.disabled = group === undefined || !group.affiliated || state.registration !== 'registered';
+    talker.hidden = call?.floor !== undefined || (target.kind === 'user' && call === undefined);
+    ptt.disabled = !mayPressTalk(state, target);
+    pttHint.textContent = target.kind === 'user' && call === undefined ? CALL_HINT : PTT_HINT;
     ptt.classList.toggle('pressed', state.talking);
     // The held button turns green only once the floor is granted.
     ptt.classList.toggle('waiting', state.talking && !mayTalk(call));
     ptt.setAttribute('aria-pressed', String(state.talking));
+    // Emergency calls are group calls, so a user's conversation has no emergency button.
+    emergency.hidden = target.kind === 'user';
     emergency.disabled = ptt.disabled;
     emergency.setAttribute('aria-pressed', String(call?.emergency ?? false));
-    emergency.setAttribute('aria-label', `Emergency group call to ${group?.name ?? 'the group'}`);
+    emergency.setAttribute('aria-label', `Emergency group call to ${title.textContent}`);
     calls.replaceChildren(...liveCalls(state).map((c) => callRow(options, state, c)));
   });
 
@@ -74,32 +82,33 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
   );
 }
 
-/** Returns the group the talk button works on: the open group, else the first affiliated one. */
-export function talkGroupId(state: AppState): string | undefined {
-  if (state.selected?.kind === 'group') return state.selected.id;
-  return state.groups.find((g) => g.affiliated)?.id ?? state.groups[0]?.id;
-}
+/** The hint inside the talk button. */
+const PTT_HINT = 'hold · space bar';
+
+/** The hint inside the talk button in a user's conversation without a call. */
+const CALL_HINT = 'Call or Auto to talk';
 
 /** True unless floor control of the call withholds the floor from the user. */
 function mayTalk(call: CallInfo | undefined): boolean {
   return call?.floor === undefined || call.floor.phase === 'granted';
 }
 
-/** Returns the live call of the group the talk button works on. */
-function talkGroupCall(state: AppState): CallInfo | undefined {
-  const groupId = talkGroupId(state);
-  return groupId === undefined ? undefined : activeGroupCall(state, groupId);
+function targetName(state: AppState, target: TalkTarget): string {
+  if (target.kind === 'group') return target.group?.name ?? 'No group';
+  return state.peers.find((p) => p.id === target.peerId)?.name ?? shortUri(target.peerId);
 }
 
 function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): void {
   const { store, client } = options;
   const press = (): void => {
-    const groupId = talkGroupId(store.state);
-    if (store.state.talking || groupId === undefined || button.disabled) return;
+    if (store.state.talking || button.disabled) return;
+    const target = talkTarget(store.state);
+    const pressed = talkIn(client, target);
+    if (pressed === undefined) return;
     store.update(() => ({ talking: true }));
-    client.pressTalk(groupId, { emergency: false }).catch((error: unknown) => {
+    pressed.catch((error: unknown) => {
       store.update(() => ({ talking: false }));
-      options.onError('Group call', error);
+      options.onError(target.kind === 'group' ? 'Group call' : 'Talk in the private call', error);
     });
   };
   const release = (): void => {
@@ -131,10 +140,20 @@ function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): vo
   });
 }
 
+/** Starts talking in the target's call, or returns undefined when there is no call to talk in. */
+function talkIn(client: PttClient, target: TalkTarget): Promise<void> | undefined {
+  if (target.kind === 'group') {
+    if (target.groupId === undefined) return undefined;
+    return client.pressTalk(target.groupId, { emergency: false });
+  }
+  return target.call === undefined ? undefined : client.pressTalkInCall(target.call.id);
+}
+
 function bindEmergency(button: HTMLButtonElement, options: TalkViewOptions): void {
   button.addEventListener('click', () => {
-    const groupId = talkGroupId(options.store.state);
-    if (groupId === undefined) return;
+    const target = talkTarget(options.store.state);
+    if (target.kind !== 'group' || target.groupId === undefined) return;
+    const groupId = target.groupId;
     // The emergency call is set up at once; the user then holds the talk button to speak.
     options.client.pressTalk(groupId, { emergency: true }).then(
       () => options.client.releaseTalk(),
@@ -164,11 +183,20 @@ function callRow(options: TalkViewOptions, state: AppState, call: CallInfo): HTM
   );
 }
 
-function describeCall(call: CallInfo | undefined, affiliated: boolean): string {
+function describeGroupCall(call: CallInfo | undefined, affiliated: boolean): string {
   if (!affiliated) return 'Not affiliated: switch the group on to talk and listen.';
   if (call === undefined) return 'Idle. Hold the button to start a group call.';
   const kind = call.emergency ? 'Emergency group call' : 'Group call';
   return call.state === 'confirmed' ? `${kind} · connected` : `${kind} · ${call.state}…`;
+}
+
+function describePrivateCall(call: CallInfo | undefined): string {
+  if (call === undefined) return 'No call with this user. Call or Auto to talk.';
+  if (call.state === 'confirmed') return 'Private call · connected';
+  if (call.direction === 'incoming' && call.state === 'ringing') {
+    return 'Private call · ringing. Accept it to talk.';
+  }
+  return `Private call · ${call.state}…`;
 }
 
 function talkerOf(state: AppState, call: CallInfo | undefined): string | undefined {
