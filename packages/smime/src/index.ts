@@ -78,6 +78,7 @@ export type { SetPeerCertificateOptions } from './smime/memory-key-store.js';
 // CMS (RFC 5652, RFC 5083, RFC 8551).
 export {
   certificateSipUris,
+  checkCertificate,
   createCertsOnly,
   decryptContent,
   encryptContent,
@@ -92,6 +93,7 @@ export {
   verifySignedData,
 } from './cms/index.js';
 export { prepareEnvelope } from './cms/index.js';
+export type { CheckCertificateOptions } from './cms/index.js';
 export type { CmsSummary } from './cms/index.js';
 export type { PreparedEnvelope, PrepareEnvelopeOptions } from './cms/index.js';
 export type { ContentEncryptionAlgorithm } from './cms/index.js';

@@ -11,10 +11,17 @@
 import { bytesEqual } from '../bytes.js';
 import { CertificateUntrustedError, NotSupportedError } from '../errors.js';
 import { MAX_CHAIN_LENGTH } from '../limits.js';
-import type { ParsedCertificate } from './certificate.js';
+import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { BoundedCache } from './bounded-cache.js';
 import { OID_ANY_EXTENDED_KEY_USAGE, OID_KP_EMAIL_PROTECTION } from './oids.js';
-import { type RevocationPolicy, checkRevocation, describeCertificate } from './revocation.js';
+import type { RevocationList } from './revocation-list.js';
+import {
+  type RevocationMode,
+  type RevocationPolicy,
+  checkRevocation,
+  describeCertificate,
+  revocationPolicy,
+} from './revocation.js';
 import { resolveSignatureScheme, verifyBytes } from './signature.js';
 
 interface ValidatedChain {
@@ -254,5 +261,48 @@ function checkSignerUsage(signer: ParsedCertificate): void {
     !purposes.includes(OID_ANY_EXTENDED_KEY_USAGE)
   ) {
     throw new CertificateUntrustedError('signer certificate extKeyUsage lacks emailProtection');
+  }
+}
+
+/** Options of {@link checkCertificate}. */
+export interface CheckCertificateOptions {
+  readonly crypto: Crypto;
+  /** DER of the certificate to check, such as a peer's stored certificate. */
+  readonly certificate: Uint8Array;
+  /** DER certificates that may complete the path, as a SignedData carries them. */
+  readonly intermediates?: readonly Uint8Array[];
+  /** DER certificates of the trust anchors. */
+  readonly trustAnchors: readonly Uint8Array[];
+  /** Time of the check, by default the current time. */
+  readonly now?: Date;
+  /** Revocation lists from `parseRevocationList`, checked as unprotect checks a signer. */
+  readonly revocationLists?: readonly RevocationList[];
+  readonly revocation?: RevocationMode;
+}
+
+/**
+ * Checks a certificate as unprotect checks a signer's: validity at `now`, key usage for signing,
+ * a path to one of `trustAnchors`, and with lists, revocation. Resolves when it passes, for
+ * example to find out whether a certificate stored earlier is still good after newer lists
+ * arrived. Raises CertificateRevokedError for a revoked certificate and CertificateUntrustedError
+ * for any other failure, a missing path included. Raises TypeError for invalid options.
+ *
+ * @example
+ * ```ts
+ * await checkCertificate({ crypto, certificate: stored, trustAnchors: [caDer], revocationLists });
+ * ```
+ */
+export async function checkCertificate(options: CheckCertificateOptions): Promise<void> {
+  const policy = revocationPolicy(options.revocationLists, options.revocation, 'checkCertificate');
+  const trusted = await validateSignerChain(
+    options.crypto,
+    parseCertificate(options.certificate),
+    (options.intermediates ?? []).map(parseCertificate),
+    options.trustAnchors.map(parseCertificate),
+    options.now ?? new Date(),
+    policy,
+  );
+  if (!trusted) {
+    throw new CertificateUntrustedError('certificate does not chain to a trust anchor');
   }
 }
