@@ -14,7 +14,7 @@ import { MediaLeg } from './media-leg.js';
 import { MediaRelay } from './media-relay.js';
 import { CallFloor } from './floor/call-floor.js';
 import { hasImplicitFloorRequest } from './floor/implicit-request.js';
-import { endCall, inviteUser } from './member-invite.js';
+import { endCall, inviteUser, leaveFloor } from './member-invite.js';
 import {
   buildMcpttInfo,
   parseMcpttInfo,
@@ -403,9 +403,10 @@ export async function handleBye(
   if (found === undefined) {
     return;
   }
-  const { call } = found;
+  const { call, leg } = found;
   const callId = transaction.request.callId;
   context.calls.removeLeg(callId);
+  leaveFloor(call, leg);
   transaction.respond(createResponse(transaction.request, 200, { toTag: randomToken() }));
   await call.media.remove(callId);
 

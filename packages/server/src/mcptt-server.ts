@@ -7,8 +7,10 @@
  */
 import { pino, type Logger } from 'pino';
 import {
+  CertificateRevokedError,
   ReplayGuard,
   SipMessage,
+  checkCertificate,
   hasToTag,
   isMcpttError,
   type RevocationList,
@@ -152,9 +154,12 @@ export class McpttServer {
 
   /**
    * Reads the files of `identity.revocationLists` again and checks the requests from then on
-   * against their lists, for example after a CA published newer ones. Resolves with the number of
-   * lists. A file that cannot be read raises the error of reading it, and one with an unusable
-   * list raises TypeError naming the file. In both cases the lists in force stay.
+   * against their lists, for example after a CA published newer ones. A user whose stored
+   * certificate the new lists revoke loses the service authorisation and the affiliations at
+   * once, and the server deletes the stored certificate, so that it invites the user to no call and
+   * encrypts nothing more for that key. Resolves with the number of lists. A file that cannot be
+   * read raises the error of reading it, and one with an unusable list raises TypeError naming
+   * the file. In both cases the lists in force stay.
    */
   async reloadRevocationLists(): Promise<number> {
     const lists: RevocationList[] = [];
@@ -162,8 +167,32 @@ export class McpttServer {
       lists.push(...(await loadRevocationLists(file)));
     }
     this.context.revocationLists = lists;
-    this.context.logger.info({ lists: lists.length }, 'revocation lists reloaded');
+    const withdrawn = await this.#withdrawRevoked(lists);
+    this.context.logger.info({ lists: lists.length, withdrawn }, 'revocation lists reloaded');
     return lists.length;
+  }
+
+  /** Withdraws the users whose stored certificate `lists` revoke, and returns how many. */
+  async #withdrawRevoked(lists: readonly RevocationList[]): Promise<number> {
+    const { registry, logger } = this.context;
+    let withdrawn = 0;
+    for (const [uri, certificate] of registry.certificates()) {
+      try {
+        await checkCertificate({
+          crypto: this.context.crypto,
+          certificate,
+          trustAnchors: this.context.trustAnchors,
+          now: this.context.now(),
+          revocationLists: lists,
+        });
+      } catch (error) {
+        if (!(error instanceof CertificateRevokedError)) continue;
+        registry.withdraw(uri);
+        withdrawn += 1;
+        logger.warn({ user: uri, code: error.code }, 'user withdrawn: certificate revoked');
+      }
+    }
+    return withdrawn;
   }
 
   /**

@@ -7,7 +7,9 @@
 import {
   createHeaderFragment,
   HEADER_FRAGMENT_TYPE,
+  IdentityMismatchError,
   isMcpttError,
+  sameAddressOfRecord,
   unprotectMessage,
   type SipHeader,
   type SipMessage,
@@ -20,6 +22,8 @@ import { buildMcpttInfo, type McpttInfo } from './mcptt-xml.js';
 import { MediaLeg } from './media-leg.js';
 import { createOutgoingRequest, type ServerContext } from './server-context.js';
 import { protectionPolicyOf } from './plain-calls.js';
+import { MAX_SIGNATURE_AGE_MS } from './request-guard.js';
+import { uriOf } from './sip-builder.js';
 import { TALK_INFO_PACKAGE } from './talk-handler.js';
 
 /** Result of {@link inviteUser}: the final status, and the dialog when it was answered. */
@@ -135,7 +139,7 @@ async function acceptAnswer(
   media: MediaLeg,
   response: SipMessage,
 ): Promise<InviteOutcome> {
-  const opened = await openAnswer(context, response);
+  const opened = await openAnswer(context, response, leg.uri);
   const sdp = opened === undefined ? undefined : partText(readParts(opened), MEDIA_TYPES.sdp);
   let reason: string | undefined;
   if (sdp === undefined) {
@@ -159,15 +163,32 @@ async function acceptAnswer(
   return { status: 200, leg };
 }
 
+/**
+ * Opens the 2xx of the INVITE to `uri`. The answer must come from that user: unprotect checks the
+ * signer against the To of the response, which the SIP core can rewrite, so the To must name the
+ * invited user too. Its signer is checked for revocation and its signingTime for age, as the
+ * signer of a request is, so that an answer captured from another call cannot be played again.
+ */
 async function openAnswer(
   context: ServerContext,
   response: SipMessage,
+  uri: string,
 ): Promise<SipMessage | undefined> {
+  const { revocation } = context.config.identity;
   try {
+    const answerer = uriOf(response.getHeader('To'));
+    if (answerer === undefined || !sameAddressOfRecord(answerer, uri)) {
+      throw new IdentityMismatchError(
+        '2xx response to INVITE from another user than the invited one',
+      );
+    }
     const opened = await unprotectMessage(response, {
       crypto: context.crypto,
       identity: context.identity,
       trustAnchors: context.trustAnchors,
+      revocationLists: context.revocationLists,
+      ...(revocation === undefined ? {} : { revocation }),
+      maxSignatureAge: MAX_SIGNATURE_AGE_MS,
       now: context.now,
       // The member signs the fingerprints of its answer, unless calls go in clear.
       // An answer that nothing signs is rejected too: the core may have stripped the signature.
@@ -197,6 +218,7 @@ export async function hangUp(
   dialog: Dialog | undefined = leg.dialog,
 ): Promise<void> {
   context.calls.removeLeg(leg.callId);
+  leaveFloor(call, leg);
   await call.media.remove(leg.callId);
   if (dialog === undefined) {
     if (leg.invite !== undefined && context.transactions.cancel(leg.invite)) {
@@ -210,6 +232,17 @@ export async function hangUp(
   const response = await context.transactions.sendRequest(bye);
   const status = response.startLine.type === 'response' ? response.startLine.status : 0;
   context.logger.info({ callId: leg.callId, method: 'BYE', status, reason }, 'leg ended');
+}
+
+/**
+ * Takes the user of a removed leg off the call's floor, unless another leg of the call is the
+ * same user's. A holder who leaves passes the floor on. A leg whose SDP had no data channel has
+ * no channel whose closing would do it.
+ */
+export function leaveFloor(call: Call, leg: CallLeg): void {
+  if (![...call.legs.values()].some((other) => other.uri === leg.uri)) {
+    call.floor.detach(leg.uri);
+  }
 }
 
 /**

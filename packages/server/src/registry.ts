@@ -128,4 +128,19 @@ export class Registry {
   certificate(uri: string): Uint8Array | undefined {
     return this.#certificates.get(addressOfRecord(uri));
   }
+
+  /** Returns the address-of-record and certificate of each user whose certificate is known. */
+  certificates(): [string, Uint8Array][] {
+    return [...this.#certificates];
+  }
+
+  /**
+   * Withdraws the service authorisation and the affiliations of `uri` and deletes its certificate,
+   * for example when it was revoked. The user is authorised again by a publication that a valid
+   * certificate signs.
+   */
+  withdraw(uri: string): void {
+    this.authorise(uri, 0);
+    this.#certificates.delete(addressOfRecord(uri));
+  }
 }

@@ -55,12 +55,19 @@ export interface ServerTransaction {
 export interface TransactionDelegate {
   /** A new request, ACKs for 2xx responses included (they form no transaction). */
   onRequest(transaction: ServerTransaction): void;
-  /** A response that matches no client transaction, such as a repeated 2xx to an INVITE. */
+  /**
+   * A response that matches no client transaction, such as a repeated 2xx to an INVITE, or one
+   * whose Call-ID or CSeq differs from the request of its branch.
+   */
   onStrayResponse?(response: SipMessage): void;
 }
 
 interface ServerEntry {
-  readonly request: SipMessage;
+  /**
+   * The request, until its final response. The entry then lingers to absorb repeats, and keeps
+   * only the response, so that a burst of large requests is not held for the whole linger time.
+   */
+  request: SipMessage | undefined;
   lastResponse: SipMessage | undefined;
   completed: boolean;
   retransmit: ReturnType<typeof setTimeout> | undefined;
@@ -93,6 +100,8 @@ export class TransactionLayer {
   readonly #timers: TransactionTimers;
   readonly #viaHost: string;
   readonly #server = new Map<string, ServerEntry>();
+  /** INVITE server transactions by Call-ID and CSeq number, which the ACK of a 2xx names. */
+  readonly #invites = new Map<string, ServerEntry>();
   readonly #client = new Map<string, ClientEntry>();
 
   constructor(
@@ -218,6 +227,7 @@ export class TransactionLayer {
       clearTimeout(entry.retransmit);
     }
     this.#server.clear();
+    this.#invites.clear();
   }
 
   #receiveRequest(request: SipMessage): void {
@@ -244,9 +254,10 @@ export class TransactionLayer {
     };
     this.#server.set(key, entry);
     if (request.method === 'INVITE') {
-      this.#sendTrying(entry);
+      this.#invites.set(dialogStepKey(request), entry);
+      this.#sendTrying(entry, request);
     }
-    this.#delegate.onRequest(this.#serverTransaction(key, entry));
+    this.#delegate.onRequest(this.#serverTransaction(key, entry, request));
   }
 
   // RFC 3261 §17.2.1: when the application will not respond to an INVITE within 200 ms, the
@@ -254,9 +265,9 @@ export class TransactionLayer {
   // final one by fr_inv_timer (default 120 s) instead of fr_timer (default 30 s), so it does not
   // time out the INVITE while members are invited. The server cannot tell how long an INVITE
   // takes, so every new INVITE gets one at once. A repeat gets the last response again.
-  #sendTrying(entry: ServerEntry): void {
-    const timestamp = entry.request.getHeader('Timestamp');
-    const trying = createResponse(entry.request, 100, {
+  #sendTrying(entry: ServerEntry, request: SipMessage): void {
+    const timestamp = request.getHeader('Timestamp');
+    const trying = createResponse(request, 100, {
       // RFC 3261 §8.2.6.1: a 100 Trying copies the request's Timestamp.
       headers: timestamp === undefined ? [] : [{ name: 'Timestamp', value: timestamp }],
     });
@@ -275,29 +286,18 @@ export class TransactionLayer {
       }
     }
 
-    for (const entry of this.#server.values()) {
-      if (
-        entry.request.method === 'INVITE' &&
-        entry.request.callId === ack.callId &&
-        entry.request.cseq.sequence === ack.cseq.sequence
-      ) {
-        clearTimeout(entry.retransmit);
-        entry.retransmit = undefined;
-      }
+    const answered = this.#invites.get(dialogStepKey(ack));
+    if (answered !== undefined) {
+      clearTimeout(answered.retransmit);
+      answered.retransmit = undefined;
     }
-    this.#delegate.onRequest(
-      this.#serverTransaction(`ack:${randomToken(6)}`, {
-        request: ack,
-        lastResponse: undefined,
-        completed: true,
-        retransmit: undefined,
-      }),
-    );
+    const entry = { request: ack, lastResponse: undefined, completed: true, retransmit: undefined };
+    this.#delegate.onRequest(this.#serverTransaction(`ack:${randomToken(6)}`, entry, ack));
   }
 
-  #serverTransaction(key: string, entry: ServerEntry): ServerTransaction {
+  #serverTransaction(key: string, entry: ServerEntry, request: SipMessage): ServerTransaction {
     return {
-      request: entry.request,
+      request,
       get completed() {
         return entry.completed;
       },
@@ -318,12 +318,15 @@ export class TransactionLayer {
     }
 
     entry.completed = true;
-    if (entry.request.method === 'INVITE' && status < 300) {
+    const request = entry.request;
+    entry.request = undefined;
+    if (request?.method === 'INVITE' && status < 300) {
       this.#retransmitUntilAck(entry, this.#timers.t1);
     }
     setTimeout(() => {
       clearTimeout(entry.retransmit);
       this.#server.delete(key);
+      if (request?.method === 'INVITE') this.#invites.delete(dialogStepKey(request));
     }, this.#timers.linger).unref();
   }
 
@@ -346,6 +349,12 @@ export class TransactionLayer {
       this.#delegate.onStrayResponse?.(response);
       return;
     }
+    // A response copies the Call-ID and CSeq of its request (RFC 3261 §8.2.6.2). The SIP core can
+    // put any branch in the top Via, so a response of another dialog with this branch is dropped.
+    if (dialogStepKey(response) !== dialogStepKey(entry.request)) {
+      this.#delegate.onStrayResponse?.(response);
+      return;
+    }
 
     const status = response.startLine.type === 'response' ? response.startLine.status : 0;
     if (status < 200) {
@@ -365,6 +374,11 @@ export class TransactionLayer {
 function isVia(field: SipHeader): boolean {
   const name = field.name.toLowerCase();
   return name === 'via' || name === 'v';
+}
+
+/** Identifies a request of a dialog, and its responses and ACK, by Call-ID and CSeq number. */
+function dialogStepKey(message: SipMessage): string {
+  return `${message.callId}|${String(message.cseq.sequence)}`;
 }
 
 function clientKey(branch: string, method: string): string {

@@ -86,10 +86,19 @@ describe.skipIf(!opensslAvailable)('server reloading its revocation lists', () =
     });
     await writeFile(join(fixture.pki, 'ca.crl.pem'), list.pem);
 
+    const registry = fixture.server.context.registry;
+    const authorisedBefore = registry.isAuthorised(dave.uri);
     const count = await fixture.server.reloadRevocationLists();
 
     expect(before).toBe(200);
+    expect(authorisedBefore).toBe(true);
     expect(count).toBe(1);
+    // The reload withdraws the revoked user at once, not when the authorisation lapses.
+    expect(registry.isAuthorised(dave.uri)).toBe(false);
+    expect(registry.certificate(dave.uri)).toBeUndefined();
+    expect(
+      fixture.logLines.some((line) => line.includes('user withdrawn: certificate revoked')),
+    ).toBe(true);
     expect(await authorise(dave)).toBe(403);
   });
 

@@ -56,6 +56,22 @@ describe.each(cores)('server through %s', (core, available) => {
   });
 
   const client = (name: string) => clients[name] as McpttTestClient;
+  // Sends alice's private call to dave and returns the status of its final response.
+  const privateCallToDave = async () => {
+    const alice = client('alice');
+    const invite = await alice.protect(
+      alice.request('INVITE', SERVER_URI, [
+        textPart(MEDIA_TYPES.sdp, OFFER_SDP),
+        mcpttInfo({ sessionType: 'private', calledPartyId: DAVE }),
+      ]),
+    );
+    return status(await alice.send(invite));
+  };
+  // Counts the members' answers that the server rejected with `code`, from its log.
+  const answersRejected = (code: string) =>
+    fixture.logLines
+      .map((line) => JSON.parse(line) as { msg?: string; code?: string })
+      .filter((entry) => entry.msg === 'answer rejected' && entry.code === code).length;
 
   it.skipIf(!available)('authorises by REGISTER', async () => {
     const alice = client('alice');
@@ -384,20 +400,24 @@ describe.each(cores)('server through %s', (core, available) => {
     });
 
     it.skipIf(!available)('a private call whose answer nothing signs with 403', async () => {
-      const alice = client('alice');
       const dave = client('dave');
       dave.answerInClear = true;
       try {
-        const invite = await alice.protect(
-          alice.request('INVITE', SERVER_URI, [
-            textPart(MEDIA_TYPES.sdp, OFFER_SDP),
-            mcpttInfo({ sessionType: 'private', calledPartyId: DAVE }),
-          ]),
-        );
-
-        expect(status(await alice.send(invite))).toBe(403);
+        expect(await privateCallToDave()).toBe(403);
       } finally {
         dave.answerInClear = false;
+      }
+    });
+
+    it.skipIf(!available)('a private call that another user answers with 403', async () => {
+      const dave = client('dave');
+      dave.answerAs = client('carol');
+      try {
+        expect(await privateCallToDave()).toBe(403);
+        console.log(fixture.logLines.slice(-12).join('\n'));
+        await expect.poll(() => answersRejected('ERR_IDENTITY_MISMATCH')).toBe(1);
+      } finally {
+        dave.answerAs = undefined;
       }
     });
 

@@ -5,14 +5,22 @@ import { TransactionLayer, type ServerTransaction } from '../src/transaction-lay
 
 const timers = { t1: 10, t2: 40, transactionTimeout: 50, linger: 200 };
 
-function request(method: string, branch = 'z9hG4bKabc'): SipMessage {
+function request(method: string, branch = 'z9hG4bKabc', callId = 'call-1'): SipMessage {
   return SipMessage.create(requestLine(method, 'sip:mcptt-server@mcptt.example'), [
     { name: 'Via', value: `SIP/2.0/WS x.invalid;branch=${branch}` },
     { name: 'From', value: '<sip:alice@mcptt.example>;tag=1' },
     { name: 'To', value: '<sip:mcptt-server@mcptt.example>' },
-    { name: 'Call-ID', value: 'call-1' },
+    { name: 'Call-ID', value: callId },
     { name: 'CSeq', value: `1 ${method}` },
   ]);
+}
+
+/** Returns `response` with its Call-ID or CSeq replaced, as the SIP core could send it. */
+function withHeader(response: SipMessage, name: 'Call-ID' | 'CSeq', value: string): SipMessage {
+  return SipMessage.create(
+    response.startLine,
+    response.headers.map((field) => (field.name === name ? { name, value } : field)),
+  );
 }
 
 describe('transaction layer', () => {
@@ -77,5 +85,50 @@ describe('transaction layer', () => {
     expect(repeats).toBeGreaterThan(1);
     expect(sent.length).toBe(repeats);
     expect(received[1]?.request.method).toBe('ACK');
+  });
+
+  it.each([
+    ['Call-ID', 'call-of-another-dialog'],
+    ['CSeq', '2 INVITE'],
+  ] as const)('drops a response with another %s', async (name, value) => {
+    const sent: SipMessage[] = [];
+    const stray: SipMessage[] = [];
+    const layer = new TransactionLayer(
+      (m) => sent.push(m),
+      { onRequest: () => undefined, onStrayResponse: (response) => stray.push(response) },
+      timers,
+    );
+
+    const pending = layer.sendRequest(request('INVITE'));
+    const answer = createResponse(sent[0]!, 200, { toTag: 'other' });
+    layer.receive(withHeader(answer, name, value));
+    const response = await pending;
+    layer.close();
+
+    expect(stray).toHaveLength(1);
+    expect(response.startLine.type === 'response' && response.startLine.status).toBe(408);
+  });
+
+  it('ends the repeats of the 2xx whose ACK arrives', async () => {
+    const sent: SipMessage[] = [];
+    const received: ServerTransaction[] = [];
+    const layer = new TransactionLayer(
+      (m) => sent.push(m),
+      { onRequest: (t) => received.push(t) },
+      timers,
+    );
+
+    layer.receive(request('INVITE', 'z9hG4bK1', 'call-1'));
+    layer.receive(request('INVITE', 'z9hG4bK2', 'call-2'));
+    received[0]?.respond(createResponse(request('INVITE', 'z9hG4bK1', 'call-1'), 200));
+    received[1]?.respond(createResponse(request('INVITE', 'z9hG4bK2', 'call-2'), 200));
+    layer.receive(request('ACK', 'z9hG4bKack', 'call-2'));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    layer.close();
+
+    const repeats = (callId: string) =>
+      sent.filter((m) => m.callId === callId && m.startLine.type === 'response').length;
+    expect(repeats('call-1')).toBeGreaterThan(2);
+    expect(repeats('call-2')).toBe(2);
   });
 });

@@ -53,6 +53,11 @@ export class McpttTestClient {
   bindSdp = true;
   /** True to answer an INVITE with the SDP in clear, as a core that stripped the signature would. */
   answerInClear = false;
+  /**
+   * Another user who signs the answer to an INVITE in its own name, with its URI in the To, as a
+   * SIP core that hands the server's INVITE to an accomplice would.
+   */
+  answerAs: McpttTestClient | undefined = undefined;
   /** Makes the SDP answer to an INVITE's offer; default a fixed SDP without candidates. */
   answerSdp: ((offer: string) => Promise<string>) | undefined;
   readonly #socket: WebSocket;
@@ -317,8 +322,17 @@ export class McpttTestClient {
       response = response.withBody(new TextEncoder().encode(sdp), {
         contentType: 'application/sdp',
       });
-      // The answer's DTLS fingerprints are signed, as the SDK signs them, unless calls go in clear.
-      if (this.policy === undefined && !this.answerInClear) response = await this.protect(response);
+      const impostor = this.answerAs;
+      if (impostor !== undefined) {
+        const to = { name: 'To', value: `<${impostor.uri}>;tag=${toTag}` };
+        const headers = response.headers.map((field) => (field.name === 'To' ? to : field));
+        response = await impostor.protect(
+          SipMessage.create(response.startLine, headers, response.body),
+        );
+      } else if (this.policy === undefined && !this.answerInClear) {
+        // The answer's DTLS fingerprints are signed, as the SDK signs them, unless calls go in clear.
+        response = await this.protect(response);
+      }
     }
     incoming.answer = response;
     this.#sendMessage(response);
