@@ -255,6 +255,28 @@ describe('SmimePipeline.prepare', () => {
     expect(received[0]?.security.signerUri).toBe('sip:alice@example.org');
   });
 
+  it('binds the prepared request to its Call-ID and CSeq', async () => {
+    const { alice, bob, received, alicePipeline } = await setUp();
+    await alicePipeline.prepare('call-1', 'INVITE', 'sip:bob@example.org', prepared, 1);
+
+    expect(await sendCountingSignatures(alice, bob, invite(prepared))).toBe(0);
+    expect(received[0]?.security.protectedHeaders).toEqual([
+      { name: 'Call-ID', value: 'call-1' },
+      { name: 'CSeq', value: '1 INVITE' },
+    ]);
+  });
+
+  it('reseals, still bound, for another CSeq', async () => {
+    const { alice, bob, received, alicePipeline } = await setUp();
+    await alicePipeline.prepare('call-1', 'INVITE', 'sip:bob@example.org', prepared, 7);
+
+    expect(await sendCountingSignatures(alice, bob, invite(prepared))).toBe(1);
+    expect(received[0]?.security.protectedHeaders.map((field) => field.value)).toEqual([
+      'call-1',
+      '1 INVITE',
+    ]);
+  });
+
   it('protects anew when the parts changed', async () => {
     const { alice, bob, received, alicePipeline } = await setUp();
     await alicePipeline.prepare('call-1', 'INVITE', 'sip:bob@example.org', prepared);

@@ -13,6 +13,7 @@ import {
   KeyNotFoundError,
   parseNameAddress,
   prepareProtection,
+  createHeaderFragment,
   protectMessage,
   BOUND_HEADERS,
   ReplayGuard,
@@ -332,16 +333,19 @@ export class SmimePipeline implements SocketPipeline {
 
   /**
    * Starts protecting the sensitive `parts` of a request that JsSIP has not sent yet, such as an
-   * INVITE whose SDP offer waits for ICE gathering. When the request leaves with exactly these
-   * parts, it carries the result and is not signed and encrypted again. A request whose parts
-   * differ is protected as usual, and so is one whose preparation failed. The promise resolves
-   * when the preparation is over, and never rejects.
+   * INVITE whose SDP offer waits for ICE gathering. The prepared parts carry signed copies of
+   * `callId` and of the CSeq `cseq` with `method`, as every protected request carries signed
+   * copies of its own. When the request leaves with exactly these parts and fields, it carries
+   * the result and is not signed and encrypted again. A request whose parts or fields differ,
+   * one with an Expires field, and one whose preparation failed are protected as usual. The
+   * promise resolves when the preparation is over, and never rejects.
    */
   async prepare(
     callId: string,
     method: string,
     target: string,
     parts: readonly BodyPart[],
+    cseq = 1,
   ): Promise<void> {
     const upper = method.toUpperCase();
     const policy = this.#options.policy ?? defaultProtectionPolicy;
@@ -349,6 +353,13 @@ export class SmimePipeline implements SocketPipeline {
       .map(partEntity)
       .filter((entity) => policy.isSensitive(entity.contentType, upper));
     if (sensitive.length === 0) return;
+    // The same copies that protectMessage adds for BOUND_HEADERS, so that the preparation matches.
+    sensitive.push(
+      createHeaderFragment([
+        { name: 'Call-ID', value: callId },
+        { name: 'CSeq', value: `${String(cseq)} ${upper}` },
+      ]),
+    );
 
     const { crypto, keyStore, localUri } = this.#options;
     const preparing = Promise.resolve()
@@ -403,12 +414,13 @@ export class SmimePipeline implements SocketPipeline {
       signer,
       recipients,
       ...this.#protectExtras(),
-      // A prepared body was signed before the message existed, and its parts carry what they
-      // bind. Any other message gets signed copies of its Call-ID and CSeq, which the receiver
-      // checks, so that the core can neither move the body into another message nor send a
-      // request again (RFC 3261 §23.4). A copy of Expires keeps the core from changing how long
-      // an authorisation or an affiliation lasts.
-      ...(prepared !== undefined ? { prepared } : { bindHeaders: SIGNED_HEADERS }),
+      // Every message gets signed copies of its Call-ID and CSeq, which the receiver checks, so
+      // that the core can neither move the body into another message nor send a request again
+      // (RFC 3261 §23.4). A copy of Expires keeps the core from changing how long an
+      // authorisation or an affiliation lasts. A preparation is used only when it carries the
+      // same copies, since protectMessage compares them with its parts.
+      bindHeaders: SIGNED_HEADERS,
+      ...(prepared === undefined ? {} : { prepared }),
       bindSdp: this.#options.bindSdp !== false,
     });
     this.#logger.debug(CATEGORY, 'message protected', {
