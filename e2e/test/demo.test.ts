@@ -202,6 +202,8 @@ describe('demo through Kamailio', () => {
   });
 
   it('sets up an emergency group call', async () => {
+    // Bob's private text opened his chat on Carol's page, and emergency calls are for groups.
+    await carol.page.getByRole('button', { name: `Open group ${GROUP.displayName}` }).click();
     await carol.page.getByRole('button', { name: /Emergency group call/ }).click();
     for (const app of [alice, bob, carol]) {
       await app.page.locator('.call.emergency-call[data-state="confirmed"]').waitFor();
