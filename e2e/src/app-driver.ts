@@ -126,3 +126,20 @@ export function audioPacketsReceived(app: AppUser): Promise<number> {
     return packets;
   });
 }
+
+/**
+ * Returns the number of audio tracks that the page sends with the microphone on, counted over its
+ * peer connections that are not closed.
+ */
+export function microphonesOn(app: AppUser): Promise<number> {
+  return app.page.evaluate(() => {
+    const connections = (window as unknown as { peerConnections: RTCPeerConnection[] })
+      .peerConnections;
+    return connections
+      .filter((connection) => connection.connectionState !== 'closed')
+      .flatMap((connection) => connection.getSenders())
+      .filter(
+        ({ track }) => track?.kind === 'audio' && track.readyState === 'live' && track.enabled,
+      ).length;
+  });
+}

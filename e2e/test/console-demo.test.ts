@@ -6,10 +6,20 @@
 import type { Browser, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../tools/chromium.js';
-import { enrol, openApp, waitForRegistration, type AppUser } from '../src/app-driver.js';
+import {
+  audioPacketsReceived,
+  enrol,
+  microphonesOn,
+  openApp,
+  pressTalk,
+  releaseTalk,
+  waitForRegistration,
+  type AppUser,
+} from '../src/app-driver.js';
+import { waitForAudioFlow } from '../src/audio-flow.js';
 import { startDemoStack, type DemoStack } from '../src/demo-stack.js';
 import { USERS } from '../src/demo-users.js';
-import { printPageLogs } from '../src/floor-trio.js';
+import { floorText, printPageLogs } from '../src/floor-trio.js';
 
 let stack: DemoStack;
 let browser: Browser;
@@ -66,5 +76,77 @@ describe('connection to the core', () => {
     // JsSIP tries again after 2 s, and the next time after 2 to 4 s more.
     await waitForRegistration(bob, 20_000);
     expect(await call.isDisabled()).toBe(false);
+  });
+});
+
+/** Waits until the page lists a confirmed private call with `peer`. */
+async function waitForPrivateCall(app: AppUser, peer: AppUser): Promise<void> {
+  await app.page
+    .locator('.call[data-state="confirmed"]', { hasText: `private call · ${peer.user.name}` })
+    .waitFor({ timeout: 15_000 });
+}
+
+/** Ends every live call of the page with its End buttons. */
+async function hangUpAll(app: AppUser): Promise<void> {
+  const ends = app.page.getByRole('button', { name: /^End / });
+  while ((await ends.count()) > 0) await ends.first().click();
+}
+
+const options = { timeout: 15_000 };
+
+describe('private calls', () => {
+  it('keeps the microphones off in a manual call', async () => {
+    await alice.page
+      .getByRole('button', { name: `Private call to ${USERS.bob.displayName}` })
+      .click();
+    await bob.page
+      .getByRole('button', { name: `Accept call from ${USERS.alice.displayName}` })
+      .click();
+    await waitForPrivateCall(alice, bob);
+    await waitForPrivateCall(bob, alice);
+    expect(await microphonesOn(alice)).toBe(0);
+    expect(await microphonesOn(bob)).toBe(0);
+  });
+
+  it('talks in the call from the chat', async () => {
+    await alice.page
+      .getByRole('button', { name: `Open chat with ${USERS.bob.displayName}` })
+      .click();
+    await bob.page
+      .getByRole('button', { name: `Open chat with ${USERS.alice.displayName}` })
+      .click();
+    await expect.poll(() => floorText(bob), options).toBe('Idle: Nobody has the floor.');
+    const baseline = await audioPacketsReceived(bob);
+
+    await pressTalk(alice);
+    await expect
+      .poll(() => floorText(alice), options)
+      .toBe('Granted: You may talk for up to 30 s.');
+    await expect
+      .poll(() => floorText(bob), options)
+      .toBe(`Taken: ${USERS.alice.displayName} has the floor.`);
+    expect(await microphonesOn(alice)).toBe(1);
+    expect(await microphonesOn(bob)).toBe(0);
+    await waitForAudioFlow(bob, baseline);
+    // The press talked in the private call and set up no group call.
+    expect(await alice.page.locator('.call-label').allTextContents()).toEqual([
+      'private call · bob',
+    ]);
+
+    await releaseTalk(alice);
+    await expect.poll(() => floorText(bob), options).toBe('Idle: Nobody has the floor.');
+    expect(await microphonesOn(alice)).toBe(0);
+    await hangUpAll(alice);
+  });
+
+  it('keeps the microphones off in an automatic call', async () => {
+    await bob.page
+      .getByRole('button', { name: `Automatic call to ${USERS.alice.displayName}` })
+      .click();
+    await waitForPrivateCall(alice, bob);
+    await waitForPrivateCall(bob, alice);
+    expect(await microphonesOn(alice)).toBe(0);
+    expect(await microphonesOn(bob)).toBe(0);
+    await hangUpAll(bob);
   });
 });

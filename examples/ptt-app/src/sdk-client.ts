@@ -27,7 +27,7 @@ import type {
   PttClientDelegate,
 } from './client.js';
 import type { DemoConfig } from './demo-config.js';
-import { CallTracker, sendTalk, setMicrophone } from './sdk-calls.js';
+import { CallTracker, sendTalk, setMicrophone, type CallFields } from './sdk-calls.js';
 import { releaseFloor, requestFloor, watchFloor } from './sdk-floor.js';
 import { createWireSocket, type WireMessage } from './wire-socket.js';
 
@@ -176,7 +176,7 @@ class SdkPttClient implements PttClient {
       const kind = options.emergency ? 'Emergency group call' : 'Group call';
       this.#expect('INVITE', kind, `mcptt-info: ${kind.toLowerCase()} to ${groupId}`);
       call = this.#require().startGroupCall({ groupId, emergency: options.emergency });
-      this.#calls.track(call, {
+      this.#track(call, {
         kind: 'group',
         direction: 'outgoing',
         groupId,
@@ -195,7 +195,7 @@ class SdkPttClient implements PttClient {
       return;
     }
     // With floor control, the microphone opens on Floor Granted (see #followFloor).
-    setMicrophone(call, call.floor === undefined || call.floor.state === 'granted');
+    this.#applyMicrophone(call);
     this.#talk(call, 'press');
   }
 
@@ -205,7 +205,7 @@ class SdkPttClient implements PttClient {
       return Promise.reject(new Error(`The call with Call-ID ${callId} is not set up`));
     }
     this.#talking = call;
-    setMicrophone(call, call.floor === undefined || call.floor.state === 'granted');
+    this.#applyMicrophone(call);
     this.#talk(call, 'press');
     return Promise.resolve();
   }
@@ -225,11 +225,13 @@ class SdkPttClient implements PttClient {
       automatic ? 'Automatic private call' : 'Private call',
       `resource-lists: ${peerId}`,
     );
+    // Neither side talks until its user holds the talk button, so the INVITE requests no floor.
     const call = this.#require().startPrivateCall({
       calleeId: peerId,
       commencement: automatic ? 'automatic' : 'manual',
+      implicitFloorRequest: false,
     });
-    this.#calls.track(call, {
+    this.#track(call, {
       kind: 'private',
       direction: 'outgoing',
       groupId: undefined,
@@ -315,7 +317,7 @@ class SdkPttClient implements PttClient {
   #onIncomingCall(event: IncomingCallEvent): void {
     const { call } = event;
     const emergency = event.info?.emergency === true;
-    this.#calls.track(call, {
+    this.#track(call, {
       kind: event.kind,
       direction: 'incoming',
       groupId:
@@ -329,10 +331,6 @@ class SdkPttClient implements PttClient {
       call.accept({ mediaConstraints: { audio: true, video: false } });
       // Late entry: the server sends Floor Taken or Floor Idle as soon as the channel opens.
       this.#followFloor(call);
-      call.established().then(
-        () => setMicrophone(call, false),
-        () => undefined,
-      );
     }
     // The panel's record comes after accept(), because a record redraws the app's views, and
     // that must not delay the signalling.
@@ -359,6 +357,29 @@ class SdkPttClient implements PttClient {
     this.#delegate.onTalker?.(call.callId, action === 'press' ? this.userId : undefined);
   }
 
+  /**
+   * Starts following a call. Its microphone stays off until the user holds the talk button in
+   * it. JsSIP adds the microphone's track before it makes the SDP and reports `connecting` then,
+   * before any media flows.
+   */
+  #track(call: McpttCall, fields: CallFields): void {
+    this.#calls.track(call, fields);
+    call.session.on('connecting', () => this.#applyMicrophone(call));
+    call.established().then(
+      () => this.#applyMicrophone(call),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Turns the microphone of a call on while the talk button is held in it and, where the call
+   * has floor control, the floor is granted. It is off otherwise.
+   */
+  #applyMicrophone(call: McpttCall): void {
+    const granted = call.floor === undefined || call.floor.state === 'granted';
+    setMicrophone(call, this.#talking === call && granted);
+  }
+
   /** Shows the floor of a call and its talker, when the call has floor control. */
   #followFloor(call: McpttCall): void {
     if (call.floor === undefined) return;
@@ -367,7 +388,7 @@ class SdkPttClient implements PttClient {
         this.#calls.setFloor(call.callId, status);
         // The server forwards only the holder's audio, so the microphone sends only while the
         // button is held and the floor is granted.
-        if (this.#talking === call) setMicrophone(call, status.phase === 'granted');
+        this.#applyMicrophone(call);
       },
       onTalker: (talkerId) => this.#delegate.onTalker?.(call.callId, talkerId),
     });
