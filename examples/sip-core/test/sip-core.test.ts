@@ -2,6 +2,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runsWithTool } from '../../../tools/required-tool.js';
 import { findKamailio, parseBodyLog, startKamailio, startRelay } from '../src/index.js';
 import { RawSipClient, type ReceivedSip } from './raw-sip-client.js';
 
@@ -11,7 +12,7 @@ interface Core {
   stop(): Promise<void>;
 }
 
-const kamailioInstalled = findKamailio() !== undefined;
+const kamailioInstalled = runsWithTool(findKamailio() !== undefined);
 
 const cores: readonly [string, boolean, (bodyLogFile: string) => Promise<Core>][] = [
   [

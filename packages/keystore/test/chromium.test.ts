@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { runsWithTool } from '../../../tools/required-tool.js';
 import { chromiumAvailable, startBrowserHarness } from './browser/harness.js';
 import type { BrowserHarness } from './browser/harness.js';
 import type { PageOutcome } from './browser/page.js';
@@ -7,7 +8,7 @@ import { TestPki } from './pki.js';
 import { MCPTT_BODY } from './sip-message.js';
 
 // CI must run these tests: a missing Chromium fails there, and skips only on a developer machine.
-const skip = !chromiumAvailable && process.env.CI !== 'true';
+const skip = !runsWithTool(chromiumAvailable);
 
 describe.skipIf(skip)('keystore in Chromium', () => {
   const pki = new TestPki();

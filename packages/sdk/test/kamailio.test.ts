@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { inCi } from '../../../tools/required-tool.js';
 import {
   findKamailio,
   parseBodyLog,
@@ -28,7 +29,6 @@ const SECRETS = [GROUP, CALLEE, ACCESS_TOKEN, TEXT_TO_SERVER, TEXT_TO_ALICE, 'mc
 
 const kamailio = findKamailio();
 // In CI a missing Kamailio is a failure, so that the integration test cannot vanish silently.
-const inCi = process.env['CI'] === 'true';
 
 describe.runIf(inCi && kamailio === undefined)('Kamailio integration prerequisites', () => {
   it('finds the kamailio binary', () => {

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runsWithTool } from '../../../tools/required-tool.js';
 import { findKamailio } from '@mcptt-smime/sip-core';
 import type { SipMessage } from '@mcptt-smime/smime';
 import { createUacDialog, type Dialog } from '../src/dialog.js';
@@ -31,7 +32,7 @@ const RESOURCE_PRIORITY = { name: 'Resource-Priority', value: 'mcpttp.15' };
 const PROMPT_ANSWER_MS = 5000;
 
 const cores = [
-  ['kamailio', findKamailio() !== undefined],
+  ['kamailio', runsWithTool(findKamailio() !== undefined)],
   ['relay', true],
 ] as const;
 

@@ -3,13 +3,14 @@ import type { Browser, Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../../../tools/chromium.js';
+import { runsWithTool } from '../../../tools/required-tool.js';
 import { MediaLeg } from '../src/media-leg.js';
 
 interface BrowserPeer {
   pc: RTCPeerConnection;
 }
 
-describe.skipIf(!chromiumAvailable)('media leg with Chromium', () => {
+describe.skipIf(!runsWithTool(chromiumAvailable))('media leg with Chromium', () => {
   let http: Server;
   let browser: Browser;
   let page: Page;

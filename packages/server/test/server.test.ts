@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protectedHeaderValues, SipMessage } from '@mcptt-smime/smime';
+import { runsWithTool } from '../../../tools/required-tool.js';
 import { findKamailio, parseBodyLog } from '@mcptt-smime/sip-core';
 import { MEDIA_TYPES, readParts, textPart } from '../src/body-parts.js';
 import { parseMcpttInfo } from '../src/mcptt-xml.js';
@@ -24,7 +25,7 @@ const CAROL = `sip:carol@${DOMAIN}`;
 const DAVE = `sip:dave@${DOMAIN}`;
 
 const cores = [
-  ['kamailio', findKamailio() !== undefined],
+  ['kamailio', runsWithTool(findKamailio() !== undefined)],
   ['relay', true],
 ] as const;
 

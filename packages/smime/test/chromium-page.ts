@@ -8,12 +8,13 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 
 import { bundleForBrowser, chromiumAvailable, launchChromium } from '../../../tools/chromium.js';
+import { runsWithTool } from '../../../tools/required-tool.js';
 
 /**
  * True when the Chromium tests must be skipped. CI must run them, so a missing Chromium fails
  * there and skips only on a developer machine.
  */
-export const skipChromium = !chromiumAvailable && process.env['CI'] !== 'true';
+export const skipChromium = !runsWithTool(chromiumAvailable);
 
 /** Where a page is served from, and what else the server returns. */
 export interface ChromiumPageOptions {

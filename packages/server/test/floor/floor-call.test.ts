@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runsWithTool } from '../../../../tools/required-tool.js';
 import { findKamailio } from '@mcptt-smime/sip-core';
 import { MEDIA_TYPES, readParts, textPart } from '../../src/body-parts.js';
 import { createUacDialog, createUasDialog, type Dialog } from '../../src/dialog.js';
@@ -24,7 +25,7 @@ const isInvite = (incoming: Incoming) => incoming.raw.method === 'INVITE';
 const TALK_PACKAGE = { name: 'Info-Package', value: 'mcptt-talk' };
 
 const cores = [
-  ['kamailio', findKamailio() !== undefined],
+  ['kamailio', runsWithTool(findKamailio() !== undefined)],
   ['relay', true],
 ] as const;
 

@@ -1,14 +1,17 @@
 /**
  * Certificate revocation lists made by `openssl ca -gencrl`, with a throwaway configuration and
- * index file in a temporary folder. Tests that use it skip when `openssl` is missing.
+ * index file in a temporary folder. Tests that use it skip when `openssl` is missing, except in
+ * CI, where they then fail.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** True when the `openssl` command runs. */
-export const opensslAvailable = spawnSync('openssl', ['version']).status === 0;
+import { runsWithTool } from '../../../../tools/required-tool.js';
+
+/** True when the tests that need the `openssl` command run: where it runs, and always in CI. */
+export const opensslAvailable = runsWithTool(spawnSync('openssl', ['version']).status === 0);
 
 /** A certificate to revoke with `openssl ca -revoke`, which dates the entry now. */
 export interface OpensslRevocation {
