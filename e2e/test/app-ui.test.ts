@@ -223,6 +223,44 @@ describe('talk button in a private chat', () => {
   });
 });
 
+describe('affiliation switch', () => {
+  it('keeps a pending change across redraws', async () => {
+    const page = await openPreview(1280);
+    await page.evaluate(() => {
+      (window as unknown as { fakeClient: { holdRequests: boolean } }).fakeClient.holdRequests =
+        true;
+    });
+    const ems = page.getByRole('switch', { name: 'Affiliated to EMS North' });
+    await ems.click();
+    // Opening the group changes the state, which redraws the list.
+    await page.getByRole('button', { name: 'Open group EMS North' }).click();
+    expect(await ems.isChecked()).toBe(true);
+    expect(await ems.isDisabled()).toBe(true);
+
+    await page.evaluate(() => {
+      const { fakeClient } = window as unknown as {
+        fakeClient: { held: { resolve(): void }[] };
+      };
+      fakeClient.held[0]?.resolve();
+    });
+    await expect.poll(() => ems.isDisabled()).toBe(false);
+    expect(await ems.isChecked()).toBe(true);
+    await page.context().close();
+  });
+
+  it('ends the call of a group switched off', async () => {
+    const page = await openPreview(1280);
+    await page.getByRole('switch', { name: 'Affiliated to Fire Team 1' }).click();
+    await expect
+      .poll(() => actions(page))
+      .toEqual([
+        { type: 'hang-up', callId: 'a84b4c76e66710@127.0.0.1' },
+        { type: 'affiliation', groupId: 'sip:fire-1@mcptt.example', affiliated: false },
+      ]);
+    await page.context().close();
+  });
+});
+
 describe('lost connection', () => {
   /** Returns the controls that need a registration, found by accessible name. */
   function registeredControls(page: Page): ReturnType<Page['locator']>[] {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { changeAffiliation } from './affiliation.js';
 import type { PttClient, PttClientDelegate } from './client.js';
 import { h, shortUri } from './dom.js';
 import { appendRecord, selectionAfter, Store, type AppState } from './store.js';
@@ -32,13 +33,19 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
     store.update(() => ({ notice: `${action} failed: ${errorText(error)}` }));
   };
   const views = { store, client, onError };
+  const affiliation = { store, client, onError };
 
   root.replaceChildren(
     renderHeader(store, options),
     h(
       'div',
       { class: 'layout' },
-      renderDirectoryView(views),
+      renderDirectoryView({
+        ...views,
+        onAffiliationChange: (groupId, affiliated) => {
+          void changeAffiliation(affiliation, groupId, affiliated);
+        },
+      }),
       h('div', { class: 'centre' }, renderTalkView(views), renderChatView(views)),
       renderSecurityView({ store, coreLogUrl: options.coreLogUrl }),
     ),
@@ -60,6 +67,7 @@ function initialState(client: PttClient): AppState {
     registration: 'unregistered',
     registrationReason: undefined,
     groups,
+    pendingAffiliations: new Map(),
     peers: client.peers(),
     selected: first === undefined ? undefined : { kind: 'group', id: first.id },
     calls: new Map(),

@@ -24,6 +24,8 @@ export interface AppState {
   readonly registration: RegistrationState;
   readonly registrationReason: string | undefined;
   readonly groups: readonly GroupInfo[];
+  /** The requested affiliation by group ID, while its PUBLISH waits for the final response. */
+  readonly pendingAffiliations: ReadonlyMap<string, boolean>;
   readonly peers: readonly PeerInfo[];
   /** The open conversation: the group the talk button works on, or a user for chat. */
   readonly selected: Conversation | undefined;

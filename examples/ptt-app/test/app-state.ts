@@ -41,6 +41,7 @@ export function testState(
     registration: 'registered',
     registrationReason: undefined,
     groups: [],
+    pendingAffiliations: new Map(),
     peers: [],
     selected: undefined,
     calls: new Map(calls.map((c) => [c.id, c])),

@@ -23,12 +23,26 @@ export type FakeAction =
   | { readonly type: 'answer' | 'reject' | 'hang-up'; readonly callId: string }
   | { readonly type: 'short-data'; readonly conversation: Conversation; readonly text: string };
 
+/** A request of the views that waits until a test settles it. */
+export interface HeldRequest {
+  readonly action: FakeAction;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 /** The scripted client. */
 export class FakeClient implements PttClient {
   readonly userId: string;
   readonly displayName: string;
   readonly actions: FakeAction[] = [];
   delegate: PttClientDelegate = {};
+  /**
+   * When true, affiliation and short-data requests wait in {@link FakeClient.held} until a test
+   * settles them. When false, they succeed at once.
+   */
+  holdRequests = false;
+  /** The requests that wait for a test to settle them, oldest first. */
+  readonly held: HeldRequest[] = [];
   #groups: GroupInfo[];
   readonly #peers: PeerInfo[];
 
@@ -57,10 +71,9 @@ export class FakeClient implements PttClient {
     return Promise.resolve();
   }
 
-  setAffiliation(groupId: string, affiliated: boolean): Promise<void> {
-    this.actions.push({ type: 'affiliation', groupId, affiliated });
+  async setAffiliation(groupId: string, affiliated: boolean): Promise<void> {
+    await this.#request({ type: 'affiliation', groupId, affiliated });
     this.#groups = this.#groups.map((g) => (g.id === groupId ? { ...g, affiliated } : g));
-    return Promise.resolve();
   }
 
   pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void> {
@@ -96,7 +109,13 @@ export class FakeClient implements PttClient {
   }
 
   sendShortData(conversation: Conversation, text: string): Promise<void> {
-    this.actions.push({ type: 'short-data', conversation, text });
-    return Promise.resolve();
+    return this.#request({ type: 'short-data', conversation, text });
+  }
+
+  /** Records a request, and holds it while {@link FakeClient.holdRequests} is set. */
+  #request(action: FakeAction): Promise<void> {
+    this.actions.push(action);
+    if (!this.holdRequests) return Promise.resolve();
+    return new Promise((resolve, reject) => this.held.push({ action, resolve, reject }));
   }
 }

@@ -15,6 +15,8 @@ export interface DirectoryViewOptions {
   readonly client: PttClient;
   /** Reports a failed action in the status line. */
   readonly onError: (action: string, error: unknown) => void;
+  /** Called when the user switches the affiliation to a group on or off. */
+  readonly onAffiliationChange: (groupId: string, affiliated: boolean) => void;
 }
 
 /** Builds the groups and users lists and keeps them in step with the store. */
@@ -62,25 +64,18 @@ function groupRow(options: DirectoryViewOptions, state: AppState, groupId: strin
     options.store.update(() => ({ selected: { kind: 'group', id: group.id } }));
   });
 
+  // A switch whose request is under way shows the requested state until the response.
+  const pending = state.pendingAffiliations.get(group.id);
   const toggle = h('input', {
     type: 'checkbox',
     role: 'switch',
     class: 'switch',
-    checked: group.affiliated,
-    disabled: state.registration !== 'registered',
+    checked: pending ?? group.affiliated,
+    disabled: pending !== undefined || state.registration !== 'registered',
+    'aria-busy': pending === undefined ? undefined : 'true',
     'aria-label': `Affiliated to ${group.name}`,
   });
-  toggle.addEventListener('change', () => {
-    toggle.disabled = true;
-    options.client.setAffiliation(group.id, toggle.checked).then(
-      () => options.store.update(() => ({ groups: options.client.groups() })),
-      (error: unknown) => {
-        toggle.checked = !toggle.checked;
-        toggle.disabled = false;
-        options.onError(`Affiliation to ${group.name}`, error);
-      },
-    );
-  });
+  toggle.addEventListener('change', () => options.onAffiliationChange(group.id, toggle.checked));
 
   const classes = ['row', selected ? 'selected' : '', call !== undefined ? 'in-call' : ''];
   return h('li', { class: classes.join(' ').trim() }, select, toggle);
