@@ -7,18 +7,20 @@ import type { Browser, WebSocketRoute } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../tools/chromium.js';
 import {
+  affiliate,
   audioPacketsReceived,
   enrol,
   microphonesOn,
   openApp,
   pressTalk,
   releaseTalk,
+  waitForGroupCall,
   waitForRegistration,
   type AppUser,
 } from '../src/app-driver.js';
 import { waitForAudioFlow } from '../src/audio-flow.js';
 import { startDemoStack, type DemoStack } from '../src/demo-stack.js';
-import { USERS } from '../src/demo-users.js';
+import { GROUP, USERS } from '../src/demo-users.js';
 import { floorText, printPageLogs } from '../src/floor-trio.js';
 
 let stack: DemoStack;
@@ -148,5 +150,60 @@ describe('private calls', () => {
     expect(await microphonesOn(alice)).toBe(0);
     expect(await microphonesOn(bob)).toBe(0);
     await hangUpAll(bob);
+  });
+});
+
+describe('affiliation across a reload', () => {
+  /** Tells whether the server counts the user as affiliated to the demo group. */
+  function serverAffiliated(app: AppUser): boolean {
+    const { registry } = stack.server.context;
+    const group = registry.group(GROUP.id);
+    return group !== undefined && registry.isAffiliated(app.user.uri, group);
+  }
+
+  it('publishes the stored groups again', async () => {
+    await affiliate(alice, GROUP.displayName);
+    await affiliate(bob, GROUP.displayName);
+    await alice.page.reload();
+    await waitForRegistration(alice);
+    const toggle = alice.page.getByRole('switch', { name: `Affiliated to ${GROUP.displayName}` });
+    await expect.poll(() => toggle.isEnabled(), options).toBe(true);
+    expect(await toggle.isChecked()).toBe(true);
+    expect(serverAffiliated(alice)).toBe(true);
+
+    // Bob's chat with alice is open since the private calls, and his talk button works on it.
+    await bob.page.getByRole('button', { name: `Open group ${GROUP.displayName}` }).click();
+    await pressTalk(bob);
+    await waitForGroupCall(alice);
+    await releaseTalk(bob);
+    await hangUpAll(bob);
+    await hangUpAll(alice);
+  });
+
+  it('offers a call of a group shown off', async () => {
+    // The page clears its stored groups, while the server still counts alice in the group.
+    await alice.page.evaluate(() => localStorage.clear());
+    await alice.page.reload();
+    await waitForRegistration(alice);
+    const toggle = alice.page.getByRole('switch', { name: `Affiliated to ${GROUP.displayName}` });
+    expect(await toggle.isChecked()).toBe(false);
+    expect(serverAffiliated(alice)).toBe(true);
+
+    await pressTalk(bob);
+    const accept = alice.page.getByRole('button', {
+      name: `Accept call from ${USERS.bob.displayName}`,
+    });
+    await accept.waitFor(options);
+    expect(await alice.page.getByRole('dialog').innerText()).toContain(
+      'You are not affiliated to this group.',
+    );
+    expect(await alice.page.locator('.call[data-state="confirmed"]').count()).toBe(0);
+    await accept.click();
+    await alice.page
+      .locator('.call[data-state="confirmed"]', { hasText: 'group call' })
+      .waitFor(options);
+    await releaseTalk(bob);
+    await hangUpAll(bob);
+    await hangUpAll(alice);
   });
 });

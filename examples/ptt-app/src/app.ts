@@ -5,7 +5,12 @@
  * @module
  */
 
-import { changeAffiliation } from './affiliation.js';
+import {
+  changeAffiliation,
+  restoreAffiliation,
+  storageAffiliationMemory,
+  type AffiliationMemory,
+} from './affiliation.js';
 import type { PttClient, PttClientDelegate } from './client.js';
 import { h, shortUri } from './dom.js';
 import { appendRecord, selectionAfter, Store, type AppState } from './store.js';
@@ -23,6 +28,8 @@ export interface ConsoleOptions {
   readonly coreLogUrl: string | undefined;
   /** Called when the user asks to remove the identity from this browser. */
   readonly onForget?: () => void;
+  /** The affiliated groups across page loads; default the page's `localStorage`. */
+  readonly affiliationMemory?: AffiliationMemory;
 }
 
 /** Builds the console into `root`, starts the client and returns the store. */
@@ -33,7 +40,8 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
     store.update(() => ({ notice: `${action} failed: ${errorText(error)}` }));
   };
   const views = { store, client, onError };
-  const affiliation = { store, client, onError };
+  const memory = options.affiliationMemory ?? storageAffiliationMemory();
+  const affiliation = { store, client, memory, onError };
 
   root.replaceChildren(
     renderHeader(store, options),
@@ -52,7 +60,17 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
     renderIncomingCallView(views),
   );
 
-  client.start(delegateFor(store, client)).catch((error: unknown) => {
+  // The first registration publishes the groups stored before the page loaded. JsSIP's later
+  // registrations, after a lost connection, keep the affiliation that the SDK refreshes.
+  const delegate = delegateFor(store, client);
+  let restored = false;
+  const onRegistration: PttClientDelegate['onRegistration'] = (registration, reason) => {
+    delegate.onRegistration?.(registration, reason);
+    if (registration !== 'registered' || restored) return;
+    restored = true;
+    void restoreAffiliation(affiliation);
+  };
+  client.start({ ...delegate, onRegistration }).catch((error: unknown) => {
     store.update(() => ({ registration: 'failed', registrationReason: errorText(error) }));
   });
   return store;

@@ -138,6 +138,11 @@ export interface PttClient {
   /** Affiliates to a group or leaves it (PUBLISH with protected pidf+xml). */
   setAffiliation(groupId: string, affiliated: boolean): Promise<void>;
   /**
+   * Publishes the complete set of affiliated groups, such as the set stored before a page
+   * reload, and leaves every other group.
+   */
+  setAffiliatedGroups(groupIds: readonly string[]): Promise<void>;
+  /**
    * Takes the floor in a group: sets up the group call first when none is up, then unmutes the
    * microphone. Resolves once the call is confirmed.
    */

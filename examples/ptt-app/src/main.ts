@@ -6,6 +6,7 @@
  */
 
 import './styles.css';
+import { storageAffiliationMemory } from './affiliation.js';
 import { mountConsole } from './app.js';
 import { loadDemoConfig, type DemoConfig } from './demo-config.js';
 import { h } from './dom.js';
@@ -54,6 +55,7 @@ async function showConsole(
       client
         .stop()
         .then(() => identities.forget())
+        .then(() => storageAffiliationMemory().clear(uri))
         .then(() => showEnrolment(root, config, identities))
         .catch((error: unknown) => fail(root, error));
     },

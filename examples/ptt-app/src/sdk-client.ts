@@ -159,15 +159,19 @@ class SdkPttClient implements PttClient {
     return Promise.resolve();
   }
 
-  async setAffiliation(groupId: string, affiliated: boolean): Promise<void> {
+  setAffiliation(groupId: string, affiliated: boolean): Promise<void> {
     const groups = new Set(this.#affiliated);
     if (affiliated) groups.add(groupId);
     else groups.delete(groupId);
+    return this.setAffiliatedGroups([...groups]);
+  }
+
+  async setAffiliatedGroups(groupIds: readonly string[]): Promise<void> {
     const client = this.#require();
-    this.#expect('PUBLISH', 'Affiliation', `Affiliated groups:\n${[...groups].join('\n')}`);
-    await client.setAffiliation({ target: this.#config.serverUri, groups: [...groups] });
-    if (affiliated) this.#affiliated.add(groupId);
-    else this.#affiliated.delete(groupId);
+    this.#expect('PUBLISH', 'Affiliation', `Affiliated groups:\n${groupIds.join('\n')}`);
+    await client.setAffiliation({ target: this.#config.serverUri, groups: [...groupIds] });
+    this.#affiliated.clear();
+    for (const groupId of groupIds) this.#affiliated.add(groupId);
   }
 
   async pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void> {
@@ -317,17 +321,25 @@ class SdkPttClient implements PttClient {
   #onIncomingCall(event: IncomingCallEvent): void {
     const { call } = event;
     const emergency = event.info?.emergency === true;
+    const groupId =
+      event.kind === 'group' ? (event.info?.callingGroupId ?? event.info?.requestUri) : undefined;
     this.#track(call, {
       kind: event.kind,
       direction: 'incoming',
-      groupId:
-        event.kind === 'group' ? (event.info?.callingGroupId ?? event.info?.requestUri) : undefined,
+      groupId,
       peerId: event.info?.callingUserId ?? event.from,
       emergency,
     });
-    // Group calls and automatic private calls start at once, with the microphone off until the
-    // user presses talk (TS 24.379 automatic commencement).
-    if (event.kind === 'group' || event.commencement === 'automatic') {
+    // Group calls of affiliated groups and automatic private calls start at once, with the
+    // microphone off until the user presses talk (TS 24.379 automatic commencement). The server
+    // may still count the user in a group that the app shows as not affiliated, for example
+    // before the stored groups are published again after a page reload. Such a call rings, so
+    // that the user decides.
+    const joinAtOnce =
+      event.kind === 'group'
+        ? groupId !== undefined && this.#affiliated.has(groupId)
+        : event.commencement === 'automatic';
+    if (joinAtOnce) {
       call.accept({ mediaConstraints: { audio: true, video: false } });
       // Late entry: the server sends Floor Taken or Floor Idle as soon as the channel opens.
       this.#followFloor(call);

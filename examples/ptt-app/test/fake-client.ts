@@ -16,6 +16,7 @@ import type {
 /** One call the views made on the client. */
 export type FakeAction =
   | { readonly type: 'affiliation'; readonly groupId: string; readonly affiliated: boolean }
+  | { readonly type: 'affiliations'; readonly groupIds: readonly string[] }
   | { readonly type: 'press'; readonly groupId: string; readonly emergency: boolean }
   | { readonly type: 'press-in-call'; readonly callId: string }
   | { readonly type: 'release' }
@@ -76,6 +77,11 @@ export class FakeClient implements PttClient {
     this.#groups = this.#groups.map((g) => (g.id === groupId ? { ...g, affiliated } : g));
   }
 
+  async setAffiliatedGroups(groupIds: readonly string[]): Promise<void> {
+    await this.#request({ type: 'affiliations', groupIds });
+    this.#groups = this.#groups.map((g) => ({ ...g, affiliated: groupIds.includes(g.id) }));
+  }
+
   pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void> {
     this.actions.push({ type: 'press', groupId, emergency: options.emergency });
     return Promise.resolve();
@@ -112,7 +118,7 @@ export class FakeClient implements PttClient {
     return this.#request({ type: 'short-data', conversation, text });
   }
 
-  /** Records a request, and holds it while {@link FakeClient.holdRequests} is set. */
+  /** Records a request, which waits for the test while {@link FakeClient.holdRequests} is set. */
   #request(action: FakeAction): Promise<void> {
     this.actions.push(action);
     if (!this.holdRequests) return Promise.resolve();

@@ -1,12 +1,13 @@
 /**
- * The dialog that offers an incoming private call, with accept and reject buttons.
+ * The dialog that offers an incoming call with accept and reject buttons. It offers private calls,
+ * and the group calls of groups that the app shows as not affiliated.
  *
  * @module
  */
 
 import type { CallInfo, PttClient } from '../client.js';
 import { h, shortUri } from '../dom.js';
-import { ringingCalls, type Store } from '../store.js';
+import { ringingCalls, type AppState, type Store } from '../store.js';
 
 /** Options of {@link renderIncomingCallView}. */
 export interface IncomingCallViewOptions {
@@ -18,12 +19,14 @@ export interface IncomingCallViewOptions {
 /** Builds the dialog, which opens while an incoming call rings. */
 export function renderIncomingCallView(options: IncomingCallViewOptions): HTMLDialogElement {
   const title = h('h2', { id: 'incoming-title' }, 'Incoming call');
+  const note = h('p', { class: 'hint' });
   const accept = h('button', { type: 'button', class: 'accept' }, 'Accept');
   const reject = h('button', { type: 'button', class: 'danger' }, 'Reject');
   const dialog = h(
     'dialog',
     { class: 'incoming', 'aria-labelledby': 'incoming-title' },
     title,
+    note,
     h('div', { class: 'dialog-actions' }, reject, accept),
   );
   let current: CallInfo | undefined;
@@ -49,10 +52,19 @@ export function renderIncomingCallView(options: IncomingCallViewOptions): HTMLDi
     }
     const caller = state.peers.find((p) => p.id === current?.peerId)?.name;
     const name = caller ?? shortUri(current.peerId);
-    title.textContent = `${current.emergency ? 'Emergency call' : 'Private call'} from ${name}`;
+    title.textContent = describeOffer(state, current, name);
+    note.hidden = current.kind !== 'group';
+    note.textContent = 'You are not affiliated to this group. Accept to join this call only.';
     accept.setAttribute('aria-label', `Accept call from ${name}`);
     reject.setAttribute('aria-label', `Reject call from ${name}`);
     if (!dialog.open && dialog.isConnected) dialog.showModal();
   });
   return dialog;
+}
+
+function describeOffer(state: AppState, call: CallInfo, caller: string): string {
+  const kind = call.emergency ? 'Emergency call' : 'Private call';
+  if (call.kind === 'private') return `${kind} from ${caller}`;
+  const group = state.groups.find((g) => g.id === call.groupId)?.name ?? shortUri(call.groupId);
+  return `${call.emergency ? 'Emergency group call' : 'Group call'} to ${group} from ${caller}`;
 }
