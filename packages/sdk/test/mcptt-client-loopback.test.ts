@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { McpttError } from '@mcptt-smime/smime';
 import { McpttClient } from '../src/api/mcptt-client.js';
 import type {
   ShortDataEvent,
@@ -125,6 +126,11 @@ describe('McpttClient loopback', () => {
     });
 
     await expect(sent).rejects.toBeInstanceOf(SipRequestFailedError);
-    await expect(sent).rejects.toMatchObject({ sipStatus: 408, code: undefined });
+    await expect(sent).rejects.toBeInstanceOf(McpttError);
+    await expect(sent).rejects.toMatchObject({
+      sipStatus: 408,
+      code: 'ERR_REQUEST_FAILED',
+      reasonPhrase: 'Request Timeout',
+    });
   });
 });

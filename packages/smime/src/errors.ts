@@ -32,7 +32,44 @@ export type ErrorCode =
   | 'ERR_STORAGE_BLOCKED'
   | 'ERR_STORAGE_DATA_CLONE'
   | 'ERR_CREDENTIAL_INVALID'
-  | 'ERR_NOT_EXPORTABLE';
+  | 'ERR_NOT_EXPORTABLE'
+  /** A request that the SDK sent got a final error response, or none (408). */
+  | 'ERR_REQUEST_FAILED'
+  /** A failure outside the library, such as an application callback that threw (500). */
+  | 'ERR_INTERNAL';
+
+// Every code once: the type makes a code added to ErrorCode but missing here a compile error.
+const KNOWN_CODES: Readonly<Record<ErrorCode, true>> = {
+  ERR_SIP_MALFORMED: true,
+  ERR_SIP_VERSION: true,
+  ERR_MIME_MALFORMED: true,
+  ERR_CMS_MALFORMED: true,
+  ERR_LIMIT_EXCEEDED: true,
+  ERR_UNDECIPHERABLE: true,
+  ERR_SIGNATURE_INVALID: true,
+  ERR_CERT_UNTRUSTED: true,
+  ERR_CERT_REVOKED: true,
+  ERR_CERT_CHANGED: true,
+  ERR_IDENTITY_MISMATCH: true,
+  ERR_HEADER_MISMATCH: true,
+  ERR_REPLAYED: true,
+  ERR_DOWNGRADE: true,
+  ERR_NOT_SUPPORTED: true,
+  ERR_KEY_NOT_FOUND: true,
+  ERR_STORAGE_FAILED: true,
+  ERR_STORAGE_QUOTA: true,
+  ERR_STORAGE_BLOCKED: true,
+  ERR_STORAGE_DATA_CLONE: true,
+  ERR_CREDENTIAL_INVALID: true,
+  ERR_NOT_EXPORTABLE: true,
+  ERR_REQUEST_FAILED: true,
+  ERR_INTERNAL: true,
+};
+
+/** True when `value` is one of the {@link ErrorCode}s, for a code read from the network. */
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(KNOWN_CODES, value);
+}
 
 /** Reason phrases of the SIP status codes that the errors map to (RFC 3261 §21, RFC 3261 §23.2). */
 export const SIP_REASON_PHRASES: Readonly<Record<number, string>> = {

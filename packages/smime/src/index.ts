@@ -162,6 +162,7 @@ export {
   SipVersionError,
   StorageError,
   UndecipherableError,
+  isErrorCode,
   isMcpttError,
 } from './errors.js';
 export type { AnyMcpttError } from './errors.js';

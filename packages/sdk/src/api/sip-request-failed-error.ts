@@ -3,25 +3,44 @@
  *
  * @module
  */
+import { McpttError, isErrorCode, type ErrorCode } from '@mcptt-smime/smime';
 
-/** A request answered with a final error response, or one that timed out. */
-export class SipRequestFailedError extends Error {
+/**
+ * A request answered with a final error response, or one that timed out. It belongs to the one
+ * error hierarchy of mcptt-smime, with the response's status as `sipStatus`.
+ */
+export class SipRequestFailedError extends McpttError {
+  static readonly code = 'ERR_REQUEST_FAILED';
+  /**
+   * The code of the local protection failure that produced the response (from its Warning
+   * header), such as `ERR_KEY_NOT_FOUND`, or `ERR_REQUEST_FAILED` for a response from the far end
+   * or a timeout.
+   */
+  readonly code: ErrorCode;
   /** SIP status of the final response; 408 for a local timeout. */
   readonly sipStatus: number;
-  /** The error code of a local protection failure (from the Warning header), if any. */
-  readonly code: string | undefined;
+  readonly #reasonPhrase: string;
 
-  constructor(sipStatus: number, reasonPhrase: string, code?: string) {
+  constructor(sipStatus: number, reasonPhrase: string, code?: ErrorCode) {
     super(`request failed with ${sipStatus} ${reasonPhrase}`);
-    this.name = 'SipRequestFailedError';
     this.sipStatus = sipStatus;
-    this.code = code;
+    this.code = code ?? SipRequestFailedError.code;
+    this.#reasonPhrase = reasonPhrase;
+  }
+
+  /** Reason phrase of the final response. */
+  override get reasonPhrase(): string {
+    return this.#reasonPhrase;
   }
 }
 
-/** Reads the error code from the Warning header that the protecting socket writes. */
-export function warningCode(warning: string | undefined): string | undefined {
-  return warning === undefined ? undefined : /399 mcptt-smime "([A-Z_]+)"/.exec(warning)?.[1];
+/**
+ * Reads the error code from the Warning header that the protecting socket writes, or returns
+ * undefined when there is none or it is not a known code.
+ */
+export function warningCode(warning: string | undefined): ErrorCode | undefined {
+  const code = warning === undefined ? undefined : /399 mcptt-smime "([A-Z_]+)"/.exec(warning)?.[1];
+  return code !== undefined && isErrorCode(code) ? code : undefined;
 }
 
 /** The fields of a JsSIP response that the SDK reads. */

@@ -5,10 +5,11 @@
  *
  * @module
  */
+import { isErrorCode, type ErrorCode } from '@mcptt-smime/smime';
 
 /** The fields of a protection error that the socket uses. */
 export interface ProtectionFailure {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly sipStatus: number;
   /** DER of a certs-only SignedData for a 493 response (RFC 3261 §23.2). */
   readonly certsOnly?: Uint8Array | undefined;
@@ -28,13 +29,14 @@ const REASON_PHRASES: Readonly<Record<number, string>> = {
 };
 
 /** Code given to failures that are not errors of the library, such as a bug in a callback. */
-export const INTERNAL_FAILURE_CODE = 'ERR_INTERNAL';
+export const INTERNAL_FAILURE_CODE: ErrorCode = 'ERR_INTERNAL';
 
 /** Reads `code` and `sipStatus` from an error, with 500 for anything that is not a library error. */
 export function toProtectionFailure(error: unknown): ProtectionFailure {
   if (typeof error === 'object' && error !== null) {
     const { code, sipStatus, certsOnly, acceptEncoding } = error as Record<string, unknown>;
-    if (typeof code === 'string' && typeof sipStatus === 'number' && sipStatus >= 400) {
+    const known = typeof code === 'string' && isErrorCode(code);
+    if (known && typeof sipStatus === 'number' && sipStatus >= 400) {
       return {
         code,
         sipStatus,
