@@ -261,6 +261,47 @@ describe('affiliation switch', () => {
   });
 });
 
+describe('short data', () => {
+  /** Settles the oldest held request of the scripted client, with an error message or without. */
+  async function settle(page: Page, error?: string): Promise<void> {
+    await page.evaluate((error) => {
+      const { fakeClient } = window as unknown as {
+        fakeClient: { held: { resolve(): void; reject(error: Error): void }[] };
+      };
+      const request = fakeClient.held.shift();
+      if (error === undefined) request?.resolve();
+      else request?.reject(new Error(error));
+    }, error);
+  }
+
+  it('keeps the text until sent', async () => {
+    const page = await openPreview(1280);
+    await page.evaluate(() => {
+      (window as unknown as { fakeClient: { holdRequests: boolean } }).fakeClient.holdRequests =
+        true;
+    });
+    const input = page.getByLabel('Short-data message');
+    await input.fill('Smoke on level 3');
+    await input.press('Enter');
+    expect(await input.inputValue()).toBe('Smoke on level 3');
+    expect(await input.isDisabled()).toBe(true);
+    expect(await page.locator('.chat-status').innerText()).toBe('Sending…');
+
+    await settle(page, 'request failed with 408 Request Timeout');
+    await expect.poll(() => input.isDisabled()).toBe(false);
+    expect(await input.inputValue()).toBe('Smoke on level 3');
+    expect(await page.locator('.chat-status').innerText()).toMatch(/^Not sent: /);
+
+    await input.press('Enter');
+    await settle(page);
+    await expect.poll(() => input.inputValue()).toBe('');
+    expect(await page.locator('.chat-status').isHidden()).toBe(true);
+    const sent = (await actions(page)).filter((action) => action.type === 'short-data');
+    expect(sent).toHaveLength(2);
+    await page.context().close();
+  });
+});
+
 describe('lost connection', () => {
   /** Returns the controls that need a registration, found by accessible name. */
   function registeredControls(page: Page): ReturnType<Page['locator']>[] {

@@ -7,12 +7,12 @@
 import type { PttClient } from '../client.js';
 import { formatTime, h, shortUri } from '../dom.js';
 import { inConversation, type AppState, type Store } from '../store.js';
+import { errorText } from './enrol-view.js';
 
 /** Options of {@link renderChatView}. */
 export interface ChatViewOptions {
   readonly store: Store;
   readonly client: PttClient;
-  readonly onError: (action: string, error: unknown) => void;
 }
 
 /** Builds the chat panel. */
@@ -30,24 +30,53 @@ export function renderChatView(options: ChatViewOptions): HTMLElement {
   });
   const send = h('button', { type: 'submit', class: 'primary' }, 'Send');
   const form = h('form', { class: 'chat-form' }, input, send);
+  const status = h('p', { class: 'chat-status', role: 'status', 'aria-live': 'polite' });
+  // The text stays in the field until the server accepted it, so that a failed send can be tried
+  // again without typing it anew.
+  let sending = false;
+  const showStatus = (text: string | undefined, isError = false): void => {
+    status.textContent = text ?? '';
+    status.hidden = text === undefined;
+    status.classList.toggle('error', isError);
+  };
+  showStatus(undefined);
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const conversation = store.state.selected;
     const text = input.value.trim();
-    if (conversation === undefined || text === '') return;
-    input.value = '';
-    client.sendShortData(conversation, text).catch((error: unknown) => {
-      options.onError('Short data', error);
-    });
+    if (sending || conversation === undefined || text === '') return;
+    sending = true;
+    showStatus('Sending…');
+    redraw();
+    client.sendShortData(conversation, text).then(
+      () => {
+        sending = false;
+        if (input.value.trim() === text) input.value = '';
+        showStatus(undefined);
+        redraw();
+      },
+      (error: unknown) => {
+        sending = false;
+        showStatus(`Not sent: ${errorText(error)} Press Send to try again.`, true);
+        redraw();
+        input.focus();
+      },
+    );
   });
+
+  const redraw = (): void => {
+    const state = store.state;
+    input.disabled = sending || state.selected === undefined || state.registration !== 'registered';
+    send.disabled = input.disabled;
+    send.textContent = sending ? 'Sending…' : 'Send';
+  };
 
   store.subscribe((state) => {
     const name = conversationName(state);
     title.textContent = name === undefined ? 'Short data' : `Short data · ${name}`;
     send.setAttribute('aria-label', `Send to ${name ?? 'nobody'}`);
-    input.disabled = state.selected === undefined || state.registration !== 'registered';
-    send.disabled = input.disabled;
+    redraw();
     const selected = state.selected;
     const messages =
       selected === undefined ? [] : state.messages.filter((m) => inConversation(m, selected));
@@ -64,7 +93,14 @@ export function renderChatView(options: ChatViewOptions): HTMLElement {
     log.scrollTop = log.scrollHeight;
   });
 
-  return h('section', { class: 'panel chat', 'aria-labelledby': 'chat-heading' }, title, log, form);
+  return h(
+    'section',
+    { class: 'panel chat', 'aria-labelledby': 'chat-heading' },
+    title,
+    log,
+    form,
+    status,
+  );
 }
 
 function conversationName(state: AppState): string | undefined {
