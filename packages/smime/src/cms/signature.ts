@@ -7,7 +7,7 @@
  */
 
 import { bufferSource, concatBytes } from '../bytes.js';
-import { CmsParseError, NotSupportedError } from '../errors.js';
+import { CertificateUntrustedError, CmsParseError, NotSupportedError } from '../errors.js';
 import {
   type AlgorithmIdentifier,
   DER_NULL,
@@ -28,6 +28,7 @@ import {
   type DerElement,
 } from './der.js';
 import type { ParsedCertificate } from './certificate.js';
+import { RSA_MIN_BITS } from './keys.js';
 import {
   DIGEST_BY_OID,
   OID_BY_DIGEST,
@@ -268,6 +269,13 @@ async function importVerificationKey(
   }
   if (scheme.name !== 'ECDSA' && keyAlgorithm.kind !== 'rsa') {
     throw new NotSupportedError('RSA signature with a non-RSA key');
+  }
+  // RFC 8551 §6: RSA keys shorter than 2048 bits can be factored, and whoever does can sign in
+  // the certificate's name, so no signature by one is believed: a signer's, a CA's or a list's.
+  if (keyAlgorithm.kind === 'rsa' && keyAlgorithm.modulusBits < RSA_MIN_BITS) {
+    throw new CertificateUntrustedError(
+      `RSA key of ${String(keyAlgorithm.modulusBits)} bits is shorter than ${String(RSA_MIN_BITS)}`,
+    );
   }
 
   const algorithm =

@@ -295,3 +295,62 @@ describe('verifySignedData certificate rules', () => {
     expect(result.digestAlgorithm).toBe('sha-384');
   });
 });
+
+describe('verifySignedData with short RSA keys', () => {
+  /** Issues a certificate for a new RSA key of `bits` bits under `issuer`, the CA by default. */
+  async function issueRsa(bits: number, isCa: boolean, issuer?: Issued): Promise<Issued> {
+    const pair = await crypto.subtle.generateKey(
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: bits,
+        publicExponent: Uint8Array.of(1, 0, 1),
+        hash: 'SHA-256',
+      },
+      false,
+      ['sign', 'verify'],
+    );
+    const certificate = await createCertificate({
+      crypto,
+      subject: isCa ? 'Short Key CA' : 'dave',
+      issuer: issuer?.certificate ?? caCertificate,
+      issuerKey: issuer?.privateKey ?? (await caKey()),
+      publicKey: pair.publicKey,
+      serial: Math.floor(Math.random() * 1e9) + 1,
+      notBefore: new Date('2026-01-01T00:00:00Z'),
+      notAfter: new Date('2036-01-01T00:00:00Z'),
+      isCa,
+      uris: isCa ? [] : ['sip:dave@example.org'],
+    });
+    return { certificate, privateKey: pair.privateKey };
+  }
+
+  const verify = (der: Uint8Array) =>
+    verifySignedData({ crypto, der, trustAnchors: [caCertificate], now: FIXTURE_NOW });
+
+  it.each([512, 1024])('rejects a %i-bit signer', async (bits) => {
+    const signer = await issueRsa(bits, false);
+
+    await expectRejection(
+      verify(await sign(signer)),
+      CertificateUntrustedError,
+      `RSA key of ${String(bits)} bits is shorter than 2048`,
+    );
+  });
+
+  it('rejects a 1024-bit intermediate CA', async () => {
+    const intermediate = await issueRsa(1024, true);
+    const signer = await issue({ issuer: intermediate });
+
+    await expectRejection(
+      verify(await sign(signer, [intermediate.certificate])),
+      CertificateUntrustedError,
+      'RSA key of 1024 bits is shorter than 2048',
+    );
+  });
+
+  it('accepts a 2048-bit signer', async () => {
+    const signer = await issueRsa(2048, false);
+
+    expect((await verify(await sign(signer))).chainTrusted).toBe(true);
+  });
+});
