@@ -270,8 +270,8 @@ async function importVerificationKey(
   if (scheme.name !== 'ECDSA' && keyAlgorithm.kind !== 'rsa') {
     throw new NotSupportedError('RSA signature with a non-RSA key');
   }
-  // RFC 8551 §6: RSA keys shorter than 2048 bits can be factored, and whoever does can sign in
-  // the certificate's name, so no signature by one is believed: a signer's, a CA's or a list's.
+  // An RSA key shorter than 2048 bits is too weak today: anyone who factors it signs in the
+  // certificate's name. So no signature by one is believed, whether a signer's, a CA's or a list's.
   if (keyAlgorithm.kind === 'rsa' && keyAlgorithm.modulusBits < RSA_MIN_BITS) {
     throw new CertificateUntrustedError(
       `RSA key of ${String(keyAlgorithm.modulusBits)} bits is shorter than ${String(RSA_MIN_BITS)}`,
