@@ -118,9 +118,7 @@ async function validatePath(
   checkValidity(signer, time);
   checkSignerUsage(signer);
   checkCriticalExtensions(signer);
-  const path = await findPath(crypto, signer, intermediates, anchors, time);
-  if (path !== undefined) checkPathConstraints(path);
-  return path;
+  return findPath(crypto, signer, intermediates, anchors, time);
 }
 
 function validityOf(path: readonly ParsedCertificate[]): ValidatedChain {
@@ -131,6 +129,14 @@ function validityOf(path: readonly ParsedCertificate[]): ValidatedChain {
   };
 }
 
+/**
+ * Searches a path from `signer` to one of `anchors` through `intermediates`, depth first. At each
+ * step the anchors come first, then each intermediate whose subject is the issuer. So an expired
+ * copy of a renewed CA, or an unrelated anchor of the same name, cannot hide a valid path.
+ * Returns undefined when no certificate names the issuer of some certificate on the way. When
+ * candidates matched by name but none completed a path, raises the first of their failures, such
+ * as an invalid signature or an expired issuer.
+ */
 async function findPath(
   crypto: Crypto,
   signer: ParsedCertificate,
@@ -138,48 +144,106 @@ async function findPath(
   anchors: readonly ParsedCertificate[],
   time: number,
 ): Promise<ParsedCertificate[] | undefined> {
-  const path = [signer];
-  let current = signer;
-  if (anchors.some((anchor) => anchor.cacheKey === signer.cacheKey)) return path;
+  if (anchors.some((anchor) => anchor.cacheKey === signer.cacheKey)) return [signer];
+  const search: PathSearch = { crypto, intermediates, anchors, time, dead: new Set() };
+  const path = await extendPath(search, [signer]);
+  if (path !== undefined) return path;
+  if (search.failure !== undefined) throw search.failure;
+  return undefined;
+}
 
-  for (let depth = 0; depth < MAX_CHAIN_LENGTH; depth++) {
-    const anchor = await findIssuer(crypto, current, anchors);
-    if (anchor !== undefined) {
-      checkValidity(anchor, time);
-      return [...path, anchor];
-    }
-    const issuer = await findIssuer(
-      crypto,
-      current,
-      intermediates.filter((c) => !path.includes(c)),
-    );
-    if (issuer === undefined) return undefined;
-    checkValidity(issuer, time);
-    checkIssuer(issuer);
-    path.push(issuer);
-    current = issuer;
+/** State of one path search. */
+interface PathSearch {
+  readonly crypto: Crypto;
+  readonly intermediates: readonly ParsedCertificate[];
+  readonly anchors: readonly ParsedCertificate[];
+  readonly time: number;
+  /**
+   * Intermediates from which no path was found. Each is searched from once, so that certificates
+   * that name one another cannot make the search try every ordering of them.
+   */
+  readonly dead: Set<ParsedCertificate>;
+  /** The first reason a candidate that matched by name was not taken. */
+  failure?: CertificateUntrustedError;
+}
+
+async function extendPath(
+  search: PathSearch,
+  path: readonly ParsedCertificate[],
+): Promise<ParsedCertificate[] | undefined> {
+  const current = path[path.length - 1] as ParsedCertificate;
+  for (const anchor of issuersNamed(search.anchors, current)) {
+    const complete = [...path, anchor];
+    const problem =
+      (await issuerProblem(search, anchor, current, false)) ?? pathConstraintProblem(complete);
+    if (problem === undefined) return complete;
+    search.failure ??= problem;
   }
-  throw new CertificateUntrustedError('certificate chain exceeds MAX_CHAIN_LENGTH');
+  for (const issuer of issuersNamed(search.intermediates, current)) {
+    if (path.includes(issuer) || search.dead.has(issuer)) continue;
+    if (path.length >= MAX_CHAIN_LENGTH) {
+      search.failure ??= new CertificateUntrustedError(
+        'certificate chain exceeds MAX_CHAIN_LENGTH',
+      );
+      return undefined;
+    }
+    const problem = await issuerProblem(search, issuer, current, true);
+    if (problem !== undefined) {
+      search.failure ??= problem;
+      continue;
+    }
+    const found = await extendPath(search, [...path, issuer]);
+    if (found !== undefined) return found;
+    search.dead.add(issuer);
+  }
+  return undefined;
+}
+
+/** Returns the candidates whose subject is the certificate's issuer. */
+function issuersNamed(
+  candidates: readonly ParsedCertificate[],
+  certificate: ParsedCertificate,
+): ParsedCertificate[] {
+  return candidates.filter((candidate) =>
+    bytesEqual(candidate.subjectName, certificate.issuerName),
+  );
 }
 
 /**
- * Returns the candidate whose subject is the certificate's issuer and whose key verifies its
- * signature. Candidates that match by name but not by signature raise CertificateUntrustedError,
- * because a forged certificate is not the same as an unknown issuer.
+ * Returns why `issuer` cannot be the next certificate of the path above `certificate`, or
+ * undefined when it can. The checks are its signature on the certificate and its validity at the
+ * search's time. An intermediate must also be a CA allowed to sign certificates.
  */
-async function findIssuer(
-  crypto: Crypto,
+async function issuerProblem(
+  search: PathSearch,
+  issuer: ParsedCertificate,
   certificate: ParsedCertificate,
-  candidates: readonly ParsedCertificate[],
-): Promise<ParsedCertificate | undefined> {
-  const named = candidates.filter((candidate) =>
-    bytesEqual(candidate.subjectName, certificate.issuerName),
-  );
-  for (const candidate of named) {
-    if (await verifiesCertificate(crypto, candidate, certificate)) return candidate;
+  intermediate: boolean,
+): Promise<CertificateUntrustedError | undefined> {
+  try {
+    if (!(await verifiesCertificate(search.crypto, issuer, certificate))) {
+      return new CertificateUntrustedError('certificate signature is invalid');
+    }
+    checkValidity(issuer, search.time);
+    if (intermediate) checkIssuer(issuer);
+    return undefined;
+  } catch (error) {
+    if (error instanceof CertificateUntrustedError) return error;
+    throw error;
   }
-  if (named.length > 0) throw new CertificateUntrustedError('certificate signature is invalid');
-  return undefined;
+}
+
+/** Returns the failure of {@link checkPathConstraints} for a complete path, or undefined. */
+function pathConstraintProblem(
+  path: readonly ParsedCertificate[],
+): CertificateUntrustedError | undefined {
+  try {
+    checkPathConstraints(path);
+    return undefined;
+  } catch (error) {
+    if (error instanceof CertificateUntrustedError) return error;
+    throw error;
+  }
 }
 
 async function verifiesCertificate(
