@@ -27,20 +27,23 @@ let stack: DemoStack;
 let browser: Browser;
 let alice: AppUser;
 let bob: AppUser;
+/** Carol's page alone goes through a routed WebSocket, which stays routed until the end. */
+let carol: AppUser;
 
 beforeAll(async () => {
   stack = await startDemoStack();
   browser = await launchChromium({ media: true });
   alice = await openApp(browser, stack.appUrl, USERS.alice);
   bob = await openApp(browser, stack.appUrl, USERS.bob);
-  for (const app of [alice, bob]) {
+  carol = await openApp(browser, stack.appUrl, USERS.carol);
+  for (const app of [alice, bob, carol]) {
     await enrol(app);
     await waitForRegistration(app);
   }
 });
 
 afterEach((context) => {
-  if (context.task.result?.state === 'fail') printPageLogs([alice, bob]);
+  if (context.task.result?.state === 'fail') printPageLogs([alice, bob, carol]);
 });
 
 afterAll(async () => {
@@ -50,11 +53,11 @@ afterAll(async () => {
 
 describe('connection to the core', () => {
   it('shows a lost connection until registered', async () => {
-    // The route stands for the core. It relays bob's WebSocket, and it can drop the connection
+    // The route stands for the core. It relays carol's WebSocket, and it can drop the connection
     // and reject the next attempts.
     let rejectAttempts = 0;
     let current: WebSocketRoute | undefined;
-    await bob.page.routeWebSocket(/.*/, (socket) => {
+    await carol.page.routeWebSocket(/.*/, (socket) => {
       if (rejectAttempts > 0) {
         rejectAttempts -= 1;
         void socket.close();
@@ -63,20 +66,20 @@ describe('connection to the core', () => {
       current = socket;
       socket.connectToServer();
     });
-    await bob.page.reload();
-    await waitForRegistration(bob);
-    const call = bob.page.getByRole('button', {
+    await carol.page.reload();
+    await waitForRegistration(carol);
+    const call = carol.page.getByRole('button', {
       name: `Private call to ${USERS.alice.displayName}`,
     });
     expect(await call.isDisabled()).toBe(false);
 
     rejectAttempts = 1;
     await current?.close();
-    await bob.page.getByText('Connection lost · reconnecting…').waitFor({ timeout: 10_000 });
+    await carol.page.getByText('Connection lost · reconnecting…').waitFor({ timeout: 10_000 });
     expect(await call.isDisabled()).toBe(true);
 
     // JsSIP tries again after 2 s, and the next time after 2 to 4 s more.
-    await waitForRegistration(bob, 20_000);
+    await waitForRegistration(carol, 20_000);
     expect(await call.isDisabled()).toBe(false);
   });
 });
@@ -205,5 +208,60 @@ describe('affiliation across a reload', () => {
     await releaseTalk(bob);
     await hangUpAll(bob);
     await hangUpAll(alice);
+  });
+});
+
+describe('calls of a page that goes away', () => {
+  /** Starts a manual private call from alice to bob and waits until both see it confirmed. */
+  async function callBob(): Promise<void> {
+    await alice.page
+      .getByRole('button', { name: `Private call to ${USERS.bob.displayName}` })
+      .click();
+    await bob.page
+      .getByRole('button', { name: `Accept call from ${USERS.alice.displayName}` })
+      .click();
+    await waitForPrivateCall(alice, bob);
+    await waitForPrivateCall(bob, alice);
+  }
+
+  /** Waits until the page lists no live private call. */
+  async function waitForNoPrivateCall(app: AppUser): Promise<void> {
+    await expect
+      .poll(() => app.page.locator('.call', { hasText: 'private call' }).count(), options)
+      .toBe(0);
+  }
+
+  it('ends the call when the other page reloads', async () => {
+    await callBob();
+    await bob.page.reload();
+    await waitForNoPrivateCall(alice);
+    await waitForRegistration(bob);
+  });
+
+  it('ends a call whose media connection failed', async () => {
+    await callBob();
+    // Chromium reports `failed` after its ICE checks give up, which a test cannot wait for. The
+    // page's live connection reports it at once instead.
+    await alice.page.evaluate(() => {
+      const connections = (window as unknown as { peerConnections: RTCPeerConnection[] })
+        .peerConnections;
+      const live = connections.filter((connection) => connection.connectionState !== 'closed');
+      for (const connection of live) {
+        Object.defineProperty(connection, 'connectionState', { get: () => 'failed' });
+        connection.dispatchEvent(new Event('connectionstatechange'));
+      }
+    });
+    await waitForNoPrivateCall(alice);
+    await waitForNoPrivateCall(bob);
+    expect(await alice.page.locator('.notice').innerText()).toContain(
+      'the media connection failed',
+    );
+  });
+
+  // The last test, since bob's page is gone afterwards.
+  it('ends the call when the other page closes', async () => {
+    await callBob();
+    await bob.page.close();
+    await waitForNoPrivateCall(alice);
   });
 });

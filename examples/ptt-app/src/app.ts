@@ -13,7 +13,14 @@ import {
 } from './affiliation.js';
 import type { PttClient, PttClientDelegate } from './client.js';
 import { h, shortUri } from './dom.js';
-import { appendRecord, selectionAfter, Store, type AppState } from './store.js';
+import {
+  appendRecord,
+  droppedCallNotice,
+  liveCalls,
+  selectionAfter,
+  Store,
+  type AppState,
+} from './store.js';
 import { renderChatView } from './views/chat-view.js';
 import { renderDirectoryView } from './views/directory-view.js';
 import { errorText } from './views/enrol-view.js';
@@ -73,6 +80,13 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
   client.start({ ...delegate, onRegistration }).catch((error: unknown) => {
     store.update(() => ({ registration: 'failed', registrationReason: errorText(error) }));
   });
+  // A closed or reloaded page ends its calls with a BYE. The other side's media goes to the MCPTT
+  // server, not to this page, so its connection stays up and nothing else would end its call.
+  // NOTE: the BYE leaves before the page unloads because it has no body, which the SDK sends
+  // without awaiting WebCrypto. A request that had to be signed first would be lost.
+  window.addEventListener('pagehide', () => {
+    for (const call of liveCalls(store.state)) client.hangUp(call.id);
+  });
   return store;
 }
 
@@ -104,7 +118,13 @@ export function delegateFor(store: Store, client: PttClient): PttClientDelegate 
       store.update(() => ({ registration, registrationReason: reason, groups: client.groups() }));
     },
     onCall: (call) => {
-      store.update((s) => ({ calls: new Map(s.calls).set(call.id, call) }));
+      store.update((s) => {
+        const notice = droppedCallNotice(s, call);
+        return {
+          calls: new Map(s.calls).set(call.id, call),
+          ...(notice === undefined ? {} : { notice }),
+        };
+      });
     },
     onTalker: (callId, talkerId) => {
       store.update((s) => ({ talkers: new Map(s.talkers).set(callId, talkerId) }));

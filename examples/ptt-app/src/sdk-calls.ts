@@ -88,6 +88,25 @@ export class CallTracker {
   }
 }
 
+/** The part of an `RTCPeerConnection` that {@link onConnectionFailed} reads. */
+export interface ConnectionStateSource {
+  readonly connectionState: RTCPeerConnectionState;
+  addEventListener(type: 'connectionstatechange', listener: () => void): void;
+}
+
+/**
+ * Calls `onFailed` once when the connection's state becomes `failed`. Its ICE or DTLS transport
+ * has then failed, media no longer flows, and WebRTC does not recover without an ICE restart.
+ */
+export function onConnectionFailed(connection: ConnectionStateSource, onFailed: () => void): void {
+  let reported = false;
+  connection.addEventListener('connectionstatechange', () => {
+    if (reported || connection.connectionState !== 'failed') return;
+    reported = true;
+    onFailed();
+  });
+}
+
 /** Turns the call's outgoing audio on or off without renegotiating. */
 export function setMicrophone(call: McpttCall, enabled: boolean): void {
   const connection = call.session.connection as RTCPeerConnection | undefined;

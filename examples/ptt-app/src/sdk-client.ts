@@ -27,7 +27,13 @@ import type {
   PttClientDelegate,
 } from './client.js';
 import type { DemoConfig } from './demo-config.js';
-import { CallTracker, sendTalk, setMicrophone, type CallFields } from './sdk-calls.js';
+import {
+  CallTracker,
+  onConnectionFailed,
+  sendTalk,
+  setMicrophone,
+  type CallFields,
+} from './sdk-calls.js';
 import { releaseFloor, requestFloor, watchFloor } from './sdk-floor.js';
 import { createWireSocket, type WireMessage } from './wire-socket.js';
 
@@ -377,10 +383,28 @@ class SdkPttClient implements PttClient {
   #track(call: McpttCall, fields: CallFields): void {
     this.#calls.track(call, fields);
     call.session.on('connecting', () => this.#applyMicrophone(call));
+    // JsSIP creates an outgoing call's connection before the call is returned, and an incoming
+    // call's when it is accepted.
+    const watch = (connection: RTCPeerConnection): void =>
+      onConnectionFailed(connection, () => this.#endFailedCall(call));
+    const current = call.session.connection as RTCPeerConnection | null;
+    if (current !== null) watch(current);
+    call.session.on('peerconnection', (event) => watch(event.peerconnection as RTCPeerConnection));
     call.established().then(
       () => this.#applyMicrophone(call),
       () => undefined,
     );
+  }
+
+  /**
+   * Ends a call whose media connection failed, for example because the other side's page or the
+   * network went away. JsSIP keeps such a call confirmed until a BYE arrives, and none may come.
+   */
+  #endFailedCall(call: McpttCall): void {
+    if (call.state === 'ended' || call.state === 'failed') return;
+    // The reason goes first, so that the app reports the call as failed before it ends.
+    this.#calls.fail(call.callId, 'the media connection failed');
+    call.hangUp();
   }
 
   /**

@@ -128,3 +128,19 @@ export function appendRecord(
 ): SecurityRecord[] {
   return [record, ...records].slice(0, MAX_SECURITY_RECORDS);
 }
+
+/**
+ * Returns the notice for a call that failed after it was set up, such as one whose media
+ * connection failed, or undefined for any other change. Calls that fail while being set up are
+ * reported by the action that started them.
+ */
+export function droppedCallNotice(state: AppState, call: CallInfo): string | undefined {
+  const previous = state.calls.get(call.id);
+  if (previous?.state !== 'confirmed' || call.state !== 'failed') return undefined;
+  const other =
+    call.kind === 'group'
+      ? (state.groups.find((g) => g.id === call.groupId)?.name ?? call.groupId)
+      : (state.peers.find((p) => p.id === call.peerId)?.name ?? call.peerId);
+  const reason = call.reason === undefined ? '' : `: ${call.reason}`;
+  return `The ${call.kind} call with ${other ?? 'the other side'} ended${reason}.`;
+}

@@ -3,6 +3,7 @@ import type { SecurityRecord, ShortDataMessage } from '../src/client.js';
 import {
   activeGroupCall,
   appendRecord,
+  droppedCallNotice,
   inConversation,
   liveCalls,
   MAX_SECURITY_RECORDS,
@@ -122,5 +123,30 @@ describe('appendRecord', () => {
     }
     expect(records).toHaveLength(MAX_SECURITY_RECORDS);
     expect(records[0]?.id).toBe(String(MAX_SECURITY_RECORDS));
+  });
+});
+
+describe('droppedCallNotice', () => {
+  const peers = [{ id: BOB, name: 'Bob' }];
+  const confirmed = testCall('p', { kind: 'private', groupId: undefined, peerId: BOB });
+
+  it('names a call that failed once set up', () => {
+    const state = testState([confirmed], { peers });
+    const failed = {
+      ...confirmed,
+      state: 'failed' as const,
+      reason: 'the media connection failed',
+    };
+    expect(droppedCallNotice(state, failed)).toBe(
+      'The private call with Bob ended: the media connection failed.',
+    );
+  });
+
+  it('leaves set-up failures and hang-ups alone', () => {
+    const calling = { ...confirmed, state: 'calling' as const };
+    const failed = { ...confirmed, state: 'failed' as const, reason: '480' };
+    expect(droppedCallNotice(testState([calling], { peers }), failed)).toBeUndefined();
+    const ended = { ...confirmed, state: 'ended' as const };
+    expect(droppedCallNotice(testState([confirmed], { peers }), ended)).toBeUndefined();
   });
 });
