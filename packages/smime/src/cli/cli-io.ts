@@ -15,7 +15,11 @@ export interface CliIo {
   readonly crypto: Crypto;
   /** Reads the whole standard input. */
   readStdin(): Promise<Uint8Array>;
-  writeStdout(data: Uint8Array | string): void;
+  /**
+   * Writes to standard output and resolves once the data is written. Rejects with a SetupError
+   * when it cannot be written, as when the disk is full or the reader closed the pipe.
+   */
+  writeStdout(data: Uint8Array | string): Promise<void>;
   writeStderr(text: string): void;
 }
 
@@ -47,14 +51,35 @@ export class UsageError extends Error {
 /** Stops reading stdin past this size, which no valid SIP message reaches. */
 const MAX_STDIN_BYTES = 2 * MAX_MESSAGE_BYTES;
 
+let ignoringStdoutErrors = false;
+
 /** Returns the {@link CliIo} of the running process. */
 export function processIo(): CliIo {
+  // A failed write is also emitted as an `error` event, which would end the process with a stack
+  // trace. writeStdout reports it instead.
+  if (!ignoringStdoutErrors) {
+    process.stdout.on('error', () => undefined);
+    ignoringStdoutErrors = true;
+  }
   return {
     crypto: webcrypto as Crypto,
     readStdin,
-    writeStdout: (data) => process.stdout.write(data),
+    writeStdout,
     writeStderr: (text) => process.stderr.write(text),
   };
+}
+
+function writeStdout(data: Uint8Array | string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(data, (error) => {
+      if (error === null || error === undefined) {
+        resolve();
+        return;
+      }
+      const code = (error as NodeJS.ErrnoException).code ?? error.name;
+      reject(new SetupError(`standard output: write failed (${code})`));
+    });
+  });
 }
 
 async function readStdin(): Promise<Uint8Array> {

@@ -49,13 +49,13 @@ const CMS_TYPES = new Set([
 export async function runInspect(args: readonly string[], io: CliIo): Promise<number> {
   const values = parseOptions(args, { json: { type: 'boolean' } });
   if (values.help === true) {
-    io.writeStdout(INSPECT_USAGE);
+    await io.writeStdout(INSPECT_USAGE);
     return 0;
   }
 
   const inspected = inspectMessage(SipMessage.parse(await io.readStdin()));
   const output = values.json === true ? formatInspectedJson(inspected) : formatInspected(inspected);
-  io.writeStdout(output);
+  await io.writeStdout(output);
   return inspected.body !== undefined && hasError(inspected.body) ? 1 : 0;
 }
 

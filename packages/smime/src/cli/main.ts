@@ -38,7 +38,7 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
   const start = args.findIndex((arg) => arg !== '--debug');
   const [name, ...rest] = start === -1 ? [] : args.slice(start);
   if (name === '--help' || name === '-h') {
-    io.writeStdout(MAIN_USAGE);
+    await io.writeStdout(MAIN_USAGE);
     return 0;
   }
   if (name === undefined) {

@@ -24,7 +24,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export async function runPki(args: readonly string[], io: CliIo): Promise<number> {
   const [subcommand, ...rest] = args;
   if (subcommand === '--help' || subcommand === '-h') {
-    io.writeStdout(PKI_USAGE);
+    await io.writeStdout(PKI_USAGE);
     return 0;
   }
   if (subcommand === undefined) throw new UsageError('pki command missing: expected init');
@@ -38,7 +38,7 @@ export async function runPki(args: readonly string[], io: CliIo): Promise<number
     days: { type: 'string' },
   });
   if (values.help === true) {
-    io.writeStdout(PKI_USAGE);
+    await io.writeStdout(PKI_USAGE);
     return 0;
   }
   const out = requireString(values, 'out');

@@ -43,7 +43,7 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
     'protect-header': { type: 'string', multiple: true },
   });
   if (values.help === true) {
-    io.writeStdout(PROTECT_USAGE);
+    await io.writeStdout(PROTECT_USAGE);
     return 0;
   }
   const keyPath = requireString(values, 'key');
@@ -83,7 +83,7 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
   for (const warning of warnings) {
     if (warning !== undefined) io.writeStderr(`mcptt-smime: warning: ${warning}\n`);
   }
-  io.writeStdout(protectedMessage.toBytes());
+  await io.writeStdout(protectedMessage.toBytes());
   return 0;
 }
 

@@ -27,7 +27,7 @@ export async function runUnprotect(args: readonly string[], io: CliIo): Promise<
     'require-crl': { type: 'boolean' },
   });
   if (values.help === true) {
-    io.writeStdout(UNPROTECT_USAGE);
+    await io.writeStdout(UNPROTECT_USAGE);
     return 0;
   }
   const keyPath = requireString(values, 'key');
@@ -53,7 +53,7 @@ export async function runUnprotect(args: readonly string[], io: CliIo): Promise<
     ...(requireCrl ? { revocation: 'require' as const } : {}),
   });
 
-  io.writeStdout(result.message.toBytes());
+  await io.writeStdout(result.message.toBytes());
   io.writeStderr(`${formatSummary(result.security)}\n`);
   return 0;
 }

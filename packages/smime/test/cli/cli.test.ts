@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -272,6 +281,20 @@ describe('mcptt-smime unprotect', () => {
     expect(run.status).toBe(1);
     expect(run.stdout.length).toBe(0);
     expect(run.stderr).toMatch(/^403 Forbidden: sensitive application\/vnd\.3gpp\.mcptt-info\+xml/);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('exits 2 when standard output is full', () => {
+    const sent = cli(protectArgs('alice', 'server'), mcpttInfoMessage().toBytes());
+    const full = openSync('/dev/full', 'w');
+    try {
+      const run = cli(unprotectArgs('server'), sent.stdout, full);
+
+      expect(run.status).toBe(2);
+      // No summary, since nothing was written, and one line without a stack trace.
+      expect(run.stderr).toBe('mcptt-smime: standard output: write failed (ENOSPC)\n');
+    } finally {
+      closeSync(full);
+    }
   });
 
   it('answers 400 for a malformed message', () => {
