@@ -97,18 +97,23 @@ async function hangUpAll(app: AppUser): Promise<void> {
   while ((await ends.count()) > 0) await ends.first().click();
 }
 
+/** Starts a manual private call from alice to bob and waits until both see it confirmed. */
+async function callBob(): Promise<void> {
+  await alice.page
+    .getByRole('button', { name: `Private call to ${USERS.bob.displayName}` })
+    .click();
+  await bob.page
+    .getByRole('button', { name: `Accept call from ${USERS.alice.displayName}` })
+    .click();
+  await waitForPrivateCall(alice, bob);
+  await waitForPrivateCall(bob, alice);
+}
+
 const options = { timeout: 15_000 };
 
 describe('private calls', () => {
   it('keeps the microphones off in a manual call', async () => {
-    await alice.page
-      .getByRole('button', { name: `Private call to ${USERS.bob.displayName}` })
-      .click();
-    await bob.page
-      .getByRole('button', { name: `Accept call from ${USERS.alice.displayName}` })
-      .click();
-    await waitForPrivateCall(alice, bob);
-    await waitForPrivateCall(bob, alice);
+    await callBob();
     expect(await microphonesOn(alice)).toBe(0);
     expect(await microphonesOn(bob)).toBe(0);
   });
@@ -212,18 +217,6 @@ describe('affiliation across a reload', () => {
 });
 
 describe('calls of a page that goes away', () => {
-  /** Starts a manual private call from alice to bob and waits until both see it confirmed. */
-  async function callBob(): Promise<void> {
-    await alice.page
-      .getByRole('button', { name: `Private call to ${USERS.bob.displayName}` })
-      .click();
-    await bob.page
-      .getByRole('button', { name: `Accept call from ${USERS.alice.displayName}` })
-      .click();
-    await waitForPrivateCall(alice, bob);
-    await waitForPrivateCall(bob, alice);
-  }
-
   /** Waits until the page lists no live private call. */
   async function waitForNoPrivateCall(app: AppUser): Promise<void> {
     await expect
