@@ -302,6 +302,23 @@ describe('short data', () => {
   });
 });
 
+describe('call list', () => {
+  it('keeps its rows across changes', async () => {
+    const page = await openPreview(1280);
+    const end = page.getByRole('button', { name: 'End group call · Fire Team 1' });
+    await end.evaluate((button) => {
+      button.dataset['marked'] = 'yes';
+    });
+    await page.getByRole('button', { name: 'Open group EMS North' }).click();
+    await reportCall(page, { id: 'private-1', peerId: 'sip:bob@mcptt.example' });
+    expect(await end.getAttribute('data-marked')).toBe('yes');
+
+    await end.click();
+    expect(await actions(page)).toEqual([{ type: 'hang-up', callId: 'a84b4c76e66710@127.0.0.1' }]);
+    await page.context().close();
+  });
+});
+
 describe('lost connection', () => {
   /** Returns the controls that need a registration, found by accessible name. */
   function registeredControls(page: Page): ReturnType<Page['locator']>[] {

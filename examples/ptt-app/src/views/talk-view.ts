@@ -8,8 +8,9 @@
 
 import type { CallInfo, PttClient } from '../client.js';
 import { h, shortUri } from '../dom.js';
-import { liveCalls, type AppState, type Store } from '../store.js';
+import type { AppState, Store } from '../store.js';
 import { mayPressTalk, talkTarget, type TalkTarget } from '../talk-target.js';
+import { renderCallListView } from './call-list-view.js';
 import { renderFloorView } from './floor-view.js';
 
 /** Options of {@link renderTalkView}. */
@@ -37,7 +38,7 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     { type: 'button', class: 'emergency', 'aria-pressed': 'false' },
     'EMERGENCY',
   );
-  const calls = h('ul', { class: 'call-list', 'aria-label': 'Live calls' });
+  const calls = renderCallListView(options);
   const floor = renderFloorView({ store, callOf: (state) => talkTarget(state).call });
 
   bindPushToTalk(ptt, options);
@@ -67,7 +68,6 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     emergency.disabled = ptt.disabled;
     emergency.setAttribute('aria-pressed', String(call?.emergency ?? false));
     emergency.setAttribute('aria-label', `Emergency group call to ${title.textContent}`);
-    calls.replaceChildren(...liveCalls(state).map((c) => callRow(options, state, c)));
   });
 
   return h(
@@ -160,27 +160,6 @@ function bindEmergency(button: HTMLButtonElement, options: TalkViewOptions): voi
       (error: unknown) => options.onError('Emergency call', error),
     );
   });
-}
-
-function callRow(options: TalkViewOptions, state: AppState, call: CallInfo): HTMLElement {
-  const peer =
-    call.kind === 'group'
-      ? (state.groups.find((g) => g.id === call.groupId)?.name ?? shortUri(call.groupId))
-      : shortUri(call.peerId);
-  const label = `${call.emergency ? 'Emergency ' : ''}${call.kind} call · ${peer}`;
-  const hangUp = h(
-    'button',
-    { type: 'button', class: 'small danger', 'aria-label': `End ${label}` },
-    'End',
-  );
-  hangUp.addEventListener('click', () => options.client.hangUp(call.id));
-  return h(
-    'li',
-    { class: call.emergency ? 'call emergency-call' : 'call', 'data-state': call.state },
-    h('span', { class: 'call-label' }, label),
-    h('span', { class: 'call-badge' }, call.state),
-    hangUp,
-  );
 }
 
 function describeGroupCall(call: CallInfo | undefined, affiliated: boolean): string {

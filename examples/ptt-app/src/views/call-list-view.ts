@@ -1,0 +1,77 @@
+/**
+ * The list of live calls in the talk panel, each with its state and an End button.
+ *
+ * @module
+ */
+
+import type { CallInfo, PttClient } from '../client.js';
+import { h, shortUri } from '../dom.js';
+import { liveCalls, type AppState, type Store } from '../store.js';
+
+/** Options of {@link renderCallListView}. */
+export interface CallListViewOptions {
+  readonly store: Store;
+  readonly client: PttClient;
+}
+
+/** The element of one call and the function that shows a new state of the call in it. */
+interface CallRow {
+  readonly element: HTMLLIElement;
+  readonly update: (state: AppState, call: CallInfo) => void;
+}
+
+/**
+ * Builds the list. A call keeps its row while it is live, because the store changes often during a
+ * call, with each security record and floor message, and a row made anew between the press and
+ * the release of the End button would lose the click.
+ */
+export function renderCallListView(options: CallListViewOptions): HTMLUListElement {
+  const list = h('ul', { class: 'call-list', 'aria-label': 'Live calls' });
+  const rows = new Map<string, CallRow>();
+
+  options.store.subscribe((state) => {
+    const live = liveCalls(state);
+    const ids = new Set(live.map((call) => call.id));
+    for (const [id, row] of rows) {
+      if (ids.has(id)) continue;
+      row.element.remove();
+      rows.delete(id);
+    }
+    for (const call of live) {
+      let row = rows.get(call.id);
+      if (row === undefined) {
+        row = createRow(options.client, call.id);
+        rows.set(call.id, row);
+        list.append(row.element);
+      }
+      row.update(state, call);
+    }
+  });
+  return list;
+}
+
+function createRow(client: PttClient, callId: string): CallRow {
+  const label = h('span', { class: 'call-label' });
+  const badge = h('span', { class: 'call-badge' });
+  const hangUp = h('button', { type: 'button', class: 'small danger' }, 'End');
+  hangUp.addEventListener('click', () => client.hangUp(callId));
+  const element = h('li', {}, label, badge, hangUp);
+
+  const update = (state: AppState, call: CallInfo): void => {
+    const text = callLabel(state, call);
+    element.className = call.emergency ? 'call emergency-call' : 'call';
+    element.dataset['state'] = call.state;
+    label.textContent = text;
+    badge.textContent = call.state;
+    hangUp.setAttribute('aria-label', `End ${text}`);
+  };
+  return { element, update };
+}
+
+function callLabel(state: AppState, call: CallInfo): string {
+  const peer =
+    call.kind === 'group'
+      ? (state.groups.find((g) => g.id === call.groupId)?.name ?? shortUri(call.groupId))
+      : shortUri(call.peerId);
+  return `${call.emergency ? 'Emergency ' : ''}${call.kind} call · ${peer}`;
+}
