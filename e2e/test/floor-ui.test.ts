@@ -147,6 +147,22 @@ describe('floor indicator', () => {
     await page.context().close();
   });
 
+  it('shows a revoke until the release', async () => {
+    const page = await openPreview(1280);
+    await page.getByRole('button', { name: /Push to talk/ }).hover();
+    await page.mouse.down();
+    await setFloor(page, { phase: 'granted', maxTalkSeconds: 30, emergency: false });
+    await setFloor(page, { phase: 'revoked', cause: 2 });
+    // The server's Floor Idle follows the revoke at once.
+    await setFloor(page, { phase: 'idle' });
+    expect(await floorText(page)).toBe('Revoked: The maximum talk time is over.');
+    expect(await floorIndicator(page).getAttribute('class')).toBe('floor floor-revoked');
+
+    await page.mouse.up();
+    expect(await floorText(page)).toBe('Idle: Nobody has the floor.');
+    await page.context().close();
+  });
+
   it('hides without floor control', async () => {
     const page = await openPreview(1280);
     await setFloor(page, undefined);

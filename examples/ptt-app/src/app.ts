@@ -17,6 +17,7 @@ import {
   appendRecord,
   droppedCallNotice,
   liveCalls,
+  withCall,
   selectionAfter,
   Store,
   type AppState,
@@ -105,6 +106,7 @@ function initialState(client: PttClient): AppState {
     calls: new Map(),
     talkers: new Map(),
     talking: false,
+    revokedTalk: undefined,
     messages: [],
     records: [],
     notice: undefined,
@@ -120,10 +122,7 @@ export function delegateFor(store: Store, client: PttClient): PttClientDelegate 
     onCall: (call) => {
       store.update((s) => {
         const notice = droppedCallNotice(s, call);
-        return {
-          calls: new Map(s.calls).set(call.id, call),
-          ...(notice === undefined ? {} : { notice }),
-        };
+        return { ...withCall(s, call), ...(notice === undefined ? {} : { notice }) };
       });
     },
     onTalker: (callId, talkerId) => {

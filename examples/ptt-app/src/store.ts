@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { FloorStatus } from './floor-status.js';
 import type {
   CallInfo,
   Conversation,
@@ -35,6 +36,12 @@ export interface AppState {
   readonly talkers: ReadonlyMap<string, string | undefined>;
   /** True while the local user holds the talk button. */
   readonly talking: boolean;
+  /**
+   * The Floor Revoke that ended the user's talk burst while the button is still held. The floor
+   * indicator shows it until the release, since the server's Floor Idle or Floor Taken follows
+   * within milliseconds.
+   */
+  readonly revokedTalk: { readonly callId: string; readonly floor: FloorStatus } | undefined;
   readonly messages: readonly ShortDataMessage[];
   readonly records: readonly SecurityRecord[];
   /** Latest rejection or error, shown in the status line. */
@@ -143,4 +150,23 @@ export function droppedCallNotice(state: AppState, call: CallInfo): string | und
       : (state.peers.find((p) => p.id === call.peerId)?.name ?? call.peerId);
   const reason = call.reason === undefined ? '' : `: ${call.reason}`;
   return `The ${call.kind} call with ${other ?? 'the other side'} ended${reason}.`;
+}
+
+/** Returns the change of the state for a new version of a call, and keeps its Floor Revoke. */
+export function withCall(state: AppState, call: CallInfo): Partial<AppState> {
+  const revoked = state.talking && call.floor?.phase === 'revoked';
+  return {
+    calls: new Map(state.calls).set(call.id, call),
+    ...(revoked ? { revokedTalk: { callId: call.id, floor: call.floor } } : {}),
+  };
+}
+
+/**
+ * Returns the floor that the indicator shows for a call: the Floor Revoke of the user's talk
+ * burst while the button is still held, else the call's floor.
+ */
+export function shownFloor(state: AppState, call: CallInfo): FloorStatus | undefined {
+  const revoked = state.revokedTalk;
+  if (state.talking && revoked?.callId === call.id) return revoked.floor;
+  return call.floor;
 }

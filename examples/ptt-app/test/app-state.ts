@@ -47,6 +47,7 @@ export function testState(
     calls: new Map(calls.map((c) => [c.id, c])),
     talkers: new Map(),
     talking: false,
+    revokedTalk: undefined,
     messages: [],
     records: [],
     notice: undefined,

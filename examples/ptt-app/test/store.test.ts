@@ -9,6 +9,8 @@ import {
   MAX_SECURITY_RECORDS,
   ringingCalls,
   selectionAfter,
+  shownFloor,
+  withCall,
 } from '../src/store.js';
 import { ALICE, BOB, GROUP, testCall, testState } from './app-state.js';
 
@@ -148,5 +150,35 @@ describe('droppedCallNotice', () => {
     expect(droppedCallNotice(testState([calling], { peers }), failed)).toBeUndefined();
     const ended = { ...confirmed, state: 'ended' as const };
     expect(droppedCallNotice(testState([confirmed], { peers }), ended)).toBeUndefined();
+  });
+});
+
+describe('revoked talk burst', () => {
+  const revoked = { phase: 'revoked', cause: 2 } as const;
+  const granted = testCall('g', {
+    floor: { phase: 'granted', maxTalkSeconds: 30, emergency: false },
+  });
+
+  it('shows the revoke until the release', () => {
+    let state = testState([granted], { talking: true });
+    state = { ...state, ...withCall(state, { ...granted, floor: revoked }) };
+    const idle = { ...granted, floor: { phase: 'idle' } as const };
+    state = { ...state, ...withCall(state, idle) };
+    expect(shownFloor(state, idle)).toEqual(revoked);
+
+    state = { ...state, talking: false, revokedTalk: undefined };
+    expect(shownFloor(state, idle)).toEqual({ phase: 'idle' });
+  });
+
+  it('keeps no revoke without a held button', () => {
+    const state = testState([granted]);
+    expect(withCall(state, { ...granted, floor: revoked }).revokedTalk).toBeUndefined();
+  });
+
+  it('shows the revoke of its own call only', () => {
+    let state = testState([granted], { talking: true });
+    state = { ...state, ...withCall(state, { ...granted, floor: revoked }) };
+    const other = testCall('other', { floor: { phase: 'idle' } });
+    expect(shownFloor(state, other)).toEqual({ phase: 'idle' });
   });
 });

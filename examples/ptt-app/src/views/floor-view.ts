@@ -10,7 +10,7 @@ import type { CallInfo } from '../client.js';
 import { h, shortUri } from '../dom.js';
 import { describeFloor, newlyGranted, type FloorStatus } from '../floor-status.js';
 import { createGrantTone, type GrantTone } from '../floor-tone.js';
-import type { AppState, Store } from '../store.js';
+import { shownFloor, type AppState, type Store } from '../store.js';
 
 /** Options of {@link renderFloorView}. */
 export interface FloorViewOptions {
@@ -43,7 +43,8 @@ export function renderFloorView(options: FloorViewOptions): HTMLElement {
     if (newlyGranted(floors, next).length > 0) tone.play();
     floors = next;
 
-    const status = options.callOf(state)?.floor;
+    const call = options.callOf(state);
+    const status = call === undefined ? undefined : shownFloor(state, call);
     indicator.hidden = status === undefined;
     if (status === undefined) return;
     const display = describeFloor(status, (id) => nameOf(state, id));

@@ -107,13 +107,13 @@ function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): vo
     if (pressed === undefined) return;
     store.update(() => ({ talking: true }));
     pressed.catch((error: unknown) => {
-      store.update(() => ({ talking: false }));
+      store.update(() => ({ talking: false, revokedTalk: undefined }));
       options.onError(target.kind === 'group' ? 'Group call' : 'Talk in the private call', error);
     });
   };
   const release = (): void => {
     if (!store.state.talking) return;
-    store.update(() => ({ talking: false }));
+    store.update(() => ({ talking: false, revokedTalk: undefined }));
     client.releaseTalk();
   };
 
