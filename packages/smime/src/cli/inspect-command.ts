@@ -133,9 +133,15 @@ export function formatInspected(inspected: InspectedMessage): string {
 
 function formatEntity(entity: InspectedEntity, indent: string, lines: string[]): void {
   const encoding = entity.transferEncoding === undefined ? '' : `, ${entity.transferEncoding}`;
-  lines.push(`${indent}${entity.contentType} (${entity.size} bytes${encoding})`);
-  if (entity.disposition !== undefined) lines.push(`${indent}  disposition: ${entity.disposition}`);
-  if (entity.error !== undefined) lines.push(`${indent}  error: ${entity.error}`);
+  // Header values come from the message, so control characters are replaced as for certificates.
+  const contentType = replaceControlCharacters(entity.contentType);
+  lines.push(`${indent}${contentType} (${entity.size} bytes${replaceControlCharacters(encoding)})`);
+  if (entity.disposition !== undefined) {
+    lines.push(`${indent}  disposition: ${replaceControlCharacters(entity.disposition)}`);
+  }
+  if (entity.error !== undefined) {
+    lines.push(`${indent}  error: ${replaceControlCharacters(entity.error)}`);
+  }
   if (entity.cms !== undefined) formatCms(entity.cms, `${indent}  `, lines);
   for (const part of entity.parts ?? []) formatEntity(part, `${indent}  `, lines);
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { createCertificate, pemEncode } from '../cms/index.js';
@@ -59,7 +59,8 @@ export async function runPki(args: readonly string[], io: CliIo): Promise<number
   // Every file is checked first, so that a second run stops before it writes anything.
   for (const name of ['ca', ...names]) {
     for (const file of credentialFiles(out, name)) {
-      if (existsSync(file)) {
+      // lstat, so that a symbolic link counts even when its target is missing: `wx` fails on it.
+      if (lstatSync(file, { throwIfNoEntry: false }) !== undefined) {
         throw new SetupError(
           `--out ${out}: ${file} already exists (pki init never replaces a file: choose another --out)`,
         );
@@ -154,8 +155,15 @@ function checkName(name: string): string {
   return name;
 }
 
+/** Maximum lengths in characters of a DNS domain name in text form and of one of its labels. */
+const MAX_DOMAIN_LENGTH = 253;
+const MAX_LABEL_LENGTH = 63;
+
 function checkDomain(domain: string): string {
-  if (!DOMAIN_PATTERN.test(domain)) {
+  const tooLong =
+    domain.length > MAX_DOMAIN_LENGTH ||
+    domain.split('.').some((label) => label.length > MAX_LABEL_LENGTH);
+  if (tooLong || !DOMAIN_PATTERN.test(domain)) {
     throw new UsageError(`invalid domain ${JSON.stringify(domain)}`);
   }
   return domain.toLowerCase();

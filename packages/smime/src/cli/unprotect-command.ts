@@ -4,6 +4,7 @@
  * @module
  */
 
+import { COMPACT_HEADER_NAMES } from '../sip/header-names.js';
 import { SipMessage } from '../sip/message.js';
 import type { SecurityInfo } from '../smime/security.js';
 import { unprotectMessage } from '../smime/unprotect.js';
@@ -73,7 +74,16 @@ export function formatSummary(security: SecurityInfo): string {
     ? `${smimeType ?? 'encrypted'} ${contentEncryption ?? ''}`.trim()
     : 'not encrypted';
   const order = security.order === 'encrypt-then-sign' ? ', encrypt-then-sign' : '';
-  const names = [...new Set(security.protectedHeaders.map((header) => header.name))];
+  // A compact form such as `i` is printed in its long form, `Call-ID`.
+  const names = [...new Set(security.protectedHeaders.map((header) => longName(header.name)))];
   const headers = names.length > 0 ? `, signed headers ${names.join(' ')}` : '';
   return `verified: ${signature}, ${encryption}${order}${headers}`;
+}
+
+/** Returns the long form of a compact header field name, or `name` as it is. */
+function longName(name: string): string {
+  const lower = name.toLowerCase();
+  return (
+    (Object.hasOwn(COMPACT_HEADER_NAMES, lower) ? COMPACT_HEADER_NAMES[lower] : undefined) ?? name
+  );
 }

@@ -127,8 +127,14 @@ function readPssParameters(algorithm: AlgorithmIdentifier): SignatureScheme {
     }
   }
   const hash = DIGEST_BY_OID[hashOid];
-  if (hash === undefined || mgfHashOid !== hashOid) {
+  if (hash === undefined) {
     throw new NotSupportedError(`RSASSA-PSS with ${oidName(hashOid)} not supported`);
+  }
+  if (mgfHashOid !== hashOid) {
+    throw new NotSupportedError(
+      `RSASSA-PSS with MGF1 over ${oidName(mgfHashOid)} and ${oidName(hashOid)} not supported: ` +
+        'the two hashes must be the same',
+    );
   }
   return { name: 'RSA-PSS', hash, saltLength, label: 'rsassa-pss' };
 }

@@ -7,6 +7,7 @@ import {
   readFileSync,
   readdirSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -345,6 +346,20 @@ describe('mcptt-smime inspect', () => {
   });
 });
 
+/** Arguments of `pki init` for users `a` and server `s` of example.org into `out`. */
+const pkiInitArgs = (out: string) => [
+  'pki',
+  'init',
+  '--out',
+  out,
+  '--domain',
+  'example.org',
+  '--user',
+  'a',
+  '--server',
+  's',
+];
+
 describe('mcptt-smime pki init', () => {
   it('creates a working PKI', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-')), 'pki');
@@ -447,21 +462,39 @@ describe('mcptt-smime pki init', () => {
     expect(readFileSync(join(out, '+15550100001.cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
   });
 
-  it('never overwrites an existing file', () => {
+  it('writes nothing beside a dangling symbolic link', () => {
     const out = mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-'));
-    writeFileSync(join(out, 's.cert.pem'), 'keep');
+    symlinkSync(join(out, 'missing-target'), join(out, 's.cert.pem'));
+    const run = cli(pkiInitArgs(out));
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`${join(out, 's.cert.pem')} already exists`);
+    expect(readdirSync(out)).toEqual(['s.cert.pem']);
+  });
+
+  it.each([
+    ['a 64-character label', `${'a'.repeat(64)}.example.org`],
+    ['254 characters', `${'a.'.repeat(126)}ab`],
+  ])('rejects a domain with %s', (_case, domain) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-')), 'pki');
     const run = cli([
-      'pki',
-      'init',
-      '--out',
-      out,
+      ...pkiInitArgs(out).slice(0, 4),
       '--domain',
-      'example.org',
+      domain,
       '--user',
       'a',
       '--server',
       's',
     ]);
+
+    expect(run.status).toBe(2);
+    expect(run.stderr.split('\n')[0]).toBe(`mcptt-smime: invalid domain ${JSON.stringify(domain)}`);
+  });
+
+  it('never overwrites an existing file', () => {
+    const out = mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-'));
+    writeFileSync(join(out, 's.cert.pem'), 'keep');
+    const run = cli(pkiInitArgs(out));
 
     expect(run.status).toBe(2);
     expect(run.stdout.length).toBe(0);

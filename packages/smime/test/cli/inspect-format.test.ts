@@ -62,6 +62,19 @@ describe('inspect output', () => {
     expect(text).toContain('CN=alice?]0;title?');
   });
 
+  it('replaces C1 characters in a Content-Type', () => {
+    // U+009B starts a terminal escape sequence on its own; MIME header values may carry it.
+    const entity = MimeEntity.create(
+      { 'Content-Type': 'text/plain; name="a\u009b31mb"' },
+      'short data',
+    );
+
+    const text = formatInspected(inspectMessage(withEntityBody(mcpttInfoMessage(), entity)));
+
+    expect(hasControlCharacter(text)).toBe(false);
+    expect(text).toContain('a?31mb');
+  });
+
   it('escapes DEL and C1 in JSON', async () => {
     const json = formatInspectedJson(inspectMessage(await messageWithHostileUri()));
 
