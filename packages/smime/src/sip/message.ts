@@ -319,9 +319,24 @@ export class SipMessage {
     separatorRaw: Uint8Array | undefined,
     body: Uint8Array,
   ): SipMessage {
+    // RFC 3261 §7 ends every line with CRLF. A message parsed with bare LF line ends keeps them
+    // while unchanged, but a changed one is written anew throughout rather than with mixed ends.
+    if (separatorRaw !== undefined && !isCrlf(separatorRaw)) {
+      return SipMessage.#derive(
+        startLine,
+        undefined,
+        fields.map((field) => ({ ...field, raw: undefined })),
+        undefined,
+        body,
+      );
+    }
     const withLength = withContentLength(fields, body.length);
     return new SipMessage({ startLine, startLineRaw, fields: withLength, separatorRaw, body });
   }
+}
+
+function isCrlf(bytes: Uint8Array): boolean {
+  return bytes.length === 2 && bytes[0] === 0x0d && bytes[1] === 0x0a;
 }
 
 function newField(name: string, value: string): Field {

@@ -126,6 +126,17 @@ describe('SipMessage.parse', () => {
     expect(message.toBytes()).toEqual(bytes);
   });
 
+  test('a changed LF message ends every line with CRLF', () => {
+    const message = SipMessage.parse(encoder.encode(MESSAGE_TEXT.replaceAll('\r\n', '\n')));
+
+    const changed = message.withBody(encoder.encode('new body'), { contentType: 'text/plain' });
+    const text = decoder.decode(changed.toBytes());
+
+    expect(text.replaceAll('\r\n', '')).not.toContain('\n');
+    expect(text.endsWith('\r\n\r\nnew body')).toBe(true);
+    expect(SipMessage.parse(changed.toBytes()).callId).toBe('a84b4c76e66710@example.org');
+  });
+
   test('hasHeader finds an empty list field', () => {
     const message = SipMessage.parse(withLine('Supported:'));
 
