@@ -113,17 +113,18 @@ describe('emergency pre-emption in the demo', () => {
       .poll(() => floorText(bob), options)
       .toBe('Granted: You may talk for up to 30 s (emergency).');
     const bobTalks = `Taken: ${USERS.bob.displayName} has the floor (emergency).`;
-    await expect.poll(() => floorText(alice), options).toBe(bobTalks);
     await expect.poll(() => floorText(carol), options).toBe(bobTalks);
-    // Floor Revoke cause 4, media burst pre-empted, comes before the Floor Taken.
+    // Floor Revoke cause 4, media burst pre-empted, stays shown while alice holds the button.
     const revoked = 'Revoked: An emergency call pre-empted you.';
-    const texts = await recordedFloorTexts(alice);
-    expect(texts).toContain(revoked);
-    expect(texts.indexOf(revoked)).toBeLessThan(texts.indexOf(bobTalks));
+    await expect.poll(() => floorText(alice), options).toBe(revoked);
 
     const baselines = await Promise.all([alice, carol].map((app) => audioPacketsReceived(app)));
     await Promise.all([alice, carol].map((app, i) => waitForAudioFlow(app, baselines[i] ?? 0)));
-    await releaseTalk(bob);
     await releaseTalk(alice);
+    await expect.poll(() => floorText(alice), options).toBe(bobTalks);
+    const texts = await recordedFloorTexts(alice);
+    expect(texts).toContain(revoked);
+    expect(texts.indexOf(revoked)).toBeLessThan(texts.indexOf(bobTalks));
+    await releaseTalk(bob);
   });
 });
