@@ -319,6 +319,47 @@ describe('call list', () => {
   });
 });
 
+describe('emergency group call', () => {
+  const groupCall = {
+    id: 'a84b4c76e66710@127.0.0.1',
+    kind: 'group',
+    groupId: 'sip:fire-1@mcptt.example',
+    emergency: true,
+  };
+
+  it('names who started it', async () => {
+    const page = await openPreview(1280);
+    await reportCall(page, {
+      ...groupCall,
+      direction: 'incoming',
+      peerId: 'sip:bob@mcptt.example',
+    });
+    expect(await page.locator('.call-state').innerText()).toBe(
+      'Emergency group call · connected · started by Bob',
+    );
+    expect(await page.locator('.call-label').allTextContents()).toEqual([
+      'Emergency group call · Fire Team 1 · started by Bob',
+    ]);
+    const button = page.getByRole('button', {
+      name: 'Emergency group call to Fire Team 1 in progress',
+    });
+    expect(await button.innerText()).toBe('EMERGENCY');
+    expect(await button.getAttribute('class')).toBe('emergency');
+    expect(await button.getAttribute('aria-pressed')).toBeNull();
+    await page.context().close();
+  });
+
+  it('lets its caller end it', async () => {
+    const page = await openPreview(1280);
+    await reportCall(page, { ...groupCall, direction: 'outgoing' });
+    const end = page.getByRole('button', { name: 'End the emergency group call to Fire Team 1' });
+    expect(await end.innerText()).toBe('END EMERGENCY');
+    await end.click();
+    expect(await actions(page)).toEqual([{ type: 'hang-up', callId: groupCall.id }]);
+    await page.context().close();
+  });
+});
+
 describe('lost connection', () => {
   /** Returns the controls that need a registration, found by accessible name. */
   function registeredControls(page: Page): ReturnType<Page['locator']>[] {

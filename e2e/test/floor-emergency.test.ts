@@ -78,6 +78,11 @@ describe('emergency pre-emption in the demo', () => {
     for (const app of [alice, bob, carol]) {
       await app.page.locator('.call.emergency-call[data-state="confirmed"]').waitFor();
     }
+    const startedByBob = `Emergency group call · connected · started by ${USERS.bob.displayName}`;
+    expect(await alice.page.locator('.call-state').innerText()).toBe(startedByBob);
+    expect(await carol.page.locator('.call-state').innerText()).toBe(startedByBob);
+    expect(await alice.page.locator('.emergency').innerText()).toBe('EMERGENCY');
+    expect(await bob.page.locator('.emergency').innerText()).toBe('END EMERGENCY');
     // The app's EMERGENCY button only sets the call up, so the user then presses talk to speak.
     await pressTalk(bob);
     await expect
@@ -126,5 +131,11 @@ describe('emergency pre-emption in the demo', () => {
     expect(texts).toContain(revoked);
     expect(texts.indexOf(revoked)).toBeLessThan(texts.indexOf(bobTalks));
     await releaseTalk(bob);
+  });
+
+  it('lets its caller end the emergency call', async () => {
+    await bob.page.getByRole('button', { name: /^End the emergency group call/ }).click();
+    await expect.poll(() => bob.page.locator('.call.emergency-call').count(), options).toBe(0);
+    expect(await bob.page.locator('.emergency').innerText()).toBe('EMERGENCY');
   });
 });

@@ -73,5 +73,8 @@ function callLabel(state: AppState, call: CallInfo): string {
     call.kind === 'group'
       ? (state.groups.find((g) => g.id === call.groupId)?.name ?? shortUri(call.groupId))
       : shortUri(call.peerId);
-  return `${call.emergency ? 'Emergency ' : ''}${call.kind} call · ${peer}`;
+  const label = `${call.emergency ? 'Emergency ' : ''}${call.kind} call · ${peer}`;
+  if (!call.emergency || call.direction !== 'incoming' || call.peerId === undefined) return label;
+  const starter = state.peers.find((p) => p.id === call.peerId)?.name ?? shortUri(call.peerId);
+  return `${label} · started by ${starter}`;
 }

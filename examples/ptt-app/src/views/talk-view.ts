@@ -33,11 +33,7 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     h('span', { class: 'ptt-label' }, 'PUSH TO TALK'),
     pttHint,
   );
-  const emergency = h(
-    'button',
-    { type: 'button', class: 'emergency', 'aria-pressed': 'false' },
-    'EMERGENCY',
-  );
+  const emergency = h('button', { type: 'button', class: 'emergency' }, 'EMERGENCY');
   const calls = renderCallListView(options);
   const floor = renderFloorView({ store, callOf: (state) => talkTarget(state).call });
 
@@ -50,7 +46,7 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     title.textContent = targetName(state, target);
     callState.textContent =
       target.kind === 'group'
-        ? describeGroupCall(call, target.group?.affiliated ?? false)
+        ? describeGroupCall(state, call, target.group?.affiliated ?? false)
         : describePrivateCall(call);
     talker.textContent = describeTalker(state, call);
     talker.classList.toggle('active', state.talking || talkerOf(state, call) !== undefined);
@@ -63,11 +59,7 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     // The held button turns green only once the floor is granted.
     ptt.classList.toggle('waiting', state.talking && !mayTalk(call));
     ptt.setAttribute('aria-pressed', String(state.talking));
-    // Emergency calls are group calls, so a user's conversation has no emergency button.
-    emergency.hidden = target.kind === 'user';
-    emergency.disabled = ptt.disabled;
-    emergency.setAttribute('aria-pressed', String(call?.emergency ?? false));
-    emergency.setAttribute('aria-label', `Emergency group call to ${title.textContent}`);
+    showEmergency(emergency, target, ptt.disabled, title.textContent);
   });
 
   return h(
@@ -95,7 +87,7 @@ function mayTalk(call: CallInfo | undefined): boolean {
 
 function targetName(state: AppState, target: TalkTarget): string {
   if (target.kind === 'group') return target.group?.name ?? 'No group';
-  return state.peers.find((p) => p.id === target.peerId)?.name ?? shortUri(target.peerId);
+  return peerName(state, target.peerId);
 }
 
 function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): void {
@@ -149,10 +141,45 @@ function talkIn(client: PttClient, target: TalkTarget): Promise<void> | undefine
   return target.call === undefined ? undefined : client.pressTalkInCall(target.call.id);
 }
 
+/**
+ * Shows the emergency button for the talk target. Emergency calls are group calls, so a user's
+ * conversation has none. The user who started the group's emergency call can end it with the
+ * button. While another user's emergency call runs, the button is disabled, since the call is an
+ * emergency call already.
+ */
+function showEmergency(
+  button: HTMLButtonElement,
+  target: TalkTarget,
+  pttDisabled: boolean,
+  groupName: string,
+): void {
+  const call = target.call?.emergency === true ? target.call : undefined;
+  const own = ownEmergencyCall(target) !== undefined;
+  button.hidden = target.kind === 'user';
+  button.classList.toggle('active', own);
+  button.textContent = own ? 'END EMERGENCY' : 'EMERGENCY';
+  button.disabled = own ? false : pttDisabled || call !== undefined;
+  let label = `Emergency group call to ${groupName}`;
+  if (own) label = `End the emergency group call to ${groupName}`;
+  else if (call !== undefined) label = `Emergency group call to ${groupName} in progress`;
+  button.setAttribute('aria-label', label);
+}
+
+/** Returns the emergency group call that the user started in the target's group, if live. */
+function ownEmergencyCall(target: TalkTarget): CallInfo | undefined {
+  const call = target.call;
+  return call?.emergency === true && call.direction === 'outgoing' ? call : undefined;
+}
+
 function bindEmergency(button: HTMLButtonElement, options: TalkViewOptions): void {
   button.addEventListener('click', () => {
     const target = talkTarget(options.store.state);
     if (target.kind !== 'group' || target.groupId === undefined) return;
+    const own = ownEmergencyCall(target);
+    if (own !== undefined) {
+      options.client.hangUp(own.id);
+      return;
+    }
     const groupId = target.groupId;
     // The emergency call is set up at once; the user then holds the talk button to speak.
     options.client.pressTalk(groupId, { emergency: true }).then(
@@ -162,11 +189,24 @@ function bindEmergency(button: HTMLButtonElement, options: TalkViewOptions): voi
   });
 }
 
-function describeGroupCall(call: CallInfo | undefined, affiliated: boolean): string {
+function describeGroupCall(
+  state: AppState,
+  call: CallInfo | undefined,
+  affiliated: boolean,
+): string {
   if (!affiliated) return 'Not affiliated: switch the group on to talk and listen.';
   if (call === undefined) return 'Idle. Hold the button to start a group call.';
   const kind = call.emergency ? 'Emergency group call' : 'Group call';
-  return call.state === 'confirmed' ? `${kind} · connected` : `${kind} · ${call.state}…`;
+  const progress = call.state === 'confirmed' ? `${kind} · connected` : `${kind} · ${call.state}…`;
+  // Listeners of an emergency call learn who raised it from the caller in the server's mcptt-info.
+  if (!call.emergency || call.direction !== 'incoming' || call.peerId === undefined) {
+    return progress;
+  }
+  return `${progress} · started by ${peerName(state, call.peerId)}`;
+}
+
+function peerName(state: AppState, id: string): string {
+  return state.peers.find((p) => p.id === id)?.name ?? shortUri(id);
 }
 
 function describePrivateCall(call: CallInfo | undefined): string {
@@ -186,8 +226,7 @@ function describeTalker(state: AppState, call: CallInfo | undefined): string {
   if (state.talking) return 'You are talking';
   const talkerId = talkerOf(state, call);
   if (talkerId === undefined) return 'Nobody is talking';
-  const name = state.peers.find((p) => p.id === talkerId)?.name ?? shortUri(talkerId);
-  return `${name} is talking`;
+  return `${peerName(state, talkerId)} is talking`;
 }
 
 function isTextField(target: EventTarget | null): boolean {
