@@ -210,6 +210,8 @@ describe('affiliation across a reload', () => {
     await alice.page
       .locator('.call[data-state="confirmed"]', { hasText: 'group call' })
       .waitFor(options);
+    const ptt = alice.page.getByRole('button', { name: /Push to talk/ });
+    expect(await ptt.isDisabled()).toBe(false);
     await releaseTalk(bob);
     await hangUpAll(bob);
     await hangUpAll(alice);

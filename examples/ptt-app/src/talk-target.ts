@@ -54,10 +54,11 @@ export function activePrivateCall(state: AppState, peerId: string): CallInfo | u
 
 /**
  * True when a press of the talk button can talk now: registered, and either in an affiliated
- * group or in a private call that is set up.
+ * group or in a call that is set up. A group call that the user joined from the call dialog
+ * counts, although the group is not affiliated.
  */
 export function mayPressTalk(state: AppState, target: TalkTarget): boolean {
   if (state.registration !== 'registered') return false;
-  if (target.kind === 'group') return target.group?.affiliated === true;
-  return target.call?.state === 'confirmed';
+  if (target.call?.state === 'confirmed') return true;
+  return target.kind === 'group' && target.group?.affiliated === true;
 }

@@ -74,4 +74,13 @@ describe('talkTarget', () => {
     const offline = testState([], { groups, registration: 'reconnecting' });
     expect(mayPressTalk(offline, talkTarget(offline))).toBe(false);
   });
+
+  it('talks in a joined call of a group off', () => {
+    const joined = testCall('g', { groupId: 'sip:ems@mcptt.example', direction: 'incoming' });
+    const state = testState([joined], {
+      groups,
+      selected: { kind: 'group', id: 'sip:ems@mcptt.example' },
+    });
+    expect(mayPressTalk(state, talkTarget(state))).toBe(true);
+  });
 });

@@ -194,8 +194,11 @@ function describeGroupCall(
   call: CallInfo | undefined,
   affiliated: boolean,
 ): string {
-  if (!affiliated) return 'Not affiliated: switch the group on to talk and listen.';
-  if (call === undefined) return 'Idle. Hold the button to start a group call.';
+  if (call === undefined) {
+    return affiliated
+      ? 'Idle. Hold the button to start a group call.'
+      : 'Not affiliated: switch the group on to talk and listen.';
+  }
   const kind = call.emergency ? 'Emergency group call' : 'Group call';
   const progress = call.state === 'confirmed' ? `${kind} · connected` : `${kind} · ${call.state}…`;
   // Listeners of an emergency call learn who raised it from the caller in the server's mcptt-info.
