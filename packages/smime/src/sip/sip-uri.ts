@@ -38,8 +38,40 @@ const PARAM_PATTERN = new RegExp(`^(?:[A-Za-z0-9\\-_.!~*'()[\\]/:&+$]|${ESCAPED}
 const HEADER_PATTERN = new RegExp(`^(?:[A-Za-z0-9\\-_.!~*'()[\\]/?:+$]|${ESCAPED})*$`);
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
 const HOSTNAME_PATTERN = new RegExp(`^(?:${LABEL}\\.)*${LABEL}\\.?$`);
-// Lenient on purpose, because RFC 5118 §4.10 has receivers tolerate `[2001:db8:::192.0.2.1]`.
-const IPV6_REFERENCE_PATTERN = /^\[[0-9A-Fa-f:.]+\]$/;
+/** Maximum length of an IPv6 reference with its brackets. An address has 45 characters at most. */
+const MAX_IPV6_REFERENCE_LENGTH = 64;
+const HEX_GROUP_PATTERN = /^[0-9A-Fa-f]{1,4}$/;
+const IPV4_PATTERN = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/**
+ * True for an IPv6reference of RFC 3261 §25.1: eight groups of one to four hexadecimal digits,
+ * one `::` for one or more groups of zeros, and an IPv4 address in place of the last two groups.
+ * RFC 5118 §4.10 has receivers tolerate one `:::` where `::` was meant, so that is accepted too.
+ */
+function isIpv6Reference(host: string): boolean {
+  if (host.length > MAX_IPV6_REFERENCE_LENGTH || !host.startsWith('[') || !host.endsWith(']')) {
+    return false;
+  }
+  let address = host.slice(1, -1).replace(':::', '::');
+  const lastColon = address.lastIndexOf(':');
+  if (lastColon < 0) return false;
+  const tail = address.slice(lastColon + 1);
+  if (tail.includes('.')) {
+    if (!isIpv4Address(tail)) return false;
+    // The IPv4 address stands for two groups.
+    address = `${address.slice(0, lastColon + 1)}0:0`;
+  }
+  const halves = address.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((half) => (half === '' ? [] : half.split(':')));
+  if (!groups.every((group) => HEX_GROUP_PATTERN.test(group))) return false;
+  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
+}
+
+function isIpv4Address(text: string): boolean {
+  const octets = IPV4_PATTERN.exec(text);
+  return octets !== null && octets.slice(1).every((octet) => Number(octet) <= 255);
+}
 
 /**
  * Parses a SIP or SIPS URI. The user part ends at the first `@`, because `@` appears nowhere
@@ -106,7 +138,7 @@ export function parseHostport(hostport: string): { host: string; port: number | 
     const after = hostport.slice(close + 1);
     if (close < 0 || (after !== '' && !after.startsWith(':'))) throw invalidHost();
     portText = after === '' ? undefined : after.slice(1);
-    if (!IPV6_REFERENCE_PATTERN.test(host) || !host.includes(':')) throw invalidHost();
+    if (!isIpv6Reference(host)) throw invalidHost();
   } else {
     const colon = hostport.indexOf(':');
     host = colon >= 0 ? hostport.slice(0, colon) : hostport;

@@ -113,6 +113,32 @@ describe('parseSipUri', () => {
     expect(uri.port).toBe(5070);
   });
 
+  test.each([
+    '[2001:db8:0:0:0:0:0:1]',
+    '[::1]',
+    '[::]',
+    '[2001:db8::]',
+    '[::ffff:192.0.2.1]',
+    '[1:2:3:4:5:6:192.0.2.1]',
+    '[2001:db8:::192.0.2.1]',
+  ])('IPv6 reference %s', (host) => {
+    expect(parseSipUri(`sip:alice@${host}`).host).toBe(host);
+  });
+
+  test.each([
+    ['two double colons', '[::1::2]'],
+    ['nine groups', '[1:2:3:4:5:6:7:8:9]'],
+    ['seven groups', '[1:2:3:4:5:6:7]'],
+    ['a group of five digits', '[2001:0db8a::1]'],
+    ['an octet over 255', '[::ffff:192.0.2.256]'],
+    ['an IPv4 address not last', '[::192.0.2.1:1]'],
+    ['a leading colon', '[:1:2:3:4:5:6:7]'],
+    ['no colon', '[2001]'],
+    ['30000 colons', `[${':'.repeat(30_000)}]`],
+  ])('rejects an IPv6 reference with %s', (_case, host) => {
+    expectSipParseError(() => parseSipUri(`sip:alice@${host}`));
+  });
+
   test('telephone user', () => {
     expect(
       parseSipUri('sip:+1-555-0100;phone-context=example.org@example.org;user=phone').user,
