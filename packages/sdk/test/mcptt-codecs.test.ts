@@ -210,6 +210,17 @@ describe('location-info', () => {
     ).toThrow(TypeError);
   });
 
+  it.each([
+    ['latitude', '123.5', '2'],
+    ['longitude', '1', '-1000'],
+  ])('rejects a received %s out of range', (_name, latitude, longitude) => {
+    const xml = buildLocationInfo({ reportType: 'NonEmergency', latitude: 1, longitude: 2 })
+      .replace('<latitude>1<', `<latitude>${latitude}<`)
+      .replace('<longitude>2<', `<longitude>${longitude}<`);
+
+    expectParseError(() => parseLocationInfo(xml));
+  });
+
   it('rejects a missing coordinate', () => {
     const xml =
       '<location-info xmlns="urn:3gpp:ns:mcpttILocationInfo:1.0"><Report/></location-info>';

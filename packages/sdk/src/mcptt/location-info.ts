@@ -33,18 +33,21 @@ export interface LocationReport {
   readonly longitude: number;
 }
 
-function checkCoordinates(latitude: number, longitude: number): void {
+/** Returns why the coordinates are out of range, or undefined when both are in range. */
+function coordinateProblem(latitude: number, longitude: number): string | undefined {
   if (!Number.isFinite(latitude) || Math.abs(latitude) > 90) {
-    throw new TypeError('latitude must be between -90 and 90');
+    return 'latitude must be between -90 and 90';
   }
   if (!Number.isFinite(longitude) || Math.abs(longitude) > 180) {
-    throw new TypeError('longitude must be between -180 and 180');
+    return 'longitude must be between -180 and 180';
   }
+  return undefined;
 }
 
 /** Serialises a location report. Raises TypeError on coordinates out of range. */
 export function buildLocationInfo(report: LocationReport): string {
-  checkCoordinates(report.latitude, report.longitude);
+  const problem = coordinateProblem(report.latitude, report.longitude);
+  if (problem !== undefined) throw new TypeError(problem);
   const trigger =
     report.triggerId === undefined
       ? []
@@ -66,7 +69,10 @@ export function buildLocationInfo(report: LocationReport): string {
   ].join('\r\n');
 }
 
-/** Parses a location report. Raises MimeParseError when a required element is missing. */
+/**
+ * Parses a location report. Raises MimeParseError when a required element is missing or a
+ * coordinate is not a number in its range.
+ */
 export function parseLocationInfo(xml: string): LocationReport {
   const root = parseXml(xml);
   if (root.name !== 'location-info' || root.namespace !== LOCATION_INFO_NAMESPACE) {
@@ -83,6 +89,8 @@ export function parseLocationInfo(xml: string): LocationReport {
   if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) {
     throw new MimeParseError('location-info coordinate is not a number');
   }
+  const problem = coordinateProblem(latitude, longitude);
+  if (problem !== undefined) throw new MimeParseError(`location-info ${problem}`);
 
   const triggerId = childNamed(report, 'TriggerId')?.text;
   const reportType =
