@@ -106,9 +106,10 @@ export interface PreparedProtection {
  * none is sensitive and `protectHeaders` names no field of the message.
  *
  * The sensitive parts (the single body, or parts of a multipart/mixed) go into one inner entity,
- * a multipart/mixed when there are several. That entity is signed with a detached SHA-256
- * signature in multipart/signed (RFC 1847, RFC 8551 §3.5), and the whole multipart/signed entity
- * is encrypted for the recipients as `application/pkcs7-mime` with base64 transfer encoding.
+ * a multipart/mixed when there are several. That entity is signed with a detached signature in
+ * multipart/signed (RFC 1847, RFC 8551 §3.5), with SHA-256, or SHA-384 for a P-384 key. The
+ * whole multipart/signed entity is then encrypted for the recipients as `application/pkcs7-mime`
+ * with base64 transfer encoding.
  * Parts in clear (by default the SDP) come first in a multipart/mixed, followed by the
  * `application/pkcs7-mime` part. When every part was sensitive, the `application/pkcs7-mime`
  * entity becomes the message body.
