@@ -360,6 +360,48 @@ describe('emergency group call', () => {
   });
 });
 
+describe('notice bar', () => {
+  /** Makes the scripted client hold its requests, and fails the first affiliation change. */
+  async function failAffiliation(page: Page): Promise<void> {
+    await page.evaluate(() => {
+      (window as unknown as { fakeClient: { holdRequests: boolean } }).fakeClient.holdRequests =
+        true;
+    });
+    await page.getByRole('switch', { name: 'Affiliated to EMS North' }).click();
+    await page.evaluate(() => {
+      const { fakeClient } = window as unknown as {
+        fakeClient: { held: { reject(error: Error): void }[] };
+      };
+      fakeClient.held.shift()?.reject(new Error('request failed with 408 Request Timeout'));
+    });
+    await page.locator('.notice').waitFor();
+  }
+
+  it('clears once the action succeeds', async () => {
+    const page = await openPreview(1280);
+    await failAffiliation(page);
+    expect(await page.locator('.notice').innerText()).toContain('Affiliation to EMS North failed');
+
+    const ems = page.getByRole('switch', { name: 'Affiliated to EMS North' });
+    await expect.poll(() => ems.isDisabled()).toBe(false);
+    await ems.click();
+    await page.evaluate(() => {
+      const { fakeClient } = window as unknown as { fakeClient: { held: { resolve(): void }[] } };
+      fakeClient.held.shift()?.resolve();
+    });
+    await expect.poll(() => page.locator('.notice').isHidden()).toBe(true);
+    await page.context().close();
+  });
+
+  it('closes with its dismiss button', async () => {
+    const page = await openPreview(1280);
+    await failAffiliation(page);
+    await page.getByRole('button', { name: 'Dismiss the notice' }).click();
+    expect(await page.locator('.notice').isHidden()).toBe(true);
+    await page.context().close();
+  });
+});
+
 describe('lost connection', () => {
   /** Returns the controls that need a registration, found by accessible name. */
   function registeredControls(page: Page): ReturnType<Page['locator']>[] {

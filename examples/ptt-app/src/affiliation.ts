@@ -27,6 +27,8 @@ export interface AffiliationContext {
   readonly memory: AffiliationMemory;
   /** Reports a failed publication in the notice bar. */
   readonly onError: (action: string, error: unknown) => void;
+  /** Reports a successful publication, which clears the notice of an earlier failure. */
+  readonly onSuccess: (action: string) => void;
 }
 
 const KEY_PREFIX = 'mcptt-demo.affiliated-groups:';
@@ -59,11 +61,13 @@ export async function changeAffiliation(
   if (call !== undefined) client.hangUp(call.id);
 
   const name = store.state.groups.find((g) => g.id === groupId)?.name ?? groupId;
+  const action = `Affiliation to ${name}`;
   try {
     await client.setAffiliation(groupId, affiliated);
     remember(context);
+    context.onSuccess(action);
   } catch (error) {
-    context.onError(`Affiliation to ${name}`, error);
+    context.onError(action, error);
   } finally {
     store.update((s) => ({
       groups: client.groups(),

@@ -17,6 +17,7 @@ import {
   appendRecord,
   droppedCallNotice,
   liveCalls,
+  resolveNotice,
   withCall,
   selectionAfter,
   Store,
@@ -26,6 +27,7 @@ import { renderChatView } from './views/chat-view.js';
 import { renderDirectoryView } from './views/directory-view.js';
 import { errorText } from './views/enrol-view.js';
 import { renderIncomingCallView } from './views/incoming-call-view.js';
+import { renderNoticeView } from './views/notice-view.js';
 import { renderSecurityView } from './views/security-view.js';
 import { renderTalkView } from './views/talk-view.js';
 
@@ -45,11 +47,13 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
   const { client } = options;
   const store = new Store(initialState(client));
   const onError = (action: string, error: unknown): void => {
-    store.update(() => ({ notice: `${action} failed: ${errorText(error)}` }));
+    const notice = { message: `${action} failed: ${errorText(error)}`, detail: undefined };
+    store.update(() => ({ notice: { ...notice, source: action } }));
   };
-  const views = { store, client, onError };
+  const onSuccess = (action: string): void => store.update((s) => resolveNotice(s, action));
+  const views = { store, client, onError, onSuccess };
   const memory = options.affiliationMemory ?? storageAffiliationMemory();
-  const affiliation = { store, client, memory, onError };
+  const affiliation = { store, client, memory, onError, onSuccess };
 
   root.replaceChildren(
     renderHeader(store, options),
@@ -138,22 +142,20 @@ export function delegateFor(store: Store, client: PttClient): PttClientDelegate 
       store.update((s) => ({ records: appendRecord(s.records, record) }));
     },
     onRejected: (summary, reason) => {
-      store.update(() => ({ notice: `Rejected ${summary}: ${reason}` }));
+      const notice = { message: `Rejected ${summary}`, detail: reason, source: 'security' };
+      store.update(() => ({ notice }));
     },
   };
 }
 
 function renderHeader(store: Store, options: ConsoleOptions): HTMLElement {
   const registration = h('span', { class: 'registration', role: 'status' });
-  const notice = h('p', { class: 'notice', role: 'alert' });
   const forget = h('button', { type: 'button', class: 'small' }, 'Remove identity');
   forget.addEventListener('click', () => options.onForget?.());
 
   store.subscribe((state) => {
     registration.textContent = registrationText(state);
     registration.dataset['state'] = state.registration;
-    notice.textContent = state.notice ?? '';
-    notice.hidden = state.notice === undefined;
   });
 
   return h(
@@ -168,7 +170,7 @@ function renderHeader(store: Store, options: ConsoleOptions): HTMLElement {
     ),
     registration,
     options.onForget === undefined ? undefined : forget,
-    notice,
+    renderNoticeView(store),
   );
 }
 

@@ -44,8 +44,21 @@ export interface AppState {
   readonly revokedTalk: { readonly callId: string; readonly floor: FloorStatus } | undefined;
   readonly messages: readonly ShortDataMessage[];
   readonly records: readonly SecurityRecord[];
-  /** Latest rejection or error, shown in the status line. */
-  readonly notice: string | undefined;
+  /** The latest rejection or error, shown in the notice bar until dismissed or resolved. */
+  readonly notice: Notice | undefined;
+}
+
+/** A message of the notice bar. */
+export interface Notice {
+  /** A sentence for the user. */
+  readonly message: string;
+  /** Technical detail, such as a SIP status, shown smaller after the message. */
+  readonly detail: string | undefined;
+  /**
+   * The action that the notice reports, such as `Private call to Bob`. A later success of the
+   * same action clears the notice.
+   */
+  readonly source: string;
 }
 
 type Listener = (state: AppState) => void;
@@ -141,7 +154,7 @@ export function appendRecord(
  * connection failed, or undefined for any other change. Calls that fail while being set up are
  * reported by the action that started them.
  */
-export function droppedCallNotice(state: AppState, call: CallInfo): string | undefined {
+export function droppedCallNotice(state: AppState, call: CallInfo): Notice | undefined {
   const previous = state.calls.get(call.id);
   if (previous?.state !== 'confirmed' || call.state !== 'failed') return undefined;
   const other =
@@ -149,7 +162,19 @@ export function droppedCallNotice(state: AppState, call: CallInfo): string | und
       ? (state.groups.find((g) => g.id === call.groupId)?.name ?? call.groupId)
       : (state.peers.find((p) => p.id === call.peerId)?.name ?? call.peerId);
   const reason = call.reason === undefined ? '' : `: ${call.reason}`;
-  return `The ${call.kind} call with ${other ?? 'the other side'} ended${reason}.`;
+  return {
+    message: `The ${call.kind} call with ${other ?? 'the other side'} ended${reason}.`,
+    detail: undefined,
+    source: `call ${call.id}`,
+  };
+}
+
+/**
+ * Returns the change that clears the notice when it reports `source`, whose action has now
+ * succeeded, and no change for a notice of another action.
+ */
+export function resolveNotice(state: AppState, source: string): Partial<AppState> {
+  return state.notice?.source === source ? { notice: undefined } : {};
 }
 
 /** Returns the change of the state for a new version of a call, and keeps its Floor Revoke. */

@@ -43,6 +43,7 @@ function setUp(calls = [testCall('g')]): {
   client: FakeClient;
   context: AffiliationContext;
   errors: string[];
+  successes: string[];
 } {
   const client = new FakeClient(
     ALICE,
@@ -52,16 +53,20 @@ function setUp(calls = [testCall('g')]): {
   );
   const store = new Store(testState(calls, { groups: client.groups() }));
   const errors: string[] = [];
+  const successes: string[] = [];
   const onError = (action: string): void => {
     errors.push(action);
   };
+  const onSuccess = (action: string): void => {
+    successes.push(action);
+  };
   const memory = storageAffiliationMemory(new MemoryStorage());
-  return { client, context: { store, client, memory, onError }, errors };
+  return { client, context: { store, client, memory, onError, onSuccess }, errors, successes };
 }
 
 describe('changeAffiliation', () => {
   it('keeps the requested state until done', async () => {
-    const { client, context } = setUp([]);
+    const { client, context, successes } = setUp([]);
     client.holdRequests = true;
     const change = changeAffiliation(context, GROUP, true);
     expect(context.store.state.pendingAffiliations.get(GROUP)).toBe(true);
@@ -71,6 +76,7 @@ describe('changeAffiliation', () => {
     await change;
     expect(context.store.state.pendingAffiliations.size).toBe(0);
     expect(context.store.state.groups[0]?.affiliated).toBe(true);
+    expect(successes).toEqual(['Affiliation to Fire 1']);
   });
 
   it('sends one request at a time per group', async () => {
@@ -84,12 +90,13 @@ describe('changeAffiliation', () => {
   });
 
   it('reports a rejected request', async () => {
-    const { client, context, errors } = setUp([]);
+    const { client, context, errors, successes } = setUp([]);
     client.holdRequests = true;
     const change = changeAffiliation(context, GROUP, true);
     client.held[0]?.reject(new Error('request failed with 408 Request Timeout'));
     await change;
     expect(errors).toEqual(['Affiliation to Fire 1']);
+    expect(successes).toEqual([]);
     expect(context.store.state.pendingAffiliations.size).toBe(0);
     expect(context.store.state.groups[0]?.affiliated).toBe(false);
   });

@@ -4,6 +4,7 @@ import {
   activeGroupCall,
   appendRecord,
   droppedCallNotice,
+  resolveNotice,
   inConversation,
   liveCalls,
   MAX_SECURITY_RECORDS,
@@ -139,7 +140,7 @@ describe('droppedCallNotice', () => {
       state: 'failed' as const,
       reason: 'the media connection failed',
     };
-    expect(droppedCallNotice(state, failed)).toBe(
+    expect(droppedCallNotice(state, failed)?.message).toBe(
       'The private call with Bob ended: the media connection failed.',
     );
   });
@@ -180,5 +181,23 @@ describe('revoked talk burst', () => {
     state = { ...state, ...withCall(state, { ...granted, floor: revoked }) };
     const other = testCall('other', { floor: { phase: 'idle' } });
     expect(shownFloor(state, other)).toEqual({ phase: 'idle' });
+  });
+});
+
+describe('resolveNotice', () => {
+  const notice = {
+    message: 'Private call to Bob failed',
+    detail: '480',
+    source: 'Private call to Bob',
+  };
+
+  it('clears the notice of the action', () => {
+    expect(resolveNotice(testState([], { notice }), 'Private call to Bob')).toEqual({
+      notice: undefined,
+    });
+  });
+
+  it('keeps the notice of another action', () => {
+    expect(resolveNotice(testState([], { notice }), 'Group call')).toEqual({});
   });
 });

@@ -13,8 +13,10 @@ import { activeGroupCall, type AppState, type Store } from '../store.js';
 export interface DirectoryViewOptions {
   readonly store: Store;
   readonly client: PttClient;
-  /** Reports a failed action in the status line. */
+  /** Reports a failed action in the notice bar. */
   readonly onError: (action: string, error: unknown) => void;
+  /** Reports a successful action, which clears the notice of an earlier failure of it. */
+  readonly onSuccess: (action: string) => void;
   /** Called when the user switches the affiliation to a group on or off. */
   readonly onAffiliationChange: (groupId: string, affiliated: boolean) => void;
 }
@@ -116,9 +118,11 @@ function peerRow(
     'Call',
   );
   call.addEventListener('click', () => {
-    options.client.callUser(peerId).catch((error: unknown) => {
-      options.onError(`Private call to ${name}`, error);
-    });
+    const action = `Private call to ${name}`;
+    options.client.callUser(peerId).then(
+      () => options.onSuccess(action),
+      (error: unknown) => options.onError(action, error),
+    );
   });
   const automatic = h(
     'button',
@@ -132,9 +136,11 @@ function peerRow(
     'Auto',
   );
   automatic.addEventListener('click', () => {
-    options.client.callUser(peerId, { automatic: true }).catch((error: unknown) => {
-      options.onError(`Automatic call to ${name}`, error);
-    });
+    const action = `Automatic call to ${name}`;
+    options.client.callUser(peerId, { automatic: true }).then(
+      () => options.onSuccess(action),
+      (error: unknown) => options.onError(action, error),
+    );
   });
   const actions = h('span', { class: 'row-actions' }, call, automatic);
   return h('li', { class: selected ? 'row selected' : 'row' }, open, actions);

@@ -14,6 +14,8 @@ export interface IncomingCallViewOptions {
   readonly store: Store;
   readonly client: PttClient;
   readonly onError: (action: string, error: unknown) => void;
+  /** Reports a successful action, which clears the notice of an earlier failure of it. */
+  readonly onSuccess: (action: string) => void;
 }
 
 /** Builds the dialog, which opens while an incoming call rings. */
@@ -33,7 +35,10 @@ export function renderIncomingCallView(options: IncomingCallViewOptions): HTMLDi
 
   accept.addEventListener('click', () => {
     if (current === undefined) return;
-    options.client.answer(current.id).catch((error: unknown) => options.onError('Answer', error));
+    options.client.answer(current.id).then(
+      () => options.onSuccess('Answer'),
+      (error: unknown) => options.onError('Answer', error),
+    );
   });
   reject.addEventListener('click', () => {
     if (current !== undefined) options.client.reject(current.id);

@@ -18,6 +18,8 @@ export interface TalkViewOptions {
   readonly store: Store;
   readonly client: PttClient;
   readonly onError: (action: string, error: unknown) => void;
+  /** Reports a successful action, which clears the notice of an earlier failure of it. */
+  readonly onSuccess: (action: string) => void;
 }
 
 /** Builds the talk panel and binds the push-to-talk inputs. */
@@ -98,10 +100,14 @@ function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): vo
     const pressed = talkIn(client, target);
     if (pressed === undefined) return;
     store.update(() => ({ talking: true }));
-    pressed.catch((error: unknown) => {
-      store.update(() => ({ talking: false, revokedTalk: undefined }));
-      options.onError(target.kind === 'group' ? 'Group call' : 'Talk in the private call', error);
-    });
+    const action = target.kind === 'group' ? 'Group call' : 'Talk in the private call';
+    pressed.then(
+      () => options.onSuccess(action),
+      (error: unknown) => {
+        store.update(() => ({ talking: false, revokedTalk: undefined }));
+        options.onError(action, error);
+      },
+    );
   };
   const release = (): void => {
     if (!store.state.talking) return;
@@ -183,7 +189,10 @@ function bindEmergency(button: HTMLButtonElement, options: TalkViewOptions): voi
     const groupId = target.groupId;
     // The emergency call is set up at once; the user then holds the talk button to speak.
     options.client.pressTalk(groupId, { emergency: true }).then(
-      () => options.client.releaseTalk(),
+      () => {
+        options.client.releaseTalk();
+        options.onSuccess('Emergency call');
+      },
       (error: unknown) => options.onError('Emergency call', error),
     );
   });
