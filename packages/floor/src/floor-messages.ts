@@ -24,8 +24,8 @@ export const MAX_FLOOR_MESSAGE_LENGTH = 1024;
 /** Highest floor priority: TS 24.380 carries it in one octet. */
 export const MAX_FLOOR_PRIORITY = 255;
 
-/** Longest granted party identity accepted in Floor Taken. */
-const MAX_IDENTITY_LENGTH = 512;
+/** Longest granted party identity, in UTF-16 code units, accepted in Floor Taken. */
+export const MAX_IDENTITY_LENGTH = 512;
 
 /**
  * Reject cause of Floor Deny in TS 24.380: 1 another client has permission, 2 internal

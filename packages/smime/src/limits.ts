@@ -47,5 +47,17 @@ export const MAX_REVOCATION_LIST_BYTES = 1024 * 1024;
 /** Maximum number of revoked certificates listed in one certificate revocation list. */
 export const MAX_REVOCATION_LIST_ENTRIES = 20_000;
 
+/**
+ * Maximum nesting depth of a DER or BER structure. A CMS body of at most MAX_BODY_BYTES never
+ * nests deeper; deeper input is rejected as malformed (400).
+ */
+export const MAX_DER_DEPTH = 64;
+
+/**
+ * Maximum number of elements in one DER or BER structure, the default of the reader; a caller
+ * such as the CRL reader may allow more. Like MAX_DER_DEPTH, more is rejected as malformed.
+ */
+export const MAX_DER_ELEMENTS = 20_000;
+
 /** Line width of base64 output, as RFC 2045 §6.8 requires (at most 76 characters). */
 export const BASE64_LINE_WIDTH = 76;

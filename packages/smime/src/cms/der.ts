@@ -11,6 +11,7 @@
 
 import { bytesEqual, cloneBytes, concatBytes } from '../bytes.js';
 import { CmsParseError, LimitExceededError } from '../errors.js';
+import { MAX_DER_DEPTH, MAX_DER_ELEMENTS } from '../limits.js';
 
 /**
  * One parsed BER element. It stores offsets and makes views into the parsed buffer only when a
@@ -83,10 +84,6 @@ export const TAG = {
 const UNIVERSAL = 0;
 const CONTEXT = 2;
 
-// A CMS body of at most MAX_BODY_BYTES never needs deeper nesting or more elements.
-const MAX_DEPTH = 64;
-const MAX_NODES = 20_000;
-
 interface ParseState {
   readonly bytes: Uint8Array;
   readonly maxNodes: number;
@@ -123,7 +120,7 @@ export function parseBer(bytes: Uint8Array, what: string, options?: BerParseOpti
   const maxElements = options?.maxElements;
   const state: ParseState = {
     bytes,
-    maxNodes: maxElements ?? MAX_NODES,
+    maxNodes: maxElements ?? MAX_DER_ELEMENTS,
     definiteOnly: options?.definiteOnly ?? false,
     nodes: 0,
     next: 0,
@@ -151,7 +148,7 @@ export function parseBer(bytes: Uint8Array, what: string, options?: BerParseOpti
  */
 function parseElement(state: ParseState, offset: number, end: number, depth: number): Asn1Node {
   const { bytes } = state;
-  if (depth > MAX_DEPTH) throw new RangeError('structure too deep');
+  if (depth > MAX_DER_DEPTH) throw new RangeError('structure too deep');
   if (++state.nodes > state.maxNodes) throw new ElementLimitError('structure too large');
   let position = offset;
 

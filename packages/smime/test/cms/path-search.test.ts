@@ -139,7 +139,9 @@ describe('signer path search', () => {
         mesh.push((await issue('Mesh CA', subject.keys, { isCa: true, issuer })).certificate);
       }
     }
-    const signer = await issue('alice', await newKeys(), { issuer: roots[0] });
+    const [firstRoot] = roots;
+    if (firstRoot === undefined) throw new Error('no mesh CA');
+    const signer = await issue('alice', await newKeys(), { issuer: firstRoot });
     const verifying = vi.spyOn(crypto.subtle, 'verify');
 
     try {
