@@ -5,7 +5,7 @@
  */
 
 import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { createCertificate, pemEncode } from '../cms/index.js';
 import { parseOptions, requireList, requireString } from './arguments.js';
@@ -68,7 +68,10 @@ export async function runPki(args: readonly string[], io: CliIo): Promise<number
     }
   }
   try {
-    mkdirSync(out, { recursive: true });
+    // The folder itself is made without `recursive`: Node 20 retries a recursive mkdir for ever
+    // when the last step fails with ENOENT, as it does under /proc.
+    mkdirSync(dirname(resolve(out)), { recursive: true });
+    if (lstatSync(out, { throwIfNoEntry: false })?.isDirectory() !== true) mkdirSync(out);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'write error';
     throw new SetupError(`--out ${out}: cannot create the folder (${code})`);

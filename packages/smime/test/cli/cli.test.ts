@@ -462,6 +462,16 @@ describe('mcptt-smime pki init', () => {
     expect(readFileSync(join(out, '+15550100001.cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
   });
 
+  it.skipIf(!existsSync('/proc/self'))('exits 2 for a folder that cannot be made', () => {
+    // procfs answers ENOENT to mkdir, on which a recursive mkdir of Node 20 never returns.
+    const run = cli(pkiInitArgs('/proc/mcptt-smime-test'));
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      'mcptt-smime: --out /proc/mcptt-smime-test: cannot create the folder (ENOENT)\n',
+    );
+  });
+
   it('writes nothing beside a dangling symbolic link', () => {
     const out = mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-'));
     symlinkSync(join(out, 'missing-target'), join(out, 's.cert.pem'));
