@@ -361,7 +361,10 @@ describe('emergency group call', () => {
 });
 
 describe('notice bar', () => {
-  /** Makes the scripted client hold its requests, and fails the first affiliation change. */
+  /**
+   * Makes the scripted client hold its requests, and fails the first affiliation change with a
+   * timeout, as the SDK's SipRequestFailedError reports it.
+   */
   async function failAffiliation(page: Page): Promise<void> {
     await page.evaluate(() => {
       (window as unknown as { fakeClient: { holdRequests: boolean } }).fakeClient.holdRequests =
@@ -372,10 +375,25 @@ describe('notice bar', () => {
       const { fakeClient } = window as unknown as {
         fakeClient: { held: { reject(error: Error): void }[] };
       };
-      fakeClient.held.shift()?.reject(new Error('request failed with 408 Request Timeout'));
+      const timeout = Object.assign(new Error('request failed with 408 Request Timeout'), {
+        name: 'SipRequestFailedError',
+        sipStatus: 408,
+        reasonPhrase: 'Request Timeout',
+        code: 'ERR_REQUEST_FAILED',
+      });
+      fakeClient.held.shift()?.reject(timeout);
     });
     await page.locator('.notice').waitFor();
   }
+
+  it('words a SIP failure for people', async () => {
+    const page = await openPreview(1280);
+    await failAffiliation(page);
+    expect(await page.locator('.notice-text').innerText()).toBe(
+      'Affiliation to EMS North failed: The server did not answer in time. (408 Request Timeout)',
+    );
+    await page.context().close();
+  });
 
   it('clears once the action succeeds', async () => {
     const page = await openPreview(1280);

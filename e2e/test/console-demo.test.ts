@@ -149,6 +149,20 @@ describe('private calls', () => {
     await hangUpAll(alice);
   });
 
+  it('cancels a ringing call quietly', async () => {
+    await alice.page
+      .getByRole('button', { name: `Private call to ${USERS.bob.displayName}` })
+      .click();
+    const accept = bob.page.getByRole('button', {
+      name: `Accept call from ${USERS.alice.displayName}`,
+    });
+    await accept.waitFor(options);
+    await hangUpAll(alice);
+    await accept.waitFor({ state: 'hidden', ...options });
+    // The call that the user ended is no failure, although it ends with 487 Request Terminated.
+    expect(await alice.page.locator('.notice').isHidden()).toBe(true);
+  });
+
   it('keeps the microphones off in an automatic call', async () => {
     await bob.page
       .getByRole('button', { name: `Automatic call to ${USERS.alice.displayName}` })

@@ -277,16 +277,24 @@ describe('rejections', () => {
     await mallory.page.getByLabel('One-time code', { exact: true }).fill('WRONG-CODE');
     await mallory.page.getByRole('button', { name: 'Enrol' }).click();
 
-    const status = mallory.page.getByText('Enrolment failed: Enrolment rejected:');
+    const status = mallory.page.locator('.status-line.error');
     await status.waitFor();
-    expect(await status.innerText()).toMatch(/rejected: [a-z ]+ \(HTTP 403\)$/);
+    // A sentence for the user, then the endpoint's reason and status in smaller print.
+    expect(await status.innerText()).toBe(
+      'Enrolment failed: The MCPTT ID or the one-time code is wrong, or the code was used ' +
+        'already. (HTTP 403: unknown user or wrong code)',
+    );
     await mallory.context.close();
   });
 
   it('refuses a user whose certificate the server does not trust', async () => {
     const mallory = await openApp(browser, stack.appUrl, USERS.mallory);
     await importPkcs12(mallory, stack.foreignPkcs12, FOREIGN_PKCS12_PASSWORD);
-    await mallory.page.getByText('Import failed: certificate does not chain').waitFor();
+    await mallory.page
+      .getByText(
+        'Import failed: The certificate was not issued by an authority that this app trusts.',
+      )
+      .waitFor();
 
     // A device provisioned with the foreign CA as well imports the file, and the server rejects it.
     await mallory.context.route('**/demo-config.json', async (route) => {

@@ -12,7 +12,8 @@ import {
   type AffiliationMemory,
 } from './affiliation.js';
 import type { PttClient, PttClientDelegate } from './client.js';
-import { h, shortUri } from './dom.js';
+import { h, shortUri, showWithDetail } from './dom.js';
+import { describeError, describeRegistrationFailure } from './error-text.js';
 import {
   appendRecord,
   droppedCallNotice,
@@ -25,7 +26,6 @@ import {
 } from './store.js';
 import { renderChatView } from './views/chat-view.js';
 import { renderDirectoryView } from './views/directory-view.js';
-import { errorText } from './views/enrol-view.js';
 import { renderIncomingCallView } from './views/incoming-call-view.js';
 import { renderNoticeView } from './views/notice-view.js';
 import { renderSecurityView } from './views/security-view.js';
@@ -47,8 +47,10 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
   const { client } = options;
   const store = new Store(initialState(client));
   const onError = (action: string, error: unknown): void => {
-    const notice = { message: `${action} failed: ${errorText(error)}`, detail: undefined };
-    store.update(() => ({ notice: { ...notice, source: action } }));
+    const { message, detail } = describeError(error);
+    store.update(() => ({
+      notice: { message: `${action} failed: ${message}`, detail, source: action },
+    }));
   };
   const onSuccess = (action: string): void => store.update((s) => resolveNotice(s, action));
   const views = { store, client, onError, onSuccess };
@@ -83,7 +85,7 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
     void restoreAffiliation(affiliation);
   };
   client.start({ ...delegate, onRegistration }).catch((error: unknown) => {
-    store.update(() => ({ registration: 'failed', registrationReason: errorText(error) }));
+    store.update(() => ({ registration: 'failed', registrationError: describeError(error) }));
   });
   // A closed or reloaded page ends its calls with a BYE. The other side's media goes to the MCPTT
   // server, not to this page, so its connection stays up and nothing else would end its call.
@@ -102,7 +104,7 @@ function initialState(client: PttClient): AppState {
     userId: client.userId,
     displayName: client.displayName,
     registration: 'unregistered',
-    registrationReason: undefined,
+    registrationError: undefined,
     groups,
     pendingAffiliations: new Map(),
     peers: client.peers(),
@@ -121,7 +123,9 @@ function initialState(client: PttClient): AppState {
 export function delegateFor(store: Store, client: PttClient): PttClientDelegate {
   return {
     onRegistration: (registration, reason) => {
-      store.update(() => ({ registration, registrationReason: reason, groups: client.groups() }));
+      const registrationError =
+        registration === 'failed' ? describeRegistrationFailure(reason) : undefined;
+      store.update(() => ({ registration, registrationError, groups: client.groups() }));
     },
     onCall: (call) => {
       store.update((s) => {
@@ -141,9 +145,8 @@ export function delegateFor(store: Store, client: PttClient): PttClientDelegate 
     onSecurityRecord: (record) => {
       store.update((s) => ({ records: appendRecord(s.records, record) }));
     },
-    onRejected: (summary, reason) => {
-      const notice = { message: `Rejected ${summary}`, detail: reason, source: 'security' };
-      store.update(() => ({ notice }));
+    onRejected: (message, detail) => {
+      store.update(() => ({ notice: { message, detail, source: 'security' } }));
     },
   };
 }
@@ -154,7 +157,8 @@ function renderHeader(store: Store, options: ConsoleOptions): HTMLElement {
   forget.addEventListener('click', () => options.onForget?.());
 
   store.subscribe((state) => {
-    registration.textContent = registrationText(state);
+    const failure = state.registration === 'failed' ? state.registrationError : undefined;
+    showWithDetail(registration, registrationText(state), failure?.detail);
     registration.dataset['state'] = state.registration;
   });
 
@@ -183,7 +187,7 @@ function registrationText(state: AppState): string {
     case 'reconnecting':
       return 'Connection lost · reconnecting…';
     case 'failed':
-      return `Registration failed${state.registrationReason === undefined ? '' : `: ${state.registrationReason}`}`;
+      return `Registration failed: ${state.registrationError?.message ?? 'no reason given.'}`;
     case 'unregistered':
       return 'Not registered';
   }

@@ -118,8 +118,12 @@ export interface PttClientDelegate {
   onTalker?(callId: string, talkerId: string | undefined): void;
   onShortData?(message: ShortDataMessage): void;
   onSecurityRecord?(record: SecurityRecord): void;
-  /** Called when an incoming message was rejected, for example a tampered or untrusted one. */
-  onRejected?(summary: string, reason: string): void;
+  /**
+   * Called when a message was rejected, for example a tampered or untrusted incoming one, or an
+   * outgoing one that could not be protected. `message` is a sentence for the user, and `detail`
+   * the SIP status and the error code.
+   */
+  onRejected?(message: string, detail: string): void;
 }
 
 /** The MCPTT functions that the demo app uses. */

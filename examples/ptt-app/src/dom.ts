@@ -27,6 +27,15 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
+/**
+ * Shows a sentence in an element, and after it, in smaller print, a technical detail such as a
+ * SIP status.
+ */
+export function showWithDetail(element: HTMLElement, text: string, detail?: string): void {
+  element.replaceChildren(text);
+  if (detail !== undefined) element.append(' ', h('span', { class: 'detail' }, `(${detail})`));
+}
+
 /** Replaces every child of an element. */
 export function replaceChildren(parent: Element, children: readonly Node[]): void {
   parent.replaceChildren(...children);

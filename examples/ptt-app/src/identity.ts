@@ -20,3 +20,19 @@ export interface IdentityProvider {
   /** Deletes the stored identity. */
   forget(): Promise<void>;
 }
+
+/** The rejection of a certificate request by the enrolment endpoint. */
+export class EnrolmentRejectedError extends Error {
+  /** HTTP status of the response. */
+  readonly status: number;
+  /** The endpoint's `error` text, at most 200 characters, or undefined when it gave none. */
+  readonly reason: string | undefined;
+
+  constructor(status: number, reason: string | undefined) {
+    const suffix = reason === undefined ? '' : `: ${reason}`;
+    super(`enrolment rejected with HTTP ${String(status)}${suffix}`);
+    this.name = 'EnrolmentRejectedError';
+    this.status = status;
+    this.reason = reason;
+  }
+}

@@ -8,7 +8,7 @@
 import { IndexedDbKeyStore } from '@mcptt-smime/keystore';
 import { pemDecode } from '@mcptt-smime/smime';
 import type { DemoConfig } from './demo-config.js';
-import type { IdentityProvider } from './identity.js';
+import { EnrolmentRejectedError, type IdentityProvider } from './identity.js';
 
 /** Body of a successful enrolment response. */
 interface EnrolmentResponse {
@@ -87,7 +87,7 @@ async function requestCertificate(
     body: JSON.stringify({ uri, code, csr: requestPem }),
   });
   if (!response.ok) {
-    throw new Error(`Enrolment rejected: ${await rejectionReason(response)}`);
+    throw new EnrolmentRejectedError(response.status, await rejectionReason(response));
   }
   const value = (await response.json()) as Partial<EnrolmentResponse>;
   if (typeof value.certificate !== 'string') {
@@ -97,18 +97,17 @@ async function requestCertificate(
 }
 
 /**
- * Returns the reason of a rejected enrolment: the `error` text of the endpoint's JSON response, or
- * the HTTP status when the body has none.
+ * Returns the reason of a rejected enrolment: the `error` text of the endpoint's JSON response,
+ * or undefined when the body has none.
  */
-async function rejectionReason(response: Response): Promise<string> {
-  const status = `HTTP ${String(response.status)}`;
+async function rejectionReason(response: Response): Promise<string | undefined> {
   try {
     const body = (await response.json()) as { error?: unknown };
-    if (typeof body.error === 'string') return `${body.error.slice(0, 200)} (${status})`;
+    if (typeof body.error === 'string') return body.error.slice(0, 200);
   } catch {
     // The body is not JSON, so the status alone is the reason.
   }
-  return status;
+  return undefined;
 }
 
 function toHex(bytes: Uint8Array): string {

@@ -9,10 +9,11 @@ import './styles.css';
 import { storageAffiliationMemory } from './affiliation.js';
 import { mountConsole } from './app.js';
 import { loadDemoConfig, type DemoConfig } from './demo-config.js';
-import { h } from './dom.js';
+import { h, showWithDetail } from './dom.js';
 import type { IdentityProvider } from './identity.js';
 import { createKeystoreIdentities, keystoreOpener } from './keystore-identities.js';
-import { errorText, renderEnrolView } from './views/enrol-view.js';
+import { describeError } from './error-text.js';
+import { renderEnrolView } from './views/enrol-view.js';
 
 const openStore = keystoreOpener();
 
@@ -64,13 +65,15 @@ async function showConsole(
 
 function fail(root: HTMLElement, error: unknown): void {
   root.replaceChildren(
-    h(
-      'main',
-      { class: 'enrol' },
-      h('h1', {}, 'The app could not start'),
-      h('p', { class: 'status-line error', role: 'alert' }, errorText(error)),
-    ),
+    h('main', { class: 'enrol' }, h('h1', {}, 'The app could not start'), failureLine(error)),
   );
+}
+
+function failureLine(error: unknown): HTMLElement {
+  const line = h('p', { class: 'status-line error', role: 'alert' });
+  const { message, detail } = describeError(error);
+  showWithDetail(line, message, detail);
+  return line;
 }
 
 const root = document.getElementById('app');

@@ -96,6 +96,8 @@ class SdkPttClient implements PttClient {
   readonly #calls = new CallTracker((call) => this.#delegate.onCall?.(call));
   /** The call whose talk button is held. */
   #talking: McpttCall | undefined;
+  /** Call-IDs of the calls that the user ended, whose set-up failures are no error. */
+  readonly #hungUp = new Set<string>();
 
   constructor(
     config: DemoConfig,
@@ -266,7 +268,10 @@ class SdkPttClient implements PttClient {
   }
 
   hangUp(callId: string): void {
-    this.#calls.get(callId)?.hangUp();
+    const call = this.#calls.get(callId);
+    if (call === undefined) return;
+    this.#hungUp.add(callId);
+    call.hangUp();
   }
 
   async sendShortData(conversation: Conversation, text: string): Promise<void> {
@@ -318,8 +323,12 @@ class SdkPttClient implements PttClient {
         );
       },
       onSecurityFailure: (event) => {
-        const description = `${event.direction} ${event.method ?? 'message'}`;
-        this.#delegate.onRejected?.(description, `${String(event.sipStatus)} ${event.code}`);
+        const method = event.method ?? 'message';
+        const message =
+          event.direction === 'incoming'
+            ? `Rejected a received ${method} that failed the security checks.`
+            : `An outgoing ${method} could not be protected and was not sent.`;
+        this.#delegate.onRejected?.(message, `${String(event.sipStatus)} ${event.code}`);
       },
     };
   }
@@ -430,10 +439,15 @@ class SdkPttClient implements PttClient {
     });
   }
 
+  /**
+   * Waits until a call is set up, and rejects when it failed. A call that the user ended before
+   * it was set up, which fails with 487 Request Terminated, resolves instead.
+   */
   async #established(call: McpttCall): Promise<void> {
     try {
       await call.established();
     } catch (error) {
+      if (this.#hungUp.has(call.callId)) return;
       this.#calls.fail(call.callId, error instanceof Error ? error.message : String(error));
       throw error;
     }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { ErrorText } from './error-text.js';
 import type { FloorStatus } from './floor-status.js';
 import type {
   CallInfo,
@@ -23,7 +24,8 @@ export interface AppState {
   readonly userId: string;
   readonly displayName: string;
   readonly registration: RegistrationState;
-  readonly registrationReason: string | undefined;
+  /** The cause of the failed registration, while the state is `failed`. */
+  readonly registrationError: ErrorText | undefined;
   readonly groups: readonly GroupInfo[];
   /** The requested affiliation by group ID, while its PUBLISH waits for the final response. */
   readonly pendingAffiliations: ReadonlyMap<string, boolean>;

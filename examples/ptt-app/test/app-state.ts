@@ -39,7 +39,7 @@ export function testState(
     userId: ALICE,
     displayName: 'Alice',
     registration: 'registered',
-    registrationReason: undefined,
+    registrationError: undefined,
     groups: [],
     pendingAffiliations: new Map(),
     peers: [],

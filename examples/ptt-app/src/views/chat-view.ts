@@ -5,9 +5,9 @@
  */
 
 import type { PttClient } from '../client.js';
-import { formatTime, h, shortUri } from '../dom.js';
+import { formatTime, h, shortUri, showWithDetail } from '../dom.js';
 import { inConversation, type AppState, type Store } from '../store.js';
-import { errorText } from './enrol-view.js';
+import { describeError, type ErrorText } from '../error-text.js';
 
 /** Options of {@link renderChatView}. */
 export interface ChatViewOptions {
@@ -34,10 +34,10 @@ export function renderChatView(options: ChatViewOptions): HTMLElement {
   // The text stays in the field until the server accepted it, so that a failed send can be tried
   // again without typing it anew.
   let sending = false;
-  const showStatus = (text: string | undefined, isError = false): void => {
-    status.textContent = text ?? '';
+  const showStatus = (text: string | undefined, failure?: ErrorText): void => {
+    showWithDetail(status, text ?? '', failure?.detail);
     status.hidden = text === undefined;
-    status.classList.toggle('error', isError);
+    status.classList.toggle('error', failure !== undefined);
   };
   showStatus(undefined);
 
@@ -58,7 +58,8 @@ export function renderChatView(options: ChatViewOptions): HTMLElement {
       },
       (error: unknown) => {
         sending = false;
-        showStatus(`Not sent: ${errorText(error)} Press Send to try again.`, true);
+        const failure = describeError(error);
+        showStatus(`Not sent: ${failure.message} Press Send to try again.`, failure);
         redraw();
         input.focus();
       },

@@ -5,7 +5,8 @@
  */
 
 import type { DemoUser } from '../demo-config.js';
-import { h } from '../dom.js';
+import { h, showWithDetail } from '../dom.js';
+import { describeError, type ErrorText } from '../error-text.js';
 import type { IdentityProvider } from '../identity.js';
 
 /** Options of {@link renderEnrolView}. */
@@ -17,12 +18,19 @@ export interface EnrolViewOptions {
   readonly onReady: (uri: string) => void;
 }
 
+/** Shows progress in the status line, or with `failure` an error. */
+type Report = (text: string, failure?: ErrorText) => void;
+
 /** Builds the first-run screen. */
 export function renderEnrolView(options: EnrolViewOptions): HTMLElement {
   const status = h('p', { class: 'status-line', role: 'status', 'aria-live': 'polite' });
-  const report = (text: string, isError = false): void => {
-    status.textContent = text;
-    status.classList.toggle('error', isError);
+  const report: Report = (text, failure) => {
+    showWithDetail(
+      status,
+      failure === undefined ? text : `${text}: ${failure.message}`,
+      failure?.detail,
+    );
+    status.classList.toggle('error', failure !== undefined);
   };
 
   return h(
@@ -41,10 +49,7 @@ export function renderEnrolView(options: EnrolViewOptions): HTMLElement {
   );
 }
 
-function buildEnrolForm(
-  options: EnrolViewOptions,
-  report: (text: string, isError?: boolean) => void,
-): HTMLFormElement {
+function buildEnrolForm(options: EnrolViewOptions, report: Report): HTMLFormElement {
   const suggestions = h('datalist', { id: 'demo-users' });
   for (const user of options.users) suggestions.append(h('option', { value: user.id }, user.name));
 
@@ -86,17 +91,14 @@ function buildEnrolForm(
       (uri) => options.onReady(uri),
       (error: unknown) => {
         submit.disabled = false;
-        report(`Enrolment failed: ${errorText(error)}`, true);
+        report('Enrolment failed', describeError(error));
       },
     );
   });
   return form;
 }
 
-function buildImportForm(
-  options: EnrolViewOptions,
-  report: (text: string, isError?: boolean) => void,
-): HTMLFormElement {
+function buildImportForm(options: EnrolViewOptions, report: Report): HTMLFormElement {
   const fileInput = h('input', {
     id: 'p12-file',
     name: 'file',
@@ -137,14 +139,9 @@ function buildImportForm(
         (uri) => options.onReady(uri),
         (error: unknown) => {
           submit.disabled = false;
-          report(`Import failed: ${errorText(error)}`, true);
+          report('Import failed', describeError(error));
         },
       );
   });
   return form;
-}
-
-/** Returns the message of an error for the status line. */
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -5,31 +5,24 @@
  * @module
  */
 
-import { h } from '../dom.js';
+import { h, showWithDetail } from '../dom.js';
 import type { Store } from '../store.js';
 
 /** Builds the notice bar, hidden while there is no notice. */
 export function renderNoticeView(store: Store): HTMLElement {
-  const message = h('span', { class: 'notice-message' });
-  const detail = h('span', { class: 'notice-detail' });
+  const text = h('p', { class: 'notice-text', role: 'alert' });
   const dismiss = h(
     'button',
     { type: 'button', class: 'small notice-dismiss', 'aria-label': 'Dismiss the notice' },
     'Dismiss',
   );
   dismiss.addEventListener('click', () => store.update(() => ({ notice: undefined })));
-  const bar = h(
-    'div',
-    { class: 'notice' },
-    h('p', { class: 'notice-text', role: 'alert' }, message, detail),
-    dismiss,
-  );
+  const bar = h('div', { class: 'notice' }, text, dismiss);
 
   store.subscribe((state) => {
     const notice = state.notice;
     bar.hidden = notice === undefined;
-    message.textContent = notice?.message ?? '';
-    detail.textContent = notice?.detail === undefined ? '' : ` (${notice.detail})`;
+    showWithDetail(text, notice?.message ?? '', notice?.detail);
   });
   return bar;
 }

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { SipRequestFailedError } from '@mcptt-smime/sdk';
+import { CmsParseError, CredentialInvalidError } from '@mcptt-smime/smime';
+import { describeError, describeRegistrationFailure } from '../src/error-text.js';
+import { EnrolmentRejectedError } from '../src/identity.js';
+
+describe('describeError', () => {
+  const sipCases: [number, string, string][] = [
+    [408, 'Request Timeout', 'The server did not answer in time.'],
+    [480, 'Temporarily Unavailable', 'The user is not available right now.'],
+    [487, 'Request Terminated', 'The call was cancelled.'],
+    [603, 'Decline', 'The call was declined.'],
+    [599, 'Odd Failure', 'The server failed to handle the request.'],
+  ];
+  for (const [status, phrase, message] of sipCases) {
+    it(`words a SIP ${String(status)}`, () => {
+      const text = describeError(new SipRequestFailedError(status, phrase));
+      expect(text.message).toBe(message);
+      expect(text.detail).toBe(`${String(status)} ${phrase}`);
+    });
+  }
+
+  it('keeps the code of a local failure', () => {
+    const text = describeError(new SipRequestFailedError(403, 'Forbidden', 'ERR_CERT_UNTRUSTED'));
+    expect(text.message).toBe('The server rejected the request.');
+    expect(text.detail).toBe('403 Forbidden, ERR_CERT_UNTRUSTED');
+  });
+
+  it('words an enrolment rejection once', () => {
+    const text = describeError(new EnrolmentRejectedError(403, 'unknown user or wrong code'));
+    expect(text.message).toBe(
+      'The MCPTT ID or the one-time code is wrong, or the code was used already.',
+    );
+    expect(text.detail).toBe('HTTP 403: unknown user or wrong code');
+    expect(describeError(new EnrolmentRejectedError(502, undefined))).toEqual({
+      message: 'The enrolment service failed. Try again later.',
+      detail: 'HTTP 502',
+    });
+  });
+
+  it('words a file that is no PKCS#12', () => {
+    const text = describeError(new CmsParseError('PKCS#12 file does not match the PFX schema'));
+    expect(text.message).toBe(
+      'The key or certificate data is damaged or in a format that this app cannot read.',
+    );
+    expect(text.detail).toBe('ERR_CMS_MALFORMED: PKCS#12 file does not match the PFX schema');
+  });
+
+  it('words a wrong password and a foreign certificate', () => {
+    const password = new CredentialInvalidError('PKCS#12 MAC check failed: wrong password');
+    expect(describeError(password).message).toBe('The password is wrong, or the file was changed.');
+    const foreign = new CredentialInvalidError(
+      'certificate does not chain to a stored trust anchor',
+    );
+    expect(describeError(foreign).message).toBe(
+      'The certificate was not issued by an authority that this app trusts.',
+    );
+  });
+
+  it('words an unreachable server', () => {
+    expect(describeError(new TypeError('Failed to fetch')).message).toBe(
+      'The server cannot be reached.',
+    );
+  });
+
+  it('keeps an unknown error as the detail', () => {
+    expect(describeError(new Error('worker crashed'))).toEqual({
+      message: 'The operation failed.',
+      detail: 'worker crashed',
+    });
+  });
+});
+
+describe('describeRegistrationFailure', () => {
+  it('words the causes of JsSIP', () => {
+    expect(describeRegistrationFailure('Request Timeout')).toEqual({
+      message: 'The SIP core did not answer in time.',
+      detail: 'Request Timeout',
+    });
+    expect(describeRegistrationFailure('Connection Error').message).toBe(
+      'The SIP core cannot be reached.',
+    );
+  });
+
+  it('words a rejected service authorisation', () => {
+    expect(describeRegistrationFailure('service authorisation rejected (403)').message).toBe(
+      'The MCPTT server does not accept this user.',
+    );
+    expect(
+      describeRegistrationFailure('service authorisation refresh rejected (500)').message,
+    ).toBe('The MCPTT server did not authorise the service.');
+  });
+});
