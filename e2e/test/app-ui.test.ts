@@ -420,6 +420,33 @@ describe('notice bar', () => {
   });
 });
 
+describe('identity removal', () => {
+  function forgetRequests(page: Page): Promise<number> {
+    return page.evaluate(() => (window as unknown as { forgetRequests: number }).forgetRequests);
+  }
+
+  it('asks before removing the identity', async () => {
+    const page = await openPreview(1280);
+    await page.getByRole('button', { name: 'Remove identity' }).click();
+    const question = page.getByRole('group', {
+      name:
+        'Remove Alice (Dispatch) (sip:alice@mcptt.example) from this browser? Its private key ' +
+        'is deleted, and enrolling again needs a new one-time code.',
+    });
+    await question.waitFor();
+    expect(await forgetRequests(page)).toBe(0);
+
+    await question.getByRole('button', { name: 'Cancel' }).click();
+    expect(await question.isHidden()).toBe(true);
+    expect(await forgetRequests(page)).toBe(0);
+
+    await page.getByRole('button', { name: 'Remove identity' }).click();
+    await question.getByRole('button', { name: 'Remove', exact: true }).click();
+    expect(await forgetRequests(page)).toBe(1);
+    await page.context().close();
+  });
+});
+
 describe('lost connection', () => {
   /** Returns the controls that need a registration, found by accessible name. */
   function registeredControls(page: Page): ReturnType<Page['locator']>[] {

@@ -153,8 +153,6 @@ export function delegateFor(store: Store, client: PttClient): PttClientDelegate 
 
 function renderHeader(store: Store, options: ConsoleOptions): HTMLElement {
   const registration = h('span', { class: 'registration', role: 'status' });
-  const forget = h('button', { type: 'button', class: 'small' }, 'Remove identity');
-  forget.addEventListener('click', () => options.onForget?.());
 
   store.subscribe((state) => {
     const failure = state.registration === 'failed' ? state.registrationError : undefined;
@@ -173,9 +171,47 @@ function renderHeader(store: Store, options: ConsoleOptions): HTMLElement {
       h('span', { class: 'who-id' }, shortUri(store.state.userId)),
     ),
     registration,
-    options.onForget === undefined ? undefined : forget,
+    options.onForget === undefined ? undefined : renderForgetControl(store, options.onForget),
     renderNoticeView(store),
   );
+}
+
+/**
+ * Builds the Remove identity button and the confirmation that it opens in the page. The
+ * confirmation names the identity, because its private key cannot be recovered once deleted.
+ */
+function renderForgetControl(store: Store, onForget: () => void): HTMLElement {
+  const { displayName, userId } = store.state;
+  const open = h('button', { type: 'button', class: 'small' }, 'Remove identity');
+  const remove = h('button', { type: 'button', class: 'small danger' }, 'Remove');
+  const cancel = h('button', { type: 'button', class: 'small' }, 'Cancel');
+  const confirm = h(
+    'div',
+    { class: 'confirm', role: 'group', 'aria-labelledby': 'forget-question' },
+    h(
+      'p',
+      { id: 'forget-question' },
+      `Remove ${displayName} (${userId}) from this browser? Its private key is deleted, and ` +
+        'enrolling again needs a new one-time code.',
+    ),
+    remove,
+    cancel,
+  );
+  confirm.hidden = true;
+
+  const showConfirm = (shown: boolean): void => {
+    confirm.hidden = !shown;
+    open.hidden = shown;
+    (shown ? cancel : open).focus();
+  };
+  open.addEventListener('click', () => showConfirm(true));
+  cancel.addEventListener('click', () => showConfirm(false));
+  remove.addEventListener('click', () => {
+    remove.disabled = true;
+    cancel.disabled = true;
+    onForget();
+  });
+  return h('div', { class: 'forget' }, open, confirm);
 }
 
 function registrationText(state: AppState): string {

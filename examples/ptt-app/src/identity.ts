@@ -17,8 +17,8 @@ export interface IdentityProvider {
   enrol(uri: string, oneTimeCode: string): Promise<string>;
   /** Imports a key and certificate from a PKCS#12 file. Resolves to the SIP URI of the certificate. */
   importPkcs12(file: Uint8Array, password: string): Promise<string>;
-  /** Deletes the stored identity. */
-  forget(): Promise<void>;
+  /** Deletes one stored identity with its keys, and any pending enrolment of its URI. */
+  forget(uri: string): Promise<void>;
 }
 
 /** The rejection of a certificate request by the enrolment endpoint. */

@@ -48,9 +48,8 @@ export function createKeystoreIdentities(
       await trustDemoAuthority(store, config);
       return (await store.importPkcs12(file, password)).uri;
     },
-    forget: async () => {
-      const store = await openStore();
-      for (const identity of await store.listIdentities()) await store.deleteIdentity(identity.uri);
+    forget: async (uri) => {
+      await (await openStore()).deleteIdentity(uri);
     },
   };
 }

@@ -55,7 +55,7 @@ async function showConsole(
     onForget: () => {
       client
         .stop()
-        .then(() => identities.forget())
+        .then(() => identities.forget(uri))
         .then(() => storageAffiliationMemory().clear(uri))
         .then(() => showEnrolment(root, config, identities))
         .catch((error: unknown) => fail(root, error));

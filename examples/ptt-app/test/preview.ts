@@ -21,12 +21,25 @@ const client = new FakeClient(
 );
 
 // The browser tests read what the views asked of the client, and script its callbacks.
-(window as unknown as { fakeActions: unknown }).fakeActions = client.actions;
-(window as unknown as { fakeClient: unknown }).fakeClient = client;
+const page = window as unknown as {
+  fakeActions: unknown;
+  fakeClient: unknown;
+  forgetRequests: number;
+};
+page.fakeActions = client.actions;
+page.fakeClient = client;
+// Counts the requests to remove the identity, which the preview has none of.
+page.forgetRequests = 0;
 
 const root = document.getElementById('app');
 if (root !== null) {
-  mountConsole(root, { client, coreLogUrl: undefined });
+  mountConsole(root, {
+    client,
+    coreLogUrl: undefined,
+    onForget: () => {
+      page.forgetRequests += 1;
+    },
+  });
   const d = client.delegate;
   const callId = 'a84b4c76e66710@127.0.0.1';
   d.onCall?.({
