@@ -6,6 +6,7 @@
 
 import type { DemoUser } from '../demo-config.js';
 import { h, showWithDetail } from '../dom.js';
+import { normaliseEnrolmentCode } from '../enrolment-code.js';
 import { describeError, type ErrorText } from '../error-text.js';
 import type { IdentityProvider } from '../identity.js';
 
@@ -87,7 +88,10 @@ function buildEnrolForm(options: EnrolViewOptions, report: Report): HTMLFormElem
     event.preventDefault();
     submit.disabled = true;
     report('Generating a key pair and requesting a certificate…');
-    options.identities.enrol(uriInput.value.trim(), codeInput.value.trim()).then(
+    // The server compares codes exactly, so the field takes them as people type them.
+    const code = normaliseEnrolmentCode(codeInput.value);
+    codeInput.value = code;
+    options.identities.enrol(uriInput.value.trim(), code).then(
       (uri) => options.onReady(uri),
       (error: unknown) => {
         submit.disabled = false;
