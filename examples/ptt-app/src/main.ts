@@ -11,11 +11,15 @@ import { mountConsole } from './app.js';
 import { loadDemoConfig, type DemoConfig } from './demo-config.js';
 import { h, showWithDetail } from './dom.js';
 import type { IdentityProvider } from './identity.js';
+import { openIdentityChannel } from './identity-channel.js';
 import { createKeystoreIdentities, keystoreOpener } from './keystore-identities.js';
 import { describeError } from './error-text.js';
 import { renderEnrolView } from './views/enrol-view.js';
 
 const openStore = keystoreOpener();
+const channel = openIdentityChannel();
+/** Stops the current screen listening to the other tabs. */
+let unlisten: () => void = () => undefined;
 
 async function main(root: HTMLElement): Promise<void> {
   const config = await loadDemoConfig();
@@ -28,16 +32,34 @@ async function main(root: HTMLElement): Promise<void> {
   }
 }
 
-function showEnrolment(root: HTMLElement, config: DemoConfig, identities: IdentityProvider): void {
+function showEnrolment(
+  root: HTMLElement,
+  config: DemoConfig,
+  identities: IdentityProvider,
+  existingIdentity?: string,
+): void {
+  unlisten();
+  const enter = (uri: string): void => {
+    showConsole(root, config, identities, uri).catch((error: unknown) => fail(root, error));
+  };
   root.replaceChildren(
     renderEnrolView({
       identities,
       users: config.users,
+      ...(existingIdentity === undefined ? {} : { existingIdentity }),
       onReady: (uri) => {
-        showConsole(root, config, identities, uri).catch((error: unknown) => fail(root, error));
+        channel.post({ type: 'added', uri });
+        enter(uri);
       },
+      onContinue: enter,
     }),
   );
+  // Another tab that enrols makes this screen offer that identity instead of a second one, and
+  // one that removes the offered identity takes the offer back.
+  unlisten = channel.listen((event) => {
+    if (event.type === 'added') showEnrolment(root, config, identities, event.uri);
+    else if (event.uri === existingIdentity) showEnrolment(root, config, identities);
+  });
 }
 
 async function showConsole(
@@ -46,6 +68,7 @@ async function showConsole(
   identities: IdentityProvider,
   uri: string,
 ): Promise<void> {
+  unlisten();
   // The SIP stack loads after the first-run screen, which needs only the keystore.
   const { createSdkClient } = await import('./sdk-client.js');
   const client = await createSdkClient(config, uri, openStore);
@@ -53,14 +76,52 @@ async function showConsole(
     client,
     coreLogUrl: config.coreLogUrl,
     onForget: () => {
+      unlisten();
       client
         .stop()
         .then(() => identities.forget(uri))
-        .then(() => storageAffiliationMemory().clear(uri))
-        .then(() => showEnrolment(root, config, identities))
+        .then(() => {
+          storageAffiliationMemory().clear(uri);
+          channel.post({ type: 'removed', uri });
+          showEnrolment(root, config, identities);
+        })
         .catch((error: unknown) => fail(root, error));
     },
   });
+  // Once another tab removed this identity, its key is gone, so this tab signs out.
+  unlisten = channel.listen((event) => {
+    if (event.type !== 'removed' || event.uri !== uri) return;
+    unlisten();
+    client
+      .stop()
+      .then(() => showRemoved(root, config, identities, uri))
+      .catch((error: unknown) => fail(root, error));
+  });
+}
+
+/** Shows that another tab removed the identity of this tab's console. */
+function showRemoved(
+  root: HTMLElement,
+  config: DemoConfig,
+  identities: IdentityProvider,
+  uri: string,
+): void {
+  const setUp = h('button', { type: 'button', class: 'primary' }, 'Set up this device');
+  setUp.addEventListener('click', () => showEnrolment(root, config, identities));
+  root.replaceChildren(
+    h(
+      'main',
+      { class: 'enrol', 'aria-labelledby': 'removed-title' },
+      h('h1', { id: 'removed-title' }, 'This identity was removed'),
+      h(
+        'p',
+        { class: 'status-line', role: 'alert' },
+        `Another tab removed ${uri} and its private key from this browser, so this tab has ` +
+          'signed out.',
+      ),
+      setUp,
+    ),
+  );
 }
 
 function fail(root: HTMLElement, error: unknown): void {

@@ -1,5 +1,7 @@
 /**
- * The first-run screen: enrolment with a one-time code, or import of a PKCS#12 file.
+ * The first-run screen, with enrolment by a one-time code or import of a PKCS#12 file. The app
+ * signs in with the first identity that the browser profile stores, so the screen enrols none
+ * while another tab has stored one, and offers that one instead.
  *
  * @module
  */
@@ -15,12 +17,22 @@ export interface EnrolViewOptions {
   readonly identities: IdentityProvider;
   /** Demo users, offered as suggestions for the MCPTT ID field. */
   readonly users: readonly DemoUser[];
-  /** Called with the SIP URI of the stored identity. */
+  /** Called with the SIP URI of the identity that this screen enrolled or imported. */
   readonly onReady: (uri: string) => void;
+  /** Called when the user goes on with the identity that another tab stored. */
+  readonly onContinue: (uri: string) => void;
+  /** The identity that another tab stored while this screen was open, if any. */
+  readonly existingIdentity?: string;
 }
 
 /** Shows progress in the status line, or with `failure` an error. */
 type Report = (text: string, failure?: ErrorText) => void;
+
+/**
+ * Resolves to true when the browser already stores an identity, which the screen then offers
+ * instead of enrolling a second one.
+ */
+type Guard = () => Promise<boolean>;
 
 /** Builds the first-run screen. */
 export function renderEnrolView(options: EnrolViewOptions): HTMLElement {
@@ -34,6 +46,42 @@ export function renderEnrolView(options: EnrolViewOptions): HTMLElement {
     status.classList.toggle('error', failure !== undefined);
   };
 
+  const existing = h('div', { class: 'card existing', role: 'alert' });
+  const showExisting = (uri: string): void => {
+    const go = h('button', { type: 'button', class: 'primary' }, `Continue as ${uri}`);
+    go.addEventListener('click', () => options.onContinue(uri));
+    existing.replaceChildren(
+      h(
+        'p',
+        {},
+        `This browser already holds the identity ${uri}, which another tab set up. The app ` +
+          'signs in with one identity per browser profile, so it enrols no second one here.',
+      ),
+      go,
+    );
+    existing.hidden = false;
+    forms
+      .querySelectorAll<HTMLInputElement | HTMLButtonElement>('input, button')
+      .forEach((control) => {
+        control.disabled = true;
+      });
+    report('');
+  };
+  const guard: Guard = async () => {
+    const uri = await options.identities.storedIdentity();
+    if (uri !== undefined) showExisting(uri);
+    return uri !== undefined;
+  };
+
+  const forms = h(
+    'div',
+    {},
+    buildEnrolForm(options, report, guard),
+    buildImportForm(options, report, guard),
+  );
+  existing.hidden = true;
+  if (options.existingIdentity !== undefined) showExisting(options.existingIdentity);
+
   return h(
     'main',
     { class: 'enrol', 'aria-labelledby': 'enrol-title' },
@@ -44,13 +92,13 @@ export function renderEnrolView(options: EnrolViewOptions): HTMLElement {
       'The private key is generated in this browser and never leaves it. ' +
         'Only a certificate request goes to the enrolment service.',
     ),
-    buildEnrolForm(options, report),
-    buildImportForm(options, report),
+    existing,
+    forms,
     status,
   );
 }
 
-function buildEnrolForm(options: EnrolViewOptions, report: Report): HTMLFormElement {
+function buildEnrolForm(options: EnrolViewOptions, report: Report, guard: Guard): HTMLFormElement {
   const suggestions = h('datalist', { id: 'demo-users' });
   for (const user of options.users) suggestions.append(h('option', { value: user.id }, user.name));
 
@@ -84,25 +132,26 @@ function buildEnrolForm(options: EnrolViewOptions, report: Report): HTMLFormElem
     submit,
   );
 
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    submit.disabled = true;
+  const enrol = async (): Promise<void> => {
+    if (await guard()) return;
     report('Generating a key pair and requesting a certificate…');
     // The server compares codes exactly, so the field takes them as people type them.
     const code = normaliseEnrolmentCode(codeInput.value);
     codeInput.value = code;
-    options.identities.enrol(uriInput.value.trim(), code).then(
-      (uri) => options.onReady(uri),
-      (error: unknown) => {
-        submit.disabled = false;
-        report('Enrolment failed', describeError(error));
-      },
-    );
+    options.onReady(await options.identities.enrol(uriInput.value.trim(), code));
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    enrol().catch((error: unknown) => {
+      submit.disabled = false;
+      report('Enrolment failed', describeError(error));
+    });
   });
   return form;
 }
 
-function buildImportForm(options: EnrolViewOptions, report: Report): HTMLFormElement {
+function buildImportForm(options: EnrolViewOptions, report: Report, guard: Guard): HTMLFormElement {
   const fileInput = h('input', {
     id: 'p12-file',
     name: 'file',
@@ -128,24 +177,23 @@ function buildImportForm(options: EnrolViewOptions, report: Report): HTMLFormEle
     submit,
   );
 
+  const importFile = async (file: File): Promise<void> => {
+    if (await guard()) return;
+    report('Importing…');
+    const buffer = await file.arrayBuffer();
+    options.onReady(
+      await options.identities.importPkcs12(new Uint8Array(buffer), passwordInput.value),
+    );
+  };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const file = fileInput.files?.[0];
     if (file === undefined) return;
     submit.disabled = true;
-    report('Importing…');
-    file
-      .arrayBuffer()
-      .then((buffer) =>
-        options.identities.importPkcs12(new Uint8Array(buffer), passwordInput.value),
-      )
-      .then(
-        (uri) => options.onReady(uri),
-        (error: unknown) => {
-          submit.disabled = false;
-          report('Import failed', describeError(error));
-        },
-      );
+    importFile(file).catch((error: unknown) => {
+      submit.disabled = false;
+      report('Import failed', describeError(error));
+    });
   });
   return form;
 }
