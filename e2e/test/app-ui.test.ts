@@ -447,6 +447,29 @@ describe('identity removal', () => {
   });
 });
 
+describe('users list', () => {
+  it('wraps names between words', async () => {
+    const page = await openPreview(1280);
+    // Each word of a name must lie on one line: a word broken over two lines has two boxes.
+    const broken = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('.row-title')).flatMap((title) => {
+        const text = title.firstChild;
+        if (text === null) return [];
+        return Array.from((text.textContent ?? '').matchAll(/\S+/g))
+          .filter((word) => {
+            const range = document.createRange();
+            range.setStart(text, word.index);
+            range.setEnd(text, word.index + word[0].length);
+            return range.getClientRects().length > 1;
+          })
+          .map((word) => word[0]);
+      }),
+    );
+    expect(broken).toEqual([]);
+    await page.context().close();
+  });
+});
+
 describe('lost connection', () => {
   /** Returns the controls that need a registration, found by accessible name. */
   function registeredControls(page: Page): ReturnType<Page['locator']>[] {

@@ -17,6 +17,8 @@ const client = new FakeClient(
   [
     { id: `sip:bob@${domain}`, name: 'Bob' },
     { id: `sip:carol@${domain}`, name: 'Carol' },
+    // A name as long as the demo's own, which must wrap between its words.
+    { id: `sip:dave@${domain}`, name: 'Dave (ambulance 3)' },
   ],
 );
 
