@@ -163,6 +163,32 @@ describe('floor indicator', () => {
     await page.context().close();
   });
 
+  it('keeps the talk button in place', async () => {
+    for (const width of [1280, 375]) {
+      const page = await openPreview(width);
+      const ptt = page.getByRole('button', { name: /Push to talk/ });
+      await ptt.hover();
+      await page.mouse.down();
+      const carol = `sip:carol@${domain}`;
+      const statuses = [
+        { phase: 'requesting' },
+        { phase: 'queued', position: 2, holder: carol },
+        { phase: 'granted', maxTalkSeconds: 30, emergency: false },
+        { phase: 'denied', cause: 1, holder: carol },
+        { phase: 'taken', holder: carol, emergency: true },
+        { phase: 'idle' },
+      ];
+      const tops: number[] = [];
+      for (const status of statuses) {
+        await setFloor(page, status);
+        tops.push((await ptt.boundingBox())?.y ?? Number.NaN);
+      }
+      await page.mouse.up();
+      expect(tops, `${String(width)} px`).toEqual(tops.map(() => tops[0]));
+      await page.context().close();
+    }
+  });
+
   it('hides without floor control', async () => {
     const page = await openPreview(1280);
     await setFloor(page, undefined);
