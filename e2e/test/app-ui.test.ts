@@ -568,6 +568,54 @@ describe('security panel', () => {
     await page.context().close();
   });
 
+  it('names the algorithms in words', async () => {
+    const page = await openPreview(1280);
+    const row = page.locator('.record', { hasText: 'Short data from bob' });
+    await row.locator('summary').click();
+    expect(await row.locator('.record-facts dt').allTextContents()).toEqual([
+      'Time',
+      'Call-ID',
+      'Signed',
+      'Encrypted',
+      'Signer',
+      'S/MIME type',
+      'Content encryption',
+      'Key management',
+      'Signature',
+      'Digest',
+    ]);
+    await page.context().close();
+  });
+
+  it('marks a sent request that failed', async () => {
+    const page = await openPreview(1280);
+    const publish = {
+      id: 'publish-1',
+      direction: 'out',
+      method: 'PUBLISH',
+      callId: 'publish-call',
+      summary: 'Affiliation',
+      plaintext: 'Affiliated groups:',
+      security: undefined,
+      at: new Date('2026-01-01T10:00:00Z'),
+    };
+    const report = (record: Record<string, unknown>): Promise<void> =>
+      page.evaluate((record) => {
+        const { fakeClient } = window as unknown as {
+          fakeClient: { delegate: { onSecurityRecord?: (record: unknown) => void } };
+        };
+        fakeClient.delegate.onSecurityRecord?.(record);
+      }, record);
+    await report(publish);
+    const badge = page.locator('.record', { hasText: 'Affiliation' }).locator('.badge');
+    expect(await badge.innerText()).toBe('SENT · S/MIME');
+
+    await report({ ...publish, failure: '408 Request Timeout' });
+    expect(await badge.innerText()).toBe('FAILED · 408');
+    expect(await page.locator('.record', { hasText: 'Affiliation' }).count()).toBe(1);
+    await page.context().close();
+  });
+
   it('leaves its rows alone on other changes', async () => {
     const page = await openPreview(1280);
     await addRecords(page, 0, 2);

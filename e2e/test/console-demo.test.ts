@@ -116,6 +116,9 @@ describe('private calls', () => {
     await callBob();
     expect(await microphonesOn(alice)).toBe(0);
     expect(await microphonesOn(bob)).toBe(0);
+    // The server relays the call, and its signed mcptt-info names the caller.
+    const record = bob.page.locator('.record-summary', { hasText: 'Private call from' });
+    expect(await record.first().innerText()).toBe(`Private call from ${USERS.alice.uri}`);
   });
 
   it('talks in the call from the chat', async () => {

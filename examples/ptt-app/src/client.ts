@@ -99,6 +99,11 @@ export interface SecurityRecord {
   /** Undefined for an outgoing message, which the app protects but does not verify. */
   readonly security: MessageSecurity | undefined;
   readonly at: Date;
+  /**
+   * The final response of an outgoing request that failed after it was sent, such as
+   * `408 Request Timeout`. A record with the same id then replaces the first one.
+   */
+  readonly failure?: string;
 }
 
 /**

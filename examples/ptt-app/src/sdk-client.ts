@@ -16,16 +16,8 @@ import {
   workerEnvelopePreparer,
   type KeyStore,
   type ReplayStore,
-  type SecurityInfo,
 } from '@mcptt-smime/smime';
-import type {
-  Conversation,
-  GroupInfo,
-  MessageSecurity,
-  PeerInfo,
-  PttClient,
-  PttClientDelegate,
-} from './client.js';
+import type { Conversation, GroupInfo, PeerInfo, PttClient, PttClientDelegate } from './client.js';
 import type { DemoConfig } from './demo-config.js';
 import {
   CallTracker,
@@ -34,8 +26,15 @@ import {
   setMicrophone,
   type CallFields,
 } from './sdk-calls.js';
+import {
+  describeCallInfo,
+  describeIncomingCall,
+  SecurityRecorder,
+  type PendingRecord,
+} from './security-records.js';
 import { releaseFloor, requestFloor, watchFloor } from './sdk-floor.js';
-import { createWireSocket, type WireMessage } from './wire-socket.js';
+import { createWireSocket } from './wire-socket.js';
+import { describeError } from './error-text.js';
 
 /** A key store, and where it can, a store of replay records such as the keystore's. */
 export type DemoKeyStore = KeyStore & { replayStore?(): ReplayStore };
@@ -68,17 +67,6 @@ function startEnvelopeWorker(): { pool: EnvelopePool; stop: () => void } | undef
   };
 }
 
-/** Converts the SDK's security outcome to what the panel shows. */
-export function toMessageSecurity(security: SecurityInfo): MessageSecurity {
-  return {
-    protected: security.protected,
-    encrypted: security.encrypted,
-    signed: security.signed,
-    signerUri: security.signerUri,
-    algorithms: security.algorithms,
-  };
-}
-
 class SdkPttClient implements PttClient {
   readonly userId: string;
   readonly displayName: string;
@@ -91,11 +79,12 @@ class SdkPttClient implements PttClient {
   #delegate: PttClientDelegate = {};
   #sequence = 0;
   readonly #clientId = `urn:uuid:${globalThis.crypto.randomUUID()}`;
-  /** Plaintext of the requests about to be sent, by method, oldest first. */
-  readonly #outgoing = new Map<string, { summary: string; plaintext: string }[]>();
+  readonly #records: SecurityRecorder;
   readonly #calls = new CallTracker((call) => this.#delegate.onCall?.(call));
   /** The call whose talk button is held. */
   #talking: McpttCall | undefined;
+  /** The security records of the INVITEs of outgoing calls that are being set up, by Call-ID. */
+  readonly #invites = new Map<string, PendingRecord>();
   /** Call-IDs of the calls that the user ended, whose set-up failures are no error. */
   readonly #hungUp = new Set<string>();
 
@@ -110,6 +99,9 @@ class SdkPttClient implements PttClient {
     this.#serverCertificate = serverCertificate;
     this.userId = uri;
     this.displayName = config.users.find((u) => u.id === uri)?.name ?? uri;
+    this.#records = new SecurityRecorder(uri, (record) =>
+      this.#delegate.onSecurityRecord?.(record),
+    );
   }
 
   groups(): readonly GroupInfo[] {
@@ -139,7 +131,7 @@ class SdkPttClient implements PttClient {
       keyStore,
       // Requests received before a reload stay known, so that the SIP core cannot replay them.
       ...(keyStore.replayStore === undefined ? {} : { replayStore: keyStore.replayStore() }),
-      transport: createWireSocket(this.#config.wsUrl, (message) => this.#onWire(message)),
+      transport: createWireSocket(this.#config.wsUrl, (message) => this.#records.sent(message)),
       serverUri: this.#config.serverUri,
       serverCertificates: [this.#serverCertificate],
       clientId: this.#clientId,
@@ -148,14 +140,14 @@ class SdkPttClient implements PttClient {
       delegate: this.#sdkDelegate(),
     });
     this.#client = client;
-    this.#expect(
+    const registration = this.#records.expect(
       'REGISTER',
       'Registration',
       `mcptt-info with the MCPTT client ID ${this.#clientId}`,
     );
     delegate.onRegistration?.('registering');
     await client.start();
-    await client.register();
+    await this.#recorded(registration, client.register());
   }
 
   stop(): Promise<void> {
@@ -176,8 +168,12 @@ class SdkPttClient implements PttClient {
 
   async setAffiliatedGroups(groupIds: readonly string[]): Promise<void> {
     const client = this.#require();
-    this.#expect('PUBLISH', 'Affiliation', `Affiliated groups:\n${groupIds.join('\n')}`);
-    await client.setAffiliation({ target: this.#config.serverUri, groups: [...groupIds] });
+    const plaintext = `Affiliated groups:\n${groupIds.join('\n')}`;
+    const publish = this.#records.expect('PUBLISH', 'Affiliation', plaintext);
+    await this.#recorded(
+      publish,
+      client.setAffiliation({ target: this.#config.serverUri, groups: [...groupIds] }),
+    );
     this.#affiliated.clear();
     for (const groupId of groupIds) this.#affiliated.add(groupId);
   }
@@ -186,8 +182,13 @@ class SdkPttClient implements PttClient {
     let call = this.#calls.liveGroupCall(groupId);
     if (call === undefined || (options.emergency && call.info?.emergency !== true)) {
       const kind = options.emergency ? 'Emergency group call' : 'Group call';
-      this.#expect('INVITE', kind, `mcptt-info: ${kind.toLowerCase()} to ${groupId}`);
+      const invite = this.#records.expect(
+        'INVITE',
+        `${kind} to ${groupId}`,
+        `mcptt-info: ${kind.toLowerCase()} to ${groupId}`,
+      );
       call = this.#require().startGroupCall({ groupId, emergency: options.emergency });
+      this.#invites.set(call.callId, invite);
       this.#track(call, {
         kind: 'group',
         direction: 'outgoing',
@@ -232,9 +233,9 @@ class SdkPttClient implements PttClient {
 
   async callUser(peerId: string, options: { readonly automatic?: boolean } = {}): Promise<void> {
     const automatic = options.automatic === true;
-    this.#expect(
+    const invite = this.#records.expect(
       'INVITE',
-      automatic ? 'Automatic private call' : 'Private call',
+      `${automatic ? 'Automatic private call' : 'Private call'} to ${peerId}`,
       `resource-lists: ${peerId}`,
     );
     // Neither side talks until its user holds the talk button, so the INVITE requests no floor.
@@ -243,6 +244,7 @@ class SdkPttClient implements PttClient {
       commencement: automatic ? 'automatic' : 'manual',
       implicitFloorRequest: false,
     });
+    this.#invites.set(call.callId, invite);
     this.#track(call, {
       kind: 'private',
       direction: 'outgoing',
@@ -276,8 +278,8 @@ class SdkPttClient implements PttClient {
 
   async sendShortData(conversation: Conversation, text: string): Promise<void> {
     const client = this.#require();
-    this.#expect('MESSAGE', `Short data to ${conversation.id}`, text);
-    await client.sendShortData(conversation.id, text);
+    const message = this.#records.expect('MESSAGE', `Short data to ${conversation.id}`, text);
+    await this.#recorded(message, client.sendShortData(conversation.id, text));
     this.#delegate.onShortData?.({
       id: this.#nextId(),
       direction: 'out',
@@ -315,7 +317,7 @@ class SdkPttClient implements PttClient {
           text: event.text,
           at: new Date(),
         });
-        this.#record(
+        this.#records.received(
           { direction: 'in', method: 'MESSAGE', callId: event.callId },
           `Short data from ${event.from}${event.groupId === undefined ? '' : ` to ${event.groupId}`}`,
           event.text,
@@ -361,9 +363,9 @@ class SdkPttClient implements PttClient {
     }
     // The panel's record comes after accept(), because a record redraws the app's views, and
     // that must not delay the signalling.
-    this.#record(
+    this.#records.received(
       { direction: 'in', method: 'INVITE', callId: call.callId },
-      `${emergency ? 'Emergency ' : ''}${event.kind} call from ${event.from}`,
+      describeIncomingCall(event),
       describeCallInfo(event),
       event.security,
     );
@@ -379,7 +381,7 @@ class SdkPttClient implements PttClient {
       else releaseFloor(floor);
       return;
     }
-    this.#expect('INFO', action === 'press' ? 'Talk press' : 'Talk release', action);
+    this.#records.expect('INFO', action === 'press' ? 'Talk press' : 'Talk release', action);
     sendTalk(call, action);
     this.#delegate.onTalker?.(call.callId, action === 'press' ? this.userId : undefined);
   }
@@ -444,46 +446,26 @@ class SdkPttClient implements PttClient {
    * it was set up, which fails with 487 Request Terminated, resolves instead.
    */
   async #established(call: McpttCall): Promise<void> {
+    const invite = this.#invites.get(call.callId);
+    this.#invites.delete(call.callId);
     try {
       await call.established();
     } catch (error) {
       if (this.#hungUp.has(call.callId)) return;
       this.#calls.fail(call.callId, error instanceof Error ? error.message : String(error));
+      if (invite !== undefined) this.#records.fail(invite, failureReason(error));
       throw error;
     }
   }
 
-  /** Notes the plaintext of a request that is about to be protected and sent. */
-  #expect(method: string, summary: string, plaintext: string): void {
-    const queue = this.#outgoing.get(method) ?? [];
-    queue.push({ summary, plaintext });
-    this.#outgoing.set(method, queue);
-  }
-
-  #onWire(message: WireMessage): void {
-    if (!message.protected) return;
-    if (message.direction === 'in') return;
-    const expected = this.#outgoing.get(message.method)?.shift();
-    if (expected === undefined) return;
-    this.#record(message, expected.summary, expected.plaintext);
-  }
-
-  #record(
-    wire: Pick<WireMessage, 'direction' | 'method' | 'callId'>,
-    summary: string,
-    plaintext: string,
-    security?: SecurityInfo,
-  ): void {
-    this.#delegate.onSecurityRecord?.({
-      id: this.#nextId(),
-      direction: wire.direction,
-      method: wire.method,
-      callId: wire.callId,
-      summary,
-      plaintext,
-      security: security === undefined ? undefined : toMessageSecurity(security),
-      at: new Date(),
-    });
+  /** Waits for a request, and marks its security record as failed when it fails. */
+  async #recorded<T>(pending: PendingRecord, request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      this.#records.fail(pending, failureReason(error));
+      throw error;
+    }
   }
 
   #require(): McpttClient {
@@ -497,10 +479,8 @@ class SdkPttClient implements PttClient {
   }
 }
 
-function describeCallInfo(event: IncomingCallEvent): string {
-  const info = event.info;
-  if (info === undefined) return '(no mcptt-info)';
-  return Object.entries(info)
-    .map(([name, value]) => `${name}: ${String(value)}`)
-    .join('\n');
+/** Returns the status line of a failed request for its record, such as `408 Request Timeout`. */
+function failureReason(error: unknown): string {
+  const { message, detail } = describeError(error);
+  return detail ?? message;
 }

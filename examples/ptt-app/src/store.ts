@@ -143,11 +143,17 @@ export function selectionAfter(
   return { kind: 'user', id: message.from };
 }
 
-/** Returns a copy of the records with one more, keeping at most {@link MAX_SECURITY_RECORDS}. */
+/**
+ * Returns a copy of the records with one more first, keeping at most
+ * {@link MAX_SECURITY_RECORDS}. A record whose id is listed replaces that one in place instead,
+ * such as a request's record once the request failed.
+ */
 export function appendRecord(
   records: readonly SecurityRecord[],
   record: SecurityRecord,
 ): SecurityRecord[] {
+  const index = records.findIndex((r) => r.id === record.id);
+  if (index !== -1) return records.map((r, i) => (i === index ? record : r));
   return [record, ...records].slice(0, MAX_SECURITY_RECORDS);
 }
 

@@ -77,7 +77,13 @@ if (root !== null) {
       encrypted: true,
       signed: true,
       signerUri: `sip:bob@${domain}`,
-      algorithms: { signature: 'ecdsa-with-SHA256', contentEncryption: 'aes-256-gcm' },
+      algorithms: {
+        smimeType: 'authEnveloped-data',
+        contentEncryption: 'aes-256-gcm',
+        keyManagement: 'ECDH P-256, HKDF-SHA256, AES-256 key wrap',
+        signature: 'ecdsa-with-SHA256',
+        digest: 'SHA-256',
+      },
     },
     at,
   });

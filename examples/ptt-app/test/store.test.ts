@@ -126,6 +126,13 @@ describe('appendRecord', () => {
     }
     expect(records).toHaveLength(MAX_SECURITY_RECORDS);
     expect(records[0]?.id).toBe(String(MAX_SECURITY_RECORDS));
+
+    // A record with a listed id replaces that one in its place.
+    const failed = { ...record('150'), failure: '408 Request Timeout' };
+    const replaced = appendRecord(records, failed);
+    expect(replaced).toHaveLength(MAX_SECURITY_RECORDS);
+    expect(replaced[50]).toBe(failed);
+    expect(replaced[0]?.id).toBe(String(MAX_SECURITY_RECORDS));
   });
 });
 

@@ -20,7 +20,7 @@ export interface SecurityViewOptions {
 /** Builds the security panel. */
 export function renderSecurityView(options: SecurityViewOptions): HTMLElement {
   const list = h('ol', { class: 'security-list', 'aria-label': 'Security of each message' });
-  const rows = new Map<string, HTMLElement>();
+  const rows: RecordRows = new Map();
 
   let shownRecords: readonly SecurityRecord[] = [];
   options.store.subscribe((state) => {
@@ -31,18 +31,14 @@ export function renderSecurityView(options: SecurityViewOptions): HTMLElement {
 
     // Rows are kept by record id, so that an opened row stays open when new records arrive.
     const ids = new Set(state.records.map((record) => record.id));
-    for (const [id, row] of rows) {
+    for (const [id, { row }] of rows) {
       if (ids.has(id)) continue;
       row.remove();
       rows.delete(id);
     }
     let previous: HTMLElement | undefined;
     for (const record of state.records) {
-      let row = rows.get(record.id);
-      if (row === undefined) {
-        row = recordRow(record, options.coreLogUrl);
-        rows.set(record.id, row);
-      }
+      const row = rowFor(rows, record, options.coreLogUrl);
       // Records arrive newest first, so a new row goes before the rows already shown, and rows
       // already in place are not moved.
       const expected: Element | null =
@@ -63,6 +59,31 @@ export function renderSecurityView(options: SecurityViewOptions): HTMLElement {
     ),
     list,
   );
+}
+
+/** The rows of the panel by record id, with the version of the record that each one shows. */
+type RecordRows = Map<string, { readonly record: SecurityRecord; readonly row: HTMLElement }>;
+
+/**
+ * Returns the row of a record. A record shown before keeps its row. A changed record, such as a
+ * request that failed after it was sent, gets a new row in the place of the old one, open if the
+ * old one was.
+ */
+function rowFor(
+  rows: RecordRows,
+  record: SecurityRecord,
+  coreLogUrl: string | undefined,
+): HTMLElement {
+  const shown = rows.get(record.id);
+  if (shown?.record === record) return shown.row;
+  const row = recordRow(record, coreLogUrl);
+  if (shown !== undefined) {
+    const details = row.querySelector('details');
+    if (details !== null) details.open = shown.row.querySelector('details')?.open === true;
+    shown.row.replaceWith(row);
+  }
+  rows.set(record.id, { record, row });
+  return row;
 }
 
 function recordRow(record: SecurityRecord, coreLogUrl: string | undefined): HTMLElement {
@@ -127,6 +148,10 @@ function loadCoreView(target: HTMLElement, record: SecurityRecord, url: string |
 }
 
 function verdictOf(record: SecurityRecord): { label: string; className: string } {
+  // The badge gives the status of the error response, such as 408 for a request that timed out.
+  if (record.failure !== undefined) {
+    return { label: `FAILED · ${record.failure.split(' ')[0] ?? ''}`, className: 'failed' };
+  }
   if (record.security?.protected === true) return { label: 'PROTECTED', className: 'protected' };
   // Only outgoing messages seen protected on the wire are recorded; the SDK verifies incoming ones.
   if (record.security === undefined) return { label: 'SENT · S/MIME', className: 'sent' };
@@ -138,12 +163,32 @@ function facts(record: SecurityRecord): HTMLElement[] {
     ['Time', formatTime(record.at)],
     ['Call-ID', record.callId],
   ];
+  if (record.failure !== undefined) entries.push(['Failed with', record.failure]);
   const security = record.security;
   if (security !== undefined) {
     entries.push(['Signed', security.signed ? 'yes' : 'no']);
     entries.push(['Encrypted', security.encrypted ? 'yes' : 'no']);
     entries.push(['Signer', security.signerUri ?? '—']);
-    for (const [role, name] of Object.entries(security.algorithms)) entries.push([role, name]);
+    for (const [role, name] of Object.entries(security.algorithms)) {
+      entries.push([algorithmLabel(role), name]);
+    }
   }
   return entries.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]);
+}
+
+/** Labels of the algorithm roles that the SDK's security result names. */
+const ALGORITHM_LABELS: Readonly<Record<string, string>> = {
+  signature: 'Signature',
+  digest: 'Digest',
+  smimeType: 'S/MIME type',
+  contentEncryption: 'Content encryption',
+  keyManagement: 'Key management',
+};
+
+/** Returns the label of an algorithm role, so that `contentEncryption` reads `Content encryption`. */
+function algorithmLabel(role: string): string {
+  const known = ALGORITHM_LABELS[role];
+  if (known !== undefined) return known;
+  const words = role.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { IncomingCallEvent } from '@mcptt-smime/sdk';
+import type { SecurityRecord } from '../src/client.js';
+import { describeIncomingCall, SecurityRecorder } from '../src/security-records.js';
+import type { WireMessage } from '../src/wire-socket.js';
+import { ALICE, BOB, GROUP } from './app-state.js';
+
+const SERVER = 'sip:mcptt-server@mcptt.example';
+
+function wire(method: string, callId: string): WireMessage {
+  return { direction: 'out', method, callId, protected: true, hasBody: true };
+}
+
+function recorder(): { records: SecurityRecord[]; recorder: SecurityRecorder } {
+  const records: SecurityRecord[] = [];
+  return { records, recorder: new SecurityRecorder(ALICE, (record) => records.push(record)) };
+}
+
+describe('SecurityRecorder', () => {
+  it('records a sent request with its plaintext', () => {
+    const { records, recorder: security } = recorder();
+    security.expect('PUBLISH', 'Affiliation', `Affiliated groups:\n${GROUP}`);
+    security.sent(wire('PUBLISH', 'c1'));
+    expect(records).toHaveLength(1);
+    expect(records[0]?.summary).toBe('Affiliation');
+    expect(records[0]?.callId).toBe('c1');
+    expect(records[0]?.failure).toBeUndefined();
+  });
+
+  it('marks a sent request that failed', () => {
+    const { records, recorder: security } = recorder();
+    const publish = security.expect('PUBLISH', 'Affiliation', '');
+    security.sent(wire('PUBLISH', 'c1'));
+    security.fail(publish, '408 Request Timeout');
+    expect(records).toHaveLength(2);
+    expect(records[1]?.id).toBe(records[0]?.id);
+    expect(records[1]?.failure).toBe('408 Request Timeout');
+  });
+
+  it('forgets a request that was never sent', () => {
+    const { records, recorder: security } = recorder();
+    const lost = security.expect('MESSAGE', 'Short data to first', 'first');
+    security.expect('MESSAGE', 'Short data to second', 'second');
+    security.fail(lost, '503 Service Unavailable');
+    security.sent(wire('MESSAGE', 'c2'));
+    expect(records.map((record) => record.summary)).toEqual(['Short data to second']);
+  });
+
+  it('skips messages in clear and received ones', () => {
+    const { records, recorder: security } = recorder();
+    security.expect('MESSAGE', 'Short data', 'text');
+    security.sent({ ...wire('MESSAGE', 'c1'), protected: false });
+    security.sent({ ...wire('MESSAGE', 'c2'), direction: 'in' });
+    expect(records).toEqual([]);
+  });
+});
+
+describe('describeIncomingCall', () => {
+  /** Returns an incoming call from the server, with the fields that the summary reads. */
+  function event(fields: Partial<IncomingCallEvent>): IncomingCallEvent {
+    return { from: SERVER, kind: 'private', info: undefined, ...fields } as IncomingCallEvent;
+  }
+
+  it('names the caller that mcptt-info gives', () => {
+    const call = event({ info: { sessionType: 'private', callingUserId: BOB } });
+    expect(describeIncomingCall(call)).toBe(`Private call from ${BOB}`);
+  });
+
+  it('names the group and the emergency', () => {
+    const call = event({
+      kind: 'group',
+      info: { callingUserId: BOB, callingGroupId: GROUP, emergency: true },
+    });
+    expect(describeIncomingCall(call)).toBe(`Emergency group call to ${GROUP} from ${BOB}`);
+  });
+
+  it('falls back to the From header', () => {
+    expect(describeIncomingCall(event({}))).toBe(`Private call from ${SERVER}`);
+  });
+});
