@@ -10,30 +10,20 @@ import {
   type McpttCall,
   type McpttClientDelegate,
 } from '@mcptt-smime/sdk';
-import {
-  EnvelopePool,
-  pemDecode,
-  workerEnvelopePreparer,
-  type KeyStore,
-  type ReplayStore,
-} from '@mcptt-smime/smime';
+import { pemDecode, type EnvelopePool, type KeyStore, type ReplayStore } from '@mcptt-smime/smime';
 import type { Conversation, GroupInfo, PeerInfo, PttClient, PttClientDelegate } from './client.js';
 import type { DemoConfig } from './demo-config.js';
-import {
-  CallTracker,
-  onConnectionFailed,
-  sendTalk,
-  setMicrophone,
-  type CallFields,
-} from './sdk-calls.js';
+import { CallTracker, onConnectionFailed, type CallFields } from './sdk-calls.js';
 import {
   describeCallInfo,
   describeIncomingCall,
   SecurityRecorder,
   type PendingRecord,
 } from './security-records.js';
-import { releaseFloor, requestFloor, watchFloor } from './sdk-floor.js';
+import { releaseFloor } from './sdk-floor.js';
+import { TalkControl } from './sdk-talk.js';
 import { createWireSocket } from './wire-socket.js';
+import { startEnvelopeWorker } from './envelope-pool.js';
 import { describeError } from './error-text.js';
 
 /** A key store, and where it can, a store of replay records such as the keystore's. */
@@ -50,23 +40,6 @@ export function createSdkClient(
   return Promise.resolve(new SdkPttClient(config, uri, serverCertificate, openStore));
 }
 
-/**
- * Starts the envelope worker and a pool that it feeds, or returns undefined where workers are
- * missing. If the worker fails to load, protect makes its own envelopes, as without a pool.
- */
-function startEnvelopeWorker(): { pool: EnvelopePool; stop: () => void } | undefined {
-  if (typeof Worker === 'undefined') return undefined;
-  const worker = new Worker(new URL('./envelope-worker.ts', import.meta.url), { type: 'module' });
-  const pool = new EnvelopePool({ prepare: workerEnvelopePreparer(worker) });
-  return {
-    pool,
-    stop: () => {
-      pool.close();
-      worker.terminate();
-    },
-  };
-}
-
 class SdkPttClient implements PttClient {
   readonly userId: string;
   readonly displayName: string;
@@ -81,8 +54,7 @@ class SdkPttClient implements PttClient {
   readonly #clientId = `urn:uuid:${globalThis.crypto.randomUUID()}`;
   readonly #records: SecurityRecorder;
   readonly #calls = new CallTracker((call) => this.#delegate.onCall?.(call));
-  /** The call whose talk button is held. */
-  #talking: McpttCall | undefined;
+  readonly #talk: TalkControl;
   /** The security records of the INVITEs of outgoing calls that are being set up, by Call-ID. */
   readonly #invites = new Map<string, PendingRecord>();
   /** Call-IDs of the calls that the user ended, whose set-up failures are no error. */
@@ -102,6 +74,13 @@ class SdkPttClient implements PttClient {
     this.#records = new SecurityRecorder(uri, (record) =>
       this.#delegate.onSecurityRecord?.(record),
     );
+    this.#talk = new TalkControl(uri, {
+      onFloor: (callId, status) => this.#calls.setFloor(callId, status),
+      onTalker: (callId, talkerId) => this.#delegate.onTalker?.(callId, talkerId),
+      onTalkInfo: (action) => {
+        this.#records.expect('INFO', action === 'press' ? 'Talk press' : 'Talk release', action);
+      },
+    });
   }
 
   groups(): readonly GroupInfo[] {
@@ -197,19 +176,17 @@ class SdkPttClient implements PttClient {
         emergency: options.emergency,
       });
       // The INVITE requests the floor, and the answer may come as soon as the call is up.
-      this.#followFloor(call);
+      this.#talk.follow(call);
     }
-    this.#talking = call;
+    this.#talk.hold(call);
     await this.#established(call);
     // The release may have come while the call was being set up: give back the floor that the
     // INVITE requested.
-    if (this.#talking !== call) {
+    if (this.#talk.talking !== call) {
       if (call.floor !== undefined) releaseFloor(call.floor);
       return;
     }
-    // With floor control, the microphone opens on Floor Granted (see #followFloor).
-    this.#applyMicrophone(call);
-    this.#talk(call, 'press');
+    this.#talk.press(call);
   }
 
   pressTalkInCall(callId: string): Promise<void> {
@@ -217,18 +194,12 @@ class SdkPttClient implements PttClient {
     if (call?.state !== 'established') {
       return Promise.reject(new Error(`The call with Call-ID ${callId} is not set up`));
     }
-    this.#talking = call;
-    this.#applyMicrophone(call);
-    this.#talk(call, 'press');
+    this.#talk.press(call);
     return Promise.resolve();
   }
 
   releaseTalk(): void {
-    const call = this.#talking;
-    this.#talking = undefined;
-    if (call === undefined) return;
-    setMicrophone(call, false);
-    this.#talk(call, 'release');
+    this.#talk.release();
   }
 
   async callUser(peerId: string, options: { readonly automatic?: boolean } = {}): Promise<void> {
@@ -252,7 +223,7 @@ class SdkPttClient implements PttClient {
       peerId,
       emergency: false,
     });
-    this.#followFloor(call);
+    this.#talk.follow(call);
     await this.#established(call);
   }
 
@@ -260,7 +231,7 @@ class SdkPttClient implements PttClient {
     const call = this.#calls.get(callId);
     if (call === undefined) throw new Error(`No call with Call-ID ${callId}`);
     call.accept({ mediaConstraints: { audio: true, video: false } });
-    this.#followFloor(call);
+    this.#talk.follow(call);
     await this.#established(call);
   }
 
@@ -359,7 +330,7 @@ class SdkPttClient implements PttClient {
     if (joinAtOnce) {
       call.accept({ mediaConstraints: { audio: true, video: false } });
       // Late entry: the server sends Floor Taken or Floor Idle as soon as the channel opens.
-      this.#followFloor(call);
+      this.#talk.follow(call);
     }
     // The panel's record comes after accept(), because a record redraws the app's views, and
     // that must not delay the signalling.
@@ -371,21 +342,6 @@ class SdkPttClient implements PttClient {
     );
   }
 
-  #talk(call: McpttCall, action: 'press' | 'release'): void {
-    if (call.state !== 'established') return;
-    // Floor control decides the talker where the call has it; the signed INFO is the fallback
-    // of a server without it.
-    const floor = call.floor;
-    if (floor !== undefined) {
-      if (action === 'press') requestFloor(floor);
-      else releaseFloor(floor);
-      return;
-    }
-    this.#records.expect('INFO', action === 'press' ? 'Talk press' : 'Talk release', action);
-    sendTalk(call, action);
-    this.#delegate.onTalker?.(call.callId, action === 'press' ? this.userId : undefined);
-  }
-
   /**
    * Starts following a call. Its microphone stays off until the user holds the talk button in
    * it. JsSIP adds the microphone's track before it makes the SDP and reports `connecting` then,
@@ -393,7 +349,7 @@ class SdkPttClient implements PttClient {
    */
   #track(call: McpttCall, fields: CallFields): void {
     this.#calls.track(call, fields);
-    call.session.on('connecting', () => this.#applyMicrophone(call));
+    call.session.on('connecting', () => this.#talk.apply(call));
     // JsSIP creates an outgoing call's connection before the call is returned, and an incoming
     // call's when it is accepted.
     const watch = (connection: RTCPeerConnection): void =>
@@ -402,7 +358,7 @@ class SdkPttClient implements PttClient {
     if (current !== null) watch(current);
     call.session.on('peerconnection', (event) => watch(event.peerconnection as RTCPeerConnection));
     call.established().then(
-      () => this.#applyMicrophone(call),
+      () => this.#talk.apply(call),
       () => undefined,
     );
   }
@@ -416,29 +372,6 @@ class SdkPttClient implements PttClient {
     // The reason goes first, so that the app reports the call as failed before it ends.
     this.#calls.fail(call.callId, 'the media connection failed');
     call.hangUp();
-  }
-
-  /**
-   * Turns the microphone of a call on while the talk button is held in it and, where the call
-   * has floor control, the floor is granted. It is off otherwise.
-   */
-  #applyMicrophone(call: McpttCall): void {
-    const granted = call.floor === undefined || call.floor.state === 'granted';
-    setMicrophone(call, this.#talking === call && granted);
-  }
-
-  /** Shows the floor of a call and its talker, when the call has floor control. */
-  #followFloor(call: McpttCall): void {
-    if (call.floor === undefined) return;
-    watchFloor(call.floor, this.userId, {
-      onStatus: (status) => {
-        this.#calls.setFloor(call.callId, status);
-        // The server forwards only the holder's audio, so the microphone sends only while the
-        // button is held and the floor is granted.
-        this.#applyMicrophone(call);
-      },
-      onTalker: (talkerId) => this.#delegate.onTalker?.(call.callId, talkerId),
-    });
   }
 
   /**
