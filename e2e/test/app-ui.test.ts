@@ -312,6 +312,10 @@ describe('call list', () => {
     await page.getByRole('button', { name: 'Open group EMS North' }).click();
     await reportCall(page, { id: 'private-1', peerId: 'sip:bob@mcptt.example' });
     expect(await end.getAttribute('data-marked')).toBe('yes');
+    expect(await page.locator('.call-label').allInnerTexts()).toEqual([
+      'Group call · Fire Team 1',
+      'Private call · Bob',
+    ]);
 
     await end.click();
     expect(await actions(page)).toEqual([{ type: 'hang-up', callId: 'a84b4c76e66710@127.0.0.1' }]);

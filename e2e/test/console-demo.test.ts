@@ -143,7 +143,7 @@ describe('private calls', () => {
     await waitForAudioFlow(bob, baseline);
     // The press talked in the private call and set up no group call.
     expect(await alice.page.locator('.call-label').allTextContents()).toEqual([
-      'private call · bob',
+      `Private call · ${USERS.bob.displayName}`,
     ]);
 
     await releaseTalk(alice);

@@ -63,18 +63,20 @@ function createRow(client: PttClient, callId: string): CallRow {
     element.dataset['state'] = call.state;
     label.textContent = text;
     badge.textContent = call.state;
-    hangUp.setAttribute('aria-label', `End ${text}`);
+    hangUp.setAttribute('aria-label', `End ${text.charAt(0).toLowerCase()}${text.slice(1)}`);
   };
   return { element, update };
 }
 
+/** Returns the label of a call, such as `Private call · Bob` or `Group call · Fire Team 1`. */
 function callLabel(state: AppState, call: CallInfo): string {
-  const peer =
-    call.kind === 'group'
-      ? (state.groups.find((g) => g.id === call.groupId)?.name ?? shortUri(call.groupId))
-      : shortUri(call.peerId);
-  const label = `${call.emergency ? 'Emergency ' : ''}${call.kind} call · ${peer}`;
+  if (call.kind === 'private') return `Private call · ${peerName(state, call.peerId)}`;
+  const group = state.groups.find((g) => g.id === call.groupId)?.name ?? shortUri(call.groupId);
+  const label = `${call.emergency ? 'Emergency group call' : 'Group call'} · ${group}`;
   if (!call.emergency || call.direction !== 'incoming' || call.peerId === undefined) return label;
-  const starter = state.peers.find((p) => p.id === call.peerId)?.name ?? shortUri(call.peerId);
-  return `${label} · started by ${starter}`;
+  return `${label} · started by ${peerName(state, call.peerId)}`;
+}
+
+function peerName(state: AppState, id: string | undefined): string {
+  return state.peers.find((p) => p.id === id)?.name ?? shortUri(id);
 }
