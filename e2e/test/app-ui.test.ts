@@ -452,26 +452,39 @@ describe('identity removal', () => {
 });
 
 describe('users list', () => {
-  it('wraps names between words', async () => {
-    const page = await openPreview(1280);
-    // Each word of a name must lie on one line: a word broken over two lines has two boxes.
-    const broken = await page.evaluate(() =>
-      Array.from(document.querySelectorAll('.row-title')).flatMap((title) => {
-        const text = title.firstChild;
-        if (text === null) return [];
-        return Array.from((text.textContent ?? '').matchAll(/\S+/g))
-          .filter((word) => {
+  for (const width of [1280, 1100]) {
+    it(`wraps names between words at ${String(width)} px`, async () => {
+      const page = await openPreview(width);
+      const layout = await page.evaluate(() => {
+        const titles = Array.from(document.querySelectorAll('.row-title'));
+        // A word broken over two lines has two boxes.
+        const broken = titles.flatMap((title) => {
+          const text = title.firstChild;
+          if (text === null) return [];
+          return Array.from((text.textContent ?? '').matchAll(/\S+/g))
+            .filter((word) => {
+              const range = document.createRange();
+              range.setStart(text, word.index);
+              range.setEnd(text, word.index + word[0].length);
+              return range.getClientRects().length > 1;
+            })
+            .map((word) => word[0]);
+        });
+        const overflowing = titles
+          .filter((title) => {
+            const row = title.closest('.row-main')?.getBoundingClientRect();
             const range = document.createRange();
-            range.setStart(text, word.index);
-            range.setEnd(text, word.index + word[0].length);
-            return range.getClientRects().length > 1;
+            range.selectNodeContents(title);
+            return row !== undefined && range.getBoundingClientRect().right > row.right + 0.5;
           })
-          .map((word) => word[0]);
-      }),
-    );
-    expect(broken).toEqual([]);
-    await page.context().close();
-  });
+          .map((title) => title.textContent);
+        return { broken, overflowing };
+      });
+      expect(layout.broken).toEqual([]);
+      expect(layout.overflowing).toEqual([]);
+      await page.context().close();
+    });
+  }
 });
 
 describe('lost connection', () => {
