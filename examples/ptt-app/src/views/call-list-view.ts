@@ -22,8 +22,8 @@ interface CallRow {
 
 /**
  * Builds the list. A call keeps its row while it is live, because the store changes often during a
- * call, with each security record and floor message, and a row made anew between the press and
- * the release of the End button would lose the click.
+ * call, with each security record and floor message. A row made anew between the press and the
+ * release of the End button would lose the click.
  */
 export function renderCallListView(options: CallListViewOptions): HTMLUListElement {
   const list = h('ul', { class: 'call-list', 'aria-label': 'Live calls' });
