@@ -94,18 +94,32 @@ function sdpWith(fingerprint: string, version: number): string {
   ].join('\r\n');
 }
 
-/** Builds a 200 OK to `invite` whose To names `uri`, with an SDP answer. */
-function answer(invite: SipMessage, uri: string, fingerprint: string): SipMessage {
+/**
+ * Builds a response to `invite` whose To names `uri`, with an SDP. It keeps the INVITE's Via, and
+ * so its branch, but may carry another Call-ID.
+ */
+function answer(
+  invite: SipMessage,
+  uri: string,
+  fingerprint: string,
+  options: { status?: number; callId?: string } = {},
+): SipMessage {
   const headers = [
     ...invite.getHeaders('Via').map((value) => ({ name: 'Via', value })),
     { name: 'From', value: invite.getHeader('From') ?? '' },
     { name: 'To', value: `<${uri}>;tag=srv1` },
-    { name: 'Call-ID', value: invite.callId },
+    { name: 'Call-ID', value: options.callId ?? invite.callId },
     { name: 'CSeq', value: invite.getHeader('CSeq') ?? '' },
     { name: 'Contact', value: '<sip:srv@127.0.0.1;transport=ws>' },
   ];
+  const status = options.status ?? 200;
   return SipMessage.create(
-    { type: 'response', version: 'SIP/2.0', status: 200, reasonPhrase: 'OK' },
+    {
+      type: 'response',
+      version: 'SIP/2.0',
+      status,
+      reasonPhrase: status === 200 ? 'OK' : 'Ringing',
+    },
     headers,
   ).withBody(utf8Encode(sdpWith(fingerprint, 1)), { contentType: 'application/sdp' });
 }
@@ -154,6 +168,31 @@ describe('an answer from another user', () => {
     await call.established();
     expect(failures).toEqual([]);
     expect(remoteFingerprint(call)?.startsWith(SERVER_FINGERPRINT)).toBe(true);
+  });
+});
+
+describe('a response of another dialog on the INVITE branch', () => {
+  it('fails the call with 403', async () => {
+    const { socket, failures, call, invite, sign } = await startCall();
+    const other = answer(invite, MALLORY, MALLORY_FINGERPRINT, { callId: 'another-call' });
+
+    socket.receive(await sign('mallory', other));
+
+    await expect(call.established()).rejects.toMatchObject({ sipStatus: 403 });
+    expect(failures.map((failure) => failure.code)).toEqual(['ERR_IDENTITY_MISMATCH']);
+    expect(remoteFingerprint(call)).toBeUndefined();
+  });
+
+  it('sets no early media from a provisional response', async () => {
+    const { socket, failures, call, invite, sign } = await startCall();
+    const early = answer(invite, MALLORY, MALLORY_FINGERPRINT, { status: 183, callId: 'x' });
+
+    socket.receive(await sign('mallory', early));
+
+    await until(() => failures.length === 1);
+    expect(failures[0]?.code).toBe('ERR_IDENTITY_MISMATCH');
+    expect(remoteFingerprint(call)).toBeUndefined();
+    expect(call.state).not.toBe('established');
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpttError } from '@mcptt-smime/smime';
+import { McpttError, SipMessage, utf8Encode } from '@mcptt-smime/smime';
 import { McpttClient } from '../src/api/mcptt-client.js';
 import type {
   ShortDataEvent,
@@ -9,6 +9,8 @@ import type {
 import { SipRequestFailedError } from '../src/api/sip-request-failed-error.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
 import { createLoopbackPair } from './helpers/loopback.js';
+import { FakeSocket } from './helpers/fake-socket.js';
+import { until } from './helpers/until.js';
 
 const SECRET = 'evacuate building 4';
 let clients: McpttClient[] = [];
@@ -132,5 +134,42 @@ describe('McpttClient loopback', () => {
       code: 'ERR_REQUEST_FAILED',
       reasonPhrase: 'Request Timeout',
     });
+  });
+
+  it('ignores a local failure code in a remote response', async () => {
+    const stores = await createKeyStores();
+    const socket = new FakeSocket();
+    const alice = new McpttClient({
+      uri: 'sip:alice@example.org',
+      transport: socket,
+      crypto: testCrypto,
+      keyStore: stores.alice,
+      now: stores.now,
+    });
+    clients.push(alice);
+    await alice.start();
+    const sending = alice.sendShortData('sip:bob@example.org', 'hello');
+    await until(() => socket.sent.some((frame) => frame.startsWith('MESSAGE ')));
+    const request = SipMessage.parse(
+      utf8Encode(socket.sent.find((f) => f.startsWith('MESSAGE ')) ?? ''),
+    );
+
+    // The far end, or the core, copies the Warning that the socket writes for local failures.
+    socket.receive(
+      [
+        'SIP/2.0 403 Forbidden',
+        `Via: ${request.getHeader('Via') ?? ''}`,
+        `From: ${request.getHeader('From') ?? ''}`,
+        `To: ${request.getHeader('To') ?? ''};tag=far`,
+        `Call-ID: ${request.callId}`,
+        `CSeq: ${request.getHeader('CSeq') ?? ''}`,
+        'Warning: 399 mcptt-smime "ERR_CERT_REVOKED"',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+
+    await expect(sending).rejects.toMatchObject({ sipStatus: 403, code: 'ERR_REQUEST_FAILED' });
   });
 });

@@ -11,6 +11,8 @@ import { McpttError, isErrorCode, type ErrorCode } from '@mcptt-smime/smime';
  */
 export class SipRequestFailedError extends McpttError {
   static readonly code = 'ERR_REQUEST_FAILED';
+  // Written out, because a bundler that renames classes would change the name taken from it.
+  override readonly name = 'SipRequestFailedError';
   /**
    * The code of the local protection failure that produced the response (from its Warning
    * header), such as `ERR_KEY_NOT_FOUND`, or `ERR_REQUEST_FAILED` for a response from the far end

@@ -14,6 +14,7 @@ import {
   parseNameAddress,
   prepareProtection,
   createHeaderFragment,
+  IdentityMismatchError,
   protectMessage,
   BOUND_HEADERS,
   ReplayGuard,
@@ -42,6 +43,43 @@ import { attachParts, partEntity, splitOpened, type BodyPart } from './multipart
 import type { SocketPipeline } from './protecting-socket.js';
 
 const CATEGORY = 'mcptt:sdk:pipeline';
+
+/**
+ * Requests whose Call-ID and CSeq are kept to check their responses. JsSIP ends a transaction
+ * after at most 64*T1 (32 s), and a client sends far fewer requests in that time.
+ */
+const MAX_SENT_REQUESTS = 512;
+
+/** The warn-agent of the Warning that names the code of a local failure (see rejection.ts). */
+const LOCAL_WARNING = /\b399\s+mcptt-smime\b/i;
+
+/**
+ * Returns the message without the Warning fields in the form of the socket's local error
+ * responses. A remote party could otherwise make its response pass for a local failure, with a
+ * code of its choice. Other Warning fields stay, joined into one.
+ */
+function withoutLocalWarnings(message: SipMessage): SipMessage {
+  const warnings = message.getHeaders('Warning');
+  if (!warnings.some((value) => LOCAL_WARNING.test(value))) return message;
+  const remote = warnings.filter((value) => !LOCAL_WARNING.test(value));
+  const cleaned = message.withoutHeader('Warning');
+  return remote.length === 0 ? cleaned : cleaned.withHeader('Warning', remote.join(', '));
+}
+
+/** Returns the Call-ID and CSeq number of a message, which a response copies from its request. */
+function dialogStep(message: SipMessage): string {
+  return `${message.callId} ${String(message.cseq.sequence)}`;
+}
+
+/**
+ * Returns the key of a message's client transaction: the branch of its top Via and the CSeq
+ * method (RFC 3261 §17.1.3), so that a CANCEL, which reuses its INVITE's branch, is kept apart.
+ */
+function transactionKey(message: SipMessage): string | undefined {
+  const via = message.getHeaders('Via')[0];
+  const branch = via === undefined ? undefined : /;\s*branch=([^;,\s]+)/i.exec(via)?.[1];
+  return branch === undefined ? undefined : `${branch} ${message.cseq.method}`;
+}
 
 /** Header fields whose signed copies travel with each message that the pipeline protects. */
 const SIGNED_HEADERS: readonly string[] = [...BOUND_HEADERS, 'Expires'];
@@ -204,6 +242,8 @@ export class SmimePipeline implements SocketPipeline {
   readonly #options: SmimePipelineOptions;
   readonly #logger: SdkLogger;
   readonly #pendingParts = new Map<string, readonly BodyPart[]>();
+  /** Call-ID and CSeq of the requests sent, by transaction (branch and method), newest last. */
+  readonly #sentRequests = new Map<string, string>();
   /** Parts of requests not sent yet, being protected ahead, by {@link partsKey}. */
   readonly #prepared = new Map<string, Promise<PreparedProtection | undefined>>();
   /** False from {@link stopWriting} to {@link resumeWriting}. */
@@ -392,6 +432,7 @@ export class SmimePipeline implements SocketPipeline {
 
   async outgoing(text: string): Promise<string> {
     let message = SipMessage.parse(utf8Encode(text));
+    if (message.isRequest) this.#rememberSent(message);
     const key = partsKey(message.callId, message.method, message.isRequest);
     const pending = this.#pendingParts.get(key);
     const parts = message.isRequest || isSuccess(message) ? pending : undefined;
@@ -438,6 +479,7 @@ export class SmimePipeline implements SocketPipeline {
     const writable = () => this.#writing && session === this.#session;
     const records: ReplayRecord[] = [];
     const received = SipMessage.parse(bytes);
+    if (!received.isRequest) this.#checkResponseStep(received);
     // A message without a body, such as 100 Trying, needs no key, so it costs no store read.
     const bodiless = received.body.length === 0 && received.getHeader('Content-Type') === undefined;
     const [identity, trustAnchors] = bodiless
@@ -492,7 +534,34 @@ export class SmimePipeline implements SocketPipeline {
     }
     this.#options.checkReceived?.(event);
     this.#options.onReceived?.(event);
-    return utf8Decode(split.message.toBytes());
+    return utf8Decode(withoutLocalWarnings(split.message).toBytes());
+  }
+
+  /** Notes the Call-ID and CSeq of a request under the branch of its top Via and its method. */
+  #rememberSent(request: SipMessage): void {
+    const key = transactionKey(request);
+    if (key === undefined || request.method === 'ACK') return;
+    this.#sentRequests.delete(key);
+    this.#sentRequests.set(key, dialogStep(request));
+    if (this.#sentRequests.size > MAX_SENT_REQUESTS) {
+      const oldest = this.#sentRequests.keys().next();
+      if (oldest.done !== true) this.#sentRequests.delete(oldest.value);
+    }
+  }
+
+  /**
+   * Raises IdentityMismatchError for a response whose Call-ID or CSeq differs from those of the
+   * request sent with its Via branch. JsSIP matches a response to its transaction by the branch
+   * alone, which the SIP core relays in clear, so a response of another dialog, which anyone may
+   * have signed in their own name, could otherwise answer this request.
+   */
+  #checkResponseStep(response: SipMessage): void {
+    const key = transactionKey(response);
+    const sent = key === undefined ? undefined : this.#sentRequests.get(key);
+    if (sent === undefined || sent === dialogStep(response)) return;
+    throw new IdentityMismatchError(
+      'response whose Call-ID or CSeq differs from the request of its Via branch',
+    );
   }
 
   #protectExtras() {
