@@ -124,8 +124,10 @@ export function formatInspectedJson(inspected: InspectedMessage): string {
 
 /** Formats the tree as indented text. */
 export function formatInspected(inspected: InspectedMessage): string {
-  const lines = [inspected.startLine];
-  if (inspected.callId !== undefined) lines.push(`Call-ID: ${inspected.callId}`);
+  const lines = [replaceControlCharacters(inspected.startLine)];
+  if (inspected.callId !== undefined) {
+    lines.push(`Call-ID: ${replaceControlCharacters(inspected.callId)}`);
+  }
   if (inspected.body === undefined) lines.push('no body');
   else formatEntity(inspected.body, '', lines);
   return `${lines.join('\n')}\n`;

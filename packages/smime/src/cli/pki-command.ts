@@ -4,7 +4,7 @@
  * @module
  */
 
-import { lstatSync, mkdirSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import { createCertificate, pemEncode } from '../cms/index.js';
@@ -57,6 +57,17 @@ export async function runPki(args: readonly string[], io: CliIo): Promise<number
     notAfter: new Date(now.getTime() + days * DAY_MS),
   };
   // Every file is checked first, so that a second run stops before it writes anything.
+  let existing;
+  try {
+    existing = statSync(out, { throwIfNoEntry: false });
+  } catch (error) {
+    // ENOTDIR, for one: a file stands where a parent folder should be.
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new SetupError(`--out ${out}: cannot create the folder (${code})`);
+  }
+  if (existing !== undefined && !existing.isDirectory()) {
+    throw new SetupError(`--out ${out}: cannot create the folder (EEXIST)`);
+  }
   for (const name of ['ca', ...names]) {
     for (const file of credentialFiles(out, name)) {
       // lstat, so that a symbolic link counts even when its target is missing: `wx` fails on it.
@@ -68,10 +79,7 @@ export async function runPki(args: readonly string[], io: CliIo): Promise<number
     }
   }
   try {
-    // The folder itself is made without `recursive`: Node 20 retries a recursive mkdir for ever
-    // when the last step fails with ENOENT, as it does under /proc.
-    mkdirSync(dirname(resolve(out)), { recursive: true });
-    if (lstatSync(out, { throwIfNoEntry: false })?.isDirectory() !== true) mkdirSync(out);
+    makeFolder(out);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'write error';
     throw new SetupError(`--out ${out}: cannot create the folder (${code})`);
@@ -140,6 +148,23 @@ async function writeCredential(
   const [keyFile, certificateFile] = credentialFiles(dir, name);
   writeNewFile(keyFile, pemEncode(pkcs8, 'PRIVATE KEY'), 0o600);
   writeNewFile(certificateFile, pemEncode(certificate, 'CERTIFICATE'), 0o644);
+}
+
+/**
+ * Makes `path` and its missing parents one at a time. A recursive mkdir of Node 20 retries for
+ * ever when a step fails with ENOENT, as it does under /proc. An existing folder, or a symbolic
+ * link to one, is kept. Raises the error of the step that failed.
+ */
+function makeFolder(path: string): void {
+  const missing: string[] = [];
+  let current = resolve(path);
+  let found = statSync(current, { throwIfNoEntry: false });
+  while (found === undefined && dirname(current) !== current) {
+    missing.push(current);
+    current = dirname(current);
+    found = statSync(current, { throwIfNoEntry: false });
+  }
+  for (const folder of missing.reverse()) mkdirSync(folder);
 }
 
 function writeNewFile(path: string, text: string, mode: number): void {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readFileSync,
@@ -462,14 +463,38 @@ describe('mcptt-smime pki init', () => {
     expect(readFileSync(join(out, '+15550100001.cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
   });
 
-  it.skipIf(!existsSync('/proc/self'))('exits 2 for a folder that cannot be made', () => {
-    // procfs answers ENOENT to mkdir, on which a recursive mkdir of Node 20 never returns.
-    const run = cli(pkiInitArgs('/proc/mcptt-smime-test'));
+  it.skipIf(!existsSync('/proc/self')).each(['/proc/mcptt-smime-test', '/proc/mcptt/smime'])(
+    'exits 2 for a folder that cannot be made: %s',
+    (out) => {
+      // procfs answers ENOENT to mkdir, on which a recursive mkdir of Node 20 never returns.
+      const run = cli(pkiInitArgs(out));
+
+      expect(run.status).toBe(2);
+      expect(run.stderr).toBe(`mcptt-smime: --out ${out}: cannot create the folder (ENOENT)\n`);
+    },
+  );
+
+  it('writes into a symbolic link to a folder', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-'));
+    mkdirSync(join(folder, 'real'));
+    symlinkSync(join(folder, 'real'), join(folder, 'link'));
+    const run = cli(pkiInitArgs(join(folder, 'link')));
+
+    expect(run.status).toBe(0);
+    expect(readdirSync(join(folder, 'real'))).toContain('ca.cert.pem');
+  });
+
+  it.each([
+    ['a file', 'EEXIST', ''],
+    ['a folder under a file', 'ENOTDIR', 'sub'],
+  ])('exits 2 for %s as --out', (_case, code, below) => {
+    const folder = mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-'));
+    writeFileSync(join(folder, 'file'), 'keep');
+    const out = join(folder, 'file', below);
+    const run = cli(pkiInitArgs(out));
 
     expect(run.status).toBe(2);
-    expect(run.stderr).toBe(
-      'mcptt-smime: --out /proc/mcptt-smime-test: cannot create the folder (ENOENT)\n',
-    );
+    expect(run.stderr).toBe(`mcptt-smime: --out ${out}: cannot create the folder (${code})\n`);
   });
 
   it('writes nothing beside a dangling symbolic link', () => {

@@ -12,6 +12,7 @@ import {
 import { utf8Encode } from '../../src/bytes.js';
 import { MAX_NESTING_DEPTH } from '../../src/limits.js';
 import { MimeEntity } from '../../src/mime/entity.js';
+import { SipMessage } from '../../src/sip/message.js';
 import { buildMultipart } from '../../src/mime/multipart.js';
 import { createPkcs7MimeEntity } from '../../src/smime/smime-entities.js';
 import { withEntityBody } from '../../src/smime/sip-body.js';
@@ -60,6 +61,21 @@ describe('inspect output', () => {
     const text = formatInspected(inspectMessage(await messageWithHostileUri()));
 
     expect(text).toContain('CN=alice?]0;title?');
+  });
+
+  it('replaces C1 characters in the start line', () => {
+    const message = SipMessage.parse(
+      utf8Encode(
+        'SIP/2.0 403 For\u009bbidden\r\nVia: SIP/2.0/WS h.invalid;branch=z9hG4bK1\r\n' +
+          'From: <sip:a@example.org>;tag=1\r\nTo: <sip:b@example.org>;tag=2\r\n' +
+          'Call-ID: c1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n',
+      ),
+    );
+
+    const text = formatInspected(inspectMessage(message));
+
+    expect(hasControlCharacter(text)).toBe(false);
+    expect(text.split('\n')[0]).toBe('SIP/2.0 403 For?bidden');
   });
 
   it('replaces C1 characters in a Content-Type', () => {
