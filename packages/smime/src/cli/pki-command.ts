@@ -61,7 +61,7 @@ export async function runPki(args: readonly string[], io: CliIo): Promise<number
   try {
     existing = statSync(out, { throwIfNoEntry: false });
   } catch (error) {
-    // ENOTDIR, for one: a file stands where a parent folder should be.
+    // ENOTDIR, for one: a file is where a parent folder should be.
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new SetupError(`--out ${out}: cannot create the folder (${code})`);
   }

@@ -145,7 +145,15 @@ async function findPath(
   time: number,
 ): Promise<ParsedCertificate[] | undefined> {
   if (anchors.some((anchor) => anchor.cacheKey === signer.cacheKey)) return [signer];
-  const search: PathSearch = { crypto, intermediates, anchors, time, dead: new Set() };
+  const search: PathSearch = {
+    crypto,
+    intermediates,
+    anchors,
+    time,
+    dead: new Map(),
+    checked: new Map(),
+    cutShort: false,
+  };
   const path = await extendPath(search, [signer]);
   if (path !== undefined) return path;
   if (search.failure !== undefined) throw search.failure;
@@ -159,12 +167,18 @@ interface PathSearch {
   readonly anchors: readonly ParsedCertificate[];
   readonly time: number;
   /**
-   * Intermediates from which no path was found. Each is searched from once, so that certificates
-   * that name one another cannot make the search try every ordering of them.
+   * Intermediates from which no path was found, with the length of the path that reached them.
+   * Reached again by a path at least as long, one is skipped, so that certificates that name one
+   * another cannot make the search try every ordering of them. A search that failed without
+   * reaching MAX_CHAIN_LENGTH is recorded at length 0, which skips the intermediate for good.
    */
-  readonly dead: Set<ParsedCertificate>;
+  readonly dead: Map<ParsedCertificate, number>;
+  /** Outcome of {@link issuerProblem} by pair of certificates, so that each pair is checked once. */
+  readonly checked: Map<string, CertificateUntrustedError | undefined>;
   /** The first reason a candidate that matched by name was not taken. */
   failure?: CertificateUntrustedError;
+  /** True when the search below the current certificate stopped at MAX_CHAIN_LENGTH. */
+  cutShort: boolean;
 }
 
 async function extendPath(
@@ -180,11 +194,12 @@ async function extendPath(
     search.failure ??= problem;
   }
   for (const issuer of issuersNamed(search.intermediates, current)) {
-    if (path.includes(issuer) || search.dead.has(issuer)) continue;
+    if (path.includes(issuer) || path.length >= (search.dead.get(issuer) ?? Infinity)) continue;
     if (path.length >= MAX_CHAIN_LENGTH) {
       search.failure ??= new CertificateUntrustedError(
         'certificate chain exceeds MAX_CHAIN_LENGTH',
       );
+      search.cutShort = true;
       return undefined;
     }
     const problem = await issuerProblem(search, issuer, current, true);
@@ -192,9 +207,13 @@ async function extendPath(
       search.failure ??= problem;
       continue;
     }
+    const cutShortBefore = search.cutShort;
+    search.cutShort = false;
     const found = await extendPath(search, [...path, issuer]);
     if (found !== undefined) return found;
-    search.dead.add(issuer);
+    // A search cut short by the length limit may still succeed from a shorter path.
+    search.dead.set(issuer, search.cutShort ? path.length : 0);
+    search.cutShort ||= cutShortBefore;
   }
   return undefined;
 }
@@ -215,6 +234,19 @@ function issuersNamed(
  * search's time. An intermediate must also be a CA allowed to sign certificates.
  */
 async function issuerProblem(
+  search: PathSearch,
+  issuer: ParsedCertificate,
+  certificate: ParsedCertificate,
+  intermediate: boolean,
+): Promise<CertificateUntrustedError | undefined> {
+  const key = `${String(certificateId(issuer))} ${String(certificateId(certificate))} ${String(intermediate)}`;
+  if (search.checked.has(key)) return search.checked.get(key);
+  const problem = await findIssuerProblem(search, issuer, certificate, intermediate);
+  search.checked.set(key, problem);
+  return problem;
+}
+
+async function findIssuerProblem(
   search: PathSearch,
   issuer: ParsedCertificate,
   certificate: ParsedCertificate,

@@ -106,6 +106,31 @@ describe('signer path search', () => {
     expect(result.chainTrusted).toBe(true);
   });
 
+  it('finds a short path after a detour that reached the length limit', async () => {
+    // signer <- B or A1 (same name and key). A1 leads to D only through P1, P2 and P3, so the
+    // path through it reaches MAX_CHAIN_LENGTH; through B it is signer, B, D, E and the anchor.
+    const e = await issue('EE', await newKeys(), { isCa: true });
+    const d = await issue('DD', await newKeys(), { isCa: true, issuer: e });
+    const p3 = await issue('P3', await newKeys(), { isCa: true, issuer: d });
+    const p2 = await issue('P2', await newKeys(), { isCa: true, issuer: p3 });
+    const p1 = await issue('P1', await newKeys(), { isCa: true, issuer: p2 });
+    const sharedKeys = await newKeys();
+    const a1 = await issue('XX', sharedKeys, { isCa: true, issuer: p1 });
+    const b = await issue('XX', sharedKeys, { isCa: true, issuer: d });
+    const signer = await issue('alice', await newKeys(), { issuer: a1 });
+    const detour = [a1, p1, p2, p3].map((holder) => holder.certificate);
+
+    const check = checkCertificate({
+      crypto,
+      certificate: signer.certificate,
+      intermediates: [...detour, b.certificate, d.certificate, e.certificate],
+      trustAnchors: [caDer],
+      now: FIXTURE_NOW,
+    });
+
+    await expect(check).resolves.toBeUndefined();
+  });
+
   it('reports the expired issuer when no copy is valid', async () => {
     const expired = await issue('Ops CA', await newKeys(), { isCa: true, notAfter: EXPIRED_AT });
     const signer = await issue('alice', await newKeys(), { issuer: expired });
