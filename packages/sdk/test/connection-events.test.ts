@@ -16,7 +16,9 @@ afterEach(() => {
   clients = [];
 });
 
-async function setUp() {
+const SERVER = 'sip:mcptt-server@example.org';
+
+async function setUp(options: { withServer?: boolean } = {}) {
   const stores = await createKeyStores();
   const socket = new FakeSocket();
   const events: string[] = [];
@@ -26,6 +28,10 @@ async function setUp() {
     crypto: testCrypto,
     keyStore: stores.alice,
     now: stores.now,
+    // The server's certificate: bob's, whose identity the test does not need.
+    ...(options.withServer === true
+      ? { serverUri: SERVER, serverCertificates: [stores.pki.certificate('bob')] }
+      : {}),
     delegate: {
       onRegistered: () => events.push('registered'),
       onDisconnected: () => events.push('disconnected'),
@@ -38,12 +44,51 @@ async function setUp() {
 }
 
 function registers(socket: FakeSocket): string[] {
-  return socket.sent.filter((frame) => frame.startsWith('REGISTER '));
+  return sentRequests(socket, 'REGISTER');
 }
 
-/** Replies to the last REGISTER with `status`, echoing its Contact as a registrar does. */
-function answerRegister(socket: FakeSocket, status: string): void {
-  const register = SipMessage.parse(utf8Encode(registers(socket).at(-1) ?? ''));
+function sentRequests(socket: FakeSocket, method: string): string[] {
+  return socket.sent.filter((frame) => frame.startsWith(`${method} `));
+}
+
+/** Answers the last PUBLISH of `event` with 200 OK, as the MCPTT server does. */
+function answerPublish(socket: FakeSocket, event: string): void {
+  const publish = SipMessage.parse(
+    utf8Encode(
+      sentRequests(socket, 'PUBLISH')
+        .filter((frame) => frame.includes(`Event: ${event}`))
+        .at(-1) ?? '',
+    ),
+  );
+  socket.receive(
+    [
+      'SIP/2.0 200 OK',
+      `Via: ${publish.getHeader('Via') ?? ''}`,
+      `From: ${publish.getHeader('From') ?? ''}`,
+      `To: ${publish.getHeader('To') ?? ''};tag=srv`,
+      `Call-ID: ${publish.callId}`,
+      `CSeq: ${publish.getHeader('CSeq') ?? ''}`,
+      'SIP-ETag: e1',
+      'Expires: 3600',
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+/** Waits for PUBLISH number `count` of `event`. */
+async function published(socket: FakeSocket, event: string, count: number): Promise<void> {
+  const of = () => sentRequests(socket, 'PUBLISH').filter((f) => f.includes(`Event: ${event}`));
+  await until(() => of().length >= count, 10_000);
+}
+
+/**
+ * Replies to REGISTER number `index` (the last by default) with `status`, echoing its Contact as
+ * a registrar does.
+ */
+function answerRegister(socket: FakeSocket, status: string, index = -1): void {
+  const register = SipMessage.parse(utf8Encode(registers(socket).at(index) ?? ''));
   socket.receive(
     [
       `SIP/2.0 ${status}`,
@@ -107,4 +152,47 @@ describe('connection events', () => {
     alice.stop();
     expect(events).toEqual(['registered']);
   });
+
+  it('publishes the authorisation and affiliation again', async () => {
+    const { alice, socket, events } = await setUp({ withServer: true });
+    const registering = alice.register();
+    await until(() => registers(socket).length === 1);
+    answerRegister(socket, '200 OK');
+    await published(socket, 'poc-settings', 1);
+    answerPublish(socket, 'poc-settings');
+    await registering;
+    const affiliating = alice.setAffiliation({ target: SERVER, groups: ['sip:g@example.org'] });
+    await published(socket, 'presence', 1);
+    answerPublish(socket, 'presence');
+    await affiliating;
+
+    socket.drop();
+    await until(() => registers(socket).length === 2, 10_000);
+    answerRegister(socket, '200 OK');
+    await published(socket, 'poc-settings', 2);
+    answerPublish(socket, 'poc-settings');
+    await published(socket, 'presence', 2);
+    answerPublish(socket, 'presence');
+
+    await until(() => events.length === 3);
+    expect(events).toEqual(['registered', 'disconnected', 'registered']);
+  }, 20_000);
+
+  it('reports a register() after the loss once', async () => {
+    const { alice, socket, events } = await setUp();
+    await registered(alice, socket);
+    socket.drop();
+    await until(() => registers(socket).length === 2, 10_000);
+
+    // The application registers too, while JsSIP's own REGISTER is pending.
+    const again = alice.register();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let count = registers(socket).length; count > 1; count--) {
+      answerRegister(socket, '200 OK', count - 1);
+    }
+    await again;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(events).toEqual(['registered', 'disconnected', 'registered']);
+  }, 15_000);
 });

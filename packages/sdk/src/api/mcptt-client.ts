@@ -87,6 +87,8 @@ export class McpttClient {
   readonly #affiliation: PublicationRefresh;
   /** Counts affiliation changes, so that only the latest one is kept alive. */
   #affiliationChanges = 0;
+  /** The last affiliation published, which a registration after a lost connection repeats. */
+  #lastAffiliation: Publish | undefined;
   /** State of the registration, which decides the delegate's connection callbacks. */
   #registration: 'none' | 'registered' | 'lost' = 'none';
 
@@ -234,6 +236,8 @@ export class McpttClient {
    * hears `onRegistered` only once both steps succeeded.
    */
   register(): Promise<void> {
+    // This registration reports to the delegate itself, not as a registration after a loss.
+    this.#registration = 'none';
     const registrator = this.ua.registrator();
     registrator.setExtraContactParams({
       '+g.3gpp.mcptt': true,
@@ -368,8 +372,33 @@ export class McpttClient {
         mcpttId: options.mcpttId ?? this.#options.uri,
         clientId: options.clientId ?? this.#options.clientId ?? '',
       });
+    this.#lastAffiliation = publish;
     const granted = await publish();
     if (change === this.#affiliationChanges) this.#affiliation.start(publish, granted);
+  }
+
+  /**
+   * Authorises the service and publishes the affiliation again once JsSIP has registered anew
+   * after a lost connection: a server that restarted meanwhile has forgotten both. Failures go to
+   * the delegate as they do for the first registration and for refreshes.
+   */
+  async #registerAgain(): Promise<void> {
+    const change = this.#affiliationChanges;
+    await this.#authorise();
+    const publish = this.#lastAffiliation;
+    if (publish === undefined || change !== this.#affiliationChanges) return;
+    this.#affiliation.stop();
+    try {
+      const granted = await publish();
+      if (change === this.#affiliationChanges) this.#affiliation.start(publish, granted);
+    } catch (error) {
+      const sipStatus = error instanceof SipRequestFailedError ? error.sipStatus : 500;
+      this.#options.delegate?.onRefreshFailed?.({
+        publication: 'affiliation',
+        sipStatus,
+        retrying: false,
+      });
+    }
   }
 
   #startCall(options: CallOptions, request: CallRequest): McpttCall {
@@ -410,8 +439,9 @@ export class McpttClient {
     // JsSIP registers again by itself once the transport is back. register() handles the first.
     this.ua.on('registered', () => {
       if (this.#registration !== 'lost') return;
-      this.#registration = 'registered';
-      this.#options.delegate?.onRegistered?.();
+      this.#registration = 'none';
+      // #authorise reports success or failure to the delegate.
+      this.#registerAgain().catch(() => undefined);
     });
     this.ua.on('registrationFailed', (event: RegistrationFailure) => {
       if (this.#registration !== 'lost') return;
