@@ -172,7 +172,13 @@ export class McpttServer {
     return lists.length;
   }
 
-  /** Withdraws the users whose stored certificate `lists` revoke, and returns how many. */
+  /**
+   * Withdraws the users whose stored certificate `lists` revoke, and returns how many.
+   *
+   * NOTE: the registry keeps the signer's certificate without the intermediates its signature
+   * carried, so a certificate that an intermediate CA issued has no path here and stays. Its
+   * holder's next request is still checked against the lists.
+   */
   async #withdrawRevoked(lists: readonly RevocationList[]): Promise<number> {
     const { registry, logger } = this.context;
     let withdrawn = 0;

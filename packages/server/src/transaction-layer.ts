@@ -101,7 +101,7 @@ export class TransactionLayer {
   readonly #viaHost: string;
   readonly #server = new Map<string, ServerEntry>();
   /** INVITE server transactions by Call-ID and CSeq number, which the ACK of a 2xx names. */
-  readonly #invites = new Map<string, ServerEntry>();
+  readonly #invites = new Map<string, Set<ServerEntry>>();
   readonly #client = new Map<string, ClientEntry>();
 
   constructor(
@@ -254,7 +254,8 @@ export class TransactionLayer {
     };
     this.#server.set(key, entry);
     if (request.method === 'INVITE') {
-      this.#invites.set(dialogStepKey(request), entry);
+      const key = dialogStepKey(request);
+      this.#invites.set(key, (this.#invites.get(key) ?? new Set()).add(entry));
       this.#sendTrying(entry, request);
     }
     this.#delegate.onRequest(this.#serverTransaction(key, entry, request));
@@ -286,13 +287,20 @@ export class TransactionLayer {
       }
     }
 
-    const answered = this.#invites.get(dialogStepKey(ack));
-    if (answered !== undefined) {
+    // Every INVITE transaction of this Call-ID and CSeq, as a proxy may have forked or re-sent
+    // the INVITE on another branch.
+    for (const answered of this.#invites.get(dialogStepKey(ack)) ?? []) {
       clearTimeout(answered.retransmit);
       answered.retransmit = undefined;
     }
     const entry = { request: ack, lastResponse: undefined, completed: true, retransmit: undefined };
     this.#delegate.onRequest(this.#serverTransaction(`ack:${randomToken(6)}`, entry, ack));
+  }
+
+  #forgetInvite(key: string, entry: ServerEntry): void {
+    const entries = this.#invites.get(key);
+    entries?.delete(entry);
+    if (entries?.size === 0) this.#invites.delete(key);
   }
 
   #serverTransaction(key: string, entry: ServerEntry, request: SipMessage): ServerTransaction {
@@ -326,7 +334,7 @@ export class TransactionLayer {
     setTimeout(() => {
       clearTimeout(entry.retransmit);
       this.#server.delete(key);
-      if (request?.method === 'INVITE') this.#invites.delete(dialogStepKey(request));
+      if (request?.method === 'INVITE') this.#forgetInvite(dialogStepKey(request), entry);
     }, this.#timers.linger).unref();
   }
 

@@ -131,4 +131,27 @@ describe('transaction layer', () => {
     expect(repeats('call-1')).toBeGreaterThan(2);
     expect(repeats('call-2')).toBe(2);
   });
+
+  it('ends the repeats of both INVITEs of one Call-ID and CSeq', async () => {
+    const sent: SipMessage[] = [];
+    const received: ServerTransaction[] = [];
+    const layer = new TransactionLayer(
+      (m) => sent.push(m),
+      { onRequest: (t) => received.push(t) },
+      timers,
+    );
+
+    // A proxy may send the same INVITE again on another branch (RFC 3261 §8.2.2.2).
+    layer.receive(request('INVITE', 'z9hG4bKfirst'));
+    layer.receive(request('INVITE', 'z9hG4bKsecond'));
+    for (const transaction of received) {
+      transaction.respond(createResponse(transaction.request, 200, { toTag: 't' }));
+    }
+    layer.receive(request('ACK', 'z9hG4bKack'));
+    const afterAck = sent.length;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    layer.close();
+
+    expect(sent.slice(afterAck)).toEqual([]);
+  });
 });

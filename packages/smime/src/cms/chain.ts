@@ -380,8 +380,9 @@ export interface CheckCertificateOptions {
  * Checks a certificate as unprotect checks a signer's: validity at `now`, key usage for signing,
  * a path to one of `trustAnchors`, and with lists, revocation. Resolves when it passes, for
  * example to find out whether a certificate stored earlier is still good after newer lists
- * arrived. Raises CertificateRevokedError for a revoked certificate and CertificateUntrustedError
- * for any other failure, a missing path included. Raises TypeError for invalid options.
+ * arrived. Raises CertificateRevokedError for a revoked certificate, CmsParseError for one that
+ * does not parse, and CertificateUntrustedError for any other failure, a missing path included.
+ * Raises TypeError for invalid options.
  *
  * @example
  * ```ts
@@ -389,6 +390,24 @@ export interface CheckCertificateOptions {
  * ```
  */
 export async function checkCertificate(options: CheckCertificateOptions): Promise<void> {
+  const isBytesList = (value: unknown) =>
+    Array.isArray(value) && value.every((item) => item instanceof Uint8Array);
+  if (typeof options?.crypto?.subtle !== 'object') {
+    throw new TypeError('checkCertificate: options.crypto must be a WebCrypto Crypto');
+  }
+  if (!(options.certificate instanceof Uint8Array)) {
+    throw new TypeError('checkCertificate: options.certificate must be a DER certificate');
+  }
+  if (!isBytesList(options.trustAnchors)) {
+    throw new TypeError(
+      'checkCertificate: options.trustAnchors must be an array of DER certificates',
+    );
+  }
+  if (options.intermediates !== undefined && !isBytesList(options.intermediates)) {
+    throw new TypeError(
+      'checkCertificate: options.intermediates must be an array of DER certificates',
+    );
+  }
   const policy = revocationPolicy(options.revocationLists, options.revocation, 'checkCertificate');
   const trusted = await validateSignerChain(
     options.crypto,

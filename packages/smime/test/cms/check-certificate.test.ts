@@ -8,7 +8,7 @@ import { parseCertificate } from '../../src/cms/certificate.js';
 import { checkCertificate, createCertificate } from '../../src/cms/index.js';
 import type { CheckCertificateOptions, RevocationList } from '../../src/cms/index.js';
 import { parseRevocationList } from '../../src/cms/revocation-list.js';
-import { CertificateUntrustedError } from '../../src/errors.js';
+import { CertificateUntrustedError, CmsParseError } from '../../src/errors.js';
 import { rejection } from '../mime/expect-error.js';
 import { buildCrl } from './crl-builder.js';
 import { FIXTURE_NOW, crypto, fixtureCertificate, fixtureKeys } from './helpers.js';
@@ -131,5 +131,23 @@ describe('checkCertificate', () => {
     const revocationLists = [{}] as unknown as RevocationList[];
 
     await expect(check({ revocationLists })).rejects.toThrow(TypeError);
+  });
+
+  it('rejects a certificate that does not parse', async () => {
+    const error = await rejection(check({ certificate: Uint8Array.of(0x30, 0x03, 0x02, 0x01) }));
+
+    expect(error).toBeInstanceOf(CmsParseError);
+    expect(error).toMatchObject({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 });
+  });
+
+  it.each([
+    ['trustAnchors', { trustAnchors: undefined }],
+    ['certificate', { certificate: 'MIIB' }],
+    ['intermediates', { intermediates: ['MIIB'] }],
+  ])('names a wrong %s in a TypeError', async (name, overrides) => {
+    const attempt = check(overrides as unknown as Partial<CheckCertificateOptions>);
+
+    await expect(attempt).rejects.toThrow(TypeError);
+    await expect(attempt).rejects.toThrow(`checkCertificate: options.${name} must be`);
   });
 });
