@@ -253,6 +253,12 @@ function readPublicKeyAlgorithm(
   if (algorithm.oid === OID_RSA_ENCRYPTION || algorithm.oid === OID_RSASSA_PSS) {
     const key = parseBer(readBitString(publicKeyNode, 'subjectPublicKey'), 'RSA public key');
     const modulus = readIntegerBytes(readSequence(key, 'RSAPublicKey')[0], 'modulus');
+    // DER writes an INTEGER in its fewest octets: one zero octet at most, and only before a
+    // high bit. Extra zeros would make a short key count as a long one in the size checks.
+    const second = modulus[1] ?? 0;
+    if ((modulus[0] ?? 0) & 0x80 || (modulus[0] === 0 && (modulus.length === 1 || second < 0x80))) {
+      throw new CmsParseError('RSA modulus is not a positive INTEGER in its fewest octets');
+    }
     const leadingZero = modulus[0] === 0 ? 1 : 0;
     const topByte = modulus[leadingZero] ?? 0;
     const modulusBits = (modulus.length - leadingZero - 1) * 8 + (32 - Math.clz32(topByte));
