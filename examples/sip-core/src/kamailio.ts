@@ -47,6 +47,8 @@ export interface RunningKamailio {
   readonly port: number;
   readonly pid: number;
   readonly bodyLogFile: string;
+  /** Resolves when the process exits, on `stop()` or on its own. */
+  readonly exited: Promise<void>;
   /** Sends SIGTERM and resolves when the process has exited and the logs are written. */
   stop(): Promise<void>;
 }
@@ -99,6 +101,7 @@ export async function startKamailio(options: KamailioOptions): Promise<RunningKa
     port,
     pid: child.pid ?? 0,
     bodyLogFile: options.bodyLogFile,
+    exited,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

@@ -136,3 +136,19 @@ describe.each(cores)('%s core', (_name, available, start) => {
     expect(records.some(isAnswer)).toBe(true);
   });
 });
+
+describe('Kamailio process', () => {
+  it.skipIf(!kamailioInstalled)('reports an exit of its own', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'sip-core-'));
+    const bodyLogFile = join(folder, 'bodies.log');
+    const kamailio = await startKamailio({ bodyLogFile, logFile: `${bodyLogFile}.kamailio` });
+
+    // As if someone stopped it outside the demo: Kamailio's main process then ends its workers.
+    process.kill(kamailio.pid, 'SIGTERM');
+    await kamailio.exited;
+
+    // Signal 0 only checks that the process exists.
+    expect(() => process.kill(kamailio.pid, 0)).toThrow();
+    await kamailio.stop();
+  });
+});

@@ -77,8 +77,18 @@ async function main(): Promise<void> {
     await stop(1);
     return;
   }
-  // The demo is of no use without its app, so the rest stops with it.
-  app?.on('exit', () => void stop(1));
+  // The demo is of no use without its app or its SIP core, so the rest stops with either.
+  app?.on('exit', (code) => {
+    if (stopping) return;
+    process.stderr.write(`demo app dev server exited with status ${String(code)}: stopping\n`);
+    void stop(1);
+  });
+  const coreExited = 'exited' in core ? core.exited : undefined;
+  void coreExited?.then(() => {
+    if (stopping) return;
+    process.stderr.write('Kamailio exited: stopping the demo\n');
+    void stop(1);
+  });
 
   printSummary(
     useKamailio ? 'Kamailio' : 'embedded relay',
@@ -123,11 +133,6 @@ function startApp(env: Record<string, string>): ChildProcess | undefined {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  child.on('exit', (code) => {
-    if (code !== 0 && code !== null) {
-      process.stderr.write(`demo app dev server exited with status ${String(code)}\n`);
-    }
   });
   return child;
 }
