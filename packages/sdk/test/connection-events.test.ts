@@ -7,6 +7,7 @@ import { SipMessage, utf8Encode } from '@mcptt-smime/smime';
 import { McpttClient } from '../src/api/mcptt-client.js';
 import { FakeSocket } from './helpers/fake-socket.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
+import { responseTo } from './helpers/sip-samples.js';
 import { until } from './helpers/until.js';
 
 let clients: McpttClient[] = [];
@@ -51,36 +52,19 @@ function sentRequests(socket: FakeSocket, method: string): string[] {
   return socket.sent.filter((frame) => frame.startsWith(`${method} `));
 }
 
-/** Answers the last PUBLISH of `event` with 200 OK, as the MCPTT server does. */
+function publishesOf(socket: FakeSocket, event: string): string[] {
+  return sentRequests(socket, 'PUBLISH').filter((frame) => frame.includes(`Event: ${event}`));
+}
+
+/** Replies to the last PUBLISH of `event` with 200 OK, as the MCPTT server does. */
 function answerPublish(socket: FakeSocket, event: string): void {
-  const publish = SipMessage.parse(
-    utf8Encode(
-      sentRequests(socket, 'PUBLISH')
-        .filter((frame) => frame.includes(`Event: ${event}`))
-        .at(-1) ?? '',
-    ),
-  );
-  socket.receive(
-    [
-      'SIP/2.0 200 OK',
-      `Via: ${publish.getHeader('Via') ?? ''}`,
-      `From: ${publish.getHeader('From') ?? ''}`,
-      `To: ${publish.getHeader('To') ?? ''};tag=srv`,
-      `Call-ID: ${publish.callId}`,
-      `CSeq: ${publish.getHeader('CSeq') ?? ''}`,
-      'SIP-ETag: e1',
-      'Expires: 3600',
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n'),
-  );
+  const last = publishesOf(socket, event).at(-1) ?? '';
+  socket.receive(responseTo(last, '200 OK', ['SIP-ETag: e1', 'Expires: 3600']));
 }
 
 /** Waits for PUBLISH number `count` of `event`. */
 async function published(socket: FakeSocket, event: string, count: number): Promise<void> {
-  const of = () => sentRequests(socket, 'PUBLISH').filter((f) => f.includes(`Event: ${event}`));
-  await until(() => of().length >= count, 10_000);
+  await until(() => publishesOf(socket, event).length >= count, 10_000);
 }
 
 /**
@@ -88,21 +72,9 @@ async function published(socket: FakeSocket, event: string, count: number): Prom
  * a registrar does.
  */
 function answerRegister(socket: FakeSocket, status: string, index = -1): void {
-  const register = SipMessage.parse(utf8Encode(registers(socket).at(index) ?? ''));
-  socket.receive(
-    [
-      `SIP/2.0 ${status}`,
-      `Via: ${register.getHeader('Via') ?? ''}`,
-      `From: ${register.getHeader('From') ?? ''}`,
-      `To: ${register.getHeader('To') ?? ''};tag=reg`,
-      `Call-ID: ${register.callId}`,
-      `CSeq: ${register.getHeader('CSeq') ?? ''}`,
-      `Contact: ${register.getHeader('Contact') ?? ''};expires=600`,
-      'Content-Length: 0',
-      '',
-      '',
-    ].join('\r\n'),
-  );
+  const sent = registers(socket).at(index) ?? '';
+  const contact = SipMessage.parse(utf8Encode(sent)).getHeader('Contact') ?? '';
+  socket.receive(responseTo(sent, status, [`Contact: ${contact};expires=600`], 'reg'));
 }
 
 async function registered(alice: McpttClient, socket: FakeSocket): Promise<void> {

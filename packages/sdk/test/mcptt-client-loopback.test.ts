@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpttError, SipMessage, utf8Encode } from '@mcptt-smime/smime';
+import { McpttError } from '@mcptt-smime/smime';
 import { McpttClient } from '../src/api/mcptt-client.js';
 import type {
   ShortDataEvent,
@@ -10,6 +10,7 @@ import { SipRequestFailedError } from '../src/api/sip-request-failed-error.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
 import { createLoopbackPair } from './helpers/loopback.js';
 import { FakeSocket } from './helpers/fake-socket.js';
+import { responseTo } from './helpers/sip-samples.js';
 import { until } from './helpers/until.js';
 
 const SECRET = 'evacuate building 4';
@@ -150,24 +151,11 @@ describe('McpttClient loopback', () => {
     await alice.start();
     const sending = alice.sendShortData('sip:bob@example.org', 'hello');
     await until(() => socket.sent.some((frame) => frame.startsWith('MESSAGE ')));
-    const request = SipMessage.parse(
-      utf8Encode(socket.sent.find((f) => f.startsWith('MESSAGE ')) ?? ''),
-    );
+    const sent = socket.sent.find((frame) => frame.startsWith('MESSAGE ')) ?? '';
 
     // The far end, or the core, copies the Warning that the socket writes for local failures.
     socket.receive(
-      [
-        'SIP/2.0 403 Forbidden',
-        `Via: ${request.getHeader('Via') ?? ''}`,
-        `From: ${request.getHeader('From') ?? ''}`,
-        `To: ${request.getHeader('To') ?? ''};tag=far`,
-        `Call-ID: ${request.callId}`,
-        `CSeq: ${request.getHeader('CSeq') ?? ''}`,
-        'Warning: 399 mcptt-smime "ERR_CERT_REVOKED"',
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n'),
+      responseTo(sent, '403 Forbidden', ['Warning: 399 mcptt-smime "ERR_CERT_REVOKED"']),
     );
 
     await expect(sending).rejects.toMatchObject({ sipStatus: 403, code: 'ERR_REQUEST_FAILED' });

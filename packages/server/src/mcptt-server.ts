@@ -156,7 +156,7 @@ export class McpttServer {
    * Reads the files of `identity.revocationLists` again and checks the requests from then on
    * against their lists, for example after a CA published newer ones. A user whose stored
    * certificate the new lists revoke loses the service authorisation and the affiliations at
-   * once, and the server deletes the stored certificate, so that it invites the user to no call and
+   * once. The server also deletes that certificate, so that it invites the user to no call and
    * encrypts nothing more for that key. Resolves with the number of lists. A file that cannot be
    * read raises the error of reading it, and one with an unusable list raises TypeError naming
    * the file. In both cases the lists in force stay.

@@ -129,7 +129,7 @@ export class CallRegistry {
       pipeline,
       // JsSIP completes a target such as a bare user name to the To URI it sends.
       // NOTE: JsSIP writes an escaped `:` of the user part unescaped, so a peer whose user part
-      // holds `%3A` would not match its own messages and gets 403 for each.
+      // contains `%3A` would not match its own messages and gets 403 for each.
       remoteUri: session.remote_identity.uri.toString(),
     });
     this.#track(call);

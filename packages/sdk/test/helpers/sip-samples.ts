@@ -1,4 +1,5 @@
 /** Small SIP messages for socket tests. */
+import { SipMessage, utf8Encode } from '@mcptt-smime/smime';
 
 export function request(
   method: string,
@@ -37,4 +38,29 @@ export function response(status: number, reason: string, method = 'INVITE'): str
 /** Resolves after `ms` milliseconds. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Returns a bodiless response with status line `SIP/2.0 ${status}` to the request text `sent`,
+ * copying its Via, From, To, Call-ID and CSeq, with To tag `toTag` and `fields` after the CSeq.
+ */
+export function responseTo(
+  sent: string,
+  status: string,
+  fields: readonly string[] = [],
+  toTag = 'far',
+): string {
+  const request = SipMessage.parse(utf8Encode(sent));
+  return [
+    `SIP/2.0 ${status}`,
+    `Via: ${request.getHeader('Via') ?? ''}`,
+    `From: ${request.getHeader('From') ?? ''}`,
+    `To: ${request.getHeader('To') ?? ''};tag=${toTag}`,
+    `Call-ID: ${request.callId}`,
+    `CSeq: ${request.getHeader('CSeq') ?? ''}`,
+    ...fields,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
 }

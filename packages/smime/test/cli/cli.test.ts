@@ -466,7 +466,7 @@ describe('mcptt-smime pki init', () => {
   it.skipIf(!existsSync('/proc/self')).each(['/proc/mcptt-smime-test', '/proc/mcptt/smime'])(
     'exits 2 for a folder that cannot be made: %s',
     (out) => {
-      // procfs answers ENOENT to mkdir, on which a recursive mkdir of Node 20 never returns.
+      // procfs returns ENOENT from mkdir, after which a recursive mkdir of Node 20 never returns.
       const run = cli(pkiInitArgs(out));
 
       expect(run.status).toBe(2);

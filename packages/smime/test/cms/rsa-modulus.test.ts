@@ -20,8 +20,9 @@ beforeAll(async () => {
 
 function tlv(tag: number, body: Uint8Array): Uint8Array {
   const length = body.length;
-  const header =
-    length < 0x80 ? [length] : length < 0x100 ? [0x81, length] : [0x82, length >> 8, length & 0xff];
+  let header = [0x82, length >> 8, length & 0xff];
+  if (length < 0x100) header = [0x81, length];
+  if (length < 0x80) header = [length];
   return Uint8Array.from([tag, ...header, ...body]);
 }
 
