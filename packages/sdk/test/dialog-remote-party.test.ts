@@ -183,6 +183,20 @@ describe('a response of another dialog on the INVITE branch', () => {
     expect(remoteFingerprint(call)).toBeUndefined();
   });
 
+  it('fails the call when a quoted Via parameter names another branch', async () => {
+    const { socket, failures, call, invite, sign } = await startCall();
+    const other = answer(invite, MALLORY, MALLORY_FINGERPRINT, { callId: 'another-call' });
+    const [top = '', ...rest] = other.getHeaders('Via');
+    const decoy = top.replace(';branch=', ';x="q;branch=z9hG4bKdecoy";branch=');
+    const disguised = other.withHeader('Via', [decoy, ...rest].join(', '));
+
+    socket.receive(await sign('mallory', disguised));
+
+    await expect(call.established()).rejects.toMatchObject({ sipStatus: 403 });
+    expect(failures.map((failure) => failure.code)).toEqual(['ERR_IDENTITY_MISMATCH']);
+    expect(remoteFingerprint(call)).toBeUndefined();
+  });
+
   it('sets no early media from a provisional response', async () => {
     const { socket, failures, call, invite, sign } = await startCall();
     const early = answer(invite, MALLORY, MALLORY_FINGERPRINT, { status: 183, callId: 'x' });

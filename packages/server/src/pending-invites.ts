@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { SipMessage } from '@mcptt-smime/smime';
-import { createResponse, randomToken, topViaBranch } from './sip-builder.js';
+import { topViaBranch, type SipMessage } from '@mcptt-smime/smime';
+import { createResponse, randomToken } from './sip-builder.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
 interface PendingInvite {

@@ -51,12 +51,6 @@ export function uriOf(value: string | undefined): string | undefined {
   return value === undefined ? undefined : parseNameAddress(value).uri;
 }
 
-/** Returns the branch parameter of the topmost Via, or undefined. */
-export function topViaBranch(message: SipMessage): string | undefined {
-  const via = message.getHeaders('Via')[0];
-  return via === undefined ? undefined : /;\s*branch=([^;,\s]+)/i.exec(via)?.[1];
-}
-
 /** Options of {@link createResponse}. */
 export interface ResponseOptions {
   /** To tag added when the request's To has none. */

@@ -17,10 +17,11 @@ import {
   SipMessage,
   responseTo,
   splitHeaderLines,
+  topViaBranch,
   type McpttError,
   type SipHeader,
 } from '@mcptt-smime/smime';
-import { createResponse, randomToken, requestLine, topViaBranch } from './sip-builder.js';
+import { createResponse, randomToken, requestLine } from './sip-builder.js';
 
 /** Timer values in milliseconds (RFC 3261 §17.1.1.1, Table 4). */
 export interface TransactionTimers {

@@ -110,6 +110,27 @@ describe('transaction layer', () => {
     expect(response.startLine.type === 'response' ? response.startLine.status : 0).toBe(408);
   });
 
+  it('reads the branch parameter, not a quoted value that contains one', async () => {
+    const sent: SipMessage[] = [];
+    const stray: SipMessage[] = [];
+    const layer = new TransactionLayer(
+      (m) => sent.push(m),
+      { onRequest: () => undefined, onStrayResponse: (response) => stray.push(response) },
+      timers,
+    );
+
+    const pending = layer.sendRequest(request('INVITE'));
+    const answer = createResponse(sent[0]!, 200, { toTag: 'other' });
+    const branch = /;branch=(\S+)$/.exec(sent[0]?.getHeader('Via') ?? '')?.[1] ?? '';
+    const via = `SIP/2.0/WS x.invalid;x="q;branch=${branch};y";branch=z9hG4bKother`;
+    layer.receive(answer.withHeader('Via', via));
+    const response = await pending;
+    layer.close();
+
+    expect(stray).toHaveLength(1);
+    expect(response.startLine.type === 'response' ? response.startLine.status : 0).toBe(408);
+  });
+
   it('ends the repeats of the 2xx whose ACK arrives', async () => {
     const sent: SipMessage[] = [];
     const received: ServerTransaction[] = [];

@@ -119,6 +119,8 @@ export type { SipRequestLine } from './sip/message.js';
 export type { SipStatusLine } from './sip/message.js';
 export { parseNameAddress, parseSipUri, sameAddressOfRecord } from './sip/address.js';
 export { canonicalHeaderName } from './sip/header-names.js';
+export { parseVia, topViaBranch } from './sip/via.js';
+export type { SipVia } from './sip/via.js';
 export {
   hasControlCharacter,
   hasToTag,

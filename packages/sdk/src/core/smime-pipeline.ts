@@ -20,6 +20,7 @@ import {
   ReplayGuard,
   sameAddressOfRecord,
   SipMessage,
+  topViaBranch,
   UndecipherableError,
   unprotectMessage,
   utf8Decode,
@@ -76,8 +77,7 @@ function dialogStep(message: SipMessage): string {
  * method (RFC 3261 §17.1.3), so that a CANCEL, which reuses its INVITE's branch, is kept apart.
  */
 function transactionKey(message: SipMessage): string | undefined {
-  const via = message.getHeaders('Via')[0];
-  const branch = via === undefined ? undefined : /;\s*branch=([^;,\s]+)/i.exec(via)?.[1];
+  const branch = topViaBranch(message);
   return branch === undefined ? undefined : `${branch} ${message.cseq.method}`;
 }
 

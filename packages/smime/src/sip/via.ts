@@ -12,6 +12,7 @@
 
 import { SipParseError } from '../errors.js';
 import { invalidHeader, parseHeaderParams, skipWsp } from './grammar.js';
+import type { SipMessage } from './message.js';
 import { parseHostport } from './sip-uri.js';
 
 /** A parsed `via-parm`. */
@@ -74,4 +75,25 @@ export function parseVia(value: string): SipVia {
     params,
     branch: params.get('branch'),
   };
+}
+
+/**
+ * Returns the `branch` parameter of a message's top Via, which names its transaction
+ * (RFC 3261 §17.1.3, §17.2.3). Returns undefined when the top Via has no branch or is not a
+ * valid `via-parm`: a quoted parameter value that contains `;branch=` is not taken for the branch.
+ *
+ * @example
+ * ```ts
+ * const key = `${topViaBranch(response) ?? ''} ${response.cseq.method}`;
+ * ```
+ */
+export function topViaBranch(message: SipMessage): string | undefined {
+  const via = message.getHeaders('Via')[0];
+  if (via === undefined) return undefined;
+  try {
+    return parseVia(via).branch;
+  } catch (error) {
+    if (error instanceof SipParseError) return undefined;
+    throw error;
+  }
 }

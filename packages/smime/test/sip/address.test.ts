@@ -7,7 +7,7 @@ import {
   toAddress,
 } from '../../src/sip/address.js';
 import { SipMessage } from '../../src/sip/message.js';
-import { parseVia } from '../../src/sip/via.js';
+import { parseVia, topViaBranch } from '../../src/sip/via.js';
 import { MESSAGE_TEXT, expectSipParseError } from './helpers.js';
 
 describe('parseNameAddress', () => {
@@ -264,4 +264,41 @@ describe('parseVia', () => {
       expectSipParseError(() => parseVia(value), 'invalid Via header');
     });
   }
+});
+
+describe('topViaBranch', () => {
+  function withVia(...vias: string[]): SipMessage {
+    return SipMessage.create(
+      { type: 'request', version: 'SIP/2.0', method: 'OPTIONS', requestUri: 'sip:b@example.org' },
+      [
+        ...vias.map((value) => ({ name: 'Via', value })),
+        { name: 'From', value: '<sip:a@example.org>;tag=1' },
+        { name: 'To', value: '<sip:b@example.org>' },
+        { name: 'Call-ID', value: 'c1' },
+        { name: 'CSeq', value: '1 OPTIONS' },
+      ],
+    );
+  }
+
+  test('reads the branch of the first Via value', () => {
+    const message = withVia('SIP/2.0/WSS a.example.org;branch=z9hG4bKtop, SIP/2.0/WSS b;branch=x');
+    expect(topViaBranch(message)).toBe('z9hG4bKtop');
+  });
+
+  test('keeps the case of the branch', () => {
+    expect(topViaBranch(withVia('SIP/2.0/UDP a.example.org;BRANCH=z9hG4bKAbC'))).toBe('z9hG4bKAbC');
+  });
+
+  test('skips a quoted parameter value that contains ;branch=', () => {
+    const via = 'SIP/2.0/WSS a.example.org;x="q;branch=z9hG4bKdecoy;y";branch=z9hG4bKreal';
+    expect(topViaBranch(withVia(via))).toBe('z9hG4bKreal');
+  });
+
+  test.each([
+    ['no Via', []],
+    ['a Via without branch', ['SIP/2.0/UDP a.example.org;rport']],
+    ['a malformed Via', ['SIP/2.0 a.example.org;branch=z9hG4bK1']],
+  ])('returns undefined for %s', (_, vias) => {
+    expect(topViaBranch(withVia(...vias))).toBeUndefined();
+  });
 });
