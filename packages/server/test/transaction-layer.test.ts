@@ -87,48 +87,53 @@ describe('transaction layer', () => {
     expect(received[1]?.request.method).toBe('ACK');
   });
 
+  /**
+   * Sends an INVITE, answers it with the 200 OK that `alter` returns, and returns the final
+   * response and the responses that matched no transaction.
+   */
+  async function answerWith(alter: (answer: SipMessage, sentVia: string) => SipMessage) {
+    const sent: SipMessage[] = [];
+    const stray: SipMessage[] = [];
+    const layer = new TransactionLayer(
+      (m) => sent.push(m),
+      { onRequest: () => undefined, onStrayResponse: (response) => stray.push(response) },
+      timers,
+    );
+    const pending = layer.sendRequest(request('INVITE'));
+    const answer = createResponse(sent[0]!, 200, { toTag: 'other' });
+    layer.receive(alter(answer, sent[0]?.getHeader('Via') ?? ''));
+    const response = await pending;
+    layer.close();
+    const status = response.startLine.type === 'response' ? response.startLine.status : 0;
+    return { status, stray };
+  }
+
   it.each([
     ['Call-ID', 'call-of-another-dialog'],
     ['CSeq', '2 INVITE'],
   ] as const)('drops a response with another %s', async (name, value) => {
-    const sent: SipMessage[] = [];
-    const stray: SipMessage[] = [];
-    const layer = new TransactionLayer(
-      (m) => sent.push(m),
-      { onRequest: () => undefined, onStrayResponse: (response) => stray.push(response) },
-      timers,
-    );
-
-    const pending = layer.sendRequest(request('INVITE'));
-    const answer = createResponse(sent[0]!, 200, { toTag: 'other' });
-    layer.receive(withHeader(answer, name, value));
-    const response = await pending;
-    layer.close();
+    const { status, stray } = await answerWith((answer) => withHeader(answer, name, value));
 
     expect(stray).toHaveLength(1);
-    expect(response.startLine.type).toBe('response');
-    expect(response.startLine.type === 'response' ? response.startLine.status : 0).toBe(408);
+    expect(status).toBe(408);
   });
 
   it('reads the branch parameter, not a quoted value that contains one', async () => {
-    const sent: SipMessage[] = [];
-    const stray: SipMessage[] = [];
-    const layer = new TransactionLayer(
-      (m) => sent.push(m),
-      { onRequest: () => undefined, onStrayResponse: (response) => stray.push(response) },
-      timers,
-    );
-
-    const pending = layer.sendRequest(request('INVITE'));
-    const answer = createResponse(sent[0]!, 200, { toTag: 'other' });
-    const branch = /;branch=(\S+)$/.exec(sent[0]?.getHeader('Via') ?? '')?.[1] ?? '';
-    const via = `SIP/2.0/WS x.invalid;x="q;branch=${branch};y";branch=z9hG4bKother`;
-    layer.receive(answer.withHeader('Via', via));
-    const response = await pending;
-    layer.close();
+    const { status, stray } = await answerWith((answer, sentVia) => {
+      const branch = /;branch=(\S+)$/.exec(sentVia)?.[1] ?? '';
+      const via = `SIP/2.0/WS x.invalid;x="q;branch=${branch};y";branch=z9hG4bKother`;
+      return answer.withHeader('Via', via);
+    });
 
     expect(stray).toHaveLength(1);
-    expect(response.startLine.type === 'response' ? response.startLine.status : 0).toBe(408);
+    expect(status).toBe(408);
+  });
+
+  it('passes the answer of the INVITE', async () => {
+    const { status, stray } = await answerWith((answer) => answer);
+
+    expect(stray).toEqual([]);
+    expect(status).toBe(200);
   });
 
   it('ends the repeats of the 2xx whose ACK arrives', async () => {
