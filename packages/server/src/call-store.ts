@@ -31,8 +31,11 @@ export interface Call {
   /** MCPTT group ID of a group call. */
   readonly groupId: string | undefined;
   readonly originator: string;
-  /** Emergency calls have priority and may pre-empt an ordinary call of the same group. */
-  readonly emergency: boolean;
+  /**
+   * Emergency calls have priority and may pre-empt an ordinary call of the same group. Its
+   * originator can end the emergency state, and the call then goes on as an ordinary call.
+   */
+  emergency: boolean;
   readonly legs: Map<string, CallLeg>;
   /** The media legs of the participants; it forwards the audio of the floor's holder only. */
   readonly media: MediaRelay;

@@ -9,13 +9,23 @@
  * a re-INVITE without an offer, because the server would have to make a new offer. An UPDATE
  * without SDP gets 200.
  *
+ * A signed mcptt-info with `emergency-ind` false from the participant who started an emergency
+ * group call ends the call's emergency state. The call goes on as an ordinary group call, and its
+ * originator loses the emergency floor priority. The other participants get an UPDATE with the
+ * same indication. Anyone else gets 403. An `emergency-ind` true inside a call is ignored:
+ * a call becomes an emergency call only at set-up.
+ *
  * @module
  */
-import { MEDIA_TYPES, partText, textPart, withParts } from './body-parts.js';
-import { openRequest, reject } from './request-guard.js';
+import { MEDIA_TYPES, partText, textPart, withParts, type BodyPart } from './body-parts.js';
+import type { Call, CallLeg } from './call-store.js';
+import { createInDialogRequest } from './dialog.js';
+import { buildMcpttInfo, parseMcpttInfo } from './mcptt-xml.js';
+import { protectionPolicyOf } from './plain-calls.js';
+import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse } from './sip-builder.js';
-import { TALK_INFO_PACKAGE, findDialogLeg } from './talk-handler.js';
+import { TALK_INFO_PACKAGE, findDialogLeg, type DialogLeg } from './talk-handler.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
 /** Handles a re-INVITE or an UPDATE inside a call. */
@@ -37,10 +47,21 @@ export async function handleSessionUpdate(
     return;
   }
 
+  const cancelsEmergency = cancelsEmergencyOf(found.call, opened);
+  if (cancelsEmergency && found.leg.uri !== found.call.originator) {
+    reject(context, transaction, 403, 'only the originator can cancel the emergency');
+    return;
+  }
+  if (cancelsEmergency && !opened.security.signed && protectionPolicyOf(context) === undefined) {
+    reject(context, transaction, 403, 'emergency cancellation is not signed');
+    return;
+  }
+
   const request = transaction.request;
   const media = found.call.media.media(found.leg.callId);
   const offer = partText(opened.parts, MEDIA_TYPES.sdp);
   if (offer === undefined && request.method === 'UPDATE') {
+    if (cancelsEmergency) cancelEmergency(context, found);
     transaction.respond(createResponse(request, 200, { headers: dialogHeaders(context) }));
     return;
   }
@@ -48,6 +69,7 @@ export async function handleSessionUpdate(
     reject(context, transaction, 488, 'media renegotiation not supported');
     return;
   }
+  if (cancelsEmergency) cancelEmergency(context, found);
 
   const response = createResponse(request, 200, { headers: dialogHeaders(context) });
   const answer = [textPart(MEDIA_TYPES.sdp, media.localSdp)];
@@ -58,6 +80,58 @@ export async function handleSessionUpdate(
       ? withParts(response, answer)
       : await protectResponse(context, response, answer, certificate),
   );
+}
+
+/** True when `opened` carries an mcptt-info with `emergency-ind` false for an emergency call. */
+function cancelsEmergencyOf(call: Call, opened: OpenedRequest): boolean {
+  const info = partText(opened.parts, MEDIA_TYPES.mcpttInfo);
+  return call.emergency && info !== undefined && parseMcpttInfo(info).emergency === false;
+}
+
+/**
+ * Ends the emergency state of `found.call`, takes the emergency floor priority from its
+ * originator, and sends the other participants an UPDATE in the background.
+ */
+function cancelEmergency(context: ServerContext, found: DialogLeg): void {
+  const { call, leg } = found;
+  call.emergency = false;
+  call.floor.setEmergency(leg.uri, false);
+  context.logger.info({ call: call.id, callId: leg.callId }, 'emergency cancelled');
+  const parts = [textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ emergency: false }))];
+  for (const other of call.legs.values()) {
+    if (other === leg) continue;
+    notifyParticipant(context, other, parts).catch((error: unknown) => {
+      context.logger.warn(
+        { call: call.id, callId: other.callId, err: error },
+        'emergency update failed',
+      );
+    });
+  }
+}
+
+/** Sends `parts` to an established leg in an UPDATE without SDP, protected for its user. */
+async function notifyParticipant(
+  context: ServerContext,
+  leg: CallLeg,
+  parts: readonly BodyPart[],
+): Promise<void> {
+  if (leg.dialog === undefined) return;
+  const update = createInDialogRequest(leg.dialog, 'UPDATE', dialogHeaders(context));
+  const certificate = context.registry.certificate(leg.uri);
+  if (certificate === undefined && protectionPolicyOf(context) === undefined) {
+    context.logger.warn(
+      { callId: leg.callId },
+      'emergency update not sent: participant certificate not found',
+    );
+    return;
+  }
+  const request =
+    certificate === undefined
+      ? withParts(update, parts)
+      : await protectResponse(context, update, parts, certificate);
+  const response = await context.transactions.sendRequest(request);
+  const status = response.startLine.type === 'response' ? response.startLine.status : 0;
+  context.logger.info({ callId: leg.callId, method: 'UPDATE', status }, 'emergency update sent');
 }
 
 function dialogHeaders(context: ServerContext) {

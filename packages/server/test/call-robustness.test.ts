@@ -20,6 +20,7 @@ import {
   OFFER_SDP,
   SERVER_URI,
   status,
+  type Incoming,
   type McpttTestClient,
 } from './helpers/mcptt-test-client.js';
 import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
@@ -53,6 +54,7 @@ describe.each(cores)('call robustness through %s', (core, available) => {
   let fixture: ServerFixture;
   let clients: Record<string, McpttTestClient> = {};
   let carolDialog: Dialog;
+  let aliceDialog: Dialog;
   const client = (name: string) => clients[name] as McpttTestClient;
   const calls = () => fixture.server.context.calls;
 
@@ -136,7 +138,8 @@ describe.each(cores)('call robustness through %s', (core, available) => {
   it.skipIf(!available)('reports the emergency to a joining caller', async () => {
     const emergencyCall = calls().byGroup(GROUP_ID);
 
-    const { response } = await call('alice', GROUP_CALL);
+    const { invite, response } = await call('alice', GROUP_CALL);
+    aliceDialog = createUacDialog(invite, response);
 
     expect(status(response)).toBe(200);
     expect((await answerInfo(client('alice'), response)).emergency).toBe(true);
@@ -181,6 +184,48 @@ describe.each(cores)('call robustness through %s', (core, available) => {
           .all()
           .filter((candidate) => candidate.kind === 'private'),
       ).toHaveLength(0);
+    });
+  });
+
+  describe('emergency cancellation', () => {
+    const cancellation = (name: string, dialog: Dialog) => {
+      const user = client(name);
+      const update = user.inDialog(dialog, 'UPDATE', [mcpttInfo({ emergency: false })]);
+      return user.protect(update);
+    };
+
+    it.skipIf(!available)('rejects a participant with 403', async () => {
+      const response = await client('alice').send(await cancellation('alice', aliceDialog));
+
+      expect(status(response)).toBe(403);
+      expect(calls().byGroup(GROUP_ID)?.emergency).toBe(true);
+    });
+
+    it.skipIf(!available)('rejects a cancellation in clear with 403', async () => {
+      const carol = client('carol');
+      const update = carol.inDialog(carolDialog, 'UPDATE', [mcpttInfo({ emergency: false })]);
+
+      const response = await carol.send(update);
+
+      expect(status(response)).toBe(403);
+      expect(calls().byGroup(GROUP_ID)?.emergency).toBe(true);
+    });
+
+    it.skipIf(!available)('ends the emergency for its originator', async () => {
+      const emergencyCall = calls().byGroup(GROUP_ID);
+      const cancelled = (incoming: Incoming) =>
+        incoming.raw.method === 'UPDATE' && infoOf(incoming).emergency === false;
+      const atBob = client('bob').receive(cancelled);
+      const atAlice = client('alice').receive(cancelled);
+
+      const response = await client('carol').send(await cancellation('carol', carolDialog));
+
+      expect(status(response)).toBe(200);
+      expect(calls().byGroup(GROUP_ID)).toBe(emergencyCall);
+      expect(emergencyCall?.emergency).toBe(false);
+      expect((await atBob).security?.signerUri).toBe(SERVER_URI);
+      expect((await atBob).answer).toMatchObject({ startLine: { status: 200 } });
+      expect((await atAlice).raw.callId).toBe(aliceDialog.callId);
     });
   });
 

@@ -99,6 +99,11 @@ export class CallFloor {
     }
   }
 
+  /** Gives `participant` the emergency floor priority, or takes it away. */
+  setEmergency(participant: string, emergency: boolean): void {
+    this.arbitrator.setEmergency(participant, emergency);
+  }
+
   /** Handles the implicit Floor Request of a participant's INVITE. */
   implicitRequest(participant: string): FloorDecision {
     return this.request(participant, 0, 'implicit');

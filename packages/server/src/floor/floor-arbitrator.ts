@@ -144,6 +144,16 @@ export class FloorArbitrator {
   }
 
   /**
+   * Gives a participant the emergency floor priority, or takes it away, such as when the
+   * emergency state of the call ends. A grant or a queued request keeps the priority it got.
+   * Unknown participants are ignored.
+   */
+  setEmergency(participant: string, emergency: boolean): void {
+    const existing = this.#participants.get(participant);
+    if (existing !== undefined) existing.emergency = emergency;
+  }
+
+  /**
    * Removes a participant, such as one whose leg ended. A holder who leaves passes the floor to
    * the next in the queue, or the floor becomes idle; a queued participant leaves the queue.
    */

@@ -319,6 +319,23 @@ describe('floor arbitrator', () => {
       expect(delegate.last(DAVE)).toEqual(position(1, EMERGENCY_FLOOR_PRIORITY));
     });
 
+    it('loses pre-emption when the emergency ends', () => {
+      floor.request(ALICE, 7);
+      floor.setEmergency(DAVE, false);
+      delegate.clear();
+
+      expect(floor.request(DAVE, EMERGENCY_FLOOR_PRIORITY)).toBe('queued');
+      expect(floor.holder()).toBe(ALICE);
+      expect(delegate.to(ALICE)).toEqual([]);
+      expect(floor.queue()).toEqual([{ participant: DAVE, priority: 7 }]);
+    });
+
+    it('ignores an unknown participant', () => {
+      floor.setEmergency('sip:nobody@example.org', true);
+
+      expect(floor.request('sip:nobody@example.org')).toBe('ignored');
+    });
+
     it('queues emergency requests first', () => {
       floor.join(CAROL, { emergency: true });
       floor.request(CAROL);
