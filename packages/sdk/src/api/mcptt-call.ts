@@ -17,7 +17,8 @@ import type { BodyPart } from '../core/multipart-bridge.js';
 import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
 import { openCallFloor } from '../floor/call-floor-channel.js';
 import type { FloorControl } from '../floor/floor-control.js';
-import type { McpttInfo } from '../mcptt/mcptt-info.js';
+import { buildMcpttInfo, parseMcpttInfo, type McpttInfo } from '../mcptt/mcptt-info.js';
+import { MCPTT_INFO_TYPE } from '../mcptt/media-types.js';
 import { failureOf, SipRequestFailedError } from './sip-request-failed-error.js';
 
 /** State of a call; `ended` and `failed` are final. */
@@ -37,6 +38,11 @@ export interface CallPartsEvent {
 export interface McpttCallDelegate {
   onStateChange?(state: CallState): void;
   onParts?(event: CallPartsEvent): void;
+  /**
+   * The call became an emergency call or stopped being one: a joining caller learns it from the
+   * 2xx response, and every participant learns the originator's cancellation from the server.
+   */
+  onEmergencyChange?(emergency: boolean): void;
 }
 
 /** Options of {@link McpttCall.accept}. */
@@ -67,6 +73,20 @@ export interface McpttCallInit {
 }
 
 const FINAL_STATES: ReadonlySet<CallState> = new Set(['ended', 'failed']);
+
+/** Event handlers of a request inside a dialog, as JsSIP calls them. */
+interface DialogRequestHandlers {
+  onSuccessResponse(): void;
+  onErrorResponse(response: Parameters<typeof failureOf>[0]): void;
+  onDialogError(response: Parameters<typeof failureOf>[0]): void;
+  onRequestTimeout(): void;
+  onTransportError(): void;
+}
+
+/** The method of JsSIP's RTCSession that sends a request inside the dialog, which its typings lack. */
+interface DialogRequests {
+  sendRequest(method: string, options: { eventHandlers: DialogRequestHandlers }): unknown;
+}
 
 /** Reason phrases of the statuses given to local failures without a response. */
 const CAUSE_STATUSES: Readonly<Record<string, readonly [number, string]>> = {
@@ -99,6 +119,7 @@ export class McpttCall {
   #settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
   readonly #finalListeners: (() => void)[] = [];
   #floor: FloorControl | undefined;
+  #emergency: boolean;
 
   constructor(session: RTCSession, init: McpttCallInit) {
     this.session = session;
@@ -109,6 +130,7 @@ export class McpttCall {
     this.#security = init.security;
     this.#pipeline = init.pipeline;
     this.#remoteUri = init.remoteUri;
+    this.#emergency = init.info?.emergency === true;
     this.#state = init.direction === 'outgoing' ? 'calling' : 'ringing';
     this.#established = new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
@@ -150,6 +172,48 @@ export class McpttCall {
    */
   established(): Promise<void> {
     return this.#established;
+  }
+
+  /**
+   * True while the call is an emergency call: from the INVITE's mcptt-info, or from the signed 2xx
+   * response of a call that this client joined, until the originator cancels the emergency.
+   */
+  get emergency(): boolean {
+    return this.#emergency;
+  }
+
+  /**
+   * Ends the emergency state of an emergency group call that this client started. It sends an
+   * UPDATE whose signed and encrypted mcptt-info has `emergency-ind` false, and the MCPTT server
+   * passes the cancellation on to the other participants. The call goes on as an ordinary call.
+   * Resolves once the server accepts it. Rejects with SipRequestFailedError carrying the status of
+   * a rejection, or with TypeError when the call is not an established emergency call started here.
+   */
+  cancelEmergency(): Promise<void> {
+    if (this.#state !== 'established') {
+      return Promise.reject(new TypeError('the call is not established'));
+    }
+    if (!this.#emergency || this.direction !== 'outgoing' || this.info?.emergency !== true) {
+      return Promise.reject(new TypeError('the call is not an emergency call started here'));
+    }
+    const info = buildMcpttInfo({ emergency: false });
+    this.#pipeline.attachToNext(this.callId, 'UPDATE', true, [
+      { contentType: MCPTT_INFO_TYPE, body: info },
+    ]);
+    return new Promise((resolve, reject) => {
+      (this.session as unknown as DialogRequests).sendRequest('UPDATE', {
+        eventHandlers: {
+          onSuccessResponse: () => {
+            this.#setEmergency(false);
+            resolve();
+          },
+          onErrorResponse: (response) => reject(failureOf(response)),
+          onDialogError: (response) => reject(failureOf(response)),
+          onRequestTimeout: () => reject(failureOf(undefined)),
+          onTransportError: () => reject(new SipRequestFailedError(503, 'Service Unavailable')),
+        },
+      });
+    });
   }
 
   /** True for an incoming call that was neither accepted nor ended yet. */
@@ -227,6 +291,7 @@ export class McpttCall {
       this.#security = received.security;
     }
     if (received.parts.length === 0) return;
+    this.#readEmergency(received, isAnswer);
     this.delegate?.onParts?.({
       method: received.method,
       status: received.status,
@@ -242,6 +307,29 @@ export class McpttCall {
    */
   onFinal(listener: () => void): void {
     this.#finalListeners.push(listener);
+  }
+
+  /**
+   * Follows the emergency state in a signed mcptt-info from the far end: a 2xx response gives the
+   * state of the call joined, and a request can only cancel the emergency.
+   */
+  #readEmergency(received: ReceivedMessage, isAnswer: boolean): void {
+    const part = received.parts.find((candidate) => candidate.contentType === MCPTT_INFO_TYPE);
+    if (part === undefined || !received.security.signed) return;
+    let info: McpttInfo;
+    try {
+      info = parseMcpttInfo(part.body);
+    } catch {
+      return;
+    }
+    if (isAnswer && this.direction === 'outgoing') this.#setEmergency(info.emergency === true);
+    else if (received.status === undefined && info.emergency === false) this.#setEmergency(false);
+  }
+
+  #setEmergency(emergency: boolean): void {
+    if (this.#emergency === emergency) return;
+    this.#emergency = emergency;
+    this.delegate?.onEmergencyChange?.(emergency);
   }
 
   #listen(): void {
