@@ -62,7 +62,13 @@ export interface CallInfo {
   readonly groupId: string | undefined;
   /** MCPTT ID of the other party of a private call, or of the caller of an incoming call. */
   readonly peerId: string | undefined;
+  /**
+   * True while the call is an emergency call. It turns false when the originator ends the
+   * emergency, and a call that the user joined takes it from the server's 2xx response.
+   */
   readonly emergency: boolean;
+  /** True when the local user set the call up as an emergency call, and so may end the emergency. */
+  readonly emergencyCaller: boolean;
   readonly state: CallState;
   /** Reason of a failure or a rejection, such as `403 Forbidden`. */
   readonly reason: string | undefined;

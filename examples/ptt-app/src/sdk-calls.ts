@@ -5,18 +5,27 @@
  * @module
  */
 
-import type { CallState as SdkCallState, McpttCall } from '@mcptt-smime/sdk';
+import type { CallPartsEvent, CallState as SdkCallState, McpttCall } from '@mcptt-smime/sdk';
 import type { CallInfo, CallState } from './client.js';
 import type { FloorStatus } from './floor-status.js';
 
 /** The Info Package of talk requests that the reference server reads (RFC 6086). */
 export const TALK_INFO_PACKAGE = 'mcptt-talk';
 
-/** Fields of a call that do not change while it runs. */
-export type CallFields = Pick<CallInfo, 'kind' | 'direction' | 'groupId' | 'peerId' | 'emergency'>;
+/**
+ * Fields of a call that do not change while it runs. The state and the emergency come from the
+ * SDK's call, and follow it.
+ */
+export type CallFields = Pick<
+  CallInfo,
+  'kind' | 'direction' | 'groupId' | 'peerId' | 'emergencyCaller'
+>;
 
 /** Receives every change of a tracked call. */
 export type CallListener = (call: CallInfo) => void;
+
+/** Receives the MCPTT parts that arrive in the dialog of a tracked call. */
+export type CallPartsListener = (call: CallInfo, event: CallPartsEvent) => void;
 
 const STATES: Readonly<Record<SdkCallState, CallState>> = {
   calling: 'calling',
@@ -30,9 +39,11 @@ const STATES: Readonly<Record<SdkCallState, CallState>> = {
 export class CallTracker {
   readonly #calls = new Map<string, { call: McpttCall; info: CallInfo }>();
   readonly #onChange: CallListener;
+  readonly #onParts: CallPartsListener | undefined;
 
-  constructor(onChange: CallListener) {
+  constructor(onChange: CallListener, onParts?: CallPartsListener) {
     this.#onChange = onChange;
+    this.#onParts = onParts;
   }
 
   /** Starts following a call and reports its current state. */
@@ -40,12 +51,19 @@ export class CallTracker {
     const info: CallInfo = {
       ...fields,
       id: call.callId,
+      emergency: call.emergency,
       state: STATES[call.state],
       reason: undefined,
     };
     this.#calls.set(call.callId, { call, info });
+    // The call has one delegate, so every callback of the SDK's call goes in this object.
     call.delegate = {
       onStateChange: (state) => this.#update(call.callId, { state: STATES[state] }),
+      onEmergencyChange: (emergency) => this.#update(call.callId, { emergency }),
+      onParts: (event) => {
+        const entry = this.#calls.get(call.callId);
+        if (entry !== undefined) this.#onParts?.(entry.info, event);
+      },
     };
     this.#onChange(info);
     return info;

@@ -16,6 +16,7 @@ import type { DemoConfig } from './demo-config.js';
 import { CallTracker, onConnectionFailed, type CallFields } from './sdk-calls.js';
 import {
   describeCallInfo,
+  describeCallUpdate,
   describeIncomingCall,
   SecurityRecorder,
   type PendingRecord,
@@ -53,7 +54,16 @@ class SdkPttClient implements PttClient {
   #sequence = 0;
   readonly #clientId = `urn:uuid:${globalThis.crypto.randomUUID()}`;
   readonly #records: SecurityRecorder;
-  readonly #calls = new CallTracker((call) => this.#delegate.onCall?.(call));
+  readonly #calls = new CallTracker(
+    (call) => this.#delegate.onCall?.(call),
+    (call, event) => {
+      // A response belongs to the request that the app recorded when it sent it.
+      if (event.status !== undefined) return;
+      const { summary, plaintext } = describeCallUpdate(call, event);
+      const wire = { direction: 'in' as const, method: event.method, callId: call.id };
+      this.#records.received(wire, summary, plaintext, event.security);
+    },
+  );
   readonly #talk: TalkControl;
   /** The security records of the INVITEs of outgoing calls that are being set up, by Call-ID. */
   readonly #invites = new Map<string, PendingRecord>();
@@ -159,7 +169,8 @@ class SdkPttClient implements PttClient {
 
   async pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void> {
     let call = this.#calls.liveGroupCall(groupId);
-    if (call === undefined || (options.emergency && call.info?.emergency !== true)) {
+    // An emergency press sets up a new call unless the group's call is an emergency call now.
+    if (call === undefined || (options.emergency && !call.emergency)) {
       const kind = options.emergency ? 'Emergency group call' : 'Group call';
       const invite = this.#records.expect(
         'INVITE',
@@ -173,7 +184,7 @@ class SdkPttClient implements PttClient {
         direction: 'outgoing',
         groupId,
         peerId: undefined,
-        emergency: options.emergency,
+        emergencyCaller: options.emergency,
       });
       // The INVITE requests the floor, and the answer may come as soon as the call is up.
       this.#talk.follow(call);
@@ -221,7 +232,7 @@ class SdkPttClient implements PttClient {
       direction: 'outgoing',
       groupId: undefined,
       peerId,
-      emergency: false,
+      emergencyCaller: false,
     });
     this.#talk.follow(call);
     await this.#established(call);
@@ -308,7 +319,6 @@ class SdkPttClient implements PttClient {
 
   #onIncomingCall(event: IncomingCallEvent): void {
     const { call } = event;
-    const emergency = event.info?.emergency === true;
     const groupId =
       event.kind === 'group' ? (event.info?.callingGroupId ?? event.info?.requestUri) : undefined;
     this.#track(call, {
@@ -316,7 +326,7 @@ class SdkPttClient implements PttClient {
       direction: 'incoming',
       groupId,
       peerId: event.info?.callingUserId ?? event.from,
-      emergency,
+      emergencyCaller: false,
     });
     // Group calls of affiliated groups and automatic private calls start at once, with the
     // microphone off until the user presses talk (TS 24.379 automatic commencement). The server

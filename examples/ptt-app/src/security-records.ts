@@ -6,9 +6,14 @@
  * @module
  */
 
-import type { IncomingCallEvent } from '@mcptt-smime/sdk';
+import {
+  parseMcpttInfo,
+  type CallPartsEvent,
+  type IncomingCallEvent,
+  type McpttInfo,
+} from '@mcptt-smime/sdk';
 import type { SecurityInfo } from '@mcptt-smime/smime';
-import type { MessageSecurity, SecurityRecord } from './client.js';
+import type { CallInfo, MessageSecurity, SecurityRecord } from './client.js';
 import type { WireMessage } from './wire-socket.js';
 
 /** A request whose plaintext is noted, and its record once the request crossed the wire. */
@@ -123,7 +128,39 @@ export function describeIncomingCall(event: IncomingCallEvent): string {
 
 /** Returns the received mcptt-info of a call, one field a line, as the panel shows it. */
 export function describeCallInfo(event: IncomingCallEvent): string {
-  const info = event.info;
+  return describeInfo(event.info);
+}
+
+/**
+ * Returns the summary and the plaintext of a request with MCPTT parts inside a call, such as the
+ * server's UPDATE that ends the emergency for the other participants.
+ */
+export function describeCallUpdate(
+  call: CallInfo,
+  event: CallPartsEvent,
+): { summary: string; plaintext: string } {
+  const where =
+    call.kind === 'group' ? `the group call to ${call.groupId ?? 'a group'}` : 'the private call';
+  const body = event.parts.find((part) => part.contentType === MCPTT_INFO_TYPE)?.body;
+  const info = body === undefined ? undefined : parseInfo(body);
+  const summary =
+    info?.emergency === false ? `Emergency ended in ${where}` : `${event.method} in ${where}`;
+  const plaintext =
+    info === undefined ? event.parts.map((part) => part.body).join('\n\n') : describeInfo(info);
+  return { summary, plaintext };
+}
+
+const MCPTT_INFO_TYPE = 'application/vnd.3gpp.mcptt-info+xml';
+
+function parseInfo(body: string): McpttInfo | undefined {
+  try {
+    return parseMcpttInfo(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeInfo(info: McpttInfo | undefined): string {
   if (info === undefined) return '(no mcptt-info)';
   return Object.entries(info)
     .map(([name, value]) => `${name}: ${String(value)}`)

@@ -24,6 +24,7 @@ export function testCall(id: string, fields: Partial<CallInfo> = {}): CallInfo {
     groupId: GROUP,
     peerId: undefined,
     emergency: false,
+    emergencyCaller: false,
     state: 'confirmed',
     reason: undefined,
     ...fields,

@@ -51,6 +51,7 @@ if (root !== null) {
     groupId: `sip:fire-1@${domain}`,
     peerId: undefined,
     emergency: false,
+    emergencyCaller: false,
     state: 'confirmed',
     reason: undefined,
     floor: { phase: 'taken', holder: `sip:bob@${domain}`, emergency: false },

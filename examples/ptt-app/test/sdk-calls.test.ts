@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { onConnectionFailed } from '../src/sdk-calls.js';
+import type { CallPartsEvent, CallState, McpttCall, McpttCallDelegate } from '@mcptt-smime/sdk';
+import type { CallInfo } from '../src/client.js';
+import { CallTracker, onConnectionFailed, type CallFields } from '../src/sdk-calls.js';
+import { BOB, GROUP } from './app-state.js';
 
 /** A peer connection whose state the test sets, with the event that WebRTC fires. */
 class FakeConnection extends EventTarget {
@@ -32,5 +35,86 @@ describe('onConnectionFailed', () => {
     connection.enter('connected');
     connection.enter('closed');
     expect(failures).toBe(0);
+  });
+});
+
+/** An SDK call with the fields that the tracker reads, whose callbacks the test fires. */
+interface FakeCall {
+  readonly callId: string;
+  state: CallState;
+  emergency: boolean;
+  delegate: McpttCallDelegate | undefined;
+}
+
+function fakeCall(fields: Partial<FakeCall> = {}): FakeCall {
+  return { callId: 'c1', state: 'established', emergency: false, delegate: undefined, ...fields };
+}
+
+const groupCall: CallFields = {
+  kind: 'group',
+  direction: 'outgoing',
+  groupId: GROUP,
+  peerId: undefined,
+  emergencyCaller: false,
+};
+
+/** Tracks `call` and returns every version of it that the tracker reports. */
+function track(call: FakeCall, fields: CallFields = groupCall): CallInfo[] {
+  const reported: CallInfo[] = [];
+  new CallTracker((info) => reported.push(info)).track(call as unknown as McpttCall, fields);
+  return reported;
+}
+
+describe('CallTracker', () => {
+  it('takes the emergency at the start', () => {
+    const reported = track(fakeCall({ emergency: true }), { ...groupCall, emergencyCaller: true });
+    expect(reported).toEqual([
+      expect.objectContaining({ id: 'c1', emergency: true, emergencyCaller: true }),
+    ]);
+  });
+
+  it('follows the end of the emergency', () => {
+    const call = fakeCall({ emergency: true });
+    const reported = track(call, { ...groupCall, emergencyCaller: true });
+    call.delegate?.onEmergencyChange?.(false);
+    expect(reported.at(-1)).toMatchObject({
+      emergency: false,
+      emergencyCaller: true,
+      state: 'confirmed',
+    });
+  });
+
+  it('shows a joined emergency call', () => {
+    const call = fakeCall({ state: 'calling' });
+    const reported = track(call);
+    call.delegate?.onStateChange?.('established');
+    call.delegate?.onEmergencyChange?.(true);
+    expect(reported.map((info) => [info.state, info.emergency])).toEqual([
+      ['calling', false],
+      ['confirmed', false],
+      ['confirmed', true],
+    ]);
+  });
+
+  it('keeps the emergency across states', () => {
+    const call = fakeCall({ emergency: true, state: 'ringing' });
+    const reported = track(call, { ...groupCall, direction: 'incoming', peerId: BOB });
+    call.delegate?.onEmergencyChange?.(false);
+    call.delegate?.onStateChange?.('ended');
+    expect(reported.at(-1)).toMatchObject({ emergency: false, state: 'ended' });
+  });
+
+  it('passes on parts with the state', () => {
+    const call = fakeCall({ emergency: true });
+    const received: [CallInfo, CallPartsEvent][] = [];
+    const tracker = new CallTracker(
+      () => undefined,
+      (info, event) => received.push([info, event]),
+    );
+    tracker.track(call as unknown as McpttCall, groupCall);
+    const event = { method: 'UPDATE', status: undefined, parts: [], security: {} };
+    call.delegate?.onEmergencyChange?.(false);
+    call.delegate?.onParts?.(event as unknown as CallPartsEvent);
+    expect(received).toEqual([[expect.objectContaining({ emergency: false }), event]]);
   });
 });

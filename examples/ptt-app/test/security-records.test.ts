@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { IncomingCallEvent } from '@mcptt-smime/sdk';
+import { buildMcpttInfo, type CallPartsEvent, type IncomingCallEvent } from '@mcptt-smime/sdk';
 import type { SecurityRecord } from '../src/client.js';
-import { describeIncomingCall, SecurityRecorder } from '../src/security-records.js';
+import {
+  describeCallUpdate,
+  describeIncomingCall,
+  SecurityRecorder,
+} from '../src/security-records.js';
 import type { WireMessage } from '../src/wire-socket.js';
-import { ALICE, BOB, GROUP } from './app-state.js';
+import { ALICE, BOB, GROUP, testCall } from './app-state.js';
 
 const SERVER = 'sip:mcptt-server@mcptt.example';
 
@@ -76,5 +80,39 @@ describe('describeIncomingCall', () => {
 
   it('falls back to the From header', () => {
     expect(describeIncomingCall(event({}))).toBe(`Private call from ${SERVER}`);
+  });
+});
+
+describe('describeCallUpdate', () => {
+  function update(parts: CallPartsEvent['parts']): CallPartsEvent {
+    return { method: 'UPDATE', status: undefined, parts } as unknown as CallPartsEvent;
+  }
+  const mcpttInfo = 'application/vnd.3gpp.mcptt-info+xml';
+
+  it('names the end of an emergency', () => {
+    const body = buildMcpttInfo({ emergency: false });
+    const call = testCall('c1', { emergency: false, direction: 'incoming' });
+    expect(describeCallUpdate(call, update([{ contentType: mcpttInfo, body }]))).toEqual({
+      summary: `Emergency ended in the group call to ${GROUP}`,
+      plaintext: 'emergency: false',
+    });
+  });
+
+  it('names the method of another update', () => {
+    const call = testCall('c1', { kind: 'private', groupId: undefined, peerId: BOB });
+    const parts = [{ contentType: 'text/plain', body: 'press' }];
+    expect(describeCallUpdate(call, update(parts))).toEqual({
+      summary: 'UPDATE in the private call',
+      plaintext: 'press',
+    });
+  });
+
+  it('shows unreadable mcptt-info as it came', () => {
+    const call = testCall('c1');
+    const parts = [{ contentType: mcpttInfo, body: '<mcpttinfo' }];
+    expect(describeCallUpdate(call, update(parts))).toEqual({
+      summary: `UPDATE in the group call to ${GROUP}`,
+      plaintext: '<mcpttinfo',
+    });
   });
 });
