@@ -165,6 +165,42 @@ async function setRegistration(page: Page, state: string, reason?: string): Prom
   );
 }
 
+/** Makes the scripted client hold its requests until {@link settleHeld} settles them. */
+async function holdRequests(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (window as unknown as { fakeClient: { holdRequests: boolean } }).fakeClient.holdRequests = true;
+  });
+}
+
+/**
+ * Settles the oldest held request of the scripted client: it succeeds, or fails with the final
+ * response `failure`, as the SDK's SipRequestFailedError reports it.
+ */
+async function settleHeld(
+  page: Page,
+  failure?: { readonly sipStatus: number; readonly reasonPhrase: string },
+): Promise<void> {
+  await page.evaluate((failure) => {
+    const { fakeClient } = window as unknown as {
+      fakeClient: { held: { resolve(): void; reject(error: Error): void }[] };
+    };
+    const request = fakeClient.held.shift();
+    if (failure === undefined) {
+      request?.resolve();
+      return;
+    }
+    const { sipStatus, reasonPhrase } = failure;
+    const message = `request failed with ${String(sipStatus)} ${reasonPhrase}`;
+    const error = Object.assign(new Error(message), {
+      name: 'SipRequestFailedError',
+      sipStatus,
+      reasonPhrase,
+      code: 'ERR_REQUEST_FAILED',
+    });
+    request?.reject(error);
+  }, failure);
+}
+
 /** Reports a call through the scripted client, as the SDK client does on each change. */
 async function reportCall(page: Page, call: Record<string, unknown>): Promise<void> {
   await page.evaluate((call) => {
@@ -177,6 +213,7 @@ async function reportCall(page: Page, call: Record<string, unknown>): Promise<vo
       groupId: undefined,
       peerId: undefined,
       emergency: false,
+      emergencyCaller: false,
       state: 'confirmed',
       reason: undefined,
       ...call,
@@ -353,16 +390,63 @@ describe('emergency group call', () => {
     await page.context().close();
   });
 
-  it('lets its caller end it', async () => {
+  /** The caller's own emergency call, as the SDK client reports it. */
+  const own = { ...groupCall, direction: 'outgoing', emergencyCaller: true };
+  const endName = 'End the emergency, and keep the group call to Fire Team 1';
+
+  it('lets its caller end the emergency', async () => {
     const page = await openPreview(1280);
-    await reportCall(page, { ...groupCall, direction: 'outgoing' });
-    const end = page.getByRole('button', { name: 'End the emergency group call to Fire Team 1' });
+    await holdRequests(page);
+    await reportCall(page, own);
+    const end = page.getByRole('button', { name: endName });
     expect(await end.innerText()).toBe('END EMERGENCY');
+    expect(await end.getAttribute('class')).toBe('emergency active');
     await end.click();
-    expect(await actions(page)).toEqual([{ type: 'hang-up', callId: groupCall.id }]);
+    expect(await actions(page)).toEqual([{ type: 'cancel-emergency', callId: groupCall.id }]);
+    const ending = page.getByRole('button', {
+      name: 'Ending the emergency of the group call to Fire Team 1',
+    });
+    expect(await ending.isDisabled()).toBe(true);
+
+    // The SDK client reports the ordinary call before the request resolves.
+    await reportCall(page, { ...own, emergency: false });
+    await settleHeld(page);
+    await expectOrdinaryCall(page);
+    expect(await actions(page)).toEqual([{ type: 'cancel-emergency', callId: groupCall.id }]);
+    await page.context().close();
+  });
+
+  it('reports a rejected emergency end', async () => {
+    const page = await openPreview(1280);
+    await holdRequests(page);
+    await reportCall(page, own);
+    await page.getByRole('button', { name: endName }).click();
+    await settleHeld(page, { sipStatus: 403, reasonPhrase: 'Forbidden' });
+    await page.locator('.notice').waitFor();
+    expect(await page.locator('.notice-text').innerText()).toBe(
+      'End of the emergency failed: The server rejected the request. (403 Forbidden)',
+    );
+    const end = page.getByRole('button', { name: endName });
+    await expect.poll(() => end.isDisabled()).toBe(false);
+    expect(await page.locator('.call.emergency-call').count()).toBe(1);
+
+    await end.click();
+    await settleHeld(page);
+    await expect.poll(() => page.locator('.notice').isHidden()).toBe(true);
     await page.context().close();
   });
 });
+
+/** Checks that the panel shows the open group's call as an ordinary, connected group call. */
+async function expectOrdinaryCall(page: Page): Promise<void> {
+  const button = page.getByRole('button', { name: 'Emergency group call to Fire Team 1' });
+  await expect.poll(() => button.innerText()).toBe('EMERGENCY');
+  expect(await button.getAttribute('class')).toBe('emergency');
+  expect(await button.isDisabled()).toBe(false);
+  expect(await page.locator('.call-state').innerText()).toBe('Group call · connected');
+  expect(await page.locator('.call-label').allTextContents()).toEqual(['Group call · Fire Team 1']);
+  expect(await page.locator('.call.emergency-call').count()).toBe(0);
+}
 
 describe('notice bar', () => {
   /**
@@ -370,23 +454,9 @@ describe('notice bar', () => {
    * timeout, as the SDK's SipRequestFailedError reports it.
    */
   async function failAffiliation(page: Page): Promise<void> {
-    await page.evaluate(() => {
-      (window as unknown as { fakeClient: { holdRequests: boolean } }).fakeClient.holdRequests =
-        true;
-    });
+    await holdRequests(page);
     await page.getByRole('switch', { name: 'Affiliated to EMS North' }).click();
-    await page.evaluate(() => {
-      const { fakeClient } = window as unknown as {
-        fakeClient: { held: { reject(error: Error): void }[] };
-      };
-      const timeout = Object.assign(new Error('request failed with 408 Request Timeout'), {
-        name: 'SipRequestFailedError',
-        sipStatus: 408,
-        reasonPhrase: 'Request Timeout',
-        code: 'ERR_REQUEST_FAILED',
-      });
-      fakeClient.held.shift()?.reject(timeout);
-    });
+    await settleHeld(page, { sipStatus: 408, reasonPhrase: 'Request Timeout' });
     await page.locator('.notice').waitFor();
   }
 
@@ -407,10 +477,7 @@ describe('notice bar', () => {
     const ems = page.getByRole('switch', { name: 'Affiliated to EMS North' });
     await expect.poll(() => ems.isDisabled()).toBe(false);
     await ems.click();
-    await page.evaluate(() => {
-      const { fakeClient } = window as unknown as { fakeClient: { held: { resolve(): void }[] } };
-      fakeClient.held.shift()?.resolve();
-    });
+    await settleHeld(page);
     await expect.poll(() => page.locator('.notice').isHidden()).toBe(true);
     await page.context().close();
   });

@@ -133,9 +133,32 @@ describe('emergency pre-emption in the demo', () => {
     await releaseTalk(bob);
   });
 
-  it('lets its caller end the emergency call', async () => {
-    await bob.page.getByRole('button', { name: /^End the emergency group call/ }).click();
-    await expect.poll(() => bob.page.locator('.call.emergency-call').count(), options).toBe(0);
-    expect(await bob.page.locator('.emergency').innerText()).toBe('EMERGENCY');
+  it('ends the emergency and keeps the call', async () => {
+    await bob.page
+      .getByRole('button', { name: /^End the emergency, and keep the group call/ })
+      .click();
+    for (const app of [alice, bob, carol]) {
+      await expect.poll(() => app.page.locator('.call.emergency-call').count(), options).toBe(0);
+      expect(await app.page.locator('.call[data-state="confirmed"]').count()).toBe(1);
+      expect(await app.page.locator('.call-state').innerText()).toBe('Group call · connected');
+      expect(await app.page.locator('.emergency').innerText()).toBe('EMERGENCY');
+      expect(await app.page.locator('.emergency').isDisabled()).toBe(false);
+    }
+    // The members receive the end of the emergency in the server's protected UPDATE.
+    for (const app of [alice, carol]) {
+      const update = app.page.locator('.record', { hasText: 'Emergency ended in the group call' });
+      expect(await update.locator('.record-method').innerText()).toBe('UPDATE');
+      expect(await update.locator('.badge').innerText()).toBe('PROTECTED');
+    }
+
+    // The same call carries the talk, now without emergency priority.
+    await pressTalk(bob);
+    await expect.poll(() => floorText(bob), options).toBe('Granted: You may talk for up to 30 s.');
+    const taken = `Taken: ${USERS.bob.displayName} has the floor.`;
+    await expect.poll(() => floorText(alice), options).toBe(taken);
+    await expect.poll(() => floorText(carol), options).toBe(taken);
+    const baselines = await Promise.all([alice, carol].map((app) => audioPacketsReceived(app)));
+    await Promise.all([alice, carol].map((app, i) => waitForAudioFlow(app, baselines[i] ?? 0)));
+    await releaseTalk(bob);
   });
 });

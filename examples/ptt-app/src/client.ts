@@ -175,6 +175,12 @@ export interface PttClient {
    * without the user (automatic commencement), as a dispatcher does to reach a unit at once.
    */
   callUser(peerId: string, options?: { readonly automatic?: boolean }): Promise<void>;
+  /**
+   * Ends the emergency of an emergency group call that the user set up. The call goes on as an
+   * ordinary group call. Rejects when the server rejects the request, or when the call is not an emergency call that
+   * the user set up.
+   */
+  cancelEmergency(callId: string): Promise<void>;
   answer(callId: string): Promise<void>;
   reject(callId: string): void;
   hangUp(callId: string): void;

@@ -238,6 +238,17 @@ class SdkPttClient implements PttClient {
     await this.#established(call);
   }
 
+  async cancelEmergency(callId: string): Promise<void> {
+    const call = this.#calls.get(callId);
+    if (call === undefined) throw new Error(`No call with Call-ID ${callId}`);
+    const update = this.#records.expect(
+      'UPDATE',
+      `End of the emergency in the group call to ${call.info?.requestUri ?? 'a group'}`,
+      'mcptt-info: emergency-ind false',
+    );
+    await this.#recorded(update, call.cancelEmergency());
+  }
+
   async answer(callId: string): Promise<void> {
     const call = this.#calls.get(callId);
     if (call === undefined) throw new Error(`No call with Call-ID ${callId}`);

@@ -21,7 +21,10 @@ export type FakeAction =
   | { readonly type: 'press-in-call'; readonly callId: string }
   | { readonly type: 'release' }
   | { readonly type: 'call-user'; readonly peerId: string; readonly automatic: boolean }
-  | { readonly type: 'answer' | 'reject' | 'hang-up'; readonly callId: string }
+  | {
+      readonly type: 'answer' | 'reject' | 'hang-up' | 'cancel-emergency';
+      readonly callId: string;
+    }
   | { readonly type: 'short-data'; readonly conversation: Conversation; readonly text: string };
 
 /** A request of the views that waits until a test settles it. */
@@ -38,8 +41,8 @@ export class FakeClient implements PttClient {
   readonly actions: FakeAction[] = [];
   delegate: PttClientDelegate = {};
   /**
-   * When true, affiliation and short-data requests wait in {@link FakeClient.held} until a test
-   * settles them. When false, they succeed at once.
+   * When true, affiliation, short-data and emergency cancellation requests wait in
+   * {@link FakeClient.held} until a test settles them. When false, they succeed at once.
    */
   holdRequests = false;
   /** The requests that wait for a test to settle them, oldest first. */
@@ -99,6 +102,10 @@ export class FakeClient implements PttClient {
   callUser(peerId: string, options: { readonly automatic?: boolean } = {}): Promise<void> {
     this.actions.push({ type: 'call-user', peerId, automatic: options.automatic === true });
     return Promise.resolve();
+  }
+
+  cancelEmergency(callId: string): Promise<void> {
+    return this.#request({ type: 'cancel-emergency', callId });
   }
 
   answer(callId: string): Promise<void> {

@@ -8,6 +8,11 @@
 
 import type { CallInfo, PttClient } from '../client.js';
 import { h, shortUri } from '../dom.js';
+import {
+  emergencyButton,
+  type EmergencyAction,
+  type EmergencyButton,
+} from '../emergency-button.js';
 import type { AppState, Store } from '../store.js';
 import { mayPressTalk, talkTarget, type TalkTarget } from '../talk-target.js';
 import { renderCallListView } from './call-list-view.js';
@@ -38,9 +43,11 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
   const emergency = h('button', { type: 'button', class: 'emergency' }, 'EMERGENCY');
   const calls = renderCallListView(options);
   const floor = renderFloorView({ store, callOf: (state) => talkTarget(state).call });
+  // Call-IDs whose emergency the user is ending, until the server responds.
+  const ending = new Set<string>();
 
   bindPushToTalk(ptt, options);
-  bindEmergency(emergency, options);
+  bindEmergency(emergency, options, ending);
 
   store.subscribe((state) => {
     const target = talkTarget(state);
@@ -61,7 +68,7 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     // The held button turns green only once the floor is granted.
     ptt.classList.toggle('waiting', state.talking && !mayTalk(call));
     ptt.setAttribute('aria-pressed', String(state.talking));
-    showEmergency(emergency, target, ptt.disabled, title.textContent);
+    showEmergency(emergency, emergencyButton(state, ending));
   });
 
   return h(
@@ -147,56 +154,60 @@ function talkIn(client: PttClient, target: TalkTarget): Promise<void> | undefine
   return target.call === undefined ? undefined : client.pressTalkInCall(target.call.id);
 }
 
-/**
- * Shows the emergency button for the talk target. Emergency calls are group calls, so a user's
- * conversation has none. The user who started the group's emergency call can end it with the
- * button. While another user's emergency call runs, the button is disabled, since the call is an
- * emergency call already.
- */
-function showEmergency(
+function showEmergency(button: HTMLButtonElement, presentation: EmergencyButton): void {
+  button.hidden = presentation.hidden;
+  button.classList.toggle('active', presentation.active);
+  button.textContent = presentation.text;
+  button.disabled = presentation.disabled;
+  button.setAttribute('aria-label', presentation.label);
+}
+
+function bindEmergency(
   button: HTMLButtonElement,
-  target: TalkTarget,
-  pttDisabled: boolean,
-  groupName: string,
+  options: TalkViewOptions,
+  ending: Set<string>,
 ): void {
-  const call = target.call?.emergency === true ? target.call : undefined;
-  const own = ownEmergencyCall(target) !== undefined;
-  button.hidden = target.kind === 'user';
-  button.classList.toggle('active', own);
-  button.textContent = own ? 'END EMERGENCY' : 'EMERGENCY';
-  button.disabled = own ? false : pttDisabled || call !== undefined;
-  let label = `Emergency group call to ${groupName}`;
-  if (own) label = `End the emergency group call to ${groupName}`;
-  else if (call !== undefined) label = `Emergency group call to ${groupName} in progress`;
-  button.setAttribute('aria-label', label);
-}
-
-/** Returns the emergency group call that the user started in the target's group, if live. */
-function ownEmergencyCall(target: TalkTarget): CallInfo | undefined {
-  const call = target.call;
-  return call?.emergency === true && call.direction === 'outgoing' ? call : undefined;
-}
-
-function bindEmergency(button: HTMLButtonElement, options: TalkViewOptions): void {
   button.addEventListener('click', () => {
-    const target = talkTarget(options.store.state);
-    if (target.kind !== 'group' || target.groupId === undefined) return;
-    const own = ownEmergencyCall(target);
-    if (own !== undefined) {
-      options.client.hangUp(own.id);
-      return;
-    }
-    const groupId = target.groupId;
-    // The emergency call is set up at once; the user then holds the talk button to speak.
-    options.client.pressTalk(groupId, { emergency: true }).then(
-      () => {
-        options.client.releaseTalk();
-        options.onSuccess('Emergency call');
-      },
-      (error: unknown) => options.onError('Emergency call', error),
-    );
+    const action = emergencyButton(options.store.state, ending).action;
+    if (action?.kind === 'start') startEmergency(options, action.groupId);
+    else if (action?.kind === 'end') endEmergency(options, action, ending);
   });
 }
+
+/** Sets up the group's emergency call at once. The user then presses the talk button to speak. */
+function startEmergency(options: TalkViewOptions, groupId: string): void {
+  options.client.pressTalk(groupId, { emergency: true }).then(
+    () => {
+      options.client.releaseTalk();
+      options.onSuccess('Emergency call');
+    },
+    (error: unknown) => options.onError('Emergency call', error),
+  );
+}
+
+/**
+ * Ends the emergency of the user's own emergency call. The call goes on as an ordinary group
+ * call, whose new state comes through the client's `onCall`.
+ */
+function endEmergency(
+  options: TalkViewOptions,
+  action: Extract<EmergencyAction, { kind: 'end' }>,
+  ending: Set<string>,
+): void {
+  ending.add(action.callId);
+  // Redraws the button, which stays disabled until the server responds.
+  options.store.update(() => ({}));
+  options.client
+    .cancelEmergency(action.callId)
+    .finally(() => ending.delete(action.callId))
+    .then(
+      () => options.onSuccess(END_EMERGENCY),
+      (error: unknown) => options.onError(END_EMERGENCY, error),
+    );
+}
+
+/** The action of the button of the user's own emergency call, as the notice bar names it. */
+const END_EMERGENCY = 'End of the emergency';
 
 function describeGroupCall(
   state: AppState,
