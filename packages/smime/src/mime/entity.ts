@@ -37,7 +37,7 @@ const checkedFields = new WeakSet<readonly MimeHeader[]>();
  * ```ts
  * const part = MimeEntity.create(
  *   { 'Content-Type': 'application/pkcs7-mime; smime-type=enveloped-data', 'Content-Transfer-Encoding': 'base64' },
- *   encodeBase64Lines(der),
+ *   base64Encode(der, 76),
  * );
  * MimeEntity.parse(part.toBytes()).decodedBody(); // der
  * ```

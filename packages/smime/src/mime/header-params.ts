@@ -202,15 +202,14 @@ export class HeaderValueScanner {
       this.skipLws();
       const nameOffset = this.#pos;
       const name = this.readToken().toLowerCase();
-      // Names are tokens, so they are safe to show; long ones are cut to keep messages short.
-      const shownName = name.length > 40 ? `${name.slice(0, 40)}…` : name;
+      // Messages name no parameter: a header inside decrypted content is plaintext too.
       let value = '';
       if (this.accept('=')) {
         value = this.readValue();
       } else if (valueRequired) {
-        this.fail(`parameter "${shownName}" has no value`);
+        this.fail('parameter has no value');
       }
-      if (params.has(name)) this.fail(`duplicate parameter "${shownName}"`, nameOffset);
+      if (params.has(name)) this.fail('duplicate parameter', nameOffset);
       params.set(name, value);
     }
     return params;

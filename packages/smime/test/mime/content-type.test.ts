@@ -97,7 +97,17 @@ describe('parseContentType', () => {
       'ERR_MIME_MALFORMED',
       400,
     );
-    expect(error.message).toBe('invalid Content-Type: duplicate parameter "boundary" at offset 29');
+    expect(error.message).toBe('invalid Content-Type: duplicate parameter at offset 29');
+  });
+
+  test('error message omits a parameter name', () => {
+    const error = expectMcpttError(
+      () => parseContentType('text/plain; charset=utf-8; pin-4711-for-group-sierra'),
+      MimeParseError,
+      'ERR_MIME_MALFORMED',
+      400,
+    );
+    expect(error.message).toBe('invalid Content-Type: parameter has no value at offset 52');
   });
 
   test('error message omits the value', () => {
