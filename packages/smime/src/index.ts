@@ -41,7 +41,7 @@ export {
 export type { EnvelopeMessageEvent, EnvelopePort } from './smime/envelope-worker.js';
 export { unprotectMessage } from './smime/unprotect.js';
 export type { UnprotectOptions } from './smime/unprotect.js';
-export type { UnprotectResult } from './smime/unprotect.js';
+export type { PartProtection, UnprotectResult } from './smime/unprotect.js';
 export { SMIME_BODY_TYPES } from './smime/unwrap.js';
 export { createProtectionPolicy, defaultProtectionPolicy } from './smime/policy.js';
 export type { ProtectionPolicy } from './smime/policy.js';
@@ -178,6 +178,7 @@ export {
   MAX_BODY_BYTES,
   MAX_CERTIFICATES,
   MAX_CHAIN_LENGTH,
+  MAX_CMS_LAYERS,
   MAX_DER_DEPTH,
   MAX_DER_ELEMENTS,
   MAX_HEADER_COUNT,

@@ -29,6 +29,14 @@ export const MAX_MULTIPART_PARTS = 32;
  */
 export const MAX_NESTING_DEPTH = 8;
 
+/**
+ * Maximum number of CMS layers that one message may make unprotect open: envelopes to decrypt
+ * and signatures to verify, side by side or nested. Sign-then-encrypt and encrypt-then-sign
+ * need 2 and a triple wrap 3. Without it, a message of nested multiparts could carry hundreds of
+ * envelopes, which anyone can make for a public certificate, and each would be opened.
+ */
+export const MAX_CMS_LAYERS = 4;
+
 /** Maximum number of recipients in one EnvelopedData or AuthEnvelopedData. */
 export const MAX_RECIPIENTS = 16;
 

@@ -9,6 +9,7 @@
  */
 
 import { bytesEqual } from '../bytes.js';
+import { checkCertificateList, checkedDate } from '../option-checks.js';
 import { CertificateUntrustedError, NotSupportedError } from '../errors.js';
 import { MAX_CHAIN_LENGTH } from '../limits.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
@@ -390,23 +391,15 @@ export interface CheckCertificateOptions {
  * ```
  */
 export async function checkCertificate(options: CheckCertificateOptions): Promise<void> {
-  const isBytesList = (value: unknown) =>
-    Array.isArray(value) && value.every((item) => item instanceof Uint8Array);
   if (typeof options?.crypto?.subtle !== 'object') {
     throw new TypeError('checkCertificate: options.crypto must be a WebCrypto Crypto');
   }
   if (!(options.certificate instanceof Uint8Array)) {
     throw new TypeError('checkCertificate: options.certificate must be a DER certificate');
   }
-  if (!isBytesList(options.trustAnchors)) {
-    throw new TypeError(
-      'checkCertificate: options.trustAnchors must be an array of DER certificates',
-    );
-  }
-  if (options.intermediates !== undefined && !isBytesList(options.intermediates)) {
-    throw new TypeError(
-      'checkCertificate: options.intermediates must be an array of DER certificates',
-    );
+  checkCertificateList(options.trustAnchors, 'checkCertificate', 'options.trustAnchors');
+  if (options.intermediates !== undefined) {
+    checkCertificateList(options.intermediates, 'checkCertificate', 'options.intermediates');
   }
   const policy = revocationPolicy(options.revocationLists, options.revocation, 'checkCertificate');
   const trusted = await validateSignerChain(
@@ -414,7 +407,9 @@ export async function checkCertificate(options: CheckCertificateOptions): Promis
     parseCertificate(options.certificate),
     (options.intermediates ?? []).map(parseCertificate),
     options.trustAnchors.map(parseCertificate),
-    options.now ?? new Date(),
+    options.now === undefined
+      ? new Date()
+      : checkedDate(options.now, 'checkCertificate', 'options.now'),
     policy,
   );
   if (!trusted) {

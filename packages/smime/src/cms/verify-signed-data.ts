@@ -5,6 +5,7 @@
  */
 
 import { bytesEqual, cloneBytes } from '../bytes.js';
+import { checkedDate } from '../option-checks.js';
 import { NotSupportedError, SignatureInvalidError } from '../errors.js';
 import { parseCertificate, type ParsedCertificate } from './certificate.js';
 import { validateSignerChain } from './chain.js';
@@ -93,6 +94,7 @@ export interface VerifyResult {
 export async function verifySignedData(options: VerifyOptions): Promise<VerifyResult> {
   // Invalid options raise TypeError before any input is read, whatever the input.
   revocationPolicy(options.revocationLists, options.revocation, 'verifySignedData');
+  checkedDate(options.now, 'verifySignedData', 'options.now');
   return verifyContentInfo(parseContentInfo(options.der), options);
 }
 

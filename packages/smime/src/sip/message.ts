@@ -45,7 +45,26 @@ export interface SipBodyHeaders {
   readonly contentType: string;
   readonly contentTransferEncoding?: string;
   readonly contentDisposition?: string;
+  /** A coding such as `gzip` applied to the body (RFC 3261 §20.12). */
+  readonly contentEncoding?: string;
+  readonly contentLanguage?: string;
+  readonly contentId?: string;
+  readonly contentDescription?: string;
 }
+
+/**
+ * The optional fields of {@link SipBodyHeaders} and the header fields they set.
+ *
+ * @internal
+ */
+export const OPTIONAL_BODY_HEADERS = [
+  ['contentTransferEncoding', 'Content-Transfer-Encoding'],
+  ['contentDisposition', 'Content-Disposition'],
+  ['contentEncoding', 'Content-Encoding'],
+  ['contentLanguage', 'Content-Language'],
+  ['contentId', 'Content-ID'],
+  ['contentDescription', 'Content-Description'],
+] as const;
 
 /** CSeq header value. */
 export interface SipCSeq {
@@ -77,6 +96,8 @@ const BODY_HEADERS = [
   'content-disposition',
   'content-encoding',
   'content-language',
+  'content-id',
+  'content-description',
 ];
 
 /**
@@ -247,10 +268,12 @@ export class SipMessage {
   }
 
   /**
-   * Returns a copy with a new body. Content-Type and Content-Length are set, and
-   * Content-Transfer-Encoding and Content-Disposition are set when given and removed when not.
-   * A replaced field keeps its spelling; a new Content-Type takes the compact form `c` when the
-   * message already uses compact names for its content headers.
+   * Returns a copy with a new body. Content-Type and Content-Length are set, and the other content
+   * headers (Content-Transfer-Encoding, Content-Disposition, Content-Encoding, Content-Language,
+   * Content-ID, Content-Description) are set when given and removed when not, so that no field
+   * of the old body describes the new one. A replaced field keeps its spelling; a new
+   * Content-Type takes the compact form `c` when the message already uses compact names for its
+   * content headers.
    */
   withBody(body: Uint8Array, headers: SipBodyHeaders): SipMessage {
     if (!(body instanceof Uint8Array)) throw new TypeError('SIP body must be a Uint8Array');
@@ -261,8 +284,9 @@ export class SipMessage {
       newField(compact ? 'c' : 'Content-Type', headers.contentType),
       true,
     );
-    fields = setOptionalField(fields, 'Content-Transfer-Encoding', headers.contentTransferEncoding);
-    fields = setOptionalField(fields, 'Content-Disposition', headers.contentDisposition);
+    for (const [option, name] of OPTIONAL_BODY_HEADERS) {
+      fields = setOptionalField(fields, name, headers[option]);
+    }
     return SipMessage.#derive(
       this.startLine,
       this.#startLineRaw,
@@ -274,8 +298,8 @@ export class SipMessage {
 
   /**
    * Returns a copy without a body and without content headers (Content-Type,
-   * Content-Transfer-Encoding, Content-Disposition, Content-Encoding, Content-Language), with
-   * Content-Length 0.
+   * Content-Transfer-Encoding, Content-Disposition, Content-Encoding, Content-Language,
+   * Content-ID, Content-Description), with Content-Length 0.
    */
   withoutBody(): SipMessage {
     const fields = this.#fields.filter((f) => !BODY_HEADERS.includes(f.key) || isContentLength(f));

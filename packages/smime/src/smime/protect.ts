@@ -11,6 +11,7 @@ import { prepareEnvelope, sealEnvelope, signContent } from '../cms/index.js';
 import { schemeForKey } from '../cms/signature.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { bytesEqual, cloneBytes, sameBytes } from '../bytes.js';
+import { checkCertificateList, checkIdentity, checkMessage, readClock } from '../option-checks.js';
 import { LimitExceededError, MimeParseError } from '../errors.js';
 import { MAX_MESSAGE_BYTES } from '../limits.js';
 import { MimeEntity } from '../mime/entity.js';
@@ -130,6 +131,7 @@ export async function protectMessage(
   message: SipMessage,
   options: ProtectOptions,
 ): Promise<SipMessage> {
+  checkMessage(message, 'protectMessage');
   checkProtectOptions(options);
   const body = messageBodyEntity(message);
   const { clear, sensitive } = splitSensitiveParts(body, options.policy, message.method);
@@ -261,7 +263,7 @@ async function sealParts(
     privateKey: signer.signingKey,
     certificate: signer.certificate,
     chain: signer.chain,
-    signingTime: (options.now ?? (() => new Date()))(),
+    signingTime: readClock(options.now, 'protectMessage'),
     detached: true,
   });
   // RFC 8551 §3.5.3 names the digest in micalg: sha-256, or sha-384 for a P-384 key.
@@ -318,6 +320,7 @@ function checkProtectOptions(options: ProtectOptions): void {
     throw new TypeError('protectMessage: options.crypto must be a WebCrypto Crypto');
   }
   if (options.signer === undefined) throw new TypeError('protectMessage: options.signer missing');
+  checkIdentity(options.signer, 'protectMessage', 'options.signer', ['signingKey']);
   for (const option of ['protectHeaders', 'bindHeaders'] as const) {
     const names = options[option];
     if (
@@ -330,6 +333,7 @@ function checkProtectOptions(options: ProtectOptions): void {
   if (!Array.isArray(options.recipients) || options.recipients.length === 0) {
     throw new TypeError('protectMessage: options.recipients must list at least one certificate');
   }
+  checkCertificateList(options.recipients, 'protectMessage', 'options.recipients');
   if (options.envelopes !== undefined && typeof options.envelopes.take !== 'function') {
     throw new TypeError('protectMessage: options.envelopes must have a take method');
   }

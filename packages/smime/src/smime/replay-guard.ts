@@ -7,6 +7,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 
 import { bytesKey, utf8Encode } from '../bytes.js';
+import { checkedDate } from '../option-checks.js';
 import { HeaderMismatchError, ReplayedError } from '../errors.js';
 import type { SipMessage } from '../sip/message.js';
 import { protectedHeaderValues } from './protected-headers.js';
@@ -174,6 +175,7 @@ export class ReplayGuard {
    * `onRecord` gets it, or undefined.
    */
   check(message: SipMessage, security: SecurityInfo, now: Date): ReplayRecord | undefined {
+    const time = checkedDate(now, 'ReplayGuard.check', 'now').getTime();
     const signer = security.signerUri;
     if (!message.isRequest || !security.signed || signer === undefined) return undefined;
     const callId = protectedHeaderValues(security, 'Call-ID')[0];
@@ -187,7 +189,6 @@ export class ReplayGuard {
     }
     const key = keyOf([signer, callId, cseq ?? `- ${message.method}`]);
 
-    const time = now.getTime();
     this.#forgetExpired(time);
     const entry = this.#seen.get(key);
     if (entry !== undefined && entry.expiry >= time) {
@@ -215,7 +216,7 @@ export class ReplayGuard {
    * records were taken.
    */
   restore(records: Iterable<ReplayRecord>, now: Date): number {
-    const time = now.getTime();
+    const time = checkedDate(now, 'ReplayGuard.restore', 'now').getTime();
     this.#forgetExpired(time);
     const valid = [...records].filter(
       (record) => isReplayRecord(record) && record.expiry >= time && !this.#seen.has(record.key),

@@ -7,6 +7,7 @@
 
 import { MimeEntity } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/entity.js';
+import { OPTIONAL_BODY_HEADERS } from '../sip/message.js';
 import type { SipBodyHeaders, SipMessage } from '../sip/message.js';
 
 /** Content headers of a SIP message that describe its body (RFC 3261 §20). */
@@ -14,6 +15,7 @@ const BODY_HEADER_NAMES = [
   'Content-Type',
   'Content-Transfer-Encoding',
   'Content-Disposition',
+  'Content-Encoding',
   'Content-ID',
   'Content-Language',
   'Content-Description',
@@ -43,11 +45,12 @@ export function withEntityBody(message: SipMessage, entity: MimeEntity): SipMess
 
 /** Returns the content headers of `entity` in the shape {@link SipMessage.withBody} takes. */
 export function entityBodyHeaders(entity: MimeEntity): SipBodyHeaders {
-  const contentTransferEncoding = entity.getHeader('Content-Transfer-Encoding');
-  const contentDisposition = entity.getHeader('Content-Disposition');
-  return {
+  const headers: { -readonly [K in keyof SipBodyHeaders]: SipBodyHeaders[K] } = {
     contentType: entity.getHeader('Content-Type') ?? 'text/plain',
-    ...(contentTransferEncoding === undefined ? {} : { contentTransferEncoding }),
-    ...(contentDisposition === undefined ? {} : { contentDisposition }),
   };
+  for (const [option, name] of OPTIONAL_BODY_HEADERS) {
+    const value = entity.getHeader(name);
+    if (value !== undefined) headers[option] = value;
+  }
+  return headers;
 }

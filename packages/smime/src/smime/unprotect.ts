@@ -6,6 +6,7 @@
 
 import type { RevocationList, RevocationMode } from '../cms/index.js';
 import { revocationPolicy } from '../cms/revocation.js';
+import { checkCertificateList, checkIdentity, checkMessage, readClock } from '../option-checks.js';
 import { DowngradeError, LimitExceededError, NotSupportedError } from '../errors.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
@@ -117,8 +118,24 @@ export interface UnprotectResult {
    * `message.body`: treat its bytes as read-only. A decrypted part has a buffer of its own.
    */
   readonly parts: readonly MimeEntity[];
+  /**
+   * The protection of each of {@link UnprotectResult.parts}, at the same index. A part that the
+   * policy lets travel in clear, such as the SDP, may come from the SIP core. A caller whose policy
+   * allows a clear copy of a type that the sender also protects uses this to tell them apart.
+   */
+  readonly partProtection: readonly PartProtection[];
   readonly security: SecurityInfo;
 }
+
+/** Protection of one part of an unprotected message, as it arrived. */
+export interface PartProtection {
+  /** True for a part inside an envelope that was decrypted. */
+  readonly encrypted: boolean;
+  /** True for a part inside a signature that was verified. */
+  readonly signed: boolean;
+}
+
+const CLEAR: PartProtection = Object.freeze({ encrypted: false, signed: false });
 
 /**
  * Decrypts and verifies every S/MIME part of a message, and returns the message with the
@@ -157,10 +174,13 @@ export async function unprotectMessage(
   message: SipMessage,
   options: UnprotectOptions,
 ): Promise<UnprotectResult> {
+  checkMessage(message, 'unprotectMessage');
   checkUnprotectOptions(options);
   const security = new SecurityCollector();
   const body = messageBodyEntity(message);
-  if (body === undefined) return { message, parts: [], security: security.toSecurityInfo() };
+  if (body === undefined) {
+    return { message, parts: [], partProtection: [], security: security.toSecurityInfo() };
+  }
   if (message.body.length > MAX_MESSAGE_BYTES) {
     throw new LimitExceededError(`SIP body larger than ${MAX_MESSAGE_BYTES} bytes`);
   }
@@ -178,7 +198,7 @@ export async function unprotectMessage(
     crypto: options.crypto,
     identity: options.identity,
     trustAnchors: options.trustAnchors,
-    now: (options.now ?? (() => new Date()))(),
+    now: readClock(options.now, 'unprotectMessage'),
     revocation: {
       ...(options.revocationLists === undefined
         ? {}
@@ -187,6 +207,7 @@ export async function unprotectMessage(
     },
     security,
     changed: false,
+    cmsLayers: 0,
     unauthenticatedDecrypted: false,
     encryptThenSign: options.encryptThenSign ?? 'accept',
     maxSignatureAge: options.maxSignatureAge,
@@ -223,12 +244,16 @@ export async function unprotectMessage(
     if (part.order !== undefined) security.setOrder(part.order);
   }
   let rebuilt: SipMessage | undefined;
+  const entities = ctx.changed ? parts.map((part) => part.entity) : topLevelParts(body);
   return {
     get message() {
       rebuilt ??= rebuildMessage(message, parts, ctx);
       return rebuilt;
     },
-    parts: ctx.changed ? parts.map((part) => part.entity) : topLevelParts(body),
+    parts: entities,
+    partProtection: ctx.changed
+      ? parts.map(({ encrypted, signed }) => ({ encrypted, signed }))
+      : entities.map(() => CLEAR),
     security: security.toSecurityInfo(),
   };
 }
@@ -343,10 +368,15 @@ function checkUnprotectOptions(options: UnprotectOptions): void {
   ) {
     throw new TypeError('unprotectMessage: options.maxSignatureAge must be milliseconds >= 0');
   }
-  if (!Array.isArray(options.trustAnchors)) {
-    throw new TypeError(
-      'unprotectMessage: options.trustAnchors must be an array of DER certificates',
-    );
+  checkCertificateList(options.trustAnchors, 'unprotectMessage', 'options.trustAnchors');
+  if (options.identity !== undefined) {
+    checkIdentity(options.identity, 'unprotectMessage', 'options.identity', ['decryptionKey']);
+  }
+  if (
+    options.getPeerCertificate !== undefined &&
+    typeof options.getPeerCertificate !== 'function'
+  ) {
+    throw new TypeError('unprotectMessage: options.getPeerCertificate must be a function');
   }
   revocationPolicy(options.revocationLists, options.revocation, 'unprotectMessage');
 }

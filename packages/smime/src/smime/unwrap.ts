@@ -20,7 +20,7 @@ import {
   SignatureInvalidError,
   UndecipherableError,
 } from '../errors.js';
-import { MAX_BODY_BYTES, MAX_NESTING_DEPTH } from '../limits.js';
+import { MAX_BODY_BYTES, MAX_CMS_LAYERS, MAX_NESTING_DEPTH } from '../limits.js';
 import { parseContentDisposition } from '../mime/content-disposition.js';
 import { MimeEntity } from '../mime/entity.js';
 import { parseMultipartViews } from '../mime/multipart.js';
@@ -55,6 +55,8 @@ export interface UnwrapContext {
   readonly encryptThenSign: 'accept' | 'reject';
   /** Set when a layer was opened or a part dropped, so the body must be rebuilt. */
   changed: boolean;
+  /** Number of envelopes and signatures opened so far, at most {@link MAX_CMS_LAYERS}. */
+  cmsLayers: number;
   /**
    * Set once an EnvelopedData (AES-CBC, without integrity check) was decrypted. From then on every
    * failure must surface as {@link UndecipherableError}: see {@link concealUnauthenticatedFailure}.
@@ -163,6 +165,7 @@ async function openMultipartSigned(
   if (contentInfoType(info) !== 'signed-data') {
     throw new CmsParseError('application/pkcs7-signature does not contain SignedData');
   }
+  countCmsLayer(ctx);
   // RFC 1847 §2.1: the signature covers the first part exactly as carried, headers included,
   // without the CRLF that belongs to the next boundary.
   const verified = await verifyContentInfo(info, {
@@ -199,6 +202,7 @@ async function openPkcs7Mime(
   }
 
   ctx.changed = true;
+  countCmsLayer(ctx);
   if (cmsType === 'signed-data') {
     const verified = await verifyContentInfo(info, {
       crypto: ctx.crypto,
@@ -221,6 +225,14 @@ async function openPkcs7Mime(
   if (decrypted.smimeType === 'enveloped-data') ctx.unauthenticatedDecrypted = true;
   const inner = parseInner(decrypted.content);
   return unwrapEntity(inner, ctx, depth + 1, encryptedLayers(layers));
+}
+
+/** Counts one envelope or signature to open, and raises LimitExceededError past the limit. */
+function countCmsLayer(ctx: UnwrapContext): void {
+  ctx.cmsLayers += 1;
+  if (ctx.cmsLayers > MAX_CMS_LAYERS) {
+    throw new LimitExceededError(`message has more than ${MAX_CMS_LAYERS} CMS layers`);
+  }
 }
 
 /** Layers below a signature: a signature inside an envelope makes the order sign-then-encrypt. */

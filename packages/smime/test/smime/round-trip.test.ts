@@ -12,6 +12,7 @@ import {
   containsText,
   entityParts,
   inviteWithSdp,
+  mcpttInfo,
   mcpttInfoMessage,
   withSignerUri,
 } from './messages.js';
@@ -104,6 +105,28 @@ describe('protect and unprotect', () => {
     expect(parts.flatMap(entityParts)).toEqual(bodyParts(message));
   });
 
+  it('tells which parts arrived protected', async () => {
+    const { partProtection } = await roundTrip(inviteWithSdp(), 'alice', 'server');
+
+    expect(partProtection).toEqual([
+      { encrypted: false, signed: false },
+      { encrypted: true, signed: true },
+    ]);
+  });
+
+  it('reports the parts of a message in clear as clear', async () => {
+    const sdpOnly = inviteWithSdp().withBody(new TextEncoder().encode('v=0\r\n'), {
+      contentType: 'application/sdp',
+    });
+
+    const { partProtection } = await unprotectMessage(sdpOnly, {
+      crypto: testCrypto,
+      trustAnchors: [pki.caCertificate],
+    });
+
+    expect(partProtection).toEqual([{ encrypted: false, signed: false }]);
+  });
+
   it('builds the message once, when read', async () => {
     const server = await pki.identity('server');
     const sent = await protectMessage(inviteWithSdp(), {
@@ -147,6 +170,27 @@ describe('protect and unprotect', () => {
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.slice(0, -1).every((line) => line.length === 76)).toBe(true);
     expect(lines.every((line) => /^[A-Za-z0-9+/=]+$/.test(line))).toBe(true);
+  });
+
+  it('moves the content headers of a sensitive body inside', async () => {
+    const described = mcpttInfoMessage().withBody(new TextEncoder().encode(mcpttInfo()), {
+      contentType: 'application/vnd.3gpp.mcptt-info+xml',
+      contentEncoding: 'identity',
+      contentLanguage: 'de',
+      contentId: '<info-1@example.org>',
+      contentDescription: 'access token of group 7',
+    });
+    const names = ['Content-Encoding', 'Content-Language', 'Content-ID', 'Content-Description'];
+
+    const { sent, message } = await roundTrip(described, 'alice', 'server');
+
+    for (const name of names) expect(sent.getHeader(name), name).toBeUndefined();
+    expect(names.map((name) => message.getHeader(name))).toEqual([
+      'identity',
+      'de',
+      '<info-1@example.org>',
+      'access token of group 7',
+    ]);
   });
 
   it('returns a message without sensitive parts unchanged', async () => {
