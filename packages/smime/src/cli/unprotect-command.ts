@@ -77,7 +77,9 @@ export function formatSummary(security: SecurityInfo): string {
   // A compact form such as `i` is printed in its long form, `Call-ID`.
   const names = [...new Set(security.protectedHeaders.map((header) => longName(header.name)))];
   const headers = names.length > 0 ? `, signed headers ${names.join(' ')}` : '';
-  return `verified: ${signature}, ${encryption}${order}${headers}`;
+  // Only a verified signature earns the prefix, so that a script that looks for it is not misled.
+  const outcome = security.signed ? 'verified' : 'opened';
+  return `${outcome}: ${signature}, ${encryption}${order}${headers}`;
 }
 
 /** Returns the long form of a compact header field name, or `name` as it is. */

@@ -12,6 +12,7 @@ import {
   childrenOf,
   encodedBytes,
   isContext,
+  isUniversal,
   parseBer,
   readAlgorithm,
   readBitString,
@@ -19,6 +20,7 @@ import {
   readOid,
   readSequence,
   readTime,
+  TAG,
 } from './der.js';
 import {
   type KeyUsageName,
@@ -245,8 +247,13 @@ function readPublicKeyAlgorithm(
 ): PublicKeyAlgorithm {
   const algorithm = readAlgorithm(algorithmNode, 'subjectPublicKeyInfo algorithm');
   if (algorithm.oid === OID_EC_PUBLIC_KEY) {
-    const curveOid =
-      algorithm.parameters === undefined ? '' : readOid(algorithm.parameters, 'namedCurve');
+    // The parameters may also give the curve explicitly or leave it implicit, which this library
+    // does not support. Such a key is of another kind, not malformed.
+    const parameters = algorithm.parameters;
+    if (parameters === undefined || !isUniversal(parameters, TAG.oid)) {
+      return { kind: 'other', oid: OID_EC_PUBLIC_KEY };
+    }
+    const curveOid = readOid(parameters, 'namedCurve');
     const namedCurve = CURVES[curveOid];
     return namedCurve === undefined ? { kind: 'other', oid: curveOid } : { kind: 'ec', namedCurve };
   }

@@ -48,6 +48,7 @@ export const OID_ECDH_STD_SHA1KDF = '1.3.133.16.840.63.0.2';
 export const OID_ECDH_STD_SHA256KDF = '1.3.132.1.11.1';
 export const OID_ECDH_STD_SHA384KDF = '1.3.132.1.11.2';
 export const OID_ECDH_STD_SHA512KDF = '1.3.132.1.11.3';
+export const OID_ECDH_COFACTOR_SHA1KDF = '1.3.133.16.840.63.0.3';
 export const OID_ECDH_COFACTOR_SHA256KDF = '1.3.132.1.14.1';
 export const OID_ECDH_COFACTOR_SHA384KDF = '1.3.132.1.14.2';
 export const OID_ECDH_COFACTOR_SHA512KDF = '1.3.132.1.14.3';
@@ -123,6 +124,7 @@ export const OID_NAMES: Readonly<Record<string, string>> = {
   [OID_ECDH_STD_SHA256KDF]: 'dhSinglePass-stdDH-sha256kdf-scheme',
   [OID_ECDH_STD_SHA384KDF]: 'dhSinglePass-stdDH-sha384kdf-scheme',
   [OID_ECDH_STD_SHA512KDF]: 'dhSinglePass-stdDH-sha512kdf-scheme',
+  [OID_ECDH_COFACTOR_SHA1KDF]: 'dhSinglePass-cofactorDH-sha1kdf-scheme',
   [OID_ECDH_COFACTOR_SHA256KDF]: 'dhSinglePass-cofactorDH-sha256kdf-scheme',
   [OID_ECDH_COFACTOR_SHA384KDF]: 'dhSinglePass-cofactorDH-sha384kdf-scheme',
   [OID_ECDH_COFACTOR_SHA512KDF]: 'dhSinglePass-cofactorDH-sha512kdf-scheme',

@@ -240,9 +240,14 @@ async function verifySignerSignature(
   signature: Uint8Array,
   data: Uint8Array,
 ): Promise<boolean> {
-  // A key of another type than the signature algorithm cannot have made the signature.
+  // A key that this library cannot use, such as one on another curve, may well have made the
+  // signature, so the answer is 415 rather than a bad signature.
   const keyKind = signer.publicKeyAlgorithm.kind;
-  if ((scheme.name === 'ECDSA') !== (keyKind === 'ec') || keyKind === 'other') return false;
+  if (keyKind === 'other') {
+    throw new NotSupportedError('signer public key algorithm not supported');
+  }
+  // A key of another type than the signature algorithm cannot have made the signature.
+  if ((scheme.name === 'ECDSA') !== (keyKind === 'ec')) return false;
   return verifyBytes(crypto, signer, scheme, signature, data);
 }
 

@@ -39,4 +39,10 @@ describe('formatSummary', () => {
         'signed headers Call-ID From Answer-Mode',
     );
   });
+
+  it('claims no verification for an unsigned envelope', () => {
+    const security = { ...SIGNED, signed: false, signerUri: undefined, order: undefined };
+
+    expect(formatSummary(security)).toBe('opened: not signed, authEnveloped-data aes-256-gcm');
+  });
 });

@@ -48,6 +48,22 @@ const CASES: readonly InteropCase[] = [
     ],
   },
   {
+    // OpenSSL's cofactor mode alone gives the cofactor scheme with the SHA-1 KDF. On P-256 the
+    // cofactor is 1, so it derives what the standard scheme derives.
+    name: 'sign then encrypt, cofactor ECDH with the SHA-1 KDF, AES-256-GCM',
+    recipient: 'server',
+    contentEncryption: 'aes-256-gcm',
+    steps: (p) => [
+      { op: 'sign', signer: file(p, 'alice') },
+      {
+        op: 'encrypt',
+        recipient: file(p, 'server'),
+        cipher: 'aes-256-gcm',
+        args: ['-keyopt', 'ecdh_cofactor_mode:1'],
+      },
+    ],
+  },
+  {
     name: 'opaque streamed signature, AES-128-GCM',
     recipient: 'server',
     contentEncryption: 'aes-128-gcm',
@@ -109,22 +125,44 @@ describe('unprotect messages made by openssl cms', () => {
   }
 });
 
+/** Opens an openssl message made by `steps` at the server, and returns the error it raised. */
+async function rejectionOf(steps: readonly OpensslStep[]): Promise<unknown> {
+  const smime = opensslProtect(innerMcpttInfo(mcpttInfo()), steps);
+  const attempt = unprotectMessage(wrapInMessage(mcpttInfoMessage(), smime), {
+    crypto: testEngines[0]!.crypto,
+    identity: await pki.identity('server'),
+    trustAnchors: [pki.caCertificate],
+    now: () => pki.now,
+  });
+  return attempt.catch((rejection: unknown) => rejection);
+}
+
 describe('signed content that is not MIME', () => {
   // RFC 8551 §2.4.1: S/MIME signs id-data. Another eContentType is not read as a MIME entity.
   it.each([false, true])('gets 415, opaque %s', async (opaque) => {
-    const smime = opensslProtect(innerMcpttInfo(mcpttInfo()), [
-      { op: 'sign', signer: pki.files.alice!, opaque, args: ['-econtent_type', '1.2.3.4'] },
-      { op: 'encrypt', recipient: pki.files.server!, cipher: 'aes-256-gcm' },
+    const error = await rejectionOf([
+      { op: 'sign', signer: file(pki, 'alice'), opaque, args: ['-econtent_type', '1.2.3.4'] },
+      { op: 'encrypt', recipient: file(pki, 'server'), cipher: 'aes-256-gcm' },
     ]);
-    const attempt = unprotectMessage(wrapInMessage(mcpttInfoMessage(), smime), {
-      crypto: testEngines[0]!.crypto,
-      identity: await pki.identity('server'),
-      trustAnchors: [pki.caCertificate],
-      now: () => pki.now,
-    });
-    const error = await attempt.catch((rejection: unknown) => rejection);
 
     expect(error).toBeInstanceOf(NotSupportedError);
     expect(error).toMatchObject({ code: 'ERR_NOT_SUPPORTED', sipStatus: 415 });
+  });
+});
+
+describe('a signer key that the library does not support', () => {
+  // OpenSSL verifies these signatures, so the answer is 415 rather than a bad signature.
+  it.each(['alice-secp256k1', 'alice-explicit'])('gets 415 for %s', async (signer) => {
+    const error = await rejectionOf([
+      { op: 'sign', signer: file(pki, signer) },
+      { op: 'encrypt', recipient: file(pki, 'server'), cipher: 'aes-256-gcm' },
+    ]);
+
+    expect(error).toBeInstanceOf(NotSupportedError);
+    expect(error).toMatchObject({
+      code: 'ERR_NOT_SUPPORTED',
+      sipStatus: 415,
+      message: 'signer public key algorithm not supported',
+    });
   });
 });

@@ -23,7 +23,11 @@ export const testEngines: readonly { readonly label: string; readonly crypto: Cr
 ];
 
 /** Key type of a test identity. */
-export type KeyKind = 'ec' | 'rsa';
+/**
+ * Kind of a test key: P-256, RSA 2048, or an EC key that the library does not support, on
+ * secp256k1 or on P-256 written with explicit curve parameters.
+ */
+export type KeyKind = 'ec' | 'rsa' | 'ec-secp256k1' | 'ec-explicit';
 
 /** Files of one test credential. */
 export interface CredentialFiles {
@@ -59,7 +63,19 @@ const CREDENTIALS: readonly {
   { name: 'server', kind: 'ec', uri: 'sip:mcptt-server@example.org' },
   { name: 'server-rsa', kind: 'rsa', uri: 'sip:mcptt-server@example.org' },
   { name: 'mallory', kind: 'ec', uri: 'sip:mallory@example.org' },
+  { name: 'alice-secp256k1', kind: 'ec-secp256k1', uri: 'sip:alice@example.org' },
+  { name: 'alice-explicit', kind: 'ec-explicit', uri: 'sip:alice@example.org' },
 ];
+
+const KEY_OPTIONS: Readonly<Record<KeyKind, readonly string[]>> = {
+  ec: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+  rsa: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
+  'ec-secp256k1': ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:secp256k1'],
+  'ec-explicit': [
+    ...['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+    ...['-pkeyopt', 'ec_param_enc:explicit'],
+  ],
+};
 
 let cached: Promise<TestPki> | undefined;
 
@@ -74,11 +90,7 @@ function openssl(args: readonly string[], cwd: string): void {
 }
 
 function generateKey(kind: KeyKind, path: string, cwd: string): void {
-  const args =
-    kind === 'ec'
-      ? ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']
-      : ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'];
-  openssl(['genpkey', ...args, '-out', path], cwd);
+  openssl(['genpkey', ...KEY_OPTIONS[kind], '-out', path], cwd);
 }
 
 function createTestPki(): TestPki {
@@ -144,7 +156,7 @@ function issue(
   const certPath = join(dir, `${name}.cert.pem`);
   generateKey(kind, keyPath, dir);
   const usage =
-    kind === 'ec' ? 'digitalSignature,keyAgreement' : 'digitalSignature,keyEncipherment';
+    kind === 'rsa' ? 'digitalSignature,keyEncipherment' : 'digitalSignature,keyAgreement';
   writeFileSync(
     join(dir, `${name}.ext`),
     [
