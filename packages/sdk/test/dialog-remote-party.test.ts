@@ -35,6 +35,17 @@ function reInvite(invite: SipMessage, uri: string, fingerprint: string): SipMess
   });
 }
 
+/**
+ * Builds mallory's answer of another Call-ID whose top Via puts `decoy` before the branch of the
+ * INVITE, so that a reader who takes the first branch-like text finds another transaction.
+ */
+function decoyAnswer(invite: SipMessage, decoy: string): SipMessage {
+  const other = answer(invite, MALLORY, MALLORY_FINGERPRINT, { callId: 'another-call' });
+  const [top = '', ...rest] = other.getHeaders('Via');
+  const disguised = top.replace(';branch=', `${decoy};branch=`);
+  return other.withHeader('Via', [disguised, ...rest].join(', '));
+}
+
 function remoteFingerprint(call: McpttCall): string | undefined {
   const connection = call.session.connection as unknown as {
     remoteDescription: { sdp: string } | null;
@@ -79,16 +90,23 @@ describe('a response of another dialog on the INVITE branch', () => {
 
   it('fails the call when a quoted Via parameter names another branch', async () => {
     const { socket, failures, call, invite, sign } = await startCall();
-    const other = answer(invite, MALLORY, MALLORY_FINGERPRINT, { callId: 'another-call' });
-    const [top = '', ...rest] = other.getHeaders('Via');
-    const decoy = top.replace(';branch=', ';x="q;branch=z9hG4bKdecoy";branch=');
-    const disguised = other.withHeader('Via', [decoy, ...rest].join(', '));
 
-    socket.receive(await sign('mallory', disguised));
+    socket.receive(await sign('mallory', decoyAnswer(invite, ';x="q;branch=z9hG4bKdecoy"')));
 
     await expect(call.established()).rejects.toMatchObject({ sipStatus: 403 });
     expect(failures.map((failure) => failure.code)).toEqual(['ERR_IDENTITY_MISMATCH']);
     expect(remoteFingerprint(call)).toBeUndefined();
+  });
+
+  it('drops a response whose Via repeats the branch', async () => {
+    const { socket, failures, call, invite, sign } = await startCall();
+
+    socket.receive(await sign('mallory', decoyAnswer(invite, ';branch=z9hG4bKdecoy')));
+
+    await until(() => failures.length === 1);
+    expect(failures[0]).toMatchObject({ code: 'ERR_SIP_MALFORMED', sipStatus: 400 });
+    expect(remoteFingerprint(call)).toBeUndefined();
+    expect(call.state).not.toBe('established');
   });
 
   it('sets no early media from a provisional response', async () => {

@@ -148,10 +148,15 @@ export function skipWsp(text: string, index: number): number {
 /**
  * Parses header parameters, `*( SEMI generic-param )` with the SWS that RFC 3261 §25.1 allows
  * around `;` and `=`. Names are lowercased, quoted values unquoted, a parameter without a value
- * maps to the empty string, and the first of repeated names wins. Raises SipParseError naming
- * `header` on an empty parameter or a value outside the grammar.
+ * maps to the empty string, and the first of repeated names wins. With `unique`, a repeated
+ * name is an error instead. Raises SipParseError naming `header` on an empty parameter or a value
+ * outside the grammar.
  */
-export function parseHeaderParams(text: string, header: string): Map<string, string> {
+export function parseHeaderParams(
+  text: string,
+  header: string,
+  unique = false,
+): Map<string, string> {
   const params = new Map<string, string>();
   let i = skipWsp(text, 0);
   while (i < text.length) {
@@ -170,6 +175,7 @@ export function parseHeaderParams(text: string, header: string): Map<string, str
       i = skipWsp(text, read.end);
     }
     if (!params.has(name)) params.set(name, value);
+    else if (unique) throw invalidHeader(header);
   }
   return params;
 }

@@ -66,7 +66,9 @@ export function parseVia(value: string): SipVia {
   } catch (cause) {
     throw new SipParseError('invalid Via header', { cause });
   }
-  const params = parseHeaderParams(text.slice(i), 'Via');
+  // Parsers differ on which of two branch parameters counts, JsSIP's taking the last one, so
+  // a Via that repeats a parameter is rejected rather than read one way here and another there.
+  const params = parseHeaderParams(text.slice(i), 'Via', true);
   return {
     protocol: `${name}/${version}/${transport}`,
     transport,

@@ -258,6 +258,8 @@ describe('parseVia', () => {
     'SIP/2.0/UDP host.example.org:99999',
     'SIP/2.0/UDP [2001:db8::1',
     'SIP/2.0/UDP host_name.example.org',
+    'SIP/2.0/UDP host.example.org;branch=z9hG4bK1;branch=z9hG4bK2',
+    'SIP/2.0/UDP host.example.org;rport;RPORT=5060',
   ];
   for (const value of invalid) {
     test(`rejects ${JSON.stringify(value)}`, () => {
