@@ -23,7 +23,7 @@ import { defaultProtectionPolicy } from './policy.js';
 import { createHeaderFragment } from './protected-headers.js';
 import { envelopeMatches, type EnvelopeSource } from './envelope-pool.js';
 import type { ProtectionPolicy } from './policy.js';
-import { messageBodyEntity, withEntityBody } from './sip-body.js';
+import { messageBodyEntity, withEntityBody, withMultipartBody } from './sip-body.js';
 import { sdpCopyOf } from './sdp-binding.js';
 import {
   createMultipartMixed,
@@ -152,10 +152,17 @@ export async function protectMessage(
       ? prepared.entity
       : await sealParts(sensitive, options);
 
-  const protectedMessage =
-    clear.length === 0
-      ? withEntityBody(message, smimePart)
-      : withEntityBody(message, createMultipartMixed([...clear, smimePart], options.crypto));
+  // A multipart body keeps the headers that describe it as a whole, as the sender gave them in
+  // clear. The headers of a single sensitive body travel inside the envelope instead.
+  let protectedMessage: SipMessage;
+  if (clear.length > 0) {
+    const mixed = createMultipartMixed([...clear, smimePart], options.crypto);
+    protectedMessage = withMultipartBody(message, mixed);
+  } else if (body?.contentType.mediaType === 'multipart/mixed') {
+    protectedMessage = withMultipartBody(message, smimePart);
+  } else {
+    protectedMessage = withEntityBody(message, smimePart);
+  }
   const size = protectedMessage.byteLength;
   if (size > MAX_MESSAGE_BYTES) {
     throw new LimitExceededError(

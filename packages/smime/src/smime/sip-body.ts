@@ -54,3 +54,27 @@ export function entityBodyHeaders(entity: MimeEntity): SipBodyHeaders {
   }
   return headers;
 }
+
+/**
+ * Content headers that describe a multipart body as a whole rather than its bytes. They stay
+ * on the message when protect or unprotect builds a new multipart body.
+ */
+const MULTIPART_DESCRIPTION = [
+  ['contentLanguage', 'Content-Language'],
+  ['contentId', 'Content-ID'],
+  ['contentDescription', 'Content-Description'],
+] as const;
+
+/**
+ * Returns a copy of `message` whose body is the multipart entity `mixed`, keeping the
+ * Content-Language, Content-ID and Content-Description that `message` gave its multipart body.
+ */
+export function withMultipartBody(message: SipMessage, mixed: MimeEntity): SipMessage {
+  const headers: { -readonly [K in keyof SipBodyHeaders]: SipBodyHeaders[K] } =
+    entityBodyHeaders(mixed);
+  for (const [option, name] of MULTIPART_DESCRIPTION) {
+    const value = message.getHeader(name);
+    if (value !== undefined) headers[option] = value;
+  }
+  return message.withBody(mixed.body, headers);
+}

@@ -23,7 +23,7 @@ import { checkSdpBinding } from './sdp-binding.js';
 import type { SecurityInfo } from './security.js';
 import { checkSigner, expectedSignerUri } from './signer-check.js';
 import type { CertificateDecision } from './signer-check.js';
-import { messageBodyEntity, withEntityBody } from './sip-body.js';
+import { messageBodyEntity, withEntityBody, withMultipartBody } from './sip-body.js';
 import { createMultipartMixed } from './smime-entities.js';
 import { concealUnauthenticatedFailure, unwrapEntity } from './unwrap.js';
 import type { UnwrapContext, UnwrappedPart } from './unwrap.js';
@@ -333,7 +333,7 @@ function rebuildMessage(
     parts.map((part) => part.entity),
     ctx.crypto,
   );
-  return withEntityBody(message, mixed);
+  return withMultipartBody(message, mixed);
 }
 
 function checkUnprotectOptions(options: UnprotectOptions): void {

@@ -193,6 +193,22 @@ describe('protect and unprotect', () => {
     ]);
   });
 
+  it('keeps the content headers of a multipart body outside', async () => {
+    const invite = inviteWithSdp();
+    const described = invite.withBody(invite.body, {
+      contentType: invite.getHeader('Content-Type') ?? '',
+      contentLanguage: 'fr',
+      contentDescription: 'call set-up',
+    });
+
+    const { sent, message } = await roundTrip(described, 'alice', 'server');
+
+    expect(sent.getHeader('Content-Language')).toBe('fr');
+    expect(sent.getHeader('Content-Description')).toBe('call set-up');
+    expect(message.getHeader('Content-Language')).toBe('fr');
+    expect(message.getHeader('Content-Description')).toBe('call set-up');
+  });
+
   it('returns a message without sensitive parts unchanged', async () => {
     const signer = await pki.identity('alice');
     const sdpOnly = inviteWithSdp().withBody(new TextEncoder().encode('v=0\r\n'), {
