@@ -120,17 +120,40 @@ describe('an emergency cancellation from the far end', () => {
 });
 
 describe('a joined emergency call', () => {
-  it('is an emergency call from the signed 200 OK', async () => {
-    const { socket, call, invite, sign } = await startCall(stops);
+  /** Starts a call that the server's signed 200 OK reports as an emergency call. */
+  async function joinedCall() {
+    const started = await startCall(stops);
     const changes: boolean[] = [];
-    call.delegate = { onEmergencyChange: (emergency) => changes.push(emergency) };
+    started.call.delegate = { onEmergencyChange: (emergency) => changes.push(emergency) };
     const emergency = [{ contentType: MCPTT_INFO_TYPE, body: buildMcpttInfo({ emergency: true }) }];
-    const answered = attachParts(answer(invite, SERVER, SERVER_FINGERPRINT), emergency, testCrypto);
+    const answered = attachParts(
+      answer(started.invite, SERVER, SERVER_FINGERPRINT),
+      emergency,
+      testCrypto,
+    );
+    const ok = await started.sign('bob', answered);
+    started.socket.receive(ok);
+    await started.call.established();
+    return { ...started, changes, ok };
+  }
 
-    socket.receive(await sign('bob', answered));
-    await call.established();
+  it('is an emergency call from the signed 200 OK', async () => {
+    const { call, changes } = await joinedCall();
 
     expect(call.emergency).toBe(true);
     expect(changes).toEqual([true]);
+  });
+
+  it('stays cancelled when the 200 OK comes again', async () => {
+    const { socket, call, changes, invite, sign, ok } = await joinedCall();
+    socket.receive(await sign('bob', updateFrom(invite, SERVER)));
+    await until(() => changes.length === 2);
+
+    socket.receive(ok);
+    // JsSIP acknowledges the repeated 2xx, after the SDK has read it.
+    await until(() => sent(socket, 'ACK ').length === 2);
+
+    expect(call.emergency).toBe(false);
+    expect(changes).toEqual([true, false]);
   });
 });

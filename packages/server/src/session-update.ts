@@ -10,9 +10,10 @@
  * without SDP gets 200.
  *
  * A signed mcptt-info with `emergency-ind` false from the participant who started an emergency
- * group call ends the call's emergency state. The call goes on as an ordinary group call, and its
- * originator loses the emergency floor priority. The other participants get an UPDATE with the
- * same indication. Anyone else gets 403. An `emergency-ind` true inside a call is ignored:
+ * group call ends the call's emergency state. The call goes on as an ordinary group call, and no
+ * participant keeps the emergency floor priority. The other participants get an UPDATE with the
+ * same indication. Anyone else gets 403. The mcptt-info is sensitive, so one in clear fails to
+ * open (403 downgrade) before this check. An `emergency-ind` true inside a call is ignored:
  * a call becomes an emergency call only at set-up.
  *
  * @module
@@ -52,10 +53,6 @@ export async function handleSessionUpdate(
     reject(context, transaction, 403, 'only the originator can cancel the emergency');
     return;
   }
-  if (cancelsEmergency && !opened.security.signed && protectionPolicyOf(context) === undefined) {
-    reject(context, transaction, 403, 'emergency cancellation is not signed');
-    return;
-  }
 
   const request = transaction.request;
   const media = found.call.media.media(found.leg.callId);
@@ -89,13 +86,14 @@ function cancelsEmergencyOf(call: Call, opened: OpenedRequest): boolean {
 }
 
 /**
- * Ends the emergency state of `found.call`, takes the emergency floor priority from its
- * originator, and sends the other participants an UPDATE in the background.
+ * Ends the emergency state of `found.call`, takes the emergency floor priority from every
+ * participant, and sends the other participants an UPDATE in the background.
  */
 function cancelEmergency(context: ServerContext, found: DialogLeg): void {
   const { call, leg } = found;
   call.emergency = false;
-  call.floor.setEmergency(leg.uri, false);
+  // A participant who joined with emergency-ind has the emergency priority too.
+  for (const participant of call.legs.values()) call.floor.setEmergency(participant.uri, false);
   context.logger.info({ call: call.id, callId: leg.callId }, 'emergency cancelled');
   const parts = [textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ emergency: false }))];
   for (const other of call.legs.values()) {

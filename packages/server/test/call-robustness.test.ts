@@ -217,10 +217,24 @@ describe.each(cores)('call robustness through %s', (core, available) => {
         incoming.raw.method === 'UPDATE' && infoOf(incoming).emergency === false;
       const atBob = client('bob').receive(cancelled);
       const atAlice = client('alice').receive(cancelled);
+      const lowered: string[] = [];
+      const floor = emergencyCall?.floor;
+      const setEmergency = floor?.setEmergency.bind(floor);
+      if (floor !== undefined && setEmergency !== undefined) {
+        floor.setEmergency = (participant, emergency) => {
+          if (!emergency) lowered.push(participant);
+          setEmergency(participant, emergency);
+        };
+      }
 
       const response = await client('carol').send(await cancellation('carol', carolDialog));
 
       expect(status(response)).toBe(200);
+      // Every participant loses the emergency priority, also one who joined with emergency-ind.
+      expect(lowered.sort()).toEqual(
+        [...(emergencyCall?.legs.values() ?? [])].map((leg) => leg.uri).sort(),
+      );
+      expect(lowered).toHaveLength(3);
       expect(calls().byGroup(GROUP_ID)).toBe(emergencyCall);
       expect(emergencyCall?.emergency).toBe(false);
       expect((await atBob).security?.signerUri).toBe(SERVER_URI);

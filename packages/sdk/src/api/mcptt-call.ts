@@ -120,6 +120,7 @@ export class McpttCall {
   readonly #finalListeners: (() => void)[] = [];
   #floor: FloorControl | undefined;
   #emergency: boolean;
+  #answerRead = false;
 
   constructor(session: RTCSession, init: McpttCallInit) {
     this.session = session;
@@ -290,8 +291,8 @@ export class McpttCall {
     ) {
       this.#security = received.security;
     }
-    if (received.parts.length === 0) return;
     this.#readEmergency(received, isAnswer);
+    if (received.parts.length === 0) return;
     this.delegate?.onParts?.({
       method: received.method,
       status: received.status,
@@ -314,6 +315,10 @@ export class McpttCall {
    * state of the call joined, and a request can only cancel the emergency.
    */
   #readEmergency(received: ReceivedMessage, isAnswer: boolean): void {
+    // Only the first 2xx counts. The far end sends it again until the ACK, and the SIP core can
+    // replay it, so a later copy would undo a cancellation that came after the first.
+    const firstAnswer = isAnswer && this.direction === 'outgoing' && !this.#answerRead;
+    if (isAnswer) this.#answerRead = true;
     const part = received.parts.find((candidate) => candidate.contentType === MCPTT_INFO_TYPE);
     if (part === undefined || !received.security.signed) return;
     let info: McpttInfo;
@@ -322,7 +327,7 @@ export class McpttCall {
     } catch {
       return;
     }
-    if (isAnswer && this.direction === 'outgoing') this.#setEmergency(info.emergency === true);
+    if (firstAnswer) this.#setEmergency(info.emergency === true);
     else if (received.status === undefined && info.emergency === false) this.#setEmergency(false);
   }
 
