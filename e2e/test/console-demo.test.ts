@@ -91,10 +91,27 @@ async function waitForPrivateCall(app: AppUser, peer: AppUser): Promise<void> {
     .waitFor({ timeout: 15_000 });
 }
 
-/** Ends every live call of the page with its End buttons. */
+/**
+ * Ends every live call of the page with its End buttons. A call may also end from the far side
+ * while its button is being clicked, which removes the button, so a click that finds none is
+ * not an error: the page is polled until no button is left.
+ */
 async function hangUpAll(app: AppUser): Promise<void> {
   const ends = app.page.getByRole('button', { name: /^End / });
-  while ((await ends.count()) > 0) await ends.first().click();
+  await expect
+    .poll(
+      async () => {
+        if ((await ends.count()) > 0) {
+          await ends
+            .first()
+            .click({ timeout: 2_000 })
+            .catch(() => undefined);
+        }
+        return ends.count();
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(0);
 }
 
 /** Starts a manual private call from alice to bob and waits until both see it confirmed. */
