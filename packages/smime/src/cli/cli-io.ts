@@ -88,8 +88,9 @@ async function readStdin(): Promise<Uint8Array> {
   for await (const chunk of process.stdin as AsyncIterable<Uint8Array>) {
     length += chunk.length;
     if (length > MAX_STDIN_BYTES) {
-      // The input is the message, so this is a rejection of the message with a SIP status.
-      throw new LimitExceededError(`message larger than ${MAX_STDIN_BYTES} bytes`);
+      // The input is the message, so this is a rejection of the message with a SIP status. It
+      // names the message limit, as the parser does for a shorter input past it.
+      throw new LimitExceededError(`SIP message larger than ${MAX_MESSAGE_BYTES} bytes`);
     }
     chunks.push(chunk);
   }

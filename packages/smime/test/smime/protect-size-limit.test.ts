@@ -65,3 +65,44 @@ describe('protectMessage size limit', () => {
     expect(utf8Decode(message.body)).toContain(SECRET_TOKEN);
   });
 });
+
+/** Builds a MESSAGE whose body nests `levels` multipart/mixed entities around a text part. */
+function nestedMessage(levels: number, clearSdp = false): SipMessage {
+  let inner = 'Content-Type: text/plain\r\n\r\nhello';
+  for (let level = 0; level < levels - 1; level++) {
+    const boundary = `b${String(level)}`;
+    inner = `Content-Type: multipart/mixed;boundary=${boundary}\r\n\r\n--${boundary}\r\n${inner}\r\n--${boundary}--`;
+  }
+  const sdp = clearSdp ? 'Content-Type: application/sdp\r\n\r\nv=0\r\n\r\n--top\r\n' : '';
+  return request('MESSAGE', `--top\r\n${sdp}${inner}\r\n--top--`, 'multipart/mixed;boundary=top');
+}
+
+describe('protectMessage nesting limit', () => {
+  // The deepest body that opens again, with and without a part in clear, then one level more.
+  it.each([
+    [7, false],
+    [6, true],
+  ])('protects %i levels, SDP in clear %s, into a message that opens', async (levels, sdp) => {
+    const sent = await protect(nestedMessage(levels, sdp));
+
+    const opened = await unprotectMessage(sent, {
+      crypto: testCrypto,
+      identity: await pki.identity('server'),
+      trustAnchors: [pki.caCertificate],
+      now: () => pki.now,
+    });
+
+    expect(opened.security.signed).toBe(true);
+  });
+
+  it.each([
+    [8, false],
+    [7, true],
+  ])('rejects %i levels, SDP in clear %s, with 413', async (levels, sdp) => {
+    const error = await rejection(protect(nestedMessage(levels, sdp)));
+
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect(error).toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', sipStatus: 413 });
+    expect(error.message).toContain('MAX_NESTING_DEPTH (8)');
+  });
+});
