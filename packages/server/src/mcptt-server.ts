@@ -89,6 +89,7 @@ export class McpttServer {
   readonly context: ServerContext;
   readonly #connection: CoreConnection;
   #refresh: ReturnType<typeof setInterval> | undefined;
+  #stopping = false;
 
   private constructor(context: ServerContext, connection: CoreConnection) {
     this.context = context;
@@ -113,7 +114,12 @@ export class McpttServer {
     const ready: { server?: McpttServer } = {};
     const connection = await CoreConnection.open(options.coreUrl, {
       onFrame: (data) => ready.server?.receive(data),
-      onClose: (code) => logger.warn({ code }, 'connection to the SIP core closed'),
+      // Closing is expected once stop() has begun, so only an unexpected close is a warning.
+      onClose: (code) => {
+        const server = ready.server;
+        const log = server !== undefined && server.#stopping ? logger.info : logger.warn;
+        log.call(logger, { code }, 'connection to the SIP core closed');
+      },
     });
     const transactions = new TransactionLayer(
       (message) => connection.send(message.toBytes()),
@@ -250,6 +256,7 @@ export class McpttServer {
 
   /** Ends every call, unregisters and closes the connection. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#refresh);
     const { calls } = this.context;
     const ending = Promise.all([
