@@ -392,7 +392,7 @@ describe('emergency group call', () => {
 
   /** The caller's own emergency call, as the SDK client reports it. */
   const own = { ...groupCall, direction: 'outgoing', emergencyCaller: true };
-  const endName = 'End the emergency, and keep the group call to Fire Team 1';
+  const endName = 'End emergency, keep the group call to Fire Team 1';
 
   it('lets its caller end the emergency', async () => {
     const page = await openPreview(1280);
@@ -404,7 +404,7 @@ describe('emergency group call', () => {
     await end.click();
     expect(await actions(page)).toEqual([{ type: 'cancel-emergency', callId: groupCall.id }]);
     const ending = page.getByRole('button', {
-      name: 'Ending the emergency of the group call to Fire Team 1',
+      name: 'End emergency, keep the group call to Fire Team 1 (waiting for the server)',
     });
     expect(await ending.isDisabled()).toBe(true);
 

@@ -50,8 +50,8 @@ export function emergencyButton(state: AppState, ending: ReadonlySet<string>): E
       active: true,
       disabled,
       label: waiting
-        ? `Ending the emergency of the group call to ${groupName}`
-        : `End the emergency, and keep the group call to ${groupName}`,
+        ? `End emergency, keep the group call to ${groupName} (waiting for the server)`
+        : `End emergency, keep the group call to ${groupName}`,
       action: disabled ? undefined : { kind: 'end', callId: call.id },
     };
   }
