@@ -13,9 +13,9 @@ import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { bytesEqual, cloneBytes, sameBytes } from '../bytes.js';
 import { checkCertificateList, checkIdentity, checkMessage, readClock } from '../option-checks.js';
 import { LimitExceededError, MimeParseError } from '../errors.js';
-import { MAX_MESSAGE_BYTES, MAX_NESTING_DEPTH } from '../limits.js';
+import { MAX_CMS_LAYERS, MAX_MESSAGE_BYTES, MAX_NESTING_DEPTH } from '../limits.js';
 import { MimeEntity } from '../mime/entity.js';
-import { parseMultipart, parseMultipartViews } from '../mime/multipart.js';
+import { parseMultipart } from '../mime/multipart.js';
 import { canonicalHeaderName } from '../sip/header-names.js';
 import type { SipMessage } from '../sip/message.js';
 import type { LocalIdentity } from './key-store.js';
@@ -23,6 +23,7 @@ import { defaultProtectionPolicy } from './policy.js';
 import { createHeaderFragment } from './protected-headers.js';
 import { envelopeMatches, type EnvelopeSource } from './envelope-pool.js';
 import type { ProtectionPolicy } from './policy.js';
+import { measureNesting } from './nesting.js';
 import { messageBodyEntity, withEntityBody, withMultipartBody } from './sip-body.js';
 import { sdpCopyOf } from './sdp-binding.js';
 import {
@@ -156,15 +157,12 @@ export async function protectMessage(
 
   // A multipart body keeps the headers that describe it as a whole, as the sender gave them in
   // clear. The headers of a single sensitive body travel inside the envelope instead.
-  let protectedMessage: SipMessage;
-  if (clear.length > 0) {
-    const mixed = createMultipartMixed([...clear, smimePart], options.crypto);
-    protectedMessage = withMultipartBody(message, mixed);
-  } else if (body?.contentType.mediaType === 'multipart/mixed') {
-    protectedMessage = withMultipartBody(message, smimePart);
-  } else {
-    protectedMessage = withEntityBody(message, smimePart);
-  }
+  const newBody =
+    clear.length > 0 ? createMultipartMixed([...clear, smimePart], options.crypto) : smimePart;
+  const protectedMessage =
+    body?.contentType.mediaType === 'multipart/mixed'
+      ? withMultipartBody(message, newBody)
+      : withEntityBody(message, newBody);
   const size = protectedMessage.byteLength;
   if (size > MAX_MESSAGE_BYTES) {
     throw new LimitExceededError(
@@ -176,38 +174,30 @@ export async function protectMessage(
 
 /**
  * Raises LimitExceededError when the protected message would nest its MIME and CMS layers deeper
- * than MAX_NESTING_DEPTH, which every receiver rejects. Protect puts each sensitive part under an
- * envelope and a multipart/signed, and under a multipart/mixed when there are several, all of
- * them under the outer multipart/mixed when parts stay in clear.
+ * than MAX_NESTING_DEPTH, or make unprotect open more than MAX_CMS_LAYERS envelopes and
+ * signatures, which every receiver rejects. Protect puts each sensitive part under an envelope
+ * and a multipart/signed, and under a multipart/mixed when there are several, all of them under
+ * the outer multipart/mixed when parts stay in clear.
  */
 function checkNesting(clear: readonly MimeEntity[], sensitive: readonly MimeEntity[]): void {
   const partDepth = clear.length > 0 ? 2 : 1;
   const sensitiveDepth = partDepth + 2 + (sensitive.length > 1 ? 1 : 0);
-  const deepest = Math.max(
-    ...clear.map((part) => partDepth + containerDepth(part) - 1),
-    ...sensitive.map((part) => sensitiveDepth + containerDepth(part) - 1),
-  );
+  const placed = [
+    ...clear.map((part) => ({ at: partDepth, nesting: measureNesting(part) })),
+    ...sensitive.map((part) => ({ at: sensitiveDepth, nesting: measureNesting(part) })),
+  ];
+  const deepest = Math.max(...placed.map(({ at, nesting }) => at + nesting.depth - 1));
   if (deepest > MAX_NESTING_DEPTH) {
     throw new LimitExceededError(
       `protected SIP message would nest MIME and CMS layers deeper than MAX_NESTING_DEPTH (${MAX_NESTING_DEPTH})`,
     );
   }
-}
-
-/**
- * Returns how many containers (multiparts and S/MIME layers) `entity` nests, itself included:
- * 0 for a leaf. The contents of an S/MIME layer are not visible and count as a leaf. Counting
- * stops past MAX_NESTING_DEPTH.
- */
-function containerDepth(entity: MimeEntity, level = 1): number {
-  const mediaType = entity.contentType.mediaType;
-  if (mediaType === 'application/pkcs7-mime' || mediaType === 'application/x-pkcs7-mime') return 1;
-  if (mediaType !== 'multipart/mixed' && mediaType !== 'multipart/signed') return 0;
-  if (level > MAX_NESTING_DEPTH) return 1;
-  const boundary = entity.contentType.params.get('boundary');
-  if (boundary === undefined) throw new MimeParseError(`${mediaType} boundary missing`);
-  const parts = parseMultipartViews(entity.body, boundary);
-  return 1 + Math.max(0, ...parts.map((part) => containerDepth(part, level + 1)));
+  const layers = 2 + placed.reduce((sum, { nesting }) => sum + nesting.layers, 0);
+  if (layers > MAX_CMS_LAYERS) {
+    throw new LimitExceededError(
+      `protected SIP message would have more than MAX_CMS_LAYERS (${MAX_CMS_LAYERS}) CMS layers`,
+    );
+  }
 }
 
 /** Returns the signed copy of the one clear SDP part, or undefined when there is nothing to bind. */

@@ -3,11 +3,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { utf8Decode } from '../../src/bytes.js';
+import { utf8Decode, utf8Encode } from '../../src/bytes.js';
+import { signContent } from '../../src/cms/index.js';
 import { LimitExceededError } from '../../src/errors.js';
 import { MAX_MESSAGE_BYTES } from '../../src/limits.js';
 import type { SipMessage } from '../../src/sip/message.js';
+import { MimeEntity } from '../../src/mime/entity.js';
 import { protectMessage } from '../../src/smime/protect.js';
+import { createMultipartSigned, createPkcs7MimeEntity } from '../../src/smime/smime-entities.js';
 import { unprotectMessage } from '../../src/smime/unprotect.js';
 import { rejection } from '../mime/expect-error.js';
 import { MCPTT_INFO, SECRET_TOKEN, request } from './messages.js';
@@ -104,5 +107,76 @@ describe('protectMessage nesting limit', () => {
     expect(error).toBeInstanceOf(LimitExceededError);
     expect(error).toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', sipStatus: 413 });
     expect(error.message).toContain('MAX_NESTING_DEPTH (8)');
+  });
+});
+
+/** Returns alice's SignedData of `content`, detached or with the content inside. */
+async function signedBy(content: Uint8Array, detached: boolean): Promise<Uint8Array> {
+  const alice = await pki.identity('alice');
+  return signContent({
+    crypto: testCrypto,
+    content,
+    privateKey: alice.signingKey,
+    certificate: alice.certificate,
+    signingTime: pki.now,
+    detached,
+  });
+}
+
+/** Builds a MESSAGE whose multipart/mixed body contains `parts`. */
+function messageOf(parts: readonly MimeEntity[]): SipMessage {
+  const body = parts.map((part) => `--top\r\n${utf8Decode(part.toBytes())}\r\n`).join('');
+  return request('MESSAGE', `${body}--top--`, 'multipart/mixed;boundary=top');
+}
+
+/** Builds a MESSAGE with alice's opaque signature around `levels` nested multiparts. */
+async function opaqueSigned(levels: number): Promise<SipMessage> {
+  const nested = nestedMessage(levels);
+  const inner = `Content-Type: ${nested.getHeader('Content-Type') ?? ''}\r\n\r\n${utf8Decode(nested.body)}`;
+  const der = await signedBy(utf8Encode(inner), false);
+  return messageOf([createPkcs7MimeEntity(der, 'signed-data')]);
+}
+
+/** Builds a MESSAGE with `count` multipart/signed parts of alice side by side. */
+async function detachedSigned(count: number): Promise<SipMessage> {
+  const parts: MimeEntity[] = [];
+  for (let index = 0; index < count; index++) {
+    const content = MimeEntity.create({ 'Content-Type': 'text/plain' }, `part ${String(index)}`);
+    const signature = await signedBy(content.toBytes(), true);
+    parts.push(createMultipartSigned(content, signature, testCrypto));
+  }
+  return messageOf(parts);
+}
+
+/** Returns whether protect accepts `message`, and whether unprotect then opens the result. */
+async function outcome(message: SipMessage): Promise<'rejected by protect' | 'opened' | Error> {
+  const sent = await protect(message).catch((error: unknown) => error);
+  if (sent instanceof LimitExceededError) return 'rejected by protect';
+  if (sent instanceof Error) return sent;
+  return unprotectMessage(sent as SipMessage, {
+    crypto: testCrypto,
+    identity: await pki.identity('server'),
+    trustAnchors: [pki.caCertificate],
+    now: () => pki.now,
+  }).then(
+    () => 'opened' as const,
+    (error: unknown) => error as Error,
+  );
+}
+
+describe('protectMessage and parts already signed', () => {
+  // Protect rejects exactly what unprotect would reject, counting the layers that it can read.
+  it.each([
+    [5, 'opened'],
+    [6, 'rejected by protect'],
+  ])('an opaque signature around %i levels is %s', async (levels, expected) => {
+    expect(await outcome(await opaqueSigned(levels))).toBe(expected);
+  });
+
+  it.each([
+    [2, 'opened'],
+    [3, 'rejected by protect'],
+  ])('%i multipart/signed parts are %s', async (count, expected) => {
+    expect(await outcome(await detachedSigned(count))).toBe(expected);
   });
 });

@@ -209,6 +209,25 @@ describe('protect and unprotect', () => {
     expect(message.getHeader('Content-Description')).toBe('call set-up');
   });
 
+  it('keeps the content headers of a lone SDP on its part', async () => {
+    const sdpOnly = inviteWithSdp().withBody(new TextEncoder().encode('v=0\r\n'), {
+      contentType: 'application/sdp',
+      contentId: '<sdp-1@example.org>',
+    });
+
+    const sent = await protectMessage(sdpOnly, {
+      crypto: testCrypto,
+      signer: await pki.identity('alice'),
+      recipients: [pki.certificate('server')],
+      protectHeaders: ['From'],
+      now: () => pki.now,
+    });
+
+    expect(sent.contentType?.mediaType).toBe('multipart/mixed');
+    expect(sent.getHeader('Content-ID')).toBeUndefined();
+    expect(new TextDecoder().decode(sent.body)).toContain('Content-ID: <sdp-1@example.org>');
+  });
+
   it('returns a message without sensitive parts unchanged', async () => {
     const signer = await pki.identity('alice');
     const sdpOnly = inviteWithSdp().withBody(new TextEncoder().encode('v=0\r\n'), {
