@@ -321,11 +321,19 @@ async function answerCaller(
       { name: 'Recv-Info', value: TALK_INFO_PACKAGE },
     ],
   });
-  const parts = [
-    textPart(MEDIA_TYPES.sdp, media.localSdp),
-    textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(info)),
-  ];
-  const protectedResponse = await protectResponse(context, response, parts, certificate);
+  const answer = (answerInfo: McpttInfo) => {
+    const parts = [
+      textPart(MEDIA_TYPES.sdp, media.localSdp),
+      textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(answerInfo)),
+    ];
+    return protectResponse(context, response, parts, certificate);
+  };
+  let protectedResponse = await answer(info);
+  // The emergency may have ended during the protection. The caller must not learn an emergency
+  // that is over, so the 200 OK is protected again without it.
+  if (info.emergency === true && !call.emergency) {
+    protectedResponse = await answer(withoutEmergency(info));
+  }
   if (transaction.completed) {
     return undefined;
   }
@@ -342,12 +350,19 @@ async function answerCaller(
   }
   context.calls.addLeg(call, leg);
   call.media.add(leg.callId, leg.uri, media);
-  call.floor.attach(leg.uri, media.negotiatedFloorChannel, emergencyCaller);
+  call.floor.attach(leg.uri, media.negotiatedFloorChannel, emergencyCaller && call.emergency);
   if (hasImplicitFloorRequest(partText(opened.parts, MEDIA_TYPES.mcpttInfo))) {
     call.floor.implicitRequest(leg.uri);
   }
   transaction.respond(protectedResponse);
   return leg;
+}
+
+/** Returns `info` without its emergency indication. */
+function withoutEmergency(info: McpttInfo): McpttInfo {
+  const fields: { -readonly [K in keyof McpttInfo]: McpttInfo[K] } = { ...info };
+  delete fields.emergency;
+  return fields;
 }
 
 /**

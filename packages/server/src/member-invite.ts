@@ -21,6 +21,7 @@ import { createInDialogRequest, createUacDialog, type Dialog } from './dialog.js
 import { buildMcpttInfo, type McpttInfo } from './mcptt-xml.js';
 import { MediaLeg } from './media-leg.js';
 import { createOutgoingRequest, type ServerContext } from './server-context.js';
+import { sendEmergencyEnd } from './emergency-end.js';
 import { protectionPolicyOf } from './plain-calls.js';
 import { MAX_SIGNATURE_AGE_MS } from './request-guard.js';
 import { uriOf } from './sip-builder.js';
@@ -96,6 +97,9 @@ export async function inviteUser(
     },
   });
   options.signal?.removeEventListener('abort', cancel);
+  // An emergency that ended while the user's device rang ended before the leg had a dialog, so no
+  // UPDATE reached the user. A later end reaches the leg through its dialog.
+  const endedWhileRinging = info.emergency === true && !call.emergency;
   leg.invite = undefined;
   const status = response.startLine.type === 'response' ? response.startLine.status : 500;
   context.logger.info(
@@ -110,7 +114,9 @@ export async function inviteUser(
 
   leg.dialog = createUacDialog(invite, response);
   context.transactions.sendAck(createInDialogRequest(leg.dialog, 'ACK'));
-  return acceptAnswer(context, call, leg, media, response);
+  const outcome = await acceptAnswer(context, call, leg, media, response);
+  if (outcome.leg !== undefined && endedWhileRinging) sendEmergencyEnd(context, call, outcome.leg);
+  return outcome;
 }
 
 const ANSWER_MODE = 'Answer-Mode';

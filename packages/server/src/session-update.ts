@@ -18,15 +18,14 @@
  *
  * @module
  */
-import { MEDIA_TYPES, partText, textPart, withParts, type BodyPart } from './body-parts.js';
-import type { Call, CallLeg } from './call-store.js';
-import { createInDialogRequest } from './dialog.js';
-import { buildMcpttInfo, parseMcpttInfo } from './mcptt-xml.js';
-import { protectionPolicyOf } from './plain-calls.js';
+import { MEDIA_TYPES, partText, textPart, withParts } from './body-parts.js';
+import type { Call } from './call-store.js';
+import { endEmergency } from './emergency-end.js';
+import { parseMcpttInfo } from './mcptt-xml.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse } from './sip-builder.js';
-import { TALK_INFO_PACKAGE, findDialogLeg, type DialogLeg } from './talk-handler.js';
+import { dialogHeaders, findDialogLeg } from './talk-handler.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
 /** Handles a re-INVITE or an UPDATE inside a call. */
@@ -58,7 +57,7 @@ export async function handleSessionUpdate(
   const media = found.call.media.media(found.leg.callId);
   const offer = partText(opened.parts, MEDIA_TYPES.sdp);
   if (offer === undefined && request.method === 'UPDATE') {
-    if (cancelsEmergency) cancelEmergency(context, found);
+    if (cancelsEmergency) endEmergency(context, found.call, found.leg);
     transaction.respond(createResponse(request, 200, { headers: dialogHeaders(context) }));
     return;
   }
@@ -66,7 +65,7 @@ export async function handleSessionUpdate(
     reject(context, transaction, 488, 'media renegotiation not supported');
     return;
   }
-  if (cancelsEmergency) cancelEmergency(context, found);
+  if (cancelsEmergency) endEmergency(context, found.call, found.leg);
 
   const response = createResponse(request, 200, { headers: dialogHeaders(context) });
   const answer = [textPart(MEDIA_TYPES.sdp, media.localSdp)];
@@ -83,60 +82,6 @@ export async function handleSessionUpdate(
 function cancelsEmergencyOf(call: Call, opened: OpenedRequest): boolean {
   const info = partText(opened.parts, MEDIA_TYPES.mcpttInfo);
   return call.emergency && info !== undefined && parseMcpttInfo(info).emergency === false;
-}
-
-/**
- * Ends the emergency state of `found.call`, takes the emergency floor priority from every
- * participant, and sends the other participants an UPDATE in the background.
- */
-function cancelEmergency(context: ServerContext, found: DialogLeg): void {
-  const { call, leg } = found;
-  call.emergency = false;
-  // A participant who joined with emergency-ind has the emergency priority too.
-  for (const participant of call.legs.values()) call.floor.setEmergency(participant.uri, false);
-  context.logger.info({ call: call.id, callId: leg.callId }, 'emergency cancelled');
-  const parts = [textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ emergency: false }))];
-  for (const other of call.legs.values()) {
-    if (other === leg) continue;
-    notifyParticipant(context, other, parts).catch((error: unknown) => {
-      context.logger.warn(
-        { call: call.id, callId: other.callId, err: error },
-        'emergency update failed',
-      );
-    });
-  }
-}
-
-/** Sends `parts` to an established leg in an UPDATE without SDP, protected for its user. */
-async function notifyParticipant(
-  context: ServerContext,
-  leg: CallLeg,
-  parts: readonly BodyPart[],
-): Promise<void> {
-  if (leg.dialog === undefined) return;
-  const update = createInDialogRequest(leg.dialog, 'UPDATE', dialogHeaders(context));
-  const certificate = context.registry.certificate(leg.uri);
-  if (certificate === undefined && protectionPolicyOf(context) === undefined) {
-    context.logger.warn(
-      { callId: leg.callId },
-      'emergency update not sent: participant certificate not found',
-    );
-    return;
-  }
-  const request =
-    certificate === undefined
-      ? withParts(update, parts)
-      : await protectResponse(context, update, parts, certificate);
-  const response = await context.transactions.sendRequest(request);
-  const status = response.startLine.type === 'response' ? response.startLine.status : 0;
-  context.logger.info({ callId: leg.callId, method: 'UPDATE', status }, 'emergency update sent');
-}
-
-function dialogHeaders(context: ServerContext) {
-  return [
-    { name: 'Contact', value: `<${context.contactUri}>;+g.3gpp.mcptt` },
-    { name: 'Recv-Info', value: TALK_INFO_PACKAGE },
-  ];
 }
 
 /**

@@ -27,6 +27,14 @@ export const TALK_INFO_PACKAGE = 'mcptt-talk';
 /** Media type of the body of a talk request. */
 export const TALK_MEDIA_TYPE = 'text/plain';
 
+/** Returns the header fields of the server's requests and responses inside a call's dialog. */
+export function dialogHeaders(context: ServerContext) {
+  return [
+    { name: 'Contact', value: `<${context.contactUri}>;+g.3gpp.mcptt` },
+    { name: 'Recv-Info', value: TALK_INFO_PACKAGE },
+  ];
+}
+
 /** A call leg that a request inside a dialog belongs to. */
 export interface DialogLeg {
   readonly call: Call;

@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { MEDIA_TYPES, readParts, textPart, type BodyPart } from '../../src/body-parts.js';
 import { buildMcpttInfo, parseMcpttInfo, type McpttInfo } from '../../src/mcptt-xml.js';
 import {
@@ -9,7 +9,7 @@ import {
   textOf,
   type Incoming,
 } from './mcptt-test-client.js';
-import type { ServerFixture } from './server-fixture.js';
+import { GROUP_ID, startFixture, type ServerFixture } from './server-fixture.js';
 
 /** Builds an mcptt-info body part. */
 export function mcpttInfo(info: McpttInfo): BodyPart {
@@ -82,4 +82,30 @@ export async function answerInfo(
 ) {
   const opened = await user.open(response);
   return parseMcpttInfo(textOf(readParts(opened), MEDIA_TYPES.mcpttInfo) ?? '');
+}
+
+/**
+ * Starts a server on the relay core for the tests of the calling file, with the users `names`
+ * connected and authorised and `affiliated` affiliated to the test group, and stops it after
+ * them.
+ */
+export function useRelayGroup(names: readonly string[], affiliated: readonly string[]) {
+  const state: { fixture?: ServerFixture; clients: Record<string, McpttTestClient> } = {
+    clients: {},
+  };
+  beforeAll(async () => {
+    state.fixture = await startFixture('relay');
+    state.clients = await connectAuthorised(state.fixture, names);
+    for (const name of affiliated) {
+      await publish(state.clients[name] as McpttTestClient, 'presence', affiliation([GROUP_ID]));
+    }
+  });
+  afterAll(async () => {
+    await state.fixture?.stop();
+    for (const user of Object.values(state.clients)) user.close();
+  });
+  return {
+    fixture: () => state.fixture as ServerFixture,
+    client: (name: string) => state.clients[name] as McpttTestClient,
+  };
 }

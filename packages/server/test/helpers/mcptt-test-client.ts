@@ -31,8 +31,11 @@ export interface Incoming {
   answer?: SipMessage;
 }
 
-/** How the client answers INVITEs from the server. */
-export type InviteMode = 'answer' | 'ring';
+/**
+ * How the client answers INVITEs from the server: at once, with 180 only, or with 180 and then
+ * 200 when the test calls {@link McpttTestClient.answerHeld}.
+ */
+export type InviteMode = 'answer' | 'ring' | 'hold';
 
 /** An MCPTT client on raw WebSocket and the core package, for tests of the server. */
 export class McpttTestClient {
@@ -67,6 +70,7 @@ export class McpttTestClient {
   readonly #pending = new Map<string, (response: SipMessage) => void>();
   readonly #ringingTags = new Map<string, string>();
   readonly #waiters: { match: (i: Incoming) => boolean; resolve: (i: Incoming) => void }[] = [];
+  readonly #held: { message: SipMessage; incoming: Incoming }[] = [];
 
   private constructor(
     socket: WebSocket,
@@ -257,6 +261,18 @@ export class McpttTestClient {
     this.#socket.close();
   }
 
+  /** Answers with 200 the INVITEs that `hold` mode left ringing, and resolves once it has. */
+  async answerHeld(): Promise<void> {
+    for (const { message, incoming } of this.#held.splice(0)) {
+      await this.#answer(message, incoming, true);
+    }
+  }
+
+  /** Resolves once an INVITE waits in `hold` mode. */
+  async heldInvite(): Promise<void> {
+    while (this.#held.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
   async #receive(message: SipMessage): Promise<void> {
     if (!message.isRequest) {
       const key = `${message.callId}|${String(message.cseq.sequence)}|${message.cseq.method}`;
@@ -298,21 +314,22 @@ export class McpttTestClient {
     }
   }
 
-  async #answer(message: SipMessage, incoming: Incoming): Promise<void> {
+  async #answer(message: SipMessage, incoming: Incoming, released = false): Promise<void> {
     if (this.unanswered.has(message.method)) {
       return;
     }
     const ok = incoming.error === undefined ? 200 : 403;
-    const toTag = randomToken();
+    const toTag = this.#ringingTags.get(message.callId) ?? randomToken();
     const headers = [{ name: 'Contact', value: `<${this.#contact}>` }];
     if (message.method === 'INVITE' && ok === 200 && this.inviteFailure !== undefined) {
       incoming.answer = createResponse(message, this.inviteFailure, { toTag });
       this.#sendMessage(incoming.answer);
       return;
     }
-    if (message.method === 'INVITE' && ok === 200 && this.inviteMode === 'ring') {
+    if (message.method === 'INVITE' && ok === 200 && this.inviteMode !== 'answer' && !released) {
       this.#ringingTags.set(message.callId, toTag);
       this.#sendMessage(createResponse(message, 180, { toTag, headers }));
+      if (this.inviteMode === 'hold') this.#held.push({ message, incoming });
       return;
     }
     let response = createResponse(message, ok, { toTag, headers });
