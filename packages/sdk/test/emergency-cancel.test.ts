@@ -34,6 +34,15 @@ function updateFrom(invite: SipMessage, uri: string): SipMessage {
   return attachParts(requestInDialog(invite, uri, 'UPDATE', 8), cancellation, testCrypto);
 }
 
+/** Returns the server's signed 200 OK to `update` that confirms the end of the emergency. */
+async function confirmation(
+  update: string,
+  sign: (name: string, message: SipMessage) => Promise<string>,
+): Promise<string> {
+  const ok = SipMessage.parse(utf8Encode(responseTo(update, '200 OK')));
+  return sign('bob', attachParts(ok, cancellation, testCrypto));
+}
+
 /** Starts an emergency call, answers it as the server and records the emergency changes. */
 async function emergencyCall() {
   const started = await establishedCall(stops, { emergency: true });
@@ -44,7 +53,7 @@ async function emergencyCall() {
 
 describe('cancelEmergency', () => {
   it('sends a signed UPDATE with emergency-ind false', async () => {
-    const { socket, call, changes, stores } = await emergencyCall();
+    const { socket, call, changes, stores, sign } = await emergencyCall();
 
     const cancelled = call.cancelEmergency();
     await until(() => sent(socket, 'UPDATE ').length === 1);
@@ -55,7 +64,7 @@ describe('cancelEmergency', () => {
       trustAnchors: [stores.pki.caCertificate],
       now: stores.now,
     });
-    socket.receive(responseTo(update, '200 OK'));
+    socket.receive(await confirmation(update, sign));
     await cancelled;
 
     expect(opened.security.signerUri).toBe(ALICE);
@@ -65,6 +74,39 @@ describe('cancelEmergency', () => {
     });
     expect(call.emergency).toBe(false);
     expect(changes).toEqual([false]);
+  });
+
+  it('keeps the emergency on a 200 OK in clear', async () => {
+    const { socket, call, changes } = await emergencyCall();
+
+    const cancelled = call.cancelEmergency();
+    await until(() => sent(socket, 'UPDATE ').length === 1);
+    socket.receive(responseTo(sent(socket, 'UPDATE ')[0] ?? '', '200 OK'));
+
+    await expect(cancelled).rejects.toMatchObject({ code: 'ERR_DOWNGRADE', sipStatus: 403 });
+    expect(call.emergency).toBe(true);
+    expect(changes).toEqual([]);
+  });
+
+  it('sends nothing later for a cancellation that never left', async () => {
+    const { socket, call } = await emergencyCall();
+    socket.disconnect();
+
+    await expect(call.cancelEmergency()).rejects.toMatchObject({ sipStatus: 503 });
+    socket.connect();
+    expect(call.sendParts([{ contentType: 'text/plain', body: 'later' }])).toBe(true);
+    await until(() => sent(socket, 'UPDATE ').length === 1);
+
+    expect(sent(socket, 'UPDATE ')[0]).not.toContain(MCPTT_INFO_TYPE);
+  });
+
+  it('rejects while another UPDATE waits to leave', async () => {
+    const { call } = await emergencyCall();
+
+    expect(call.sendParts([{ contentType: 'text/plain', body: 'first' }])).toBe(true);
+
+    await expect(call.cancelEmergency()).rejects.toThrow('another UPDATE of the call is pending');
+    expect(call.emergency).toBe(true);
   });
 
   it('keeps the emergency when the server rejects it', async () => {

@@ -12,16 +12,16 @@
  * A signed mcptt-info with `emergency-ind` false from the participant who started an emergency
  * group call ends the call's emergency state. The call goes on as an ordinary group call, and no
  * participant keeps the emergency floor priority. The other participants get an UPDATE with the
- * same indication. Anyone else gets 403. The mcptt-info is sensitive, so one in clear fails to
+ * same indication, and the originator a 200 OK whose signed mcptt-info repeats it, which the
+ * SDK waits for. Anyone else gets 403. The mcptt-info is sensitive, so one in clear fails to
  * open (403 downgrade) before this check. An `emergency-ind` true inside a call is ignored:
  * a call becomes an emergency call only at set-up.
  *
  * @module
  */
 import { MEDIA_TYPES, partText, textPart, withParts } from './body-parts.js';
-import type { Call } from './call-store.js';
 import { endEmergency } from './emergency-end.js';
-import { parseMcpttInfo } from './mcptt-xml.js';
+import { buildMcpttInfo, parseMcpttInfo } from './mcptt-xml.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse } from './sip-builder.js';
@@ -47,41 +47,44 @@ export async function handleSessionUpdate(
     return;
   }
 
-  const cancelsEmergency = cancelsEmergencyOf(found.call, opened);
-  if (cancelsEmergency && found.leg.uri !== found.call.originator) {
+  // A cancellation from the originator is confirmed in the signed 200 OK, also when an earlier
+  // one already ended the emergency, so that a repeated request gets the same response.
+  const asksEnd = asksEmergencyEnd(opened);
+  if (asksEnd && found.call.emergency && found.leg.uri !== found.call.originator) {
     reject(context, transaction, 403, 'only the originator can cancel the emergency');
     return;
   }
+  const confirmsEnd = asksEnd && found.leg.uri === found.call.originator;
 
   const request = transaction.request;
   const media = found.call.media.media(found.leg.callId);
   const offer = partText(opened.parts, MEDIA_TYPES.sdp);
-  if (offer === undefined && request.method === 'UPDATE') {
-    if (cancelsEmergency) endEmergency(context, found.call, found.leg);
-    transaction.respond(createResponse(request, 200, { headers: dialogHeaders(context) }));
-    return;
+  if (offer !== undefined || request.method !== 'UPDATE') {
+    if (media === undefined || offer === undefined || !keepsSession(media.remoteSdp, offer)) {
+      reject(context, transaction, 488, 'media renegotiation not supported');
+      return;
+    }
   }
-  if (media === undefined || offer === undefined || !keepsSession(media.remoteSdp, offer)) {
-    reject(context, transaction, 488, 'media renegotiation not supported');
-    return;
-  }
-  if (cancelsEmergency) endEmergency(context, found.call, found.leg);
+  if (confirmsEnd && found.call.emergency) endEmergency(context, found.call, found.leg);
 
   const response = createResponse(request, 200, { headers: dialogHeaders(context) });
-  const answer = [textPart(MEDIA_TYPES.sdp, media.localSdp)];
-  // Signed, so that the participant can check the fingerprints of the answer, as at set-up.
+  const parts = [
+    // Signed, so that the participant can check the fingerprints of the answer, as at set-up.
+    ...(offer === undefined || media === undefined
+      ? []
+      : [textPart(MEDIA_TYPES.sdp, media.localSdp)]),
+    ...(confirmsEnd ? [textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ emergency: false }))] : []),
+  ];
   const certificate = context.registry.certificate(found.leg.uri);
-  transaction.respond(
-    certificate === undefined
-      ? withParts(response, answer)
-      : await protectResponse(context, response, answer, certificate),
-  );
+  if (parts.length === 0) transaction.respond(response);
+  else if (certificate === undefined) transaction.respond(withParts(response, parts));
+  else transaction.respond(await protectResponse(context, response, parts, certificate));
 }
 
-/** True when `opened` carries an mcptt-info with `emergency-ind` false for an emergency call. */
-function cancelsEmergencyOf(call: Call, opened: OpenedRequest): boolean {
+/** True when `opened` carries an mcptt-info with `emergency-ind` false. */
+function asksEmergencyEnd(opened: OpenedRequest): boolean {
   const info = partText(opened.parts, MEDIA_TYPES.mcpttInfo);
-  return call.emergency && info !== undefined && parseMcpttInfo(info).emergency === false;
+  return info !== undefined && parseMcpttInfo(info).emergency === false;
 }
 
 /**

@@ -230,6 +230,7 @@ describe.each(cores)('call robustness through %s', (core, available) => {
       const response = await client('carol').send(await cancellation('carol', carolDialog));
 
       expect(status(response)).toBe(200);
+      expect((await answerInfo(client('carol'), response)).emergency).toBe(false);
       // Every participant loses the emergency priority, also one who joined with emergency-ind.
       expect(lowered.sort()).toEqual(
         [...(emergencyCall?.legs.values() ?? [])].map((leg) => leg.uri).sort(),

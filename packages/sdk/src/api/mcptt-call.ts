@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { sameAddressOfRecord, type SecurityInfo } from '@mcptt-smime/smime';
+import { DowngradeError, sameAddressOfRecord, type SecurityInfo } from '@mcptt-smime/smime';
 import type { AnswerOptions, EndEvent, RTCSession } from '../adapter/jssip/jssip-ua.js';
 import { NO_FLOOR_REQUEST } from './call-request.js';
 import { silentLogger } from '../core/logger.js';
@@ -187,8 +187,10 @@ export class McpttCall {
    * Ends the emergency state of an emergency group call that this client started. It sends an
    * UPDATE whose signed and encrypted mcptt-info has `emergency-ind` false, and the MCPTT server
    * passes the cancellation on to the other participants. The call goes on as an ordinary call.
-   * Resolves once the server accepts it. Rejects with SipRequestFailedError carrying the status of
-   * a rejection, or with TypeError when the call is not an established emergency call started here.
+   * Resolves once the server confirms it in a signed 2xx whose mcptt-info has `emergency-ind`
+   * false. Rejects with SipRequestFailedError carrying the status of a rejection, with
+   * DowngradeError (403) for a 2xx without that confirmation, and with TypeError when the call is
+   * not an established emergency call started here or another UPDATE of it is pending.
    */
   cancelEmergency(): Promise<void> {
     if (this.#state !== 'established') {
@@ -197,23 +199,41 @@ export class McpttCall {
     if (!this.#emergency || this.direction !== 'outgoing' || this.info?.emergency !== true) {
       return Promise.reject(new TypeError('the call is not an emergency call started here'));
     }
+    // One set of parts waits per method, so a pending UPDATE would lose its parts to this one.
+    if (this.#pipeline.hasPendingParts(this.callId, 'UPDATE', true)) {
+      return Promise.reject(new TypeError('another UPDATE of the call is pending'));
+    }
     const info = buildMcpttInfo({ emergency: false });
     this.#pipeline.attachToNext(this.callId, 'UPDATE', true, [
       { contentType: MCPTT_INFO_TYPE, body: info },
     ]);
     return new Promise((resolve, reject) => {
-      (this.session as unknown as DialogRequests).sendRequest('UPDATE', {
-        eventHandlers: {
-          onSuccessResponse: () => {
-            this.#setEmergency(false);
-            resolve();
+      // Parts that no request took would leave with the next UPDATE, such as a session refresh.
+      const unsent = (error: Error) => {
+        this.#pipeline.discardPendingParts(this.callId, 'UPDATE', true);
+        reject(error);
+      };
+      try {
+        (this.session as unknown as DialogRequests).sendRequest('UPDATE', {
+          eventHandlers: {
+            // The server confirms the end in a signed mcptt-info, which receive() has read by
+            // now. A 2xx without it, such as one that the SIP core made up, ends nothing.
+            onSuccessResponse: () => {
+              if (this.#emergency) {
+                reject(new DowngradeError('the 2xx does not confirm the end of the emergency'));
+              } else {
+                resolve();
+              }
+            },
+            onErrorResponse: (response) => reject(failureOf(response)),
+            onDialogError: (response) => reject(failureOf(response)),
+            onRequestTimeout: () => reject(failureOf(undefined)),
+            onTransportError: () => unsent(new SipRequestFailedError(503, 'Service Unavailable')),
           },
-          onErrorResponse: (response) => reject(failureOf(response)),
-          onDialogError: (response) => reject(failureOf(response)),
-          onRequestTimeout: () => reject(failureOf(undefined)),
-          onTransportError: () => reject(new SipRequestFailedError(503, 'Service Unavailable')),
-        },
-      });
+        });
+      } catch (error) {
+        unsent(error instanceof Error ? error : new TypeError('the UPDATE could not be sent'));
+      }
     });
   }
 
@@ -253,10 +273,12 @@ export class McpttCall {
   /**
    * Sends `parts` inside the dialog, with a new SDP offer, in an UPDATE (default) or a
    * re-INVITE; the socket adds them after JsSIP built the request. Returns false when JsSIP
-   * cannot send an offer now, for example while another offer is pending.
+   * cannot send an offer now, for example while another offer is pending, or while parts of an
+   * earlier request of this method still wait to leave.
    */
   sendParts(parts: readonly BodyPart[], method: 'UPDATE' | 'INVITE' = 'UPDATE'): boolean {
     if (this.#state !== 'established') throw new TypeError('the call is not established');
+    if (this.#pipeline.hasPendingParts(this.callId, method, true)) return false;
     this.#pipeline.attachToNext(this.callId, method, true, parts);
     return this.session.renegotiate({ useUpdate: method === 'UPDATE' });
   }
@@ -312,7 +334,8 @@ export class McpttCall {
 
   /**
    * Follows the emergency state in a signed mcptt-info from the far end: a 2xx response gives the
-   * state of the call joined, and a request can only cancel the emergency.
+   * state of the call joined, and any later message, such as the server's signed confirmation
+   * of a cancellation, can only end the emergency.
    */
   #readEmergency(received: ReceivedMessage, isAnswer: boolean): void {
     // Only the first 2xx counts. The far end sends it again until the ACK, and the SIP core can
@@ -328,7 +351,7 @@ export class McpttCall {
       return;
     }
     if (firstAnswer) this.#setEmergency(info.emergency === true);
-    else if (received.status === undefined && info.emergency === false) this.#setEmergency(false);
+    else if (info.emergency === false) this.#setEmergency(false);
   }
 
   #setEmergency(emergency: boolean): void {

@@ -345,6 +345,16 @@ export class SmimePipeline implements SocketPipeline {
     this.#pendingParts.set(partsKey(callId, method.toUpperCase(), isRequest), parts);
   }
 
+  /** True while parts from {@link SmimePipeline.attachToNext} wait for their message. */
+  hasPendingParts(callId: string, method: string, isRequest: boolean): boolean {
+    return this.#pendingParts.has(partsKey(callId, method.toUpperCase(), isRequest));
+  }
+
+  /** Drops parts from {@link SmimePipeline.attachToNext} whose message was never sent. */
+  discardPendingParts(callId: string, method: string, isRequest: boolean): void {
+    this.#pendingParts.delete(partsKey(callId, method.toUpperCase(), isRequest));
+  }
+
   /**
    * Routes the responses of this Call-ID to `handler` instead of JsSIP, for the SDK's own
    * transactions such as PUBLISH, and a final response that fails unprotection to `onFailure`.

@@ -135,8 +135,10 @@ export class FloorArbitrator {
         id: participant,
         emergency: options.emergency ?? false,
       });
-    } else if (options.emergency !== undefined) {
-      existing.emergency = options.emergency;
+    } else if (options.emergency === true) {
+      // Joining again, such as from a second device, never lowers the priority: only
+      // setEmergency does, when the emergency ends.
+      existing.emergency = true;
     }
     if (this.holder() !== participant) {
       this.#sendState(participant);

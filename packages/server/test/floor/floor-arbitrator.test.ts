@@ -330,6 +330,13 @@ describe('floor arbitrator', () => {
       expect(floor.queue()).toEqual([{ participant: DAVE, priority: 7 }]);
     });
 
+    it('keeps the priority when joining again', () => {
+      floor.request(ALICE, 7);
+      floor.join(DAVE, { emergency: false });
+
+      expect(floor.request(DAVE)).toBe('preempted');
+    });
+
     it('ignores an unknown participant', () => {
       floor.setEmergency('sip:nobody@example.org', true);
 
