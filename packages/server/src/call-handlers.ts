@@ -24,7 +24,7 @@ import {
 import { checkAuthorised, openRequest, reject, type OpenedRequest } from './request-guard.js';
 import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
-import { TALK_INFO_PACKAGE, findDialogLeg } from './talk-handler.js';
+import { dialogHeaders, findDialogLeg } from './talk-handler.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
 /** Handles an initial INVITE to the server. A CANCEL may end it until it is answered. */
@@ -314,13 +314,7 @@ async function answerCaller(
 
   const request = transaction.request;
   const toTag = call.kind === 'private' ? call.id : randomToken();
-  const response = createResponse(request, 200, {
-    toTag,
-    headers: [
-      { name: 'Contact', value: `<${context.contactUri}>;+g.3gpp.mcptt` },
-      { name: 'Recv-Info', value: TALK_INFO_PACKAGE },
-    ],
-  });
+  const response = createResponse(request, 200, { toTag, headers: dialogHeaders(context) });
   const answer = (answerInfo: McpttInfo) => {
     const parts = [
       textPart(MEDIA_TYPES.sdp, media.localSdp),

@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { MEDIA_TYPES, partText, textPart, withParts } from './body-parts.js';
+import { MEDIA_TYPES, partText, textPart, withParts, type BodyPart } from './body-parts.js';
 import { endEmergency } from './emergency-end.js';
 import { buildMcpttInfo, parseMcpttInfo } from './mcptt-xml.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
@@ -59,22 +59,26 @@ export async function handleSessionUpdate(
   const request = transaction.request;
   const media = found.call.media.media(found.leg.callId);
   const offer = partText(opened.parts, MEDIA_TYPES.sdp);
-  if (offer !== undefined || request.method !== 'UPDATE') {
-    if (media === undefined || offer === undefined || !keepsSession(media.remoteSdp, offer)) {
-      reject(context, transaction, 488, 'media renegotiation not supported');
-      return;
-    }
+  // Only an UPDATE may come without an offer.
+  const needsOffer = offer !== undefined || request.method !== 'UPDATE';
+  if (
+    needsOffer &&
+    (media === undefined || offer === undefined || !keepsSession(media.remoteSdp, offer))
+  ) {
+    reject(context, transaction, 488, 'media renegotiation not supported');
+    return;
   }
   if (confirmsEnd && found.call.emergency) endEmergency(context, found.call, found.leg);
 
   const response = createResponse(request, 200, { headers: dialogHeaders(context) });
-  const parts = [
-    // Signed, so that the participant can check the fingerprints of the answer, as at set-up.
-    ...(offer === undefined || media === undefined
-      ? []
-      : [textPart(MEDIA_TYPES.sdp, media.localSdp)]),
-    ...(confirmsEnd ? [textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ emergency: false }))] : []),
-  ];
+  const parts: BodyPart[] = [];
+  // The SDP answer is signed, so that the participant can check its fingerprints, as at set-up.
+  if (offer !== undefined && media !== undefined) {
+    parts.push(textPart(MEDIA_TYPES.sdp, media.localSdp));
+  }
+  if (confirmsEnd) {
+    parts.push(textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ emergency: false })));
+  }
   const certificate = context.registry.certificate(found.leg.uri);
   if (parts.length === 0) transaction.respond(response);
   else if (certificate === undefined) transaction.respond(withParts(response, parts));
