@@ -36,7 +36,7 @@ function reInvite(invite: SipMessage, uri: string, fingerprint: string): SipMess
 }
 
 /**
- * Builds mallory's answer of another Call-ID whose top Via puts `decoy` before the branch of the
+ * Builds mallory's 200 OK of another Call-ID whose top Via puts `decoy` before the branch of the
  * INVITE, so that a reader who takes the first branch-like text finds another transaction.
  */
 function decoyAnswer(invite: SipMessage, decoy: string): SipMessage {

@@ -43,7 +43,7 @@ async function confirmation(
   return sign('bob', attachParts(ok, cancellation, testCrypto));
 }
 
-/** Starts an emergency call, answers it as the server and records the emergency changes. */
+/** Starts an emergency call, accepts it as the server and records the emergency changes. */
 async function emergencyCall() {
   const started = await establishedCall(stops, { emergency: true });
   const changes: boolean[] = [];

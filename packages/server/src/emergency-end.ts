@@ -1,8 +1,8 @@
 /**
- * The end of a group call's emergency state: no participant keeps the emergency floor priority,
- * and every participant learns it in an UPDATE without SDP whose mcptt-info has `emergency-ind`
- * false, signed by the server and encrypted for the participant. A participant whose 200 OK was
- * still on its way when the emergency ended learns it once its leg is up.
+ * The end of a group call's emergency state. No participant keeps the emergency floor priority,
+ * and every participant but the originator gets an UPDATE without SDP whose mcptt-info has
+ * `emergency-ind` false, signed by the server and encrypted for the participant. A participant
+ * whose 200 OK was still on its way when the emergency ended gets it once its leg is up.
  *
  * @module
  */
@@ -30,8 +30,9 @@ export function endEmergency(context: ServerContext, call: Call, originator: Cal
 }
 
 /**
- * Tells the participant of `leg` in the background that `call` is no longer an emergency call.
- * A leg without a dialog yet is skipped: its set-up checks the state again once it is up.
+ * Sends the participant of `leg`, in the background, an UPDATE saying that `call` is no longer an
+ * emergency call. A leg without a dialog yet is skipped, because its set-up checks the state
+ * again once it is up.
  */
 export function sendEmergencyEnd(context: ServerContext, call: Call, leg: CallLeg): void {
   notifyParticipant(context, leg).catch((error: unknown) => {

@@ -88,7 +88,7 @@ describe('transaction layer', () => {
   });
 
   /**
-   * Sends an INVITE, answers it with the 200 OK that `alter` returns, and returns the final
+   * Sends an INVITE, responds to it with the 200 OK that `alter` returns, and returns the final
    * response and the responses that matched no transaction.
    */
   async function answerWith(alter: (answer: SipMessage, sentVia: string) => SipMessage) {

@@ -1,6 +1,6 @@
 /**
  * A group call of alice's client with bob as the MCPTT server, on a fake socket, and the server's
- * answers to it, signed by any user of the test PKI.
+ * responses to it, signed by any user of the test PKI.
  */
 import {
   BOUND_HEADERS,
@@ -64,7 +64,7 @@ export async function startCall(
   return { socket, failures, call, invite, sign, stores };
 }
 
-/** Starts the call and answers it as the server. */
+/** Starts the call and accepts it with the server's signed 200 OK. */
 export async function establishedCall(
   stops: (() => void)[],
   request: Omit<GroupCallOptions, 'groupId'> = {},

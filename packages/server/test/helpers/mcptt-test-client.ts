@@ -32,7 +32,7 @@ export interface Incoming {
 }
 
 /**
- * How the client answers INVITEs from the server: at once, with 180 only, or with 180 and then
+ * How the client responds to INVITEs from the server: at once, with 180 only, or with 180 and then
  * 200 when the test calls {@link McpttTestClient.answerHeld}.
  */
 export type InviteMode = 'answer' | 'ring' | 'hold';
@@ -261,7 +261,7 @@ export class McpttTestClient {
     this.#socket.close();
   }
 
-  /** Answers with 200 the INVITEs that `hold` mode left ringing, and resolves once it has. */
+  /** Responds with 200 to the INVITEs that `hold` mode left ringing, then resolves. */
   async answerHeld(): Promise<void> {
     for (const { message, incoming } of this.#held.splice(0)) {
       await this.#answer(message, incoming, true);

@@ -241,7 +241,7 @@ async function verifySignerSignature(
   data: Uint8Array,
 ): Promise<boolean> {
   // A key that this library cannot use, such as one on another curve, may well have made the
-  // signature, so the answer is 415 rather than a bad signature.
+  // signature, so the status is 415 rather than a bad signature.
   const keyKind = signer.publicKeyAlgorithm.kind;
   if (keyKind === 'other') {
     throw new NotSupportedError('signer public key algorithm not supported');

@@ -1,5 +1,5 @@
 /**
- * The nesting of a body part as unprotect will count it, so that protect can refuse a message
+ * The nesting of a body part as unprotect will count it, so that protect can reject a message
  * that every receiver would reject for its depth or its number of CMS layers.
  *
  * @module
@@ -41,7 +41,7 @@ export function measureNesting(entity: MimeEntity, level = 1): Nesting {
     if (pkcs7) return measureSmime(entity, level);
     const parts = parseMultipartViews(entity.body, contentType.params.get('boundary') ?? '');
     if (mediaType === 'multipart/signed') {
-      // The second part is the signature; the first is what unprotect opens.
+      // The second part is the signature. The first is what unprotect opens.
       const signed = parts[0] === undefined ? LEAF : measureNesting(parts[0], level + 1);
       return { depth: 1 + signed.depth, layers: 1 + signed.layers };
     }

@@ -151,7 +151,7 @@ describe('signed content that is not MIME', () => {
 });
 
 describe('a signer key that the library does not support', () => {
-  // OpenSSL verifies these signatures, so the answer is 415 rather than a bad signature.
+  // OpenSSL verifies these signatures, so the status is 415 rather than a bad signature.
   it.each(['alice-secp256k1', 'alice-explicit'])('gets 415 for %s', async (signer) => {
     const error = await rejectionOf([
       { op: 'sign', signer: file(pki, signer) },
