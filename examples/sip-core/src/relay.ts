@@ -68,8 +68,11 @@ const VIA_HOST = 'sip-core.invalid';
  *
  * @example
  * ```ts
+ * import WebSocket from 'ws';
+ * import { startRelay } from '@mcptt-smime/sip-core';
+ *
  * const core = await startRelay({ bodyLogFile: 'sip-core-bodies.log' });
- * const socket = new WebSocket(core.url, 'sip');
+ * const socket = new WebSocket(core.url, 'sip'); // Node 20 has none by default
  * ```
  */
 export async function startRelay(options: RelayOptions = {}): Promise<RunningRelay> {

@@ -64,6 +64,7 @@ export interface IndexedDbKeyStoreOptions {
  *
  * @example
  * ```ts
+ * // context: issuedPem: string
  * const store = await IndexedDbKeyStore.open({ crypto: globalThis.crypto });
  * const request = await store.createCertificateRequest({ uri: 'sip:alice@example.org' });
  * // ... send request.pem to the CA, receive the certificate ...

@@ -80,6 +80,7 @@ const STOP_GRACE_MS = 1000;
  *
  * @example
  * ```ts
+ * // context: coreUrl: string
  * const server = await McpttServer.start({ config: await loadConfig('server.json'), coreUrl });
  * // ...
  * await server.stop();

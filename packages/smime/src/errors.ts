@@ -93,6 +93,8 @@ export interface McpttErrorOptions {
  *
  * @example
  * ```ts
+ * // context: message: SipMessage, options: UnprotectOptions,
+ * // context: reply: (status: number, reason: string) => void
  * try {
  *   await unprotectMessage(message, options);
  * } catch (err) {

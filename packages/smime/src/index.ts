@@ -5,6 +5,8 @@
  *
  * @example
  * ```ts
+ * // context: bytes: Uint8Array, alice: LocalIdentity, server: LocalIdentity,
+ * // context: serverCertificate: Uint8Array, caCertificate: Uint8Array
  * import { protectMessage, unprotectMessage, SipMessage } from '@mcptt-smime/smime';
  *
  * const sent = await protectMessage(SipMessage.parse(bytes), {

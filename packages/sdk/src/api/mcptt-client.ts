@@ -68,6 +68,7 @@ function randomToken(crypto: Crypto): string {
  *
  * @example
  * ```ts
+ * // context: uri: string, keyStore: MemoryKeyStore, serverCertificates: Uint8Array[]
  * const client = new McpttClient({ uri, url: 'wss://core.example', crypto, keyStore, serverCertificates });
  * await client.start();
  * await client.register();

@@ -65,6 +65,10 @@ export interface PublicationRefreshOptions {
  *
  * @example
  * ```ts
+ * // context: sendPublish: typeof import('./publish-transaction.js').sendPublish,
+ * // context: socket: ProtectingSocket, pipeline: SmimePipeline,
+ * // context: request: import('./publish-transaction.js').PublishRequest,
+ * // context: report: (error: unknown, retrying: boolean) => void
  * const refresh = new PublicationRefresh({ onFailure: (error, retrying) => report(error, retrying) });
  * const publish = () => sendPublish(socket, pipeline, crypto, request);
  * refresh.start(publish, await publish());

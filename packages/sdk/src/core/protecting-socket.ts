@@ -76,8 +76,13 @@ function isKeepAlive(text: string): boolean {
  *
  * @example
  * ```ts
- * const socket = new ProtectingSocket(new JsSIP.WebSocketInterface(url), { pipeline, createTag });
- * const ua = new JsSIP.UA({ sockets: [socket], uri, ... });
+ * // context: url: string, uri: string, pipeline: SmimePipeline, createTag: () => string
+ * import { type Socket, UA, WebSocketInterface } from 'jssip';
+ * import { ProtectingSocket } from '@mcptt-smime/sdk';
+ *
+ * const socket = new ProtectingSocket(new WebSocketInterface(url), { pipeline, createTag });
+ * // The types of JsSIP 3.13 require its own Socket class, so the SDK's socket needs a cast.
+ * const ua = new UA({ sockets: [socket as unknown as Socket], uri }); // and the other UA settings
  * ```
  */
 export class ProtectingSocket implements SipSocket {

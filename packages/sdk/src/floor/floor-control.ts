@@ -108,6 +108,7 @@ export interface FloorControlOptions {
  *
  * @example
  * ```ts
+ * // context: channel: RTCDataChannel, playTone: () => void, button: HTMLButtonElement
  * const floor = new FloorControl(channel, { delegate: { onGranted: () => playTone() } });
  * button.onpointerdown = () => floor.request();
  * button.onpointerup = () => floor.release();

@@ -57,6 +57,7 @@ const CRL_SIGN = 0x02;
  *
  * @example
  * ```ts
+ * // context: caKeys: CryptoKeyPair, notBefore: Date, notAfter: Date
  * const caDer = await createCertificate({ crypto, subject: 'Demo CA', issuerKey: caKeys.privateKey,
  *   publicKey: caKeys.publicKey, serial: 1, notBefore, notAfter, isCa: true });
  * ```

@@ -387,6 +387,7 @@ export interface CheckCertificateOptions {
  *
  * @example
  * ```ts
+ * // context: stored: Uint8Array, caDer: Uint8Array, revocationLists: RevocationList[]
  * await checkCertificate({ crypto, certificate: stored, trustAnchors: [caDer], revocationLists });
  * ```
  */

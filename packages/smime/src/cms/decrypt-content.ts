@@ -57,6 +57,7 @@ type MatchedRecipient =
  *
  * @example
  * ```ts
+ * // context: der: Uint8Array, certificate: Uint8Array, identity: LocalIdentity
  * const { content } = await decryptContent({ crypto, der, certificate, privateKey: identity.decryptionKey });
  * ```
  */

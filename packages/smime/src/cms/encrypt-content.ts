@@ -70,6 +70,7 @@ export interface PreparedEnvelope {
  *
  * @example
  * ```ts
+ * // context: content: Uint8Array, bobCert: Uint8Array
  * const { der, smimeType } = await encryptContent({ crypto, content, recipients: [bobCert], algorithm: 'aes-256-gcm' });
  * ```
  */

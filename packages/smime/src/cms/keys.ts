@@ -45,7 +45,9 @@ export const RSA_MAX_BITS = 4096;
  *
  * @example
  * ```ts
+ * // context: keyPem: string
  * const [pkcs8] = pemDecode(keyPem, 'PRIVATE KEY');
+ * if (pkcs8 === undefined) throw new Error('no PRIVATE KEY block');
  * const { signingKey, decryptionKey } = await importPrivateKey(crypto, pkcs8);
  * ```
  */

@@ -14,6 +14,9 @@ import { CmsParseError } from '../errors.js';
  *
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
+ * import { pemDecode } from '@mcptt-smime/smime';
+ *
  * const [certificate] = pemDecode(readFileSync('alice.cert.pem', 'utf8'), 'CERTIFICATE');
  * ```
  */

@@ -141,7 +141,10 @@ const listData = new WeakMap<RevocationList, RevocationListData>();
  *
  * @example
  * ```ts
+ * // context: crlPem: string, message: SipMessage, identity: LocalIdentity,
+ * // context: trustAnchors: Uint8Array[]
  * const [der] = pemDecode(crlPem, 'X509 CRL');
+ * if (der === undefined) throw new Error('no X509 CRL block');
  * const revocationLists = [parseRevocationList(der)];
  * await unprotectMessage(message, { crypto, identity, trustAnchors, revocationLists });
  * ```

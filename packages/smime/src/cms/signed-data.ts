@@ -58,6 +58,7 @@ export interface SignOptions {
  *
  * @example
  * ```ts
+ * // context: content: Uint8Array, privateKey: CryptoKey, certificate: Uint8Array
  * const der = await signContent({ crypto, content, privateKey, certificate, signingTime: new Date(), detached: true });
  * ```
  */

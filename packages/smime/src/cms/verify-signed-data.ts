@@ -87,6 +87,8 @@ export interface VerifyResult {
  *
  * @example
  * ```ts
+ * // context: der: Uint8Array, detachedContent: Uint8Array, trustAnchors: Uint8Array[],
+ * // context: askUser: (certificate: Uint8Array) => void
  * const result = await verifySignedData({ crypto, der, detachedContent, trustAnchors, now: new Date() });
  * if (!result.chainTrusted) askUser(result.signerCertificate);
  * ```

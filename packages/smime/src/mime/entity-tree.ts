@@ -35,6 +35,7 @@ const IDENTITY_ENCODINGS = ['7bit', '8bit', 'binary'];
  *
  * @example
  * ```ts
+ * // context: body: Uint8Array
  * const tree = parseEntityTree(MimeEntity.parse(body));
  * tree.children.map((child) => child.entity.contentType.mediaType);
  * ```

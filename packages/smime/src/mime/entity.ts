@@ -35,6 +35,7 @@ const checkedFields = new WeakSet<readonly MimeHeader[]>();
  *
  * @example
  * ```ts
+ * // context: der: Uint8Array
  * const part = MimeEntity.create(
  *   { 'Content-Type': 'application/pkcs7-mime; smime-type=enveloped-data', 'Content-Transfer-Encoding': 'base64' },
  *   base64Encode(der, 76),

@@ -181,6 +181,7 @@ function startsAnyLine(bytes: Uint8Array, dash: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * // context: sdpPart: MimeEntity, infoPart: MimeEntity
  * const parts = [sdpPart, infoPart];
  * const boundary = createBoundary(crypto, parts.map((part) => part.toBytes()));
  * const body = buildMultipart(parts, boundary);

@@ -73,6 +73,8 @@ const GCM_TAG_BYTES = 16;
  *
  * @example
  * ```ts
+ * // context: message: SipMessage, identity: LocalIdentity, trustAnchors: Uint8Array[]
+ * import { unprotectMessage } from '@mcptt-smime/smime';
  * import { createNodeCrypto } from '@mcptt-smime/smime/node';
  *
  * const crypto = createNodeCrypto();

@@ -108,8 +108,10 @@ const BODY_HEADERS = [
  *
  * @example
  * ```ts
+ * // context: frameBytes: Uint8Array, cmsDer: Uint8Array, socket: WebSocket
  * const message = SipMessage.parse(frameBytes);
- * const protectedMessage = message.withBody(cms, {
+ * // withBody stores the bytes as given, so they must be the base64 text that the header declares.
+ * const protectedMessage = message.withBody(utf8Encode(base64Encode(cmsDer, 76)), {
  *   contentType: 'application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m',
  *   contentTransferEncoding: 'base64',
  *   contentDisposition: 'attachment; handling=required; filename=smime.p7m',

@@ -98,13 +98,17 @@ function tagTo(value: string, status: number, toTag: string | undefined): string
  *
  * @example
  * ```ts
- * const result = tryParseForResponse(frame);
- * if (!result.ok) {
- *   if (result.partialRequest) {
- *     const reason = `${result.error.reasonPhrase} (${result.error.message})`;
- *     send(createResponse(result.partialRequest, result.error.sipStatus, reason).toBytes());
+ * // context: send: (bytes: Uint8Array) => void, handle: (message: SipMessage) => void
+ * function onFrame(frame: Uint8Array): void {
+ *   const result = tryParseForResponse(frame);
+ *   if (!result.ok) {
+ *     if (result.partialRequest) {
+ *       const reason = `${result.error.reasonPhrase} (${result.error.message})`;
+ *       send(createResponse(result.partialRequest, result.error.sipStatus, reason).toBytes());
+ *     }
+ *     return;
  *   }
- *   return;
+ *   handle(result.message);
  * }
  * ```
  */

@@ -86,6 +86,7 @@ export function parseVia(value: string): SipVia {
  *
  * @example
  * ```ts
+ * // context: response: SipMessage
  * const key = `${topViaBranch(response) ?? ''} ${response.cseq.method}`;
  * ```
  */

@@ -19,6 +19,7 @@ export interface SipBody {
  *
  * @example
  * ```ts
+ * // context: err: unknown, response: SipMessage
  * if (err instanceof UndecipherableError && err.certsOnly !== undefined) {
  *   const { body, headers } = createCertsOnlyBody(err.certsOnly);
  *   response = response.withBody(body, headers);

@@ -100,6 +100,7 @@ interface RecipientSet {
  *
  * @example
  * ```ts
+ * // context: message: SipMessage, signer: LocalIdentity, serverCertificate: Uint8Array
  * const worker = new Worker(new URL('./envelope-worker.ts', import.meta.url), { type: 'module' });
  * const envelopes = new EnvelopePool({ prepare: workerEnvelopePreparer(worker) });
  * await envelopes.fill([serverCertificate], 'aes-256-gcm');

@@ -35,6 +35,7 @@ interface PeerEntry {
  *
  * @example
  * ```ts
+ * // context: alice: LocalIdentity, caDer: Uint8Array, bobCertificateDer: Uint8Array
  * const store = new MemoryKeyStore({ identities: [alice], trustAnchors: [caDer] });
  * await store.setPeerCertificate('sip:bob@example.org', bobCertificateDer);
  * ```

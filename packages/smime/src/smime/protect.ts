@@ -121,6 +121,7 @@ export interface PreparedProtection {
  *
  * @example
  * ```ts
+ * // context: invite: SipMessage, aliceIdentity: LocalIdentity, serverCertificateDer: Uint8Array
  * const protectedInvite = await protectMessage(invite, {
  *   crypto: globalThis.crypto,
  *   signer: aliceIdentity,
@@ -241,6 +242,7 @@ function headerFragment(message: SipMessage, names: readonly string[]): MimeEnti
  *
  * @example
  * ```ts
+ * // context: mcpttInfoEntity: MimeEntity, invite: SipMessage, options: ProtectOptions
  * const prepared = await prepareProtection([mcpttInfoEntity], options);
  * const sent = await protectMessage(invite, { ...options, prepared });
  * ```

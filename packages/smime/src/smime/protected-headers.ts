@@ -46,6 +46,7 @@ const UNPROTECTABLE = new Set([
  *
  * @example
  * ```ts
+ * // context: mcpttInfoPart: MimeEntity
  * const parts = [mcpttInfoPart, createHeaderFragment([{ name: 'Answer-Mode', value: 'Auto' }])];
  * ```
  */
@@ -147,6 +148,7 @@ export function checkProtectedHeaders(
  *
  * @example
  * ```ts
+ * // context: security: SecurityInfo
  * const automatic = protectedHeaderValues(security, 'Answer-Mode')[0]?.toLowerCase() === 'auto';
  * ```
  */

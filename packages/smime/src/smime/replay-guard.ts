@@ -113,6 +113,7 @@ const KEY_LENGTH = 32;
  *
  * @example
  * ```ts
+ * // context: request: SipMessage, options: UnprotectOptions
  * const replayGuard = new ReplayGuard({ windowMs: 5 * 60_000 });
  * await unprotectMessage(request, { ...options, maxSignatureAge: 5 * 60_000, replayGuard });
  * ```
@@ -360,6 +361,7 @@ class EntryQueue {
  *
  * @example
  * ```ts
+ * // context: store: ReplayStore
  * const compacted = compactReplayRecords(await store.load());
  * ```
  */

@@ -162,6 +162,7 @@ const CLEAR: PartProtection = Object.freeze({ encrypted: false, signed: false })
  *
  * @example
  * ```ts
+ * // context: received: SipMessage, serverIdentity: LocalIdentity, caDer: Uint8Array
  * const { message, security } = await unprotectMessage(received, {
  *   crypto: globalThis.crypto,
  *   identity: serverIdentity,
