@@ -129,6 +129,27 @@ describe('implicit floor request', () => {
     expect(recorded.bob.calls[0]?.info?.floorState).toBe('no-request');
     expect(wire.join('')).not.toContain('no-request');
   });
+
+  it("logs each call's floor and media connection to the client's logger", async () => {
+    const records: string[] = [];
+    const record = (category: string, message: string, context?: object): void => {
+      records.push(`${category} ${message} ${JSON.stringify(context)}`);
+    };
+    const logger = { debug: record, info: record, warn: record, error: record };
+    const { alice } = await pair({ alice: { logger }, bob: acceptAll });
+    const call = alice.startGroupCall({ target: BOB, groupId: GROUP });
+    await call.established();
+    call.floor?.release();
+    const connection = call.session.connection as unknown as EventTarget;
+    Object.defineProperty(connection, 'connectionState', { value: 'failed' });
+    connection.dispatchEvent(new Event('connectionstatechange'));
+
+    const floorAndMedia = records.filter((line) => /floor state|media connection/.test(line));
+    expect(floorAndMedia).toEqual([
+      'mcptt:sdk:floor floor state changed {"previous":"pending-request","state":"releasing","cause":"release"}',
+      `mcptt:sdk:calls media connection state changed {"callId":"${call.callId}","state":"failed"}`,
+    ]);
+  });
 });
 
 describe('private calls', () => {

@@ -131,6 +131,7 @@ export class CallRegistry {
       // NOTE: JsSIP writes an escaped `:` of the user part unescaped, so a peer whose user part
       // contains `%3A` would not match its own messages and gets 403 for each.
       remoteUri: session.remote_identity.uri.toString(),
+      logger: this.#options.logger,
     });
     this.#track(call);
     return call;
@@ -231,6 +232,7 @@ export class CallRegistry {
       security,
       remoteUri,
       pipeline: this.#options.pipeline,
+      logger: this.#options.logger,
     });
     this.#track(call);
     return call;

@@ -12,7 +12,7 @@
 import { DowngradeError, sameAddressOfRecord, type SecurityInfo } from '@mcptt-smime/smime';
 import type { AnswerOptions, EndEvent, RTCSession } from '../adapter/jssip/jssip-ua.js';
 import { NO_FLOOR_REQUEST } from './call-request.js';
-import { silentLogger } from '../core/logger.js';
+import { silentLogger, type SdkLogger } from '../core/logger.js';
 import type { BodyPart } from '../core/multipart-bridge.js';
 import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
 import { openCallFloor } from '../floor/call-floor-channel.js';
@@ -70,7 +70,11 @@ export interface McpttCallInit {
    * of the dialog from anyone else are dropped.
    */
   readonly remoteUri: string;
+  /** Receives the records of the call's floor control; silent by default. */
+  readonly logger?: SdkLogger;
 }
+
+const CATEGORY = 'mcptt:sdk:calls';
 
 const FINAL_STATES: ReadonlySet<CallState> = new Set(['ended', 'failed']);
 
@@ -112,6 +116,7 @@ export class McpttCall {
   readonly session: RTCSession;
   readonly #pipeline: SmimePipeline;
   readonly #remoteUri: string;
+  readonly #logger: SdkLogger;
   #security: SecurityInfo | undefined;
   #state: CallState;
   #answered = false;
@@ -131,6 +136,7 @@ export class McpttCall {
     this.#security = init.security;
     this.#pipeline = init.pipeline;
     this.#remoteUri = init.remoteUri;
+    this.#logger = init.logger ?? silentLogger;
     this.#emergency = init.info?.emergency === true;
     this.#state = init.direction === 'outgoing' ? 'calling' : 'ringing';
     this.#established = new Promise<void>((resolve, reject) => {
@@ -376,8 +382,19 @@ export class McpttCall {
   #openFloor(): void {
     const implicitRequest =
       this.direction === 'outgoing' && this.info?.floorState !== NO_FLOOR_REQUEST;
+    let watched: RTCPeerConnection | undefined;
     const open = (connection: RTCPeerConnection): void => {
-      this.#floor ??= openCallFloor(connection, { implicitRequest, logger: silentLogger });
+      this.#floor ??= openCallFloor(connection, { implicitRequest, logger: this.#logger });
+      if (watched === connection) return;
+      watched = connection;
+      // Floor messages and media need the connection, so its state explains a silent floor.
+      connection.addEventListener('connectionstatechange', () => {
+        const state = connection.connectionState;
+        this.#logger.debug(CATEGORY, 'media connection state changed', {
+          callId: this.callId,
+          state,
+        });
+      });
     };
     // JsSIP creates an outgoing call's connection inside ua.call(), before this object exists,
     // and an incoming call's connection in answer(), which it announces with `peerconnection`.
