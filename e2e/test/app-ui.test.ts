@@ -119,7 +119,9 @@ describe('console layout', () => {
   it('starts an emergency call from its button', async () => {
     const page = await openPreview(1280);
     await page.getByRole('button', { name: /Emergency group call/ }).click();
-    expect(await actions(page)).toContainEqual(expect.objectContaining({ emergency: true }));
+    expect(await actions(page)).toEqual([
+      { type: 'emergency-call', groupId: 'sip:fire-1@mcptt.example' },
+    ]);
     await page.context().close();
   });
 

@@ -161,7 +161,13 @@ export interface PttClient {
    * Takes the floor in a group: sets up the group call first when none is up, then unmutes the
    * microphone. Resolves once the call is confirmed.
    */
-  pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void>;
+  pressTalk(groupId: string): Promise<void>;
+  /**
+   * Sets up the group's emergency call, unless the group's call is an emergency call already.
+   * The INVITE requests no floor: the user then presses the talk button to speak, with the
+   * emergency priority. Resolves once the call is confirmed.
+   */
+  startEmergencyCall(groupId: string): Promise<void>;
   /**
    * Talks in a live call, such as a private call. It requests the floor where the call has floor
    * control and unmutes the microphone once the floor is granted, or at once without floor

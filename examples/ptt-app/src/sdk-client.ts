@@ -167,28 +167,9 @@ class SdkPttClient implements PttClient {
     for (const groupId of groupIds) this.#affiliated.add(groupId);
   }
 
-  async pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void> {
-    let call = this.#calls.liveGroupCall(groupId);
-    // An emergency press sets up a new call unless the group's call is an emergency call now.
-    if (call === undefined || (options.emergency && !call.emergency)) {
-      const kind = options.emergency ? 'Emergency group call' : 'Group call';
-      const invite = this.#records.expect(
-        'INVITE',
-        `${kind} to ${groupId}`,
-        `mcptt-info: ${kind.toLowerCase()} to ${groupId}`,
-      );
-      call = this.#require().startGroupCall({ groupId, emergency: options.emergency });
-      this.#invites.set(call.callId, invite);
-      this.#track(call, {
-        kind: 'group',
-        direction: 'outgoing',
-        groupId,
-        peerId: undefined,
-        emergencyCaller: options.emergency,
-      });
-      // The INVITE requests the floor, and the answer may come as soon as the call is up.
-      this.#talk.follow(call);
-    }
+  async pressTalk(groupId: string): Promise<void> {
+    // The INVITE requests the floor, and the answer may come as soon as the call is up.
+    const call = this.#calls.liveGroupCall(groupId) ?? this.#startGroupCall(groupId, false);
     this.#talk.hold(call);
     await this.#established(call);
     // The release may have come while the call was being set up: give back the floor that the
@@ -198,6 +179,42 @@ class SdkPttClient implements PttClient {
       return;
     }
     this.#talk.press(call);
+  }
+
+  async startEmergencyCall(groupId: string): Promise<void> {
+    const live = this.#calls.liveGroupCall(groupId);
+    // An emergency sets up a new call unless the group's call is an emergency call now. The
+    // server ends the group's ordinary call.
+    const call = live?.emergency === true ? live : this.#startGroupCall(groupId, true);
+    await this.#established(call);
+  }
+
+  /**
+   * Sets up a group call and follows its floor. An emergency call's INVITE requests no floor,
+   * because its user has not pressed the talk button. A request that the app released again at
+   * once would race with the server's grant, and a stale grant could end a later press.
+   */
+  #startGroupCall(groupId: string, emergency: boolean): McpttCall {
+    const kind = emergency ? 'Emergency group call' : 'Group call';
+    const invite = this.#records.expect(
+      'INVITE',
+      `${kind} to ${groupId}`,
+      `mcptt-info: ${kind.toLowerCase()} to ${groupId}`,
+    );
+    const call = this.#require().startGroupCall({
+      groupId,
+      ...(emergency ? { emergency: true, implicitFloorRequest: false } : {}),
+    });
+    this.#invites.set(call.callId, invite);
+    this.#track(call, {
+      kind: 'group',
+      direction: 'outgoing',
+      groupId,
+      peerId: undefined,
+      emergencyCaller: emergency,
+    });
+    this.#talk.follow(call);
+    return call;
   }
 
   pressTalkInCall(callId: string): Promise<void> {

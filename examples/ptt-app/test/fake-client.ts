@@ -17,7 +17,7 @@ import type {
 export type FakeAction =
   | { readonly type: 'affiliation'; readonly groupId: string; readonly affiliated: boolean }
   | { readonly type: 'affiliations'; readonly groupIds: readonly string[] }
-  | { readonly type: 'press'; readonly groupId: string; readonly emergency: boolean }
+  | { readonly type: 'press' | 'emergency-call'; readonly groupId: string }
   | { readonly type: 'press-in-call'; readonly callId: string }
   | { readonly type: 'release' }
   | { readonly type: 'call-user'; readonly peerId: string; readonly automatic: boolean }
@@ -85,8 +85,13 @@ export class FakeClient implements PttClient {
     this.#groups = this.#groups.map((g) => ({ ...g, affiliated: groupIds.includes(g.id) }));
   }
 
-  pressTalk(groupId: string, options: { readonly emergency: boolean }): Promise<void> {
-    this.actions.push({ type: 'press', groupId, emergency: options.emergency });
+  pressTalk(groupId: string): Promise<void> {
+    this.actions.push({ type: 'press', groupId });
+    return Promise.resolve();
+  }
+
+  startEmergencyCall(groupId: string): Promise<void> {
+    this.actions.push({ type: 'emergency-call', groupId });
     return Promise.resolve();
   }
 

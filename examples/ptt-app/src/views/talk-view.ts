@@ -149,7 +149,7 @@ function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): vo
 function talkIn(client: PttClient, target: TalkTarget): Promise<void> | undefined {
   if (target.kind === 'group') {
     if (target.groupId === undefined) return undefined;
-    return client.pressTalk(target.groupId, { emergency: false });
+    return client.pressTalk(target.groupId);
   }
   return target.call === undefined ? undefined : client.pressTalkInCall(target.call.id);
 }
@@ -176,11 +176,8 @@ function bindEmergency(
 
 /** Sets up the group's emergency call at once. The user then presses the talk button to speak. */
 function startEmergency(options: TalkViewOptions, groupId: string): void {
-  options.client.pressTalk(groupId, { emergency: true }).then(
-    () => {
-      options.client.releaseTalk();
-      options.onSuccess('Emergency call');
-    },
+  options.client.startEmergencyCall(groupId).then(
+    () => options.onSuccess('Emergency call'),
     (error: unknown) => options.onError('Emergency call', error),
   );
 }
