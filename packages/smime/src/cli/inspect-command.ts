@@ -6,11 +6,11 @@
  */
 
 import { replaceControlCharacters } from '../cms/certificate.js';
-import { inspectCms } from '../cms/index.js';
 import type { CmsSummary } from '../cms/index.js';
+import { inspectCmsContent } from '../cms/inspect.js';
 import { isMcpttError } from '../errors.js';
 import { MAX_NESTING_DEPTH } from '../limits.js';
-import type { MimeEntity } from '../mime/entity.js';
+import { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
 import { SipMessage } from '../sip/message.js';
 import { messageBodyEntity } from '../smime/sip-body.js';
@@ -101,11 +101,28 @@ function inspectEntity(entity: MimeEntity, depth: number): InspectedEntity {
       return { ...base, parts };
     }
     if (CMS_TYPES.has(contentType.mediaType)) {
-      return { ...base, cms: inspectCms(entity.decodedBody()) };
+      const { summary, encapsulatedContent } = inspectCmsContent(entity.decodedBody());
+      // An opaque signature carries its MIME entity inside, which needs no key to read.
+      if (encapsulatedContent === undefined || summary.encapsulatedContentType !== 'data') {
+        return { ...base, cms: summary };
+      }
+      const inner = inspectEncapsulated(encapsulatedContent, depth + 1);
+      return { ...base, cms: summary, parts: [inner] };
     }
     return base;
   } catch (error) {
     if (!isMcpttError(error)) throw error;
+    return { ...base, error: `${error.code}: ${error.message}` };
+  }
+}
+
+/** Describes the MIME entity that an opaque SignedData carries, or why it cannot be read. */
+function inspectEncapsulated(content: Uint8Array, depth: number): InspectedEntity {
+  try {
+    return inspectEntity(MimeEntity.parse(content), depth);
+  } catch (error) {
+    if (!isMcpttError(error)) throw error;
+    const base = { contentType: 'unknown', size: content.length };
     return { ...base, error: `${error.code}: ${error.message}` };
   }
 }
@@ -152,7 +169,8 @@ function formatCms(cms: CmsSummary, indent: string, lines: string[]): void {
   const encryption = cms.contentEncryption === undefined ? '' : `, ${cms.contentEncryption}`;
   lines.push(`${indent}CMS ${cms.contentType} (${cms.size} bytes${encryption})`);
   for (const recipient of cms.recipients ?? []) {
-    lines.push(`${indent}  recipient ${recipient.type} ${recipient.keyManagement} ${recipient.id}`);
+    const id = recipient.id === '' ? '' : ` ${recipient.id}`;
+    lines.push(`${indent}  recipient ${recipient.type} ${recipient.keyManagement}${id}`);
   }
   for (const signer of cms.signers ?? []) {
     const time = signer.signingTime === undefined ? '' : ` at ${signer.signingTime}`;
@@ -169,6 +187,7 @@ function formatCms(cms: CmsSummary, indent: string, lines: string[]): void {
     );
   }
   if (cms.encapsulatedContentSize !== undefined) {
-    lines.push(`${indent}  encapsulated content ${cms.encapsulatedContentSize} bytes`);
+    const type = cms.encapsulatedContentType ?? 'data';
+    lines.push(`${indent}  encapsulated content ${type}, ${cms.encapsulatedContentSize} bytes`);
   }
 }

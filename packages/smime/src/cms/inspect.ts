@@ -4,11 +4,20 @@
  * @module
  */
 
+import { hexEncode } from '../bytes.js';
 import { CmsParseError, McpttError } from '../errors.js';
 import { parseCertificate } from './certificate.js';
 import { parseContentInfo } from './content-info.js';
 import type { Asn1Node } from './der.js';
-import { readTime } from './der.js';
+import {
+  childrenOf,
+  isContext,
+  readAlgorithm,
+  readOctets,
+  readOid,
+  readSequence,
+  readTime,
+} from './der.js';
 import { readEnvelope } from './envelope.js';
 import { describeKeyAgreement } from './key-agreement.js';
 import { describeKeyTransport } from './key-transport.js';
@@ -29,7 +38,7 @@ export interface RecipientSummary {
   /** `ktri`, `kari`, `kekri`, `pwri` or `ori`. */
   readonly type: string;
   readonly keyManagement: string;
-  /** `serial <hex>` or `ski <hex>`; empty for kinds without an identifier. */
+  /** `serial <hex>`, `ski <hex>` or `kekid <hex>`; empty for kinds without an identifier. */
   readonly id: string;
 }
 
@@ -59,6 +68,14 @@ export interface CmsSummary {
   readonly signers?: readonly SignerSummary[];
   readonly certificates?: readonly CertificateSummary[];
   readonly encapsulatedContentSize?: number;
+  /** Content type of the content that a SignedData carries, such as `data`. */
+  readonly encapsulatedContentType?: string;
+}
+
+/** A {@link CmsSummary}, and the content that a SignedData carries, to describe in turn. */
+export interface InspectedCms {
+  readonly summary: CmsSummary;
+  readonly encapsulatedContent?: Uint8Array;
 }
 
 /**
@@ -67,19 +84,36 @@ export interface CmsSummary {
  * input; unknown algorithms are shown by OID rather than rejected.
  */
 export function inspectCms(der: Uint8Array): CmsSummary {
+  return inspectCmsContent(der).summary;
+}
+
+/**
+ * Summarises a ContentInfo as {@link inspectCms} does, and returns the content that a SignedData
+ * carries, so that a caller can describe the MIME entity inside an opaque signature.
+ *
+ * @internal
+ */
+export function inspectCmsContent(der: Uint8Array): InspectedCms {
   const { contentType, content } = parseContentInfo(der);
   const base = { contentType: oidName(contentType), size: der.length };
-  if (content === undefined) return base;
-  if (contentType === OID_SIGNED_DATA) return { ...base, ...summariseSignedData(content) };
+  if (content === undefined) return { summary: base };
+  if (contentType === OID_SIGNED_DATA) {
+    const signedData = readSignedData(content);
+    const summary = { ...base, ...summariseSignedData(signedData) };
+    return signedData.eContent === undefined
+      ? { summary }
+      : { summary, encapsulatedContent: signedData.eContent };
+  }
   if (contentType === OID_ENVELOPED_DATA || contentType === OID_AUTH_ENVELOPED_DATA) {
     const envelope = readEnvelope(content, contentType === OID_AUTH_ENVELOPED_DATA);
-    return {
+    const summary = {
       ...base,
       recipients: envelope.recipients.flatMap(summariseRecipient),
       contentEncryption: oidName(envelope.contentEncryption.oid),
     };
+    return { summary };
   }
-  return base;
+  return { summary: base };
 }
 
 function summariseRecipient(info: RecipientInfo): RecipientSummary[] {
@@ -100,11 +134,48 @@ function summariseRecipient(info: RecipientInfo): RecipientSummary[] {
       id: formatIdentifier(key.rid),
     }));
   }
-  return [{ type: info.type, keyManagement: 'unsupported', id: '' }];
+  return [summariseOtherRecipient(info.type, childrenOf(info.node, info.type))];
 }
 
-function summariseSignedData(content: Asn1Node): Omit<CmsSummary, 'contentType' | 'size'> {
-  const signedData = readSignedData(content);
+/**
+ * Describes a recipient kind that this library does not decrypt for, from the fields that need
+ * no key (RFC 5652 §6.2.3 to §6.2.5):
+ *
+ * ```
+ * KEKRecipientInfo ::= SEQUENCE { version, kekid KEKIdentifier, keyEncryptionAlgorithm, ... }
+ * KEKIdentifier ::= SEQUENCE { keyIdentifier OCTET STRING, ... }
+ * PasswordRecipientInfo ::= SEQUENCE { version, keyDerivationAlgorithm [0] OPTIONAL,
+ *   keyEncryptionAlgorithm, encryptedKey }
+ * OtherRecipientInfo ::= SEQUENCE { oriType OBJECT IDENTIFIER, oriValue ANY }
+ * ```
+ */
+function summariseOtherRecipient(
+  type: 'kekri' | 'pwri' | 'ori',
+  fields: readonly Asn1Node[],
+): RecipientSummary {
+  if (type === 'kekri') {
+    const [keyIdentifier] = readSequence(fields[1], 'KEKIdentifier');
+    if (keyIdentifier === undefined) throw new CmsParseError('KEKIdentifier is malformed');
+    const wrap = readAlgorithm(fields[2], 'keyEncryptionAlgorithm');
+    const id = `kekid ${hexEncode(readOctets(keyIdentifier, 'keyIdentifier'))}`;
+    return { type, keyManagement: oidName(wrap.oid), id };
+  }
+  if (type === 'pwri') {
+    const derivation = fields[1] !== undefined && isContext(fields[1], 0) ? fields[1] : undefined;
+    const wrapField = fields[derivation === undefined ? 1 : 2];
+    const wrap = oidName(readAlgorithm(wrapField, 'keyEncryptionAlgorithm').oid);
+    if (derivation === undefined) return { type, keyManagement: wrap, id: '' };
+    // The derivation is an IMPLICIT AlgorithmIdentifier, so its first child is the OID.
+    const [kdf] = childrenOf(derivation, 'keyDerivationAlgorithm');
+    const keyManagement = `${oidName(readOid(kdf, 'keyDerivationAlgorithm'))} ${wrap}`;
+    return { type, keyManagement, id: '' };
+  }
+  return { type, keyManagement: oidName(readOid(fields[0], 'oriType')), id: '' };
+}
+
+function summariseSignedData(
+  signedData: ReturnType<typeof readSignedData>,
+): Omit<CmsSummary, 'contentType' | 'size'> {
   const signers = signedData.signers.map((signer): SignerSummary => {
     const time = signer.signedAttributes.get(OID_ATTR_SIGNING_TIME)?.[0];
     const summary = {
@@ -120,7 +191,11 @@ function summariseSignedData(content: Asn1Node): Omit<CmsSummary, 'contentType' 
     const certificate = parseCertificate(der);
     return { subject: certificate.subject, issuer: certificate.issuer, uris: certificate.uris };
   });
-  const summary = { signers, certificates };
+  const summary = {
+    signers,
+    certificates,
+    encapsulatedContentType: oidName(signedData.eContentType),
+  };
   return signedData.eContent === undefined
     ? summary
     : { ...summary, encapsulatedContentSize: signedData.eContent.length };

@@ -65,6 +65,13 @@ const KDF_HASHES: Readonly<Record<string, string>> = {
   [OID_ECDH_COFACTOR_SHA512KDF]: 'SHA-512',
 };
 
+const COFACTOR_SCHEMES: ReadonlySet<string> = new Set([
+  OID_ECDH_COFACTOR_SHA1KDF,
+  OID_ECDH_COFACTOR_SHA256KDF,
+  OID_ECDH_COFACTOR_SHA384KDF,
+  OID_ECDH_COFACTOR_SHA512KDF,
+]);
+
 const WRAP_KEY_BITS: Readonly<Record<string, number>> = {
   [OID_AES128_WRAP]: 128,
   [OID_AES256_WRAP]: 256,
@@ -197,12 +204,17 @@ export async function encodeKeyAgreeRecipient(
   );
 }
 
-/** Describes the key management of a KeyAgreeRecipientInfo, such as `ecdh-es-sha256-aes128-wrap`. */
+/**
+ * Describes the key management of a KeyAgreeRecipientInfo, such as `ecdh-es-sha256-aes128-wrap`,
+ * or `ecdh-es-cofactor-sha1-aes256-wrap` for a cofactor scheme.
+ */
 export function describeKeyAgreement(info: KeyAgreeRecipient): string {
-  const hash = KDF_HASHES[info.keyEncryptionAlgorithm.oid];
-  if (hash === undefined) return oidName(info.keyEncryptionAlgorithm.oid);
+  const oid = info.keyEncryptionAlgorithm.oid;
+  const hash = KDF_HASHES[oid];
+  if (hash === undefined) return oidName(oid);
   const wrap = readWrapAlgorithm(info.keyEncryptionAlgorithm, false);
-  return `ecdh-es-${hash.replace('-', '').toLowerCase()}-${wrap === undefined ? 'unknown' : oidName(wrap.oid)}`;
+  const scheme = COFACTOR_SCHEMES.has(oid) ? 'ecdh-es-cofactor' : 'ecdh-es';
+  return `${scheme}-${hash.replace('-', '').toLowerCase()}-${wrap === undefined ? 'unknown' : oidName(wrap.oid)}`;
 }
 
 function readWrapAlgorithm(

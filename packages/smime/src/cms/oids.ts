@@ -61,6 +61,10 @@ export const OID_AES256_GCM = '2.16.840.1.101.3.4.1.46';
 export const OID_AES128_WRAP = '2.16.840.1.101.3.4.1.5';
 export const OID_AES192_WRAP = '2.16.840.1.101.3.4.1.25';
 export const OID_AES256_WRAP = '2.16.840.1.101.3.4.1.45';
+/** PBKDF2 (RFC 8018), the key derivation of a PasswordRecipientInfo. */
+export const OID_PBKDF2 = '1.2.840.113549.1.5.12';
+/** id-alg-PWRI-KEK (RFC 3211), the key wrap of a PasswordRecipientInfo. */
+export const OID_PWRI_KEK = '1.2.840.113549.1.9.16.3.9';
 
 /** Certificate extensions (RFC 5280 §4.2). */
 export const OID_SUBJECT_KEY_IDENTIFIER = '2.5.29.14';
@@ -135,6 +139,8 @@ export const OID_NAMES: Readonly<Record<string, string>> = {
   [OID_AES128_WRAP]: 'aes128-wrap',
   [OID_AES192_WRAP]: 'aes192-wrap',
   [OID_AES256_WRAP]: 'aes256-wrap',
+  [OID_PBKDF2]: 'pbkdf2',
+  [OID_PWRI_KEK]: 'pwri-kek',
 };
 
 /** Returns the short name of an OID, or the dotted form when it has none. */

@@ -73,6 +73,8 @@ export interface KeyAgreeRecipient {
 /** A RecipientInfo of a kind this library does not process. */
 export interface OtherRecipient {
   readonly type: 'kekri' | 'pwri' | 'ori';
+  /** The RecipientInfo as received, read only to describe it. */
+  readonly node: Asn1Node;
 }
 
 /** One parsed RecipientInfo. */
@@ -95,7 +97,7 @@ export function readRecipientInfo(node: Asn1Node): RecipientInfo {
   if (isUniversal(node, TAG.sequence)) return readKeyTrans(node);
   if (isContext(node, 1)) return readKeyAgree(node);
   for (const [index, type] of OTHER_TYPES.entries()) {
-    if (isContext(node, index + 2)) return { type };
+    if (isContext(node, index + 2)) return { type, node };
   }
   throw new CmsParseError('RecipientInfo is malformed');
 }
