@@ -32,10 +32,11 @@ export const MAX_NESTING_DEPTH = 8;
 /**
  * Maximum number of CMS layers that one message may make unprotect open: envelopes to decrypt
  * and signatures to verify, side by side or nested. Sign-then-encrypt and encrypt-then-sign
- * need 2 and a triple wrap 3. Without it, a message of nested multiparts could carry hundreds of
- * envelopes, which anyone can make for a public certificate, and each would be opened.
+ * need 2, a triple wrap 3, and a peer that signs and encrypts each of four sensitive parts on its
+ * own 8. Without it, a message of nested multiparts could carry hundreds of envelopes, which
+ * anyone can make for a public certificate, and each would be opened.
  */
-export const MAX_CMS_LAYERS = 4;
+export const MAX_CMS_LAYERS = 8;
 
 /** Maximum number of recipients in one EnvelopedData or AuthEnvelopedData. */
 export const MAX_RECIPIENTS = 16;

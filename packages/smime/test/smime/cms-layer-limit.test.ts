@@ -57,14 +57,15 @@ function countingCrypto(): { crypto: Crypto; derivations: () => number } {
 }
 
 describe('MAX_CMS_LAYERS', () => {
-  it('is 4', () => {
-    expect(MAX_CMS_LAYERS).toBe(4);
+  it('is 8', () => {
+    expect(MAX_CMS_LAYERS).toBe(8);
   });
 
-  it('rejects a third envelope before opening it', async () => {
+  // Each envelope holds a signature, so four of them make eight layers.
+  it('rejects a fifth envelope before opening it', async () => {
     const { crypto, derivations } = countingCrypto();
 
-    const opening = unprotectMessage(withEnvelopes(3), {
+    const opening = unprotectMessage(withEnvelopes(5), {
       crypto,
       identity: await pki.identity('server'),
       trustAnchors: [pki.caCertificate],
@@ -75,20 +76,20 @@ describe('MAX_CMS_LAYERS', () => {
     await expect(opening).rejects.toMatchObject({
       code: 'ERR_LIMIT_EXCEEDED',
       sipStatus: 413,
-      message: 'message has more than 4 CMS layers',
+      message: 'message has more than 8 CMS layers',
     });
-    expect(derivations()).toBe(2);
+    expect(derivations()).toBe(4);
   });
 
-  it('opens two envelopes', async () => {
-    const result = await unprotectMessage(withEnvelopes(2), {
+  it('opens four envelopes', async () => {
+    const result = await unprotectMessage(withEnvelopes(4), {
       crypto: testCrypto,
       identity: await pki.identity('server'),
       trustAnchors: [pki.caCertificate],
       now: () => pki.now,
     });
 
-    expect(result.parts).toHaveLength(2);
+    expect(result.parts).toHaveLength(4);
     expect(result.security.signerUri).toBe('sip:alice@example.org');
   });
 });
