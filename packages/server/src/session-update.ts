@@ -14,8 +14,12 @@
  * participant keeps the emergency floor priority. The other participants get an UPDATE with the
  * same indication, and the originator a 200 OK whose signed mcptt-info repeats it, which the
  * SDK waits for. Anyone else gets 403. The mcptt-info is sensitive, so one in clear fails to
- * open (403 downgrade) before this check. An `emergency-ind` true inside a call is ignored:
- * a call becomes an emergency call only at set-up.
+ * open (403 downgrade) before this check.
+ *
+ * A call becomes an emergency call only at set-up. An `emergency-ind` true inside a call gets 403,
+ * so that a client that asks for an upgrade of a running call does not take a 200 for emergency
+ * priority. The originator of an emergency call who repeats it gets the same signed confirmation
+ * as for a cancellation, with `emergency-ind` true.
  *
  * @module
  */
@@ -49,12 +53,18 @@ export async function handleSessionUpdate(
 
   // A cancellation from the originator is confirmed in the signed 200 OK, also when an earlier
   // one already ended the emergency, so that a repeated request gets the same response.
-  const asksEnd = asksEmergencyEnd(opened);
-  if (asksEnd && found.call.emergency && found.leg.uri !== found.call.originator) {
+  const requested = requestedEmergency(opened);
+  const isOriginator = found.leg.uri === found.call.originator;
+  if (requested === false && found.call.emergency && !isOriginator) {
     reject(context, transaction, 403, 'only the originator can cancel the emergency');
     return;
   }
-  const confirmsEnd = asksEnd && found.leg.uri === found.call.originator;
+  if (requested === true && !(found.call.emergency && isOriginator)) {
+    reject(context, transaction, 403, 'emergency upgrade inside a call not supported');
+    return;
+  }
+  const confirmsEnd = requested === false && isOriginator;
+  const confirmsEmergency = requested === true;
 
   const request = transaction.request;
   const media = found.call.media.media(found.leg.callId);
@@ -76,8 +86,9 @@ export async function handleSessionUpdate(
   if (offer !== undefined && media !== undefined) {
     parts.push(textPart(MEDIA_TYPES.sdp, media.localSdp));
   }
-  if (confirmsEnd) {
-    parts.push(textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ emergency: false })));
+  if (confirmsEnd || confirmsEmergency) {
+    const info = buildMcpttInfo({ emergency: confirmsEmergency });
+    parts.push(textPart(MEDIA_TYPES.mcpttInfo, info));
   }
   const certificate = context.registry.certificate(found.leg.uri);
   if (parts.length === 0) transaction.respond(response);
@@ -85,10 +96,10 @@ export async function handleSessionUpdate(
   else transaction.respond(await protectResponse(context, response, parts, certificate));
 }
 
-/** True when `opened` carries an mcptt-info with `emergency-ind` false. */
-function asksEmergencyEnd(opened: OpenedRequest): boolean {
+/** Returns the `emergency-ind` of the mcptt-info that `opened` carries, if any. */
+function requestedEmergency(opened: OpenedRequest): boolean | undefined {
   const info = partText(opened.parts, MEDIA_TYPES.mcpttInfo);
-  return info !== undefined && parseMcpttInfo(info).emergency === false;
+  return info === undefined ? undefined : parseMcpttInfo(info).emergency;
 }
 
 /**

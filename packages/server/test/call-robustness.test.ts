@@ -188,11 +188,12 @@ describe.each(cores)('call robustness through %s', (core, available) => {
   });
 
   describe('emergency cancellation', () => {
-    const cancellation = (name: string, dialog: Dialog) => {
+    const emergencyUpdate = (name: string, dialog: Dialog, emergency: boolean) => {
       const user = client(name);
-      const update = user.inDialog(dialog, 'UPDATE', [mcpttInfo({ emergency: false })]);
+      const update = user.inDialog(dialog, 'UPDATE', [mcpttInfo({ emergency })]);
       return user.protect(update);
     };
+    const cancellation = (name: string, dialog: Dialog) => emergencyUpdate(name, dialog, false);
 
     it.skipIf(!available)('rejects a participant with 403', async () => {
       const response = await client('alice').send(await cancellation('alice', aliceDialog));
@@ -209,6 +210,28 @@ describe.each(cores)('call robustness through %s', (core, available) => {
 
       expect(status(response)).toBe(403);
       expect(calls().byGroup(GROUP_ID)?.emergency).toBe(true);
+    });
+
+    it.skipIf(!available)('rejects an emergency from a participant with 403', async () => {
+      const response = await client('alice').send(
+        await emergencyUpdate('alice', aliceDialog, true),
+      );
+
+      expect(status(response)).toBe(403);
+      expect(calls().byGroup(GROUP_ID)?.emergency).toBe(true);
+    });
+
+    it.skipIf(!available)('confirms a repeated emergency to its originator', async () => {
+      const emergencyCall = calls().byGroup(GROUP_ID);
+
+      const response = await client('carol').send(
+        await emergencyUpdate('carol', carolDialog, true),
+      );
+
+      expect(status(response)).toBe(200);
+      expect((await answerInfo(client('carol'), response)).emergency).toBe(true);
+      expect(calls().byGroup(GROUP_ID)).toBe(emergencyCall);
+      expect(emergencyCall?.emergency).toBe(true);
     });
 
     it.skipIf(!available)('ends the emergency for its originator', async () => {
@@ -241,6 +264,19 @@ describe.each(cores)('call robustness through %s', (core, available) => {
       expect((await atBob).security?.signerUri).toBe(SERVER_URI);
       expect((await atBob).answer).toMatchObject({ startLine: { status: 200 } });
       expect((await atAlice).raw.callId).toBe(aliceDialog.callId);
+    });
+
+    // A call becomes an emergency call only at set-up, so a 200 would promise a priority that
+    // the participant does not get.
+    it.skipIf(!available)('rejects an upgrade of an ordinary call with 403', async () => {
+      const ordinaryCall = calls().byGroup(GROUP_ID);
+
+      const response = await client('carol').send(
+        await emergencyUpdate('carol', carolDialog, true),
+      );
+
+      expect(status(response)).toBe(403);
+      expect(ordinaryCall?.emergency).toBe(false);
     });
   });
 
