@@ -84,8 +84,13 @@ export class McpttClient {
   readonly #received = new ReceivedStore();
   readonly #calls: CallRegistry;
   readonly #trust: SenderTrust;
-  readonly #authorisation: PublicationRefresh;
-  readonly #affiliation: PublicationRefresh;
+  // Replaced at each start() after a stop(), because stop() closes them for good.
+  #authorisation: PublicationRefresh;
+  #affiliation: PublicationRefresh;
+  /** Between start() and stop(): only then does the client send anything. */
+  #running = false;
+  /** True once stop() has closed the refresh timers. */
+  #stopped = false;
   /** Counts affiliation changes, so that only the latest one is kept alive. */
   #affiliationChanges = 0;
   /** The last affiliation published, which a registration after a lost connection repeats. */
@@ -170,8 +175,15 @@ export class McpttClient {
    * takes.
    */
   async start(): Promise<void> {
-    // A client started again after stop() records what it receives again.
+    // A client started again after stop() records what it receives again, and refreshes its
+    // publications with new timers.
     this.pipeline.resumeWriting();
+    if (this.#stopped) {
+      this.#stopped = false;
+      this.#authorisation = this.#refreshOf('service-authorisation');
+      this.#affiliation = this.#refreshOf('affiliation');
+    }
+    this.#running = true;
     // Before anything arrives: a request received in an earlier session would pass as new.
     await this.pipeline.restoreReplayRecords();
     this.#fillEnvelopes();
@@ -223,10 +235,21 @@ export class McpttClient {
   stop(): void {
     // JsSIP reports the transport that it closes here as disconnected, which is no loss.
     this.#registration = 'none';
+    this.#running = false;
+    this.#stopped = true;
     this.pipeline.stopWriting();
     this.#authorisation.close();
     this.#affiliation.close();
+    // An affiliation still in flight must not arm the timers of the next start(), and a client
+    // started again publishes only the groups that it is given again.
+    this.#affiliationChanges += 1;
+    this.#lastAffiliation = undefined;
     this.ua.stop();
+  }
+
+  /** Raises TypeError unless the client is between start() and stop(). */
+  #requireRunning(action: string): void {
+    if (!this.#running) throw new TypeError(`${action}: the client is not started`);
   }
 
   /**
@@ -234,11 +257,17 @@ export class McpttClient {
    * then, with a `serverUri`, authorises the service with the MCPTT server by a PUBLISH of
    * poc-settings. Every body is protected like every other non-SDP body. Rejects with
    * SipRequestFailedError, 403 when the server rejects the user or its certificate; the delegate
-   * hears `onRegistered` only once both steps succeeded.
+   * hears `onRegistered` only once both steps succeeded. On a client that is registered already,
+   * such as one whose authorisation failed, it only authorises the service again. Rejects with
+   * TypeError before start() and after stop().
    */
   register(): Promise<void> {
+    if (!this.#running) return Promise.reject(new TypeError('register: the client is not started'));
     // This registration reports to the delegate itself, not as a registration after a loss.
     this.#registration = 'none';
+    // JsSIP reports `registered` only when its state changes, so a client that is registered
+    // already, such as one whose service authorisation failed, only authorises again.
+    if (this.ua.isRegistered()) return this.#authorise();
     const registrator = this.ua.registrator();
     registrator.setExtraContactParams({
       '+g.3gpp.mcptt': true,
@@ -339,7 +368,8 @@ export class McpttClient {
   /**
    * Starts a prearranged, chat or broadcast group call, with mcptt-info naming the group in
    * mcptt-request-uri. Emergency and imminent-peril calls add their indication and
-   * Resource-Priority. Throws TypeError without a target or without WebRTC.
+   * Resource-Priority. Throws TypeError without a target, without WebRTC, or before start() and
+   * after stop().
    */
   startGroupCall(options: GroupCallOptions): McpttCall {
     const request = buildGroupCallRequest(options, { clientId: this.#options.clientId });
@@ -348,7 +378,8 @@ export class McpttClient {
 
   /**
    * Starts a private call, with resource-lists naming the callee and the commencement mode in
-   * Answer-Mode. Throws TypeError without a target or without WebRTC.
+   * Answer-Mode. Throws TypeError without a target, without WebRTC, or before start() and after
+   * stop().
    */
   startPrivateCall(options: PrivateCallOptions): McpttCall {
     const request = buildPrivateCallRequest(options, { clientId: this.#options.clientId });
@@ -359,11 +390,12 @@ export class McpttClient {
    * Publishes the groups of this client as a protected pidf in a PUBLISH of its own, and publishes
    * them again before the server lets them lapse, until the next call or {@link McpttClient.stop}.
    * The previous affiliation is no longer refreshed from the moment of the call, even when this
-   * PUBLISH fails, so that a late refresh cannot bring back groups the user has left. Throws
-   * TypeError, before anything changes, for an `expires` that is not a whole number of seconds
-   * from 0 to 2^31-1.
+   * PUBLISH fails, so that a late refresh cannot bring back groups the user has left. Rejects
+   * with TypeError, before anything changes, for an `expires` that is not a whole number of seconds
+   * from 0 to 2^31-1, and before start() or after stop().
    */
   async setAffiliation(options: AffiliationOptions): Promise<void> {
+    this.#requireRunning('setAffiliation');
     if (options.expires !== undefined) checkExpires('expires', options.expires, 0);
     const change = ++this.#affiliationChanges;
     this.#affiliation.stop();
@@ -403,6 +435,7 @@ export class McpttClient {
   }
 
   #startCall(options: CallOptions, request: CallRequest): McpttCall {
+    this.#requireRunning('call');
     const target = options.target ?? this.#options.serverUri;
     if (target === undefined) throw new TypeError('call target missing: set serverUri or target');
     return this.#calls.start(target, request, options);
@@ -417,6 +450,7 @@ export class McpttClient {
 
   #sendMessage(target: string, body: string, contentType: string): Promise<string> {
     return new Promise((resolve, reject) => {
+      this.#requireRunning('MESSAGE');
       this.ua.sendMessage(target, body, {
         contentType,
         extraHeaders: [...MCPTT_REQUEST_HEADERS],

@@ -134,8 +134,13 @@ export function sendPublish(
         clearTimeout(timer);
         release();
         const requested = request.expires ?? DEFAULT_PUBLISH_EXPIRES;
-        if (status < 300) resolve(grantedExpires(response.message.getHeader('Expires'), requested));
-        else reject(new SipRequestFailedError(status, 'PUBLISH rejected'));
+        if (status < 300) {
+          resolve(grantedExpires(response.message.getHeader('Expires'), requested));
+          return;
+        }
+        const start = response.message.startLine;
+        const reason = start.type === 'response' ? start.reasonPhrase : reasonPhraseOf(status);
+        reject(new SipRequestFailedError(status, reason));
       },
       // A response that fails unprotection ends the PUBLISH at once, as its status would.
       (failure) => {

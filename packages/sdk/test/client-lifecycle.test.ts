@@ -1,0 +1,145 @@
+/**
+ * The client's life between start() and stop(): a retried register(), a client started again,
+ * requests made while it is stopped, and the reason of a rejected PUBLISH.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SipMessage, utf8Encode } from '@mcptt-smime/smime';
+import { McpttClient } from '../src/api/mcptt-client.js';
+import { SipRequestFailedError } from '../src/api/sip-request-failed-error.js';
+import { FakeSocket } from './helpers/fake-socket.js';
+import { ManualTimers } from './helpers/manual-timers.js';
+import { createKeyStores, testCrypto } from './helpers/pki.js';
+import { responseTo } from './helpers/sip-samples.js';
+import { until } from './helpers/until.js';
+
+const SERVER = 'sip:mcptt-server@example.org';
+const GROUP = 'sip:fire-north@example.org';
+let clients: McpttClient[] = [];
+
+afterEach(() => {
+  for (const client of clients) client.stop();
+  clients = [];
+});
+
+async function setUp() {
+  const stores = await createKeyStores();
+  const socket = new FakeSocket();
+  const timers = new ManualTimers();
+  const events: string[] = [];
+  const alice = new McpttClient({
+    uri: 'sip:alice@example.org',
+    transport: socket,
+    crypto: testCrypto,
+    keyStore: stores.alice,
+    now: stores.now,
+    serverUri: SERVER,
+    // The server's certificate: bob's, whose identity the test does not need.
+    serverCertificates: [stores.pki.certificate('bob')],
+    schedule: timers.schedule,
+    delegate: {
+      onRegistered: () => events.push('registered'),
+      onRegistrationFailed: (cause) => events.push(`failed: ${cause}`),
+    },
+  });
+  clients.push(alice);
+  await alice.start();
+  return { alice, socket, timers, events };
+}
+
+function sent(socket: FakeSocket, method: string, event?: string): string[] {
+  return socket.sent.filter(
+    (frame) => frame.startsWith(`${method} `) && (event === undefined || frame.includes(event)),
+  );
+}
+
+/** Replies to the last request of `method` with `status`, as the registrar or the server does. */
+function answerLast(socket: FakeSocket, method: string, status: string): void {
+  const request = sent(socket, method).at(-1) ?? '';
+  const fields =
+    method === 'REGISTER'
+      ? [`${SipMessage.parse(utf8Encode(request)).getHeader('Contact') ?? ''};expires=600`]
+      : ['SIP-ETag: e1', 'Expires: 3600'];
+  const named = method === 'REGISTER' ? fields.map((value) => `Contact: ${value}`) : fields;
+  socket.receive(responseTo(request, status, named, 'srv'));
+}
+
+/** Registers, and replies to the service authorisation with the status `authorisation`. */
+async function register(
+  alice: McpttClient,
+  socket: FakeSocket,
+  authorisation: string,
+): Promise<unknown> {
+  const publishes = sent(socket, 'PUBLISH').length;
+  const registers = sent(socket, 'REGISTER').length;
+  const registering = alice.register().then(
+    () => 'registered',
+    (error: unknown) => error,
+  );
+  if (!alice.ua.isRegistered()) {
+    await until(() => sent(socket, 'REGISTER').length > registers);
+    answerLast(socket, 'REGISTER', '200 OK');
+  }
+  await until(() => sent(socket, 'PUBLISH').length > publishes);
+  answerLast(socket, 'PUBLISH', authorisation);
+  return registering;
+}
+
+describe('client life cycle', () => {
+  it('authorises again on a second register()', async () => {
+    const { alice, socket, events } = await setUp();
+
+    const failure = await register(alice, socket, '404 Not Found');
+    const retried = await register(alice, socket, '200 OK');
+
+    expect(failure).toBeInstanceOf(SipRequestFailedError);
+    expect(retried).toBe('registered');
+    expect(sent(socket, 'REGISTER')).toHaveLength(1);
+    expect(sent(socket, 'PUBLISH', 'Event: poc-settings')).toHaveLength(2);
+    expect(events).toEqual(['failed: service authorisation rejected (404)', 'registered']);
+  });
+
+  it('names the reason of a rejected PUBLISH', async () => {
+    const { alice, socket } = await setUp();
+
+    const failure = await register(alice, socket, '404 Not Found');
+
+    expect(failure).toMatchObject({
+      sipStatus: 404,
+      reasonPhrase: 'Not Found',
+      code: 'ERR_REQUEST_FAILED',
+      message: 'request failed with 404 Not Found',
+    });
+  });
+
+  it('refreshes the authorisation after a restart', async () => {
+    const { alice, socket, timers } = await setUp();
+    await register(alice, socket, '200 OK');
+    alice.stop();
+    expect(timers.active).toEqual([]);
+
+    await alice.start();
+    await register(alice, socket, '200 OK');
+
+    expect(timers.active).toHaveLength(1);
+    timers.fire();
+    await until(() => sent(socket, 'PUBLISH', 'Event: poc-settings').length === 3);
+  });
+
+  it('sends nothing once stopped', async () => {
+    const { alice, socket } = await setUp();
+    await register(alice, socket, '200 OK');
+    const frames = socket.sent.length;
+    alice.stop();
+
+    const affiliating = alice.setAffiliation({ target: SERVER, groups: [GROUP] });
+    const texting = alice.sendShortData(GROUP, 'status 4');
+
+    await expect(affiliating).rejects.toThrow('setAffiliation: the client is not started');
+    await expect(texting).rejects.toThrow('MESSAGE: the client is not started');
+    expect(() => alice.startGroupCall({ groupId: GROUP })).toThrow(
+      new TypeError('call: the client is not started'),
+    );
+    await expect(alice.register()).rejects.toBeInstanceOf(TypeError);
+    expect(socket.sent.slice(frames).filter((frame) => !frame.startsWith('REGISTER '))).toEqual([]);
+  });
+});
