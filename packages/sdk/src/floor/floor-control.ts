@@ -110,8 +110,12 @@ export interface FloorControlOptions {
  * ```ts
  * // context: channel: RTCDataChannel, playTone: () => void, button: HTMLButtonElement
  * const floor = new FloorControl(channel, { delegate: { onGranted: () => playTone() } });
- * button.onpointerdown = () => floor.request();
- * button.onpointerup = () => floor.release();
+ * button.onpointerdown = () => {
+ *   if (floor.state === 'idle' || floor.state === 'taken') floor.request();
+ * };
+ * button.onpointerup = () => {
+ *   if (['pending-request', 'queued', 'granted'].includes(floor.state)) floor.release();
+ * };
  * ```
  */
 export class FloorControl {
