@@ -97,6 +97,68 @@ describe('push-to-talk button', () => {
     await page.context().close();
   });
 
+  // Space on a focused control presses that control, as it does on any web page.
+  const focusedControls = [
+    { role: 'button', name: 'End group call · Fire Team 1' },
+    { role: 'button', name: 'Emergency group call to Fire Team 1' },
+    { role: 'button', name: 'Private call to Bob' },
+    { role: 'button', name: 'Remove identity' },
+    { role: 'switch', name: 'Affiliated to EMS North' },
+  ] as const;
+  for (const control of focusedControls) {
+    it(`leaves the space bar to ${control.name}`, async () => {
+      const page = await openPreview(1280);
+      await page.getByRole(control.role, { name: control.name }).focus();
+      await page.keyboard.down('Space');
+      await page.keyboard.up('Space');
+      const types = (await actions(page)).map((a) => a.type);
+      expect(types).not.toContain('press');
+      expect(await page.getByText('You are talking').count()).toBe(0);
+      await page.context().close();
+    });
+  }
+
+  it('leaves the space bar to a security summary', async () => {
+    const page = await openPreview(1280);
+    const summary = page.locator('.record summary').first();
+    await summary.focus();
+    await page.keyboard.down('Space');
+    await page.keyboard.up('Space');
+    expect(await actions(page)).toEqual([]);
+    expect(await summary.evaluate((element) => element.parentElement?.hasAttribute('open'))).toBe(
+      true,
+    );
+    await page.context().close();
+  });
+
+  it('ignores the space bar under a dialog', async () => {
+    const page = await openPreview(1280);
+    await reportCall(page, {
+      id: 'private-1',
+      direction: 'incoming',
+      peerId: 'sip:bob@mcptt.example',
+      state: 'ringing',
+    });
+    await page.getByRole('dialog').waitFor();
+    // Without a focused control, the keys go to the page body behind the dialog.
+    await page.evaluate(() => {
+      if (document.activeElement instanceof HTMLElement) document.activeElement.blur();
+    });
+    await page.keyboard.down('Space');
+    await page.keyboard.up('Space');
+    expect(await actions(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('talks with the space bar on the focused button', async () => {
+    const page = await openPreview(1280);
+    await page.getByRole('button', { name: /Push to talk/ }).focus();
+    await page.keyboard.down('Space');
+    await page.keyboard.up('Space');
+    expect((await actions(page)).map((a) => a.type)).toEqual(['press', 'release']);
+    await page.context().close();
+  });
+
   it('talks while a finger touches it', async () => {
     const page = await openPreview(375, { touch: true });
     const ptt = page.getByRole('button', { name: /Push to talk/ });

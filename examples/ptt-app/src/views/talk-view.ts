@@ -133,16 +133,30 @@ function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): vo
   // A long touch would otherwise open the context menu and cancel the pointer.
   button.addEventListener('contextmenu', (event) => event.preventDefault());
 
+  // True while a space bar press that started talking is held down.
+  let spaceHeld = false;
   document.addEventListener('keydown', (event) => {
-    if (event.code !== 'Space' || isTextField(event.target)) return;
+    if (event.code !== 'Space' || !spaceTalks(event.target, button)) return;
     event.preventDefault();
-    if (!event.repeat) press();
+    if (event.repeat) return;
+    spaceHeld = true;
+    press();
   });
   document.addEventListener('keyup', (event) => {
-    if (event.code !== 'Space' || isTextField(event.target)) return;
+    if (event.code !== 'Space' || !spaceHeld) return;
     event.preventDefault();
+    spaceHeld = false;
     release();
   });
+}
+
+/**
+ * True when the space bar talks: focus is on the page itself or on the talk button, and no dialog
+ * is open. On any other control the space bar presses that control, as users expect.
+ */
+function spaceTalks(target: EventTarget | null, button: HTMLButtonElement): boolean {
+  if (document.querySelector('dialog[open]') !== null) return false;
+  return target === button || target === document.body || target === document.documentElement;
 }
 
 /** Starts talking in the target's call, or returns undefined when there is no call to talk in. */
@@ -247,12 +261,4 @@ function describeTalker(state: AppState, call: CallInfo | undefined): string {
   const talkerId = talkerOf(state, call);
   if (talkerId === undefined) return 'Nobody is talking';
   return `${peerName(state, talkerId)} is talking`;
-}
-
-function isTextField(target: EventTarget | null): boolean {
-  return (
-    target instanceof HTMLInputElement ||
-    target instanceof HTMLTextAreaElement ||
-    target instanceof HTMLSelectElement
-  );
 }
