@@ -159,6 +159,34 @@ describe('push-to-talk button', () => {
     await page.context().close();
   });
 
+  it('stops talking when the window loses focus', async () => {
+    const page = await openPreview(1280);
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    await page.keyboard.down('Space');
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('true');
+    await page.evaluate(() => window.dispatchEvent(new Event('blur')));
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('false');
+    await page.keyboard.up('Space');
+    expect((await actions(page)).map((a) => a.type)).toEqual(['press', 'release']);
+    await page.context().close();
+  });
+
+  it('stops talking when the page is hidden', async () => {
+    const page = await openPreview(1280);
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    await ptt.hover();
+    await page.mouse.down();
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('true');
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('false');
+    await page.mouse.up();
+    expect((await actions(page)).map((a) => a.type)).toEqual(['press', 'release']);
+    await page.context().close();
+  });
+
   it('talks while a finger touches it', async () => {
     const page = await openPreview(375, { touch: true });
     const ptt = page.getByRole('button', { name: /Push to talk/ });

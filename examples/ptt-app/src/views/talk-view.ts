@@ -148,6 +148,16 @@ function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): vo
     spaceHeld = false;
     release();
   });
+
+  // A page that loses the focus gets no keyup or pointerup, so the microphone would stay open.
+  const releaseAll = (): void => {
+    spaceHeld = false;
+    release();
+  };
+  window.addEventListener('blur', releaseAll);
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) releaseAll();
+  });
 }
 
 /**
