@@ -133,12 +133,7 @@ describe('push-to-talk button', () => {
 
   it('ignores the space bar under a dialog', async () => {
     const page = await openPreview(1280);
-    await reportCall(page, {
-      id: 'private-1',
-      direction: 'incoming',
-      peerId: 'sip:bob@mcptt.example',
-      state: 'ringing',
-    });
+    await ringFromBob(page);
     await page.getByRole('dialog').waitFor();
     // Without a focused control, the keys go to the page body behind the dialog.
     await page.evaluate(() => {
@@ -313,6 +308,16 @@ async function reportCall(page: Page, call: Record<string, unknown>): Promise<vo
   }, call);
 }
 
+/** Reports a private call from Bob that rings, which opens the incoming-call dialog. */
+function ringFromBob(page: Page): Promise<void> {
+  return reportCall(page, {
+    id: 'private-1',
+    direction: 'incoming',
+    peerId: 'sip:bob@mcptt.example',
+    state: 'ringing',
+  });
+}
+
 describe('talk button in a private chat', () => {
   it('waits for a call with the user', async () => {
     const page = await openPreview(1280);
@@ -427,6 +432,20 @@ describe('short data', () => {
     expect(await page.locator('.chat-status').isHidden()).toBe(true);
     const sent = (await actions(page)).filter((action) => action.type === 'short-data');
     expect(sent).toHaveLength(2);
+    await page.context().close();
+  });
+});
+
+describe('incoming-call dialog', () => {
+  it('answers on Enter', async () => {
+    const page = await openPreview(1280);
+    await ringFromBob(page);
+    const accept = page.getByRole('button', { name: 'Accept call from Bob' });
+    await expect
+      .poll(() => accept.evaluate((button) => button === document.activeElement))
+      .toBe(true);
+    await page.keyboard.press('Enter');
+    expect(await actions(page)).toEqual([{ type: 'answer', callId: 'private-1' }]);
     await page.context().close();
   });
 });

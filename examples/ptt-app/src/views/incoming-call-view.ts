@@ -22,7 +22,9 @@ export interface IncomingCallViewOptions {
 export function renderIncomingCallView(options: IncomingCallViewOptions): HTMLDialogElement {
   const title = h('h2', { id: 'incoming-title' }, 'Incoming call');
   const note = h('p', { class: 'hint' });
-  const accept = h('button', { type: 'button', class: 'accept' }, 'Accept');
+  // The dialog opens with the focus on Accept, so that a reflex Enter answers the call, which may
+  // be an emergency call, instead of rejecting it.
+  const accept = h('button', { type: 'button', class: 'accept', autofocus: true }, 'Accept');
   const reject = h('button', { type: 'button', class: 'danger' }, 'Reject');
   const dialog = h(
     'dialog',
