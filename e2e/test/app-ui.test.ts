@@ -182,6 +182,41 @@ describe('push-to-talk button', () => {
     await page.context().close();
   });
 
+  it('toggles on Enter', async () => {
+    const page = await openPreview(1280);
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    await ptt.focus();
+    await page.keyboard.down('Enter');
+    // A held key repeats its keydown, which must not toggle the button back.
+    await page.keyboard.down('Enter');
+    await page.keyboard.up('Enter');
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('true');
+    expect(await ptt.innerText()).toContain('press again to stop');
+    expect((await actions(page)).map((a) => a.type)).toEqual(['press']);
+
+    await page.keyboard.press('Enter');
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('false');
+    expect(await ptt.innerText()).not.toContain('press again to stop');
+    expect((await actions(page)).map((a) => a.type)).toEqual(['press', 'release']);
+    await page.context().close();
+  });
+
+  it('toggles on a screen-reader click', async () => {
+    const page = await openPreview(1280);
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    // Screen readers activate a button with a click event whose detail is 0.
+    const click = (): Promise<void> =>
+      ptt.evaluate((button) => {
+        button.dispatchEvent(new MouseEvent('click', { bubbles: true, detail: 0 }));
+      });
+    await click();
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('true');
+    await click();
+    await expect.poll(() => ptt.getAttribute('aria-pressed')).toBe('false');
+    expect((await actions(page)).map((a) => a.type)).toEqual(['press', 'release']);
+    await page.context().close();
+  });
+
   it('talks while a finger touches it', async () => {
     const page = await openPreview(375, { touch: true });
     const ptt = page.getByRole('button', { name: /Push to talk/ });

@@ -1,7 +1,7 @@
 /**
  * The talk panel: the call state of the open group or user, who is talking or the floor
- * indicator, the push-to-talk button (mouse, touch or the space bar), the emergency button of a
- * group and the list of live calls.
+ * indicator, the push-to-talk button (held by mouse, touch or the space bar, or latched by Enter or
+ * a screen reader), the emergency button of a group and the list of live calls.
  *
  * @module
  */
@@ -36,7 +36,7 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
   const pttHint = h('span', { class: 'ptt-hint' }, PTT_HINT);
   const ptt = h(
     'button',
-    { type: 'button', class: 'ptt', 'aria-label': 'Push to talk (hold, or hold the space bar)' },
+    { type: 'button', class: 'ptt', 'aria-label': PTT_LABEL },
     h('span', { class: 'ptt-label' }, 'PUSH TO TALK'),
     pttHint,
   );
@@ -46,7 +46,7 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
   // Call-IDs whose emergency the user is ending, until the server responds.
   const ending = new Set<string>();
 
-  bindPushToTalk(ptt, options);
+  const talk = bindPushToTalk(ptt, options);
   bindEmergency(emergency, options, ending);
 
   store.subscribe((state) => {
@@ -63,7 +63,7 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     // names the talker instead.
     talker.hidden = call?.floor !== undefined || (target.kind === 'user' && call === undefined);
     ptt.disabled = !mayPressTalk(state, target);
-    pttHint.textContent = target.kind === 'user' && call === undefined ? CALL_HINT : PTT_HINT;
+    pttHint.textContent = pttHintText(target, talk.isLatched());
     ptt.classList.toggle('pressed', state.talking);
     // The held button turns green only once the floor is granted.
     ptt.classList.toggle('waiting', state.talking && !mayTalk(call));
@@ -83,11 +83,23 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
   );
 }
 
+/** The accessible name of the talk button. */
+const PTT_LABEL =
+  'Push to talk: hold it or the space bar, or press it once to start and again to stop';
+
 /** The hint inside the talk button. */
 const PTT_HINT = 'hold · space bar';
 
 /** The hint inside the talk button in a user's conversation without a call. */
 const CALL_HINT = 'Call or Auto to talk';
+
+/** The hint inside the talk button while a click from Enter or a screen reader keeps it pressed. */
+const LATCHED_HINT = 'press again to stop';
+
+function pttHintText(target: TalkTarget, latched: boolean): string {
+  if (target.kind === 'user' && target.call === undefined) return CALL_HINT;
+  return latched ? LATCHED_HINT : PTT_HINT;
+}
 
 /** True unless floor control of the call withholds the floor from the user. */
 function mayTalk(call: CallInfo | undefined): boolean {
@@ -99,13 +111,24 @@ function targetName(state: AppState, target: TalkTarget): string {
   return peerName(state, target.peerId);
 }
 
-function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): void {
+/** Starts and stops talking from the talk button's inputs. */
+interface TalkControl {
+  /** Starts talking. A latched talk goes on until the next press instead of a release. */
+  press(latched: boolean): void;
+  release(): void;
+  /** True while a latched talk goes on. */
+  isLatched(): boolean;
+}
+
+function createTalkControl(button: HTMLButtonElement, options: TalkViewOptions): TalkControl {
   const { store, client } = options;
-  const press = (): void => {
+  let latched = false;
+  const press = (latch: boolean): void => {
     if (store.state.talking || button.disabled) return;
     const target = talkTarget(store.state);
     const pressed = talkIn(client, target);
     if (pressed === undefined) return;
+    latched = latch;
     store.update(() => ({ talking: true }));
     const action = target.kind === 'group' ? 'Group call' : 'Talk in the private call';
     pressed.then(
@@ -118,21 +141,46 @@ function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): vo
   };
   const release = (): void => {
     if (!store.state.talking) return;
+    latched = false;
     store.update(() => ({ talking: false, revokedTalk: undefined }));
     client.releaseTalk();
   };
+  return { press, release, isLatched: () => latched && store.state.talking };
+}
+
+/** Binds the pointer, click and keyboard inputs of the talk button. */
+function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): TalkControl {
+  const talk = createTalkControl(button, options);
 
   button.addEventListener('pointerdown', (event) => {
     if (event.button !== 0) return;
     button.setPointerCapture(event.pointerId);
-    press();
+    talk.press(false);
   });
-  button.addEventListener('pointerup', release);
-  button.addEventListener('pointercancel', release);
-  button.addEventListener('lostpointercapture', release);
+  button.addEventListener('pointerup', () => talk.release());
+  button.addEventListener('pointercancel', () => talk.release());
+  button.addEventListener('lostpointercapture', () => talk.release());
   // A long touch would otherwise open the context menu and cancel the pointer.
   button.addEventListener('contextmenu', (event) => event.preventDefault());
 
+  // Enter and screen readers send a click without a pointer press (detail 0), and a screen reader
+  // cannot hold a button. Such a click starts talking, and the next one stops.
+  button.addEventListener('click', (event) => {
+    if (event.detail !== 0) return;
+    if (options.store.state.talking) talk.release();
+    else talk.press(true);
+  });
+  // A held Enter key repeats its click, which would stop the talk that it just started.
+  button.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && event.repeat) event.preventDefault();
+  });
+
+  bindSpaceBar(button, talk);
+  return talk;
+}
+
+/** Binds the space bar to talk, and stops talking when the page loses the focus. */
+function bindSpaceBar(button: HTMLButtonElement, talk: TalkControl): void {
   // True while a space bar press that started talking is held down.
   let spaceHeld = false;
   document.addEventListener('keydown', (event) => {
@@ -140,19 +188,19 @@ function bindPushToTalk(button: HTMLButtonElement, options: TalkViewOptions): vo
     event.preventDefault();
     if (event.repeat) return;
     spaceHeld = true;
-    press();
+    talk.press(false);
   });
   document.addEventListener('keyup', (event) => {
     if (event.code !== 'Space' || !spaceHeld) return;
     event.preventDefault();
     spaceHeld = false;
-    release();
+    talk.release();
   });
 
   // A page that loses the focus gets no keyup or pointerup, so the microphone would stay open.
   const releaseAll = (): void => {
     spaceHeld = false;
-    release();
+    talk.release();
   };
   window.addEventListener('blur', releaseAll);
   document.addEventListener('visibilitychange', () => {
