@@ -583,6 +583,115 @@ describe('emergency group call', () => {
   });
 });
 
+describe('emergency elsewhere', () => {
+  const fromBob = {
+    id: 'a84b4c76e66710@127.0.0.1',
+    kind: 'group',
+    groupId: 'sip:fire-1@mcptt.example',
+    direction: 'incoming',
+    peerId: 'sip:bob@mcptt.example',
+    emergency: true,
+  };
+
+  it('marks the group in the list', async () => {
+    const page = await openPreview(1280);
+    await reportCall(page, fromBob);
+    const row = page.locator('.row', { has: page.getByRole('button', { name: /Fire Team 1/ }) });
+    expect(await row.locator('.row-sub').innerText()).toBe('EMERGENCY');
+    expect(await row.locator('.emergency-badge').count()).toBe(1);
+    expect(await row.getByText('In call').count()).toBe(0);
+    expect(await row.getByRole('button').first().getAttribute('aria-label')).toBe(
+      'Open group Fire Team 1, emergency call',
+    );
+    expect(await contrast(row.locator('.emergency-badge'))).toBeGreaterThanOrEqual(4.5);
+    await page.context().close();
+  });
+
+  it('alerts with another group open', async () => {
+    const page = await openPreview(1280);
+    const alerts = page.locator('.emergency-alert');
+    await reportCall(page, fromBob);
+    // The open group shows its own emergency, so the banner leaves it out.
+    expect(await alerts.count()).toBe(0);
+
+    await page.getByRole('button', { name: 'Open group EMS North' }).click();
+    await expect.poll(() => alerts.count()).toBe(1);
+    expect(await alerts.getAttribute('role')).toBe('alert');
+    expect(await alerts.innerText()).toContain(
+      'Emergency group call · Fire Team 1 · started by Bob',
+    );
+    await page
+      .getByRole('button', { name: 'Open the emergency group call of Fire Team 1' })
+      .click();
+    await expect.poll(() => page.locator('#talk-heading').innerText()).toBe('Fire Team 1');
+    expect(await alerts.count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('clears its alert when the emergency ends', async () => {
+    const page = await openPreview(1280);
+    await page.getByRole('button', { name: 'Open group EMS North' }).click();
+    await reportCall(page, fromBob);
+    const alerts = page.locator('.emergency-alert');
+    await expect.poll(() => alerts.count()).toBe(1);
+    await reportCall(page, { ...fromBob, emergency: false });
+    await expect.poll(() => alerts.count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('marks the incoming-call dialog', async () => {
+    const page = await openPreview(1280);
+    await reportCall(page, {
+      id: 'private-1',
+      direction: 'incoming',
+      peerId: 'sip:bob@mcptt.example',
+      state: 'ringing',
+      emergency: true,
+    });
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.getAttribute('class')).toBe('incoming emergency');
+    const border = await dialog.evaluate((element) => getComputedStyle(element).borderTopColor);
+    expect(border).toBe('rgb(255, 77, 79)');
+
+    await reportCall(page, { id: 'private-1', peerId: 'sip:bob@mcptt.example', emergency: true });
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await page.locator('dialog.incoming').getAttribute('class')).toBe('incoming');
+    await page.context().close();
+  });
+
+  it('leaves an ordinary dialog alone', async () => {
+    const page = await openPreview(1280);
+    await ringFromBob(page);
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.getAttribute('class')).toBe('incoming');
+    await page.context().close();
+  });
+});
+
+/**
+ * Returns the WCAG contrast ratio of an element's text colour on its background colour, both
+ * opaque and computed by the browser.
+ */
+function contrast(element: ReturnType<Page['locator']>): Promise<number> {
+  return element.evaluate((node) => {
+    const style = getComputedStyle(node);
+    const luminance = (colour: string): number => {
+      const channels = (colour.match(/[\d.]+/g) ?? []).slice(0, 3).map((value) => {
+        const c = Number(value) / 255;
+        return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      const [r = 0, g = 0, b = 0] = channels;
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [light, dark] = [luminance(style.color), luminance(style.backgroundColor)].sort(
+      (a, b) => b - a,
+    );
+    return ((light ?? 0) + 0.05) / ((dark ?? 0) + 0.05);
+  });
+}
+
 /** Checks that the panel shows the open group's call as an ordinary, connected group call. */
 async function expectOrdinaryCall(page: Page): Promise<void> {
   const button = page.getByRole('button', { name: 'Emergency group call to Fire Team 1' });

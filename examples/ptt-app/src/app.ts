@@ -26,6 +26,7 @@ import {
 } from './store.js';
 import { renderChatView } from './views/chat-view.js';
 import { renderDirectoryView } from './views/directory-view.js';
+import { renderEmergencyBannerView } from './views/emergency-banner-view.js';
 import { renderIncomingCallView } from './views/incoming-call-view.js';
 import { renderNoticeView } from './views/notice-view.js';
 import { renderSecurityView } from './views/security-view.js';
@@ -59,6 +60,7 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
 
   root.replaceChildren(
     renderHeader(store, options),
+    renderEmergencyBannerView(store),
     h(
       'div',
       { class: 'layout' },

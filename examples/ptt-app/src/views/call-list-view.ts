@@ -69,8 +69,11 @@ function createRow(client: PttClient, callId: string): CallRow {
 }
 
 /** Returns the label of a call, such as `Private call · Bob` or `Group call · Fire Team 1`. */
-function callLabel(state: AppState, call: CallInfo): string {
-  if (call.kind === 'private') return `Private call · ${peerName(state, call.peerId)}`;
+export function callLabel(state: AppState, call: CallInfo): string {
+  if (call.kind === 'private') {
+    const kind = call.emergency ? 'Emergency private call' : 'Private call';
+    return `${kind} · ${peerName(state, call.peerId)}`;
+  }
   const group = state.groups.find((g) => g.id === call.groupId)?.name ?? shortUri(call.groupId);
   const label = `${call.emergency ? 'Emergency group call' : 'Group call'} · ${group}`;
   if (!call.emergency || call.direction !== 'incoming' || call.peerId === undefined) return label;

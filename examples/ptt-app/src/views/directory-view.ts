@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Conversation, PttClient } from '../client.js';
+import type { CallInfo, Conversation, PttClient } from '../client.js';
 import { h, shortUri } from '../dom.js';
 import { activeGroupCall, type AppState, type Store } from '../store.js';
 
@@ -53,14 +53,13 @@ function groupRow(options: DirectoryViewOptions, state: AppState, groupId: strin
       type: 'button',
       class: 'row-main',
       'aria-pressed': String(selected),
-      'aria-label': `Open group ${group.name}`,
+      // The name overrides the row's text, so it repeats an emergency for screen readers.
+      'aria-label': call?.emergency
+        ? `Open group ${group.name}, emergency call`
+        : `Open group ${group.name}`,
     },
     h('span', { class: 'row-title' }, group.name),
-    h(
-      'span',
-      { class: 'row-sub' },
-      call === undefined ? shortUri(group.id) : callBadge(call.state),
-    ),
+    call === undefined ? h('span', { class: 'row-sub' }, shortUri(group.id)) : callBadge(call),
   );
   select.addEventListener('click', () => {
     options.store.update(() => ({ selected: { kind: 'group', id: group.id } }));
@@ -79,7 +78,7 @@ function groupRow(options: DirectoryViewOptions, state: AppState, groupId: strin
   });
   toggle.addEventListener('change', () => options.onAffiliationChange(group.id, toggle.checked));
 
-  const classes = ['row', selected ? 'selected' : '', call !== undefined ? 'in-call' : ''];
+  const classes = ['row', selected ? 'selected' : '', callClass(call)];
   return h('li', { class: classes.join(' ').trim() }, select, toggle);
 }
 
@@ -154,6 +153,20 @@ function isSelected(
   return selected?.kind === kind && selected.id === id;
 }
 
-function callBadge(state: string): string {
-  return state === 'confirmed' ? '● In call' : `● ${state}`;
+/** Returns the line under a group's name that shows its live call. */
+function callBadge(call: CallInfo): HTMLElement {
+  if (!call.emergency) {
+    return h(
+      'span',
+      { class: 'row-sub' },
+      call.state === 'confirmed' ? '● In call' : `● ${call.state}`,
+    );
+  }
+  const text = call.state === 'confirmed' ? 'EMERGENCY' : `EMERGENCY · ${call.state}`;
+  return h('span', { class: 'row-sub' }, h('span', { class: 'emergency-badge' }, text));
+}
+
+function callClass(call: CallInfo | undefined): string {
+  if (call === undefined) return '';
+  return call.emergency ? 'emergency-row' : 'in-call';
 }

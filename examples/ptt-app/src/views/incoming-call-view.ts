@@ -53,6 +53,7 @@ export function renderIncomingCallView(options: IncomingCallViewOptions): HTMLDi
 
   options.store.subscribe((state) => {
     current = ringingCalls(state)[0];
+    dialog.classList.toggle('emergency', current?.emergency === true);
     if (current === undefined) {
       if (dialog.open) dialog.close();
       return;
