@@ -547,6 +547,8 @@ describe('emergency group call', () => {
     const end = page.getByRole('button', { name: endName });
     expect(await end.innerText()).toBe('END EMERGENCY');
     expect(await end.getAttribute('class')).toBe('emergency active');
+    // WCAG AA asks 4.5:1 for text under 18.66 px bold.
+    expect(await contrast(end)).toBeGreaterThanOrEqual(4.5);
     await end.click();
     expect(await actions(page)).toEqual([{ type: 'cancel-emergency', callId: groupCall.id }]);
     const ending = page.getByRole('button', {
@@ -617,6 +619,7 @@ describe('emergency elsewhere', () => {
     await page.getByRole('button', { name: 'Open group EMS North' }).click();
     await expect.poll(() => alerts.count()).toBe(1);
     expect(await alerts.getAttribute('role')).toBe('alert');
+    expect(await contrast(alerts)).toBeGreaterThanOrEqual(4.5);
     expect(await alerts.innerText()).toContain(
       'Emergency group call · Fire Team 1 · started by Bob',
     );
