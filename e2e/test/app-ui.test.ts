@@ -51,13 +51,18 @@ afterAll(async () => {
   await vite?.stop();
 });
 
-async function openPreview(width: number, options: { touch?: boolean } = {}): Promise<Page> {
+async function openPreview(
+  width: number,
+  options: { touch?: boolean; groupName?: string } = {},
+): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width, height: 800 },
     hasTouch: options.touch === true,
   });
   const page = await context.newPage();
-  await page.goto(`${vite.url}/test/preview.html`);
+  const query =
+    options.groupName === undefined ? '' : `?group=${encodeURIComponent(options.groupName)}`;
+  await page.goto(`${vite.url}/test/preview.html${query}`);
   await page.getByRole('button', { name: /Push to talk/ }).waitFor();
   return page;
 }
@@ -772,6 +777,25 @@ describe('identity removal', () => {
     await page.getByRole('button', { name: 'Remove identity' }).click();
     await question.getByRole('button', { name: 'Remove', exact: true }).click();
     expect(await forgetRequests(page)).toBe(1);
+    await page.context().close();
+  });
+});
+
+describe('long group name', () => {
+  const groupName = 'Metropolitan Fire and Rescue Hazmat-Decontamination-Sector-North-Unit-12';
+
+  it('fits a 320 px wide phone', async () => {
+    const page = await openPreview(320, { groupName });
+    await expect.poll(() => page.locator('#talk-heading').innerText()).toBe(groupName);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBe(0);
+    const emergency = await page
+      .getByRole('button', { name: /Emergency group call/ })
+      .boundingBox();
+    expect(emergency).not.toBeNull();
+    expect((emergency?.x ?? 0) + (emergency?.width ?? 0)).toBeLessThanOrEqual(320);
     await page.context().close();
   });
 });

@@ -7,11 +7,13 @@ import { mountConsole } from '../src/app.js';
 import { FakeClient } from './fake-client.js';
 
 const domain = 'mcptt.example';
+// The layout tests give the first group another name, such as a long one, with ?group=NAME.
+const firstGroupName = new URLSearchParams(window.location.search).get('group') ?? 'Fire Team 1';
 const client = new FakeClient(
   `sip:alice@${domain}`,
   'Alice (Dispatch)',
   [
-    { id: `sip:fire-1@${domain}`, name: 'Fire Team 1', affiliated: true },
+    { id: `sip:fire-1@${domain}`, name: firstGroupName, affiliated: true },
     { id: `sip:ems-north@${domain}`, name: 'EMS North', affiliated: false },
   ],
   [
