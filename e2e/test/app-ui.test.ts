@@ -678,26 +678,35 @@ describe('emergency elsewhere', () => {
   });
 });
 
-/**
- * Returns the WCAG contrast ratio of an element's text colour on its background colour, both
- * opaque and computed by the browser.
- */
-function contrast(element: ReturnType<Page['locator']>): Promise<number> {
-  return element.evaluate((node) => {
+/** Returns the WCAG contrast ratio of two opaque CSS colours in the `rgb(r, g, b)` form. */
+function contrastRatio(first: string, second: string): number {
+  const luminance = (colour: string): number => {
+    const channels = (colour.match(/[\d.]+/g) ?? []).slice(0, 3).map((value) => {
+      const c = Number(value) / 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    const [r = 0, g = 0, b = 0] = channels;
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light = 0, dark = 0] = [luminance(first), luminance(second)].sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}
+
+/** Returns the contrast ratio of an element's computed text colour on its own background colour. */
+async function contrast(element: ReturnType<Page['locator']>): Promise<number> {
+  const { color, backgroundColor } = await element.evaluate((node) => {
     const style = getComputedStyle(node);
-    const luminance = (colour: string): number => {
-      const channels = (colour.match(/[\d.]+/g) ?? []).slice(0, 3).map((value) => {
-        const c = Number(value) / 255;
-        return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-      });
-      const [r = 0, g = 0, b = 0] = channels;
-      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    };
-    const [light, dark] = [luminance(style.color), luminance(style.backgroundColor)].sort(
-      (a, b) => b - a,
-    );
-    return ((light ?? 0) + 0.05) / ((dark ?? 0) + 0.05);
+    return { color: style.color, backgroundColor: style.backgroundColor };
   });
+  return contrastRatio(color, backgroundColor);
+}
+
+/** Returns a computed style property of an element, such as `borderTopColor`. */
+function styleOf(
+  element: ReturnType<Page['locator']>,
+  property: 'borderTopColor' | 'backgroundColor' | 'outlineColor' | 'opacity',
+): Promise<string> {
+  return element.evaluate((node, name) => getComputedStyle(node)[name], property);
 }
 
 /** Checks that the panel shows the open group's call as an ordinary, connected group call. */
@@ -777,6 +786,65 @@ describe('identity removal', () => {
     await page.getByRole('button', { name: 'Remove identity' }).click();
     await question.getByRole('button', { name: 'Remove', exact: true }).click();
     expect(await forgetRequests(page)).toBe(1);
+    await page.context().close();
+  });
+});
+
+describe('control colours', () => {
+  it('keeps the held ring under the pointer', async () => {
+    const page = await openPreview(1280);
+    // A call without floor control lets the held button turn green at once.
+    await reportCall(page, {
+      id: 'a84b4c76e66710@127.0.0.1',
+      kind: 'group',
+      groupId: 'sip:fire-1@mcptt.example',
+    });
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    await ptt.hover();
+    await page.mouse.down();
+    await expect.poll(() => ptt.getAttribute('class')).toBe('ptt pressed');
+    expect(await styleOf(ptt, 'borderTopColor')).toBe('rgb(184, 255, 214)');
+    await page.mouse.up();
+    await page.context().close();
+  });
+
+  it('rings the waiting button in white', async () => {
+    const page = await openPreview(1280);
+    const ptt = page.getByRole('button', { name: /Push to talk/ });
+    await page.keyboard.press('Tab');
+    await ptt.focus();
+    await page.keyboard.down('Space');
+    await expect.poll(() => ptt.getAttribute('class')).toBe('ptt pressed waiting');
+    expect(await ptt.evaluate((button) => button.matches(':focus-visible'))).toBe(true);
+    expect(await styleOf(ptt, 'outlineColor')).toBe('rgb(255, 255, 255)');
+    await page.keyboard.up('Space');
+    await page.context().close();
+  });
+
+  it('outlines fields and switches at 3:1', async () => {
+    const page = await openPreview(1280);
+    const field = page.getByLabel('Short-data message');
+    const panel = page.locator('.chat');
+    expect(
+      contrastRatio(
+        await styleOf(field, 'borderTopColor'),
+        await styleOf(panel, 'backgroundColor'),
+      ),
+    ).toBeGreaterThanOrEqual(3);
+    const off = page.getByRole('switch', { name: 'Affiliated to EMS North' });
+    const row = page.locator('.row', { has: off });
+    expect(
+      contrastRatio(await styleOf(off, 'borderTopColor'), await styleOf(row, 'backgroundColor')),
+    ).toBeGreaterThanOrEqual(3);
+    await page.context().close();
+  });
+
+  it('dims a disabled switch', async () => {
+    const page = await openPreview(1280);
+    await setRegistration(page, 'reconnecting');
+    const off = page.getByRole('switch', { name: 'Affiliated to EMS North' });
+    await expect.poll(() => off.isDisabled()).toBe(true);
+    expect(await styleOf(off, 'opacity')).toBe('0.45');
     await page.context().close();
   });
 });
