@@ -937,10 +937,25 @@ describe('lost connection', () => {
     const page = await openPreview(1280);
     await setRegistration(page, 'reconnecting');
     await setRegistration(page, 'failed', 'Request Timeout');
-    expect(await page.locator('.registration').innerText()).toMatch(/^Registration failed/);
+    expect(await page.locator('.registration').innerText()).toBe(
+      'Registration failed: The SIP core did not answer in time. (Request Timeout)',
+    );
     for (const control of registeredControls(page)) {
       expect(await control.isDisabled(), String(control)).toBe(true);
     }
+    await page.context().close();
+  });
+});
+
+describe('registration failure', () => {
+  it('says failed once for an unknown cause', async () => {
+    const page = await openPreview(1280);
+    await setRegistration(page, 'failed', 'Service Unavailable');
+    expect(await page.locator('.registration').innerText()).toBe(
+      'Registration failed (Service Unavailable)',
+    );
+    await setRegistration(page, 'failed');
+    expect(await page.locator('.registration').innerText()).toBe('Registration failed');
     await page.context().close();
   });
 });

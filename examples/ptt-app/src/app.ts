@@ -13,7 +13,11 @@ import {
 } from './affiliation.js';
 import type { PttClient, PttClientDelegate } from './client.js';
 import { h, shortUri, showWithDetail } from './dom.js';
-import { describeError, describeRegistrationFailure } from './error-text.js';
+import {
+  describeError,
+  describeRegistrationFailure,
+  registrationFailureText,
+} from './error-text.js';
 import {
   appendRecord,
   droppedCallNotice,
@@ -225,7 +229,7 @@ function registrationText(state: AppState): string {
     case 'reconnecting':
       return 'Connection lost · reconnecting…';
     case 'failed':
-      return `Registration failed: ${state.registrationError?.message ?? 'no reason given.'}`;
+      return registrationFailureText(state.registrationError);
     case 'unregistered':
       return 'Not registered';
   }

@@ -56,6 +56,12 @@ const ENROLMENT_MESSAGES: Readonly<Record<number, string>> = {
   413: 'The certificate request is too large for the enrolment service.',
 };
 
+/** The sentence of a failure without a known cause. */
+const OPERATION_FAILED = 'The operation failed.';
+
+/** The sentence of a registration failure without a known cause. */
+const REGISTRATION_FAILED = 'The registration failed.';
+
 /** Sentences for the registration failures that JsSIP and the SDK report. */
 const REGISTRATION_MESSAGES: Readonly<Record<string, string>> = {
   'Connection Error': 'The SIP core cannot be reached.',
@@ -67,7 +73,7 @@ const REGISTRATION_MESSAGES: Readonly<Record<string, string>> = {
 /** Returns the sentence and the detail that show an error. */
 export function describeError(error: unknown): ErrorText {
   if (error instanceof EnrolmentRejectedError) return describeEnrolment(error);
-  if (!(error instanceof Error)) return { message: 'The operation failed.', detail: String(error) };
+  if (!(error instanceof Error)) return { message: OPERATION_FAILED, detail: String(error) };
   const { sipStatus, code, reasonPhrase } = error as Error & {
     sipStatus?: unknown;
     code?: unknown;
@@ -88,7 +94,7 @@ export function describeError(error: unknown): ErrorText {
   if (error.name === 'TypeError' && /fetch|network/i.test(error.message)) {
     return { message: 'The server cannot be reached.', detail: error.message };
   }
-  return { message: 'The operation failed.', detail: error.message };
+  return { message: OPERATION_FAILED, detail: error.message };
 }
 
 /**
@@ -96,7 +102,7 @@ export function describeError(error: unknown): ErrorText {
  * the SDK gives, such as `Request Timeout` or `service authorisation rejected (403)`.
  */
 export function describeRegistrationFailure(cause: string | undefined): ErrorText {
-  if (cause === undefined) return { message: 'The registration failed.', detail: undefined };
+  if (cause === undefined) return { message: REGISTRATION_FAILED, detail: undefined };
   const authorisation = /^service authorisation (refresh )?rejected \((\d+)\)$/.exec(cause);
   if (authorisation !== null) {
     const message =
@@ -105,7 +111,20 @@ export function describeRegistrationFailure(cause: string | undefined): ErrorTex
         : 'The MCPTT server did not authorise the service.';
     return { message, detail: cause };
   }
-  return { message: REGISTRATION_MESSAGES[cause] ?? 'The registration failed.', detail: cause };
+  return { message: REGISTRATION_MESSAGES[cause] ?? REGISTRATION_FAILED, detail: cause };
+}
+
+/**
+ * Returns the header's text of a failed registration: `Registration failed`, and after a colon the
+ * sentence of a known cause. A generic failure sentence is left out, so that the text does not
+ * repeat itself.
+ */
+export function registrationFailureText(error: ErrorText | undefined): string {
+  const message = error?.message;
+  if (message === undefined || message === REGISTRATION_FAILED || message === OPERATION_FAILED) {
+    return 'Registration failed';
+  }
+  return `Registration failed: ${message}`;
 }
 
 function describeSipFailure(status: number, phrase: string, code: string | undefined): ErrorText {
@@ -131,7 +150,7 @@ function codeMessage(code: string, text: string): string {
   if (code.startsWith('ERR_STORAGE_') && CODE_MESSAGES[code] === undefined) {
     return CODE_MESSAGES['ERR_STORAGE_FAILED'] ?? '';
   }
-  return CODE_MESSAGES[code] ?? 'The operation failed.';
+  return CODE_MESSAGES[code] ?? OPERATION_FAILED;
 }
 
 function describeEnrolment(error: EnrolmentRejectedError): ErrorText {

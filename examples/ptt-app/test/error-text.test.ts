@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SipRequestFailedError } from '@mcptt-smime/sdk';
 import { CmsParseError, CredentialInvalidError } from '@mcptt-smime/smime';
-import { describeError, describeRegistrationFailure } from '../src/error-text.js';
+import {
+  describeError,
+  describeRegistrationFailure,
+  registrationFailureText,
+} from '../src/error-text.js';
 import { EnrolmentRejectedError } from '../src/identity.js';
 
 describe('describeError', () => {
@@ -89,5 +93,26 @@ describe('describeRegistrationFailure', () => {
     expect(
       describeRegistrationFailure('service authorisation refresh rejected (500)').message,
     ).toBe('The MCPTT server did not authorise the service.');
+  });
+});
+
+describe('registrationFailureText', () => {
+  it('adds a known reason', () => {
+    expect(registrationFailureText(describeRegistrationFailure('Request Timeout'))).toBe(
+      'Registration failed: The SIP core did not answer in time.',
+    );
+  });
+
+  it('leaves out a generic reason', () => {
+    expect(registrationFailureText(describeRegistrationFailure('Service Unavailable'))).toBe(
+      'Registration failed',
+    );
+    expect(registrationFailureText(describeRegistrationFailure(undefined))).toBe(
+      'Registration failed',
+    );
+    expect(registrationFailureText(describeError(new Error('socket closed')))).toBe(
+      'Registration failed',
+    );
+    expect(registrationFailureText(undefined)).toBe('Registration failed');
   });
 });
