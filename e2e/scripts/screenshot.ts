@@ -56,7 +56,11 @@ try {
   await alice.page.screenshot({ path: docs('screenshot.png') });
   await alice.page.keyboard.up('Space');
 
+  // Bob's focus is still in the message field, and after the resize his mouse would hover over
+  // another control, so both move off for the shot.
+  await bob.page.getByLabel('Short-data message').blur();
   await bob.page.setViewportSize({ width: 375, height: 812 });
+  await bob.page.mouse.move(0, 0);
   await bob.page.waitForTimeout(300);
   await bob.page.screenshot({ path: docs('screenshot-phone.png'), fullPage: true });
   console.log(
