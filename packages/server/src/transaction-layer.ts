@@ -5,7 +5,8 @@
  * the core may still repeat a request, so a server transaction resends its last response to a
  * repeat and never hands it to the application twice. A new INVITE gets 100 Trying at once,
  * before the application receives it. Client transactions end with a final
- * response, or with a synthetic 408 after Timer B or F (64·T1 = 32 s).
+ * response, or with a synthetic 408 after Timer B or F (64·T1 = 32 s), or with a synthetic 503
+ * when the transport is lost (RFC 3261 §8.1.3.1).
  *
  * @module
  */
@@ -104,6 +105,7 @@ export class TransactionLayer {
   /** INVITE server transactions by Call-ID and CSeq number, which the ACK of a 2xx names. */
   readonly #invites = new Map<string, Set<ServerEntry>>();
   readonly #client = new Map<string, ClientEntry>();
+  #transportAvailable = true;
 
   constructor(
     send: (message: SipMessage) => void,
@@ -149,7 +151,8 @@ export class TransactionLayer {
   /**
    * Sends a request in a new client transaction, with a new topmost Via, and resolves with its
    * final response. A non-2xx final response to an INVITE is acknowledged here (RFC 3261
-   * §17.1.1.3). The ACK of a 2xx belongs to the dialog: send it with {@link sendAck}.
+   * §17.1.1.3). The ACK of a 2xx belongs to the dialog: send it with {@link sendAck}. While the
+   * transport is lost, the request is not sent and resolves with 503 at once.
    */
   sendRequest(request: SipMessage, options: SendRequestOptions = {}): Promise<SipMessage> {
     const branch = `z9hG4bK${randomToken(10)}`;
@@ -160,6 +163,9 @@ export class TransactionLayer {
       request.body,
     );
     const key = clientKey(branch, request.method);
+    if (!this.#transportAvailable) {
+      return Promise.resolve(createResponse(sent, 503));
+    }
 
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -217,18 +223,38 @@ export class TransactionLayer {
     return true;
   }
 
+  /**
+   * Marks the transport as lost, because its connection closed. No response can arrive on a
+   * closed connection, so every pending client transaction resolves with 503 at once: RFC 3261
+   * §8.1.3.1 says a transport failure MUST be treated as a 503 status code. Requests sent from
+   * then on resolve with 503 too, until {@link transportRestored}.
+   */
+  transportLost(): void {
+    this.#transportAvailable = false;
+    this.#resolvePending(503);
+  }
+
+  /** Sends requests again after {@link transportLost}, on a new connection. */
+  transportRestored(): void {
+    this.#transportAvailable = true;
+  }
+
   /** Stops every timer; pending client transactions resolve with 408. */
   close(): void {
-    for (const entry of this.#client.values()) {
-      clearTimeout(entry.timer);
-      entry.resolve(createResponse(entry.request, 408));
-    }
-    this.#client.clear();
+    this.#resolvePending(408);
     for (const entry of this.#server.values()) {
       clearTimeout(entry.retransmit);
     }
     this.#server.clear();
     this.#invites.clear();
+  }
+
+  #resolvePending(status: number): void {
+    for (const entry of this.#client.values()) {
+      clearTimeout(entry.timer);
+      entry.resolve(createResponse(entry.request, status));
+    }
+    this.#client.clear();
   }
 
   #receiveRequest(request: SipMessage): void {

@@ -51,6 +51,45 @@ describe('transaction layer', () => {
     expect(response.startLine.type === 'response' && response.startLine.status).toBe(408);
   });
 
+  it('lost transport fails a pending request', async () => {
+    const sent: SipMessage[] = [];
+    // The timeout is far away, so that only the lost transport can end the request.
+    const slow = { ...timers, transactionTimeout: 60_000 };
+    const layer = new TransactionLayer((m) => sent.push(m), { onRequest: () => undefined }, slow);
+
+    const pending = layer.sendRequest(request('MESSAGE'));
+    layer.transportLost();
+    const response = await pending;
+    layer.close();
+
+    expect(sent).toHaveLength(1);
+    expect(response.startLine.type === 'response' && response.startLine.status).toBe(503);
+    expect(response.callId).toBe('call-1');
+  });
+
+  it('lost transport fails a new request', async () => {
+    const sent: SipMessage[] = [];
+    const layer = new TransactionLayer((m) => sent.push(m), { onRequest: () => undefined }, timers);
+
+    layer.transportLost();
+    const response = await layer.sendRequest(request('MESSAGE'));
+
+    expect(sent).toEqual([]);
+    expect(response.startLine.type === 'response' && response.startLine.status).toBe(503);
+  });
+
+  it('restored transport sends requests', () => {
+    const sent: SipMessage[] = [];
+    const layer = new TransactionLayer((m) => sent.push(m), { onRequest: () => undefined }, timers);
+
+    layer.transportLost();
+    layer.transportRestored();
+    void layer.sendRequest(request('MESSAGE'));
+    layer.close();
+
+    expect(sent).toHaveLength(1);
+  });
+
   it('acknowledges a failed INVITE', async () => {
     const sent: SipMessage[] = [];
     const layer = new TransactionLayer((m) => sent.push(m), { onRequest: () => undefined }, timers);
