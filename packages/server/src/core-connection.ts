@@ -11,6 +11,13 @@ export interface CoreConnectionDelegate {
   onClose(code: number): void;
 }
 
+/**
+ * How long the opening handshake may take, in milliseconds. Without a limit, an attempt to
+ * connect to a core that accepts the TCP connection but never answers the WebSocket upgrade
+ * would wait forever, and the server would never try again.
+ */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /** An open connection to the core. */
 export class CoreConnection {
   readonly #socket: WebSocket;
@@ -20,16 +27,22 @@ export class CoreConnection {
     socket.on('message', (data) => {
       delegate.onFrame(toBytes(data));
     });
+    // ws emits `close` after every `error`, and an `error` without a listener would be thrown.
+    socket.on('error', () => undefined);
     socket.on('close', (code) => delegate.onClose(code));
   }
 
-  /** Connects with the `sip` subprotocol and resolves once the connection is open. */
+  /**
+   * Connects with the `sip` subprotocol and resolves once the connection is open. Rejects with
+   * the socket's error when the connection or the handshake fails.
+   */
   static async open(url: string, delegate: CoreConnectionDelegate): Promise<CoreConnection> {
-    const socket = new WebSocket(url, 'sip');
+    const socket = new WebSocket(url, 'sip', { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
+    socket.removeAllListeners('error');
     return new CoreConnection(socket, delegate);
   }
 

@@ -14,6 +14,7 @@ export type {
 } from './config.js';
 export { startEnrolmentServer } from './enrolment-server.js';
 export type { EnrolmentServer } from './enrolment-server.js';
+export type { CoreConnectionState } from './core-link.js';
 export { McpttServer } from './mcptt-server.js';
 export type { McpttServerOptions } from './mcptt-server.js';
 export { createDemoPki, issueCertificate } from './openssl-ca.js';

@@ -19,7 +19,7 @@ import { createNodeCrypto } from '@mcptt-smime/smime/node';
 import { handleBye, handleInvite } from './call-handlers.js';
 import { CallStore } from './call-store.js';
 import type { ServerConfig } from './config.js';
-import { CoreConnection } from './core-connection.js';
+import { CoreLink, type CoreConnectionState } from './core-link.js';
 import { loadCredentials, loadPeerCertificates, loadRevocationLists } from './identity-files.js';
 import { XmlDoctypeError, XmlPartTooLargeError } from './mcptt-xml.js';
 import { endCall } from './member-invite.js';
@@ -54,6 +54,12 @@ export interface McpttServerOptions {
   readonly timers?: TransactionTimers;
   /** Clock for certificate checks and expiry. Default `() => new Date()`. */
   readonly now?: () => Date;
+  /**
+   * Called when the connection to the SIP core changes state after `start()` resolved: with
+   * `reconnecting` when the core closed it, with `connected` once the server has connected and
+   * registered again, and with `closed` on `stop()`.
+   */
+  readonly onCoreConnectionChange?: (state: CoreConnectionState) => void;
 }
 
 const REGISTRATION_SECONDS = 600;
@@ -88,16 +94,20 @@ const STOP_GRACE_MS = 1000;
  */
 export class McpttServer {
   readonly context: ServerContext;
-  readonly #connection: CoreConnection;
+  readonly #link: CoreLink;
   #refresh: ReturnType<typeof setInterval> | undefined;
-  #stopping = false;
 
-  private constructor(context: ServerContext, connection: CoreConnection) {
+  private constructor(context: ServerContext, link: CoreLink) {
     this.context = context;
-    this.#connection = connection;
+    this.#link = link;
   }
 
-  /** Loads the keys, connects to the core and registers the server's URI. */
+  /**
+   * Loads the keys, connects to the core and registers the server's URI. When the core closes the
+   * connection, the server connects and registers again, after 0.5 s, then doubling up to 30 s
+   * between attempts, until {@link stop}. Requests that were waiting for a response then resolve
+   * with 503.
+   */
   static async start(options: McpttServerOptions): Promise<McpttServer> {
     const crypto = options.crypto ?? createNodeCrypto();
     const now = options.now ?? (() => new Date());
@@ -111,19 +121,24 @@ export class McpttServer {
       }
     }
 
-    // The connection and the transaction layer need the server before it exists.
+    // The link and the transaction layer need the server before it exists.
     const ready: { server?: McpttServer } = {};
-    const connection = await CoreConnection.open(options.coreUrl, {
-      onFrame: (data) => ready.server?.receive(data),
-      // Closing is expected once stop() has begun, so only an unexpected close is a warning.
-      onClose: (code) => {
-        const server = ready.server;
-        const log = server !== undefined && server.#stopping ? logger.info : logger.warn;
-        log.call(logger, { code }, 'connection to the SIP core closed');
+    const link = await CoreLink.open({
+      url: options.coreUrl,
+      logger,
+      delegate: {
+        onFrame: (data) => ready.server?.receive(data),
+        onLost: () => transactions.transportLost(),
+        onReconnect: async () => {
+          transactions.transportRestored();
+          const server = ready.server;
+          if (server !== undefined) await server.#registerOnce();
+        },
+        onStateChange: (state) => options.onCoreConnectionChange?.(state),
       },
     });
     const transactions = new TransactionLayer(
-      (message) => connection.send(message.toBytes()),
+      (message) => link.send(message.toBytes()),
       {
         onRequest: (transaction) => ready.server?.dispatch(transaction),
         onStrayResponse: (response) => logger.debug({ callId: response.callId }, 'stray response'),
@@ -149,14 +164,25 @@ export class McpttServer {
       now,
     };
 
-    const server = new McpttServer(context, connection);
+    const server = new McpttServer(context, link);
     ready.server = server;
-    await server.#register();
+    try {
+      await server.#register();
+    } catch (error) {
+      transactions.close();
+      await link.close();
+      throw error;
+    }
     logger.info({ uri: config.serverUri, core: options.coreUrl }, 'MCPTT server started');
     if (config.insecurePlainCalls === true) {
       logger.warn('insecurePlainCalls is on: calls and short data are sent in clear');
     }
     return server;
+  }
+
+  /** State of the connection to the SIP core. */
+  get coreConnectionState(): CoreConnectionState {
+    return this.#link.state;
   }
 
   /**
@@ -257,7 +283,6 @@ export class McpttServer {
 
   /** Ends every call, unregisters and closes the connection. */
   async stop(): Promise<void> {
-    this.#stopping = true;
     clearInterval(this.#refresh);
     const { calls } = this.context;
     const ending = Promise.all([
@@ -268,7 +293,7 @@ export class McpttServer {
     await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
     this.context.transactions.close();
     await ending;
-    await this.#connection.close();
+    await this.#link.close();
     this.context.logger.info('MCPTT server stopped');
   }
 
@@ -345,10 +370,7 @@ export class McpttServer {
   }
 
   async #register(): Promise<void> {
-    const response = await this.#sendRegister(REGISTRATION_SECONDS);
-    if (response.startLine.type !== 'response' || response.startLine.status !== 200) {
-      throw new Error(`registration of ${this.context.config.serverUri} with the SIP core failed`);
-    }
+    await this.#registerOnce();
     this.#refresh = setInterval(
       () => {
         this.#sendRegister(REGISTRATION_SECONDS).catch((error: unknown) => {
@@ -358,6 +380,17 @@ export class McpttServer {
       (REGISTRATION_SECONDS * 1000) / 2,
     );
     this.#refresh.unref();
+  }
+
+  async #registerOnce(): Promise<void> {
+    const response = await this.#sendRegister(REGISTRATION_SECONDS);
+    const status = response.startLine.type === 'response' ? response.startLine.status : 0;
+    if (status !== 200) {
+      const uri = this.context.config.serverUri;
+      throw new Error(
+        `registration of ${uri} with the SIP core failed with status ${String(status)}`,
+      );
+    }
   }
 
   async #sendRegister(expires: number): Promise<SipMessage> {

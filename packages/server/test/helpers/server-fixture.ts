@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startKamailio, startRelay } from '@mcptt-smime/sip-core';
 import type { RevocationMode } from '@mcptt-smime/smime';
+import type { CoreConnectionState } from '../../src/core-link.js';
 import { opensslCrl } from '../../../smime/test/cms/openssl-crl.js';
 import { parseConfig } from '../../src/config.js';
 import { McpttServer } from '../../src/mcptt-server.js';
@@ -25,6 +26,10 @@ export interface ServerFixture {
   readonly server: McpttServer;
   readonly logLines: string[];
   readBodyLog(): Promise<string>;
+  /** Stops the SIP core alone, as a crash or a restart of the core does. */
+  stopCore(): Promise<void>;
+  /** Starts the SIP core again on the same port. */
+  startCore(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +42,9 @@ export interface FixtureOptions {
    */
   readonly revokedUsers?: readonly string[];
   readonly revocation?: RevocationMode;
+  /** Port of the SIP core. Default: a free port. */
+  readonly corePort?: number;
+  readonly onCoreConnectionChange?: (state: CoreConnectionState) => void;
 }
 
 /** Starts Kamailio or the relay, then the server with users alice to dave and one group. */
@@ -74,10 +82,14 @@ export async function startFixture(
   }
 
   const bodyLogFile = join(folder, 'sip-core-bodies.log');
-  const running =
-    core === 'kamailio'
-      ? await startKamailio({ bodyLogFile, logFile: join(folder, 'kamailio.log') })
-      : await startRelay({ bodyLogFile });
+  const startCore = async (port?: number) => {
+    const portOption = port === undefined ? {} : { port };
+    return core === 'kamailio'
+      ? startKamailio({ bodyLogFile, logFile: join(folder, 'kamailio.log'), ...portOption })
+      : startRelay({ bodyLogFile, ...portOption });
+  };
+  let running = await startCore(options.corePort);
+  let coreRunning = true;
 
   const config = parseConfig(
     {
@@ -117,6 +129,9 @@ export async function startFixture(
     config,
     coreUrl: running.url,
     logger: pino({ level: 'debug' }, stream),
+    ...(options.onCoreConnectionChange === undefined
+      ? {}
+      : { onCoreConnectionChange: options.onCoreConnectionChange }),
   });
 
   return {
@@ -127,9 +142,17 @@ export async function startFixture(
     server,
     logLines,
     readBodyLog: () => readFile(bodyLogFile, 'utf8'),
+    stopCore: async () => {
+      coreRunning = false;
+      await running.stop();
+    },
+    startCore: async () => {
+      running = await startCore(running.port);
+      coreRunning = true;
+    },
     stop: async () => {
       await server.stop();
-      await running.stop();
+      if (coreRunning) await running.stop();
     },
   };
 }

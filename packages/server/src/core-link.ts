@@ -1,0 +1,214 @@
+/**
+ * The server's link to the SIP core: one WebSocket connection at a time, opened again with an
+ * exponential backoff whenever it closes before {@link CoreLink.close}, such as when the core
+ * restarts.
+ *
+ * @module
+ */
+import type { Logger } from 'pino';
+import { CoreConnection, type CoreConnectionDelegate } from './core-connection.js';
+
+/** Delay before the first reconnection attempt after a loss, in milliseconds. */
+export const RECONNECT_INITIAL_DELAY_MS = 500;
+
+/** Maximum delay between two reconnection attempts, in milliseconds. */
+export const RECONNECT_MAX_DELAY_MS = 30_000;
+
+/**
+ * State of the server's connection to the SIP core.
+ *
+ * ```
+ *  connected ──(closed by the core)──> reconnecting ──(open and registered)──> connected
+ *      │                                    │
+ *      └──────────(close())──> closed <─────┘
+ * ```
+ */
+export type CoreConnectionState = 'connected' | 'reconnecting' | 'closed';
+
+/**
+ * Calls `callback` once after `delayMs` milliseconds, and returns a function that cancels it.
+ * Injected so that tests drive the backoff without waiting.
+ */
+export type Schedule = (delayMs: number, callback: () => void) => () => void;
+
+/**
+ * `setTimeout`. Its timer keeps the process alive on purpose: while the core is down, the
+ * pending attempt may be the only thing that a server process waits for.
+ */
+export const systemSchedule: Schedule = (delayMs, callback) => {
+  const timer = setTimeout(callback, delayMs);
+  return () => clearTimeout(timer);
+};
+
+/**
+ * Returns the delay before reconnection attempt `attempt` (from 1): RECONNECT_INITIAL_DELAY_MS,
+ * doubled for each attempt, up to RECONNECT_MAX_DELAY_MS.
+ */
+export function reconnectDelay(attempt: number): number {
+  return Math.min(RECONNECT_INITIAL_DELAY_MS * 2 ** (attempt - 1), RECONNECT_MAX_DELAY_MS);
+}
+
+/** An open connection as the link uses it. {@link CoreConnection} is one. */
+export interface CoreSocket {
+  send(bytes: Uint8Array): void;
+  close(): Promise<void>;
+}
+
+/** Receives the frames and the changes of a {@link CoreLink}. */
+export interface CoreLinkDelegate {
+  onFrame(data: Uint8Array): void;
+  /** Called when the connection closed before `close()`, before the first attempt to reopen it. */
+  onLost(code: number): void;
+  /**
+   * Called on each new connection, which counts as connected once the returned promise resolves.
+   * A rejection closes that connection, and the link tries again.
+   */
+  onReconnect(): Promise<void>;
+  /** Called on every change of state, but not for the first `connected`. */
+  onStateChange(state: CoreConnectionState): void;
+}
+
+/** Options of {@link CoreLink.open}. */
+export interface CoreLinkOptions {
+  /** WebSocket URL of the SIP core. */
+  readonly url: string;
+  readonly delegate: CoreLinkDelegate;
+  readonly logger: Logger;
+  /** Default {@link systemSchedule}. */
+  readonly schedule?: Schedule;
+  /** Opens one connection. Default {@link CoreConnection.open}. */
+  readonly connect?: (url: string, delegate: CoreConnectionDelegate) => Promise<CoreSocket>;
+}
+
+/** A connection to the core that is opened again after each loss, until {@link close}. */
+export class CoreLink {
+  readonly #url: string;
+  readonly #delegate: CoreLinkDelegate;
+  readonly #logger: Logger;
+  readonly #schedule: Schedule;
+  readonly #connect: (url: string, delegate: CoreConnectionDelegate) => Promise<CoreSocket>;
+  #connection: CoreSocket | undefined;
+  #state: CoreConnectionState = 'connected';
+  /** Number of the last attempt since the connection was lost, 0 while connected. */
+  #attempt = 0;
+  #cancelAttempt: (() => void) | undefined;
+  #attemptRunning: Promise<void> | undefined;
+
+  private constructor(options: CoreLinkOptions) {
+    this.#url = options.url;
+    this.#delegate = options.delegate;
+    this.#logger = options.logger;
+    this.#schedule = options.schedule ?? systemSchedule;
+    this.#connect = options.connect ?? ((url, delegate) => CoreConnection.open(url, delegate));
+  }
+
+  /** Opens the first connection. Rejects when it fails, and then tries no more. */
+  static async open(options: CoreLinkOptions): Promise<CoreLink> {
+    const link = new CoreLink(options);
+    await link.#openConnection();
+    return link;
+  }
+
+  get state(): CoreConnectionState {
+    return this.#state;
+  }
+
+  /** Sends one message, or drops it while no connection is open. */
+  send(bytes: Uint8Array): void {
+    this.#connection?.send(bytes);
+  }
+
+  /** Stops reconnecting and closes the connection, and resolves when it is closed. */
+  async close(): Promise<void> {
+    this.#setState('closed');
+    this.#cancelAttempt?.();
+    this.#cancelAttempt = undefined;
+    await this.#connection?.close();
+    // An attempt that was opening a connection closes it once it finds the link closed.
+    await this.#attemptRunning;
+  }
+
+  async #openConnection(): Promise<void> {
+    const opened: { connection?: CoreSocket } = {};
+    const connection = await this.#connect(this.#url, {
+      onFrame: (data) => {
+        if (opened.connection === this.#connection) this.#delegate.onFrame(data);
+      },
+      onClose: (code) => this.#closed(opened.connection, code),
+    });
+    opened.connection = connection;
+    this.#connection = connection;
+  }
+
+  #closed(connection: CoreSocket | undefined, code: number): void {
+    if (connection === undefined || connection !== this.#connection) {
+      return;
+    }
+    this.#connection = undefined;
+    // Closing is expected once close() has begun, so only an unexpected close is a warning.
+    if (this.#state === 'closed') {
+      this.#logger.info({ code }, 'connection to the SIP core closed');
+      return;
+    }
+
+    this.#logger.warn({ code }, 'connection to the SIP core closed');
+    this.#delegate.onLost(code);
+    this.#setState('reconnecting');
+    this.#scheduleAttempt();
+  }
+
+  #scheduleAttempt(): void {
+    this.#attempt += 1;
+    const attempt = this.#attempt;
+    const delayMs = reconnectDelay(attempt);
+    this.#logger.info({ attempt, delayMs }, 'reconnecting to the SIP core');
+    this.#cancelAttempt = this.#schedule(delayMs, () => {
+      this.#cancelAttempt = undefined;
+      this.#attemptRunning = this.#reconnect(attempt).finally(() => {
+        this.#attemptRunning = undefined;
+      });
+    });
+  }
+
+  async #reconnect(attempt: number): Promise<void> {
+    try {
+      await this.#openConnection();
+    } catch (error) {
+      if (this.#isClosed()) return;
+      this.#logger.warn({ attempt, err: error }, 'reconnection to the SIP core failed');
+      this.#scheduleAttempt();
+      return;
+    }
+    if (this.#isClosed()) {
+      await this.#connection?.close();
+      return;
+    }
+
+    try {
+      await this.#delegate.onReconnect();
+    } catch (error) {
+      if (this.#isClosed()) return;
+      // Closing the connection schedules the next attempt, as for any loss.
+      this.#logger.warn({ attempt, err: error }, 'reconnection to the SIP core failed');
+      await this.#connection?.close();
+      return;
+    }
+    if (this.#isClosed()) return;
+    this.#attempt = 0;
+    this.#logger.info({ attempt }, 'reconnected to the SIP core');
+    this.#setState('connected');
+  }
+
+  // A method, so that TypeScript does not narrow the state across the awaits above.
+  #isClosed(): boolean {
+    return this.#state === 'closed';
+  }
+
+  #setState(state: CoreConnectionState): void {
+    if (this.#state === state || this.#state === 'closed') {
+      return;
+    }
+    this.#state = state;
+    this.#delegate.onStateChange(state);
+  }
+}

@@ -1,0 +1,261 @@
+/** Reconnection of the core link, with a fake connection and a fake schedule. */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { CoreConnectionDelegate } from '../src/core-connection.js';
+import {
+  CoreLink,
+  RECONNECT_INITIAL_DELAY_MS,
+  RECONNECT_MAX_DELAY_MS,
+  reconnectDelay,
+  type CoreConnectionState,
+  type CoreSocket,
+} from '../src/core-link.js';
+
+/** A connection that the test closes as the core would. */
+class FakeSocket implements CoreSocket {
+  readonly sent: Uint8Array[] = [];
+  closed = false;
+  readonly #delegate: CoreConnectionDelegate;
+
+  constructor(delegate: CoreConnectionDelegate) {
+    this.#delegate = delegate;
+  }
+
+  send(bytes: Uint8Array): void {
+    this.sent.push(bytes);
+  }
+
+  /** Closes the connection from the core's side, as a restart does with code 1006. */
+  drop(code = 1006): void {
+    this.closed = true;
+    this.#delegate.onClose(code);
+  }
+
+  async close(): Promise<void> {
+    if (!this.closed) this.drop(1000);
+    return Promise.resolve();
+  }
+}
+
+/** A schedule whose timers run only on {@link FakeSchedule.runNext}. */
+class FakeSchedule {
+  readonly delays: number[] = [];
+  cancelled = 0;
+  #pending: (() => void) | undefined;
+  #waiter: (() => void) | undefined;
+
+  readonly schedule = (delayMs: number, callback: () => void): (() => void) => {
+    this.delays.push(delayMs);
+    this.#pending = callback;
+    this.#waiter?.();
+    return () => {
+      this.cancelled += 1;
+      this.#pending = undefined;
+    };
+  };
+
+  /** Resolves once a timer is pending, and runs it. */
+  async runNext(): Promise<void> {
+    if (this.#pending === undefined) {
+      await new Promise<void>((resolve) => (this.#waiter = resolve));
+    }
+    const callback = this.#pending;
+    this.#pending = undefined;
+    callback?.();
+  }
+
+  get pending(): boolean {
+    return this.#pending !== undefined;
+  }
+}
+
+interface Harness {
+  readonly link: CoreLink;
+  readonly schedule: FakeSchedule;
+  readonly sockets: FakeSocket[];
+  readonly states: CoreConnectionState[];
+  readonly logs: { msg: string; level: number; attempt?: number; delayMs?: number }[];
+  /** Outcome of each connection attempt after the first, in order: true opens it. */
+  readonly outcomes: boolean[];
+  /** Outcome of each `onReconnect`, in order: true resolves it. Default true. */
+  readonly registrations: boolean[];
+  lost: number;
+  /** Resolves on the next state change. */
+  nextState(): Promise<CoreConnectionState>;
+}
+
+async function openLink(): Promise<Harness> {
+  const schedule = new FakeSchedule();
+  const sockets: FakeSocket[] = [];
+  const states: CoreConnectionState[] = [];
+  const logs: Harness['logs'] = [];
+  const outcomes: boolean[] = [];
+  const registrations: boolean[] = [];
+  let stateWaiter: ((state: CoreConnectionState) => void) | undefined;
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(JSON.parse(chunk.toString('utf8')) as Harness['logs'][number]);
+      callback();
+    },
+  });
+
+  const harness: { -readonly [K in keyof Harness]?: Harness[K] } & { lost: number } = { lost: 0 };
+  const link = await CoreLink.open({
+    url: 'ws://127.0.0.1:1',
+    logger: pino({ level: 'debug' }, stream),
+    schedule: schedule.schedule,
+    connect: (_url, delegate) => {
+      if (sockets.length > 0 && outcomes.shift() !== true) {
+        return Promise.reject(new Error('connect ECONNREFUSED'));
+      }
+      const socket = new FakeSocket(delegate);
+      sockets.push(socket);
+      return Promise.resolve(socket);
+    },
+    delegate: {
+      onFrame: () => undefined,
+      onLost: () => {
+        harness.lost += 1;
+      },
+      onReconnect: () =>
+        registrations.shift() === false
+          ? Promise.reject(new Error('registration failed with status 503'))
+          : Promise.resolve(),
+      onStateChange: (state) => {
+        states.push(state);
+        stateWaiter?.(state);
+      },
+    },
+  });
+  return Object.assign(harness, {
+    link,
+    schedule,
+    sockets,
+    states,
+    logs,
+    outcomes,
+    registrations,
+    nextState: () =>
+      new Promise<CoreConnectionState>((resolve) => {
+        stateWaiter = resolve;
+      }),
+  });
+}
+
+describe('reconnectDelay', () => {
+  it('doubles from 0.5 s up to 30 s', () => {
+    const delays = Array.from({ length: 9 }, (_, index) => reconnectDelay(index + 1));
+
+    expect(delays).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
+    expect(RECONNECT_INITIAL_DELAY_MS).toBe(500);
+    expect(RECONNECT_MAX_DELAY_MS).toBe(30_000);
+  });
+});
+
+describe('CoreLink', () => {
+  it('reconnects with backoff after a loss', async () => {
+    const harness = await openLink();
+    harness.outcomes.push(false, false, false, false, false, false, false, true);
+
+    harness.sockets[0]?.drop();
+    const connected = harness.nextState();
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      await harness.schedule.runNext();
+    }
+    await connected;
+
+    expect(harness.lost).toBe(1);
+    expect(harness.schedule.delays).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    expect(harness.states).toEqual(['reconnecting', 'connected']);
+    expect(harness.link.state).toBe('connected');
+    expect(harness.sockets).toHaveLength(2);
+    await harness.link.close();
+  });
+
+  it('logs the number of each attempt', async () => {
+    const harness = await openLink();
+    harness.outcomes.push(false, true);
+
+    harness.sockets[0]?.drop();
+    const connected = harness.nextState();
+    await harness.schedule.runNext();
+    await harness.schedule.runNext();
+    await connected;
+    await harness.link.close();
+    const entries = (msg: string) => harness.logs.filter((entry) => entry.msg === msg);
+
+    expect(entries('connection to the SIP core closed').map((entry) => entry.level)).toEqual([
+      40, 30,
+    ]);
+    expect(entries('reconnecting to the SIP core').map((entry) => entry.attempt)).toEqual([1, 2]);
+    expect(entries('reconnection to the SIP core failed').map((entry) => entry.attempt)).toEqual([
+      1,
+    ]);
+    expect(entries('reconnected to the SIP core').map((entry) => entry.attempt)).toEqual([2]);
+  });
+
+  it('starts the backoff again after a success', async () => {
+    const harness = await openLink();
+    harness.outcomes.push(false, true, true);
+
+    harness.sockets[0]?.drop();
+    const connected = harness.nextState();
+    await harness.schedule.runNext();
+    await harness.schedule.runNext();
+    await connected;
+    harness.sockets[1]?.drop();
+
+    expect(harness.schedule.delays).toEqual([500, 1000, 500]);
+    await harness.link.close();
+  });
+
+  it('retries when onReconnect rejects', async () => {
+    const harness = await openLink();
+    harness.outcomes.push(true, true);
+    harness.registrations.push(false);
+
+    harness.sockets[0]?.drop();
+    const connected = harness.nextState();
+    await harness.schedule.runNext();
+    await harness.schedule.runNext();
+    await connected;
+
+    expect(harness.sockets[1]?.closed).toBe(true);
+    expect(harness.schedule.delays).toEqual([500, 1000]);
+    expect(harness.states).toEqual(['reconnecting', 'connected']);
+    await harness.link.close();
+  });
+
+  it('stops retrying on close', async () => {
+    const harness = await openLink();
+
+    harness.sockets[0]?.drop();
+    await harness.link.close();
+
+    expect(harness.schedule.cancelled).toBe(1);
+    expect(harness.schedule.pending).toBe(false);
+    expect(harness.states).toEqual(['reconnecting', 'closed']);
+    expect(harness.link.state).toBe('closed');
+  });
+
+  it('reports no loss on close', async () => {
+    const harness = await openLink();
+
+    await harness.link.close();
+
+    expect(harness.lost).toBe(0);
+    expect(harness.schedule.delays).toEqual([]);
+    expect(harness.states).toEqual(['closed']);
+  });
+
+  it('drops messages while reconnecting', async () => {
+    const harness = await openLink();
+
+    harness.sockets[0]?.drop();
+    harness.link.send(new Uint8Array([1]));
+
+    expect(harness.sockets[0]?.sent).toEqual([]);
+    await harness.link.close();
+  });
+});
