@@ -1,6 +1,7 @@
 /**
- * The client's life between start() and stop(): a retried register(), a client started again,
- * requests made while it is stopped, and the reason of a rejected PUBLISH.
+ * The client's life between start() and stop(): a start() without an identity, a retried
+ * register(), a client started again, requests made while it is stopped, and the reason of a
+ * rejected PUBLISH.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipMessage, utf8Encode } from '@mcptt-smime/smime';
@@ -85,6 +86,24 @@ async function register(
 }
 
 describe('client life cycle', () => {
+  it('rejects start() without an identity', async () => {
+    const stores = await createKeyStores();
+    const socket = new FakeSocket();
+    const zoe = new McpttClient({
+      uri: 'sip:zoe@example.org',
+      transport: socket,
+      crypto: testCrypto,
+      keyStore: stores.alice,
+    });
+    clients.push(zoe);
+
+    await expect(zoe.start()).rejects.toMatchObject({
+      code: 'ERR_KEY_NOT_FOUND',
+      message: 'no identity for sip:zoe@example.org in the key store',
+    });
+    expect(socket.connects).toBe(0);
+  });
+
   it('authorises again on a second register()', async () => {
     const { alice, socket, events } = await setUp();
 

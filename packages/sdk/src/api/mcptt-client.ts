@@ -5,6 +5,7 @@
  */
 import {
   DEFAULT_CONTENT_ENCRYPTION,
+  KeyNotFoundError,
   MimeParseError,
   type ContentEncryptionAlgorithm,
   type EnvelopeSource,
@@ -169,7 +170,8 @@ export class McpttClient {
 
   /**
    * Loads the requests that `replayStore` kept, then connects the transport; resolves once
-   * connected, and rejects when the records cannot be loaded. When `envelopes` has a `fill` method, as an
+   * connected, and rejects when the records cannot be loaded, or with KeyNotFoundError when the
+   * key store has no identity for `uri`, which every protected request needs. When `envelopes` has a `fill` method, as an
    * `EnvelopePool` does, and `serverCertificates` is set, it also starts making envelopes for
    * them, with the content encryption that the client uses, so that they match what the client
    * takes.
@@ -177,6 +179,10 @@ export class McpttClient {
   async start(): Promise<void> {
     // A client started again after stop() records what it receives again, and refreshes its
     // publications with new timers.
+    const { keyStore, uri } = this.#options;
+    if ((await keyStore.getIdentity(uri)) === undefined) {
+      throw new KeyNotFoundError(`no identity for ${uri} in the key store`);
+    }
     this.pipeline.resumeWriting();
     if (this.#stopped) {
       this.#stopped = false;
