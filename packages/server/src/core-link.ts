@@ -164,9 +164,13 @@ export class CoreLink {
     this.#logger.info({ attempt, delayMs }, 'reconnecting to the SIP core');
     this.#cancelAttempt = this.#schedule(delayMs, () => {
       this.#cancelAttempt = undefined;
-      this.#attemptRunning = this.#reconnect(attempt).finally(() => {
-        this.#attemptRunning = undefined;
-      });
+      this.#attemptRunning = this.#reconnect(attempt)
+        .catch((error: unknown) => {
+          this.#logger.error({ attempt, err: error }, 'reconnection to the SIP core stopped');
+        })
+        .finally(() => {
+          this.#attemptRunning = undefined;
+        });
     });
   }
 
@@ -209,6 +213,12 @@ export class CoreLink {
       return;
     }
     this.#state = state;
-    this.#delegate.onStateChange(state);
+    // The callback is the application's: a fault in it must not stop the reconnection loop, nor
+    // escape from the socket's close listener.
+    try {
+      this.#delegate.onStateChange(state);
+    } catch (error) {
+      this.#logger.error({ state, err: error }, 'core connection state callback failed');
+    }
   }
 }

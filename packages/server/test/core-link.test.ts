@@ -81,6 +81,8 @@ interface Harness {
   /** Outcome of each `onReconnect`, in order: true resolves it. Default true. */
   readonly registrations: boolean[];
   lost: number;
+  /** When true, the state callback throws after recording the state, as a faulty one may. */
+  failingCallback: boolean;
   /** Resolves on the next state change. */
   nextState(): Promise<CoreConnectionState>;
 }
@@ -100,7 +102,10 @@ async function openLink(): Promise<Harness> {
     },
   });
 
-  const harness: { -readonly [K in keyof Harness]?: Harness[K] } & { lost: number } = { lost: 0 };
+  const harness: { -readonly [K in keyof Harness]?: Harness[K] } & {
+    lost: number;
+    failingCallback: boolean;
+  } = { lost: 0, failingCallback: false };
   const link = await CoreLink.open({
     url: 'ws://127.0.0.1:1',
     logger: pino({ level: 'debug' }, stream),
@@ -125,6 +130,7 @@ async function openLink(): Promise<Harness> {
       onStateChange: (state) => {
         states.push(state);
         stateWaiter?.(state);
+        if (harness.failingCallback) throw new Error('fault in the application callback');
       },
     },
   });
@@ -170,6 +176,26 @@ describe('CoreLink', () => {
     expect(harness.states).toEqual(['reconnecting', 'connected']);
     expect(harness.link.state).toBe('connected');
     expect(harness.sockets).toHaveLength(2);
+    await harness.link.close();
+  });
+
+  it('reconnects past a throwing state callback', async () => {
+    const harness = await openLink();
+    harness.failingCallback = true;
+    harness.outcomes.push(true);
+
+    const connected = harness.nextState().then(() => harness.nextState());
+    expect(() => harness.sockets[0]?.drop()).not.toThrow();
+    await harness.schedule.runNext();
+    await connected;
+    await expect.poll(() => harness.link.state).toBe('connected');
+
+    expect(harness.schedule.delays).toEqual([500]);
+    expect(harness.states).toEqual(['reconnecting', 'connected']);
+    const faults = harness.logs.filter(
+      (line) => line.msg === 'core connection state callback failed',
+    );
+    expect(faults).toHaveLength(2);
     await harness.link.close();
   });
 
