@@ -144,6 +144,44 @@ describe('client life cycle', () => {
     await until(() => sent(socket, 'PUBLISH', 'Event: poc-settings').length === 3);
   });
 
+  it('stays stopped after stop() during start()', async () => {
+    const stores = await createKeyStores();
+    const socket = new FakeSocket();
+    const alice = new McpttClient({
+      uri: 'sip:alice@example.org',
+      transport: socket,
+      crypto: testCrypto,
+      keyStore: stores.alice,
+      serverUri: SERVER,
+    });
+    clients.push(alice);
+
+    const starting = alice.start();
+    alice.stop();
+
+    await expect(starting).rejects.toThrow(new TypeError('the client was stopped'));
+    expect(socket.connects).toBe(0);
+    await expect(alice.setAffiliation({ target: SERVER, groups: [GROUP] })).rejects.toThrow(
+      'setAffiliation: the client is not started',
+    );
+    expect(sent(socket, 'PUBLISH')).toEqual([]);
+  });
+
+  it('shares one authorisation between overlapping retries', async () => {
+    const { alice, socket, events } = await setUp();
+    await register(alice, socket, '200 OK');
+    events.length = 0;
+
+    const first = alice.register();
+    const second = alice.register();
+    await until(() => sent(socket, 'PUBLISH').length === 2);
+    answerLast(socket, 'PUBLISH', '200 OK');
+    await Promise.all([first, second]);
+
+    expect(sent(socket, 'PUBLISH', 'Event: poc-settings')).toHaveLength(2);
+    expect(events).toEqual(['registered']);
+  });
+
   it('sends nothing once stopped', async () => {
     const { alice, socket } = await setUp();
     await register(alice, socket, '200 OK');

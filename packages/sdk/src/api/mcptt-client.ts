@@ -92,6 +92,12 @@ export class McpttClient {
   #running = false;
   /** True once stop() has closed the refresh timers. */
   #stopped = false;
+  /** Counts start() and stop() calls, so that work begun before the last of them ends. */
+  #runs = 0;
+  /** Rejects the pending start() when stop() comes first. */
+  #abortStart: (() => void) | undefined;
+  /** The service authorisation in flight, which concurrent registrations share. */
+  #authorising: Promise<void> | undefined;
   /** Counts affiliation changes, so that only the latest one is kept alive. */
   #affiliationChanges = 0;
   /** The last affiliation published, which a registration after a lost connection repeats. */
@@ -171,18 +177,21 @@ export class McpttClient {
   /**
    * Loads the requests that `replayStore` kept, then connects the transport; resolves once
    * connected, and rejects when the records cannot be loaded, or with KeyNotFoundError when the
-   * key store has no identity for `uri`, which every protected request needs. When `envelopes` has a `fill` method, as an
-   * `EnvelopePool` does, and `serverCertificates` is set, it also starts making envelopes for
+   * key store has no identity for `uri`, which every protected request needs. A stop() before it
+   * resolves wins: start() then rejects with TypeError and the client stays stopped. When
+   * `envelopes` has a `fill` method, as an `EnvelopePool` does, and `serverCertificates` is set, it also starts making envelopes for
    * them, with the content encryption that the client uses, so that they match what the client
    * takes.
    */
   async start(): Promise<void> {
-    // A client started again after stop() records what it receives again, and refreshes its
-    // publications with new timers.
+    const run = ++this.#runs;
     const { keyStore, uri } = this.#options;
     if ((await keyStore.getIdentity(uri)) === undefined) {
       throw new KeyNotFoundError(`no identity for ${uri} in the key store`);
     }
+    this.#checkRun(run);
+    // A client started again after stop() records what it receives again, and refreshes its
+    // publications with new timers.
     this.pipeline.resumeWriting();
     if (this.#stopped) {
       this.#stopped = false;
@@ -192,11 +201,20 @@ export class McpttClient {
     this.#running = true;
     // Before anything arrives: a request received in an earlier session would pass as new.
     await this.pipeline.restoreReplayRecords();
+    this.#checkRun(run);
     this.#fillEnvelopes();
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
+      this.#abortStart = () => reject(clientStopped());
       onceUaEvent(this.ua, 'connected', () => resolve());
       this.ua.start();
+    }).finally(() => {
+      this.#abortStart = undefined;
     });
+  }
+
+  /** Raises TypeError when stop() or another start() came since the start() of `run`. */
+  #checkRun(run: number): void {
+    if (run !== this.#runs) throw clientStopped();
   }
 
   /** Starts a pool making envelopes for the server certificates; a failure only costs speed. */
@@ -243,6 +261,8 @@ export class McpttClient {
     this.#registration = 'none';
     this.#running = false;
     this.#stopped = true;
+    this.#runs += 1;
+    this.#abortStart?.();
     this.pipeline.stopWriting();
     this.#authorisation.close();
     this.#affiliation.close();
@@ -264,16 +284,19 @@ export class McpttClient {
    * poc-settings. Every body is protected like every other non-SDP body. Rejects with
    * SipRequestFailedError, 403 when the server rejects the user or its certificate; the delegate
    * hears `onRegistered` only once both steps succeeded. On a client that is registered already,
-   * such as one whose authorisation failed, it only authorises the service again. Rejects with
-   * TypeError before start() and after stop().
+   * such as one whose authorisation failed, it only authorises the service again, and calls that
+   * overlap share one authorisation. After a lost connection it also publishes the affiliation
+   * again. Rejects with TypeError before start() and after stop().
    */
   register(): Promise<void> {
     if (!this.#running) return Promise.reject(new TypeError('register: the client is not started'));
-    // This registration reports to the delegate itself, not as a registration after a loss.
+    // This registration reports to the delegate itself, not as a registration after a loss, and
+    // so it also does what that one would have done.
+    const afterLoss = this.#registration === 'lost';
     this.#registration = 'none';
     // JsSIP reports `registered` only when its state changes, so a client that is registered
     // already, such as one whose service authorisation failed, only authorises again.
-    if (this.ua.isRegistered()) return this.#authorise();
+    if (this.ua.isRegistered()) return this.#authoriseOnce(afterLoss);
     const registrator = this.ua.registrator();
     registrator.setExtraContactParams({
       '+g.3gpp.mcptt': true,
@@ -293,10 +316,24 @@ export class McpttClient {
       onceUaEvent(this.ua, 'registrationFailed', failed);
       this.ua.register();
     });
-    return registered.then(() => this.#authorise());
+    return registered.then(() => this.#authoriseOnce(afterLoss));
+  }
+
+  /**
+   * Authorises the service, sharing an authorisation already in flight, then with `afterLoss`
+   * publishes the last affiliation again: a server that restarted has forgotten both.
+   */
+  async #authoriseOnce(afterLoss: boolean): Promise<void> {
+    const change = this.#affiliationChanges;
+    this.#authorising ??= this.#authorise().finally(() => {
+      this.#authorising = undefined;
+    });
+    await this.#authorising;
+    if (afterLoss) await this.#publishAffiliationAgain(change);
   }
 
   async #authorise(): Promise<void> {
+    const run = this.#runs;
     const { serverUri, clientId, accessToken, crypto, delegate } = this.#options;
     if (serverUri !== undefined) {
       const publish: Publish = () =>
@@ -310,11 +347,14 @@ export class McpttClient {
       try {
         this.#authorisation.start(publish, await publish());
       } catch (error) {
+        // An authorisation that a stop() overtook reports nothing to the next session.
+        if (run !== this.#runs) throw error;
         const status = error instanceof SipRequestFailedError ? error.sipStatus : 500;
         delegate?.onRegistrationFailed?.(`service authorisation rejected (${String(status)})`);
         throw error;
       }
     }
+    if (run !== this.#runs) throw clientStopped();
     this.#registration = 'registered';
     delegate?.onRegistered?.();
   }
@@ -422,8 +462,11 @@ export class McpttClient {
    * the delegate as they do for the first registration and for refreshes.
    */
   async #registerAgain(): Promise<void> {
-    const change = this.#affiliationChanges;
-    await this.#authorise();
+    await this.#authoriseOnce(true);
+  }
+
+  /** Publishes the last affiliation again, unless another one was set since change `change`. */
+  async #publishAffiliationAgain(change: number): Promise<void> {
     const publish = this.#lastAffiliation;
     if (publish === undefined || change !== this.#affiliationChanges) return;
     this.#affiliation.stop();
@@ -582,6 +625,11 @@ export type { McpttClientOptions, SecurityInfo };
 /** An envelope source with a `fill` method that starts making envelopes, such as an `EnvelopePool`. */
 interface FillableEnvelopeSource extends EnvelopeSource {
   fill(recipients: readonly Uint8Array[], algorithm: ContentEncryptionAlgorithm): Promise<unknown>;
+}
+
+/** Returns the error of a start() or registration that a stop() overtook. */
+function clientStopped(): TypeError {
+  return new TypeError('the client was stopped');
 }
 
 function hasFill(source: EnvelopeSource | undefined): source is FillableEnvelopeSource {
