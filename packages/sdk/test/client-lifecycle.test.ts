@@ -5,11 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipMessage, utf8Encode } from '@mcptt-smime/smime';
-import { McpttClient } from '../src/api/mcptt-client.js';
+import type { McpttClientOptions } from '../src/api/client-options.js';
+import type { McpttClient } from '../src/api/mcptt-client.js';
 import { SipRequestFailedError } from '../src/api/sip-request-failed-error.js';
-import { FakeSocket } from './helpers/fake-socket.js';
-import { ManualTimers } from './helpers/manual-timers.js';
-import { createKeyStores, testCrypto } from './helpers/pki.js';
+import type { FakeSocket } from './helpers/fake-socket.js';
+import { createSocketClient } from './helpers/socket-client.js';
 import { responseTo } from './helpers/sip-samples.js';
 import { until } from './helpers/until.js';
 
@@ -22,27 +22,26 @@ afterEach(() => {
   clients = [];
 });
 
+/** Creates alice's client, not started, with the MCPTT server and `overrides`. */
+async function createClient(overrides: Partial<McpttClientOptions> = {}) {
+  const created = await createSocketClient({ serverUri: SERVER, ...overrides });
+  clients.push(created.client);
+  return created;
+}
+
+/** Starts alice's client, which records its registration events. */
 async function setUp() {
-  const stores = await createKeyStores();
-  const socket = new FakeSocket();
-  const timers = new ManualTimers();
   const events: string[] = [];
-  const alice = new McpttClient({
-    uri: 'sip:alice@example.org',
-    transport: socket,
-    crypto: testCrypto,
-    keyStore: stores.alice,
-    now: stores.now,
-    serverUri: SERVER,
-    // The server's certificate: bob's, whose identity the test does not need.
-    serverCertificates: [stores.pki.certificate('bob')],
-    schedule: timers.schedule,
+  const {
+    client: alice,
+    socket,
+    timers,
+  } = await createClient({
     delegate: {
       onRegistered: () => events.push('registered'),
       onRegistrationFailed: (cause) => events.push(`failed: ${cause}`),
     },
   });
-  clients.push(alice);
   await alice.start();
   return { alice, socket, timers, events };
 }
@@ -87,15 +86,7 @@ async function register(
 
 describe('client life cycle', () => {
   it('rejects start() without an identity', async () => {
-    const stores = await createKeyStores();
-    const socket = new FakeSocket();
-    const zoe = new McpttClient({
-      uri: 'sip:zoe@example.org',
-      transport: socket,
-      crypto: testCrypto,
-      keyStore: stores.alice,
-    });
-    clients.push(zoe);
+    const { client: zoe, socket } = await createClient({ uri: 'sip:zoe@example.org' });
 
     await expect(zoe.start()).rejects.toMatchObject({
       code: 'ERR_KEY_NOT_FOUND',
@@ -145,16 +136,7 @@ describe('client life cycle', () => {
   });
 
   it('stays stopped after stop() during start()', async () => {
-    const stores = await createKeyStores();
-    const socket = new FakeSocket();
-    const alice = new McpttClient({
-      uri: 'sip:alice@example.org',
-      transport: socket,
-      crypto: testCrypto,
-      keyStore: stores.alice,
-      serverUri: SERVER,
-    });
-    clients.push(alice);
+    const { client: alice, socket } = await createClient();
 
     const starting = alice.start();
     alice.stop();

@@ -10,7 +10,7 @@ import type { AffiliationOptions } from '../src/api/publish-affiliation.js';
 import type { RefreshFailedEvent } from '../src/api/events.js';
 import { FakeSocket } from './helpers/fake-socket.js';
 import { MAX_TIMER_DELAY_MS } from '../src/api/publication-refresh.js';
-import { ManualTimers } from './helpers/manual-timers.js';
+import { createSocketClient } from './helpers/socket-client.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
 import { until } from './helpers/until.js';
 
@@ -24,19 +24,12 @@ afterEach(() => {
 });
 
 async function setUp() {
-  const stores = await createKeyStores();
-  const socket = new FakeSocket();
-  const timers = new ManualTimers();
   const failures: RefreshFailedEvent[] = [];
-  const alice = new McpttClient({
-    uri: 'sip:alice@example.org',
-    transport: socket,
-    crypto: testCrypto,
-    keyStore: stores.alice,
-    now: stores.now,
-    // The server's certificate: bob's, whose identity the test does not need.
-    serverCertificates: [stores.pki.certificate('bob')],
-    schedule: timers.schedule,
+  const {
+    client: alice,
+    socket,
+    timers,
+  } = await createSocketClient({
     delegate: { onRefreshFailed: (event) => failures.push(event) },
   });
   clients.push(alice);
