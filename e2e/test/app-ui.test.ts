@@ -552,7 +552,7 @@ describe('emergency group call', () => {
     const end = page.getByRole('button', { name: endName });
     expect(await end.innerText()).toBe('END EMERGENCY');
     expect(await end.getAttribute('class')).toBe('emergency active');
-    // WCAG AA asks 4.5:1 for text under 18.66 px bold.
+    // WCAG AA requires 4.5:1 for text under 18.66 px bold.
     expect(await contrast(end)).toBeGreaterThanOrEqual(4.5);
     await end.click();
     expect(await actions(page)).toEqual([{ type: 'cancel-emergency', callId: groupCall.id }]);

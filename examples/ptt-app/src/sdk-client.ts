@@ -168,7 +168,7 @@ class SdkPttClient implements PttClient {
   }
 
   async pressTalk(groupId: string): Promise<void> {
-    // The INVITE requests the floor, and the answer may come as soon as the call is up.
+    // The INVITE requests the floor, and Floor Granted may arrive as soon as the call is up.
     const call = this.#calls.liveGroupCall(groupId) ?? this.#startGroupCall(groupId, false);
     this.#talk.hold(call);
     await this.#established(call);

@@ -13,7 +13,7 @@ export interface CoreConnectionDelegate {
 
 /**
  * How long the opening handshake may take, in milliseconds. Without a limit, an attempt to
- * connect to a core that accepts the TCP connection but never answers the WebSocket upgrade
+ * connect to a core that accepts the TCP connection but never completes the WebSocket upgrade
  * would wait forever, and the server would never try again.
  */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;

@@ -226,7 +226,7 @@ export class TransactionLayer {
   /**
    * Marks the transport as lost, because its connection closed. No response can arrive on a
    * closed connection, so every pending client transaction resolves with 503 at once: RFC 3261
-   * §8.1.3.1 says a transport failure MUST be treated as a 503 status code. Requests sent from
+   * §8.1.3.1 requires that a transport failure be treated as a 503 status code. Requests sent from
    * then on resolve with 503 too, until {@link transportRestored}.
    */
   transportLost(): void {

@@ -63,7 +63,7 @@ describe('transaction layer', () => {
     layer.close();
 
     expect(sent).toHaveLength(1);
-    expect(response.startLine.type === 'response' && response.startLine.status).toBe(503);
+    expect(response.startLine).toMatchObject({ type: 'response', status: 503 });
     expect(response.callId).toBe('call-1');
   });
 
@@ -75,7 +75,7 @@ describe('transaction layer', () => {
     const response = await layer.sendRequest(request('MESSAGE'));
 
     expect(sent).toEqual([]);
-    expect(response.startLine.type === 'response' && response.startLine.status).toBe(503);
+    expect(response.startLine).toMatchObject({ type: 'response', status: 503 });
   });
 
   it('restored transport sends requests', () => {

@@ -61,7 +61,7 @@ describe('MAX_CMS_LAYERS', () => {
     expect(MAX_CMS_LAYERS).toBe(8);
   });
 
-  // Each envelope holds a signature, so four of them make eight layers.
+  // Each envelope contains a signature, so four of them make eight layers.
   it('rejects a fifth envelope before opening it', async () => {
     const { crypto, derivations } = countingCrypto();
 
