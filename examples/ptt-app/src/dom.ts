@@ -52,3 +52,36 @@ export function shortUri(uri: string | undefined): string {
 export function formatTime(date: Date): string {
   return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
+
+/**
+ * Keeps one element per item in `parent`, with `elementsById` mapping item ids to them: removes the
+ * elements of items that are gone, appends one made by `create` for each new item, and passes
+ * every item to `update`. An element is not made anew while its item stays, so focus and a
+ * pressed button survive each render.
+ */
+export function syncKeyed<
+  Item extends { readonly id: string },
+  Shown extends { readonly element: Element },
+>(
+  parent: Element,
+  elementsById: Map<string, Shown>,
+  items: readonly Item[],
+  create: (item: Item) => Shown,
+  update: (entry: Shown, item: Item) => void,
+): void {
+  const ids = new Set(items.map((item) => item.id));
+  for (const [id, entry] of elementsById) {
+    if (ids.has(id)) continue;
+    entry.element.remove();
+    elementsById.delete(id);
+  }
+  for (const item of items) {
+    let entry = elementsById.get(item.id);
+    if (entry === undefined) {
+      entry = create(item);
+      elementsById.set(item.id, entry);
+      parent.append(entry.element);
+    }
+    update(entry, item);
+  }
+}

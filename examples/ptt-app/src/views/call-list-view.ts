@@ -5,7 +5,7 @@
  */
 
 import type { CallInfo, PttClient } from '../client.js';
-import { h, shortUri } from '../dom.js';
+import { h, shortUri, syncKeyed } from '../dom.js';
 import { liveCalls, type AppState, type Store } from '../store.js';
 
 /** Options of {@link renderCallListView}. */
@@ -30,22 +30,13 @@ export function renderCallListView(options: CallListViewOptions): HTMLUListEleme
   const rows = new Map<string, CallRow>();
 
   options.store.subscribe((state) => {
-    const live = liveCalls(state);
-    const ids = new Set(live.map((call) => call.id));
-    for (const [id, row] of rows) {
-      if (ids.has(id)) continue;
-      row.element.remove();
-      rows.delete(id);
-    }
-    for (const call of live) {
-      let row = rows.get(call.id);
-      if (row === undefined) {
-        row = createRow(options.client, call.id);
-        rows.set(call.id, row);
-        list.append(row.element);
-      }
-      row.update(state, call);
-    }
+    syncKeyed(
+      list,
+      rows,
+      liveCalls(state),
+      (call) => createRow(options.client, call.id),
+      (row, call) => row.update(state, call),
+    );
   });
   return list;
 }

@@ -7,7 +7,7 @@
  */
 
 import type { CallInfo, Conversation } from '../client.js';
-import { h, shortUri } from '../dom.js';
+import { h, shortUri, syncKeyed } from '../dom.js';
 import { liveCalls, type AppState, type Store } from '../store.js';
 import { callLabel } from './call-list-view.js';
 
@@ -29,21 +29,13 @@ export function renderEmergencyBannerView(store: Store): HTMLElement {
     const alertCalls = liveCalls(state).filter(
       (call) => call.emergency && !isOpen(state.selected, conversationOf(call)),
     );
-    const ids = new Set(alertCalls.map((call) => call.id));
-    for (const [id, line] of lines) {
-      if (ids.has(id)) continue;
-      line.element.remove();
-      lines.delete(id);
-    }
-    for (const call of alertCalls) {
-      let line = lines.get(call.id);
-      if (line === undefined) {
-        line = createAlertLine(store, call);
-        lines.set(call.id, line);
-        banner.append(line.element);
-      }
-      line.update(state, call);
-    }
+    syncKeyed(
+      banner,
+      lines,
+      alertCalls,
+      (call) => createAlertLine(store, call),
+      (line, call) => line.update(state, call),
+    );
     banner.hidden = lines.size === 0;
   });
   return banner;
