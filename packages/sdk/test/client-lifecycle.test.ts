@@ -13,7 +13,8 @@ import { createSocketClient } from './helpers/socket-client.js';
 import { responseTo } from './helpers/sip-samples.js';
 import { until } from './helpers/until.js';
 
-const SERVER = 'sip:mcptt-server@example.org';
+/** The MCPTT server, which the tests play with bob's identity and certificate. */
+const SERVER = 'sip:bob@example.org';
 const GROUP = 'sip:fire-north@example.org';
 let clients: McpttClient[] = [];
 

@@ -17,7 +17,8 @@ afterEach(() => {
   clients = [];
 });
 
-const SERVER = 'sip:mcptt-server@example.org';
+/** The MCPTT server, which the tests play with bob's identity and certificate. */
+const SERVER = 'sip:bob@example.org';
 
 async function setUp(options: { withServer?: boolean } = {}) {
   const stores = await createKeyStores();
@@ -29,7 +30,7 @@ async function setUp(options: { withServer?: boolean } = {}) {
     crypto: testCrypto,
     keyStore: stores.alice,
     now: stores.now,
-    // The server's certificate: bob's, whose identity the test does not need.
+    // The server is bob, with his certificate.
     ...(options.withServer === true
       ? { serverUri: SERVER, serverCertificates: [stores.pki.certificate('bob')] }
       : {}),

@@ -1,17 +1,12 @@
-import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  MemoryKeyStore,
-  parseRevocationList,
-  utf8Encode,
-  type RevocationList,
-} from '@mcptt-smime/smime';
-import { opensslAvailable, opensslCrl } from '../../smime/test/cms/openssl-crl.js';
+import { MemoryKeyStore, utf8Encode, type RevocationList } from '@mcptt-smime/smime';
+import { opensslAvailable } from '../../smime/test/cms/openssl-crl.js';
 import { ProtectingSocket, type SocketFailureEvent } from '../src/core/protecting-socket.js';
 import { SmimePipeline, type ReceivedMessage } from '../src/core/smime-pipeline.js';
 import { splitSipText, headerValue } from '../src/core/sip-text.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
 import { createLoopbackPair } from './helpers/loopback.js';
+import { revocationList } from './helpers/revocation.js';
 import { composeMixedBody, type BodyPart } from '../src/core/multipart-bridge.js';
 
 const SECRET = 'meet at sector 7';
@@ -321,25 +316,6 @@ describe('SmimePipeline.prepare', () => {
     expect(received[0]?.parts.map((part) => part.body)).toEqual([`<info>${SECRET}</info>`]);
   });
 });
-
-const HOUR = 3600 * 1000;
-
-/** Makes a list of the test CA with `openssl ca` that revokes the given serial numbers. */
-async function revocationList(serials: readonly number[]): Promise<RevocationList> {
-  const { pki } = await createKeyStores();
-  const made = opensslCrl({
-    caCertificate: pki.caPath,
-    caKey: join(pki.dir, 'ca.key.pem'),
-    indexEntries: serials.map((serial) => ({
-      serial,
-      revocationDate: new Date(pki.now.getTime() - HOUR),
-      reason: 'keyCompromise',
-    })),
-    lastUpdate: new Date(pki.now.getTime() - HOUR),
-    nextUpdate: new Date(pki.now.getTime() + 24 * HOUR),
-  });
-  return parseRevocationList(made.der);
-}
 
 // The test PKI issues serial 2 to alice and 3 to alice2.
 const ALICE_SERIAL = 2;

@@ -95,7 +95,7 @@ export {
   verifySignedData,
 } from './cms/index.js';
 export { prepareEnvelope } from './cms/index.js';
-export type { CheckCertificateOptions } from './cms/index.js';
+export type { CertificatePurpose, CheckCertificateOptions } from './cms/index.js';
 export type { CmsSummary } from './cms/index.js';
 export type { PreparedEnvelope, PrepareEnvelopeOptions } from './cms/index.js';
 export type { ContentEncryptionAlgorithm } from './cms/index.js';

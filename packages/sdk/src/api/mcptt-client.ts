@@ -129,6 +129,7 @@ export class McpttClient {
         this.#calls.route(received);
       },
       ...optional('serverCertificates', options.serverCertificates),
+      ...optional('serverUri', options.serverUri),
       ...optional('policy', policy),
       bindSdp: options.insecurePlainCalls !== true,
       ...optional('now', options.now),
@@ -177,7 +178,11 @@ export class McpttClient {
   /**
    * Loads the requests that `replayStore` kept, then connects the transport; resolves once
    * connected, and rejects when the records cannot be loaded, or with KeyNotFoundError when the
-   * key store has no identity for `uri`, which every protected request needs. A stop() before it
+   * key store has no identity for `uri`, which every protected request needs. It also checks
+   * `serverCertificates` as recipients, and rejects with CertificateUntrustedError,
+   * CertificateRevokedError or IdentityMismatchError (all 403) for one that is not valid now,
+   * has no path to a trust anchor of the key store, may not be encrypted for, is revoked, or does
+   * not name `serverUri`. Each message encrypted for the server checks them again. A stop() before it
    * resolves wins: start() then rejects with TypeError and the client stays stopped. When
    * `envelopes` has a `fill` method, as an `EnvelopePool` does, and `serverCertificates` is set, it also starts making envelopes for
    * them, with the content encryption that the client uses, so that they match what the client
@@ -189,6 +194,9 @@ export class McpttClient {
     if ((await keyStore.getIdentity(uri)) === undefined) {
       throw new KeyNotFoundError(`no identity for ${uri} in the key store`);
     }
+    // Every protected request is encrypted for the server, so a certificate that fails here
+    // would fail each of them; the client does not connect with it.
+    await this.pipeline.checkServerCertificates();
     this.#checkRun(run);
     // A client started again after stop() records what it receives again, and refreshes its
     // publications with new timers.

@@ -8,6 +8,8 @@
 import {
   addressOfRecord,
   bytesEqual,
+  certificateSipUris,
+  checkCertificate,
   createCertsOnly,
   defaultProtectionPolicy,
   KeyNotFoundError,
@@ -130,6 +132,11 @@ export interface SmimePipelineOptions {
    * stored certificate of the peer (the To address of a request, the From address of a response).
    */
   readonly serverCertificates?: readonly Uint8Array[];
+  /**
+   * SIP URI of the MCPTT server. With it, each of `serverCertificates` must name it in its
+   * subjectAltName, as a signer must name its From (RFC 3261 §23.2).
+   */
+  readonly serverUri?: string;
   readonly policy?: ProtectionPolicy;
   /**
    * Signs the DTLS certificate fingerprints of every outgoing SDP (`bindSdp` of
@@ -335,6 +342,39 @@ export class SmimePipeline implements SocketPipeline {
    */
   setRevocationLists(lists: readonly RevocationList[]): void {
     this.#revocationLists = [...lists];
+  }
+
+  /**
+   * Checks each of `serverCertificates` before anything is encrypted for it, as a recipient
+   * (RFC 8550 §4.4): valid now, with a path to a trust anchor of the key store, a keyUsage that
+   * allows key agreement or key encipherment, not revoked by the revocation lists in force, and
+   * naming `serverUri` when that is set. Every message encrypted for the server runs it, so a
+   * certificate that expires or is revoked during a session is no longer used from then on.
+   * Rejects with CertificateUntrustedError or CertificateRevokedError (403), and with
+   * IdentityMismatchError (403) for a certificate of another URI. Resolves at once without
+   * server certificates.
+   */
+  async checkServerCertificates(): Promise<void> {
+    const { crypto, keyStore, serverCertificates, serverUri, revocation, now } = this.#options;
+    if (serverCertificates === undefined || serverCertificates.length === 0) return;
+    const trustAnchors = await keyStore.getTrustAnchors();
+    const revocationLists = this.#revocationLists;
+    const time = now?.() ?? new Date();
+    for (const certificate of serverCertificates) {
+      await checkCertificate({
+        crypto,
+        certificate,
+        trustAnchors,
+        now: time,
+        purpose: 'encryption',
+        ...(revocationLists === undefined ? {} : { revocationLists }),
+        ...(revocation === undefined ? {} : { revocation }),
+      });
+      const named = certificateSipUris(certificate);
+      if (serverUri !== undefined && !named.some((uri) => sameAddressOfRecord(uri, serverUri))) {
+        throw new IdentityMismatchError('server certificate does not name the server URI');
+      }
+    }
   }
 
   /**
@@ -610,10 +650,17 @@ export class SmimePipeline implements SocketPipeline {
     return this.#recipientsOf(header === undefined ? undefined : parseNameAddress(header).uri);
   }
 
-  /** Returns the configured server certificates, or else the stored certificate of `uri`. */
+  /**
+   * Returns the configured server certificates once {@link checkServerCertificates} passes them,
+   * or else the stored certificate of `uri`. A stored certificate passed the signer checks, or
+   * the decision callback, when its first message arrived.
+   */
   async #recipientsOf(uri: string | undefined): Promise<readonly Uint8Array[]> {
     const servers = this.#options.serverCertificates;
-    if (servers !== undefined && servers.length > 0) return servers;
+    if (servers !== undefined && servers.length > 0) {
+      await this.checkServerCertificates();
+      return servers;
+    }
 
     const certificate =
       uri === undefined

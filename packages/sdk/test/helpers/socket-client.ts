@@ -7,8 +7,8 @@ import { createKeyStores, testCrypto } from './pki.js';
 
 /**
  * Creates alice's client, not started, on a fresh FakeSocket, with manual timers and bob's
- * certificate as the server's, whose identity the tests do not need. `overrides` replace any
- * option.
+ * certificate as the server's, so a `serverUri` override must be bob's URI. `overrides` replace
+ * any option.
  */
 export async function createSocketClient(overrides: Partial<McpttClientOptions> = {}) {
   const stores = await createKeyStores();

@@ -10,6 +10,7 @@ import * as pkijs from 'pkijs';
 
 import { toArrayBuffer } from '../bytes.js';
 import { parseCertificate } from './certificate.js';
+import { KEY_USAGE_NAMES, type KeyUsageName } from './certificate-extensions.js';
 import { engineFor } from './engine.js';
 import {
   OID_AUTHORITY_KEY_IDENTIFIER,
@@ -40,6 +41,11 @@ export interface CreateCertificateOptions {
   readonly isCa?: boolean;
   /** SubjectAltName URIs, such as `sip:alice@example.org`. */
   readonly uris?: readonly string[];
+  /**
+   * KeyUsage bits of an end-entity certificate in place of the defaults, for example
+   * `['digitalSignature']` for a key that only signs. Ignored for a CA certificate.
+   */
+  readonly keyUsage?: readonly KeyUsageName[];
 }
 
 // KeyUsage bits (RFC 5280 §4.2.1.3), most significant bit first.
@@ -100,7 +106,12 @@ function buildExtensions(
   const isEc =
     options.publicKey.algorithm.name === 'ECDSA' || options.publicKey.algorithm.name === 'ECDH';
   let usage = KEY_CERT_SIGN | CRL_SIGN;
-  if (!isCa) usage = DIGITAL_SIGNATURE | (isEc ? KEY_AGREEMENT : KEY_ENCIPHERMENT);
+  if (!isCa) {
+    usage =
+      options.keyUsage === undefined
+        ? DIGITAL_SIGNATURE | (isEc ? KEY_AGREEMENT : KEY_ENCIPHERMENT)
+        : keyUsageBits(options.keyUsage);
+  }
   const unusedBits = Math.min(7, 31 - Math.clz32(usage & -usage));
 
   const extensions = [
@@ -131,6 +142,20 @@ function buildExtensions(
     );
   }
   return extensions;
+}
+
+/** Returns the first octet of a KeyUsage BIT STRING with `names` set. Raises TypeError for decipherOnly. */
+function keyUsageBits(names: readonly KeyUsageName[]): number {
+  let bits = 0;
+  for (const name of names) {
+    const index = KEY_USAGE_NAMES.indexOf(name);
+    if (index < 0 || index > 7) {
+      throw new TypeError(`createCertificate: keyUsage ${String(name)} not supported`);
+    }
+    bits |= 0x80 >> index;
+  }
+  if (bits === 0) throw new TypeError('createCertificate: keyUsage must name at least one bit');
+  return bits;
 }
 
 function extension(extnID: string, critical: boolean, value: asn1js.BaseBlock): pkijs.Extension {

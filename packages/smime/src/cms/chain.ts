@@ -1,5 +1,5 @@
 /**
- * Signer certificate path validation (RFC 5280 §6, reduced to what S/MIME signer checks need):
+ * Certificate path validation (RFC 5280 §6, reduced to what S/MIME signer and recipient checks need):
  * names chained by exact DER match, signatures, validity at a given time, CA flags, key usage,
  * critical extensions and pathLenConstraint, and revocation against the caller's CRLs
  * (`revocation.ts`). Policies are not checked, and a CA with nameConstraints is rejected because
@@ -38,6 +38,12 @@ interface ValidatedChain {
 // it is not cached here: it is checked on every call, on the cached path as well.
 const validatedChains = new BoundedCache<string, ValidatedChain>(128);
 
+/**
+ * What a checked certificate is for: `signing` checks the keyUsage and extKeyUsage that S/MIME
+ * signing needs, `encryption` those that key agreement (EC) or key transport (RSA) needs.
+ */
+export type CertificatePurpose = 'signing' | 'encryption';
+
 /** Short keys of parsed certificates, so that a chain's cache key does not repeat their DER. */
 const certificateIds = new WeakMap<ParsedCertificate, number>();
 let lastCertificateId = 0;
@@ -59,7 +65,8 @@ function certificateId(certificate: ParsedCertificate): number {
  * Validates the signer certificate at `now` and searches a path from it to one of `anchors`
  * through `intermediates`. Returns true when a path exists and false when the issuer of some
  * certificate on the way is unknown. An expired or not yet valid certificate, a signer whose
- * keyUsage or extKeyUsage forbids S/MIME signing, an issuer that is no CA, a certificate signature
+ * keyUsage or extKeyUsage forbids S/MIME signing (or, with `purpose` `encryption`, the key
+ * agreement or key transport of its key type), an issuer that is no CA, a certificate signature
  * that does not verify, or a path longer than MAX_CHAIN_LENGTH raises CertificateUntrustedError.
  * So do an unhandled critical extension, a broken pathLenConstraint and a CA with nameConstraints.
  *
@@ -75,13 +82,14 @@ export async function validateSignerChain(
   anchors: readonly ParsedCertificate[],
   now: Date,
   revocation?: RevocationPolicy,
+  purpose: CertificatePurpose = 'signing',
 ): Promise<boolean> {
   const time = now.getTime();
   // The intermediates are part of the key: a path built from a replayed message's old, revoked
   // intermediate must not stand in for the path of the signer's own messages. The groups stay
   // apart, so that a certificate sent as an intermediate never matches one given as an anchor.
   const cacheKey = [
-    certificateId(signer),
+    purpose === 'signing' ? certificateId(signer) : `${certificateId(signer)} ${purpose}`,
     anchors.map(certificateId).join(' '),
     intermediates.map(certificateId).join(' '),
   ].join('|');
@@ -90,7 +98,7 @@ export async function validateSignerChain(
   if (cached !== undefined && time >= cached.notBefore && time <= cached.notAfter) {
     path = cached.path;
   } else {
-    path = await validatePath(crypto, signer, intermediates, anchors, time);
+    path = await validatePath(crypto, signer, intermediates, anchors, time, purpose);
     if (path !== undefined) validatedChains.set(cacheKey, validityOf(path));
   }
 
@@ -115,9 +123,11 @@ async function validatePath(
   intermediates: readonly ParsedCertificate[],
   anchors: readonly ParsedCertificate[],
   time: number,
+  purpose: CertificatePurpose,
 ): Promise<ParsedCertificate[] | undefined> {
   checkValidity(signer, time);
-  checkSignerUsage(signer);
+  if (purpose === 'signing') checkSignerUsage(signer);
+  else checkRecipientUsage(signer);
   checkCriticalExtensions(signer);
   return findPath(crypto, signer, intermediates, anchors, time);
 }
@@ -351,13 +361,32 @@ function checkSignerUsage(signer: ParsedCertificate): void {
   if (usage !== undefined && !usage.has('digitalSignature') && !usage.has('nonRepudiation')) {
     throw new CertificateUntrustedError('signer certificate keyUsage forbids signing');
   }
-  const purposes = signer.extendedKeyUsage;
+  checkEmailProtection(signer, 'signer');
+}
+
+/**
+ * RFC 8550 §4.4.2 and §4.4.4 for a recipient: a keyUsage extension must allow keyAgreement for an
+ * EC key and keyEncipherment for an RSA key, and an extKeyUsage extension must list
+ * emailProtection or anyExtendedKeyUsage.
+ */
+function checkRecipientUsage(recipient: ParsedCertificate): void {
+  const usage = recipient.keyUsage;
+  const needed = recipient.publicKeyAlgorithm.kind === 'ec' ? 'keyAgreement' : 'keyEncipherment';
+  if (usage !== undefined && !usage.has(needed)) {
+    throw new CertificateUntrustedError(`recipient certificate keyUsage forbids ${needed}`);
+  }
+  checkEmailProtection(recipient, 'recipient');
+}
+
+/** Raises CertificateUntrustedError for an extKeyUsage without emailProtection or any purpose. */
+function checkEmailProtection(certificate: ParsedCertificate, role: 'signer' | 'recipient'): void {
+  const purposes = certificate.extendedKeyUsage;
   if (
     purposes !== undefined &&
     !purposes.includes(OID_KP_EMAIL_PROTECTION) &&
     !purposes.includes(OID_ANY_EXTENDED_KEY_USAGE)
   ) {
-    throw new CertificateUntrustedError('signer certificate extKeyUsage lacks emailProtection');
+    throw new CertificateUntrustedError(`${role} certificate extKeyUsage lacks emailProtection`);
   }
 }
 
@@ -375,10 +404,16 @@ export interface CheckCertificateOptions {
   /** Revocation lists from `parseRevocationList`, checked as unprotect checks a signer. */
   readonly revocationLists?: readonly RevocationList[];
   readonly revocation?: RevocationMode;
+  /**
+   * What the certificate is for, by default `signing`. With `encryption`, its keyUsage must allow
+   * key agreement (EC) or key encipherment (RSA) instead, as for a recipient of protect.
+   */
+  readonly purpose?: CertificatePurpose;
 }
 
 /**
- * Checks a certificate as unprotect checks a signer's: validity at `now`, key usage for signing,
+ * Checks a certificate as unprotect checks a signer's: validity at `now`, key usage for signing
+ * (or, with `purpose` `encryption`, for a recipient),
  * a path to one of `trustAnchors`, and with lists, revocation. Resolves when it passes, for
  * example to find out whether a certificate stored earlier is still good after newer lists
  * arrived. Raises CertificateRevokedError for a revoked certificate, CmsParseError for one that
@@ -403,6 +438,10 @@ export async function checkCertificate(options: CheckCertificateOptions): Promis
     checkCertificateList(options.intermediates, 'checkCertificate', 'options.intermediates');
   }
   const policy = revocationPolicy(options.revocationLists, options.revocation, 'checkCertificate');
+  const purpose = options.purpose ?? 'signing';
+  if (purpose !== 'signing' && purpose !== 'encryption') {
+    throw new TypeError("checkCertificate: options.purpose must be 'signing' or 'encryption'");
+  }
   const trusted = await validateSignerChain(
     options.crypto,
     parseCertificate(options.certificate),
@@ -412,6 +451,7 @@ export async function checkCertificate(options: CheckCertificateOptions): Promis
       ? new Date()
       : checkedDate(options.now, 'checkCertificate', 'options.now'),
     policy,
+    purpose,
   );
   if (!trusted) {
     throw new CertificateUntrustedError('certificate does not chain to a trust anchor');

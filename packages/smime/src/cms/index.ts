@@ -32,6 +32,6 @@ export type { RevocationMode } from './revocation.js';
 export { createCertsOnly, signContent } from './signed-data.js';
 export type { SignOptions } from './signed-data.js';
 export { checkCertificate } from './chain.js';
-export type { CheckCertificateOptions } from './chain.js';
+export type { CertificatePurpose, CheckCertificateOptions } from './chain.js';
 export { verifySignedData } from './verify-signed-data.js';
 export type { VerifyOptions, VerifyResult } from './verify-signed-data.js';

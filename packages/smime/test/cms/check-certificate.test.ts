@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { parseCertificate } from '../../src/cms/certificate.js';
+import type { KeyUsageName } from '../../src/cms/certificate-extensions.js';
 import { checkCertificate, createCertificate } from '../../src/cms/index.js';
 import type { CheckCertificateOptions, RevocationList } from '../../src/cms/index.js';
 import { parseRevocationList } from '../../src/cms/revocation-list.js';
@@ -29,6 +30,7 @@ async function issue(
   serial: number,
   issuer: { certificate: Uint8Array; key: CryptoKey },
   isCa: boolean,
+  keyUsage?: readonly KeyUsageName[],
 ): Promise<{ certificate: Uint8Array; key: CryptoKey }> {
   const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
     'sign',
@@ -45,6 +47,7 @@ async function issue(
     notAfter: new Date('2036-01-01T00:00:00Z'),
     isCa,
     uris: isCa ? [] : [`sip:${subject}@example.org`],
+    ...(keyUsage === undefined ? {} : { keyUsage }),
   });
   return { certificate, key: keys.privateKey };
 }
@@ -142,6 +145,7 @@ describe('checkCertificate', () => {
 
   it.each([
     ['trustAnchors', { trustAnchors: undefined }],
+    ['purpose', { purpose: 'decryption' }],
     ['certificate', { certificate: 'MIIB' }],
     ['intermediates', { intermediates: ['MIIB'] }],
   ])('names a wrong %s in a TypeError', async (name, overrides) => {
@@ -149,5 +153,48 @@ describe('checkCertificate', () => {
 
     await expect(attempt).rejects.toThrow(TypeError);
     await expect(attempt).rejects.toThrow(`checkCertificate: options.${name} must be`);
+  });
+});
+
+describe('checkCertificate for encryption', () => {
+  const ca = () => ({ certificate: caDer, key: caKey });
+
+  it('passes a certificate whose key may agree keys', async () => {
+    await expect(check({ purpose: 'encryption' })).resolves.toBeUndefined();
+  });
+
+  it('rejects a certificate whose keyUsage only signs', async () => {
+    const { certificate } = await issue('erin', 0x3003, ca(), false, ['digitalSignature']);
+
+    await expect(check({ certificate })).resolves.toBeUndefined();
+    await expectUntrusted(
+      check({ certificate, purpose: 'encryption' }),
+      'recipient certificate keyUsage forbids keyAgreement',
+    );
+  });
+
+  it('passes a certificate whose keyUsage only agrees keys', async () => {
+    const { certificate } = await issue('frank', 0x3004, ca(), false, ['keyAgreement']);
+
+    await expect(check({ certificate, purpose: 'encryption' })).resolves.toBeUndefined();
+    await expectUntrusted(check({ certificate }), 'signer certificate keyUsage forbids signing');
+  });
+
+  it('rejects a CA certificate', async () => {
+    await expectUntrusted(
+      check({ certificate: intermediate, purpose: 'encryption' }),
+      'recipient certificate keyUsage forbids keyAgreement',
+    );
+  });
+
+  it('still requires a path and validity', async () => {
+    await expectUntrusted(
+      check({ certificate: dave, purpose: 'encryption' }),
+      'certificate does not chain to a trust anchor',
+    );
+    await expectUntrusted(
+      check({ purpose: 'encryption', now: new Date('2099-01-01T00:00:00Z') }),
+      'certificate has expired',
+    );
   });
 });
