@@ -1,6 +1,5 @@
 /**
- * The calls of the SDK client as the app shows them: state changes, the microphone, and the talk
- * requests that tell the MCPTT server who the talker is.
+ * The calls of the SDK client as the app shows them: state changes and the microphone.
  *
  * @module
  */
@@ -8,9 +7,6 @@
 import type { CallPartsEvent, CallState as SdkCallState, McpttCall } from '@mcptt-smime/sdk';
 import type { CallInfo, CallState } from './client.js';
 import type { FloorStatus } from './floor-status.js';
-
-/** The Info Package of talk requests that the reference server reads (RFC 6086). */
-export const TALK_INFO_PACKAGE = 'mcptt-talk';
 
 /**
  * Fields of a call that do not change while it runs. The state and the emergency come from the
@@ -131,18 +127,6 @@ export function setMicrophone(call: McpttCall, enabled: boolean): void {
   for (const sender of connection?.getSenders() ?? []) {
     if (sender.track?.kind === 'audio') sender.track.enabled = enabled;
   }
-}
-
-/**
- * Sends a talk press or release in the dialog of an established call. The protecting socket signs and encrypts
- * the body like every other non-SDP body, so nobody on the path can take the talk right.
- */
-export function sendTalk(call: McpttCall, action: 'press' | 'release'): void {
-  // NOTE: the SDK has no talk request of its own yet, so the app sends the INFO through the
-  // call's JsSIP session.
-  call.session.sendInfo('text/plain', action, {
-    extraHeaders: [`Info-Package: ${TALK_INFO_PACKAGE}`],
-  });
 }
 
 function isLive(state: CallState): boolean {

@@ -8,7 +8,7 @@
 
 import type { McpttCall } from '@mcptt-smime/sdk';
 import type { FloorStatus } from './floor-status.js';
-import { sendTalk, setMicrophone } from './sdk-calls.js';
+import { setMicrophone } from './sdk-calls.js';
 import { releaseFloor, requestFloor, watchFloor } from './sdk-floor.js';
 
 /** Callbacks of a {@link TalkControl}. */
@@ -94,7 +94,10 @@ export class TalkControl {
       return;
     }
     this.#listener.onTalkInfo(action);
-    sendTalk(call, action);
     this.#listener.onTalker(call.callId, action === 'press' ? this.#userId : undefined);
+    // A 2xx says only that the server received the request. A press that failed shows no talker.
+    call.sendTalkRequest(action).catch(() => {
+      if (action === 'press') this.#listener.onTalker(call.callId, undefined);
+    });
   }
 }

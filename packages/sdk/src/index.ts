@@ -44,7 +44,8 @@ export type {
   FloorTakenEvent,
 } from './floor/floor-control.js';
 export type { FloorState } from './floor/floor-state.js';
-export type { FloorDenyCause, FloorRevokeCause } from '@mcptt-smime/floor';
+export type { FloorDenyCause, FloorRevokeCause, TalkAction } from '@mcptt-smime/floor';
+export { TALK_INFO_PACKAGE, TALK_MEDIA_TYPE } from '@mcptt-smime/floor';
 export { SipRequestFailedError } from './api/sip-request-failed-error.js';
 export { ProtectingSocket } from './core/protecting-socket.js';
 export type {

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { TALK_INFO_PACKAGE, TALK_MEDIA_TYPE } from '@mcptt-smime/floor';
 import { partText } from './body-parts.js';
 import type { Call, CallLeg } from './call-store.js';
 import { isInDialog } from './dialog.js';
@@ -21,11 +22,7 @@ import type { ServerContext } from './server-context.js';
 import { createResponse } from './sip-builder.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
-/** The Info Package name of talk requests, in `Info-Package` and `Recv-Info` (RFC 6086 §7). */
-export const TALK_INFO_PACKAGE = 'mcptt-talk';
-
-/** Media type of the body of a talk request. */
-export const TALK_MEDIA_TYPE = 'text/plain';
+export { TALK_INFO_PACKAGE, TALK_MEDIA_TYPE };
 
 /** Returns the header fields of the server's requests and responses inside a call's dialog. */
 export function dialogHeaders(context: ServerContext) {

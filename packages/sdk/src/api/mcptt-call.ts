@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { TALK_INFO_PACKAGE, TALK_MEDIA_TYPE, type TalkAction } from '@mcptt-smime/floor';
 import { DowngradeError, sameAddressOfRecord, type SecurityInfo } from '@mcptt-smime/smime';
 import type { AnswerOptions, EndEvent, RTCSession } from '../adapter/jssip/jssip-ua.js';
 import { NO_FLOOR_REQUEST } from './call-request.js';
@@ -89,7 +90,24 @@ interface DialogRequestHandlers {
 
 /** The method of JsSIP's RTCSession that sends a request inside the dialog, which its typings lack. */
 interface DialogRequests {
-  sendRequest(method: string, options: { eventHandlers: DialogRequestHandlers }): unknown;
+  sendRequest(
+    method: string,
+    options: {
+      readonly extraHeaders?: readonly string[];
+      readonly body?: string;
+      readonly eventHandlers: DialogRequestHandlers;
+    },
+  ): unknown;
+}
+
+/** Callbacks for the outcomes of a request inside the dialog. */
+interface DialogOutcome {
+  /** Called for a 2xx response. */
+  readonly succeeded: () => void;
+  /** Called with the error of a failure after the request left. */
+  readonly failed: (error: Error) => void;
+  /** Called with the error of a request that never left. */
+  readonly unsent: (error: Error) => void;
 }
 
 /** Reason phrases of the statuses given to local failures without a response. */
@@ -214,33 +232,82 @@ export class McpttCall {
       { contentType: MCPTT_INFO_TYPE, body: info },
     ]);
     return new Promise((resolve, reject) => {
-      // Parts that no request took would leave with the next UPDATE, such as a session refresh.
-      const unsent = (error: Error) => {
-        this.#pipeline.discardPendingParts(this.callId, 'UPDATE', true);
-        reject(error);
-      };
-      try {
-        (this.session as unknown as DialogRequests).sendRequest('UPDATE', {
-          eventHandlers: {
-            // The server confirms the end in a signed mcptt-info, which receive() has read by
-            // now. A 2xx without it, such as one that the SIP core made up, ends nothing.
-            onSuccessResponse: () => {
-              if (this.#emergency) {
-                reject(new DowngradeError('the 2xx does not confirm the end of the emergency'));
-              } else {
-                resolve();
-              }
-            },
-            onErrorResponse: (response) => reject(failureOf(response)),
-            onDialogError: (response) => reject(failureOf(response)),
-            onRequestTimeout: () => reject(failureOf(undefined)),
-            onTransportError: () => unsent(new SipRequestFailedError(503, 'Service Unavailable')),
+      this.#sendInDialog(
+        'UPDATE',
+        {},
+        {
+          // The server confirms the end in a signed mcptt-info, which receive() has read by now.
+          // A 2xx without it, such as one that the SIP core made up, ends nothing.
+          succeeded: () => {
+            if (this.#emergency) {
+              reject(new DowngradeError('the 2xx does not confirm the end of the emergency'));
+            } else {
+              resolve();
+            }
           },
-        });
-      } catch (error) {
-        unsent(error instanceof Error ? error : new TypeError('the UPDATE could not be sent'));
-      }
+          failed: reject,
+          // Parts that no request took would leave with the next UPDATE, such as a session refresh.
+          unsent: (error) => {
+            this.#pipeline.discardPendingParts(this.callId, 'UPDATE', true);
+            reject(error);
+          },
+        },
+      );
     });
+  }
+
+  /**
+   * Sends a press or release of the talk button in an INFO of the `mcptt-talk` Info Package
+   * (RFC 6086), for a call whose floor control data channel is not open. The `text/plain` body
+   * is signed and encrypted like every other non-SDP body, so no proxy on the path can take the
+   * floor in this user's name. The server hands a press to the call's floor arbitrator as a Floor
+   * Request at priority 0 and a release as a Floor Release. Resolves on the 2xx, which says only
+   * that the request reached the arbitrator: the outcome comes on the data channel when there is
+   * one, and otherwise nowhere. Rejects with SipRequestFailedError carrying the status of a
+   * rejection or a failure to send, and with TypeError when the call is not established.
+   */
+  sendTalkRequest(action: TalkAction): Promise<void> {
+    if (action !== 'press' && action !== 'release') {
+      return Promise.reject(new TypeError("action must be 'press' or 'release'"));
+    }
+    if (this.#state !== 'established') {
+      return Promise.reject(new TypeError('the call is not established'));
+    }
+    return new Promise((resolve, reject) => {
+      this.#sendInDialog(
+        'INFO',
+        {
+          extraHeaders: [`Info-Package: ${TALK_INFO_PACKAGE}`, `Content-Type: ${TALK_MEDIA_TYPE}`],
+          body: action,
+        },
+        { succeeded: () => resolve(), failed: reject, unsent: reject },
+      );
+    });
+  }
+
+  /** Sends `method` inside the dialog and reports its outcome to `outcome`. */
+  #sendInDialog(
+    method: string,
+    request: { readonly extraHeaders?: readonly string[]; readonly body?: string },
+    outcome: DialogOutcome,
+  ): void {
+    try {
+      (this.session as unknown as DialogRequests).sendRequest(method, {
+        ...request,
+        eventHandlers: {
+          onSuccessResponse: outcome.succeeded,
+          onErrorResponse: (response) => outcome.failed(failureOf(response)),
+          onDialogError: (response) => outcome.failed(failureOf(response)),
+          onRequestTimeout: () => outcome.failed(failureOf(undefined)),
+          onTransportError: () =>
+            outcome.unsent(new SipRequestFailedError(503, 'Service Unavailable')),
+        },
+      });
+    } catch (error) {
+      outcome.unsent(
+        error instanceof Error ? error : new TypeError(`the ${method} could not be sent`),
+      );
+    }
   }
 
   /** True for an incoming call that was neither accepted nor ended yet. */
