@@ -13,6 +13,7 @@
 import {
   decodeFloorMessage,
   encodeFloorMessage,
+  MAX_FLOOR_PRIORITY,
   type ClientFloorMessage,
   type FloorDenyCause,
   type FloorMessage,
@@ -134,13 +135,9 @@ export class FloorControl {
   #cancelTimer: (() => void) | undefined;
 
   constructor(channel: FloorChannel, options: FloorControlOptions = {}) {
-    const priority = options.priority ?? 0;
-    if (!Number.isInteger(priority) || priority < 0 || priority > 255) {
-      throw new TypeError('priority must be an integer from 0 to 255');
-    }
     this.#channel = channel;
     this.delegate = options.delegate;
-    this.#priority = priority;
+    this.#priority = checkedPriority(options.priority ?? 0);
     this.#requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#releaseTimeoutMs = options.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS;
     this.#schedule = options.schedule ?? systemSchedule;
@@ -171,10 +168,16 @@ export class FloorControl {
     return this.#state === 'queued' ? this.#queuePosition : undefined;
   }
 
-  /** Sends Floor Request. Raises TypeError unless the state is `idle` or `taken`. */
-  request(): void {
+  /**
+   * Sends Floor Request at `options.priority`, by default the priority of the options given at
+   * creation (0 for a call's floor). The server caps it by its own policy and reports the one it
+   * applied in `onGranted` and `onQueued`. Raises TypeError unless the state is `idle` or `taken`,
+   * and for a priority that is not an integer from 0 to 255.
+   */
+  request(options: { readonly priority?: number } = {}): void {
+    const priority = checkedPriority(options.priority ?? this.#priority);
     this.#transition('pending-request', 'request');
-    this.#send({ type: 'floor-request', priority: this.#priority });
+    this.#send({ type: 'floor-request', priority });
   }
 
   /**
@@ -354,4 +357,12 @@ const CLIENT_MESSAGE_TYPES: ReadonlySet<string> = new Set([
 
 function isServerMessage(message: FloorMessage): message is ServerFloorMessage {
   return !CLIENT_MESSAGE_TYPES.has(message.type);
+}
+
+/** Returns `priority` when it is a floor priority (TS 24.380: one octet), else raises TypeError. */
+function checkedPriority(priority: number): number {
+  if (!Number.isInteger(priority) || priority < 0 || priority > MAX_FLOOR_PRIORITY) {
+    throw new TypeError(`priority must be an integer from 0 to ${String(MAX_FLOOR_PRIORITY)}`);
+  }
+  return priority;
 }

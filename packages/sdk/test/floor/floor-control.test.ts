@@ -246,6 +246,21 @@ describe('floor control', () => {
     expect(h.changes).toEqual([{ previous: 'idle', state: 'pending-request', cause: 'request' }]);
   });
 
+  it('sends Floor Request with a priority of its own', () => {
+    h.floor.request({ priority: 200 });
+
+    expect(h.channel.sent).toEqual([{ type: 'floor-request', priority: 200 }]);
+    expect(h.floor.state).toBe('pending-request');
+  });
+
+  it.each([256, -1, 1.5, Number.NaN])('rejects a request at priority %s', (priority) => {
+    expect(() => h.floor.request({ priority })).toThrow(
+      'priority must be an integer from 0 to 255',
+    );
+    expect(h.channel.sent).toEqual([]);
+    expect(h.floor.state).toBe('idle');
+  });
+
   it('reports the grant', () => {
     h.floor.request();
     h.channel.deliver(GRANTED);
