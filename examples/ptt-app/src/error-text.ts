@@ -42,6 +42,8 @@ const CODE_MESSAGES: Readonly<Record<string, string>> = {
   ERR_MIME_MALFORMED: 'The message is damaged.',
   ERR_NOT_SUPPORTED: 'The file uses a format that this app does not support.',
   ERR_CERT_UNTRUSTED: 'The certificate was not issued by an authority that this app trusts.',
+  ERR_CERT_REVOKED: 'The certificate was revoked by its authority.',
+  ERR_IDENTITY_MISMATCH: 'The certificate names another user or server.',
   ERR_KEY_NOT_FOUND: 'No key is stored for this identity.',
   ERR_STORAGE_QUOTA: 'The browser has no room left to store the key.',
   ERR_STORAGE_FAILED: 'The browser could not store the key.',
@@ -90,6 +92,10 @@ export function describeError(error: unknown): ErrorText {
   // The McpttError hierarchy of the packages carries a stable code.
   if (typeof code === 'string' && code.startsWith('ERR_')) {
     return { message: codeMessage(code, error.message), detail: `${code}: ${error.message}` };
+  }
+  // AbortSignal.timeout() aborts with a TimeoutError, such as the app's limit on connecting.
+  if (error.name === 'TimeoutError') {
+    return { message: 'The SIP core cannot be reached.', detail: error.message };
   }
   if (error.name === 'TypeError' && /fetch|network/i.test(error.message)) {
     return { message: 'The server cannot be reached.', detail: error.message };

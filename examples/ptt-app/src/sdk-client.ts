@@ -27,6 +27,9 @@ import { createWireSocket } from './wire-socket.js';
 import { startEnvelopeWorker } from './envelope-pool.js';
 import { describeError } from './error-text.js';
 
+/** How long the client may take to connect to the SIP core before the app reports a failure. */
+export const START_TIMEOUT_MS = 15_000;
+
 /** A key store, and where it can, a store of replay records such as the keystore's. */
 export type DemoKeyStore = KeyStore & { replayStore?(): ReplayStore };
 
@@ -135,7 +138,8 @@ class SdkPttClient implements PttClient {
       `mcptt-info with the MCPTT client ID ${this.#clientId}`,
     );
     delegate.onRegistration?.('registering');
-    await client.start();
+    // JsSIP retries a connection that nothing accepts for ever, so the app stops and reports it.
+    await client.start({ signal: AbortSignal.timeout(START_TIMEOUT_MS) });
     await this.#recorded(registration, client.register());
   }
 

@@ -67,6 +67,24 @@ describe('describeError', () => {
     );
   });
 
+  it('words a connection that timed out', () => {
+    const timeout = new DOMException('signal timed out', 'TimeoutError');
+
+    expect(describeError(timeout)).toEqual({
+      message: 'The SIP core cannot be reached.',
+      detail: 'signal timed out',
+    });
+  });
+
+  it.each([
+    ['ERR_CERT_REVOKED', 'The certificate was revoked by its authority.'],
+    ['ERR_IDENTITY_MISMATCH', 'The certificate names another user or server.'],
+  ])('words a server certificate rejected with %s', (code, message) => {
+    const error = Object.assign(new Error('server certificate rejected'), { code });
+
+    expect(describeError(error).message).toBe(message);
+  });
+
   it('keeps an unknown error as the detail', () => {
     expect(describeError(new Error('worker crashed'))).toEqual({
       message: 'The operation failed.',

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { McpttClient } from './api/mcptt-client.js';
+export type { StartOptions } from './api/mcptt-client.js';
 export type { McpttClientOptions } from './api/mcptt-client.js';
 export type {
   EmergencyAlertEvent,

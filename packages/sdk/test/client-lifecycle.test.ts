@@ -8,7 +8,7 @@ import { SipMessage, utf8Encode } from '@mcptt-smime/smime';
 import type { McpttClientOptions } from '../src/api/client-options.js';
 import type { McpttClient } from '../src/api/mcptt-client.js';
 import { SipRequestFailedError } from '../src/api/sip-request-failed-error.js';
-import type { FakeSocket } from './helpers/fake-socket.js';
+import { FakeSocket } from './helpers/fake-socket.js';
 import { createSocketClient } from './helpers/socket-client.js';
 import { responseTo } from './helpers/sip-samples.js';
 import { until } from './helpers/until.js';
@@ -45,6 +45,19 @@ async function setUp() {
   });
   await alice.start();
   return { alice, socket, timers, events };
+}
+
+/** A socket to a SIP core that never accepts the connection: JsSIP waits for it. */
+class SilentSocket extends FakeSocket {
+  closes = 0;
+
+  override connect(): void {
+    this.connects += 1;
+  }
+
+  override disconnect(): void {
+    this.closes += 1;
+  }
 }
 
 function sent(socket: FakeSocket, method: string, event?: string): string[] {
@@ -148,6 +161,50 @@ describe('client life cycle', () => {
       'setAffiliation: the client is not started',
     );
     expect(sent(socket, 'PUBLISH')).toEqual([]);
+  });
+
+  it('stops when the start signal aborts', async () => {
+    const socket = new SilentSocket();
+    const { client: alice } = await createClient({ transport: socket });
+    const controller = new AbortController();
+    const reason = new Error('no SIP core answered');
+
+    const starting = alice.start({ signal: controller.signal });
+    await until(() => socket.connects === 1);
+    controller.abort(reason);
+
+    await expect(starting).rejects.toBe(reason);
+    expect(socket.closes).toBe(1);
+    await expect(alice.register()).rejects.toThrow('register: the client is not started');
+  });
+
+  it('rejects an aborted start signal at once', async () => {
+    const { client: alice, socket } = await createClient();
+    const reason = new Error('cancelled');
+
+    await expect(alice.start({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(socket.connects).toBe(0);
+  });
+
+  it('ignores an abort after the start', async () => {
+    const { client: alice, socket } = await createClient();
+    const controller = new AbortController();
+
+    await alice.start({ signal: controller.signal });
+    controller.abort();
+
+    expect(socket.connected).toBe(true);
+    await register(alice, socket, '200 OK');
+  });
+
+  it('rejects a start signal that is not an AbortSignal', async () => {
+    const { client: alice, socket } = await createClient();
+    const signal = { aborted: false } as unknown as AbortSignal;
+
+    await expect(alice.start({ signal })).rejects.toThrow(
+      'start: options.signal must be an AbortSignal',
+    );
+    expect(socket.connects).toBe(0);
   });
 
   it('shares one authorisation between overlapping retries', async () => {

@@ -64,6 +64,12 @@ function randomToken(crypto: Crypto): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Options of {@link McpttClient.start}. */
+export interface StartOptions {
+  /** Aborts the start: the client stops and start() rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * An MCPTT client whose non-SDP bodies are signed and encrypted end to end.
  *
@@ -179,23 +185,49 @@ export class McpttClient {
    * Loads the requests that `replayStore` kept, then connects the transport; resolves once
    * connected, and rejects when the records cannot be loaded, or with KeyNotFoundError when the
    * key store has no identity for `uri`, which every protected request needs. It also checks
-   * `serverCertificates` as recipients, and rejects with CertificateUntrustedError,
-   * CertificateRevokedError or IdentityMismatchError (all 403) for one that is not valid now,
-   * has no path to a trust anchor of the key store, may not be encrypted for, is revoked, or does
-   * not name `serverUri`. Each message encrypted for the server checks them again. A stop() before it
+   * `serverCertificates` as recipients. It rejects with CertificateUntrustedError,
+   * CertificateRevokedError or IdentityMismatchError (all 403) for one that is not valid now, has
+   * no path to a trust anchor of the key store, or may not be encrypted for. The same holds for
+   * one that is revoked or does not name `serverUri`. Each message encrypted for the server
+   * checks them again. A stop() before it
    * resolves wins: start() then rejects with TypeError and the client stays stopped. When
    * `envelopes` has a `fill` method, as an `EnvelopePool` does, and `serverCertificates` is set, it also starts making envelopes for
    * them, with the content encryption that the client uses, so that they match what the client
    * takes.
+   *
+   * With `options.signal`, an abort before start() resolves stops the client, as stop() does,
+   * and start() rejects with the signal's reason. While nothing accepts the connection at `url`,
+   * JsSIP keeps trying, so `AbortSignal.timeout(ms)` sets a limit. Raises TypeError for a
+   * `signal` that is not an AbortSignal.
    */
-  async start(): Promise<void> {
+  async start(options: StartOptions = {}): Promise<void> {
+    const { signal } = options;
+    if (signal === undefined) return this.#start();
+    if (!(signal instanceof AbortSignal)) {
+      throw new TypeError('start: options.signal must be an AbortSignal');
+    }
+    signal.throwIfAborted();
+    const stopOnAbort = (): void => this.stop();
+    signal.addEventListener('abort', stopOnAbort, { once: true });
+    try {
+      await this.#start();
+    } catch (error) {
+      // The stop() of an abort rejects with its own TypeError; the caller gets the reason.
+      signal.throwIfAborted();
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', stopOnAbort);
+    }
+  }
+
+  async #start(): Promise<void> {
     const run = ++this.#runs;
     const { keyStore, uri } = this.#options;
     if ((await keyStore.getIdentity(uri)) === undefined) {
       throw new KeyNotFoundError(`no identity for ${uri} in the key store`);
     }
     // Every protected request is encrypted for the server, so a certificate that fails here
-    // would fail each of them; the client does not connect with it.
+    // would fail each of them. The client does not connect with it.
     await this.pipeline.checkServerCertificates();
     this.#checkRun(run);
     // A client started again after stop() records what it receives again, and refreshes its
