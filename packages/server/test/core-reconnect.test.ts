@@ -15,10 +15,10 @@ const cores = [
   ['relay', true],
 ] as const;
 
-/** Returns a port in 30000-39999 that is free on 127.0.0.1 now. */
+/** Returns a port in 36000-36999 that is free on 127.0.0.1 now. */
 async function freePortInRange(): Promise<number> {
   for (;;) {
-    const port = 30_000 + Math.floor(Math.random() * 10_000);
+    const port = 36_000 + Math.floor(Math.random() * 1000);
     const free = await new Promise<boolean>((resolve) => {
       const server = createServer();
       server.once('error', () => resolve(false));
