@@ -68,7 +68,7 @@ export interface CoreLinkDelegate {
   onStateChange(state: CoreConnectionState): void;
 }
 
-/** Options of {@link CoreLink.open}. */
+/** Options of the {@link CoreLink} constructor. */
 export interface CoreLinkOptions {
   /** WebSocket URL of the SIP core. */
   readonly url: string;
@@ -94,7 +94,8 @@ export class CoreLink {
   #cancelAttempt: (() => void) | undefined;
   #attemptRunning: Promise<void> | undefined;
 
-  private constructor(options: CoreLinkOptions) {
+  /** Creates a link that connects on {@link open}. */
+  constructor(options: CoreLinkOptions) {
     this.#url = options.url;
     this.#delegate = options.delegate;
     this.#logger = options.logger;
@@ -102,11 +103,12 @@ export class CoreLink {
     this.#connect = options.connect ?? ((url, delegate) => CoreConnection.open(url, delegate));
   }
 
-  /** Opens the first connection. Rejects when it fails, and then tries no more. */
-  static async open(options: CoreLinkOptions): Promise<CoreLink> {
-    const link = new CoreLink(options);
-    await link.#openConnection();
-    return link;
+  /**
+   * Opens the first connection. Call it once, after everything that handles frames exists,
+   * because frames may arrive before it resolves. Rejects when it fails, and then tries no more.
+   */
+  async open(): Promise<void> {
+    await this.#openConnection();
   }
 
   get state(): CoreConnectionState {

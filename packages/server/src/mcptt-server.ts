@@ -121,18 +121,17 @@ export class McpttServer {
       }
     }
 
-    // The link and the transaction layer need the server before it exists.
-    const ready: { server?: McpttServer } = {};
-    const link = await CoreLink.open({
+    // The link and the transaction layer call the server, which needs them to exist first. Their
+    // callbacks run only once the link opens, after the server exists.
+    const link = new CoreLink({
       url: options.coreUrl,
       logger,
       delegate: {
-        onFrame: (data) => ready.server?.receive(data),
+        onFrame: (data) => server.receive(data),
         onLost: () => transactions.transportLost(),
         onReconnect: async () => {
           transactions.transportRestored();
-          const server = ready.server;
-          if (server !== undefined) await server.#registerOnce();
+          await server.#registerOnce();
         },
         onStateChange: (state) => options.onCoreConnectionChange?.(state),
       },
@@ -140,7 +139,7 @@ export class McpttServer {
     const transactions = new TransactionLayer(
       (message) => link.send(message.toBytes()),
       {
-        onRequest: (transaction) => ready.server?.dispatch(transaction),
+        onRequest: (transaction) => server.dispatch(transaction),
         onStrayResponse: (response) => logger.debug({ callId: response.callId }, 'stray response'),
       },
       options.timers ?? DEFAULT_TIMERS,
@@ -165,7 +164,7 @@ export class McpttServer {
     };
 
     const server = new McpttServer(context, link);
-    ready.server = server;
+    await link.open();
     try {
       await server.#register();
     } catch (error) {

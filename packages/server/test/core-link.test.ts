@@ -106,7 +106,7 @@ async function openLink(): Promise<Harness> {
     lost: number;
     failingCallback: boolean;
   } = { lost: 0, failingCallback: false };
-  const link = await CoreLink.open({
+  const link = new CoreLink({
     url: 'ws://127.0.0.1:1',
     logger: pino({ level: 'debug' }, stream),
     schedule: schedule.schedule,
@@ -134,6 +134,7 @@ async function openLink(): Promise<Harness> {
       },
     },
   });
+  await link.open();
   return Object.assign(harness, {
     link,
     schedule,
