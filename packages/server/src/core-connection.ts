@@ -5,9 +5,14 @@
  */
 import { WebSocket } from 'ws';
 
-/** Receives frames and the end of the connection. */
+/**
+ * Receives frames and the end of the connection. Frames, and even the close, that arrive in the
+ * same read as the handshake response reach the delegate before {@link CoreConnection.open}
+ * resolves.
+ */
 export interface CoreConnectionDelegate {
   onFrame(data: Uint8Array): void;
+  /** Called once when a connection that opened closes, never for one that failed to open. */
   onClose(code: number): void;
 }
 
@@ -22,14 +27,8 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export class CoreConnection {
   readonly #socket: WebSocket;
 
-  private constructor(socket: WebSocket, delegate: CoreConnectionDelegate) {
+  private constructor(socket: WebSocket) {
     this.#socket = socket;
-    socket.on('message', (data) => {
-      delegate.onFrame(toBytes(data));
-    });
-    // ws emits `close` after every `error`, and an `error` without a listener would be thrown.
-    socket.on('error', () => undefined);
-    socket.on('close', (code) => delegate.onClose(code));
   }
 
   /**
@@ -38,12 +37,15 @@ export class CoreConnection {
    */
   static async open(url: string, delegate: CoreConnectionDelegate): Promise<CoreConnection> {
     const socket = new WebSocket(url, 'sip', { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+    listen(socket, delegate);
     await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
+      socket.once('open', () => {
+        socket.off('error', reject);
+        resolve();
+      });
       socket.once('error', reject);
     });
-    socket.removeAllListeners('error');
-    return new CoreConnection(socket, delegate);
+    return new CoreConnection(socket);
   }
 
   /**
@@ -72,6 +74,20 @@ export class CoreConnection {
       this.#socket.close();
     });
   }
+}
+
+/**
+ * Passes the socket's frames and its close to `delegate` from the start, because ws emits a frame
+ * that came in the same read as the handshake response before `open()` resumes.
+ */
+function listen(socket: WebSocket, delegate: CoreConnectionDelegate): void {
+  socket.on('message', (data) => delegate.onFrame(toBytes(data)));
+  // ws emits `close` after every `error`, and an `error` without a listener would be thrown.
+  socket.on('error', () => undefined);
+  // A socket that never opened ends with the rejection of open() instead.
+  socket.once('open', () => {
+    socket.on('close', (code) => delegate.onClose(code));
+  });
 }
 
 function toBytes(data: WebSocket.RawData): Uint8Array {

@@ -56,6 +56,7 @@ export interface CoreSocket {
 
 /** Receives the frames and the changes of a {@link CoreLink}. */
 export interface CoreLinkDelegate {
+  /** Called with each frame of the current connection. */
   onFrame(data: Uint8Array): void;
   /** Called when the connection closed before `close()`, before the first attempt to reopen it. */
   onLost(code: number): void;
@@ -76,8 +77,18 @@ export interface CoreLinkOptions {
   readonly logger: Logger;
   /** Default {@link systemSchedule}. */
   readonly schedule?: Schedule;
-  /** Opens one connection. Default {@link CoreConnection.open}. */
+  /**
+   * Opens one connection. The connection may pass frames and its close to `delegate` before the
+   * promise resolves. Default {@link CoreConnection.open}.
+   */
   readonly connect?: (url: string, delegate: CoreConnectionDelegate) => Promise<CoreSocket>;
+}
+
+/** A connection that {@link CoreLink} is opening, and what it passed before the link stored it. */
+interface OpeningConnection {
+  connection?: CoreSocket;
+  readonly early: Uint8Array[];
+  closeCode?: number;
 }
 
 /** A connection to the core that is opened again after each loss, until {@link close}. */
@@ -115,7 +126,11 @@ export class CoreLink {
     return this.#state;
   }
 
-  /** Sends one message, or drops it while no connection is open. */
+  /**
+   * Sends one message on the current connection, or drops it while no connection is open. The
+   * link passes a frame to `onFrame` only while its connection is the current one, so a reply
+   * goes out on the connection of its request unless that connection has closed.
+   */
   send(bytes: Uint8Array): void {
     this.#connection?.send(bytes);
   }
@@ -130,20 +145,47 @@ export class CoreLink {
     await this.#attemptRunning;
   }
 
+  /**
+   * Opens a connection and makes it the current one. Frames that the connection passes before
+   * `connect` resolves wait until then, so that the replies to them go out on it. When it closes
+   * before that, the attempt fails.
+   */
   async #openConnection(): Promise<void> {
-    const opened: { connection?: CoreSocket } = {};
+    const opening: OpeningConnection = { early: [] };
     const connection = await this.#connect(this.#url, {
       onFrame: (data) => {
-        if (opened.connection === this.#connection) this.#delegate.onFrame(data);
+        if (opening.connection === undefined) {
+          opening.early.push(data);
+        } else if (opening.connection === this.#connection) {
+          this.#delegate.onFrame(data);
+        }
       },
-      onClose: (code) => this.#closed(opened.connection, code),
+      onClose: (code) => {
+        if (opening.connection === undefined) {
+          opening.closeCode = code;
+        } else {
+          this.#closed(opening.connection, code);
+        }
+      },
     });
-    opened.connection = connection;
+    if (opening.closeCode !== undefined) {
+      const code = String(opening.closeCode);
+      throw new Error(
+        `connection to the SIP core closed with code ${code} before it could be used`,
+      );
+    }
+
+    opening.connection = connection;
     this.#connection = connection;
+    // Frames of a connection that closes meanwhile, or of a link that close() ends, are dropped.
+    for (const data of opening.early) {
+      if (this.#isClosed() || this.#connection !== connection) break;
+      this.#delegate.onFrame(data);
+    }
   }
 
-  #closed(connection: CoreSocket | undefined, code: number): void {
-    if (connection === undefined || connection !== this.#connection) {
+  #closed(connection: CoreSocket, code: number): void {
+    if (connection !== this.#connection) {
       return;
     }
     this.#connection = undefined;

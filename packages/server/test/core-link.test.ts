@@ -26,6 +26,11 @@ class FakeSocket implements CoreSocket {
     this.sent.push(bytes);
   }
 
+  /** Delivers a frame from the core. */
+  receive(data: Uint8Array): void {
+    this.#delegate.onFrame(data);
+  }
+
   /** Closes the connection from the core's side, as a restart does with code 1006. */
   drop(code = 1006): void {
     this.closed = true;
@@ -44,11 +49,13 @@ class FakeSchedule {
   cancelled = 0;
   #pending: (() => void) | undefined;
   #waiter: (() => void) | undefined;
+  #scheduleWaiters: (() => void)[] = [];
 
   readonly schedule = (delayMs: number, callback: () => void): (() => void) => {
     this.delays.push(delayMs);
     this.#pending = callback;
     this.#waiter?.();
+    for (const resolve of this.#scheduleWaiters.splice(0)) resolve();
     return () => {
       this.cancelled += 1;
       this.#pending = undefined;
@@ -63,6 +70,11 @@ class FakeSchedule {
     const callback = this.#pending;
     this.#pending = undefined;
     callback?.();
+  }
+
+  /** Resolves when the next timer is scheduled. */
+  async nextTimer(): Promise<void> {
+    return new Promise((resolve) => this.#scheduleWaiters.push(resolve));
   }
 
   get pending(): boolean {
@@ -80,6 +92,8 @@ interface Harness {
   readonly outcomes: boolean[];
   /** Outcome of each `onReconnect`, in order: true resolves it. Default true. */
   readonly registrations: boolean[];
+  /** Steps that each new connection takes, in order, before the link receives it. */
+  readonly beforeOpen: ((socket: FakeSocket) => void)[];
   lost: number;
   /** When true, the state callback throws after recording the state, as a faulty one may. */
   failingCallback: boolean;
@@ -87,7 +101,11 @@ interface Harness {
   nextState(): Promise<CoreConnectionState>;
 }
 
-async function openLink(): Promise<Harness> {
+/**
+ * Opens a link on fake connections. Its delegate sends every frame straight back through the
+ * link, as the server responds to a request.
+ */
+async function openLink(beforeOpen: Harness['beforeOpen'] = []): Promise<Harness> {
   const schedule = new FakeSchedule();
   const sockets: FakeSocket[] = [];
   const states: CoreConnectionState[] = [];
@@ -116,10 +134,11 @@ async function openLink(): Promise<Harness> {
       }
       const socket = new FakeSocket(delegate);
       sockets.push(socket);
+      beforeOpen.shift()?.(socket);
       return Promise.resolve(socket);
     },
     delegate: {
-      onFrame: () => undefined,
+      onFrame: (data) => link.send(data),
       onLost: () => {
         harness.lost += 1;
       },
@@ -143,6 +162,7 @@ async function openLink(): Promise<Harness> {
     logs,
     outcomes,
     registrations,
+    beforeOpen,
     nextState: () =>
       new Promise<CoreConnectionState>((resolve) => {
         stateWaiter = resolve;
@@ -274,6 +294,62 @@ describe('CoreLink', () => {
     expect(harness.lost).toBe(0);
     expect(harness.schedule.delays).toEqual([]);
     expect(harness.states).toEqual(['closed']);
+  });
+
+  it('replies on the first connection before it opens', async () => {
+    const frame = new Uint8Array([1]);
+    const harness = await openLink([(socket) => socket.receive(frame)]);
+
+    expect(harness.sockets[0]?.sent).toEqual([frame]);
+    await harness.link.close();
+  });
+
+  it('replies on a new connection before it opens', async () => {
+    const harness = await openLink();
+    const frames = [new Uint8Array([1]), new Uint8Array([2])];
+    harness.outcomes.push(true);
+    harness.beforeOpen.push((socket) => frames.forEach((frame) => socket.receive(frame)));
+
+    harness.sockets[0]?.drop();
+    const connected = harness.nextState();
+    await harness.schedule.runNext();
+    await connected;
+
+    expect(harness.sockets[0]?.sent).toEqual([]);
+    expect(harness.sockets[1]?.sent).toEqual(frames);
+    await harness.link.close();
+  });
+
+  it('retries when a connection closes before it opens', async () => {
+    const harness = await openLink();
+    harness.outcomes.push(true, true);
+    harness.beforeOpen.push((socket) => {
+      socket.receive(new Uint8Array([1]));
+      socket.drop();
+    });
+
+    harness.sockets[0]?.drop();
+    const retried = harness.schedule.nextTimer().then(() => 'retried');
+    const reconnected = harness.nextState().then(() => 'reconnected');
+    await harness.schedule.runNext();
+    const outcome = await Promise.race([retried, reconnected]);
+    expect(outcome).toBe('retried');
+    const connected = harness.nextState();
+    await harness.schedule.runNext();
+    await connected;
+    harness.link.send(new Uint8Array([2]));
+
+    expect(harness.schedule.delays).toEqual([500, 1000]);
+    expect(harness.states).toEqual(['reconnecting', 'connected']);
+    expect(harness.sockets[1]?.sent).toEqual([]);
+    expect(harness.sockets[2]?.sent).toEqual([new Uint8Array([2])]);
+    await harness.link.close();
+  });
+
+  it('fails to open when the connection closes first', async () => {
+    await expect(openLink([(socket) => socket.drop()])).rejects.toThrow(
+      'connection to the SIP core closed with code 1006 before it could be used',
+    );
   });
 
   it('drops messages while reconnecting', async () => {

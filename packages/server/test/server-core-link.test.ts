@@ -1,0 +1,102 @@
+/**
+ * The server over its link to the SIP core, with a fake core: requests that come with the
+ * handshake of a connection.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig, type ServerConfig } from '../src/config.js';
+import type { CoreConnectionState } from '../src/core-link.js';
+import { McpttServer } from '../src/mcptt-server.js';
+import { createDemoPki } from '../src/openssl-ca.js';
+import { FakeCore, isResponseTo, optionsRequest } from './helpers/fake-core.js';
+import { DOMAIN, SERVER_URI } from './helpers/mcptt-test-client.js';
+
+let config: ServerConfig;
+let core: FakeCore | undefined;
+let server: McpttServer | undefined;
+
+beforeAll(async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'mcptt-core-link-test-'));
+  await createDemoPki({
+    folder: join(folder, 'pki'),
+    domain: DOMAIN,
+    users: ['alice'],
+    server: 'mcptt-server',
+  });
+  config = parseConfig(
+    {
+      serverUri: SERVER_URI,
+      identity: {
+        key: 'pki/mcptt-server.key.pem',
+        certificate: 'pki/mcptt-server.cert.pem',
+        trustAnchors: ['pki/ca.cert.pem'],
+      },
+      users: [{ uri: `sip:alice@${DOMAIN}` }],
+      groups: [],
+    },
+    folder,
+  );
+});
+
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+  await core?.stop();
+  core = undefined;
+});
+
+/** Starts a server on `url` that records the states it reports. */
+async function startServer(url: string, states: CoreConnectionState[]): Promise<McpttServer> {
+  return McpttServer.start({
+    config,
+    coreUrl: url,
+    logger: pino({ level: 'silent' }),
+    onCoreConnectionChange: (state) => states.push(state),
+  });
+}
+
+/**
+ * Sends an OPTIONS and waits for its response. The server handles frames in order and responds to
+ * an OPTIONS at once, so every earlier frame that gets a response has got it by then.
+ */
+async function pingServer(fakeCore: FakeCore): Promise<void> {
+  const ping = optionsRequest();
+  fakeCore.send(ping.text);
+  await fakeCore.frame(isResponseTo(ping.callId));
+}
+
+describe('request sent with the handshake', () => {
+  it('response on the first connection', async () => {
+    core = await FakeCore.start();
+    const early = optionsRequest();
+    core.greeting = [early.text];
+
+    server = await startServer(core.url, []);
+    await pingServer(core);
+    const responses = core.frames.filter(isResponseTo(early.callId));
+
+    expect(responses).toHaveLength(1);
+    expect(responses[0]?.text).toMatch(/^SIP\/2\.0 200 /);
+    expect(responses[0]?.connection).toBe(1);
+  });
+
+  it('response on a new connection', async () => {
+    core = await FakeCore.start();
+    const states: CoreConnectionState[] = [];
+    server = await startServer(core.url, states);
+    const early = optionsRequest();
+    core.greeting = [early.text];
+
+    core.drop();
+    await core.frame((frame) => frame.connection === 2 && frame.text.startsWith('REGISTER '));
+    await pingServer(core);
+    const responses = core.frames.filter(isResponseTo(early.callId));
+
+    expect(responses).toHaveLength(1);
+    expect(responses[0]?.text).toMatch(/^SIP\/2\.0 200 /);
+    expect(responses[0]?.connection).toBe(2);
+  });
+});
