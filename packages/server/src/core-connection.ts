@@ -33,18 +33,33 @@ export class CoreConnection {
 
   /**
    * Connects with the `sip` subprotocol and resolves once the connection is open. Rejects with
-   * the socket's error when the connection or the handshake fails.
+   * the socket's error when the connection or the handshake fails. When `signal` aborts first,
+   * closes the socket and rejects at once with `signal.reason`.
    */
-  static async open(url: string, delegate: CoreConnectionDelegate): Promise<CoreConnection> {
+  static async open(
+    url: string,
+    delegate: CoreConnectionDelegate,
+    signal?: AbortSignal,
+  ): Promise<CoreConnection> {
+    signal?.throwIfAborted();
     const socket = new WebSocket(url, 'sip', { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     listen(socket, delegate);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => {
-        socket.off('error', reject);
-        resolve();
+    const abort = () => socket.terminate();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => {
+          socket.off('error', reject);
+          resolve();
+        });
+        socket.once('error', reject);
       });
-      socket.once('error', reject);
-    });
+    } catch (error) {
+      // After an abort, `error` comes from terminate(), so the caller gets the reason instead.
+      throw signal?.aborted === true ? signal.reason : error;
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
     return new CoreConnection(socket);
   }
 

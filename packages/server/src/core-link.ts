@@ -78,10 +78,15 @@ export interface CoreLinkOptions {
   /** Default {@link systemSchedule}. */
   readonly schedule?: Schedule;
   /**
-   * Opens one connection. The connection may pass frames and its close to `delegate` before the
-   * promise resolves. Default {@link CoreConnection.open}.
+   * Opens one connection, and rejects at once when `signal` aborts before it is open. The
+   * connection may pass frames and its close to `delegate` before the promise resolves. Default
+   * {@link CoreConnection.open}.
    */
-  readonly connect?: (url: string, delegate: CoreConnectionDelegate) => Promise<CoreSocket>;
+  readonly connect?: (
+    url: string,
+    delegate: CoreConnectionDelegate,
+    signal: AbortSignal,
+  ) => Promise<CoreSocket>;
 }
 
 /** A connection that {@link CoreLink} is opening, and what it passed before the link stored it. */
@@ -97,13 +102,15 @@ export class CoreLink {
   readonly #delegate: CoreLinkDelegate;
   readonly #logger: Logger;
   readonly #schedule: Schedule;
-  readonly #connect: (url: string, delegate: CoreConnectionDelegate) => Promise<CoreSocket>;
+  readonly #connect: NonNullable<CoreLinkOptions['connect']>;
   #connection: CoreSocket | undefined;
   #state: CoreConnectionState = 'connected';
   /** Number of the last attempt since the connection was lost, 0 while connected. */
   #attempt = 0;
   #cancelAttempt: (() => void) | undefined;
   #attemptRunning: Promise<void> | undefined;
+  /** Aborts the connection that is being opened, if any. */
+  #abortOpening: AbortController | undefined;
 
   /** Creates a link that connects on {@link open}. */
   constructor(options: CoreLinkOptions) {
@@ -111,7 +118,8 @@ export class CoreLink {
     this.#delegate = options.delegate;
     this.#logger = options.logger;
     this.#schedule = options.schedule ?? systemSchedule;
-    this.#connect = options.connect ?? ((url, delegate) => CoreConnection.open(url, delegate));
+    this.#connect =
+      options.connect ?? ((url, delegate, signal) => CoreConnection.open(url, delegate, signal));
   }
 
   /**
@@ -120,6 +128,10 @@ export class CoreLink {
    */
   async open(): Promise<void> {
     await this.#openConnection();
+    if (this.#isClosed()) {
+      await this.#connection?.close();
+      throw new Error('the link to the SIP core was closed before its first connection opened');
+    }
   }
 
   get state(): CoreConnectionState {
@@ -135,11 +147,15 @@ export class CoreLink {
     this.#connection?.send(bytes);
   }
 
-  /** Stops reconnecting and closes the connection, and resolves when it is closed. */
+  /**
+   * Stops reconnecting and closes the connection, and resolves when it is closed. A connection
+   * still in its handshake is aborted, so close() does not wait for HANDSHAKE_TIMEOUT_MS.
+   */
   async close(): Promise<void> {
     this.#setState('closed');
     this.#cancelAttempt?.();
     this.#cancelAttempt = undefined;
+    this.#abortOpening?.abort();
     await this.#connection?.close();
     // An attempt that was opening a connection closes it once it finds the link closed.
     await this.#attemptRunning;
@@ -152,7 +168,9 @@ export class CoreLink {
    */
   async #openConnection(): Promise<void> {
     const opening: OpeningConnection = { early: [] };
-    const connection = await this.#connect(this.#url, {
+    const abort = new AbortController();
+    this.#abortOpening = abort;
+    const delegate: CoreConnectionDelegate = {
       onFrame: (data) => {
         if (opening.connection === undefined) {
           opening.early.push(data);
@@ -167,6 +185,9 @@ export class CoreLink {
           this.#closed(opening.connection, code);
         }
       },
+    };
+    const connection = await this.#connect(this.#url, delegate, abort.signal).finally(() => {
+      this.#abortOpening = undefined;
     });
     if (opening.closeCode !== undefined) {
       const code = String(opening.closeCode);

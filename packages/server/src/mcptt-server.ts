@@ -280,7 +280,10 @@ export class McpttServer {
     });
   }
 
-  /** Ends every call, unregisters and closes the connection. */
+  /**
+   * Ends every call, unregisters and closes the connection. While the server reconnects, it stops
+   * the attempts and aborts a handshake in progress at once.
+   */
   async stop(): Promise<void> {
     clearInterval(this.#refresh);
     const { calls } = this.context;

@@ -59,6 +59,31 @@ describe('CoreConnection.open', () => {
     expect(recorder.closes).toHaveLength(1);
   });
 
+  it('rejects at once when aborted', async () => {
+    core = await FakeCore.start();
+    core.holdHandshakes = true;
+    const held = core.nextHeldHandshake();
+    const controller = new AbortController();
+    const reason = new Error('stopped by the test');
+
+    const opening = CoreConnection.open(core.url, new Recorder().delegate, controller.signal);
+    await held;
+    controller.abort(reason);
+
+    await expect(opening).rejects.toBe(reason);
+  });
+
+  it('rejects an aborted signal without connecting', async () => {
+    core = await FakeCore.start();
+    const controller = new AbortController();
+    const reason = new Error('stopped by the test');
+    controller.abort(reason);
+
+    await expect(
+      CoreConnection.open(core.url, new Recorder().delegate, controller.signal),
+    ).rejects.toBe(reason);
+  });
+
   it('reports no close of a connection that never opened', async () => {
     core = await FakeCore.start();
     const url = core.url;

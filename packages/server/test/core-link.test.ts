@@ -88,8 +88,13 @@ interface Harness {
   readonly sockets: FakeSocket[];
   readonly states: CoreConnectionState[];
   readonly logs: { msg: string; level: number; attempt?: number; delayMs?: number }[];
-  /** Outcome of each connection attempt after the first, in order: true opens it. */
-  readonly outcomes: boolean[];
+  /**
+   * Outcome of each connection attempt after the first, in order: true opens it, false fails it,
+   * and `hang` leaves it pending until its signal aborts.
+   */
+  readonly outcomes: (boolean | 'hang')[];
+  /** Signal of each connection attempt, the first included. */
+  readonly signals: AbortSignal[];
   /** Outcome of each `onReconnect`, in order: true resolves it. Default true. */
   readonly registrations: boolean[];
   /** Steps that each new connection takes, in order, before the link receives it. */
@@ -110,7 +115,8 @@ async function openLink(beforeOpen: Harness['beforeOpen'] = []): Promise<Harness
   const sockets: FakeSocket[] = [];
   const states: CoreConnectionState[] = [];
   const logs: Harness['logs'] = [];
-  const outcomes: boolean[] = [];
+  const outcomes: Harness['outcomes'] = [];
+  const signals: AbortSignal[] = [];
   const registrations: boolean[] = [];
   let stateWaiter: ((state: CoreConnectionState) => void) | undefined;
   const stream = new Writable({
@@ -128,8 +134,15 @@ async function openLink(beforeOpen: Harness['beforeOpen'] = []): Promise<Harness
     url: 'ws://127.0.0.1:1',
     logger: pino({ level: 'debug' }, stream),
     schedule: schedule.schedule,
-    connect: (_url, delegate) => {
-      if (sockets.length > 0 && outcomes.shift() !== true) {
+    connect: (_url, delegate, signal) => {
+      signals.push(signal);
+      const outcome = sockets.length === 0 ? true : outcomes.shift();
+      if (outcome === 'hang') {
+        return new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason as Error));
+        });
+      }
+      if (outcome !== true) {
         return Promise.reject(new Error('connect ECONNREFUSED'));
       }
       const socket = new FakeSocket(delegate);
@@ -161,6 +174,7 @@ async function openLink(beforeOpen: Harness['beforeOpen'] = []): Promise<Harness
     states,
     logs,
     outcomes,
+    signals,
     registrations,
     beforeOpen,
     nextState: () =>
@@ -284,6 +298,46 @@ describe('CoreLink', () => {
     expect(harness.schedule.pending).toBe(false);
     expect(harness.states).toEqual(['reconnecting', 'closed']);
     expect(harness.link.state).toBe('closed');
+  });
+
+  it('aborts a pending connection on close', async () => {
+    const harness = await openLink();
+    harness.outcomes.push('hang');
+
+    harness.sockets[0]?.drop();
+    await harness.schedule.runNext();
+    const closing = harness.link.close();
+
+    expect(harness.signals[1]?.aborted).toBe(true);
+    await closing;
+    expect(harness.states).toEqual(['reconnecting', 'closed']);
+    expect(harness.sockets).toHaveLength(1);
+  });
+
+  it('aborts the first connection on close', async () => {
+    let signal: AbortSignal | undefined;
+    const link = new CoreLink({
+      url: 'ws://127.0.0.1:1',
+      logger: pino({ level: 'silent' }),
+      connect: (_url, _delegate, abort) => {
+        signal = abort;
+        return new Promise((_resolve, reject) => {
+          abort.addEventListener('abort', () => reject(abort.reason as Error));
+        });
+      },
+      delegate: {
+        onFrame: () => undefined,
+        onLost: () => undefined,
+        onReconnect: () => Promise.resolve(),
+        onStateChange: () => undefined,
+      },
+    });
+
+    const opening = link.open();
+    await link.close();
+
+    expect(signal?.aborted).toBe(true);
+    await expect(opening).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('reports no loss on close', async () => {

@@ -1,6 +1,6 @@
 /**
  * The server over its link to the SIP core, with a fake core: requests that come with the
- * handshake of a connection.
+ * handshake of a connection, and a stop() while the server reconnects.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type ServerConfig } from '../src/config.js';
+import { HANDSHAKE_TIMEOUT_MS } from '../src/core-connection.js';
 import type { CoreConnectionState } from '../src/core-link.js';
 import { McpttServer } from '../src/mcptt-server.js';
 import { createDemoPki } from '../src/openssl-ca.js';
@@ -68,6 +69,19 @@ async function pingServer(fakeCore: FakeCore): Promise<void> {
   await fakeCore.frame(isResponseTo(ping.callId));
 }
 
+/** Resolves true when `promise` settles within `limitMs` milliseconds, and false otherwise. */
+async function settlesWithin(promise: Promise<unknown>, limitMs: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), limitMs);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('request sent with the handshake', () => {
   it('response on the first connection', async () => {
     core = await FakeCore.start();
@@ -98,5 +112,24 @@ describe('request sent with the handshake', () => {
     expect(responses).toHaveLength(1);
     expect(responses[0]?.text).toMatch(/^SIP\/2\.0 200 /);
     expect(responses[0]?.connection).toBe(2);
+  });
+});
+
+describe('stop while reconnecting', () => {
+  it('aborts a pending handshake', async () => {
+    core = await FakeCore.start();
+    const states: CoreConnectionState[] = [];
+    const running = await startServer(core.url, states);
+    core.holdHandshakes = true;
+    const held = core.nextHeldHandshake();
+
+    core.drop();
+    await held;
+    // Aborting the handshake takes milliseconds, and waiting for its timeout HANDSHAKE_TIMEOUT_MS.
+    const stopped = await settlesWithin(running.stop(), HANDSHAKE_TIMEOUT_MS / 2);
+
+    expect(stopped).toBe(true);
+    expect(states).toEqual(['reconnecting', 'closed']);
+    expect(running.coreConnectionState).toBe('closed');
   });
 });

@@ -1,9 +1,10 @@
 /**
  * A stand-in for the SIP core on 127.0.0.1, for tests of the server's connection to the core. It
- * responds 200 to REGISTER, can send a request together with the handshake, and can drop the
- * connection.
+ * responds 200 to REGISTER, can send a request together with the handshake, can drop the
+ * connection, and can accept TCP connections whose WebSocket handshake it never completes.
  */
 import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { SipMessage } from '@mcptt-smime/smime';
 import { createResponse, randomToken, requestLine } from '../../src/sip-builder.js';
@@ -23,8 +24,12 @@ export class FakeCore {
   readonly frames: ReceivedFrame[] = [];
   /** Frames that the core sends on each new connection as soon as its handshake completes. */
   greeting: string[] = [];
+  /** When true, the core accepts TCP connections but never responds to their handshake. */
+  holdHandshakes = false;
   readonly #http: Server;
   readonly #sockets = new WebSocketServer({ noServer: true, handleProtocols: () => 'sip' });
+  readonly #held = new Set<Duplex>();
+  #heldWaiters: (() => void)[] = [];
   #socket: WebSocket | undefined;
   #connections = 0;
   #frameWaiters: Waiter<ReceivedFrame>[] = [];
@@ -32,7 +37,11 @@ export class FakeCore {
   private constructor(http: Server) {
     this.#http = http;
     http.on('upgrade', (request, socket, head) => {
-      this.#sockets.handleUpgrade(request, socket, head, (ws) => this.#accept(ws));
+      if (this.holdHandshakes) {
+        this.#hold(socket);
+      } else {
+        this.#sockets.handleUpgrade(request, socket, head, (ws) => this.#accept(ws));
+      }
     });
   }
 
@@ -70,10 +79,24 @@ export class FakeCore {
     return new Promise((resolve) => this.#frameWaiters.push({ match, resolve }));
   }
 
+  /** Resolves when the next connection whose handshake the core leaves unanswered arrives. */
+  async nextHeldHandshake(): Promise<void> {
+    return new Promise((resolve) => this.#heldWaiters.push(resolve));
+  }
+
   /** Closes every connection and stops listening. */
   async stop(): Promise<void> {
+    for (const socket of this.#held) socket.destroy();
     for (const client of this.#sockets.clients) client.terminate();
     await new Promise((resolve) => this.#http.close(resolve));
+  }
+
+  #hold(socket: Duplex): void {
+    this.#held.add(socket);
+    socket.on('close', () => this.#held.delete(socket));
+    // The server resets the connection when it gives up on the handshake.
+    socket.on('error', () => undefined);
+    for (const resolve of this.#heldWaiters.splice(0)) resolve();
   }
 
   #accept(ws: WebSocket): void {
