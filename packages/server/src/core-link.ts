@@ -65,7 +65,10 @@ export interface CoreLinkDelegate {
    * A rejection closes that connection, and the link tries again.
    */
   onReconnect(): Promise<void>;
-  /** Called on every change of state, but not for the first `connected`. */
+  /**
+   * Called on every change of state once {@link CoreLink.open} resolved, so neither for the first
+   * `connected` nor for a link whose first connection never opened.
+   */
   onStateChange(state: CoreConnectionState): void;
 }
 
@@ -105,6 +108,11 @@ export class CoreLink {
   readonly #connect: NonNullable<CoreLinkOptions['connect']>;
   #connection: CoreSocket | undefined;
   #state: CoreConnectionState = 'connected';
+  /**
+   * True once {@link open} resolved. Changes before are not reported, because no connection
+   * existed yet.
+   */
+  #opened = false;
   /** Number of the last attempt since the connection was lost, 0 while connected. */
   #attempt = 0;
   #cancelAttempt: (() => void) | undefined;
@@ -124,16 +132,24 @@ export class CoreLink {
 
   /**
    * Opens the first connection. Call it once, after everything that handles frames exists,
-   * because frames may arrive before it resolves. Rejects when it fails, and then tries no more.
+   * because frames may arrive before it resolves. Rejects when it fails, and the link is then
+   * closed and tries no more.
    */
   async open(): Promise<void> {
-    await this.#openConnection();
+    try {
+      await this.#openConnection();
+    } catch (error) {
+      this.#setState('closed');
+      throw error;
+    }
     if (this.#isClosed()) {
       await this.#connection?.close();
       throw new Error('the link to the SIP core was closed before its first connection opened');
     }
+    this.#opened = true;
   }
 
+  /** State of the connection: `closed` once {@link open} failed or {@link close} began. */
   get state(): CoreConnectionState {
     return this.#state;
   }
@@ -278,6 +294,9 @@ export class CoreLink {
       return;
     }
     this.#state = state;
+    if (!this.#opened) {
+      return;
+    }
     // The callback is the application's: a fault in it must not stop the reconnection loop, nor
     // escape from the socket's close listener.
     try {

@@ -57,7 +57,8 @@ export interface McpttServerOptions {
   /**
    * Called when the connection to the SIP core changes state after `start()` resolved: with
    * `reconnecting` when the core closed it, with `connected` once the server has connected and
-   * registered again, and with `closed` on `stop()`.
+   * registered again, and with `closed` on `stop()`. A `start()` that fails never calls it, even
+   * when it had connected before the registration failed, because no server ever ran.
    */
   readonly onCoreConnectionChange?: (state: CoreConnectionState) => void;
 }
@@ -106,7 +107,8 @@ export class McpttServer {
    * Loads the keys, connects to the core and registers the server's URI. When the core closes the
    * connection, the server connects and registers again, after 0.5 s, then doubling up to 30 s
    * between attempts, until {@link stop}. Requests that were waiting for a response then resolve
-   * with 503.
+   * with 503. When the core cannot be reached or the registration fails, rejects with that
+   * error, closes any connection it opened, and reports no state to `onCoreConnectionChange`.
    */
   static async start(options: McpttServerOptions): Promise<McpttServer> {
     const crypto = options.crypto ?? createNodeCrypto();
@@ -121,6 +123,9 @@ export class McpttServer {
       }
     }
 
+    // States go to the application only once start() resolves, because a failed start() leaves
+    // it no server whose connection they could describe.
+    let started = false;
     // The link and the transaction layer call the server, which needs them to exist first. Their
     // callbacks run only once the link opens, after the server exists.
     const link = new CoreLink({
@@ -133,7 +138,9 @@ export class McpttServer {
           transactions.transportRestored();
           await server.#registerOnce();
         },
-        onStateChange: (state) => options.onCoreConnectionChange?.(state),
+        onStateChange: (state) => {
+          if (started) options.onCoreConnectionChange?.(state);
+        },
       },
     });
     const transactions = new TransactionLayer(
@@ -172,6 +179,7 @@ export class McpttServer {
       await link.close();
       throw error;
     }
+    started = true;
     logger.info({ uri: config.serverUri, core: options.coreUrl }, 'MCPTT server started');
     if (config.insecurePlainCalls === true) {
       logger.warn('insecurePlainCalls is on: calls and short data are sent in clear');

@@ -184,6 +184,26 @@ async function openLink(beforeOpen: Harness['beforeOpen'] = []): Promise<Harness
   });
 }
 
+/** Creates a link whose connections `connect` opens, and the states that it reports. */
+function unopenedLink(connect: (signal: AbortSignal) => Promise<CoreSocket>): {
+  readonly link: CoreLink;
+  readonly states: CoreConnectionState[];
+} {
+  const states: CoreConnectionState[] = [];
+  const link = new CoreLink({
+    url: 'ws://127.0.0.1:1',
+    logger: pino({ level: 'silent' }),
+    connect: (_url, _delegate, signal) => connect(signal),
+    delegate: {
+      onFrame: () => undefined,
+      onLost: () => undefined,
+      onReconnect: () => Promise.resolve(),
+      onStateChange: (state) => states.push(state),
+    },
+  });
+  return { link, states };
+}
+
 describe('reconnectDelay', () => {
   it('doubles from 0.5 s up to 30 s', () => {
     const delays = Array.from({ length: 9 }, (_, index) => reconnectDelay(index + 1));
@@ -316,21 +336,11 @@ describe('CoreLink', () => {
 
   it('aborts the first connection on close', async () => {
     let signal: AbortSignal | undefined;
-    const link = new CoreLink({
-      url: 'ws://127.0.0.1:1',
-      logger: pino({ level: 'silent' }),
-      connect: (_url, _delegate, abort) => {
-        signal = abort;
-        return new Promise((_resolve, reject) => {
-          abort.addEventListener('abort', () => reject(abort.reason as Error));
-        });
-      },
-      delegate: {
-        onFrame: () => undefined,
-        onLost: () => undefined,
-        onReconnect: () => Promise.resolve(),
-        onStateChange: () => undefined,
-      },
+    const { link, states } = unopenedLink((abort) => {
+      signal = abort;
+      return new Promise((_resolve, reject) => {
+        abort.addEventListener('abort', () => reject(abort.reason as Error));
+      });
     });
 
     const opening = link.open();
@@ -338,6 +348,17 @@ describe('CoreLink', () => {
 
     expect(signal?.aborted).toBe(true);
     await expect(opening).rejects.toMatchObject({ name: 'AbortError' });
+    expect(states).toEqual([]);
+  });
+
+  it('reports no state when open fails', async () => {
+    const { link, states } = unopenedLink(() => Promise.reject(new Error('connect ECONNREFUSED')));
+
+    await expect(link.open()).rejects.toThrow('connect ECONNREFUSED');
+    expect(link.state).toBe('closed');
+    expect(states).toEqual([]);
+    await link.close();
+    expect(states).toEqual([]);
   });
 
   it('reports no loss on close', async () => {

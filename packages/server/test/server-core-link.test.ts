@@ -1,6 +1,6 @@
 /**
  * The server over its link to the SIP core, with a fake core: requests that come with the
- * handshake of a connection, and a stop() while the server reconnects.
+ * handshake of a connection, a stop() while the server reconnects, and a start() that fails.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -131,5 +131,39 @@ describe('stop while reconnecting', () => {
     expect(stopped).toBe(true);
     expect(states).toEqual(['reconnecting', 'closed']);
     expect(running.coreConnectionState).toBe('closed');
+  });
+});
+
+describe('failed start reports no state', () => {
+  it('nothing listening', async () => {
+    const stopped = await FakeCore.start();
+    const url = stopped.url;
+    await stopped.stop();
+    const states: CoreConnectionState[] = [];
+
+    await expect(startServer(url, states)).rejects.toThrow(/ECONNREFUSED/);
+    expect(states).toEqual([]);
+  });
+
+  it('REGISTER rejected', async () => {
+    core = await FakeCore.start();
+    core.registerReply = 403;
+    const states: CoreConnectionState[] = [];
+
+    await expect(startServer(core.url, states)).rejects.toThrow(
+      `registration of ${SERVER_URI} with the SIP core failed with status 403`,
+    );
+    expect(states).toEqual([]);
+  });
+
+  it('REGISTER dropped', async () => {
+    core = await FakeCore.start();
+    core.registerReply = 'drop';
+    const states: CoreConnectionState[] = [];
+
+    await expect(startServer(core.url, states)).rejects.toThrow(
+      `registration of ${SERVER_URI} with the SIP core failed with status 503`,
+    );
+    expect(states).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A stand-in for the SIP core on 127.0.0.1, for tests of the server's connection to the core. It
- * responds 200 to REGISTER, can send a request together with the handshake, can drop the
- * connection, and can accept TCP connections whose WebSocket handshake it never completes.
+ * responds to REGISTER or drops the connection on it, can send a request together with the
+ * handshake, can drop the connection, and can accept TCP connections whose WebSocket handshake
+ * it never completes.
  */
 import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -16,12 +17,16 @@ export interface ReceivedFrame {
   readonly text: string;
 }
 
+/** How the core treats a REGISTER: the status of its response, or `drop` to close the connection. */
+export type RegisterReply = number | 'drop';
+
 type Waiter<T> = { readonly match: (value: T) => boolean; readonly resolve: (value: T) => void };
 
 /** A fake SIP core that records every frame from the server. */
 export class FakeCore {
   /** Frames from the server, REGISTERs included. */
   readonly frames: ReceivedFrame[] = [];
+  registerReply: RegisterReply = 200;
   /** Frames that the core sends on each new connection as soon as its handshake completes. */
   greeting: string[] = [];
   /** When true, the core accepts TCP connections but never responds to their handshake. */
@@ -118,8 +123,13 @@ export class FakeCore {
     if (!text.startsWith('REGISTER ')) {
       return;
     }
+
+    if (this.registerReply === 'drop') {
+      ws.terminate();
+      return;
+    }
     const register = SipMessage.parse(new TextEncoder().encode(text));
-    ws.send(createResponse(register, 200, { toTag: randomToken() }).toBytes());
+    ws.send(createResponse(register, this.registerReply, { toTag: randomToken() }).toBytes());
   }
 }
 
