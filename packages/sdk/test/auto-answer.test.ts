@@ -173,6 +173,7 @@ describe('automatic commencement', () => {
     expect(incoming.security.protectedHeaders.map((header) => header.name)).toEqual([
       'Call-ID',
       'CSeq',
+      'To',
     ]);
     expect(incoming.commencement).toBe('manual');
     expect(incoming.call.awaitsAnswer).toBe(true);

@@ -198,9 +198,9 @@ describe('private calls', () => {
     expect(received[0]?.parts[0]?.body).toBe(answerInfo);
     expect(received[0]?.parts).toHaveLength(1);
     expect(call.security?.signerUri).toBe(BOB);
-    // The 200 OK is bound to the INVITE's transaction.
+    // The 200 OK is bound to the INVITE's transaction and to the responder's To.
     const bound = call.security?.protectedHeaders.map((header) => header.name);
-    expect(bound).toEqual(['Call-ID', 'CSeq']);
+    expect(bound).toEqual(['Call-ID', 'CSeq', 'To']);
     const ok = wire.find((frame) => frame.startsWith('SIP/2.0 200') && frame.includes('INVITE'));
     expect(ok).toContain('application/pkcs7-mime');
     expect(ok).not.toContain('called-party');

@@ -181,11 +181,12 @@ describe.skipIf(kamailio === undefined)('SDK through Kamailio', () => {
     expect(invite?.plaintext).toContain(CALLEE);
     expect(invite?.plaintext).toContain('recipient-list');
     expect(invite?.security.signerUri).toBe(ALICE);
-    // The INVITE is signed when it leaves, so its CSeq is bound as well as its Call-ID.
+    // The INVITE is signed when it leaves, so its CSeq is bound as well as its Call-ID and To.
     expect(invite?.security.protectedHeaders).toEqual([
       { name: 'Answer-Mode', value: 'Auto' },
       { name: 'Call-ID', value: call.callId },
       { name: 'CSeq', value: expect.stringMatching(/^\d+ INVITE$/) as unknown },
+      { name: 'To', value: `<${SERVER}>` },
     ]);
     expect(invite?.security.sdpBound).toBe(true);
   });

@@ -250,7 +250,7 @@ describe('SmimePipeline.prepare', () => {
     expect(received[0]?.security.signerUri).toBe('sip:alice@example.org');
   });
 
-  it('binds the prepared request to its Call-ID and CSeq', async () => {
+  it('binds the prepared request to its Call-ID, CSeq and To', async () => {
     const { alice, bob, received, alicePipeline } = await setUp();
     await alicePipeline.prepare('call-1', 'INVITE', 'sip:bob@example.org', prepared, 1);
 
@@ -258,6 +258,7 @@ describe('SmimePipeline.prepare', () => {
     expect(received[0]?.security.protectedHeaders).toEqual([
       { name: 'Call-ID', value: 'call-1' },
       { name: 'CSeq', value: '1 INVITE' },
+      { name: 'To', value: '<sip:bob@example.org>' },
     ]);
   });
 
@@ -269,6 +270,7 @@ describe('SmimePipeline.prepare', () => {
     expect(received[0]?.security.protectedHeaders.map((field) => field.value)).toEqual([
       'call-1',
       '1 INVITE',
+      '<sip:bob@example.org>',
     ]);
   });
 

@@ -8,6 +8,7 @@
 import {
   addressOfRecord,
   bytesEqual,
+  canonicalHeaderName,
   certificateSipUris,
   checkCertificate,
   createCertsOnly,
@@ -16,6 +17,7 @@ import {
   parseNameAddress,
   prepareProtection,
   createHeaderFragment,
+  HeaderMismatchError,
   IdentityMismatchError,
   protectMessage,
   BOUND_HEADERS,
@@ -345,10 +347,10 @@ export class SmimePipeline implements SocketPipeline {
   }
 
   /**
-   * Checks each of `serverCertificates` before anything is encrypted for it, as a recipient
-   * (RFC 8550 §4.4): valid now, with a path to a trust anchor of the key store, a keyUsage that
-   * allows key agreement or key encipherment, not revoked by the revocation lists in force, and
-   * naming `serverUri` when that is set. Every message encrypted for the server runs it, so a
+   * Checks each of `serverCertificates` as a recipient (RFC 8550 §4.4) before anything is
+   * encrypted for it. Each must be valid now and have a path to a trust anchor of the key store.
+   * Its keyUsage must allow key agreement or key encipherment, the revocation lists in force must
+   * not revoke it, and it must name `serverUri` when that is set. Every message encrypted for the server runs it, so a
    * certificate that expires or is revoked during a session is no longer used from then on.
    * Rejects with CertificateUntrustedError or CertificateRevokedError (403), and with
    * IdentityMismatchError (403) for a certificate of another URI. Resolves at once without
@@ -443,11 +445,13 @@ export class SmimePipeline implements SocketPipeline {
       .map(partEntity)
       .filter((entity) => policy.isSensitive(entity.contentType, upper));
     if (sensitive.length === 0) return;
-    // The same copies that protectMessage adds for BOUND_HEADERS, so that the preparation matches.
+    // The same copies that protectMessage adds for BOUND_HEADERS, so that the preparation
+    // matches. JsSIP writes the target of a new request as the To field's URI.
     sensitive.push(
       createHeaderFragment([
         { name: 'Call-ID', value: callId },
         { name: 'CSeq', value: `${String(cseq)} ${upper}` },
+        { name: 'To', value: `<${parseNameAddress(target).uri}>` },
       ]),
     );
 
@@ -554,6 +558,7 @@ export class SmimePipeline implements SocketPipeline {
       throw error;
     });
     const { security } = opened;
+    this.#checkServerAddressee(received, security);
     const store = this.#options.replayStore;
     if (store !== undefined && writable()) {
       for (const record of records) this.#storeReplayRecord(store, record);
@@ -614,6 +619,23 @@ export class SmimePipeline implements SocketPipeline {
     );
   }
 
+  /**
+   * Raises HeaderMismatchError for a request that the MCPTT server signed without a signed copy
+   * of To. The server binds To in every request it signs, and `recipientUri` then rejects one
+   * that names another user, so a user cannot pass on what the server signed for that user.
+   */
+  #checkServerAddressee(received: SipMessage, security: SecurityInfo): void {
+    const { serverUri } = this.#options;
+    if (!received.isRequest || serverUri === undefined || security.signerUri === undefined) return;
+    if (!sameAddressOfRecord(security.signerUri, serverUri)) return;
+    const bound = security.protectedHeaders.some(
+      (header) => canonicalHeaderName(header.name) === 'to',
+    );
+    if (!bound) {
+      throw new HeaderMismatchError('request of the MCPTT server without a signed To');
+    }
+  }
+
   #protectExtras() {
     const { policy, contentEncryption, envelopes, now } = this.#options;
     return {
@@ -629,6 +651,7 @@ export class SmimePipeline implements SocketPipeline {
     const { revocation, maxSignatureAge, encryptThenSign } = this.#options;
     const revocationLists = this.#revocationLists;
     return {
+      recipientUri: this.#options.localUri,
       ...(revocationLists === undefined ? {} : { revocationLists }),
       ...(revocation === undefined ? {} : { revocation }),
       ...(maxSignatureAge === undefined ? {} : { maxSignatureAge }),

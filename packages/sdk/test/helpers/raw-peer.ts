@@ -4,6 +4,7 @@
  * protected MESSAGE. It registers its contact like any client, so requests to its URI reach it.
  */
 import {
+  BOUND_HEADERS,
   protectMessage,
   SipMessage,
   unprotectMessage,
@@ -87,11 +88,13 @@ export class RawPeer {
   async sendProtectedMessage(to: string, recipient: Uint8Array, text: string): Promise<number> {
     const callId = token();
     const plain = this.#request('MESSAGE', to, to, callId, [], text);
+    // As the reference server does, the signature covers the To that names the recipient.
     const protectedMessage = await protectMessage(SipMessage.parse(utf8Encode(plain)), {
       crypto: testCrypto,
       signer: this.#options.identity,
       recipients: [recipient],
       now: this.#options.now,
+      bindHeaders: BOUND_HEADERS,
     });
     return this.#send(utf8Decode(protectedMessage.toBytes()), callId);
   }

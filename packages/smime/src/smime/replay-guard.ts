@@ -14,11 +14,13 @@ import { protectedHeaderValues } from './protected-headers.js';
 import type { SecurityInfo } from './security.js';
 
 /**
- * Header fields whose signed copies bind a message to its transaction: give them as
- * `bindHeaders` when protecting, so that a {@link ReplayGuard} of the receiver can recognise
- * the request when it is sent again.
+ * Header fields whose signed copies bind a message to its transaction and its receiver: give them
+ * as `bindHeaders` when protecting. With Call-ID and CSeq, a {@link ReplayGuard} of the receiver
+ * recognises the request when it is sent again. With To, a receiver that passes its own URI as
+ * `recipientUri` of `unprotectMessage` rejects a request that another recipient decrypted and
+ * passed on to it, encrypted again, with the sender's signature intact.
  */
-export const BOUND_HEADERS: readonly string[] = ['Call-ID', 'CSeq'];
+export const BOUND_HEADERS: readonly string[] = ['Call-ID', 'CSeq', 'To'];
 
 /** Default of {@link ReplayGuardOptions.windowMs}: five minutes. */
 export const DEFAULT_REPLAY_WINDOW_MS = 5 * 60_000;

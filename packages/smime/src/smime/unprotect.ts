@@ -7,11 +7,19 @@
 import type { RevocationList, RevocationMode } from '../cms/index.js';
 import { revocationPolicy } from '../cms/revocation.js';
 import { checkCertificateList, checkIdentity, checkMessage, readClock } from '../option-checks.js';
-import { DowngradeError, LimitExceededError, NotSupportedError } from '../errors.js';
+import {
+  DowngradeError,
+  HeaderMismatchError,
+  IdentityMismatchError,
+  LimitExceededError,
+  NotSupportedError,
+} from '../errors.js';
 import type { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
 import { MAX_HEADER_COUNT, MAX_MESSAGE_BYTES } from '../limits.js';
+import { parseNameAddress } from '../sip/address.js';
 import { canonicalHeaderName } from '../sip/header-names.js';
+import { parseSipUriOrUndefined, sameAddressOfRecord } from '../sip/sip-uri.js';
 import type { SipHeader, SipMessage } from '../sip/message.js';
 import type { LocalIdentity } from './key-store.js';
 import { defaultProtectionPolicy } from './policy.js';
@@ -101,6 +109,14 @@ export interface UnprotectOptions {
    * serves, such as one that also notes the record that `check` returns.
    */
   readonly replayGuard?: Pick<ReplayGuard, 'check'>;
+  /**
+   * SIP URI of the receiver. A request whose signature covers a copy of To (see `BOUND_HEADERS`)
+   * that names another address-of-record raises `IdentityMismatchError` (403). A signature binds
+   * its content to the sender but not to a recipient, so without this check a recipient could
+   * decrypt a request, encrypt it again for someone else, and pass it on in the sender's name.
+   * A request without a signed To passes, as from a peer that binds no header fields.
+   */
+  readonly recipientUri?: string;
 }
 
 /** Result of {@link unprotectMessage}. */
@@ -228,7 +244,11 @@ export async function unprotectMessage(
     }
     // Each fragment is checked on its own, so that two fragments may both copy a field.
     for (const fields of fragments.values()) checkProtectedHeaders(message, fields);
-    security.addProtectedHeaders(mergeFragments([...fragments.values()]));
+    const signedHeaders = mergeFragments([...fragments.values()]);
+    if (message.isRequest && options.recipientUri !== undefined) {
+      checkAddressee(signedHeaders, options.recipientUri);
+    }
+    security.addProtectedHeaders(signedHeaders);
     // A signed header fragment describes this message, not its content, so it is not returned
     // as a part: an application that forwards the parts must not carry it into another message.
     parts = parts.filter((part) => !fragments.has(part));
@@ -302,6 +322,25 @@ function signedHeaderFragments(parts: readonly UnwrappedPart[]): Map<UnwrappedPa
  * Returns the fields of checked fragments, each name once: a name that an earlier fragment
  * covers is skipped in later ones, which have the same values since all equal the message.
  */
+/**
+ * Raises IdentityMismatchError when the signed copy of To among `signedHeaders` names another
+ * address-of-record than `recipientUri`. The outer To equals the copy, which the header check
+ * has ensured.
+ */
+function checkAddressee(signedHeaders: readonly SipHeader[], recipientUri: string): void {
+  const to = signedHeaders.find((header) => canonicalHeaderName(header.name) === 'to');
+  if (to === undefined) return;
+  let addressee: string;
+  try {
+    addressee = parseNameAddress(to.value).uri;
+  } catch {
+    throw new HeaderMismatchError('signed To header field is not a SIP address');
+  }
+  if (!sameAddressOfRecord(addressee, recipientUri)) {
+    throw new IdentityMismatchError('request is addressed to another user in its signed To');
+  }
+}
+
 function mergeFragments(fragments: readonly (readonly SipHeader[])[]): SipHeader[] {
   const merged: SipHeader[] = [];
   const covered = new Set<string>();
@@ -380,4 +419,11 @@ function checkUnprotectOptions(options: UnprotectOptions): void {
     throw new TypeError('unprotectMessage: options.getPeerCertificate must be a function');
   }
   revocationPolicy(options.revocationLists, options.revocation, 'unprotectMessage');
+  if (
+    options.recipientUri !== undefined &&
+    (typeof options.recipientUri !== 'string' ||
+      parseSipUriOrUndefined(options.recipientUri) === undefined)
+  ) {
+    throw new TypeError('unprotectMessage: options.recipientUri must be a sip: or sips: URI');
+  }
 }
