@@ -12,7 +12,7 @@ export {
   parseBodyLog,
   type BodyRecord,
 } from './body-log.js';
-export { findFreePort, waitForPort } from './free-port.js';
+export { findFreePort, waitForPort, waitForWebSocket } from './free-port.js';
 export {
   DEFAULT_KAMAILIO_PATH,
   KAMAILIO_CONFIG_PATH,

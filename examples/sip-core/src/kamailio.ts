@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BodyLogExtractor } from './body-log.js';
-import { findFreePort, waitForPort } from './free-port.js';
+import { findFreePort, waitForWebSocket } from './free-port.js';
 
 /** Where Debian's `kamailio` package installs the daemon. */
 export const DEFAULT_KAMAILIO_PATH = '/usr/sbin/kamailio';
@@ -36,7 +36,7 @@ export interface KamailioOptions {
   readonly configFile?: string;
   /** Shared memory in MB (`-m`). Default 64; raise it for load tests. */
   readonly sharedMemoryMb?: number;
-  /** How long to wait for the listener. Default 5000 ms. */
+  /** How long to wait for the listener to complete a WebSocket handshake. Default 5000 ms. */
   readonly startTimeoutMs?: number;
 }
 
@@ -86,7 +86,10 @@ export async function startKamailio(options: KamailioOptions): Promise<RunningKa
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const listening = await Promise.race([
-    waitForPort('127.0.0.1', port, options.startTimeoutMs ?? 5000),
+    // A signal that arrives while Kamailio still starts its processes can leave one of them
+    // spinning and the main process waiting for it, so the launcher waits until a WebSocket
+    // handshake succeeds, which needs the TCP processes, rather than for the port alone.
+    waitForWebSocket(`ws://127.0.0.1:${String(port)}`, options.startTimeoutMs ?? 5000),
     exited.then(() => false),
   ]);
   if (!listening) {
