@@ -204,6 +204,12 @@ describe('location-info', () => {
     expect(parseLocationInfo(buildLocationInfo(report))).toEqual(report);
   });
 
+  it('writes the TS 24.379 namespace', () => {
+    const xml = buildLocationInfo({ reportType: 'NonEmergency', latitude: 1, longitude: 2 });
+
+    expect(xml).toContain('<location-info xmlns="urn:3gpp:ns:mcpttLocationInfo:1.0">');
+  });
+
   it('rejects a latitude out of range', () => {
     expect(() =>
       buildLocationInfo({ reportType: 'NonEmergency', latitude: 91, longitude: 0 }),
@@ -223,7 +229,7 @@ describe('location-info', () => {
 
   it('rejects a missing coordinate', () => {
     const xml =
-      '<location-info xmlns="urn:3gpp:ns:mcpttILocationInfo:1.0"><Report/></location-info>';
+      '<location-info xmlns="urn:3gpp:ns:mcpttLocationInfo:1.0"><Report/></location-info>';
 
     expectParseError(() => parseLocationInfo(xml));
   });

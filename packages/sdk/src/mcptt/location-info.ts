@@ -3,7 +3,7 @@
  * Annex F.3).
  *
  * ```xml
- * <location-info xmlns="urn:3gpp:ns:mcpttILocationInfo:1.0">
+ * <location-info xmlns="urn:3gpp:ns:mcpttLocationInfo:1.0">
  *   <Report ReportType="NonEmergency">
  *     <TriggerId>…</TriggerId>
  *     <CurrentLocation><CurrentCoordinate>

@@ -22,8 +22,8 @@ export const MCPTT_INFO_NAMESPACE = 'urn:3gpp:ns:mcpttInfo:1.0';
 export const RESOURCE_LISTS_NAMESPACE = 'urn:ietf:params:xml:ns:resource-lists';
 /** Namespace of the copy-control attribute (RFC 5364). */
 export const COPY_CONTROL_NAMESPACE = 'urn:ietf:params:xml:ns:copycontrol';
-/** Namespace of location-info. */
-export const LOCATION_INFO_NAMESPACE = 'urn:3gpp:ns:mcpttILocationInfo:1.0';
+/** Namespace of location-info (3GPP TS 24.379 Annex F.3). */
+export const LOCATION_INFO_NAMESPACE = 'urn:3gpp:ns:mcpttLocationInfo:1.0';
 /** Namespace of PIDF (RFC 3863). */
 export const PIDF_NAMESPACE = 'urn:ietf:params:xml:ns:pidf';
 /** Namespace of the MCPTT presence extensions that carry affiliations. */
