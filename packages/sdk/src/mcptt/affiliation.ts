@@ -16,7 +16,15 @@
  */
 import { MimeParseError } from '@mcptt-smime/smime';
 import { MCPTT_PRES_INFO_NAMESPACE, PIDF_NAMESPACE } from './media-types.js';
-import { childNamed, escapeXml, parseXml, XML_DECLARATION, type XmlElement } from './xml.js';
+import {
+  childrenNamed,
+  escapeXml,
+  isElement,
+  parseXml,
+  singleChild,
+  XML_DECLARATION,
+  type XmlElement,
+} from './xml.js';
 
 /** One group in an affiliation body. */
 export interface GroupAffiliation {
@@ -58,8 +66,7 @@ export function buildAffiliation(info: AffiliationInfo): string {
 
 function readGroups(status: XmlElement | undefined): GroupAffiliation[] {
   const groups: GroupAffiliation[] = [];
-  for (const child of status?.children ?? []) {
-    if (child.name !== 'affiliation' || child.namespace !== MCPTT_PRES_INFO_NAMESPACE) continue;
+  for (const child of childrenNamed(status, MCPTT_PRES_INFO_NAMESPACE, 'affiliation')) {
     const group = child.attributes.get('group');
     if (group === undefined) throw new MimeParseError('pidf affiliation group missing');
     const state = child.attributes.get('status');
@@ -73,21 +80,25 @@ function readGroups(status: XmlElement | undefined): GroupAffiliation[] {
   return groups;
 }
 
-/** Parses the first tuple of an affiliation body. Raises MimeParseError. */
+/**
+ * Parses the first tuple of an affiliation body, with its groups at this path:
+ * `presence/tuple/status/affiliation`. The first three are in the PIDF namespace, and
+ * `affiliation` and `p-id` in the MCPTT presence namespace. Elements of other namespaces are
+ * skipped with their content. Raises MimeParseError when the XML is malformed, the root is not
+ * `presence`, the tuple is missing or an affiliation has no group.
+ */
 export function parseAffiliation(xml: string): AffiliationInfo {
   const root = parseXml(xml);
-  if (root.name !== 'presence' || root.namespace !== PIDF_NAMESPACE) {
+  if (!isElement(root, PIDF_NAMESPACE, 'presence')) {
     throw new MimeParseError('pidf root element is not presence');
   }
-  const tuple = childNamed(root, 'tuple');
+  const tuple = childrenNamed(root, PIDF_NAMESPACE, 'tuple')[0];
   if (tuple === undefined) throw new MimeParseError('pidf tuple missing');
 
-  const pid = tuple.children.find(
-    (c) => c.name === 'p-id' && c.namespace === MCPTT_PRES_INFO_NAMESPACE,
-  );
+  const pid = singleChild(tuple, MCPTT_PRES_INFO_NAMESPACE, 'p-id');
   return {
     mcpttId: root.attributes.get('entity') ?? '',
     clientId: pid?.text ?? tuple.attributes.get('id') ?? '',
-    groups: readGroups(childNamed(tuple, 'status')),
+    groups: readGroups(singleChild(tuple, PIDF_NAMESPACE, 'status')),
   };
 }

@@ -20,7 +20,15 @@
  */
 import { MimeParseError } from '@mcptt-smime/smime';
 import { LOCATION_INFO_NAMESPACE } from './media-types.js';
-import { childNamed, escapeXml, parseXml, XML_DECLARATION } from './xml.js';
+import {
+  childrenNamed,
+  escapeXml,
+  isElement,
+  parseXml,
+  singleChild,
+  XML_DECLARATION,
+  type XmlElement,
+} from './xml.js';
 
 /** One location report. */
 export interface LocationReport {
@@ -69,30 +77,43 @@ export function buildLocationInfo(report: LocationReport): string {
   ].join('\r\n');
 }
 
+/** Returns the one child of `parent` named `name` in the location-info namespace. */
+function locationChild(parent: XmlElement | undefined, name: string): XmlElement | undefined {
+  return singleChild(parent, LOCATION_INFO_NAMESPACE, name);
+}
+
+/** Reads a coordinate as a number, or NaN when the element is missing or empty. */
+function readCoordinate(parent: XmlElement | undefined, name: string): number {
+  const text = locationChild(parent, name)?.text;
+  return text === undefined || text === '' ? NaN : Number(text);
+}
+
 /**
- * Parses a location report. Raises MimeParseError when a required element is missing or a
- * coordinate is not a number in its range.
+ * Parses a location report, with its coordinates at this path in the location-info namespace:
+ * `location-info/Report/CurrentLocation/CurrentCoordinate`. Elements of other namespaces are
+ * skipped with their content. Raises MimeParseError when the XML is malformed, a required element
+ * is missing or repeated, or a coordinate is not a number in its range.
  */
 export function parseLocationInfo(xml: string): LocationReport {
   const root = parseXml(xml);
-  if (root.name !== 'location-info' || root.namespace !== LOCATION_INFO_NAMESPACE) {
+  if (!isElement(root, LOCATION_INFO_NAMESPACE, 'location-info')) {
     throw new MimeParseError('location-info root element is not location-info');
   }
-  const report = childNamed(root, 'Report');
-  const coordinate = report && childNamed(report, 'CurrentLocation');
-  const current = coordinate && childNamed(coordinate, 'CurrentCoordinate');
-  const latitude = Number(current && childNamed(current, 'latitude')?.text);
-  const longitude = Number(current && childNamed(current, 'longitude')?.text);
+  const report = locationChild(root, 'Report');
+  const current = locationChild(locationChild(report, 'CurrentLocation'), 'CurrentCoordinate');
   if (report === undefined || current === undefined) {
     throw new MimeParseError('location-info CurrentCoordinate missing');
   }
+  const latitude = readCoordinate(current, 'latitude');
+  const longitude = readCoordinate(current, 'longitude');
   if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) {
     throw new MimeParseError('location-info coordinate is not a number');
   }
   const problem = coordinateProblem(latitude, longitude);
   if (problem !== undefined) throw new MimeParseError(`location-info ${problem}`);
 
-  const triggerId = childNamed(report, 'TriggerId')?.text;
+  // A report that names several triggers is read with the first.
+  const triggerId = childrenNamed(report, LOCATION_INFO_NAMESPACE, 'TriggerId')[0]?.text;
   const reportType =
     report.attributes.get('ReportType') === 'Emergency' ? 'Emergency' : 'NonEmergency';
   return { reportType, latitude, longitude, ...(triggerId === undefined ? {} : { triggerId }) };

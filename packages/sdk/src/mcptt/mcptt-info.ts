@@ -20,7 +20,15 @@
  */
 import { MimeParseError } from '@mcptt-smime/smime';
 import { MCPTT_INFO_NAMESPACE } from './media-types.js';
-import { childNamed, escapeXml, parseXml, XML_DECLARATION, type XmlElement } from './xml.js';
+import {
+  childrenNamed,
+  escapeXml,
+  isElement,
+  parseXml,
+  singleChild,
+  XML_DECLARATION,
+  type XmlElement,
+} from './xml.js';
 
 /** Values of `session-type`. */
 export type McpttSessionType =
@@ -105,9 +113,19 @@ export function buildMcpttInfo(info: McpttInfo): string {
   return lines.join('\r\n');
 }
 
+/**
+ * Returns the value of a field: the text of its one `mcpttURI`, `mcpttString` or `mcpttBoolean`
+ * child, whichever of the three it has, or its own text when it has none. Text inside any other
+ * child, such as an extension, is not part of the value.
+ */
 function readValue(element: XmlElement): string {
-  const wrapped = element.children.find((c) => Object.values(WRAPPERS).includes(c.name));
-  return (wrapped ?? element).text;
+  const wrappers = Object.values(WRAPPERS).flatMap((wrapper) =>
+    childrenNamed(element, MCPTT_INFO_NAMESPACE, wrapper),
+  );
+  if (wrappers.length > 1) {
+    throw new MimeParseError(`mcptt-info ${element.name} has more than one value`);
+  }
+  return (wrappers[0] ?? element).text;
 }
 
 function readBoolean(element: XmlElement): boolean {
@@ -118,22 +136,23 @@ function readBoolean(element: XmlElement): boolean {
 }
 
 /**
- * Parses mcptt-info, in any element order and with or without value wrappers. Unknown
- * elements are ignored. Raises MimeParseError when the root is not `mcpttinfo` in the mcptt-info
- * namespace or a known value is invalid.
+ * Parses mcptt-info, in any element order and with or without value wrappers. Only the children
+ * of `mcptt-Params` in the mcptt-info namespace are read. Elements of other namespaces are skipped
+ * with everything inside them, as the schema's extension points allow. Raises MimeParseError when
+ * the XML is malformed, the root is not `mcpttinfo` in the mcptt-info namespace, a field appears
+ * twice or a known value is invalid.
  */
 export function parseMcpttInfo(xml: string): McpttInfo {
   const root = parseXml(xml);
-  if (root.name !== 'mcpttinfo' || root.namespace !== MCPTT_INFO_NAMESPACE) {
+  if (!isElement(root, MCPTT_INFO_NAMESPACE, 'mcpttinfo')) {
     throw new MimeParseError('mcptt-info root element is not mcpttinfo');
   }
-  const params = childNamed(root, 'mcptt-Params');
+  const params = singleChild(root, MCPTT_INFO_NAMESPACE, 'mcptt-Params');
   const info: Record<string, string | boolean> = {};
 
-  for (const element of params?.children ?? []) {
-    const known = ELEMENTS.find(([name]) => name === element.name);
-    if (known === undefined) continue;
-    const [, field, kind] = known;
+  for (const [name, field, kind] of ELEMENTS) {
+    const element = singleChild(params, MCPTT_INFO_NAMESPACE, name);
+    if (element === undefined) continue;
     info[field] =
       kind === 'boolean' || kind === 'bare-boolean' ? readBoolean(element) : readValue(element);
   }

@@ -14,7 +14,14 @@
  */
 import { MimeParseError } from '@mcptt-smime/smime';
 import { COPY_CONTROL_NAMESPACE, RESOURCE_LISTS_NAMESPACE } from './media-types.js';
-import { escapeXml, parseXml, XML_DECLARATION, type XmlElement } from './xml.js';
+import {
+  childrenNamed,
+  escapeXml,
+  isElement,
+  parseXml,
+  XML_DECLARATION,
+  type XmlElement,
+} from './xml.js';
 
 /** Content-Disposition of the resource-lists part of a private call (RFC 5364 §9.1). */
 export const RECIPIENT_LIST_DISPOSITION = 'recipient-list';
@@ -34,21 +41,30 @@ export function buildResourceLists(uris: readonly string[]): string {
   ].join('\r\n');
 }
 
-function collectEntries(element: XmlElement, uris: string[]): void {
-  for (const child of element.children) {
+/** Adds the `uri` of each `entry` of `list` and of the lists nested in it, in document order. */
+function collectEntries(list: XmlElement, uris: string[]): void {
+  for (const child of list.children) {
+    if (child.namespace !== RESOURCE_LISTS_NAMESPACE) continue;
     const uri = child.name === 'entry' ? child.attributes.get('uri') : undefined;
     if (uri !== undefined) uris.push(uri);
     if (child.name === 'list') collectEntries(child, uris);
   }
 }
 
-/** Returns the entry URIs of every list, nested lists included. Raises MimeParseError. */
+/**
+ * Returns the entry URIs of every list, nested lists included (`resource-lists/list/entry`,
+ * `resource-lists/list/list/entry` and so on, in the resource-lists namespace). Elements of other
+ * namespaces are skipped with their content. Raises MimeParseError when the XML is malformed or
+ * the root is not `resource-lists`.
+ */
 export function parseResourceLists(xml: string): string[] {
   const root = parseXml(xml);
-  if (root.name !== 'resource-lists' || root.namespace !== RESOURCE_LISTS_NAMESPACE) {
+  if (!isElement(root, RESOURCE_LISTS_NAMESPACE, 'resource-lists')) {
     throw new MimeParseError('resource-lists root element is not resource-lists');
   }
   const uris: string[] = [];
-  collectEntries(root, uris);
+  for (const list of childrenNamed(root, RESOURCE_LISTS_NAMESPACE, 'list')) {
+    collectEntries(list, uris);
+  }
   return uris;
 }
