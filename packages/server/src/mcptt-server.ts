@@ -21,7 +21,7 @@ import { CallStore } from './call-store.js';
 import type { ServerConfig } from './config.js';
 import { CoreLink, type CoreConnectionState } from './core-link.js';
 import { loadCredentials, loadPeerCertificates, loadRevocationLists } from './identity-files.js';
-import { XmlDoctypeError, XmlPartTooLargeError } from './mcptt-xml.js';
+import { XmlPartMalformedError, XmlPartTooLargeError } from './mcptt-xml.js';
 import { endCall } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
 import { Registry } from './registry.js';
@@ -273,7 +273,8 @@ export class McpttServer {
   dispatch(transaction: ServerTransaction): void {
     const logged = this.#loggingTransaction(transaction);
     this.#handle(logged).catch((error: unknown) => {
-      const xmlError = error instanceof XmlPartTooLargeError || error instanceof XmlDoctypeError;
+      const xmlError =
+        error instanceof XmlPartTooLargeError || error instanceof XmlPartMalformedError;
       if (xmlError && !logged.completed) {
         rejectWithError(this.context, logged, error);
         return;

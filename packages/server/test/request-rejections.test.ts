@@ -439,7 +439,7 @@ describe('rejections by the server', () => {
     ]);
   });
 
-  describe('an XML part larger than the limit', () => {
+  describe('an XML part that the server cannot read', () => {
     let alice: LocalIdentity;
     let serverCertificate: Uint8Array;
 
@@ -501,6 +501,25 @@ describe('rejections by the server', () => {
       ];
 
       expect(await send('MESSAGE', parts)).toBe('SIP/2.0 413 Request Entity Too Large');
+    });
+
+    it('malformed pidf: 400', async () => {
+      const pidf = textPart(MEDIA_TYPES.pidf, '<presence xmlns="urn:ietf:params:xml:ns:pidf">');
+
+      expect(await send('PUBLISH', [pidf], 'presence')).toBe('SIP/2.0 400 Bad Request');
+    });
+
+    it('short data mcptt-info of another namespace: 400', async () => {
+      const info = textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ clientId: 'alice-1' }));
+      expect(await send('PUBLISH', [info], 'poc-settings')).toBe('SIP/2.0 200 OK');
+
+      const foreign = buildMcpttInfo({ requestUri: ALICE }).replace(
+        'urn:3gpp:ns:mcpttInfo:1.0',
+        'urn:example:other',
+      );
+      const parts = [textPart(MEDIA_TYPES.mcpttInfo, foreign), textPart('text/plain', SECRET_BODY)];
+
+      expect(await send('MESSAGE', parts)).toBe('SIP/2.0 400 Bad Request');
     });
   });
 });

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { readElementText } from '../mcptt-xml.js';
+import { McpttError } from '@mcptt-smime/smime';
+import { parseMcpttInfo } from '../mcptt-xml.js';
 
 /** The `floor-state` value of an INVITE that does not request the floor. */
 export const NO_FLOOR_REQUEST = 'no-request';
@@ -16,9 +17,22 @@ export const NO_FLOOR_REQUEST = 'no-request';
 export const IMPLICIT_FLOOR_REQUEST = 'implicit-request';
 
 /**
- * True when the mcptt-info document `xml` carries an implicit floor request. The scans of the
- * document only move forward, so this takes time linear in its size.
+ * True when the mcptt-info document `xml` carries an implicit floor request: when it has no
+ * `floor-state` in `mcptt-Params`, or one other than `no-request`. A document that cannot be read
+ * keeps the default, a request, and raises nothing. The call handler has read the INVITE's
+ * mcptt-info before it set the call up, and rejected a malformed one with 400, so this check,
+ * made while the caller joins the call, must not fail half way.
  */
 export function hasImplicitFloorRequest(xml: string | undefined): boolean {
-  return xml === undefined || readElementText(xml, 'floor-state') !== NO_FLOOR_REQUEST;
+  if (xml === undefined) {
+    return true;
+  }
+  try {
+    return parseMcpttInfo(xml).floorState !== NO_FLOOR_REQUEST;
+  } catch (error) {
+    if (error instanceof McpttError) {
+      return true;
+    }
+    throw error;
+  }
 }

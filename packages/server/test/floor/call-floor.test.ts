@@ -181,7 +181,7 @@ describe('call floor without a channel', () => {
 
 describe('implicit floor request', () => {
   const info = (floorState: string) =>
-    `<mcpttinfo><mcptt-Params><floor-state>${floorState}</floor-state></mcptt-Params></mcpttinfo>`;
+    `<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params><floor-state>${floorState}</floor-state></mcptt-Params></mcpttinfo>`;
 
   it('is the default', () => {
     expect(hasImplicitFloorRequest('<mcpttinfo><mcptt-Params/></mcpttinfo>')).toBe(true);

@@ -3,16 +3,25 @@ import { hasImplicitFloorRequest } from '../../src/floor/implicit-request.js';
 import { MAX_XML_PART_BYTES } from '../../src/mcptt-xml.js';
 
 const info = (floorState: string) =>
-  `<mcpttinfo><mcptt-Params>${floorState}</mcptt-Params></mcpttinfo>`;
+  `<mcpttinfo xmlns="urn:3gpp:ns:mcpttInfo:1.0"><mcptt-Params>${floorState}</mcptt-Params></mcpttinfo>`;
 
 describe('hasImplicitFloorRequest', () => {
   it.each([
     ['absent', '<session-type>chat</session-type>', true],
     ['implicit-request', '<floor-state>implicit-request</floor-state>', true],
     ['no-request', '<floor-state>no-request</floor-state>', false],
-    ['prefixed', '<m:floor-state type="Normal">\r\n no-request\t</m:floor-state>', false],
+    [
+      'prefixed',
+      '<m:floor-state xmlns:m="urn:3gpp:ns:mcpttInfo:1.0" type="Normal">\r\n no-request\t</m:floor-state>',
+      false,
+    ],
+    [
+      'in another namespace',
+      '<floor-state xmlns="urn:example:other">no-request</floor-state>',
+      true,
+    ],
     ['wrapped', '<floor-state><mcpttString>no-request</mcpttString></floor-state>', false],
-    ['split by a tag', '<floor-state>no-<b a=">">request</b></floor-state>', false],
+    ['with text in a child element', '<floor-state>no-<b a=">">request</b></floor-state>', true],
     ['empty', '<floor-state/><floor-state></floor-state>', true],
     ['another value', '<floor-state>no-request-later</floor-state>', true],
     ['a CDATA section', '<floor-state><![CDATA[no-request]]></floor-state>', false],
