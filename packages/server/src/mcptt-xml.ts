@@ -52,6 +52,8 @@ export interface McpttInfo {
   readonly calledPartyId?: string;
   readonly callingGroupId?: string;
   readonly emergency?: boolean;
+  /** `alert-ind`: true for an emergency alert, false for its cancellation (TS 24.379). */
+  readonly alert?: boolean;
   /** `no-request` when an INVITE does not request the floor (see floor/implicit-request.ts). */
   readonly floorState?: string;
   readonly clientId?: string;
@@ -68,6 +70,7 @@ const FIELDS: readonly (readonly [string, keyof McpttInfo, FieldKind])[] = [
   ['mcptt-called-party-id', 'calledPartyId', 'uri'],
   ['mcptt-calling-group-id', 'callingGroupId', 'uri'],
   ['emergency-ind', 'emergency', 'boolean'],
+  ['alert-ind', 'alert', 'boolean'],
   ['floor-state', 'floorState', 'bare'],
   ['mcptt-client-id', 'clientId', 'string'],
 ];

@@ -4,6 +4,12 @@
  * a group, protected again for each recipient. The sender's identity travels inside the
  * protected mcptt-info, so the core sees only the server as the sender.
  *
+ * An emergency alert (TS 24.379: mcptt-info with `alert-ind`, and `emergency-ind`, for a group in
+ * mcptt-request-uri) goes the same way to the group's affiliated members, with both indications
+ * in the server's signed mcptt-info and the sender's location-info when it has one. It needs no
+ * other payload. An alert for anything but a configured group gets 404, so that a sender never
+ * takes a 200 for an alert that nobody received.
+ *
  * @module
  */
 import { addressOfRecord } from '@mcptt-smime/smime';
@@ -33,12 +39,21 @@ export async function handleMessage(
     (part) =>
       part.mediaType !== MEDIA_TYPES.mcpttInfo && part.mediaType !== MEDIA_TYPES.resourceLists,
   );
-  if (infoText === undefined || payload.length === 0) {
-    reject(context, transaction, 400, 'mcptt-info or payload missing');
+  if (infoText === undefined) {
+    reject(context, transaction, 400, 'mcptt-info missing');
+    return;
+  }
+  const info = withGroupTarget(context, parseMcpttInfo(infoText));
+  const isAlert = info.alert !== undefined;
+  if (!isAlert && payload.length === 0) {
+    reject(context, transaction, 400, 'payload missing');
+    return;
+  }
+  if (isAlert && info.callingGroupId === undefined) {
+    reject(context, transaction, 404, 'emergency alert for no configured group');
     return;
   }
 
-  const info = withGroupTarget(context, parseMcpttInfo(infoText));
   const recipients = resolveRecipients(
     context,
     opened.sender,
@@ -53,6 +68,7 @@ export async function handleMessage(
   const forwardedInfo: McpttInfo = {
     callingUserId: opened.sender,
     ...(info.callingGroupId === undefined ? {} : { callingGroupId: info.callingGroupId }),
+    ...(isAlert ? { alert: info.alert, emergency: info.emergency === true } : {}),
   };
   const statuses = await Promise.all(
     recipients.map((uri) => deliver(context, uri, forwardedInfo, payload)),
@@ -64,8 +80,9 @@ export async function handleMessage(
       method: 'MESSAGE',
       recipients: recipients.length,
       delivered,
+      ...(isAlert ? { alert: info.alert } : {}),
     },
-    'short data relayed',
+    isAlert ? 'emergency alert relayed' : 'short data relayed',
   );
   transaction.respond(
     createResponse(transaction.request, delivered > 0 ? 200 : 480, { toTag: randomToken() }),

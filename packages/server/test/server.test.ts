@@ -19,6 +19,11 @@ import { ACCEPTED_BODY_TYPES } from '../src/request-guard.js';
 
 const SHORT_DATA_ONE = 'rendezvous at gate 7, code 5521';
 const SHORT_DATA_GROUP = 'all units hold position 88';
+const LOCATION_TYPE = 'application/vnd.3gpp.mcptt-location-info+xml';
+const LOCATION_INFO =
+  '<location-info xmlns="urn:3gpp:ns:mcpttLocationInfo:1.0"><Report ReportType="Emergency">' +
+  '<CurrentCoordinate><latitude>52.52</latitude><longitude>13.40</longitude></CurrentCoordinate>' +
+  '</Report></location-info>';
 const ALICE = `sip:alice@${DOMAIN}`;
 const BOB = `sip:bob@${DOMAIN}`;
 const CAROL = `sip:carol@${DOMAIN}`;
@@ -332,6 +337,70 @@ describe.each(cores)('server through %s', (core, available) => {
     expect(infoOf(atBob).callingGroupId).toBe(GROUP_ID);
     expect(infoOf(atCarol).callingUserId).toBe(ALICE);
     expect(client('dave').incoming.some(isGroupText)).toBe(false);
+  });
+
+  it.skipIf(!available)('relays an emergency alert with its location', async () => {
+    const alice = client('alice');
+    const message = await alice.protect(
+      alice.request('MESSAGE', SERVER_URI, [
+        mcpttInfo({ requestUri: GROUP_ID, emergency: true, alert: true }),
+        textPart(LOCATION_TYPE, LOCATION_INFO),
+      ]),
+    );
+
+    const response = await alice.send(message);
+    const isAlert = (i: Incoming) => i.raw.method === 'MESSAGE' && infoOf(i).alert === true;
+    const atBob = await client('bob').receive(isAlert);
+
+    expect(status(response)).toBe(200);
+    expect(infoOf(atBob)).toEqual({
+      callingUserId: ALICE,
+      callingGroupId: GROUP_ID,
+      emergency: true,
+      alert: true,
+    });
+    expect(textOf(atBob.parts, LOCATION_TYPE)).toBe(LOCATION_INFO);
+    expect(atBob.security?.signerUri).toBe(SERVER_URI);
+    expect(atBob.security?.encrypted).toBe(true);
+    expect(client('dave').incoming.some(isAlert)).toBe(false);
+  });
+
+  it.skipIf(!available)('relays an emergency alert without a location', async () => {
+    const alice = client('alice');
+    const message = await alice.protect(
+      alice.request('MESSAGE', SERVER_URI, [
+        mcpttInfo({ requestUri: GROUP_ID, emergency: true, alert: true }),
+      ]),
+    );
+
+    const response = await alice.send(message);
+    const isBare = (i: Incoming) =>
+      i.raw.method === 'MESSAGE' && infoOf(i).alert === true && i.parts.length === 1;
+    const atCarol = await client('carol').receive(isBare);
+
+    expect(status(response)).toBe(200);
+    expect(infoOf(atCarol).callingUserId).toBe(ALICE);
+    expect(infoOf(atCarol).emergency).toBe(true);
+  });
+
+  it.skipIf(!available)('rejects an emergency alert for no group', async () => {
+    const alice = client('alice');
+    const message = await alice.protect(
+      alice.request('MESSAGE', SERVER_URI, [
+        mcpttInfo({ requestUri: BOB, emergency: true, alert: true }),
+      ]),
+    );
+
+    expect(status(await alice.send(message))).toBe(404);
+  });
+
+  it.skipIf(!available)('rejects short data without a payload', async () => {
+    const alice = client('alice');
+    const message = await alice.protect(
+      alice.request('MESSAGE', SERVER_URI, [mcpttInfo({ requestUri: BOB })]),
+    );
+
+    expect(status(await alice.send(message))).toBe(400);
   });
 
   it.skipIf(!available)('relays a MESSAGE whose request URI names the group', async () => {
