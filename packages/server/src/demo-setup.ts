@@ -5,8 +5,8 @@
  * @module
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { existsSync, type Stats } from 'node:fs';
+import { chmod, lstat, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -36,10 +36,44 @@ export interface DemoFiles {
 }
 
 /**
- * Creates the PKI when `stateDir/pki/ca.cert.pem` is missing, with `mcptt-smime pki init` when the
- * CLI is available and with the `openssl` command line otherwise, then writes `server.json`.
+ * Creates `stateDir` with mode 0700 when it is missing, and closes an existing one of this
+ * process's user to everyone else. The folder contains the demo CA's key and the one-time enrolment
+ * codes, and its default lies in the shared temporary folder, where another user could create it
+ * first. Raises an Error naming the folder when it is a symbolic link, not a directory, owned by
+ * another user, or writable by other users, who could have put their own CA in it.
+ */
+export async function preparePrivateFolder(stateDir: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const folder = await lstat(stateDir);
+  const problem = folderProblem(folder);
+  if (problem !== undefined) {
+    throw new Error(
+      `state folder ${stateDir} ${problem}: remove it, or set MCPTT_STATE_DIR to a folder of your own`,
+    );
+  }
+  if ((folder.mode & 0o077) !== 0) await chmod(stateDir, 0o700);
+}
+
+/** Returns why a state folder cannot be trusted, or undefined when it can. */
+function folderProblem(folder: Stats): string | undefined {
+  if (folder.isSymbolicLink()) return 'is a symbolic link';
+  if (!folder.isDirectory()) return 'is not a directory';
+  const uid = process.getuid?.();
+  if (uid !== undefined && folder.uid !== uid) return `belongs to user ${String(folder.uid)}`;
+  if ((folder.mode & 0o022) !== 0) {
+    return `is writable by other users (mode ${(folder.mode & 0o777).toString(8)})`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the state folder with {@link preparePrivateFolder}, creates the PKI when
+ * `stateDir/pki/ca.cert.pem` is missing, with `mcptt-smime pki init` when the CLI is available
+ * and with the `openssl` command line otherwise, then writes `server.json` readable by its owner
+ * only.
  */
 export async function prepareDemo(stateDir: string): Promise<DemoFiles> {
+  await preparePrivateFolder(stateDir);
   const pki = join(stateDir, 'pki');
   if (!existsSync(join(pki, 'ca.cert.pem'))) {
     await createPki(pki);
@@ -68,6 +102,8 @@ export async function prepareDemo(stateDir: string): Promise<DemoFiles> {
   };
   const configFile = join(stateDir, 'server.json');
   await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  // The mode of writeFile applies only to a new file, and the codes must stay private.
+  await chmod(configFile, 0o600);
   return { configFile, codes };
 }
 

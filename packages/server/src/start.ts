@@ -12,7 +12,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +36,6 @@ async function main(): Promise<void> {
   const stateDir = process.env.MCPTT_STATE_DIR ?? join(tmpdir(), 'mcptt-smime-demo');
   const bodyLogFile =
     process.env.MCPTT_CORE_BODY_LOG ?? join(ROOT, 'e2e/artifacts/sip-core-bodies.log');
-  await mkdir(stateDir, { recursive: true });
 
   const demo = await prepareDemo(stateDir);
   const config = await loadConfig(demo.configFile);

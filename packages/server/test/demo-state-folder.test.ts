@@ -1,0 +1,84 @@
+/**
+ * The demo's state folder contains the CA key and the enrolment codes, so the launcher uses it only
+ * when it belongs to the user who runs the demo and no one else can write to it.
+ */
+import { chmod, chown, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { preparePrivateFolder } from '../src/demo-setup.js';
+
+let parent: string;
+
+beforeEach(async () => {
+  parent = await mkdtemp(join(tmpdir(), 'demo-state-'));
+});
+
+afterEach(async () => {
+  await rm(parent, { recursive: true, force: true });
+});
+
+/** Returns the permission bits of `path`. */
+async function modeOf(path: string): Promise<number> {
+  return (await stat(path)).mode & 0o777;
+}
+
+describe('preparePrivateFolder', () => {
+  it('creates a missing folder closed to others', async () => {
+    const folder = join(parent, 'state');
+
+    await preparePrivateFolder(folder);
+
+    expect(await modeOf(folder)).toBe(0o700);
+  });
+
+  it('closes a readable folder of this user', async () => {
+    const folder = join(parent, 'state');
+    await mkdir(folder);
+    await chmod(folder, 0o755);
+
+    await preparePrivateFolder(folder);
+
+    expect(await modeOf(folder)).toBe(0o700);
+  });
+
+  it.each([0o777, 0o775, 0o757])('rejects a folder of mode %o', async (mode) => {
+    const folder = join(parent, 'state');
+    await mkdir(folder);
+    await chmod(folder, mode);
+
+    await expect(preparePrivateFolder(folder)).rejects.toThrow(
+      `state folder ${folder} is writable by other users (mode ${mode.toString(8)})`,
+    );
+    expect(await modeOf(folder)).toBe(mode);
+  });
+
+  it('rejects a symbolic link', async () => {
+    const target = join(parent, 'elsewhere');
+    const folder = join(parent, 'state');
+    await mkdir(target, { mode: 0o700 });
+    await symlink(target, folder);
+
+    await expect(preparePrivateFolder(folder)).rejects.toThrow(
+      `state folder ${folder} is a symbolic link`,
+    );
+  });
+
+  it('rejects a file in place of the folder', async () => {
+    const folder = join(parent, 'state');
+    await writeFile(folder, 'not a folder');
+
+    await expect(preparePrivateFolder(folder)).rejects.toMatchObject({ code: 'EEXIST' });
+  });
+
+  // Only root can give a folder to another user.
+  it.skipIf(process.getuid?.() !== 0)('rejects a folder of another user', async () => {
+    const folder = join(parent, 'state');
+    await mkdir(folder, { mode: 0o700 });
+    await chown(folder, 4242, 4242);
+
+    await expect(preparePrivateFolder(folder)).rejects.toThrow(
+      `state folder ${folder} belongs to user 4242`,
+    );
+  });
+});
