@@ -125,11 +125,16 @@ async function migrateToVersion2(
   db.createObjectStore('peers', { keyPath: 'addressOfRecord' });
 
   const identities = transaction.objectStore('identities');
-  // NOTE: version 1 kept each URI as given, so two spellings of one address-of-record, such as
-  // a host in another case, were two records. Both map to one key here and the later one wins,
-  // which drops the other's key pair.
+  // Version 1 kept each URI as given, so two spellings of one address-of-record, such as a host
+  // in another case, were two records. Both map to one key here, and the one whose certificate
+  // expires last, the latest enrolment, keeps it.
+  // NOTE: the other record's key pair is dropped, since one address-of-record has one identity.
   for (const record of (await transaction.objectStore('keys').getAll()) as IdentityRecordV1[]) {
-    await identities.put(migrateIdentity(record, now));
+    const migrated = migrateIdentity(record, now);
+    const kept = (await identities.get(migrated.uri)) as IdentityRecord | undefined;
+    if (kept === undefined || kept.notAfter.getTime() < migrated.notAfter.getTime()) {
+      await identities.put(migrated);
+    }
   }
 
   const certificates = transaction.objectStore('certificates');

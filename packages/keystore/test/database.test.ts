@@ -30,6 +30,7 @@ describe('database schema and connections', () => {
   let aliceCertificate = new Uint8Array();
   let caCertificate = new Uint8Array();
   let bobCertificate = new Uint8Array();
+  let renewedAlice = new Uint8Array();
 
   beforeAll(() => {
     pki.createCa('ca');
@@ -40,7 +41,28 @@ describe('database schema and connections', () => {
     aliceCertificate = der('alice.cert.pem');
     caCertificate = der('ca.cert.pem');
     bobCertificate = der('bob.cert.pem');
+    pki.createIdentity('ca', 'alice-renewed', 'sip:alice@example.org', 730);
+    renewedAlice = der('alice-renewed.cert.pem');
   });
+
+  /** Returns a version 1 identity's key pair fields and a chain of the CA. */
+  async function identityKeys() {
+    const signing = await testCrypto.subtle.generateKey(
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['sign'],
+    );
+    const agreement = await testCrypto.subtle.generateKey(
+      { name: 'ECDH', namedCurve: 'P-256' },
+      false,
+      ['deriveBits'],
+    );
+    return {
+      signingKey: signing.privateKey,
+      decryptionKey: agreement.privateKey,
+      chain: [caCertificate],
+    };
+  }
   afterAll(() => pki.dispose());
 
   it('migrates a version 1 database', async () => {
@@ -91,6 +113,26 @@ describe('database schema and connections', () => {
       'trustAnchors',
     ]);
     raw.close();
+  });
+
+  it('keeps the latest of two spellings of one identity', async () => {
+    const factory = new IDBFactory();
+    const older = await identityKeys();
+    const newer = await identityKeys();
+    // The keys come back as structured clones, so the certificate tells the records apart.
+    const v1 = await openRaw(factory, 1, { upgrade: (db) => createVersion1Stores(db) });
+    // The record with the later certificate comes first, so that the order cannot decide.
+    await v1.put('keys', { uri: 'sip:alice@Example.org', ...newer, certificate: renewedAlice });
+    await v1.put('keys', { uri: 'sip:alice@example.org', ...older, certificate: aliceCertificate });
+    v1.close();
+
+    const store = await openTestStore({ indexedDB: factory, now: () => new Date(0) });
+    const identity = await store.getIdentity('sip:alice@example.org');
+    const listed = await store.listIdentities();
+    await store.close();
+
+    expect(listed).toHaveLength(1);
+    expect(identity?.certificate).toEqual(renewedAlice);
   });
 
   it('creates version 3 on an empty factory', async () => {
