@@ -15,6 +15,7 @@ import { MediaRelay } from './media-relay.js';
 import { CallFloor } from './floor/call-floor.js';
 import { hasImplicitFloorRequest } from './floor/implicit-request.js';
 import { endCall, inviteUser, leaveFloor } from './member-invite.js';
+import { withEmergency } from './emergency-state.js';
 import {
   buildMcpttInfo,
   parseMcpttInfo,
@@ -136,11 +137,11 @@ async function startGroupCall(
       context.registry.isAuthorised(member) &&
       context.registry.isAffiliated(member, group),
   );
+  // inviteUser adds the emergency state that the call has when it builds each INVITE.
   const memberInfo: McpttInfo = {
     sessionType: kind,
     callingUserId: opened.sender,
     callingGroupId: group.id,
-    ...(emergency ? { emergency: true } : {}),
   };
   await Promise.all(invitees.map((member) => inviteUser(context, call, member, memberInfo)));
 }
@@ -294,9 +295,10 @@ function rejectWithPhrase(
 
 /**
  * Answers the caller with a 200 OK protected for the caller, with the SDP answer of the caller's
- * media leg and `info`, and adds the leg and its media to the call. `emergencyCaller` gives the
- * caller the floor priority of an emergency participant. Returns undefined without answering
- * when the caller's certificate is unknown or the INVITE was cancelled meanwhile.
+ * media leg and `info`, and adds the leg and its media to the call. `asksEmergency` gives the
+ * caller the floor priority of an emergency participant while the call is an emergency call.
+ * Returns undefined without answering when the caller's certificate is unknown or the INVITE was
+ * cancelled meanwhile.
  */
 async function answerCaller(
   context: ServerContext,
@@ -305,7 +307,7 @@ async function answerCaller(
   call: Call,
   media: MediaLeg,
   info: McpttInfo,
-  emergencyCaller: boolean,
+  asksEmergency: boolean,
 ): Promise<CallLeg | undefined> {
   const certificate = context.registry.certificate(opened.sender);
   if (certificate === undefined || transaction.completed) {
@@ -322,11 +324,14 @@ async function answerCaller(
     ];
     return protectResponse(context, response, parts, certificate);
   };
-  let protectedResponse = await answer(info);
-  // The emergency may have ended during the protection. The caller must not learn an emergency
-  // that is over, so the 200 OK is protected again without it.
-  if (info.emergency === true && !call.emergency) {
-    protectedResponse = await answer(withoutEmergency(info));
+  let answered = info;
+  let protectedResponse = await answer(answered);
+  // Another participant may end or start the emergency during the protection. The caller's leg is
+  // not in the call yet, so no UPDATE about it reaches the caller, and the 200 OK is protected
+  // again with the current state.
+  while ((answered.emergency === true) !== call.emergency) {
+    answered = withEmergency(info, call.emergency);
+    protectedResponse = await answer(answered);
   }
   if (transaction.completed) {
     return undefined;
@@ -344,19 +349,12 @@ async function answerCaller(
   }
   context.calls.addLeg(call, leg);
   call.media.add(leg.callId, leg.uri, media);
-  call.floor.attach(leg.uri, media.negotiatedFloorChannel, emergencyCaller && call.emergency);
+  call.floor.attach(leg.uri, media.negotiatedFloorChannel, asksEmergency && call.emergency);
   if (hasImplicitFloorRequest(partText(opened.parts, MEDIA_TYPES.mcpttInfo))) {
     call.floor.implicitRequest(leg.uri);
   }
   transaction.respond(protectedResponse);
   return leg;
-}
-
-/** Returns `info` without its emergency indication. */
-function withoutEmergency(info: McpttInfo): McpttInfo {
-  const fields: { -readonly [K in keyof McpttInfo]: McpttInfo[K] } = { ...info };
-  delete fields.emergency;
-  return fields;
 }
 
 /**
@@ -390,6 +388,7 @@ function newCall(
     groupId,
     originator,
     emergency,
+    emergencyCaller: emergency ? originator : undefined,
     legs: new Map(),
     // The floor holder is the talker, read on every packet, so nothing else can set it.
     media: new MediaRelay(() => call.floor.holder()),

@@ -21,7 +21,7 @@ import { createInDialogRequest, createUacDialog, type Dialog } from './dialog.js
 import { buildMcpttInfo, type McpttInfo } from './mcptt-xml.js';
 import { MediaLeg } from './media-leg.js';
 import { createOutgoingRequest, type ServerContext } from './server-context.js';
-import { sendEmergencyEnd } from './emergency-end.js';
+import { sendEmergencyState, withEmergency } from './emergency-state.js';
 import { protectionPolicyOf } from './plain-calls.js';
 import { MAX_SIGNATURE_AGE_MS } from './request-guard.js';
 import { uriOf } from './sip-builder.js';
@@ -50,7 +50,9 @@ export interface InviteOptions {
 /**
  * Sends a protected INVITE with an SDP offer and mcptt-info to `uri`, adds the leg and its media
  * to the call when it is answered, and acknowledges the 2xx. A 2xx whose protected parts do not
- * verify, or whose SDP answer cannot be applied, is acknowledged and then ended with BYE.
+ * verify, or whose SDP answer cannot be applied, is acknowledged and then ended with BYE. The
+ * `emergency-ind` of `info` is replaced by the emergency state that the call has when the INVITE
+ * is built, which also sets its Resource-Priority header field.
  */
 export async function inviteUser(
   context: ServerContext,
@@ -65,6 +67,7 @@ export async function inviteUser(
   }
 
   const media = await MediaLeg.offer(context.logger);
+  const sentInfo = withEmergency(info, call.emergency);
   const invite = await createOutgoingRequest(
     context,
     {
@@ -72,7 +75,7 @@ export async function inviteUser(
       target: uri,
       parts: [
         textPart(MEDIA_TYPES.sdp, media.localSdp),
-        textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(info)),
+        textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo(sentInfo)),
         ...(options.answerMode === undefined ? [] : [answerModePart(options.answerMode)]),
       ],
       headers: [
@@ -97,9 +100,9 @@ export async function inviteUser(
     },
   });
   options.signal?.removeEventListener('abort', cancel);
-  // An emergency that ended while the user's device rang ended before the leg had a dialog, so no
-  // UPDATE reached the user. A later end reaches the leg through its dialog.
-  const endedWhileRinging = info.emergency === true && !call.emergency;
+  // An emergency that started or ended after the INVITE was built changed before the leg had a
+  // dialog, so no UPDATE reached the user. A later change reaches the leg through its dialog.
+  const changedWhileRinging = (sentInfo.emergency === true) !== call.emergency;
   leg.invite = undefined;
   const status = response.startLine.type === 'response' ? response.startLine.status : 500;
   context.logger.info(
@@ -115,7 +118,9 @@ export async function inviteUser(
   leg.dialog = createUacDialog(invite, response);
   context.transactions.sendAck(createInDialogRequest(leg.dialog, 'ACK'));
   const outcome = await acceptAnswer(context, call, leg, media, response);
-  if (outcome.leg !== undefined && endedWhileRinging) sendEmergencyEnd(context, call, outcome.leg);
+  if (outcome.leg !== undefined && changedWhileRinging) {
+    sendEmergencyState(context, call, outcome.leg);
+  }
   return outcome;
 }
 

@@ -9,22 +9,28 @@
  * a re-INVITE without an offer, because the server would have to make a new offer. An UPDATE
  * without SDP gets 200.
  *
- * A signed mcptt-info with `emergency-ind` false from the participant who started an emergency
- * group call ends the call's emergency state. The call goes on as an ordinary group call, and no
- * participant keeps the emergency floor priority. The other participants get an UPDATE with the
- * same indication, and the originator a 200 OK whose signed mcptt-info repeats it, which the
- * SDK waits for. Anyone else gets 403. The mcptt-info is sensitive, so one in clear fails to
- * open (403 downgrade) before this check.
+ * A signed mcptt-info with `emergency-ind` true from a participant of a group call upgrades the
+ * call to an emergency call (3GPP TS 24.379) when it is not one, and gives that participant the
+ * emergency floor priority. The participant becomes the call's emergency caller, the one who may
+ * cancel the emergency, and the other participants get an UPDATE with the same indication.
+ * Another participant who requests it while the call is an emergency call gets the priority
+ * only. A private call cannot become an emergency call, so the request gets 403.
  *
- * A call becomes an emergency call only at set-up. An `emergency-ind` true inside a call gets 403,
- * so that a client that asks for an upgrade of a running call does not take a 200 for emergency
- * priority. The originator of an emergency call who repeats it gets the same signed confirmation
- * as for a cancellation, with `emergency-ind` true.
+ * A signed mcptt-info with `emergency-ind` false from the emergency caller ends the call's
+ * emergency state. The call goes on as an ordinary group call, and no participant keeps the
+ * emergency floor priority. The other participants get an UPDATE with the same indication.
+ * Anyone else gets 403 while the call is an emergency call.
+ *
+ * The requester gets a 200 OK whose signed mcptt-info repeats the indication, which the SDK waits
+ * for. A repeated request gets the same 200 OK. The mcptt-info is sensitive, so one in clear
+ * fails to open (403 downgrade) before these checks.
  *
  * @module
  */
+import type { SipMessage } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText, textPart, withParts, type BodyPart } from './body-parts.js';
-import { endEmergency } from './emergency-end.js';
+import type { Call, CallLeg } from './call-store.js';
+import { endEmergency, upgradeToEmergency } from './emergency-state.js';
 import { buildMcpttInfo, parseMcpttInfo } from './mcptt-xml.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import { protectResponse, type ServerContext } from './server-context.js';
@@ -46,28 +52,29 @@ export async function handleSessionUpdate(
   if (opened === undefined) {
     return;
   }
-  if (opened.sender !== found.leg.uri) {
+  const { call, leg } = found;
+  if (opened.sender !== leg.uri) {
     reject(context, transaction, 403, 'request from another user');
     return;
   }
 
-  // A cancellation from the originator is confirmed in the signed 200 OK, also when an earlier
-  // one already ended the emergency, so that a repeated request gets the same response.
   const requested = requestedEmergency(opened);
-  const isOriginator = found.leg.uri === found.call.originator;
-  if (requested === false && found.call.emergency && !isOriginator) {
-    reject(context, transaction, 403, 'only the originator can cancel the emergency');
+  if (requested === true && call.kind === 'private') {
+    reject(context, transaction, 403, 'emergency upgrade of a private call not allowed');
     return;
   }
-  if (requested === true && !(found.call.emergency && isOriginator)) {
-    reject(context, transaction, 403, 'emergency upgrade inside a call not supported');
+  // A cancellation from the emergency caller is confirmed in the signed 200 OK, also when an
+  // earlier one already ended the emergency, so that a repeated request gets the same response.
+  const isEmergencyCaller = leg.uri === call.emergencyCaller;
+  if (requested === false && call.emergency && !isEmergencyCaller) {
+    reject(context, transaction, 403, 'only the emergency caller can cancel the emergency');
     return;
   }
-  const confirmsEnd = requested === false && isOriginator;
+  const confirmsEnd = requested === false && isEmergencyCaller;
   const confirmsEmergency = requested === true;
 
   const request = transaction.request;
-  const media = found.call.media.media(found.leg.callId);
+  const media = call.media.media(leg.callId);
   const offer = partText(opened.parts, MEDIA_TYPES.sdp);
   // Only an UPDATE may come without an offer.
   const needsOffer = offer !== undefined || request.method !== 'UPDATE';
@@ -78,22 +85,55 @@ export async function handleSessionUpdate(
     reject(context, transaction, 488, 'media renegotiation not supported');
     return;
   }
-  if (confirmsEnd && found.call.emergency) endEmergency(context, found.call, found.leg);
+  // The offer is checked first, so that a request that gets 488 changes nothing.
+  if (confirmsEmergency) upgradeToEmergency(context, call, leg);
+  if (confirmsEnd && call.emergency) endEmergency(context, call, leg);
 
-  const response = createResponse(request, 200, { headers: dialogHeaders(context) });
-  const parts: BodyPart[] = [];
   // The SDP answer is signed, so that the participant can check its fingerprints, as at set-up.
-  if (offer !== undefined && media !== undefined) {
-    parts.push(textPart(MEDIA_TYPES.sdp, media.localSdp));
-  }
-  if (confirmsEnd || confirmsEmergency) {
-    const info = buildMcpttInfo({ emergency: confirmsEmergency });
-    parts.push(textPart(MEDIA_TYPES.mcpttInfo, info));
-  }
-  const certificate = context.registry.certificate(found.leg.uri);
-  if (parts.length === 0) transaction.respond(response);
-  else if (certificate === undefined) transaction.respond(withParts(response, parts));
-  else transaction.respond(await protectResponse(context, response, parts, certificate));
+  const sdp = offer === undefined ? undefined : media?.localSdp;
+  const confirmed = confirmsEnd || confirmsEmergency ? call : undefined;
+  transaction.respond(await answerUpdate(context, request, leg, sdp, confirmed));
+}
+
+/**
+ * Builds the 200 OK to a re-INVITE or UPDATE from `leg`'s participant, with `sdp` when given.
+ * With `confirmed`, it carries that call's emergency state in an mcptt-info, which is the state
+ * that the participant requested unless another request changed it since. Parts are protected
+ * for the participant, or left in clear without a certificate, which only `insecurePlainCalls`
+ * allows.
+ */
+async function answerUpdate(
+  context: ServerContext,
+  request: SipMessage,
+  leg: CallLeg,
+  sdp: string | undefined,
+  confirmed: Call | undefined,
+): Promise<SipMessage> {
+  const response = createResponse(request, 200, { headers: dialogHeaders(context) });
+  const certificate = context.registry.certificate(leg.uri);
+  const answer = (emergency: boolean | undefined): Promise<SipMessage> | SipMessage => {
+    const parts: BodyPart[] = [];
+    if (sdp !== undefined) parts.push(textPart(MEDIA_TYPES.sdp, sdp));
+    if (emergency !== undefined) {
+      parts.push(textPart(MEDIA_TYPES.mcpttInfo, buildMcpttInfo({ emergency })));
+    }
+    if (parts.length === 0) return response;
+    if (certificate === undefined) return withParts(response, parts);
+    return protectResponse(context, response, parts, certificate);
+  };
+  if (confirmed === undefined) return answer(undefined);
+
+  // Another participant's request may change the state while the 200 OK is protected, and the
+  // server's UPDATE about it may reach this participant first. A 200 OK whose state is out of
+  // date is protected again, so that the last message the participant gets states the current
+  // state.
+  let emergency: boolean;
+  let protectedAnswer: SipMessage;
+  do {
+    emergency = confirmed.emergency;
+    protectedAnswer = await answer(emergency);
+  } while (emergency !== confirmed.emergency);
+  return protectedAnswer;
 }
 
 /** Returns the `emergency-ind` of the mcptt-info that `opened` carries, if any. */

@@ -212,13 +212,18 @@ describe.each(cores)('call robustness through %s', (core, available) => {
       expect(calls().byGroup(GROUP_ID)?.emergency).toBe(true);
     });
 
-    it.skipIf(!available)('rejects an emergency from a participant with 403', async () => {
+    it.skipIf(!available)('confirms an emergency to a participant', async () => {
+      const emergencyCall = calls().byGroup(GROUP_ID);
+
       const response = await client('alice').send(
         await emergencyUpdate('alice', aliceDialog, true),
       );
 
-      expect(status(response)).toBe(403);
-      expect(calls().byGroup(GROUP_ID)?.emergency).toBe(true);
+      expect(status(response)).toBe(200);
+      expect((await answerInfo(client('alice'), response)).emergency).toBe(true);
+      expect(emergencyCall?.emergency).toBe(true);
+      // Carol started the emergency, so she alone can still cancel it.
+      expect(emergencyCall?.emergencyCaller).toBe(`sip:carol@${DOMAIN}`);
     });
 
     it.skipIf(!available)('confirms a repeated emergency to its originator', async () => {
@@ -266,17 +271,26 @@ describe.each(cores)('call robustness through %s', (core, available) => {
       expect((await atAlice).raw.callId).toBe(aliceDialog.callId);
     });
 
-    // A call becomes an emergency call only at set-up, so a 200 would promise a priority that
-    // the participant does not get.
-    it.skipIf(!available)('rejects an upgrade of an ordinary call with 403', async () => {
+    it.skipIf(!available)('upgrades the ordinary call again', async () => {
       const ordinaryCall = calls().byGroup(GROUP_ID);
+      const bobLeg = [...(ordinaryCall?.legs.values() ?? [])].find(
+        (leg) => leg.uri === `sip:bob@${DOMAIN}`,
+      );
+      const atBob = client('bob').receive(
+        (incoming) =>
+          incoming.raw.method === 'UPDATE' &&
+          incoming.raw.callId === bobLeg?.callId &&
+          infoOf(incoming).emergency === true,
+      );
 
       const response = await client('carol').send(
         await emergencyUpdate('carol', carolDialog, true),
       );
 
-      expect(status(response)).toBe(403);
-      expect(ordinaryCall?.emergency).toBe(false);
+      expect(status(response)).toBe(200);
+      expect((await answerInfo(client('carol'), response)).emergency).toBe(true);
+      expect(ordinaryCall?.emergency).toBe(true);
+      expect((await atBob).security?.signerUri).toBe(SERVER_URI);
     });
   });
 
