@@ -12,13 +12,14 @@
 import { TALK_INFO_PACKAGE, TALK_MEDIA_TYPE, type TalkAction } from '@mcptt-smime/floor';
 import { DowngradeError, sameAddressOfRecord, type SecurityInfo } from '@mcptt-smime/smime';
 import type { AnswerOptions, EndEvent, RTCSession } from '../adapter/jssip/jssip-ua.js';
+import { CallEmergency } from './call-emergency.js';
 import { NO_FLOOR_REQUEST } from './call-request.js';
 import { silentLogger, type SdkLogger } from '../core/logger.js';
 import type { BodyPart } from '../core/multipart-bridge.js';
 import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
 import { openCallFloor } from '../floor/call-floor-channel.js';
 import type { FloorControl } from '../floor/floor-control.js';
-import { buildMcpttInfo, parseMcpttInfo, type McpttInfo } from '../mcptt/mcptt-info.js';
+import { buildMcpttInfo, type McpttInfo } from '../mcptt/mcptt-info.js';
 import { MCPTT_INFO_TYPE } from '../mcptt/media-types.js';
 import { failureOf, SipRequestFailedError } from './sip-request-failed-error.js';
 
@@ -41,7 +42,8 @@ export interface McpttCallDelegate {
   onParts?(event: CallPartsEvent): void;
   /**
    * The call became an emergency call or stopped being one: a joining caller learns it from the
-   * 2xx response, and every participant learns the originator's cancellation from the server.
+   * 2xx response, the requester of an upgrade or a cancellation from the server's confirmation,
+   * and every other participant from the server's UPDATE.
    */
   onEmergencyChange?(emergency: boolean): void;
 }
@@ -90,6 +92,7 @@ interface DialogRequestHandlers {
 
 /** The method of JsSIP's RTCSession that sends a request inside the dialog, which its typings lack. */
 interface DialogRequests {
+  /** Returns JsSIP's OutgoingRequest, or undefined without a dialog. */
   sendRequest(
     method: string,
     options: {
@@ -97,7 +100,7 @@ interface DialogRequests {
       readonly body?: string;
       readonly eventHandlers: DialogRequestHandlers;
     },
-  ): unknown;
+  ): { readonly cseq?: unknown } | undefined;
 }
 
 /** Callbacks for the outcomes of a request inside the dialog. */
@@ -142,7 +145,7 @@ export class McpttCall {
   #settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
   readonly #finalListeners: (() => void)[] = [];
   #floor: FloorControl | undefined;
-  #emergency: boolean;
+  readonly #emergency: CallEmergency;
   #answerRead = false;
 
   constructor(session: RTCSession, init: McpttCallInit) {
@@ -155,7 +158,12 @@ export class McpttCall {
     this.#pipeline = init.pipeline;
     this.#remoteUri = init.remoteUri;
     this.#logger = init.logger ?? silentLogger;
-    this.#emergency = init.info?.emergency === true;
+    const emergency = init.info?.emergency === true;
+    this.#emergency = new CallEmergency({
+      active: emergency,
+      startedHere: init.direction === 'outgoing' && emergency,
+      onChange: (active) => this.delegate?.onEmergencyChange?.(active),
+    });
     this.#state = init.direction === 'outgoing' ? 'calling' : 'ringing';
     this.#established = new Promise<void>((resolve, reject) => {
       this.#settle = { resolve, reject };
@@ -200,54 +208,105 @@ export class McpttCall {
   }
 
   /**
-   * True while the call is an emergency call: from the INVITE's mcptt-info, or from the signed 2xx
-   * response of a call that this client joined, until the originator cancels the emergency.
+   * True while the call is an emergency call: from the INVITE's mcptt-info, from the signed 2xx
+   * response of a call that this client joined, or after an upgrade, until the participant who
+   * started the emergency cancels it.
    */
   get emergency(): boolean {
-    return this.#emergency;
+    return this.#emergency.active;
   }
 
   /**
-   * Ends the emergency state of an emergency group call that this client started. It sends an
-   * UPDATE whose signed and encrypted mcptt-info has `emergency-ind` false, and the MCPTT server
-   * passes the cancellation on to the other participants. The call goes on as an ordinary call.
-   * Resolves once the server confirms it in a signed 2xx whose mcptt-info has `emergency-ind`
-   * false. Rejects with SipRequestFailedError carrying the status of a rejection, with
-   * DowngradeError (403) for a 2xx without that confirmation, and with TypeError when the call is
-   * not an established emergency call started here or another UPDATE of it is pending.
+   * Upgrades an established prearranged or chat group call to an emergency call (3GPP TS
+   * 24.379). It sends an UPDATE without SDP whose signed and encrypted mcptt-info has
+   * `emergency-ind` true. The MCPTT server gives this user the emergency floor priority and
+   * passes the upgrade on to the other participants, and this user may then cancel the emergency
+   * with {@link McpttCall.cancelEmergency}. Resolves once the server confirms it in a signed 2xx
+   * whose mcptt-info has `emergency-ind` true. Rejects with SipRequestFailedError carrying the
+   * status of a rejection, or 503 when the UPDATE cannot leave, and with DowngradeError (403) for
+   * a 2xx without that confirmation. Rejects with TypeError when the call is not an established
+   * group call, is an emergency call already, or another UPDATE of it is pending.
+   *
+   * @example
+   * ```ts
+   * await call.upgradeToEmergency();
+   * // call.emergency is true. The reference server now lets this user's next floor request
+   * // pre-empt an ordinary talker.
+   * ```
+   */
+  upgradeToEmergency(): Promise<void> {
+    if (this.#state !== 'established') {
+      return Promise.reject(new TypeError('the call is not established'));
+    }
+    const sessionType = this.info?.sessionType;
+    if (sessionType !== 'prearranged' && sessionType !== 'chat') {
+      return Promise.reject(new TypeError('the call is not a group call'));
+    }
+    if (this.#emergency.active) {
+      return Promise.reject(new TypeError('the call is an emergency call already'));
+    }
+    return this.#requestEmergency(true);
+  }
+
+  /**
+   * Ends the emergency state of a group call that this client started: as an emergency call, or
+   * by {@link McpttCall.upgradeToEmergency}. It sends an UPDATE whose signed and encrypted
+   * mcptt-info has `emergency-ind` false, and the MCPTT server passes the cancellation on to the
+   * other participants. The call goes on as an ordinary call. Resolves once the server confirms
+   * it in a signed 2xx whose mcptt-info has `emergency-ind` false. Rejects with
+   * SipRequestFailedError carrying the status of a rejection, with DowngradeError (403) for a 2xx
+   * without that confirmation, and with TypeError when the call is not an established emergency
+   * call started here or another UPDATE of it is pending.
    */
   cancelEmergency(): Promise<void> {
     if (this.#state !== 'established') {
       return Promise.reject(new TypeError('the call is not established'));
     }
-    if (!this.#emergency || this.direction !== 'outgoing' || this.info?.emergency !== true) {
+    if (!this.#emergency.active || !this.#emergency.startedHere) {
       return Promise.reject(new TypeError('the call is not an emergency call started here'));
     }
-    // One set of parts waits per method, so a pending UPDATE would lose its parts to this one.
-    if (this.#pipeline.hasPendingParts(this.callId, 'UPDATE', true)) {
+    return this.#requestEmergency(false);
+  }
+
+  /**
+   * Sends an UPDATE without SDP whose mcptt-info has `emergency-ind` set to `emergency`, and
+   * resolves once a signed 2xx confirms it.
+   */
+  #requestEmergency(emergency: boolean): Promise<void> {
+    // One set of parts waits per method, so a pending UPDATE would lose its parts to this one,
+    // and a second emergency request would take the confirmation of the first.
+    if (this.#emergency.pending || this.#pipeline.hasPendingParts(this.callId, 'UPDATE', true)) {
       return Promise.reject(new TypeError('another UPDATE of the call is pending'));
     }
-    const info = buildMcpttInfo({ emergency: false });
+    const info = buildMcpttInfo({ emergency });
     this.#pipeline.attachToNext(this.callId, 'UPDATE', true, [
       { contentType: MCPTT_INFO_TYPE, body: info },
     ]);
+    const request = this.#emergency.request(emergency);
+    const settled = () => this.#emergency.settle(request);
     return new Promise((resolve, reject) => {
-      this.#sendInDialog(
+      request.cseq = this.#sendInDialog(
         'UPDATE',
         {},
         {
-          // The server confirms the end in a signed mcptt-info, which receive() has read by now.
-          // A 2xx without it, such as one that the SIP core made up, ends nothing.
+          // The server confirms the change in a signed mcptt-info, which receive() has read by
+          // now. A 2xx without it, such as one that the SIP core made up, changes nothing.
           succeeded: () => {
-            if (this.#emergency) {
-              reject(new DowngradeError('the 2xx does not confirm the end of the emergency'));
-            } else {
+            settled();
+            if (request.confirmed) {
               resolve();
+            } else {
+              const change = emergency ? 'the emergency' : 'the end of the emergency';
+              reject(new DowngradeError(`the 2xx does not confirm ${change}`));
             }
           },
-          failed: reject,
+          failed: (error) => {
+            settled();
+            reject(error);
+          },
           // Parts that no request took would leave with the next UPDATE, such as a session refresh.
           unsent: (error) => {
+            settled();
             this.#pipeline.discardPendingParts(this.callId, 'UPDATE', true);
             reject(error);
           },
@@ -285,14 +344,17 @@ export class McpttCall {
     });
   }
 
-  /** Sends `method` inside the dialog and reports its outcome to `outcome`. */
+  /**
+   * Sends `method` inside the dialog and reports its outcome to `outcome`. Returns the CSeq number
+   * of the request, or undefined when JsSIP did not report one.
+   */
   #sendInDialog(
     method: string,
     request: { readonly extraHeaders?: readonly string[]; readonly body?: string },
     outcome: DialogOutcome,
-  ): void {
+  ): number | undefined {
     try {
-      (this.session as unknown as DialogRequests).sendRequest(method, {
+      const sent = (this.session as unknown as DialogRequests).sendRequest(method, {
         ...request,
         eventHandlers: {
           onSuccessResponse: outcome.succeeded,
@@ -303,10 +365,12 @@ export class McpttCall {
             outcome.unsent(new SipRequestFailedError(503, 'Service Unavailable')),
         },
       });
+      return typeof sent?.cseq === 'number' ? sent.cseq : undefined;
     } catch (error) {
       outcome.unsent(
         error instanceof Error ? error : new TypeError(`the ${method} could not be sent`),
       );
+      return undefined;
     }
   }
 
@@ -386,7 +450,10 @@ export class McpttCall {
     ) {
       this.#security = received.security;
     }
-    this.#readEmergency(received, isAnswer);
+    // The far end sends its 2xx again until the ACK, so only the first one gives the state joined.
+    const firstAnswer = isAnswer && this.direction === 'outgoing' && !this.#answerRead;
+    if (isAnswer) this.#answerRead = true;
+    this.#emergency.read(received, firstAnswer);
     if (received.parts.length === 0) return;
     this.delegate?.onParts?.({
       method: received.method,
@@ -403,34 +470,6 @@ export class McpttCall {
    */
   onFinal(listener: () => void): void {
     this.#finalListeners.push(listener);
-  }
-
-  /**
-   * Follows the emergency state in a signed mcptt-info from the far end: a 2xx response gives the
-   * state of the call joined, and any later message, such as the server's signed confirmation
-   * of a cancellation, can only end the emergency.
-   */
-  #readEmergency(received: ReceivedMessage, isAnswer: boolean): void {
-    // Only the first 2xx counts. The far end sends it again until the ACK, and the SIP core can
-    // replay it, so a later copy would undo a cancellation that came after the first.
-    const firstAnswer = isAnswer && this.direction === 'outgoing' && !this.#answerRead;
-    if (isAnswer) this.#answerRead = true;
-    const part = received.parts.find((candidate) => candidate.contentType === MCPTT_INFO_TYPE);
-    if (part === undefined || !received.security.signed) return;
-    let info: McpttInfo;
-    try {
-      info = parseMcpttInfo(part.body);
-    } catch {
-      return;
-    }
-    if (firstAnswer) this.#setEmergency(info.emergency === true);
-    else if (info.emergency === false) this.#setEmergency(false);
-  }
-
-  #setEmergency(emergency: boolean): void {
-    if (this.#emergency === emergency) return;
-    this.#emergency = emergency;
-    this.delegate?.onEmergencyChange?.(emergency);
   }
 
   #listen(): void {
