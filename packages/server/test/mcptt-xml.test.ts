@@ -759,6 +759,7 @@ describe.skipIf(!corporaAvailable)('MCPTT corpus messages', () => {
     expect(read('03-invite-prearranged-group-call.mcop-derived.sip')).toEqual({
       sessionType: 'prearranged',
       requestUri: 'sip:mcptt-group-A1@mcptt-op.example',
+      alert: false,
       clientId: 'urn:uuid:9d2f5c3e-1b7a-4c2e-8f60-0a1b2c3d4e5f',
     });
     expect(read('06-invite-emergency-group-call.spec-synthesised.sip')).toMatchObject({
