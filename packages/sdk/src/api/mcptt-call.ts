@@ -229,6 +229,7 @@ export class McpttCall {
    *
    * @example
    * ```ts
+   * // context: call: McpttCall
    * await call.upgradeToEmergency();
    * // call.emergency is true. The reference server now lets this user's next floor request
    * // pre-empt an ordinary talker.
