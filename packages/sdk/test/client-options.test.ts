@@ -44,6 +44,8 @@ describe('McpttClient options', () => {
     ['serverCertificates', { serverCertificates: [new Uint8Array(3)] }],
     ['serverCertificates', { serverCertificates: ['MIIB'] }],
     ['serverCertificates', { serverCertificates: new Uint8Array(3) }],
+    ['serverIntermediates', { serverIntermediates: [new Uint8Array(3)] }],
+    ['serverIntermediates', { serverIntermediates: new Uint8Array(3) }],
     ['revocation', { revocation: 'requires' }],
     ['authorisationExpires', { authorisationExpires: -1 }],
     ['policy', { insecurePlainCalls: true, policy: { isSensitive: () => true } }],

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryKeyStore } from '@mcptt-smime/smime';
+import { createCertificate } from '../../smime/src/cms/index.js';
 import { opensslAvailable } from '../../smime/test/cms/openssl-crl.js';
 import type { ShortDataEvent } from '../src/api/events.js';
 import type { McpttClientOptions } from '../src/api/client-options.js';
@@ -97,6 +98,91 @@ describe('server certificates at start()', () => {
     const { socket, started } = await start({ serverUri: BOB, revocationLists });
 
     await expect(started).rejects.toMatchObject({ code: 'ERR_CERT_REVOKED', sipStatus: 403 });
+    expect(socket.connected).toBe(false);
+  });
+});
+
+/** A certificate and the key that signed it, of a CA outside the test PKI. */
+interface Issuer {
+  readonly certificate: Uint8Array;
+  readonly key: CryptoKey;
+}
+
+/**
+ * Issues a P-256 certificate valid around the test PKI's time, by `issuer` or self-signed: a CA
+ * certificate with `isCa`, else the MCPTT server's.
+ */
+async function issue(subject: string, issuer: Issuer | undefined, isCa: boolean): Promise<Issuer> {
+  const { pki } = await createKeyStores();
+  const pair = await testCrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+  const certificate = await createCertificate({
+    crypto: testCrypto,
+    subject,
+    ...(issuer === undefined ? {} : { issuer: issuer.certificate }),
+    issuerKey: issuer?.key ?? pair.privateKey,
+    publicKey: pair.publicKey,
+    serial: 0x5000 + subject.length,
+    notBefore: new Date(pki.now.getTime() - 24 * HOUR),
+    notAfter: new Date(pki.now.getTime() + 24 * HOUR),
+    isCa,
+    uris: isCa ? [] : [SERVER_URI],
+  });
+  return { certificate, key: pair.privateKey };
+}
+
+const SERVER_URI = 'sip:mcptt-server@example.org';
+
+describe('a server certificate of an intermediate CA', () => {
+  /** Returns a root, an intermediate under it, and a server certificate under that. */
+  async function hierarchy() {
+    const root = await issue('Root CA', undefined, true);
+    const intermediate = await issue('Intermediate CA', root, true);
+    const server = await issue('server', intermediate, false);
+    return { root, intermediate, server };
+  }
+
+  /** Returns alice's key store, trusting `root`, with `chain` as her identity's chain. */
+  async function storeTrusting(root: Issuer, chain: readonly Uint8Array[] = []) {
+    const { pki } = await createKeyStores();
+    const identity = { ...(await pki.identity('alice')), chain: [...chain] };
+    return new MemoryKeyStore({ identities: [identity], trustAnchors: [root.certificate] });
+  }
+
+  it('starts with the intermediate in serverIntermediates', async () => {
+    const { root, intermediate, server } = await hierarchy();
+    const { started } = await start({
+      serverUri: SERVER_URI,
+      serverCertificates: [server.certificate],
+      serverIntermediates: [intermediate.certificate],
+      keyStore: await storeTrusting(root),
+    });
+
+    await expect(started).resolves.toBeUndefined();
+  });
+
+  it("starts with the intermediate in the identity's chain", async () => {
+    const { root, intermediate, server } = await hierarchy();
+    const { started } = await start({
+      serverUri: SERVER_URI,
+      serverCertificates: [server.certificate],
+      keyStore: await storeTrusting(root, [intermediate.certificate]),
+    });
+
+    await expect(started).resolves.toBeUndefined();
+  });
+
+  it('rejects it without the intermediate', async () => {
+    const { root, server } = await hierarchy();
+    const { socket, started } = await start({
+      serverUri: SERVER_URI,
+      serverCertificates: [server.certificate],
+      keyStore: await storeTrusting(root),
+    });
+
+    await expect(started).rejects.toMatchObject({ code: 'ERR_CERT_UNTRUSTED', sipStatus: 403 });
     expect(socket.connected).toBe(false);
   });
 });

@@ -65,6 +65,12 @@ export interface McpttClientOptions extends Pick<
    * TypeError for one that does not parse as a certificate.
    */
   readonly serverCertificates?: readonly Uint8Array[];
+  /**
+   * Intermediate CA certificates (DER) between `serverCertificates` and a trust anchor of the
+   * key store, for a server certificate that an intermediate CA issued. The chain of the local
+   * identity is tried as well. TypeError for one that does not parse as a certificate.
+   */
+  readonly serverIntermediates?: readonly Uint8Array[];
   /** MCPTT client ID, sent in mcptt-info with the registration. */
   readonly clientId?: string;
   /** Access token of the MCPTT service authorisation, sent protected with the registration. */
@@ -110,7 +116,8 @@ export function checkClientOptions(options: McpttClientOptions): void {
   }
   checkCrypto(options.crypto);
   checkKeyStore(options.keyStore);
-  checkServerCertificates(options.serverCertificates);
+  checkCertificates(options.serverCertificates, 'serverCertificates');
+  checkCertificates(options.serverIntermediates, 'serverIntermediates');
   if (options.authorisationExpires !== undefined) {
     checkExpires('authorisationExpires', options.authorisationExpires, 1);
   }
@@ -164,17 +171,20 @@ function checkKeyStore(keyStore: unknown): void {
   }
 }
 
-function checkServerCertificates(certificates: unknown): void {
+function checkCertificates(
+  certificates: unknown,
+  option: 'serverCertificates' | 'serverIntermediates',
+): void {
   if (certificates === undefined) return;
   if (!Array.isArray(certificates)) {
-    throw new TypeError('serverCertificates must be an array of DER certificates');
+    throw new TypeError(`${option} must be an array of DER certificates`);
   }
   certificates.forEach((certificate: unknown, index) => {
     try {
       if (!(certificate instanceof Uint8Array)) throw new TypeError('not a Uint8Array');
       certificateSipUris(certificate);
     } catch (cause) {
-      throw new TypeError(`serverCertificates[${index}] is not a DER certificate`, { cause });
+      throw new TypeError(`${option}[${index}] is not a DER certificate`, { cause });
     }
   });
 }

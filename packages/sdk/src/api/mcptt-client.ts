@@ -135,6 +135,7 @@ export class McpttClient {
         this.#calls.route(received);
       },
       ...optional('serverCertificates', options.serverCertificates),
+      ...optional('serverIntermediates', options.serverIntermediates),
       ...optional('serverUri', options.serverUri),
       ...optional('policy', policy),
       bindSdp: options.insecurePlainCalls !== true,

@@ -135,6 +135,11 @@ export interface SmimePipelineOptions {
    */
   readonly serverCertificates?: readonly Uint8Array[];
   /**
+   * Intermediate CA certificates (DER) that complete the path of `serverCertificates` to a trust
+   * anchor. The chain of the local identity is tried as well.
+   */
+  readonly serverIntermediates?: readonly Uint8Array[];
+  /**
    * SIP URI of the MCPTT server. With it, each of `serverCertificates` must name it in its
    * subjectAltName, as a signer must name its From (RFC 3261 §23.2).
    */
@@ -348,10 +353,11 @@ export class SmimePipeline implements SocketPipeline {
 
   /**
    * Checks each of `serverCertificates` as a recipient (RFC 8550 §4.4) before anything is
-   * encrypted for it. Each must be valid now and have a path to a trust anchor of the key store.
-   * Its keyUsage must allow key agreement or key encipherment, the revocation lists in force must
-   * not revoke it, and it must name `serverUri` when that is set. Every message encrypted for the server runs it, so a
-   * certificate that expires or is revoked during a session is no longer used from then on.
+   * encrypted for it. Each must be valid now and have a path to a trust anchor of the key store,
+   * through `serverIntermediates` or the local identity's chain where it needs one. Its keyUsage
+   * must allow key agreement or key encipherment, the revocation lists in force must not revoke
+   * it, and it must name `serverUri` when that is set. Every message encrypted for the server
+   * runs it, so a certificate that expires or is revoked during a session is no longer used.
    * Rejects with CertificateUntrustedError or CertificateRevokedError (403), and with
    * IdentityMismatchError (403) for a certificate of another URI. Resolves at once without
    * server certificates.
@@ -359,13 +365,21 @@ export class SmimePipeline implements SocketPipeline {
   async checkServerCertificates(): Promise<void> {
     const { crypto, keyStore, serverCertificates, serverUri, revocation, now } = this.#options;
     if (serverCertificates === undefined || serverCertificates.length === 0) return;
-    const trustAnchors = await keyStore.getTrustAnchors();
+    const [trustAnchors, identity] = await Promise.all([
+      keyStore.getTrustAnchors(),
+      keyStore.getIdentity(this.#options.localUri),
+    ]);
+    const intermediates = [
+      ...(this.#options.serverIntermediates ?? []),
+      ...(identity?.chain ?? []),
+    ];
     const revocationLists = this.#revocationLists;
     const time = now?.() ?? new Date();
     for (const certificate of serverCertificates) {
       await checkCertificate({
         crypto,
         certificate,
+        intermediates,
         trustAnchors,
         now: time,
         purpose: 'encryption',
