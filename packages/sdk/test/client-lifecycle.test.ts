@@ -4,11 +4,12 @@
  * rejected PUBLISH.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SipMessage, utf8Encode } from '@mcptt-smime/smime';
+import { SipMessage, utf8Encode, type MemoryKeyStore } from '@mcptt-smime/smime';
 import type { McpttClientOptions } from '../src/api/client-options.js';
 import type { McpttClient } from '../src/api/mcptt-client.js';
 import { SipRequestFailedError } from '../src/api/sip-request-failed-error.js';
 import { FakeSocket } from './helpers/fake-socket.js';
+import { createKeyStores } from './helpers/pki.js';
 import { createSocketClient } from './helpers/socket-client.js';
 import { responseTo } from './helpers/sip-samples.js';
 import { until } from './helpers/until.js';
@@ -175,6 +176,38 @@ describe('client life cycle', () => {
 
     await expect(starting).rejects.toBe(reason);
     expect(socket.closes).toBe(1);
+    await expect(alice.register()).rejects.toThrow('register: the client is not started');
+  });
+
+  it('stops when the signal aborts while the key store waits', async () => {
+    const stores = await createKeyStores();
+    // A key store whose reads wait, as an IndexedDB that another tab blocks.
+    const blocked = Object.create(stores.alice) as MemoryKeyStore;
+    blocked.getIdentity = () => new Promise(() => undefined);
+    const { client: alice, socket } = await createClient({ keyStore: blocked });
+    const controller = new AbortController();
+    const reason = new Error('start timed out');
+
+    const starting = alice.start({ signal: controller.signal });
+    controller.abort(reason);
+
+    await expect(starting).rejects.toBe(reason);
+    expect(socket.connects).toBe(0);
+  });
+
+  it('stops when the signal aborts while the replay store loads', async () => {
+    const { client: alice, socket } = await createClient({
+      replayStore: { load: () => new Promise(() => undefined), add: () => Promise.resolve() },
+    });
+    const controller = new AbortController();
+    const reason = new Error('start timed out');
+
+    const starting = alice.start({ signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    controller.abort(reason);
+
+    await expect(starting).rejects.toBe(reason);
+    expect(socket.connects).toBe(0);
     await expect(alice.register()).rejects.toThrow('register: the client is not started');
   });
 

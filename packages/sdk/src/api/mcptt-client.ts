@@ -208,14 +208,21 @@ export class McpttClient {
       throw new TypeError('start: options.signal must be an AbortSignal');
     }
     signal.throwIfAborted();
-    const stopOnAbort = (): void => this.stop();
+    let stopOnAbort = (): void => undefined;
+    // A key store or replay store that never answers keeps #start() pending, so the abort
+    // settles start() itself rather than wait for it.
+    const aborted = new Promise<never>((_resolve, reject) => {
+      stopOnAbort = () => {
+        this.stop();
+        reject(signal.reason as Error);
+      };
+    });
     signal.addEventListener('abort', stopOnAbort, { once: true });
+    const starting = this.#start();
+    // stop() makes #start() reject with its own TypeError, which the caller must not see.
+    starting.catch(() => undefined);
     try {
-      await this.#start();
-    } catch (error) {
-      // The stop() of an abort rejects with its own TypeError; the caller gets the reason.
-      signal.throwIfAborted();
-      throw error;
+      await Promise.race([starting, aborted]);
     } finally {
       signal.removeEventListener('abort', stopOnAbort);
     }
