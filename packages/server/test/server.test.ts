@@ -22,8 +22,8 @@ const SHORT_DATA_GROUP = 'all units hold position 88';
 const LOCATION_TYPE = 'application/vnd.3gpp.mcptt-location-info+xml';
 const LOCATION_INFO =
   '<location-info xmlns="urn:3gpp:ns:mcpttLocationInfo:1.0"><Report ReportType="Emergency">' +
-  '<CurrentCoordinate><latitude>52.52</latitude><longitude>13.40</longitude></CurrentCoordinate>' +
-  '</Report></location-info>';
+  '<CurrentLocation><CurrentCoordinate><longitude>13.40</longitude><latitude>52.52</latitude>' +
+  '</CurrentCoordinate></CurrentLocation></Report></location-info>';
 const ALICE = `sip:alice@${DOMAIN}`;
 const BOB = `sip:bob@${DOMAIN}`;
 const CAROL = `sip:carol@${DOMAIN}`;

@@ -29,7 +29,7 @@ export interface ShortDataEvent {
   readonly callId: string;
 }
 
-/** An emergency alert received in a MESSAGE (TS 24.379 §6.2.8.1.1). */
+/** An emergency alert, or its cancellation, received in a MESSAGE (TS 24.379 §6.2.8.1.1). */
 export interface EmergencyAlertEvent {
   /** The sender, as in {@link ShortDataEvent.from}. */
   readonly from: string;
@@ -118,7 +118,13 @@ export interface McpttClientDelegate {
    */
   onRefreshFailed?(event: RefreshFailedEvent): void;
   onShortData?(event: ShortDataEvent): void;
+  /**
+   * An emergency alert: mcptt-info with `alert-ind` true. A location-info part that cannot be read
+   * is left out (`location` undefined) and logged, so that the alert still arrives.
+   */
   onEmergencyAlert?(event: EmergencyAlertEvent): void;
+  /** The cancellation of an emergency alert: mcptt-info with `alert-ind` false. */
+  onEmergencyAlertCancelled?(event: EmergencyAlertEvent): void;
   onLocationReport?(event: LocationReportEvent): void;
   /** An incoming call; without this callback every incoming call is rejected with 480. */
   onIncomingCall?(event: IncomingCallEvent): void;

@@ -16,23 +16,29 @@ export interface IncomingMessageContent {
   /** The mcptt-info, before the client decides which of its claims to believe. */
   readonly claimed: McpttInfo | undefined;
   readonly report: LocationReport | undefined;
+  /** True when an emergency alert came with a location-info part that could not be read. */
+  readonly unreadLocation: boolean;
 }
 
 /**
  * Parses the MCPTT parts of a MESSAGE. Raises MimeParseError naming the part, and only the part,
- * when one is malformed, with the parser's error as `cause`; its message is safe to log.
+ * when one is malformed, with the parser's error as `cause`; its message is safe to log. The
+ * location of an emergency alert or its cancellation is optional, so a malformed one is left out
+ * (`unreadLocation`) rather than cost the alert.
  */
 export function readIncomingMessage(received: ReceivedMessage): IncomingMessageContent {
   const infoPart = findPart(received.parts, MCPTT_INFO_TYPE);
   const locationPart = findPart(received.parts, LOCATION_INFO_TYPE);
-  return {
-    claimed:
-      infoPart === undefined ? undefined : parsePart('mcptt-info', infoPart.body, parseMcpttInfo),
-    report:
-      locationPart === undefined
-        ? undefined
-        : parsePart('location-info', locationPart.body, parseLocationInfo),
-  };
+  const claimed =
+    infoPart === undefined ? undefined : parsePart('mcptt-info', infoPart.body, parseMcpttInfo);
+  if (locationPart === undefined) return { claimed, report: undefined, unreadLocation: false };
+  try {
+    const report = parsePart('location-info', locationPart.body, parseLocationInfo);
+    return { claimed, report, unreadLocation: false };
+  } catch (error) {
+    if (claimed?.alert === undefined || !(error instanceof MimeParseError)) throw error;
+    return { claimed, report: undefined, unreadLocation: true };
+  }
 }
 
 function parsePart<T>(name: string, body: string, parse: (body: string) => T): T {

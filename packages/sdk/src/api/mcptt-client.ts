@@ -608,15 +608,20 @@ export class McpttClient {
       this.#rejectMessage(callId, message, error);
       return;
     }
-    const { claimed, report } = content;
+    const { claimed, report, unreadLocation } = content;
+    if (unreadLocation) {
+      this.#logger.warn(CATEGORY, 'emergency alert location-info part malformed', { callId });
+    }
     // A MESSAGE relayed by the MCPTT server comes From the server, and its mcptt-info names the
     // user who sent it and the group it went to. From anyone else, the sender is the signer.
     const vouched = vouchedByServer(this.#trust, security, sender);
     const info = believedInfo(claimed, vouched);
     const from = vouched ? (claimed?.callingUserId ?? sender) : (security.signerUri ?? sender);
 
-    if (info?.alert === true) {
-      delegate?.onEmergencyAlert?.({ from, info, location: report, security, callId });
+    if (info?.alert !== undefined) {
+      const event = { from, info, location: report, security, callId };
+      if (info.alert) delegate?.onEmergencyAlert?.(event);
+      else delegate?.onEmergencyAlertCancelled?.(event);
       return;
     }
     if (report !== undefined) {
