@@ -274,6 +274,16 @@ describe('SmimePipeline.prepare', () => {
     ]);
   });
 
+  it('prepares nothing for a target that is no address', async () => {
+    const { alice, bob, received, alicePipeline } = await setUp();
+
+    await expect(
+      alicePipeline.prepare('call-1', 'INVITE', '<not an address', prepared),
+    ).resolves.toBeUndefined();
+    expect(await sendCountingSignatures(alice, bob, invite(prepared))).toBe(1);
+    expect(received[0]?.parts.map((part) => part.body)).toEqual([`<info>${SECRET}</info>`]);
+  });
+
   it('protects anew when the parts changed', async () => {
     const { alice, bob, received, alicePipeline } = await setUp();
     await alicePipeline.prepare('call-1', 'INVITE', 'sip:bob@example.org', prepared);

@@ -459,13 +459,21 @@ export class SmimePipeline implements SocketPipeline {
       .map(partEntity)
       .filter((entity) => policy.isSensitive(entity.contentType, upper));
     if (sensitive.length === 0) return;
-    // The same copies that protectMessage adds for BOUND_HEADERS, so that the preparation
-    // matches. JsSIP writes the target of a new request as the To field's URI.
+    // JsSIP writes the target of a new request as the To field's URI. A target that is no
+    // address gets no preparation, and the request is protected as it leaves.
+    let to: string;
+    try {
+      to = `<${parseNameAddress(target).uri}>`;
+    } catch {
+      this.#logger.debug(CATEGORY, 'parts not prepared', { callId, method: upper });
+      return;
+    }
+    // The same copies that protectMessage adds for BOUND_HEADERS, so that the preparation matches.
     sensitive.push(
       createHeaderFragment([
         { name: 'Call-ID', value: callId },
         { name: 'CSeq', value: `${String(cseq)} ${upper}` },
-        { name: 'To', value: `<${parseNameAddress(target).uri}>` },
+        { name: 'To', value: to },
       ]),
     );
 
