@@ -27,6 +27,8 @@ export class TalkControl {
   readonly #listener: TalkListener;
   /** The call whose talk button is held. */
   #talking: McpttCall | undefined;
+  /** Counts the talk requests sent in INFOs, so that only the latest one's failure counts. */
+  #talkRequests = 0;
 
   constructor(userId: string, listener: TalkListener) {
     this.#userId = userId;
@@ -95,9 +97,13 @@ export class TalkControl {
     }
     this.#listener.onTalkInfo(action);
     this.#listener.onTalker(call.callId, action === 'press' ? this.#userId : undefined);
-    // A 2xx says only that the server received the request. A press that failed shows no talker.
+    const request = ++this.#talkRequests;
+    // A 2xx says only that the server received the request. A press that failed, unless a later
+    // request followed it, shows no talker and closes the microphone that nobody would hear.
     call.sendTalkRequest(action).catch(() => {
-      if (action === 'press') this.#listener.onTalker(call.callId, undefined);
+      if (action !== 'press' || request !== this.#talkRequests) return;
+      this.#listener.onTalker(call.callId, undefined);
+      setMicrophone(call, false);
     });
   }
 }
