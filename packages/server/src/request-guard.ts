@@ -81,6 +81,9 @@ export async function openRequest(
       ...(policy === undefined ? {} : { policy }),
       ...(revocation === undefined ? {} : { revocation }),
       maxSignatureAge: MAX_SIGNATURE_AGE_MS,
+      // A request that a client signed for another user, and that user passed on to the server,
+      // names that user in its signed To. A REGISTER's To is the registering user.
+      ...(request.method === 'REGISTER' ? {} : { recipientUri: context.config.serverUri }),
       // A client signs the fingerprints of a new session's SDP, so an offer whose fingerprints
       // nothing signs may come from a core that wants into the media path. A session update
       // needs no signature: it must keep the fingerprints that its call set up.

@@ -440,6 +440,32 @@ describe.each(cores)('server through %s', (core, available) => {
   });
 
   describe('rejects', () => {
+    it.skipIf(!available)('a MESSAGE signed for another user with 403', async () => {
+      const alice = client('alice');
+      // Alice's MESSAGE to bob, which bob encrypted again for the server and passed on.
+      const meantForBob = alice
+        .request('MESSAGE', SERVER_URI, [
+          mcpttInfo({ requestUri: GROUP_ID }),
+          textPart('text/plain', 'meant for bob only'),
+        ])
+        .withHeader('To', `<${BOB}>`);
+      const message = await alice.protect(meantForBob, undefined, ['Call-ID', 'CSeq', 'To']);
+
+      const response = await alice.send(message);
+
+      expect(status(response)).toBe(403);
+      const rejections = fixture.logLines
+        .map((line) => JSON.parse(line) as { msg?: string; callId?: string; code?: string })
+        .filter((entry) => entry.msg === 'request rejected' && entry.callId === message.callId);
+      expect(rejections.map((entry) => entry.code)).toEqual(['ERR_IDENTITY_MISMATCH']);
+      expect(
+        client('carol').incoming.some(
+          (i) =>
+            i.clear?.method === 'MESSAGE' && textOf(i.parts, 'text/plain') === 'meant for bob only',
+        ),
+      ).toBe(false);
+    });
+
     it.skipIf(!available)('a group call by a non-member with 403', async () => {
       const dave = client('dave');
       const invite = await dave.protect(
