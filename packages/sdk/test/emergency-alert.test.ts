@@ -8,6 +8,7 @@ import {
   BOUND_HEADERS,
   SipMessage,
   protectMessage,
+  unprotectMessage,
   utf8Decode,
   utf8Encode,
 } from '@mcptt-smime/smime';
@@ -15,7 +16,7 @@ import {
 import type { EmergencyAlertEvent } from '../src/api/events.js';
 import { composeMixedBody, type BodyPart } from '../src/core/multipart-bridge.js';
 import { buildLocationInfo } from '../src/mcptt/location-info.js';
-import { buildMcpttInfo } from '../src/mcptt/mcptt-info.js';
+import { buildMcpttInfo, parseMcpttInfo } from '../src/mcptt/mcptt-info.js';
 import {
   LOCATION_INFO_NAMESPACE,
   LOCATION_INFO_TYPE,
@@ -142,5 +143,69 @@ describe('an emergency alert from the server', () => {
     expect(cancellations[0]?.from).toBe(CAROL);
     expect(alerts).toEqual([]);
     expect(others).toEqual([]);
+  });
+});
+
+describe('an emergency alert from this client', () => {
+  /** Starts alice's client, whose server is bob, and returns it with its socket. */
+  async function startAlice() {
+    const { client, socket } = await createSocketClient({ serverUri: SERVER });
+    stops.push(() => client.stop());
+    await client.start();
+    return { client, socket };
+  }
+
+  /** Opens, as the server, the MESSAGE that alice sent last, and returns its mcptt-info. */
+  async function lastMcpttInfo(sent: readonly string[]) {
+    const pki = await getTestPki();
+    const text = sent.filter((frame) => frame.startsWith('MESSAGE ')).at(-1) ?? '';
+    const opened = await unprotectMessage(SipMessage.parse(utf8Encode(text)), {
+      crypto: testCrypto,
+      identity: await pki.identity('bob'),
+      trustAnchors: [pki.caCertificate],
+      now: () => pki.now,
+    });
+    const part = opened.parts.find(
+      (candidate) => candidate.contentType.mediaType === MCPTT_INFO_TYPE,
+    );
+    return parseMcpttInfo(utf8Decode(part?.decodedBody() ?? new Uint8Array()));
+  }
+
+  it('cancels an alert for its group', async () => {
+    const { client, socket } = await startAlice();
+
+    client.cancelEmergencyAlert(SERVER, GROUP).catch(() => undefined);
+    await until(() => socket.sent.some((frame) => frame.startsWith('MESSAGE ')));
+
+    expect(await lastMcpttInfo(socket.sent)).toMatchObject({
+      requestUri: GROUP,
+      alert: false,
+      emergency: false,
+    });
+  });
+
+  it('sends the alert for its group', async () => {
+    const { client, socket } = await startAlice();
+
+    client.sendEmergencyAlert(SERVER, GROUP).catch(() => undefined);
+    await until(() => socket.sent.some((frame) => frame.startsWith('MESSAGE ')));
+
+    expect(await lastMcpttInfo(socket.sent)).toMatchObject({
+      requestUri: GROUP,
+      alert: true,
+      emergency: true,
+    });
+  });
+
+  it('rejects a location out of range without sending', async () => {
+    const { client, socket } = await startAlice();
+    const location = { reportType: 'Emergency', latitude: 148.85, longitude: 13.4 } as const;
+
+    const alerting = client.sendEmergencyAlert(SERVER, GROUP, location);
+    const reporting = client.sendLocationReport(SERVER, location);
+
+    await expect(alerting).rejects.toThrow(TypeError);
+    await expect(reporting).rejects.toThrow('latitude must be between -90 and 90');
+    expect(socket.sent.filter((frame) => frame.startsWith('MESSAGE '))).toEqual([]);
   });
 });

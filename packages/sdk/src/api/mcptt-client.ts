@@ -431,23 +431,50 @@ export class McpttClient {
     return this.#sendMessage(serverUri, body, contentType);
   }
 
-  /** Sends a location report as a protected MESSAGE and resolves with its Call-ID. */
-  sendLocationReport(target: string, report: LocationReport): Promise<string> {
+  /**
+   * Sends a location report as a protected MESSAGE and resolves with its Call-ID. Rejects with
+   * TypeError for a coordinate out of range, and with SipRequestFailedError for a failure.
+   */
+  async sendLocationReport(target: string, report: LocationReport): Promise<string> {
+    // Inside an async method, the TypeError of a bad coordinate rejects rather than throws.
     return this.#sendMessage(target, buildLocationInfo(report), LOCATION_INFO_TYPE);
   }
 
   /**
-   * Sends an emergency alert for `groupId` as a protected MESSAGE with mcptt-info (alert-ind
-   * true, emergency-ind true) and, when given, the location. Resolves with the Call-ID.
+   * Sends an emergency alert for `groupId` (TS 24.379) as a protected MESSAGE with mcptt-info
+   * (alert-ind true, emergency-ind true, the group in mcptt-request-uri) and, when given, the
+   * location. `target` is the Request-URI: the MCPTT server's URI, which relays the alert to the
+   * group's affiliated members, or a peer's for an alert without a server. Resolves with the
+   * Call-ID. Rejects with TypeError for a location out of range, and with SipRequestFailedError
+   * for a failure, such as 404 from a server that knows no such group.
    */
   sendEmergencyAlert(target: string, groupId: string, location?: LocationReport): Promise<string> {
+    return this.#sendAlert(target, groupId, true, location);
+  }
+
+  /**
+   * Cancels the emergency alert that this user sent for `groupId`: a protected MESSAGE with
+   * mcptt-info (alert-ind false, emergency-ind false), which the MCPTT server relays to the
+   * members as it relayed the alert. `target` is as for {@link sendEmergencyAlert}. Resolves with
+   * the Call-ID, and rejects as that method does.
+   */
+  cancelEmergencyAlert(target: string, groupId: string): Promise<string> {
+    return this.#sendAlert(target, groupId, false, undefined);
+  }
+
+  async #sendAlert(
+    target: string,
+    groupId: string,
+    alert: boolean,
+    location: LocationReport | undefined,
+  ): Promise<string> {
     const parts: BodyPart[] = [
       {
         contentType: MCPTT_INFO_TYPE,
         body: buildMcpttInfo({
           requestUri: groupId,
-          emergency: true,
-          alert: true,
+          emergency: alert,
+          alert,
           ...optional('clientId', this.#options.clientId),
         }),
       },
