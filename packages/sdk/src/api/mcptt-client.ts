@@ -209,7 +209,7 @@ export class McpttClient {
     }
     signal.throwIfAborted();
     let stopOnAbort = (): void => undefined;
-    // A key store or replay store that never answers keeps #start() pending, so the abort
+    // A key store or replay store that never responds keeps #start() pending, so the abort
     // settles start() itself rather than wait for it.
     const aborted = new Promise<never>((_resolve, reject) => {
       stopOnAbort = () => {
@@ -446,7 +446,7 @@ export class McpttClient {
    * location. `target` is the Request-URI: the MCPTT server's URI, which relays the alert to the
    * group's affiliated members, or a peer's for an alert without a server. Resolves with the
    * Call-ID. Rejects with TypeError for a location out of range, and with SipRequestFailedError
-   * for a failure, such as 404 from a server that knows no such group.
+   * for a failure, such as 404 from a server that has no such group.
    */
   sendEmergencyAlert(target: string, groupId: string, location?: LocationReport): Promise<string> {
     return this.#sendAlert(target, groupId, true, location);
