@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_XML_DEPTH,
+  parseXml,
+  singleChild,
+  XmlSyntaxError,
+  type XmlSizeLimit,
+  type XmlSyntaxErrorReason,
+} from '../src/index.js';
+import { utf8ByteLength } from '../src/xml-characters.js';
+
+const CODE_UNITS: XmlSizeLimit = { max: 16, unit: 'utf-16' };
+const BYTES: XmlSizeLimit = { max: 16, unit: 'utf-8' };
+
+/** Calls `action` and returns the XmlSyntaxError it raised. */
+function syntaxErrorOf(action: () => unknown): XmlSyntaxError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof XmlSyntaxError) return error;
+    throw error;
+  }
+  throw new Error('no error raised');
+}
+
+/** Asserts that `action` raises XmlSyntaxError with `reason` and `detail`. */
+function expectSyntaxError(
+  action: () => unknown,
+  reason: XmlSyntaxErrorReason,
+  detail: string,
+): void {
+  const error = syntaxErrorOf(action);
+
+  expect(error.reason).toBe(reason);
+  expect(error.detail).toBe(detail);
+  expect(error.message).toBe(`XML document invalid: ${detail}`);
+  expect(error.name).toBe('XmlSyntaxError');
+}
+
+describe('parseXml', () => {
+  it('resolves names against the declarations in scope', () => {
+    const root = parseXml('<p:a xmlns:p="urn:x" p:k="v"><p:b>t</p:b></p:a>', {
+      max: 1024,
+      unit: 'utf-8',
+    });
+
+    expect(root).toMatchObject({ namespace: 'urn:x', name: 'a' });
+    expect(root.attributes.get('{urn:x}k')).toBe('v');
+    expect(root.children[0]).toMatchObject({ namespace: 'urn:x', name: 'b', text: 't' });
+  });
+
+  it('counts UTF-16 code units', () => {
+    const xml = `<a>${'é'.repeat(9)}</a>`;
+
+    expect(xml).toHaveLength(16);
+    expect(parseXml(xml, CODE_UNITS).text).toBe('é'.repeat(9));
+    expectSyntaxError(
+      () => parseXml(`<a>${'é'.repeat(10)}</a>`, CODE_UNITS),
+      'too-large',
+      'document too large',
+    );
+  });
+
+  it('counts UTF-8 bytes', () => {
+    expect(parseXml(`<a>${'x'.repeat(9)}</a>`, BYTES).text).toBe('x'.repeat(9));
+    expectSyntaxError(
+      () => parseXml(`<a>${'é'.repeat(5)}</a>`, BYTES),
+      'too-large',
+      'document too large',
+    );
+  });
+
+  it('rejects a DOCTYPE', () => {
+    expectSyntaxError(
+      () => parseXml('<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>', { max: 1024, unit: 'utf-8' }),
+      'doctype',
+      'DOCTYPE not allowed',
+    );
+  });
+
+  it.each([
+    ['<a></b>', 'mismatched end tag'],
+    ['<a>', 'unclosed element'],
+    ['<p:a/>', 'undeclared namespace prefix'],
+    ['<a>&x;</a>', 'undeclared or malformed entity'],
+    ['<a>\u0000</a>', 'character not allowed in XML'],
+    ['<a>'.repeat(MAX_XML_DEPTH + 1), 'elements nested too deeply'],
+  ])('rejects %j as malformed', (xml, detail) => {
+    expectSyntaxError(() => parseXml(xml, { max: 1024, unit: 'utf-8' }), 'malformed', detail);
+  });
+});
+
+describe('singleChild', () => {
+  it('rejects a repeated element', () => {
+    const root = parseXml('<a><b/><b/></a>', { max: 1024, unit: 'utf-8' });
+
+    expectSyntaxError(() => singleChild(root, '', 'b'), 'malformed', 'b element repeated');
+  });
+});
+
+describe('utf8ByteLength', () => {
+  it.each([
+    ['', 'empty'],
+    ['ascii', 'ASCII'],
+    ['é\u07ff\u0800', 'two- and three-byte characters'],
+    ['\u{1F600}\u{10FFFF}', 'surrogate pairs'],
+    ['\uD800x\uDC00', 'lone surrogates'],
+    ['\uDBFF', 'a high surrogate at the end'],
+  ])('matches TextEncoder for %j (%s)', (text) => {
+    expect(utf8ByteLength(text)).toBe(new TextEncoder().encode(text).length);
+  });
+});
