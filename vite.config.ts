@@ -23,6 +23,7 @@ export default defineConfig({
     alias: {
       '@mcptt-smime/smime': fromRoot('./packages/smime/src/index.ts'),
       '@mcptt-smime/floor': fromRoot('./packages/floor/src/index.ts'),
+      '@mcptt-smime/mcptt-xml': fromRoot('./packages/mcptt-xml/src/index.ts'),
       '@mcptt-smime/keystore': fromRoot('./packages/keystore/src/index.ts'),
       '@mcptt-smime/sdk': fromRoot('./packages/sdk/src/index.ts'),
     },

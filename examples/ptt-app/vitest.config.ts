@@ -11,6 +11,9 @@ export default defineConfig({
       '@mcptt-smime/floor': fileURLToPath(
         new URL('../../packages/floor/src/index.ts', import.meta.url),
       ),
+      '@mcptt-smime/mcptt-xml': fileURLToPath(
+        new URL('../../packages/mcptt-xml/src/index.ts', import.meta.url),
+      ),
       '@mcptt-smime/keystore': fileURLToPath(
         new URL('../../packages/keystore/src/index.ts', import.meta.url),
       ),

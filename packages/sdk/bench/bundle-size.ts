@@ -1,7 +1,7 @@
 /**
  * Measures the gzipped size of the SDK's browser bundle without JsSIP, which applications bundle
- * themselves. The core library and the floor codec are included, minified as an application
- * bundler would ship them.
+ * themselves. The core library, the floor codec and the XML reader are included, minified as an
+ * application bundler would ship them.
  */
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -13,6 +13,7 @@ export const BUNDLE_GZIP_BUDGET_KB = 120;
 const sdkEntry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 const smimeEntry = fileURLToPath(new URL('../../smime/src/index.ts', import.meta.url));
 const floorEntry = fileURLToPath(new URL('../../floor/src/index.ts', import.meta.url));
+const xmlEntry = fileURLToPath(new URL('../../mcptt-xml/src/index.ts', import.meta.url));
 
 /** Bundles the SDK entry for browsers with JsSIP external and returns its gzipped size in KB. */
 export async function measureBundleGzipKb(): Promise<number> {
@@ -25,7 +26,11 @@ export async function measureBundleGzipKb(): Promise<number> {
     minify: true,
     write: false,
     external: ['jssip', 'jssip/*'],
-    alias: { '@mcptt-smime/smime': smimeEntry, '@mcptt-smime/floor': floorEntry },
+    alias: {
+      '@mcptt-smime/smime': smimeEntry,
+      '@mcptt-smime/floor': floorEntry,
+      '@mcptt-smime/mcptt-xml': xmlEntry,
+    },
     logLevel: 'silent',
   });
   const bytes = result.outputFiles[0]?.contents ?? new Uint8Array();
