@@ -11,6 +11,7 @@ export default defineConfig({
       '@mcptt-smime/smime/node': fromHere('../packages/smime/src/node/node-crypto.ts'),
       '@mcptt-smime/smime': fromHere('../packages/smime/src/index.ts'),
       '@mcptt-smime/floor': fromHere('../packages/floor/src/index.ts'),
+      '@mcptt-smime/mcptt-xml': fromHere('../packages/mcptt-xml/src/index.ts'),
       '@mcptt-smime/server': fromHere('../packages/server/src/index.ts'),
       '@mcptt-smime/sip-core': fromHere('../examples/sip-core/src/index.ts'),
     },

@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    // Tests run against the sources of the core, the floor codec and the SIP core, so they need no build step.
+    // Tests run against the sources of the core, the floor codec, the XML reader and the SIP core, so
+    // they need no build step.
     // The subpath comes first: an alias also matches the names that it prefixes.
     alias: {
       '@mcptt-smime/smime/node': fileURLToPath(
@@ -11,6 +12,9 @@ export default defineConfig({
       ),
       '@mcptt-smime/smime': fileURLToPath(new URL('../smime/src/index.ts', import.meta.url)),
       '@mcptt-smime/floor': fileURLToPath(new URL('../floor/src/index.ts', import.meta.url)),
+      '@mcptt-smime/mcptt-xml': fileURLToPath(
+        new URL('../mcptt-xml/src/index.ts', import.meta.url),
+      ),
       '@mcptt-smime/sip-core': fileURLToPath(
         new URL('../../examples/sip-core/src/index.ts', import.meta.url),
       ),

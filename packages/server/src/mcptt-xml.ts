@@ -10,8 +10,8 @@
  * `mcpttString` or `mcpttBoolean` wrapper, as real clients send them, while the writer keeps the
  * schema order of `mcptt-Params`. A boolean is read as an `xs:boolean`.
  *
- * The XML itself is read by xml-parser.ts, which checks well-formedness and the limits, and
- * raises the errors re-exported here.
+ * The XML itself is read by xml-parser.ts over the shared reader of `@mcptt-smime/mcptt-xml`,
+ * which checks well-formedness and the limits, and raises the errors re-exported here.
  *
  * @module
  */

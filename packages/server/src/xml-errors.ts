@@ -25,8 +25,3 @@ export class XmlPartMalformedError extends MimeParseError {}
  * with 400 Bad Request.
  */
 export class XmlDoctypeError extends XmlPartMalformedError {}
-
-/** Raises {@link XmlPartMalformedError} (400) for `reason`. */
-export function raiseXmlError(reason: string): never {
-  throw new XmlPartMalformedError(`XML part malformed: ${reason}`);
-}

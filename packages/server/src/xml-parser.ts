@@ -1,39 +1,28 @@
 /**
- * The XML reader under the server's MCPTT readers (mcptt-xml.ts). It checks that an XML part is
- * well-formed XML 1.0, and resolves each element and attribute name to its namespace URI and
- * local name (Namespaces in XML 1.0) from the `xmlns` declarations in scope at that element. The
- * MCPTT readers can therefore match an element by namespace and local name, whatever prefix the
- * sender chose, and never mistake an element of another namespace for an MCPTT one.
- *
- * It accepts the XML declaration and other processing instructions, comments, CDATA sections, the
- * five predefined entities and character references. It rejects a DOCTYPE, so that no entity can
- * be declared or expanded, and it enforces {@link MAX_XML_PART_BYTES}, {@link MAX_XML_DEPTH} and
- * {@link MAX_XML_ELEMENTS}. It reads forward only, without regular expressions that could
- * backtrack, so that its time is linear in the size of the part.
- *
- * The SDK has a reader of its own with the same rules and the same depth and element limits,
- * because neither package may import the other and the one package both import, the S/MIME
- * library, treats bodies as opaque. A change to one reader belongs in the other.
- *
- * NOTE: no MCPTT field depends on four well-formedness rules, so they are not checked. They are
- * `--` inside a comment, `]]>` in text, the position of the XML declaration, and the exact ranges
- * of non-ASCII name characters, as every non-ASCII character is taken for one. Line ends and white
- * space in attribute values are kept as written, where XML 1.0 §2.11 and §3.3.3 would normalise
- * them.
+ * The server's entry to the shared XML reader of `@mcptt-smime/mcptt-xml`, under the server's
+ * MCPTT readers (mcptt-xml.ts). The reader checks that an XML part is well-formed XML 1.0 and
+ * resolves each name to its namespace URI and local name. This module sets the server's size
+ * limit in UTF-8 bytes and turns each rejection into the server's error of that kind: 413 for a
+ * part that is too large, 400 for a DOCTYPE or malformed XML.
  *
  * @module
  */
 import {
-  decodeReferences,
-  isNameCharacter,
-  isSpace,
-  isXmlSpace,
-  NON_XML_CHARACTER,
-  startsName,
-  trimXmlSpace,
-} from './xml-characters.js';
-import { raiseXmlError, XmlDoctypeError, XmlPartTooLargeError } from './xml-errors.js';
+  parseXml as parseXmlDocument,
+  singleChild as singleChildElement,
+  XmlSyntaxError,
+  type XmlElement,
+} from '@mcptt-smime/mcptt-xml';
+import { XmlDoctypeError, XmlPartMalformedError, XmlPartTooLargeError } from './xml-errors.js';
 
+export {
+  childrenNamed,
+  escapeXml,
+  isElement,
+  MAX_XML_DEPTH,
+  MAX_XML_ELEMENTS,
+} from '@mcptt-smime/mcptt-xml';
+export type { XmlElement } from '@mcptt-smime/mcptt-xml';
 export { XmlDoctypeError, XmlPartMalformedError, XmlPartTooLargeError } from './xml-errors.js';
 
 /**
@@ -44,65 +33,17 @@ export { XmlDoctypeError, XmlPartMalformedError, XmlPartTooLargeError } from './
 export const MAX_XML_PART_BYTES = 64 * 1024;
 
 /**
- * Maximum element depth of an XML part. The MCPTT parts that the server reads need 4, and a
- * resource-lists one more for each list nested in a list.
- */
-export const MAX_XML_DEPTH = 16;
-
-/**
- * Maximum number of elements in an XML part, which bounds the tree that the reader builds. An
- * MCPTT part has a few elements, plus one for each entry of a resource-lists or group of a pidf.
- */
-export const MAX_XML_ELEMENTS = 2048;
-
-/** Namespace that the `xml` prefix is bound to without a declaration. */
-const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
-/** Namespace of the `xmlns` attributes themselves, which no prefix may be bound to. */
-const XMLNS_NAMESPACE = 'http://www.w3.org/2000/xmlns/';
-
-/** An element with its namespace resolved. */
-export interface XmlElement {
-  /** Namespace URI, or the empty string when none is in scope. */
-  readonly namespace: string;
-  /** Local name, without prefix. */
-  readonly name: string;
-  /**
-   * Attributes by expanded name: the local name of an attribute without prefix, and
-   * `{namespace}name` for a prefixed one. The `xmlns` declarations are left out.
-   */
-  readonly attributes: ReadonlyMap<string, string>;
-  readonly children: readonly XmlElement[];
-  /** Character data directly inside this element, concatenated and trimmed of XML white space. */
-  readonly text: string;
-}
-
-/**
  * Parses an XML part and returns its root element. Raises {@link XmlPartTooLargeError} for a
  * part larger than {@link MAX_XML_PART_BYTES}, {@link XmlDoctypeError} for a DOCTYPE, and
  * {@link XmlPartMalformedError} for malformed XML, an undeclared namespace prefix, an undeclared
  * entity, or a part past {@link MAX_XML_DEPTH} or {@link MAX_XML_ELEMENTS}.
  */
 export function parseXml(source: string): XmlElement {
-  // A string of more UTF-16 code units than the limit has more UTF-8 bytes too.
-  if (source.length > MAX_XML_PART_BYTES || Buffer.byteLength(source) > MAX_XML_PART_BYTES) {
-    throw new XmlPartTooLargeError(`XML part larger than ${String(MAX_XML_PART_BYTES)} bytes`);
+  try {
+    return parseXmlDocument(source, { max: MAX_XML_PART_BYTES, unit: 'utf-8' });
+  } catch (error) {
+    throw toServerError(error);
   }
-  if (NON_XML_CHARACTER.test(source)) raiseXmlError('character not allowed in XML');
-  return new DocumentReader(source).read();
-}
-
-/** Tells whether `element` has the namespace URI `namespace` and the local name `name`. */
-export function isElement(element: XmlElement, namespace: string, name: string): boolean {
-  return element.namespace === namespace && element.name === name;
-}
-
-/** Returns the children of `parent` with this namespace URI and local name, in document order. */
-export function childrenNamed(
-  parent: XmlElement | undefined,
-  namespace: string,
-  name: string,
-): XmlElement[] {
-  return parent?.children.filter((child) => isElement(child, namespace, name)) ?? [];
 }
 
 /**
@@ -116,256 +57,27 @@ export function singleChild(
   namespace: string,
   name: string,
 ): XmlElement | undefined {
-  const found = childrenNamed(parent, namespace, name);
-  if (found.length > 1) raiseXmlError(`${name} element repeated`);
-  return found[0];
-}
-
-/**
- * Escapes the five XML special characters. Raises TypeError when `text` has a character that XML
- * 1.0 does not allow, such as U+0000, as no reader could read it back.
- */
-export function escapeXml(text: string): string {
-  if (NON_XML_CHARACTER.test(text)) throw new TypeError('text has a character XML does not allow');
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;');
-}
-
-/** An element whose end tag is still to come. */
-interface OpenElement {
-  readonly qualifiedName: string;
-  readonly namespace: string;
-  readonly name: string;
-  readonly attributes: ReadonlyMap<string, string>;
-  /** Namespace prefixes that this element declares, `''` for the default namespace. */
-  readonly declarations: ReadonlyMap<string, string> | undefined;
-  readonly children: XmlElement[];
-  readonly text: string[];
-}
-
-/** Reads one document from its start to its end, keeping the elements still open. */
-class DocumentReader {
-  readonly #source: string;
-  #position: number;
-  readonly #open: OpenElement[] = [];
-  #root: XmlElement | undefined;
-  #elementCount = 0;
-
-  constructor(source: string) {
-    this.#source = source;
-    // A byte order mark is the encoding's and not part of the document.
-    this.#position = source.startsWith('\uFEFF') ? 1 : 0;
-  }
-
-  read(): XmlElement {
-    const source = this.#source;
-    while (this.#position < source.length) {
-      const markup = source.indexOf('<', this.#position);
-      const textEnd = markup < 0 ? source.length : markup;
-      this.#addText(decodeReferences(source.slice(this.#position, textEnd)));
-      this.#position = textEnd;
-      if (markup >= 0) this.#readMarkup();
-    }
-    if (this.#open.length > 0) raiseXmlError('unclosed element');
-    return this.#root ?? raiseXmlError('no root element');
-  }
-
-  #readMarkup(): void {
-    const source = this.#source;
-    const at = this.#position;
-    if (source.startsWith('<!--', at)) {
-      this.#readThrough('<!--', '-->', 'comment');
-    } else if (source.startsWith('<![CDATA[', at)) {
-      if (this.#open.length === 0) raiseXmlError('CDATA section outside the root element');
-      this.#addText(this.#readThrough('<![CDATA[', ']]>', 'CDATA section'));
-    } else if (source.startsWith('<!DOCTYPE', at)) {
-      throw new XmlDoctypeError('XML part has a document type declaration');
-    } else if (source.startsWith('<?', at)) {
-      this.#readThrough('<?', '?>', 'processing instruction');
-    } else if (source[at + 1] === '/') {
-      this.#readEndTag();
-    } else {
-      this.#readStartTag();
-    }
-  }
-
-  /** Moves past markup from `open` to `close`, and returns the text between the two. */
-  #readThrough(open: string, close: string, what: string): string {
-    const start = this.#position + open.length;
-    const end = this.#source.indexOf(close, start);
-    if (end < 0) raiseXmlError(`unterminated ${what}`);
-    this.#position = end + close.length;
-    return this.#source.slice(start, end);
-  }
-
-  #addText(text: string): void {
-    if (text === '') return;
-    const parent = this.#open.at(-1);
-    if (parent !== undefined) parent.text.push(text);
-    else if (!isXmlSpace(text)) raiseXmlError('text outside the root element');
-  }
-
-  #readStartTag(): void {
-    this.#position++;
-    const qualifiedName = this.#readName();
-    if (qualifiedName === '') raiseXmlError('unexpected markup');
-    const { attributes, empty } = this.#readAttributes();
-    if (this.#root !== undefined) raiseXmlError('content after the root element');
-    if (this.#open.length >= MAX_XML_DEPTH) raiseXmlError('elements nested too deeply');
-    if (++this.#elementCount > MAX_XML_ELEMENTS) raiseXmlError('too many elements');
-
-    const element = this.#resolve(qualifiedName, attributes);
-    if (empty) this.#close(element);
-    else this.#open.push(element);
-  }
-
-  /** Reads the attributes of a start tag and its closing `>` or `/>`. */
-  #readAttributes(): { attributes: [string, string][]; empty: boolean } {
-    const source = this.#source;
-    const attributes: [string, string][] = [];
-    for (;;) {
-      const spaced = this.#skipSpace();
-      if (source[this.#position] === '>' || source.startsWith('/>', this.#position)) {
-        const empty = source[this.#position] === '/';
-        this.#position += empty ? 2 : 1;
-        return { attributes, empty };
-      }
-      if (this.#position >= source.length) raiseXmlError('unterminated start tag');
-      const name = this.#readName();
-      if (!spaced || name === '') raiseXmlError('malformed attribute');
-      this.#skipSpace();
-      if (source[this.#position] !== '=') raiseXmlError('malformed attribute');
-      this.#position++;
-      this.#skipSpace();
-      attributes.push([name, this.#readAttributeValue()]);
-    }
-  }
-
-  #readAttributeValue(): string {
-    const quote = this.#source[this.#position];
-    if (quote !== '"' && quote !== "'") raiseXmlError('malformed attribute');
-    const close = this.#source.indexOf(quote, this.#position + 1);
-    if (close < 0) raiseXmlError('unterminated attribute value');
-    const raw = this.#source.slice(this.#position + 1, close);
-    if (raw.includes('<')) raiseXmlError('< in an attribute value');
-    this.#position = close + 1;
-    return decodeReferences(raw);
-  }
-
-  #readEndTag(): void {
-    this.#position += 2;
-    const qualifiedName = this.#readName();
-    this.#skipSpace();
-    if (this.#source[this.#position] !== '>') raiseXmlError('malformed end tag');
-    this.#position++;
-    const element = this.#open.pop();
-    if (element === undefined || element.qualifiedName !== qualifiedName) {
-      raiseXmlError('mismatched end tag');
-    }
-    this.#close(element);
-  }
-
-  #close(element: OpenElement): void {
-    const closed: XmlElement = {
-      namespace: element.namespace,
-      name: element.name,
-      attributes: element.attributes,
-      children: element.children,
-      text: trimXmlSpace(element.text.join('')),
-    };
-    const parent = this.#open.at(-1);
-    if (parent === undefined) this.#root = closed;
-    else parent.children.push(closed);
-  }
-
-  /** Resolves the names of an element and its attributes against the declarations in scope. */
-  #resolve(qualifiedName: string, written: readonly [string, string][]): OpenElement {
-    const declarations = namespaceDeclarations(written);
-    const lookUp = (prefix: string) => declarations?.get(prefix) ?? this.#namespaceOf(prefix);
-    const [prefix, name] = splitName(qualifiedName);
-    if (prefix === 'xmlns') raiseXmlError('reserved prefix xmlns on an element');
-    const namespace = lookUp(prefix) ?? raiseXmlError('undeclared namespace prefix');
-
-    const attributes = new Map<string, string>();
-    for (const [attributeName, value] of written) {
-      const [attributePrefix, localName] = splitName(attributeName);
-      if (attributePrefix === 'xmlns' || attributeName === 'xmlns') continue;
-      // An attribute without prefix is in no namespace, whatever the default namespace is.
-      const attributeNamespace =
-        attributePrefix === ''
-          ? ''
-          : (lookUp(attributePrefix) ?? raiseXmlError('undeclared namespace prefix'));
-      const key = attributeNamespace === '' ? localName : `{${attributeNamespace}}${localName}`;
-      if (attributes.has(key)) raiseXmlError('duplicate attribute');
-      attributes.set(key, value);
-    }
-    return { qualifiedName, namespace, name, attributes, declarations, children: [], text: [] };
-  }
-
-  /**
-   * Returns the namespace bound to `prefix` by the open elements, or undefined. The lookup walks
-   * at most {@link MAX_XML_DEPTH} elements, and no scope is copied.
-   */
-  #namespaceOf(prefix: string): string | undefined {
-    for (let i = this.#open.length - 1; i >= 0; i--) {
-      const bound = this.#open[i]?.declarations?.get(prefix);
-      if (bound !== undefined) return bound;
-    }
-    if (prefix === 'xml') return XML_NAMESPACE;
-    return prefix === '' ? '' : undefined;
-  }
-
-  /** Reads a name (XML 1.0 §2.3) at the current position, or returns '' when none starts there. */
-  #readName(): string {
-    const start = this.#position;
-    while (isNameCharacter(this.#source.charCodeAt(this.#position))) this.#position++;
-    return this.#source.slice(start, this.#position);
-  }
-
-  /** Moves past XML white space, and returns true when there was some. */
-  #skipSpace(): boolean {
-    const start = this.#position;
-    while (isSpace(this.#source.charCodeAt(this.#position))) this.#position++;
-    return this.#position > start;
+  try {
+    return singleChildElement(parent, namespace, name);
+  } catch (error) {
+    throw toServerError(error);
   }
 }
 
-/**
- * Returns the namespace declarations among the attributes of a start tag, by prefix (`''` for
- * `xmlns`), or undefined when there are none. Raises XmlPartMalformedError on a declaration that
- * Namespaces in XML 1.0 §3 forbids.
- */
-function namespaceDeclarations(
-  attributes: readonly [string, string][],
-): Map<string, string> | undefined {
-  let declarations: Map<string, string> | undefined;
-  for (const [name, value] of attributes) {
-    const prefix = name === 'xmlns' ? '' : name.startsWith('xmlns:') ? name.slice(6) : undefined;
-    if (prefix === undefined) continue;
-    if (prefix !== '' && value === '') raiseXmlError('empty namespace name for a prefix');
-    const reserved =
-      prefix === 'xmlns' ||
-      value === XMLNS_NAMESPACE ||
-      (prefix === 'xml') !== (value === XML_NAMESPACE);
-    if (reserved) raiseXmlError('reserved namespace prefix or name');
-    declarations ??= new Map();
-    if (declarations.has(prefix)) raiseXmlError('duplicate attribute');
-    declarations.set(prefix, value);
-  }
-  return declarations;
-}
+/** Maps an XmlSyntaxError to the server's error for its reason, and returns others unchanged. */
+function toServerError(error: unknown): unknown {
+  if (!(error instanceof XmlSyntaxError)) return error;
 
-/** Splits a qualified name into prefix and local name. Raises XmlPartMalformedError on a bad one. */
-function splitName(qualifiedName: string): [prefix: string, localName: string] {
-  const colon = qualifiedName.indexOf(':');
-  const prefix = colon < 0 ? '' : qualifiedName.slice(0, colon);
-  const localName = qualifiedName.slice(colon + 1);
-  const valid =
-    startsName(localName) && !localName.includes(':') && (colon < 0 || startsName(prefix));
-  if (!valid) raiseXmlError('invalid name');
-  return [prefix, localName];
+  const options = { cause: error };
+  switch (error.reason) {
+    case 'too-large':
+      return new XmlPartTooLargeError(
+        `XML part larger than ${String(MAX_XML_PART_BYTES)} bytes`,
+        options,
+      );
+    case 'doctype':
+      return new XmlDoctypeError('XML part has a document type declaration', options);
+    case 'malformed':
+      return new XmlPartMalformedError(`XML part malformed: ${error.detail}`, options);
+  }
 }
