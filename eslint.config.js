@@ -69,6 +69,21 @@ export default tseslint.config(
     },
   },
   {
+    // The XML reader runs in the SDK and the server alike, and depends on nothing.
+    files: ['packages/mcptt-xml/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'The XML reader must run in browsers.' },
+            { group: ['@mcptt-smime/*'], message: 'The XML reader depends on no other package.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Node-only modules of the core: node:* is allowed, the layering still holds.
     files: ['packages/smime/src/cli/**/*.ts', 'packages/smime/src/node/**/*.ts'],
     rules: {
