@@ -98,8 +98,8 @@ export class TalkControl {
     this.#listener.onTalkInfo(action);
     this.#listener.onTalker(call.callId, action === 'press' ? this.#userId : undefined);
     const request = ++this.#talkRequests;
-    // A 2xx says only that the server received the request. A press that failed, unless a later
-    // request followed it, shows no talker and closes the microphone that nobody would hear.
+    // A 2xx means only that the server received the request. A press that failed, unless a later
+    // request followed it, shows no talker and closes the microphone, as the server drops its audio.
     call.sendTalkRequest(action).catch(() => {
       if (action !== 'press' || request !== this.#talkRequests) return;
       this.#listener.onTalker(call.callId, undefined);

@@ -3,7 +3,7 @@ import type { McpttCall, TalkAction } from '@mcptt-smime/sdk';
 import { TalkControl } from '../src/sdk-talk.js';
 import { ALICE } from './app-state.js';
 
-/** Returns a call without floor control whose talk requests succeed or fail as `outcome` says. */
+/** Returns a call without floor control whose talk requests succeed or fail per `outcome`. */
 function fakeCall(outcome: 'accepted' | 'rejected') {
   const requests: TalkAction[] = [];
   const microphone = { kind: 'audio', enabled: false };

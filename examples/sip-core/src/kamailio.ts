@@ -87,8 +87,8 @@ export async function startKamailio(options: KamailioOptions): Promise<RunningKa
 
   const listening = await Promise.race([
     // A signal that arrives while Kamailio still starts its processes can leave one of them
-    // spinning and the main process waiting for it, so the launcher waits until a WebSocket
-    // handshake succeeds, which needs the TCP processes, rather than for the port alone.
+    // spinning and the main process waiting for it. So the launcher waits for a WebSocket
+    // handshake, which needs the TCP processes, rather than for the port alone.
     waitForWebSocket(`ws://127.0.0.1:${String(port)}`, options.startTimeoutMs ?? 5000),
     exited.then(() => false),
   ]);

@@ -119,7 +119,7 @@ describe('database schema and connections', () => {
     const factory = new IDBFactory();
     const older = await identityKeys();
     const newer = await identityKeys();
-    // The keys come back as structured clones, so the certificate tells the records apart.
+    // The keys come back as structured clones, so the certificate identifies the record kept.
     const v1 = await openRaw(factory, 1, { upgrade: (db) => createVersion1Stores(db) });
     // The record with the later certificate comes first, so that the order cannot decide.
     await v1.put('keys', { uri: 'sip:alice@Example.org', ...newer, certificate: renewedAlice });

@@ -1,7 +1,7 @@
 /**
- * The client checks the MCPTT server's certificates as recipients before it encrypts anything
- * for them: at start(), and again with each message encrypted for the server, so that a
- * certificate that expires or is revoked during a session is no longer used.
+ * The client checks the MCPTT server's certificates as recipients at start() and with each
+ * message encrypted for the server. A certificate that expires or is revoked during a session is
+ * then no longer used.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryKeyStore } from '@mcptt-smime/smime';

@@ -8,7 +8,7 @@
  * mcptt-request-uri) goes the same way to the group's affiliated members, with both indications
  * in the server's signed mcptt-info and the sender's location-info when it has one. It needs no
  * other payload. An alert for anything but a configured group gets 404, so that a sender never
- * takes a 200 for an alert that nobody received.
+ * takes a 200 for an alert that no member received.
  *
  * @module
  */

@@ -321,8 +321,8 @@ export class McpttCall {
    * (RFC 6086), for a call whose floor control data channel is not open. The `text/plain` body
    * is signed and encrypted like every other non-SDP body, so no proxy on the path can take the
    * floor in this user's name. The server hands a press to the call's floor arbitrator as a Floor
-   * Request at priority 0 and a release as a Floor Release. Resolves on the 2xx, which says only
-   * that the request reached the arbitrator: the outcome comes on the data channel when there is
+   * Request at priority 0 and a release as a Floor Release. Resolves on the 2xx, which means only
+   * that the request reached the arbitrator. The outcome comes on the data channel when there is
    * one, and otherwise nowhere. Rejects with SipRequestFailedError carrying the status of a
    * rejection or a failure to send, and with TypeError when the call is not established.
    */

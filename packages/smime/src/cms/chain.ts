@@ -39,8 +39,8 @@ interface ValidatedChain {
 const validatedChains = new BoundedCache<string, ValidatedChain>(128);
 
 /**
- * What a checked certificate is for: `signing` checks the keyUsage and extKeyUsage that S/MIME
- * signing needs, `encryption` those that key agreement (EC) or key transport (RSA) needs.
+ * Purpose of a checked certificate. `signing` checks the keyUsage and extKeyUsage that S/MIME
+ * signing needs, and `encryption` those that key agreement (EC) or key transport (RSA) needs.
  */
 export type CertificatePurpose = 'signing' | 'encryption';
 
@@ -405,7 +405,7 @@ export interface CheckCertificateOptions {
   readonly revocationLists?: readonly RevocationList[];
   readonly revocation?: RevocationMode;
   /**
-   * What the certificate is for, by default `signing`. With `encryption`, its keyUsage must allow
+   * Purpose of the certificate, by default `signing`. With `encryption`, its keyUsage must allow
    * key agreement (EC) or key encipherment (RSA) instead, as for a recipient of protect.
    */
   readonly purpose?: CertificatePurpose;
