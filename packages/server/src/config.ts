@@ -27,6 +27,12 @@ export interface UserConfig {
   /** MCPTT ID: the user's SIP URI, also the subjectAltName of the user's certificate. */
   readonly uri: string;
   readonly displayName?: string;
+  /**
+   * True for a user, such as a dispatcher, who may end the emergency state of any group call
+   * that the user takes part in. Without it, only the participant who started the emergency may
+   * end it.
+   */
+  readonly mayCancelEmergencies?: boolean;
 }
 
 /** A configured MCPTT group. */
@@ -175,10 +181,20 @@ function parseFloor(raw: unknown): FloorConfig {
 
 function parseUser(raw: unknown, field: string): UserConfig {
   const user = asObject(raw, field);
-  const uri = asSipUri(user.uri, `${field}.uri`);
-  return user.displayName === undefined
-    ? { uri }
-    : { uri, displayName: asString(user.displayName, `${field}.displayName`) };
+  return {
+    uri: asSipUri(user.uri, `${field}.uri`),
+    ...(user.displayName === undefined
+      ? {}
+      : { displayName: asString(user.displayName, `${field}.displayName`) }),
+    ...(user.mayCancelEmergencies === undefined
+      ? {}
+      : {
+          mayCancelEmergencies: asBoolean(
+            user.mayCancelEmergencies,
+            `${field}.mayCancelEmergencies`,
+          ),
+        }),
+  };
 }
 
 function parseGroup(raw: unknown, field: string, users: ReadonlySet<string>): GroupConfig {

@@ -25,6 +25,8 @@ export const DEMO_USERS: Readonly<Record<string, string>> = {
   carol: 'Carol (dispatch)',
   dave: 'Dave (ambulance 3)',
 };
+/** The demo user who may end other users' emergencies. */
+export const DEMO_DISPATCHER = 'carol';
 
 const CLI = fileURLToPath(new URL('../../smime/bin/mcptt-smime.js', import.meta.url));
 
@@ -95,6 +97,8 @@ export async function prepareDemo(stateDir: string): Promise<DemoFiles> {
     users: Object.entries(DEMO_USERS).map(([user, displayName]) => ({
       uri: uri(user),
       displayName,
+      // The dispatcher may end any emergency of a group call that she takes part in.
+      ...(user === DEMO_DISPATCHER ? { mayCancelEmergencies: true } : {}),
     })),
     groups: [
       { id: uri('engine-1'), displayName: 'Engine 1', members: ['alice', 'bob', 'carol'].map(uri) },

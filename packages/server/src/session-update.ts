@@ -16,10 +16,12 @@
  * Another participant who requests it while the call is an emergency call gets the priority
  * only. A private call cannot become an emergency call, so the request gets 403.
  *
- * A signed mcptt-info with `emergency-ind` false from the emergency caller ends the call's
- * emergency state. The call goes on as an ordinary group call, and no participant keeps the
- * emergency floor priority. The other participants get an UPDATE with the same indication.
- * Anyone else gets 403 while the call is an emergency call.
+ * A signed mcptt-info with `emergency-ind` false from the emergency caller, or from a participant
+ * whose user configuration has `mayCancelEmergencies`, ends the call's emergency state. The call
+ * goes on as an ordinary group call, and no participant keeps the emergency floor priority. The
+ * other participants get an UPDATE with the same indication. Anyone else gets 403 while the call
+ * is an emergency call. An authorised user, such as a dispatcher, can so end an emergency whose
+ * caller has left the call.
  *
  * The requester gets a 200 OK whose signed mcptt-info repeats the indication, which the SDK waits
  * for. A repeated request gets the same 200 OK. The mcptt-info is sensitive, so one in clear
@@ -63,14 +65,15 @@ export async function handleSessionUpdate(
     reject(context, transaction, 403, 'emergency upgrade of a private call not allowed');
     return;
   }
-  // A cancellation from the emergency caller is confirmed in the signed 200 OK, also when an
-  // earlier one already ended the emergency, so that a repeated request gets the same response.
-  const isEmergencyCaller = leg.uri === call.emergencyCaller;
-  if (requested === false && call.emergency && !isEmergencyCaller) {
-    reject(context, transaction, 403, 'only the emergency caller can cancel the emergency');
+  // A cancellation from a participant who may cancel is confirmed in the signed 200 OK, also
+  // when an earlier one already ended the emergency, so that a repeated request gets the same
+  // response.
+  const mayCancel = mayCancelEmergency(context, call, leg);
+  if (requested === false && call.emergency && !mayCancel) {
+    reject(context, transaction, 403, 'not authorised to cancel the emergency');
     return;
   }
-  const confirmsEnd = requested === false && isEmergencyCaller;
+  const confirmsEnd = requested === false && mayCancel;
   const confirmsEmergency = requested === true;
 
   const request = transaction.request;
@@ -134,6 +137,16 @@ async function answerUpdate(
     protectedAnswer = await answer(emergency);
   } while (emergency !== confirmed.emergency);
   return protectedAnswer;
+}
+
+/**
+ * True when the participant of `leg` may end the emergency state of `call`: the emergency caller,
+ * and a user authorised to cancel emergencies. A call that was never an emergency call has no one.
+ */
+function mayCancelEmergency(context: ServerContext, call: Call, leg: CallLeg): boolean {
+  if (call.emergencyCaller === undefined) return false;
+  if (leg.uri === call.emergencyCaller) return true;
+  return context.registry.user(leg.uri)?.mayCancelEmergencies === true;
 }
 
 /** Returns the `emergency-ind` of the mcptt-info that `opened` carries, if any. */

@@ -6,7 +6,8 @@ import { chmod, chown, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { preparePrivateFolder } from '../src/demo-setup.js';
+import { loadConfig } from '../src/config.js';
+import { DEMO_DISPATCHER, prepareDemo, preparePrivateFolder } from '../src/demo-setup.js';
 
 let parent: string;
 
@@ -81,4 +82,16 @@ describe('preparePrivateFolder', () => {
       `state folder ${folder} belongs to user 4242`,
     );
   });
+});
+
+describe('prepareDemo', () => {
+  it('lets the dispatcher alone cancel emergencies', async () => {
+    const { configFile } = await prepareDemo(join(parent, 'state'));
+
+    const config = await loadConfig(configFile);
+
+    const cancellers = config.users.filter((user) => user.mayCancelEmergencies === true);
+    expect(cancellers.map((user) => user.uri)).toEqual([`sip:${DEMO_DISPATCHER}@mcptt.example`]);
+    expect(await modeOf(configFile)).toBe(0o600);
+  }, 30_000);
 });

@@ -9,7 +9,12 @@ import {
   textOf,
   type Incoming,
 } from './mcptt-test-client.js';
-import { GROUP_ID, startFixture, type ServerFixture } from './server-fixture.js';
+import {
+  GROUP_ID,
+  startFixture,
+  type FixtureOptions,
+  type ServerFixture,
+} from './server-fixture.js';
 
 /** Builds an mcptt-info body part. */
 export function mcpttInfo(info: McpttInfo): BodyPart {
@@ -89,12 +94,16 @@ export async function answerInfo(
  * connected and authorised and `affiliated` affiliated to the test group, and stops it after
  * them.
  */
-export function useRelayGroup(names: readonly string[], affiliated: readonly string[]) {
+export function useRelayGroup(
+  names: readonly string[],
+  affiliated: readonly string[],
+  options: FixtureOptions = {},
+) {
   const state: { fixture?: ServerFixture; clients: Record<string, McpttTestClient> } = {
     clients: {},
   };
   beforeAll(async () => {
-    state.fixture = await startFixture('relay');
+    state.fixture = await startFixture('relay', options);
     state.clients = await connectAuthorised(state.fixture, names);
     for (const name of affiliated) {
       await publish(state.clients[name] as McpttTestClient, 'presence', affiliation([GROUP_ID]));

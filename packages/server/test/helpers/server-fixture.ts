@@ -42,6 +42,8 @@ export interface FixtureOptions {
    */
   readonly revokedUsers?: readonly string[];
   readonly revocation?: RevocationMode;
+  /** Users configured with `mayCancelEmergencies`, such as `['bob']`. */
+  readonly emergencyCancellers?: readonly string[];
   /** Port of the SIP core. Default: a free port. */
   readonly corePort?: number;
   readonly onCoreConnectionChange?: (state: CoreConnectionState) => void;
@@ -101,7 +103,12 @@ export async function startFixture(
         ...(options.revokedUsers === undefined ? {} : { revocationLists: ['pki/ca.crl.pem'] }),
         ...(options.revocation === undefined ? {} : { revocation: options.revocation }),
       },
-      users: USERS.map((user) => ({ uri: `sip:${user}@${DOMAIN}` })),
+      users: USERS.map((user) => ({
+        uri: `sip:${user}@${DOMAIN}`,
+        ...(options.emergencyCancellers?.includes(user) === true
+          ? { mayCancelEmergencies: true }
+          : {}),
+      })),
       groups: [
         {
           id: GROUP_ID,
