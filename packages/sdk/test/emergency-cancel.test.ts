@@ -125,7 +125,9 @@ describe('cancelEmergency', () => {
   it('rejects for an ordinary call', async () => {
     const { socket, call } = await establishedCall(stops);
 
-    await expect(call.cancelEmergency()).rejects.toThrow(TypeError);
+    await expect(call.cancelEmergency()).rejects.toThrow(
+      new TypeError('the call is not an emergency call'),
+    );
     expect(sent(socket, 'UPDATE ')).toEqual([]);
   });
 

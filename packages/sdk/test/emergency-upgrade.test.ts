@@ -61,6 +61,14 @@ async function upgraded(started: Awaited<ReturnType<typeof ordinaryCall>>): Prom
   return update;
 }
 
+/** Upgrades the call of `started` as the server's signed UPDATE does for another participant. */
+async function upgradedElsewhere(started: Awaited<ReturnType<typeof ordinaryCall>>) {
+  const { socket, call, invite, sign } = started;
+  const update = requestInDialog(invite, SERVER, 'UPDATE', 8);
+  socket.receive(await sign('bob', attachParts(update, emergencyParts(true), testCrypto)));
+  await until(() => call.emergency);
+}
+
 describe('upgradeToEmergency', () => {
   it('sends a signed UPDATE with emergency-ind true', async () => {
     const started = await ordinaryCall();
@@ -81,6 +89,7 @@ describe('upgradeToEmergency', () => {
       emergency: true,
     });
     expect(call.emergency).toBe(true);
+    expect(call.emergencyStartedHere).toBe(true);
     expect(changes).toEqual([true]);
   });
 
@@ -181,13 +190,26 @@ describe('upgradeToEmergency', () => {
     expect(sent(socket, 'UPDATE ')).toHaveLength(1);
   });
 
-  it('rejects an emergency call', async () => {
+  it('rejects its own emergency call', async () => {
     const { socket, call } = await establishedCall(stops, { emergency: true });
 
     await expect(call.upgradeToEmergency()).rejects.toThrow(
-      'the call is an emergency call already',
+      'the call is an emergency call started here already',
     );
     expect(sent(socket, 'UPDATE ')).toEqual([]);
+  });
+
+  it("requests the priority in another's emergency", async () => {
+    const started = await ordinaryCall();
+    const { call, changes } = started;
+    await upgradedElsewhere(started);
+
+    const sentUpdate = await upgraded(started);
+
+    expect(sentUpdate).toContain('UPDATE ');
+    expect(call.emergency).toBe(true);
+    expect(call.emergencyStartedHere).toBe(false);
+    expect(changes).toEqual([true]);
   });
 
   it('rejects before the call is established', async () => {
@@ -247,16 +269,32 @@ describe('cancelEmergency after an upgrade', () => {
     expect(changes).toEqual([true]);
   });
 
-  it('rejects after an upgrade by another participant', async () => {
-    const { socket, call, invite, sign } = await ordinaryCall();
-    const update = requestInDialog(invite, SERVER, 'UPDATE', 8);
-    socket.receive(await sign('bob', attachParts(update, emergencyParts(true), testCrypto)));
-    await until(() => call.emergency);
+  it("sends another participant's cancellation to the server", async () => {
+    const started = await ordinaryCall();
+    const { socket, call } = started;
+    await upgradedElsewhere(started);
+    expect(call.emergencyStartedHere).toBe(false);
 
-    await expect(call.cancelEmergency()).rejects.toThrow(
-      'the call is not an emergency call started here',
-    );
-    expect(sent(socket, 'UPDATE ')).toEqual([]);
+    const cancelled = call.cancelEmergency();
+    await until(() => sent(socket, 'UPDATE ').length === 1);
+    socket.receive(responseTo(sent(socket, 'UPDATE ')[0] ?? '', '403 Forbidden'));
+
+    await expect(cancelled).rejects.toMatchObject({ code: 'ERR_REQUEST_FAILED', sipStatus: 403 });
+    expect(call.emergency).toBe(true);
+  });
+
+  it('lets an authorised participant end it', async () => {
+    const started = await ordinaryCall();
+    const { socket, call, sign, changes } = started;
+    await upgradedElsewhere(started);
+
+    const cancelled = call.cancelEmergency();
+    await until(() => sent(socket, 'UPDATE ').length === 1);
+    socket.receive(await confirmation(sent(socket, 'UPDATE ')[0] ?? '', sign, false));
+    await cancelled;
+
+    expect(call.emergency).toBe(false);
+    expect(changes).toEqual([true, false]);
   });
 });
 

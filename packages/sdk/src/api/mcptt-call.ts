@@ -217,15 +217,27 @@ export class McpttCall {
   }
 
   /**
+   * True when this client started the call's current or last emergency state: with the INVITE of
+   * an emergency call, or with a confirmed {@link McpttCall.upgradeToEmergency} of an ordinary
+   * call. The participant who started it may end it, and so may a user whom the server authorises
+   * to cancel emergencies, such as a dispatcher.
+   */
+  get emergencyStartedHere(): boolean {
+    return this.#emergency.startedHere;
+  }
+
+  /**
    * Upgrades an established prearranged or chat group call to an emergency call (3GPP TS
    * 24.379). It sends an UPDATE without SDP whose signed and encrypted mcptt-info has
    * `emergency-ind` true. The MCPTT server gives this user the emergency floor priority and
    * passes the upgrade on to the other participants, and this user may then cancel the emergency
-   * with {@link McpttCall.cancelEmergency}. Resolves once the server confirms it in a signed 2xx
-   * whose mcptt-info has `emergency-ind` true. Rejects with SipRequestFailedError carrying the
-   * status of a rejection, or 503 when the UPDATE cannot leave, and with DowngradeError (403) for
-   * a 2xx without that confirmation. Rejects with TypeError when the call is not an established
-   * group call, is an emergency call already, or another UPDATE of it is pending.
+   * with {@link McpttCall.cancelEmergency}. In a call that another participant made an emergency
+   * call, the same request is for the emergency floor priority only, and the emergency stays
+   * that participant's to cancel. Resolves once the server confirms it in a signed 2xx whose
+   * mcptt-info has `emergency-ind` true. Rejects with SipRequestFailedError carrying the status of
+   * a rejection, or 503 when the UPDATE cannot leave, and with DowngradeError (403) for a 2xx
+   * without that confirmation. Rejects with TypeError when the call is not an established group
+   * call, is an emergency call that this client started, or another UPDATE of it is pending.
    *
    * @example
    * ```ts
@@ -243,28 +255,30 @@ export class McpttCall {
     if (sessionType !== 'prearranged' && sessionType !== 'chat') {
       return Promise.reject(new TypeError('the call is not a group call'));
     }
-    if (this.#emergency.active) {
-      return Promise.reject(new TypeError('the call is an emergency call already'));
+    if (this.#emergency.active && this.#emergency.startedHere) {
+      return Promise.reject(new TypeError('the call is an emergency call started here already'));
     }
     return this.#requestEmergency(true);
   }
 
   /**
-   * Ends the emergency state of a group call that this client started: as an emergency call, or
-   * by {@link McpttCall.upgradeToEmergency}. It sends an UPDATE whose signed and encrypted
+   * Ends the emergency state of a group call. It sends an UPDATE whose signed and encrypted
    * mcptt-info has `emergency-ind` false, and the MCPTT server passes the cancellation on to the
-   * other participants. The call goes on as an ordinary call. Resolves once the server confirms
-   * it in a signed 2xx whose mcptt-info has `emergency-ind` false. Rejects with
-   * SipRequestFailedError carrying the status of a rejection, with DowngradeError (403) for a 2xx
-   * without that confirmation, and with TypeError when the call is not an established emergency
-   * call started here or another UPDATE of it is pending.
+   * other participants. The call goes on as an ordinary call. The server decides who may cancel:
+   * the reference server accepts it from the participant who started the emergency (see
+   * {@link McpttCall.emergencyStartedHere}) and from users configured to cancel emergencies, and
+   * rejects anyone else with 403. Resolves once the server confirms it in a signed 2xx whose
+   * mcptt-info has `emergency-ind` false. Rejects with SipRequestFailedError carrying the status
+   * of a rejection, with DowngradeError (403) for a 2xx without that confirmation, and with
+   * TypeError when the call is not an established emergency call or another UPDATE of it is
+   * pending.
    */
   cancelEmergency(): Promise<void> {
     if (this.#state !== 'established') {
       return Promise.reject(new TypeError('the call is not established'));
     }
-    if (!this.#emergency.active || !this.#emergency.startedHere) {
-      return Promise.reject(new TypeError('the call is not an emergency call started here'));
+    if (!this.#emergency.active) {
+      return Promise.reject(new TypeError('the call is not an emergency call'));
     }
     return this.#requestEmergency(false);
   }
