@@ -125,7 +125,11 @@ async function writeServerConfig(folder: string, options: DemoStackOptions): Pro
       certificate: `pki/${SERVER_NAME}.cert.pem`,
       trustAnchors: ['pki/ca.cert.pem'],
     },
-    users: members.map((user) => ({ uri: user.uri, displayName: user.displayName })),
+    users: members.map((user) => ({
+      uri: user.uri,
+      displayName: user.displayName,
+      ...(user.mayCancelEmergencies ? { mayCancelEmergencies: true } : {}),
+    })),
     groups: [{ id: GROUP.id, displayName: GROUP.displayName, members: GROUP.members }],
     enrolment: {
       caKey: 'pki/ca.key.pem',

@@ -18,15 +18,26 @@ export interface DemoUser {
   readonly uri: string;
   readonly displayName: string;
   readonly code: string;
+  /** True for the dispatcher, whom the server lets end others' emergencies. */
+  readonly mayCancelEmergencies: boolean;
 }
 
-function user(name: string, displayName: string, code: string): DemoUser {
-  return { name, uri: `sip:${name}@${DOMAIN}`, displayName, code };
+function user(name: string, displayName: string, code: string, dispatcher = false): DemoUser {
+  return {
+    name,
+    uri: `sip:${name}@${DOMAIN}`,
+    displayName,
+    code,
+    mayCancelEmergencies: dispatcher,
+  };
 }
 
-/** The three users of the group call, plus one whose certificate comes from a foreign CA. */
+/**
+ * The three users of the group call, plus one whose certificate comes from a foreign CA. Alice is
+ * the dispatcher.
+ */
 export const USERS = {
-  alice: user('alice', 'Alice Dispatch', 'K7Q2-M4XP'),
+  alice: user('alice', 'Alice Dispatch', 'K7Q2-M4XP', true),
   bob: user('bob', 'Bob Engine 3', 'R9T5-W2ZN'),
   carol: user('carol', 'Carol Medic 7', 'H3V8-C6LD'),
   mallory: user('mallory', 'Mallory Intruder', 'Z1Y2-X3W4'),

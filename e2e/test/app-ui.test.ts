@@ -341,6 +341,7 @@ async function reportCall(page: Page, call: Record<string, unknown>): Promise<vo
       peerId: undefined,
       emergency: false,
       emergencyCaller: false,
+      emergencyAtSetUp: false,
       state: 'confirmed',
       reason: undefined,
       ...call,
@@ -517,6 +518,7 @@ describe('emergency group call', () => {
     kind: 'group',
     groupId: 'sip:fire-1@mcptt.example',
     emergency: true,
+    emergencyAtSetUp: true,
   };
 
   it('names who started it', async () => {
@@ -598,6 +600,7 @@ describe('emergency elsewhere', () => {
     direction: 'incoming',
     peerId: 'sip:bob@mcptt.example',
     emergency: true,
+    emergencyAtSetUp: true,
   };
 
   it('marks the group in the list', async () => {

@@ -201,7 +201,7 @@ describe('demo through Kamailio', () => {
     ).toBe(0);
   });
 
-  it('sets up an emergency group call', async () => {
+  it('makes the group call an emergency call', async () => {
     // Bob's private text opened his chat on Carol's page, and emergency calls are for groups.
     await carol.page.getByRole('button', { name: `Open group ${GROUP.displayName}` }).click();
     await carol.page.getByRole('button', { name: /Emergency group call/ }).click();

@@ -1,8 +1,9 @@
 /**
- * Emergency pre-emption in the demo app through Kamailio and the MCPTT server: while one user
- * holds the floor of an ordinary group call, another presses EMERGENCY. The server ends the
- * ordinary call and sets up the emergency group call (TS 24.379 §10.1.2.2.1.5). The emergency
- * caller then gets the floor, and inside the emergency call pre-empts an ordinary talker.
+ * Emergency in a running group call in the demo app, through Kamailio and the MCPTT server:
+ * while one user holds the floor of an ordinary group call, another presses EMERGENCY, and the
+ * app upgrades the call to an emergency call (TS 24.379) with a signed UPDATE. The upgrader then
+ * gets the floor with the emergency priority and pre-empts an ordinary talker. The dispatcher,
+ * whom the server lets cancel emergencies, ends it, and the upgrader can end his own.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -61,7 +62,7 @@ function recordedFloorTexts(app: AppUser): Promise<string[]> {
 
 const options = { timeout: 15_000 };
 
-describe('emergency pre-emption in the demo', () => {
+describe('emergency in a running group call', () => {
   it('grants the ordinary call floor', async () => {
     await pressTalk(alice);
     await Promise.all([alice, bob, carol].map((app) => waitForGroupCall(app)));
@@ -73,44 +74,49 @@ describe('emergency pre-emption in the demo', () => {
     await expect.poll(() => floorText(carol), options).toBe(taken);
   });
 
-  it('replaces the ordinary call by the emergency call', async () => {
-    await recordFloorTexts(bob);
+  it('upgrades the ordinary call', async () => {
     await bob.page.getByRole('button', { name: /Emergency group call/ }).click();
     for (const app of [alice, bob, carol]) {
       await app.page.locator('.call.emergency-call[data-state="confirmed"]').waitFor();
+      // The call goes on: no second call is set up.
+      expect(await app.page.locator('.call').count()).toBe(1);
+      // The server's UPDATE does not name the upgrader, so no one is named.
+      expect(await app.page.locator('.call-state').innerText()).toBe(
+        'Emergency group call · connected',
+      );
     }
-    // The emergency call's INVITE requests no floor, so bob gets it only when he presses talk.
-    // A request released again at once raced with the server's grant, and a late grant could
-    // take the floor back from the press that followed.
-    await expect.poll(() => floorText(bob), options).toBe('Idle: Nobody has the floor.');
-    const startedByBob = `Emergency group call · connected · started by ${USERS.bob.displayName}`;
-    expect(await alice.page.locator('.call-state').innerText()).toBe(startedByBob);
-    expect(await carol.page.locator('.call-state').innerText()).toBe(startedByBob);
-    expect(await alice.page.locator('.emergency').innerText()).toBe('EMERGENCY');
     expect(await bob.page.locator('.emergency').innerText()).toBe('END EMERGENCY');
-    // The app's EMERGENCY button only sets the call up, so the user then presses talk to speak.
+    expect(await alice.page.locator('.emergency').innerText()).toBe('END EMERGENCY');
+    expect(await carol.page.locator('.emergency').innerText()).toBe('EMERGENCY');
+    expect(await carol.page.locator('.emergency').isDisabled()).toBe(true);
+    const upgrade = bob.page.locator('.record', { hasText: 'Emergency upgrade of the group call' });
+    expect(await upgrade.locator('.record-method').innerText()).toBe('UPDATE');
+    expect(await upgrade.locator('.badge').innerText()).toBe('SENT · S/MIME');
+    // The upgrade requests no floor, so alice keeps it until she releases.
+    expect(await floorText(alice)).toBe('Granted: You may talk for up to 30 s.');
+    await releaseTalk(alice);
+    for (const app of [alice, bob, carol]) {
+      await expect.poll(() => floorText(app), options).toBe('Idle: Nobody has the floor.');
+    }
+
     await pressTalk(bob);
     await expect
       .poll(() => floorText(bob), options)
       .toBe('Granted: You may talk for up to 30 s (emergency).');
-    const granted = (await recordedFloorTexts(bob)).filter((text) => text.startsWith('Granted'));
-    expect(granted).toEqual(['Granted: You may talk for up to 30 s (emergency).']);
     const taken = `Taken: ${USERS.bob.displayName} has the floor (emergency).`;
     await expect.poll(() => floorText(alice), options).toBe(taken);
     await expect.poll(() => floorText(carol), options).toBe(taken);
-    // Counted from here, so that the last packets of the ordinary call's talker do not count.
     const baselines = await Promise.all([alice, carol].map((app) => audioPacketsReceived(app)));
     await Promise.all([alice, carol].map((app, i) => waitForAudioFlow(app, baselines[i] ?? 0)));
     await releaseTalk(bob);
-    await releaseTalk(alice);
     for (const app of [alice, bob, carol]) {
       await expect.poll(() => floorText(app), options).toBe('Idle: Nobody has the floor.');
     }
   });
 
   it('revokes an ordinary talker with cause 4', async () => {
-    // Only the caller of an emergency call is an emergency participant, who pre-empts. The
-    // invited members are ordinary participants.
+    // Only the participant who started the emergency has the emergency priority, which
+    // pre-empts. The other participants are ordinary participants.
     await pressTalk(alice);
     await expect
       .poll(() => floorText(alice), options)
@@ -140,8 +146,8 @@ describe('emergency pre-emption in the demo', () => {
     await releaseTalk(bob);
   });
 
-  it('ends the emergency and keeps the call', async () => {
-    await bob.page.getByRole('button', { name: /^End emergency, keep the group call/ }).click();
+  it('lets the dispatcher end the emergency', async () => {
+    await alice.page.getByRole('button', { name: /^End emergency, keep the group call/ }).click();
     for (const app of [alice, bob, carol]) {
       await expect.poll(() => app.page.locator('.call.emergency-call').count(), options).toBe(0);
       expect(await app.page.locator('.call[data-state="confirmed"]').count()).toBe(1);
@@ -149,8 +155,8 @@ describe('emergency pre-emption in the demo', () => {
       expect(await app.page.locator('.emergency').innerText()).toBe('EMERGENCY');
       expect(await app.page.locator('.emergency').isDisabled()).toBe(false);
     }
-    // The members receive the end of the emergency in the server's protected UPDATE.
-    for (const app of [alice, carol]) {
+    // The other members receive the end of the emergency in the server's protected UPDATE.
+    for (const app of [bob, carol]) {
       const update = app.page.locator('.record', { hasText: 'Emergency ended in the group call' });
       expect(await update.locator('.record-method').innerText()).toBe('UPDATE');
       expect(await update.locator('.badge').innerText()).toBe('PROTECTED');
@@ -165,5 +171,21 @@ describe('emergency pre-emption in the demo', () => {
     const baselines = await Promise.all([alice, carol].map((app) => audioPacketsReceived(app)));
     await Promise.all([alice, carol].map((app, i) => waitForAudioFlow(app, baselines[i] ?? 0)));
     await releaseTalk(bob);
+  });
+
+  it('lets the upgrader end his emergency', async () => {
+    await expect.poll(() => floorText(bob), options).toBe('Idle: Nobody has the floor.');
+    await bob.page.getByRole('button', { name: /Emergency group call/ }).click();
+    for (const app of [alice, bob, carol]) {
+      await app.page.locator('.call.emergency-call[data-state="confirmed"]').waitFor();
+    }
+
+    await bob.page.getByRole('button', { name: /^End emergency, keep the group call/ }).click();
+
+    for (const app of [alice, bob, carol]) {
+      await expect.poll(() => app.page.locator('.call.emergency-call').count(), options).toBe(0);
+      expect(await app.page.locator('.call[data-state="confirmed"]').count()).toBe(1);
+      expect(await app.page.locator('.emergency').innerText()).toBe('EMERGENCY');
+    }
   });
 });

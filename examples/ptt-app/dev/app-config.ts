@@ -25,7 +25,11 @@ export interface AppConfigSources {
 interface RawServerConfig {
   readonly serverUri?: unknown;
   readonly identity?: { readonly certificate?: unknown; readonly trustAnchors?: unknown };
-  readonly users?: readonly { readonly uri?: unknown; readonly displayName?: unknown }[];
+  readonly users?: readonly {
+    readonly uri?: unknown;
+    readonly displayName?: unknown;
+    readonly mayCancelEmergencies?: unknown;
+  }[];
   readonly groups?: readonly {
     readonly id?: unknown;
     readonly displayName?: unknown;
@@ -52,6 +56,7 @@ export async function buildAppConfig(sources: AppConfigSources): Promise<Record<
     users: (raw.users ?? []).map((user) => ({
       id: user.uri,
       name: typeof user.displayName === 'string' ? user.displayName : user.uri,
+      ...(user.mayCancelEmergencies === true ? { mayCancelEmergencies: true } : {}),
     })),
     groups: (raw.groups ?? []).map((group) => ({
       id: group.id,

@@ -109,6 +109,7 @@ function initialState(client: PttClient): AppState {
   return {
     userId: client.userId,
     displayName: client.displayName,
+    mayCancelEmergencies: client.mayCancelEmergencies,
     registration: 'unregistered',
     registrationError: undefined,
     groups,

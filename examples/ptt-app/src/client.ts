@@ -67,8 +67,16 @@ export interface CallInfo {
    * emergency, and a call that the user joined takes it from the server's 2xx response.
    */
   readonly emergency: boolean;
-  /** True when the local user set the call up as an emergency call, and so may end the emergency. */
+  /**
+   * True when the local user started the call's current or last emergency, by setting up an
+   * emergency call or by upgrading the group's call, and so may end the emergency.
+   */
   readonly emergencyCaller: boolean;
+  /**
+   * True while the emergency that the call was set up with runs, which its caller started. False
+   * after any change of the emergency, such as an upgrade by a participant.
+   */
+  readonly emergencyAtSetUp: boolean;
   readonly state: CallState;
   /** Reason of a failure or a rejection, such as `403 Forbidden`. */
   readonly reason: string | undefined;
@@ -142,6 +150,8 @@ export interface PttClient {
   /** MCPTT ID of the local user. */
   readonly userId: string;
   readonly displayName: string;
+  /** True when the server lets the local user, such as a dispatcher, end others' emergencies. */
+  readonly mayCancelEmergencies: boolean;
   /** Groups the user belongs to, with the current affiliation. */
   groups(): readonly GroupInfo[];
   /** Other users of the demo. */
@@ -163,9 +173,10 @@ export interface PttClient {
    */
   pressTalk(groupId: string): Promise<void>;
   /**
-   * Sets up the group's emergency call, unless the group's call is an emergency call already.
-   * The INVITE requests no floor: the user then presses the talk button to speak, with the
-   * emergency priority. Resolves once the call is confirmed.
+   * Makes the group's call an emergency call: upgrades the group's established ordinary call, or
+   * sets up an emergency call when there is none yet. The INVITE requests no floor: the user then
+   * presses the talk button to speak, with the emergency priority. Resolves once the server
+   * confirms the upgrade, or once the group's emergency call is confirmed.
    */
   startEmergencyCall(groupId: string): Promise<void>;
   /**
@@ -182,9 +193,9 @@ export interface PttClient {
    */
   callUser(peerId: string, options?: { readonly automatic?: boolean }): Promise<void>;
   /**
-   * Ends the emergency of an emergency group call that the user set up. The call goes on as an
-   * ordinary group call. Rejects when the server rejects the request, or when the call is not an emergency call that
-   * the user set up.
+   * Ends the emergency of an emergency group call that the user started, or of any emergency
+   * group call for a user who may cancel emergencies. The call goes on as an ordinary group call.
+   * Rejects when the server rejects the request, or when the call is not an emergency call.
    */
   cancelEmergency(callId: string): Promise<void>;
   answer(callId: string): Promise<void>;

@@ -18,6 +18,8 @@ export interface DemoUser {
   /** MCPTT ID, a SIP URI. */
   readonly id: string;
   readonly name: string;
+  /** True for a user, such as a dispatcher, whom the server lets end others' emergencies. */
+  readonly mayCancelEmergencies: boolean;
 }
 
 /** Settings that the app needs before it can enrol and register. */
@@ -66,7 +68,11 @@ export function parseDemoConfig(value: unknown): DemoConfig {
     trustAnchors: asArray(record['trustAnchors'], 'trustAnchors').map((a) => asString(a, 'anchor')),
     users: asArray(record['users'], 'users').map((user, index) => {
       const entry = asRecord(user, `users[${index}]`);
-      return { id: asString(entry['id'], 'user id'), name: asString(entry['name'], 'user name') };
+      return {
+        id: asString(entry['id'], 'user id'),
+        name: asString(entry['name'], 'user name'),
+        mayCancelEmergencies: entry['mayCancelEmergencies'] === true,
+      };
     }),
     groups: asArray(record['groups'], 'groups').map((group, index) => {
       const entry = asRecord(group, `groups[${index}]`);

@@ -1,9 +1,10 @@
 /**
  * The emergency button of the talk panel: its text, state and action for the open conversation.
- * Emergency calls are group calls, so a user's conversation has no button. The user who set up
- * the group's emergency call can end the emergency with it, and the call then goes on as an
- * ordinary group call. While another user's emergency call runs, the button is disabled, since
- * the call is an emergency call already.
+ * Emergency calls are group calls, so a user's conversation has no button. A press makes the
+ * group's call an emergency call: the client upgrades a running ordinary call, or sets up an
+ * emergency call. The user who started the emergency can end it with the button, and so can a
+ * user who may cancel emergencies, such as a dispatcher. The call then goes on as an ordinary
+ * group call. For other users the button is disabled while an emergency call runs.
  *
  * @module
  */
@@ -20,7 +21,7 @@ export type EmergencyAction =
 export interface EmergencyButton {
   readonly hidden: boolean;
   readonly text: 'EMERGENCY' | 'END EMERGENCY';
-  /** True while the user's own emergency call runs. */
+  /** True while an emergency call that the user may end runs. */
   readonly active: boolean;
   readonly disabled: boolean;
   /** The accessible name. */
@@ -40,7 +41,7 @@ export function emergencyButton(state: AppState, ending: ReadonlySet<string>): E
   }
   const groupName = target.group?.name ?? 'No group';
   const call = target.call?.emergency === true ? target.call : undefined;
-  if (call?.emergencyCaller === true) {
+  if (call !== undefined && (call.emergencyCaller || state.mayCancelEmergencies)) {
     const waiting = ending.has(call.id);
     // The UPDATE that ends the emergency needs the connection to the core.
     const disabled = waiting || state.registration !== 'registered';

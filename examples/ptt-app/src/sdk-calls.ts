@@ -9,13 +9,10 @@ import type { CallInfo, CallState } from './client.js';
 import type { FloorStatus } from './floor-status.js';
 
 /**
- * Fields of a call that do not change while it runs. The state and the emergency come from the
- * SDK's call, and follow it.
+ * Fields of a call that do not change while it runs. The state, the emergency and who started
+ * it come from the SDK's call, and follow it.
  */
-export type CallFields = Pick<
-  CallInfo,
-  'kind' | 'direction' | 'groupId' | 'peerId' | 'emergencyCaller'
->;
+export type CallFields = Pick<CallInfo, 'kind' | 'direction' | 'groupId' | 'peerId'>;
 
 /** Receives every change of a tracked call. */
 export type CallListener = (call: CallInfo) => void;
@@ -48,6 +45,8 @@ export class CallTracker {
       ...fields,
       id: call.callId,
       emergency: call.emergency,
+      emergencyCaller: call.emergencyStartedHere,
+      emergencyAtSetUp: call.emergency,
       state: STATES[call.state],
       reason: undefined,
     };
@@ -55,7 +54,12 @@ export class CallTracker {
     // The call has one delegate, so every callback of the SDK's call goes in this object.
     call.delegate = {
       onStateChange: (state) => this.#update(call.callId, { state: STATES[state] }),
-      onEmergencyChange: (emergency) => this.#update(call.callId, { emergency }),
+      onEmergencyChange: (emergency) =>
+        this.#update(call.callId, {
+          emergency,
+          emergencyCaller: call.emergencyStartedHere,
+          emergencyAtSetUp: false,
+        }),
       onParts: (event) => {
         const entry = this.#calls.get(call.callId);
         if (entry !== undefined) this.#onParts?.(entry.info, event);

@@ -47,6 +47,7 @@ export function createSdkClient(
 class SdkPttClient implements PttClient {
   readonly userId: string;
   readonly displayName: string;
+  readonly mayCancelEmergencies: boolean;
   readonly #config: DemoConfig;
   readonly #serverCertificate: Uint8Array;
   readonly #openStore: () => Promise<DemoKeyStore>;
@@ -83,7 +84,9 @@ class SdkPttClient implements PttClient {
     this.#openStore = openStore;
     this.#serverCertificate = serverCertificate;
     this.userId = uri;
-    this.displayName = config.users.find((u) => u.id === uri)?.name ?? uri;
+    const user = config.users.find((u) => u.id === uri);
+    this.displayName = user?.name ?? uri;
+    this.mayCancelEmergencies = user?.mayCancelEmergencies === true;
     this.#records = new SecurityRecorder(uri, (record) =>
       this.#delegate.onSecurityRecord?.(record),
     );
@@ -187,10 +190,24 @@ class SdkPttClient implements PttClient {
 
   async startEmergencyCall(groupId: string): Promise<void> {
     const live = this.#calls.liveGroupCall(groupId);
-    // An emergency sets up a new call unless the group's call is an emergency call now. The
-    // server ends the group's ordinary call.
+    if (live?.emergency !== true && live?.state === 'established') {
+      await this.#upgrade(live, groupId);
+      return;
+    }
+    // An emergency sets up a new call unless the group's call is an emergency call now or can be
+    // upgraded. The server ends the group's ordinary call that is still being set up.
     const call = live?.emergency === true ? live : this.#startGroupCall(groupId, true);
     await this.#established(call);
+  }
+
+  /** Upgrades the group's established ordinary call to an emergency call. */
+  async #upgrade(call: McpttCall, groupId: string): Promise<void> {
+    const update = this.#records.expect(
+      'UPDATE',
+      `Emergency upgrade of the group call to ${groupId}`,
+      'mcptt-info: emergency-ind true',
+    );
+    await this.#recorded(update, call.upgradeToEmergency());
   }
 
   /**
@@ -215,7 +232,6 @@ class SdkPttClient implements PttClient {
       direction: 'outgoing',
       groupId,
       peerId: undefined,
-      emergencyCaller: emergency,
     });
     this.#talk.follow(call);
     return call;
@@ -253,7 +269,6 @@ class SdkPttClient implements PttClient {
       direction: 'outgoing',
       groupId: undefined,
       peerId,
-      emergencyCaller: false,
     });
     this.#talk.follow(call);
     await this.#established(call);
@@ -358,7 +373,6 @@ class SdkPttClient implements PttClient {
       direction: 'incoming',
       groupId,
       peerId: event.info?.callingUserId ?? event.from,
-      emergencyCaller: false,
     });
     // Group calls of affiliated groups and automatic private calls start at once, with the
     // microphone off until the user presses talk (TS 24.379 automatic commencement). The server

@@ -23,6 +23,8 @@ export const MAX_SECURITY_RECORDS = 200;
 export interface AppState {
   readonly userId: string;
   readonly displayName: string;
+  /** True when the local user may end the emergency of any group call it takes part in. */
+  readonly mayCancelEmergencies: boolean;
   readonly registration: RegistrationState;
   /** The cause of the failed registration, while the state is `failed`. */
   readonly registrationError: ErrorText | undefined;

@@ -25,6 +25,7 @@ export function testCall(id: string, fields: Partial<CallInfo> = {}): CallInfo {
     peerId: undefined,
     emergency: false,
     emergencyCaller: false,
+    emergencyAtSetUp: false,
     state: 'confirmed',
     reason: undefined,
     ...fields,
@@ -39,6 +40,7 @@ export function testState(
   return {
     userId: ALICE,
     displayName: 'Alice',
+    mayCancelEmergencies: false,
     registration: 'registered',
     registrationError: undefined,
     groups: [],

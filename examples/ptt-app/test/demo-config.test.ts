@@ -22,6 +22,15 @@ describe('parseDemoConfig', () => {
     expect(config.coreLogUrl).toBe('/__sip-core/bodies');
   });
 
+  it('reads who may cancel emergencies', () => {
+    const users = [
+      { id: 'sip:carol@mcptt.example', name: 'Carol', mayCancelEmergencies: true },
+      { id: 'sip:alice@mcptt.example', name: 'Alice', mayCancelEmergencies: 'yes' },
+    ];
+    const config = parseDemoConfig({ ...valid, users });
+    expect(config.users.map((user) => user.mayCancelEmergencies)).toEqual([true, false]);
+  });
+
   it('leaves the core log URL optional', () => {
     expect(parseDemoConfig({ ...valid, coreLogUrl: undefined }).coreLogUrl).toBeUndefined();
   });

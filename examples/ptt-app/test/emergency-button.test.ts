@@ -75,6 +75,14 @@ describe('emergencyButton', () => {
     });
   });
 
+  it("lets a dispatcher end another's emergency", () => {
+    const call = testCall('e', { emergency: true, direction: 'incoming', peerId: BOB });
+    const state = groupState([call], { mayCancelEmergencies: true });
+    // The same button as the one of the user who started the emergency.
+    expect(emergencyButton(state, none)).toEqual(emergencyButton(groupState([ownEmergency]), none));
+    expect(emergencyButton(state, none).action).toEqual({ kind: 'end', callId: 'e' });
+  });
+
   it('cannot end a joined emergency', () => {
     const joined = testCall('e', { emergency: true });
     expect(emergencyButton(groupState([joined]), none)).toMatchObject({

@@ -38,6 +38,8 @@ export interface HeldRequest {
 export class FakeClient implements PttClient {
   readonly userId: string;
   readonly displayName: string;
+  /** True when the user may end others' emergencies. A test sets it before the app starts. */
+  mayCancelEmergencies = false;
   readonly actions: FakeAction[] = [];
   delegate: PttClientDelegate = {};
   /**

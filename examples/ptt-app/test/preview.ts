@@ -54,6 +54,7 @@ if (root !== null) {
     peerId: undefined,
     emergency: false,
     emergencyCaller: false,
+    emergencyAtSetUp: false,
     state: 'confirmed',
     reason: undefined,
     floor: { phase: 'taken', holder: `sip:bob@${domain}`, emergency: false },

@@ -43,11 +43,19 @@ interface FakeCall {
   readonly callId: string;
   state: CallState;
   emergency: boolean;
+  emergencyStartedHere: boolean;
   delegate: McpttCallDelegate | undefined;
 }
 
 function fakeCall(fields: Partial<FakeCall> = {}): FakeCall {
-  return { callId: 'c1', state: 'established', emergency: false, delegate: undefined, ...fields };
+  return {
+    callId: 'c1',
+    state: 'established',
+    emergency: false,
+    emergencyStartedHere: false,
+    delegate: undefined,
+    ...fields,
+  };
 }
 
 const groupCall: CallFields = {
@@ -55,7 +63,6 @@ const groupCall: CallFields = {
   direction: 'outgoing',
   groupId: GROUP,
   peerId: undefined,
-  emergencyCaller: false,
 };
 
 /** Tracks `call` and returns every version of it that the tracker reports. */
@@ -67,15 +74,20 @@ function track(call: FakeCall, fields: CallFields = groupCall): CallInfo[] {
 
 describe('CallTracker', () => {
   it('takes the emergency at the start', () => {
-    const reported = track(fakeCall({ emergency: true }), { ...groupCall, emergencyCaller: true });
+    const reported = track(fakeCall({ emergency: true, emergencyStartedHere: true }));
     expect(reported).toEqual([
-      expect.objectContaining({ id: 'c1', emergency: true, emergencyCaller: true }),
+      expect.objectContaining({
+        id: 'c1',
+        emergency: true,
+        emergencyCaller: true,
+        emergencyAtSetUp: true,
+      }),
     ]);
   });
 
   it('follows the end of the emergency', () => {
-    const call = fakeCall({ emergency: true });
-    const reported = track(call, { ...groupCall, emergencyCaller: true });
+    const call = fakeCall({ emergency: true, emergencyStartedHere: true });
+    const reported = track(call);
     call.delegate?.onEmergencyChange?.(false);
     expect(reported.at(-1)).toMatchObject({
       emergency: false,
@@ -93,6 +105,20 @@ describe('CallTracker', () => {
       ['calling', false],
       ['confirmed', false],
       ['confirmed', true],
+    ]);
+  });
+
+  it('follows an upgrade by the user', () => {
+    const call = fakeCall();
+    const reported = track(call);
+    call.emergency = true;
+    call.emergencyStartedHere = true;
+    call.delegate?.onEmergencyChange?.(true);
+    expect(
+      reported.map((info) => [info.emergency, info.emergencyCaller, info.emergencyAtSetUp]),
+    ).toEqual([
+      [false, false, false],
+      [true, true, false],
     ]);
   });
 

@@ -67,7 +67,9 @@ export function callLabel(state: AppState, call: CallInfo): string {
   }
   const group = state.groups.find((g) => g.id === call.groupId)?.name ?? shortUri(call.groupId);
   const label = `${call.emergency ? 'Emergency group call' : 'Group call'} · ${group}`;
-  if (!call.emergency || call.direction !== 'incoming' || call.peerId === undefined) return label;
+  if (!call.emergencyAtSetUp || call.direction !== 'incoming' || call.peerId === undefined) {
+    return label;
+  }
   return `${label} · started by ${peerName(state, call.peerId)}`;
 }
 

@@ -291,7 +291,8 @@ function describeGroupCall(
   const kind = call.emergency ? 'Emergency group call' : 'Group call';
   const progress = call.state === 'confirmed' ? `${kind} · connected` : `${kind} · ${call.state}…`;
   // Listeners of an emergency call learn who raised it from the caller in the server's mcptt-info.
-  if (!call.emergency || call.direction !== 'incoming' || call.peerId === undefined) {
+  // The server's UPDATE about an upgrade does not name the participant who requested it.
+  if (!call.emergencyAtSetUp || call.direction !== 'incoming' || call.peerId === undefined) {
     return progress;
   }
   return `${progress} · started by ${peerName(state, call.peerId)}`;
