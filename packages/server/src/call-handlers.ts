@@ -14,7 +14,7 @@ import { MediaLeg } from './media-leg.js';
 import { MediaRelay } from './media-relay.js';
 import { CallFloor } from './floor/call-floor.js';
 import { hasImplicitFloorRequest } from './floor/implicit-request.js';
-import { endCall, inviteUser, leaveFloor } from './member-invite.js';
+import { endCall, hangUp, inviteUser, leaveFloor } from './member-invite.js';
 import { withEmergency } from './emergency-state.js';
 import {
   buildMcpttInfo,
@@ -391,7 +391,10 @@ function newCall(
     emergencyCaller: emergency ? originator : undefined,
     legs: new Map(),
     // The floor holder is the talker, read on every packet, so nothing else can set it.
-    media: new MediaRelay(() => call.floor.holder()),
+    media: new MediaRelay(
+      () => call.floor.holder(),
+      (callId) => endFailedLeg(context, call, callId),
+    ),
     floor: new CallFloor({ logger: context.logger, ...context.config.floor }),
   };
   return call;
@@ -417,11 +420,39 @@ export async function handleBye(
   leaveFloor(call, leg);
   transaction.respond(createResponse(transaction.request, 200, { toTag: randomToken() }));
   await call.media.remove(callId);
+  await endCallWhenLeft(context, call);
+}
 
+/**
+ * Ends a call that a participant's leaving ends for everyone: a private call, a prearranged call
+ * that its originator left, and a call with one participant left. A call that ended already is
+ * left alone.
+ */
+async function endCallWhenLeft(context: ServerContext, call: Call): Promise<void> {
+  if (!context.calls.all().includes(call)) return;
   const originatorLeft =
     call.kind === 'prearranged' &&
     ![...call.legs.values()].some((leg) => leg.uri === call.originator);
   if (call.kind === 'private' || originatorLeft || call.legs.size <= 1) {
     await endCall(context, call, 'participant left');
   }
+}
+
+/**
+ * Ends the leg whose media connection failed, as if its participant had left: the server sends
+ * it a BYE, in case its participant is still connected to the SIP core, and ends the call when
+ * that leaving ends it. Runs in the background.
+ */
+function endFailedLeg(context: ServerContext, call: Call, callId: string): void {
+  const leg = call.legs.get(callId);
+  if (leg === undefined) return;
+  context.logger.warn({ call: call.id, callId }, 'media connection failed, leg ended');
+  // hangUp() takes the leg out of the call before it waits for anything, so the call can end at
+  // once, without waiting for the BYE's response, which a crashed client never sends.
+  Promise.all([
+    hangUp(context, call, leg, 'media connection failed'),
+    endCallWhenLeft(context, call),
+  ]).catch((error: unknown) => {
+    context.logger.warn({ call: call.id, callId, err: error }, 'failed leg not ended');
+  });
 }

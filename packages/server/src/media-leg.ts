@@ -58,6 +58,13 @@ export class MediaLeg {
   /** Called with every RTP packet received from the participant. */
   onRtp: ((packet: RtpPacket) => void) | undefined;
   /**
+   * Called once when the peer connection fails while the leg is open: ICE consent expired
+   * (RFC 7675), 30 s after the participant last responded to a consent check, as when its browser
+   * crashed or lost the network, or ICE or DTLS failed. WebRTC does not recover from that
+   * without an ICE restart, which the server does not offer.
+   */
+  onFailed: (() => void) | undefined;
+  /**
    * The floor control data channel, pre-negotiated on SCTP stream 0 (docs/floor-control.md). It
    * opens only when the participant's SDP has an `m=application` section.
    */
@@ -74,6 +81,12 @@ export class MediaLeg {
     this.#peer = new RTCPeerConnection(peerConfig());
     this.#peer.onTrack.subscribe((track: MediaStreamTrack) => {
       track.onReceiveRtp.subscribe((packet) => this.onRtp?.(packet));
+    });
+    this.#peer.connectionStateChange.subscribe((state) => {
+      if (state !== 'failed' || this.#closed) return;
+      const onFailed = this.onFailed;
+      this.onFailed = undefined;
+      onFailed?.();
     });
     this.#transceiver = this.#peer.addTransceiver('audio', { direction: 'sendrecv' });
     this.floorChannel = this.#peer.createDataChannel(FLOOR_CHANNEL_LABEL, {
@@ -181,6 +194,7 @@ export class MediaLeg {
     }
     this.#closed = true;
     this.onRtp = undefined;
+    this.onFailed = undefined;
     await this.#peer.close();
   }
 

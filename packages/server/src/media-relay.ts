@@ -18,13 +18,16 @@ interface RelayedLeg {
 export class MediaRelay {
   readonly #legs = new Map<string, RelayedLeg>();
   readonly #talker: () => string | undefined;
+  readonly #onFailed: ((callId: string) => void) | undefined;
 
   /**
    * `talker` returns the address-of-record of the current talker, read on every packet: the
-   * floor holder of the call.
+   * floor holder of the call. `onFailed` is called with the SIP Call-ID of a leg whose media
+   * connection failed (see {@link MediaLeg.onFailed}).
    */
-  constructor(talker: () => string | undefined) {
+  constructor(talker: () => string | undefined, onFailed?: (callId: string) => void) {
     this.#talker = talker;
+    this.#onFailed = onFailed;
   }
 
   /** Adds the media of a leg, keyed by the leg's SIP Call-ID. */
@@ -32,6 +35,7 @@ export class MediaRelay {
     const leg = { uri, media };
     this.#legs.set(callId, leg);
     media.onRtp = (packet) => this.#forward(leg, packet);
+    media.onFailed = () => this.#onFailed?.(callId);
   }
 
   /** Removes the media of a leg and closes it. */
