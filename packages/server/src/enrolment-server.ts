@@ -20,6 +20,15 @@ import { issueCertificate, UnsupportedKeyError } from './openssl-ca.js';
 /** Largest accepted request body in bytes; a P-256 or RSA-4096 request fits easily. */
 const MAX_REQUEST_BYTES = 16 * 1024;
 
+/** Stable codes of the endpoint's error replies, in the `code` field beside `error`. */
+export type EnrolmentErrorCode =
+  | 'ERR_ENROL_NOT_FOUND'
+  | 'ERR_ENROL_INVALID_REQUEST'
+  | 'ERR_ENROL_BODY_TOO_LARGE'
+  | 'ERR_ENROL_REJECTED'
+  | 'ERR_ENROL_UNSUPPORTED_KEY'
+  | 'ERR_ENROL_FAILED';
+
 /** A running enrolment endpoint. */
 export interface EnrolmentServer {
   /** Base URL, such as `http://127.0.0.1:40123`. */
@@ -38,7 +47,7 @@ export async function startEnrolmentServer(
   const server = createServer((request, response) => {
     handle(request, response, config, codes, logger).catch((error: unknown) => {
       logger.error({ err: error }, 'enrolment failed');
-      reply(response, 500, { error: 'enrolment failed' });
+      replyError(response, 500, 'ERR_ENROL_FAILED', 'enrolment failed');
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -68,27 +77,29 @@ async function handle(
     return;
   }
   if (request.method !== 'POST' || request.url !== '/enrol') {
-    reply(response, 404, { error: 'not found: POST /enrol' });
+    replyError(response, 404, 'ERR_ENROL_NOT_FOUND', 'not found: POST /enrol');
     return;
   }
 
   const body = await readJson(request);
   if (body === TOO_LARGE) {
-    reply(response, 413, { error: `request body larger than ${String(MAX_REQUEST_BYTES)} bytes` });
+    const message = `request body larger than ${String(MAX_REQUEST_BYTES)} bytes`;
+    replyError(response, 413, 'ERR_ENROL_BODY_TOO_LARGE', message);
     return;
   }
   const uri = typeof body?.uri === 'string' ? addressOfRecord(body.uri) : undefined;
   const code = typeof body?.code === 'string' ? body.code : undefined;
   const csr = typeof body?.csr === 'string' ? body.csr : undefined;
   if (uri === undefined || code === undefined || csr === undefined) {
-    reply(response, 400, { error: 'invalid request: uri, code and csr are required strings' });
+    const message = 'invalid request: uri, code and csr are required strings';
+    replyError(response, 400, 'ERR_ENROL_INVALID_REQUEST', message);
     return;
   }
 
   const expected = codes.get(uri);
   if (expected === undefined || !sameSecret(code, expected)) {
     logger.warn({ uri }, 'enrolment rejected: unknown user or wrong code');
-    reply(response, 403, { error: 'unknown user or wrong code' });
+    replyError(response, 403, 'ERR_ENROL_REJECTED', 'unknown user or wrong code');
     return;
   }
 
@@ -105,10 +116,11 @@ async function handle(
     });
   } catch (error) {
     codes.set(uri, expected);
-    const reason =
-      error instanceof UnsupportedKeyError ? error.message : 'invalid certificate request';
+    const unsupported = error instanceof UnsupportedKeyError;
+    const reason = unsupported ? error.message : 'invalid certificate request';
     logger.warn({ uri, reason }, 'enrolment rejected: certificate request not usable');
-    reply(response, 400, { error: reason });
+    const code = unsupported ? 'ERR_ENROL_UNSUPPORTED_KEY' : 'ERR_ENROL_INVALID_REQUEST';
+    replyError(response, 400, code, reason);
     return;
   }
 
@@ -152,6 +164,15 @@ async function readJson(
   } catch {
     return undefined;
   }
+}
+
+function replyError(
+  response: ServerResponse,
+  status: number,
+  code: EnrolmentErrorCode,
+  message: string,
+): void {
+  reply(response, status, { error: message, code });
 }
 
 function reply(response: ServerResponse, status: number, body: object | undefined): void {

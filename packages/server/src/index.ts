@@ -13,7 +13,7 @@ export type {
   UserConfig,
 } from './config.js';
 export { startEnrolmentServer } from './enrolment-server.js';
-export type { EnrolmentServer } from './enrolment-server.js';
+export type { EnrolmentErrorCode, EnrolmentServer } from './enrolment-server.js';
 export type { CoreConnectionState } from './core-link.js';
 export { McpttServer } from './mcptt-server.js';
 export type { McpttServerOptions } from './mcptt-server.js';

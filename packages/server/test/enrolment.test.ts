@@ -6,13 +6,23 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateSipUris, pemDecode } from '@mcptt-smime/smime';
-import { startEnrolmentServer, type EnrolmentServer } from '../src/enrolment-server.js';
+import {
+  startEnrolmentServer,
+  type EnrolmentErrorCode,
+  type EnrolmentServer,
+} from '../src/enrolment-server.js';
 import { createDemoPki } from '../src/openssl-ca.js';
 
 const run = promisify(execFile);
 const ALICE = 'sip:alice@mcptt.example';
 const CAROL = 'sip:carol@mcptt.example';
 const DAVE = 'sip:dave@mcptt.example';
+
+/** Body of the endpoint's error replies. */
+interface ErrorReply {
+  readonly error: string;
+  readonly code: EnrolmentErrorCode;
+}
 
 /** Creates a key with `openssl genpkey` and returns a PEM certificate request for it. */
 async function requestFor(folder: string, name: string, keyOptions: string[]): Promise<string> {
@@ -86,8 +96,10 @@ describe('enrolment endpoint', () => {
 
   it('rejects a wrong code', async () => {
     const response = await enrol({ uri: ALICE, code: 'K7Q2-PLM8', csr });
+    const body = (await response.json()) as ErrorReply;
 
     expect(response.status).toBe(403);
+    expect(body.code).toBe('ERR_ENROL_REJECTED');
   });
 
   it('rejects an invalid request', async () => {
@@ -96,8 +108,10 @@ describe('enrolment endpoint', () => {
       code: 'B0B0-B0B0',
       csr: 'not a request',
     });
+    const body = (await response.json()) as ErrorReply;
 
     expect(response.status).toBe(400);
+    expect(body.code).toBe('ERR_ENROL_INVALID_REQUEST');
   });
 
   it('issues for the configured URI', async () => {
@@ -119,8 +133,10 @@ describe('enrolment endpoint', () => {
 
   it('accepts a code only once', async () => {
     const response = await enrol({ uri: ALICE, code: 'K7Q2-PLM9', csr });
+    const body = (await response.json()) as ErrorReply;
 
     expect(response.status).toBe(403);
+    expect(body.code).toBe('ERR_ENROL_REJECTED');
   });
 
   it('keeps a code after an invalid request', async () => {
@@ -132,9 +148,10 @@ describe('enrolment endpoint', () => {
   it('rejects a key type the library cannot use', async () => {
     const ed25519 = await requestFor(folder, 'ed25519', ['-algorithm', 'ED25519']);
     const response = await enrol({ uri: CAROL, code: 'C4R0-L111', csr: ed25519 });
-    const body = (await response.json()) as { error: string };
+    const body = (await response.json()) as ErrorReply;
 
     expect(response.status).toBe(400);
+    expect(body.code).toBe('ERR_ENROL_UNSUPPORTED_KEY');
     expect(body.error).toMatch(/^unsupported key: EC P-256 or P-384, or RSA/);
   });
 
@@ -146,8 +163,10 @@ describe('enrolment endpoint', () => {
       'rsa_keygen_bits:1024',
     ]);
     const response = await enrol({ uri: CAROL, code: 'C4R0-L111', csr: rsa1024 });
+    const body = (await response.json()) as ErrorReply;
 
     expect(response.status).toBe(400);
+    expect(body.code).toBe('ERR_ENROL_UNSUPPORTED_KEY');
   });
 
   it('certifies an RSA key for key transport', async () => {
@@ -184,7 +203,9 @@ describe('enrolment endpoint', () => {
 
   it('rejects an oversized body with 413', async () => {
     const response = await enrol({ uri: ALICE, code: 'K7Q2-PLM9', csr: 'x'.repeat(20_000) });
+    const body = (await response.json()) as ErrorReply;
 
     expect(response.status).toBe(413);
+    expect(body.code).toBe('ERR_ENROL_BODY_TOO_LARGE');
   });
 });
