@@ -20,6 +20,12 @@ import { issueCertificate, UnsupportedKeyError } from './openssl-ca.js';
 /** Largest accepted request body in bytes; a P-256 or RSA-4096 request fits easily. */
 const MAX_REQUEST_BYTES = 16 * 1024;
 
+/**
+ * Wrong codes that a user may present before the endpoint revokes the user's code. It bounds the
+ * chance of guessing a code, whatever its length, and the operator then issues a new one.
+ */
+export const MAX_WRONG_CODES = 5;
+
 /** Stable codes of the endpoint's error replies, in the `code` field beside `error`. */
 export type EnrolmentErrorCode =
   | 'ERR_ENROL_NOT_FOUND'
@@ -41,11 +47,14 @@ export async function startEnrolmentServer(
   config: EnrolmentConfig,
   logger: Logger,
 ): Promise<EnrolmentServer> {
-  const codes = new Map(
-    Object.entries(config.codes).map(([uri, code]) => [addressOfRecord(uri), code]),
-  );
+  const state: EnrolmentState = {
+    config,
+    codes: new Map(Object.entries(config.codes).map(([uri, code]) => [addressOfRecord(uri), code])),
+    wrongCodes: new Map(),
+    logger,
+  };
   const server = createServer((request, response) => {
-    handle(request, response, config, codes, logger).catch((error: unknown) => {
+    handle(request, response, state).catch((error: unknown) => {
       logger.error({ err: error }, 'enrolment failed');
       replyError(response, 500, 'ERR_ENROL_FAILED', 'enrolment failed');
     });
@@ -62,13 +71,22 @@ export async function startEnrolmentServer(
   };
 }
 
+/** State of the endpoint across requests. */
+interface EnrolmentState {
+  readonly config: EnrolmentConfig;
+  /** Unused codes by address of record. */
+  readonly codes: Map<string, string>;
+  /** Number of wrong codes presented so far, by address of record. */
+  readonly wrongCodes: Map<string, number>;
+  readonly logger: Logger;
+}
+
 async function handle(
   request: IncomingMessage,
   response: ServerResponse,
-  config: EnrolmentConfig,
-  codes: Map<string, string>,
-  logger: Logger,
+  state: EnrolmentState,
 ): Promise<void> {
+  const { config, codes, logger } = state;
   // The demo app is served from another loopback port, so the browser sends a preflight.
   response.setHeader('Access-Control-Allow-Origin', '*');
   response.setHeader('Access-Control-Allow-Headers', 'Content-Type');
@@ -98,6 +116,7 @@ async function handle(
 
   const expected = codes.get(uri);
   if (expected === undefined || !sameSecret(code, expected)) {
+    if (expected !== undefined) countWrongCode(state, uri);
     logger.warn({ uri }, 'enrolment rejected: unknown user or wrong code');
     replyError(response, 403, 'ERR_ENROL_REJECTED', 'unknown user or wrong code');
     return;
@@ -124,11 +143,29 @@ async function handle(
     return;
   }
 
+  state.wrongCodes.delete(uri);
   logger.info({ uri }, 'certificate issued');
   reply(response, 200, {
     certificate,
     caCertificate: await readFile(config.caCertificate, 'utf8'),
   });
+}
+
+/**
+ * Counts a wrong code for a user who has one, and revokes that code at {@link MAX_WRONG_CODES}.
+ * The reply stays the same, so that a client cannot tell a revoked code from a wrong one.
+ */
+function countWrongCode(state: EnrolmentState, uri: string): void {
+  const count = (state.wrongCodes.get(uri) ?? 0) + 1;
+  state.wrongCodes.set(uri, count);
+  if (count >= MAX_WRONG_CODES) {
+    state.codes.delete(uri);
+    state.wrongCodes.delete(uri);
+    state.logger.warn(
+      { uri, wrongCodes: count },
+      'enrolment code revoked after repeated wrong codes: issue a new code for this user',
+    );
+  }
 }
 
 // Compares digests, so that the comparison takes the same time whatever the lengths.

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateSipUris, pemDecode } from '@mcptt-smime/smime';
 import {
+  MAX_WRONG_CODES,
   startEnrolmentServer,
   type EnrolmentErrorCode,
   type EnrolmentServer,
@@ -17,6 +18,8 @@ const run = promisify(execFile);
 const ALICE = 'sip:alice@mcptt.example';
 const CAROL = 'sip:carol@mcptt.example';
 const DAVE = 'sip:dave@mcptt.example';
+const ERIN = 'sip:erin@mcptt.example';
+const FRANK = 'sip:frank@mcptt.example';
 
 /** Body of the endpoint's error replies. */
 interface ErrorReply {
@@ -77,6 +80,8 @@ describe('enrolment endpoint', () => {
           'sip:bob@mcptt.example': 'B0B0-B0B0',
           [CAROL]: 'C4R0-L111',
           [DAVE]: 'D4VE-2222',
+          [ERIN]: 'ER1N-3333',
+          [FRANK]: 'FRNK-4444',
         },
       },
       pino({ level: 'silent' }),
@@ -199,6 +204,28 @@ describe('enrolment endpoint', () => {
     expect(response.status).toBe(200);
     expect(text).toContain('Digital Signature, Key Agreement');
     expect(text).not.toContain('Key Encipherment');
+  });
+
+  it('keeps a code after a few wrong codes', async () => {
+    for (let attempt = 1; attempt < MAX_WRONG_CODES; attempt++) {
+      const wrong = await enrol({ uri: FRANK, code: `WRNG-${String(attempt)}`, csr });
+      expect(wrong.status).toBe(403);
+    }
+    const response = await enrol({ uri: FRANK, code: 'FRNK-4444', csr });
+
+    expect(response.status).toBe(200);
+  });
+
+  it('revokes a code after repeated wrong codes', async () => {
+    for (let attempt = 1; attempt <= MAX_WRONG_CODES; attempt++) {
+      const wrong = await enrol({ uri: ERIN, code: `WRNG-${String(attempt)}`, csr });
+      expect(wrong.status).toBe(403);
+    }
+    const response = await enrol({ uri: ERIN, code: 'ER1N-3333', csr });
+    const body = (await response.json()) as ErrorReply;
+
+    expect(response.status).toBe(403);
+    expect(body.code).toBe('ERR_ENROL_REJECTED');
   });
 
   it('rejects an oversized body with 413', async () => {
