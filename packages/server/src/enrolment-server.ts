@@ -29,6 +29,9 @@ export const MAX_WRONG_CODES = 5;
 /** Stable codes of the endpoint's error replies, in the `code` field beside `error`. */
 export type EnrolmentErrorCode =
   | 'ERR_ENROL_NOT_FOUND'
+  | 'ERR_ENROL_ORIGIN'
+  | 'ERR_ENROL_HOST'
+  | 'ERR_ENROL_CONTENT_TYPE'
   | 'ERR_ENROL_INVALID_REQUEST'
   | 'ERR_ENROL_BODY_TOO_LARGE'
   | 'ERR_ENROL_REJECTED'
@@ -51,6 +54,7 @@ export async function startEnrolmentServer(
     config,
     codes: new Map(Object.entries(config.codes).map(([uri, code]) => [addressOfRecord(uri), code])),
     wrongCodes: new Map(),
+    hosts: new Set(),
     logger,
   };
   const server = createServer((request, response) => {
@@ -65,6 +69,8 @@ export async function startEnrolmentServer(
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
+  state.hosts.add(`127.0.0.1:${String(port)}`);
+  state.hosts.add(`localhost:${String(port)}`);
   return {
     url: `http://127.0.0.1:${String(port)}`,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
@@ -78,7 +84,16 @@ interface EnrolmentState {
   readonly codes: Map<string, string>;
   /** Number of wrong codes presented so far, by address of record. */
   readonly wrongCodes: Map<string, number>;
+  /** Host header values of the loopback address and port that the endpoint listens on. */
+  readonly hosts: Set<string>;
   readonly logger: Logger;
+}
+
+/** A rejection of a request before its body is read. */
+interface Rejection {
+  readonly status: number;
+  readonly code: EnrolmentErrorCode;
+  readonly message: string;
 }
 
 async function handle(
@@ -87,15 +102,13 @@ async function handle(
   state: EnrolmentState,
 ): Promise<void> {
   const { config, codes, logger } = state;
-  // The demo app is served from another loopback port, so the browser sends a preflight.
-  response.setHeader('Access-Control-Allow-Origin', '*');
-  response.setHeader('Access-Control-Allow-Headers', 'Content-Type');
-  if (request.method === 'OPTIONS') {
-    reply(response, 204, undefined);
-    return;
-  }
-  if (request.method !== 'POST' || request.url !== '/enrol') {
-    replyError(response, 404, 'ERR_ENROL_NOT_FOUND', 'not found: POST /enrol');
+  const rejection = requestProblem(request, state.hosts);
+  if (rejection !== undefined) {
+    logger.warn(
+      { status: rejection.status, errorCode: rejection.code },
+      'enrolment request rejected',
+    );
+    replyError(response, rejection.status, rejection.code, rejection.message);
     return;
   }
 
@@ -149,6 +162,37 @@ async function handle(
     certificate,
     caCertificate: await readFile(config.caCertificate, 'utf8'),
   });
+}
+
+/**
+ * Returns why a request cannot be served before its body is read, or undefined. The endpoint
+ * sends no CORS headers and rejects every request that a web page could send. Browsers add an
+ * Origin header to every POST, and a page that rebinds its DNS name to 127.0.0.1 sends its own
+ * name as Host. A page can send a body other than JSON without a preflight. The demo app reaches
+ * the endpoint through its dev server's proxy, which sends no Origin header.
+ */
+function requestProblem(
+  request: IncomingMessage,
+  hosts: ReadonlySet<string>,
+): Rejection | undefined {
+  if (request.method !== 'POST' || request.url !== '/enrol') {
+    return { status: 404, code: 'ERR_ENROL_NOT_FOUND', message: 'not found: POST /enrol' };
+  }
+  if (request.headers.origin !== undefined) {
+    const message =
+      'requests from web pages are not accepted: send the request from the app server';
+    return { status: 403, code: 'ERR_ENROL_ORIGIN', message };
+  }
+  if (!hosts.has((request.headers.host ?? '').toLowerCase())) {
+    const message = `invalid Host header: expected ${[...hosts].join(' or ')}`;
+    return { status: 403, code: 'ERR_ENROL_HOST', message };
+  }
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    const message = 'unsupported Content-Type: expected application/json';
+    return { status: 415, code: 'ERR_ENROL_CONTENT_TYPE', message };
+  }
+  return undefined;
 }
 
 /**
@@ -212,12 +256,8 @@ function replyError(
   reply(response, status, { error: message, code });
 }
 
-function reply(response: ServerResponse, status: number, body: object | undefined): void {
+function reply(response: ServerResponse, status: number, body: object): void {
   response.statusCode = status;
-  if (body === undefined) {
-    response.end();
-    return;
-  }
   response.setHeader('Content-Type', 'application/json');
   response.end(JSON.stringify(body));
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +21,7 @@ const CAROL = 'sip:carol@mcptt.example';
 const DAVE = 'sip:dave@mcptt.example';
 const ERIN = 'sip:erin@mcptt.example';
 const FRANK = 'sip:frank@mcptt.example';
+const GRACE = 'sip:grace@mcptt.example';
 
 /** Body of the endpoint's error replies. */
 interface ErrorReply {
@@ -41,6 +43,36 @@ async function certificateText(pem: string, folder: string): Promise<string> {
   await writeFile(file, pem);
   const { stdout } = await run('openssl', ['x509', '-in', file, '-noout', '-text']);
   return stdout;
+}
+
+/** Options of {@link rawRequest}. */
+interface RawRequestOptions {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Sends a request with `node:http`, which unlike fetch lets the caller set the Host header. */
+function rawRequest(
+  base: string,
+  options: RawRequestOptions,
+): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { hostname, port, method: options.method, path: options.path, headers: options.headers },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(options.body);
+  });
 }
 
 describe('enrolment endpoint', () => {
@@ -82,6 +114,7 @@ describe('enrolment endpoint', () => {
           [DAVE]: 'D4VE-2222',
           [ERIN]: 'ER1N-3333',
           [FRANK]: 'FRNK-4444',
+          [GRACE]: 'GR4C-5555',
         },
       },
       pino({ level: 'silent' }),
@@ -226,6 +259,61 @@ describe('enrolment endpoint', () => {
 
     expect(response.status).toBe(403);
     expect(body.code).toBe('ERR_ENROL_REJECTED');
+  });
+
+  it('rejects a request from a web page', async () => {
+    const response = await fetch(`${server.url}/enrol`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: 'https://attacker.example' },
+      body: JSON.stringify({ uri: GRACE, code: 'GR4C-5555', csr }),
+    });
+    const body = (await response.json()) as ErrorReply;
+
+    expect(response.status).toBe(403);
+    expect(body.code).toBe('ERR_ENROL_ORIGIN');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('rejects another host name', async () => {
+    const { port } = new URL(server.url);
+    const response = await rawRequest(server.url, {
+      method: 'POST',
+      path: '/enrol',
+      headers: { Host: `rebound.attacker.example:${port}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ uri: GRACE, code: 'GR4C-5555', csr }),
+    });
+
+    expect(response.status).toBe(403);
+    expect((JSON.parse(response.body) as ErrorReply).code).toBe('ERR_ENROL_HOST');
+  });
+
+  it('rejects a body that is not JSON', async () => {
+    const response = await fetch(`${server.url}/enrol`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: JSON.stringify({ uri: GRACE, code: 'GR4C-5555', csr }),
+    });
+    const body = (await response.json()) as ErrorReply;
+
+    expect(response.status).toBe(415);
+    expect(body.code).toBe('ERR_ENROL_CONTENT_TYPE');
+  });
+
+  it('allows no cross-origin preflight', async () => {
+    const response = await fetch(`${server.url}/enrol`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://attacker.example', 'Access-Control-Request-Method': 'POST' },
+    });
+
+    expect(response.status).toBe(404);
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(response.headers.get('access-control-allow-headers')).toBeNull();
+  });
+
+  it('keeps a code after rejected browser requests', async () => {
+    const response = await enrol({ uri: GRACE, code: 'GR4C-5555', csr });
+
+    expect(response.status).toBe(200);
   });
 
   it('rejects an oversized body with 413', async () => {
