@@ -21,6 +21,17 @@ import { issueCertificate, UnsupportedKeyError } from './openssl-ca.js';
 const MAX_REQUEST_BYTES = 16 * 1024;
 
 /**
+ * Time in ms that a client has to send a whole request, headers and body, before it gets 408.
+ * Node 20's default of 300 s let a client that sends a byte now and then hold a connection for
+ * minutes, and many such clients could use up the file descriptors of the process, which also
+ * runs the MCPTT server.
+ */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Time in ms that a client has to send the request's header fields, within the request timeout. */
+const HEADERS_TIMEOUT_MS = 5_000;
+
+/**
  * Wrong codes that a user may present before the endpoint revokes the user's code. It bounds the
  * chance of guessing a code, whatever its length, and the operator then issues a new one.
  */
@@ -57,7 +68,13 @@ export async function startEnrolmentServer(
     hosts: new Set(),
     logger,
   };
-  const server = createServer((request, response) => {
+  const serverOptions = {
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    // Node checks the two timeouts at this interval, 30 s by default.
+    connectionsCheckingInterval: 1_000,
+  };
+  const server = createServer(serverOptions, (request, response) => {
     handle(request, response, state).catch((error: unknown) => {
       logger.error({ err: error }, 'enrolment failed');
       replyError(response, 500, 'ERR_ENROL_FAILED', 'enrolment failed');

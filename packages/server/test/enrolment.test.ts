@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -314,6 +315,30 @@ describe('enrolment endpoint', () => {
     const response = await enrol({ uri: GRACE, code: 'GR4C-5555', csr });
 
     expect(response.status).toBe(200);
+  });
+
+  it('closes a connection that sends slowly', { timeout: 20_000 }, async () => {
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    const closed = new Promise<string>((resolve) => {
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+    });
+    socket.write(
+      `POST /enrol HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+    );
+    // One byte every second keeps an idle-socket timeout from ever firing.
+    const trickle = setInterval(() => socket.write(' '), 1000);
+    const outcome = await Promise.race([
+      closed,
+      new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 15_000)),
+    ]);
+    clearInterval(trickle);
+    socket.destroy();
+
+    expect(outcome).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('rejects an oversized body with 413', async () => {
