@@ -162,6 +162,8 @@ export async function issueCertificate(options: IssueOptions): Promise<string> {
       ].join('\n'),
     );
     const user = options.uri.replace(/^sips?:/, '').split('@')[0] ?? 'user';
+    // The -subj syntax reads `+` as the start of another attribute of the same RDN.
+    const commonName = user.replaceAll('+', '\\+');
     const { stdout } = await run(OPENSSL, [
       'x509',
       '-req',
@@ -176,7 +178,7 @@ export async function issueCertificate(options: IssueOptions): Promise<string> {
       '-days',
       String(options.days),
       '-subj',
-      `/CN=${user}`,
+      `/CN=${commonName}`,
       '-extfile',
       extensions,
     ]);

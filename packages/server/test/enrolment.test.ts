@@ -23,6 +23,7 @@ const DAVE = 'sip:dave@mcptt.example';
 const ERIN = 'sip:erin@mcptt.example';
 const FRANK = 'sip:frank@mcptt.example';
 const GRACE = 'sip:grace@mcptt.example';
+const HEIDI_PLUS = 'sip:heidi+dispatch@mcptt.example';
 
 /** Body of the endpoint's error replies. */
 interface ErrorReply {
@@ -116,6 +117,7 @@ describe('enrolment endpoint', () => {
           [ERIN]: 'ER1N-3333',
           [FRANK]: 'FRNK-4444',
           [GRACE]: 'GR4C-5555',
+          [HEIDI_PLUS]: 'HE1D-6666',
         },
       },
       pino({ level: 'silent' }),
@@ -168,6 +170,15 @@ describe('enrolment endpoint', () => {
     expect(response.status).toBe(200);
     expect(certificateSipUris(der!)).toEqual([ALICE]);
     expect(verified.stdout).toContain('OK');
+  });
+
+  it('issues for a user part with a plus sign', async () => {
+    const response = await enrol({ uri: HEIDI_PLUS, code: 'HE1D-6666', csr });
+    const body = (await response.json()) as { certificate: string };
+    const [der] = pemDecode(body.certificate, 'CERTIFICATE');
+
+    expect(response.status).toBe(200);
+    expect(certificateSipUris(der!)).toEqual([HEIDI_PLUS]);
   });
 
   it('accepts a code only once', async () => {
