@@ -20,7 +20,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { RevocationMode } from '@mcptt-smime/smime';
+import { addressOfRecord, type RevocationMode } from '@mcptt-smime/smime';
+import { isCertifiableUri } from './openssl-ca.js';
 
 /** A configured MCPTT user. */
 export interface UserConfig {
@@ -73,13 +74,22 @@ export interface EnrolmentConfig {
   /** PEM certificate and PKCS#8 key of the issuing CA. */
   readonly caCertificate: string;
   readonly caKey: string;
-  /** One-time codes by user URI; each code works once. */
+  /**
+   * One-time codes by user URI. Each code works once, names a configured user, and has at least
+   * {@link MIN_ENROLMENT_CODE_LENGTH} characters.
+   */
   readonly codes: Readonly<Record<string, string>>;
   /** Loopback port, default 0 (a free port). */
   readonly port?: number;
-  /** Validity of issued certificates in days, default 30. */
+  /** Validity of issued certificates in days, 1 to {@link MAX_VALIDITY_DAYS}, default 30. */
   readonly validityDays?: number;
 }
+
+/** Shortest accepted enrolment code, as long as the demo's `XXXX-XXXX` without its hyphen. */
+export const MIN_ENROLMENT_CODE_LENGTH = 8;
+
+/** Longest accepted validity of issued certificates in days, about ten years. */
+export const MAX_VALIDITY_DAYS = 3650;
 
 /** The whole configuration, paths resolved. */
 export interface ServerConfig {
@@ -134,7 +144,9 @@ export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
       : { peerCertificates: path(root.peerCertificates, 'peerCertificates') }),
     users,
     groups,
-    ...(root.enrolment === undefined ? {} : { enrolment: parseEnrolment(root.enrolment, path) }),
+    ...(root.enrolment === undefined
+      ? {}
+      : { enrolment: parseEnrolment(root.enrolment, path, enrolmentUsers(root, userUris)) }),
     ...(root.insecurePlainCalls === undefined
       ? {}
       : { insecurePlainCalls: asBoolean(root.insecurePlainCalls, 'insecurePlainCalls') }),
@@ -216,22 +228,68 @@ function parseGroup(raw: unknown, field: string, users: ReadonlySet<string>): Gr
 function parseEnrolment(
   raw: unknown,
   path: (value: unknown, field: string) => string,
+  users: ReadonlySet<string>,
 ): EnrolmentConfig {
   const enrolment = asObject(raw, 'enrolment');
-  const codes = asObject(enrolment.codes, 'enrolment.codes');
-  const checked: Record<string, string> = {};
-  for (const [uri, code] of Object.entries(codes)) {
-    checked[asSipUri(uri, 'enrolment.codes')] = asString(code, `enrolment.codes[${uri}]`);
-  }
+  const { port, validityDays } = enrolment;
   return {
     caCertificate: path(enrolment.caCertificate, 'enrolment.caCertificate'),
     caKey: path(enrolment.caKey, 'enrolment.caKey'),
-    codes: checked,
-    ...(enrolment.port === undefined ? {} : { port: asNumber(enrolment.port, 'enrolment.port') }),
-    ...(enrolment.validityDays === undefined
+    codes: parseEnrolmentCodes(enrolment.codes, users),
+    ...(port === undefined ? {} : { port: asNumber(port, 'enrolment.port', 65_535) }),
+    ...(validityDays === undefined
       ? {}
-      : { validityDays: asNumber(enrolment.validityDays, 'enrolment.validityDays') }),
+      : { validityDays: asDays(validityDays, 'enrolment.validityDays') }),
   };
+}
+
+/** Returns the addresses of record that may get a code: the users, without the server's URI. */
+function enrolmentUsers(root: Record<string, unknown>, users: ReadonlySet<string>): Set<string> {
+  const server = addressOfRecord(asSipUri(root.serverUri, 'serverUri'));
+  const addresses = new Set([...users].map(addressOfRecord));
+  addresses.delete(server);
+  return addresses;
+}
+
+/**
+ * Checks the enrolment codes. A code may name only a configured user, once, by a URI that the CA
+ * can certify. A code for the server's URI or a group's ID would let its holder get a certificate
+ * in that name, which clients trust as they trust the CA.
+ */
+function parseEnrolmentCodes(raw: unknown, users: ReadonlySet<string>): Record<string, string> {
+  const codes = asObject(raw, 'enrolment.codes');
+  const seen = new Set<string>();
+  const checked: Record<string, string> = {};
+  for (const [uri, code] of Object.entries(codes)) {
+    const field = `enrolment.codes[${uri}]`;
+    const address = addressOfRecord(asSipUri(uri, 'enrolment.codes'));
+    if (!users.has(address)) {
+      throw new TypeError(`${field}: ${uri} is not a configured user other than the server`);
+    }
+    if (seen.has(address)) {
+      throw new TypeError(`${field}: a code for ${address} is already configured`);
+    }
+    if (!isCertifiableUri(address)) {
+      const rule = 'letters, digits and ._~+- only, with no port or parameters';
+      throw new TypeError(`${field}: the CA cannot certify ${address} (${rule})`);
+    }
+    seen.add(address);
+    const text = asString(code, field);
+    if (text.length < MIN_ENROLMENT_CODE_LENGTH) {
+      const length = String(MIN_ENROLMENT_CODE_LENGTH);
+      throw new TypeError(`${field}: expected a code of at least ${length} characters`);
+    }
+    checked[uri] = text;
+  }
+  return checked;
+}
+
+function asDays(value: unknown, field: string): number {
+  const days = asNumber(value, field, MAX_VALIDITY_DAYS);
+  if (days < 1) {
+    throw new TypeError(`${field}: expected 1 to ${String(MAX_VALIDITY_DAYS)} days`);
+  }
+  return days;
 }
 
 function asObject(value: unknown, field: string): Record<string, unknown> {
@@ -262,9 +320,11 @@ function asBoolean(value: unknown, field: string): boolean {
   return value;
 }
 
-function asNumber(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new TypeError(`${field}: expected a non-negative integer`);
+function asNumber(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? 'a non-negative integer' : `0 to ${String(max)}`;
+    throw new TypeError(`${field}: expected ${range}`);
   }
   return value;
 }

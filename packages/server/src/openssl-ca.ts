@@ -133,13 +133,22 @@ export function keyUsageFor(spkiPem: string): string {
 }
 
 /**
+ * Returns whether {@link issueCertificate} can certify a SIP URI: a user part and a host name of
+ * letters, digits and `._~+-` only, with no port or parameters. Other characters could break out
+ * of the extension file's subjectAltName line or the `-subj` argument.
+ */
+export function isCertifiableUri(uri: string): boolean {
+  return /^sips?:[A-Za-z0-9._~+-]+@[A-Za-z0-9.-]+$/.test(uri);
+}
+
+/**
  * Issues an end-entity certificate for the public key of a PKCS#10 request: subject CN and
  * subjectAltName from `uri`, the key usage of {@link keyUsageFor}, extended key usage
  * emailProtection (RFC 8550 §4.4). Raises an Error when the request does not verify, and
  * UnsupportedKeyError for a key of another type or size.
  */
 export async function issueCertificate(options: IssueOptions): Promise<string> {
-  if (!/^sips?:[A-Za-z0-9._~+-]+@[A-Za-z0-9.-]+$/.test(options.uri)) {
+  if (!isCertifiableUri(options.uri)) {
     throw new TypeError(`issueCertificate: ${options.uri} is not a plain SIP URI`);
   }
   const folder = await mkdtemp(join(tmpdir(), 'mcptt-ca-'));
