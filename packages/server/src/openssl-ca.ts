@@ -114,17 +114,27 @@ export class UnsupportedKeyError extends Error {
 const RSA_BITS = { min: 2048, max: 4096 } as const;
 
 /**
+ * DER of an EC SubjectPublicKeyInfo up to its uncompressed point, by the curve name that Node
+ * reports. Node also reports the name for a key with explicit curve parameters, which RFC 5480
+ * §2.1.1 forbids in certificates, so the DER itself must match one of these.
+ */
+const NAMED_CURVE_SPKI_PREFIXES: Readonly<Record<string, string>> = {
+  prime256v1: '3059301306072a8648ce3d020106082a8648ce3d03010703420004',
+  secp384r1: '3076301006072a8648ce3d020106052b8104002203620004',
+};
+
+/**
  * Returns the key usage of a certificate for the public key in `spkiPem`: signing and ECDH key
- * agreement for EC P-256 and P-384, signing and key transport for RSA of 2048 to 4096 bits.
+ * agreement for EC P-256 and P-384 as named curves with uncompressed points, signing and key transport for RSA of 2048 to 4096 bits.
  * Raises UnsupportedKeyError for any other key, which the library could not use.
  */
 export function keyUsageFor(spkiPem: string): string {
   const key = createPublicKey(spkiPem);
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'ec') {
-    if (details.namedCurve === 'prime256v1' || details.namedCurve === 'secp384r1') {
-      return 'digitalSignature,keyAgreement';
-    }
+    const prefix = NAMED_CURVE_SPKI_PREFIXES[details.namedCurve ?? ''];
+    const spki = key.export({ format: 'der', type: 'spki' }).toString('hex');
+    if (prefix !== undefined && spki.startsWith(prefix)) return 'digitalSignature,keyAgreement';
   } else if (key.asymmetricKeyType === 'rsa') {
     const bits = details.modulusLength ?? 0;
     if (bits >= RSA_BITS.min && bits <= RSA_BITS.max) return 'digitalSignature,keyEncipherment';

@@ -219,6 +219,28 @@ describe('enrolment endpoint', () => {
     expect(body.code).toBe('ERR_ENROL_UNSUPPORTED_KEY');
   });
 
+  it('rejects explicit curve parameters', async () => {
+    const key = join(folder, 'explicit.key.pem');
+    await run('openssl', [
+      'ecparam',
+      '-name',
+      'prime256v1',
+      '-param_enc',
+      'explicit',
+      '-genkey',
+      '-noout',
+      '-out',
+      key,
+    ]);
+    const explicit = (await run('openssl', ['req', '-new', '-key', key, '-subj', '/CN=explicit']))
+      .stdout;
+    const response = await enrol({ uri: CAROL, code: 'C4R0-L111', csr: explicit });
+    const body = (await response.json()) as ErrorReply;
+
+    expect(response.status).toBe(400);
+    expect(body.code).toBe('ERR_ENROL_UNSUPPORTED_KEY');
+  });
+
   it('certifies an RSA key for key transport', async () => {
     const rsa2048 = await requestFor(folder, 'rsa2048', [
       '-algorithm',
