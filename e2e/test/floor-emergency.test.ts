@@ -92,6 +92,14 @@ describe('emergency in a running group call', () => {
     const upgrade = bob.page.locator('.record', { hasText: 'Emergency upgrade of the group call' });
     expect(await upgrade.locator('.record-method').innerText()).toBe('UPDATE');
     expect(await upgrade.locator('.badge').innerText()).toBe('SENT · S/MIME');
+    // The other members receive the upgrade in the server's protected UPDATE.
+    for (const app of [alice, carol]) {
+      const update = app.page.locator('.record', {
+        hasText: 'Emergency upgrade of the group call',
+      });
+      expect(await update.locator('.record-method').innerText()).toBe('UPDATE');
+      expect(await update.locator('.badge').innerText()).toBe('PROTECTED');
+    }
     // The upgrade requests no floor, so alice keeps it until she releases.
     expect(await floorText(alice)).toBe('Granted: You may talk for up to 30 s.');
     await releaseTalk(alice);

@@ -144,7 +144,11 @@ export function describeCallUpdate(
   const body = event.parts.find((part) => part.contentType === MCPTT_INFO_TYPE)?.body;
   const info = body === undefined ? undefined : parseInfo(body);
   const summary =
-    info?.emergency === false ? `Emergency ended in ${where}` : `${event.method} in ${where}`;
+    info?.emergency === false
+      ? `Emergency ended in ${where}`
+      : info?.emergency === true
+        ? `Emergency upgrade of ${where}`
+        : `${event.method} in ${where}`;
   const plaintext =
     info === undefined ? event.parts.map((part) => part.body).join('\n\n') : describeInfo(info);
   return { summary, plaintext };

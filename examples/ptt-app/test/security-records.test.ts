@@ -98,6 +98,14 @@ describe('describeCallUpdate', () => {
     });
   });
 
+  it('names an emergency upgrade', () => {
+    const body = buildMcpttInfo({ emergency: true });
+    const call = testCall('c1', { direction: 'incoming' });
+    expect(describeCallUpdate(call, update([{ contentType: mcpttInfo, body }])).summary).toBe(
+      `Emergency upgrade of the group call to ${GROUP}`,
+    );
+  });
+
   it('names the method of another update', () => {
     const call = testCall('c1', { kind: 'private', groupId: undefined, peerId: BOB });
     const parts = [{ contentType: 'text/plain', body: 'press' }];
