@@ -14,7 +14,7 @@ import { MediaLeg } from './media-leg.js';
 import { MediaRelay } from './media-relay.js';
 import { CallFloor } from './floor/call-floor.js';
 import { hasImplicitFloorRequest } from './floor/implicit-request.js';
-import { endCall, hangUp, inviteUser, leaveFloor } from './member-invite.js';
+import { endCall, endCallIfOver, hangUp, inviteUser, leaveFloor } from './member-invite.js';
 import { withEmergency } from './emergency-state.js';
 import {
   buildMcpttInfo,
@@ -420,22 +420,7 @@ export async function handleBye(
   leaveFloor(call, leg);
   transaction.respond(createResponse(transaction.request, 200, { toTag: randomToken() }));
   await call.media.remove(callId);
-  await endCallWhenLeft(context, call);
-}
-
-/**
- * Ends a call that a participant's leaving ends for everyone: a private call, a prearranged call
- * that its originator left, and a call with one participant left. A call that ended already is
- * left alone.
- */
-async function endCallWhenLeft(context: ServerContext, call: Call): Promise<void> {
-  if (!context.calls.all().includes(call)) return;
-  const originatorLeft =
-    call.kind === 'prearranged' &&
-    ![...call.legs.values()].some((leg) => leg.uri === call.originator);
-  if (call.kind === 'private' || originatorLeft || call.legs.size <= 1) {
-    await endCall(context, call, 'participant left');
-  }
+  await endCallIfOver(context, call);
 }
 
 /**
@@ -451,7 +436,7 @@ function endFailedLeg(context: ServerContext, call: Call, callId: string): void 
   // once, without waiting for the BYE's response, which a crashed client never sends.
   Promise.all([
     hangUp(context, call, leg, 'media connection failed'),
-    endCallWhenLeft(context, call),
+    endCallIfOver(context, call),
   ]).catch((error: unknown) => {
     context.logger.warn({ call: call.id, callId, err: error }, 'failed leg not ended');
   });

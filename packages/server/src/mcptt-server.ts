@@ -22,7 +22,7 @@ import type { ServerConfig } from './config.js';
 import { CoreLink, type CoreConnectionState } from './core-link.js';
 import { loadCredentials, loadPeerCertificates, loadRevocationLists } from './identity-files.js';
 import { XmlPartMalformedError, XmlPartTooLargeError } from './mcptt-xml.js';
-import { endCall } from './member-invite.js';
+import { endCall, endUnacknowledgedLeg } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
 import { Registry } from './registry.js';
 import { MAX_SIGNATURE_AGE_MS, rejectWithError } from './request-guard.js';
@@ -148,6 +148,14 @@ export class McpttServer {
       {
         onRequest: (transaction) => server.dispatch(transaction),
         onStrayResponse: (response) => logger.debug({ callId: response.callId }, 'stray response'),
+        onAckTimeout: (invite, response) => {
+          endUnacknowledgedLeg(context, invite, response).catch((error: unknown) => {
+            logger.error(
+              { callId: invite.callId, err: error },
+              'ending an unacknowledged leg failed',
+            );
+          });
+        },
       },
       options.timers ?? DEFAULT_TIMERS,
     );

@@ -24,7 +24,7 @@ import { createOutgoingRequest, type ServerContext } from './server-context.js';
 import { sendEmergencyState, withEmergency } from './emergency-state.js';
 import { protectionPolicyOf } from './plain-calls.js';
 import { MAX_SIGNATURE_AGE_MS } from './request-guard.js';
-import { uriOf } from './sip-builder.js';
+import { tagOf, uriOf } from './sip-builder.js';
 import { TALK_INFO_PACKAGE } from './talk-handler.js';
 
 /** Result of {@link inviteUser}: the final status, and the dialog when it was answered. */
@@ -267,4 +267,42 @@ export async function endCall(context: ServerContext, call: Call, reason: string
   await Promise.all([...call.legs.values()].map((leg) => hangUp(context, call, leg, reason)));
   await call.media.close();
   context.logger.info({ call: call.id, reason }, 'call ended');
+}
+
+/**
+ * Ends `call` for everyone once a participant's leg has left it, when the call cannot go on: a
+ * private call, a prearranged call without its originator, and a call with one participant left.
+ * A call that ended already is left alone.
+ */
+export async function endCallIfOver(context: ServerContext, call: Call): Promise<void> {
+  if (!context.calls.all().includes(call)) return;
+  const originatorLeft =
+    call.kind === 'prearranged' &&
+    ![...call.legs.values()].some((leg) => leg.uri === call.originator);
+  if (call.kind === 'private' || originatorLeft || call.legs.size <= 1) {
+    await endCall(context, call, 'participant left');
+  }
+}
+
+/**
+ * Ends the leg whose 2xx to `invite` no ACK confirmed, with BYE (RFC 3261 §13.3.1.4), and the
+ * call when it cannot go on without that leg. Otherwise a participant that never acknowledges
+ * would keep its leg, its media and its place on the floor until the server stops. Does nothing
+ * when the leg has left already or `response` belongs to another dialog.
+ */
+export async function endUnacknowledgedLeg(
+  context: ServerContext,
+  invite: SipMessage,
+  response: SipMessage,
+): Promise<void> {
+  const call = context.calls.byLeg(invite.callId);
+  const leg = call?.legs.get(invite.callId);
+  const dialog = leg?.dialog;
+  if (call === undefined || leg === undefined || dialog === undefined) return;
+  if (dialog.localTag !== tagOf(response.getHeader('To'))) return;
+
+  context.logger.warn({ call: call.id, callId: leg.callId }, 'no ACK for the 2xx to an INVITE');
+  // hangUp removes the leg before its first await, so the call is checked without it.
+  const ending = hangUp(context, call, leg, 'no ACK');
+  await Promise.all([ending, endCallIfOver(context, call)]);
 }

@@ -62,6 +62,12 @@ export interface TransactionDelegate {
    * whose Call-ID or CSeq differs from the request of its branch.
    */
   onStrayResponse?(response: SipMessage): void;
+  /**
+   * A 2xx to an INVITE that no ACK confirmed while the server repeated it, for `linger`
+   * milliseconds (64·T1 by default). By RFC 3261 §13.3.1.4 the server SHOULD then end the session
+   * with BYE, because its caller may never send one.
+   */
+  onAckTimeout?(invite: SipMessage, response: SipMessage): void;
 }
 
 interface ServerEntry {
@@ -359,9 +365,15 @@ export class TransactionLayer {
       this.#retransmitUntilAck(entry, this.#timers.t1);
     }
     setTimeout(() => {
+      // close() clears the map, and a closed layer reports nothing.
+      const open = this.#server.get(key) === entry;
+      const unacknowledged = entry.retransmit !== undefined;
       clearTimeout(entry.retransmit);
+      entry.retransmit = undefined;
       this.#server.delete(key);
-      if (request?.method === 'INVITE') this.#forgetInvite(dialogStepKey(request), entry);
+      if (request?.method !== 'INVITE') return;
+      this.#forgetInvite(dialogStepKey(request), entry);
+      if (open && unacknowledged) this.#delegate.onAckTimeout?.(request, response);
     }, this.#timers.linger).unref();
   }
 

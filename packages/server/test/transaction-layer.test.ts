@@ -126,6 +126,63 @@ describe('transaction layer', () => {
     expect(received[1]?.request.method).toBe('ACK');
   });
 
+  /** Returns a layer that records its requests and the INVITEs it reports without ACK. */
+  function ackWatchingLayer() {
+    const unacknowledged: [SipMessage, SipMessage][] = [];
+    const received: ServerTransaction[] = [];
+    const layer = new TransactionLayer(
+      () => undefined,
+      {
+        onRequest: (t) => received.push(t),
+        onAckTimeout: (invite, response) => unacknowledged.push([invite, response]),
+      },
+      timers,
+    );
+    return { layer, received, unacknowledged };
+  }
+
+  const afterLinger = () => new Promise((resolve) => setTimeout(resolve, timers.linger + 50));
+
+  it('reports a 2xx that no ACK confirmed', async () => {
+    const { layer, received, unacknowledged } = ackWatchingLayer();
+
+    layer.receive(request('INVITE'));
+    received[0]?.respond(createResponse(request('INVITE'), 200, { toTag: 't' }));
+    await afterLinger();
+    layer.close();
+
+    expect(unacknowledged).toHaveLength(1);
+    expect(unacknowledged[0]?.[0].callId).toBe('call-1');
+    expect(unacknowledged[0]?.[1].getHeader('To')).toMatch(/;tag=t$/);
+  });
+
+  it('reports no acknowledged or failed INVITE', async () => {
+    const { layer, received, unacknowledged } = ackWatchingLayer();
+    const failed = request('INVITE', 'z9hG4bKother', 'call-2');
+
+    layer.receive(request('INVITE'));
+    received[0]?.respond(createResponse(request('INVITE'), 200, { toTag: 't' }));
+    layer.receive(request('ACK', 'z9hG4bKack'));
+    layer.receive(failed);
+    received[2]?.respond(createResponse(failed, 486));
+    await afterLinger();
+    layer.close();
+
+    expect(received[1]?.request.method).toBe('ACK');
+    expect(unacknowledged).toHaveLength(0);
+  });
+
+  it('reports nothing once closed', async () => {
+    const { layer, received, unacknowledged } = ackWatchingLayer();
+
+    layer.receive(request('INVITE'));
+    received[0]?.respond(createResponse(request('INVITE'), 200, { toTag: 't' }));
+    layer.close();
+    await afterLinger();
+
+    expect(unacknowledged).toHaveLength(0);
+  });
+
   /**
    * Sends an INVITE, responds to it with the 200 OK that `alter` returns, and returns the final
    * response and the responses that matched no transaction.

@@ -9,6 +9,7 @@ import type { CoreConnectionState } from '../../src/core-link.js';
 import { opensslCrl } from '../../../smime/test/cms/openssl-crl.js';
 import { parseConfig } from '../../src/config.js';
 import { McpttServer } from '../../src/mcptt-server.js';
+import type { TransactionTimers } from '../../src/transaction-layer.js';
 import { createDemoPki } from '../../src/openssl-ca.js';
 import { DOMAIN, SERVER_URI } from './mcptt-test-client.js';
 
@@ -47,6 +48,8 @@ export interface FixtureOptions {
   /** Port of the SIP core. Default: a free port. */
   readonly corePort?: number;
   readonly onCoreConnectionChange?: (state: CoreConnectionState) => void;
+  /** Timers of the server's transaction layer. Default: those of RFC 3261. */
+  readonly timers?: TransactionTimers;
 }
 
 /** Starts Kamailio or the relay, then the server with users alice to dave and one group. */
@@ -136,6 +139,7 @@ export async function startFixture(
     config,
     coreUrl: running.url,
     logger: pino({ level: 'debug' }, stream),
+    ...(options.timers === undefined ? {} : { timers: options.timers }),
     ...(options.onCoreConnectionChange === undefined
       ? {}
       : { onCoreConnectionChange: options.onCoreConnectionChange }),
