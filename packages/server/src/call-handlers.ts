@@ -8,7 +8,7 @@
  */
 import { addressOfRecord, protectedHeaderValues } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText, textPart } from './body-parts.js';
-import type { Call, CallKind, CallLeg } from './call-store.js';
+import { MAX_CALLER_LEGS_PER_USER, type Call, type CallKind, type CallLeg } from './call-store.js';
 import { createUasDialog } from './dialog.js';
 import { MediaLeg } from './media-leg.js';
 import { MediaRelay } from './media-relay.js';
@@ -50,6 +50,12 @@ async function startCall(
   if (opened === undefined || signal.aborted || !checkAuthorised(context, transaction, opened)) {
     return;
   }
+  const legs = context.calls.callerLegsOf(opened.sender);
+  if (legs + context.pendingInvites.pendingFrom(opened.sender) >= MAX_CALLER_LEGS_PER_USER) {
+    reject(context, transaction, 486, 'caller has too many calls');
+    return;
+  }
+  context.pendingInvites.setCaller(transaction, opened.sender);
   const infoText = partText(opened.parts, MEDIA_TYPES.mcpttInfo);
   if (infoText === undefined || partText(opened.parts, MEDIA_TYPES.sdp) === undefined) {
     reject(context, transaction, 400, 'SDP or mcptt-info missing');
@@ -340,6 +346,7 @@ async function answerCaller(
   const leg: CallLeg = {
     uri: opened.sender,
     callId: request.callId,
+    fromParticipant: true,
     dialog: createUasDialog(request, toTag),
   };
   if (!context.calls.all().includes(call)) {

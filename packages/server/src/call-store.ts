@@ -15,11 +15,22 @@ export interface CallLeg {
   readonly uri: string;
   /** SIP Call-ID of the leg. */
   readonly callId: string;
+  /** True for the leg of an INVITE that the participant sent, false for one the server sent. */
+  readonly fromParticipant: boolean;
   /** Set once the dialog is established. */
   dialog: Dialog | undefined;
   /** The INVITE that the server sent for this leg, kept while it waits for an answer. */
   invite?: SipMessage | undefined;
 }
+
+/**
+ * Maximum number of call legs that one user may hold or set up at once with INVITEs of its own:
+ * legs of calls it started or joined, and its INVITEs still without a final response. Each leg
+ * keeps a WebRTC peer connection with a UDP socket, so without this limit a single authorised
+ * user could exhaust the server. Legs of the server's INVITEs to the user do not count, so that
+ * calling a user cannot use up that user's share.
+ */
+export const MAX_CALLER_LEGS_PER_USER = 8;
 
 /** Kind of call: a prearranged or chat group call, or a private call. */
 export type CallKind = 'prearranged' | 'chat' | 'private';
@@ -97,6 +108,17 @@ export class CallStore {
   /** Returns the active call of a group. */
   byGroup(groupId: string): Call | undefined {
     return [...this.#calls.values()].find((call) => call.groupId === groupId);
+  }
+
+  /** Returns the number of legs of INVITEs from `uri`, an address-of-record, in every call. */
+  callerLegsOf(uri: string): number {
+    let count = 0;
+    for (const call of this.#calls.values()) {
+      for (const leg of call.legs.values()) {
+        if (leg.fromParticipant && leg.uri === uri) count += 1;
+      }
+    }
+    return count;
   }
 
   /** Every active call. */

@@ -87,7 +87,13 @@ export async function inviteUser(
     },
     certificate,
   );
-  const leg: CallLeg = { uri, callId: invite.callId, dialog: undefined, invite };
+  const leg: CallLeg = {
+    uri,
+    callId: invite.callId,
+    fromParticipant: false,
+    dialog: undefined,
+    invite,
+  };
   context.calls.addLeg(call, leg);
   const cancel = () => context.transactions.cancel(invite);
   options.signal?.addEventListener('abort', cancel, { once: true });

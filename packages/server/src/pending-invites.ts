@@ -11,6 +11,8 @@ import type { ServerTransaction } from './transaction-layer.js';
 interface PendingInvite {
   readonly transaction: ServerTransaction;
   readonly controller: AbortController;
+  /** Address-of-record of the caller, once the INVITE was opened and its sender checked. */
+  caller?: string;
 }
 
 /** Pending INVITE server transactions, matched the way RFC 3261 §9.2 matches a CANCEL. */
@@ -22,6 +24,21 @@ export class PendingInvites {
     const controller = new AbortController();
     this.#pending.set(keyOf(transaction.request), { transaction, controller });
     return controller.signal;
+  }
+
+  /** Records the checked caller of an INVITE, for {@link PendingInvites.pendingFrom}. */
+  setCaller(transaction: ServerTransaction, caller: string): void {
+    const pending = this.#pending.get(keyOf(transaction.request));
+    if (pending?.transaction === transaction) pending.caller = caller;
+  }
+
+  /** Returns the number of INVITEs from `caller` that have no final response yet. */
+  pendingFrom(caller: string): number {
+    let count = 0;
+    for (const pending of this.#pending.values()) {
+      if (pending.caller === caller && !pending.transaction.completed) count += 1;
+    }
+    return count;
   }
 
   /** Forgets an INVITE once its handler is done. */

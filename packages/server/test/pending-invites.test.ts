@@ -74,4 +74,23 @@ describe('pending invites', () => {
 
     expect(pending.cancel(request('CANCEL'))).toBe(false);
   });
+
+  it('counts the unanswered INVITEs of a caller', () => {
+    const pending = new PendingInvites();
+    const first = transaction(request('INVITE', 'z9hG4bKfirst', 'call-1'));
+    const second = transaction(request('INVITE', 'z9hG4bKsecond', 'call-2'));
+    const unchecked = transaction(request('INVITE', 'z9hG4bKthird', 'call-3'));
+    for (const invite of [first, second, unchecked]) pending.add(invite);
+    pending.setCaller(first, 'sip:alice@mcptt.example');
+    pending.setCaller(second, 'sip:alice@mcptt.example');
+
+    expect(pending.pendingFrom('sip:alice@mcptt.example')).toBe(2);
+    expect(pending.pendingFrom('sip:bob@mcptt.example')).toBe(0);
+
+    second.respond(createResponse(second.request, 200, { toTag: 'answered' }));
+    expect(pending.pendingFrom('sip:alice@mcptt.example')).toBe(1);
+
+    pending.delete(first);
+    expect(pending.pendingFrom('sip:alice@mcptt.example')).toBe(0);
+  });
 });
