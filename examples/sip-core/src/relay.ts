@@ -109,6 +109,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<RunningRel
       handleFrame(state, connectionId, bytes, isBinary, options.bodyLogFile, port);
     });
     socket.on('close', () => forgetConnection(state, connectionId));
+    // ws reports a frame that breaks the protocol or passes maxPayload as an error, then closes
+    // that connection (1002, 1007, 1009). Without a listener the error would end the process.
+    socket.on('error', () => undefined);
   });
 
   return {
