@@ -39,6 +39,14 @@ export interface CallFloorOptions extends Omit<FloorArbitratorOptions, 'clock' |
   readonly clock?: FloorClock;
 }
 
+/**
+ * Maximum number of floor messages that wait for one participant's channel to open. A channel
+ * that never opens, such as one whose DTLS handshake the participant never completes, would
+ * otherwise collect a message for every change of the floor while the call lasts. Past the
+ * limit the oldest message is dropped, since a newer one describes the floor's state since then.
+ */
+export const MAX_FLOOR_OUTBOX_MESSAGES = 16;
+
 interface Binding {
   readonly channel: FloorDataChannel | undefined;
   readonly outbox: string[];
@@ -165,6 +173,9 @@ export class CallFloor {
       return;
     }
     binding.outbox.push(encodeFloorMessage(message));
+    if (binding.outbox.length > MAX_FLOOR_OUTBOX_MESSAGES) {
+      binding.outbox.splice(0, binding.outbox.length - MAX_FLOOR_OUTBOX_MESSAGES);
+    }
     if (binding.channel.readyState === 'open') {
       this.#flush(participant);
     }
