@@ -299,7 +299,8 @@ async function importVerificationKey(
 
 /**
  * Verifies a signature made with `scheme` by the certificate's key. Returns false on a mismatch,
- * including an ECDSA signature that is not a valid Ecdsa-Sig-Value.
+ * including an ECDSA signature that is not a valid Ecdsa-Sig-Value and an RSA-PSS salt too long
+ * for the key.
  */
 export async function verifyBytes(
   crypto: Crypto,
@@ -309,6 +310,7 @@ export async function verifyBytes(
   data: Uint8Array,
 ): Promise<boolean> {
   const key = await verificationKey(crypto, certificate, scheme);
+  if (scheme.name === 'RSA-PSS' && !pssSaltFits(certificate, scheme)) return false;
   let rawSignature = signature;
   if (scheme.name === 'ECDSA') {
     const curve = key.algorithm as EcKeyAlgorithm;
@@ -324,6 +326,18 @@ export async function verifyBytes(
     bufferSource(rawSignature),
     bufferSource(data),
   );
+}
+
+/**
+ * Checks that an RSA-PSS salt of `scheme.saltLength` bytes fits the encoded message of the
+ * certificate's key. A longer salt is "inconsistent" (RFC 8017 §9.1.2, step 3), so no signature
+ * with it verifies, and WebCrypto raises OperationError for it instead of returning false.
+ */
+function pssSaltFits(certificate: ParsedCertificate, scheme: SignatureScheme): boolean {
+  const keyAlgorithm = certificate.publicKeyAlgorithm;
+  if (keyAlgorithm.kind !== 'rsa') return false;
+  const encodedLength = Math.ceil((keyAlgorithm.modulusBits - 1) / 8);
+  return encodedLength >= hashLength(scheme.hash) + scheme.saltLength + 2;
 }
 
 /** Converts an IEEE P1363 `r || s` ECDSA signature to `Ecdsa-Sig-Value ::= SEQUENCE { r, s }`. */
