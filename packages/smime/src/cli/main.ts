@@ -6,6 +6,7 @@
  * @module
  */
 
+import { replaceControlCharacters } from '../cms/certificate.js';
 import { isMcpttError } from '../errors.js';
 import { SetupError, UsageError, processIo } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
@@ -59,12 +60,18 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
 }
 
 function reportError(error: unknown, usage: string, io: CliIo, debug: boolean): number {
+  // Both messages quote command-line values, such as file paths and header names, which may
+  // contain control characters that would move the cursor or start a line of their own.
   if (error instanceof UsageError) {
-    io.writeStderr(`mcptt-smime: ${error.message}\n${error.showUsage ? `\n${usage}` : ''}`);
+    // parseArgs breaks its messages into lines, so line feeds stay and only the other control
+    // characters are replaced. NOTE: a line feed in a value that parseArgs or optionalChoice
+    // quotes still starts a new line.
+    const message = error.message.split('\n').map(replaceControlCharacters).join('\n');
+    io.writeStderr(`mcptt-smime: ${message}\n${error.showUsage ? `\n${usage}` : ''}`);
     return 2;
   }
   if (error instanceof SetupError) {
-    io.writeStderr(`mcptt-smime: ${error.message}\n`);
+    io.writeStderr(`mcptt-smime: ${replaceControlCharacters(error.message)}\n`);
     return 2;
   }
   if (isMcpttError(error)) {

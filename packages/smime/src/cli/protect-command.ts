@@ -4,7 +4,11 @@
  * @module
  */
 
-import { certificateSipUris, parseCertificate } from '../cms/certificate.js';
+import {
+  certificateSipUris,
+  parseCertificate,
+  replaceControlCharacters,
+} from '../cms/certificate.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { sameAddressOfRecord } from '../sip/address.js';
 import { MAX_RECIPIENTS } from '../limits.js';
@@ -162,6 +166,8 @@ function checkProtectableName(name: string): void {
     createHeaderFragment([{ name, value: 'x' }]);
   } catch (error) {
     if (!(error instanceof TypeError)) throw error;
-    throw new UsageError(`--protect-header ${name}: ${error.message.replace(/^[^:]*: /, '')}`);
+    const reason = error.message.replace(/^[^:]*: /, '');
+    // The name may contain a line feed, which the CLI keeps in usage errors.
+    throw new UsageError(`--protect-header ${replaceControlCharacters(name)}: ${reason}`);
   }
 }

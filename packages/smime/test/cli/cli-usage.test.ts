@@ -148,3 +148,29 @@ describe('single-valued options given twice', () => {
     expect(SipMessage.parse(run.stdout).getHeader('Content-Type')).toContain('pkcs7-mime');
   });
 });
+
+describe('control characters in option values', () => {
+  it('replaces them in a usage error', () => {
+    const header = 'Call-ID\r\nX-Evil: \u001b[2J';
+    const files = ['--key', 'k.pem', '--cert', 'c.pem', '--recipient', 'r.pem'];
+    const run = cli(['protect', ...files, '--protect-header', header]);
+
+    expectUsageError(
+      run,
+      'mcptt-smime: --protect-header Call-ID??X-Evil: ?[2J: invalid header field ' +
+        '"Call-ID\\r\\nX-Evil: \\u001b[2J"',
+      'protect',
+    );
+  });
+
+  it('replaces them in a set-up error', () => {
+    const run = cli(
+      ['protect', '--key', 'missing\n\u001b[31m.pem', '--cert', 'x.pem', '--recipient', 'y.pem'],
+      '',
+    );
+
+    expect(run.stdout).toHaveLength(0);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('mcptt-smime: --key missing??[31m.pem: not found\n');
+  });
+});
