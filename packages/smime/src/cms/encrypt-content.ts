@@ -90,7 +90,7 @@ export async function prepareEnvelope(options: PrepareEnvelopeOptions): Promise<
   }
   if (options.recipients.length === 0) throw new TypeError('encryptContent: no recipient');
   if (options.recipients.length > MAX_RECIPIENTS) {
-    throw new LimitExceededError('more than MAX_RECIPIENTS recipients');
+    throw new LimitExceededError(`more than ${MAX_RECIPIENTS} recipients (MAX_RECIPIENTS)`);
   }
   const recipients = options.recipients.map(parseCertificate);
 

@@ -87,7 +87,7 @@ export function readRecipientInfos(node: Asn1Node | undefined): RecipientInfo[] 
   const infos = readSequence(node, 'recipientInfos', TAG.set);
   if (infos.length === 0) throw new CmsParseError('recipientInfos is empty');
   if (infos.length > MAX_RECIPIENTS) {
-    throw new LimitExceededError('more than MAX_RECIPIENTS recipients');
+    throw new LimitExceededError(`more than ${MAX_RECIPIENTS} recipients (MAX_RECIPIENTS)`);
   }
   return infos.map(readRecipientInfo);
 }
@@ -154,7 +154,7 @@ function readKeyAgree(node: Asn1Node): KeyAgreeRecipient {
   const encryptedKeys = readSequence(fields[index + 1], 'recipientEncryptedKeys');
   if (fields.length !== index + 2) throw new CmsParseError('KeyAgreeRecipientInfo is malformed');
   if (encryptedKeys.length > MAX_RECIPIENTS) {
-    throw new LimitExceededError('more than MAX_RECIPIENTS recipients');
+    throw new LimitExceededError(`more than ${MAX_RECIPIENTS} recipients (MAX_RECIPIENTS)`);
   }
 
   return {

@@ -114,7 +114,9 @@ function readEContent(wrapper: Asn1Node): Uint8Array {
 function readCertificateSet(node: Asn1Node): Uint8Array[] {
   const choices = childrenOf(node, 'SignedData certificates');
   if (choices.length > MAX_CERTIFICATES) {
-    throw new LimitExceededError('SignedData carries more than MAX_CERTIFICATES certificates');
+    throw new LimitExceededError(
+      `SignedData carries more than ${MAX_CERTIFICATES} certificates (MAX_CERTIFICATES)`,
+    );
   }
   // Attribute certificates and other formats ([0] to [3]) play no part in S/MIME signer checks.
   return choices.filter((choice) => isUniversal(choice, TAG.sequence)).map(encodedBytes);

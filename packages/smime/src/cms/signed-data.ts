@@ -130,7 +130,7 @@ function uniqueCertificates(certificates: readonly Uint8Array[]): Uint8Array[] {
     unique.push(certificate);
   }
   if (unique.length > MAX_CERTIFICATES) {
-    throw new LimitExceededError('more than MAX_CERTIFICATES certificates');
+    throw new LimitExceededError(`more than ${MAX_CERTIFICATES} certificates (MAX_CERTIFICATES)`);
   }
   return unique;
 }

@@ -167,7 +167,7 @@ export async function protectMessage(
   const size = protectedMessage.byteLength;
   if (size > MAX_MESSAGE_BYTES) {
     throw new LimitExceededError(
-      `protected SIP message would be ${size} bytes, more than MAX_MESSAGE_BYTES (${MAX_MESSAGE_BYTES})`,
+      `protected SIP message would be ${size} bytes, more than ${MAX_MESSAGE_BYTES} (MAX_MESSAGE_BYTES)`,
     );
   }
   return protectedMessage;
@@ -190,7 +190,7 @@ function checkNesting(clear: readonly MimeEntity[], sensitive: readonly MimeEnti
   const deepest = Math.max(...placed.map(({ at, nesting }) => at + nesting.depth - 1));
   if (deepest > MAX_NESTING_DEPTH) {
     throw new LimitExceededError(
-      `protected SIP message would nest MIME and CMS layers deeper than MAX_NESTING_DEPTH (${MAX_NESTING_DEPTH})`,
+      `protected SIP message would nest MIME and CMS layers deeper than ${MAX_NESTING_DEPTH} levels (MAX_NESTING_DEPTH)`,
     );
   }
   const layers = 2 + placed.reduce((sum, { nesting }) => sum + nesting.layers, 0);

@@ -188,7 +188,7 @@ describe('protect of a message too large for receivers', () => {
     expect(run.stderr.split('\n')[0]).toMatch(
       new RegExp(
         '^413 Request Entity Too Large: protected SIP message would be \\d+ bytes, ' +
-          `more than MAX_MESSAGE_BYTES \\(${MAX_MESSAGE_BYTES}\\)$`,
+          `more than ${MAX_MESSAGE_BYTES} \\(MAX_MESSAGE_BYTES\\)$`,
       ),
     );
     expect(run.stderr).not.toContain(SECRET_TOKEN);

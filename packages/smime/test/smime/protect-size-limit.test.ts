@@ -49,7 +49,7 @@ describe('protectMessage size limit', () => {
     expect(error).toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', sipStatus: 413 });
     expect(error.message).toMatch(
       new RegExp(
-        `^protected SIP message would be \\d+ bytes, more than MAX_MESSAGE_BYTES \\(${MAX_MESSAGE_BYTES}\\)$`,
+        `^protected SIP message would be \\d+ bytes, more than ${MAX_MESSAGE_BYTES} \\(MAX_MESSAGE_BYTES\\)$`,
       ),
     );
     expect(error.message).not.toContain(SECRET_TOKEN);
@@ -106,7 +106,7 @@ describe('protectMessage nesting limit', () => {
 
     expect(error).toBeInstanceOf(LimitExceededError);
     expect(error).toMatchObject({ code: 'ERR_LIMIT_EXCEEDED', sipStatus: 413 });
-    expect(error.message).toContain('MAX_NESTING_DEPTH (8)');
+    expect(error.message).toContain('deeper than 8 levels (MAX_NESTING_DEPTH)');
   });
 });
 
