@@ -187,11 +187,18 @@ function checkName(name: string): string {
 const MAX_DOMAIN_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
 
+/**
+ * Returns `domain` in lowercase when it is a host name or an IPv4 address. A host name's last
+ * label has a letter (RFC 1123 §2.1), so digits alone must form an IPv4 address.
+ */
 function checkDomain(domain: string): string {
+  const labels = domain.split('.');
   const tooLong =
-    domain.length > MAX_DOMAIN_LENGTH ||
-    domain.split('.').some((label) => label.length > MAX_LABEL_LENGTH);
-  if (tooLong || !DOMAIN_PATTERN.test(domain)) {
+    domain.length > MAX_DOMAIN_LENGTH || labels.some((label) => label.length > MAX_LABEL_LENGTH);
+  const numeric = /^\d+$/.test(labels.at(-1) ?? '');
+  const ipv4 =
+    labels.length === 4 && labels.every((label) => /^\d{1,3}$/.test(label) && +label <= 255);
+  if (tooLong || !DOMAIN_PATTERN.test(domain) || (numeric && !ipv4)) {
     throw new UsageError(`invalid domain ${JSON.stringify(domain)}`);
   }
   return domain.toLowerCase();

@@ -128,6 +128,6 @@ Options:
   --user NAME        user part of a SIP URI; repeat for several users. Up to 64 letters,
                      digits and _ . ! ~ * ' ( ) + -, starting with a letter, digit or +
   --server NAME      user part of the server's SIP URI, with the same characters
-  --days N           validity of the certificates in days (default 365)
+  --days N           validity of the certificates in days, 1 to 3650 (default 365)
   -h, --help         print this help
 `;

@@ -510,6 +510,8 @@ describe('mcptt-smime pki init', () => {
   it.each([
     ['a 64-character label', `${'a'.repeat(64)}.example.org`],
     ['254 characters', `${'a.'.repeat(126)}ab`],
+    ['a numeric last label', 'mcptt.example.123'],
+    ['an IPv4 part above 255', '999.1.1.1'],
   ])('rejects a domain with %s', (_case, domain) => {
     const out = join(mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-')), 'pki');
     const run = cli([
@@ -524,6 +526,15 @@ describe('mcptt-smime pki init', () => {
 
     expect(run.status).toBe(2);
     expect(run.stderr.split('\n')[0]).toBe(`mcptt-smime: invalid domain ${JSON.stringify(domain)}`);
+  });
+
+  it('accepts an IPv4 address as the domain', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-')), 'pki');
+    const args = [...pkiInitArgs(out).slice(0, 4), '--domain', '192.0.2.7', '--user', 'a'];
+    const run = cli([...args, '--server', 's']);
+
+    expect(run.status).toBe(0);
+    expect(readdirSync(out)).toContain('a.cert.pem');
   });
 
   it('never overwrites an existing file', () => {
