@@ -4,6 +4,7 @@
  * @module
  */
 import { WebSocket } from 'ws';
+import { MAX_MESSAGE_BYTES } from '@mcptt-smime/smime';
 
 /**
  * Receives frames and the end of the connection. Frames, and even the close, that arrive in the
@@ -42,7 +43,13 @@ export class CoreConnection {
     signal?: AbortSignal,
   ): Promise<CoreConnection> {
     signal?.throwIfAborted();
-    const socket = new WebSocket(url, 'sip', { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+    // A frame larger than any SIP message that the server parses closes the connection with
+    // 1009 instead of being buffered, since ws would otherwise accept up to 100 MiB. The core
+    // link then connects again.
+    const socket = new WebSocket(url, 'sip', {
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      maxPayload: MAX_MESSAGE_BYTES,
+    });
     listen(socket, delegate);
     const abort = () => socket.terminate();
     signal?.addEventListener('abort', abort, { once: true });
