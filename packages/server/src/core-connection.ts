@@ -24,6 +24,14 @@ export interface CoreConnectionDelegate {
  */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/**
+ * Largest frame read from the core, in bytes: four times MAX_MESSAGE_BYTES. A request up to this
+ * size is still read, so that one larger than MAX_MESSAGE_BYTES gets 413. A larger frame closes
+ * the connection with 1009 instead of being buffered, since ws would otherwise accept up to
+ * 100 MiB, and the core link then connects again.
+ */
+export const MAX_FRAME_BYTES = 4 * MAX_MESSAGE_BYTES;
+
 /** An open connection to the core. */
 export class CoreConnection {
   readonly #socket: WebSocket;
@@ -43,12 +51,9 @@ export class CoreConnection {
     signal?: AbortSignal,
   ): Promise<CoreConnection> {
     signal?.throwIfAborted();
-    // A frame larger than any SIP message that the server parses closes the connection with
-    // 1009 instead of being buffered, since ws would otherwise accept up to 100 MiB. The core
-    // link then connects again.
     const socket = new WebSocket(url, 'sip', {
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-      maxPayload: MAX_MESSAGE_BYTES,
+      maxPayload: MAX_FRAME_BYTES,
     });
     listen(socket, delegate);
     const abort = () => socket.terminate();

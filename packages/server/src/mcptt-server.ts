@@ -221,20 +221,20 @@ export class McpttServer {
   }
 
   /**
-   * Withdraws the users whose stored certificate `lists` revoke, and returns how many.
-   *
-   * NOTE: the registry keeps the signer's certificate without the intermediates its signature
-   * carried, so a certificate that an intermediate CA issued has no path here and stays. Its
-   * holder's next request is still checked against the lists.
+   * Withdraws the users whose stored certificate `lists` revoke, or an intermediate CA of its
+   * path, and returns how many. A certificate from a configured file has no intermediates, so one
+   * that an intermediate CA issued has no path here and stays. Its holder's next request is still
+   * checked against the lists.
    */
   async #withdrawRevoked(lists: readonly RevocationList[]): Promise<number> {
     const { registry, logger } = this.context;
     let withdrawn = 0;
-    for (const [uri, certificate] of registry.certificates()) {
+    for (const [uri, { certificate, intermediates }] of registry.certificates()) {
       try {
         await checkCertificate({
           crypto: this.context.crypto,
           certificate,
+          intermediates,
           trustAnchors: this.context.trustAnchors,
           now: this.context.now(),
           revocationLists: lists,

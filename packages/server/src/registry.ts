@@ -7,6 +7,13 @@
 import { addressOfRecord } from '@mcptt-smime/smime';
 import type { GroupConfig, ServerConfig, UserConfig } from './config.js';
 
+/** A user's certificate and the other certificates that its latest verified signature carried. */
+export interface StoredCertificate {
+  readonly certificate: Uint8Array;
+  /** Intermediate CA certificates that may complete its path to a trust anchor. */
+  readonly intermediates: readonly Uint8Array[];
+}
+
 /** The state that a publication changes: the service authorisation or the affiliations. */
 export type PublicationKind = 'authorisation' | 'affiliation';
 
@@ -20,7 +27,8 @@ export class Registry {
     string,
     { readonly groups: Set<string>; readonly until: number }
   >();
-  readonly #certificates = new Map<string, Uint8Array>();
+  /** Each user's certificate, with the intermediate CA certificates that its signature carried. */
+  readonly #certificates = new Map<string, StoredCertificate>();
   /** The signingTime in ms of the latest publication applied, by user and kind. */
   readonly #lastPublished = new Map<string, number>();
   readonly #now: () => number;
@@ -119,18 +127,25 @@ export class Registry {
     );
   }
 
-  /** Stores the certificate of a user, from a verified signature or a configured file. */
-  setCertificate(uri: string, certificate: Uint8Array): void {
-    this.#certificates.set(addressOfRecord(uri), certificate);
+  /**
+   * Stores the certificate of a user, from a verified signature or a configured file, with the
+   * intermediate CA certificates that the signature carried.
+   */
+  setCertificate(
+    uri: string,
+    certificate: Uint8Array,
+    intermediates: readonly Uint8Array[] = [],
+  ): void {
+    this.#certificates.set(addressOfRecord(uri), { certificate, intermediates });
   }
 
   /** Returns the certificate of a user, if known. */
   certificate(uri: string): Uint8Array | undefined {
-    return this.#certificates.get(addressOfRecord(uri));
+    return this.#certificates.get(addressOfRecord(uri))?.certificate;
   }
 
-  /** Returns the address-of-record and certificate of each user whose certificate is known. */
-  certificates(): [string, Uint8Array][] {
+  /** Returns the address-of-record and stored certificate of each user whose certificate is known. */
+  certificates(): [string, StoredCertificate][] {
     return [...this.#certificates];
   }
 

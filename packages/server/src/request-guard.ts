@@ -116,7 +116,11 @@ export async function openRequest(
     return undefined;
   }
   if (opened.security.signed && opened.security.signerCertificate !== undefined) {
-    context.registry.setCertificate(sender, opened.security.signerCertificate);
+    context.registry.setCertificate(
+      sender,
+      opened.security.signerCertificate,
+      opened.security.signerIntermediates,
+    );
   }
 
   return {

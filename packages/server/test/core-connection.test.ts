@@ -1,7 +1,6 @@
 /** One WebSocket connection to a fake SIP core on 127.0.0.1. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES } from '@mcptt-smime/smime';
-import { CoreConnection } from '../src/core-connection.js';
+import { CoreConnection, MAX_FRAME_BYTES } from '../src/core-connection.js';
 import { FakeCore } from './helpers/fake-core.js';
 
 /** Records what a connection delivers, and resolves when a given frame arrives. */
@@ -50,12 +49,12 @@ describe('CoreConnection.open', () => {
     expect(recorder.frames).toEqual(['first', 'second']);
   });
 
-  it('closes on a frame larger than a SIP message', async () => {
+  it('closes on an oversized frame', async () => {
     core = await FakeCore.start();
     const recorder = new Recorder();
     connection = await CoreConnection.open(core.url, recorder.delegate);
 
-    core.send('x'.repeat(MAX_MESSAGE_BYTES + 1));
+    core.send('x'.repeat(MAX_FRAME_BYTES + 1));
 
     // ws sends 1009 and reports the close of its own side as abnormal.
     await expect.poll(() => recorder.closes).toEqual([1006]);

@@ -83,6 +83,7 @@ function boundSecurity(): Parameters<ReplayGuard['check']>[1] {
     signed: true,
     signerUri: 'sip:alice@example.org',
     signerCertificate: undefined,
+    signerIntermediates: [],
     signingTime: new Date(),
     algorithms: {},
     protectedParts: [],

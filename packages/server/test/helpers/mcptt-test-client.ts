@@ -95,6 +95,7 @@ export class McpttTestClient {
     name: string,
     keyFolder: string,
     trustFolder: string,
+    chain: readonly Uint8Array[] = [],
   ): Promise<McpttTestClient> {
     const [pkcs8] = pemDecode(
       await readFile(join(keyFolder, `${name}.key.pem`), 'utf8'),
@@ -121,7 +122,7 @@ export class McpttTestClient {
     const identity = {
       uri: `sip:${name}@${DOMAIN}`,
       certificate: certificate as Uint8Array,
-      chain: [],
+      chain,
       ...keys,
     };
     return new McpttTestClient(socket, identity, serverCertificate as Uint8Array, anchors);

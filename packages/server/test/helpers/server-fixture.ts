@@ -43,6 +43,8 @@ export interface FixtureOptions {
    */
   readonly revokedUsers?: readonly string[];
   readonly revocation?: RevocationMode;
+  /** Further configured users, whose keys and certificates the test makes itself. */
+  readonly extraUsers?: readonly string[];
   /** Users configured with `mayCancelEmergencies`, such as `['bob']`. */
   readonly emergencyCancellers?: readonly string[];
   /** Port of the SIP core. Default: a free port. */
@@ -106,7 +108,7 @@ export async function startFixture(
         ...(options.revokedUsers === undefined ? {} : { revocationLists: ['pki/ca.crl.pem'] }),
         ...(options.revocation === undefined ? {} : { revocation: options.revocation }),
       },
-      users: USERS.map((user) => ({
+      users: [...USERS, ...(options.extraUsers ?? [])].map((user) => ({
         uri: `sip:${user}@${DOMAIN}`,
         ...(options.emergencyCancellers?.includes(user) === true
           ? { mayCancelEmergencies: true }

@@ -58,6 +58,11 @@ export interface VerifyResult {
   /** eContentType of the SignedData in dotted form, `1.2.840.113549.1.7.1` (id-data) for MIME. */
   readonly contentType: string;
   readonly signerCertificate: Uint8Array;
+  /**
+   * DER of the SignedData's other certificates, such as the intermediate CAs of the signer's path
+   * to a trust anchor, in the order of the SignedData.
+   */
+  readonly intermediates: readonly Uint8Array[];
   /** SIP and SIPS URIs from the signer's subjectAltName; URIs with control characters are dropped. */
   readonly signerUris: readonly string[];
   /** For example `ecdsa-with-SHA256`, `rsassa-pss`, `sha256WithRSAEncryption`. */
@@ -160,6 +165,7 @@ export async function verifyContentInfo(
     contentType: signedData.eContentType,
     // A copy: the parsed certificate keeps `der` as its cache entry, which a caller must not change.
     signerCertificate: cloneBytes(signer.der),
+    intermediates: intermediates.map((certificate) => cloneBytes(certificate.der)),
     signerUris: signer.sipUris,
     signatureAlgorithm: scheme.label,
     digestAlgorithm: OID_NAMES[signerInfo.digestAlgorithm.oid] ?? digest.toLowerCase(),

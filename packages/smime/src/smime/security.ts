@@ -25,6 +25,12 @@ export interface SecurityInfo {
   /** DER of the signer certificate. */
   readonly signerCertificate: Uint8Array | undefined;
   /**
+   * DER of the other certificates that the signer's SignedData carried, such as the intermediate
+   * CAs of its path. Keep them with `signerCertificate` to check that certificate again later,
+   * for example against newer revocation lists. Empty when there is no signer.
+   */
+  readonly signerIntermediates: readonly Uint8Array[];
+  /**
    * The signer's signingTime attribute, when the signature has one. It is the signer's claim,
    * covered by the signature, and shows how old a replayed body is. With several signatures it
    * is the oldest, and it is absent when one of them has none, because a part of an old message
@@ -68,6 +74,7 @@ export class SecurityCollector {
   signed = false;
   signerUri: string | undefined;
   signerCertificate: Uint8Array | undefined;
+  signerIntermediates: readonly Uint8Array[] = [];
   signingTime: Date | undefined;
   order: NestingOrder | undefined;
   sdpBound = false;
@@ -100,7 +107,12 @@ export class SecurityCollector {
    * Records a verified signature: the first signer, and the oldest signingTime of all signatures,
    * none once a signature lacks it.
    */
-  setSigner(uri: string, certificate: Uint8Array, signingTime?: Date): void {
+  setSigner(
+    uri: string,
+    certificate: Uint8Array,
+    intermediates: readonly Uint8Array[],
+    signingTime?: Date,
+  ): void {
     const first = !this.signed;
     this.signed = true;
     if (first) {
@@ -113,6 +125,7 @@ export class SecurityCollector {
     if (this.signerUri !== undefined) return;
     this.signerUri = uri;
     this.signerCertificate = certificate;
+    this.signerIntermediates = intermediates;
   }
 
   /** Records a nesting order; `encrypt-then-sign` replaces `sign-then-encrypt`. */
@@ -138,6 +151,7 @@ export class SecurityCollector {
       signed: this.signed,
       signerUri: this.signerUri,
       signerCertificate: this.signerCertificate,
+      signerIntermediates: [...this.signerIntermediates],
       ...(this.signingTime === undefined ? {} : { signingTime: new Date(this.signingTime) }),
       algorithms: { ...this.#algorithms },
       protectedParts: [...this.#protectedParts],

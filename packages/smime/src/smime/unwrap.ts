@@ -322,7 +322,12 @@ async function recordSigner(verified: VerifyResult, ctx: UnwrapContext): Promise
   checkSignatureAge(verified, ctx);
   const signerUri = await ctx.checkSigner(verified);
   ctx.changed = true;
-  ctx.security.setSigner(signerUri, verified.signerCertificate, verified.signingTime);
+  ctx.security.setSigner(
+    signerUri,
+    verified.signerCertificate,
+    verified.intermediates,
+    verified.signingTime,
+  );
   ctx.security.setAlgorithm('signature', verified.signatureAlgorithm);
   ctx.security.setAlgorithm('digest', verified.digestAlgorithm);
 }

@@ -10,6 +10,7 @@ const SIGNED: SecurityInfo = {
   signed: true,
   signerUri: 'sip:alice@example.org',
   signerCertificate: undefined,
+  signerIntermediates: [],
   algorithms: { smimeType: 'authEnveloped-data', contentEncryption: 'aes-256-gcm' },
   protectedParts: ['application/vnd.3gpp.mcptt-info+xml'],
   protectedHeaders: [],

@@ -505,3 +505,16 @@ describe('revocation options', () => {
     expect(error.message).toContain('options.revocation');
   });
 });
+
+describe('the intermediates of a verified signature', () => {
+  it('returns the certificates the signer carried', async () => {
+    const result = await verify({ signer: dave, chain: [intermediate.certificate] });
+
+    expect(result.intermediates).toEqual([intermediate.certificate]);
+    expect(result.intermediates[0]).not.toBe(intermediate.certificate);
+  });
+
+  it('returns none for a signer without them', async () => {
+    expect((await verify()).intermediates).toEqual([]);
+  });
+});

@@ -11,6 +11,7 @@ function verifiedSigner(uris: readonly string[]): VerifyResult {
     content: new Uint8Array(0),
     contentType: '1.2.840.113549.1.7.1',
     signerCertificate: Uint8Array.of(1, 2, 3),
+    intermediates: [],
     signerUris: uris,
     signatureAlgorithm: 'ecdsa-with-SHA256',
     digestAlgorithm: 'sha-256',
