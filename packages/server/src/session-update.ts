@@ -37,7 +37,7 @@ import { buildMcpttInfo, parseMcpttInfo } from './mcptt-xml.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse } from './sip-builder.js';
-import { dialogHeaders, findDialogLeg } from './talk-handler.js';
+import { dialogHeaders, findDialogLeg, rejectIfLeft } from './talk-handler.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
 /** Handles a re-INVITE or an UPDATE inside a call. */
@@ -51,7 +51,7 @@ export async function handleSessionUpdate(
   }
   // The SDP travels in clear, so an offer alone is not signed.
   const opened = await openRequest(context, transaction, false);
-  if (opened === undefined) {
+  if (opened === undefined || rejectIfLeft(context, transaction, found)) {
     return;
   }
   const { call, leg } = found;

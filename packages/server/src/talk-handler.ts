@@ -56,6 +56,21 @@ export function findDialogLeg(
   return { call, leg };
 }
 
+/**
+ * Rejects the request with 481 and returns true when the leg of `found` left its call while the
+ * request was opened, as after a BYE, a failed media connection or the end of the call. A request
+ * from a leg that left must change nothing.
+ */
+export function rejectIfLeft(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  found: DialogLeg,
+): boolean {
+  if (found.call.legs.get(found.leg.callId) === found.leg) return false;
+  reject(context, transaction, 481, 'dialog ended while the request was opened');
+  return true;
+}
+
 /** Handles an INFO inside a call: a signed press or release of the talk button. */
 export async function handleInfo(
   context: ServerContext,
@@ -78,7 +93,7 @@ export async function handleInfo(
   }
 
   const opened = await openRequest(context, transaction, true);
-  if (opened === undefined) {
+  if (opened === undefined || rejectIfLeft(context, transaction, found)) {
     return;
   }
   if (opened.sender !== found.leg.uri) {

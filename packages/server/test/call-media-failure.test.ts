@@ -9,10 +9,14 @@ import type { Call } from '../src/call-store.js';
 import { useRelayGroup } from './helpers/call-setup.js';
 import { emergencySteps } from './helpers/emergency-calls.js';
 import type { Incoming } from './helpers/mcptt-test-client.js';
+import { status } from './helpers/mcptt-test-client.js';
 import { GROUP_ID } from './helpers/server-fixture.js';
 
 const { fixture, client } = useRelayGroup(['alice', 'bob', 'carol'], ['bob', 'carol']);
-const { calls, legOf, ordinaryCall, endCarolsCall } = emergencySteps(fixture, client);
+const { calls, legOf, ordinaryCall, emergencyUpdate, pressTalk, endCarolsCall } = emergencySteps(
+  fixture,
+  client,
+);
 
 afterEach(endCarolsCall);
 
@@ -22,6 +26,20 @@ function failMedia(call: Call, name: string): void {
   const media = call.media.media(callId);
   expect(media?.onFailed).toBeTypeOf('function');
   media?.onFailed?.();
+}
+
+/**
+ * Fails the media of `name`'s leg when the server next reads its clock, which it does while it
+ * opens a request, after it has found the request's leg.
+ */
+function failMediaWhileOpening(call: Call, name: string): void {
+  const context = fixture().server.context as { now: () => Date };
+  const now = context.now;
+  context.now = () => {
+    context.now = now;
+    failMedia(call, name);
+    return now();
+  };
 }
 
 /** Resolves with the BYE that `name` receives in the dialog with `callId`. */
@@ -60,5 +78,27 @@ describe('a failed media connection', () => {
     await atCarol;
     await atBob;
     expect(calls().byGroup(GROUP_ID)).toBeUndefined();
+  });
+
+  it("rejects the leg's UPDATE in flight: 481", async () => {
+    const { call, aliceDialog } = await ordinaryCall();
+    failMediaWhileOpening(call, 'alice');
+
+    const response = await emergencyUpdate('alice', aliceDialog, true);
+
+    expect(status(response)).toBe(481);
+    expect(call.emergency).toBe(false);
+    expect(call.emergencyCaller).toBeUndefined();
+    expect(legOf(call, 'alice')).toBeUndefined();
+  });
+
+  it("rejects the leg's INFO in flight: 481", async () => {
+    const { call, aliceDialog } = await ordinaryCall();
+    failMediaWhileOpening(call, 'alice');
+
+    const statusCode = await pressTalk('alice', aliceDialog);
+
+    expect(statusCode).toBe(481);
+    expect(legOf(call, 'alice')).toBeUndefined();
   });
 });
