@@ -43,8 +43,9 @@ export function emergencyButton(state: AppState, ending: ReadonlySet<string>): E
   const call = target.call?.emergency === true ? target.call : undefined;
   if (call !== undefined && (call.emergencyCaller || state.mayCancelEmergencies)) {
     const waiting = ending.has(call.id);
-    // The UPDATE that ends the emergency needs the connection to the core.
-    const disabled = waiting || state.registration !== 'registered';
+    // The UPDATE that ends the emergency needs the connection to the core and a call that is
+    // set up, since the SDK sends it only inside an established call.
+    const disabled = waiting || state.registration !== 'registered' || call.state !== 'confirmed';
     return {
       hidden: false,
       text: 'END EMERGENCY',

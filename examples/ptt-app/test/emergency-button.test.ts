@@ -83,6 +83,23 @@ describe('emergencyButton', () => {
     expect(emergencyButton(state, none).action).toEqual({ kind: 'end', callId: 'e' });
   });
 
+  // cancelEmergency() needs an established call, so a press before that would only fail.
+  it.each([
+    ['own, calling', { emergencyCaller: true, state: 'calling' }, {}],
+    [
+      'ringing, dispatcher',
+      { direction: 'incoming', state: 'ringing' },
+      { mayCancelEmergencies: true },
+    ],
+  ] as const)('waits for the call to end it: %s', (_, fields, stateFields) => {
+    const call = testCall('e', { emergency: true, peerId: BOB, ...fields });
+    const button = emergencyButton(groupState([call], stateFields), none);
+
+    expect(button.text).toBe('END EMERGENCY');
+    expect(button.disabled).toBe(true);
+    expect(button.action).toBeUndefined();
+  });
+
   it('cannot end a joined emergency', () => {
     const joined = testCall('e', { emergency: true });
     expect(emergencyButton(groupState([joined]), none)).toMatchObject({
