@@ -61,6 +61,11 @@ export class CallTracker {
           emergencyAtSetUp: false,
         }),
       onParts: (event) => {
+        // A message can change who started the emergency without a change of the emergency,
+        // as when another participant's upgrade arrives after this client's own confirmed one.
+        if (this.#calls.get(call.callId)?.info.emergencyCaller !== call.emergencyStartedHere) {
+          this.#update(call.callId, { emergencyCaller: call.emergencyStartedHere });
+        }
         const entry = this.#calls.get(call.callId);
         if (entry !== undefined) this.#onParts?.(entry.info, event);
       },

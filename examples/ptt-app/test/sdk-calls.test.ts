@@ -122,6 +122,20 @@ describe('CallTracker', () => {
     ]);
   });
 
+  // Two participants upgraded at once, and the server's UPDATE about the other's upgrade came
+  // after this client's own confirmation: the emergency stays, but it is no longer this user's.
+  it('follows who started the emergency', () => {
+    const call = fakeCall({ emergency: true, emergencyStartedHere: true });
+    const reported = track(call);
+    call.emergencyStartedHere = false;
+    const event = { method: 'UPDATE', status: undefined, parts: [], security: {} };
+
+    call.delegate?.onParts?.(event as unknown as CallPartsEvent);
+
+    expect(reported.at(-1)?.emergency).toBe(true);
+    expect(reported.at(-1)?.emergencyCaller).toBe(false);
+  });
+
   it('keeps the emergency across states', () => {
     const call = fakeCall({ emergency: true, state: 'ringing' });
     const reported = track(call, { ...groupCall, direction: 'incoming', peerId: BOB });

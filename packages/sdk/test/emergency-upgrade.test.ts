@@ -212,6 +212,24 @@ describe('upgradeToEmergency', () => {
     expect(changes).toEqual([true]);
   });
 
+  // The server took another participant's upgrade first, and its UPDATE about it arrives after
+  // the confirmation of this client's request, which got the priority only.
+  it('yields to an earlier upgrade elsewhere', async () => {
+    const started = await ordinaryCall();
+    const { call, changes } = started;
+    await upgraded(started);
+    expect(call.emergencyStartedHere).toBe(true);
+
+    const { socket, invite, sign } = started;
+    const update = requestInDialog(invite, SERVER, 'UPDATE', 8);
+    socket.receive(await sign('bob', attachParts(update, emergencyParts(true), testCrypto)));
+    await until(() => !call.emergencyStartedHere);
+
+    expect(call.emergency).toBe(true);
+    // The emergency itself did not change, so the delegate hears nothing.
+    expect(changes).toEqual([true]);
+  });
+
   it('rejects before the call is established', async () => {
     const { call } = await startCall(stops);
 
