@@ -285,11 +285,15 @@ function parseEnrolmentCodes(raw: unknown, users: ReadonlySet<string>): Record<s
 }
 
 function asDays(value: unknown, field: string): number {
-  const days = asNumber(value, field, MAX_VALIDITY_DAYS);
-  if (days < 1) {
+  const valid =
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= 1 &&
+    value <= MAX_VALIDITY_DAYS;
+  if (!valid) {
     throw new TypeError(`${field}: expected 1 to ${String(MAX_VALIDITY_DAYS)} days`);
   }
-  return days;
+  return value;
 }
 
 function asObject(value: unknown, field: string): Record<string, unknown> {

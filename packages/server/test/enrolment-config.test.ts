@@ -68,6 +68,14 @@ describe('enrolment configuration', () => {
     expect(() => parseConfig(config, '/tmp')).toThrow(field);
   });
 
+  it.each([0, 3651, 1.5, '30'])('names the validity range for %j', (validityDays) => {
+    const config = withEnrolment({ [ALICE]: 'K7Q2-PLM9' }, { validityDays });
+
+    expect(() => parseConfig(config, '/tmp')).toThrow(
+      new TypeError('enrolment.validityDays: expected 1 to 3650 days'),
+    );
+  });
+
   it('reads the port and the validity', () => {
     const config = parseConfig(
       withEnrolment({ [ALICE]: 'K7Q2-PLM9' }, { port: 65_535, validityDays: 3650 }),
