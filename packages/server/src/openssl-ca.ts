@@ -125,8 +125,9 @@ const NAMED_CURVE_SPKI_PREFIXES: Readonly<Record<string, string>> = {
 
 /**
  * Returns the key usage of a certificate for the public key in `spkiPem`: signing and ECDH key
- * agreement for EC P-256 and P-384 as named curves with uncompressed points, signing and key transport for RSA of 2048 to 4096 bits.
- * Raises UnsupportedKeyError for any other key, which the library could not use.
+ * agreement for EC P-256 and P-384 as named curves with uncompressed points, signing and key
+ * transport for RSA of 2048 to 4096 bits. Raises UnsupportedKeyError for any other key, which
+ * the library could not use.
  */
 export function keyUsageFor(spkiPem: string): string {
   const key = createPublicKey(spkiPem);
