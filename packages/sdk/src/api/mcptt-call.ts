@@ -209,8 +209,8 @@ export class McpttCall {
 
   /**
    * True while the call is an emergency call: from the INVITE's mcptt-info, from the signed 2xx
-   * response of a call that this client joined, or after an upgrade, until the participant who
-   * started the emergency cancels it.
+   * response of a call that this client joined, or after an upgrade, until a cancellation that
+   * the server confirms or passes on.
    */
   get emergency(): boolean {
     return this.#emergency.active;
@@ -221,6 +221,10 @@ export class McpttCall {
    * an emergency call, or with a confirmed {@link McpttCall.upgradeToEmergency} of an ordinary
    * call. The participant who started it may end it, and so may a user whom the server authorises
    * to cancel emergencies, such as a dispatcher.
+   *
+   * NOTE: an emergency INVITE that joins an emergency call that another participant started also
+   * sets it, because the server's 2xx does not say who started the emergency. The reference
+   * server then rejects this client's cancellation with 403.
    */
   get emergencyStartedHere(): boolean {
     return this.#emergency.startedHere;
