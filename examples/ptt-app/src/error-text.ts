@@ -56,6 +56,7 @@ const ENROLMENT_MESSAGES: Readonly<Record<number, string>> = {
   403: 'The MCPTT ID or the one-time code is wrong, or the code was used already.',
   404: 'The enrolment service was not found.',
   413: 'The certificate request is too large for the enrolment service.',
+  429: 'Too many wrong codes for this MCPTT ID. Wait, then enter the code again.',
 };
 
 /** The sentence of a failure without a known cause. */

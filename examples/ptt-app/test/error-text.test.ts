@@ -36,6 +36,11 @@ describe('describeError', () => {
       'The MCPTT ID or the one-time code is wrong, or the code was used already.',
     );
     expect(text.detail).toBe('HTTP 403: unknown user or wrong code');
+    const locked = new EnrolmentRejectedError(429, 'too many wrong codes: try again in 60 s');
+    expect(describeError(locked)).toEqual({
+      message: 'Too many wrong codes for this MCPTT ID. Wait, then enter the code again.',
+      detail: 'HTTP 429: too many wrong codes: try again in 60 s',
+    });
     expect(describeError(new EnrolmentRejectedError(502, undefined))).toEqual({
       message: 'The enrolment service failed. Try again later.',
       detail: 'HTTP 502',

@@ -32,10 +32,19 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const HEADERS_TIMEOUT_MS = 5_000;
 
 /**
- * Wrong codes that a user may present before the endpoint revokes the user's code. It bounds the
- * chance of guessing a code, whatever its length, and the operator then issues a new one.
+ * Wrong codes that a user may present in a row before the endpoint locks the user's code for
+ * {@link LOCKOUT_MS}. Each further lockout of the same code lasts twice as long as the one
+ * before, up to {@link MAX_LOCKOUT_MS}, so that guessing a code of 8 characters from 32 takes
+ * far longer than its validity, while a stranger who has a user's URI can delay the user's
+ * enrolment but not spend or revoke the code.
  */
 export const MAX_WRONG_CODES = 5;
+
+/** Length of the first lockout of a code, in milliseconds. */
+export const LOCKOUT_MS = 60_000;
+
+/** Maximum lockout of a code, in milliseconds: one hour. */
+export const MAX_LOCKOUT_MS = 60 * 60_000;
 
 /** Stable codes of the endpoint's error replies, in the `code` field beside `error`. */
 export type EnrolmentErrorCode =
@@ -46,6 +55,7 @@ export type EnrolmentErrorCode =
   | 'ERR_ENROL_INVALID_REQUEST'
   | 'ERR_ENROL_BODY_TOO_LARGE'
   | 'ERR_ENROL_REJECTED'
+  | 'ERR_ENROL_LOCKED'
   | 'ERR_ENROL_UNSUPPORTED_KEY'
   | 'ERR_ENROL_FAILED';
 
@@ -56,17 +66,25 @@ export interface EnrolmentServer {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startEnrolmentServer}. */
+export interface EnrolmentServerOptions {
+  /** Clock in milliseconds for the lockouts, `Date.now` by default. */
+  readonly now?: () => number;
+}
+
 /** Starts the endpoint on 127.0.0.1. */
 export async function startEnrolmentServer(
   config: EnrolmentConfig,
   logger: Logger,
+  options: EnrolmentServerOptions = {},
 ): Promise<EnrolmentServer> {
   const state: EnrolmentState = {
     config,
     codes: new Map(Object.entries(config.codes).map(([uri, code]) => [addressOfRecord(uri), code])),
-    wrongCodes: new Map(),
+    attempts: new Map(),
     hosts: new Set(),
     logger,
+    now: options.now ?? Date.now,
   };
   const serverOptions = {
     requestTimeout: REQUEST_TIMEOUT_MS,
@@ -99,11 +117,22 @@ interface EnrolmentState {
   readonly config: EnrolmentConfig;
   /** Unused codes by address of record. */
   readonly codes: Map<string, string>;
-  /** Number of wrong codes presented so far, by address of record. */
-  readonly wrongCodes: Map<string, number>;
+  /** Wrong codes and lockouts of each user who presented a wrong code, by address of record. */
+  readonly attempts: Map<string, WrongCodes>;
   /** Host header values of the loopback address and port that the endpoint listens on. */
   readonly hosts: Set<string>;
   readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** The wrong codes that one user's code got. */
+interface WrongCodes {
+  /** Wrong codes in a row since the last lockout. */
+  count: number;
+  /** Lockouts so far, which doubles the next one. */
+  lockouts: number;
+  /** Time in ms until which the code is locked, 0 when it is not. */
+  lockedUntil: number;
 }
 
 /** A rejection of a request before its body is read. */
@@ -145,6 +174,16 @@ async function handle(
   }
 
   const expected = codes.get(uri);
+  const lockedFor = expected === undefined ? 0 : lockedTime(state, uri);
+  if (lockedFor > 0) {
+    // Not compared while locked, so that a locked code cannot be guessed either.
+    const seconds = Math.ceil(lockedFor / 1000);
+    logger.warn({ uri }, 'enrolment rejected: code locked after repeated wrong codes');
+    response.setHeader('Retry-After', String(seconds));
+    const message = `too many wrong codes: try again in ${String(seconds)} s`;
+    replyError(response, 429, 'ERR_ENROL_LOCKED', message);
+    return;
+  }
   if (expected === undefined || !sameSecret(code, expected)) {
     if (expected !== undefined) countWrongCode(state, uri);
     logger.warn({ uri }, 'enrolment rejected: unknown user or wrong code');
@@ -173,7 +212,7 @@ async function handle(
     return;
   }
 
-  state.wrongCodes.delete(uri);
+  state.attempts.delete(uri);
   logger.info({ uri }, 'certificate issued');
   reply(response, 200, {
     certificate,
@@ -212,21 +251,29 @@ function requestProblem(
   return undefined;
 }
 
+/** Returns how many ms the code of `uri` stays locked, 0 when it is not locked. */
+function lockedTime(state: EnrolmentState, uri: string): number {
+  const attempts = state.attempts.get(uri);
+  return attempts === undefined ? 0 : Math.max(0, attempts.lockedUntil - state.now());
+}
+
 /**
- * Counts a wrong code for a user who has one, and revokes that code at {@link MAX_WRONG_CODES}.
- * The reply stays the same, so that a client cannot tell a revoked code from a wrong one.
+ * Counts a wrong code for a user who has one, and locks that code at {@link MAX_WRONG_CODES} in a
+ * row, for {@link LOCKOUT_MS} doubled by each earlier lockout, at most {@link MAX_LOCKOUT_MS}.
  */
 function countWrongCode(state: EnrolmentState, uri: string): void {
-  const count = (state.wrongCodes.get(uri) ?? 0) + 1;
-  state.wrongCodes.set(uri, count);
-  if (count >= MAX_WRONG_CODES) {
-    state.codes.delete(uri);
-    state.wrongCodes.delete(uri);
-    state.logger.warn(
-      { uri, wrongCodes: count },
-      'enrolment code revoked after repeated wrong codes: issue a new code for this user',
-    );
-  }
+  const attempts = state.attempts.get(uri) ?? { count: 0, lockouts: 0, lockedUntil: 0 };
+  state.attempts.set(uri, attempts);
+  attempts.count += 1;
+  if (attempts.count < MAX_WRONG_CODES) return;
+  const duration = Math.min(LOCKOUT_MS * 2 ** attempts.lockouts, MAX_LOCKOUT_MS);
+  attempts.count = 0;
+  attempts.lockouts += 1;
+  attempts.lockedUntil = state.now() + duration;
+  state.logger.warn(
+    { uri, wrongCodes: MAX_WRONG_CODES, lockedMs: duration },
+    'enrolment code locked after repeated wrong codes',
+  );
 }
 
 // Compares digests, so that the comparison takes the same time whatever the lengths.

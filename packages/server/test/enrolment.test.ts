@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateSipUris, pemDecode } from '@mcptt-smime/smime';
 import {
+  LOCKOUT_MS,
   MAX_WRONG_CODES,
   startEnrolmentServer,
   type EnrolmentErrorCode,
@@ -81,6 +82,8 @@ describe('enrolment endpoint', () => {
   let folder: string;
   let server: EnrolmentServer;
   let csr: string;
+  /** The endpoint's clock in ms, which the lockout tests move on. */
+  let clock = 0;
 
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'enrolment-test-'));
@@ -121,6 +124,7 @@ describe('enrolment endpoint', () => {
         },
       },
       pino({ level: 'silent' }),
+      { now: () => clock },
     );
   });
 
@@ -283,16 +287,28 @@ describe('enrolment endpoint', () => {
     expect(response.status).toBe(200);
   });
 
-  it('revokes a code after repeated wrong codes', async () => {
-    for (let attempt = 1; attempt <= MAX_WRONG_CODES; attempt++) {
-      const wrong = await enrol({ uri: ERIN, code: `WRNG-${String(attempt)}`, csr });
-      expect(wrong.status).toBe(403);
-    }
-    const response = await enrol({ uri: ERIN, code: 'ER1N-3333', csr });
-    const body = (await response.json()) as ErrorReply;
+  it('locks a code, for twice as long the next time', async () => {
+    const fail = async (times: number) => {
+      for (let attempt = 1; attempt <= times; attempt++) {
+        const wrong = await enrol({ uri: ERIN, code: `WRNG-${String(attempt)}`, csr });
+        expect(wrong.status).toBe(403);
+      }
+    };
+    await fail(MAX_WRONG_CODES);
 
-    expect(response.status).toBe(403);
-    expect(body.code).toBe('ERR_ENROL_REJECTED');
+    const locked = await enrol({ uri: ERIN, code: 'ER1N-3333', csr });
+    clock += LOCKOUT_MS;
+    await fail(MAX_WRONG_CODES);
+    const lockedAgain = await enrol({ uri: ERIN, code: 'ER1N-3333', csr });
+    clock += 2 * LOCKOUT_MS;
+    const response = await enrol({ uri: ERIN, code: 'ER1N-3333', csr });
+
+    expect(locked.status).toBe(429);
+    expect(((await locked.json()) as ErrorReply).code).toBe('ERR_ENROL_LOCKED');
+    expect(locked.headers.get('retry-after')).toBe(String(LOCKOUT_MS / 1000));
+    expect(lockedAgain.status).toBe(429);
+    expect(lockedAgain.headers.get('retry-after')).toBe(String((2 * LOCKOUT_MS) / 1000));
+    expect(response.status).toBe(200);
   });
 
   it('rejects a request from a web page', async () => {
