@@ -45,14 +45,15 @@ export interface Call {
   /**
    * Emergency calls have priority and may pre-empt an ordinary call of the same group. A group
    * call becomes one at set-up or when a participant upgrades it, and the participant in
-   * {@link Call.emergencyCaller} can end the emergency state. The call then goes on as an
-   * ordinary call.
+   * {@link Call.emergencyCaller} or an authorised user can end the emergency state. The call then
+   * goes on as an ordinary call.
    */
   emergency: boolean;
   /**
    * Address-of-record of the participant who started the current or the last emergency state,
-   * and who alone may cancel it: the originator of a call set up as an emergency call, or the
-   * participant who upgraded the call. Undefined for a call that was never an emergency call.
+   * and who may cancel it, as may a user configured with `mayCancelEmergencies`: the originator
+   * of a call set up as an emergency call, or the participant who upgraded the call. Undefined
+   * for a call that was never an emergency call.
    */
   emergencyCaller: string | undefined;
   readonly legs: Map<string, CallLeg>;
