@@ -109,6 +109,21 @@ describe('upgradeToEmergency', () => {
     expect(changes).toEqual([]);
   });
 
+  // The SDK gives JsSIP no digest credentials, so JsSIP does not send the UPDATE again.
+  it('rejects with the status of a digest challenge', async () => {
+    const { socket, call } = await ordinaryCall();
+    const challenge = 'Proxy-Authenticate: Digest realm="mcptt.example", nonce="5f2a", qop="auth"';
+
+    const upgrading = call.upgradeToEmergency();
+    await until(() => sent(socket, 'UPDATE ').length === 1);
+    const update = sent(socket, 'UPDATE ')[0] ?? '';
+    socket.receive(responseTo(update, '407 Proxy Authentication Required', [challenge]));
+
+    await expect(upgrading).rejects.toMatchObject({ code: 'ERR_REQUEST_FAILED', sipStatus: 407 });
+    expect(sent(socket, 'UPDATE ')).toHaveLength(1);
+    expect(call.emergency).toBe(false);
+  });
+
   it('rejects a signed 200 OK without the emergency', async () => {
     const { socket, call, changes, sign } = await ordinaryCall();
 
