@@ -14,7 +14,7 @@ import { MediaLeg } from './media-leg.js';
 import { MediaRelay } from './media-relay.js';
 import { CallFloor } from './floor/call-floor.js';
 import { hasImplicitFloorRequest } from './floor/implicit-request.js';
-import { endCall, endCallIfOver, hangUp, inviteUser, leaveFloor } from './member-invite.js';
+import { dropLeg, endCall, endCallIfOver, inviteUser, leaveFloor } from './member-invite.js';
 import { withEmergency } from './emergency-state.js';
 import {
   buildMcpttInfo,
@@ -439,12 +439,7 @@ function endFailedLeg(context: ServerContext, call: Call, callId: string): void 
   const leg = call.legs.get(callId);
   if (leg === undefined) return;
   context.logger.warn({ call: call.id, callId }, 'media connection failed, leg ended');
-  // hangUp() takes the leg out of the call before it waits for anything, so the call can end at
-  // once, without waiting for the BYE's response, which a crashed client never sends.
-  Promise.all([
-    hangUp(context, call, leg, 'media connection failed'),
-    endCallIfOver(context, call),
-  ]).catch((error: unknown) => {
+  dropLeg(context, call, leg, 'media connection failed').catch((error: unknown) => {
     context.logger.warn({ call: call.id, callId, err: error }, 'failed leg not ended');
   });
 }

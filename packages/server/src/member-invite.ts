@@ -308,7 +308,20 @@ export async function endUnacknowledgedLeg(
   if (dialog.localTag !== tagOf(response.getHeader('To'))) return;
 
   context.logger.warn({ call: call.id, callId: leg.callId }, 'no ACK for the 2xx to an INVITE');
-  // hangUp removes the leg before its first await, so the call is checked without it.
-  const ending = hangUp(context, call, leg, 'no ACK');
-  await Promise.all([ending, endCallIfOver(context, call)]);
+  await dropLeg(context, call, leg, 'no ACK');
+}
+
+/**
+ * Ends a leg whose participant is gone or silent as if it had left: sends it a BYE with `reason`
+ * and ends the call when that leaving ends it. hangUp() takes the leg out of the call before its
+ * first await, so the call is checked without it at once, not after the BYE's response, which a
+ * crashed client never sends.
+ */
+export async function dropLeg(
+  context: ServerContext,
+  call: Call,
+  leg: CallLeg,
+  reason: string,
+): Promise<void> {
+  await Promise.all([hangUp(context, call, leg, reason), endCallIfOver(context, call)]);
 }
