@@ -58,10 +58,10 @@ export class MediaLeg {
   /** Called with every RTP packet received from the participant. */
   onRtp: ((packet: RtpPacket) => void) | undefined;
   /**
-   * Called once when the peer connection fails while the leg is open: ICE consent expired
-   * (RFC 7675), 30 s after the participant last responded to a consent check, as when its browser
-   * crashed or lost the network, or ICE or DTLS failed. WebRTC does not recover from that
-   * without an ICE restart, which the server does not offer.
+   * Called once when the peer connection fails while the leg is open, because ICE or DTLS failed.
+   * werift fails ICE when consent expires (RFC 7675), 30 s after the participant last responded
+   * to a consent check, as when its browser crashed or lost the network. WebRTC does not recover
+   * from that without an ICE restart, which the server does not offer.
    */
   onFailed: (() => void) | undefined;
   /**
