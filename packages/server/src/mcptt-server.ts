@@ -169,6 +169,7 @@ export class McpttServer {
       registry,
       calls: new CallStore(),
       pendingInvites: new PendingInvites(),
+      shortDataInRelay: new Map(),
       transactions,
       // Requests signed longer ago are rejected anyway, so each is remembered as long as it could
       // still be accepted.

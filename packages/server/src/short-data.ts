@@ -10,6 +10,9 @@
  * other payload. An alert for anything but a configured group gets 404, so that a sender never
  * takes a 200 for an alert that no member received.
  *
+ * One user may have at most {@link MAX_SHORT_DATA_PER_USER} MESSAGEs in relay at once, emergency
+ * alerts not counted.
+ *
  * @module
  */
 import { addressOfRecord } from '@mcptt-smime/smime';
@@ -20,10 +23,18 @@ import {
   parseResourceListUris,
   type McpttInfo,
 } from './mcptt-xml.js';
-import { checkAuthorised, openRequest, reject } from './request-guard.js';
+import { checkAuthorised, openRequest, reject, type OpenedRequest } from './request-guard.js';
 import { createOutgoingRequest, type ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
 import type { ServerTransaction } from './transaction-layer.js';
+
+/**
+ * Maximum number of short-data MESSAGEs from one user that the server relays at once: each waits
+ * for the responses of every recipient, up to one transaction timeout (32 s), and a group
+ * message keeps one client transaction per affiliated member. Past the limit a MESSAGE gets 486
+ * until an earlier one is done. Emergency alerts are not counted.
+ */
+export const MAX_SHORT_DATA_PER_USER = 8;
 
 /** Handles a MESSAGE to the server: 200 when at least one recipient accepted it, else 480 or 403. */
 export async function handleMessage(
@@ -35,15 +46,41 @@ export async function handleMessage(
     return;
   }
   const infoText = partText(opened.parts, MEDIA_TYPES.mcpttInfo);
-  const payload = opened.parts.filter(
-    (part) =>
-      part.mediaType !== MEDIA_TYPES.mcpttInfo && part.mediaType !== MEDIA_TYPES.resourceLists,
-  );
   if (infoText === undefined) {
     reject(context, transaction, 400, 'mcptt-info missing');
     return;
   }
   const info = withGroupTarget(context, parseMcpttInfo(infoText));
+  if (info.alert !== undefined) {
+    await relayMessage(context, transaction, opened, info);
+    return;
+  }
+  const counts = context.shortDataInRelay;
+  const inRelay = counts.get(opened.sender) ?? 0;
+  if (inRelay >= MAX_SHORT_DATA_PER_USER) {
+    reject(context, transaction, 486, 'sender has too many messages in relay');
+    return;
+  }
+  counts.set(opened.sender, inRelay + 1);
+  try {
+    await relayMessage(context, transaction, opened, info);
+  } finally {
+    const left = (counts.get(opened.sender) ?? 1) - 1;
+    if (left > 0) counts.set(opened.sender, left);
+    else counts.delete(opened.sender);
+  }
+}
+
+async function relayMessage(
+  context: ServerContext,
+  transaction: ServerTransaction,
+  opened: OpenedRequest,
+  info: McpttInfo,
+): Promise<void> {
+  const payload = opened.parts.filter(
+    (part) =>
+      part.mediaType !== MEDIA_TYPES.mcpttInfo && part.mediaType !== MEDIA_TYPES.resourceLists,
+  );
   const isAlert = info.alert !== undefined;
   if (!isAlert && payload.length === 0) {
     reject(context, transaction, 400, 'payload missing');
