@@ -8,7 +8,13 @@
  */
 import { addressOfRecord, protectedHeaderValues } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText, textPart } from './body-parts.js';
-import { MAX_CALLER_LEGS_PER_USER, type Call, type CallKind, type CallLeg } from './call-store.js';
+import {
+  EMERGENCY_CALLER_LEGS_RESERVE,
+  MAX_CALLER_LEGS_PER_USER,
+  type Call,
+  type CallKind,
+  type CallLeg,
+} from './call-store.js';
 import { createUasDialog } from './dialog.js';
 import { MediaLeg } from './media-leg.js';
 import { MediaRelay } from './media-relay.js';
@@ -50,19 +56,21 @@ async function startCall(
   if (opened === undefined || signal.aborted || !checkAuthorised(context, transaction, opened)) {
     return;
   }
-  const legs = context.calls.callerLegsOf(opened.sender);
-  if (legs + context.pendingInvites.pendingFrom(opened.sender) >= MAX_CALLER_LEGS_PER_USER) {
-    reject(context, transaction, 486, 'caller has too many calls');
-    return;
-  }
-  context.pendingInvites.setCaller(transaction, opened.sender);
   const infoText = partText(opened.parts, MEDIA_TYPES.mcpttInfo);
   if (infoText === undefined || partText(opened.parts, MEDIA_TYPES.sdp) === undefined) {
     reject(context, transaction, 400, 'SDP or mcptt-info missing');
     return;
   }
-
   const info = parseMcpttInfo(infoText);
+  const legs = context.calls.callerLegsOf(opened.sender);
+  const limit =
+    MAX_CALLER_LEGS_PER_USER + (info.emergency === true ? EMERGENCY_CALLER_LEGS_RESERVE : 0);
+  if (legs + context.pendingInvites.pendingFrom(opened.sender) >= limit) {
+    reject(context, transaction, 486, 'caller has too many calls');
+    return;
+  }
+  context.pendingInvites.setCaller(transaction, opened.sender);
+
   const kind = info.sessionType;
   if (kind !== 'private' && kind !== 'prearranged' && kind !== 'chat') {
     reject(context, transaction, 488, 'unsupported session-type');

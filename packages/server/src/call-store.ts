@@ -32,6 +32,13 @@ export interface CallLeg {
  */
 export const MAX_CALLER_LEGS_PER_USER = 8;
 
+/**
+ * Legs beyond {@link MAX_CALLER_LEGS_PER_USER} that a user may set up with emergency INVITEs
+ * (`emergency-ind` true), so that a user whose ordinary calls reached the limit can still make an
+ * emergency call. The reserve is bounded, because an emergency INVITE costs a leg like any other.
+ */
+export const EMERGENCY_CALLER_LEGS_RESERVE = 2;
+
 /** Kind of call: a prearranged or chat group call, or a private call. */
 export type CallKind = 'prearranged' | 'chat' | 'private';
 

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SipMessage } from '@mcptt-smime/smime';
-import { MAX_CALLER_LEGS_PER_USER } from '../src/call-store.js';
+import { EMERGENCY_CALLER_LEGS_RESERVE, MAX_CALLER_LEGS_PER_USER } from '../src/call-store.js';
 import { createUacDialog } from '../src/dialog.js';
 import { affiliation, callInvite, connectAuthorised, publish } from './helpers/call-setup.js';
 import { status, type McpttTestClient } from './helpers/mcptt-test-client.js';
 import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
 
 const GROUP_CALL = { sessionType: 'prearranged', callingGroupId: GROUP_ID } as const;
+const EMERGENCY_CALL = { ...GROUP_CALL, emergency: true } as const;
 
 describe('legs of one caller', () => {
   let fixture: ServerFixture;
@@ -76,5 +77,30 @@ describe('legs of one caller', () => {
     const again = await sendAndAck(alice, await callInvite(alice, GROUP_CALL));
 
     expect(status(again)).toBe(200);
+  });
+
+  it('admits emergency INVITEs up to the reserve', async () => {
+    const alice = client('alice');
+    expect(fixture.server.context.calls.callerLegsOf(alice.uri)).toBe(MAX_CALLER_LEGS_PER_USER);
+
+    // The emergency call pre-empts alice's ordinary call, whose legs then leave the store.
+    const first = await sendAndAck(alice, await callInvite(alice, EMERGENCY_CALL));
+    expect(status(first)).toBe(200);
+    const ordinary = [];
+    for (let leg = 1; leg <= MAX_CALLER_LEGS_PER_USER; leg += 1) {
+      ordinary.push(status(await sendAndAck(alice, await callInvite(alice, GROUP_CALL))));
+    }
+    const emergency = [];
+    for (let leg = 0; leg <= EMERGENCY_CALLER_LEGS_RESERVE; leg += 1) {
+      emergency.push(status(await sendAndAck(alice, await callInvite(alice, EMERGENCY_CALL))));
+    }
+
+    expect(ordinary.slice(0, -1).every((code) => code === 200)).toBe(true);
+    expect(ordinary.at(-1)).toBe(486);
+    expect(emergency.slice(0, -1).every((code) => code === 200)).toBe(true);
+    expect(emergency.at(-1)).toBe(486);
+    expect(fixture.server.context.calls.callerLegsOf(alice.uri)).toBe(
+      MAX_CALLER_LEGS_PER_USER + EMERGENCY_CALLER_LEGS_RESERVE,
+    );
   });
 });
