@@ -319,10 +319,6 @@ function signedHeaderFragments(parts: readonly UnwrappedPart[]): Map<UnwrappedPa
 }
 
 /**
- * Returns the fields of checked fragments, each name once: a name that an earlier fragment
- * covers is skipped in later ones, which have the same values since all equal the message.
- */
-/**
  * Raises IdentityMismatchError when the signed copy of To among `signedHeaders` names another
  * address-of-record than `recipientUri`. The outer To equals the copy, which the header check
  * has ensured.
@@ -341,6 +337,10 @@ function checkAddressee(signedHeaders: readonly SipHeader[], recipientUri: strin
   }
 }
 
+/**
+ * Returns the fields of checked fragments, each name once: a name that an earlier fragment
+ * covers is skipped in later ones, which have the same values since all equal the message.
+ */
 function mergeFragments(fragments: readonly (readonly SipHeader[])[]): SipHeader[] {
   const merged: SipHeader[] = [];
   const covered = new Set<string>();
