@@ -22,7 +22,6 @@ export const testEngines: readonly { readonly label: string; readonly crypto: Cr
   { label: 'node engine', crypto: createNodeCrypto() },
 ];
 
-/** Key type of a test identity. */
 /**
  * Kind of a test key: P-256, RSA 2048, or an EC key that the library does not support, on
  * secp256k1 or on P-256 written with explicit curve parameters.
