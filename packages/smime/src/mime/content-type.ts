@@ -33,7 +33,8 @@ export interface ContentType {
  *
  * NOTE: RFC 822 comments, which RFC 2045 allows here, are rejected. RFC 3261 has none, and no
  * S/MIME producer seen so far writes them. RFC 2231 continuations (`name*0=`) are read as
- * parameters of that literal name and are not joined.
+ * parameters of that literal name and are not joined. A name given both plainly and in an
+ * RFC 2231 form is rejected like a repeated one, because readers of RFC 2231 take the other value.
  *
  * @example
  * ```ts

@@ -22,6 +22,12 @@ import { MimeParseError } from '../errors.js';
 /** RFC 2045 §5.1 tspecials: with SP and the controls, the characters a token cannot contain. */
 const TSPECIALS = '()<>@,;:\\"/[]?=';
 
+/**
+ * A parameter name in one of the RFC 2231 forms: `name*` (charset and language), `name*0`
+ * (continuation), `name*0*` (both). The first group is the plain name.
+ */
+const RFC2231_NAME = /^(.+?)\*(?:[0-9]+\*?)?$/;
+
 /** RFC 3261 §25.1 token: letters, digits and `-.!%*_+`'~`, a subset of the RFC 2045 set. */
 const SIP_TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 
@@ -186,12 +192,16 @@ export class HeaderValueScanner {
 
   /**
    * Reads `*(SEMI parameter)` up to the end of the value. Names are lowercased, values keep their
-   * case. A repeated name is an error, because two readers could pick different values. With
+   * case. A repeated name is an error, because two readers could pick different values. So is a
+   * name given both plainly and in an RFC 2231 form (`name*`, `name*0`, `name*0*`), because in
+   * `boundary=a; boundary*=''b` a reader of RFC 2231 takes `b` and this one `a`. With
    * `valueRequired` unset, a parameter may lack `= value` (RFC 3261 generic-param), and reads as
    * the empty string. With `leadingSemiOptional` set, the first `;` may be left out.
    */
   readParams(valueRequired: boolean, leadingSemiOptional = false): Map<string, string> {
     const params = new Map<string, string>();
+    // For each plain name, whether it came plainly, in an RFC 2231 form, or both (an error).
+    const forms = new Map<string, { plain: boolean; extended: boolean }>();
     let semiOptional = leadingSemiOptional;
     while (!this.atEnd()) {
       if (!this.accept(';') && !semiOptional) this.fail('expected ";"');
@@ -210,6 +220,15 @@ export class HeaderValueScanner {
         this.fail('parameter has no value');
       }
       if (params.has(name)) this.fail('duplicate parameter', nameOffset);
+      const extended = RFC2231_NAME.exec(name);
+      const plainName = extended?.[1] ?? name;
+      const form = forms.get(plainName) ?? { plain: false, extended: false };
+      if (extended === null ? form.extended : form.plain) {
+        this.fail('duplicate parameter', nameOffset);
+      }
+      if (extended === null) form.plain = true;
+      else form.extended = true;
+      forms.set(plainName, form);
       params.set(name, value);
     }
     return params;

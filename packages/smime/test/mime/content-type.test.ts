@@ -100,6 +100,27 @@ describe('parseContentType', () => {
     expect(error.message).toBe('invalid Content-Type: duplicate parameter at offset 29');
   });
 
+  // A reader of RFC 2231 takes the extended value, this parser the plain one.
+  test.each([
+    "multipart/mixed; boundary=a; boundary*=utf-8''b",
+    'multipart/mixed; BOUNDARY*0=b; boundary=a',
+    "multipart/mixed; boundary=a; boundary*0*=utf-8''b",
+    "application/pkcs7-mime; smime-type*=''certs-only; smime-type=enveloped-data",
+  ])('rejects plain and RFC 2231 twins: %s', (value) => {
+    const error = expectMcpttError(
+      () => parseContentType(value),
+      MimeParseError,
+      'ERR_MIME_MALFORMED',
+      400,
+    );
+    expect(error.message).toMatch(/^invalid Content-Type: duplicate parameter at offset \d+$/);
+  });
+
+  test('keeps lone RFC 2231 names literal', () => {
+    const type = parseContentType("text/plain; title*0=a; title*1*=utf-8''b; name*=x; a*b=c");
+    expect([...type.params.keys()]).toEqual(['title*0', 'title*1*', 'name*', 'a*b']);
+  });
+
   test('error message omits a parameter name', () => {
     const error = expectMcpttError(
       () => parseContentType('text/plain; charset=utf-8; pin-4711-for-group-sierra'),

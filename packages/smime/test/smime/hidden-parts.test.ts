@@ -34,6 +34,23 @@ const hostileBodies: [string, string][] = [
   ],
 ];
 
+/** Unprotects an INVITE with `body` as multipart/mixed and expects a 400 that hides the part. */
+async function expectMalformedInClear(body: string): Promise<void> {
+  const message = request('INVITE', body, 'multipart/mixed; boundary=q');
+  const error = await rejection(
+    unprotectMessage(message, {
+      crypto: testCrypto,
+      identity: await pki.identity('server'),
+      trustAnchors: [pki.caCertificate],
+      now: () => pki.now,
+    }),
+  );
+
+  expect(error).toBeInstanceOf(MimeParseError);
+  expect(error).toMatchObject({ code: 'ERR_MIME_MALFORMED', sipStatus: 400 });
+  expect(error.message).not.toContain(HIDDEN);
+}
+
 describe('parts hidden from the multipart parser', () => {
   it.each(hostileBodies)('parseMultipart rejects %s', (_name, body) => {
     const error = expectMcpttError(
@@ -46,19 +63,16 @@ describe('parts hidden from the multipart parser', () => {
   });
 
   it.each(hostileBodies)('unprotectMessage rejects %s in clear', async (_name, body) => {
-    const message = request('INVITE', body, 'multipart/mixed; boundary=q');
-    const error = await rejection(
-      unprotectMessage(message, {
-        crypto: testCrypto,
-        identity: await pki.identity('server'),
-        trustAnchors: [pki.caCertificate],
-        now: () => pki.now,
-      }),
-    );
+    await expectMalformedInClear(body);
+  });
 
-    expect(error).toBeInstanceOf(MimeParseError);
-    expect(error).toMatchObject({ code: 'ERR_MIME_MALFORMED', sipStatus: 400 });
-    expect(error.message).not.toContain(HIDDEN);
+  // A reader of RFC 2231 splits the inner multipart at --r, and finds the mcptt-info in clear.
+  it('unprotectMessage rejects RFC 2231 boundary twins', async () => {
+    await expectMalformedInClear(
+      `--q\r\nContent-Type: multipart/mixed; boundary=p; boundary*=''r\r\n\r\n` +
+        `--p\r\nContent-Type: application/sdp\r\n\r\n${SDP}--r\r\n` +
+        `Content-Type: ${MCPTT_INFO}\r\n\r\n${HIDDEN}\r\n--r--\r\n--p--\r\n--q--\r\n`,
+    );
   });
 
   it('still accepts the same body without the hidden part', () => {
