@@ -159,14 +159,20 @@ function parseElement(state: ParseState, offset: number, end: number, depth: num
   if (tagNumber === 0x1f) {
     tagNumber = 0;
     let byte: number;
+    // X.690 §8.1.2.4.2 forbids a leading 0x80 octet, and §8.1.2.2 the long form below 31.
+    if (bytes[position] === 0x80) throw new RangeError('tag number not in its fewest octets');
     do {
       if (position >= end) throw new RangeError('truncated');
       byte = bytes[position++] as number;
       tagNumber = tagNumber * 128 + (byte & 0x7f);
       if (tagNumber > 0x3fffffff) throw new RangeError('tag number too large');
     } while (byte & 0x80);
+    if (tagNumber < 0x1f) throw new RangeError('tag number below 31 in the long form');
   }
   const tagClass = first >> 6;
+  // Universal tag 0 is end-of-contents (X.690 §8.1.5). The indefinite-length loop below stops at
+  // it before calling this function, so one met here is misplaced.
+  if (tagClass === UNIVERSAL && tagNumber === 0) throw new RangeError('unexpected end-of-contents');
 
   if (position >= end) throw new RangeError('truncated');
   const lengthByte = bytes[position++] as number;
@@ -211,11 +217,7 @@ function parseElement(state: ParseState, offset: number, end: number, depth: num
   if (constructed) {
     const list: Asn1Node[] = [];
     for (let cursor = contentStart; cursor < contentEnd; cursor = state.next) {
-      const child = parseElement(state, cursor, contentEnd, depth + 1);
-      if (child.tagClass === UNIVERSAL && child.tagNumber === 0) {
-        throw new RangeError('unexpected end-of-contents');
-      }
-      list.push(child);
+      list.push(parseElement(state, cursor, contentEnd, depth + 1));
     }
     children = list;
   }
@@ -335,9 +337,15 @@ export function readIntegerBytes(node: Asn1Node | undefined, what: string): Uint
   return primitiveBytes(node, what);
 }
 
-/** Reads a small non-negative INTEGER such as a version number. */
+/**
+ * Reads a small non-negative INTEGER such as a version number. Leading zero octets, which X.690
+ * §8.3.2 forbids in BER too, raise CmsParseError.
+ */
 export function readSmallInteger(node: Asn1Node | undefined, what: string): number {
   const bytes = readIntegerBytes(node, what);
+  if (bytes.length > 1 && bytes[0] === 0 && ((bytes[1] ?? 0) & 0x80) === 0) {
+    throw new CmsParseError(`${what} is not in its fewest octets`);
+  }
   if (bytes.length > 4 || (bytes[0] ?? 0) & 0x80) {
     throw new CmsParseError(`${what} is out of range`);
   }
@@ -394,10 +402,13 @@ export function readAlgorithm(node: Asn1Node | undefined, what: string): Algorit
   return { oid: readOid(fields[0], what), parameters: fields[1] };
 }
 
-/** Tells whether algorithm parameters are absent or NULL. */
+/** Tells whether algorithm parameters are absent or NULL, which has no content (X.690 §8.8). */
 export function hasNoParameters(algorithm: AlgorithmIdentifier): boolean {
   const { parameters } = algorithm;
-  return parameters === undefined || isUniversal(parameters, TAG.null);
+  return (
+    parameters === undefined ||
+    (isUniversal(parameters, TAG.null) && !parameters.constructed && parameters.valueLength === 0)
+  );
 }
 
 // The writer lives in its own file; importers of this module get both halves.

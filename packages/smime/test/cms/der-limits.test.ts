@@ -1,7 +1,7 @@
 /** The documented limits of the DER and BER reader, at their boundary. */
 import { describe, expect, it } from 'vitest';
 
-import { parseBer } from '../../src/cms/der.js';
+import { hasNoParameters, parseBer, readSmallInteger } from '../../src/cms/der.js';
 import { CmsParseError } from '../../src/errors.js';
 import { MAX_DER_DEPTH, MAX_DER_ELEMENTS } from '../../src/limits.js';
 
@@ -51,5 +51,42 @@ describe('DER limits', () => {
 
   it(`rejects more than ${MAX_DER_ELEMENTS} elements`, () => {
     expectMalformed(() => parseBer(wide(MAX_DER_ELEMENTS), 'structure'));
+  });
+});
+
+/** Encodings that X.690 forbids in BER as well as in DER. */
+describe('BER encoding rules', () => {
+  it.each([
+    ['end-of-contents at the top', [0x00, 0x00]],
+    ['end-of-contents with content in a SEQUENCE', [0x30, 0x03, 0x00, 0x01, 0x00]],
+    ['end-of-contents with content in an indefinite length', [0x30, 0x80, 0x00, 0x01, 0x00, 0, 0]],
+    ['SEQUENCE tag in the long form', [0x3f, 0x10, 0x02, 0x05, 0x00]],
+    ['long-form tag with a leading 0x80', [0x1f, 0x80, 0x1f, 0x00]],
+  ])('rejects %s', (_name, bytes) => {
+    expectMalformed(() => parseBer(Uint8Array.from(bytes), 'test input'));
+  });
+
+  it('reads tag 31 in the long form', () => {
+    const node = parseBer(Uint8Array.of(0x9f, 0x1f, 0x00), 'test input');
+    expect(node.tagNumber).toBe(31);
+  });
+
+  it.each([
+    ['a leading zero', [0x02, 0x02, 0x00, 0x01]],
+    ['two leading zeros', [0x02, 0x03, 0x00, 0x00, 0x03]],
+  ])('rejects a version with %s', (_name, bytes) => {
+    expectMalformed(() => readSmallInteger(parseBer(Uint8Array.from(bytes), 'test input'), 'v'));
+  });
+
+  it('reads a version whose zero octet carries the sign', () => {
+    const node = parseBer(Uint8Array.of(0x02, 0x02, 0x00, 0x80), 'test input');
+    expect(readSmallInteger(node, 'v')).toBe(128);
+  });
+
+  it('rejects NULL parameters with content', () => {
+    const parameters = parseBer(Uint8Array.of(0x05, 0x01, 0x00), 'test input');
+    expect(hasNoParameters({ oid: '1.2.3', parameters })).toBe(false);
+    const empty = parseBer(Uint8Array.of(0x05, 0x00), 'test input');
+    expect(hasNoParameters({ oid: '1.2.3', parameters: empty })).toBe(true);
   });
 });
