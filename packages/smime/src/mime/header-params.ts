@@ -200,8 +200,8 @@ export class HeaderValueScanner {
    */
   readParams(valueRequired: boolean, leadingSemiOptional = false): Map<string, string> {
     const params = new Map<string, string>();
-    // For each plain name, whether it came plainly, in an RFC 2231 form, or both (an error).
-    const forms = new Map<string, { plain: boolean; extended: boolean }>();
+    // Plain names of the parameters given in an RFC 2231 form, made only when one appears.
+    let extendedNames: Set<string> | undefined;
     let semiOptional = leadingSemiOptional;
     while (!this.atEnd()) {
       if (!this.accept(';') && !semiOptional) this.fail('expected ";"');
@@ -220,15 +220,14 @@ export class HeaderValueScanner {
         this.fail('parameter has no value');
       }
       if (params.has(name)) this.fail('duplicate parameter', nameOffset);
-      const extended = RFC2231_NAME.exec(name);
-      const plainName = extended?.[1] ?? name;
-      const form = forms.get(plainName) ?? { plain: false, extended: false };
-      if (extended === null ? form.extended : form.plain) {
-        this.fail('duplicate parameter', nameOffset);
+      const extended = name.includes('*') ? RFC2231_NAME.exec(name) : null;
+      if (extended === null) {
+        if (extendedNames?.has(name) === true) this.fail('duplicate parameter', nameOffset);
+      } else {
+        const plainName = extended[1] as string;
+        if (params.has(plainName)) this.fail('duplicate parameter', nameOffset);
+        (extendedNames ??= new Set()).add(plainName);
       }
-      if (extended === null) form.plain = true;
-      else form.extended = true;
-      forms.set(plainName, form);
       params.set(name, value);
     }
     return params;
