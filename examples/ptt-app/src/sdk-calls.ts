@@ -89,6 +89,11 @@ export class CallTracker {
     return this.#calls.get(callId)?.call;
   }
 
+  /** Returns the app's record of the call of a Call-ID, as the latest change reported it. */
+  info(callId: string): CallInfo | undefined {
+    return this.#calls.get(callId)?.info;
+  }
+
   /** Returns the newest group call of a group that is neither ended nor failed. */
   liveGroupCall(groupId: string): McpttCall | undefined {
     let found: McpttCall | undefined;

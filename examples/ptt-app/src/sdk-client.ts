@@ -17,6 +17,7 @@ import { CallTracker, onConnectionFailed, type CallFields } from './sdk-calls.js
 import {
   describeCallInfo,
   describeCallUpdate,
+  describeEmergencyEnd,
   describeIncomingCall,
   SecurityRecorder,
   type PendingRecord,
@@ -276,10 +277,11 @@ class SdkPttClient implements PttClient {
 
   async cancelEmergency(callId: string): Promise<void> {
     const call = this.#calls.get(callId);
-    if (call === undefined) throw new Error(`No call with Call-ID ${callId}`);
+    const info = this.#calls.info(callId);
+    if (call === undefined || info === undefined) throw new Error(`No call with Call-ID ${callId}`);
     const update = this.#records.expect(
       'UPDATE',
-      `End of the emergency in the group call to ${call.info?.requestUri ?? 'a group'}`,
+      describeEmergencyEnd(info),
       'mcptt-info: emergency-ind false',
     );
     await this.#recorded(update, call.cancelEmergency());

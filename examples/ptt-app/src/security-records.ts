@@ -139,8 +139,7 @@ export function describeCallUpdate(
   call: CallInfo,
   event: CallPartsEvent,
 ): { summary: string; plaintext: string } {
-  const where =
-    call.kind === 'group' ? `the group call to ${call.groupId ?? 'a group'}` : 'the private call';
+  const where = callPlace(call);
   const body = event.parts.find((part) => part.contentType === MCPTT_INFO_TYPE)?.body;
   const info = body === undefined ? undefined : parseInfo(body);
   const summary =
@@ -152,6 +151,22 @@ export function describeCallUpdate(
   const plaintext =
     info === undefined ? event.parts.map((part) => part.body).join('\n\n') : describeInfo(info);
   return { summary, plaintext };
+}
+
+/**
+ * Returns the summary of the UPDATE that ends the emergency of a call. The group comes from the
+ * app's record of the call, which has it for incoming calls too, whose received mcptt-info names
+ * the group as the calling group rather than as the request URI.
+ */
+export function describeEmergencyEnd(call: CallInfo): string {
+  return `End of the emergency in ${callPlace(call)}`;
+}
+
+/** Returns the call as the summaries name it, such as `the group call to sip:fire-1@…`. */
+function callPlace(call: CallInfo): string {
+  return call.kind === 'group'
+    ? `the group call to ${call.groupId ?? 'a group'}`
+    : 'the private call';
 }
 
 const MCPTT_INFO_TYPE = 'application/vnd.3gpp.mcptt-info+xml';

@@ -157,4 +157,13 @@ describe('CallTracker', () => {
     call.delegate?.onParts?.(event as unknown as CallPartsEvent);
     expect(received).toEqual([[expect.objectContaining({ emergency: false }), event]]);
   });
+
+  it('gives the group of a call that the user joined', () => {
+    const call = fakeCall({ emergency: true });
+    const tracker = new CallTracker(() => undefined);
+    tracker.track(call as unknown as McpttCall, { ...groupCall, direction: 'incoming' });
+    call.delegate?.onEmergencyChange?.(false);
+    expect(tracker.info('c1')).toMatchObject({ groupId: GROUP, emergency: false });
+    expect(tracker.info('c2')).toBeUndefined();
+  });
 });

@@ -3,6 +3,7 @@ import { buildMcpttInfo, type CallPartsEvent, type IncomingCallEvent } from '@mc
 import type { SecurityRecord } from '../src/client.js';
 import {
   describeCallUpdate,
+  describeEmergencyEnd,
   describeIncomingCall,
   SecurityRecorder,
 } from '../src/security-records.js';
@@ -122,5 +123,19 @@ describe('describeCallUpdate', () => {
       summary: `UPDATE in the group call to ${GROUP}`,
       plaintext: '<mcpttinfo',
     });
+  });
+});
+
+describe('describeEmergencyEnd', () => {
+  it('names the group of a call that the user joined', () => {
+    // The server's INVITE names the group as the calling group, so the call's own mcptt-info
+    // has no request URI, and only the app's record of the call contains the group.
+    const call = testCall('c1', { emergency: true, direction: 'incoming', peerId: BOB });
+    expect(describeEmergencyEnd(call)).toBe(`End of the emergency in the group call to ${GROUP}`);
+  });
+
+  it('names the group of a call that the user started', () => {
+    const call = testCall('c1', { emergency: true, emergencyCaller: true });
+    expect(describeEmergencyEnd(call)).toBe(`End of the emergency in the group call to ${GROUP}`);
   });
 });
