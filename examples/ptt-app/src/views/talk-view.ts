@@ -53,17 +53,14 @@ export function renderTalkView(options: TalkViewOptions): HTMLElement {
     const target = talkTarget(state);
     const call = target.call;
     title.textContent = targetName(state, target);
-    callState.textContent =
-      target.kind === 'group'
-        ? describeGroupCall(state, call, target.group?.affiliated ?? false)
-        : describePrivateCall(call);
+    callState.textContent = describeTarget(state, target);
     talker.textContent = describeTalker(state, call);
     talker.classList.toggle('active', state.talking || talkerOf(state, call) !== undefined);
     // With floor control, holding the button only requests the floor: the floor indicator
     // names the talker instead.
     talker.hidden = call?.floor !== undefined || (target.kind === 'user' && call === undefined);
     ptt.disabled = !mayPressTalk(state, target);
-    pttHint.textContent = pttHintText(target, talk.isLatched());
+    pttHint.textContent = pttHintText(state, target, talk.isLatched());
     ptt.classList.toggle('pressed', state.talking);
     // The held button turns green only once the floor is granted.
     ptt.classList.toggle('waiting', state.talking && !mayTalk(call));
@@ -96,7 +93,12 @@ const CALL_HINT = 'Call or Auto to talk';
 /** The hint inside the talk button while a click from Enter or a screen reader keeps it pressed. */
 const LATCHED_HINT = 'press again to stop';
 
-function pttHintText(target: TalkTarget, latched: boolean): string {
+/** The hint inside the talk button while the client is not registered, which disables it. */
+const OFFLINE_HINT = 'not registered';
+
+/** Returns the hint inside the talk button, which shows why a disabled button cannot be pressed. */
+export function pttHintText(state: AppState, target: TalkTarget, latched: boolean): string {
+  if (state.registration !== 'registered') return OFFLINE_HINT;
   if (target.kind === 'user' && target.call === undefined) return CALL_HINT;
   return latched ? LATCHED_HINT : PTT_HINT;
 }
@@ -277,6 +279,28 @@ function endEmergency(
 
 /** The action of the button of the user's own emergency call, as the notice bar names it. */
 const END_EMERGENCY = 'End of the emergency';
+
+/**
+ * Returns the line under the talk panel's title: the state of the target's call or, without a
+ * call, what the user can do. While the client is not registered, the talk button and the call
+ * buttons are disabled, so the line reports that instead of asking the user to press them.
+ */
+export function describeTarget(state: AppState, target: TalkTarget): string {
+  if (target.call === undefined && state.registration !== 'registered') {
+    return OFFLINE_TEXT[state.registration];
+  }
+  return target.kind === 'group'
+    ? describeGroupCall(state, target.call, target.group?.affiliated ?? false)
+    : describePrivateCall(target.call);
+}
+
+/** The line under the talk panel's title without a call, for each state but registered. */
+const OFFLINE_TEXT: Readonly<Record<Exclude<AppState['registration'], 'registered'>, string>> = {
+  unregistered: 'Not registered: talk and calls are unavailable.',
+  registering: 'Registering: talk and calls are available once registered.',
+  reconnecting: 'Connection lost: talk and calls come back once the app has reconnected.',
+  failed: 'Not registered: talk and calls are unavailable. Reload the page to try again.',
+};
 
 function describeGroupCall(
   state: AppState,
