@@ -91,7 +91,7 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
     void restoreAffiliation(affiliation);
   };
   client.start({ ...delegate, onRegistration }).catch((error: unknown) => {
-    store.update(() => ({ registration: 'failed', registrationError: describeError(error) }));
+    store.update((state) => failedStart(state, error));
   });
   // A closed or reloaded page ends its calls with a BYE. The other side's media goes to the MCPTT
   // server, not to this page, so its connection stays up and nothing else would end its call.
@@ -101,6 +101,17 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
     for (const call of liveCalls(store.state)) client.hangUp(call.id);
   });
   return store;
+}
+
+/**
+ * Returns the change of `state` when the client's start failed with `error`. A rejected
+ * registration or service authorisation has already come through `onRegistration` with its
+ * cause, which names the step that failed, such as an MCPTT server that the core cannot reach.
+ * That description stays, because the error alone has only the SIP status.
+ */
+export function failedStart(state: AppState, error: unknown): Partial<AppState> {
+  if (state.registration === 'failed' && state.registrationError !== undefined) return {};
+  return { registration: 'failed', registrationError: describeError(error) };
 }
 
 function initialState(client: PttClient): AppState {

@@ -23,7 +23,9 @@ const REQUEST_FAILED = 'ERR_REQUEST_FAILED';
 const SIP_STATUS_MESSAGES: Readonly<Record<number, string>> = {
   400: 'The server could not read the request.',
   403: 'The server rejected the request.',
-  404: 'The user or group was not found.',
+  // The SIP core also responds with 404 to a request to the MCPTT server while the server is not
+  // registered with it, so the sentence names that case too.
+  404: 'The user or group was not found, or the MCPTT server is offline.',
   408: 'The server did not answer in time.',
   480: 'The user is not available right now.',
   486: 'The user is busy.',
@@ -112,13 +114,17 @@ export function describeRegistrationFailure(cause: string | undefined): ErrorTex
   if (cause === undefined) return { message: REGISTRATION_FAILED, detail: undefined };
   const authorisation = /^service authorisation (refresh )?rejected \((\d+)\)$/.exec(cause);
   if (authorisation !== null) {
-    const message =
-      authorisation[2] === '403'
-        ? 'The MCPTT server does not accept this user.'
-        : 'The MCPTT server did not authorise the service.';
-    return { message, detail: cause };
+    return { message: authorisationMessage(Number(authorisation[2])), detail: cause };
   }
   return { message: REGISTRATION_MESSAGES[cause] ?? REGISTRATION_FAILED, detail: cause };
+}
+
+/** Returns the sentence of a service authorisation that the MCPTT server or the core rejected. */
+function authorisationMessage(status: number): string {
+  if (status === 403) return 'The MCPTT server does not accept this user.';
+  // The core responds with 404 to a request for the MCPTT server while it is not registered.
+  if (status === 404) return 'The MCPTT server is offline: the SIP core cannot reach it.';
+  return 'The MCPTT server did not authorise the service.';
 }
 
 /**

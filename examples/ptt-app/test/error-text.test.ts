@@ -10,6 +10,7 @@ import { EnrolmentRejectedError } from '../src/identity.js';
 
 describe('describeError', () => {
   const sipCases: [number, string, string][] = [
+    [404, 'Not Found', 'The user or group was not found, or the MCPTT server is offline.'],
     [408, 'Request Timeout', 'The server did not answer in time.'],
     [480, 'Temporarily Unavailable', 'The user is not available right now.'],
     [487, 'Request Terminated', 'The call was cancelled.'],
@@ -116,6 +117,14 @@ describe('describeRegistrationFailure', () => {
     expect(
       describeRegistrationFailure('service authorisation refresh rejected (500)').message,
     ).toBe('The MCPTT server did not authorise the service.');
+  });
+
+  it('words an MCPTT server that is offline', () => {
+    // The core responds with 404 for the server's URI while the server is not registered.
+    expect(describeRegistrationFailure('service authorisation rejected (404)')).toEqual({
+      message: 'The MCPTT server is offline: the SIP core cannot reach it.',
+      detail: 'service authorisation rejected (404)',
+    });
   });
 });
 
