@@ -129,9 +129,20 @@ const CAUSE_STATUSES: Readonly<Record<string, readonly [number, string]>> = {
 export class McpttCall {
   /** Callbacks of this call; set it right after the call is created. */
   delegate: McpttCallDelegate | undefined;
+  /** Direction of the call: `outgoing` for a call that this client started. */
   readonly direction: 'outgoing' | 'incoming';
+  /** Call-ID of the INVITE, which every message of the call carries. */
   readonly callId: string;
+  /**
+   * The mcptt-info of the INVITE: the one sent for an outgoing call, which names the group of a
+   * group call in `requestUri`, or the one received for an incoming call, undefined when the
+   * INVITE had none. The MCPTT server's INVITE names the caller in `callingUserId` and the group
+   * in `callingGroupId`, and the client keeps both only when the server signed the INVITE. It
+   * does not change during the call: {@link McpttCall.emergency} follows upgrades and
+   * cancellations.
+   */
   readonly info: McpttInfo | undefined;
+  /** MCPTT IDs of the INVITE's resource-lists part, empty for a group call. */
   readonly calledIds: readonly string[];
   /** The JsSIP session, for media access (`session.connection`). */
   readonly session: RTCSession;
@@ -273,9 +284,9 @@ export class McpttCall {
    * {@link McpttCall.emergencyStartedHere}) and from users configured to cancel emergencies, and
    * rejects anyone else with 403. Resolves once the server confirms it in a signed 2xx whose
    * mcptt-info has `emergency-ind` false. Rejects with SipRequestFailedError carrying the status
-   * of a rejection, with DowngradeError (403) for a 2xx without that confirmation, and with
-   * TypeError when the call is not an established emergency call or another UPDATE of it is
-   * pending.
+   * of a rejection, or 503 when the UPDATE cannot leave, with DowngradeError (403) for a 2xx
+   * without that confirmation, and with TypeError when the call is not an established emergency
+   * call or another UPDATE of it is pending.
    */
   cancelEmergency(): Promise<void> {
     if (this.#state !== 'established') {
