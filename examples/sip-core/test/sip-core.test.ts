@@ -44,6 +44,9 @@ async function readBodies(
   return parseBodyLog(await readFile(file, 'utf8'));
 }
 
+/** Pages of one user that registered and then closed, one more than Kamailio's branches. */
+const RELOADED_PAGES = 13;
+
 const isRequest = (method: string) => (m: ReceivedSip) => m.startLine.startsWith(`${method} `);
 const isResponse = (callId: string, status: number) => (m: ReceivedSip) =>
   m.startLine.startsWith(`SIP/2.0 ${String(status)} `) && m.header('call-id') === callId;
@@ -111,6 +114,30 @@ describe.each(cores)('%s core', (_name, available, start) => {
     const response = await alice.receive((m) => m.header('call-id') === callId);
 
     expect(response.startLine).toBe('SIP/2.0 404 Not Found');
+  });
+
+  it.skipIf(!available)('forgets the contacts of closed connections', async () => {
+    // A browser page that reloads registers again from a new connection and never removes the
+    // contact of the old one. Twelve or more such contacts, Kamailio's limit of branches, left
+    // no branch for the page that is still open.
+    for (let page = 0; page < RELOADED_PAGES; page += 1) {
+      const closed = await RawSipClient.connect(core.url, 'carol');
+      await closed.register('sip:mcptt.example');
+      closed.close();
+    }
+    const carol = await RawSipClient.connect(core.url, 'carol');
+    await carol.register('sip:mcptt.example');
+
+    try {
+      const callId = alice.request('MESSAGE', carol.aor, { body: 'after reloads 5c1e' });
+      const received = await carol.receive(isRequest('MESSAGE'));
+      carol.respond(received, 200, 'OK');
+
+      expect(received.body).toBe('after reloads 5c1e');
+      expect((await alice.receive(isResponse(callId, 200))).header('call-id')).toBe(callId);
+    } finally {
+      carol.close();
+    }
   });
 
   it.skipIf(!available)('routes a dialog through its Record-Route', async () => {
