@@ -27,6 +27,11 @@ export const DEMO_USERS: Readonly<Record<string, string>> = {
 };
 /** The demo user who may end other users' emergencies. */
 export const DEMO_DISPATCHER = 'carol';
+/** Demo groups: user part of the group's URI, display name and the user parts of its members. */
+const DEMO_GROUPS: readonly (readonly [string, string, readonly string[]])[] = [
+  ['engine-1', 'Engine 1', ['alice', 'bob', 'carol']],
+  ['all-units', 'All units', Object.keys(DEMO_USERS)],
+];
 
 const CLI = fileURLToPath(new URL('../../smime/bin/mcptt-smime.js', import.meta.url));
 
@@ -100,10 +105,11 @@ export async function prepareDemo(stateDir: string): Promise<DemoFiles> {
       // The dispatcher may end any emergency of a group call that she takes part in.
       ...(user === DEMO_DISPATCHER ? { mayCancelEmergencies: true } : {}),
     })),
-    groups: [
-      { id: uri('engine-1'), displayName: 'Engine 1', members: ['alice', 'bob', 'carol'].map(uri) },
-      { id: uri('all-units'), displayName: 'All units', members: Object.keys(DEMO_USERS).map(uri) },
-    ],
+    groups: DEMO_GROUPS.map(([group, displayName, members]) => ({
+      id: uri(group),
+      displayName,
+      members: members.map(uri),
+    })),
     enrolment: { caCertificate: 'pki/ca.cert.pem', caKey: 'pki/ca.key.pem', codes },
   };
   const configFile = join(stateDir, 'server.json');
@@ -111,6 +117,21 @@ export async function prepareDemo(stateDir: string): Promise<DemoFiles> {
   // The mode of writeFile applies only to a new file, and the codes must stay private.
   await chmod(configFile, 0o600);
   return { configFile, codes };
+}
+
+/**
+ * Returns the lines that `npm start` prints for the demo users: each user's URI, one-time code
+ * and display name, and the groups with their members. The dispatcher's line says that she may
+ * end other users' emergencies, so that a new user knows whom to enrol for which part of the demo.
+ */
+export function demoUserLines(codes: Readonly<Record<string, string>>): string[] {
+  const users = Object.entries(DEMO_USERS).map(([user, displayName]) => {
+    const uri = `sip:${user}@${DEMO_DOMAIN}`;
+    const role = user === DEMO_DISPATCHER ? ", may end other users' emergencies" : '';
+    return `    ${uri.padEnd(28)} ${codes[uri] ?? '(no code)'}  ${displayName}${role}`;
+  });
+  const groups = DEMO_GROUPS.map(([, name, members]) => `    ${name}: ${members.join(', ')}`);
+  return ['  One-time enrolment codes:', ...users, '', '  Groups:', ...groups];
 }
 
 async function createPki(folder: string): Promise<void> {

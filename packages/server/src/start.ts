@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { findKamailio, startKamailio, startRelay } from '@mcptt-smime/sip-core';
 import { loadConfig } from './config.js';
-import { prepareDemo } from './demo-setup.js';
+import { demoUserLines, prepareDemo } from './demo-setup.js';
 import { startEnrolmentServer } from './enrolment-server.js';
 import { McpttServer } from './mcptt-server.js';
 
@@ -155,8 +155,7 @@ function printSummary(
     '',
     ...rows.map(([label, value]) => `  ${label.padEnd(width)}${value}`),
     '',
-    '  One-time enrolment codes:',
-    ...Object.entries(codes).map(([uri, code]) => `    ${uri.padEnd(28)} ${code}`),
+    ...demoUserLines(codes),
     '',
     '  Press Ctrl-C to stop.',
     '',

@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { DEMO_DISPATCHER, prepareDemo, preparePrivateFolder } from '../src/demo-setup.js';
+import {
+  DEMO_DISPATCHER,
+  demoUserLines,
+  prepareDemo,
+  preparePrivateFolder,
+} from '../src/demo-setup.js';
 
 let parent: string;
 
@@ -94,4 +99,22 @@ describe('prepareDemo', () => {
     expect(cancellers.map((user) => user.uri)).toEqual([`sip:${DEMO_DISPATCHER}@mcptt.example`]);
     expect(await modeOf(configFile)).toBe(0o600);
   }, 30_000);
+});
+
+describe('demoUserLines', () => {
+  it('names each user, the dispatcher and the groups', () => {
+    const codes = {
+      'sip:alice@mcptt.example': 'AAAA-BBBB',
+      'sip:carol@mcptt.example': 'CCCC-DDDD',
+    };
+
+    const lines = demoUserLines(codes);
+
+    expect(lines).toContain('    sip:alice@mcptt.example      AAAA-BBBB  Alice (engine 1)');
+    expect(lines).toContain(
+      "    sip:carol@mcptt.example      CCCC-DDDD  Carol (dispatch), may end other users' emergencies",
+    );
+    expect(lines).toContain('    Engine 1: alice, bob, carol');
+    expect(lines).toContain('    All units: alice, bob, carol, dave');
+  });
 });
