@@ -12,7 +12,8 @@
  *   "groups": [{ "id": "sip:fire-1@mcptt.example", "displayName": "Fire crew 1",
  *                "members": ["sip:alice@mcptt.example"] }],
  *   "enrolment": { "caKey": "pki/ca.key.pem", "caCertificate": "pki/ca.cert.pem",
- *                  "codes": { "sip:alice@mcptt.example": "4F7K-9Q2M" } }
+ *                  "codes": { "sip:alice@mcptt.example": "4F7K-9Q2M" } },
+ *   "stateFile": "registry-state.json"
  * }
  * ```
  *
@@ -107,6 +108,13 @@ export interface ServerConfig {
   readonly insecurePlainCalls?: boolean;
   /** Limits of every call's floor arbitrator. A missing one keeps its default. */
   readonly floor?: FloorConfig;
+  /**
+   * File in which the server keeps the users' service authorisations, affiliations and
+   * certificates across restarts, written after each change with mode 0600. Without it a
+   * restarted server rejects every user's calls and short data with 403, and invites nobody to
+   * group calls, until each user publishes again.
+   */
+  readonly stateFile?: string;
 }
 
 /** Floor control limits (TS 24.380), as the floor arbitrator takes them. */
@@ -151,6 +159,7 @@ export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
       ? {}
       : { insecurePlainCalls: asBoolean(root.insecurePlainCalls, 'insecurePlainCalls') }),
     ...(root.floor === undefined ? {} : { floor: parseFloor(root.floor) }),
+    ...(root.stateFile === undefined ? {} : { stateFile: path(root.stateFile, 'stateFile') }),
   };
 }
 

@@ -111,6 +111,8 @@ export async function prepareDemo(stateDir: string): Promise<DemoFiles> {
       members: members.map(uri),
     })),
     enrolment: { caCertificate: 'pki/ca.cert.pem', caKey: 'pki/ca.key.pem', codes },
+    // Open apps stay authorised and affiliated when the demo server restarts.
+    stateFile: 'registry-state.json',
   };
   const configFile = join(stateDir, 'server.json');
   await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });

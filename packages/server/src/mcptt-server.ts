@@ -25,6 +25,7 @@ import { XmlPartMalformedError, XmlPartTooLargeError } from './mcptt-xml.js';
 import { endCall, endUnacknowledgedLeg } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
 import { Registry } from './registry.js';
+import { readStateFile, StateWriter } from './state-file.js';
 import { MAX_SIGNATURE_AGE_MS, rejectWithError } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
 import { handlePublish, handleRegister } from './service-handlers.js';
@@ -97,6 +98,7 @@ export class McpttServer {
   readonly context: ServerContext;
   readonly #link: CoreLink;
   #refresh: ReturnType<typeof setInterval> | undefined;
+  #stateWriter: StateWriter | undefined;
 
   private constructor(context: ServerContext, link: CoreLink) {
     this.context = context;
@@ -122,6 +124,16 @@ export class McpttServer {
         registry.setCertificate(uri, der);
       }
     }
+    const stateWriter =
+      config.stateFile === undefined
+        ? undefined
+        : await restoreState(config.stateFile, registry, {
+            crypto,
+            trustAnchors: credentials.trustAnchors,
+            revocationLists: credentials.revocationLists,
+            now: now(),
+            logger,
+          });
 
     // States go to the application only once start() resolves, because a failed start() leaves
     // it no server whose connection they could describe.
@@ -180,6 +192,7 @@ export class McpttServer {
     };
 
     const server = new McpttServer(context, link);
+    server.#stateWriter = stateWriter;
     await link.open();
     try {
       await server.#register();
@@ -314,6 +327,10 @@ export class McpttServer {
     this.context.transactions.close();
     await ending;
     await this.#link.close();
+    if (this.#stateWriter !== undefined) {
+      this.context.registry.onChange = undefined;
+      await this.#stateWriter.flush();
+    }
     this.context.logger.info('MCPTT server stopped');
   }
 
@@ -427,4 +444,58 @@ export class McpttServer {
     ]);
     return this.context.transactions.sendRequest(register);
   }
+}
+
+/**
+ * Restores the registry from the state file and returns the writer that keeps the file up to
+ * date from then on. A restored certificate that no longer passes the checks (expired, revoked,
+ * no path to a trust anchor) withdraws its user. A file that cannot be read or used is logged,
+ * and the server starts without it.
+ */
+async function restoreState(
+  file: string,
+  registry: Registry,
+  checks: {
+    readonly crypto: Crypto;
+    readonly trustAnchors: readonly Uint8Array[];
+    readonly revocationLists: readonly RevocationList[];
+    readonly now: Date;
+    readonly logger: Logger;
+  },
+): Promise<StateWriter> {
+  const { crypto, trustAnchors, revocationLists, now, logger } = checks;
+  let restored: string[] = [];
+  try {
+    const state = await readStateFile(file);
+    if (state !== undefined) restored = registry.restore(state);
+  } catch (error) {
+    logger.warn({ file, err: error }, 'state file not usable: starting without it');
+  }
+  let withdrawn = 0;
+  for (const [uri, { certificate, intermediates }] of registry.certificates()) {
+    if (!restored.includes(uri)) continue;
+    try {
+      await checkCertificate({
+        crypto,
+        certificate,
+        intermediates,
+        trustAnchors,
+        revocationLists,
+        now,
+      });
+    } catch (error) {
+      registry.withdraw(uri);
+      withdrawn += 1;
+      logger.warn(
+        { user: uri, code: isMcpttError(error) ? error.code : undefined },
+        'restored user withdrawn: certificate no longer valid',
+      );
+    }
+  }
+  logger.info({ file, users: restored.length, withdrawn }, 'state restored');
+  const writer = new StateWriter(file, () => registry.snapshot(), logger);
+  registry.onChange = () => writer.changed();
+  // The file still contains the users withdrawn above.
+  if (withdrawn > 0) writer.changed();
+  return writer;
 }

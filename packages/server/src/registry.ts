@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { addressOfRecord } from '@mcptt-smime/smime';
+import { addressOfRecord, base64Decode, base64Encode } from '@mcptt-smime/smime';
 import type { GroupConfig, ServerConfig, UserConfig } from './config.js';
 
 /** A user's certificate and the other certificates that its latest verified signature carried. */
@@ -16,6 +16,29 @@ export interface StoredCertificate {
 
 /** The state that a publication changes: the service authorisation or the affiliations. */
 export type PublicationKind = 'authorisation' | 'affiliation';
+
+/**
+ * The run-time state of a {@link Registry} as JSON, so that a restarted server keeps it: each
+ * user's authorisation and affiliations with their lapse times in ms since the epoch, its
+ * certificate and intermediates in base64, and the signingTime of its latest publications.
+ */
+export interface RegistrySnapshot {
+  readonly version: typeof SNAPSHOT_VERSION;
+  readonly users: readonly UserSnapshot[];
+}
+
+/** One user's entry of a {@link RegistrySnapshot}. */
+export interface UserSnapshot {
+  readonly uri: string;
+  readonly authorisedUntil?: number;
+  readonly affiliation?: { readonly groups: readonly string[]; readonly until: number };
+  readonly certificate?: string;
+  readonly intermediates?: readonly string[];
+  readonly published?: { readonly authorisation?: number; readonly affiliation?: number };
+}
+
+/** Version of the {@link RegistrySnapshot} format. */
+export const SNAPSHOT_VERSION = 1;
 
 /** Users, groups, authorisations, affiliations and certificates. */
 export class Registry {
@@ -32,6 +55,8 @@ export class Registry {
   /** The signingTime in ms of the latest publication applied, by user and kind. */
   readonly #lastPublished = new Map<string, number>();
   readonly #now: () => number;
+  /** Called after each change of the run-time state, such as to write it to a file. */
+  onChange: (() => void) | undefined;
 
   constructor(config: ServerConfig, now: () => number = Date.now) {
     for (const user of config.users) {
@@ -68,6 +93,7 @@ export class Registry {
     } else {
       this.#authorised.set(aor, this.#now() + seconds * 1000);
     }
+    this.onChange?.();
   }
 
   /**
@@ -91,6 +117,7 @@ export class Registry {
       const key = `${ordered} ${aor}`;
       this.#lastPublished.set(key, Math.max(signedAt, this.#lastPublished.get(key) ?? signedAt));
     }
+    this.onChange?.();
     return true;
   }
 
@@ -107,6 +134,7 @@ export class Registry {
     const aor = addressOfRecord(uri);
     if (seconds <= 0) {
       this.#affiliations.delete(aor);
+      this.onChange?.();
       return [];
     }
     const accepted = groupIds
@@ -114,6 +142,7 @@ export class Registry {
       .filter((group): group is GroupConfig => group !== undefined && this.isMember(group, uri))
       .map((group) => group.id);
     this.#affiliations.set(aor, { groups: new Set(accepted), until: this.#now() + seconds * 1000 });
+    this.onChange?.();
     return accepted;
   }
 
@@ -137,6 +166,7 @@ export class Registry {
     intermediates: readonly Uint8Array[] = [],
   ): void {
     this.#certificates.set(addressOfRecord(uri), { certificate, intermediates });
+    this.onChange?.();
   }
 
   /** Returns the certificate of a user, if known. */
@@ -157,5 +187,171 @@ export class Registry {
   withdraw(uri: string): void {
     this.authorise(uri, 0);
     this.#certificates.delete(addressOfRecord(uri));
+    this.onChange?.();
+  }
+
+  /** Returns the run-time state of every user who has any, lapsed entries left out. */
+  snapshot(): RegistrySnapshot {
+    const now = this.#now();
+    const uris = new Set([
+      ...this.#authorised.keys(),
+      ...this.#affiliations.keys(),
+      ...this.#certificates.keys(),
+      ...[...this.#lastPublished.keys()].map((key) => key.slice(key.indexOf(' ') + 1)),
+    ]);
+    const users: UserSnapshot[] = [];
+    for (const uri of uris) {
+      const authorisedUntil = this.#authorised.get(uri);
+      const affiliation = this.#affiliations.get(uri);
+      const stored = this.#certificates.get(uri);
+      const authorisation = this.#lastPublished.get(`authorisation ${uri}`);
+      const affiliationPublished = this.#lastPublished.get(`affiliation ${uri}`);
+      users.push({
+        uri,
+        ...(authorisedUntil !== undefined && authorisedUntil > now ? { authorisedUntil } : {}),
+        ...(affiliation !== undefined && affiliation.until > now
+          ? { affiliation: { groups: [...affiliation.groups], until: affiliation.until } }
+          : {}),
+        ...(stored === undefined
+          ? {}
+          : {
+              certificate: base64Encode(stored.certificate),
+              intermediates: stored.intermediates.map((der) => base64Encode(der)),
+            }),
+        published: {
+          ...(authorisation === undefined ? {} : { authorisation }),
+          ...(affiliationPublished === undefined ? {} : { affiliation: affiliationPublished }),
+        },
+      });
+    }
+    return { version: SNAPSHOT_VERSION, users };
+  }
+
+  /**
+   * Applies a snapshot that {@link snapshot} made, such as one read back from a file after a
+   * restart. Users who are no longer configured, lapsed entries and groups that the user is no
+   * longer a member of are left out. Raises TypeError naming the first invalid field, before
+   * changing anything. Returns the users whose certificate it restored, for the caller to check,
+   * since a certificate may have expired or been revoked since.
+   */
+  restore(raw: unknown): string[] {
+    const users = readSnapshot(raw);
+    const now = this.#now();
+    const restored: string[] = [];
+    for (const user of users) {
+      const configured = this.user(user.uri);
+      if (configured === undefined) continue;
+      const aor = addressOfRecord(configured.uri);
+      if (user.authorisedUntil !== undefined && user.authorisedUntil > now) {
+        this.#authorised.set(aor, user.authorisedUntil);
+      }
+      if (user.affiliation !== undefined && user.affiliation.until > now) {
+        const groups = user.affiliation.groups
+          .map((id) => this.group(id))
+          .filter((group) => group !== undefined && this.isMember(group, aor))
+          .map((group) => (group as GroupConfig).id);
+        this.#affiliations.set(aor, { groups: new Set(groups), until: user.affiliation.until });
+      }
+      if (user.certificate !== undefined) {
+        this.#certificates.set(aor, {
+          certificate: user.certificate,
+          intermediates: user.intermediates,
+        });
+        restored.push(aor);
+      }
+      for (const kind of ['authorisation', 'affiliation'] as const) {
+        const signedAt = user.published[kind];
+        if (signedAt !== undefined) this.#lastPublished.set(`${kind} ${aor}`, signedAt);
+      }
+    }
+    return restored;
+  }
+}
+
+interface RestoredUser {
+  readonly uri: string;
+  readonly authorisedUntil: number | undefined;
+  readonly affiliation: { readonly groups: readonly string[]; readonly until: number } | undefined;
+  readonly certificate: Uint8Array | undefined;
+  readonly intermediates: readonly Uint8Array[];
+  readonly published: { readonly authorisation?: number; readonly affiliation?: number };
+}
+
+/** Checks the shape of a snapshot and decodes its certificates. */
+function readSnapshot(raw: unknown): RestoredUser[] {
+  const root = record(raw, 'snapshot');
+  if (root.version !== SNAPSHOT_VERSION) {
+    throw new TypeError(`snapshot.version must be ${String(SNAPSHOT_VERSION)}`);
+  }
+  if (!Array.isArray(root.users)) throw new TypeError('snapshot.users must be an array');
+  return root.users.map((entry: unknown, index) => {
+    const field = `snapshot.users[${String(index)}]`;
+    const user = record(entry, field);
+    if (typeof user.uri !== 'string') throw new TypeError(`${field}.uri must be a string`);
+    const affiliation =
+      user.affiliation === undefined ? undefined : record(user.affiliation, `${field}.affiliation`);
+    const groups = affiliation?.groups;
+    if (
+      affiliation !== undefined &&
+      !(Array.isArray(groups) && groups.every((id) => typeof id === 'string'))
+    ) {
+      throw new TypeError(`${field}.affiliation.groups must be an array of strings`);
+    }
+    const intermediates = user.intermediates ?? [];
+    if (!Array.isArray(intermediates)) {
+      throw new TypeError(`${field}.intermediates must be an array`);
+    }
+    const published = record(user.published ?? {}, `${field}.published`);
+    const authorisation = optionalTime(published.authorisation, `${field}.published.authorisation`);
+    const affiliationPublished = optionalTime(
+      published.affiliation,
+      `${field}.published.affiliation`,
+    );
+    return {
+      uri: user.uri,
+      authorisedUntil: optionalTime(user.authorisedUntil, `${field}.authorisedUntil`),
+      affiliation:
+        affiliation === undefined
+          ? undefined
+          : {
+              groups: groups as string[],
+              until: optionalTime(affiliation.until, `${field}.affiliation.until`) ?? 0,
+            },
+      certificate:
+        user.certificate === undefined
+          ? undefined
+          : decode(user.certificate, `${field}.certificate`),
+      intermediates: intermediates.map((value: unknown, i) =>
+        decode(value, `${field}.intermediates[${String(i)}]`),
+      ),
+      published: {
+        ...(authorisation === undefined ? {} : { authorisation }),
+        ...(affiliationPublished === undefined ? {} : { affiliation: affiliationPublished }),
+      },
+    };
+  });
+}
+
+function record(value: unknown, field: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${field} must be an object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function optionalTime(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TypeError(`${field} must be a time in ms`);
+  }
+  return value;
+}
+
+function decode(value: unknown, field: string): Uint8Array {
+  if (typeof value !== 'string') throw new TypeError(`${field} must be base64`);
+  try {
+    return base64Decode(value);
+  } catch {
+    throw new TypeError(`${field} must be base64`);
   }
 }

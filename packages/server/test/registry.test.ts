@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GroupConfig, ServerConfig } from '../src/config.js';
+import { parseConfig, type GroupConfig, type ServerConfig } from '../src/config.js';
 import { Registry } from '../src/registry.js';
 
 const ALICE = 'sip:alice@mcptt.example';
@@ -120,5 +120,156 @@ describe('Registry publication order', () => {
     registry.applyPublication(ALICE, 'authorisation', 7_000, false);
 
     expect(registry.applyPublication(ALICE, 'authorisation', 8_000, false)).toBe(false);
+  });
+});
+
+describe('Registry snapshot', () => {
+  const CERTIFICATE = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]);
+  const INTERMEDIATE = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x07]);
+
+  /** Returns a registry with alice authorised, affiliated, with a certificate and publications. */
+  function populated() {
+    const set = setUp();
+    set.registry.applyPublication(ALICE, 'authorisation', 900_000, false);
+    set.registry.applyPublication(ALICE, 'affiliation', 950_000, false);
+    set.registry.authorise(ALICE, 3600);
+    set.registry.affiliate(ALICE, [GROUP.id], 600);
+    set.registry.setCertificate(ALICE, CERTIFICATE, [INTERMEDIATE]);
+    return set;
+  }
+
+  /** A snapshot after a JSON round trip, as the state file stores it. */
+  const stored = (registry: Registry): unknown => JSON.parse(JSON.stringify(registry.snapshot()));
+
+  it('restores authorisation, affiliation and certificate', () => {
+    const { registry } = populated();
+    const restarted = setUp().registry;
+
+    const restored = restarted.restore(stored(registry));
+
+    expect(restored).toEqual([ALICE]);
+    expect(restarted.isAuthorised(ALICE)).toBe(true);
+    expect(restarted.isAffiliated(ALICE, GROUP)).toBe(true);
+    expect(restarted.certificate(ALICE)).toEqual(CERTIFICATE);
+    expect(restarted.certificates()[0]?.[1].intermediates).toEqual([INTERMEDIATE]);
+    expect(restarted.isAuthorised(DAVE)).toBe(false);
+  });
+
+  it('keeps the order of publications', () => {
+    const { registry } = populated();
+    const restarted = setUp().registry;
+    restarted.restore(stored(registry));
+
+    // A publication signed before the latest one applied must not undo it after a restart.
+    expect(restarted.applyPublication(ALICE, 'authorisation', 899_999, true)).toBe(false);
+    expect(restarted.applyPublication(ALICE, 'affiliation', 949_999, false)).toBe(false);
+    expect(restarted.applyPublication(ALICE, 'affiliation', 950_001, false)).toBe(true);
+  });
+
+  it('leaves out lapsed entries', () => {
+    const { registry, advance } = populated();
+    advance(600_000);
+    const snapshot = registry.snapshot();
+    const restarted = setUp();
+    restarted.advance(600_000);
+
+    restarted.registry.restore(JSON.parse(JSON.stringify(snapshot)));
+
+    expect(snapshot.users[0]?.affiliation).toBeUndefined();
+    expect(restarted.registry.isAuthorised(ALICE)).toBe(true);
+    expect(restarted.registry.isAffiliated(ALICE, GROUP)).toBe(false);
+  });
+
+  it('drops lapses that passed while stopped', () => {
+    const { registry } = populated();
+    const restarted = setUp();
+    restarted.advance(3_600_000);
+
+    restarted.registry.restore(stored(registry));
+
+    expect(restarted.registry.isAuthorised(ALICE)).toBe(false);
+    expect(restarted.registry.isAffiliated(ALICE, GROUP)).toBe(false);
+  });
+
+  it('skips users and groups no longer configured', () => {
+    const { registry } = populated();
+    const config: ServerConfig = {
+      serverUri: 'sip:mcptt-server@mcptt.example',
+      identity: { key: 'server.key.pem', certificate: 'server.cert.pem', trustAnchors: [] },
+      users: [{ uri: DAVE }],
+      groups: [{ ...GROUP, members: [DAVE] }],
+    };
+    const restarted = new Registry(config, () => 1_000_000);
+
+    expect(restarted.restore(stored(registry))).toEqual([]);
+    expect(restarted.certificates()).toEqual([]);
+    expect(restarted.isAuthorised(ALICE)).toBe(false);
+  });
+
+  it.each([
+    ['not an object', 'text', 'snapshot must be an object'],
+    ['another version', { version: 2, users: [] }, 'snapshot.version must be 1'],
+    ['users missing', { version: 1 }, 'snapshot.users must be an array'],
+    ['a URI missing', { version: 1, users: [{}] }, 'snapshot.users[0].uri must be a string'],
+    [
+      'a time as text',
+      { version: 1, users: [{ uri: ALICE, authorisedUntil: '2030' }] },
+      'snapshot.users[0].authorisedUntil must be a time in ms',
+    ],
+    [
+      'groups not strings',
+      { version: 1, users: [{ uri: ALICE, affiliation: { groups: [1], until: 2e6 } }] },
+      'snapshot.users[0].affiliation.groups must be an array of strings',
+    ],
+    [
+      'a certificate not base64',
+      { version: 1, users: [{ uri: ALICE, certificate: '%%%' }] },
+      'snapshot.users[0].certificate must be base64',
+    ],
+  ])('rejects a snapshot with %s', (_name, snapshot, message) => {
+    const { registry } = setUp();
+    const valid = { uri: DAVE, authorisedUntil: 2_000_000 };
+    const withValidFirst =
+      typeof snapshot === 'object' && Array.isArray((snapshot as { users?: unknown }).users)
+        ? { ...snapshot, users: [valid, ...(snapshot as { users: unknown[] }).users] }
+        : snapshot;
+
+    expect(() => registry.restore(snapshot)).toThrow(new TypeError(message));
+    // Nothing is applied, not even the valid entries before the invalid one.
+    expect(() => registry.restore(withValidFirst)).toThrow(TypeError);
+    expect(registry.isAuthorised(DAVE)).toBe(false);
+  });
+
+  it('reports each change', () => {
+    const { registry } = setUp();
+    let changes = 0;
+    registry.onChange = () => (changes += 1);
+
+    registry.authorise(ALICE, 60);
+    registry.affiliate(ALICE, [GROUP.id], 60);
+    registry.setCertificate(ALICE, CERTIFICATE);
+    registry.applyPublication(ALICE, 'affiliation', 1, false);
+
+    expect(changes).toBe(4);
+  });
+});
+
+describe('stateFile configuration', () => {
+  const base = {
+    serverUri: 'sip:mcptt-server@mcptt.example',
+    identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: [] },
+    users: [],
+    groups: [],
+  };
+
+  it('resolves the path from the folder of the file', () => {
+    expect(parseConfig({ ...base, stateFile: 'state/registry.json' }, '/srv/mcptt').stateFile).toBe(
+      '/srv/mcptt/state/registry.json',
+    );
+    expect(parseConfig(base, '/srv/mcptt').stateFile).toBeUndefined();
+  });
+
+  it('rejects a path that is not a string', () => {
+    expect(() => parseConfig({ ...base, stateFile: 1 }, '/srv/mcptt')).toThrow(/stateFile/);
   });
 });

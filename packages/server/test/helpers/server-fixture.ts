@@ -24,8 +24,13 @@ export interface ServerFixture {
   readonly pki: string;
   /** Folder of a second CA that the server does not trust, with a certificate for alice. */
   readonly untrustedPki: string;
+  /** The running server; {@link ServerFixture.restartServer} replaces it. */
   readonly server: McpttServer;
   readonly logLines: string[];
+  /** The server's state file, with the `stateFile` option. */
+  readonly stateFile: string | undefined;
+  /** Stops the server alone and starts a new one with the same configuration and core. */
+  restartServer(): Promise<McpttServer>;
   readBodyLog(): Promise<string>;
   /** Stops the SIP core alone, as a crash or a restart of the core does. */
   stopCore(): Promise<void>;
@@ -52,6 +57,8 @@ export interface FixtureOptions {
   readonly onCoreConnectionChange?: (state: CoreConnectionState) => void;
   /** Timers of the server's transaction layer. Default: those of RFC 3261. */
   readonly timers?: TransactionTimers;
+  /** True to configure a state file in the fixture's folder. */
+  readonly stateFile?: boolean;
 }
 
 /** Starts Kamailio or the relay, then the server with users alice to dave and one group. */
@@ -122,6 +129,7 @@ export async function startFixture(
         },
       ],
       ...(options.insecurePlainCalls === true ? { insecurePlainCalls: true } : {}),
+      ...(options.stateFile === true ? { stateFile: 'state.json' } : {}),
     },
     folder,
   );
@@ -137,23 +145,33 @@ export async function startFixture(
       callback();
     },
   });
-  const server = await McpttServer.start({
-    config,
-    coreUrl: running.url,
-    logger: pino({ level: 'debug' }, stream),
-    ...(options.timers === undefined ? {} : { timers: options.timers }),
-    ...(options.onCoreConnectionChange === undefined
-      ? {}
-      : { onCoreConnectionChange: options.onCoreConnectionChange }),
-  });
+  const startServer = () =>
+    McpttServer.start({
+      config,
+      coreUrl: running.url,
+      logger: pino({ level: 'debug' }, stream),
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      ...(options.onCoreConnectionChange === undefined
+        ? {}
+        : { onCoreConnectionChange: options.onCoreConnectionChange }),
+    });
+  let server = await startServer();
 
   return {
     coreUrl: running.url,
     bodyLogFile,
     pki,
     untrustedPki,
-    server,
+    get server() {
+      return server;
+    },
     logLines,
+    stateFile: config.stateFile,
+    restartServer: async () => {
+      await server.stop();
+      server = await startServer();
+      return server;
+    },
     readBodyLog: () => readFile(bodyLogFile, 'utf8'),
     stopCore: async () => {
       coreRunning = false;

@@ -1,0 +1,132 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { base64Encode, pemDecode } from '@mcptt-smime/smime';
+import { textPart } from '../src/body-parts.js';
+import type { RegistrySnapshot } from '../src/registry.js';
+import {
+  affiliation,
+  callInvite,
+  connectAuthorised,
+  isInvite,
+  mcpttInfo,
+  publish,
+} from './helpers/call-setup.js';
+import { SERVER_URI, status, type McpttTestClient } from './helpers/mcptt-test-client.js';
+import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
+
+const BOB = 'sip:bob@mcptt.example';
+const GROUP_CALL = { sessionType: 'prearranged', callingGroupId: GROUP_ID } as const;
+
+async function shortDataToBob(alice: McpttTestClient, text: string) {
+  const message = await alice.protect(
+    alice.request('MESSAGE', SERVER_URI, [
+      mcpttInfo({ calledPartyId: BOB }),
+      textPart('text/plain', text),
+    ]),
+  );
+  return status(await alice.send(message));
+}
+
+describe('a server restarted with a state file', () => {
+  let fixture: ServerFixture;
+  let clients: Record<string, McpttTestClient> = {};
+  const client = (name: string) => clients[name] as McpttTestClient;
+
+  beforeAll(async () => {
+    fixture = await startFixture('relay', { stateFile: true });
+    clients = await connectAuthorised(fixture, ['alice', 'bob']);
+    await publish(client('bob'), 'presence', affiliation([GROUP_ID]));
+    await fixture.restartServer();
+  });
+
+  afterAll(async () => {
+    await fixture?.stop();
+    for (const user of Object.values(clients)) user.close();
+  });
+
+  it('keeps the authorisations and certificates', async () => {
+    expect(await shortDataToBob(client('alice'), 'after the restart')).toBe(200);
+    const atBob = await client('bob').receive((i) => i.raw.method === 'MESSAGE');
+    expect(atBob.error).toBeUndefined();
+  });
+
+  it('keeps the affiliations', async () => {
+    const alice = client('alice');
+    const answer = alice.send(await callInvite(alice, GROUP_CALL));
+
+    const invite = await client('bob').receive(isInvite);
+
+    expect(invite.error).toBeUndefined();
+    expect(status(await answer)).toBe(200);
+  });
+
+  it('writes the file for its owner alone', async () => {
+    const file = fixture.stateFile as string;
+
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const snapshot = JSON.parse(await readFile(file, 'utf8')) as RegistrySnapshot;
+    expect(snapshot.users.map((user) => user.uri).sort()).toEqual([
+      'sip:alice@mcptt.example',
+      'sip:bob@mcptt.example',
+    ]);
+  });
+
+  it('withdraws a user whose restored certificate fails the checks', async () => {
+    const file = fixture.stateFile as string;
+    const snapshot = JSON.parse(await readFile(file, 'utf8')) as RegistrySnapshot;
+    // alice's certificate from a CA that the server does not trust.
+    const pem = await readFile(join(fixture.untrustedPki, 'alice.cert.pem'), 'utf8');
+    const [untrusted] = pemDecode(pem, 'CERTIFICATE') as [Uint8Array];
+    const users = snapshot.users.map((user) =>
+      user.uri === 'sip:alice@mcptt.example'
+        ? { ...user, certificate: base64Encode(untrusted) }
+        : user,
+    );
+    await writeFile(file, JSON.stringify({ ...snapshot, users }));
+
+    const server = await fixture.restartServer();
+
+    expect(server.context.registry.isAuthorised('sip:alice@mcptt.example')).toBe(false);
+    expect(server.context.registry.certificate('sip:alice@mcptt.example')).toBeUndefined();
+    expect(server.context.registry.isAuthorised(BOB)).toBe(true);
+    const withdrawn = fixture.logLines.filter((line) =>
+      line.includes('restored user withdrawn: certificate no longer valid'),
+    );
+    expect(withdrawn).toHaveLength(1);
+    expect(withdrawn[0]).toContain('"code":"ERR_CERT_UNTRUSTED"');
+  });
+
+  it('starts without a state file it cannot read', async () => {
+    await writeFile(fixture.stateFile as string, '{"version": 1, "users": [');
+
+    const server = await fixture.restartServer();
+
+    expect(server.context.registry.isAuthorised(BOB)).toBe(false);
+    expect(
+      fixture.logLines.some((line) => line.includes('state file not usable: starting without it')),
+    ).toBe(true);
+  });
+});
+
+describe('a server restarted without a state file', () => {
+  let fixture: ServerFixture;
+  let clients: Record<string, McpttTestClient> = {};
+
+  beforeAll(async () => {
+    fixture = await startFixture('relay');
+    clients = await connectAuthorised(fixture, ['alice', 'bob']);
+    await fixture.restartServer();
+  });
+
+  afterAll(async () => {
+    await fixture?.stop();
+    for (const user of Object.values(clients)) user.close();
+  });
+
+  it('rejects short data until the sender publishes again', async () => {
+    const alice = clients.alice as McpttTestClient;
+
+    expect(await shortDataToBob(alice, 'forgotten')).toBe(403);
+  });
+});
