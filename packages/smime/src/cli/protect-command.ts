@@ -9,6 +9,7 @@ import {
   parseCertificate,
   replaceControlCharacters,
 } from '../cms/certificate.js';
+import { signerUsageProblem } from '../cms/chain.js';
 import type { ContentEncryptionAlgorithm } from '../cms/index.js';
 import { sameAddressOfRecord } from '../sip/address.js';
 import { MAX_RECIPIENTS } from '../limits.js';
@@ -79,6 +80,7 @@ export async function runProtect(args: readonly string[], io: CliIo): Promise<nu
   const now = new Date();
   const warnings = [
     validityWarning('cert', certPath, signer.certificate, now),
+    usageWarning(certPath, signer.certificate),
     ...recipientPaths.map((path, index) =>
       validityWarning('recipient', path, recipients[index], now),
     ),
@@ -153,6 +155,17 @@ function validityWarning(
   return option === 'cert'
     ? `${where} ${reason}, so receivers will reject the message with 403`
     : `${where} ${reason}, but the message is encrypted to it all the same`;
+}
+
+/**
+ * Returns a warning when the keyUsage or extKeyUsage of the signer certificate given with
+ * `--cert` forbids S/MIME signing, because receivers reject its signatures with 403 (RFC 8550
+ * §4.4.2 and §4.4.4). The message is signed anyway, for tests of that receiver.
+ */
+function usageWarning(path: string, certificate: Uint8Array): string | undefined {
+  const problem = signerUsageProblem(parseCertificate(certificate));
+  if (problem === undefined) return undefined;
+  return `${optionFile('cert', path)}: ${problem}, so receivers will reject the message with 403`;
 }
 
 /** Formats a date as RFC 3339 UTC without fractions of a second. */

@@ -42,9 +42,10 @@ export const PROTECT_USAGE = `Usage: mcptt-smime protect --key KEY.pem --cert CE
 Reads a SIP message on standard input, signs its sensitive parts (every part but
 application/sdp) with KEY.pem, encrypts them for every recipient and writes the protected
 message to standard output. A warning goes to standard error when the signer certificate does
-not name the From URI of a request or the To URI of a response, or is outside its validity
-period, because receivers reject such a message with 403. Another warning names a recipient
-certificate outside its validity period.
+not name the From URI of a request or the To URI of a response, is outside its validity
+period, or has a keyUsage or extKeyUsage that forbids S/MIME signing, because receivers reject
+such a message with 403. Another warning names a recipient certificate outside its validity
+period.
 
 Options:
   --key FILE                  signer's private key, PEM PKCS#8 (EC P-256/P-384 or RSA 2048-4096)

@@ -353,15 +353,23 @@ function checkPathConstraints(path: readonly ParsedCertificate[]): void {
 }
 
 /**
- * RFC 8550 §4.4.2 and §4.4.4: a keyUsage extension must allow digitalSignature or nonRepudiation,
- * and an extKeyUsage extension must list emailProtection or anyExtendedKeyUsage.
+ * Returns why the usages of `signer` forbid S/MIME signing, as unprotect words it in
+ * CertificateUntrustedError, or undefined when they allow it. RFC 8550 §4.4.2 and §4.4.4: a
+ * keyUsage extension must allow digitalSignature or nonRepudiation, and an extKeyUsage extension
+ * must list emailProtection or anyExtendedKeyUsage.
  */
-function checkSignerUsage(signer: ParsedCertificate): void {
+export function signerUsageProblem(signer: ParsedCertificate): string | undefined {
   const usage = signer.keyUsage;
   if (usage !== undefined && !usage.has('digitalSignature') && !usage.has('nonRepudiation')) {
-    throw new CertificateUntrustedError('signer certificate keyUsage forbids signing');
+    return 'signer certificate keyUsage forbids signing';
   }
-  checkEmailProtection(signer, 'signer');
+  return emailProtectionProblem(signer, 'signer');
+}
+
+/** Raises CertificateUntrustedError when the usages of `signer` forbid S/MIME signing. */
+function checkSignerUsage(signer: ParsedCertificate): void {
+  const problem = signerUsageProblem(signer);
+  if (problem !== undefined) throw new CertificateUntrustedError(problem);
 }
 
 /**
@@ -380,14 +388,24 @@ function checkRecipientUsage(recipient: ParsedCertificate): void {
 
 /** Raises CertificateUntrustedError for an extKeyUsage without emailProtection or any purpose. */
 function checkEmailProtection(certificate: ParsedCertificate, role: 'signer' | 'recipient'): void {
+  const problem = emailProtectionProblem(certificate, role);
+  if (problem !== undefined) throw new CertificateUntrustedError(problem);
+}
+
+/** Returns the reason to reject an extKeyUsage without emailProtection or any purpose. */
+function emailProtectionProblem(
+  certificate: ParsedCertificate,
+  role: 'signer' | 'recipient',
+): string | undefined {
   const purposes = certificate.extendedKeyUsage;
   if (
     purposes !== undefined &&
     !purposes.includes(OID_KP_EMAIL_PROTECTION) &&
     !purposes.includes(OID_ANY_EXTENDED_KEY_USAGE)
   ) {
-    throw new CertificateUntrustedError(`${role} certificate extKeyUsage lacks emailProtection`);
+    return `${role} certificate extKeyUsage lacks emailProtection`;
   }
+  return undefined;
 }
 
 /** Options of {@link checkCertificate}. */

@@ -1,8 +1,9 @@
 /**
  * What `mcptt-smime protect` checks about the message and the certificates: a --protect-header
- * field the message lacks, a protected message too large for receivers, and certificates outside
- * their validity period.
+ * field the message lacks, a protected message too large for receivers, certificates outside
+ * their validity period, and a signer certificate whose usages forbid signing.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -237,5 +238,68 @@ describe('protect with a certificate outside its validity period', () => {
     const run = cli(protectArgs(files('alice'), files('server')), mcpttInfoMessage().toBytes());
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+  });
+});
+
+/**
+ * Issues with openssl, from the test CA, a P-256 key and certificate for sip:alice@example.org
+ * whose keyUsage and extKeyUsage extension lines are `usages`, and returns their files.
+ */
+function issueWithUsages(name: string, usages: readonly string[]): CredentialFiles {
+  const dir = mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-usage-'));
+  const run = (args: readonly string[]) =>
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const keyPath = join(dir, `${name}.key.pem`);
+  const certPath = join(dir, `${name}.cert.pem`);
+  run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyPath]);
+  run(['req', '-new', '-key', keyPath, '-subj', `/CN=${name}`, '-out', 'csr.pem']);
+  writeFileSync(
+    join(dir, 'v3.ext'),
+    ['basicConstraints=critical,CA:FALSE', ...usages, 'subjectAltName=URI:sip:alice@example.org']
+      .concat('')
+      .join('\n'),
+  );
+  run(
+    ['x509', '-req', '-in', 'csr.pem', '-CA', pki.caPath, '-CAkey', join(pki.dir, 'ca.key.pem')]
+      .concat(['-set_serial', '99', '-days', '30', '-sha256', '-extfile', 'v3.ext'])
+      .concat(['-out', certPath]),
+  );
+  return { keyPath, certPath, uri: 'sip:alice@example.org' };
+}
+
+describe('protect with a signer certificate whose usages forbid signing', () => {
+  it.each([
+    [
+      'a keyUsage without digitalSignature',
+      ['keyUsage=critical,keyAgreement'],
+      'keyUsage forbids signing',
+    ],
+    [
+      'an extKeyUsage without emailProtection',
+      ['keyUsage=critical,digitalSignature,keyAgreement', 'extendedKeyUsage=serverAuth'],
+      'extKeyUsage lacks emailProtection',
+    ],
+  ])('warns about %s', (_name, usages, reason) => {
+    const signer = issueWithUsages('alice-usage', usages);
+    const sent = cli(protectArgs(signer, files('server')), mcpttInfoMessage().toBytes());
+
+    expect(sent.stderr).toBe(
+      `mcptt-smime: warning: --cert ${signer.certPath}: signer certificate ${reason}, ` +
+        'so receivers will reject the message with 403\n',
+    );
+    expect(sent.status).toBe(0);
+    const opened = cli(unprotectArgs(), sent.stdout);
+    expect(opened.status).toBe(1);
+    expect(opened.stderr.split('\n')[0]).toBe(`403 Forbidden: signer certificate ${reason}`);
+  });
+
+  it('does not warn about usable signers', () => {
+    for (const usages of [[], ['keyUsage=critical,nonRepudiation']]) {
+      const signer = issueWithUsages('alice-usage', usages);
+      const run = cli(protectArgs(signer, files('server')), mcpttInfoMessage().toBytes());
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(cli(unprotectArgs(), run.stdout).status).toBe(0);
+    }
   });
 });
