@@ -29,6 +29,11 @@ function inspectLines(steps: readonly OpensslStep[]): string[] {
   return text.split('\n').map((line) => line.trim());
 }
 
+/** Returns the lines of `inspect` for an openssl envelope to the server, with extra `args`. */
+function envelopeLines(cipher: string, args: readonly string[] = []): string[] {
+  return inspectLines([{ op: 'encrypt', recipient: files('server'), cipher, args }]);
+}
+
 describe('inspect of openssl messages', () => {
   it('reads inside an opaque signature', () => {
     const lines = inspectLines([
@@ -45,14 +50,7 @@ describe('inspect of openssl messages', () => {
   });
 
   it('names the cofactor ECDH scheme', () => {
-    const lines = inspectLines([
-      {
-        op: 'encrypt',
-        recipient: files('server'),
-        cipher: 'aes-256-gcm',
-        args: ['-keyopt', 'ecdh_cofactor_mode:1'],
-      },
-    ]);
+    const lines = envelopeLines('aes-256-gcm', ['-keyopt', 'ecdh_cofactor_mode:1']);
 
     expect(lines).toContainEqual(
       expect.stringMatching(/^recipient kari ecdh-es-cofactor-sha1-aes256-wrap serial /),
@@ -75,5 +73,31 @@ describe('inspect of openssl messages', () => {
 
     expect(withKek).toContain('recipient kekri aes128-wrap kekid 0a0b');
     expect(withPassword).toContain('recipient pwri pbkdf2 pwri-kek');
+  });
+
+  it('names algorithms that unprotect rejects', () => {
+    const aes192 = envelopeLines('aes-192-cbc');
+    const tripleDes = envelopeLines('des3');
+    const sha224 = inspectLines([
+      { op: 'encrypt', recipient: files('server'), cipher: 'aes-192-gcm' },
+      { op: 'sign', signer: files('alice'), opaque: true, args: ['-md', 'sha224'] },
+    ]);
+    const paddedWrap = envelopeLines('aes-256-gcm', ['-wrap', 'id-aes256-wrap-pad']);
+
+    expect(aes192).toContainEqual(
+      expect.stringMatching(/^CMS envelopedData \(\d+ bytes, aes-192-cbc\)$/),
+    );
+    expect(tripleDes).toContainEqual(
+      expect.stringMatching(/^CMS envelopedData \(\d+ bytes, des-ede3-cbc\)$/),
+    );
+    expect(sha224).toContainEqual(
+      expect.stringMatching(/^signer serial \w+ ecdsa-with-SHA224 sha-224 at /),
+    );
+    expect(sha224).toContainEqual(
+      expect.stringMatching(/^CMS authEnvelopedData \(\d+ bytes, aes-192-gcm\)$/),
+    );
+    expect(paddedWrap).toContainEqual(
+      expect.stringMatching(/^recipient kari ecdh-es-sha1-aes256-wrap-pad serial /),
+    );
   });
 });

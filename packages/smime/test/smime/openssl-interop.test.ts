@@ -166,3 +166,22 @@ describe('a signer key that the library does not support', () => {
     });
   });
 });
+
+describe('a content encryption that the library does not support', () => {
+  it.each([
+    ['aes-192-cbc', 'aes-192-cbc'],
+    ['aes-192-gcm', 'aes-192-gcm'],
+    ['des3', 'des-ede3-cbc'],
+  ])('gets 415 naming %s', async (cipher, name) => {
+    const error = await rejectionOf([
+      { op: 'sign', signer: file(pki, 'alice') },
+      { op: 'encrypt', recipient: file(pki, 'server'), cipher },
+    ]);
+
+    expect(error).toBeInstanceOf(NotSupportedError);
+    expect(error).toMatchObject({
+      sipStatus: 415,
+      message: `content encryption ${name} not supported`,
+    });
+  });
+});
