@@ -288,20 +288,23 @@ const NAME_LABELS: Readonly<Record<string, string>> = {
 
 /**
  * Formats a Name (RFC 5280 §4.1.2.4, a SEQUENCE OF SET OF AttributeTypeAndValue) for display, RDNs
- * in encoded order, such as `CN=alice, O=Example`. A value of a string type this reader does not
+ * in encoded order, such as `CN=alice, O=Example`. The attributes of one multi-valued RDN are
+ * joined with ` + `, as in `O=Example + CN=alice`. A value of a string type this reader does not
  * decode is shown as `#`.
  */
 export function formatName(name: Asn1Node): string {
-  const parts: string[] = [];
+  const rdns: string[] = [];
   for (const rdn of childrenOf(name, 'Name')) {
+    const attributes: string[] = [];
     for (const attribute of childrenOf(rdn, 'RelativeDistinguishedName')) {
       const [typeNode, valueNode] = readSequence(attribute, 'AttributeTypeAndValue');
       const type = readOid(typeNode, 'AttributeType');
       const text = valueNode === undefined ? '#' : readDirectoryString(valueNode);
-      parts.push(`${NAME_LABELS[type] ?? type}=${replaceControlCharacters(text)}`);
+      attributes.push(`${NAME_LABELS[type] ?? type}=${replaceControlCharacters(text)}`);
     }
+    rdns.push(attributes.join(' + '));
   }
-  return parts.join(', ');
+  return rdns.join(', ');
 }
 
 // Universal tag numbers of the DirectoryString choices and IA5String (X.680 §8.4).

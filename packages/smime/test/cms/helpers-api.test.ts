@@ -143,6 +143,32 @@ describe('describeCertificate', () => {
   });
 });
 
+describe('describeCertificate of a multi-valued RDN', () => {
+  it('joins its attributes with +', async () => {
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    const der = await createCertificate({
+      crypto,
+      subject: 'alice',
+      organization: 'Example',
+      issuerKey: keys.privateKey,
+      publicKey: keys.publicKey,
+      serial: 1,
+      notBefore: FIXTURE_NOW,
+      notAfter: new Date(FIXTURE_NOW.getTime() + 86_400_000),
+    });
+    const printed = runOpenssl(['x509', '-inform', 'DER', '-in', '$in.der', '-noout', '-subject'], {
+      'in.der': der,
+    });
+
+    expect(printed.stdout.toString()).toBe('subject=O = Example + CN = alice\n');
+    expect(describeCertificate(der).subject).toBe('O=Example + CN=alice');
+    expect(describeCertificate(der).issuer).toBe('O=Example + CN=alice');
+  });
+});
+
 describe('content types and inspection', () => {
   it('reads certs-only', () => {
     const der = createCertsOnly([fixtureCertificate('bob')]);
