@@ -9,6 +9,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 
 import { toArrayBuffer } from '../bytes.js';
+import { derEncode, derOid, derSequence, derSetOf, derTlv } from './der-writer.js';
 import { parseCertificate } from './certificate.js';
 import { KEY_USAGE_NAMES, type KeyUsageName } from './certificate-extensions.js';
 import { engineFor } from './engine.js';
@@ -162,26 +163,24 @@ function extension(extnID: string, critical: boolean, value: asn1js.BaseBlock): 
   return new pkijs.Extension({ extnID, critical, extnValue: value.toBER(false) });
 }
 
+/** Identifier octet of a UTF8String (X.690 universal tag 12). */
+const UTF8_STRING = 0x0c;
+
+/**
+ * Builds a Name with one attribute per RDN, organization first, as CAs write names. PKIjs would
+ * put every attribute of a new name into one multi-valued RDN, so the name is written here and
+ * PKIjs keeps these bytes.
+ */
 function buildName(
   commonName: string,
   organization: string | undefined,
 ): pkijs.RelativeDistinguishedNames {
-  const name = new pkijs.RelativeDistinguishedNames();
-  if (organization !== undefined) {
-    name.typesAndValues.push(
-      new pkijs.AttributeTypeAndValue({
-        type: '2.5.4.10',
-        value: new asn1js.Utf8String({ value: organization }),
-      }),
-    );
-  }
-  name.typesAndValues.push(
-    new pkijs.AttributeTypeAndValue({
-      type: '2.5.4.3',
-      value: new asn1js.Utf8String({ value: commonName }),
-    }),
-  );
-  return name;
+  const utf8 = new TextEncoder();
+  const attribute = (oid: string, value: string) =>
+    derSetOf(derSequence(derOid(oid), derTlv(UTF8_STRING, utf8.encode(value))));
+  const rdns = organization === undefined ? [] : [attribute('2.5.4.10', organization)];
+  rdns.push(attribute('2.5.4.3', commonName));
+  return pkijs.RelativeDistinguishedNames.fromBER(toArrayBuffer(derEncode(derSequence(...rdns))));
 }
 
 // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.

@@ -289,7 +289,7 @@ const NAME_LABELS: Readonly<Record<string, string>> = {
 /**
  * Formats a Name (RFC 5280 §4.1.2.4, a SEQUENCE OF SET OF AttributeTypeAndValue) for display, RDNs
  * in encoded order, such as `CN=alice, O=Example`. The attributes of one multi-valued RDN are
- * joined with ` + `, as in `O=Example + CN=alice`. A value of a string type this reader does not
+ * joined with ` + `, as in `CN=alice + O=Example`. A value of a string type this reader does not
  * decode is shown as `#`.
  */
 export function formatName(name: Asn1Node): string {

@@ -143,8 +143,8 @@ describe('describeCertificate', () => {
   });
 });
 
-describe('describeCertificate of a multi-valued RDN', () => {
-  it('joins its attributes with +', async () => {
+describe('certificate names', () => {
+  it('writes one attribute per RDN in createCertificate', async () => {
     const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
       'sign',
       'verify',
@@ -159,13 +159,44 @@ describe('describeCertificate of a multi-valued RDN', () => {
       notBefore: FIXTURE_NOW,
       notAfter: new Date(FIXTURE_NOW.getTime() + 86_400_000),
     });
-    const printed = runOpenssl(['x509', '-inform', 'DER', '-in', '$in.der', '-noout', '-subject'], {
-      'in.der': der,
-    });
+    const printed = runOpenssl(
+      ['x509', '-inform', 'DER', '-in', '$in.der', '-noout', '-subject', '-issuer'],
+      { 'in.der': der },
+    );
 
-    expect(printed.stdout.toString()).toBe('subject=O = Example + CN = alice\n');
-    expect(describeCertificate(der).subject).toBe('O=Example + CN=alice');
-    expect(describeCertificate(der).issuer).toBe('O=Example + CN=alice');
+    expect(printed.stdout.toString()).toBe(
+      'subject=O = Example, CN = alice\nissuer=O = Example, CN = alice\n',
+    );
+    expect(describeCertificate(der).subject).toBe('O=Example, CN=alice');
+  });
+
+  it('joins the attributes of a multi-valued RDN with +', () => {
+    const made = runOpenssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      '$key.pem',
+      '-subj',
+      '/O=Example+CN=alice',
+      '-multivalue-rdn',
+      '-days',
+      '1',
+      '-outform',
+      'DER',
+      '-out',
+      '$out.der',
+    ]);
+    expect(made.status, made.stderr).toBe(0);
+    const der = new Uint8Array(made.read('out.der'));
+
+    // DER sorts the attributes of the SET, so CN (2.5.4.3) comes before O (2.5.4.10).
+    expect(describeCertificate(der).subject).toBe('CN=alice + O=Example');
+    expect(describeCertificate(der).issuer).toBe('CN=alice + O=Example');
   });
 });
 
