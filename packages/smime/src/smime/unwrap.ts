@@ -149,7 +149,9 @@ async function openMultipartSigned(
   layers: Layers,
 ): Promise<UnwrappedPart[]> {
   const protocol = entity.contentType.params.get('protocol')?.toLowerCase();
-  if (protocol === undefined || !PKCS7_SIGNATURE_TYPES.has(protocol)) {
+  // RFC 1847 §2.1 requires the parameter, so a multipart/signed without it is malformed.
+  if (protocol === undefined) throw new MimeParseError('multipart/signed protocol missing');
+  if (!PKCS7_SIGNATURE_TYPES.has(protocol)) {
     throw new NotSupportedError('multipart/signed protocol is not application/pkcs7-signature');
   }
   const parts = parseMultipartViews(entity.body, requireBoundary(entity));

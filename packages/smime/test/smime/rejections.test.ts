@@ -438,6 +438,16 @@ describe('unprotectMessage rejections', () => {
     expect(error).toMatchObject({ code: 'ERR_NOT_SUPPORTED', sipStatus: 415 });
   });
 
+  it('rejects a multipart/signed without protocol with 400', async () => {
+    const body =
+      '--s\r\nContent-Type: text/plain\r\n\r\nx\r\n--s\r\nContent-Type: application/pkcs7-signature\r\n\r\ny\r\n--s--\r\n';
+    const unnamed = request('MESSAGE', body, 'multipart/signed; boundary=s');
+    const error = await rejection(unprotect(unnamed));
+
+    expect(error).toMatchObject({ code: 'ERR_MIME_MALFORMED', sipStatus: 400 });
+    expect(error.message).toContain('multipart/signed protocol missing');
+  });
+
   it('rejects nesting past the limit', async () => {
     let body = `Content-Type: text/plain\r\n\r\nleaf`;
     for (let level = 0; level < MAX_NESTING_DEPTH + 1; level++) {
