@@ -496,6 +496,9 @@ async function restoreState(
   const writer = new StateWriter(file, () => registry.snapshot(), logger);
   registry.onChange = () => writer.changed();
   // The file still contains the users withdrawn above.
-  if (withdrawn > 0) writer.changed();
+  if (withdrawn > 0) {
+    writer.changed();
+    await writer.flush();
+  }
   return writer;
 }

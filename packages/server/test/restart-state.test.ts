@@ -74,18 +74,19 @@ describe('a server restarted with a state file', () => {
 
   it('withdraws a user whose restored certificate fails the checks', async () => {
     const file = fixture.stateFile as string;
-    const snapshot = JSON.parse(await readFile(file, 'utf8')) as RegistrySnapshot;
     // alice's certificate from a CA that the server does not trust.
     const pem = await readFile(join(fixture.untrustedPki, 'alice.cert.pem'), 'utf8');
     const [untrusted] = pemDecode(pem, 'CERTIFICATE') as [Uint8Array];
-    const users = snapshot.users.map((user) =>
-      user.uri === 'sip:alice@mcptt.example'
-        ? { ...user, certificate: base64Encode(untrusted) }
-        : user,
-    );
-    await writeFile(file, JSON.stringify({ ...snapshot, users }));
 
-    const server = await fixture.restartServer();
+    const server = await fixture.restartServer(async () => {
+      const snapshot = JSON.parse(await readFile(file, 'utf8')) as RegistrySnapshot;
+      const users = snapshot.users.map((user) =>
+        user.uri === 'sip:alice@mcptt.example'
+          ? { ...user, certificate: base64Encode(untrusted) }
+          : user,
+      );
+      await writeFile(file, JSON.stringify({ ...snapshot, users }));
+    });
 
     expect(server.context.registry.isAuthorised('sip:alice@mcptt.example')).toBe(false);
     expect(server.context.registry.certificate('sip:alice@mcptt.example')).toBeUndefined();
@@ -98,9 +99,9 @@ describe('a server restarted with a state file', () => {
   });
 
   it('starts without a state file it cannot read', async () => {
-    await writeFile(fixture.stateFile as string, '{"version": 1, "users": [');
-
-    const server = await fixture.restartServer();
+    const server = await fixture.restartServer(() =>
+      writeFile(fixture.stateFile as string, '{"version": 1, "users": ['),
+    );
 
     expect(server.context.registry.isAuthorised(BOB)).toBe(false);
     expect(

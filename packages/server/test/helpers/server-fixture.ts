@@ -29,8 +29,11 @@ export interface ServerFixture {
   readonly logLines: string[];
   /** The server's state file, with the `stateFile` option. */
   readonly stateFile: string | undefined;
-  /** Stops the server alone and starts a new one with the same configuration and core. */
-  restartServer(): Promise<McpttServer>;
+  /**
+   * Stops the server alone and starts a new one with the same configuration and core, calling
+   * `whileStopped` in between.
+   */
+  restartServer(whileStopped?: () => Promise<void>): Promise<McpttServer>;
   readBodyLog(): Promise<string>;
   /** Stops the SIP core alone, as a crash or a restart of the core does. */
   stopCore(): Promise<void>;
@@ -167,8 +170,9 @@ export async function startFixture(
     },
     logLines,
     stateFile: config.stateFile,
-    restartServer: async () => {
+    restartServer: async (whileStopped) => {
       await server.stop();
+      await whileStopped?.();
       server = await startServer();
       return server;
     },
