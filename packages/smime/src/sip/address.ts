@@ -20,7 +20,7 @@ import {
   skipWsp,
 } from './grammar.js';
 import type { SipMessage } from './message.js';
-import { parseSipUri } from './sip-uri.js';
+import { parseSipUri, type SipUri } from './sip-uri.js';
 
 export { parseSipUri, sameAddressOfRecord } from './sip-uri.js';
 export type { SipUri } from './sip-uri.js';
@@ -45,13 +45,42 @@ const ABSOLUTE_URI_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"]+$/;
  * `header` (default `address`).
  */
 export function parseNameAddress(value: string, header = 'address'): NameAddress {
+  return readNameAddress(value, header, undefined);
+}
+
+/** Receives the parsed form of a SIP or SIPS URI that a reader has checked. */
+interface ParsedUriHolder {
+  sipUri: SipUri | undefined;
+}
+
+/**
+ * Parses a name-addr as {@link parseNameAddress} does, and returns its URI with the parsed form
+ * of a SIP or SIPS URI (undefined for another scheme), which the check of the URI computes
+ * anyway. A caller that compares the URI then need not parse it a second time.
+ *
+ * @internal
+ */
+export function parseNameAddressUri(
+  value: string,
+  header = 'address',
+): { readonly uri: string; readonly sipUri: SipUri | undefined } {
+  const holder: ParsedUriHolder = { sipUri: undefined };
+  const { uri } = readNameAddress(value, header, holder);
+  return { uri, sipUri: holder.sipUri };
+}
+
+function readNameAddress(
+  value: string,
+  header: string,
+  holder: ParsedUriHolder | undefined,
+): NameAddress {
   const text = value.trim();
   if (text.startsWith('"')) {
     const quoted = readQuotedString(text, 0);
     if (quoted === undefined) throw invalidHeader(header);
     const angle = skipWsp(text, quoted.end);
     if (text[angle] !== '<') throw invalidHeader(header);
-    return readAngleAddress(text, angle, quoted.value, header);
+    return readAngleAddress(text, angle, quoted.value, header, holder);
   }
 
   const angle = indexOfUnquoted(text, '<');
@@ -60,9 +89,10 @@ export function parseNameAddress(value: string, header = 'address'): NameAddress
     if (displayName !== '' && !displayName.split(/[ \t]+/).every(isToken)) {
       throw invalidHeader(header);
     }
-    return readAngleAddress(text, angle, displayName === '' ? undefined : displayName, header);
+    const name = displayName === '' ? undefined : displayName;
+    return readAngleAddress(text, angle, name, header, holder);
   }
-  return readBareAddress(text, header);
+  return readBareAddress(text, header, holder);
 }
 
 function readAngleAddress(
@@ -70,16 +100,21 @@ function readAngleAddress(
   angle: number,
   displayName: string | undefined,
   header: string,
+  holder: ParsedUriHolder | undefined,
 ): NameAddress {
   const close = text.indexOf('>', angle);
   if (close < 0) throw invalidHeader(header);
   const uri = text.slice(angle + 1, close);
   // LAQUOT and RAQUOT allow whitespace outside the brackets only (RFC 4475 §3.1.2.14).
-  assertValidUri(uri, header);
+  checkUri(uri, header, holder);
   return { displayName, uri, params: parseHeaderParams(text.slice(close + 1), header) };
 }
 
-function readBareAddress(text: string, header: string): NameAddress {
+function readBareAddress(
+  text: string,
+  header: string,
+  holder: ParsedUriHolder | undefined,
+): NameAddress {
   // The user part may contain `;`, so the header parameters start after the `@`.
   let at = -1;
   for (let i = 0; i < text.length && text[i] !== '"' && !isWsp(text[i]); i++) {
@@ -92,7 +127,7 @@ function readBareAddress(text: string, header: string): NameAddress {
   while (end < text.length && text[end] !== ';' && !isWsp(text[end])) end++;
   const uri = text.slice(0, end);
   if (uri.includes(',') || uri.includes('?')) throw invalidHeader(header);
-  assertValidUri(uri, header);
+  checkUri(uri, header, holder);
   return { displayName: undefined, uri, params: parseHeaderParams(text.slice(end), header) };
 }
 
@@ -111,13 +146,20 @@ function indexOfUnquoted(text: string, char: string): number {
  * SipParseError naming `header`.
  */
 export function assertValidUri(uri: string, header: string): void {
+  checkUri(uri, header, undefined);
+}
+
+/** Checks a URI as {@link assertValidUri} does, and hands a parsed SIP URI to `holder`. */
+function checkUri(uri: string, header: string, holder: ParsedUriHolder | undefined): void {
   if (!ABSOLUTE_URI_PATTERN.test(uri)) throw invalidHeader(header);
   if (!/^sips?:/i.test(uri)) return;
+  let parsed: SipUri;
   try {
-    parseSipUri(uri);
+    parsed = parseSipUri(uri);
   } catch (cause) {
     throw new SipParseError(`invalid ${header} header`, { cause });
   }
+  if (holder !== undefined) holder.sipUri = parsed;
 }
 
 /** Parses the From address of a message, whose URI is the sender identity of a request. */

@@ -12,7 +12,7 @@ import {
   IdentityMismatchError,
   SipParseError,
 } from '../errors.js';
-import { parseNameAddress } from '../sip/address.js';
+import { parseNameAddressUri } from '../sip/address.js';
 import type { SipMessage } from '../sip/message.js';
 import {
   formatAddressOfRecord,
@@ -43,10 +43,23 @@ export interface SignerCheckOptions {
  * (RFC 3261 §23.2).
  */
 export function expectedSignerUri(message: SipMessage): string {
+  return expectedSigner(message).uri;
+}
+
+/**
+ * Returns the URI of {@link expectedSignerUri} with its parsed form, undefined when it is not a
+ * SIP or SIPS URI, so that the signer check does not parse it again.
+ *
+ * @internal
+ */
+export function expectedSigner(message: SipMessage): {
+  readonly uri: string;
+  readonly sipUri: SipUri | undefined;
+} {
   const name = message.isRequest ? 'From' : 'To';
   const value = message.getHeader(name);
   if (value === undefined) throw new SipParseError(`${name} header missing`);
-  return parseNameAddress(value).uri;
+  return parseNameAddressUri(value);
 }
 
 /**
@@ -94,7 +107,20 @@ export async function checkSigner(
   expectedUri: string,
   options: SignerCheckOptions,
 ): Promise<string> {
-  const expected = parseSipUriOrUndefined(expectedUri);
+  return checkParsedSigner(verified, parseSipUriOrUndefined(expectedUri), options);
+}
+
+/**
+ * Does what {@link checkSigner} does, with the expected URI already parsed (undefined when it is
+ * not a SIP or SIPS URI).
+ *
+ * @internal
+ */
+export async function checkParsedSigner(
+  verified: VerifyResult,
+  expected: SipUri | undefined,
+  options: SignerCheckOptions,
+): Promise<string> {
   const signerUris = verified.signerUris;
   const parsed = parseSignerUris(signerUris);
   const index =
@@ -108,6 +134,9 @@ export async function checkSigner(
     );
   }
 
+  // Without a stored certificate to compare, a trusted chain needs no decision, nor the
+  // address-of-record that names the signer to the application.
+  if (options.getPeerCertificate === undefined && verified.chainTrusted) return signerUri;
   const aor = formatAddressOfRecord(expected);
   const certificate = verified.signerCertificate;
   const previous = await options.getPeerCertificate?.(aor);

@@ -29,7 +29,7 @@ import type { ProtectionPolicy } from './policy.js';
 import { SecurityCollector } from './security.js';
 import { checkSdpBinding } from './sdp-binding.js';
 import type { SecurityInfo } from './security.js';
-import { checkSigner, expectedSignerUri } from './signer-check.js';
+import { checkParsedSigner, expectedSigner } from './signer-check.js';
 import type { CertificateDecision } from './signer-check.js';
 import { messageBodyEntity, withEntityBody, withMultipartBody } from './sip-body.js';
 import { createMultipartMixed } from './smime-entities.js';
@@ -210,7 +210,7 @@ export async function unprotectMessage(
     });
   }
 
-  let expectedUri: string | undefined;
+  let expected: ReturnType<typeof expectedSigner> | undefined;
   const ctx: UnwrapContext = {
     crypto: options.crypto,
     identity: options.identity,
@@ -229,8 +229,8 @@ export async function unprotectMessage(
     encryptThenSign: options.encryptThenSign ?? 'accept',
     maxSignatureAge: options.maxSignatureAge,
     checkSigner: (verified) => {
-      expectedUri ??= expectedSignerUri(message);
-      return checkSigner(verified, expectedUri, options);
+      expected ??= expectedSigner(message);
+      return checkParsedSigner(verified, expected.sipUri, options);
     },
   };
   let parts: UnwrappedPart[];
