@@ -45,13 +45,16 @@ export function hasRawControlCharacter(text: string): boolean {
   return false;
 }
 
-/** Tells whether `text` contains a control character, whitespace or a non-ASCII character. */
+/** Any character but the visible ASCII ones: a control character, a space or non-ASCII. */
+const NON_URI_CHARACTER = /[^\x21-\x7e]/;
+
+/**
+ * Tells whether `text` contains a control character, whitespace or a non-ASCII character. A
+ * regular expression in place of a loop over the characters: V8 compiles the expression to
+ * native code, while the signer check, which runs once per message, stays in the interpreter.
+ */
 export function hasNonUriCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code <= 0x20 || code >= 0x7f) return true;
-  }
-  return false;
+  return NON_URI_CHARACTER.test(text);
 }
 
 /**
