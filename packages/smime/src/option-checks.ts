@@ -80,7 +80,14 @@ export function checkIdentity(
   }
 }
 
+/** The runtime's `CryptoKey` class, where it has one. */
+const NATIVE_CRYPTO_KEY: unknown = (globalThis as { CryptoKey?: unknown }).CryptoKey;
+
 function isCryptoKey(value: unknown): boolean {
+  // A native key passes with one check. Reading `type` and `algorithm` calls into the browser,
+  // about 3 µs per message in a Chromium profile (an estimate). Other objects, such as keys of
+  // another realm or of an engine, are checked by their shape.
+  if (typeof NATIVE_CRYPTO_KEY === 'function' && value instanceof NATIVE_CRYPTO_KEY) return true;
   return (
     typeof value === 'object' &&
     value !== null &&
