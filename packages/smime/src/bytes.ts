@@ -221,16 +221,39 @@ BASE64_VALUES[0x3d] = PADDING;
  * many characters separated by CRLF, with no line break after the last line.
  */
 export function base64EncodeToBytes(bytes: Uint8Array, lineWidth?: number): Uint8Array {
+  return encodeBase64(bytes, lineWidth, 0);
+}
+
+/**
+ * Encodes bytes as {@link base64EncodeToBytes} does, followed by a CRLF, in one array. An S/MIME
+ * body ends in a line break, and a second array for it would copy the whole body once more.
+ *
+ * @internal
+ */
+export function base64EncodeLinesCrlf(bytes: Uint8Array, lineWidth: number): Uint8Array {
+  const out = encodeBase64(bytes, lineWidth, 2);
+  out[out.length - 2] = 0x0d;
+  out[out.length - 1] = 0x0a;
+  return out;
+}
+
+/** Encodes base64 lines into a new array that has `reserve` bytes left free at its end. */
+function encodeBase64(
+  bytes: Uint8Array,
+  lineWidth: number | undefined,
+  reserve: number,
+): Uint8Array {
   const length = Math.ceil(bytes.length / 3) * 4;
   const width = lineWidth !== undefined && lineWidth > 0 ? lineWidth : length;
   const breaks = length === 0 ? 0 : Math.ceil(length / width) - 1;
-  const out = new Uint8Array(length + breaks * 2);
+  const out = new Uint8Array(length + breaks * 2 + reserve);
+  const end = out.length - reserve;
   const codes = BASE64_CODES;
 
   // Encode without line breaks into the end of `out`, then move each line left to its place, the
   // first line first. A line moves by the room of the line breaks before it, so it never reaches
   // a line that has not moved yet.
-  let o = out.length - length;
+  let o = end - length;
   const whole = bytes.length - (bytes.length % 3);
   for (let i = 0; i < whole; i += 3) {
     const triple =
@@ -250,7 +273,7 @@ export function base64EncodeToBytes(bytes: Uint8Array, lineWidth?: number): Uint
     out[o++] = 0x3d;
   }
 
-  const start = out.length - length;
+  const start = end - length;
   for (let line = 0; line <= breaks; line++) {
     const from = start + line * width;
     const to = line * (width + 2);
@@ -258,7 +281,7 @@ export function base64EncodeToBytes(bytes: Uint8Array, lineWidth?: number): Uint
       out[to - 2] = 0x0d;
       out[to - 1] = 0x0a;
     }
-    if (from !== to) out.copyWithin(to, from, Math.min(from + width, out.length));
+    if (from !== to) out.copyWithin(to, from, Math.min(from + width, end));
   }
   return out;
 }

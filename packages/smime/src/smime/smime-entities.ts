@@ -5,15 +5,13 @@
  * @module
  */
 
-import { base64EncodeToBytes } from '../bytes.js';
+import { base64EncodeLinesCrlf } from '../bytes.js';
 import type { SmimeType } from '../cms/index.js';
 import { formatContentType } from '../mime/content-type.js';
 import { MimeEntity } from '../mime/entity.js';
 import { buildMultipartWithFreshBoundary, createBoundary } from '../mime/multipart.js';
 import { BASE64_LINE_WIDTH } from '../limits.js';
 import type { SipBodyHeaders } from '../sip/message.js';
-
-const CRLF = Uint8Array.of(0x0d, 0x0a);
 
 /**
  * Content-Disposition of every S/MIME part. RFC 3261 §23.3 marks S/MIME parts `handling=required`, so that
@@ -25,11 +23,7 @@ export function smimeDisposition(filename: string): string {
 
 /** Returns the CMS DER as base64 in lines of 76 characters, CRLF-separated and CRLF-terminated. */
 export function encodeCmsBody(der: Uint8Array): Uint8Array {
-  const lines = base64EncodeToBytes(der, BASE64_LINE_WIDTH);
-  const body = new Uint8Array(lines.length + 2);
-  body.set(lines);
-  body.set(CRLF, lines.length);
-  return body;
+  return base64EncodeLinesCrlf(der, BASE64_LINE_WIDTH);
 }
 
 /** Content headers of an `application/pkcs7-mime` entity of this S/MIME type. */
