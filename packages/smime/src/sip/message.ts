@@ -72,6 +72,24 @@ export interface SipCSeq {
   readonly method: string;
 }
 
+/** {@link SipMessage.withBody} without the copy of the body, set by the class. */
+let withBodyOwned: (message: SipMessage, body: Uint8Array, headers: SipBodyHeaders) => SipMessage;
+
+/**
+ * Returns a copy of `message` with a new body like {@link SipMessage.withBody}, but keeps `body`
+ * itself instead of a copy. For a body that the caller has just built and no one else holds,
+ * such as the multipart that protect writes. In Chromium a new array of 5 KB takes about 3 µs.
+ *
+ * @internal
+ */
+export function withBuiltBody(
+  message: SipMessage,
+  body: Uint8Array,
+  headers: SipBodyHeaders,
+): SipMessage {
+  return withBodyOwned(message, body, headers);
+}
+
 /** A header field with the raw bytes it was parsed from, reused while it is unchanged. */
 interface Field {
   readonly header: SipHeader;
@@ -278,6 +296,14 @@ export class SipMessage {
    * content headers.
    */
   withBody(body: Uint8Array, headers: SipBodyHeaders): SipMessage {
+    return this.#withBody(body, headers, true);
+  }
+
+  static {
+    withBodyOwned = (message, body, headers) => message.#withBody(body, headers, false);
+  }
+
+  #withBody(body: Uint8Array, headers: SipBodyHeaders, copy: boolean): SipMessage {
     if (!(body instanceof Uint8Array)) throw new TypeError('SIP body must be a Uint8Array');
     const compact = usesCompactContentHeaders(this.#fields);
     let fields = replaceField(
@@ -294,7 +320,7 @@ export class SipMessage {
       this.#startLineRaw,
       fields,
       this.#separatorRaw,
-      cloneBytes(body),
+      copy ? cloneBytes(body) : body,
     );
   }
 

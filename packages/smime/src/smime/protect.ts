@@ -160,9 +160,11 @@ export async function protectMessage(
   // clear. The headers of a single sensitive body travel inside the envelope instead.
   const newBody =
     clear.length > 0 ? createMultipartMixed([...clear, smimePart], options.crypto) : smimePart;
+  // A multipart built here belongs to the message alone, so the message need not copy it. A
+  // prepared entity may serve retransmissions too, and its body is copied as before.
   const protectedMessage =
     body?.contentType.mediaType === 'multipart/mixed'
-      ? withMultipartBody(message, newBody)
+      ? withMultipartBody(message, newBody, clear.length > 0)
       : withEntityBody(message, newBody);
   const size = protectedMessage.byteLength;
   if (size > MAX_MESSAGE_BYTES) {

@@ -7,7 +7,7 @@
 
 import { MimeEntity } from '../mime/entity.js';
 import type { MimeHeader } from '../mime/entity.js';
-import { OPTIONAL_BODY_HEADERS } from '../sip/message.js';
+import { OPTIONAL_BODY_HEADERS, withBuiltBody } from '../sip/message.js';
 import type { SipBodyHeaders, SipMessage } from '../sip/message.js';
 
 /** Content headers of a SIP message that describe its body (RFC 3261 §20). */
@@ -68,13 +68,21 @@ const MULTIPART_DESCRIPTION = [
 /**
  * Returns a copy of `message` whose body is the multipart entity `mixed`, keeping the
  * Content-Language, Content-ID and Content-Description that `message` gave its multipart body.
+ * With `built`, the message takes the body of `mixed` without a copy: pass it only for an entity
+ * just built that nothing else keeps.
  */
-export function withMultipartBody(message: SipMessage, mixed: MimeEntity): SipMessage {
+export function withMultipartBody(
+  message: SipMessage,
+  mixed: MimeEntity,
+  built = false,
+): SipMessage {
   const headers: { -readonly [K in keyof SipBodyHeaders]: SipBodyHeaders[K] } =
     entityBodyHeaders(mixed);
   for (const [option, name] of MULTIPART_DESCRIPTION) {
     const value = message.getHeader(name);
     if (value !== undefined) headers[option] = value;
   }
-  return message.withBody(mixed.body, headers);
+  return built
+    ? withBuiltBody(message, mixed.body, headers)
+    : message.withBody(mixed.body, headers);
 }
