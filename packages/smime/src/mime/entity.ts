@@ -23,10 +23,18 @@ export interface MimeHeader {
 const CRLF = utf8Encode('\r\n');
 
 /**
- * Frozen field lists that need no check in the constructor: those of parsed entities, which the
- * parser checked, and the lists of entities already built.
+ * Frozen field lists that need no check in the constructor: those of entities already built,
+ * which the constructor checked.
  */
 const checkedFields = new WeakSet<readonly MimeHeader[]>();
+
+/**
+ * A frozen field list that the next constructor call takes without a check: the fields that the
+ * parser has just checked, or those of an entity given a buffer of its own. These went into the
+ * WeakSet before, one insertion per part of every message, each an entry for the garbage
+ * collector to clear.
+ */
+let trustedFields: readonly MimeHeader[] | undefined;
 
 /**
  * A MIME entity: header fields, an empty line, a body (RFC 2045). Entities that came from a parser
@@ -60,7 +68,7 @@ export class MimeEntity {
    * is not a string, a name that is not valid, or a value with CR or LF. The entity is frozen.
    */
   constructor(headers: readonly MimeHeader[], body: Uint8Array, raw?: Uint8Array) {
-    if (checkedFields.has(headers)) {
+    if ((trustedFields !== undefined && headers === trustedFields) || checkedFields.has(headers)) {
       this.headers = headers;
     } else {
       const copies: MimeHeader[] = [];
@@ -96,8 +104,7 @@ export class MimeEntity {
     const { headerSection, body } = splitHeaderSection(bytes);
     const fields = parseHeaderFields(headerSection);
     for (const field of fields) Object.freeze(field);
-    checkedFields.add(Object.freeze(fields));
-    const entity = new MimeEntity(fields, body, bytes);
+    const entity = trustedEntity(Object.freeze(fields), body, bytes);
     // Reject a malformed Content-Type and a repeated Content-Transfer-Encoding now rather than
     // at the first read of them.
     void entity.contentType;
@@ -220,7 +227,7 @@ export class MimeEntity {
     ) {
       return MimeEntity.parse(copy);
     }
-    const entity = new MimeEntity(
+    const entity = trustedEntity(
       this.headers,
       copy.subarray(bodyStart, bodyStart + this.body.length),
       copy,
@@ -256,4 +263,18 @@ function sameLowercaseName(name: string, lower: string): boolean {
     if (code !== lower.charCodeAt(index)) return false;
   }
   return true;
+}
+
+/** Builds an entity from fields that were checked before, without checking them again. */
+function trustedEntity(
+  headers: readonly MimeHeader[],
+  body: Uint8Array,
+  raw: Uint8Array,
+): MimeEntity {
+  trustedFields = headers;
+  try {
+    return new MimeEntity(headers, body, raw);
+  } finally {
+    trustedFields = undefined;
+  }
 }
