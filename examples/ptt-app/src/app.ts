@@ -90,7 +90,7 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
     restored = true;
     void restoreAffiliation(affiliation);
   };
-  client.start({ ...delegate, onRegistration }).catch((error: unknown) => {
+  startWithRetries(client, { ...delegate, onRegistration }, (error) => {
     store.update((state) => failedStart(state, error));
   });
   // A closed or reloaded page ends its calls with a BYE. The other side's media goes to the MCPTT
@@ -101,6 +101,45 @@ export function mountConsole(root: HTMLElement, options: ConsoleOptions): Store 
     for (const call of liveCalls(store.state)) client.hangUp(call.id);
   });
   return store;
+}
+
+/** Delay before the app starts the client again after a failed start, doubled after each. */
+export const START_RETRY_MS = 5_000;
+
+/** Maximum delay between two attempts to start the client. */
+export const MAX_START_RETRY_MS = 60_000;
+
+/**
+ * Starts the client, and after a failed start stops it and starts it again, after
+ * {@link START_RETRY_MS} doubling up to {@link MAX_START_RETRY_MS}, until a start succeeds. So a
+ * page loaded while the SIP core or the MCPTT server was down registers once they are back.
+ * `onFailure` gets each error with the delay before the next attempt.
+ */
+export function startWithRetries(
+  client: Pick<PttClient, 'start' | 'stop'>,
+  delegate: PttClientDelegate,
+  onFailure: (error: unknown, retryMs: number) => void,
+  schedule: (run: () => void, ms: number) => void = (run, ms) => {
+    setTimeout(run, ms);
+  },
+): void {
+  let failures = 0;
+  const attempt = (): void => {
+    client.start(delegate).then(
+      () => {
+        failures = 0;
+      },
+      (error: unknown) => {
+        failures += 1;
+        const retryMs = Math.min(START_RETRY_MS * 2 ** (failures - 1), MAX_START_RETRY_MS);
+        onFailure(error, retryMs);
+        schedule(() => {
+          void client.stop().then(attempt);
+        }, retryMs);
+      },
+    );
+  };
+  attempt();
 }
 
 /**

@@ -18,7 +18,7 @@ describe('describeTarget', () => {
     [
       'failed',
       user,
-      'Not registered: talk and calls are unavailable. Reload the page to try again.',
+      'Not registered: talk and calls are unavailable. The app tries again by itself.',
     ],
     ['registering', undefined, 'Registering: talk and calls are available once registered.'],
   ] as const)('describes the %s state', (registration, selected, text) => {

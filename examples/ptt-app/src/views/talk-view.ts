@@ -299,7 +299,7 @@ const OFFLINE_TEXT: Readonly<Record<Exclude<AppState['registration'], 'registere
   unregistered: 'Not registered: talk and calls are unavailable.',
   registering: 'Registering: talk and calls are available once registered.',
   reconnecting: 'Connection lost: talk and calls come back once the app has reconnected.',
-  failed: 'Not registered: talk and calls are unavailable. Reload the page to try again.',
+  failed: 'Not registered: talk and calls are unavailable. The app tries again by itself.',
 };
 
 function describeGroupCall(
