@@ -8,12 +8,16 @@
 import { pino, type Logger } from 'pino';
 import {
   CertificateRevokedError,
+  IdentityMismatchError,
   ReplayGuard,
   SipMessage,
+  certificateSipUris,
   checkCertificate,
   hasToTag,
   isMcpttError,
+  sameAddressOfRecord,
   type RevocationList,
+  type RevocationMode,
 } from '@mcptt-smime/smime';
 import { createNodeCrypto } from '@mcptt-smime/smime/node';
 import { handleBye, handleInvite } from './call-handlers.js';
@@ -131,6 +135,7 @@ export class McpttServer {
             crypto,
             trustAnchors: credentials.trustAnchors,
             revocationLists: credentials.revocationLists,
+            revocation: config.identity.revocation,
             now: now(),
             logger,
           });
@@ -448,9 +453,11 @@ export class McpttServer {
 
 /**
  * Restores the registry from the state file and returns the writer that keeps the file up to
- * date from then on. A restored certificate that no longer passes the checks (expired, revoked,
- * no path to a trust anchor) withdraws its user. A file that cannot be read or used is logged,
- * and the server starts without it.
+ * date from then on. A restored certificate is checked as the signer of a request is, since
+ * whoever can write the file could put any certificate there: one that does not name its user,
+ * or that no longer passes the checks of the configuration (expired, revoked, no path to a trust
+ * anchor, no revocation list where `identity.revocation` requires one), withdraws its user. A
+ * file that cannot be read or used is logged, and the server starts without it.
  */
 async function restoreState(
   file: string,
@@ -459,11 +466,12 @@ async function restoreState(
     readonly crypto: Crypto;
     readonly trustAnchors: readonly Uint8Array[];
     readonly revocationLists: readonly RevocationList[];
+    readonly revocation: RevocationMode | undefined;
     readonly now: Date;
     readonly logger: Logger;
   },
 ): Promise<StateWriter> {
-  const { crypto, trustAnchors, revocationLists, now, logger } = checks;
+  const { crypto, trustAnchors, revocationLists, revocation, now, logger } = checks;
   let restored: string[] = [];
   try {
     const state = await readStateFile(file);
@@ -475,12 +483,18 @@ async function restoreState(
   for (const [uri, { certificate, intermediates }] of registry.certificates()) {
     if (!restored.includes(uri)) continue;
     try {
+      // The server encrypts to this certificate for `uri`, and a fresh one is stored only from a
+      // signature whose certificate names the sender.
+      if (!certificateSipUris(certificate).some((name) => sameAddressOfRecord(name, uri))) {
+        throw new IdentityMismatchError('restored certificate does not name its user');
+      }
       await checkCertificate({
         crypto,
         certificate,
         intermediates,
         trustAnchors,
         revocationLists,
+        ...(revocation === undefined ? {} : { revocation }),
         now,
       });
     } catch (error) {

@@ -2,6 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64Encode, pemDecode } from '@mcptt-smime/smime';
+import { opensslAvailable, opensslCrl } from '../../smime/test/cms/openssl-crl.js';
 import { textPart } from '../src/body-parts.js';
 import type { RegistrySnapshot } from '../src/registry.js';
 import {
@@ -107,6 +108,71 @@ describe('a server restarted with a state file', () => {
     expect(
       fixture.logLines.some((line) => line.includes('state file not usable: starting without it')),
     ).toBe(true);
+  });
+});
+
+/** Replaces the certificate of `uri` in a state file with `der`. */
+async function replaceCertificate(file: string, uri: string, der: Uint8Array): Promise<void> {
+  const snapshot = JSON.parse(await readFile(file, 'utf8')) as RegistrySnapshot;
+  const users = snapshot.users.map((user) =>
+    user.uri === uri ? { ...user, certificate: base64Encode(der) } : user,
+  );
+  await writeFile(file, JSON.stringify({ ...snapshot, users }));
+}
+
+describe.skipIf(!opensslAvailable)('a restored certificate', () => {
+  let fixture: ServerFixture;
+  let clients: Record<string, McpttTestClient> = {};
+  const withdrawnLines = () =>
+    fixture.logLines.filter((line) =>
+      line.includes('restored user withdrawn: certificate no longer valid'),
+    );
+
+  beforeAll(async () => {
+    // Every certificate must be covered by a list of its CA, as the fresh checks demand.
+    fixture = await startFixture('relay', {
+      stateFile: true,
+      revokedUsers: [],
+      revocation: 'require',
+    });
+    clients = await connectAuthorised(fixture, ['alice', 'bob']);
+  });
+
+  afterAll(async () => {
+    await fixture?.stop();
+    for (const user of Object.values(clients)) user.close();
+  });
+
+  it('must name its user', async () => {
+    // bob's certificate is valid and from the trusted CA, but does not name alice.
+    const pem = await readFile(join(fixture.pki, 'bob.cert.pem'), 'utf8');
+    const [bobs] = pemDecode(pem, 'CERTIFICATE') as [Uint8Array];
+
+    const server = await fixture.restartServer(() =>
+      replaceCertificate(fixture.stateFile as string, 'sip:alice@mcptt.example', bobs),
+    );
+
+    expect(server.context.registry.certificate('sip:alice@mcptt.example')).toBeUndefined();
+    expect(server.context.registry.isAuthorised('sip:alice@mcptt.example')).toBe(false);
+    expect(server.context.registry.isAuthorised(BOB)).toBe(true);
+    expect(withdrawnLines()).toHaveLength(1);
+    expect(withdrawnLines()[0]).toContain('"code":"ERR_IDENTITY_MISMATCH"');
+  });
+
+  it('follows identity.revocation', async () => {
+    // A list of another CA leaves the users' CA without one, which `require` does not accept.
+    const server = await fixture.restartServer(async () => {
+      const list = opensslCrl({
+        caCertificate: join(fixture.untrustedPki, 'ca.cert.pem'),
+        caKey: join(fixture.untrustedPki, 'ca.key.pem'),
+      });
+      await writeFile(join(fixture.pki, 'ca.crl.pem'), list.pem);
+    });
+
+    expect(server.context.registry.certificate(BOB)).toBeUndefined();
+    expect(server.context.registry.isAuthorised(BOB)).toBe(false);
+    expect(withdrawnLines()).toHaveLength(2);
+    expect(withdrawnLines()[1]).toContain('"code":"ERR_CERT_UNTRUSTED"');
   });
 });
 
