@@ -37,7 +37,7 @@ export interface ServerContext {
   readonly calls: CallStore;
   /** INVITEs to the server without a final response yet, for CANCEL. */
   readonly pendingInvites: PendingInvites;
-  /** Short-data MESSAGEs in relay, by sender's address-of-record, for `MAX_SHORT_DATA_PER_USER`. */
+  /** Short-data MESSAGEs and alerts in relay, by sender's address-of-record, for their limit. */
   readonly shortDataInRelay: Map<string, number>;
   readonly transactions: TransactionLayer;
   readonly logger: Logger;

@@ -10,8 +10,8 @@
  * other payload. An alert for anything but a configured group gets 404, so that a sender never
  * takes a 200 for an alert that no member received.
  *
- * One user may have at most {@link MAX_SHORT_DATA_PER_USER} MESSAGEs in relay at once, emergency
- * alerts not counted.
+ * One user may have at most {@link MAX_SHORT_DATA_PER_USER} MESSAGEs in relay at once, and
+ * {@link ALERT_SHORT_DATA_RESERVE} more with emergency alerts.
  *
  * @module
  */
@@ -32,9 +32,17 @@ import type { ServerTransaction } from './transaction-layer.js';
  * Maximum number of short-data MESSAGEs from one user that the server relays at once: each waits
  * for the responses of every recipient, up to one transaction timeout (32 s), and a group
  * message keeps one client transaction per affiliated member. Past the limit a MESSAGE gets 486
- * until an earlier one is done. Emergency alerts are not counted.
+ * until an earlier one is done. Emergency alerts count too, with a reserve of their own.
  */
 export const MAX_SHORT_DATA_PER_USER = 8;
+
+/**
+ * MESSAGEs beyond {@link MAX_SHORT_DATA_PER_USER} that a user may have in relay with emergency
+ * alerts (`alert-ind` true or false), so that a user whose short data reached the limit can still
+ * raise or cancel an alert. The reserve is bounded, because an alert may carry a payload and is
+ * relayed to the whole group like any other group message.
+ */
+export const ALERT_SHORT_DATA_RESERVE = 2;
 
 /** Handles a MESSAGE to the server: 200 when at least one recipient accepted it, else 480 or 403. */
 export async function handleMessage(
@@ -51,13 +59,10 @@ export async function handleMessage(
     return;
   }
   const info = withGroupTarget(context, parseMcpttInfo(infoText));
-  if (info.alert !== undefined) {
-    await relayMessage(context, transaction, opened, info);
-    return;
-  }
+  const limit = MAX_SHORT_DATA_PER_USER + (info.alert === undefined ? 0 : ALERT_SHORT_DATA_RESERVE);
   const counts = context.shortDataInRelay;
   const inRelay = counts.get(opened.sender) ?? 0;
-  if (inRelay >= MAX_SHORT_DATA_PER_USER) {
+  if (inRelay >= limit) {
     reject(context, transaction, 486, 'sender has too many messages in relay');
     return;
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { textPart } from '../src/body-parts.js';
-import { MAX_SHORT_DATA_PER_USER } from '../src/short-data.js';
+import { ALERT_SHORT_DATA_RESERVE, MAX_SHORT_DATA_PER_USER } from '../src/short-data.js';
 import { affiliation, connectAuthorised, mcpttInfo, publish } from './helpers/call-setup.js';
 import { SERVER_URI, status, type McpttTestClient } from './helpers/mcptt-test-client.js';
 import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fixture.js';
@@ -60,6 +60,30 @@ describe('short data in relay from one sender', () => {
       line.includes('"reason":"sender has too many messages in relay"'),
     );
     expect(rejections).toHaveLength(extra);
+  });
+
+  it('limits alerts to the reserve: 486', async () => {
+    const alice = client('alice');
+    const before = client('bob').incoming.filter((i) => i.raw.method === 'MESSAGE').length;
+    const allowed = MAX_SHORT_DATA_PER_USER + ALERT_SHORT_DATA_RESERVE;
+    // An alert may carry a payload, so an unlimited alert would be unlimited short data.
+    const alerts = await Promise.all(
+      Array.from({ length: allowed + 1 }, (_, index) =>
+        alice.protect(
+          alice.request('MESSAGE', SERVER_URI, [
+            mcpttInfo({ requestUri: GROUP_ID, emergency: true, alert: index % 2 === 0 }),
+            textPart('text/plain', `alert ${String(index)}`),
+          ]),
+        ),
+      ),
+    );
+    const sent = alerts.map((message) => alice.send(message));
+    await bobReceived(before + allowed);
+    const statuses = (await Promise.all(sent)).map(status);
+
+    expect(statuses.filter((code) => code === 480)).toHaveLength(allowed);
+    expect(statuses.filter((code) => code === 486)).toHaveLength(1);
+    expect(fixture.server.context.shortDataInRelay.size).toBe(0);
   });
 
   it('admits a MESSAGE again once the earlier ones are done', async () => {
