@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { addressOfRecord, base64Decode, base64Encode } from '@mcptt-smime/smime';
+import { addressOfRecord, base64Decode, base64Encode, bytesEqual } from '@mcptt-smime/smime';
 import type { GroupConfig, ServerConfig, UserConfig } from './config.js';
 
 /** A user's certificate and the other certificates that its latest verified signature carried. */
@@ -158,14 +158,27 @@ export class Registry {
 
   /**
    * Stores the certificate of a user, from a verified signature or a configured file, with the
-   * intermediate CA certificates that the signature carried.
+   * intermediate CA certificates that the signature carried. Storing the same certificates again
+   * is no change, so that the signed requests of a known user do not each rewrite the state file.
    */
   setCertificate(
     uri: string,
     certificate: Uint8Array,
     intermediates: readonly Uint8Array[] = [],
   ): void {
-    this.#certificates.set(addressOfRecord(uri), { certificate, intermediates });
+    const aor = addressOfRecord(uri);
+    const stored = this.#certificates.get(aor);
+    if (
+      stored !== undefined &&
+      bytesEqual(stored.certificate, certificate) &&
+      stored.intermediates.length === intermediates.length &&
+      stored.intermediates.every((der, index) =>
+        bytesEqual(der, intermediates[index] as Uint8Array),
+      )
+    ) {
+      return;
+    }
+    this.#certificates.set(aor, { certificate, intermediates });
     this.onChange?.();
   }
 

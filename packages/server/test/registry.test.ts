@@ -252,6 +252,20 @@ describe('Registry snapshot', () => {
 
     expect(changes).toBe(4);
   });
+
+  it('reports no change for the same certificate', () => {
+    const { registry } = setUp();
+    let changes = 0;
+    registry.onChange = () => (changes += 1);
+
+    // Each signed request stores its signer's certificate, which is mostly the stored one.
+    registry.setCertificate(ALICE, CERTIFICATE, [INTERMEDIATE]);
+    registry.setCertificate(ALICE, CERTIFICATE.slice(), [INTERMEDIATE.slice()]);
+    registry.setCertificate(ALICE, CERTIFICATE.slice(), []);
+
+    expect(changes).toBe(2);
+    expect(registry.certificates()[0]?.[1].intermediates).toEqual([]);
+  });
 });
 
 describe('stateFile configuration', () => {
