@@ -25,8 +25,9 @@ export async function readStateFile(path: string): Promise<unknown> {
 
 /**
  * Writes the state to its file after each change, one write at a time. Changes that arrive while
- * a write runs are written together once it ends. Each write goes to a temporary file with mode
- * 0600 that then replaces the state file, so that a crash never leaves half a file.
+ * a write runs are written together once it ends, even when that write failed. Each write goes to
+ * a temporary file with mode 0600 that then replaces the state file, so that a crash of the
+ * server never leaves half a file.
  */
 export class StateWriter {
   readonly #path: string;
@@ -44,7 +45,7 @@ export class StateWriter {
   /** Notes a change, and starts a write unless one is running. */
   changed(): void {
     this.#dirty = true;
-    this.#writing ??= this.#drain();
+    if (this.#writing === undefined) this.#startDrain();
   }
 
   /** Resolves once every change noted so far is written, or its write failed and was logged. */
@@ -52,18 +53,26 @@ export class StateWriter {
     while (this.#writing !== undefined) await this.#writing;
   }
 
+  #startDrain(): void {
+    // A drain whose state() raises ends before its promise is stored, so the promise is cleared in
+    // a callback, which runs later, and a change noted meanwhile starts the next drain.
+    this.#writing = this.#drain().finally(() => {
+      this.#writing = undefined;
+      if (this.#dirty) this.#startDrain();
+    });
+  }
+
   async #drain(): Promise<void> {
-    try {
-      while (this.#dirty) {
-        this.#dirty = false;
+    while (this.#dirty) {
+      this.#dirty = false;
+      try {
         const temporary = `${this.#path}.tmp`;
         await writeFile(temporary, `${JSON.stringify(this.#state())}\n`, { mode: 0o600 });
         await rename(temporary, this.#path);
+      } catch (error) {
+        // A change noted meanwhile still gets its own write, with the newer state.
+        this.#logger.error({ file: this.#path, err: error }, 'writing the state file failed');
       }
-    } catch (error) {
-      this.#logger.error({ file: this.#path, err: error }, 'writing the state file failed');
-    } finally {
-      this.#writing = undefined;
     }
   }
 }

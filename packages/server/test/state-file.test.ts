@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { StateWriter } from '../src/state-file.js';
+
+const logger = pino({ level: 'silent' });
+
+/** Reads the file, polling for up to a second, or resolves with undefined. */
+async function readEventually(path: string): Promise<string | undefined> {
+  const deadline = Date.now() + 1000;
+  while (Date.now() < deadline) {
+    try {
+      return await readFile(path, 'utf8');
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  return undefined;
+}
+
+describe('StateWriter after a failed write', () => {
+  it('writes a change noted during the failed write', async () => {
+    const folder = join(await mkdtemp(join(tmpdir(), 'state-writer-')), 'missing');
+    const path = join(folder, 'state.json');
+    let calls = 0;
+    const writer = new StateWriter(
+      path,
+      () => {
+        calls += 1;
+        // The first write fails because the folder is missing. The second finds it.
+        if (calls === 2) mkdirSync(folder);
+        return { calls };
+      },
+      logger,
+    );
+
+    writer.changed();
+    writer.changed();
+    await writer.flush();
+
+    expect(await readEventually(path)).toBe('{"calls":2}\n');
+  });
+
+  it('writes the next change after a state that could not be read', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'state-writer-')), 'state.json');
+    let calls = 0;
+    const writer = new StateWriter(
+      path,
+      () => {
+        calls += 1;
+        if (calls === 1) throw new Error('state not available');
+        return { calls };
+      },
+      logger,
+    );
+
+    writer.changed();
+    writer.changed();
+
+    expect(await readEventually(path)).toBe('{"calls":2}\n');
+    await writer.flush();
+  });
+});
