@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import {
   base64Decode,
   base64Encode,
+  base64EncodeLinesCrlf,
   bufferSource,
   bytesEqual,
   concatBytes,
@@ -57,6 +58,19 @@ describe('base64Encode', () => {
           const plain = Buffer.from(bytes).toString('base64');
           const lines = plain.match(new RegExp(`.{1,${width}}`, 'g')) ?? [];
           expect(base64Encode(bytes, width)).toBe(lines.join('\r\n'));
+        },
+      ),
+    );
+  });
+
+  test('base64EncodeLinesCrlf adds one CRLF', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.integer({ min: 1, max: 90 }),
+        (bytes, width) => {
+          const encoded = latin1Decode(base64EncodeLinesCrlf(bytes, width));
+          expect(encoded).toBe(`${base64Encode(bytes, width)}\r\n`);
         },
       ),
     );
