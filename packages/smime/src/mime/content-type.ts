@@ -35,6 +35,7 @@ export interface ContentType {
  * S/MIME producer seen so far writes them. RFC 2231 continuations (`name*0=`) are read as
  * parameters of that literal name and are not joined. A name given both plainly and in an
  * RFC 2231 form is rejected like a repeated one, because readers of RFC 2231 take the other value.
+ * `name` and `filename`, which only label a part, may come both ways.
  *
  * @example
  * ```ts

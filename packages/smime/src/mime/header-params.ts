@@ -28,6 +28,9 @@ const TSPECIALS = '()<>@,;:\\"/[]?=';
  */
 const RFC2231_NAME = /^(.+?)\*(?:[0-9]+\*?)?$/;
 
+/** Parameters that only name a part, which may come both plainly and in an RFC 2231 form. */
+const LABEL_PARAMS: ReadonlySet<string> = new Set(['filename', 'name']);
+
 /** RFC 3261 §25.1 token: letters, digits and `-.!%*_+`'~`, a subset of the RFC 2045 set. */
 const SIP_TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 
@@ -194,7 +197,8 @@ export class HeaderValueScanner {
    * Reads `*(SEMI parameter)` up to the end of the value. Names are lowercased, values keep their
    * case. A repeated name is an error, because two readers could pick different values. So is a
    * name given both plainly and in an RFC 2231 form (`name*`, `name*0`, `name*0*`), because in
-   * `boundary=a; boundary*=''b` a reader of RFC 2231 takes `b` and this one `a`. With
+   * `boundary=a; boundary*=''b` a reader of RFC 2231 takes `b` and this one `a`. `name` and
+   * `filename` are exempt, since they only label a part. With
    * `valueRequired` unset, a parameter may lack `= value` (RFC 3261 generic-param), and reads as
    * the empty string. With `leadingSemiOptional` set, the first `;` may be left out.
    */
@@ -225,8 +229,12 @@ export class HeaderValueScanner {
         if (extendedNames?.has(name) === true) this.fail('duplicate parameter', nameOffset);
       } else {
         const plainName = extended[1] as string;
-        if (params.has(plainName)) this.fail('duplicate parameter', nameOffset);
-        (extendedNames ??= new Set()).add(plainName);
+        // Producers send `filename` and `filename*` together on purpose (RFC 6266 §4.3), and
+        // those only label a part, so they may come both ways.
+        if (!LABEL_PARAMS.has(plainName)) {
+          if (params.has(plainName)) this.fail('duplicate parameter', nameOffset);
+          (extendedNames ??= new Set()).add(plainName);
+        }
       }
       params.set(name, value);
     }

@@ -116,6 +116,18 @@ describe('parseContentType', () => {
     expect(error.message).toMatch(/^invalid Content-Type: duplicate parameter at offset \d+$/);
   });
 
+  test('accepts name and filename both ways', () => {
+    const type = parseContentType(
+      "application/pkcs7-mime; name=smime.p7m; name*=utf-8''smime.p7m; smime-type=enveloped-data",
+    );
+    const disposition = parseContentDisposition(
+      "attachment; filename*=utf-8''smime.p7m; filename=smime.p7m; handling=required",
+    );
+
+    expect(type.params.get('name')).toBe('smime.p7m');
+    expect(disposition.params.get('filename')).toBe('smime.p7m');
+  });
+
   test('keeps lone RFC 2231 names literal', () => {
     const type = parseContentType("text/plain; title*0=a; title*1*=utf-8''b; name*=x; a*b=c");
     expect([...type.params.keys()]).toEqual(['title*0', 'title*1*', 'name*', 'a*b']);
