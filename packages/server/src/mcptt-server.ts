@@ -28,7 +28,7 @@ import { loadCredentials, loadPeerCertificates, loadRevocationLists } from './id
 import { XmlPartMalformedError, XmlPartTooLargeError } from './mcptt-xml.js';
 import { endCall, endUnacknowledgedLeg } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
-import { Registry } from './registry.js';
+import { Registry, type StoredCertificate } from './registry.js';
 import { readStateFile, StateWriter } from './state-file.js';
 import { MAX_SIGNATURE_AGE_MS, rejectWithError } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
@@ -472,7 +472,7 @@ async function restoreState(
   },
 ): Promise<StateWriter> {
   const { crypto, trustAnchors, revocationLists, revocation, now, logger } = checks;
-  let restored: string[] = [];
+  let restored: [string, StoredCertificate][] = [];
   try {
     const state = await readStateFile(file);
     if (state !== undefined) restored = registry.restore(state);
@@ -480,8 +480,7 @@ async function restoreState(
     logger.warn({ file, err: error }, 'state file not usable: starting without it');
   }
   let withdrawn = 0;
-  for (const [uri, { certificate, intermediates }] of registry.certificates()) {
-    if (!restored.includes(uri)) continue;
+  for (const [uri, { certificate, intermediates }] of restored) {
     try {
       // The server encrypts to this certificate for `uri`, and a fresh one is stored only from a
       // signature whose certificate names the sender.

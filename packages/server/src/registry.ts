@@ -137,10 +137,7 @@ export class Registry {
       this.onChange?.();
       return [];
     }
-    const accepted = groupIds
-      .map((id) => this.group(id))
-      .filter((group): group is GroupConfig => group !== undefined && this.isMember(group, uri))
-      .map((group) => group.id);
+    const accepted = this.#memberGroups(uri, groupIds);
     this.#affiliations.set(aor, { groups: new Set(accepted), until: this.#now() + seconds * 1000 });
     this.onChange?.();
     return accepted;
@@ -203,6 +200,14 @@ export class Registry {
     this.onChange?.();
   }
 
+  /** Returns the IDs of the configured groups among `groupIds` that `uri` is a member of. */
+  #memberGroups(uri: string, groupIds: readonly string[]): string[] {
+    return groupIds
+      .map((id) => this.group(id))
+      .filter((group): group is GroupConfig => group !== undefined && this.isMember(group, uri))
+      .map((group) => group.id);
+  }
+
   /** Returns the run-time state of every user who has any, lapsed entries left out. */
   snapshot(): RegistrySnapshot {
     const now = this.#now();
@@ -244,13 +249,13 @@ export class Registry {
    * Applies a snapshot that {@link snapshot} made, such as one read back from a file after a
    * restart. Users who are no longer configured, lapsed entries and groups that the user is no
    * longer a member of are left out. Raises TypeError naming the first invalid field, before
-   * changing anything. Returns the users whose certificate it restored, for the caller to check,
-   * since a certificate may have expired or been revoked since.
+   * changing anything. Returns the certificates it restored, by address-of-record, for the
+   * caller to check, since a certificate may have expired or been revoked since.
    */
-  restore(raw: unknown): string[] {
+  restore(raw: unknown): [string, StoredCertificate][] {
     const users = readSnapshot(raw);
     const now = this.#now();
-    const restored: string[] = [];
+    const restored: [string, StoredCertificate][] = [];
     for (const user of users) {
       const configured = this.user(user.uri);
       if (configured === undefined) continue;
@@ -259,18 +264,13 @@ export class Registry {
         this.#authorised.set(aor, user.authorisedUntil);
       }
       if (user.affiliation !== undefined && user.affiliation.until > now) {
-        const groups = user.affiliation.groups
-          .map((id) => this.group(id))
-          .filter((group) => group !== undefined && this.isMember(group, aor))
-          .map((group) => (group as GroupConfig).id);
+        const groups = this.#memberGroups(aor, user.affiliation.groups);
         this.#affiliations.set(aor, { groups: new Set(groups), until: user.affiliation.until });
       }
       if (user.certificate !== undefined) {
-        this.#certificates.set(aor, {
-          certificate: user.certificate,
-          intermediates: user.intermediates,
-        });
-        restored.push(aor);
+        const stored = { certificate: user.certificate, intermediates: user.intermediates };
+        this.#certificates.set(aor, stored);
+        restored.push([aor, stored]);
       }
       for (const kind of ['authorisation', 'affiliation'] as const) {
         const signedAt = user.published[kind];

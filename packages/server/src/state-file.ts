@@ -54,8 +54,9 @@ export class StateWriter {
   }
 
   #startDrain(): void {
-    // A drain whose state() raises ends before its promise is stored, so the promise is cleared in
-    // a callback, which runs later, and a change noted meanwhile starts the next drain.
+    // A drain that reaches no await, as when state() raises, ends before its promise is stored.
+    // So the promise is cleared in a later callback, which also starts a drain for a change
+    // noted meanwhile.
     this.#writing = this.#drain().finally(() => {
       this.#writing = undefined;
       if (this.#dirty) this.#startDrain();

@@ -147,7 +147,9 @@ describe('Registry snapshot', () => {
 
     const restored = restarted.restore(stored(registry));
 
-    expect(restored).toEqual([ALICE]);
+    expect(restored).toEqual([
+      [ALICE, { certificate: CERTIFICATE, intermediates: [INTERMEDIATE] }],
+    ]);
     expect(restarted.isAuthorised(ALICE)).toBe(true);
     expect(restarted.isAffiliated(ALICE, GROUP)).toBe(true);
     expect(restarted.certificate(ALICE)).toEqual(CERTIFICATE);
