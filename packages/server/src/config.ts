@@ -111,8 +111,8 @@ export interface ServerConfig {
   /**
    * File in which the server keeps the users' service authorisations, affiliations and
    * certificates across restarts, written after each change with mode 0600. Without it a
-   * restarted server rejects every user's calls and short data with 403, and invites nobody to
-   * group calls, until each user publishes again.
+   * restarted server rejects every user's calls and short data with 403, and invites no user
+   * to group calls, until each user publishes again.
    */
   readonly stateFile?: string;
 }

@@ -123,8 +123,8 @@ export async function prepareDemo(stateDir: string): Promise<DemoFiles> {
 
 /**
  * Returns the lines that `npm start` prints for the demo users: each user's URI, one-time code
- * and display name, and the groups with their members. The dispatcher's line says that she may
- * end other users' emergencies, so that a new user knows whom to enrol for which part of the demo.
+ * and display name, and the groups with their members. The dispatcher's line states that she
+ * may end other users' emergencies, so that a new user knows whom to enrol for which part of the demo.
  */
 export function demoUserLines(codes: Readonly<Record<string, string>>): string[] {
   const users = Object.entries(DEMO_USERS).map(([user, displayName]) => {

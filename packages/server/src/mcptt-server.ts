@@ -453,11 +453,11 @@ export class McpttServer {
 
 /**
  * Restores the registry from the state file and returns the writer that keeps the file up to
- * date from then on. A restored certificate is checked as the signer of a request is, since
- * whoever can write the file could put any certificate there: one that does not name its user,
- * or that no longer passes the checks of the configuration (expired, revoked, no path to a trust
- * anchor, no revocation list where `identity.revocation` requires one), withdraws its user. A
- * file that cannot be read or used is logged, and the server starts without it.
+ * date from then on. A restored certificate gets the checks of a request's signer, because the
+ * file may have been changed. One that does not name its user or fails those checks (expired,
+ * revoked, no path to a trust anchor, no list where `identity.revocation` requires one)
+ * withdraws its user. A file that cannot be read or used is logged, and the server starts
+ * without it.
  */
 async function restoreState(
   file: string,

@@ -171,7 +171,7 @@ describe('certificate names', () => {
   });
 
   it('joins the attributes of a multi-valued RDN with +', () => {
-    const made = runOpenssl([
+    const generated = runOpenssl([
       'req',
       '-x509',
       '-newkey',
@@ -191,8 +191,8 @@ describe('certificate names', () => {
       '-out',
       '$out.der',
     ]);
-    expect(made.status, made.stderr).toBe(0);
-    const der = new Uint8Array(made.read('out.der'));
+    expect(generated.status, generated.stderr).toBe(0);
+    const der = new Uint8Array(generated.read('out.der'));
 
     // DER sorts the attributes of the SET, so CN (2.5.4.3) comes before O (2.5.4.10).
     expect(describeCertificate(der).subject).toBe('CN=alice + O=Example');
