@@ -112,7 +112,9 @@ export interface ServerConfig {
    * File in which the server keeps the users' service authorisations, affiliations and
    * certificates across restarts, written after each change with mode 0600. Without it a
    * restarted server rejects every user's calls and short data with 403, and invites no user
-   * to group calls, until each user publishes again.
+   * to group calls, until each user publishes again. The requests that the replay guard
+   * remembers go to the same path with `.replay` added, so that a restart does not let the SIP
+   * core send them again.
    */
   readonly stateFile?: string;
 }

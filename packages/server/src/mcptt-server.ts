@@ -29,6 +29,7 @@ import { XmlPartMalformedError, XmlPartTooLargeError } from './mcptt-xml.js';
 import { endCall, endUnacknowledgedLeg } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
 import { Registry, type StoredCertificate } from './registry.js';
+import { ReplayFile } from './replay-file.js';
 import { readStateFile, StateWriter } from './state-file.js';
 import { MAX_SIGNATURE_AGE_MS, rejectWithError } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
@@ -103,6 +104,7 @@ export class McpttServer {
   readonly #link: CoreLink;
   #refresh: ReturnType<typeof setInterval> | undefined;
   #stateWriter: StateWriter | undefined;
+  #replayFile: ReplayFile | undefined;
 
   private constructor(context: ServerContext, link: CoreLink) {
     this.context = context;
@@ -139,6 +141,24 @@ export class McpttServer {
             now: now(),
             logger,
           });
+
+    // Requests signed less than MAX_SIGNATURE_AGE_MS ago can still be accepted, so each is
+    // remembered that long, across restarts when there is a state file.
+    const replayFile =
+      config.stateFile === undefined
+        ? undefined
+        : new ReplayFile(`${config.stateFile}.replay`, {
+            now: () => now().getTime(),
+            logger,
+          });
+    const replayGuard = new ReplayGuard({
+      windowMs: MAX_SIGNATURE_AGE_MS,
+      ...(replayFile === undefined ? {} : { onRecord: (record) => void replayFile.add(record) }),
+    });
+    if (replayFile !== undefined) {
+      const records = replayGuard.restore(await replayFile.load(), now());
+      logger.info({ records }, 'replay records restored');
+    }
 
     // States go to the application only once start() resolves, because a failed start() leaves
     // it no server whose connection they could describe.
@@ -188,9 +208,7 @@ export class McpttServer {
       pendingInvites: new PendingInvites(),
       shortDataInRelay: new Map(),
       transactions,
-      // Requests signed longer ago are rejected anyway, so each is remembered as long as it could
-      // still be accepted.
-      replayGuard: new ReplayGuard({ windowMs: MAX_SIGNATURE_AGE_MS }),
+      replayGuard,
       logger,
       contactUri: `sip:${userPart}@${randomToken(6)}.invalid;transport=ws`,
       now,
@@ -198,6 +216,7 @@ export class McpttServer {
 
     const server = new McpttServer(context, link);
     server.#stateWriter = stateWriter;
+    server.#replayFile = replayFile;
     await link.open();
     try {
       await server.#register();
@@ -336,6 +355,7 @@ export class McpttServer {
       this.context.registry.onChange = undefined;
       await this.#stateWriter.flush();
     }
+    await this.#replayFile?.flush();
     this.context.logger.info('MCPTT server stopped');
   }
 

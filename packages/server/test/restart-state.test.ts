@@ -1,9 +1,10 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { base64Encode, pemDecode } from '@mcptt-smime/smime';
+import { base64Encode, pemDecode, type SipMessage } from '@mcptt-smime/smime';
 import { opensslAvailable, opensslCrl } from '../../smime/test/cms/openssl-crl.js';
 import { textPart } from '../src/body-parts.js';
+import { randomToken } from '../src/sip-builder.js';
 import type { RegistrySnapshot } from '../src/registry.js';
 import {
   affiliation,
@@ -19,15 +20,25 @@ import { GROUP_ID, startFixture, type ServerFixture } from './helpers/server-fix
 const BOB = 'sip:bob@mcptt.example';
 const GROUP_CALL = { sessionType: 'prearranged', callingGroupId: GROUP_ID } as const;
 
-async function shortDataToBob(alice: McpttTestClient, text: string) {
-  const message = await alice.protect(
+/** Protects short data from alice to bob, with signed copies of its Call-ID and CSeq. */
+function boundShortData(alice: McpttTestClient, text: string): Promise<SipMessage> {
+  return alice.protect(
     alice.request('MESSAGE', SERVER_URI, [
       mcpttInfo({ calledPartyId: BOB }),
       textPart('text/plain', text),
     ]),
+    undefined,
+    ['Call-ID', 'CSeq'],
   );
-  return status(await alice.send(message));
 }
+
+async function shortDataToBob(alice: McpttTestClient, text: string) {
+  return status(await alice.send(await boundShortData(alice, text)));
+}
+
+/** `message` once more, as the core would send it: the same request in a new transaction. */
+const resent = (message: SipMessage) =>
+  message.withHeader('Via', `SIP/2.0/WS replay.invalid;branch=z9hG4bKresent${randomToken()}`);
 
 describe('a server restarted with a state file', () => {
   let fixture: ServerFixture;
@@ -71,6 +82,22 @@ describe('a server restarted with a state file', () => {
       'sip:alice@mcptt.example',
       'sip:bob@mcptt.example',
     ]);
+  });
+
+  it('rejects a request that the core sends again after the restart', async () => {
+    const alice = client('alice');
+    const message = await boundShortData(alice, 'sent before the restart');
+    expect(status(await alice.send(message))).toBe(200);
+    await client('bob').receive((i) => i.raw.method === 'MESSAGE');
+
+    await fixture.restartServer();
+    const before = fixture.logLines.length;
+
+    expect(status(await alice.send(resent(message)))).toBe(403);
+    expect(fixture.logLines.slice(before).join('\n')).toContain('"code":"ERR_REPLAYED"');
+    expect((await stat(`${fixture.stateFile as string}.replay`)).mode & 0o777).toBe(0o600);
+    expect(await shortDataToBob(alice, 'a new request')).toBe(200);
+    await client('bob').receive((i) => i.raw.method === 'MESSAGE');
   });
 
   it('withdraws a user whose restored certificate fails the checks', async () => {
