@@ -127,7 +127,7 @@ export class McpttServer {
     const registry = new Registry(config, () => now().getTime());
     if (config.peerCertificates !== undefined) {
       for (const [uri, der] of await loadPeerCertificates(config.peerCertificates)) {
-        registry.setCertificate(uri, der);
+        registry.configureCertificate(uri, der);
       }
     }
     const stateWriter =
@@ -495,7 +495,10 @@ async function restoreState(
   let restored: [string, StoredCertificate][] = [];
   try {
     const state = await readStateFile(file);
-    if (state !== undefined) restored = registry.restore(state);
+    // A signingTime further ahead than this is rejected, so no publication applied had a later one.
+    if (state !== undefined) {
+      restored = registry.restore(state, now.getTime() + MAX_SIGNATURE_AGE_MS);
+    }
   } catch (error) {
     logger.warn({ file, err: error }, 'state file not usable: starting without it');
   }

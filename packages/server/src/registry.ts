@@ -34,6 +34,11 @@ export interface UserSnapshot {
   readonly affiliation?: { readonly groups: readonly string[]; readonly until: number };
   readonly certificate?: string;
   readonly intermediates?: readonly string[];
+  /**
+   * The user's certificate from `peerCertificates` when the snapshot was made, in base64. A
+   * restart that finds another one there keeps that one in place of `certificate`.
+   */
+  readonly configuredCertificate?: string;
   readonly published?: { readonly authorisation?: number; readonly affiliation?: number };
 }
 
@@ -52,6 +57,8 @@ export class Registry {
   >();
   /** Each user's certificate, with the intermediate CA certificates that its signature carried. */
   readonly #certificates = new Map<string, StoredCertificate>();
+  /** Each user's certificate from the `peerCertificates` file, read at start. */
+  readonly #configured = new Map<string, Uint8Array>();
   /** The signingTime in ms of the latest publication applied, by user and kind. */
   readonly #lastPublished = new Map<string, number>();
   readonly #now: () => number;
@@ -179,6 +186,17 @@ export class Registry {
     this.onChange?.();
   }
 
+  /**
+   * Stores the certificate of a user from the `peerCertificates` file, before {@link restore}.
+   * It takes the place of a certificate in the snapshot unless the snapshot was made with the
+   * same configured certificate: then the stored one, learned from a later signature, stays.
+   */
+  configureCertificate(uri: string, certificate: Uint8Array): void {
+    const aor = addressOfRecord(uri);
+    this.#configured.set(aor, certificate);
+    this.#certificates.set(aor, { certificate, intermediates: [] });
+  }
+
   /** Returns the certificate of a user, if known. */
   certificate(uri: string): Uint8Array | undefined {
     return this.#certificates.get(addressOfRecord(uri))?.certificate;
@@ -216,6 +234,7 @@ export class Registry {
       ...this.#affiliations.keys(),
       ...this.#certificates.keys(),
       ...[...this.#lastPublished.keys()].map((key) => key.slice(key.indexOf(' ') + 1)),
+      ...this.#configured.keys(),
     ]);
     const users: UserSnapshot[] = [];
     for (const uri of uris) {
@@ -224,6 +243,7 @@ export class Registry {
       const stored = this.#certificates.get(uri);
       const authorisation = this.#lastPublished.get(`authorisation ${uri}`);
       const affiliationPublished = this.#lastPublished.get(`affiliation ${uri}`);
+      const configured = this.#configured.get(uri);
       users.push({
         uri,
         ...(authorisedUntil !== undefined && authorisedUntil > now ? { authorisedUntil } : {}),
@@ -236,6 +256,7 @@ export class Registry {
               certificate: base64Encode(stored.certificate),
               intermediates: stored.intermediates.map((der) => base64Encode(der)),
             }),
+        ...(configured === undefined ? {} : { configuredCertificate: base64Encode(configured) }),
         published: {
           ...(authorisation === undefined ? {} : { authorisation }),
           ...(affiliationPublished === undefined ? {} : { affiliation: affiliationPublished }),
@@ -248,11 +269,14 @@ export class Registry {
   /**
    * Applies a snapshot that {@link snapshot} made, such as one read back from a file after a
    * restart. Users who are no longer configured, lapsed entries and groups that the user is no
-   * longer a member of are left out. Raises TypeError naming the first invalid field, before
+   * longer a member of are left out, and so is a certificate when the user's configured one
+   * changed since the snapshot (see {@link configureCertificate}). A publication time later than
+   * `latestPublication` (ms) is taken as `latestPublication`, so that a time far ahead cannot
+   * hold back the user's publications. Raises TypeError naming the first invalid field, before
    * changing anything. Returns the certificates it restored, by address-of-record, for the
    * caller to check, since a certificate may have expired or been revoked since.
    */
-  restore(raw: unknown): [string, StoredCertificate][] {
+  restore(raw: unknown, latestPublication = Infinity): [string, StoredCertificate][] {
     const users = readSnapshot(raw);
     const now = this.#now();
     const restored: [string, StoredCertificate][] = [];
@@ -267,14 +291,21 @@ export class Registry {
         const groups = this.#memberGroups(aor, user.affiliation.groups);
         this.#affiliations.set(aor, { groups: new Set(groups), until: user.affiliation.until });
       }
-      if (user.certificate !== undefined) {
+      const configuredNow = this.#configured.get(aor);
+      const configuredChanged =
+        configuredNow !== undefined &&
+        (user.configuredCertificate === undefined ||
+          !bytesEqual(user.configuredCertificate, configuredNow));
+      if (user.certificate !== undefined && !configuredChanged) {
         const stored = { certificate: user.certificate, intermediates: user.intermediates };
         this.#certificates.set(aor, stored);
         restored.push([aor, stored]);
       }
       for (const kind of ['authorisation', 'affiliation'] as const) {
         const signedAt = user.published[kind];
-        if (signedAt !== undefined) this.#lastPublished.set(`${kind} ${aor}`, signedAt);
+        if (signedAt !== undefined) {
+          this.#lastPublished.set(`${kind} ${aor}`, Math.min(signedAt, latestPublication));
+        }
       }
     }
     return restored;
@@ -287,6 +318,7 @@ interface RestoredUser {
   readonly affiliation: { readonly groups: readonly string[]; readonly until: number } | undefined;
   readonly certificate: Uint8Array | undefined;
   readonly intermediates: readonly Uint8Array[];
+  readonly configuredCertificate: Uint8Array | undefined;
   readonly published: { readonly authorisation?: number; readonly affiliation?: number };
 }
 
@@ -337,6 +369,10 @@ function readSnapshot(raw: unknown): RestoredUser[] {
       intermediates: intermediates.map((value: unknown, i) =>
         decode(value, `${field}.intermediates[${String(i)}]`),
       ),
+      configuredCertificate:
+        user.configuredCertificate === undefined
+          ? undefined
+          : decode(user.configuredCertificate, `${field}.configuredCertificate`),
       published: {
         ...(authorisation === undefined ? {} : { authorisation }),
         ...(affiliationPublished === undefined ? {} : { affiliation: affiliationPublished }),

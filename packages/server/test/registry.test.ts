@@ -208,6 +208,63 @@ describe('Registry snapshot', () => {
     expect(restarted.isAuthorised(ALICE)).toBe(false);
   });
 
+  it('bounds restored publication times', () => {
+    const { registry } = setUp();
+    registry.applyPublication(ALICE, 'authorisation', 9_000_000_000, false);
+    const restarted = setUp().registry;
+
+    restarted.restore(stored(registry), 1_300_000);
+
+    expect(restarted.applyPublication(ALICE, 'authorisation', 1_299_999, false)).toBe(false);
+    expect(restarted.applyPublication(ALICE, 'authorisation', 1_300_000, false)).toBe(true);
+  });
+
+  describe('with a configured certificate', () => {
+    const CONFIGURED = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]);
+    const REPLACED = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x02]);
+
+    /** Returns a snapshot of a registry that configured CONFIGURED and then learned CERTIFICATE. */
+    function learnedAfterConfigured(): unknown {
+      const { registry } = setUp();
+      registry.configureCertificate(ALICE, CONFIGURED);
+      registry.setCertificate(ALICE, CERTIFICATE, [INTERMEDIATE]);
+      return stored(registry);
+    }
+
+    it('keeps a certificate learned after it', () => {
+      const restarted = setUp().registry;
+      restarted.configureCertificate(ALICE, CONFIGURED.slice());
+
+      const restored = restarted.restore(learnedAfterConfigured());
+
+      expect(restarted.certificate(ALICE)).toEqual(CERTIFICATE);
+      expect(restored).toEqual([
+        [ALICE, { certificate: CERTIFICATE, intermediates: [INTERMEDIATE] }],
+      ]);
+    });
+
+    it('takes a configured certificate that the operator replaced', () => {
+      const restarted = setUp().registry;
+      restarted.configureCertificate(ALICE, REPLACED);
+
+      const restored = restarted.restore(learnedAfterConfigured());
+
+      expect(restarted.certificate(ALICE)).toEqual(REPLACED);
+      expect(restored).toEqual([]);
+    });
+
+    it('takes a configured certificate over an unlabelled snapshot', () => {
+      const { registry } = setUp();
+      registry.setCertificate(ALICE, CERTIFICATE);
+      const restarted = setUp().registry;
+      restarted.configureCertificate(ALICE, CONFIGURED);
+
+      restarted.restore(stored(registry));
+
+      expect(restarted.certificate(ALICE)).toEqual(CONFIGURED);
+    });
+  });
+
   it.each([
     ['not an object', 'text', 'snapshot must be an object'],
     ['another version', { version: 2, users: [] }, 'snapshot.version must be 1'],
@@ -227,6 +284,11 @@ describe('Registry snapshot', () => {
       'a certificate not base64',
       { version: 1, users: [{ uri: ALICE, certificate: '%%%' }] },
       'snapshot.users[0].certificate must be base64',
+    ],
+    [
+      'a configured certificate not base64',
+      { version: 1, users: [{ uri: ALICE, configuredCertificate: 7 }] },
+      'snapshot.users[0].configuredCertificate must be base64',
     ],
   ])('rejects a snapshot with %s', (_name, snapshot, message) => {
     const { registry } = setUp();
