@@ -5,16 +5,29 @@
  *
  * @module
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 
 /**
+ * Largest state file that {@link readStateFile} reads, in bytes. A user's entry takes about
+ * 2 KB with a certificate and one intermediate, so this leaves room for thousands of users.
+ */
+export const MAX_STATE_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
  * Reads and parses a state file. Resolves with undefined when the file does not exist, and
- * raises the read error or a SyntaxError for any other problem.
+ * raises the read error, a RangeError for a file larger than {@link MAX_STATE_FILE_BYTES} or a
+ * SyntaxError for any other problem.
  */
 export async function readStateFile(path: string): Promise<unknown> {
   let text: string;
   try {
+    const { size } = await stat(path);
+    if (size > MAX_STATE_FILE_BYTES) {
+      throw new RangeError(
+        `state file of ${String(size)} bytes, over ${String(MAX_STATE_FILE_BYTES)}`,
+      );
+    }
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;

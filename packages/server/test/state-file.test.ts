@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { StateWriter } from '../src/state-file.js';
+import { MAX_STATE_FILE_BYTES, readStateFile, StateWriter } from '../src/state-file.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -62,5 +62,29 @@ describe('StateWriter after a failed write', () => {
 
     expect(await readEventually(path)).toBe('{"calls":2}\n');
     await writer.flush();
+  });
+});
+
+describe('readStateFile', () => {
+  it('rejects a file over its limit', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'state-file-')), 'state.json');
+    await writeFile(path, '{"version": 1, "users": []}');
+    await truncate(path, MAX_STATE_FILE_BYTES + 1);
+
+    await expect(readStateFile(path)).rejects.toThrow(RangeError);
+  });
+
+  it('reads a file at its limit', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'state-file-')), 'state.json');
+    const json = '{"version": 1, "users": []}';
+    await writeFile(path, json.padEnd(MAX_STATE_FILE_BYTES, ' '));
+
+    await expect(readStateFile(path)).resolves.toEqual({ version: 1, users: [] });
+  });
+
+  it('gives undefined for a missing file', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'state-file-')), 'state.json');
+
+    await expect(readStateFile(path)).resolves.toBeUndefined();
   });
 });
