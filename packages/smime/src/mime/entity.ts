@@ -105,10 +105,8 @@ export class MimeEntity {
     const fields = parseHeaderFields(headerSection);
     for (const field of fields) Object.freeze(field);
     const entity = trustedEntity(Object.freeze(fields), body, bytes);
-    // Reject a malformed Content-Type and a repeated Content-Transfer-Encoding now rather than
-    // at the first read of them.
-    void entity.contentType;
-    entity.#getSingleHeader('Content-Transfer-Encoding');
+    // Reject a malformed Content-Type and a repeated field now rather than at the first read.
+    rejectRepeatedFields(entity);
     return entity;
   }
 
@@ -277,4 +275,30 @@ function trustedEntity(
   } finally {
     trustedFields = undefined;
   }
+}
+
+/**
+ * Content header fields that an entity has at most once, in lowercase. Readers that took the
+ * first and readers that took the last of two would see different types, encodings or handling.
+ */
+const SINGLE_FIELDS = ['content-type', 'content-transfer-encoding', 'content-disposition'];
+const SINGLE_FIELD_NAMES = ['Content-Type', 'Content-Transfer-Encoding', 'Content-Disposition'];
+
+/**
+ * Raises `MimeParseError` when `entity` repeats Content-Type, Content-Transfer-Encoding or
+ * Content-Disposition, or when its Content-Type is malformed.
+ */
+export function rejectRepeatedFields(entity: MimeEntity): void {
+  let found = 0;
+  for (const header of entity.headers) {
+    for (let index = 0; index < SINGLE_FIELDS.length; index++) {
+      if (!sameLowercaseName(header.name, SINGLE_FIELDS[index] as string)) continue;
+      const bit = 1 << index;
+      if ((found & bit) !== 0) {
+        throw new MimeParseError(`MIME entity has more than one ${SINGLE_FIELD_NAMES[index]}`);
+      }
+      found |= bit;
+    }
+  }
+  void entity.contentType;
 }

@@ -31,6 +31,8 @@ const SINGLE_HEADERS = [
   'Content-Type',
   // Two encodings would leave the body's decoding to whichever one a reader takes.
   'Content-Transfer-Encoding',
+  // Two could mark one body both optional and required (RFC 3261 §20.11).
+  'Content-Disposition',
 ] as const;
 
 /** Largest CSeq sequence number: it must be expressible as a 32-bit unsigned integer (§20.16). */

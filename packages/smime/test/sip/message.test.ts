@@ -260,6 +260,17 @@ describe('SipMessage.parse validation', () => {
     );
   });
 
+  test('repeated Content-Disposition is rejected', () => {
+    // One field marking the body optional and another required would let readers disagree.
+    const twice =
+      'Content-Disposition: attachment; handling=optional\r\n' +
+      'Content-Disposition: attachment; handling=required';
+    expectSipParseError(
+      () => SipMessage.parse(withLine(twice)),
+      'multiple Content-Disposition headers',
+    );
+  });
+
   test('line without a colon is rejected', () => {
     expectSipParseError(
       () => SipMessage.parse(withLine('NoColonHere')),

@@ -425,6 +425,24 @@ describe('unprotectMessage rejections', () => {
     expect(message.getHeader('Content-Type')).toBeUndefined();
   });
 
+  it('rejects a part with a repeated Content-Disposition with 400', async () => {
+    const body = [
+      '--b',
+      'Content-Type: application/pkcs7-mime; smime-type=compressed-data',
+      'Content-Disposition: attachment; handling=optional',
+      'Content-Disposition: attachment; handling=required',
+      '',
+      'MIIB',
+      '--b--',
+      '',
+    ].join('\r\n');
+    const error = await rejection(
+      unprotect(request('MESSAGE', body, 'multipart/mixed; boundary=b')),
+    );
+
+    expect(error).toMatchObject({ code: 'ERR_MIME_MALFORMED', sipStatus: 400 });
+  });
+
   it('rejects an unknown multipart/signed protocol with 415', async () => {
     const body =
       '--s\r\nContent-Type: text/plain\r\n\r\nx\r\n--s\r\nContent-Type: application/pgp-signature\r\n\r\ny\r\n--s--\r\n';
