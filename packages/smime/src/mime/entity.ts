@@ -288,7 +288,7 @@ const SINGLE_FIELD_NAMES = ['Content-Type', 'Content-Transfer-Encoding', 'Conten
  * Raises `MimeParseError` when `entity` repeats Content-Type, Content-Transfer-Encoding or
  * Content-Disposition, or when its Content-Type is malformed.
  */
-export function rejectRepeatedFields(entity: MimeEntity): void {
+function rejectRepeatedFields(entity: MimeEntity): void {
   let found = 0;
   for (const header of entity.headers) {
     for (let index = 0; index < SINGLE_FIELDS.length; index++) {
