@@ -7,6 +7,7 @@
 export { McpttClient } from './api/mcptt-client.js';
 export type { StartOptions } from './api/mcptt-client.js';
 export type { McpttClientOptions } from './api/mcptt-client.js';
+export type { SipCredentials } from './adapter/jssip/jssip-ua.js';
 export type {
   EmergencyAlertEvent,
   IncomingCallEvent,

@@ -5,6 +5,7 @@
  * @module
  */
 import { certificateSipUris, parseSipUri, type ProtectionPolicy } from '@mcptt-smime/smime';
+import type { SipCredentials } from '../adapter/jssip/jssip-ua.js';
 import type { SdkLogger } from '../core/logger.js';
 import type { Schedule } from '../core/schedule.js';
 import type { SipSocket } from '../core/sip-socket.js';
@@ -94,6 +95,13 @@ export interface McpttClientOptions extends Pick<
   readonly schedule?: Schedule;
   /** Silent by default. It receives Call-IDs, codes and sizes, never bodies or keys. */
   readonly logger?: SdkLogger;
+  /**
+   * Digest credentials for a SIP core that challenges the user's requests with 401 or 407
+   * (RFC 3261 §22). JsSIP answers each challenge by sending the request again with them, and the
+   * client protects that request afresh. TypeError unless `password` is a non-empty string and
+   * `username` and `realm` are strings when given.
+   */
+  readonly sipCredentials?: SipCredentials;
 }
 
 /** The key store methods that the SDK calls. */
@@ -121,6 +129,7 @@ export function checkClientOptions(options: McpttClientOptions): void {
   if (options.authorisationExpires !== undefined) {
     checkExpires('authorisationExpires', options.authorisationExpires, 1);
   }
+  checkCredentials(options.sipCredentials);
   if (options.insecurePlainCalls === true && options.policy !== undefined) {
     throw new TypeError('set either policy or insecurePlainCalls, not both');
   }
@@ -187,4 +196,21 @@ function checkCertificates(
       throw new TypeError(`${option}[${index}] is not a DER certificate`, { cause });
     }
   });
+}
+
+function checkCredentials(credentials: SipCredentials | undefined): void {
+  if (credentials === undefined) return;
+  if (typeof credentials !== 'object' || credentials === null) {
+    throw new TypeError('sipCredentials must be an object with a password');
+  }
+  const { username, password, realm } = credentials as unknown as Partial<Record<string, unknown>>;
+  if (typeof password !== 'string' || password === '') {
+    throw new TypeError('sipCredentials.password must be a non-empty string');
+  }
+  if (username !== undefined && (typeof username !== 'string' || username === '')) {
+    throw new TypeError('sipCredentials.username must be a non-empty string');
+  }
+  if (realm !== undefined && typeof realm !== 'string') {
+    throw new TypeError('sipCredentials.realm must be a string');
+  }
 }

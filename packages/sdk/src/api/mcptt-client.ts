@@ -154,7 +154,11 @@ export class McpttClient {
       logger: this.#logger,
       onFailure: (event) => options.delegate?.onSecurityFailure?.(event),
     });
-    this.ua = createUserAgent({ socket: this.socket, uri: options.uri });
+    this.ua = createUserAgent({
+      socket: this.socket,
+      uri: options.uri,
+      ...optional('credentials', options.sipCredentials),
+    });
     this.#calls = new CallRegistry({
       ua: this.ua,
       pipeline: this.pipeline,

@@ -114,6 +114,8 @@ export function grantedExpires(header: string | undefined, requested: number): n
  * response, on a final response that fails unprotection (with that failure's status and code), and
  * 408 on timeout, or with the error that kept the PUBLISH from being sent.
  */
+// NOTE: this PUBLISH does not go through JsSIP, so a 401 or 407 challenge of the SIP core
+// fails it rather than being answered with `sipCredentials`.
 export function sendPublish(
   socket: ProtectingSocket,
   pipeline: SmimePipeline,

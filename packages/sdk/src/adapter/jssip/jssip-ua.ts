@@ -27,6 +27,17 @@ export interface UserAgentOptions {
   readonly uri: string;
   readonly displayName?: string;
   readonly extraHeaders?: readonly string[];
+  /** Digest credentials that JsSIP sends in reply to the core's 401 and 407 challenges. */
+  readonly credentials?: SipCredentials;
+}
+
+/** Digest credentials of the user at the SIP core (RFC 3261 §22). */
+export interface SipCredentials {
+  /** Authentication user name; default the user part of the URI. */
+  readonly username?: string;
+  readonly password: string;
+  /** Realm the credentials are for; default any realm that challenges. */
+  readonly realm?: string;
 }
 
 /** Opens JsSIP's WebSocket transport for `url` (`ws:` or `wss:`), without protection. */
@@ -42,7 +53,18 @@ export function createUserAgent(options: UserAgentOptions): UA {
     register: false,
     ...(options.displayName === undefined ? {} : { display_name: options.displayName }),
     ...(options.extraHeaders === undefined ? {} : { extra_headers: [...options.extraHeaders] }),
+    ...credentialSettings(options.credentials),
   });
+}
+
+/** Returns JsSIP's settings for `credentials`. */
+function credentialSettings(credentials: SipCredentials | undefined) {
+  if (credentials === undefined) return {};
+  return {
+    password: credentials.password,
+    ...(credentials.username === undefined ? {} : { authorization_user: credentials.username }),
+    ...(credentials.realm === undefined ? {} : { realm: credentials.realm }),
+  };
 }
 
 /** A body that replaces the SDP of an initial INVITE. */

@@ -1,0 +1,158 @@
+/**
+ * A SIP core that challenges the user's registration (RFC 3261 §22) gets it again with digest
+ * credentials.
+ */
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SipMessage, unprotectMessage, utf8Encode } from '@mcptt-smime/smime';
+import { McpttClient } from '../src/api/mcptt-client.js';
+import type { SdkLogger } from '../src/core/logger.js';
+import { FakeSocket } from './helpers/fake-socket.js';
+import { createKeyStores, testCrypto } from './helpers/pki.js';
+import { responseTo } from './helpers/sip-samples.js';
+import { until } from './helpers/until.js';
+
+const PASSWORD = 'c0re-Passw0rd';
+const REALM = 'core.example.org';
+
+let clients: McpttClient[] = [];
+
+afterEach(() => {
+  for (const client of clients) client.stop();
+  clients = [];
+});
+
+/** The MCPTT server, which the tests play with bob's identity and certificate. */
+const SERVER = 'sip:bob@example.org';
+
+async function setUp() {
+  const stores = await createKeyStores();
+  const socket = new FakeSocket();
+  const logged: string[] = [];
+  const record = (...args: unknown[]) => logged.push(JSON.stringify(args));
+  const logger: SdkLogger = { debug: record, info: record, warn: record, error: record };
+  const alice = new McpttClient({
+    uri: 'sip:alice@example.org',
+    transport: socket,
+    crypto: testCrypto,
+    keyStore: stores.alice,
+    now: stores.now,
+    logger,
+    sipCredentials: { username: 'alice-at-core', password: PASSWORD },
+    accessToken: 'access-token-1',
+    serverUri: SERVER,
+    serverCertificates: [stores.pki.certificate('bob')],
+  });
+  clients.push(alice);
+  await alice.start();
+  return { alice, socket, stores, logged };
+}
+
+const sentRequests = (socket: FakeSocket, method: string) =>
+  socket.sent.filter((frame) => frame.startsWith(`${method} `));
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+/** Reads the parameters of a Digest credentials or challenge value. */
+function digestParameters(value: string): Map<string, string> {
+  const parameters = new Map<string, string>();
+  for (const match of value.replace(/^Digest\s+/i, '').matchAll(/(\w+)=("([^"]*)"|[^,\s]+)/g)) {
+    parameters.set((match[1] as string).toLowerCase(), match[3] ?? (match[2] as string));
+  }
+  return parameters;
+}
+
+/** Returns the digest response (RFC 2617 §3.2.2.1) that `credentials` must carry. */
+function expectedResponse(method: string, credentials: Map<string, string>): string {
+  const field = (name: string) => credentials.get(name) ?? '';
+  const ha1 = md5(`${field('username')}:${field('realm')}:${PASSWORD}`);
+  const ha2 = md5(`${method}:${field('uri')}`);
+  return md5([ha1, field('nonce'), field('nc'), field('cnonce'), field('qop'), ha2].join(':'));
+}
+
+function challenge(sent: string, status: string, header: string, nonce: string): string {
+  const value = `Digest realm="${REALM}", nonce="${nonce}", qop="auth", algorithm=MD5`;
+  return responseTo(sent, status, [`${header}: ${value}`]);
+}
+
+describe('digest credentials', () => {
+  it('answers a 401 to REGISTER', async () => {
+    const { alice, socket, stores } = await setUp();
+    const done = alice.register();
+    await until(() => sentRequests(socket, 'REGISTER').length === 1);
+    const first = sentRequests(socket, 'REGISTER')[0] as string;
+
+    socket.receive(challenge(first, '401 Unauthorized', 'WWW-Authenticate', 'n401'));
+    await until(() => sentRequests(socket, 'REGISTER').length === 2);
+    const second = SipMessage.parse(utf8Encode(sentRequests(socket, 'REGISTER')[1] as string));
+    const credentials = digestParameters(second.getHeader('Authorization') ?? '');
+
+    expect(credentials.get('username')).toBe('alice-at-core');
+    expect(credentials.get('realm')).toBe(REALM);
+    expect(credentials.get('nonce')).toBe('n401');
+    expect(credentials.get('response')).toBe(expectedResponse('REGISTER', credentials));
+    expect(second.cseq.sequence).toBeGreaterThan(SipMessage.parse(utf8Encode(first)).cseq.sequence);
+    // The new REGISTER carries mcptt-info protected afresh, with its own CSeq signed.
+    const opened = await unprotectMessage(second, {
+      crypto: testCrypto,
+      identity: await stores.pki.identity('bob'),
+      trustAnchors: [stores.pki.caCertificate],
+      now: stores.now,
+    });
+    const signedCseq = opened.security.protectedHeaders.find((header) => header.name === 'CSeq');
+    expect(signedCseq?.value).toBe(second.getHeader('CSeq'));
+    expect(second.body).not.toEqual(SipMessage.parse(utf8Encode(first)).body);
+
+    const contact = second.getHeader('Contact') ?? '';
+    socket.receive(
+      responseTo(sentRequests(socket, 'REGISTER')[1] as string, '200 OK', [
+        `Contact: ${contact};expires=600`,
+      ]),
+    );
+    await until(() => sentRequests(socket, 'PUBLISH').length === 1);
+    socket.receive(
+      responseTo(sentRequests(socket, 'PUBLISH')[0] as string, '200 OK', [
+        'SIP-ETag: e1',
+        'Expires: 3600',
+      ]),
+    );
+    await expect(done).resolves.toBeUndefined();
+  });
+
+  it('never sends or logs the password', async () => {
+    const { alice, socket, logged } = await setUp();
+    const done = alice.register();
+    await until(() => sentRequests(socket, 'REGISTER').length === 1);
+    const first = sentRequests(socket, 'REGISTER')[0] as string;
+    socket.receive(challenge(first, '401 Unauthorized', 'WWW-Authenticate', 'n1'));
+    await until(() => sentRequests(socket, 'REGISTER').length === 2);
+    socket.receive(
+      challenge(sentRequests(socket, 'REGISTER')[1] as string, '403 Forbidden', 'X-Reason', 'n2'),
+    );
+    await done.catch(() => undefined);
+
+    expect(socket.sent.join('\n')).not.toContain(PASSWORD);
+    expect(logged.join('\n')).not.toContain(PASSWORD);
+  });
+
+  it.each([
+    [{ password: '' }, 'sipCredentials.password must be a non-empty string'],
+    [{ password: 1 }, 'sipCredentials.password must be a non-empty string'],
+    [{ password: 'x', username: '' }, 'sipCredentials.username must be a non-empty string'],
+    [{ password: 'x', realm: 7 }, 'sipCredentials.realm must be a string'],
+    ['secret', 'sipCredentials must be an object with a password'],
+  ])('rejects sipCredentials %j', async (sipCredentials, message) => {
+    const stores = await createKeyStores();
+
+    expect(
+      () =>
+        new McpttClient({
+          uri: 'sip:alice@example.org',
+          transport: new FakeSocket(),
+          crypto: testCrypto,
+          keyStore: stores.alice,
+          sipCredentials: sipCredentials as never,
+        }),
+    ).toThrow(new TypeError(message));
+  });
+});
