@@ -4,13 +4,15 @@
  *
  * `POST /enrol` with `{ "uri": "sip:alice@example.com", "code": "...", "csr": "-----BEGIN
  * CERTIFICATE REQUEST-----..." }` returns `{ "certificate": PEM, "caCertificate": PEM }`. Each
- * code works once. The certificate names the URI from the configuration, never anything from the
- * request, which only contributes its public key.
+ * code works once, across restarts too: a spent code is written to {@link SPENT_CODES_FILE} beside
+ * the CA key before the certificate is issued. The certificate names the URI from the
+ * configuration, never anything from the request, which only contributes its public key.
  *
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { addressOfRecord } from '@mcptt-smime/smime';
@@ -59,6 +61,16 @@ export type EnrolmentErrorCode =
   | 'ERR_ENROL_UNSUPPORTED_KEY'
   | 'ERR_ENROL_FAILED';
 
+/**
+ * Name of the file, in the folder of the CA key, that lists the spent codes, so that a code spent
+ * before a restart stays spent. It contains a SHA-256 digest of each user's spent code, never the
+ * code, and an operator who gives a user a new code in the configuration makes it usable.
+ */
+export const SPENT_CODES_FILE = 'enrolment-spent-codes.json';
+
+/** Largest spent-codes file that the endpoint reads, in bytes: tens of thousands of entries. */
+const MAX_SPENT_CODES_BYTES = 4 * 1024 * 1024;
+
 /** A running enrolment endpoint. */
 export interface EnrolmentServer {
   /** Base URL, such as `http://127.0.0.1:40123`. */
@@ -78,9 +90,17 @@ export async function startEnrolmentServer(
   logger: Logger,
   options: EnrolmentServerOptions = {},
 ): Promise<EnrolmentServer> {
+  const spent = new SpentCodes(join(dirname(config.caKey), SPENT_CODES_FILE));
+  await spent.load();
+  const codes = new Map<string, string>();
+  for (const [uri, code] of Object.entries(config.codes)) {
+    const aor = addressOfRecord(uri);
+    if (!spent.has(aor, code)) codes.set(aor, code);
+  }
   const state: EnrolmentState = {
     config,
-    codes: new Map(Object.entries(config.codes).map(([uri, code]) => [addressOfRecord(uri), code])),
+    codes,
+    spent,
     attempts: new Map(),
     hosts: new Set(),
     logger,
@@ -117,6 +137,8 @@ interface EnrolmentState {
   readonly config: EnrolmentConfig;
   /** Unused codes by address of record. */
   readonly codes: Map<string, string>;
+  /** Codes spent so far, also in earlier runs. */
+  readonly spent: SpentCodes;
   /** Wrong codes and lockouts of each user who presented a wrong code, by address of record. */
   readonly attempts: Map<string, WrongCodes>;
   /** Host header values of the loopback address and port that the endpoint listens on. */
@@ -191,8 +213,17 @@ async function handle(
     return;
   }
 
-  // The code is spent before any await, so that two concurrent requests cannot both use it.
+  // The code is spent before any await, so that two concurrent requests cannot both use it, and
+  // written to the file before the certificate is issued, so that a restart cannot revive it.
   codes.delete(uri);
+  try {
+    await state.spent.add(uri, expected);
+  } catch (error) {
+    codes.set(uri, expected);
+    logger.error({ uri, err: error }, 'enrolment failed: spent code not saved');
+    replyError(response, 500, 'ERR_ENROL_FAILED', 'enrolment failed: try again later');
+    return;
+  }
   let certificate: string;
   try {
     certificate = await issueCertificate({
@@ -203,7 +234,11 @@ async function handle(
       days: config.validityDays ?? 30,
     });
   } catch (error) {
+    // The code was not used up, so it works again, also after a restart.
     codes.set(uri, expected);
+    await state.spent.remove(uri, expected).catch((removal: unknown) => {
+      logger.error({ uri, err: removal }, 'removing a spent code from the file failed');
+    });
     const unsupported = error instanceof UnsupportedKeyError;
     const reason = unsupported ? error.message : 'invalid certificate request';
     logger.warn({ uri, reason }, 'enrolment rejected: certificate request not usable');
@@ -324,4 +359,74 @@ function reply(response: ServerResponse, status: number, body: object): void {
   response.statusCode = status;
   response.setHeader('Content-Type', 'application/json');
   response.end(JSON.stringify(body));
+}
+
+/**
+ * The spent codes of the endpoint and their file: an object of code digests by address of
+ * record, written whole through a temporary file with mode 0600, one write at a time.
+ */
+class SpentCodes {
+  readonly #path: string;
+  #digests = new Map<string, string>();
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  /** Reads the file. A missing file means that no code was spent, and an unusable one raises. */
+  async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.#path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    if (text.length > MAX_SPENT_CODES_BYTES) {
+      throw new RangeError(`${this.#path} is larger than ${String(MAX_SPENT_CODES_BYTES)} bytes`);
+    }
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new TypeError(`${this.#path} must contain an object of code digests`);
+    }
+    for (const [uri, digest] of Object.entries(value)) {
+      if (typeof digest === 'string') this.#digests.set(uri, digest);
+    }
+  }
+
+  /** True when `code` is the code of `uri` that was spent. */
+  has(uri: string, code: string): boolean {
+    return this.#digests.get(uri) === codeDigest(uri, code);
+  }
+
+  /** Records the code of `uri` as spent, and resolves once the file is written. */
+  add(uri: string, code: string): Promise<void> {
+    this.#digests.set(uri, codeDigest(uri, code));
+    return this.#write();
+  }
+
+  /** Forgets the spent code of `uri`, if it is `code`, and resolves once the file is written. */
+  remove(uri: string, code: string): Promise<void> {
+    if (this.has(uri, code)) this.#digests.delete(uri);
+    return this.#write();
+  }
+
+  #write(): Promise<void> {
+    const text = `${JSON.stringify(Object.fromEntries(this.#digests))}\n`;
+    const write = async () => {
+      // A name of its own, created afresh, so that no file or link already there is written to.
+      const temporary = `${this.#path}.${randomBytes(6).toString('hex')}.tmp`;
+      await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
+      await rename(temporary, this.#path);
+    };
+    const written = this.#queue.then(write);
+    this.#queue = written.catch(() => undefined);
+    return written;
+  }
+}
+
+/** Returns the digest under which a spent code is kept: a code alone never leaves the process. */
+function codeDigest(uri: string, code: string): string {
+  return createHash('sha256').update(`${uri}\n${code}`, 'utf8').digest('base64');
 }

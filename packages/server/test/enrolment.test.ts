@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,10 +11,12 @@ import { certificateSipUris, pemDecode } from '@mcptt-smime/smime';
 import {
   LOCKOUT_MS,
   MAX_WRONG_CODES,
+  SPENT_CODES_FILE,
   startEnrolmentServer,
   type EnrolmentErrorCode,
   type EnrolmentServer,
 } from '../src/enrolment-server.js';
+import type { EnrolmentConfig } from '../src/config.js';
 import { createDemoPki } from '../src/openssl-ca.js';
 
 const run = promisify(execFile);
@@ -396,5 +398,85 @@ describe('enrolment endpoint', () => {
 
     expect(response.status).toBe(413);
     expect(body.code).toBe('ERR_ENROL_BODY_TOO_LARGE');
+  });
+});
+
+/** Key options of `openssl genpkey` for a P-256 key. */
+const P256 = ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+
+/** Starts the endpoint, sends one enrolment with `csr`, stops the endpoint and returns the status. */
+async function enrolOnce(
+  config: EnrolmentConfig,
+  csr: string,
+  code = 'K7Q2-PLM9',
+): Promise<number> {
+  const server = await startEnrolmentServer(config, pino({ level: 'silent' }));
+  try {
+    const response = await fetch(`${server.url}/enrol`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ uri: ALICE, code, csr }),
+    });
+    return response.status;
+  } finally {
+    await server.stop();
+  }
+}
+
+describe('an enrolment endpoint restarted', () => {
+  /** Returns a folder with a demo CA and an enrolment configuration with one code for alice. */
+  async function setUp(code = 'K7Q2-PLM9') {
+    const folder = await mkdtemp(join(tmpdir(), 'enrolment-restart-'));
+    await createDemoPki({ folder, domain: 'mcptt.example', users: [], server: 'mcptt-server' });
+    const config: EnrolmentConfig = {
+      caCertificate: join(folder, 'ca.cert.pem'),
+      caKey: join(folder, 'ca.key.pem'),
+      codes: { [ALICE]: code },
+    };
+    return { folder, config };
+  }
+
+  it('rejects a code spent before the restart', async () => {
+    const { folder, config } = await setUp();
+
+    expect(await enrolOnce(config, await requestFor(folder, 'alice', P256))).toBe(200);
+
+    // Anyone who learned the spent code could otherwise enrol a key of their own in alice's name.
+    expect(await enrolOnce(config, await requestFor(folder, 'mallory', P256))).toBe(403);
+  });
+
+  it('keeps digests only, for the owner alone', async () => {
+    const { folder, config } = await setUp();
+    await enrolOnce(config, await requestFor(folder, 'alice', P256));
+    const file = join(folder, SPENT_CODES_FILE);
+
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readFile(file, 'utf8')).not.toContain('K7Q2-PLM9');
+  });
+
+  it('accepts a new code of the same user', async () => {
+    const { folder, config } = await setUp();
+    await enrolOnce(config, await requestFor(folder, 'alice', P256));
+    const renewed = { ...config, codes: { [ALICE]: 'R3NW-CODE' } };
+
+    expect(await enrolOnce(renewed, await requestFor(folder, 'alice-2', P256), 'R3NW-CODE')).toBe(
+      200,
+    );
+  });
+
+  it('keeps a code whose request failed usable', async () => {
+    const { folder, config } = await setUp();
+
+    expect(await enrolOnce(config, 'not a certificate request')).toBe(400);
+    expect(await enrolOnce(config, await requestFor(folder, 'alice', P256))).toBe(200);
+  });
+
+  it('does not start with an unreadable file', async () => {
+    const { folder, config } = await setUp();
+    await writeFile(join(folder, SPENT_CODES_FILE), '["not", "an", "object"]');
+
+    await expect(startEnrolmentServer(config, pino({ level: 'silent' }))).rejects.toThrow(
+      SPENT_CODES_FILE,
+    );
   });
 });
