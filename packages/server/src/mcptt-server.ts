@@ -30,7 +30,7 @@ import { endCall, endUnacknowledgedLeg } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
 import { Registry, type StoredCertificate } from './registry.js';
 import { ReplayFile } from './replay-file.js';
-import { readStateFile, StateWriter } from './state-file.js';
+import { claimStateFile, readStateFile, StateWriter, type StateFileClaim } from './state-file.js';
 import { MAX_SIGNATURE_AGE_MS, rejectWithError } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
 import { handlePublish, handleRegister } from './service-handlers.js';
@@ -105,6 +105,7 @@ export class McpttServer {
   #refresh: ReturnType<typeof setInterval> | undefined;
   #stateWriter: StateWriter | undefined;
   #replayFile: ReplayFile | undefined;
+  #claim: StateFileClaim | undefined;
 
   private constructor(context: ServerContext, link: CoreLink) {
     this.context = context;
@@ -125,22 +126,42 @@ export class McpttServer {
     const { config } = options;
     const credentials = await loadCredentials(crypto, config.serverUri, config.identity);
     const registry = new Registry(config, () => now().getTime());
+    const checks: CertificateChecks = {
+      crypto,
+      trustAnchors: credentials.trustAnchors,
+      revocationLists: credentials.revocationLists,
+      revocation: config.identity.revocation,
+      now: now(),
+      logger,
+    };
     if (config.peerCertificates !== undefined) {
-      for (const [uri, der] of await loadPeerCertificates(config.peerCertificates)) {
-        registry.configureCertificate(uri, der);
-      }
+      await configurePeerCertificates(config.peerCertificates, registry, config.serverUri, checks);
     }
+    // The state file is claimed before it is read, so that no other server writes to it meanwhile.
+    const claim =
+      config.stateFile === undefined ? undefined : await claimStateFile(config.stateFile);
+    try {
+      return await McpttServer.#startWithState(options, credentials, registry, checks, claim);
+    } catch (error) {
+      await claim?.release();
+      throw error;
+    }
+  }
+
+  static async #startWithState(
+    options: McpttServerOptions,
+    credentials: Awaited<ReturnType<typeof loadCredentials>>,
+    registry: Registry,
+    checks: CertificateChecks,
+    claim: StateFileClaim | undefined,
+  ): Promise<McpttServer> {
+    const { config } = options;
+    const { crypto, logger } = checks;
+    const now = options.now ?? (() => new Date());
     const stateWriter =
       config.stateFile === undefined
         ? undefined
-        : await restoreState(config.stateFile, registry, {
-            crypto,
-            trustAnchors: credentials.trustAnchors,
-            revocationLists: credentials.revocationLists,
-            revocation: config.identity.revocation,
-            now: now(),
-            logger,
-          });
+        : await restoreState(config.stateFile, registry, checks);
 
     // Requests signed less than MAX_SIGNATURE_AGE_MS ago can still be accepted, so each is
     // remembered that long, across restarts when there is a state file.
@@ -217,6 +238,7 @@ export class McpttServer {
     const server = new McpttServer(context, link);
     server.#stateWriter = stateWriter;
     server.#replayFile = replayFile;
+    server.#claim = claim;
     await link.open();
     try {
       await server.#register();
@@ -356,6 +378,7 @@ export class McpttServer {
       await this.#stateWriter.flush();
     }
     await this.#replayFile?.flush();
+    await this.#claim?.release();
     this.context.logger.info('MCPTT server stopped');
   }
 
@@ -482,23 +505,16 @@ export class McpttServer {
 async function restoreState(
   file: string,
   registry: Registry,
-  checks: {
-    readonly crypto: Crypto;
-    readonly trustAnchors: readonly Uint8Array[];
-    readonly revocationLists: readonly RevocationList[];
-    readonly revocation: RevocationMode | undefined;
-    readonly now: Date;
-    readonly logger: Logger;
-  },
+  checks: CertificateChecks,
 ): Promise<StateWriter> {
   const { crypto, trustAnchors, revocationLists, revocation, now, logger } = checks;
   let restored: [string, StoredCertificate][] = [];
   try {
     const state = await readStateFile(file);
-    // A signingTime further ahead than this is rejected, so no publication applied had a later one.
-    if (state !== undefined) {
-      restored = registry.restore(state, now.getTime() + MAX_SIGNATURE_AGE_MS);
-    }
+    // A publication time ahead of the clock is left out, so that a time written far ahead cannot
+    // hold back the user's publications. Publications signed before the restart are older than
+    // MAX_SIGNATURE_AGE_MS soon after it, and then rejected anyway.
+    if (state !== undefined) restored = registry.restore(state, now.getTime());
   } catch (error) {
     logger.warn({ file, err: error }, 'state file not usable: starting without it');
   }
@@ -521,6 +537,8 @@ async function restoreState(
       });
     } catch (error) {
       registry.withdraw(uri);
+      // The operator's certificate of the user, checked at start, is still the one to encrypt to.
+      registry.restoreConfigured(uri);
       withdrawn += 1;
       logger.warn(
         { user: uri, code: isMcpttError(error) ? error.code : undefined },
@@ -537,4 +555,50 @@ async function restoreState(
     await writer.flush();
   }
   return writer;
+}
+
+/** The inputs of a user's certificate check: the server's trust anchors, lists, clock and logger. */
+interface CertificateChecks {
+  readonly crypto: Crypto;
+  readonly trustAnchors: readonly Uint8Array[];
+  readonly revocationLists: readonly RevocationList[];
+  readonly revocation: RevocationMode | undefined;
+  readonly now: Date;
+  readonly logger: Logger;
+}
+
+/**
+ * Configures the certificates of the `peerCertificates` folder that pass the checks of a
+ * signer's certificate (chain, key usage, validity, revocation) and name a configured user other
+ * than the server. Each other one is logged with the reason and left out, so that the server
+ * encrypts to no certificate that it would reject in a signature.
+ */
+async function configurePeerCertificates(
+  folder: string,
+  registry: Registry,
+  serverUri: string,
+  checks: CertificateChecks,
+): Promise<void> {
+  const { logger, revocation, ...rest } = checks;
+  for (const [uri, der] of await loadPeerCertificates(folder)) {
+    if (registry.user(uri) === undefined || sameAddressOfRecord(uri, serverUri)) {
+      logger.warn({ user: uri }, 'peer certificate skipped: not a configured user');
+      continue;
+    }
+    try {
+      await checkCertificate({
+        ...rest,
+        certificate: der,
+        intermediates: [],
+        ...(revocation === undefined ? {} : { revocation }),
+      });
+    } catch (error) {
+      logger.warn(
+        { user: uri, code: isMcpttError(error) ? error.code : undefined },
+        'peer certificate skipped: certificate not valid',
+      );
+      continue;
+    }
+    registry.configureCertificate(uri, der);
+  }
 }

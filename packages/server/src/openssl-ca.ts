@@ -79,7 +79,8 @@ export async function createDemoPki(options: DemoPkiOptions): Promise<void> {
   }
 }
 
-async function generateKey(file: string): Promise<void> {
+/** Writes a new P-256 private key, PEM PKCS#8, to `file` with `openssl genpkey`. */
+export async function generateKey(file: string): Promise<void> {
   await run(OPENSSL, [
     'genpkey',
     '-algorithm',

@@ -42,6 +42,12 @@ export interface UserSnapshot {
   readonly published?: { readonly authorisation?: number; readonly affiliation?: number };
 }
 
+/**
+ * Longest lifetime in seconds of a service authorisation or an affiliation: a PUBLISH that
+ * requests more gets this, and a restored one lasts no longer from the start.
+ */
+export const MAX_LIFETIME_SECONDS = 3600;
+
 /** Version of the {@link RegistrySnapshot} format. */
 export const SNAPSHOT_VERSION = 1;
 
@@ -197,6 +203,18 @@ export class Registry {
     this.#certificates.set(aor, { certificate, intermediates: [] });
   }
 
+  /**
+   * Stores the configured certificate of `uri` again, if there is one, such as after
+   * {@link withdraw} dropped a restored certificate that failed its checks.
+   */
+  restoreConfigured(uri: string): void {
+    const aor = addressOfRecord(uri);
+    const configured = this.#configured.get(aor);
+    if (configured !== undefined) {
+      this.#certificates.set(aor, { certificate: configured, intermediates: [] });
+    }
+  }
+
   /** Returns the certificate of a user, if known. */
   certificate(uri: string): Uint8Array | undefined {
     return this.#certificates.get(addressOfRecord(uri))?.certificate;
@@ -271,25 +289,36 @@ export class Registry {
    * restart. Users who are no longer configured, lapsed entries and groups that the user is no
    * longer a member of are left out, and so is a certificate when the user's configured one
    * changed since the snapshot (see {@link configureCertificate}). A publication time later than
-   * `latestPublication` (ms) is taken as `latestPublication`, so that a time far ahead cannot
-   * hold back the user's publications. Raises TypeError naming the first invalid field, before
-   * changing anything. Returns the certificates it restored, by address-of-record, for the
+   * `latestPublication` (ms) is left out, so that a time far ahead cannot hold back the user's
+   * publications, and a lapse time lies at most
+   * {@link MAX_LIFETIME_SECONDS} ahead. Raises TypeError naming the first invalid field or a user
+   * who appears twice, before changing anything. Returns the certificates it restored, by address-of-record, for the
    * caller to check, since a certificate may have expired or been revoked since.
    */
   restore(raw: unknown, latestPublication = Infinity): [string, StoredCertificate][] {
     const users = readSnapshot(raw);
+    const seen = new Set<string>();
+    users.forEach((user, index) => {
+      const aor = addressOfRecord(user.uri);
+      if (seen.has(aor)) {
+        throw new TypeError(`snapshot.users[${String(index)}].uri repeats ${user.uri}`);
+      }
+      seen.add(aor);
+    });
     const now = this.#now();
+    const latestLapse = now + MAX_LIFETIME_SECONDS * 1000;
     const restored: [string, StoredCertificate][] = [];
     for (const user of users) {
       const configured = this.user(user.uri);
       if (configured === undefined) continue;
       const aor = addressOfRecord(configured.uri);
       if (user.authorisedUntil !== undefined && user.authorisedUntil > now) {
-        this.#authorised.set(aor, user.authorisedUntil);
+        this.#authorised.set(aor, Math.min(user.authorisedUntil, latestLapse));
       }
       if (user.affiliation !== undefined && user.affiliation.until > now) {
         const groups = this.#memberGroups(aor, user.affiliation.groups);
-        this.#affiliations.set(aor, { groups: new Set(groups), until: user.affiliation.until });
+        const until = Math.min(user.affiliation.until, latestLapse);
+        this.#affiliations.set(aor, { groups: new Set(groups), until });
       }
       const configuredNow = this.#configured.get(aor);
       const configuredChanged =
@@ -303,8 +332,8 @@ export class Registry {
       }
       for (const kind of ['authorisation', 'affiliation'] as const) {
         const signedAt = user.published[kind];
-        if (signedAt !== undefined) {
-          this.#lastPublished.set(`${kind} ${aor}`, Math.min(signedAt, latestPublication));
+        if (signedAt !== undefined && signedAt <= latestPublication) {
+          this.#lastPublished.set(`${kind} ${aor}`, signedAt);
         }
       }
     }

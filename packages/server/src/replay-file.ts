@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { appendFile, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, stat } from 'node:fs/promises';
 import {
   compactReplayRecords,
   isReplayRecord,
@@ -12,6 +12,7 @@ import {
   type ReplayStore,
 } from '@mcptt-smime/smime';
 import type { Logger } from 'pino';
+import { replaceFile } from './state-file.js';
 
 /**
  * Largest replay file that {@link ReplayFile.load} reads, in bytes. A record takes about 150
@@ -143,10 +144,7 @@ export class ReplayFile implements ReplayStore {
   }
 
   async #rewrite(records: readonly ReplayRecord[]): Promise<void> {
-    const temporary = `${this.#path}.tmp`;
-    const text = records.map(recordLine).join('');
-    await writeFile(temporary, text, { mode: 0o600 });
-    await rename(temporary, this.#path);
+    await replaceFile(this.#path, records.map(recordLine).join(''));
     this.#appended = 0;
   }
 }

@@ -8,13 +8,11 @@
 import { addressOfRecord, protectedHeaderValues } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText } from './body-parts.js';
 import { parseAffiliationGroups } from './mcptt-xml.js';
-import type { PublicationKind } from './registry.js';
+import { MAX_LIFETIME_SECONDS, type PublicationKind } from './registry.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
 import type { ServerTransaction } from './transaction-layer.js';
-
-const DEFAULT_EXPIRES = 3600;
 
 /**
  * Handles a REGISTER to the server's URI (a third-party style registration). The mcptt-info must
@@ -165,6 +163,8 @@ function checkPublicationOrder(
 function expiresOf(header: string | undefined, contact: string | undefined): number {
   const fromContact =
     contact === undefined ? undefined : /;\s*expires\s*=\s*(\d+)/i.exec(contact)?.[1];
-  const value = Number(fromContact ?? header ?? DEFAULT_EXPIRES);
-  return Number.isInteger(value) && value >= 0 ? Math.min(value, DEFAULT_EXPIRES) : DEFAULT_EXPIRES;
+  const value = Number(fromContact ?? header ?? MAX_LIFETIME_SECONDS);
+  return Number.isInteger(value) && value >= 0
+    ? Math.min(value, MAX_LIFETIME_SECONDS)
+    : MAX_LIFETIME_SECONDS;
 }

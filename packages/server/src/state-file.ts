@@ -5,7 +5,9 @@
  *
  * @module
  */
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 
 /**
@@ -37,10 +39,25 @@ export async function readStateFile(path: string): Promise<unknown> {
 }
 
 /**
+ * Replaces the file at `path` with `text`, through a temporary file of its own with mode 0600
+ * that is then renamed, so that a crash never leaves half a file. The temporary file gets a new
+ * random name and must not exist yet, so that no file or link already there is written to.
+ */
+export async function replaceFile(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
  * Writes the state to its file after each change, one write at a time. Changes that arrive while
- * a write runs are written together once it ends, even when that write failed. Each write goes to
- * a temporary file with mode 0600 that then replaces the state file, so that a crash of the
- * server never leaves half a file.
+ * a write runs are written together once it ends, even when that write failed. Each write goes
+ * through {@link replaceFile}, so that a crash of the server never leaves half a file.
  */
 export class StateWriter {
   readonly #path: string;
@@ -80,13 +97,72 @@ export class StateWriter {
     while (this.#dirty) {
       this.#dirty = false;
       try {
-        const temporary = `${this.#path}.tmp`;
-        await writeFile(temporary, `${JSON.stringify(this.#state())}\n`, { mode: 0o600 });
-        await rename(temporary, this.#path);
+        await replaceFile(this.#path, `${JSON.stringify(this.#state())}\n`);
       } catch (error) {
         // A change noted meanwhile still gets its own write, with the newer state.
         this.#logger.error({ file: this.#path, err: error }, 'writing the state file failed');
       }
     }
+  }
+}
+
+/** The claim of one server on its state file, from {@link claimStateFile}. */
+export interface StateFileClaim {
+  /** Deletes the lock file, so that another server may use the state file. */
+  release(): Promise<void>;
+}
+
+/**
+ * Checks the folder of the state file and claims the file for this process, with a lock file
+ * beside it (`STATEFILE.lock`) that contains the process ID. Raises an error that names
+ * `stateFile` when the folder is missing, when others than its owner can write to it (they could
+ * replace the file and so authorise users), or when a running process holds the lock. A lock
+ * left by a process that no longer runs is taken over.
+ */
+export async function claimStateFile(path: string): Promise<StateFileClaim> {
+  const folder = dirname(path);
+  let mode: number;
+  try {
+    const info = await stat(folder);
+    if (!info.isDirectory()) throw new Error('not a folder');
+    mode = info.mode;
+  } catch {
+    throw new Error(`stateFile folder ${folder} is missing: create it, with mode 0700`);
+  }
+  // NOTE: Windows reports no POSIX mode, so the folder is not checked there.
+  if (process.platform !== 'win32' && (mode & 0o022) !== 0) {
+    throw new Error(
+      `stateFile folder ${folder} is writable by other users: chmod go-w it, since whoever can ` +
+        'replace the file can authorise users',
+    );
+  }
+
+  const lock = `${path}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(lock, `${String(process.pid)}\n`, { mode: 0o600, flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+    }
+    const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+    if (Number.isSafeInteger(holder) && holder > 0 && isRunning(holder)) {
+      throw new Error(
+        `stateFile ${path} is in use by process ${String(holder)}: stop that server, or delete ` +
+          `${lock} if no server runs`,
+      );
+    }
+    await unlink(lock).catch(() => undefined);
+  }
+  return { release: () => unlink(lock).catch(() => undefined) };
+}
+
+/** True when a process with this ID runs, or may run but belongs to another user. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

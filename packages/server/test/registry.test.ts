@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type GroupConfig, type ServerConfig } from '../src/config.js';
-import { Registry } from '../src/registry.js';
+import { MAX_LIFETIME_SECONDS, Registry } from '../src/registry.js';
 
 const ALICE = 'sip:alice@mcptt.example';
 const DAVE = 'sip:dave@mcptt.example';
@@ -208,15 +208,42 @@ describe('Registry snapshot', () => {
     expect(restarted.isAuthorised(ALICE)).toBe(false);
   });
 
-  it('bounds restored publication times', () => {
+  it('drops restored publication times ahead', () => {
     const { registry } = setUp();
     registry.applyPublication(ALICE, 'authorisation', 9_000_000_000, false);
+    registry.applyPublication(ALICE, 'affiliation', 1_000_000, false);
     const restarted = setUp().registry;
 
-    restarted.restore(stored(registry), 1_300_000);
+    restarted.restore(stored(registry), 1_000_000);
 
-    expect(restarted.applyPublication(ALICE, 'authorisation', 1_299_999, false)).toBe(false);
-    expect(restarted.applyPublication(ALICE, 'authorisation', 1_300_000, false)).toBe(true);
+    expect(restarted.applyPublication(ALICE, 'authorisation', 1, false)).toBe(true);
+    expect(restarted.applyPublication(ALICE, 'affiliation', 999_999, false)).toBe(false);
+  });
+
+  it('caps restored lapse times at the longest lifetime', () => {
+    const { registry } = setUp();
+    registry.authorise(ALICE, 10 * MAX_LIFETIME_SECONDS);
+    registry.affiliate(ALICE, [GROUP.id], 10 * MAX_LIFETIME_SECONDS);
+    const restarted = setUp();
+
+    restarted.registry.restore(stored(registry));
+    restarted.advance(MAX_LIFETIME_SECONDS * 1000);
+
+    expect(restarted.registry.isAuthorised(ALICE)).toBe(false);
+    expect(restarted.registry.isAffiliated(ALICE, GROUP)).toBe(false);
+  });
+
+  it('rejects a snapshot that names a user twice', () => {
+    const { registry } = populated();
+    const snapshot = registry.snapshot();
+    const again = ALICE.replace('mcptt.example', 'MCPTT.EXAMPLE');
+    const twice = { ...snapshot, users: [...snapshot.users, { uri: again }] };
+    const restarted = setUp().registry;
+
+    expect(() => restarted.restore(twice)).toThrow(
+      new TypeError(`snapshot.users[1].uri repeats ${again}`),
+    );
+    expect(restarted.isAuthorised(ALICE)).toBe(false);
   });
 
   describe('with a configured certificate', () => {

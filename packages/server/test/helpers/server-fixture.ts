@@ -136,18 +136,7 @@ export async function startFixture(
     },
     folder,
   );
-  const logLines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logLines.push(
-        ...chunk
-          .toString('utf8')
-          .split('\n')
-          .filter((line) => line !== ''),
-      );
-      callback();
-    },
-  });
+  const { logLines, stream } = logCapture();
   const startServer = () =>
     McpttServer.start({
       config,
@@ -190,4 +179,21 @@ export async function startFixture(
       if (coreRunning) await running.stop();
     },
   };
+}
+
+/** Returns a stream for a pino logger that keeps each line it gets in `logLines`. */
+export function logCapture(): { readonly logLines: string[]; readonly stream: Writable } {
+  const logLines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logLines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
+      callback();
+    },
+  });
+  return { logLines, stream };
 }
