@@ -295,11 +295,10 @@ function rejectDowngrade(
     if ((part.encrypted && part.signed) || part.certsOnly) continue;
     const contentType = part.entity.contentType;
     if (!policy.isSensitive(contentType, method)) continue;
-    const how = part.encrypted
-      ? 'encrypted but not signed'
-      : part.signed
-        ? 'signed but not encrypted'
-        : 'in clear';
+    // The media type of a decrypted part is plaintext, and receivers may log this message, so
+    // the message names the media type only of parts that the SIP core could read.
+    if (part.encrypted) throw new DowngradeError('sensitive part arrived encrypted but not signed');
+    const how = part.signed ? 'signed but not encrypted' : 'in clear';
     throw new DowngradeError(`sensitive ${contentType.mediaType} part arrived ${how}`);
   }
 }

@@ -312,6 +312,27 @@ describe('unprotectMessage rejections', () => {
     expect(error.message).toContain('encrypted but not signed');
   });
 
+  it('hides the media type of an unsigned envelope', async () => {
+    const secret = new MimeEntity(
+      [{ name: 'Content-Type', value: 'application/x-secret-token-42' }],
+      utf8Encode('hello'),
+    );
+    const envelope = await encryptContent({
+      crypto: testCrypto,
+      content: secret.toBytes(),
+      recipients: [pki.certificate('server')],
+      algorithm: 'aes-256-gcm',
+    });
+    const unsigned = withEntityBody(
+      mcpttInfoMessage(),
+      createPkcs7MimeEntity(envelope.der, envelope.smimeType),
+    );
+    const error = await rejection(unprotect(unsigned));
+
+    expect(error).toBeInstanceOf(DowngradeError);
+    expect(error.message).toBe('sensitive part arrived encrypted but not signed');
+  });
+
   it('accepts clear SDP alone', async () => {
     const sdp = request('INVITE', 'v=0\r\n', 'application/sdp');
     const { message, security } = await unprotect(sdp);
