@@ -56,6 +56,11 @@ export function parseMessage(input: Uint8Array, options: SipParseOptions = {}): 
   const lengthField = headers.find((h) => canonicalHeaderName(h.name) === 'content-length');
   const length = lengthField === undefined ? undefined : parseContentLength(lengthField.value);
   const body = sliceBody(bytes, framed.bodyOffset, length, options.exactLength ?? true);
+  // RFC 3261 §20.15: Content-Type must be present when the body is not empty. Without it, MIME
+  // would read the body as text/plain, and a changed message would gain that label.
+  if (body.length > 0 && !headers.some((h) => canonicalHeaderName(h.name) === 'content-type')) {
+    throw new SipParseError('missing Content-Type header');
+  }
   return {
     startLine,
     startLineRaw: framed.startLineRaw,

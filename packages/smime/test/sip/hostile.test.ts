@@ -247,6 +247,8 @@ function buildMessage(parts: typeof validMessage extends fc.Arbitrary<infer T> ?
       ([name, value, fold]) =>
         `X-${name}: ${fold ? value.replace(' ', `${parts.lineEnd} `) : value}`,
     ),
+    // RFC 3261 §20.15: a body needs a Content-Type.
+    'Content-Type: application/octet-stream',
     `Content-Length: ${parts.body.length}`,
     '',
     '',

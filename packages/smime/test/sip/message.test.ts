@@ -271,6 +271,22 @@ describe('SipMessage.parse validation', () => {
     );
   });
 
+  test('body without Content-Type is rejected', () => {
+    // RFC 3261 §20.15: Content-Type must be present when the body is not empty.
+    expectSipParseError(
+      () => SipMessage.parse(withoutLine('Content-Type:')),
+      'missing Content-Type header',
+    );
+  });
+
+  test('empty body without Content-Type is accepted', () => {
+    const text = MESSAGE_TEXT.replace('Content-Type: text/plain\r\n', '')
+      .replace('Content-Length: 5', 'Content-Length: 0')
+      .replace(/hello$/, '');
+
+    expect(SipMessage.parse(encoder.encode(text)).body.length).toBe(0);
+  });
+
   test('line without a colon is rejected', () => {
     expectSipParseError(
       () => SipMessage.parse(withLine('NoColonHere')),
