@@ -127,6 +127,50 @@ export interface FloorConfig {
   readonly queueCapacity?: number;
 }
 
+/**
+ * The fields that an object of type `T` may have. A record over `keyof T`, so that a field added
+ * to one of the interfaces above does not compile until it is added here too.
+ */
+type KnownFields<T> = Readonly<Record<keyof T, true>>;
+
+const ROOT_FIELDS: KnownFields<ServerConfig> = {
+  serverUri: true,
+  identity: true,
+  peerCertificates: true,
+  users: true,
+  groups: true,
+  enrolment: true,
+  insecurePlainCalls: true,
+  floor: true,
+  stateFile: true,
+};
+
+const IDENTITY_FIELDS: KnownFields<IdentityConfig> = {
+  key: true,
+  certificate: true,
+  trustAnchors: true,
+  revocationLists: true,
+  revocation: true,
+};
+
+const USER_FIELDS: KnownFields<UserConfig> = {
+  uri: true,
+  displayName: true,
+  mayCancelEmergencies: true,
+};
+
+const GROUP_FIELDS: KnownFields<GroupConfig> = { id: true, displayName: true, members: true };
+
+const ENROLMENT_FIELDS: KnownFields<EnrolmentConfig> = {
+  caCertificate: true,
+  caKey: true,
+  codes: true,
+  port: true,
+  validityDays: true,
+};
+
+const FLOOR_FIELDS: KnownFields<FloorConfig> = { maxTalkTimeMs: true, queueCapacity: true };
+
 /** Reads and checks a configuration file. Raises TypeError naming the first invalid field. */
 export async function loadConfig(path: string): Promise<ServerConfig> {
   const raw: unknown = JSON.parse(await readFile(path, 'utf8'));
@@ -135,14 +179,12 @@ export async function loadConfig(path: string): Promise<ServerConfig> {
 
 /** Checks a parsed configuration and resolves its paths against `baseDir`. */
 export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
-  const root = asObject(raw, 'configuration');
-  const identity = asObject(root.identity, 'identity');
-  const users = asArray(root.users, 'users').map((entry, i) =>
-    parseUser(entry, `users[${String(i)}]`),
-  );
-  const userUris = new Set(users.map((user) => user.uri));
+  const root = asObject(raw, 'configuration', ROOT_FIELDS);
+  const identity = asObject(root.identity, 'identity', IDENTITY_FIELDS);
+  const users = parseUsers(root.users);
+  const userAddresses = new Set(users.map((user) => addressOfRecord(user.uri)));
   const groups = asArray(root.groups, 'groups').map((entry, i) =>
-    parseGroup(entry, `groups[${String(i)}]`, userUris),
+    parseGroup(entry, `groups[${String(i)}]`, userAddresses),
   );
   const path = (value: unknown, field: string) => resolve(baseDir, asString(value, field));
 
@@ -156,7 +198,7 @@ export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
     groups,
     ...(root.enrolment === undefined
       ? {}
-      : { enrolment: parseEnrolment(root.enrolment, path, enrolmentUsers(root, userUris)) }),
+      : { enrolment: parseEnrolment(root.enrolment, path, enrolmentUsers(root, userAddresses)) }),
     ...(root.insecurePlainCalls === undefined
       ? {}
       : { insecurePlainCalls: asBoolean(root.insecurePlainCalls, 'insecurePlainCalls') }),
@@ -169,20 +211,41 @@ function parseIdentity(
   identity: Record<string, unknown>,
   path: (value: unknown, field: string) => string,
 ): IdentityConfig {
-  const { revocationLists, revocation } = identity;
+  const { revocation } = identity;
   if (revocation !== undefined && revocation !== 'if-available' && revocation !== 'require') {
     throw new TypeError("identity.revocation: expected 'if-available' or 'require'");
   }
+  const trustAnchors = asArray(identity.trustAnchors, 'identity.trustAnchors');
+  if (trustAnchors.length === 0) {
+    // No signature could chain to an anchor, so every signed request would get 403.
+    throw new TypeError(
+      'identity.trustAnchors: expected at least one file, such as the PEM certificate of the CA ' +
+        "that issues the users' certificates",
+    );
+  }
+  const revocationLists =
+    identity.revocationLists === undefined
+      ? undefined
+      : asArray(identity.revocationLists, 'identity.revocationLists');
+  if (revocation === 'require' && (revocationLists ?? []).length === 0) {
+    // No list would cover any certificate, so every signed request would get 403.
+    throw new TypeError(
+      "identity.revocation: 'require' needs at least one file in identity.revocationLists, " +
+        "because it rejects every client that no list covers. Add the CA's CRL files or set " +
+        "'if-available'",
+    );
+  }
+
   return {
     key: path(identity.key, 'identity.key'),
     certificate: path(identity.certificate, 'identity.certificate'),
-    trustAnchors: asArray(identity.trustAnchors, 'identity.trustAnchors').map((value, i) =>
+    trustAnchors: trustAnchors.map((value, i) =>
       path(value, `identity.trustAnchors[${String(i)}]`),
     ),
     ...(revocationLists === undefined
       ? {}
       : {
-          revocationLists: asArray(revocationLists, 'identity.revocationLists').map((value, i) =>
+          revocationLists: revocationLists.map((value, i) =>
             path(value, `identity.revocationLists[${String(i)}]`),
           ),
         }),
@@ -191,7 +254,7 @@ function parseIdentity(
 }
 
 function parseFloor(raw: unknown): FloorConfig {
-  const floor = asObject(raw, 'floor');
+  const floor = asObject(raw, 'floor', FLOOR_FIELDS);
   return {
     ...(floor.maxTalkTimeMs === undefined
       ? {}
@@ -202,8 +265,29 @@ function parseFloor(raw: unknown): FloorConfig {
   };
 }
 
+/**
+ * Checks the users, and rejects two entries with one address-of-record, because the registry
+ * keys its users by address-of-record and one entry would hide the other.
+ */
+function parseUsers(raw: unknown): UserConfig[] {
+  const users = asArray(raw, 'users').map((entry, i) => parseUser(entry, `users[${String(i)}]`));
+  const firstIndex = new Map<string, number>();
+  users.forEach((user, i) => {
+    const address = addressOfRecord(user.uri);
+    const first = firstIndex.get(address);
+    if (first !== undefined) {
+      throw new TypeError(
+        `users[${String(i)}]: ${user.uri} names the same user as users[${String(first)}] ` +
+          `(address-of-record ${address}). Keep one of the two entries`,
+      );
+    }
+    firstIndex.set(address, i);
+  });
+  return users;
+}
+
 function parseUser(raw: unknown, field: string): UserConfig {
-  const user = asObject(raw, field);
+  const user = asObject(raw, field, USER_FIELDS);
   return {
     uri: asSipUri(user.uri, `${field}.uri`),
     ...(user.displayName === undefined
@@ -220,15 +304,29 @@ function parseUser(raw: unknown, field: string): UserConfig {
   };
 }
 
+/**
+ * Checks a group. Each member must name a configured user, compared by address-of-record as the
+ * registry compares them, and only once, because a group call invites each member listed.
+ */
 function parseGroup(raw: unknown, field: string, users: ReadonlySet<string>): GroupConfig {
-  const group = asObject(raw, field);
+  const group = asObject(raw, field, GROUP_FIELDS);
   const members = asArray(group.members, `${field}.members`).map((value, i) =>
     asSipUri(value, `${field}.members[${String(i)}]`),
   );
-  const unknown = members.find((member) => !users.has(member));
+  const addresses = members.map(addressOfRecord);
+  const unknown = members.find((_member, i) => !users.has(addresses[i] as string));
   if (unknown !== undefined) {
     throw new TypeError(`${field}.members: ${unknown} is not a configured user`);
   }
+  addresses.forEach((address, i) => {
+    const first = addresses.indexOf(address);
+    if (first !== i) {
+      throw new TypeError(
+        `${field}.members[${String(i)}]: ${String(members[i])} is the same user as ` +
+          `members[${String(first)}]. Keep one of the two entries`,
+      );
+    }
+  });
   return {
     id: asSipUri(group.id, `${field}.id`),
     displayName: asString(group.displayName, `${field}.displayName`),
@@ -241,7 +339,7 @@ function parseEnrolment(
   path: (value: unknown, field: string) => string,
   users: ReadonlySet<string>,
 ): EnrolmentConfig {
-  const enrolment = asObject(raw, 'enrolment');
+  const enrolment = asObject(raw, 'enrolment', ENROLMENT_FIELDS);
   const { port, validityDays } = enrolment;
   return {
     caCertificate: path(enrolment.caCertificate, 'enrolment.caCertificate'),
@@ -254,10 +352,12 @@ function parseEnrolment(
   };
 }
 
-/** Returns the addresses of record that may get a code: the users, without the server's URI. */
+/**
+ * Returns the addresses of record that may get a code: those of the users, without the server's.
+ */
 function enrolmentUsers(root: Record<string, unknown>, users: ReadonlySet<string>): Set<string> {
   const server = addressOfRecord(asSipUri(root.serverUri, 'serverUri'));
-  const addresses = new Set([...users].map(addressOfRecord));
+  const addresses = new Set(users);
   addresses.delete(server);
   return addresses;
 }
@@ -307,11 +407,39 @@ function asDays(value: unknown, field: string): number {
   return value;
 }
 
-function asObject(value: unknown, field: string): Record<string, unknown> {
+/** Checks that `value` is an object and, with `known`, that it has no other fields. */
+function asObject(
+  value: unknown,
+  field: string,
+  known?: Readonly<Record<string, true>>,
+): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError(`${field}: expected an object`);
   }
-  return value as Record<string, unknown>;
+  const object = value as Record<string, unknown>;
+  if (known !== undefined) {
+    rejectUnknownFields(object, field, known);
+  }
+  return object;
+}
+
+/**
+ * Raises TypeError naming the first field of `object` that `known` does not list, because a
+ * misspelt optional field, such as `revocationList`, would otherwise turn a check off silently.
+ */
+function rejectUnknownFields(
+  object: Record<string, unknown>,
+  field: string,
+  known: Readonly<Record<string, true>>,
+): void {
+  const unknown = Object.keys(object).find((key) => !Object.hasOwn(known, key));
+  if (unknown === undefined) {
+    return;
+  }
+  // The root's fields are named alone, as `stateFile`, not as `configuration.stateFile`.
+  const path = field === 'configuration' ? unknown : `${field}.${unknown}`;
+  const expected = Object.keys(known).join(', ');
+  throw new TypeError(`${path} is not a known field. Check its spelling (expected: ${expected})`);
 }
 
 function asArray(value: unknown, field: string): unknown[] {

@@ -69,7 +69,7 @@ describe('an authorised canceller', () => {
 describe('mayCancelEmergencies in the configuration', () => {
   const base = {
     serverUri: 'sip:mcptt-server@mcptt.example',
-    identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: [] },
+    identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: ['ca.cert.pem'] },
     groups: [],
   };
 

@@ -6,7 +6,7 @@ const ALICE = 'sip:alice@mcptt.example';
 
 const BASE = {
   serverUri: SERVER,
-  identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: [] },
+  identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: ['ca.cert.pem'] },
   users: [{ uri: ALICE }, { uri: 'sip:alice@mcptt.example:5060' }],
   groups: [{ id: 'sip:engine-1@mcptt.example', displayName: 'Engine 1', members: [ALICE] }],
 };

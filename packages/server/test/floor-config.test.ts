@@ -5,7 +5,7 @@ import { CallFloor } from '../src/floor/call-floor.js';
 
 const BASE = {
   serverUri: 'sip:mcptt-server@mcptt.example',
-  identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: [] },
+  identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: ['ca.cert.pem'] },
   users: [],
   groups: [],
 };

@@ -99,7 +99,7 @@ describe('insecurePlainCalls configuration', () => {
   it('rejects a value other than a boolean', () => {
     const config = {
       serverUri: SERVER_URI,
-      identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: [] },
+      identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: ['ca.cert.pem'] },
       users: [],
       groups: [],
       insecurePlainCalls: 'yes',

@@ -9,7 +9,11 @@ const GROUP: GroupConfig = { id: 'sip:fire@mcptt.example', displayName: 'Fire', 
 function setUp() {
   const config: ServerConfig = {
     serverUri: 'sip:mcptt-server@mcptt.example',
-    identity: { key: 'server.key.pem', certificate: 'server.cert.pem', trustAnchors: [] },
+    identity: {
+      key: 'server.key.pem',
+      certificate: 'server.cert.pem',
+      trustAnchors: ['ca.cert.pem'],
+    },
     users: [{ uri: ALICE }, { uri: DAVE }],
     groups: [GROUP],
   };
@@ -197,7 +201,11 @@ describe('Registry snapshot', () => {
     const { registry } = populated();
     const config: ServerConfig = {
       serverUri: 'sip:mcptt-server@mcptt.example',
-      identity: { key: 'server.key.pem', certificate: 'server.cert.pem', trustAnchors: [] },
+      identity: {
+        key: 'server.key.pem',
+        certificate: 'server.cert.pem',
+        trustAnchors: ['ca.cert.pem'],
+      },
       users: [{ uri: DAVE }],
       groups: [{ ...GROUP, members: [DAVE] }],
     };
@@ -362,7 +370,7 @@ describe('Registry snapshot', () => {
 describe('stateFile configuration', () => {
   const base = {
     serverUri: 'sip:mcptt-server@mcptt.example',
-    identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: [] },
+    identity: { key: 'k.pem', certificate: 'c.pem', trustAnchors: ['ca.cert.pem'] },
     users: [],
     groups: [],
   };

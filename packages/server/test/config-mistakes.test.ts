@@ -1,0 +1,144 @@
+// Configuration mistakes that an integrator makes. The server rejects each at start with an error
+// that names the field or the file, rather than run without the protection it was given or fail
+// every request.
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { DOMAIN, SERVER_URI } from './helpers/mcptt-test-client.js';
+
+const ALICE = `sip:alice@${DOMAIN}`;
+
+const IDENTITY = {
+  key: 'pki/mcptt-server.key.pem',
+  certificate: 'pki/mcptt-server.cert.pem',
+  trustAnchors: ['pki/ca.cert.pem'],
+};
+
+const ENGINE_1 = { id: `sip:engine-1@${DOMAIN}`, displayName: 'Engine 1', members: [ALICE] };
+
+const ENROLMENT = { caCertificate: 'pki/ca.cert.pem', caKey: 'pki/ca.key.pem', codes: {} };
+
+/** Returns a valid configuration with `change` applied. */
+function configWith(change: Record<string, unknown>): Record<string, unknown> {
+  return {
+    serverUri: SERVER_URI,
+    identity: IDENTITY,
+    users: [{ uri: ALICE }],
+    groups: [],
+    ...change,
+  };
+}
+
+describe('parseConfig with a mistake', () => {
+  it('accepts the valid configuration', () => {
+    expect(() => parseConfig(configWith({}), '/srv/mcptt')).not.toThrow();
+  });
+
+  it('accepts every documented field', () => {
+    const config = configWith({
+      identity: { ...IDENTITY, revocationLists: ['pki/ca.crl.pem'], revocation: 'require' },
+      peerCertificates: 'pki',
+      users: [{ uri: ALICE, displayName: 'Alice', mayCancelEmergencies: true }],
+      groups: [ENGINE_1],
+      enrolment: { ...ENROLMENT, port: 0, validityDays: 30 },
+      insecurePlainCalls: false,
+      floor: { maxTalkTimeMs: 30_000, queueCapacity: 8 },
+      stateFile: 'state.json',
+    });
+
+    expect(() => parseConfig(config, '/srv/mcptt')).not.toThrow();
+  });
+
+  it('rejects a misspelt revocationLists', () => {
+    // Without the error, the server checks no certificate against the CA's list.
+    const identity = { ...IDENTITY, revocationList: ['pki/ca.crl.pem'] };
+
+    expect(() => parseConfig(configWith({ identity }), '/srv/mcptt')).toThrow(
+      /identity\.revocationList/,
+    );
+  });
+
+  it('lists the known fields', () => {
+    const identity = { ...IDENTITY, revocationList: ['pki/ca.crl.pem'] };
+
+    expect(() => parseConfig(configWith({ identity }), '/srv/mcptt')).toThrow(
+      new TypeError(
+        'identity.revocationList is not a known field. Check its spelling ' +
+          '(expected: key, certificate, trustAnchors, revocationLists, revocation)',
+      ),
+    );
+  });
+
+  it('rejects a misspelt stateFile', () => {
+    expect(() => parseConfig(configWith({ statefile: 'state.json' }), '/srv/mcptt')).toThrow(
+      /statefile/,
+    );
+  });
+
+  it.each([
+    ['users[0].displayname', { users: [{ uri: ALICE, displayname: 'Alice' }] }],
+    ['groups[0].member', { groups: [{ ...ENGINE_1, member: [ALICE] }] }],
+    ['enrolment.validity', { enrolment: { ...ENROLMENT, validity: 30 } }],
+    ['floor.queueSize', { floor: { queueSize: 4 } }],
+  ])('rejects an unknown field %s', (field, change) => {
+    expect(() => parseConfig(configWith(change), '/srv/mcptt')).toThrow(TypeError);
+    expect(() => parseConfig(configWith(change), '/srv/mcptt')).toThrow(
+      `${field} is not a known field`,
+    );
+  });
+
+  it("rejects revocation 'require' without lists", () => {
+    // No list covers any certificate, so every signed request would get 403.
+    const identity = { ...IDENTITY, revocation: 'require' };
+
+    expect(() => parseConfig(configWith({ identity }), '/srv/mcptt')).toThrow(
+      /identity\.revocation/,
+    );
+  });
+
+  it("rejects revocation 'require' with empty lists", () => {
+    const identity = { ...IDENTITY, revocation: 'require', revocationLists: [] };
+
+    expect(() => parseConfig(configWith({ identity }), '/srv/mcptt')).toThrow(
+      /^identity\.revocation: 'require'/,
+    );
+  });
+
+  it('rejects empty trustAnchors', () => {
+    // No signature could chain to a trust anchor, so every signed request would get 403.
+    const identity = { ...IDENTITY, trustAnchors: [] };
+
+    expect(() => parseConfig(configWith({ identity }), '/srv/mcptt')).toThrow(
+      /identity\.trustAnchors/,
+    );
+  });
+
+  it('rejects two users with one address-of-record', () => {
+    const users = [{ uri: `sip:alice@${DOMAIN}` }, { uri: `sip:alice@${DOMAIN.toUpperCase()}` }];
+
+    expect(() => parseConfig(configWith({ users }), '/srv/mcptt')).toThrow(/users\[1\]/);
+  });
+
+  it('accepts a member by address-of-record', () => {
+    // The registry compares members as addresses of record, so the host's case does not matter.
+    const groups = [{ ...ENGINE_1, members: [`sip:alice@${DOMAIN.toUpperCase()}`] }];
+
+    expect(() => parseConfig(configWith({ groups }), '/srv/mcptt')).not.toThrow();
+  });
+
+  it('rejects a member who is not a user', () => {
+    const groups = [{ ...ENGINE_1, members: [`sip:bob@${DOMAIN}`] }];
+
+    expect(() => parseConfig(configWith({ groups }), '/srv/mcptt')).toThrow(
+      new TypeError(`groups[0].members: sip:bob@${DOMAIN} is not a configured user`),
+    );
+  });
+
+  it('rejects one member twice', () => {
+    // A group call would invite the member twice.
+    const groups = [{ ...ENGINE_1, members: [ALICE, `sip:alice@${DOMAIN.toUpperCase()}`] }];
+
+    expect(() => parseConfig(configWith({ groups }), '/srv/mcptt')).toThrow(
+      /^groups\[0\]\.members\[1\]/,
+    );
+  });
+});
