@@ -26,19 +26,20 @@ export interface ServerCredentials {
 
 /**
  * Reads the key, certificate chain, trust anchors and revocation lists. The keys are imported as
- * non-extractable CryptoKeys. Raises CmsParseError for malformed PEM and NotSupportedError for
- * other key types, and TypeError naming the file for a trust anchor that is not a CA certificate
- * or a revocation list that cannot be used.
+ * non-extractable CryptoKeys. Raises TypeError naming the config field and the file for a file
+ * without the expected PEM block, a trust anchor that is not a CA certificate, or a revocation
+ * list that cannot be used. Raises NotSupportedError for other key types.
  */
 export async function loadCredentials(
   crypto: Crypto,
   serverUri: string,
   files: IdentityConfig,
 ): Promise<ServerCredentials> {
-  const [pkcs8] = pemDecode(await readFile(files.key, 'utf8'), 'PRIVATE KEY');
-  const [certificate, ...chain] = pemDecode(
-    await readFile(files.certificate, 'utf8'),
+  const [pkcs8] = await readPemFile(files.key, 'PRIVATE KEY', 'identity.key');
+  const [certificate, ...chain] = await readPemFile(
+    files.certificate,
     'CERTIFICATE',
+    'identity.certificate',
   );
   if (pkcs8 === undefined || certificate === undefined) {
     throw new TypeError(
@@ -51,8 +52,9 @@ export async function loadCredentials(
 
   const { signingKey, decryptionKey } = await importPrivateKey(crypto, pkcs8);
   const trustAnchors: Uint8Array[] = [];
-  for (const file of files.trustAnchors) {
-    for (const anchor of pemDecode(await readFile(file, 'utf8'), 'CERTIFICATE')) {
+  for (const [i, file] of files.trustAnchors.entries()) {
+    const field = `identity.trustAnchors[${String(i)}]`;
+    for (const anchor of await readPemFile(file, 'CERTIFICATE', field)) {
       const problem = trustAnchorProblem(anchor);
       if (problem !== undefined) {
         throw new TypeError(`identity: trust anchor ${file} is not a CA certificate (${problem})`);
@@ -69,6 +71,31 @@ export async function loadCredentials(
     trustAnchors,
     revocationLists,
   };
+}
+
+/** Description of the file content that each PEM label needs, for error messages. */
+const PEM_CONTENTS: Readonly<Record<string, string>> = {
+  'PRIVATE KEY':
+    'an unencrypted PKCS#8 key (-----BEGIN PRIVATE KEY-----), which ' +
+    '`openssl pkcs8 -topk8 -nocrypt` writes from other key files',
+  CERTIFICATE: 'X.509 certificates in PEM (-----BEGIN CERTIFICATE-----)',
+};
+
+/**
+ * Reads the PEM blocks of `label` in a file. Raises TypeError naming `field` and the file when
+ * it has none or one is not closed, as when a key file is configured in place of a certificate.
+ */
+async function readPemFile(file: string, label: string, field: string): Promise<Uint8Array[]> {
+  const text = await readFile(file, 'utf8');
+  try {
+    return pemDecode(text, label);
+  } catch (error) {
+    if (!isMcpttError(error)) throw error;
+    const expected = PEM_CONTENTS[label] ?? `a PEM ${label} block`;
+    throw new TypeError(`${field}: ${file}: ${error.message}. Expected ${expected}`, {
+      cause: error,
+    });
+  }
 }
 
 /**
@@ -89,7 +116,8 @@ export async function loadRevocationLists(file: string): Promise<RevocationList[
 
 /**
  * Reads every `*.cert.pem` in a folder and returns the certificates by the SIP URIs they name.
- * Files that name no SIP URI are skipped.
+ * Files that name no SIP URI are skipped. Raises TypeError naming the file when it has no PEM
+ * certificate.
  */
 export async function loadPeerCertificates(folder: string): Promise<Map<string, Uint8Array>> {
   const certificates = new Map<string, Uint8Array>();
@@ -97,7 +125,7 @@ export async function loadPeerCertificates(folder: string): Promise<Map<string, 
     if (!name.endsWith('.cert.pem')) {
       continue;
     }
-    for (const der of pemDecode(await readFile(join(folder, name), 'utf8'), 'CERTIFICATE')) {
+    for (const der of await readPemFile(join(folder, name), 'CERTIFICATE', 'peerCertificates')) {
       for (const uri of certificateSipUris(der)) {
         certificates.set(uri, der);
       }

@@ -1,8 +1,14 @@
 // Configuration mistakes that an integrator makes. The server rejects each at start with an error
 // that names the field or the file, rather than run without the protection it was given or fail
 // every request.
-import { describe, expect, it } from 'vitest';
+import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createNodeCrypto } from '@mcptt-smime/smime/node';
 import { parseConfig } from '../src/config.js';
+import { loadCredentials, loadPeerCertificates } from '../src/identity-files.js';
+import { createDemoPki } from '../src/openssl-ca.js';
 import { DOMAIN, SERVER_URI } from './helpers/mcptt-test-client.js';
 
 const ALICE = `sip:alice@${DOMAIN}`;
@@ -140,5 +146,63 @@ describe('parseConfig with a mistake', () => {
     expect(() => parseConfig(configWith({ groups }), '/srv/mcptt')).toThrow(
       /^groups\[0\]\.members\[1\]/,
     );
+  });
+});
+
+describe('identity files with a mistake', () => {
+  let pki: string;
+  const crypto = createNodeCrypto();
+  const file = (name: string) => join(pki, name);
+  const serverFiles = () => ({
+    key: file('mcptt-server.key.pem'),
+    certificate: file('mcptt-server.cert.pem'),
+    trustAnchors: [file('ca.cert.pem')],
+  });
+
+  beforeAll(async () => {
+    pki = join(await mkdtemp(join(tmpdir(), 'mcptt-config-')), 'pki');
+    await createDemoPki({ folder: pki, domain: DOMAIN, users: ['alice'], server: 'mcptt-server' });
+  });
+
+  it('accepts the files of the demo PKI', async () => {
+    await expect(loadCredentials(crypto, SERVER_URI, serverFiles())).resolves.toBeDefined();
+  });
+
+  it('names a key file without a key', async () => {
+    const files = { ...serverFiles(), key: file('mcptt-server.cert.pem') };
+
+    await expect(loadCredentials(crypto, SERVER_URI, files)).rejects.toThrow(
+      `identity.key: ${file('mcptt-server.cert.pem')}: PEM block PRIVATE KEY is missing`,
+    );
+  });
+
+  it('names a certificate file without a certificate', async () => {
+    const files = { ...serverFiles(), certificate: file('mcptt-server.key.pem') };
+
+    await expect(loadCredentials(crypto, SERVER_URI, files)).rejects.toThrow(
+      `identity.certificate: ${file('mcptt-server.key.pem')}: PEM block CERTIFICATE is missing`,
+    );
+  });
+
+  it('names a trust anchor file without a certificate', async () => {
+    const files = {
+      key: file('mcptt-server.key.pem'),
+      certificate: file('mcptt-server.cert.pem'),
+      trustAnchors: [file('ca.key.pem')],
+    };
+
+    await expect(loadCredentials(crypto, SERVER_URI, files)).rejects.toThrow(/ca\.key\.pem/);
+    await expect(loadCredentials(crypto, SERVER_URI, files)).rejects.toThrow(
+      /^identity\.trustAnchors\[0\]/,
+    );
+  });
+
+  it('names a peer certificate file without a certificate', async () => {
+    const peers = join(pki, '..', 'peers');
+    await mkdir(peers);
+    // A key file copied under a certificate's name.
+    await copyFile(file('alice.key.pem'), join(peers, 'alice.cert.pem'));
+
+    await expect(loadPeerCertificates(peers)).rejects.toThrow(/alice\.cert\.pem/);
   });
 });
