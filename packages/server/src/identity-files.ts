@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -27,8 +28,9 @@ export interface ServerCredentials {
 /**
  * Reads the key, certificate chain, trust anchors and revocation lists. The keys are imported as
  * non-extractable CryptoKeys. Raises TypeError naming the config field and the file for a file
- * without the expected PEM block, a trust anchor that is not a CA certificate, or a revocation
- * list that cannot be used. Raises NotSupportedError for other key types.
+ * without the expected PEM block, a key that is not the certificate's, a trust anchor that is
+ * not a CA certificate, or a revocation list that cannot be used. Raises NotSupportedError for
+ * other key types.
  */
 export async function loadCredentials(
   crypto: Crypto,
@@ -51,6 +53,7 @@ export async function loadCredentials(
   }
 
   const { signingKey, decryptionKey } = await importPrivateKey(crypto, pkcs8);
+  checkKeyPair(pkcs8, certificate, files);
   const trustAnchors: Uint8Array[] = [];
   for (const [i, file] of files.trustAnchors.entries()) {
     const field = `identity.trustAnchors[${String(i)}]`;
@@ -95,6 +98,21 @@ async function readPemFile(file: string, label: string, field: string): Promise<
     throw new TypeError(`${field}: ${file}: ${error.message}. Expected ${expected}`, {
       cause: error,
     });
+  }
+}
+
+/**
+ * Raises TypeError when the private key is not the key of the certificate. Clients encrypt for
+ * the certificate, so with another key the server could open no request. Node's X509Certificate
+ * compares the public key of the certificate with the one of the private key.
+ */
+function checkKeyPair(pkcs8: Uint8Array, certificate: Uint8Array, files: IdentityConfig): void {
+  const key = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+  if (!new X509Certificate(certificate).checkPrivateKey(key)) {
+    throw new TypeError(
+      `identity.key: ${files.key} is not the key of the certificate in ${files.certificate}. ` +
+        'Configure the key that the certificate was issued for',
+    );
   }
 }
 

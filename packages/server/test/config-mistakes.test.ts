@@ -168,6 +168,17 @@ describe('identity files with a mistake', () => {
     await expect(loadCredentials(crypto, SERVER_URI, serverFiles())).resolves.toBeDefined();
   });
 
+  it('rejects a key of another certificate', async () => {
+    // Clients encrypt for the certificate, so the server could open no request.
+    const files = {
+      key: file('alice.key.pem'),
+      certificate: file('mcptt-server.cert.pem'),
+      trustAnchors: [file('ca.cert.pem')],
+    };
+
+    await expect(loadCredentials(crypto, SERVER_URI, files)).rejects.toThrow(/identity\.key/);
+  });
+
   it('names a key file without a key', async () => {
     const files = { ...serverFiles(), key: file('mcptt-server.cert.pem') };
 
