@@ -30,12 +30,14 @@ export interface ServerCredentials {
  * non-extractable CryptoKeys. Raises TypeError naming the config field and the file for a file
  * without the expected PEM block, a key that is not the certificate's, a trust anchor that is
  * not a CA certificate, or a revocation list that cannot be used. Raises NotSupportedError for
- * other key types.
+ * other key types, and Error naming `identity.certificate` when the server's certificate is not
+ * valid at `now`.
  */
 export async function loadCredentials(
   crypto: Crypto,
   serverUri: string,
   files: IdentityConfig,
+  now: Date = new Date(),
 ): Promise<ServerCredentials> {
   const [pkcs8] = await readPemFile(files.key, 'PRIVATE KEY', 'identity.key');
   const [certificate, ...chain] = await readPemFile(
@@ -51,6 +53,7 @@ export async function loadCredentials(
   if (!certificateSipUris(certificate).includes(serverUri)) {
     throw new TypeError(`identity: certificate ${files.certificate} does not name ${serverUri}`);
   }
+  checkValidity(certificate, files.certificate, now);
 
   const { signingKey, decryptionKey } = await importPrivateKey(crypto, pkcs8);
   checkKeyPair(pkcs8, certificate, files);
@@ -98,6 +101,30 @@ async function readPemFile(file: string, label: string, field: string): Promise<
     throw new TypeError(`${field}: ${file}: ${error.message}. Expected ${expected}`, {
       cause: error,
     });
+  }
+}
+
+/**
+ * Raises Error when the certificate is not valid at `now`. Clients reject every request and
+ * response that the server signs with such a certificate, so the server would fail every call.
+ */
+function checkValidity(certificate: Uint8Array, file: string, now: Date): void {
+  const x509 = new X509Certificate(certificate);
+  // Node 20 has no validFromDate, and Date parses the OpenSSL format, such as
+  // `Jan  5 07:55:47 2027 GMT`, of validFrom and validTo.
+  const notBefore = new Date(x509.validFrom);
+  const notAfter = new Date(x509.validTo);
+  if (now < notBefore) {
+    throw new Error(
+      `identity.certificate: ${file} is not valid before its notBefore ` +
+        `${notBefore.toISOString()}. Check this host's clock, or use a certificate valid now`,
+    );
+  }
+  if (now > notAfter) {
+    throw new Error(
+      `identity.certificate: ${file} expired at its notAfter ${notAfter.toISOString()}. ` +
+        'Issue a new certificate for the server and configure it',
+    );
   }
 }
 

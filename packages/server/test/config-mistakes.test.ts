@@ -12,6 +12,7 @@ import { createDemoPki } from '../src/openssl-ca.js';
 import { DOMAIN, SERVER_URI } from './helpers/mcptt-test-client.js';
 
 const ALICE = `sip:alice@${DOMAIN}`;
+const DAY_MS = 24 * 3_600_000;
 
 const IDENTITY = {
   key: 'pki/mcptt-server.key.pem',
@@ -205,6 +206,23 @@ describe('identity files with a mistake', () => {
     await expect(loadCredentials(crypto, SERVER_URI, files)).rejects.toThrow(/ca\.key\.pem/);
     await expect(loadCredentials(crypto, SERVER_URI, files)).rejects.toThrow(
       /^identity\.trustAnchors\[0\]/,
+    );
+  });
+
+  it('rejects an expired server certificate', async () => {
+    // The demo PKI issues certificates for 30 days.
+    const later = new Date(Date.now() + 60 * DAY_MS);
+
+    await expect(loadCredentials(crypto, SERVER_URI, serverFiles(), later)).rejects.toThrow(
+      /^identity\.certificate: .* expired at its notAfter \d{4}-\d\d-\d\dT/,
+    );
+  });
+
+  it('rejects a server certificate not yet valid', async () => {
+    const earlier = new Date(Date.now() - DAY_MS);
+
+    await expect(loadCredentials(crypto, SERVER_URI, serverFiles(), earlier)).rejects.toThrow(
+      /^identity\.certificate: .* is not valid before its notBefore \d{4}-\d\d-\d\dT/,
     );
   });
 
