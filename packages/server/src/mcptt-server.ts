@@ -124,7 +124,7 @@ export class McpttServer {
     const now = options.now ?? (() => new Date());
     const logger = options.logger ?? pino({ name: 'mcptt-server' });
     const { config } = options;
-    const credentials = await loadCredentials(crypto, config.serverUri, config.identity);
+    const credentials = await loadCredentials(crypto, config.serverUri, config.identity, now());
     const registry = new Registry(config, () => now().getTime());
     const checks: CertificateChecks = {
       crypto,
