@@ -1,10 +1,16 @@
 /**
- * A SIP core that challenges the user's registration (RFC 3261 §22) gets it again with digest
- * credentials.
+ * A SIP core that challenges the user's registration or PUBLISH (RFC 3261 §22) gets it again
+ * with digest credentials.
  */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SipMessage, unprotectMessage, utf8Encode } from '@mcptt-smime/smime';
+import {
+  SipMessage,
+  topViaBranch,
+  unprotectMessage,
+  utf8Decode,
+  utf8Encode,
+} from '@mcptt-smime/smime';
 import { McpttClient } from '../src/api/mcptt-client.js';
 import type { SdkLogger } from '../src/core/logger.js';
 import { FakeSocket } from './helpers/fake-socket.js';
@@ -25,7 +31,7 @@ afterEach(() => {
 /** The MCPTT server, which the tests play with bob's identity and certificate. */
 const SERVER = 'sip:bob@example.org';
 
-async function setUp() {
+async function setUp(withCredentials = true) {
   const stores = await createKeyStores();
   const socket = new FakeSocket();
   const logged: string[] = [];
@@ -38,7 +44,9 @@ async function setUp() {
     keyStore: stores.alice,
     now: stores.now,
     logger,
-    sipCredentials: { username: 'alice-at-core', password: PASSWORD },
+    ...(withCredentials
+      ? { sipCredentials: { username: 'alice-at-core', password: PASSWORD } }
+      : {}),
     accessToken: 'access-token-1',
     serverUri: SERVER,
     serverCertificates: [stores.pki.certificate('bob')],
@@ -67,11 +75,18 @@ function expectedResponse(method: string, credentials: Map<string, string>): str
   const field = (name: string) => credentials.get(name) ?? '';
   const ha1 = md5(`${field('username')}:${field('realm')}:${PASSWORD}`);
   const ha2 = md5(`${method}:${field('uri')}`);
+  if (!credentials.has('qop')) return md5([ha1, field('nonce'), ha2].join(':'));
   return md5([ha1, field('nonce'), field('nc'), field('cnonce'), field('qop'), ha2].join(':'));
 }
 
-function challenge(sent: string, status: string, header: string, nonce: string): string {
-  const value = `Digest realm="${REALM}", nonce="${nonce}", qop="auth", algorithm=MD5`;
+function challenge(
+  sent: string,
+  status: string,
+  header: string,
+  nonce: string,
+  qop = 'qop="auth", ',
+): string {
+  const value = `Digest realm="${REALM}", nonce="${nonce}", ${qop}algorithm=MD5`;
   return responseTo(sent, status, [`${header}: ${value}`]);
 }
 
@@ -154,5 +169,171 @@ describe('digest credentials', () => {
           sipCredentials: sipCredentials as never,
         }),
     ).toThrow(new TypeError(message));
+  });
+});
+
+/** Registers `alice` at the fake core and returns the service authorisation PUBLISH. */
+async function registerUntilPublish(socket: FakeSocket): Promise<string> {
+  await until(() => sentRequests(socket, 'REGISTER').length === 1);
+  const register = sentRequests(socket, 'REGISTER')[0] as string;
+  const contact = SipMessage.parse(utf8Encode(register)).getHeader('Contact') ?? '';
+  socket.receive(responseTo(register, '200 OK', [`Contact: ${contact};expires=600`]));
+  await until(() => sentRequests(socket, 'PUBLISH').length === 1);
+  return sentRequests(socket, 'PUBLISH')[0] as string;
+}
+
+/** Waits for PUBLISH number `count` and returns it parsed. */
+async function nthPublish(socket: FakeSocket, count: number): Promise<SipMessage> {
+  await until(() => sentRequests(socket, 'PUBLISH').length === count);
+  return SipMessage.parse(utf8Encode(sentRequests(socket, 'PUBLISH')[count - 1] as string));
+}
+
+const accepted = (sent: SipMessage) =>
+  responseTo(utf8Decode(sent.toBytes()), '200 OK', ['SIP-ETag: e1', 'Expires: 3600']);
+
+describe('digest challenges to PUBLISH', () => {
+  it('answers a 407 to the service authorisation with a PUBLISH protected afresh', async () => {
+    const { alice, socket, stores } = await setUp();
+    const done = alice.register();
+    const first = await registerUntilPublish(socket);
+
+    socket.receive(
+      challenge(first, '407 Proxy Authentication Required', 'Proxy-Authenticate', 'p1'),
+    );
+    const second = await nthPublish(socket, 2);
+    const credentials = digestParameters(second.getHeader('Proxy-Authorization') ?? '');
+    const firstMessage = SipMessage.parse(utf8Encode(first));
+
+    expect(second.getHeader('Authorization')).toBeUndefined();
+    expect(credentials.get('username')).toBe('alice-at-core');
+    expect(credentials.get('realm')).toBe(REALM);
+    expect(credentials.get('nonce')).toBe('p1');
+    expect(credentials.get('uri')).toBe(SERVER);
+    expect(credentials.get('qop')).toBe('auth');
+    expect(credentials.get('response')).toBe(expectedResponse('PUBLISH', credentials));
+    expect(second.callId).toBe(firstMessage.callId);
+    expect(second.getHeader('From')).toBe(firstMessage.getHeader('From'));
+    expect(second.cseq.sequence).toBe(firstMessage.cseq.sequence + 1);
+    expect(topViaBranch(second)).not.toBe(topViaBranch(firstMessage));
+    const opened = await unprotectMessage(second, {
+      crypto: testCrypto,
+      identity: await stores.pki.identity('bob'),
+      trustAnchors: [stores.pki.caCertificate],
+      now: stores.now,
+    });
+    const signedCseq = opened.security.protectedHeaders.find((header) => header.name === 'CSeq');
+    expect(signedCseq?.value).toBe(`${String(second.cseq.sequence)} PUBLISH`);
+    expect(utf8Decode(opened.message.body)).toContain('access-token-1');
+
+    socket.receive(accepted(second));
+    await expect(done).resolves.toBeUndefined();
+  });
+
+  it('answers a 401 to the affiliation without qop', async () => {
+    const { alice, socket } = await setUp();
+    const registered = alice.register();
+    socket.receive(accepted(SipMessage.parse(utf8Encode(await registerUntilPublish(socket)))));
+    await registered;
+
+    const done = alice.setAffiliation({ target: SERVER, groups: ['sip:g1@example.org'] });
+    const first = await nthPublish(socket, 2);
+    socket.receive(
+      challenge(utf8Decode(first.toBytes()), '401 Unauthorized', 'WWW-Authenticate', 'w1', ''),
+    );
+    const second = await nthPublish(socket, 3);
+    const credentials = digestParameters(second.getHeader('Authorization') ?? '');
+
+    expect(second.getHeader('Event')).toBe('presence');
+    expect(credentials.has('qop')).toBe(false);
+    expect(credentials.get('response')).toBe(expectedResponse('PUBLISH', credentials));
+    socket.receive(accepted(second));
+    await expect(done).resolves.toBeUndefined();
+  });
+
+  it('fails register() with 407 when the answer is challenged again', async () => {
+    const { alice, socket } = await setUp();
+    const done = alice.register();
+    const first = await registerUntilPublish(socket);
+    const reason = '407 Proxy Authentication Required';
+
+    socket.receive(challenge(first, reason, 'Proxy-Authenticate', 'p1'));
+    const second = await nthPublish(socket, 2);
+    socket.receive(challenge(utf8Decode(second.toBytes()), reason, 'Proxy-Authenticate', 'p2'));
+
+    await expect(done).rejects.toMatchObject({
+      name: 'SipRequestFailedError',
+      code: 'ERR_REQUEST_FAILED',
+      sipStatus: 407,
+      message: 'request failed with 407 Proxy Authentication Required',
+    });
+    expect(sentRequests(socket, 'PUBLISH')).toHaveLength(2);
+  });
+
+  it.each([
+    ['401 Unauthorized', 'WWW-Authenticate', 401],
+    ['407 Proxy Authentication Required', 'Proxy-Authenticate', 407],
+  ])('fails register() on a %s without sipCredentials', async (status, header, sipStatus) => {
+    const { alice, socket } = await setUp(false);
+    const done = alice.register();
+    const first = await registerUntilPublish(socket);
+
+    socket.receive(challenge(first, status, header, 'n1'));
+
+    await expect(done).rejects.toMatchObject({
+      name: 'SipRequestFailedError',
+      code: 'ERR_REQUEST_FAILED',
+      sipStatus,
+      message: `request failed with ${status}`,
+    });
+    expect(sentRequests(socket, 'PUBLISH')).toHaveLength(1);
+  });
+
+  it('answers qop=auth when the challenge also offers auth-int', async () => {
+    const { alice, socket } = await setUp();
+    const done = alice.register();
+    const first = await registerUntilPublish(socket);
+
+    const offer = 'qop="auth-int,auth", ';
+    socket.receive(challenge(first, '401 Unauthorized', 'WWW-Authenticate', 'w2', offer));
+    const second = await nthPublish(socket, 2);
+    const credentials = digestParameters(second.getHeader('Authorization') ?? '');
+
+    expect(credentials.get('qop')).toBe('auth');
+    expect(credentials.get('response')).toBe(expectedResponse('PUBLISH', credentials));
+    socket.receive(accepted(second));
+    await expect(done).resolves.toBeUndefined();
+  });
+
+  it('rejects a challenge that offers only qop=auth-int as not supported', async () => {
+    const { alice, socket } = await setUp();
+    const done = alice.register();
+    const first = await registerUntilPublish(socket);
+
+    const offer = 'qop="auth-int", ';
+    socket.receive(challenge(first, '401 Unauthorized', 'WWW-Authenticate', 'w3', offer));
+
+    await expect(done).rejects.toMatchObject({
+      name: 'SipRequestFailedError',
+      code: 'ERR_NOT_SUPPORTED',
+      sipStatus: 401,
+      message: 'request failed with 401 Unauthorized',
+    });
+    expect(sentRequests(socket, 'PUBLISH')).toHaveLength(1);
+  });
+
+  it('never sends or logs the password while answering a PUBLISH challenge', async () => {
+    const { alice, socket, logged } = await setUp();
+    const done = alice.register();
+    const first = await registerUntilPublish(socket);
+
+    socket.receive(
+      challenge(first, '407 Proxy Authentication Required', 'Proxy-Authenticate', 'p1'),
+    );
+    socket.receive(accepted(await nthPublish(socket, 2)));
+    await done;
+
+    expect(logged.join('\n')).toContain('PUBLISH challenged');
+    expect(socket.sent.join('\n')).not.toContain(PASSWORD);
+    expect(logged.join('\n')).not.toContain(PASSWORD);
   });
 });

@@ -13,6 +13,7 @@ import {
   type SecurityInfo,
 } from '@mcptt-smime/smime';
 import {
+  answerDigestChallenge,
   createUserAgent,
   createWebSocket,
   onceUaEvent,
@@ -47,7 +48,7 @@ import type { McpttCall } from './mcptt-call.js';
 import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
 import { PublicationRefresh, type Publish } from './publication-refresh.js';
 import { publishAffiliation, type AffiliationOptions } from './publish-affiliation.js';
-import { checkExpires } from './publish-transaction.js';
+import { checkExpires, type ChallengeAnswerer } from './publish-transaction.js';
 import { ReceivedStore } from './received-store.js';
 import { authoriseService } from './service-authorisation.js';
 import { believedInfo, vouchedByServer, type SenderTrust } from './sender-trust.js';
@@ -110,6 +111,8 @@ export class McpttClient {
   #lastAffiliation: Publish | undefined;
   /** State of the registration, which decides the delegate's connection callbacks. */
   #registration: 'none' | 'registered' | 'lost' = 'none';
+  /** Answers the SIP core's digest challenges to the client's own PUBLISH requests. */
+  readonly #answerChallenge: ChallengeAnswerer | undefined;
 
   /** Raises TypeError, naming the option, for an option that is missing or wrong. */
   constructor(options: McpttClientOptions) {
@@ -170,9 +173,25 @@ export class McpttClient {
       localUri: options.uri,
       ...optional('now', options.now),
     });
+    this.#answerChallenge = this.#challengeAnswerer(options);
     this.#authorisation = this.#refreshOf('service-authorisation');
     this.#affiliation = this.#refreshOf('affiliation');
     this.#listen();
+  }
+
+  /** JsSIP answers the challenges of its own requests; the SDK's PUBLISH needs this. */
+  #challengeAnswerer(options: McpttClientOptions): ChallengeAnswerer | undefined {
+    const credentials = options.sipCredentials;
+    if (credentials === undefined) return undefined;
+    return (status, challenges, request) => {
+      const answer = answerDigestChallenge(status, challenges, request, credentials, options.uri);
+      // The outcome only: the answer holds a digest of the password.
+      this.#logger.debug('publish', 'PUBLISH challenged', {
+        sipStatus: status,
+        outcome: answer.outcome,
+      });
+      return answer;
+    };
   }
 
   #refreshOf(publication: RefreshFailedEvent['publication']): PublicationRefresh {
@@ -395,6 +414,7 @@ export class McpttClient {
           ...optional('clientId', clientId),
           ...optional('accessToken', accessToken),
           ...optional('expires', this.#options.authorisationExpires),
+          ...optional('answerChallenge', this.#answerChallenge),
         });
       try {
         this.#authorisation.start(publish, await publish());
@@ -529,6 +549,7 @@ export class McpttClient {
         ...options,
         mcpttId: options.mcpttId ?? this.#options.uri,
         clientId: options.clientId ?? this.#options.clientId ?? '',
+        answerChallenge: this.#answerChallenge,
       });
     this.#lastAffiliation = publish;
     const granted = await publish();

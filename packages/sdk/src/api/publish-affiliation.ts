@@ -7,7 +7,7 @@ import type { ProtectingSocket } from '../core/protecting-socket.js';
 import type { SmimePipeline } from '../core/smime-pipeline.js';
 import { buildAffiliation, type GroupAffiliation } from '../mcptt/affiliation.js';
 import { PIDF_TYPE } from '../mcptt/media-types.js';
-import { sendPublish } from './publish-transaction.js';
+import { sendPublish, type ChallengeAnswerer } from './publish-transaction.js';
 
 export { TIMER_F_MS } from './publish-transaction.js';
 
@@ -33,14 +33,18 @@ export interface AffiliationOptions {
 
 /**
  * Sends an affiliation PUBLISH and resolves on a 2xx with the seconds the affiliation lasts.
- * Rejects with SipRequestFailedError on an error response (408 on timeout), or with the
- * protection error.
+ * `answerChallenge` answers a 401 or 407 challenge of the SIP core. Rejects with
+ * SipRequestFailedError on an error response (408 on timeout), or with the protection error.
  */
 export function publishAffiliation(
   socket: ProtectingSocket,
   pipeline: SmimePipeline,
   crypto: Crypto,
-  options: AffiliationOptions & { mcpttId: string; clientId: string },
+  options: AffiliationOptions & {
+    mcpttId: string;
+    clientId: string;
+    answerChallenge?: ChallengeAnswerer | undefined;
+  },
 ): Promise<number> {
   const groups: GroupAffiliation[] = options.groups.map((group) => ({ group }));
   const body = buildAffiliation({ mcpttId: options.mcpttId, clientId: options.clientId, groups });
@@ -52,5 +56,6 @@ export function publishAffiliation(
     body,
     ...(options.expires === undefined ? {} : { expires: options.expires }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.answerChallenge === undefined ? {} : { answerChallenge: options.answerChallenge }),
   });
 }

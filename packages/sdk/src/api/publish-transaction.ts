@@ -1,16 +1,18 @@
 /**
  * PUBLISH, which JsSIP lacks. The SDK builds the request itself, sends it through the protecting
  * socket and runs a small non-INVITE client transaction (RFC 3261 §17.1.2): the first final
- * response ends it, and Timer F (64·T1 = 32 s) times it out.
+ * response ends it, and Timer F (64·T1 = 32 s) times it out. A 401 or 407 Digest challenge is
+ * answered once, as JsSIP answers those of its own requests (RFC 3261 §22.2).
  *
  * NOTE: the request is not retransmitted (Timer E), which RFC 3261 §17.1.2.2 requires only on
  * unreliable transports; SIP over WebSocket is reliable.
  *
  * @module
  */
+import type { ChallengedRequest, DigestAnswer } from '../adapter/jssip/jssip-ua.js';
 import { reasonPhraseOf } from '../core/failure.js';
 import type { ProtectingSocket } from '../core/protecting-socket.js';
-import type { SmimePipeline } from '../core/smime-pipeline.js';
+import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
 import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
 import { SipRequestFailedError } from './sip-request-failed-error.js';
 
@@ -62,6 +64,30 @@ export interface PublishRequest {
   readonly expires?: number;
   /** Transaction timeout in milliseconds; default {@link TIMER_F_MS}. */
   readonly timeoutMs?: number;
+  /**
+   * Answers a 401 or 407 Digest challenge with the user's credentials. Without it, a challenge
+   * ends the PUBLISH as any other error response does.
+   */
+  readonly answerChallenge?: ChallengeAnswerer;
+}
+
+/** Computes the credentials for a challenged request; see `answerDigestChallenge`. */
+export type ChallengeAnswerer = (
+  status: 401 | 407,
+  challenges: readonly string[],
+  request: ChallengedRequest,
+) => DigestAnswer;
+
+/**
+ * What differs between the first PUBLISH and the one that answers a challenge. The second keeps
+ * the Call-ID and From tag, and takes the next CSeq and a new Via branch (RFC 3261 §8.1.3.5).
+ */
+export interface PublishAttempt {
+  readonly callId: string;
+  readonly fromTag: string;
+  readonly cseq: number;
+  /** The Authorization or Proxy-Authorization field of a request that answers a challenge. */
+  readonly credentials?: { readonly name: string; readonly value: string };
 }
 
 function token(crypto: Crypto): string {
@@ -69,22 +95,27 @@ function token(crypto: Crypto): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Builds the PUBLISH text and returns it with its Call-ID. */
+/**
+ * Builds the PUBLISH text and returns it with its Call-ID: a new request, or with `attempt` the
+ * one that answers a challenge.
+ */
 export function buildPublishRequest(
   request: PublishRequest,
   transport: string,
   crypto: Crypto,
+  attempt: PublishAttempt = { callId: token(crypto), fromTag: token(crypto), cseq: 1 },
 ): { text: string; callId: string } {
-  const callId = token(crypto);
+  const { callId, credentials } = attempt;
   const length = new TextEncoder().encode(request.body).length;
   const text = [
     `PUBLISH ${request.target} SIP/2.0`,
     `Via: SIP/2.0/${transport} ${token(crypto)}.invalid;branch=z9hG4bK${token(crypto)}`,
     'Max-Forwards: 70',
-    `From: <${request.from}>;tag=${token(crypto)}`,
+    `From: <${request.from}>;tag=${attempt.fromTag}`,
     `To: <${request.target}>`,
     `Call-ID: ${callId}`,
-    'CSeq: 1 PUBLISH',
+    `CSeq: ${String(attempt.cseq)} PUBLISH`,
+    ...(credentials === undefined ? [] : [`${credentials.name}: ${credentials.value}`]),
     `Event: ${request.event}`,
     `Expires: ${request.expires ?? DEFAULT_PUBLISH_EXPIRES}`,
     ...MCPTT_REQUEST_HEADERS,
@@ -110,45 +141,70 @@ export function grantedExpires(header: string | undefined, requested: number): n
 
 /**
  * Sends a PUBLISH, protected like every other body, and resolves on a 2xx with the lifetime it
- * granted in seconds (see {@link grantedExpires}). Rejects with SipRequestFailedError on an error
- * response, on a final response that fails unprotection (with that failure's status and code), and
- * 408 on timeout, or with the error that kept the PUBLISH from being sent.
+ * granted in seconds (see {@link grantedExpires}). A 401 or 407 is answered once with
+ * `request.answerChallenge`: the PUBLISH goes again with the next CSeq and credentials, and the
+ * pipeline protects its body afresh, so that the signed copy of the CSeq matches. Rejects with
+ * SipRequestFailedError on an error response, on a second challenge, on a challenge without
+ * `answerChallenge` or that it cannot answer (`ERR_NOT_SUPPORTED` for one that asks only for
+ * `qop=auth-int` or another algorithm than MD5), on a final response that fails unprotection (with
+ * that failure's status and code), and 408 on timeout, or with the error that kept the PUBLISH
+ * from being sent.
  */
-// NOTE: this PUBLISH does not go through JsSIP, so a 401 or 407 challenge of the SIP core
-// fails it rather than being answered with `sipCredentials`.
 export function sendPublish(
   socket: ProtectingSocket,
   pipeline: SmimePipeline,
   crypto: Crypto,
   request: PublishRequest,
 ): Promise<number> {
-  const { text, callId } = buildPublishRequest(request, socket.via_transport, crypto);
+  let attempt: PublishAttempt = { callId: token(crypto), fromTag: token(crypto), cseq: 1 };
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const fail = (error: Error) => {
+      clearTimeout(timer);
       release();
-      reject(new SipRequestFailedError(408, 'Request Timeout'));
-    }, request.timeoutMs ?? TIMER_F_MS);
+      reject(error);
+    };
+    const transmit = () => {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => fail(new SipRequestFailedError(408, 'Request Timeout')),
+        request.timeoutMs ?? TIMER_F_MS,
+      );
+      const { text } = buildPublishRequest(request, socket.via_transport, crypto, attempt);
+      socket.transmit(text).catch((error: unknown) => {
+        fail(error instanceof Error ? error : new Error('PUBLISH not sent'));
+      });
+    };
     const release = pipeline.claimResponses(
-      callId,
+      attempt.callId,
       (response) => {
         const status = response.status ?? 0;
-        if (status < 200) return;
+        // A late response to the challenged request has the CSeq before this one.
+        if (status < 200 || response.cseq.sequence !== attempt.cseq) return;
+        if ((status === 401 || status === 407) && attempt.credentials === undefined) {
+          const answer = answerOf(request, status, response);
+          if (answer.outcome === 'answered') {
+            attempt = { ...attempt, cseq: attempt.cseq + 1, credentials: answer.credentials };
+            transmit();
+            return;
+          }
+          if (answer.outcome === 'unsupported') {
+            fail(new SipRequestFailedError(status, reasonOf(response), 'ERR_NOT_SUPPORTED'));
+            return;
+          }
+        }
+        if (status >= 300) {
+          fail(new SipRequestFailedError(status, reasonOf(response)));
+          return;
+        }
         clearTimeout(timer);
         release();
         const requested = request.expires ?? DEFAULT_PUBLISH_EXPIRES;
-        if (status < 300) {
-          resolve(grantedExpires(response.message.getHeader('Expires'), requested));
-          return;
-        }
-        const start = response.message.startLine;
-        const reason = start.type === 'response' ? start.reasonPhrase : reasonPhraseOf(status);
-        reject(new SipRequestFailedError(status, reason));
+        resolve(grantedExpires(response.message.getHeader('Expires'), requested));
       },
       // A response that fails unprotection ends the PUBLISH at once, as its status would.
       (failure) => {
-        clearTimeout(timer);
-        release();
-        reject(
+        fail(
           new SipRequestFailedError(
             failure.sipStatus,
             reasonPhraseOf(failure.sipStatus),
@@ -157,10 +213,36 @@ export function sendPublish(
         );
       },
     );
-    socket.transmit(text).catch((error: unknown) => {
-      clearTimeout(timer);
-      release();
-      reject(error instanceof Error ? error : new Error('PUBLISH not sent'));
-    });
+    transmit();
   });
+}
+
+function reasonOf(response: ReceivedMessage): string {
+  const start = response.message.startLine;
+  return start.type === 'response' ? start.reasonPhrase : reasonPhraseOf(response.status ?? 0);
+}
+
+type ChallengeOutcome =
+  | { readonly outcome: 'answered'; readonly credentials: { name: string; value: string } }
+  | { readonly outcome: 'unsupported' | 'unanswered' };
+
+/** Answers the challenge of a 401 or 407 to `request` when it has credentials for it. */
+function answerOf(
+  request: PublishRequest,
+  status: 401 | 407,
+  response: ReceivedMessage,
+): ChallengeOutcome {
+  if (request.answerChallenge === undefined) return { outcome: 'unanswered' };
+  const [challenge, authorization] =
+    status === 401
+      ? ['WWW-Authenticate', 'Authorization']
+      : ['Proxy-Authenticate', 'Proxy-Authorization'];
+  const answer = request.answerChallenge(status, response.message.getHeaders(challenge), {
+    method: 'PUBLISH',
+    uri: request.target,
+  });
+  if (answer.outcome === 'answered') {
+    return { outcome: 'answered', credentials: { name: authorization, value: answer.value } };
+  }
+  return { outcome: answer.outcome === 'unsupported' ? 'unsupported' : 'unanswered' };
 }

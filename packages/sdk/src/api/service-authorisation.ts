@@ -12,7 +12,7 @@ import type { ProtectingSocket } from '../core/protecting-socket.js';
 import type { SmimePipeline } from '../core/smime-pipeline.js';
 import { buildMcpttInfo } from '../mcptt/mcptt-info.js';
 import { MCPTT_INFO_TYPE } from '../mcptt/media-types.js';
-import { sendPublish } from './publish-transaction.js';
+import { sendPublish, type ChallengeAnswerer } from './publish-transaction.js';
 
 /** Options of a service authorisation. */
 export interface ServiceAuthorisationOptions {
@@ -26,6 +26,8 @@ export interface ServiceAuthorisationOptions {
   readonly expires?: number;
   /** Transaction timeout in milliseconds; default 32 s (Timer F). */
   readonly timeoutMs?: number;
+  /** Answers a 401 or 407 challenge of the SIP core; without it, a challenge fails. */
+  readonly answerChallenge?: ChallengeAnswerer;
 }
 
 /**
@@ -51,5 +53,6 @@ export function authoriseService(
     body,
     ...(options.expires === undefined ? {} : { expires: options.expires }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.answerChallenge === undefined ? {} : { answerChallenge: options.answerChallenge }),
   });
 }

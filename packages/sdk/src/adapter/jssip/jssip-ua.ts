@@ -1,10 +1,15 @@
+// JsSIP ships its digest module without types. The reference lets every project that compiles
+// this file from source, such as the demo app, find those of jssip-digest.d.ts.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./jssip-digest.d.ts" />
 /**
  * The only module that imports JsSIP: it builds a JsSIP user agent on the protecting socket, and
  * gives the rest of the SDK the JsSIP types and the one body hook that it needs.
  *
  * @module
  */
-import { UA, WebSocketInterface } from 'jssip';
+import { Grammar, UA, URI, WebSocketInterface } from 'jssip';
+import DigestAuthentication, { type JssipChallenge } from 'jssip/lib/DigestAuthentication.js';
 import type { RTCSession } from 'jssip/lib/RTCSession.js';
 import type { Socket } from 'jssip/lib/Socket.js';
 import type { SipSocket } from '../../core/sip-socket.js';
@@ -65,6 +70,77 @@ function credentialSettings(credentials: SipCredentials | undefined) {
     ...(credentials.username === undefined ? {} : { authorization_user: credentials.username }),
     ...(credentials.realm === undefined ? {} : { realm: credentials.realm }),
   };
+}
+
+/** The outcome of {@link answerDigestChallenge}. */
+export type DigestAnswer =
+  /** `value` is the Authorization or Proxy-Authorization field value to send. */
+  | { readonly outcome: 'answered'; readonly value: string }
+  /** Every Digest challenge asks for an algorithm or qop that the client cannot answer. */
+  | { readonly outcome: 'unsupported' }
+  /** No challenge is a Digest challenge with a realm and a nonce. */
+  | { readonly outcome: 'malformed' };
+
+/** The request that a 401 or 407 response challenged. */
+export interface ChallengedRequest {
+  readonly method: string;
+  /** The Request-URI, which the credentials name as the digest URI. */
+  readonly uri: string;
+}
+
+/**
+ * Answers the Digest challenges of a 401 (WWW-Authenticate values) or 407 (Proxy-Authenticate
+ * values) with `credentials`, through JsSIP's own digest code, the one that answers JsSIP's
+ * requests (RFC 3261 §22.4, RFC 2617 §3.2.2). The user name defaults to the user part of
+ * `userUri`, as in JsSIP. The first challenge that can be answered wins: MD5 (or no algorithm),
+ * with `qop=auth` or no qop.
+ *
+ * A challenge that offers only `qop=auth-int` is unsupported, because its digest covers the body,
+ * and the client computes it before protection while the core sees the ciphertext. JsSIP itself
+ * prefers auth-int when a challenge offers both, so the client offers it auth alone.
+ */
+export function answerDigestChallenge(
+  status: 401 | 407,
+  challenges: readonly string[],
+  request: ChallengedRequest,
+  credentials: SipCredentials,
+  userUri: string,
+): DigestAnswer {
+  const rule = status === 401 ? 'WWW_Authenticate' : 'Proxy_Authenticate';
+  const username = credentials.username ?? (URI.parse(userUri) as URI | undefined)?.user ?? '';
+  let answer: DigestAnswer = { outcome: 'malformed' };
+  for (const value of challenges) {
+    const parsed = Grammar.parse(value, rule) as JssipChallenge | -1;
+    if (parsed === -1 || parsed.realm === undefined || parsed.nonce === undefined) continue;
+    const challenge = withAuthQop(parsed);
+    const algorithm = challenge?.algorithm;
+    if (challenge === undefined || (algorithm !== undefined && algorithm !== 'MD5')) {
+      answer = { outcome: 'unsupported' };
+      continue;
+    }
+    const digest = new DigestAuthentication({
+      username,
+      password: credentials.password,
+      realm: credentials.realm ?? null,
+      ha1: null,
+    });
+    if (
+      !digest.authenticate({ method: request.method, ruri: request.uri, body: null }, challenge)
+    ) {
+      continue;
+    }
+    return { outcome: 'answered', value: digest.toString() };
+  }
+  return answer;
+}
+
+/**
+ * Returns the challenge with `qop=auth` alone when it offers auth, the challenge itself when it
+ * has no qop, and undefined when its qop offers no auth.
+ */
+function withAuthQop(challenge: JssipChallenge): JssipChallenge | undefined {
+  if (challenge.qop === undefined) return challenge;
+  return challenge.qop.includes('auth') ? { ...challenge, qop: ['auth'] } : undefined;
 }
 
 /** A body that replaces the SDP of an initial INVITE. */
