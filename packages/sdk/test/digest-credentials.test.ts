@@ -192,7 +192,7 @@ const accepted = (sent: SipMessage) =>
   responseTo(utf8Decode(sent.toBytes()), '200 OK', ['SIP-ETag: e1', 'Expires: 3600']);
 
 describe('digest challenges to PUBLISH', () => {
-  it('answers a 407 to the service authorisation with a PUBLISH protected afresh', async () => {
+  it('retries a 407 authorisation PUBLISH protected afresh', async () => {
     const { alice, socket, stores } = await setUp();
     const done = alice.register();
     const first = await registerUntilPublish(socket);
@@ -229,7 +229,7 @@ describe('digest challenges to PUBLISH', () => {
     await expect(done).resolves.toBeUndefined();
   });
 
-  it('answers a 401 to the affiliation without qop', async () => {
+  it('retries a 401 affiliation without qop', async () => {
     const { alice, socket } = await setUp();
     const registered = alice.register();
     socket.receive(accepted(SipMessage.parse(utf8Encode(await registerUntilPublish(socket)))));
@@ -250,7 +250,7 @@ describe('digest challenges to PUBLISH', () => {
     await expect(done).resolves.toBeUndefined();
   });
 
-  it('fails register() with 407 when the answer is challenged again', async () => {
+  it('fails register() on a second 407', async () => {
     const { alice, socket } = await setUp();
     const done = alice.register();
     const first = await registerUntilPublish(socket);
@@ -272,7 +272,7 @@ describe('digest challenges to PUBLISH', () => {
   it.each([
     ['401 Unauthorized', 'WWW-Authenticate', 401],
     ['407 Proxy Authentication Required', 'Proxy-Authenticate', 407],
-  ])('fails register() on a %s without sipCredentials', async (status, header, sipStatus) => {
+  ])('fails register() on %s without credentials', async (status, header, sipStatus) => {
     const { alice, socket } = await setUp(false);
     const done = alice.register();
     const first = await registerUntilPublish(socket);
@@ -288,7 +288,7 @@ describe('digest challenges to PUBLISH', () => {
     expect(sentRequests(socket, 'PUBLISH')).toHaveLength(1);
   });
 
-  it('answers qop=auth when the challenge also offers auth-int', async () => {
+  it('picks qop=auth over auth-int', async () => {
     const { alice, socket } = await setUp();
     const done = alice.register();
     const first = await registerUntilPublish(socket);
@@ -304,7 +304,7 @@ describe('digest challenges to PUBLISH', () => {
     await expect(done).resolves.toBeUndefined();
   });
 
-  it('rejects a challenge that offers only qop=auth-int as not supported', async () => {
+  it('rejects an auth-int-only challenge', async () => {
     const { alice, socket } = await setUp();
     const done = alice.register();
     const first = await registerUntilPublish(socket);
@@ -321,7 +321,7 @@ describe('digest challenges to PUBLISH', () => {
     expect(sentRequests(socket, 'PUBLISH')).toHaveLength(1);
   });
 
-  it('never sends or logs the password while answering a PUBLISH challenge', async () => {
+  it('keeps the password out of a PUBLISH retry', async () => {
     const { alice, socket, logged } = await setUp();
     const done = alice.register();
     const first = await registerUntilPublish(socket);

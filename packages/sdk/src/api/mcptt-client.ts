@@ -111,7 +111,7 @@ export class McpttClient {
   #lastAffiliation: Publish | undefined;
   /** State of the registration, which decides the delegate's connection callbacks. */
   #registration: 'none' | 'registered' | 'lost' = 'none';
-  /** Answers the SIP core's digest challenges to the client's own PUBLISH requests. */
+  /** Computes credentials for the SIP core's digest challenges to the client's PUBLISH requests. */
   readonly #answerChallenge: ChallengeAnswerer | undefined;
 
   /** Raises TypeError, naming the option, for an option that is missing or wrong. */
@@ -179,13 +179,13 @@ export class McpttClient {
     this.#listen();
   }
 
-  /** JsSIP answers the challenges of its own requests; the SDK's PUBLISH needs this. */
+  /** Returns the credentials function of the SDK's PUBLISH, since JsSIP never sees that request. */
   #challengeAnswerer(options: McpttClientOptions): ChallengeAnswerer | undefined {
     const credentials = options.sipCredentials;
     if (credentials === undefined) return undefined;
     return (status, challenges, request) => {
       const answer = answerDigestChallenge(status, challenges, request, credentials, options.uri);
-      // The outcome only: the answer holds a digest of the password.
+      // Only the outcome, because the credentials contain a digest of the password.
       this.#logger.debug('publish', 'PUBLISH challenged', {
         sipStatus: status,
         outcome: answer.outcome,

@@ -33,7 +33,7 @@ export interface AffiliationOptions {
 
 /**
  * Sends an affiliation PUBLISH and resolves on a 2xx with the seconds the affiliation lasts.
- * `answerChallenge` answers a 401 or 407 challenge of the SIP core. Rejects with
+ * `answerChallenge` computes credentials for a 401 or 407 challenge of the SIP core. Rejects with
  * SipRequestFailedError on an error response (408 on timeout), or with the protection error.
  */
 export function publishAffiliation(

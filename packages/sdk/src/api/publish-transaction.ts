@@ -1,8 +1,8 @@
 /**
  * PUBLISH, which JsSIP lacks. The SDK builds the request itself, sends it through the protecting
  * socket and runs a small non-INVITE client transaction (RFC 3261 §17.1.2): the first final
- * response ends it, and Timer F (64·T1 = 32 s) times it out. A 401 or 407 Digest challenge is
- * answered once, as JsSIP answers those of its own requests (RFC 3261 §22.2).
+ * response ends it, and Timer F (64·T1 = 32 s) times it out. After a 401 or 407 Digest challenge
+ * the PUBLISH goes once more with credentials, as JsSIP does for its own requests (RFC 3261 §22.2).
  *
  * NOTE: the request is not retransmitted (Timer E), which RFC 3261 §17.1.2.2 requires only on
  * unreliable transports; SIP over WebSocket is reliable.
@@ -65,7 +65,7 @@ export interface PublishRequest {
   /** Transaction timeout in milliseconds; default {@link TIMER_F_MS}. */
   readonly timeoutMs?: number;
   /**
-   * Answers a 401 or 407 Digest challenge with the user's credentials. Without it, a challenge
+   * Computes the user's credentials for a 401 or 407 Digest challenge. Without it, a challenge
    * ends the PUBLISH as any other error response does.
    */
   readonly answerChallenge?: ChallengeAnswerer;
@@ -79,14 +79,14 @@ export type ChallengeAnswerer = (
 ) => DigestAnswer;
 
 /**
- * What differs between the first PUBLISH and the one that answers a challenge. The second keeps
+ * What differs between the first PUBLISH and its retry with credentials. The retry keeps
  * the Call-ID and From tag, and takes the next CSeq and a new Via branch (RFC 3261 §8.1.3.5).
  */
 export interface PublishAttempt {
   readonly callId: string;
   readonly fromTag: string;
   readonly cseq: number;
-  /** The Authorization or Proxy-Authorization field of a request that answers a challenge. */
+  /** The Authorization or Proxy-Authorization field of a retry after a challenge. */
   readonly credentials?: { readonly name: string; readonly value: string };
 }
 
@@ -96,8 +96,8 @@ function token(crypto: Crypto): string {
 }
 
 /**
- * Builds the PUBLISH text and returns it with its Call-ID: a new request, or with `attempt` the
- * one that answers a challenge.
+ * Builds the PUBLISH text and returns it with its Call-ID: a new request, or with `attempt` its
+ * retry after a challenge.
  */
 export function buildPublishRequest(
   request: PublishRequest,
@@ -141,14 +141,15 @@ export function grantedExpires(header: string | undefined, requested: number): n
 
 /**
  * Sends a PUBLISH, protected like every other body, and resolves on a 2xx with the lifetime it
- * granted in seconds (see {@link grantedExpires}). A 401 or 407 is answered once with
- * `request.answerChallenge`: the PUBLISH goes again with the next CSeq and credentials, and the
- * pipeline protects its body afresh, so that the signed copy of the CSeq matches. Rejects with
- * SipRequestFailedError on an error response, on a second challenge, on a challenge without
- * `answerChallenge` or that it cannot answer (`ERR_NOT_SUPPORTED` for one that asks only for
- * `qop=auth-int` or another algorithm than MD5), on a final response that fails unprotection (with
- * that failure's status and code), and 408 on timeout, or with the error that kept the PUBLISH
- * from being sent.
+ * granted in seconds (see {@link grantedExpires}). After a 401 or 407, the PUBLISH goes once more
+ * with the next CSeq and the credentials of `request.answerChallenge`, and the pipeline protects
+ * its body afresh, so that the signed copy of the CSeq matches.
+ *
+ * Rejects with SipRequestFailedError on an error response, on a second challenge, and on a
+ * challenge without `answerChallenge` or without a supported Digest challenge. The code is then
+ * `ERR_NOT_SUPPORTED` when the challenge requires `qop=auth-int` or another algorithm than MD5.
+ * Also rejects on a final response that fails unprotection (with that failure's status and code),
+ * with 408 on timeout, and with the error that kept the PUBLISH from being sent.
  */
 export function sendPublish(
   socket: ProtectingSocket,
@@ -226,7 +227,7 @@ type ChallengeOutcome =
   | { readonly outcome: 'answered'; readonly credentials: { name: string; value: string } }
   | { readonly outcome: 'unsupported' | 'unanswered' };
 
-/** Answers the challenge of a 401 or 407 to `request` when it has credentials for it. */
+/** Computes the credentials for a 401 or 407 to `request`, when it has a credentials function. */
 function answerOf(
   request: PublishRequest,
   status: 401 | 407,

@@ -26,7 +26,7 @@ export interface ServiceAuthorisationOptions {
   readonly expires?: number;
   /** Transaction timeout in milliseconds; default 32 s (Timer F). */
   readonly timeoutMs?: number;
-  /** Answers a 401 or 407 challenge of the SIP core; without it, a challenge fails. */
+  /** Computes credentials for a 401 or 407 challenge of the SIP core. Without it, a challenge fails. */
   readonly answerChallenge?: ChallengeAnswerer;
 }
 

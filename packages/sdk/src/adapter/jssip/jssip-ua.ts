@@ -76,7 +76,7 @@ function credentialSettings(credentials: SipCredentials | undefined) {
 export type DigestAnswer =
   /** `value` is the Authorization or Proxy-Authorization field value to send. */
   | { readonly outcome: 'answered'; readonly value: string }
-  /** Every Digest challenge asks for an algorithm or qop that the client cannot answer. */
+  /** Every Digest challenge requires an algorithm or qop that the client does not support. */
   | { readonly outcome: 'unsupported' }
   /** No challenge is a Digest challenge with a realm and a nonce. */
   | { readonly outcome: 'malformed' };
@@ -89,11 +89,10 @@ export interface ChallengedRequest {
 }
 
 /**
- * Answers the Digest challenges of a 401 (WWW-Authenticate values) or 407 (Proxy-Authenticate
- * values) with `credentials`, through JsSIP's own digest code, the one that answers JsSIP's
- * requests (RFC 3261 §22.4, RFC 2617 §3.2.2). The user name defaults to the user part of
- * `userUri`, as in JsSIP. The first challenge that can be answered wins: MD5 (or no algorithm),
- * with `qop=auth` or no qop.
+ * Computes the credentials for the Digest challenges of a 401 (WWW-Authenticate values) or 407
+ * (Proxy-Authenticate values), with JsSIP's own digest code, which JsSIP uses for its own requests
+ * (RFC 3261 §22.4, RFC 2617 §3.2.2). The user name defaults to the user part of `userUri`, as in
+ * JsSIP. The first supported challenge wins: MD5 (or no algorithm), with `qop=auth` or no qop.
  *
  * A challenge that offers only `qop=auth-int` is unsupported, because its digest covers the body,
  * and the client computes it before protection while the core sees the ciphertext. JsSIP itself
