@@ -38,6 +38,13 @@ export interface KamailioOptions {
   readonly sharedMemoryMb?: number;
   /** How long to wait for the listener to complete a WebSocket handshake. Default 5000 ms. */
   readonly startTimeoutMs?: number;
+  /**
+   * Password that every user's REGISTER must prove with digest authentication (the
+   * `WITH_DIGEST_AUTH` define of kamailio.cfg). Default: none, and nothing is challenged. It goes
+   * on Kamailio's command line, which other local users can read, so it suits tests and demos.
+   * TypeError unless it is printable ASCII without spaces, `"`, `\`, `#` or `$`.
+   */
+  readonly digestPassword?: string;
 }
 
 /** A running Kamailio. */
@@ -69,6 +76,7 @@ export function findKamailio(executable = DEFAULT_KAMAILIO_PATH): string | undef
  * ```
  */
 export async function startKamailio(options: KamailioOptions): Promise<RunningKamailio> {
+  checkDigestPassword(options.digestPassword);
   const executable = options.executable ?? DEFAULT_KAMAILIO_PATH;
   if (findKamailio(executable) === undefined) {
     throw new Error(`Kamailio not found at ${executable}: install the kamailio package`);
@@ -134,7 +142,27 @@ function kamailioArguments(options: KamailioOptions, port: number, runDir: strin
     runDir,
     '-w',
     runDir,
+    ...(options.digestPassword === undefined
+      ? []
+      : ['-A', 'WITH_DIGEST_AUTH', '-A', `DIGEST_PASSWORD="${options.digestPassword}"`]),
   ];
+}
+
+/**
+ * Raises TypeError for a password that kamailio.cfg cannot take as a string: Kamailio reads `$` in
+ * it as a variable, and a quote or backslash would end or escape the string. `#` is rejected too,
+ * to stay clear of the comment and directive syntax of the configuration.
+ */
+function checkDigestPassword(password: string | undefined): void {
+  if (password === undefined) return;
+  if (
+    typeof password !== 'string' ||
+    !/^[!%&'()*+,\-./0-9:;<=>?@A-Z[\]^_`a-z{|}~]+$/.test(password)
+  ) {
+    throw new TypeError(
+      'digestPassword must be printable ASCII without spaces, double quotes, backslashes, # or $',
+    );
+  }
 }
 
 // Writes through one open stream per file, in arrival order, so records never interleave. An
