@@ -22,6 +22,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { addressOfRecord, type RevocationMode } from '@mcptt-smime/smime';
+import type { CoreCredentials } from './core-digest.js';
 import { isCertifiableUri } from './openssl-ca.js';
 
 /** A configured MCPTT user. */
@@ -117,6 +118,11 @@ export interface ServerConfig {
    * core send them again.
    */
   readonly stateFile?: string;
+  /**
+   * Digest credentials with which the server answers a 401 or 407 of the SIP core to its
+   * REGISTER (RFC 3261 §22). The user name defaults to the user part of `serverUri`.
+   */
+  readonly coreCredentials?: CoreCredentials;
 }
 
 /** Floor control limits (TS 24.380), as the floor arbitrator takes them. */
@@ -143,7 +149,10 @@ const ROOT_FIELDS: KnownFields<ServerConfig> = {
   insecurePlainCalls: true,
   floor: true,
   stateFile: true,
+  coreCredentials: true,
 };
+
+const CORE_CREDENTIAL_FIELDS: KnownFields<CoreCredentials> = { username: true, password: true };
 
 const IDENTITY_FIELDS: KnownFields<IdentityConfig> = {
   key: true,
@@ -204,7 +213,20 @@ export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
       : { insecurePlainCalls: asBoolean(root.insecurePlainCalls, 'insecurePlainCalls') }),
     ...(root.floor === undefined ? {} : { floor: parseFloor(root.floor) }),
     ...(root.stateFile === undefined ? {} : { stateFile: path(root.stateFile, 'stateFile') }),
+    ...(root.coreCredentials === undefined
+      ? {}
+      : { coreCredentials: parseCoreCredentials(root.coreCredentials) }),
   };
+}
+
+function parseCoreCredentials(raw: unknown): CoreCredentials {
+  const credentials = asObject(raw, 'coreCredentials', CORE_CREDENTIAL_FIELDS);
+  const password = asString(credentials.password, 'coreCredentials.password');
+  if (password === '') throw new TypeError('coreCredentials.password: expected a non-empty string');
+  if (credentials.username === undefined) return { password };
+  const username = asString(credentials.username, 'coreCredentials.username');
+  if (username === '') throw new TypeError('coreCredentials.username: expected a non-empty string');
+  return { username, password };
 }
 
 function parseIdentity(

@@ -23,6 +23,7 @@ import { createNodeCrypto } from '@mcptt-smime/smime/node';
 import { handleBye, handleInvite } from './call-handlers.js';
 import { CallStore } from './call-store.js';
 import type { ServerConfig } from './config.js';
+import { digestAuthorization } from './core-digest.js';
 import { CoreLink, type CoreConnectionState } from './core-link.js';
 import { loadCredentials, loadPeerCertificates, loadRevocationLists } from './identity-files.js';
 import { XmlPartMalformedError, XmlPartTooLargeError } from './mcptt-xml.js';
@@ -490,7 +491,18 @@ export class McpttServer {
       { name: 'Contact', value: `<${this.context.contactUri}>;expires=${String(expires)}` },
       { name: 'Expires', value: String(expires) },
     ]);
-    return this.context.transactions.sendRequest(register);
+    const response = await this.context.transactions.sendRequest(register);
+    const credentials = this.context.config.coreCredentials;
+    if (credentials === undefined) return response;
+    const userPart = /^sips?:([^@]+)@/.exec(serverUri)?.[1] ?? '';
+    const request = { method: 'REGISTER', requestUri: `sip:${domain}` };
+    const authorization = digestAuthorization(request, response, credentials, userPart);
+    if (authorization === undefined) return response;
+    // One retry: a second challenge means that the credentials are wrong, and is the answer.
+    const retry = register
+      .withHeader('CSeq', '2 REGISTER')
+      .withHeader(authorization.name, authorization.value);
+    return this.context.transactions.sendRequest(retry);
   }
 }
 

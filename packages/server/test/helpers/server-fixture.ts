@@ -62,6 +62,10 @@ export interface FixtureOptions {
   readonly timers?: TransactionTimers;
   /** True to configure a state file in the fixture's folder. */
   readonly stateFile?: boolean;
+  /** Shared password with which Kamailio challenges every REGISTER to its registrar. */
+  readonly coreDigestPassword?: string;
+  /** The server's `coreCredentials`. */
+  readonly coreCredentials?: { readonly username?: string; readonly password: string };
 }
 
 /** Starts Kamailio or the relay, then the server with users alice to dave and one group. */
@@ -102,7 +106,14 @@ export async function startFixture(
   const startCore = async (port?: number) => {
     const portOption = port === undefined ? {} : { port };
     return core === 'kamailio'
-      ? startKamailio({ bodyLogFile, logFile: join(folder, 'kamailio.log'), ...portOption })
+      ? startKamailio({
+          bodyLogFile,
+          logFile: join(folder, 'kamailio.log'),
+          ...portOption,
+          ...(options.coreDigestPassword === undefined
+            ? {}
+            : { digestPassword: options.coreDigestPassword }),
+        })
       : startRelay({ bodyLogFile, ...portOption });
   };
   let running = await startCore(options.corePort);
@@ -133,6 +144,9 @@ export async function startFixture(
       ],
       ...(options.insecurePlainCalls === true ? { insecurePlainCalls: true } : {}),
       ...(options.stateFile === true ? { stateFile: 'state.json' } : {}),
+      ...(options.coreCredentials === undefined
+        ? {}
+        : { coreCredentials: options.coreCredentials }),
     },
     folder,
   );
@@ -147,7 +161,14 @@ export async function startFixture(
         ? {}
         : { onCoreConnectionChange: options.onCoreConnectionChange }),
     });
-  let server = await startServer();
+  let server: McpttServer;
+  try {
+    server = await startServer();
+  } catch (error) {
+    // A server that did not start leaves no core running behind the failed test.
+    await running.stop();
+    throw error;
+  }
 
   return {
     coreUrl: running.url,
