@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 
 /**
@@ -106,6 +106,12 @@ export class StateWriter {
   }
 }
 
+/**
+ * The lock files that this process holds. A lock that names this process but is not among them
+ * was left by an earlier process with the same ID, such as PID 1 of a restarted container.
+ */
+const heldLocks = new Set<string>();
+
 /** The claim of one server on its state file, from {@link claimStateFile}. */
 export interface StateFileClaim {
   /** Deletes the lock file, so that another server may use the state file. */
@@ -117,7 +123,8 @@ export interface StateFileClaim {
  * beside it (`STATEFILE.lock`) that contains the process ID. Raises an error that names
  * `stateFile` when the folder is missing, when others than its owner can write to it (they could
  * replace the file and so authorise users), or when a running process holds the lock. A lock
- * left by a process that no longer runs is taken over.
+ * left by a process that no longer runs is taken over, and so is one that names this process
+ * without being held by it.
  */
 export async function claimStateFile(path: string): Promise<StateFileClaim> {
   const folder = dirname(path);
@@ -138,23 +145,47 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
   }
 
   const lock = `${path}.lock`;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await writeFile(lock, `${String(process.pid)}\n`, { mode: 0o600, flag: 'wx' });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+  const key = resolve(lock);
+  if (heldLocks.has(key)) throw inUse(path, lock, process.pid);
+  // Held from here on, so that a second claim in this process fails while this one runs.
+  heldLocks.add(key);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await writeFile(lock, `${String(process.pid)}\n`, { mode: 0o600, flag: 'wx' });
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      }
+      const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      // This process holds no claim on the file, so a lock with its ID is an earlier process's.
+      if (
+        Number.isSafeInteger(holder) &&
+        holder > 0 &&
+        holder !== process.pid &&
+        isRunning(holder)
+      ) {
+        throw inUse(path, lock, holder);
+      }
+      await unlink(lock).catch(() => undefined);
     }
-    const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
-    if (Number.isSafeInteger(holder) && holder > 0 && isRunning(holder)) {
-      throw new Error(
-        `stateFile ${path} is in use by process ${String(holder)}: stop that server, or delete ` +
-          `${lock} if no server runs`,
-      );
-    }
-    await unlink(lock).catch(() => undefined);
+  } catch (error) {
+    heldLocks.delete(key);
+    throw error;
   }
-  return { release: () => unlink(lock).catch(() => undefined) };
+  return {
+    release: async () => {
+      await unlink(lock).catch(() => undefined);
+      heldLocks.delete(key);
+    },
+  };
+}
+
+function inUse(path: string, lock: string, holder: number): Error {
+  return new Error(
+    `stateFile ${path} is in use by process ${String(holder)}: stop that server, or delete ` +
+      `${lock} if no server runs`,
+  );
 }
 
 /** True when a process with this ID runs, or may run but belongs to another user. */
