@@ -11,7 +11,7 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -400,10 +400,16 @@ class SpentCodes {
     return this.#digests.get(uri) === codeDigest(uri, code);
   }
 
-  /** Records the code of `uri` as spent, and resolves once the file is written. */
+  /**
+   * Records the code of `uri` as spent, and resolves once the file is written. A failed write
+   * removes the digest again, so that a later write of another code does not save it as spent.
+   */
   add(uri: string, code: string): Promise<void> {
-    this.#digests.set(uri, codeDigest(uri, code));
-    return this.#write();
+    const digest = codeDigest(uri, code);
+    this.#digests.set(uri, digest);
+    return this.#write(() => {
+      if (this.#digests.get(uri) === digest) this.#digests.delete(uri);
+    });
   }
 
   /** Forgets the spent code of `uri`, if it is `code`, and resolves once the file is written. */
@@ -412,13 +418,23 @@ class SpentCodes {
     return this.#write();
   }
 
-  #write(): Promise<void> {
-    const text = `${JSON.stringify(Object.fromEntries(this.#digests))}\n`;
+  /**
+   * Writes the digests as they are when the write starts. `undo` runs when the write fails,
+   * before the next queued write reads the digests.
+   */
+  #write(undo?: () => void): Promise<void> {
     const write = async () => {
+      const text = `${JSON.stringify(Object.fromEntries(this.#digests))}\n`;
       // A name of its own, created afresh, so that no file or link already there is written to.
       const temporary = `${this.#path}.${randomBytes(6).toString('hex')}.tmp`;
-      await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
-      await rename(temporary, this.#path);
+      try {
+        await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
+        await rename(temporary, this.#path);
+      } catch (error) {
+        undo?.();
+        await unlink(temporary).catch(() => undefined);
+        throw error;
+      }
     };
     const written = this.#queue.then(write);
     this.#queue = written.catch(() => undefined);

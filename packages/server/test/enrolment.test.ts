@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -478,5 +478,42 @@ describe('an enrolment endpoint restarted', () => {
     await expect(startEnrolmentServer(config, pino({ level: 'silent' }))).rejects.toThrow(
       SPENT_CODES_FILE,
     );
+  });
+});
+
+describe('an enrolment endpoint whose spent-codes file failed', () => {
+  it('keeps the unspent code usable after a restart', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'enrolment-failed-write-'));
+    await createDemoPki({ folder, domain: 'mcptt.example', users: [], server: 'mcptt-server' });
+    const bob = 'sip:bob@mcptt.example';
+    const config: EnrolmentConfig = {
+      caCertificate: join(folder, 'ca.cert.pem'),
+      caKey: join(folder, 'ca.key.pem'),
+      codes: { [ALICE]: 'K7Q2-PLM9', [bob]: 'B0B0-B0B0' },
+    };
+    const file = join(folder, SPENT_CODES_FILE);
+    const server = await startEnrolmentServer(config, pino({ level: 'silent' }));
+    const enrol = (uri: string, code: string, csr: string) =>
+      fetch(`${server.url}/enrol`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ uri, code, csr }),
+      });
+    try {
+      // A folder in place of the file makes the rename of the temporary file fail.
+      await mkdir(file);
+      expect(
+        (await enrol(ALICE, 'K7Q2-PLM9', await requestFor(folder, 'alice', P256))).status,
+      ).toBe(500);
+      await rmdir(file);
+      expect((await enrol(bob, 'B0B0-B0B0', await requestFor(folder, 'bob', P256))).status).toBe(
+        200,
+      );
+    } finally {
+      await server.stop();
+    }
+
+    // alice's code issued nothing, so it must still work after the restart.
+    expect(await enrolOnce(config, await requestFor(folder, 'alice-2', P256))).toBe(200);
   });
 });
