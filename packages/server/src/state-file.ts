@@ -114,7 +114,10 @@ const heldLocks = new Set<string>();
 
 /** The claim of one server on its state file, from {@link claimStateFile}. */
 export interface StateFileClaim {
-  /** Deletes the lock file, so that another server may use the state file. */
+  /**
+   * Deletes the lock file, so that another server may use the state file. Calls after the first
+   * do nothing.
+   */
   release(): Promise<void>;
 }
 
@@ -173,8 +176,12 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
     heldLocks.delete(key);
     throw error;
   }
+  // Only the first release deletes the lock, because a later one would delete the next holder's.
+  let held = true;
   return {
     release: async () => {
+      if (!held) return;
+      held = false;
       await unlink(lock).catch(() => undefined);
       heldLocks.delete(key);
     },

@@ -38,4 +38,18 @@ describe('claimStateFile', () => {
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     for (const result of results) if (result.status === 'fulfilled') await result.value.release();
   });
+
+  it('keeps the next holder on a second release', async () => {
+    const path = await stateFile();
+    const first = await claimStateFile(path);
+    await first.release();
+    const second = await claimStateFile(path);
+
+    // A second stop() of the server that held the file first releases it again.
+    await first.release();
+
+    await expect(readFile(`${path}.lock`, 'utf8')).resolves.toBe(`${String(process.pid)}\n`);
+    await expect(claimStateFile(path)).rejects.toThrow(/in use by process/);
+    await second.release();
+  });
 });
