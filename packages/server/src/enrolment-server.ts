@@ -10,12 +10,13 @@
  *
  * @module
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { addressOfRecord } from '@mcptt-smime/smime';
+import { replaceFile } from './state-file.js';
 import type { EnrolmentConfig } from './config.js';
 import { issueCertificate, UnsupportedKeyError } from './openssl-ca.js';
 
@@ -419,20 +420,15 @@ class SpentCodes {
   }
 
   /**
-   * Writes the digests as they are when the write starts. `undo` runs when the write fails,
-   * before the next queued write reads the digests.
+   * Writes the digests as they are when the write starts, through {@link replaceFile}. `undo`
+   * runs when the write fails, before the next queued write reads the digests.
    */
   #write(undo?: () => void): Promise<void> {
     const write = async () => {
-      const text = `${JSON.stringify(Object.fromEntries(this.#digests))}\n`;
-      // A name of its own, created afresh, so that no file or link already there is written to.
-      const temporary = `${this.#path}.${randomBytes(6).toString('hex')}.tmp`;
       try {
-        await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
-        await rename(temporary, this.#path);
+        await replaceFile(this.#path, `${JSON.stringify(Object.fromEntries(this.#digests))}\n`);
       } catch (error) {
         undo?.();
-        await unlink(temporary).catch(() => undefined);
         throw error;
       }
     };

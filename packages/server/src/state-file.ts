@@ -41,15 +41,19 @@ export async function readStateFile(path: string): Promise<unknown> {
 /**
  * Replaces the file at `path` with `text`, through a temporary file of its own with mode 0600
  * that is then renamed, so that a crash never leaves half a file. The temporary file gets a new
- * random name and must not exist yet, so that no file or link already there is written to.
+ * random name and must not exist yet, so that no file or link already there is written to. A
+ * failed write deletes its temporary file.
  */
 export async function replaceFile(path: string, text: string): Promise<void> {
   const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
   try {
+    await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
     await rename(temporary, path);
   } catch (error) {
-    await unlink(temporary).catch(() => undefined);
+    // A file that was already there is not this write's to delete.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      await unlink(temporary).catch(() => undefined);
+    }
     throw error;
   }
 }
