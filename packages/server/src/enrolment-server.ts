@@ -363,12 +363,13 @@ function reply(response: ServerResponse, status: number, body: object): void {
 }
 
 /**
- * The spent codes of the endpoint and their file: an object of code digests by address of
- * record, written whole through a temporary file with mode 0600, one write at a time.
+ * The spent codes of the endpoint and their file: an object of arrays of code digests by address
+ * of record, written whole through a temporary file with mode 0600, one write at a time.
  */
 class SpentCodes {
   readonly #path: string;
-  #digests = new Map<string, string>();
+  /** The digests of each user's spent codes, by address of record. */
+  readonly #digests = new Map<string, Set<string>>();
   #queue: Promise<void> = Promise.resolve();
 
   constructor(path: string) {
@@ -391,14 +392,17 @@ class SpentCodes {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new TypeError(`${this.#path} must contain an object of code digests`);
     }
-    for (const [uri, digest] of Object.entries(value)) {
-      if (typeof digest === 'string') this.#digests.set(uri, digest);
+    // A file of an earlier version has one digest per user, as a string.
+    for (const [uri, digests] of Object.entries(value)) {
+      const list: unknown[] = Array.isArray(digests) ? digests : [digests];
+      const own = new Set(list.filter((digest) => typeof digest === 'string'));
+      if (own.size > 0) this.#digests.set(uri, own);
     }
   }
 
-  /** True when `code` is the code of `uri` that was spent. */
+  /** True when `code` is a code of `uri` that was spent. */
   has(uri: string, code: string): boolean {
-    return this.#digests.get(uri) === codeDigest(uri, code);
+    return this.#digests.get(uri)?.has(codeDigest(uri, code)) ?? false;
   }
 
   /**
@@ -407,16 +411,25 @@ class SpentCodes {
    */
   add(uri: string, code: string): Promise<void> {
     const digest = codeDigest(uri, code);
-    this.#digests.set(uri, digest);
-    return this.#write(() => {
-      if (this.#digests.get(uri) === digest) this.#digests.delete(uri);
-    });
+    let own = this.#digests.get(uri);
+    if (own === undefined) {
+      own = new Set();
+      this.#digests.set(uri, own);
+    }
+    own.add(digest);
+    return this.#write(() => this.#delete(uri, digest));
   }
 
-  /** Forgets the spent code of `uri`, if it is `code`, and resolves once the file is written. */
+  /** Removes `code` from the spent codes of `uri`, and resolves once the file is written. */
   remove(uri: string, code: string): Promise<void> {
-    if (this.has(uri, code)) this.#digests.delete(uri);
+    this.#delete(uri, codeDigest(uri, code));
     return this.#write();
+  }
+
+  #delete(uri: string, digest: string): void {
+    const own = this.#digests.get(uri);
+    own?.delete(digest);
+    if (own?.size === 0) this.#digests.delete(uri);
   }
 
   /**
@@ -426,7 +439,8 @@ class SpentCodes {
   #write(undo?: () => void): Promise<void> {
     const write = async () => {
       try {
-        await replaceFile(this.#path, `${JSON.stringify(Object.fromEntries(this.#digests))}\n`);
+        const lists = [...this.#digests].map(([uri, own]) => [uri, [...own]]);
+        await replaceFile(this.#path, `${JSON.stringify(Object.fromEntries(lists))}\n`);
       } catch (error) {
         undo?.();
         throw error;

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
@@ -515,5 +516,39 @@ describe('an enrolment endpoint whose spent-codes file failed', () => {
 
     // alice's code issued nothing, so it must still work after the restart.
     expect(await enrolOnce(config, await requestFor(folder, 'alice-2', P256))).toBe(200);
+  });
+});
+
+describe('an enrolment endpoint given an older code again', () => {
+  it('rejects the first code after a second', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'enrolment-older-code-'));
+    await createDemoPki({ folder, domain: 'mcptt.example', users: [], server: 'mcptt-server' });
+    const config: EnrolmentConfig = {
+      caCertificate: join(folder, 'ca.cert.pem'),
+      caKey: join(folder, 'ca.key.pem'),
+      codes: { [ALICE]: 'K7Q2-PLM9' },
+    };
+    const renewed = { ...config, codes: { [ALICE]: 'R3NW-CODE' } };
+    expect(await enrolOnce(config, await requestFor(folder, 'alice', P256))).toBe(200);
+    expect(await enrolOnce(renewed, await requestFor(folder, 'alice-2', P256), 'R3NW-CODE')).toBe(
+      200,
+    );
+
+    // An old configuration put back, such as from a backup, must not revive its spent code.
+    expect(await enrolOnce(config, await requestFor(folder, 'mallory', P256))).toBe(403);
+  });
+
+  it('reads a file with one digest per user', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'enrolment-older-file-'));
+    await createDemoPki({ folder, domain: 'mcptt.example', users: [], server: 'mcptt-server' });
+    const config: EnrolmentConfig = {
+      caCertificate: join(folder, 'ca.cert.pem'),
+      caKey: join(folder, 'ca.key.pem'),
+      codes: { [ALICE]: 'K7Q2-PLM9' },
+    };
+    const digest = createHash('sha256').update(`${ALICE}\nK7Q2-PLM9`, 'utf8').digest('base64');
+    await writeFile(join(folder, SPENT_CODES_FILE), JSON.stringify({ [ALICE]: digest }));
+
+    expect(await enrolOnce(config, await requestFor(folder, 'mallory', P256))).toBe(403);
   });
 });
