@@ -128,22 +128,32 @@ export interface StateFileClaim {
 /**
  * Checks the folder of the state file and claims the file for this process, with a lock file
  * beside it (`STATEFILE.lock`) that contains the process ID. Raises an error that names
- * `stateFile` when the folder is missing, when others than its owner can write to it (they could
- * replace the file and so authorise users), or when a running process holds the lock. A lock
+ * `stateFile` when a running process holds the lock, or when the folder is missing or another
+ * user could replace the file and so authorise users. That is a folder of another user than this
+ * process's or root, or one that others than its owner can write to. A lock
  * left by a process that no longer runs is taken over, and so is one that names this process
  * without being held by it.
  */
 export async function claimStateFile(path: string): Promise<StateFileClaim> {
   const folder = dirname(path);
   let mode: number;
+  let owner: number;
   try {
     const info = await stat(folder);
     if (!info.isDirectory()) throw new Error('not a folder');
     mode = info.mode;
+    owner = info.uid;
   } catch {
     throw new Error(`stateFile folder ${folder} is missing: create it, with mode 0700`);
   }
-  // NOTE: Windows reports no POSIX mode, so the folder is not checked there.
+  // NOTE: Windows reports no POSIX owner or mode, so the folder is not checked there.
+  const uid = process.getuid?.();
+  if (uid !== undefined && owner !== uid && owner !== 0) {
+    throw new Error(
+      `stateFile folder ${folder} belongs to user ${String(owner)}, who could replace the file ` +
+        "and so authorise users: use a folder of the server's account",
+    );
+  }
   if (process.platform !== 'win32' && (mode & 0o022) !== 0) {
     throw new Error(
       `stateFile folder ${folder} is writable by other users: chmod go-w it, since whoever can ` +

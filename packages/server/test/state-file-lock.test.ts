@@ -1,8 +1,8 @@
 // The lock beside the state file after a crash: a restarted server often gets the process ID of
 // the one that crashed, such as PID 1 in a container, and must not take its own old lock as held.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claimStateFile } from '../src/state-file.js';
 
@@ -51,5 +51,16 @@ describe('claimStateFile', () => {
     await expect(readFile(`${path}.lock`, 'utf8')).resolves.toBe(`${String(process.pid)}\n`);
     await expect(claimStateFile(path)).rejects.toThrow(/in use by process/);
     await second.release();
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)('claimStateFile in a folder of another user', () => {
+  it('rejects the folder', async () => {
+    const path = await stateFile();
+    // Another account, here ID 65534, could replace the file in a folder of its own.
+    await chown(dirname(path), 65534, 65534);
+    await chmod(dirname(path), 0o755);
+
+    await expect(claimStateFile(path)).rejects.toThrow(/belongs to user 65534/);
   });
 });
