@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { appendFile, readFile, stat } from 'node:fs/promises';
+import { appendFile, open, readFile, stat } from 'node:fs/promises';
 import {
   compactReplayRecords,
   isReplayRecord,
@@ -58,8 +58,9 @@ export class ReplayFile implements ReplayStore {
   /**
    * Returns the records that have not expired, in the order they arrived, and rewrites the file
    * with them. A signer's older records past the guard's limit become one summary record (see
-   * `compactReplayRecords`). A missing file gives none; one that cannot be read, or is larger
-   * than {@link MAX_REPLAY_FILE_BYTES}, is logged and gives none too.
+   * `compactReplayRecords`). A missing file gives none, and one that cannot be read is logged and
+   * gives none too. Of a file larger than {@link MAX_REPLAY_FILE_BYTES}, only the records in its
+   * last that many bytes are read, and a warning is logged.
    */
   async load(): Promise<ReplayRecord[]> {
     let records: ReplayRecord[] = [];
@@ -96,18 +97,30 @@ export class ReplayFile implements ReplayStore {
     return this.#queue;
   }
 
-  /** Reads the file, or returns undefined when it is missing, too large or cannot be read. */
+  /**
+   * Reads the file, or returns undefined when it is missing or cannot be read. Of a file larger
+   * than {@link MAX_REPLAY_FILE_BYTES}, it reads the whole lines of the last that many bytes,
+   * which hold the newest records, so that the rewrite after it makes the file small again.
+   */
   async #read(): Promise<string | undefined> {
     try {
       const { size } = await stat(this.#path);
-      if (size > MAX_REPLAY_FILE_BYTES) {
-        this.#logger.warn(
-          { file: this.#path, size, limit: MAX_REPLAY_FILE_BYTES },
-          'replay file too large: its records are not restored',
-        );
-        return undefined;
+      if (size <= MAX_REPLAY_FILE_BYTES) return await readFile(this.#path, 'utf8');
+      this.#logger.warn(
+        { file: this.#path, size, limit: MAX_REPLAY_FILE_BYTES },
+        'replay file too large: only its newest records are restored',
+      );
+      const tail = Buffer.alloc(MAX_REPLAY_FILE_BYTES);
+      const handle = await open(this.#path, 'r');
+      let length: number;
+      try {
+        ({ bytesRead: length } = await handle.read(tail, 0, tail.length, size - tail.length));
+      } finally {
+        await handle.close();
       }
-      return await readFile(this.#path, 'utf8');
+      // The first line may be cut in the middle, so it is dropped.
+      const start = tail.subarray(0, length).indexOf(0x0a) + 1;
+      return tail.subarray(start, length).toString('utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       this.#logger.warn(

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -96,16 +96,34 @@ describe('ReplayFile', () => {
     expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(kept);
   });
 
-  it('reads no file over its limit', async () => {
+  it('reads the newest records of a file over its limit', async () => {
     const path = await replayPath();
     const { logger, messages } = recordingLogger();
-    await writeFile(path, `${JSON.stringify(record('sip:alice@x', 'a', 1000))}\n`);
-    await truncate(path, MAX_REPLAY_FILE_BYTES + 1);
+    const oldest = record('sip:alice@x', 'a', 2000);
+    const newest = record('sip:alice@x', 'b', 1000);
+    await writeFile(path, `${JSON.stringify(oldest)}\n`);
+    await truncate(path, MAX_REPLAY_FILE_BYTES + 1000);
+    await appendFile(path, `\n${JSON.stringify(newest)}\n`);
 
     const loaded = await new ReplayFile(path, { now: () => NOW, logger }).load();
 
-    expect(loaded).toEqual([]);
-    expect(messages).toContain('replay file too large: its records are not restored');
+    expect(loaded).toEqual([newest]);
+    expect(messages).toContain('replay file too large: only its newest records are restored');
+    expect((await stat(path)).size).toBeLessThan(1000);
+  });
+
+  it('shrinks a file over its limit', async () => {
+    const path = await replayPath();
+    const { logger } = recordingLogger();
+    await writeFile(path, '');
+    await truncate(path, MAX_REPLAY_FILE_BYTES + 1);
+    const file = new ReplayFile(path, { now: () => NOW, logger, compactionRecords: 2 });
+    await file.load();
+
+    // Unless each compaction rewrites the file, every record makes it larger.
+    for (const key of ['a', 'b', 'c', 'd']) await file.add(record('sip:alice@x', key, 1000));
+
+    expect((await stat(path)).size).toBeLessThan(MAX_REPLAY_FILE_BYTES);
   });
 
   it('compacts after the set number of appends', async () => {
