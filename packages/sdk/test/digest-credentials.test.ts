@@ -11,6 +11,7 @@ import {
   utf8Decode,
   utf8Encode,
 } from '@mcptt-smime/smime';
+import { answerDigestChallenge } from '../src/adapter/jssip/jssip-ua.js';
 import { McpttClient } from '../src/api/mcptt-client.js';
 import type { SdkLogger } from '../src/core/logger.js';
 import { FakeSocket } from './helpers/fake-socket.js';
@@ -335,5 +336,22 @@ describe('digest challenges to PUBLISH', () => {
     expect(logged.join('\n')).toContain('PUBLISH challenged');
     expect(socket.sent.join('\n')).not.toContain(PASSWORD);
     expect(logged.join('\n')).not.toContain(PASSWORD);
+  });
+});
+
+describe('answerDigestChallenge with a realm', () => {
+  it('answers another realm too', () => {
+    const challenge = `Digest realm="${REALM}", nonce="n1", qop="auth", algorithm=MD5`;
+
+    const answer = answerDigestChallenge(
+      401,
+      [challenge],
+      { method: 'PUBLISH', uri: SERVER },
+      { password: PASSWORD, realm: 'other.example.org' },
+      'sip:alice@example.org',
+    );
+
+    // As JsSIP with a password: the realm option limits nothing, as its doc states.
+    expect(answer.outcome).toBe('answered');
   });
 });

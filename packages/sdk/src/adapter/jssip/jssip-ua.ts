@@ -41,7 +41,10 @@ export interface SipCredentials {
   /** Authentication user name; default the user part of the URI. */
   readonly username?: string;
   readonly password: string;
-  /** Realm the credentials are for; default any realm that challenges. */
+  /**
+   * Realm of the credentials. With a password, JsSIP answers a challenge of any realm all the
+   * same, so this does not limit the realms that get an answer.
+   */
   readonly realm?: string;
 }
 
