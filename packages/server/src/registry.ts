@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { addressOfRecord, base64Decode, base64Encode, bytesEqual } from '@mcptt-smime/smime';
 import type { GroupConfig, ServerConfig, UserConfig } from './config.js';
 
@@ -35,10 +36,11 @@ export interface UserSnapshot {
   readonly certificate?: string;
   readonly intermediates?: readonly string[];
   /**
-   * The user's certificate from `peerCertificates` when the snapshot was made, in base64. A
-   * restart that finds another one there keeps that one in place of `certificate`.
+   * SHA-256 digest, in base64, of the user's certificate from `peerCertificates` when the
+   * snapshot was made. A restart that finds another certificate there keeps that one in place of
+   * `certificate`, and one that finds none drops a `certificate` that was the configured one.
    */
-  readonly configuredCertificate?: string;
+  readonly configuredSha256?: string;
   readonly published?: { readonly authorisation?: number; readonly affiliation?: number };
 }
 
@@ -274,7 +276,7 @@ export class Registry {
               certificate: base64Encode(stored.certificate),
               intermediates: stored.intermediates.map((der) => base64Encode(der)),
             }),
-        ...(configured === undefined ? {} : { configuredCertificate: base64Encode(configured) }),
+        ...(configured === undefined ? {} : { configuredSha256: certificateDigest(configured) }),
         published: {
           ...(authorisation === undefined ? {} : { authorisation }),
           ...(affiliationPublished === undefined ? {} : { affiliation: affiliationPublished }),
@@ -320,12 +322,7 @@ export class Registry {
         const until = Math.min(user.affiliation.until, latestLapse);
         this.#affiliations.set(aor, { groups: new Set(groups), until });
       }
-      const configuredNow = this.#configured.get(aor);
-      const configuredChanged =
-        configuredNow !== undefined &&
-        (user.configuredCertificate === undefined ||
-          !bytesEqual(user.configuredCertificate, configuredNow));
-      if (user.certificate !== undefined && !configuredChanged) {
+      if (user.certificate !== undefined && this.#keepsStored(aor, user)) {
         const stored = { certificate: user.certificate, intermediates: user.intermediates };
         this.#certificates.set(aor, stored);
         restored.push([aor, stored]);
@@ -339,6 +336,25 @@ export class Registry {
     }
     return restored;
   }
+
+  /**
+   * Tells whether a restored user keeps the stored certificate rather than the configured one:
+   * unless the operator replaced the user's file in `peerCertificates` since the snapshot, or
+   * removed the file of a stored certificate that was the configured one. A snapshot that
+   * records no configured certificate, such as one written before the field existed, keeps it.
+   */
+  #keepsStored(aor: string, user: RestoredUser): boolean {
+    const configured = this.#configured.get(aor);
+    const recorded = user.configuredSha256;
+    if (recorded === undefined) return true;
+    if (configured !== undefined) return certificateDigest(configured) === recorded;
+    return user.certificate === undefined || certificateDigest(user.certificate) !== recorded;
+  }
+}
+
+/** Returns the SHA-256 digest of a certificate in base64, as the snapshot records it. */
+function certificateDigest(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('base64');
 }
 
 interface RestoredUser {
@@ -347,7 +363,7 @@ interface RestoredUser {
   readonly affiliation: { readonly groups: readonly string[]; readonly until: number } | undefined;
   readonly certificate: Uint8Array | undefined;
   readonly intermediates: readonly Uint8Array[];
-  readonly configuredCertificate: Uint8Array | undefined;
+  readonly configuredSha256: string | undefined;
   readonly published: { readonly authorisation?: number; readonly affiliation?: number };
 }
 
@@ -398,10 +414,7 @@ function readSnapshot(raw: unknown): RestoredUser[] {
       intermediates: intermediates.map((value: unknown, i) =>
         decode(value, `${field}.intermediates[${String(i)}]`),
       ),
-      configuredCertificate:
-        user.configuredCertificate === undefined
-          ? undefined
-          : decode(user.configuredCertificate, `${field}.configuredCertificate`),
+      configuredSha256: optionalDigest(user.configuredSha256, `${field}.configuredSha256`),
       published: {
         ...(authorisation === undefined ? {} : { authorisation }),
         ...(affiliationPublished === undefined ? {} : { affiliation: affiliationPublished }),
@@ -421,6 +434,14 @@ function optionalTime(value: unknown, field: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new TypeError(`${field} must be a time in ms`);
+  }
+  return value;
+}
+
+function optionalDigest(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]{43}=$/.test(value)) {
+    throw new TypeError(`${field} must be a SHA-256 digest in base64`);
   }
   return value;
 }

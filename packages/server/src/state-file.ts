@@ -6,15 +6,15 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 
 /**
  * Largest state file that {@link readStateFile} reads, in bytes. A user's entry takes about
- * 2 KB with a certificate and one intermediate, so this leaves room for thousands of users.
+ * 2 KB with a certificate and one intermediate, so this leaves room for some 30,000 users.
  */
-export const MAX_STATE_FILE_BYTES = 16 * 1024 * 1024;
+export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads and parses a state file. Resolves with undefined when the file does not exist, and
@@ -168,12 +168,8 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
   heldLocks.add(key);
   try {
     for (let attempt = 0; ; attempt++) {
-      try {
-        await writeFile(lock, `${String(process.pid)}\n`, { mode: 0o600, flag: 'wx' });
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-      }
+      if (await createLock(lock)) break;
+      if (attempt > 0) throw inUse(path, lock, Number.NaN);
       const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
       // This process holds no claim on the file, so a lock with its ID is an earlier process's.
       if (
@@ -184,6 +180,8 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
       ) {
         throw inUse(path, lock, holder);
       }
+      // NOTE: two servers that find the same stale lock at once can both take it over, since
+      // nothing makes this read and the unlink one step. Start one server at a time.
       await unlink(lock).catch(() => undefined);
     }
   } catch (error) {
@@ -202,10 +200,29 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
   };
 }
 
+/**
+ * Creates the lock file with this process's ID and returns true, or returns false when it exists.
+ * The ID goes into a temporary file that is then linked to the lock's name, which fails if that
+ * name exists, so that no other process ever reads a lock without its ID.
+ */
+async function createLock(lock: string): Promise<boolean> {
+  const temporary = `${lock}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temporary, `${String(process.pid)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    await link(temporary, lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(temporary).catch(() => undefined);
+  }
+}
+
 function inUse(path: string, lock: string, holder: number): Error {
+  const by = Number.isNaN(holder) ? 'another process' : `process ${String(holder)}`;
   return new Error(
-    `stateFile ${path} is in use by process ${String(holder)}: stop that server, or delete ` +
-      `${lock} if no server runs`,
+    `stateFile ${path} is in use by ${by}: stop that server, or delete ${lock} if no server runs`,
   );
 }
 

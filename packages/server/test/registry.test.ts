@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type GroupConfig, type ServerConfig } from '../src/config.js';
 import { MAX_LIFETIME_SECONDS, Registry } from '../src/registry.js';
@@ -288,7 +289,8 @@ describe('Registry snapshot', () => {
       expect(restored).toEqual([]);
     });
 
-    it('takes a configured certificate over an unlabelled snapshot', () => {
+    it('keeps the stored certificate of an unlabelled snapshot', () => {
+      // A snapshot written before it recorded the configured certificate.
       const { registry } = setUp();
       registry.setCertificate(ALICE, CERTIFICATE);
       const restarted = setUp().registry;
@@ -296,7 +298,33 @@ describe('Registry snapshot', () => {
 
       restarted.restore(stored(registry));
 
-      expect(restarted.certificate(ALICE)).toEqual(CONFIGURED);
+      expect(restarted.certificate(ALICE)).toEqual(CERTIFICATE);
+    });
+
+    it('drops the stored copy of a removed configured certificate', () => {
+      const { registry } = setUp();
+      registry.configureCertificate(ALICE, CONFIGURED);
+      const restarted = setUp().registry;
+
+      expect(restarted.restore(stored(registry))).toEqual([]);
+      expect(restarted.certificate(ALICE)).toBeUndefined();
+    });
+
+    it('keeps a learned certificate after the configured one was removed', () => {
+      const restarted = setUp().registry;
+
+      restarted.restore(learnedAfterConfigured());
+
+      expect(restarted.certificate(ALICE)).toEqual(CERTIFICATE);
+    });
+
+    it('records a digest, not the configured certificate', () => {
+      const { registry } = setUp();
+      registry.configureCertificate(ALICE, CONFIGURED);
+
+      const [user] = registry.snapshot().users;
+
+      expect(user?.configuredSha256).toBe(createHash('sha256').update(CONFIGURED).digest('base64'));
     });
   });
 
@@ -321,9 +349,9 @@ describe('Registry snapshot', () => {
       'snapshot.users[0].certificate must be base64',
     ],
     [
-      'a configured certificate not base64',
-      { version: 1, users: [{ uri: ALICE, configuredCertificate: 7 }] },
-      'snapshot.users[0].configuredCertificate must be base64',
+      'a configured digest not SHA-256',
+      { version: 1, users: [{ uri: ALICE, configuredSha256: 'AAAA' }] },
+      'snapshot.users[0].configuredSha256 must be a SHA-256 digest in base64',
     ],
   ])('rejects a snapshot with %s', (_name, snapshot, message) => {
     const { registry } = setUp();
