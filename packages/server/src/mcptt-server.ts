@@ -378,7 +378,7 @@ export class McpttServer {
       this.context.registry.onChange = undefined;
       await this.#stateWriter.flush();
     }
-    await this.#replayFile?.flush();
+    await this.#replayFile?.close();
     await this.#claim?.release();
     this.context.logger.info('MCPTT server stopped');
   }

@@ -46,6 +46,7 @@ export class ReplayFile implements ReplayStore {
   readonly #logger: Logger;
   readonly #compactionRecords: number;
   #appended = 0;
+  #closed = false;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(path: string, options: ReplayFileOptions) {
@@ -75,6 +76,7 @@ export class ReplayFile implements ReplayStore {
 
   /** Appends a record. Resolves once it is written, or its write failed and was logged. */
   add(record: ReplayRecord): Promise<void> {
+    if (this.#closed) return this.#queue;
     return this.#enqueue(async () => {
       await appendFile(this.#path, recordLine(record), { mode: 0o600 });
       this.#appended += 1;
@@ -87,6 +89,16 @@ export class ReplayFile implements ReplayStore {
 
   /** Resolves once every record added so far is written, or its write failed and was logged. */
   flush(): Promise<void> {
+    return this.#queue;
+  }
+
+  /**
+   * Resolves once every record added so far is written, and writes no record added after, such
+   * as one of a request that a stopping server still checks, so that nothing reaches the file
+   * once another server may own it.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
     return this.#queue;
   }
 

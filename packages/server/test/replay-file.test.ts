@@ -155,4 +155,17 @@ describe('ReplayFile', () => {
     await expect(file.flush()).resolves.toBeUndefined();
     expect(messages).toContain('writing the replay file failed');
   });
+
+  it('writes nothing added after close', async () => {
+    const path = await replayPath();
+    const { logger } = recordingLogger();
+    const file = new ReplayFile(path, { now: () => NOW, logger });
+    const kept = record('sip:alice@x', 'kept', 1000);
+    await file.add(kept);
+
+    await file.close();
+    await file.add(record('sip:alice@x', 'late', 500));
+
+    expect(await new ReplayFile(path, { now: () => NOW, logger }).load()).toEqual([kept]);
+  });
 });
