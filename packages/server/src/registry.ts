@@ -39,8 +39,9 @@ export interface UserSnapshot {
    * SHA-256 digest, in base64, of the user's certificate from `peerCertificates` when the
    * snapshot was made. A restart that finds another certificate there keeps that one in place of
    * `certificate`, and one that finds none drops a `certificate` that was the configured one.
+   * Null when the user had none, so that a restart that finds one there keeps that one too.
    */
-  readonly configuredSha256?: string;
+  readonly configuredSha256?: string | null;
   readonly published?: { readonly authorisation?: number; readonly affiliation?: number };
 }
 
@@ -276,7 +277,7 @@ export class Registry {
               certificate: base64Encode(stored.certificate),
               intermediates: stored.intermediates.map((der) => base64Encode(der)),
             }),
-        ...(configured === undefined ? {} : { configuredSha256: certificateDigest(configured) }),
+        configuredSha256: configured === undefined ? null : certificateDigest(configured),
         published: {
           ...(authorisation === undefined ? {} : { authorisation }),
           ...(affiliationPublished === undefined ? {} : { affiliation: affiliationPublished }),
@@ -340,14 +341,16 @@ export class Registry {
   /**
    * Tells whether a restored user keeps the stored certificate rather than the configured one:
    * unless the operator replaced the user's file in `peerCertificates` since the snapshot, or
-   * removed the file of a stored certificate that was the configured one. A snapshot that
-   * records no configured certificate, such as one written before the field existed, keeps it.
+   * removed the file of a stored certificate that was the configured one. A file added since a
+   * snapshot that recorded none (null) also takes its place. A snapshot that does not tell, such
+   * as one written before the field existed, keeps it.
    */
   #keepsStored(aor: string, user: RestoredUser): boolean {
     const configured = this.#configured.get(aor);
     const recorded = user.configuredSha256;
     if (recorded === undefined) return true;
     if (configured !== undefined) return certificateDigest(configured) === recorded;
+    if (recorded === null) return true;
     return user.certificate === undefined || certificateDigest(user.certificate) !== recorded;
   }
 }
@@ -363,7 +366,7 @@ interface RestoredUser {
   readonly affiliation: { readonly groups: readonly string[]; readonly until: number } | undefined;
   readonly certificate: Uint8Array | undefined;
   readonly intermediates: readonly Uint8Array[];
-  readonly configuredSha256: string | undefined;
+  readonly configuredSha256: string | null | undefined;
   readonly published: { readonly authorisation?: number; readonly affiliation?: number };
 }
 
@@ -414,7 +417,11 @@ function readSnapshot(raw: unknown): RestoredUser[] {
       intermediates: intermediates.map((value: unknown, i) =>
         decode(value, `${field}.intermediates[${String(i)}]`),
       ),
-      configuredSha256: optionalDigest(user.configuredSha256, `${field}.configuredSha256`),
+      configuredSha256:
+        // Snapshots carried the configured certificate whole before they recorded its digest.
+        user.configuredSha256 === undefined && user.configuredCertificate !== undefined
+          ? certificateDigest(decode(user.configuredCertificate, `${field}.configuredCertificate`))
+          : optionalDigest(user.configuredSha256, `${field}.configuredSha256`),
       published: {
         ...(authorisation === undefined ? {} : { authorisation }),
         ...(affiliationPublished === undefined ? {} : { affiliation: affiliationPublished }),
@@ -438,8 +445,8 @@ function optionalTime(value: unknown, field: string): number | undefined {
   return value;
 }
 
-function optionalDigest(value: unknown, field: string): string | undefined {
-  if (value === undefined) return undefined;
+function optionalDigest(value: unknown, field: string): string | null | undefined {
+  if (value === undefined || value === null) return value;
   if (typeof value !== 'string' || !/^[A-Za-z0-9+/]{43}=$/.test(value)) {
     throw new TypeError(`${field} must be a SHA-256 digest in base64`);
   }

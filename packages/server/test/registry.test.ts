@@ -291,12 +291,14 @@ describe('Registry snapshot', () => {
 
     it('keeps the stored certificate of an unlabelled snapshot', () => {
       // A snapshot written before it recorded the configured certificate.
-      const { registry } = setUp();
-      registry.setCertificate(ALICE, CERTIFICATE);
+      const unlabelled = {
+        version: 1,
+        users: [{ uri: ALICE, certificate: Buffer.from(CERTIFICATE).toString('base64') }],
+      };
       const restarted = setUp().registry;
       restarted.configureCertificate(ALICE, CONFIGURED);
 
-      restarted.restore(stored(registry));
+      restarted.restore(unlabelled);
 
       expect(restarted.certificate(ALICE)).toEqual(CERTIFICATE);
     });
@@ -316,6 +318,40 @@ describe('Registry snapshot', () => {
       restarted.restore(learnedAfterConfigured());
 
       expect(restarted.certificate(ALICE)).toEqual(CERTIFICATE);
+    });
+
+    it('takes an added configured certificate', () => {
+      // A snapshot written while the user had no configured certificate.
+      const { registry } = setUp();
+      registry.setCertificate(ALICE, CERTIFICATE);
+      const restarted = setUp().registry;
+      restarted.configureCertificate(ALICE, CONFIGURED);
+
+      expect(restarted.restore(stored(registry))).toEqual([]);
+      expect(restarted.certificate(ALICE)).toEqual(CONFIGURED);
+    });
+
+    it('reads an earlier whole configured certificate', () => {
+      // The form that snapshots had before they recorded a digest.
+      const earlier = {
+        version: 1,
+        users: [
+          {
+            uri: ALICE,
+            certificate: Buffer.from(CONFIGURED).toString('base64'),
+            configuredCertificate: Buffer.from(CONFIGURED).toString('base64'),
+          },
+        ],
+      };
+      const replaced = setUp().registry;
+      replaced.configureCertificate(ALICE, REPLACED);
+      const removed = setUp().registry;
+
+      replaced.restore(earlier);
+      removed.restore(earlier);
+
+      expect(replaced.certificate(ALICE)).toEqual(REPLACED);
+      expect(removed.certificate(ALICE)).toBeUndefined();
     });
 
     it('records a digest, not the configured certificate', () => {
