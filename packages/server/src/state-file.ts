@@ -203,21 +203,49 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
 /**
  * Creates the lock file with this process's ID and returns true, or returns false when it exists.
  * The ID goes into a temporary file that is then linked to the lock's name, which fails if that
- * name exists, so that no other process ever reads a lock without its ID.
+ * name exists, so that no other process ever reads a lock without its ID. On a filesystem without
+ * hard links, the lock is written directly.
  */
 async function createLock(lock: string): Promise<boolean> {
   const temporary = `${lock}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, `${String(process.pid)}\n`, { mode: 0o600, flag: 'wx' });
+  const content = `${String(process.pid)}\n`;
+  await writeTemporary(temporary, content);
   try {
     await link(temporary, lock);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'EEXIST') return false;
+    if (!NO_HARD_LINKS.has(code ?? '')) throw error;
   } finally {
     await unlink(temporary).catch(() => undefined);
   }
+  // NOTE: without hard links the lock is created and then written, so a server that starts in
+  // between reads no ID and takes the lock over.
+  try {
+    await writeFile(lock, content, { mode: 0o600, flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
 }
+
+/** Writes a new file with mode 0600, and deletes it again when the write fails, as on a full disk. */
+async function writeTemporary(temporary: string, content: string): Promise<void> {
+  try {
+    await writeFile(temporary, content, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // A file that was already there is not this write's to delete.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      await unlink(temporary).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+/** Codes of link() on a filesystem that has no hard links, such as FAT or some network shares. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 function inUse(path: string, lock: string, holder: number): Error {
   const by = Number.isNaN(holder) ? 'another process' : `process ${String(holder)}`;
