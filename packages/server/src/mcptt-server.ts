@@ -173,87 +173,94 @@ export class McpttServer {
             now: () => now().getTime(),
             logger,
           });
-    const replayGuard = new ReplayGuard({
-      windowMs: MAX_SIGNATURE_AGE_MS,
-      ...(replayFile === undefined ? {} : { onRecord: (record) => void replayFile.add(record) }),
-    });
-    if (replayFile !== undefined) {
-      const records = replayGuard.restore(await replayFile.load(), now());
-      logger.info({ records }, 'replay records restored');
-    }
-
-    // States go to the application only once start() resolves, because a failed start() leaves
-    // it no server whose connection they could describe.
-    let started = false;
-    // The link and the transaction layer call the server, which needs them to exist first. Their
-    // callbacks run only once the link opens, after the server exists.
-    const link = new CoreLink({
-      url: options.coreUrl,
-      logger,
-      delegate: {
-        onFrame: (data) => server.receive(data),
-        onLost: () => transactions.transportLost(),
-        onReconnect: async () => {
-          transactions.transportRestored();
-          await server.#registerOnce();
-        },
-        onStateChange: (state) => {
-          if (started) options.onCoreConnectionChange?.(state);
-        },
-      },
-    });
-    const transactions = new TransactionLayer(
-      (message) => link.send(message.toBytes()),
-      {
-        onRequest: (transaction) => server.dispatch(transaction),
-        onStrayResponse: (response) => logger.debug({ callId: response.callId }, 'stray response'),
-        onAckTimeout: (invite, response) => {
-          endUnacknowledgedLeg(context, invite, response).catch((error: unknown) => {
-            logger.error(
-              { callId: invite.callId, err: error },
-              'ending an unacknowledged leg failed',
-            );
-          });
-        },
-      },
-      options.timers ?? DEFAULT_TIMERS,
-    );
-    const userPart = /^sips?:([^@]+)@/.exec(config.serverUri)?.[1] ?? 'mcptt-server';
-    const context: ServerContext = {
-      config,
-      crypto,
-      identity: credentials.identity,
-      trustAnchors: credentials.trustAnchors,
-      revocationLists: credentials.revocationLists,
-      registry,
-      calls: new CallStore(),
-      pendingInvites: new PendingInvites(),
-      shortDataInRelay: new Map(),
-      transactions,
-      replayGuard,
-      logger,
-      contactUri: `sip:${userPart}@${randomToken(6)}.invalid;transport=ws`,
-      now,
-    };
-
-    const server = new McpttServer(context, link);
-    server.#stateWriter = stateWriter;
-    server.#replayFile = replayFile;
-    server.#claim = claim;
-    await link.open();
     try {
-      await server.#register();
+      const replayGuard = new ReplayGuard({
+        windowMs: MAX_SIGNATURE_AGE_MS,
+        ...(replayFile === undefined ? {} : { onRecord: (record) => void replayFile.add(record) }),
+      });
+      if (replayFile !== undefined) {
+        const records = replayGuard.restore(await replayFile.load(), now());
+        logger.info({ records }, 'replay records restored');
+      }
+
+      // States go to the application only once start() resolves, because a failed start() leaves
+      // it no server whose connection they could describe.
+      let started = false;
+      // The link and the transaction layer call the server, which needs them to exist first. Their
+      // callbacks run only once the link opens, after the server exists.
+      const link = new CoreLink({
+        url: options.coreUrl,
+        logger,
+        delegate: {
+          onFrame: (data) => server.receive(data),
+          onLost: () => transactions.transportLost(),
+          onReconnect: async () => {
+            transactions.transportRestored();
+            await server.#registerOnce();
+          },
+          onStateChange: (state) => {
+            if (started) options.onCoreConnectionChange?.(state);
+          },
+        },
+      });
+      const transactions = new TransactionLayer(
+        (message) => link.send(message.toBytes()),
+        {
+          onRequest: (transaction) => server.dispatch(transaction),
+          onStrayResponse: (response) =>
+            logger.debug({ callId: response.callId }, 'stray response'),
+          onAckTimeout: (invite, response) => {
+            endUnacknowledgedLeg(context, invite, response).catch((error: unknown) => {
+              logger.error(
+                { callId: invite.callId, err: error },
+                'ending an unacknowledged leg failed',
+              );
+            });
+          },
+        },
+        options.timers ?? DEFAULT_TIMERS,
+      );
+      const userPart = /^sips?:([^@]+)@/.exec(config.serverUri)?.[1] ?? 'mcptt-server';
+      const context: ServerContext = {
+        config,
+        crypto,
+        identity: credentials.identity,
+        trustAnchors: credentials.trustAnchors,
+        revocationLists: credentials.revocationLists,
+        registry,
+        calls: new CallStore(),
+        pendingInvites: new PendingInvites(),
+        shortDataInRelay: new Map(),
+        transactions,
+        replayGuard,
+        logger,
+        contactUri: `sip:${userPart}@${randomToken(6)}.invalid;transport=ws`,
+        now,
+      };
+
+      const server = new McpttServer(context, link);
+      server.#stateWriter = stateWriter;
+      server.#replayFile = replayFile;
+      server.#claim = claim;
+      await link.open();
+      try {
+        await server.#register();
+      } catch (error) {
+        transactions.close();
+        await link.close();
+        throw error;
+      }
+      started = true;
+      logger.info({ uri: config.serverUri, core: options.coreUrl }, 'MCPTT server started');
+      if (config.insecurePlainCalls === true) {
+        logger.warn('insecurePlainCalls is on: calls and short data are sent in clear');
+      }
+      return server;
     } catch (error) {
-      transactions.close();
-      await link.close();
+      // Nothing may write the state files once start() has released them.
+      await closeState(registry, stateWriter, replayFile);
       throw error;
     }
-    started = true;
-    logger.info({ uri: config.serverUri, core: options.coreUrl }, 'MCPTT server started');
-    if (config.insecurePlainCalls === true) {
-      logger.warn('insecurePlainCalls is on: calls and short data are sent in clear');
-    }
-    return server;
   }
 
   /** State of the connection to the SIP core. */
@@ -369,17 +376,17 @@ export class McpttServer {
       ...calls.all().map((call) => endCall(this.context, call, 'server shutting down')),
       this.#sendRegister(0),
     ]);
-    // Peers that are gone never answer; closing the transactions resolves what is left with 408.
-    await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
-    this.context.transactions.close();
-    await ending;
-    await this.#link.close();
-    if (this.#stateWriter !== undefined) {
-      this.context.registry.onChange = undefined;
-      await this.#stateWriter.flush();
+    try {
+      // Peers that are gone never answer; closing the transactions resolves what is left with 408.
+      await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
+      this.context.transactions.close();
+      await ending;
+      await this.#link.close();
+    } finally {
+      // Also after a failure above, so that a restart in this process can claim the files.
+      await closeState(this.context.registry, this.#stateWriter, this.#replayFile);
+      await this.#claim?.release();
     }
-    await this.#replayFile?.close();
-    await this.#claim?.release();
     this.context.logger.info('MCPTT server stopped');
   }
 
@@ -613,4 +620,18 @@ async function configurePeerCertificates(
     }
     registry.configureCertificate(uri, der);
   }
+}
+
+/**
+ * Stops the writes to the state file and the replay file, once those already started are done,
+ * so that the files can be released to another server.
+ */
+async function closeState(
+  registry: Registry,
+  stateWriter: StateWriter | undefined,
+  replayFile: ReplayFile | undefined,
+): Promise<void> {
+  registry.onChange = undefined;
+  await stateWriter?.flush();
+  await replayFile?.close();
 }

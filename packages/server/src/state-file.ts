@@ -194,7 +194,9 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
     release: async () => {
       if (!held) return;
       held = false;
-      await unlink(lock).catch(() => undefined);
+      // A lock that names another process is that process's, after a takeover of this one.
+      const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      if (holder === process.pid) await unlink(lock).catch(() => undefined);
       heldLocks.delete(key);
     },
   };

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { MAX_STATE_FILE_BYTES, readStateFile, StateWriter } from '../src/state-file.js';
+import {
+  claimStateFile,
+  MAX_STATE_FILE_BYTES,
+  readStateFile,
+  StateWriter,
+} from '../src/state-file.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -86,5 +91,27 @@ describe('readStateFile', () => {
     const path = join(await mkdtemp(join(tmpdir(), 'state-file-')), 'state.json');
 
     await expect(readStateFile(path)).resolves.toBeUndefined();
+  });
+});
+
+describe('claimStateFile', () => {
+  it('leaves a lock that another process took over', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'state-claim-')), 'state.json');
+    const claim = await claimStateFile(path);
+    // Another server took the lock over, as from a process that it found not running.
+    await writeFile(`${path}.lock`, '999999\n');
+
+    await claim.release();
+
+    expect(await readFile(`${path}.lock`, 'utf8')).toBe('999999\n');
+  });
+
+  it('deletes its own lock on release', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'state-claim-')), 'state.json');
+    const claim = await claimStateFile(path);
+
+    await claim.release();
+
+    await expect(readFile(`${path}.lock`, 'utf8')).rejects.toThrow(/ENOENT/);
   });
 });
