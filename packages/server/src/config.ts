@@ -119,8 +119,8 @@ export interface ServerConfig {
    */
   readonly stateFile?: string;
   /**
-   * Digest credentials with which the server answers a 401 or 407 of the SIP core to its
-   * REGISTER (RFC 3261 §22). The user name defaults to the user part of `serverUri`.
+   * Digest credentials that the server sends when the SIP core challenges its REGISTER with 401
+   * or 407 (RFC 3261 §22). The user name defaults to the user part of `serverUri`.
    */
   readonly coreCredentials?: CoreCredentials;
 }

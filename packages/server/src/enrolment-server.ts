@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { addressOfRecord } from '@mcptt-smime/smime';
-import { replaceFile } from './state-file.js';
+import { readFileWithin, replaceFile } from './state-file.js';
 import type { EnrolmentConfig } from './config.js';
 import { issueCertificate, UnsupportedKeyError } from './openssl-ca.js';
 
@@ -378,16 +378,8 @@ class SpentCodes {
 
   /** Reads the file. A missing file means that no code was spent, and an unusable one raises. */
   async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.#path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    if (text.length > MAX_SPENT_CODES_BYTES) {
-      throw new RangeError(`${this.#path} is larger than ${String(MAX_SPENT_CODES_BYTES)} bytes`);
-    }
+    const text = await readFileWithin(this.#path, MAX_SPENT_CODES_BYTES);
+    if (text === undefined) return;
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new TypeError(`${this.#path} must contain an object of code digests`);

@@ -377,7 +377,7 @@ export class McpttServer {
       this.#sendRegister(0),
     ]);
     try {
-      // Peers that are gone never answer; closing the transactions resolves what is left with 408.
+      // Peers that are gone send no response, and closing the transactions ends the rest with 408.
       await Promise.race([ending, new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
       this.context.transactions.close();
       await ending;
@@ -505,7 +505,7 @@ export class McpttServer {
     const request = { method: 'REGISTER', requestUri: `sip:${domain}` };
     const authorization = digestAuthorization(request, response, credentials, userPart);
     if (authorization === undefined) return response;
-    // One retry: a second challenge means that the credentials are wrong, and is the answer.
+    // One retry only: a second challenge means that the credentials are wrong, so it is final.
     const retry = register
       .withHeader('CSeq', '2 REGISTER')
       .withHeader(authorization.name, authorization.value);

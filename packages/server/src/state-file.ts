@@ -22,20 +22,26 @@ export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
  * SyntaxError for any other problem.
  */
 export async function readStateFile(path: string): Promise<unknown> {
-  let text: string;
+  const text = await readFileWithin(path, MAX_STATE_FILE_BYTES);
+  return text === undefined ? undefined : (JSON.parse(text) as unknown);
+}
+
+/**
+ * Reads a UTF-8 file of at most `maxBytes` bytes, checking the size before reading. Resolves
+ * with undefined when the file does not exist, and raises RangeError for a larger file or the
+ * read error.
+ */
+export async function readFileWithin(path: string, maxBytes: number): Promise<string | undefined> {
   try {
     const { size } = await stat(path);
-    if (size > MAX_STATE_FILE_BYTES) {
-      throw new RangeError(
-        `state file of ${String(size)} bytes, over ${String(MAX_STATE_FILE_BYTES)}`,
-      );
+    if (size > maxBytes) {
+      throw new RangeError(`${path} has ${String(size)} bytes, over ${String(maxBytes)}`);
     }
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  return JSON.parse(text) as unknown;
 }
 
 /**
@@ -156,8 +162,8 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
   }
   if (process.platform !== 'win32' && (mode & 0o022) !== 0) {
     throw new Error(
-      `stateFile folder ${folder} is writable by other users: chmod go-w it, since whoever can ` +
-        'replace the file can authorise users',
+      `stateFile folder ${folder} is writable by other users: run chmod go-w on it, since ` +
+        'whoever can replace the file can authorise users',
     );
   }
 
@@ -170,7 +176,7 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
     for (let attempt = 0; ; attempt++) {
       if (await createLock(lock)) break;
       if (attempt > 0) throw inUse(path, lock, Number.NaN);
-      const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+      const holder = await lockHolder(lock);
       // This process holds no claim on the file, so a lock with its ID is an earlier process's.
       if (
         Number.isSafeInteger(holder) &&
@@ -189,14 +195,13 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
     throw error;
   }
   // Only the first release deletes the lock, because a later one would delete the next holder's.
-  let held = true;
+  let claimed = true;
   return {
     release: async () => {
-      if (!held) return;
-      held = false;
+      if (!claimed) return;
+      claimed = false;
       // A lock that names another process is that process's, after a takeover of this one.
-      const holder = Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
-      if (holder === process.pid) await unlink(lock).catch(() => undefined);
+      if ((await lockHolder(lock)) === process.pid) await unlink(lock).catch(() => undefined);
       heldLocks.delete(key);
     },
   };
@@ -248,6 +253,11 @@ async function writeTemporary(temporary: string, content: string): Promise<void>
 
 /** Codes of link() on a filesystem that has no hard links, such as FAT or some network shares. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/** Returns the process ID in a lock file, or NaN when there is none. */
+async function lockHolder(lock: string): Promise<number> {
+  return Number.parseInt(await readFile(lock, 'utf8').catch(() => ''), 10);
+}
 
 function inUse(path: string, lock: string, holder: number): Error {
   const by = Number.isNaN(holder) ? 'another process' : `process ${String(holder)}`;

@@ -97,7 +97,7 @@ export interface McpttClientOptions extends Pick<
   readonly logger?: SdkLogger;
   /**
    * Digest credentials for a SIP core that challenges the user's requests with 401 or 407
-   * (RFC 3261 §22). JsSIP answers each challenge by sending the request again with them, and the
+   * (RFC 3261 §22). JsSIP sends each challenged request again with them, and the
    * client protects that request afresh. TypeError unless `password` is a non-empty string and
    * `username` and `realm` are strings when given.
    */

@@ -179,7 +179,7 @@ export class McpttClient {
     this.#listen();
   }
 
-  /** Returns the credentials function of the SDK's PUBLISH, since JsSIP never sees that request. */
+  /** Returns the credentials function of the SDK's PUBLISH, since that request does not go through JsSIP. */
   #challengeAnswerer(options: McpttClientOptions): ChallengeAnswerer | undefined {
     const credentials = options.sipCredentials;
     if (credentials === undefined) return undefined;

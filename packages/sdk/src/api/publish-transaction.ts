@@ -79,7 +79,7 @@ export type ChallengeAnswerer = (
 ) => DigestAnswer;
 
 /**
- * What differs between the first PUBLISH and its retry with credentials. The retry keeps
+ * Fields in which the first PUBLISH and its retry with credentials differ. The retry keeps
  * the Call-ID and From tag, and takes the next CSeq and a new Via branch (RFC 3261 §8.1.3.5).
  */
 export interface PublishAttempt {

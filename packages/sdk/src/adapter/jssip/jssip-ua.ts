@@ -42,8 +42,8 @@ export interface SipCredentials {
   readonly username?: string;
   readonly password: string;
   /**
-   * Realm of the credentials. With a password, JsSIP answers a challenge of any realm all the
-   * same, so this does not limit the realms that get an answer.
+   * Realm of the credentials. With a password, JsSIP sends credentials to a challenge of any
+   * realm, so this does not limit the realms that receive them.
    */
   readonly realm?: string;
 }
@@ -98,7 +98,7 @@ export interface ChallengedRequest {
  * JsSIP. The first supported challenge wins: MD5 (or no algorithm), with `qop=auth` or no qop.
  *
  * A challenge that offers only `qop=auth-int` is unsupported, because its digest covers the body,
- * and the client computes it before protection while the core sees the ciphertext. JsSIP itself
+ * and the client computes it before protection while the core receives the ciphertext. JsSIP itself
  * prefers auth-int when a challenge offers both, so the client offers it auth alone.
  */
 export function answerDigestChallenge(
