@@ -192,13 +192,15 @@ export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
   const identity = asObject(root.identity, 'identity', IDENTITY_FIELDS);
   const users = parseUsers(root.users);
   const userAddresses = new Set(users.map((user) => addressOfRecord(user.uri)));
+  const serverUri = asSipUri(root.serverUri, 'serverUri');
   const groups = asArray(root.groups, 'groups').map((entry, i) =>
     parseGroup(entry, `groups[${String(i)}]`, userAddresses),
   );
+  checkGroupIds(groups, userAddresses, addressOfRecord(serverUri));
   const path = (value: unknown, field: string) => resolve(baseDir, asString(value, field));
 
   return {
-    serverUri: asSipUri(root.serverUri, 'serverUri'),
+    serverUri,
     identity: parseIdentity(identity, path),
     ...(root.peerCertificates === undefined
       ? {}
@@ -354,6 +356,38 @@ function parseGroup(raw: unknown, field: string, users: ReadonlySet<string>): Gr
     displayName: asString(group.displayName, `${field}.displayName`),
     members,
   };
+}
+
+/**
+ * Raises TypeError for a group ID whose address-of-record is another group's, a user's or the
+ * server's. The registry finds groups by address-of-record, so such a group would hide the other
+ * group, or turn requests to the user into group requests.
+ */
+function checkGroupIds(
+  groups: readonly GroupConfig[],
+  users: ReadonlySet<string>,
+  server: string,
+): void {
+  const firstIndex = new Map<string, number>();
+  groups.forEach((group, i) => {
+    const field = `groups[${String(i)}].id`;
+    const address = addressOfRecord(group.id);
+    const first = firstIndex.get(address);
+    if (first !== undefined) {
+      throw new TypeError(
+        `${field}: ${group.id} names the same group as groups[${String(first)}]. ` +
+          'Give each group its own URI',
+      );
+    }
+    if (users.has(address) || address === server) {
+      const owner = address === server ? 'the server' : 'a configured user';
+      throw new TypeError(
+        `${field}: ${group.id} is also the address-of-record of ${owner}. ` +
+          'Give the group its own URI',
+      );
+    }
+    firstIndex.set(address, i);
+  });
 }
 
 function parseEnrolment(

@@ -140,6 +140,38 @@ describe('parseConfig with a mistake', () => {
     );
   });
 
+  it('rejects two groups with one ID', () => {
+    // The registry finds groups by address-of-record, so the second would hide the first.
+    const groups = [ENGINE_1, { ...ENGINE_1, id: `sip:engine-1@${DOMAIN.toUpperCase()}` }];
+
+    expect(() => parseConfig(configWith({ groups }), '/srv/mcptt')).toThrow(
+      new TypeError(
+        `groups[1].id: sip:engine-1@${DOMAIN.toUpperCase()} names the same group as ` +
+          'groups[0]. Give each group its own URI',
+      ),
+    );
+  });
+
+  it('rejects a group ID of a user', () => {
+    // Short data to Alice would go to the group's members instead.
+    const groups = [{ ...ENGINE_1, id: ALICE }];
+
+    expect(() => parseConfig(configWith({ groups }), '/srv/mcptt')).toThrow(
+      new TypeError(
+        `groups[0].id: ${ALICE} is also the address-of-record of a configured user. ` +
+          'Give the group its own URI',
+      ),
+    );
+  });
+
+  it('rejects a group ID of the server', () => {
+    const groups = [{ ...ENGINE_1, id: SERVER_URI }];
+
+    expect(() => parseConfig(configWith({ groups }), '/srv/mcptt')).toThrow(
+      /^groups\[0\]\.id: .* of the server\. Give the group its own URI$/,
+    );
+  });
+
   it('rejects one member twice', () => {
     // A group call would invite the member twice.
     const groups = [{ ...ENGINE_1, members: [ALICE, `sip:alice@${DOMAIN.toUpperCase()}`] }];
