@@ -78,7 +78,8 @@ function isIpv4Address(text: string): boolean {
  * else in the grammar, so a user such as `user;par=u%40example.net` keeps its `;`.
  *
  * Raises SipParseError on another scheme, on a NUL, any other control character or whitespace,
- * on a malformed host or port, on a malformed escape, and on escapes that decode to invalid UTF-8.
+ * on a malformed host or port, on a malformed escape, on escapes that decode to invalid UTF-8,
+ * and on a parameter given twice, in any case or spelling of its escapes.
  * An escaped NUL (`%00`) is valid (RFC 4475 §3.1.1.4) and decodes to U+0000.
  */
 export function parseSipUri(uri: string): SipUri {
@@ -168,7 +169,9 @@ function parseUriParams(texts: readonly string[]): Map<string, string> {
       throw new SipParseError('invalid parameter in SIP URI');
     }
     const key = percentDecode(name, 'SIP URI parameter').toLowerCase();
-    if (!params.has(key)) params.set(key, percentDecode(value, 'SIP URI parameter'));
+    // Parsers that keep the last of two values would compare `user=` or `maddr=` differently.
+    if (params.has(key)) throw new SipParseError('repeated parameter in SIP URI');
+    params.set(key, percentDecode(value, 'SIP URI parameter'));
   }
   return params;
 }

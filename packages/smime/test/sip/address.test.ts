@@ -139,6 +139,14 @@ describe('parseSipUri', () => {
     expectSipParseError(() => parseSipUri(`sip:alice@${host}`));
   });
 
+  test.each([
+    ['the same spelling', 'sip:alice@example.org;user=ip;user=phone'],
+    ['another case', 'sip:alice@example.org;maddr=192.0.2.1;MADDR=192.0.2.2'],
+    ['an escape', 'sip:alice@example.org;lr;%6Cr'],
+  ])('rejects a parameter repeated in %s', (_case, uri) => {
+    expectSipParseError(() => parseSipUri(uri), 'repeated parameter in SIP URI');
+  });
+
   test('telephone user', () => {
     expect(
       parseSipUri('sip:+1-555-0100;phone-context=example.org@example.org;user=phone').user,
