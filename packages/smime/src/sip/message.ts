@@ -273,6 +273,33 @@ export class SipMessage {
     );
   }
 
+  /**
+   * Returns a copy in which every field of this name is replaced by one field per value, in
+   * order, at the position of the first, or appended. An empty list removes them. For fields
+   * such as WWW-Authenticate, whose values contain commas and cannot share one field. Throws
+   * TypeError for Content-Length.
+   */
+  withHeaders(name: string, values: readonly string[]): SipMessage {
+    assertNotContentLength(name);
+    const canonical = canonicalHeaderName(name);
+    const added = values.map((value) => newField(name, value));
+    const index = this.#fields.findIndex((f) => f.key === canonical);
+    const fields =
+      index < 0
+        ? [...this.#fields, ...added]
+        : this.#fields.flatMap((f, i) => {
+            if (i === index) return added;
+            return f.key === canonical ? [] : [f];
+          });
+    return SipMessage.#derive(
+      this.startLine,
+      this.#startLineRaw,
+      fields,
+      this.#separatorRaw,
+      this.body,
+    );
+  }
+
   /** Returns a copy without any field of this name. Throws TypeError for Content-Length. */
   withoutHeader(name: string): SipMessage {
     assertNotContentLength(name);

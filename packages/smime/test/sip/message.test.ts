@@ -422,6 +422,34 @@ describe('SipMessage mutators', () => {
     expect(SipMessage.parse(changed.toBytes()).getHeader('Priority')).toBe('urgent');
   });
 
+  test('withHeaders keeps one field per value', () => {
+    const changed = original.withHeaders('Subject', ['a, b', 'c']);
+    expect(changed.getHeaders('Subject')).toEqual(['a, b', 'c']);
+    expect(changed.headers[5]).toEqual({ name: 'Subject', value: 'a, b' });
+    expect(changed.headers[6]).toEqual({ name: 'Subject', value: 'c' });
+    expect(SipMessage.parse(changed.toBytes()).getHeaders('Subject')).toEqual(['a, b', 'c']);
+  });
+
+  test('withHeaders appends new fields', () => {
+    const changed = original.withHeaders('Priority', ['urgent', 'normal']);
+    expect(changed.headers.slice(-2)).toEqual([
+      { name: 'Priority', value: 'urgent' },
+      { name: 'Priority', value: 'normal' },
+    ]);
+  });
+
+  test('withHeaders removes the fields of an empty list', () => {
+    const changed = original.withHeaders('Subject', []);
+    expect(changed.getHeaders('Subject')).toEqual([]);
+    expect(changed.headers.length).toBe(original.headers.length - 2);
+  });
+
+  test('withHeaders rejects a line break in a value', () => {
+    expect(thrownBy(() => original.withHeaders('Subject', ['a\r\nVia: x']))).toBeInstanceOf(
+      TypeError,
+    );
+  });
+
   test('withoutHeader removes every field', () => {
     const changed = original.withoutHeader('subject');
     expect(changed.getHeaders('Subject')).toEqual([]);
@@ -431,6 +459,7 @@ describe('SipMessage mutators', () => {
   test('Content-Length cannot be set directly', () => {
     expect(thrownBy(() => original.withHeader('l', '3'))).toBeInstanceOf(TypeError);
     expect(thrownBy(() => original.withoutHeader('Content-Length'))).toBeInstanceOf(TypeError);
+    expect(thrownBy(() => original.withHeaders('Content-Length', ['3']))).toBeInstanceOf(TypeError);
   });
 
   test('withBody keeps content headers consistent', () => {
