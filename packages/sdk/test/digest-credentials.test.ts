@@ -305,6 +305,45 @@ describe('digest challenges to PUBLISH', () => {
     await expect(done).resolves.toBeUndefined();
   });
 
+  it('answers a REGISTER challenge with auth', async () => {
+    // JsSIP picks auth-int when offered, and its digest would cover the plaintext body.
+    const { alice, socket } = await setUp();
+    void alice.register().catch(() => undefined);
+    await until(() => sentRequests(socket, 'REGISTER').length === 1);
+    const first = sentRequests(socket, 'REGISTER')[0] as string;
+
+    const offer = 'qop="auth-int,auth", ';
+    socket.receive(challenge(first, '401 Unauthorized', 'WWW-Authenticate', 'r2', offer));
+    await until(() => sentRequests(socket, 'REGISTER').length === 2);
+    const second = SipMessage.parse(utf8Encode(sentRequests(socket, 'REGISTER')[1] as string));
+    const credentials = digestParameters(second.getHeader('Authorization') ?? '');
+
+    expect(credentials.get('qop')).toBe('auth');
+    expect(credentials.get('response')).toBe(expectedResponse('REGISTER', credentials));
+  });
+
+  it('answers a 407 to MESSAGE with auth', async () => {
+    const { alice, socket } = await setUp();
+    const registered = alice.register();
+    await registerUntilPublish(socket);
+    socket.receive(accepted(await nthPublish(socket, 1)));
+    await registered;
+    void alice.sendShortData('sip:carol@example.org', 'message text').catch(() => undefined);
+    await until(() => sentRequests(socket, 'MESSAGE').length === 1);
+    const first = sentRequests(socket, 'MESSAGE')[0] as string;
+
+    const offer = 'qop="auth,auth-int", ';
+    socket.receive(
+      challenge(first, '407 Proxy Authentication Required', 'Proxy-Authenticate', 'm2', offer),
+    );
+    await until(() => sentRequests(socket, 'MESSAGE').length === 2);
+    const second = SipMessage.parse(utf8Encode(sentRequests(socket, 'MESSAGE')[1] as string));
+    const credentials = digestParameters(second.getHeader('Proxy-Authorization') ?? '');
+
+    expect(credentials.get('qop')).toBe('auth');
+    expect(credentials.get('response')).toBe(expectedResponse('MESSAGE', credentials));
+  });
+
   it('rejects an auth-int-only challenge', async () => {
     const { alice, socket } = await setUp();
     const done = alice.register();

@@ -42,6 +42,7 @@ import {
   type SecurityInfo,
   type SipCSeq,
 } from '@mcptt-smime/smime';
+import { withAuthQopChallenges } from './digest-challenge.js';
 import type { ProtectionFailure } from './failure.js';
 import { silentLogger, type SdkLogger } from './logger.js';
 import { attachParts, partEntity, splitOpened, type BodyPart } from './multipart-bridge.js';
@@ -611,7 +612,7 @@ export class SmimePipeline implements SocketPipeline {
     }
     this.#options.checkReceived?.(event);
     this.#options.onReceived?.(event);
-    return utf8Decode(withoutLocalWarnings(split.message).toBytes());
+    return utf8Decode(withAuthQopChallenges(withoutLocalWarnings(split.message)).toBytes());
   }
 
   /** Notes the Call-ID and CSeq of a request under the branch of its top Via and its method. */
