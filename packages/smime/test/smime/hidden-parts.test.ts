@@ -75,6 +75,17 @@ describe('parts hidden from the multipart parser', () => {
     );
   });
 
+  // RFC 2045 §6.4 allows only 7bit, 8bit and binary on a multipart. A reader that decodes the
+  // quoted-printable below turns =2D=2Dp into a delimiter and finds the mcptt-info in clear.
+  it('unprotectMessage rejects a quoted-printable multipart', async () => {
+    await expectMalformedInClear(
+      `--q\r\nContent-Type: multipart/mixed; boundary=p\r\n` +
+        `Content-Transfer-Encoding: quoted-printable\r\n\r\n` +
+        `--p\r\nContent-Type: application/sdp\r\n\r\nclear\r\n=2D=2Dp\r\n` +
+        `Content-Type: ${MCPTT_INFO}\r\n\r\n${HIDDEN}\r\n--p--\r\n--q--\r\n`,
+    );
+  });
+
   it('still accepts the same body without the hidden part', () => {
     const parts = parseMultipart(utf8Encode(`${SDP_PART}--q--\r\nepilogue\r\n`), 'q');
     expect(parts.map((part) => part.contentType.mediaType)).toEqual(['application/sdp']);
