@@ -363,7 +363,21 @@ function parseInner(content: Uint8Array): MimeEntity {
   }
 }
 
+/** Content-Transfer-Encodings that RFC 2045 §6.4 allows on a multipart entity. */
+const MULTIPART_ENCODINGS = new Set(['7bit', '8bit', 'binary']);
+
+/**
+ * Returns the boundary of a multipart entity. Raises MimeParseError when it is missing, or for a
+ * Content-Transfer-Encoding that RFC 2045 §6.4 forbids on a multipart, because the parts are split
+ * as carried and a reader that decoded the body first would find other parts.
+ */
 function requireBoundary(entity: MimeEntity): string {
+  const encoding = entity.getHeader('Content-Transfer-Encoding');
+  if (encoding !== undefined && !MULTIPART_ENCODINGS.has(encoding.toLowerCase())) {
+    throw new MimeParseError(
+      `Content-Transfer-Encoding of ${entity.contentType.mediaType} must be 7bit, 8bit or binary`,
+    );
+  }
   const boundary = entity.contentType.params.get('boundary');
   if (boundary === undefined) {
     throw new MimeParseError(`${entity.contentType.mediaType} boundary missing`);
