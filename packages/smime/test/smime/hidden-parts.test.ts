@@ -32,6 +32,11 @@ const hostileBodies: [string, string][] = [
     'a full part after the close delimiter',
     `${SDP_PART}--q--\r\n--q\r\nContent-Type: ${MCPTT_INFO}\r\n\r\n${HIDDEN}\r\n--q--\r\n`,
   ],
+  // Readers that end lines at a bare CR, such as Python's email package, split here.
+  [
+    'a delimiter after a bare CR',
+    `${SDP_PART}\r--q\rContent-Type: ${MCPTT_INFO}\r\r${HIDDEN}\r\n--q--\r\n`,
+  ],
 ];
 
 /** Unprotects an INVITE with `body` as multipart/mixed and expects a 400 that hides the part. */
