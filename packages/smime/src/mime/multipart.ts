@@ -46,7 +46,8 @@ function startsWithAt(bytes: Uint8Array, prefix: Uint8Array, offset: number): bo
 /**
  * Returns the offset of the first line at or after `from` that starts with the dash-boundary, or
  * -1. `from` must be 0 or the start of a line. The search looks for the dash-boundary itself,
- * which is rarer than a line end, and then checks that a line starts there.
+ * which is rarer than a line end, and then checks that a line starts there. Raises
+ * MimeParseError for a dash-boundary right after a bare CR.
  */
 function findBoundaryLine(body: Uint8Array, dash: Uint8Array, from: number): number {
   if (startsWithAt(body, dash, from)) return from;
@@ -56,6 +57,8 @@ function findBoundaryLine(body: Uint8Array, dash: Uint8Array, from: number): num
     at = indexOfBytes(body, dash, at + 1)
   ) {
     if (body[at - 1] === LF) return at;
+    // Readers that end lines at a bare CR would take a delimiter here, and find other parts.
+    if (body[at - 1] === CR) throw new MimeParseError('multipart boundary follows a bare CR');
   }
   return -1;
 }
@@ -101,8 +104,8 @@ function readDelimiterLine(
  *
  * Raises `MimeParseError` for an invalid boundary, a body without the boundary or without the
  * close delimiter, a line that starts with `--boundary` but is not a delimiter, a line in the
- * epilogue that starts with `--boundary`, or a malformed part, and `LimitExceededError` past
- * `MAX_BODY_BYTES` or `MAX_MULTIPART_PARTS`.
+ * epilogue that starts with `--boundary`, `--boundary` right after a bare CR, or a malformed
+ * part, and `LimitExceededError` past `MAX_BODY_BYTES` or `MAX_MULTIPART_PARTS`.
  *
  * @param body - the multipart body, as carried
  * @param boundary - the `boundary` parameter of the Content-Type, already unquoted
@@ -163,11 +166,15 @@ function splitParts(body: Uint8Array, boundary: string, copy: boolean): MimeEnti
   }
 }
 
-/** Checks whether `--boundary` starts the part or one of its lines, which RFC 2046 forbids. */
+/**
+ * Checks whether `--boundary` starts the part or one of its lines, which RFC 2046 forbids. A line
+ * may also end at a bare CR here, which the parser rejects before a dash-boundary.
+ */
 function startsAnyLine(bytes: Uint8Array, dash: Uint8Array): boolean {
   if (startsWithAt(bytes, dash, 0)) return true;
-  for (let lf = bytes.indexOf(LF); lf >= 0; lf = bytes.indexOf(LF, lf + 1)) {
-    if (startsWithAt(bytes, dash, lf + 1)) return true;
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index];
+    if ((byte === LF || byte === CR) && startsWithAt(bytes, dash, index + 1)) return true;
   }
   return false;
 }

@@ -38,10 +38,14 @@ const headers = fc.uniqueArray(fc.tuple(headerName, headerValue), {
   selector: ([name]) => name.toLowerCase(),
 });
 
-/** True when `--boundary` starts `bytes` or one of its lines, which a sender must avoid. */
+/** True when `--boundary` starts `bytes` or a line after LF or a bare CR, which a sender must avoid. */
 function hasBoundaryLine(bytes: Uint8Array): boolean {
   const text = new TextDecoder('latin1').decode(bytes);
-  return text.startsWith(`--${BOUNDARY}`) || text.includes(`\n--${BOUNDARY}`);
+  return (
+    text.startsWith(`--${BOUNDARY}`) ||
+    text.includes(`\n--${BOUNDARY}`) ||
+    text.includes(`\r--${BOUNDARY}`)
+  );
 }
 
 describe('multipart properties', () => {
