@@ -91,6 +91,16 @@ describe('parts hidden from the multipart parser', () => {
     );
   });
 
+  // This parser reads boundary="p\x" as px. Readers that keep the backslash, such as Python's
+  // email package, split at --p\x and find the mcptt-info in clear.
+  it('unprotectMessage rejects a quoted-pair in a boundary', async () => {
+    await expectMalformedInClear(
+      `--q\r\nContent-Type: multipart/mixed; boundary="p\\x"\r\n\r\n` +
+        `--px\r\nContent-Type: application/sdp\r\n\r\n${SDP}--p\\x\r\n` +
+        `Content-Type: ${MCPTT_INFO}\r\n\r\n${HIDDEN}\r\n--p\\x--\r\n--px--\r\n--q--\r\n`,
+    );
+  });
+
   it('still accepts the same body without the hidden part', () => {
     const parts = parseMultipart(utf8Encode(`${SDP_PART}--q--\r\nepilogue\r\n`), 'q');
     expect(parts.map((part) => part.contentType.mediaType)).toEqual(['application/sdp']);
