@@ -213,7 +213,12 @@ function readExtensions(optionalFields: readonly Asn1Node[]): ExtensionFields {
   if (extensionsNode === undefined) return result;
 
   const unhandled: string[] = [];
+  const seen = new Set<string>();
   for (const { oid, critical, value } of readExtensionList(extensionsNode)) {
+    // RFC 5280 §4.2: one instance of each extension. Readers that take the first of two and
+    // readers that take the last would disagree on a CA flag, a key usage or a SIP URI.
+    if (seen.has(oid)) throw new CmsParseError('certificate repeats an extension');
+    seen.add(oid);
     if (critical && !HANDLED_EXTENSIONS.has(oid)) unhandled.push(oid);
     if (oid === OID_SUBJECT_KEY_IDENTIFIER) {
       result.subjectKeyIdentifier = readSubjectKeyIdentifier(value);
