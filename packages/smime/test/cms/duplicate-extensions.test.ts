@@ -23,7 +23,7 @@ async function withLeadingExtension(
   extension: pkijs.Extension,
   issuerKey: CryptoKey,
 ): Promise<Uint8Array> {
-  const certificate = pkijs.Certificate.fromBER(der);
+  const certificate = pkijs.Certificate.fromBER(der.slice().buffer);
   certificate.extensions = [extension, ...(certificate.extensions ?? [])];
   await certificate.sign(issuerKey, 'SHA-256', new pkijs.CryptoEngine({ crypto }));
   return new Uint8Array(certificate.toSchema(true).toBER());
