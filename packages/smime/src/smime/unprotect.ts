@@ -238,6 +238,7 @@ export async function unprotectMessage(
     parts = await unwrapEntity(body, ctx);
     rejectDowngrade(parts, options.policy ?? defaultProtectionPolicy, message.method);
     const fragments = signedHeaderFragments(parts);
+    rejectUnboundParts(parts, fragments);
     const total = [...fragments.values()].reduce((sum, fields) => sum + fields.length, 0);
     if (total > MAX_HEADER_COUNT) {
       throw new LimitExceededError(`more than ${MAX_HEADER_COUNT} protected header fields`);
@@ -315,6 +316,32 @@ function signedHeaderFragments(parts: readonly UnwrappedPart[]): Map<UnwrappedPa
     if (headers !== undefined) fragments.set(part, headers);
   }
   return fragments;
+}
+
+/**
+ * Raises HeaderMismatchError when the message has signed header fragments and a signed part that
+ * none of them binds, because no fragment shares a signature with it. A fragment binds only the
+ * content of its own signature, so a part cut from another message of the same signer, under a
+ * signature of its own, would otherwise look bound to this message too.
+ */
+function rejectUnboundParts(
+  parts: readonly UnwrappedPart[],
+  fragments: ReadonlyMap<UnwrappedPart, unknown>,
+): void {
+  if (fragments.size === 0) return;
+  const binding = new Set<number>();
+  for (const fragment of fragments.keys()) {
+    const innermost = fragment.signatures.at(-1);
+    if (innermost !== undefined) binding.add(innermost);
+  }
+  for (const part of parts) {
+    if (!part.signed || fragments.has(part)) continue;
+    if (!part.signatures.some((signature) => binding.has(signature))) {
+      throw new HeaderMismatchError(
+        'signed part outside the signature of the signed header fields',
+      );
+    }
+  }
 }
 
 /**

@@ -36,6 +36,11 @@ export interface UnwrappedPart {
   readonly certsOnly: boolean;
   /** Order of the innermost signature and encryption above the entity, when it had both. */
   readonly order: NestingOrder | undefined;
+  /**
+   * The signatures above the entity, outermost first, each named by a number that is unique
+   * within the message. A signed header fragment binds the parts under its own innermost one.
+   */
+  readonly signatures: readonly number[];
 }
 
 /** Everything the walk needs: keys, trust anchors, the signer check and the collector. */
@@ -68,9 +73,10 @@ interface Layers {
   readonly encrypted: boolean;
   readonly signed: boolean;
   readonly order: NestingOrder | undefined;
+  readonly signatures: readonly number[];
 }
 
-const NO_LAYERS: Layers = { encrypted: false, signed: false, order: undefined };
+const NO_LAYERS: Layers = { encrypted: false, signed: false, order: undefined, signatures: [] };
 
 /**
  * Media types of the S/MIME and multipart layers that `unprotectMessage` opens, for the Accept
@@ -178,7 +184,7 @@ async function openMultipartSigned(
     ...ctx.revocation,
   });
   await recordSigner(verified, ctx);
-  return unwrapEntity(content, ctx, depth + 1, signedLayers(layers));
+  return unwrapEntity(content, ctx, depth + 1, signedLayers(layers, ctx.cmsLayers));
 }
 
 /** Decrypts or verifies an `application/pkcs7-mime` entity (RFC 8551 §3.2). */
@@ -213,7 +219,8 @@ async function openPkcs7Mime(
       ...ctx.revocation,
     });
     await recordSigner(verified, ctx);
-    return unwrapEntity(parseInner(verified.content), ctx, depth + 1, signedLayers(layers));
+    const below = signedLayers(layers, ctx.cmsLayers);
+    return unwrapEntity(parseInner(verified.content), ctx, depth + 1, below);
   }
 
   if (layers.signed && ctx.encryptThenSign === 'reject') {
@@ -237,10 +244,14 @@ function countCmsLayer(ctx: UnwrapContext): void {
   }
 }
 
-/** Layers below a signature: a signature inside an envelope makes the order sign-then-encrypt. */
-function signedLayers(layers: Layers): Layers {
+/**
+ * Layers below the signature numbered `signature`: a signature inside an envelope makes the order
+ * sign-then-encrypt.
+ */
+function signedLayers(layers: Layers, signature: number): Layers {
   const order = layers.encrypted ? 'sign-then-encrypt' : layers.order;
-  return { encrypted: layers.encrypted, signed: true, order };
+  const signatures = [...layers.signatures, signature];
+  return { encrypted: layers.encrypted, signed: true, order, signatures };
 }
 
 /**
@@ -249,7 +260,7 @@ function signedLayers(layers: Layers): Layers {
  */
 function encryptedLayers(layers: Layers): Layers {
   const order = layers.signed ? 'encrypt-then-sign' : layers.order;
-  return { encrypted: true, signed: layers.signed, order };
+  return { encrypted: true, signed: layers.signed, order, signatures: layers.signatures };
 }
 
 /**
