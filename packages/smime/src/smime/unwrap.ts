@@ -378,9 +378,10 @@ function parseInner(content: Uint8Array): MimeEntity {
 const MULTIPART_ENCODINGS = new Set(['7bit', '8bit', 'binary']);
 
 /**
- * Returns the boundary of a multipart entity. Raises MimeParseError when it is missing, or for a
- * Content-Transfer-Encoding that RFC 2045 §6.4 forbids on a multipart, because the parts are split
- * as carried and a reader that decoded the body first would find other parts.
+ * Returns the boundary of a multipart entity. Raises MimeParseError when it is missing, when the
+ * Content-Type has a quoted-pair, and for a Content-Transfer-Encoding that RFC 2045 §6.4 forbids
+ * on a multipart. The parts are split as carried, so a reader that decoded the body first would
+ * find other parts.
  */
 function requireBoundary(entity: MimeEntity): string {
   const encoding = entity.getHeader('Content-Transfer-Encoding');
@@ -388,6 +389,11 @@ function requireBoundary(entity: MimeEntity): string {
     throw new MimeParseError(
       `Content-Transfer-Encoding of ${entity.contentType.mediaType} must be 7bit, 8bit or binary`,
     );
+  }
+  // A quoted-pair in a boundary reads as the character after it, but readers that keep the
+  // backslash would split elsewhere. No bchar needs it (RFC 2046 §5.1.1), so none is accepted.
+  if (entity.getHeader('Content-Type')?.includes('\\') === true) {
+    throw new MimeParseError(`${entity.contentType.mediaType} Content-Type has a quoted-pair`);
   }
   const boundary = entity.contentType.params.get('boundary');
   if (boundary === undefined) {
