@@ -172,9 +172,9 @@ function splitParts(body: Uint8Array, boundary: string, copy: boolean): MimeEnti
  */
 function startsAnyLine(bytes: Uint8Array, dash: Uint8Array): boolean {
   if (startsWithAt(bytes, dash, 0)) return true;
-  for (let index = 0; index < bytes.length; index++) {
-    const byte = bytes[index];
-    if ((byte === LF || byte === CR) && startsWithAt(bytes, dash, index + 1)) return true;
+  for (let at = indexOfBytes(bytes, dash, 1); at >= 0; at = indexOfBytes(bytes, dash, at + 1)) {
+    const before = bytes[at - 1];
+    if (before === LF || before === CR) return true;
   }
   return false;
 }
