@@ -88,11 +88,25 @@ const PEM_CONTENTS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Returns the result of a file operation, or raises its error with `field` and the path in front
+ * of the message, such as for a path with a typo. The error keeps its `code`, such as ENOENT.
+ */
+async function withField<T>(field: string, path: string, operation: Promise<T>): Promise<T> {
+  try {
+    return await operation;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const named = new Error(`${field}: ${path}: ${message}`, { cause: error });
+    throw Object.assign(named, code === undefined ? {} : { code });
+  }
+}
+
+/**
  * Reads the PEM blocks of `label` in a file. Raises TypeError naming `field` and the file when
  * it has none or one is not closed, as when a key file is configured in place of a certificate.
  */
 async function readPemFile(file: string, label: string, field: string): Promise<Uint8Array[]> {
-  const text = await readFile(file, 'utf8');
+  const text = await withField(field, file, readFile(file, 'utf8'));
   try {
     return pemDecode(text, label);
   } catch (error) {
@@ -166,7 +180,7 @@ export async function loadRevocationLists(file: string): Promise<RevocationList[
  */
 export async function loadPeerCertificates(folder: string): Promise<Map<string, Uint8Array>> {
   const certificates = new Map<string, Uint8Array>();
-  for (const name of await readdir(folder)) {
+  for (const name of await withField('peerCertificates', folder, readdir(folder))) {
     if (!name.endsWith('.cert.pem')) {
       continue;
     }
