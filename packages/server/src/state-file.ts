@@ -160,6 +160,13 @@ export async function claimStateFile(path: string): Promise<StateFileClaim> {
         "and so authorise users: use a folder of the server's account",
     );
   }
+  // A sticky folder that others may write to, such as /tmp, is shared: chmod would break it.
+  if (process.platform !== 'win32' && (mode & 0o022) !== 0 && (mode & 0o1000) !== 0) {
+    throw new Error(
+      `stateFile folder ${folder} is a shared folder that other users can write to: use a ` +
+        "folder of the server's account, since whoever can replace the file can authorise users",
+    );
+  }
   if (process.platform !== 'win32' && (mode & 0o022) !== 0) {
     throw new Error(
       `stateFile folder ${folder} is writable by other users: run chmod go-w on it, since ` +
