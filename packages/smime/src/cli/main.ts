@@ -39,8 +39,12 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
   const start = args.findIndex((arg) => arg !== '--debug');
   const [name, ...rest] = start === -1 ? [] : args.slice(start);
   if (name === '--help' || name === '-h') {
-    await io.writeStdout(MAIN_USAGE);
-    return 0;
+    try {
+      await io.writeStdout(MAIN_USAGE);
+      return 0;
+    } catch (error) {
+      return reportError(error, MAIN_USAGE, io, debug);
+    }
   }
   if (name === undefined) {
     io.writeStderr(`mcptt-smime: command missing\n\n${MAIN_USAGE}`);
