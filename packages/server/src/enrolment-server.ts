@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import { addressOfRecord } from '@mcptt-smime/smime';
 import { readFileWithin, replaceFile } from './state-file.js';
 import type { EnrolmentConfig } from './config.js';
+import { checkEnrolmentCa } from './identity-files.js';
 import { issueCertificate, UnsupportedKeyError } from './openssl-ca.js';
 
 /** Largest accepted request body in bytes; a P-256 or RSA-4096 request fits easily. */
@@ -91,6 +92,7 @@ export async function startEnrolmentServer(
   logger: Logger,
   options: EnrolmentServerOptions = {},
 ): Promise<EnrolmentServer> {
+  await checkEnrolmentCa(config);
   const spent = new SpentCodes(join(dirname(config.caKey), SPENT_CODES_FILE));
   await spent.load();
   const codes = new Map<string, string>();

@@ -158,6 +158,46 @@ function checkKeyPair(pkcs8: Uint8Array, certificate: Uint8Array, files: Identit
 }
 
 /**
+ * Raises an error naming the field and the file when the enrolment CA files cannot issue
+ * certificates: a certificate that is not a CA's, or a key that is missing or not its key.
+ * Without the check, each enrolment failed as if the client's certificate request were invalid.
+ */
+export async function checkEnrolmentCa(files: {
+  readonly caCertificate: string;
+  readonly caKey: string;
+}): Promise<void> {
+  const [certificate] = await readPemFile(
+    files.caCertificate,
+    'CERTIFICATE',
+    'enrolment.caCertificate',
+  );
+  if (certificate === undefined) {
+    throw new TypeError(`enrolment.caCertificate: ${files.caCertificate} has no certificate`);
+  }
+  const problem = trustAnchorProblem(certificate);
+  if (problem !== undefined) {
+    throw new TypeError(
+      `enrolment.caCertificate: ${files.caCertificate} is not a CA certificate (${problem})`,
+    );
+  }
+  const keyText = await withField('enrolment.caKey', files.caKey, readFile(files.caKey, 'utf8'));
+  let matches: boolean;
+  try {
+    matches = new X509Certificate(certificate).checkPrivateKey(createPrivateKey(keyText));
+  } catch (error) {
+    throw new TypeError(`enrolment.caKey: ${files.caKey} is not an unencrypted PEM private key`, {
+      cause: error,
+    });
+  }
+  if (!matches) {
+    throw new TypeError(
+      `enrolment.caKey: ${files.caKey} is not the key of the certificate in ` +
+        `${files.caCertificate}. Configure the key that the CA certificate was issued for`,
+    );
+  }
+}
+
+/**
  * Reads the CRLs of a file: every PEM `X509 CRL` block of a text file, or else the file as one
  * DER list. Raises TypeError naming the file when a list is malformed, not supported or too large.
  */
