@@ -1,0 +1,16 @@
+// A configuration file that is not valid JSON, such as one with a trailing comma. The error
+// names the file, as every other configuration error names its field or file.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+
+describe('loadConfig with invalid JSON', () => {
+  it('names the file', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'mcptt-json-')), 'server.json');
+    await writeFile(file, '{ "serverUri": "sip:mcptt-server@mcptt.example", }\n');
+
+    await expect(loadConfig(file)).rejects.toThrow(file);
+  });
+});
