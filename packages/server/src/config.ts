@@ -182,7 +182,14 @@ const FLOOR_FIELDS: KnownFields<FloorConfig> = { maxTalkTimeMs: true, queueCapac
 
 /** Reads and checks a configuration file. Raises TypeError naming the first invalid field. */
 export async function loadConfig(path: string): Promise<ServerConfig> {
-  const raw: unknown = JSON.parse(await readFile(path, 'utf8'));
+  const text = await readFile(path, 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new SyntaxError(`${path}: invalid JSON: ${message}`, { cause: error });
+  }
   return parseConfig(raw, dirname(path));
 }
 
