@@ -198,6 +198,32 @@ export async function checkEnrolmentCa(files: {
 }
 
 /**
+ * Raises TypeError naming `enrolment.caCertificate` when that CA is neither a trust anchor nor
+ * issued by one, because the server would then reject every user that the endpoint enrols.
+ * NOTE: a CA two or more levels below a trust anchor is rejected too.
+ */
+export async function checkEnrolmentTrusted(
+  caCertificateFile: string,
+  trustAnchors: readonly Uint8Array[],
+): Promise<void> {
+  const [der] = await readPemFile(caCertificateFile, 'CERTIFICATE', 'enrolment.caCertificate');
+  if (der === undefined) {
+    throw new TypeError(`enrolment.caCertificate: ${caCertificateFile} has no certificate`);
+  }
+  const ca = new X509Certificate(der);
+  const trusted = trustAnchors.some((anchorDer) => {
+    const anchor = new X509Certificate(anchorDer);
+    return ca.raw.equals(anchor.raw) || (ca.checkIssued(anchor) && ca.verify(anchor.publicKey));
+  });
+  if (!trusted) {
+    throw new TypeError(
+      `enrolment.caCertificate: ${caCertificateFile} is not covered by identity.trustAnchors, ` +
+        'so the server would reject every user that it enrols. Add it to identity.trustAnchors',
+    );
+  }
+}
+
+/**
  * Reads the CRLs of a file: every PEM `X509 CRL` block of a text file, or else the file as one
  * DER list. Raises TypeError naming the file when a list is malformed, not supported or too large.
  */

@@ -25,7 +25,12 @@ import { CallStore } from './call-store.js';
 import type { ServerConfig } from './config.js';
 import { digestAuthorization } from './core-digest.js';
 import { CoreLink, type CoreConnectionState } from './core-link.js';
-import { loadCredentials, loadPeerCertificates, loadRevocationLists } from './identity-files.js';
+import {
+  checkEnrolmentTrusted,
+  loadCredentials,
+  loadPeerCertificates,
+  loadRevocationLists,
+} from './identity-files.js';
 import { XmlPartMalformedError, XmlPartTooLargeError } from './mcptt-xml.js';
 import { endCall, endUnacknowledgedLeg } from './member-invite.js';
 import { PendingInvites } from './pending-invites.js';
@@ -126,6 +131,9 @@ export class McpttServer {
     const logger = options.logger ?? pino({ name: 'mcptt-server' });
     const { config } = options;
     const credentials = await loadCredentials(crypto, config.serverUri, config.identity, now());
+    if (config.enrolment !== undefined) {
+      await checkEnrolmentTrusted(config.enrolment.caCertificate, credentials.trustAnchors);
+    }
     const registry = new Registry(config, () => now().getTime());
     const checks: CertificateChecks = {
       crypto,
