@@ -59,10 +59,10 @@ function splice(target: SipMessage, extra: SipMessage): SipMessage {
 describe('parts from another signature', () => {
   it('rejects a spliced unbound part', async () => {
     const old = await protect(mcpttInfoMessage().withHeader('Call-ID', 'old@example.org'), []);
-    const fresh = await protect(
-      mcpttInfoMessage().withHeader('Call-ID', 'fresh@example.org'),
-      ['Call-ID', 'CSeq'],
-    );
+    const fresh = await protect(mcpttInfoMessage().withHeader('Call-ID', 'fresh@example.org'), [
+      'Call-ID',
+      'CSeq',
+    ]);
     const guard = new ReplayGuard();
 
     // Sent again on its own, the old body binds no Call-ID, so an application that requires
@@ -73,10 +73,10 @@ describe('parts from another signature', () => {
   });
 
   it('accepts the bound message alone', async () => {
-    const fresh = await protect(
-      mcpttInfoMessage().withHeader('Call-ID', 'fresh@example.org'),
-      ['Call-ID', 'CSeq'],
-    );
+    const fresh = await protect(mcpttInfoMessage().withHeader('Call-ID', 'fresh@example.org'), [
+      'Call-ID',
+      'CSeq',
+    ]);
     const result = await receive(fresh, new ReplayGuard());
     expect(result.security.protectedHeaders.map((header) => header.name)).toEqual([
       'Call-ID',
