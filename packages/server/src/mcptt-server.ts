@@ -608,7 +608,9 @@ async function configurePeerCertificates(
 ): Promise<void> {
   const { logger, revocation, ...rest } = checks;
   for (const [uri, der] of await loadPeerCertificates(folder)) {
-    if (registry.user(uri) === undefined || sameAddressOfRecord(uri, serverUri)) {
+    // The folder may hold the server's own certificate, as the demo PKI's folder does.
+    if (sameAddressOfRecord(uri, serverUri)) continue;
+    if (registry.user(uri) === undefined) {
       logger.warn({ user: uri }, 'peer certificate skipped: not a configured user');
       continue;
     }

@@ -178,6 +178,20 @@ describe('a deployment with peerCertificates and a stateFile, restarted', () => 
     expect(bytesEqual(used as Uint8Array, replaced)).toBe(true);
   });
 
+  it('skips its own certificate in the peer folder quietly', async () => {
+    // The demo PKI's folder, which the READMEs use as the peer folder, contains it.
+    const deployment = await deploy();
+    await copyFile(
+      join(deployment.pki, 'mcptt-server.cert.pem'),
+      join(deployment.peers, 'mcptt-server.cert.pem'),
+    );
+    await deployment.start();
+
+    expect(deployment.logLines.filter((line) => line.includes('peer certificate skipped'))).toEqual(
+      [],
+    );
+  });
+
   it('keeps a peer certificate over a failing stored one', async () => {
     const deployment = await deploy();
     const first = await deployment.start();
