@@ -487,9 +487,10 @@ export class McpttServer {
     const response = await this.#sendRegister(REGISTRATION_SECONDS);
     const status = response.startLine.type === 'response' ? response.startLine.status : 0;
     if (status !== 200) {
-      const uri = this.context.config.serverUri;
+      const { serverUri, coreCredentials } = this.context.config;
       throw new Error(
-        `registration of ${uri} with the SIP core failed with status ${String(status)}`,
+        `registration of ${serverUri} with the SIP core failed with status ${String(status)}` +
+          registrationHint(status, coreCredentials !== undefined),
       );
     }
   }
@@ -519,6 +520,14 @@ export class McpttServer {
       .withHeader(authorization.name, authorization.value);
     return this.context.transactions.sendRequest(retry);
   }
+}
+
+/** Returns what to check after the SIP core refused the server's REGISTER with `status`. */
+function registrationHint(status: number, withCredentials: boolean): string {
+  if (status !== 401 && status !== 407) return '';
+  return withCredentials
+    ? ': check the password and user name of coreCredentials'
+    : ': the SIP core asks for digest authentication, so set coreCredentials';
 }
 
 /**

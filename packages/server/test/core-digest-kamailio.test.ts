@@ -33,7 +33,9 @@ describe.runIf(runsWithTool(findKamailio() !== undefined))(
 
       await expect(
         McpttServer.start({ config, coreUrl: fixture.coreUrl, logger: pino({ level: 'silent' }) }),
-      ).rejects.toThrow(/failed with status 401/);
+      ).rejects.toThrow(
+        /failed with status 401: check the password and user name of coreCredentials$/,
+      );
     });
 
     it('does not start without credentials', async () => {
@@ -42,7 +44,9 @@ describe.runIf(runsWithTool(findKamailio() !== undefined))(
 
       await expect(
         McpttServer.start({ config, coreUrl: fixture.coreUrl, logger: pino({ level: 'silent' }) }),
-      ).rejects.toThrow(/failed with status 401/);
+      ).rejects.toThrow(
+        /failed with status 401: the SIP core asks for digest authentication, so set coreCredentials$/,
+      );
     });
 
     it('logs no password', async () => {
