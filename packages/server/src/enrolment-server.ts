@@ -122,7 +122,18 @@ export async function startEnrolmentServer(
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const problem =
+        error.code === 'EADDRINUSE' ? 'is in use' : `cannot be opened (${error.message})`;
+      reject(
+        Object.assign(
+          new Error(`enrolment.port: 127.0.0.1:${String(config.port ?? 0)} ${problem}`, {
+            cause: error,
+          }),
+          { code: error.code },
+        ),
+      );
+    });
     server.listen(config.port ?? 0, '127.0.0.1', () => resolve());
   });
   const address = server.address();

@@ -94,4 +94,17 @@ describe('enrolment with a CA mistake', () => {
       expect(result.code).toBe('ERR_ENROL_FAILED');
     });
   }
+
+  it('names the enrolment port in use', async () => {
+    const files = { caCertificate: file('ca.cert.pem'), caKey: file('ca.key.pem') };
+    expect(await start(files)).toBeUndefined();
+    const port = Number(new URL((endpoint as EnrolmentServer).url).port);
+
+    const error = await startEnrolmentServer({ ...files, codes: {}, port }, silent).then(
+      () => undefined,
+      (reason: unknown) => reason as NodeJS.ErrnoException,
+    );
+    expect(error?.message).toBe(`enrolment.port: 127.0.0.1:${String(port)} is in use`);
+    expect(error?.code).toBe('EADDRINUSE');
+  });
 });
