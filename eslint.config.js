@@ -12,6 +12,8 @@ export default tseslint.config(
       '**/coverage/**',
       'e2e/artifacts/**',
       '**/*.d.ts',
+      // An integrator's own scripts, such as one that runs the server with their configuration.
+      'local/**',
     ],
   },
   js.configs.recommended,
