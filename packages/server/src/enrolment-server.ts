@@ -397,11 +397,12 @@ class SpentCodes {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new TypeError(`${this.#path} must contain an object of code digests`);
     }
-    // A file of an earlier version has one digest per user, as a string.
     for (const [uri, digests] of Object.entries(value)) {
-      const list: unknown[] = Array.isArray(digests) ? digests : [digests];
-      const own = new Set(list.filter((digest) => typeof digest === 'string'));
-      if (own.size > 0) this.#digests.set(uri, own);
+      // Skipping an entry would make its spent codes usable again, so an odd one stops the start.
+      if (!Array.isArray(digests) || !digests.every((digest) => typeof digest === 'string')) {
+        throw new TypeError(`${this.#path}: the digests of ${uri} must be a list of strings`);
+      }
+      if (digests.length > 0) this.#digests.set(uri, new Set(digests));
     }
   }
 

@@ -417,11 +417,7 @@ function readSnapshot(raw: unknown): RestoredUser[] {
       intermediates: intermediates.map((value: unknown, i) =>
         decode(value, `${field}.intermediates[${String(i)}]`),
       ),
-      configuredSha256:
-        // Snapshots carried the configured certificate whole before they recorded its digest.
-        user.configuredSha256 === undefined && user.configuredCertificate !== undefined
-          ? certificateDigest(decode(user.configuredCertificate, `${field}.configuredCertificate`))
-          : optionalDigest(user.configuredSha256, `${field}.configuredSha256`),
+      configuredSha256: optionalDigest(user.configuredSha256, `${field}.configuredSha256`),
       published: {
         ...(authorisation === undefined ? {} : { authorisation }),
         ...(affiliationPublished === undefined ? {} : { affiliation: affiliationPublished }),

@@ -538,8 +538,9 @@ describe('an enrolment endpoint given an older code again', () => {
     expect(await enrolOnce(config, await requestFor(folder, 'mallory', P256))).toBe(403);
   });
 
-  it('reads a file with one digest per user', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'enrolment-older-file-'));
+  it('rejects a file with a digest outside a list', async () => {
+    // Skipping the entry would make alice's spent code usable again.
+    const folder = await mkdtemp(join(tmpdir(), 'enrolment-odd-file-'));
     await createDemoPki({ folder, domain: 'mcptt.example', users: [], server: 'mcptt-server' });
     const config: EnrolmentConfig = {
       caCertificate: join(folder, 'ca.cert.pem'),
@@ -547,8 +548,11 @@ describe('an enrolment endpoint given an older code again', () => {
       codes: { [ALICE]: 'K7Q2-PLM9' },
     };
     const digest = createHash('sha256').update(`${ALICE}\nK7Q2-PLM9`, 'utf8').digest('base64');
-    await writeFile(join(folder, SPENT_CODES_FILE), JSON.stringify({ [ALICE]: digest }));
+    const file = join(folder, SPENT_CODES_FILE);
+    await writeFile(file, JSON.stringify({ [ALICE]: digest }));
 
-    expect(await enrolOnce(config, await requestFor(folder, 'mallory', P256))).toBe(403);
+    await expect(startEnrolmentServer(config, pino({ level: 'silent' }))).rejects.toThrow(
+      new TypeError(`${file}: the digests of ${ALICE} must be a list of strings`),
+    );
   });
 });

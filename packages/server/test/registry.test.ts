@@ -331,29 +331,6 @@ describe('Registry snapshot', () => {
       expect(restarted.certificate(ALICE)).toEqual(CONFIGURED);
     });
 
-    it('reads an earlier whole configured certificate', () => {
-      // The form that snapshots had before they recorded a digest.
-      const earlier = {
-        version: 1,
-        users: [
-          {
-            uri: ALICE,
-            certificate: Buffer.from(CONFIGURED).toString('base64'),
-            configuredCertificate: Buffer.from(CONFIGURED).toString('base64'),
-          },
-        ],
-      };
-      const replaced = setUp().registry;
-      replaced.configureCertificate(ALICE, REPLACED);
-      const removed = setUp().registry;
-
-      replaced.restore(earlier);
-      removed.restore(earlier);
-
-      expect(replaced.certificate(ALICE)).toEqual(REPLACED);
-      expect(removed.certificate(ALICE)).toBeUndefined();
-    });
-
     it('records a digest, not the configured certificate', () => {
       const { registry } = setUp();
       registry.configureCertificate(ALICE, CONFIGURED);
