@@ -1,0 +1,50 @@
+/**
+ * The order of the server's signed UPDATEs about a call's emergency state. The SIP core can
+ * delay one of them and deliver it after a later one. JsSIP's dialog rejects a request whose CSeq
+ * is lower than the last one it took (RFC 3261 §12.2.2), so the late UPDATE must not change the
+ * state that the later one set.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { attachParts } from '../src/core/multipart-bridge.js';
+import { buildMcpttInfo } from '../src/mcptt/mcptt-info.js';
+import { MCPTT_INFO_TYPE } from '../src/mcptt/media-types.js';
+import { useCallHooks } from './helpers/call-hooks.js';
+import { SERVER, establishedCall, requestInDialog, sent } from './helpers/group-call.js';
+import { testCrypto } from './helpers/pki.js';
+import { until } from './helpers/until.js';
+
+const stops = useCallHooks();
+
+function emergencyParts(emergency: boolean) {
+  return [{ contentType: MCPTT_INFO_TYPE, body: buildMcpttInfo({ emergency }) }];
+}
+
+describe('a delayed emergency UPDATE of the server', () => {
+  it('keeps the later state', async () => {
+    const started = await establishedCall(stops, { emergency: true });
+    const { socket, call, invite, sign } = started;
+    const changes: boolean[] = [];
+    call.delegate = { onEmergencyChange: (emergency) => changes.push(emergency) };
+    // The server cancelled the emergency (CSeq 8), then another participant upgraded the call
+    // again (CSeq 9). The core delays the cancellation and delivers it last.
+    const cancelled = await sign(
+      'bob',
+      attachParts(requestInDialog(invite, SERVER, 'UPDATE', 8), emergencyParts(false), testCrypto),
+    );
+    const upgradedAgain = await sign(
+      'bob',
+      attachParts(requestInDialog(invite, SERVER, 'UPDATE', 9), emergencyParts(true), testCrypto),
+    );
+
+    socket.receive(upgradedAgain);
+    await until(() => sent(socket, 'SIP/2.0 ').length === 1);
+    socket.receive(cancelled);
+    await until(() => sent(socket, 'SIP/2.0 ').length === 2);
+
+    // JsSIP rejects the late request with 500, so the call must stay an emergency call.
+    expect(sent(socket, 'SIP/2.0 ')[1]?.split('\r\n')[0]).toMatch(/^SIP\/2\.0 500 /);
+    expect(call.emergency).toBe(true);
+    expect(changes).toEqual([]);
+  });
+});
