@@ -37,6 +37,8 @@ export class CallEmergency {
   #active: boolean;
   #startedHere: boolean;
   #request: EmergencyRequest | undefined;
+  /** Highest CSeq number of the far end's requests read so far. */
+  #remoteSequence = 0;
   readonly #onChange: (active: boolean) => void;
 
   constructor(init: CallEmergencyInit) {
@@ -92,6 +94,10 @@ export class CallEmergency {
     const emergency = info?.emergency;
     if (firstAnswer || emergency === undefined) return;
     if (received.status === undefined) {
+      // The core can delay a request and deliver it after a later one, which JsSIP's dialog
+      // then rejects with 500 (RFC 3261 §12.2.2), so it must not change the state either.
+      if (received.cseq.sequence < this.#remoteSequence) return;
+      this.#remoteSequence = received.cseq.sequence;
       // Another participant started the emergency, so only that participant may cancel it.
       if (emergency) this.#startedHere = false;
       this.#set(emergency);
