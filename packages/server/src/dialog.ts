@@ -21,6 +21,8 @@ export interface Dialog {
   readonly routeSet: readonly string[];
   /** CSeq of our last request in the dialog. */
   localSequence: number;
+  /** Highest CSeq of the peer's requests in the dialog, once one was accepted. */
+  remoteSequence: number | undefined;
 }
 
 /**
@@ -37,6 +39,7 @@ export function createUasDialog(invite: SipMessage, localTag: string): Dialog {
     remoteTarget: uriOf(invite.getHeader('Contact')) ?? '',
     routeSet: invite.getHeaders('Record-Route'),
     localSequence: 0,
+    remoteSequence: invite.cseq.sequence,
   };
 }
 
@@ -54,6 +57,7 @@ export function createUacDialog(invite: SipMessage, response: SipMessage): Dialo
     remoteTarget: uriOf(response.getHeader('Contact')) ?? '',
     routeSet: [...response.getHeaders('Record-Route')].reverse(),
     localSequence: invite.cseq.sequence,
+    remoteSequence: undefined,
   };
 }
 
@@ -79,6 +83,18 @@ export function createInDialogRequest(
     ...extraHeaders,
   ];
   return SipMessage.create(requestLine(method, dialog.remoteTarget), headers);
+}
+
+/**
+ * Records the CSeq of a verified request from the peer, and returns false when it is lower than
+ * that of an earlier one (RFC 3261 §12.2.2). The SIP core can delay a signed request and deliver
+ * it after a later one, which must then change nothing.
+ */
+export function acceptRemoteSequence(dialog: Dialog, request: SipMessage): boolean {
+  const sequence = request.cseq.sequence;
+  if (dialog.remoteSequence !== undefined && sequence < dialog.remoteSequence) return false;
+  dialog.remoteSequence = sequence;
+  return true;
 }
 
 /**

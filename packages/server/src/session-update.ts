@@ -37,7 +37,7 @@ import { buildMcpttInfo, parseMcpttInfo } from './mcptt-xml.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse } from './sip-builder.js';
-import { dialogHeaders, findDialogLeg, rejectIfLeft } from './talk-handler.js';
+import { dialogHeaders, findDialogLeg, rejectIfLeft, rejectIfOutOfOrder } from './talk-handler.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
 /** Handles a re-INVITE or an UPDATE inside a call. */
@@ -59,6 +59,7 @@ export async function handleSessionUpdate(
     reject(context, transaction, 403, 'request from another user');
     return;
   }
+  if (rejectIfOutOfOrder(context, transaction, found)) return;
 
   const requested = requestedEmergency(opened);
   if (requested === true && call.kind === 'private') {
