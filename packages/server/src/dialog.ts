@@ -21,7 +21,7 @@ export interface Dialog {
   readonly routeSet: readonly string[];
   /** CSeq of our last request in the dialog. */
   localSequence: number;
-  /** Highest CSeq of the peer's requests in the dialog, once one was accepted. */
+  /** Highest CSeq of the peer's signed requests in the dialog, once one was accepted. */
   remoteSequence: number | undefined;
 }
 
@@ -86,14 +86,19 @@ export function createInDialogRequest(
 }
 
 /**
- * Records the CSeq of a verified request from the peer, and returns false when it is lower than
- * that of an earlier one (RFC 3261 §12.2.2). The SIP core can delay a signed request and deliver
- * it after a later one, which must then change nothing.
+ * Returns false when the CSeq of a request from the peer is lower than that of an earlier signed
+ * one (RFC 3261 §12.2.2), and otherwise records it when `signed`. The SIP core can delay a signed
+ * request and deliver it after a later one, which must then change nothing. An unsigned request
+ * is not recorded, so that the core cannot make the peer's next requests look late.
  */
-export function acceptRemoteSequence(dialog: Dialog, request: SipMessage): boolean {
+export function acceptRemoteSequence(
+  dialog: Dialog,
+  request: SipMessage,
+  signed: boolean,
+): boolean {
   const sequence = request.cseq.sequence;
   if (dialog.remoteSequence !== undefined && sequence < dialog.remoteSequence) return false;
-  dialog.remoteSequence = sequence;
+  if (signed) dialog.remoteSequence = sequence;
   return true;
 }
 

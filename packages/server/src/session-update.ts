@@ -59,7 +59,7 @@ export async function handleSessionUpdate(
     reject(context, transaction, 403, 'request from another user');
     return;
   }
-  if (rejectIfOutOfOrder(context, transaction, found)) return;
+  if (rejectIfOutOfOrder(context, transaction, found, opened)) return;
 
   const requested = requestedEmergency(opened);
   if (requested === true && call.kind === 'private') {

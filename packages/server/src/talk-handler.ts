@@ -17,7 +17,7 @@ import { TALK_INFO_PACKAGE, TALK_MEDIA_TYPE } from '@mcptt-smime/floor';
 import { partText } from './body-parts.js';
 import type { Call, CallLeg } from './call-store.js';
 import { acceptRemoteSequence, isInDialog } from './dialog.js';
-import { openRequest, reject } from './request-guard.js';
+import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
 import { createResponse } from './sip-builder.js';
 import type { ServerTransaction } from './transaction-layer.js';
@@ -73,16 +73,20 @@ export function rejectIfLeft(
 
 /**
  * Rejects the request with 500 and returns true when its CSeq is lower than that of an earlier
- * request of its dialog (RFC 3261 §12.2.2). Call it once the request was opened and its sender
- * checked, so that only a verified request moves the dialog's CSeq on.
+ * signed request of its dialog (RFC 3261 §12.2.2). Call it once the request was opened and its
+ * sender checked, so that only a verified request moves the dialog's CSeq on.
  */
 export function rejectIfOutOfOrder(
   context: ServerContext,
   transaction: ServerTransaction,
   found: DialogLeg,
+  opened: OpenedRequest,
 ): boolean {
   const dialog = found.leg.dialog;
-  if (dialog === undefined || acceptRemoteSequence(dialog, transaction.request)) return false;
+  const signed = opened.security.signed;
+  if (dialog === undefined || acceptRemoteSequence(dialog, transaction.request, signed)) {
+    return false;
+  }
   reject(context, transaction, 500, 'CSeq lower than that of an earlier request');
   return true;
 }
@@ -116,7 +120,7 @@ export async function handleInfo(
     reject(context, transaction, 403, 'talk request from another user');
     return;
   }
-  if (rejectIfOutOfOrder(context, transaction, found)) return;
+  if (rejectIfOutOfOrder(context, transaction, found, opened)) return;
   const action = partText(opened.parts, TALK_MEDIA_TYPE)?.trim().toLowerCase();
   if (action !== 'press' && action !== 'release') {
     reject(context, transaction, 400, 'talk request body is not press or release');
