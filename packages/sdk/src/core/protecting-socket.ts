@@ -39,6 +39,12 @@ export interface SocketPipeline {
    */
   incoming(bytes: Uint8Array): Promise<string | undefined>;
   /**
+   * Called with the bytes given to {@link SocketPipeline.incoming} right before its text goes to
+   * JsSIP, in arrival order. The SDK reports the opened message then, so that JsSIP's event
+   * for a message finds that message and not a later one with the same Call-ID and CSeq.
+   */
+  delivered?(bytes: Uint8Array): void;
+  /**
    * Hands a final response that failed unprotection to the SDK transaction that claimed its
    * Call-ID, and returns true, or returns false when JsSIP owns the transaction.
    */
@@ -236,6 +242,7 @@ export class ProtectingSocket implements SipSocket {
     this.#in.submit(this.#pipeline.incoming(bytes), (outcome) => {
       if (connection !== this.#connection) return;
       if (outcome.status === 'fulfilled') {
+        if (outcome.value !== undefined) this.#pipeline.delivered?.(bytes);
         this.#deliver(outcome);
         return;
       }

@@ -202,7 +202,10 @@ export interface SmimePipelineOptions {
    * `IdentityMismatchError`, for a message that JsSIP must not receive, which the socket then rejects.
    */
   readonly checkReceived?: (received: ReceivedMessage) => void;
-  /** Called for every incoming message that JsSIP will see; it must not throw. */
+  /**
+   * Called for every incoming message that JsSIP will see, in arrival order, right before JsSIP
+   * receives it (see {@link SmimePipeline.delivered}). It must not throw.
+   */
   readonly onReceived?: (received: ReceivedMessage) => void;
   readonly logger?: SdkLogger;
 }
@@ -267,6 +270,8 @@ export class SmimePipeline implements SocketPipeline {
   #session = 0;
   /** Incoming requests whose signature binds their Call-ID, to reject them once replayed. */
   readonly #replayGuard: ReplayGuard;
+  /** Opened messages by the bytes they came from, until JsSIP receives them. */
+  readonly #opened = new WeakMap<Uint8Array, ReceivedMessage>();
   readonly #responseHandlers = new Map<string, (response: ReceivedMessage) => void>();
   readonly #failureHandlers = new Map<string, (failure: ProtectionFailure) => void>();
 
@@ -549,6 +554,17 @@ export class SmimePipeline implements SocketPipeline {
     return utf8Decode(protectedMessage.toBytes());
   }
 
+  /**
+   * Reports the message opened from `bytes` to `onReceived`. The socket calls it right before it
+   * hands the text of {@link SmimePipeline.incoming} to JsSIP.
+   */
+  delivered(bytes: Uint8Array): void {
+    const event = this.#opened.get(bytes);
+    if (event === undefined) return;
+    this.#opened.delete(bytes);
+    this.#options.onReceived?.(event);
+  }
+
   async incoming(bytes: Uint8Array): Promise<string | undefined> {
     const { crypto, keyStore, localUri } = this.#options;
     // A message whose opening began before stopWriting() writes nothing, even once resumed.
@@ -611,7 +627,9 @@ export class SmimePipeline implements SocketPipeline {
       return undefined;
     }
     this.#options.checkReceived?.(event);
-    this.#options.onReceived?.(event);
+    // Messages finish opening in any order, and the core can send a message of its own with the
+    // Call-ID and CSeq of a protected one, so the message is reported only as JsSIP receives it.
+    this.#opened.set(bytes, event);
     return utf8Decode(withAuthQopChallenges(withoutLocalWarnings(split.message)).toBytes());
   }
 
