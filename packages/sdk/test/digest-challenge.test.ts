@@ -1,7 +1,7 @@
 /** The rewrite of Digest challenges that makes JsSIP send credentials with `qop=auth`. */
 import { describe, expect, it } from 'vitest';
 import { SipMessage, utf8Encode } from '@mcptt-smime/smime';
-import { withAuthQop, withAuthQopChallenges } from '../src/core/digest-challenge.js';
+import { authQopChallenge, withAuthQopChallenges } from '../src/core/digest-challenge.js';
 
 function response(status: string, fields: readonly string[]): SipMessage {
   const lines = [
@@ -19,37 +19,37 @@ function response(status: string, fields: readonly string[]): SipMessage {
   return SipMessage.parse(utf8Encode(lines.join('\r\n')));
 }
 
-describe('withAuthQop', () => {
+describe('authQopChallenge', () => {
   it('keeps auth of a quoted list', () => {
-    expect(withAuthQop('Digest realm="r", nonce="n", qop="auth-int,auth", algorithm=MD5')).toBe(
-      'Digest realm="r", nonce="n", qop="auth", algorithm=MD5',
-    );
+    expect(
+      authQopChallenge('Digest realm="r", nonce="n", qop="auth-int,auth", algorithm=MD5'),
+    ).toBe('Digest realm="r", nonce="n", qop="auth", algorithm=MD5');
   });
 
   it('reads spaces and case', () => {
-    expect(withAuthQop('digest QOP = " auth , auth-int ",realm="r"')).toBe(
+    expect(authQopChallenge('digest QOP = " auth , auth-int ",realm="r"')).toBe(
       'digest qop="auth",realm="r"',
     );
   });
 
   it('skips a qop inside a quoted value', () => {
     const value = 'Digest realm="a, qop=\\"auth,auth-int\\"", nonce="n", qop="auth"';
-    expect(withAuthQop(value)).toBe(value);
+    expect(authQopChallenge(value)).toBe(value);
   });
 
   it('leaves auth-int alone', () => {
     const value = 'Digest realm="r", nonce="n", qop="auth-int"';
-    expect(withAuthQop(value)).toBe(value);
+    expect(authQopChallenge(value)).toBe(value);
   });
 
   it('leaves a challenge without qop', () => {
     const value = 'Digest realm="r", nonce="n"';
-    expect(withAuthQop(value)).toBe(value);
+    expect(authQopChallenge(value)).toBe(value);
   });
 
   it('leaves other schemes', () => {
     const value = 'Bearer realm="r", qop="auth,auth-int"';
-    expect(withAuthQop(value)).toBe(value);
+    expect(authQopChallenge(value)).toBe(value);
   });
 });
 

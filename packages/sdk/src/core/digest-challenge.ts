@@ -25,7 +25,7 @@ export function withAuthQopChallenges(response: SipMessage): SipMessage {
   }
   const name = CHALLENGE_FIELDS[startLine.status];
   const values = response.getHeaders(name);
-  const rewritten = values.map(withAuthQop);
+  const rewritten = values.map(authQopChallenge);
   if (rewritten.every((value, index) => value === values[index])) return response;
   return response.withHeaders(name, rewritten);
 }
@@ -34,7 +34,7 @@ export function withAuthQopChallenges(response: SipMessage): SipMessage {
  * Returns a challenge value with `qop="auth"` when it is a Digest challenge whose qop lists both
  * auth and auth-int, or the value unchanged.
  */
-export function withAuthQop(challenge: string): string {
+export function authQopChallenge(challenge: string): string {
   const scheme = /^\s*Digest\s+/i.exec(challenge);
   if (scheme === null) return challenge;
   const params = splitAuthParams(challenge.slice(scheme[0].length));
