@@ -48,6 +48,17 @@ describe('identity files that are missing', () => {
     );
   });
 
+  it('names the missing revocation list field', async () => {
+    const files = { ...serverFiles(), revocationLists: [file('ca-typo.crl.pem')] };
+
+    const error = await loadCredentials(crypto, SERVER_URI, files).then(
+      () => undefined,
+      (reason: unknown) => reason as NodeJS.ErrnoException,
+    );
+    expect(error?.message).toMatch(/^identity\.revocationLists: .*ca-typo\.crl\.pem: /);
+    expect(error?.code).toBe('ENOENT');
+  });
+
   it('names the missing peerCertificates folder', async () => {
     await expect(loadPeerCertificates(join(pki, 'peers'))).rejects.toThrow(
       /^peerCertificates: .*peers/,
