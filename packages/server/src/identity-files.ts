@@ -225,10 +225,12 @@ export async function checkEnrolmentTrusted(
 
 /**
  * Reads the CRLs of a file: every PEM `X509 CRL` block of a text file, or else the file as one
- * DER list. Raises TypeError naming the file when a list is malformed, not supported or too large.
+ * DER list. Raises TypeError naming the file when a list is malformed, not supported or too large,
+ * and the read error, such as ENOENT, with the field and the file in front of its message.
  */
 export async function loadRevocationLists(file: string): Promise<RevocationList[]> {
-  const bytes = new Uint8Array(await readFile(file));
+  const read = withField('identity.revocationLists', file, readFile(file));
+  const bytes = new Uint8Array(await read);
   try {
     const text = Buffer.from(bytes).toString('latin1');
     const lists = text.includes('-----BEGIN X509 CRL-----') ? pemDecode(text, 'X509 CRL') : [bytes];
