@@ -555,4 +555,25 @@ describe('an enrolment endpoint given an older code again', () => {
       new TypeError(`${file}: the digests of ${ALICE} must be a list of strings`),
     );
   });
+
+  it('names a spent-codes file that is not JSON', async () => {
+    // A damaged file, such as one edited by hand, stops the start, and the error must name it
+    // as loadConfig names a configuration file with invalid JSON.
+    const folder = await mkdtemp(join(tmpdir(), 'enrolment-cut-file-'));
+    await createDemoPki({ folder, domain: 'mcptt.example', users: [], server: 'mcptt-server' });
+    const config: EnrolmentConfig = {
+      caCertificate: join(folder, 'ca.cert.pem'),
+      caKey: join(folder, 'ca.key.pem'),
+      codes: { [ALICE]: 'K7Q2-PLM9' },
+    };
+    const file = join(folder, SPENT_CODES_FILE);
+    await writeFile(file, `{"${ALICE}": ["`);
+
+    const error = await startEnrolmentServer(config, pino({ level: 'silent' })).then(
+      () => undefined,
+      (reason: unknown) => reason as Error,
+    );
+    expect(error).toBeInstanceOf(SyntaxError);
+    expect(error?.message).toContain(`${file}: invalid JSON: `);
+  });
 });
