@@ -393,7 +393,13 @@ class SpentCodes {
   async load(): Promise<void> {
     const text = await readFileWithin(this.#path, MAX_SPENT_CODES_BYTES);
     if (text === undefined) return;
-    const value: unknown = JSON.parse(text);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new SyntaxError(`${this.#path}: invalid JSON: ${message}`, { cause: error });
+    }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new TypeError(`${this.#path} must contain an object of code digests`);
     }
