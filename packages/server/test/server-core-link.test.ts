@@ -156,6 +156,27 @@ describe('failed start reports no state', () => {
     expect(states).toEqual([]);
   });
 
+  it('REGISTER challenged with auth-int only', async () => {
+    // The server answers only MD5 or SHA-256 with qop=auth or none, so it sent no password, and
+    // an advice to check the password would send the operator the wrong way.
+    core = await FakeCore.start();
+    core.registerReply = 401;
+    core.registerChallenge = `Digest realm="${DOMAIN}", nonce="n1", qop="auth-int"`;
+    const withCredentials = { ...config, coreCredentials: { password: 'c0re-Passw0rd' } };
+
+    const error = await McpttServer.start({
+      config: withCredentials,
+      coreUrl: core.url,
+      logger: pino({ level: 'silent' }),
+    }).then(
+      () => undefined,
+      (reason: unknown) => reason as Error,
+    );
+    expect(error?.message).toMatch(/failed with status 401: /);
+    expect(error?.message).not.toMatch(/password/);
+    expect(core.frames.filter((frame) => frame.text.startsWith('REGISTER '))).toHaveLength(1);
+  });
+
   it('REGISTER dropped', async () => {
     core = await FakeCore.start();
     core.registerReply = 'drop';

@@ -27,6 +27,8 @@ export class FakeCore {
   /** Frames from the server, REGISTERs included. */
   readonly frames: ReceivedFrame[] = [];
   registerReply: RegisterReply = 200;
+  /** WWW-Authenticate value of a 401 to REGISTER, if any. */
+  registerChallenge: string | undefined;
   /** Frames that the core sends on each new connection as soon as its handshake completes. */
   greeting: string[] = [];
   /** When true, the core accepts TCP connections but never responds to their handshake. */
@@ -129,7 +131,11 @@ export class FakeCore {
       return;
     }
     const register = SipMessage.parse(new TextEncoder().encode(text));
-    ws.send(createResponse(register, this.registerReply, { toTag: randomToken() }).toBytes());
+    const challenge = this.registerReply === 401 ? this.registerChallenge : undefined;
+    const headers = challenge === undefined ? [] : [{ name: 'WWW-Authenticate', value: challenge }];
+    ws.send(
+      createResponse(register, this.registerReply, { toTag: randomToken(), headers }).toBytes(),
+    );
   }
 }
 
