@@ -490,7 +490,7 @@ export class McpttServer {
       const { serverUri, coreCredentials } = this.context.config;
       throw new Error(
         `registration of ${serverUri} with the SIP core failed with status ${String(status)}` +
-          registrationHint(status, coreCredentials !== undefined),
+          registrationHint(status, coreCredentials !== undefined, response.cseq.sequence > 1),
       );
     }
   }
@@ -522,12 +522,19 @@ export class McpttServer {
   }
 }
 
-/** Returns what to check after the SIP core refused the server's REGISTER with `status`. */
-function registrationHint(status: number, withCredentials: boolean): string {
+/**
+ * Returns what to check after the SIP core refused the server's REGISTER with `status`.
+ * `answered` tells whether that REGISTER was the retry with credentials, which has CSeq 2.
+ */
+function registrationHint(status: number, withCredentials: boolean, answered: boolean): string {
   if (status !== 401 && status !== 407) return '';
-  return withCredentials
+  if (!withCredentials) {
+    return ': the SIP core asks for digest authentication, so set coreCredentials';
+  }
+  return answered
     ? ': check the password and user name of coreCredentials'
-    : ': the SIP core asks for digest authentication, so set coreCredentials';
+    : ': the SIP core offers no digest challenge that coreCredentials can answer ' +
+        '(MD5 or SHA-256, with qop=auth or no qop)';
 }
 
 /**
