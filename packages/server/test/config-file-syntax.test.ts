@@ -13,4 +13,22 @@ describe('loadConfig with invalid JSON', () => {
 
     await expect(loadConfig(file)).rejects.toThrow(file);
   });
+
+  it('does not quote a secret near the mistake', async () => {
+    // V8 quotes the text around an unexpected token, here an enrolment code without its quotes,
+    // and the error of a failed start goes to the log.
+    const file = join(await mkdtemp(join(tmpdir(), 'mcptt-json-')), 'server.json');
+    await writeFile(
+      file,
+      '{ "enrolment": { "codes": { "sip:alice@mcptt.example": K7Q2-PLM9 } } }\n',
+    );
+
+    const error = await loadConfig(file).then(
+      () => undefined,
+      (reason: unknown) => reason as Error,
+    );
+    expect(error).toBeInstanceOf(SyntaxError);
+    expect(error?.message).toContain(file);
+    expect(error?.message).not.toContain('PLM9');
+  });
 });
