@@ -187,8 +187,11 @@ export async function loadConfig(path: string): Promise<ServerConfig> {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new SyntaxError(`${path}: invalid JSON: ${message}`, { cause: error });
+    // V8 quotes the text around an unexpected token, which may be a password or an enrolment
+    // code without its quotes, so only the position is kept, and the error is not the cause.
+    const message = error instanceof Error ? error.message : '';
+    const position = / at position \d+( \(line \d+ column \d+\))?$/.exec(message)?.[0] ?? '';
+    throw new SyntaxError(`${path}: invalid JSON${position}`);
   }
   return parseConfig(raw, dirname(path));
 }
