@@ -397,8 +397,10 @@ class SpentCodes {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new SyntaxError(`${this.#path}: invalid JSON: ${message}`, { cause: error });
+      // As in loadConfig: V8 quotes the text around an unexpected token, so only the position.
+      const message = error instanceof Error ? error.message : '';
+      const position = / at position \d+( \(line \d+ column \d+\))?$/.exec(message)?.[0] ?? '';
+      throw new SyntaxError(`${this.#path}: invalid JSON${position}`);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new TypeError(`${this.#path} must contain an object of code digests`);

@@ -574,6 +574,6 @@ describe('an enrolment endpoint given an older code again', () => {
       (reason: unknown) => reason as Error,
     );
     expect(error).toBeInstanceOf(SyntaxError);
-    expect(error?.message).toContain(`${file}: invalid JSON: `);
+    expect(error?.message).toContain(`${file}: invalid JSON at position `);
   });
 });
