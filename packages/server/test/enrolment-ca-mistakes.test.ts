@@ -1,7 +1,7 @@
 // Enrolment configured with CA files that cannot issue usable certificates. The endpoint must
 // not report the operator's mistake as the client's: it fails to start, or responds with 500.
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,6 +36,9 @@ describe('enrolment with a CA mistake', () => {
       key,
     ]);
     csr = (await run('openssl', ['req', '-new', '-key', key, '-subj', '/CN=alice'])).stdout;
+    // A DER SEQUENCE that holds an INTEGER where a certificate has its tbsCertificate.
+    const broken = '-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n';
+    await writeFile(file('broken.cert.pem'), broken);
   });
 
   afterEach(async () => {
@@ -72,6 +75,11 @@ describe('enrolment with a CA mistake', () => {
     [
       'a missing CA key file',
       () => ({ caCertificate: file('ca.cert.pem'), caKey: file('ca-key-typo.pem') }),
+    ],
+    [
+      // Such as one that repeats an extension, which the certificate reader rejects.
+      'a CA certificate that does not parse',
+      () => ({ caCertificate: file('broken.cert.pem'), caKey: file('ca.key.pem') }),
     ],
     [
       'an end-entity certificate as the CA',
