@@ -174,7 +174,13 @@ export async function checkEnrolmentCa(files: {
   if (certificate === undefined) {
     throw new TypeError(`enrolment.caCertificate: ${files.caCertificate} has no certificate`);
   }
-  const problem = trustAnchorProblem(certificate);
+  let problem: string | undefined;
+  try {
+    problem = trustAnchorProblem(certificate);
+  } catch (error) {
+    if (!isMcpttError(error)) throw error;
+    problem = error.message;
+  }
   if (problem !== undefined) {
     throw new TypeError(
       `enrolment.caCertificate: ${files.caCertificate} is not a CA certificate (${problem})`,
