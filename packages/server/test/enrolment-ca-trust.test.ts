@@ -1,6 +1,6 @@
 // An enrolment CA that the server's trust anchors do not cover. Every certificate that the
 // endpoint issues would then fail the server's chain check, and each enrolled user would get 403.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -47,6 +47,17 @@ describe('enrolment CA outside the trust anchors', () => {
 
   it('rejects it before connecting', async () => {
     await expect(start(configWithEnrolmentCa('other'))).rejects.toThrow(
+      /^enrolment\.caCertificate: /,
+    );
+  });
+
+  it('names a CA certificate that does not parse', async () => {
+    // A DER SEQUENCE that holds an INTEGER where a certificate has its tbsCertificate.
+    await mkdir(join(folder, 'broken'));
+    const broken = '-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n';
+    await writeFile(join(folder, 'broken', 'ca.cert.pem'), broken);
+
+    await expect(start(configWithEnrolmentCa('broken'))).rejects.toThrow(
       /^enrolment\.caCertificate: /,
     );
   });
