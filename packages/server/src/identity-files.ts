@@ -216,7 +216,14 @@ export async function checkEnrolmentTrusted(
   if (der === undefined) {
     throw new TypeError(`enrolment.caCertificate: ${caCertificateFile} has no certificate`);
   }
-  const ca = new X509Certificate(der);
+  let ca: X509Certificate;
+  try {
+    ca = new X509Certificate(der);
+  } catch (error) {
+    throw new TypeError(`enrolment.caCertificate: ${caCertificateFile} does not parse`, {
+      cause: error,
+    });
+  }
   const trusted = trustAnchors.some((anchorDer) => {
     const anchor = new X509Certificate(anchorDer);
     return ca.raw.equals(anchor.raw) || (ca.checkIssued(anchor) && ca.verify(anchor.publicKey));
