@@ -524,7 +524,7 @@ export class McpttServer {
 
 /**
  * Returns what to check after the SIP core refused the server's REGISTER with `status`.
- * `answered` tells whether that REGISTER was the retry with credentials, which has CSeq 2.
+ * `answered` is true when that REGISTER was the retry with credentials, which has CSeq 2.
  */
 function registrationHint(status: number, withCredentials: boolean, answered: boolean): string {
   if (status !== 401 && status !== 407) return '';

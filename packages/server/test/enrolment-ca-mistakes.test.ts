@@ -36,7 +36,7 @@ describe('enrolment with a CA mistake', () => {
       key,
     ]);
     csr = (await run('openssl', ['req', '-new', '-key', key, '-subj', '/CN=alice'])).stdout;
-    // A DER SEQUENCE that holds an INTEGER where a certificate has its tbsCertificate.
+    // A DER SEQUENCE that contains an INTEGER where a certificate has its tbsCertificate.
     const broken = '-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n';
     await writeFile(file('broken.cert.pem'), broken);
   });

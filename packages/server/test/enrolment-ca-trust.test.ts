@@ -52,7 +52,7 @@ describe('enrolment CA outside the trust anchors', () => {
   });
 
   it('names a CA certificate that does not parse', async () => {
-    // A DER SEQUENCE that holds an INTEGER where a certificate has its tbsCertificate.
+    // A DER SEQUENCE that contains an INTEGER where a certificate has its tbsCertificate.
     await mkdir(join(folder, 'broken'));
     const broken = '-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n';
     await writeFile(join(folder, 'broken', 'ca.cert.pem'), broken);

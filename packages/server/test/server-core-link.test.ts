@@ -157,8 +157,8 @@ describe('failed start reports no state', () => {
   });
 
   it('REGISTER challenged with auth-int only', async () => {
-    // The server answers only MD5 or SHA-256 with qop=auth or none, so it sent no password, and
-    // an advice to check the password would send the operator the wrong way.
+    // The server computes credentials only for MD5 or SHA-256 with qop=auth or none, so it sent no
+    // password, and advice to check the password would point the operator at the wrong field.
     core = await FakeCore.start();
     core.registerReply = 401;
     core.registerChallenge = `Digest realm="${DOMAIN}", nonce="n1", qop="auth-int"`;
