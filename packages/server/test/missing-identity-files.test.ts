@@ -1,6 +1,6 @@
 // A path with a typo in the configuration. Each error names the configuration field, as the
 // errors for a file with the wrong contents do, so that the operator knows which entry to fix.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,17 @@ describe('identity files that are missing', () => {
     );
     expect(error?.message).toMatch(/^identity\.revocationLists: .*ca-typo\.crl\.pem: /);
     expect(error?.code).toBe('ENOENT');
+  });
+
+  it('names a trust anchor that does not parse', async () => {
+    // Such as a certificate that repeats an extension, which the certificate reader rejects.
+    const broken = file('broken.cert.pem');
+    await writeFile(broken, '-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n');
+    const files = { ...serverFiles(), trustAnchors: [broken] };
+
+    await expect(loadCredentials(crypto, SERVER_URI, files)).rejects.toThrow(
+      /^identity: trust anchor .*broken\.cert\.pem /,
+    );
   });
 
   it('names the missing peerCertificates folder', async () => {
