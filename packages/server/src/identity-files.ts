@@ -61,7 +61,7 @@ export async function loadCredentials(
   for (const [i, file] of files.trustAnchors.entries()) {
     const field = `identity.trustAnchors[${String(i)}]`;
     for (const anchor of await readPemFile(file, 'CERTIFICATE', field)) {
-      const problem = trustAnchorProblem(anchor);
+      const problem = caProblem(anchor);
       if (problem !== undefined) {
         throw new TypeError(`identity: trust anchor ${file} is not a CA certificate (${problem})`);
       }
@@ -98,6 +98,19 @@ async function withField<T>(field: string, path: string, operation: Promise<T>):
     const { code, message } = error as NodeJS.ErrnoException;
     const named = new Error(`${field}: ${path}: ${message}`, { cause: error });
     throw Object.assign(named, code === undefined ? {} : { code });
+  }
+}
+
+/**
+ * Returns why a certificate cannot be a CA, as trustAnchorProblem does, or the parse error's
+ * message for a certificate that does not parse, so that the caller can name the file.
+ */
+function caProblem(certificate: Uint8Array): string | undefined {
+  try {
+    return trustAnchorProblem(certificate);
+  } catch (error) {
+    if (!isMcpttError(error)) throw error;
+    return error.message;
   }
 }
 
@@ -174,13 +187,7 @@ export async function checkEnrolmentCa(files: {
   if (certificate === undefined) {
     throw new TypeError(`enrolment.caCertificate: ${files.caCertificate} has no certificate`);
   }
-  let problem: string | undefined;
-  try {
-    problem = trustAnchorProblem(certificate);
-  } catch (error) {
-    if (!isMcpttError(error)) throw error;
-    problem = error.message;
-  }
+  const problem = caProblem(certificate);
   if (problem !== undefined) {
     throw new TypeError(
       `enrolment.caCertificate: ${files.caCertificate} is not a CA certificate (${problem})`,
