@@ -24,6 +24,7 @@ import { dirname, resolve } from 'node:path';
 import { addressOfRecord, type RevocationMode } from '@mcptt-smime/smime';
 import type { CoreCredentials } from './core-digest.js';
 import { isCertifiableUri } from './openssl-ca.js';
+import { parseJsonFile } from './state-file.js';
 
 /** A configured MCPTT user. */
 export interface UserConfig {
@@ -182,17 +183,7 @@ const FLOOR_FIELDS: KnownFields<FloorConfig> = { maxTalkTimeMs: true, queueCapac
 
 /** Reads and checks a configuration file. Raises TypeError naming the first invalid field. */
 export async function loadConfig(path: string): Promise<ServerConfig> {
-  const text = await readFile(path, 'utf8');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    // V8 quotes the text around an unexpected token, which may be a password or an enrolment
-    // code without its quotes, so only the position is kept, and the error is not the cause.
-    const message = error instanceof Error ? error.message : '';
-    const position = / at position \d+( \(line \d+ column \d+\))?$/.exec(message)?.[0] ?? '';
-    throw new SyntaxError(`${path}: invalid JSON${position}`);
-  }
+  const raw = parseJsonFile(await readFile(path, 'utf8'), path);
   return parseConfig(raw, dirname(path));
 }
 
@@ -385,8 +376,8 @@ function checkGroupIds(
     const first = firstIndex.get(address);
     if (first !== undefined) {
       throw new TypeError(
-        `${field}: ${group.id} names the same group as groups[${String(first)}]. ` +
-          'Give each group its own URI',
+        `${field}: ${group.id} names the same group as groups[${String(first)}] ` +
+          `(address-of-record ${address}). Give each group its own URI`,
       );
     }
     if (users.has(address) || address === server) {

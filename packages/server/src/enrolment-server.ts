@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { addressOfRecord } from '@mcptt-smime/smime';
-import { readFileWithin, replaceFile } from './state-file.js';
+import { parseJsonFile, readFileWithin, replaceFile } from './state-file.js';
 import type { EnrolmentConfig } from './config.js';
 import { checkEnrolmentCa } from './identity-files.js';
 import { issueCertificate, UnsupportedKeyError } from './openssl-ca.js';
@@ -393,15 +393,7 @@ class SpentCodes {
   async load(): Promise<void> {
     const text = await readFileWithin(this.#path, MAX_SPENT_CODES_BYTES);
     if (text === undefined) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      // As in loadConfig: V8 quotes the text around an unexpected token, so only the position.
-      const message = error instanceof Error ? error.message : '';
-      const position = / at position \d+( \(line \d+ column \d+\))?$/.exec(message)?.[0] ?? '';
-      throw new SyntaxError(`${this.#path}: invalid JSON${position}`);
-    }
+    const value = parseJsonFile(text, this.#path);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new TypeError(`${this.#path} must contain an object of code digests`);
     }

@@ -31,7 +31,8 @@ export interface ServerCredentials {
  * without the expected PEM block, a key that is not the certificate's, a trust anchor that is
  * not a CA certificate, or a revocation list that cannot be used. Raises NotSupportedError for
  * other key types, and Error naming `identity.certificate` when the server's certificate is not
- * valid at `now`.
+ * valid at `now`. A file that cannot be read raises its read error, with the field and the file
+ * in front of its message and its `code`, such as ENOENT, kept.
  */
 export async function loadCredentials(
   crypto: Crypto,

@@ -23,7 +23,22 @@ export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
  */
 export async function readStateFile(path: string): Promise<unknown> {
   const text = await readFileWithin(path, MAX_STATE_FILE_BYTES);
-  return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  return text === undefined ? undefined : parseJsonFile(text, path);
+}
+
+/**
+ * Parses the JSON text of the file `path`. Raises a SyntaxError that names the file and the
+ * position only: V8 quotes the text around an unexpected token, which may be a password or an
+ * enrolment code without its quotes, so neither its message nor the error itself is kept.
+ */
+export function parseJsonFile(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
+    const position = / at position \d+( \(line \d+ column \d+\))?$/.exec(message)?.[0] ?? '';
+    throw new SyntaxError(`${path}: invalid JSON${position}`);
+  }
 }
 
 /**
@@ -135,10 +150,10 @@ export interface StateFileClaim {
  * Checks the folder of the state file and claims the file for this process, with a lock file
  * beside it (`STATEFILE.lock`) that contains the process ID. Raises an error that names
  * `stateFile` when a running process holds the lock, or when the folder is missing or another
- * user could replace the file and so authorise users. That is a folder of another user than this
- * process's or root, or one that others than its owner can write to. A lock
- * left by a process that no longer runs is taken over, and so is one that names this process
- * without being held by it.
+ * user could write the file or its lock first and so authorise users. That is a folder of
+ * another user than this process's or root, or one that others than its owner can write to,
+ * such as a shared sticky folder like /tmp. A lock left by a process that no longer runs is taken
+ * over, and so is one that names this process without being held by it.
  */
 export async function claimStateFile(path: string): Promise<StateFileClaim> {
   const folder = dirname(path);

@@ -147,7 +147,7 @@ describe('parseConfig with a mistake', () => {
     expect(() => parseConfig(configWith({ groups }), '/srv/mcptt')).toThrow(
       new TypeError(
         `groups[1].id: sip:engine-1@${DOMAIN.toUpperCase()} names the same group as ` +
-          'groups[0]. Give each group its own URI',
+          `groups[0] (address-of-record sip:engine-1@${DOMAIN}). Give each group its own URI`,
       ),
     );
   });
