@@ -73,12 +73,19 @@ const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', '.git', 'coverage', 'ar
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Lists the files under `dir` whose name passes `accept`, outside dependency and build folders. */
+/** The folder of an integrator's own scripts at the root, which the other checks skip too. */
+const LOCAL_FOLDER = join(root, 'local');
+
+/**
+ * Lists the files under `dir` whose name passes `accept`, outside dependency and build folders
+ * and the root's `local` folder.
+ */
 function findFiles(dir: string, accept: (name: string) => boolean): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (SKIPPED_FOLDERS.has(entry.name)) continue;
     const path = join(dir, entry.name);
+    if (path === LOCAL_FOLDER) continue;
     if (entry.isDirectory()) found.push(...findFiles(path, accept));
     else if (accept(entry.name)) found.push(path);
   }
