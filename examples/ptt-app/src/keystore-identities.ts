@@ -10,12 +10,12 @@ import { pemDecode } from '@mcptt-smime/smime';
 import type { DemoConfig } from './demo-config.js';
 import { EnrolmentRejectedError, type IdentityProvider } from './identity.js';
 
-/** Body of a successful enrolment response. */
-interface EnrolmentResponse {
+/** Body of a successful enrolment response of the reference server. */
+export interface EnrolmentResponse {
   /** PEM of the issued certificate. */
   readonly certificate: string;
-  /** PEM of intermediate certificates, closest to the end entity first. */
-  readonly chain?: readonly string[];
+  /** PEM of the certificate of the CA that issued it. */
+  readonly caCertificate?: string;
 }
 
 /** Opens the browser's keystore once and shares it. */
@@ -39,7 +39,7 @@ export function createKeystoreIdentities(
       const info = await store.completeEnrolment({
         uri: request.uri,
         certificate: issued.certificate,
-        chain: issued.chain ?? [],
+        chain: enrolmentChain(issued, await store.getTrustAnchors()),
       });
       return info.uri;
     },
@@ -92,7 +92,24 @@ async function requestCertificate(
   if (typeof value.certificate !== 'string') {
     throw new Error('Enrolment response has no certificate');
   }
-  return { certificate: value.certificate, chain: value.chain ?? [] };
+  return {
+    certificate: value.certificate,
+    ...(typeof value.caCertificate === 'string' ? { caCertificate: value.caCertificate } : {}),
+  };
+}
+
+/**
+ * Returns the intermediate certificates to store with an enrolled identity: the issuing CA's,
+ * unless it is one of `trustAnchors` (DER), as the demo's own CA is. An identity enrolled under
+ * an intermediate CA then sends that CA with its signatures, so that receivers find a path.
+ */
+export function enrolmentChain(
+  issued: EnrolmentResponse,
+  trustAnchors: readonly Uint8Array[],
+): Uint8Array[] {
+  if (issued.caCertificate === undefined) return [];
+  const anchors = new Set(trustAnchors.map(toHex));
+  return pemDecode(issued.caCertificate, 'CERTIFICATE').filter((der) => !anchors.has(toHex(der)));
 }
 
 /**
