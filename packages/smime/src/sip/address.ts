@@ -42,8 +42,10 @@ const ABSOLUTE_URI_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"]+$/;
  * header, not to the URI (RFC 3261 §20.10), and a URI with a comma or a question mark is
  * rejected because it must be enclosed in angle brackets. SIP and SIPS URIs must parse with
  * {@link parseSipUri}, other schemes must be absolute URIs. Raises SipParseError naming
- * `header` (default `address`), also for a header parameter given twice, such as two tags,
- * whose first and last values other readers would pick differently.
+ * `header` (default `address`).
+ *
+ * NOTE: a header parameter given twice keeps its first value. Registrars may answer a REGISTER
+ * with the client's Contact and an `expires` of their own, so a repeat is not rejected here.
  */
 export function parseNameAddress(value: string, header = 'address'): NameAddress {
   return readNameAddress(value, header, undefined);
@@ -108,7 +110,7 @@ function readAngleAddress(
   const uri = text.slice(angle + 1, close);
   // LAQUOT and RAQUOT allow whitespace outside the brackets only (RFC 4475 §3.1.2.14).
   checkUri(uri, header, holder);
-  return { displayName, uri, params: parseHeaderParams(text.slice(close + 1), header, true) };
+  return { displayName, uri, params: parseHeaderParams(text.slice(close + 1), header) };
 }
 
 function readBareAddress(
@@ -129,7 +131,7 @@ function readBareAddress(
   const uri = text.slice(0, end);
   if (uri.includes(',') || uri.includes('?')) throw invalidHeader(header);
   checkUri(uri, header, holder);
-  return { displayName: undefined, uri, params: parseHeaderParams(text.slice(end), header, true) };
+  return { displayName: undefined, uri, params: parseHeaderParams(text.slice(end), header) };
 }
 
 function indexOfUnquoted(text: string, char: string): number {
