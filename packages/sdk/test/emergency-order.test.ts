@@ -47,4 +47,37 @@ describe('a delayed emergency UPDATE of the server', () => {
     expect(call.emergency).toBe(true);
     expect(changes).toEqual([]);
   });
+
+  it('keeps the state when a later request carries no emergency-ind', async () => {
+    const started = await establishedCall(stops, { emergency: true });
+    const { socket, call, invite, sign } = started;
+    const changes: boolean[] = [];
+    call.delegate = { onEmergencyChange: (emergency) => changes.push(emergency) };
+    // The server cancelled the emergency (CSeq 8), then refreshed the session with an UPDATE
+    // whose mcptt-info says nothing about the emergency (CSeq 9). The core delays the
+    // cancellation and delivers it last.
+    const cancelled = await sign(
+      'bob',
+      attachParts(requestInDialog(invite, SERVER, 'UPDATE', 8), emergencyParts(false), testCrypto),
+    );
+    const refresh = await sign(
+      'bob',
+      attachParts(
+        requestInDialog(invite, SERVER, 'UPDATE', 9),
+        [{ contentType: MCPTT_INFO_TYPE, body: buildMcpttInfo({}) }],
+        testCrypto,
+      ),
+    );
+
+    socket.receive(refresh);
+    await until(() => sent(socket, 'SIP/2.0 ').length === 1);
+    expect(sent(socket, 'SIP/2.0 ')[0]?.split('\r\n')[0]).toMatch(/^SIP\/2\.0 200 /);
+    socket.receive(cancelled);
+    await until(() => sent(socket, 'SIP/2.0 ').length === 2);
+
+    // JsSIP rejects the late request with 500 for its CSeq below 9, so nothing changes.
+    expect(sent(socket, 'SIP/2.0 ')[1]?.split('\r\n')[0]).toMatch(/^SIP\/2\.0 500 /);
+    expect(call.emergency).toBe(true);
+    expect(changes).toEqual([]);
+  });
 });
