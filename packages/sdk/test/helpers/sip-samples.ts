@@ -40,9 +40,15 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Returns a To value with the tag it has, such as inside a dialog, or else with `toTag`. */
+function toWithTag(to: string, toTag: string): string {
+  return /;\s*tag=/i.test(to) ? to : `${to};tag=${toTag}`;
+}
+
 /**
  * Returns a bodiless response with status line `SIP/2.0 ${status}` to the request text `sent`,
- * copying its Via, From, To, Call-ID and CSeq, with To tag `toTag` and `fields` after the CSeq.
+ * copying its Via, From, To, Call-ID and CSeq, with `fields` after the CSeq. A To without a tag
+ * gets `toTag`.
  */
 export function responseTo(
   sent: string,
@@ -55,7 +61,7 @@ export function responseTo(
     `SIP/2.0 ${status}`,
     `Via: ${request.getHeader('Via') ?? ''}`,
     `From: ${request.getHeader('From') ?? ''}`,
-    `To: ${request.getHeader('To') ?? ''};tag=${toTag}`,
+    `To: ${toWithTag(request.getHeader('To') ?? '', toTag)}`,
     `Call-ID: ${request.callId}`,
     `CSeq: ${request.getHeader('CSeq') ?? ''}`,
     ...fields,
