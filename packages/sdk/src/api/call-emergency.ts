@@ -37,7 +37,7 @@ export class CallEmergency {
   #active: boolean;
   #startedHere: boolean;
   #request: EmergencyRequest | undefined;
-  /** Highest CSeq number of the far end's requests read so far. */
+  /** Highest CSeq number of the far end's requests read so far, with or without mcptt-info. */
   #remoteSequence = 0;
   readonly #onChange: (active: boolean) => void;
 
@@ -88,16 +88,18 @@ export class CallEmergency {
    * that came after it.
    */
   read(received: ReceivedMessage, firstAnswer: boolean): void {
+    if (received.status === undefined) {
+      // JsSIP rejects with 500 a request whose CSeq is below that of any earlier request of the
+      // far end (RFC 3261 §12.2.2), such as one that the core delayed, so it changes nothing here.
+      if (received.cseq.sequence < this.#remoteSequence) return;
+      this.#remoteSequence = received.cseq.sequence;
+    }
     const info = signedInfo(received);
     // The server leaves `emergency-ind` out of the answer of an ordinary call.
     if (firstAnswer && info !== undefined) this.#set(info.emergency === true);
     const emergency = info?.emergency;
     if (firstAnswer || emergency === undefined) return;
     if (received.status === undefined) {
-      // The core can delay a request and deliver it after a later one, which JsSIP's dialog
-      // then rejects with 500 (RFC 3261 §12.2.2), so it must not change the state either.
-      if (received.cseq.sequence < this.#remoteSequence) return;
-      this.#remoteSequence = received.cseq.sequence;
       // Another participant started the emergency, so only that participant may cancel it.
       if (emergency) this.#startedHere = false;
       this.#set(emergency);
