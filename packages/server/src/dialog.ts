@@ -23,6 +23,8 @@ export interface Dialog {
   localSequence: number;
   /** Highest CSeq of the peer's signed requests in the dialog, once one was accepted. */
   remoteSequence: number | undefined;
+  /** Settles once the last request of the peer that is being opened was checked. */
+  arrivals?: Promise<void>;
 }
 
 /**
@@ -83,6 +85,20 @@ export function createInDialogRequest(
     ...extraHeaders,
   ];
   return SipMessage.create(requestLine(method, dialog.remoteTarget), headers);
+}
+
+/**
+ * Resolves with the outcome of `opening`, a request of the peer being opened, once every request
+ * of the peer that arrived before it was checked. Requests open concurrently and finish in any
+ * order, so their CSeq is then compared in the order of arrival (RFC 3261 §12.2.2).
+ */
+export function inArrivalOrder<T>(dialog: Dialog, opening: Promise<T>): Promise<T> {
+  const turn = (dialog.arrivals ?? Promise.resolve()).then(() => opening);
+  dialog.arrivals = turn.then(
+    () => undefined,
+    () => undefined,
+  );
+  return turn;
 }
 
 /**

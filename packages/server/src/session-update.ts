@@ -32,6 +32,7 @@
 import type { SipMessage } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText, textPart, withParts, type BodyPart } from './body-parts.js';
 import type { Call, CallLeg } from './call-store.js';
+import { inArrivalOrder, type Dialog } from './dialog.js';
 import { endEmergency, upgradeToEmergency } from './emergency-state.js';
 import { buildMcpttInfo, parseMcpttInfo } from './mcptt-xml.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
@@ -50,7 +51,10 @@ export async function handleSessionUpdate(
     return;
   }
   // The SDP travels in clear, so an offer alone is not signed.
-  const opened = await openRequest(context, transaction, false);
+  const opened = await inArrivalOrder(
+    found.leg.dialog as Dialog,
+    openRequest(context, transaction, false),
+  );
   if (opened === undefined || rejectIfLeft(context, transaction, found)) {
     return;
   }

@@ -16,7 +16,7 @@
 import { TALK_INFO_PACKAGE, TALK_MEDIA_TYPE } from '@mcptt-smime/floor';
 import { partText } from './body-parts.js';
 import type { Call, CallLeg } from './call-store.js';
-import { acceptRemoteSequence, isInDialog } from './dialog.js';
+import { acceptRemoteSequence, inArrivalOrder, isInDialog, type Dialog } from './dialog.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
 import type { ServerContext } from './server-context.js';
 import { createResponse } from './sip-builder.js';
@@ -112,7 +112,10 @@ export async function handleInfo(
     return;
   }
 
-  const opened = await openRequest(context, transaction, true);
+  const opened = await inArrivalOrder(
+    found.leg.dialog as Dialog,
+    openRequest(context, transaction, true),
+  );
   if (opened === undefined || rejectIfLeft(context, transaction, found)) {
     return;
   }
