@@ -53,9 +53,8 @@ describe('a delayed emergency UPDATE of the server', () => {
     const { socket, call, invite, sign } = started;
     const changes: boolean[] = [];
     call.delegate = { onEmergencyChange: (emergency) => changes.push(emergency) };
-    // The server cancelled the emergency (CSeq 8), then refreshed the session with an UPDATE
-    // whose mcptt-info says nothing about the emergency (CSeq 9). The core delays the
-    // cancellation and delivers it last.
+    // The server cancelled the emergency (CSeq 8), then sent an UPDATE whose mcptt-info has no
+    // emergency-ind (CSeq 9). The core delays the cancellation and delivers it last.
     const cancelled = await sign(
       'bob',
       attachParts(requestInDialog(invite, SERVER, 'UPDATE', 8), emergencyParts(false), testCrypto),
