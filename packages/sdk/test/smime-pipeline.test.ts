@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { MemoryKeyStore, utf8Encode, type RevocationList } from '@mcptt-smime/smime';
 import { opensslAvailable } from '../../smime/test/cms/openssl-crl.js';
 import { ProtectingSocket, type SocketFailureEvent } from '../src/core/protecting-socket.js';
+import type { SdkLogger } from '../src/core/logger.js';
 import { SmimePipeline, type ReceivedMessage } from '../src/core/smime-pipeline.js';
 import { splitSipText, headerValue } from '../src/core/sip-text.js';
 import { createKeyStores, testCrypto } from './helpers/pki.js';
@@ -32,6 +33,8 @@ async function setUp(
     bobStore?: MemoryKeyStore;
     onCertificateDecision?: () => boolean;
     revocationLists?: readonly RevocationList[];
+    onReceived?: (received: ReceivedMessage) => void;
+    logger?: SdkLogger;
   } = {},
 ) {
   const stores = await createKeyStores();
@@ -51,7 +54,8 @@ async function setUp(
       : { onCertificateDecision: options.onCertificateDecision }),
     ...(options.revocationLists === undefined ? {} : { revocationLists: options.revocationLists }),
     localUri: 'sip:bob@example.org',
-    onReceived: (r) => received.push(r),
+    onReceived: options.onReceived ?? ((r) => received.push(r)),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   const alice = new ProtectingSocket(a, { pipeline: alicePipeline, createTag: () => 't' });
   const failures: SocketFailureEvent[] = [];
@@ -103,6 +107,32 @@ describe('SmimePipeline', () => {
     expect(received[0]?.security.signed).toBe(true);
     expect(received[0]?.security.signerUri).toBe('sip:alice@example.org');
     expect(received[0]?.parts[0]?.body).toBe(SECRET);
+  });
+
+  it('delivers a message whose handler throws', async () => {
+    const logged: string[] = [];
+    const record = (...args: unknown[]) => logged.push(JSON.stringify(args));
+    const logger: SdkLogger = { debug: record, info: record, warn: record, error: record };
+    const { alice, bob, bobData } = await setUp({
+      onReceived: () => {
+        throw new TypeError('application handler failed');
+      },
+      logger,
+    });
+    alice.send(message(SECRET));
+    await settle(alice, bob);
+
+    // JsSIP still gets the message, so that it responds to it.
+    expect(bobData).toHaveLength(1);
+    expect(bobData[0]).toContain(SECRET);
+    expect(logged.filter((line) => line.includes('received message handler failed'))).toEqual([
+      JSON.stringify([
+        'mcptt:sdk:pipeline',
+        'received message handler failed',
+        { code: 'TypeError' },
+      ]),
+    ]);
+    expect(logged.join('\n')).not.toContain(SECRET);
   });
 
   it('reads a known signer certificate once per message', async () => {

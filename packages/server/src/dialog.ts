@@ -21,7 +21,7 @@ export interface Dialog {
   readonly routeSet: readonly string[];
   /** CSeq of our last request in the dialog. */
   localSequence: number;
-  /** Highest CSeq of the peer's signed requests in the dialog, once one was accepted. */
+  /** Highest CSeq of the peer's INVITE and signed requests in the dialog, once one was accepted. */
   remoteSequence: number | undefined;
   /** Settles once the last request of the peer that is being opened was checked. */
   arrivals?: Promise<void>;

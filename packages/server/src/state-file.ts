@@ -27,9 +27,10 @@ export async function readStateFile(path: string): Promise<unknown> {
 }
 
 /**
- * Parses the JSON text of the file `path`. Raises a SyntaxError that names the file and the
- * position only: V8 quotes the text around an unexpected token, which may be a password or an
- * enrolment code without its quotes, so neither its message nor the error itself is kept.
+ * Parses the JSON text of the file `path`. Raises a SyntaxError that names the file, and the
+ * position when V8's message gives one. V8 quotes the text around an unexpected token, which may
+ * be a password or an enrolment code without its quotes, so neither its message nor the error
+ * itself is kept.
  */
 export function parseJsonFile(text: string, path: string): unknown {
   try {

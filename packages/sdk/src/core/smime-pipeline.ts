@@ -204,7 +204,8 @@ export interface SmimePipelineOptions {
   readonly checkReceived?: (received: ReceivedMessage) => void;
   /**
    * Called for every incoming message that JsSIP will see, in arrival order, right before JsSIP
-   * receives it (see {@link SmimePipeline.delivered}). It must not throw.
+   * receives it (see {@link SmimePipeline.delivered}). A throw is logged, and JsSIP still gets
+   * the message.
    */
   readonly onReceived?: (received: ReceivedMessage) => void;
   readonly logger?: SdkLogger;
@@ -562,7 +563,18 @@ export class SmimePipeline implements SocketPipeline {
     const event = this.#opened.get(bytes);
     if (event === undefined) return;
     this.#opened.delete(bytes);
-    this.#options.onReceived?.(event);
+    try {
+      this.#options.onReceived?.(event);
+    } catch (error) {
+      // The message still goes to JsSIP, which responds to it, so a failed handler loses no request.
+      try {
+        this.#logger.error(CATEGORY, 'received message handler failed', {
+          code: error instanceof Error ? error.name : 'unknown',
+        });
+      } catch {
+        // A logger that throws must not keep the message from JsSIP either.
+      }
+    }
   }
 
   async incoming(bytes: Uint8Array): Promise<string | undefined> {
