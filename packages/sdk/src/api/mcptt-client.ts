@@ -103,6 +103,8 @@ export class McpttClient {
   #runs = 0;
   /** Rejects the pending start() when stop() comes first. */
   #abortStart: (() => void) | undefined;
+  /** The start in flight, which a second start() shares. */
+  #starting: Promise<void> | undefined;
   /** The service authorisation in flight, which concurrent registrations share. */
   #authorising: Promise<void> | undefined;
   /** Counts affiliation changes, so that only the latest one is kept alive. */
@@ -226,7 +228,7 @@ export class McpttClient {
    */
   async start(options: StartOptions = {}): Promise<void> {
     const { signal } = options;
-    if (signal === undefined) return this.#start();
+    if (signal === undefined) return this.#startOnce();
     if (!(signal instanceof AbortSignal)) {
       throw new TypeError('start: options.signal must be an AbortSignal');
     }
@@ -241,7 +243,7 @@ export class McpttClient {
       };
     });
     signal.addEventListener('abort', stopOnAbort, { once: true });
-    const starting = this.#start();
+    const starting = this.#startOnce();
     // stop() makes #start() reject with its own TypeError, which the caller must not see.
     starting.catch(() => undefined);
     try {
@@ -249,6 +251,21 @@ export class McpttClient {
     } finally {
       signal.removeEventListener('abort', stopOnAbort);
     }
+  }
+
+  /**
+   * Returns the start in flight, resolves at once when the client runs connected, and starts it
+   * otherwise. JsSIP emits `connected` once per connection, so a second start of a connected
+   * client would wait for it forever, and a second #start() would count as a stop of the first.
+   */
+  #startOnce(): Promise<void> {
+    if (this.#starting !== undefined) return this.#starting;
+    if (this.#running && this.ua.isConnected()) return Promise.resolve();
+    const starting = this.#start().finally(() => {
+      if (this.#starting === starting) this.#starting = undefined;
+    });
+    this.#starting = starting;
+    return starting;
   }
 
   async #start(): Promise<void> {
@@ -333,6 +350,7 @@ export class McpttClient {
     this.#running = false;
     this.#stopped = true;
     this.#runs += 1;
+    this.#starting = undefined;
     this.#abortStart?.();
     this.pipeline.stopWriting();
     this.#authorisation.close();
