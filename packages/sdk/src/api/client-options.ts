@@ -146,6 +146,9 @@ export function checkClientOptions(options: McpttClientOptions): void {
       'replayStore must have load and add methods, such as a keystore replayStore()',
     );
   }
+  if (options.revocationLists !== undefined && !Array.isArray(options.revocationLists)) {
+    throw new TypeError('revocationLists must be an array of lists from parseRevocationList');
+  }
   checkReceiveOptions(options);
 }
 

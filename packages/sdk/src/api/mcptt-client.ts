@@ -23,7 +23,7 @@ import {
   type UA,
 } from '../adapter/jssip/jssip-ua.js';
 import { toProtectionFailure } from '../core/failure.js';
-import { silentLogger, type SdkLogger } from '../core/logger.js';
+import { guardedLogger, silentLogger, type SdkLogger } from '../core/logger.js';
 import { composeMixedBody, type BodyPart } from '../core/multipart-bridge.js';
 import { PLAIN_CALLS_POLICY } from '../core/plain-calls-policy.js';
 import { ProtectingSocket } from '../core/protecting-socket.js';
@@ -125,7 +125,7 @@ export class McpttClient {
       insecurePlainCalls: options.insecurePlainCalls === true,
     };
     const policy = options.insecurePlainCalls === true ? PLAIN_CALLS_POLICY : options.policy;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger === undefined ? silentLogger : guardedLogger(options.logger);
     const inner = options.transport ?? createWebSocket(options.url ?? '');
     this.pipeline = new SmimePipeline({
       crypto: options.crypto,
