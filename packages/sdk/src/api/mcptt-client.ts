@@ -224,7 +224,8 @@ export class McpttClient {
    * With `options.signal`, an abort before start() resolves stops the client, as stop() does,
    * and start() rejects with the signal's reason. While nothing accepts the connection at `url`,
    * JsSIP keeps trying, so `AbortSignal.timeout(ms)` sets a limit. Raises TypeError for a
-   * `signal` that is not an AbortSignal.
+   * `signal` that is not an AbortSignal. A start() while another is pending shares it, and one
+   * on a connected client resolves at once.
    */
   async start(options: StartOptions = {}): Promise<void> {
     const { signal } = options;
