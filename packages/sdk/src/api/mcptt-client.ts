@@ -369,6 +369,15 @@ export class McpttClient {
   }
 
   /**
+   * Raises SipRequestFailedError (503) when the transport is not connected, such as while start()
+   * waits for the SIP core or JsSIP reconnects, so that no request fails as a timeout that never
+   * ran.
+   */
+  #requireConnected(): void {
+    if (!this.ua.isConnected()) throw notConnected();
+  }
+
+  /**
    * Registers, with mcptt-info carrying the client ID and the access token (TS 24.379 §7.2.1),
    * then, with a `serverUri`, authorises the service with the MCPTT server by a PUBLISH of
    * poc-settings. Every body is protected like every other non-SDP body. Rejects with
@@ -380,6 +389,7 @@ export class McpttClient {
    */
   register(): Promise<void> {
     if (!this.#running) return Promise.reject(new TypeError('register: the client is not started'));
+    if (!this.ua.isConnected()) return Promise.reject(notConnected());
     // This registration reports to the delegate itself, not as a registration after a loss, and
     // so it also does what that one would have done.
     const afterLoss = this.#registration === 'lost';
@@ -561,6 +571,7 @@ export class McpttClient {
   async setAffiliation(options: AffiliationOptions): Promise<void> {
     this.#requireRunning('setAffiliation');
     if (options.expires !== undefined) checkExpires('expires', options.expires, 0);
+    this.#requireConnected();
     const change = ++this.#affiliationChanges;
     this.#affiliation.stop();
     const publish: Publish = () =>
@@ -619,6 +630,7 @@ export class McpttClient {
   #sendMessage(target: string, body: string, contentType: string): Promise<string> {
     return new Promise((resolve, reject) => {
       this.#requireRunning('MESSAGE');
+      this.#requireConnected();
       this.ua.sendMessage(target, body, {
         contentType,
         extraHeaders: [...MCPTT_REQUEST_HEADERS],
@@ -754,6 +766,11 @@ interface FillableEnvelopeSource extends EnvelopeSource {
 /** Returns the error of a start() or registration that a stop() overtook. */
 function clientStopped(): TypeError {
   return new TypeError('the client was stopped');
+}
+
+/** The failure of a request made while the transport is not connected. */
+function notConnected(): SipRequestFailedError {
+  return new SipRequestFailedError(503, 'Service Unavailable, not connected to the SIP core');
 }
 
 function hasFill(source: EnvelopeSource | undefined): source is FillableEnvelopeSource {
