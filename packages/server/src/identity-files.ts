@@ -171,23 +171,25 @@ function checkKeyPair(pkcs8: Uint8Array, certificate: Uint8Array, files: Identit
   }
 }
 
+/** Reads the first certificate of the `enrolment.caCertificate` file. */
+async function readEnrolmentCaCertificate(file: string): Promise<Uint8Array> {
+  const [certificate] = await readPemFile(file, 'CERTIFICATE', 'enrolment.caCertificate');
+  if (certificate === undefined) {
+    throw new TypeError(`enrolment.caCertificate: ${file} has no certificate`);
+  }
+  return certificate;
+}
+
 /**
  * Raises an error naming the field and the file when the enrolment CA files cannot issue
  * certificates: a certificate that is not a CA's, or a key that is missing or not its key.
- * Without the check, each enrolment failed as if the client's certificate request were invalid.
+ * Without the check, each enrolment would fail as if the client's request were invalid.
  */
 export async function checkEnrolmentCa(files: {
   readonly caCertificate: string;
   readonly caKey: string;
 }): Promise<void> {
-  const [certificate] = await readPemFile(
-    files.caCertificate,
-    'CERTIFICATE',
-    'enrolment.caCertificate',
-  );
-  if (certificate === undefined) {
-    throw new TypeError(`enrolment.caCertificate: ${files.caCertificate} has no certificate`);
-  }
+  const certificate = await readEnrolmentCaCertificate(files.caCertificate);
   const problem = caProblem(certificate);
   if (problem !== undefined) {
     throw new TypeError(
@@ -220,10 +222,7 @@ export async function checkEnrolmentTrusted(
   caCertificateFile: string,
   trustAnchors: readonly Uint8Array[],
 ): Promise<void> {
-  const [der] = await readPemFile(caCertificateFile, 'CERTIFICATE', 'enrolment.caCertificate');
-  if (der === undefined) {
-    throw new TypeError(`enrolment.caCertificate: ${caCertificateFile} has no certificate`);
-  }
+  const der = await readEnrolmentCaCertificate(caCertificateFile);
   let ca: X509Certificate;
   try {
     ca = new X509Certificate(der);
