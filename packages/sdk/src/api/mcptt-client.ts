@@ -768,7 +768,7 @@ function clientStopped(): TypeError {
   return new TypeError('the client was stopped');
 }
 
-/** The failure of a request made while the transport is not connected. */
+/** Returns the failure of a request made while the transport is not connected. */
 function notConnected(): SipRequestFailedError {
   return new SipRequestFailedError(503, 'Service Unavailable, not connected to the SIP core');
 }

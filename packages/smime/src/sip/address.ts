@@ -44,8 +44,8 @@ const ABSOLUTE_URI_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"]+$/;
  * {@link parseSipUri}, other schemes must be absolute URIs. Raises SipParseError naming
  * `header` (default `address`).
  *
- * NOTE: a header parameter given twice keeps its first value. Registrars may answer a REGISTER
- * with the client's Contact and an `expires` of their own, so a repeat is not rejected here.
+ * NOTE: a header parameter given twice keeps its first value. A registrar may respond to a
+ * REGISTER with the client's Contact and an `expires` of its own, so a repeat is not rejected.
  */
 export function parseNameAddress(value: string, header = 'address'): NameAddress {
   return readNameAddress(value, header, undefined);
