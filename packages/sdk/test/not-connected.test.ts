@@ -8,13 +8,17 @@ import type { McpttClient } from '../src/api/mcptt-client.js';
 import { FakeSocket } from './helpers/fake-socket.js';
 import { createSocketClient } from './helpers/socket-client.js';
 import { until } from './helpers/until.js';
+import { installWebRtcShims } from './helpers/webrtc-shims.js';
 
 const SERVER = 'sip:bob@example.org';
 let clients: McpttClient[] = [];
+let restore: (() => void) | undefined;
 
 afterEach(() => {
   for (const client of clients) client.stop();
   clients = [];
+  restore?.();
+  restore = undefined;
 });
 
 /** A socket to a SIP core that never accepts the connection. */
@@ -34,12 +38,18 @@ async function failureOf(request: Promise<unknown>) {
 }
 
 describe('requests before the connection', () => {
-  it('fails each request the same way', async () => {
+  /** Returns a client whose start() waits for a SIP core that never accepts the connection. */
+  async function connecting() {
     const socket = new SilentSocket();
     const { client: alice } = await createSocketClient({ serverUri: SERVER, transport: socket });
     clients.push(alice);
     void alice.start().catch(() => undefined);
     await until(() => socket.connects === 1);
+    return { alice, socket };
+  }
+
+  it('fails each request the same way', async () => {
+    const { alice } = await connecting();
 
     const register = await failureOf(alice.register());
     const message = await failureOf(alice.sendShortData(SERVER, 'hello'));
@@ -49,5 +59,54 @@ describe('requests before the connection', () => {
     expect(affiliation).toEqual(register);
     expect(message).toEqual(register);
     expect(register.message).toMatch(/connect/);
+  });
+
+  it('fails calls the same way', async () => {
+    restore = installWebRtcShims();
+    const { alice, socket } = await connecting();
+
+    const register = await failureOf(alice.register());
+    const start = (): unknown => alice.startGroupCall({ groupId: 'sip:group@example.org' });
+    const call = await failureOf(Promise.resolve().then(start));
+    const privateCall = await failureOf(
+      Promise.resolve().then(() => alice.startPrivateCall({ calleeId: SERVER })),
+    );
+
+    expect(call).toEqual(register);
+    expect(privateCall).toEqual(register);
+    expect(socket.sent).toHaveLength(0);
+  });
+});
+
+describe('a connection lost while a call is set up', () => {
+  /** Starts a group call on a connected client and returns it once its INVITE has left. */
+  async function callSent() {
+    restore = installWebRtcShims();
+    const socket = new FakeSocket();
+    const { client: alice } = await createSocketClient({ serverUri: SERVER, transport: socket });
+    clients.push(alice);
+    await alice.start();
+    const call = alice.startGroupCall({ groupId: 'sip:group@example.org' });
+    await until(() => socket.sent.some((frame) => frame.startsWith('INVITE ')));
+    return { call, socket };
+  }
+
+  it('fails the call with 503', async () => {
+    const { call, socket } = await callSent();
+    socket.drop();
+
+    await expect(call.established()).rejects.toMatchObject({
+      code: 'ERR_REQUEST_FAILED',
+      sipStatus: 503,
+    });
+    expect(call.state).toBe('failed');
+  });
+
+  it('keeps 487 after a hang-up', async () => {
+    const { call, socket } = await callSent();
+    call.hangUp();
+    socket.drop();
+
+    await expect(call.established()).rejects.toMatchObject({ sipStatus: 487 });
   });
 });

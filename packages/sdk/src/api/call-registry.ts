@@ -132,6 +132,7 @@ export class CallRegistry {
       // contains `%3A` would not match its own messages and gets 403 for each.
       remoteUri: session.remote_identity.uri.toString(),
       logger: this.#options.logger,
+      transportConnected: () => ua.isConnected(),
     });
     this.#track(call);
     return call;
@@ -233,6 +234,7 @@ export class CallRegistry {
       remoteUri,
       pipeline: this.#options.pipeline,
       logger: this.#options.logger,
+      transportConnected: () => this.#options.ua.isConnected(),
     });
     this.#track(call);
     return call;

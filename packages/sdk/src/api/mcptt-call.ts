@@ -75,6 +75,11 @@ export interface McpttCallInit {
   readonly remoteUri: string;
   /** Receives the records of the call's floor control; silent by default. */
   readonly logger?: SdkLogger;
+  /**
+   * Connection state of the transport to the SIP core. JsSIP reports a call whose connection was
+   * lost during set-up as cancelled locally, so with this the call fails with 503, not 487.
+   */
+  readonly transportConnected?: () => boolean;
 }
 
 const CATEGORY = 'mcptt:sdk:calls';
@@ -158,6 +163,8 @@ export class McpttCall {
   #floor: FloorControl | undefined;
   readonly #emergency: CallEmergency;
   #answerRead = false;
+  #hungUp = false;
+  readonly #transportConnected: (() => boolean) | undefined;
 
   constructor(session: RTCSession, init: McpttCallInit) {
     this.session = session;
@@ -169,6 +176,7 @@ export class McpttCall {
     this.#pipeline = init.pipeline;
     this.#remoteUri = init.remoteUri;
     this.#logger = init.logger ?? silentLogger;
+    this.#transportConnected = init.transportConnected;
     const emergency = init.info?.emergency === true;
     this.#emergency = new CallEmergency({
       active: emergency,
@@ -434,6 +442,7 @@ export class McpttCall {
 
   /** Ends the call: CANCEL before an answer, BYE after it. */
   hangUp(): void {
+    this.#hungUp = true;
     if (!this.session.isEnded()) this.session.terminate();
   }
 
@@ -511,7 +520,7 @@ export class McpttCall {
     this.session.on('ended', () => this.#transition('ended'));
     this.session.on('failed', (event: EndEvent) => {
       this.#transition('failed');
-      this.#settle?.reject(failureOfEnd(event));
+      this.#settle?.reject(this.#lostTransport(event) ? connectionLost() : failureOfEnd(event));
     });
   }
 
@@ -540,6 +549,20 @@ export class McpttCall {
     );
   }
 
+  /**
+   * Returns true when JsSIP cancelled the call because the transport failed. JsSIP reports that
+   * as a local cancellation, the same as {@link McpttCall.hangUp}.
+   */
+  #lostTransport(event: EndEvent): boolean {
+    return (
+      // JsSIP's typings declare Originator as an enum that its code does not export.
+      (event.originator as string) === 'local' &&
+      event.cause === 'Canceled' &&
+      !this.#hungUp &&
+      this.#transportConnected?.() === false
+    );
+  }
+
   #transition(next: CallState): void {
     if (FINAL_STATES.has(this.#state) || this.#state === next) return;
     this.#state = next;
@@ -548,6 +571,11 @@ export class McpttCall {
     this.#floor?.close();
     for (const listener of this.#finalListeners.splice(0)) listener();
   }
+}
+
+/** Returns the failure of a call whose transport was lost before the call was established. */
+function connectionLost(): SipRequestFailedError {
+  return new SipRequestFailedError(503, 'Service Unavailable, connection to the SIP core lost');
 }
 
 /** Maps JsSIP's `failed` event to the error of {@link McpttCall.established}. */

@@ -543,7 +543,7 @@ export class McpttClient {
    * Starts a prearranged, chat or broadcast group call, with mcptt-info naming the group in
    * mcptt-request-uri. Emergency and imminent-peril calls add their indication and
    * Resource-Priority. Throws TypeError without a target, without WebRTC, or before start() and
-   * after stop().
+   * after stop(), and SipRequestFailedError (503) while the transport is not connected.
    */
   startGroupCall(options: GroupCallOptions): McpttCall {
     const request = buildGroupCallRequest(options, { clientId: this.#options.clientId });
@@ -553,7 +553,7 @@ export class McpttClient {
   /**
    * Starts a private call, with resource-lists naming the callee and the commencement mode in
    * Answer-Mode. Throws TypeError without a target, without WebRTC, or before start() and after
-   * stop().
+   * stop(), and SipRequestFailedError (503) while the transport is not connected.
    */
   startPrivateCall(options: PrivateCallOptions): McpttCall {
     const request = buildPrivateCallRequest(options, { clientId: this.#options.clientId });
@@ -617,6 +617,7 @@ export class McpttClient {
     this.#requireRunning('call');
     const target = options.target ?? this.#options.serverUri;
     if (target === undefined) throw new TypeError('call target missing: set serverUri or target');
+    this.#requireConnected();
     return this.#calls.start(target, request, options);
   }
 
