@@ -55,7 +55,9 @@ describe('server certificates at start()', () => {
     await expect(started).rejects.toMatchObject({
       code: 'ERR_CERT_UNTRUSTED',
       sipStatus: 403,
-      message: 'certificate does not chain to a trust anchor',
+      message:
+        'server certificate rejected, certificate does not chain to a trust anchor: check ' +
+        "serverCertificates, serverIntermediates and the key store's trust anchors",
     });
     expect(socket.connected).toBe(false);
     expect(socket.sent).toEqual([]);
@@ -67,7 +69,9 @@ describe('server certificates at start()', () => {
     await expect(started).rejects.toMatchObject({
       code: 'ERR_IDENTITY_MISMATCH',
       sipStatus: 403,
-      message: 'server certificate does not name the server URI',
+      message:
+        'server certificate does not name sip:mcptt-server@example.org: set serverUri to the ' +
+        "URI of the certificate's subjectAltName, or give the server's own certificate",
     });
     expect(socket.connected).toBe(false);
   });
@@ -80,7 +84,9 @@ describe('server certificates at start()', () => {
     await expect(started).rejects.toMatchObject({
       code: 'ERR_CERT_UNTRUSTED',
       sipStatus: 403,
-      message: 'certificate has expired',
+      message:
+        'server certificate rejected, certificate has expired: check serverCertificates, ' +
+        "serverIntermediates and the key store's trust anchors",
     });
     expect(socket.connected).toBe(false);
   });
@@ -98,6 +104,7 @@ describe('server certificates at start()', () => {
     const { socket, started } = await start({ serverUri: BOB, revocationLists });
 
     await expect(started).rejects.toMatchObject({ code: 'ERR_CERT_REVOKED', sipStatus: 403 });
+    await expect(started).rejects.toThrow(/^server certificate rejected, .+: replace /);
     expect(socket.connected).toBe(false);
   });
 });

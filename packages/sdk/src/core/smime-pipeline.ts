@@ -9,6 +9,8 @@ import {
   addressOfRecord,
   bytesEqual,
   canonicalHeaderName,
+  CertificateRevokedError,
+  CertificateUntrustedError,
   certificateSipUris,
   checkCertificate,
   createCertsOnly,
@@ -392,10 +394,15 @@ export class SmimePipeline implements SocketPipeline {
         purpose: 'encryption',
         ...(revocationLists === undefined ? {} : { revocationLists }),
         ...(revocation === undefined ? {} : { revocation }),
+      }).catch((error: unknown) => {
+        throw serverCertificateRejected(error);
       });
       const named = certificateSipUris(certificate);
       if (serverUri !== undefined && !named.some((uri) => sameAddressOfRecord(uri, serverUri))) {
-        throw new IdentityMismatchError('server certificate does not name the server URI');
+        throw new IdentityMismatchError(
+          `server certificate does not name ${serverUri}: set serverUri to the URI of the ` +
+            "certificate's subjectAltName, or give the server's own certificate",
+        );
       }
     }
   }
@@ -849,4 +856,26 @@ function remoteUriOf(message: SipMessage): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Returns the error of a server certificate that the chain check rejected, with the options to
+ * check next. Other errors are returned unchanged.
+ */
+function serverCertificateRejected(error: unknown): unknown {
+  if (error instanceof CertificateRevokedError) {
+    return new CertificateRevokedError(
+      `server certificate rejected, ${error.message}: replace serverCertificates with the ` +
+        "server's current certificate",
+      { cause: error },
+    );
+  }
+  if (error instanceof CertificateUntrustedError) {
+    return new CertificateUntrustedError(
+      `server certificate rejected, ${error.message}: check serverCertificates, ` +
+        "serverIntermediates and the key store's trust anchors",
+      { cause: error },
+    );
+  }
+  return error;
 }
