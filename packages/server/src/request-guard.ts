@@ -145,7 +145,9 @@ export function checkAuthorised(
   opened: OpenedRequest,
 ): boolean {
   if (context.registry.isAuthorised(opened.sender)) return true;
-  reject(context, transaction, 403, 'user is not authorised for the service');
+  reject(context, transaction, 403, 'user is not authorised for the service', {
+    reasonPhrase: 'Forbidden, not authorised: register first',
+  });
   return false;
 }
 
@@ -185,16 +187,26 @@ export function rejectWithError(
   transaction.respond(response);
 }
 
-/** Answers a request with a status and logs why, without any body content. */
+/**
+ * Responds to a request with a status and logs why, without any body content. The reason phrase
+ * is the usual one for the status, unless `options.reasonPhrase` tells the client what to do.
+ */
 export function reject(
   context: ServerContext,
   transaction: ServerTransaction,
   status: number,
   reason: string,
+  options: { readonly reasonPhrase?: string } = {},
 ): void {
   context.logger.warn(
     { callId: transaction.request.callId, method: transaction.request.method, status, reason },
     'request rejected',
   );
-  transaction.respond(createResponse(transaction.request, status, { toTag: randomToken() }));
+  const { reasonPhrase } = options;
+  transaction.respond(
+    createResponse(transaction.request, status, {
+      toTag: randomToken(),
+      ...(reasonPhrase === undefined ? {} : { reasonPhrase }),
+    }),
+  );
 }

@@ -212,7 +212,12 @@ describe('service authorisation', () => {
     ]);
     const before = fixture.logLines.length;
 
-    expect(status(await dave.send(await dave.protect(message)))).toBe(403);
+    const response = await dave.send(await dave.protect(message));
+    expect(status(response)).toBe(403);
+    // The reason phrase is what the client's application sees, so it says what to do next.
+    expect(response.startLine).toMatchObject({
+      reasonPhrase: 'Forbidden, not authorised: register first',
+    });
     expect(rejections(before)).toEqual([{ reason: 'user is not authorised for the service' }]);
   });
 
