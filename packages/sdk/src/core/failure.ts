@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isErrorCode, type ErrorCode } from '@mcptt-smime/smime';
+import { isErrorCode, SIP_REASON_PHRASES, type ErrorCode } from '@mcptt-smime/smime';
 
 /** The fields of a protection error that the socket uses. */
 export interface ProtectionFailure {
@@ -16,17 +16,6 @@ export interface ProtectionFailure {
   /** Content codings for the Accept-Encoding field of a 415 (RFC 3261 §8.2.3). */
   readonly acceptEncoding?: string | undefined;
 }
-
-/** Reason phrases of the statuses that the socket sends or injects (RFC 3261 §21, §23.2). */
-const REASON_PHRASES: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  403: 'Forbidden',
-  413: 'Request Entity Too Large',
-  415: 'Unsupported Media Type',
-  493: 'Undecipherable',
-  500: 'Server Internal Error',
-  505: 'Version Not Supported',
-};
 
 /** Code given to failures that are not errors of the library, such as a bug in a callback. */
 export const INTERNAL_FAILURE_CODE: ErrorCode = 'ERR_INTERNAL';
@@ -50,5 +39,5 @@ export function toProtectionFailure(error: unknown): ProtectionFailure {
 
 /** Reason phrase of a status, `Server Internal Error` when unknown. */
 export function reasonPhraseOf(status: number): string {
-  return REASON_PHRASES[status] ?? 'Server Internal Error';
+  return SIP_REASON_PHRASES[status] ?? 'Server Internal Error';
 }
