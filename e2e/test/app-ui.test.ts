@@ -3,14 +3,11 @@
  * client: push-to-talk by mouse, touch and space bar, accessible names, and phone width. These
  * tests send nothing; the demo-stack suite covers the real SDK through Kamailio.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '@mcptt-smime/sip-core';
 import { launchChromium } from '../../tools/chromium.js';
-import { startViteDevServer, type RunningViteDevServer } from '../src/vite-dev-server.js';
+import { startPreviewServer } from '../src/preview-page.js';
+import type { RunningViteDevServer } from '../src/vite-dev-server.js';
 
 interface FakeAction {
   readonly type: string;
@@ -21,28 +18,7 @@ let vite: RunningViteDevServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  // The preview page needs no demo configuration, but the dev server waits for one.
-  const folder = join(tmpdir(), `mcptt-e2e-ui-${String(process.pid)}`);
-  await mkdir(folder, { recursive: true });
-  const pem = '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n';
-  await writeFile(join(folder, 'server.cert.pem'), pem);
-  await copyFile(join(folder, 'server.cert.pem'), join(folder, 'ca.cert.pem'));
-  await writeFile(
-    join(folder, 'server.json'),
-    JSON.stringify({
-      serverUri: 'sip:mcptt-server@mcptt.example',
-      identity: { certificate: 'server.cert.pem', trustAnchors: ['ca.cert.pem'] },
-      users: [],
-      groups: [],
-    }),
-  );
-  vite = await startViteDevServer({
-    port: await findFreePort(),
-    serverConfigFile: join(folder, 'server.json'),
-    coreUrl: 'ws://127.0.0.1:9',
-    enrolUrl: 'http://127.0.0.1:9/enrol',
-    bodyLogFile: join(folder, 'bodies.log'),
-  });
+  vite = await startPreviewServer();
   browser = await launchChromium();
 });
 

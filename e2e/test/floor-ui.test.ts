@@ -3,45 +3,23 @@
  * nothing: the text and accessible status of each floor phase, the grant tone, and phone width.
  * The floor statuses are the ones the SDK client reports from `call.floor`.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '@mcptt-smime/sip-core';
 import { launchChromium } from '../../tools/chromium.js';
-import { startViteDevServer, type RunningViteDevServer } from '../src/vite-dev-server.js';
-
-const domain = 'mcptt.example';
-/** The Call-ID of the preview page's group call. */
-const callId = 'a84b4c76e66710@127.0.0.1';
+import {
+  openFloorPreview,
+  PREVIEW_DOMAIN as domain,
+  previewOscillators as oscillators,
+  setPreviewFloor as setFloor,
+  startPreviewServer,
+} from '../src/preview-page.js';
+import type { RunningViteDevServer } from '../src/vite-dev-server.js';
 
 let vite: RunningViteDevServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  // The preview page needs no demo configuration, but the dev server waits for one.
-  const folder = join(tmpdir(), `mcptt-e2e-floor-${String(process.pid)}`);
-  await mkdir(folder, { recursive: true });
-  const pem = '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n';
-  await writeFile(join(folder, 'server.cert.pem'), pem);
-  await copyFile(join(folder, 'server.cert.pem'), join(folder, 'ca.cert.pem'));
-  await writeFile(
-    join(folder, 'server.json'),
-    JSON.stringify({
-      serverUri: `sip:mcptt-server@${domain}`,
-      identity: { certificate: 'server.cert.pem', trustAnchors: ['ca.cert.pem'] },
-      users: [],
-      groups: [],
-    }),
-  );
-  vite = await startViteDevServer({
-    port: await findFreePort(),
-    serverConfigFile: join(folder, 'server.json'),
-    coreUrl: 'ws://127.0.0.1:9',
-    enrolUrl: 'http://127.0.0.1:9/enrol',
-    bodyLogFile: join(folder, 'bodies.log'),
-  });
+  vite = await startPreviewServer();
   browser = await launchChromium();
 });
 
@@ -50,46 +28,8 @@ afterAll(async () => {
   await vite?.stop();
 });
 
-async function openPreview(width: number): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 800 } });
-  const page = await context.newPage();
-  // Counts the grant tones: each one starts one oscillator.
-  await page.addInitScript(() => {
-    const counter = window as unknown as { oscillators: number };
-    counter.oscillators = 0;
-    const create = Object.getOwnPropertyDescriptor(BaseAudioContext.prototype, 'createOscillator')
-      ?.value as (this: BaseAudioContext) => OscillatorNode;
-    AudioContext.prototype.createOscillator = function (this: AudioContext) {
-      counter.oscillators += 1;
-      return create.call(this);
-    };
-  });
-  await page.goto(`${vite.url}/test/preview.html`);
-  await page.getByRole('button', { name: /Push to talk/ }).waitFor();
-  return page;
-}
-
-/** Sends the preview's call again with another floor, as the SDK client does on each change. */
-async function setFloor(page: Page, floor: unknown): Promise<void> {
-  await page.evaluate(
-    ({ floor, callId, domain }) => {
-      const { delegate } = (
-        window as unknown as { fakeClient: { delegate: { onCall(call: unknown): void } } }
-      ).fakeClient;
-      delegate.onCall({
-        id: callId,
-        kind: 'group',
-        direction: 'outgoing',
-        groupId: `sip:fire-1@${domain}`,
-        peerId: undefined,
-        emergency: false,
-        state: 'confirmed',
-        reason: undefined,
-        floor,
-      });
-    },
-    { floor, callId, domain },
-  );
+function openPreview(width: number): Promise<Page> {
+  return openFloorPreview(browser, vite, width);
 }
 
 function floorIndicator(page: Page): ReturnType<Page['locator']> {
@@ -102,10 +42,6 @@ async function floorText(page: Page): Promise<string> {
     .locator('.floor-label, .visually-hidden, .floor-detail')
     .allTextContents();
   return text.join('');
-}
-
-function oscillators(page: Page): Promise<number> {
-  return page.evaluate(() => (window as unknown as { oscillators: number }).oscillators);
 }
 
 describe('floor indicator', () => {
