@@ -98,7 +98,7 @@ export const MAX_VALIDITY_DAYS = 3650;
 export interface ServerConfig {
   readonly serverUri: string;
   readonly identity: IdentityConfig;
-  /** Folder of `*.cert.pem` files of users, read at start. */
+  /** Folder of `*.cert.pem` files of users, each with any intermediate CAs after it, read at start. */
   readonly peerCertificates?: string;
   readonly users: readonly UserConfig[];
   readonly groups: readonly GroupConfig[];

@@ -261,20 +261,32 @@ export async function loadRevocationLists(file: string): Promise<RevocationList[
   }
 }
 
+/** A user's certificate from the `peerCertificates` folder, with the CA certificates of its file. */
+export interface PeerCertificate {
+  readonly certificate: Uint8Array;
+  /** The certificates of the same file that name no SIP URI, such as intermediate CAs. */
+  readonly intermediates: readonly Uint8Array[];
+}
+
 /**
  * Reads every `*.cert.pem` in a folder and returns the certificates by the SIP URIs they name.
- * Files that name no SIP URI are skipped. Raises TypeError naming the file when it has no PEM
- * certificate.
+ * A file may follow a user's certificate with the intermediate CA certificates of its path, as a
+ * PEM chain does: every certificate of a file that names no SIP URI is an intermediate of the
+ * file's users. Files that name no SIP URI give no user. Raises TypeError naming the file when it
+ * has no PEM certificate.
  */
-export async function loadPeerCertificates(folder: string): Promise<Map<string, Uint8Array>> {
-  const certificates = new Map<string, Uint8Array>();
+export async function loadPeerCertificates(folder: string): Promise<Map<string, PeerCertificate>> {
+  const certificates = new Map<string, PeerCertificate>();
   for (const name of await withField('peerCertificates', folder, readdir(folder))) {
     if (!name.endsWith('.cert.pem')) {
       continue;
     }
-    for (const der of await readPemFile(join(folder, name), 'CERTIFICATE', 'peerCertificates')) {
-      for (const uri of certificateSipUris(der)) {
-        certificates.set(uri, der);
+    const ders = await readPemFile(join(folder, name), 'CERTIFICATE', 'peerCertificates');
+    const named = ders.map((der) => ({ der, uris: certificateSipUris(der) }));
+    const intermediates = named.filter(({ uris }) => uris.length === 0).map(({ der }) => der);
+    for (const { der, uris } of named) {
+      for (const uri of uris) {
+        certificates.set(uri, { certificate: der, intermediates });
       }
     }
   }

@@ -298,9 +298,9 @@ export class McpttServer {
 
   /**
    * Withdraws the users whose stored certificate `lists` revoke, or an intermediate CA of its
-   * path, and returns how many. A certificate from a configured file has no intermediates, so one
-   * that an intermediate CA issued has no path here and stays. Its holder's next request is still
-   * checked against the lists.
+   * path, and returns how many. A certificate whose intermediates are not known, such as one
+   * from a configured file without them, has no path here and stays. Its holder's next request is
+   * still checked against the lists.
    */
   async #withdrawRevoked(lists: readonly RevocationList[]): Promise<number> {
     const { registry, logger } = this.context;
@@ -623,7 +623,7 @@ async function configurePeerCertificates(
   checks: CertificateChecks,
 ): Promise<void> {
   const { logger, revocation, ...rest } = checks;
-  for (const [uri, der] of await loadPeerCertificates(folder)) {
+  for (const [uri, { certificate, intermediates }] of await loadPeerCertificates(folder)) {
     // The folder may hold the server's own certificate, as the demo PKI's folder does.
     if (sameAddressOfRecord(uri, serverUri)) continue;
     if (registry.user(uri) === undefined) {
@@ -633,8 +633,8 @@ async function configurePeerCertificates(
     try {
       await checkCertificate({
         ...rest,
-        certificate: der,
-        intermediates: [],
+        certificate,
+        intermediates,
         ...(revocation === undefined ? {} : { revocation }),
       });
     } catch (error) {
@@ -644,7 +644,7 @@ async function configurePeerCertificates(
       );
       continue;
     }
-    registry.configureCertificate(uri, der);
+    registry.configureCertificate(uri, certificate, intermediates);
   }
 }
 

@@ -67,7 +67,7 @@ export class Registry {
   /** Each user's certificate, with the intermediate CA certificates that its signature carried. */
   readonly #certificates = new Map<string, StoredCertificate>();
   /** Each user's certificate from the `peerCertificates` file, read at start. */
-  readonly #configured = new Map<string, Uint8Array>();
+  readonly #configured = new Map<string, StoredCertificate>();
   /** The signingTime in ms of the latest publication applied, by user and kind. */
   readonly #lastPublished = new Map<string, number>();
   readonly #now: () => number;
@@ -196,14 +196,19 @@ export class Registry {
   }
 
   /**
-   * Stores the certificate of a user from the `peerCertificates` file, before {@link restore}.
-   * It takes the place of a certificate in the snapshot unless the snapshot was made with the
+   * Stores the certificate of a user from the `peerCertificates` folder, with the intermediates of
+   * its file, before {@link restore}. It takes the place of a certificate in the snapshot unless the snapshot was made with the
    * same configured certificate: then the stored one, learned from a later signature, stays.
    */
-  configureCertificate(uri: string, certificate: Uint8Array): void {
+  configureCertificate(
+    uri: string,
+    certificate: Uint8Array,
+    intermediates: readonly Uint8Array[] = [],
+  ): void {
     const aor = addressOfRecord(uri);
-    this.#configured.set(aor, certificate);
-    this.#certificates.set(aor, { certificate, intermediates: [] });
+    const configured = { certificate, intermediates };
+    this.#configured.set(aor, configured);
+    this.#certificates.set(aor, configured);
   }
 
   /**
@@ -214,7 +219,7 @@ export class Registry {
     const aor = addressOfRecord(uri);
     const configured = this.#configured.get(aor);
     if (configured !== undefined) {
-      this.#certificates.set(aor, { certificate: configured, intermediates: [] });
+      this.#certificates.set(aor, configured);
     }
   }
 
@@ -277,7 +282,8 @@ export class Registry {
               certificate: base64Encode(stored.certificate),
               intermediates: stored.intermediates.map((der) => base64Encode(der)),
             }),
-        configuredSha256: configured === undefined ? null : certificateDigest(configured),
+        configuredSha256:
+          configured === undefined ? null : certificateDigest(configured.certificate),
         published: {
           ...(authorisation === undefined ? {} : { authorisation }),
           ...(affiliationPublished === undefined ? {} : { affiliation: affiliationPublished }),
@@ -349,7 +355,7 @@ export class Registry {
     const configured = this.#configured.get(aor);
     const recorded = user.configuredSha256;
     if (recorded === undefined) return true;
-    if (configured !== undefined) return certificateDigest(configured) === recorded;
+    if (configured !== undefined) return certificateDigest(configured.certificate) === recorded;
     if (recorded === null) return true;
     return user.certificate === undefined || certificateDigest(user.certificate) !== recorded;
   }

@@ -22,7 +22,7 @@ import { createDemoPki, generateKey, issueCertificate } from '../src/openssl-ca.
 import type { RegistrySnapshot } from '../src/registry.js';
 import { mcpttInfo, publish } from './helpers/call-setup.js';
 import { DOMAIN, McpttTestClient, SERVER_URI, status } from './helpers/mcptt-test-client.js';
-import { logCapture } from './helpers/server-fixture.js';
+import { logCapture, DEMO_PKI_IDENTITY } from './helpers/server-fixture.js';
 
 const ALICE = `sip:alice@${DOMAIN}`;
 const BOB = `sip:bob@${DOMAIN}`;
@@ -71,11 +71,7 @@ async function deploy(): Promise<Deployment> {
   const config = parseConfig(
     {
       serverUri: SERVER_URI,
-      identity: {
-        key: 'pki/mcptt-server.key.pem',
-        certificate: 'pki/mcptt-server.cert.pem',
-        trustAnchors: ['pki/ca.cert.pem'],
-      },
+      identity: DEMO_PKI_IDENTITY,
       peerCertificates: 'peers',
       users: [{ uri: ALICE }, { uri: BOB }],
       groups: [],

@@ -20,6 +20,7 @@ import { MAX_XML_PART_BYTES, buildMcpttInfo } from '../src/mcptt-xml.js';
 import { createDemoPki } from '../src/openssl-ca.js';
 import { createResponse, randomToken, requestLine } from '../src/sip-builder.js';
 import { DOMAIN, SERVER_URI } from './helpers/mcptt-test-client.js';
+import { DEMO_PKI_IDENTITY } from './helpers/server-fixture.js';
 
 const ALICE = `sip:alice@${DOMAIN}`;
 const SECRET_BODY = 'hold the north gate';
@@ -167,11 +168,7 @@ describe('rejections by the server', () => {
     const config = parseConfig(
       {
         serverUri: SERVER_URI,
-        identity: {
-          key: 'pki/mcptt-server.key.pem',
-          certificate: 'pki/mcptt-server.cert.pem',
-          trustAnchors: ['pki/ca.cert.pem'],
-        },
+        identity: DEMO_PKI_IDENTITY,
         users: [{ uri: ALICE }],
         groups: [],
       },

@@ -10,6 +10,7 @@ import { parseConfig } from '../src/config.js';
 import { McpttServer } from '../src/mcptt-server.js';
 import { createDemoPki } from '../src/openssl-ca.js';
 import { DOMAIN, SERVER_URI } from './helpers/mcptt-test-client.js';
+import { DEMO_PKI_IDENTITY } from './helpers/server-fixture.js';
 
 const DAY_MS = 24 * 3_600_000;
 
@@ -33,11 +34,7 @@ async function startServer(offsetMs: number): Promise<McpttServer> {
   const config = parseConfig(
     {
       serverUri: SERVER_URI,
-      identity: {
-        key: 'pki/mcptt-server.key.pem',
-        certificate: 'pki/mcptt-server.cert.pem',
-        trustAnchors: ['pki/ca.cert.pem'],
-      },
+      identity: DEMO_PKI_IDENTITY,
       users: [{ uri: `sip:alice@${DOMAIN}` }],
       groups: [],
     },

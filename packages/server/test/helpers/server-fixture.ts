@@ -68,6 +68,16 @@ export interface FixtureOptions {
   readonly coreCredentials?: { readonly username?: string; readonly password: string };
 }
 
+/**
+ * The `identity` of a server configuration whose folder holds a demo PKI, made by
+ * `createDemoPki`, in its `pki` folder.
+ */
+export const DEMO_PKI_IDENTITY = {
+  key: 'pki/mcptt-server.key.pem',
+  certificate: 'pki/mcptt-server.cert.pem',
+  trustAnchors: ['pki/ca.cert.pem'],
+};
+
 /** Starts Kamailio or the relay, then the server with users alice to dave and one group. */
 export async function startFixture(
   core: 'kamailio' | 'relay',
@@ -123,9 +133,7 @@ export async function startFixture(
     {
       serverUri: SERVER_URI,
       identity: {
-        key: 'pki/mcptt-server.key.pem',
-        certificate: 'pki/mcptt-server.cert.pem',
-        trustAnchors: ['pki/ca.cert.pem'],
+        ...DEMO_PKI_IDENTITY,
         ...(options.revokedUsers === undefined ? {} : { revocationLists: ['pki/ca.crl.pem'] }),
         ...(options.revocation === undefined ? {} : { revocation: options.revocation }),
       },

@@ -1,0 +1,128 @@
+// A user's certificate in `peerCertificates` that an intermediate CA issued: the file carries the
+// intermediate after the user's certificate, as a PEM chain does.
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRelay, type RunningRelay } from '@mcptt-smime/sip-core';
+import { importPrivateKey, pemDecode, pemEncode } from '@mcptt-smime/smime';
+import { createCertificate } from '../../smime/src/cms/index.js';
+import { parseConfig } from '../src/config.js';
+import { loadPeerCertificates } from '../src/identity-files.js';
+import { McpttServer } from '../src/mcptt-server.js';
+import { createDemoPki } from '../src/openssl-ca.js';
+import { DOMAIN, SERVER_URI } from './helpers/mcptt-test-client.js';
+import { logCapture, DEMO_PKI_IDENTITY } from './helpers/server-fixture.js';
+
+const ERIN = `sip:erin@${DOMAIN}`;
+const DAY_MS = 86_400_000;
+const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+
+const running: McpttServer[] = [];
+const cores: RunningRelay[] = [];
+
+afterEach(async () => {
+  for (const server of running.splice(0)) await server.stop().catch(() => undefined);
+  for (const core of cores.splice(0)) await core.stop();
+});
+
+/** Creates a demo PKI and erin's certificate from an intermediate CA below its CA. */
+async function createChain() {
+  const folder = await mkdtemp(join(tmpdir(), 'mcptt-peer-chain-'));
+  const pki = join(folder, 'pki');
+  await createDemoPki({ folder: pki, domain: DOMAIN, users: [], server: 'mcptt-server' });
+  const pem = (name: string) => readFile(join(pki, name), 'utf8');
+  const [caCertificate] = pemDecode(await pem('ca.cert.pem'), 'CERTIFICATE');
+  const [caPkcs8] = pemDecode(await pem('ca.key.pem'), 'PRIVATE KEY');
+  const caKey = (await importPrivateKey(crypto, caPkcs8 as Uint8Array)).signingKey;
+  const validity = {
+    notBefore: new Date(Date.now() - DAY_MS),
+    notAfter: new Date(Date.now() + 30 * DAY_MS),
+  };
+
+  const intermediatePair = await crypto.subtle.generateKey(EC, false, ['sign', 'verify']);
+  const intermediate = await createCertificate({
+    crypto,
+    subject: 'Intermediate CA',
+    issuer: caCertificate as Uint8Array,
+    issuerKey: caKey,
+    publicKey: intermediatePair.publicKey,
+    serial: 0x7101,
+    isCa: true,
+    ...validity,
+  });
+  const erinPair = await crypto.subtle.generateKey(EC, false, ['sign', 'verify']);
+  const erin = await createCertificate({
+    crypto,
+    subject: 'erin',
+    issuer: intermediate,
+    issuerKey: intermediatePair.privateKey,
+    publicKey: erinPair.publicKey,
+    serial: 0x7102,
+    isCa: false,
+    uris: [ERIN],
+    ...validity,
+  });
+  const peers = join(folder, 'peers');
+  await mkdir(peers);
+  return { folder, peers, erin, intermediate };
+}
+
+async function startServer(folder: string) {
+  const config = parseConfig(
+    {
+      serverUri: SERVER_URI,
+      identity: DEMO_PKI_IDENTITY,
+      peerCertificates: 'peers',
+      users: [{ uri: ERIN }],
+      groups: [],
+    },
+    folder,
+  );
+  const core = await startRelay({ bodyLogFile: join(folder, 'bodies.log') });
+  cores.push(core);
+  const { logLines, stream } = logCapture();
+  const server = await McpttServer.start({
+    config,
+    coreUrl: core.url,
+    logger: pino({ level: 'debug' }, stream),
+  });
+  running.push(server);
+  return { server, logLines };
+}
+
+describe('a peer certificate below an intermediate CA', () => {
+  it('reads the intermediate from its file', async () => {
+    const { peers, erin, intermediate } = await createChain();
+    const chain = pemEncode(erin, 'CERTIFICATE') + pemEncode(intermediate, 'CERTIFICATE');
+    await writeFile(join(peers, 'erin.cert.pem'), chain);
+
+    const loaded = await loadPeerCertificates(peers);
+
+    expect([...loaded.keys()]).toEqual([ERIN]);
+    expect(loaded.get(ERIN)).toEqual({ certificate: erin, intermediates: [intermediate] });
+  });
+
+  it('configures the user with the intermediate', async () => {
+    const { folder, peers, erin, intermediate } = await createChain();
+    const chain = pemEncode(erin, 'CERTIFICATE') + pemEncode(intermediate, 'CERTIFICATE');
+    await writeFile(join(peers, 'erin.cert.pem'), chain);
+
+    const { server } = await startServer(folder);
+
+    expect(server.context.registry.certificates()).toEqual([
+      [ERIN, { certificate: erin, intermediates: [intermediate] }],
+    ]);
+  });
+
+  it('skips the user without the intermediate', async () => {
+    const { folder, peers, erin } = await createChain();
+    await writeFile(join(peers, 'erin.cert.pem'), pemEncode(erin, 'CERTIFICATE'));
+
+    const { server, logLines } = await startServer(folder);
+
+    expect(server.context.registry.certificates()).toEqual([]);
+    expect(logLines.join('\n')).toContain('peer certificate skipped: certificate not valid');
+  });
+});
