@@ -214,32 +214,62 @@ export async function checkEnrolmentCa(files: {
 }
 
 /**
- * Raises TypeError naming `enrolment.caCertificate` when that CA is neither a trust anchor nor
- * issued by one, because the server would then reject every user that the endpoint enrols.
- * NOTE: a CA two or more levels below a trust anchor is rejected too.
+ * Raises TypeError naming `enrolment.caCertificate` when that CA has no path to a trust anchor,
+ * because the server would then reject every user that the endpoint enrols. A CA below an
+ * intermediate CA finds its path through the certificates that follow it in its file, as in a
+ * PEM chain: the endpoint sends that file to each client, which keeps them as its chain.
  */
 export async function checkEnrolmentTrusted(
   caCertificateFile: string,
   trustAnchors: readonly Uint8Array[],
 ): Promise<void> {
-  const der = await readEnrolmentCaCertificate(caCertificateFile);
-  let ca: X509Certificate;
+  const ders = await readPemFile(caCertificateFile, 'CERTIFICATE', 'enrolment.caCertificate');
+  let certificates: X509Certificate[];
   try {
-    ca = new X509Certificate(der);
+    certificates = ders.map((der) => new X509Certificate(der));
   } catch (error) {
     throw new TypeError(`enrolment.caCertificate: ${caCertificateFile} does not parse`, {
       cause: error,
     });
   }
-  const trusted = trustAnchors.some((anchorDer) => {
-    const anchor = new X509Certificate(anchorDer);
-    return ca.raw.equals(anchor.raw) || (ca.checkIssued(anchor) && ca.verify(anchor.publicKey));
-  });
-  if (!trusted) {
+  const [ca, ...chain] = certificates;
+  if (ca === undefined) {
+    throw new TypeError(`enrolment.caCertificate: ${caCertificateFile} has no certificate`);
+  }
+  const anchors = trustAnchors.map((der) => new X509Certificate(der));
+  if (!reachesAnchor(ca, chain, anchors)) {
     throw new TypeError(
       `enrolment.caCertificate: ${caCertificateFile} is not covered by identity.trustAnchors, ` +
-        'so the server would reject every user that it enrols. Add it to identity.trustAnchors',
+        'so the server would reject every user that it enrols. Add it to identity.trustAnchors, ' +
+        'or put the intermediate CA certificates of its path after it in the file',
     );
+  }
+}
+
+/**
+ * Tells whether `certificate` is one of `anchors` or is issued by one, directly or through
+ * certificates of `chain`, each used at most once. Issued means the issuer name matches and the
+ * signature verifies with the issuer's key.
+ */
+function reachesAnchor(
+  certificate: X509Certificate,
+  chain: readonly X509Certificate[],
+  anchors: readonly X509Certificate[],
+): boolean {
+  const issued = (child: X509Certificate, issuer: X509Certificate) =>
+    child.checkIssued(issuer) && child.verify(issuer.publicKey);
+  let current = certificate;
+  const unused = [...chain];
+  for (;;) {
+    const child = current;
+    if (anchors.some((anchor) => child.raw.equals(anchor.raw) || issued(child, anchor))) {
+      return true;
+    }
+    const index = unused.findIndex((candidate) => issued(child, candidate));
+    const next = unused[index];
+    if (next === undefined) return false;
+    unused.splice(index, 1);
+    current = next;
   }
 }
 

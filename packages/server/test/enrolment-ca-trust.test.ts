@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pemEncode } from '@mcptt-smime/smime';
 import { parseConfig } from '../src/config.js';
 import { McpttServer } from '../src/mcptt-server.js';
 import { createDemoPki } from '../src/openssl-ca.js';
 import { DOMAIN, SERVER_URI } from './helpers/mcptt-test-client.js';
+import { asIssuer, demoCa, issue } from './helpers/test-ca.js';
 
 const ALICE = `sip:alice@${DOMAIN}`;
 // Nothing listens on the discard port of the loopback address, so a start that passed its checks
@@ -63,11 +65,58 @@ describe('enrolment CA outside the trust anchors', () => {
   });
 
   it('accepts a trust anchor as the enrolment CA', async () => {
-    const error = await start(configWithEnrolmentCa('pki')).then(
-      () => undefined,
-      (reason: unknown) => reason as Error,
-    );
     // The checks passed, so the start went on to connect to the missing core.
-    expect(error?.message).toBe('connect ECONNREFUSED 127.0.0.1:9');
+    expect(await startError(start(configWithEnrolmentCa('pki')))).toBe(
+      'connect ECONNREFUSED 127.0.0.1:9',
+    );
+  });
+
+  describe('two levels below a trust anchor', () => {
+    /** Writes an enrolment CA issued by an intermediate CA of the anchor, with its key. */
+    async function deepCa(name: string, withIntermediate: boolean): Promise<void> {
+      const anchor = await demoCa(join(folder, 'pki'));
+      const middle = await issue(anchor, 'Regional CA', { serial: 0x7201 });
+      const enrolmentCa = await issue(asIssuer(middle), 'Enrolment CA', {
+        serial: 0x7202,
+        extractable: true,
+      });
+
+      const key = await crypto.subtle.exportKey('pkcs8', enrolmentCa.keys.privateKey);
+      const chain = [enrolmentCa, ...(withIntermediate ? [middle] : [])];
+      await mkdir(join(folder, name));
+      await writeFile(
+        join(folder, name, 'ca.cert.pem'),
+        chain.map(({ certificate }) => pemEncode(certificate, 'CERTIFICATE')).join(''),
+      );
+      await writeFile(
+        join(folder, name, 'ca.key.pem'),
+        pemEncode(new Uint8Array(key), 'PRIVATE KEY'),
+      );
+    }
+
+    it('accepts it with its intermediate after it', async () => {
+      await deepCa('deep', true);
+
+      expect(await startError(start(configWithEnrolmentCa('deep')))).toBe(
+        'connect ECONNREFUSED 127.0.0.1:9',
+      );
+    });
+
+    it('rejects it without its intermediate', async () => {
+      await deepCa('deep-alone', false);
+
+      await expect(start(configWithEnrolmentCa('deep-alone'))).rejects.toThrow(
+        /^enrolment\.caCertificate: .* is not covered by identity\.trustAnchors/,
+      );
+    });
   });
 });
+
+/** Returns the message of the error that a start rejects with. */
+async function startError(started: Promise<unknown>): Promise<string | undefined> {
+  const error = await started.then(
+    () => undefined,
+    (reason: unknown) => reason as Error,
+  );
+  return error?.message;
+}

@@ -1,23 +1,21 @@
 // A user's certificate in `peerCertificates` that an intermediate CA issued: the file carries the
 // intermediate after the user's certificate, as a PEM chain does.
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRelay, type RunningRelay } from '@mcptt-smime/sip-core';
-import { importPrivateKey, pemDecode, pemEncode } from '@mcptt-smime/smime';
-import { createCertificate } from '../../smime/src/cms/index.js';
+import { pemEncode } from '@mcptt-smime/smime';
 import { parseConfig } from '../src/config.js';
 import { loadPeerCertificates } from '../src/identity-files.js';
 import { McpttServer } from '../src/mcptt-server.js';
 import { createDemoPki } from '../src/openssl-ca.js';
 import { DOMAIN, SERVER_URI } from './helpers/mcptt-test-client.js';
-import { logCapture, DEMO_PKI_IDENTITY } from './helpers/server-fixture.js';
+import { DEMO_PKI_IDENTITY, logCapture } from './helpers/server-fixture.js';
+import { asIssuer, demoCa, issue } from './helpers/test-ca.js';
 
 const ERIN = `sip:erin@${DOMAIN}`;
-const DAY_MS = 86_400_000;
-const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 
 const running: McpttServer[] = [];
 const cores: RunningRelay[] = [];
@@ -32,41 +30,12 @@ async function createChain() {
   const folder = await mkdtemp(join(tmpdir(), 'mcptt-peer-chain-'));
   const pki = join(folder, 'pki');
   await createDemoPki({ folder: pki, domain: DOMAIN, users: [], server: 'mcptt-server' });
-  const pem = (name: string) => readFile(join(pki, name), 'utf8');
-  const [caCertificate] = pemDecode(await pem('ca.cert.pem'), 'CERTIFICATE');
-  const [caPkcs8] = pemDecode(await pem('ca.key.pem'), 'PRIVATE KEY');
-  const caKey = (await importPrivateKey(crypto, caPkcs8 as Uint8Array)).signingKey;
-  const validity = {
-    notBefore: new Date(Date.now() - DAY_MS),
-    notAfter: new Date(Date.now() + 30 * DAY_MS),
-  };
+  const intermediate = await issue(await demoCa(pki), 'Intermediate CA', { serial: 0x7101 });
+  const erin = await issue(asIssuer(intermediate), 'erin', { serial: 0x7102, uris: [ERIN] });
 
-  const intermediatePair = await crypto.subtle.generateKey(EC, false, ['sign', 'verify']);
-  const intermediate = await createCertificate({
-    crypto,
-    subject: 'Intermediate CA',
-    issuer: caCertificate as Uint8Array,
-    issuerKey: caKey,
-    publicKey: intermediatePair.publicKey,
-    serial: 0x7101,
-    isCa: true,
-    ...validity,
-  });
-  const erinPair = await crypto.subtle.generateKey(EC, false, ['sign', 'verify']);
-  const erin = await createCertificate({
-    crypto,
-    subject: 'erin',
-    issuer: intermediate,
-    issuerKey: intermediatePair.privateKey,
-    publicKey: erinPair.publicKey,
-    serial: 0x7102,
-    isCa: false,
-    uris: [ERIN],
-    ...validity,
-  });
   const peers = join(folder, 'peers');
   await mkdir(peers);
-  return { folder, peers, erin, intermediate };
+  return { folder, peers, erin: erin.certificate, intermediate: intermediate.certificate };
 }
 
 async function startServer(folder: string) {

@@ -1,10 +1,9 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importPrivateKey, pemDecode, pemEncode } from '@mcptt-smime/smime';
+import { pemEncode } from '@mcptt-smime/smime';
 import { parseCertificate } from '../../smime/src/cms/certificate.js';
-import { createCertificate } from '../../smime/src/cms/index.js';
 import { buildCrl } from '../../smime/test/cms/crl-builder.js';
 import { opensslAvailable, opensslCrl } from '../../smime/test/cms/openssl-crl.js';
 import { MEDIA_TYPES, textPart } from '../src/body-parts.js';
@@ -13,8 +12,10 @@ import { loadRevocationLists } from '../src/identity-files.js';
 import { buildMcpttInfo } from '../src/mcptt-xml.js';
 import { DOMAIN, McpttTestClient, SERVER_URI, status } from './helpers/mcptt-test-client.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 import { startFixture, type ServerFixture } from './helpers/server-fixture.js';
+import { asIssuer, demoCa, issue, type Issuer } from './helpers/test-ca.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Sends a PUBLISH of poc-settings, the service authorisation, and returns its status. */
 async function authorise(client: McpttTestClient): Promise<number> {
@@ -120,51 +121,22 @@ describe.skipIf(!opensslAvailable)('server reloading its revocation lists', () =
 describe.skipIf(!opensslAvailable)('reloading lists for an intermediate CA', () => {
   let fixture: ServerFixture;
   let erin: McpttTestClient;
-  let intermediate: { certificate: Uint8Array; key: CryptoKey };
+  let intermediate: Issuer;
 
   /** Issues `erin`'s key and certificate from an intermediate CA of the fixture's CA. */
   async function issueFromIntermediate(folder: string): Promise<void> {
-    const pem = (name: string) => readFile(join(fixture.pki, name), 'utf8');
-    const [caCertificate] = pemDecode(await pem('ca.cert.pem'), 'CERTIFICATE');
-    const [caPkcs8] = pemDecode(await pem('ca.key.pem'), 'PRIVATE KEY');
-    const caKey = (await importPrivateKey(crypto, caPkcs8 as Uint8Array)).signingKey;
-    const params = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-    const validity = {
-      notBefore: new Date(Date.now() - DAY_MS),
-      notAfter: new Date(Date.now() + 30 * DAY_MS),
-    };
-
-    const caPair = await crypto.subtle.generateKey(params, false, ['sign', 'verify']);
-    intermediate = {
-      certificate: await createCertificate({
-        crypto,
-        subject: 'Intermediate CA',
-        issuer: caCertificate as Uint8Array,
-        issuerKey: caKey,
-        publicKey: caPair.publicKey,
-        serial: 0x7001,
-        isCa: true,
-        ...validity,
-      }),
-      key: caPair.privateKey,
-    };
-
-    const pair = await crypto.subtle.generateKey(params, true, ['sign', 'verify']);
-    const certificate = await createCertificate({
-      crypto,
-      subject: 'erin',
-      issuer: intermediate.certificate,
-      issuerKey: intermediate.key,
-      publicKey: pair.publicKey,
+    intermediate = asIssuer(
+      await issue(await demoCa(fixture.pki), 'Intermediate CA', { serial: 0x7001 }),
+    );
+    const erin = await issue(intermediate, 'erin', {
       serial: 0x7002,
-      isCa: false,
       uris: [`sip:erin@${DOMAIN}`],
-      ...validity,
+      extractable: true,
     });
 
-    const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));
+    const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', erin.keys.privateKey));
     await writeFile(join(folder, 'erin.key.pem'), pemEncode(pkcs8, 'PRIVATE KEY'));
-    await writeFile(join(folder, 'erin.cert.pem'), pemEncode(certificate, 'CERTIFICATE'));
+    await writeFile(join(folder, 'erin.cert.pem'), pemEncode(erin.certificate, 'CERTIFICATE'));
   }
 
   beforeAll(async () => {
