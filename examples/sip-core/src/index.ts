@@ -16,6 +16,7 @@ export { findFreePort, waitForPort, waitForWebSocket } from './free-port.js';
 export {
   DEFAULT_KAMAILIO_PATH,
   KAMAILIO_CONFIG_PATH,
+  KAMAILIO_STOP_TIMEOUT_MS,
   findKamailio,
   startKamailio,
   type KamailioOptions,

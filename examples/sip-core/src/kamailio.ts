@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,12 @@ import { findFreePort, waitForWebSocket } from './free-port.js';
 
 /** Where Debian's `kamailio` package installs the daemon. */
 export const DEFAULT_KAMAILIO_PATH = '/usr/sbin/kamailio';
+
+/**
+ * How long `stop()` waits for Kamailio to exit after SIGTERM before it kills its processes with
+ * SIGKILL.
+ */
+export const KAMAILIO_STOP_TIMEOUT_MS = 5000;
 
 /** The project's Kamailio configuration. */
 export const KAMAILIO_CONFIG_PATH = fileURLToPath(new URL('../kamailio.cfg', import.meta.url));
@@ -45,6 +51,13 @@ export interface KamailioOptions {
    * TypeError unless it is printable ASCII without spaces, `"`, `\`, `#` or `$`.
    */
   readonly digestPassword?: string;
+  /**
+   * True to run Kamailio in a session and process group of its own, so that the signals of a
+   * terminal, such as Ctrl-C, reach only the launcher, which can then stop what depends on the
+   * core before the core. The launcher must then stop Kamailio on every signal it exits on,
+   * SIGHUP included. Default false.
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 /** A running Kamailio. */
@@ -56,7 +69,10 @@ export interface RunningKamailio {
   readonly bodyLogFile: string;
   /** Resolves when the process exits, on `stop()` or on its own. */
   readonly exited: Promise<void>;
-  /** Sends SIGTERM and resolves when the process has exited and the logs are written. */
+  /**
+   * Sends SIGTERM and resolves when the process has exited and the logs are written. Kamailio's
+   * processes that are still there after {@link KAMAILIO_STOP_TIMEOUT_MS} get SIGKILL.
+   */
   stop(): Promise<void>;
 }
 
@@ -89,6 +105,7 @@ export async function startKamailio(options: KamailioOptions): Promise<RunningKa
 
   const child = spawn(executable, kamailioArguments(options, port, runDir), {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: options.ownProcessGroup === true,
   });
   const logsWritten = pipeLogs(child, options);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -117,11 +134,44 @@ export async function startKamailio(options: KamailioOptions): Promise<RunningKa
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
       }
+      const timeout = new Promise<false>((resolve) => {
+        setTimeout(() => resolve(false), KAMAILIO_STOP_TIMEOUT_MS).unref();
+      });
+      if (!(await Promise.race([exited.then(() => true), timeout]))) {
+        // NOTE: Kamailio's main process can wait forever for a child that missed the SIGTERM
+        // because it was still starting. Stops right after starts hit this a few times in 100.
+        await killProcessTree(child, options.ownProcessGroup === true);
+      }
       await exited;
       await logsWritten;
       await rm(runDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Sends SIGKILL to Kamailio's processes: to its process group when it has one of its own, or
+ * else to the child processes of its main process, which Linux lists in /proc, and to the main
+ * process.
+ */
+async function killProcessTree(child: ChildProcess, ownProcessGroup: boolean): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  if (ownProcessGroup) {
+    process.kill(-pid, 'SIGKILL');
+    return;
+  }
+  const list = await readFile(`/proc/${String(pid)}/task/${String(pid)}/children`, 'utf8').catch(
+    () => '',
+  );
+  for (const childPid of list.split(' ').filter(Boolean).map(Number)) {
+    try {
+      process.kill(childPid, 'SIGKILL');
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+  child.kill('SIGKILL');
 }
 
 function kamailioArguments(options: KamailioOptions, port: number, runDir: string): string[] {

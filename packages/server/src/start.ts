@@ -16,8 +16,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { findKamailio, startKamailio, startRelay } from '@mcptt-smime/sip-core';
+import {
+  findKamailio,
+  startKamailio,
+  startRelay,
+  type RunningKamailio,
+  type RunningRelay,
+} from '@mcptt-smime/sip-core';
 import { loadConfig } from './config.js';
+import { DemoParts } from './demo-parts.js';
 import { demoUserLines, prepareDemo } from './demo-setup.js';
 import { startEnrolmentServer } from './enrolment-server.js';
 import { McpttServer } from './mcptt-server.js';
@@ -31,7 +38,7 @@ const APP_URL = `http://127.0.0.1:${APP_PORT}/`;
 /** How long the dev server may take to serve its first page, its dependency pre-bundling included. */
 const APP_START_TIMEOUT_MS = 60_000;
 
-async function main(): Promise<void> {
+async function main(parts: DemoParts): Promise<void> {
   const logger = pino({ name: 'mcptt-demo' });
   const stateDir = process.env.MCPTT_STATE_DIR ?? join(tmpdir(), 'mcptt-smime-demo');
   const bodyLogFile =
@@ -40,52 +47,54 @@ async function main(): Promise<void> {
   const demo = await prepareDemo(stateDir);
   const config = await loadConfig(demo.configFile);
   const useKamailio = process.env.MCPTT_CORE !== 'relay' && findKamailio() !== undefined;
-  const core = useKamailio
-    ? await startKamailio({ bodyLogFile, logFile: join(stateDir, 'kamailio.log') })
-    : { ...(await startRelay({ bodyLogFile })), bodyLogFile };
-  const server = await McpttServer.start({ config, coreUrl: core.url, logger });
-  const enrolment = await startEnrolmentServer(config.enrolment!, logger);
+  const core = await parts.add<RunningKamailio | RunningRelay>(
+    useKamailio
+      ? startKamailio({
+          bodyLogFile,
+          logFile: join(stateDir, 'kamailio.log'),
+          ownProcessGroup: true,
+        })
+      : startRelay({ bodyLogFile }),
+  );
+  await parts.add(McpttServer.start({ config, coreUrl: core.url, logger }));
+  const enrolment = await parts.add(startEnrolmentServer(config.enrolment!, logger));
+  if (parts.stopping) return;
   const app = startApp({
     MCPTT_SERVER_CONFIG: demo.configFile,
     MCPTT_CORE_URL: core.url,
     MCPTT_ENROL_URL: `${enrolment.url}/enrol`,
     MCPTT_CORE_BODY_LOG: bodyLogFile,
   });
-
-  let stopping = false;
-  const stop = async (status: number) => {
-    if (stopping) {
-      return;
-    }
-    stopping = true;
-    if (app !== undefined && app.exitCode === null) app.kill('SIGTERM');
-    await server.stop();
-    await enrolment.stop();
-    await core.stop();
-    process.exit(status);
-  };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  if (app !== undefined) {
+    await parts.add(
+      Promise.resolve({
+        stop: () => {
+          if (app.exitCode === null) app.kill('SIGTERM');
+          return Promise.resolve();
+        },
+      }),
+    );
+  }
 
   if (app !== undefined && !(await appReady(app, APP_URL))) {
     process.stderr.write(
       `The demo app's dev server did not start on ${APP_URL}. If another program uses port ` +
         `${APP_PORT}, stop it or set MCPTT_APP_PORT to a free port.\n`,
     );
-    await stop(1);
+    await parts.stop(1);
     return;
   }
   // The demo is of no use without its app or its SIP core, so the rest stops with either.
   app?.on('exit', (code) => {
-    if (stopping) return;
+    if (parts.stopping) return;
     process.stderr.write(`demo app dev server exited with status ${String(code)}: stopping\n`);
-    void stop(1);
+    void parts.stop(1);
   });
   const coreExited = 'exited' in core ? core.exited : undefined;
   void coreExited?.then(() => {
-    if (stopping) return;
+    if (parts.stopping) return;
     process.stderr.write('Kamailio exited: stopping the demo\n');
-    void stop(1);
+    void parts.stop(1);
   });
 
   printSummary(
@@ -163,4 +172,18 @@ function printSummary(
   process.stdout.write(lines.join('\n'));
 }
 
-await main();
+// Kamailio runs in a process group of its own, so that a Ctrl-C reaches only this process, which
+// stops the server before the core: otherwise the server would report the core as lost.
+const parts = new DemoParts();
+process.on('SIGINT', () => void parts.stop(0));
+process.on('SIGTERM', () => void parts.stop(0));
+// Kamailio does not get the terminal's hangup, so closing the terminal must stop it here.
+process.on('SIGHUP', () => void parts.stop(0));
+try {
+  await main(parts);
+} catch (error) {
+  process.stderr.write(
+    `The demo did not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  await parts.stop(1);
+}
