@@ -171,7 +171,10 @@ class DocumentReader {
     while (this.#position < source.length) {
       const markup = source.indexOf('<', this.#position);
       const textEnd = markup < 0 ? source.length : markup;
-      this.#addText(decodeReferences(source.slice(this.#position, textEnd)));
+      const text = source.slice(this.#position, textEnd);
+      // XML 1.0 §2.8 allows only white space outside the root element, and a reference such as
+      // `&#32;` is not white space, so that text is checked before it is decoded.
+      this.#addText(this.#open.length === 0 ? text : decodeReferences(text));
       this.#position = textEnd;
       if (markup >= 0) this.#readMarkup();
     }

@@ -90,6 +90,18 @@ describe('parseXml', () => {
   });
 });
 
+describe('parseXml outside the root element', () => {
+  const LIMIT: XmlSizeLimit = { max: 1024, unit: 'utf-8' };
+
+  it('accepts comments and white space around the root element', () => {
+    expect(parseXml('\n<!-- c -->\n<a/>\n<!-- c -->\n', LIMIT).name).toBe('a');
+  });
+
+  it.each(['&#32;<a/>', '<a/>&#10;', '&amp;<a/>'])('rejects the reference in %j', (xml) => {
+    expectSyntaxError(() => parseXml(xml, LIMIT), 'malformed', 'text outside the root element');
+  });
+});
+
 describe('singleChild', () => {
   it('rejects a repeated element', () => {
     const root = parseXml('<a><b/><b/></a>', { max: 1024, unit: 'utf-8' });
