@@ -9,16 +9,17 @@
  * namespace and local name, whatever prefix the sender chose, and never mistake an element of
  * another namespace for an MCPTT one.
  *
- * It accepts the XML declaration and other processing instructions, comments, CDATA sections, the
- * five predefined entities and character references. It rejects a DOCTYPE, so that no entity can
+ * It accepts an XML declaration at the start of the document with UTF-8 as its only encoding,
+ * other processing instructions, comments, CDATA sections, the five predefined entities and
+ * character references. It rejects a DOCTYPE, so that no entity can
  * be declared or expanded, and it enforces the caller's size limit, {@link MAX_XML_DEPTH} and
  * {@link MAX_XML_ELEMENTS}. It reads forward only, without regular expressions that could
  * backtrack, so that its time is linear in the size of the document. Every failure raises
  * {@link XmlSyntaxError}, which each caller maps to its own error class and SIP status.
  *
- * NOTE: no MCPTT field depends on four well-formedness rules, so they are not checked. They are
- * `--` inside a comment, `]]>` in text, the position of the XML declaration, and the exact ranges
- * of non-ASCII name characters, as every non-ASCII character is taken for one. Line ends and white
+ * NOTE: no MCPTT field depends on three well-formedness rules, so they are not checked. They are
+ * `--` inside a comment, `]]>` in text, and the exact ranges of non-ASCII name characters, as
+ * every non-ASCII character is taken for one. Line ends and white
  * space in attribute values are kept as written, where XML 1.0 §2.11 and §3.3.3 would normalise
  * them.
  *
@@ -34,6 +35,7 @@ import {
   trimXmlSpace,
   utf8ByteLength,
 } from './xml-characters.js';
+import { checkXmlDeclaration } from './xml-declaration.js';
 import { raiseXmlError, XmlSyntaxError } from './xml-syntax-error.js';
 
 /**
@@ -155,6 +157,8 @@ interface OpenElement {
 /** Reads one document from its start to its end, keeping the elements still open. */
 class DocumentReader {
   readonly #source: string;
+  /** Offset of the first character of the document, after a byte order mark. */
+  readonly #start: number;
   #position: number;
   readonly #open: OpenElement[] = [];
   #root: XmlElement | undefined;
@@ -163,7 +167,8 @@ class DocumentReader {
   constructor(source: string) {
     this.#source = source;
     // A byte order mark is the encoding's and not part of the document.
-    this.#position = source.startsWith('\uFEFF') ? 1 : 0;
+    this.#start = source.startsWith('\uFEFF') ? 1 : 0;
+    this.#position = this.#start;
   }
 
   read(): XmlElement {
@@ -193,7 +198,7 @@ class DocumentReader {
     } else if (source.startsWith('<!DOCTYPE', at)) {
       throw new XmlSyntaxError('doctype', 'DOCTYPE not allowed');
     } else if (source.startsWith('<?', at)) {
-      this.#readThrough('<?', '?>', 'processing instruction');
+      this.#readProcessingInstruction();
     } else if (source[at + 1] === '/') {
       this.#readEndTag();
     } else {
@@ -208,6 +213,28 @@ class DocumentReader {
     if (end < 0) raiseXmlError(`unterminated ${what}`);
     this.#position = end + close.length;
     return this.#source.slice(start, end);
+  }
+
+  /**
+   * Moves past a processing instruction (XML 1.0 §2.6) and checks the XML declaration. The target
+   * `xml` is reserved in any case, and §2.8 allows the declaration only as the first characters
+   * of the document.
+   */
+  #readProcessingInstruction(): void {
+    const at = this.#position;
+    const content = this.#readThrough('<?', '?>', 'processing instruction');
+    let targetEnd = 0;
+    while (isNameCharacter(content.charCodeAt(targetEnd))) targetEnd++;
+    const target = content.slice(0, targetEnd);
+    if (!startsName(target)) raiseXmlError('processing instruction without a target');
+    if (targetEnd < content.length && !isSpace(content.charCodeAt(targetEnd))) {
+      raiseXmlError('malformed processing instruction');
+    }
+    if (target.toLowerCase() !== 'xml') return;
+    if (target !== 'xml' || at !== this.#start) {
+      raiseXmlError('XML declaration not at the start of the document');
+    }
+    checkXmlDeclaration(content.slice(targetEnd));
   }
 
   #addText(text: string): void {

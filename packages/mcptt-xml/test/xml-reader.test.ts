@@ -102,6 +102,56 @@ describe('parseXml outside the root element', () => {
   });
 });
 
+describe('parseXml declaration and processing instructions', () => {
+  const LIMIT: XmlSizeLimit = { max: 1024, unit: 'utf-8' };
+
+  it.each([
+    ['<?xml version="1.0" encoding="UTF-8"?><a/>', 'version and encoding'],
+    ["<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n<a/>", 'lowercase, standalone'],
+    ['\uFEFF<?xml version="1.0"?><a/>', 'after a byte order mark'],
+    ['<?xml version="1.1" ?><a/>', 'version 1.1, read as 1.0'],
+    ['<?xml-stylesheet href="a.css"?><a/><?pi data?>', 'other targets'],
+  ])('accepts %j (%s)', (xml) => {
+    expect(parseXml(xml, LIMIT).name).toBe('a');
+  });
+
+  it.each([
+    ['UTF-7', '<?xml version="1.0" encoding="UTF-7"?><a>+ADw-b/+AD4-</a>'],
+    ['Latin-1', '<?xml version="1.0" encoding="ISO-8859-1"?><a/>'],
+  ])('rejects the %s encoding in %j', (_name, xml) => {
+    const detail = 'XML declaration names an encoding other than UTF-8';
+
+    expectSyntaxError(() => parseXml(xml, LIMIT), 'malformed', detail);
+  });
+
+  it.each([
+    ' <?xml version="1.0"?><a/>',
+    '<!-- c --><?xml version="1.0"?><a/>',
+    '<a/><?xml version="1.0"?>',
+    '<?XML version="1.0"?><a/>',
+    '<a><?Xml x?></a>',
+  ])('rejects the misplaced declaration in %j', (xml) => {
+    const detail = 'XML declaration not at the start of the document';
+
+    expectSyntaxError(() => parseXml(xml, LIMIT), 'malformed', detail);
+  });
+
+  it.each([
+    ['<?xml?><a/>', 'malformed XML declaration'],
+    ['<?xml version="2.0"?><a/>', 'malformed XML declaration'],
+    ['<?xml encoding="UTF-8"?><a/>', 'malformed XML declaration'],
+    ['<?xml version="1.0" encoding="UTF-8" version="1.0"?><a/>', 'malformed XML declaration'],
+    ['<?xml version="1.0"encoding="UTF-8"?><a/>', 'malformed XML declaration'],
+    ['<?xml version="1.0" standalone="maybe"?><a/>', 'malformed XML declaration'],
+    ['<?xml version="1.0" encoding="8bit"?><a/>', 'malformed XML declaration'],
+    ['<??><a/>', 'processing instruction without a target'],
+    ['<? x?><a/>', 'processing instruction without a target'],
+    ['<?a"b?><a/>', 'malformed processing instruction'],
+  ])('rejects %j as malformed', (xml, detail) => {
+    expectSyntaxError(() => parseXml(xml, LIMIT), 'malformed', detail);
+  });
+});
+
 describe('singleChild', () => {
   it('rejects a repeated element', () => {
     const root = parseXml('<a><b/><b/></a>', { max: 1024, unit: 'utf-8' });
