@@ -206,8 +206,9 @@ function checkDomain(domain: string): string {
 
 function parseDays(value: unknown): number {
   if (value === undefined) return 365;
-  const days = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(days) || days < 1 || days > 3650) {
+  // Decimal digits only: Number() would also read `0x10`, `1e3`, `7.0` and padded values.
+  const days = typeof value === 'string' && /^[0-9]{1,4}$/.test(value) ? Number(value) : NaN;
+  if (!(days >= 1 && days <= 3650)) {
     throw new UsageError('--days must be a whole number from 1 to 3650');
   }
   return days;

@@ -528,6 +528,18 @@ describe('mcptt-smime pki init', () => {
     expect(run.stderr.split('\n')[0]).toBe(`mcptt-smime: invalid domain ${JSON.stringify(domain)}`);
   });
 
+  it.each(['0x10', '1e3', ' 7', '7.0', '+5', '0', '3651'])('rejects --days %j', (days) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-')), 'pki');
+    const run = cli([...pkiInitArgs(out), '--days', days]);
+
+    expect(run.status).toBe(2);
+    expect(run.stdout).toHaveLength(0);
+    expect(run.stderr.split('\n')[0]).toBe(
+      'mcptt-smime: --days must be a whole number from 1 to 3650',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('accepts an IPv4 address as the domain', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mcptt-smime-cli-')), 'pki');
     const args = [...pkiInitArgs(out).slice(0, 4), '--domain', '192.0.2.7', '--user', 'a'];
