@@ -12,6 +12,7 @@ import {
   type AlgorithmIdentifier,
   DER_NULL,
   derAlgorithm,
+  derBitString,
   derExplicit,
   derSequence,
   derSmallInteger,
@@ -288,10 +289,19 @@ async function importVerificationKey(
     keyAlgorithm.kind === 'ec'
       ? { name: 'ECDSA', namedCurve: keyAlgorithm.namedCurve }
       : { name: scheme.name, hash: scheme.hash };
+  // WebCrypto imports RSA keys only as rsaEncryption, so an id-RSASSA-PSS key, whose use
+  // schemeFitsPssKey has checked, is imported with that label and the same RSAPublicKey.
+  const spki =
+    keyAlgorithm.kind === 'rsa' && pssKeyRestriction(certificate) !== undefined
+      ? derEncode(
+          derSequence(
+            derAlgorithm(OID_RSA_ENCRYPTION, DER_NULL),
+            derBitString(certificate.publicKey),
+          ),
+        )
+      : certificate.spki;
   try {
-    return await crypto.subtle.importKey('spki', bufferSource(certificate.spki), algorithm, false, [
-      'verify',
-    ]);
+    return await crypto.subtle.importKey('spki', bufferSource(spki), algorithm, false, ['verify']);
   } catch (cause) {
     throw new NotSupportedError('certificate public key not supported', { cause });
   }
@@ -309,6 +319,7 @@ export async function verifyBytes(
   signature: Uint8Array,
   data: Uint8Array,
 ): Promise<boolean> {
+  if (!schemeFitsPssKey(certificate, scheme)) return false;
   const key = await verificationKey(crypto, certificate, scheme);
   if (scheme.name === 'RSA-PSS' && !pssSaltFits(certificate, scheme)) return false;
   let rawSignature = signature;
@@ -325,6 +336,50 @@ export async function verifyBytes(
     key,
     bufferSource(rawSignature),
     bufferSource(data),
+  );
+}
+
+/**
+ * Restriction of an id-RSASSA-PSS public key (RFC 4055 §1.2): RSA-PSS only and, when the key has
+ * parameters, only their hash with at least their salt length.
+ */
+interface PssKeyRestriction {
+  readonly parameters: SignatureScheme | undefined;
+}
+
+/** Restrictions by parsed certificate, read once, `null` for a key without any. */
+const pssRestrictions = new WeakMap<ParsedCertificate, PssKeyRestriction | null>();
+
+function pssKeyRestriction(certificate: ParsedCertificate): PssKeyRestriction | undefined {
+  let restriction = pssRestrictions.get(certificate);
+  if (restriction === undefined) {
+    const [algorithmNode] = readSequence(
+      parseBer(certificate.spki, 'subjectPublicKeyInfo'),
+      'subjectPublicKeyInfo',
+    );
+    const algorithm = readAlgorithm(algorithmNode, 'subjectPublicKeyInfo algorithm');
+    restriction =
+      algorithm.oid !== OID_RSASSA_PSS
+        ? null
+        : {
+            parameters:
+              algorithm.parameters === undefined ? undefined : readPssParameters(algorithm),
+          };
+    pssRestrictions.set(certificate, restriction);
+  }
+  return restriction ?? undefined;
+}
+
+/** Tells whether `scheme` is one that the certificate's key may sign with, if it is a PSS key. */
+function schemeFitsPssKey(certificate: ParsedCertificate, scheme: SignatureScheme): boolean {
+  if (certificate.publicKeyAlgorithm.kind !== 'rsa') return true;
+  const restriction = pssKeyRestriction(certificate);
+  if (restriction === undefined) return true;
+  if (scheme.name !== 'RSA-PSS') return false;
+  const required = restriction.parameters;
+  return (
+    required === undefined ||
+    (scheme.hash === required.hash && scheme.saltLength >= required.saltLength)
   );
 }
 
