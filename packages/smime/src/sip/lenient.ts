@@ -155,15 +155,20 @@ function headerParametersOf(value: string): string | undefined {
 
 /**
  * Returns the To value of a response to a request whose To is `to`. That is `to` itself when it
- * has a tag that is a token, and `to` with `;tag=` and `tag` when it has none. It is undefined when
- * the tag has no token value, because a second tag would make the field ambiguous (RFC 3261
- * §8.2.6.2, §25.1), and when a quoted display name or a `<` is not closed, because the added tag
- * would land inside it.
+ * has one tag, written as a token, and `to` with `;tag=` and `tag` when it has none. It is
+ * undefined when the tag is written otherwise or more than once, because the response would
+ * then carry a To tag that readers take differently (RFC 3261 §8.2.6.2, §25.1). It is undefined
+ * too when a quoted display name or a `<` is not closed, because the added tag would land inside
+ * it.
  */
 export function responseTo(to: string, tag: string): string | undefined {
-  const present = toTag(to);
-  if (present !== undefined) return isToken(present) ? to : undefined;
-  return headerParametersOf(to) === undefined ? undefined : `${to};tag=${tag}`;
+  const text = headerParametersOf(to);
+  if (text === undefined) return undefined;
+  // The tags as written: a parser would unquote `tag="x"` and take only one of several tags.
+  const tags = parameterList(text).filter(([name]) => name === 'tag');
+  const [first] = tags;
+  if (first === undefined) return `${to};tag=${tag}`;
+  return tags.length === 1 && isToken(first[1]) ? to : undefined;
 }
 
 /**
@@ -172,6 +177,16 @@ export function responseTo(to: string, tag: string): string | undefined {
  */
 function parameters(text: string): Map<string, string> {
   const found = new Map<string, string>();
+  for (const [name, value] of parameterList(text)) if (!found.has(name)) found.set(name, value);
+  return found;
+}
+
+/**
+ * Returns every `;`-separated parameter in `text`, outside quoted values, in order, as a
+ * lowercased name and the value trimmed as written, or the empty string for one without value.
+ */
+function parameterList(text: string): [name: string, value: string][] {
+  const found: [string, string][] = [];
   let quoted = false;
   let start = -1;
   const add = (end: number): void => {
@@ -180,7 +195,7 @@ function parameters(text: string): Map<string, string> {
     const equals = parameter.indexOf('=');
     const name = (equals < 0 ? parameter : parameter.slice(0, equals)).trim().toLowerCase();
     const value = equals < 0 ? '' : parameter.slice(equals + 1).trim();
-    if (!found.has(name)) found.set(name, value);
+    found.push([name, value]);
   };
   for (let i = 0; i <= text.length; i++) {
     const char = text[i];

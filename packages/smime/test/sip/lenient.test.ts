@@ -94,6 +94,11 @@ describe('responseTo', () => {
     ['<sip:b@x', undefined],
     ['"b <sip:b@x>', undefined],
     ['"b\\" <sip:b@x>', undefined],
+    ['"B" <sip:b@x> ; tag = t9', '"B" <sip:b@x> ; tag = t9'],
+    ['<sip:b@x>;tag=t9;tag=t8', undefined],
+    ['<sip:b@x>;tag=t9;TAG=t9', undefined],
+    ['sip:b@x;tag=t9;tag=', undefined],
+    ['<sip:b@x>;tag="t9"', undefined],
   ])('answers %j with %j', (to, expected) => {
     expect(responseTo(to, 'n1')).toBe(expected);
   });
