@@ -23,6 +23,7 @@ import { encodeKeyAgreeRecipient } from './key-agreement.js';
 import { encodeKeyTransRecipient } from './key-transport.js';
 import { RSA_MAX_BITS, RSA_MIN_BITS } from './keys.js';
 import { OID_AUTH_ENVELOPED_DATA, OID_ENVELOPED_DATA } from './oids.js';
+import { isRsassaPssKey } from './signature.js';
 
 /** Options of {@link encryptContent}. */
 export interface EncryptOptions {
@@ -212,6 +213,10 @@ async function encodeRecipient(
     return encodeKeyAgreeRecipient(crypto, recipient, publicKey, contentKey);
   }
   if (keyAlgorithm.kind === 'rsa') {
+    // RFC 4055 §1.2 limits such a key to signatures, and WebCrypto cannot import it for RSA-OAEP.
+    if (isRsassaPssKey(recipient)) {
+      throw new NotSupportedError('recipient key is an RSASSA-PSS key, which only signs');
+    }
     const bits = keyAlgorithm.modulusBits;
     if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
       throw new NotSupportedError(

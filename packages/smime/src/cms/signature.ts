@@ -350,14 +350,24 @@ interface PssKeyRestriction {
 /** Restrictions by parsed certificate, read once, `null` for a key without any. */
 const pssRestrictions = new WeakMap<ParsedCertificate, PssKeyRestriction | null>();
 
+/** Reads the AlgorithmIdentifier of a certificate's subjectPublicKeyInfo. */
+function publicKeyAlgorithmIdentifier(certificate: ParsedCertificate): AlgorithmIdentifier {
+  const [algorithmNode] = readSequence(
+    parseBer(certificate.spki, 'subjectPublicKeyInfo'),
+    'subjectPublicKeyInfo',
+  );
+  return readAlgorithm(algorithmNode, 'subjectPublicKeyInfo algorithm');
+}
+
+/** Tells whether the certificate's key is labelled id-RSASSA-PSS, a key for signatures only. */
+export function isRsassaPssKey(certificate: ParsedCertificate): boolean {
+  return publicKeyAlgorithmIdentifier(certificate).oid === OID_RSASSA_PSS;
+}
+
 function pssKeyRestriction(certificate: ParsedCertificate): PssKeyRestriction | undefined {
   let restriction = pssRestrictions.get(certificate);
   if (restriction === undefined) {
-    const [algorithmNode] = readSequence(
-      parseBer(certificate.spki, 'subjectPublicKeyInfo'),
-      'subjectPublicKeyInfo',
-    );
-    const algorithm = readAlgorithm(algorithmNode, 'subjectPublicKeyInfo algorithm');
+    const algorithm = publicKeyAlgorithmIdentifier(certificate);
     restriction =
       algorithm.oid !== OID_RSASSA_PSS
         ? null

@@ -355,7 +355,7 @@ describe('a recipient that cannot be encrypted to', () => {
     const cert = join(dir, 'pss.cert.pem');
     expectSetupError(
       run(cert),
-      `mcptt-smime: --recipient ${cert}: cannot encrypt to this certificate (its public key cannot be imported for encryption)`,
+      `mcptt-smime: --recipient ${cert}: cannot encrypt to this certificate (recipient key is an RSASSA-PSS key, which only signs)`,
     );
   });
 });

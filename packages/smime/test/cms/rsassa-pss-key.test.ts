@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { bufferSource, utf8Encode } from '../../src/bytes.js';
 import { derAlgorithm, derEncode, derOctetString, derSequence } from '../../src/cms/der-writer.js';
 import { DER_NULL, encodedBytes, parseBer, readSequence } from '../../src/cms/der.js';
-import { signContent, verifySignedData } from '../../src/cms/index.js';
+import { encryptContent, signContent, verifySignedData } from '../../src/cms/index.js';
 import { OID_RSA_ENCRYPTION } from '../../src/cms/oids.js';
-import { SignatureInvalidError } from '../../src/errors.js';
+import { NotSupportedError, SignatureInvalidError } from '../../src/errors.js';
 import {
   FIXTURE_NOW,
   crypto,
@@ -125,6 +125,22 @@ describe('signers with an id-RSASSA-PSS key', () => {
       code: 'ERR_SIGNATURE_INVALID',
       sipStatus: 403,
       message: 'signature does not verify',
+    });
+  });
+
+  it('rejects an id-RSASSA-PSS key as a recipient', async () => {
+    const attempt = encryptContent({
+      crypto,
+      content,
+      recipients: [fixtureCertificate('dave-pss')],
+      algorithm: 'aes-256-gcm',
+    });
+
+    await expect(attempt).rejects.toThrow(NotSupportedError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'ERR_NOT_SUPPORTED',
+      sipStatus: 415,
+      message: 'recipient key is an RSASSA-PSS key, which only signs',
     });
   });
 });
