@@ -10,7 +10,9 @@ import { MAX_RECIPIENTS } from '../limits.js';
 export const MAIN_USAGE = `Usage: mcptt-smime <command> [options]
 
 Protects and opens S/MIME bodies of SIP messages (RFC 3261 §23, RFC 8551).
-Messages are read from standard input and written to standard output.
+Messages are read from standard input and written to standard output. A message's
+Content-Length must count its whole body, so a file with a line break added after
+the body is rejected with 400.
 
 Commands:
   protect     sign, then encrypt the sensitive body parts of a SIP message

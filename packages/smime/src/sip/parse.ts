@@ -95,7 +95,10 @@ function sliceBody(
   if (length === undefined) return bytes.subarray(offset);
   if (length > available) throw new SipParseError('Content-Length larger than the received body');
   if (length < available && exactLength) {
-    throw new SipParseError('Content-Length smaller than the received body');
+    const extra = available - length;
+    throw new SipParseError(
+      `Content-Length smaller than the received body by ${extra} byte${extra === 1 ? '' : 's'}`,
+    );
   }
   return bytes.subarray(offset, offset + length);
 }

@@ -174,7 +174,11 @@ describe('SipMessage.parse', () => {
     const bytes = encoder.encode(`${MESSAGE_TEXT}EXTRA`);
     expectSipParseError(
       () => SipMessage.parse(bytes),
-      'Content-Length smaller than the received body',
+      /^Content-Length smaller than the received body by 5 bytes$/,
+    );
+    expectSipParseError(
+      () => SipMessage.parse(encoder.encode(`${MESSAGE_TEXT}\n`)),
+      /^Content-Length smaller than the received body by 1 byte$/,
     );
     const message = SipMessage.parse(bytes, { exactLength: false });
     expect(decoder.decode(message.body)).toBe('hello');
