@@ -6,6 +6,7 @@
  */
 
 import type { StoreContext } from './context.js';
+import { storedExpiry } from './record-shape.js';
 import { storageStep } from './storage-error.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -29,7 +30,11 @@ export interface ExpiringCertificate {
   readonly expired: boolean;
 }
 
-/** Lists every stored certificate whose notAfter falls before `now` plus the margin, soonest first. */
+/**
+ * Lists every stored certificate whose notAfter falls before `now` plus the margin, soonest first.
+ * A record whose expiry is not a valid date is listed as expired at the start of 1970, so that
+ * the application offers to renew it, as for a version 1 certificate that no longer parses.
+ */
 export async function expiringCertificates(
   context: StoreContext,
   options: ExpiringCertificatesOptions = {},
@@ -68,5 +73,6 @@ function entry(
   notAfter: Date,
   now: number,
 ): ExpiringCertificate {
-  return { kind, id, certificate, notAfter, expired: notAfter.getTime() < now };
+  const expiry = storedExpiry(notAfter);
+  return { kind, id, certificate, notAfter: expiry, expired: expiry.getTime() < now };
 }

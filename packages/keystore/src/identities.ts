@@ -8,6 +8,7 @@ import type { LocalIdentity } from '@mcptt-smime/smime';
 
 import { canonicalAddressOfRecord, requireAddressOfRecord } from './address-of-record.js';
 import type { StoreContext } from './context.js';
+import { damagedRecordError, isSoundIdentity } from './record-shape.js';
 import type { IdentityRecord } from './schema.js';
 import { storageStep } from './storage-error.js';
 
@@ -34,7 +35,11 @@ export function identityInfo(record: IdentityRecord): IdentityInfo {
   };
 }
 
-/** Returns the identity of a SIP URI with its non-extractable keys, or undefined. */
+/**
+ * Returns the identity of a SIP URI with its non-extractable keys, or undefined. Raises
+ * StorageError, and leaves the record in place, when the stored record is damaged or one of its
+ * private keys is extractable.
+ */
 export async function getIdentity(
   context: StoreContext,
   uri: string,
@@ -44,6 +49,9 @@ export async function getIdentity(
   const db = await context.database();
   const record = await storageStep('identity read', () => db.get('identities', key));
   if (record === undefined) return undefined;
+  if (!isSoundIdentity(record)) {
+    throw damagedRecordError(`identity of ${key}`, 'delete it and enrol again');
+  }
 
   return {
     uri: record.uri,
@@ -54,11 +62,14 @@ export async function getIdentity(
   };
 }
 
-/** Lists every stored identity, sorted by URI. */
+/**
+ * Lists every usable identity, sorted by URI. A damaged record, which {@link getIdentity} would
+ * refuse, is left out.
+ */
 export async function listIdentities(context: StoreContext): Promise<IdentityInfo[]> {
   const db = await context.database();
-  const records = await storageStep('identity read', () => db.getAll('identities'));
-  return records.map(identityInfo);
+  const records: unknown[] = await storageStep('identity read', () => db.getAll('identities'));
+  return records.filter(isSoundIdentity).map(identityInfo);
 }
 
 /** Stores an identity, replacing the one of the same URI. */

@@ -20,6 +20,7 @@ import { canonicalAddressOfRecord, requireAddressOfRecord } from './address-of-r
 import { bytesEqual } from './bytes.js';
 import { certificateFingerprint, summarizeCertificate } from './certificate.js';
 import type { StoreContext } from './context.js';
+import { damagedRecordError, isSoundPeer, isSoundTrustAnchor } from './record-shape.js';
 import type { TrustAnchorRecord } from './schema.js';
 import { storageStep } from './storage-error.js';
 
@@ -115,14 +116,22 @@ export async function removeTrustAnchor(
   });
 }
 
-/** Returns the DER of every trust anchor. */
+/**
+ * Returns the DER of every trust anchor. A damaged record, one whose certificate does not parse,
+ * is left out, so that it cannot make every chain check fail.
+ */
 export async function getTrustAnchors(context: StoreContext): Promise<Uint8Array[]> {
   const db = await context.database();
-  const records = await storageStep('trust anchor read', () => db.getAll('trustAnchors'));
-  return records.map((record) => record.certificate);
+  const records: unknown[] = await storageStep('trust anchor read', () =>
+    db.getAll('trustAnchors'),
+  );
+  return records.filter(isSoundTrustAnchor).map((record) => record.certificate);
 }
 
-/** Returns the stored certificate of a peer, or undefined, also for a URI that is not SIP. */
+/**
+ * Returns the stored certificate of a peer, or undefined, also for a URI that is not SIP. Raises
+ * StorageError when the stored pin is not certificate bytes, rather than taking it for no pin.
+ */
 export async function getPeerCertificate(
   context: StoreContext,
   addressOfRecord: string,
@@ -130,8 +139,10 @@ export async function getPeerCertificate(
   const key = canonicalAddressOfRecord(addressOfRecord);
   if (key === undefined) return undefined;
   const db = await context.database();
-  const record = await storageStep('peer read', () => db.get('peers', key));
-  return record?.certificate;
+  const record: unknown = await storageStep('peer read', () => db.get('peers', key));
+  if (record === undefined) return undefined;
+  if (!isSoundPeer(record)) throw damagedRecordError(`certificate of peer ${key}`, 'remove it');
+  return record.certificate;
 }
 
 /**
