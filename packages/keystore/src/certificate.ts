@@ -9,6 +9,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { CmsParseError } from '@mcptt-smime/smime';
 
+import { bytesEqual } from './bytes.js';
 import { engineFor } from './engine.js';
 
 /** The fields of a certificate that the keystore stores beside its DER. */
@@ -62,20 +63,50 @@ export interface ChainCheck {
  * `now`. A chain with no anchor to reach is not trusted.
  */
 export async function chainsToTrustAnchor(crypto: Crypto, check: ChainCheck): Promise<boolean> {
-  if (check.trustAnchors.length === 0) return false;
+  return (await trustedChain(crypto, check)) !== undefined;
+}
 
+/**
+ * Returns the certificates of `check.chain` that the validated path to a trust anchor goes
+ * through, from the end entity's issuer upwards, or undefined when the certificate does not chain
+ * to an anchor at `check.now`. Chain certificates off the path are left out, so that a hostile or
+ * careless issuer cannot make every later signature carry them.
+ */
+export async function trustedChain(
+  crypto: Crypto,
+  check: ChainCheck,
+): Promise<Uint8Array[] | undefined> {
+  if (check.trustAnchors.length === 0) return undefined;
+
+  const chain = check.chain.map((der) => ({ der, parsed: parseCertificate(der) }));
   const engine = new pkijs.CertificateChainValidationEngine({
     trustedCerts: check.trustAnchors.map(parseCertificate),
     // PKIjs takes the end-entity certificate as the last element.
-    certs: [...check.chain.map(parseCertificate), parseCertificate(check.certificate)],
+    certs: [...chain.map((entry) => entry.parsed), parseCertificate(check.certificate)],
     checkDate: check.now,
   });
+  let result: pkijs.CertificateChainValidationEngineVerifyResult;
   try {
-    const result = await engine.verify({}, engineFor(crypto));
-    return result.result;
+    result = await engine.verify({}, engineFor(crypto));
   } catch {
-    return false;
+    return undefined;
   }
+  if (!result.result) return undefined;
+
+  // The path runs from the end entity to the anchor. PKIjs puts its own parsed copy of an anchor
+  // in the path, so an anchor that the caller also passed in the chain is matched by its bytes.
+  const onPath: Uint8Array[] = [];
+  for (const certificate of (result.certificatePath ?? []).slice(1)) {
+    const supplied =
+      chain.find((entry) => entry.parsed === certificate) ??
+      chain.find((entry) => bytesEqual(entry.der, encodedCertificate(certificate)));
+    if (supplied !== undefined && !onPath.includes(supplied.der)) onPath.push(supplied.der);
+  }
+  return onPath;
+}
+
+function encodedCertificate(certificate: pkijs.Certificate): Uint8Array {
+  return new Uint8Array(certificate.toSchema().toBER(false));
 }
 
 /**

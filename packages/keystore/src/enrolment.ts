@@ -17,7 +17,7 @@ import {
 
 import { canonicalAddressOfRecord, requireAddressOfRecord } from './address-of-record.js';
 import { bytesEqual } from './bytes.js';
-import { chainsToTrustAnchor, summarizeCertificate } from './certificate.js';
+import { summarizeCertificate, trustedChain } from './certificate.js';
 import { buildCertificationRequest } from './certification-request.js';
 import type { StoreContext } from './context.js';
 import { identityInfo } from './identities.js';
@@ -96,7 +96,10 @@ export interface CompleteEnrolmentOptions {
   readonly uri: string;
   /** The issued certificate, DER or PEM. */
   readonly certificate: Uint8Array | string;
-  /** Intermediate certificates, DER or PEM, closest to the end entity first. */
+  /**
+   * Intermediate certificates, DER or PEM, in any order. Only those on the path to a trust anchor
+   * are stored, from the end entity's issuer upwards.
+   */
   readonly chain?: readonly (Uint8Array | string)[];
 }
 
@@ -135,14 +138,15 @@ export async function completeEnrolment(
   // it would let IndexedDB commit the transaction early.
   const trustAnchors = await getTrustAnchors(context);
   const now = context.now();
-  if (!(await chainsToTrustAnchor(context.crypto, { certificate, chain, trustAnchors, now }))) {
+  const path = await trustedChain(context.crypto, { certificate, chain, trustAnchors, now });
+  if (path === undefined) {
     throw new CredentialInvalidError('issued certificate does not chain to a trust anchor');
   }
 
   const record = await storeEnrolledIdentity(context, {
     uri,
     certificate,
-    chain,
+    chain: path,
     publicKey: summary.publicKey,
     notAfter: summary.notAfter,
     storedAt: now,

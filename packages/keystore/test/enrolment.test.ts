@@ -1,6 +1,6 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CredentialInvalidError, KeyNotFoundError } from '@mcptt-smime/smime';
+import { CredentialInvalidError, KeyNotFoundError, pemDecode } from '@mcptt-smime/smime';
 
 import { TestPki, notBeforeOf } from './pki.js';
 import { exportRejections, openTestStore, testCrypto } from './store.js';
@@ -155,5 +155,24 @@ describe('enrolment', () => {
     expect((await store.getIdentity('sip:dispatcher@EXAMPLE.org;transport=ws'))?.uri).toBe(
       'sip:dispatcher@example.org',
     );
+  });
+
+  it('stores only the chain certificates on the path', async () => {
+    const store = await openTestStore({ now: () => now });
+    await store.addTrustAnchor(caPem);
+    const subPem = pki.createIntermediateCa('ca', 'enrol-sub');
+    const unrelated = ['junk-1', 'junk-2', 'junk-3'].map((name) => pki.createCa(name));
+    const request = await store.createCertificateRequest({ uri: URI });
+    const certificate = pki.issue('enrol-sub', request.pem, 'alice-sub');
+
+    const info = await store.completeEnrolment({
+      uri: URI,
+      certificate,
+      chain: [...unrelated, caPem, subPem],
+    });
+
+    const der = (pem: string) => pemDecode(pem, 'CERTIFICATE')[0];
+    expect(info.chain).toEqual([der(subPem), der(caPem)]);
+    expect((await store.getIdentity(URI))?.chain).toEqual([der(subPem), der(caPem)]);
   });
 });
