@@ -47,6 +47,9 @@ const CODE_MESSAGES: Readonly<Record<string, string>> = {
   ERR_CERT_REVOKED: 'The certificate was revoked by its authority.',
   ERR_IDENTITY_MISMATCH: 'The certificate names another user or server.',
   ERR_KEY_NOT_FOUND: 'No key is stored for this identity.',
+  // The user types one SIP URI, the MCPTT ID of the enrolment. The others come from the demo
+  // configuration.
+  ERR_SIP_MALFORMED: 'The MCPTT ID is not a SIP URI. Enter it in the form sip:name@domain.',
   ERR_STORAGE_QUOTA: 'The browser has no room left to store the key.',
   ERR_STORAGE_FAILED: 'The browser could not store the key.',
   ERR_STORAGE_BLOCKED: 'Another tab of this app blocks the key storage. Close it and try again.',

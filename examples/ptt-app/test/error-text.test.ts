@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SipRequestFailedError } from '@mcptt-smime/sdk';
-import { CmsParseError, CredentialInvalidError } from '@mcptt-smime/smime';
+import { CmsParseError, CredentialInvalidError, SipParseError } from '@mcptt-smime/smime';
 import {
   describeError,
   describeRegistrationFailure,
@@ -89,6 +89,15 @@ describe('describeError', () => {
     const error = Object.assign(new Error('server certificate rejected'), { code });
 
     expect(describeError(error).message).toBe(message);
+  });
+
+  it('words an MCPTT ID that is no SIP URI', () => {
+    const error = new SipParseError('invalid SIP address-of-record: expected sip:user@host');
+
+    expect(describeError(error)).toEqual({
+      message: 'The MCPTT ID is not a SIP URI. Enter it in the form sip:name@domain.',
+      detail: 'ERR_SIP_MALFORMED: invalid SIP address-of-record: expected sip:user@host',
+    });
   });
 
   it('keeps an unknown error as the detail', () => {
