@@ -174,7 +174,12 @@ function migrateIdentity(record: IdentityRecordV1, now: Date): IdentityRecord {
     // the expiry report lists it for a new enrolment. Dropping the keys would lose the identity.
   }
   return {
-    uri: canonicalAddressOfRecord(record.uri) ?? record.uri,
+    // A URI that is not a string, left by a hand edit, keeps its key, so that the upgrade does
+    // not abort on every open. Reads then leave the record out as damaged.
+    uri:
+      typeof record.uri === 'string'
+        ? (canonicalAddressOfRecord(record.uri) ?? record.uri)
+        : record.uri,
     certificate: record.certificate,
     chain: record.chain,
     publicKey,

@@ -115,6 +115,28 @@ describe('database schema and connections', () => {
     raw.close();
   });
 
+  it('migrates past a version 1 record with a numeric URI', async () => {
+    const factory = new IDBFactory();
+    const v1 = await openRaw(factory, 1, { upgrade: (db) => createVersion1Stores(db) });
+    await v1.put('keys', { uri: 42, ...(await identityKeys()), certificate: aliceCertificate });
+    await v1.put('keys', {
+      uri: 'sip:alice@example.org',
+      ...(await identityKeys()),
+      certificate: aliceCertificate,
+    });
+    v1.close();
+
+    const store = await openTestStore({ indexedDB: factory, now: () => new Date(0) });
+
+    expect((await store.listIdentities()).map((info) => info.uri)).toEqual([
+      'sip:alice@example.org',
+    ]);
+    await store.close();
+    const raw = await openRaw(factory, 3);
+    expect(await raw.getAllKeys('identities')).toEqual([42, 'sip:alice@example.org']);
+    raw.close();
+  });
+
   it('keeps the latest of two spellings of one identity', async () => {
     const factory = new IDBFactory();
     const older = await identityKeys();
