@@ -43,6 +43,20 @@ export function summarizeCertificate(der: Uint8Array): CertificateSummary {
   };
 }
 
+/**
+ * Returns why a certificate is not valid at `now`, for an error message that starts with `label`,
+ * or undefined when it is valid. The message for a certificate that is not valid yet names the
+ * device clock, because a device clock behind the issuer's gives that error.
+ */
+export function validityProblem(der: Uint8Array, now: Date, label: string): string | undefined {
+  const { notBefore, notAfter } = summarizeCertificate(der);
+  if (now.getTime() < notBefore.getTime()) {
+    return `${label} is not valid until ${notBefore.toISOString()}: check the clock of this device`;
+  }
+  if (now.getTime() > notAfter.getTime()) return `${label} expired on ${notAfter.toISOString()}`;
+  return undefined;
+}
+
 /** Returns the SHA-256 fingerprint of a DER certificate as lowercase hex. */
 export async function certificateFingerprint(crypto: Crypto, der: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', der.slice()));

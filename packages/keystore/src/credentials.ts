@@ -24,6 +24,7 @@ import {
   keyMatchesCertificate,
   parseCertificate,
   summarizeCertificate,
+  validityProblem,
 } from './certificate.js';
 import type { StoreContext } from './context.js';
 import { identityInfo, putIdentity } from './identities.js';
@@ -140,14 +141,19 @@ async function importCredential(
   return identityInfo(record);
 }
 
-/** Raises CredentialInvalidError unless the certificate chains to a stored trust anchor now. */
+/**
+ * Raises CredentialInvalidError unless the certificate is valid now and chains to a stored trust
+ * anchor.
+ */
 async function requireTrusted(
   context: StoreContext,
   certificate: Uint8Array,
   chain: readonly Uint8Array[],
 ): Promise<void> {
-  const trustAnchors = await getTrustAnchors(context);
   const now = context.now();
+  const invalid = validityProblem(certificate, now, 'certificate');
+  if (invalid !== undefined) throw new CredentialInvalidError(invalid);
+  const trustAnchors = await getTrustAnchors(context);
   if (!(await chainsToTrustAnchor(context.crypto, { certificate, chain, trustAnchors, now }))) {
     throw new CredentialInvalidError(
       trustAnchors.length === 0

@@ -17,7 +17,7 @@ import {
 
 import { canonicalAddressOfRecord, requireAddressOfRecord } from './address-of-record.js';
 import { bytesEqual } from './bytes.js';
-import { summarizeCertificate, trustedChain } from './certificate.js';
+import { summarizeCertificate, trustedChain, validityProblem } from './certificate.js';
 import { buildCertificationRequest } from './certification-request.js';
 import type { StoreContext } from './context.js';
 import { identityInfo } from './identities.js';
@@ -136,8 +136,10 @@ export async function completeEnrolment(
   }
   // Chain validation runs before the write transaction opens: an awaited WebCrypto call inside
   // it would let IndexedDB commit the transaction early.
-  const trustAnchors = await getTrustAnchors(context);
   const now = context.now();
+  const invalid = validityProblem(certificate, now, 'issued certificate');
+  if (invalid !== undefined) throw new CredentialInvalidError(invalid);
+  const trustAnchors = await getTrustAnchors(context);
   const path = await trustedChain(context.crypto, { certificate, chain, trustAnchors, now });
   if (path === undefined) {
     throw new CredentialInvalidError('issued certificate does not chain to a trust anchor');

@@ -13,6 +13,7 @@ import { exportRejections, openTestStore } from './store.js';
 
 const URI = 'sip:alice@example.org';
 const PASSWORD = 'correct horse battery staple';
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('credential import and export', () => {
   const pki = new TestPki();
@@ -296,6 +297,24 @@ describe('credential import and export', () => {
         code: 'ERR_CREDENTIAL_INVALID',
         sipStatus: 500,
         message: 'certificate does not chain to a stored trust anchor',
+      });
+      expect(await store.listIdentities()).toEqual([]);
+    });
+
+    it('names a certificate that expired', async () => {
+      const store = await openTestStore({ now: () => new Date(Date.now() + 400 * DAY_MS) });
+      await store.addTrustAnchor(caPem);
+      const notAfter = pki
+        .openssl(['x509', '-in', 'alice.cert.pem', '-noout', '-enddate'])
+        .toString()
+        .trim()
+        .replace('notAfter=', '');
+
+      const failure = store.importPem({ privateKey: alice.key, certificate: alice.cert });
+
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_CREDENTIAL_INVALID',
+        message: `certificate expired on ${new Date(notAfter).toISOString()}`,
       });
       expect(await store.listIdentities()).toEqual([]);
     });

@@ -6,6 +6,7 @@ import { TestPki, notBeforeOf } from './pki.js';
 import { exportRejections, openTestStore, testCrypto } from './store.js';
 
 const URI = 'sip:alice@example.org';
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('enrolment', () => {
   const pki = new TestPki();
@@ -98,6 +99,41 @@ describe('enrolment', () => {
 
     await expect(failure).rejects.toBeInstanceOf(CredentialInvalidError);
     await expect(failure).rejects.toMatchObject({ code: 'ERR_CREDENTIAL_INVALID', sipStatus: 500 });
+  });
+
+  it('names a certificate that is not valid yet', async () => {
+    let clock = now;
+    const store = await openTestStore({ now: () => clock });
+    await store.addTrustAnchor(caPem);
+    const request = await store.createCertificateRequest({ uri: URI });
+    const certificate = pki.issue('ca', request.pem, 'alice-early');
+    const notBefore = notBeforeOf(pki, 'alice-early.cert.pem');
+    clock = new Date(notBefore.getTime() - 60 * 60 * 1000);
+
+    const failure = store.completeEnrolment({ uri: URI, certificate });
+
+    await expect(failure).rejects.toMatchObject({
+      code: 'ERR_CREDENTIAL_INVALID',
+      message: `issued certificate is not valid until ${notBefore.toISOString()}: check the clock of this device`,
+    });
+    expect(await store.getPendingRequest(URI)).toBeDefined();
+  });
+
+  it('names a certificate that expired', async () => {
+    let clock = now;
+    const store = await openTestStore({ now: () => clock });
+    await store.addTrustAnchor(caPem);
+    const request = await store.createCertificateRequest({ uri: URI });
+    const certificate = pki.issue('ca', request.pem, 'alice-expired', 1);
+    const notAfter = new Date(notBeforeOf(pki, 'alice-expired.cert.pem').getTime() + DAY_MS);
+    clock = new Date(notAfter.getTime() + DAY_MS);
+
+    const failure = store.completeEnrolment({ uri: URI, certificate });
+
+    await expect(failure).rejects.toMatchObject({
+      code: 'ERR_CREDENTIAL_INVALID',
+      message: `issued certificate expired on ${notAfter.toISOString()}`,
+    });
   });
 
   it('rejects a certificate while no anchor is stored', async () => {
