@@ -160,6 +160,10 @@ function describeSipFailure(status: number, phrase: string, code: string | undef
 function codeMessage(code: string, text: string): string {
   if (code === 'ERR_CREDENTIAL_INVALID') {
     if (/wrong password/.test(text)) return 'The password is wrong, or the file was changed.';
+    if (/ is not valid until /.test(text)) {
+      return 'The certificate is not valid yet. Check the date and time of this device.';
+    }
+    if (/ expired on /.test(text)) return 'The certificate has expired.';
     if (/chain/.test(text)) return CODE_MESSAGES['ERR_CERT_UNTRUSTED'] ?? '';
     return 'The key or the certificate cannot be used.';
   }

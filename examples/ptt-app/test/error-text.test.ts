@@ -67,6 +67,18 @@ describe('describeError', () => {
     );
   });
 
+  it('words a certificate outside its validity period', () => {
+    const early = new CredentialInvalidError(
+      'issued certificate is not valid until 2027-01-01T00:00:00.000Z: check the clock of this device',
+    );
+    const late = new CredentialInvalidError('certificate expired on 2025-01-01T00:00:00.000Z');
+
+    expect(describeError(early).message).toBe(
+      'The certificate is not valid yet. Check the date and time of this device.',
+    );
+    expect(describeError(late).message).toBe('The certificate has expired.');
+  });
+
   it('words an unreachable server', () => {
     expect(describeError(new TypeError('Failed to fetch')).message).toBe(
       'The server cannot be reached.',
