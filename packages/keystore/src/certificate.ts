@@ -57,6 +57,64 @@ export function validityProblem(der: Uint8Array, now: Date, label: string): stri
   return undefined;
 }
 
+const KEY_USAGE_OID = '2.5.29.15';
+const EXTENDED_KEY_USAGE_OID = '2.5.29.37';
+const EMAIL_PROTECTION_OID = '1.3.6.1.5.5.7.3.4';
+const ANY_EXTENDED_KEY_USAGE_OID = '2.5.29.37.0';
+const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1';
+
+/** Bits of the keyUsage BIT STRING (RFC 5280 §4.2.1.3), numbered from the first bit. */
+const KEY_USAGE_BIT = {
+  digitalSignature: 0,
+  nonRepudiation: 1,
+  keyEncipherment: 2,
+  keyAgreement: 4,
+} as const;
+
+/**
+ * Returns why the usages of an end-entity certificate forbid S/MIME signing or decryption, for an
+ * error message that starts with `label`, or undefined when they allow both. These are the checks
+ * that receivers run (RFC 8550 §4.4.2 and §4.4.4), so an identity that fails them could protect
+ * no message that its peers accept.
+ */
+export function usageProblem(der: Uint8Array, label: string): string | undefined {
+  const certificate = parseCertificate(der);
+  const extensions = certificate.extensions ?? [];
+  const keyUsage = extensions.find((extension) => extension.extnID === KEY_USAGE_OID);
+  if (keyUsage !== undefined) {
+    const has = keyUsageReader(keyUsage.parsedValue);
+    if (!has('digitalSignature') && !has('nonRepudiation')) {
+      return `${label} keyUsage forbids signing`;
+    }
+    const ellipticCurve =
+      certificate.subjectPublicKeyInfo.algorithm.algorithmId === EC_PUBLIC_KEY_OID;
+    const needed = ellipticCurve ? 'keyAgreement' : 'keyEncipherment';
+    if (!has(needed)) return `${label} keyUsage forbids ${needed}`;
+  }
+  const purposes = extensions.find((extension) => extension.extnID === EXTENDED_KEY_USAGE_OID);
+  const listed = (purposes?.parsedValue as pkijs.ExtKeyUsage | undefined)?.keyPurposes;
+  if (
+    listed !== undefined &&
+    !listed.includes(EMAIL_PROTECTION_OID) &&
+    !listed.includes(ANY_EXTENDED_KEY_USAGE_OID)
+  ) {
+    return `${label} extKeyUsage lacks emailProtection`;
+  }
+  return undefined;
+}
+
+/** Returns a test of one named bit of a parsed keyUsage BIT STRING. */
+function keyUsageReader(value: unknown): (name: keyof typeof KEY_USAGE_BIT) => boolean {
+  const bits =
+    value instanceof asn1js.BitString
+      ? new Uint8Array(value.valueBlock.valueHexView)
+      : new Uint8Array(0);
+  return (name) => {
+    const bit = KEY_USAGE_BIT[name];
+    return (((bits[bit >> 3] ?? 0) >> (7 - (bit & 7))) & 1) === 1;
+  };
+}
+
 /** Returns the SHA-256 fingerprint of a DER certificate as lowercase hex. */
 export async function certificateFingerprint(crypto: Crypto, der: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', der.slice()));

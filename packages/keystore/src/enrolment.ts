@@ -17,7 +17,12 @@ import {
 
 import { canonicalAddressOfRecord, requireAddressOfRecord } from './address-of-record.js';
 import { bytesEqual } from './bytes.js';
-import { summarizeCertificate, trustedChain, validityProblem } from './certificate.js';
+import {
+  summarizeCertificate,
+  trustedChain,
+  usageProblem,
+  validityProblem,
+} from './certificate.js';
 import { buildCertificationRequest } from './certification-request.js';
 import type { StoreContext } from './context.js';
 import { identityInfo } from './identities.js';
@@ -136,6 +141,8 @@ export async function completeEnrolment(
   }
   // Chain validation runs before the write transaction opens: an awaited WebCrypto call inside
   // it would let IndexedDB commit the transaction early.
+  const unusable = usageProblem(certificate, 'issued certificate');
+  if (unusable !== undefined) throw new CredentialInvalidError(unusable);
   const now = context.now();
   const invalid = validityProblem(certificate, now, 'issued certificate');
   if (invalid !== undefined) throw new CredentialInvalidError(invalid);

@@ -136,6 +136,44 @@ describe('enrolment', () => {
     });
   });
 
+  it.each([
+    ['keyCertSign', 'keyUsage=critical,keyCertSign', 'keyUsage forbids signing'],
+    ['digitalSignature', 'keyUsage=critical,digitalSignature', 'keyUsage forbids keyAgreement'],
+    ['serverAuth', 'extendedKeyUsage=serverAuth', 'extKeyUsage lacks emailProtection'],
+  ])('rejects a certificate only for %s', async (name, extension, reason) => {
+    const store = await openTestStore({ now: () => now });
+    await store.addTrustAnchor(caPem);
+    const request = await store.createCertificateRequest({ uri: URI });
+    pki.write(`${name}.csr.pem`, request.pem);
+    pki.write(`${name}.ext`, `subjectAltName=URI:${URI}\n${extension}\n`);
+    pki.openssl([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr.pem`,
+      '-CA',
+      'ca.cert.pem',
+      '-CAkey',
+      'ca.key.pem',
+      '-days',
+      '30',
+      '-extfile',
+      `${name}.ext`,
+      '-out',
+      `${name}.cert.pem`,
+    ]);
+
+    const certificate = pki.read(`${name}.cert.pem`);
+    const failure = store.completeEnrolment({ uri: URI, certificate });
+
+    await expect(failure).rejects.toMatchObject({
+      code: 'ERR_CREDENTIAL_INVALID',
+      message: `issued certificate ${reason}`,
+    });
+    expect(await store.listIdentities()).toEqual([]);
+    expect(await store.getPendingRequest(URI)).toBeDefined();
+  });
+
   it('rejects a certificate while no anchor is stored', async () => {
     const store = await openTestStore({ now: () => now });
     const request = await store.createCertificateRequest({ uri: URI });
