@@ -284,6 +284,50 @@ describe('credential import and export', () => {
     expect(info.exportable).toBe(false);
   });
 
+  describe('iteration limits', () => {
+    /** Replaces the 3-byte INTEGER 70,000 with 8,388,607 at the given occurrences. */
+    function raiseIterations(file: Uint8Array, occurrences: 'last' | 'all'): Uint8Array {
+      const pattern = [0x02, 0x03, 0x01, 0x11, 0x70];
+      const starts: number[] = [];
+      for (let index = 0; index + pattern.length <= file.length; index++) {
+        if (pattern.every((byte, offset) => file[index + offset] === byte)) starts.push(index);
+      }
+      const patched = file.slice();
+      for (const start of occurrences === 'last' ? starts.slice(-1) : starts) {
+        patched.set([0x7f, 0xff, 0xff], start + 2);
+      }
+      return patched;
+    }
+
+    it('rejects a huge MAC iteration count', async () => {
+      const store = await openTrustingStore();
+      const file = raiseIterations(pki.pkcs12('alice', PASSWORD, ['-iter', '70000']), 'last');
+
+      const failure = store.importPkcs12(file, PASSWORD);
+
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_NOT_SUPPORTED',
+        message:
+          'PKCS#12 MAC iteration count 8388607 exceeds the limit of 1000000: re-export the file with OpenSSL 3 defaults',
+      });
+    });
+
+    it('rejects a huge PBKDF2 iteration count', async () => {
+      const store = await openTrustingStore();
+      const plain = pki.pkcs12('alice', PASSWORD, ['-iter', '70000', '-nomac']);
+      const file = raiseIterations(plain, 'all');
+
+      const failure = store.importPkcs12(file, PASSWORD);
+
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_NOT_SUPPORTED',
+        message:
+          'PKCS#12 PBKDF2 iteration count 8388607 exceeds the limit of 5000000: re-export the file with OpenSSL 3 defaults',
+      });
+      expect(await store.listIdentities()).toEqual([]);
+    });
+  });
+
   describe('trust anchor check', () => {
     it('rejects a certificate from another CA', async () => {
       const store = await openTrustingStore();
