@@ -24,6 +24,7 @@ import {
   keyMatchesCertificate,
   parseCertificate,
   summarizeCertificate,
+  usageProblem,
   validityProblem,
 } from './certificate.js';
 import type { StoreContext } from './context.js';
@@ -115,6 +116,8 @@ async function importCredential(
     const keys = await importIdentityKeys(context.crypto, pkcs8);
     const certificate = await findCertificate(context.crypto, keys.signingKey, certificates);
     const uri = identityUri(certificate, options.uri);
+    const unusable = usageProblem(certificate, 'certificate');
+    if (unusable !== undefined) throw new CredentialInvalidError(unusable);
     const summary = summarizeCertificate(certificate);
     const chain = orderChain(
       certificate,

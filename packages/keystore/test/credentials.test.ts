@@ -284,6 +284,26 @@ describe('credential import and export', () => {
     expect(info.exportable).toBe(false);
   });
 
+  it('rejects an import whose keyUsage forbids signing', async () => {
+    const store = await openTestStore();
+    pki.createSelfSigned('signless', [
+      `subjectAltName=URI:${URI}`,
+      'keyUsage=critical,keyAgreement',
+    ]);
+
+    const failure = store.importPem({
+      privateKey: pki.read('signless.key.pem'),
+      certificate: pki.read('signless.cert.pem'),
+      requireTrustAnchor: false,
+    });
+
+    await expect(failure).rejects.toMatchObject({
+      code: 'ERR_CREDENTIAL_INVALID',
+      message: 'certificate keyUsage forbids signing',
+    });
+    expect(await store.listIdentities()).toEqual([]);
+  });
+
   describe('iteration limits', () => {
     /** Replaces the 3-byte INTEGER 70,000 with 8,388,607 at the given occurrences. */
     function raiseIterations(file: Uint8Array, occurrences: 'last' | 'all'): Uint8Array {
