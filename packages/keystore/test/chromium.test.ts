@@ -66,6 +66,12 @@ describe.skipIf(skip)('keystore in Chromium', () => {
     expect(outcome.replayCode).toBe('ERR_REPLAYED');
   });
 
+  it('refuses a stored extractable key', async () => {
+    const result = await harness.page.evaluate(() => window.keystorePage.storeExtractableKey());
+
+    expect(result).toEqual({ code: 'ERR_STORAGE_FAILED', listed: false });
+  });
+
   it('rejects exportKey on every stored key', () => {
     expect(outcome.extractable).toEqual([false, false, false, false, false, false]);
     expect(outcome.exportResults).toEqual(Array(6).fill('InvalidAccessError'));

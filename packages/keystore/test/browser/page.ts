@@ -14,6 +14,8 @@ import {
   unprotectMessage,
 } from '@mcptt-smime/smime';
 
+import { openDB } from 'idb';
+
 import { IndexedDbKeyStore } from '../../src/index.js';
 import { MCPTT_BODY, sipMessageBytes } from '../sip-message.js';
 
@@ -254,7 +256,43 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
-const api = { setUp, finish, benchmark };
+/** What the keystore did with a stored identity whose signing key is extractable. */
+export interface ExtractableOutcome {
+  /** The error code of getIdentity, or `returned` when it handed the identity out. */
+  readonly code: string;
+  readonly listed: boolean;
+}
+
+/**
+ * Stores a copy of alice's record with an extractable signing key under another URI, straight
+ * through IndexedDB, as another script of the origin could, and reads it back through the keystore.
+ */
+async function storeExtractableKey(): Promise<ExtractableOutcome> {
+  const uri = 'sip:mallory@example.org';
+  const pair = await globalThis.crypto.subtle.generateKey(
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    true,
+    ['sign', 'verify'],
+  );
+  const db = await openDB(DATABASE);
+  const alice: unknown = await db.get('identities', 'sip:alice@example.org');
+  await db.put('identities', { ...(alice as object), uri, signingKey: pair.privateKey });
+  db.close();
+
+  const store = await openStore();
+  try {
+    const listed = (await store.listIdentities()).some((info) => info.uri === uri);
+    const code = await store.getIdentity(uri).then(
+      () => 'returned',
+      (error: unknown) => (error as { code?: string }).code ?? 'unknown',
+    );
+    return { code, listed };
+  } finally {
+    await store.close();
+  }
+}
+
+const api = { setUp, finish, benchmark, storeExtractableKey };
 
 declare global {
   interface Window {
