@@ -31,6 +31,7 @@ import type { StoreContext } from './context.js';
 import { identityInfo, putIdentity } from './identities.js';
 import type { IdentityInfo } from './identities.js';
 import { importBackupKey, importIdentityKeys } from './identity-keys.js';
+import { damagedRecordError, isSoundIdentity } from './record-shape.js';
 import { buildPkcs12, parsePkcs12, requireBackupPassword } from './pkcs12.js';
 import type { IdentityRecord } from './schema.js';
 import { storageStep } from './storage-error.js';
@@ -235,6 +236,9 @@ export async function exportPkcs12(
   const db = await context.database();
   const record = await storageStep('identity read', () => db.get('identities', key));
   if (record === undefined) throw new KeyNotFoundError(`no identity for ${key}`);
+  if (!isSoundIdentity(record)) {
+    throw damagedRecordError(`identity of ${key}`, 'delete it and enrol again');
+  }
   if (record.backupKey === undefined) {
     throw new NotExportableError(`identity ${key} was not imported as exportable`);
   }

@@ -28,6 +28,7 @@ import type { StoreContext } from './context.js';
 import { identityInfo } from './identities.js';
 import type { IdentityInfo } from './identities.js';
 import { generateIdentityKeys } from './identity-keys.js';
+import { damagedRecordError, isSoundPending } from './record-shape.js';
 import type { IdentityRecord } from './schema.js';
 import { storageStep } from './storage-error.js';
 import { certificateBytes, getTrustAnchors } from './trust-store.js';
@@ -131,6 +132,9 @@ export async function completeEnrolment(
     db.get('pendingIdentities', uri),
   );
   if (pending === undefined) throw new KeyNotFoundError(`no enrolment is pending for ${uri}`);
+  if (!isSoundPending(pending)) {
+    throw damagedRecordError(`enrolment of ${uri}`, 'request a certificate again');
+  }
 
   const summary = summarizeCertificate(certificate);
   if (!bytesEqual(summary.publicKey, pending.publicKey)) {
@@ -178,7 +182,7 @@ async function storeEnrolledIdentity(
     const transaction = db.transaction(['identities', 'pendingIdentities'], 'readwrite');
     const pendingStore = transaction.objectStore('pendingIdentities');
     const pending = await pendingStore.get(identity.uri);
-    if (pending === undefined || !bytesEqual(pending.publicKey, identity.publicKey)) {
+    if (!isSoundPending(pending) || !bytesEqual(pending.publicKey, identity.publicKey)) {
       transaction.abort();
       await transaction.done.catch(() => undefined);
       throw new KeyNotFoundError(

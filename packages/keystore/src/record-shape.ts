@@ -9,7 +9,12 @@
 import { StorageError } from '@mcptt-smime/smime';
 
 import { summarizeCertificate } from './certificate.js';
-import type { IdentityRecord, PeerRecord, TrustAnchorRecord } from './schema.js';
+import type {
+  IdentityRecord,
+  PeerRecord,
+  PendingIdentityRecord,
+  TrustAnchorRecord,
+} from './schema.js';
 
 /**
  * Tells whether a stored identity can be used: bytes where certificates belong, a valid expiry,
@@ -28,6 +33,19 @@ export function isSoundIdentity(record: unknown): record is IdentityRecord {
     isNonExtractablePrivateKey(value.signingKey) &&
     isNonExtractablePrivateKey(value.decryptionKey) &&
     (value.backupKey === undefined || value.backupKey instanceof CryptoKey)
+  );
+}
+
+/** Tells whether a pending enrolment has its public key, its request and two private keys. */
+export function isSoundPending(record: unknown): record is PendingIdentityRecord {
+  if (typeof record !== 'object' || record === null) return false;
+  const value = record as Partial<Record<keyof PendingIdentityRecord, unknown>>;
+  return (
+    typeof value.uri === 'string' &&
+    value.publicKey instanceof Uint8Array &&
+    value.request instanceof Uint8Array &&
+    isNonExtractablePrivateKey(value.signingKey) &&
+    isNonExtractablePrivateKey(value.decryptionKey)
   );
 }
 
@@ -62,8 +80,10 @@ export function storedExpiry(value: unknown): Date {
  * Returns the error for a record that a lookup found damaged. The record stays, so that nothing is
  * lost before the user decides, and the message names the remedy.
  */
-export function damagedRecordError(what: string, remedy: string): StorageError {
-  return new StorageError(`stored ${what} is invalid: ${remedy}`, { code: 'ERR_STORAGE_FAILED' });
+export function damagedRecordError(description: string, remedy: string): StorageError {
+  return new StorageError(`stored ${description} is invalid: ${remedy}`, {
+    code: 'ERR_STORAGE_FAILED',
+  });
 }
 
 function isValidDate(value: unknown): value is Date {

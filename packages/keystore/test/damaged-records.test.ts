@@ -140,4 +140,33 @@ describe('damaged records in the database', () => {
       message: 'stored certificate of peer sip:bob@example.org is invalid: remove it',
     });
   });
+
+  it('rejects a backup of a damaged identity', async () => {
+    await editDatabase(factory, async (db) => {
+      await db.put('identities', { ...aliceRecord, backupKey: 'not a key' });
+    });
+    store = await reopen(factory, store);
+
+    await expect(store.exportPkcs12(ALICE, 'backup password')).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'ERR_STORAGE_FAILED',
+      message: `stored identity of ${ALICE} is invalid: delete it and enrol again`,
+    });
+  });
+
+  it('rejects completing a damaged enrolment', async () => {
+    const request = await store.createCertificateRequest({ uri: 'sip:carol@example.org' });
+    const certificate = pki.issue('ca', request.pem, 'carol');
+    await editDatabase(factory, async (db) => {
+      const pending = (await db.get('pendingIdentities', request.uri)) as object;
+      await db.put('pendingIdentities', { ...pending, publicKey: undefined });
+    });
+    store = await reopen(factory, store);
+
+    await expect(store.completeEnrolment({ uri: request.uri, certificate })).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'ERR_STORAGE_FAILED',
+      message: 'stored enrolment of sip:carol@example.org is invalid: request a certificate again',
+    });
+  });
 });
