@@ -84,7 +84,10 @@ export async function createCertificateRequest(
   return { uri, der, pem: pemEncode(der, 'CERTIFICATE REQUEST') };
 }
 
-/** Returns the pending request of a URI, for a resubmission, or undefined. */
+/**
+ * Returns the pending request of a URI, for a resubmission, or undefined. Raises StorageError
+ * when the stored enrolment is damaged.
+ */
 export async function getPendingRequest(
   context: StoreContext,
   uri: string,
@@ -94,6 +97,9 @@ export async function getPendingRequest(
   const db = await context.database();
   const record = await storageStep('pending identity read', () => db.get('pendingIdentities', key));
   if (record === undefined) return undefined;
+  if (!isSoundPending(record)) {
+    throw damagedRecordError(`enrolment of ${key}`, 'request a certificate again');
+  }
   return { uri: key, der: record.request, pem: pemEncode(record.request, 'CERTIFICATE REQUEST') };
 }
 

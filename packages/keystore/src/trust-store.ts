@@ -149,7 +149,8 @@ export async function getPeerCertificate(
  * Stores a peer certificate. A first certificate, or the same one again, is stored. A different
  * one raises CertificateChangedError unless `options.replace` is set, and the stored one stays.
  * Raises IdentityMismatchError when no SIP URI of the certificate's subjectAltName is the
- * address-of-record, and TypeError when the certificate is not a Uint8Array.
+ * address-of-record, and TypeError when the certificate is not a Uint8Array. A damaged stored
+ * pin raises StorageError and stays, unless `options.replace` is set.
  */
 export async function setPeerCertificate(
   context: StoreContext,
@@ -170,7 +171,13 @@ export async function setPeerCertificate(
   const db = await context.database();
   await storageStep('peer write', async () => {
     const transaction = db.transaction('peers', 'readwrite');
-    const previous = await transaction.store.get(key);
+    const stored: unknown = await transaction.store.get(key);
+    if (stored !== undefined && !isSoundPeer(stored) && options.replace !== true) {
+      transaction.abort();
+      await transaction.done.catch(() => undefined);
+      throw damagedRecordError(`certificate of peer ${key}`, 'remove it');
+    }
+    const previous = isSoundPeer(stored) ? stored : undefined;
     if (previous !== undefined && !bytesEqual(previous.certificate, certificate)) {
       if (options.replace !== true) {
         transaction.abort();

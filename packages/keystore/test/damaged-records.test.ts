@@ -1,7 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { openDB } from 'idb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StorageError } from '@mcptt-smime/smime';
+import { StorageError, pemDecode } from '@mcptt-smime/smime';
 
 import type { IndexedDbKeyStore } from '../src/index.js';
 import { TestPki } from './pki.js';
@@ -168,5 +168,38 @@ describe('damaged records in the database', () => {
       code: 'ERR_STORAGE_FAILED',
       message: 'stored enrolment of sip:carol@example.org is invalid: request a certificate again',
     });
+  });
+
+  it('rejects reading a damaged pending request', async () => {
+    const request = await store.createCertificateRequest({ uri: 'sip:carol@example.org' });
+    await editDatabase(factory, async (db) => {
+      const pending = (await db.get('pendingIdentities', request.uri)) as object;
+      await db.put('pendingIdentities', { ...pending, request: 'text' });
+    });
+
+    await expect(store.getPendingRequest(request.uri)).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'ERR_STORAGE_FAILED',
+      message: 'stored enrolment of sip:carol@example.org is invalid: request a certificate again',
+    });
+  });
+
+  it('keeps a damaged pin when a certificate arrives', async () => {
+    const bob = pki.createIdentity('ca', 'bob', 'sip:bob@example.org');
+    const bobCertificate = pemDecode(bob.cert, 'CERTIFICATE')[0] as Uint8Array;
+    await editDatabase(factory, async (db) => {
+      await db.put('peers', { addressOfRecord: 'sip:bob@example.org' });
+    });
+
+    const failure = store.setPeerCertificate('sip:bob@example.org', bobCertificate);
+
+    await expect(failure).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'ERR_STORAGE_FAILED',
+      message: 'stored certificate of peer sip:bob@example.org is invalid: remove it',
+    });
+    await expect(
+      store.acceptChangedCertificate('sip:bob@example.org', bobCertificate),
+    ).resolves.toBeUndefined();
   });
 });
