@@ -20,7 +20,7 @@ import {
 
 import { canonicalAddressOfRecord, requireAddressOfRecord } from './address-of-record.js';
 import {
-  chainsToTrustAnchor,
+  trustedChain,
   keyMatchesCertificate,
   parseCertificate,
   summarizeCertificate,
@@ -120,11 +120,14 @@ async function importCredential(
     const unusable = usageProblem(certificate, 'certificate');
     if (unusable !== undefined) throw new CredentialInvalidError(unusable);
     const summary = summarizeCertificate(certificate);
-    const chain = orderChain(
+    const linked = linkedChain(
       certificate,
       certificates.filter((other) => other !== certificate),
     );
-    if (options.requireTrustAnchor !== false) await requireTrusted(context, certificate, chain);
+    const chain =
+      options.requireTrustAnchor === false
+        ? linked
+        : await requireTrusted(context, certificate, linked);
     const backupKey =
       options.exportable === true ? await importBackupKey(context.crypto, pkcs8) : undefined;
     record = {
@@ -146,25 +149,28 @@ async function importCredential(
 }
 
 /**
- * Raises CredentialInvalidError unless the certificate is valid now and chains to a stored trust
- * anchor.
+ * Returns the certificates of `chain` on the validated path from the certificate to a stored
+ * trust anchor, from its issuer upwards. Raises CredentialInvalidError unless the certificate is
+ * valid now and chains to a stored trust anchor.
  */
 async function requireTrusted(
   context: StoreContext,
   certificate: Uint8Array,
   chain: readonly Uint8Array[],
-): Promise<void> {
+): Promise<Uint8Array[]> {
   const now = context.now();
   const invalid = validityProblem(certificate, now, 'certificate');
   if (invalid !== undefined) throw new CredentialInvalidError(invalid);
   const trustAnchors = await getTrustAnchors(context);
-  if (!(await chainsToTrustAnchor(context.crypto, { certificate, chain, trustAnchors, now }))) {
+  const path = await trustedChain(context.crypto, { certificate, chain, trustAnchors, now });
+  if (path === undefined) {
     throw new CredentialInvalidError(
       trustAnchors.length === 0
         ? 'certificate not trusted: no trust anchor is stored, so add one before the import'
         : 'certificate does not chain to a stored trust anchor',
     );
   }
+  return path;
 }
 
 async function findCertificate(
@@ -202,8 +208,12 @@ function identityUri(certificate: Uint8Array, requested: string | undefined): st
   return first;
 }
 
-/** Orders intermediates from the end entity's issuer upwards; unlinked ones follow in input order. */
-function orderChain(leaf: Uint8Array, others: readonly Uint8Array[]): Uint8Array[] {
+/**
+ * Returns the certificates that link the end entity to its issuers by name, from its issuer
+ * upwards, and leaves out the others, so that unrelated certificates in a file do not travel with
+ * every later signature.
+ */
+function linkedChain(leaf: Uint8Array, others: readonly Uint8Array[]): Uint8Array[] {
   const remaining = others.map((der) => ({ der, parsed: parseCertificate(der) }));
   const ordered: Uint8Array[] = [];
   let current = parseCertificate(leaf);
@@ -216,7 +226,7 @@ function orderChain(leaf: Uint8Array, others: readonly Uint8Array[]): Uint8Array
     remaining.splice(index, 1);
     current = next.parsed;
   }
-  return [...ordered, ...remaining.map((entry) => entry.der)];
+  return ordered;
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   KeyNotFoundError,
   NotExportableError,
   NotSupportedError,
+  pemDecode,
 } from '@mcptt-smime/smime';
 
 import type { IndexedDbKeyStore } from '../src/index.js';
@@ -443,6 +444,36 @@ describe('credential import and export', () => {
       await expect(failure).rejects.toMatchObject({
         code: 'ERR_CREDENTIAL_INVALID',
         sipStatus: 500,
+      });
+    });
+
+    describe('a chain with unrelated certificates', () => {
+      /** Imports carol of an intermediate CA with a chain that also holds three unrelated CAs. */
+      async function importWithJunk(requireTrustAnchor: boolean) {
+        const subPem = pki.createIntermediateCa('ca', 'junk-sub');
+        const carol = pki.createIdentity('junk-sub', 'carol', 'sip:carol@example.org');
+        const unrelated = ['junk-1', 'junk-2', 'junk-3'].map((name) => pki.createCa(name));
+        const store = requireTrustAnchor ? await openTrustingStore() : await openTestStore();
+        const info = await store.importPem({
+          privateKey: carol.key,
+          certificate: carol.cert,
+          chain: [unrelated[0], caPem, unrelated[1], subPem, unrelated[2]].join(''),
+          requireTrustAnchor,
+        });
+        const der = (pem: string) => pemDecode(pem, 'CERTIFICATE')[0];
+        return { info, path: [der(subPem), der(caPem)] };
+      }
+
+      it('keeps the path to the anchor', async () => {
+        const { info, path } = await importWithJunk(true);
+
+        expect(info.chain).toEqual(path);
+      });
+
+      it('keeps the linked certificates without an anchor', async () => {
+        const { info, path } = await importWithJunk(false);
+
+        expect(info.chain).toEqual(path);
       });
     });
   });
