@@ -1,10 +1,10 @@
 /**
  * The identity of the demo app in one browser profile, through Kamailio and the MCPTT server. The
  * tabs of a profile share the IndexedDB keystore. The tests cover a loosely typed enrolment
- * code, the removal of the identity while another tab uses it, and a second tab that must not
- * enrol a second identity.
+ * code, the removal of the identity while another tab uses it, an identity whose certificate has
+ * expired, and a second tab that must not enrol a second identity.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../tools/chromium.js';
 import { openApp, waitForRegistration, type AppUser } from '../src/app-driver.js';
@@ -14,6 +14,10 @@ import { USERS, type DemoUser } from '../src/demo-users.js';
 let stack: DemoStack;
 let browser: Browser;
 let alice: AppUser;
+/** The browser profile in which bob enrolled. */
+let bobContext: BrowserContext;
+
+const DAY_MS = 86_400_000;
 
 beforeAll(async () => {
   stack = await startDemoStack();
@@ -94,7 +98,23 @@ describe('identity in one browser profile', () => {
     expect(await second.getByRole('button', { name: 'Enrol' }).isDisabled()).toBe(true);
     await proceed.click();
     await second.getByText('Registered · protected').waitFor({ timeout: 20_000 });
-    await context.close();
+    bobContext = context;
+  });
+
+  it('offers to set up again after expiry', async () => {
+    // The suite's enrolment endpoint issues certificates for 30 days.
+    const later = await bobContext.newPage();
+    await later.clock.setFixedTime(new Date(Date.now() + 60 * DAY_MS));
+    await later.goto(stack.appUrl);
+
+    await later.getByRole('heading', { name: 'The certificate has expired' }).waitFor();
+    expect(await later.getByRole('alert').innerText()).toContain(
+      `The certificate of ${USERS.bob.uri} expired on `,
+    );
+    await later.getByRole('button', { name: 'Set up this device' }).click();
+    await later.getByRole('heading', { name: 'Set up this device' }).waitFor();
+    expect(await storedIdentities(later)).toEqual([]);
+    await bobContext.close();
   });
 
   it('enrols no second identity', async () => {

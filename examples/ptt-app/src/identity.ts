@@ -5,10 +5,17 @@
  * @module
  */
 
+/** The identity stored in this browser. */
+export interface StoredIdentity {
+  readonly uri: string;
+  /** End of its certificate's validity. */
+  readonly notAfter: Date;
+}
+
 /** Enrolment and import of the local identity. */
 export interface IdentityProvider {
-  /** Returns the SIP URI of the stored identity, or undefined before the first enrolment. */
-  storedIdentity(): Promise<string | undefined>;
+  /** Returns the stored identity, or undefined before the first enrolment. */
+  storedIdentity(): Promise<StoredIdentity | undefined>;
   /**
    * Generates a non-extractable key pair in the browser, sends a certificate request with the
    * one-time code to the enrolment endpoint, and stores the returned certificate.

@@ -30,7 +30,10 @@ export function createKeystoreIdentities(
   openStore: () => Promise<IndexedDbKeyStore>,
 ): IdentityProvider {
   return {
-    storedIdentity: async () => (await (await openStore()).listIdentities())[0]?.uri,
+    storedIdentity: async () => {
+      const [first] = await (await openStore()).listIdentities();
+      return first === undefined ? undefined : { uri: first.uri, notAfter: first.notAfter };
+    },
     enrol: async (uri, oneTimeCode) => {
       const store = await openStore();
       await trustDemoAuthority(store, config);

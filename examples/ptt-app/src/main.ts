@@ -10,7 +10,7 @@ import { storageAffiliationMemory } from './affiliation.js';
 import { mountConsole } from './app.js';
 import { loadDemoConfig, type DemoConfig } from './demo-config.js';
 import { h, showWithDetail } from './dom.js';
-import type { IdentityProvider } from './identity.js';
+import type { IdentityProvider, StoredIdentity } from './identity.js';
 import { openIdentityChannel } from './identity-channel.js';
 import { createKeystoreIdentities, keystoreOpener } from './keystore-identities.js';
 import { describeError } from './error-text.js';
@@ -24,11 +24,13 @@ let unlisten: () => void = () => undefined;
 async function main(root: HTMLElement): Promise<void> {
   const config = await loadDemoConfig();
   const identities = createKeystoreIdentities(config, openStore);
-  const uri = await identities.storedIdentity();
-  if (uri === undefined) {
+  const stored = await identities.storedIdentity();
+  if (stored === undefined) {
     showEnrolment(root, config, identities);
+  } else if (stored.notAfter.getTime() <= Date.now()) {
+    showExpired(root, config, identities, stored);
   } else {
-    await showConsole(root, config, identities, uri);
+    await showConsole(root, config, identities, stored.uri);
   }
 }
 
@@ -122,6 +124,52 @@ function showRemoved(
       setUp,
     ),
   );
+}
+
+/**
+ * Shows that the certificate of the stored identity has expired, so that the server and the other
+ * users would reject each of its messages. Setting up the device again removes the identity.
+ */
+function showExpired(
+  root: HTMLElement,
+  config: DemoConfig,
+  identities: IdentityProvider,
+  stored: StoredIdentity,
+): void {
+  unlisten();
+  const setUp = h('button', { type: 'button', class: 'primary' }, 'Set up this device');
+  setUp.addEventListener('click', () => {
+    setUp.disabled = true;
+    identities
+      .forget(stored.uri)
+      .then(() => {
+        storageAffiliationMemory().clear(stored.uri);
+        channel.post({ type: 'removed', uri: stored.uri });
+        showEnrolment(root, config, identities);
+      })
+      .catch((error: unknown) => fail(root, error));
+  });
+  root.replaceChildren(
+    h(
+      'main',
+      { class: 'enrol', 'aria-labelledby': 'expired-title' },
+      h('h1', { id: 'expired-title' }, 'The certificate has expired'),
+      h(
+        'p',
+        { class: 'status-line', role: 'alert' },
+        `The certificate of ${stored.uri} expired on ${stored.notAfter.toLocaleString()}, so ` +
+          'the server would reject every message of this device. Set it up again with a new ' +
+          'one-time code: that removes the old identity and its private key. If the date of ' +
+          'this device is wrong, correct it and reload the page instead.',
+      ),
+      setUp,
+    ),
+  );
+  // Another tab that enrols or removes an identity changes what this tab should show.
+  unlisten = channel.listen(() => {
+    unlisten();
+    main(root).catch((error: unknown) => fail(root, error));
+  });
 }
 
 function fail(root: HTMLElement, error: unknown): void {

@@ -68,9 +68,9 @@ export function renderEnrolView(options: EnrolViewOptions): HTMLElement {
     report('');
   };
   const guard: Guard = async () => {
-    const uri = await options.identities.storedIdentity();
-    if (uri !== undefined) showExisting(uri);
-    return uri !== undefined;
+    const stored = await options.identities.storedIdentity();
+    if (stored !== undefined) showExisting(stored.uri);
+    return stored !== undefined;
   };
 
   const forms = h(
