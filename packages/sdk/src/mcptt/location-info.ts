@@ -1,120 +1,23 @@
 /**
- * The `application/vnd.3gpp.mcptt-location-info+xml` body of a location report (3GPP TS 24.379
- * Annex F.3).
- *
- * ```xml
- * <location-info xmlns="urn:3gpp:ns:mcpttLocationInfo:1.0">
- *   <Report ReportType="NonEmergency">
- *     <TriggerId>…</TriggerId>
- *     <CurrentLocation><CurrentCoordinate>
- *       <longitude>…</longitude><latitude>…</latitude>
- *     </CurrentCoordinate></CurrentLocation>
- *   </Report>
- * </location-info>
- * ```
- *
- * NOTE: the coordinates are written as decimal degrees. The TS 24.379 schema encodes them as the
- * 24-bit integers of TS 23.032, which this codec does not produce yet.
+ * The SDK's reader and writer of the `application/vnd.3gpp.mcptt-location-info+xml` body of a
+ * location report (3GPP TS 24.379 Annex F.3): those of `@mcptt-smime/mcptt-xml`, with the SDK's
+ * size limit and MimeParseError. The coordinates are decimal degrees.
  *
  * @module
  */
-import { MimeParseError } from '@mcptt-smime/smime';
-import { LOCATION_INFO_NAMESPACE } from './media-types.js';
-import {
-  childrenNamed,
-  escapeXml,
-  isElement,
-  parseXml,
-  singleChild,
-  XML_DECLARATION,
-  type XmlElement,
-} from './xml.js';
+import { parseLocationInfo as readLocationInfo, type LocationReport } from '@mcptt-smime/mcptt-xml';
+import { readXmlBody } from './xml.js';
 
-/** One location report. */
-export interface LocationReport {
-  readonly reportType: 'Emergency' | 'NonEmergency';
-  /** Identifier of the configured trigger that caused the report. */
-  readonly triggerId?: string;
-  /** Decimal degrees, -90 to 90. */
-  readonly latitude: number;
-  /** Decimal degrees, -180 to 180. */
-  readonly longitude: number;
-}
-
-/** Returns why the coordinates are out of range, or undefined when both are in range. */
-function coordinateProblem(latitude: number, longitude: number): string | undefined {
-  if (!Number.isFinite(latitude) || Math.abs(latitude) > 90) {
-    return 'latitude must be between -90 and 90';
-  }
-  if (!Number.isFinite(longitude) || Math.abs(longitude) > 180) {
-    return 'longitude must be between -180 and 180';
-  }
-  return undefined;
-}
-
-/** Serialises a location report. Raises TypeError on coordinates out of range. */
-export function buildLocationInfo(report: LocationReport): string {
-  const problem = coordinateProblem(report.latitude, report.longitude);
-  if (problem !== undefined) throw new TypeError(problem);
-  const trigger =
-    report.triggerId === undefined
-      ? []
-      : [`    <TriggerId>${escapeXml(report.triggerId)}</TriggerId>`];
-  return [
-    XML_DECLARATION,
-    `<location-info xmlns="${LOCATION_INFO_NAMESPACE}">`,
-    `  <Report ReportType="${report.reportType}">`,
-    ...trigger,
-    '    <CurrentLocation>',
-    '      <CurrentCoordinate>',
-    `        <longitude>${report.longitude}</longitude>`,
-    `        <latitude>${report.latitude}</latitude>`,
-    '      </CurrentCoordinate>',
-    '    </CurrentLocation>',
-    '  </Report>',
-    '</location-info>',
-    '',
-  ].join('\r\n');
-}
-
-/** Returns the one child of `parent` named `name` in the location-info namespace. */
-function locationChild(parent: XmlElement | undefined, name: string): XmlElement | undefined {
-  return singleChild(parent, LOCATION_INFO_NAMESPACE, name);
-}
-
-/** Reads a coordinate as a number, or NaN when the element is missing or empty. */
-function readCoordinate(parent: XmlElement | undefined, name: string): number {
-  const text = locationChild(parent, name)?.text;
-  return text === undefined || text === '' ? NaN : Number(text);
-}
+export { buildLocationInfo } from '@mcptt-smime/mcptt-xml';
+export type { LocationReport } from '@mcptt-smime/mcptt-xml';
 
 /**
  * Parses a location report, with its coordinates at this path in the location-info namespace:
  * `location-info/Report/CurrentLocation/CurrentCoordinate`. Elements of other namespaces are
- * skipped with their content. Raises MimeParseError when the XML is malformed, a required element
- * is missing or repeated, or a coordinate is not a number in its range.
+ * skipped with their content. Raises MimeParseError when the XML is malformed or past the SDK's
+ * limits, a required element is missing or repeated, or a coordinate is not a number in its
+ * range.
  */
 export function parseLocationInfo(xml: string): LocationReport {
-  const root = parseXml(xml);
-  if (!isElement(root, LOCATION_INFO_NAMESPACE, 'location-info')) {
-    throw new MimeParseError('location-info root element is not location-info');
-  }
-  const report = locationChild(root, 'Report');
-  const current = locationChild(locationChild(report, 'CurrentLocation'), 'CurrentCoordinate');
-  if (report === undefined || current === undefined) {
-    throw new MimeParseError('location-info CurrentCoordinate missing');
-  }
-  const latitude = readCoordinate(current, 'latitude');
-  const longitude = readCoordinate(current, 'longitude');
-  if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) {
-    throw new MimeParseError('location-info coordinate is not a number');
-  }
-  const problem = coordinateProblem(latitude, longitude);
-  if (problem !== undefined) throw new MimeParseError(`location-info ${problem}`);
-
-  // A report that names several triggers is read with the first.
-  const triggerId = childrenNamed(report, LOCATION_INFO_NAMESPACE, 'TriggerId')[0]?.text;
-  const reportType =
-    report.attributes.get('ReportType') === 'Emergency' ? 'Emergency' : 'NonEmergency';
-  return { reportType, latitude, longitude, ...(triggerId === undefined ? {} : { triggerId }) };
+  return readXmlBody(xml, readLocationInfo);
 }

@@ -1,66 +1,32 @@
 /**
- * The SDK's entry to the shared XML reader of `@mcptt-smime/mcptt-xml`, which the MCPTT body
- * readers and writers use. The reader checks that a body is well-formed XML 1.0 and resolves each
- * name to its namespace URI and local name. This module sets the SDK's size limit and raises
- * MimeParseError (400) for every body that the reader rejects, whatever the reason.
+ * The SDK's entry to the MCPTT body codecs of `@mcptt-smime/mcptt-xml`. This module sets the
+ * SDK's size limit, in UTF-16 code units. It raises MimeParseError (400) for every body that a
+ * shared reader rejects, whatever the reason: too large, a DOCTYPE, malformed XML, or a body that
+ * is not the document that its reader expects.
  *
  * @module
  */
-import {
-  parseXml as parseXmlDocument,
-  singleChild as singleChildElement,
-  XmlSyntaxError,
-  type XmlElement,
-} from '@mcptt-smime/mcptt-xml';
+import { XmlSyntaxError, type XmlSizeLimit } from '@mcptt-smime/mcptt-xml';
 import { MimeParseError } from '@mcptt-smime/smime';
 
-export {
-  childrenNamed,
-  escapeXml,
-  isElement,
-  MAX_XML_DEPTH,
-  MAX_XML_ELEMENTS,
-} from '@mcptt-smime/mcptt-xml';
-export type { XmlElement } from '@mcptt-smime/mcptt-xml';
+export { MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '@mcptt-smime/mcptt-xml';
 
 /** Maximum size in characters (UTF-16 code units) of an XML body. */
 export const MAX_XML_CHARS = 64 * 1024;
 
-/** The XML declaration that every body built here starts with. */
-export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+/** The size limit that the SDK gives the shared readers. */
+const SDK_XML_LIMIT: XmlSizeLimit = { max: MAX_XML_CHARS, unit: 'utf-16' };
 
 /**
- * Parses an XML document and returns its root element. Raises MimeParseError on malformed XML,
- * a DOCTYPE, an undeclared namespace prefix, an undeclared entity, or a document past
- * {@link MAX_XML_CHARS}, {@link MAX_XML_DEPTH} or {@link MAX_XML_ELEMENTS}.
+ * Reads `xml` with `read`, one of the shared body readers, within {@link MAX_XML_CHARS}. Raises
+ * MimeParseError for every XmlSyntaxError of the reader, with the reader's detail in its
+ * message and the XmlSyntaxError as its cause, and passes other errors on unchanged.
  */
-export function parseXml(source: string): XmlElement {
+export function readXmlBody<T>(xml: string, read: (xml: string, limit: XmlSizeLimit) => T): T {
   try {
-    return parseXmlDocument(source, { max: MAX_XML_CHARS, unit: 'utf-16' });
+    return read(xml, SDK_XML_LIMIT);
   } catch (error) {
-    throw toMimeParseError(error);
+    if (!(error instanceof XmlSyntaxError)) throw error;
+    throw new MimeParseError(`XML body invalid: ${error.detail}`, { cause: error });
   }
-}
-
-/**
- * Returns the one child of `parent` with this namespace URI and local name, or undefined when it
- * has none. Raises MimeParseError when it has several, as an element that the schema allows once
- * would otherwise read differently in readers that take the first and those that take the last.
- */
-export function singleChild(
-  parent: XmlElement | undefined,
-  namespace: string,
-  name: string,
-): XmlElement | undefined {
-  try {
-    return singleChildElement(parent, namespace, name);
-  } catch (error) {
-    throw toMimeParseError(error);
-  }
-}
-
-/** Maps an XmlSyntaxError of any reason to MimeParseError, and returns other errors unchanged. */
-function toMimeParseError(error: unknown): unknown {
-  if (!(error instanceof XmlSyntaxError)) return error;
-  return new MimeParseError(`XML body invalid: ${error.detail}`, { cause: error });
 }
