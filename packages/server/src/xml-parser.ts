@@ -1,28 +1,16 @@
 /**
- * The server's entry to the shared XML reader of `@mcptt-smime/mcptt-xml`, under the server's
- * MCPTT readers (mcptt-xml.ts). The reader checks that an XML part is well-formed XML 1.0 and
- * resolves each name to its namespace URI and local name. This module sets the server's size
- * limit in UTF-8 bytes and turns each rejection into the server's error of that kind: 413 for a
- * part that is too large, 400 for a DOCTYPE or malformed XML.
+ * The server's entry to the MCPTT body codecs of `@mcptt-smime/mcptt-xml`, under the server's
+ * readers (mcptt-xml.ts). This module sets the server's size limit in UTF-8 bytes. It turns each
+ * XmlSyntaxError of a shared reader into the server's error of that kind: 413 for a part that is
+ * too large, and 400 for a DOCTYPE, malformed XML, or a part that is not the document that its
+ * reader expects.
  *
  * @module
  */
-import {
-  parseXml as parseXmlDocument,
-  singleChild as singleChildElement,
-  XmlSyntaxError,
-  type XmlElement,
-} from '@mcptt-smime/mcptt-xml';
+import { XmlSyntaxError, type XmlSizeLimit } from '@mcptt-smime/mcptt-xml';
 import { XmlDoctypeError, XmlPartMalformedError, XmlPartTooLargeError } from './xml-errors.js';
 
-export {
-  childrenNamed,
-  escapeXml,
-  isElement,
-  MAX_XML_DEPTH,
-  MAX_XML_ELEMENTS,
-} from '@mcptt-smime/mcptt-xml';
-export type { XmlElement } from '@mcptt-smime/mcptt-xml';
+export { MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '@mcptt-smime/mcptt-xml';
 export { XmlDoctypeError, XmlPartMalformedError, XmlPartTooLargeError } from './xml-errors.js';
 
 /**
@@ -32,33 +20,20 @@ export { XmlDoctypeError, XmlPartMalformedError, XmlPartTooLargeError } from './
  */
 export const MAX_XML_PART_BYTES = 64 * 1024;
 
-/**
- * Parses an XML part and returns its root element. Raises {@link XmlPartTooLargeError} for a
- * part larger than {@link MAX_XML_PART_BYTES}, {@link XmlDoctypeError} for a DOCTYPE, and
- * {@link XmlPartMalformedError} for malformed XML, an undeclared namespace prefix, an undeclared
- * entity, or a part past {@link MAX_XML_DEPTH} or {@link MAX_XML_ELEMENTS}.
- */
-export function parseXml(source: string): XmlElement {
-  try {
-    return parseXmlDocument(source, { max: MAX_XML_PART_BYTES, unit: 'utf-8' });
-  } catch (error) {
-    throw toServerError(error);
-  }
-}
+/** The size limit that the server gives the shared readers. */
+const SERVER_XML_LIMIT: XmlSizeLimit = { max: MAX_XML_PART_BYTES, unit: 'utf-8' };
 
 /**
- * Returns the one child of `parent` with this namespace URI and local name, or undefined when it
- * has none. Raises {@link XmlPartMalformedError} when it has several, as an element that the
- * schema allows once would otherwise read differently in readers that take the first and those
- * that take the last.
+ * Reads the XML part `xml` with `read`, one of the shared body readers, within
+ * {@link MAX_XML_PART_BYTES}. Raises {@link XmlPartTooLargeError} for a part past that size,
+ * {@link XmlDoctypeError} for a DOCTYPE, and {@link XmlPartMalformedError} for every other
+ * rejection: malformed XML, an undeclared namespace prefix or entity, a part past `MAX_XML_DEPTH`
+ * or `MAX_XML_ELEMENTS`, or a part that is not the document its reader expects. Other errors
+ * pass unchanged.
  */
-export function singleChild(
-  parent: XmlElement | undefined,
-  namespace: string,
-  name: string,
-): XmlElement | undefined {
+export function readXmlPart<T>(xml: string, read: (xml: string, limit: XmlSizeLimit) => T): T {
   try {
-    return singleChildElement(parent, namespace, name);
+    return read(xml, SERVER_XML_LIMIT);
   } catch (error) {
     throw toServerError(error);
   }
