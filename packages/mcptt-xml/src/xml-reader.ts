@@ -17,9 +17,8 @@
  * backtrack, so that its time is linear in the size of the document. Every failure raises
  * {@link XmlSyntaxError}, which each caller maps to its own error class and SIP status.
  *
- * NOTE: no MCPTT field depends on three well-formedness rules, so they are not checked. They are
- * `--` inside a comment, `]]>` in text, and the exact ranges of non-ASCII name characters, as
- * every non-ASCII character is taken for one. Line ends and white
+ * NOTE: the exact ranges of non-ASCII name characters are not checked, as every non-ASCII
+ * character is taken for one, because no MCPTT field depends on them. Line ends and white
  * space in attribute values are kept as written, where XML 1.0 §2.11 and §3.3.3 would normalise
  * them.
  *
@@ -177,6 +176,8 @@ class DocumentReader {
       const markup = source.indexOf('<', this.#position);
       const textEnd = markup < 0 ? source.length : markup;
       const text = source.slice(this.#position, textEnd);
+      // XML 1.0 §2.4: `]]>` ends a CDATA section and may not stand in character data.
+      if (text.includes(']]>')) raiseXmlError(']]> in text');
       // XML 1.0 §2.8 allows only white space outside the root element, and a reference such as
       // `&#32;` is not white space, so that text is checked before it is decoded.
       this.#addText(this.#open.length === 0 ? text : decodeReferences(text));
@@ -191,7 +192,9 @@ class DocumentReader {
     const source = this.#source;
     const at = this.#position;
     if (source.startsWith('<!--', at)) {
-      this.#readThrough('<!--', '-->', 'comment');
+      const comment = this.#readThrough('<!--', '-->', 'comment');
+      // XML 1.0 §2.5: a comment contains no `--` and does not end in `-`.
+      if (comment.includes('--') || comment.endsWith('-')) raiseXmlError('-- inside a comment');
     } else if (source.startsWith('<![CDATA[', at)) {
       if (this.#open.length === 0) raiseXmlError('CDATA section outside the root element');
       this.#addText(this.#readThrough('<![CDATA[', ']]>', 'CDATA section'));

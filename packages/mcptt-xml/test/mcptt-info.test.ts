@@ -376,7 +376,7 @@ describe('parseMcpttInfo reads values as XML writes them', () => {
 
   it('drops comments and processing instructions', () => {
     expect(callingUserIdOf('sip:a<!-- x -->@b')).toBe('sip:a@b');
-    expect(callingUserIdOf('<mcpttURI>sip:a<!-- <b> -- --><?pi x?>@b<!---->\n</mcpttURI>')).toBe(
+    expect(callingUserIdOf('<mcpttURI>sip:a<!-- <b> - --><?pi x?>@b<!---->\n</mcpttURI>')).toBe(
       'sip:a@b',
     );
     expect(callingUserIdOf('<!-- <mcpttURI>sip:c@d</mcpttURI> -->sip:a@b')).toBe('sip:a@b');

@@ -57,6 +57,12 @@ describe('parseXml namespaces', () => {
     expect(root.attributes.get('b')).toBe('<AB');
     expect(root.text).toBe('x&<c>&amp;');
   });
+
+  it('reads single dashes in comments and ]] in text', () => {
+    const root = read('<!----><a><!-- a - b -->]] ]]&gt;<![CDATA[]]]]><![CDATA[>]]></a>');
+
+    expect(root.text).toBe(']] ]]>]]>');
+  });
 });
 
 describe('parseXml rejects', () => {
@@ -68,6 +74,10 @@ describe('parseXml rejects', () => {
     ['a truncated attribute value', '<a b="1/>', 'unterminated attribute value'],
     ['a truncated comment', '<a><!-- x </a>', 'unterminated comment'],
     ['a truncated CDATA section', '<a><![CDATA[x</a>', 'unterminated CDATA section'],
+    ['-- inside a comment', '<a><!-- a -- b --></a>', '-- inside a comment'],
+    ['a comment ending in ---', '<a><!-- a ---></a>', '-- inside a comment'],
+    ['-- in a comment before the root', '<!----><!-- -- --><a/>', '-- inside a comment'],
+    [']]> in text', '<a>x ]]> y</a>', ']]> in text'],
     ['an empty document', '', 'no root element'],
     ['text only', 'sip:a@x', 'text outside the root element'],
     ['two roots', '<a/><b/>', 'content after the root element'],
