@@ -1,7 +1,7 @@
 /**
  * The identity of the demo app in one browser profile, through Kamailio and the MCPTT server. The
- * tabs of a profile share the IndexedDB keystore. The tests cover a loosely typed enrolment
- * code, the removal of the identity while another tab uses it, an identity whose certificate has
+ * tabs of a profile share the IndexedDB keystore. The tests cover a wrong and a loosely typed
+ * enrolment code, the removal of the identity while another tab uses it, an identity whose certificate has
  * expired, and a second tab that must not enrol a second identity.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -37,27 +37,41 @@ async function submitEnrolment(page: Page, user: DemoUser, code = user.code): Pr
   await page.getByRole('button', { name: 'Enrol' }).click();
 }
 
-/** Returns the keys of the identities in the keystore's IndexedDB database of the page. */
-function storedIdentities(page: Page): Promise<string[]> {
+/** Returns the keys of one object store of the keystore's IndexedDB database of the page. */
+function storedKeys(page: Page, store: string): Promise<string[]> {
   return page.evaluate(
-    () =>
+    (name) =>
       new Promise<string[]>((resolve, reject) => {
         const opening = indexedDB.open('mcptt-smime-keystore');
         opening.onerror = () => reject(new Error('keystore database not opened'));
         opening.onsuccess = () => {
           const database = opening.result;
-          const keys = database.transaction('identities').objectStore('identities').getAllKeys();
-          keys.onerror = () => reject(new Error('identities not read'));
+          const keys = database.transaction(name).objectStore(name).getAllKeys();
+          keys.onerror = () => reject(new Error(`${name} not read`));
           keys.onsuccess = () => {
             resolve(keys.result.map(String));
             database.close();
           };
         };
       }),
+    store,
   );
 }
 
+/** Returns the keys of the identities in the keystore's IndexedDB database of the page. */
+function storedIdentities(page: Page): Promise<string[]> {
+  return storedKeys(page, 'identities');
+}
+
 describe('identity in one browser profile', () => {
+  it('keeps no key after a wrong code', async () => {
+    await submitEnrolment(alice.page, USERS.alice, 'AAAA-AAAA');
+
+    await alice.page.getByText(/^Enrolment failed/).waitFor();
+    expect(await storedKeys(alice.page, 'pendingIdentities')).toEqual([]);
+    expect(await storedKeys(alice.page, 'identities')).toEqual([]);
+  });
+
   it('enrols with a loosely typed code', async () => {
     // The suite's server gives alice K7Q2-M4XP, which the user types in small letters, no dash.
     const typed = ` ${USERS.alice.code.replace('-', '').toLowerCase()} `;

@@ -38,13 +38,19 @@ export function createKeystoreIdentities(
       const store = await openStore();
       await trustDemoAuthority(store, config);
       const request = await store.createCertificateRequest({ uri });
-      const issued = await requestCertificate(config.enrolUrl, uri, oneTimeCode, request.pem);
-      const info = await store.completeEnrolment({
-        uri: request.uri,
-        certificate: issued.certificate,
-        chain: enrolmentChain(issued, await store.getTrustAnchors()),
-      });
-      return info.uri;
+      try {
+        const issued = await requestCertificate(config.enrolUrl, uri, oneTimeCode, request.pem);
+        const info = await store.completeEnrolment({
+          uri: request.uri,
+          certificate: issued.certificate,
+          chain: enrolmentChain(issued, await store.getTrustAnchors()),
+        });
+        return info.uri;
+      } catch (error) {
+        // The pending private key is of no use without its certificate, so it goes at once.
+        await store.cancelEnrolment(request.uri).catch(() => undefined);
+        throw error;
+      }
     },
     importPkcs12: async (file, password) => {
       const store = await openStore();
