@@ -17,7 +17,7 @@ describe('relay with a broken WebSocket frame', () => {
   let relay: Awaited<ReturnType<typeof startRelay>>;
 
   beforeAll(async () => {
-    relay = await startRelay({ port: 24160 });
+    relay = await startRelay();
   });
 
   afterAll(async () => {

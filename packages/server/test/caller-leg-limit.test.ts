@@ -17,7 +17,7 @@ describe('legs of one caller', () => {
   const client = (name: string) => clients[name] as McpttTestClient;
 
   beforeAll(async () => {
-    fixture = await startFixture('relay', { corePort: 24130 });
+    fixture = await startFixture('relay');
     clients = await connectAuthorised(fixture, ['alice', 'bob']);
     await publish(client('bob'), 'presence', affiliation([GROUP_ID]));
   });

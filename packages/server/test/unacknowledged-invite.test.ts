@@ -14,7 +14,7 @@ describe('a 2xx to an INVITE that no ACK confirms', () => {
   const client = (name: string) => clients[name] as McpttTestClient;
 
   beforeAll(async () => {
-    fixture = await startFixture('relay', { corePort: 24120, timers: TIMERS });
+    fixture = await startFixture('relay', { timers: TIMERS });
     clients = await connectAuthorised(fixture, ['alice', 'bob', 'carol']);
     await publish(client('bob'), 'presence', affiliation([GROUP_ID]));
   });
