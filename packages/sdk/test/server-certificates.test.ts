@@ -85,8 +85,23 @@ describe('server certificates at start()', () => {
       code: 'ERR_CERT_UNTRUSTED',
       sipStatus: 403,
       message:
-        'server certificate rejected, certificate has expired: check serverCertificates, ' +
-        "serverIntermediates and the key store's trust anchors",
+        'server certificate rejected, certificate has expired: give the server a new ' +
+        "certificate, or correct this device's clock",
+    });
+    expect(socket.connected).toBe(false);
+  });
+
+  it('rejects a certificate that is not valid yet', async () => {
+    const { pki } = await createKeyStores();
+    const earlier = new Date(pki.now.getTime() - 2 * 24 * HOUR);
+    const { socket, started } = await start({ serverUri: BOB, now: () => earlier });
+
+    await expect(started).rejects.toMatchObject({
+      code: 'ERR_CERT_UNTRUSTED',
+      sipStatus: 403,
+      message:
+        'server certificate rejected, certificate is not yet valid: give the server a new ' +
+        "certificate, or correct this device's clock",
     });
     expect(socket.connected).toBe(false);
   });

@@ -859,6 +859,15 @@ function remoteUriOf(message: SipMessage): string | undefined {
 }
 
 /**
+ * Messages of the chain check for a certificate on the path outside its validity period. No
+ * option of the client fixes those: the server needs a new certificate, or the clock is wrong.
+ */
+const VALIDITY_FAILURES: ReadonlySet<string> = new Set([
+  'certificate is not yet valid',
+  'certificate has expired',
+]);
+
+/**
  * Returns the error of a server certificate that the chain check rejected, with the options to
  * check next. Other errors are returned unchanged.
  */
@@ -871,9 +880,11 @@ function serverCertificateRejected(error: unknown): unknown {
     );
   }
   if (error instanceof CertificateUntrustedError) {
+    const advice = VALIDITY_FAILURES.has(error.message)
+      ? "give the server a new certificate, or correct this device's clock"
+      : "check serverCertificates, serverIntermediates and the key store's trust anchors";
     return new CertificateUntrustedError(
-      `server certificate rejected, ${error.message}: check serverCertificates, ` +
-        "serverIntermediates and the key store's trust anchors",
+      `server certificate rejected, ${error.message}: ${advice}`,
       { cause: error },
     );
   }
