@@ -118,7 +118,8 @@ export async function startKamailio(options: KamailioOptions): Promise<RunningKa
     exited.then(() => false),
   ]);
   if (!listening) {
-    child.kill('SIGKILL');
+    // Kamailio may have forked its workers already, and they would keep running without it.
+    await killProcessTree(child, options.ownProcessGroup === true);
     await exited;
     await rm(runDir, { recursive: true, force: true });
     throw new Error(`Kamailio did not start on port ${String(port)}: see its log`);
@@ -158,7 +159,11 @@ async function killProcessTree(child: ChildProcess, ownProcessGroup: boolean): P
   const pid = child.pid;
   if (pid === undefined) return;
   if (ownProcessGroup) {
-    process.kill(-pid, 'SIGKILL');
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Every process of the group exited meanwhile.
+    }
     return;
   }
   const list = await readFile(`/proc/${String(pid)}/task/${String(pid)}/children`, 'utf8').catch(
