@@ -19,7 +19,8 @@ export class DemoParts {
   readonly #started: DemoPart[] = [];
   readonly #exit: (status: number) => void;
   readonly #report: (text: string) => void;
-  #starting: Promise<unknown> = Promise.resolve();
+  /** Settles when its part has started or failed to start, and leaves the set then. */
+  readonly #starting = new Set<Promise<unknown>>();
   #stopping = false;
 
   /**
@@ -47,19 +48,30 @@ export class DemoParts {
       this.#started.push(part);
       return part;
     });
-    this.#starting = added;
+    const settled: Promise<unknown> = added.then(
+      () => this.#starting.delete(settled),
+      () => this.#starting.delete(settled),
+    );
+    this.#starting.add(settled);
     return added;
   }
 
   /**
-   * Waits for the part that is starting, stops every part that started, the last one first, and
-   * then exits with `status`. A later call does nothing.
+   * Waits for the parts that are starting, also those added meanwhile, stops every part that
+   * started, the last one first, and then exits with `status`. A later call does nothing.
    */
   async stop(status: number): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
-    await this.#starting.catch(() => undefined);
-    for (const part of this.#started.reverse()) {
+    for (;;) {
+      // The launcher may start its next part before it checks `stopping`. That part depends on
+      // the ones before it, so the stop waits for it and stops it first.
+      if (this.#starting.size > 0) {
+        await Promise.all(this.#starting);
+        continue;
+      }
+      const part = this.#started.pop();
+      if (part === undefined) break;
       await part.stop().catch((error: unknown) => {
         this.#report(`stopping the demo failed: ${String(error)}\n`);
       });

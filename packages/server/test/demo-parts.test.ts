@@ -38,6 +38,23 @@ describe('DemoParts', () => {
     expect(log).toEqual(['server', 'core', 'exit 0']);
   });
 
+  it('stops a part that starts after the stop', async () => {
+    const log: string[] = [];
+    const parts = new DemoParts({ exit: (status) => log.push(`exit ${String(status)}`) });
+    let started: (value: ReturnType<typeof part>) => void = () => undefined;
+    const core = parts.add(new Promise<ReturnType<typeof part>>((resolve) => (started = resolve)));
+
+    const stopped = parts.stop(0);
+    started(part('core', log));
+    await core;
+    // The launcher starts its next part before it checks `stopping`.
+    const server = parts.add(Promise.resolve(part('server', log)));
+    await stopped;
+
+    await expect(server).resolves.toBeDefined();
+    expect(log).toEqual(['server', 'core', 'exit 0']);
+  });
+
   it('stops the others when one fails to stop', async () => {
     const log: string[] = [];
     const reports: string[] = [];
