@@ -79,16 +79,22 @@ describe('requests before the connection', () => {
 });
 
 describe('a connection lost while a call is set up', () => {
-  /** Starts a group call on a connected client and returns it once its INVITE has left. */
-  async function callSent() {
+  /** Starts a group call on a connected client and returns it before its INVITE leaves. */
+  async function callStarted() {
     restore = installWebRtcShims();
     const socket = new FakeSocket();
     const { client: alice } = await createSocketClient({ serverUri: SERVER, transport: socket });
     clients.push(alice);
     await alice.start();
     const call = alice.startGroupCall({ groupId: 'sip:group@example.org' });
-    await until(() => socket.sent.some((frame) => frame.startsWith('INVITE ')));
     return { call, socket };
+  }
+
+  /** Starts a group call on a connected client and returns it once its INVITE has left. */
+  async function callSent() {
+    const started = await callStarted();
+    await until(() => started.socket.sent.some((frame) => frame.startsWith('INVITE ')));
+    return started;
   }
 
   it('fails the call with 503', async () => {
@@ -108,5 +114,27 @@ describe('a connection lost while a call is set up', () => {
     socket.drop();
 
     await expect(call.established()).rejects.toMatchObject({ sipStatus: 487 });
+  });
+
+  /** Starts a group call on a connected client and drops the connection before its INVITE. */
+  async function callStartedOffline() {
+    const started = await callStarted();
+    // The INVITE has not left yet, so JsSIP has no transaction to fail, and the call goes on.
+    started.socket.drop();
+    return started;
+  }
+
+  it('fails with 503 before the INVITE', async () => {
+    const { call } = await callStartedOffline();
+
+    await expect(call.established()).rejects.toMatchObject({ sipStatus: 503 });
+  });
+
+  it('keeps 487 for a hang-up while disconnected', async () => {
+    const { call, socket } = await callStartedOffline();
+    call.hangUp();
+
+    await expect(call.established()).rejects.toMatchObject({ sipStatus: 487 });
+    expect(socket.sent.some((frame) => frame.startsWith('INVITE '))).toBe(false);
   });
 });
