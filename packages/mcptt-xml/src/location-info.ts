@@ -85,10 +85,16 @@ function locationChild(parent: XmlElement | undefined, name: string): XmlElement
   return singleChild(parent, LOCATION_INFO_NAMESPACE, name);
 }
 
-/** Reads a coordinate as a number, or NaN when the element is missing or empty. */
+/**
+ * A decimal number with an optional exponent: the xs:double form of a finite value, and what the
+ * writer prints for a JavaScript number. Number() alone would also read `0x1A` as 26.
+ */
+const DECIMAL_NUMBER = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+
+/** Reads a coordinate as a number, or NaN when the element is missing or not a decimal number. */
 function readCoordinate(parent: XmlElement | undefined, name: string): number {
   const text = locationChild(parent, name)?.text;
-  return text === undefined || text === '' ? NaN : Number(text);
+  return text !== undefined && DECIMAL_NUMBER.test(text) ? Number(text) : NaN;
 }
 
 /**

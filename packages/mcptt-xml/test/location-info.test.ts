@@ -69,6 +69,24 @@ describe('parseLocationInfo', () => {
     expectInvalid(() => parseLocationInfo(xml), detail);
   });
 
+  it.each(['0x1A', '0b11', '0o17'])('rejects the latitude %s', (latitude) => {
+    expectInvalid(
+      () =>
+        parseLocationInfo(location(`<longitude>2.5</longitude><latitude>${latitude}</latitude>`)),
+      'coordinate is not a number',
+    );
+  });
+
+  it.each([
+    ['+48.5', 48.5],
+    ['.5', 0.5],
+    ['-4.85E1', -48.5],
+  ])('reads the latitude %s', (latitude, value) => {
+    const xml = location(`<longitude>2.5</longitude><latitude>${latitude}</latitude>`);
+
+    expect(parseLocationInfo(xml).latitude).toBe(value);
+  });
+
   it('rejects a missing coordinate', () => {
     const xml = `<location-info xmlns="${LOCATION_INFO_NAMESPACE}"><Report/></location-info>`;
 
