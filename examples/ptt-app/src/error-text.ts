@@ -47,9 +47,7 @@ const CODE_MESSAGES: Readonly<Record<string, string>> = {
   ERR_CERT_REVOKED: 'The certificate was revoked by its authority.',
   ERR_IDENTITY_MISMATCH: 'The certificate names another user or server.',
   ERR_KEY_NOT_FOUND: 'No key is stored for this identity.',
-  // The user types one SIP URI, the MCPTT ID of the enrolment. The others come from the demo
-  // configuration.
-  ERR_SIP_MALFORMED: 'The MCPTT ID is not a SIP URI. Enter it in the form sip:name@domain.',
+  ERR_SIP_MALFORMED: 'A SIP address or message is malformed.',
   ERR_STORAGE_QUOTA: 'The browser has no room left to store the key.',
   ERR_STORAGE_FAILED: 'The browser could not store the key.',
   ERR_STORAGE_BLOCKED: 'Another tab of this app blocks the key storage. Close it and try again.',
@@ -78,8 +76,18 @@ const REGISTRATION_MESSAGES: Readonly<Record<string, string>> = {
   'Authentication Error': 'The SIP core rejected the credentials.',
 };
 
+/** Options of {@link describeError}. */
+export interface DescribeErrorOptions {
+  /**
+   * True when the user typed the SIP URI that the failed step read, as the MCPTT ID of an
+   * enrolment. A malformed SIP URI then reads as that ID. The other URIs come from the demo
+   * configuration, certificates and messages, which the user cannot correct.
+   */
+  readonly typedUri?: boolean;
+}
+
 /** Returns the sentence and the detail that show an error. */
-export function describeError(error: unknown): ErrorText {
+export function describeError(error: unknown, options: DescribeErrorOptions = {}): ErrorText {
   if (error instanceof EnrolmentRejectedError) return describeEnrolment(error);
   if (!(error instanceof Error)) return { message: OPERATION_FAILED, detail: String(error) };
   const { sipStatus, code, reasonPhrase } = error as Error & {
@@ -97,7 +105,11 @@ export function describeError(error: unknown): ErrorText {
   }
   // The McpttError hierarchy of the packages carries a stable code.
   if (typeof code === 'string' && code.startsWith('ERR_')) {
-    return { message: codeMessage(code, error.message), detail: `${code}: ${error.message}` };
+    const message =
+      code === 'ERR_SIP_MALFORMED' && options.typedUri === true
+        ? 'The MCPTT ID is not a SIP URI. Enter it in the form sip:name@domain.'
+        : codeMessage(code, error.message);
+    return { message, detail: `${code}: ${error.message}` };
   }
   // AbortSignal.timeout() aborts with a TimeoutError, such as the app's limit on connecting.
   if (error.name === 'TimeoutError') {

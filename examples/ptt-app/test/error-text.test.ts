@@ -106,8 +106,17 @@ describe('describeError', () => {
   it('words an MCPTT ID that is no SIP URI', () => {
     const error = new SipParseError('invalid SIP address-of-record: expected sip:user@host');
 
-    expect(describeError(error)).toEqual({
+    expect(describeError(error, { typedUri: true })).toEqual({
       message: 'The MCPTT ID is not a SIP URI. Enter it in the form sip:name@domain.',
+      detail: 'ERR_SIP_MALFORMED: invalid SIP address-of-record: expected sip:user@host',
+    });
+  });
+
+  it('words other malformed SIP neutrally', () => {
+    const error = new SipParseError('invalid SIP address-of-record: expected sip:user@host');
+
+    expect(describeError(error)).toEqual({
+      message: 'A SIP address or message is malformed.',
       detail: 'ERR_SIP_MALFORMED: invalid SIP address-of-record: expected sip:user@host',
     });
   });

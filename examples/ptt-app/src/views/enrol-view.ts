@@ -145,7 +145,7 @@ function buildEnrolForm(options: EnrolViewOptions, report: Report, guard: Guard)
     submit.disabled = true;
     enrol().catch((error: unknown) => {
       submit.disabled = false;
-      report('Enrolment failed', describeError(error));
+      report('Enrolment failed', describeError(error, { typedUri: true }));
     });
   });
   return form;
