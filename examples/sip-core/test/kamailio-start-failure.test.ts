@@ -66,7 +66,8 @@ describe('a Kamailio that does not start', () => {
         startKamailio({
           executable,
           bodyLogFile: join(folder, 'bodies.log'),
-          startTimeoutMs: 500,
+          // Long enough for the stand-in to fork its child on a busy machine.
+          startTimeoutMs: 2000,
           ownProcessGroup,
         }),
       ).rejects.toThrow(/^Kamailio did not start on port \d+: see its log$/);
