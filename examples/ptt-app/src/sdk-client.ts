@@ -223,10 +223,12 @@ class SdkPttClient implements PttClient {
       `${kind} to ${groupId}`,
       `mcptt-info: ${kind.toLowerCase()} to ${groupId}`,
     );
-    const call = this.#require().startGroupCall({
-      groupId,
-      ...(emergency ? { emergency: true, implicitFloorRequest: false } : {}),
-    });
+    const call = this.#records.attempt(invite, () =>
+      this.#require().startGroupCall({
+        groupId,
+        ...(emergency ? { emergency: true, implicitFloorRequest: false } : {}),
+      }),
+    );
     this.#invites.set(call.callId, invite);
     this.#track(call, {
       kind: 'group',
@@ -259,11 +261,13 @@ class SdkPttClient implements PttClient {
       `resource-lists: ${peerId}`,
     );
     // Neither side talks until its user holds the talk button, so the INVITE requests no floor.
-    const call = this.#require().startPrivateCall({
-      calleeId: peerId,
-      commencement: automatic ? 'automatic' : 'manual',
-      implicitFloorRequest: false,
-    });
+    const call = this.#records.attempt(invite, () =>
+      this.#require().startPrivateCall({
+        calleeId: peerId,
+        commencement: automatic ? 'automatic' : 'manual',
+        implicitFloorRequest: false,
+      }),
+    );
     this.#invites.set(call.callId, invite);
     this.#track(call, {
       kind: 'private',

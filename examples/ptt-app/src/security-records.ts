@@ -93,6 +93,21 @@ export class SecurityRecorder {
     if (index !== -1) queue.splice(index, 1);
   }
 
+  /**
+   * Calls `start`, which sends the noted request, and returns what it returns. When `start`
+   * throws, as the SDK does for a call while the transport is down, the request never reaches
+   * the wire and is no longer expected, so that the next one of its method does not take its
+   * record.
+   */
+  attempt<T>(pending: PendingRecord, start: () => T): T {
+    try {
+      return start();
+    } catch (error) {
+      this.fail(pending, error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
   #make(
     wire: Pick<WireMessage, 'direction' | 'method' | 'callId'>,
     summary: string,

@@ -51,6 +51,29 @@ describe('SecurityRecorder', () => {
     expect(records.map((record) => record.summary)).toEqual(['Short data to second']);
   });
 
+  it('forgets a request whose start threw', () => {
+    const { records, recorder: security } = recorder();
+    const lost = security.expect('INVITE', 'Group call to first', 'first');
+    const start = () =>
+      security.attempt(lost, () => {
+        throw new Error('503 Service Unavailable');
+      });
+
+    expect(start).toThrow('503 Service Unavailable');
+    security.expect('INVITE', 'Private call to second', 'second');
+    security.sent(wire('INVITE', 'c2'));
+    expect(records.map((record) => record.summary)).toEqual(['Private call to second']);
+  });
+
+  it('keeps a request whose start returned', () => {
+    const { records, recorder: security } = recorder();
+    const invite = security.expect('INVITE', 'Group call to first', 'first');
+
+    expect(security.attempt(invite, () => 'call')).toBe('call');
+    security.sent(wire('INVITE', 'c1'));
+    expect(records.map((record) => record.summary)).toEqual(['Group call to first']);
+  });
+
   it('skips messages in clear and received ones', () => {
     const { records, recorder: security } = recorder();
     security.expect('MESSAGE', 'Short data', 'text');
