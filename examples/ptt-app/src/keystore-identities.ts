@@ -6,7 +6,7 @@
  */
 
 import { IndexedDbKeyStore } from '@mcptt-smime/keystore';
-import { pemDecode } from '@mcptt-smime/smime';
+import { bytesEqual, pemDecode } from '@mcptt-smime/smime';
 import type { DemoConfig } from './demo-config.js';
 import { EnrolmentRejectedError, type IdentityProvider } from './identity.js';
 
@@ -48,7 +48,7 @@ export function createKeystoreIdentities(
         return info.uri;
       } catch (error) {
         // The pending private key is of no use without its certificate, so it goes at once.
-        await store.cancelEnrolment(request.uri).catch(() => undefined);
+        await cancelOwnEnrolment(store, request).catch(() => undefined);
         throw error;
       }
     },
@@ -61,6 +61,22 @@ export function createKeystoreIdentities(
       await (await openStore()).deleteIdentity(uri);
     },
   };
+}
+
+/**
+ * Cancels the pending enrolment of `request` unless another tab of the profile has replaced it
+ * with a request of its own for the same MCPTT ID, which stays for that tab to complete.
+ * NOTE: the keystore cancels by MCPTT ID only, so a request made between the check and the
+ * cancellation is still lost, and that tab's enrolment then fails.
+ */
+async function cancelOwnEnrolment(
+  store: IndexedDbKeyStore,
+  request: { readonly uri: string; readonly der: Uint8Array },
+): Promise<void> {
+  const pending = await store.getPendingRequest(request.uri);
+  if (pending !== undefined && bytesEqual(pending.der, request.der)) {
+    await store.cancelEnrolment(request.uri);
+  }
 }
 
 /**
