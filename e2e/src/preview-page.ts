@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -19,8 +19,9 @@ export const PREVIEW_CALL_ID = 'a84b4c76e66710@127.0.0.1';
 
 /**
  * Starts the app's dev server for the preview page. The page needs no demo configuration, but the
- * dev server waits for one, so a placeholder goes to a new temporary folder. Its URLs of the SIP
- * core and the enrolment service point at the discard port, where nothing listens.
+ * dev server waits for one, so a placeholder goes to a new temporary folder, which `stop()`
+ * removes. Its URLs of the SIP core and the enrolment service point at the discard port, where
+ * nothing listens.
  */
 export async function startPreviewServer(): Promise<RunningViteDevServer> {
   const folder = await mkdtemp(join(tmpdir(), 'mcptt-e2e-preview-'));
@@ -36,13 +37,23 @@ export async function startPreviewServer(): Promise<RunningViteDevServer> {
       groups: [],
     }),
   );
-  return startViteDevServer({
+  const server = await startViteDevServer({
     port: await findFreePort(),
     serverConfigFile: join(folder, 'server.json'),
     coreUrl: 'ws://127.0.0.1:9',
     enrolUrl: 'http://127.0.0.1:9/enrol',
     bodyLogFile: join(folder, 'bodies.log'),
+  }).catch(async (error: unknown) => {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
   });
+  return {
+    url: server.url,
+    stop: async () => {
+      await server.stop();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
 }
 
 /**

@@ -77,6 +77,8 @@ async function main(parts: DemoParts): Promise<void> {
   }
 
   if (app !== undefined && !(await appReady(app, APP_URL))) {
+    // A signal stops the dev server too, which is no failure to report.
+    if (parts.stopping) return;
     process.stderr.write(
       `The demo app's dev server did not start on ${APP_URL}. If another program uses port ` +
         `${APP_PORT}, stop it or set MCPTT_APP_PORT to a free port.\n`,
