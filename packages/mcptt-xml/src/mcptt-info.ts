@@ -37,7 +37,7 @@ import { raiseXmlError } from './xml-syntax-error.js';
 export type McpttSessionType =
   'prearranged' | 'chat' | 'private' | 'first-to-answer' | 'ambient-listening' | 'adhoc';
 
-/** Every value of {@link McpttSessionType}, the only ones that the reader accepts. */
+/** Every value of {@link McpttSessionType}. */
 export const MCPTT_SESSION_TYPES: readonly McpttSessionType[] = [
   'prearranged',
   'chat',
@@ -51,8 +51,12 @@ export const MCPTT_SESSION_TYPES: readonly McpttSessionType[] = [
 export interface McpttInfo {
   /** `mcptt-access-token`: the access token of the user's service authorisation. */
   readonly accessToken?: string;
-  /** `session-type`. */
-  readonly sessionType?: McpttSessionType;
+  /**
+   * `session-type`: one of {@link MCPTT_SESSION_TYPES}, or, as read, a value that this library
+   * does not know, such as one of a later release of TS 24.379. A reader decides what an
+   * unknown value means: the reference server responds with 488 Not Acceptable Here.
+   */
+  readonly sessionType?: McpttSessionType | (string & NonNullable<unknown>);
   /** `mcptt-request-uri`: the group or user that a request is for. */
   readonly requestUri?: string;
   /** `mcptt-calling-user-id`: the user who calls or sends. */
@@ -173,8 +177,8 @@ function readBoolean(element: XmlElement): boolean {
  * fields that it has. Raises `XmlSyntaxError` with the reasons of {@link parseXml} for a body
  * that is past `limit` or not well-formed, and a `malformed` one when the root is not
  * `mcpttinfo` in the mcptt-info namespace, `mcptt-Params`, a field or a value wrapper appears
- * twice, a boolean is not an xs:boolean, or `session-type` is not one of
- * {@link MCPTT_SESSION_TYPES}. Unknown elements are skipped.
+ * twice, or a boolean is not an xs:boolean. Unknown elements are skipped, and a `session-type`
+ * that is not one of {@link MCPTT_SESSION_TYPES} is returned as it is.
  *
  * @example
  * ```ts
@@ -199,9 +203,5 @@ export function parseMcpttInfo(xml: string, limit: XmlSizeLimit): McpttInfo {
       kind === 'boolean' || kind === 'bare-boolean' ? readBoolean(element) : readValue(element);
   }
 
-  const sessionType = info['sessionType'];
-  if (sessionType !== undefined && !MCPTT_SESSION_TYPES.includes(sessionType as McpttSessionType)) {
-    raiseXmlError('mcptt-info session-type is not a known value');
-  }
   return info;
 }

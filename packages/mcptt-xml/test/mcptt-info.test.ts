@@ -139,11 +139,8 @@ describe('parseMcpttInfo reads what real clients send', () => {
     expect(parseMcpttInfo(infoWith('session-type', sessionType))).toEqual({ sessionType });
   });
 
-  it.each(['x', 'Private', 'ad-hoc', ''])('rejects the session-type %j', (sessionType) => {
-    expectInvalid(
-      () => parseMcpttInfo(infoWith('session-type', sessionType)),
-      'mcptt-info session-type is not a known value',
-    );
+  it.each(['x', 'Private', 'ad-hoc', ''])('keeps the unknown session-type %j', (sessionType) => {
+    expect(parseMcpttInfo(infoWith('session-type', sessionType))).toEqual({ sessionType });
   });
 
   it.each([

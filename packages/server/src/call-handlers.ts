@@ -71,8 +71,8 @@ async function startCall(
   }
   context.pendingInvites.setCaller(transaction, opened.sender);
 
-  const kind = info.sessionType;
-  if (kind !== 'private' && kind !== 'prearranged' && kind !== 'chat') {
+  const kind = callKind(info.sessionType);
+  if (kind === undefined) {
     reject(context, transaction, 488, 'unsupported session-type');
     return;
   }
@@ -450,4 +450,14 @@ function endFailedLeg(context: ServerContext, call: Call, callId: string): void 
   dropLeg(context, call, leg, 'media connection failed').catch((error: unknown) => {
     context.logger.warn({ call: call.id, callId, err: error }, 'failed leg not ended');
   });
+}
+
+/**
+ * Returns the kind of call that a `session-type` requests, or undefined for a type that the server
+ * does not serve, known or not, and for a missing one.
+ */
+function callKind(sessionType: string | undefined): CallKind | undefined {
+  return sessionType === 'private' || sessionType === 'prearranged' || sessionType === 'chat'
+    ? sessionType
+    : undefined;
 }
