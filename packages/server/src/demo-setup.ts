@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, type Stats } from 'node:fs';
-import { chmod, lstat, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -76,16 +76,32 @@ function folderProblem(folder: Stats): string | undefined {
 }
 
 /**
- * Checks the state folder with {@link preparePrivateFolder}, creates the PKI when
- * `stateDir/pki/ca.cert.pem` is missing, with `mcptt-smime pki init` when the CLI is available
- * and with the `openssl` command line otherwise, then writes `server.json` readable by its owner
- * only.
+ * Checks the state folder with {@link preparePrivateFolder}, creates the PKI in `stateDir/pki`
+ * when it has none of its files, with `mcptt-smime pki init` when the CLI is available and with
+ * the `openssl` command line otherwise, then writes `server.json` readable by its owner only.
+ * The PKI is made in `stateDir/pki.partial` and renamed once complete, so that a start stopped
+ * meanwhile, as by Ctrl-C, leaves no PKI with which every later start would fail. Raises an Error
+ * naming the folder and a missing file when the PKI has some of its files only.
  */
 export async function prepareDemo(stateDir: string): Promise<DemoFiles> {
   await preparePrivateFolder(stateDir);
   const pki = join(stateDir, 'pki');
-  if (!existsSync(join(pki, 'ca.cert.pem'))) {
-    await createPki(pki);
+  const files = ['ca', DEMO_SERVER, ...Object.keys(DEMO_USERS)].flatMap((name) => [
+    `${name}.key.pem`,
+    `${name}.cert.pem`,
+  ]);
+  const missing = files.filter((file) => !existsSync(join(pki, file)));
+  if (missing.length === files.length) {
+    const partial = join(stateDir, 'pki.partial');
+    await rm(partial, { recursive: true, force: true });
+    await createPki(partial);
+    // Replaces an empty `pki` folder too.
+    await rename(partial, pki);
+  } else if (missing[0] !== undefined) {
+    throw new Error(
+      `the demo PKI in ${pki} is missing ${missing[0]}: remove that folder to make a new PKI, ` +
+        'or restore the file',
+    );
   }
 
   const uri = (user: string) => `sip:${user}@${DEMO_DOMAIN}`;

@@ -2,7 +2,17 @@
  * The demo's state folder contains the CA key and the enrolment codes, so the launcher uses it only
  * when it belongs to the user who runs the demo and no one else can write to it.
  */
-import { chmod, chown, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -98,6 +108,30 @@ describe('prepareDemo', () => {
     const cancellers = config.users.filter((user) => user.mayCancelEmergencies === true);
     expect(cancellers.map((user) => user.uri)).toEqual([`sip:${DEMO_DISPATCHER}@mcptt.example`]);
     expect(await modeOf(configFile)).toBe(0o600);
+  }, 30_000);
+
+  it('rejects an incomplete PKI', async () => {
+    // What a start stopped while it made the PKI left: the CA, and no server or user files.
+    const state = join(parent, 'state');
+    await mkdir(join(state, 'pki'), { recursive: true, mode: 0o700 });
+    await writeFile(join(state, 'pki', 'ca.cert.pem'), 'certificate');
+    await writeFile(join(state, 'pki', 'ca.key.pem'), 'key');
+
+    await expect(prepareDemo(state)).rejects.toThrow(
+      `the demo PKI in ${join(state, 'pki')} is missing mcptt-server.key.pem: remove that folder ` +
+        'to make a new PKI, or restore the file',
+    );
+  });
+
+  it('replaces a partial PKI', async () => {
+    const state = join(parent, 'state');
+    await mkdir(join(state, 'pki.partial'), { recursive: true, mode: 0o700 });
+    await writeFile(join(state, 'pki.partial', 'ca.key.pem'), 'key');
+
+    const { configFile } = await prepareDemo(state);
+
+    await expect(loadConfig(configFile)).resolves.toBeDefined();
+    expect(await readdir(state)).toEqual(['pki', 'server.json']);
   }, 30_000);
 });
 
