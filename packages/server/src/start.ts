@@ -24,6 +24,7 @@ import {
   type RunningRelay,
 } from '@mcptt-smime/sip-core';
 import { loadConfig } from './config.js';
+import { waitForApp } from './demo-app.js';
 import { DemoParts } from './demo-parts.js';
 import { demoUserLines, prepareDemo } from './demo-setup.js';
 import { startEnrolmentServer } from './enrolment-server.js';
@@ -34,9 +35,6 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** Port of the demo app's dev server. */
 const APP_PORT = process.env.MCPTT_APP_PORT ?? '5173';
 const APP_URL = `http://127.0.0.1:${APP_PORT}/`;
-
-/** How long the dev server may take to serve its first page, its dependency pre-bundling included. */
-const APP_START_TIMEOUT_MS = 60_000;
 
 async function main(parts: DemoParts): Promise<void> {
   const logger = pino({ name: 'mcptt-demo' });
@@ -76,13 +74,10 @@ async function main(parts: DemoParts): Promise<void> {
     );
   }
 
-  if (app !== undefined && !(await appReady(app, APP_URL))) {
-    // A signal stops the dev server too, which is no failure to report.
-    if (parts.stopping) return;
-    process.stderr.write(
-      `The demo app's dev server did not start on ${APP_URL}. If another program uses port ` +
-        `${APP_PORT}, stop it or set MCPTT_APP_PORT to a free port.\n`,
-    );
+  if (
+    app !== undefined &&
+    !(await waitForApp(app, APP_URL, parts, (text) => process.stderr.write(text)))
+  ) {
     await parts.stop(1);
     return;
   }
@@ -106,26 +101,6 @@ async function main(parts: DemoParts): Promise<void> {
     app !== undefined,
     demo.codes,
   );
-}
-
-/**
- * Resolves true once the dev server serves the demo configuration, and false when it exits
- * first, such as when its port is taken, or does not respond within APP_START_TIMEOUT_MS.
- */
-async function appReady(app: ChildProcess, url: string): Promise<boolean> {
-  const deadline = Date.now() + APP_START_TIMEOUT_MS;
-  while (Date.now() < deadline && app.exitCode === null && app.signalCode === null) {
-    // A program that uses the port may accept connections and never respond, hence the timeout.
-    const served = await fetch(`${url}demo-config.json`, {
-      signal: AbortSignal.timeout(1000),
-    }).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (served && app.exitCode === null) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return false;
 }
 
 // The app is optional: the launcher also serves a checkout in which it does not exist yet.
