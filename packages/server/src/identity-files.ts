@@ -215,13 +215,15 @@ export async function checkEnrolmentCa(files: {
 
 /**
  * Raises TypeError naming `enrolment.caCertificate` when that CA has no path to a trust anchor,
- * because the server would then reject every user that the endpoint enrols. A CA below an
- * intermediate CA finds its path through the certificates that follow it in its file, as in a
- * PEM chain: the endpoint sends that file to each client, which keeps them as its chain.
+ * and Error when a certificate of that path is not valid at `now`, because the server would then
+ * reject every user that the endpoint enrols. A CA below an intermediate CA finds its path
+ * through the certificates that follow it in its file, as in a PEM chain: the endpoint sends that
+ * file to each client, which keeps them as its chain.
  */
 export async function checkEnrolmentTrusted(
   caCertificateFile: string,
   trustAnchors: readonly Uint8Array[],
+  now: Date,
 ): Promise<void> {
   const ders = await readPemFile(caCertificateFile, 'CERTIFICATE', 'enrolment.caCertificate');
   let certificates: X509Certificate[];
@@ -237,39 +239,60 @@ export async function checkEnrolmentTrusted(
     throw new TypeError(`enrolment.caCertificate: ${caCertificateFile} has no certificate`);
   }
   const anchors = trustAnchors.map((der) => new X509Certificate(der));
-  if (!reachesAnchor(ca, chain, anchors)) {
+  const path = pathToAnchor(ca, chain, anchors);
+  if (path === undefined) {
     throw new TypeError(
       `enrolment.caCertificate: ${caCertificateFile} is not covered by identity.trustAnchors, ` +
         'so the server would reject every user that it enrols. Add it to identity.trustAnchors, ' +
         'or put the intermediate CA certificates of its path after it in the file',
     );
   }
+  for (const certificate of path) {
+    // The server rejects every certificate that the endpoint issues below an invalid path.
+    const notBefore = new Date(certificate.validFrom);
+    const notAfter = new Date(certificate.validTo);
+    const subject = certificate.subject.replaceAll('\n', ', ');
+    if (now < notBefore) {
+      throw new Error(
+        `enrolment.caCertificate: ${caCertificateFile}: ${subject} is not valid before its ` +
+          `notBefore ${notBefore.toISOString()}. Check this host's clock, or configure a CA ` +
+          'whose path is valid now',
+      );
+    }
+    if (now > notAfter) {
+      throw new Error(
+        `enrolment.caCertificate: ${caCertificateFile}: ${subject} expired at its notAfter ` +
+          `${notAfter.toISOString()}. Renew that CA certificate, or configure another enrolment CA`,
+      );
+    }
+  }
 }
 
 /**
- * Tells whether `certificate` is one of `anchors` or is issued by one, directly or through
- * certificates of `chain`, each used at most once. Issued means the issuer name matches and the
+ * Returns the path from `certificate` to one of `anchors`: `certificate` and the certificates of
+ * `chain` that issued it in turn, each used at most once, without the anchor that issued the
+ * last one. Returns undefined when there is none. Issued means the issuer name matches and the
  * signature verifies with the issuer's key.
  */
-function reachesAnchor(
+function pathToAnchor(
   certificate: X509Certificate,
   chain: readonly X509Certificate[],
   anchors: readonly X509Certificate[],
-): boolean {
+): X509Certificate[] | undefined {
   const issued = (child: X509Certificate, issuer: X509Certificate) =>
     child.checkIssued(issuer) && child.verify(issuer.publicKey);
-  let current = certificate;
+  const path = [certificate];
   const unused = [...chain];
   for (;;) {
-    const child = current;
+    const child = path[path.length - 1] ?? certificate;
     if (anchors.some((anchor) => child.raw.equals(anchor.raw) || issued(child, anchor))) {
-      return true;
+      return path;
     }
     const index = unused.findIndex((candidate) => issued(child, candidate));
     const next = unused[index];
-    if (next === undefined) return false;
+    if (next === undefined) return undefined;
     unused.splice(index, 1);
-    current = next;
+    path.push(next);
   }
 }
 

@@ -132,7 +132,7 @@ export class McpttServer {
     const { config } = options;
     const credentials = await loadCredentials(crypto, config.serverUri, config.identity, now());
     if (config.enrolment !== undefined) {
-      await checkEnrolmentTrusted(config.enrolment.caCertificate, credentials.trustAnchors);
+      await checkEnrolmentTrusted(config.enrolment.caCertificate, credentials.trustAnchors, now());
     }
     const registry = new Registry(config, () => now().getTime());
     const checks: CertificateChecks = {

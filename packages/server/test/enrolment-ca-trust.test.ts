@@ -73,9 +73,16 @@ describe('enrolment CA outside the trust anchors', () => {
 
   describe('two levels below a trust anchor', () => {
     /** Writes an enrolment CA issued by an intermediate CA of the anchor, with its key. */
-    async function deepCa(name: string, withIntermediate: boolean): Promise<void> {
+    async function deepCa(
+      name: string,
+      withIntermediate: boolean,
+      middleNotAfter?: Date,
+    ): Promise<void> {
       const anchor = await demoCa(join(folder, 'pki'));
-      const middle = await issue(anchor, 'Regional CA', { serial: 0x7201 });
+      const middle = await issue(anchor, 'Regional CA', {
+        serial: 0x7201,
+        ...(middleNotAfter === undefined ? {} : { notAfter: middleNotAfter }),
+      });
       const enrolmentCa = await issue(asIssuer(middle), 'Enrolment CA', {
         serial: 0x7202,
         extractable: true,
@@ -99,6 +106,17 @@ describe('enrolment CA outside the trust anchors', () => {
 
       expect(await startError(start(configWithEnrolmentCa('deep')))).toBe(
         'connect ECONNREFUSED 127.0.0.1:9',
+      );
+    });
+
+    it('rejects it when its intermediate expired', async () => {
+      // The endpoint would still issue certificates, which the server would then reject.
+      const expiredAt = new Date(Date.now() - 3_600_000);
+      await deepCa('deep-expired', true, expiredAt);
+
+      await expect(start(configWithEnrolmentCa('deep-expired'))).rejects.toThrow(
+        `enrolment.caCertificate: ${join(folder, 'deep-expired', 'ca.cert.pem')}: ` +
+          `CN=Regional CA expired at its notAfter ${expiredAt.toISOString().replace(/\.\d+Z$/, '.000Z')}`,
       );
     });
 

@@ -32,14 +32,20 @@ export async function demoCa(pki: string): Promise<Issuer> {
 }
 
 /**
- * Issues a P-256 certificate from `issuer`, valid from a day ago for 30 days: a CA certificate
+ * Issues a P-256 certificate from `issuer`, valid from a day ago until `notAfter` or for 30 days: a CA certificate
  * when `uris` is not given, or else a user's certificate with those SIP URIs. The private key is
  * extractable only with `extractable`.
  */
 export async function issue(
   issuer: Issuer,
   subject: string,
-  options: { readonly serial: number; readonly uris?: string[]; readonly extractable?: boolean },
+  options: {
+    readonly serial: number;
+    readonly uris?: string[];
+    readonly extractable?: boolean;
+    /** End of the validity, in place of 30 days from now. */
+    readonly notAfter?: Date;
+  },
 ): Promise<Issued> {
   const keys = await crypto.subtle.generateKey(EC, options.extractable === true, [
     'sign',
@@ -55,7 +61,7 @@ export async function issue(
     isCa: options.uris === undefined,
     ...(options.uris === undefined ? {} : { uris: options.uris }),
     notBefore: new Date(Date.now() - DAY_MS),
-    notAfter: new Date(Date.now() + 30 * DAY_MS),
+    notAfter: options.notAfter ?? new Date(Date.now() + 30 * DAY_MS),
   });
   return { certificate, keys };
 }
