@@ -639,7 +639,11 @@ async function configurePeerCertificates(
       });
     } catch (error) {
       logger.warn(
-        { user: uri, code: isMcpttError(error) ? error.code : undefined },
+        {
+          user: uri,
+          code: isMcpttError(error) ? error.code : undefined,
+          reason: error instanceof Error ? error.message : String(error),
+        },
         'peer certificate skipped: certificate not valid',
       );
       continue;

@@ -94,4 +94,18 @@ describe('a peer certificate below an intermediate CA', () => {
     expect(server.context.registry.certificates()).toEqual([]);
     expect(logLines.join('\n')).toContain('peer certificate skipped: certificate not valid');
   });
+
+  it('logs why it skipped the user', async () => {
+    // Without the reason, an operator cannot tell a missing intermediate from a revocation.
+    const { folder, peers, erin } = await createChain();
+    await writeFile(join(peers, 'erin.cert.pem'), pemEncode(erin, 'CERTIFICATE'));
+
+    const { logLines } = await startServer(folder);
+
+    const skipped = logLines
+      .map((line) => JSON.parse(line) as { msg?: string; user?: string; reason?: string })
+      .find((line) => line.msg === 'peer certificate skipped: certificate not valid');
+    expect(skipped?.user).toBe(ERIN);
+    expect(skipped?.reason).toBe('certificate does not chain to a trust anchor');
+  });
 });
