@@ -28,6 +28,7 @@ import type { McpttClientDelegate } from './events.js';
 import { readIncomingCall, type IncomingCallContent } from './incoming-call.js';
 import { ANSWER_MODE } from './mcptt-headers.js';
 import { McpttCall } from './mcptt-call.js';
+import { MCPTT_SESSION_TYPES } from '../mcptt/mcptt-info.js';
 import { believedInfo, vouchedByServer, type SenderTrust } from './sender-trust.js';
 import type { ReceivedStore } from './received-store.js';
 
@@ -194,6 +195,12 @@ export class CallRegistry {
       session.terminate({ status_code: 400 });
       return;
     }
+    if (!knownSessionType(content.info?.sessionType)) {
+      // A type of a later release of TS 24.379 may ask for what a group call does not give.
+      logger.warn(CATEGORY, 'incoming INVITE with an unknown session-type rejected', { callId });
+      session.terminate({ status_code: 488 });
+      return;
+    }
     const now = (this.#options.now ?? (() => new Date()))();
     // The signed content must name this user as the called party: otherwise a user who received
     // an automatic call could pass its signed INVITE on to someone else.
@@ -259,6 +266,13 @@ function automaticAllowed(security: SecurityInfo, now: Date, startedAt: number):
     now.getTime() - signedAt <= AUTOMATIC_CALL_MAX_SIGNATURE_AGE_MS &&
     signedAt - now.getTime() <= AUTOMATIC_CALL_MAX_CLOCK_AHEAD_MS &&
     signedAt >= startedAt
+  );
+}
+
+/** Tells whether `sessionType` is missing or one of {@link MCPTT_SESSION_TYPES}. */
+function knownSessionType(sessionType: string | undefined): boolean {
+  return (
+    sessionType === undefined || (MCPTT_SESSION_TYPES as readonly string[]).includes(sessionType)
   );
 }
 

@@ -7,7 +7,7 @@
 import { parseMcpttInfo as readMcpttInfo, type McpttInfo } from '@mcptt-smime/mcptt-xml';
 import { readXmlBody } from './xml.js';
 
-export { buildMcpttInfo } from '@mcptt-smime/mcptt-xml';
+export { buildMcpttInfo, MCPTT_SESSION_TYPES } from '@mcptt-smime/mcptt-xml';
 export type { McpttInfo, McpttSessionType } from '@mcptt-smime/mcptt-xml';
 
 /**
@@ -15,8 +15,8 @@ export type { McpttInfo, McpttSessionType } from '@mcptt-smime/mcptt-xml';
  * of `mcptt-Params` in the mcptt-info namespace are read. Elements of other namespaces are skipped
  * with everything inside them, as the schema's extension points allow. Raises MimeParseError when
  * the XML is malformed or past the SDK's limits, the root is not `mcpttinfo` in the mcptt-info
- * namespace, a field appears twice, a boolean is not an xs:boolean or `session-type` is not a
- * known value.
+ * namespace, a field appears twice or a boolean is not an xs:boolean. A `session-type` that is
+ * not one of `MCPTT_SESSION_TYPES` is returned as it is.
  */
 export function parseMcpttInfo(xml: string): McpttInfo {
   return readXmlBody(xml, readMcpttInfo);
