@@ -153,7 +153,7 @@ export async function startKamailio(options: KamailioOptions): Promise<RunningKa
 /**
  * Sends SIGKILL to Kamailio's processes: to its process group when it has one of its own, or
  * else to the child processes of its main process, which Linux lists in /proc, and to the main
- * process.
+ * process while it runs. The children of a main process that has exited are not found then.
  */
 async function killProcessTree(child: ChildProcess, ownProcessGroup: boolean): Promise<void> {
   const pid = child.pid;
@@ -166,6 +166,8 @@ async function killProcessTree(child: ChildProcess, ownProcessGroup: boolean): P
     }
     return;
   }
+  // Node has reaped a main process that exited, so its PID may be another process's by now.
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const list = await readFile(`/proc/${String(pid)}/task/${String(pid)}/children`, 'utf8').catch(
     () => '',
   );
