@@ -85,8 +85,8 @@ describe('server certificates at start()', () => {
       code: 'ERR_CERT_UNTRUSTED',
       sipStatus: 403,
       message:
-        'server certificate rejected, certificate has expired: give the server a new ' +
-        "certificate, or correct this device's clock",
+        'server certificate rejected, certificate has expired: renew the certificate that is ' +
+        "out of date, the server's or a CA certificate of its path, or correct this device's clock",
     });
     expect(socket.connected).toBe(false);
   });
@@ -100,8 +100,9 @@ describe('server certificates at start()', () => {
       code: 'ERR_CERT_UNTRUSTED',
       sipStatus: 403,
       message:
-        'server certificate rejected, certificate is not yet valid: give the server a new ' +
-        "certificate, or correct this device's clock",
+        'server certificate rejected, certificate is not yet valid: renew the certificate that ' +
+        "is out of date, the server's or a CA certificate of its path, or correct this device's " +
+        'clock',
     });
     expect(socket.connected).toBe(false);
   });
@@ -131,10 +132,15 @@ interface Issuer {
 }
 
 /**
- * Issues a P-256 certificate valid around the test PKI's time, by `issuer` or self-signed: a CA
- * certificate with `isCa`, else the MCPTT server's.
+ * Issues a P-256 certificate valid around the test PKI's time, or until `notAfter`, by `issuer`
+ * or self-signed: a CA certificate with `isCa`, else the MCPTT server's.
  */
-async function issue(subject: string, issuer: Issuer | undefined, isCa: boolean): Promise<Issuer> {
+async function issue(
+  subject: string,
+  issuer: Issuer | undefined,
+  isCa: boolean,
+  notAfter?: Date,
+): Promise<Issuer> {
   const { pki } = await createKeyStores();
   const pair = await testCrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
     'sign',
@@ -148,7 +154,7 @@ async function issue(subject: string, issuer: Issuer | undefined, isCa: boolean)
     publicKey: pair.publicKey,
     serial: 0x5000 + subject.length,
     notBefore: new Date(pki.now.getTime() - 24 * HOUR),
-    notAfter: new Date(pki.now.getTime() + 24 * HOUR),
+    notAfter: notAfter ?? new Date(pki.now.getTime() + 24 * HOUR),
     isCa,
     uris: isCa ? [] : [SERVER_URI],
   });
@@ -194,6 +200,32 @@ describe('a server certificate of an intermediate CA', () => {
     });
 
     await expect(started).resolves.toBeUndefined();
+  });
+
+  it('rejects it below an expired intermediate', async () => {
+    // The server's own certificate is valid: the CA certificate of its path must be renewed.
+    const { pki } = await createKeyStores();
+    const root = await issue('Root CA', undefined, true);
+    const intermediate = await issue(
+      'Intermediate CA',
+      root,
+      true,
+      new Date(pki.now.getTime() - HOUR),
+    );
+    const server = await issue('server', intermediate, false);
+    const { started } = await start({
+      serverUri: SERVER_URI,
+      serverCertificates: [server.certificate],
+      serverIntermediates: [intermediate.certificate],
+      keyStore: await storeTrusting(root),
+    });
+
+    await expect(started).rejects.toMatchObject({
+      code: 'ERR_CERT_UNTRUSTED',
+      message:
+        'server certificate rejected, certificate has expired: renew the certificate that is ' +
+        "out of date, the server's or a CA certificate of its path, or correct this device's clock",
+    });
   });
 
   it('rejects it without the intermediate', async () => {

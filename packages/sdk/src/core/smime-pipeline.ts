@@ -859,8 +859,9 @@ function remoteUriOf(message: SipMessage): string | undefined {
 }
 
 /**
- * Messages of the chain check for a certificate on the path outside its validity period. No
- * option of the client fixes those: the server needs a new certificate, or the clock is wrong.
+ * Messages of the chain check for a certificate on the path outside its validity period: the
+ * server's, an intermediate CA's or a trust anchor's, which the message does not tell apart.
+ * That certificate needs renewing, or the clock is wrong.
  */
 const VALIDITY_FAILURES: ReadonlySet<string> = new Set([
   'certificate is not yet valid',
@@ -881,7 +882,8 @@ function serverCertificateRejected(error: unknown): unknown {
   }
   if (error instanceof CertificateUntrustedError) {
     const advice = VALIDITY_FAILURES.has(error.message)
-      ? "give the server a new certificate, or correct this device's clock"
+      ? "renew the certificate that is out of date, the server's or a CA certificate of its " +
+        "path, or correct this device's clock"
       : "check serverCertificates, serverIntermediates and the key store's trust anchors";
     return new CertificateUntrustedError(
       `server certificate rejected, ${error.message}: ${advice}`,
