@@ -239,7 +239,7 @@ export async function checkEnrolmentTrusted(
     throw new TypeError(`enrolment.caCertificate: ${caCertificateFile} has no certificate`);
   }
   const anchors = trustAnchors.map((der) => new X509Certificate(der));
-  const path = pathToAnchor(ca, chain, anchors);
+  const path = pathToAnchor(ca, chain, anchors, now);
   if (path === undefined) {
     throw new TypeError(
       `enrolment.caCertificate: ${caCertificateFile} is not covered by identity.trustAnchors, ` +
@@ -272,15 +272,19 @@ export async function checkEnrolmentTrusted(
  * Returns the path from `certificate` to one of `anchors`: `certificate` and the certificates of
  * `chain` that issued it in turn, each used at most once, without the anchor that issued the
  * last one. Returns undefined when there is none. Issued means the issuer name matches and the
- * signature verifies with the issuer's key.
+ * signature verifies with the issuer's key. Of several issuers, one valid at `now` comes first,
+ * so that the expired copy of a renewed CA does not hide the current one.
  */
 function pathToAnchor(
   certificate: X509Certificate,
   chain: readonly X509Certificate[],
   anchors: readonly X509Certificate[],
+  now: Date,
 ): X509Certificate[] | undefined {
   const issued = (child: X509Certificate, issuer: X509Certificate) =>
     child.checkIssued(issuer) && child.verify(issuer.publicKey);
+  const validNow = (issuer: X509Certificate) =>
+    now >= new Date(issuer.validFrom) && now <= new Date(issuer.validTo);
   const path = [certificate];
   const unused = [...chain];
   for (;;) {
@@ -288,10 +292,10 @@ function pathToAnchor(
     if (anchors.some((anchor) => child.raw.equals(anchor.raw) || issued(child, anchor))) {
       return path;
     }
-    const index = unused.findIndex((candidate) => issued(child, candidate));
-    const next = unused[index];
+    const issuers = unused.filter((candidate) => issued(child, candidate));
+    const next = issuers.find(validNow) ?? issuers[0];
     if (next === undefined) return undefined;
-    unused.splice(index, 1);
+    unused.splice(unused.indexOf(next), 1);
     path.push(next);
   }
 }

@@ -120,6 +120,36 @@ describe('enrolment CA outside the trust anchors', () => {
       );
     });
 
+    it('accepts it with a renewed intermediate', async () => {
+      // During a rollover the file may hold the expired copy of the intermediate before the new.
+      const anchor = await demoCa(join(folder, 'pki'));
+      const expired = await issue(anchor, 'Regional CA', {
+        serial: 0x7201,
+        notAfter: new Date(Date.now() - 3_600_000),
+      });
+      const renewed = await issue(anchor, 'Regional CA', { serial: 0x7203, keys: expired.keys });
+      const enrolmentCa = await issue(asIssuer(renewed), 'Enrolment CA', {
+        serial: 0x7202,
+        extractable: true,
+      });
+      const key = await crypto.subtle.exportKey('pkcs8', enrolmentCa.keys.privateKey);
+      await mkdir(join(folder, 'renewed'));
+      await writeFile(
+        join(folder, 'renewed', 'ca.cert.pem'),
+        [enrolmentCa, expired, renewed]
+          .map(({ certificate }) => pemEncode(certificate, 'CERTIFICATE'))
+          .join(''),
+      );
+      await writeFile(
+        join(folder, 'renewed', 'ca.key.pem'),
+        pemEncode(new Uint8Array(key), 'PRIVATE KEY'),
+      );
+
+      expect(await startError(start(configWithEnrolmentCa('renewed')))).toBe(
+        'connect ECONNREFUSED 127.0.0.1:9',
+      );
+    });
+
     it('rejects it without its intermediate', async () => {
       await deepCa('deep-alone', false);
 

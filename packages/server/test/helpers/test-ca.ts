@@ -32,9 +32,10 @@ export async function demoCa(pki: string): Promise<Issuer> {
 }
 
 /**
- * Issues a P-256 certificate from `issuer`, valid from a day ago until `notAfter` or for 30 days: a CA certificate
- * when `uris` is not given, or else a user's certificate with those SIP URIs. The private key is
- * extractable only with `extractable`.
+ * Issues a P-256 certificate from `issuer`, valid from a day ago until `notAfter` or for 30
+ * days: a CA certificate when `uris` is not given, or else a user's certificate with those SIP
+ * URIs. It certifies `keys`, or else a new key pair whose private key is extractable only with
+ * `extractable`.
  */
 export async function issue(
   issuer: Issuer,
@@ -45,12 +46,13 @@ export async function issue(
     readonly extractable?: boolean;
     /** End of the validity, in place of 30 days from now. */
     readonly notAfter?: Date;
+    /** The key pair of an earlier certificate, as for a renewed CA. */
+    readonly keys?: CryptoKeyPair;
   },
 ): Promise<Issued> {
-  const keys = await crypto.subtle.generateKey(EC, options.extractable === true, [
-    'sign',
-    'verify',
-  ]);
+  const keys =
+    options.keys ??
+    (await crypto.subtle.generateKey(EC, options.extractable === true, ['sign', 'verify']));
   const certificate = await createCertificate({
     crypto,
     subject,
