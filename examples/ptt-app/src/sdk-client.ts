@@ -446,7 +446,13 @@ class SdkPttClient implements PttClient {
     try {
       await call.established();
     } catch (error) {
-      if (this.#hungUp.has(call.callId)) return;
+      if (this.#hungUp.has(call.callId)) {
+        // An INVITE that never left would give its record to the next call's INVITE.
+        if (invite !== undefined && invite.record === undefined) {
+          this.#records.fail(invite, failureReason(error));
+        }
+        return;
+      }
       this.#calls.fail(call.callId, error instanceof Error ? error.message : String(error));
       if (invite !== undefined) this.#records.fail(invite, failureReason(error));
       throw error;
