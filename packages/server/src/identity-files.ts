@@ -269,11 +269,12 @@ export async function checkEnrolmentTrusted(
 }
 
 /**
- * Returns the path from `certificate` to one of `anchors`: `certificate` and the certificates of
- * `chain` that issued it in turn, each used at most once, without the anchor that issued the
- * last one. Returns undefined when there is none. Issued means the issuer name matches and the
- * signature verifies with the issuer's key. Of several issuers, one valid at `now` comes first,
- * so that the expired copy of a renewed CA does not hide the current one.
+ * Returns the path from `certificate` to one of `anchors`: `certificate`, the certificates of
+ * `chain` that issued it in turn, each used at most once, and the anchor that issued the last
+ * one, whose validity the server checks too. Returns undefined when there is none. Issued means
+ * the issuer name matches and the signature verifies with the issuer's key. Of several issuers,
+ * one valid at `now` comes first, so that the expired copy of a renewed CA does not hide the
+ * current one.
  */
 function pathToAnchor(
   certificate: X509Certificate,
@@ -289,9 +290,10 @@ function pathToAnchor(
   const unused = [...chain];
   for (;;) {
     const child = path[path.length - 1] ?? certificate;
-    if (anchors.some((anchor) => child.raw.equals(anchor.raw) || issued(child, anchor))) {
-      return path;
-    }
+    if (anchors.some((anchor) => child.raw.equals(anchor.raw))) return path;
+    const issuingAnchors = anchors.filter((anchor) => issued(child, anchor));
+    const anchor = issuingAnchors.find(validNow) ?? issuingAnchors[0];
+    if (anchor !== undefined) return [...path, anchor];
     const issuers = unused.filter((candidate) => issued(child, candidate));
     const next = issuers.find(validNow) ?? issuers[0];
     if (next === undefined) return undefined;

@@ -9,6 +9,7 @@ import { pemEncode } from '@mcptt-smime/smime';
 import { parseConfig } from '../src/config.js';
 import { McpttServer } from '../src/mcptt-server.js';
 import { createDemoPki } from '../src/openssl-ca.js';
+import { createCertificate } from '../../smime/src/cms/index.js';
 import { DOMAIN, SERVER_URI } from './helpers/mcptt-test-client.js';
 import { asIssuer, demoCa, issue } from './helpers/test-ca.js';
 
@@ -147,6 +148,63 @@ describe('enrolment CA outside the trust anchors', () => {
 
       expect(await startError(start(configWithEnrolmentCa('renewed')))).toBe(
         'connect ECONNREFUSED 127.0.0.1:9',
+      );
+    });
+
+    it('rejects it below an expired trust anchor', async () => {
+      // The server checks the anchor's validity too, so it would reject every enrolled user.
+      const expiredAt = new Date(Date.now() - 3_600_000);
+      const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+        'sign',
+        'verify',
+      ]);
+      const root = await createCertificate({
+        crypto,
+        subject: 'Old Root CA',
+        issuerKey: keys.privateKey,
+        publicKey: keys.publicKey,
+        serial: 0x7301,
+        notBefore: new Date(Date.now() - 2 * 86_400_000),
+        notAfter: expiredAt,
+        isCa: true,
+      });
+      const enrolmentCa = await issue({ certificate: root, key: keys.privateKey }, 'Enrolment CA', {
+        serial: 0x7302,
+        extractable: true,
+      });
+      const key = await crypto.subtle.exportKey('pkcs8', enrolmentCa.keys.privateKey);
+      await mkdir(join(folder, 'old-root'));
+      await writeFile(join(folder, 'old-root', 'root.cert.pem'), pemEncode(root, 'CERTIFICATE'));
+      await writeFile(
+        join(folder, 'old-root', 'ca.cert.pem'),
+        pemEncode(enrolmentCa.certificate, 'CERTIFICATE'),
+      );
+      await writeFile(
+        join(folder, 'old-root', 'ca.key.pem'),
+        pemEncode(new Uint8Array(key), 'PRIVATE KEY'),
+      );
+      const config = parseConfig(
+        {
+          serverUri: SERVER_URI,
+          identity: {
+            key: 'pki/mcptt-server.key.pem',
+            certificate: 'pki/mcptt-server.cert.pem',
+            trustAnchors: ['pki/ca.cert.pem', 'old-root/root.cert.pem'],
+          },
+          users: [{ uri: ALICE }],
+          groups: [],
+          enrolment: {
+            caCertificate: 'old-root/ca.cert.pem',
+            caKey: 'old-root/ca.key.pem',
+            codes: {},
+          },
+        },
+        folder,
+      );
+
+      await expect(start(config)).rejects.toThrow(
+        `enrolment.caCertificate: ${join(folder, 'old-root', 'ca.cert.pem')}: CN=Old Root CA ` +
+          `expired at its notAfter ${expiredAt.toISOString().replace(/\.\d+Z$/, '.000Z')}`,
       );
     });
 
