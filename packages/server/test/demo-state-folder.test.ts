@@ -131,7 +131,7 @@ describe('prepareDemo', () => {
     const { configFile } = await prepareDemo(state);
 
     await expect(loadConfig(configFile)).resolves.toBeDefined();
-    expect(await readdir(state)).toEqual(['pki', 'server.json']);
+    expect((await readdir(state)).sort()).toEqual(['pki', 'server.json']);
   }, 30_000);
 });
 
