@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, type Stats } from 'node:fs';
-import { chmod, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -77,11 +77,12 @@ function folderProblem(folder: Stats): string | undefined {
 
 /**
  * Checks the state folder with {@link preparePrivateFolder}, creates the PKI in `stateDir/pki`
- * when it has none of its files, with `mcptt-smime pki init` when the CLI is available and with
- * the `openssl` command line otherwise, then writes `server.json` readable by its owner only.
+ * when that folder is missing or empty, with `mcptt-smime pki init` when the CLI is available
+ * and with the `openssl` command line otherwise, then writes `server.json` readable by its owner
+ * only.
  * The PKI is made in `stateDir/pki.partial` and renamed once complete, so that a start stopped
  * meanwhile, as by Ctrl-C, leaves no PKI with which every later start would fail. Raises an Error
- * naming the folder and a missing file when the PKI has some of its files only.
+ * naming the folder and a missing file when the folder lacks some of the PKI's files.
  */
 export async function prepareDemo(stateDir: string): Promise<DemoFiles> {
   await preparePrivateFolder(stateDir);
@@ -91,7 +92,9 @@ export async function prepareDemo(stateDir: string): Promise<DemoFiles> {
     `${name}.cert.pem`,
   ]);
   const missing = files.filter((file) => !existsSync(join(pki, file)));
-  if (missing.length === files.length) {
+  // A `pki` folder that contains other files is no PKI to replace, so it is reported below.
+  const empty = !existsSync(pki) || (await readdir(pki)).length === 0;
+  if (missing.length === files.length && empty) {
     const partial = join(stateDir, 'pki.partial');
     await rm(partial, { recursive: true, force: true });
     await createPki(partial);

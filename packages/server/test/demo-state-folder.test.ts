@@ -123,6 +123,18 @@ describe('prepareDemo', () => {
     );
   });
 
+  it('rejects a pki folder of other files', async () => {
+    const state = join(parent, 'state');
+    await mkdir(join(state, 'pki'), { recursive: true, mode: 0o700 });
+    await writeFile(join(state, 'pki', 'notes.txt'), 'not a PKI');
+
+    await expect(prepareDemo(state)).rejects.toThrow(
+      `the demo PKI in ${join(state, 'pki')} is missing ca.key.pem: remove that folder ` +
+        'to make a new PKI, or restore the file',
+    );
+    expect((await readdir(join(state, 'pki'))).sort()).toEqual(['notes.txt']);
+  });
+
   it('replaces a partial PKI', async () => {
     const state = join(parent, 'state');
     await mkdir(join(state, 'pki.partial'), { recursive: true, mode: 0o700 });
