@@ -44,7 +44,7 @@ function readStat(pid: number): string {
   }
 }
 
-/** Waits up to two seconds for the process to be gone, and tells whether it is. */
+/** Waits up to two seconds for the process to exit, and returns true once it has. */
 async function waitForExit(pid: number): Promise<boolean> {
   for (let attempt = 0; attempt < 40; attempt++) {
     if (!isRunning(pid)) return true;

@@ -448,7 +448,7 @@ describe('credential import and export', () => {
     });
 
     describe('a chain with unrelated certificates', () => {
-      /** Imports carol of an intermediate CA with a chain that also holds three unrelated CAs. */
+      /** Imports carol of an intermediate CA with a chain that also contains three unrelated CAs. */
       async function importWithJunk(requireTrustAnchor: boolean) {
         const subPem = pki.createIntermediateCa('ca', 'junk-sub');
         const carol = pki.createIdentity('junk-sub', 'carol', 'sip:carol@example.org');

@@ -189,7 +189,7 @@ export function rejectWithError(
 
 /**
  * Responds to a request with a status and logs why, without any body content. The reason phrase
- * is the usual one for the status, unless `options.reasonPhrase` tells the client what to do.
+ * is the usual one for the status, unless `options.reasonPhrase` names the client's next step.
  */
 export function reject(
   context: ServerContext,

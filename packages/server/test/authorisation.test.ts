@@ -214,7 +214,7 @@ describe('service authorisation', () => {
 
     const response = await dave.send(await dave.protect(message));
     expect(status(response)).toBe(403);
-    // The reason phrase is what the client's application sees, so it says what to do next.
+    // The application of the client receives the reason phrase, so it names the next step.
     expect(response.startLine).toMatchObject({
       reasonPhrase: 'Forbidden, not authorised: register first',
     });

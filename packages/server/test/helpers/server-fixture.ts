@@ -69,7 +69,7 @@ export interface FixtureOptions {
 }
 
 /**
- * The `identity` of a server configuration whose folder holds a demo PKI, made by
+ * The `identity` of a server configuration whose folder contains a demo PKI, made by
  * `createDemoPki`, in its `pki` folder.
  */
 export const DEMO_PKI_IDENTITY = {
