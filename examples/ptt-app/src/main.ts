@@ -81,12 +81,7 @@ async function showConsole(
       unlisten();
       client
         .stop()
-        .then(() => identities.forget(uri))
-        .then(() => {
-          storageAffiliationMemory().clear(uri);
-          channel.post({ type: 'removed', uri });
-          showEnrolment(root, config, identities);
-        })
+        .then(() => forget(root, config, identities, uri))
         .catch((error: unknown) => fail(root, error));
     },
   });
@@ -99,6 +94,22 @@ async function showConsole(
       .then(() => showRemoved(root, config, identities, uri))
       .catch((error: unknown) => fail(root, error));
   });
+}
+
+/**
+ * Removes the identity and its keys, tells the other tabs, and shows the first-run screen. The
+ * caller has stopped the identity's client, if it had one.
+ */
+async function forget(
+  root: HTMLElement,
+  config: DemoConfig,
+  identities: IdentityProvider,
+  uri: string,
+): Promise<void> {
+  await identities.forget(uri);
+  storageAffiliationMemory().clear(uri);
+  channel.post({ type: 'removed', uri });
+  showEnrolment(root, config, identities);
 }
 
 /** Shows that another tab removed the identity of this tab's console. */
@@ -140,14 +151,7 @@ function showExpired(
   const setUp = h('button', { type: 'button', class: 'primary' }, 'Set up this device');
   setUp.addEventListener('click', () => {
     setUp.disabled = true;
-    identities
-      .forget(stored.uri)
-      .then(() => {
-        storageAffiliationMemory().clear(stored.uri);
-        channel.post({ type: 'removed', uri: stored.uri });
-        showEnrolment(root, config, identities);
-      })
-      .catch((error: unknown) => fail(root, error));
+    forget(root, config, identities, stored.uri).catch((error: unknown) => fail(root, error));
   });
   root.replaceChildren(
     h(
