@@ -120,14 +120,11 @@ async function importCredential(
     const unusable = usageProblem(certificate, 'certificate');
     if (unusable !== undefined) throw new CredentialInvalidError(unusable);
     const summary = summarizeCertificate(certificate);
-    const linked = linkedChain(
-      certificate,
-      certificates.filter((other) => other !== certificate),
-    );
+    const others = certificates.filter((other) => other !== certificate);
     const chain =
       options.requireTrustAnchor === false
-        ? linked
-        : await requireTrusted(context, certificate, linked);
+        ? linkedChain(certificate, others)
+        : await requireTrusted(context, certificate, others);
     const backupKey =
       options.exportable === true ? await importBackupKey(context.crypto, pkcs8) : undefined;
     record = {
