@@ -171,13 +171,16 @@ function checkKeyPair(pkcs8: Uint8Array, certificate: Uint8Array, files: Identit
   }
 }
 
-/** Reads the first certificate of the `enrolment.caCertificate` file. */
-async function readEnrolmentCaCertificate(file: string): Promise<Uint8Array> {
-  const [certificate] = await readPemFile(file, 'CERTIFICATE', 'enrolment.caCertificate');
+/**
+ * Reads the certificates of the `enrolment.caCertificate` file: the enrolment CA, then the
+ * intermediates of its path. Raises TypeError naming the file when it has none.
+ */
+async function readEnrolmentCaFile(file: string): Promise<[Uint8Array, ...Uint8Array[]]> {
+  const [certificate, ...chain] = await readPemFile(file, 'CERTIFICATE', 'enrolment.caCertificate');
   if (certificate === undefined) {
     throw new TypeError(`enrolment.caCertificate: ${file} has no certificate`);
   }
-  return certificate;
+  return [certificate, ...chain];
 }
 
 /**
@@ -189,7 +192,7 @@ export async function checkEnrolmentCa(files: {
   readonly caCertificate: string;
   readonly caKey: string;
 }): Promise<void> {
-  const certificate = await readEnrolmentCaCertificate(files.caCertificate);
+  const [certificate] = await readEnrolmentCaFile(files.caCertificate);
   const problem = caProblem(certificate);
   if (problem !== undefined) {
     throw new TypeError(
@@ -225,18 +228,16 @@ export async function checkEnrolmentTrusted(
   trustAnchors: readonly Uint8Array[],
   now: Date,
 ): Promise<void> {
-  const ders = await readPemFile(caCertificateFile, 'CERTIFICATE', 'enrolment.caCertificate');
-  let certificates: X509Certificate[];
+  const [caDer, ...chainDers] = await readEnrolmentCaFile(caCertificateFile);
+  let ca: X509Certificate;
+  let chain: X509Certificate[];
   try {
-    certificates = ders.map((der) => new X509Certificate(der));
+    ca = new X509Certificate(caDer);
+    chain = chainDers.map((der) => new X509Certificate(der));
   } catch (error) {
     throw new TypeError(`enrolment.caCertificate: ${caCertificateFile} does not parse`, {
       cause: error,
     });
-  }
-  const [ca, ...chain] = certificates;
-  if (ca === undefined) {
-    throw new TypeError(`enrolment.caCertificate: ${caCertificateFile} has no certificate`);
   }
   const anchors = trustAnchors.map((der) => new X509Certificate(der));
   const path = pathToAnchor(ca, chain, anchors, now);
