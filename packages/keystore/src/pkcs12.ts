@@ -34,8 +34,10 @@ const AES_CBC_OIDS = new Set([
 export const MAX_MAC_ITERATIONS = 1_000_000;
 
 /**
- * Highest PBKDF2 iteration count of one key derivation that an import accepts. OpenSSL 3 writes
- * 2,048 and backups 210,000.
+ * Highest number of PBKDF2 iterations that an import spends on one file, summed over its key
+ * derivations (one per encrypted safe and one per shrouded key bag), so that a file with many
+ * encrypted parts cannot multiply the work. OpenSSL 3 writes two derivations of 2,048 and
+ * backups two of 210,000.
  */
 export const MAX_PBKDF2_ITERATIONS = 5_000_000;
 
@@ -105,26 +107,30 @@ export async function parsePkcs12(
     throw new CmsParseError('PKCS#12 authenticated safe is missing');
   }
 
-  const safeContents = await openSafeContents(authenticatedSafe, passwordBytes, engine);
-  const keys: Uint8Array[] = [];
-  const certificates: Uint8Array[] = [];
-  for (const bag of safeContents.flatMap((contents) => contents.safeBags)) {
-    if (bag.bagId === OID_CERT_BAG) {
-      certificates.push(...certificateOf(bag));
-    } else if (bag.bagId === OID_KEY_BAG) {
-      keys.push(privateKeyBytes(bag.bagValue as pkijs.PrivateKeyInfo));
-    } else if (bag.bagId === OID_SHROUDED_KEY_BAG) {
-      keys.push(await decryptKeyBag(bag, passwordBytes, engine));
-    }
-  }
-
-  if (keys.length !== 1) {
-    for (const key of keys) key.fill(0);
+  const budget = { spent: 0 };
+  const safeContents = await openSafeContents(authenticatedSafe, passwordBytes, engine, budget);
+  const bags = safeContents.flatMap((contents) => contents.safeBags);
+  // Counted before any key is decrypted, so that extra shrouded keys cost no derivation.
+  const keyBags = bags.filter(
+    (bag) => bag.bagId === OID_KEY_BAG || bag.bagId === OID_SHROUDED_KEY_BAG,
+  );
+  const [keyBag] = keyBags;
+  if (keyBag === undefined || keyBags.length > 1) {
     throw new CredentialInvalidError(
-      `PKCS#12 file contains ${keys.length} private keys, expected 1`,
+      `PKCS#12 file contains ${keyBags.length} private keys, expected 1`,
     );
   }
-  return { privateKey: keys[0] as Uint8Array, certificates };
+  const certificates = bags.filter((bag) => bag.bagId === OID_CERT_BAG).flatMap(certificateOf);
+  const privateKey =
+    keyBag.bagId === OID_KEY_BAG
+      ? privateKeyBytes(keyBag.bagValue as pkijs.PrivateKeyInfo)
+      : await decryptKeyBag(keyBag, passwordBytes, engine, budget);
+  return { privateKey, certificates };
+}
+
+/** PBKDF2 iterations that one import has committed to, against {@link MAX_PBKDF2_ITERATIONS}. */
+interface IterationBudget {
+  spent: number;
 }
 
 function decodePfx(der: Uint8Array): pkijs.PFX {
@@ -141,6 +147,7 @@ async function openSafeContents(
   authenticatedSafe: pkijs.AuthenticatedSafe,
   password: ArrayBuffer,
   engine: pkijs.CryptoEngine,
+  budget: IterationBudget,
 ): Promise<pkijs.SafeContents[]> {
   const parameters = authenticatedSafe.safeContents.map((contentInfo) => {
     if (contentInfo.contentType === OID_DATA) return {};
@@ -152,7 +159,7 @@ async function openSafeContents(
     const encrypted = pkijs.EncryptedData.fromBER(
       (contentInfo.content as asn1js.Sequence).toBER(false),
     );
-    requirePbes2(encrypted.encryptedContentInfo.contentEncryptionAlgorithm);
+    requirePbes2(encrypted.encryptedContentInfo.contentEncryptionAlgorithm, budget);
     return { password };
   });
 
@@ -174,9 +181,10 @@ async function decryptKeyBag(
   bag: pkijs.SafeBag,
   password: ArrayBuffer,
   engine: pkijs.CryptoEngine,
+  budget: IterationBudget,
 ): Promise<Uint8Array> {
   const shrouded = bag.bagValue as pkijs.PKCS8ShroudedKeyBag;
-  requirePbes2(shrouded.encryptionAlgorithm);
+  requirePbes2(shrouded.encryptionAlgorithm, budget);
   const encrypted = new pkijs.EncryptedData({
     encryptedContentInfo: new pkijs.EncryptedContentInfo({
       contentEncryptionAlgorithm: shrouded.encryptionAlgorithm,
@@ -202,10 +210,10 @@ async function decryptKeyBag(
 }
 
 /**
- * Raises NotSupportedError unless the algorithm is PBES2 with PBKDF2 and AES-CBC, at no more than
- * {@link MAX_PBKDF2_ITERATIONS} iterations.
+ * Raises NotSupportedError unless the algorithm is PBES2 with PBKDF2 and AES-CBC, and its
+ * iterations keep the file's sum within {@link MAX_PBKDF2_ITERATIONS}; adds them to `budget`.
  */
-function requirePbes2(algorithm: pkijs.AlgorithmIdentifier): void {
+function requirePbes2(algorithm: pkijs.AlgorithmIdentifier, budget: IterationBudget): void {
   if (algorithm.algorithmId !== OID_PBES2) {
     throw new NotSupportedError(
       `PKCS#12 encryption ${algorithm.algorithmId} is not supported: re-export with PBES2 and AES`,
@@ -217,9 +225,10 @@ function requirePbes2(algorithm: pkijs.AlgorithmIdentifier): void {
   const { iterationCount } = pkijs.PBKDF2Params.fromBER(
     (parameters.keyDerivationFunc.algorithmParams as asn1js.Sequence).toBER(false),
   );
-  if (iterationCount > MAX_PBKDF2_ITERATIONS) {
+  budget.spent += iterationCount;
+  if (budget.spent > MAX_PBKDF2_ITERATIONS) {
     throw new NotSupportedError(
-      `PKCS#12 PBKDF2 iteration count ${iterationCount} exceeds the limit of ${MAX_PBKDF2_ITERATIONS}: re-export the file with OpenSSL 3 defaults`,
+      `PKCS#12 PBKDF2 iteration counts add up to ${budget.spent}, over the limit of ${MAX_PBKDF2_ITERATIONS}: re-export the file with OpenSSL 3 defaults`,
     );
   }
   if (!AES_CBC_OIDS.has(parameters.encryptionScheme.algorithmId)) {

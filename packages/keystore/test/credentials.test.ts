@@ -9,8 +9,9 @@ import {
 } from '@mcptt-smime/smime';
 
 import type { IndexedDbKeyStore } from '../src/index.js';
+import { pkcs12WithKeyBags } from './pkcs12-key-bags.js';
 import { TestPki } from './pki.js';
-import { exportRejections, openTestStore } from './store.js';
+import { exportRejections, openTestStore, testCrypto } from './store.js';
 
 const URI = 'sip:alice@example.org';
 const PASSWORD = 'correct horse battery staple';
@@ -19,12 +20,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 describe('credential import and export', () => {
   const pki = new TestPki();
   let alice = { key: '', cert: '' };
+  let bob = { key: '', cert: '' };
   let caPem = '';
 
   beforeAll(() => {
     caPem = pki.createCa('ca');
     alice = pki.createIdentity('ca', 'alice', URI);
-    pki.createIdentity('ca', 'bob', 'sip:bob@example.org');
+    bob = pki.createIdentity('ca', 'bob', 'sip:bob@example.org');
   });
   afterAll(() => pki.dispose());
 
@@ -306,8 +308,15 @@ describe('credential import and export', () => {
   });
 
   describe('iteration limits', () => {
-    /** Replaces the 3-byte INTEGER 70,000 with 8,388,607 at the given occurrences. */
-    function raiseIterations(file: Uint8Array, occurrences: 'last' | 'all'): Uint8Array {
+    /** 8,388,607, the largest 3-byte INTEGER. */
+    const HUGE = [0x7f, 0xff, 0xff] as const;
+
+    /** Replaces the 3-byte INTEGER 70,000 with another 3-byte value at the given occurrences. */
+    function setIterations(
+      file: Uint8Array,
+      value: readonly [number, number, number],
+      occurrences: 'last' | 'all' = 'all',
+    ): Uint8Array {
       const pattern = [0x02, 0x03, 0x01, 0x11, 0x70];
       const starts: number[] = [];
       for (let index = 0; index + pattern.length <= file.length; index++) {
@@ -315,14 +324,14 @@ describe('credential import and export', () => {
       }
       const patched = file.slice();
       for (const start of occurrences === 'last' ? starts.slice(-1) : starts) {
-        patched.set([0x7f, 0xff, 0xff], start + 2);
+        patched.set(value, start + 2);
       }
       return patched;
     }
 
     it('rejects a huge MAC iteration count', async () => {
       const store = await openTrustingStore();
-      const file = raiseIterations(pki.pkcs12('alice', PASSWORD, ['-iter', '70000']), 'last');
+      const file = setIterations(pki.pkcs12('alice', PASSWORD, ['-iter', '70000']), HUGE, 'last');
 
       const failure = store.importPkcs12(file, PASSWORD);
 
@@ -336,14 +345,62 @@ describe('credential import and export', () => {
     it('rejects a huge PBKDF2 iteration count', async () => {
       const store = await openTrustingStore();
       const plain = pki.pkcs12('alice', PASSWORD, ['-iter', '70000', '-nomac']);
-      const file = raiseIterations(plain, 'all');
+      const file = setIterations(plain, HUGE);
 
       const failure = store.importPkcs12(file, PASSWORD);
 
       await expect(failure).rejects.toMatchObject({
         code: 'ERR_NOT_SUPPORTED',
         message:
-          'PKCS#12 PBKDF2 iteration count 8388607 exceeds the limit of 5000000: re-export the file with OpenSSL 3 defaults',
+          'PKCS#12 PBKDF2 iteration counts add up to 8388607, over the limit of 5000000: re-export the file with OpenSSL 3 defaults',
+      });
+      expect(await store.listIdentities()).toEqual([]);
+    });
+
+    it('rejects a PBKDF2 iteration sum over the limit', async () => {
+      const store = await openTrustingStore();
+      // 2,600,000 for the certificates' safe and again for the key bag: each under the limit.
+      const options = ['-iter', '2600000', '-nomac', '-certpbe', 'AES-256-CBC'];
+      const file = pki.pkcs12('alice', PASSWORD, options);
+
+      const failure = store.importPkcs12(file, PASSWORD);
+
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_NOT_SUPPORTED',
+        message:
+          'PKCS#12 PBKDF2 iteration counts add up to 5200000, over the limit of 5000000: re-export the file with OpenSSL 3 defaults',
+      });
+      expect(await store.listIdentities()).toEqual([]);
+    });
+  });
+
+  describe('key count', () => {
+    it('rejects a file without a private key', async () => {
+      const store = await openTrustingStore();
+      const file = pki.pkcs12('alice', PASSWORD, ['-nokeys']);
+
+      const failure = store.importPkcs12(file, PASSWORD);
+
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_CREDENTIAL_INVALID',
+        message: 'PKCS#12 file contains 0 private keys, expected 1',
+      });
+      expect(await store.listIdentities()).toEqual([]);
+    });
+
+    it('rejects a second key bag before decrypting any key', async () => {
+      const store = await openTrustingStore();
+      // Under another password, the second key would fail as a wrong password if it were opened.
+      const file = await pkcs12WithKeyBags(testCrypto, [
+        { privateKey: pemDecode(alice.key, 'PRIVATE KEY')[0]!, password: PASSWORD },
+        { privateKey: pemDecode(bob.key, 'PRIVATE KEY')[0]!, password: 'another password' },
+      ]);
+
+      const failure = store.importPkcs12(file, PASSWORD);
+
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_CREDENTIAL_INVALID',
+        message: 'PKCS#12 file contains 2 private keys, expected 1',
       });
       expect(await store.listIdentities()).toEqual([]);
     });
