@@ -239,6 +239,7 @@ export class McpttServer {
         calls: new CallStore(),
         pendingInvites: new PendingInvites(),
         shortDataInRelay: new Map(),
+        latestAlerts: new Map(),
         transactions,
         replayGuard,
         logger,

@@ -39,6 +39,11 @@ export interface ServerContext {
   readonly pendingInvites: PendingInvites;
   /** Short-data MESSAGEs and alerts in relay, by sender's address-of-record, for their limit. */
   readonly shortDataInRelay: Map<string, number>;
+  /**
+   * Latest signingTime in milliseconds of an emergency alert or cancellation relayed, by sender
+   * and group (see {@link alertOrderKey}). Its size is bounded by the configured users and groups.
+   */
+  readonly latestAlerts: Map<string, number>;
   readonly transactions: TransactionLayer;
   readonly logger: Logger;
   /**
@@ -122,4 +127,9 @@ function protectOptions(context: ServerContext, recipientCertificate: Uint8Array
     // A signed copy of the SDP's DTLS fingerprints keeps the core out of the media path.
     bindSdp: policy === undefined,
   };
+}
+
+/** Key of {@link ServerContext.latestAlerts}: a sender's address-of-record and a group ID. */
+export function alertOrderKey(sender: string, groupId: string): string {
+  return `${sender}\n${groupId}`;
 }

@@ -24,7 +24,7 @@ import {
   type McpttInfo,
 } from './mcptt-xml.js';
 import { checkAuthorised, openRequest, reject, type OpenedRequest } from './request-guard.js';
-import { createOutgoingRequest, type ServerContext } from './server-context.js';
+import { alertOrderKey, createOutgoingRequest, type ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
@@ -106,6 +106,13 @@ async function relayMessage(
     reject(context, transaction, recipients, 'recipient not allowed or unknown');
     return;
   }
+  const alertGroup = isAlert ? info.callingGroupId : undefined;
+  if (alertGroup !== undefined && isSuperseded(context, opened, alertGroup)) {
+    reject(context, transaction, 403, 'emergency alert older than the last one relayed', {
+      reasonPhrase: 'Forbidden, superseded by a later emergency alert',
+    });
+    return;
+  }
 
   const forwardedInfo: McpttInfo = {
     callingUserId: opened.sender,
@@ -129,6 +136,25 @@ async function relayMessage(
   transaction.respond(
     createResponse(transaction.request, delivered > 0 ? 200 : 480, { toTag: randomToken() }),
   );
+}
+
+/**
+ * Returns true when an emergency alert or cancellation was signed before the last one relayed
+ * from the same sender for the same group, and otherwise records its signingTime. Without this
+ * check, the SIP core could hold an alert back and deliver it after its cancellation, or a
+ * cancellation after a new alert. signingTime has whole seconds, so messages signed within the
+ * same second are relayed in the order they arrive.
+ */
+function isSuperseded(context: ServerContext, opened: OpenedRequest, groupId: string): boolean {
+  const signedAt = opened.security.signingTime?.getTime();
+  if (signedAt === undefined) return false;
+  // NOTE: the times are kept in memory only, so after a restart a held-back alert signed less than
+  // MAX_SIGNATURE_AGE_MS ago is relayed.
+  const key = alertOrderKey(opened.sender, groupId);
+  const latest = context.latestAlerts.get(key);
+  if (latest !== undefined && signedAt < latest) return true;
+  context.latestAlerts.set(key, signedAt);
+  return false;
 }
 
 /**

@@ -383,6 +383,37 @@ describe.each(cores)('server through %s', (core, available) => {
     expect(infoOf(atCarol).emergency).toBe(true);
   });
 
+  it.skipIf(!available)('rejects an alert held back past its cancellation', async () => {
+    const carol = client('carol');
+    const now = Date.now();
+    const alert = (raised: boolean, signedAt: number) =>
+      carol.protect(
+        carol.request('MESSAGE', SERVER_URI, [
+          mcpttInfo({ requestUri: GROUP_ID, emergency: raised, alert: raised }),
+        ]),
+        undefined,
+        [],
+        new Date(signedAt),
+      );
+    const heldBack = await alert(true, now - 10_000);
+    const fromCarol = (raised: boolean) => (i: Incoming) =>
+      i.raw.method === 'MESSAGE' && infoOf(i).callingUserId === CAROL && infoOf(i).alert === raised;
+
+    const cancelled = await carol.send(await alert(false, now));
+    await client('bob').receive(fromCarol(false));
+    const late = await carol.send(heldBack);
+    const raisedAgain = await carol.send(await alert(true, now + 2_000));
+    await client('bob').receive(fromCarol(true));
+
+    expect(status(cancelled)).toBe(200);
+    expect(status(late)).toBe(403);
+    expect(late.startLine).toMatchObject({
+      reasonPhrase: 'Forbidden, superseded by a later emergency alert',
+    });
+    expect(status(raisedAgain)).toBe(200);
+    expect(client('bob').incoming.filter(fromCarol(true))).toHaveLength(1);
+  });
+
   it.skipIf(!available)('rejects an emergency alert for no group', async () => {
     const alice = client('alice');
     const message = await alice.protect(
