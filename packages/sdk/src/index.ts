@@ -35,6 +35,7 @@ export type {
 } from './api/call-request.js';
 export type { AffiliationOptions } from './api/publish-affiliation.js';
 export { MAX_PUBLISH_EXPIRES, MIN_PUBLISH_EXPIRES } from './api/publish-transaction.js';
+export { MAX_ALERT_ORDER_ENTRIES } from './api/alert-order.js';
 export { FloorControl } from './floor/floor-control.js';
 export type {
   FloorChangeCause,

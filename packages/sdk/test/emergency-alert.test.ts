@@ -41,8 +41,11 @@ const UNREADABLE_LOCATION =
 
 const stops = useCallHooks();
 
-/** Returns the server's signed MESSAGE to alice that relays carol's alert, or its cancellation. */
-async function relayedAlert(alert: boolean, location?: string): Promise<string> {
+/**
+ * Returns the server's signed MESSAGE to alice that relays carol's alert, or its cancellation,
+ * signed `secondsLater` after the test PKI's clock.
+ */
+async function relayedAlert(alert: boolean, location?: string, secondsLater = 0): Promise<string> {
   const pki = await getTestPki();
   const info = buildMcpttInfo({
     callingUserId: CAROL,
@@ -60,7 +63,7 @@ async function relayedAlert(alert: boolean, location?: string): Promise<string> 
     'Max-Forwards: 70',
     `From: <${SERVER}>;tag=s1`,
     `To: <${ALICE}>`,
-    `Call-ID: alert-${String(alert)}`,
+    `Call-ID: alert-${String(alert)}-${String(secondsLater)}`,
     'CSeq: 1 MESSAGE',
     `Content-Type: ${contentType}`,
     `Content-Length: ${String(bytes.length)}`,
@@ -71,14 +74,17 @@ async function relayedAlert(alert: boolean, location?: string): Promise<string> 
     crypto: testCrypto,
     signer: await pki.identity('bob'),
     recipients: [pki.certificate('alice')],
-    now: () => pki.now,
+    now: () => new Date(pki.now.getTime() + secondsLater * 1000),
     bindHeaders: BOUND_HEADERS,
   });
   return utf8Decode(sealed.toBytes());
 }
 
-/** Starts alice's client, delivers `message` and returns what the application heard. */
-async function deliver(message: string) {
+/**
+ * Starts alice's client, delivers the messages one after the other, and returns what the
+ * application heard and the status line of each response.
+ */
+async function deliver(...messages: string[]) {
   const alerts: EmergencyAlertEvent[] = [];
   const cancellations: EmergencyAlertEvent[] = [];
   const others: string[] = [];
@@ -94,10 +100,13 @@ async function deliver(message: string) {
   });
   stops.push(() => client.stop());
   await client.start();
-  socket.receive(message);
-  await until(() => socket.sent.some((frame) => frame.startsWith('SIP/2.0 ')));
-  const status = socket.sent.find((frame) => frame.startsWith('SIP/2.0 '))?.split('\r\n', 1)[0];
-  return { alerts, cancellations, others, status };
+  const responses = () => socket.sent.filter((frame) => frame.startsWith('SIP/2.0 '));
+  for (const [index, message] of messages.entries()) {
+    socket.receive(message);
+    await until(() => responses().length > index);
+  }
+  const statuses = responses().map((frame) => frame.split('\r\n', 1)[0]);
+  return { alerts, cancellations, others, status: statuses[0], statuses };
 }
 
 describe('an emergency alert from the server', () => {
@@ -143,6 +152,45 @@ describe('an emergency alert from the server', () => {
     expect(cancellations[0]?.from).toBe(CAROL);
     expect(alerts).toEqual([]);
     expect(others).toEqual([]);
+  });
+});
+
+describe('emergency alerts out of order', () => {
+  it('rejects an alert held back past its cancellation', async () => {
+    const cancellation = await relayedAlert(false, undefined, 10);
+    const heldBack = await relayedAlert(true);
+
+    const { alerts, cancellations, others, statuses } = await deliver(cancellation, heldBack);
+
+    expect(statuses).toEqual([
+      'SIP/2.0 200 OK',
+      'SIP/2.0 403 Forbidden, superseded by a later emergency alert',
+    ]);
+    expect(cancellations).toHaveLength(1);
+    expect(alerts).toEqual([]);
+    expect(others).toEqual([]);
+  });
+
+  it('takes a new alert after its cancellation', async () => {
+    const cancellation = await relayedAlert(false);
+    const raisedAgain = await relayedAlert(true, undefined, 10);
+
+    const { alerts, cancellations, statuses } = await deliver(cancellation, raisedAgain);
+
+    expect(statuses).toEqual(['SIP/2.0 200 OK', 'SIP/2.0 200 OK']);
+    expect(cancellations).toHaveLength(1);
+    expect(alerts).toHaveLength(1);
+  });
+
+  it('takes alerts signed within one second in arrival order', async () => {
+    const alert = await relayedAlert(true);
+    const cancellation = await relayedAlert(false);
+
+    const { alerts, cancellations, statuses } = await deliver(cancellation, alert);
+
+    expect(statuses).toEqual(['SIP/2.0 200 OK', 'SIP/2.0 200 OK']);
+    expect(cancellations).toHaveLength(1);
+    expect(alerts).toHaveLength(1);
   });
 });
 

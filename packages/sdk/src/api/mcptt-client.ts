@@ -39,6 +39,7 @@ import {
   type GroupCallOptions,
   type PrivateCallOptions,
 } from './call-request.js';
+import { AlertOrder } from './alert-order.js';
 import { CallRegistry } from './call-registry.js';
 import { checkClientOptions, type McpttClientOptions } from './client-options.js';
 import type { RefreshFailedEvent } from './events.js';
@@ -90,6 +91,7 @@ export class McpttClient {
   readonly #options: McpttClientOptions;
   readonly #logger: SdkLogger;
   readonly #received = new ReceivedStore();
+  readonly #alertOrder = new AlertOrder();
   readonly #calls: CallRegistry;
   readonly #trust: SenderTrust;
   // Replaced at each start() after a stop(), because stop() closes them for good.
@@ -703,6 +705,16 @@ export class McpttClient {
     const from = vouched ? (claimed?.callingUserId ?? sender) : (security.signerUri ?? sender);
 
     if (info?.alert !== undefined) {
+      if (this.#alertOrder.isSuperseded(from, info.callingGroupId, security)) {
+        this.#logger.warn(CATEGORY, 'emergency alert older than the last one received', {
+          callId,
+        });
+        message.reject({
+          status_code: 403,
+          reason_phrase: 'Forbidden, superseded by a later emergency alert',
+        });
+        return;
+      }
       const event = { from, info, location: report, security, callId };
       if (info.alert) delegate?.onEmergencyAlert?.(event);
       else delegate?.onEmergencyAlertCancelled?.(event);
