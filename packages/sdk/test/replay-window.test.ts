@@ -7,6 +7,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   SipMessage,
+  StorageError,
   utf8Decode,
   utf8Encode,
   type ReplayRecord,
@@ -344,9 +345,13 @@ describe('replayStore', () => {
       const outcome = restoring.catch((error: unknown) => error);
       await vi.advanceTimersByTimeAsync(REPLAY_STORE_LOAD_TIMEOUT_MS);
 
-      expect(await outcome).toEqual(
-        new Error('replay records not loaded: the replay store timed out'),
-      );
+      const error = await outcome;
+      expect(error).toBeInstanceOf(StorageError);
+      expect(error).toMatchObject({
+        code: 'ERR_STORAGE_FAILED',
+        sipStatus: 500,
+        message: 'replay records not loaded: the replay store timed out',
+      });
     } finally {
       vi.useRealTimers();
     }

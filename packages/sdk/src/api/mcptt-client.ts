@@ -211,8 +211,10 @@ export class McpttClient {
 
   /**
    * Loads the requests that `replayStore` kept, then connects the transport; resolves once
-   * connected, and rejects when the records cannot be loaded, or with KeyNotFoundError when the
-   * key store has no identity for `uri`, which every protected request needs. It also checks
+   * connected. It rejects with the replay store's error when the records cannot be loaded, and
+   * with StorageError (`ERR_STORAGE_FAILED`) when they take longer than
+   * REPLAY_STORE_LOAD_TIMEOUT_MS. It rejects with KeyNotFoundError when the key store has no
+   * identity for `uri`, which every protected request needs. It also checks
    * `serverCertificates` as recipients. It rejects with CertificateUntrustedError,
    * CertificateRevokedError or IdentityMismatchError (all 403) for one that is not valid now, has
    * no path to a trust anchor of the key store, or may not be encrypted for. The same holds for

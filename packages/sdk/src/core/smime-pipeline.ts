@@ -26,6 +26,7 @@ import {
   ReplayGuard,
   sameAddressOfRecord,
   SipMessage,
+  StorageError,
   topViaBranch,
   UndecipherableError,
   unprotectMessage,
@@ -299,6 +300,10 @@ export class SmimePipeline implements SocketPipeline {
    * remembered. Call it before the first message arrives: `McpttClient.start()` does. A failed
    * load rejects, because continuing would accept those requests again, and so does a load that
    * takes longer than {@link REPLAY_STORE_LOAD_TIMEOUT_MS}, such as one that another tab blocks.
+   *
+   * @returns The number of records restored into the replay guard.
+   * @throws What `replayStore.load()` rejects with, or `StorageError` (`ERR_STORAGE_FAILED`, 500)
+   *   when the load times out.
    */
   async restoreReplayRecords(): Promise<number> {
     const store = this.#options.replayStore;
@@ -306,7 +311,7 @@ export class SmimePipeline implements SocketPipeline {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
-        () => reject(new Error('replay records not loaded: the replay store timed out')),
+        () => reject(new StorageError('replay records not loaded: the replay store timed out')),
         REPLAY_STORE_LOAD_TIMEOUT_MS,
       );
     });
