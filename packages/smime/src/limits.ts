@@ -68,5 +68,17 @@ export const MAX_DER_DEPTH = 64;
  */
 export const MAX_DER_ELEMENTS = 20_000;
 
+/**
+ * Maximum depth of constructed chunks inside one OCTET STRING in the constructed BER form, which
+ * RFC 5652 §5.2 allows for eContent. Deeper input is rejected as malformed (400).
+ */
+export const MAX_OCTET_STRING_DEPTH = 4;
+
+/**
+ * Maximum length in bytes of the aes-nonce of AES-GCM parameters (RFC 5084 §3.2, which recommends
+ * 12 bytes). A longer or empty nonce is rejected as malformed (400).
+ */
+export const MAX_GCM_NONCE_BYTES = 64;
+
 /** Line width of base64 output, as RFC 2045 §6.8 requires (at most 76 characters). */
 export const BASE64_LINE_WIDTH = 76;

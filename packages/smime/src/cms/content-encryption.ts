@@ -12,6 +12,7 @@
 
 import { bufferSource } from '../bytes.js';
 import { CmsParseError, NotSupportedError, UndecipherableError } from '../errors.js';
+import { MAX_GCM_NONCE_BYTES } from '../limits.js';
 import {
   type AlgorithmIdentifier,
   TAG,
@@ -151,7 +152,9 @@ export function readContentEncryption(
   }
   const iv = readOctets(nonceNode, 'aes-nonce');
   const tagBytes = icvNode === undefined ? 12 : readSmallInteger(icvNode, 'aes-ICVlen');
-  if (iv.length === 0 || iv.length > 64) throw new CmsParseError('aes-nonce length is invalid');
+  if (iv.length === 0 || iv.length > MAX_GCM_NONCE_BYTES) {
+    throw new CmsParseError('aes-nonce length is invalid');
+  }
   // Tags shorter than 12 bytes are allowed by RFC 5084 but too weak to accept.
   if (tagBytes < 12 || tagBytes > 16) {
     throw new NotSupportedError(`AES-GCM tag of ${tagBytes} bytes not supported`);

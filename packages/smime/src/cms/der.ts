@@ -11,7 +11,7 @@
 
 import { bytesEqual, cloneBytes, concatBytes } from '../bytes.js';
 import { CmsParseError, LimitExceededError } from '../errors.js';
-import { MAX_DER_DEPTH, MAX_DER_ELEMENTS } from '../limits.js';
+import { MAX_DER_DEPTH, MAX_DER_ELEMENTS, MAX_OCTET_STRING_DEPTH } from '../limits.js';
 
 /**
  * One parsed BER element. It stores offsets and makes views into the parsed buffer only when a
@@ -360,7 +360,7 @@ export function readSmallInteger(node: Asn1Node | undefined, what: string): numb
  */
 export function readOctets(node: Asn1Node, what: string, depth = 0): Uint8Array {
   if (!node.constructed) return node.value;
-  if (depth > 4) throw new CmsParseError(`${what} is nested too deeply`);
+  if (depth > MAX_OCTET_STRING_DEPTH) throw new CmsParseError(`${what} is nested too deeply`);
 
   const chunks = node.children.map((chunk) => {
     if (!isUniversal(chunk, TAG.octetString)) throw new CmsParseError(`${what} is malformed`);

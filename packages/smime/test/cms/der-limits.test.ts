@@ -1,9 +1,22 @@
 /** The documented limits of the DER and BER reader, at their boundary. */
 import { describe, expect, it } from 'vitest';
 
-import { hasNoParameters, parseBer, readSmallInteger } from '../../src/cms/der.js';
+import { readContentEncryption } from '../../src/cms/content-encryption.js';
+import { hasNoParameters, parseBer, readOctets, readSmallInteger } from '../../src/cms/der.js';
+import {
+  derEncode,
+  derOctetString,
+  derSequence,
+  derSmallInteger,
+} from '../../src/cms/der-writer.js';
+import { OID_AES256_GCM } from '../../src/cms/oids.js';
 import { CmsParseError } from '../../src/errors.js';
-import { MAX_DER_DEPTH, MAX_DER_ELEMENTS } from '../../src/limits.js';
+import {
+  MAX_DER_DEPTH,
+  MAX_DER_ELEMENTS,
+  MAX_GCM_NONCE_BYTES,
+  MAX_OCTET_STRING_DEPTH,
+} from '../../src/limits.js';
 
 /** Returns `depth` SEQUENCEs nested in one another around a NULL, in definite lengths. */
 function nested(depth: number): Uint8Array {
@@ -31,6 +44,24 @@ function wide(count: number): Uint8Array {
   ]);
 }
 
+/**
+ * Returns an OCTET STRING in the constructed BER form whose one chunk is constructed again,
+ * `chunkDepth` times, around a primitive chunk of one byte.
+ */
+function nestedOctets(chunkDepth: number): Uint8Array {
+  let inner = Uint8Array.of(0x04, 0x01, 0xaa);
+  for (let level = 0; level <= chunkDepth; level++) {
+    inner = Uint8Array.from([0x24, inner.length, ...inner]);
+  }
+  return inner;
+}
+
+/** Returns the AES-256-GCM AlgorithmIdentifier with a nonce of `nonceBytes` bytes. */
+function gcmAlgorithm(nonceBytes: number) {
+  const parameters = derSequence(derOctetString(new Uint8Array(nonceBytes)), derSmallInteger(16));
+  return { oid: OID_AES256_GCM, parameters: parseBer(derEncode(parameters), 'GCMParameters') };
+}
+
 function expectMalformed(attempt: () => unknown): void {
   expect(attempt).toThrow(CmsParseError);
   expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 }));
@@ -51,6 +82,25 @@ describe('DER limits', () => {
 
   it(`rejects more than ${MAX_DER_ELEMENTS} elements`, () => {
     expectMalformed(() => parseBer(wide(MAX_DER_ELEMENTS), 'structure'));
+  });
+
+  it(`reads ${MAX_OCTET_STRING_DEPTH} levels of constructed OCTET STRING chunks`, () => {
+    const node = parseBer(nestedOctets(MAX_OCTET_STRING_DEPTH), 'eContent');
+    expect(readOctets(node, 'eContent')).toEqual(Uint8Array.of(0xaa));
+  });
+
+  it(`rejects ${MAX_OCTET_STRING_DEPTH + 1} levels of constructed OCTET STRING chunks`, () => {
+    const node = parseBer(nestedOctets(MAX_OCTET_STRING_DEPTH + 1), 'eContent');
+    expectMalformed(() => readOctets(node, 'eContent'));
+  });
+
+  it(`reads an AES-GCM nonce of ${MAX_GCM_NONCE_BYTES} bytes`, () => {
+    const read = readContentEncryption(gcmAlgorithm(MAX_GCM_NONCE_BYTES), true);
+    expect(read.iv.length).toBe(MAX_GCM_NONCE_BYTES);
+  });
+
+  it(`rejects an AES-GCM nonce of ${MAX_GCM_NONCE_BYTES + 1} bytes`, () => {
+    expectMalformed(() => readContentEncryption(gcmAlgorithm(MAX_GCM_NONCE_BYTES + 1), true));
   });
 });
 
