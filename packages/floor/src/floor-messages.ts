@@ -125,7 +125,12 @@ export type ServerFloorMessage =
 /** Any floor control message. */
 export type FloorMessage = ClientFloorMessage | ServerFloorMessage;
 
-/** Encodes a floor message as the JSON text sent on the channel. */
+/**
+ * Encodes a floor message as the JSON text sent on the channel.
+ *
+ * @param message - The message to send.
+ * @returns Its JSON text.
+ */
 export function encodeFloorMessage(message: FloorMessage): string {
   return JSON.stringify(message);
 }
@@ -134,6 +139,9 @@ export function encodeFloorMessage(message: FloorMessage): string {
  * Decodes one message from the channel. Returns undefined for anything that is not a valid
  * floor message: not text, too long, not JSON, an unknown type, or a field out of range. Fields
  * that the type does not define are dropped.
+ *
+ * @param data - What the data channel delivered, of any type.
+ * @returns The message, or undefined; it never throws.
  */
 export function decodeFloorMessage(data: unknown): FloorMessage | undefined {
   if (typeof data !== 'string' || data.length > MAX_FLOOR_MESSAGE_LENGTH) {

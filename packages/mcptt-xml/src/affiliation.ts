@@ -52,6 +52,9 @@ export interface AffiliationInfo {
  * Writes the affiliation request of a client, with CRLF line ends; an empty group list
  * de-affiliates from all. Raises TypeError when a value has a character that XML 1.0 does not
  * allow.
+ *
+ * @param info - The client's MCPTT ID, client ID and groups.
+ * @returns The pidf document, with its XML declaration.
  */
 export function buildAffiliation(info: AffiliationInfo): string {
   const groups = info.groups.map(
@@ -106,6 +109,10 @@ function readTuple(mcpttId: string, tuple: XmlElement): AffiliationInfo {
  * not well-formed, and a `malformed` one when the root is not `presence` in the PIDF namespace,
  * there is no tuple, a tuple has two `status` or two `p-id` elements, or an affiliation has no
  * `group`.
+ *
+ * @param xml - The body, decoded as text.
+ * @param limit - Size limit of the body.
+ * @returns One entry per tuple, at least one.
  */
 export function parseAffiliationTuples(xml: string, limit: XmlSizeLimit): AffiliationInfo[] {
   const root = parseRoot(xml, limit, {
@@ -122,6 +129,11 @@ export function parseAffiliationTuples(xml: string, limit: XmlSizeLimit): Affili
 /**
  * Reads an affiliation body as {@link parseAffiliationTuples} does, with its checks of every
  * tuple, and returns the first tuple, the one that a client's PUBLISH has.
+ *
+ * @param xml - The body, decoded as text.
+ * @param limit - Size limit of the body.
+ * @returns The first tuple.
+ * @throws `XmlSyntaxError` as {@link parseAffiliationTuples} does.
  */
 export function parseAffiliation(xml: string, limit: XmlSizeLimit): AffiliationInfo {
   const [first] = parseAffiliationTuples(xml, limit);
@@ -133,6 +145,9 @@ export function parseAffiliation(xml: string, limit: XmlSizeLimit): AffiliationI
  * Returns the groups of every tuple in document order, without those whose `status` is
  * `deaffiliating`. These are the groups that a PUBLISH requests affiliation to, and an empty list
  * requests affiliation to none.
+ *
+ * @param tuples - Tuples read by {@link parseAffiliationTuples}.
+ * @returns The group IDs, possibly with repeats when two tuples name a group.
  */
 export function affiliatedGroups(tuples: readonly AffiliationInfo[]): string[] {
   return tuples.flatMap((tuple) =>

@@ -55,6 +55,9 @@ function coordinateProblem(latitude: number, longitude: number): string | undefi
 /**
  * Writes a location report, with CRLF line ends. Raises TypeError on coordinates out of range,
  * or a trigger ID with a character that XML 1.0 does not allow.
+ *
+ * @param report - The report type, coordinates in decimal degrees and optional trigger ID.
+ * @returns The XML document, with its XML declaration.
  */
 export function buildLocationInfo(report: LocationReport): string {
   const problem = coordinateProblem(report.latitude, report.longitude);
@@ -105,6 +108,10 @@ function readCoordinate(parent: XmlElement | undefined, name: string): number {
  * reasons of {@link parseXml} for a body that is past `limit` or not well-formed, and a
  * `malformed` one when the root is not `location-info` in its namespace, a required element is
  * missing or repeated, or a coordinate is not a number in its range.
+ *
+ * @param xml - The body, decoded as text.
+ * @param limit - Size limit of the body.
+ * @returns The report, with its coordinates as numbers.
  */
 export function parseLocationInfo(xml: string, limit: XmlSizeLimit): LocationReport {
   const root = parseRoot(xml, limit, {

@@ -131,6 +131,9 @@ function writeElement(name: string, kind: ValueKind, value: string | boolean): s
  * ```ts
  * const xml = buildMcpttInfo({ sessionType: 'prearranged', requestUri: 'sip:group@example' });
  * ```
+ *
+ * @param info - The fields to write; absent ones are left out.
+ * @returns The XML document, with its XML declaration.
  */
 export function buildMcpttInfo(info: McpttInfo): string {
   const lines = [
@@ -186,6 +189,10 @@ function readBoolean(element: XmlElement): boolean {
  * const info = parseMcpttInfo(body, { max: 64 * 1024, unit: 'utf-8' });
  * const emergency = info.emergency === true;
  * ```
+ *
+ * @param xml - The body, decoded as text.
+ * @param limit - Size limit of the body.
+ * @returns The fields found, each absent when its element is missing.
  */
 export function parseMcpttInfo(xml: string, limit: XmlSizeLimit): McpttInfo {
   const root = parseRoot(xml, limit, {

@@ -19,6 +19,9 @@ import { childrenNamed, escapeXml, type XmlElement, type XmlSizeLimit } from './
 /**
  * Writes a resource list of `uris`, each as a `to` recipient, with CRLF line ends. Raises
  * TypeError for an empty list, or a URI with a character that XML 1.0 does not allow.
+ *
+ * @param uris - The recipients' URIs, in the order to write them.
+ * @returns The XML document, with its XML declaration.
  */
 export function buildResourceLists(uris: readonly string[]): string {
   if (uris.length === 0) throw new TypeError('resource-lists needs at least one URI');
@@ -53,6 +56,10 @@ function collectEntries(list: XmlElement, uris: string[]): void {
  * content. Raises `XmlSyntaxError` with the reasons of {@link parseXml} for a body that is past
  * `limit` or not well-formed, and a `malformed` one when the root is not `resource-lists` in its
  * namespace.
+ *
+ * @param xml - The body, decoded as text.
+ * @param limit - Size limit of the body.
+ * @returns The URIs, possibly none.
  */
 export function parseResourceLists(xml: string, limit: XmlSizeLimit): string[] {
   const root = parseRoot(xml, limit, {

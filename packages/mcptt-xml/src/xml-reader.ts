@@ -86,6 +86,10 @@ export interface XmlSizeLimit {
  * reason `too-large` for a document past `limit`, `doctype` for a DOCTYPE, and `malformed` for
  * malformed XML, an undeclared namespace prefix, an undeclared entity, or a document past
  * {@link MAX_XML_DEPTH} or {@link MAX_XML_ELEMENTS}.
+ *
+ * @param source - The document as text, already decoded from its bytes.
+ * @param limit - Size limit, in UTF-16 code units or UTF-8 bytes.
+ * @returns The root element, with its namespaces resolved.
  */
 export function parseXml(source: string, limit: XmlSizeLimit): XmlElement {
   // A string of more UTF-16 code units than the limit has more UTF-8 bytes too, so the byte count
@@ -130,6 +134,9 @@ export function singleChild(
 /**
  * Escapes text for element content and attribute values. Raises TypeError when `text` has a
  * character that XML 1.0 does not allow, such as U+0000, as no reader could read it back.
+ *
+ * @param text - Text to write into an element or a double-quoted attribute value.
+ * @returns The text with `&`, `<`, `>`, `"` and `'` replaced by references.
  */
 export function escapeXml(text: string): string {
   if (NON_XML_CHARACTER.test(text)) throw new TypeError('text has a character XML does not allow');

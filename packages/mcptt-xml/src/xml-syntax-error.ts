@@ -11,13 +11,21 @@
  */
 export type XmlSyntaxErrorReason = 'too-large' | 'doctype' | 'malformed';
 
-/** An XML document that the reader rejects. */
+/**
+ * An XML document that the reader rejects. This package depends on no other, so the error is no
+ * `McpttError` and carries no code or SIP status. Each caller maps {@link XmlSyntaxError.reason}
+ * to an error of the `@mcptt-smime/smime` hierarchy.
+ */
 export class XmlSyntaxError extends Error {
   /** Kind of failure, the value to switch on. */
   readonly reason: XmlSyntaxErrorReason;
   /** Description of the fault, such as `mismatched end tag`. It never quotes the document. */
   readonly detail: string;
 
+  /**
+   * @param reason - Kind of failure.
+   * @param detail - Description of the fault, which must not quote the document.
+   */
   constructor(reason: XmlSyntaxErrorReason, detail: string) {
     super(`XML document invalid: ${detail}`);
     this.name = 'XmlSyntaxError';
