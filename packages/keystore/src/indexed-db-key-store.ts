@@ -62,6 +62,13 @@ export interface IndexedDbKeyStoreOptions {
  * returns non-extractable CryptoKeys, and only identities imported with `exportable: true` can
  * be written out, encrypted, by {@link IndexedDbKeyStore.exportPkcs12}.
  *
+ * Besides the errors that each method names, every method rejects with StorageError when
+ * IndexedDB fails: `ERR_STORAGE_QUOTA` when the storage quota is exceeded,
+ * `ERR_STORAGE_DATA_CLONE` for a value that IndexedDB cannot clone, and `ERR_STORAGE_FAILED` for
+ * any other failure. A method that takes a URI rejects with SipParseError (400) when it is not a
+ * SIP or SIPS URI, except getIdentity, getPendingRequest and getPeerCertificate, which return
+ * undefined for it.
+ *
  * @example
  * ```ts
  * // context: issuedPem: string
@@ -96,6 +103,10 @@ export class IndexedDbKeyStore implements KeyStore {
    * `getRandomValues`. Raises StorageError with `ERR_STORAGE_BLOCKED` when another tab keeps an
    * older version open, and `ERR_STORAGE_FAILED` when IndexedDB is unavailable or the database is
    * newer than this code.
+   *
+   * @param options - The WebCrypto `crypto`, and optionally the database name, a clock and a
+   *   version-change callback.
+   * @returns The open keystore.
    */
   static async open(options: IndexedDbKeyStoreOptions): Promise<IndexedDbKeyStore> {
     const factory = checkOpenOptions(options);
@@ -128,6 +139,10 @@ export class IndexedDbKeyStore implements KeyStore {
   /**
    * Returns the identity of a SIP URI with its non-extractable keys, or undefined. After the first
    * read it comes from memory until a write to the database, by this keystore or another.
+   *
+   * @param uri - SIP URI of the identity, compared as an address-of-record.
+   * @throws StorageError (`ERR_STORAGE_FAILED`), leaving the record in place, when the stored
+   *   record is damaged or one of its private keys is extractable.
    */
   getIdentity(uri: string): Promise<LocalIdentity | undefined> {
     return this.#cache.identity(uri, () => getIdentity(this.#context, uri));
@@ -142,49 +157,117 @@ export class IndexedDbKeyStore implements KeyStore {
     }
   }
 
-  /** Lists the stored identities without their keys. */
+  /**
+   * Lists the stored identities without their keys, sorted by URI. A damaged record is left out.
+   *
+   * @returns The URI, certificate, chain, expiry and exportability of each identity.
+   */
   listIdentities(): Promise<IdentityInfo[]> {
     return listIdentities(this.#context);
   }
 
-  /** Removes an identity, its keys and any pending enrolment of its URI. */
+  /**
+   * Removes an identity, its keys and any pending enrolment of its URI. Nothing happens when the
+   * URI has none.
+   *
+   * @param uri - SIP URI of the identity.
+   */
   deleteIdentity(uri: string): Promise<void> {
     return this.#write(() => deleteIdentity(this.#context, uri));
   }
 
-  /** Generates a key pair and returns a PKCS#10 request for it; see {@link createCertificateRequest}. */
+  /**
+   * Generates a P-256 key pair, stores it non-extractable as a pending enrolment, and returns a
+   * PKCS#10 request signed with ECDSA and SHA-256. A new request for the same URI replaces the
+   * pending one, and an existing identity of that URI stays usable until the new certificate
+   * arrives.
+   *
+   * @param options - SIP URI for the subjectAltName, and optionally the subject common name.
+   * @returns The canonical URI, and the request as DER and as PEM for the CA.
+   */
   createCertificateRequest(options: CertificateRequestOptions): Promise<CertificateRequest> {
     return createCertificateRequest(this.#context, options);
   }
 
-  /** Returns the pending certification request of a URI, or undefined. */
+  /**
+   * Returns the pending certification request of a URI, for a resubmission, or undefined.
+   *
+   * @param uri - SIP URI of the enrolment.
+   * @throws StorageError (`ERR_STORAGE_FAILED`) when the stored enrolment is damaged.
+   */
   getPendingRequest(uri: string): Promise<CertificateRequest | undefined> {
     return getPendingRequest(this.#context, uri);
   }
 
-  /** Stores the issued certificate with the pending keys; see {@link completeEnrolment}. */
+  /**
+   * Stores the issued certificate with the pending keys as the identity of the URI. The pending
+   * keys stay in place after a failure. When `deleteIdentity`, `cancelEnrolment`, `wipe` or a
+   * newer `createCertificateRequest` for the URI ran while the certificate was checked, nothing
+   * is written.
+   *
+   * @param options - The URI, the issued certificate (DER or PEM) and optionally its chain.
+   * @returns The stored identity, without its keys.
+   * @throws KeyNotFoundError when no enrolment is pending for the URI, or it changed during the
+   *   checks. CredentialInvalidError when the certificate's public key is not the pending one,
+   *   its subjectAltName lacks the URI, it does not allow S/MIME by keyUsage and extKeyUsage, it
+   *   is outside its validity period, or it does not chain to a trust anchor at the keystore's
+   *   current time.
+   */
   completeEnrolment(options: CompleteEnrolmentOptions): Promise<IdentityInfo> {
     return this.#write(() => completeEnrolment(this.#context, options));
   }
 
-  /** Drops a pending enrolment and its keys. */
+  /**
+   * Drops a pending enrolment and its keys. Nothing happens when none is pending.
+   *
+   * @param uri - SIP URI of the enrolment.
+   */
   cancelEnrolment(uri: string): Promise<void> {
     return cancelEnrolment(this.#context, uri);
   }
 
-  /** Imports a PBES2 PKCS#12 file; see {@link importPkcs12}. */
+  /**
+   * Imports a PKCS#12 file protected with PBES2 (AES-CBC and PBKDF2) and an HMAC, as the
+   * identity of the URI in its certificate's subjectAltName.
+   *
+   * @param file - The DER bytes of the file.
+   * @param password - The file's password, which may be empty.
+   * @param options - `exportable: true` keeps an extractable copy of the key for
+   *   {@link IndexedDbKeyStore.exportPkcs12}.
+   * @returns The stored identity, without its keys.
+   * @throws CredentialInvalidError for a wrong password, a certificate that does not match the
+   *   key or does not chain to a stored trust anchor. NotSupportedError for RC2 or 3DES
+   *   encryption, or iteration counts past the limits in the README. CmsParseError for a file
+   *   that is not PKCS#12. TypeError for a password that is not a string.
+   */
   importPkcs12(file: Uint8Array, password: string, options?: ImportOptions): Promise<IdentityInfo> {
     return this.#write(() => importPkcs12(this.#context, file, password, options));
   }
 
-  /** Imports a PEM PKCS#8 key with its certificate; see {@link importPem}. */
+  /**
+   * Imports an unencrypted PEM PKCS#8 key with its certificate, as {@link
+   * IndexedDbKeyStore.importPkcs12} does.
+   *
+   * @param credential - The key, the certificate and optional chain as PEM text, and the import
+   *   options.
+   * @returns The stored identity, without its keys.
+   * @throws The errors of {@link IndexedDbKeyStore.importPkcs12}, and NotSupportedError for an
+   *   encrypted PEM key.
+   */
   importPem(credential: PemCredential): Promise<IdentityInfo> {
     return this.#write(() => importPem(this.#context, credential));
   }
 
   /**
-   * Writes an encrypted PKCS#12 backup of an exportable identity, as {@link exportPkcs12}
-   * describes. The password must be a non-empty string.
+   * Writes an encrypted PKCS#12 backup (PBES2 with AES-256-CBC and PBKDF2-SHA-256, HMAC-SHA-256
+   * MAC) of an identity imported with `exportable: true`. Anyone with a copy of the file can try
+   * passwords offline, so choose a long passphrase.
+   *
+   * @param uri - SIP URI of the identity.
+   * @param password - A non-empty password.
+   * @returns The DER bytes of the file.
+   * @throws KeyNotFoundError for an unknown URI, NotExportableError for an identity imported
+   *   without `exportable: true`, and TypeError for an empty password.
    */
   exportPkcs12(uri: string, password: string): Promise<Uint8Array> {
     return exportPkcs12(this.#context, uri, password);
@@ -215,6 +298,9 @@ export class IndexedDbKeyStore implements KeyStore {
   /**
    * Returns the stored certificate of a peer address-of-record, or undefined, also for a URI that
    * is not SIP. After the first read it comes from memory until a write, like identities.
+   *
+   * @param addressOfRecord - SIP URI of the peer; parameters are ignored.
+   * @throws StorageError (`ERR_STORAGE_FAILED`) when the stored pin is damaged.
    */
   async getPeerCertificate(addressOfRecord: string): Promise<Uint8Array | undefined> {
     const key = canonicalAddressOfRecord(addressOfRecord);
@@ -228,6 +314,10 @@ export class IndexedDbKeyStore implements KeyStore {
    * Stores a peer certificate. A different certificate for a known address-of-record raises
    * CertificateChangedError unless `options.replace` is set. Raises IdentityMismatchError when
    * the certificate's subjectAltName does not list the address-of-record.
+   *
+   * @param addressOfRecord - SIP URI of the peer.
+   * @param certificate - DER of the peer's certificate.
+   * @param options - `replace: true` replaces a different stored certificate.
    */
   setPeerCertificate(
     addressOfRecord: string,
@@ -239,17 +329,34 @@ export class IndexedDbKeyStore implements KeyStore {
     );
   }
 
-  /** Replaces a peer's stored certificate after the user accepted the change. */
+  /**
+   * Replaces a peer's stored certificate after the user accepted the change.
+   *
+   * @param addressOfRecord - SIP URI of the peer.
+   * @param certificate - DER of the new certificate.
+   * @throws IdentityMismatchError when its subjectAltName does not list the address-of-record.
+   */
   acceptChangedCertificate(addressOfRecord: string, certificate: Uint8Array): Promise<void> {
     return this.setPeerCertificate(addressOfRecord, certificate, { replace: true });
   }
 
-  /** Removes a peer's stored certificate. */
+  /**
+   * Removes a peer's stored certificate. Nothing happens when none is stored.
+   *
+   * @param addressOfRecord - SIP URI of the peer.
+   */
   removePeerCertificate(addressOfRecord: string): Promise<void> {
     return this.#write(() => trust.removePeerCertificate(this.#context, addressOfRecord));
   }
 
-  /** Lists certificates that expire within the margin (default 30 days), soonest first. */
+  /**
+   * Lists the stored certificates (identities, peers and trust anchors) that expire within the
+   * margin or have expired, soonest first. A record whose expiry is not a valid date is listed as
+   * expired at the start of 1970, so that the application offers to renew it.
+   *
+   * @param options - `marginDays` (30 by default) and `now` (the keystore's clock by default).
+   * @returns One entry per certificate, with its kind, ID and expiry.
+   */
   expiringCertificates(options?: ExpiringCertificatesOptions): Promise<ExpiringCertificate[]> {
     return expiringCertificates(this.#context, options);
   }
