@@ -362,6 +362,8 @@ export class McpttCall {
    * that the request reached the arbitrator. The outcome comes on the data channel when there is
    * one, and otherwise nowhere. Rejects with SipRequestFailedError carrying the status of a
    * rejection or a failure to send, and with TypeError when the call is not established.
+   *
+   * @param action - `press` or `release`; another value rejects with TypeError.
    */
   sendTalkRequest(action: TalkAction): Promise<void> {
     if (action !== 'press' && action !== 'release') {
@@ -417,7 +419,13 @@ export class McpttCall {
     return this.direction === 'incoming' && !this.#answered && this.#state === 'ringing';
   }
 
-  /** Answers an incoming call with 200 OK, with optional MCPTT parts after the SDP. */
+  /**
+   * Answers an incoming call with 200 OK, with optional MCPTT parts after the SDP.
+   *
+   * @param options - The parts, and the media constraints or stream for the answer (audio only
+   *   by default).
+   * @throws TypeError when the call is not an incoming call that awaits an answer.
+   */
   accept(options: AcceptOptions = {}): void {
     if (!this.awaitsAnswer) throw new TypeError('the call does not await an answer');
     this.#answered = true;
@@ -431,7 +439,12 @@ export class McpttCall {
     this.session.answer(answer);
   }
 
-  /** Rejects an incoming call; default 486 Busy Here. */
+  /**
+   * Rejects an incoming call with a final non-2xx response.
+   *
+   * @param status - The status, from 300 to 699; 486 Busy Here by default.
+   * @throws TypeError when the call does not await an answer, or for another status.
+   */
   reject(status = 486): void {
     if (!this.awaitsAnswer) throw new TypeError('the call does not await an answer');
     if (!Number.isInteger(status) || status < 300 || status > 699) {
@@ -451,6 +464,11 @@ export class McpttCall {
    * re-INVITE; the socket adds them after JsSIP built the request. Returns false when JsSIP
    * cannot send an offer now, for example while another offer is pending, or while parts of an
    * earlier request of this method still wait to leave.
+   *
+   * @param parts - The MCPTT body parts, each protected as the policy says.
+   * @param method - `UPDATE` (default) or `INVITE`.
+   * @returns True when the request was handed to JsSIP.
+   * @throws TypeError when the call is not established.
    */
   sendParts(parts: readonly BodyPart[], method: 'UPDATE' | 'INVITE' = 'UPDATE'): boolean {
     if (this.#state !== 'established') throw new TypeError('the call is not established');

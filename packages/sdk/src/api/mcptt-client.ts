@@ -85,8 +85,11 @@ export interface StartOptions {
  * ```
  */
 export class McpttClient {
+  /** The socket that protects JsSIP's traffic, for diagnostics such as its connection number. */
   readonly socket: ProtectingSocket;
+  /** The S/MIME pipeline that the socket uses. */
   readonly pipeline: SmimePipeline;
+  /** The JsSIP user agent. */
   readonly ua: UA;
   readonly #options: McpttClientOptions;
   readonly #logger: SdkLogger;
@@ -118,7 +121,13 @@ export class McpttClient {
   /** Computes credentials for the SIP core's digest challenges to the client's PUBLISH requests. */
   readonly #answerChallenge: ChallengeAnswerer | undefined;
 
-  /** Raises TypeError, naming the option, for an option that is missing or wrong. */
+  /**
+   * Creates a stopped client; {@link McpttClient.start} connects it.
+   *
+   * @param options - The user's URI, the SIP core's URL, the key store and the other settings
+   *   that {@link McpttClientOptions} describes.
+   * @throws TypeError, naming the option, for an option that is missing or wrong.
+   */
   constructor(options: McpttClientOptions) {
     checkClientOptions(options);
     this.#options = options;
@@ -491,6 +500,9 @@ export class McpttClient {
   /**
    * Sends a location report as a protected MESSAGE and resolves with its Call-ID. Rejects with
    * TypeError for a coordinate out of range, and with SipRequestFailedError for a failure.
+   *
+   * @param target - SIP URI of the recipient, usually the MCPTT server.
+   * @param report - The report type, coordinates in decimal degrees and optional trigger ID.
    */
   async sendLocationReport(target: string, report: LocationReport): Promise<string> {
     // Inside an async method, the TypeError of a bad coordinate rejects rather than throws.
@@ -548,6 +560,9 @@ export class McpttClient {
    * mcptt-request-uri. Emergency and imminent-peril calls add their indication and
    * Resource-Priority. Throws TypeError without a target, without WebRTC, or before start() and
    * after stop(), and SipRequestFailedError (503) while the transport is not connected.
+   *
+   * @param options - The group, the call type and indications, and the media options.
+   * @returns The call, in state `calling`; `delegate.onStateChange` reports the outcome.
    */
   startGroupCall(options: GroupCallOptions): McpttCall {
     const request = buildGroupCallRequest(options, { clientId: this.#options.clientId });
@@ -558,6 +573,9 @@ export class McpttClient {
    * Starts a private call, with resource-lists naming the callee and the commencement mode in
    * Answer-Mode. Throws TypeError without a target, without WebRTC, or before start() and after
    * stop(), and SipRequestFailedError (503) while the transport is not connected.
+   *
+   * @param options - The callee, the commencement mode and the media options.
+   * @returns The call, in state `calling`; `delegate.onStateChange` reports the outcome.
    */
   startPrivateCall(options: PrivateCallOptions): McpttCall {
     const request = buildPrivateCallRequest(options, { clientId: this.#options.clientId });
@@ -571,6 +589,9 @@ export class McpttClient {
    * PUBLISH fails, so that a late refresh cannot bring back groups the user has left. Rejects
    * with TypeError, before anything changes, for an `expires` that is not a whole number of seconds
    * from 0 to 2^31-1, and before start() or after stop().
+   *
+   * @param options - The groups, the server's URI as target, and optionally `expires` and the
+   *   IDs that {@link AffiliationOptions} describes.
    */
   async setAffiliation(options: AffiliationOptions): Promise<void> {
     this.#requireRunning('setAffiliation');

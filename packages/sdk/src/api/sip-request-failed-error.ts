@@ -10,6 +10,7 @@ import { McpttError, isErrorCode, type ErrorCode } from '@mcptt-smime/smime';
  * error hierarchy of mcptt-smime, with the response's status as `sipStatus`.
  */
 export class SipRequestFailedError extends McpttError {
+  /** `ERR_REQUEST_FAILED`, the code of a failure at the far end or a timeout. */
   static readonly code = 'ERR_REQUEST_FAILED';
   // Written out, because a bundler that renames classes would change the name taken from it.
   override readonly name = 'SipRequestFailedError';
@@ -23,6 +24,12 @@ export class SipRequestFailedError extends McpttError {
   readonly sipStatus: number;
   readonly #reasonPhrase: string;
 
+  /**
+   * @param sipStatus - Status of the final response, or 408 for a timeout.
+   * @param reasonPhrase - Its reason phrase.
+   * @param code - Code of the local failure that produced the response; `ERR_REQUEST_FAILED`
+   *   when absent.
+   */
   constructor(sipStatus: number, reasonPhrase: string, code?: ErrorCode) {
     super(`request failed with ${sipStatus} ${reasonPhrase}`);
     this.sipStatus = sipStatus;

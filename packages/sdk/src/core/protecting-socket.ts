@@ -102,10 +102,21 @@ export class ProtectingSocket implements SipSocket {
   /** Incremented on every connect and disconnect, so queued output never reaches a newer connection. */
   #connection = 0;
 
+  /** Set by JsSIP: called when the inner socket connects. */
   onconnect: () => void = () => undefined;
+  /** Set by JsSIP: called when the inner socket disconnects, with its close code and reason. */
   ondisconnect: (error: boolean, code?: number, reason?: string) => void = () => undefined;
+  /**
+   * Set by JsSIP: called with each incoming message once it is unprotected, and with the
+   * synthetic error response of a request that could not be protected.
+   */
   ondata: (data: SocketData) => void = () => undefined;
 
+  /**
+   * @param inner - The socket that carries the messages, such as JsSIP's `WebSocketInterface`.
+   * @param options - The pipeline that protects and unprotects, and optionally a logger and the
+   *   size of the retransmission cache.
+   */
   constructor(inner: SipSocket, options: ProtectingSocketOptions) {
     this.#inner = inner;
     this.#pipeline = options.pipeline;
@@ -114,6 +125,7 @@ export class ProtectingSocket implements SipSocket {
     this.#cache = new RetransmissionCache(options.retransmissionCacheSize);
   }
 
+  /** The inner socket's Via transport, such as `WSS`; JsSIP's Socket interface names it so. */
   get via_transport(): string {
     return this.#inner.via_transport;
   }
@@ -122,10 +134,12 @@ export class ProtectingSocket implements SipSocket {
     this.#inner.via_transport = value;
   }
 
+  /** The inner socket's URL. */
   get url(): string {
     return this.#inner.url;
   }
 
+  /** The inner socket's SIP URI, as JsSIP's Socket interface names it. */
   get sip_uri(): string {
     return this.#inner.sip_uri;
   }
@@ -135,6 +149,7 @@ export class ProtectingSocket implements SipSocket {
     return this.#connection;
   }
 
+  /** Connects the inner socket; a new connection number drops output queued for the last one. */
   connect(): void {
     this.#connection += 1;
     this.#inner.onconnect = () => this.onconnect();
@@ -147,16 +162,19 @@ export class ProtectingSocket implements SipSocket {
     this.#inner.connect();
   }
 
+  /** Disconnects the inner socket and drops the retransmission cache. */
   disconnect(): void {
     this.#connection += 1;
     this.#cache.clear();
     this.#inner.disconnect();
   }
 
+  /** Tells whether the inner socket is connected. */
   isConnected(): boolean {
     return this.#inner.isConnected();
   }
 
+  /** Tells whether the inner socket is connecting. */
   isConnecting(): boolean {
     return this.#inner.isConnecting();
   }

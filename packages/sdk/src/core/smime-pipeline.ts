@@ -282,7 +282,11 @@ export class SmimePipeline implements SocketPipeline {
   /** The revocation lists in force, from the options until {@link setRevocationLists}. */
   #revocationLists: readonly RevocationList[] | undefined;
 
-  /** Raises TypeError for a `revocation`, `maxSignatureAge` or `encryptThenSign` out of range. */
+  /**
+   * @param options - The crypto, the key store, the local URI, the callback for opened messages
+   *   and the checks that {@link SmimePipelineOptions} describes.
+   * @throws TypeError for a `revocation`, `maxSignatureAge` or `encryptThenSign` out of range.
+   */
   constructor(options: SmimePipelineOptions) {
     checkReceiveOptions(options);
     this.#options = options;
@@ -415,17 +419,35 @@ export class SmimePipeline implements SocketPipeline {
   /**
    * Adds `parts` to the next outgoing message of this dialog and kind: a re-INVITE or UPDATE
    * request, or a 2xx response, which JsSIP builds with an SDP body only.
+   *
+   * @param callId - Call-ID of the dialog.
+   * @param method - Method of the request, or of the request that the response answers.
+   * @param isRequest - True for a request, false for a response.
+   * @param parts - The MCPTT body parts to add after the SDP.
    */
   attachToNext(callId: string, method: string, isRequest: boolean, parts: readonly BodyPart[]) {
     this.#pendingParts.set(partsKey(callId, method.toUpperCase(), isRequest), parts);
   }
 
-  /** True while parts from {@link SmimePipeline.attachToNext} wait for their message. */
+  /**
+   * True while parts from {@link SmimePipeline.attachToNext} wait for their message.
+   *
+   * @param callId - Call-ID of the dialog.
+   * @param method - Method of the request, or of the request that the response answers.
+   * @param isRequest - True for a request, false for a response.
+   * @returns True while such parts wait.
+   */
   hasPendingParts(callId: string, method: string, isRequest: boolean): boolean {
     return this.#pendingParts.has(partsKey(callId, method.toUpperCase(), isRequest));
   }
 
-  /** Drops parts from {@link SmimePipeline.attachToNext} whose message was never sent. */
+  /**
+   * Drops parts from {@link SmimePipeline.attachToNext} whose message was never sent.
+   *
+   * @param callId - Call-ID of the dialog.
+   * @param method - Method of the request, or of the request that the response answers.
+   * @param isRequest - True for a request, false for a response.
+   */
   discardPendingParts(callId: string, method: string, isRequest: boolean): void {
     this.#pendingParts.delete(partsKey(callId, method.toUpperCase(), isRequest));
   }
@@ -434,6 +456,11 @@ export class SmimePipeline implements SocketPipeline {
    * Routes the responses of this Call-ID to `handler` instead of JsSIP, for the SDK's own
    * transactions such as PUBLISH, and a final response that fails unprotection to `onFailure`.
    * Returns the function that removes the route.
+   *
+   * @param callId - Call-ID of the SDK's own transaction.
+   * @param handler - Receives each unprotected response.
+   * @param onFailure - Receives the failure of a final response that could not be unprotected.
+   * @returns The function that removes the route.
    */
   claimResponses(
     callId: string,
@@ -464,6 +491,12 @@ export class SmimePipeline implements SocketPipeline {
    * the result and is not signed and encrypted again. A request whose parts or fields differ,
    * one with an Expires field, and one whose preparation failed are protected as usual. The
    * promise resolves when the preparation is over, and never rejects.
+   *
+   * @param callId - Call-ID of the request.
+   * @param method - Its method.
+   * @param target - Its target, the To URI, which decides the recipients.
+   * @param parts - The body parts after the SDP.
+   * @param cseq - Its CSeq number, 1 by default.
    */
   async prepare(
     callId: string,
@@ -518,7 +551,11 @@ export class SmimePipeline implements SocketPipeline {
     await preparing;
   }
 
-  /** Drops what {@link prepare} made for a dialog whose request was never sent. */
+  /**
+   * Drops what {@link SmimePipeline.prepare} made for a dialog whose request was never sent.
+   *
+   * @param callId - Call-ID of the request.
+   */
   forget(callId: string): void {
     for (const key of this.#prepared.keys()) {
       if (key.endsWith(` ${callId}`)) this.#prepared.delete(key);

@@ -189,7 +189,11 @@ export class FloorControl {
     this.#send({ type: 'floor-release' });
   }
 
-  /** Sends Floor Queue Position Request; the answer comes through `onQueued`. */
+  /**
+   * Sends Floor Queue Position Request; the answer comes through `onQueued`.
+   *
+   * @throws TypeError once floor control is closed.
+   */
   requestQueuePosition(): void {
     if (this.#state === 'closed') throw new TypeError('floor control is closed');
     this.#send({ type: 'floor-queue-position-request' });

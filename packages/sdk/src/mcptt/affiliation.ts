@@ -18,6 +18,9 @@ export type { AffiliationInfo, GroupAffiliation } from '@mcptt-smime/mcptt-xml';
  * skipped with their content. Raises MimeParseError when the XML is malformed or past the SDK's
  * limits, the root is not `presence`, the tuple is missing, or any tuple has two `status` or
  * `p-id` elements or an affiliation without group.
+ *
+ * @param xml - The body, decoded as text.
+ * @returns The MCPTT ID, client ID and groups of the first tuple.
  */
 export function parseAffiliation(xml: string): AffiliationInfo {
   return readXmlBody(xml, readAffiliation);

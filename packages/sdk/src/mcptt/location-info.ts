@@ -17,6 +17,9 @@ export type { LocationReport } from '@mcptt-smime/mcptt-xml';
  * skipped with their content. Raises MimeParseError when the XML is malformed or past the SDK's
  * limits, a required element is missing or repeated, or a coordinate is not a number in its
  * range.
+ *
+ * @param xml - The body, decoded as text.
+ * @returns The report, with its coordinates as numbers.
  */
 export function parseLocationInfo(xml: string): LocationReport {
   return readXmlBody(xml, readLocationInfo);

@@ -17,6 +17,9 @@ export type { McpttInfo, McpttSessionType } from '@mcptt-smime/mcptt-xml';
  * the XML is malformed or past the SDK's limits, the root is not `mcpttinfo` in the mcptt-info
  * namespace, a field appears twice or a boolean is not an xs:boolean. A `session-type` that is
  * not one of `MCPTT_SESSION_TYPES` is returned as it is.
+ *
+ * @param xml - The body, decoded as text.
+ * @returns The fields found, each absent when its element is missing.
  */
 export function parseMcpttInfo(xml: string): McpttInfo {
   return readXmlBody(xml, readMcpttInfo);

@@ -18,6 +18,9 @@ export const RECIPIENT_LIST_DISPOSITION = 'recipient-list';
  * `resource-lists/list/list/entry` and so on, in the resource-lists namespace), in document
  * order. Elements of other namespaces are skipped with their content. Raises MimeParseError when
  * the XML is malformed or past the SDK's limits, or the root is not `resource-lists`.
+ *
+ * @param xml - The body, decoded as text.
+ * @returns The URIs, possibly none.
  */
 export function parseResourceLists(xml: string): string[] {
   return readXmlBody(xml, readResourceLists);
