@@ -181,13 +181,28 @@ const ENROLMENT_FIELDS: KnownFields<EnrolmentConfig> = {
 
 const FLOOR_FIELDS: KnownFields<FloorConfig> = { maxTalkTimeMs: true, queueCapacity: true };
 
-/** Reads and checks a configuration file. Raises TypeError naming the first invalid field. */
+/**
+ * Reads and checks a configuration file. Raises TypeError naming the first invalid field.
+ *
+ * @param path - Path of the JSON file; relative paths inside it are resolved against its folder.
+ * @returns The checked configuration.
+ * @throws The error of reading the file, such as ENOENT, a SyntaxError naming the file for
+ *   invalid JSON (without quoting it, as it may hold enrolment codes), or a TypeError naming the
+ *   first invalid field.
+ */
 export async function loadConfig(path: string): Promise<ServerConfig> {
   const raw = parseJsonFile(await readFile(path, 'utf8'), path);
   return parseConfig(raw, dirname(path));
 }
 
-/** Checks a parsed configuration and resolves its paths against `baseDir`. */
+/**
+ * Checks a parsed configuration and resolves its paths against `baseDir`.
+ *
+ * @param raw - The parsed JSON value.
+ * @param baseDir - The folder against which relative paths are resolved.
+ * @returns The checked configuration.
+ * @throws TypeError naming the first invalid field.
+ */
 export function parseConfig(raw: unknown, baseDir: string): ServerConfig {
   const root = asObject(raw, 'configuration', ROOT_FIELDS);
   const identity = asObject(root.identity, 'identity', IDENTITY_FIELDS);

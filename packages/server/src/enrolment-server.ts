@@ -86,7 +86,18 @@ export interface EnrolmentServerOptions {
   readonly now?: () => number;
 }
 
-/** Starts the endpoint on 127.0.0.1. */
+/**
+ * Starts the endpoint on 127.0.0.1.
+ *
+ * @param config - The `enrolment` section of the configuration.
+ * @param logger - The pino logger; it never receives codes or keys.
+ * @param options - A clock for the lockouts.
+ * @returns The endpoint's URL and its `stop`.
+ * @throws An error naming `enrolment.caCertificate` or `enrolment.caKey` and the file for an
+ *   unusable CA, one naming {@link SPENT_CODES_FILE} when that file is malformed, and an Error
+ *   naming `enrolment.port` when the port is in use or cannot be opened. These are start-up errors
+ *   of the operator's setup, so they carry no SIP status.
+ */
 export async function startEnrolmentServer(
   config: EnrolmentConfig,
   logger: Logger,

@@ -106,6 +106,10 @@ const STOP_GRACE_MS = 1000;
  * ```
  */
 export class McpttServer {
+  /**
+   * The state that the request handlers share: the configuration, the identity, the registry,
+   * the calls and the logger.
+   */
   readonly context: ServerContext;
   readonly #link: CoreLink;
   #refresh: ReturnType<typeof setInterval> | undefined;
@@ -124,6 +128,10 @@ export class McpttServer {
    * between attempts, until {@link stop}. Requests that were waiting for a response then resolve
    * with 503. When the core cannot be reached or the registration fails, rejects with that
    * error, closes any connection it opened, and reports no state to `onCoreConnectionChange`.
+   *
+   * @param options - The configuration, the core's WebSocket URL, and optionally a logger, a clock,
+   *   a crypto and the state callbacks.
+   * @returns The running server.
    */
   static async start(options: McpttServerOptions): Promise<McpttServer> {
     const crypto = options.crypto ?? createNodeCrypto();
@@ -330,6 +338,8 @@ export class McpttServer {
    * Handles one frame from the core. A request other than ACK that does not parse gets a response
    * with the status of its error, 400, 413 or 505, when the fields that a response copies can be
    * read (RFC 3261 §8.2, RFC 4475). Any other frame that does not parse is dropped.
+   *
+   * @param data - One WebSocket frame from the core.
    */
   receive(data: Uint8Array): void {
     let message: SipMessage;
@@ -354,7 +364,11 @@ export class McpttServer {
     this.context.transactions.receive(message);
   }
 
-  /** Passes a new request to its handler and logs its final status once. */
+  /**
+   * Passes a new request to its handler and logs its final status once.
+   *
+   * @param transaction - The server transaction of the new request.
+   */
   dispatch(transaction: ServerTransaction): void {
     const logged = this.#loggingTransaction(transaction);
     this.#handle(logged).catch((error: unknown) => {

@@ -38,6 +38,10 @@ export interface DemoPkiOptions {
 /**
  * Creates a CA and a key and certificate for each user and the server, in the file layout of
  * `mcptt-smime pki init`.
+ *
+ * @param options - The folder, the domain, the user and server names, and optionally the
+ *   validity and the CA's name.
+ * @throws The error of the `openssl` command or of a file write that failed.
  */
 export async function createDemoPki(options: DemoPkiOptions): Promise<void> {
   const { folder } = options;
@@ -158,6 +162,11 @@ export function isCertifiableUri(uri: string): boolean {
  * subjectAltName from `uri`, the key usage of {@link keyUsageFor}, extended key usage
  * emailProtection (RFC 8550 §4.4). Raises an Error when the request does not verify, and
  * UnsupportedKeyError for a key of another type or size.
+ *
+ * @param options - The PEM request, the URI to certify, the CA's certificate and key files, and
+ *   the validity in days.
+ * @returns The certificate as PEM.
+ * @throws TypeError for a URI that {@link isCertifiableUri} rejects.
  */
 export async function issueCertificate(options: IssueOptions): Promise<string> {
   if (!isCertifiableUri(options.uri)) {
