@@ -19,7 +19,12 @@ const exactDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 const SCRIPT_ENCODE_LIMIT = 512;
 
-/** Encodes a string as UTF-8. */
+/**
+ * Encodes a string as UTF-8.
+ *
+ * @param text - Any string; a lone surrogate becomes U+FFFD.
+ * @returns The UTF-8 bytes.
+ */
 export function utf8Encode(text: string): Uint8Array {
   if (text.length <= SCRIPT_ENCODE_LIMIT) {
     const bytes = new Uint8Array(text.length);
@@ -37,6 +42,10 @@ export function utf8Encode(text: string): Uint8Array {
 /**
  * Decodes UTF-8. With `fatal` set, an invalid sequence throws a `TypeError`, otherwise it becomes
  * U+FFFD.
+ *
+ * @param bytes - The bytes to decode.
+ * @param fatal - Whether an invalid sequence throws.
+ * @returns The text, with a leading byte order mark removed.
  */
 export function utf8Decode(bytes: Uint8Array, fatal = false): string {
   // Chromium's TextDecoder rejects a view of a SharedArrayBuffer, so such bytes are copied.
@@ -99,7 +108,12 @@ export function copyBytes(out: Uint8Array, chunk: Uint8Array, offset: number): v
   for (let i = 0; i < chunk.length; i++) out[offset + i] = chunk[i] as number;
 }
 
-/** Concatenates byte arrays into a new one. */
+/**
+ * Concatenates byte arrays into a new one.
+ *
+ * @param chunks - The arrays, in order.
+ * @returns A new array with their bytes.
+ */
 export function concatBytes(...chunks: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const chunk of chunks) length += chunk.length;
@@ -112,7 +126,13 @@ export function concatBytes(...chunks: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Compares two byte arrays. Not constant-time: use it only on public data. */
+/**
+ * Compares two byte arrays. Not constant-time: use it only on public data.
+ *
+ * @param a - One array.
+ * @param b - The other array.
+ * @returns True when both have the same length and bytes.
+ */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -289,6 +309,10 @@ function encodeBase64(
 /**
  * Encodes bytes as base64. With `lineWidth`, the output is broken into lines of that many
  * characters separated by CRLF, with no line break after the last line.
+ *
+ * @param bytes - The bytes to encode.
+ * @param lineWidth - Characters per line; one line without it.
+ * @returns The base64 text, padded with `=`.
  */
 export function base64Encode(bytes: Uint8Array, lineWidth?: number): string {
   return lenientDecoder.decode(base64EncodeToBytes(bytes, lineWidth));
@@ -393,6 +417,9 @@ export function base64DecodeView(ascii: Uint8Array): Uint8Array {
  * Decodes base64 of any line width. Whitespace (SP, HTAB, CR, LF) anywhere is skipped, as
  * RFC 2045 §6.8 asks of decoders. Any other character outside the alphabet, misplaced padding or a
  * truncated final group raises `CmsParseError`.
+ *
+ * @param text - The base64 text.
+ * @returns The decoded bytes.
  */
 export function base64Decode(text: string): Uint8Array {
   // Characters outside ASCII become bytes of 0x80 and above, which the alphabet check rejects.
@@ -407,7 +434,12 @@ const HEX_CODES = Uint16Array.from({ length: 512 }, (_, index) =>
   '0123456789abcdef'.charCodeAt(index % 2 === 0 ? index >> 5 : (index >> 1) & 0x0f),
 );
 
-/** Encodes bytes as lowercase hexadecimal. */
+/**
+ * Encodes bytes as lowercase hexadecimal.
+ *
+ * @param bytes - The bytes to encode.
+ * @returns Two lowercase hexadecimal digits per byte.
+ */
 export function hexEncode(bytes: Uint8Array): string {
   // For a megabyte, such as the serial numbers of a hostile CRL, appending a string per byte
   // took about 300 ms and chunks of character codes about 60 ms (estimates from Node 20 runs).

@@ -66,7 +66,12 @@ const KNOWN_CODES: Readonly<Record<ErrorCode, true>> = {
   ERR_INTERNAL: true,
 };
 
-/** True when `value` is one of the {@link ErrorCode}s, for a code read from the network. */
+/**
+ * Tells whether `value` is one of the {@link ErrorCode}s, for a code read from the network.
+ *
+ * @param value - The code to check, such as the code of a Warning header field.
+ * @returns True when `value` is a code of this library.
+ */
 export function isErrorCode(value: string): value is ErrorCode {
   return Object.hasOwn(KNOWN_CODES, value);
 }
@@ -108,6 +113,11 @@ export abstract class McpttError extends Error {
   /** SIP status code that a user agent answers when this error rejects a request. */
   abstract readonly sipStatus: number;
 
+  /**
+   * @param message - What failed, naming the header, part or field. It must not contain
+   *   plaintext, key material or tokens, because applications log it.
+   * @param options - The `cause`, kept for debugging.
+   */
   constructor(message: string, options?: McpttErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -121,6 +131,7 @@ export abstract class McpttError extends Error {
 
 /** A SIP message that does not follow the RFC 3261 grammar, or whose framing is inconsistent. */
 export class SipParseError extends McpttError {
+  /** `ERR_SIP_MALFORMED`, the code of every instance, readable without one. */
   static readonly code = 'ERR_SIP_MALFORMED';
   readonly code = 'ERR_SIP_MALFORMED';
   readonly sipStatus = 400;
@@ -131,13 +142,19 @@ export class SipParseError extends McpttError {
  * (RFC 3261 §21.5.6, RFC 4475 §3.1.2.16).
  */
 export class SipVersionError extends McpttError {
+  /** `ERR_SIP_VERSION`, the code of every instance, readable without one. */
   static readonly code = 'ERR_SIP_VERSION';
   readonly code = 'ERR_SIP_VERSION';
   readonly sipStatus = 505;
 }
 
-/** A MIME entity or multipart body that does not follow RFC 2045 and RFC 2046. */
+/**
+ * A MIME entity or multipart body that does not follow RFC 2045 and RFC 2046. The SDK and the
+ * server also raise it, or a subclass, for a body part whose content does not parse, such as
+ * MCPTT XML that is not well-formed.
+ */
 export class MimeParseError extends McpttError {
+  /** `ERR_MIME_MALFORMED`, the code of every instance, readable without one. */
   static readonly code = 'ERR_MIME_MALFORMED';
   readonly code = 'ERR_MIME_MALFORMED';
   readonly sipStatus = 400;
@@ -145,6 +162,7 @@ export class MimeParseError extends McpttError {
 
 /** A CMS structure, certificate or base64 payload that cannot be decoded. */
 export class CmsParseError extends McpttError {
+  /** `ERR_CMS_MALFORMED`, the code of every instance, readable without one. */
   static readonly code = 'ERR_CMS_MALFORMED';
   readonly code = 'ERR_CMS_MALFORMED';
   readonly sipStatus = 400;
@@ -152,6 +170,7 @@ export class CmsParseError extends McpttError {
 
 /** An input past one of the documented limits in `limits.ts`. */
 export class LimitExceededError extends McpttError {
+  /** `ERR_LIMIT_EXCEEDED`, the code of every instance, readable without one. */
   static readonly code = 'ERR_LIMIT_EXCEEDED';
   readonly code = 'ERR_LIMIT_EXCEEDED';
   readonly sipStatus = 413;
@@ -165,13 +184,22 @@ export class LimitExceededError extends McpttError {
  * supplied the local certificate.
  */
 export class UndecipherableError extends McpttError {
+  /** `ERR_UNDECIPHERABLE`, the code of every instance, readable without one. */
   static readonly code = 'ERR_UNDECIPHERABLE';
+  /** The one message of every decryption failure, whatever its cause. */
   static readonly genericMessage = 'message body could not be decrypted';
   readonly code = 'ERR_UNDECIPHERABLE';
   readonly sipStatus = 493;
   /** DER of a certs-only SignedData with the local certificate, for the 493 response body. */
   certsOnly: Uint8Array | undefined;
 
+  /**
+   * Creates the error with {@link UndecipherableError.genericMessage}; there is no message
+   * parameter, so that no cause can show through it.
+   *
+   * @param options - The `cause`, kept for debugging and never shown to the sender, and
+   *   `certsOnly` for the 493 response body.
+   */
   constructor(options?: McpttErrorOptions & { certsOnly?: Uint8Array }) {
     super(UndecipherableError.genericMessage, options);
     this.certsOnly = options?.certsOnly;
@@ -180,6 +208,7 @@ export class UndecipherableError extends McpttError {
 
 /** A signature that does not verify, or a SignedData whose signed attributes are inconsistent. */
 export class SignatureInvalidError extends McpttError {
+  /** `ERR_SIGNATURE_INVALID`, the code of every instance, readable without one. */
   static readonly code = 'ERR_SIGNATURE_INVALID';
   readonly code = 'ERR_SIGNATURE_INVALID';
   readonly sipStatus = 403;
@@ -191,6 +220,7 @@ export class SignatureInvalidError extends McpttError {
  * without a current certificate revocation list that verifies.
  */
 export class CertificateUntrustedError extends McpttError {
+  /** `ERR_CERT_UNTRUSTED`, the code of every instance, readable without one. */
   static readonly code = 'ERR_CERT_UNTRUSTED';
   readonly code = 'ERR_CERT_UNTRUSTED';
   readonly sipStatus = 403;
@@ -202,6 +232,7 @@ export class CertificateUntrustedError extends McpttError {
  * serial number.
  */
 export class CertificateRevokedError extends McpttError {
+  /** `ERR_CERT_REVOKED`, the code of every instance, readable without one. */
   static readonly code = 'ERR_CERT_REVOKED';
   readonly code = 'ERR_CERT_REVOKED';
   readonly sipStatus = 403;
@@ -212,6 +243,7 @@ export class CertificateRevokedError extends McpttError {
  * It is never replaced silently: the caller's decision hook must accept it.
  */
 export class CertificateChangedError extends McpttError {
+  /** `ERR_CERT_CHANGED`, the code of every instance, readable without one. */
   static readonly code = 'ERR_CERT_CHANGED';
   readonly code = 'ERR_CERT_CHANGED';
   readonly sipStatus = 403;
@@ -219,6 +251,7 @@ export class CertificateChangedError extends McpttError {
 
 /** A signer whose certificate identity is not the From URI of a request or the To URI of a response. */
 export class IdentityMismatchError extends McpttError {
+  /** `ERR_IDENTITY_MISMATCH`, the code of every instance, readable without one. */
   static readonly code = 'ERR_IDENTITY_MISMATCH';
   readonly code = 'ERR_IDENTITY_MISMATCH';
   readonly sipStatus = 403;
@@ -229,6 +262,7 @@ export class IdentityMismatchError extends McpttError {
  * §23.4.1.1), or is missing: something on the way changed what the signer sent.
  */
 export class HeaderMismatchError extends McpttError {
+  /** `ERR_HEADER_MISMATCH`, the code of every instance, readable without one. */
   static readonly code = 'ERR_HEADER_MISMATCH';
   readonly code = 'ERR_HEADER_MISMATCH';
   readonly sipStatus = 403;
@@ -239,6 +273,7 @@ export class HeaderMismatchError extends McpttError {
  * Call-ID is covered), which its signature covers, within the window of a `ReplayGuard`. The SIP core may have captured and sent it again.
  */
 export class ReplayedError extends McpttError {
+  /** `ERR_REPLAYED`, the code of every instance, readable without one. */
   static readonly code = 'ERR_REPLAYED';
   readonly code = 'ERR_REPLAYED';
   readonly sipStatus = 403;
@@ -249,6 +284,7 @@ export class ReplayedError extends McpttError {
  * requires protection. An attacker who strips the protection produces exactly this.
  */
 export class DowngradeError extends McpttError {
+  /** `ERR_DOWNGRADE`, the code of every instance, readable without one. */
   static readonly code = 'ERR_DOWNGRADE';
   readonly code = 'ERR_DOWNGRADE';
   readonly sipStatus = 403;
@@ -256,6 +292,7 @@ export class DowngradeError extends McpttError {
 
 /** An S/MIME type, algorithm or key type that this library does not implement. */
 export class NotSupportedError extends McpttError {
+  /** `ERR_NOT_SUPPORTED`, the code of every instance, readable without one. */
   static readonly code = 'ERR_NOT_SUPPORTED';
   readonly code = 'ERR_NOT_SUPPORTED';
   readonly sipStatus = 415;
@@ -265,6 +302,10 @@ export class NotSupportedError extends McpttError {
    */
   readonly acceptEncoding: string | undefined;
 
+  /**
+   * @param message - What is not supported, such as `content encryption 3DES not supported`.
+   * @param options - The `cause`, and `acceptEncoding` for a body in an unapplied content coding.
+   */
   constructor(message: string, options?: McpttErrorOptions & { acceptEncoding?: string }) {
     super(message, options);
     this.acceptEncoding = options?.acceptEncoding;
@@ -273,6 +314,7 @@ export class NotSupportedError extends McpttError {
 
 /** No local identity, private key or recipient certificate for the requested address. */
 export class KeyNotFoundError extends McpttError {
+  /** `ERR_KEY_NOT_FOUND`, the code of every instance, readable without one. */
   static readonly code = 'ERR_KEY_NOT_FOUND';
   readonly code = 'ERR_KEY_NOT_FOUND';
   readonly sipStatus = 500;
@@ -284,10 +326,20 @@ export type StorageErrorCode =
 
 /** A failure of the persistent key storage. `code` tells which kind. */
 export class StorageError extends McpttError {
+  /** Default code of this class, `ERR_STORAGE_FAILED`, for a check without an instance. */
   static readonly code = 'ERR_STORAGE_FAILED';
+  /**
+   * `ERR_STORAGE_QUOTA` for a storage quota exceeded, `ERR_STORAGE_DATA_CLONE` for a value that
+   * IndexedDB cannot clone, `ERR_STORAGE_BLOCKED` for a database upgrade that another tab blocks,
+   * and `ERR_STORAGE_FAILED` for any other failure.
+   */
   readonly code: StorageErrorCode;
   readonly sipStatus = 500;
 
+  /**
+   * @param message - What failed, naming the operation and never a stored value.
+   * @param options - `cause`, and `code` (`ERR_STORAGE_FAILED` when absent).
+   */
   constructor(message: string, options?: McpttErrorOptions & { code?: StorageErrorCode }) {
     super(message, options);
     this.code = options?.code ?? 'ERR_STORAGE_FAILED';
@@ -299,6 +351,7 @@ export class StorageError extends McpttError {
  * its key, or an issued certificate that does not chain to a trust anchor.
  */
 export class CredentialInvalidError extends McpttError {
+  /** `ERR_CREDENTIAL_INVALID`, the code of every instance, readable without one. */
   static readonly code = 'ERR_CREDENTIAL_INVALID';
   readonly code = 'ERR_CREDENTIAL_INVALID';
   readonly sipStatus = 500;
@@ -306,6 +359,7 @@ export class CredentialInvalidError extends McpttError {
 
 /** An export of a key that was stored as non-exportable. */
 export class NotExportableError extends McpttError {
+  /** `ERR_NOT_EXPORTABLE`, the code of every instance, readable without one. */
   static readonly code = 'ERR_NOT_EXPORTABLE';
   readonly code = 'ERR_NOT_EXPORTABLE';
   readonly sipStatus = 500;
@@ -333,7 +387,13 @@ export type AnyMcpttError =
   | CredentialInvalidError
   | NotExportableError;
 
-/** Tells whether `value` is an error of this library. */
+/**
+ * Tells whether `value` is an error of this library, so that a caller can read its `code` and
+ * `sipStatus`.
+ *
+ * @param value - Anything caught.
+ * @returns True when `value` is an instance of a subclass of {@link McpttError}.
+ */
 export function isMcpttError(value: unknown): value is AnyMcpttError {
   return value instanceof McpttError;
 }

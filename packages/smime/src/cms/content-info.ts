@@ -92,6 +92,9 @@ export function encodeContentInfo(contentType: string, content: DerInput): Uint8
  * without signers but with content is `signed-data`, so that verification rejects it with
  * SignatureInvalidError (403) in place of passing unverified content as certificates. Trailing bytes and malformed input raise CmsParseError, and other
  * content types raise NotSupportedError.
+ *
+ * @param der - DER or BER of a ContentInfo.
+ * @returns The S/MIME type, or `data` for id-data.
  */
 export function getCmsContentType(der: Uint8Array): SmimeType | 'data' {
   return contentInfoType(parseContentInfo(der));

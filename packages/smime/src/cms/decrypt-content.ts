@@ -60,6 +60,10 @@ type MatchedRecipient =
  * // context: der: Uint8Array, certificate: Uint8Array, identity: LocalIdentity
  * const { content } = await decryptContent({ crypto, der, certificate, privateKey: identity.decryptionKey });
  * ```
+ *
+ * @param options - The crypto, the ContentInfo DER, the local certificate and its private key.
+ * @returns The decrypted content, its S/MIME type, and the content encryption and key
+ *   management that were used.
  */
 export async function decryptContent(options: DecryptOptions): Promise<DecryptResult> {
   return decryptContentInfo(parseContentInfo(options.der), options);

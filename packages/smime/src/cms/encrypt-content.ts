@@ -74,6 +74,11 @@ export interface PreparedEnvelope {
  * // context: content: Uint8Array, bobCert: Uint8Array
  * const { der, smimeType } = await encryptContent({ crypto, content, recipients: [bobCert], algorithm: 'aes-256-gcm' });
  * ```
+ *
+ * @param options - The crypto, the content, the recipient certificates (DER) and the algorithm.
+ * @returns The ContentInfo DER and its S/MIME type.
+ * @throws TypeError for an unknown algorithm or no recipient, and LimitExceededError past
+ *   MAX_RECIPIENTS.
  */
 export async function encryptContent(options: EncryptOptions): Promise<EncryptResult> {
   return sealEnvelope(options.crypto, await prepareEnvelope(options), options.content);
@@ -83,6 +88,9 @@ export async function encryptContent(options: EncryptOptions): Promise<EncryptRe
  * Makes the content key and the recipient infos of an envelope, the first half of
  * {@link encryptContent}, with the same checks and errors. {@link sealEnvelope} completes it.
  * Each prepared envelope must be sealed once only: its content key is fresh for one content.
+ *
+ * @param options - The crypto, the recipient certificates (DER) and the algorithm.
+ * @returns The content key and the recipient infos, for one content.
  */
 export async function prepareEnvelope(options: PrepareEnvelopeOptions): Promise<PreparedEnvelope> {
   const { crypto, algorithm } = options;

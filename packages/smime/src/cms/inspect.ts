@@ -82,6 +82,9 @@ export interface InspectedCms {
  * Summarises a ContentInfo: content type, recipients and content encryption of an envelope, or
  * signers, certificates and content size of a SignedData. Raises CmsParseError on malformed
  * input; unknown algorithms are shown by OID rather than rejected.
+ *
+ * @param der - DER or BER of a ContentInfo.
+ * @returns The summary, for display; nothing in it is verified.
  */
 export function inspectCms(der: Uint8Array): CmsSummary {
   return inspectCmsContent(der).summary;

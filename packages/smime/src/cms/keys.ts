@@ -50,6 +50,12 @@ export const RSA_MAX_BITS = 4096;
  * if (pkcs8 === undefined) throw new Error('no PRIVATE KEY block');
  * const { signingKey, decryptionKey } = await importPrivateKey(crypto, pkcs8);
  * ```
+ *
+ * @param crypto - The WebCrypto implementation.
+ * @param pkcs8 - DER of an unencrypted PKCS#8 PrivateKeyInfo. The caller owns it and may overwrite
+ *   it afterwards.
+ * @param options - `extractable` (false by default) and `rsaSignature` (`pss` by default).
+ * @returns The signing key and the decryption key.
  */
 export async function importPrivateKey(
   crypto: Crypto,

@@ -19,6 +19,11 @@ import { CmsParseError } from '../errors.js';
  *
  * const [certificate] = pemDecode(readFileSync('alice.cert.pem', 'utf8'), 'CERTIFICATE');
  * ```
+ *
+ * @param text - PEM text, possibly with other text around the blocks.
+ * @param label - The label after `BEGIN`, in capitals.
+ * @returns The DER of each block, at least one.
+ * @throws TypeError for a label of other characters than capitals, digits and spaces.
  */
 export function pemDecode(text: string, label: string): Uint8Array[] {
   if (!/^[A-Z0-9 ]+$/.test(label)) throw new TypeError('pemDecode: invalid label');
@@ -39,7 +44,14 @@ export function pemDecode(text: string, label: string): Uint8Array[] {
   return blocks;
 }
 
-/** Encodes DER as one PEM block with 64-character lines and LF line ends (RFC 7468 §2). */
+/**
+ * Encodes DER as one PEM block with 64-character lines and LF line ends (RFC 7468 §2).
+ *
+ * @param der - The bytes to encode.
+ * @param label - The label after `BEGIN`, in capitals, such as `CERTIFICATE`.
+ * @returns The PEM block, ending with a line feed.
+ * @throws TypeError for a label of other characters than capitals, digits and spaces.
+ */
 export function pemEncode(der: Uint8Array, label: string): string {
   if (!/^[A-Z0-9 ]+$/.test(label)) throw new TypeError('pemEncode: invalid label');
   const body = base64Encode(der, 64).replaceAll('\r\n', '\n');

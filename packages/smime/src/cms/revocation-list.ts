@@ -148,6 +148,10 @@ const listData = new WeakMap<RevocationList, RevocationListData>();
  * const revocationLists = [parseRevocationList(der)];
  * await unprotectMessage(message, { crypto, identity, trustAnchors, revocationLists });
  * ```
+ *
+ * @param der - DER of the CRL.
+ * @returns The parsed list, frozen.
+ * @throws TypeError when `der` is not a Uint8Array.
  */
 export function parseRevocationList(der: Uint8Array): RevocationList {
   if (!(der instanceof Uint8Array)) {

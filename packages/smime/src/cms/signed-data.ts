@@ -61,6 +61,13 @@ export interface SignOptions {
  * // context: content: Uint8Array, privateKey: CryptoKey, certificate: Uint8Array
  * const der = await signContent({ crypto, content, privateKey, certificate, signingTime: new Date(), detached: true });
  * ```
+ *
+ * @param options - The crypto, the content, the private key, its certificate, the signing time
+ *   and whether the content is detached.
+ * @returns The DER of the ContentInfo.
+ * @throws TypeError when the private key does not match the certificate's key type,
+ *   LimitExceededError for more than MAX_CERTIFICATES certificates, and CmsParseError for a
+ *   malformed certificate.
  */
 export async function signContent(options: SignOptions): Promise<Uint8Array> {
   const { crypto, content, privateKey, signingTime } = options;

@@ -97,6 +97,11 @@ export interface VerifyResult {
  * const result = await verifySignedData({ crypto, der, detachedContent, trustAnchors, now: new Date() });
  * if (!result.chainTrusted) askUser(result.signerCertificate);
  * ```
+ *
+ * @param options - The crypto, the DER, the detached content if any, the trust anchors, the time
+ *   and the revocation settings.
+ * @returns The content, the signer certificate with its intermediates and SIP URIs, the
+ *   algorithms, the signing time, and whether the path to a trust anchor was verified.
  */
 export async function verifySignedData(options: VerifyOptions): Promise<VerifyResult> {
   // Invalid options raise TypeError before any input is read, whatever the input.

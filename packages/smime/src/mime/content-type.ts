@@ -43,6 +43,9 @@ export interface ContentType {
  * type.mediaType; // 'multipart/mixed'
  * type.params.get('boundary'); // '=_mcx:1'
  * ```
+ *
+ * @param value - The header value.
+ * @returns The media type in lowercase, and the parameters by lowercase name.
  */
 export function parseContentType(value: string): ContentType {
   const scanner = new HeaderValueScanner(value, 'Content-Type');
@@ -66,6 +69,10 @@ export function parseContentType(value: string): ContentType {
  * formatContentType('multipart/mixed', { boundary: '=_mcx:1' });
  * // 'multipart/mixed; boundary="=_mcx:1"'
  * ```
+ *
+ * @param mediaType - `type/subtype`.
+ * @param params - Parameters in the order to write them.
+ * @returns The header value.
  */
 export function formatContentType(
   mediaType: string,

@@ -66,6 +66,10 @@ export class MimeEntity {
    * Creates an entity from fields and a body. Callers that pass `raw` promise that it is the
    * serialised form of the same fields and body. Raises `TypeError` for a field name or value that
    * is not a string, a name that is not valid, or a value with CR or LF. The entity is frozen.
+   *
+   * @param headers - The header fields, in order.
+   * @param body - The body after the empty line.
+   * @param raw - The serialised entity, when the caller has it.
    */
   constructor(headers: readonly MimeHeader[], body: Uint8Array, raw?: Uint8Array) {
     if ((trustedFields !== undefined && headers === trustedFields) || checkedFields.has(headers)) {
@@ -96,6 +100,9 @@ export class MimeEntity {
    * `raw` without copying. Raises `MimeParseError` for a malformed header section or
    * Content-Type, and `LimitExceededError` past `MAX_MESSAGE_BYTES`, `MAX_HEADER_SECTION_BYTES`
    * or `MAX_HEADER_COUNT`.
+   *
+   * @param bytes - The header section, the empty line and the body.
+   * @returns The entity.
    */
   static parse(bytes: Uint8Array): MimeEntity {
     if (bytes.length > MAX_MESSAGE_BYTES) {
@@ -118,6 +125,10 @@ export class MimeEntity {
    * ```ts
    * MimeEntity.create({ 'Content-Type': 'text/plain; charset=utf-8' }, 'Hello');
    * ```
+   *
+   * @param headers - Field names and values, in the order to write them.
+   * @param body - The body, bytes or text.
+   * @returns The entity.
    */
   static create(
     headers: Readonly<Record<string, string>>,
@@ -147,7 +158,12 @@ export class MimeEntity {
     return parseContentType(value);
   }
 
-  /** Value of the first field named `name` (case-insensitive), or `undefined`. */
+  /**
+   * Value of the first field named `name` (case-insensitive), or `undefined`.
+   *
+   * @param name - The field name, in any case.
+   * @returns The value, or undefined when the entity has no such field.
+   */
   getHeader(name: string): string | undefined {
     const lower = name.toLowerCase();
     const headers = this.headers;
@@ -158,7 +174,12 @@ export class MimeEntity {
     return undefined;
   }
 
-  /** Values of every field named `name` (case-insensitive), in order. */
+  /**
+   * Values of every field named `name` (case-insensitive), in order.
+   *
+   * @param name - The field name, in any case.
+   * @returns The values, empty when the entity has no such field.
+   */
   getHeaders(name: string): string[] {
     const lower = name.toLowerCase();
     const values: string[] = [];

@@ -109,6 +109,7 @@ function readDelimiterLine(
  *
  * @param body - the multipart body, as carried
  * @param boundary - the `boundary` parameter of the Content-Type, already unquoted
+ * @returns The parts in order.
  */
 export function parseMultipart(body: Uint8Array, boundary: string): MimeEntity[] {
   return splitParts(body, boundary, true);

@@ -46,6 +46,10 @@ const ABSOLUTE_URI_PATTERN = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"]+$/;
  *
  * NOTE: a header parameter given twice keeps its first value. A registrar may respond to a
  * REGISTER with the client's Contact and an `expires` of its own, so a repeat is not rejected.
+ *
+ * @param value - The header value, such as the value of From, To or Contact.
+ * @param header - The header name for the error message.
+ * @returns The display name, the URI and the header parameters.
  */
 export function parseNameAddress(value: string, header = 'address'): NameAddress {
   return readNameAddress(value, header, undefined);

@@ -27,6 +27,9 @@ export interface LenientHead {
  * ```ts
  * const { startLine, headers } = splitHeaderLines('INVITE sip:a@b SIP/2.0\r\nv: SIP/2.0/WSS x');
  * ```
+ *
+ * @param head - The text before the blank line that ends the header section.
+ * @returns The start line and the fields as name and value pairs.
  */
 export function splitHeaderLines(head: string): LenientHead {
   const [startLine = '', ...lines] = head.replace(/^[\r\n]+/, '').split(/\r?\n/);
@@ -58,6 +61,9 @@ const STATUS_LINE = /^SIP\/\d+\.\d+ (\d{3})(?: |$)/i;
  * Tells a request line, with its method in upper case, from a status line, with its status code.
  * A request line starts with a method token and SP, and a status line with the SIP version, in
  * any case (RFC 3261 §7.1 and §7.2). Anything else is `unknown`, and gets no response.
+ *
+ * @param startLine - The first line of the message, without its line end.
+ * @returns The kind of line, with its method or status code.
  */
 export function readStartLine(startLine: string): LenientStartLine {
   const status = STATUS_LINE.exec(startLine)?.[1];
@@ -117,6 +123,9 @@ export function hasToTag(to: string): boolean {
  * tag, and the empty string for a tag without a value. A response must carry a To tag that is a
  * token (RFC 3261 §8.2.6.2, §25.1). {@link responseTo} adds one when there is none, and gives up
  * when the tag is not a token, because a second tag would make the field ambiguous.
+ *
+ * @param to - The value of the To header field.
+ * @returns The tag, the empty string for a tag without a value, or undefined without a tag.
  */
 export function toTag(to: string): string | undefined {
   try {

@@ -138,7 +138,9 @@ const BODY_HEADERS = [
  * ```
  */
 export class SipMessage {
+  /** The request line or the status line. */
   readonly startLine: SipRequestLine | SipStatusLine;
+  /** The header fields in order, names as written and values with folding undone. */
   readonly headers: readonly SipHeader[];
   /** Body bytes, exactly Content-Length of them. Treat them as read-only. */
   readonly body: Uint8Array;
@@ -159,6 +161,11 @@ export class SipMessage {
    * Parses a request or response. Content-Length must equal the body length unless
    * `exactLength` is false (see {@link SipParseOptions}). Raises LimitExceededError past the
    * limits of `limits.ts`, and SipParseError naming the header on any malformed input.
+   *
+   * @param bytes - One whole message, as received.
+   * @param options - `exactLength: false` for stream or datagram input.
+   * @returns The parsed message, which keeps the received bytes of every unchanged line.
+   * @throws SipVersionError (505) for a well-formed version other than SIP/2.0.
    */
   static parse(bytes: Uint8Array, options?: SipParseOptions): SipMessage {
     const parsed = parseMessage(bytes, options);
@@ -180,6 +187,11 @@ export class SipMessage {
    * the end when `headers` has none. Throws TypeError on a value that cannot be serialised, such
    * as a header value with a line break. The header grammar is not validated, so check a message
    * from untrusted parts with a parse of its bytes.
+   *
+   * @param startLine - The request line or the status line.
+   * @param headers - The header fields, in order.
+   * @param body - The body, empty by default.
+   * @returns The message.
    */
   static create(
     startLine: SipRequestLine | SipStatusLine,
@@ -224,6 +236,9 @@ export class SipMessage {
   /**
    * First value of a header, matching the long and compact names case-insensitively. For a list
    * header such as Via, this is the first list element.
+   *
+   * @param name - The header name, long or compact, in any case.
+   * @returns The first value, or undefined when the message has no such field.
    */
   getHeader(name: string): string | undefined {
     const canonical = canonicalHeaderName(name);
@@ -240,6 +255,9 @@ export class SipMessage {
    * Returns every value of a header in order. Values of list headers (Via, Contact, Route, Allow, …)
    * are split at commas outside quoted strings and angle brackets. Other headers, such as
    * WWW-Authenticate or Date whose values contain commas, give one value per field.
+   *
+   * @param name - The header name, long or compact, in any case.
+   * @returns The values in order, empty when the message has no such field.
    */
   getHeaders(name: string): string[] {
     const canonical = canonicalHeaderName(name);
@@ -362,7 +380,11 @@ export class SipMessage {
     return SipMessage.#derive(this.startLine, this.#startLineRaw, fields, this.#separatorRaw, body);
   }
 
-  /** Serialises the message. New or changed lines end with CRLF. */
+  /**
+   * Serialises the message. New or changed lines end with CRLF.
+   *
+   * @returns The message as bytes, unchanged lines as received.
+   */
   toBytes(): Uint8Array {
     return concatBytes(...this.#headChunks(), this.body);
   }

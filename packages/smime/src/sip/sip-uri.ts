@@ -81,6 +81,9 @@ function isIpv4Address(text: string): boolean {
  * on a malformed host or port, on a malformed escape, on escapes that decode to invalid UTF-8,
  * and on a parameter given twice, in any case or spelling of its escapes.
  * An escaped NUL (`%00`) is valid (RFC 4475 §3.1.1.4) and decodes to U+0000.
+ *
+ * @param uri - The URI, without angle brackets.
+ * @returns Its scheme, user, password, host, port, parameters and headers, escapes decoded.
  */
 export function parseSipUri(uri: string): SipUri {
   // A NUL or any other control character is rejected before parsing, so that
@@ -205,6 +208,10 @@ const DISTINGUISHING_PARAMS = ['user', 'ttl', 'method', 'maddr'] as const;
  * `sip:alice@example.org;user=phone` does not match `sip:alice@example.org`. Other parameters and
  * headers are ignored, because an address-of-record names the user, not a transport. Returns
  * false when either URI does not parse.
+ *
+ * @param a - One URI.
+ * @param b - The other URI.
+ * @returns True when both name the same address-of-record.
  */
 export function sameAddressOfRecord(a: string, b: string): boolean {
   const left = parseSipUriOrUndefined(a);

@@ -89,6 +89,9 @@ export function parseVia(value: string): SipVia {
  * // context: response: SipMessage
  * const key = `${topViaBranch(response) ?? ''} ${response.cseq.method}`;
  * ```
+ *
+ * @param message - A request or response.
+ * @returns The branch, or undefined.
  */
 export function topViaBranch(message: SipMessage): string | undefined {
   const via = message.getHeaders('Via')[0];

@@ -25,6 +25,10 @@ export interface SipBody {
  *   response = response.withBody(body, headers);
  * }
  * ```
+ *
+ * @param certsOnly - The DER of {@link UndecipherableError.certsOnly}.
+ * @returns The body bytes and its header fields.
+ * @throws TypeError when `certsOnly` is not non-empty DER bytes.
  */
 export function createCertsOnlyBody(certsOnly: Uint8Array): SipBody {
   if (!(certsOnly instanceof Uint8Array) || certsOnly.length === 0) {

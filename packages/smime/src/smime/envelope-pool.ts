@@ -34,7 +34,9 @@ export interface EnvelopeRequest {
 /**
  * Makes `count` envelopes for one request, with `prepareEnvelope` in this thread or through a
  * worker. A pool requests several at once, because in Chromium each message to a worker costs the
- * page 25 to 40 µs to post (measured by `npm run bench`).
+ * page 25 to 40 µs to post (measured by `npm run bench`). A pool reads any rejection, whatever
+ * its error, as a failure of the preparer: it stops asking it for these recipients, and messages
+ * make their own envelopes.
  */
 export type EnvelopePreparer = (
   request: EnvelopeRequest,
@@ -46,6 +48,10 @@ export interface EnvelopeSource {
   /**
    * Returns a ready envelope for exactly these recipients and this algorithm, never the same one
    * twice, or undefined when none is ready.
+   *
+   * @param recipients - The recipient certificates (DER), in the order of the message's options.
+   * @param algorithm - The content encryption of the message.
+   * @returns A prepared envelope, which the caller seals once, or undefined.
    */
   take(
     recipients: readonly Uint8Array[],
@@ -116,6 +122,11 @@ export class EnvelopePool implements EnvelopeSource {
   /** The envelopes received, as {@link EnvelopePool.#areNew} keys them. */
   readonly #received = new BoundedCache<string, true>(REMEMBERED_ENVELOPES);
 
+  /**
+   * @param options - The preparer that makes envelopes, and the depth: how many ready envelopes
+   *   each recipient set keeps (8 by default).
+   * @throws TypeError for a depth that is not an integer from 1 to MAX_POOL_DEPTH.
+   */
   constructor(options: EnvelopePoolOptions) {
     const depth = options.depth ?? 8;
     if (!Number.isInteger(depth) || depth < 1 || depth > MAX_POOL_DEPTH) {
@@ -151,6 +162,10 @@ export class EnvelopePool implements EnvelopeSource {
    * after a failure, and resolves once one is ready: true, or false when the preparer failed or
    * the pool was closed. Call it once the recipients are known, so that the first message finds an
    * envelope ready.
+   *
+   * @param recipients - The recipient certificates (DER).
+   * @param algorithm - The content encryption that the messages will use.
+   * @returns Whether an envelope is ready.
    */
   fill(recipients: readonly Uint8Array[], algorithm: ContentEncryptionAlgorithm): Promise<boolean> {
     if (this.#closed) return Promise.resolve(false);

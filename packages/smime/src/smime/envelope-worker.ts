@@ -56,7 +56,11 @@ interface EnvelopeReply {
   readonly channel: string;
   readonly id: number;
   readonly envelopes?: readonly Omit<PreparedEnvelope, 'recipients'>[];
-  /** The error code, or `ERR_INTERNAL` for an error of another kind. */
+  /**
+   * The code of the `McpttError` of a failed preparation, `ERR_INTERNAL` for an error of another
+   * kind, or `ERR_INVALID_REQUEST` for a request of the wrong shape. The page reads only whether
+   * it is present.
+   */
   readonly error?: string;
 }
 
@@ -107,7 +111,10 @@ export function serveEnvelopes(port: EnvelopePort, crypto: Crypto): void {
  * worker behind `port`. A request fails when its reply is malformed or does not come within
  * ENVELOPE_REQUEST_TIMEOUT_MS, and the pool then falls back to making envelopes in the page. An
  * `error` event before the first reply means that the worker's script did not load, so every
- * later request fails at once. A later `error` event fails only the pending requests.
+ * later request fails at once. A later `error` event fails only the pending requests. A failed
+ * request rejects with a plain `Error` that names the cause (the worker did not load, timed out,
+ * or returned no valid envelopes), since the pool only counts it as a failure and no SIP
+ * request depends on it.
  *
  * @example
  * ```ts

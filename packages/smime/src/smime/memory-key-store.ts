@@ -45,6 +45,10 @@ export class MemoryKeyStore implements KeyStore {
   readonly #trustAnchors: Uint8Array[] = [];
   readonly #peers: PeerEntry[] = [];
 
+  /**
+   * @param options - Identities and trust anchors to add, as {@link MemoryKeyStore.addIdentity}
+   *   and {@link MemoryKeyStore.addTrustAnchor} add them.
+   */
   constructor(options: MemoryKeyStoreOptions = {}) {
     for (const identity of options.identities ?? []) this.addIdentity(identity);
     for (const anchor of options.trustAnchors ?? []) this.addTrustAnchor(anchor);
@@ -59,7 +63,12 @@ export class MemoryKeyStore implements KeyStore {
     this.#identities.push(identity);
   }
 
-  /** Adds a trust anchor (DER). Adding the same certificate twice keeps one copy. */
+  /**
+   * Adds a trust anchor (DER). Adding the same certificate twice keeps one copy.
+   *
+   * @param certificate - DER of a CA certificate.
+   * @throws TypeError when `certificate` is not a Uint8Array.
+   */
   addTrustAnchor(certificate: Uint8Array): void {
     if (!(certificate instanceof Uint8Array)) {
       throw new TypeError('certificate must be a Uint8Array');

@@ -41,6 +41,11 @@ const DEFAULT_CLEAR_TYPES: readonly string[] = ['application/sdp'];
  *   clearTypesByMethod: { PUBLISH: ['application/sdp', 'application/pidf+xml'] },
  * });
  * ```
+ *
+ * @param options - Media types sent in clear, for every method and per method. Without them only
+ *   `application/sdp` is sent in clear.
+ * @returns The policy, for the `policy` option of protect and unprotect.
+ * @throws TypeError for a media type that is not `type/subtype`.
  */
 export function createProtectionPolicy(options: ProtectionPolicyOptions = {}): ProtectionPolicy {
   const clearTypes = toMediaTypeSet(options.clearTypes ?? DEFAULT_CLEAR_TYPES);

@@ -128,6 +128,12 @@ export interface PreparedProtection {
  *   recipients: [serverCertificateDer],
  * });
  * ```
+ *
+ * @param message - The SIP message, request or response, with its body in clear.
+ * @param options - The crypto, the signer, the recipient certificates and optional settings.
+ * @returns The protected message, or `message` itself when nothing is protected.
+ * @throws TypeError for invalid options, and the errors of {@link encryptContent} for a recipient
+ *   certificate that cannot be encrypted for.
  */
 export async function protectMessage(
   message: SipMessage,
@@ -248,6 +254,12 @@ function headerFragment(message: SipMessage, names: readonly string[]): MimeEnti
  * const prepared = await prepareProtection([mcpttInfoEntity], options);
  * const sent = await protectMessage(invite, { ...options, prepared });
  * ```
+ *
+ * @param parts - The sensitive parts, in the order they will appear in the message.
+ * @param options - As for {@link protectMessage}; `prepared` is ignored.
+ * @returns The prepared parts, for `options.prepared` of one {@link protectMessage} call.
+ * @throws TypeError for invalid options or an empty `parts`, and the errors of
+ *   {@link encryptContent} for a recipient certificate that cannot be encrypted for.
  */
 export async function prepareProtection(
   parts: readonly MimeEntity[],

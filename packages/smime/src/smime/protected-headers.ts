@@ -49,6 +49,9 @@ const UNPROTECTABLE = new Set([
  * // context: mcpttInfoPart: MimeEntity
  * const parts = [mcpttInfoPart, createHeaderFragment([{ name: 'Answer-Mode', value: 'Auto' }])];
  * ```
+ *
+ * @param headers - The header fields to protect, names and values as in the message.
+ * @returns The `message/sipfrag` entity.
  */
 export function createHeaderFragment(headers: readonly SipHeader[]): MimeEntity {
   if (!Array.isArray(headers) || headers.length === 0) {

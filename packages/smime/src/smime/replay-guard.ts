@@ -140,6 +140,11 @@ export class ReplayGuard {
   /** Walks {@link ReplayGuard.#forgottenUntil} from its oldest mark, for {@link ReplayGuard.#oldestMark}. */
   #markOrder: Iterator<string> | undefined;
 
+  /**
+   * @param options - The window, the entry limits and the `onRecord` callback, each with the
+   *   default that {@link ReplayGuardOptions} names.
+   * @throws TypeError for an option of the wrong type or out of range.
+   */
   constructor(options: ReplayGuardOptions = {}) {
     const {
       windowMs = DEFAULT_REPLAY_WINDOW_MS,
@@ -176,6 +181,10 @@ export class ReplayGuard {
    * signer that was dropped to make room. Responses and requests whose signature does not cover
    * their Call-ID are not recorded. Returns the record of a request it started to remember, as
    * `onRecord` gets it, or undefined.
+   *
+   * @param message - The unprotected message, as {@link unprotectMessage} returned it.
+   * @param security - Its `security`, which names the signer and the bound header fields.
+   * @param now - The time of arrival.
    */
   check(message: SipMessage, security: SecurityInfo, now: Date): ReplayRecord | undefined {
     const time = checkedDate(now, 'ReplayGuard.check', 'now').getTime();
@@ -217,6 +226,9 @@ export class ReplayGuard {
    * in the order they arrived, and the limits apply as to requests that arrive, marks included.
    * A summary record of {@link compactReplayRecords} becomes its signer's mark. Returns how many
    * records were taken.
+   *
+   * @param records - Records from {@link ReplayGuardOptions.onRecord} or a store.
+   * @param now - The current time, which decides what has expired.
    */
   restore(records: Iterable<ReplayRecord>, now: Date): number {
     const time = checkedDate(now, 'ReplayGuard.restore', 'now').getTime();
@@ -366,6 +378,11 @@ class EntryQueue {
  * // context: store: ReplayStore
  * const compacted = compactReplayRecords(await store.load());
  * ```
+ *
+ * @param records - The stored records, in any order.
+ * @param options - `maxEntriesPerSigner` of the guard that will restore them.
+ * @returns The records to keep, in arrival order.
+ * @throws TypeError for a `maxEntriesPerSigner` that is not a positive integer.
  */
 export function compactReplayRecords(
   records: Iterable<ReplayRecord>,

@@ -72,6 +72,9 @@ export function expectedSigner(message: SipMessage): {
  * addressOfRecord('SIP:Alice@Example.ORG;transport=ws'); // 'sip:Alice@example.org'
  * addressOfRecord('sip:a%40b@example.org'); // 'sip:a%40b@example.org'
  * ```
+ *
+ * @param uri - Any URI.
+ * @returns The address-of-record, or `uri` unchanged when it is not a SIP or SIPS URI.
  */
 export function addressOfRecord(uri: string): string {
   const parsed = parseSipUriOrUndefined(uri);

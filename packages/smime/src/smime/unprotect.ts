@@ -186,6 +186,10 @@ const CLEAR: PartProtection = Object.freeze({ encrypted: false, signed: false })
  * });
  * if (security.signed) console.log('signed by', security.signerUri);
  * ```
+ *
+ * @param message - The received SIP message.
+ * @param options - The crypto, the local identity, the trust anchors and optional checks.
+ * @returns The message with its plaintext parts, and the `security` that tells what was verified.
  */
 export async function unprotectMessage(
   message: SipMessage,
