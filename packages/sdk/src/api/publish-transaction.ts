@@ -10,7 +10,7 @@
  * @module
  */
 import type { ChallengedRequest, DigestAnswer } from '../adapter/jssip/jssip-ua.js';
-import { reasonPhraseOf } from '../core/failure.js';
+import { reasonPhraseOf, toProtectionFailure, type ProtectionFailure } from '../core/failure.js';
 import type { ProtectingSocket } from '../core/protecting-socket.js';
 import type { ReceivedMessage, SmimePipeline } from '../core/smime-pipeline.js';
 import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
@@ -148,8 +148,10 @@ export function grantedExpires(header: string | undefined, requested: number): n
  * Rejects with SipRequestFailedError on an error response, on a second challenge, and on a
  * challenge without `answerChallenge` or without a supported Digest challenge. The code is then
  * `ERR_NOT_SUPPORTED` when the challenge requires `qop=auth-int` or another algorithm than MD5.
- * Also rejects on a final response that fails unprotection (with that failure's status and code),
- * with 408 on timeout, and with the error that kept the PUBLISH from being sent.
+ * Also rejects on a final response that fails unprotection, and on a PUBLISH that cannot be
+ * protected, with that failure's status and code, as a synthetic response gives them to the
+ * requests that JsSIP sends. Rejects with 408 on timeout, and with the TypeError of a caller's
+ * mistake, such as a socket that is not connected.
  */
 export function sendPublish(
   socket: ProtectingSocket,
@@ -173,7 +175,8 @@ export function sendPublish(
       );
       const { text } = buildPublishRequest(request, socket.via_transport, crypto, attempt);
       socket.transmit(text).catch((error: unknown) => {
-        fail(error instanceof Error ? error : new Error('PUBLISH not sent'));
+        // A TypeError, such as for a socket that is not connected, is a caller's mistake.
+        fail(error instanceof TypeError ? error : failedBy(toProtectionFailure(error), error));
       });
     };
     const release = pipeline.claimResponses(
@@ -204,15 +207,7 @@ export function sendPublish(
         resolve(grantedExpires(response.message.getHeader('Expires'), requested));
       },
       // A response that fails unprotection ends the PUBLISH at once, as its status would.
-      (failure) => {
-        fail(
-          new SipRequestFailedError(
-            failure.sipStatus,
-            reasonPhraseOf(failure.sipStatus),
-            failure.code,
-          ),
-        );
-      },
+      (failure) => fail(failedBy(failure)),
     );
     transmit();
   });
@@ -246,4 +241,13 @@ function answerOf(
     return { outcome: 'answered', credentials: { name: authorization, value: answer.value } };
   }
   return { outcome: answer.outcome === 'unsupported' ? 'unsupported' : 'unanswered' };
+}
+
+/**
+ * Returns the error of a PUBLISH that failed locally: its protection, or the unprotection of its
+ * response. `cause` is the error that the protection raised, kept for debugging.
+ */
+function failedBy(failure: ProtectionFailure, cause?: unknown): SipRequestFailedError {
+  const status = failure.sipStatus;
+  return new SipRequestFailedError(status, reasonPhraseOf(status), failure.code, { cause });
 }

@@ -3,7 +3,12 @@
  *
  * @module
  */
-import { McpttError, isErrorCode, type ErrorCode } from '@mcptt-smime/smime';
+import {
+  McpttError,
+  isErrorCode,
+  type ErrorCode,
+  type McpttErrorOptions,
+} from '@mcptt-smime/smime';
 
 /**
  * A request answered with a final error response, or one that timed out. It belongs to the one
@@ -29,9 +34,15 @@ export class SipRequestFailedError extends McpttError {
    * @param reasonPhrase - Its reason phrase.
    * @param code - Code of the local failure that produced the response; `ERR_REQUEST_FAILED`
    *   when absent.
+   * @param options - The `cause`, such as the error that kept a request from being protected.
    */
-  constructor(sipStatus: number, reasonPhrase: string, code?: ErrorCode) {
-    super(`request failed with ${sipStatus} ${reasonPhrase}`);
+  constructor(
+    sipStatus: number,
+    reasonPhrase: string,
+    code?: ErrorCode,
+    options?: McpttErrorOptions,
+  ) {
+    super(`request failed with ${sipStatus} ${reasonPhrase}`, options);
     this.sipStatus = sipStatus;
     this.code = code ?? SipRequestFailedError.code;
     this.#reasonPhrase = reasonPhrase;
