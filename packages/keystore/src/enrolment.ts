@@ -131,6 +131,7 @@ export async function completeEnrolment(
   options: CompleteEnrolmentOptions,
 ): Promise<IdentityInfo> {
   const uri = requireAddressOfRecord(options.uri);
+  // NOTE: no byte limit applies to the issued certificate and its chain.
   const certificate = certificateBytes(options.certificate);
   const chain = (options.chain ?? []).map(certificateBytes);
   const db = await context.database();

@@ -228,6 +228,8 @@ export async function checkEnrolmentTrusted(
   trustAnchors: readonly Uint8Array[],
   now: Date,
 ): Promise<void> {
+  // NOTE: the path is not checked against the revocation lists, so below a revoked CA the
+  // endpoint spends codes on certificates that the server then rejects.
   const [caDer, ...chainDers] = await readEnrolmentCaFile(caCertificateFile);
   let ca: X509Certificate;
   let chain: X509Certificate[];

@@ -357,6 +357,9 @@ function checkPathConstraints(path: readonly ParsedCertificate[]): void {
  * CertificateUntrustedError, or undefined when they allow it. RFC 8550 §4.4.2 and §4.4.4: a
  * keyUsage extension must allow digitalSignature or nonRepudiation, and an extKeyUsage extension
  * must list emailProtection or anyExtendedKeyUsage.
+ *
+ * NOTE: a certificate with basicConstraints cA true is accepted as a message signer, while the
+ * CLI's `--recipient` rejects CA certificates.
  */
 export function signerUsageProblem(signer: ParsedCertificate): string | undefined {
   const usage = signer.keyUsage;

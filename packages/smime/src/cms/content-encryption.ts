@@ -156,6 +156,8 @@ export function readContentEncryption(
     throw new CmsParseError('aes-nonce length is invalid');
   }
   // Tags shorter than 12 bytes are allowed by RFC 5084 but too weak to accept.
+  // NOTE: aes-ICVlen is not authenticated, so a path attacker can lower 16 to 12 with the tag cut
+  // to match. The content stays authentic, but with a 96-bit tag.
   if (tagBytes < 12 || tagBytes > 16) {
     throw new NotSupportedError(`AES-GCM tag of ${tagBytes} bytes not supported`);
   }

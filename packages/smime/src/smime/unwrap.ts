@@ -160,6 +160,8 @@ async function openMultipartSigned(
   if (!PKCS7_SIGNATURE_TYPES.has(protocol)) {
     throw new NotSupportedError('multipart/signed protocol is not application/pkcs7-signature');
   }
+  // NOTE: micalg and the SignedData's digestAlgorithms are not compared with the SignerInfo,
+  // whose own digest algorithm alone decides the check.
   const parts = parseMultipartViews(entity.body, requireBoundary(entity));
   const [content, signature] = parts;
   if (parts.length !== 2 || content === undefined || signature === undefined) {
