@@ -166,6 +166,14 @@ export class McpttCall {
   #hungUp = false;
   readonly #transportConnected: (() => boolean) | undefined;
 
+  /**
+   * Wraps a JsSIP session. The client creates each call; an application receives them from it.
+   *
+   * @param session - The JsSIP RTCSession of the call.
+   * @param init - Direction, Call-ID, parties, pipeline and the other state that the client
+   *   knows of the call.
+   * @internal
+   */
   constructor(session: RTCSession, init: McpttCallInit) {
     this.session = session;
     this.direction = init.direction;

@@ -562,6 +562,7 @@ export class SmimePipeline implements SocketPipeline {
     }
   }
 
+  /** {@inheritDoc SocketPipeline.outgoing} */
   async outgoing(text: string): Promise<string> {
     let message = SipMessage.parse(utf8Encode(text));
     if (message.isRequest) this.#rememberSent(message);
@@ -626,6 +627,7 @@ export class SmimePipeline implements SocketPipeline {
     }
   }
 
+  /** {@inheritDoc SocketPipeline.incoming} */
   async incoming(bytes: Uint8Array): Promise<string | undefined> {
     const { crypto, keyStore, localUri } = this.#options;
     // A message whose opening began before stopWriting() writes nothing, even once resumed.

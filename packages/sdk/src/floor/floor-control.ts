@@ -134,6 +134,14 @@ export class FloorControl {
   #queuePosition: number | undefined;
   #cancelTimer: (() => void) | undefined;
 
+  /**
+   * Starts floor control on a call's data channel, in state `idle`, or `pending-request` with
+   * `implicitRequest`. A channel that is closed already moves it to `closed` at once.
+   *
+   * @param channel - The floor control data channel, open or still opening.
+   * @param options - The delegate, the priority of the user's requests, and the timers.
+   * @throws TypeError for a priority that is not an integer from 0 to MAX_FLOOR_PRIORITY.
+   */
   constructor(channel: FloorChannel, options: FloorControlOptions = {}) {
     this.#channel = channel;
     this.delegate = options.delegate;
