@@ -7,7 +7,9 @@
  */
 import {
   IdentityMismatchError,
+  parseNameAddress,
   protectedHeaderValues,
+  ReplayedError,
   sameAddressOfRecord,
   type SecurityInfo,
 } from '@mcptt-smime/smime';
@@ -144,10 +146,16 @@ export class CallRegistry {
    * request or the To of a response, is not the call's remote party. The SIP core relays the
    * Call-ID and the tags in clear, so without this check JsSIP would apply an answer or a
    * re-INVITE that another certificate holder signed, and the SDP with its fingerprints.
+   * Raises `ReplayedError` for a new INVITE with the Call-ID of a known call, which would
+   * replace that call here and so end the check for it.
    */
   checkRemoteParty(received: ReceivedMessage): void {
     const call = this.#calls.get(received.callId);
-    if (call === undefined || call.isRemoteParty(received.remoteUri)) return;
+    if (call === undefined) return;
+    if (isNewInvite(received)) {
+      throw new ReplayedError('new INVITE with the Call-ID of a running call');
+    }
+    if (call.isRemoteParty(received.remoteUri)) return;
     throw new IdentityMismatchError(
       `${received.method} from another identity than the remote party of its call`,
     );
@@ -267,6 +275,21 @@ function automaticAllowed(security: SecurityInfo, now: Date, startedAt: number):
     signedAt - now.getTime() <= AUTOMATIC_CALL_MAX_CLOCK_AHEAD_MS &&
     signedAt >= startedAt
   );
+}
+
+/**
+ * Tells whether a message is an INVITE request without a To tag, for which JsSIP starts a new
+ * session. Over a reliable transport such as WebSocket no request is retransmitted (RFC 3261
+ * §17.1.1.2), so such an INVITE with the Call-ID of a known call is not the same call's INVITE.
+ */
+function isNewInvite(received: ReceivedMessage): boolean {
+  if (received.status !== undefined || received.method !== 'INVITE') return false;
+  const to = received.message.getHeader('To');
+  try {
+    return to !== undefined && !parseNameAddress(to).params.has('tag');
+  } catch {
+    return false;
+  }
 }
 
 /** Tells whether `sessionType` is missing or one of {@link MCPTT_SESSION_TYPES}. */
