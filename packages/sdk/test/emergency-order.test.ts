@@ -5,12 +5,13 @@
  * state that the later one set.
  */
 import { describe, expect, it } from 'vitest';
+import { utf8Decode } from '@mcptt-smime/smime';
 
 import { attachParts } from '../src/core/multipart-bridge.js';
 import { buildMcpttInfo } from '../src/mcptt/mcptt-info.js';
 import { MCPTT_INFO_TYPE } from '../src/mcptt/media-types.js';
 import { useCallHooks } from './helpers/call-hooks.js';
-import { SERVER, establishedCall, requestInDialog, sent } from './helpers/group-call.js';
+import { ALICE, SERVER, establishedCall, requestInDialog, sent } from './helpers/group-call.js';
 import { testCrypto } from './helpers/pki.js';
 import { until } from './helpers/until.js';
 
@@ -78,5 +79,31 @@ describe('a delayed emergency UPDATE of the server', () => {
     expect(sent(socket, 'SIP/2.0 ')[1]?.split('\r\n')[0]).toMatch(/^SIP\/2\.0 500 /);
     expect(call.emergency).toBe(true);
     expect(changes).toEqual([]);
+  });
+
+  it('follows it after a request in clear with a higher CSeq', async () => {
+    const started = await establishedCall(stops);
+    const { socket, call, invite, sign } = started;
+    const changes: boolean[] = [];
+    call.delegate = { onEmergencyChange: (emergency) => changes.push(emergency) };
+    // The core sends an OPTIONS in clear From the server with the call's Call-ID and the largest
+    // CSeq, outside the dialog, so JsSIP responds to it without raising the dialog's CSeq.
+    const options = requestInDialog(invite, SERVER, 'OPTIONS', 2 ** 31 - 1).withHeader(
+      'To',
+      `<${ALICE}>`,
+    );
+    const upgraded = await sign(
+      'bob',
+      attachParts(requestInDialog(invite, SERVER, 'UPDATE', 8), emergencyParts(true), testCrypto),
+    );
+
+    socket.receive(utf8Decode(options.toBytes()));
+    await until(() => sent(socket, 'SIP/2.0 ').length === 1);
+    socket.receive(upgraded);
+    await until(() => sent(socket, 'SIP/2.0 ').length === 2);
+
+    expect(sent(socket, 'SIP/2.0 ')[1]?.split('\r\n')[0]).toMatch(/^SIP\/2\.0 200 /);
+    expect(call.emergency).toBe(true);
+    expect(changes).toEqual([true]);
   });
 });

@@ -37,7 +37,10 @@ export class CallEmergency {
   #active: boolean;
   #startedHere: boolean;
   #request: EmergencyRequest | undefined;
-  /** Highest CSeq number of the far end's requests read so far, with or without mcptt-info. */
+  /**
+   * Highest CSeq number of the far end's signed requests read so far, with or without
+   * mcptt-info.
+   */
   #remoteSequence = 0;
   readonly #onChange: (active: boolean) => void;
 
@@ -88,7 +91,9 @@ export class CallEmergency {
    * that came after it.
    */
   read(received: ReceivedMessage, firstAnswer: boolean): void {
-    if (received.status === undefined) {
+    // Only signed requests count, because the core can send one in clear with the call's Call-ID
+    // and any CSeq, also outside the dialog, where JsSIP takes no CSeq from it.
+    if (received.status === undefined && received.security.signed) {
       // JsSIP rejects with 500 a request whose CSeq is below that of any earlier request of the
       // far end (RFC 3261 §12.2.2), such as one that the core delayed, so it changes nothing here.
       if (received.cseq.sequence < this.#remoteSequence) return;
