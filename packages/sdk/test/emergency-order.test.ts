@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { utf8Decode } from '@mcptt-smime/smime';
 
 import { attachParts } from '../src/core/multipart-bridge.js';
-import { buildMcpttInfo } from '../src/mcptt/mcptt-info.js';
+import { buildMcpttInfo, parseMcpttInfo } from '../src/mcptt/mcptt-info.js';
 import { MCPTT_INFO_TYPE } from '../src/mcptt/media-types.js';
 import { useCallHooks } from './helpers/call-hooks.js';
 import { ALICE, SERVER, establishedCall, requestInDialog, sent } from './helpers/group-call.js';
@@ -26,7 +26,11 @@ describe('a delayed emergency UPDATE of the server', () => {
     const started = await establishedCall(stops, { emergency: true });
     const { socket, call, invite, sign } = started;
     const changes: boolean[] = [];
-    call.delegate = { onEmergencyChange: (emergency) => changes.push(emergency) };
+    const reported: (boolean | undefined)[] = [];
+    call.delegate = {
+      onEmergencyChange: (emergency) => changes.push(emergency),
+      onParts: (event) => reported.push(parseMcpttInfo(event.parts[0]?.body ?? '').emergency),
+    };
     // The server cancelled the emergency (CSeq 8), then another participant upgraded the call
     // again (CSeq 9). The core delays the cancellation and delivers it last.
     const cancelled = await sign(
@@ -47,6 +51,8 @@ describe('a delayed emergency UPDATE of the server', () => {
     expect(sent(socket, 'SIP/2.0 ')[1]?.split('\r\n')[0]).toMatch(/^SIP\/2\.0 500 /);
     expect(call.emergency).toBe(true);
     expect(changes).toEqual([]);
+    // The application hears only of the UPDATE that JsSIP took.
+    expect(reported).toEqual([true]);
   });
 
   it('keeps the state when a later request carries no emergency-ind', async () => {

@@ -88,22 +88,23 @@ export class CallEmergency {
    * passes on another participant's upgrade or cancellation, may set either state. Any other
    * response is ignored. The far end sends a 2xx again until its ACK or the end of its
    * transaction, and the SIP core can replay one, so a late or repeated copy would undo a change
-   * that came after it.
+   * that came after it. Returns false for such a late request, which JsSIP rejects, and true
+   * for every other message.
    */
-  read(received: ReceivedMessage, firstAnswer: boolean): void {
+  read(received: ReceivedMessage, firstAnswer: boolean): boolean {
     // Only signed requests count, because the core can send one in clear with the call's Call-ID
     // and any CSeq, also outside the dialog, where JsSIP takes no CSeq from it.
     if (received.status === undefined && received.security.signed) {
       // JsSIP rejects with 500 a request whose CSeq is below that of any earlier request of the
       // far end (RFC 3261 §12.2.2), such as one that the core delayed, so it changes nothing here.
-      if (received.cseq.sequence < this.#remoteSequence) return;
+      if (received.cseq.sequence < this.#remoteSequence) return false;
       this.#remoteSequence = received.cseq.sequence;
     }
     const info = signedInfo(received);
     // The server leaves `emergency-ind` out of the answer of an ordinary call.
     if (firstAnswer && info !== undefined) this.#set(info.emergency === true);
     const emergency = info?.emergency;
-    if (firstAnswer || emergency === undefined) return;
+    if (firstAnswer || emergency === undefined) return true;
     if (received.status === undefined) {
       // Another participant started the emergency, so only that participant may cancel it.
       if (emergency) this.#startedHere = false;
@@ -114,6 +115,7 @@ export class CallEmergency {
       if (emergency && !this.#active) this.#startedHere = true;
       this.#set(emergency);
     }
+    return true;
   }
 
   /** True when `received` is a 2xx response to the pending request that confirms it. */

@@ -518,8 +518,9 @@ export class McpttCall {
     // The far end sends its 2xx again until the ACK, so only the first one gives the state joined.
     const firstAnswer = isAnswer && this.direction === 'outgoing' && !this.#answerRead;
     if (isAnswer) this.#answerRead = true;
-    this.#emergency.read(received, firstAnswer);
-    if (received.parts.length === 0) return;
+    // JsSIP rejects a late request of the far end, so the application gets no parts of it either.
+    const current = this.#emergency.read(received, firstAnswer);
+    if (!current || received.parts.length === 0) return;
     this.delegate?.onParts?.({
       method: received.method,
       status: received.status,
