@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { addressOfRecord, protectedHeaderValues } from '@mcptt-smime/smime';
+import { addressOfRecord, protectedHeaderValues, ReplayedError } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText, textPart } from './body-parts.js';
 import {
   EMERGENCY_CALLER_LEGS_RESERVE,
@@ -28,17 +28,33 @@ import {
   parseResourceListUris,
   type McpttInfo,
 } from './mcptt-xml.js';
-import { checkAuthorised, openRequest, reject, type OpenedRequest } from './request-guard.js';
+import {
+  checkAuthorised,
+  openRequest,
+  reject,
+  rejectWithError,
+  type OpenedRequest,
+} from './request-guard.js';
 import { protectResponse, type ServerContext } from './server-context.js';
 import { createResponse, randomToken } from './sip-builder.js';
 import { dialogHeaders, findDialogLeg } from './talk-handler.js';
 import type { ServerTransaction } from './transaction-layer.js';
 
-/** Handles an initial INVITE to the server. A CANCEL may end it until it is answered. */
+/**
+ * Handles an initial INVITE to the server. A CANCEL may end it until it is answered. An INVITE
+ * with the Call-ID of a leg, or of another INVITE still pending, gets 403 with ERR_REPLAYED. The
+ * server looks up each leg by its Call-ID, which the SIP core relays in clear, so another user
+ * who signs an INVITE with it would take the leg's place in its call.
+ */
 export async function handleInvite(
   context: ServerContext,
   transaction: ServerTransaction,
 ): Promise<void> {
+  const { callId } = transaction.request;
+  if (context.calls.byLeg(callId) !== undefined || context.pendingInvites.hasCallId(callId)) {
+    rejectWithError(context, transaction, new ReplayedError('INVITE with the Call-ID of a leg'));
+    return;
+  }
   const signal = context.pendingInvites.add(transaction);
   try {
     await startCall(context, transaction, signal);

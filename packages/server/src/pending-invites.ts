@@ -41,6 +41,14 @@ export class PendingInvites {
     return count;
   }
 
+  /** True while an INVITE with this Call-ID is pending. */
+  hasCallId(callId: string): boolean {
+    for (const pending of this.#pending.values()) {
+      if (pending.transaction.request.callId === callId) return true;
+    }
+    return false;
+  }
+
   /** Forgets an INVITE once its handler is done. */
   delete(transaction: ServerTransaction): void {
     const key = keyOf(transaction.request);
