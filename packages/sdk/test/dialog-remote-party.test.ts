@@ -134,6 +134,16 @@ describe('a re-INVITE from another user', () => {
     expect(remoteFingerprint(call)?.startsWith(SERVER_FINGERPRINT)).toBe(true);
   });
 
+  it('stores no certificate of its signer', async () => {
+    const { socket, failures, invite, sign, stores } = await establishedCall();
+
+    socket.receive(await sign('mallory', reInvite(invite, MALLORY, MALLORY_FINGERPRINT)));
+
+    await until(() => failures.length === 1);
+    expect(failures[0]?.code).toBe('ERR_IDENTITY_MISMATCH');
+    expect(await stores.alice.getPeerCertificate(MALLORY)).toBeUndefined();
+  });
+
   it('passes from the remote party', async () => {
     const { socket, failures, call, invite, sign } = await establishedCall();
 

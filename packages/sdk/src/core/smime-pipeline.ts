@@ -665,8 +665,6 @@ export class SmimePipeline implements SocketPipeline {
     if (store !== undefined && writable()) {
       for (const record of records) this.#storeReplayRecord(store, record);
     }
-    await this.#rememberSigner(security, accepted, peerCertificate, writable);
-
     const split = splitOpened(received, opened.parts, () => opened.message);
     const event: ReceivedMessage = {
       callId: received.callId,
@@ -685,11 +683,13 @@ export class SmimePipeline implements SocketPipeline {
       },
     };
     const handler = received.isRequest ? undefined : this.#responseHandlers.get(received.callId);
+    // A message that checkReceived rejects leaves no certificate in the key store.
+    if (handler === undefined) this.#options.checkReceived?.(event);
+    await this.#rememberSigner(security, accepted, peerCertificate, writable);
     if (handler !== undefined) {
       handler(event);
       return undefined;
     }
-    this.#options.checkReceived?.(event);
     // Messages finish opening in any order, and the core can send a message of its own with the
     // Call-ID and CSeq of a protected one, so the message is reported only as JsSIP receives it.
     this.#opened.set(bytes, event);
