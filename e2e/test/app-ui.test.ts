@@ -372,6 +372,26 @@ describe('talk button in a private chat', () => {
     ]);
     await page.context().close();
   });
+
+  // Otherwise the talk button would stay on the open group and talk to all its members.
+  for (const button of ['Private call to Bob', 'Automatic call to Bob']) {
+    it(`opens the chat on ${button}`, async () => {
+      const page = await openPreview(1280);
+      await page.getByRole('button', { name: button }).click();
+      const chat = page.getByRole('button', { name: 'Open chat with Bob' });
+      await expect.poll(() => chat.getAttribute('aria-pressed')).toBe('true');
+      await page.context().close();
+    });
+  }
+
+  it('opens the chat on accepting', async () => {
+    const page = await openPreview(1280);
+    await ringFromBob(page);
+    await page.getByRole('button', { name: 'Accept call from Bob' }).click();
+    const chat = page.getByRole('button', { name: 'Open chat with Bob' });
+    await expect.poll(() => chat.getAttribute('aria-pressed')).toBe('true');
+    await page.context().close();
+  });
 });
 
 describe('affiliation switch', () => {

@@ -266,6 +266,8 @@ describe('rejections', () => {
     });
     await carol.page.reload();
     await waitForRegistration(carol);
+    // Alice's private call to Bob opened his chat, and the text goes to the group with Carol.
+    await alice.page.getByRole('button', { name: `Open group ${GROUP.displayName}` }).click();
     await sendShortData(alice, text);
     await carol.page.getByText(/Rejected/).waitFor();
     expect(await carol.page.getByText(text).count()).toBe(0);

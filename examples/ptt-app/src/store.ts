@@ -146,6 +146,18 @@ export function selectionAfter(
 }
 
 /**
+ * Returns the conversation that a call talks in: its group's, or the other user's for a private
+ * call. Opening it when the user starts or accepts the call points the talk button at that call,
+ * not at the group call of the group that happened to be open.
+ */
+export function callConversation(call: CallInfo): Conversation | undefined {
+  if (call.kind === 'group') {
+    return call.groupId === undefined ? undefined : { kind: 'group', id: call.groupId };
+  }
+  return call.peerId === undefined ? undefined : { kind: 'user', id: call.peerId };
+}
+
+/**
  * Returns a copy of the records with one more first, keeping at most
  * {@link MAX_SECURITY_RECORDS}. A record whose id is listed replaces that one in place instead,
  * such as a request's record once the request failed.

@@ -3,6 +3,7 @@ import type { SecurityRecord, ShortDataMessage } from '../src/client.js';
 import {
   activeGroupCall,
   appendRecord,
+  callConversation,
   droppedCallNotice,
   resolveNotice,
   inConversation,
@@ -206,5 +207,21 @@ describe('resolveNotice', () => {
 
   it('keeps the notice of another action', () => {
     expect(resolveNotice(testState([], { notice }), 'Group call')).toEqual({});
+  });
+});
+
+describe('callConversation', () => {
+  it('returns the group of a group call', () => {
+    expect(callConversation(testCall('a'))).toEqual({ kind: 'group', id: GROUP });
+  });
+
+  it('returns the other user of a private call', () => {
+    const call = testCall('a', { kind: 'private', groupId: undefined, peerId: BOB });
+    expect(callConversation(call)).toEqual({ kind: 'user', id: BOB });
+  });
+
+  it('returns undefined without an ID', () => {
+    const call = testCall('a', { kind: 'private', groupId: undefined, peerId: undefined });
+    expect(callConversation(call)).toBeUndefined();
   });
 });

@@ -100,9 +100,11 @@ function peerRow(
     h('span', { class: 'row-title' }, name),
     h('span', { class: 'row-sub' }, shortUri(peerId)),
   );
-  open.addEventListener('click', () => {
+  // Opening the chat also points the talk button at the private call with this user.
+  const openChat = (): void => {
     options.store.update(() => ({ selected: { kind: 'user', id: peerId } }));
-  });
+  };
+  open.addEventListener('click', openChat);
 
   // Calls need the registration, which a lost connection to the core suspends.
   const offline = state.registration !== 'registered';
@@ -118,6 +120,7 @@ function peerRow(
   );
   call.addEventListener('click', () => {
     const action = `Private call to ${name}`;
+    openChat();
     options.client.callUser(peerId).then(
       () => options.onSuccess(action),
       (error: unknown) => options.onError(action, error),
@@ -136,6 +139,7 @@ function peerRow(
   );
   automatic.addEventListener('click', () => {
     const action = `Automatic call to ${name}`;
+    openChat();
     options.client.callUser(peerId, { automatic: true }).then(
       () => options.onSuccess(action),
       (error: unknown) => options.onError(action, error),

@@ -7,7 +7,7 @@
 
 import type { CallInfo, PttClient } from '../client.js';
 import { h, shortUri } from '../dom.js';
-import { ringingCalls, type AppState, type Store } from '../store.js';
+import { callConversation, ringingCalls, type AppState, type Store } from '../store.js';
 
 /** Options of {@link renderIncomingCallView}. */
 export interface IncomingCallViewOptions {
@@ -36,8 +36,12 @@ export function renderIncomingCallView(options: IncomingCallViewOptions): HTMLDi
   let current: CallInfo | undefined;
 
   accept.addEventListener('click', () => {
-    if (current === undefined) return;
-    options.client.answer(current.id).then(
+    const call = current;
+    if (call === undefined) return;
+    // The talk button then talks in this call, not in the group call of the open group.
+    const conversation = callConversation(call);
+    if (conversation !== undefined) options.store.update(() => ({ selected: conversation }));
+    options.client.answer(call.id).then(
       () => options.onSuccess('Answer'),
       (error: unknown) => options.onError('Answer', error),
     );
