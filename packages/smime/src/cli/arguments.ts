@@ -38,19 +38,69 @@ export function parseOptions(
   return values;
 }
 
+/** Options that every command takes, besides those of its spec. */
+const COMMON_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  debug: { type: 'boolean' },
+} as const;
+
 function parseStrictly(args: readonly string[], spec: Readonly<Record<string, OptionSpec>>) {
   try {
     return parseArgs({
       args: [...args],
-      options: { ...spec, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
+      options: { ...spec, ...COMMON_OPTIONS },
       strict: true,
       allowPositionals: false,
       tokens: true,
     });
   } catch (error) {
-    if (error instanceof TypeError) throw new UsageError(error.message);
+    if (error instanceof TypeError) throw new UsageError(describeParseError(error, args, spec));
     throw error;
   }
+}
+
+/**
+ * Returns the message of a parseArgs error about `args` in the CLI's own style, naming the
+ * argument at fault. An error that no token explains keeps Node's message.
+ */
+function describeParseError(
+  error: TypeError,
+  args: readonly string[],
+  spec: Readonly<Record<string, OptionSpec>>,
+): string {
+  const options: Readonly<Record<string, OptionSpec>> = { ...spec, ...COMMON_OPTIONS };
+  const { tokens = [] } = parseArgs({
+    args: [...args],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const code = (error as { code?: unknown }).code;
+  for (const token of tokens) {
+    if (token.kind === 'positional' && code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      // Such an argument is most often the message file, which belongs on standard input.
+      return (
+        `unexpected argument "${token.value}": the message is read from standard input, ` +
+        `as in < ${token.value}`
+      );
+    }
+    if (token.kind !== 'option') continue;
+    const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    if (option === undefined) return `unknown option ${token.rawName}`;
+    if (option.type === 'boolean' && token.value !== undefined) {
+      return `option ${token.rawName} takes no value`;
+    }
+    if (option.type === 'string' && token.value === undefined) {
+      return `option ${token.rawName} needs a value`;
+    }
+    // parseArgs rejects a separate value that starts with a dash, which is usually the next option.
+    if (option.type === 'string' && token.inlineValue === false && token.value.startsWith('-')) {
+      const hint = `write ${token.rawName}=VALUE for one that starts with -`;
+      return `option ${token.rawName} needs a value (${hint})`;
+    }
+  }
+  return error.message;
 }
 
 /** Returns a required single string option, or raises UsageError naming it. */

@@ -69,10 +69,38 @@ describe('usage errors on standard error', () => {
       'mcptt-smime: unknown command "frobnicate"',
       '<command>',
     ],
+    ['an unknown option', ['inspect', '--bogus'], 'mcptt-smime: unknown option --bogus', 'inspect'],
+    ['an unknown short option', ['inspect', '-x'], 'mcptt-smime: unknown option -x', 'inspect'],
     [
-      'an unknown option',
-      ['inspect', '--bogus'],
-      "mcptt-smime: Unknown option '--bogus'",
+      'a file name',
+      ['inspect', 'message.sip'],
+      'mcptt-smime: unexpected argument "message.sip": the message is read from standard input, ' +
+        'as in < message.sip',
+      'inspect',
+    ],
+    [
+      'a file name after --',
+      ['unprotect', '--', 'message.sip'],
+      'mcptt-smime: unexpected argument "message.sip": the message is read from standard input, ' +
+        'as in < message.sip',
+      'unprotect',
+    ],
+    [
+      'an option without its value',
+      ['protect', '--key'],
+      'mcptt-smime: option --key needs a value',
+      'protect',
+    ],
+    [
+      'an option followed by another',
+      ['protect', '--key', '--cert', 'c.pem'],
+      'mcptt-smime: option --key needs a value (write --key=VALUE for one that starts with -)',
+      'protect',
+    ],
+    [
+      'a flag with a value',
+      ['inspect', '--json=yes'],
+      'mcptt-smime: option --json takes no value',
       'inspect',
     ],
     [
