@@ -79,11 +79,11 @@ function describeParseError(
   const code = (error as { code?: unknown }).code;
   for (const token of tokens) {
     if (token.kind === 'positional' && code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-      // Such an argument is most often the message file, which belongs on standard input.
-      return (
-        `unexpected argument "${token.value}": the message is read from standard input, ` +
-        `as in < ${token.value}`
-      );
+      // Such an argument is most often the message file, which belongs on standard input. The
+      // quoted value keeps any line feed in it on the one line of the message.
+      const quoted = JSON.stringify(token.value);
+      const hint = `the message is read from standard input, as in < ${quoted}`;
+      return `unexpected argument ${quoted}: ${hint}`;
     }
     if (token.kind !== 'option') continue;
     const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;

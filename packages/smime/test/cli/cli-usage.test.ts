@@ -75,15 +75,22 @@ describe('usage errors on standard error', () => {
       'a file name',
       ['inspect', 'message.sip'],
       'mcptt-smime: unexpected argument "message.sip": the message is read from standard input, ' +
-        'as in < message.sip',
+        'as in < "message.sip"',
       'inspect',
     ],
     [
       'a file name after --',
       ['unprotect', '--', 'message.sip'],
       'mcptt-smime: unexpected argument "message.sip": the message is read from standard input, ' +
-        'as in < message.sip',
+        'as in < "message.sip"',
       'unprotect',
+    ],
+    [
+      'an argument with a line feed',
+      ['inspect', 'a\nb'],
+      'mcptt-smime: unexpected argument "a\\nb": the message is read from standard input, ' +
+        'as in < "a\\nb"',
+      'inspect',
     ],
     [
       'an option without its value',
