@@ -39,8 +39,11 @@ export async function run(args: readonly string[], io: CliIo = processIo()): Pro
   const start = args.findIndex((arg) => arg !== '--debug');
   const [name, ...rest] = start === -1 ? [] : args.slice(start);
   if (name === '--help' || name === '-h') {
+    // `mcptt-smime -h protect` prints the help of that command, as `protect -h` does.
+    const topic = rest.find((arg) => arg !== '--debug') ?? '';
+    const usage = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic]?.usage : undefined;
     try {
-      await io.writeStdout(MAIN_USAGE);
+      await io.writeStdout(usage ?? MAIN_USAGE);
       return 0;
     } catch (error) {
       return reportError(error, MAIN_USAGE, io, debug);

@@ -51,6 +51,14 @@ describe('help on standard output', () => {
   ])('%s -h', (_name, args, usage) => {
     expectHelp(cli(args), usage);
   });
+
+  it.each([
+    ['-h protect', 'protect'],
+    ['--help unprotect', 'unprotect'],
+    ['-h pki init', 'pki init'],
+  ])('mcptt-smime %s', (line, usage) => {
+    expectHelp(cli(line.split(' ')), usage);
+  });
 });
 
 describe('usage errors on standard error', () => {
