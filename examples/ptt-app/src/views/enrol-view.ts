@@ -11,6 +11,7 @@ import { h, showWithDetail } from '../dom.js';
 import { normaliseEnrolmentCode } from '../enrolment-code.js';
 import { describeError, type ErrorText } from '../error-text.js';
 import type { IdentityProvider } from '../identity.js';
+import { normaliseMcpttId } from '../typed-mcptt-id.js';
 
 /** Options of {@link renderEnrolView}. */
 export interface EnrolViewOptions {
@@ -138,7 +139,9 @@ function buildEnrolForm(options: EnrolViewOptions, report: Report, guard: Guard)
     // The server compares codes exactly, so the field takes them as people type them.
     const code = normaliseEnrolmentCode(codeInput.value);
     codeInput.value = code;
-    options.onReady(await options.identities.enrol(uriInput.value.trim(), code));
+    const uri = normaliseMcpttId(uriInput.value);
+    uriInput.value = uri;
+    options.onReady(await options.identities.enrol(uri, code));
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();
