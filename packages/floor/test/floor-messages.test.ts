@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_FLOOR_MESSAGE_LENGTH,
+  MAX_IDENTITY_LENGTH,
   decodeFloorMessage,
   encodeFloorMessage,
   type FloorMessage,
@@ -46,6 +47,48 @@ const INVALID: readonly [string, unknown][] = [
     '{"type":"floor-queue-position-info","position":256,"priority":0}',
   ],
   ['an oversized message', `{"type":"floor-idle","pad":"${'x'.repeat(MAX_FLOOR_MESSAGE_LENGTH)}"}`],
+  ['a type of other case', '{"type":"Floor-Idle"}'],
+  ['a type that is not a string', '{"type":["floor-idle"]}'],
+  ['a priority as a string', '{"type":"floor-request","priority":"5"}'],
+  ['a negative priority', '{"type":"floor-request","priority":-1}'],
+  ['an infinite priority', '{"type":"floor-request","priority":1e400}'],
+  [
+    'a fractional duration',
+    '{"type":"floor-granted","duration":0.5,"priority":1,"emergency":false}',
+  ],
+  [
+    'a duration above 2^53',
+    '{"type":"floor-granted","duration":1e16,"priority":1,"emergency":false}',
+  ],
+  [
+    'a granted priority above 255',
+    '{"type":"floor-granted","duration":1,"priority":256,"emergency":false}',
+  ],
+  [
+    'an emergency flag as a string',
+    '{"type":"floor-granted","duration":1,"priority":1,"emergency":"true"}',
+  ],
+  ['a missing emergency flag', '{"type":"floor-granted","duration":1,"priority":1}'],
+  ['a deny cause as a string', '{"type":"floor-deny","cause":"1"}'],
+  ['a revoke cause of deny only', '{"type":"floor-revoke","cause":5}'],
+  [
+    'a granted party that is not a string',
+    '{"type":"floor-taken","grantedParty":7,"permissionToRequest":true,"emergency":false}',
+  ],
+  [
+    'a granted party over the identity limit',
+    `{"type":"floor-taken","grantedParty":"${'a'.repeat(MAX_IDENTITY_LENGTH + 1)}","permissionToRequest":true,"emergency":false}`,
+  ],
+  [
+    'a permission flag as a number',
+    '{"type":"floor-taken","grantedParty":"sip:a@b","permissionToRequest":1,"emergency":false}',
+  ],
+  ['a negative queue position', '{"type":"floor-queue-position-info","position":-1,"priority":0}'],
+  [
+    'a queue priority above 255',
+    '{"type":"floor-queue-position-info","position":1,"priority":256}',
+  ],
+  ['a prototype key in place of the type', '{"__proto__":{"type":"floor-idle"}}'],
 ];
 
 describe('floor messages', () => {
@@ -60,6 +103,34 @@ describe('floor messages', () => {
       expect(decodeFloorMessage(data)).toBeUndefined();
     });
   }
+
+  it('accepts a message of the maximum length', () => {
+    const head = '{"type":"floor-idle","pad":"';
+    const data = `${head}${'x'.repeat(MAX_FLOOR_MESSAGE_LENGTH - head.length - 2)}"}`;
+
+    expect(data).toHaveLength(MAX_FLOOR_MESSAGE_LENGTH);
+    expect(decodeFloorMessage(data)).toEqual({ type: 'floor-idle' });
+  });
+
+  it('accepts a granted party of the maximum length', () => {
+    const message: FloorMessage = {
+      type: 'floor-taken',
+      grantedParty: 'a'.repeat(MAX_IDENTITY_LENGTH),
+      permissionToRequest: false,
+      emergency: false,
+    };
+
+    expect(decodeFloorMessage(encodeFloorMessage(message))).toEqual(message);
+  });
+
+  it('rejects every truncation of each message', () => {
+    for (const message of VALID) {
+      const data = encodeFloorMessage(message);
+      for (let length = 0; length < data.length; length++) {
+        expect(decodeFloorMessage(data.slice(0, length)), data.slice(0, length)).toBeUndefined();
+      }
+    }
+  });
 
   it('drops unknown fields', () => {
     expect(decodeFloorMessage('{"type":"floor-idle","holder":"x"}')).toEqual({
