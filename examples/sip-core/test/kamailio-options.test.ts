@@ -2,6 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+
+import { runsWithTool } from '../../../tools/required-tool.js';
 import { findKamailio, startKamailio } from '../src/index.js';
 
 /** Returns the process group of a process, from the fifth field of /proc/PID/stat. */
@@ -31,7 +33,7 @@ describe('startKamailio options', () => {
     },
   );
 
-  it.skipIf(findKamailio() === undefined).each([
+  it.skipIf(!runsWithTool(findKamailio() !== undefined)).each([
     [false, 'shares the launcher process group'],
     [true, 'gets a process group of its own'],
   ])('with ownProcessGroup %s, Kamailio %s', async (ownProcessGroup) => {

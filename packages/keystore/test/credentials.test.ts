@@ -8,6 +8,7 @@ import {
   pemDecode,
 } from '@mcptt-smime/smime';
 
+import { inCi } from '../../../tools/required-tool.js';
 import type { IndexedDbKeyStore } from '../src/index.js';
 import { pkcs12WithKeyBags } from './pkcs12-key-bags.js';
 import { TestPki } from './pki.js';
@@ -125,13 +126,15 @@ describe('credential import and export', () => {
     await expect(failure).rejects.toMatchObject({ code: 'ERR_NOT_SUPPORTED', sipStatus: 415 });
   });
 
-  it('rejects legacy RC2 PKCS#12', async () => {
+  it('rejects legacy RC2 PKCS#12', async (context) => {
     const store = await openTrustingStore();
     let file: Uint8Array;
     try {
       file = pki.pkcs12('alice', PASSWORD, ['-legacy']);
-    } catch {
-      // OpenSSL builds without the legacy provider cannot write RC2 at all.
+    } catch (error) {
+      // OpenSSL builds without the legacy provider cannot write RC2 at all. CI has the provider.
+      if (inCi) throw error;
+      context.skip('openssl cannot write RC2 without its legacy provider');
       return;
     }
 

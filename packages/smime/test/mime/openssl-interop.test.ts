@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+import { runsWithTool } from '../../../../tools/required-tool.js';
 import { utf8Encode } from '../../src/bytes.js';
 import { formatContentType, parseContentType } from '../../src/mime/content-type.js';
 import { MimeEntity } from '../../src/mime/entity.js';
@@ -32,7 +34,7 @@ function readSigned(message: Uint8Array): MimeEntity[] {
   return parseMultipart(entity.body, entity.contentType.params.get('boundary') ?? '');
 }
 
-describe.skipIf(!existsSync(OPENSSL))('multipart/signed with OpenSSL', () => {
+describe.skipIf(!runsWithTool(existsSync(OPENSSL)))('multipart/signed with OpenSSL', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'mime-openssl-'));
     openssl(
