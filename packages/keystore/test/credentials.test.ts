@@ -151,6 +151,20 @@ describe('credential import and export', () => {
     await expect(failure).rejects.toMatchObject({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 });
   });
 
+  it('rejects every truncation of a PKCS#12 file', async () => {
+    const store = await openTrustingStore();
+    const file = pki.pkcs12('alice', PASSWORD);
+
+    for (let length = 0; length < file.length; length++) {
+      const error: unknown = await store
+        .importPkcs12(file.slice(0, length), PASSWORD)
+        .catch((rejection: unknown) => rejection);
+      expect(error, `${length} bytes`).toBeInstanceOf(CmsParseError);
+      expect(error, `${length} bytes`).toMatchObject({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 });
+    }
+    expect(await store.listIdentities()).toEqual([]);
+  });
+
   it('imports a PEM key and certificate', async () => {
     const store = await openTrustingStore();
     const info = await store.importPem({
