@@ -142,7 +142,11 @@ describe('IndexedDbKeyStore replayStore', () => {
     expect(guard.size).toBe(1000);
     // The summary marks the signer, so the oldest request is still refused after the reload.
     expect(() => guard.check(message, boundBy(history[0] as ReplayRecord), NOW)).toThrow(
-      'request too old to check for a replay',
+      expect.objectContaining({
+        code: 'ERR_REPLAYED',
+        sipStatus: 403,
+        message: 'request too old to check for a replay',
+      }) as Error,
     );
     await store.close();
     expect(await storedRecordCount(factory)).toBe(1001);

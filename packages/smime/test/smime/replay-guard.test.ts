@@ -11,6 +11,7 @@ import {
 } from '../../src/smime/replay-guard.js';
 import { unprotectMessage } from '../../src/smime/unprotect.js';
 import { rejection } from '../mime/expect-error.js';
+import { thrownBy } from '../sip/helpers.js';
 import { mcpttInfo, mcpttInfoMessage, request } from './messages.js';
 import { getTestPki, testCrypto } from './test-pki.js';
 import type { TestPki } from './test-pki.js';
@@ -22,6 +23,14 @@ let pki: TestPki;
 beforeAll(async () => {
   pki = await getTestPki();
 });
+
+/** Asserts that `action` raises ReplayedError, with its code, SIP status and `message` when given. */
+function expectReplayed(action: () => unknown, message?: string): void {
+  const error = thrownBy(action);
+  expect(error).toBeInstanceOf(ReplayedError);
+  expect(error).toMatchObject({ code: 'ERR_REPLAYED', sipStatus: 403 });
+  if (message !== undefined) expect((error as ReplayedError).message).toBe(message);
+}
 
 /** Protects with signed copies of `protectHeaders`, signed `signedAt` milliseconds after pki.now. */
 async function protect(
@@ -129,7 +138,11 @@ describe('ReplayGuard', () => {
 
     await receive(sent, guard);
     const error = await rejection(receive(sent, guard, 24 * 60 * MINUTE));
-    expect(error).toMatchObject({ code: 'ERR_REPLAYED', message: 'request already received' });
+    expect(error).toMatchObject({
+      code: 'ERR_REPLAYED',
+      sipStatus: 403,
+      message: 'request already received',
+    });
   });
 
   it('marks no entry that expired', async () => {
@@ -269,9 +282,9 @@ describe('ReplayGuard at volume', () => {
     }
     // Entries live from their arrival to 1000 ms after it.
     expect(guard.size).toBe(1001);
-    expect(() =>
+    expectReplayed(() =>
       guard.check(invite, boundBy('sip:alice@example.org', 'c19500', 19_500), new Date(20_000)),
-    ).toThrow(ReplayedError);
+    );
     expect(() =>
       guard.check(invite, boundBy('sip:alice@example.org', 'c100', 100), new Date(20_000)),
     ).not.toThrow();
@@ -287,10 +300,12 @@ describe('ReplayGuard at volume', () => {
     // The latest request of a signer is still known, and an old one is refused by its mark.
     const latest = 19_999;
     const signer = `sip:user${latest % 97}@example.org`;
-    expect(() =>
-      guard.check(invite, boundBy(signer, `c${latest}`, latest), new Date(20_000)),
-    ).toThrow('request already received');
-    expect(() => guard.check(invite, boundBy(signer, 'c0', 0), new Date(20_000))).toThrow(
+    expectReplayed(
+      () => guard.check(invite, boundBy(signer, `c${latest}`, latest), new Date(20_000)),
+      'request already received',
+    );
+    expectReplayed(
+      () => guard.check(invite, boundBy(signer, 'c0', 0), new Date(20_000)),
       'request too old to check for a replay',
     );
   });
@@ -315,7 +330,7 @@ describe('ReplayGuard records', () => {
     const records: ReplayRecord[] = [];
     const guard = new ReplayGuard({ onRecord: (record) => records.push(record) });
     const returned = guard.check(invite, aliceBound('c1', 0), new Date(0));
-    expect(() => guard.check(invite, aliceBound('c1', 0), new Date(1))).toThrow(ReplayedError);
+    expectReplayed(() => guard.check(invite, aliceBound('c1', 0), new Date(1)));
 
     expect(records).toHaveLength(1);
     expect(returned).toEqual(records[0]);
@@ -330,7 +345,8 @@ describe('ReplayGuard records', () => {
     const guard = new ReplayGuard({ windowMs: 1000 });
     expect(guard.restore(recordedBy(['c1', 'c2']), new Date(10))).toBe(2);
 
-    expect(() => guard.check(invite, aliceBound('c2', 1), new Date(20))).toThrow(
+    expectReplayed(
+      () => guard.check(invite, aliceBound('c2', 1), new Date(20)),
       'request already received',
     );
     expect(() => guard.check(invite, aliceBound('c3', 2), new Date(20))).not.toThrow();
@@ -364,7 +380,8 @@ describe('ReplayGuard records', () => {
     expect(guard.restore(recordedBy(callIds), new Date(20))).toBe(20);
     expect(guard.size).toBe(5);
     // The oldest records made room and left their mark, as for requests that arrive.
-    expect(() => guard.check(invite, aliceBound('c0', 0), new Date(20))).toThrow(
+    expectReplayed(
+      () => guard.check(invite, aliceBound('c0', 0), new Date(20)),
       'request too old to check for a replay',
     );
   });
@@ -384,10 +401,12 @@ describe('ReplayGuard records', () => {
     expect(guard.restore(records, new Date(20))).toBe(20);
     // The ten oldest made room, so the mark is at the tenth, and a late request signed after it
     // passes, as it would have before the restore.
-    expect(() => guard.check(invite, aliceBound('c9', 9), new Date(21))).toThrow(
+    expectReplayed(
+      () => guard.check(invite, aliceBound('c9', 9), new Date(21)),
       'request too old to check for a replay',
     );
-    expect(() => guard.check(invite, aliceBound('c10', 10), new Date(21))).toThrow(
+    expectReplayed(
+      () => guard.check(invite, aliceBound('c10', 10), new Date(21)),
       'request already received',
     );
     expect(() => guard.check(invite, aliceBound('late', 15), new Date(21))).not.toThrow();
@@ -407,7 +426,8 @@ describe('ReplayGuard records', () => {
     }
 
     // Marks of signers 3 to 5 remain; those of 0 to 2 were dropped, the oldest first.
-    expect(() => guard.check(invite, boundBy('sip:u5@x', 'old5', 1), new Date(3))).toThrow(
+    expectReplayed(
+      () => guard.check(invite, boundBy('sip:u5@x', 'old5', 1), new Date(3)),
       'request too old to check for a replay',
     );
     expect(() => guard.check(invite, boundBy('sip:u0@x', 'old0', 1), new Date(3))).not.toThrow();
@@ -506,7 +526,8 @@ describe('compactReplayRecords', () => {
     // At 2000 ms only the summary is live, and it still marks the signer up to 5000 ms.
     expect(guard.restore(compacted, new Date(2000))).toBe(1);
     expect(guard.size).toBe(0);
-    expect(() => guard.check(invite, boundBy(template.signer, 'c1', 100), new Date(2000))).toThrow(
+    expectReplayed(
+      () => guard.check(invite, boundBy(template.signer, 'c1', 100), new Date(2000)),
       'request too old to check for a replay',
     );
     expect(() =>
@@ -531,9 +552,10 @@ describe('compactReplayRecords', () => {
     expect(twice).toContainEqual(summary);
     const guard = new ReplayGuard({ windowMs: Infinity, maxEntriesPerSigner: 1 });
     guard.restore(twice, new Date(200));
-    expect(() =>
-      guard.check(invite, boundBy(template.signer, 'first', 90_000), new Date(200)),
-    ).toThrow('request too old to check for a replay');
+    expectReplayed(
+      () => guard.check(invite, boundBy(template.signer, 'first', 90_000), new Date(200)),
+      'request too old to check for a replay',
+    );
   });
 
   it('leaves fewer records alone and drops malformed ones', () => {
