@@ -44,7 +44,58 @@ describe('PEM', () => {
       expect.objectContaining({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 }),
     );
   });
+
+  it('reads each block with the label and skips the others', () => {
+    const alice = fixtureCertificate('alice');
+    const bob = fixtureCertificate('bob');
+    const text = [
+      'Bag Attributes: not PEM',
+      pemEncode(alice, 'CERTIFICATE'),
+      pemEncode(new Uint8Array([1, 2, 3]), 'PRIVATE KEY'),
+      pemEncode(bob, 'CERTIFICATE'),
+    ].join('\n');
+
+    expect(pemDecode(text, 'CERTIFICATE')).toEqual([alice, bob]);
+    expect(pemDecode(text, 'PRIVATE KEY')).toEqual([new Uint8Array([1, 2, 3])]);
+  });
+
+  it('rejects every truncation before the end line', () => {
+    const pem = pemEncode(fixtureCertificate('alice'), 'CERTIFICATE');
+    const begin = '-----BEGIN CERTIFICATE-----'.length;
+    const end = pem.lastIndexOf('-----END CERTIFICATE-----') + '-----END CERTIFICATE-----'.length;
+
+    for (let length = begin; length < end; length++) {
+      expectMalformedPem(pem.slice(0, length), 'PEM block CERTIFICATE is not closed');
+    }
+  });
+
+  it.each([
+    ['an invalid character', (body: string) => `${body.slice(0, 10)}!${body.slice(11)}`],
+    ['a removed character', (body: string) => `${body.slice(0, 10)}${body.slice(11)}`],
+    ['padding inside the data', (body: string) => `${body.slice(0, 10)}==${body.slice(12)}`],
+    ['a second BEGIN line', (body: string) => `${body}-----BEGIN CERTIFICATE-----\n${body}`],
+  ])('rejects a block with %s', (_name, change) => {
+    const pem = pemEncode(fixtureCertificate('alice'), 'CERTIFICATE');
+    const [head, body, tail] = pem.split(/(?<=-----\n)|(?=-----END)/);
+
+    expect(head).toBe('-----BEGIN CERTIFICATE-----\n');
+    expect(tail).toBe('-----END CERTIFICATE-----\n');
+    expectMalformedPem(
+      `${head}${change(body ?? '')}${tail}`,
+      /^invalid base64 (character|length)$/,
+    );
+  });
 });
+
+/** Asserts that decoding `text` raises CmsParseError with its code, status and `message`. */
+function expectMalformedPem(text: string, message: string | RegExp): void {
+  const attempt = (): unknown => pemDecode(text, 'CERTIFICATE');
+  expect(attempt, text).toThrow(CmsParseError);
+  expect(attempt, text).toThrow(
+    expect.objectContaining({ code: 'ERR_CMS_MALFORMED', sipStatus: 400 }),
+  );
+  expect(attempt, text).toThrow(message);
+}
 
 describe('digestBytes', () => {
   it.each([0, 1, 100, 255, 256, 257, 5000])('matches WebCrypto for %i bytes', async (length) => {
