@@ -471,6 +471,16 @@ describe.each(cores)('server through %s', (core, available) => {
   });
 
   describe('rejects', () => {
+    /** Returns the code, or else the reason, of each rejection logged for `callId`. */
+    const rejectionsOf = (callId: string | undefined) =>
+      fixture.logLines
+        .map(
+          (line) =>
+            JSON.parse(line) as { msg?: string; callId?: string; code?: string; reason?: string },
+        )
+        .filter((entry) => entry.msg === 'request rejected' && entry.callId === callId)
+        .map((entry) => entry.code ?? entry.reason);
+
     it.skipIf(!available)('a MESSAGE signed for another user with 403', async () => {
       const alice = client('alice');
       // Alice's MESSAGE to bob, which bob encrypted again for the server and passed on.
@@ -485,10 +495,7 @@ describe.each(cores)('server through %s', (core, available) => {
       const response = await alice.send(message);
 
       expect(status(response)).toBe(403);
-      const rejections = fixture.logLines
-        .map((line) => JSON.parse(line) as { msg?: string; callId?: string; code?: string })
-        .filter((entry) => entry.msg === 'request rejected' && entry.callId === message.callId);
-      expect(rejections.map((entry) => entry.code)).toEqual(['ERR_IDENTITY_MISMATCH']);
+      expect(rejectionsOf(message.callId)).toEqual(['ERR_IDENTITY_MISMATCH']);
       expect(
         client('carol').incoming.some(
           (i) =>
@@ -507,6 +514,7 @@ describe.each(cores)('server through %s', (core, available) => {
       );
 
       expect(status(await dave.send(invite))).toBe(403);
+      expect(rejectionsOf(invite.callId)).toEqual(['caller is not a group member']);
     });
 
     it.skipIf(!available)('an offer whose fingerprints nothing signs with 403', async () => {
@@ -521,6 +529,7 @@ describe.each(cores)('server through %s', (core, available) => {
         );
 
         expect(status(await alice.send(invite))).toBe(403);
+        expect(rejectionsOf(invite.callId)).toEqual(['ERR_DOWNGRADE']);
       } finally {
         alice.bindSdp = true;
       }
@@ -531,6 +540,7 @@ describe.each(cores)('server through %s', (core, available) => {
       dave.answerInClear = true;
       try {
         expect(await privateCallToDave()).toBe(403);
+        await expect.poll(() => answersRejected('ERR_DOWNGRADE')).toBe(1);
       } finally {
         dave.answerInClear = false;
       }
@@ -541,7 +551,6 @@ describe.each(cores)('server through %s', (core, available) => {
       dave.answerAs = client('carol');
       try {
         expect(await privateCallToDave()).toBe(403);
-        console.log(fixture.logLines.slice(-12).join('\n'));
         await expect.poll(() => answersRejected('ERR_IDENTITY_MISMATCH')).toBe(1);
       } finally {
         dave.answerAs = undefined;
@@ -564,6 +573,7 @@ describe.each(cores)('server through %s', (core, available) => {
       expect(status(await alice.send(SipMessage.parse(new TextEncoder().encode(replaced))))).toBe(
         403,
       );
+      expect(rejectionsOf(invite.callId)).toEqual(['ERR_HEADER_MISMATCH']);
     });
 
     it.skipIf(!available)('a body for another recipient with 493', async () => {
@@ -579,6 +589,7 @@ describe.each(cores)('server through %s', (core, available) => {
       const response = await alice.send(message);
 
       expect(status(response)).toBe(493);
+      expect(rejectionsOf(message.callId)).toEqual(['ERR_UNDECIPHERABLE']);
       expect(response.contentType?.mediaType).toBe('application/pkcs7-mime');
       expect(response.contentType?.params.get('smime-type')).toBe('certs-only');
     });
@@ -603,6 +614,7 @@ describe.each(cores)('server through %s', (core, available) => {
       impostor.close();
 
       expect(status(response)).toBe(403);
+      expect(rejectionsOf(publish.callId)).toEqual(['ERR_CERT_UNTRUSTED']);
     });
 
     it.skipIf(!available)('a signer other than From with 403', async () => {
@@ -616,6 +628,7 @@ describe.each(cores)('server through %s', (core, available) => {
       const message = await alice.protect(forged.withHeader('From', `<${CAROL}>;tag=forged`));
 
       expect(status(await alice.send(message))).toBe(403);
+      expect(rejectionsOf(message.callId)).toEqual(['ERR_IDENTITY_MISMATCH']);
     });
 
     it.skipIf(!available)('a user not configured with 403', async () => {
@@ -633,6 +646,7 @@ describe.each(cores)('server through %s', (core, available) => {
       zoe.close();
 
       expect(status(response)).toBe(403);
+      expect(rejectionsOf(publish.callId)).toEqual(['sender is not a configured user']);
     });
 
     it.skipIf(!available)('mcptt-info in clear with 403', async () => {
@@ -645,6 +659,7 @@ describe.each(cores)('server through %s', (core, available) => {
       );
 
       expect(status(await alice.send(clear))).toBe(403);
+      expect(rejectionsOf(clear.callId)).toEqual(['ERR_DOWNGRADE']);
     });
 
     it.skipIf(!available)('malformed CMS with 400', async () => {
@@ -657,6 +672,7 @@ describe.each(cores)('server through %s', (core, available) => {
         });
 
       expect(status(await alice.send(broken))).toBe(400);
+      expect(rejectionsOf(broken.callId)).toEqual(['ERR_CMS_MALFORMED']);
     });
 
     it.skipIf(!available)('an unknown S/MIME type with 415', async () => {
@@ -670,6 +686,7 @@ describe.each(cores)('server through %s', (core, available) => {
 
       const response = await alice.send(compressed);
       expect(status(response)).toBe(415);
+      expect(rejectionsOf(compressed.callId)).toEqual(['ERR_NOT_SUPPORTED']);
       expect(response.getHeaders('Accept')).toEqual(ACCEPTED_BODY_TYPES.split(', '));
       expect(response.getHeader('Accept-Encoding')).toBeUndefined();
     });
@@ -682,6 +699,7 @@ describe.each(cores)('server through %s', (core, available) => {
 
       const response = await alice.send(coded);
       expect(status(response)).toBe(415);
+      expect(rejectionsOf(coded.callId)).toEqual(['ERR_NOT_SUPPORTED']);
       expect(response.getHeader('Accept-Encoding')).toBe('identity');
     });
   });
