@@ -576,6 +576,51 @@ describe.each(cores)('server through %s', (core, available) => {
       expect(rejectionsOf(invite.callId)).toEqual(['ERR_HEADER_MISMATCH']);
     });
 
+    /** Sends alice's MESSAGE for bob with its protected body changed by `change` in transit. */
+    const sendChanged = async (text: string, change: (body: string) => string) => {
+      const alice = client('alice');
+      const message = await alice.protect(
+        alice.request('MESSAGE', SERVER_URI, [
+          mcpttInfo({ calledPartyId: BOB }),
+          textPart('text/plain', text),
+        ]),
+      );
+      const sent = new TextDecoder().decode(message.toBytes());
+      const split = sent.indexOf('\r\n\r\n');
+      const body = change(sent.slice(split + 4));
+      const head = sent.slice(0, split).replace(/\r\nContent-Length: \d+/i, '');
+      const changed = `${head}\r\nContent-Length: ${String(body.length)}\r\n\r\n${body}`;
+      const response = await alice.send(SipMessage.parse(new TextEncoder().encode(changed)));
+      return { status: status(response), callId: message.callId };
+    };
+    const deliveredToBob = (text: string) =>
+      client('bob').incoming.some((i) => textOf(i.parts, 'text/plain') === text);
+
+    it.skipIf(!available)('a changed ciphertext with 493', async () => {
+      const { status: answer, callId } = await sendChanged('changed in transit', (body) => {
+        let index = Math.floor(body.length / 2);
+        while (!/[A-Za-z0-9+/]/.test(body[index] ?? '')) index++;
+        const replacement = body[index] === 'A' ? 'B' : 'A';
+        return `${body.slice(0, index)}${replacement}${body.slice(index + 1)}`;
+      });
+
+      expect(answer).toBe(493);
+      expect(rejectionsOf(callId)).toEqual(['ERR_UNDECIPHERABLE']);
+      expect(deliveredToBob('changed in transit')).toBe(false);
+    });
+
+    it.skipIf(!available)('a truncated body with 400', async () => {
+      // Whole base64 lines go, so the base64 stays valid and the DER ends early.
+      const { status: answer, callId } = await sendChanged('cut in transit', (body) => {
+        const lines = body.split('\r\n');
+        return lines.slice(0, Math.floor(lines.length / 2)).join('\r\n');
+      });
+
+      expect(answer).toBe(400);
+      expect(rejectionsOf(callId)).toEqual(['ERR_CMS_MALFORMED']);
+      expect(deliveredToBob('cut in transit')).toBe(false);
+    });
+
     it.skipIf(!available)('a body for another recipient with 493', async () => {
       const alice = client('alice');
       const message = await alice.protect(
