@@ -81,10 +81,44 @@ describe('damaged records in the database', () => {
     expect(failure).toBeInstanceOf(StorageError);
     expect(failure).toMatchObject({
       code: 'ERR_STORAGE_FAILED',
+      sipStatus: 500,
       message: 'stored identity of sip:bad@example.org is invalid: delete it and enrol again',
     });
     expect((await store.listIdentities()).map((info) => info.uri)).toEqual([ALICE]);
     expect((await store.getIdentity(ALICE))?.uri).toBe(ALICE);
+  });
+
+  it.each([
+    ['a certificate that is no bytes', { certificate: 'text' }],
+    ['a chain entry that is no bytes', { chain: ['text'] }],
+    ['a missing public key', { publicKey: undefined }],
+    ['a signing key that is public', { signingKey: 'public' }],
+    ['an extractable decryption key', { decryptionKey: 'extractable' }],
+    ['a backup key that is no key', { backupKey: 'not a key' }],
+  ])('rejects an identity with %s', async (_name, change) => {
+    const pair = await testCrypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, [
+      'deriveBits',
+    ]);
+    const keys = { public: pair.publicKey, extractable: pair.privateKey };
+    const damaged = Object.fromEntries(
+      Object.entries(change).map(([field, value]) => [
+        field,
+        field.endsWith('Key') && value in keys ? keys[value as keyof typeof keys] : value,
+      ]),
+    );
+    await editDatabase(factory, async (db) => {
+      await db.put('identities', { ...aliceRecord, ...damaged });
+    });
+    store = await reopen(factory, store);
+
+    const failure = await store.getIdentity(ALICE).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(StorageError);
+    expect(failure).toMatchObject({
+      code: 'ERR_STORAGE_FAILED',
+      sipStatus: 500,
+      message: `stored identity of ${ALICE} is invalid: delete it and enrol again`,
+    });
   });
 
   it('rejects an extractable stored key', async () => {
@@ -101,6 +135,7 @@ describe('damaged records in the database', () => {
     await expect(store.getIdentity(ALICE)).rejects.toMatchObject({
       name: 'StorageError',
       code: 'ERR_STORAGE_FAILED',
+      sipStatus: 500,
       message: `stored identity of ${ALICE} is invalid: delete it and enrol again`,
     });
     expect(await store.listIdentities()).toEqual([]);
@@ -137,6 +172,7 @@ describe('damaged records in the database', () => {
     await expect(store.getPeerCertificate('sip:bob@example.org')).rejects.toMatchObject({
       name: 'StorageError',
       code: 'ERR_STORAGE_FAILED',
+      sipStatus: 500,
       message: 'stored certificate of peer sip:bob@example.org is invalid: remove it',
     });
   });
@@ -150,6 +186,7 @@ describe('damaged records in the database', () => {
     await expect(store.exportPkcs12(ALICE, 'backup password')).rejects.toMatchObject({
       name: 'StorageError',
       code: 'ERR_STORAGE_FAILED',
+      sipStatus: 500,
       message: `stored identity of ${ALICE} is invalid: delete it and enrol again`,
     });
   });
@@ -166,6 +203,7 @@ describe('damaged records in the database', () => {
     await expect(store.completeEnrolment({ uri: request.uri, certificate })).rejects.toMatchObject({
       name: 'StorageError',
       code: 'ERR_STORAGE_FAILED',
+      sipStatus: 500,
       message: 'stored enrolment of sip:carol@example.org is invalid: request a certificate again',
     });
   });
@@ -180,6 +218,7 @@ describe('damaged records in the database', () => {
     await expect(store.getPendingRequest(request.uri)).rejects.toMatchObject({
       name: 'StorageError',
       code: 'ERR_STORAGE_FAILED',
+      sipStatus: 500,
       message: 'stored enrolment of sip:carol@example.org is invalid: request a certificate again',
     });
   });
@@ -196,6 +235,7 @@ describe('damaged records in the database', () => {
     await expect(failure).rejects.toMatchObject({
       name: 'StorageError',
       code: 'ERR_STORAGE_FAILED',
+      sipStatus: 500,
       message: 'stored certificate of peer sip:bob@example.org is invalid: remove it',
     });
     await expect(
