@@ -38,6 +38,7 @@ import {
 } from '../../src/cms/oids.js';
 import { ecdsaRawToDer } from '../../src/cms/signature.js';
 import type { McpttError } from '../../src/errors.js';
+import { MAX_CERTIFICATES, MAX_RECIPIENTS } from '../../src/limits.js';
 import { MimeEntity } from '../../src/mime/entity.js';
 import { buildMultipart, parseMultipart } from '../../src/mime/multipart.js';
 import type { SipMessage } from '../../src/sip/message.js';
@@ -88,6 +89,8 @@ interface SignedDataOptions {
   readonly unsigned?: readonly Attribute[];
   /** Certificate named by sid and carried in the SignedData; the key is always `signer`'s. */
   readonly certificate?: Uint8Array;
+  /** Other certificates carried after it. */
+  readonly moreCertificates?: readonly Uint8Array[];
   readonly eContentType?: string;
   readonly detached?: boolean;
 }
@@ -142,7 +145,7 @@ async function handSignedData(
     derSmallInteger(1),
     derSetOf(derAlgorithm(OID_SHA256)),
     encapsulated,
-    derTlv(0xa0, certificate),
+    derTlv(0xa0, certificate, ...(options.moreCertificates ?? [])),
     derSetOf(signerInfo),
   );
   return encodeContentInfo(OID_SIGNED_DATA, signedData);
@@ -210,6 +213,23 @@ describe('hand-made SignedData', () => {
     );
     expect(security.signerUri).toBe('sip:alice@example.org');
     expect(parts.map((part) => part.contentType.mediaType)).toEqual([MCPTT_INFO]);
+  });
+
+  it(`verifies with ${MAX_CERTIFICATES} certificates`, async () => {
+    const moreCertificates = Array.from({ length: MAX_CERTIFICATES - 1 }, () => pki.caCertificate);
+    const der = await handSignedData(alice, { moreCertificates });
+    const { security } = await open(pkcs7Message(der, 'signed-data'), { signedOnly: true });
+    expect(security.signerUri).toBe('sip:alice@example.org');
+  });
+
+  it(`rejects ${MAX_CERTIFICATES + 1} certificates with 413`, async () => {
+    const moreCertificates = Array.from({ length: MAX_CERTIFICATES }, () => pki.caCertificate);
+    const der = await handSignedData(alice, { moreCertificates });
+    await expectRejected(
+      open(pkcs7Message(der, 'signed-data'), { signedOnly: true }),
+      'ERR_LIMIT_EXCEEDED',
+      413,
+    );
   });
 
   it('rejects a signer certificate swapped', async () => {
@@ -339,8 +359,8 @@ interface EnvelopeOptions {
   /** Raw authAttrs content (the attributes), written as `[1] IMPLICIT` and used as AAD. */
   readonly authAttributes?: readonly Attribute[];
   readonly recipients?: readonly Uint8Array[];
-  /** Repeats each recipient info. */
-  readonly repeatRecipients?: boolean;
+  /** Number of copies of each recipient info, by default 1. */
+  readonly recipientCopies?: number;
   /** Content octets of the version INTEGER, by default 0. */
   readonly version?: Uint8Array;
 }
@@ -379,9 +399,10 @@ async function handAuthEnveloped(
     derOctetString(options.writtenNonce ?? nonce),
     ...(icv === null ? [] : [derSmallInteger(icv)]),
   );
-  const infos = options.repeatRecipients
-    ? [...prepared.recipientInfos, ...prepared.recipientInfos]
-    : prepared.recipientInfos;
+  const infos = Array.from(
+    { length: options.recipientCopies ?? 1 },
+    () => prepared.recipientInfos,
+  ).flat();
   let taggedAuthAttrs: Uint8Array[] = [];
   if (authAttrs !== undefined) {
     const tagged = authAttrs.slice();
@@ -514,9 +535,22 @@ describe('hand-made AuthEnvelopedData', () => {
   });
 
   it('opens a repeated recipient', async () => {
-    const der = await handAuthEnveloped(await signedInner(), { repeatRecipients: true });
+    const der = await handAuthEnveloped(await signedInner(), { recipientCopies: 2 });
     const { security } = await open(pkcs7Message(der, 'authEnveloped-data'));
     expect(security.encrypted).toBe(true);
+  });
+
+  it(`opens ${MAX_RECIPIENTS} recipient infos`, async () => {
+    const der = await handAuthEnveloped(await signedInner(), { recipientCopies: MAX_RECIPIENTS });
+    const { security } = await open(pkcs7Message(der, 'authEnveloped-data'));
+    expect(security.encrypted).toBe(true);
+  });
+
+  it(`rejects ${MAX_RECIPIENTS + 1} recipient infos with 413`, async () => {
+    const der = await handAuthEnveloped(await signedInner(), {
+      recipientCopies: MAX_RECIPIENTS + 1,
+    });
+    await expectRejected(open(pkcs7Message(der, 'authEnveloped-data')), 'ERR_LIMIT_EXCEEDED', 413);
   });
 });
 
