@@ -17,6 +17,9 @@ import { FIXTURE_NOW, crypto, fixtureCertificate, fixtureKey, fixtureKeys } from
 const content = utf8Encode('short data\r\n');
 const caCertificate = fixtureCertificate('ca');
 
+/** Serial of the next certificate that a test issues, unique within the run and not random. */
+let nextSerial = 0x10000;
+
 interface Issued {
   readonly certificate: Uint8Array;
   readonly privateKey: CryptoKey;
@@ -43,7 +46,7 @@ async function issue(options: {
     issuer: options.issuer?.certificate ?? caCertificate,
     issuerKey: options.issuer?.privateKey ?? (await caKey()),
     publicKey: pair.publicKey,
-    serial: Math.floor(Math.random() * 1e9) + 1,
+    serial: nextSerial++,
     notBefore: options.notBefore ?? new Date('2026-01-01T00:00:00Z'),
     notAfter: options.notAfter ?? new Date('2036-01-01T00:00:00Z'),
     isCa: options.isCa ?? false,
@@ -315,7 +318,7 @@ describe('verifySignedData with short RSA keys', () => {
       issuer: issuer?.certificate ?? caCertificate,
       issuerKey: issuer?.privateKey ?? (await caKey()),
       publicKey: pair.publicKey,
-      serial: Math.floor(Math.random() * 1e9) + 1,
+      serial: nextSerial++,
       notBefore: new Date('2026-01-01T00:00:00Z'),
       notAfter: new Date('2036-01-01T00:00:00Z'),
       isCa,
