@@ -9,6 +9,8 @@ import { base64Encode, bufferSource, concatBytes, utf8Encode } from '../../src/b
 import { parseCertificate } from '../../src/cms/certificate.js';
 import { encodeContentInfo } from '../../src/cms/content-info.js';
 import {
+  type Asn1Node,
+  childrenOf,
   type DerInput,
   derAlgorithm,
   derEncode,
@@ -21,6 +23,9 @@ import {
   derSmallInteger,
   derTime,
   derTlv,
+  encodedBytes,
+  isContext,
+  parseBer,
 } from '../../src/cms/der.js';
 import { type ContentEncryptionAlgorithm, prepareEnvelope } from '../../src/cms/index.js';
 import {
@@ -361,6 +366,8 @@ interface EnvelopeOptions {
   readonly recipients?: readonly Uint8Array[];
   /** Number of copies of each recipient info, by default 1. */
   readonly recipientCopies?: number;
+  /** Number of copies of the encrypted key inside a KeyAgreeRecipientInfo, by default 1. */
+  readonly encryptedKeyCopies?: number;
   /** Content octets of the version INTEGER, by default 0. */
   readonly version?: Uint8Array;
 }
@@ -399,10 +406,9 @@ async function handAuthEnveloped(
     derOctetString(options.writtenNonce ?? nonce),
     ...(icv === null ? [] : [derSmallInteger(icv)]),
   );
-  const infos = Array.from(
-    { length: options.recipientCopies ?? 1 },
-    () => prepared.recipientInfos,
-  ).flat();
+  const infos = Array.from({ length: options.recipientCopies ?? 1 }, () => prepared.recipientInfos)
+    .flat()
+    .map((info) => withEncryptedKeyCopies(info, options.encryptedKeyCopies ?? 1));
   let taggedAuthAttrs: Uint8Array[] = [];
   if (authAttrs !== undefined) {
     const tagged = authAttrs.slice();
@@ -421,6 +427,19 @@ async function handAuthEnveloped(
     derOctetString(sealed.subarray(sealed.length - tagBytes)),
   );
   return encodeContentInfo(OID_AUTH_ENVELOPED_DATA, authEnveloped);
+}
+
+/** Repeats the RecipientEncryptedKeys of a KeyAgreeRecipientInfo, the last field of `[1]`. */
+function withEncryptedKeyCopies(info: DerInput, copies: number): DerInput {
+  if (copies === 1) return info;
+  const node = parseBer(derEncode(info), 'RecipientInfo');
+  if (!isContext(node, 1)) return info;
+  const fields = childrenOf(node, 'KeyAgreeRecipientInfo');
+  const keys = childrenOf(fields[fields.length - 1] as Asn1Node, 'recipientEncryptedKeys');
+  const repeated = Array.from({ length: copies }, () => keys.map(encodedBytes)).flat();
+  return derEncode(
+    derTlv(0xa1, ...fields.slice(0, -1).map(encodedBytes), derSequence(...repeated)),
+  );
 }
 
 /** Builds an EnvelopedData by hand with AES-128-CBC and the given IV. */
@@ -544,6 +563,21 @@ describe('hand-made AuthEnvelopedData', () => {
     const der = await handAuthEnveloped(await signedInner(), { recipientCopies: MAX_RECIPIENTS });
     const { security } = await open(pkcs7Message(der, 'authEnveloped-data'));
     expect(security.encrypted).toBe(true);
+  });
+
+  it(`opens ${MAX_RECIPIENTS} encrypted keys of one key agreement`, async () => {
+    const der = await handAuthEnveloped(await signedInner(), {
+      encryptedKeyCopies: MAX_RECIPIENTS,
+    });
+    const { security } = await open(pkcs7Message(der, 'authEnveloped-data'));
+    expect(security.encrypted).toBe(true);
+  });
+
+  it(`rejects ${MAX_RECIPIENTS + 1} encrypted keys of one key agreement with 413`, async () => {
+    const der = await handAuthEnveloped(await signedInner(), {
+      encryptedKeyCopies: MAX_RECIPIENTS + 1,
+    });
+    await expectRejected(open(pkcs7Message(der, 'authEnveloped-data')), 'ERR_LIMIT_EXCEEDED', 413);
   });
 
   it(`rejects ${MAX_RECIPIENTS + 1} recipient infos with 413`, async () => {
