@@ -179,6 +179,25 @@ describe.each(cores)('call media through %s', (core, available) => {
       expect(fixture.server.context.calls.byGroup(GROUP_ID)?.floor.holder()).toBeUndefined();
     });
 
+    it.skipIf(!available)('a talk request of another action with 400', async () => {
+      const bob = client('bob');
+      const grab = await bob.protect(
+        bob.inDialog(bobDialog, 'INFO', [talk('grab the floor')], [TALK_PACKAGE]),
+      );
+
+      const before = fixture.logLines.length;
+
+      expect(status(await bob.send(grab))).toBe(400);
+      // Requests of the dialog share its Call-ID, so only the lines logged since count.
+      const reasons = fixture.logLines
+        .slice(before)
+        .map((line) => JSON.parse(line) as { msg?: string; callId?: string; reason?: string })
+        .filter((entry) => entry.msg === 'request rejected' && entry.callId === grab.callId)
+        .map((entry) => entry.reason);
+      expect(reasons).toEqual(['talk request body is not press or release']);
+      expect(fixture.server.context.calls.byGroup(GROUP_ID)?.floor.holder()).toBeUndefined();
+    });
+
     it.skipIf(!available)('a talk press without the package with 469', async () => {
       const bob = client('bob');
       const press = await bob.protect(bob.inDialog(bobDialog, 'INFO', [talk('press')]));
