@@ -136,6 +136,9 @@ interface IterationBudget {
 function decodePfx(der: Uint8Array): pkijs.PFX {
   const asn1 = asn1js.fromBER(der);
   if (asn1.offset === -1) throw new CmsParseError('PKCS#12 file is not DER');
+  if (asn1.offset !== der.byteLength) {
+    throw new CmsParseError('PKCS#12 file has bytes after its end');
+  }
   try {
     return new pkijs.PFX({ schema: asn1.result });
   } catch (error) {

@@ -165,6 +165,21 @@ describe('credential import and export', () => {
     expect(await store.listIdentities()).toEqual([]);
   });
 
+  it('rejects bytes after a PKCS#12 file', async () => {
+    const store = await openTrustingStore();
+    const file = pki.pkcs12('alice', PASSWORD);
+    const extended = new Uint8Array([...file, 0x00]);
+
+    const failure = store.importPkcs12(extended, PASSWORD);
+
+    await expect(failure).rejects.toMatchObject({
+      code: 'ERR_CMS_MALFORMED',
+      sipStatus: 400,
+      message: 'PKCS#12 file has bytes after its end',
+    });
+    expect(await store.listIdentities()).toEqual([]);
+  });
+
   it('imports a PEM key and certificate', async () => {
     const store = await openTrustingStore();
     const info = await store.importPem({
