@@ -177,6 +177,32 @@ async function startGroupCall(
 }
 
 /**
+ * Invites `uri` to the running call of each group in `groupIds`, to which the user has just
+ * affiliated (late call entry). A user who already has a leg in a call, or whose service
+ * authorisation has lapsed, is not invited. Resolves once every invitation has ended.
+ */
+export async function inviteLateEntrant(
+  context: ServerContext,
+  uri: string,
+  groupIds: readonly string[],
+): Promise<void> {
+  if (!context.registry.isAuthorised(uri)) return;
+  const invitations = groupIds.flatMap((groupId) => {
+    const call = context.calls.byGroup(groupId);
+    if (call === undefined || [...call.legs.values()].some((leg) => leg.uri === uri)) return [];
+    context.logger.info({ call: call.id, user: uri }, 'late entrant invited');
+    // inviteUser adds the emergency state that the call has when it builds the INVITE.
+    const info: McpttInfo = {
+      sessionType: call.kind,
+      callingUserId: call.originator,
+      callingGroupId: groupId,
+    };
+    return [inviteUser(context, call, uri, info)];
+  });
+  await Promise.all(invitations);
+}
+
+/**
  * True when the caller's mcptt-info carries `emergency-ind`. The mcptt-info is signed and
  * encrypted (unless `insecurePlainCalls` is on), while a Resource-Priority header is not, so the
  * SIP core could add one to make an ordinary call pre-empt a group's running call. Such a header

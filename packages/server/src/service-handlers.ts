@@ -7,6 +7,7 @@
  */
 import { addressOfRecord, protectedHeaderValues } from '@mcptt-smime/smime';
 import { MEDIA_TYPES, partText } from './body-parts.js';
+import { inviteLateEntrant } from './call-handlers.js';
 import { parseAffiliationGroups } from './mcptt-xml.js';
 import { MAX_LIFETIME_SECONDS, type PublicationKind } from './registry.js';
 import { openRequest, reject, type OpenedRequest } from './request-guard.js';
@@ -77,6 +78,7 @@ export async function handlePublish(
   }
 
   const expires = expiresOf(transaction.request.getHeader('Expires'), undefined);
+  let joined: string[] = [];
   if (event === 'poc-settings') {
     if (partText(opened.parts, MEDIA_TYPES.mcpttInfo) === undefined) {
       reject(context, transaction, 403, 'mcptt-info missing');
@@ -96,7 +98,9 @@ export async function handlePublish(
       return;
     }
     const requested = expires === 0 ? [] : parseAffiliationGroups(pidf);
+    const before = affiliatedGroups(context, opened.sender);
     const accepted = context.registry.affiliate(opened.sender, requested, expires);
+    joined = accepted.filter((groupId) => !before.has(groupId));
     context.logger.info(
       {
         callId: transaction.request.callId,
@@ -115,6 +119,16 @@ export async function handlePublish(
         { name: 'Expires', value: String(expires) },
       ],
     }),
+  );
+  await inviteLateEntrant(context, opened.sender, joined);
+}
+
+/** Returns the IDs of the configured groups to which `uri` is affiliated now. */
+function affiliatedGroups(context: ServerContext, uri: string): Set<string> {
+  return new Set(
+    context.config.groups
+      .filter((group) => context.registry.isAffiliated(uri, group))
+      .map((group) => group.id),
   );
 }
 

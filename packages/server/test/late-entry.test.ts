@@ -1,0 +1,55 @@
+/**
+ * Late call entry: a member who affiliates to a group while its call runs is invited to that
+ * call, once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Call } from '../src/call-store.js';
+import { affiliation, infoOf, isInvite, publish, useRelayGroup } from './helpers/call-setup.js';
+import { emergencySteps } from './helpers/emergency-calls.js';
+import { GROUP_ID } from './helpers/server-fixture.js';
+
+const { fixture, client } = useRelayGroup(['alice', 'bob', 'carol'], ['alice']);
+const { calls, legOf, joinCall, endCarolsCall } = emergencySteps(fixture, client);
+
+afterEach(endCarolsCall);
+
+/** Returns the server's log lines of late invitations. */
+const lateEntries = () =>
+  fixture().logLines.filter((line) => line.includes('"msg":"late entrant invited"'));
+
+describe('a member who affiliates during a call', () => {
+  it('is invited to the running call', async () => {
+    await joinCall('carol');
+    const call = calls().byGroup(GROUP_ID) as Call;
+    await expect.poll(() => legOf(call, 'alice')?.dialog).toBeDefined();
+    const bob = client('bob');
+    const before = bob.incoming.filter(isInvite).length;
+
+    await publish(bob, 'presence', affiliation([GROUP_ID]));
+    await expect.poll(() => legOf(call, 'bob')?.dialog).toBeDefined();
+    const invites = bob.incoming.filter(isInvite).slice(before);
+
+    expect(invites).toHaveLength(1);
+    expect(lateEntries()).toHaveLength(1);
+    expect(invites[0]?.raw.callId).toBe(legOf(call, 'bob')?.callId);
+    expect(infoOf(invites[0]!)).toMatchObject({
+      sessionType: 'prearranged',
+      callingUserId: client('carol').uri,
+      callingGroupId: GROUP_ID,
+    });
+  });
+
+  it('is not invited again by a refresh', async () => {
+    await joinCall('carol');
+    const call = calls().byGroup(GROUP_ID) as Call;
+    await expect.poll(() => legOf(call, 'bob')?.dialog).toBeDefined();
+    const bob = client('bob');
+    const before = lateEntries().length;
+
+    await publish(bob, 'presence', affiliation([GROUP_ID]));
+
+    // The server decides before it sends the 200, so a late invitation would be logged by now.
+    expect(lateEntries()).toHaveLength(before);
+    expect([...call.legs.values()].filter((leg) => leg.uri === bob.uri)).toHaveLength(1);
+  });
+});
