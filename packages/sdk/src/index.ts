@@ -74,3 +74,4 @@ export { buildLocationInfo, parseLocationInfo } from './mcptt/location-info.js';
 export type { LocationReport } from './mcptt/location-info.js';
 export { buildAffiliation, parseAffiliation } from './mcptt/affiliation.js';
 export type { AffiliationInfo, GroupAffiliation } from './mcptt/affiliation.js';
+export { MAX_XML_CHARS, MAX_XML_DEPTH, MAX_XML_ELEMENTS } from './mcptt/xml.js';

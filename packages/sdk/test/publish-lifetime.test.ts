@@ -125,6 +125,24 @@ describe('publication lifetimes from the application', () => {
     },
   );
 
+  it.each([
+    [['sip:g@example.org'], 'affiliation options must be an object with target and groups'],
+    [{ groups: [GROUP] }, 'target must be a sip: or sips: URI'],
+    [{ target: SERVER, groups: GROUP }, 'groups must be an array of group URIs'],
+    [{ target: SERVER, groups: [GROUP, 'fire-north'] }, 'groups[1] must be a sip: or sips: URI'],
+    [{ target: SERVER, groups: [], mcpttId: 42 }, 'mcpttId must be a sip: or sips: URI'],
+    [{ target: SERVER, groups: [], clientId: 7 }, 'clientId must be a string'],
+    [{ target: SERVER, groups: [], timeoutMs: 0 }, 'timeoutMs must be a positive number'],
+  ])('rejects affiliation options %j', async (options, message) => {
+    const { alice, socket } = await setUp();
+
+    const affiliated = alice.setAffiliation(options as unknown as AffiliationOptions);
+
+    await expect(affiliated).rejects.toThrow(TypeError);
+    await expect(affiliated).rejects.toThrow(message);
+    expect(socket.sent).toEqual([]);
+  });
+
   it('withdraws with expires 0', async () => {
     const { alice, socket, timers } = await setUp();
     const withdrawn = alice.setAffiliation({ target: SERVER, groups: [], expires: 0 });

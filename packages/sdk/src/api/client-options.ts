@@ -152,7 +152,8 @@ export function checkClientOptions(options: McpttClientOptions): void {
   checkReceiveOptions(options);
 }
 
-function checkSipUri(name: string, value: unknown): void {
+/** Raises TypeError, naming `name`, unless `value` is a sip: or sips: URI. */
+export function checkSipUri(name: string, value: unknown): void {
   try {
     if (typeof value !== 'string') throw new TypeError('not a string');
     parseSipUri(value);

@@ -48,8 +48,12 @@ import { readIncomingMessage } from './incoming-message.js';
 import type { McpttCall } from './mcptt-call.js';
 import { MCPTT_REQUEST_HEADERS } from './mcptt-headers.js';
 import { PublicationRefresh, type Publish } from './publication-refresh.js';
-import { publishAffiliation, type AffiliationOptions } from './publish-affiliation.js';
-import { checkExpires, type ChallengeAnswerer } from './publish-transaction.js';
+import {
+  checkAffiliationOptions,
+  publishAffiliation,
+  type AffiliationOptions,
+} from './publish-affiliation.js';
+import type { ChallengeAnswerer } from './publish-transaction.js';
 import { ReceivedStore } from './received-store.js';
 import { authoriseService } from './service-authorisation.js';
 import { believedInfo, vouchedByServer, type SenderTrust } from './sender-trust.js';
@@ -587,15 +591,16 @@ export class McpttClient {
    * them again before the server lets them lapse, until the next call or {@link McpttClient.stop}.
    * The previous affiliation is no longer refreshed from the moment of the call, even when this
    * PUBLISH fails, so that a late refresh cannot bring back groups the user has left. Rejects
-   * with TypeError, before anything changes, for an `expires` that is not a whole number of seconds
-   * from 0 to 2^31-1, and before start() or after stop().
+   * with TypeError, before anything changes, for options other than {@link AffiliationOptions}
+   * describes (such as a target or group that is not a SIP URI, or an `expires` that is not a
+   * whole number of seconds from 0 to 2^31-1), and before start() or after stop().
    *
    * @param options - The groups, the server's URI as target, and optionally `expires` and the
    *   IDs that {@link AffiliationOptions} describes.
    */
   async setAffiliation(options: AffiliationOptions): Promise<void> {
     this.#requireRunning('setAffiliation');
-    if (options.expires !== undefined) checkExpires('expires', options.expires, 0);
+    checkAffiliationOptions(options);
     this.#requireConnected();
     const change = ++this.#affiliationChanges;
     this.#affiliation.stop();

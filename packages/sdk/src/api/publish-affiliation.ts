@@ -7,7 +7,8 @@ import type { ProtectingSocket } from '../core/protecting-socket.js';
 import type { SmimePipeline } from '../core/smime-pipeline.js';
 import { buildAffiliation, type GroupAffiliation } from '../mcptt/affiliation.js';
 import { PIDF_TYPE } from '../mcptt/media-types.js';
-import { sendPublish, type ChallengeAnswerer } from './publish-transaction.js';
+import { checkSipUri } from './client-options.js';
+import { checkExpires, sendPublish, type ChallengeAnswerer } from './publish-transaction.js';
 
 export { TIMER_F_MS } from './publish-transaction.js';
 
@@ -29,6 +30,31 @@ export interface AffiliationOptions {
   readonly expires?: number;
   /** Transaction timeout in milliseconds; default 32 s (Timer F). */
   readonly timeoutMs?: number;
+}
+
+/**
+ * Raises TypeError, naming the option, unless `options` is a valid {@link AffiliationOptions}:
+ * `target`, every group and `mcpttId` are SIP URIs, `clientId` is a string, and `expires` and
+ * `timeoutMs` are in range.
+ */
+export function checkAffiliationOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError('affiliation options must be an object with target and groups');
+  }
+  const { target, groups, mcpttId, clientId, expires, timeoutMs } = options as Partial<
+    Record<keyof AffiliationOptions, unknown>
+  >;
+  checkSipUri('target', target);
+  if (!Array.isArray(groups)) throw new TypeError('groups must be an array of group URIs');
+  for (const [index, group] of groups.entries()) checkSipUri(`groups[${String(index)}]`, group);
+  if (mcpttId !== undefined) checkSipUri('mcpttId', mcpttId);
+  if (clientId !== undefined && typeof clientId !== 'string') {
+    throw new TypeError('clientId must be a string');
+  }
+  if (expires !== undefined) checkExpires('expires', expires, 0);
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+    throw new TypeError('timeoutMs must be a positive number of milliseconds');
+  }
 }
 
 /**
