@@ -65,16 +65,27 @@ export function registrationStatus(app: AppUser): Promise<string> {
 }
 
 /** Turns the affiliation switch of a group on. */
-export async function affiliate(app: AppUser, groupName: string): Promise<void> {
+export function affiliate(app: AppUser, groupName: string): Promise<void> {
+  return switchAffiliation(app, groupName, true);
+}
+
+/** Turns the affiliation switch of a group off. */
+export function leaveGroup(app: AppUser, groupName: string): Promise<void> {
+  return switchAffiliation(app, groupName, false);
+}
+
+/** Sets the affiliation switch of a group and waits until the server has confirmed the change. */
+async function switchAffiliation(app: AppUser, groupName: string, on: boolean): Promise<void> {
   const toggle = app.page.getByRole('switch', { name: `Affiliated to ${groupName}` });
-  if (!(await toggle.isChecked())) await toggle.click();
+  if ((await toggle.isChecked()) !== on) await toggle.click();
   await app.page.waitForFunction(
-    (name) =>
-      document.querySelector<HTMLInputElement>(`[aria-label="Affiliated to ${name}"]`)?.checked ===
-        true &&
-      document.querySelector<HTMLInputElement>(`[aria-label="Affiliated to ${name}"]`)?.disabled !==
-        true,
-    groupName,
+    ([name, wanted]) => {
+      const input = document.querySelector<HTMLInputElement>(
+        `[aria-label="Affiliated to ${name}"]`,
+      );
+      return input?.checked === wanted && input.disabled !== true;
+    },
+    [groupName, on] as const,
   );
 }
 

@@ -12,6 +12,7 @@ import {
   audioPacketsReceived,
   enrol,
   importPkcs12,
+  leaveGroup,
   openApp,
   pressTalk,
   registrationStatus,
@@ -137,6 +138,17 @@ describe('demo through Kamailio', () => {
         await expect.poll(() => registry.isAffiliated(user.uri, group)).toBe(true);
       }
     }
+  });
+
+  it('invites a member who affiliates during a call', async () => {
+    await leaveGroup(carol, GROUP.displayName);
+    await pressTalk(alice);
+    await Promise.all([alice, bob].map((app) => waitForGroupCall(app)));
+    await releaseTalk(alice);
+
+    await affiliate(carol, GROUP.displayName);
+
+    await waitForGroupCall(carol);
   });
 
   it('confirms a group call for every member', async () => {
