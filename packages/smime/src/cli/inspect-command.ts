@@ -8,7 +8,7 @@
 import { replaceControlCharacters } from '../cms/certificate.js';
 import type { CmsSummary } from '../cms/index.js';
 import { inspectCmsContent } from '../cms/inspect.js';
-import { isMcpttError } from '../errors.js';
+import { isMcpttError, LimitExceededError } from '../errors.js';
 import { MAX_NESTING_DEPTH } from '../limits.js';
 import { MimeEntity } from '../mime/entity.js';
 import { parseMultipart } from '../mime/multipart.js';
@@ -92,7 +92,9 @@ function inspectEntity(entity: MimeEntity, depth: number): InspectedEntity {
     const contentType = entity.contentType;
     const isContainer = contentType.type === 'multipart' || CMS_TYPES.has(contentType.mediaType);
     // As in unprotect, the limit counts containers: a leaf under MAX_NESTING_DEPTH of them is fine.
-    if (isContainer && depth > MAX_NESTING_DEPTH) return { ...base, error: 'nested too deep' };
+    if (isContainer && depth > MAX_NESTING_DEPTH) {
+      throw new LimitExceededError(`MIME and CMS layers nested deeper than ${MAX_NESTING_DEPTH}`);
+    }
     if (contentType.type === 'multipart') {
       const boundary = contentType.params.get('boundary') ?? '';
       const parts = parseMultipart(entity.body, boundary).map((part) =>

@@ -131,7 +131,7 @@ describe('inspect nesting limit', () => {
 
   it(`stops at container ${MAX_NESTING_DEPTH + 1}`, () => {
     expect(treeErrors(inspectMessage(nestedMessage(MAX_NESTING_DEPTH + 1)).body)).toEqual([
-      'nested too deep',
+      `ERR_LIMIT_EXCEEDED: MIME and CMS layers nested deeper than ${MAX_NESTING_DEPTH}`,
     ]);
   });
 });
