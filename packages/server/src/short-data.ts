@@ -106,7 +106,8 @@ async function relayMessage(
     reject(context, transaction, recipients, 'recipient not allowed or unknown');
     return;
   }
-  const alertGroup = isAlert ? info.callingGroupId : undefined;
+  // The configured group's ID, since the sender may spell the same group in many ways.
+  const alertGroup = isAlert ? context.registry.group(info.callingGroupId ?? '')?.id : undefined;
   if (alertGroup !== undefined && isSuperseded(context, opened, alertGroup)) {
     reject(context, transaction, 403, 'emergency alert older than the last one relayed', {
       reasonPhrase: 'Forbidden, superseded by a later emergency alert',

@@ -414,6 +414,36 @@ describe.each(cores)('server through %s', (core, available) => {
     expect(client('bob').incoming.filter(fromCarol(true))).toHaveLength(1);
   });
 
+  it.skipIf(!available)('orders alerts by group whatever its spelling', async () => {
+    const carol = client('carol');
+    const { latestAlerts } = fixture.server.context;
+    // Later than any alert that an earlier test relayed, so that only this test's order counts.
+    const now = Math.max(Date.now(), ...latestAlerts.values()) + 2_000;
+    const keys = latestAlerts.size;
+    // The same group with the host in capitals and a parameter, which the registry resolves.
+    const spellings = [GROUP_ID, GROUP_ID.replace(/@.*/, (host) => host.toUpperCase()) + ';x=1'];
+    const alert = (raised: boolean, signedAt: number, groupId: string) =>
+      carol.protect(
+        carol.request('MESSAGE', SERVER_URI, [
+          mcpttInfo({ requestUri: groupId, emergency: raised, alert: raised }),
+        ]),
+        undefined,
+        [],
+        new Date(signedAt),
+      );
+    const heldBack = await alert(true, now - 2_000, spellings[1]!);
+
+    const cancelled = await carol.send(await alert(false, now, spellings[0]!));
+    const late = await carol.send(heldBack);
+
+    expect(status(cancelled)).toBe(200);
+    expect(status(late)).toBe(403);
+    expect(late.startLine).toMatchObject({
+      reasonPhrase: 'Forbidden, superseded by a later emergency alert',
+    });
+    expect(latestAlerts.size).toBeLessThanOrEqual(Math.max(keys, 1));
+  });
+
   it.skipIf(!available)('rejects an emergency alert for no group', async () => {
     const alice = client('alice');
     const message = await alice.protect(
