@@ -179,7 +179,8 @@ async function startGroupCall(
 /**
  * Invites `uri` to the running call of each group in `groupIds`, to which the user has just
  * affiliated (late call entry). A user who already has a leg in a call, or whose service
- * authorisation has lapsed, is not invited. Resolves once every invitation has ended.
+ * authorisation has lapsed, is not invited, nor is anyone to a call whose caller has no 200 OK
+ * yet. Resolves once every invitation has ended.
  */
 export async function inviteLateEntrant(
   context: ServerContext,
@@ -189,7 +190,10 @@ export async function inviteLateEntrant(
   if (!context.registry.isAuthorised(uri)) return;
   const invitations = groupIds.flatMap((groupId) => {
     const call = context.calls.byGroup(groupId);
-    if (call === undefined || [...call.legs.values()].some((leg) => leg.uri === uri)) return [];
+    // A call without legs has not sent its caller the 200 OK yet. It invites every affiliated
+    // member once it has, so an invitation now would be a second one.
+    if (call === undefined || call.legs.size === 0) return [];
+    if ([...call.legs.values()].some((leg) => leg.uri === uri)) return [];
     context.logger.info({ call: call.id, user: uri }, 'late entrant invited');
     // inviteUser adds the emergency state that the call has when it builds the INVITE.
     const info: McpttInfo = {

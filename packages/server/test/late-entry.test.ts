@@ -3,6 +3,7 @@
  * call, once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { inviteLateEntrant } from '../src/call-handlers.js';
 import type { Call } from '../src/call-store.js';
 import { affiliation, infoOf, isInvite, publish, useRelayGroup } from './helpers/call-setup.js';
 import { emergencySteps } from './helpers/emergency-calls.js';
@@ -51,5 +52,34 @@ describe('a member who affiliates during a call', () => {
     // The server decides before it sends the 200, so a late invitation would be logged by now.
     expect(lateEntries()).toHaveLength(before);
     expect([...call.legs.values()].filter((leg) => leg.uri === bob.uri)).toHaveLength(1);
+  });
+
+  it('is invited once when the call starts meanwhile', async () => {
+    const bob = client('bob');
+    await publish(bob, 'presence', affiliation([]));
+    const { context } = fixture().server;
+    const add = context.calls.add.bind(context.calls);
+    // Bob's PUBLISH handled while the server protects its 200 OK to carol, before it invites
+    // the members.
+    context.calls.add = (call: Call) => {
+      add(call);
+      context.registry.affiliate(bob.uri, [GROUP_ID], 3600);
+      void inviteLateEntrant(context, bob.uri, [GROUP_ID]);
+    };
+    const before = bob.incoming.filter(isInvite).length;
+
+    try {
+      await joinCall('carol');
+    } finally {
+      context.calls.add = add;
+    }
+    const call = calls().byGroup(GROUP_ID) as Call;
+    // Alice and bob are invited together, so bob's INVITEs have all been sent by then.
+    await expect.poll(() => legOf(call, 'alice')?.dialog).toBeDefined();
+    await expect.poll(() => legOf(call, 'bob')?.dialog).toBeDefined();
+    const bobLegs = [...call.legs.values()].filter((leg) => leg.uri === bob.uri);
+
+    expect(bob.incoming.filter(isInvite).slice(before)).toHaveLength(1);
+    expect(bobLegs).toHaveLength(1);
   });
 });
