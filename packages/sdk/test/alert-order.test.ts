@@ -31,6 +31,17 @@ describe('AlertOrder', () => {
     );
   });
 
+  it('compares senders and groups as addresses of record', () => {
+    const order = new AlertOrder();
+    order.isSuperseded('sip:carol@example.org', GROUP, signedAt(20));
+
+    expect(order.isSuperseded('sip:carol@EXAMPLE.org', GROUP, signedAt(10))).toBe(true);
+    expect(order.isSuperseded('sip:carol@example.org', `${GROUP};x=1`, signedAt(10))).toBe(true);
+    expect(order.isSuperseded('sip:carol@example.org', GROUP.toUpperCase(), signedAt(10))).toBe(
+      false,
+    );
+  });
+
   it('never rejects an alert without signingTime', () => {
     const order = new AlertOrder();
     order.isSuperseded('sip:carol@example.org', GROUP, signedAt(20));

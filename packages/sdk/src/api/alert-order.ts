@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { SecurityInfo } from '@mcptt-smime/smime';
+import { addressOfRecord, type SecurityInfo } from '@mcptt-smime/smime';
 
 /**
  * Maximum number of sender and group pairs whose last alert time is kept. Past it the oldest
@@ -20,14 +20,16 @@ export class AlertOrder {
 
   /**
    * Returns true when the alert or cancellation was signed before the last one accepted from
-   * `from` for `groupId`, and otherwise records its signingTime. signingTime has whole seconds,
-   * so alerts signed within the same second are taken in the order they arrive. An unsigned alert,
-   * or one without signingTime, is never superseded.
+   * `from` for `groupId`, both compared as addresses of record, and otherwise records its
+   * signingTime. signingTime has whole seconds, so alerts signed within the same second are
+   * taken in the order they arrive. An unsigned alert, or one without signingTime, is never
+   * superseded.
    */
   isSuperseded(from: string, groupId: string | undefined, security: SecurityInfo): boolean {
     const signedAt = security.signingTime?.getTime();
     if (signedAt === undefined) return false;
-    const key = JSON.stringify([from, groupId ?? '']);
+    // A sender may spell the same group in many ways, such as with the host in capitals.
+    const key = JSON.stringify([addressOfRecord(from), addressOfRecord(groupId ?? '')]);
     const latest = this.#latest.get(key);
     if (latest !== undefined && signedAt < latest) return true;
     this.#latest.delete(key);
