@@ -133,6 +133,8 @@ describe('publication lifetimes from the application', () => {
     [{ target: SERVER, groups: [], mcpttId: 42 }, 'mcpttId must be a sip: or sips: URI'],
     [{ target: SERVER, groups: [], clientId: 7 }, 'clientId must be a string'],
     [{ target: SERVER, groups: [], timeoutMs: 0 }, 'timeoutMs must be a positive number'],
+    // setTimeout fires at once for a longer delay, so the PUBLISH would time out at once.
+    [{ target: SERVER, groups: [], timeoutMs: 2 ** 31 }, 'timeoutMs must be a positive number'],
   ])('rejects affiliation options %j', async (options, message) => {
     const { alice, socket } = await setUp();
 

@@ -8,6 +8,7 @@ import type { SmimePipeline } from '../core/smime-pipeline.js';
 import { buildAffiliation, type GroupAffiliation } from '../mcptt/affiliation.js';
 import { PIDF_TYPE } from '../mcptt/media-types.js';
 import { checkSipUri } from './client-options.js';
+import { MAX_TIMER_DELAY_MS } from './publication-refresh.js';
 import { checkExpires, sendPublish, type ChallengeAnswerer } from './publish-transaction.js';
 
 export { TIMER_F_MS } from './publish-transaction.js';
@@ -28,7 +29,7 @@ export interface AffiliationOptions {
    * 0 withdraws it.
    */
   readonly expires?: number;
-  /** Transaction timeout in milliseconds; default 32 s (Timer F). */
+  /** Transaction timeout in milliseconds, at most 2^31-1; default 32 s (Timer F). */
   readonly timeoutMs?: number;
 }
 
@@ -52,8 +53,10 @@ export function checkAffiliationOptions(options: unknown): void {
     throw new TypeError('clientId must be a string');
   }
   if (expires !== undefined) checkExpires('expires', expires, 0);
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) {
-    throw new TypeError('timeoutMs must be a positive number of milliseconds');
+  const timeoutInRange =
+    typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= MAX_TIMER_DELAY_MS;
+  if (timeoutMs !== undefined && !timeoutInRange) {
+    throw new TypeError('timeoutMs must be a positive number of milliseconds, at most 2^31-1');
   }
 }
 
