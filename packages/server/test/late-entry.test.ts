@@ -6,11 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inviteLateEntrant } from '../src/call-handlers.js';
 import type { Call } from '../src/call-store.js';
 import { affiliation, infoOf, isInvite, publish, useRelayGroup } from './helpers/call-setup.js';
+import { status } from './helpers/mcptt-test-client.js';
 import { emergencySteps } from './helpers/emergency-calls.js';
 import { GROUP_ID } from './helpers/server-fixture.js';
 
 const { fixture, client } = useRelayGroup(['alice', 'bob', 'carol'], ['alice']);
-const { calls, legOf, joinCall, endCarolsCall } = emergencySteps(fixture, client);
+const { calls, legOf, joinCall, memberDialog, endCarolsCall } = emergencySteps(fixture, client);
 
 afterEach(endCarolsCall);
 
@@ -52,6 +53,24 @@ describe('a member who affiliates during a call', () => {
     // The server decides before it sends the 200, so a late invitation would be logged by now.
     expect(lateEntries()).toHaveLength(before);
     expect([...call.legs.values()].filter((leg) => leg.uri === bob.uri)).toHaveLength(1);
+  });
+
+  it('is not invited by a refresh after leaving', async () => {
+    const bob = client('bob');
+    await publish(bob, 'presence', affiliation([GROUP_ID]));
+    await joinCall('carol');
+    const call = calls().byGroup(GROUP_ID) as Call;
+    await expect.poll(() => legOf(call, 'alice')?.dialog).toBeDefined();
+    await expect.poll(() => legOf(call, 'bob')?.dialog).toBeDefined();
+    const dialog = await memberDialog('bob', call);
+    expect(status(await bob.send(bob.inDialog(dialog, 'BYE', [])))).toBe(200);
+    const before = lateEntries().length;
+
+    await publish(bob, 'presence', affiliation([GROUP_ID]));
+
+    // The server logs a late invitation synchronously after sending the 200, so it would be here.
+    expect(lateEntries()).toHaveLength(before);
+    expect(legOf(call, 'bob')).toBeUndefined();
   });
 
   it('is invited once when the call starts meanwhile', async () => {
