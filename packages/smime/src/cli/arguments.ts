@@ -87,7 +87,7 @@ function describeParseError(
     }
     if (token.kind !== 'option') continue;
     const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
-    if (option === undefined) return `unknown option ${token.rawName}`;
+    if (option === undefined) return `unknown option ${shownOption(token.rawName)}`;
     if (option.type === 'boolean' && token.value !== undefined) {
       return `option ${token.rawName} takes no value`;
     }
@@ -101,6 +101,14 @@ function describeParseError(
     }
   }
   return error.message;
+}
+
+/**
+ * Returns an option name as typed, quoted when it contains a character outside printable ASCII,
+ * so that a line feed in it cannot start a line of its own on standard error.
+ */
+function shownOption(rawName: string): string {
+  return /^[\x21-\x7e]+$/.test(rawName) ? rawName : JSON.stringify(rawName);
 }
 
 /** Returns a required single string option, or raises UsageError naming it. */

@@ -80,6 +80,12 @@ describe('usage errors on standard error', () => {
     ['an unknown option', ['inspect', '--bogus'], 'mcptt-smime: unknown option --bogus', 'inspect'],
     ['an unknown short option', ['inspect', '-x'], 'mcptt-smime: unknown option -x', 'inspect'],
     [
+      'an unknown option with a line feed',
+      ['inspect', '--a\nb'],
+      'mcptt-smime: unknown option "--a\\nb"',
+      'inspect',
+    ],
+    [
       'a file name',
       ['inspect', 'message.sip'],
       'mcptt-smime: unexpected argument "message.sip": the message is read from standard input, ' +
