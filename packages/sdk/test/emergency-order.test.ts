@@ -5,7 +5,7 @@
  * state that the later one set.
  */
 import { describe, expect, it } from 'vitest';
-import { utf8Decode } from '@mcptt-smime/smime';
+import { utf8Decode, type SipMessage } from '@mcptt-smime/smime';
 
 import { attachParts } from '../src/core/multipart-bridge.js';
 import { buildMcpttInfo, parseMcpttInfo } from '../src/mcptt/mcptt-info.js';
@@ -87,9 +87,30 @@ describe('a delayed emergency UPDATE of the server', () => {
     expect(changes).toEqual([]);
   });
 
+  /**
+   * Delivers `clear`, a request in clear of the core, and then the server's signed UPDATE that
+   * upgrades the call, each once the previous one was answered. Returns the UPDATE's status line.
+   */
+  async function upgradeAfter(
+    started: Awaited<ReturnType<typeof establishedCall>>,
+    clear: SipMessage,
+  ): Promise<string | undefined> {
+    const { socket, invite, sign } = started;
+    const upgraded = await sign(
+      'bob',
+      attachParts(requestInDialog(invite, SERVER, 'UPDATE', 8), emergencyParts(true), testCrypto),
+    );
+
+    socket.receive(utf8Decode(clear.toBytes()));
+    await until(() => sent(socket, 'SIP/2.0 ').length === 1);
+    socket.receive(upgraded);
+    await until(() => sent(socket, 'SIP/2.0 ').length === 2);
+    return sent(socket, 'SIP/2.0 ')[1]?.split('\r\n')[0];
+  }
+
   it('follows it after a request in clear with a higher CSeq', async () => {
     const started = await establishedCall(stops);
-    const { socket, call, invite, sign } = started;
+    const { call, invite } = started;
     const changes: boolean[] = [];
     call.delegate = { onEmergencyChange: (emergency) => changes.push(emergency) };
     // The core sends an OPTIONS in clear From the server with the call's Call-ID and the largest
@@ -98,18 +119,32 @@ describe('a delayed emergency UPDATE of the server', () => {
       'To',
       `<${ALICE}>`,
     );
-    const upgraded = await sign(
-      'bob',
-      attachParts(requestInDialog(invite, SERVER, 'UPDATE', 8), emergencyParts(true), testCrypto),
-    );
 
-    socket.receive(utf8Decode(options.toBytes()));
-    await until(() => sent(socket, 'SIP/2.0 ').length === 1);
-    socket.receive(upgraded);
-    await until(() => sent(socket, 'SIP/2.0 ').length === 2);
+    const status = await upgradeAfter(started, options);
 
-    expect(sent(socket, 'SIP/2.0 ')[1]?.split('\r\n')[0]).toMatch(/^SIP\/2\.0 200 /);
+    expect(status).toMatch(/^SIP\/2\.0 200 /);
     expect(call.emergency).toBe(true);
     expect(changes).toEqual([true]);
+  });
+
+  it('ignores it after a request in clear in the dialog', async () => {
+    const started = await establishedCall(stops);
+    const { call, invite } = started;
+    const changes: boolean[] = [];
+    const reported: (boolean | undefined)[] = [];
+    call.delegate = {
+      onEmergencyChange: (emergency) => changes.push(emergency),
+      onParts: (event) => reported.push(parseMcpttInfo(event.parts[0]?.body ?? '').emergency),
+    };
+    // The core sends an INFO in clear with the dialog's tags and the largest CSeq. JsSIP's dialog
+    // takes its CSeq before it rejects the INFO, and then rejects the server's UPDATE with 500.
+    const info = requestInDialog(invite, SERVER, 'INFO', 2 ** 31 - 1);
+
+    const status = await upgradeAfter(started, info);
+
+    expect(status).toMatch(/^SIP\/2\.0 500 /);
+    expect(call.emergency).toBe(false);
+    expect(changes).toEqual([]);
+    expect(reported).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ export class CallEmergency {
   #startedHere: boolean;
   #request: EmergencyRequest | undefined;
   /**
-   * Highest CSeq number of the far end's signed requests read so far, with or without
+   * Highest CSeq number of the far end's requests that JsSIP's dialog checked, with or without
    * mcptt-info.
    */
   #remoteSequence = 0;
@@ -89,12 +89,12 @@ export class CallEmergency {
    * response is ignored. The far end sends a 2xx again until its ACK or the end of its
    * transaction, and the SIP core can replay one, so a late or repeated copy would undo a change
    * that came after it. Returns false for such a late request, which JsSIP rejects, and true
-   * for every other message.
+   * for every other message. `inDialog` is true when JsSIP's dialog checks the CSeq of the
+   * request, signed or not. The core can send a request in clear with the call's Call-ID and any
+   * CSeq outside the dialog, where JsSIP takes no CSeq from it, or inside, where it does.
    */
-  read(received: ReceivedMessage, firstAnswer: boolean): boolean {
-    // Only signed requests count, because the core can send one in clear with the call's Call-ID
-    // and any CSeq, also outside the dialog, where JsSIP takes no CSeq from it.
-    if (received.status === undefined && received.security.signed) {
+  read(received: ReceivedMessage, firstAnswer: boolean, inDialog: boolean): boolean {
+    if (received.status === undefined && inDialog) {
       // JsSIP rejects with 500 a request whose CSeq is below that of any earlier request of the
       // far end (RFC 3261 §12.2.2), such as one that the core delayed, so it changes nothing here.
       if (received.cseq.sequence < this.#remoteSequence) return false;

@@ -10,7 +10,13 @@
  * @module
  */
 import { TALK_INFO_PACKAGE, TALK_MEDIA_TYPE, type TalkAction } from '@mcptt-smime/floor';
-import { DowngradeError, sameAddressOfRecord, type SecurityInfo } from '@mcptt-smime/smime';
+import {
+  DowngradeError,
+  parseNameAddress,
+  sameAddressOfRecord,
+  type SecurityInfo,
+  type SipMessage,
+} from '@mcptt-smime/smime';
 import type { AnswerOptions, EndEvent, RTCSession } from '../adapter/jssip/jssip-ua.js';
 import { CallEmergency } from './call-emergency.js';
 import { NO_FLOOR_REQUEST } from './call-request.js';
@@ -519,7 +525,7 @@ export class McpttCall {
     const firstAnswer = isAnswer && this.direction === 'outgoing' && !this.#answerRead;
     if (isAnswer) this.#answerRead = true;
     // JsSIP rejects a late request of the far end, so the application gets no parts of it either.
-    const current = this.#emergency.read(received, firstAnswer);
+    const current = this.#emergency.read(received, firstAnswer, this.#inDialog(received));
     if (!current || received.parts.length === 0) return;
     this.delegate?.onParts?.({
       method: received.method,
@@ -527,6 +533,22 @@ export class McpttCall {
       parts: received.parts,
       security: received.security,
     });
+  }
+
+  /**
+   * True when JsSIP's dialog checks the CSeq of `received`, as JsSIP 3.13 does for a request
+   * other than OPTIONS and MESSAGE whose From and To tags are those of the dialog, in either
+   * order. Before JsSIP has a dialog, a signed request counts.
+   */
+  #inDialog(received: ReceivedMessage): boolean {
+    // NOTE: reads JsSIP's private `_dialog`, which its typings leave out.
+    const dialog = (this.session as unknown as { _dialog?: { id?: DialogId } | null })._dialog;
+    if (dialog?.id === undefined) return received.security.signed;
+    if (received.method === 'OPTIONS' || received.method === 'MESSAGE') return false;
+    const from = tagOf(received.message, 'From');
+    const to = tagOf(received.message, 'To');
+    const { local_tag: local, remote_tag: remote } = dialog.id;
+    return (from === remote && to === local) || (from === local && to === remote);
   }
 
   /**
@@ -621,4 +643,20 @@ function failureOfEnd(event: EndEvent): SipRequestFailedError {
 /** Returns true when `next` is unsigned and `current` signed. */
 function weakerThan(next: SecurityInfo, current: SecurityInfo | undefined): boolean {
   return current?.signed === true && !next.signed;
+}
+
+/** Tags of a JsSIP dialog. */
+interface DialogId {
+  readonly local_tag: string;
+  readonly remote_tag: string;
+}
+
+/** Returns the tag of the From or To header field, or undefined without one. */
+function tagOf(message: SipMessage, name: 'From' | 'To'): string | undefined {
+  const value = message.getHeader(name);
+  try {
+    return value === undefined ? undefined : parseNameAddress(value).params.get('tag');
+  } catch {
+    return undefined;
+  }
 }
