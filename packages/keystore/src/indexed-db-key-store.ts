@@ -235,10 +235,11 @@ export class IndexedDbKeyStore implements KeyStore {
    * @param options - `exportable: true` keeps an extractable copy of the key for
    *   {@link IndexedDbKeyStore.exportPkcs12}.
    * @returns The stored identity, without its keys.
-   * @throws CredentialInvalidError for a wrong password, a certificate that does not match the
-   *   key or does not chain to a stored trust anchor. NotSupportedError for RC2 or 3DES
-   *   encryption, or iteration counts past the limits in the README. CmsParseError for a file
-   *   that is not PKCS#12. TypeError for a password that is not a string.
+   * @throws CredentialInvalidError for a wrong password, a file without exactly one private key,
+   *   or a certificate that does not match the key or does not chain to a stored trust anchor.
+   *   NotSupportedError for RC2 or 3DES encryption, or iteration counts past the limits in the
+   *   README. CmsParseError for a file that is not PKCS#12, or that has bytes after its end.
+   *   TypeError for a password that is not a string.
    */
   importPkcs12(file: Uint8Array, password: string, options?: ImportOptions): Promise<IdentityInfo> {
     return this.#write(() => importPkcs12(this.#context, file, password, options));
