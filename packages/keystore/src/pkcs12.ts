@@ -215,6 +215,7 @@ async function decryptKeyBag(
 /**
  * Raises NotSupportedError unless the algorithm is PBES2 with PBKDF2 and AES-CBC, and its
  * iterations keep the file's sum within {@link MAX_PBKDF2_ITERATIONS}; adds them to `budget`.
+ * Raises CmsParseError for an iteration count below 1.
  */
 function requirePbes2(algorithm: pkijs.AlgorithmIdentifier, budget: IterationBudget): void {
   if (algorithm.algorithmId !== OID_PBES2) {
@@ -228,6 +229,10 @@ function requirePbes2(algorithm: pkijs.AlgorithmIdentifier, budget: IterationBud
   const { iterationCount } = pkijs.PBKDF2Params.fromBER(
     (parameters.keyDerivationFunc.algorithmParams as asn1js.Sequence).toBER(false),
   );
+  // A count below 1 would lower the sum that the limit checks, and no PBKDF2 derivation takes it.
+  if (!(iterationCount >= 1)) {
+    throw new CmsParseError(`PKCS#12 PBKDF2 iteration count ${iterationCount} is below 1`);
+  }
   budget.spent += iterationCount;
   if (budget.spent > MAX_PBKDF2_ITERATIONS) {
     throw new NotSupportedError(

@@ -389,6 +389,23 @@ describe('credential import and export', () => {
       expect(await store.listIdentities()).toEqual([]);
     });
 
+    it('rejects a negative PBKDF2 iteration count', async () => {
+      const store = await openTrustingStore();
+      const plain = pki.pkcs12('alice', PASSWORD, ['-iter', '70000', '-nomac']);
+      // -8,388,608, which would otherwise lower the sum that the limit checks.
+      const file = setIterations(plain, [0x80, 0x00, 0x00]);
+
+      const failure = store.importPkcs12(file, PASSWORD);
+
+      await expect(failure).rejects.toBeInstanceOf(CmsParseError);
+      await expect(failure).rejects.toMatchObject({
+        code: 'ERR_CMS_MALFORMED',
+        sipStatus: 400,
+        message: 'PKCS#12 PBKDF2 iteration count -8388608 is below 1',
+      });
+      expect(await store.listIdentities()).toEqual([]);
+    });
+
     it('rejects a PBKDF2 iteration sum over the limit', async () => {
       const store = await openTrustingStore();
       // 2,600,000 for the certificates' safe and again for the key bag: each under the limit.
