@@ -11,6 +11,7 @@ import { MEDIA_TYPES, partText, textPart } from './body-parts.js';
 import {
   EMERGENCY_CALLER_LEGS_RESERVE,
   MAX_CALLER_LEGS_PER_USER,
+  isParticipant,
   type Call,
   type CallKind,
   type CallLeg,
@@ -165,7 +166,9 @@ async function startGroupCall(
     (member) =>
       addressOfRecord(member) !== opened.sender &&
       context.registry.isAuthorised(member) &&
-      context.registry.isAffiliated(member, group),
+      context.registry.isAffiliated(member, group) &&
+      // A member who affiliated meanwhile may have an invitation as a late entrant already.
+      !isParticipant(call, member),
   );
   // inviteUser adds the emergency state that the call has when it builds each INVITE.
   const memberInfo: McpttInfo = {
@@ -178,9 +181,9 @@ async function startGroupCall(
 
 /**
  * Invites `uri` to the running call of each group in `groupIds`, to which the user has just
- * affiliated (late call entry). A user who already has a leg in a call, or whose service
- * authorisation has lapsed, is not invited, nor is anyone to a call whose caller has no 200 OK
- * yet. Resolves once every invitation has ended.
+ * affiliated (late call entry). A user who already has a leg in a call or an invitation to it
+ * under way, or whose service authorisation has lapsed, is not invited, nor is anyone to a call
+ * whose caller has no 200 OK yet. Resolves once every invitation has ended.
  */
 export async function inviteLateEntrant(
   context: ServerContext,
@@ -193,7 +196,7 @@ export async function inviteLateEntrant(
     // A call without legs has not sent its caller the 200 OK yet. It invites every affiliated
     // member once it has, so an invitation now would be a second one.
     if (call === undefined || call.legs.size === 0) return [];
-    if ([...call.legs.values()].some((leg) => leg.uri === uri)) return [];
+    if (isParticipant(call, uri)) return [];
     context.logger.info({ call: call.id, user: uri }, 'late entrant invited');
     // inviteUser adds the emergency state that the call has when it builds the INVITE.
     const info: McpttInfo = {
@@ -451,6 +454,7 @@ function newCall(
     emergency,
     emergencyCaller: emergency ? originator : undefined,
     legs: new Map(),
+    inviting: new Set(),
     // The floor holder is the talker, read on every packet, so nothing else can set it.
     media: new MediaRelay(
       () => call.floor.holder(),

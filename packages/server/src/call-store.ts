@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SipMessage } from '@mcptt-smime/smime';
+import { addressOfRecord, type SipMessage } from '@mcptt-smime/smime';
 import type { Dialog } from './dialog.js';
 import type { CallFloor } from './floor/call-floor.js';
 import type { MediaRelay } from './media-relay.js';
@@ -64,6 +64,11 @@ export interface Call {
    */
   emergencyCaller: string | undefined;
   readonly legs: Map<string, CallLeg>;
+  /**
+   * Address-of-record of each user whose INVITE from the server is being built or sent, so that
+   * a second invitation of the user to this call does not start meanwhile.
+   */
+  readonly inviting: Set<string>;
   /** The media legs of the participants; it forwards the audio of the floor's holder only. */
   readonly media: MediaRelay;
   /** Floor control, the one place that decides who talks. */
@@ -133,4 +138,11 @@ export class CallStore {
   all(): Call[] {
     return [...this.#calls.values()];
   }
+}
+
+/** True when `uri` has a leg in `call` or an invitation to it under way. */
+export function isParticipant(call: Call, uri: string): boolean {
+  const aor = addressOfRecord(uri);
+  if (call.inviting.has(aor)) return true;
+  return [...call.legs.values()].some((leg) => addressOfRecord(leg.uri) === aor);
 }

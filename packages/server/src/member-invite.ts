@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  addressOfRecord,
   createHeaderFragment,
   HEADER_FRAGMENT_TYPE,
   IdentityMismatchError,
@@ -65,7 +66,24 @@ export async function inviteUser(
   if (certificate === undefined) {
     return { status: 480, leg: undefined };
   }
+  const aor = addressOfRecord(uri);
+  call.inviting.add(aor);
+  try {
+    return await sendInvite(context, call, uri, info, options, certificate);
+  } finally {
+    call.inviting.delete(aor);
+  }
+}
 
+/** Sends the INVITE of {@link inviteUser} to `uri`, protected for `certificate`. */
+async function sendInvite(
+  context: ServerContext,
+  call: Call,
+  uri: string,
+  info: McpttInfo,
+  options: InviteOptions,
+  certificate: Uint8Array,
+): Promise<InviteOutcome> {
   const media = await MediaLeg.offer(context.logger);
   const sentInfo = withEmergency(info, call.emergency);
   const invite = await createOutgoingRequest(

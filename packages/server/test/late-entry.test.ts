@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { inviteLateEntrant } from '../src/call-handlers.js';
-import type { Call } from '../src/call-store.js';
+import type { Call, CallLeg } from '../src/call-store.js';
 import { affiliation, infoOf, isInvite, publish, useRelayGroup } from './helpers/call-setup.js';
 import { status } from './helpers/mcptt-test-client.js';
 import { emergencySteps } from './helpers/emergency-calls.js';
@@ -100,5 +100,34 @@ describe('a member who affiliates during a call', () => {
 
     expect(bob.incoming.filter(isInvite).slice(before)).toHaveLength(1);
     expect(bobLegs).toHaveLength(1);
+  });
+
+  it('is invited once when affiliating before the invitations', async () => {
+    const bob = client('bob');
+    await publish(bob, 'presence', affiliation([]));
+    const { context } = fixture().server;
+    const addLeg = context.calls.addLeg.bind(context.calls);
+    // Bob's PUBLISH handled once carol's leg is in the call, before the server invites members.
+    context.calls.addLeg = (call: Call, leg: CallLeg) => {
+      addLeg(call, leg);
+      if (leg.uri !== client('carol').uri) return;
+      context.registry.affiliate(bob.uri, [GROUP_ID], 3600);
+      void inviteLateEntrant(context, bob.uri, [GROUP_ID]);
+    };
+    const before = bob.incoming.filter(isInvite).length;
+    const entries = lateEntries().length;
+
+    try {
+      await joinCall('carol');
+    } finally {
+      context.calls.addLeg = addLeg;
+    }
+    const call = calls().byGroup(GROUP_ID) as Call;
+    await expect.poll(() => legOf(call, 'alice')?.dialog).toBeDefined();
+    await expect.poll(() => legOf(call, 'bob')?.dialog).toBeDefined();
+
+    expect(lateEntries()).toHaveLength(entries + 1);
+    expect(bob.incoming.filter(isInvite).slice(before)).toHaveLength(1);
+    expect([...call.legs.values()].filter((leg) => leg.uri === bob.uri)).toHaveLength(1);
   });
 });
