@@ -159,6 +159,13 @@ export class Registry {
     return accepted;
   }
 
+  /** Returns the IDs of the groups to which `uri` has a valid affiliation now. */
+  affiliatedGroupIds(uri: string): Set<string> {
+    const affiliation = this.#affiliations.get(addressOfRecord(uri));
+    if (affiliation === undefined || affiliation.until <= this.#now()) return new Set();
+    return new Set(affiliation.groups);
+  }
+
   /** True while an affiliation of `uri` to the group is valid. */
   isAffiliated(uri: string, group: GroupConfig): boolean {
     const affiliation = this.#affiliations.get(addressOfRecord(uri));

@@ -98,7 +98,7 @@ export async function handlePublish(
       return;
     }
     const requested = expires === 0 ? [] : parseAffiliationGroups(pidf);
-    const before = affiliatedGroups(context, opened.sender);
+    const before = context.registry.affiliatedGroupIds(opened.sender);
     const accepted = context.registry.affiliate(opened.sender, requested, expires);
     joined = accepted.filter((groupId) => !before.has(groupId));
     context.logger.info(
@@ -121,15 +121,6 @@ export async function handlePublish(
     }),
   );
   await inviteLateEntrant(context, opened.sender, joined);
-}
-
-/** Returns the IDs of the configured groups to which `uri` is affiliated now. */
-function affiliatedGroups(context: ServerContext, uri: string): Set<string> {
-  return new Set(
-    context.config.groups
-      .filter((group) => context.registry.isAffiliated(uri, group))
-      .map((group) => group.id),
-  );
 }
 
 /**
