@@ -214,8 +214,8 @@ async function decryptKeyBag(
 
 /**
  * Raises NotSupportedError unless the algorithm is PBES2 with PBKDF2 and AES-CBC, and its
- * iterations keep the file's sum within {@link MAX_PBKDF2_ITERATIONS}; adds them to `budget`.
- * Raises CmsParseError for an iteration count below 1.
+ * iterations keep the file's sum within {@link MAX_PBKDF2_ITERATIONS}. It adds them to `budget`,
+ * and raises CmsParseError for an iteration count below 1.
  */
 function requirePbes2(algorithm: pkijs.AlgorithmIdentifier, budget: IterationBudget): void {
   if (algorithm.algorithmId !== OID_PBES2) {

@@ -1,7 +1,7 @@
 /**
  * An INVITE that reuses the Call-ID of a leg of a running call. The server looks up each leg by
- * its Call-ID, which the SIP core relays in clear, so another user who signs an INVITE with that
- * Call-ID must not take the place of the leg: its participant would lose the call's signalling.
+ * its Call-ID, which the SIP core relays in clear. So another user who signs an INVITE with that
+ * Call-ID must not take the leg's place, or its participant would lose the call's signalling.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MEDIA_TYPES, textPart } from '../src/body-parts.js';
