@@ -369,6 +369,7 @@ describe('credential import and export', () => {
 
       await expect(failure).rejects.toMatchObject({
         code: 'ERR_NOT_SUPPORTED',
+        sipStatus: 415,
         message:
           'PKCS#12 MAC iteration count 8388607 exceeds the limit of 1000000: re-export the file with OpenSSL 3 defaults',
       });
@@ -383,6 +384,7 @@ describe('credential import and export', () => {
 
       await expect(failure).rejects.toMatchObject({
         code: 'ERR_NOT_SUPPORTED',
+        sipStatus: 415,
         message:
           'PKCS#12 PBKDF2 iteration counts add up to 8388607, over the limit of 5000000: re-export the file with OpenSSL 3 defaults',
       });
@@ -416,6 +418,7 @@ describe('credential import and export', () => {
 
       await expect(failure).rejects.toMatchObject({
         code: 'ERR_NOT_SUPPORTED',
+        sipStatus: 415,
         message:
           'PKCS#12 PBKDF2 iteration counts add up to 5200000, over the limit of 5000000: re-export the file with OpenSSL 3 defaults',
       });
@@ -432,6 +435,7 @@ describe('credential import and export', () => {
 
       await expect(failure).rejects.toMatchObject({
         code: 'ERR_CREDENTIAL_INVALID',
+        sipStatus: 500,
         message: 'PKCS#12 file contains 0 private keys, expected 1',
       });
       expect(await store.listIdentities()).toEqual([]);
@@ -449,6 +453,7 @@ describe('credential import and export', () => {
 
       await expect(failure).rejects.toMatchObject({
         code: 'ERR_CREDENTIAL_INVALID',
+        sipStatus: 500,
         message: 'PKCS#12 file contains 2 private keys, expected 1',
       });
       expect(await store.listIdentities()).toEqual([]);
